@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Bootstrap a local virtualenv and run svcflow or its tests.
+
+Why this file exists: the README promises two commands that work on a fresh machine
+with nothing but python3. Each command creates (or reuses) `.venv/` beside this file,
+installs the project into it when `pyproject.toml` changed, and then runs.
+
+    python3 dev.py run [svcflow args...]   # default: the dashboard on samples/
+    python3 dev.py test [pytest args...]   # the whole test suite
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".svcflow-installed"
+
+
+def _venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_venv() -> Path:
+    """Create the venv and (re)install the project when pyproject.toml changed."""
+    if not _venv_python().exists():
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    want = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text() != want:
+        py = str(_venv_python())
+        subprocess.check_call([py, "-m", "pip", "install", "-q", "--upgrade", "pip"])
+        subprocess.check_call([py, "-m", "pip", "install", "-q", "-e", f"{ROOT}[test]"])
+        STAMP.write_text(want)
+    return _venv_python()
+
+
+def main(argv: list[str]) -> int:
+    cmd = argv[0] if argv else "run"
+    rest = argv[1:]
+    py = str(ensure_venv())
+    os.chdir(ROOT)
+    if cmd == "test":
+        return subprocess.call([py, "-m", "pytest", *rest])
+    if cmd == "run":
+        return subprocess.call([py, "-m", "tui.cli", *(rest or ["samples/"])])
+    print(f"usage: python3 dev.py run|test [args...] (got {cmd!r})", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

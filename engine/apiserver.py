@@ -1,0 +1,278 @@
+"""The API server's write path: defaulting, validation, allocation, apply and delete.
+
+Everything that changes the store from outside the controllers comes through here, so
+kubectl's messages (`service/redis created`, `The Service "x" is invalid: ...`) are decided
+in one place. Allocation errors happen after field validation and are reported alone,
+as in the real REST layer.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from engine.allocators import AllocationError
+from engine.defaults import with_defaults
+from engine.kinds import kind_info
+from engine.naming import generate_name
+from engine.objects import clone, meta
+from engine.store import CLUSTER_SCOPED
+
+if TYPE_CHECKING:
+    from engine.cluster import Cluster
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+@dataclass
+class ApplyResult:
+    """One line of `kubectl apply` output: either a result line or an error."""
+
+    line: str | None = None
+    error: str | None = None
+    obj: dict | None = None
+    source: str = ""  # file:line of the document, for error bars
+    field: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class ApiError(Exception):
+    message: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _last_applied(manifest: dict) -> str:
+    """kubectl stores the manifest as compact JSON (Go sorts map keys), plus a newline."""
+    m = copy.deepcopy(manifest)
+    ann = m.setdefault("metadata", {}).setdefault("annotations", {})
+    ann.pop(LAST_APPLIED, None)
+    return json.dumps(m, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def three_way_merge(live: Any, last: Any, new: Any) -> Any:
+    """Apply's merge: fields in the manifest win, fields dropped from the manifest since
+    the last apply are removed, fields nobody declared (server-set, `kubectl scale`d) stay."""
+    if isinstance(new, dict) and isinstance(live, dict):
+        out = dict(live)
+        last_d = last if isinstance(last, dict) else {}
+        for k, v in new.items():
+            out[k] = three_way_merge(live.get(k), last_d.get(k), v)
+        for k in last_d:
+            if k not in new:
+                out.pop(k, None)
+        return out
+    return copy.deepcopy(new)
+
+
+class ApiServer:
+    def __init__(self, cluster: "Cluster") -> None:
+        self.cluster = cluster
+        self.store = cluster.store
+
+    # -- helpers ------------------------------------------------------------
+    def _validate(self, obj: dict) -> None:
+        from engine import validation
+
+        errs = validation.validate(obj, node_port_range=self.cluster.topology.node_port_range)
+        if errs:
+            raise ApiError(validation.format_invalid(obj["kind"], meta(obj).get("name", ""), errs),
+                           field=getattr(errs[0], "field", None))
+
+    def _namespace_check(self, obj: dict, display: str, verb: str) -> None:
+        if obj["kind"] in CLUSTER_SCOPED:
+            return
+        ns = meta(obj).get("namespace") or "default"
+        if self.store.get("Namespace", "", ns) is None:
+            raise ApiError(f'Error from server (NotFound): error when {verb} "{display}": namespaces "{ns}" not found')
+
+    # -- create -------------------------------------------------------------
+    def create_internal(self, obj: dict) -> dict:
+        """A controller's create: defaulted, trusted (no validation messages to print)."""
+        obj = with_defaults(obj)
+        if obj["kind"] == "Service":
+            self._allocate_service(obj, None)
+        return self.store.create(obj)
+
+    def create_generated(self, obj: dict) -> dict:
+        """Create with `metadata.generateName`: the API server picks the suffix."""
+        md = obj["metadata"]
+        prefix = md.pop("generateName")
+        rng = self.cluster.rng("names")
+        for _ in range(100):
+            md["name"] = generate_name(prefix, rng)
+            ns = md.get("namespace") or ""
+            if self.store.get(obj["kind"], ns, md["name"]) is None:
+                out = self.create_internal(obj)
+                out_md = out["metadata"]
+                out_md["generateName"] = prefix
+                return out
+        raise ApiError("could not generate a unique name")
+
+    def create(self, manifest: dict, display: str = "", *, applied: bool = False) -> dict:
+        """A user's create (kubectl create/apply): validation and allocation messages."""
+        obj = with_defaults(manifest)
+        md = obj["metadata"]
+        if obj["kind"] not in CLUSTER_SCOPED:
+            md["namespace"] = md.get("namespace") or "default"
+        self._namespace_check(obj, display, "creating")
+        if applied:
+            sent = copy.deepcopy(manifest)
+            if "namespace" in md:
+                sent.setdefault("metadata", {})["namespace"] = md["namespace"]
+            md.setdefault("annotations", {})[LAST_APPLIED] = _last_applied(sent)
+        self._validate(obj)
+        info = kind_info(obj["kind"])
+        if self.store.get(obj["kind"], md.get("namespace") or "", md["name"]) is not None:
+            raise ApiError(f'Error from server (AlreadyExists): error when creating "{display}": '
+                           f'{info.qualified_plural} "{md["name"]}" already exists')
+        if obj["kind"] == "Service":
+            self._allocate_service(obj, None)
+        return self.store.create(obj)
+
+    # -- apply --------------------------------------------------------------
+    def apply(self, manifest: dict, display: str = "") -> ApplyResult:
+        """`kubectl apply` of one object: created / configured / unchanged, or an error."""
+        kind = manifest["kind"]
+        info = kind_info(kind)
+        name = meta(manifest).get("name", "")
+        ns = "" if kind in CLUSTER_SCOPED else (meta(manifest).get("namespace") or "default")
+        try:
+            live = self.store.get(kind, ns, name)
+            if live is None:
+                obj = self.create(manifest, display, applied=True)
+                return ApplyResult(line=f"{info.qualified}/{name} created", obj=obj)
+            obj, changed = self._apply_update(live, manifest, display)
+            verb = "configured" if changed else "unchanged"
+            return ApplyResult(line=f"{info.qualified}/{name} {verb}", obj=obj)
+        except ApiError as e:
+            return ApplyResult(error=e.message, field=e.field)
+
+    def _apply_update(self, live: dict, manifest: dict, display: str) -> tuple[dict, bool]:
+        md_live = meta(live)
+        last_raw = (md_live.get("annotations") or {}).get(LAST_APPLIED)
+        last = json.loads(last_raw) if last_raw else {}
+        sent = copy.deepcopy(manifest)
+        if live["kind"] not in CLUSTER_SCOPED:
+            sent.setdefault("metadata", {})["namespace"] = md_live.get("namespace")
+        new_last = _last_applied(sent)
+        desired = {k: v for k, v in sent.items() if k != "status"}
+        merged = three_way_merge({k: v for k, v in live.items()}, last, desired)
+        merged["metadata"] = three_way_merge(live["metadata"], last.get("metadata", {}), sent.get("metadata", {}))
+        merged["metadata"].setdefault("annotations", {})[LAST_APPLIED] = new_last
+        if live["kind"] == "Service":
+            self._carry_node_ports(live, merged)
+        merged = with_defaults(merged)
+        merged["status"] = live.get("status", merged.get("status"))
+        if merged.get("status") is None:
+            merged.pop("status", None)
+        self._validate(merged)
+        if live["kind"] == "Service":
+            self._check_immutable_service(live, merged)
+        if merged == live:
+            return live, False
+        if live["kind"] == "Service":
+            self._allocate_service(merged, live)
+        out = self.store.update(merged)
+        return out, out is not live
+
+    # -- delete -------------------------------------------------------------
+    def delete_object(self, kind: str, namespace: str, name: str, *, grace: bool = True) -> dict | None:
+        """Delete like the API server: pods on a node terminate gracefully (the kubelet
+        removes them); everything else goes at once and the garbage collector follows
+        ownerReferences."""
+        obj = self.store.get(kind, namespace, name)
+        if obj is None:
+            return None
+        if kind == "Pod" and grace and obj["spec"].get("nodeName") and \
+                (obj.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+            if meta(obj).get("deletionTimestamp"):
+                return obj
+            new = clone(obj)
+            period = int(obj["spec"].get("terminationGracePeriodSeconds", 30))
+            new["metadata"]["deletionTimestamp"] = self.cluster.now_str(offset=period)
+            new["metadata"]["deletionGracePeriodSeconds"] = period
+            return self.store.update(new)
+        if kind == "Service":
+            self._release_service(obj)
+        return self.store.delete(kind, namespace, name)
+
+    # -- Service allocation ---------------------------------------------------
+    def _allocate_service(self, svc: dict, old: dict | None) -> None:
+        spec = svc["spec"]
+        c = self.cluster
+        name = meta(svc)["name"]
+        typ = spec.get("type", "ClusterIP")
+        if old is None and typ != "ExternalName" and spec.get("clusterIP") != "None":
+            want = spec.get("clusterIP") or None
+            try:
+                ip = c.cluster_ips.allocate(want)
+            except AllocationError as e:
+                raise ApiError(f'The Service "{name}" is invalid: spec.clusterIPs: Invalid value: '
+                               f'[]string{{"{want}"}}: failed to allocate IP {want}: {e}', field="spec.clusterIP")
+            spec["clusterIP"] = ip
+            spec["clusterIPs"] = [ip]
+        elif old is None and spec.get("clusterIP") == "None":
+            spec["clusterIPs"] = ["None"]
+        old_ports = {}
+        if old is not None:
+            for p in (old["spec"].get("ports") or []):
+                if p.get("nodePort"):
+                    old_ports[(p.get("protocol", "TCP"), p["nodePort"])] = True
+        needs = typ in ("NodePort", "LoadBalancer") and not (
+            typ == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") is False)
+        taken: list[tuple[str, int]] = []
+        try:
+            for i, p in enumerate(spec.get("ports") or []):
+                proto = p.get("protocol", "TCP")
+                if not needs:
+                    continue
+                np = p.get("nodePort")
+                if np and (proto, np) in old_ports:
+                    old_ports.pop((proto, np))
+                    continue
+                try:
+                    p["nodePort"] = c.node_ports.allocate(proto, np)
+                except AllocationError as e:
+                    raise ApiError(f'The Service "{name}" is invalid: spec.ports[{i}].nodePort: '
+                                   f"Invalid value: {np}: {e}", field=f"spec.ports[{i}].nodePort")
+                taken.append((proto, p["nodePort"]))
+        except ApiError:
+            for proto, np in taken:
+                c.node_ports.release(proto, np)
+            raise
+        for proto, np in old_ports:
+            c.node_ports.release(proto, np)
+
+    def _release_service(self, svc: dict) -> None:
+        spec = svc.get("spec") or {}
+        for ip in spec.get("clusterIPs") or []:
+            if ip != "None":
+                self.cluster.cluster_ips.release(ip)
+        for p in spec.get("ports") or []:
+            if p.get("nodePort"):
+                self.cluster.node_ports.release(p.get("protocol", "TCP"), p["nodePort"])
+
+    def _carry_node_ports(self, live: dict, merged: dict) -> None:
+        """Strategic merge keys Service ports by `port`: an allocated nodePort survives
+        re-apply of a manifest that does not name one."""
+        if merged["spec"].get("type") not in ("NodePort", "LoadBalancer"):
+            return
+        by_port = {(p.get("port"), p.get("protocol", "TCP")): p for p in live["spec"].get("ports") or []}
+        for p in merged["spec"].get("ports") or []:
+            lp = by_port.get((p.get("port"), p.get("protocol", "TCP")))
+            if lp and not p.get("nodePort") and lp.get("nodePort"):
+                p["nodePort"] = lp["nodePort"]
+
+    def _check_immutable_service(self, live: dict, merged: dict) -> None:
+        old_ip, new_ip = live["spec"].get("clusterIP"), merged["spec"].get("clusterIP")
+        if old_ip and new_ip and old_ip != new_ip and merged["spec"].get("type") != "ExternalName":
+            raise ApiError(f'The Service "{meta(live)["name"]}" is invalid: spec.clusterIPs[0]: '
+                           f'Invalid value: []string{{"{new_ip}"}}: may not change once set', field="spec.clusterIP")

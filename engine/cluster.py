@@ -1,0 +1,192 @@
+"""A simulated cluster: store + clock + seeded randomness + controllers.
+
+`Cluster.run_until_idle()` drains every controller's work queue, then jumps the clock to
+the next timer (a pod finishing its image pull, a probe passing, a pod finishing its
+termination) until nothing is left: the steady state the CLI prints.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from engine import bootstrap
+from engine.allocators import ClusterIPAllocator, HostLocalIPAM, NodePortAllocator
+from engine.apiserver import ApiServer
+from engine.clock import DETERMINISTIC_START, SimClock, rfc3339
+from engine.controllers.base import Controller
+from engine.controllers.daemonset import DaemonSetController
+from engine.controllers.deployment import DeploymentController
+from engine.controllers.endpoints import EndpointsController, EndpointSliceController
+from engine.controllers.garbagecollector import GarbageCollector
+from engine.controllers.kubelet import Kubelet
+from engine.controllers.replicaset import ReplicaSetController
+from engine.controllers.scheduler import Scheduler
+from engine.events import FlowEvent
+from engine.naming import new_uid
+from engine.objects import meta
+from engine.store import CLUSTER_SCOPED, Store
+from engine.topology import NodeSpec, Topology, build_topology
+
+DETERMINISTIC_SEED = 0
+WORKERS_JOIN_AFTER = 15.0  # seconds after the control plane is ready, as `kind create cluster`
+USER_STARTS_AFTER = 120.0  # the cluster's age when the user's manifests are applied
+
+
+class Cluster:
+    """The whole simulated control plane. Build one per CLI invocation or dashboard."""
+
+    def __init__(self, topology: Topology | None = None, *, deterministic: bool = False,
+                 bare: bool = False, seed: int | None = None) -> None:
+        self.topology = topology or build_topology([], [])
+        self.deterministic = deterministic
+        self.bare = bare
+        if deterministic:
+            start, self.seed = DETERMINISTIC_START, DETERMINISTIC_SEED if seed is None else seed
+        else:
+            start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=USER_STARTS_AFTER)
+            self.seed = seed if seed is not None else int.from_bytes(os.urandom(8), "big")
+        self.clock = SimClock(start)
+        self._rngs: dict[str, random.Random] = {}
+        self.store = Store(self.clock, lambda: new_uid(self.rng("uid")))
+        self.flow_events: list[FlowEvent] = []
+        self.flow_listeners: list[Callable[[FlowEvent], None]] = []
+        self.cluster_ips = ClusterIPAllocator(self.topology.service_subnet, self.rng("clusterip"))
+        lo, hi = self.topology.node_port_range
+        self.node_ports = NodePortAllocator(lo, hi, self.rng("nodeport"))
+        self.ipam: dict[str, HostLocalIPAM] = {n.name: HostLocalIPAM(n.pod_cidr) for n in self.topology.nodes}
+        self.api = ApiServer(self)
+        self.controllers: list[Controller] = [
+            DeploymentController(self), ReplicaSetController(self), DaemonSetController(self),
+            Scheduler(self), Kubelet(self), EndpointsController(self), EndpointSliceController(self),
+            GarbageCollector(self),
+        ]
+        self._event_names: dict[tuple, str] = {}
+        self._boot()
+
+    # -- services the controllers use -------------------------------------------
+    def rng(self, purpose: str) -> random.Random:
+        """One generator per purpose, all derived from the cluster seed, so a change in
+        how often one controller draws does not reshuffle every other name."""
+        r = self._rngs.get(purpose)
+        if r is None:
+            digest = hashlib.sha256(f"{self.seed}:{purpose}".encode()).digest()
+            r = self._rngs[purpose] = random.Random(int.from_bytes(digest[:8], "big"))
+        return r
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def now_str(self, offset: float = 0.0) -> str:
+        return rfc3339(self.clock.now() + timedelta(seconds=offset))
+
+    def node_spec(self, name: str) -> NodeSpec:
+        return next(n for n in self.topology.nodes if n.name == name)
+
+    def allocate_pod_ip(self, node: str) -> str:
+        return self.ipam[node].allocate()
+
+    def release_pod_ip(self, node: str | None, ip: str) -> None:
+        if node in self.ipam:
+            self.ipam[node].release(ip)
+
+    def flow(self, controller: str, obj: dict, verb: str, detail: str = "", *, step: int | None = None,
+             data: dict[str, Any] | None = None) -> FlowEvent:
+        md = meta(obj)
+        ev = FlowEvent(seq=len(self.flow_events), time=self.clock.now(), controller=controller,
+                       kind=obj.get("kind", ""), namespace=md.get("namespace") or "", name=md.get("name", ""),
+                       verb=verb, detail=detail, step=step, data=dict(data or {}))
+        self.flow_events.append(ev)
+        for fn in self.flow_listeners:
+            fn(ev)
+        return ev
+
+    def record_event(self, obj: dict, type_: str, reason: str, message: str, component: str,
+                     host: str | None = None, *, at_offset: float = 0.0) -> None:
+        """A core/v1 Event about `obj`, as `kubectl describe` lists them (repeats counted)."""
+        md = meta(obj)
+        ns = md.get("namespace") or "default"
+        key = (obj.get("kind"), ns, md.get("name"), reason, message)
+        when = self.now_str(at_offset)
+        name = self._event_names.get(key)
+        if name is not None:
+            ev = self.store.get("Event", ns, name)
+            if ev is not None:
+                new = dict(ev)
+                new["count"] = ev.get("count", 1) + 1
+                new["lastTimestamp"] = when
+                self.store.update(new)
+                return
+        name = f"{md.get('name')}.{self.rng('events').getrandbits(64):016x}"
+        self._event_names[key] = name
+        source = {"component": component}
+        if host:
+            source["host"] = host
+        self.store.create({
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": name, "namespace": ns},
+            "involvedObject": {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
+                               "name": md.get("name"), "namespace": md.get("namespace"), "uid": md.get("uid")},
+            "reason": reason, "message": message, "type": type_, "source": source,
+            "firstTimestamp": when, "lastTimestamp": when, "count": 1,
+            "reportingComponent": component, "reportingInstance": host or "",
+        })
+
+    # -- running --------------------------------------------------------------------
+    def run_until_idle(self, max_steps: int = 10_000_000) -> None:
+        steps = 0
+        while steps < max_steps:
+            progressed = False
+            for c in self.controllers:
+                while c.queue:
+                    key = c.pop()
+                    if key is not None:
+                        c.reconcile(key)
+                        steps += 1
+                        progressed = True
+            if progressed:
+                continue
+            if not self.clock.fire_next():
+                return
+
+    def run_for(self, seconds: float) -> None:
+        """Advance simulated time by `seconds`, running everything due on the way."""
+        until = self.clock.now() + timedelta(seconds=seconds)
+        while True:
+            for c in self.controllers:
+                while c.queue:
+                    c.reconcile(c.pop())  # type: ignore[arg-type]
+            nxt = self.clock.next_timer_at()
+            if nxt is None or nxt > until:
+                break
+            self.clock.fire_next()
+        self.clock.advance_to(until)
+
+    # -- boot -------------------------------------------------------------------------
+    def _boot(self) -> None:
+        """Bring the cluster up like `kind create cluster`, then let a little time pass."""
+        t0 = self.clock.now()
+        nodes = self.topology.nodes
+        cp = self.topology.control_plane
+        bootstrap.system_objects_before_nodes(self)
+        kubelet = next(c for c in self.controllers if isinstance(c, Kubelet))
+        preloaded = set(bootstrap.PRELOADED_IMAGES)
+        for n in nodes:
+            kubelet.image_cache[n.name] = set(preloaded)
+        self.api.create_internal(bootstrap.node_object(cp))
+        if not self.bare:
+            bootstrap.control_plane_objects(self)
+        self.run_until_idle()
+        self.clock.advance(WORKERS_JOIN_AFTER)
+        for n in nodes:
+            if n is not cp:
+                self.api.create_internal(bootstrap.node_object(n))
+        self.run_until_idle()
+        self.clock.advance_to(t0 + timedelta(seconds=USER_STARTS_AFTER))
+        self.boot_events = len(self.flow_events)
+
+    # -- convenience ------------------------------------------------------------------
+    def get(self, kind: str, namespace: str, name: str) -> dict | None:
+        return self.store.get(kind, "" if kind in CLUSTER_SCOPED else namespace, name)

@@ -1,0 +1,223 @@
+"""Deployment controller: one ReplicaSet per pod template, rolled with RollingUpdate.
+
+The ReplicaSet is named `<deployment>-<pod-template-hash>`; a changed template gets a new
+ReplicaSet that is scaled up by maxSurge while old ones are scaled down within
+maxUnavailable (`deployment/rolling.go`); the same template again reuses its old
+ReplicaSet (a rollback keeps its hash).
+"""
+from __future__ import annotations
+
+import math
+
+from engine.controllers.base import Controller, key_for, split_key
+from engine.naming import pod_template_hash
+from engine.objects import clone, is_terminating, meta, owner_ref, uid_of
+
+REVISION = "deployment.kubernetes.io/revision"
+
+
+def _resolve(value, total: int, round_up: bool) -> int:
+    if isinstance(value, str) and value.endswith("%"):
+        x = int(value[:-1]) * total / 100
+        return math.ceil(x) if round_up else math.floor(x)
+    return int(value)
+
+
+def _template_without_hash(tmpl: dict) -> dict:
+    t = clone(tmpl)
+    labels = (t.get("metadata") or {}).get("labels") or {}
+    labels.pop("pod-template-hash", None)
+    return t
+
+
+class DeploymentController(Controller):
+    name = "deployment-controller"
+
+    def __init__(self, cluster) -> None:
+        super().__init__(cluster)
+        self.store.watch("Deployment", lambda ev: self.enqueue(key_for(ev.obj)))
+        self.store.watch("ReplicaSet", self._on_rs)
+
+    def _on_rs(self, ev) -> None:
+        for o in meta(ev.obj).get("ownerReferences") or ():
+            if o.get("kind") == "Deployment":
+                self.enqueue(f"{meta(ev.obj).get('namespace')}/{o['name']}")
+
+    def owned_replicasets(self, d: dict) -> list[dict]:
+        ns = meta(d).get("namespace") or ""
+        out = []
+        for kind, rns, name in self.store.dependents(uid_of(d)):
+            if kind == "ReplicaSet" and rns == ns:
+                rs = self.store.get("ReplicaSet", ns, name)
+                if rs is not None:
+                    out.append(rs)
+        return out
+
+    def reconcile(self, key: str) -> None:
+        ns, name = split_key(key)
+        d = self.store.get("Deployment", ns, name)
+        if d is None or is_terminating(d):
+            return
+        spec = d["spec"]
+        tmpl = spec.get("template") or {}
+        rss = self.owned_replicasets(d)
+        h = pod_template_hash(tmpl, (d.get("status") or {}).get("collisionCount"))
+        new_rs = next((r for r in rss if _template_without_hash(r["spec"]["template"]) == tmpl), None)
+        old = [r for r in rss if r is not new_rs]
+        replicas = int(spec.get("replicas", 1))
+        if new_rs is None:
+            revision = 1 + max((int(meta(r).get("annotations", {}).get(REVISION, "0")) for r in rss), default=0)
+            new_rs = self._create_rs(d, h, revision, self._initial_scale(d, old, replicas))
+        else:
+            new_rs = self._ensure_revision(d, new_rs, old)
+        if spec.get("strategy", {}).get("type") == "Recreate":
+            self._recreate(d, new_rs, old, replicas)
+        else:
+            self._rolling(d, new_rs, old, replicas)
+        self._sync_status(d, new_rs, self.owned_replicasets(d))
+
+    # -- rollout ------------------------------------------------------------
+    def _surge_unavailable(self, d: dict, replicas: int) -> tuple[int, int]:
+        ru = (d["spec"].get("strategy") or {}).get("rollingUpdate") or {}
+        surge = _resolve(ru.get("maxSurge", "25%"), replicas, True)
+        unavail = _resolve(ru.get("maxUnavailable", "25%"), replicas, False)
+        if surge == 0 and unavail == 0:
+            unavail = 1
+        return surge, unavail
+
+    def _initial_scale(self, d: dict, old: list[dict], replicas: int) -> int:
+        if not any(r["spec"].get("replicas", 0) for r in old):
+            return replicas
+        surge, _ = self._surge_unavailable(d, replicas)
+        current = sum(r["spec"].get("replicas", 0) for r in old)
+        return max(0, min(replicas, replicas + surge - current))
+
+    def _rolling(self, d: dict, new_rs: dict, old: list[dict], replicas: int) -> None:
+        surge, unavail = self._surge_unavailable(d, replicas)
+        new_count = new_rs["spec"].get("replicas", 0)
+        old_count = sum(r["spec"].get("replicas", 0) for r in old)
+        # Scale up the new ReplicaSet within maxSurge.
+        if new_count < replicas:
+            room = replicas + surge - (new_count + old_count)
+            target = min(replicas, new_count + max(room, 0))
+            if not old_count:
+                target = replicas
+            if target != new_count:
+                new_rs = self._scale(d, new_rs, target)
+        elif new_count > replicas:
+            new_rs = self._scale(d, new_rs, replicas)
+        # Scale down old ReplicaSets within maxUnavailable.
+        if old_count:
+            min_available = replicas - unavail
+            available = sum((r.get("status") or {}).get("availableReplicas", 0) for r in [new_rs, *old])
+            budget = available - min_available
+            # Pods of old ReplicaSets that are not available can always go.
+            for r in sorted(old, key=lambda r: meta(r)["creationTimestamp"]):
+                cur = r["spec"].get("replicas", 0)
+                if not cur:
+                    continue
+                unavailable_here = cur - (r.get("status") or {}).get("availableReplicas", 0)
+                cut = min(cur, max(budget, 0) + unavailable_here)
+                if cut > 0:
+                    self._scale(d, r, cur - cut)
+                    budget -= max(cut - unavailable_here, 0)
+
+    def _recreate(self, d: dict, new_rs: dict, old: list[dict], replicas: int) -> None:
+        for r in old:
+            if r["spec"].get("replicas", 0):
+                self._scale(d, r, 0)
+        if any((r.get("status") or {}).get("replicas", 0) for r in old):
+            return
+        if new_rs["spec"].get("replicas", 0) != replicas:
+            self._scale(d, new_rs, replicas)
+
+    # -- writes -------------------------------------------------------------
+    def _create_rs(self, d: dict, h: str, revision: int, replicas: int) -> dict:
+        tmpl = clone(d["spec"]["template"])
+        tmpl.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = h
+        sel = clone(d["spec"]["selector"])
+        sel.setdefault("matchLabels", {})["pod-template-hash"] = h
+        rs = {
+            "apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {
+                "name": f"{meta(d)['name']}-{h}", "namespace": meta(d).get("namespace"),
+                "labels": dict(tmpl["metadata"]["labels"]),
+                "annotations": {
+                    "deployment.kubernetes.io/desired-replicas": str(d["spec"].get("replicas", 1)),
+                    "deployment.kubernetes.io/max-replicas": str(int(d["spec"].get("replicas", 1)) + self._surge_unavailable(d, int(d["spec"].get("replicas", 1)))[0]),
+                    REVISION: str(revision),
+                },
+                "ownerReferences": [owner_ref(d)],
+            },
+            "spec": {"replicas": replicas, "selector": sel, "template": tmpl},
+        }
+        created = self.cluster.api.create_internal(rs)
+        self._scaled_event(d, created, 0, replicas)
+        self.cluster.flow(self.name, created, "created", f"replicas={replicas}")
+        return created
+
+    def _ensure_revision(self, d: dict, rs: dict, old: list[dict]) -> dict:
+        top = max((int(meta(r).get("annotations", {}).get(REVISION, "0")) for r in old), default=0)
+        cur = int(meta(rs).get("annotations", {}).get(REVISION, "0"))
+        if cur > top:
+            return rs
+        new = clone(rs)
+        new["metadata"].setdefault("annotations", {})[REVISION] = str(top + 1)
+        return self.store.update(new)
+
+    def _scale(self, d: dict, rs: dict, replicas: int) -> dict:
+        before = rs["spec"].get("replicas", 0)
+        new = clone(rs)
+        new["spec"]["replicas"] = replicas
+        new["metadata"].setdefault("annotations", {})["deployment.kubernetes.io/desired-replicas"] = str(d["spec"].get("replicas", 1))
+        out = self.store.update(new)
+        self._scaled_event(d, out, before, replicas)
+        return out
+
+    def _scaled_event(self, d: dict, rs: dict, before: int, after: int) -> None:
+        if before == after:
+            return
+        verb = "up" if after > before else "down"
+        self.cluster.record_event(d, "Normal", "ScalingReplicaSet",
+                                  f"Scaled {verb} replica set {meta(rs)['name']} from {before} to {after}", self.name)
+
+    def _sync_status(self, d: dict, new_rs: dict, rss: list[dict]) -> None:
+        st = lambda r, f: (r.get("status") or {}).get(f, 0)  # noqa: E731
+        replicas = int(d["spec"].get("replicas", 1))
+        total = sum(st(r, "replicas") for r in rss)
+        available = sum(st(r, "availableReplicas") for r in rss)
+        now = self.cluster.now_str()
+        status: dict = {
+            "observedGeneration": meta(d).get("generation", 1),
+            "replicas": total,
+            "updatedReplicas": st(new_rs, "replicas"),
+            "readyReplicas": sum(st(r, "readyReplicas") for r in rss),
+            "availableReplicas": available,
+            "unavailableReplicas": max(total - available, replicas - available, 0),
+        }
+        status = {k: v for k, v in status.items() if v or k in ("observedGeneration", "replicas", "updatedReplicas")}
+        _, unavail = self._surge_unavailable(d, replicas)
+        old_status = d.get("status") or {}
+        conds = {c["type"]: c for c in old_status.get("conditions") or []}
+        is_avail = available >= replicas - unavail
+        av = ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.") if is_avail else \
+             ("False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+        complete = st(new_rs, "availableReplicas") >= replicas and total == replicas
+        pr = ("True", "NewReplicaSetAvailable", f'ReplicaSet "{meta(new_rs)["name"]}" has successfully progressed.') if complete else \
+             ("True", "ReplicaSetUpdated", f'ReplicaSet "{meta(new_rs)["name"]}" is progressing.')
+        out = []
+        for ctype, (s, reason, msg) in (("Available", av), ("Progressing", pr)):
+            prev = conds.get(ctype)
+            c = {"type": ctype, "status": s, "lastUpdateTime": now, "lastTransitionTime": now, "reason": reason, "message": msg}
+            if prev and prev["status"] == s:
+                c["lastTransitionTime"] = prev["lastTransitionTime"]
+                if prev.get("reason") == reason and prev.get("message") == msg:
+                    c["lastUpdateTime"] = prev["lastUpdateTime"]
+            out.append(c)
+        status["conditions"] = out
+        if old_status.get("collisionCount") is not None:
+            status["collisionCount"] = old_status["collisionCount"]
+        if old_status != status:
+            new = clone(d)
+            new["status"] = status
+            self.store.update(new)

@@ -1,0 +1,391 @@
+"""Endpoints and EndpointSlice controllers: steps 1 and 2 of the Service flow.
+
+Both watch Services and Pods. For a Service with a selector they collect the pods of its
+namespace whose labels match, resolve each Service port's targetPort per pod (a named
+targetPort that a pod does not declare leaves that pod out for that port), and write:
+- `Endpoints` (legacy): ready pods in `addresses`, others in `notReadyAddresses`, grouped
+  into subsets by identical port sets, addresses sorted as strings;
+- `EndpointSlice`s: at most 100 endpoints each, one per port set, with ready / serving /
+  terminating conditions, existing endpoints kept in place and new ones appended to the
+  fullest slice that has room; a placeholder slice when nothing matches.
+Selector-less Services are left to the user; their Endpoints are mirrored into slices.
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import Iterable
+
+from engine.controllers.base import Controller, key_for, split_key
+from engine.events import STEP_COLLECT, STEP_ENDPOINTS
+from engine.objects import (clone, is_terminating, labels_of, meta, owner_ref, pod_is_ready,
+                            pod_phase, selector_matches)
+
+MAX_ENDPOINTS_PER_SLICE = 100
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
+SLICE_CONTROLLER = "endpointslice-controller.k8s.io"
+MIRROR_CONTROLLER = "endpointslicemirroring-controller.k8s.io"
+HEADLESS_LABEL = "service.kubernetes.io/headless"
+TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
+
+
+def resolve_target_port(svc_port: dict, pod: dict) -> int | None:
+    """podutil.FindPort: a number is used as is; a name is looked up among the pod's
+    container ports with the same protocol."""
+    tp = svc_port.get("targetPort", svc_port.get("port"))
+    if isinstance(tp, int):
+        return tp
+    if isinstance(tp, str) and tp.isdigit():
+        return int(tp)
+    proto = svc_port.get("protocol", "TCP")
+    spec = pod.get("spec") or {}
+    containers = list(spec.get("containers") or [])
+    containers += [c for c in spec.get("initContainers") or [] if c.get("restartPolicy") == "Always"]
+    for c in containers:
+        for p in c.get("ports") or []:
+            if p.get("name") == tp and p.get("protocol", "TCP") == proto:
+                return int(p["containerPort"])
+    return None
+
+
+def endpoint_port(svc_port: dict, number: int) -> dict:
+    out: dict = {}
+    if svc_port.get("name"):
+        out["name"] = svc_port["name"]
+    out["port"] = number
+    out["protocol"] = svc_port.get("protocol", "TCP")
+    if svc_port.get("appProtocol"):
+        out["appProtocol"] = svc_port["appProtocol"]
+    return out
+
+
+def candidate_pods(store, svc: dict) -> list[dict]:
+    """Pods of the Service's namespace that the selector matches and that have an IP."""
+    sel = svc["spec"].get("selector") or {}
+    ns = meta(svc).get("namespace") or ""
+    out = []
+    for p in store.list("Pod", ns):
+        if not selector_matches(sel, labels_of(p)):
+            continue
+        if pod_phase(p) in ("Succeeded", "Failed") or not (p.get("status") or {}).get("podIP"):
+            continue
+        out.append(p)
+    return out
+
+
+def _hostname(pod: dict, svc: dict) -> str | None:
+    spec = pod.get("spec") or {}
+    if spec.get("hostname") and spec.get("subdomain") == meta(svc)["name"]:
+        return spec["hostname"]
+    return None
+
+
+def _target_ref(pod: dict) -> dict:
+    md = meta(pod)
+    return {"kind": "Pod", "name": md["name"], "namespace": md.get("namespace"), "uid": md.get("uid")}
+
+
+def _service_managed(svc: dict) -> bool:
+    spec = svc.get("spec") or {}
+    return spec.get("type") != "ExternalName" and bool(spec.get("selector"))
+
+
+class _ServicePodWatcher(Controller):
+    """Shared watch wiring: Service events enqueue the Service; Pod events enqueue every
+    Service of the pod's namespace whose selector matched the old or the new labels."""
+
+    def __init__(self, cluster) -> None:
+        super().__init__(cluster)
+        self.store.watch("Service", lambda ev: self.enqueue(key_for(ev.obj)))
+        self.store.watch("Pod", self._on_pod)
+
+    def _on_pod(self, ev) -> None:
+        ns = meta(ev.obj).get("namespace") or ""
+        label_sets = [labels_of(ev.obj)] + ([labels_of(ev.old)] if ev.old else [])
+        for svc in self.store.list("Service", ns):
+            sel = (svc.get("spec") or {}).get("selector")
+            if sel and any(selector_matches(sel, ls) for ls in label_sets):
+                self.enqueue(key_for(svc))
+
+    def _labels_for(self, svc: dict) -> dict[str, str]:
+        labels = dict(labels_of(svc))
+        if svc["spec"].get("clusterIP") == "None":
+            labels[HEADLESS_LABEL] = ""
+        return labels
+
+
+class EndpointsController(_ServicePodWatcher):
+    name = "endpoint-controller"
+
+    def reconcile(self, key: str) -> None:
+        ns, name = split_key(key)
+        svc = self.store.get("Service", ns, name)
+        current = self.store.get("Endpoints", ns, name)
+        c = self.cluster
+        if svc is None:
+            if current is not None:
+                c.api.delete_object("Endpoints", ns, name)
+                c.flow(self.name, current, "deleted", "service is gone", step=STEP_ENDPOINTS)
+            return
+        if not _service_managed(svc):
+            return
+        pods = candidate_pods(self.store, svc)
+        publish = bool(svc["spec"].get("publishNotReadyAddresses"))
+        subsets = self.compute_subsets(svc, [p for p in pods if publish or not is_terminating(p)])
+        labels = self._labels_for(svc)
+        if current is not None and current.get("subsets", []) == subsets and labels_of(current) == labels:
+            return
+        ready_ips = sorted({a["ip"] for s in subsets for a in s.get("addresses", [])})
+        not_ready = sorted({a["ip"] for s in subsets for a in s.get("notReadyAddresses", [])})
+        c.flow(self.name, svc, "collected", _ip_detail(ready_ips, not_ready), step=STEP_COLLECT,
+               data={"ready": ready_ips, "notReady": not_ready})
+        ep = {
+            "apiVersion": "v1", "kind": "Endpoints",
+            "metadata": {"name": name, "namespace": ns, "labels": labels,
+                         "annotations": {TRIGGER_TIME: c.now_str()}},
+        }
+        if not labels:
+            del ep["metadata"]["labels"]
+        if subsets:
+            ep["subsets"] = subsets
+        if current is None:
+            written = c.api.create_internal(ep)
+            verb = "created"
+        else:
+            new = clone(current)
+            new["metadata"]["labels"] = labels
+            if not labels:
+                new["metadata"].pop("labels", None)
+            new["metadata"].setdefault("annotations", {})[TRIGGER_TIME] = c.now_str()
+            new.pop("subsets", None)
+            if subsets:
+                new["subsets"] = subsets
+            written = self.store.update(new)
+            verb = "updated"
+        c.flow(self.name, written, verb, _ip_detail(ready_ips, not_ready), step=STEP_ENDPOINTS,
+               data={"ready": ready_ips, "notReady": not_ready})
+
+    @staticmethod
+    def compute_subsets(svc: dict, pods: Iterable[dict]) -> list[dict]:
+        publish = bool(svc["spec"].get("publishNotReadyAddresses"))
+        ports = svc["spec"].get("ports") or []
+        # address -> (ready, [endpoint ports])
+        groups: dict[tuple, dict[str, list[dict]]] = {}
+        for pod in pods:
+            ip = pod["status"]["podIP"]
+            addr = {"ip": ip}
+            host = _hostname(pod, svc)
+            if host:
+                addr["hostname"] = host
+            if pod["spec"].get("nodeName"):
+                addr["nodeName"] = pod["spec"]["nodeName"]
+            addr["targetRef"] = _target_ref(pod)
+            ready = publish or pod_is_ready(pod)
+            if not ports:
+                eports: list[dict] = []
+            else:
+                eports = [endpoint_port(sp, n) for sp in ports if (n := resolve_target_port(sp, pod)) is not None]
+                if not eports:
+                    continue
+            k = tuple(sorted((p.get("name", ""), p["port"], p["protocol"]) for p in eports))
+            g = groups.setdefault(k, {"addresses": [], "notReadyAddresses": [], "ports": eports})
+            g["addresses" if ready else "notReadyAddresses"].append(addr)
+        subsets = []
+        for k in sorted(groups):
+            g = groups[k]
+            s: dict = {}
+            for f in ("addresses", "notReadyAddresses"):
+                if g[f]:
+                    s[f] = sorted(g[f], key=lambda a: (a["ip"], a["targetRef"]["uid"] or ""))
+            if g["ports"]:
+                s["ports"] = sorted(g["ports"], key=lambda p: (p.get("name", ""), p["port"], p["protocol"]))
+            subsets.append(s)
+        return subsets
+
+
+def _ip_detail(ready: list[str], not_ready: list[str]) -> str:
+    s = ",".join(ready) if ready else "<none>"
+    if not_ready:
+        s += f" (not ready: {','.join(not_ready)})"
+    return s
+
+
+class EndpointSliceController(_ServicePodWatcher):
+    name = "endpointslice-controller"
+
+    def __init__(self, cluster) -> None:
+        super().__init__(cluster)
+        self.store.watch("Endpoints", self._on_endpoints)
+
+    def _on_endpoints(self, ev) -> None:
+        svc = self.store.get("Service", meta(ev.obj).get("namespace") or "", meta(ev.obj)["name"])
+        if svc is not None and not _service_managed(svc):
+            self.enqueue(key_for(ev.obj))
+
+    def slices_for(self, ns: str, name: str) -> list[dict]:
+        return [s for s in self.store.list("EndpointSlice", ns) if labels_of(s).get(SERVICE_NAME_LABEL) == name]
+
+    def reconcile(self, key: str) -> None:
+        ns, name = split_key(key)
+        svc = self.store.get("Service", ns, name)
+        existing = self.slices_for(ns, name)
+        c = self.cluster
+        if svc is None or svc["spec"].get("type") == "ExternalName":
+            for s in existing:
+                if labels_of(s).get(MANAGED_BY_LABEL) in (SLICE_CONTROLLER, MIRROR_CONTROLLER):
+                    c.api.delete_object("EndpointSlice", ns, meta(s)["name"])
+            return
+        if _service_managed(svc):
+            desired, ports_of = self._desired_from_pods(svc)
+            managed_by = SLICE_CONTROLLER
+        else:
+            ep = self.store.get("Endpoints", ns, name)
+            if ep is None or "endpointslice.kubernetes.io/skip-mirror" in labels_of(ep):
+                return
+            desired, ports_of = self._desired_from_endpoints(ep)
+            managed_by = MIRROR_CONTROLLER
+        mine = [s for s in existing if labels_of(s).get(MANAGED_BY_LABEL) == managed_by]
+        self._write(svc, mine, desired, ports_of, managed_by)
+
+    # -- desired state ------------------------------------------------------------
+    def _desired_from_pods(self, svc: dict) -> tuple[dict[tuple, list[dict]], dict[tuple, list[dict]]]:
+        """Endpoints grouped by (addressType, port set)."""
+        publish = bool(svc["spec"].get("publishNotReadyAddresses"))
+        ports = svc["spec"].get("ports") or []
+        desired: dict[tuple, list[dict]] = {}
+        ports_of: dict[tuple, list[dict]] = {}
+        zones = {meta(n)["name"]: labels_of(n).get("topology.kubernetes.io/zone") for n in self.store.list("Node")}
+        for pod in candidate_pods(self.store, svc):
+            eports = []
+            for sp in ports:
+                n = resolve_target_port(sp, pod)
+                if n is not None:
+                    eports.append({"name": sp.get("name", ""), "port": n, "protocol": sp.get("protocol", "TCP"),
+                                   **({"appProtocol": sp["appProtocol"]} if sp.get("appProtocol") else {})})
+            if ports and not eports:
+                continue
+            ip = pod["status"]["podIP"]
+            family = "IPv6" if ipaddress.ip_address(ip).version == 6 else "IPv4"
+            k = (family, tuple((p["name"], p["port"], p["protocol"]) for p in eports))
+            ports_of[k] = eports
+            serving = pod_is_ready(pod)
+            terminating = is_terminating(pod)
+            ep: dict = {"addresses": [ip],
+                        "conditions": {"ready": publish or (serving and not terminating),
+                                       "serving": serving, "terminating": terminating}}
+            host = _hostname(pod, svc)
+            if host:
+                ep["hostname"] = host
+            node = pod["spec"].get("nodeName")
+            if node:
+                ep["nodeName"] = node
+            ep["targetRef"] = _target_ref(pod)
+            if node and zones.get(node):
+                ep["zone"] = zones[node]
+            desired.setdefault(k, []).append(ep)
+        return desired, ports_of
+
+    def _desired_from_endpoints(self, ep: dict) -> tuple[dict[tuple, list[dict]], dict[tuple, list[dict]]]:
+        desired: dict[tuple, list[dict]] = {}
+        ports_of: dict[tuple, list[dict]] = {}
+        for subset in ep.get("subsets") or []:
+            eports = [{"name": p.get("name", ""), "port": p["port"], "protocol": p.get("protocol", "TCP")}
+                      for p in subset.get("ports") or []]
+            for field, ready in (("addresses", True), ("notReadyAddresses", False)):
+                for a in subset.get(field) or []:
+                    family = "IPv6" if ipaddress.ip_address(a["ip"]).version == 6 else "IPv4"
+                    k = (family, tuple((p["name"], p["port"], p["protocol"]) for p in eports))
+                    ports_of[k] = eports
+                    e: dict = {"addresses": [a["ip"]], "conditions": {"ready": ready}}
+                    for f in ("hostname", "nodeName", "targetRef"):
+                        if a.get(f):
+                            e[f] = a[f]
+                    desired.setdefault(k, []).append(e)
+        return desired, ports_of
+
+    # -- reconcile slices ---------------------------------------------------------
+    def _write(self, svc: dict, mine: list[dict], desired: dict[tuple, list[dict]],
+               ports_of: dict[tuple, list[dict]], managed_by: str) -> None:
+        c = self.cluster
+        ns, name = meta(svc).get("namespace") or "", meta(svc)["name"]
+        labels = {**self._labels_for(svc), SERVICE_NAME_LABEL: name, MANAGED_BY_LABEL: managed_by}
+        by_ip = {k: {e["addresses"][0]: e for e in eps} for k, eps in desired.items()}
+        placed: set[tuple] = set()
+        keep: list[dict] = []
+        changed_any = False
+        written_names: list[str] = []
+        for s in mine:
+            k = _slice_key(s)
+            want = by_ip.get(k)
+            if not want:
+                if not desired and k == ("IPv4", ()) and not keep:
+                    keep.append(self._replace(s, [], labels))  # the placeholder stays
+                else:
+                    c.api.delete_object("EndpointSlice", ns, meta(s)["name"])
+                    changed_any = True
+                continue
+            new_eps = []
+            for e in s.get("endpoints") or []:
+                ip = e["addresses"][0]
+                if ip in want and (k, ip) not in placed:
+                    new_eps.append(want[ip])
+                    placed.add((k, ip))
+            keep.append(self._replace(s, new_eps, labels))
+        # Append endpoints not yet placed to the fullest slice with room, else new slices.
+        for k, eps in desired.items():
+            for e in eps:
+                ip = e["addresses"][0]
+                if (k, ip) in placed:
+                    continue
+                placed.add((k, ip))
+                room = [s for s in keep if _slice_key(s) == k and len(s.get("endpoints") or []) < MAX_ENDPOINTS_PER_SLICE]
+                if room:
+                    target = max(room, key=lambda s: len(s.get("endpoints") or []))
+                    target.setdefault("endpoints", []).append(e)
+                    target["_dirty"] = True
+                else:
+                    keep.append(self._new_slice(svc, k, ports_of[k], labels, [e]))
+        if not desired and not keep:
+            keep.append(self._new_slice(svc, ("IPv4", ()), [], labels, []))
+        # Persist.
+        all_ready: list[str] = []
+        for s in keep:
+            dirty = s.pop("_dirty", False)
+            is_new = s.pop("_new", False)
+            s["endpoints"] = s.get("endpoints") or []
+            if not s["endpoints"]:
+                s["endpoints"] = None
+            if not s.get("ports"):
+                s["ports"] = None
+            if is_new:
+                out = c.api.create_generated(s)
+                changed_any = True
+            else:
+                old = self.store.get("EndpointSlice", ns, meta(s)["name"])
+                out = self.store.update(s) if dirty or old != s else old
+                changed_any = changed_any or out is not old
+            written_names.append(meta(out)["name"])
+            all_ready += [e["addresses"][0] for e in out.get("endpoints") or [] if e["conditions"].get("ready", True)]
+        if changed_any:
+            c.flow(self.name, svc, "collected", ",".join(all_ready) or "<none>", step=STEP_COLLECT,
+                   data={"ready": all_ready})
+            c.flow(self.name, svc, "wrote", "EndpointSlice " + ",".join(written_names), step=STEP_ENDPOINTS,
+                   data={"slices": written_names, "ready": all_ready})
+
+    def _replace(self, s: dict, eps: list[dict], labels: dict) -> dict:
+        new = clone(s)
+        new["metadata"]["labels"] = labels
+        new["endpoints"] = eps
+        return new
+
+    def _new_slice(self, svc: dict, k: tuple, ports: list[dict], labels: dict, eps: list[dict]) -> dict:
+        return {
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"generateName": meta(svc)["name"] + "-", "namespace": meta(svc).get("namespace"),
+                         "labels": dict(labels), "ownerReferences": [owner_ref(svc)]},
+            "addressType": k[0], "endpoints": eps, "ports": [dict(p) for p in ports], "_new": True,
+        }
+
+
+def _slice_key(s: dict) -> tuple:
+    return (s.get("addressType"), tuple((p.get("name", ""), p["port"], p["protocol"]) for p in s.get("ports") or []))

@@ -1,0 +1,244 @@
+"""The kubelets of all nodes: start bound pods, report status, tear deleted pods down.
+
+A pod goes Pending/ContainerCreating -> (sandbox + CNI: pod IP from the node's podCIDR)
+-> image pulled -> containers Running -> Ready (at once, or when the readiness probe
+first passes). Each step is a timer on the simulated clock, so `kubectl get po` right
+after apply shows ContainerCreating as on a real cluster, and a deterministic run always
+takes the same simulated seconds.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from engine.controllers.base import Controller, key_for, split_key
+from engine.objects import clone, is_terminating, meta, pod_phase, set_condition
+
+SANDBOX_SECONDS = 1.0
+TERMINATE_SECONDS = 1.0
+FAILING_PROBE_COMMANDS = ({"false"}, {"/bin/false"}, {"exit", "1"}, {"sh", "-c", "exit 1"})
+
+
+def normalize_image(image: str) -> str:
+    """The fully qualified reference containerd reports (`redis` -> docker.io/library/redis:latest)."""
+    ref = image
+    first = ref.split("/", 1)[0]
+    if "/" not in ref:
+        ref = f"docker.io/library/{ref}"
+    elif "." not in first and ":" not in first and first != "localhost":
+        ref = f"docker.io/{ref}"
+    if "@" not in ref and ":" not in ref.rsplit("/", 1)[-1]:
+        ref += ":latest"
+    return ref
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class _PodRuntime:
+    """What one kubelet knows about a pod it runs (its local state, not API state)."""
+
+    stage: str = "new"  # new -> creating -> pulling -> running -> stopping
+    due: datetime | None = None
+    ip: str | None = None
+    ready_at: datetime | None = None
+    probe_fails: bool = False
+    pulled: set[str] = field(default_factory=set)
+
+
+class Kubelet(Controller):
+    name = "kubelet"
+
+    def __init__(self, cluster) -> None:
+        super().__init__(cluster)
+        self.pods: dict[str, _PodRuntime] = {}
+        self.image_cache: dict[str, set[str]] = {}  # node -> images present
+        self.store.watch("Pod", self._on_pod)
+
+    def _on_pod(self, ev) -> None:
+        if ev.type == "DELETED":
+            rt = self.pods.pop(key_for(ev.obj), None)
+            if rt and rt.ip and not ev.obj["spec"].get("hostNetwork"):
+                self.cluster.release_pod_ip(ev.obj["spec"].get("nodeName"), rt.ip)
+            return
+        if ev.obj["spec"].get("nodeName"):
+            self.enqueue(key_for(ev.obj))
+
+    def _due(self, key: str, seconds: float) -> None:
+        """Come back to this pod `seconds` from now (a timer re-enqueues its key)."""
+        rt = self.pods[key]
+        rt.due = self.cluster.clock.now() + timedelta(seconds=seconds)
+        self.cluster.clock.call_later(seconds, lambda: self.enqueue(key))
+
+    def reconcile(self, key: str) -> None:
+        ns, name = split_key(key)
+        pod = self.store.get("Pod", ns, name)
+        if pod is None or not pod["spec"].get("nodeName"):
+            return
+        rt = self.pods.setdefault(key, _PodRuntime())
+        now = self.cluster.clock.now()
+        if rt.due and now < rt.due:
+            return
+        rt.due = None
+        if is_terminating(pod):
+            self._stop(key, pod, rt)
+            return
+        if pod_phase(pod) in ("Succeeded", "Failed"):
+            return
+        step = {"new": self._accept, "creating": self._sandbox, "pulling": self._start,
+                "running": self._probe}.get(rt.stage)
+        if step:
+            step(key, pod, rt)
+
+    # -- stages ---------------------------------------------------------------
+    def _accept(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        c = self.cluster
+        node = c.node_spec(pod["spec"]["nodeName"])
+        now = c.now_str()
+        new = clone(pod)
+        st = new.setdefault("status", {})
+        st["phase"] = "Pending"
+        st["hostIP"] = node.ip
+        st["hostIPs"] = [{"ip": node.ip}]
+        st["startTime"] = now
+        st.setdefault("qosClass", "BestEffort")
+        for ctype, val, reason in (("PodReadyToStartContainers", "False", None), ("Initialized", "True", None),
+                                   ("Ready", "False", "ContainersNotReady"),
+                                   ("ContainersReady", "False", "ContainersNotReady"), ("PodScheduled", "True", None)):
+            msg = None
+            if reason:
+                names = ", ".join(ct["name"] for ct in pod["spec"].get("containers") or [])
+                msg = f"containers with unready status: [{names}]"
+            set_condition(st, ctype, val, now, reason=reason, message=msg)
+        _order_conditions(st)
+        st["containerStatuses"] = [
+            {"image": ct.get("image", ""), "imageID": "", "lastState": {}, "name": ct["name"], "ready": False,
+             "restartCount": 0, "started": False, "state": {"waiting": {"reason": "ContainerCreating"}}}
+            for ct in sorted(pod["spec"].get("containers") or [], key=lambda ct: ct["name"])
+        ]
+        c.store.update(new)
+        rt.stage = "creating"
+        self._due(key, SANDBOX_SECONDS)
+
+    def _sandbox(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        c = self.cluster
+        node_name = pod["spec"]["nodeName"]
+        if pod["spec"].get("hostNetwork"):
+            rt.ip = c.node_spec(node_name).ip
+        else:
+            rt.ip = c.allocate_pod_ip(node_name)
+        new = clone(pod)
+        st = new["status"]
+        st["podIP"] = rt.ip
+        st["podIPs"] = [{"ip": rt.ip}]
+        set_condition(st, "PodReadyToStartContainers", "True", c.now_str())
+        c.store.update(new)
+        c.flow(self.name, new, "sandbox", f"pod IP {rt.ip} on {node_name}")
+        cache = self.image_cache.setdefault(node_name, set())
+        longest = 0.0
+        rng = c.rng("kubelet")
+        rt.pulled = set()
+        for ct in pod["spec"].get("containers") or []:
+            image = ct.get("image", "")
+            policy = ct.get("imagePullPolicy", "IfNotPresent")
+            if policy == "IfNotPresent" and image in cache:
+                c.record_event(pod, "Normal", "Pulled",
+                               f'Container image "{image}" already present on machine', self.name, node_name)
+                continue
+            c.record_event(pod, "Normal", "Pulling", f'Pulling image "{image}"', self.name, node_name)
+            secs = round(rng.uniform(0.4, 1.6) if image in cache else rng.uniform(2.0, 7.0), 3)
+            size = 20_000_000 + int(_digest(image)[:6], 16) * 3
+            c.record_event(pod, "Normal", "Pulled",
+                           f'Successfully pulled image "{image}" in {secs}s ({secs}s including waiting). '
+                           f"Image size: {size} bytes.", self.name, node_name, at_offset=secs)
+            longest = max(longest, secs)
+            cache.add(image)
+        rt.stage = "pulling"
+        self._due(key, max(longest, 0.2))
+
+    def _start(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        c = self.cluster
+        node_name = pod["spec"]["nodeName"]
+        now = c.now_str()
+        new = clone(pod)
+        st = new["status"]
+        statuses = []
+        probe_delay = None
+        for ct in sorted(pod["spec"].get("containers") or [], key=lambda ct: ct["name"]):
+            c.record_event(pod, "Normal", "Created", f"Created container: {ct['name']}", self.name, node_name)
+            c.record_event(pod, "Normal", "Started", f"Started container {ct['name']}", self.name, node_name)
+            probe = ct.get("readinessProbe")
+            ready = probe is None
+            if probe is not None:
+                cmd = set(((probe.get("exec") or {}).get("command")) or [])
+                if cmd and any(cmd == f for f in FAILING_PROBE_COMMANDS):
+                    rt.probe_fails = True
+                delay = float(probe.get("initialDelaySeconds", 0)) + 1.0
+                probe_delay = max(probe_delay or 0.0, delay)
+            image = ct.get("image", "")
+            statuses.append({
+                "containerID": "containerd://" + _digest(f"{meta(pod)['uid']}/{ct['name']}"),
+                "image": normalize_image(image),
+                "imageID": normalize_image(image).rsplit(":", 1)[0] + "@sha256:" + _digest(image),
+                "lastState": {}, "name": ct["name"], "ready": ready, "restartCount": 0, "started": True,
+                "state": {"running": {"startedAt": now}},
+            })
+        st["containerStatuses"] = statuses
+        st["phase"] = "Running"
+        all_ready = all(s["ready"] for s in statuses)
+        self._set_ready(st, all_ready, now, pod)
+        c.store.update(new)
+        rt.stage = "running"
+        if probe_delay is not None:
+            self._due(key, probe_delay)
+
+    def _probe(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        """The first readiness probe result (later probes return the same answer)."""
+        c = self.cluster
+        if all(s.get("ready") for s in pod["status"].get("containerStatuses") or []):
+            return
+        if rt.probe_fails:
+            msg = "Readiness probe failed: "
+            c.record_event(pod, "Warning", "Unhealthy", msg, self.name, pod["spec"]["nodeName"])
+            return
+        new = clone(pod)
+        st = new["status"]
+        for s in st.get("containerStatuses") or []:
+            s["ready"] = True
+        self._set_ready(st, True, c.now_str(), pod)
+        c.store.update(new)
+
+    def _set_ready(self, st: dict, ready: bool, now: str, pod: dict) -> None:
+        if ready:
+            for ctype in ("Ready", "ContainersReady"):
+                set_condition(st, ctype, "True", now)
+        else:
+            unready = ", ".join(s["name"] for s in st.get("containerStatuses") or [] if not s.get("ready"))
+            for ctype in ("Ready", "ContainersReady"):
+                set_condition(st, ctype, "False", now, reason="ContainersNotReady",
+                              message=f"containers with unready status: [{unready}]")
+        _order_conditions(st)
+
+    def _stop(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        c = self.cluster
+        if rt.stage != "stopping":
+            if rt.stage in ("running",) or pod_phase(pod) == "Running":
+                for ct in pod["spec"].get("containers") or []:
+                    c.record_event(pod, "Normal", "Killing", f"Stopping container {ct['name']}", self.name,
+                                   pod["spec"]["nodeName"])
+            rt.stage = "stopping"
+            self._due(key, TERMINATE_SECONDS)
+            return
+        c.store.delete("Pod", meta(pod).get("namespace") or "", meta(pod)["name"])
+        c.flow(self.name, pod, "deleted", "containers stopped")
+
+
+_CONDITION_ORDER = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"]
+
+
+def _order_conditions(st: dict) -> None:
+    st["conditions"] = sorted(st.get("conditions") or [],
+                              key=lambda c: _CONDITION_ORDER.index(c["type"]) if c["type"] in _CONDITION_ORDER else 99)

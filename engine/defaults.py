@@ -1,0 +1,104 @@
+"""API-server defaulting: the fields a real cluster fills in on create.
+
+`kubectl get -o yaml` shows them, and controllers rely on them (targetPort defaults to
+port, protocol to TCP, replicas to 1, ...).
+"""
+from __future__ import annotations
+
+import copy
+
+
+def _image_pull_policy(image: str) -> str:
+    tail = image.rsplit("/", 1)[-1]
+    if "@" in tail:
+        return "IfNotPresent"
+    if ":" not in tail or tail.endswith(":latest"):
+        return "Always"
+    return "IfNotPresent"
+
+
+def default_pod_spec(spec: dict) -> None:
+    for c in spec.get("containers") or []:
+        c.setdefault("imagePullPolicy", _image_pull_policy(str(c.get("image", ""))))
+        c.setdefault("resources", {})
+        c.setdefault("terminationMessagePath", "/dev/termination-log")
+        c.setdefault("terminationMessagePolicy", "File")
+        for p in c.get("ports") or []:
+            p.setdefault("protocol", "TCP")
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("schedulerName", "default-scheduler")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+
+
+def default_service(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    typ = spec.setdefault("type", "ClusterIP")
+    if typ != "ExternalName":
+        spec.setdefault("sessionAffinity", "None")
+        spec.setdefault("internalTrafficPolicy", "Cluster")
+        spec.setdefault("ipFamilyPolicy", "SingleStack")
+        spec.setdefault("ipFamilies", ["IPv4"])
+    if typ in ("NodePort", "LoadBalancer"):
+        spec.setdefault("externalTrafficPolicy", "Cluster")
+    if typ == "LoadBalancer":
+        spec.setdefault("allocateLoadBalancerNodePorts", True)
+    for p in spec.get("ports") or []:
+        p.setdefault("protocol", "TCP")
+        if "targetPort" not in p and "port" in p:
+            p["targetPort"] = p["port"]
+    obj.setdefault("status", {"loadBalancer": {}})
+
+
+def default_deployment(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("replicas", 1)
+    spec.setdefault("revisionHistoryLimit", 10)
+    spec.setdefault("progressDeadlineSeconds", 600)
+    spec.setdefault("strategy", {"type": "RollingUpdate",
+                                 "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})
+    tmpl = spec.setdefault("template", {})
+    tmpl.setdefault("metadata", {}).setdefault("creationTimestamp", None)
+    default_pod_spec(tmpl.setdefault("spec", {}))
+
+
+def default_replicaset(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("replicas", 1)
+    tmpl = spec.setdefault("template", {})
+    tmpl.setdefault("metadata", {}).setdefault("creationTimestamp", None)
+    default_pod_spec(tmpl.setdefault("spec", {}))
+
+
+def default_pod(obj: dict) -> None:
+    spec = obj.setdefault("spec", {})
+    default_pod_spec(spec)
+    spec.setdefault("enableServiceLinks", True)
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    spec.setdefault("priority", 0)
+    spec.setdefault("tolerations", [
+        {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready",
+         "operator": "Exists", "tolerationSeconds": 300},
+        {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable",
+         "operator": "Exists", "tolerationSeconds": 300},
+    ])
+    obj.setdefault("status", {"phase": "Pending", "qosClass": "BestEffort"})
+
+
+DEFAULTERS = {
+    "Service": default_service,
+    "Deployment": default_deployment,
+    "ReplicaSet": default_replicaset,
+    "Pod": default_pod,
+}
+
+
+def with_defaults(obj: dict) -> dict:
+    """A defaulted deep copy of `obj` (the input stays as the user wrote it)."""
+    out = copy.deepcopy(obj)
+    out.setdefault("metadata", {})
+    fn = DEFAULTERS.get(out.get("kind", ""))
+    if fn:
+        fn(out)
+    return out

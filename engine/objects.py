@@ -1,0 +1,127 @@
+"""Small helpers over Kubernetes-shaped dicts (the vocabulary controllers share)."""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+
+def clone(obj: dict) -> dict:
+    """A private copy to modify before writing it back through the store."""
+    return copy.deepcopy(obj)
+
+
+def meta(obj: dict) -> dict:
+    return obj.get("metadata") or {}
+
+
+def name_of(obj: dict) -> str:
+    return meta(obj).get("name", "")
+
+
+def ns_of(obj: dict) -> str:
+    return meta(obj).get("namespace") or ""
+
+
+def labels_of(obj: dict) -> dict[str, str]:
+    return meta(obj).get("labels") or {}
+
+
+def uid_of(obj: dict) -> str:
+    return meta(obj).get("uid", "")
+
+
+def selector_matches(selector: dict[str, str] | None, labels: dict[str, str]) -> bool:
+    """Equality-based selector as Services use it; an empty selector matches nothing
+    here because Services without selectors are not managed by the controllers."""
+    if not selector:
+        return False
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def label_selector_matches(sel: dict | None, labels: dict[str, str]) -> bool:
+    """metav1.LabelSelector (matchLabels + matchExpressions), as workloads use it."""
+    if not sel:
+        return False
+    for k, v in (sel.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for e in sel.get("matchExpressions") or []:
+        key, op, vals = e.get("key"), e.get("operator"), e.get("values") or []
+        if op == "In" and labels.get(key) not in vals:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in vals:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def owner_ref(owner: dict, *, controller: bool = True) -> dict[str, Any]:
+    return {
+        "apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": name_of(owner),
+        "uid": uid_of(owner), "controller": controller, "blockOwnerDeletion": True,
+    }
+
+
+def controller_uid(obj: dict) -> str | None:
+    for o in meta(obj).get("ownerReferences") or ():
+        if o.get("controller"):
+            return o.get("uid")
+    return None
+
+
+def is_terminating(obj: dict) -> bool:
+    return bool(meta(obj).get("deletionTimestamp"))
+
+
+def pod_phase(pod: dict) -> str:
+    return (pod.get("status") or {}).get("phase", "Pending")
+
+
+def condition(obj: dict, ctype: str) -> dict | None:
+    for c in (obj.get("status") or {}).get("conditions") or ():
+        if c.get("type") == ctype:
+            return c
+    return None
+
+
+def pod_is_ready(pod: dict) -> bool:
+    c = condition(pod, "Ready")
+    return bool(c and c.get("status") == "True")
+
+
+def pod_is_active(pod: dict) -> bool:
+    """Counts toward a ReplicaSet's replicas: not terminal and not being deleted."""
+    return pod_phase(pod) not in ("Succeeded", "Failed") and not is_terminating(pod)
+
+
+def set_condition(status: dict, ctype: str, value: str, now: str, *, reason: str | None = None,
+                  message: str | None = None, probe_time: bool = True) -> None:
+    """Upsert a condition, moving lastTransitionTime only when the status flips."""
+    conds = status.setdefault("conditions", [])
+    for c in conds:
+        if c["type"] == ctype:
+            if c["status"] != value:
+                c["lastTransitionTime"] = now
+            c["status"] = value
+            if probe_time:
+                c["lastProbeTime"] = None
+            _set_opt(c, "reason", reason)
+            _set_opt(c, "message", message)
+            return
+    c: dict[str, Any] = {"type": ctype, "status": value}
+    if probe_time:
+        c["lastProbeTime"] = None
+    c["lastTransitionTime"] = now
+    _set_opt(c, "reason", reason)
+    _set_opt(c, "message", message)
+    conds.append(c)
+
+
+def _set_opt(d: dict, k: str, v: Any) -> None:
+    if v is None:
+        d.pop(k, None)
+    else:
+        d[k] = v

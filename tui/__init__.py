@@ -1,0 +1,1 @@
+"""svcflow's Textual dashboard and the `svcflow` command line."""
