@@ -79,7 +79,10 @@ class ApiServer:
 
     # -- helpers ------------------------------------------------------------
     def _validate(self, obj: dict) -> None:
-        from engine import validation
+        try:
+            from engine import validation
+        except ImportError:  # TEMP until validation lands
+            return
 
         errs = validation.validate(obj, node_port_range=self.cluster.topology.node_port_range)
         if errs:

@@ -7,7 +7,7 @@ provisioner land on it, taking 10.244.0.2-.4) and the workers join afterwards.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from engine.topology import KUBERNETES_VERSION, NodeSpec
 
@@ -26,7 +26,7 @@ NAMESPACES = ["default", "kube-node-lease", "kube-public", "kube-system", "local
 CP_TOLERATION = {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}
 
 
-def node_object(n: NodeSpec) -> dict:
+def node_object(n: NodeSpec, now: str, ids: "Callable[[], str]") -> dict:
     if n.node_object is not None:
         obj = {k: v for k, v in n.node_object.items() if k != "status"}
         obj.setdefault("spec", {}).setdefault("podCIDR", n.pod_cidr)
@@ -49,22 +49,33 @@ def node_object(n: NodeSpec) -> dict:
         "capacity": {"cpu": "2", "ephemeral-storage": "263174212Ki", "hugepages-1Gi": "0",
                      "hugepages-2Mi": "0", "memory": "24534408Ki", "pods": "110"},
         "conditions": [
-            {"type": t, "status": "False", "reason": r, "message": m}
+            {"type": t, "status": "False", "lastHeartbeatTime": now, "lastTransitionTime": now,
+             "reason": r, "message": m}
             for t, r, m in (("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
                             ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
                             ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"))
-        ] + [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}],
+        ] + [{"type": "Ready", "status": "True", "lastHeartbeatTime": now, "lastTransitionTime": now,
+               "reason": "KubeletReady", "message": "kubelet is posting ready status"}],
         "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
-        "nodeInfo": {"architecture": "amd64", "bootID": "", "containerRuntimeVersion": "containerd://2.1.1",
+        "nodeInfo": {"architecture": "amd64", "bootID": ids(), "containerRuntimeVersion": "containerd://2.1.1",
                      "kernelVersion": "6.8.0-60-generic", "kubeProxyVersion": "", "kubeletVersion": KUBERNETES_VERSION,
-                     "machineID": "", "operatingSystem": "linux", "osImage": "Debian GNU/Linux 12 (bookworm)",
-                     "systemUUID": ""},
+                     "machineID": ids().replace("-", ""), "operatingSystem": "linux", "osImage": "Debian GNU/Linux 12 (bookworm)",
+                     "systemUUID": ids()},
     }
     return obj
 
 
-def _container(name: str, image: str, **extra) -> dict:
-    return {"name": name, "image": image, **extra}
+def _container(name: str, image: str, requests: dict | None = None, limits: dict | None = None,
+               **extra) -> dict:
+    c = {"name": name, "image": image, **extra}
+    if requests or limits:
+        c["resources"] = {k: v for k, v in (("limits", limits), ("requests", requests)) if v}
+    return c
+
+
+# The requests kind's manifests set (kubectl describe node sums them).
+STATIC_POD_REQUESTS = {"etcd": {"cpu": "100m", "memory": "100Mi"}, "kube-apiserver": {"cpu": "250m"},
+                       "kube-controller-manager": {"cpu": "200m"}, "kube-scheduler": {"cpu": "100m"}}
 
 
 def _daemonset(name: str, labels: dict, container: dict) -> dict:
@@ -135,6 +146,7 @@ def control_plane_objects(c: "Cluster") -> None:
             "template": {"metadata": {"labels": dict(dns_labels)}, "spec": {
                 "containers": [_container(
                     "coredns", COREDNS_IMAGE, args=["-conf", "/etc/coredns/Corefile"],
+                    requests={"cpu": "100m", "memory": "70Mi"}, limits={"memory": "170Mi"},
                     imagePullPolicy="IfNotPresent",
                     ports=[{"containerPort": 53, "name": "dns", "protocol": "UDP"},
                            {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
@@ -153,7 +165,8 @@ def control_plane_objects(c: "Cluster") -> None:
         command=["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf",
                  "--hostname-override=$(NODE_NAME)"])))
     api.create_internal(_daemonset("kindnet", {"app": "kindnet", "k8s-app": "kindnet", "tier": "node"}, _container(
-        "kindnet-cni", KINDNET_IMAGE, imagePullPolicy="IfNotPresent")))
+        "kindnet-cni", KINDNET_IMAGE, requests={"cpu": "100m", "memory": "50Mi"},
+        limits={"cpu": "100m", "memory": "50Mi"}, imagePullPolicy="IfNotPresent")))
     api.create_internal({
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "local-path-provisioner", "namespace": "local-path-storage"},
@@ -176,7 +189,8 @@ def control_plane_objects(c: "Cluster") -> None:
                          "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": cp.name,
                                               "uid": (c.store.get("Node", "", cp.name) or {"metadata": {"uid": ""}})["metadata"]["uid"],
                                               "controller": True}]},
-            "spec": {"containers": [_container(comp, f"registry.k8s.io/{comp}:{tag}", imagePullPolicy="IfNotPresent")],
+            "spec": {"containers": [_container(comp, f"registry.k8s.io/{comp}:{tag}", requests=STATIC_POD_REQUESTS[comp],
+                                               imagePullPolicy="IfNotPresent")],
                      "hostNetwork": True, "nodeName": cp.name, "priorityClassName": "system-node-critical",
                      "tolerations": [{"effect": "NoExecute", "operator": "Exists"}]},
         })

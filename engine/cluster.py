@@ -64,6 +64,7 @@ class Cluster:
             GarbageCollector(self),
         ]
         self._event_names: dict[tuple, str] = {}
+        self._event_seq = 0
         self._boot()
 
     # -- services the controllers use -------------------------------------------
@@ -119,7 +120,11 @@ class Cluster:
                 new["lastTimestamp"] = when
                 self.store.update(new)
                 return
-        name = f"{md.get('name')}.{self.rng('events').getrandbits(64):016x}"
+        # Real event names are `<object>.<UnixNano in hex>`, so name order is time order.
+        t = self.clock.now() + timedelta(seconds=at_offset)
+        self._event_seq += 1
+        nanos = int(t.timestamp()) * 1_000_000_000 + self._event_seq % 1_000_000_000
+        name = f"{md.get('name')}.{nanos:x}"
         self._event_names[key] = name
         source = {"component": component}
         if host:
@@ -175,14 +180,14 @@ class Cluster:
         preloaded = set(bootstrap.PRELOADED_IMAGES)
         for n in nodes:
             kubelet.image_cache[n.name] = set(preloaded)
-        self.api.create_internal(bootstrap.node_object(cp))
+        self.api.create_internal(bootstrap.node_object(cp, self.now_str(), lambda: new_uid(self.rng('node-ids'))))
         if not self.bare:
             bootstrap.control_plane_objects(self)
         self.run_until_idle()
         self.clock.advance(WORKERS_JOIN_AFTER)
         for n in nodes:
             if n is not cp:
-                self.api.create_internal(bootstrap.node_object(n))
+                self.api.create_internal(bootstrap.node_object(n, self.now_str(), lambda: new_uid(self.rng('node-ids'))))
         self.run_until_idle()
         self.clock.advance_to(t0 + timedelta(seconds=USER_STARTS_AFTER))
         self.boot_events = len(self.flow_events)

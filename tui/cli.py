@@ -1,5 +1,101 @@
-def main(argv=None):
-    print("svcflow: placeholder")
+"""The `svcflow` command: the dashboard, and headless kubectl-style commands.
+
+Headless commands use `engine/` only and never import Textual, so `svcflow get ...`
+starts fast. Each one loads `-f` into a fresh simulated cluster, runs it to a steady
+state, then acts — printing what kubectl would print, with kubectl's exit codes.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence, TextIO
+
+HEADLESS = {"apply", "get", "describe", "events"}
+
+
+def _global_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--deterministic", action="store_true", default=argparse.SUPPRESS,
+                   help="fixed clock and seeded randomness: identical output on every run")
+    p.add_argument("--bare", action="store_true", default=argparse.SUPPRESS,
+                   help="no kube-system objects and no `kubernetes` Service")
+    p.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="seed for --deterministic runs")
+
+
+def _files(p: argparse.ArgumentParser, required: bool = False) -> None:
+    p.add_argument("-f", "--filename", dest="files", action="extend", nargs="+", default=[],
+                   required=required, metavar="PATH", help="manifest files or folders")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="svcflow", description=__doc__.splitlines()[0])
+    _global_flags(top)
+    sub = top.add_subparsers(dest="command")
+    p = sub.add_parser("apply", help="apply manifests and print kubectl apply's lines")
+    _global_flags(p)
+    _files(p, required=True)
+    p = sub.add_parser("get", help="kubectl get")
+    _global_flags(p)
+    p.add_argument("args", nargs="+", metavar="TYPE[/NAME] [NAME...]")
+    p.add_argument("-n", "--namespace", default=None)
+    p.add_argument("-A", "--all-namespaces", action="store_true")
+    p.add_argument("-o", "--output", default=None, choices=["wide", "yaml", "json", "name"])
+    p.add_argument("-l", "--selector", default=None)
+    _files(p)
+    p = sub.add_parser("describe", help="kubectl describe")
+    _global_flags(p)
+    p.add_argument("args", nargs="+", metavar="TYPE/NAME | TYPE NAME")
+    p.add_argument("-n", "--namespace", default=None)
+    _files(p)
+    p = sub.add_parser("events", help="the controllers' recorded actions, oldest first")
+    _global_flags(p)
+    p.add_argument("--all", action="store_true", help="include the cluster's own boot")
+    _files(p)
+    return top
+
+
+def _cluster(args: argparse.Namespace):
+    from engine.workspace import cluster_from_paths
+
+    return cluster_from_paths(args.files, deterministic=getattr(args, "deterministic", False),
+                              bare=getattr(args, "bare", False), seed=getattr(args, "seed", None))
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if not argv or argv[0] not in HEADLESS | {"-h", "--help"}:
+        return _dashboard(argv)
+    args = build_parser().parse_args(argv)
+    from engine import kubectl
+
+    cluster, report = _cluster(args)
+    if args.command == "apply":
+        out.write(report.stdout())
+        err.write(report.stderr())
+        return 0 if report.ok else 1
+    err.write(report.stderr())
+    if args.command == "get":
+        res = kubectl.get(cluster, args.args, namespace=args.namespace, all_namespaces=args.all_namespaces,
+                          output=args.output, selector=args.selector)
+    elif args.command == "describe":
+        res = kubectl.describe(cluster, args.args, namespace=args.namespace)
+    else:
+        res = kubectl.events(cluster, include_boot=args.all)
+    out.write(res.stdout)
+    err.write(res.stderr)
+    return res.code
+
+
+def _dashboard(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="svcflow", description="svcflow dashboard")
+    _global_flags(p)
+    p.add_argument("paths", nargs="*", default=["samples/"])
+    args = p.parse_args(argv)
+    print("svcflow: the dashboard is not built yet (see the issues). Meanwhile try:\n"
+          f"  svcflow get all -f {' '.join(args.paths)}")
     return 0
+
+
 if __name__ == "__main__":
     raise SystemExit(main())
