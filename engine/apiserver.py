@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine import validation
 from engine.allocators import AllocationError
 from engine.defaults import with_defaults
 from engine.kinds import kind_info
@@ -27,26 +28,43 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 @dataclass
 class ApplyResult:
-    """One line of `kubectl apply` output: either a result line or an error."""
+    """One line of `kubectl apply` output: either a result line or an error.
+
+    `status` is the structured API error (kubectl prints it differently alone and among
+    others); `error` is how it reads when it is the only one."""
 
     line: str | None = None
     error: str | None = None
     obj: dict | None = None
     source: str = ""  # file:line of the document, for error bars
     field: str | None = None
+    status: "validation.ApiError | None" = None
+    load_detail: str | None = None  # a builder error (no `error: ` prefix)
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
-@dataclass
 class ApiError(Exception):
-    message: str
-    field: str | None = None
+    """A refused request, carrying the Status kubectl would receive."""
 
-    def __str__(self) -> str:
-        return self.message
+    def __init__(self, status: "validation.ApiError", field: str | None = None) -> None:
+        super().__init__(status.standalone())
+        self.status = status
+        self.field = field
+
+    @property
+    def message(self) -> str:
+        return self.status.standalone()
+
+
+def _invalid(obj: dict, causes: list, display: str, verb: str) -> ApiError:
+    info = kind_info(obj["kind"])
+    return ApiError(validation.ApiError("Invalid", kind=obj["kind"], group=info.group,
+                                        name=meta(obj).get("name", ""), causes=list(causes),
+                                        source=display, verb=verb),
+                    field=causes[0].field if causes else None)
 
 
 def _last_applied(manifest: dict) -> str:
@@ -78,23 +96,20 @@ class ApiServer:
         self.store = cluster.store
 
     # -- helpers ------------------------------------------------------------
-    def _validate(self, obj: dict) -> None:
-        try:
-            from engine import validation
-        except ImportError:  # TEMP until validation lands
-            return
-
-        errs = validation.validate(obj, node_port_range=self.cluster.topology.node_port_range)
+    def _validate(self, obj: dict, display: str, verb: str) -> None:
+        """Field validation; allocation checks come later, reported alone."""
+        errs = validation.validate(obj, node_port_range=self.cluster.topology.node_port_range,
+                                   check_allocation=False)
         if errs:
-            raise ApiError(validation.format_invalid(obj["kind"], meta(obj).get("name", ""), errs),
-                           field=getattr(errs[0], "field", None))
+            raise _invalid(obj, errs, display, verb)
 
     def _namespace_check(self, obj: dict, display: str, verb: str) -> None:
         if obj["kind"] in CLUSTER_SCOPED:
             return
         ns = meta(obj).get("namespace") or "default"
         if self.store.get("Namespace", "", ns) is None:
-            raise ApiError(f'Error from server (NotFound): error when {verb} "{display}": namespaces "{ns}" not found')
+            raise ApiError(validation.ApiError("NotFound", message=f'namespaces "{ns}" not found',
+                                               source=display, verb=verb), field="metadata.namespace")
 
     # -- create -------------------------------------------------------------
     def create_internal(self, obj: dict) -> dict:
@@ -131,13 +146,14 @@ class ApiServer:
             if "namespace" in md:
                 sent.setdefault("metadata", {})["namespace"] = md["namespace"]
             md.setdefault("annotations", {})[LAST_APPLIED] = _last_applied(sent)
-        self._validate(obj)
+        self._validate(obj, display, "creating")
         info = kind_info(obj["kind"])
         if self.store.get(obj["kind"], md.get("namespace") or "", md["name"]) is not None:
-            raise ApiError(f'Error from server (AlreadyExists): error when creating "{display}": '
-                           f'{info.qualified_plural} "{md["name"]}" already exists')
+            raise ApiError(validation.ApiError(
+                "AlreadyExists", message=f'{info.qualified_plural} "{md["name"]}" already exists',
+                source=display, verb="creating"))
         if obj["kind"] == "Service":
-            self._allocate_service(obj, None)
+            self._allocate_service(obj, None, display, "creating")
         return self.store.create(obj)
 
     # -- apply --------------------------------------------------------------
@@ -156,7 +172,7 @@ class ApiServer:
             verb = "configured" if changed else "unchanged"
             return ApplyResult(line=f"{info.qualified}/{name} {verb}", obj=obj)
         except ApiError as e:
-            return ApplyResult(error=e.message, field=e.field)
+            return ApplyResult(error=e.message, field=e.field, status=e.status)
 
     def _apply_update(self, live: dict, manifest: dict, display: str) -> tuple[dict, bool]:
         md_live = meta(live)
@@ -176,13 +192,13 @@ class ApiServer:
         merged["status"] = live.get("status", merged.get("status"))
         if merged.get("status") is None:
             merged.pop("status", None)
-        self._validate(merged)
+        self._validate(merged, display, "patching")
         if live["kind"] == "Service":
-            self._check_immutable_service(live, merged)
+            self._check_immutable_service(live, merged, display)
         if merged == live:
             return live, False
         if live["kind"] == "Service":
-            self._allocate_service(merged, live)
+            self._allocate_service(merged, live, display, "patching")
         out = self.store.update(merged)
         return out, out is not live
 
@@ -208,7 +224,7 @@ class ApiServer:
         return self.store.delete(kind, namespace, name)
 
     # -- Service allocation ---------------------------------------------------
-    def _allocate_service(self, svc: dict, old: dict | None) -> None:
+    def _allocate_service(self, svc: dict, old: dict | None, display: str = "", verb: str = "creating") -> None:
         spec = svc["spec"]
         c = self.cluster
         name = meta(svc)["name"]
@@ -218,8 +234,9 @@ class ApiServer:
             try:
                 ip = c.cluster_ips.allocate(want)
             except AllocationError as e:
-                raise ApiError(f'The Service "{name}" is invalid: spec.clusterIPs: Invalid value: '
-                               f'[]string{{"{want}"}}: failed to allocate IP {want}: {e}', field="spec.clusterIP")
+                raise _invalid(svc, [validation.FieldError(
+                    validation.ErrorType.Invalid, "spec.clusterIPs", validation.GoLiteral(f'[]string{{"{want}"}}'),
+                    f"failed to allocate IP {want}: {e}", allocation=True)], display, verb)
             spec["clusterIP"] = ip
             spec["clusterIPs"] = [ip]
         elif old is None and spec.get("clusterIP") == "None":
@@ -229,6 +246,11 @@ class ApiServer:
             for p in (old["spec"].get("ports") or []):
                 if p.get("nodePort"):
                     old_ports[(p.get("protocol", "TCP"), p["nodePort"])] = True
+        range_errs = validation.validate_node_port_range(svc, self.cluster.topology.node_port_range)
+        if range_errs:
+            if old is None and spec.get("clusterIP") not in (None, "None"):
+                c.cluster_ips.release(spec["clusterIP"])
+            raise _invalid(svc, range_errs, display, verb)
         needs = typ in ("NodePort", "LoadBalancer") and not (
             typ == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") is False)
         taken: list[tuple[str, int]] = []
@@ -244,12 +266,15 @@ class ApiServer:
                 try:
                     p["nodePort"] = c.node_ports.allocate(proto, np)
                 except AllocationError as e:
-                    raise ApiError(f'The Service "{name}" is invalid: spec.ports[{i}].nodePort: '
-                                   f"Invalid value: {np}: {e}", field=f"spec.ports[{i}].nodePort")
+                    raise _invalid(svc, [validation.FieldError(
+                        validation.ErrorType.Invalid, f"spec.ports[{i}].nodePort", np, str(e), allocation=True)],
+                        display, verb)
                 taken.append((proto, p["nodePort"]))
         except ApiError:
             for proto, np in taken:
                 c.node_ports.release(proto, np)
+            if old is None and spec.get("clusterIP") not in (None, "None"):
+                c.cluster_ips.release(spec["clusterIP"])
             raise
         for proto, np in old_ports:
             c.node_ports.release(proto, np)
@@ -274,8 +299,9 @@ class ApiServer:
             if lp and not p.get("nodePort") and lp.get("nodePort"):
                 p["nodePort"] = lp["nodePort"]
 
-    def _check_immutable_service(self, live: dict, merged: dict) -> None:
+    def _check_immutable_service(self, live: dict, merged: dict, display: str) -> None:
         old_ip, new_ip = live["spec"].get("clusterIP"), merged["spec"].get("clusterIP")
         if old_ip and new_ip and old_ip != new_ip and merged["spec"].get("type") != "ExternalName":
-            raise ApiError(f'The Service "{meta(live)["name"]}" is invalid: spec.clusterIPs[0]: '
-                           f'Invalid value: []string{{"{new_ip}"}}: may not change once set', field="spec.clusterIP")
+            raise _invalid(merged, [validation.FieldError(
+                validation.ErrorType.Invalid, "spec.clusterIPs[0]", validation.GoLiteral(f'[]string{{"{new_ip}"}}'),
+                "may not change once set")], display, "patching")

@@ -14,7 +14,8 @@ from engine.cluster import Cluster
 from engine.kinds import KINDS
 from engine.manifests import Document, LoadResult, is_config_kind, load_paths, unknown_kind_message
 from engine.topology import build_topology
-from engine.validation import format_unknown_fields, strict_unknown_fields
+from engine import validation
+from engine.validation import kubectl_error_output, strict_unknown_fields
 
 
 @dataclass
@@ -36,7 +37,12 @@ class ApplyReport:
         return "".join(f"{line}\n" for line in self.lines)
 
     def stderr(self) -> str:
-        return "".join(f"{e.error}\n" for e in self.errors)
+        """kubectl prints one error alone (`error: ...`, `The Service "x" is invalid: ...`)
+        and several as `Error from server (...)` lines; builder errors come first."""
+        load = [e.load_detail for e in self.errors if e.load_detail is not None]
+        api = [e.status for e in self.errors if e.status is not None]
+        text = kubectl_error_output(load, api)
+        return text + "\n" if text else ""
 
 
 def _source(doc: Document) -> str:
@@ -48,7 +54,7 @@ def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | 
     report = ApplyReport()
     for err in load_errors or []:
         report.errors.append(ApplyResult(error=err.message, source=f"{err.display}:{err.line}",
-                                         field=getattr(err, "field", None)))
+                                         field=err.field, load_detail=err.detail))
     for doc in docs:
         obj = doc.obj
         if is_config_kind(obj):
@@ -56,13 +62,14 @@ def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | 
         kind, api_version = obj.get("kind"), obj.get("apiVersion")
         info = KINDS.get(kind or "")
         if info is None or info.api_version != api_version or kind == "Event":
-            report.errors.append(ApplyResult(error=unknown_kind_message(obj, doc.display), source=_source(doc)))
+            report.errors.append(ApplyResult(error=unknown_kind_message(obj, doc.display), source=_source(doc),
+                                             load_detail=unknown_kind_message(obj, doc.display, prefix=False)))
             continue
         unknown = strict_unknown_fields(obj)
         if unknown:
-            report.errors.append(ApplyResult(
-                error=format_unknown_fields(kind, api_version, doc.display, unknown),
-                source=_source(doc), field=unknown[0]))
+            status = validation.unknown_fields_error(kind, api_version, doc.display, unknown)
+            report.errors.append(ApplyResult(error=status.standalone(), source=_source(doc),
+                                             field=unknown[0], status=status))
             continue
         res = cluster.api.apply(obj, doc.display)
         res.source = _source(doc)
@@ -82,7 +89,7 @@ def cluster_from_paths(paths: list[str | Path], *, deterministic: bool = False, 
     loaded: LoadResult = load_paths(list(paths)) if paths else LoadResult([], [])
     configs, nodes = split_topology_docs(loaded.documents)
     cluster = Cluster(build_topology(configs, nodes), deterministic=deterministic, bare=bare, seed=seed)
-    docs = [d for d in loaded.documents if not (d.obj.get("kind") == "Node" and d.obj.get("apiVersion") == "v1")]
+    docs = [d for d in loaded.kubectl_documents if not (d.obj.get("kind") == "Node" and d.obj.get("apiVersion") == "v1")]
     report = apply_documents(cluster, docs, loaded.errors)
     cluster.run_until_idle()
     return cluster, report
