@@ -123,7 +123,7 @@ class ApiServer:
         """Create with `metadata.generateName`: the API server picks the suffix."""
         md = obj["metadata"]
         prefix = md.pop("generateName")
-        rng = self.cluster.rng("names")
+        rng = self.cluster.rng(f"names:{obj['kind']}")
         for _ in range(100):
             md["name"] = generate_name(prefix, rng)
             ns = md.get("namespace") or ""

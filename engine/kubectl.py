@@ -27,6 +27,7 @@ class Output:
     stdout: str = ""
     stderr: str = ""
     code: int = 0
+    warnings: str = ""  # printed before stdout, as the API response's Warning headers are
     objects: list[dict] = field(default_factory=list)
 
 
@@ -110,8 +111,8 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
     errors: list[str] = []
     for info, names in requests:
         kind = info.kind
-        if kind == "Endpoints":
-            out.stderr += ENDPOINTS_WARNING
+        if kind == "Endpoints" and not out.warnings:
+            out.warnings += ENDPOINTS_WARNING
         scope = None if (all_namespaces or not info.namespaced) else ns
         if names:
             objs = []
@@ -128,9 +129,10 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
     everything = [o for _, objs in groups for o in objs]
     out.objects = everything
     if output in ("yaml", "json"):
-        if everything:
-            render = printers.to_yaml if output == "yaml" else printers.to_json
-            out.stdout = render(everything[0] if len(everything) == 1 and not multi and _single_name(requests) else everything)
+        # A single named object prints bare; anything else (even nothing) as a List.
+        render = printers.to_yaml if output == "yaml" else printers.to_json
+        single = len(everything) == 1 and not multi and _single_name(requests)
+        out.stdout = render(everything[0] if single else everything)
     elif output == "name":
         out.stdout = printers.print_name(everything)
     else:
@@ -139,7 +141,7 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
         tables = [(k, objs) for k, objs in groups if objs]
         out.stdout = printers.print_get_all(tables, now=now, wide=output == "wide", show_kind=show_kind,
                                             all_namespaces=all_namespaces) if tables else ""
-    if not everything and not errors:
+    if not everything and not errors and output not in ("yaml", "json", "name"):
         out.stderr += printers.no_resources_message(ns, all_namespaces or not any(i.namespaced for i, _ in requests)) + "\n"
     for e in errors:
         out.stderr += e + "\n"
@@ -181,8 +183,8 @@ def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None)
         return out
     texts = []
     for info, name in pairs:
-        if info.kind == "Endpoints":
-            out.stderr += ENDPOINTS_WARNING
+        if info.kind == "Endpoints" and not out.warnings:
+            out.warnings += ENDPOINTS_WARNING
         obj = cluster.store.get(info.kind, ns if info.namespaced else "", name)
         if obj is None:
             out.stderr += printers.not_found_message(info, name) + "\n"

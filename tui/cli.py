@@ -82,6 +82,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         res = kubectl.describe(cluster, args.args, namespace=args.namespace)
     else:
         res = kubectl.events(cluster, include_boot=args.all)
+    err.write(getattr(res, "warnings", ""))
+    err.flush()
     out.write(res.stdout)
     err.write(res.stderr)
     return res.code

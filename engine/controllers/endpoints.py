@@ -314,12 +314,15 @@ class EndpointSliceController(_ServicePodWatcher):
         keep: list[dict] = []
         changed_any = False
         written_names: list[str] = []
+        recyclable: dict | None = None
         for s in mine:
             k = _slice_key(s)
             want = by_ip.get(k)
             if not want:
                 if not desired and k == ("IPv4", ()) and not keep:
                     keep.append(self._replace(s, [], labels))  # the placeholder stays
+                elif k == ("IPv4", ()) and not (s.get("endpoints") or []) and recyclable is None:
+                    recyclable = s  # an empty placeholder is reused for the first real slice
                 else:
                     c.api.delete_object("EndpointSlice", ns, meta(s)["name"])
                     changed_any = True
@@ -343,8 +346,17 @@ class EndpointSliceController(_ServicePodWatcher):
                     target = max(room, key=lambda s: len(s.get("endpoints") or []))
                     target.setdefault("endpoints", []).append(e)
                     target["_dirty"] = True
+                elif recyclable is not None:
+                    reuse = self._replace(recyclable, [e], labels)
+                    reuse["addressType"], reuse["ports"] = k[0], [dict(p) for p in ports_of[k]]
+                    reuse["_dirty"] = True
+                    keep.append(reuse)
+                    recyclable = None
                 else:
                     keep.append(self._new_slice(svc, k, ports_of[k], labels, [e]))
+        if recyclable is not None:
+            c.api.delete_object("EndpointSlice", ns, meta(recyclable)["name"])
+            changed_any = True
         if not desired and not keep:
             keep.append(self._new_slice(svc, ("IPv4", ()), [], labels, []))
         # Persist.

@@ -1,0 +1,113 @@
+"""IP parsing and printing the way kube-proxy does it.
+
+kube-proxy parses every address from the API with ``netutils.ParseIPSloppy`` /
+``ParseCIDRSloppy`` (Go's pre-1.17 parser: IPv4 octets may carry leading zeros and are
+read as decimal) and prints them back with ``net.IP.String()``.  Python's ``ipaddress``
+rejects leading zeros and prints IPv4-mapped IPv6 addresses differently, so the few
+rules that matter are reproduced here rather than papered over at each call site.
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import Union
+
+IPAddr = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPNet = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+IPV4 = "IPv4"
+IPV6 = "IPv6"
+
+
+def _parse_v4_sloppy(s: str) -> ipaddress.IPv4Address | None:
+    parts = s.split(".")
+    if len(parts) != 4:
+        return None
+    octets = []
+    for p in parts:
+        # Go's dtoi: one or more ASCII digits, any number of leading zeros.
+        if not p or not p.isascii() or not p.isdigit():
+            return None
+        v = int(p, 10)
+        if v > 255:
+            return None
+        octets.append(v)
+    return ipaddress.IPv4Address(bytes(octets))
+
+
+def parse_ip_sloppy(s: str | None) -> IPAddr | None:
+    """``netutils.ParseIPSloppy``: None for anything Go would return nil for.
+
+    An IPv4-mapped IPv6 literal (``::ffff:1.2.3.4``) is an IPv4 address to Go
+    (``To4() != nil``), so it comes back as IPv4 here too.
+    """
+    if not s or not isinstance(s, str):
+        return None
+    if ":" in s:
+        if "%" in s:  # Go's ParseIP rejects zones
+            return None
+        head, _, tail = s.rpartition(":")
+        if "." in tail:  # embedded IPv4 may be sloppy too
+            v4 = _parse_v4_sloppy(tail)
+            if v4 is None:
+                return None
+            s = f"{head}:{v4}"
+        try:
+            ip6 = ipaddress.IPv6Address(s)
+        except ValueError:
+            return None
+        if ip6.ipv4_mapped is not None:
+            return ip6.ipv4_mapped
+        return ip6
+    return _parse_v4_sloppy(s)
+
+
+def family_of(ip: IPAddr | IPNet) -> str:
+    return IPV4 if ip.version == 4 else IPV6
+
+
+def is_ipv6_string(s: str | None) -> bool:
+    """``netutils.IsIPv6String``: parses (sloppily) and is not IPv4."""
+    ip = parse_ip_sloppy(s)
+    return ip is not None and ip.version == 6
+
+
+def parse_cidr_sloppy(s: str | None) -> IPNet | None:
+    """``netutils.ParseCIDRSloppy``; the result is masked, as Go's IPNet is."""
+    if not s or not isinstance(s, str) or "/" not in s:
+        return None
+    addr, _, plen = s.partition("/")
+    ip = parse_ip_sloppy(addr)
+    if ip is None or not plen or not plen.isascii() or not plen.isdigit():
+        return None
+    bits = int(plen, 10)
+    if ip.version == 4 and ":" in addr:
+        # "::ffff:a.b.c.d/n": Go keeps the 128-bit length; only /96+ makes sense.
+        if bits < 96 or bits > 128:
+            return None
+        bits -= 96
+    if bits > ip.max_prefixlen:
+        return None
+    return ipaddress.ip_network(f"{ip}/{bits}", strict=False)
+
+
+def ip_string(ip: IPAddr) -> str:
+    """``net.IP.String()``: dotted IPv4, RFC 5952 IPv6 (what ``compressed`` gives)."""
+    return str(ip)
+
+
+def cidr_string(net: IPNet) -> str:
+    return f"{net.network_address}/{net.prefixlen}"
+
+
+def join_host_port(host: str, port: int) -> str:
+    """``net.JoinHostPort``: brackets around anything containing a colon."""
+    if ":" in host:
+        return f"[{host}]:{port}"
+    return f"{host}:{port}"
+
+
+def cidr_contains(net: IPNet, ip: IPAddr | None) -> bool:
+    """``(*net.IPNet).Contains``: false across families instead of raising."""
+    if ip is None or net.version != ip.version:
+        return False
+    return ip in net

@@ -1,0 +1,98 @@
+"""The tutorial's commands, through the headless CLI, print what a kind cluster prints.
+
+Golden files in tests/golden/tutorial were produced by svcflow and checked line by line
+against kubectl's format (spec section B) and the tutorial's own transcript; the tests
+below also assert the facts a reader of the tutorial looks for, so a golden refresh
+cannot silently hide a regression.
+"""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT
+from tui.cli import main
+
+GOLDEN = Path(__file__).parent / "golden" / "tutorial"
+COMMANDS = ["apply", "get all", "get ep", "get endpoints", "describe ep/redis", "get svc", "get po",
+            "get po -o wide", "describe svc/redis", "describe svc counter-np", "get deploy,rs",
+            "get endpointslices"]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([*args], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def tutorial(cmd: str) -> tuple[int, str, str]:
+    return run(*cmd.split(), "-f", str(ROOT / "samples"), "--deterministic")
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_golden(cmd):
+    code, out, err = tutorial(cmd)
+    assert code == 0
+    golden = (GOLDEN / (re.sub(r"[ /,]", "_", cmd) + ".txt")).read_text()
+    assert err + out == golden
+
+
+def test_two_deterministic_runs_print_the_same_bytes():
+    assert tutorial("get all -A -o wide") == tutorial("get all -A -o wide")
+
+
+def test_get_all_shows_what_the_tutorial_shows():
+    _, out, _ = tutorial("get all")
+    tables = out.split("\n\n")
+    assert [t.splitlines()[0].split()[0] for t in tables] == ["NAME"] * 4
+    assert re.search(r"^pod/redis-[4-9bcdf]{6,10}-[bcdfghjklmnpqrstvwxz2456789]{5}\s+1/1\s+Running\s+0\s+\d+s$",
+                     out, re.M)
+    assert re.search(r"^service/kubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443/TCP\s+2m\d*s?$", out, re.M)
+    assert re.search(r"^service/counter-np\s+NodePort\s+10\.96\.\d+\.\d+\s+<none>\s+3000:31000/TCP\s+\d+s$", out, re.M)
+    assert re.search(r"^deployment\.apps/redis\s+1/1\s+1\s+1\s+\d+s$", out, re.M)
+
+
+def test_endpoints_hold_the_pod_ip():
+    _, pods, _ = tutorial("get po -o wide")
+    redis_ip = next(l.split()[5] for l in pods.splitlines() if l.startswith("redis-"))
+    _, ep, err = tutorial("get ep")
+    assert err.startswith("Warning: v1 Endpoints is deprecated in v1.33+")
+    assert re.search(rf"^redis\s+{re.escape(redis_ip)}:6379\s+\d+s$", ep, re.M)
+    _, desc, _ = tutorial("describe ep/redis")
+    assert f"  Addresses:          {redis_ip}\n" in desc
+
+
+def test_not_found_and_unknown_type():
+    code, out, err = tutorial("get svc nope")
+    assert code == 1 and out == "" and err == 'Error from server (NotFound): services "nope" not found\n'
+    code, out, err = tutorial("get deploy/nope")
+    assert code == 1 and err == 'Error from server (NotFound): deployments.apps "nope" not found\n'
+    code, _, err = tutorial("get foo")
+    assert code == 1 and err == 'error: the server doesn\'t have a resource type "foo"\n'
+    code, out, err = run("get", "po", "--deterministic", "--bare")
+    assert code == 0 and out == "" and err == "No resources found in default namespace.\n"
+
+
+def test_invalid_object_is_rejected_and_the_rest_applies(tmp_path):
+    (tmp_path / "bad.yaml").write_text((ROOT / "samples" / "counter-redis-svc.yml").read_text()
+                                       .replace("- port: 6379", "- port: 70000"))
+    code, out, err = run("apply", "-f", str(tmp_path), "--deterministic")
+    assert code == 1
+    assert out == "deployment.apps/redis created\n"
+    assert err == ('The Service "redis" is invalid: \n'
+                   "* spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive\n"
+                   "* spec.ports[0].targetPort: Invalid value: 70000: must be between 1 and 65535, inclusive\n")
+
+
+def test_events_tag_the_service_flow_steps():
+    code, out, _ = tutorial("events")
+    assert code == 0
+    lines = out.splitlines()
+    assert any("endpoint-controller collected Service/default/redis [step 1]" in l for l in lines)
+    assert any("endpoint-controller created Endpoints/default/redis [step 2]" in l for l in lines)
+    assert any("endpointslice-controller wrote Service/default/redis [step 2] EndpointSlice redis-" in l for l in lines)
+    times = [l.split()[0] for l in lines]
+    assert times == sorted(times)
