@@ -199,3 +199,28 @@ def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None)
 def events(cluster: Cluster, *, include_boot: bool = False) -> Output:
     start = 0 if include_boot else getattr(cluster, "boot_events", 0)
     return Output(stdout="".join(e.line() + "\n" for e in cluster.flow_events[start:]))
+
+
+def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None) -> Output:
+    """`kubectl delete TYPE NAME` / `TYPE/NAME`: kubectl v1.33's line names the namespace."""
+    out = Output()
+    ns = namespace or "default"
+    try:
+        if all("/" in a for a in args):
+            pairs = [(printers.resolve_resource(a.split("/", 1)[0]), a.split("/", 1)[1]) for a in args]
+        else:
+            info = printers.resolve_resource(args[0])
+            pairs = [(info, n) for n in args[1:]]
+    except printers.ResourceError as e:
+        out.stderr, out.code = f"{e}\n", 1
+        return out
+    for info, name in pairs:
+        gone = cluster.api.delete_object(info.kind, ns if info.namespaced else "", name)
+        if gone is None:
+            out.stderr += printers.not_found_message(info, name) + "\n"
+            out.code = 1
+            continue
+        label = f"{info.kind.lower()}.{info.group}" if info.group else info.kind.lower()
+        tail = f" from {ns} namespace" if info.namespaced else ""
+        out.stdout += f'{label} "{name}" deleted{tail}\n'
+    return out

@@ -96,3 +96,33 @@ def test_events_tag_the_service_flow_steps():
     assert any("endpointslice-controller wrote Service/default/redis [step 2] EndpointSlice redis-" in l for l in lines)
     times = [l.split()[0] for l in lines]
     assert times == sorted(times)
+
+
+def test_yaml_error_names_file_and_line_and_other_files_apply(tmp_path):
+    (tmp_path / "a.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n   bad: here\n")
+    (tmp_path / "b.yml").write_text((ROOT / "samples" / "counter-nodeport.yml").read_text())
+    code, out, err = run("apply", "-f", str(tmp_path), "--deterministic")
+    assert code == 1 and out == "service/counter-np created\n"
+    assert err == (f"error: error parsing {tmp_path / 'a.yaml'}: error converting YAML to JSON: "
+                   "yaml: line 5: mapping values are not allowed in this context\n")
+
+
+def test_unknown_kind_in_kubectl_words(tmp_path):
+    (tmp_path / "r.yaml").write_text((ROOT / "samples" / "counter-redis-svc.yml").read_text()
+                                     .replace("kind: Deployment", "kind: Deploymnt"))
+    code, out, err = run("apply", "-f", str(tmp_path / "r.yaml"), "--deterministic")
+    assert code == 1 and out == "service/redis created\n"
+    assert err == (f'error: resource mapping not found for name: "redis" namespace: "" from "{tmp_path / "r.yaml"}": '
+                   'no matches for kind "Deploymnt" in version "apps/v1"\nensure CRDs are installed first\n')
+
+
+def test_describe_pod_deploy_node_read_like_kubectl():
+    _, names, _ = tutorial("get po -o name")
+    pod = next(n for n in names.split() if "redis" in n)
+    code, out, _ = tutorial(f"describe {pod}")
+    assert code == 0 and out.startswith(f"Name:         {pod.split('/')[1]}\nNamespace:    default\n")
+    assert "Successfully assigned default/" in out and "Started container redis" in out
+    _, out, _ = tutorial("describe deploy/redis")
+    assert "NewReplicaSet:   redis-" in out and "Scaled up replica set redis-" in out
+    _, out, _ = tutorial("describe node kind-control-plane")
+    assert "Taints:             node-role.kubernetes.io/control-plane:NoSchedule" in out

@@ -1,0 +1,137 @@
+"""Service types, user-supplied Endpoints, cluster shapes from config files, delete."""
+from __future__ import annotations
+
+from engine import kubectl
+from engine.cluster import Cluster
+from engine.workspace import cluster_from_paths
+from tests.helpers import apply_yaml, sample
+
+SERVICES = """
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec: {type: ExternalName, externalName: db.example.com}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: redis-hl}
+spec:
+  clusterIP: None
+  selector: {app: counter, tier: db}
+  ports: [{port: 6379}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-lb}
+spec:
+  type: LoadBalancer
+  selector: {app: counter, tier: app}
+  ports: [{port: 80, targetPort: 3000}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: legacy}
+spec:
+  ports: [{port: 5432}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: legacy}
+subsets:
+- addresses: [{ip: 192.168.10.5}]
+  ports: [{port: 5432}]
+"""
+
+
+def test_service_types_print_like_kubectl():
+    c = Cluster(deterministic=True)
+    apply_yaml(c, sample("counter-redis-svc.yml"))
+    apply_yaml(c, SERVICES)
+    out = kubectl.get(c, ["svc"]).stdout.splitlines()
+    rows = {line.split()[0]: line.split() for line in out[1:]}
+    assert rows["db"][1:5] == ["ExternalName", "<none>", "db.example.com", "<none>"]
+    assert rows["redis-hl"][1:5] == ["ClusterIP", "None", "<none>", "6379/TCP"]
+    assert rows["web-lb"][1] == "LoadBalancer" and rows["web-lb"][4].startswith("80:3")
+    assert c.get("Service", "default", "db")["spec"].get("clusterIP") is None
+    hl = c.get("Endpoints", "default", "redis-hl")
+    assert hl["metadata"]["labels"] == {"service.kubernetes.io/headless": ""}
+
+
+def test_selectorless_service_uses_the_users_endpoints_mirrored_into_a_slice():
+    c = Cluster(deterministic=True)
+    res = apply_yaml(c, SERVICES)
+    assert "endpoints/legacy created" in [r.line for r in res]
+    assert kubectl.get(c, ["ep", "legacy"]).stdout.splitlines()[1].split()[1] == "192.168.10.5:5432"
+    (sl,) = [s for s in c.store.list("EndpointSlice", "default")
+             if s["metadata"]["labels"].get("kubernetes.io/service-name") == "legacy"]
+    assert sl["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"] == \
+        "endpointslicemirroring-controller.k8s.io"
+    assert [e["addresses"] for e in sl["endpoints"]] == [["192.168.10.5"]]
+
+
+def test_kind_cluster_config_shapes_the_nodes(tmp_path):
+    (tmp_path / "kind.yaml").write_text("""
+kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+name: demo
+nodes: [{role: control-plane}, {role: worker}, {role: worker}, {role: worker}]
+networking: {podSubnet: 10.10.0.0/16, serviceSubnet: 10.20.0.0/16, kubeProxyMode: ipvs}
+""")
+    (tmp_path / "app.yml").write_text(sample("counter-redis-svc.yml"))
+    c, report = cluster_from_paths([tmp_path], deterministic=True)
+    assert report.ok and report.lines == ["deployment.apps/redis created", "service/redis created"]
+    nodes = c.store.list("Node")
+    assert [n["metadata"]["name"] for n in nodes] == ["demo-control-plane", "demo-worker", "demo-worker2", "demo-worker3"]
+    assert [n["spec"]["podCIDR"] for n in nodes] == ["10.10.0.0/24", "10.10.1.0/24", "10.10.2.0/24", "10.10.3.0/24"]
+    assert c.get("Service", "kube-system", "kube-dns")["spec"]["clusterIP"] == "10.20.0.10"
+    assert c.topology.proxy.mode == "ipvs" and c.topology.proxy.cluster_cidr == "10.10.0.0/16"
+
+
+def test_kube_proxy_configuration_is_read(tmp_path):
+    (tmp_path / "kp.yaml").write_text("""
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: nftables
+clusterCIDR: 10.244.0.0/16
+iptables: {masqueradeAll: true, masqueradeBit: 15, localhostNodePorts: false}
+nodePortAddresses: [172.18.0.0/16]
+""")
+    c, report = cluster_from_paths([tmp_path], deterministic=True)
+    p = c.topology.proxy
+    assert report.ok and (p.mode, p.masquerade_all, p.masquerade_bit, p.localhost_node_ports) == \
+        ("nftables", True, 15, False)
+    assert p.node_port_addresses == ["172.18.0.0/16"]
+
+
+def test_node_objects_define_the_nodes(tmp_path):
+    (tmp_path / "nodes.yaml").write_text("""
+apiVersion: v1
+kind: Node
+metadata: {name: cp1, labels: {node-role.kubernetes.io/control-plane: ""}}
+spec:
+  podCIDR: 10.244.7.0/24
+  taints: [{key: node-role.kubernetes.io/control-plane, effect: NoSchedule}]
+status: {addresses: [{type: InternalIP, address: 192.168.1.10}]}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: w1}
+spec: {podCIDR: 10.244.8.0/24}
+status: {addresses: [{type: InternalIP, address: 192.168.1.11}]}
+""")
+    (tmp_path / "app.yml").write_text(sample("counter-redis-svc.yml"))
+    c, _ = cluster_from_paths([tmp_path], deterministic=True)
+    assert [n["metadata"]["name"] for n in c.store.list("Node")] == ["cp1", "w1"]
+    pod = next(p for p in c.store.list("Pod", "default"))
+    assert pod["spec"]["nodeName"] == "w1" and pod["status"]["podIP"].startswith("10.244.8.")
+    assert pod["status"]["hostIP"] == "192.168.1.11"
+
+
+def test_delete_prints_kubectls_line():
+    c = Cluster(deterministic=True)
+    apply_yaml(c, sample("counter-redis-svc.yml"))
+    out = kubectl.delete(c, ["svc/redis", "deployment/redis"])
+    assert out.stdout == ('service "redis" deleted from default namespace\n'
+                          'deployment.apps "redis" deleted from default namespace\n')
+    out = kubectl.delete(c, ["svc", "redis"])
+    assert out.code == 1 and out.stderr == 'Error from server (NotFound): services "redis" not found\n'
