@@ -22,6 +22,7 @@ from engine.controllers.deployment import DeploymentController
 from engine.controllers.endpoints import EndpointsController, EndpointSliceController
 from engine.controllers.garbagecollector import GarbageCollector
 from engine.controllers.kubelet import Kubelet
+from engine.controllers.loadbalancer import LoadBalancerController
 from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.scheduler import Scheduler
 from engine.events import FlowEvent
@@ -61,8 +62,9 @@ class Cluster:
         self.controllers: list[Controller] = [
             DeploymentController(self), ReplicaSetController(self), DaemonSetController(self),
             Scheduler(self), Kubelet(self), EndpointsController(self), EndpointSliceController(self),
-            GarbageCollector(self),
+            LoadBalancerController(self), GarbageCollector(self),
         ]
+        self.kubelet = next(c for c in self.controllers if isinstance(c, Kubelet))
         self._event_names: dict[tuple, str] = {}
         self._event_seq = 0
         self._boot()

@@ -224,3 +224,200 @@ def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None) -
         tail = f" from {ns} namespace" if info.namespaced else ""
         out.stdout += f'{label} "{name}" deleted{tail}\n'
     return out
+
+
+def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, replicas: int | None = None) -> Output:
+    """`kubectl scale deploy/NAME --replicas=N` -> `deployment.apps/NAME scaled`."""
+    out = Output()
+    ns = namespace or "default"
+    if replicas is None:
+        out.stderr, out.code = "error: required flag(s) \"replicas\" not set\n", 1
+        return out
+    targets = [a.split("/", 1) for a in args] if all("/" in a for a in args) else [[args[0], n] for n in args[1:]]
+    for t, name in targets:
+        try:
+            info = printers.resolve_resource(t)
+        except printers.ResourceError as e:
+            out.stderr, out.code = f"{e}\n", 1
+            return out
+        obj = cluster.store.get(info.kind, ns, name)
+        if obj is None or info.kind not in ("Deployment", "ReplicaSet"):
+            out.stderr += printers.not_found_message(info, name) + "\n"
+            out.code = 1
+            continue
+        new = {**obj, "spec": {**obj["spec"], "replicas": replicas}}
+        cluster.store.update(new)
+        out.stdout += f"{info.qualified}/{name} scaled\n"
+    return out
+
+
+def owner_deployment(cluster: Cluster, namespace: str, pod_name: str) -> dict | None:
+    pod = cluster.store.get("Pod", namespace, pod_name)
+    for o in (pod or {}).get("metadata", {}).get("ownerReferences") or []:
+        if o.get("kind") == "ReplicaSet":
+            rs = cluster.store.get("ReplicaSet", namespace, o["name"])
+            for d in (rs or {}).get("metadata", {}).get("ownerReferences") or []:
+                if d.get("kind") == "Deployment":
+                    return cluster.store.get("Deployment", namespace, d["name"])
+    return None
+
+
+def scale_owner_of_pod(cluster: Cluster, namespace: str, pod_name: str, delta: int) -> Output | None:
+    d = owner_deployment(cluster, namespace, pod_name)
+    if d is None:
+        return None
+    n = max(0, int(d["spec"].get("replicas", 1)) + delta)
+    return scale(cluster, [f"deployment/{d['metadata']['name']}"], namespace=namespace, replicas=n)
+
+
+def toggle_readiness(cluster: Cluster, namespace: str, pod_name: str) -> Output:
+    """Flip a running pod's readiness (its probe starts failing, or recovers)."""
+    pod = cluster.store.get("Pod", namespace, pod_name)
+    if pod is None:
+        return Output(stderr=f'Error from server (NotFound): pods "{pod_name}" not found\n', code=1)
+    from engine.objects import pod_is_ready
+
+    ready = not pod_is_ready(pod)
+    if not cluster.kubelet.set_readiness(namespace, pod_name, ready):
+        return Output(stderr=f"pod/{pod_name} is not running\n", code=1)
+    return Output(stdout=f"pod/{pod_name} readiness probe {'passing' if ready else 'failing'}\n")
+
+
+def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, overwrite: bool = False) -> Output:
+    """`kubectl label TYPE NAME k=v k-` -> `pod/NAME labeled`."""
+    out = Output()
+    ns = namespace or "default"
+    if "/" in args[0]:
+        t, name = args[0].split("/", 1)
+        changes = args[1:]
+    else:
+        t, name, changes = args[0], args[1], args[2:]
+    try:
+        info = printers.resolve_resource(t)
+    except printers.ResourceError as e:
+        return Output(stderr=f"{e}\n", code=1)
+    obj = cluster.store.get(info.kind, ns if info.namespaced else "", name)
+    if obj is None:
+        return Output(stderr=printers.not_found_message(info, name) + "\n", code=1)
+    labels = dict(obj["metadata"].get("labels") or {})
+    for ch in changes:
+        if ch.endswith("-"):
+            labels.pop(ch[:-1], None)
+        elif "=" in ch:
+            k, v = ch.split("=", 1)
+            if k in labels and labels[k] != v and not overwrite:
+                return Output(stderr=f"error: '{k}' already has a value ({labels[k]}), and --overwrite is false\n", code=1)
+            labels[k] = v
+    new = {**obj, "metadata": {**obj["metadata"], "labels": labels}}
+    cluster.store.update(new)
+    out.stdout = f"{info.kind.lower()}/{name} labeled\n" if not info.group else f"{info.qualified}/{name} labeled\n"
+    return out
+
+
+def rollout_restart(cluster: Cluster, args: list[str], *, namespace: str | None = None) -> Output:
+    """`kubectl rollout restart deploy/NAME`: a new template annotation, so a new ReplicaSet."""
+    ns = namespace or "default"
+    t, name = args[0].split("/", 1) if "/" in args[0] else (args[0], args[1])
+    info = printers.resolve_resource(t)
+    obj = cluster.store.get(info.kind, ns, name)
+    if obj is None:
+        return Output(stderr=printers.not_found_message(info, name) + "\n", code=1)
+    import copy
+
+    new = copy.deepcopy(obj)
+    tmpl_md = new["spec"]["template"].setdefault("metadata", {})
+    tmpl_md.setdefault("annotations", {})["kubectl.kubernetes.io/restartedAt"] = cluster.now().strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    cluster.store.update(new)
+    return Output(stdout=f"{info.qualified}/{name} restarted\n")
+
+
+def drain(cluster: Cluster, node: str) -> Output:
+    """`kubectl drain NODE --ignore-daemonsets`: cordon, then evict the node's pods."""
+    n = cluster.store.get("Node", "", node)
+    if n is None:
+        return Output(stderr=f'Error from server (NotFound): nodes "{node}" not found\n', code=1)
+    import copy
+
+    new = copy.deepcopy(n)
+    new["spec"]["unschedulable"] = True
+    taints = new["spec"].setdefault("taints", [])
+    if not any(t.get("key") == "node.kubernetes.io/unschedulable" for t in taints):
+        taints.append({"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule",
+                       "timeAdded": cluster.now_str()})
+    cluster.store.update(new)
+    out = Output(stdout=f"node/{node} cordoned\n")
+    pods = [p for p in cluster.store.list("Pod") if p["spec"].get("nodeName") == node]
+    ds = [p for p in pods if any(o.get("kind") == "DaemonSet" for o in p["metadata"].get("ownerReferences") or [])]
+    static = [p for p in pods if any(o.get("kind") == "Node" for o in p["metadata"].get("ownerReferences") or [])]
+    if ds:
+        out.stderr += ("Warning: ignoring DaemonSet-managed Pods: "
+                       + ", ".join(f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in ds) + "\n")
+    for p in pods:
+        if p in ds or p in static:
+            continue
+        ns, name = p["metadata"]["namespace"], p["metadata"]["name"]
+        out.stdout += f"evicting pod {ns}/{name}\n"
+        cluster.api.delete_object("Pod", ns, name)
+        out.stdout += f"pod/{name} evicted\n"
+    out.stdout += f"node/{node} drained\n"
+    return out
+
+
+def run_line(cluster: Cluster, line: str) -> Output:
+    """One `kubectl ...` line as typed in a terminal (the dashboard's `:` prompt)."""
+    import shlex
+
+    try:
+        argv = shlex.split(line)
+    except ValueError as e:
+        return Output(stderr=f"error: {e}\n", code=1)
+    if argv and argv[0] == "kubectl":
+        argv = argv[1:]
+    if not argv:
+        return Output()
+    verb, rest = argv[0], argv[1:]
+    opts: dict[str, str | bool] = {}
+    pos: list[str] = []
+    i = 0
+    while i < len(rest):
+        a = rest[i]
+        if a in ("-n", "--namespace", "-o", "--output", "-l", "--selector") and i + 1 < len(rest):
+            opts[a.lstrip("-")[0] if a in ("-n", "-o", "-l") else {"namespace": "n", "output": "o", "selector": "l"}[a[2:]]] = rest[i + 1]
+            i += 2
+            continue
+        if a.startswith("--replicas="):
+            opts["replicas"] = a.split("=", 1)[1]
+        elif a.startswith(("-o=", "--output=")):
+            opts["o"] = a.split("=", 1)[1]
+        elif a.startswith("--namespace="):
+            opts["n"] = a.split("=", 1)[1]
+        elif a in ("-A", "--all-namespaces"):
+            opts["A"] = True
+        elif a == "--overwrite":
+            opts["overwrite"] = True
+        elif a.startswith("-o") and len(a) > 2:
+            opts["o"] = a[2:]
+        elif a.startswith("--"):
+            pass  # flags svcflow accepts and ignores (--ignore-daemonsets, ...)
+        else:
+            pos.append(a)
+        i += 1
+    ns = opts.get("n")  # type: ignore[assignment]
+    if verb == "get" and pos:
+        return get(cluster, pos, namespace=ns, all_namespaces=bool(opts.get("A")),  # type: ignore[arg-type]
+                   output=opts.get("o"), selector=opts.get("l"))  # type: ignore[arg-type]
+    if verb == "describe" and pos:
+        return describe(cluster, pos, namespace=ns)  # type: ignore[arg-type]
+    if verb == "delete" and pos:
+        return delete(cluster, pos, namespace=ns)  # type: ignore[arg-type]
+    if verb == "scale" and pos:
+        reps = opts.get("replicas")
+        return scale(cluster, pos, namespace=ns, replicas=int(reps) if reps is not None else None)  # type: ignore[arg-type]
+    if verb == "label" and len(pos) >= 2:
+        return label(cluster, pos, namespace=ns, overwrite=bool(opts.get("overwrite")))  # type: ignore[arg-type]
+    if verb == "rollout" and pos[:1] == ["restart"] and len(pos) >= 2:
+        return rollout_restart(cluster, pos[1:], namespace=ns)  # type: ignore[arg-type]
+    if verb == "drain" and pos:
+        return drain(cluster, pos[0])
+    return Output(stderr=f'error: unknown command "{verb}" for "kubectl"\n', code=1)

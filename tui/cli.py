@@ -93,10 +93,12 @@ def _dashboard(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="svcflow", description="svcflow dashboard")
     _global_flags(p)
     p.add_argument("paths", nargs="*", default=["samples/"])
+    p.add_argument("--present", action="store_true", help="high contrast, no footer: for projectors")
     args = p.parse_args(argv)
-    print("svcflow: the dashboard is not built yet (see the issues). Meanwhile try:\n"
-          f"  svcflow get all -f {' '.join(args.paths)}")
-    return 0
+    from tui.app import run
+
+    return run(args.paths, deterministic=getattr(args, "deterministic", False), bare=getattr(args, "bare", False),
+               seed=getattr(args, "seed", None), present=args.present)
 
 
 if __name__ == "__main__":

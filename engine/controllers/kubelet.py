@@ -195,6 +195,27 @@ class Kubelet(Controller):
         if probe_delay is not None:
             self._due(key, probe_delay)
 
+    def set_readiness(self, namespace: str, name: str, ready: bool) -> bool:
+        """Make a pod's readiness probe start failing (or passing again), as when the
+        app inside stops answering: the kubelet flips Ready and the endpoint controllers
+        move the pod between addresses and notReadyAddresses."""
+        key = f"{namespace}/{name}"
+        pod = self.store.get("Pod", namespace, name)
+        rt = self.pods.get(key)
+        if pod is None or rt is None or rt.stage != "running":
+            return False
+        rt.probe_fails = not ready
+        new = clone(pod)
+        st = new["status"]
+        for s in st.get("containerStatuses") or []:
+            s["ready"] = ready
+        self._set_ready(st, ready, self.cluster.now_str(), pod)
+        if not ready:
+            self.cluster.record_event(pod, "Warning", "Unhealthy", "Readiness probe failed: ", self.name,
+                                      pod["spec"]["nodeName"])
+        self.store.update(new)
+        return True
+
     def _probe(self, key: str, pod: dict, rt: _PodRuntime) -> None:
         """The first readiness probe result (later probes return the same answer)."""
         c = self.cluster

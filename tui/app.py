@@ -1,0 +1,503 @@
+"""The svcflow dashboard: the simulated cluster's panes, live, with the Service flow.
+
+The app owns a `LiveWorkspace` (engine) and only renders what it reports: rows from
+`engine.views`, rules and records from `engine.dataplane`, flow events from the
+controllers. Simulated time follows wall time (pods come up at a human pace) unless the
+app runs deterministically for tests and screenshots.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections import deque
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.widgets import DataTable, Footer, Input, RichLog, Static
+
+from engine import dataplane, kubectl, views
+from engine.events import FlowEvent
+from engine.live import LiveWorkspace
+from tui.screens import HelpScreen, TextScreen
+from tui.widgets.flow import FlowStrip
+from tui.widgets.resource_table import ResourceTable
+from tui.widgets.text_view import TextView, iptables_highlighter
+
+TICK_SECONDS = 0.25
+STEP_SECONDS = 0.9
+MODES = ("iptables", "ipvs", "nftables")
+PANES = {"po": "pods", "pods": "pods", "pod": "pods", "svc": "services", "services": "services",
+         "ep": "endpoints", "endpoints": "endpoints", "proxy": "proxy", "dns": "dns", "events": "events"}
+
+
+class SvcflowApp(App):
+    """k9s-style dashboard over svcflow's simulated cluster."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "svcflow"
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("question_mark", "help", "Help"),
+        Binding("colon", "prompt", "Command"),
+        Binding("slash", "filter", "Filter"),
+        Binding("d", "describe", "Describe"),
+        Binding("y", "yaml", "YAML"),
+        Binding("n", "next_node", "Node"),
+        Binding("m", "next_mode", "Mode"),
+        Binding("ctrl+e", "toggle_header", "Header"),
+        Binding("space", "pause", "Pause flow"),
+        Binding("r", "replay", "Replay"),
+        Binding("right_square_bracket", "step_forward", "Step ▶", show=False),
+        Binding("left_square_bracket", "step_back", "◀ Step", show=False),
+        Binding("plus", "faster", "Faster", show=False),
+        Binding("minus", "slower", "Slower", show=False),
+        Binding("s", "scale(1)", "Scale+"),
+        Binding("S", "scale(-1)", "Scale-", show=False),
+        Binding("ctrl+d", "delete_pod", "Delete pod", show=False),
+        Binding("u", "toggle_ready", "Unready", show=False),
+        Binding("e", "edit", "Edit", show=False),
+        Binding("0", "all_namespaces", "All ns", show=False),
+        Binding("f2", "screenshot_svg", "Screenshot"),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    def __init__(self, paths: list[str], *, deterministic: bool = False, bare: bool = False,
+                 seed: int | None = None, watch: bool = True, present: bool = False) -> None:
+        super().__init__()
+        self.paths = [Path(p) for p in paths]
+        self.deterministic = deterministic
+        self.workspace = LiveWorkspace(self.paths, deterministic=deterministic, bare=bare, seed=seed)
+        self.watch_files = watch and not deterministic
+        self.present = present
+        self.namespace: str | None = "default"
+        self.node_index = 0
+        self.mode = self.workspace.cluster.topology.proxy.mode
+        self.speed = 1.0
+        self.paused = False
+        self.filter_re: re.Pattern | None = None
+        self.flow_queue: deque[FlowEvent] = deque()
+        self.flow_played: list[FlowEvent] = []
+        self.flow_pos = -1
+        self._last_rv = -1
+        self._stop_watch = asyncio.Event()
+        self.workspace.cluster.flow_listeners.append(self._on_flow)
+
+    # -- layout ------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="cluster-header")
+        with Container(id="grid"):
+            with Vertical(id="pods", classes="pane"):
+                yield ResourceTable(views.POD_COLUMNS, id="pods-table")
+            with Vertical(id="services", classes="pane"):
+                yield ResourceTable(views.SERVICE_COLUMNS, id="services-table")
+            with Vertical(id="endpoints", classes="pane"):
+                yield ResourceTable(views.ENDPOINT_COLUMNS, id="endpoints-table")
+            with Vertical(id="proxy", classes="pane"):
+                yield TextView(iptables_highlighter, id="proxy-view")
+            with Vertical(id="dns", classes="pane"):
+                yield ResourceTable(("NAME", "TYPE", "VALUE"), id="dns-table")
+                yield RichLog(id="dns-log", max_lines=200, markup=False, wrap=False)
+            with Vertical(id="events", classes="pane"):
+                yield RichLog(id="events-log", max_lines=2000, markup=False, wrap=False)
+        yield FlowStrip(id="flow")
+        yield Static(id="errors")
+        yield Static(id="status-line")
+        yield Input(id="prompt", placeholder=":po :svc :ep :dns :proxy | kubectl get svc | kubectl scale deploy/redis --replicas=3")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        titles = {"pods": "Pods", "services": "Services", "endpoints": "Endpoints / EndpointSlices",
+                  "proxy": "kube-proxy", "dns": "CoreDNS", "events": "Events"}
+        for pane, title in titles.items():
+            self.query_one(f"#{pane}").border_title = title
+        if self.present:
+            self.add_class("-present")
+        if os.environ.get("TEXTUAL_ANIMATIONS", "").lower() == "none" or self.deterministic:
+            self.animation_level = "none"
+        result = self.workspace.reload()
+        self._show_reload(result)
+        if self.deterministic:
+            self.workspace.settle()
+        self.refresh_panes(flash=False)
+        self.query_one("#pods-table").focus()
+        if not self.deterministic:
+            self.set_interval(TICK_SECONDS, self._tick)
+            self.set_interval(STEP_SECONDS / 3, self._play_flow)
+        else:
+            self._drain_flow()
+        if self.watch_files:
+            self.watch_manifests()
+
+    async def on_unmount(self) -> None:
+        self._stop_watch.set()
+
+    # -- engine driving ------------------------------------------------------------
+    def _tick(self) -> None:
+        self.workspace.advance(TICK_SECONDS * self.speed)
+        self.refresh_panes()
+
+    @work(exclusive=True, group="manifest-watcher")
+    async def watch_manifests(self) -> None:
+        """watchfiles on the folders (editors replace files on save), .yaml/.yml/.json only."""
+        from watchfiles import awatch
+
+        folders = sorted({str(p if p.is_dir() else p.parent) for p in self.paths})
+
+        def wanted(_change, path: str) -> bool:
+            return path.endswith((".yaml", ".yml", ".json"))
+
+        async for _changes in awatch(*folders, watch_filter=wanted, debounce=150, step=30,
+                                     stop_event=self._stop_watch, rust_timeout=500):
+            self.reload_manifests()
+
+    def reload_manifests(self) -> None:
+        """Re-apply the files; errors go to the error bar and the rest still applies."""
+        try:
+            result = self.workspace.reload()
+        except Exception as exc:  # noqa: BLE001 - the app must never crash on input
+            self._set_errors([f"svcflow: reload failed: {exc}"])
+            return
+        self._show_reload(result)
+        if self.deterministic:
+            self.workspace.settle()
+        self.refresh_panes()
+
+    def _show_reload(self, result) -> None:
+        log = self.query_one("#events-log", RichLog)
+        for line in result.lines:
+            if not line.endswith(" unchanged"):
+                log.write(f"$ kubectl apply: {line}")
+        errors = []
+        for e in result.report.errors:
+            where = e.source or ""
+            field = f" ({e.field})" if e.field else ""
+            errors.append(f"{where}{field}: {e.error}")
+        self._set_errors(errors)
+
+    def _set_errors(self, errors: list[str]) -> None:
+        bar = self.query_one("#errors", Static)
+        bar.update("\n".join(errors))
+        bar.set_class(bool(errors), "-visible")
+
+    # -- flow animation ---------------------------------------------------------------
+    def _on_flow(self, ev: FlowEvent) -> None:
+        if ev.seq < getattr(self.workspace.cluster, "boot_events", 10**9) or not ev.step:
+            return
+        self.flow_queue.append(ev)
+
+    def _play_flow(self) -> None:
+        if self.paused or not self.flow_queue:
+            return
+        self._advance_flow()
+
+    def _advance_flow(self) -> None:
+        ev = self.flow_queue.popleft()
+        self.flow_played.append(ev)
+        self.flow_pos = len(self.flow_played) - 1
+        self._show_flow(ev)
+
+    def _drain_flow(self) -> None:
+        while self.flow_queue:
+            ev = self.flow_queue.popleft()
+            self.flow_played.append(ev)
+        self.flow_pos = len(self.flow_played) - 1
+        self._show_flow(self.flow_played[-1] if self.flow_played else None)
+
+    def _show_flow(self, ev: FlowEvent | None) -> None:
+        self.query_one(FlowStrip).show(ev, queued=len(self.flow_queue))
+        if ev is not None:
+            self.query_one("#events-log", RichLog).write(ev.line())
+            if ev.step == 1:
+                pods = set()
+                for ip in ev.data.get("ready", []):
+                    pods |= {r.key for r in views.pod_rows(self.workspace.cluster, None) if r.cells[4] == ip}
+                self.query_one("#pods-table", ResourceTable).highlight = pods
+                self.query_one("#pods-table", ResourceTable).refresh_styles()
+
+    def seek_flow(self, index: int) -> None:
+        """Show the flow at event `index` (used by step keys and snapshot tests)."""
+        self._drain_flow() if index >= len(self.flow_played) else None
+        if not self.flow_played:
+            return
+        self.flow_pos = max(0, min(index, len(self.flow_played) - 1))
+        self._show_flow(self.flow_played[self.flow_pos])
+
+    # -- panes ------------------------------------------------------------------------------
+    def refresh_panes(self, *, flash: bool = True) -> None:
+        c = self.workspace.cluster
+        rv = c.store.resource_version
+        if rv != self._last_rv:
+            self._last_rv = rv
+            ns = self.namespace
+            self.query_one("#pods-table", ResourceTable).sync(self._filtered(views.pod_rows(c, ns)), flash=flash)
+            self.query_one("#services-table", ResourceTable).sync(self._filtered(views.service_rows(c, ns)), flash=flash)
+            self.query_one("#endpoints-table", ResourceTable).sync(self._filtered(views.endpoint_rows(c, ns)), flash=flash)
+            self.query_one("#dns-table", ResourceTable).sync(dataplane.dns_rows(c), flash=flash)
+            self._refresh_proxy()
+            self._refresh_dns_log()
+            self._update_selection()
+        self._refresh_header()
+
+    def _filtered(self, rows: list[views.Row]) -> list[views.Row]:
+        if self.filter_re is None:
+            return rows
+        return [r for r in rows if any(self.filter_re.search(c) for c in r.cells)]
+
+    def _refresh_header(self) -> None:
+        c = self.workspace.cluster
+        t = c.topology
+        nodes = ", ".join(f"{n.name} {n.ip} ({n.pod_cidr})" for n in t.nodes)
+        speed = "" if self.speed == 1 else f" · speed ×{self.speed:g}"
+        paused = " · flow paused" if self.paused else ""
+        ns = self.namespace or "all namespaces"
+        self.query_one("#cluster-header", Static).update(
+            f"[b]cluster[/b] {t.name} · [b]nodes[/b] {nodes}\n"
+            f"[b]pods[/b] {t.pod_subnet} · [b]services[/b] {t.service_subnet} · [b]proxy[/b] {t.proxy.mode}"
+            f" · [b]ns[/b] {ns} · {c.now().strftime('%H:%M:%S')}{speed}{paused}")
+
+    def _node_name(self) -> str:
+        nodes = self.workspace.cluster.topology.nodes
+        return nodes[self.node_index % len(nodes)].name
+
+    def _refresh_proxy(self) -> None:
+        node = self._node_name()
+        lines = dataplane.proxy_lines(self.workspace.cluster, node, self.mode)
+        view = self.query_one("#proxy-view", TextView)
+        view.set_lines(lines)
+        pane = self.query_one("#proxy")
+        pane.border_title = f"kube-proxy · {node} · {self.mode} ({len(lines)} lines)"
+
+    def _refresh_dns_log(self) -> None:
+        log = self.query_one("#dns-log", RichLog)
+        for line in dataplane.take_dns_queries(self.workspace.cluster):
+            log.write(line)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id in ("pods-table", "services-table"):
+            self._update_selection(event.data_table.id)
+
+    def _update_selection(self, source: str | None = None) -> None:
+        focused = self.focused
+        source = source or (focused.id if focused is not None else None)
+        c = self.workspace.cluster
+        links = views.Links()
+        if source == "services-table":
+            key = self.query_one("#services-table", ResourceTable).selected_key
+            if key:
+                ns, name = key.split("/", 1)
+                links = views.links_for_service(c, ns, name)
+                links.chains |= dataplane.chains_for_service(c, self._node_name(), self.mode, ns, name)
+        elif source == "pods-table":
+            key = self.query_one("#pods-table", ResourceTable).selected_key
+            if key:
+                ns, name = key.split("/", 1)
+                links = views.links_for_pod(c, ns, name)
+                links.chains |= dataplane.chains_for_pod(c, self._node_name(), self.mode, ns, name)
+        else:
+            return
+        for table_id, keys in (("#pods-table", links.pods), ("#services-table", links.services),
+                               ("#endpoints-table", links.endpoints)):
+            t = self.query_one(table_id, ResourceTable)
+            if source and table_id == f"#{source}":
+                keys = set()
+            t.highlight = keys
+            t.refresh_styles()
+        dns = self.query_one("#dns-table", ResourceTable)
+        dns.highlight = {r.key for r in dataplane.dns_rows(c) if r.cells[0].rstrip(".") in links.dns_names}
+        dns.refresh_styles()
+        view = self.query_one("#proxy-view", TextView)
+        view.set_marks(links.chains)
+        first = view.first_marked_line()
+        if first is not None and links.chains:
+            view.scroll_to(y=max(0, first - 2), animate=False)
+        self.query_one("#services").border_subtitle = "; ".join(links.explanation) if source == "services-table" else ""
+
+    # -- actions ----------------------------------------------------------------------------
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.BINDINGS))
+
+    def action_toggle_header(self) -> None:
+        self.query_one("#cluster-header").toggle_class("-collapsed")
+
+    def action_next_node(self) -> None:
+        self.node_index += 1
+        self._last_rv = -1
+        self.refresh_panes()
+
+    def action_next_mode(self) -> None:
+        self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)] if self.mode in MODES else MODES[0]
+        self._last_rv = -1
+        self.refresh_panes()
+
+    def action_all_namespaces(self) -> None:
+        self.namespace = None if self.namespace else "default"
+        self._last_rv = -1
+        self.refresh_panes()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self._refresh_header()
+
+    def action_step_forward(self) -> None:
+        if self.flow_pos + 1 < len(self.flow_played):
+            self.seek_flow(self.flow_pos + 1)
+        elif self.flow_queue:
+            self._advance_flow()
+
+    def action_step_back(self) -> None:
+        if self.flow_pos > 0:
+            self.seek_flow(self.flow_pos - 1)
+
+    def action_replay(self) -> None:
+        """Replay the last Service's flow from its step 1."""
+        if not self.flow_played:
+            return
+        last = self.flow_played[-1]
+        start = max(i for i, e in enumerate(self.flow_played) if e.step == 1 and e.name == last.name) \
+            if any(e.step == 1 and e.name == last.name for e in self.flow_played) else len(self.flow_played) - 1
+        replay = self.flow_played[start:]
+        self.flow_queue.extendleft(reversed(replay))
+
+    def action_faster(self) -> None:
+        self.speed = min(self.speed * 2, 16)
+        self._refresh_header()
+
+    def action_slower(self) -> None:
+        self.speed = max(self.speed / 2, 0.125)
+        self._refresh_header()
+
+    def _selected(self, table_id: str) -> tuple[str, str] | None:
+        key = self.query_one(f"#{table_id}", ResourceTable).selected_key
+        return tuple(key.split("/", 1)) if key else None  # type: ignore[return-value]
+
+    def _focused_object(self) -> tuple[str, str, str] | None:
+        focused = self.focused
+        kind = {"pods-table": "Pod", "services-table": "Service", "endpoints-table": "Endpoints"}.get(
+            getattr(focused, "id", ""), None)
+        if kind is None:
+            return None
+        sel = self._selected(focused.id)  # type: ignore[union-attr]
+        return (kind, *sel) if sel else None
+
+    def action_describe(self) -> None:
+        obj = self._focused_object()
+        if obj:
+            kind, ns, name = obj
+            out = kubectl.describe(self.workspace.cluster, [f"{kind.lower()}/{name}"], namespace=ns)
+            self.push_screen(TextScreen(f"describe {kind.lower()}/{name}", out.stdout or out.stderr))
+
+    def action_yaml(self) -> None:
+        obj = self._focused_object()
+        if obj:
+            kind, ns, name = obj
+            out = kubectl.get(self.workspace.cluster, [f"{kind.lower()}/{name}"], namespace=ns, output="yaml")
+            self.push_screen(TextScreen(f"{kind.lower()}/{name} (yaml)", out.stdout or out.stderr))
+
+    def action_scale(self, delta: int) -> None:
+        sel = self._selected("pods-table") if getattr(self.focused, "id", "") == "pods-table" else None
+        out = kubectl.scale_owner_of_pod(self.workspace.cluster, *sel, delta) if sel else None
+        if out is not None:
+            self._run_output(out)
+
+    def action_delete_pod(self) -> None:
+        sel = self._selected("pods-table")
+        if sel:
+            self._run_output(kubectl.delete(self.workspace.cluster, [f"pod/{sel[1]}"], namespace=sel[0]))
+
+    def action_toggle_ready(self) -> None:
+        sel = self._selected("pods-table")
+        if sel:
+            self._run_output(kubectl.toggle_readiness(self.workspace.cluster, *sel))
+
+    def action_edit(self) -> None:
+        obj = self._focused_object()
+        if not obj:
+            return
+        src = self.workspace.applied.get(obj)
+        editor = os.environ.get("EDITOR")
+        if not src or not editor:
+            self.notify("set $EDITOR to edit manifests" if not editor else "this object has no manifest file")
+            return
+        with self.suspend():
+            os.system(f'{editor} "{src}"')
+        self.reload_manifests()
+
+    def action_filter(self) -> None:
+        p = self.query_one("#prompt", Input)
+        p.value = "/"
+        self.action_prompt(keep=True)
+
+    def action_prompt(self, keep: bool = False) -> None:
+        p = self.query_one("#prompt", Input)
+        if not keep:
+            p.value = ""
+        p.add_class("-visible")
+        p.focus()
+
+    def action_back(self) -> None:
+        p = self.query_one("#prompt", Input)
+        if p.has_class("-visible"):
+            p.remove_class("-visible")
+            self.query_one("#pods-table").focus()
+
+    def action_screenshot_svg(self) -> None:
+        path = self.save_screenshot()
+        self.notify(f"saved {path}")
+
+    @on(Input.Submitted, "#prompt")
+    def _prompt_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        event.input.remove_class("-visible")
+        self.run_command(text)
+
+    def run_command(self, text: str) -> None:
+        """The `:` prompt: pane jumps, filters and kubectl/session commands."""
+        text = text.lstrip(":").strip()
+        if not text:
+            return
+        if text.startswith("/"):
+            pattern = text[1:]
+            try:
+                self.filter_re = re.compile(pattern, re.I) if pattern else None
+            except re.error as exc:
+                self.notify(f"bad filter: {exc}", severity="error")
+                return
+            self._last_rv = -1
+            self.refresh_panes()
+            return
+        word = text.split()[0]
+        if text.startswith("xray"):
+            self.query_one("#services-table").focus()
+            return
+        if word in PANES and len(text.split()) == 1:
+            target = {"pods": "#pods-table", "services": "#services-table", "endpoints": "#endpoints-table",
+                      "proxy": "#proxy-view", "dns": "#dns-table", "events": "#events-log"}[PANES[word]]
+            self.query_one(target).focus()
+            return
+        out = kubectl.run_line(self.workspace.cluster, text)
+        self._run_output(out, title=text)
+
+    def _run_output(self, out: kubectl.Output, title: str | None = None) -> None:
+        log = self.query_one("#events-log", RichLog)
+        text = (out.warnings + out.stdout + out.stderr).rstrip("\n")
+        if title and text.count("\n") > 3:
+            self.push_screen(TextScreen(title, text))
+        for line in text.splitlines()[:20]:
+            log.write(line)
+        self.query_one("#status-line", Static).update(text.splitlines()[0] if text else "")
+        if self.deterministic:
+            self.workspace.settle()
+        else:
+            self.workspace.cluster.run_for(0)
+        self.refresh_panes()
+
+
+def run(paths: list[str], **kwargs) -> int:
+    SvcflowApp(paths, **kwargs).run()
+    return 0

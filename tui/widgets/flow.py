@@ -1,0 +1,66 @@
+"""The flow strip: the four components of the Service flow, who watches what, and the
+step being played, with a one-line caption taken from the engine's event."""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from engine.events import FlowEvent
+
+STEPS = (
+    (1, "Endpoint controller", "watches Services+Pods, collects pod IPs"),
+    (2, "Endpoints/Slice", "written by the controller"),
+    (3, "kube-proxy", "watches Services+EndpointSlices, programs rules"),
+    (4, "CoreDNS", "watches Services+EndpointSlices, serves names"),
+)
+
+
+class FlowStrip(Static):
+    """One line of four boxes with the active one lit, and a caption line."""
+
+    DEFAULT_CSS = """
+    FlowStrip { height: 2; padding: 0 1; }
+    """
+
+    step: reactive[int] = reactive(0)
+    caption: reactive[str] = reactive("")
+    queued: reactive[int] = reactive(0)
+
+    def render(self) -> Text:
+        t = Text()
+        for i, (n, name, _) in enumerate(STEPS):
+            if i:
+                t.append(" → ", style="grey50")
+            style = "bold black on bright_green" if n == self.step else (
+                "green" if self.step and n < self.step else "grey70")
+            t.append(f" {n} {name} ", style=style)
+        if self.queued:
+            t.append(f"  (+{self.queued} queued)", style="grey50")
+        t.append("\n")
+        t.append(self.caption or "waiting for a Service change…", style="italic" if self.caption else "grey50")
+        return t
+
+    def show(self, ev: FlowEvent | None, queued: int = 0) -> None:
+        self.queued = queued
+        if ev is None:
+            self.step = 0
+            self.caption = ""
+            return
+        self.step = ev.step or 0
+        self.caption = caption_for(ev)
+
+
+def caption_for(ev: FlowEvent) -> str:
+    """A learner's sentence for a flow event (the data comes from the engine)."""
+    svc = f"{ev.namespace}/{ev.name}" if ev.namespace else ev.name
+    if ev.step == 1:
+        ips = ev.data.get("ready") or []
+        return f"① {ev.controller}: Service {svc} selects pods " + (", ".join(ips) if ips else "— none ready")
+    if ev.step == 2:
+        return f"② {ev.controller} wrote {ev.kind} {ev.name}: {ev.detail}"
+    if ev.step == 3:
+        return f"③ kube-proxy on {ev.data.get('node', '?')} ({ev.data.get('mode', '')}): {ev.detail}"
+    if ev.step == 4:
+        return f"④ CoreDNS: {ev.detail}"
+    return ev.line()

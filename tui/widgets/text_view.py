@@ -1,0 +1,95 @@
+"""A read-only, scrollable view of many lines that renders only what is visible.
+
+Used for kube-proxy's rules (300k lines at 10,000 Services must still scroll smoothly):
+like Toolong's log view, it keeps plain strings and styles a line only when it is drawn.
+Lines that mention a highlighted name (a selected Service's chains) stand out.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Highlighter = Callable[[str], Text]
+
+
+def iptables_highlighter(line: str) -> Text:
+    """Colour iptables-save text the way people read it: tables, chains, matches, targets."""
+    t = Text(line)
+    if line.startswith("*"):
+        t.stylize("bold magenta")
+    elif line.startswith(":"):
+        t.stylize("cyan")
+    elif line.startswith("#"):
+        t.stylize("grey50")
+    elif line == "COMMIT":
+        t.stylize("bold magenta")
+    else:
+        t.highlight_regex(r"^-A \S+", "bold cyan")
+        t.highlight_regex(r"-j (KUBE-[A-Z0-9-]+|DNAT|REJECT|DROP|RETURN|ACCEPT|MASQUERADE|MARK)", "bold yellow")
+        t.highlight_regex(r'--comment "?[^"]*"?', "green")
+        t.highlight_regex(r"\b\d{1,3}(\.\d{1,3}){3}(/\d+)?(:\d+)?\b", "bright_white")
+        t.highlight_regex(r"--probability \S+", "bright_magenta")
+    return t
+
+
+def plain_highlighter(line: str) -> Text:
+    return Text(line)
+
+
+class TextView(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    TextView { height: 1fr; }
+    """
+
+    def __init__(self, highlighter: Highlighter = plain_highlighter, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lines: list[str] = []
+        self.highlighter = highlighter
+        self.marks: set[str] = set()
+        self._mark_re: re.Pattern | None = None
+        self._width = 0
+
+    def set_lines(self, lines: list[str], *, keep_scroll: bool = True) -> None:
+        y = self.scroll_y
+        self.lines = lines
+        self._width = max((len(line) for line in lines[:5000]), default=0)
+        self.virtual_size = Size(self._width, len(lines))
+        if keep_scroll:
+            self.scroll_to(y=min(y, max(0, len(lines) - 1)), animate=False)
+        self.refresh()
+
+    def set_marks(self, names: set[str]) -> None:
+        """Lines containing any of `names` are drawn highlighted."""
+        self.marks = set(names)
+        self._mark_re = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))) \
+            if names else None
+        self.refresh()
+
+    def first_marked_line(self) -> int | None:
+        if self._mark_re is None:
+            return None
+        for i, line in enumerate(self.lines):
+            if self._mark_re.search(line):
+                return i
+        return None
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = y + scroll_y
+        width = self.size.width
+        if index >= len(self.lines):
+            return Strip.blank(width, self.rich_style)
+        line = self.lines[index]
+        text = self.highlighter(line)
+        if self._mark_re is not None and self._mark_re.search(line):
+            text.stylize("reverse")
+        segments = list(text.render(self.app.console))
+        strip = Strip(segments).crop(scroll_x, scroll_x + width)
+        return strip.extend_cell_length(width, self.rich_style)
