@@ -17,6 +17,7 @@ from engine.allocators import ClusterIPAllocator, HostLocalIPAM, NodePortAllocat
 from engine.apiserver import ApiServer
 from engine.clock import DETERMINISTIC_START, SimClock, rfc3339
 from engine.controllers.base import Controller
+from engine.controllers.coredns import CoreDNS
 from engine.controllers.daemonset import DaemonSetController
 from engine.controllers.deployment import DeploymentController
 from engine.controllers.endpoints import EndpointsController, EndpointSliceController
@@ -62,9 +63,10 @@ class Cluster:
         self.controllers: list[Controller] = [
             DeploymentController(self), ReplicaSetController(self), DaemonSetController(self),
             Scheduler(self), Kubelet(self), EndpointsController(self), EndpointSliceController(self),
-            LoadBalancerController(self), GarbageCollector(self),
+            LoadBalancerController(self), CoreDNS(self), GarbageCollector(self),
         ]
         self.kubelet = next(c for c in self.controllers if isinstance(c, Kubelet))
+        self.coredns = next(c for c in self.controllers if isinstance(c, CoreDNS))
         self._event_names: dict[tuple, str] = {}
         self._event_seq = 0
         self._boot()

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Sequence, TextIO
 
-HEADLESS = {"apply", "get", "describe", "events"}
+HEADLESS = {"apply", "get", "describe", "events", "dig", "dns-records", "corefile", "proxy-rules"}
 
 
 def _global_flags(p: argparse.ArgumentParser) -> None:
@@ -46,6 +46,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("args", nargs="+", metavar="TYPE/NAME | TYPE NAME")
     p.add_argument("-n", "--namespace", default=None)
     _files(p)
+    p = sub.add_parser("dig", help="ask CoreDNS, as dig would (or as a pod resolves with --from)")
+    _global_flags(p)
+    p.add_argument("name")
+    p.add_argument("type", nargs="?", default="A")
+    p.add_argument("--from", dest="from_pod", default=None, metavar="POD")
+    p.add_argument("-n", "--namespace", default=None)
+    _files(p)
+    p = sub.add_parser("dns-records", help="the whole cluster zone as CoreDNS serves it")
+    _global_flags(p)
+    _files(p)
+    p = sub.add_parser("corefile", help="the Corefile (kubeadm's)")
+    _global_flags(p)
+    _files(p)
+    p = sub.add_parser("proxy-rules", help="a node's kube-proxy rules")
+    _global_flags(p)
+    p.add_argument("--node", default=None)
+    p.add_argument("--mode", choices=["iptables", "ipvs", "nftables"], default=None)
+    p.add_argument("--format", choices=["save", "restore"], default="save")
+    _files(p)
     p = sub.add_parser("events", help="the controllers' recorded actions, oldest first")
     _global_flags(p)
     p.add_argument("--all", action="store_true", help="include the cluster's own boot")
@@ -80,6 +99,19 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
                           output=args.output, selector=args.selector)
     elif args.command == "describe":
         res = kubectl.describe(cluster, args.args, namespace=args.namespace)
+    elif args.command in ("dig", "dns-records", "corefile"):
+        from engine import dnstools
+
+        if args.command == "dig":
+            res = dnstools.dig(cluster, args.name, args.type, from_pod=args.from_pod, namespace=args.namespace)
+        elif args.command == "dns-records":
+            res = dnstools.dns_records(cluster)
+        else:
+            res = dnstools.corefile(cluster)
+    elif args.command == "proxy-rules":
+        from engine import proxytools
+
+        res = proxytools.proxy_rules(cluster, node=args.node, mode=args.mode, form=args.format)
     else:
         res = kubectl.events(cluster, include_boot=args.all)
     err.write(getattr(res, "warnings", ""))

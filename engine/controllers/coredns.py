@@ -1,0 +1,89 @@
+"""CoreDNS (step 4 of the Service flow): watches Services, EndpointSlices, Namespaces
+(and Pods for `pods verified`) and serves the cluster zone.
+
+Both CoreDNS replicas run the same informers and answer alike, so one plugin instance
+stands for the Deployment. The ClusterIP record appears as soon as the Service does (no
+endpoints needed); headless and endpoint names follow the EndpointSlices. Each change
+of what is served is a step-4 flow event naming the records.
+"""
+from __future__ import annotations
+
+from engine.controllers.base import Controller
+from engine.dns import CoreDNSConfig, KubernetesPlugin, RecordChange
+from engine.events import STEP_DNS
+from engine.objects import labels_of, meta
+
+WATCHED = ("Namespace", "Service", "EndpointSlice", "Pod")
+
+
+class CoreDNS(Controller):
+    name = "coredns"
+
+    def __init__(self, cluster, config: CoreDNSConfig | None = None) -> None:
+        super().__init__(cluster)
+        self.config = config or CoreDNSConfig(zone=cluster.topology.dns_domain)
+        self.plugin = KubernetesPlugin(self.config, clock=lambda: int(cluster.now().timestamp()))
+        self._seen: dict[tuple[str, str, str], dict] = {}
+        self.query_log: list[str] = []
+        self._log_taken = 0
+        for kind in WATCHED:
+            self.store.watch(kind, self._on_event)
+
+    def _on_event(self, ev) -> None:
+        md = meta(ev.obj)
+        self.enqueue(f"{ev.obj['kind']}|{md.get('namespace') or ''}|{md['name']}")
+
+    def reconcile(self, key: str) -> None:
+        kind, ns, name = key.split("|")
+        obj = self.store.get(kind, ns, name)
+        prev = self._seen.get((kind, ns, name))
+        handler = {"Namespace": self.plugin.on_namespace, "Service": self.plugin.on_service,
+                   "EndpointSlice": self.plugin.on_slice, "Pod": self.plugin.on_pod}[kind]
+        if obj is None:
+            if prev is None:
+                return
+            del self._seen[(kind, ns, name)]
+            changes = handler("DELETED", prev)
+        else:
+            self._seen[(kind, ns, name)] = obj
+            changes = handler("MODIFIED" if prev is not None else "ADDED", obj)
+        if changes:
+            self._report(kind, obj or prev, changes)
+
+    def _report(self, kind: str, obj: dict, changes: list[RecordChange]) -> None:
+        """One step-4 event per Service whose served records changed."""
+        by_owner: dict[tuple[str, str], list[RecordChange]] = {}
+        for ch in changes:
+            if ch.record.kind == "pod":
+                continue  # `pods insecure` names answer any IP; they are not part of the flow
+            by_owner.setdefault((ch.record.namespace, ch.record.owner), []).append(ch)
+        for (ns, owner), chs in by_owner.items():
+            svc = self.store.get("Service", ns, owner) or {
+                "kind": "Service", "metadata": {"namespace": ns, "name": owner}}
+            main = [c for c in chs if c.record.kind in ("service", "headless", "externalname")] or chs
+            detail = "; ".join(c.line().removeprefix("CoreDNS ") for c in main[:3])
+            if len(main) > 3:
+                detail += f" (+{len(main) - 3} more)"
+            self.cluster.flow(self.name, svc, "served" if chs[0].action == "added" else "removed", detail,
+                              step=STEP_DNS, data={"records": [c.line() for c in chs],
+                                                   "via": kind, "slice": labels_of(obj).get("kubernetes.io/service-name")})
+
+    # -- views ------------------------------------------------------------------
+    def record_rows(self) -> list[tuple[str, str, str]]:
+        """The Service records (pod names under `pods insecure` answer any IP, so they are
+        not listed), grouped by namespace and Service."""
+        rows, seen = [], set()
+        for r in sorted(self.plugin.records(), key=lambda r: (r.namespace, r.owner, r.kind != "service", r.name)):
+            row = (r.name, r.rtype, r.rdata)
+            if r.kind != "pod" and row not in seen:
+                seen.add(row)
+                rows.append(row)
+        return rows
+
+    def log_query(self, line: str) -> None:
+        self.query_log.append(line)
+
+    def take_query_log(self) -> list[str]:
+        out = self.query_log[self._log_taken:]
+        self._log_taken = len(self.query_log)
+        return out

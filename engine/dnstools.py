@@ -1,0 +1,68 @@
+"""dig, dns-records and corefile as the CLI (and sessions) print them.
+
+`dig NAME --from POD` resolves the way a process in that pod does: the pod's
+resolv.conf (ClusterFirst: search <ns>.svc.<domain> svc.<domain> <domain>, ndots:5)
+drives glibc's search-list expansion, every candidate tried is listed, and the answer
+is dig's output for the first hit.
+"""
+from __future__ import annotations
+
+from engine.cluster import Cluster
+from engine.dns import ADDRESS, render_dig, resolv_conf, resolve
+from engine.kubectl import Output
+
+
+def pod_resolv_conf(cluster: Cluster, pod: dict) -> str:
+    """What the kubelet writes into the pod's /etc/resolv.conf."""
+    spec = pod.get("spec") or {}
+    policy = spec.get("dnsPolicy", "ClusterFirst")
+    if policy == "Default" or (spec.get("hostNetwork") and policy != "ClusterFirstWithHostNet"):
+        return "search .\nnameserver 172.18.0.1\noptions edns0 trust-ad ndots:0\n"  # the kind node's own
+    ns = pod["metadata"].get("namespace") or "default"
+    return resolv_conf(ns, cluster.topology.dns_ip, cluster.topology.dns_domain)
+
+
+def _msg_id(cluster: Cluster) -> int:
+    return cluster.rng("dns-id").randrange(1, 65536)
+
+
+def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None = None,
+        namespace: str | None = None) -> Output:
+    plugin = cluster.coredns.plugin
+    qtype = qtype.upper()
+    server = cluster.topology.dns_ip
+    if from_pod is None:
+        target = name if name.endswith(".") else name + "."
+        resp = plugin.query(target, qtype)
+        args = name if qtype == "A" else f"{name} {qtype}"
+        text = render_dig(resp, msg_id=_msg_id(cluster), when=cluster.now(), server=server, args=args)
+        return Output(stdout=text if text.endswith("\n") else text + "\n")
+    ns = namespace or "default"
+    pod = cluster.store.get("Pod", ns, from_pod)
+    if pod is None:
+        return Output(stderr=f'Error from server (NotFound): pods "{from_pod}" not found\n', code=1)
+    conf = pod_resolv_conf(cluster, pod)
+    result = resolve(name, qtype if qtype != "A" else ADDRESS, conf, plugin)
+    lines = [f";; resolv.conf of pod {ns}/{from_pod}:"] + [f";;   {l}" for l in conf.splitlines()]
+    for a in result.attempts:
+        mark = " <- answer" if a.hit else ""
+        lines.append(f";; tried {a.name}: {a.rcode}{' (no data)' if a.rcode == 'NOERROR' and not a.hit else ''}{mark}")
+    final = result.hit.name if result.hit is not None else (result.attempts[-1].name if result.attempts else name)
+    resp = plugin.query(final if final.endswith(".") else final + ".", qtype)
+    text = render_dig(resp, msg_id=_msg_id(cluster), when=cluster.now(), server=server,
+                      args=final if qtype == "A" else f"{final} {qtype}")
+    cluster.coredns.log_query(f"{ns}/{from_pod} {name} -> {', '.join(result.addresses) or result.error or 'no answer'}")
+    return Output(stdout="\n".join(lines) + "\n\n" + text + ("" if text.endswith("\n") else "\n"))
+
+
+def dns_records(cluster: Cluster) -> Output:
+    """The whole zone, one RR per line, as CoreDNS would answer each name."""
+    rows = cluster.coredns.record_rows()
+    ttl = cluster.coredns.config.ttl
+    out = "".join(f"{name}\t{ttl}\tIN\t{rtype}\t{value}\n" for name, rtype, value in rows)
+    return Output(stdout=out)
+
+
+def corefile(cluster: Cluster) -> Output:
+    text = cluster.coredns.config.corefile()
+    return Output(stdout=text if text.endswith("\n") else text + "\n")
