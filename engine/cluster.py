@@ -23,6 +23,7 @@ from engine.controllers.deployment import DeploymentController
 from engine.controllers.endpoints import EndpointsController, EndpointSliceController
 from engine.controllers.garbagecollector import GarbageCollector
 from engine.controllers.kubelet import Kubelet
+from engine.controllers.kubeproxy import KubeProxy
 from engine.controllers.loadbalancer import LoadBalancerController
 from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.scheduler import Scheduler
@@ -51,6 +52,7 @@ class Cluster:
             start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=USER_STARTS_AFTER)
             self.seed = seed if seed is not None else int.from_bytes(os.urandom(8), "big")
         self.clock = SimClock(start)
+        self.clock_origin = start
         self._rngs: dict[str, random.Random] = {}
         self.store = Store(self.clock, lambda: new_uid(self.rng("uid")))
         self.flow_events: list[FlowEvent] = []
@@ -63,10 +65,11 @@ class Cluster:
         self.controllers: list[Controller] = [
             DeploymentController(self), ReplicaSetController(self), DaemonSetController(self),
             Scheduler(self), Kubelet(self), EndpointsController(self), EndpointSliceController(self),
-            LoadBalancerController(self), CoreDNS(self), GarbageCollector(self),
+            LoadBalancerController(self), KubeProxy(self), CoreDNS(self), GarbageCollector(self),
         ]
         self.kubelet = next(c for c in self.controllers if isinstance(c, Kubelet))
         self.coredns = next(c for c in self.controllers if isinstance(c, CoreDNS))
+        self.kube_proxy = next(c for c in self.controllers if isinstance(c, KubeProxy))
         self._event_names: dict[tuple, str] = {}
         self._event_seq = 0
         self._boot()

@@ -57,6 +57,10 @@ class LoadBalancerController(Controller):
                     self._owner.setdefault(i["ip"], key)
             return
         want = svc["spec"].get("loadBalancerIP")
+        for other in self.store.list("Service"):  # ingress written in manifests is taken
+            for i in ((other.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []:
+                if i.get("ip"):
+                    self._owner.setdefault(i["ip"], key_for(other))
         free = [ip for ip in self._pool if ip not in self._owner]
         ip = want if want and want not in self._owner else (free[0] if free else None)
         if ip is None:

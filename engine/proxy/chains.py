@@ -33,8 +33,10 @@ SERVICE_CHAIN_PREFIXES = (SVC_PREFIX, SVL_PREFIX, SEP_PREFIX, FW_PREFIX, EXT_PRE
 
 
 def _hash16(text: str) -> str:
+    # 16 base32 characters encode exactly the first 10 bytes (80 bits) of the digest,
+    # so encoding only those gives the same characters, without padding.
     digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return base64.b32encode(digest).decode("ascii")[:16]
+    return base64.b32encode(digest[:10]).decode("ascii")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -67,6 +69,7 @@ def firewall_chain(service_port_name: str, protocol: str) -> str:
     return FW_PREFIX + port_proto_hash(service_port_name, protocol)
 
 
+@lru_cache(maxsize=1 << 18)
 def endpoint_chain(service_port_name: str, protocol: str, endpoint: str) -> str:
     """KUBE-SEP-…: DNAT to one endpoint; ``endpoint`` is ``ip:port`` / ``[ip6]:port``."""
     return SEP_PREFIX + _hash16(service_port_name + protocol + endpoint)

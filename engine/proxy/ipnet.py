@@ -9,6 +9,7 @@ rules that matter are reproduced here rather than papered over at each call site
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Union
 
 IPAddr = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
@@ -38,10 +39,17 @@ def parse_ip_sloppy(s: str | None) -> IPAddr | None:
     """``netutils.ParseIPSloppy``: None for anything Go would return nil for.
 
     An IPv4-mapped IPv6 literal (``::ffff:1.2.3.4``) is an IPv4 address to Go
-    (``To4() != nil``), so it comes back as IPv4 here too.
+    (``To4() != nil``), so it comes back as IPv4 here too.  (Cached: the same
+    addresses are parsed on every sync.)
     """
     if not s or not isinstance(s, str):
         return None
+    return _parse_ip_sloppy(s)
+
+
+@lru_cache(maxsize=1 << 18)
+def _parse_ip_sloppy(s: str) -> IPAddr | None:
+    
     if ":" in s:
         if "%" in s:  # Go's ParseIP rejects zones
             return None

@@ -240,11 +240,11 @@ class Endpoint:
     terminating: bool = False
     zone_hints: frozenset[str] = frozenset()
     node_hints: frozenset[str] = frozenset()
+    # ``ip:port`` (``[ip]:port`` for IPv6): the DNAT target, chain-hash input, sort key.
+    key: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def key(self) -> str:
-        """``ip:port`` (``[ip]:port`` for IPv6): the DNAT target and the sort key."""
-        return join_host_port(self.ip, self.port)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", join_host_port(self.ip, self.port))
 
 
 PortKey = tuple[str, str]  # (port name, protocol)

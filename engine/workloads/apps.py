@@ -1,0 +1,130 @@
+"""Behaviours of the images the tutorial and common demos use.
+
+- `redis`: redis-server on 6379 (engine.workloads.redis).
+- `ghcr.io/subicura/counter`: the tutorial's Node app on 3000; each GET does INCR
+  `count` in the redis at REDIS_HOST:REDIS_PORT and answers the new value as text — as
+  the tutorial's transcript shows (`curl localhost:3000` -> `1`, then `2`).
+- nginx / httpd style web servers on 80 with their default pages.
+- anything else: TCP accepted on the declared containerPorts.
+"""
+from __future__ import annotations
+
+from engine.workloads.base import HttpRequest, HttpResponse, NetContext, SilentStream, Workload
+from engine.workloads.redis import RedisServer
+
+NGINX_PAGE = """<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+<style>
+html { color-scheme: light dark; }
+body { width: 35em; margin: 0 auto;
+font-family: Tahoma, Verdana, Arial, sans-serif; }
+</style>
+</head>
+<body>
+<h1>Welcome to nginx!</h1>
+<p>If you see this page, the nginx web server is successfully installed and
+working. Further configuration is required.</p>
+
+<p>For online documentation and support please refer to
+<a href="http://nginx.org/">nginx.org</a>.<br/>
+Commercial support is available at
+<a href="http://nginx.com/">nginx.com</a>.</p>
+
+<p><em>Thank you for using nginx.</em></p>
+</body>
+</html>
+"""
+HTTPD_PAGE = "<html><body><h1>It works!</h1></body></html>\n"
+
+
+def image_name(image: str) -> str:
+    """`docker.io/library/redis:7` -> `redis`; `ghcr.io/subicura/counter:latest` -> `ghcr.io/subicura/counter`."""
+    ref = image.split("@", 1)[0]
+    last = ref.rsplit("/", 1)
+    if ":" in last[-1]:
+        ref = ref[: ref.rfind(":")]
+    for prefix in ("docker.io/library/", "docker.io/", "library/"):
+        if ref.startswith(prefix):
+            ref = ref[len(prefix):]
+    return ref
+
+
+class RedisWorkload(Workload):
+    image_kind = "redis"
+
+    def __init__(self, pod: dict, now) -> None:
+        super().__init__(pod, now)
+        self.server = RedisServer(now=now)
+
+    def ports(self) -> set[tuple[str, int]]:
+        return super().ports() | {("TCP", 6379)}
+
+    def stream(self, port: int):
+        return _RedisStream(self.server)
+
+
+class _RedisStream:
+    def __init__(self, server: RedisServer) -> None:
+        self.server = server
+
+    def greeting(self) -> str:
+        return ""
+
+    def send(self, line: str) -> tuple[str, bool]:
+        return self.server.inline(line)
+
+
+class CounterWorkload(Workload):
+    """ghcr.io/subicura/counter: HTTP on 3000, the count lives in redis."""
+
+    image_kind = "counter"
+
+    def ports(self) -> set[tuple[str, int]]:
+        return super().ports() | {("TCP", 3000)}
+
+    def http(self, req: HttpRequest, net: NetContext, port: int) -> HttpResponse | None:
+        if port != 3000:
+            return None
+        host = self.env.get("REDIS_HOST", "localhost")
+        rport = int(self.env.get("REDIS_PORT", "6379") or 6379)
+        reply = net.request(host, rport, lambda s: s.send("INCR count")[0])
+        if reply is None or not reply.startswith(":"):
+            return HttpResponse(500, "Internal Server Error", "Internal Server Error")
+        return HttpResponse(200, reply[1:].strip())
+
+
+class WebWorkload(Workload):
+    image_kind = "web"
+
+    def __init__(self, pod: dict, now, page: str, server: str) -> None:
+        super().__init__(pod, now)
+        self.page, self.server = page, server
+
+    def ports(self) -> set[tuple[str, int]]:
+        return super().ports() | {("TCP", 80)}
+
+    def http(self, req: HttpRequest, net: NetContext, port: int) -> HttpResponse | None:
+        if req.path not in ("/", "/index.html"):
+            return HttpResponse(404, "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+                                     "<center><h1>404 Not Found</h1></center>\r\n"
+                                     f"<hr><center>{self.server}</center>\r\n</body>\r\n</html>\r\n", "Not Found")
+        return HttpResponse(200, self.page)
+
+
+def workload_for(pod: dict, container: dict, now) -> Workload:
+    name = image_name(str(container.get("image", "")))
+    base = name.rsplit("/", 1)[-1]
+    if base == "redis" or name.endswith("/redis"):
+        return RedisWorkload(pod, now)
+    if name == "ghcr.io/subicura/counter":
+        return CounterWorkload(pod, now)
+    if base in ("nginx", "nginx-unprivileged"):
+        return WebWorkload(pod, now, NGINX_PAGE, "nginx/1.27.5")
+    if base == "httpd":
+        return WebWorkload(pod, now, HTTPD_PAGE, "Apache/2.4.63")
+    return Workload(pod, now)
+
+
+__all__ = ["CounterWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_for"]
