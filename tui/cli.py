@@ -10,7 +10,8 @@ import argparse
 import sys
 from typing import Sequence, TextIO
 
-HEADLESS = {"apply", "get", "describe", "events", "dig", "dns-records", "corefile", "proxy-rules"}
+HEADLESS = {"apply", "get", "describe", "events", "dig", "dns-records", "corefile", "proxy-rules", "session",
+            "trace"}
 
 
 def _global_flags(p: argparse.ArgumentParser) -> None:
@@ -65,6 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["iptables", "ipvs", "nftables"], default=None)
     p.add_argument("--format", choices=["save", "restore"], default="save")
     _files(p)
+    p = sub.add_parser("session", help="type kubectl / exec / curl lines; answered like a terminal")
+    _global_flags(p)
+    p.add_argument("script", nargs="?", default=None, help="a file of lines (default: stdin)")
+    _files(p)
+    p = sub.add_parser("trace", help="the path of one connection: DNS, each rule, DNAT, the pod")
+    _global_flags(p)
+    p.add_argument("source", metavar="FROM", help="a pod, deploy/NAME, or outside")
+    p.add_argument("target", metavar="TO", help="name:port, ip:port or NODE_IP:nodePort")
+    p.add_argument("-n", "--namespace", default="default")
+    _files(p)
     p = sub.add_parser("events", help="the controllers' recorded actions, oldest first")
     _global_flags(p)
     p.add_argument("--all", action="store_true", help="include the cluster's own boot")
@@ -108,6 +119,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             res = dnstools.dns_records(cluster)
         else:
             res = dnstools.corefile(cluster)
+    elif args.command == "session":
+        return _session(cluster, args, out)
+    elif args.command == "trace":
+        from engine.session import trace
+
+        res = trace(cluster, args.source, args.target, namespace=args.namespace)
     elif args.command == "proxy-rules":
         from engine import proxytools
 
@@ -119,6 +136,36 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out.write(res.stdout)
     err.write(res.stderr)
     return res.code
+
+
+def _session(cluster, args: argparse.Namespace, out: TextIO) -> int:
+    """Echo prompt + line when the input is a script or a pipe; a person at a terminal
+    sees their own typing, so then only the prompt is printed."""
+    from pathlib import Path
+
+    from engine.session import Session
+
+    s = Session(cluster)
+    src = open(args.script, encoding="utf-8") if args.script else sys.stdin
+    interactive = src.isatty()
+    try:
+        while True:
+            if interactive:
+                out.write(s.prompt)
+                out.flush()
+            line = src.readline()
+            if not line:
+                break
+            if not interactive:
+                p = s.prompt
+                out.write(f"{p}{line.rstrip()}\n" if p else f"{line.rstrip()}\n")
+            out.write(s.feed(line))
+            out.flush()
+    finally:
+        if args.script:
+            src.close()
+    del Path
+    return 0
 
 
 def _dashboard(argv: list[str]) -> int:

@@ -1,0 +1,219 @@
+"""Connections through the simulated cluster network, with a trace of every hop.
+
+A client in a pod (or on a machine outside the cluster) names a host and port:
+1. the name is resolved the pod's way (resolv.conf search list, CoreDNS);
+2. the packet enters the client's node (a pod's node, or for outside traffic the node
+   whose address was dialled) and walks that node's kube-proxy rules;
+3. DNAT picks a pod IP:port, or REJECT refuses, or nothing matches;
+4. the destination pod's process answers.
+Each connection is a flow event carrying its trace, for the dashboard to draw.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from engine.cluster import Cluster
+from engine.dns import ADDRESS, resolve
+from engine.net.iptables_walk import Packet, RecentTable, Walker, parse_save
+from engine.objects import meta, pod_phase
+from engine.workloads.apps import workload_for
+from engine.workloads.base import Workload
+
+OUTSIDE = "outside"
+
+
+@dataclass
+class Trace:
+    client: str
+    target: str
+    dns: list[str] = field(default_factory=list)
+    rules: list = field(default_factory=list)  # Evaluated
+    node: str = ""
+    mode: str = ""
+    dnat: str | None = None
+    pod: str | None = None
+    outcome: str = ""  # connected | refused | timeout | unresolved
+    error: str = ""
+    resolved_ip: str | None = None
+
+    @property
+    def rule_count(self) -> int:
+        return len(self.rules)
+
+    def lines(self) -> list[str]:
+        out = [f"trace {self.client} -> {self.target}"]
+        for d in self.dns:
+            out.append(f"  dns  {d}")
+        if self.node:
+            out.append(f"  node {self.node} ({self.mode})")
+        for e in self.rules:
+            mark = "match" if e.matched else "     "
+            note = f"  [{e.note}]" if e.note else ""
+            out.append(f"  {mark} {e.table:<6} {e.rule}{note}")
+        if self.node:
+            out.append(f"  rules evaluated: {self.rule_count}")
+        if self.dnat:
+            out.append(f"  DNAT -> {self.dnat}")
+        if self.pod:
+            out.append(f"  reached pod {self.pod}")
+        out.append(f"  result: {self.outcome}{': ' + self.error if self.error else ''}")
+        return out
+
+
+@dataclass
+class Connection:
+    trace: Trace
+    pod: dict | None = None
+    process: Workload | None = None
+    port: int = 0
+    host: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.trace.outcome == "connected"
+
+
+class Network:
+    """Per-cluster network state: processes in pods, conntrack-free routing, affinity."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self._procs: dict[str, list[Workload]] = {}  # pod uid -> processes
+        self._walkers: dict[tuple[str, int], Walker] = {}
+        self._recent: dict[str, RecentTable] = {}
+        cluster.store.watch("Pod", self._on_pod)
+
+    def _on_pod(self, ev) -> None:
+        if ev.type == "DELETED":
+            self._procs.pop(meta(ev.obj).get("uid", ""), None)  # state dies with the pod
+
+    # -- pods and processes ------------------------------------------------------------
+    def pod_by_ip(self, ip: str) -> dict | None:
+        for p in self.cluster.store.iter("Pod"):
+            st = p.get("status") or {}
+            if st.get("podIP") == ip and not p["spec"].get("hostNetwork") and pod_phase(p) == "Running":
+                return p
+        return None
+
+    def processes(self, pod: dict) -> list[Workload]:
+        uid = meta(pod).get("uid", "")
+        if uid not in self._procs:
+            now = self.cluster.now
+            self._procs[uid] = [workload_for(pod, c, now) for c in pod["spec"].get("containers") or []]
+        return self._procs[uid]
+
+    def listener(self, pod: dict, proto: str, port: int) -> Workload | None:
+        if pod_phase(pod) != "Running":
+            return None
+        for w in self.processes(pod):
+            if w.serves(proto, port):
+                return w
+        return None
+
+    # -- names ------------------------------------------------------------------------------
+    def resolve(self, client: dict | None, host: str, trace: Trace) -> str | None:
+        try:
+            ipaddress.ip_address(host)
+            return host
+        except ValueError:
+            pass
+        if host == "localhost":
+            return "127.0.0.1"
+        if client is None:
+            node = next((n for n in self.cluster.topology.nodes if n.name == host), None)
+            if node:
+                return node.ip
+            trace.dns.append(f"{host}: not resolvable outside the cluster")
+            return None
+        from engine.dnstools import pod_resolv_conf
+
+        conf = pod_resolv_conf(self.cluster, client)
+        res = resolve(host, ADDRESS, conf, self.cluster.coredns.plugin)
+        for a in res.attempts:
+            trace.dns.append(f"{a.name}: {a.rcode}{' -> ' + ', '.join(x for r in a.responses for x in r.addresses) if a.hit else ''}")
+        ns = meta(client).get("namespace")
+        answer = res.addresses[0] if res.addresses else None
+        self.cluster.coredns.log_query(f"{ns}/{meta(client)['name']} {host} -> {answer or res.error or 'NXDOMAIN'}")
+        return answer
+
+    # -- routing -------------------------------------------------------------------------------
+    def _walker(self, node: str) -> Walker:
+        rv = self.cluster.store.resource_version
+        w = self._walkers.get((node, rv))
+        if w is None:
+            self._walkers = {k: v for k, v in self._walkers.items() if k[0] != node}
+            tables = parse_save(self.cluster.kube_proxy.iptables_save(node))
+            recent = self._recent.setdefault(node, RecentTable())
+            w = Walker(tables, self.cluster.rng(f"traffic:{node}"),
+                       now=lambda: self.cluster.now().timestamp(), recent=recent)
+            self._walkers[(node, rv)] = w
+        return w
+
+    def connect(self, client: dict | None, host: str, port: int, proto: str = "TCP") -> Connection:
+        """Open a connection from `client` (a pod, or None for outside) to host:port."""
+        cname = f"{meta(client).get('namespace')}/{meta(client)['name']}" if client else OUTSIDE
+        trace = Trace(client=cname, target=f"{host}:{port}")
+        conn = Connection(trace=trace, port=port, host=host)
+        ip = self.resolve(client, host, trace)
+        if ip is None:
+            trace.outcome, trace.error = "unresolved", f"could not resolve {host}"
+            return self._done(conn)
+        trace.resolved_ip = ip
+        if ip.startswith("127.") and client is not None:
+            return self._arrive(conn, client, port, proto)
+        node_ips = {n.ip: n.name for n in self.cluster.topology.nodes}
+        if client is not None:
+            node = client["spec"].get("nodeName") or ""
+            local = ip in node_ips and node_ips[ip] == node
+        else:
+            if ip not in node_ips:
+                direct = self.pod_by_ip(ip)
+                trace.outcome, trace.error = "timeout", f"no route to {ip} from outside the cluster"
+                if direct is not None:
+                    trace.error = f"pod IPs are not routable from outside ({ip})"
+                return self._done(conn)
+            node, local = node_ips[ip], True
+        mode = self.cluster.topology.proxy.mode
+        trace.node, trace.mode = node, "iptables"
+        walker = self._walker(node)
+        src = (client.get("status") or {}).get("podIP", "") if client else "203.0.113.10"
+        res = walker.route(Packet(src, ip, proto.lower(), port, local_dst=local))
+        trace.rules = res.evaluated
+        if mode != "iptables":
+            trace.mode = f"iptables (the {mode} view models the same destinations)"
+        if res.verdict in ("REJECT", "DROP"):
+            trace.outcome = "refused" if res.verdict == "REJECT" else "timeout"
+            trace.error = "Connection refused" if res.verdict == "REJECT" else "Connection timed out"
+            return self._done(conn)
+        dest_ip, dest_port = res.dnat if res.dnat else (ip, port)
+        if res.dnat:
+            trace.dnat = f"{dest_ip}:{dest_port}"
+        pod = self.pod_by_ip(dest_ip)
+        if pod is None:
+            if dest_ip in node_ips:
+                trace.outcome, trace.error = "refused", "Connection refused"
+            else:
+                trace.outcome, trace.error = "timeout", f"no pod answers at {dest_ip}"
+            return self._done(conn)
+        return self._arrive(conn, pod, dest_port, proto)
+
+    def _arrive(self, conn: Connection, pod: dict, port: int, proto: str) -> Connection:
+        trace = conn.trace
+        trace.pod = f"{meta(pod).get('namespace')}/{meta(pod)['name']} on {pod['spec'].get('nodeName')}"
+        proc = self.listener(pod, proto, port)
+        if proc is None:
+            trace.outcome, trace.error = "refused", "Connection refused"
+            return self._done(conn)
+        conn.pod, conn.process, conn.port = pod, proc, port
+        trace.outcome = "connected"
+        return self._done(conn)
+
+    def _done(self, conn: Connection) -> Connection:
+        t = conn.trace
+        target = conn.pod or {"kind": "Pod", "metadata": {"namespace": "", "name": t.target}}
+        self.cluster.flow("network", target, "connect", f"{t.client} -> {t.target}: {t.outcome}"
+                          + (f" via {t.dnat}" if t.dnat else "") + f" ({t.rule_count} rules)",
+                          data={"trace": t.lines(), "client": t.client, "outcome": t.outcome,
+                                "node": t.node, "dnat": t.dnat, "pod": t.pod})
+        return conn

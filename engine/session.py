@@ -1,0 +1,180 @@
+"""`svcflow session`: the tutorial's command lines, answered like a terminal would.
+
+Outside any pod, a line is either `kubectl ...` (the same engine and printers as the
+CLI, with state kept across lines) or a command on a machine outside the cluster that
+reaches the nodes (`curl 172.18.0.3:31000`). `kubectl exec -it POD -- sh` enters a pod
+until `exit`. After every line the cluster runs to a steady state, as if the person had
+waited for it.
+"""
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine import kubectl
+from engine.cluster import Cluster
+from engine.kubectl import Output
+from engine.manifests import load_paths
+from engine.net.network import Network
+from engine.shell import PodShell, http_get
+from engine.workspace import apply_documents
+
+OUTSIDE_PROMPT = "$ "
+
+
+@dataclass
+class Session:
+    cluster: Cluster
+    cwd: Path = field(default_factory=Path.cwd)
+    net: Network | None = None
+    shell: PodShell | None = None
+    shells: dict[str, PodShell] = field(default_factory=dict)  # apk installs persist per pod
+
+    def __post_init__(self) -> None:
+        if self.net is None:
+            self.net = Network(self.cluster)
+
+    @property
+    def prompt(self) -> str:
+        return self.shell.prompt if self.shell is not None else OUTSIDE_PROMPT
+
+    def feed(self, line: str) -> str:
+        """One typed line -> what the terminal shows after it."""
+        line = line.rstrip("\n")
+        if self.shell is not None:
+            out, exited = self.shell.run(line)
+            if exited:
+                self.shell = None
+            self.cluster.run_until_idle()
+            return out
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            return ""
+        try:
+            argv = shlex.split(stripped, comments=True)
+        except ValueError as e:
+            return f"bash: {e}\n"
+        if not argv:
+            return ""
+        if argv[0] == "kubectl":
+            out = self._kubectl(argv[1:])
+        elif argv[0] == "curl":
+            urls = [a for a in argv[1:] if not a.startswith("-")]
+            out = Output(stdout=http_get(self.net, None, urls[0], tool="curl") if urls else "")
+        elif argv[0] in ("exit", "logout"):
+            out = Output()
+        else:
+            out = Output(stderr=f"{argv[0]}: command not found\n", code=127)
+        self.cluster.run_until_idle()
+        return out.warnings + out.stdout + out.stderr
+
+    def _kubectl(self, argv: list[str]) -> Output:
+        if not argv:
+            return Output(stderr="kubectl controls the Kubernetes cluster manager.\n", code=0)
+        if argv[0] == "apply":
+            return self._apply(argv[1:])
+        if argv[0] == "exec":
+            return self._exec(argv[1:])
+        return kubectl.run_line(self.cluster, shlex.join(argv))
+
+    def _apply(self, args: list[str]) -> Output:
+        paths = []
+        for i, a in enumerate(args):
+            if a in ("-f", "--filename") and i + 1 < len(args):
+                paths.append(args[i + 1])
+            elif a.startswith("-f") and len(a) > 2:
+                paths.append(a[2:])
+        if not paths:
+            return Output(stderr="error: must specify one of -f and -k\n", code=1)
+        resolved = [p if Path(p).is_absolute() else str(self.cwd / p) for p in paths]
+        missing = [p for p, r in zip(paths, resolved) if not Path(r).exists()]
+        if missing:
+            return Output(stderr=f'error: the path "{missing[0]}" does not exist\n', code=1)
+        loaded = load_paths(resolved)
+        for d in loaded.documents:
+            d.display = str(Path(d.display).relative_to(self.cwd)) if Path(d.display).is_relative_to(self.cwd) else d.display
+        report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors)
+        return Output(stdout=report.stdout(), stderr=report.stderr(), code=0 if report.ok else 1)
+
+    def _pod_for(self, target: str, ns: str) -> dict | None:
+        if "/" in target:
+            kind, name = target.split("/", 1)
+            if kind in ("deploy", "deployment", "deployments", "deployment.apps"):
+                d = self.cluster.store.get("Deployment", ns, name)
+                if d is None:
+                    return None
+                sel = d["spec"]["selector"].get("matchLabels") or {}
+                pods = [p for p in self.cluster.store.list("Pod", ns)
+                        if all(p["metadata"].get("labels", {}).get(k) == v for k, v in sel.items())
+                        and (p.get("status") or {}).get("phase") == "Running"]
+                return pods[0] if pods else None
+            if kind in ("pod", "pods", "po"):
+                target = name
+        return self.cluster.store.get("Pod", ns, target)
+
+    def _exec(self, args: list[str]) -> Output:
+        ns = "default"
+        if "--" not in args:
+            return Output(stderr="error: you must specify at least one command for the container\n", code=1)
+        split = args.index("--")
+        opts, cmd = args[:split], args[split + 1:]
+        interactive = any(o in ("-it", "-ti", "-i", "-t", "--stdin", "--tty") for o in opts)
+        if "-n" in opts:
+            ns = opts[opts.index("-n") + 1]
+        targets = [o for o in opts if not o.startswith("-") and (opts.index(o) == 0 or opts[opts.index(o) - 1] != "-n")]
+        if not targets:
+            return Output(stderr="error: expected 'exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]'\n", code=1)
+        pod = self._pod_for(targets[0], ns)
+        if pod is None:
+            name = targets[0].split("/", 1)[-1]
+            what = "deployments.apps" if targets[0].startswith(("deploy/", "deployment/")) else "pods"
+            return Output(stderr=f'Error from server (NotFound): {what} "{name}" not found\n', code=1)
+        if (pod.get("status") or {}).get("phase") != "Running":
+            return Output(stderr=f"error: unable to upgrade connection: container not found (\"{pod['spec']['containers'][0]['name']}\")\n", code=1)
+        key = f"{ns}/{pod['metadata']['name']}/{pod['metadata']['uid']}"
+        shell = self.shells.setdefault(key, PodShell(self.cluster, self.net, pod))
+        shell.pod = pod
+        if cmd in (["sh"], ["/bin/sh"], ["bash"], ["/bin/bash"]) and interactive:
+            if cmd[0].endswith("bash") and shell.distro == "alpine":
+                return Output(stderr='error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: exec: "bash": executable file not found in $PATH: unknown\n', code=1)
+            self.shell = shell
+            return Output()
+        builtins = {"echo", "exit", "pwd"}
+        if cmd and cmd[0] not in builtins and not shell._has(cmd[0]):
+            return Output(stderr=("error: Internal error occurred: error executing command in container: failed to exec "
+                                  "in container: failed to start exec: OCI runtime exec failed: exec failed: unable to "
+                                  f'start container process: exec: "{cmd[0]}": executable file not found in $PATH: '
+                                  "unknown\n"), code=1)
+        out, _ = shell.run(shlex.join(cmd))
+        if shell.stream is not None:  # a one-shot exec does not keep a connection open
+            shell.stream = None
+        return Output(stdout=out)
+
+
+def run_script(cluster: Cluster, lines: list[str], *, cwd: Path | None = None, echo: bool = True) -> str:
+    """Feed lines and return the transcript (prompt + line, then the answer)."""
+    s = Session(cluster, cwd=cwd or Path.cwd())
+    out = []
+    for line in lines:
+        if echo:
+            p = s.prompt
+            out.append(f"{p}{line.rstrip()}\n" if p else f"{line.rstrip()}\n")
+        out.append(s.feed(line))
+    return "".join(out)
+
+
+def trace(cluster: Cluster, source: str, target: str, *, namespace: str = "default") -> Output:
+    """`svcflow trace FROM TO`: open one connection and print every hop it took."""
+    net = Network(cluster)
+    s = Session(cluster, net=net)
+    client = None
+    if source != "outside":
+        client = s._pod_for(source, namespace)
+        if client is None:
+            return Output(stderr=f'Error from server (NotFound): pods "{source.split("/")[-1]}" not found\n', code=1)
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit():
+        return Output(stderr=f"error: TO must be name:port or ip:port, got {target!r}\n", code=1)
+    conn = net.connect(client, host, int(port))
+    return Output(stdout="\n".join(conn.trace.lines()) + "\n", code=0 if conn.ok else 1)

@@ -1,0 +1,152 @@
+"""The tutorial, typed line by line into `svcflow session`, answers as a real cluster does."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine import proxytools
+from engine.cluster import Cluster
+from engine.session import Session, trace
+from tests.helpers import SAMPLES, apply_yaml, sample
+
+
+def _pod(c: Cluster, prefix: str) -> dict:
+    return next(p for p in c.store.list("Pod", "default") if p["metadata"]["name"].startswith(prefix))
+
+
+@pytest.fixture
+def session() -> Session:
+    return Session(Cluster(deterministic=True), cwd=SAMPLES)
+
+
+def test_the_tutorial_end_to_end(session):
+    s, c = session, session.cluster
+    assert s.feed("kubectl apply -f counter-redis-svc.yml") == "deployment.apps/redis created\nservice/redis created\n"
+    all_ = s.feed("kubectl get all")
+    assert re.search(r"^service/redis\s+ClusterIP\s+10\.96\.\d+\.\d+\s+<none>\s+6379/TCP", all_, re.M)
+    assert s.feed("kubectl apply -f counter-app.yml") == "deployment.apps/counter created\n"
+    assert re.search(r"^counter-\S+\s+1/1\s+Running", s.feed("kubectl get po"), re.M)
+    counter = _pod(c, "counter-")["metadata"]["name"]
+    assert s.feed(f"kubectl exec -it {counter} -- sh") == "" and s.prompt == "/app # "
+    assert s.feed("curl localhost:3000") == "sh: curl: not found\n"
+    apk = s.feed("apk add curl busybox-extras # install telnet")
+    assert "Installing curl (" in apk and "Installing busybox-extras (" in apk and apk.splitlines()[-1].startswith("OK: ")
+    assert s.feed("curl localhost:3000") == "1\n"
+    assert s.feed("curl localhost:3000") == "2\n"
+    assert s.feed("telnet redis 6379") == "Connected to redis\n"
+    assert s.feed("dbsize") == ":1\n"
+    assert s.feed("KEYS *") == "*1\n$5\ncount\n"
+    assert s.feed("GET count") == "$1\n2\n"
+    assert s.feed("quit") == "+OK\nConnection closed by foreign host\n"
+    assert s.feed("exit") == "" and s.prompt == "$ "
+    redis_ip = _pod(c, "redis-")["status"]["podIP"]
+    ep = s.feed("kubectl get ep")
+    assert re.search(rf"^redis\s+{re.escape(redis_ip)}:6379\s", ep, re.M)
+    assert f"  Addresses:          {redis_ip}\n" in s.feed("kubectl describe ep/redis")
+    assert s.feed("kubectl apply -f counter-nodeport.yml") == "service/counter-np created\n"
+    assert re.search(r"^counter-np\s+NodePort\s+\S+\s+<none>\s+3000:31000/TCP", s.feed("kubectl get svc"), re.M)
+    assert s.feed("curl 172.18.0.3:31000") == "3\n"  # from outside, through any node
+    assert s.feed("curl 172.18.0.2:31000") == "4\n"
+
+
+def test_redis_cli_and_nslookup_inside_pods(session):
+    s, c = session, session.cluster
+    s.feed("kubectl apply -f counter-redis-svc.yml")
+    s.feed("kubectl apply -f counter-app.yml")
+    redis = _pod(c, "redis-")["metadata"]["name"]
+    assert s.feed(f"kubectl exec {redis} -- redis-cli SET greeting hello") == "OK\n"
+    assert s.feed(f"kubectl exec {redis} -- redis-cli GET greeting") == '"hello"\n'
+    assert s.feed(f"kubectl exec {redis} -- redis-cli INCR greeting") == \
+        "(error) ERR value is not an integer or out of range\n"
+    out = s.feed("kubectl exec deploy/counter -- nslookup redis")
+    ip = c.get("Service", "default", "redis")["spec"]["clusterIP"]
+    assert "Name:\tredis.default.svc.cluster.local\nAddress: " + ip in out
+    assert s.feed("kubectl exec deploy/counter -- curl localhost:3000").startswith("error: Internal error occurred")
+
+
+def test_deleting_the_redis_pod_loses_the_count(session):
+    s, c = session, session.cluster
+    s.feed("kubectl apply -f counter-redis-svc.yml")
+    s.feed("kubectl apply -f counter-app.yml")
+    s.feed("kubectl apply -f counter-nodeport.yml")
+    assert s.feed("curl 172.18.0.3:31000") == "1\n"
+    assert s.feed("curl 172.18.0.3:31000") == "2\n"
+    old = _pod(c, "redis-")
+    assert s.feed(f"kubectl delete pod {old['metadata']['name']}") == \
+        f'pod "{old["metadata"]["name"]}" deleted from default namespace\n'
+    new = _pod(c, "redis-")
+    assert new["status"]["podIP"] != old["status"]["podIP"]
+    assert new["status"]["podIP"] in s.feed("kubectl get ep redis")
+    rules = proxytools.proxy_rules(c, node="kind-worker").stdout
+    assert f"--to-destination {new['status']['podIP']}:6379" in rules
+    assert f"--to-destination {old['status']['podIP']}:6379" not in rules
+    assert s.feed("curl 172.18.0.3:31000") == "1\n"
+
+
+def _rules_printed(c: Cluster, node: str) -> set[str]:
+    return set(proxytools.proxy_rules(c, node=node).stdout.splitlines())
+
+
+def test_trace_clusterip_walks_the_rules_proxy_rules_prints():
+    c = Cluster(deterministic=True)
+    apply_yaml(c, sample("counter-redis-svc.yml"))
+    apply_yaml(c, sample("counter-app.yml"))
+    counter = _pod(c, "counter-")
+    out = trace(c, counter["metadata"]["name"], "redis:6379")
+    assert out.code == 0
+    text = out.stdout
+    assert "  dns  redis.default.svc.cluster.local: NOERROR -> " in text
+    assert f"  reached pod default/{_pod(c, 'redis-')['metadata']['name']} on " in text
+    printed = _rules_printed(c, counter["spec"]["nodeName"])
+    walked = [m.group(1) for l in text.splitlines()
+              if (m := re.match(r"^  (?:match|     ) \S+\s+(-A .*?)(?:  \[.*\])?$", l))]
+    assert walked and all(r in printed for r in walked)
+    assert re.search(r"rules evaluated: \d+", text)
+
+
+def test_trace_nodeport_from_outside():
+    c = Cluster(deterministic=True)
+    for f in ("counter-redis-svc.yml", "counter-app.yml", "counter-nodeport.yml"):
+        apply_yaml(c, sample(f))
+    out = trace(c, "outside", "172.18.0.4:31000")
+    assert out.code == 0
+    assert "-A KUBE-SERVICES -m comment --comment \"kubernetes service nodeports; NOTE: this must be the last rule " \
+           "in this chain\" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS" in out.stdout
+    assert re.search(r"DNAT -> 10\.244\.\d+\.\d+:3000", out.stdout)
+
+
+def test_trace_service_without_endpoints_is_refused():
+    c = Cluster(deterministic=True)
+    apply_yaml(c, sample("counter-app.yml"))
+    apply_yaml(c, "apiVersion: v1\nkind: Service\nmetadata: {name: nothing}\n"
+                  "spec: {selector: {app: nope}, ports: [{port: 80}]}\n")
+    out = trace(c, "deploy/counter", "nothing:80")
+    assert out.code == 1
+    assert '"default/nothing has no endpoints"' in out.stdout and "-j REJECT" in out.stdout
+    assert out.stdout.rstrip().endswith("result: refused: Connection refused")
+    s = Session(c)
+    pod = _pod(c, "counter-")["metadata"]["name"]
+    s.feed(f"kubectl exec -it {pod} -- sh")
+    s.feed("apk add curl")
+    assert s.feed("curl nothing") == "curl: (7) Failed to connect to nothing port 80 after 0 ms: Couldn't connect to server\n"
+
+
+def test_trace_headless_service_goes_straight_to_a_pod():
+    c = Cluster(deterministic=True)
+    apply_yaml(c, sample("counter-redis-svc.yml"))
+    apply_yaml(c, sample("counter-app.yml"))
+    apply_yaml(c, "apiVersion: v1\nkind: Service\nmetadata: {name: redis-hl}\n"
+                  "spec: {clusterIP: None, selector: {app: counter, tier: db}, ports: [{port: 6379}]}\n")
+    out = trace(c, "deploy/counter", "redis-hl:6379")
+    redis_ip = _pod(c, "redis-")["status"]["podIP"]
+    assert f"redis-hl.default.svc.cluster.local: NOERROR -> {redis_ip}" in out.stdout
+    assert "DNAT" not in out.stdout and "result: connected" in out.stdout
+
+
+def test_trace_selector_matching_nothing():
+    c = Cluster(deterministic=True)
+    apply_yaml(c, sample("counter-app.yml"))
+    apply_yaml(c, sample("counter-redis-svc.yml").split("---")[1].replace("tier: db", "tier: dbx"))
+    out = trace(c, "deploy/counter", "redis:6379")
+    assert "result: refused" in out.stdout and '"default/redis has no endpoints"' in out.stdout
