@@ -30,6 +30,7 @@ class Session:
     net: Network | None = None
     shell: PodShell | None = None
     shells: dict[str, PodShell] = field(default_factory=dict)  # apk installs persist per pod
+    settle: bool = True  # run to steady state after each line (the dashboard lets time flow instead)
 
     def __post_init__(self) -> None:
         if self.net is None:
@@ -46,7 +47,7 @@ class Session:
             out, exited = self.shell.run(line)
             if exited:
                 self.shell = None
-            self.cluster.run_until_idle()
+            self._after()
             return out
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -64,10 +65,18 @@ class Session:
             out = Output(stdout=http_get(self.net, None, urls[0], tool="curl") if urls else "")
         elif argv[0] in ("exit", "logout"):
             out = Output()
+        elif argv[0] == "trace" and len(argv) >= 3:
+            out = trace(self.cluster, argv[1], argv[2], net=self.net)
         else:
             out = Output(stderr=f"{argv[0]}: command not found\n", code=127)
-        self.cluster.run_until_idle()
+        self._after()
         return out.warnings + out.stdout + out.stderr
+
+    def _after(self) -> None:
+        if self.settle:
+            self.cluster.run_until_idle()
+        else:
+            self.cluster.run_for(0)
 
     def _kubectl(self, argv: list[str]) -> Output:
         if not argv:
@@ -164,9 +173,10 @@ def run_script(cluster: Cluster, lines: list[str], *, cwd: Path | None = None, e
     return "".join(out)
 
 
-def trace(cluster: Cluster, source: str, target: str, *, namespace: str = "default") -> Output:
+def trace(cluster: Cluster, source: str, target: str, *, namespace: str = "default",
+          net: Network | None = None) -> Output:
     """`svcflow trace FROM TO`: open one connection and print every hop it took."""
-    net = Network(cluster)
+    net = net or Network(cluster)
     s = Session(cluster, net=net)
     client = None
     if source != "outside":

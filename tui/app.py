@@ -85,6 +85,7 @@ class SvcflowApp(App):
         self.flow_pos = -1
         self._last_rv = -1
         self._stop_watch = asyncio.Event()
+        self.session = None
         self.workspace.cluster.flow_listeners.append(self._on_flow)
 
     # -- layout ------------------------------------------------------------------
@@ -186,9 +187,10 @@ class SvcflowApp(App):
 
     # -- flow animation ---------------------------------------------------------------
     def _on_flow(self, ev: FlowEvent) -> None:
-        if ev.seq < getattr(self.workspace.cluster, "boot_events", 10**9) or not ev.step:
+        if ev.seq < getattr(self.workspace.cluster, "boot_events", 10**9):
             return
-        self.flow_queue.append(ev)
+        if ev.step or ev.verb == "connect":
+            self.flow_queue.append(ev)
 
     def _play_flow(self) -> None:
         if self.paused or not self.flow_queue:
@@ -211,7 +213,7 @@ class SvcflowApp(App):
     def _show_flow(self, ev: FlowEvent | None) -> None:
         self.query_one(FlowStrip).show(ev, queued=len(self.flow_queue))
         if ev is not None:
-            self.query_one("#events-log", RichLog).write(ev.line())
+            self.query_one("#events-log", RichLog).write(short_line(ev))
             if ev.step == 1:
                 pods = set()
                 for ip in ev.data.get("ready", []):
@@ -268,7 +270,11 @@ class SvcflowApp(App):
         node = self._node_name()
         lines = dataplane.proxy_lines(self.workspace.cluster, node, self.mode)
         view = self.query_one("#proxy-view", TextView)
+        fresh = not view.lines
         view.set_lines(lines)
+        if fresh:  # start where the Service rules are: the nat table
+            nat = view.first_line_starting("*nat") or view.first_line_starting("table") or 0
+            view.scroll_to(y=nat, animate=False)
         pane = self.query_one("#proxy")
         pane.border_title = f"kube-proxy · {node} · {self.mode} ({len(lines)} lines)"
 
@@ -480,22 +486,37 @@ class SvcflowApp(App):
                       "proxy": "#proxy-view", "dns": "#dns-table", "events": "#events-log"}[PANES[word]]
             self.query_one(target).focus()
             return
-        out = kubectl.run_line(self.workspace.cluster, text)
-        self._run_output(out, title=text)
+        if self.session is None:
+            from engine.session import Session
 
-    def _run_output(self, out: kubectl.Output, title: str | None = None) -> None:
+            base = self.paths[0] if self.paths and self.paths[0].is_dir() else Path.cwd()
+            self.session = Session(self.workspace.cluster, cwd=base, settle=self.deterministic)
+        before = self.session.prompt
+        answer = self.session.feed(text)
+        self._run_output(kubectl.Output(stdout=answer), title=f"{before}{text}", settle=False)
+
+    def _run_output(self, out: kubectl.Output, title: str | None = None, settle: bool = True) -> None:
         log = self.query_one("#events-log", RichLog)
         text = (out.warnings + out.stdout + out.stderr).rstrip("\n")
         if title and text.count("\n") > 3:
             self.push_screen(TextScreen(title, text))
         for line in text.splitlines()[:20]:
             log.write(line)
-        self.query_one("#status-line", Static).update(text.splitlines()[0] if text else "")
-        if self.deterministic:
+        shown = text.splitlines()[0] if text else ""
+        if self.session is not None and self.session.shell is not None:
+            shown = f"[in pod {self.session.shell.pod['metadata']['name']}: {self.session.prompt.strip()}] {shown}"
+        self.query_one("#status-line", Static).update(shown)
+        if settle and self.deterministic:
             self.workspace.settle()
-        else:
+        elif settle:
             self.workspace.cluster.run_for(0)
         self.refresh_panes()
+
+
+def short_line(ev: FlowEvent) -> str:
+    """An event as the events pane shows it: clock time, who, what, which object."""
+    step = f"[{ev.step}] " if ev.step else ""
+    return f"{ev.time.strftime('%H:%M:%S')} {step}{ev.controller} {ev.verb} {ev.kind.lower()}/{ev.name} {ev.detail}"
 
 
 def run(paths: list[str], **kwargs) -> int:

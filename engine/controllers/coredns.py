@@ -73,7 +73,8 @@ class CoreDNS(Controller):
         """The Service records (pod names under `pods insecure` answer any IP, so they are
         not listed), grouped by namespace and Service."""
         rows, seen = [], set()
-        for r in sorted(self.plugin.records(), key=lambda r: (r.namespace, r.owner, r.kind != "service", r.name)):
+        order = {"service": 0, "headless": 0, "externalname": 0, "endpoint": 1, "srv": 2, "ptr": 3}
+        for r in sorted(self.plugin.records(), key=lambda r: (r.namespace, r.owner, order.get(r.kind, 4), r.name)):
             row = (r.name, r.rtype, r.rdata)
             if r.kind != "pod" and row not in seen:
                 seen.add(row)

@@ -63,4 +63,6 @@ def caption_for(ev: FlowEvent) -> str:
         return f"③ kube-proxy on {ev.data.get('node', '?')} ({ev.data.get('mode', '')}): {ev.detail}"
     if ev.step == 4:
         return f"④ CoreDNS: {ev.detail}"
+    if ev.verb == "connect":
+        return f"⇢ traffic {ev.detail}"
     return ev.line()

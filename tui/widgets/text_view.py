@@ -73,12 +73,19 @@ class TextView(ScrollView, can_focus=True):
         self.refresh()
 
     def first_marked_line(self) -> int | None:
+        """The first rule (`-A ...`) that mentions a mark, else the first line that does."""
         if self._mark_re is None:
             return None
+        fallback = None
         for i, line in enumerate(self.lines):
             if self._mark_re.search(line):
-                return i
-        return None
+                if line.startswith("-A"):
+                    return i
+                fallback = i if fallback is None else fallback
+        return fallback
+
+    def first_line_starting(self, prefix: str) -> int | None:
+        return next((i for i, line in enumerate(self.lines) if line.startswith(prefix)), None)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
