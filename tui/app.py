@@ -13,6 +13,7 @@ import re
 from collections import deque
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -101,7 +102,7 @@ class SvcflowApp(App):
             with Vertical(id="proxy", classes="pane"):
                 yield TextView(iptables_highlighter, id="proxy-view")
             with Vertical(id="dns", classes="pane"):
-                yield ResourceTable(("NAME", "TYPE", "VALUE"), id="dns-table")
+                yield ResourceTable(("NAME", "TYPE", "VALUE"), id="dns-table", sort_by_name=False)
                 yield RichLog(id="dns-log", max_lines=200, markup=False, wrap=False)
             with Vertical(id="events", classes="pane"):
                 yield RichLog(id="events-log", max_lines=2000, markup=False, wrap=False)
@@ -166,6 +167,7 @@ class SvcflowApp(App):
         self._show_reload(result)
         if self.deterministic:
             self.workspace.settle()
+            self._drain_flow()
         self.refresh_panes()
 
     def _show_reload(self, result) -> None:
@@ -204,9 +206,12 @@ class SvcflowApp(App):
         self._show_flow(ev)
 
     def _drain_flow(self) -> None:
+        log = self.query_one("#events-log", RichLog)
         while self.flow_queue:
             ev = self.flow_queue.popleft()
             self.flow_played.append(ev)
+            if self.flow_queue:
+                log.write(short_line(ev))
         self.flow_pos = len(self.flow_played) - 1
         self._show_flow(self.flow_played[-1] if self.flow_played else None)
 
@@ -257,10 +262,14 @@ class SvcflowApp(App):
         speed = "" if self.speed == 1 else f" · speed ×{self.speed:g}"
         paused = " · flow paused" if self.paused else ""
         ns = self.namespace or "all namespaces"
-        self.query_one("#cluster-header", Static).update(
-            f"[b]cluster[/b] {t.name} · [b]nodes[/b] {nodes}\n"
-            f"[b]pods[/b] {t.pod_subnet} · [b]services[/b] {t.service_subnet} · [b]proxy[/b] {t.proxy.mode}"
-            f" · [b]ns[/b] {ns} · {c.now().strftime('%H:%M:%S')}{speed}{paused}")
+        head = Text()
+        for label, value, sep in (("cluster", t.name, " · "), ("nodes", nodes, "\n"), ("pods", t.pod_subnet, " · "),
+                                  ("services", t.service_subnet, " · "), ("proxy", t.proxy.mode, " · "),
+                                  ("ns", ns, " · ")):
+            head.append(f"{label} ", style="bold")
+            head.append(value + sep)
+        head.append(f"{c.now().strftime('%H:%M:%S')}{speed}{paused}")
+        self.query_one("#cluster-header", Static).update(head)
 
     def _node_name(self) -> str:
         nodes = self.workspace.cluster.topology.nodes
@@ -317,6 +326,9 @@ class SvcflowApp(App):
         dns = self.query_one("#dns-table", ResourceTable)
         dns.highlight = {r.key for r in dataplane.dns_rows(c) if r.cells[0].rstrip(".") in links.dns_names}
         dns.refresh_styles()
+        if dns.highlight:
+            first = min(dns.get_row_index(k) for k in dns.highlight)
+            dns.scroll_to(y=max(0, first - 1), animate=False)
         view = self.query_one("#proxy-view", TextView)
         view.set_marks(links.chains)
         first = view.first_marked_line()
@@ -510,6 +522,8 @@ class SvcflowApp(App):
             self.workspace.settle()
         elif settle:
             self.workspace.cluster.run_for(0)
+        if self.deterministic:
+            self._drain_flow()
         self.refresh_panes()
 
 

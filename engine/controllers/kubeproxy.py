@@ -139,7 +139,8 @@ class KubeProxy(Controller):
             return []
         if mode != "iptables":
             return [f"{ns}/{name}"] + [ip for ip in svc["spec"].get("clusterIPs") or [] if ip != "None"]
-        out = []
+        # Rules that carry the Service's name in their comment (e.g. "has no endpoints" REJECTs).
+        out = [f'"{ns}/{name} ', f'"{ns}/{name}:', f'"{ns}/{name}"']
         slices = [s for s in self.store.list("EndpointSlice", ns) if labels_of(s).get(SERVICE_NAME_LABEL) == name]
         for p in svc["spec"].get("ports") or []:
             spn = service_port_name(ns, name, p.get("name"))

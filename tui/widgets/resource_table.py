@@ -29,8 +29,9 @@ class ResourceTable(DataTable):
     ResourceTable { height: 1fr; }
     """
 
-    def __init__(self, columns: Sequence[str], *, id: str | None = None) -> None:
+    def __init__(self, columns: Sequence[str], *, id: str | None = None, sort_by_name: bool = True) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        self.sort_by_name = sort_by_name
         self._columns = tuple(columns)
         self._rows: dict[str, Row] = {}
         self._flash: dict[str, tuple[str, float]] = {}
@@ -99,7 +100,7 @@ class ResourceTable(DataTable):
                 for col, cell in zip(self._columns, self._render(r, f)):
                     self.update_cell(r.key, col, cell, update_width=True)
             self._rows[r.key] = r
-        if added:
+        if added and self.sort_by_name:
             self._order()
 
     def _order(self) -> None:

@@ -76,13 +76,14 @@ class TextView(ScrollView, can_focus=True):
         """The first rule (`-A ...`) that mentions a mark, else the first line that does."""
         if self._mark_re is None:
             return None
-        fallback = None
+        best: dict[int, int] = {}
         for i, line in enumerate(self.lines):
             if self._mark_re.search(line):
-                if line.startswith("-A"):
-                    return i
-                fallback = i if fallback is None else fallback
-        return fallback
+                rank = 0 if line.startswith("-A KUBE-SERVICES") else 1 if line.startswith("-A") else 2
+                best.setdefault(rank, i)
+                if rank == 0:
+                    break
+        return best[min(best)] if best else None
 
     def first_line_starting(self, prefix: str) -> int | None:
         return next((i for i, line in enumerate(self.lines) if line.startswith(prefix)), None)

@@ -1,0 +1,198 @@
+"""The dashboard, driven headlessly: snapshots in deterministic mode and pilot tests.
+
+Snapshots seek to an explicit flow step instead of racing timers, run with animations
+off and a fixed terminal size, so they are byte-stable.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import SAMPLES
+from tui.app import SvcflowApp
+from tui.widgets.flow import FlowStrip
+from tui.widgets.resource_table import ResourceTable
+from tui.widgets.text_view import TextView
+
+SIZE = (160, 48)
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch) -> Path:
+    """A copy of the samples in a folder named `demo`, with the cwd set so that error
+    bars show the same relative path on every machine."""
+    d = tmp_path / "demo"
+    shutil.copytree(SAMPLES, d)
+    monkeypatch.chdir(tmp_path)
+    return Path("demo")
+
+
+def make_app(path: Path | str = "demo") -> SvcflowApp:
+    return SvcflowApp([str(path)], deterministic=True, watch=False)
+
+
+def _first_step(app: SvcflowApp, step: int, name: str = "redis") -> int:
+    return next(i for i, e in enumerate(app.flow_played) if e.step == step and e.name == name)
+
+
+# -- snapshots --------------------------------------------------------------------------
+
+def test_snapshot_tutorial_at_start(demo, snap_compare):
+    assert snap_compare(make_app(), terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 4])
+def test_snapshot_flow_steps(demo, snap_compare, step):
+    async def seek(pilot):
+        app = pilot.app
+        app.seek_flow(_first_step(app, step))
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=seek)
+
+
+def test_snapshot_service_selected_highlights_its_objects(demo, snap_compare):
+    async def select(pilot):
+        table = pilot.app.query_one("#services-table", ResourceTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index("default/redis"))
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=select)
+
+
+def test_snapshot_error_bar_after_a_bad_save(demo, snap_compare):
+    async def break_file(pilot):
+        (demo / "counter-nodeport.yml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: counter-np\n"
+                                                   "   oops: here\n")
+        pilot.app.reload_manifests()
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=break_file)
+
+
+def test_snapshot_service_that_selects_nothing(demo, snap_compare):
+    (demo / "lonely.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: lonely}\n"
+                                      "spec: {selector: {app: counter, tier: web}, ports: [{port: 80}]}\n")
+
+    async def select(pilot):
+        table = pilot.app.query_one("#services-table", ResourceTable)
+        table.focus()
+        table.move_cursor(row=table.get_row_index("default/lonely"))
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=select)
+
+
+def test_snapshot_small_terminal(demo, snap_compare):
+    assert snap_compare(make_app(), terminal_size=(100, 30))
+
+
+# -- pilot tests ----------------------------------------------------------------------------
+
+async def test_hot_reload_applies_edits_and_prunes(demo):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        services = app.query_one("#services-table", ResourceTable)
+        assert "default/counter-np" in services._rows
+        f = demo / "counter-nodeport.yml"
+        f.write_text(f.read_text().replace("31000", "31005"))
+        app.reload_manifests()
+        await pilot.pause()
+        assert services._rows["default/counter-np"].cells[4] == "3000:31005/TCP"
+        f.unlink()
+        app.reload_manifests()
+        await pilot.pause()
+        assert "default/counter-np" not in {r.key for r in app.workspace.cluster.store.list("Service", "default")
+                                            for r in [type("R", (), {"key": f"default/{r['metadata']['name']}"})]}
+        log = "\n".join(str(line.text) for line in app.query_one("#events-log").lines)
+        assert "service/counter-np configured" in log and "service/counter-np pruned" in log
+
+
+async def test_bad_file_keeps_last_good_state_and_shows_file_line(demo):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        (demo / "counter-redis-svc.yml").write_text("kind: Service\napiVersion: v1\nmetadata:\n  name: x\n\tbad\n")
+        app.reload_manifests()
+        await pilot.pause()
+        errors = str(app.query_one("#errors").render())
+        assert "demo/counter-redis-svc.yml" in errors and "yaml: line 5: found a tab character that violates indentation" in errors
+        assert "default/redis" in app.query_one("#services-table", ResourceTable)._rows
+
+
+async def test_watcher_picks_up_a_save(demo):
+    app = SvcflowApp([str(demo)], deterministic=False, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.5)
+        (demo / "extra.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: extra}\n"
+                                         "spec: {selector: {app: counter}, ports: [{port: 8080}]}\n")
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if "default/extra" in app.query_one("#services-table", ResourceTable)._rows:
+                break
+        assert "default/extra" in app.query_one("#services-table", ResourceTable)._rows
+
+
+async def test_prompt_runs_kubectl_and_session_commands(demo):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon")
+        await pilot.press(*"kubectl scale deploy/redis --replicas=3")
+        await pilot.press("enter")
+        await pilot.pause()
+        pods = app.query_one("#pods-table", ResourceTable)
+        assert sum(1 for k in pods._rows if k.startswith("default/redis-")) == 3
+        assert "deployment.apps/redis scaled" in str(app.query_one("#status-line").render())
+        app.run_command("kubectl exec deploy/counter -- wget -qO- localhost:3000")
+        await pilot.pause()
+        assert str(app.query_one("#status-line").render()).strip() == "1"
+        assert app.query_one(FlowStrip).caption.startswith("⇢ traffic")
+
+
+async def test_keys_switch_node_mode_and_toggle_header(demo):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.query_one("#proxy")
+        assert "kind-control-plane · iptables" in str(pane.border_title)
+        await pilot.press("n")
+        assert "kind-worker · iptables" in str(pane.border_title)
+        await pilot.press("ctrl+e")
+        assert app.query_one("#cluster-header").has_class("-collapsed")
+        await pilot.press("question_mark")
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        await pilot.press("escape")
+        app.query_one("#pods-table").focus()
+        await pilot.press("d")
+        assert app.screen.__class__.__name__ == "TextScreen"
+        assert app.screen.query_one(TextView).lines[0].startswith("Name:")
+
+
+async def test_selecting_a_pod_highlights_its_service_and_sep_chain(demo):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pods = app.query_one("#pods-table", ResourceTable)
+        pods.focus()
+        redis = next(k for k in pods._rows if k.startswith("default/redis-"))
+        pods.move_cursor(row=pods.get_row_index(redis))
+        await pilot.pause()
+        assert app.query_one("#services-table", ResourceTable).highlight == {"default/redis"}
+        marks = app.query_one("#proxy-view", TextView).marks
+        assert any(m.startswith("KUBE-SEP-") for m in marks)
+
+
+async def test_pod_actions_delete_and_unready(demo):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pods = app.query_one("#pods-table", ResourceTable)
+        pods.focus()
+        redis = next(k for k in pods._rows if k.startswith("default/redis-"))
+        pods.move_cursor(row=pods.get_row_index(redis))
+        await pilot.press("u")
+        await pilot.pause()
+        ep = app.query_one("#endpoints-table", ResourceTable)._rows["default/redis"]
+        assert ep.cells[1] == "" and ep.cells[2]  # the pod moved to not-ready addresses
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert redis not in {f"default/{p['metadata']['name']}" for p in app.workspace.cluster.store.list("Pod", "default")}
