@@ -5,13 +5,6 @@ from engine.cluster import Cluster
 from engine.kubectl import Output
 
 
-def render_other_mode(cluster: Cluster, node: str, mode: str) -> str:
-    """ipvs / nftables views of the current Services and EndpointSlices on `node`."""
-    from engine.proxy import modes
-
-    return modes.render(cluster, node, mode)
-
-
 def proxy_rules(cluster: Cluster, *, node: str | None = None, mode: str | None = None, form: str = "save") -> Output:
     nodes = [n.name for n in cluster.topology.nodes]
     node = node or nodes[0]

@@ -103,3 +103,60 @@ def test_restore_form_is_what_kube_proxy_feeds_iptables_restore():
     restore = proxytools.proxy_rules(c, node="kind-worker", form="restore").stdout
     assert restore.startswith("*filter\n") and "\n*nat\n" in restore and restore.endswith("COMMIT\n")
     assert "-A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000\n" in restore and "# Generated" not in restore
+
+
+def _mode_cluster(tmp_path, mode: str):
+    from engine.workspace import cluster_from_paths
+
+    for f in ("counter-redis-svc.yml", "counter-app.yml", "counter-nodeport.yml"):
+        (tmp_path / f).write_text(sample(f))
+    (tmp_path / "kind.yaml").write_text(f"kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n"
+                                        f"networking: {{kubeProxyMode: {mode}}}\n")
+    c, report = cluster_from_paths([tmp_path], deterministic=True)
+    assert report.ok
+    return c
+
+
+def test_ipvs_mode_lists_virtual_servers_and_schedules_traffic(tmp_path):
+    from engine.session import trace
+
+    c = _mode_cluster(tmp_path, "ipvs")
+    out = proxytools.proxy_rules(c, node="kind-worker").stdout
+    ip = c.get("Service", "default", "redis")["spec"]["clusterIP"]
+    redis_ip = next(p for p in c.store.list("Pod", "default") if p["metadata"]["name"].startswith("redis-"))["status"]["podIP"]
+    assert out.startswith("$ ipvsadm -Ln\nIP Virtual Server version 1.2.1 (size=4096)\n")
+    assert f"TCP  {ip}:6379 rr\n  -> {redis_ip}:6379" in out
+    assert "TCP  172.18.0.3:31000 rr" in out and "create KUBE-CLUSTER-IP hash:ip,port" in out
+    t = trace(c, "deploy/counter", "redis:6379").stdout
+    assert "rules evaluated: 2" in t and f"DNAT -> {redis_ip}:6379" in t
+    step3 = [e for e in c.flow_events if e.step == 3]
+    assert step3 and all(e.data["mode"] == "ipvs" for e in step3[-3:])
+
+
+def test_nftables_mode_lists_the_table_and_walks_its_maps(tmp_path):
+    from engine.session import trace
+
+    c = _mode_cluster(tmp_path, "nftables")
+    out = proxytools.proxy_rules(c, node="kind-worker").stdout
+    assert out.startswith("table ip kube-proxy {\n\tcomment \"rules for kube-proxy\"\n")
+    assert "map service-ips {" in out and "-default/redis/tcp/" in out
+    t = trace(c, "outside", "172.18.0.4:31000").stdout
+    assert "result: connected" in t and re.search(r"DNAT -> 10\.244\.\d+\.\d+:3000", t)
+
+
+def test_iptables_walks_many_rules_where_ipvs_does_one_lookup(tmp_path):
+    """The tutorial's note on why ipvs exists: iptables evaluates rules linearly."""
+    from engine.session import trace
+
+    svcs = "".join(f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: filler{i}}}\n"
+                   f"spec: {{selector: {{app: counter, tier: db}}, ports: [{{port: {7000 + i}}}]}}\n" for i in range(40))
+    (tmp_path / "filler.yaml").write_text(svcs)
+    c = _mode_cluster(tmp_path, "iptables")
+    many = trace(c, "deploy/counter", "redis:6379").stdout
+    n = int(re.search(r"rules evaluated: (\d+)", many).group(1))
+    assert n > 40
+    (tmp_path / "kind.yaml").write_text("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking: {kubeProxyMode: ipvs}\n")
+    from engine.workspace import cluster_from_paths
+
+    c2, _ = cluster_from_paths([tmp_path], deterministic=True)
+    assert "rules evaluated: 2" in trace(c2, "deploy/counter", "redis:6379").stdout

@@ -35,6 +35,9 @@ class KubeProxy(Controller):
         self.last_sync: dict[str, object] = {}
         self._changed: set[str] | None = None  # None = first sync is full
         self._other_modes: dict[tuple[str, str, int], str] = {}
+        from engine.proxy.modes import ModeProxies
+
+        self.modes = ModeProxies(cluster)
         self.store.watch("Service", self._on_change)
         self.store.watch("EndpointSlice", self._on_change)
         self.store.watch("Node", self._on_node)
@@ -83,20 +86,25 @@ class KubeProxy(Controller):
                 proxier = self.proxiers[node_name] = IPTablesProxier(self.config_for(node))
             result = proxier.sync(services, slices, changed=None if full else changed, now=now)
             self.last_sync[node_name] = result
-            if not result.chains_written and not result.chains_deleted:
+            written, deleted, rules = result.chains_written, result.chains_deleted, result.rule_count
+            if self.mode in ("ipvs", "nftables"):
+                ms = self.modes.sync(node_name, self.mode)
+                written, deleted, rules = ms.written, ms.deleted, ms.rules
+            if not written and not deleted:
                 continue
             touched = sorted(changed or [])
-            detail = (f"{'full' if result.full else 'partial'} sync: {len(result.chains_written)} chains written, "
-                      f"{len(result.chains_deleted)} deleted, {result.rule_count} rules")
+            unit = {"ipvs": "virtual servers"}.get(self.mode, "chains")
+            kind = "full" if result.full or self.mode != "iptables" else "partial"
+            detail = f"{kind} sync: {len(written)} {unit} written, {len(deleted)} deleted, {rules} rules"
             for svc_key in touched[:1] or [""]:
                 ns, _, name = svc_key.partition("/")
                 obj = self.store.get("Service", ns, name) or {"kind": "Service",
                                                               "metadata": {"namespace": ns, "name": name}}
                 self.cluster.flow(self.name, obj if svc_key else node, "synced", f"{node_name}: {detail}",
                                   step=STEP_PROXY,
-                                  data={"node": node_name, "mode": self.mode, "full": result.full,
-                                        "services": touched, "written": list(result.chains_written),
-                                        "deleted": list(result.chains_deleted), "rules": result.rule_count})
+                                  data={"node": node_name, "mode": self.mode, "full": kind == "full",
+                                        "services": touched, "written": list(written),
+                                        "deleted": list(deleted), "rules": rules})
         self._other_modes.clear()
 
     # -- views ----------------------------------------------------------------------
@@ -128,9 +136,7 @@ class KubeProxy(Controller):
             return self.iptables_save(node) if form == "save" else self.full_restore(node)
         key = (node, mode, self.store.resource_version)
         if key not in self._other_modes:
-            from engine import proxytools
-
-            self._other_modes[key] = proxytools.render_other_mode(self.cluster, node, mode)
+            self._other_modes[key] = self.modes.render(node, mode)
         return self._other_modes[key]
 
     def chains_for_service(self, node: str, mode: str, ns: str, name: str) -> list[str]:

@@ -175,13 +175,13 @@ class Network:
                 return self._done(conn)
             node, local = node_ips[ip], True
         mode = self.cluster.topology.proxy.mode
-        trace.node, trace.mode = node, "iptables"
-        walker = self._walker(node)
+        trace.node, trace.mode = node, mode
         src = (client.get("status") or {}).get("podIP", "") if client else "203.0.113.10"
+        if mode in ("ipvs", "nftables"):
+            return self._connect_mode(conn, client, node, mode, src, ip, port, proto)
+        walker = self._walker(node)
         res = walker.route(Packet(src, ip, proto.lower(), port, local_dst=local))
         trace.rules = res.evaluated
-        if mode != "iptables":
-            trace.mode = f"iptables (the {mode} view models the same destinations)"
         if res.verdict in ("REJECT", "DROP"):
             trace.outcome = "refused" if res.verdict == "REJECT" else "timeout"
             trace.error = "Connection refused" if res.verdict == "REJECT" else "Connection timed out"
@@ -197,6 +197,35 @@ class Network:
                 trace.outcome, trace.error = "timeout", f"no pod answers at {dest_ip}"
             return self._done(conn)
         return self._arrive(conn, pod, dest_port, proto)
+
+    def _connect_mode(self, conn: Connection, client: dict | None, node: str, mode: str, src: str, ip: str,
+                      port: int, proto: str) -> Connection:
+        """ipvs: one hash lookup in the virtual-server table; nftables: the verdict maps."""
+        from engine.net.iptables_walk import Evaluated
+
+        trace = conn.trace
+        res = self.cluster.kube_proxy.modes.lookup(node, mode, proto, ip, port, src,
+                                                   self.cluster.rng(f"traffic:{node}:{mode}"))
+        steps = res.trace or [f"lookup {proto} {ip}:{port}"]
+        trace.rules = [Evaluated(mode, "", line, "dnat to" in line or " -> " in line) for line in steps]
+        trace.rules += [Evaluated(mode, "", "(further evaluations)", False)] * max(0, res.evaluations - len(steps))
+        if res.verdict in ("REJECT", "DROP"):
+            trace.outcome = "refused" if res.verdict == "REJECT" else "timeout"
+            trace.error = "Connection refused" if res.verdict == "REJECT" else "Connection timed out"
+            return self._done(conn)
+        if not res or res.ip is None:
+            pod = self.pod_by_ip(ip)
+            if pod is not None:
+                return self._arrive(conn, pod, port, proto)
+            trace.outcome, trace.error = ("refused", "Connection refused") if ip in {
+                n.ip for n in self.cluster.topology.nodes} else ("timeout", f"no pod answers at {ip}")
+            return self._done(conn)
+        trace.dnat = f"{res.ip}:{res.port}"
+        pod = self.pod_by_ip(res.ip)
+        if pod is None:
+            trace.outcome, trace.error = "timeout", f"no pod answers at {res.ip}"
+            return self._done(conn)
+        return self._arrive(conn, pod, res.port or port, proto)
 
     def _arrive(self, conn: Connection, pod: dict, port: int, proto: str) -> Connection:
         trace = conn.trace

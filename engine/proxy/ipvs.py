@@ -51,7 +51,6 @@ from .model import (
     endpoints_by_port,
     service_ports,
     slice_service_key,
-    object_key,
 )
 
 # --------------------------------------------------------------------------- config
@@ -236,7 +235,8 @@ def collect_service_ports(services: Iterable[Mapping], cfg: ProxierConfig) -> li
     return ports
 
 
-def endpoints_for(sp: ServicePort, by_service: Mapping[str, Mapping], ) -> list[Endpoint]:
+def endpoints_for(sp: ServicePort, by_service: Mapping[str, Mapping]) -> list[Endpoint]:
+    """The endpoints of one service port (all of them; categorisation comes later)."""
     return list(by_service.get(sp.service_key, {}).get((sp.port_name, sp.protocol), []))
 
 

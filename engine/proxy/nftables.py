@@ -33,7 +33,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
-from .ipnet import IPV6, cidr_contains, cidr_string, parse_cidr_sloppy, parse_ip_sloppy
+from .ipnet import cidr_contains, cidr_string, parse_cidr_sloppy, parse_ip_sloppy
 from .ipvs import (
     LookupResult,
     NodePortAddresses,
@@ -428,7 +428,6 @@ def _listing_elements(s: NftSet) -> str:
     types = s.key_types
     per_line = 2 if types == ["ipv4_addr"] else 16 if len(types) == 1 and types[0] in (
         "inet_proto", "inet_service", "mark", "integer") else 1
-    parts = []
     count = 0
     out = "{ "
     for i, e in enumerate(elems):
@@ -437,7 +436,6 @@ def _listing_elements(s: NftSet) -> str:
             txt += f' comment "{e.comment}"'
         if e.value is not None:
             txt += f" : {e.value}"
-        parts.append(txt)
         out += txt
         count += 1
         if i == len(elems) - 1:
