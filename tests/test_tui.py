@@ -33,8 +33,9 @@ def make_app(path: Path | str = "demo") -> SvcflowApp:
     return SvcflowApp([str(path)], deterministic=True, watch=False)
 
 
-def _first_step(app: SvcflowApp, step: int, name: str = "redis") -> int:
-    return next(i for i, e in enumerate(app.flow_played) if e.step == step and e.name == name)
+def _last_step(app: SvcflowApp, step: int, name: str = "redis") -> int:
+    """The redis Service's last event of that step (pods ready by then)."""
+    return max(i for i, e in enumerate(app.flow_played) if e.step == step and e.name == name)
 
 
 # -- snapshots --------------------------------------------------------------------------
@@ -47,7 +48,7 @@ def test_snapshot_tutorial_at_start(demo, snap_compare):
 def test_snapshot_flow_steps(demo, snap_compare, step):
     async def seek(pilot):
         app = pilot.app
-        app.seek_flow(_first_step(app, step))
+        app.seek_flow(_last_step(app, step))
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=seek)

@@ -87,6 +87,7 @@ class SvcflowApp(App):
         self._last_rv = -1
         self._stop_watch = asyncio.Event()
         self.session = None
+        self._flow_pinned = False
         self.workspace.cluster.flow_listeners.append(self._on_flow)
 
     # -- layout ------------------------------------------------------------------
@@ -216,18 +217,51 @@ class SvcflowApp(App):
         self._show_flow(self.flow_played[-1] if self.flow_played else None)
 
     def _show_flow(self, ev: FlowEvent | None) -> None:
+        """Light up what the step touches: (1) the pods whose IPs were collected, (2) the
+        Endpoints row, (3) the chains this node's kube-proxy wrote, (4) the DNS records."""
         self.query_one(FlowStrip).show(ev, queued=len(self.flow_queue))
-        if ev is not None:
-            self.query_one("#events-log", RichLog).write(short_line(ev))
-            if ev.step == 1:
-                pods = set()
-                for ip in ev.data.get("ready", []):
-                    pods |= {r.key for r in views.pod_rows(self.workspace.cluster, None) if r.cells[4] == ip}
-                self.query_one("#pods-table", ResourceTable).highlight = pods
-                self.query_one("#pods-table", ResourceTable).refresh_styles()
+        if ev is None:
+            return
+        self.query_one("#events-log", RichLog).write(short_line(ev))
+        c = self.workspace.cluster
+        pods = self.query_one("#pods-table", ResourceTable)
+        eps = self.query_one("#endpoints-table", ResourceTable)
+        dns = self.query_one("#dns-table", ResourceTable)
+        key = f"{ev.namespace}/{ev.name}"
+        if ev.step:
+            for t in (pods, eps, dns, self.query_one("#services-table", ResourceTable)):
+                t.highlight = set()
+            self.query_one("#services-table", ResourceTable).highlight = {key}
+            self.query_one("#services-table", ResourceTable).refresh_styles()
+            self.query_one("#proxy-view", TextView).set_marks(set())
+        if ev.step == 1:
+            ips = set(ev.data.get("ready", []))
+            pods.highlight = {r.key for r in views.pod_rows(c, None) if r.cells[4] in ips}
+        elif ev.step == 2:
+            eps.highlight = {key}
+        elif ev.step == 3 and ev.data.get("node"):
+            names = [n.name for n in c.topology.nodes]
+            if ev.data["node"] in names:  # show the node being programmed
+                self.node_index = names.index(ev.data["node"])
+            view = self.query_one("#proxy-view", TextView)
+            self._refresh_proxy()
+            view.set_marks(set(ev.data.get("written", [])))
+            first = view.first_marked_line()
+            if first is not None:
+                view.call_after_refresh(view.scroll_to, y=max(0, first - 1), animate=False)
+        elif ev.step == 4:
+            name = f"{ev.name}.{ev.namespace}.svc.{c.topology.dns_domain}"
+            dns.highlight = {r.key for r in dataplane.dns_rows(c) if r.cells[0].rstrip(".").endswith(name)}
+        for t in (pods, eps, dns):
+            t.refresh_styles()
+
+    def on_key(self, event) -> None:
+        self._flow_pinned = False  # the user acts: selection highlights take over again
 
     def seek_flow(self, index: int) -> None:
-        """Show the flow at event `index` (used by step keys and snapshot tests)."""
+        """Show the flow at event `index` (used by step keys and snapshot tests); its
+        highlights stay until the user moves."""
+        self._flow_pinned = True
         self._drain_flow() if index >= len(self.flow_played) else None
         if not self.flow_played:
             return
@@ -283,7 +317,7 @@ class SvcflowApp(App):
         view.set_lines(lines)
         if fresh:  # start where the Service rules are: the nat table
             nat = view.first_line_starting("*nat") or view.first_line_starting("table") or 0
-            view.scroll_to(y=nat, animate=False)
+            view.call_after_refresh(view.scroll_to, y=nat, animate=False)
         pane = self.query_one("#proxy")
         pane.border_title = f"kube-proxy · {node} · {self.mode} ({len(lines)} lines)"
 
@@ -298,6 +332,8 @@ class SvcflowApp(App):
             self._update_selection(event.data_table.id)
 
     def _update_selection(self, source: str | None = None) -> None:
+        if self._flow_pinned:
+            return
         focused = self.focused
         source = source or (focused.id if focused is not None else None)
         c = self.workspace.cluster
@@ -333,7 +369,7 @@ class SvcflowApp(App):
         view.set_marks(links.chains)
         first = view.first_marked_line()
         if first is not None and links.chains:
-            view.scroll_to(y=max(0, first - 2), animate=False)
+            view.call_after_refresh(view.scroll_to, y=max(0, first - 2), animate=False)
         self.query_one("#services").border_subtitle = "; ".join(links.explanation) if source == "services-table" else ""
 
     # -- actions ----------------------------------------------------------------------------

@@ -60,7 +60,8 @@ def caption_for(ev: FlowEvent) -> str:
     if ev.step == 2:
         return f"② {ev.controller} wrote {ev.kind} {ev.name}: {ev.detail}"
     if ev.step == 3:
-        return f"③ kube-proxy on {ev.data.get('node', '?')} ({ev.data.get('mode', '')}): {ev.detail}"
+        node = ev.data.get("node", "?")
+        return f"③ kube-proxy on {node} ({ev.data.get('mode', '')}): {ev.detail.removeprefix(node + ': ')}"
     if ev.step == 4:
         return f"④ CoreDNS: {ev.detail}"
     if ev.verb == "connect":
