@@ -150,3 +150,53 @@ def test_trace_selector_matching_nothing():
     apply_yaml(c, sample("counter-redis-svc.yml").split("---")[1].replace("tier: db", "tier: dbx"))
     out = trace(c, "deploy/counter", "redis:6379")
     assert "result: refused" in out.stdout and '"default/redis has no endpoints"' in out.stdout
+
+
+WEB = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: nginx, image: nginx:1.27, ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: web}, ports: [{port: 8080, targetPort: 80}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: box, labels: {app: box}}
+spec: {containers: [{name: box, image: busybox:1.36, ports: [{containerPort: 9000}]}]}
+"""
+
+
+def test_web_servers_fallback_tcp_env_label_and_rollout():
+    c = Cluster(deterministic=True)
+    apply_yaml(c, sample("counter-redis-svc.yml"))
+    apply_yaml(c, WEB)
+    s = Session(c)
+    assert s.feed("kubectl exec -it box -- sh") == "" and s.prompt == "/ # "
+    page = s.feed("wget -qO- web:8080")
+    assert "<title>Welcome to nginx!</title>" in page
+    assert s.feed("wget -qO- web:8080/nope") == "wget: server returned error: HTTP/1.1 404 Not Found\n"
+    pod_ip = c.get("Pod", "default", "box")["status"]["podIP"]
+    assert s.feed(f"nc -z {pod_ip} 9000") == f"{pod_ip} ({pod_ip}:9000) open\n"
+    assert s.feed(f"nc -z {pod_ip} 9001") == f"nc: {pod_ip} ({pod_ip}:9001): Connection refused\n"
+    env = s.feed("env")
+    ip = c.get("Service", "default", "redis")["spec"]["clusterIP"]
+    assert f"REDIS_SERVICE_HOST={ip}\n" in env and f"REDIS_PORT_6379_TCP=tcp://{ip}:6379\n" in env
+    assert s.feed("hostname") == "box\n" and s.feed("echo hi there") == "hi there\n"
+    s.feed("exit")
+    assert s.feed("kubectl label pod box tier=debug") == "pod/box labeled\n"
+    assert c.get("Pod", "default", "box")["metadata"]["labels"]["tier"] == "debug"
+    old = {p["metadata"]["name"] for p in c.store.list("Pod", "default") if p["metadata"]["name"].startswith("web-")}
+    assert s.feed("kubectl rollout restart deploy/web") == "deployment.apps/web restarted\n"
+    new = {p["metadata"]["name"] for p in c.store.list("Pod", "default") if p["metadata"]["name"].startswith("web-")}
+    assert len(new) == 2 and not (old & new)
+    assert "Welcome to nginx!" in s.feed("kubectl exec box -- wget -qO- web:8080")

@@ -292,7 +292,8 @@ class SvcflowApp(App):
     def _refresh_header(self) -> None:
         c = self.workspace.cluster
         t = c.topology
-        nodes = ", ".join(f"{n.name} {n.ip} ({n.pod_cidr})" for n in t.nodes)
+        wide = self.size.width >= 150
+        nodes = ", ".join(f"{n.name} {n.ip}" + (f" ({n.pod_cidr})" if wide else "") for n in t.nodes)
         speed = "" if self.speed == 1 else f" · speed ×{self.speed:g}"
         paused = " · flow paused" if self.paused else ""
         ns = self.namespace or "all namespaces"
