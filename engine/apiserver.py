@@ -158,13 +158,30 @@ class ApiServer:
 
     # -- apply --------------------------------------------------------------
     def apply(self, manifest: dict, display: str = "") -> ApplyResult:
-        """`kubectl apply` of one object: created / configured / unchanged, or an error."""
+        """`kubectl apply` of one object: created / configured / unchanged, or an error.
+
+        First what kubectl itself checks (a usable name; a namespace that is not a string is
+        replaced by the default, as kubectl's builder does), then what the server's decoder
+        refuses (a value of the wrong JSON type, then unknown fields), then validation."""
         kind = manifest["kind"]
         info = kind_info(kind)
-        name = meta(manifest).get("name", "")
-        ns = "" if kind in CLUSTER_SCOPED else (meta(manifest).get("namespace") or "default")
+        md = manifest.get("metadata") if isinstance(manifest.get("metadata"), dict) else {}
+        name = md.get("name") if isinstance(md.get("name"), str) else ""
+        raw_ns = md.get("namespace")
+        if kind not in CLUSTER_SCOPED and "namespace" in md and not (isinstance(raw_ns, str) and raw_ns):
+            manifest = {**manifest, "metadata": {k: v for k, v in md.items() if k != "namespace"}}
+            raw_ns = None
+        ns = "" if kind in CLUSTER_SCOPED else (raw_ns or "default")
         try:
+            if not name:
+                gen = md.get("generateName")
+                if isinstance(gen, str) and gen:
+                    raise ApiError(validation.generate_name_error(gen), field="metadata.generateName")
+                raise ApiError(validation.empty_name_error(kind, info.api_version, info.plural, ns, display),
+                               field="metadata.name")
             live = self.store.get(kind, ns, name)
+            self._decode_check(manifest, display, "creating" if live is None else "patching")
+            manifest = validation.decoded(manifest)
             if live is None:
                 obj = self.create(manifest, display, applied=True)
                 return ApplyResult(line=f"{info.qualified}/{name} created", obj=obj)
@@ -172,7 +189,21 @@ class ApiServer:
             verb = "configured" if changed else "unchanged"
             return ApplyResult(line=f"{info.qualified}/{name} {verb}", obj=obj)
         except ApiError as e:
-            return ApplyResult(error=e.message, field=e.field, status=e.status)
+            return ApplyResult(error=e.message, field=e.field, status=e.status, obj=manifest)
+
+    def _decode_check(self, manifest: dict, display: str, verb: str) -> None:
+        """The server decodes the request body into its Go type before anything else: a value of
+        the wrong JSON type fails first, then (strict field validation, kubectl's default) any
+        unknown field.  Both are BadRequest: `... cannot be handled as a Service: ...`."""
+        kind, api_version = manifest["kind"], manifest.get("apiVersion", "")
+        bad = validation.decode_error(manifest)
+        if bad is not None:
+            raise ApiError(validation.cannot_handle_error(kind, api_version, display, bad.message, verb),
+                           field=bad.path)
+        unknown = validation.strict_unknown_fields(manifest)
+        if unknown:
+            raise ApiError(validation.unknown_fields_error(kind, api_version, display, unknown, verb),
+                           field=unknown[0])
 
     def _apply_update(self, live: dict, manifest: dict, display: str) -> tuple[dict, bool]:
         md_live = meta(live)

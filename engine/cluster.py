@@ -44,6 +44,9 @@ class Cluster:
     def __init__(self, topology: Topology | None = None, *, deterministic: bool = False,
                  bare: bool = False, seed: int | None = None) -> None:
         self.topology = topology or build_topology([], [])
+        self._node_specs: dict[str, NodeSpec] = {}
+        self._stamps: dict[int, str] = {}
+        self._event_refs: dict[tuple, dict] = {}  # shared involvedObject / source dicts
         self.deterministic = deterministic
         self.bare = bare
         if deterministic:
@@ -88,10 +91,25 @@ class Cluster:
         return self.clock.now()
 
     def now_str(self, offset: float = 0.0) -> str:
-        return rfc3339(self.clock.now() + timedelta(seconds=offset))
+        t = self.clock.now() + timedelta(seconds=offset) if offset else self.clock.now()
+        # One string per simulated second, shared by every object stamped in it (a
+        # cold start writes hundreds of thousands of timestamps).
+        sec = int(t.timestamp())
+        cached = self._stamps.get(sec)
+        if cached is None:
+            if len(self._stamps) > 256:
+                self._stamps.clear()
+            cached = self._stamps[sec] = rfc3339(t)
+        return cached
 
     def node_spec(self, name: str) -> NodeSpec:
-        return next(n for n in self.topology.nodes if n.name == name)
+        spec = self._node_specs.get(name)
+        if spec is None:  # first use, or a node the topology gained since
+            self._node_specs = {n.name: n for n in self.topology.nodes}
+            spec = self._node_specs.get(name)
+            if spec is None:
+                raise StopIteration(name)
+        return spec
 
     def allocate_pod_ip(self, node: str) -> str:
         return self.ipam[node].allocate()
@@ -133,18 +151,31 @@ class Cluster:
         nanos = int(t.timestamp()) * 1_000_000_000 + self._event_seq % 1_000_000_000
         name = f"{md.get('name')}.{nanos:x}"
         self._event_names[key] = name
-        source = {"component": component}
-        if host:
-            source["host"] = host
+        # Stored objects are immutable, so the events about one object share one
+        # involvedObject dict, and those of one component on one host one source dict.
+        skey = ("source", component, host)
+        source = self._event_refs.get(skey)
+        if source is None:
+            source = {"component": component}
+            if host:
+                source["host"] = host
+            self._event_refs[skey] = source
+        ikey = (obj.get("apiVersion"), obj.get("kind"), md.get("name"), md.get("namespace"), md.get("uid"))
+        involved = self._event_refs.get(ikey)
+        if involved is None:
+            if len(self._event_refs) > 4096:
+                self._event_refs.clear()
+            involved = self._event_refs[ikey] = {
+                "apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
+                "name": md.get("name"), "namespace": md.get("namespace"), "uid": md.get("uid")}
         self.store.create({
             "apiVersion": "v1", "kind": "Event",
             "metadata": {"name": name, "namespace": ns},
-            "involvedObject": {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"),
-                               "name": md.get("name"), "namespace": md.get("namespace"), "uid": md.get("uid")},
+            "involvedObject": involved,
             "reason": reason, "message": message, "type": type_, "source": source,
             "firstTimestamp": when, "lastTimestamp": when, "count": 1,
             "reportingComponent": component, "reportingInstance": host or "",
-        })
+        }, owned=True)
 
     # -- running --------------------------------------------------------------------
     def run_until_idle(self, max_steps: int = 10_000_000) -> None:

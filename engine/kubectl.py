@@ -394,6 +394,8 @@ def run_line(cluster: Cluster, line: str) -> Output:
             opts["n"] = a.split("=", 1)[1]
         elif a in ("-A", "--all-namespaces"):
             opts["A"] = True
+        elif a.startswith("--image="):
+            opts["image"] = a.split("=", 1)[1]
         elif a == "--overwrite":
             opts["overwrite"] = True
         elif a.startswith("-o") and len(a) > 2:
@@ -409,6 +411,12 @@ def run_line(cluster: Cluster, line: str) -> Output:
                    output=opts.get("o"), selector=opts.get("l"))  # type: ignore[arg-type]
     if verb == "describe" and pos:
         return describe(cluster, pos, namespace=ns)  # type: ignore[arg-type]
+    if verb == "delete" and len(pos) == 1 and opts.get("l"):
+        info = printers.resolve_resource(pos[0])
+        objs = [o for o in cluster.store.list(info.kind, ns or "default") if _selected(o, _parse_selector(str(opts["l"])))]
+        if not objs:
+            return Output(stderr=f"No resources found\n")
+        return delete(cluster, [pos[0]] + [o["metadata"]["name"] for o in objs], namespace=ns)  # type: ignore[arg-type]
     if verb == "delete" and pos:
         return delete(cluster, pos, namespace=ns)  # type: ignore[arg-type]
     if verb == "scale" and pos:
@@ -420,4 +428,33 @@ def run_line(cluster: Cluster, line: str) -> Output:
         return rollout_restart(cluster, pos[1:], namespace=ns)  # type: ignore[arg-type]
     if verb == "drain" and pos:
         return drain(cluster, pos[0])
+    if verb == "create" and len(pos) == 2 and pos[0] in ("namespace", "ns"):
+        return create_namespace(cluster, pos[1])
+    if verb == "run" and pos and opts.get("image"):
+        return run_pod(cluster, pos[0], str(opts["image"]), namespace=ns)  # type: ignore[arg-type]
     return Output(stderr=f'error: unknown command "{verb}" for "kubectl"\n', code=1)
+
+
+def create_namespace(cluster: Cluster, name: str) -> Output:
+    """`kubectl create namespace NAME`."""
+    from engine.apiserver import ApiError
+
+    try:
+        cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    except ApiError as e:
+        return Output(stderr=e.message + "\n", code=1)
+    return Output(stdout=f"namespace/{name} created\n")
+
+
+def run_pod(cluster: Cluster, name: str, image: str, *, namespace: str | None = None) -> Output:
+    """`kubectl run NAME --image=IMAGE`: a bare pod labelled run=NAME."""
+    from engine.apiserver import ApiError
+
+    ns = namespace or "default"
+    try:
+        cluster.api.create({"apiVersion": "v1", "kind": "Pod",
+                            "metadata": {"name": name, "namespace": ns, "labels": {"run": name}},
+                            "spec": {"containers": [{"name": name, "image": image}]}})
+    except ApiError as e:
+        return Output(stderr=e.message + "\n", code=1)
+    return Output(stdout=f"pod/{name} created\n")

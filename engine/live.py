@@ -1,23 +1,40 @@
 """A cluster kept in step with a folder of manifests, for the dashboard.
 
 `LiveWorkspace.reload()` re-reads the watched paths and applies them with
-`kubectl apply --prune` semantics: objects whose document disappeared are deleted, but a
-file that fails to parse keeps its objects (the last good state stays), so a half-written
-file never tears down what is on screen. `advance()` moves the simulated clock with wall
-time so pods come up at a human pace.
+`kubectl apply --prune` semantics: objects whose document disappeared are deleted, but
+nothing is ever lost to a save that is still under way or a file that is broken:
+
+* a file that fails to parse, or whose object the API server refuses, keeps its objects as
+  they were (the last good state stays on screen, with the error);
+* a file that changed while it was being read, or (with ``settle_seconds``) was written less
+  than ``settle_seconds`` seconds ago, is left alone this time: its objects stay and the reload says when to
+  look again (``ReloadResult.retry_after``), so a file truncated and then written in chunks is
+  applied once, complete;
+* a file that is empty (truncated, nothing written yet) keeps its objects until it has content
+  or is deleted; a file that disappears keeps them for ``settle_seconds`` (editors that delete
+  and recreate), a missing root path keeps them until it is back;
+* an object declared twice is applied once, from its last declaration (kubectl's end state),
+  and the report says so; Namespaces are applied before the objects in them (where a second
+  `kubectl apply` would end).
+
+`advance()` moves the simulated clock with wall time so pods come up at a human pace.
 """
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Callable
 
+from engine import validation
+from engine.apiserver import ApplyResult
 from engine.cluster import Cluster
 from engine.kinds import KINDS
-from engine.manifests import load_paths
-from engine.store import CLUSTER_SCOPED
-from engine.topology import build_topology
-from engine.workspace import ApplyReport, apply_documents, split_topology_docs
+from engine.manifests import LoadResult, load_paths, manifest_dirs
+from engine.workspace import (ApplyReport, Notice, apply_documents, is_topology_node, object_key,
+                              topology_from_docs)
 
 ObjKey = tuple[str, str, str]  # kind, namespace, name
 
@@ -26,60 +43,166 @@ ObjKey = tuple[str, str, str]  # kind, namespace, name
 class ReloadResult:
     report: ApplyReport
     pruned: list[str] = field(default_factory=list)  # `deployment.apps/x pruned`
+    #: files left alone this time (being written, just saved, empty, gone for a moment), with why
+    pending: dict[str, str] = field(default_factory=dict)
+    #: seconds after which reloading again will pick up the pending files (None: nothing pending)
+    retry_after: float | None = None
 
     @property
     def lines(self) -> list[str]:
         return self.report.lines + self.pruned
 
+    @property
+    def notices(self) -> list[Notice]:
+        return self.report.warnings
+
 
 def _key(obj: dict) -> ObjKey | None:
-    kind = obj.get("kind")
-    md = obj.get("metadata") or {}
-    if kind not in KINDS or not md.get("name"):
-        return None
-    ns = "" if kind in CLUSTER_SCOPED else (md.get("namespace") or "default")
-    return (kind, ns, str(md["name"]))
+    return object_key(obj)
+
+
+def _under(path: str, root: str) -> bool:
+    root = os.path.normpath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 class LiveWorkspace:
-    """The dashboard's engine side: paths -> cluster, reloads, and simulated time."""
+    """The dashboard's engine side: paths -> cluster, reloads, and simulated time.
+
+    ``settle_seconds``: seconds a file must have been left alone before a change to it is applied (0 in
+    tests and the CLI: apply at once; the dashboard's watcher sets a fraction of a second).
+    """
+
+    #: how soon to look again at a file that changed while it was being read
+    RETRY_CHANGED = 0.05
 
     def __init__(self, paths: list[str | Path], *, deterministic: bool = False, bare: bool = False,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, settle_seconds: float = 0.0) -> None:
         self.paths = [Path(p) for p in paths]
         loaded = load_paths(self.paths) if self.paths else None
-        configs, nodes = split_topology_docs(loaded.documents) if loaded else ([], [])
-        self.cluster = Cluster(build_topology(configs, nodes), deterministic=deterministic, bare=bare, seed=seed)
+        topology, self.topology_problems = topology_from_docs(loaded.documents if loaded else [])
+        self.cluster = Cluster(topology, deterministic=deterministic, bare=bare, seed=seed)
         self.applied: dict[ObjKey, str] = {}  # object -> file that declares it
         self.last: ReloadResult | None = None
+        self.settle_seconds = settle_seconds
+        self.wall_clock: Callable[[], float] = time.time  # file mtimes are wall-clock times
+        self.monotonic: Callable[[], float] = time.monotonic
+        self._vanished: dict[str, float] = {}  # file -> when it was first found missing
 
+    # -- reload ------------------------------------------------------------------------------
     def reload(self) -> ReloadResult:
-        """Apply what the files say now; prune what they no longer declare."""
+        """Apply what the files say now; prune what they no longer declare.  Never raises: an
+        unexpected failure is reported as an error and the cluster stays as it was."""
+        try:
+            result = self._reload()
+        except Exception as exc:  # noqa: BLE001 - the dashboard must survive any input
+            msg = f"svcflow could not reload the manifests ({type(exc).__name__}: {exc})"
+            report = ApplyReport()
+            report.errors.append(ApplyResult(error="error: " + msg, status=validation.ClientError(msg)))
+            result = ReloadResult(report)
+        self.last = result
+        return result
+
+    def _held_files(self, loaded: LoadResult) -> tuple[dict[str, str], float | None]:
+        """Files whose objects must stay as they are this time, with the reason, and when to retry."""
+        now, mono = self.wall_clock(), self.monotonic()
+        pending: dict[str, str] = {}
+        retry: float | None = None
+
+        def again(seconds: float) -> None:
+            nonlocal retry
+            retry = seconds if retry is None else min(retry, seconds)
+
+        sources = set(self.applied.values())
+        for f in loaded.files:
+            age = now - f.mtime
+            if f.changed:
+                pending[f.display] = "is being written; applying it once the write is complete"
+                again(self.RETRY_CHANGED)
+            elif self.settle_seconds > 0 and -5 < age < self.settle_seconds:
+                pending[f.display] = "was just written; applying it once it is left alone"
+                again(max(self.settle_seconds - max(age, 0.0), self.RETRY_CHANGED))
+            elif f.blank and f.display in sources:
+                pending[f.display] = ("is empty; keeping its objects until it has content again "
+                                      "(delete the file to remove them)")
+        read = {f.display for f in loaded.files} | {e.display for e in loaded.errors}
+        missing_roots = [str(p) for p in self.paths if not p.exists()]
+        for src in sorted(sources - read):
+            root = next((r for r in missing_roots if _under(src, r)), None)
+            if root is not None:
+                pending[src] = f"is under {root}, which does not exist now; keeping its objects"
+                continue
+            first = self._vanished.setdefault(src, mono)
+            if self.settle_seconds > 0 and mono - first < self.settle_seconds:
+                pending[src] = "is gone; keeping its objects for a moment in case it is being replaced"
+                again(max(self.settle_seconds - (mono - first), self.RETRY_CHANGED))
+        for src in list(self._vanished):
+            if src in read:
+                del self._vanished[src]
+        return pending, retry
+
+    def _reload(self) -> ReloadResult:
         loaded = load_paths(self.paths)
-        docs = [d for d in loaded.kubectl_documents if not (d.obj.get("kind") == "Node")]
-        report = apply_documents(self.cluster, docs, loaded.errors)
-        broken_files = {str(e.display) for e in loaded.errors}
+        pending, retry = self._held_files(loaded)
+        docs = [d for d in loaded.kubectl_documents if d.display not in pending and not is_topology_node(d.obj)]
+        # Namespaces first: kubectl applies in file order, so an object listed before its
+        # Namespace fails once and succeeds on the next apply; the dashboard goes straight there.
+        docs.sort(key=lambda d: d.obj.get("kind") != "Namespace")
+        errors = [e for e in loaded.errors if e.display not in pending]
+        warnings = [w for w in loaded.warnings if w.display not in pending]
+        report = apply_documents(self.cluster, docs, errors, warnings=warnings, last_wins_only=True)
+        report.warnings[:0] = self.topology_problems
+        for src, why in pending.items():
+            report.warnings.append(Notice(src, f"svcflow: {src} {why}"))
+        broken = {e.display for e in loaded.errors} | set(pending)
         declared: dict[ObjKey, str] = {}
         for d in docs:
             k = _key(d.obj)
             if k is not None:
                 declared[k] = str(d.display)
         pruned = []
+        gone_namespaces = []
         for k, src in list(self.applied.items()):
-            if k in declared or src in broken_files:
+            if k in declared or src in broken:
                 continue
             kind, ns, name = k
             if self.cluster.api.delete_object(kind, ns, name) is not None:
                 pruned.append(f"{KINDS[kind].qualified}/{name} pruned")  # kubectl apply --prune
+                if kind == "Namespace":
+                    gone_namespaces.append(name)
             del self.applied[k]
-        failed = {(_key(r.obj) if r.obj else None) for r in report.errors}
+        failed = {_key(r.obj) for r in report.errors if isinstance(r.obj, dict)}
         for k, src in declared.items():
             if k not in failed and self.cluster.store.get(*k) is not None:
                 self.applied[k] = src
+        if gone_namespaces:
+            self._empty_namespaces(gone_namespaces, docs, report)
         self.cluster.run_for(0)
-        self.last = ReloadResult(report, pruned)
-        return self.last
+        return ReloadResult(report, pruned, pending, retry)
 
+    def _empty_namespaces(self, names: list[str], docs: list, report: ApplyReport) -> None:
+        """A pruned Namespace takes everything in it along (the namespace controller's job, done
+        at once here).  Objects the files still declare in it are applied again, so the report
+        says what the next `kubectl apply` would: ``namespaces "x" not found``."""
+        api, store = self.cluster.api, self.cluster.store
+        for ns in names:
+            for kind, info in KINDS.items():
+                if not info.namespaced:
+                    continue
+                for obj in list(store.list(kind, ns)):
+                    api.delete_object(kind, ns, obj["metadata"]["name"], grace=False)
+        for k in [k for k in self.applied if k[1] in names]:
+            del self.applied[k]
+        again = [d for d in docs if (k := _key(d.obj)) is not None and k[1] in names]
+        if again:
+            retry = apply_documents(self.cluster, again, last_wins_only=True)
+            report.errors.extend(retry.errors)
+
+    def watched_dirs(self) -> list[str]:
+        """Every folder the manifests are read from (the roots and their subfolders)."""
+        return manifest_dirs(self.paths)
+
+    # -- time --------------------------------------------------------------------------------
     def advance(self, seconds: float) -> None:
         """Let `seconds` of simulated time pass, running everything that falls due."""
         self.cluster.run_for(seconds)

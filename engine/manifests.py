@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -79,6 +80,11 @@ CONFIG_KINDS: frozenset[tuple[str, str]] = frozenset(
         ("kubeproxy.config.k8s.io/v1alpha1", "KubeProxyConfiguration"),
     }
 )
+
+#: svcflow's own limits (kubectl has none this tight; each refusal says it is svcflow's).
+MAX_MANIFEST_BYTES = 8 * 1024 * 1024  # one file; the API server takes 3 MiB per request anyway
+MAX_NESTING = 100  # levels of maps/lists in one object (a Deployment needs about 15)
+MAX_ALIAS_EXPANSIONS = 100_000  # nodes decoded through aliases in one document
 
 _STOP_VALIDATE = "if you choose to ignore these errors, turn validation off with --validate=false"
 
@@ -148,7 +154,8 @@ class ManifestError:
     ``detail`` the same without the ``error: `` prefix, which is how kubectl prints it among
     several errors (feed ``detail`` to ``validation.kubectl_error_output``).  ``line`` is the
     1-based line in the file (svcflow's own pointer, not kubectl's in-document number).
-    ``code``: ``yaml``, ``json``, ``separator``, ``schema``, ``unknown-kind``, ``io``.
+    ``code``: ``yaml``, ``json``, ``separator``, ``schema``, ``unknown-kind``, ``io``, ``limit`` (over
+    one of svcflow's own limits), ``internal``; warnings: ``duplicate-key``.
     ``stops_file``: kubectl reads nothing more from this file after this error.
     """
 
@@ -173,6 +180,10 @@ class LoadResult:
 
     documents: list[Document] = field(default_factory=list)
     errors: list[ManifestError] = field(default_factory=list)
+    #: things kubectl accepts silently but a learner should know (a duplicate key's lost value).
+    warnings: list[ManifestError] = field(default_factory=list)
+    #: every file read, with what the hot reloader needs to tell a finished write from one under way.
+    files: list["FileInfo"] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -195,6 +206,21 @@ class LoadResult:
     def extend(self, other: "LoadResult") -> None:
         self.documents.extend(other.documents)
         self.errors.extend(other.errors)
+        self.warnings.extend(other.warnings)
+        self.files.extend(other.files)
+
+
+@dataclass
+class FileInfo:
+    """One manifest file as it was read: size and mtime (``os.stat``), and whether it changed
+    while being read (a writer still at work) or held nothing but whitespace (truncated)."""
+
+    path: Path
+    display: str
+    size: int = 0
+    mtime: float = 0.0
+    changed: bool = False
+    blank: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,6 +387,80 @@ _GoYamlLoader.add_constructor(None, _construct_any)
 _GoYamlLoader.add_multi_constructor("!", _construct_any)
 
 
+class _DecodeError(Exception):
+    """go-yaml refused the document while decoding it (after parsing).
+
+    ``message`` is go-yaml's text without the ``yaml: `` prefix; ``line`` the 0-based line in the
+    chunk for svcflow's own pointer; ``svcflow`` marks svcflow's own limits (no go-yaml prefix).
+    """
+
+    def __init__(self, message: str, line: int = 0, *, svcflow: bool = False) -> None:
+        super().__init__(message)
+        self.message, self.line, self.svcflow = message, line, svcflow
+
+
+_YAML = "tag:yaml.org,2002:"
+_SHORT = {None: "!!null", bool: "!!bool", int: "!!int", float: "!!float", str: "!!str"}
+_TIMESTAMP = re.compile(
+    r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]*)?"
+    r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{1,2})?))?)?$")
+
+
+def _explicit_scalar(want: str):
+    """go-yaml v2 ``resolve(tag, in)`` for an explicitly tagged scalar (``!!int 80``).
+
+    The value must resolve to the tagged type (an int is accepted as a float); otherwise go-yaml
+    fails with ``cannot decode !!str `foo` as a !!int``.  Collections ignore the tag.
+    """
+
+    def construct(loader: yaml.BaseLoader, node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            return _construct_any(loader, node)
+        value = node.value
+        if want == "str":
+            return value
+        if want == "timestamp":  # decoded into interface{}, go-yaml keeps timestamps as strings
+            if _TIMESTAMP.match(value):
+                return value
+            got = _go_resolve_plain(value) if value else None
+            raise _DecodeError(f"cannot decode {_SHORT.get(type(got), '!!str')} `{value}` as a !!timestamp",
+                               node.start_mark.line)
+        got = _go_resolve_plain(value) if value else None
+        if want == "float" and type(got) is int:
+            return float(got)
+        if {"bool": bool, "int": int, "float": float}[want] is type(got):
+            return got
+        raise _DecodeError(f"cannot decode {_SHORT.get(type(got), '!!str')} `{value}` as a !!{want}",
+                           node.start_mark.line)
+
+    return construct
+
+
+def _construct_binary(loader: yaml.BaseLoader, node: yaml.Node) -> Any:
+    """``!!binary``: base64 (Go's StdEncoding, which skips only CR and LF) decoded to a string."""
+    if not isinstance(node, yaml.ScalarNode):
+        return _construct_any(loader, node)
+    import base64
+    import binascii
+
+    text = node.value.replace("\r", "").replace("\n", "")
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise _DecodeError("!!binary value contains invalid base64 data", node.start_mark.line) from None
+    return data.decode("utf-8", "replace")
+
+
+for _t in ("bool", "int", "float", "str", "timestamp"):
+    _GoYamlLoader.add_constructor(_YAML + _t, _explicit_scalar(_t))
+_GoYamlLoader.add_constructor(_YAML + "binary", _construct_binary)
+# Tags go-yaml cannot resolve: the node decodes by its shape (a !!set is a map, an !!omap a list,
+# a !!null-tagged scalar its text), and nothing is ever constructed from a tag (!!python/...).
+for _t in ("null", "set", "omap", "pairs", "map", "seq", "merge", "value", "yaml"):
+    _GoYamlLoader.add_constructor(_YAML + _t, _construct_any)
+
+
 class _ConvertError(Exception):
     """sigs.k8s.io/yaml could not turn the YAML into JSON."""
 
@@ -462,6 +562,20 @@ class _JSONEOF(Exception):
     pass
 
 
+class _JSONTooDeep(Exception):
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+
+
+def _to_bytes(text: str) -> bytes:
+    """The bytes a manifest was read from (files are decoded with ``surrogateescape``)."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 def _quote_char(c: int) -> str:
     """encoding/json quoteChar."""
     if c == 0x27:
@@ -498,6 +612,8 @@ def _scan_json_value(data: bytes, start: int) -> int:
             if state == "begin_or_empty" and c == 0x5D:  # ]
                 state = "end"
                 continue
+            if c in (0x7B, 0x5B) and len(stack) >= MAX_NESTING:
+                raise _JSONTooDeep(i + 1)
             if c == 0x7B:
                 stack.append("key")
                 state = "key_or_empty"
@@ -724,7 +840,7 @@ def _first_content_line(chunk: str, start_line: int) -> int:
 
 def _is_json_stream(text: str) -> bool:
     """GuessJSONStream: first non-whitespace character of the first 4096 bytes is '{'."""
-    head = text.encode("utf-8", "surrogatepass")[:4096].decode("utf-8", "ignore")
+    head = _to_bytes(text[:4096])[:4096].decode("utf-8", "ignore")
     return head.lstrip(" \t\n\r\v\f\x85\xa0").startswith("{")
 
 
@@ -764,26 +880,25 @@ def _expand(
 
 
 def _add_document(obj: dict, base: dict[str, Any], result: LoadResult, check_kinds: bool) -> None:
+    doc = Document(
+        obj=obj,
+        path=base["path"],
+        display=base["display"],
+        line=base["line"],
+        index=base["index"],
+        chunk_line=base["chunk_line"],
+        item_index=base.get("item_index"),
+        source=base["source"],
+        is_json=base["is_json"],
+        after_stream_error=base["after"],
+    )
     if check_kinds and not is_known_kind(obj):
         msg = unknown_kind_message(obj, base["display"], prefix=False)
         result.errors.append(
             ManifestError(base["path"], base["display"], base["line"], "kind", "error: " + msg, msg, "unknown-kind", base["index"])
         )
         return
-    result.documents.append(
-        Document(
-            obj=obj,
-            path=base["path"],
-            display=base["display"],
-            line=base["line"],
-            index=base["index"],
-            chunk_line=base["chunk_line"],
-            item_index=base.get("item_index"),
-            source=base["source"],
-            is_json=base["is_json"],
-            after_stream_error=base["after"],
-        )
-    )
+    result.documents.append(doc)
 
 
 def _items_lines(chunk: str, chunk_line: int) -> list[int] | None:
@@ -808,21 +923,200 @@ def _compose_first(chunk: str) -> yaml.Node | None:
         loader.dispose()
 
 
-def _load_first(chunk: str) -> Any:
-    """yaml.Unmarshal: the first document of the chunk only (go-yaml ignores the rest)."""
+def _alias_ratio(decodes: int) -> float:
+    """go-yaml's allowedAliasRatio (the CVE-2019-11253 fix kubectl carries)."""
+    if decodes <= 400_000:
+        return 0.99
+    if decodes >= 4_000_000:
+        return 0.10
+    return 0.99 - 0.89 * ((decodes - 400_000) / 3_600_000)
+
+
+def _anchor_name(chunk: str, node: yaml.Node) -> str:
+    """The anchor defined on ``node`` (PyYAML's nodes do not keep it): found from the events."""
+    want = (node.start_mark.line, node.start_mark.column)
+    try:
+        for ev in yaml.parse(chunk, Loader=_BaseLoader):
+            anchor = getattr(ev, "anchor", None)
+            if anchor and ev.start_mark is not None and (ev.start_mark.line, ev.start_mark.column) == want:
+                return anchor
+    except yaml.YAMLError:
+        pass
+    return ""
+
+
+def _check_graph(root: yaml.Node, chunk: str) -> None:
+    """Refuse what go-yaml refuses while decoding, before anything is expanded.
+
+    PyYAML composes an alias as a second reference to the anchored node, so the node graph stays
+    small however many times it is referenced; expanding it (constructing, converting to JSON) is
+    what a "billion laughs" document turns into an explosion.  This walks the graph in go-yaml's
+    decode order counting decodes exactly as go-yaml v2's decoder does (an alias counts itself,
+    then everything under it as alias-driven), so a bomb is refused with go-yaml's words after a
+    few thousand steps.  Also refused: an anchor whose value contains its own alias (go-yaml: ``anchor
+    'x' value contains itself``), more than MAX_ALIAS_EXPANSIONS alias-driven nodes (svcflow's own
+    bound on memory), and nesting deeper than MAX_NESTING levels (svcflow's bound; deeper objects
+    would exhaust Python's recursion in the rest of the engine).
+    """
+    seen: set[int] = set()
+    on_path: set[int] = set()
+    decodes, aliased = 1, 0  # the document node counts once
+    stack: list[tuple[yaml.Node, int, int, bool]] = [(root, 0, 1, False)]
+    while stack:
+        node, alias_depth, depth, leaving = stack.pop()
+        nid = id(node)
+        if leaving:
+            on_path.discard(nid)
+            continue
+        if nid in on_path:
+            raise _DecodeError(f"anchor '{_anchor_name(chunk, node)}' value contains itself", node.start_mark.line)
+        if nid in seen:  # a second reference: go-yaml decodes the alias node, then its target
+            decodes += 1
+            if alias_depth:
+                aliased += 1
+            alias_depth += 1
+        seen.add(nid)
+        decodes += 1
+        if alias_depth:
+            aliased += 1
+        if aliased > 100 and decodes > 1000 and aliased / decodes > _alias_ratio(decodes) \
+                or aliased > MAX_ALIAS_EXPANSIONS:
+            raise _DecodeError("document contains excessive aliasing", node.start_mark.line)
+        if depth > MAX_NESTING:
+            raise _DecodeError(f"objects nested more than {MAX_NESTING} levels deep are refused by svcflow",
+                               node.start_mark.line, svcflow=True)
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        stack.append((node, alias_depth, depth, True))
+        on_path.add(nid)
+        if isinstance(node, yaml.MappingNode):
+            children: list[yaml.Node] = []
+            for k, v in node.value:
+                if k.tag != _YAML + "merge":  # go-yaml never decodes the `<<` key itself
+                    children.append(k)
+                children.append(v)
+        else:
+            children = list(node.value)
+        for child in reversed(children):
+            stack.append((child, alias_depth, depth + 1, False))
+
+
+def _key_text(node: yaml.Node) -> str | None:
+    """The JSON key a scalar mapping key becomes (None for keys that are not scalars)."""
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    value: Any = node.value
+    if node.tag == _PLAIN_TAG:
+        value = _go_resolve_plain(value) if value else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return go_float(value)
+    return None if value is None else str(value)
+
+
+def _duplicate_keys(root: yaml.Node) -> list[tuple[int, str, int]]:
+    """(line, key, first line) of every key a mapping repeats, 0-based chunk lines.
+
+    kubectl (sigs.k8s.io/yaml on go-yaml v2, not strict) keeps the last value silently; strict
+    YAML readers (kustomize, go-yaml v3) refuse the file.  svcflow applies what kubectl applies and
+    warns, so the lost value is never a surprise.
+    """
+    out: list[tuple[int, str, int]] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or isinstance(node, yaml.ScalarNode):
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for k, v in node.value:
+                key = None if k.tag == _YAML + "merge" else _key_text(k)
+                if key is not None:
+                    if key in first:
+                        out.append((k.start_mark.line, key, first[key]))
+                    else:
+                        first[key] = k.start_mark.line
+                stack.append(k)
+                stack.append(v)
+        else:
+            stack.extend(node.value)
+    out.sort()
+    return out
+
+
+_BAD_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def _utf8_problem(chunk: str) -> tuple[int, str] | None:
+    """(0-based line, go-yaml reader message) for bytes that are not UTF-8, else None.
+
+    Files are decoded with ``surrogateescape``, so each undecodable byte is a lone surrogate here.
+    """
+    m = _BAD_BYTE.search(chunk)
+    if m is None:
+        return None
+    line = chunk.count("\n", 0, m.start())
+    seg = chunk[m.start():m.start() + 4]
+    if m.start() + len(seg) >= len(chunk) and seg.endswith("\n"):
+        seg = seg[:-1]  # the newline the document splitter adds after a file's last line
+    raw = seg.encode("utf-8", "surrogateescape")
+    b = raw[0]
+    width = 2 if b & 0xE0 == 0xC0 else 3 if b & 0xF0 == 0xE0 else 4 if b & 0xF8 == 0xF0 else 0
+    if width == 0:
+        return line, "invalid leading UTF-8 octet"
+    if len(raw) < width:
+        return line, "incomplete UTF-8 octet sequence"
+    if any(x & 0xC0 != 0x80 for x in raw[1:width]):
+        return line, "invalid trailing UTF-8 octet"
+    cp = raw[0] & (0x1F, 0x0F, 0x07)[width - 2]
+    for x in raw[1:width]:
+        cp = (cp << 6) | (x & 0x3F)
+    if cp < (0x80, 0x800, 0x10000)[width - 2]:
+        return line, "invalid length of a UTF-8 sequence"  # overlong encoding
+    return line, "invalid Unicode character"  # a surrogate, or beyond U+10FFFF
+
+
+def _load_first(chunk: str) -> tuple[Any, list[tuple[int, str, int]]]:
+    """yaml.Unmarshal: the first document of the chunk only (go-yaml ignores the rest).
+
+    Returns the data and the duplicate keys found (for warnings).  Composes first and checks the
+    node graph (aliases, nesting) before constructing anything.
+    """
+    bad = _utf8_problem(chunk)
+    if bad is not None:
+        raise _DecodeError(bad[1], bad[0])
     loader = _GoYamlLoader(chunk)
     try:
-        if not loader.check_data():
-            return None
-        return loader.get_data()
+        if not loader.check_node():
+            return None, []
+        node = loader.get_node()
+        if node is None:
+            return None, []
+        _check_graph(node, chunk)
+        dups = _duplicate_keys(node)
+        return loader.construct_document(node), dups
     finally:
         loader.dispose()
+
+
+def _yaml_error(display: str, body: str) -> str:
+    return f"error parsing {display}: error converting YAML to JSON: {body}"
 
 
 def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool) -> LoadResult:
     result = LoadResult()
     chunks, sep_err = _split_yaml(text)
     stopped = False
+
+    def fail(msg: str, line: int, index: int) -> None:
+        nonlocal stopped
+        if not stopped:
+            result.errors.append(ManifestError(path, display, line, None, "error: " + msg, msg, "yaml", index, True))
+        stopped = True
+
     for ch in chunks:
         base = {
             "path": path,
@@ -835,31 +1129,54 @@ def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool) ->
             "after": stopped,
         }
         try:
-            data = _load_first(ch.text)
+            data, dups = _load_first(ch.text)
+        except _DecodeError as e:
+            body = e.message if e.svcflow else f"yaml: {e.message}"
+            fail(_yaml_error(display, body), ch.start_line + e.line, ch.index)
+            continue
+        except yaml.constructor.ConstructorError as e:  # decoder errors: go-yaml names no line
+            pm = e.problem_mark or e.context_mark
+            line = ch.start_line + (pm.line if pm is not None else 0)
+            problem = e.problem or ""
+            if "for merging" in problem:
+                problem = "map merge requires map or sequence of maps as the value"
+            elif "unhashable key" in problem:
+                problem = "invalid map key"
+            fail(_yaml_error(display, f"yaml: {problem}"), line, ch.index)
+            continue
         except yaml.MarkedYAMLError as e:
             # svcflow's own pointer: the true line; for a missing ':' that is the key's line.
             pm = e.problem_mark or e.context_mark
             if (e.problem or "").startswith("could not find expected ':'") and e.context_mark is not None:
                 pm = e.context_mark
             line = ch.start_line + (pm.line if pm is not None else 0)
-            msg = f"error parsing {display}: error converting YAML to JSON: {_go_yaml_message(e, ch.text)}"
-            if not stopped:
-                result.errors.append(ManifestError(path, display, line, None, "error: " + msg, msg, "yaml", ch.index, True))
-            stopped = True
+            body = _go_yaml_message(e, ch.text)
+            if "maximum nesting depth" in (e.problem or ""):  # libyaml stops at 1000 levels
+                body = f"objects nested more than {MAX_NESTING} levels deep are refused by svcflow"
+            fail(_yaml_error(display, body), line, ch.index)
             continue
         except yaml.YAMLError as e:  # reader errors (bad characters)
-            msg = f"error parsing {display}: error converting YAML to JSON: yaml: {getattr(e, 'reason', e)}"
-            if not stopped:
-                result.errors.append(ManifestError(path, display, ch.start_line, None, "error: " + msg, msg, "yaml", ch.index, True))
-            stopped = True
+            fail(_yaml_error(display, f"yaml: {getattr(e, 'reason', e)}"), ch.start_line, ch.index)
             continue
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError, MemoryError) as e:
+            # Never let odd input escape as an exception: say what happened, with the place.
+            fail(_yaml_error(display, f"svcflow could not decode this document ({type(e).__name__}: {e})"),
+                 base["line"], ch.index)
+            continue
+        if not stopped:
+            for dline, key, first in dups:
+                result.warnings.append(ManifestError(
+                    path, display, ch.start_line + dline, key,
+                    f"warning: mapping key {go_quote(key)} already defined at line {ch.start_line + first}; "
+                    "kubectl keeps the last value", code="duplicate-key", index=ch.index))
         try:
             obj = _jsonify(data)
         except _ConvertError as e:
-            msg = f"error parsing {display}: error converting YAML to JSON: {e}"
-            if not stopped:
-                result.errors.append(ManifestError(path, display, base["line"], None, "error: " + msg, msg, "yaml", ch.index, True))
-            stopped = True
+            fail(_yaml_error(display, str(e)), base["line"], ch.index)
+            continue
+        except RecursionError:
+            fail(_yaml_error(display, f"objects nested more than {MAX_NESTING} levels deep are refused by svcflow"),
+                 base["line"], ch.index)
             continue
         if obj is None:  # empty document, or only comments: kubectl skips it silently
             continue
@@ -882,7 +1199,7 @@ def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool) ->
 
 def _load_json_stream(text: str, path: Path, display: str, check_kinds: bool) -> LoadResult:
     result = LoadResult()
-    data = text.encode("utf-8", "surrogatepass")
+    data = _to_bytes(text)
     pos, index, stopped = 0, 0, False
     while True:
         # skip whitespace to find the next value (and EOF)
@@ -903,9 +1220,19 @@ def _load_json_stream(text: str, path: Path, display: str, check_kinds: bool) ->
             msg = f"error parsing {display}: unexpected EOF"
             result.errors.append(ManifestError(path, display, line, None, "error: " + msg, msg, "json", index, True))
             break
+        except _JSONTooDeep as e:
+            eline = data.count(b"\n", 0, max(e.offset - 1, 0)) + 1
+            msg = f"error parsing {display}: objects nested more than {MAX_NESTING} levels deep are refused by svcflow"
+            result.errors.append(ManifestError(path, display, eline, None, "error: " + msg, msg, "limit", index, True))
+            break
         raw = data[j:end].decode("utf-8", "replace")
         pos = end
-        obj = json.loads(raw)
+        try:
+            obj = json.loads(raw)
+        except (ValueError, RecursionError) as e:  # what Go's scanner allows but Python's does not
+            msg = f"error parsing {display}: json: {e}"
+            result.errors.append(ManifestError(path, display, line, None, "error: " + msg, msg, "json", index, True))
+            break
         base = {
             "path": path, "display": display, "line": line, "chunk_line": line, "index": index,
             "source": raw, "is_json": True, "after": stopped,
@@ -924,6 +1251,16 @@ def _load_json_stream(text: str, path: Path, display: str, check_kinds: bool) ->
     return result
 
 
+def _size_text(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def _too_big(path: Path, display: str, size: int) -> ManifestError:
+    msg = (f"refusing to read {display}: it is {_size_text(size)}, over svcflow's "
+           f"{MAX_MANIFEST_BYTES // (1024 * 1024)} MiB limit for one manifest file")
+    return ManifestError(path, display, 1, None, "error: " + msg, msg, "limit", 0, True)
+
+
 def load_text(
     text: str,
     display: str = "<stdin>",
@@ -934,26 +1271,91 @@ def load_text(
     """Read one manifest stream (YAML or JSON, sniffed like kubectl) from a string.
 
     For tests and editors: ``display`` is the name errors print (kubectl's ``-f`` argument).
-    ``check_kinds`` turns unknown apiVersion/kind pairs into ``unknown-kind`` errors.
+    ``check_kinds`` turns unknown apiVersion/kind pairs into ``unknown-kind`` errors.  Never raises
+    for any input: whatever cannot be read becomes a ManifestError.
     """
     p = Path(path) if path is not None else Path(display)
-    if _is_json_stream(text):
-        return _load_json_stream(text, p, display, check_kinds)
-    return _load_yaml_stream(text, p, display, check_kinds)
+    if len(text) > MAX_MANIFEST_BYTES:
+        return LoadResult(errors=[_too_big(p, display, len(text))])
+    try:
+        if _is_json_stream(text):
+            return _load_json_stream(text, p, display, check_kinds)
+        return _load_yaml_stream(text, p, display, check_kinds)
+    except Exception as e:  # noqa: BLE001 - a reader bug must show up as an error, not a crash
+        msg = f"error parsing {display}: svcflow could not read it ({type(e).__name__}: {e})"
+        return LoadResult(errors=[ManifestError(p, display, 1, None, "error: " + msg, msg, "internal", 0, True)])
+
+
+def _is_editor_junk(name: str) -> bool:
+    """Files editors keep beside the real one that still end in .yaml: emacs' lock symlinks."""
+    return name.startswith(".#")
 
 
 def _walk(root: str) -> Iterator[str]:
-    """filepath.Walk order: depth-first, each directory's entries sorted by name."""
-    try:
-        names = sorted(os.listdir(root))
-    except OSError:
-        return
-    for name in names:
-        full = os.path.normpath(os.path.join(root, name))
+    """filepath.Walk order: depth-first, each directory's entries sorted by name.
+
+    Unlike Go's Walk, symlinks to folders are followed (a linked folder of manifests is read), each
+    real folder once, so a symlink loop ends instead of recursing forever.  Iterative: a deep
+    tree cannot exhaust the stack.
+    """
+    seen: set[tuple[int, int]] = set()
+
+    def entries(d: str) -> Iterator[str] | None:
+        try:
+            st = os.stat(d)
+            names = sorted(os.listdir(d))
+        except OSError:
+            return None
+        if (st.st_dev, st.st_ino) in seen:
+            return None
+        seen.add((st.st_dev, st.st_ino))
+        return iter(names)
+
+    first = entries(root)
+    stack: list[tuple[str, Iterator[str]]] = [(root, first)] if first is not None else []
+    while stack:
+        d, it = stack[-1]
+        name = next(it, None)
+        if name is None:
+            stack.pop()
+            continue
+        if _is_editor_junk(name):
+            continue
+        full = os.path.normpath(os.path.join(d, name))
         if os.path.isdir(full):
-            yield from _walk(full)
+            sub = entries(full)
+            if sub is not None:
+                stack.append((full, sub))
         else:
             yield full
+
+
+def manifest_dirs(paths: Iterable[str | Path]) -> list[str]:
+    """The folders a walk of ``paths`` reads (for a file watcher), symlinked ones included."""
+    out: list[str] = []
+    for given in paths:
+        g = str(given)
+        if not os.path.isdir(g):
+            continue
+        out.append(os.path.normpath(g))
+        seen: set[tuple[int, int]] = set()
+        stack = [g]
+        while stack:
+            d = stack.pop()
+            try:
+                st = os.stat(d)
+                if (st.st_dev, st.st_ino) in seen:
+                    continue
+                seen.add((st.st_dev, st.st_ino))
+                names = os.listdir(d)
+            except OSError:
+                continue
+            for n in names:
+                full = os.path.normpath(os.path.join(d, n))
+                if os.path.isdir(full):
+                    out.append(full)
+                    stack.append(full)
+    return out
 
 
 def _expand_paths(paths: Iterable[str | Path], recursive: bool, result: LoadResult) -> list[tuple[Path, str]]:
@@ -965,15 +1367,69 @@ def _expand_paths(paths: Iterable[str | Path], recursive: bool, result: LoadResu
             result.errors.append(ManifestError(Path(g), g, 0, None, "error: " + msg, msg, "io", 0, True))
             continue
         if os.path.isdir(g):
-            entries = _walk(g) if recursive else (
-                os.path.normpath(os.path.join(g, n)) for n in sorted(os.listdir(g)) if not os.path.isdir(os.path.join(g, n))
-            )
+            if recursive:
+                entries: Iterable[str] = _walk(g)
+            else:
+                try:
+                    names = sorted(os.listdir(g))
+                except OSError:
+                    names = []
+                entries = (os.path.normpath(os.path.join(g, n)) for n in names
+                           if not _is_editor_junk(n) and not os.path.isdir(os.path.join(g, n)))
             for f in entries:
                 if os.path.splitext(f)[1] in MANIFEST_EXTENSIONS:
                     files.append((Path(f), f))
         else:
             files.append((Path(g), g))
     return files
+
+
+def _read_file(p: Path, display: str, result: LoadResult) -> str | None:
+    """The file's text, or None with the error recorded.  Never blocks on a FIFO or a device,
+    never reads more than MAX_MANIFEST_BYTES, and notes whether the file changed meanwhile."""
+
+    def err(msg: str, code: str = "io") -> None:
+        result.errors.append(ManifestError(p, display, 0, None, "error: " + msg, msg, code, 0, True))
+
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        err(f"open {display}: {e.strerror.lower() if e.strerror else e}")
+        return None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            err(f"read {display}: is a directory")
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            err(f"refusing to read {display}: not a regular file")
+            return None
+        if st.st_size > MAX_MANIFEST_BYTES:
+            result.errors.append(_too_big(p, display, st.st_size))
+            return None
+        chunks = []
+        total = 0
+        while total <= MAX_MANIFEST_BYTES:
+            b = os.read(fd, min(1 << 20, MAX_MANIFEST_BYTES + 1 - total))
+            if not b:
+                break
+            chunks.append(b)
+            total += len(b)
+        raw = b"".join(chunks)
+        after = os.fstat(fd)
+    except OSError as e:
+        err(f"read {display}: {e.strerror.lower() if e.strerror else e}")
+        return None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_MANIFEST_BYTES:
+        result.errors.append(_too_big(p, display, len(raw)))
+        return None
+    changed = (st.st_size, st.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(raw) != after.st_size
+    result.files.append(FileInfo(p, display, len(raw), after.st_mtime, changed, not raw.strip()))
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM (Windows editors): go-yaml reads it
+        return raw.decode("utf-16", "replace")
+    return raw.decode("utf-8", "surrogateescape")
 
 
 def load_paths(
@@ -986,18 +1442,14 @@ def load_paths(
 
     Folders are walked (recursively unless ``recursive=False``, which is kubectl without ``-R``)
     in ``filepath.Walk`` order and only ``.json``/``.yaml``/``.yml`` files are read; a file
-    named directly is read whatever its extension.  A broken document never stops other files.
+    named directly is read whatever its extension.  A broken document never stops other files,
+    and no input makes this raise.
     """
     result = LoadResult()
     for p, display in _expand_paths(paths, recursive, result):
-        try:
-            raw = p.read_bytes()
-        except OSError as e:
-            msg = f"open {display}: {e.strerror.lower() if e.strerror else e}"
-            result.errors.append(ManifestError(p, display, 0, None, "error: " + msg, msg, "io", 0, True))
-            continue
-        text = raw.decode("utf-8", "replace")
-        result.extend(load_text(text, display, p, check_kinds=check_kinds))
+        text = _read_file(p, display, result)
+        if text is not None:
+            result.extend(load_text(text, display, p, check_kinds=check_kinds))
     return result
 
 

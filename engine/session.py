@@ -66,7 +66,12 @@ class Session:
         elif argv[0] in ("exit", "logout"):
             out = Output()
         elif argv[0] == "trace" and len(argv) >= 3:
-            out = trace(self.cluster, argv[1], argv[2], net=self.net)
+            mode = argv[argv.index("--mode") + 1] if "--mode" in argv[:-1] else None
+            out = trace(self.cluster, argv[1], argv[2], net=self.net, mode=mode)
+        elif argv[0] == "dig" and len(argv) >= 2:
+            out = self._dig(argv[1:])
+        elif argv[0] == "generate" and len(argv) >= 3 and argv[1] == "services" and argv[2].isdigit():
+            out = generate_services(self.cluster, int(argv[2]))
         else:
             out = Output(stderr=f"{argv[0]}: command not found\n", code=127)
         self._after()
@@ -77,6 +82,21 @@ class Session:
             self.cluster.run_until_idle()
         else:
             self.cluster.run_for(0)
+
+    def _dig(self, args: list[str]) -> Output:
+        from engine import dnstools
+
+        frm = None
+        if "--from" in args[:-1]:
+            i = args.index("--from")
+            frm = args[i + 1]
+            args = args[:i] + args[i + 2:]
+        pod = self._pod_for(frm, "default") if frm else None
+        if frm and pod is None:
+            return Output(stderr=f'Error from server (NotFound): pods "{frm.split("/")[-1]}" not found\n', code=1)
+        qtype = args[1] if len(args) > 1 else "A"
+        return dnstools.dig(self.cluster, args[0], qtype, from_pod=pod["metadata"]["name"] if pod else None,
+                            namespace=pod["metadata"]["namespace"] if pod else None)
 
     def _kubectl(self, argv: list[str]) -> Output:
         if not argv:
@@ -173,8 +193,27 @@ def run_script(cluster: Cluster, lines: list[str], *, cwd: Path | None = None, e
     return "".join(out)
 
 
+def generate_services(cluster: Cluster, n: int, *, selector: dict | None = None) -> Output:
+    """`generate services N`: N extra ClusterIP Services named filler-0001..., labelled
+    svcflow/filler=true, so kube-proxy's KUBE-SERVICES chains grow the way a big cluster's
+    do. They select no pods, so each adds a "has no endpoints" REJECT rule that every new
+    connection is checked against."""
+    sel = selector or {"svcflow/filler": "none"}
+    width = max(4, len(str(n)))
+    made = 0
+    for i in range(1, n + 1):
+        name = f"filler-{i:0{width}d}"
+        if cluster.store.get("Service", "default", name) is not None:
+            continue
+        cluster.api.create({"apiVersion": "v1", "kind": "Service",
+                            "metadata": {"name": name, "namespace": "default", "labels": {"svcflow/filler": "true"}},
+                            "spec": {"selector": dict(sel), "ports": [{"port": 20000 + i % 40000, "targetPort": 6379}]}})
+        made += 1
+    return Output(stdout=f"{made} services created (filler-{1:0{width}d} .. filler-{n:0{width}d})\n")
+
+
 def trace(cluster: Cluster, source: str, target: str, *, namespace: str = "default",
-          net: Network | None = None) -> Output:
+          net: Network | None = None, mode: str | None = None) -> Output:
     """`svcflow trace FROM TO`: open one connection and print every hop it took."""
     net = net or Network(cluster)
     s = Session(cluster, net=net)
@@ -186,5 +225,5 @@ def trace(cluster: Cluster, source: str, target: str, *, namespace: str = "defau
     host, _, port = target.rpartition(":")
     if not host or not port.isdigit():
         return Output(stderr=f"error: TO must be name:port or ip:port, got {target!r}\n", code=1)
-    conn = net.connect(client, host, int(port))
+    conn = net.connect(client, host, int(port), mode=mode)
     return Output(stdout="\n".join(conn.trace.lines()) + "\n", code=0 if conn.ok else 1)

@@ -7,12 +7,19 @@ watch -> reconcile pattern of the real control plane.
 
 Objects are plain dicts in Kubernetes' JSON shape. The store owns the dicts it holds:
 readers must not mutate them; writers build a new dict (see `engine.objects.clone`).
+`create`/`update` copy what they are given unless the caller hands the dict over
+(`owned=True`, what controllers do with the private clone they just built).
+
+Indexes keep reads proportional to what they return, as client-go's informer indexers
+do: objects per (kind, namespace) with the API's sorted order cached between writes
+that add or remove keys, and label indexes (`select`) for the kinds whose watchers
+look objects up by label (pods by a Service's selector, slices by service name).
 """
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from engine.clock import SimClock, rfc3339
 
@@ -46,6 +53,22 @@ def key_of(obj: dict) -> tuple[str, str]:
     return (md.get("namespace") or "", md["name"])
 
 
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def json_copy(obj):
+    """A deep copy of JSON-shaped data (dicts, lists, scalars), several times faster
+    than `copy.deepcopy`; anything else falls back to it."""
+    t = type(obj)
+    if t is dict:
+        return {k: (v if type(v) in _ATOMS else json_copy(v)) for k, v in obj.items()}
+    if t is list:
+        return [v if type(v) in _ATOMS else json_copy(v) for v in obj]
+    if t in _ATOMS:
+        return obj
+    return copy.deepcopy(obj)
+
+
 class Store:
     """Objects by kind, then by (namespace, name); watchers by kind."""
 
@@ -53,8 +76,17 @@ class Store:
         self._clock = clock
         self._uid = uid_factory
         self._objects: dict[str, dict[tuple[str, str], dict]] = {}
+        # kind -> namespace -> {name: None}, and the sorted-key caches list() serves from.
+        self._by_ns: dict[str, dict[str, dict[str, None]]] = {}
+        self._sorted: dict[tuple[str, str | None], list[tuple[str, str]]] = {}
+        # Label indexes: kind -> (namespace, label, value) -> {name: None}.
+        self._label_index: dict[str, dict[tuple[str, str, str], dict[str, None]]] = {}
         self._watchers: dict[str, list[WatchHandler]] = {}
         self._rv = 1000
+        self._stamp_cache: tuple[object, str] = (None, "")
+        # Pod specs by content: the pods of one template share one spec tree (stored
+        # objects are immutable), so 100,000 pods do not hold 100,000 copies of it.
+        self._specs: dict[object, dict] = {}
         # Index: owner uid -> set of (kind, ns, name), for the garbage collector.
         self._dependents: dict[str, set[tuple[str, str, str]]] = {}
 
@@ -64,9 +96,64 @@ class Store:
 
     def list(self, kind: str, namespace: str | None = None) -> list[dict]:
         """Objects sorted by namespace then name, as the API server returns them."""
-        objs = self._objects.get(kind, {})
-        keys = sorted(k for k in objs if namespace is None or k[0] == namespace)
+        objs = self._objects.get(kind)
+        if not objs:
+            return []
+        keys = self._sorted.get((kind, namespace))
+        if keys is None:
+            if namespace is None:
+                keys = sorted(objs)
+            else:
+                keys = [(namespace, n) for n in sorted(self._by_ns.get(kind, {}).get(namespace, ()))]
+            self._sorted[(kind, namespace)] = keys
         return [objs[k] for k in keys]
+
+    def names(self, kind: str, namespace: str) -> Iterable[str]:
+        """Names of the kind's objects in one namespace (unordered, no copy: do not write while iterating)."""
+        return self._by_ns.get(kind, {}).get(namespace or "", {}).keys()
+
+    def index_labels(self, kind: str) -> None:
+        """Maintain a label index for `kind` (idempotent); `select` and `by_label` use it."""
+        if kind in self._label_index:
+            return
+        idx: dict[tuple[str, str, str], dict[str, None]] = {}
+        for (ns, name), obj in self._objects.get(kind, {}).items():
+            for k, v in ((obj["metadata"].get("labels")) or {}).items():
+                if isinstance(v, str):
+                    idx.setdefault((ns, k, v), {})[name] = None
+        self._label_index[kind] = idx
+
+    def by_label(self, kind: str, namespace: str, key: str, value: str) -> list[dict]:
+        """Objects of an indexed kind in `namespace` whose label `key` is `value`, sorted by name."""
+        self.index_labels(kind)
+        names = self._label_index[kind].get((namespace or "", key, value))
+        if not names:
+            return []
+        objs = self._objects[kind]
+        return [objs[(namespace or "", n)] for n in sorted(names)]
+
+    def select(self, kind: str, namespace: str, selector: dict[str, str]) -> list[dict]:
+        """Objects of `kind` in `namespace` whose labels include every pair of an
+        equality `selector`, sorted by name; an empty selector selects nothing. Cost:
+        the smallest of the selector's label sets, not the namespace."""
+        if not selector:
+            return []
+        self.index_labels(kind)
+        idx = self._label_index[kind]
+        ns = namespace or ""
+        sets = []
+        try:
+            for k, v in selector.items():
+                names = idx.get((ns, k, v))
+                if not names:
+                    return []
+                sets.append(names)
+        except TypeError:  # an unhashable value can match no label
+            return []
+        sets.sort(key=len)
+        first, rest = sets[0], sets[1:]
+        objs = self._objects[kind]
+        return [objs[(ns, n)] for n in sorted(first) if all(n in r for r in rest)]
 
     def iter(self, kind: str) -> Iterator[dict]:
         return iter(self._objects.get(kind, {}).values())
@@ -95,12 +182,35 @@ class Store:
             h(ev)
 
     # -- writes ------------------------------------------------------------
+    def _stamp(self) -> str:
+        now = self._clock.now()
+        t, text = self._stamp_cache
+        if t != now:
+            text = rfc3339(now)
+            self._stamp_cache = (now, text)
+        return text
+
+    def _shared_spec(self, spec: dict) -> dict:
+        # repr of JSON data is an exact key: equal only for equal data of equal types and
+        # key order (1, 1.0 and True all print differently), and it is computed in C.
+        try:
+            key = repr(spec)
+        except RecursionError:
+            return spec
+        shared = self._specs.get(key)
+        if shared is None:
+            if len(self._specs) > 50_000:
+                self._specs.clear()
+            shared = self._specs[key] = spec
+        return shared
+
     def _next_rv(self) -> str:
         self._rv += 1
         return str(self._rv)
 
-    def create(self, obj: dict) -> dict:
-        obj = copy.deepcopy(obj)
+    def create(self, obj: dict, *, owned: bool = False) -> dict:
+        if not owned:
+            obj = json_copy(obj)
         kind = obj["kind"]
         md = obj.setdefault("metadata", {})
         if kind in CLUSTER_SCOPED:
@@ -111,24 +221,30 @@ class Store:
             raise AlreadyExists(f"{kind} {k} already exists")
         md["uid"] = self._uid()
         md["resourceVersion"] = self._next_rv()
-        md["creationTimestamp"] = rfc3339(self._clock.now())
+        md["creationTimestamp"] = self._stamp()
         if "spec" in obj and kind not in ("Pod", "Service", "Node", "Namespace", "Endpoints"):
             md["generation"] = 1
+        if kind == "Pod" and type(obj.get("spec")) is dict:
+            obj["spec"] = self._shared_spec(obj["spec"])
         bucket[k] = obj
+        self._by_ns.setdefault(kind, {}).setdefault(k[0], {})[k[1]] = None
+        self._keys_changed(kind, k[0])
+        self._index_labels(kind, obj, None)
         self._index_owners(kind, obj, None)
         self._notify(kind, WatchEvent(ADDED, obj))
         return obj
 
-    def update(self, obj: dict) -> dict:
+    def update(self, obj: dict, *, owned: bool = False) -> dict:
         """Replace an object. An update that changes nothing is a no-op, as in the API
         server: no new resourceVersion and no watch event, which keeps controllers from
-        looping on their own writes."""
+        looping on their own writes. `owned=True`: the caller hands `obj` over (it
+        built it as a private clone and will not touch it again), so it is not copied."""
         kind = obj["kind"]
         k = key_of(obj)
         old = self._objects.get(kind, {}).get(k)
         if old is None:
             raise NotFound(f"{kind} {k} not found")
-        new = copy.deepcopy(obj)
+        new = obj if owned else json_copy(obj)
         md = new["metadata"]
         for f in ("uid", "creationTimestamp"):
             md[f] = old["metadata"][f]
@@ -141,6 +257,7 @@ class Store:
             md["generation"] = old["metadata"]["generation"] + 1
         md["resourceVersion"] = self._next_rv()
         self._objects[kind][k] = new
+        self._index_labels(kind, new, old)
         self._index_owners(kind, new, old)
         self._notify(kind, WatchEvent(MODIFIED, new, old))
         return new
@@ -151,10 +268,38 @@ class Store:
         old = bucket.pop(k, None)
         if old is None:
             raise NotFound(f"{kind} {k} not found")
+        del self._by_ns[kind][k[0]][k[1]]
+        self._keys_changed(kind, k[0])
+        self._index_labels(kind, None, old)
         self._index_owners(kind, None, old)
         self._rv += 1
         self._notify(kind, WatchEvent(DELETED, old, old))
         return old
+
+    def _keys_changed(self, kind: str, namespace: str) -> None:
+        self._sorted.pop((kind, None), None)
+        self._sorted.pop((kind, namespace), None)
+
+    def _index_labels(self, kind: str, new: dict | None, old: dict | None) -> None:
+        idx = self._label_index.get(kind)
+        if idx is None:
+            return
+        old_labels = (old["metadata"].get("labels") or {}) if old is not None else {}
+        new_labels = (new["metadata"].get("labels") or {}) if new is not None else {}
+        if old_labels == new_labels:
+            return
+        src = new if new is not None else old
+        ns, name = key_of(src)  # type: ignore[arg-type]
+        for k, v in old_labels.items():
+            if new_labels.get(k) != v and isinstance(v, str):
+                names = idx.get((ns, k, v))
+                if names is not None:
+                    names.pop(name, None)
+                    if not names:
+                        del idx[(ns, k, v)]
+        for k, v in new_labels.items():
+            if old_labels.get(k) != v and isinstance(v, str):
+                idx.setdefault((ns, k, v), {})[name] = None
 
     def _index_owners(self, kind: str, new: dict | None, old: dict | None) -> None:
         for obj, add in ((old, False), (new, True)):

@@ -1960,3 +1960,303 @@ def format_unknown_fields(kind: str, api_version: str, display: str, fields: Seq
     Several fields are joined with ``, `` inside the one ``strict decoding error``.
     """
     return unknown_fields_error(kind, api_version, display, fields, verb).in_list()
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding into Go types: wrong JSON types
+# --------------------------------------------------------------------------------------------
+#
+# Before strict decoding reports unknown fields, the API server's JSON decoder (sigs.k8s.io/json,
+# encoding/json's rules) must fit every value into the Go type of its field.  A string where an
+# int32 belongs fails the whole request:
+#
+#   Error from server (BadRequest): error when creating "redis.yaml": Service in version "v1"
+#   cannot be handled as a Service: json: cannot unmarshal string into Go struct field
+#   ServicePort.spec.ports.port of type int32
+#
+# encoding/json names the innermost struct type and the JSON path without indices; a map's or a
+# slice's element reports the map's / slice's own field.  Fields are decoded in the order kubectl
+# sends them (Go marshals maps with sorted keys) and the first error wins.  Types below follow
+# the v1.33 API for the fields svcflow models; anything not listed is accepted as is.
+
+_INT32 = (-(2**31), 2**31 - 1)
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def _struct(go_name: str, /, **fields: Any) -> tuple[str, str, dict[str, Any]]:
+    return ("struct", go_name, fields)
+
+
+def _slice(t: Any) -> tuple[str, Any]:
+    return ("slice", t)
+
+
+def _map(t: Any) -> tuple[str, Any]:
+    return ("map", t)
+
+
+_STR, _I32, _I64, _BOOL, _INTSTR = "string", "int32", "int64", "bool", "intstr"
+_STRS = _slice(_STR)
+_STRMAP = _map(_STR)
+
+_OBJECT_META = _struct(
+    "ObjectMeta", name=_STR, generateName=_STR, namespace=_STR, uid=_STR, resourceVersion=_STR,
+    generation=_I64, labels=_STRMAP, annotations=_STRMAP, finalizers=_STRS,
+    deletionGracePeriodSeconds=_I64)
+_LABEL_SELECTOR = _struct(
+    "LabelSelector", matchLabels=_STRMAP,
+    matchExpressions=_slice(_struct("LabelSelectorRequirement", key=_STR, operator=_STR, values=_STRS)))
+_EXEC = _struct("ExecAction", command=_STRS)
+_HTTP_GET = _struct("HTTPGetAction", path=_STR, port=_INTSTR, host=_STR, scheme=_STR)
+_TCP = _struct("TCPSocketAction", port=_INTSTR, host=_STR)
+_PROBE = _struct(
+    "Probe", initialDelaySeconds=_I32, timeoutSeconds=_I32, periodSeconds=_I32, successThreshold=_I32,
+    failureThreshold=_I32, terminationGracePeriodSeconds=_I64, exec=_EXEC, httpGet=_HTTP_GET, tcpSocket=_TCP,
+    grpc=_struct("GRPCAction", port=_I32, service=_STR))
+_CONTAINER = _struct(
+    "Container", name=_STR, image=_STR, command=_STRS, args=_STRS, workingDir=_STR,
+    ports=_slice(_struct("ContainerPort", name=_STR, hostPort=_I32, containerPort=_I32, protocol=_STR, hostIP=_STR)),
+    env=_slice(_struct("EnvVar", name=_STR, value=_STR)),
+    imagePullPolicy=_STR, livenessProbe=_PROBE, readinessProbe=_PROBE, startupProbe=_PROBE,
+    terminationMessagePath=_STR, terminationMessagePolicy=_STR, restartPolicy=_STR,
+    stdin=_BOOL, stdinOnce=_BOOL, tty=_BOOL)
+_POD_SPEC = _struct(
+    "PodSpec", containers=_slice(_CONTAINER), initContainers=_slice(_CONTAINER), restartPolicy=_STR,
+    terminationGracePeriodSeconds=_I64, activeDeadlineSeconds=_I64, dnsPolicy=_STR, nodeSelector=_STRMAP,
+    serviceAccountName=_STR, serviceAccount=_STR, automountServiceAccountToken=_BOOL, nodeName=_STR,
+    hostNetwork=_BOOL, hostPID=_BOOL, hostIPC=_BOOL, shareProcessNamespace=_BOOL, hostname=_STR, subdomain=_STR,
+    schedulerName=_STR, priorityClassName=_STR, priority=_I32, enableServiceLinks=_BOOL, preemptionPolicy=_STR,
+    setHostnameAsFQDN=_BOOL, hostUsers=_BOOL, runtimeClassName=_STR)
+_TEMPLATE = _struct("PodTemplateSpec", metadata=_OBJECT_META, spec=_POD_SPEC)
+_SERVICE_SPEC = _struct(
+    "ServiceSpec",
+    ports=_slice(_struct("ServicePort", name=_STR, protocol=_STR, appProtocol=_STR, port=_I32,
+                         targetPort=_INTSTR, nodePort=_I32)),
+    selector=_STRMAP, clusterIP=_STR, clusterIPs=_STRS, type=_STR, externalIPs=_STRS, sessionAffinity=_STR,
+    loadBalancerIP=_STR, loadBalancerSourceRanges=_STRS, externalName=_STR, externalTrafficPolicy=_STR,
+    healthCheckNodePort=_I32, publishNotReadyAddresses=_BOOL, ipFamilies=_STRS, ipFamilyPolicy=_STR,
+    allocateLoadBalancerNodePorts=_BOOL, loadBalancerClass=_STR, internalTrafficPolicy=_STR,
+    trafficDistribution=_STR)
+_ROLLING = {"maxUnavailable": _INTSTR, "maxSurge": _INTSTR}
+_ENDPOINT_ADDRESS = _struct("EndpointAddress", ip=_STR, hostname=_STR, nodeName=_STR)
+
+_DECODE_TYPES: dict[tuple[str, str], Any] = {
+    ("v1", "Service"): _struct("Service", metadata=_OBJECT_META, spec=_SERVICE_SPEC),
+    ("v1", "Pod"): _struct("Pod", metadata=_OBJECT_META, spec=_POD_SPEC),
+    ("v1", "Namespace"): _struct("Namespace", metadata=_OBJECT_META),
+    ("v1", "Node"): _struct("Node", metadata=_OBJECT_META, spec=_struct(
+        "NodeSpec", podCIDR=_STR, podCIDRs=_STRS, providerID=_STR, unschedulable=_BOOL)),
+    ("v1", "ConfigMap"): _struct("ConfigMap", metadata=_OBJECT_META, data=_STRMAP, immutable=_BOOL),
+    ("v1", "Endpoints"): _struct("Endpoints", metadata=_OBJECT_META, subsets=_slice(_struct(
+        "EndpointSubset", addresses=_slice(_ENDPOINT_ADDRESS), notReadyAddresses=_slice(_ENDPOINT_ADDRESS),
+        ports=_slice(_struct("EndpointPort", name=_STR, port=_I32, protocol=_STR, appProtocol=_STR))))),
+    ("apps/v1", "Deployment"): _struct("Deployment", metadata=_OBJECT_META, spec=_struct(
+        "DeploymentSpec", replicas=_I32, selector=_LABEL_SELECTOR, template=_TEMPLATE,
+        strategy=_struct("DeploymentStrategy", type=_STR, rollingUpdate=_struct("RollingUpdateDeployment", **_ROLLING)),
+        minReadySeconds=_I32, revisionHistoryLimit=_I32, paused=_BOOL, progressDeadlineSeconds=_I32)),
+    ("apps/v1", "ReplicaSet"): _struct("ReplicaSet", metadata=_OBJECT_META, spec=_struct(
+        "ReplicaSetSpec", replicas=_I32, minReadySeconds=_I32, selector=_LABEL_SELECTOR, template=_TEMPLATE)),
+    ("apps/v1", "DaemonSet"): _struct("DaemonSet", metadata=_OBJECT_META, spec=_struct(
+        "DaemonSetSpec", selector=_LABEL_SELECTOR, template=_TEMPLATE, minReadySeconds=_I32,
+        revisionHistoryLimit=_I32, updateStrategy=_struct(
+            "DaemonSetUpdateStrategy", type=_STR, rollingUpdate=_struct("RollingUpdateDaemonSet", **_ROLLING)))),
+    ("discovery.k8s.io/v1", "EndpointSlice"): _struct(
+        "EndpointSlice", metadata=_OBJECT_META, addressType=_STR,
+        endpoints=_slice(_struct("Endpoint", addresses=_STRS, hostname=_STR, nodeName=_STR, zone=_STR,
+                                 conditions=_struct("EndpointConditions", ready=_BOOL, serving=_BOOL,
+                                                    terminating=_BOOL))),
+        ports=_slice(_struct("EndpointPort", name=_STR, protocol=_STR, port=_I32, appProtocol=_STR))),
+}
+
+
+def _go_type_name(t: Any) -> str:
+    if t == _INTSTR:
+        return "int32"  # IntOrString's UnmarshalJSON decodes non-strings into its int32
+    if isinstance(t, str):
+        return t
+    if t[0] == "struct":
+        return "v1." + t[1]
+    if t[0] == "slice":
+        return "[]" + _go_type_name(t[1])
+    return "map[string]" + _go_type_name(t[1])
+
+
+def _json_kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, dict):
+        return "object"
+    return "array"
+
+
+def go_json_number(v: int | float) -> str:
+    """A number as kubectl's JSON carries it (encoding/json: shortest digits, ``'f'`` format
+    unless below 1e-6 or from 1e21 on, where ``1e+21`` / ``1.5e-7`` are used)."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return str(v)
+    a = abs(v)
+    if a != 0 and (a < 1e-6 or a >= 1e21):
+        mant, exp = repr(v).split("e") if "e" in repr(v) else (repr(v), "0")
+        e = int(exp)
+        return f"{mant}e{'-' if e < 0 else '+'}{abs(e) if e < 0 else f'{e:02d}'}"
+    out = format(Decimal(repr(v)), "f")
+    return out.rstrip("0").rstrip(".") if "." in out else out
+
+
+@dataclass
+class DecodeError:
+    """The first value that does not fit its Go type: Go's message and the exact field path
+    (with indices and map keys, for pointing at the line)."""
+
+    message: str
+    path: str
+
+
+def decode_error(obj: dict) -> DecodeError | None:
+    """What the API server's JSON decoder says of ``obj``'s types, or None when they all fit."""
+    if not isinstance(obj, dict):
+        return None
+    top = _DECODE_TYPES.get((obj.get("apiVersion"), obj.get("kind")))  # type: ignore[arg-type]
+    if top is None:
+        return None
+    return _decode(obj, top, top[1], [], "")
+
+
+def _decode(v: Any, t: Any, struct: str, stack: list[str], path: str) -> DecodeError | None:
+    if v is None:  # null leaves the zero value: never an error
+        return None
+
+    def fail(value: str, typ: Any) -> DecodeError:
+        return DecodeError(f"json: cannot unmarshal {value} into Go struct field {struct}."
+                           f"{'.'.join(stack)} of type {_go_type_name(typ)}", path)
+
+    if isinstance(t, str):
+        if t == _STR:
+            return None if isinstance(v, str) else fail(_json_kind(v), t)
+        if t == _BOOL:
+            return None if isinstance(v, bool) else fail(_json_kind(v), t)
+        if t == _INTSTR and isinstance(v, str):
+            return None
+        if t in (_I32, _I64, _INTSTR):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                return fail(_json_kind(v), t)
+            lo, hi = _INT64 if t == _I64 else _INT32
+            if isinstance(v, float) and not v.is_integer() or not lo <= v <= hi:
+                return fail("number " + go_json_number(v), t)
+        return None
+    kind = t[0]
+    if kind == "struct":
+        if not isinstance(v, dict):
+            return fail(_json_kind(v), t)
+        for key in sorted(v, key=str):
+            sub = t[2].get(key)
+            if sub is None:
+                continue
+            err = _decode(v[key], sub, t[1], stack + [str(key)], f"{path}.{key}" if path else str(key))
+            if err:
+                return err
+        return None
+    if kind == "slice":
+        if not isinstance(v, list):
+            return fail(_json_kind(v), t)
+        for i, item in enumerate(v):
+            err = _decode(item, t[1], struct, stack, f"{path}[{i}]")
+            if err:
+                return err
+        return None
+    if not isinstance(v, dict):  # map
+        return fail(_json_kind(v), t)
+    for key in sorted(v, key=str):
+        err = _decode(v[key], t[1], struct, stack, f"{path}[{key}]")
+        if err:
+            return err
+    return None
+
+
+def cannot_handle_error(kind: str, api_version: str, display: str, message: str,
+                        verb: str = "creating") -> "ApiError":
+    """The BadRequest a decoding failure produces: ``Service in version "v1" cannot be handled
+    as a Service: json: cannot unmarshal ...``."""
+    version = api_version.rsplit("/", 1)[-1]
+    msg = f"{kind} in version {go_quote(version)} cannot be handled as a {kind}: {message}"
+    return ApiError("BadRequest", message=msg, source=display, verb=verb)
+
+
+@dataclass
+class ClientError:
+    """An error kubectl raises itself (no ``Error from server``): printed ``error: <msg>`` when
+    alone and bare among several, as kubectl's checkErr/MultipleErrors do.  Quacks like ApiError
+    for ``kubectl_error_output``."""
+
+    message: str
+    reason: str = "Client"
+
+    def standalone(self) -> str:
+        return "error: " + self.message
+
+    def in_list(self) -> str:
+        return self.message
+
+
+def _resource_string(kind: str, api_version: str, plural: str) -> str:
+    group, _, version = api_version.rpartition("/")
+    return (f'Resource: "{group}/{version}, Resource={plural}", '
+            f'GroupVersionKind: "{group}/{version}, Kind={kind}"')
+
+
+def empty_name_error(kind: str, api_version: str, plural: str, namespace: str, display: str) -> ClientError:
+    """kubectl apply of an object without a usable ``metadata.name`` (client-go refuses the GET):
+
+    error: error when retrieving current configuration of:
+    Resource: "/v1, Resource=services", GroupVersionKind: "/v1, Kind=Service"
+    Name: "", Namespace: "default"
+    from server for: "svc.yaml": resource name may not be empty
+    """
+    return ClientError(
+        "error when retrieving current configuration of:\n"
+        f"{_resource_string(kind, api_version, plural)}\n"
+        f'Name: "", Namespace: {go_quote(namespace)}\n'
+        f"from server for: {go_quote(display)}: resource name may not be empty")
+
+
+def generate_name_error(generate_name: str) -> ClientError:
+    """kubectl apply refuses ``metadata.generateName`` without a name (apply.go)."""
+    return ClientError(f"from {generate_name}: cannot use generate name with apply")
+
+
+_ZERO = {_STR: "", _I32: 0, _I64: 0, _BOOL: False, _INTSTR: 0}
+
+
+def decoded(obj: dict) -> dict:
+    """``obj`` as the API server holds it after decoding into its Go type: a ``null`` field is
+    the zero value, which is the same as leaving the field out (validation then reports it as
+    such, ``Invalid value: 0``); a ``null`` list element or map value becomes its type's zero
+    value.  Fields svcflow does not type are kept as they are."""
+    top = _DECODE_TYPES.get((obj.get("apiVersion"), obj.get("kind"))) if isinstance(obj, dict) else None
+    return _zeroed(obj, top) if top is not None else obj
+
+
+def _zeroed(v: Any, t: Any) -> Any:
+    if t is None or isinstance(t, str):
+        return v
+    kind = t[0]
+    if kind == "struct" and isinstance(v, dict):
+        out = {}
+        for k, x in v.items():
+            sub = t[2].get(k)
+            if x is None and sub is not None:
+                continue
+            out[k] = _zeroed(x, sub)
+        return out
+    if kind == "slice" and isinstance(v, list):
+        elem = t[1]
+        zero = {} if not isinstance(elem, str) and elem[0] == "struct" else _ZERO.get(elem) if isinstance(elem, str) else None
+        return [(zero if x is None and zero is not None else _zeroed(x, elem)) for x in v]
+    if kind == "map" and isinstance(v, dict):
+        elem = t[1]
+        return {k: (_ZERO.get(elem, x) if x is None and isinstance(elem, str) else _zeroed(x, elem)) for k, x in v.items()}
+    return v

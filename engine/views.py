@@ -94,13 +94,18 @@ def slices_of(cluster: Cluster, ns: str, name: str) -> list[dict]:
 
 def endpoint_rows(cluster: Cluster, namespace: str | None = "default") -> list[Row]:
     rows = []
+    slice_names: dict[tuple[str, str], list[str]] = {}
+    for s in cluster.store.list("EndpointSlice", namespace):
+        svc = labels_of(s).get(SERVICE_NAME_LABEL)
+        if svc:
+            slice_names.setdefault((meta(s).get("namespace") or "", svc), []).append(meta(s)["name"])
     for ep in cluster.store.list("Endpoints"):
         if not _in_scope(ep, namespace):
             continue
         ns, name = meta(ep).get("namespace") or "", meta(ep)["name"]
         ready = printers.format_endpoints(ep) or ""
         not_ready = [a["ip"] for s in ep.get("subsets") or [] for a in s.get("notReadyAddresses") or []]
-        slices = ",".join(meta(s)["name"] for s in slices_of(cluster, ns, name)) or "<none>"
+        slices = ",".join(slice_names.get((ns, name), [])) or "<none>"
         shown = name if namespace is not None else f"{ns}/{name}"
         rows.append(Row(_key(ep), (shown, ready, ",".join(not_ready) or "", slices),
                         "" if ready not in ("", "<none>") else "notready"))

@@ -6,24 +6,62 @@ kubectl's semantics, and the cluster is run to a steady state.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.apiserver import ApplyResult
 from engine.cluster import Cluster
 from engine.kinds import KINDS
-from engine.manifests import Document, LoadResult, is_config_kind, load_paths, unknown_kind_message
-from engine.topology import build_topology
+from engine.manifests import Document, LoadResult, field_line, is_config_kind, load_paths, unknown_kind_message
+from engine.store import CLUSTER_SCOPED
+from engine.topology import Topology, build_topology
 from engine import validation
-from engine.validation import kubectl_error_output, strict_unknown_fields
+from engine.validation import kubectl_error_output
+
+
+@dataclass
+class Duplicate:
+    """One object declared by more than one document: kubectl applies them in order, so the
+    last one wins (the earlier ones are applied, then overwritten)."""
+
+    key: tuple[str, str, str]  # kind, namespace, name
+    sources: list[str]  # file:line of every declaration, in apply order
+
+    @property
+    def winner(self) -> str:
+        return self.sources[-1]
+
+    def message(self) -> str:
+        kind, _, name = self.key
+        info = KINDS.get(kind)
+        what = f"{info.qualified if info else kind.lower()}/{name}"
+        earlier = ", ".join(self.sources[:-1])
+        return (f"warning: {what} is declared more than once ({earlier} and {self.winner}); "
+                f"the last one ({self.winner}) wins, as kubectl applies files in order")
+
+
+@dataclass
+class Notice:
+    """Something the dashboard should say that is not a kubectl error: a duplicate object, a
+    duplicate YAML key, a file svcflow is waiting for.  ``source`` is ``file:line``."""
+
+    source: str
+    message: str
+    field: str | None = None
 
 
 @dataclass
 class ApplyReport:
-    """What `kubectl apply -f` would print: result lines (stdout) and errors (stderr)."""
+    """What `kubectl apply -f` would print: result lines (stdout) and errors (stderr).
+
+    ``warnings`` are svcflow's own notes (never part of kubectl's output); ``duplicates`` the
+    objects declared more than once."""
 
     results: list[ApplyResult] = field(default_factory=list)
     errors: list[ApplyResult] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
+    duplicates: list[Duplicate] = field(default_factory=list)
 
     @property
     def lines(self) -> list[str]:
@@ -45,51 +83,147 @@ class ApplyReport:
         return text + "\n" if text else ""
 
 
-def _source(doc: Document) -> str:
-    return f"{doc.display}:{doc.line}"
+def _source(doc: Document, field_path: str | None = None) -> str:
+    """``file:line`` of a document, or of one of its fields when the file spells it out."""
+    line = doc.line
+    if field_path:
+        try:
+            line = field_line(doc, field_path) or doc.line
+        except Exception:  # noqa: BLE001 - a pointer is a nicety; never fail an apply over it
+            line = doc.line
+    return f"{doc.display}:{line}"
 
 
-def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | None = None) -> ApplyReport:
-    """Apply documents in order; a bad one is reported and the rest still apply."""
+def object_key(obj: dict) -> tuple[str, str, str] | None:
+    """(kind, namespace, name) of a manifest kubectl could apply, else None."""
+    kind = obj.get("kind")
+    md = obj.get("metadata")
+    if not isinstance(kind, str) or kind not in KINDS or not isinstance(md, dict):
+        return None
+    name = md.get("name")
+    if not isinstance(name, str) or not name:
+        return None
+    ns = md.get("namespace")
+    namespace = "" if kind in CLUSTER_SCOPED else (ns if isinstance(ns, str) and ns else "default")
+    return (kind, namespace, name)
+
+
+def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | None = None, *,
+                    warnings: list | None = None, last_wins_only: bool = False) -> ApplyReport:
+    """Apply documents in order; a bad one is reported and the rest still apply.  Never raises.
+
+    ``warnings`` are the loader's (duplicate YAML keys), carried into the report.  Objects
+    declared more than once are reported in ``duplicates``; with ``last_wins_only`` (the live
+    dashboard) only the last declaration is applied - the same end state as kubectl's, without
+    flipping the object to the earlier version and back on every reload.
+    """
     report = ApplyReport()
     for err in load_errors or []:
-        report.errors.append(ApplyResult(error=err.message, source=f"{err.display}:{err.line}",
+        report.errors.append(ApplyResult(error=err.message, source=f"{err.display}:{err.line}" if err.line else err.display,
                                          field=err.field, load_detail=err.detail))
+    for w in warnings or []:
+        report.warnings.append(Notice(f"{w.display}:{w.line}", w.message, w.field))
+    by_key: dict[tuple[str, str, str], list[Document]] = {}
+    for doc in docs:
+        if not is_config_kind(doc.obj):
+            k = object_key(doc.obj)
+            if k is not None:
+                by_key.setdefault(k, []).append(doc)
+    last: dict[tuple[str, str, str], Document] = {}
+    for k, ds in by_key.items():
+        last[k] = ds[-1]
+        if len(ds) > 1:
+            dup = Duplicate(k, [_source(d) for d in ds])
+            report.duplicates.append(dup)
+            report.warnings.append(Notice(dup.sources[0], dup.message(), "metadata.name"))
     for doc in docs:
         obj = doc.obj
         if is_config_kind(obj):
             continue
-        kind, api_version = obj.get("kind"), obj.get("apiVersion")
-        info = KINDS.get(kind or "")
-        if info is None or info.api_version != api_version or kind == "Event":
-            report.errors.append(ApplyResult(error=unknown_kind_message(obj, doc.display), source=_source(doc),
-                                             load_detail=unknown_kind_message(obj, doc.display, prefix=False)))
+        k = object_key(obj)
+        if last_wins_only and k is not None and last[k] is not doc:
             continue
-        unknown = strict_unknown_fields(obj)
-        if unknown:
-            status = validation.unknown_fields_error(kind, api_version, doc.display, unknown)
-            report.errors.append(ApplyResult(error=status.standalone(), source=_source(doc),
-                                             field=unknown[0], status=status))
-            continue
-        res = cluster.api.apply(obj, doc.display)
-        res.source = _source(doc)
-        (report.results if res.ok else report.errors).append(res)
+        try:
+            _apply_one(cluster, doc, report)
+        except Exception as exc:  # noqa: BLE001 - one odd object must not stop the rest
+            msg = f"svcflow could not apply this object ({type(exc).__name__}: {exc})"
+            report.errors.append(ApplyResult(error="error: " + msg, source=_source(doc), obj=obj,
+                                             status=validation.ClientError(msg)))
     return report
+
+
+def _apply_one(cluster: Cluster, doc: Document, report: ApplyReport) -> None:
+    obj = doc.obj
+    kind, api_version = obj.get("kind"), obj.get("apiVersion")
+    info = KINDS.get(kind or "")
+    if info is None or info.api_version != api_version or kind == "Event":
+        report.errors.append(ApplyResult(error=unknown_kind_message(obj, doc.display), source=_source(doc, "kind"),
+                                         field="kind", obj=obj,
+                                         load_detail=unknown_kind_message(obj, doc.display, prefix=False)))
+        return
+    res = cluster.api.apply(obj, doc.display)
+    res.source = _source(doc, res.field)
+    (report.results if res.ok else report.errors).append(res)
+
+
+def is_topology_node(obj: dict) -> bool:
+    """A Node object that shapes the simulated cluster: ``v1`` Node with a name the API server
+    accepts.  Other Node documents are applied like any object, so their error is reported."""
+    if obj.get("kind") != "Node" or obj.get("apiVersion") != "v1":
+        return False
+    md = obj.get("metadata")
+    name = md.get("name") if isinstance(md, dict) else None
+    if not isinstance(name, str) or validation.is_dns1123_subdomain(name):
+        return False
+    try:
+        return validation.decode_error(obj) is None and not validation.validate(obj)
+    except Exception:  # noqa: BLE001 - a Node svcflow cannot check is applied (and refused) instead
+        return False
 
 
 def split_topology_docs(docs: list[Document]) -> tuple[list[dict], list[dict]]:
     configs = [d.obj for d in docs if is_config_kind(d.obj)]
-    nodes = [d.obj for d in docs if d.obj.get("kind") == "Node" and d.obj.get("apiVersion") == "v1"]
+    nodes = [d.obj for d in docs if is_topology_node(d.obj)]
     return configs, nodes
+
+
+_KIND_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+def topology_from_docs(docs: list[Document]) -> tuple[Topology, list[Notice]]:
+    """The cluster's shape from config documents and Node objects, never failing: a config
+    svcflow cannot use is reported and the default three-node kind cluster is used instead."""
+    configs, nodes = split_topology_docs(docs)
+    problems: list[Notice] = []
+    where = {id(d.obj): f"{d.display}:{d.line}" for d in docs}
+    fixed = []
+    for c in configs:
+        name = c.get("name")
+        if c.get("kind") == "Cluster" and name is not None and not (
+                isinstance(name, str) and _KIND_CLUSTER_NAME.match(name)):
+            problems.append(Notice(where.get(id(c), ""),
+                                   f"svcflow: ignoring the kind cluster name {validation.go_quote(str(name))}: "
+                                   "it must be lower case letters, digits, '-' and '.'", "name"))
+            c = {k: v for k, v in c.items() if k != "name"}
+        fixed.append(c)
+    configs = fixed
+    try:
+        return build_topology(configs, nodes), problems
+    except Exception as exc:  # noqa: BLE001 - a bad config must not stop svcflow
+        src = next((where.get(id(c), "") for c in configs), "")
+        problems.append(Notice(src, f"svcflow: ignoring the cluster configuration ({type(exc).__name__}: {exc}); "
+                                    "using a default three-node kind cluster"))
+        return build_topology([], []), problems
 
 
 def cluster_from_paths(paths: list[str | Path], *, deterministic: bool = False, bare: bool = False,
                        seed: int | None = None) -> tuple[Cluster, ApplyReport]:
     """Boot a cluster shaped by the manifests' config, apply them, run to steady state."""
     loaded: LoadResult = load_paths(list(paths)) if paths else LoadResult([], [])
-    configs, nodes = split_topology_docs(loaded.documents)
-    cluster = Cluster(build_topology(configs, nodes), deterministic=deterministic, bare=bare, seed=seed)
-    docs = [d for d in loaded.kubectl_documents if not (d.obj.get("kind") == "Node" and d.obj.get("apiVersion") == "v1")]
-    report = apply_documents(cluster, docs, loaded.errors)
+    topology, problems = topology_from_docs(loaded.documents)
+    cluster = Cluster(topology, deterministic=deterministic, bare=bare, seed=seed)
+    docs = [d for d in loaded.kubectl_documents if not is_topology_node(d.obj)]
+    report = apply_documents(cluster, docs, loaded.errors, warnings=loaded.warnings)
+    report.warnings[:0] = problems
     cluster.run_until_idle()
     return cluster, report

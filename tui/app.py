@@ -29,6 +29,7 @@ from tui.widgets.resource_table import ResourceTable
 from tui.widgets.text_view import TextView, iptables_highlighter
 
 TICK_SECONDS = 0.25
+SETTLE_SECONDS = 0.3  # a save is applied once its file has been left alone this long
 STEP_SECONDS = 0.9
 MODES = ("iptables", "ipvs", "nftables")
 PANES = {"po": "pods", "pods": "pods", "pod": "pods", "svc": "services", "services": "services",
@@ -68,8 +69,11 @@ class SvcflowApp(App):
     ]
 
     def __init__(self, paths: list[str], *, deterministic: bool = False, bare: bool = False,
-                 seed: int | None = None, watch: bool = True, present: bool = False) -> None:
+                 seed: int | None = None, watch: bool = True, present: bool = False,
+                 animate_flow: bool | None = None) -> None:
         super().__init__()
+        self.animate_flow = (not deterministic) if animate_flow is None else animate_flow
+        self.log_flow = True  # flow events go to the events pane (a tour uses it as a terminal)
         self.paths = [Path(p) for p in paths]
         self.deterministic = deterministic
         self.workspace = LiveWorkspace(self.paths, deterministic=deterministic, bare=bare, seed=seed)
@@ -130,7 +134,8 @@ class SvcflowApp(App):
         self.query_one("#pods-table").focus()
         if not self.deterministic:
             self.set_interval(TICK_SECONDS, self._tick)
-            self.set_interval(STEP_SECONDS / 3, self._play_flow)
+        if self.animate_flow:
+            self._flow_timer = self.set_interval(STEP_SECONDS / 3, self._play_flow)
         else:
             self._drain_flow()
         if self.watch_files:
@@ -143,50 +148,79 @@ class SvcflowApp(App):
     def _tick(self) -> None:
         self.workspace.advance(TICK_SECONDS * self.speed)
         self.refresh_panes()
+        for table in self.query(ResourceTable):
+            if table._flash:
+                table.refresh_styles()  # let finished flashes fade
 
     @work(exclusive=True, group="manifest-watcher")
     async def watch_manifests(self) -> None:
-        """watchfiles on the folders (editors replace files on save), .yaml/.yml/.json only."""
-        from watchfiles import awatch
+        """Reload when the manifests change.  `tui.watcher` ignores editors' side files (swap,
+        backup, lock, temp), follows folders (created, renamed, removed) and re-arms when a
+        watched folder is removed and comes back; `LiveWorkspace` waits until a save is
+        complete (SETTLE_SECONDS without a change) before applying it."""
+        from tui.watcher import manifest_changes
 
-        folders = sorted({str(p if p.is_dir() else p.parent) for p in self.paths})
-
-        def wanted(_change, path: str) -> bool:
-            return path.endswith((".yaml", ".yml", ".json"))
-
-        async for _changes in awatch(*folders, watch_filter=wanted, debounce=150, step=30,
-                                     stop_event=self._stop_watch, rust_timeout=500):
+        self.workspace.settle_seconds = SETTLE_SECONDS
+        self._watched_dirs = set(self.workspace.watched_dirs())
+        async for _changes in manifest_changes(self.paths, self._stop_watch,
+                                               known_dirs=lambda: self._watched_dirs,
+                                               on_error=lambda msg: self._set_errors([msg])):
             self.reload_manifests()
 
     def reload_manifests(self) -> None:
-        """Re-apply the files; errors go to the error bar and the rest still applies."""
+        """Re-apply the files; errors go to the error bar and the rest still applies.  A file
+        still being written is looked at again shortly (`ReloadResult.retry_after`)."""
+        timer = getattr(self, "_retry_timer", None)
+        if timer is not None:
+            timer.stop()
+            self._retry_timer = None
         try:
             result = self.workspace.reload()
         except Exception as exc:  # noqa: BLE001 - the app must never crash on input
             self._set_errors([f"svcflow: reload failed: {exc}"])
             return
         self._show_reload(result)
+        if result.retry_after is not None:
+            self._retry_timer = self.set_timer(result.retry_after, self.reload_manifests)
+        if getattr(self, "_watched_dirs", None) is not None:
+            self._watched_dirs = set(self.workspace.watched_dirs())
         if self.deterministic:
             self.workspace.settle()
             self._drain_flow()
         self.refresh_panes()
 
     def _show_reload(self, result) -> None:
+        from tui.safe_text import literal
+
         log = self.query_one("#events-log", RichLog)
         for line in result.lines:
             if not line.endswith(" unchanged"):
-                log.write(f"$ kubectl apply: {line}")
+                log.write(literal(f"$ kubectl apply: {line}"))
         errors = []
         for e in result.report.errors:
             where = e.source or ""
             field = f" ({e.field})" if e.field else ""
             errors.append(f"{where}{field}: {e.error}")
-        self._set_errors(errors)
+        warnings = []
+        for w in getattr(result.report, "warnings", []):
+            warnings.append(f"{w.source}: {w.message}" if w.source and not w.message.startswith("svcflow: ")
+                            else w.message)
+        self._set_errors(errors, warnings)
 
-    def _set_errors(self, errors: list[str]) -> None:
+    def _set_errors(self, errors: list[str], warnings: list[str] | None = None) -> None:
+        """The error bar: kubectl's messages, then svcflow's warnings, shown literally (a file or
+        object name with `[bold]` or an escape sequence is printed as written, never rendered)."""
+        from tui.safe_text import literal
+
+        text = Text()
+        lines = [(e, "") for e in errors] + [(w, "yellow") for w in warnings or []]
+        for i, (msg, style) in enumerate(lines):
+            if i:
+                text.append("\n")
+            text.append_text(literal(msg, style))
         bar = self.query_one("#errors", Static)
-        bar.update("\n".join(errors))
-        bar.set_class(bool(errors), "-visible")
+        bar.update(text)
+        bar.set_class(bool(lines), "-visible")
 
     # -- flow animation ---------------------------------------------------------------
     def _on_flow(self, ev: FlowEvent) -> None:
@@ -200,6 +234,12 @@ class SvcflowApp(App):
             return
         self._advance_flow()
 
+    def set_flow_speed(self, speed: float) -> None:
+        timer = getattr(self, "_flow_timer", None)
+        if timer is not None:
+            timer.stop()
+            self._flow_timer = self.set_interval(STEP_SECONDS / 3 / speed, self._play_flow)
+
     def _advance_flow(self) -> None:
         ev = self.flow_queue.popleft()
         self.flow_played.append(ev)
@@ -211,7 +251,7 @@ class SvcflowApp(App):
         while self.flow_queue:
             ev = self.flow_queue.popleft()
             self.flow_played.append(ev)
-            if self.flow_queue:
+            if self.flow_queue and self.log_flow:
                 log.write(short_line(ev))
         self.flow_pos = len(self.flow_played) - 1
         self._show_flow(self.flow_played[-1] if self.flow_played else None)
@@ -222,7 +262,8 @@ class SvcflowApp(App):
         self.query_one(FlowStrip).show(ev, queued=len(self.flow_queue))
         if ev is None:
             return
-        self.query_one("#events-log", RichLog).write(short_line(ev))
+        if self.log_flow:
+            self.query_one("#events-log", RichLog).write(short_line(ev))
         c = self.workspace.cluster
         pods = self.query_one("#pods-table", ResourceTable)
         eps = self.query_one("#endpoints-table", ResourceTable)
@@ -320,7 +361,7 @@ class SvcflowApp(App):
             nat = view.first_line_starting("*nat") or view.first_line_starting("table") or 0
             view.call_after_refresh(view.scroll_to, y=nat, animate=False)
         pane = self.query_one("#proxy")
-        pane.border_title = f"kube-proxy · {node} · {self.mode} ({len(lines)} lines)"
+        pane.border_title = Text(f"kube-proxy · {node} · {self.mode} ({len(lines)} lines)")  # names literally
 
     def _refresh_dns_log(self) -> None:
         log = self.query_one("#dns-log", RichLog)
@@ -421,10 +462,12 @@ class SvcflowApp(App):
 
     def action_faster(self) -> None:
         self.speed = min(self.speed * 2, 16)
+        self.set_flow_speed(self.speed)
         self._refresh_header()
 
     def action_slower(self) -> None:
         self.speed = max(self.speed / 2, 0.125)
+        self.set_flow_speed(self.speed)
         self._refresh_header()
 
     def _selected(self, table_id: str) -> tuple[str, str] | None:
@@ -554,12 +597,12 @@ class SvcflowApp(App):
         shown = text.splitlines()[0] if text else ""
         if self.session is not None and self.session.shell is not None:
             shown = f"[in pod {self.session.shell.pod['metadata']['name']}: {self.session.prompt.strip()}] {shown}"
-        self.query_one("#status-line", Static).update(shown)
+        self.query_one("#status-line", Static).update(Text(shown))  # literally: output may hold `[`
         if settle and self.deterministic:
             self.workspace.settle()
         elif settle:
             self.workspace.cluster.run_for(0)
-        if self.deterministic:
+        if not self.animate_flow:
             self._drain_flow()
         self.refresh_panes()
 

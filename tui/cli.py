@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Sequence, TextIO
 
-HEADLESS = {"apply", "get", "describe", "events", "dig", "dns-records", "corefile", "proxy-rules", "session",
+HEADLESS = {"tour", "screenshot", "apply", "get", "describe", "events", "dig", "dns-records", "corefile", "proxy-rules", "session",
             "trace"}
 
 
@@ -75,7 +75,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", metavar="FROM", help="a pod, deploy/NAME, or outside")
     p.add_argument("target", metavar="TO", help="name:port, ip:port or NODE_IP:nodePort")
     p.add_argument("-n", "--namespace", default="default")
+    p.add_argument("--mode", choices=["iptables", "ipvs", "nftables"], default=None,
+                   help="route as this kube-proxy mode would (default: the cluster's)")
     _files(p)
+    p = sub.add_parser("tour", help="play a narrated tour (default: the tutorial) with presenter keys")
+    _global_flags(p)
+    p.add_argument("script", nargs="?", default=None, help="a tour YAML file (see README)")
+    p.add_argument("--lang", default=None, help="caption language, e.g. en or ko")
+    p.add_argument("--present", action="store_true", help="high contrast, no footer")
+    p = sub.add_parser("screenshot", help="render a state headlessly to SVG")
+    _global_flags(p)
+    _files(p)
+    p.add_argument("--tour", default=None, metavar="FILE", help="a tour file ('tutorial' for the built-in one)")
+    p.add_argument("--step", type=int, default=None)
+    p.add_argument("--lang", default=None)
+    p.add_argument("--size", default="160x48")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.svg")
     p = sub.add_parser("events", help="the controllers' recorded actions, oldest first")
     _global_flags(p)
     p.add_argument("--all", action="store_true", help="include the cluster's own boot")
@@ -99,6 +114,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     args = build_parser().parse_args(argv)
     from engine import kubectl
 
+    if args.command == "tour":
+        return _tour(args, err)
+    if args.command == "screenshot":
+        return _screenshot(args, err)
     cluster, report = _cluster(args)
     if args.command == "apply":
         out.write(report.stdout())
@@ -124,7 +143,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     elif args.command == "trace":
         from engine.session import trace
 
-        res = trace(cluster, args.source, args.target, namespace=args.namespace)
+        res = trace(cluster, args.source, args.target, namespace=args.namespace, mode=args.mode)
     elif args.command == "proxy-rules":
         from engine import proxytools
 
@@ -165,6 +184,71 @@ def _session(cluster, args: argparse.Namespace, out: TextIO) -> int:
         if args.script:
             src.close()
     del Path
+    return 0
+
+
+def _load_tour(path: str | None, err: TextIO):
+    from engine.tour import TourError, load_tour
+
+    try:
+        return load_tour(None if path in (None, "tutorial") else path)
+    except TourError as e:
+        err.write(f"error: {e}\n")
+        return None
+
+
+def _tour(args: argparse.Namespace, err: TextIO) -> int:
+    import os
+
+    from tui.tour import TourApp
+
+    tour = _load_tour(args.script, err)
+    if tour is None:
+        return 1
+    lang = args.lang or tour.language
+    if lang not in tour.languages:
+        err.write(f"error: the tour has no captions in {lang!r} (it has: {', '.join(tour.languages)})\n")
+        return 1
+    animate = os.environ.get("TEXTUAL_ANIMATIONS", "").lower() != "none"
+    TourApp(tour, lang=lang, present=args.present, animate=animate, seed=getattr(args, "seed", None)).run()
+    return 0
+
+
+def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
+    """Render headlessly (deterministic mode) and write the SVG."""
+    import asyncio
+
+    try:
+        w, h = (int(x) for x in args.size.lower().split("x"))
+    except ValueError:
+        err.write(f"error: --size must look like 160x48, got {args.size!r}\n")
+        return 1
+    if args.tour is not None:
+        from tui.tour import TourApp
+
+        tour = _load_tour(args.tour, err)
+        if tour is None:
+            return 1
+        if args.step is not None and not 0 <= args.step <= len(tour.steps):
+            err.write(f"error: --step must be between 0 and {len(tour.steps)}\n")
+            return 1
+        app = TourApp(tour, lang=args.lang or tour.language, animate=False, seed=getattr(args, "seed", None))
+    else:
+        from tui.app import SvcflowApp
+
+        app = SvcflowApp(args.files or ["samples/"], deterministic=True, watch=False,
+                         bare=getattr(args, "bare", False), seed=getattr(args, "seed", None))
+
+    async def shoot() -> str:
+        async with app.run_test(size=(w, h)) as pilot:
+            if args.tour is not None and args.step:
+                app.seek(args.step)
+            await pilot.pause()
+            return app.export_screenshot(title="svcflow")
+
+    svg = asyncio.run(shoot())
+    with open(args.output, "w", encoding="utf-8") as f:
+        f.write(svg)
     return 0
 
 

@@ -1,6 +1,7 @@
 """Modal screens: a scrollable text view (describe, YAML, command output) and help."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -26,7 +27,7 @@ class TextScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical() as v:
-            v.border_title = self.title_text
+            v.border_title = Text(self.title_text)  # literally: a typed command may hold `[`
             v.border_subtitle = "esc to go back"
             yield TextView(id="text-screen-view")
 

@@ -6,10 +6,49 @@ reconciled once, which keeps a change's cost proportional to what it touches.
 """
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from engine.cluster import Cluster
+
+
+class WorkQueue:
+    """client-go's workqueue: FIFO, and a key already waiting is not added twice.
+
+    A deque plus a set: popping from the front of a dict (the obvious Python idiom)
+    degrades to O(n) per pop once many keys have gone through, because the scan for
+    the first live entry walks every deleted slot."""
+
+    __slots__ = ("_order", "_waiting")
+
+    def __init__(self) -> None:
+        self._order: deque[str] = deque()
+        self._waiting: set[str] = set()
+
+    def add(self, key: str) -> None:
+        if key not in self._waiting:
+            self._waiting.add(key)
+            self._order.append(key)
+
+    def get(self) -> str | None:
+        if not self._order:
+            return None
+        key = self._order.popleft()
+        self._waiting.discard(key)
+        return key
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __bool__(self) -> bool:
+        return bool(self._order)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._waiting
+
+    def __iter__(self):
+        return iter(list(self._order))
 
 
 class Controller:
@@ -18,17 +57,13 @@ class Controller:
     def __init__(self, cluster: "Cluster") -> None:
         self.cluster = cluster
         self.store = cluster.store
-        self.queue: dict[str, None] = {}
+        self.queue = WorkQueue()
 
     def enqueue(self, key: str) -> None:
-        self.queue[key] = None
+        self.queue.add(key)
 
     def pop(self) -> str | None:
-        if not self.queue:
-            return None
-        key = next(iter(self.queue))
-        del self.queue[key]
-        return key
+        return self.queue.get()
 
     def reconcile(self, key: str) -> None:  # pragma: no cover - interface
         raise NotImplementedError

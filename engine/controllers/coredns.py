@@ -24,14 +24,26 @@ class CoreDNS(Controller):
         self.config = config or CoreDNSConfig(zone=cluster.topology.dns_domain)
         self.plugin = KubernetesPlugin(self.config, clock=lambda: int(cluster.now().timestamp()))
         self._seen: dict[tuple[str, str, str], dict] = {}
+        # What CoreDNS's caches keep of each pod (object.ToPod) and slice (object.
+        # EndpointSliceToEndpoints): only a change of that is passed on, so the status
+        # writes of a starting pod, or a slice change that only touches not-ready
+        # endpoints, cost no cache update.
+        self._digest: dict[tuple[str, str, str], tuple] = {}
+        # Bumped whenever the served records change (the dashboard re-lists only then).
+        self.records_version = 0
         self.query_log: list[str] = []
         self._log_taken = 0
         for kind in WATCHED:
             self.store.watch(kind, self._on_event)
 
     def _on_event(self, ev) -> None:
+        kind = ev.obj["kind"]
+        if kind == "Pod" and self.config.pods != "verified":
+            # Only `pods verified` runs a pod informer upstream: `pods insecure` answers any
+            # dashed IP without looking, so pod churn costs CoreDNS nothing.
+            return
         md = meta(ev.obj)
-        self.enqueue(f"{ev.obj['kind']}|{md.get('namespace') or ''}|{md['name']}")
+        self.enqueue(f"{kind}|{md.get('namespace') or ''}|{md['name']}")
 
     def reconcile(self, key: str) -> None:
         kind, ns, name = key.split("|")
@@ -39,6 +51,15 @@ class CoreDNS(Controller):
         prev = self._seen.get((kind, ns, name))
         handler = {"Namespace": self.plugin.on_namespace, "Service": self.plugin.on_service,
                    "EndpointSlice": self.plugin.on_slice, "Pod": self.plugin.on_pod}[kind]
+        if kind in ("Pod", "EndpointSlice"):
+            digest = _pod_digest(obj) if kind == "Pod" else (_slice_digest(obj) if obj is not None else None)
+            if prev is not None and obj is not None and self._digest.get((kind, ns, name)) == digest:
+                self._seen[(kind, ns, name)] = obj
+                return  # nothing CoreDNS's cache keeps of the object changed
+            if obj is None:
+                self._digest.pop((kind, ns, name), None)
+            else:
+                self._digest[(kind, ns, name)] = digest
         if obj is None:
             if prev is None:
                 return
@@ -48,6 +69,7 @@ class CoreDNS(Controller):
             self._seen[(kind, ns, name)] = obj
             changes = handler("MODIFIED" if prev is not None else "ADDED", obj)
         if changes:
+            self.records_version += 1
             self._report(kind, obj or prev, changes)
 
     def _report(self, kind: str, obj: dict, changes: list[RecordChange]) -> None:
@@ -88,3 +110,23 @@ class CoreDNS(Controller):
         out = self.query_log[self._log_taken:]
         self._log_taken = len(self.query_log)
         return out
+
+
+def _pod_digest(pod: dict | None) -> tuple:
+    """The fields of a pod the kubernetes plugin's pod cache reads (see zone._Pod)."""
+    if pod is None:
+        return ("deleted",)
+    md = pod.get("metadata") or {}
+    status = pod.get("status") or {}
+    return (bool(md.get("deletionTimestamp")), status.get("phase"), status.get("podIP") or "")
+
+
+def _slice_digest(sl: dict) -> tuple:
+    """The fields of an EndpointSlice the plugin's endpoints cache reads (see zone._Eps):
+    the service-name label, the ports, and the ready (or unconditioned) endpoints."""
+    md = sl.get("metadata") or {}
+    ports = tuple((p.get("name"), p.get("port"), p.get("protocol")) for p in sl.get("ports") or ())
+    eps = tuple((tuple(e.get("addresses") or ()), e.get("hostname"), (e.get("targetRef") or {}).get("name"),
+                 e.get("nodeName"))
+                for e in sl.get("endpoints") or () if (e.get("conditions") or {}).get("ready") is not False)
+    return ((md.get("labels") or {}).get("kubernetes.io/service-name"), md.get("namespace"), ports, eps)

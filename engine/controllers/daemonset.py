@@ -64,4 +64,4 @@ class DaemonSetController(Controller):
         if ds.get("status") != status:
             new = clone(ds)
             new["status"] = status
-            self.store.update(new)
+            self.store.update(new, owned=True)

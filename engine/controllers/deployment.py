@@ -24,9 +24,13 @@ def _resolve(value, total: int, round_up: bool) -> int:
 
 
 def _template_without_hash(tmpl: dict) -> dict:
-    t = clone(tmpl)
-    labels = (t.get("metadata") or {}).get("labels") or {}
-    labels.pop("pod-template-hash", None)
+    """The template as the Deployment wrote it (an equal value; shares what it can)."""
+    md = tmpl.get("metadata")
+    labels = (md or {}).get("labels")
+    if not isinstance(labels, dict) or "pod-template-hash" not in labels:
+        return tmpl
+    t = dict(tmpl)
+    t["metadata"] = {**md, "labels": {k: v for k, v in labels.items() if k != "pod-template-hash"}}
     return t
 
 
@@ -37,6 +41,9 @@ class DeploymentController(Controller):
         super().__init__(cluster)
         self.store.watch("Deployment", lambda ev: self.enqueue(key_for(ev.obj)))
         self.store.watch("ReplicaSet", self._on_rs)
+        # (uid, generation, collisionCount) -> pod-template-hash: the template only
+        # changes with the generation, and the hash is a dump of it.
+        self._hashes: dict[tuple, str] = {}
 
     def _on_rs(self, ev) -> None:
         for o in meta(ev.obj).get("ownerReferences") or ():
@@ -61,7 +68,13 @@ class DeploymentController(Controller):
         spec = d["spec"]
         tmpl = spec.get("template") or {}
         rss = self.owned_replicasets(d)
-        h = pod_template_hash(tmpl, (d.get("status") or {}).get("collisionCount"))
+        cc = (d.get("status") or {}).get("collisionCount")
+        hkey = (uid_of(d), meta(d).get("generation"), cc)
+        h = self._hashes.get(hkey)
+        if h is None:
+            if len(self._hashes) > 100_000:
+                self._hashes.clear()
+            h = self._hashes[hkey] = pod_template_hash(tmpl, cc)
         new_rs = next((r for r in rss if _template_without_hash(r["spec"]["template"]) == tmpl), None)
         old = [r for r in rss if r is not new_rs]
         replicas = int(spec.get("replicas", 1))

@@ -17,7 +17,7 @@ from typing import Iterable
 
 from engine.controllers.base import Controller, key_for, split_key
 from engine.events import STEP_COLLECT, STEP_ENDPOINTS
-from engine.objects import (clone, is_terminating, labels_of, meta, owner_ref, pod_is_ready,
+from engine.objects import (evolve, is_terminating, labels_of, meta, owner_ref, pod_is_ready,
                             pod_phase, selector_matches)
 
 MAX_ENDPOINTS_PER_SLICE = 100
@@ -60,17 +60,34 @@ def endpoint_port(svc_port: dict, number: int) -> dict:
 
 
 def candidate_pods(store, svc: dict) -> list[dict]:
-    """Pods of the Service's namespace that the selector matches and that have an IP."""
+    """Pods of the Service's namespace that the selector matches and that have an IP
+    (found through the store's pod label index: the cost is the matching pods, not the
+    namespace)."""
     sel = svc["spec"].get("selector") or {}
     ns = meta(svc).get("namespace") or ""
     out = []
-    for p in store.list("Pod", ns):
-        if not selector_matches(sel, labels_of(p)):
-            continue
+    for p in store.select("Pod", ns, sel):
         if pod_phase(p) in ("Succeeded", "Failed") or not (p.get("status") or {}).get("podIP"):
             continue
         out.append(p)
     return out
+
+
+def _pod_ip(pod: dict) -> str | None:
+    return (pod.get("status") or {}).get("podIP")
+
+
+def _endpoint_view(pod: dict) -> tuple:
+    """What the endpoint controllers read of a pod (upstream's podEndpointsChanged plus
+    what resolving a named targetPort reads): a status write that changes none of it,
+    like the kubelet's Pending -> ContainerCreating, enqueues no Service."""
+    md = pod.get("metadata") or {}
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    ready = next((c.get("status") for c in status.get("conditions") or () if c.get("type") == "Ready"), None)
+    return (md.get("labels"), md.get("deletionTimestamp"), md.get("uid"), status.get("podIP"),
+            status.get("phase") in ("Succeeded", "Failed"), ready, spec.get("nodeName"), spec.get("hostname"), spec.get("subdomain"),
+            spec.get("containers"), spec.get("initContainers"))
 
 
 def _hostname(pod: dict, svc: dict) -> str | None:
@@ -92,20 +109,61 @@ def _service_managed(svc: dict) -> bool:
 
 class _ServicePodWatcher(Controller):
     """Shared watch wiring: Service events enqueue the Service; Pod events enqueue every
-    Service of the pod's namespace whose selector matched the old or the new labels."""
+    Service of the pod's namespace whose selector matched the old or the new labels.
+
+    Services are indexed by their selector's label pairs (namespace, key, value), so a
+    pod event only looks at the Services that select one of its labels instead of every
+    Service of the namespace (the real controller walks a lister; at 5,000 Services a
+    namespace that is the difference between O(1) and O(S) per pod change)."""
 
     def __init__(self, cluster) -> None:
         super().__init__(cluster)
-        self.store.watch("Service", lambda ev: self.enqueue(key_for(ev.obj)))
+        self._selectors: dict[str, dict] = {}  # ns/name -> selector
+        self._by_pair: dict[tuple[str, str, str], set[str]] = {}  # (ns, k, v) -> {ns/name}
+        self.store.index_labels("Pod")
+        self.store.index_labels("EndpointSlice")
+        self.store.watch("Service", self._on_service)
         self.store.watch("Pod", self._on_pod)
 
+    def _on_service(self, ev) -> None:
+        key = key_for(ev.obj)
+        ns = meta(ev.obj).get("namespace") or ""
+        sel = None if ev.type == "DELETED" else (ev.obj.get("spec") or {}).get("selector")
+        old = self._selectors.pop(key, None)
+        if old:
+            for k, v in old.items():
+                keys = self._by_pair.get((ns, k, v))
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del self._by_pair[(ns, k, v)]
+        if sel and isinstance(sel, dict):
+            pairs = {k: v for k, v in sel.items() if isinstance(v, str)}
+            self._selectors[key] = pairs
+            for k, v in pairs.items():
+                self._by_pair.setdefault((ns, k, v), set()).add(key)
+        self.enqueue(key)
+
     def _on_pod(self, ev) -> None:
+        if ev.old is not None and ev.type == "MODIFIED":
+            if not _pod_ip(ev.obj) and not _pod_ip(ev.old):
+                return  # without an IP the pod is in no endpoints, before or after
+            if _endpoint_view(ev.old) == _endpoint_view(ev.obj):
+                return  # podEndpointsChanged: nothing an endpoint is built from changed
         ns = meta(ev.obj).get("namespace") or ""
         label_sets = [labels_of(ev.obj)] + ([labels_of(ev.old)] if ev.old else [])
-        for svc in self.store.list("Service", ns):
-            sel = (svc.get("spec") or {}).get("selector")
-            if sel and any(selector_matches(sel, ls) for ls in label_sets):
-                self.enqueue(key_for(svc))
+        seen: set[str] = set()
+        for ls in label_sets:
+            for k, v in ls.items():
+                if isinstance(v, str):
+                    seen.update(self._by_pair.get((ns, k, v), ()))
+        # In the lister's (name) order, so reconcile order -- and with it the generated
+        # names drawn from the seeded generator -- does not depend on set order.
+        for key in sorted(seen):
+            sel = self._selectors.get(key)
+            if sel and (selector_matches(sel, label_sets[0])
+                        or (len(label_sets) > 1 and selector_matches(sel, label_sets[1]))):
+                self.enqueue(key)
 
     def _labels_for(self, svc: dict) -> dict[str, str]:
         labels = dict(labels_of(svc))
@@ -152,15 +210,15 @@ class EndpointsController(_ServicePodWatcher):
             written = c.api.create_internal(ep)
             verb = "created"
         else:
-            new = clone(current)
+            new = evolve(current)
             new["metadata"]["labels"] = labels
             if not labels:
                 new["metadata"].pop("labels", None)
-            new["metadata"].setdefault("annotations", {})[TRIGGER_TIME] = c.now_str()
+            new["metadata"]["annotations"] = {**(new["metadata"].get("annotations") or {}), TRIGGER_TIME: c.now_str()}
             new.pop("subsets", None)
             if subsets:
                 new["subsets"] = subsets
-            written = self.store.update(new)
+            written = self.store.update(new, owned=True)
             verb = "updated"
         c.flow(self.name, written, verb, _ip_detail(ready_ips, not_ready), step=STEP_ENDPOINTS,
                data={"ready": ready_ips, "notReady": not_ready})
@@ -215,7 +273,19 @@ class EndpointSliceController(_ServicePodWatcher):
 
     def __init__(self, cluster) -> None:
         super().__init__(cluster)
+        self._zone_cache: dict[str, str | None] | None = None
         self.store.watch("Endpoints", self._on_endpoints)
+        self.store.watch("Node", self._on_node)
+
+    def _on_node(self, ev) -> None:
+        self._zone_cache = None
+
+    def _zones(self) -> dict[str, str | None]:
+        """Node -> topology zone label, recomputed only when a Node changes."""
+        if self._zone_cache is None:
+            self._zone_cache = {meta(n)["name"]: labels_of(n).get("topology.kubernetes.io/zone")
+                                for n in self.store.list("Node")}
+        return self._zone_cache
 
     def _on_endpoints(self, ev) -> None:
         svc = self.store.get("Service", meta(ev.obj).get("namespace") or "", meta(ev.obj)["name"])
@@ -223,7 +293,7 @@ class EndpointSliceController(_ServicePodWatcher):
             self.enqueue(key_for(ev.obj))
 
     def slices_for(self, ns: str, name: str) -> list[dict]:
-        return [s for s in self.store.list("EndpointSlice", ns) if labels_of(s).get(SERVICE_NAME_LABEL) == name]
+        return self.store.by_label("EndpointSlice", ns, SERVICE_NAME_LABEL, name)
 
     def reconcile(self, key: str) -> None:
         ns, name = split_key(key)
@@ -254,7 +324,7 @@ class EndpointSliceController(_ServicePodWatcher):
         ports = svc["spec"].get("ports") or []
         desired: dict[tuple, list[dict]] = {}
         ports_of: dict[tuple, list[dict]] = {}
-        zones = {meta(n)["name"]: labels_of(n).get("topology.kubernetes.io/zone") for n in self.store.list("Node")}
+        zones = self._zones()
         for pod in candidate_pods(self.store, svc):
             eports = []
             for sp in ports:
@@ -374,7 +444,7 @@ class EndpointSliceController(_ServicePodWatcher):
                 changed_any = True
             else:
                 old = self.store.get("EndpointSlice", ns, meta(s)["name"])
-                out = self.store.update(s) if dirty or old != s else old
+                out = self.store.update(s, owned=True) if dirty or old != s else old
                 changed_any = changed_any or out is not old
             written_names.append(meta(out)["name"])
             all_ready += [e["addresses"][0] for e in out.get("endpoints") or [] if e["conditions"].get("ready", True)]
@@ -385,7 +455,7 @@ class EndpointSliceController(_ServicePodWatcher):
                    data={"slices": written_names, "ready": all_ready})
 
     def _replace(self, s: dict, eps: list[dict], labels: dict) -> dict:
-        new = clone(s)
+        new = evolve(s)  # a new version: own metadata, endpoints replaced, the rest shared
         new["metadata"]["labels"] = labels
         new["endpoints"] = eps
         return new

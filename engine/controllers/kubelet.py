@@ -9,17 +9,34 @@ takes the same simulated seconds.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from engine.controllers.base import Controller, key_for, split_key
-from engine.objects import clone, is_terminating, meta, pod_phase, set_condition
+from engine.objects import evolve, is_terminating, meta, pod_phase, set_condition
 
 SANDBOX_SECONDS = 1.0
 TERMINATE_SECONDS = 1.0
 FAILING_PROBE_COMMANDS = ({"false"}, {"/bin/false"}, {"exit", "1"}, {"sh", "-c", "exit 1"})
 
 
+def _next_version(pod: dict) -> dict:
+    """The pod's next version for a status write: metadata and status are the kubelet's
+    own copies (conditions and container statuses are updated in place), the spec and
+    everything else is shared with the stored version."""
+    new = evolve(pod)
+    st = pod.get("status")
+    if isinstance(st, dict):
+        st = dict(st)
+        for f in ("conditions", "containerStatuses"):
+            if isinstance(st.get(f), list):
+                st[f] = [dict(x) if isinstance(x, dict) else x for x in st[f]]
+        new["status"] = st
+    return new
+
+
+@lru_cache(maxsize=4096)
 def normalize_image(image: str) -> str:
     """The fully qualified reference containerd reports (`redis` -> docker.io/library/redis:latest)."""
     ref = image
@@ -35,6 +52,12 @@ def normalize_image(image: str) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@lru_cache(maxsize=4096)
+def _image_id(image: str) -> str:
+    """What containerd reports as the image's ID (one string per image, shared)."""
+    return normalize_image(image).rsplit(":", 1)[0] + "@sha256:" + _digest(image)
 
 
 @dataclass
@@ -98,7 +121,7 @@ class Kubelet(Controller):
         c = self.cluster
         node = c.node_spec(pod["spec"]["nodeName"])
         now = c.now_str()
-        new = clone(pod)
+        new = _next_version(pod)
         st = new.setdefault("status", {})
         st["phase"] = "Pending"
         st["hostIP"] = node.ip
@@ -119,7 +142,7 @@ class Kubelet(Controller):
              "restartCount": 0, "started": False, "state": {"waiting": {"reason": "ContainerCreating"}}}
             for ct in sorted(pod["spec"].get("containers") or [], key=lambda ct: ct["name"])
         ]
-        c.store.update(new)
+        c.store.update(new, owned=True)
         rt.stage = "creating"
         self._due(key, SANDBOX_SECONDS)
 
@@ -130,12 +153,12 @@ class Kubelet(Controller):
             rt.ip = c.node_spec(node_name).ip
         else:
             rt.ip = c.allocate_pod_ip(node_name)
-        new = clone(pod)
+        new = _next_version(pod)
         st = new["status"]
         st["podIP"] = rt.ip
         st["podIPs"] = [{"ip": rt.ip}]
         set_condition(st, "PodReadyToStartContainers", "True", c.now_str())
-        c.store.update(new)
+        c.store.update(new, owned=True)
         c.flow(self.name, new, "sandbox", f"pod IP {rt.ip} on {node_name}")
         cache = self.image_cache.setdefault(node_name, set())
         longest = 0.0
@@ -163,7 +186,7 @@ class Kubelet(Controller):
         c = self.cluster
         node_name = pod["spec"]["nodeName"]
         now = c.now_str()
-        new = clone(pod)
+        new = _next_version(pod)
         st = new["status"]
         statuses = []
         probe_delay = None
@@ -182,7 +205,7 @@ class Kubelet(Controller):
             statuses.append({
                 "containerID": "containerd://" + _digest(f"{meta(pod)['uid']}/{ct['name']}"),
                 "image": normalize_image(image),
-                "imageID": normalize_image(image).rsplit(":", 1)[0] + "@sha256:" + _digest(image),
+                "imageID": _image_id(image),
                 "lastState": {}, "name": ct["name"], "ready": ready, "restartCount": 0, "started": True,
                 "state": {"running": {"startedAt": now}},
             })
@@ -190,7 +213,7 @@ class Kubelet(Controller):
         st["phase"] = "Running"
         all_ready = all(s["ready"] for s in statuses)
         self._set_ready(st, all_ready, now, pod)
-        c.store.update(new)
+        c.store.update(new, owned=True)
         rt.stage = "running"
         if probe_delay is not None:
             self._due(key, probe_delay)
@@ -205,7 +228,7 @@ class Kubelet(Controller):
         if pod is None or rt is None or rt.stage != "running":
             return False
         rt.probe_fails = not ready
-        new = clone(pod)
+        new = _next_version(pod)
         st = new["status"]
         for s in st.get("containerStatuses") or []:
             s["ready"] = ready
@@ -213,7 +236,7 @@ class Kubelet(Controller):
         if not ready:
             self.cluster.record_event(pod, "Warning", "Unhealthy", "Readiness probe failed: ", self.name,
                                       pod["spec"]["nodeName"])
-        self.store.update(new)
+        self.store.update(new, owned=True)
         return True
 
     def _probe(self, key: str, pod: dict, rt: _PodRuntime) -> None:
@@ -225,12 +248,12 @@ class Kubelet(Controller):
             msg = "Readiness probe failed: "
             c.record_event(pod, "Warning", "Unhealthy", msg, self.name, pod["spec"]["nodeName"])
             return
-        new = clone(pod)
+        new = _next_version(pod)
         st = new["status"]
         for s in st.get("containerStatuses") or []:
             s["ready"] = True
         self._set_ready(st, True, c.now_str(), pod)
-        c.store.update(new)
+        c.store.update(new, owned=True)
 
     def _set_ready(self, st: dict, ready: bool, now: str, pod: dict) -> None:
         if ready:

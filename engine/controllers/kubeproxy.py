@@ -3,9 +3,19 @@
 Like the real one it watches Services and EndpointSlices — not Endpoints — and batches
 changes: watch events only record which Services changed; one reconcile then runs a
 sync on each node, partial (KEP-3453: only the touched Services' chains plus the
-top-level chains) unless a full one is due. Each node keeps its own rule state, because
-NodePort and Local-policy rules differ per node. Every sync is a step-3 flow event with
-the node, the mode, the chains written and deleted, and the rule count.
+top-level chains) unless a full one is due. Syncs are rate-limited as kube-proxy's
+BoundedFrequencyRunner does (`iptables.minSyncPeriod`, 1s by default, with a burst of
+2): a change after a quiet spell is programmed at once, a storm of changes (a rollout,
+a cold start of 100,000 pods) is folded into one sync per second of simulated time.
+
+Each node keeps its own rule state, because NodePort and Local-policy rules differ per
+node; nodes whose rules cannot differ share it. That is the case while no Service
+depends on which node renders it (no Local traffic policy, no topology hints, no
+loadBalancerSourceRanges "allow from node" check) and `nodePortAddresses` is unset: the
+rules of every node are then the same bytes, so one proxier computes them once (copy on
+write, as it were) and each node still reports its own sync. As soon as one Service is
+node-dependent, every node gets a proxier of its own. Every sync is a step-3 flow event
+per node with the node, the mode, the chains written and deleted, and the rule count.
 """
 from __future__ import annotations
 
@@ -20,10 +30,30 @@ from engine.proxy.chains import endpoint_chain, external_chain, firewall_chain, 
 SYNC_KEY = "sync"
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 IPTABLES_VERSION = "v1.8.9"
+MIN_SYNC_PERIOD = 1.0  # KubeProxyConfiguration iptables.minSyncPeriod default
+BURST_SYNCS = 2  # kube-proxy's burstSyncs for its BoundedFrequencyRunner
+SHARED = "*"  # class key of the nodes that share one rule state
 
 
 def service_port_name(ns: str, name: str, port_name: str | None) -> str:
     return f"{ns}/{name}:{port_name}" if port_name else f"{ns}/{name}"
+
+
+def node_dependent_service(svc: dict) -> bool:
+    """Whether this Service's rules can differ from node to node (iptables mode)."""
+    spec = svc.get("spec") or {}
+    if spec.get("internalTrafficPolicy") == "Local":
+        return True
+    if spec.get("externalTrafficPolicy") == "Local":
+        return True
+    if spec.get("loadBalancerSourceRanges"):
+        return True
+    return bool(spec.get("trafficDistribution"))
+
+
+def node_dependent_slice(sl: dict) -> bool:
+    """Endpoint hints (topology-aware routing) make a node's choice depend on its zone."""
+    return any(e.get("hints") for e in sl.get("endpoints") or ())
 
 
 class KubeProxy(Controller):
@@ -31,10 +61,17 @@ class KubeProxy(Controller):
 
     def __init__(self, cluster) -> None:
         super().__init__(cluster)
-        self.proxiers: dict[str, IPTablesProxier] = {}
+        self.proxiers: dict[str, IPTablesProxier] = {}  # node -> its proxier (shared ones repeat)
         self.last_sync: dict[str, object] = {}
+        self._class_of: dict[str, str] = {}  # node -> class key
         self._changed: set[str] | None = None  # None = first sync is full
         self._other_modes: dict[tuple[str, str, int], str] = {}
+        # Objects that make a node's rules differ from another's (see the module doc).
+        self._dependent: set[tuple[str, str, str]] = set()
+        # BoundedFrequencyRunner state, in simulated seconds.
+        self._tokens = float(BURST_SYNCS)
+        self._tokens_at: float | None = None
+        self._timer = None
         from engine.proxy.modes import ModeProxies
 
         self.modes = ModeProxies(cluster)
@@ -46,7 +83,15 @@ class KubeProxy(Controller):
     def _on_change(self, ev) -> None:
         obj = ev.obj
         ns = meta(obj).get("namespace") or ""
-        name = meta(obj)["name"] if obj["kind"] == "Service" else labels_of(obj).get(SERVICE_NAME_LABEL)
+        kind = obj["kind"]
+        name = meta(obj)["name"] if kind == "Service" else labels_of(obj).get(SERVICE_NAME_LABEL)
+        ref = (kind, ns, meta(obj)["name"])
+        dependent = ev.type != "DELETED" and (
+            node_dependent_service(obj) if kind == "Service" else node_dependent_slice(obj))
+        if dependent:
+            self._dependent.add(ref)
+        else:
+            self._dependent.discard(ref)
         if not name:
             return
         if self._changed is not None:
@@ -73,18 +118,56 @@ class KubeProxy(Controller):
                              node_labels=dict(labels_of(node)))
 
     # -- reconcile ----------------------------------------------------------------
+    def _sim_seconds(self) -> float:
+        return (self.cluster.now() - self.cluster.clock_origin).total_seconds()
+
+    def _take_token(self, now: float) -> float:
+        """0 if a sync may run now (and take a token), else seconds until one may."""
+        if self._tokens_at is not None:
+            self._tokens = min(float(BURST_SYNCS), self._tokens + (now - self._tokens_at) / MIN_SYNC_PERIOD)
+        self._tokens_at = now
+        if self._tokens >= 1.0 - 1e-9:
+            self._tokens -= 1.0
+            return 0.0
+        return (1.0 - self._tokens) * MIN_SYNC_PERIOD
+
+    def _class_key(self, node: dict) -> str:
+        if self._dependent or self.cluster.topology.proxy.node_port_addresses:
+            return meta(node)["name"]
+        return SHARED
+
     def reconcile(self, key: str) -> None:
+        now = self._sim_seconds()
+        if self._timer is not None:
+            return  # a sync is already scheduled; it will see this change
+        wait = self._take_token(now) if self.proxiers else 0.0
+        if wait > 0:
+            def due() -> None:
+                self._timer = None
+                self.enqueue(SYNC_KEY)
+            self._timer = self.cluster.clock.call_later(wait, due)
+            return
         services = self.store.list("Service")
         slices = self.store.list("EndpointSlice")
         changed, self._changed = self._changed, set()
-        now = (self.cluster.now() - self.cluster.clock_origin).total_seconds()
+        results: dict[str, object] = {}  # class key -> this sync's result
+        fresh: set[str] = set()
         for node in self.store.list("Node"):
             node_name = meta(node)["name"]
+            ck = self._class_key(node)
             proxier = self.proxiers.get(node_name)
-            full = proxier is None or changed is None
-            if proxier is None:
-                proxier = self.proxiers[node_name] = IPTablesProxier(self.config_for(node))
-            result = proxier.sync(services, slices, changed=None if full else changed, now=now)
+            if self._class_of.get(node_name) != ck or proxier is None:
+                shared = next((self.proxiers[n] for n, k in self._class_of.items()
+                               if k == ck and n in self.proxiers), None) if ck == SHARED else None
+                if shared is None:
+                    shared = IPTablesProxier(self.config_for(node))
+                    fresh.add(ck)
+                proxier = self.proxiers[node_name] = shared
+                self._class_of[node_name] = ck
+            result = results.get(ck)
+            if result is None:
+                full = ck in fresh or changed is None
+                result = results[ck] = proxier.sync(services, slices, changed=None if full else changed, now=now)
             self.last_sync[node_name] = result
             written, deleted, rules = result.chains_written, result.chains_deleted, result.rule_count
             if self.mode in ("ipvs", "nftables"):
@@ -103,8 +186,8 @@ class KubeProxy(Controller):
                 self.cluster.flow(self.name, obj if svc_key else node, "synced", f"{node_name}: {detail}",
                                   step=STEP_PROXY,
                                   data={"node": node_name, "mode": self.mode, "full": kind == "full",
-                                        "services": touched, "written": list(written),
-                                        "deleted": list(deleted), "rules": rules})
+                                        "services": touched, "written": written,
+                                        "deleted": deleted, "rules": rules})
         self._other_modes.clear()
 
     # -- views ----------------------------------------------------------------------

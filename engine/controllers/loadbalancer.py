@@ -49,7 +49,7 @@ class LoadBalancerController(Controller):
                 self._release(key)
                 new = clone(svc)
                 new["status"] = {"loadBalancer": {}}
-                self.store.update(new)
+                self.store.update(new, owned=True)
             return
         if ingress:
             for i in ingress:  # adopt what the manifest says, so the pool never hands it out
@@ -70,6 +70,6 @@ class LoadBalancerController(Controller):
         self._owner[ip] = key
         new = clone(svc)
         new["status"] = {"loadBalancer": {"ingress": [{"ip": ip, "ipMode": "VIP"}]}}
-        self.store.update(new)
+        self.store.update(new, owned=True)
         self.cluster.record_event(svc, "Normal", "IPAllocated", f'Assigned IP ["{ip}"]', "metallb-controller")
         self.cluster.flow(self.name, new, "assigned", f"ingress {ip}", data={"ip": ip})

@@ -84,7 +84,7 @@ class ReplicaSetController(Controller):
         if rs.get("status") != status:
             new = clone(rs)
             new["status"] = status
-            self.store.update(new)
+            self.store.update(new, owned=True)
 
 
 def _deletion_rank(pod: dict) -> tuple:

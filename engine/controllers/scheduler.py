@@ -8,7 +8,7 @@ scheduler's selectHost does (seeded in deterministic mode).
 from __future__ import annotations
 
 from engine.controllers.base import Controller, key_for, split_key
-from engine.objects import clone, labels_of, meta, pod_is_active, set_condition
+from engine.objects import evolve, labels_of, meta, pod_is_active, set_condition
 
 
 def _tolerates(tolerations: list[dict], taint: dict) -> bool:
@@ -41,34 +41,53 @@ class Scheduler(Controller):
         super().__init__(cluster)
         self.store.watch("Pod", self._on_pod)
         self.store.watch("Node", self._on_node)
+        # Kept from the Pod watch, as the scheduler cache does: active pods per node and
+        # the pods still waiting for one, so a bind never recounts the cluster's pods.
+        self._node_of: dict[str, str] = {}  # ns/name -> node, active bound pods
         self._pods_per_node: dict[str, int] = {}
+        self._pending: dict[str, None] = {}
+        self._nodes: list[dict] | None = None
+        # (tolerations, nodeSelector) -> (nodes that fit, reasons the others do not);
+        # the filter verdicts only change when a Node does.
+        self._fits: dict[str, tuple[list[dict], dict[str, int]]] = {}
+        self._fit_names: dict[str, list[str]] = {}
 
     def _on_pod(self, ev) -> None:
+        key = key_for(ev.obj)
         node = ev.obj["spec"].get("nodeName")
-        if not node and ev.type != "DELETED":
-            self.enqueue(key_for(ev.obj))
+        counted = self._node_of.pop(key, None)
+        if counted is not None:
+            self._pods_per_node[counted] -= 1
+        if ev.type == "DELETED":
+            self._pending.pop(key, None)
+            return
+        if node:
+            self._pending.pop(key, None)
+            if pod_is_active(ev.obj):
+                self._node_of[key] = node
+                self._pods_per_node[node] = self._pods_per_node.get(node, 0) + 1
+        else:
+            self._pending[key] = None
+            self.enqueue(key)
 
     def _on_node(self, ev) -> None:
-        for p in self.store.iter("Pod"):
-            if not p["spec"].get("nodeName"):
-                self.enqueue(key_for(p))
+        self._nodes = None
+        self._fits.clear()
+        self._fit_names.clear()
+        for key in list(self._pending):  # creation order, as the pod lister iterates
+            self.enqueue(key)
 
     def _load(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for p in self.store.iter("Pod"):
-            n = p["spec"].get("nodeName")
-            if n and pod_is_active(p):
-                counts[n] = counts.get(n, 0) + 1
-        return counts
+        return self._pods_per_node
 
-    def reconcile(self, key: str) -> None:
-        ns, name = split_key(key)
-        pod = self.store.get("Pod", ns, name)
-        if pod is None or pod["spec"].get("nodeName") or meta(pod).get("deletionTimestamp"):
-            return
-        nodes = self.store.list("Node")
-        tolerations = pod["spec"].get("tolerations") or []
-        selector = pod["spec"].get("nodeSelector") or {}
+    def _names_of(self, sig: str, fits: list[dict]) -> list[str]:
+        names = self._fit_names.get(sig)
+        if names is None:
+            names = self._fit_names[sig] = [meta(n)["name"] for n in fits]
+        return names
+
+    @staticmethod
+    def _filter(nodes: list[dict], tolerations: list[dict], selector: dict) -> tuple[list[dict], dict[str, int]]:
         fits, reasons = [], {}
         for n in nodes:
             taints = [t for t in (n.get("spec") or {}).get("taints") or []
@@ -83,27 +102,45 @@ class Scheduler(Controller):
                 fits.append(n)
                 continue
             reasons[r] = reasons.get(r, 0) + 1
+        return fits, reasons
+
+    def reconcile(self, key: str) -> None:
+        ns, name = split_key(key)
+        pod = self.store.get("Pod", ns, name)
+        if pod is None or pod["spec"].get("nodeName") or meta(pod).get("deletionTimestamp"):
+            return
+        if self._nodes is None:
+            self._nodes = self.store.list("Node")
+        nodes = self._nodes
+        tolerations = pod["spec"].get("tolerations") or []
+        selector = pod["spec"].get("nodeSelector") or {}
+        sig = repr((tolerations, selector))
+        cached = self._fits.get(sig)
+        if cached is None:
+            cached = self._fits[sig] = self._filter(nodes, tolerations, selector)
+        fits, reasons = cached
         c = self.cluster
         if not fits:
             detail = ", ".join(f"{v} {k}" for k, v in sorted(reasons.items()))
             total = len(nodes)
             msg = (f"0/{total} nodes are available: {detail}. preemption: 0/{total} nodes are available: "
                    f"{total} Preemption is not helpful for scheduling.")
-            new = clone(pod)
+            new = evolve(pod, "status")
             set_condition(new.setdefault("status", {}), "PodScheduled", "False", c.now_str(),
                           reason="Unschedulable", message=msg)
             if new != pod:
-                self.store.update(new)
+                self.store.update(new, owned=True)
                 c.record_event(pod, "Warning", "FailedScheduling", msg, self.name)
             return
         load = self._load()
-        least = min(load.get(meta(n)["name"], 0) for n in fits)
-        best = [n for n in fits if load.get(meta(n)["name"], 0) == least]
+        loads = [load.get(n, 0) for n in self._names_of(sig, fits)]
+        least = min(loads)
+        best = [n for n, count in zip(fits, loads) if count == least]
         node = best[c.rng("scheduler").randrange(len(best))] if len(best) > 1 else best[0]
         node_name = meta(node)["name"]
-        new = clone(pod)
-        new["spec"]["nodeName"] = node_name
+        new = evolve(pod, "status")
+        new["spec"] = {**pod["spec"], "nodeName": node_name}
         set_condition(new.setdefault("status", {}), "PodScheduled", "True", c.now_str())
-        self.store.update(new)
+        self.store.update(new, owned=True)
         c.record_event(pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node_name}", self.name)
         c.flow(self.name, new, "bound", f"to {node_name}")

@@ -150,7 +150,8 @@ class Network:
             self._walkers[(node, rv)] = w
         return w
 
-    def connect(self, client: dict | None, host: str, port: int, proto: str = "TCP") -> Connection:
+    def connect(self, client: dict | None, host: str, port: int, proto: str = "TCP",
+                mode: str | None = None) -> Connection:
         """Open a connection from `client` (a pod, or None for outside) to host:port."""
         cname = f"{meta(client).get('namespace')}/{meta(client)['name']}" if client else OUTSIDE
         trace = Trace(client=cname, target=f"{host}:{port}")
@@ -174,7 +175,7 @@ class Network:
                     trace.error = f"pod IPs are not routable from outside ({ip})"
                 return self._done(conn)
             node, local = node_ips[ip], True
-        mode = self.cluster.topology.proxy.mode
+        mode = mode or self.cluster.topology.proxy.mode
         trace.node, trace.mode = node, mode
         src = (client.get("status") or {}).get("podIP", "") if client else "203.0.113.10"
         if mode in ("ipvs", "nftables"):

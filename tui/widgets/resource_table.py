@@ -11,6 +11,7 @@ from typing import Sequence
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from engine.views import Row
 
@@ -37,10 +38,23 @@ class ResourceTable(DataTable):
         self._flash: dict[str, tuple[str, float]] = {}
         self._gone: set[str] = set()
         self.highlight: set[str] = set()
+        self._drawn_highlight: set[str] = set()
+        self._widest: dict[str, int] = {}
 
     def on_mount(self) -> None:
         for c in self._columns:
             self.add_column(c, key=c)
+
+    def _widens(self, column: str, cell: Text) -> bool:
+        """Ask DataTable to re-measure only when a cell is wider than its column: its
+        width update re-measures the whole column when a cell shrinks, which is
+        quadratic when thousands of rows change at once."""
+        col = self.columns.get(ColumnKey(column))
+        width = max(self._widest.get(column, 0), col.content_width if col is not None else 0)
+        if cell.cell_len > width:
+            self._widest[column] = cell.cell_len
+            return True
+        return False
 
     @property
     def selected_key(self) -> str | None:
@@ -66,6 +80,10 @@ class ResourceTable(DataTable):
         now = time.monotonic()
         added = False
         new = {r.key: r for r in rows}
+        leaving = sum(1 for k in self._rows if k not in new)
+        if leaving > max(200, len(self._rows) // 4):
+            self._rebuild(rows)  # DataTable.remove_row is O(rows): thousands at once go faster this way
+            return
         for key in list(self._gone):
             if key in self._flash and now - self._flash[key][1] < FLASH_SECONDS:
                 continue
@@ -79,7 +97,7 @@ class ResourceTable(DataTable):
                 self._gone.add(key)
                 self._flash[key] = ("removed", now)
                 for col, cell in zip(self._columns, self._render(old, "removed")):
-                    self.update_cell(key, col, cell, update_width=True)
+                    self.update_cell(key, col, cell, update_width=self._widens(col, cell))
         for r in rows:
             kind = None
             if r.key not in self._rows or r.key in self._gone:
@@ -98,10 +116,24 @@ class ResourceTable(DataTable):
                 added = True
             elif kind or f:
                 for col, cell in zip(self._columns, self._render(r, f)):
-                    self.update_cell(r.key, col, cell, update_width=True)
+                    self.update_cell(r.key, col, cell, update_width=self._widens(col, cell))
             self._rows[r.key] = r
         if added and self.sort_by_name:
             self._order()
+
+    def _rebuild(self, rows: Sequence[Row]) -> None:
+        """Clear and refill, keeping the cursor on the same object when it survives."""
+        keep = self.selected_key
+        self.clear()
+        self._rows.clear()
+        self._flash.clear()
+        self._gone.clear()
+        self._drawn_highlight = set()
+        for r in sorted(rows, key=lambda r: r.cells[0]) if self.sort_by_name else rows:
+            self.add_row(*self._render(r, None), key=r.key)
+            self._rows[r.key] = r
+        if keep is not None and keep in self._rows:
+            self.move_cursor(row=self.get_row_index(keep), animate=False)
 
     def _order(self) -> None:
         """Keep rows in API order (by key) after additions, with the cursor on the same row."""
@@ -112,10 +144,18 @@ class ResourceTable(DataTable):
             self.move_cursor(row=self.get_row_index(keep), animate=False)
 
     def refresh_styles(self) -> None:
-        """Re-render every row (after the highlight set or flash timers change)."""
+        """Re-render the rows whose highlight changed or whose flash is running or ending
+        (not every row: a selection in a 10,000-row table must stay instant)."""
         now = time.monotonic()
-        for key, r in self._rows.items():
+        touched = (self.highlight ^ self._drawn_highlight) | set(self._flash)
+        self._drawn_highlight = set(self.highlight)
+        for key in touched:
+            r = self._rows.get(key)
+            if r is None or key in self._gone:
+                continue
             fl = self._flash.get(key)
             f = fl[0] if fl and now - fl[1] < FLASH_SECONDS else None
+            if f is None:
+                self._flash.pop(key, None)
             for col, cell in zip(self._columns, self._render(r, f)):
-                self.update_cell(key, col, cell, update_width=True)
+                self.update_cell(key, col, cell, update_width=self._widens(col, cell))

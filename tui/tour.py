@@ -1,0 +1,189 @@
+"""`svcflow tour`: a narrated walk through a cluster, driven by one key.
+
+Each step shows its caption (two lines at most, in the tour's language), types its
+commands into the `:` prompt where the audience can read them, runs them, and focuses
+the pane that reacts. The cluster is deterministic (fixed clock, seeded names), so the
+names, IPs and hashes on the slides match the live demo; going back rebuilds the state
+up to that step from scratch, identically.
+"""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Input, RichLog, Static
+
+from engine.live import LiveWorkspace
+from engine.session import Session
+from engine.tour import Tour
+from tui.app import SvcflowApp
+
+TYPE_SECONDS = 0.025  # per character, at speed 1
+PANE_WIDGET = {"pods": "#pods-table", "services": "#services-table", "endpoints": "#endpoints-table",
+               "proxy": "#proxy-view", "dns": "#dns-table", "events": "#events-log"}
+
+
+class TourApp(SvcflowApp, inherit_bindings=False):
+    """The dashboard, with a caption bar and presenter keys instead of free exploration."""
+
+    BINDINGS = [
+        Binding("space,right", "next_step", "Next"),
+        Binding("left", "previous_step", "Previous"),
+        Binding("r", "replay_step", "Replay"),
+        Binding("p", "pause", "Pause flow"),
+        Binding("plus", "faster", "Faster"),
+        Binding("minus", "slower", "Slower"),
+        Binding("h", "toggle_chrome", "Hide chrome"),
+        Binding("f2", "screenshot_svg", "Screenshot"),
+        Binding("q", "quit", "Quit"),
+        Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True),
+    ]
+    DEFAULT_CSS = """
+    #tour-caption { height: auto; padding: 0 1; background: $boost; color: $text; text-style: bold; }
+    TourApp.-no-chrome #tour-caption, TourApp.-no-chrome #cluster-header, TourApp.-no-chrome Footer,
+    TourApp.-no-chrome #flow, TourApp.-no-chrome #status-line { display: none; }
+    """
+
+    def __init__(self, tour: Tour, *, lang: str | None = None, present: bool = False, animate: bool = True,
+                 seed: int | None = None) -> None:
+        super().__init__([], deterministic=True, watch=False, present=present, animate_flow=animate, seed=seed)
+        self.tour = tour
+        self.lang = lang or tour.language
+        self.animate = animate
+        self.index = 0  # steps played so far
+        self.seed = seed
+        self._typing: list[str] = []
+        self.log_flow = False
+
+    def compose(self):
+        yield Static(id="tour-caption")
+        yield from super().compose()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#events").border_title = "Terminal"
+        self.query_one("#events-log", RichLog).clear()
+        self._new_session()
+        self._show_caption()
+
+    # -- state ---------------------------------------------------------------------------
+    def _new_session(self) -> None:
+        base = self.tour.manifests or self.tour.path.parent
+        self.session = Session(self.workspace.cluster, cwd=base, settle=True)
+
+    def _rebuild(self, upto: int) -> None:
+        """A fresh cluster with steps 1..upto applied silently (deterministic: same names)."""
+        self.workspace = LiveWorkspace([], deterministic=True, seed=self.seed)
+        self.workspace.cluster.flow_listeners.append(self._on_flow)
+        self.flow_queue.clear()
+        self.flow_played.clear()
+        self._new_session()
+        log = self.query_one("#events-log", RichLog)
+        log.clear()
+        for step in self.tour.steps[:upto]:
+            for cmd in step.commands:
+                self._echo(cmd, self.session.feed(cmd))
+        self.flow_queue.clear()
+        self.index = upto
+        self._last_rv = -1
+        self.refresh_panes(flash=False)
+
+    # -- captions ------------------------------------------------------------------------
+    def _show_caption(self) -> None:
+        total = len(self.tour.steps)
+        t = Text()
+        t.append(f" {self.index}/{total} ", style="reverse")
+        t.append(f"  {self.tour.title(self.lang)}\n", style="bold")
+        if self.index:
+            t.append(self.tour.steps[self.index - 1].caption(self.lang).rstrip("\n"), style="")
+        else:
+            t.append({"ko": "space 또는 → 키로 시작합니다."}.get(self.lang, "Press space or → to start."),
+                     style="italic")
+        self.query_one("#tour-caption", Static).update(t)
+
+    # -- playing steps -------------------------------------------------------------------------
+    def play_step(self, n: int, *, typed: bool | None = None) -> None:
+        """Play step n (1-based) visibly: caption, each command typed into the prompt, run."""
+        step = self.tour.steps[n - 1]
+        self.index = n
+        self._show_caption()
+        if step.focus:
+            self.query_one(PANE_WIDGET[step.focus]).focus()
+        typed = self.animate if typed is None else typed
+        if typed:
+            self._typing = list(step.commands)
+            self._type_next()
+        else:
+            for cmd in step.commands:
+                self._run(cmd)
+            self._after_step(step)
+
+    def _type_next(self) -> None:
+        if not self._typing:
+            self._after_step(self.tour.steps[self.index - 1])
+            return
+        cmd = self._typing.pop(0)
+        prompt = self.query_one("#prompt", Input)
+        prompt.value = ""
+        prompt.add_class("-visible")
+        delay = TYPE_SECONDS / self.speed
+
+        def type_char(i: int = 0) -> None:
+            if i < len(cmd):
+                prompt.value = cmd[: i + 1]
+                self.set_timer(delay, lambda: type_char(i + 1))
+            else:
+                self.set_timer(0.25 / self.speed, lambda: (self._run(cmd), self._type_next()))
+
+        type_char()
+
+    def _after_step(self, step) -> None:
+        prompt = self.query_one("#prompt", Input)
+        prompt.remove_class("-visible")
+        if step.focus:
+            self.query_one(PANE_WIDGET[step.focus]).focus()
+
+    def _run(self, cmd: str) -> None:
+        before = self.session.prompt
+        out = self.session.feed(cmd)
+        self._echo(cmd, out, before)
+        if not self.animate_flow:
+            self._drain_flow()
+        self._last_rv = -1
+        self.refresh_panes()
+
+    def _echo(self, cmd: str, out: str, prompt: str | None = None) -> None:
+        log = self.query_one("#events-log", RichLog)
+        p = self.session.prompt if prompt is None else prompt
+        log.write(Text(f"{p}{cmd}" if p else cmd, style="bold"))
+        for line in out.rstrip("\n").splitlines()[:200]:
+            log.write(Text(line))
+        shown = out.strip().splitlines()
+        self.query_one("#status-line", Static).update(Text(f"{p}{cmd}  →  {shown[0] if shown else ''}"))
+
+    # -- keys ------------------------------------------------------------------------------
+    def action_next_step(self) -> None:
+        if self._typing:
+            return  # the current step is still typing
+        if self.index < len(self.tour.steps):
+            self.play_step(self.index + 1)
+
+    def action_previous_step(self) -> None:
+        if self.index > 0:
+            self._rebuild(self.index - 1)
+            self._show_caption()
+
+    def action_replay_step(self) -> None:
+        if self.index > 0:
+            n = self.index
+            self._rebuild(n - 1)
+            self.play_step(n)
+
+    def action_toggle_chrome(self) -> None:
+        self.toggle_class("-no-chrome")
+
+    def seek(self, n: int) -> None:
+        """Jump to the state after step n, captions included (tests and screenshots)."""
+        self._rebuild(max(0, n - 1))
+        if n:
+            self.play_step(n, typed=False)
+        self._show_caption()
