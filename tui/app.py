@@ -229,9 +229,17 @@ class SvcflowApp(App):
         if ev.step or ev.verb == "connect":
             self.flow_queue.append(ev)
 
+    MAX_QUEUED_FLOW = 40
+
     def _play_flow(self) -> None:
         if self.paused or not self.flow_queue:
             return
+        if len(self.flow_queue) > self.MAX_QUEUED_FLOW:
+            # A bulk change (thousands of Services): play its last steps, not hours of them.
+            skipped = len(self.flow_queue) - 8
+            for _ in range(skipped):
+                self.flow_played.append(self.flow_queue.popleft())
+            self.query_one("#status-line", Static).update(Text(f"({skipped} flow events of a bulk change skipped)"))
         self._advance_flow()
 
     def set_flow_speed(self, speed: float) -> None:
@@ -311,19 +319,39 @@ class SvcflowApp(App):
 
     # -- panes ------------------------------------------------------------------------------
     def refresh_panes(self, *, flash: bool = True) -> None:
+        import time
+
+        from tui import perf
+
+        probe = perf.probe_for(self)
+        start = time.perf_counter()
+        parts: dict[str, float] = {}
+
+        def timed(part: str, fn, *args) -> None:
+            t = time.perf_counter()
+            fn(*args)
+            parts[part] = time.perf_counter() - t
+
         c = self.workspace.cluster
         rv = c.store.resource_version
-        if rv != self._last_rv:
+        changed = rv != self._last_rv
+        if changed:
             self._last_rv = rv
             ns = self.namespace
-            self.query_one("#pods-table", ResourceTable).sync(self._filtered(views.pod_rows(c, ns)), flash=flash)
-            self.query_one("#services-table", ResourceTable).sync(self._filtered(views.service_rows(c, ns)), flash=flash)
-            self.query_one("#endpoints-table", ResourceTable).sync(self._filtered(views.endpoint_rows(c, ns)), flash=flash)
-            self.query_one("#dns-table", ResourceTable).sync(dataplane.dns_rows(c), flash=flash)
-            self._refresh_proxy()
-            self._refresh_dns_log()
-            self._update_selection()
+            timed("pods", lambda: self.query_one("#pods-table", ResourceTable).sync(
+                self._filtered(views.pod_rows(c, ns)), flash=flash))
+            timed("services", lambda: self.query_one("#services-table", ResourceTable).sync(
+                self._filtered(views.service_rows(c, ns)), flash=flash))
+            timed("endpoints", lambda: self.query_one("#endpoints-table", ResourceTable).sync(
+                self._filtered(views.endpoint_rows(c, ns)), flash=flash))
+            timed("dns", lambda: self.query_one("#dns-table", ResourceTable).sync(dataplane.dns_rows(c), flash=flash))
+            timed("proxy", self._refresh_proxy)
+            timed("dns-log", self._refresh_dns_log)
+            timed("selection", self._update_selection)
         self._refresh_header()
+        if probe is not None:
+            r = probe.refreshed(start, time.perf_counter(), rv, changed, parts)
+            self.call_after_refresh(probe.painted, r)
 
     def _filtered(self, rows: list[views.Row]) -> list[views.Row]:
         if self.filter_re is None:

@@ -26,8 +26,8 @@ class TourApp(SvcflowApp, inherit_bindings=False):
     """The dashboard, with a caption bar and presenter keys instead of free exploration."""
 
     BINDINGS = [
-        Binding("space,right", "next_step", "Next"),
-        Binding("left", "previous_step", "Previous"),
+        Binding("space,right", "next_step", "Next", priority=True),  # whatever pane has focus
+        Binding("left", "previous_step", "Previous", priority=True),
         Binding("r", "replay_step", "Replay"),
         Binding("p", "pause", "Pause flow"),
         Binding("plus", "faster", "Faster"),
@@ -53,15 +53,25 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         self.seed = seed
         self._typing: list[str] = []
         self.log_flow = False
+        self._tour_ready = False
 
     def compose(self):
         yield Static(id="tour-caption")
         yield from super().compose()
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # Textual also runs SvcflowApp.on_mount after this one (handlers run per class in
+        # the MRO), so the tour's own setup waits until that has happened.
+        self.call_later(self._tour_setup)
+
+    def _tour_setup(self) -> None:
+        if self._tour_ready:
+            return
+        self._tour_ready = True
         self.query_one("#events").border_title = "Terminal"
         self.query_one("#events-log", RichLog).clear()
+        if self.size.height < 40:  # small screens and big fonts keep the panes
+            self.query_one("#cluster-header").add_class("-collapsed")
         self._new_session()
         self._show_caption()
 
@@ -103,8 +113,15 @@ class TourApp(SvcflowApp, inherit_bindings=False):
     # -- playing steps -------------------------------------------------------------------------
     def play_step(self, n: int, *, typed: bool | None = None) -> None:
         """Play step n (1-based) visibly: caption, each command typed into the prompt, run."""
+        self._tour_setup()
         step = self.tour.steps[n - 1]
         self.index = n
+        from tui.widgets.resource_table import ResourceTable
+
+        for table in self.query(ResourceTable):
+            table.highlight = set()
+            table.refresh_styles()
+        self.query_one("#services").border_subtitle = ""
         self._show_caption()
         if step.focus:
             self.query_one(PANE_WIDGET[step.focus]).focus()
@@ -143,6 +160,7 @@ class TourApp(SvcflowApp, inherit_bindings=False):
             self.query_one(PANE_WIDGET[step.focus]).focus()
 
     def _run(self, cmd: str) -> None:
+        self._flow_pinned = True  # the step's highlights, not a stale cursor selection
         before = self.session.prompt
         out = self.session.feed(cmd)
         self._echo(cmd, out, before)
@@ -183,6 +201,7 @@ class TourApp(SvcflowApp, inherit_bindings=False):
 
     def seek(self, n: int) -> None:
         """Jump to the state after step n, captions included (tests and screenshots)."""
+        self._tour_setup()
         self._rebuild(max(0, n - 1))
         if n:
             self.play_step(n, typed=False)
