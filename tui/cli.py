@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Sequence, TextIO
 
-HEADLESS = {"tour", "screenshot", "apply", "get", "describe", "events", "dig", "dns-records", "corefile", "proxy-rules", "session",
+HEADLESS = {"web", "tour", "screenshot", "apply", "get", "describe", "events", "dig", "dns-records", "corefile", "proxy-rules", "session",
             "trace"}
 
 
@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("script", nargs="?", default=None, help="a tour YAML file (see README)")
     p.add_argument("--lang", default=None, help="caption language, e.g. en or ko")
     p.add_argument("--present", action="store_true", help="high contrast, no footer")
+    p = sub.add_parser("web", help="serve the dashboard in a browser (textual-serve, 127.0.0.1 only)")
+    _global_flags(p)
+    p.add_argument("paths", nargs="*", default=["samples/"])
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--tour", default=None, metavar="FILE", help="serve a tour instead ('tutorial' for the built-in)")
+    p.add_argument("--lang", default=None)
     p = sub.add_parser("screenshot", help="render a state headlessly to SVG")
     _global_flags(p)
     _files(p)
@@ -116,6 +122,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
 
     if args.command == "tour":
         return _tour(args, err)
+    if args.command == "web":
+        return _web(args)
     if args.command == "screenshot":
         return _screenshot(args, err)
     cluster, report = _cluster(args)
@@ -184,6 +192,25 @@ def _session(cluster, args: argparse.Namespace, out: TextIO) -> int:
         if args.script:
             src.close()
     del Path
+    return 0
+
+
+def _web(args: argparse.Namespace) -> int:
+    """Each browser tab runs its own svcflow process behind textual-serve, bound to
+    127.0.0.1: venues project the browser, nothing is exposed to the network."""
+    import shlex
+
+    from textual_serve.server import Server
+
+    cmd = [sys.executable, "-m", "tui.cli"]
+    if args.tour is not None:
+        cmd += ["tour"] + ([] if args.tour == "tutorial" else [args.tour]) + (["--lang", args.lang] if args.lang else [])
+    else:
+        cmd += [*args.paths]
+    for flag in ("deterministic", "bare"):
+        if getattr(args, flag, False):
+            cmd.append(f"--{flag}")
+    Server(shlex.join(cmd), host="127.0.0.1", port=args.port, title="svcflow").serve()
     return 0
 
 
