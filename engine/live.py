@@ -6,9 +6,9 @@ nothing is ever lost to a save that is still under way or a file that is broken:
 
 * a file that fails to parse, or whose object the API server refuses, keeps its objects as
   they were (the last good state stays on screen, with the error);
-* a file that changed while it was being read, or (with ``settle_seconds``) was written less
-  than ``settle_seconds`` seconds ago, is left alone this time: its objects stay and the reload says when to
-  look again (``ReloadResult.retry_after``), so a file truncated and then written in chunks is
+* a file that changed while it was being read, or was written less than ``settle_seconds``
+  ago, is left alone this time: its objects stay as they are and the reload says when to look
+  again (``ReloadResult.retry_after``), so a file truncated and then written in chunks is
   applied once, complete;
 * a file that is empty (truncated, nothing written yet) keeps its objects until it has content
   or is deleted; a file that disappears keeps them for ``settle_seconds`` (editors that delete
@@ -69,8 +69,8 @@ def _under(path: str, root: str) -> bool:
 class LiveWorkspace:
     """The dashboard's engine side: paths -> cluster, reloads, and simulated time.
 
-    ``settle_seconds``: seconds a file must have been left alone before a change to it is applied (0 in
-    tests and the CLI: apply at once; the dashboard's watcher sets a fraction of a second).
+    ``settle_seconds``: how long a file must have been left alone before a change to it is
+    applied (0, the default, applies at once; the dashboard's watcher sets a fraction of a second).
     """
 
     #: how soon to look again at a file that changed while it was being read
@@ -144,7 +144,9 @@ class LiveWorkspace:
     def _reload(self) -> ReloadResult:
         loaded = load_paths(self.paths)
         pending, retry = self._held_files(loaded)
-        docs = [d for d in loaded.kubectl_documents if d.display not in pending and not is_topology_node(d.obj)]
+        held = {k for k, src in self.applied.items() if src in pending}  # as they are, whoever else declares them
+        docs = [d for d in loaded.kubectl_documents
+                if d.display not in pending and not is_topology_node(d.obj) and _key(d.obj) not in held]
         # Namespaces first: kubectl applies in file order, so an object listed before its
         # Namespace fails once and succeeds on the next apply; the dashboard goes straight there.
         docs.sort(key=lambda d: d.obj.get("kind") != "Namespace")

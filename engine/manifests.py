@@ -24,6 +24,14 @@ kubectl that read files (cli-runtime ``FileVisitor``/``StreamVisitor``, apimachi
   documents - editors and the dashboard want them - but marks them ``after_stream_error``;
   ``LoadResult.kubectl_documents`` is what kubectl would actually apply.
 
+* Nothing a file holds can crash the reader, hang it or make it allocate without bound: files
+  over MAX_MANIFEST_BYTES, FIFOs and devices are refused before reading; bytes that are not
+  UTF-8 get go-yaml's reader error; the composed node graph is checked before anything is
+  constructed (go-yaml's "excessive aliasing" rule, recursive anchors, MAX_NESTING); explicit
+  tags follow go-yaml (``!!int foo`` is refused, ``!!python/...`` decodes by shape: only safe
+  loading, no tag ever builds an object).  Duplicate keys keep the last value, as kubectl does,
+  and are reported in ``LoadResult.warnings``.
+
 Nothing here imports Textual.
 """
 from __future__ import annotations

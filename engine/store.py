@@ -69,6 +69,29 @@ def json_copy(obj):
     return copy.deepcopy(obj)
 
 
+_SHARED: dict[str, object] = {}
+
+
+def shared(value):
+    """One instance per distinct JSON value (hash-consing), for parts of stored objects
+    that repeat across many of them: the spec, labels and owner reference of the pods of
+    one template, the conditions pods reach in the same second. Stored objects are
+    immutable, so sharing is safe, and 100,000 pods do not hold 100,000 copies.
+
+    `repr` of JSON data is an exact key: equal only for equal data of equal types and
+    key order (1, 1.0 and True all print differently), and it is computed in C."""
+    try:
+        key = repr(value)
+    except RecursionError:
+        return value
+    got = _SHARED.get(key)
+    if got is None:
+        if len(_SHARED) > 200_000:
+            _SHARED.clear()
+        _SHARED[key] = got = value
+    return got
+
+
 class Store:
     """Objects by kind, then by (namespace, name); watchers by kind."""
 
@@ -84,9 +107,6 @@ class Store:
         self._watchers: dict[str, list[WatchHandler]] = {}
         self._rv = 1000
         self._stamp_cache: tuple[object, str] = (None, "")
-        # Pod specs by content: the pods of one template share one spec tree (stored
-        # objects are immutable), so 100,000 pods do not hold 100,000 copies of it.
-        self._specs: dict[object, dict] = {}
         # Index: owner uid -> set of (kind, ns, name), for the garbage collector.
         self._dependents: dict[str, set[tuple[str, str, str]]] = {}
 
@@ -190,20 +210,6 @@ class Store:
             self._stamp_cache = (now, text)
         return text
 
-    def _shared_spec(self, spec: dict) -> dict:
-        # repr of JSON data is an exact key: equal only for equal data of equal types and
-        # key order (1, 1.0 and True all print differently), and it is computed in C.
-        try:
-            key = repr(spec)
-        except RecursionError:
-            return spec
-        shared = self._specs.get(key)
-        if shared is None:
-            if len(self._specs) > 50_000:
-                self._specs.clear()
-            shared = self._specs[key] = spec
-        return shared
-
     def _next_rv(self) -> str:
         self._rv += 1
         return str(self._rv)
@@ -224,8 +230,13 @@ class Store:
         md["creationTimestamp"] = self._stamp()
         if "spec" in obj and kind not in ("Pod", "Service", "Node", "Namespace", "Endpoints"):
             md["generation"] = 1
-        if kind == "Pod" and type(obj.get("spec")) is dict:
-            obj["spec"] = self._shared_spec(obj["spec"])
+        if kind == "Pod":
+            # The pods of one template share one spec, label set and owner reference.
+            if type(obj.get("spec")) is dict:
+                obj["spec"] = shared(obj["spec"])
+            for f in ("labels", "ownerReferences"):
+                if md.get(f):
+                    md[f] = shared(md[f])
         bucket[k] = obj
         self._by_ns.setdefault(kind, {}).setdefault(k[0], {})[k[1]] = None
         self._keys_changed(kind, k[0])

@@ -2254,9 +2254,14 @@ def _zeroed(v: Any, t: Any) -> Any:
         return out
     if kind == "slice" and isinstance(v, list):
         elem = t[1]
-        zero = {} if not isinstance(elem, str) and elem[0] == "struct" else _ZERO.get(elem) if isinstance(elem, str) else None
-        return [(zero if x is None and zero is not None else _zeroed(x, elem)) for x in v]
+        if isinstance(elem, str):
+            zero: Any = _ZERO.get(elem)
+        else:
+            zero = {} if elem[0] == "struct" else None
+        return [zero if x is None and zero is not None else _zeroed(x, elem) for x in v]
     if kind == "map" and isinstance(v, dict):
         elem = t[1]
-        return {k: (_ZERO.get(elem, x) if x is None and isinstance(elem, str) else _zeroed(x, elem)) for k, x in v.items()}
+        if isinstance(elem, str):
+            return {k: _ZERO.get(elem, x) if x is None else x for k, x in v.items()}
+        return {k: _zeroed(x, elem) for k, x in v.items()}
     return v

@@ -119,8 +119,8 @@ def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | 
     """
     report = ApplyReport()
     for err in load_errors or []:
-        report.errors.append(ApplyResult(error=err.message, source=f"{err.display}:{err.line}" if err.line else err.display,
-                                         field=err.field, load_detail=err.detail))
+        source = f"{err.display}:{err.line}" if err.line else err.display
+        report.errors.append(ApplyResult(error=err.message, source=source, field=err.field, load_detail=err.detail))
     for w in warnings or []:
         report.warnings.append(Notice(f"{w.display}:{w.line}", w.message, w.field))
     by_key: dict[tuple[str, str, str], list[Document]] = {}
@@ -164,6 +164,15 @@ def _apply_one(cluster: Cluster, doc: Document, report: ApplyReport) -> None:
     res = cluster.api.apply(obj, doc.display)
     res.source = _source(doc, res.field)
     (report.results if res.ok else report.errors).append(res)
+    md = obj.get("metadata")
+    name = md.get("name") if isinstance(md, dict) else None
+    if not res.ok and name is not None and not isinstance(name, str):
+        what = (f"the boolean {'true' if name else 'false'}" if isinstance(name, bool)
+                else f"the number {name}" if isinstance(name, (int, float)) else "not a string")
+        hint = (": YAML 1.1, which kubectl reads, takes y, yes, on and true for booleans" if isinstance(name, bool)
+                else "")
+        report.warnings.append(Notice(_source(doc, "metadata.name"),
+                                      f"svcflow: metadata.name is {what}{hint}; quote it", "metadata.name"))
 
 
 def is_topology_node(obj: dict) -> bool:

@@ -203,8 +203,7 @@ class SvcflowApp(App):
             errors.append(f"{where}{field}: {e.error}")
         warnings = []
         for w in getattr(result.report, "warnings", []):
-            warnings.append(f"{w.source}: {w.message}" if w.source and not w.message.startswith("svcflow: ")
-                            else w.message)
+            warnings.append(f"{w.source}: {w.message}" if w.source and w.source not in w.message else w.message)
         self._set_errors(errors, warnings)
 
     def _set_errors(self, errors: list[str], warnings: list[str] | None = None) -> None:

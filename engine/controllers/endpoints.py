@@ -73,6 +73,15 @@ def candidate_pods(store, svc: dict) -> list[dict]:
     return out
 
 
+def _family(ip: str) -> str:
+    """The EndpointSlice addressType of a pod IP (the kubelet only reports valid ones)."""
+    if ":" in ip:
+        return "IPv6"
+    if ip.count(".") == 3:
+        return "IPv4"
+    return "IPv6" if ipaddress.ip_address(ip).version == 6 else "IPv4"
+
+
 def _pod_ip(pod: dict) -> str | None:
     return (pod.get("status") or {}).get("podIP")
 
@@ -107,23 +116,27 @@ def _service_managed(svc: dict) -> bool:
     return spec.get("type") != "ExternalName" and bool(spec.get("selector"))
 
 
-class _ServicePodWatcher(Controller):
-    """Shared watch wiring: Service events enqueue the Service; Pod events enqueue every
-    Service of the pod's namespace whose selector matched the old or the new labels.
+class ServiceSelectorIndex:
+    """Services by the label pairs of their selectors, kept from the Service watch; one
+    per store, shared by the Endpoints and EndpointSlice controllers.
 
-    Services are indexed by their selector's label pairs (namespace, key, value), so a
-    pod event only looks at the Services that select one of its labels instead of every
-    Service of the namespace (the real controller walks a lister; at 5,000 Services a
-    namespace that is the difference between O(1) and O(S) per pod change)."""
+    A pod event then only looks at the Services that select one of its labels instead of
+    every Service of the namespace (the real controllers walk a lister; at 5,000 Services
+    a namespace that is the difference between O(1) and O(S) per pod change), and the
+    two controllers reuse one answer per event."""
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
+    def __init__(self, store) -> None:
         self._selectors: dict[str, dict] = {}  # ns/name -> selector
         self._by_pair: dict[tuple[str, str, str], set[str]] = {}  # (ns, k, v) -> {ns/name}
-        self.store.index_labels("Pod")
-        self.store.index_labels("EndpointSlice")
-        self.store.watch("Service", self._on_service)
-        self.store.watch("Pod", self._on_pod)
+        self._last: tuple[object, list[str]] = (None, [])
+        store.watch("Service", self._on_service)
+
+    @classmethod
+    def of(cls, store) -> "ServiceSelectorIndex":
+        idx = getattr(store, "_service_selector_index", None)
+        if idx is None:
+            idx = store._service_selector_index = cls(store)
+        return idx
 
     def _on_service(self, ev) -> None:
         key = key_for(ev.obj)
@@ -142,28 +155,52 @@ class _ServicePodWatcher(Controller):
             self._selectors[key] = pairs
             for k, v in pairs.items():
                 self._by_pair.setdefault((ns, k, v), set()).add(key)
-        self.enqueue(key)
+
+    def services_for(self, ev) -> list[str]:
+        """Keys of the Services whose selector matches the pod's old or new labels, in the
+        lister's (name) order -- so reconcile order, and with it the generated names drawn
+        from the seeded generator, does not depend on set order."""
+        last_ev, keys = self._last
+        if last_ev is ev:
+            return keys
+        keys = []
+        if not (ev.old is not None and ev.type == "MODIFIED" and (
+                (not _pod_ip(ev.obj) and not _pod_ip(ev.old))  # in no endpoints, before or after
+                or _endpoint_view(ev.old) == _endpoint_view(ev.obj))):  # podEndpointsChanged
+            ns = meta(ev.obj).get("namespace") or ""
+            label_sets = [labels_of(ev.obj)] + ([labels_of(ev.old)] if ev.old else [])
+            seen: set[str] = set()
+            for ls in label_sets:
+                for k, v in ls.items():
+                    if isinstance(v, str):
+                        seen.update(self._by_pair.get((ns, k, v), ()))
+            for key in sorted(seen):
+                sel = self._selectors.get(key)
+                if sel and (selector_matches(sel, label_sets[0])
+                            or (len(label_sets) > 1 and selector_matches(sel, label_sets[1]))):
+                    keys.append(key)
+        self._last = (ev, keys)
+        return keys
+
+
+class _ServicePodWatcher(Controller):
+    """Shared watch wiring: Service events enqueue the Service; Pod events enqueue every
+    Service of the pod's namespace whose selector matched the old or the new labels."""
+
+    def __init__(self, cluster) -> None:
+        super().__init__(cluster)
+        self._index = ServiceSelectorIndex.of(self.store)
+        self.store.index_labels("Pod")
+        self.store.index_labels("EndpointSlice")
+        self.store.watch("Service", self._on_service)
+        self.store.watch("Pod", self._on_pod)
+
+    def _on_service(self, ev) -> None:
+        self.enqueue(key_for(ev.obj))
 
     def _on_pod(self, ev) -> None:
-        if ev.old is not None and ev.type == "MODIFIED":
-            if not _pod_ip(ev.obj) and not _pod_ip(ev.old):
-                return  # without an IP the pod is in no endpoints, before or after
-            if _endpoint_view(ev.old) == _endpoint_view(ev.obj):
-                return  # podEndpointsChanged: nothing an endpoint is built from changed
-        ns = meta(ev.obj).get("namespace") or ""
-        label_sets = [labels_of(ev.obj)] + ([labels_of(ev.old)] if ev.old else [])
-        seen: set[str] = set()
-        for ls in label_sets:
-            for k, v in ls.items():
-                if isinstance(v, str):
-                    seen.update(self._by_pair.get((ns, k, v), ()))
-        # In the lister's (name) order, so reconcile order -- and with it the generated
-        # names drawn from the seeded generator -- does not depend on set order.
-        for key in sorted(seen):
-            sel = self._selectors.get(key)
-            if sel and (selector_matches(sel, label_sets[0])
-                        or (len(label_sets) > 1 and selector_matches(sel, label_sets[1]))):
-                self.enqueue(key)
+        for key in self._index.services_for(ev):
+            self.enqueue(key)
 
     def _labels_for(self, svc: dict) -> dict[str, str]:
         labels = dict(labels_of(svc))
@@ -335,7 +372,7 @@ class EndpointSliceController(_ServicePodWatcher):
             if ports and not eports:
                 continue
             ip = pod["status"]["podIP"]
-            family = "IPv6" if ipaddress.ip_address(ip).version == 6 else "IPv4"
+            family = _family(ip)
             k = (family, tuple((p["name"], p["port"], p["protocol"]) for p in eports))
             ports_of[k] = eports
             serving = pod_is_ready(pod)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from engine.controllers.base import Controller, key_for, split_key
+from engine.store import shared
 from engine.objects import evolve, is_terminating, meta, pod_phase, set_condition
 
 SANDBOX_SECONDS = 1.0
@@ -284,5 +285,6 @@ _CONDITION_ORDER = ["PodReadyToStartContainers", "Initialized", "Ready", "Contai
 
 
 def _order_conditions(st: dict) -> None:
-    st["conditions"] = sorted(st.get("conditions") or [],
-                              key=lambda c: _CONDITION_ORDER.index(c["type"]) if c["type"] in _CONDITION_ORDER else 99)
+    st["conditions"] = [shared(c) for c in sorted(
+        st.get("conditions") or [],
+        key=lambda c: _CONDITION_ORDER.index(c["type"]) if c["type"] in _CONDITION_ORDER else 99)]

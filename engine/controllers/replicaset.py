@@ -7,7 +7,7 @@ not ready, newest), like `controller.ActivePods` ranking.
 from __future__ import annotations
 
 from engine.controllers.base import Controller, key_for, split_key
-from engine.objects import (clone, controller_uid, is_terminating, labels_of, meta,
+from engine.objects import (clone, evolve, controller_uid, is_terminating, labels_of, meta,
                             owner_ref, pod_is_active, pod_is_ready, pod_phase, uid_of)
 from engine.store import WatchEvent
 
@@ -62,8 +62,10 @@ class ReplicaSetController(Controller):
         self._update_status(rs, active)
 
     def _new_pod(self, rs: dict) -> dict:
-        tmpl = clone(rs["spec"].get("template") or {})
-        md = tmpl.get("metadata") or {}
+        # The API server's defaulting deep-copies what it is given, so the template's
+        # spec is passed as is; only the metadata (written here) is a private copy.
+        tmpl = rs["spec"].get("template") or {}
+        md = dict(tmpl.get("metadata") or {})
         md.pop("creationTimestamp", None)
         md["generateName"] = meta(rs)["name"] + "-"
         md["namespace"] = meta(rs).get("namespace")
@@ -82,7 +84,7 @@ class ReplicaSetController(Controller):
         }
         status = {k: v for k, v in status.items() if v or k in ("replicas", "observedGeneration")}
         if rs.get("status") != status:
-            new = clone(rs)
+            new = evolve(rs)
             new["status"] = status
             self.store.update(new, owned=True)
 
