@@ -17,6 +17,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Container, Vertical
 from textual.widgets import DataTable, Footer, Input, RichLog, Static
 
@@ -147,7 +148,10 @@ class SvcflowApp(App):
     # -- engine driving ------------------------------------------------------------
     def _tick(self) -> None:
         self.workspace.advance(TICK_SECONDS * self.speed)
-        self.refresh_panes()
+        try:
+            self.refresh_panes()
+        except NoMatches:
+            return  # a last tick while the app shuts down: the panes are already gone
         for table in self.query(ResourceTable):
             if table._flash:
                 table.refresh_styles()  # let finished flashes fade

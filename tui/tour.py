@@ -175,7 +175,7 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         log.write(Text(f"{p}{cmd}" if p else cmd, style="bold"))
         for line in out.rstrip("\n").splitlines()[:200]:
             log.write(Text(line))
-        shown = out.strip().splitlines()
+        shown = [l for l in out.strip().splitlines() if not l.startswith("Warning: ")]
         self.query_one("#status-line", Static).update(Text(f"{p}{cmd}  →  {shown[0] if shown else ''}"))
 
     # -- keys ------------------------------------------------------------------------------
