@@ -26,6 +26,10 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
 from typing import Callable, Iterable
+from engine.printers.duration import human_duration
+from engine.printers.get import format_labels
+from engine.printers.tabwriter import render_text
+
 
 Lister = Callable[[str, str | None], list[dict]]
 
@@ -48,49 +52,8 @@ LEVEL_0, LEVEL_1, LEVEL_2, LEVEL_3, LEVEL_4 = range(5)
 # --------------------------------------------------------------------------------------
 
 def _tabwrite(text: str, padding: int = 2) -> str:
-    """Align tab-separated cells exactly like Go's text/tabwriter (flags 0, pad ' ').
-
-    A cell is text terminated by a tab; the text after a line's last tab is not part of
-    any column. A column block is a run of consecutive lines that all have a cell in that
-    column, and its width is the widest cell + padding. Columns are resolved left to
-    right, recursively, which is what makes a tab-less line (like `Subsets:`) end every
-    block above it.
-    """
-    lines = [line.split("\t") for line in text.split("\n")]
-    out: list[str] = []
-    widths: list[int] = []
-
-    def write_lines(line0: int, line1: int) -> None:
-        for i in range(line0, line1):
-            cells = lines[i]
-            for j, cell in enumerate(cells):
-                out.append(cell)
-                if j < len(widths):
-                    out.append(" " * (widths[j] - len(cell)))
-            if i + 1 < len(lines):
-                out.append("\n")
-
-    def fmt(line0: int, line1: int) -> None:
-        column = len(widths)
-        this = line0
-        while this < line1:
-            if column >= len(lines[this]) - 1:
-                this += 1
-                continue
-            write_lines(line0, this)
-            line0 = this
-            width = 0
-            while this < line1 and column < len(lines[this]) - 1:
-                width = max(width, len(lines[this][column]) + padding)
-                this += 1
-            widths.append(width)
-            fmt(line0, this)
-            widths.pop()
-            line0 = this
-        write_lines(line0, line1)
-
-    fmt(0, len(lines))
-    return "".join(out)
+    """Go's text/tabwriter as describe uses it: min width 0, the given padding."""
+    return render_text(text, minwidth=0, padding=padding)
 
 
 class _PrefixWriter:
@@ -173,36 +136,8 @@ def _rfc1123z(value: object, tz: tzinfo | None) -> str:
 
 
 def _human_duration(d: timedelta) -> str:
-    """apimachinery duration.HumanDuration (the AGE format), ported branch for branch."""
-    total_us = (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
-    seconds = int(total_us / 1_000_000) if total_us >= 0 else -((-total_us) // 1_000_000)
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 120:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        s = seconds % 60
-        return f"{minutes}m" if s == 0 else f"{minutes}m{s}s"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = seconds // 3600
-    if hours < 8:
-        m = minutes % 60
-        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        h = hours % 24
-        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        dy = (hours // 24) % 365
-        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
-    return f"{hours // 24 // 365}y"
+    """apimachinery duration.HumanDuration (the AGE format)."""
+    return human_duration(d)
 
 
 def _since(value: object, now: datetime) -> str:
@@ -349,9 +284,7 @@ def _print_bool(value: object) -> str:
 
 def _format_labels(labels: dict | None) -> str:
     """labels.FormatLabels: sorted `k=v` joined by commas, `<none>` when empty."""
-    if not labels:
-        return "<none>"
-    return ",".join(f"{k}={labels[k]}" for k in sorted(labels))
+    return format_labels(labels)
 
 
 def _selector_string(selector: dict | None) -> str:
