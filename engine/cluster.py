@@ -6,8 +6,10 @@ termination) until nothing is left: the steady state the CLI prints.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
+from contextlib import contextmanager
 import random
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -36,6 +38,23 @@ from engine.topology import NodeSpec, Topology, build_topology
 DETERMINISTIC_SEED = 0
 WORKERS_JOIN_AFTER = 15.0  # seconds after the control plane is ready, as `kind create cluster`
 USER_STARTS_AFTER = 120.0  # the cluster's age when the user's manifests are applied
+
+
+@contextmanager
+def _no_cyclic_gc():
+    """Pause the cyclic garbage collector while controllers run.
+
+    Reconciling allocates millions of small, acyclic dicts (object versions, events)
+    that reference counting frees on its own; with a large live heap each of CPython's
+    full collections rescans all of it, which cost a third of a cold start at 10,000
+    Services while finding next to nothing to collect. Collection resumes afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Cluster:
@@ -179,32 +198,34 @@ class Cluster:
 
     # -- running --------------------------------------------------------------------
     def run_until_idle(self, max_steps: int = 10_000_000) -> None:
-        steps = 0
-        while steps < max_steps:
-            progressed = False
-            for c in self.controllers:
-                while c.queue:
-                    key = c.pop()
-                    if key is not None:
-                        c.reconcile(key)
-                        steps += 1
-                        progressed = True
-            if progressed:
-                continue
-            if not self.clock.fire_next():
-                return
+        with _no_cyclic_gc():
+            steps = 0
+            while steps < max_steps:
+                progressed = False
+                for c in self.controllers:
+                    while c.queue:
+                        key = c.pop()
+                        if key is not None:
+                            c.reconcile(key)
+                            steps += 1
+                            progressed = True
+                if progressed:
+                    continue
+                if not self.clock.fire_next():
+                    return
 
     def run_for(self, seconds: float) -> None:
         """Advance simulated time by `seconds`, running everything due on the way."""
         until = self.clock.now() + timedelta(seconds=seconds)
-        while True:
-            for c in self.controllers:
-                while c.queue:
-                    c.reconcile(c.pop())  # type: ignore[arg-type]
-            nxt = self.clock.next_timer_at()
-            if nxt is None or nxt > until:
-                break
-            self.clock.fire_next()
+        with _no_cyclic_gc():
+            while True:
+                for c in self.controllers:
+                    while c.queue:
+                        c.reconcile(c.pop())  # type: ignore[arg-type]
+                nxt = self.clock.next_timer_at()
+                if nxt is None or nxt > until:
+                    break
+                self.clock.fire_next()
         self.clock.advance_to(until)
 
     # -- boot -------------------------------------------------------------------------

@@ -61,6 +61,10 @@ __all__ = [
     "KNOWN_KINDS",
     "CONFIG_KINDS",
     "MANIFEST_EXTENSIONS",
+    "MAX_MANIFEST_BYTES",
+    "MAX_NESTING",
+    "FileInfo",
+    "manifest_dirs",
 ]
 
 MANIFEST_EXTENSIONS = (".json", ".yaml", ".yml")  # cli-runtime resource.FileExtensions

@@ -10,8 +10,10 @@ for a v1.31-v1.33 server.  Composite values are rendered in Go ``%#v`` syntax
 
 The flow mirrors the API server:
 
-1. ``strict_unknown_fields`` - strict decoding (``fieldValidation=Strict``, kubectl's default)
-   fails the request with ``BadRequest`` before anything is validated;
+1. ``decode_error`` - a value of the wrong JSON type for its Go field fails the request
+   (``BadRequest``: ``... cannot be handled as a Service: json: cannot unmarshal ...``); then
+   ``strict_unknown_fields`` - strict decoding (``fieldValidation=Strict``, kubectl's default)
+   fails it with ``BadRequest`` before anything is validated;
 2. ``validate`` - defaulting, then field validation; all causes are reported together;
 3. allocation (REST layer) - only when 2. passed: clusterIP (the engine's allocator), then
    nodePorts (range check here in ``validate_node_port_range``; collisions are the engine's).
@@ -46,6 +48,12 @@ __all__ = [
     "kubectl_error_output",
     "aggregate_message",
     "DEFAULT_NODE_PORT_RANGE",
+    "decode_error",
+    "decoded",
+    "cannot_handle_error",
+    "ClientError",
+    "empty_name_error",
+    "generate_name_error",
 ]
 
 DEFAULT_NODE_PORT_RANGE: tuple[int, int] = (30000, 32767)
