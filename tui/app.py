@@ -251,9 +251,18 @@ class SvcflowApp(App):
             timer.stop()
             self._flow_timer = self.set_interval(STEP_SECONDS / 3 / speed, self._play_flow)
 
+    FLOW_HISTORY = 5000  # steps kept for stepping back; a day-long session stays flat in memory
+
+    def _trim_history(self) -> None:
+        extra = len(self.flow_played) - self.FLOW_HISTORY
+        if extra > self.FLOW_HISTORY // 2:
+            del self.flow_played[:extra]
+            self.flow_pos = max(0, self.flow_pos - extra)
+
     def _advance_flow(self) -> None:
         ev = self.flow_queue.popleft()
         self.flow_played.append(ev)
+        self._trim_history()
         self.flow_pos = len(self.flow_played) - 1
         self._show_flow(ev)
 
@@ -264,6 +273,7 @@ class SvcflowApp(App):
             self.flow_played.append(ev)
             if self.flow_queue and self.log_flow:
                 log.write(short_line(ev))
+        self._trim_history()
         self.flow_pos = len(self.flow_played) - 1
         self._show_flow(self.flow_played[-1] if self.flow_played else None)
 
