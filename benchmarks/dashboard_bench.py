@@ -225,8 +225,13 @@ async def _big_table(app, pilot) -> dict:
     ops: dict[str, list[float]] = {}
 
     async def press(name: str, key: str, n: int = 1) -> None:
+        """From the key's arrival in the app to the screen refresh after it was handled."""
         for _ in range(n):
-            ops.setdefault(name, []).append(await _timed_action(app, pilot, lambda: pilot.press(key)))
+            k = len(app.keys)
+            await pilot.press(key)
+            await _wait(lambda: len(app.keys) > k and app.keys[k][1] is not None, 30)
+            if len(app.keys) > k and app.keys[k][1] is not None:
+                ops.setdefault(name, []).append(app.keys[k][1] - app.keys[k][0])
             await pilot.pause(0.02)
 
     await press("scroll: pagedown", "pagedown", 10)

@@ -114,12 +114,15 @@ def full_renders(cluster, node: str) -> dict:
                        "bytes": len(text)}
     del text
     for mode in ("ipvs", "nftables"):
-        fresh = ModeProxies(cluster)  # a new kube-proxy: full sync + render, nothing cached
-        secs, text = _timed(lambda: fresh.render(node, mode))
+        kp.modes = ModeProxies(cluster)  # a new kube-proxy of that mode: full sync + render
+        kp._other_modes.clear()
+        secs, text = _timed(lambda: kp.render(node, mode))
         lines = text.count("\n")
         out[mode] = {"seconds": secs, "lines": lines, "lines_per_second": lines / secs if secs else 0.0,
                      "bytes": len(text)}
-        del text, fresh
+        del text
+        kp._other_modes.clear()
+    kp.modes = ModeProxies(cluster)
     return out
 
 

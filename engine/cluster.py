@@ -6,11 +6,10 @@ termination) until nothing is left: the steady state the CLI prints.
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-from contextlib import contextmanager
 import random
+from types import MappingProxyType
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
@@ -18,7 +17,7 @@ from engine import bootstrap
 from engine.allocators import ClusterIPAllocator, HostLocalIPAM, NodePortAllocator
 from engine.apiserver import ApiServer
 from engine.clock import DETERMINISTIC_START, SimClock, rfc3339
-from engine.controllers.base import Controller
+from engine.controllers.base import Controller, no_cyclic_gc
 from engine.controllers.coredns import CoreDNS
 from engine.controllers.daemonset import DaemonSetController
 from engine.controllers.deployment import DeploymentController
@@ -38,23 +37,10 @@ from engine.topology import NodeSpec, Topology, build_topology
 DETERMINISTIC_SEED = 0
 WORKERS_JOIN_AFTER = 15.0  # seconds after the control plane is ready, as `kind create cluster`
 USER_STARTS_AFTER = 120.0  # the cluster's age when the user's manifests are applied
+FREEZE_AFTER_WRITES = 200_000  # store writes after which runs freeze the GC heap
 
 
-@contextmanager
-def _no_cyclic_gc():
-    """Pause the cyclic garbage collector while controllers run.
-
-    Reconciling allocates millions of small, acyclic dicts (object versions, events)
-    that reference counting frees on its own; with a large live heap each of CPython's
-    full collections rescans all of it, which cost a third of a cold start at 10,000
-    Services while finding next to nothing to collect. Collection resumes afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+_NO_DATA = MappingProxyType({})  # the data of the (many) flow events that carry none
 
 
 class Cluster:
@@ -92,7 +78,7 @@ class Cluster:
         self.kubelet = next(c for c in self.controllers if isinstance(c, Kubelet))
         self.coredns = next(c for c in self.controllers if isinstance(c, CoreDNS))
         self.kube_proxy = next(c for c in self.controllers if isinstance(c, KubeProxy))
-        self._event_names: dict[tuple, str] = {}
+        self._event_names: dict[int, str] = {}
         self._event_seq = 0
         self._boot()
 
@@ -142,7 +128,7 @@ class Cluster:
         md = meta(obj)
         ev = FlowEvent(seq=len(self.flow_events), time=self.clock.now(), controller=controller,
                        kind=obj.get("kind", ""), namespace=md.get("namespace") or "", name=md.get("name", ""),
-                       verb=verb, detail=detail, step=step, data=dict(data or {}))
+                       verb=verb, detail=detail, step=step, data=dict(data) if data else _NO_DATA)
         self.flow_events.append(ev)
         for fn in self.flow_listeners:
             fn(ev)
@@ -153,12 +139,17 @@ class Cluster:
         """A core/v1 Event about `obj`, as `kubectl describe` lists them (repeats counted)."""
         md = meta(obj)
         ns = md.get("namespace") or "default"
-        key = (obj.get("kind"), ns, md.get("name"), reason, message)
+        # Events seen, by a hash of what makes them repeats (the tuple itself, times
+        # 500,000 events, would cost more than the events' dicts); a hit is checked
+        # against the stored Event, so a collision only means a new Event.
+        key = hash((obj.get("kind"), ns, md.get("name"), reason, message))
         when = self.now_str(at_offset)
         name = self._event_names.get(key)
         if name is not None:
             ev = self.store.get("Event", ns, name)
-            if ev is not None:
+            inv = (ev or {}).get("involvedObject") or {}
+            if ev is not None and (ev.get("reason"), ev.get("message"), inv.get("kind"), inv.get("name")) == (
+                    reason, message, obj.get("kind"), md.get("name")):
                 new = dict(ev)
                 new["count"] = ev.get("count", 1) + 1
                 new["lastTimestamp"] = when
@@ -197,8 +188,12 @@ class Cluster:
         }, owned=True)
 
     # -- running --------------------------------------------------------------------
+    def _big(self) -> bool:
+        """Big enough that freezing the heap after a run pays (see `no_cyclic_gc`)."""
+        return self.store.resource_version > FREEZE_AFTER_WRITES
+
     def run_until_idle(self, max_steps: int = 10_000_000) -> None:
-        with _no_cyclic_gc():
+        with no_cyclic_gc(freeze=self._big):
             steps = 0
             while steps < max_steps:
                 progressed = False
@@ -217,7 +212,7 @@ class Cluster:
     def run_for(self, seconds: float) -> None:
         """Advance simulated time by `seconds`, running everything due on the way."""
         until = self.clock.now() + timedelta(seconds=seconds)
-        with _no_cyclic_gc():
+        with no_cyclic_gc(freeze=self._big):
             while True:
                 for c in self.controllers:
                     while c.queue:

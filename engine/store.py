@@ -70,6 +70,63 @@ def json_copy(obj):
 
 
 _SHARED: dict[str, object] = {}
+_KEY_CLASSES: dict[tuple, type] = {}
+# Kinds there are hundreds of thousands of at 10,000 Services: their dicts are compacted.
+COMPACT_KINDS = frozenset({"Pod", "Event", "EndpointSlice", "Endpoints"})
+
+
+def compact(d: dict) -> dict:
+    """An equal plain `dict` whose key table is shared with every other dict of the same
+    keys in the same order (CPython's key-sharing dicts, PEP 412: the `__dict__` of
+    instances of one class), so it costs its values, not a private hash table -- about
+    half the bytes. For the objects there are hundreds of thousands of (pods, their
+    events, endpoint entries), all with the same few shapes."""
+    keys = tuple(d)
+    cls = _KEY_CLASSES.get(keys)
+    if cls is None:
+        if len(_KEY_CLASSES) >= 4096 or len(keys) > 30:  # CPython shares at most 30 keys
+            return d
+        cls = _KEY_CLASSES[keys] = type("SharedKeys", (), {})
+    out = cls().__dict__
+    for k, v in d.items():
+        out[k] = v
+    return out
+
+
+def _compact_object(kind: str, obj: dict, old: dict | None = None) -> dict:
+    md = obj.get("metadata")
+    if type(md) is dict:
+        obj["metadata"] = compact(md)
+    if kind == "Pod":
+        spec = obj.get("spec")
+        if old is not None and type(spec) is dict and spec is not old.get("spec"):
+            obj["spec"] = compact(spec)  # a bound pod's own spec (unbound ones share theirs)
+        st = obj.get("status")
+        if type(st) is dict:
+            cs = st.get("containerStatuses")
+            if type(cs) is list:
+                st["containerStatuses"] = [compact(c) if type(c) is dict else c for c in cs]
+            obj["status"] = compact(st)
+    elif kind == "EndpointSlice":
+        eps = obj.get("endpoints")
+        if type(eps) is list:
+            obj["endpoints"] = [_compact_entry(e) for e in eps]
+    elif kind == "Endpoints":
+        subsets = obj.get("subsets")
+        if type(subsets) is list:
+            obj["subsets"] = [{**s, **{f: [_compact_entry(a) for a in s[f]] for f in ("addresses", "notReadyAddresses")
+                                       if type(s.get(f)) is list}} if type(s) is dict else s for s in subsets]
+    return compact(obj)
+
+
+def _compact_entry(e):
+    if type(e) is not dict:
+        return e
+    ref = e.get("targetRef")
+    if type(ref) is dict:
+        e = dict(e)
+        e["targetRef"] = compact(ref)
+    return compact(e)
 
 
 def shared(value):
@@ -106,6 +163,7 @@ class Store:
         self._label_index: dict[str, dict[tuple[str, str, str], dict[str, None]]] = {}
         self._watchers: dict[str, list[WatchHandler]] = {}
         self._rv = 1000
+        self._kind_rv: dict[str, int] = {}
         self._stamp_cache: tuple[object, str] = (None, "")
         # Index: owner uid -> set of (kind, ns, name), for the garbage collector.
         self._dependents: dict[str, set[tuple[str, str, str]]] = {}
@@ -191,6 +249,11 @@ class Store:
     def resource_version(self) -> int:
         return self._rv
 
+    def kind_version(self, kind: str) -> int:
+        """The resourceVersion of the kind's last write: equal means none of its objects
+        changed (a cheap "did anything of this kind change" for views)."""
+        return self._kind_rv.get(kind, 0)
+
     # -- watches -----------------------------------------------------------
     def watch(self, kind: str, handler: WatchHandler) -> None:
         self._watchers.setdefault(kind, []).append(handler)
@@ -227,6 +290,7 @@ class Store:
             raise AlreadyExists(f"{kind} {k} already exists")
         md["uid"] = self._uid()
         md["resourceVersion"] = self._next_rv()
+        self._kind_rv[kind] = self._rv
         md["creationTimestamp"] = self._stamp()
         if "spec" in obj and kind not in ("Pod", "Service", "Node", "Namespace", "Endpoints"):
             md["generation"] = 1
@@ -237,6 +301,8 @@ class Store:
             for f in ("labels", "ownerReferences"):
                 if md.get(f):
                     md[f] = shared(md[f])
+        if kind in COMPACT_KINDS:
+            obj = _compact_object(kind, obj)
         bucket[k] = obj
         self._by_ns.setdefault(kind, {}).setdefault(k[0], {})[k[1]] = None
         self._keys_changed(kind, k[0])
@@ -267,6 +333,9 @@ class Store:
         if "generation" in md and new.get("spec") != old.get("spec"):
             md["generation"] = old["metadata"]["generation"] + 1
         md["resourceVersion"] = self._next_rv()
+        self._kind_rv[kind] = self._rv
+        if kind in COMPACT_KINDS:
+            new = _compact_object(kind, new, old)
         self._objects[kind][k] = new
         self._index_labels(kind, new, old)
         self._index_owners(kind, new, old)
@@ -284,6 +353,7 @@ class Store:
         self._index_labels(kind, None, old)
         self._index_owners(kind, None, old)
         self._rv += 1
+        self._kind_rv[kind] = self._rv
         self._notify(kind, WatchEvent(DELETED, old, old))
         return old
 

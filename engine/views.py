@@ -13,6 +13,7 @@ from engine.cluster import Cluster
 from engine.controllers.endpoints import resolve_target_port
 from engine.objects import is_terminating, labels_of, meta, pod_is_ready, pod_phase, selector_matches
 from engine.printers import get as printers
+from engine.printers.duration import since
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
@@ -62,54 +63,155 @@ def pod_style(pod: dict) -> str:
     return "pending"
 
 
+def _cache(cluster: Cluster, name: str) -> dict:
+    """Per-cluster memo of rows already computed, keyed by object."""
+    caches = cluster.__dict__.setdefault("_view_caches", {})
+    return caches.setdefault(name, {})
+
+
+def _prune(cache: dict, live: int) -> None:
+    if len(cache) > 2 * live + 64:
+        cache.clear()
+
+
 def pod_rows(cluster: Cluster, namespace: str | None = "default") -> list[Row]:
+    """The Pods pane. A pod's cells are computed once per version of it (objects in
+    the store are immutable, so identity is the version); only AGE follows the clock,
+    and it is memoized per creation timestamp -- at 100,000 pods a refresh is a pass
+    over the list, not 100,000 printer calls. RESTARTS with `(5m ago)` follows the
+    clock too, so those rows are recomputed each time."""
     now = cluster.now()
+    cache = _cache(cluster, "pods")
+    pods = cluster.store.list("Pod", namespace) if namespace is not None else cluster.store.list("Pod")
+    _prune(cache, len(pods))
+    ages: dict[str | None, str] = {}
+    all_ns = namespace is None
     rows = []
-    for p in cluster.store.list("Pod"):
-        if not _in_scope(p, namespace):
+    for p in pods:
+        key = _key(p)
+        ent = cache.get(key)
+        if ent is None or ent[0] is not p or ent[2]:
+            _, (cells,) = printers.table("Pod", [p], now=now, wide=True)
+            ent = cache[key] = [p, cells, " ago)" in cells[3], pod_style(p), None]
+        p, cells, _, style, last = ent
+        created = meta(p).get("creationTimestamp")
+        age = ages.get(created)
+        if age is None:
+            age = ages[created] = since(created, now)
+        if last is not None and last[0] == age and last[1] == all_ns:
+            rows.append(last[2])
             continue
-        _, (cells,) = printers.table("Pod", [p], now=now, wide=True)
-        name, ready, status, restarts, age, ip, node = cells[:7]
-        if namespace is None:
+        name, ready, status, restarts, _age, ip, node = cells[:7]
+        if all_ns:
             name = f"{meta(p).get('namespace')}/{name}"
-        rows.append(Row(_key(p), (name, ready, status, restarts, ip, node, age), pod_style(p)))
+        row = Row(key, (name, ready, status, restarts, ip, node, age), style)
+        ent[4] = (age, all_ns, row)
+        rows.append(row)
     return rows
 
 
 def service_rows(cluster: Cluster, namespace: str | None = "default") -> list[Row]:
     now = cluster.now()
+    cache = _cache(cluster, "services")
+    svcs = cluster.store.list("Service", namespace) if namespace is not None else cluster.store.list("Service")
+    _prune(cache, len(svcs))
     rows = []
-    for s in cluster.store.list("Service"):
-        if not _in_scope(s, namespace):
-            continue
-        _, (cells,) = printers.table("Service", [s], now=now, wide=True)
-        name = cells[0] if namespace is not None else f"{meta(s).get('namespace')}/{cells[0]}"
-        rows.append(Row(_key(s), (name, cells[1], cells[2], cells[3], cells[4], cells[6])))
+    for s in svcs:
+        key = (_key(s), namespace is None)
+        ent = cache.get(key)
+        if ent is None or ent[0] is not s:  # no AGE shown: a version's row never changes
+            _, (cells,) = printers.table("Service", [s], now=now, wide=True)
+            name = cells[0] if namespace is not None else f"{meta(s).get('namespace')}/{cells[0]}"
+            ent = cache[key] = (s, Row(_key(s), (name, cells[1], cells[2], cells[3], cells[4], cells[6])))
+        rows.append(ent[1])
     return rows
 
 
 def slices_of(cluster: Cluster, ns: str, name: str) -> list[dict]:
-    return [s for s in cluster.store.list("EndpointSlice", ns) if labels_of(s).get(SERVICE_NAME_LABEL) == name]
+    return cluster.store.by_label("EndpointSlice", ns, SERVICE_NAME_LABEL, name)
 
 
 def endpoint_rows(cluster: Cluster, namespace: str | None = "default") -> list[Row]:
+    cache = _cache(cluster, "endpoints")
+    eps = cluster.store.list("Endpoints", namespace) if namespace is not None else cluster.store.list("Endpoints")
+    _prune(cache, len(eps))
     rows = []
-    slice_names: dict[tuple[str, str], list[str]] = {}
-    for s in cluster.store.list("EndpointSlice", namespace):
-        svc = labels_of(s).get(SERVICE_NAME_LABEL)
-        if svc:
-            slice_names.setdefault((meta(s).get("namespace") or "", svc), []).append(meta(s)["name"])
-    for ep in cluster.store.list("Endpoints"):
-        if not _in_scope(ep, namespace):
-            continue
+    for ep in eps:
         ns, name = meta(ep).get("namespace") or "", meta(ep)["name"]
-        ready = printers.format_endpoints(ep) or ""
-        not_ready = [a["ip"] for s in ep.get("subsets") or [] for a in s.get("notReadyAddresses") or []]
-        slices = ",".join(slice_names.get((ns, name), [])) or "<none>"
-        shown = name if namespace is not None else f"{ns}/{name}"
-        rows.append(Row(_key(ep), (shown, ready, ",".join(not_ready) or "", slices),
-                        "" if ready not in ("", "<none>") else "notready"))
+        slices = tuple(meta(s)["name"] for s in slices_of(cluster, ns, name))
+        key = (ns, name, namespace is None)
+        ent = cache.get(key)
+        if ent is None or ent[0] is not ep or ent[1] != slices:
+            ready = printers.format_endpoints(ep) or ""
+            not_ready = [a["ip"] for s in ep.get("subsets") or [] for a in s.get("notReadyAddresses") or []]
+            shown = name if namespace is not None else f"{ns}/{name}"
+            row = Row(_key(ep), (shown, ready, ",".join(not_ready) or "", ",".join(slices) or "<none>"),
+                      "" if ready not in ("", "<none>") else "notready")
+            ent = cache[key] = (ep, slices, row)
+        rows.append(ent[2])
     return rows
+
+
+def dns_rows(cluster: Cluster) -> list[Row]:
+    """The CoreDNS pane's rows (what `engine.dataplane.dns_rows` gives), recomputed only
+    when the served records changed (`CoreDNS.records_version`)."""
+    from engine import dataplane
+
+    dns = getattr(cluster, "coredns", None)
+    version = getattr(dns, "records_version", None)
+    cache = _cache(cluster, "dns")
+    if version is None or cache.get("version") != version:
+        cache["rows"] = dataplane.dns_rows(cluster)
+        cache["version"] = version
+    return cache["rows"]
+
+
+def proxy_lines(cluster: Cluster, node: str, mode: str) -> list[str]:
+    """The kube-proxy pane's lines (what `engine.dataplane.proxy_lines` gives), split
+    once per version of the node's rules; when only the clock moved, the few
+    timestamp lines are patched (at 10,000 Services the text is 470,000 lines)."""
+    from engine import dataplane
+
+    kp = getattr(cluster, "kube_proxy", None)
+    if kp is None:
+        return []
+    token = kp.rules_token(node, mode)
+    cache = _cache(cluster, "proxy")
+    ent = cache.get((node, mode))
+    ts = kp._timestamp()
+    if ent is None or ent[0] != token:
+        lines = dataplane.proxy_lines(cluster, node, mode)
+        stamps = [i for i, line in enumerate(lines) if line.startswith(("# Generated by ", "# Completed on "))
+                  and line.endswith(ts)]
+        cache[(node, mode)] = [token, lines, stamps, ts]
+        return lines
+    if ent[3] != ts:
+        lines = list(ent[1])
+        for i in ent[2]:
+            lines[i] = lines[i][: len(lines[i]) - len(ent[3])] + ts
+        ent[1], ent[3] = lines, ts
+    return ent[1]
+
+
+def filter_rows(rows: list[Row], pattern) -> list[Row]:
+    """Rows with a cell the compiled regex `pattern` finds something in (the `/` filter).
+
+    One search per row over its cells joined by newlines, in multiline mode (so `^`
+    and `$` still match at each cell's edges), then the exact per-cell test for the
+    rows it hits: the same rows as testing every cell, at a seventh of the searches."""
+    if pattern is None:
+        return rows
+    import re
+
+    text = pattern.pattern
+    if any(t in text for t in ("\\A", "\\Z", "\\z", "\\n", "\\s", "\\S", "\\W", "[^", "(?s", "(?m", "\\D")):
+        return [r for r in rows if any(pattern.search(c) for c in r.cells)]
+    try:
+        joined = re.compile(text, pattern.flags | re.M)
+    except re.error:
+        return [r for r in rows if any(pattern.search(c) for c in r.cells)]
+    search = joined.search
+    return [r for r in rows if search("\n".join(r.cells)) and any(pattern.search(c) for c in r.cells)]
 
 
 # -- linked selection ------------------------------------------------------------------
@@ -121,9 +223,8 @@ def links_for_service(cluster: Cluster, ns: str, name: str) -> Links:
         return links
     links.endpoints.add(f"{ns}/{name}")
     sel = (svc.get("spec") or {}).get("selector") or {}
-    for p in cluster.store.list("Pod", ns):
-        if selector_matches(sel, labels_of(p)):
-            links.pods.add(_key(p))
+    for p in cluster.store.select("Pod", ns, sel):
+        links.pods.add(_key(p))
     domain = cluster.topology.dns_domain
     links.dns_names.add(f"{name}.{ns}.svc.{domain}")
     proxy = getattr(cluster, "proxy_chains_for_service", None)

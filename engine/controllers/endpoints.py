@@ -17,6 +17,7 @@ from typing import Iterable
 
 from engine.controllers.base import Controller, key_for, split_key
 from engine.events import STEP_COLLECT, STEP_ENDPOINTS
+from engine.store import shared
 from engine.objects import (evolve, is_terminating, labels_of, meta, owner_ref, pod_is_ready,
                             pod_phase, selector_matches)
 
@@ -378,8 +379,8 @@ class EndpointSliceController(_ServicePodWatcher):
             serving = pod_is_ready(pod)
             terminating = is_terminating(pod)
             ep: dict = {"addresses": [ip],
-                        "conditions": {"ready": publish or (serving and not terminating),
-                                       "serving": serving, "terminating": terminating}}
+                        "conditions": shared({"ready": publish or (serving and not terminating),
+                                              "serving": serving, "terminating": terminating})}
             host = _hostname(pod, svc)
             if host:
                 ep["hostname"] = host

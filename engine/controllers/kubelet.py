@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine.controllers.base import Controller, key_for, split_key
@@ -61,7 +61,7 @@ def _image_id(image: str) -> str:
     return normalize_image(image).rsplit(":", 1)[0] + "@sha256:" + _digest(image)
 
 
-@dataclass
+@dataclass(slots=True)
 class _PodRuntime:
     """What one kubelet knows about a pod it runs (its local state, not API state)."""
 
@@ -70,7 +70,7 @@ class _PodRuntime:
     ip: str | None = None
     ready_at: datetime | None = None
     probe_fails: bool = False
-    pulled: set[str] = field(default_factory=set)
+    pulled: frozenset[str] = frozenset()
 
 
 class Kubelet(Controller):
@@ -126,7 +126,7 @@ class Kubelet(Controller):
         st = new.setdefault("status", {})
         st["phase"] = "Pending"
         st["hostIP"] = node.ip
-        st["hostIPs"] = [{"ip": node.ip}]
+        st["hostIPs"] = shared([{"ip": node.ip}])
         st["startTime"] = now
         st.setdefault("qosClass", "BestEffort")
         for ctype, val, reason in (("PodReadyToStartContainers", "False", None), ("Initialized", "True", None),
@@ -164,7 +164,7 @@ class Kubelet(Controller):
         cache = self.image_cache.setdefault(node_name, set())
         longest = 0.0
         rng = c.rng("kubelet")
-        rt.pulled = set()
+        rt.pulled = frozenset()
         for ct in pod["spec"].get("containers") or []:
             image = ct.get("image", "")
             policy = ct.get("imagePullPolicy", "IfNotPresent")
@@ -207,8 +207,8 @@ class Kubelet(Controller):
                 "containerID": "containerd://" + _digest(f"{meta(pod)['uid']}/{ct['name']}"),
                 "image": normalize_image(image),
                 "imageID": _image_id(image),
-                "lastState": {}, "name": ct["name"], "ready": ready, "restartCount": 0, "started": True,
-                "state": {"running": {"startedAt": now}},
+                "lastState": shared({}), "name": ct["name"], "ready": ready, "restartCount": 0, "started": True,
+                "state": shared({"running": {"startedAt": now}}),
             })
         st["containerStatuses"] = statuses
         st["phase"] = "Running"

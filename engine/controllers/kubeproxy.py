@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from engine.controllers.base import Controller
+from engine.controllers.base import Controller, no_cyclic_gc
+from engine.controllers.incremental_proxier import IncrementalProxier
 from engine.events import STEP_PROXY
 from engine.objects import labels_of, meta
-from engine.proxy import IPTablesProxier, ProxierConfig
+from engine.proxy import IPTablesProxier, Netfilter, ProxierConfig
 from engine.proxy.chains import endpoint_chain, external_chain, firewall_chain, local_chain, service_chain
 
 SYNC_KEY = "sync"
@@ -56,16 +57,24 @@ def node_dependent_slice(sl: dict) -> bool:
     return any(e.get("hints") for e in sl.get("endpoints") or ())
 
 
+class _TextOnlyNetfilter(Netfilter):
+    """Tables that take iptables-restore input without keeping it (a render for show)."""
+
+    def apply(self, txns) -> None:
+        return None
+
+
 class KubeProxy(Controller):
     name = "kube-proxy"
 
     def __init__(self, cluster) -> None:
         super().__init__(cluster)
-        self.proxiers: dict[str, IPTablesProxier] = {}  # node -> its proxier (shared ones repeat)
+        self.proxiers: dict[str, IncrementalProxier] = {}  # node -> its proxier (shared ones repeat)
         self.last_sync: dict[str, object] = {}
         self._class_of: dict[str, str] = {}  # node -> class key
         self._changed: set[str] | None = None  # None = first sync is full
         self._other_modes: dict[tuple[str, str, int], str] = {}
+        self._saves: dict[int, list] = {}  # id(proxier) -> [token, timestamp, iptables-save text]
         # Objects that make a node's rules differ from another's (see the module doc).
         self._dependent: set[tuple[str, str, str]] = set()
         # BoundedFrequencyRunner state, in simulated seconds.
@@ -147,9 +156,21 @@ class KubeProxy(Controller):
                 self.enqueue(SYNC_KEY)
             self._timer = self.cluster.clock.call_later(wait, due)
             return
-        services = self.store.list("Service")
-        slices = self.store.list("EndpointSlice")
         changed, self._changed = self._changed, set()
+        store = self.store
+
+        def service(key: str):
+            ns, _, name = key.partition("/")
+            return store.get("Service", ns, name)
+
+        def slices_of(key: str):
+            ns, _, name = key.partition("/")
+            return store.by_label("EndpointSlice", ns, SERVICE_NAME_LABEL, name)
+
+        everything: dict[str, list] = {}
+
+        def all_of(kind: str):  # only a full sync walks every Service and slice
+            return lambda: everything.setdefault(kind, store.list(kind))
         results: dict[str, object] = {}  # class key -> this sync's result
         fresh: set[str] = set()
         for node in self.store.list("Node"):
@@ -160,14 +181,15 @@ class KubeProxy(Controller):
                 shared = next((self.proxiers[n] for n, k in self._class_of.items()
                                if k == ck and n in self.proxiers), None) if ck == SHARED else None
                 if shared is None:
-                    shared = IPTablesProxier(self.config_for(node))
+                    shared = IncrementalProxier(self.config_for(node))
                     fresh.add(ck)
                 proxier = self.proxiers[node_name] = shared
                 self._class_of[node_name] = ck
             result = results.get(ck)
             if result is None:
                 full = ck in fresh or changed is None
-                result = results[ck] = proxier.sync(services, slices, changed=None if full else changed, now=now)
+                result = results[ck] = proxier.sync_changes(None if full else changed, service, slices_of,
+                                                            all_of("Service"), all_of("EndpointSlice"), now=now)
             self.last_sync[node_name] = result
             written, deleted, rules = result.chains_written, result.chains_deleted, result.rule_count
             if self.mode in ("ipvs", "nftables"):
@@ -199,7 +221,27 @@ class KubeProxy(Controller):
         p = self.proxiers.get(node)
         if p is None:
             return ""
-        return p.save(timestamp=self._timestamp(), version=IPTABLES_VERSION, backend="nft")
+        # The text only changes when the node's tables do (a sync) or with the clock
+        # (the "# Generated ... on <time>" lines): re-rendering 470,000 rules every
+        # second for the dashboard would cost more than the syncs themselves.
+        ts = self._timestamp()
+        token = self.rules_token(node, "iptables")
+        memo = self._saves.get(id(p))
+        if memo is not None and memo[0] == token:
+            if memo[1] != ts:
+                memo[2] = memo[2].replace(memo[1], ts)
+                memo[1] = ts
+            return memo[2]
+        text = p.save(timestamp=ts, version=IPTABLES_VERSION, backend="nft")
+        self._saves[id(p)] = [token, ts, text]
+        return text
+
+    def rules_token(self, node: str, mode: str) -> tuple:
+        """Equal as long as `render(node, mode)` only differs by its timestamp."""
+        if mode == "iptables":
+            p = self.proxiers.get(node)
+            return (p, getattr(p, "incremental_syncs", 0), getattr(p, "full_path_syncs", 0))
+        return (node, mode, self.store.resource_version)
 
     def iptables_restore(self, node: str) -> str:
         p = self.proxiers.get(node)
@@ -210,16 +252,20 @@ class KubeProxy(Controller):
         n = self.store.get("Node", "", node)
         if n is None:
             return ""
-        p = IPTablesProxier(self.config_for(n))
+        # Only the text is wanted: a Netfilter that does not model the result spares a
+        # second copy of every rule (and the time to apply it).
+        p = IPTablesProxier(self.config_for(n), netfilter=_TextOnlyNetfilter())
         now = (self.cluster.now() - self.cluster.clock_origin).total_seconds()
-        return p.sync(self.store.list("Service"), self.store.list("EndpointSlice"), now=now).restore
+        with no_cyclic_gc():
+            return p.sync(self.store.list("Service"), self.store.list("EndpointSlice"), now=now).restore
 
     def render(self, node: str, mode: str, form: str = "save") -> str:
         if mode == "iptables":
             return self.iptables_save(node) if form == "save" else self.full_restore(node)
         key = (node, mode, self.store.resource_version)
         if key not in self._other_modes:
-            self._other_modes[key] = self.modes.render(node, mode)
+            with no_cyclic_gc():
+                self._other_modes[key] = self.modes.render(node, mode)
         return self._other_modes[key]
 
     def chains_for_service(self, node: str, mode: str, ns: str, name: str) -> list[str]:

@@ -1,17 +1,40 @@
-"""A DataTable that follows a list of engine rows by key, k9s style.
+"""A table of engine rows, synced by key, that stays fast at 100,000 rows.
 
-Rows are added, updated cell by cell and removed in place — never cleared and rebuilt —
-so the cursor and scroll position survive a reload. Added, changed and removed rows
-flash in distinct colours for a moment, as k9s shows deltas.
+Rows are added, updated and removed in place — never cleared and rebuilt — so the
+cursor and scroll position survive a reload. Added, changed and removed rows flash in
+distinct colours for a moment, as k9s shows deltas.
+
+It looks and behaves like Textual's `DataTable` (same component classes and CSS, same
+cell rendering, row cursor, keys and `DataTable.RowHighlighted` messages), but it is a
+line-API `ScrollView`, as Toolong's log view is: it keeps the rows in a list and
+renders only the lines on screen, styling a row when it is drawn. `DataTable` keeps a
+per-row structure, measures every new cell, sorts by rebuilding its row index and
+removes a row in O(rows); at the scale of every pod of a 10,000-Service cluster
+(100,000 rows) loading it takes seconds and a filter that drops most rows takes
+minutes. Here a sync costs one pass over the rows it is given, a cursor move or a
+scroll costs the lines redrawn, and restyling (highlights, flashes) is a repaint.
 """
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from typing import Sequence
 
+from rich.cells import cell_len
+from rich.padding import Padding
+from rich.segment import Segment
+from rich.style import Style
+from textual.renderables.styled import Styled
 from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.coordinate import Coordinate
+from textual.geometry import Region, Size, Spacing
+from textual.scroll_view import ScrollView
+from textual._segment_tools import line_crop
+from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
+from textual.widgets.data_table import RowKey
 
 from engine.views import Row
 
@@ -21,141 +44,389 @@ STYLE_COLOURS = {
     "terminating": "magenta", "succeeded": "grey50", "": "",
 }
 FLASH_STYLES = {"added": "bold black on green", "changed": "bold black on yellow", "removed": "strike red"}
+CELL_PADDING = 1
+HEADER_HEIGHT = 1
+_LINE_CACHE_SIZE = 512
 
 
-class ResourceTable(DataTable):
+def _data_table_css() -> str:
+    """DataTable's own CSS, for this widget: the same look, themes included."""
+    return DataTable.DEFAULT_CSS.replace("DataTable", "ResourceTable")
+
+
+class ResourceTable(ScrollView, can_focus=True):
     """A table of one kind of object, synced from `engine.views` rows."""
 
-    DEFAULT_CSS = """
+    COMPONENT_CLASSES = set(DataTable.COMPONENT_CLASSES)
+    DEFAULT_CSS = _data_table_css() + """
     ResourceTable { height: 1fr; }
     """
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Select", show=False),
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("right", "scroll_right", "Scroll right", show=False),
+        Binding("left", "scroll_left", "Scroll left", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("ctrl+home", "scroll_top", "Top", show=False),
+        Binding("ctrl+end", "scroll_bottom", "Bottom", show=False),
+        Binding("home", "scroll_home", "Home", show=False),
+        Binding("end", "scroll_end", "End", show=False),
+    ]
 
     def __init__(self, columns: Sequence[str], *, id: str | None = None, sort_by_name: bool = True) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        super().__init__(id=id)
         self.sort_by_name = sort_by_name
         self._columns = tuple(columns)
+        self._labels = [Text.from_markup(c) for c in self._columns]
+        self._label_widths = [cell_len(label.plain) for label in self._labels]
+        self._widths = list(self._label_widths)  # content widths, kept as DataTable keeps them (see _on_idle)
+        # Per column: how many current cells have each width (so "the widest cell now"
+        # is cheap), and what changed since the last idle.
+        self._width_counts: list[dict[int, int]] = [{} for _ in self._columns]
+        self._new_keys: set[str] = set()
+        self._updated_keys: set[str] = set()
+        self._all_updated = False
         self._rows: dict[str, Row] = {}
+        self._keys: list[str] = []  # display order
+        self._sort_keys: list[str] = []  # the first cell of each row in _keys (sort_by_name tables)
+        self._pos: dict[str, int] | None = None  # key -> index in _keys, rebuilt lazily
         self._flash: dict[str, tuple[str, float]] = {}
         self._gone: set[str] = set()
         self.highlight: set[str] = set()
-        self._drawn_highlight: set[str] = set()
-        self._widest: dict[str, int] = {}
+        self.cursor_row = 0
+        self.show_cursor = True
+        self.cursor_type = "row"
+        self._version = 0  # bumped by every change that can alter a drawn line
+        self._line_cache: dict[tuple, Strip] = {}
 
-    def on_mount(self) -> None:
-        for c in self._columns:
-            self.add_column(c, key=c)
+    # -- DataTable-compatible API ---------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return len(self._keys)
 
-    def _widens(self, column: str, cell: Text) -> bool:
-        """Ask DataTable to re-measure only when a cell is wider than its column: its
-        width update re-measures the whole column when a cell shrinks, which is
-        quadratic when thousands of rows change at once."""
-        col = self.columns.get(ColumnKey(column))
-        width = max(self._widest.get(column, 0), col.content_width if col is not None else 0)
-        if cell.cell_len > width:
-            self._widest[column] = cell.cell_len
-            return True
-        return False
+    @property
+    def cursor_coordinate(self) -> Coordinate:
+        return Coordinate(self.cursor_row, 0)
 
     @property
     def selected_key(self) -> str | None:
-        if not self.row_count:
+        if not self._keys or not 0 <= self.cursor_row < len(self._keys):
             return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
-        except Exception:  # noqa: BLE001 - an empty or shrinking table has no cursor row
-            return None
+        key = self._keys[self.cursor_row]
         return None if key in self._gone else key
 
-    def _render(self, row: Row, flash: str | None) -> list[Text]:
-        if flash:
-            style = FLASH_STYLES[flash]
-        elif row.key in self.highlight:
-            style = "bold reverse " + (STYLE_COLOURS.get(row.style) or "cyan")
-        else:
-            style = STYLE_COLOURS.get(row.style, "")
-        return [Text(c, style=style) for c in row.cells]
+    def get_row_index(self, key: str) -> int:
+        pos = self._positions().get(key)
+        if pos is None:
+            from textual.widgets.data_table import RowDoesNotExist
 
+            raise RowDoesNotExist(f"No row exists for row_key={key!r}")
+        return pos
+
+    def move_cursor(self, *, row: int | None = None, column: int | None = None, animate: bool = False,
+                    scroll: bool = True) -> None:
+        if row is not None:
+            if scroll:
+                self._scroll_row_into_view(self._clamp(row), animate=animate)
+            self._set_cursor(row)
+
+    # -- syncing ------------------------------------------------------------------------------
     def sync(self, rows: Sequence[Row], *, flash: bool = True) -> None:
         """Make the table show `rows`, touching only what changed."""
         now = time.monotonic()
-        added = False
+        keep = self.selected_key
+        cursor_before = self.cursor_row
         new = {r.key: r for r in rows}
-        leaving = sum(1 for k in self._rows if k not in new)
-        if leaving > max(200, len(self._rows) // 4):
-            self._rebuild(rows)  # DataTable.remove_row is O(rows): thousands at once go faster this way
-            return
-        for key in list(self._gone):
-            if key in self._flash and now - self._flash[key][1] < FLASH_SECONDS:
-                continue
+        structural = False
+        # Rows that finished flashing "removed" go now.
+        expired = [k for k in self._gone
+                   if not (k in self._flash and now - self._flash[k][1] < FLASH_SECONDS)]
+        drop: set[str] = set()
+        for key in expired:
             self._gone.discard(key)
             self._flash.pop(key, None)
             if key not in new and key in self._rows:
-                self.remove_row(key)
-                del self._rows[key]
-        for key, old in list(self._rows.items()):
+                drop.add(key)
+                self._count_widths(self._rows.pop(key), -1)
+        # Rows no longer wanted flash "removed" first.
+        for key in self._rows:
             if key not in new and key not in self._gone:
                 self._gone.add(key)
                 self._flash[key] = ("removed", now)
-                for col, cell in zip(self._columns, self._render(old, "removed")):
-                    self.update_cell(key, col, cell, update_width=self._widens(col, cell))
+                self._updated_keys.add(key)
+        added: list[Row] = []
         for r in rows:
+            old = self._rows.get(r.key)
             kind = None
-            if r.key not in self._rows or r.key in self._gone:
-                if r.key in self._gone:
+            if old is None or r.key in self._gone:
+                if r.key in self._gone:  # back before it went: re-added at the end
                     self._gone.discard(r.key)
-                    self.remove_row(r.key)
+                    drop.add(r.key)
+                    self._count_widths(old, -1)
                 kind = "added"
-            elif self._rows[r.key] != r:
+                added.append(r)
+                self._count_widths(r, +1)
+                self._new_keys.add(r.key)
+            elif old != r:
                 kind = "changed"
+                self._count_widths(old, -1)
+                self._count_widths(r, +1)
             if kind and flash:
                 self._flash[r.key] = (kind, now)
-            live_flash = self._flash.get(r.key)
-            f = live_flash[0] if live_flash and now - live_flash[1] < FLASH_SECONDS else None
-            if kind == "added":
-                self.add_row(*self._render(r, f), key=r.key)
-                added = True
-            elif kind or f:
-                for col, cell in zip(self._columns, self._render(r, f)):
-                    self.update_cell(r.key, col, cell, update_width=self._widens(col, cell))
+            if kind == "changed":
+                self._updated_keys.add(r.key)
+            elif kind is None:
+                fl = self._flash.get(r.key)
+                if fl and now - fl[1] < FLASH_SECONDS:
+                    self._updated_keys.add(r.key)  # restyled while it flashes
             self._rows[r.key] = r
-        if added and self.sort_by_name:
-            self._order()
+        if drop:
+            self._remove(drop)
+            structural = True
+        if added:
+            self._insert(added)
+            structural = True
+        self._version += 1
+        self._line_cache.clear()
+        self._update_virtual_size()
+        self.check_idle()
+        if structural:
+            self._pos = None
+            if keep is not None and keep in self._rows and keep not in self._gone:
+                self._set_cursor(self.get_row_index(keep), scroll=True)
+            else:
+                self._set_cursor(self.cursor_row)
+            if cursor_before == self.cursor_row and self._keys and len(self._keys) == len(added) and not drop:
+                self._highlight(self.cursor_row)  # a cursor row exists now where there was none
+        self.refresh()
 
-    def _rebuild(self, rows: Sequence[Row]) -> None:
-        """Clear and refill, keeping the cursor on the same object when it survives."""
-        keep = self.selected_key
-        self.clear()
-        self._rows.clear()
-        self._flash.clear()
-        self._gone.clear()
-        self._drawn_highlight = set()
-        for r in sorted(rows, key=lambda r: r.cells[0]) if self.sort_by_name else rows:
-            self.add_row(*self._render(r, None), key=r.key)
-            self._rows[r.key] = r
-        if keep is not None and keep in self._rows:
-            self.move_cursor(row=self.get_row_index(keep), animate=False)
+    def _count_widths(self, r: Row | None, sign: int) -> None:
+        if r is None:
+            return
+        for counts, c in zip(self._width_counts, r.cells):
+            n = cell_len(c)
+            left = counts.get(n, 0) + sign
+            if left > 0:
+                counts[n] = left
+            else:
+                counts.pop(n, None)
 
-    def _order(self) -> None:
-        """Keep rows in API order (by key) after additions, with the cursor on the same row."""
-        keep = self.selected_key
-        # The first column is the name (namespace/name in all-namespaces mode): API order.
-        self.sort(self._columns[0], key=lambda name: name.plain if isinstance(name, Text) else str(name))
-        if keep is not None:
-            self.move_cursor(row=self.get_row_index(keep), animate=False)
+    def _on_idle(self, event: events.Idle) -> None:
+        """Column widths, as DataTable settles them when idle: a new row widens a
+        column to fit; an updated cell that is now narrower than its column makes the
+        column fit its widest current cell (so widths can shrink); a wider one widens
+        it. Rows removed before then do not count."""
+        if not (self._new_keys or self._updated_keys or self._all_updated):
+            return
+        widths = self._widths
+        before = list(widths)
+        updated = [self._rows[k] for k in self._updated_keys if k in self._rows]
+        for ci, counts in enumerate(self._width_counts):
+            label = self._label_widths[ci]
+            cell_widths = [cell_len(r.cells[ci]) for r in updated if ci < len(r.cells)]
+            if self._all_updated or any(w < widths[ci] for w in cell_widths):
+                widths[ci] = max([label, *counts])
+            elif cell_widths:
+                widths[ci] = max(label, widths[ci], *cell_widths)
+        for k in self._new_keys:
+            r = self._rows.get(k)
+            if r is not None:
+                for ci, c in enumerate(r.cells[: len(widths)]):
+                    widths[ci] = max(widths[ci], cell_len(c))
+        self._new_keys.clear()
+        self._updated_keys.clear()
+        self._all_updated = False
+        if widths != before:
+            self._line_cache.clear()
+            self._update_virtual_size()
+            self.refresh()
+
+    def _insert(self, added: list[Row]) -> None:
+        """Append, as DataTable's add_row does; sorted tables then keep API (name) order."""
+        if not self.sort_by_name:
+            self._keys.extend(r.key for r in added)
+            return
+        if len(added) > 32 or not self._keys:
+            self._keys.extend(r.key for r in added)
+            rows = self._rows
+            # Stable, like DataTable.sort: equal names keep their relative order.
+            self._keys.sort(key=lambda k: rows[k].cells[0])
+            self._sort_keys = [rows[k].cells[0] for k in self._keys]
+            return
+        for r in added:
+            name = r.cells[0]
+            i = bisect_left(self._sort_keys, name)
+            while i < len(self._sort_keys) and self._sort_keys[i] == name:
+                i += 1  # after equal names, as a stable sort of an append leaves it
+            self._keys.insert(i, r.key)
+            self._sort_keys.insert(i, name)
+
+    def _remove(self, keys: set[str]) -> None:
+        if len(keys) == 1 and len(self._keys) > 64:
+            (key,) = keys
+            i = self._positions().get(key)
+            if i is not None:
+                del self._keys[i]
+                if self.sort_by_name:
+                    del self._sort_keys[i]
+            return
+        pairs = [(k, s) for k, s in zip(self._keys, self._sort_keys or self._keys) if k not in keys]
+        self._keys = [k for k, _ in pairs]
+        if self.sort_by_name:
+            self._sort_keys = [s for _, s in pairs]
+
+    def _positions(self) -> dict[str, int]:
+        if self._pos is None:
+            self._pos = {k: i for i, k in enumerate(self._keys)}
+        return self._pos
 
     def refresh_styles(self) -> None:
-        """Re-render the rows whose highlight changed or whose flash is running or ending
-        (not every row: a selection in a 10,000-row table must stay instant)."""
+        """Redraw every row (after the highlight set or flash timers changed): rows are
+        styled when drawn, so this is a repaint of what is on screen."""
         now = time.monotonic()
-        touched = (self.highlight ^ self._drawn_highlight) | set(self._flash)
-        self._drawn_highlight = set(self.highlight)
-        for key in touched:
-            r = self._rows.get(key)
-            if r is None or key in self._gone:
-                continue
-            fl = self._flash.get(key)
-            f = fl[0] if fl and now - fl[1] < FLASH_SECONDS else None
-            if f is None:
-                self._flash.pop(key, None)
-            for col, cell in zip(self._columns, self._render(r, f)):
-                self.update_cell(key, col, cell, update_width=self._widens(col, cell))
+        for key in [k for k, (_, t) in self._flash.items() if now - t >= FLASH_SECONDS and k not in self._gone]:
+            del self._flash[key]
+        self._all_updated = True  # DataTable re-measured every cell it restyled
+        self._version += 1
+        self._line_cache.clear()
+        self.refresh()
+        self.check_idle()
+
+    # -- cursor -----------------------------------------------------------------------------
+    def _clamp(self, row: int) -> int:
+        return max(0, min(row, len(self._keys) - 1)) if self._keys else 0
+
+    def _set_cursor(self, row: int, *, scroll: bool = True) -> None:
+        row = self._clamp(row)
+        if row == self.cursor_row:
+            return
+        self.cursor_row = row
+        self._version += 1
+        self._line_cache.clear()
+        self.refresh()
+        self._highlight(row)
+        if scroll:
+            self._scroll_row_into_view(row)
+
+    def _highlight(self, row: int) -> None:
+        if 0 <= row < len(self._keys):
+            self.post_message(DataTable.RowHighlighted(self, row, RowKey(self._keys[row])))  # type: ignore[arg-type]
+
+    def _scroll_row_into_view(self, row: int, animate: bool = False) -> None:
+        width = max(self.size.width, self._table_width())
+        region = Region(int(self.scroll_x), row + HEADER_HEIGHT, width, 1)
+        self.scroll_to_region(region, animate=animate, spacing=Spacing(HEADER_HEIGHT, 0, 0, 0), force=True)
+
+    def action_cursor_up(self) -> None:
+        self._set_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self._set_cursor(self.cursor_row + 1)
+
+    def action_page_down(self) -> None:
+        height = self.scrollable_content_region.height - HEADER_HEIGHT
+        rows_to_scroll = min(height + 1, len(self._keys) - self.cursor_row)
+        self.scroll_relative(y=height, animate=False, force=True)
+        self._set_cursor(self.cursor_row + rows_to_scroll - 1, scroll=False)
+
+    def action_page_up(self) -> None:
+        height = self.scrollable_content_region.height - HEADER_HEIGHT
+        rows_to_scroll = min(height + 1, self.cursor_row + 1)
+        self.scroll_relative(y=-height, animate=False)
+        self._set_cursor(self.cursor_row - rows_to_scroll + 1, scroll=False)
+
+    def action_scroll_top(self) -> None:
+        self._set_cursor(0)
+
+    def action_scroll_bottom(self) -> None:
+        self._set_cursor(len(self._keys) - 1)
+
+    def action_scroll_home(self) -> None:
+        self.scroll_x = 0
+
+    def action_scroll_end(self) -> None:
+        self.scroll_x = self.max_scroll_x
+
+    def action_select_cursor(self) -> None:
+        if 0 <= self.cursor_row < len(self._keys):
+            self.post_message(DataTable.RowSelected(self, self.cursor_row, RowKey(self._keys[self.cursor_row])))  # type: ignore[arg-type]
+
+    async def _on_click(self, event: events.Click) -> None:
+        meta = event.style.meta
+        if "row" not in meta or meta["row"] < 0:
+            return
+        self._set_cursor(meta["row"])
+        event.stop()
+
+    # -- drawing -------------------------------------------------------------------------------
+    def _table_width(self) -> int:
+        return sum(w + 2 * CELL_PADDING for w in self._widths)
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self._table_width(), HEADER_HEIGHT + len(self._keys))
+
+    def on_mount(self) -> None:
+        self._update_virtual_size()
+
+    def _on_resize(self, _: events.Resize) -> None:
+        self._line_cache.clear()
+
+    def _row_style(self, key: str) -> str:
+        fl = self._flash.get(key)
+        if fl and time.monotonic() - fl[1] < FLASH_SECONDS:
+            return FLASH_STYLES[fl[0]]
+        row = self._rows[key]
+        if key in self.highlight:
+            return "bold reverse " + (STYLE_COLOURS.get(row.style) or "cyan")
+        return STYLE_COLOURS.get(row.style, "")
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        if y >= HEADER_HEIGHT:
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + self.size.width, self.rich_style)
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """One line as DataTable draws it (`_render_line` / `_render_line_in_row`)."""
+        width = self.size.width
+        row_index = y - HEADER_HEIGHT
+        if row_index >= len(self._keys):
+            return Strip.blank(width, base_style)
+        key = self._keys[row_index] if row_index >= 0 else None
+        style = self._row_style(key) if key is not None else ""
+        pseudo = self.get_pseudo_class_state()
+        cache_key = (y, key, style, x1, x2, width, row_index == self.cursor_row, tuple(self._widths), pseudo,
+                     id(self._rows.get(key)) if key is not None else 0, base_style)
+        strip = self._line_cache.get(cache_key)
+        if strip is not None:
+            return strip
+        cursor = row_index >= 0 and row_index == self.cursor_row and self.show_cursor
+        if row_index < 0:
+            cells: list = self._labels
+            row_style = self.get_component_styles("datatable--header").rich_style
+        else:
+            cells = [Text(c, style=style) for c in self._rows[key].cells]
+            row_style = base_style
+        component_style = self.get_component_rich_style("datatable--cursor") if cursor else Style()
+        post_style = Style.from_color(color=component_style.color)
+        console = self.app.console
+        segments: list[Segment] = []
+        for ci, w in enumerate(self._widths):
+            cell_style = row_style + Style.from_meta({"row": row_index, "column": ci})
+            cell = cells[ci] if ci < len(cells) else Text("")
+            options = self.app.console_options.update_dimensions(w + 2 * CELL_PADDING, 1).update(no_wrap=True)
+            lines = console.render_lines(
+                Styled(Padding(cell, (0, CELL_PADDING)), pre_style=cell_style + component_style, post_style=post_style),
+                options)
+            segments.extend(lines[0])
+        remaining = max(0, width - self._table_width())
+        extend_style = row_style + component_style
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        segments.append(Segment(" " * remaining, extend_style))
+        strip = Strip(line_crop(segments, x1, x2, width)).adjust_cell_length(width, base_style).simplify()
+        if len(self._line_cache) > _LINE_CACHE_SIZE:
+            self._line_cache.clear()
+        self._line_cache[cache_key] = strip
+        return strip
