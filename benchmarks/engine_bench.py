@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.generate import service, service_name, namespace_of, service_type, is_headless
+from benchmarks.generate import namespace_of, service, service_name
 
 # A ClusterIP Service with E endpoints that every size has (index 2: not NodePort, LB or
 # headless), and a NodePort one.
@@ -162,8 +162,6 @@ def _verify_not_ready(cluster, ns: str, svc: str, ip: str) -> dict:
 
 def one_change(cluster, per_namespace: int) -> dict:
     """The three changes of the issue, each repeated; the median is reported."""
-    from engine.objects import clone
-
     i = CHANGE_SERVICE
     ns, svc = namespace_of(i, per_namespace), service_name(i)
     out: dict = {}
@@ -296,7 +294,7 @@ def dns_lookups(cluster, per_namespace: int, services: int, seconds: float = 2.0
 
 # -- main ---------------------------------------------------------------------------------
 
-def run(folder: Path, per_namespace: int = 100, services: int | None = None) -> dict:
+def run(folder: Path, per_namespace: int = 100, services: int | None = None, dns_seconds: float = 2.0) -> dict:
     result: dict = {"folder": str(folder)}
     cluster, result["cold_start"] = cold_start(folder)
     nodes = [n["metadata"]["name"] for n in cluster.store.list("Node")]
@@ -308,7 +306,7 @@ def run(folder: Path, per_namespace: int = 100, services: int | None = None) -> 
     result["one_change"] = one_change(cluster, per_namespace)
     n_services = services if services is not None else sum(1 for s in cluster.store.iter("Service")
                                                            if s["metadata"]["name"].startswith("svc-"))
-    result["dns"] = dns_lookups(cluster, per_namespace, n_services)
+    result["dns"] = dns_lookups(cluster, per_namespace, n_services, seconds=dns_seconds)
     result["peak_rss_mib"] = peak_rss_mib()
     return result
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from engine.clock import SimClock, rfc3339
 
@@ -103,10 +103,10 @@ def _compact_object(kind: str, obj: dict, old: dict | None = None) -> dict:
             obj["spec"] = compact(spec)  # a bound pod's own spec (unbound ones share theirs)
         st = obj.get("status")
         if type(st) is dict:
+            st = obj["status"] = compact(st)  # a new dict: the status given may be shared
             cs = st.get("containerStatuses")
             if type(cs) is list:
                 st["containerStatuses"] = [compact(c) if type(c) is dict else c for c in cs]
-            obj["status"] = compact(st)
     elif kind == "EndpointSlice":
         eps = obj.get("endpoints")
         if type(eps) is list:
@@ -185,10 +185,6 @@ class Store:
                 keys = [(namespace, n) for n in sorted(self._by_ns.get(kind, {}).get(namespace, ()))]
             self._sorted[(kind, namespace)] = keys
         return [objs[k] for k in keys]
-
-    def names(self, kind: str, namespace: str) -> Iterable[str]:
-        """Names of the kind's objects in one namespace (unordered, no copy: do not write while iterating)."""
-        return self._by_ns.get(kind, {}).get(namespace or "", {}).keys()
 
     def index_labels(self, kind: str) -> None:
         """Maintain a label index for `kind` (idempotent); `select` and `by_label` use it."""

@@ -7,6 +7,7 @@ selects nothing are worked out here, next to the cluster logic they depend on.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from engine.cluster import Cluster
@@ -175,6 +176,8 @@ def proxy_lines(cluster: Cluster, node: str, mode: str) -> list[str]:
     kp = getattr(cluster, "kube_proxy", None)
     if kp is None:
         return []
+    if mode == "iptables" and hasattr(kp, "iptables_save_lines"):
+        return kp.iptables_save_lines(node)  # kept per chain and per clock second there
     token = kp.rules_token(node, mode)
     cache = _cache(cluster, "proxy")
     ent = cache.get((node, mode))
@@ -193,25 +196,56 @@ def proxy_lines(cluster: Cluster, node: str, mode: str) -> list[str]:
     return ent[1]
 
 
+_FILTER_TEXT: dict[int, tuple[list, str, list[int]]] = {}
+_UNSAFE_FOR_JOINED = ("\\A", "\\Z", "\\z", "\\n", "\\s", "\\S", "\\W", "\\D", "[^", "(?s", "(?m", "(?x")
+
+
 def filter_rows(rows: list[Row], pattern) -> list[Row]:
     """Rows with a cell the compiled regex `pattern` finds something in (the `/` filter).
 
-    One search per row over its cells joined by newlines, in multiline mode (so `^`
-    and `$` still match at each cell's edges), then the exact per-cell test for the
-    rows it hits: the same rows as testing every cell, at a seventh of the searches."""
+    Every cell of every row is one line of a text kept per row list; the pattern (in
+    multiline mode, so `^` and `$` still mean a cell's edges) is searched there from
+    row to row, in C, instead of once per cell in Python: at 100,000 rows a selective
+    filter costs milliseconds. Patterns that could see past a cell's end (\\A, \\s,
+    [^...], DOTALL, ...) are tested cell by cell, the plain way; both give the same rows."""
     if pattern is None:
         return rows
     import re
 
-    text = pattern.pattern
-    if any(t in text for t in ("\\A", "\\Z", "\\z", "\\n", "\\s", "\\S", "\\W", "[^", "(?s", "(?m", "\\D")):
-        return [r for r in rows if any(pattern.search(c) for c in r.cells)]
+    slow = [r for r in rows if any(pattern.search(c) for c in r.cells)] if any(
+        t in pattern.pattern for t in _UNSAFE_FOR_JOINED) else None
+    if slow is not None:
+        return slow
     try:
-        joined = re.compile(text, pattern.flags | re.M)
+        joined = re.compile(pattern.pattern, pattern.flags | re.M)
     except re.error:
         return [r for r in rows if any(pattern.search(c) for c in r.cells)]
+    ent = _FILTER_TEXT.get(id(rows))
+    if ent is None or ent[0] is not rows:
+        starts, parts, pos = [], [], 0
+        for r in rows:
+            starts.append(pos)
+            line = "\n".join(r.cells) + "\n"
+            parts.append(line)
+            pos += len(line)
+        ent = (rows, "".join(parts), starts)
+        if len(_FILTER_TEXT) > 8:
+            _FILTER_TEXT.clear()
+        _FILTER_TEXT[id(rows)] = ent
+    _, text, starts = ent
+    out: list[Row] = []
     search = joined.search
-    return [r for r in rows if search("\n".join(r.cells)) and any(pattern.search(c) for c in r.cells)]
+    pos, n = 0, len(rows)
+    while True:
+        m = search(text, pos)
+        if m is None or m.start() >= len(text):  # (an empty match after the last line)
+            break
+        i = bisect_right(starts, m.start()) - 1
+        out.append(rows[i])
+        if i + 1 >= n:
+            break
+        pos = starts[i + 1]
+    return out
 
 
 # -- linked selection ------------------------------------------------------------------

@@ -18,7 +18,7 @@ from benchmarks.generate import Shape, workload_documents
 from engine.cluster import Cluster
 from engine.controllers.incremental_proxier import IncrementalProxier
 from engine.objects import labels_of, meta
-from engine.proxy import IPTablesProxier, ProxierConfig
+from engine.proxy import IPTablesProxier
 
 
 def _cluster(n_services: int) -> Cluster:
@@ -148,3 +148,58 @@ def test_the_controller_uses_the_incremental_path_after_the_first_sync():
             if chain.startswith("KUBE-SEP-") and (chain not in want[table]):
                 continue  # a chain large-cluster mode keeps until its periodic cleanup
             assert live[table].get(chain) == want[table].get(chain), chain
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_the_per_chain_iptables_save_is_what_the_tables_print(seed):
+    """`KubeProxy.iptables_save` keeps normalized lines per chain between syncs; after
+    every change it must print exactly what `iptables-save` renders from scratch."""
+    from engine.controllers.kubeproxy import IPTABLES_VERSION
+
+    rng = random.Random(seed)
+    c = _cluster(12)
+    kp = c.kube_proxy
+    for step in range(25):
+        _mutate(c, rng, step)
+        c.run_for(rng.choice([0.0, 1.0, 2.0]))
+        for node in ("kind-worker", "kind-control-plane"):
+            p = kp.proxiers[node]
+            want = p.save(timestamp=kp._timestamp(), version=IPTABLES_VERSION, backend="nft")
+            assert kp.iptables_save(node) == want, (step, node)
+
+
+def _fresh_tables(c: Cluster, node: str) -> dict:
+    kp = c.kube_proxy
+    fresh = IPTablesProxier(kp.config_for(c.store.get("Node", "", node)))
+    fresh.sync(c.store.list("Service"), c.store.list("EndpointSlice"), now=1e9)
+    return _tables(fresh)
+
+
+def test_nodes_share_rules_until_a_service_depends_on_the_node_and_then_each_has_its_own():
+    """While no Service's rules depend on the node, every node shares one rule state; a
+    Local-policy Service gives each node its own (cloned, then resynced), and each must
+    then hold exactly what a fresh full sync on that node computes -- and the same once
+    the policy is back to Cluster."""
+    c = _cluster(6)
+    kp = c.kube_proxy
+    nodes = [n["metadata"]["name"] for n in c.store.list("Node")]
+    assert len({id(kp.proxiers[n]) for n in nodes}) == 1
+    svc = next(s for s in c.store.list("Service") if meta(s)["name"] == "svc-00001")  # a NodePort
+    spec = {"type": "NodePort", "externalTrafficPolicy": "Local", "selector": dict(svc["spec"]["selector"]),
+            "ports": [{k: v for k, v in p.items()} for p in svc["spec"]["ports"]]}
+    manifest = {"apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": "svc-00001", "namespace": meta(svc)["namespace"]}, "spec": spec}
+    c.run_for(5)
+    assert c.api.apply(manifest, "t.yaml").ok
+    c.run_for(0)
+    assert len({id(kp.proxiers[n]) for n in nodes}) == len(nodes)
+    assert all(kp.proxiers[n].full_path_syncs == 0 for n in nodes)  # cloned, not fully resynced
+    for n in nodes:
+        assert _tables(kp.proxiers[n]) == _fresh_tables(c, n), n
+    spec["externalTrafficPolicy"] = "Cluster"
+    c.run_for(5)
+    assert c.api.apply(manifest, "t.yaml").ok
+    c.run_for(0)
+    assert len({id(kp.proxiers[n]) for n in nodes}) == 1
+    for n in nodes:
+        assert _tables(kp.proxiers[n]) == _fresh_tables(c, n), n

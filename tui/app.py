@@ -353,25 +353,44 @@ class SvcflowApp(App):
             ns = self.namespace
             pattern = self.filter_re
             seen = self.__dict__.setdefault("_pane_versions", {})
+            if seen.get("cluster") is not c:  # a new cluster (the tour starts over)
+                seen.clear()
+                seen["cluster"] = c
             kv = store.kind_version
             dns = getattr(c, "coredns", None)
             node = self._node_name()
             kp = getattr(c, "kube_proxy", None)
+            bases = {  # what a pane's unfiltered rows depend on
+                "pods": (kv("Pod"), ns, int(c.now().timestamp())),
+                "services": (kv("Service"), ns),
+                "endpoints": (kv("Endpoints"), kv("EndpointSlice"), ns),
+            }
+            computed = self.__dict__.setdefault("_pane_rows", {})
+
+            def rows_of(pane: str, compute) -> list:
+                """A pane's unfiltered rows, kept while their inputs stay (a new filter
+                at 100,000 pods filters them again; it does not rebuild them)."""
+                ent = computed.get(pane)
+                if ent is None or ent[0] != bases[pane] or ent[1] is not c:
+                    ent = computed[pane] = (bases[pane], c, compute())
+                return ent[2]
+
             wants = {
-                "pods": (kv("Pod"), ns, pattern, int(c.now().timestamp())),
-                "services": (kv("Service"), ns, pattern),
-                "endpoints": (kv("Endpoints"), kv("EndpointSlice"), ns, pattern),
+                "pods": bases["pods"] + (pattern,),
+                "services": bases["services"] + (pattern,),
+                "endpoints": bases["endpoints"] + (pattern,),
                 "dns": (getattr(dns, "records_version", rv),),
                 "proxy": (node, self.mode, kp.rules_token(node, self.mode) if kp is not None else rv,
                           kp._timestamp() if kp is not None else None),
             }
             fill = {
                 "pods": lambda: self.query_one("#pods-table", ResourceTable).sync(
-                    views.filter_rows(views.pod_rows(c, ns), pattern), flash=flash),
+                    views.filter_rows(rows_of("pods", lambda: views.pod_rows(c, ns)), pattern), flash=flash),
                 "services": lambda: self.query_one("#services-table", ResourceTable).sync(
-                    views.filter_rows(views.service_rows(c, ns), pattern), flash=flash),
+                    views.filter_rows(rows_of("services", lambda: views.service_rows(c, ns)), pattern), flash=flash),
                 "endpoints": lambda: self.query_one("#endpoints-table", ResourceTable).sync(
-                    views.filter_rows(views.endpoint_rows(c, ns), pattern), flash=flash),
+                    views.filter_rows(rows_of("endpoints", lambda: views.endpoint_rows(c, ns)), pattern),
+                    flash=flash),
                 "dns": lambda: self.query_one("#dns-table", ResourceTable).sync(views.dns_rows(c), flash=flash),
                 "proxy": self._refresh_proxy,
             }
@@ -384,9 +403,13 @@ class SvcflowApp(App):
             t = time.perf_counter()
             self._refresh_dns_log()
             parts["dns-log"] = time.perf_counter() - t
-            if parts.keys() - {"dns-log"}:  # what is lit up may have changed
+            # What the selection lights up follows the objects, not the clock or the filter.
+            selection = (kv("Pod"), kv("Service"), kv("Endpoints"), kv("EndpointSlice"), wants["dns"],
+                         wants["proxy"][:3], ns)
+            if seen.get("selection") != selection:
                 t = time.perf_counter()
                 self._update_selection()
+                seen["selection"] = selection
                 parts["selection"] = time.perf_counter() - t
         self._refresh_header()
         if probe is not None:

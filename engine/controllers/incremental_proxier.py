@@ -70,13 +70,20 @@ class IncrementalProxier(IPTablesProxier):
         self._fixed_filter = 0  # the rules no Service owns (KUBE-FORWARD, ...)
         self._fixed_nat = 0
         self._large: bool | None = None  # large-cluster mode of the last sync
+        # What changed in the tables, for renderers that cache per chain (the dashboard's
+        # iptables-save): a version per (table, chain) bumped when its rules change, one
+        # per table bumped when chains come or go, and an epoch bumped by every sync of
+        # the base (which may rewrite anything).
+        self.chain_versions: dict[tuple[str, str], int] = {}
+        self.chainset_versions: dict[str, int] = {}
+        self.epoch = 0
         self.incremental_syncs = 0
         self.full_path_syncs = 0
 
     # ------------------------------------------------------------------ entry point
     def sync_changes(self, changed: set[str] | None, service: ServiceLookup, slices_of: SliceLookup,
                      all_services: Callable[[], list], all_slices: Callable[[], list], *,
-                     now: float | None = None) -> SyncResult:
+                     now: float | None = None, rerender: Iterable[str] = ()) -> SyncResult:
         """One sync: `changed` are the `namespace/name` keys whose Service or slices changed
         since the last one (None: a full sync). The lookups give those objects; the two
         `all_*` callables are only called when the base proxier's sync must run."""
@@ -92,23 +99,30 @@ class IncrementalProxier(IPTablesProxier):
         base_needed = (changed is None or self._need_full_sync or self._large is None
                        or now - self._last_full_sync > cfg.full_sync_period)
         if not base_needed:
-            updated, old = self._update_changed(changed, service, slices_of)
+            updated, old = self._update_changed(changed | set(rerender), service, slices_of, set(rerender))
             large = self._total_endpoints > cfg.large_cluster_threshold
             if large != self._large or (large and now - self._last_cleanup > cfg.sync_period):
                 base_needed = True  # a mode switch or the periodic cleanup: the base's sync
                 self._undo_update(updated, old)
             else:
                 return self._apply_incremental(updated, old, large, now)
+        if rerender and changed is not None:
+            for k in rerender:  # forget them, so the base's sync renders them anew
+                if k in self._services:
+                    self._services[k] = _ServiceState(ports=(), endpoints={})
+            changed = changed | set(rerender)
         result = self.sync(all_services(), all_slices(), changed=changed, now=now)
         self._rebuild_index(result)
         self.full_path_syncs += 1
+        self.epoch += 1
         return result
 
     # ------------------------------------------------------------------ model update
-    def _update_changed(self, changed: set[str], service: ServiceLookup, slices_of: SliceLookup
-                        ) -> tuple[list[str], dict[str, _ServiceState | None]]:
+    def _update_changed(self, changed: set[str], service: ServiceLookup, slices_of: SliceLookup,
+                        force: set[str] = frozenset()) -> tuple[list[str], dict[str, _ServiceState | None]]:
         """`_update_services` for the changed keys only; returns the keys to rewrite and
-        their previous state (None: new)."""
+        their previous state (None: new). Keys in `force` are rewritten even if their
+        model is unchanged (a state cloned from another node's proxier)."""
         cfg = self.config
         updated: list[str] = []
         old: dict[str, _ServiceState | None] = {}
@@ -124,7 +138,7 @@ class IncrementalProxier(IPTablesProxier):
             ports = tuple(service_ports(svc, cfg.ip_family, lb_ip_mode=cfg.load_balancer_ip_mode))
             eps = endpoints_by_port(list(slices_of(k)), cfg.ip_family, cfg.node_name,
                                     node_hints_enabled=cfg.prefer_same_traffic_distribution)
-            if prev is not None and prev.ports == ports and prev.endpoints == eps:
+            if prev is not None and prev.ports == ports and prev.endpoints == eps and k not in force:
                 continue
             st = _ServiceState(ports=ports, endpoints=eps)
             st.renders = [PortRules(sp, len(eps.get((sp.port_name, sp.protocol), ())), [], [], [], [], (), 0)
@@ -166,7 +180,6 @@ class IncrementalProxier(IPTablesProxier):
         filt, nat = nf.table("filter"), nf.table("nat")
         tables = {"filter": filt, "nat": nat}
         ops: dict[str, list[str]] = {"filter": [], "nat": []}
-        touched_top: dict[str, set[str]] = {"filter": set(), "nat": set()}
         written: list[str] = []
         deleted: list[str] = []
         error: str | None = None
@@ -198,8 +211,8 @@ class IncrementalProxier(IPTablesProxier):
                 _count_refs(t, rules[start:start + n_old], -1)
                 rules[start:start + n_old] = new_specs
                 _count_refs(t, new_specs, +1)
+                self._bump(tname, chain)
                 seg[pos] = len(new_specs)
-                touched_top[tname].add(chain)
                 ops[tname] += [f"-D {chain} {start + 1}"] * n_old
                 ops[tname] += [f"-I {chain} {start + 1 + i} {spec}" for i, spec in enumerate(new_specs)]
             # 2. Its own chains, rewritten (created if new).
@@ -211,7 +224,10 @@ class IncrementalProxier(IPTablesProxier):
                     prev_rules = nat.chains.get(c)
                     if prev_rules is not None:
                         _count_refs(nat, prev_rules, -1)
+                    else:
+                        self.chainset_versions["nat"] = self.chainset_versions.get("nat", 0) + 1
                     nat.chains[c] = specs
+                    self._bump("nat", c)
                     _count_refs(nat, specs, +1)
                     written.append(c)
                     ops["nat"].append(f":{c} - [0:0]")
@@ -225,12 +241,14 @@ class IncrementalProxier(IPTablesProxier):
                 for c in stale:  # flushed first (their jumps to each other go), then deleted
                     _count_refs(nat, nat.chains[c], -1)
                     nat.chains[c] = []
+                    self._bump("nat", c)
                     ops["nat"].append(f":{c} - [0:0]")
                 for c in stale:
                     if nat.refs.get(c, 0) > 0:
                         error = f"line 0: Too many links: chain {c} is still referenced"
                         continue
                     del nat.chains[c]
+                    self.chainset_versions["nat"] = self.chainset_versions.get("nat", 0) + 1
                     deleted.append(c)
                     ops["nat"].append(f"-X {c}")
             if st is None:
@@ -264,6 +282,49 @@ class IncrementalProxier(IPTablesProxier):
             large_cluster_mode=large, filter_rule_count=n_filter, nat_rule_count=n_nat)
         self.last_result = result
         return result
+
+    def clone_for(self, config) -> "IncrementalProxier":
+        """This proxier's state for another node: the same tables and Service model, to
+        be synced incrementally with the Services whose rules differ by node (Local
+        traffic policy, topology hints, source ranges). What a node-dependent Service
+        costs is then that Service on each node, not a full sync of every node. Only for
+        configs that differ by node identity, not by flags or NodePort addresses."""
+        from copy import copy
+
+        from engine.proxy.netfilter import Netfilter, Table
+        from engine.proxy.nodeports import NodePortAddresses
+
+        new = copy(self)
+        new.config = config
+        nf = Netfilter(self.netfilter.family)
+        for name, t in self.netfilter.tables.items():
+            nt = Table(name)
+            nt.chains = {c: list(rules) for c, rules in t.chains.items()}
+            nt.policies = dict(t.policies)
+            nt.refs = dict(t.refs)
+            nf.tables[name] = nt
+        nf.table_order = list(self.netfilter.table_order)
+        new.netfilter = nf
+        new._services = {}
+        for k, st in self._services.items():
+            st2 = copy(st)
+            st2.renders = list(st.renders)
+            new._services[k] = st2
+        new._order = list(self._order)
+        new._seg = {k: list(v) for k, v in self._seg.items()}
+        new.chain_versions = dict(self.chain_versions)
+        new.chainset_versions = dict(self.chainset_versions)
+        new.epoch = self.epoch + 1
+        new._node_port_addresses = NodePortAddresses(config.ip_family, config.node_port_addresses,
+                                                     config.primary_node_ip())
+        new._localhost_node_ports = config.localhost_node_ports and new._node_port_addresses.contains_ipv4_loopback
+        new.last_result = None
+        new.incremental_syncs = new.full_path_syncs = 0
+        return new
+
+    def _bump(self, table: str, chain: str) -> None:
+        key = (table, chain)
+        self.chain_versions[key] = self.chain_versions.get(key, 0) + 1
 
     def _filter_chains(self) -> list[str]:
         chains = list(_FILTER_TOP)

@@ -74,9 +74,11 @@ class KubeProxy(Controller):
         self._class_of: dict[str, str] = {}  # node -> class key
         self._changed: set[str] | None = None  # None = first sync is full
         self._other_modes: dict[tuple[str, str, int], str] = {}
-        self._saves: dict[int, list] = {}  # id(proxier) -> [token, timestamp, iptables-save text]
-        # Objects that make a node's rules differ from another's (see the module doc).
-        self._dependent: set[tuple[str, str, str]] = set()
+        self._saves: dict[int, dict] = {}  # id(proxier) -> the iptables-save memo (iptables_save_lines)
+        # Objects that make a node's rules differ from another's (see the module doc),
+        # with the Service each belongs to; and Services that stopped being so.
+        self._dependent: dict[tuple[str, str, str], str] = {}
+        self._undepended: set[str] = set()
         # BoundedFrequencyRunner state, in simulated seconds.
         self._tokens = float(BURST_SYNCS)
         self._tokens_at: float | None = None
@@ -97,10 +99,11 @@ class KubeProxy(Controller):
         ref = (kind, ns, meta(obj)["name"])
         dependent = ev.type != "DELETED" and (
             node_dependent_service(obj) if kind == "Service" else node_dependent_slice(obj))
-        if dependent:
-            self._dependent.add(ref)
-        else:
-            self._dependent.discard(ref)
+        was = self._dependent.pop(ref, None)
+        if was is not None:
+            self._undepended.add(was)  # its rules go back to being the same on every node
+        if dependent and name:
+            self._dependent[ref] = f"{ns}/{name}"
         if not name:
             return
         if self._changed is not None:
@@ -173,6 +176,8 @@ class KubeProxy(Controller):
             return lambda: everything.setdefault(kind, store.list(kind))
         results: dict[str, object] = {}  # class key -> this sync's result
         fresh: set[str] = set()
+        extra: dict[str, set[str]] = {}  # class key -> keys its (cloned) state must resync
+        node_dependent = {k for k in self._dependent.values()}
         for node in self.store.list("Node"):
             node_name = meta(node)["name"]
             ck = self._class_key(node)
@@ -180,6 +185,12 @@ class KubeProxy(Controller):
             if self._class_of.get(node_name) != ck or proxier is None:
                 shared = next((self.proxiers[n] for n, k in self._class_of.items()
                                if k == ck and n in self.proxiers), None) if ck == SHARED else None
+                if shared is None and proxier is not None and changed is not None \
+                        and not self.cluster.topology.proxy.node_port_addresses:
+                    # Same flags, another node: start from the rules it has (see clone_for)
+                    # and resync what differs by node, instead of a full sync.
+                    shared = proxier.clone_for(self.config_for(node)) if ck != SHARED else proxier
+                    extra[ck] = node_dependent | self._undepended
                 if shared is None:
                     shared = IncrementalProxier(self.config_for(node))
                     fresh.add(ck)
@@ -189,7 +200,8 @@ class KubeProxy(Controller):
             if result is None:
                 full = ck in fresh or changed is None
                 result = results[ck] = proxier.sync_changes(None if full else changed, service, slices_of,
-                                                            all_of("Service"), all_of("EndpointSlice"), now=now)
+                                                            all_of("Service"), all_of("EndpointSlice"), now=now,
+                                                            rerender=extra.get(ck, ()))
             self.last_sync[node_name] = result
             written, deleted, rules = result.chains_written, result.chains_deleted, result.rule_count
             if self.mode in ("ipvs", "nftables"):
@@ -210,6 +222,9 @@ class KubeProxy(Controller):
                                   data={"node": node_name, "mode": self.mode, "full": kind == "full",
                                         "services": touched, "written": written,
                                         "deleted": deleted, "rules": rules})
+        self._undepended.clear()
+        for n in [n for n in self._class_of if self.proxiers.get(n) is None]:
+            del self._class_of[n]
         self._other_modes.clear()
 
     # -- views ----------------------------------------------------------------------
@@ -218,23 +233,80 @@ class KubeProxy(Controller):
         return t.strftime("%a %b ") + f"{t.day:2d}" + t.strftime(" %H:%M:%S %Y")
 
     def iptables_save(self, node: str) -> str:
+        lines = self.iptables_save_lines(node)
+        return "\n".join(lines) + "\n" if lines else ""
+
+    def iptables_save_lines(self, node: str) -> list[str]:
+        """What `iptables-save` prints on `node`, as lines (`render_save`'s layout).
+
+        Re-rendering every rule after each sync would cost more than the syncs: at
+        10,000 Services a node has 470,000 rules, and normalizing each into the kernel's
+        save form takes seconds. The normalized lines are kept per chain and redone only
+        for the chains a sync touched (`IncrementalProxier.chain_versions`); when only
+        the clock moved, only the two timestamp lines per table change."""
         p = self.proxiers.get(node)
         if p is None:
-            return ""
-        # The text only changes when the node's tables do (a sync) or with the clock
-        # (the "# Generated ... on <time>" lines): re-rendering 470,000 rules every
-        # second for the dashboard would cost more than the syncs themselves.
+            return []
         ts = self._timestamp()
         token = self.rules_token(node, "iptables")
         memo = self._saves.get(id(p))
-        if memo is not None and memo[0] == token:
-            if memo[1] != ts:
-                memo[2] = memo[2].replace(memo[1], ts)
-                memo[1] = ts
-            return memo[2]
-        text = p.save(timestamp=ts, version=IPTABLES_VERSION, backend="nft")
-        self._saves[id(p)] = [token, ts, text]
-        return text
+        if memo is None or memo["proxier"] is not p or memo["epoch"] != getattr(p, "epoch", None):
+            if len(self._saves) >= 2:  # the nodes last shown: 50 MB each at 10,000 Services
+                self._saves.pop(next(iter(self._saves)))
+            memo = self._saves[id(p)] = {"proxier": p, "epoch": getattr(p, "epoch", None), "chains": {},
+                                         "users": {}, "token": None, "ts": None, "lines": []}
+        if memo["token"] != token:
+            memo["lines"] = self._assemble_save(p, memo, ts)
+            memo["token"], memo["ts"] = token, ts
+        elif memo["ts"] != ts:
+            lines = list(memo["lines"])
+            old = memo["ts"]
+            for i, line in enumerate(lines):
+                if line.startswith("# ") and line.endswith(old):
+                    lines[i] = line[: len(line) - len(old)] + ts
+            memo["lines"], memo["ts"] = lines, ts
+        return memo["lines"]
+
+    def _assemble_save(self, p, memo: dict, ts: str) -> list[str]:
+        from engine.proxy.save import DEFAULT_TABLE_ORDER, _program, normalize_rule
+
+        nf = p.netfilter
+        family = nf.family
+        versions = getattr(p, "chain_versions", {})
+        chainsets = getattr(p, "chainset_versions", {})
+        cache = memo["chains"]
+        prog = _program(family, "nft")
+        ver = f"{IPTABLES_VERSION} (nf_tables)"
+        order = list(DEFAULT_TABLE_ORDER.get("nft", ()))
+        names = [t for t in order if t in nf.tables] + [t for t in nf.table_order if t not in order]
+        out: list[str] = []
+        for name in names:
+            t = nf.tables[name]
+            out.append(f"# Generated by {prog} {ver} on {ts}")
+            out.append(f"*{t.name}")
+            cs = (chainsets.get(name), len(t.chains))
+            users_memo = memo["users"].get(name)
+            if users_memo is None or users_memo[0] != cs:
+                users_memo = memo["users"][name] = (cs, t.user_chains())
+            users = users_memo[1]
+            out.extend(f":{c} {t.policies.get(c, 'ACCEPT')} [0:0]" for c in t.builtins)
+            out.extend(f":{c} - [0:0]" for c in users)
+            for c in (*t.builtins, *users):
+                rules = t.chains.get(c, ())
+                key = (name, c)
+                v = (versions.get(key), len(rules))
+                hit = cache.get(key)
+                if hit is None or hit[0] != v:
+                    prefix = f"-A {c}"
+                    hit = cache[key] = (v, [prefix + normalize_rule(r, family) for r in rules])
+                out.extend(hit[1])
+            out.append("COMMIT")
+            out.append(f"# Completed on {ts}")
+        if len(cache) > 2 * sum(len(t.chains) for t in nf.tables.values()) + 64:
+            live = {(n, c) for n, t in nf.tables.items() for c in t.chains}
+            for k in [k for k in cache if k not in live]:
+                del cache[k]
+        return out
 
     def rules_token(self, node: str, mode: str) -> tuple:
         """Equal as long as `render(node, mode)` only differs by its timestamp."""

@@ -7,7 +7,7 @@ not ready, newest), like `controller.ActivePods` ranking.
 from __future__ import annotations
 
 from engine.controllers.base import Controller, key_for, split_key
-from engine.objects import (clone, evolve, controller_uid, is_terminating, labels_of, meta,
+from engine.objects import (controller_uid, evolve, is_terminating, labels_of, meta,
                             owner_ref, pod_is_active, pod_is_ready, pod_phase, uid_of)
 from engine.store import WatchEvent
 

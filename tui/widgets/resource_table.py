@@ -98,7 +98,6 @@ class ResourceTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self.show_cursor = True
         self.cursor_type = "row"
-        self._version = 0  # bumped by every change that can alter a drawn line
         self._line_cache: dict[tuple, Strip] = {}
 
     # -- DataTable-compatible API ---------------------------------------------------------
@@ -169,7 +168,7 @@ class ResourceTable(ScrollView, can_focus=True):
                 added.append(r)
                 self._count_widths(r, +1)
                 self._new_keys.add(r.key)
-            elif old != r:
+            elif old is not r and old != r:
                 kind = "changed"
                 self._count_widths(old, -1)
                 self._count_widths(r, +1)
@@ -188,7 +187,6 @@ class ResourceTable(ScrollView, can_focus=True):
         if added:
             self._insert(added)
             structural = True
-        self._version += 1
         self._line_cache.clear()
         self._update_virtual_size()
         self.check_idle()
@@ -284,12 +282,26 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def refresh_styles(self) -> None:
         """Redraw every row (after the highlight set or flash timers changed): rows are
-        styled when drawn, so this is a repaint of what is on screen."""
+        styled when drawn, so this is a repaint of what is on screen. Rows that finished
+        flashing "removed" go now rather than at the next sync."""
         now = time.monotonic()
-        for key in [k for k, (_, t) in self._flash.items() if now - t >= FLASH_SECONDS and k not in self._gone]:
+        done = [k for k, (_, t) in self._flash.items() if now - t >= FLASH_SECONDS]
+        gone = {k for k in done if k in self._gone}
+        for key in done:
             del self._flash[key]
+        if gone:
+            keep = self.selected_key
+            self._gone -= gone
+            for key in gone:
+                self._count_widths(self._rows.pop(key, None), -1)
+            self._remove(gone)
+            self._pos = None
+            self._update_virtual_size()
+            if keep is not None and keep in self._rows:
+                self._set_cursor(self.get_row_index(keep), scroll=False)
+            else:
+                self._set_cursor(self.cursor_row)
         self._all_updated = True  # DataTable re-measured every cell it restyled
-        self._version += 1
         self._line_cache.clear()
         self.refresh()
         self.check_idle()
@@ -303,7 +315,6 @@ class ResourceTable(ScrollView, can_focus=True):
         if row == self.cursor_row:
             return
         self.cursor_row = row
-        self._version += 1
         self._line_cache.clear()
         self.refresh()
         self._highlight(row)
