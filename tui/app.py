@@ -360,12 +360,15 @@ class SvcflowApp(App):
             dns = getattr(c, "coredns", None)
             node = self._node_name()
             kp = getattr(c, "kube_proxy", None)
+            computed = self.__dict__.setdefault("_pane_rows", {})
+            # AGE follows the clock; in a pane of thousands of pods it is refreshed with
+            # the pods' changes only (rebuilding 100,000 rows each second would stall).
+            big = len((computed.get("pods") or (None, None, ()))[2]) > 2000
             bases = {  # what a pane's unfiltered rows depend on
-                "pods": (kv("Pod"), ns, int(c.now().timestamp())),
+                "pods": (kv("Pod"), ns) + (() if big else (int(c.now().timestamp()),)),
                 "services": (kv("Service"), ns),
                 "endpoints": (kv("Endpoints"), kv("EndpointSlice"), ns),
             }
-            computed = self.__dict__.setdefault("_pane_rows", {})
 
             def rows_of(pane: str, compute) -> list:
                 """A pane's unfiltered rows, kept while their inputs stay (a new filter

@@ -96,8 +96,8 @@ def _endpoint_view(pod: dict) -> tuple:
     status = pod.get("status") or {}
     ready = next((c.get("status") for c in status.get("conditions") or () if c.get("type") == "Ready"), None)
     return (md.get("labels"), md.get("deletionTimestamp"), md.get("uid"), status.get("podIP"),
-            status.get("phase") in ("Succeeded", "Failed"), ready, spec.get("nodeName"), spec.get("hostname"), spec.get("subdomain"),
-            spec.get("containers"), spec.get("initContainers"))
+            status.get("phase") in ("Succeeded", "Failed"), ready, spec.get("nodeName"), spec.get("hostname"),
+            spec.get("subdomain"), spec.get("containers"), spec.get("initContainers"))
 
 
 def _hostname(pod: dict, svc: dict) -> str | None:

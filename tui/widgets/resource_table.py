@@ -46,7 +46,12 @@ STYLE_COLOURS = {
 FLASH_STYLES = {"added": "bold black on green", "changed": "bold black on yellow", "removed": "strike red"}
 CELL_PADDING = 1
 HEADER_HEIGHT = 1
+BULK_CHANGE = 2000  # rows coming or going in one sync that make it a new view (see _sync_bulk)
 _LINE_CACHE_SIZE = 512
+
+
+def _width(text: str) -> int:
+    return len(text) if text.isascii() else cell_len(text)
 
 
 def _data_table_css() -> str:
@@ -80,11 +85,12 @@ class ResourceTable(ScrollView, can_focus=True):
         self.sort_by_name = sort_by_name
         self._columns = tuple(columns)
         self._labels = [Text.from_markup(c) for c in self._columns]
-        self._label_widths = [cell_len(label.plain) for label in self._labels]
+        self._label_widths = [_width(label.plain) for label in self._labels]
         self._widths = list(self._label_widths)  # content widths, kept as DataTable keeps them (see _on_idle)
         # Per column: how many current cells have each width (so "the widest cell now"
         # is cheap), and what changed since the last idle.
-        self._width_counts: list[dict[int, int]] = [{} for _ in self._columns]
+        self._width_counts: list[dict[int, int]] | None = [{} for _ in self._columns]
+        self._measured: dict[str, Row] = {}  # rows whose widths were counted, after a bulk change
         self._new_keys: set[str] = set()
         self._updated_keys: set[str] = set()
         self._all_updated = False
@@ -138,6 +144,13 @@ class ResourceTable(ScrollView, can_focus=True):
         keep = self.selected_key
         cursor_before = self.cursor_row
         new = {r.key: r for r in rows}
+        if len(self._rows) + len(new) > BULK_CHANGE:
+            rows_ = self._rows
+            gone = self._gone
+            changes = sum(1 for k in rows_ if k not in new) + sum(1 for k in new if k not in rows_ or k in gone)
+            if changes > BULK_CHANGE:
+                self._sync_bulk(rows, new, keep)
+                return
         structural = False
         # Rows that finished flashing "removed" go now.
         expired = [k for k in self._gone
@@ -200,11 +213,64 @@ class ResourceTable(ScrollView, can_focus=True):
                 self._highlight(self.cursor_row)  # a cursor row exists now where there was none
         self.refresh()
 
+    def _sync_bulk(self, rows: Sequence[Row], new: dict[str, Row], keep: str | None) -> None:
+        """A new view rather than a change (a filter, all namespaces): thousands of rows
+        come or go at once. They are swapped in without flashing each, and columns only
+        widen from then on (exact DataTable widths would re-measure every cell): per row
+        this is an identity check, so filtering 100,000 rows stays a blink."""
+        was_empty = not self._keys
+        self._rows = new
+        self._gone.clear()
+        self._flash.clear()
+        self._width_counts = None
+        self._new_keys.clear()
+        self._updated_keys.clear()
+        self._all_updated = False
+        measured = self._measured
+        widths = self._widths
+        for r in rows:
+            if measured.get(r.key) is not r:
+                measured[r.key] = r
+                for ci, c in enumerate(r.cells[: len(widths)]):
+                    n = _width(c)
+                    if n > widths[ci]:
+                        widths[ci] = n
+        if len(measured) > 2 * len(new) + 1024:
+            self._measured = {k: r for k, r in measured.items() if k in new}
+        keys = [r.key for r in rows]
+        if self.sort_by_name:
+            names = [r.cells[0] for r in rows]
+            if any(a > b for a, b in zip(names, names[1:])):
+                order = sorted(range(len(rows)), key=names.__getitem__)
+                keys = [keys[i] for i in order]
+                names = [names[i] for i in order]
+            self._sort_keys = names
+        self._keys = keys
+        self._pos = None
+        self._line_cache.clear()
+        self._update_virtual_size()
+        before = self.cursor_row
+        if keep is not None and keep in new:
+            self._set_cursor(self.get_row_index(keep), scroll=True)
+        else:
+            self._set_cursor(self.cursor_row)
+        if was_empty and self._keys and self.cursor_row == before:
+            self._highlight(self.cursor_row)  # a cursor row exists now where there was none
+        self.refresh()
+
     def _count_widths(self, r: Row | None, sign: int) -> None:
         if r is None:
             return
+        if self._width_counts is None:  # after a bulk change: widths only grow
+            if sign > 0:
+                self._measured[r.key] = r
+                for ci, c in enumerate(r.cells[: len(self._widths)]):
+                    n = _width(c)
+                    if n > self._widths[ci]:
+                        self._widths[ci] = n
+            return
         for counts, c in zip(self._width_counts, r.cells):
-            n = cell_len(c)
+            n = _width(c)
             left = counts.get(n, 0) + sign
             if left > 0:
                 counts[n] = left
@@ -213,26 +279,32 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _on_idle(self, event: events.Idle) -> None:
         """Column widths, as DataTable settles them when idle: a new row widens a
-        column to fit; an updated cell that is now narrower than its column makes the
-        column fit its widest current cell (so widths can shrink); a wider one widens
-        it. Rows removed before then do not count."""
+        column to fit; an updated cell narrower than its column makes the column fit its
+        widest current cell (so widths can shrink); a wider one widens it. Rows removed
+        before then do not count.
+
+        Every cell already measured is no wider than its column (each rule above keeps
+        that true), so both rules come down to the widest current cell, which the
+        per-column width counts give without measuring anything again: an update of
+        100,000 rows (a filter) costs nothing here."""
         if not (self._new_keys or self._updated_keys or self._all_updated):
+            return
+        if self._width_counts is None:  # widths only grow (see _sync_bulk), done in _count_widths
+            self._new_keys.clear()
+            self._updated_keys.clear()
+            self._all_updated = False
+            self._update_virtual_size()
+            self.refresh()
             return
         widths = self._widths
         before = list(widths)
-        updated = [self._rows[k] for k in self._updated_keys if k in self._rows]
-        for ci, counts in enumerate(self._width_counts):
-            label = self._label_widths[ci]
-            cell_widths = [cell_len(r.cells[ci]) for r in updated if ci < len(r.cells)]
-            if self._all_updated or any(w < widths[ci] for w in cell_widths):
-                widths[ci] = max([label, *counts])
-            elif cell_widths:
-                widths[ci] = max(label, widths[ci], *cell_widths)
-        for k in self._new_keys:
-            r = self._rows.get(k)
-            if r is not None:
-                for ci, c in enumerate(r.cells[: len(widths)]):
-                    widths[ci] = max(widths[ci], cell_len(c))
+        rows = self._rows
+        if self._all_updated or any(k in rows for k in self._updated_keys):
+            for ci, counts in enumerate(self._width_counts):
+                widths[ci] = max([self._label_widths[ci], *counts])
+        if any(k in rows for k in self._new_keys):
+            for ci, counts in enumerate(self._width_counts):
+                widths[ci] = max([widths[ci], *counts])
         self._new_keys.clear()
         self._updated_keys.clear()
         self._all_updated = False
