@@ -2,9 +2,10 @@
 
     python -m benchmarks.dashboard_bench FOLDER --json OUT.json [--saves 50] [--big-table]
 
-- first paint: from constructing `SvcflowApp` (the manifests are loaded and applied in
-  its mount, as `svcflow FOLDER` does) to the first screen refresh after the panes
-  were filled;
+- first paint: from constructing `SvcflowApp` (as `svcflow FOLDER` does) to the first
+  screen refresh that shows the folder's objects (the Services pane lists the folder's
+  first Service); also the first screen refresh at all, and when the last slice of a big
+  folder was applied (`SvcflowApp.apply_in_slices`);
 - save to screen: a manifest file is rewritten (a Service's port flips) and the time
   until the screen refresh after the Services pane shows the new port is taken, through
   the real watcher (watchfiles), reload, refresh and paint; p50/p95 over `--saves`;
@@ -148,11 +149,25 @@ async def run(folder: Path, saves: int, big_table: bool, keys: int = 30) -> dict
     app = SvcflowApp([str(folder)], deterministic=False, watch=True)
     t_constructed = time.perf_counter()
     probe = app.perf_probe = PaneProbe()
+    path, svc, ns, base = _save_target(folder)
+    key = f"{ns}/{svc}"
     async with app.run_test(size=SIZE) as pilot:
+        services = app.query_one("#services-table", ResourceTable)
         ok = await _wait(lambda: any(r.changed and r.painted for r in probe.refreshes), 600)
-        first = next((r for r in probe.refreshes if r.changed and r.painted), None)
+        screen = next((r for r in probe.refreshes if r.changed and r.painted), None)
+        # The first paint that shows the folder's objects: the Services pane lists the
+        # folder's first Service (a big folder is applied in slices; see apply_in_slices).
+        shown_at: list[float] = []
+        ok = await _wait(lambda: key in services._rows, 600)
+        if ok:
+            shown_at.append(await _next_paint(app))
+        await _wait(lambda: not app.booting, 900)
+        all_applied = time.perf_counter()
+        first = screen
         out["first_paint"] = {
-            "seconds": (first.painted - t_start) if ok and first else float("nan"),
+            "seconds": (shown_at[0] - t_start) if shown_at else float("nan"),
+            "screen_seconds": (screen.painted - t_start) if screen else float("nan"),
+            "all_applied_seconds": all_applied - t_start,
             "construct_seconds": t_constructed - t_start,
             "first_refresh_seconds": (first.end - first.start) if first else float("nan"),
             "first_refresh_parts": first.parts if first else {},
@@ -168,9 +183,6 @@ async def run(folder: Path, saves: int, big_table: bool, keys: int = 30) -> dict
         await pilot.pause(0.5)
 
         # -- save to screen ------------------------------------------------------------
-        path, svc, ns, base = _save_target(folder)
-        key = f"{ns}/{svc}"
-        services = app.query_one("#services-table", ResourceTable)
         samples, missed = [], 0
         watcher: list[float] = []
         settle: list[float] = []

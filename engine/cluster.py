@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import time
 from types import MappingProxyType
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -209,19 +210,37 @@ class Cluster:
                 if not self.clock.fire_next():
                     return
 
-    def run_for(self, seconds: float) -> None:
-        """Advance simulated time by `seconds`, running everything due on the way."""
+    def run_for(self, seconds: float, *, budget: float | None = None) -> bool:
+        """Advance simulated time by `seconds`, running everything due on the way.
+
+        ``budget``: wall-clock seconds this call may take (the dashboard keeps the screen
+        responsive while 100,000 pods start). When it runs out, work that was due stays
+        queued and the clock stops where the work got to, so simulated time lags wall time
+        the way a busy control plane lags its clients; False says there is more to do, and
+        another call (``run_for(0, budget=...)``) carries on from there."""
         until = self.clock.now() + timedelta(seconds=seconds)
+        deadline = None if budget is None else time.perf_counter() + budget
         with no_cyclic_gc(freeze=self._big):
             while True:
                 for c in self.controllers:
-                    while c.queue:
+                    queue = c.queue
+                    n = 0
+                    while queue:
                         c.reconcile(c.pop())  # type: ignore[arg-type]
+                        n += 1
+                        if deadline is not None and not n % 32 and time.perf_counter() > deadline:
+                            return False
+                if deadline is not None and time.perf_counter() > deadline and self._pending_work():
+                    return False
                 nxt = self.clock.next_timer_at()
                 if nxt is None or nxt > until:
                     break
                 self.clock.fire_next()
         self.clock.advance_to(until)
+        return True
+
+    def _pending_work(self) -> bool:
+        return any(c.queue for c in self.controllers)
 
     # -- boot -------------------------------------------------------------------------
     def _boot(self) -> None:

@@ -34,11 +34,13 @@ def chains_for_pod(cluster, node: str, mode: str, ns: str, name: str) -> set[str
     return set(kp.chains_for_pod(node, mode, ns, name)) if kp is not None else set()
 
 
-def dns_rows(cluster) -> list[Row]:
+def dns_rows(cluster, namespace: str | None = None) -> list[Row]:
+    """CoreDNS's records for the DNS pane: of one namespace (the pane follows the others),
+    or of all (``None``)."""
     dns = _dns(cluster)
     if dns is None:
         return []
-    return [Row(f"{name}|{rtype}|{value}", (name, rtype, value)) for name, rtype, value in dns.record_rows()]
+    return [Row(f"{name}|{rtype}|{value}", (name, rtype, value)) for name, rtype, value in dns.record_rows(namespace)]
 
 
 def take_dns_queries(cluster) -> list[str]:

@@ -1444,24 +1444,65 @@ def _read_file(p: Path, display: str, result: LoadResult) -> str | None:
     return raw.decode("utf-8", "surrogateescape")
 
 
+class ParseCache:
+    """Parsed files by name and text, for a reader that reads the same folder again and again
+    (the dashboard on every save): only a file whose text changed is parsed again, so a save
+    in a folder of 20,000 manifests costs the parse of one file.  The cached documents are
+    shared between reads; nothing downstream mutates them (``with_defaults`` copies)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, bool], tuple[str, LoadResult]] = {}
+        self._seen: set[tuple[str, bool]] = set()
+        self.parsed = 0  # files parsed (not found in the cache) by the last read
+
+    def begin(self) -> None:
+        self._seen = set()
+        self.parsed = 0
+
+    def load(self, text: str, display: str, path: Path, check_kinds: bool) -> LoadResult:
+        key = (display, check_kinds)
+        self._seen.add(key)
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] == text:
+            return hit[1]
+        res = load_text(text, display, path, check_kinds=check_kinds)
+        self._entries[key] = (text, res)
+        self.parsed += 1
+        return res
+
+    def end(self) -> None:
+        """Forget the files the last read did not see (deleted, renamed, unreadable)."""
+        for key in [k for k in self._entries if k not in self._seen]:
+            del self._entries[key]
+
+
 def load_paths(
     paths: Iterable[str | Path],
     *,
     recursive: bool = True,
     check_kinds: bool = True,
+    cache: ParseCache | None = None,
 ) -> LoadResult:
     """Read files and folders like ``kubectl apply -f <p> [-f ...] -R``.
 
     Folders are walked (recursively unless ``recursive=False``, which is kubectl without ``-R``)
     in ``filepath.Walk`` order and only ``.json``/``.yaml``/``.yml`` files are read; a file
     named directly is read whatever its extension.  A broken document never stops other files,
-    and no input makes this raise.
+    and no input makes this raise.  With a ``cache``, files whose text is unchanged since the
+    cache's last read are not parsed again.
     """
     result = LoadResult()
+    if cache is not None:
+        cache.begin()
     for p, display in _expand_paths(paths, recursive, result):
         text = _read_file(p, display, result)
         if text is not None:
-            result.extend(load_text(text, display, p, check_kinds=check_kinds))
+            if cache is not None:
+                result.extend(cache.load(text, display, p, check_kinds))
+            else:
+                result.extend(load_text(text, display, p, check_kinds=check_kinds))
+    if cache is not None:
+        cache.end()
     return result
 
 

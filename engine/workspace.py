@@ -108,8 +108,56 @@ def object_key(obj: dict) -> tuple[str, str, str] | None:
     return (kind, namespace, name)
 
 
+def _apply_shape(live: dict) -> tuple[dict, dict]:
+    """What an apply of a document compares against the live object: everything but the
+    status and the resourceVersion (which controllers' status writes move on)."""
+    md = live.get("metadata") or {}
+    return ({k: v for k, v in live.items() if k not in ("status", "metadata")},
+            {k: v for k, v in md.items() if k != "resourceVersion"})
+
+
+class ApplyMemo:
+    """Which document each object was last applied from, and what the object was then.
+
+    Applying the same document again to an object nobody else has changed since is
+    `unchanged` by construction (the three-way merge of the same inputs), so the
+    dashboard's reload skips the decode, defaulting, validation and merge for it and says
+    what kubectl would: ``service/x unchanged``.  An object that was edited in between
+    (``kubectl scale`` at the prompt, a controller writing its spec) or deleted is applied
+    again for real, as ``kubectl apply`` would.  Documents are compared by identity: a
+    file whose text did not change yields the very same documents (`ParseCache`), and in a
+    file that did, the documents that read the same compare equal."""
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[str, str, str], tuple[dict, dict]] = {}  # key -> (document obj, live)
+        self.skipped = 0
+
+    def unchanged(self, cluster: Cluster, doc: Document, key: tuple[str, str, str]) -> ApplyResult | None:
+        ent = self._last.get(key)
+        if ent is None or (ent[0] is not doc.obj and ent[0] != doc.obj):
+            return None
+        live = cluster.store.get(*key)
+        if live is None:
+            return None
+        if live is not ent[1] and _apply_shape(live) != _apply_shape(ent[1]):
+            return None
+        self._last[key] = (doc.obj, live)
+        self.skipped += 1
+        return ApplyResult(line=f"{KINDS[key[0]].qualified}/{key[2]} unchanged", obj=live)
+
+    def record(self, doc: Document, key: tuple[str, str, str], res: ApplyResult) -> None:
+        if res.ok and isinstance(res.obj, dict) and "metadata" in res.obj:
+            self._last[key] = (doc.obj, res.obj)
+        else:
+            self._last.pop(key, None)
+
+    def forget(self, key: tuple[str, str, str]) -> None:
+        self._last.pop(key, None)
+
+
 def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | None = None, *,
-                    warnings: list | None = None, last_wins_only: bool = False) -> ApplyReport:
+                    warnings: list | None = None, last_wins_only: bool = False,
+                    memo: ApplyMemo | None = None) -> ApplyReport:
     """Apply documents in order; a bad one is reported and the rest still apply.  Never raises.
 
     ``warnings`` are the loader's (duplicate YAML keys), carried into the report.  Objects
@@ -143,24 +191,32 @@ def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | 
         k = object_key(obj)
         if last_wins_only and k is not None and last[k] is not doc:
             continue
+        if memo is not None and k is not None:
+            same = memo.unchanged(cluster, doc, k)
+            if same is not None:
+                same.source = f"{doc.display}:{doc.line}"
+                report.results.append(same)
+                continue
         try:
-            _apply_one(cluster, doc, report)
+            res = _apply_one(cluster, doc, report)
         except Exception as exc:  # noqa: BLE001 - one odd object must not stop the rest
             msg = f"svcflow could not apply this object ({type(exc).__name__}: {exc})"
-            report.errors.append(ApplyResult(error="error: " + msg, source=_source(doc), obj=obj,
-                                             status=validation.ClientError(msg)))
+            res = ApplyResult(error="error: " + msg, source=_source(doc), obj=obj, status=validation.ClientError(msg))
+            report.errors.append(res)
+        if memo is not None and k is not None:
+            memo.record(doc, k, res)
     return report
 
 
-def _apply_one(cluster: Cluster, doc: Document, report: ApplyReport) -> None:
+def _apply_one(cluster: Cluster, doc: Document, report: ApplyReport) -> ApplyResult:
     obj = doc.obj
     kind, api_version = obj.get("kind"), obj.get("apiVersion")
     info = KINDS.get(kind or "")
     if info is None or info.api_version != api_version or kind == "Event":
-        report.errors.append(ApplyResult(error=unknown_kind_message(obj, doc.display), source=_source(doc, "kind"),
-                                         field="kind", obj=obj,
-                                         load_detail=unknown_kind_message(obj, doc.display, prefix=False)))
-        return
+        res = ApplyResult(error=unknown_kind_message(obj, doc.display), source=_source(doc, "kind"),
+                          field="kind", obj=obj, load_detail=unknown_kind_message(obj, doc.display, prefix=False))
+        report.errors.append(res)
+        return res
     res = cluster.api.apply(obj, doc.display)
     res.source = _source(doc, res.field)
     (report.results if res.ok else report.errors).append(res)
@@ -173,6 +229,7 @@ def _apply_one(cluster: Cluster, doc: Document, report: ApplyReport) -> None:
                 else "")
         report.warnings.append(Notice(_source(doc, "metadata.name"),
                                       f"svcflow: metadata.name is {what}{hint}; quote it", "metadata.name"))
+    return res
 
 
 def is_topology_node(obj: dict) -> bool:

@@ -295,8 +295,8 @@ async def test_the_watcher_follows_editor_saves_without_ever_losing_an_object(de
     results = []
     real_reload = app.workspace.reload
 
-    def recording_reload():
-        results.append(real_reload())
+    def recording_reload(**kw):
+        results.append(real_reload(**kw))
         return results[-1]
 
     app.workspace.reload = recording_reload

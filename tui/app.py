@@ -30,6 +30,16 @@ from tui.widgets.resource_table import ResourceTable
 from tui.widgets.text_view import TextView, iptables_highlighter
 
 TICK_SECONDS = 0.25
+#: Wall seconds the engine may run per turn of the event loop, so the screen stays responsive
+#: while a big cluster starts (the rest of the work runs in the next turn; simulated time lags).
+ENGINE_BUDGET = 0.04
+#: Above this many documents the first apply runs in slices, painting as it goes.
+BIG_FOLDER = 500
+#: A pane whose refresh took longer than this is refreshed by the clock's ticks at most
+#: once per SLOW_PANE_SPACING times its cost (a big kube-proxy pane while 10,000 Services
+#: start); saves and keys still refresh it at once.
+SLOW_PANE = 0.03
+SLOW_PANE_SPACING = 8
 SETTLE_SECONDS = 0.3  # a save is applied once its file has been left alone this long
 STEP_SECONDS = 0.9
 MODES = ("iptables", "ipvs", "nftables")
@@ -127,10 +137,12 @@ class SvcflowApp(App):
             self.add_class("-present")
         if os.environ.get("TEXTUAL_ANIMATIONS", "").lower() == "none" or self.deterministic:
             self.animation_level = "none"
-        result = self.workspace.reload()
-        self._show_reload(result)
-        if self.deterministic:
-            self.workspace.settle()
+        progressive = not self.deterministic and self.workspace.document_count > BIG_FOLDER
+        if not progressive:
+            result = self.workspace.reload()
+            self._show_reload(result)
+            if self.deterministic:
+                self.workspace.settle()
         self.refresh_panes(flash=False)
         self.query_one("#pods-table").focus()
         if not self.deterministic:
@@ -139,17 +151,60 @@ class SvcflowApp(App):
             self._flow_timer = self.set_interval(STEP_SECONDS / 3, self._play_flow)
         else:
             self._drain_flow()
-        if self.watch_files:
+        if progressive:
+            self.booting = True
+            self.apply_in_slices()
+        elif self.watch_files:
             self.watch_manifests()
 
     async def on_unmount(self) -> None:
         self._stop_watch.set()
 
     # -- engine driving ------------------------------------------------------------
+    @work(exclusive=True, group="initial-apply")
+    async def apply_in_slices(self) -> None:
+        """A big folder's first apply, a slice at a time: the panes fill while the rest is
+        applied (`LiveWorkspace.initial_apply`), then one ordinary reload reports errors and
+        duplicates as a small folder's would, and the watcher starts."""
+        import time
+
+        status = self.query_one("#status-line", Static)
+        total = self.workspace.document_count
+        painted = 0.0
+        for n in self.workspace.initial_apply(budget=ENGINE_BUDGET / 2):
+            if time.perf_counter() - painted > 0.2:
+                status.update(Text(f"applying the manifests: {n:,} of {total:,} documents"))
+                self.refresh_panes(flash=False)
+                painted = time.perf_counter()
+            await asyncio.sleep(0.001)  # let keys and repaints through
+        result = self.workspace.reload(budget=ENGINE_BUDGET)
+        self.booting = False
+        status.update(Text(""))
+        self._show_reload(result)
+        self.refresh_panes(flash=False)
+        self._catch_up()
+        if self.watch_files:
+            self.watch_manifests()
+
+    booting = False
+
+    def _catch_up(self) -> None:
+        """Run the engine's backlog (ENGINE_BUDGET at a time) until it is done."""
+        if self.workspace.advance(0, budget=ENGINE_BUDGET):
+            self._behind = False
+            return
+        self._behind = True
+        self.set_timer(0.005, self._catch_up)  # a gap: input and repaints go first
+
+    _behind = False
+
     def _tick(self) -> None:
-        self.workspace.advance(TICK_SECONDS * self.speed)
+        if self.deterministic:
+            self.workspace.advance(TICK_SECONDS * self.speed)
+        elif not self._behind and not self.workspace.advance(TICK_SECONDS * self.speed, budget=ENGINE_BUDGET):
+            self._catch_up()
         try:
-            self.refresh_panes()
+            self.refresh_panes(throttle=True)
         except NoMatches:
             return  # a last tick while the app shuts down: the panes are already gone
         for table in self.query(ResourceTable):
@@ -161,10 +216,14 @@ class SvcflowApp(App):
         """Reload when the manifests change.  `tui.watcher` ignores editors' side files (swap,
         backup, lock, temp), follows folders (created, renamed, removed) and re-arms when a
         watched folder is removed and comes back; `LiveWorkspace` waits until a save is
-        complete (SETTLE_SECONDS without a change) before applying it."""
+        complete before applying it: at once when the kernel says nobody holds the file open
+        for writing (`engine.filewrites`), else after SETTLE_SECONDS without a change."""
+        from engine import filewrites
         from tui.watcher import manifest_changes
 
         self.workspace.settle_seconds = SETTLE_SECONDS
+        if filewrites.ignore_lease_breaks():  # a finished save then applies without the wait
+            self.workspace.write_check = filewrites.open_for_writing
         self._watched_dirs = set(self.workspace.watched_dirs())
         async for _changes in manifest_changes(self.paths, self._stop_watch,
                                                known_dirs=lambda: self._watched_dirs,
@@ -179,10 +238,12 @@ class SvcflowApp(App):
             timer.stop()
             self._retry_timer = None
         try:
-            result = self.workspace.reload()
+            result = self.workspace.reload(budget=None if self.deterministic else ENGINE_BUDGET)
         except Exception as exc:  # noqa: BLE001 - the app must never crash on input
             self._set_errors([f"svcflow: reload failed: {exc}"])
             return
+        if not self.deterministic and not self._behind:
+            self._catch_up()
         self._show_reload(result)
         if result.retry_after is not None:
             self._retry_timer = self.set_timer(result.retry_after, self.reload_manifests)
@@ -298,7 +359,7 @@ class SvcflowApp(App):
             self.query_one("#proxy-view", TextView).set_marks(set())
         if ev.step == 1:
             ips = set(ev.data.get("ready", []))
-            pods.highlight = {r.key for r in views.pod_rows(c, None) if r.cells[4] in ips}
+            pods.highlight = pods.keys_where(lambda cells: cells[4] in ips)
         elif ev.step == 2:
             eps.highlight = {key}
         elif ev.step == 3 and ev.data.get("node"):
@@ -313,7 +374,7 @@ class SvcflowApp(App):
                 view.call_after_refresh(view.scroll_to, y=max(0, first - 1), animate=False)
         elif ev.step == 4:
             name = f"{ev.name}.{ev.namespace}.svc.{c.topology.dns_domain}"
-            dns.highlight = {r.key for r in dataplane.dns_rows(c) if r.cells[0].rstrip(".").endswith(name)}
+            dns.highlight = dns.keys_where(lambda cells: cells[0].rstrip(".").endswith(name))
         for t in (pods, eps, dns):
             t.refresh_styles()
 
@@ -331,7 +392,7 @@ class SvcflowApp(App):
         self._show_flow(self.flow_played[self.flow_pos])
 
     # -- panes ------------------------------------------------------------------------------
-    def refresh_panes(self, *, flash: bool = True) -> None:
+    def refresh_panes(self, *, flash: bool = True, throttle: bool = False) -> None:
         """Bring the panes up to date with the store. A pane is recomputed only when what
         it shows could have changed (its kinds' versions, the namespace, the filter, the
         clock second for AGE, the node's rules), so a change to one Service at 10,000
@@ -347,8 +408,11 @@ class SvcflowApp(App):
         c = self.workspace.cluster
         store = c.store
         rv = store.resource_version
-        changed = rv != self._last_rv
+        deferred = self.__dict__.get("_deferred_panes", False)
+        changed = rv != self._last_rv or deferred
         if changed:
+            self._deferred_panes = False
+            costs = self.__dict__.setdefault("_pane_costs", {})  # pane -> (seconds, when done)
             self._last_rv = rv
             ns = self.namespace
             pattern = self.filter_re
@@ -382,7 +446,7 @@ class SvcflowApp(App):
                 "pods": bases["pods"] + (pattern,),
                 "services": bases["services"] + (pattern,),
                 "endpoints": bases["endpoints"] + (pattern,),
-                "dns": (getattr(dns, "records_version", rv),),
+                "dns": (views.dns_version(c, ns) or rv,),
                 "proxy": (node, self.mode, kp.rules_token(node, self.mode) if kp is not None else rv,
                           kp._timestamp() if kp is not None else None),
             }
@@ -394,15 +458,20 @@ class SvcflowApp(App):
                 "endpoints": lambda: self.query_one("#endpoints-table", ResourceTable).sync(
                     views.filter_rows(rows_of("endpoints", lambda: views.endpoint_rows(c, ns)), pattern),
                     flash=flash),
-                "dns": lambda: self.query_one("#dns-table", ResourceTable).sync(views.dns_rows(c), flash=flash),
+                "dns": lambda: self.query_one("#dns-table", ResourceTable).sync(views.dns_rows(c, ns), flash=flash),
                 "proxy": self._refresh_proxy,
             }
             for pane, version in wants.items():
                 if seen.get(pane) != version:
                     t = time.perf_counter()
+                    cost, done = costs.get(pane, (0.0, 0.0))
+                    if throttle and cost > SLOW_PANE and t - done < cost * SLOW_PANE_SPACING:
+                        self._deferred_panes = True  # a later tick brings it up to date
+                        continue
                     fill[pane]()
                     seen[pane] = version
                     parts[pane] = time.perf_counter() - t
+                    costs[pane] = (parts[pane], time.perf_counter())
             t = time.perf_counter()
             self._refresh_dns_log()
             parts["dns-log"] = time.perf_counter() - t
@@ -496,7 +565,8 @@ class SvcflowApp(App):
             t.highlight = keys
             t.refresh_styles()
         dns = self.query_one("#dns-table", ResourceTable)
-        dns.highlight = {r.key for r in dataplane.dns_rows(c) if r.cells[0].rstrip(".") in links.dns_names}
+        names = links.dns_names
+        dns.highlight = dns.keys_where(lambda cells: cells[0].rstrip(".") in names) if names else set()
         dns.refresh_styles()
         if dns.highlight:
             first = min(dns.get_row_index(k) for k in dns.highlight)

@@ -91,12 +91,19 @@ class CoreDNS(Controller):
                                                    "via": kind, "slice": labels_of(obj).get("kubernetes.io/service-name")})
 
     # -- views ------------------------------------------------------------------
-    def record_rows(self) -> list[tuple[str, str, str]]:
+    def records_version_of(self, namespace: str | None) -> tuple:
+        """What changes when the records `record_rows(namespace)` lists change."""
+        if namespace is None:
+            return (None, self.records_version)
+        return (namespace, self.plugin.ns_versions.get(namespace, 0))
+
+    def record_rows(self, namespace: str | None = None) -> list[tuple[str, str, str]]:
         """The Service records (pod names under `pods insecure` answer any IP, so they are
-        not listed), grouped by namespace and Service."""
+        not listed), grouped by namespace and Service; of one namespace, or of all."""
         rows, seen = [], set()
         order = {"service": 0, "headless": 0, "externalname": 0, "endpoint": 1, "srv": 2, "ptr": 3}
-        for r in sorted(self.plugin.records(), key=lambda r: (r.namespace, r.owner, order.get(r.kind, 4), r.name)):
+        for r in sorted(self.plugin.records(namespace),
+                        key=lambda r: (r.namespace, r.owner, order.get(r.kind, 4), r.name)):
             row = (r.name, r.rtype, r.rdata)
             if r.kind != "pod" and row not in seen:
                 seen.add(row)

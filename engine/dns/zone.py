@@ -629,6 +629,10 @@ class KubernetesPlugin:
         self._pods_by_ip: dict[str, dict[tuple[str, str], None]] = {}
         # What records() reports, grouped so one event only recomputes what it touches.
         self._groups: dict[_GroupKey, tuple[ZoneRecord, ...]] = {}
+        # For listings of one namespace at 10,000 Services: the groups holding records of a
+        # namespace, and a version per namespace bumped when its records change.
+        self._groups_by_ns: dict[str, set[_GroupKey]] = {}
+        self.ns_versions: dict[str, int] = {}
         self._modified = self._now()
 
     # ------------------------------------------------------------------ clock / serial
@@ -753,10 +757,16 @@ class KubernetesPlugin:
 
     # ------------------------------------------------------------------ record listing
 
-    def records(self) -> list[ZoneRecord]:
+    def records(self, namespace: str | None = None) -> list[ZoneRecord]:
         """Every name the plugin would answer right now (services, SRV for named ports,
-        endpoint names, PTRs, ExternalName CNAMEs, known pods), grouped per Service."""
-        out = [r for recs in self._groups.values() for r in recs]
+        endpoint names, PTRs, ExternalName CNAMEs, known pods), grouped per Service; with
+        ``namespace``, only the records of that namespace's Services and pods."""
+        if namespace is None:
+            out = [r for recs in self._groups.values() for r in recs]
+        else:
+            groups = self._groups
+            out = [r for gk in self._groups_by_ns.get(namespace, ()) for r in groups.get(gk, ())
+                   if r.namespace == namespace]
         out.sort(key=lambda r: (r.namespace, r.owner, _KIND_ORDER.get(r.kind, 9), r.name, r.rtype, r.rdata))
         return out
 
@@ -770,8 +780,19 @@ class KubernetesPlugin:
             else:
                 self._groups.pop(gk, None)
             old_set, new_set = set(old), set(new)
-            changes += [RecordChange("removed", r) for r in old if r not in new_set]
-            changes += [RecordChange("added", r) for r in new if r not in old_set]
+            gone = [r for r in old if r not in new_set]
+            came = [r for r in new if r not in old_set]
+            changes += [RecordChange("removed", r) for r in gone]
+            changes += [RecordChange("added", r) for r in came]
+            if gone or came:
+                by_ns = self._groups_by_ns
+                now_in = {r.namespace for r in new}
+                for ns in now_in:
+                    by_ns.setdefault(ns, set()).add(gk)
+                for ns in {r.namespace for r in old} - now_in:
+                    by_ns.get(ns, set()).discard(gk)
+                for ns in {r.namespace for r in gone} | {r.namespace for r in came}:
+                    self.ns_versions[ns] = self.ns_versions.get(ns, 0) + 1
         return changes
 
     def _answer(self, qname: str, qtype: str) -> tuple[RR, ...]:

@@ -122,6 +122,11 @@ class ResourceTable(ScrollView, can_focus=True):
         key = self._keys[self.cursor_row]
         return None if key in self._gone else key
 
+    def keys_where(self, pred) -> set[str]:
+        """Keys of the rows (shown now) whose cells satisfy ``pred(cells)``: what a highlight
+        lights up, found among the rows the pane already has rather than recomputed."""
+        return {k for k, r in self._rows.items() if k not in self._gone and pred(r.cells)}
+
     def get_row_index(self, key: str) -> int:
         pos = self._positions().get(key)
         if pos is None:

@@ -1,0 +1,162 @@
+"""The dashboard's reload is incremental and still ends where `kubectl apply -f <folder>` ends.
+
+A save re-parses only the file that changed and applies only the objects whose document
+changed, yet an object changed behind the files' back (scaled at the prompt, deleted) is put
+back exactly as a real re-apply would.  And a finished save is applied at once when the kernel
+says nobody is writing the file any more (`engine.filewrites`), while a file still open for
+writing, or one that lost objects, waits for the quiet period.
+"""
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from engine import filewrites, kubectl
+from engine.live import LiveWorkspace
+from tests.test_hardening_editors import aged, services, svc
+
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx}]
+"""
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    d = tmp_path / "m"
+    d.mkdir()
+    (d / "a.yaml").write_text(svc("a") + "---\n" + svc("a2"))
+    (d / "b.yaml").write_text(svc("b") + "---\n" + DEPLOY)
+    for f in d.iterdir():
+        aged(f)
+    return d
+
+
+def changed(res) -> list[str]:
+    return [line for line in res.lines if not line.endswith(" unchanged")]
+
+
+def test_a_save_parses_one_file_and_applies_only_the_changed_object(folder):
+    ws = LiveWorkspace([folder], deterministic=True)
+    ws.reload()
+    ws.settle()
+    (folder / "a.yaml").write_text(svc("a", 81) + "---\n" + svc("a2"))
+    skipped = ws.memo.skipped
+    res = ws.reload()
+    assert ws.parse_cache.parsed == 1  # b.yaml was not parsed again
+    assert changed(res) == ["service/a configured"]
+    # kubectl's own report still lists every object of the folder
+    assert sorted(res.lines) == ["deployment.apps/web unchanged", "service/a configured", "service/a2 unchanged",
+                                 "service/b unchanged"]
+    assert ws.memo.skipped - skipped == 3  # a2 (same text in a changed file), b and web were not re-applied
+    assert services(ws)["a"] == 81
+
+
+def test_objects_changed_behind_the_files_back_are_put_back_like_kubectl_apply(folder):
+    ws = LiveWorkspace([folder], deterministic=True)
+    ws.reload()
+    ws.settle()
+    kubectl.run_line(ws.cluster, "kubectl scale deployment/web --replicas=5")
+    kubectl.run_line(ws.cluster, "kubectl delete service a2")
+    ws.settle()
+    assert ws.cluster.store.get("Deployment", "default", "web")["spec"]["replicas"] == 5
+    (folder / "a.yaml").touch()
+    res = ws.reload()
+    assert changed(res) == ["service/a2 created", "deployment.apps/web configured"]
+    ws.settle()
+    assert ws.cluster.store.get("Deployment", "default", "web")["spec"]["replicas"] == 2
+    assert "a2" in services(ws)
+
+
+def test_a_status_written_by_controllers_does_not_make_an_object_look_changed(folder):
+    ws = LiveWorkspace([folder], deterministic=True)
+    ws.reload()
+    before = ws.cluster.store.get("Deployment", "default", "web")
+    ws.settle()  # the deployment controller writes status and a revision annotation meanwhile
+    assert ws.cluster.store.get("Deployment", "default", "web") is not before
+    res = ws.reload()
+    assert changed(res) == []
+    assert ws.reload().lines == res.lines
+
+
+@pytest.fixture
+def lease_checks():
+    """SIGIO ignored, as the dashboard does at start-up, so the kernel can be asked."""
+    old = signal.getsignal(signal.SIGIO)
+    assert filewrites.ignore_lease_breaks()  # Linux: the platform svcflow's CI runs on
+    yield
+    signal.signal(signal.SIGIO, old)
+
+
+def test_the_kernel_knows_when_a_file_is_open_for_writing(tmp_path, lease_checks):
+    f = tmp_path / "x.yaml"
+    f.write_text(svc("x"))
+    assert filewrites.open_for_writing(f) is False
+    with open(f, "a"):
+        assert filewrites.open_for_writing(f) is True
+    with open(f):
+        assert filewrites.open_for_writing(f) is False  # readers do not count
+    assert filewrites.open_for_writing(tmp_path / "missing.yaml") is None
+
+
+def test_without_sigio_ignored_the_kernel_is_not_asked(tmp_path):
+    f = tmp_path / "x.yaml"
+    f.write_text(svc("x"))
+    old = signal.signal(signal.SIGIO, signal.SIG_DFL)  # a lease break would end the process
+    try:
+        assert filewrites.open_for_writing(f) is None
+    finally:
+        signal.signal(signal.SIGIO, old)
+
+
+def live(folder: Path) -> LiveWorkspace:
+    ws = LiveWorkspace([folder], deterministic=True, settle_seconds=0.3, write_check=filewrites.open_for_writing)
+    assert ws.reload().pending == {}
+    return ws
+
+
+def test_a_finished_save_applies_at_once(folder, lease_checks):
+    ws = live(folder)
+    (folder / "a.yaml").write_text(svc("a", 81) + "---\n" + svc("a2"))  # opened, written, closed
+    res = ws.reload()
+    assert res.pending == {} and res.retry_after is None
+    assert changed(res) == ["service/a configured"]
+
+
+def test_a_file_still_open_for_writing_waits_until_it_is_left_alone(folder, lease_checks):
+    ws = live(folder)
+    f = folder / "a.yaml"
+    with open(f, "w") as fh:
+        fh.write(svc("a", 82) + "---\n" + svc("a2"))
+        fh.flush()
+        res = ws.reload()  # complete-looking, but the writer may have more to say
+        assert "was just written" in res.pending[str(f)] and services(ws)["a"] == 80
+    res = ws.reload()
+    assert res.pending == {} and services(ws)["a"] == 82
+
+
+def test_a_save_that_drops_objects_or_does_not_parse_still_waits(folder, lease_checks):
+    ws = live(folder)
+    f = folder / "a.yaml"
+    f.write_text(svc("a", 83))  # a2 gone: maybe a save cut short, maybe a real removal
+    res = ws.reload()
+    assert res.pruned == [] and "was just written" in res.pending[str(f)]
+    assert set(services(ws)) == {"a", "a2", "b"}
+    aged(f)
+    res = ws.reload()
+    assert res.pruned == ["service/a2 pruned"] and services(ws)["a"] == 83
+    f.write_text(svc("a", 84) + "  - port: [\n")
+    res = ws.reload()
+    assert res.report.errors == [] and "was just written" in res.pending[str(f)]
+    aged(f)
+    assert ws.reload().report.errors  # now it is reported: the file really is broken
