@@ -183,9 +183,10 @@ class LiveWorkspace:
         loaded = load_paths(self.paths, cache=self.parse_cache)
         self._by_file = None
         pending, retry = self._held_files(loaded)
-        held = {k for k, src in self.applied.items() if src in pending}  # as they are, whoever else declares them
+        # as they are, whoever else declares them
+        held = {k for k, src in self.applied.items() if src in pending} if pending else set()
         docs = [d for d in loaded.kubectl_documents
-                if d.display not in pending and not is_topology_node(d.obj) and _key(d.obj) not in held]
+                if not d.topology_node and (not pending or (d.display not in pending and d.object_key not in held))]
         # Namespaces first: kubectl applies in file order, so an object listed before its
         # Namespace fails once and succeeds on the next apply; the dashboard goes straight there.
         docs.sort(key=lambda d: d.obj.get("kind") != "Namespace")
@@ -199,9 +200,9 @@ class LiveWorkspace:
         broken = {e.display for e in loaded.errors} | set(pending)
         declared: dict[ObjKey, str] = {}
         for d in docs:
-            k = _key(d.obj)
+            k = d.object_key
             if k is not None:
-                declared[k] = str(d.display)
+                declared[k] = d.display
         pruned = []
         gone_namespaces = []
         for k, src in list(self.applied.items()):
@@ -251,10 +252,11 @@ class LiveWorkspace:
         ``budget`` (wall seconds) it may stop early and say so (False, see `Cluster.run_for`)."""
         return self.cluster.run_for(seconds, budget=budget)
 
-    def initial_apply(self, *, slice_size: int = 64, budget: float = 0.03) -> Iterator[int]:
-        """Apply a big folder in slices, yielding the number of documents applied after each,
-        so the dashboard paints the first objects while the rest are still being applied
-        (20,000 manifests take ~20 s to apply; the screen is up in the first second).
+    def initial_apply(self, *, slice_size: int = 64, budget: float = 0.03) -> Iterator[tuple[int, ApplyReport]]:
+        """Apply a big folder in slices, yielding after each how many documents are applied
+        and the slice's report (``service/x created``), so the dashboard paints the first
+        objects while the rest are still being applied (20,000 manifests take ~20 s to
+        apply; the screen is up in the first second).
 
         Namespaces come first, then the documents in kubectl's order, each object once (from
         its last declaration).  Controllers get ``budget`` wall seconds per slice; the rest of
@@ -271,9 +273,9 @@ class LiveWorkspace:
         docs = [d for d in docs if (k := _key(d.obj)) is None or last[k] is d]
         docs.sort(key=lambda d: d.obj.get("kind") != "Namespace")
         for i in range(0, len(docs), slice_size):
-            apply_documents(self.cluster, docs[i:i + slice_size], memo=self.memo)
+            report = apply_documents(self.cluster, docs[i:i + slice_size], memo=self.memo)
             self.cluster.run_for(0, budget=budget)
-            yield min(i + slice_size, len(docs))
+            yield min(i + slice_size, len(docs)), report
 
     def settle(self) -> None:
         """Run to the steady state at once (tests, screenshots, --deterministic)."""

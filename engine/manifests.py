@@ -41,6 +41,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -148,9 +149,25 @@ class Document:
         n = md.get("namespace") if isinstance(md, dict) else None
         return n if isinstance(n, str) else ""
 
-    @property
+    # Documents are never changed once read, and a reader that re-reads a folder (the
+    # dashboard, `ParseCache`) keeps them: what is derived from one is worked out once.
+    @cached_property
     def is_config(self) -> bool:
         return is_config_kind(self.obj)
+
+    @cached_property
+    def object_key(self) -> tuple[str, str, str] | None:
+        """(kind, namespace, name) when kubectl could apply it (`engine.workspace.object_key`)."""
+        from engine.workspace import object_key
+
+        return object_key(self.obj)
+
+    @cached_property
+    def topology_node(self) -> bool:
+        """A Node object that shapes the simulated cluster (`engine.workspace.is_topology_node`)."""
+        from engine.workspace import is_topology_node
+
+        return is_topology_node(self.obj)
 
     @property
     def location(self) -> str:
@@ -1118,7 +1135,10 @@ def _yaml_error(display: str, body: str) -> str:
     return f"error parsing {display}: error converting YAML to JSON: {body}"
 
 
-def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool) -> LoadResult:
+def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool,
+                      chunks_seen: dict[str, tuple[Any, list]] | None = None) -> LoadResult:
+    """``chunks_seen``: documents already decoded, by their text (a `ParseCache`'s), so a file
+    saved with one document changed decodes that one document."""
     result = LoadResult()
     chunks, sep_err = _split_yaml(text)
     stopped = False
@@ -1141,7 +1161,11 @@ def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool) ->
             "after": stopped,
         }
         try:
-            data, dups = _load_first(ch.text)
+            hit = chunks_seen.get(ch.text) if chunks_seen is not None else None
+            if hit is not None:
+                obj, dups = hit
+            else:
+                data, dups = _load_first(ch.text)
         except _DecodeError as e:
             body = e.message if e.svcflow else f"yaml: {e.message}"
             fail(_yaml_error(display, body), ch.start_line + e.line, ch.index)
@@ -1181,15 +1205,18 @@ def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool) ->
                     path, display, ch.start_line + dline, key,
                     f"warning: mapping key {go_quote(key)} already defined at line {ch.start_line + first}; "
                     "kubectl keeps the last value", code="duplicate-key", index=ch.index))
-        try:
-            obj = _jsonify(data)
-        except _ConvertError as e:
-            fail(_yaml_error(display, str(e)), base["line"], ch.index)
-            continue
-        except RecursionError:
-            fail(_yaml_error(display, f"objects nested more than {MAX_NESTING} levels deep are refused by svcflow"),
-                 base["line"], ch.index)
-            continue
+        if hit is None:
+            try:
+                obj = _jsonify(data)
+            except _ConvertError as e:
+                fail(_yaml_error(display, str(e)), base["line"], ch.index)
+                continue
+            except RecursionError:
+                fail(_yaml_error(display, f"objects nested more than {MAX_NESTING} levels deep are refused by svcflow"),
+                     base["line"], ch.index)
+                continue
+            if chunks_seen is not None:
+                chunks_seen[ch.text] = (obj, dups)
         if obj is None:  # empty document, or only comments: kubectl skips it silently
             continue
         if stopped:
@@ -1279,6 +1306,7 @@ def load_text(
     path: str | Path | None = None,
     *,
     check_kinds: bool = True,
+    chunks_seen: dict[str, tuple[Any, list]] | None = None,
 ) -> LoadResult:
     """Read one manifest stream (YAML or JSON, sniffed like kubectl) from a string.
 
@@ -1292,7 +1320,7 @@ def load_text(
     try:
         if _is_json_stream(text):
             return _load_json_stream(text, p, display, check_kinds)
-        return _load_yaml_stream(text, p, display, check_kinds)
+        return _load_yaml_stream(text, p, display, check_kinds, chunks_seen)
     except Exception as e:  # noqa: BLE001 - a reader bug must show up as an error, not a crash
         msg = f"error parsing {display}: svcflow could not read it ({type(e).__name__}: {e})"
         return LoadResult(errors=[ManifestError(p, display, 1, None, "error: " + msg, msg, "internal", 0, True)])
@@ -1454,10 +1482,15 @@ class ParseCache:
         self._entries: dict[tuple[str, bool], tuple[str, LoadResult]] = {}
         self._seen: set[tuple[str, bool]] = set()
         self.parsed = 0  # files parsed (not found in the cache) by the last read
+        self.decoded = 0
+        # YAML documents by text, decoded (what go-yaml gives, before the object is checked):
+        # a file saved with one document changed decodes only that document again.
+        self._chunks: dict[str, tuple[Any, list]] = {}
 
     def begin(self) -> None:
         self._seen = set()
         self.parsed = 0
+        self.decoded = 0  # YAML documents decoded (not seen before) by the last read
 
     def load(self, text: str, display: str, path: Path, check_kinds: bool) -> LoadResult:
         key = (display, check_kinds)
@@ -1465,15 +1498,20 @@ class ParseCache:
         hit = self._entries.get(key)
         if hit is not None and hit[0] == text:
             return hit[1]
-        res = load_text(text, display, path, check_kinds=check_kinds)
+        before = len(self._chunks)
+        res = load_text(text, display, path, check_kinds=check_kinds, chunks_seen=self._chunks)
         self._entries[key] = (text, res)
         self.parsed += 1
+        self.decoded += len(self._chunks) - before
         return res
 
     def end(self) -> None:
         """Forget the files the last read did not see (deleted, renamed, unreadable)."""
         for key in [k for k in self._entries if k not in self._seen]:
             del self._entries[key]
+        if self.parsed and len(self._chunks) > 2 * sum(len(r.documents) for _, r in self._entries.values()) + 64:
+            live = {d.source for _, r in self._entries.values() for d in r.documents}
+            self._chunks = {t: v for t, v in self._chunks.items() if t in live}
 
 
 def load_paths(

@@ -129,25 +129,33 @@ class ApplyMemo:
     file that did, the documents that read the same compare equal."""
 
     def __init__(self) -> None:
-        self._last: dict[tuple[str, str, str], tuple[dict, dict]] = {}  # key -> (document obj, live)
+        # key -> (document obj, live object, the `unchanged` result for them, the document)
+        self._last: dict[tuple[str, str, str], tuple[dict, dict, ApplyResult | None, Document]] = {}
         self.skipped = 0
 
     def unchanged(self, cluster: Cluster, doc: Document, key: tuple[str, str, str]) -> ApplyResult | None:
         ent = self._last.get(key)
-        if ent is None or (ent[0] is not doc.obj and ent[0] != doc.obj):
+        if ent is None:
             return None
         live = cluster.store.get(*key)
         if live is None:
             return None
+        if ent[3] is doc and live is ent[1] and ent[2] is not None:
+            self.skipped += 1
+            return ent[2]  # the common case: nothing changed since
+        if ent[0] is not doc.obj and ent[0] != doc.obj:
+            return None
         if live is not ent[1] and _apply_shape(live) != _apply_shape(ent[1]):
             return None
-        self._last[key] = (doc.obj, live)
+        res = ApplyResult(line=f"{KINDS[key[0]].qualified}/{key[2]} unchanged", obj=live,
+                          source=f"{doc.display}:{doc.line}")
+        self._last[key] = (doc.obj, live, res, doc)
         self.skipped += 1
-        return ApplyResult(line=f"{KINDS[key[0]].qualified}/{key[2]} unchanged", obj=live)
+        return res
 
     def record(self, doc: Document, key: tuple[str, str, str], res: ApplyResult) -> None:
         if res.ok and isinstance(res.obj, dict) and "metadata" in res.obj:
-            self._last[key] = (doc.obj, res.obj)
+            self._last[key] = (doc.obj, res.obj, None, doc)
         else:
             self._last.pop(key, None)
 
@@ -173,8 +181,8 @@ def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | 
         report.warnings.append(Notice(f"{w.display}:{w.line}", w.message, w.field))
     by_key: dict[tuple[str, str, str], list[Document]] = {}
     for doc in docs:
-        if not is_config_kind(doc.obj):
-            k = object_key(doc.obj)
+        if not doc.is_config:
+            k = doc.object_key
             if k is not None:
                 by_key.setdefault(k, []).append(doc)
     last: dict[tuple[str, str, str], Document] = {}
@@ -186,15 +194,14 @@ def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | 
             report.warnings.append(Notice(dup.sources[0], dup.message(), "metadata.name"))
     for doc in docs:
         obj = doc.obj
-        if is_config_kind(obj):
+        if doc.is_config:
             continue
-        k = object_key(obj)
+        k = doc.object_key
         if last_wins_only and k is not None and last[k] is not doc:
             continue
         if memo is not None and k is not None:
             same = memo.unchanged(cluster, doc, k)
             if same is not None:
-                same.source = f"{doc.display}:{doc.line}"
                 report.results.append(same)
                 continue
         try:

@@ -54,6 +54,7 @@ def test_a_save_parses_one_file_and_applies_only_the_changed_object(folder):
     skipped = ws.memo.skipped
     res = ws.reload()
     assert ws.parse_cache.parsed == 1  # b.yaml was not parsed again
+    assert ws.parse_cache.decoded == 1  # and in a.yaml only the changed document was decoded
     assert changed(res) == ["service/a configured"]
     # kubectl's own report still lists every object of the folder
     assert sorted(res.lines) == ["deployment.apps/web unchanged", "service/a configured", "service/a2 unchanged",
@@ -160,3 +161,59 @@ def test_a_save_that_drops_objects_or_does_not_parse_still_waits(folder, lease_c
     assert res.report.errors == [] and "was just written" in res.pending[str(f)]
     aged(f)
     assert ws.reload().report.errors  # now it is reported: the file really is broken
+
+
+# ---- a big folder, applied in slices; the engine within a wall-clock budget --------------------------
+
+def test_a_budgeted_run_stops_early_lags_the_clock_and_ends_where_an_unbudgeted_run_ends(tmp_path):
+    from engine.cluster import Cluster
+    from tests.helpers import apply_yaml
+
+    def started(budget: float | None) -> Cluster:
+        c = Cluster(deterministic=True)
+        apply_yaml(c, "")
+        c.api.apply(yaml_obj(DEPLOY.replace("replicas: 2", "replicas: 40")), "d.yaml")
+        if budget is not None:
+            t0 = c.now()
+            calls = 1
+            while not c.run_for(0, budget=budget):
+                assert c.now() == t0  # work still queued: simulated time waits for it
+                calls += 1
+            assert calls > 1
+        c.run_for(30)
+        return c
+
+    def pods(c) -> list:
+        return sorted((p["metadata"]["name"], p["status"].get("podIP"), p["status"].get("phase"))
+                      for p in c.store.list("Pod", "default"))
+
+    assert pods(started(0.0)) == pods(started(None))
+    assert len(pods(started(None))) == 40
+
+
+def yaml_obj(text: str) -> dict:
+    import yaml
+
+    return yaml.safe_load(text)
+
+
+def test_a_big_folder_is_applied_in_slices_then_reported_like_any_reload(tmp_path):
+    d = tmp_path / "big"
+    d.mkdir()
+    (d / "a.yaml").write_text("---\n".join(svc(f"s{i}") for i in range(10)))
+    (d / "b.yaml").write_text(svc("s3", 90) + "---\n" + svc("bad").replace("port: 80", "port: 0"))
+    ws = LiveWorkspace([d], deterministic=True)
+    steps = []
+    for n, report in ws.initial_apply(slice_size=4):
+        steps.append((n, len(services(ws))))
+    assert [n for n, _ in steps] == [4, 8, 11]  # 12 documents, s3 once (its last declaration)
+    assert steps[0][1] == 4 and steps[-1][1] == 10  # objects appear slice by slice
+    res = ws.reload()
+    assert changed(res) == []  # everything was applied already: nothing applied twice
+    assert [e.source for e in res.report.errors] == [f"{d / 'b.yaml'}:17"]  # the port line
+    assert "is invalid" in res.report.errors[0].error
+    assert [w.message for w in res.notices if "more than once" in w.message]
+    assert services(ws)["s3"] == 90
+    assert ws.applied[("Service", "default", "s0")] == str(d / "a.yaml")
+    (d / "a.yaml").write_text(svc("s0"))
+    assert sorted(ws.reload().pruned) == sorted(f"service/s{i} pruned" for i in range(1, 10) if i != 3)

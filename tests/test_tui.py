@@ -197,3 +197,41 @@ async def test_pod_actions_delete_and_unready(demo):
         await pilot.press("ctrl+d")
         await pilot.pause()
         assert redis not in {f"default/{p['metadata']['name']}" for p in app.workspace.cluster.store.list("Pod", "default")}
+
+
+async def test_a_big_folder_fills_the_panes_slice_by_slice_then_watches(demo, monkeypatch):
+    """Above BIG_FOLDER documents the screen is up before everything is applied; the status
+    line counts the documents, the events pane logs each `created`, and the watcher runs
+    once the folder is in."""
+    import tui.app
+
+    monkeypatch.setattr(tui.app, "BIG_FOLDER", 20)
+    (demo / "many.yaml").write_text("---\n".join(
+        f"apiVersion: v1\nkind: Service\nmetadata: {{name: many-{i}}}\nspec: {{selector: {{app: many}}, ports: [{{port: 80}}]}}\n"
+        for i in range(200)))
+    app = SvcflowApp([str(demo)], deterministic=False, watch=True)
+    assert app.workspace.document_count > 200
+    async with app.run_test(size=SIZE) as pilot:
+        services = app.query_one("#services-table", ResourceTable)
+        seen_partial = False
+        for _ in range(200):
+            if app.booting and 0 < len(services._rows) < 200:
+                seen_partial = True
+                assert "applying the manifests:" in str(app.query_one("#status-line").render())
+            if not app.booting:
+                break
+            await pilot.pause(0.01)
+        assert not app.booting and seen_partial
+        await pilot.pause(0.3)
+        assert {f"default/many-{i}" for i in range(200)} <= set(services._rows)
+        log = "\n".join(str(line.text) for line in app.query_one("#events-log").lines)
+        assert "$ kubectl apply: service/many-199 created" in log and "service/redis created" in log
+        assert app.workspace.applied[("Service", "default", "many-0")] == str(demo / "many.yaml")
+        (demo / "many.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: many-0}\n"
+                                        "spec: {selector: {app: many}, ports: [{port: 81}]}\n")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "default/many-1" not in services._rows:
+                break
+        assert "default/many-1" not in services._rows  # the watcher runs: a save pruned the rest
+        assert services._rows["default/many-0"].cells[4] == "81/TCP"

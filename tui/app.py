@@ -171,7 +171,12 @@ class SvcflowApp(App):
         status = self.query_one("#status-line", Static)
         total = self.workspace.document_count
         painted = 0.0
-        for n in self.workspace.initial_apply(budget=ENGINE_BUDGET / 2):
+        from tui.safe_text import literal
+
+        log = self.query_one("#events-log", RichLog)
+        for n, report in self.workspace.initial_apply(budget=ENGINE_BUDGET / 2):
+            for line in report.lines:
+                log.write(literal(f"$ kubectl apply: {line}"))
             if time.perf_counter() - painted > 0.2:
                 status.update(Text(f"applying the manifests: {n:,} of {total:,} documents"))
                 self.refresh_panes(flash=False)
@@ -303,7 +308,8 @@ class SvcflowApp(App):
             skipped = len(self.flow_queue) - 8
             for _ in range(skipped):
                 self.flow_played.append(self.flow_queue.popleft())
-            self.query_one("#status-line", Static).update(Text(f"({skipped} flow events of a bulk change skipped)"))
+            if not self.booting:  # while a big folder is applied, the status line counts documents
+                self.query_one("#status-line", Static).update(Text(f"({skipped} flow events of a bulk change skipped)"))
         self._advance_flow()
 
     def set_flow_speed(self, speed: float) -> None:

@@ -7,7 +7,7 @@ Lines that mention a highlighted name (a selected Service's chains) stand out.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -50,13 +50,13 @@ class TextView(ScrollView, can_focus=True):
 
     def __init__(self, highlighter: Highlighter = plain_highlighter, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.lines: list[str] = []
+        self.lines: Sequence[str] = []  # a list, or `engine.lines.ChunkedLines`
         self.highlighter = highlighter
         self.marks: set[str] = set()
         self._mark_re: re.Pattern | None = None
         self._width = 0
 
-    def set_lines(self, lines: list[str], *, keep_scroll: bool = True) -> None:
+    def set_lines(self, lines: Sequence[str], *, keep_scroll: bool = True) -> None:
         y = self.scroll_y
         self.lines = lines
         self._width = max((len(line) for line in lines[:5000]), default=0)
@@ -73,9 +73,19 @@ class TextView(ScrollView, can_focus=True):
         self.refresh()
 
     def first_marked_line(self) -> int | None:
-        """The first rule (`-A ...`) that mentions a mark, else the first line that does."""
+        """The first rule (`-A ...`) that mentions a mark, else the first line that does.
+
+        Lines that know where each chain's rules are (`engine.lines.ChunkedLines`) are
+        searched in KUBE-SERVICES first, where a Service's jump is: at 10,000 Services that
+        is 20,000 lines instead of 470,000."""
         if self._mark_re is None:
             return None
+        sections = getattr(self.lines, "sections", None)
+        if sections:
+            for start, end in sections.get("KUBE-SERVICES", ()):
+                for i, line in enumerate(self.lines[start:end], start):
+                    if self._mark_re.search(line):
+                        return i
         best: dict[int, int] = {}
         for i, line in enumerate(self.lines):
             if self._mark_re.search(line):

@@ -1,0 +1,49 @@
+"""`ChunkedLines` behaves exactly like the flat list of its lines (the kube-proxy pane's
+470,000 lines are kept that way), and kube-proxy's save text built from chunks is the text."""
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+
+from engine.cluster import Cluster
+from engine.lines import ChunkedLines
+from tests.helpers import apply_yaml, sample
+
+chunk_lists = st.lists(st.lists(st.text(alphabet="ab-", max_size=3), max_size=4), max_size=6)
+
+
+@given(chunk_lists, st.integers(-30, 30), st.integers(-30, 30))
+def test_indexing_slicing_and_iterating_match_the_flat_list(chunks, a, b):
+    flat = [line for c in chunks for line in c]
+    lines = ChunkedLines(chunks)
+    assert len(lines) == len(flat) and list(lines) == flat and lines == flat
+    assert lines[a:b] == flat[a:b] and lines[a:] == flat[a:] and lines[::2] == flat[::2]
+    for i in (a, b):
+        if -len(flat) <= i < len(flat):
+            assert lines[i] == flat[i]
+
+
+def test_replacing_chunks_copies_no_line_and_keeps_sections():
+    lines = ChunkedLines([["# at 10:00"], ["-A X 1", "-A X 2"], ["# at 10:00"]], {"X": [(1, 3)]})
+    later = lines.with_chunks_replaced({0: ["# at 10:01"], 2: ["# at 10:01"]})
+    assert list(later) == ["# at 10:01", "-A X 1", "-A X 2", "# at 10:01"]
+    assert later.chunks[1] is lines.chunks[1] and later.sections == {"X": [(1, 3)]}
+    assert list(lines)[0] == "# at 10:00"  # the original is unchanged
+
+
+def test_kube_proxy_save_lines_are_the_save_text_with_chain_sections():
+    c = Cluster(deterministic=True)
+    for name in ("counter-redis-svc.yml", "counter-app.yml", "counter-nodeport.yml"):
+        apply_yaml(c, sample(name))
+    node = c.topology.nodes[1].name
+    lines = c.kube_proxy.iptables_save_lines(node)
+    assert isinstance(lines, ChunkedLines)
+    assert "\n".join(lines) + "\n" == c.kube_proxy.iptables_save(node)
+    for chain, ranges in lines.sections.items():
+        for start, end in ranges:
+            assert all(line.startswith(f"-A {chain} ") for line in lines[start:end])
+    nat = [r for r in lines.sections["KUBE-SERVICES"] if "-A KUBE-SERVICES -d" in "\n".join(lines[r[0]:r[1]])]
+    assert nat and any("default/redis" in line for line in lines[nat[-1][0]:nat[-1][1]])
+    c.run_for(2)  # only the clock moved: the same chunks, new timestamps
+    again = c.kube_proxy.iptables_save_lines(node)
+    assert [line for line in again if not line.startswith("# ")] == [line for line in lines if not line.startswith("# ")]
+    assert again[0] != lines[0] and again.chunks[2] is lines.chunks[2]
