@@ -11,42 +11,50 @@ rule that jumps to a Service without scanning every line.
 from __future__ import annotations
 
 from bisect import bisect_right
-from itertools import chain
+from itertools import accumulate, chain
 from typing import Iterator, Sequence, overload
 
 
 class ChunkedLines(Sequence[str]):
     """Lines made of chunks (lists of lines that are never changed once given here).
 
-    ``sections``: name -> [(start, end), ...] line ranges, in order (a chain can appear in
-    more than one table, as KUBE-SERVICES does in filter and nat)."""
+    ``sections``: (group, name) -> the index of the chunk holding that section's lines (for
+    iptables-save: (table, chain)); ``groups`` orders the groups, so `ranges(name)` lists a
+    chain's rules in every table it is in (KUBE-SERVICES is in filter and nat), in order."""
 
-    __slots__ = ("chunks", "_starts", "_len", "sections")
+    __slots__ = ("chunks", "_starts", "_len", "section_index", "groups")
 
-    def __init__(self, chunks: list[Sequence[str]], sections: dict[str, list[tuple[int, int]]] | None = None,
-                 *, _starts: list[int] | None = None) -> None:
+    def __init__(self, chunks: list[Sequence[str]], sections: dict[tuple[str, str], int] | None = None,
+                 groups: tuple[str, ...] = ()) -> None:
         self.chunks = chunks
-        if _starts is None:
-            _starts = []
-            n = 0
-            for c in chunks:
-                _starts.append(n)
-                n += len(c)
-            self._len = n
-        else:
-            self._len = (_starts[-1] + len(chunks[-1])) if chunks else 0
-        self._starts = _starts
-        self.sections = sections or {}
+        ends = list(accumulate(map(len, chunks)))
+        self._len = ends[-1] if ends else 0
+        self._starts = [0, *ends[:-1]] if ends else []
+        self.section_index = sections or {}
+        self.groups = groups
 
     def with_chunks_replaced(self, replacements: dict[int, Sequence[str]]) -> "ChunkedLines":
-        """The same lines with some chunks swapped for chunks of the same length (new
-        timestamps): no line is copied."""
+        """The same lines with some chunks swapped for others (a chain's new rules, new
+        timestamps): no line is copied, only the list of chunks."""
         chunks = list(self.chunks)
         for i, c in replacements.items():
-            if len(c) != len(chunks[i]):
-                raise ValueError("a replacement chunk must have the same number of lines")
             chunks[i] = c
-        return ChunkedLines(chunks, self.sections, _starts=self._starts)
+        return ChunkedLines(chunks, self.section_index, self.groups)
+
+    def ranges(self, name: str) -> list[tuple[int, int]]:
+        """The line ranges [start, end) of a section in each group that has it, in order."""
+        out = []
+        for g in self.groups:
+            i = self.section_index.get((g, name))
+            if i is not None:
+                out.append((self._starts[i], self._starts[i] + len(self.chunks[i])))
+        return out
+
+    @property
+    def sections(self) -> dict[str, list[tuple[int, int]]]:
+        """name -> its ranges (only those with lines), for inspection and tests."""
+        names = dict.fromkeys(n for _, n in self.section_index)
+        return {n: [r for r in self.ranges(n) if r[1] > r[0]] for n in names if any(e > b for b, e in self.ranges(n))}
 
     def __len__(self) -> int:
         return self._len

@@ -23,10 +23,12 @@ def test_indexing_slicing_and_iterating_match_the_flat_list(chunks, a, b):
 
 
 def test_replacing_chunks_copies_no_line_and_keeps_sections():
-    lines = ChunkedLines([["# at 10:00"], ["-A X 1", "-A X 2"], ["# at 10:00"]], {"X": [(1, 3)]})
+    lines = ChunkedLines([["# at 10:00"], ["-A X 1", "-A X 2"], ["# at 10:00"]], {("nat", "X"): 1}, ("nat",))
     later = lines.with_chunks_replaced({0: ["# at 10:01"], 2: ["# at 10:01"]})
     assert list(later) == ["# at 10:01", "-A X 1", "-A X 2", "# at 10:01"]
     assert later.chunks[1] is lines.chunks[1] and later.sections == {"X": [(1, 3)]}
+    longer = later.with_chunks_replaced({1: ["-A X 1", "-A X 2", "-A X 3"]})  # a chain gained a rule
+    assert longer.ranges("X") == [(1, 4)] and longer[4] == "# at 10:01" and len(longer) == 5
     assert list(lines)[0] == "# at 10:00"  # the original is unchanged
 
 
@@ -47,3 +49,60 @@ def test_kube_proxy_save_lines_are_the_save_text_with_chain_sections():
     again = c.kube_proxy.iptables_save_lines(node)
     assert [line for line in again if not line.startswith("# ")] == [line for line in lines if not line.startswith("# ")]
     assert again[0] != lines[0] and again.chunks[2] is lines.chunks[2]
+
+
+def test_after_a_sync_only_the_changed_chains_are_redone_and_the_text_is_a_fresh_render(monkeypatch):
+    c = Cluster(deterministic=True)
+    for name in ("counter-redis-svc.yml", "counter-app.yml", "counter-nodeport.yml"):
+        apply_yaml(c, sample(name))
+    kp = c.kube_proxy
+    node = c.topology.nodes[1].name
+    before = kp.iptables_save_lines(node)
+    assembled = []
+    real = kp._assemble_save
+    monkeypatch.setattr(kp, "_assemble_save", lambda *a: assembled.append(1) or real(*a))
+    svc = sample("counter-redis-svc.yml")
+    assert "port: 6379" in svc
+    # The Service's port moves, its pods' port stays: redis's rules change, its chains keep their names.
+    c.api.apply(yaml_load(svc.replace("- port: 6379", "- port: 6380\n      targetPort: 6379", 1)), "svc.yml")
+    c.run_until_idle()
+    c.run_for(3)
+    patched = kp.iptables_save_lines(node)
+    assert patched != before and assembled == []  # patched, not assembled again
+    kp._saves.clear()
+    assert list(patched) == list(kp.iptables_save_lines(node))  # what a full assembly gives
+    assert "\n".join(patched) + "\n" == kp.iptables_save(node)
+
+
+def yaml_load(text: str) -> dict:
+    import yaml
+
+    return next(d for d in yaml.safe_load_all(text) if d and d.get("kind") == "Service")
+
+
+def test_chains_created_and_deleted_by_a_sync_are_laid_out_without_a_full_assembly(monkeypatch):
+    from engine import kubectl
+
+    c = Cluster(deterministic=True)
+    for name in ("counter-redis-svc.yml", "counter-app.yml", "counter-nodeport.yml"):
+        apply_yaml(c, sample(name))
+    kp = c.kube_proxy
+    node = c.topology.nodes[1].name
+    kp.iptables_save_lines(node)
+    assembled = []
+    real = kp._assemble_save
+    monkeypatch.setattr(kp, "_assemble_save", lambda *a: assembled.append(1) or real(*a))
+    for replicas in (3, 1):  # new KUBE-SEP chains, then those chains deleted
+        kubectl.run_line(c, f"kubectl scale deployment/redis --replicas={replicas}")
+        c.run_until_idle()
+        c.run_for(3)
+        patched = kp.iptables_save_lines(node)
+        seps = [line for line in patched if line.startswith(":KUBE-SEP-")]
+        assert assembled == []
+        saved = dict(kp._saves)
+        kp._saves.clear()
+        assert list(patched) == list(kp.iptables_save_lines(node))  # what a full assembly gives
+        kp._saves.clear()
+        kp._saves.update(saved)
+        assembled.clear()
+    assert len(seps) >= 1

@@ -257,7 +257,9 @@ class SvcflowApp(App):
         if self.deterministic:
             self.workspace.settle()
             self._drain_flow()
-        self.refresh_panes()
+        # Slow panes (kube-proxy's 470,000 lines at 10,000 Services) catch up on a later
+        # tick, so the save shows in the other panes at once.
+        self.refresh_panes(throttle=not self.deterministic)
 
     def _show_reload(self, result) -> None:
         from tui.safe_text import literal
@@ -572,16 +574,23 @@ class SvcflowApp(App):
             t.refresh_styles()
         dns = self.query_one("#dns-table", ResourceTable)
         names = links.dns_names
-        dns.highlight = dns.keys_where(lambda cells: cells[0].rstrip(".") in names) if names else set()
-        dns.refresh_styles()
-        if dns.highlight:
-            first = min(dns.get_row_index(k) for k in dns.highlight)
-            dns.scroll_to(y=max(0, first - 1), animate=False)
+        lit = dns.keys_where(lambda cells: cells[0].rstrip(".") in names) if names else set()
+        if lit != dns.highlight:  # scrolled to once per selection, not on every change
+            dns.highlight = lit
+            dns.refresh_styles()
+            if lit:
+                first = min(dns.get_row_index(k) for k in lit)
+                dns.scroll_to(y=max(0, first - 1), animate=False)
         view = self.query_one("#proxy-view", TextView)
-        view.set_marks(links.chains)
-        first = view.first_marked_line()
-        if first is not None and links.chains:
-            view.call_after_refresh(view.scroll_to, y=max(0, first - 2), animate=False)
+        # Scrolled to the selection's rules when the selection changes (or its rules were
+        # not there yet), not on every sync: the user may have scrolled away since.
+        pending = getattr(self, "_marks_unfound", None)
+        if set(links.chains) != view.marks or (pending is not None and pending is not view.lines):
+            view.set_marks(links.chains)
+            first = view.first_marked_line()
+            self._marks_unfound = view.lines if first is None and links.chains else None
+            if first is not None and links.chains:
+                view.call_after_refresh(view.scroll_to, y=max(0, first - 2), animate=False)
         self.query_one("#services").border_subtitle = "; ".join(links.explanation) if source == "services-table" else ""
 
     # -- actions ----------------------------------------------------------------------------

@@ -77,6 +77,10 @@ class IncrementalProxier(IPTablesProxier):
         self.chain_versions: dict[tuple[str, str], int] = {}
         self.chainset_versions: dict[str, int] = {}
         self.epoch = 0
+        # The (table, chain)s bumped, in order, so a renderer can redo just those since it
+        # last looked: entry i is bump number bump_log_base + i (trimmed when long).
+        self.bump_log: list[tuple[str, str]] = []
+        self.bump_log_base = 0
         self.incremental_syncs = 0
         self.full_path_syncs = 0
 
@@ -314,6 +318,7 @@ class IncrementalProxier(IPTablesProxier):
         new._seg = {k: list(v) for k, v in self._seg.items()}
         new.chain_versions = dict(self.chain_versions)
         new.chainset_versions = dict(self.chainset_versions)
+        new.bump_log, new.bump_log_base = [], 0
         new.epoch = self.epoch + 1
         new._node_port_addresses = NodePortAddresses(config.ip_family, config.node_port_addresses,
                                                      config.primary_node_ip())
@@ -322,9 +327,16 @@ class IncrementalProxier(IPTablesProxier):
         new.incremental_syncs = new.full_path_syncs = 0
         return new
 
+    BUMP_LOG_MAX = 200_000
+
     def _bump(self, table: str, chain: str) -> None:
         key = (table, chain)
         self.chain_versions[key] = self.chain_versions.get(key, 0) + 1
+        log = self.bump_log
+        if len(log) >= self.BUMP_LOG_MAX:  # a renderer further behind than this starts over
+            self.bump_log_base += len(log)
+            log.clear()
+        log.append(key)
 
     def _filter_chains(self) -> list[str]:
         chains = list(_FILTER_TOP)

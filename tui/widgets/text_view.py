@@ -80,9 +80,9 @@ class TextView(ScrollView, can_focus=True):
         is 20,000 lines instead of 470,000."""
         if self._mark_re is None:
             return None
-        sections = getattr(self.lines, "sections", None)
-        if sections:
-            for start, end in sections.get("KUBE-SERVICES", ()):
+        ranges = getattr(self.lines, "ranges", None)
+        if ranges is not None:
+            for start, end in ranges("KUBE-SERVICES"):
                 for i, line in enumerate(self.lines[start:end], start):
                     if self._mark_re.search(line):
                         return i
