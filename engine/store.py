@@ -232,8 +232,10 @@ class Store:
     def iter(self, kind: str) -> Iterator[dict]:
         return iter(self._objects.get(kind, {}).values())
 
-    def count(self, kind: str) -> int:
-        return len(self._objects.get(kind, {}))
+    def count(self, kind: str, namespace: str | None = None) -> int:
+        if namespace is None:
+            return len(self._objects.get(kind, {}))
+        return len(self._by_ns.get(kind, {}).get(namespace, ()))
 
     def kinds(self) -> list[str]:
         return sorted(k for k, v in self._objects.items() if v)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import accumulate
 
 from engine.cluster import Cluster
 from engine.controllers.endpoints import resolve_target_port
@@ -24,6 +26,12 @@ class Row:
     key: str  # namespace/name
     cells: tuple[str, ...]
     style: str = ""  # a hint: running | pending | failed | terminating | notready
+
+    @cached_property
+    def filter_text(self) -> str:
+        """The cells one per line (what `filter_rows` searches); a row is kept per object
+        version, so this is built once per version, not once per filter."""
+        return "\n".join(self.cells) + "\n"
 
 
 @dataclass
@@ -83,19 +91,23 @@ def pod_rows(cluster: Cluster, namespace: str | None = "default") -> list[Row]:
     clock too, so those rows are recomputed each time."""
     now = cluster.now()
     cache = _cache(cluster, "pods")
-    pods = cluster.store.list("Pod", namespace) if namespace is not None else cluster.store.list("Pod")
-    _prune(cache, len(pods))
+    store = cluster.store
+    pods = store.list("Pod", namespace) if namespace is not None else store.list("Pod")
+    if len(cache) > 2 * store.count("Pod") + 64:  # drop the old versions, keep the rows of every pod
+        for k in [k for k, e in cache.items() if store.get("Pod", *e[6].split("/", 1)) is not e[0]]:
+            del cache[k]
     ages: dict[str | None, str] = {}
     all_ns = namespace is None
     rows = []
     for p in pods:
-        key = _key(p)
-        ent = cache.get(key)
+        # Keyed by the object itself (its id, with the object kept so the id stays its
+        # own): a pass over 100,000 unchanged pods is a lookup each.
+        ent = cache.get(id(p))
         if ent is None or ent[0] is not p or ent[2]:
             _, (cells,) = printers.table("Pod", [p], now=now, wide=True)
-            ent = cache[key] = [p, cells, " ago)" in cells[3], pod_style(p), None]
-        p, cells, _, style, last = ent
-        created = meta(p).get("creationTimestamp")
+            ent = cache[id(p)] = [p, cells, " ago)" in cells[3], pod_style(p), None,
+                                  meta(p).get("creationTimestamp"), _key(p)]
+        p, cells, _, style, last, created, key = ent
         age = ages.get(created)
         if age is None:
             age = ages[created] = since(created, now)
@@ -228,12 +240,8 @@ def filter_rows(rows: list[Row], pattern) -> list[Row]:
         return [r for r in rows if any(pattern.search(c) for c in r.cells)]
     ent = _FILTER_TEXT.get(id(rows))
     if ent is None or ent[0] is not rows:
-        starts, parts, pos = [], [], 0
-        for r in rows:
-            starts.append(pos)
-            line = "\n".join(r.cells) + "\n"
-            parts.append(line)
-            pos += len(line)
+        parts = [r.filter_text for r in rows]
+        starts = [0, *accumulate(map(len, parts))][:-1] if parts else []
         ent = (rows, "".join(parts), starts)
         if len(_FILTER_TEXT) > 8:
             _FILTER_TEXT.clear()

@@ -106,3 +106,22 @@ def test_chains_created_and_deleted_by_a_sync_are_laid_out_without_a_full_assemb
         kp._saves.update(saved)
         assembled.clear()
     assert len(seps) >= 1
+
+
+def test_the_proxy_view_finds_the_rule_a_scan_finds_without_scanning_everything():
+    from tui.widgets.text_view import TextView
+
+    chunks = [["*nat", ":KUBE-SEP-A - [0:0]", ":KUBE-SERVICES - [0:0]", ":KUBE-SVC-X - [0:0]"],
+              ["-A KUBE-SEP-A -s 10.244.1.2/32 -j KUBE-MARK-MASQ", "-A KUBE-SEP-A -j DNAT"],
+              ["-A KUBE-SERVICES -d 10.96.0.1/32 -j KUBE-SVC-K", "-A KUBE-SERVICES -d 10.96.0.9/32 -j KUBE-SVC-X"],
+              ["-A KUBE-SVC-X -m statistic -j KUBE-SEP-B", "-A KUBE-SVC-X -j KUBE-SEP-A"]]
+    lines = ChunkedLines(chunks, {("nat", "KUBE-SEP-A"): 1, ("nat", "KUBE-SERVICES"): 2, ("nat", "KUBE-SVC-X"): 3},
+                         ("nat",))
+    chunked, flat = TextView(), TextView()
+    chunked.lines, flat.lines = lines, list(lines)
+    for marks in ({"KUBE-SEP-A"}, {"KUBE-SVC-X"}, {"KUBE-SVC-X", "KUBE-SEP-A"}, {"KUBE-NOPE"}):
+        chunked.set_marks(marks)
+        flat.set_marks(marks)
+        assert chunked.first_marked_line() == flat.first_marked_line(), marks
+    chunked.set_marks({"KUBE-SVC-X"})
+    assert list(lines)[chunked.first_marked_line()] == "-A KUBE-SERVICES -d 10.96.0.9/32 -j KUBE-SVC-X"

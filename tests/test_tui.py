@@ -235,3 +235,25 @@ async def test_a_big_folder_fills_the_panes_slice_by_slice_then_watches(demo, mo
                 break
         assert "default/many-1" not in services._rows  # the watcher runs: a save pruned the rest
         assert services._rows["default/many-0"].cells[4] == "81/TCP"
+
+
+async def test_the_filter_narrows_every_pane_and_clearing_it_restores_them(demo):
+    app = make_app()
+
+    def shown(t: ResourceTable) -> list[str]:  # rows filtered out flash "removed" a moment first
+        return [k for k in t._keys if k not in t._gone]
+
+    async with app.run_test(size=SIZE) as pilot:
+        pods = app.query_one("#pods-table", ResourceTable)
+        services = app.query_one("#services-table", ResourceTable)
+        before_pods, before_svcs = shown(pods), shown(services)
+        app.run_command("/redis")
+        await pilot.pause()
+        assert [k.split("/")[1].split("-")[0] for k in shown(pods)] == ["redis"]
+        assert shown(services) == ["default/redis"]
+        app.run_command("/^counter-np$")  # anchors hold at a cell's edges
+        await pilot.pause()
+        assert shown(services) == ["default/counter-np"] and shown(pods) == []
+        app.run_command("/")
+        await pilot.pause()
+        assert shown(pods) == before_pods and shown(services) == before_svcs

@@ -435,7 +435,7 @@ class SvcflowApp(App):
             computed = self.__dict__.setdefault("_pane_rows", {})
             # AGE follows the clock; in a pane of thousands of pods it is refreshed with
             # the pods' changes only (rebuilding 100,000 rows each second would stall).
-            big = len((computed.get("pods") or (None, None, ()))[2]) > 2000
+            big = store.count("Pod", ns) > 2000
             bases = {  # what a pane's unfiltered rows depend on
                 "pods": (kv("Pod"), ns) + (() if big else (int(c.now().timestamp()),)),
                 "services": (kv("Service"), ns),

@@ -47,6 +47,7 @@ FLASH_STYLES = {"added": "bold black on green", "changed": "bold black on yellow
 CELL_PADDING = 1
 HEADER_HEIGHT = 1
 BULK_CHANGE = 2000  # rows coming or going in one sync that make it a new view (see _sync_bulk)
+BULK_LIST_KEEP = 20_000  # lists at least this long are remembered after a bulk change
 _LINE_CACHE_SIZE = 512
 
 
@@ -91,6 +92,9 @@ class ResourceTable(ScrollView, can_focus=True):
         # is cheap), and what changed since the last idle.
         self._width_counts: list[dict[int, int]] | None = [{} for _ in self._columns]
         self._measured: dict[str, Row] = {}  # rows whose widths were counted, after a bulk change
+        # Big lists shown by a bulk change: id -> (rows, by key, keys in order, names, positions).
+        self._bulk_lists: dict[int, tuple] = {}
+        self._bulk_shown: Sequence[Row] | None = None
         self._new_keys: set[str] = set()
         self._updated_keys: set[str] = set()
         self._all_updated = False
@@ -148,6 +152,12 @@ class ResourceTable(ScrollView, can_focus=True):
         now = time.monotonic()
         keep = self.selected_key
         cursor_before = self.cursor_row
+        seen = self._bulk_lists.get(id(rows))
+        if seen is not None and seen[0] is rows:  # a big list shown before (a filter cleared)
+            if rows is not self._bulk_shown:
+                self._sync_bulk(rows, seen[1], keep, seen)
+            return
+        self._bulk_shown = None
         new = {r.key: r for r in rows}
         if len(self._rows) + len(new) > BULK_CHANGE:
             rows_ = self._rows
@@ -218,40 +228,56 @@ class ResourceTable(ScrollView, can_focus=True):
                 self._highlight(self.cursor_row)  # a cursor row exists now where there was none
         self.refresh()
 
-    def _sync_bulk(self, rows: Sequence[Row], new: dict[str, Row], keep: str | None) -> None:
+    def _sync_bulk(self, rows: Sequence[Row], new: dict[str, Row], keep: str | None,
+                   seen: tuple | None = None) -> None:
         """A new view rather than a change (a filter, all namespaces): thousands of rows
         come or go at once. They are swapped in without flashing each, and columns only
         widen from then on (exact DataTable widths would re-measure every cell): per row
-        this is an identity check, so filtering 100,000 rows stays a blink."""
+        this is an identity check, so filtering 100,000 rows stays a blink. A list shown
+        this way is remembered (its keys in order), so showing it again -- clearing a
+        filter -- costs nothing per row."""
         was_empty = not self._keys
-        self._rows = new
+        self._bulk_shown = rows
+        self._rows = dict(new) if seen is not None else new  # (syncs change _rows, _keys in place)
         self._gone.clear()
         self._flash.clear()
         self._width_counts = None
         self._new_keys.clear()
         self._updated_keys.clear()
         self._all_updated = False
-        measured = self._measured
-        widths = self._widths
-        for r in rows:
-            if measured.get(r.key) is not r:
-                measured[r.key] = r
-                for ci, c in enumerate(r.cells[: len(widths)]):
-                    n = _width(c)
-                    if n > widths[ci]:
-                        widths[ci] = n
-        if len(measured) > 2 * len(new) + 1024:
-            self._measured = {k: r for k, r in measured.items() if k in new}
-        keys = [r.key for r in rows]
-        if self.sort_by_name:
-            names = [r.cells[0] for r in rows]
-            if any(a > b for a, b in zip(names, names[1:])):
-                order = sorted(range(len(rows)), key=names.__getitem__)
-                keys = [keys[i] for i in order]
-                names = [names[i] for i in order]
-            self._sort_keys = names
-        self._keys = keys
-        self._pos = None
+        if seen is not None:
+            _, _, keys, names, positions = seen
+        else:
+            measured = self._measured
+            widths = self._widths
+            for r in rows:
+                if measured.get(r.key) is not r:
+                    measured[r.key] = r
+                    for ci, c in enumerate(r.cells[: len(widths)]):
+                        n = _width(c)
+                        if n > widths[ci]:
+                            widths[ci] = n
+            # (kept for the remembered lists too: a filter's rows are mostly measured already)
+            if len(measured) > 2 * max([len(new), *(len(e[0]) for e in self._bulk_lists.values())]) + 1024:
+                self._measured = {k: r for k, r in measured.items() if k in new}
+            keys = [r.key for r in rows]
+            names = None
+            if self.sort_by_name:
+                names = [r.cells[0] for r in rows]
+                if any(a > b for a, b in zip(names, names[1:])):
+                    order = sorted(range(len(rows)), key=names.__getitem__)
+                    keys = [keys[i] for i in order]
+                    names = [names[i] for i in order]
+            positions = None
+            if len(rows) >= BULK_LIST_KEEP:
+                positions = {k: i for i, k in enumerate(keys)}
+                self._bulk_lists[id(rows)] = (rows, dict(new), keys, list(names) if names else names, positions)
+                while len(self._bulk_lists) > 2:
+                    self._bulk_lists.pop(next(iter(self._bulk_lists)))
+        if names is not None:
+            self._sort_keys = list(names)
+        self._keys = list(keys)
+        self._pos = positions
         self._line_cache.clear()
         self._update_virtual_size()
         before = self.cursor_row

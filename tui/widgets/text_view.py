@@ -75,25 +75,30 @@ class TextView(ScrollView, can_focus=True):
     def first_marked_line(self) -> int | None:
         """The first rule (`-A ...`) that mentions a mark, else the first line that does.
 
-        Lines that know where each chain's rules are (`engine.lines.ChunkedLines`) are
-        searched in KUBE-SERVICES first, where a Service's jump is: at 10,000 Services that
-        is 20,000 lines instead of 470,000."""
+        Lines that know where each chain's rules are (`engine.lines.ChunkedLines`, 470,000
+        of them at 10,000 Services) are not scanned whole: the rule is looked for in
+        KUBE-SERVICES (where a Service's jump is), else it is the first rule of a marked
+        chain -- the same line a scan finds, as iptables-save lists chains by name and the
+        only chains that jump to a KUBE-SEP chain (KUBE-SVC, KUBE-SVL) sort after it."""
         if self._mark_re is None:
             return None
         ranges = getattr(self.lines, "ranges", None)
         if ranges is not None:
+            search = self._mark_re.search
             for start, end in ranges("KUBE-SERVICES"):
                 for i, line in enumerate(self.lines[start:end], start):
-                    if self._mark_re.search(line):
+                    if search(line):
                         return i
-        best: dict[int, int] = {}
+            starts = [start for name in self.marks for start, end in ranges(name) if end > start]
+            return min(starts) if starts else None
+        best_rank: dict[int, int] = {}
         for i, line in enumerate(self.lines):
             if self._mark_re.search(line):
                 rank = 0 if line.startswith("-A KUBE-SERVICES") else 1 if line.startswith("-A") else 2
-                best.setdefault(rank, i)
+                best_rank.setdefault(rank, i)
                 if rank == 0:
                     break
-        return best[min(best)] if best else None
+        return best_rank[min(best_rank)] if best_rank else None
 
     def first_line_starting(self, prefix: str) -> int | None:
         return next((i for i, line in enumerate(self.lines) if line.startswith(prefix)), None)

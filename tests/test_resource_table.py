@@ -1,0 +1,71 @@
+"""The panes' table at 100,000 rows: a filter swaps whole views; clearing it shows the very
+list shown before without redoing it, and never mixes up what later syncs changed."""
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from engine.views import Row
+from tui.widgets.resource_table import BULK_LIST_KEEP, ResourceTable
+
+
+class TableApp(App):
+    def compose(self) -> ComposeResult:
+        yield ResourceTable(("NAME", "IP"), id="t")
+
+
+def rows(n: int, tag: str = "") -> list[Row]:
+    return [Row(f"ns/pod-{i:06d}", (f"pod-{i:06d}{tag}", f"10.0.{i // 250}.{i % 250}")) for i in range(n)]
+
+
+async def test_a_filter_and_back_over_a_big_list_keeps_order_selection_and_later_changes():
+    app = TableApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        t = app.query_one(ResourceTable)
+        every = rows(BULK_LIST_KEEP + 500)
+        every_reversed = list(reversed(every))  # the table sorts by name
+        t.sync(every_reversed, flash=False)
+        await pilot.pause()
+        assert t.row_count == len(every) and t._keys[:2] == ["ns/pod-000000", "ns/pod-000001"]
+        t.move_cursor(row=1234)
+        assert t.selected_key == "ns/pod-001234"
+        some = [r for r in every_reversed if r.key.endswith("4")]  # a filter
+        t.sync(some, flash=False)
+        assert t.row_count == len(some) and t.selected_key == "ns/pod-001234"
+        t.sync(every_reversed, flash=False)  # the filter cleared: the list shown before
+        assert t.row_count == len(every) and t.selected_key == "ns/pod-001234"
+        assert t.get_row_index("ns/pod-000007") == 7
+        # A later change to one row, then the filter and back again: the change is kept and
+        # the remembered list is not disturbed.
+        changed = [Row(r.key, (r.cells[0], "10.9.9.9")) if r.key == "ns/pod-000003" else r for r in every_reversed]
+        t.sync(changed, flash=False)
+        assert t._rows["ns/pod-000003"].cells[1] == "10.9.9.9" and t.row_count == len(every)
+        t.sync(some, flash=False)
+        t.sync(every_reversed, flash=False)
+        assert t._rows["ns/pod-000003"].cells[1] == every[3].cells[1]
+        assert t._keys == [r.key for r in every] and t.row_count == len(every)
+        t.sync([r for r in every_reversed if r.key != "ns/pod-000005"], flash=False)  # one row goes
+        assert "ns/pod-000005" not in t._keys or "ns/pod-000005" in t._gone
+        t.sync(every_reversed, flash=False)
+        assert t._keys == [r.key for r in every]
+
+
+# ---- the `/` filter ------------------------------------------------------------------------------------
+
+import re  # noqa: E402
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from engine.views import filter_rows  # noqa: E402
+
+cells = st.text(alphabet="ab-1.\\n", max_size=5).map(lambda s: s.replace("\\n", ""))
+row_lists = st.lists(st.tuples(cells, cells, cells), max_size=12)
+PATTERNS = ["a", "^a", "a$", "^$", "b-1", "a|1", "^a.*b$", r"\.", "x", r"\Aa", r"a\Z", r"\sa", "[^a]", "(?s)a.b", "",
+            "1$|^b"]
+
+
+@given(row_lists, st.sampled_from(PATTERNS))
+def test_the_fast_filter_finds_the_rows_a_per_cell_search_finds(cell_rows, pattern):
+    rows = [Row(f"ns/{i}", c) for i, c in enumerate(cell_rows)]
+    rx = re.compile(pattern)
+    assert filter_rows(rows, rx) == [r for r in rows if any(rx.search(c) for c in r.cells)]
+    assert filter_rows(rows, rx) == filter_rows(rows, rx)  # a second filter of the same list
