@@ -43,7 +43,7 @@ import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import yaml
 
@@ -1514,12 +1514,32 @@ class ParseCache:
             self._chunks = {t: v for t, v in self._chunks.items() if t in live}
 
 
+def manifest_files(paths: Iterable[str | Path], *, recursive: bool = True) -> tuple[list[tuple[Path, str]], LoadResult]:
+    """The files ``load_paths`` would read, in its order, and the errors for paths that do
+    not exist (for a reader that goes file by file)."""
+    result = LoadResult()
+    return _expand_paths(paths, recursive, result), result
+
+
+def load_file(p: Path, display: str, *, check_kinds: bool = True, cache: ParseCache | None = None,
+              text_filter: Callable[[str], object] | None = None) -> LoadResult:
+    """One file of ``load_paths``: read (its FileInfo recorded), then parsed -- unless
+    ``text_filter`` says its text cannot hold what the caller wants."""
+    result = LoadResult()
+    text = _read_file(p, display, result)
+    if text is not None and (text_filter is None or text_filter(text)):
+        result.extend(cache.load(text, display, p, check_kinds) if cache is not None
+                      else load_text(text, display, p, check_kinds=check_kinds))
+    return result
+
+
 def load_paths(
     paths: Iterable[str | Path],
     *,
     recursive: bool = True,
     check_kinds: bool = True,
     cache: ParseCache | None = None,
+    text_filter: Callable[[str], object] | None = None,
 ) -> LoadResult:
     """Read files and folders like ``kubectl apply -f <p> [-f ...] -R``.
 
@@ -1527,19 +1547,17 @@ def load_paths(
     in ``filepath.Walk`` order and only ``.json``/``.yaml``/``.yml`` files are read; a file
     named directly is read whatever its extension.  A broken document never stops other files,
     and no input makes this raise.  With a ``cache``, files whose text is unchanged since the
-    cache's last read are not parsed again.
+    cache's last read are not parsed again.  With a ``text_filter``, only the files whose text
+    it accepts are parsed (every file is still listed in ``files``); such a partial read
+    leaves the cache's other entries alone.
     """
     result = LoadResult()
-    if cache is not None:
+    whole = cache is not None and text_filter is None
+    if whole:
         cache.begin()
     for p, display in _expand_paths(paths, recursive, result):
-        text = _read_file(p, display, result)
-        if text is not None:
-            if cache is not None:
-                result.extend(cache.load(text, display, p, check_kinds))
-            else:
-                result.extend(load_text(text, display, p, check_kinds=check_kinds))
-    if cache is not None:
+        result.extend(load_file(p, display, check_kinds=check_kinds, cache=cache, text_filter=text_filter))
+    if whole:
         cache.end()
     return result
 

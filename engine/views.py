@@ -118,6 +118,7 @@ def pod_rows(cluster: Cluster, namespace: str | None = "default") -> list[Row]:
         if all_ns:
             name = f"{meta(p).get('namespace')}/{name}"
         row = Row(key, (name, ready, status, restarts, ip, node, age), style)
+        row.__dict__["filter_text"] = "\n".join(row.cells) + "\n"  # now, not on the first `/` at 100,000 rows
         ent[4] = (age, all_ns, row)
         rows.append(row)
     return rows
@@ -180,7 +181,16 @@ def dns_rows(cluster: Cluster, namespace: str | None = None) -> list[Row]:
     version = dns_version(cluster, namespace)
     cache = _cache(cluster, "dns").setdefault(namespace, {})
     if version is None or cache.get("version") != version:
-        cache["rows"] = dataplane.dns_rows(cluster, namespace)
+        dns = getattr(cluster, "coredns", None)
+        if namespace is None and dns is not None and hasattr(dns, "record_namespaces"):
+            # Every namespace's rows, in namespace order (what `record_rows()` sorts by first):
+            # a change re-lists its own namespace and joins the rest as they were.
+            rows: list[Row] = []
+            for ns in dns.record_namespaces():
+                rows.extend(dns_rows(cluster, ns))
+            cache["rows"] = rows
+        else:
+            cache["rows"] = dataplane.dns_rows(cluster, namespace)
         cache["version"] = version
     return cache["rows"]
 
@@ -215,6 +225,7 @@ def proxy_lines(cluster: Cluster, node: str, mode: str) -> list[str]:
 
 
 _FILTER_TEXT: dict[int, tuple[list, str, list[int]]] = {}
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()\n")
 _UNSAFE_FOR_JOINED = ("\\A", "\\Z", "\\z", "\\n", "\\s", "\\S", "\\W", "\\D", "[^", "(?s", "(?m", "(?x")
 
 
@@ -242,12 +253,32 @@ def filter_rows(rows: list[Row], pattern) -> list[Row]:
     if ent is None or ent[0] is not rows:
         parts = [r.filter_text for r in rows]
         starts = [0, *accumulate(map(len, parts))][:-1] if parts else []
-        ent = (rows, "".join(parts), starts)
+        text = "".join(parts)
+        ent = [rows, text, starts, None]  # the lower-cased text, made on demand
         if len(_FILTER_TEXT) > 8:
             _FILTER_TEXT.clear()
         _FILTER_TEXT[id(rows)] = ent
-    _, text, starts = ent
+    _, text, starts, _lower = ent
     out: list[Row] = []
+    literal = pattern.pattern
+    if literal and text.isascii() and literal.isascii() and not any(ch in _REGEX_SYNTAX for ch in literal) \
+            and not pattern.flags & (re.M | re.S | re.X):
+        # A plain word (what `/` mostly gets): str.find, on lower-cased text for re.I.
+        if pattern.flags & re.I:
+            if ent[3] is None:
+                ent[3] = text.lower()
+            text, literal = ent[3], literal.lower()
+        pos, n = 0, len(rows)
+        while True:
+            at = text.find(literal, pos)
+            if at < 0:
+                break
+            i = bisect_right(starts, at) - 1
+            out.append(rows[i])
+            if i + 1 >= n:
+                break
+            pos = starts[i + 1]
+        return out
     search = joined.search
     pos, n = 0, len(rows)
     while True:

@@ -67,3 +67,24 @@ def test_step_four_names_the_record():
     ip = c.get("Service", "default", "redis")["spec"]["clusterIP"]
     step4 = [e for e in c.flow_events if e.step == 4 and e.name == "redis"]
     assert step4[0].detail == f"serves redis.default.svc.cluster.local -> {ip}"
+
+
+def test_the_dns_pane_lists_a_namespace_or_all_of_them_and_follows_changes():
+    from engine import dataplane, kubectl, views
+
+    c = _cluster()
+    apply_yaml(c, "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n"
+                  "apiVersion: v1\nkind: Service\nmetadata: {name: cart, namespace: shop}\n"
+                  "spec: {selector: {app: cart}, ports: [{port: 80, name: http}]}\n")
+    default = [r.cells[0] for r in views.dns_rows(c, "default")]
+    shop = [r.cells[0] for r in views.dns_rows(c, "shop")]
+    assert "redis.default.svc.cluster.local." in default and not any(".shop." in n for n in default)
+    assert "cart.shop.svc.cluster.local." in shop and "_http._tcp.cart.shop.svc.cluster.local." in shop
+    assert views.dns_rows(c, None) == dataplane.dns_rows(c, None)  # all namespaces, as one listing
+    assert any(".kube-system." in r.cells[0] for r in views.dns_rows(c, None))
+    shop_rows = views.dns_rows(c, "shop")
+    kubectl.run_line(c, "kubectl delete service redis")
+    c.run_until_idle()
+    assert views.dns_rows(c, "shop") is shop_rows  # another namespace's change re-lists nothing here
+    assert not any(r.cells[0].startswith("redis.") for r in views.dns_rows(c, "default"))
+    assert views.dns_rows(c, None) == dataplane.dns_rows(c, None)

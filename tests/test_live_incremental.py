@@ -203,11 +203,12 @@ def test_a_big_folder_is_applied_in_slices_then_reported_like_any_reload(tmp_pat
     (d / "a.yaml").write_text("---\n".join(svc(f"s{i}") for i in range(10)))
     (d / "b.yaml").write_text(svc("s3", 90) + "---\n" + svc("bad").replace("port: 80", "port: 0"))
     ws = LiveWorkspace([d], deterministic=True)
+    assert ws.parse_cache.parsed == 0  # nothing shapes the cluster here: nothing read yet
     steps = []
-    for n, report in ws.initial_apply(slice_size=4):
-        steps.append((n, len(services(ws))))
-    assert [n for n, _ in steps] == [4, 8, 11]  # 12 documents, s3 once (its last declaration)
-    assert steps[0][1] == 4 and steps[-1][1] == 10  # objects appear slice by slice
+    for n, k, files, report in ws.initial_apply(slice_size=4):
+        steps.append((n, k, files, len(services(ws))))
+    assert [s[:3] for s in steps] == [(4, 1, 2), (8, 1, 2), (10, 1, 2), (12, 2, 2)]  # file by file, in slices
+    assert steps[0][3] == 4 and steps[-1][3] == 10  # objects appear slice by slice
     res = ws.reload()
     assert changed(res) == []  # everything was applied already: nothing applied twice
     assert [e.source for e in res.report.errors] == [f"{d / 'b.yaml'}:17"]  # the port line
@@ -217,3 +218,20 @@ def test_a_big_folder_is_applied_in_slices_then_reported_like_any_reload(tmp_pat
     assert ws.applied[("Service", "default", "s0")] == str(d / "a.yaml")
     (d / "a.yaml").write_text(svc("s0"))
     assert sorted(ws.reload().pruned) == sorted(f"service/s{i} pruned" for i in range(1, 10) if i != 3)
+
+
+def test_at_start_only_the_files_that_shape_the_cluster_are_parsed(tmp_path):
+    d = tmp_path / "m"
+    d.mkdir()
+    (d / "a-services.yaml").write_text(svc("a") + "---\n" + svc("b"))
+    (d / "cluster.yaml").write_text("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n"
+                                    "nodes:\n- role: control-plane\n- role: worker\n")
+    (d / "z-nodes.json").write_text('{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "kind-worker2"}}')
+    ws = LiveWorkspace([d], deterministic=True)
+    assert ws.parse_cache.parsed == 2  # cluster.yaml and z-nodes.json; not the Services
+    from engine.manifests import load_paths
+    from engine.workspace import topology_from_docs
+
+    full, _ = topology_from_docs(load_paths([d]).documents)  # what reading everything gives
+    assert [n.name for n in ws.cluster.topology.nodes] == [n.name for n in full.nodes] == ["kind-worker2"]
+    assert ws.reload().report.errors == [] and set(services(ws)) == {"a", "b"}

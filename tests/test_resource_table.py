@@ -57,15 +57,15 @@ from hypothesis import given, strategies as st  # noqa: E402
 
 from engine.views import filter_rows  # noqa: E402
 
-cells = st.text(alphabet="ab-1.\\n", max_size=5).map(lambda s: s.replace("\\n", ""))
+cells = st.text(alphabet="aAbB-1.\\n", max_size=5).map(lambda s: s.replace("\\n", ""))
 row_lists = st.lists(st.tuples(cells, cells, cells), max_size=12)
 PATTERNS = ["a", "^a", "a$", "^$", "b-1", "a|1", "^a.*b$", r"\.", "x", r"\Aa", r"a\Z", r"\sa", "[^a]", "(?s)a.b", "",
             "1$|^b"]
 
 
-@given(row_lists, st.sampled_from(PATTERNS))
-def test_the_fast_filter_finds_the_rows_a_per_cell_search_finds(cell_rows, pattern):
+@given(row_lists, st.sampled_from(PATTERNS + ["A", "aB", "b-1A"]), st.sampled_from([0, re.I]))
+def test_the_fast_filter_finds_the_rows_a_per_cell_search_finds(cell_rows, pattern, flags):
     rows = [Row(f"ns/{i}", c) for i, c in enumerate(cell_rows)]
-    rx = re.compile(pattern)
+    rx = re.compile(pattern, flags)
     assert filter_rows(rows, rx) == [r for r in rows if any(rx.search(c) for c in r.cells)]
     assert filter_rows(rows, rx) == filter_rows(rows, rx)  # a second filter of the same list

@@ -200,17 +200,17 @@ async def test_pod_actions_delete_and_unready(demo):
 
 
 async def test_a_big_folder_fills_the_panes_slice_by_slice_then_watches(demo, monkeypatch):
-    """Above BIG_FOLDER documents the screen is up before everything is applied; the status
-    line counts the documents, the events pane logs each `created`, and the watcher runs
+    """Above BIG_FOLDER_BYTES of manifests the screen is up before everything is applied; the
+    status line counts the documents, the events pane logs each `created`, and the watcher runs
     once the folder is in."""
     import tui.app
 
-    monkeypatch.setattr(tui.app, "BIG_FOLDER", 20)
+    monkeypatch.setattr(tui.app, "BIG_FOLDER_BYTES", 4000)
     (demo / "many.yaml").write_text("---\n".join(
         f"apiVersion: v1\nkind: Service\nmetadata: {{name: many-{i}}}\nspec: {{selector: {{app: many}}, ports: [{{port: 80}}]}}\n"
         for i in range(200)))
     app = SvcflowApp([str(demo)], deterministic=False, watch=True)
-    assert app.workspace.document_count > 200
+    assert app.workspace.manifest_bytes > 4000
     async with app.run_test(size=SIZE) as pilot:
         services = app.query_one("#services-table", ResourceTable)
         seen_partial = False

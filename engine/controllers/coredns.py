@@ -97,6 +97,10 @@ class CoreDNS(Controller):
             return (None, self.records_version)
         return (namespace, self.plugin.ns_versions.get(namespace, 0))
 
+    def record_namespaces(self) -> list[str]:
+        """The namespaces that have records, in the order `record_rows()` lists them."""
+        return self.plugin.record_namespaces()
+
     def record_rows(self, namespace: str | None = None) -> list[tuple[str, str, str]]:
         """The Service records (pod names under `pods insecure` answer any IP, so they are
         not listed), grouped by namespace and Service; of one namespace, or of all."""

@@ -757,6 +757,11 @@ class KubernetesPlugin:
 
     # ------------------------------------------------------------------ record listing
 
+    def record_namespaces(self) -> list[str]:
+        """Namespaces holding records, sorted (as `records()` orders them)."""
+        return sorted(ns for ns, groups in self._groups_by_ns.items()
+                      if any(r.namespace == ns for gk in groups for r in self._groups.get(gk, ())))
+
     def records(self, namespace: str | None = None) -> list[ZoneRecord]:
         """Every name the plugin would answer right now (services, SRV for named ports,
         endpoint names, PTRs, ExternalName CNAMEs, known pods), grouped per Service; with

@@ -676,9 +676,14 @@ def api_order(objs: Iterable[dict]) -> list[dict]:
 _TERMINAL_ESCAPES = str.maketrans({"\x1b": "^[", "\r": "\\r"})
 
 
+_CELL_SPECIAL = re.compile("[\f\n\r\x1b]")
+
+
 def _cell_text(cell: str) -> str:
     """printTable's cell hygiene: cut at the first line break (adding `...`) and make
     terminal escapes visible."""
+    if _CELL_SPECIAL.search(cell) is None:  # nearly every cell: nothing to do
+        return cell
     cut = min((i for i in (cell.find(c) for c in "\f\n\r") if i >= 0), default=-1)
     if cut >= 0:
         cell = cell[:cut] + "..."
