@@ -25,11 +25,14 @@ class ChunkedLines(Sequence[str]):
     __slots__ = ("chunks", "_starts", "_len", "section_index", "groups")
 
     def __init__(self, chunks: list[Sequence[str]], sections: dict[tuple[str, str], int] | None = None,
-                 groups: tuple[str, ...] = ()) -> None:
+                 groups: tuple[str, ...] = (), *, _starts: tuple[list[int], int] | None = None) -> None:
         self.chunks = chunks
-        ends = list(accumulate(map(len, chunks)))
-        self._len = ends[-1] if ends else 0
-        self._starts = [0, *ends[:-1]] if ends else []
+        if _starts is not None:
+            self._starts, self._len = _starts
+        else:
+            ends = list(accumulate(map(len, chunks)))
+            self._len = ends[-1] if ends else 0
+            self._starts = [0, *ends[:-1]] if ends else []
         self.section_index = sections or {}
         self.groups = groups
 
@@ -37,9 +40,13 @@ class ChunkedLines(Sequence[str]):
         """The same lines with some chunks swapped for others (a chain's new rules, new
         timestamps): no line is copied, only the list of chunks."""
         chunks = list(self.chunks)
+        same = True
         for i, c in replacements.items():
+            same = same and len(c) == len(chunks[i])
             chunks[i] = c
-        return ChunkedLines(chunks, self.section_index, self.groups)
+        # Chunks of the same lengths (new timestamps): the line offsets stay as they are.
+        return ChunkedLines(chunks, self.section_index, self.groups,
+                            _starts=(self._starts, self._len) if same else None)
 
     def ranges(self, name: str) -> list[tuple[int, int]]:
         """The line ranges [start, end) of a section in each group that has it, in order."""

@@ -42,6 +42,7 @@ from engine.cluster import Cluster
 from engine.kinds import KINDS
 from engine.manifests import LoadResult, ParseCache, load_file, load_paths, manifest_dirs, manifest_files
 from engine.workspace import (ApplyMemo, ApplyReport, Notice, apply_documents, is_topology_node, object_key,
+                              report_load_problems,
                               topology_from_docs)
 
 ObjKey = tuple[str, str, str]  # kind, namespace, name
@@ -49,6 +50,17 @@ ObjKey = tuple[str, str, str]  # kind, namespace, name
 #: Text that may hold a document shaping the cluster (kind Cluster, KubeProxyConfiguration,
 #: Node), in any YAML or JSON spelling of `kind: X`.
 _MAY_SHAPE_TOPOLOGY = re.compile(r"""\bkind["']?\s*:\s*["']?(?:Cluster|Node|KubeProxyConfiguration)\b""")
+
+
+@dataclass
+class _FileState:
+    """What the last reload made of one file, for the next reload to reuse when the file and
+    its objects are unchanged (`LiveWorkspace._fast_reload`)."""
+
+    result: LoadResult  # the parse (`ParseCache` gives the same object while the text is the same)
+    pairs: list  # (document, its apply result), in file order
+    keys: set  # the objects it declares
+    ok: bool  # every document applied (no error to report again)
 
 
 @dataclass
@@ -112,6 +124,7 @@ class LiveWorkspace:
         self.monotonic: Callable[[], float] = time.monotonic
         self._vanished: dict[str, float] = {}  # file -> when it was first found missing
         self._by_file: tuple | None = None  # per reload: (loaded, file -> keys now, file -> keys before)
+        self._files: dict[str, _FileState] | None = None  # per file, what the last reload made of it
 
     # -- reload ------------------------------------------------------------------------------
     def reload(self, *, budget: float | None = None) -> ReloadResult:
@@ -192,6 +205,12 @@ class LiveWorkspace:
         loaded = load_paths(self.paths, cache=self.parse_cache)
         self._by_file = None
         pending, retry = self._held_files(loaded)
+        fast = self._fast_reload(loaded, pending)
+        self.last_reload_fast = fast is not None
+        if fast is not None:
+            report, pruned = fast
+            self.cluster.run_for(0, budget=budget)
+            return ReloadResult(report, pruned, pending, retry)
         # as they are, whoever else declares them
         held = {k for k, src in self.applied.items() if src in pending} if pending else set()
         docs = [d for d in loaded.kubectl_documents
@@ -201,8 +220,9 @@ class LiveWorkspace:
         docs.sort(key=lambda d: d.obj.get("kind") != "Namespace")
         errors = [e for e in loaded.errors if e.display not in pending]
         warnings = [w for w in loaded.warnings if w.display not in pending]
+        outcomes: list = []
         report = apply_documents(self.cluster, docs, errors, warnings=warnings, last_wins_only=True,
-                                 memo=self.memo)
+                                 memo=self.memo, outcomes=outcomes)
         report.warnings[:0] = self.topology_problems
         for src, why in pending.items():
             report.warnings.append(Notice(src, f"svcflow: {src} {why}"))
@@ -230,8 +250,111 @@ class LiveWorkspace:
                 self.applied[k] = src
         if gone_namespaces:
             self._empty_namespaces(gone_namespaces, docs, report)
+        self._remember(loaded, pending, outcomes, report, bool(gone_namespaces))
         self.cluster.run_for(0, budget=budget)
         return ReloadResult(report, pruned, pending, retry)
+
+    # -- the fast path: a save of a few files in a big folder --------------------------------
+    def _remember(self, loaded: LoadResult, pending: dict, outcomes: list, report: ApplyReport,
+                  namespaces_went: bool) -> None:
+        """Keep, per file, what this (full) reload made of it, when the next reload may reuse
+        it: nothing held back, no object declared twice, every file read whole."""
+        self._files = None
+        read = self.parse_cache.last_read
+        if pending or report.duplicates or namespaces_went or len(read) != len(loaded.files) \
+                or any(e.display not in dict(read) for e in loaded.errors):
+            return
+        failed = {id(r) for r in report.errors}
+        by_file: dict[str, list] = {d: [] for d, _ in read}
+        for doc, res in outcomes:
+            by_file[doc.display].append((doc, res))
+        files: dict[str, _FileState] = {}
+        for display, lr in read:
+            pairs = by_file[display]
+            keys = {doc.object_key for doc, _ in pairs} - {None}
+            files[display] = _FileState(lr, pairs, keys, not any(id(res) in failed for _, res in pairs))
+        self._files = files
+
+    #: At most 1/FAST_SHARE of the files may have changed for the fast path (else a full reload).
+    FAST_SHARE = 8
+    fast_reloads = True  # (tests turn it off to compare both paths)
+    last_reload_fast = False  # whether the last reload took the fast path
+
+    def _fast_reload(self, loaded: LoadResult, pending: dict) -> tuple[ApplyReport, list[str]] | None:
+        """The reload of a save in a big folder: only the files whose text changed are
+        applied (and those whose objects were changed behind the files' back, as the full
+        reload would); every other file's report is the one it had. The result is the full
+        reload's -- same report, same prunes, same cluster -- and it is taken only when that is
+        certain: nothing held back, the same files as last time, no Namespace among what
+        changed, no object declared in two files. Otherwise None: the full reload runs."""
+        files = self._files
+        if files is None or pending or self._vanished or not self.fast_reloads:
+            return None
+        read = self.parse_cache.last_read
+        if len(read) != len(files) or any(d not in files for d, _ in read) or \
+                any(e.display not in files for e in loaded.errors):
+            return None
+        changed = {d: lr for d, lr in read if files[d].result is not lr}
+        if len(changed) > max(2, len(read) // self.FAST_SHARE):
+            return None
+        declared_by: dict[ObjKey, int] | None = None
+        new_docs: dict[str, list] = {}
+        for d, lr in changed.items():
+            if lr.errors:  # a broken file keeps its objects: the full reload knows how
+                return None
+            docs = [doc for doc in lr.kubectl_documents if not doc.topology_node]
+            if any(doc.kind == "Namespace" for doc in docs) or \
+                    any(doc.kind == "Namespace" for doc, _ in files[d].pairs):
+                return None
+            keys = [doc.object_key for doc in docs if not doc.is_config and doc.object_key is not None]
+            if len(set(keys)) != len(keys):
+                return None
+            if declared_by is None:
+                declared_by = {}
+                for f in files.values():
+                    for k in f.keys:
+                        declared_by[k] = declared_by.get(k, 0) + 1
+            if any(declared_by.get(k, 0) != (1 if k in files[d].keys else 0) for k in set(keys) | files[d].keys):
+                return None  # declared in another file too
+            new_docs[d] = docs
+        report = ApplyReport()
+        report_load_problems(report, loaded.errors, loaded.warnings)
+        report.warnings[:0] = self.topology_problems
+        ns_results: list = []
+        other_results: list = []
+        fresh: dict[str, _FileState] = {}
+        cluster, memo = self.cluster, self.memo
+        for d, lr in read:
+            f = files[d]
+            if d in new_docs or not f.ok or not all(memo.still(cluster, doc) for doc, _ in f.pairs):
+                docs = new_docs.get(d) or [doc for doc, _ in f.pairs]
+                outcomes: list = []
+                sub = apply_documents(cluster, docs, memo=memo, outcomes=outcomes)
+                report.errors.extend(sub.errors)
+                report.warnings.extend(sub.warnings)
+                failed = {id(r) for r in sub.errors}
+                f = fresh[d] = _FileState(lr, outcomes, {doc.object_key for doc, _ in outcomes} - {None},
+                                          not any(id(res) in failed for _, res in outcomes))
+            for doc, res in f.pairs:
+                if res.ok:
+                    (ns_results if doc.kind == "Namespace" else other_results).append(res)
+        report.results = ns_results + other_results  # Namespaces first, as the full reload applies them
+        pruned: list[str] = []
+        for d, f in fresh.items():
+            for k in files[d].keys - f.keys:
+                if self.applied.get(k) != d:
+                    continue
+                kind, ns, name = k
+                self.memo.forget(k)
+                if self.cluster.api.delete_object(kind, ns, name) is not None:
+                    pruned.append(f"{KINDS[kind].qualified}/{name} pruned")
+                del self.applied[k]
+            failed_keys = {doc.object_key for doc, res in f.pairs if not res.ok}
+            for k in f.keys:
+                if k not in failed_keys and self.cluster.store.get(*k) is not None:
+                    self.applied[k] = d
+            files[d] = f
+        return report, pruned
 
     def _empty_namespaces(self, names: list[str], docs: list, report: ApplyReport) -> None:
         """A pruned Namespace takes everything in it along (the namespace controller's job, done

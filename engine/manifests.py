@@ -1483,6 +1483,7 @@ class ParseCache:
         self._seen: set[tuple[str, bool]] = set()
         self.parsed = 0  # files parsed (not found in the cache) by the last read
         self.decoded = 0
+        self.last_read = []
         # YAML documents by text, decoded (what go-yaml gives, before the object is checked):
         # a file saved with one document changed decodes only that document again.
         self._chunks: dict[str, tuple[Any, list]] = {}
@@ -1490,6 +1491,7 @@ class ParseCache:
     def begin(self) -> None:
         self._seen = set()
         self.parsed = 0
+        self.last_read: list[tuple[str, LoadResult]] = []  # per file, in order, for the last whole read
         self.decoded = 0  # YAML documents decoded (not seen before) by the last read
 
     def load(self, text: str, display: str, path: Path, check_kinds: bool) -> LoadResult:
@@ -1497,10 +1499,12 @@ class ParseCache:
         self._seen.add(key)
         hit = self._entries.get(key)
         if hit is not None and hit[0] == text:
+            self.last_read.append((display, hit[1]))
             return hit[1]
         before = len(self._chunks)
         res = load_text(text, display, path, check_kinds=check_kinds, chunks_seen=self._chunks)
         self._entries[key] = (text, res)
+        self.last_read.append((display, res))
         self.parsed += 1
         self.decoded += len(self._chunks) - before
         return res

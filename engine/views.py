@@ -136,7 +136,9 @@ def service_rows(cluster: Cluster, namespace: str | None = "default") -> list[Ro
         if ent is None or ent[0] is not s:  # no AGE shown: a version's row never changes
             _, (cells,) = printers.table("Service", [s], now=now, wide=True)
             name = cells[0] if namespace is not None else f"{meta(s).get('namespace')}/{cells[0]}"
-            ent = cache[key] = (s, Row(_key(s), (name, cells[1], cells[2], cells[3], cells[4], cells[6])))
+            row = Row(_key(s), (name, cells[1], cells[2], cells[3], cells[4], cells[6]))
+            row.__dict__["filter_text"] = "\n".join(row.cells) + "\n"
+            ent = cache[key] = (s, row)
         rows.append(ent[1])
     return rows
 
@@ -161,6 +163,7 @@ def endpoint_rows(cluster: Cluster, namespace: str | None = "default") -> list[R
             shown = name if namespace is not None else f"{ns}/{name}"
             row = Row(_key(ep), (shown, ready, ",".join(not_ready) or "", ",".join(slices) or "<none>"),
                       "" if ready not in ("", "<none>") else "notready")
+            row.__dict__["filter_text"] = "\n".join(row.cells) + "\n"
             ent = cache[key] = (ep, slices, row)
         rows.append(ent[2])
     return rows
@@ -229,6 +232,26 @@ _REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()\n")
 _UNSAFE_FOR_JOINED = ("\\A", "\\Z", "\\z", "\\n", "\\s", "\\S", "\\W", "\\D", "[^", "(?s", "(?m", "(?x")
 
 
+def prepare_filter(rows: list[Row]) -> None:
+    """Build the text `filter_rows` searches for this list now (when a big list is made),
+    so the first `/` at 100,000 rows costs a search, not the text."""
+    ent = _filter_text(rows)
+    if ent[3] is None and ent[1].isascii():
+        ent[3] = ent[1].lower()
+
+
+def _filter_text(rows: list[Row]) -> list:
+    ent = _FILTER_TEXT.get(id(rows))
+    if ent is None or ent[0] is not rows:
+        parts = [r.filter_text for r in rows]
+        starts = [0, *accumulate(map(len, parts))][:-1] if parts else []
+        ent = [rows, "".join(parts), starts, None]  # the lower-cased text, made on demand
+        if len(_FILTER_TEXT) > 8:
+            _FILTER_TEXT.clear()
+        _FILTER_TEXT[id(rows)] = ent
+    return ent
+
+
 def filter_rows(rows: list[Row], pattern) -> list[Row]:
     """Rows with a cell the compiled regex `pattern` finds something in (the `/` filter).
 
@@ -249,15 +272,7 @@ def filter_rows(rows: list[Row], pattern) -> list[Row]:
         joined = re.compile(pattern.pattern, pattern.flags | re.M)
     except re.error:
         return [r for r in rows if any(pattern.search(c) for c in r.cells)]
-    ent = _FILTER_TEXT.get(id(rows))
-    if ent is None or ent[0] is not rows:
-        parts = [r.filter_text for r in rows]
-        starts = [0, *accumulate(map(len, parts))][:-1] if parts else []
-        text = "".join(parts)
-        ent = [rows, text, starts, None]  # the lower-cased text, made on demand
-        if len(_FILTER_TEXT) > 8:
-            _FILTER_TEXT.clear()
-        _FILTER_TEXT[id(rows)] = ent
+    ent = _filter_text(rows)
     _, text, starts, _lower = ent
     out: list[Row] = []
     literal = pattern.pattern

@@ -153,6 +153,13 @@ class ApplyMemo:
         self.skipped += 1
         return res
 
+    def still(self, cluster: Cluster, doc: Document) -> bool:
+        """True when this very document was the last applied to its object and nobody has
+        written the object since (the cheap half of `unchanged`)."""
+        key = doc.object_key
+        ent = self._last.get(key) if key is not None else None
+        return ent is not None and ent[3] is doc and ent[2] is not None and cluster.store.get(*key) is ent[1]
+
     def record(self, doc: Document, key: tuple[str, str, str], res: ApplyResult) -> None:
         if res.ok and isinstance(res.obj, dict) and "metadata" in res.obj:
             self._last[key] = (doc.obj, res.obj, None, doc)
@@ -165,7 +172,8 @@ class ApplyMemo:
 
 def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | None = None, *,
                     warnings: list | None = None, last_wins_only: bool = False,
-                    memo: ApplyMemo | None = None) -> ApplyReport:
+                    memo: ApplyMemo | None = None,
+                    outcomes: list[tuple[Document, ApplyResult]] | None = None) -> ApplyReport:
     """Apply documents in order; a bad one is reported and the rest still apply.  Never raises.
 
     ``warnings`` are the loader's (duplicate YAML keys), carried into the report.  Objects
@@ -174,11 +182,7 @@ def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | 
     flipping the object to the earlier version and back on every reload.
     """
     report = ApplyReport()
-    for err in load_errors or []:
-        source = f"{err.display}:{err.line}" if err.line else err.display
-        report.errors.append(ApplyResult(error=err.message, source=source, field=err.field, load_detail=err.detail))
-    for w in warnings or []:
-        report.warnings.append(Notice(f"{w.display}:{w.line}", w.message, w.field))
+    report_load_problems(report, load_errors or [], warnings or [])
     by_key: dict[tuple[str, str, str], list[Document]] = {}
     for doc in docs:
         if not doc.is_config:
@@ -203,6 +207,8 @@ def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | 
             same = memo.unchanged(cluster, doc, k)
             if same is not None:
                 report.results.append(same)
+                if outcomes is not None:
+                    outcomes.append((doc, same))
                 continue
         try:
             res = _apply_one(cluster, doc, report)
@@ -212,7 +218,18 @@ def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | 
             report.errors.append(res)
         if memo is not None and k is not None:
             memo.record(doc, k, res)
+        if outcomes is not None:
+            outcomes.append((doc, res))
     return report
+
+
+def report_load_problems(report: ApplyReport, load_errors: list, warnings: list) -> None:
+    """The loader's errors and warnings, as an apply reports them (before any object)."""
+    for err in load_errors:
+        source = f"{err.display}:{err.line}" if err.line else err.display
+        report.errors.append(ApplyResult(error=err.message, source=source, field=err.field, load_detail=err.detail))
+    for w in warnings:
+        report.warnings.append(Notice(f"{w.display}:{w.line}", w.message, w.field))
 
 
 def _apply_one(cluster: Cluster, doc: Document, report: ApplyReport) -> ApplyResult:

@@ -235,3 +235,97 @@ def test_at_start_only_the_files_that_shape_the_cluster_are_parsed(tmp_path):
     full, _ = topology_from_docs(load_paths([d]).documents)  # what reading everything gives
     assert [n.name for n in ws.cluster.topology.nodes] == [n.name for n in full.nodes] == ["kind-worker2"]
     assert ws.reload().report.errors == [] and set(services(ws)) == {"a", "b"}
+
+
+# ---- the fast path ends exactly where the full reload ends -------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+EDITS = st.lists(st.tuples(st.sampled_from(["port", "add", "remove", "break", "fix", "move", "namespace",
+                                            "deploy", "scale-at-prompt", "touch"]),
+                           st.integers(0, 3), st.integers(0, 4)), min_size=1, max_size=6)
+
+
+def _file_text(services: dict[str, int], extra: str = "") -> str:
+    return "---\n".join(svc(n, p) for n, p in sorted(services.items())) + extra
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(EDITS)
+def test_the_fast_reload_reports_and_leaves_exactly_what_the_full_reload_does(tmp_path_factory, edits):
+    _compare_fast_and_full(tmp_path_factory, edits)
+
+
+took_fast: list[bool] = []
+
+
+def test_the_fast_path_is_taken_for_plain_saves(tmp_path_factory):
+    took_fast.clear()
+    _compare_fast_and_full(tmp_path_factory, [("port", 1, 0), ("port", 2, 1), ("add", 0, 0), ("remove", 3, 0),
+                                              ("touch", 0, 0)])
+    assert took_fast == [True] * 5
+    took_fast.clear()
+    _compare_fast_and_full(tmp_path_factory, [("break", 1, 0), ("fix", 1, 0), ("namespace", 2, 1), ("move", 0, 0)])
+    # A broken file, a Namespace, an object in two files: the full reload; the fix of the
+    # broken file is a plain save again.
+    assert took_fast == [False, True, False, False]
+
+
+def _compare_fast_and_full(tmp_path_factory, edits):
+    root = tmp_path_factory.mktemp("fast")
+    folders = {}
+    for mode in ("fast", "full"):
+        d = root / mode
+        d.mkdir()
+        folders[mode] = d
+    content = {f"f{i}.yaml": {f"s{i}{j}": 80 for j in range(3)} for i in range(4)}
+    extra = {name: "" for name in content}
+
+    def write_all():
+        for mode, d in folders.items():
+            for name, services in content.items():
+                (d / name).write_text(_file_text(services, extra[name]))
+
+    write_all()
+    spaces = {}
+    for mode, d in folders.items():
+        spaces[mode] = LiveWorkspace([d], deterministic=True)
+        spaces[mode].fast_reloads = mode == "fast"
+        spaces[mode].reload()
+    for op, fi, n in edits:
+        name = f"f{fi}.yaml"
+        services = content[name]
+        if op == "port" and services:
+            k = sorted(services)[n % len(services)]
+            services[k] += 1
+        elif op == "add":
+            services[f"n{fi}{n}"] = 90
+        elif op == "remove" and services:
+            services.pop(sorted(services)[n % len(services)])
+        elif op == "break":
+            extra[name] = "---\nkind: Service\n\tbad\n"
+        elif op == "fix":
+            extra[name] = ""
+        elif op == "move":  # declared in another file too: objects declared twice
+            content[f"f{(fi + 1) % 4}.yaml"][f"s{fi}{n % 3}"] = 70
+        elif op == "namespace":
+            extra[name] = f"---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: ns{n}}}\n"
+        elif op == "deploy":
+            extra[name] = "---\n" + DEPLOY.replace("name: web", f"name: web{fi}")
+        write_all()
+        outs = {}
+        for mode, ws in spaces.items():
+            if op == "scale-at-prompt":
+                kubectl.run_line(ws.cluster, f"kubectl delete service s{fi}{n % 3}")
+            res = ws.reload()
+            ws.settle()
+            outs[mode] = (sorted(res.lines), sorted(res.pruned), [(e.source, e.error) for e in res.report.errors],
+                          sorted((w.source, w.message) for w in res.notices),
+                          {(s["metadata"]["namespace"], s["metadata"]["name"]): s["spec"]["ports"][0]["port"]
+                           for s in ws.cluster.store.list("Service")},
+                          {k: v.replace(str(folders[mode]), "") for k, v in ws.applied.items()})
+        took_fast.append(spaces["fast"].last_reload_fast)
+        assert not spaces["full"].last_reload_fast
+        fast, full = outs["fast"], outs["full"]
+        norm = lambda o: [str(x).replace(str(folders["fast"]), "").replace(str(folders["full"]), "") for x in o]
+        assert norm(fast) == norm(full), (op, fi, n)

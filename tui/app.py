@@ -448,6 +448,8 @@ class SvcflowApp(App):
                 ent = computed.get(pane)
                 if ent is None or ent[0] != bases[pane] or ent[1] is not c:
                     ent = computed[pane] = (bases[pane], c, compute())
+                    if len(ent[2]) > 20_000:  # the first `/` over it is then a search only
+                        views.prepare_filter(ent[2])
                 return ent[2]
 
             wants = {

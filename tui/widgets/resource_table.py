@@ -47,7 +47,7 @@ FLASH_STYLES = {"added": "bold black on green", "changed": "bold black on yellow
 CELL_PADDING = 1
 HEADER_HEIGHT = 1
 BULK_CHANGE = 2000  # rows coming or going in one sync that make it a new view (see _sync_bulk)
-BULK_LIST_KEEP = 20_000  # lists at least this long are remembered after a bulk change
+BULK_LIST_KEEP = 5_000  # lists at least this long are remembered after a bulk change
 _LINE_CACHE_SIZE = 512
 
 
@@ -162,7 +162,8 @@ class ResourceTable(ScrollView, can_focus=True):
         if len(self._rows) + len(new) > BULK_CHANGE:
             rows_ = self._rows
             gone = self._gone
-            changes = sum(1 for k in rows_ if k not in new) + sum(1 for k in new if k not in rows_ or k in gone)
+            common = len(new.keys() & rows_.keys()) if len(new) <= len(rows_) else len(rows_.keys() & new.keys())
+            changes = (len(rows_) - common) + (len(new) - common) + len(gone & new.keys())
             if changes > BULK_CHANGE:
                 self._sync_bulk(rows, new, keep)
                 return
