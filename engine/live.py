@@ -58,9 +58,24 @@ class _FileState:
     its objects are unchanged (`LiveWorkspace._fast_reload`)."""
 
     result: LoadResult  # the parse (`ParseCache` gives the same object while the text is the same)
-    pairs: list  # (document, its apply result), in file order
+    docs: list  # the documents applied from it, in file order
     keys: set  # the objects it declares
-    ok: bool  # every document applied (no error to report again)
+    ok: bool  # every document applied, and the memo holds each object (nothing to do again)
+    ns_results: list  # what applying it again reports while nothing changes: its Namespaces,
+    other_results: list  # then the rest (`service/x unchanged`)
+
+    @classmethod
+    def of(cls, result: LoadResult, outcomes: list, failed: set[int], memo: ApplyMemo) -> "_FileState":
+        ns, other = [], []
+        ok = True
+        for doc, res in outcomes:
+            same = memo.as_unchanged(doc) if id(res) not in failed and res.ok else None
+            if same is None:
+                ok = False
+            else:
+                (ns if doc.kind == "Namespace" else other).append(same)
+        return cls(result, [doc for doc, _ in outcomes], {doc.object_key for doc, _ in outcomes} - {None},
+                   ok, ns, other)
 
 
 @dataclass
@@ -268,12 +283,7 @@ class LiveWorkspace:
         by_file: dict[str, list] = {d: [] for d, _ in read}
         for doc, res in outcomes:
             by_file[doc.display].append((doc, res))
-        files: dict[str, _FileState] = {}
-        for display, lr in read:
-            pairs = by_file[display]
-            keys = {doc.object_key for doc, _ in pairs} - {None}
-            files[display] = _FileState(lr, pairs, keys, not any(id(res) in failed for _, res in pairs))
-        self._files = files
+        self._files = {display: _FileState.of(lr, by_file[display], failed, self.memo) for display, lr in read}
 
     #: At most 1/FAST_SHARE of the files may have changed for the fast path (else a full reload).
     FAST_SHARE = 8
@@ -304,7 +314,7 @@ class LiveWorkspace:
                 return None
             docs = [doc for doc in lr.kubectl_documents if not doc.topology_node]
             if any(doc.kind == "Namespace" for doc in docs) or \
-                    any(doc.kind == "Namespace" for doc, _ in files[d].pairs):
+                    any(doc.kind == "Namespace" for doc in files[d].docs):
                 return None
             keys = [doc.object_key for doc in docs if not doc.is_config and doc.object_key is not None]
             if len(set(keys)) != len(keys):
@@ -324,20 +334,23 @@ class LiveWorkspace:
         other_results: list = []
         fresh: dict[str, _FileState] = {}
         cluster, memo = self.cluster, self.memo
+        dirty = memo.dirty  # objects written since the memo last looked (see ApplyMemo)
         for d, lr in read:
             f = files[d]
-            if d in new_docs or not f.ok or not all(memo.still(cluster, doc) for doc, _ in f.pairs):
-                docs = new_docs.get(d) or [doc for doc, _ in f.pairs]
+            if d in new_docs or not f.ok or not f.keys.isdisjoint(dirty):
+                docs = new_docs[d] if d in new_docs else f.docs
                 outcomes: list = []
                 sub = apply_documents(cluster, docs, memo=memo, outcomes=outcomes)
                 report.errors.extend(sub.errors)
                 report.warnings.extend(sub.warnings)
                 failed = {id(r) for r in sub.errors}
-                f = fresh[d] = _FileState(lr, outcomes, {doc.object_key for doc, _ in outcomes} - {None},
-                                          not any(id(res) in failed for _, res in outcomes))
-            for doc, res in f.pairs:
-                if res.ok:
-                    (ns_results if doc.kind == "Namespace" else other_results).append(res)
+                fresh[d] = _FileState.of(lr, outcomes, failed, memo)
+                for doc, res in outcomes:  # this time's report: created, configured, ...
+                    if id(res) not in failed and res.ok:
+                        (ns_results if doc.kind == "Namespace" else other_results).append(res)
+                continue
+            ns_results.extend(f.ns_results)
+            other_results.extend(f.other_results)
         report.results = ns_results + other_results  # Namespaces first, as the full reload applies them
         pruned: list[str] = []
         for d, f in fresh.items():
@@ -349,7 +362,7 @@ class LiveWorkspace:
                 if self.cluster.api.delete_object(kind, ns, name) is not None:
                     pruned.append(f"{KINDS[kind].qualified}/{name} pruned")
                 del self.applied[k]
-            failed_keys = {doc.object_key for doc, res in f.pairs if not res.ok}
+            failed_keys = {_key(r.obj) for r in report.errors if isinstance(r.obj, dict)}
             for k in f.keys:
                 if k not in failed_keys and self.cluster.store.get(*k) is not None:
                     self.applied[k] = d

@@ -126,12 +126,29 @@ class ApplyMemo:
     (``kubectl scale`` at the prompt, a controller writing its spec) or deleted is applied
     again for real, as ``kubectl apply`` would.  Documents are compared by identity: a
     file whose text did not change yields the very same documents (`ParseCache`), and in a
-    file that did, the documents that read the same compare equal."""
+    file that did, the documents that read the same compare equal.
+
+    The memo watches the store for the kinds it holds: every write to a remembered object
+    marks it ``dirty`` until it is looked at again, so a reload can tell which files'
+    objects were touched without visiting each object (`LiveWorkspace._fast_reload`)."""
 
     def __init__(self) -> None:
         # key -> (document obj, live object, the `unchanged` result for them, the document)
         self._last: dict[tuple[str, str, str], tuple[dict, dict, ApplyResult | None, Document]] = {}
         self.skipped = 0
+        self.dirty: set[tuple[str, str, str]] = set()
+        self._watching: set[str] = set()
+
+    def _watch(self, cluster: Cluster, kind: str) -> None:
+        if kind not in self._watching:
+            self._watching.add(kind)
+            cluster.store.watch(kind, self._on_event)
+
+    def _on_event(self, ev) -> None:
+        md = ev.obj.get("metadata") or {}
+        key = (ev.obj.get("kind"), md.get("namespace") or "", md.get("name"))
+        if key in self._last:
+            self.dirty.add(key)
 
     def unchanged(self, cluster: Cluster, doc: Document, key: tuple[str, str, str]) -> ApplyResult | None:
         ent = self._last.get(key)
@@ -142,32 +159,43 @@ class ApplyMemo:
             return None
         if ent[3] is doc and live is ent[1] and ent[2] is not None:
             self.skipped += 1
+            self.dirty.discard(key)
             return ent[2]  # the common case: nothing changed since
         if ent[0] is not doc.obj and ent[0] != doc.obj:
             return None
         if live is not ent[1] and _apply_shape(live) != _apply_shape(ent[1]):
             return None
-        res = ApplyResult(line=f"{KINDS[key[0]].qualified}/{key[2]} unchanged", obj=live,
-                          source=f"{doc.display}:{doc.line}")
-        self._last[key] = (doc.obj, live, res, doc)
+        res = self._unchanged_result(doc, key, live)
         self.skipped += 1
         return res
 
-    def still(self, cluster: Cluster, doc: Document) -> bool:
-        """True when this very document was the last applied to its object and nobody has
-        written the object since (the cheap half of `unchanged`)."""
+    def _unchanged_result(self, doc: Document, key: tuple[str, str, str], live: dict) -> ApplyResult:
+        res = ApplyResult(line=f"{KINDS[key[0]].qualified}/{key[2]} unchanged", obj=live,
+                          source=f"{doc.display}:{doc.line}")
+        self._last[key] = (doc.obj, live, res, doc)
+        self.dirty.discard(key)
+        return res
+
+    def as_unchanged(self, doc: Document) -> ApplyResult | None:
+        """What applying ``doc`` again would report now if its object stays as it is (the
+        ``unchanged`` line), for a reload to reuse; None if the memo does not hold it."""
         key = doc.object_key
         ent = self._last.get(key) if key is not None else None
-        return ent is not None and ent[3] is doc and ent[2] is not None and cluster.store.get(*key) is ent[1]
+        if ent is None or ent[3] is not doc or key in self.dirty:
+            return None
+        return ent[2] if ent[2] is not None else self._unchanged_result(doc, key, ent[1])
 
-    def record(self, doc: Document, key: tuple[str, str, str], res: ApplyResult) -> None:
+    def record(self, cluster: Cluster, doc: Document, key: tuple[str, str, str], res: ApplyResult) -> None:
         if res.ok and isinstance(res.obj, dict) and "metadata" in res.obj:
+            self._watch(cluster, key[0])
             self._last[key] = (doc.obj, res.obj, None, doc)
         else:
             self._last.pop(key, None)
+        self.dirty.discard(key)
 
     def forget(self, key: tuple[str, str, str]) -> None:
         self._last.pop(key, None)
+        self.dirty.discard(key)
 
 
 def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | None = None, *,
@@ -217,7 +245,7 @@ def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | 
             res = ApplyResult(error="error: " + msg, source=_source(doc), obj=obj, status=validation.ClientError(msg))
             report.errors.append(res)
         if memo is not None and k is not None:
-            memo.record(doc, k, res)
+            memo.record(cluster, doc, k, res)
         if outcomes is not None:
             outcomes.append((doc, res))
     return report
