@@ -5,7 +5,7 @@ port, protocol to TCP, replicas to 1, ...).
 """
 from __future__ import annotations
 
-import copy
+from engine.store import json_copy
 
 
 def _image_pull_policy(image: str) -> str:
@@ -96,7 +96,7 @@ DEFAULTERS = {
 
 def with_defaults(obj: dict) -> dict:
     """A defaulted deep copy of `obj` (the input stays as the user wrote it)."""
-    out = copy.deepcopy(obj)
+    out = json_copy(obj)  # (JSON-shaped: several times faster than copy.deepcopy, per pod created)
     out.setdefault("metadata", {})
     fn = DEFAULTERS.get(out.get("kind", ""))
     if fn:
