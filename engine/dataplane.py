@@ -43,6 +43,15 @@ def dns_rows(cluster, namespace: str | None = None) -> list[Row]:
     return [Row(f"{name}|{rtype}|{value}", (name, rtype, value)) for name, rtype, value in dns.record_rows(namespace)]
 
 
+def dns_names_for_service(cluster, namespace: str, name: str) -> set[str]:
+    """The record names CoreDNS serves for a Service, without the final dot (what the
+    DNS pane's step-4 highlight lights up)."""
+    dns = _dns(cluster)
+    if dns is None:
+        return set()
+    return {n.rstrip(".") for n in dns.plugin.service_record_names(namespace, name)}
+
+
 def take_dns_queries(cluster) -> list[str]:
     dns = _dns(cluster)
     return dns.take_query_log() if dns is not None else []

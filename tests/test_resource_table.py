@@ -69,3 +69,20 @@ def test_the_fast_filter_finds_the_rows_a_per_cell_search_finds(cell_rows, patte
     rx = re.compile(pattern, flags)
     assert filter_rows(rows, rx) == [r for r in rows if any(rx.search(c) for c in r.cells)]
     assert filter_rows(rows, rx) == filter_rows(rows, rx)  # a second filter of the same list
+
+
+async def test_rows_found_by_name_follow_every_change_of_the_rows():
+    app = TableApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        t = app.query_one(ResourceTable)
+        dns = [Row("a|A|1", ("redis.default.svc.cluster.local.", "10.96.0.5")),
+               Row("b|SRV|x", ("_p._tcp.redis.default.svc.cluster.local.", "x")),
+               Row("c|A|2", ("web.default.svc.cluster.local.", "10.96.0.6"))]
+        t.sync(dns, flash=False)
+        assert t.keys_named({"redis.default.svc.cluster.local"}) == {"a|A|1"}
+        assert t.keys_named({"redis.default.svc.cluster.local", "_p._tcp.redis.default.svc.cluster.local"}) == \
+            {"a|A|1", "b|SRV|x"}
+        assert t.keys_named(set()) == set()
+        t.sync(dns[1:] + [Row("d|A|3", ("redis.default.svc.cluster.local.", "10.96.0.9"))], flash=False)
+        assert t.keys_named({"redis.default.svc.cluster.local"}) == {"d|A|3"}  # a|A|1 is going (flashing)
+        await pilot.pause()

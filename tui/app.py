@@ -381,8 +381,7 @@ class SvcflowApp(App):
             if first is not None:
                 view.call_after_refresh(view.scroll_to, y=max(0, first - 1), animate=False)
         elif ev.step == 4:
-            name = f"{ev.name}.{ev.namespace}.svc.{c.topology.dns_domain}"
-            dns.highlight = dns.keys_where(lambda cells: cells[0].rstrip(".").endswith(name))
+            dns.highlight = dns.keys_named(dataplane.dns_names_for_service(c, ev.namespace, ev.name))
         for t in (pods, eps, dns):
             t.refresh_styles()
 
@@ -576,7 +575,7 @@ class SvcflowApp(App):
             t.refresh_styles()
         dns = self.query_one("#dns-table", ResourceTable)
         names = links.dns_names
-        lit = dns.keys_where(lambda cells: cells[0].rstrip(".") in names) if names else set()
+        lit = dns.keys_named(names)
         if lit != dns.highlight:  # scrolled to once per selection, not on every change
             dns.highlight = lit
             dns.refresh_styles()

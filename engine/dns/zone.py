@@ -757,6 +757,10 @@ class KubernetesPlugin:
 
     # ------------------------------------------------------------------ record listing
 
+    def service_record_names(self, namespace: str, name: str) -> set[str]:
+        """The names served for one Service (its A/AAAA, SRV and endpoint names)."""
+        return {r.name for r in self._groups.get(("svc", namespace, name), ())}
+
     def record_namespaces(self) -> list[str]:
         """Namespaces holding records, sorted (as `records()` orders them)."""
         return sorted(ns for ns, groups in self._groups_by_ns.items()

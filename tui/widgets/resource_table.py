@@ -92,6 +92,8 @@ class ResourceTable(ScrollView, can_focus=True):
         # is cheap), and what changed since the last idle.
         self._width_counts: list[dict[int, int]] | None = [{} for _ in self._columns]
         self._measured: dict[str, Row] = {}  # rows whose widths were counted, after a bulk change
+        self._rows_version = 0  # bumped whenever _rows changes (for indexes over it)
+        self._name_index: tuple | None = None
         # Big lists shown by a bulk change: id -> (rows, by key, keys in order, names, positions).
         self._bulk_lists: dict[int, tuple] = {}
         self._bulk_shown: Sequence[Row] | None = None
@@ -125,6 +127,21 @@ class ResourceTable(ScrollView, can_focus=True):
             return None
         key = self._keys[self.cursor_row]
         return None if key in self._gone else key
+
+    def keys_named(self, names: set[str], strip: str = ".") -> set[str]:
+        """Keys of the rows whose first cell (less trailing ``strip``) is one of ``names``:
+        the DNS records of a selection, found through an index of the first cells (built
+        once per change of the rows), not by testing 230,000 rows on every selection."""
+        if not names:
+            return set()
+        version = (self._rows_version, id(self._rows))
+        if self._name_index is None or self._name_index[0] != version:
+            index: dict[str, list[str]] = {}
+            for k, r in self._rows.items():
+                index.setdefault(r.cells[0].rstrip(strip), []).append(k)
+            self._name_index = (version, index)
+        index = self._name_index[1]
+        return {k for n in names for k in index.get(n, ()) if k not in self._gone}
 
     def keys_where(self, pred) -> set[str]:
         """Keys of the rows (shown now) whose cells satisfy ``pred(cells)``: what a highlight
@@ -178,6 +195,7 @@ class ResourceTable(ScrollView, can_focus=True):
             if key not in new and key in self._rows:
                 drop.add(key)
                 self._count_widths(self._rows.pop(key), -1)
+                self._rows_version += 1
         # Rows no longer wanted flash "removed" first.
         for key in self._rows:
             if key not in new and key not in self._gone:
@@ -209,7 +227,9 @@ class ResourceTable(ScrollView, can_focus=True):
                 fl = self._flash.get(r.key)
                 if fl and now - fl[1] < FLASH_SECONDS:
                     self._updated_keys.add(r.key)  # restyled while it flashes
-            self._rows[r.key] = r
+            if old is not r:
+                self._rows[r.key] = r
+                self._rows_version += 1
         if drop:
             self._remove(drop)
             structural = True
@@ -240,6 +260,7 @@ class ResourceTable(ScrollView, can_focus=True):
         was_empty = not self._keys
         self._bulk_shown = rows
         self._rows = dict(new) if seen is not None else new  # (syncs change _rows, _keys in place)
+        self._rows_version += 1
         self._gone.clear()
         self._flash.clear()
         self._width_counts = None
@@ -398,6 +419,7 @@ class ResourceTable(ScrollView, can_focus=True):
             self._gone -= gone
             for key in gone:
                 self._count_widths(self._rows.pop(key, None), -1)
+                self._rows_version += 1
             self._remove(gone)
             self._pos = None
             self._update_virtual_size()
