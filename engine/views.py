@@ -104,9 +104,7 @@ def pod_rows(cluster: Cluster, namespace: str | None = "default") -> list[Row]:
         # own): a pass over 100,000 unchanged pods is a lookup each.
         ent = cache.get(id(p))
         if ent is None or ent[0] is not p or ent[2]:
-            _, (cells,) = printers.table("Pod", [p], now=now, wide=True)
-            ent = cache[id(p)] = [p, cells, " ago)" in cells[3], pod_style(p), None,
-                                  meta(p).get("creationTimestamp"), _key(p)]
+            ent = _pod_entry(cache, p, now)
         p, cells, _, style, last, created, key = ent
         age = ages.get(created)
         if age is None:
@@ -122,6 +120,50 @@ def pod_rows(cluster: Cluster, namespace: str | None = "default") -> list[Row]:
         ent[4] = (age, all_ns, row)
         rows.append(row)
     return rows
+
+
+def _pod_entry(cache: dict, p: dict, now) -> list:
+    _, (cells,) = printers.table("Pod", [p], now=now, wide=True)
+    ent = cache[id(p)] = [p, cells, " ago)" in cells[3], pod_style(p), None, meta(p).get("creationTimestamp"), _key(p)]
+    return ent
+
+
+def warm(cluster: Cluster, budget: float) -> bool:
+    """Work out, a little at a time, what the all-namespaces view will need (each pod's
+    cells, each namespace's DNS records), so pressing `0` at 100,000 pods shows them at
+    once instead of formatting every pod first. The dashboard calls this when it is idle,
+    with a few milliseconds each time; True when nothing is left to do."""
+    import time
+
+    deadline = time.perf_counter() + budget
+    store = cluster.store
+    state = _cache(cluster, "warm")
+    cache = _cache(cluster, "pods")
+    version = store.kind_version("Pod")
+    if state.get("pods_done") != version:
+        todo = state.get("pods_todo")
+        if todo is None or state.get("pods_of") != version:
+            todo = state["pods_todo"] = store.list("Pod")
+            state["pods_of"], state["pods_at"] = version, 0
+        now = cluster.now()
+        i = state["pods_at"]
+        while i < len(todo):
+            p = todo[i]
+            ent = cache.get(id(p))
+            if ent is None or ent[0] is not p:
+                _pod_entry(cache, p, now)
+            i += 1
+            if not i % 64 and time.perf_counter() > deadline:
+                state["pods_at"] = i
+                return False
+        state["pods_done"], state["pods_todo"] = version, None
+    dns = getattr(cluster, "coredns", None)
+    if dns is not None and hasattr(dns, "record_namespaces"):
+        for ns in dns.record_namespaces():
+            if time.perf_counter() > deadline:
+                return False
+            dns_rows(cluster, ns)
+    return True
 
 
 def service_rows(cluster: Cluster, namespace: str | None = "default") -> list[Row]:

@@ -86,3 +86,21 @@ async def test_rows_found_by_name_follow_every_change_of_the_rows():
         t.sync(dns[1:] + [Row("d|A|3", ("redis.default.svc.cluster.local.", "10.96.0.9"))], flash=False)
         assert t.keys_named({"redis.default.svc.cluster.local"}) == {"d|A|3"}  # a|A|1 is going (flashing)
         await pilot.pause()
+
+
+def test_warming_prepares_every_pod_row_so_all_namespaces_formats_nothing(monkeypatch):
+    from engine import views
+    from engine.cluster import Cluster
+    from engine.printers import get as printers
+    from tests.helpers import apply_yaml, sample
+
+    c = Cluster(deterministic=True)
+    for name in ("counter-redis-svc.yml", "counter-app.yml"):
+        apply_yaml(c, sample(name))
+    while not views.warm(c, 0.0):  # a little at a time (here: 64 pods per call at least)
+        pass
+    expected = views.dns_rows(c, "kube-system")
+    monkeypatch.setattr(printers, "table", lambda *a, **k: (_ for _ in ()).throw(AssertionError("formatted again")))
+    rows = views.pod_rows(c, None)
+    assert len(rows) == c.store.count("Pod") and any(r.cells[0].startswith("kube-system/coredns-") for r in rows)
+    assert views.dns_rows(c, "kube-system") is expected

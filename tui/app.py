@@ -8,6 +8,7 @@ app runs deterministically for tests and screenshots.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import re
 from collections import deque
@@ -33,6 +34,8 @@ TICK_SECONDS = 0.25
 #: Wall seconds the engine may run per turn of the event loop, so the screen stays responsive
 #: while a big cluster starts (the rest of the work runs in the next turn; simulated time lags).
 ENGINE_BUDGET = 0.04
+#: Wall seconds per tick spent, when idle, preparing the all-namespaces view (`views.warm`).
+WARM_BUDGET = 0.01
 #: Above this many bytes of manifests the first apply runs file by file and in slices,
 #: painting as it goes (the samples are 2 KB; 1,000 generated Services are 1.3 MB).
 BIG_FOLDER_BYTES = 256 * 1024
@@ -208,6 +211,8 @@ class SvcflowApp(App):
             self.workspace.advance(TICK_SECONDS * self.speed)
         elif not self._behind and not self.workspace.advance(TICK_SECONDS * self.speed, budget=ENGINE_BUDGET):
             self._catch_up()
+        elif not self._behind and not self.booting and self.namespace is not None:
+            views.warm(self.workspace.cluster, WARM_BUDGET)  # what `0` (all namespaces) will show
         try:
             self.refresh_panes(throttle=True)
         except NoMatches:
@@ -449,6 +454,9 @@ class SvcflowApp(App):
                     ent = computed[pane] = (bases[pane], c, compute())
                     if len(ent[2]) > 20_000:  # the first `/` over it is then a search only
                         views.prepare_filter(ent[2])
+                        # 100,000 rows live on: out of the collector's full scans (see
+                        # `no_cyclic_gc`), which would otherwise take ~100 ms now and then.
+                        gc.freeze()
                 return ent[2]
 
             wants = {
@@ -614,7 +622,17 @@ class SvcflowApp(App):
     def action_all_namespaces(self) -> None:
         self.namespace = None if self.namespace else "default"
         self._last_rv = -1
+        if self.namespace is None and self.workspace.cluster.store.count("Pod") > 20_000:
+            # Say so before the first listing of every pod, which takes a moment at this size.
+            status = self.query_one("#status-line", Static)
+            status.update(Text(f"listing {self.workspace.cluster.store.count('Pod'):,} pods in every namespace..."))
+            self.call_after_refresh(self._show_all_namespaces)
+            return
         self.refresh_panes()
+
+    def _show_all_namespaces(self) -> None:
+        self.refresh_panes()
+        self.query_one("#status-line", Static).update(Text(""))
 
     def action_pause(self) -> None:
         self.paused = not self.paused
