@@ -39,6 +39,7 @@ DETERMINISTIC_SEED = 0
 WORKERS_JOIN_AFTER = 15.0  # seconds after the control plane is ready, as `kind create cluster`
 USER_STARTS_AFTER = 120.0  # the cluster's age when the user's manifests are applied
 FREEZE_EVERY_WRITES = 50_000  # store writes after which a run freezes the GC heap (again)
+FREEZE_AFTER_WRITES = 200_000  # past this many writes, every run freezes it
 
 
 _NO_DATA = MappingProxyType({})  # the data of the (many) flow events that carry none
@@ -190,14 +191,15 @@ class Cluster:
 
     # -- running --------------------------------------------------------------------
     def _big(self) -> bool:
-        """Whether to freeze the heap after this run (see `no_cyclic_gc`): when the store
-        took FREEZE_EVERY_WRITES writes since the last freeze -- a cold start, a big
-        apply -- so the cluster's state, which lives on, is not rescanned by every full
-        collection (one takes half a second at 1,000 Services, seconds at 10,000), while
-        a cluster at rest does not freeze (the dashboard's own cyclic garbage is then
-        still collected)."""
+        """Whether to freeze the heap after this run (see `no_cyclic_gc`), so the cluster's
+        state, which lives on, is not rescanned by every full collection (one takes half a
+        second at 1,000 Services, seconds at 10,000): after every run of a big cluster
+        (FREEZE_AFTER_WRITES), and in a smaller one when the store took
+        FREEZE_EVERY_WRITES writes since the last freeze (a cold start, a big apply) --
+        at rest a small cluster does not freeze, so the dashboard's cyclic garbage is
+        still collected there."""
         rv = self.store.resource_version
-        if rv - self.__dict__.get("_frozen_at_rv", 0) < FREEZE_EVERY_WRITES:
+        if rv <= FREEZE_AFTER_WRITES and rv - self.__dict__.get("_frozen_at_rv", 0) < FREEZE_EVERY_WRITES:
             return False
         self._frozen_at_rv = rv
         return True
