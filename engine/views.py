@@ -160,9 +160,11 @@ def warm(cluster: Cluster, budget: float) -> bool:
     dns = getattr(cluster, "coredns", None)
     if dns is not None and hasattr(dns, "record_namespaces"):
         for ns in dns.record_namespaces():
+            if dns_version(cluster, ns) == _cache(cluster, "dns").get(ns, {}).get("version"):
+                continue  # listed already
+            dns_rows(cluster, ns)
             if time.perf_counter() > deadline:
                 return False
-            dns_rows(cluster, ns)
     return True
 
 
