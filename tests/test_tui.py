@@ -257,3 +257,16 @@ async def test_the_filter_narrows_every_pane_and_clearing_it_restores_them(demo)
         app.run_command("/")
         await pilot.pause()
         assert shown(pods) == before_pods and shown(services) == before_svcs
+
+
+async def test_a_hundred_node_cluster_is_counted_in_the_header_not_listed(demo):
+    nodes = "".join("- role: worker\n" for _ in range(99))
+    (demo / "cluster.yaml").write_text("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\n"
+                                       f"nodes:\n- role: control-plane\n{nodes}")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        header = str(app.query_one("#cluster-header").render())
+        assert "kind-control-plane 172.18.0.2" in header and "kind-worker2 " in header
+        assert "kind-worker3 " not in header and "and 97 more (100 nodes" in header
+        assert header.count("\n") <= 3  # the panes keep the screen

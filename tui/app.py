@@ -34,6 +34,8 @@ TICK_SECONDS = 0.25
 #: Wall seconds the engine may run per turn of the event loop, so the screen stays responsive
 #: while a big cluster starts (the rest of the work runs in the next turn; simulated time lags).
 ENGINE_BUDGET = 0.04
+#: Nodes the header lists by name; a bigger cluster's are counted.
+HEADER_NODES = 4
 #: Wall seconds per tick spent, when idle, preparing the all-namespaces view (`views.warm`).
 WARM_BUDGET = 0.01
 #: Above this many bytes of manifests the first apply runs file by file and in slices,
@@ -514,7 +516,10 @@ class SvcflowApp(App):
         c = self.workspace.cluster
         t = c.topology
         wide = self.size.width >= 150
-        nodes = ", ".join(f"{n.name} {n.ip}" + (f" ({n.pod_cidr})" if wide else "") for n in t.nodes)
+        shown = t.nodes if len(t.nodes) <= HEADER_NODES else t.nodes[:HEADER_NODES - 1]
+        nodes = ", ".join(f"{n.name} {n.ip}" + (f" ({n.pod_cidr})" if wide else "") for n in shown)
+        if len(shown) < len(t.nodes):  # 100 nodes would push the panes off the screen
+            nodes += f" and {len(t.nodes) - len(shown)} more ({len(t.nodes)} nodes; n shows the next in kube-proxy)"
         speed = "" if self.speed == 1 else f" · speed ×{self.speed:g}"
         paused = " · flow paused" if self.paused else ""
         ns = self.namespace or "all namespaces"
