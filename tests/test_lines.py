@@ -51,16 +51,23 @@ def test_kube_proxy_save_lines_are_the_save_text_with_chain_sections():
     assert again[0] != lines[0] and again.chunks[2] is lines.chunks[2]
 
 
-def test_after_a_sync_only_the_changed_chains_are_redone_and_the_text_is_a_fresh_render(monkeypatch):
+def _tutorial_save_lines(monkeypatch):
+    """The tutorial's cluster, a worker's save lines rendered once, and a list that records
+    each full assembly from then on."""
     c = Cluster(deterministic=True)
     for name in ("counter-redis-svc.yml", "counter-app.yml", "counter-nodeport.yml"):
         apply_yaml(c, sample(name))
     kp = c.kube_proxy
     node = c.topology.nodes[1].name
     before = kp.iptables_save_lines(node)
-    assembled = []
+    assembled: list[int] = []
     real = kp._assemble_save
     monkeypatch.setattr(kp, "_assemble_save", lambda *a: assembled.append(1) or real(*a))
+    return c, kp, node, before, assembled
+
+
+def test_after_a_sync_only_the_changed_chains_are_redone_and_the_text_is_a_fresh_render(monkeypatch):
+    c, kp, node, before, assembled = _tutorial_save_lines(monkeypatch)
     svc = sample("counter-redis-svc.yml")
     assert "port: 6379" in svc
     # The Service's port moves, its pods' port stays: redis's rules change, its chains keep their names.
@@ -83,15 +90,7 @@ def yaml_load(text: str) -> dict:
 def test_chains_created_and_deleted_by_a_sync_are_laid_out_without_a_full_assembly(monkeypatch):
     from engine import kubectl
 
-    c = Cluster(deterministic=True)
-    for name in ("counter-redis-svc.yml", "counter-app.yml", "counter-nodeport.yml"):
-        apply_yaml(c, sample(name))
-    kp = c.kube_proxy
-    node = c.topology.nodes[1].name
-    kp.iptables_save_lines(node)
-    assembled = []
-    real = kp._assemble_save
-    monkeypatch.setattr(kp, "_assemble_save", lambda *a: assembled.append(1) or real(*a))
+    c, kp, node, _, assembled = _tutorial_save_lines(monkeypatch)
     for replicas in (3, 1):  # new KUBE-SEP chains, then those chains deleted
         kubectl.run_line(c, f"kubectl scale deployment/redis --replicas={replicas}")
         c.run_until_idle()

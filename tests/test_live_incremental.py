@@ -16,19 +16,7 @@ import pytest
 from engine import filewrites, kubectl
 from engine.live import LiveWorkspace
 from tests.test_hardening_editors import aged, services, svc
-
-DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: nginx}]
-"""
+from tests.test_hardening_k8s import DEPLOY  # a Deployment "web" of 2 replicas
 
 
 @pytest.fixture
