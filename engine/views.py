@@ -271,35 +271,44 @@ def proxy_lines(cluster: Cluster, node: str, mode: str) -> list[str]:
     return ent[1]
 
 
-_FILTER_TEXT: dict[int, tuple[list, str, list[int]]] = {}
 _REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()\n")
 _UNSAFE_FOR_JOINED = ("\\A", "\\Z", "\\z", "\\n", "\\s", "\\S", "\\W", "\\D", "[^", "(?s", "(?m", "(?x")
 
 
-def prepare_filter(rows: list[Row]) -> None:
-    """Build the text `filter_rows` searches for this list now (when a big list is made),
-    so the first `/` at 100,000 rows costs a search, not the text."""
-    ent = _filter_text(rows)
-    if ent[3] is None and ent[1].isascii():
-        ent[3] = ent[1].lower()
+class FilterTexts:
+    """The texts `filter_rows` searches, per row list (the last few lists filtered): kept by
+    whoever shows the rows -- the dashboard -- so a second filter of the same 100,000 rows
+    searches at once."""
+
+    def __init__(self, keep: int = 8) -> None:
+        self._texts: dict[int, list] = {}
+        self.keep = keep
+
+    def of(self, rows: list[Row]) -> list:
+        """[rows, their text, where each row starts in it, the text lower-cased or None]."""
+        ent = self._texts.get(id(rows))
+        if ent is None or ent[0] is not rows:
+            parts = [r.filter_text for r in rows]
+            starts = [0, *accumulate(map(len, parts))][:-1] if parts else []
+            ent = [rows, "".join(parts), starts, None]
+            if len(self._texts) >= self.keep:
+                self._texts.pop(next(iter(self._texts)))
+            self._texts[id(rows)] = ent
+        return ent
+
+    def prepare(self, rows: list[Row]) -> None:
+        """Build the text for this list now (when a big list is made), so the first `/` at
+        100,000 rows costs a search, not the text."""
+        ent = self.of(rows)
+        if ent[3] is None and ent[1].isascii():
+            ent[3] = ent[1].lower()
 
 
-def _filter_text(rows: list[Row]) -> list:
-    ent = _FILTER_TEXT.get(id(rows))
-    if ent is None or ent[0] is not rows:
-        parts = [r.filter_text for r in rows]
-        starts = [0, *accumulate(map(len, parts))][:-1] if parts else []
-        ent = [rows, "".join(parts), starts, None]  # the lower-cased text, made on demand
-        if len(_FILTER_TEXT) > 8:
-            _FILTER_TEXT.clear()
-        _FILTER_TEXT[id(rows)] = ent
-    return ent
-
-
-def filter_rows(rows: list[Row], pattern) -> list[Row]:
+def filter_rows(rows: list[Row], pattern, texts: FilterTexts | None = None) -> list[Row]:
     """Rows with a cell the compiled regex `pattern` finds something in (the `/` filter).
 
-    Every cell of every row is one line of a text kept per row list; the pattern (in
+    Every cell of every row is one line of a text kept per row list (in ``texts``, which
+    the dashboard keeps; without it the text is built for this call); the pattern (in
     multiline mode, so `^` and `$` still mean a cell's edges) is searched there from
     row to row, in C, instead of once per cell in Python: at 100,000 rows a selective
     filter costs milliseconds. Patterns that could see past a cell's end (\\A, \\s,
@@ -316,7 +325,7 @@ def filter_rows(rows: list[Row], pattern) -> list[Row]:
         joined = re.compile(pattern.pattern, pattern.flags | re.M)
     except re.error:
         return [r for r in rows if any(pattern.search(c) for c in r.cells)]
-    ent = _filter_text(rows)
+    ent = (texts or FilterTexts(keep=1)).of(rows)
     _, text, starts, _lower = ent
     out: list[Row] = []
     literal = pattern.pattern

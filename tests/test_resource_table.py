@@ -55,7 +55,7 @@ import re  # noqa: E402
 
 from hypothesis import given, strategies as st  # noqa: E402
 
-from engine.views import filter_rows  # noqa: E402
+from engine.views import FilterTexts, filter_rows  # noqa: E402
 
 cells = st.text(alphabet="aAbB-1.\\n", max_size=5).map(lambda s: s.replace("\\n", ""))
 row_lists = st.lists(st.tuples(cells, cells, cells), max_size=12)
@@ -67,8 +67,11 @@ PATTERNS = ["a", "^a", "a$", "^$", "b-1", "a|1", "^a.*b$", r"\.", "x", r"\Aa", r
 def test_the_fast_filter_finds_the_rows_a_per_cell_search_finds(cell_rows, pattern, flags):
     rows = [Row(f"ns/{i}", c) for i, c in enumerate(cell_rows)]
     rx = re.compile(pattern, flags)
-    assert filter_rows(rows, rx) == [r for r in rows if any(rx.search(c) for c in r.cells)]
-    assert filter_rows(rows, rx) == filter_rows(rows, rx)  # a second filter of the same list
+    expected = [r for r in rows if any(rx.search(c) for c in r.cells)]
+    assert filter_rows(rows, rx) == expected
+    texts = FilterTexts()
+    texts.prepare(rows)
+    assert filter_rows(rows, rx, texts) == expected == filter_rows(rows, rx, texts)  # from the kept text
 
 
 async def test_rows_found_by_name_follow_every_change_of_the_rows():

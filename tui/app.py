@@ -439,6 +439,7 @@ class SvcflowApp(App):
             node = self._node_name()
             kp = getattr(c, "kube_proxy", None)
             computed = self.__dict__.setdefault("_pane_rows", {})
+            texts = self.__dict__.setdefault("_filter_texts", views.FilterTexts())
             # AGE follows the clock; in a pane of thousands of pods it is refreshed with
             # the pods' changes only (rebuilding 100,000 rows each second would stall).
             big = store.count("Pod", ns) > 2000
@@ -455,7 +456,7 @@ class SvcflowApp(App):
                 if ent is None or ent[0] != bases[pane] or ent[1] is not c:
                     ent = computed[pane] = (bases[pane], c, compute())
                     if len(ent[2]) > 20_000:  # the first `/` over it is then a search only
-                        views.prepare_filter(ent[2])
+                        texts.prepare(ent[2])
                         # 100,000 rows live on: out of the collector's full scans (see
                         # `no_cyclic_gc`), which would otherwise take ~100 ms now and then.
                         gc.freeze()
@@ -471,11 +472,11 @@ class SvcflowApp(App):
             }
             fill = {
                 "pods": lambda: self.query_one("#pods-table", ResourceTable).sync(
-                    views.filter_rows(rows_of("pods", lambda: views.pod_rows(c, ns)), pattern), flash=flash),
+                    views.filter_rows(rows_of("pods", lambda: views.pod_rows(c, ns)), pattern, texts), flash=flash),
                 "services": lambda: self.query_one("#services-table", ResourceTable).sync(
-                    views.filter_rows(rows_of("services", lambda: views.service_rows(c, ns)), pattern), flash=flash),
+                    views.filter_rows(rows_of("services", lambda: views.service_rows(c, ns)), pattern, texts), flash=flash),
                 "endpoints": lambda: self.query_one("#endpoints-table", ResourceTable).sync(
-                    views.filter_rows(rows_of("endpoints", lambda: views.endpoint_rows(c, ns)), pattern),
+                    views.filter_rows(rows_of("endpoints", lambda: views.endpoint_rows(c, ns)), pattern, texts),
                     flash=flash),
                 "dns": lambda: self.query_one("#dns-table", ResourceTable).sync(views.dns_rows(c, ns), flash=flash),
                 "proxy": self._refresh_proxy,
