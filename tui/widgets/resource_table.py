@@ -428,7 +428,8 @@ class ResourceTable(ScrollView, can_focus=True):
             else:
                 self._set_cursor(self.cursor_row)
         self._all_updated = True  # DataTable re-measured every cell it restyled
-        self._line_cache.clear()
+        # No need to drop the drawn lines: a line's cache key holds its row's style (the
+        # highlight, the flash), so only the rows whose look changed are drawn again.
         self.refresh()
         self.check_idle()
 
@@ -535,7 +536,7 @@ class ResourceTable(ScrollView, can_focus=True):
         style = self._row_style(key) if key is not None else ""
         pseudo = self.get_pseudo_class_state()
         cache_key = (y, key, style, x1, x2, width, row_index == self.cursor_row, tuple(self._widths), pseudo,
-                     id(self._rows.get(key)) if key is not None else 0, base_style)
+                     id(self._rows.get(key)) if key is not None else 0, base_style, self.app.theme, self.show_cursor)
         strip = self._line_cache.get(cache_key)
         if strip is not None:
             return strip
