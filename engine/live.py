@@ -41,8 +41,7 @@ from engine.apiserver import ApplyResult
 from engine.cluster import Cluster
 from engine.kinds import KINDS
 from engine.manifests import LoadResult, ParseCache, load_file, load_paths, manifest_dirs, manifest_files
-from engine.workspace import (ApplyMemo, ApplyReport, Notice, apply_documents, is_topology_node, object_key,
-                              report_load_problems,
+from engine.workspace import (ApplyMemo, ApplyReport, Notice, apply_documents, object_key, report_load_problems,
                               topology_from_docs)
 
 ObjKey = tuple[str, str, str]  # kind, namespace, name

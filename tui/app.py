@@ -435,7 +435,6 @@ class SvcflowApp(App):
                 seen.clear()
                 seen["cluster"] = c
             kv = store.kind_version
-            dns = getattr(c, "coredns", None)
             node = self._node_name()
             kp = getattr(c, "kube_proxy", None)
             computed = self.__dict__.setdefault("_pane_rows", {})

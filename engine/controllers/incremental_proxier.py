@@ -41,7 +41,6 @@ from engine.proxy.model import endpoints_by_port, service_ports
 from engine.proxy.netfilter import RestoreError, Table, rule_target
 from engine.proxy.rules import PortRules, RenderContext
 
-_CANARY_TABLES = ("mangle", "nat", "filter")
 
 ServiceLookup = Callable[[str], Mapping | None]  # "ns/name" -> Service, or None if gone
 SliceLookup = Callable[[str], Iterable[Mapping]]  # "ns/name" -> its EndpointSlices
@@ -94,12 +93,7 @@ class IncrementalProxier(IPTablesProxier):
         cfg = self.config
         if now is None:
             now = time.monotonic()
-        nf = self.netfilter
-        if not nf.chain_exists(_CANARY_TABLES[0], C.KUBE_PROXY_CANARY):
-            if nf.tables:
-                self._need_full_sync = True
-            for t in _CANARY_TABLES:
-                nf.ensure_chain(t, C.KUBE_PROXY_CANARY)
+        self._check_canary()
         base_needed = (changed is None or self._need_full_sync or self._large is None
                        or now - self._last_full_sync > cfg.full_sync_period)
         if not base_needed:

@@ -66,6 +66,15 @@ class _TextOnlyNetfilter(Netfilter):
         return None
 
 
+def _normalized_chain(chain: str, rules, version, family) -> tuple:
+    """A chain's rules as iptables-save prints them, with what they were made from
+    ((version, rule count): the key `iptables_save_lines` reuses them by)."""
+    from engine.proxy.save import normalize_rule
+
+    prefix = f"-A {chain}"
+    return (version, len(rules)), [prefix + normalize_rule(r, family) for r in rules]
+
+
 class KubeProxy(Controller):
     name = "kube-proxy"
 
@@ -276,7 +285,6 @@ class KubeProxy(Controller):
         one Service's chains, perhaps a chain created or deleted), or None when that cannot
         be done (the base proxier synced, the change log moved on, a chain came or went
         without a bump)."""
-        from engine.proxy.save import normalize_rule
 
         log_pos = memo.get("log_pos")
         base = getattr(p, "bump_log_base", None)
@@ -301,9 +309,7 @@ class KubeProxy(Controller):
                         del users[i]
                     relayout = True
                 continue
-            v = (versions.get(key), len(rules))
-            prefix = f"-A {key[1]}"
-            cache[key] = (v, [prefix + normalize_rule(r, nf.family) for r in rules])
+            cache[key] = _normalized_chain(key[1], rules, versions.get(key), nf.family)
             if key in index:
                 replace[index[key]] = cache[key][1]
             elif key[1] not in t.builtins:  # created
@@ -322,8 +328,6 @@ class KubeProxy(Controller):
     def _assemble_save(self, p, memo: dict, ts: str) -> ChunkedLines:
         """The save text from scratch: every chain's rules normalized (or taken from the
         per-chain cache when its version is unchanged), then laid out (`_layout`)."""
-        from engine.proxy.save import normalize_rule
-
         nf = p.netfilter
         family = nf.family
         versions = getattr(p, "chain_versions", {})
@@ -335,11 +339,9 @@ class KubeProxy(Controller):
             for c in (*t.builtins, *users):
                 rules = t.chains.get(c, ())
                 key = (name, c)
-                v = (versions.get(key), len(rules))
                 hit = cache.get(key)
-                if hit is None or hit[0] != v:
-                    prefix = f"-A {c}"
-                    cache[key] = (v, [prefix + normalize_rule(r, family) for r in rules])
+                if hit is None or hit[0] != (versions.get(key), len(rules)):
+                    cache[key] = _normalized_chain(c, rules, versions.get(key), family)
         if len(cache) > 2 * sum(len(t.chains) for t in nf.tables.values()) + 64:
             live = {(n, c) for n, t in nf.tables.items() for c in t.chains}
             for k in [k for k in cache if k not in live]:

@@ -163,6 +163,16 @@ class IPTablesProxier:
         return render_save(self.netfilter, timestamp=timestamp, version=version,
                            backend=backend, tables=tables)
 
+    def _check_canary(self) -> None:
+        """The iptables Monitor: a vanished canary means someone flushed iptables, and the
+        next sync must be a full one."""
+        nf = self.netfilter
+        if not nf.chain_exists(_CANARY_TABLES[0], C.KUBE_PROXY_CANARY):
+            if nf.tables:
+                self._need_full_sync = True
+            for t in _CANARY_TABLES:
+                nf.ensure_chain(t, C.KUBE_PROXY_CANARY)
+
     def sync(self, services: list[Mapping], slices: list[Mapping], *,
              changed: set[str] | None = None, now: float | None = None) -> SyncResult:
         """Run one ``syncProxyRules`` and apply its iptables-restore input.
@@ -174,13 +184,7 @@ class IPTablesProxier:
         if now is None:
             now = time.monotonic()
         nf = self.netfilter
-
-        # The iptables Monitor: a vanished canary means someone flushed iptables.
-        if not nf.chain_exists(_CANARY_TABLES[0], C.KUBE_PROXY_CANARY):
-            if nf.tables:
-                self._need_full_sync = True
-            for t in _CANARY_TABLES:
-                nf.ensure_chain(t, C.KUBE_PROXY_CANARY)
+        self._check_canary()
 
         full = changed is None or self._need_full_sync or (now - self._last_full_sync > cfg.full_sync_period)
         updated = self._update_services(services, slices, None if full else changed)

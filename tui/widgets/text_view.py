@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
-from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
