@@ -109,6 +109,7 @@ def test_incremental_partial_syncs_leave_the_same_tables(threshold, seed):
                      lambda: c.store.list("EndpointSlice"), now=now)
     assert _tables(inc) == _tables(ref)
     changed.clear()
+    deleted_chains = 0
     for step in range(60):
         what = _mutate(c, rng, step)
         c.run_for(0)
@@ -121,8 +122,13 @@ def test_incremental_partial_syncs_leave_the_same_tables(threshold, seed):
         assert _tables(inc) == _tables(ref), (step, what)
         assert (r2.rule_count, r2.filter_rule_count, r2.nat_rule_count, r2.ok) == \
                (r1.rule_count, r1.filter_rule_count, r1.nat_rule_count, r1.ok), (step, what)
+        assert sorted(r2.chains_deleted) == sorted(r1.chains_deleted), (step, what)
+        deleted_chains += len(r2.chains_deleted)
         assert inc.save() == ref.save()
     assert inc.incremental_syncs > 20  # the fast path did the work, not the fallback
+    if threshold == 5:  # large-cluster mode all along: its periodic cleanups were partial syncs too
+        assert inc.full_path_syncs == 1
+        assert deleted_chains > 0  # and they did delete stale chains
 
 
 def test_the_controller_uses_the_incremental_path_after_the_first_sync():

@@ -21,8 +21,8 @@ that only touches the changed Services:
 The iptables-restore text of such a sync is what it did, in the input language
 (`-D CHAIN n` / `-I CHAIN n rule` for the splices, `:CHAIN` + `-A` for rewritten chains,
 `-X` for deleted ones). Whenever the base proxier would do more than a partial sync --
-the first sync, a full sync after a failure or after the hour, a vanished canary,
-large-cluster mode's periodic stale-chain cleanup, a switch in or out of that mode -- the
+the first sync, a full sync after a failure or after the hour, a vanished canary, a
+switch in or out of large-cluster mode -- the
 base's own `sync` runs (on every Service, as before) and the bookkeeping is rebuilt from
 its result. `tests/test_incremental_proxier.py` checks after every step of random change
 sequences that both paths leave identical tables and counts.
@@ -69,6 +69,10 @@ class IncrementalProxier(IPTablesProxier):
         self._fixed_filter = 0  # the rules no Service owns (KUBE-FORWARD, ...)
         self._fixed_nat = 0
         self._large: bool | None = None  # large-cluster mode of the last sync
+        # Large-cluster mode leaves the chains a Service stopped using in the table until
+        # the periodic cleanup; these are they (every service chain no Service uses), so
+        # the cleanup deletes them without revisiting every Service.
+        self._stale: set[str] = set()
         # What changed in the tables, for renderers that cache per chain (the dashboard's
         # iptables-save): a version per (table, chain) bumped when its rules change, one
         # per table bumped when chains come or go, and an epoch bumped by every sync of
@@ -99,8 +103,8 @@ class IncrementalProxier(IPTablesProxier):
         if not base_needed:
             updated, old = self._update_changed(changed | set(rerender), service, slices_of, set(rerender))
             large = self._total_endpoints > cfg.large_cluster_threshold
-            if large != self._large or (large and now - self._last_cleanup > cfg.sync_period):
-                base_needed = True  # a mode switch or the periodic cleanup: the base's sync
+            if large != self._large:
+                base_needed = True  # a switch in or out of large-cluster mode: the base's sync
                 self._undo_update(updated, old)
             else:
                 return self._apply_incremental(updated, old, large, now)
@@ -232,23 +236,14 @@ class IncrementalProxier(IPTablesProxier):
                     ops["nat"] += [f"-A {c} {spec}" for spec in specs]
                 r.chain_rules = []  # not needed until the Service changes again (as the base does)
             # 3. The chains it stopped using: stale. Deleted now unless in large-cluster
-            # mode, where the periodic cleanup (the base's sync) collects them.
-            if not large:
-                active = {c for r in renders for c in r.active}
-                stale = [c for c in sorted({c for r in prev_renders for c in r.active} - active) if c in nat.chains]
-                for c in stale:  # flushed first (their jumps to each other go), then deleted
-                    _count_refs(nat, nat.chains[c], -1)
-                    nat.chains[c] = []
-                    self._bump("nat", c)
-                    ops["nat"].append(f":{c} - [0:0]")
-                for c in stale:
-                    if nat.refs.get(c, 0) > 0:
-                        error = f"line 0: Too many links: chain {c} is still referenced"
-                        continue
-                    del nat.chains[c]
-                    self.chainset_versions["nat"] = self.chainset_versions.get("nat", 0) + 1
-                    deleted.append(c)
-                    ops["nat"].append(f"-X {c}")
+            # mode, where they wait for the periodic cleanup below.
+            active = {c for r in renders for c in r.active}
+            stale = [c for c in sorted({c for r in prev_renders for c in r.active} - active) if c in nat.chains]
+            self._stale.difference_update(active)
+            if large:
+                self._stale.update(stale)
+            elif stale:
+                error = self._delete_chains(stale, ops["nat"], deleted) or error
             if st is None:
                 del self._order[pos]
                 for seg in self._seg.values():
@@ -257,7 +252,14 @@ class IncrementalProxier(IPTablesProxier):
             for rs, sign in ((prev_renders, -1), (renders, +1)):
                 self._filter_service_rules += sign * sum(len(r.filter_lines) for r in rs)
                 self._nat_service_rules += sign * sum(len(r.nat_entry_lines) + r.n_chain_rules for r in rs)
-        if not large:
+        if large and now - self._last_cleanup > self.config.sync_period:
+            # The periodic cleanup: upstream deletes every service chain no active rule
+            # uses (what `_stale` holds), not the whole table.
+            stale = sorted(c for c in self._stale if c in nat.chains)
+            self._stale.clear()
+            error = self._delete_chains(stale, ops["nat"], deleted) or error
+            self._last_cleanup = now
+        elif not large:
             self._last_cleanup = now
         if error is not None:
             self._need_full_sync = True  # as after a failed iptables-restore
@@ -280,6 +282,27 @@ class IncrementalProxier(IPTablesProxier):
             large_cluster_mode=large, filter_rule_count=n_filter, nat_rule_count=n_nat)
         self.last_result = result
         return result
+
+    def _delete_chains(self, stale: list[str], ops: list[str], deleted: list[str]) -> str | None:
+        """Flush, then delete, nat chains no rule should use any more (flushed first, so
+        their jumps to each other go); returns iptables-restore's error if one is still
+        referenced."""
+        nat = self.netfilter.table("nat")
+        error = None
+        for c in stale:
+            _count_refs(nat, nat.chains[c], -1)
+            nat.chains[c] = []
+            self._bump("nat", c)
+            ops.append(f":{c} - [0:0]")
+        for c in stale:
+            if nat.refs.get(c, 0) > 0:
+                error = f"line 0: Too many links: chain {c} is still referenced"
+                continue
+            del nat.chains[c]
+            self.chainset_versions["nat"] = self.chainset_versions.get("nat", 0) + 1
+            deleted.append(c)
+            ops.append(f"-X {c}")
+        return error
 
     def clone_for(self, config) -> "IncrementalProxier":
         """This proxier's state for another node: the same tables and Service model, to
@@ -310,6 +333,7 @@ class IncrementalProxier(IPTablesProxier):
             new._services[k] = st2
         new._order = list(self._order)
         new._seg = {k: list(v) for k, v in self._seg.items()}
+        new._stale = set(self._stale)
         new.chain_versions = dict(self.chain_versions)
         new.chainset_versions = dict(self.chainset_versions)
         new.bump_log, new.bump_log_base = [], 0
@@ -360,6 +384,12 @@ class IncrementalProxier(IPTablesProxier):
         self._fixed_filter = result.filter_rule_count - n_filter
         self._fixed_nat = result.nat_rule_count - n_nat
         self._large = result.large_cluster_mode
+        self._stale = set()
+        if result.large_cluster_mode:  # the base's partial syncs leave stale chains too
+            active = {c for st in self._services.values() for r in st.renders for c in r.active}
+            nat = self.netfilter.tables.get("nat")
+            self._stale = {c for c in (nat.chains if nat is not None else ())
+                           if C.is_service_chain_name(c) and c not in active}
         if not result.ok:
             self._large = None  # the next sync goes through the base again
 
