@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Footer, Input, RichLog, Static
 from engine import dataplane, kubectl, views
 from engine.events import FlowEvent
 from engine.live import LiveWorkspace
+from tui.heap import HeapKeeper
 from tui.screens import HelpScreen, TextScreen
 from tui.widgets.flow import FlowStrip
 from tui.widgets.resource_table import ResourceTable
@@ -90,6 +91,7 @@ class SvcflowApp(App):
                  animate_flow: bool | None = None) -> None:
         super().__init__()
         self.animate_flow = (not deterministic) if animate_flow is None else animate_flow
+        self.heap = HeapKeeper()
         self.log_flow = True  # flow events go to the events pane (a tour uses it as a terminal)
         self.paths = [Path(p) for p in paths]
         self.deterministic = deterministic
@@ -152,6 +154,7 @@ class SvcflowApp(App):
         self.refresh_panes(flash=False)
         self.query_one("#pods-table").focus()
         if not self.deterministic:
+            self.heap.install()
             self.set_interval(TICK_SECONDS, self._tick)
         if self.animate_flow:
             self._flow_timer = self.set_interval(STEP_SECONDS / 3, self._play_flow)
@@ -165,6 +168,7 @@ class SvcflowApp(App):
 
     async def on_unmount(self) -> None:
         self._stop_watch.set()
+        self.heap.uninstall()
 
     # -- engine driving ------------------------------------------------------------
     @work(exclusive=True, group="initial-apply")
@@ -209,6 +213,7 @@ class SvcflowApp(App):
     _behind = False
 
     def _tick(self) -> None:
+        self.heap.tick()  # after a slow full collection: later ones walk only new objects
         if self.deterministic:
             self.workspace.advance(TICK_SECONDS * self.speed)
         elif not self._behind and not self.workspace.advance(TICK_SECONDS * self.speed, budget=ENGINE_BUDGET):
