@@ -215,7 +215,8 @@ def render(results: dict, command: str, targets: bool = True) -> str:
             "≤ 50 ms", _ok_at(D, big, ("key_to_repaint", "p95"), lambda v: v <= 0.05))
         row("   UI blocked after a key (longest stall, p95 / max)", [
             f"{_ms(_g(D[s], 'key_to_repaint', 'blocked_p95'))} / {_ms(_g(D[s], 'key_to_repaint', 'blocked_max'))}"
-            for s in sizes], "≤ 50 ms", _ok_at(D, big, ("key_to_repaint", "blocked_p95"), lambda v: v <= 0.05))
+            for s in sizes], "p95 ≤ 50 ms at every size", _ok_everywhere(D, sizes, ("key_to_repaint", "blocked_p95"),
+                                                             lambda v: v <= 0.05))
     lines.append("")
     if S:
         lines += ["### The dashboard with the samples (the tutorial's three manifests)", "",
@@ -265,6 +266,14 @@ def _ok_at(table: dict, size, path: tuple, pred) -> bool | None:
     if v is None or (isinstance(v, float) and v != v):
         return None
     return bool(pred(v))
+
+
+def _ok_everywhere(table: dict, sizes, path: tuple, pred) -> bool | None:
+    """`_ok_at` for every size measured (a stall a small cluster shows is felt as much)."""
+    verdicts = [_ok_at(table, s, path, pred) for s in sizes]
+    if not verdicts or None in verdicts:
+        return None
+    return all(verdicts)
 
 
 def _strip_samples(d):
