@@ -69,7 +69,7 @@ def cold_start(folder: Path) -> tuple[object, dict]:
         "pods_per_second": len(pods) / secs if secs else 0.0,
         "objects": objects,
         "objects_by_kind": {k: store.count(k) for k in store.kinds()},
-        "flow_events": len(cluster.flow_events),
+        "flow_events": cluster.flow_events.total,
         "rss_before_mib": before,
         "rss_after_mib": after,
         "peak_rss_mib": peak_rss_mib(),
@@ -172,12 +172,12 @@ def one_change(cluster, per_namespace: int) -> dict:
     for pod in pods[:ONE_CHANGE_REPEATS]:
         _settle_between(cluster)
         name, ip = pod["metadata"]["name"], pod["status"]["podIP"]
-        n0 = len(cluster.flow_events)
+        n0 = cluster.flow_events.total
         t = time.perf_counter()
         cluster.kubelet.set_readiness(ns, name, False)
         cluster.run_for(0)
         samples.append(time.perf_counter() - t)
-        events.append(len(cluster.flow_events) - n0)
+        events.append(cluster.flow_events.total - n0)
         checks.append(_verify_not_ready(cluster, ns, svc, ip))
         cluster.kubelet.set_readiness(ns, name, True)
         cluster.run_until_idle()
@@ -190,12 +190,12 @@ def one_change(cluster, per_namespace: int) -> dict:
         manifest = service(i, _shape(cluster, per_namespace))
         manifest["spec"]["ports"].append({"name": f"extra{k}", "port": 10000 + k, "protocol": "TCP",
                                           "targetPort": 10000 + k})
-        n0 = len(cluster.flow_events)
+        n0 = cluster.flow_events.total
         t = time.perf_counter()
         res = cluster.api.apply(manifest, "bench.yaml")
         cluster.run_for(0)
         samples.append(time.perf_counter() - t)
-        events.append(len(cluster.flow_events) - n0)
+        events.append(cluster.flow_events.total - n0)
         ep = cluster.store.get("Endpoints", ns, svc)
         has_port = any(p.get("name") == f"extra{k}" for s in ep.get("subsets") or [] for p in s.get("ports") or [])
         spn_chain = _has_chain(cluster, ns, svc, f"extra{k}")
@@ -211,12 +211,12 @@ def one_change(cluster, per_namespace: int) -> dict:
         _settle_between(cluster)
         manifest = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"bench-added-{k}", "namespace": ns},
                     "spec": {"selector": {"app": svc}, "ports": [{"name": "http", "port": 80, "targetPort": "http"}]}}
-        n0 = len(cluster.flow_events)
+        n0 = cluster.flow_events.total
         t = time.perf_counter()
         res = cluster.api.apply(manifest, "bench.yaml")
         cluster.run_for(0)
         samples.append(time.perf_counter() - t)
-        events.append(len(cluster.flow_events) - n0)
+        events.append(cluster.flow_events.total - n0)
         ep = cluster.store.get("Endpoints", ns, f"bench-added-{k}")
         a = cluster.coredns.plugin.query(f"bench-added-{k}.{ns}.svc.{cluster.topology.dns_domain}.", "A")
         checks.append({"applied": res.ok, "endpoints": bool(ep and ep.get("subsets")),

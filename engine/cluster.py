@@ -29,7 +29,7 @@ from engine.controllers.kubeproxy import KubeProxy
 from engine.controllers.loadbalancer import LoadBalancerController
 from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.scheduler import Scheduler
-from engine.events import FlowEvent
+from engine.events import FlowEvent, FlowLog
 from engine.naming import new_uid
 from engine.objects import meta
 from engine.store import CLUSTER_SCOPED, Store
@@ -65,7 +65,7 @@ class Cluster:
         self.clock_origin = start
         self._rngs: dict[str, random.Random] = {}
         self.store = Store(self.clock, lambda: new_uid(self.rng("uid")))
-        self.flow_events: list[FlowEvent] = []
+        self.flow_events = FlowLog()
         self.flow_listeners: list[Callable[[FlowEvent], None]] = []
         self.cluster_ips = ClusterIPAllocator(self.topology.service_subnet, self.rng("clusterip"))
         lo, hi = self.topology.node_port_range
@@ -128,7 +128,7 @@ class Cluster:
     def flow(self, controller: str, obj: dict, verb: str, detail: str = "", *, step: int | None = None,
              data: dict[str, Any] | None = None) -> FlowEvent:
         md = meta(obj)
-        ev = FlowEvent(seq=len(self.flow_events), time=self.clock.now(), controller=controller,
+        ev = FlowEvent(seq=self.flow_events.total, time=self.clock.now(), controller=controller,
                        kind=obj.get("kind", ""), namespace=md.get("namespace") or "", name=md.get("name", ""),
                        verb=verb, detail=detail, step=step, data=dict(data) if data else _NO_DATA)
         self.flow_events.append(ev)
@@ -274,7 +274,7 @@ class Cluster:
                 self.api.create_internal(bootstrap.node_object(n, self.now_str(), lambda: new_uid(self.rng('node-ids'))))
         self.run_until_idle()
         self.clock.advance_to(t0 + timedelta(seconds=USER_STARTS_AFTER))
-        self.boot_events = len(self.flow_events)
+        self.boot_events = self.flow_events.total
 
     # -- convenience ------------------------------------------------------------------
     def get(self, kind: str, namespace: str, name: str) -> dict | None:

@@ -7,7 +7,6 @@ what goes to stdout vs stderr, and kubectl's exit codes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TextIO
 
 from engine.cluster import Cluster
 from engine.objects import labels_of
@@ -197,8 +196,12 @@ def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None)
 
 
 def events(cluster: Cluster, *, include_boot: bool = False) -> Output:
+    log = cluster.flow_events
     start = 0 if include_boot else getattr(cluster, "boot_events", 0)
-    return Output(stdout="".join(e.line() + "\n" for e in cluster.flow_events[start:]))
+    out = Output(stdout="".join(e.line() + "\n" for e in log.since(start)))
+    if log.dropped > start:
+        out.stderr = f"svcflow: the {log.dropped - start:,} oldest events are not kept (the log keeps the last {log.keep:,})\n"
+    return out
 
 
 def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None) -> Output:
@@ -415,7 +418,7 @@ def run_line(cluster: Cluster, line: str) -> Output:
         info = printers.resolve_resource(pos[0])
         objs = [o for o in cluster.store.list(info.kind, ns or "default") if _selected(o, _parse_selector(str(opts["l"])))]
         if not objs:
-            return Output(stderr=f"No resources found\n")
+            return Output(stderr="No resources found\n")
         return delete(cluster, [pos[0]] + [o["metadata"]["name"] for o in objs], namespace=ns)  # type: ignore[arg-type]
     if verb == "delete" and pos:
         return delete(cluster, pos, namespace=ns)  # type: ignore[arg-type]

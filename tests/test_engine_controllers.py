@@ -241,3 +241,24 @@ spec:
     cond = next(c for c in pod["status"]["conditions"] if c["type"] == "PodScheduled")
     assert cond["reason"] == "Unschedulable"
     assert cond["message"].startswith("0/3 nodes are available: ")
+
+
+def test_the_flow_log_keeps_the_newest_events_and_says_what_it_dropped(monkeypatch):
+    import engine.events
+    from engine import kubectl
+
+    monkeypatch.setattr(engine.events, "FLOW_LOG_KEEP", 20)
+    c = Cluster(deterministic=True)
+    for name in ("counter-redis-svc.yml", "counter-app.yml", "counter-nodeport.yml"):
+        apply_yaml(c, sample(name))
+    log = c.flow_events
+    assert log.total > 20 and len(log) == 20  # memory stays flat however long the session
+    kept = list(log)
+    assert [e.seq for e in kept] == list(range(log.total - 20, log.total))  # the newest, oldest first
+    assert kept[-1].name and kept[-1].seq == log.total - 1
+    assert log.since(log.total - 3) == kept[-3:]
+    out = kubectl.events(c)
+    assert out.stdout.splitlines() == [e.line() for e in kept if e.seq >= c.boot_events]
+    assert log.dropped > c.boot_events  # (so some of what followed the boot went)
+    assert out.stderr == (f"svcflow: the {log.dropped - c.boot_events:,} oldest events are not kept "
+                          "(the log keeps the last 20)\n")
