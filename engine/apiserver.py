@@ -90,6 +90,9 @@ def three_way_merge(live: Any, last: Any, new: Any) -> Any:
     return copy.deepcopy(new)
 
 
+IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
+
+
 class ApiServer:
     def __init__(self, cluster: "Cluster") -> None:
         self.cluster = cluster
@@ -107,9 +110,16 @@ class ApiServer:
         if obj["kind"] in CLUSTER_SCOPED:
             return
         ns = meta(obj).get("namespace") or "default"
-        if self.store.get("Namespace", "", ns) is None:
+        live = self.store.get("Namespace", "", ns)
+        if live is None:
             raise ApiError(validation.ApiError("NotFound", message=f'namespaces "{ns}" not found',
                                                source=display, verb=verb), field="metadata.namespace")
+        if meta(live).get("deletionTimestamp"):  # the NamespaceLifecycle admission plugin
+            info = kind_info(obj["kind"])
+            raise ApiError(validation.ApiError(
+                "Forbidden", message=f'{info.qualified_plural} "{meta(obj).get("name", "")}" is forbidden: unable to '
+                f"create new content in namespace {ns} because it is being terminated",
+                source=display, verb=verb), field="metadata.namespace")
 
     # -- create -------------------------------------------------------------
     def create_internal(self, obj: dict) -> dict:
@@ -241,6 +251,8 @@ class ApiServer:
         obj = self.store.get(kind, namespace, name)
         if obj is None:
             return None
+        if kind == "Namespace":
+            return self._delete_namespace(obj)
         if kind == "Pod" and grace and obj["spec"].get("nodeName") and \
                 (obj.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
             if meta(obj).get("deletionTimestamp"):
@@ -254,11 +266,27 @@ class ApiServer:
             self._release_service(obj)
         return self.store.delete(kind, namespace, name)
 
+    def _delete_namespace(self, ns: dict) -> dict:
+        """A Namespace is not removed at once: it turns Terminating and the namespace
+        controller empties it (`engine.controllers.namespace`). The three the cluster needs
+        may not be deleted at all (NamespaceLifecycle admission)."""
+        name = meta(ns)["name"]
+        if name in IMMORTAL_NAMESPACES:
+            raise ApiError(validation.ApiError(
+                "Forbidden", message=f'namespaces "{name}" is forbidden: this namespace may not be deleted'))
+        if meta(ns).get("deletionTimestamp"):
+            return ns
+        if not (ns.get("spec") or {}).get("finalizers"):
+            return self.store.delete("Namespace", "", name)
+        new = clone(ns)
+        new["metadata"]["deletionTimestamp"] = self.cluster.now_str()
+        new.setdefault("status", {})["phase"] = "Terminating"
+        return self.store.update(new)
+
     # -- Service allocation ---------------------------------------------------
     def _allocate_service(self, svc: dict, old: dict | None, display: str = "", verb: str = "creating") -> None:
         spec = svc["spec"]
         c = self.cluster
-        name = meta(svc)["name"]
         typ = spec.get("type", "ClusterIP")
         if old is None and typ != "ExternalName" and spec.get("clusterIP") != "None":
             want = spec.get("clusterIP") or None

@@ -27,6 +27,7 @@ from engine.controllers.garbagecollector import GarbageCollector
 from engine.controllers.kubelet import Kubelet
 from engine.controllers.kubeproxy import KubeProxy
 from engine.controllers.loadbalancer import LoadBalancerController
+from engine.controllers.namespace import NamespaceController
 from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.scheduler import Scheduler
 from engine.events import FlowEvent, FlowLog
@@ -76,10 +77,12 @@ class Cluster:
             DeploymentController(self), ReplicaSetController(self), DaemonSetController(self),
             Scheduler(self), Kubelet(self), EndpointsController(self), EndpointSliceController(self),
             LoadBalancerController(self), KubeProxy(self), CoreDNS(self), GarbageCollector(self),
+            NamespaceController(self),
         ]
         self.kubelet = next(c for c in self.controllers if isinstance(c, Kubelet))
         self.coredns = next(c for c in self.controllers if isinstance(c, CoreDNS))
         self.kube_proxy = next(c for c in self.controllers if isinstance(c, KubeProxy))
+        self.namespaces = next(c for c in self.controllers if isinstance(c, NamespaceController))
         self._event_names: dict[int, str] = {}
         self._event_seq = 0
         self._boot()

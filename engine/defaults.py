@@ -86,11 +86,26 @@ def default_pod(obj: dict) -> None:
     obj.setdefault("status", {"phase": "Pending", "qosClass": "BestEffort"})
 
 
+def default_namespace(obj: dict) -> None:
+    """What the API server sets on every Namespace: the name label (since 1.21), the
+    `kubernetes` finalizer the namespace controller removes, and phase Active."""
+    md = obj["metadata"]
+    if isinstance(md.get("name"), str):
+        md.setdefault("labels", {})["kubernetes.io/metadata.name"] = md["name"]
+    spec = obj.setdefault("spec", {})
+    if isinstance(spec, dict) and "kubernetes" not in (spec.get("finalizers") or []):
+        spec["finalizers"] = list(spec.get("finalizers") or []) + ["kubernetes"]
+    status = obj.setdefault("status", {})
+    if isinstance(status, dict):
+        status.setdefault("phase", "Active")
+
+
 DEFAULTERS = {
     "Service": default_service,
     "Deployment": default_deployment,
     "ReplicaSet": default_replicaset,
     "Pod": default_pod,
+    "Namespace": default_namespace,
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.apiserver import ApiError
 from engine.cluster import Cluster
 from engine.objects import labels_of
 from engine.printers import describe as describe_printer
@@ -218,7 +219,12 @@ def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None) -
         out.stderr, out.code = f"{e}\n", 1
         return out
     for info, name in pairs:
-        gone = cluster.api.delete_object(info.kind, ns if info.namespaced else "", name)
+        try:
+            gone = cluster.api.delete_object(info.kind, ns if info.namespaced else "", name)
+        except ApiError as e:  # a namespace the cluster cannot do without
+            out.stderr += e.message + "\n"
+            out.code = 1
+            continue
         if gone is None:
             out.stderr += printers.not_found_message(info, name) + "\n"
             out.code = 1

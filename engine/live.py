@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from engine import validation
-from engine.apiserver import ApplyResult
+from engine.apiserver import ApiError, ApplyResult
 from engine.cluster import Cluster
 from engine.kinds import KINDS
 from engine.manifests import LoadResult, ParseCache, load_file, load_paths, manifest_dirs, manifest_files
@@ -253,7 +253,13 @@ class LiveWorkspace:
                 continue
             kind, ns, name = k
             self.memo.forget(k)
-            if self.cluster.api.delete_object(kind, ns, name) is not None:
+            try:
+                gone = self.cluster.api.delete_object(kind, ns, name)
+            except ApiError as e:  # `default` and the system namespaces stay (kubectl says why)
+                report.errors.append(ApplyResult(error=e.message, status=e.status, source=src,
+                                                 obj={"kind": kind, "metadata": {"name": name}}))
+                gone = None
+            if gone is not None:
                 pruned.append(f"{KINDS[kind].qualified}/{name} pruned")  # kubectl apply --prune
                 if kind == "Namespace":
                     gone_namespaces.append(name)
@@ -372,13 +378,8 @@ class LiveWorkspace:
         """A pruned Namespace takes everything in it along (the namespace controller's job, done
         at once here).  Objects the files still declare in it are applied again, so the report
         says what the next `kubectl apply` would: ``namespaces "x" not found``."""
-        api, store = self.cluster.api, self.cluster.store
         for ns in names:
-            for kind, info in KINDS.items():
-                if not info.namespaced:
-                    continue
-                for obj in list(store.list(kind, ns)):
-                    api.delete_object(kind, ns, obj["metadata"]["name"], grace=False)
+            self.cluster.namespaces.sweep(ns, grace=False)
         for k in [k for k in self.applied if k[1] in names]:
             del self.applied[k]
         again = [d for d in docs if (k := _key(d.obj)) is not None and k[1] in names]
