@@ -270,3 +270,27 @@ async def test_a_hundred_node_cluster_is_counted_in_the_header_not_listed(demo):
         assert "kind-control-plane 172.18.0.2" in header and "kind-worker2 " in header
         assert "kind-worker3 " not in header and "and 97 more (100 nodes" in header
         assert header.count("\n") <= 3  # the panes keep the screen
+
+
+async def test_a_filter_on_a_slow_pane_filters_the_rows_it_has_and_the_rebuild_follows(demo):
+    """At 100,000 pods still starting, a new filter must not wait for the pane's rebuild
+    (600 ms): it filters the rows the pane has; a later refresh brings the new pods."""
+    import re as re_
+
+    from engine import kubectl as kubectl_
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pods = app.query_one("#pods-table", ResourceTable)
+        await pilot.pause()
+        app._pane_costs["pods"] = (1.0, 0.0)  # the pods pane took a second to build last time
+        kubectl_.scale(app.workspace.cluster, ["deployment/redis"], replicas=3)
+        app.workspace.settle()
+        app.filter_re = re_.compile("redis")
+        app._last_rv = -1
+        app.refresh_panes(refilter=True)
+        await pilot.pause()
+        assert len([k for k in pods._keys if k not in pods._gone]) == 1  # filtered at once, from the rows it had
+        app.refresh_panes()  # the deferred rebuild
+        await pilot.pause()
+        assert len([k for k in pods._keys if k not in pods._gone]) == 3

@@ -411,11 +411,14 @@ class SvcflowApp(App):
         self._show_flow(self.flow_played[self.flow_pos])
 
     # -- panes ------------------------------------------------------------------------------
-    def refresh_panes(self, *, flash: bool = True, throttle: bool = False) -> None:
+    def refresh_panes(self, *, flash: bool = True, throttle: bool = False, refilter: bool = False) -> None:
         """Bring the panes up to date with the store. A pane is recomputed only when what
         it shows could have changed (its kinds' versions, the namespace, the filter, the
         clock second for AGE, the node's rules), so a change to one Service at 10,000
         Services does not rebuild the 230,000 DNS rows or re-split 470,000 rule lines.
+        ``refilter`` (a new filter): the filter is applied at once, to the rows a slow pane
+        already has if the cluster changed since (100,000 pods while they start); the
+        rebuild and the other slow panes wait for their throttled tick, as with `throttle`.
         Each refresh is reported to the perf probe (tui/perf.py) when one is set."""
         import time
 
@@ -453,11 +456,19 @@ class SvcflowApp(App):
                 "endpoints": (kv("Endpoints"), kv("EndpointSlice"), ns),
             }
 
+            stale: set[str] = set()  # panes filtered from rows older than the cluster
+            rebuilt: set[str] = set()  # panes whose rows were recomputed (what `costs` times)
+
             def rows_of(pane: str, compute) -> list:
                 """A pane's unfiltered rows, kept while their inputs stay (a new filter
                 at 100,000 pods filters them again; it does not rebuild them)."""
                 ent = computed.get(pane)
+                if refilter and ent is not None and ent[1] is c and ent[0] != bases[pane] \
+                        and costs.get(pane, (0.0, 0.0))[0] > SLOW_PANE:
+                    stale.add(pane)
+                    return ent[2]
                 if ent is None or ent[0] != bases[pane] or ent[1] is not c:
+                    rebuilt.add(pane)
                     ent = computed[pane] = (bases[pane], c, compute())
                     if len(ent[2]) > 20_000:  # the first `/` over it is then a search only
                         texts.prepare(ent[2])
@@ -489,13 +500,20 @@ class SvcflowApp(App):
                 if seen.get(pane) != version:
                     t = time.perf_counter()
                     cost, done = costs.get(pane, (0.0, 0.0))
-                    if throttle and cost > SLOW_PANE and t - done < cost * SLOW_PANE_SPACING:
+                    filtered = refilter and pane in bases
+                    if (throttle or refilter) and not filtered and cost > SLOW_PANE \
+                            and t - done < cost * SLOW_PANE_SPACING:
                         self._deferred_panes = True  # a later tick brings it up to date
                         continue
                     fill[pane]()
-                    seen[pane] = version
                     parts[pane] = time.perf_counter() - t
-                    costs[pane] = (parts[pane], time.perf_counter())
+                    if pane in stale:  # filtered, not rebuilt: the rebuild keeps its place
+                        seen[pane] = None
+                        self._deferred_panes = True
+                        continue
+                    seen[pane] = version
+                    if pane in rebuilt or pane not in bases:  # (a refilter alone says nothing of a rebuild)
+                        costs[pane] = (parts[pane], time.perf_counter())
             t = time.perf_counter()
             self._refresh_dns_log()
             parts["dns-log"] = time.perf_counter() - t
@@ -775,7 +793,7 @@ class SvcflowApp(App):
                 self.notify(f"bad filter: {exc}", severity="error")
                 return
             self._last_rv = -1
-            self.refresh_panes()
+            self.refresh_panes(refilter=not self.deterministic)
             return
         word = text.split()[0]
         if text.startswith("xray"):
