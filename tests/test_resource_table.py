@@ -49,6 +49,20 @@ async def test_a_filter_and_back_over_a_big_list_keeps_order_selection_and_later
         assert t._keys == [r.key for r in every]
 
 
+async def test_the_unfiltered_list_is_still_remembered_after_several_big_filters():
+    app = TableApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        t = app.query_one(ResourceTable)
+        every = rows(3 * BULK_LIST_KEEP)
+        t.sync(every, flash=False)
+        await pilot.pause()
+        for digit in "123":  # filters that each keep more than BULK_LIST_KEEP rows
+            t.sync([r for r in every if digit in r.key], flash=False)
+        assert id(every) in t._bulk_lists  # so clearing the filter is a swap, not 100,000 rows again
+        t.sync(every, flash=False)
+        assert t._bulk_shown is every and t.row_count == len(every)
+
+
 # ---- the `/` filter ------------------------------------------------------------------------------------
 
 import re  # noqa: E402

@@ -514,6 +514,10 @@ class SvcflowApp(App):
                     seen[pane] = version
                     if pane in rebuilt or pane not in bases:  # (a refilter alone says nothing of a rebuild)
                         costs[pane] = (parts[pane], time.perf_counter())
+            if refilter and any(len(computed[p][2]) > 20_000 for p in bases if p in computed):
+                # The views a filter of 100,000 rows made (tables' key lists and maps) live on:
+                # out of the young generations, which would walk them in every collection.
+                gc.freeze()
             t = time.perf_counter()
             self._refresh_dns_log()
             parts["dns-log"] = time.perf_counter() - t

@@ -295,7 +295,10 @@ class ResourceTable(ScrollView, can_focus=True):
                 positions = {k: i for i, k in enumerate(keys)}
                 self._bulk_lists[id(rows)] = (rows, dict(new), keys, list(names) if names else names, positions)
                 while len(self._bulk_lists) > 2:
-                    self._bulk_lists.pop(next(iter(self._bulk_lists)))
+                    # The oldest goes, unless it is the biggest (the unfiltered list a
+                    # cleared filter comes back to): filters in a row must not push it out.
+                    biggest = max(self._bulk_lists, key=lambda i: len(self._bulk_lists[i][0]))
+                    self._bulk_lists.pop(next(i for i in self._bulk_lists if i != biggest))
         if names is not None:
             self._sort_keys = list(names)
         self._keys = list(keys)
