@@ -94,3 +94,28 @@ def test_a_namespace_file_removed_from_the_watched_folder(tmp_path):
          'Error from server (Forbidden): namespaces "default" is forbidden: this namespace may not be deleted'),
         (str(tmp_path / "svc.yaml") + ":3",
          f'Error from server (NotFound): error when creating "{tmp_path / "svc.yaml"}": namespaces "shop" not found')]
+
+
+def test_describe_namespace_reads_like_kubectl_and_shows_the_deleters_conditions():
+    c = _shop_cluster()
+    s = Session(c, settle=False)
+    assert s.feed("kubectl describe ns default") == (
+        "Name:         default\n"
+        "Labels:       kubernetes.io/metadata.name=default\n"
+        "Annotations:  <none>\n"
+        "Status:       Active\n"
+        "\n"
+        "No resource quota.\n"
+        "\n"
+        "No LimitRange resource.\n")
+    s.feed("kubectl delete ns shop")
+    out = s.feed("kubectl describe namespace shop")
+    assert "Status:       Terminating\nConditions:\n" in out
+    assert re.search(r"^  NamespaceContentRemaining +True +\w{3}, \d\d \w{3} \d{4} [\d:]{8} \+0000 +SomeResourcesRemain +"
+                     r"Some resources are remaining: pods\. has 1 resource instances$", out, re.M)
+
+
+def test_a_kind_without_a_describer_is_an_error_not_a_crash():
+    s = Session(Cluster(deterministic=True))
+    assert s.feed("kubectl describe ds kube-proxy -n kube-system") == \
+        "error: svcflow does not describe daemonsets.apps yet\n"

@@ -1532,6 +1532,32 @@ def _describe_node(node: dict, lister: Lister, now: datetime) -> str:
     return w.getvalue()
 
 
+def _describe_namespace(ns: dict, lister: Lister, now: datetime) -> str:
+    """describeNamespace: no ResourceQuota or LimitRange objects exist in svcflow, so both
+    sections say so, as kubectl does for a namespace without them."""
+    w = _PrefixWriter()
+    md = _md(ns)
+    w.write(LEVEL_0, f"Name:\t{md.get('name', '')}\n")
+    _print_labels_multiline(w, "Labels", md.get("labels"))
+    _print_annotations_multiline(w, "Annotations", md.get("annotations"))
+    status = ns.get("status") or {}
+    w.write(LEVEL_0, f"Status:\t{status.get('phase', '')}\n")
+    conditions = status.get("conditions") or []
+    if conditions:
+        w.write(LEVEL_0, "Conditions:\n")
+        w.write(LEVEL_1, "Type\tStatus\tLastTransitionTime\tReason\tMessage\n")
+        w.write(LEVEL_1, "----\t------\t------------------\t------\t-------\n")
+        for c in conditions:
+            w.write(LEVEL_1, f"{c.get('type', '')}\t{c.get('status', '')}\t"
+                             f"{_rfc1123z(c.get('lastTransitionTime'), now.tzinfo)}\t"
+                             f"{c.get('reason', '')}\t{c.get('message', '')}\n")
+    w.write(LEVEL_0, "\n")
+    w.write(LEVEL_0, "No resource quota.\n")
+    w.write(LEVEL_0, "\n")
+    w.write(LEVEL_0, "No LimitRange resource.\n")
+    return w.getvalue()
+
+
 # --------------------------------------------------------------------------------------
 # entry point
 # --------------------------------------------------------------------------------------
@@ -1544,6 +1570,7 @@ _DESCRIBERS: dict[str, Callable[[dict, Lister, datetime], str]] = {
     "Deployment": _describe_deployment,
     "ReplicaSet": _describe_replica_set,
     "Node": _describe_node,
+    "Namespace": _describe_namespace,
 }
 
 _ALIASES = {
@@ -1554,6 +1581,7 @@ _ALIASES = {
     "deployment": "Deployment", "deployments": "Deployment", "deploy": "Deployment",
     "replicaset": "ReplicaSet", "replicasets": "ReplicaSet", "rs": "ReplicaSet",
     "node": "Node", "nodes": "Node", "no": "Node",
+    "namespace": "Namespace", "namespaces": "Namespace", "ns": "Namespace",
 }
 
 
