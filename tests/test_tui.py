@@ -294,3 +294,19 @@ async def test_a_filter_on_a_slow_pane_filters_the_rows_it_has_and_the_rebuild_f
         app.refresh_panes()  # the deferred rebuild
         await pilot.pause()
         assert len([k for k in pods._keys if k not in pods._gone]) == 3
+
+
+async def test_a_command_the_engine_trips_over_is_reported_and_the_dashboard_stays(demo, monkeypatch):
+    from engine.session import Session
+
+    def boom(self, line):
+        raise KeyError("spec")
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        monkeypatch.setattr(Session, "feed", boom)
+        app.run_command("kubectl get pods")
+        await pilot.pause()
+        assert app.is_running
+        log = "\n".join(str(line.text) for line in app.query_one("#events-log").lines)
+        assert "svcflow: 'kubectl get pods' failed: KeyError: 'spec'" in log

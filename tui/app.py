@@ -814,7 +814,11 @@ class SvcflowApp(App):
             base = self.paths[0] if self.paths and self.paths[0].is_dir() else Path.cwd()
             self.session = Session(self.workspace.cluster, cwd=base, settle=self.deterministic)
         before = self.session.prompt
-        answer = self.session.feed(text)
+        try:
+            answer = self.session.feed(text)
+        except Exception as exc:  # noqa: BLE001 - a command the engine trips over must not end the app
+            answer = f"svcflow: {text!r} failed: {type(exc).__name__}: {exc}\n"
+            self.session.shell = None
         self._run_output(kubectl.Output(stdout=answer), title=f"{before}{text}", settle=False)
 
     def _run_output(self, out: kubectl.Output, title: str | None = None, settle: bool = True) -> None:
