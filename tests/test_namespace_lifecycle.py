@@ -115,7 +115,13 @@ def test_describe_namespace_reads_like_kubectl_and_shows_the_deleters_conditions
                      r"Some resources are remaining: pods\. has 1 resource instances$", out, re.M)
 
 
-def test_a_kind_without_a_describer_is_an_error_not_a_crash():
+def test_describe_daemonset_kube_proxy_counts_one_pod_per_node():
     s = Session(Cluster(deterministic=True))
-    assert s.feed("kubectl describe ds kube-proxy -n kube-system") == \
-        "error: svcflow does not describe daemonsets.apps yet\n"
+    out = s.feed("kubectl describe ds kube-proxy -n kube-system")
+    assert out.startswith("Name:           kube-proxy\nNamespace:      kube-system\nSelector:       k8s-app=kube-proxy\n"
+                          "Node-Selector:  kubernetes.io/os=linux\n")
+    assert ("Desired Number of Nodes Scheduled: 3\nCurrent Number of Nodes Scheduled: 3\n"
+            "Number of Nodes Scheduled with Up-to-date Pods: 3\nNumber of Nodes Scheduled with Available Pods: 3\n"
+            "Number of Nodes Misscheduled: 0\nPods Status:  3 Running / 0 Waiting / 0 Succeeded / 0 Failed\n"
+            "Pod Template:\n") in out
+    assert out.count("daemonset-controller  Created pod: kube-proxy-") == 3

@@ -1283,6 +1283,30 @@ def _describe_replica_set(rs: dict, lister: Lister, now: datetime) -> str:
     return w.getvalue()
 
 
+def _describe_daemon_set(ds: dict, lister: Lister, now: datetime) -> str:
+    """describeDaemonSet (kubectl v1.33): the scheduling counts, then the pod template."""
+    md, spec, status = _md(ds), _spec(ds), _status(ds)
+    running, waiting, succeeded, failed = _pod_phase_counts(lister, ds)
+    w = _PrefixWriter()
+    w.write(LEVEL_0, f"Name:\t{md.get('name', '')}\n")
+    w.write(LEVEL_0, f"Namespace:\t{md.get('namespace', '')}\n")
+    w.write(LEVEL_0, f"Selector:\t{_format_label_selector(spec.get('selector'))}\n")
+    node_selector = ((spec.get("template") or {}).get("spec") or {}).get("nodeSelector") or {}
+    formatted = ",".join(f"{k}={node_selector[k]}" for k in sorted(node_selector)) or "<none>"
+    w.write(LEVEL_0, f"Node-Selector:\t{formatted}\n")
+    _print_labels_multiline(w, "Labels", md.get("labels"))
+    _print_annotations_multiline(w, "Annotations", md.get("annotations"))
+    w.write(LEVEL_0, f"Desired Number of Nodes Scheduled: {status.get('desiredNumberScheduled', 0)}\n")
+    w.write(LEVEL_0, f"Current Number of Nodes Scheduled: {status.get('currentNumberScheduled', 0)}\n")
+    w.write(LEVEL_0, f"Number of Nodes Scheduled with Up-to-date Pods: {status.get('updatedNumberScheduled', 0)}\n")
+    w.write(LEVEL_0, f"Number of Nodes Scheduled with Available Pods: {status.get('numberAvailable', 0)}\n")
+    w.write(LEVEL_0, f"Number of Nodes Misscheduled: {status.get('numberMisscheduled', 0)}\n")
+    w.write(LEVEL_0, f"Pods Status:\t{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n")
+    _describe_pod_template(w, spec.get("template"), now.tzinfo)
+    _describe_events(w, _search_events(lister, ds, kind="DaemonSet"), now)
+    return w.getvalue()
+
+
 def _template_equal_ignore_hash(a: dict | None, b: dict | None) -> bool:
     """deploymentutil.EqualIgnoreHash: templates equal once pod-template-hash is dropped."""
     a, b = copy.deepcopy(a or {}), copy.deepcopy(b or {})
@@ -1571,6 +1595,7 @@ _DESCRIBERS: dict[str, Callable[[dict, Lister, datetime], str]] = {
     "ReplicaSet": _describe_replica_set,
     "Node": _describe_node,
     "Namespace": _describe_namespace,
+    "DaemonSet": _describe_daemon_set,
 }
 
 _ALIASES = {
@@ -1582,6 +1607,7 @@ _ALIASES = {
     "replicaset": "ReplicaSet", "replicasets": "ReplicaSet", "rs": "ReplicaSet",
     "node": "Node", "nodes": "Node", "no": "Node",
     "namespace": "Namespace", "namespaces": "Namespace", "ns": "Namespace",
+    "daemonset": "DaemonSet", "daemonsets": "DaemonSet", "ds": "DaemonSet",
 }
 
 
