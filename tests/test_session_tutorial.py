@@ -200,3 +200,19 @@ def test_web_servers_fallback_tcp_env_label_and_rollout():
     new = {p["metadata"]["name"] for p in c.store.list("Pod", "default") if p["metadata"]["name"].startswith("web-")}
     assert len(new) == 2 and not (old & new)
     assert "Welcome to nginx!" in s.feed("kubectl exec box -- wget -qO- web:8080")
+
+
+def test_get_events_lists_what_the_controllers_and_kubelet_recorded():
+    c = Cluster(deterministic=True)
+    apply_yaml(c, sample("counter-redis-svc.yml"))
+    out = Session(c).feed("kubectl get events")
+    lines = out.splitlines()
+    assert re.match(r"^LAST SEEN +TYPE +REASON +OBJECT +MESSAGE$", lines[0])
+    pod = _pod(c, "redis-")["metadata"]["name"]
+    assert re.search(rf"^\d+s +Normal +Scheduled +pod/{pod} +Successfully assigned default/{pod} to kind-worker2?$",
+                     out, re.M)
+    assert re.search(r"^\d+s +Normal +ScalingReplicaSet +deployment/redis +Scaled up replica set redis-\S+ from 0 to 1$",
+                     out, re.M)
+    wide = Session(c).feed("kubectl get ev -o wide").splitlines()
+    assert re.match(r"^LAST SEEN +TYPE +REASON +OBJECT +SUBOBJECT +SOURCE +MESSAGE +FIRST SEEN +COUNT +NAME$", wide[0])
+    assert any(re.search(rf"kubelet, kind-worker2? .* 1 +{pod}\.[0-9a-f]+$", line) for line in wide)

@@ -80,6 +80,7 @@ RESOURCES: dict[str, ResourceInfo] = {i.kind: i for i in (
     _info("DaemonSet", "ds"),
     _info("Node", "no"),
     _info("Namespace", "ns"),
+    _info("Event", "ev"),
 )}
 
 # `kubectl get all` = the "all" category, in this order (upstream lists pods,
@@ -641,6 +642,37 @@ class _TableDef:
     columns: tuple[str, ...]
     wide_columns: tuple[str, ...]
     row: RowFn
+    wide_layout: tuple[str, ...] | None = None  # when -o wide interleaves (events), the whole header
+
+
+def _event_source(ev: dict) -> str:
+    """formatEventSource: component (or reportingController), then host (or instance)."""
+    src = ev.get("source") or {}
+    component = src.get("component") or ev.get("reportingComponent") or ev.get("reportingController") or ""
+    host = src.get("host") or ev.get("reportingInstance") or ""
+    if not component:
+        return "<unknown>"
+    return f"{component}, {host}" if host else component
+
+
+def _event_row(ev: dict, now: datetime, wide: bool) -> list[str]:
+    """printEvent: LAST SEEN falls back to the first time (or the eventTime of the new
+    API); a series carries its own last time and count; OBJECT is `kind/name`."""
+    first = since(ev.get("firstTimestamp") or ev.get("eventTime"), now)
+    last = since(ev["lastTimestamp"], now) if ev.get("lastTimestamp") else first
+    count = ev.get("count") or 1
+    series = ev.get("series")
+    if series:
+        last = since(series.get("lastObservedTime"), now)
+        count = series.get("count") or count
+    io = ev.get("involvedObject") or {}
+    kind = str(io.get("kind") or "").lower()
+    target = f"{kind}/{io['name']}" if io.get("name") else kind
+    message = str(ev.get("message") or "").strip()
+    if wide:
+        return [last, ev.get("type") or "", ev.get("reason") or "", target, io.get("fieldPath") or "",
+                _event_source(ev), message, first, str(count), _name(ev)]
+    return [last, ev.get("type") or "", ev.get("reason") or "", target, message]
 
 
 _CONTAINERS_WIDE = ("Containers", "Images", "Selector")
@@ -663,6 +695,9 @@ TABLES: dict[str, _TableDef] = {
                       ("Internal-IP", "External-IP", "OS-Image", "Kernel-Version",
                        "Container-Runtime"), _node_row),
     "Namespace": _TableDef(("Name", "Status", "Age"), (), _namespace_row),
+    "Event": _TableDef(("Last Seen", "Type", "Reason", "Object", "Message"), (), _event_row,
+                       wide_layout=("Last Seen", "Type", "Reason", "Object", "Subobject", "Source", "Message",
+                                    "First Seen", "Count", "Name")),
 }
 
 
@@ -696,13 +731,14 @@ def table(kind: str | ResourceInfo, objs: Iterable[dict], *, now: datetime, wide
     that lay cells out themselves)."""
     info = _info_for(kind)
     tdef = TABLES[info.kind]
-    columns = list(tdef.columns) + (list(tdef.wide_columns) if wide else [])
+    columns = list(tdef.wide_layout) if wide and tdef.wide_layout else \
+        list(tdef.columns) + (list(tdef.wide_columns) if wide else [])
     with_ns = all_namespaces and info.namespaced
     header = (["NAMESPACE"] if with_ns else []) + [c.upper() for c in columns]
     rows = []
     for obj in api_order(objs):
         cells = [_cell_text(c) for c in tdef.row(obj, now, wide)]
-        if show_kind:
+        if show_kind and columns[0] == "Name":  # (an event row has no NAME to prefix)
             cells[0] = f"{info.qualified}/{cells[0]}"
         rows.append(([_namespace(obj)] if with_ns else []) + cells)
     return header, rows
