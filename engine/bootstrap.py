@@ -194,3 +194,14 @@ def control_plane_objects(c: "Cluster") -> None:
                      "hostNetwork": True, "nodeName": cp.name, "priorityClassName": "system-node-critical",
                      "tolerations": [{"effect": "NoExecute", "operator": "Exists"}]},
         })
+
+
+def config_maps(c: "Cluster") -> None:
+    """kubeadm's CoreDNS ConfigMap: the Corefile the simulated CoreDNS serves by
+    (`kubectl -n kube-system get cm coredns -o yaml`, as CoreDNS tutorials show it)."""
+    corefile = c.coredns.config.corefile()
+    c.api.create_internal({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "coredns", "namespace": "kube-system"},
+        "data": {"Corefile": corefile if corefile.endswith("\n") else corefile + "\n"},
+    })

@@ -276,6 +276,8 @@ class Cluster:
             if n is not cp:
                 self.api.create_internal(bootstrap.node_object(n, self.now_str(), lambda: new_uid(self.rng('node-ids'))))
         self.run_until_idle()
+        if not self.bare:  # (last, so the objects before keep their versions and uids)
+            bootstrap.config_maps(self)
         self.clock.advance_to(t0 + timedelta(seconds=USER_STARTS_AFTER))
         self.boot_events = self.flow_events.total
 

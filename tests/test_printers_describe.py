@@ -1101,7 +1101,7 @@ def test_timestamps_follow_the_time_zone_of_now() -> None:
 
 def test_unknown_kind_is_rejected() -> None:
     with pytest.raises(ValueError):
-        describe("ConfigMap", {"kind": "ConfigMap"}, lister=make_lister(), now=NOW)
+        describe("Secret", {"kind": "Secret"}, lister=make_lister(), now=NOW)
 
 
 def test_missing_fields_do_not_crash() -> None:

@@ -216,3 +216,16 @@ def test_get_events_lists_what_the_controllers_and_kubelet_recorded():
     wide = Session(c).feed("kubectl get ev -o wide").splitlines()
     assert re.match(r"^LAST SEEN +TYPE +REASON +OBJECT +SUBOBJECT +SOURCE +MESSAGE +FIRST SEEN +COUNT +NAME$", wide[0])
     assert any(re.search(rf"kubelet, kind-worker2? .* 1 +{pod}\.[0-9a-f]+$", line) for line in wide)
+
+
+def test_the_coredns_configmap_holds_the_corefile_coredns_serves_by():
+    c = Cluster(deterministic=True)
+    s = Session(c)
+    assert re.match(r"^NAME +DATA +AGE\ncoredns +1 +\d+s\n$", s.feed("kubectl get cm -n kube-system"))
+    corefile = c.coredns.config.corefile()
+    out = s.feed("kubectl describe configmap coredns -n kube-system")
+    assert out.startswith("Name:         coredns\nNamespace:    kube-system\nLabels:       <none>\n"
+                          "Annotations:  <none>\n\nData\n====\nCorefile:\n----\n.:53 {\n")
+    assert "    kubernetes cluster.local in-addr.arpa ip6.arpa {\n" in out and corefile.rstrip("\n") in out
+    assert out.endswith("}\n\n\nBinaryData\n====\n\nEvents:  <none>\n")
+    assert "  Corefile: |\n    .:53 {\n" in s.feed("kubectl get cm coredns -n kube-system -o yaml")

@@ -19,6 +19,7 @@ Public entry point: :func:`describe`.
 """
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import math
@@ -1556,6 +1557,26 @@ def _describe_node(node: dict, lister: Lister, now: datetime) -> str:
     return w.getvalue()
 
 
+def _describe_config_map(cm: dict, lister: Lister, now: datetime) -> str:
+    """describeConfigMap: each key, a rule, its value; binary keys by size (keys sorted:
+    kubectl walks a Go map, whose order is random)."""
+    w = _PrefixWriter()
+    _write_header(w, cm)
+    w.write(LEVEL_0, "\nData\n====\n")
+    data = cm.get("data") or {}
+    for key in sorted(data):
+        w.write(LEVEL_0, f"{key}:\n----\n")
+        w.write(LEVEL_0, f"{data[key]}\n")
+    w.write(LEVEL_0, "\nBinaryData\n====\n")
+    binary = cm.get("binaryData") or {}
+    for key in sorted(binary):
+        size = len(base64.b64decode(binary[key])) if isinstance(binary[key], str) else 0
+        w.write(LEVEL_0, f"{key}: {size} bytes\n")
+    w.write(LEVEL_0, "\n")
+    _describe_events(w, _search_events(lister, cm, kind="ConfigMap"), now)
+    return w.getvalue()
+
+
 def _describe_namespace(ns: dict, lister: Lister, now: datetime) -> str:
     """describeNamespace: no ResourceQuota or LimitRange objects exist in svcflow, so both
     sections say so, as kubectl does for a namespace without them."""
@@ -1596,6 +1617,7 @@ _DESCRIBERS: dict[str, Callable[[dict, Lister, datetime], str]] = {
     "Node": _describe_node,
     "Namespace": _describe_namespace,
     "DaemonSet": _describe_daemon_set,
+    "ConfigMap": _describe_config_map,
 }
 
 _ALIASES = {
@@ -1608,6 +1630,7 @@ _ALIASES = {
     "node": "Node", "nodes": "Node", "no": "Node",
     "namespace": "Namespace", "namespaces": "Namespace", "ns": "Namespace",
     "daemonset": "DaemonSet", "daemonsets": "DaemonSet", "ds": "DaemonSet",
+    "configmap": "ConfigMap", "configmaps": "ConfigMap", "cm": "ConfigMap",
 }
 
 

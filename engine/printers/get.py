@@ -81,6 +81,7 @@ RESOURCES: dict[str, ResourceInfo] = {i.kind: i for i in (
     _info("Node", "no"),
     _info("Namespace", "ns"),
     _info("Event", "ev"),
+    _info("ConfigMap", "cm"),
 )}
 
 # `kubectl get all` = the "all" category, in this order (upstream lists pods,
@@ -645,6 +646,12 @@ class _TableDef:
     wide_layout: tuple[str, ...] | None = None  # when -o wide interleaves (events), the whole header
 
 
+def _configmap_row(cm: dict, now: datetime, wide: bool) -> list[str]:
+    """printConfigMap: DATA counts data and binaryData keys."""
+    n = len(cm.get("data") or {}) + len(cm.get("binaryData") or {})
+    return [_name(cm), str(n), since(_d(cm, "metadata").get("creationTimestamp"), now)]
+
+
 def _event_source(ev: dict) -> str:
     """formatEventSource: component (or reportingController), then host (or instance)."""
     src = ev.get("source") or {}
@@ -695,6 +702,7 @@ TABLES: dict[str, _TableDef] = {
                       ("Internal-IP", "External-IP", "OS-Image", "Kernel-Version",
                        "Container-Runtime"), _node_row),
     "Namespace": _TableDef(("Name", "Status", "Age"), (), _namespace_row),
+    "ConfigMap": _TableDef(("Name", "Data", "Age"), (), _configmap_row),
     "Event": _TableDef(("Last Seen", "Type", "Reason", "Object", "Message"), (), _event_row,
                        wide_layout=("Last Seen", "Type", "Reason", "Object", "Subobject", "Source", "Message",
                                     "First Seen", "Count", "Name")),
