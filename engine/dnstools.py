@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from engine.cluster import Cluster
 from engine.dns import ADDRESS, render_dig, resolv_conf, resolve
-from engine.kubectl import Output
+from engine.kubectl import Output, pod_for
 
 
 def pod_resolv_conf(cluster: Cluster, pod: dict) -> str:
@@ -38,9 +38,10 @@ def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None =
         text = render_dig(resp, msg_id=_msg_id(cluster), when=cluster.now(), server=server, args=args)
         return Output(stdout=text if text.endswith("\n") else text + "\n")
     ns = namespace or "default"
-    pod = cluster.store.get("Pod", ns, from_pod)
+    pod = pod_for(cluster, from_pod, ns)  # NAME, pod/NAME or deploy/NAME
     if pod is None:
-        return Output(stderr=f'Error from server (NotFound): pods "{from_pod}" not found\n', code=1)
+        return Output(stderr=f'Error from server (NotFound): pods "{from_pod.split("/")[-1]}" not found\n', code=1)
+    from_pod = pod["metadata"]["name"]
     conf = pod_resolv_conf(cluster, pod)
     result = resolve(name, qtype if qtype != "A" else ADDRESS, conf, plugin)
     lines = [f";; resolv.conf of pod {ns}/{from_pod}:"] + [f";;   {l}" for l in conf.splitlines()]

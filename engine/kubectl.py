@@ -265,6 +265,25 @@ def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, re
     return out
 
 
+def pod_for(cluster: Cluster, target: str, namespace: str) -> dict | None:
+    """The pod `kubectl exec TARGET` picks: `NAME`, `pod/NAME`, or `deploy/NAME` (its first
+    running pod, as kubectl's attachablePodForObject does)."""
+    if "/" in target:
+        kind, name = target.split("/", 1)
+        if kind in ("deploy", "deployment", "deployments", "deployment.apps", "deployments.apps"):
+            d = cluster.store.get("Deployment", namespace, name)
+            if d is None:
+                return None
+            sel = d["spec"]["selector"].get("matchLabels") or {}
+            pods = [p for p in cluster.store.list("Pod", namespace)
+                    if all(p["metadata"].get("labels", {}).get(k) == v for k, v in sel.items())
+                    and (p.get("status") or {}).get("phase") == "Running"]
+            return pods[0] if pods else None
+        if kind in ("pod", "pods", "po"):
+            target = name
+    return cluster.store.get("Pod", namespace, target)
+
+
 def owner_deployment(cluster: Cluster, namespace: str, pod_name: str) -> dict | None:
     pod = cluster.store.get("Pod", namespace, pod_name)
     for o in (pod or {}).get("metadata", {}).get("ownerReferences") or []:

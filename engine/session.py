@@ -127,20 +127,7 @@ class Session:
         return Output(stdout=report.stdout(), stderr=report.stderr(), code=0 if report.ok else 1)
 
     def _pod_for(self, target: str, ns: str) -> dict | None:
-        if "/" in target:
-            kind, name = target.split("/", 1)
-            if kind in ("deploy", "deployment", "deployments", "deployment.apps"):
-                d = self.cluster.store.get("Deployment", ns, name)
-                if d is None:
-                    return None
-                sel = d["spec"]["selector"].get("matchLabels") or {}
-                pods = [p for p in self.cluster.store.list("Pod", ns)
-                        if all(p["metadata"].get("labels", {}).get(k) == v for k, v in sel.items())
-                        and (p.get("status") or {}).get("phase") == "Running"]
-                return pods[0] if pods else None
-            if kind in ("pod", "pods", "po"):
-                target = name
-        return self.cluster.store.get("Pod", ns, target)
+        return kubectl.pod_for(self.cluster, target, ns)
 
     def _exec(self, args: list[str]) -> Output:
         ns = "default"

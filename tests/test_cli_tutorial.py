@@ -126,3 +126,12 @@ def test_describe_pod_deploy_node_read_like_kubectl():
     assert "NewReplicaSet:   redis-" in out and "Scaled up replica set redis-" in out
     _, out, _ = tutorial("describe node kind-control-plane")
     assert "Taints:             node-role.kubernetes.io/control-plane:NoSchedule" in out
+
+
+def test_dig_from_a_deployment_as_the_readme_shows():
+    code, out, err = tutorial("dig redis --from deploy/counter")
+    assert code == 0, err
+    assert re.match(r";; resolv.conf of pod default/counter-\S+:\n;;   search default.svc.cluster.local ", out)
+    assert ";; tried redis.default.svc.cluster.local: NOERROR <- answer" in out
+    code, _, err = tutorial("dig redis --from deploy/nope")
+    assert code == 1 and err == 'Error from server (NotFound): pods "nope" not found\n'
