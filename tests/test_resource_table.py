@@ -121,3 +121,28 @@ def test_warming_prepares_every_pod_row_so_all_namespaces_formats_nothing(monkey
     rows = views.pod_rows(c, None)
     assert len(rows) == c.store.count("Pod") and any(r.cells[0].startswith("kube-system/coredns-") for r in rows)
     assert views.dns_rows(c, "kube-system") is expected
+
+
+class NarrowApp(App):
+    def compose(self) -> ComposeResult:
+        yield ResourceTable(("NAME", "READY", "STATUS", "RESTARTS", "IP", "NODE"), id="t",
+                            drop_order=("RESTARTS", "NODE", "READY"))
+
+
+async def test_a_narrow_pane_gives_up_the_columns_it_names_so_the_others_show_whole():
+    app = NarrowApp()
+    row = Row("ns/counter-f5698b698-wd7hs", ("counter-f5698b698-wd7hs", "1/1", "Running", "0", "10.244.1.2",
+                                              "kind-worker2"))
+    async with app.run_test(size=(48, 10)) as pilot:
+        t = app.query_one(ResourceTable)
+        t.sync([row], flash=False)
+        await pilot.pause()
+        # NAME, STATUS and IP must be whole: RESTARTS, then READY go; NODE, right of IP, is
+        # never given up for them (cut at the edge, it still shows its start).
+        assert t.hidden_columns == ["READY", "RESTARTS"]
+        line = t.render_line(1).text
+        assert "10.244.1.2" in line and line.startswith(" counter-f5698b698-wd7hs  Running")
+        await pilot.resize_terminal(120, 10)
+        await pilot.pause()
+        assert t.hidden_columns == []  # room again: every column is back
+        assert "1/1" in t.render_line(1).text

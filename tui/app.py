@@ -118,11 +118,12 @@ class SvcflowApp(App):
         yield Static(id="cluster-header")
         with Container(id="grid"):
             with Vertical(id="pods", classes="pane"):
-                yield ResourceTable(views.POD_COLUMNS, id="pods-table")
+                yield ResourceTable(views.POD_COLUMNS, id="pods-table", drop_order=("RESTARTS", "AGE", "NODE", "READY"))
             with Vertical(id="services", classes="pane"):
-                yield ResourceTable(views.SERVICE_COLUMNS, id="services-table")
+                yield ResourceTable(views.SERVICE_COLUMNS, id="services-table",
+                                    drop_order=("SELECTOR", "EXTERNAL-IP", "TYPE"))
             with Vertical(id="endpoints", classes="pane"):
-                yield ResourceTable(views.ENDPOINT_COLUMNS, id="endpoints-table")
+                yield ResourceTable(views.ENDPOINT_COLUMNS, id="endpoints-table", drop_order=("SLICES",))
             with Vertical(id="proxy", classes="pane"):
                 yield TextView(iptables_highlighter, id="proxy-view")
             with Vertical(id="dns", classes="pane"):

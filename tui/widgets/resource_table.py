@@ -81,10 +81,15 @@ class ResourceTable(ScrollView, can_focus=True):
         Binding("end", "scroll_end", "End", show=False),
     ]
 
-    def __init__(self, columns: Sequence[str], *, id: str | None = None, sort_by_name: bool = True) -> None:
+    def __init__(self, columns: Sequence[str], *, id: str | None = None, sort_by_name: bool = True,
+                 drop_order: Sequence[str] = ()) -> None:
         super().__init__(id=id)
         self.sort_by_name = sort_by_name
         self._columns = tuple(columns)
+        # Columns hidden, in this order, while the table is wider than its pane (a talk's
+        # big font leaves ~48 columns a pane: the pods' IP matters more than RESTARTS).
+        self._drop_order = [self._columns.index(c) for c in drop_order]
+        self._shown_memo: tuple = ((), [])
         self._labels = [Text.from_markup(c) for c in self._columns]
         self._label_widths = [_width(label.plain) for label in self._labels]
         self._widths = list(self._label_widths)  # content widths, kept as DataTable keeps them (see _on_idle)
@@ -502,8 +507,32 @@ class ResourceTable(ScrollView, can_focus=True):
         event.stop()
 
     # -- drawing -------------------------------------------------------------------------------
+    def _shown(self) -> list[int]:
+        """The columns drawn: all, less those `drop_order` gives up while a column it does
+        not name would not be whole on screen. Columns right of every kept one are never
+        given up: cut at the pane's edge (and scrolled to), they still show their start."""
+        key = (self.size.width, tuple(self._widths))
+        if self._shown_memo[0] == key:
+            return self._shown_memo[1]
+        shown = list(range(len(self._columns)))
+        room = self.size.width
+        kept = [i for i in shown if i not in self._drop_order]
+        last = max(kept) if kept else -1
+        for ci in self._drop_order:
+            if not room or sum(self._widths[i] + 2 * CELL_PADDING for i in shown if i <= last) <= room:
+                break
+            if ci < last:
+                shown.remove(ci)
+        self._shown_memo = (key, shown)
+        return shown
+
+    @property
+    def hidden_columns(self) -> list[str]:
+        shown = set(self._shown())
+        return [c for i, c in enumerate(self._columns) if i not in shown]
+
     def _table_width(self) -> int:
-        return sum(w + 2 * CELL_PADDING for w in self._widths)
+        return sum(self._widths[ci] + 2 * CELL_PADDING for ci in self._shown())
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self._table_width(), HEADER_HEIGHT + len(self._keys))
@@ -513,6 +542,7 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _on_resize(self, _: events.Resize) -> None:
         self._line_cache.clear()
+        self._update_virtual_size()  # (columns come back, or go, with the width)
 
     def _row_style(self, key: str) -> str:
         fl = self._flash.get(key)
@@ -554,7 +584,8 @@ class ResourceTable(ScrollView, can_focus=True):
         post_style = Style.from_color(color=component_style.color)
         console = self.app.console
         segments: list[Segment] = []
-        for ci, w in enumerate(self._widths):
+        for ci in self._shown():
+            w = self._widths[ci]
             cell_style = row_style + Style.from_meta({"row": row_index, "column": ci})
             cell = cells[ci] if ci < len(cells) else Text("")
             options = self.app.console_options.update_dimensions(w + 2 * CELL_PADDING, 1).update(no_wrap=True)
