@@ -28,6 +28,7 @@ from engine.controllers.kubelet import Kubelet
 from engine.controllers.kubeproxy import KubeProxy
 from engine.controllers.loadbalancer import LoadBalancerController
 from engine.controllers.namespace import NamespaceController
+from engine.controllers.rootca import RootCACertPublisher
 from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.scheduler import Scheduler
 from engine.events import FlowEvent, FlowLog
@@ -77,7 +78,7 @@ class Cluster:
             DeploymentController(self), ReplicaSetController(self), DaemonSetController(self),
             Scheduler(self), Kubelet(self), EndpointsController(self), EndpointSliceController(self),
             LoadBalancerController(self), KubeProxy(self), CoreDNS(self), GarbageCollector(self),
-            NamespaceController(self),
+            NamespaceController(self), RootCACertPublisher(self),
         ]
         self.kubelet = next(c for c in self.controllers if isinstance(c, Kubelet))
         self.coredns = next(c for c in self.controllers if isinstance(c, CoreDNS))
@@ -278,6 +279,7 @@ class Cluster:
         self.run_until_idle()
         if not self.bare:  # (last, so the objects before keep their versions and uids)
             bootstrap.config_maps(self)
+            next(c for c in self.controllers if isinstance(c, RootCACertPublisher)).publish_everywhere()
         self.clock.advance_to(t0 + timedelta(seconds=USER_STARTS_AFTER))
         self.boot_events = self.flow_events.total
 

@@ -221,7 +221,8 @@ def test_get_events_lists_what_the_controllers_and_kubelet_recorded():
 def test_the_coredns_configmap_holds_the_corefile_coredns_serves_by():
     c = Cluster(deterministic=True)
     s = Session(c)
-    assert re.match(r"^NAME +DATA +AGE\ncoredns +1 +\d+s\n$", s.feed("kubectl get cm -n kube-system"))
+    assert re.match(r"^NAME +DATA +AGE\ncoredns +1 +\d+s\nkube-root-ca\.crt +1 +\d+s\n$",
+                    s.feed("kubectl get cm -n kube-system"))
     corefile = c.coredns.config.corefile()
     out = s.feed("kubectl describe configmap coredns -n kube-system")
     assert out.startswith("Name:         coredns\nNamespace:    kube-system\nLabels:       <none>\n"
@@ -229,3 +230,19 @@ def test_the_coredns_configmap_holds_the_corefile_coredns_serves_by():
     assert "    kubernetes cluster.local in-addr.arpa ip6.arpa {\n" in out and corefile.rstrip("\n") in out
     assert out.endswith("}\n\n\nBinaryData\n====\n\nEvents:  <none>\n")
     assert "  Corefile: |\n    .:53 {\n" in s.feed("kubectl get cm coredns -n kube-system -o yaml")
+
+
+def test_every_namespace_gets_the_root_ca_configmap_and_keeps_it():
+    c = Cluster(deterministic=True)
+    s = Session(c)
+    assert re.match(r"^NAME +DATA +AGE\nkube-root-ca\.crt +1 +\d+s\n$", s.feed("kubectl get cm"))
+    s.feed("kubectl create ns shop")
+    cm = c.store.get("ConfigMap", "shop", "kube-root-ca.crt")
+    assert cm["data"]["ca.crt"].startswith("-----BEGIN CERTIFICATE-----\n")
+    assert cm["data"]["ca.crt"] == c.store.get("ConfigMap", "default", "kube-root-ca.crt")["data"]["ca.crt"]
+    assert cm["metadata"]["annotations"]["kubernetes.io/description"].startswith(
+        "Contains a CA bundle that can be used to verify the kube-apiserver")
+    s.feed("kubectl delete cm kube-root-ca.crt -n shop")  # the publisher puts it back
+    assert c.store.get("ConfigMap", "shop", "kube-root-ca.crt") is not None
+    s.feed("kubectl delete ns shop")  # and leaves a terminating namespace alone
+    assert c.store.get("Namespace", "", "shop") is None and c.store.list("ConfigMap", "shop") == []
