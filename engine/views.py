@@ -346,7 +346,7 @@ def filter_rows(rows: list[Row], pattern, texts: FilterTexts | None = None) -> l
             if i + 1 >= n:
                 break
             pos = starts[i + 1]
-        return out
+        return rows if len(out) == n else out  # (every row: the very list, which a table remembers)
     search = joined.search
     pos, n = 0, len(rows)
     while True:
@@ -358,7 +358,7 @@ def filter_rows(rows: list[Row], pattern, texts: FilterTexts | None = None) -> l
         if i + 1 >= n:
             break
         pos = starts[i + 1]
-    return out
+    return rows if len(out) == n else out
 
 
 # -- linked selection ------------------------------------------------------------------
