@@ -1262,13 +1262,20 @@ def _describe_controller_conditions(w: _PrefixWriter, conditions: list[dict] | N
         w.write(LEVEL_1, f"{c.get('type', '')} \t{c.get('status', '')}\t{c.get('reason', '')}\n")
 
 
-def _describe_replica_set(rs: dict, lister: Lister, now: datetime) -> str:
-    md, spec, status = _md(rs), _spec(rs), _status(rs)
-    running, waiting, succeeded, failed = _pod_phase_counts(lister, rs)
+def _pod_controller_opening(obj: dict) -> _PrefixWriter:
+    """Name / Namespace / Selector: how ReplicaSet and DaemonSet describers begin."""
+    md = _md(obj)
     w = _PrefixWriter()
     w.write(LEVEL_0, f"Name:\t{md.get('name', '')}\n")
     w.write(LEVEL_0, f"Namespace:\t{md.get('namespace', '')}\n")
-    w.write(LEVEL_0, f"Selector:\t{_format_label_selector(spec.get('selector'))}\n")
+    w.write(LEVEL_0, f"Selector:\t{_format_label_selector(_spec(obj).get('selector'))}\n")
+    return w
+
+
+def _describe_replica_set(rs: dict, lister: Lister, now: datetime) -> str:
+    md, spec, status = _md(rs), _spec(rs), _status(rs)
+    running, waiting, succeeded, failed = _pod_phase_counts(lister, rs)
+    w = _pod_controller_opening(rs)
     _print_labels_multiline(w, "Labels", md.get("labels"))
     _print_annotations_multiline(w, "Annotations", md.get("annotations"))
     controlled_by = _print_controller(rs)
@@ -1288,10 +1295,7 @@ def _describe_daemon_set(ds: dict, lister: Lister, now: datetime) -> str:
     """describeDaemonSet (kubectl v1.33): the scheduling counts, then the pod template."""
     md, spec, status = _md(ds), _spec(ds), _status(ds)
     running, waiting, succeeded, failed = _pod_phase_counts(lister, ds)
-    w = _PrefixWriter()
-    w.write(LEVEL_0, f"Name:\t{md.get('name', '')}\n")
-    w.write(LEVEL_0, f"Namespace:\t{md.get('namespace', '')}\n")
-    w.write(LEVEL_0, f"Selector:\t{_format_label_selector(spec.get('selector'))}\n")
+    w = _pod_controller_opening(ds)
     node_selector = ((spec.get("template") or {}).get("spec") or {}).get("nodeSelector") or {}
     formatted = ",".join(f"{k}={node_selector[k]}" for k in sorted(node_selector)) or "<none>"
     w.write(LEVEL_0, f"Node-Selector:\t{formatted}\n")
