@@ -189,6 +189,7 @@ class ResourceTable(ScrollView, can_focus=True):
             if changes > BULK_CHANGE:
                 self._sync_bulk(rows, new, keep)
                 return
+        self._own()  # (a change in place from here on)
         structural = False
         # Rows that finished flashing "removed" go now.
         expired = [k for k in self._gone
@@ -264,7 +265,10 @@ class ResourceTable(ScrollView, can_focus=True):
         filter -- costs nothing per row."""
         was_empty = not self._keys
         self._bulk_shown = rows
-        self._rows = dict(new) if seen is not None else new  # (syncs change _rows, _keys in place)
+        # Shown as remembered, not copied: the next sync that changes rows in place takes
+        # its own copies first (`_own`), so a filter swap costs nothing per row.
+        self._rows = new
+        self._shared = True
         self._rows_version += 1
         self._gone.clear()
         self._flash.clear()
@@ -298,15 +302,15 @@ class ResourceTable(ScrollView, can_focus=True):
             positions = None
             if len(rows) >= BULK_LIST_KEEP:
                 positions = {k: i for i, k in enumerate(keys)}
-                self._bulk_lists[id(rows)] = (rows, dict(new), keys, list(names) if names else names, positions)
+                self._bulk_lists[id(rows)] = (rows, new, keys, names, positions)
                 while len(self._bulk_lists) > 2:
                     # The oldest goes, unless it is the biggest (the unfiltered list a
                     # cleared filter comes back to): filters in a row must not push it out.
                     biggest = max(self._bulk_lists, key=lambda i: len(self._bulk_lists[i][0]))
                     self._bulk_lists.pop(next(i for i in self._bulk_lists if i != biggest))
         if names is not None:
-            self._sort_keys = list(names)
-        self._keys = list(keys)
+            self._sort_keys = names
+        self._keys = keys
         self._pos = positions
         self._line_cache.clear()
         self._update_virtual_size()
@@ -318,6 +322,17 @@ class ResourceTable(ScrollView, can_focus=True):
         if was_empty and self._keys and self.cursor_row == before:
             self._highlight(self.cursor_row)  # a cursor row exists now where there was none
         self.refresh()
+
+    _shared = False  # _rows/_keys/_sort_keys are a remembered list's (see _sync_bulk)
+
+    def _own(self) -> None:
+        """Copy what is shown with a remembered list before changing it in place."""
+        if self._shared:
+            self._rows = dict(self._rows)
+            self._keys = list(self._keys)
+            self._sort_keys = list(self._sort_keys)
+            self._pos = None
+            self._shared = False
 
     def _count_widths(self, r: Row | None, sign: int) -> None:
         if r is None:
@@ -423,6 +438,7 @@ class ResourceTable(ScrollView, can_focus=True):
         for key in done:
             del self._flash[key]
         if gone:
+            self._own()
             keep = self.selected_key
             self._gone -= gone
             for key in gone:
