@@ -275,10 +275,8 @@ def pod_for(cluster: Cluster, target: str, namespace: str) -> dict | None:
             if d is None:
                 return None
             sel = d["spec"]["selector"].get("matchLabels") or {}
-            pods = [p for p in cluster.store.list("Pod", namespace)
-                    if all(p["metadata"].get("labels", {}).get(k) == v for k, v in sel.items())
-                    and (p.get("status") or {}).get("phase") == "Running"]
-            return pods[0] if pods else None
+            return next((p for p in cluster.store.select("Pod", namespace, sel)
+                         if (p.get("status") or {}).get("phase") == "Running"), None)
         if kind in ("pod", "pods", "po"):
             target = name
     return cluster.store.get("Pod", namespace, target)

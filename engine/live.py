@@ -251,19 +251,11 @@ class LiveWorkspace:
         for k, src in list(self.applied.items()):
             if k in declared or src in broken:
                 continue
-            kind, ns, name = k
-            self.memo.forget(k)
-            try:
-                gone = self.cluster.api.delete_object(kind, ns, name)
-            except ApiError as e:  # `default` and the system namespaces stay (kubectl says why)
-                report.errors.append(ApplyResult(error=e.message, status=e.status, source=src,
-                                                 obj={"kind": kind, "metadata": {"name": name}}))
-                gone = None
-            if gone is not None:
-                pruned.append(f"{KINDS[kind].qualified}/{name} pruned")  # kubectl apply --prune
-                if kind == "Namespace":
-                    gone_namespaces.append(name)
-            del self.applied[k]
+            line = self._prune(k, report)
+            if line is not None:
+                pruned.append(line)
+                if k[0] == "Namespace":
+                    gone_namespaces.append(k[2])
         failed = {_key(r.obj) for r in report.errors if isinstance(r.obj, dict)}
         for k, src in declared.items():
             if k not in failed and self.cluster.store.get(*k) is not None:
@@ -362,17 +354,29 @@ class LiveWorkspace:
             for k in files[d].keys - f.keys:
                 if self.applied.get(k) != d:
                     continue
-                kind, ns, name = k
-                self.memo.forget(k)
-                if self.cluster.api.delete_object(kind, ns, name) is not None:
-                    pruned.append(f"{KINDS[kind].qualified}/{name} pruned")
-                del self.applied[k]
+                line = self._prune(k, report)
+                if line is not None:
+                    pruned.append(line)
             failed_keys = {_key(r.obj) for r in report.errors if isinstance(r.obj, dict)}
             for k in f.keys:
                 if k not in failed_keys and self.cluster.store.get(*k) is not None:
                     self.applied[k] = d
             files[d] = f
         return report, pruned
+
+    def _prune(self, k: ObjKey, report: ApplyReport) -> str | None:
+        """Delete an object no file declares any more (`kubectl apply --prune`); its line,
+        or None if it was gone already or may not be deleted (the error is reported)."""
+        kind, ns, name = k
+        src = self.applied.pop(k)
+        self.memo.forget(k)
+        try:
+            gone = self.cluster.api.delete_object(kind, ns, name)
+        except ApiError as e:  # `default` and the system namespaces stay (kubectl says why)
+            report.errors.append(ApplyResult(error=e.message, status=e.status, source=src,
+                                             obj={"kind": kind, "metadata": {"name": name}}))
+            return None
+        return f"{KINDS[kind].qualified}/{name} pruned" if gone is not None else None
 
     def _empty_namespaces(self, names: list[str], docs: list, report: ApplyReport) -> None:
         """A pruned Namespace takes everything in it along (the namespace controller's job, done

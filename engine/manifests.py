@@ -1483,7 +1483,7 @@ class ParseCache:
         self._seen: set[tuple[str, bool]] = set()
         self.parsed = 0  # files parsed (not found in the cache) by the last read
         self.decoded = 0
-        self.last_read = []
+        self.last_read: list[tuple[str, LoadResult]] = []  # per file, in order, for the last whole read
         # YAML documents by text, decoded (what go-yaml gives, before the object is checked):
         # a file saved with one document changed decodes only that document again.
         self._chunks: dict[str, tuple[Any, list]] = {}
@@ -1491,7 +1491,7 @@ class ParseCache:
     def begin(self) -> None:
         self._seen = set()
         self.parsed = 0
-        self.last_read: list[tuple[str, LoadResult]] = []  # per file, in order, for the last whole read
+        self.last_read = []
         self.decoded = 0  # YAML documents decoded (not seen before) by the last read
 
     def load(self, text: str, display: str, path: Path, check_kinds: bool) -> LoadResult:

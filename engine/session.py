@@ -91,7 +91,7 @@ class Session:
             i = args.index("--from")
             frm = args[i + 1]
             args = args[:i] + args[i + 2:]
-        pod = self._pod_for(frm, "default") if frm else None
+        pod = kubectl.pod_for(self.cluster, frm, "default") if frm else None
         if frm and pod is None:
             return Output(stderr=f'Error from server (NotFound): pods "{frm.split("/")[-1]}" not found\n', code=1)
         qtype = args[1] if len(args) > 1 else "A"
@@ -126,9 +126,6 @@ class Session:
         report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors)
         return Output(stdout=report.stdout(), stderr=report.stderr(), code=0 if report.ok else 1)
 
-    def _pod_for(self, target: str, ns: str) -> dict | None:
-        return kubectl.pod_for(self.cluster, target, ns)
-
     def _exec(self, args: list[str]) -> Output:
         ns = "default"
         if "--" not in args:
@@ -141,7 +138,7 @@ class Session:
         targets = [o for o in opts if not o.startswith("-") and (opts.index(o) == 0 or opts[opts.index(o) - 1] != "-n")]
         if not targets:
             return Output(stderr="error: expected 'exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]'\n", code=1)
-        pod = self._pod_for(targets[0], ns)
+        pod = kubectl.pod_for(self.cluster, targets[0], ns)
         if pod is None:
             name = targets[0].split("/", 1)[-1]
             what = "deployments.apps" if targets[0].startswith(("deploy/", "deployment/")) else "pods"
@@ -203,10 +200,9 @@ def trace(cluster: Cluster, source: str, target: str, *, namespace: str = "defau
           net: Network | None = None, mode: str | None = None) -> Output:
     """`svcflow trace FROM TO`: open one connection and print every hop it took."""
     net = net or Network(cluster)
-    s = Session(cluster, net=net)
     client = None
     if source != "outside":
-        client = s._pod_for(source, namespace)
+        client = kubectl.pod_for(cluster, source, namespace)
         if client is None:
             return Output(stderr=f'Error from server (NotFound): pods "{source.split("/")[-1]}" not found\n', code=1)
     host, _, port = target.rpartition(":")

@@ -8,7 +8,6 @@ app runs deterministically for tests and screenshots.
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import re
 from collections import deque
@@ -35,6 +34,9 @@ TICK_SECONDS = 0.25
 #: Wall seconds the engine may run per turn of the event loop, so the screen stays responsive
 #: while a big cluster starts (the rest of the work runs in the next turn; simulated time lags).
 ENGINE_BUDGET = 0.04
+#: Rows from which a view counts as big: its filter text is built at once, the heap is
+#: frozen after it is made, and listing every namespace says so on the status line first.
+BIG_VIEW_ROWS = 20_000
 #: Nodes the header lists by name; a bigger cluster's are counted.
 HEADER_NODES = 4
 #: Wall seconds per tick spent, when idle, preparing the all-namespaces view (`views.warm`).
@@ -471,11 +473,11 @@ class SvcflowApp(App):
                 if ent is None or ent[0] != bases[pane] or ent[1] is not c:
                     rebuilt.add(pane)
                     ent = computed[pane] = (bases[pane], c, compute())
-                    if len(ent[2]) > 20_000:  # the first `/` over it is then a search only
+                    if len(ent[2]) > BIG_VIEW_ROWS:  # the first `/` over it is then a search only
                         texts.prepare(ent[2])
                         # 100,000 rows live on: out of the collector's full scans (see
                         # `no_cyclic_gc`), which would otherwise take ~100 ms now and then.
-                        gc.freeze()
+                        self.heap.freeze()
                 return ent[2]
 
             wants = {
@@ -515,10 +517,10 @@ class SvcflowApp(App):
                     seen[pane] = version
                     if pane in rebuilt or pane not in bases:  # (a refilter alone says nothing of a rebuild)
                         costs[pane] = (parts[pane], time.perf_counter())
-            if refilter and any(len(computed[p][2]) > 20_000 for p in bases if p in computed):
+            if refilter and any(len(computed[p][2]) > BIG_VIEW_ROWS for p in bases if p in computed):
                 # The views a filter of 100,000 rows made (tables' key lists and maps) live on:
                 # out of the young generations, which would walk them in every collection.
-                gc.freeze()
+                self.heap.freeze()
             t = time.perf_counter()
             self._refresh_dns_log()
             parts["dns-log"] = time.perf_counter() - t
@@ -655,7 +657,7 @@ class SvcflowApp(App):
     def action_all_namespaces(self) -> None:
         self.namespace = None if self.namespace else "default"
         self._last_rv = -1
-        if self.namespace is None and self.workspace.cluster.store.count("Pod") > 20_000:
+        if self.namespace is None and self.workspace.cluster.store.count("Pod") > BIG_VIEW_ROWS:
             # Say so before the first listing of every pod, which takes a moment at this size.
             status = self.query_one("#status-line", Static)
             status.update(Text(f"listing {self.workspace.cluster.store.count('Pod'):,} pods in every namespace..."))

@@ -330,8 +330,7 @@ class ResourceTable(ScrollView, can_focus=True):
         if self._shared:
             self._rows = dict(self._rows)
             self._keys = list(self._keys)
-            self._sort_keys = list(self._sort_keys)
-            self._pos = None
+            self._sort_keys = list(self._sort_keys)  # (_pos is only ever replaced: it may stay)
             self._shared = False
 
     def _count_widths(self, r: Row | None, sign: int) -> None:
