@@ -121,16 +121,29 @@ class NodePortAllocator:
 
 class HostLocalIPAM:
     """Pod IPs for one node: `.1` is the bridge, pods get `.2`, `.3`, ... and a freed
-    address is only reused after the range wraps, as the host-local CNI plugin does."""
+    address is only reused after the range wraps, as the host-local CNI plugin does.
+
+    Never raises on construction: a podCIDR too small to allocate from (a /31 or /32)
+    is host-local's configuration error, reported by `allocate` as the CNI plugin
+    reports it on every sandbox the kubelet tries to create."""
 
     def __init__(self, cidr: str) -> None:
-        self.network = ipaddress.ip_network(cidr)
+        self.network = ipaddress.ip_network(cidr, strict=False)
         self._first = int(self.network.network_address) + 2
-        self._last = int(self.network.broadcast_address) - 1
+        self._last = int(self.network.broadcast_address) - (1 if self.network.version == 4 else 0)
         self._next = self._first
         self.used: set[int] = set()
 
+    @property
+    def range_set(self) -> str:
+        """host-local's RangeSet.String(): rangeStart (network + 1) - rangeEnd."""
+        start = ipaddress.ip_address(int(self.network.network_address) + 1)
+        return f"{start}-{ipaddress.ip_address(self._last)}"
+
     def allocate(self) -> str:
+        ones, bits = self.network.prefixlen, self.network.max_prefixlen
+        if ones > bits - 2:
+            raise AllocationError(f"invalid range set 0: Network {self.network} too small to allocate from")
         span = self._last - self._first + 1
         for _ in range(span):
             cand = self._next
@@ -138,7 +151,17 @@ class HostLocalIPAM:
             if cand not in self.used:
                 self.used.add(cand)
                 return str(ipaddress.ip_address(cand))
-        raise AllocationError(f"no IP addresses available in range set: {self.network}")
+        raise AllocationError(f"failed to allocate for range 0: no IP addresses available in range set: "
+                              f"{self.range_set}")
 
     def release(self, ip: str) -> None:
-        self.used.discard(int(ipaddress.ip_address(ip)))
+        try:
+            self.used.discard(int(ipaddress.ip_address(ip)))
+        except ValueError:
+            pass
+
+    def contains(self, ip: str) -> bool:
+        try:
+            return ipaddress.ip_address(ip) in self.network
+        except ValueError:
+            return False

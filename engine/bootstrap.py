@@ -41,13 +41,16 @@ def node_object(n: NodeSpec, now: str, ids: "Callable[[], str]") -> dict:
         if n.taints:
             obj["spec"]["taints"] = [dict(t) for t in n.taints]
     given = (n.node_object or {}).get("status") or {}
+    if not isinstance(given, dict):
+        given = {}
+    pods = _max_pods(given)
     obj["status"] = {
         "addresses": given.get("addresses") or [{"address": n.ip, "type": "InternalIP"},
                                                  {"address": n.name, "type": "Hostname"}],
         "allocatable": {"cpu": "2", "ephemeral-storage": "263174212Ki", "hugepages-1Gi": "0",
-                        "hugepages-2Mi": "0", "memory": "24534408Ki", "pods": "110"},
+                        "hugepages-2Mi": "0", "memory": "24534408Ki", "pods": pods},
         "capacity": {"cpu": "2", "ephemeral-storage": "263174212Ki", "hugepages-1Gi": "0",
-                     "hugepages-2Mi": "0", "memory": "24534408Ki", "pods": "110"},
+                     "hugepages-2Mi": "0", "memory": "24534408Ki", "pods": pods},
         "conditions": [
             {"type": t, "status": "False", "lastHeartbeatTime": now, "lastTransitionTime": now,
              "reason": r, "message": m}
@@ -63,6 +66,16 @@ def node_object(n: NodeSpec, now: str, ids: "Callable[[], str]") -> dict:
                      "systemUUID": ids()},
     }
     return obj
+
+
+def _max_pods(given_status: dict) -> str:
+    """The pods a node's kubelet admits (its maxPods, 110 by default): a Node manifest
+    may state it as `status.capacity.pods` or `status.allocatable.pods`."""
+    for field in ("allocatable", "capacity"):
+        v = (given_status.get(field) or {}).get("pods") if isinstance(given_status.get(field), dict) else None
+        if isinstance(v, (int, str)) and str(v).isdigit():
+            return str(int(str(v)))
+    return "110"
 
 
 def _container(name: str, image: str, requests: dict | None = None, limits: dict | None = None,

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from engine import bootstrap
-from engine.allocators import ClusterIPAllocator, HostLocalIPAM, NodePortAllocator
+from engine.allocators import AllocationError, ClusterIPAllocator, HostLocalIPAM, NodePortAllocator
 from engine.apiserver import ApiServer
 from engine.clock import DETERMINISTIC_START, SimClock, rfc3339
 from engine.controllers.base import Controller, no_cyclic_gc
@@ -28,6 +28,7 @@ from engine.controllers.kubelet import Kubelet
 from engine.controllers.kubeproxy import KubeProxy
 from engine.controllers.loadbalancer import LoadBalancerController
 from engine.controllers.namespace import NamespaceController
+from engine.controllers.podgc import PodGC
 from engine.controllers.rootca import RootCACertPublisher
 from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.scheduler import Scheduler
@@ -78,7 +79,7 @@ class Cluster:
             DeploymentController(self), ReplicaSetController(self), DaemonSetController(self),
             Scheduler(self), Kubelet(self), EndpointsController(self), EndpointSliceController(self),
             LoadBalancerController(self), KubeProxy(self), CoreDNS(self), GarbageCollector(self),
-            NamespaceController(self), RootCACertPublisher(self),
+            NamespaceController(self), RootCACertPublisher(self), PodGC(self),
         ]
         self.kubelet = next(c for c in self.controllers if isinstance(c, Kubelet))
         self.coredns = next(c for c in self.controllers if isinstance(c, CoreDNS))
@@ -113,17 +114,26 @@ class Cluster:
             cached = self._stamps[sec] = rfc3339(t)
         return cached
 
-    def node_spec(self, name: str) -> NodeSpec:
+    def node_spec(self, name: str) -> NodeSpec | None:
+        """The machine behind a node name, or None: no kubelet runs for a name that is
+        not one of the cluster's machines (a pod bound to `no-such-node` stays Pending
+        until the pod garbage collector removes it)."""
         spec = self._node_specs.get(name)
         if spec is None:  # first use, or a node the topology gained since
             self._node_specs = {n.name: n for n in self.topology.nodes}
             spec = self._node_specs.get(name)
-            if spec is None:
-                raise StopIteration(name)
         return spec
 
     def allocate_pod_ip(self, node: str) -> str:
-        return self.ipam[node].allocate()
+        """The next pod IP of the node's podCIDR (host-local IPAM); AllocationError with
+        the CNI plugin's words when the range is used up."""
+        ipam = self.ipam.get(node)
+        if ipam is None:
+            spec = self.node_spec(node)
+            if spec is None:
+                raise AllocationError(f"no podCIDR for node {node}")
+            ipam = self.ipam[node] = HostLocalIPAM(spec.pod_cidr)
+        return ipam.allocate()
 
     def release_pod_ip(self, node: str | None, ip: str) -> None:
         if node in self.ipam:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from engine.allocators import AllocationError
 from engine.controllers.base import Controller, key_for, split_key
 from engine.store import shared
 from engine.objects import evolve, is_terminating, meta, pod_phase, set_condition
@@ -71,6 +72,7 @@ class _PodRuntime:
     ready_at: datetime | None = None
     probe_fails: bool = False
     pulled: frozenset[str] = frozenset()
+    attempts: int = 0  # sandbox creations that failed
 
 
 class Kubelet(Controller):
@@ -80,13 +82,19 @@ class Kubelet(Controller):
         super().__init__(cluster)
         self.pods: dict[str, _PodRuntime] = {}
         self.image_cache: dict[str, set[str]] = {}  # node -> images present
+        # node -> pods whose sandbox found no free address, oldest first
+        self._waiting_for_ip: dict[str, dict[str, None]] = {}
         self.store.watch("Pod", self._on_pod)
 
     def _on_pod(self, ev) -> None:
         if ev.type == "DELETED":
-            rt = self.pods.pop(key_for(ev.obj), None)
+            key = key_for(ev.obj)
+            rt = self.pods.pop(key, None)
+            node = ev.obj["spec"].get("nodeName")
+            self._waiting_for_ip.get(node or "", {}).pop(key, None)
             if rt and rt.ip and not ev.obj["spec"].get("hostNetwork"):
-                self.cluster.release_pod_ip(ev.obj["spec"].get("nodeName"), rt.ip)
+                self.cluster.release_pod_ip(node, rt.ip)
+                self._ip_released(node)
             return
         if ev.obj["spec"].get("nodeName"):
             self.enqueue(key_for(ev.obj))
@@ -102,6 +110,8 @@ class Kubelet(Controller):
         pod = self.store.get("Pod", ns, name)
         if pod is None or not pod["spec"].get("nodeName"):
             return
+        if self.cluster.node_spec(pod["spec"]["nodeName"]) is None:
+            return  # no machine of that name: no kubelet will ever look at this pod
         rt = self.pods.setdefault(key, _PodRuntime())
         now = self.cluster.clock.now()
         if rt.due and now < rt.due:
@@ -153,7 +163,12 @@ class Kubelet(Controller):
         if pod["spec"].get("hostNetwork"):
             rt.ip = c.node_spec(node_name).ip
         else:
-            rt.ip = c.allocate_pod_ip(node_name)
+            try:
+                rt.ip = c.allocate_pod_ip(node_name)
+            except AllocationError as e:
+                self._sandbox_failed(key, pod, rt, node_name, str(e))
+                return
+            self._waiting_for_ip.get(node_name, {}).pop(key, None)
         new = _next_version(pod)
         st = new["status"]
         st["podIP"] = rt.ip
@@ -182,6 +197,28 @@ class Kubelet(Controller):
             cache.add(image)
         rt.stage = "pulling"
         self._due(key, max(longest, 0.2))
+
+    def _sandbox_failed(self, key: str, pod: dict, rt: _PodRuntime, node_name: str, cni_error: str) -> None:
+        """CNI could not give the sandbox an address (the node's podCIDR is used up): the
+        pod stays ContainerCreating with the kubelet's FailedCreatePodSandBox event, as
+        on a node whose host-local range is exhausted. It is tried again when a pod on
+        the node gives its address back (the real kubelet retries on a ~10 s backoff;
+        retrying on release keeps the simulated cluster able to reach a steady state)."""
+        rt.attempts += 1
+        sandbox = _digest(f"{meta(pod).get('uid')}/sandbox/{rt.attempts}")
+        msg = (f'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for '
+               f'sandbox "{sandbox}": plugin type="ptp" failed (add): {cni_error}')
+        self.cluster.record_event(pod, "Warning", "FailedCreatePodSandBox", msg, self.name, node_name)
+        self.cluster.flow(self.name, pod, "sandbox failed", f"no pod IP left on {node_name}")
+        self._waiting_for_ip.setdefault(node_name, {})[key] = None
+
+    def _ip_released(self, node: str | None) -> None:
+        """A pod on `node` gave its address back: the first sandbox waiting for one retries."""
+        waiting = self._waiting_for_ip.get(node or "")
+        if waiting:
+            key = next(iter(waiting))
+            del waiting[key]
+            self.enqueue(key)
 
     def _start(self, key: str, pod: dict, rt: _PodRuntime) -> None:
         c = self.cluster

@@ -1,14 +1,46 @@
 """kube-scheduler: binds each pending pod to a node.
 
-Filters: the node is Ready and schedulable, its taints are tolerated (kind's control
-plane carries `node-role.kubernetes.io/control-plane:NoSchedule` when workers exist),
-nodeSelector matches. Score: fewest pods (spreading), ties broken at random as the real
-scheduler's selectHost does (seeded in deterministic mode).
+Filters, in the default profile's order (the first one a node fails is its reason):
+NodeUnschedulable (cordoned), TaintToleration (kind's control plane carries
+`node-role.kubernetes.io/control-plane:NoSchedule` when workers exist), NodeAffinity
+(nodeSelector), NodeResourcesFit on the pod count (`status.allocatable.pods`, 110 on a
+kind node: "Too many pods"). A pod no node fits stays Pending with the scheduler's
+FailedScheduling message, and is retried when a Node changes or a bound pod goes.
+Score: fewest pods (spreading), ties broken at random as the real scheduler's selectHost
+does (seeded in deterministic mode).
 """
 from __future__ import annotations
 
 from engine.controllers.base import Controller, key_for, split_key
-from engine.objects import evolve, labels_of, meta, pod_is_active, set_condition
+from engine.objects import evolve, labels_of, meta, pod_phase, set_condition
+
+TOO_MANY_PODS = "Too many pods"
+# Nodes failing only NodeResourcesFit could make room by preempting lower-priority pods;
+# every pod here has priority 0, so DefaultPreemption finds no victims on them. Nodes
+# failing the other filters are UnschedulableAndUnresolvable: preemption cannot help.
+NO_VICTIMS = "No preemption victims found for incoming pod"
+NOT_HELPFUL = "Preemption is not helpful for scheduling"
+
+
+def _holds_slot(pod: dict) -> bool:
+    """Whether a bound pod counts against its node's pod capacity (the scheduler cache
+    keeps assigned pods until they are deleted or reach a terminal phase)."""
+    return pod_phase(pod) not in ("Succeeded", "Failed")
+
+
+def allowed_pods(node: dict) -> int:
+    """`status.allocatable.pods` (NodeInfo.Allocatable.AllowedPodNumber); 110 when the
+    node does not say, as the kubelet's default maxPods."""
+    raw = ((node.get("status") or {}).get("allocatable") or {}).get("pods")
+    try:
+        return int(str(raw))
+    except (TypeError, ValueError):
+        return 110
+
+
+def histogram(reasons: dict[str, int]) -> str:
+    """FitError's sortReasonsHistogram: "<count> <reason>" strings, sorted as strings."""
+    return ", ".join(sorted(f"{v} {k}" for k, v in reasons.items()))
 
 
 def _tolerates(tolerations: list[dict], taint: dict) -> bool:
@@ -28,6 +60,9 @@ def _tolerates(tolerations: list[dict], taint: dict) -> bool:
 def tolerates_all(tolerations: list[dict], node: dict) -> bool:
     taints = (node.get("spec") or {}).get("taints") or []
     return all(_tolerates(tolerations, t) for t in taints if t.get("effect") in ("NoSchedule", "NoExecute"))
+
+
+UNSCHEDULABLE_TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
 
 
 def _taint_text(t: dict) -> str:
@@ -51,6 +86,7 @@ class Scheduler(Controller):
         # the filter verdicts only change when a Node does.
         self._fits: dict[str, tuple[list[dict], dict[str, int]]] = {}
         self._fit_names: dict[str, list[str]] = {}
+        self._capacity: dict[str, int] = {}  # node -> allocatable pods
 
     def _on_pod(self, ev) -> None:
         key = key_for(ev.obj)
@@ -60,12 +96,16 @@ class Scheduler(Controller):
             self._pods_per_node[counted] -= 1
         if ev.type == "DELETED":
             self._pending.pop(key, None)
+            if counted is not None:
+                self._retry_pending()  # its slot is free: pods waiting for room may fit now
             return
         if node:
             self._pending.pop(key, None)
-            if pod_is_active(ev.obj):
+            if _holds_slot(ev.obj):
                 self._node_of[key] = node
                 self._pods_per_node[node] = self._pods_per_node.get(node, 0) + 1
+            elif counted is not None:
+                self._retry_pending()  # a pod that finished frees its node's slot
         else:
             self._pending[key] = None
             self.enqueue(key)
@@ -74,11 +114,24 @@ class Scheduler(Controller):
         self._nodes = None
         self._fits.clear()
         self._fit_names.clear()
-        for key in list(self._pending):  # creation order, as the pod lister iterates
+        self._capacity.clear()
+        self._retry_pending()
+
+    def _retry_pending(self) -> None:
+        """Move the unschedulable pods back to the active queue (the scheduling queue's
+        MoveAllToActiveOrBackoffQueue on a Node event or an assigned pod's deletion)."""
+        for key in self._pending:  # creation order, as the pod lister iterates
             self.enqueue(key)
 
     def _load(self) -> dict[str, int]:
         return self._pods_per_node
+
+    def _allowed(self, node: dict) -> int:
+        name = meta(node)["name"]
+        n = self._capacity.get(name)
+        if n is None:
+            n = self._capacity[name] = allowed_pods(node)
+        return n
 
     def _names_of(self, sig: str, fits: list[dict]) -> list[str]:
         names = self._fit_names.get(sig)
@@ -88,16 +141,20 @@ class Scheduler(Controller):
 
     @staticmethod
     def _filter(nodes: list[dict], tolerations: list[dict], selector: dict) -> tuple[list[dict], dict[str, int]]:
+        """The filters whose verdict only a Node change can change (NodeUnschedulable,
+        TaintToleration, NodeAffinity), in the default profile's order."""
         fits, reasons = [], {}
         for n in nodes:
-            taints = [t for t in (n.get("spec") or {}).get("taints") or []
-                      if t.get("effect") in ("NoSchedule", "NoExecute") and not _tolerates(tolerations, t)]
-            if taints:
+            spec = n.get("spec") or {}
+            taints = [t for t in spec.get("taints") or []
+                      if isinstance(t, dict) and t.get("effect") in ("NoSchedule", "NoExecute")
+                      and not _tolerates(tolerations, t)]
+            if spec.get("unschedulable") and not _tolerates(tolerations, UNSCHEDULABLE_TAINT):
+                r = "node(s) were unschedulable"
+            elif taints:
                 r = f"node(s) had untolerated taint {_taint_text(taints[0])}"
             elif any(labels_of(n).get(k) != v for k, v in selector.items()):
                 r = "node(s) didn't match Pod's node affinity/selector"
-            elif (n.get("spec") or {}).get("unschedulable"):
-                r = "node(s) were unschedulable"
             else:
                 fits.append(n)
                 continue
@@ -120,11 +177,20 @@ class Scheduler(Controller):
             cached = self._fits[sig] = self._filter(nodes, tolerations, selector)
         fits, reasons = cached
         c = self.cluster
+        load = self._load()
+        if fits:  # NodeResourcesFit: the pod count against allocatable pods
+            room = [n for n in fits if load.get(meta(n)["name"], 0) < self._allowed(n)]
+            if len(room) < len(fits):
+                full = len(fits) - len(room)
+                reasons = {**reasons, TOO_MANY_PODS: full}
+                fits = room
+                sig = None
         if not fits:
-            detail = ", ".join(f"{v} {k}" for k, v in sorted(reasons.items()))
             total = len(nodes)
-            msg = (f"0/{total} nodes are available: {detail}. preemption: 0/{total} nodes are available: "
-                   f"{total} Preemption is not helpful for scheduling.")
+            full = reasons.get(TOO_MANY_PODS, 0)
+            preemption = {k: v for k, v in ((NOT_HELPFUL, total - full), (NO_VICTIMS, full)) if v}
+            msg = (f"0/{total} nodes are available: {histogram(reasons)}. "
+                   f"preemption: 0/{total} nodes are available: {histogram(preemption)}.")
             new = evolve(pod, "status")
             set_condition(new.setdefault("status", {}), "PodScheduled", "False", c.now_str(),
                           reason="Unschedulable", message=msg)
@@ -132,8 +198,8 @@ class Scheduler(Controller):
                 self.store.update(new, owned=True)
                 c.record_event(pod, "Warning", "FailedScheduling", msg, self.name)
             return
-        load = self._load()
-        loads = [load.get(n, 0) for n in self._names_of(sig, fits)]
+        names = self._names_of(sig, fits) if sig is not None else [meta(n)["name"] for n in fits]
+        loads = [load.get(n, 0) for n in names]
         least = min(loads)
         best = [n for n, count in zip(fits, loads) if count == least]
         node = best[c.rng("scheduler").randrange(len(best))] if len(best) > 1 else best[0]
