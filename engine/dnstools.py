@@ -7,9 +7,14 @@ is dig's output for the first hit.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from engine.cluster import Cluster
 from engine.dns import ADDRESS, render_dig, resolv_conf, resolve
 from engine.kubectl import Output, pod_for
+
+if TYPE_CHECKING:
+    from engine.net.network import Network
 
 
 def pod_resolv_conf(cluster: Cluster, pod: dict) -> str:
@@ -27,11 +32,23 @@ def _msg_id(cluster: Cluster) -> int:
 
 
 def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None = None,
-        namespace: str | None = None) -> Output:
+        namespace: str | None = None, net: "Network | None" = None) -> Output:
+    """dig as run on the control-plane node, or in a pod (`from_pod`). The query travels
+    to the kube-dns ClusterIP through kube-proxy's rules: with no CoreDNS pod behind it,
+    dig prints its communications errors and exits 9."""
+    from engine.dns.dig import render_dig_unreachable
+    from engine.net.network import Network
+
     plugin = cluster.coredns.plugin
     qtype = qtype.upper()
     server = cluster.topology.dns_ip
+    net = net or Network(cluster)
     if from_pod is None:
+        reach = net.dns_server(None)
+        if not reach.answers:
+            args = name if qtype == "A" else f"{name} {qtype}"
+            cluster.coredns.log_query(f"dig {name} -> timed out ({reach.error})")
+            return Output(stdout=render_dig_unreachable(args, server=reach.nameserver, refused=reach.refused), code=9)
         target = name if name.endswith(".") else name + "."
         resp = plugin.query(target, qtype)
         args = name if qtype == "A" else f"{name} {qtype}"
@@ -43,8 +60,15 @@ def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None =
         return Output(stderr=f'Error from server (NotFound): pods "{from_pod.split("/")[-1]}" not found\n', code=1)
     from_pod = pod["metadata"]["name"]
     conf = pod_resolv_conf(cluster, pod)
-    result = resolve(name, qtype if qtype != "A" else ADDRESS, conf, plugin)
     lines = [f";; resolv.conf of pod {ns}/{from_pod}:"] + [f";;   {l}" for l in conf.splitlines()]
+    reach = net.dns_server(pod, conf)
+    if not reach.answers:
+        lines.append(f";; {reach.nameserver}:53 did not answer: {reach.error}")
+        cluster.coredns.log_query(f"{ns}/{from_pod} {name} -> timed out ({reach.error})")
+        text = render_dig_unreachable(name if qtype == "A" else f"{name} {qtype}", server=reach.nameserver,
+                                      refused=reach.refused)
+        return Output(stdout="\n".join(lines) + "\n\n" + text, code=9)
+    result = resolve(name, qtype if qtype != "A" else ADDRESS, conf, plugin)
     for a in result.attempts:
         mark = " <- answer" if a.hit else ""
         lines.append(f";; tried {a.name}: {a.rcode}{' (no data)' if a.rcode == 'NOERROR' and not a.hit else ''}{mark}")

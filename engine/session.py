@@ -96,7 +96,7 @@ class Session:
             return Output(stderr=f'Error from server (NotFound): pods "{frm.split("/")[-1]}" not found\n', code=1)
         qtype = args[1] if len(args) > 1 else "A"
         return dnstools.dig(self.cluster, args[0], qtype, from_pod=pod["metadata"]["name"] if pod else None,
-                            namespace=pod["metadata"]["namespace"] if pod else None)
+                            namespace=pod["metadata"]["namespace"] if pod else None, net=self.net)
 
     def _kubectl(self, argv: list[str]) -> Output:
         if not argv:

@@ -173,9 +173,17 @@ class PodShell:
         names = [a for a in args if not a.startswith("-")]
         if not names:
             return "BusyBox v1.37.0 (2025-01-17 18:12:01 UTC) multi-call binary.\n"
-        res = nslookup(names[0], pod_resolv_conf(self.cluster, self.pod), self.cluster.coredns.plugin)
-        self.cluster.coredns.log_query(f"{self.pod['metadata']['namespace']}/{self.pod['metadata']['name']} "
-                                       f"nslookup {names[0]}")
+        conf = pod_resolv_conf(self.cluster, self.pod)
+        who = f"{self.pod['metadata']['namespace']}/{self.pod['metadata']['name']}"
+        reach = self.net.dns_server(self.pod, conf)
+        if not reach.answers:  # the query went to kube-dns and no CoreDNS pod answered
+            from engine.dns.dig import nslookup_unreachable
+
+            self.cluster.coredns.log_query(f"{who} nslookup {names[0]} -> timed out ({reach.error})")
+            out, err = nslookup_unreachable(reach.nameserver, refused=reach.refused)
+            return out + err
+        res = nslookup(names[0], conf, self.cluster.coredns.plugin)
+        self.cluster.coredns.log_query(f"{who} nslookup {names[0]}")
         return res.stdout if res.stdout.endswith("\n") else res.stdout + "\n"
 
     def cmd_curl(self, args: list[str]) -> str:

@@ -213,6 +213,12 @@ def endpoint_rows(cluster: Cluster, namespace: str | None = "default") -> list[R
     return rows
 
 
+def dns_serving(cluster: Cluster):
+    """Whether CoreDNS is reachable behind kube-dns (`engine.controllers.coredns.Serving`)."""
+    dns = getattr(cluster, "coredns", None)
+    return dns.serving() if dns is not None and hasattr(dns, "serving") else None
+
+
 def dns_version(cluster: Cluster, namespace: str | None) -> tuple | None:
     """What changes when `dns_rows(cluster, namespace)` would change."""
     dns = getattr(cluster, "coredns", None)

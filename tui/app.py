@@ -523,6 +523,7 @@ class SvcflowApp(App):
                 self.heap.freeze()
             t = time.perf_counter()
             self._refresh_dns_log()
+            self._refresh_dns_serving()
             parts["dns-log"] = time.perf_counter() - t
             # What the selection lights up follows the objects, not the clock or the filter.
             selection = (kv("Pod"), kv("Service"), kv("Endpoints"), kv("EndpointSlice"), wants["dns"],
@@ -577,6 +578,21 @@ class SvcflowApp(App):
             view.call_after_refresh(view.scroll_to, y=nat, animate=False)
         pane = self.query_one("#proxy")
         pane.border_title = Text(f"kube-proxy · {node} · {self.mode} ({len(lines)} lines)")  # names literally
+
+    def _refresh_dns_serving(self) -> None:
+        """The CoreDNS pane says whether anyone is serving its records: with no ready
+        CoreDNS pod behind kube-dns (scaled to 0, deleted, selector broken, the Service
+        gone) every lookup times out, and the pane turns red and says why."""
+        serving = views.dns_serving(self.workspace.cluster)
+        pane = self.query_one("#dns")
+        down = serving is not None and not serving.ok
+        pane.set_class(down, "-down")
+        title = Text("CoreDNS")
+        if serving is not None:
+            title.append(" · " + ("NOT SERVING" if down else f"{serving.ready} ready"),
+                         style="bold red" if down else "")
+        pane.border_title = title
+        pane.border_subtitle = Text(serving.reason + " · lookups time out") if down else ""
 
     def _refresh_dns_log(self) -> None:
         log = self.query_one("#dns-log", RichLog)

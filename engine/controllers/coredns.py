@@ -8,12 +8,32 @@ of what is served is a step-4 flow event naming the records.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from engine.controllers.base import Controller
 from engine.dns import CoreDNSConfig, KubernetesPlugin, RecordChange
 from engine.events import STEP_DNS
 from engine.objects import labels_of, meta
 
 WATCHED = ("Namespace", "Service", "EndpointSlice", "Pod")
+DNS_SERVICE = ("kube-system", "kube-dns")
+
+
+@dataclass(frozen=True)
+class Serving:
+    """Whether pods' lookups reach a CoreDNS server: their resolv.conf names the kube-dns
+    ClusterIP, and kube-proxy sends the query to one of kube-dns's ready endpoints. The
+    records below are what CoreDNS would answer; with nobody serving, lookups time out."""
+
+    ok: bool
+    ready: int  # ready CoreDNS endpoints behind kube-dns
+    nameserver: str  # what every ClusterFirst pod's resolv.conf names
+    reason: str  # one line for the DNS pane and the flow
+
+    def line(self) -> str:
+        if self.ok:
+            return f"serving on {self.nameserver}:53 ({self.ready} ready pod{'s' if self.ready != 1 else ''} behind kube-dns)"
+        return f"NOT SERVING: {self.reason}; lookups to {self.nameserver}:53 time out"
 
 
 class CoreDNS(Controller):
@@ -31,6 +51,7 @@ class CoreDNS(Controller):
         self._digest: dict[tuple[str, str, str], tuple] = {}
         # Bumped whenever the served records change (the dashboard re-lists only then).
         self.records_version = 0
+        self._serving: Serving | None = None  # last seen, for the flow's "unreachable" event
         self.query_log: list[str] = []
         self._log_taken = 0
         for kind in WATCHED:
@@ -71,6 +92,39 @@ class CoreDNS(Controller):
         if changes:
             self.records_version += 1
             self._report(kind, obj or prev, changes)
+        if ns == DNS_SERVICE[0] and kind in ("Service", "EndpointSlice"):
+            self._check_serving(obj or prev)
+
+    def serving(self) -> Serving:
+        """Read off kube-dns as kube-proxy programs it (see engine.net.network.dns_server
+        for the packet's own walk through the rules)."""
+        nameserver = self.cluster.topology.dns_ip
+        svc = self.store.get("Service", *DNS_SERVICE)
+        if svc is None:
+            return Serving(False, 0, nameserver, "the kube-system/kube-dns Service is gone")
+        ip = (svc.get("spec") or {}).get("clusterIP")
+        if ip != nameserver:
+            return Serving(False, 0, nameserver, f"kube-dns's ClusterIP is {ip}, pods ask {nameserver}")
+        ready = 0
+        for sl in self.store.by_label("EndpointSlice", DNS_SERVICE[0], "kubernetes.io/service-name", DNS_SERVICE[1]):
+            for ep in sl.get("endpoints") or ():
+                if (ep.get("conditions") or {}).get("ready") is not False:
+                    ready += 1
+        if not ready:
+            return Serving(False, 0, nameserver, "kube-dns has no ready endpoints (no CoreDNS pod is ready)")
+        return Serving(True, ready, nameserver, "")
+
+    def _check_serving(self, obj: dict) -> None:
+        """A step-4 event when lookups start or stop reaching CoreDNS."""
+        now = self.serving()
+        before = self._serving
+        self._serving = now
+        if before is None or before.ok == now.ok:
+            return
+        svc = self.store.get("Service", *DNS_SERVICE) or {
+            "kind": "Service", "metadata": {"namespace": DNS_SERVICE[0], "name": DNS_SERVICE[1]}}
+        self.cluster.flow(self.name, svc, "serving" if now.ok else "unreachable", now.line(), step=STEP_DNS,
+                          data={"records": [f"CoreDNS {now.line()}"]})
 
     def _report(self, kind: str, obj: dict, changes: list[RecordChange]) -> None:
         """One step-4 event per Service whose served records changed."""

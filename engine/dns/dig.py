@@ -163,6 +163,26 @@ def dig(
     return ToolOutput(render_dig(resp, msg_id=msg_id, when=when, **kwargs), 0)  # type: ignore[arg-type]
 
 
+def render_dig_unreachable(args: str, *, server: str = "10.96.0.10", port: int = 53, refused: bool = False,
+                           version: str = DIG_VERSION) -> str:
+    """dig (BIND 9.18) when no server answers: a communications error per try (three
+    tries of a timeout, +tries=3; one for an ICMP port unreachable, which dig does not
+    retry), then its greeting and `;; no servers could be reached` (exit status 9)."""
+    err = f";; communications error to {server}#{port}: " + ("connection refused" if refused else "timed out")
+    lines = [err] * (1 if refused else 3)
+    lines += ["", f"; <<>> DiG {version} <<>> {args}", ";; global options: +cmd", ";; no servers could be reached"]
+    return "\n".join(lines) + "\n"
+
+
+NSLOOKUP_TIMED_OUT = ";; connection timed out; no servers could be reached\n\n"
+
+
+def nslookup_unreachable(server: str, *, refused: bool = False) -> tuple[str, str]:
+    """busybox nslookup when no server answers: (stdout, stderr); exit status 1. An ICMP
+    port unreachable makes its next send fail, which it reports before giving up."""
+    return NSLOOKUP_TIMED_OUT, (f"nslookup: write to '{server}': Connection refused\n" if refused else "")
+
+
 # --------------------------------------------------------------------------- nslookup
 
 
@@ -284,6 +304,9 @@ def nslookup(
 
 
 __all__ = [
+    "NSLOOKUP_TIMED_OUT",
+    "nslookup_unreachable",
+    "render_dig_unreachable",
     "DEFAULT_COOKIE",
     "DIG_VERSION",
     "ToolOutput",

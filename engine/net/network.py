@@ -1,7 +1,10 @@
 """Connections through the simulated cluster network, with a trace of every hop.
 
 A client in a pod (or on a machine outside the cluster) names a host and port:
-1. the name is resolved the pod's way (resolv.conf search list, CoreDNS);
+1. the name is resolved the pod's way: the query goes to the nameserver in the pod's
+   resolv.conf (the kube-dns ClusterIP), through the node's kube-proxy rules, to a ready
+   CoreDNS pod, which answers from its records (resolv.conf search list, CoreDNS). No
+   CoreDNS pod behind kube-dns means the lookup times out, as on a cluster;
 2. the packet enters the client's node (a pod's node, or for outside traffic the node
    whose address was dialled) and walks that node's kube-proxy rules;
 3. DNAT picks a pod IP:port, or REJECT refuses, or nothing matches;
@@ -17,7 +20,7 @@ from engine.cluster import Cluster
 from engine.dns import ADDRESS, resolve
 from engine.net.iptables_walk import Packet, RecentTable, Walker, parse_save
 from engine.objects import meta, pod_phase
-from engine.workloads.apps import workload_for
+from engine.workloads.apps import image_name, workload_for
 from engine.workloads.base import Workload
 
 OUTSIDE = "outside"
@@ -59,6 +62,28 @@ class Trace:
             out.append(f"  reached pod {self.pod}")
         out.append(f"  result: {self.outcome}{': ' + self.error if self.error else ''}")
         return out
+
+
+@dataclass
+class DnsServer:
+    """Where a pod's DNS queries went: the nameserver of its resolv.conf and, when the
+    packet reached one, the CoreDNS pod that answers (None: the query timed out)."""
+
+    nameserver: str
+    pod: dict | None = None
+    upstream: bool = False  # the node's own resolver (dnsPolicy Default, hostNetwork)
+    error: str = ""  # why nothing answered, for the trace and the DNS pane
+    refused: bool = False  # ICMP port unreachable (kube-proxy REJECTs a Service with no endpoints)
+
+    @property
+    def answers(self) -> bool:
+        return self.upstream or self.pod is not None
+
+
+def is_coredns_pod(pod: dict) -> bool:
+    """A pod running CoreDNS (it answers DNS on 53; other pods drop the datagram)."""
+    return any(image_name(str(c.get("image", ""))).rsplit("/", 1)[-1] == "coredns"
+               for c in (pod.get("spec") or {}).get("containers") or [] if isinstance(c, dict))
 
 
 @dataclass
@@ -129,6 +154,13 @@ class Network:
         from engine.dnstools import pod_resolv_conf
 
         conf = pod_resolv_conf(self.cluster, client)
+        server = self.dns_server(client, conf)
+        if not server.answers:
+            trace.dns.append(f"{host}: no answer from {server.nameserver}:53 ({server.error})")
+            trace.error = f"{server.nameserver}:53 timed out"
+            ns = meta(client).get("namespace")
+            self.cluster.coredns.log_query(f"{ns}/{meta(client)['name']} {host} -> timed out ({server.error})")
+            return None
         res = resolve(host, ADDRESS, conf, self.cluster.coredns.plugin)
         for a in res.attempts:
             trace.dns.append(f"{a.name}: {a.rcode}{' -> ' + ', '.join(x for r in a.responses for x in r.addresses) if a.hit else ''}")
@@ -136,6 +168,41 @@ class Network:
         answer = res.addresses[0] if res.addresses else None
         self.cluster.coredns.log_query(f"{ns}/{meta(client)['name']} {host} -> {answer or res.error or 'NXDOMAIN'}")
         return answer
+
+    def dns_server(self, client: dict | None, conf: str | None = None, *, node: str | None = None) -> DnsServer:
+        """Send the lookup's datagram where the client's resolv.conf says (a pod's, or the
+        node's own for `client=None`: dig on a node asks the kube-dns ClusterIP too), through
+        the node's kube-proxy rules, and say which CoreDNS pod answers it, if any."""
+        from engine.dnstools import pod_resolv_conf
+        from engine.dns import ResolvConf
+
+        c = self.cluster
+        if client is not None:
+            parsed = ResolvConf.parse(conf if conf is not None else pod_resolv_conf(c, client))
+            nameserver = parsed.nameservers[0] if parsed.nameservers else "127.0.0.1"
+        else:
+            nameserver = c.topology.dns_ip
+        try:
+            in_cluster = ipaddress.ip_address(nameserver) in ipaddress.ip_network(c.topology.service_subnet,
+                                                                                  strict=False)
+        except ValueError:
+            in_cluster = False
+        if not in_cluster:
+            return DnsServer(nameserver, upstream=True)
+        conn = self.connect(client, nameserver, 53, "UDP", via_node=node or c.topology.control_plane.name)
+        if conn.pod is not None and conn.ok and is_coredns_pod(conn.pod):
+            return DnsServer(nameserver, pod=conn.pod)
+        t = conn.trace
+        why = "no CoreDNS pod answered"
+        if conn.pod is not None:
+            why = f"{meta(conn.pod)['name']} does not answer DNS"
+        elif not t.dnat:
+            svc = c.store.get("Service", "kube-system", "kube-dns")
+            ip = ((svc or {}).get("spec") or {}).get("clusterIP")
+            why = ("no Service has this ClusterIP: kube-system/kube-dns is gone" if svc is None
+                   else "kube-dns has no ready endpoints: no CoreDNS pod is ready" if ip == nameserver
+                   else f"kube-dns's ClusterIP is {ip}, not {nameserver}")
+        return DnsServer(nameserver, error=why, refused=t.outcome == "refused" and conn.pod is None)
 
     # -- routing -------------------------------------------------------------------------------
     def _walker(self, node: str) -> Walker:
@@ -151,9 +218,11 @@ class Network:
         return w
 
     def connect(self, client: dict | None, host: str, port: int, proto: str = "TCP",
-                mode: str | None = None) -> Connection:
-        """Open a connection from `client` (a pod, or None for outside) to host:port."""
-        cname = f"{meta(client).get('namespace')}/{meta(client)['name']}" if client else OUTSIDE
+                mode: str | None = None, *, via_node: str | None = None) -> Connection:
+        """Open a connection from `client` (a pod, or None for outside) to host:port.
+        `via_node`: with no client pod, the packet leaves that node's own network
+        namespace (a process on the node) instead of arriving from outside."""
+        cname = f"{meta(client).get('namespace')}/{meta(client)['name']}" if client else (via_node or OUTSIDE)
         trace = Trace(client=cname, target=f"{host}:{port}")
         conn = Connection(trace=trace, port=port, host=host)
         ip = self.resolve(client, host, trace)
@@ -167,6 +236,9 @@ class Network:
         if client is not None:
             node = client["spec"].get("nodeName") or ""
             local = ip in node_ips and node_ips[ip] == node
+        elif via_node is not None:
+            node = via_node
+            local = ip in node_ips and node_ips[ip] == node
         else:
             if ip not in node_ips:
                 direct = self.pod_by_ip(ip)
@@ -177,7 +249,12 @@ class Network:
             node, local = node_ips[ip], True
         mode = mode or self.cluster.topology.proxy.mode
         trace.node, trace.mode = node, mode
-        src = (client.get("status") or {}).get("podIP", "") if client else "203.0.113.10"
+        if client is not None:
+            src = (client.get("status") or {}).get("podIP", "")
+        elif via_node is not None:
+            src = next((ip_ for ip_, name in node_ips.items() if name == via_node), "")
+        else:
+            src = "203.0.113.10"
         if mode in ("ipvs", "nftables"):
             return self._connect_mode(conn, client, node, mode, src, ip, port, proto)
         walker = self._walker(node)
