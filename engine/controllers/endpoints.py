@@ -213,7 +213,27 @@ class _ServicePodWatcher(Controller):
 class EndpointsController(_ServicePodWatcher):
     name = "endpoint-controller"
 
+    def __init__(self, cluster) -> None:
+        super().__init__(cluster)
+        self._reconciling = False
+        self.store.watch("Endpoints", self._on_endpoints)
+
+    def _on_endpoints(self, ev) -> None:
+        """Someone else deleted or changed an Endpoints object: queue its Service, which
+        writes it back as it should be (upstream's onEndpointsDelete; a selector-less
+        Service's Endpoints belong to the user and are left alone in reconcile)."""
+        if self._reconciling or ev.type == "ADDED":
+            return
+        self.enqueue(key_for(ev.obj))
+
     def reconcile(self, key: str) -> None:
+        self._reconciling = True
+        try:
+            self._reconcile(key)
+        finally:
+            self._reconciling = False
+
+    def _reconcile(self, key: str) -> None:
         ns, name = split_key(key)
         svc = self.store.get("Service", ns, name)
         current = self.store.get("Endpoints", ns, name)
@@ -312,8 +332,21 @@ class EndpointSliceController(_ServicePodWatcher):
     def __init__(self, cluster) -> None:
         super().__init__(cluster)
         self._zone_cache: dict[str, str | None] | None = None
+        self._reconciling = False
         self.store.watch("Endpoints", self._on_endpoints)
         self.store.watch("Node", self._on_node)
+        self.store.watch("EndpointSlice", self._on_slice)
+
+    def _on_slice(self, ev) -> None:
+        """A slice this controller manages was deleted or changed by someone else: queue
+        its Service so the slice is written again (upstream's endpointSliceTracker sees a
+        generation it did not write and resyncs the Service)."""
+        if self._reconciling or ev.type == "ADDED":
+            return
+        labels = labels_of(ev.obj)
+        svc = labels.get(SERVICE_NAME_LABEL)
+        if svc and labels.get(MANAGED_BY_LABEL) == SLICE_CONTROLLER:
+            self.enqueue(f"{meta(ev.obj).get('namespace') or ''}/{svc}")
 
     def _on_node(self, ev) -> None:
         self._zone_cache = None
@@ -334,6 +367,13 @@ class EndpointSliceController(_ServicePodWatcher):
         return self.store.by_label("EndpointSlice", ns, SERVICE_NAME_LABEL, name)
 
     def reconcile(self, key: str) -> None:
+        self._reconciling = True
+        try:
+            self._reconcile(key)
+        finally:
+            self._reconciling = False
+
+    def _reconcile(self, key: str) -> None:
         ns, name = split_key(key)
         svc = self.store.get("Service", ns, name)
         existing = self.slices_for(ns, name)

@@ -1,11 +1,22 @@
 """Garbage collector: when an owner is deleted, its dependents follow (background
 cascading deletion, kubectl's default): Deployment -> ReplicaSets -> Pods, Service ->
-EndpointSlices. Pods still terminate gracefully through the kubelet."""
+EndpointSlices. Pods still terminate gracefully through the kubelet.
+
+An object that arrives naming owners none of which exists (an ownerReference copied
+into a manifest, a uid from another cluster) is deleted too, as the real collector's
+attemptToDelete does once it has looked each owner up and found it absent."""
 from __future__ import annotations
 
 from engine.controllers.base import Controller
 from engine.objects import meta
-from engine.store import DELETED
+from engine.store import ADDED, CLUSTER_SCOPED, DELETED
+
+
+def _owner_refs(obj: dict) -> list[dict]:
+    refs = meta(obj).get("ownerReferences") or []
+    if not isinstance(refs, list):
+        return []
+    return [o for o in refs if isinstance(o, dict) and o.get("kind") != "Node"]
 
 
 class GarbageCollector(Controller):
@@ -16,6 +27,12 @@ class GarbageCollector(Controller):
         self.store.watch("*", self._on_any)
 
     def _on_any(self, ev) -> None:
+        if ev.type == ADDED:
+            owners = _owner_refs(ev.obj)
+            if owners and not any(self._owner_exists(o, meta(ev.obj).get("namespace") or "") for o in owners):
+                md = meta(ev.obj)
+                self.enqueue(f"{ev.obj['kind']}|{md.get('namespace') or ''}|{md['name']}")
+            return
         if ev.type != DELETED:
             return
         for kind, ns, name in self.store.dependents(meta(ev.obj).get("uid", "")):
@@ -26,12 +43,18 @@ class GarbageCollector(Controller):
         obj = self.store.get(kind, ns, name)
         if obj is None:
             return
-        owners = [o for o in meta(obj).get("ownerReferences") or [] if o.get("kind") != "Node"]
+        owners = _owner_refs(obj)
         alive = [o for o in owners if self._owner_exists(o, ns)]
         if owners and not alive:
             self.cluster.api.delete_object(kind, ns, name)
             self.cluster.flow(self.name, obj, "deleted", "owner is gone")
 
     def _owner_exists(self, ref: dict, ns: str) -> bool:
-        o = self.store.get(ref["kind"], ns, ref["name"])
+        kind, name = ref.get("kind"), ref.get("name")
+        if not isinstance(kind, str) or not isinstance(name, str):
+            return False
+        try:
+            o = self.store.get(kind, "" if kind in CLUSTER_SCOPED else ns, name)
+        except (KeyError, TypeError):
+            return False
         return o is not None and meta(o).get("uid") == ref.get("uid")
