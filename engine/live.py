@@ -256,6 +256,8 @@ class LiveWorkspace:
                 pruned.append(line)
                 if k[0] == "Namespace":
                     gone_namespaces.append(k[2])
+        if pruned:
+            self._retry_refused(outcomes, report)
         failed = {_key(r.obj) for r in report.errors if isinstance(r.obj, dict)}
         for k, src in declared.items():
             if k not in failed and self.cluster.store.get(*k) is not None:
@@ -281,6 +283,11 @@ class LiveWorkspace:
         for doc, res in outcomes:
             by_file[doc.display].append((doc, res))
         self._files = {display: _FileState.of(lr, by_file[display], failed, self.memo) for display, lr in read}
+        broken = {e.display for e in loaded.errors}
+        if broken:  # a broken file still holds the objects it declared when it last parsed:
+            for k, src in self.applied.items():  # its fixed save prunes those it dropped
+                if src in broken:
+                    self._files[src].keys.add(k)
 
     #: At most 1/FAST_SHARE of the files may have changed for the fast path (else a full reload).
     FAST_SHARE = 8
@@ -330,6 +337,7 @@ class LiveWorkspace:
         ns_results: list = []
         other_results: list = []
         fresh: dict[str, _FileState] = {}
+        applied_now: list = []  # (doc, result) of what this reload applied
         cluster, memo = self.cluster, self.memo
         dirty = memo.dirty  # objects written since the memo last looked (see ApplyMemo)
         for d, lr in read:
@@ -342,6 +350,7 @@ class LiveWorkspace:
                 report.warnings.extend(sub.warnings)
                 failed = {id(r) for r in sub.errors}
                 fresh[d] = _FileState.of(lr, outcomes, failed, memo)
+                applied_now.extend(outcomes)
                 for doc, res in outcomes:  # this time's report: created, configured, ...
                     if id(res) not in failed and res.ok:
                         (ns_results if doc.kind == "Namespace" else other_results).append(res)
@@ -362,7 +371,31 @@ class LiveWorkspace:
                 if k not in failed_keys and self.cluster.store.get(*k) is not None:
                     self.applied[k] = d
             files[d] = f
+        if pruned and self._retry_refused(applied_now, report):
+            for doc, res in applied_now:
+                if res.ok and doc.object_key is not None and cluster.store.get(*doc.object_key) is not None:
+                    self.applied[doc.object_key] = doc.display
+            self._files = None  # the per-file bookkeeping is stale: the next reload is a full one
         return report, pruned
+
+    def _retry_refused(self, outcomes: list, report: ApplyReport) -> bool:
+        """Objects this reload's apply refused are applied again once the prunes are done:
+        a Service refused for a nodePort or clusterIP that a pruned object held gets it now,
+        so the reload ends where applying the folder to a fresh cluster ends (instead of
+        keeping a stale error until the next save). `outcomes` is updated in place. Whether
+        anything was retried."""
+        failed = [(i, doc, res) for i, (doc, res) in enumerate(outcomes)
+                  if not res.ok and res.status is not None and res.load_detail is None]
+        if not failed:
+            return False
+        again: list = []
+        sub = apply_documents(self.cluster, [doc for _, doc, _ in failed], memo=self.memo, outcomes=again)
+        old = {id(res) for _, _, res in failed}
+        report.errors = [e for e in report.errors if id(e) not in old] + sub.errors
+        report.results.extend(sub.results)
+        for (i, doc, _), (_, res) in zip(failed, again):
+            outcomes[i] = (doc, res)
+        return True
 
     def _prune(self, k: ObjKey, report: ApplyReport) -> str | None:
         """Delete an object no file declares any more (`kubectl apply --prune`); its line,

@@ -317,3 +317,10 @@ def _compare_fast_and_full(tmp_path_factory, edits):
         fast, full = outs["fast"], outs["full"]
         norm = lambda o: [str(x).replace(str(folders["fast"]), "").replace(str(folders["full"]), "") for x in o]
         assert norm(fast) == norm(full), (op, fi, n)
+
+
+def test_a_fixed_save_prunes_what_the_file_dropped_while_it_was_broken(tmp_path_factory):
+    """Found by the property above: break f0, drop s00 from it while it is broken (kept:
+    a broken file keeps its objects), then fix it: the fast reload prunes s00 as the
+    full reload does."""
+    _compare_fast_and_full(tmp_path_factory, [("break", 0, 0), ("remove", 0, 0), ("deploy", 0, 0)])
