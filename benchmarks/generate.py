@@ -18,7 +18,10 @@ thresholds allow 5,000 Services and 3,000 pods per namespace): the first block l
 The topology is a kind `Cluster` config with N nodes (one control plane, N-1 workers)
 plus one Node object per node that carries its podCIDR: kind hands every node a /24
 (254 pod IPs) and 10,000 x 10 pods over 99 workers is ~1,010 pods a node, so the
-benchmark nodes get a /21 each out of a 10.128.0.0/12 pod subnet.
+benchmark nodes get a /21 each out of a 10.128.0.0/12 pod subnet. A kubelet admits 110
+pods by default (`maxPods`), which would need ~910 workers for 100,000 pods; the
+benchmark's Node objects say openly that their kubelets run with `maxPods: 2000`
+(`status.capacity.pods`), as a KubeletConfiguration would set it.
 
 `generate()` returns the documents in memory; `write()` lays them out as a manifest
 folder (`cluster.yaml`, `nodes.yaml`, one `ns-XXX.yaml` per namespace) that
@@ -39,6 +42,7 @@ import yaml
 CLUSTER_NAME = "bench"
 POD_SUBNET = "10.128.0.0/12"
 NODE_CIDR_PREFIX = 21
+MAX_PODS = 2000  # each node's kubelet maxPods (default 110), stated in its Node object
 IMAGE = "registry.k8s.io/e2e-test-images/agnhost:2.53"
 
 
@@ -106,7 +110,8 @@ def node_objects(shape: Shape) -> list[dict]:
             labels["node.kubernetes.io/exclude-from-external-load-balancers"] = ""
             if shape.nodes > 1:
                 spec["taints"] = [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
-        out.append({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels}, "spec": spec})
+        out.append({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels}, "spec": spec,
+                    "status": {"capacity": {"pods": str(MAX_PODS)}}})
     return out
 
 
