@@ -41,7 +41,14 @@ class Session:
         return self.shell.prompt if self.shell is not None else OUTSIDE_PROMPT
 
     def feed(self, line: str) -> str:
-        """One typed line -> what the terminal shows after it."""
+        """One typed line -> what the terminal shows after it. Never raises: a line svcflow
+        cannot answer gets a one-line error, and the session goes on."""
+        try:
+            return self._feed(line)
+        except Exception as e:  # last line of defence: no traceback reaches the terminal
+            return f"svcflow: internal error: {type(e).__name__}: {e}\n"
+
+    def _feed(self, line: str) -> str:
         line = line.rstrip("\n")
         if self.shell is not None:
             out, exited = self.shell.run(line)
@@ -62,7 +69,8 @@ class Session:
             out = self._kubectl(argv[1:])
         elif argv[0] == "curl":
             urls = [a for a in argv[1:] if not a.startswith("-")]
-            out = Output(stdout=http_get(self.net, None, urls[0], tool="curl") if urls else "")
+            out = Output(stdout=http_get(self.net, None, urls[0], tool="curl") if urls else
+                         "curl: try 'curl --help' or 'curl --manual' for more information\n")
         elif argv[0] in ("exit", "logout"):
             out = Output()
         elif argv[0] == "trace" and len(argv) >= 3:
@@ -70,8 +78,11 @@ class Session:
             out = trace(self.cluster, argv[1], argv[2], net=self.net, mode=mode)
         elif argv[0] == "dig" and len(argv) >= 2:
             out = self._dig(argv[1:])
-        elif argv[0] == "generate" and len(argv) >= 3 and argv[1] == "services" and argv[2].isdigit():
-            out = generate_services(self.cluster, int(argv[2]))
+        elif argv[0] == "generate":
+            if len(argv) == 3 and argv[1] == "services" and argv[2].isdigit():
+                out = generate_services(self.cluster, int(argv[2]))
+            else:
+                out = Output(stderr="usage: generate services N\n", code=2)
         else:
             out = Output(stderr=f"{argv[0]}: command not found\n", code=127)
         self._after()
@@ -109,18 +120,32 @@ class Session:
 
     def _apply(self, args: list[str]) -> Output:
         paths = []
-        for i, a in enumerate(args):
+        recursive = False
+        i = 0
+        while i < len(args):
+            a = args[i]
             if a in ("-f", "--filename") and i + 1 < len(args):
                 paths.append(args[i + 1])
+                i += 1
+            elif a.startswith("--filename="):
+                paths.append(a.split("=", 1)[1])
             elif a.startswith("-f") and len(a) > 2:
-                paths.append(a[2:])
+                paths.append(a[2:].lstrip("="))
+            elif a in ("-R", "--recursive", "--recursive=true"):
+                recursive = True
+            elif a.startswith("-") and a not in ("--recursive=false",):
+                return kubectl.usage_error("apply", f"unknown flag: {a.split('=')[0]}" if a.startswith("--")
+                                           else f"unknown shorthand flag: {kubectl.go_quote_rune(a[1:2])} in {a}")
+            i += 1
         if not paths:
             return Output(stderr="error: must specify one of -f and -k\n", code=1)
         resolved = [p if Path(p).is_absolute() else str(self.cwd / p) for p in paths]
         missing = [p for p, r in zip(paths, resolved) if not Path(r).exists()]
         if missing:
             return Output(stderr=f'error: the path "{missing[0]}" does not exist\n', code=1)
-        loaded = load_paths(resolved)
+        loaded = load_paths(resolved, recursive=recursive)  # kubectl reads sub-folders only with -R
+        if not loaded.documents and not loaded.errors:
+            return Output(stderr="error: no objects passed to apply\n", code=1)
         for d in loaded.documents:
             d.display = str(Path(d.display).relative_to(self.cwd)) if Path(d.display).is_relative_to(self.cwd) else d.display
         report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors)
@@ -133,9 +158,12 @@ class Session:
         split = args.index("--")
         opts, cmd = args[:split], args[split + 1:]
         interactive = any(o in ("-it", "-ti", "-i", "-t", "--stdin", "--tty") for o in opts)
-        if "-n" in opts:
-            ns = opts[opts.index("-n") + 1]
-        targets = [o for o in opts if not o.startswith("-") and (opts.index(o) == 0 or opts[opts.index(o) - 1] != "-n")]
+        try:
+            flags, targets = kubectl.parse_flags(opts)
+        except kubectl.UsageError as e:
+            return kubectl.usage_error("exec", str(e))
+        ns = flags.get("namespace") or ns
+        interactive = interactive or bool(flags.get("stdin"))
         if not targets:
             return Output(stderr="error: expected 'exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]'\n", code=1)
         pod = kubectl.pod_for(self.cluster, targets[0], ns)
@@ -145,6 +173,11 @@ class Session:
             return Output(stderr=f'Error from server (NotFound): {what} "{name}" not found\n', code=1)
         if (pod.get("status") or {}).get("phase") != "Running":
             return Output(stderr=f"error: unable to upgrade connection: container not found (\"{pod['spec']['containers'][0]['name']}\")\n", code=1)
+        container = flags.get("container")
+        names = [c.get("name") for c in pod["spec"].get("containers") or []]
+        if container is not None and container not in names:
+            return Output(stderr=f"Error from server (BadRequest): container {container} is not valid for pod "
+                                 f"{pod['metadata']['name']}\n", code=1)
         key = f"{ns}/{pod['metadata']['name']}/{pod['metadata']['uid']}"
         shell = self.shells.setdefault(key, PodShell(self.cluster, self.net, pod))
         shell.pod = pod
@@ -182,17 +215,26 @@ def generate_services(cluster: Cluster, n: int, *, selector: dict | None = None)
     svcflow/filler=true, so kube-proxy's KUBE-SERVICES chains grow the way a big cluster's
     do. They select no pods, so each adds a "has no endpoints" REJECT rule that every new
     connection is checked against."""
+    from engine.apiserver import ApiError
+
     sel = selector or {"svcflow/filler": "none"}
     width = max(4, len(str(n)))
     made = 0
+    last = 0
     for i in range(1, n + 1):
         name = f"filler-{i:0{width}d}"
         if cluster.store.get("Service", "default", name) is not None:
+            last = i
             continue
-        cluster.api.create({"apiVersion": "v1", "kind": "Service",
-                            "metadata": {"name": name, "namespace": "default", "labels": {"svcflow/filler": "true"}},
-                            "spec": {"selector": dict(sel), "ports": [{"port": 20000 + i % 40000, "targetPort": 6379}]}})
+        try:
+            cluster.api.create({"apiVersion": "v1", "kind": "Service",
+                                "metadata": {"name": name, "namespace": "default", "labels": {"svcflow/filler": "true"}},
+                                "spec": {"selector": dict(sel), "ports": [{"port": 20000 + i % 40000, "targetPort": 6379}]}})
+        except ApiError as e:  # the Service range is full: stop there, the ones made stay
+            done = f"{made} services created (filler-{1:0{width}d} .. filler-{last:0{width}d})\n" if last else ""
+            return Output(stdout=done, stderr=e.message + "\n", code=1)
         made += 1
+        last = i
     return Output(stdout=f"{made} services created (filler-{1:0{width}d} .. filler-{n:0{width}d})\n")
 
 

@@ -8,9 +8,9 @@ CoreDNS, the node's kube-proxy rules, the destination pod's process.
 """
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from engine.cluster import Cluster
 from engine.net.network import Network
@@ -218,18 +218,18 @@ class PodShell:
     def cmd_telnet(self, args: list[str]) -> str:
         if not args:
             return "BusyBox v1.37.0 (2025-01-17 18:12:01 UTC) multi-call binary.\n"
-        return self._open(args[0], int(args[1]) if len(args) > 1 else 23, "telnet")
+        return self._open(args[0], bb_lookup_port(args[1] if len(args) > 1 else None, 23), "telnet")
 
     def cmd_nc(self, args: list[str]) -> str:
         pos = [a for a in args if not a.startswith("-")]
         if len(pos) < 2:
             return "BusyBox v1.37.0 (2025-01-17 18:12:01 UTC) multi-call binary.\n"
         if any("z" in a for a in args if a.startswith("-")):
-            conn = self.net.connect(self.pod, pos[0], int(pos[1]))
+            conn = self.net.connect(self.pod, pos[0], bb_lookup_port(pos[1], 0))
             ip = conn.trace.resolved_ip or pos[0]
             return f"{pos[0]} ({ip}:{pos[1]}) open\n" if conn.ok else \
                 f"nc: {pos[0]} ({ip}:{pos[1]}): {conn.trace.error or 'Connection refused'}\n"
-        return self._open(pos[0], int(pos[1]), "nc")
+        return self._open(pos[0], bb_lookup_port(pos[1], 0), "nc")
 
     def cmd_redis_cli(self, args: list[str]) -> str:
         host, port, rest, i = "127.0.0.1", 6379, [], 0
@@ -237,7 +237,7 @@ class PodShell:
             if args[i] == "-h" and i + 1 < len(args):
                 host, i = args[i + 1], i + 2
             elif args[i] == "-p" and i + 1 < len(args):
-                port, i = int(args[i + 1]), i + 2
+                port, i = _atoi(args[i + 1]), i + 2
             else:
                 rest.append(args[i])
                 i += 1
@@ -264,6 +264,12 @@ class PodShell:
         return text
 
 
+def _atoi(s: str) -> int:
+    """C's atoi (redis-cli -p): leading digits, else 0."""
+    m = re.match(r"\s*([+-]?\d+)", s)
+    return int(m.group(1)) if m else 0
+
+
 def _strip_comment(line: str) -> str:
     """sh drops `# ...` that starts a word (the tutorial annotates lines this way)."""
     out, quote = [], ""
@@ -279,14 +285,68 @@ def _strip_comment(line: str) -> str:
     return "".join(out)
 
 
+class UrlError(ValueError):
+    pass
+
+
+def _split_url(url: str, tool: str) -> tuple[str, int, str, str]:
+    """(host, port, path, host[:port]) as curl 8.12's URL parser (lib/urlapi.c) or busybox
+    wget's parse_url + str2sockaddr read it; UrlError carries the tool's own message."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    scheme = url.split("://", 1)[0].lower() if "://" in url else "http"
+    cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    netloc, path = rest[:cut], rest[cut:] or "/"
+    hostport = netloc.rsplit("@", 1)[-1]
+    default = 443 if scheme == "https" else 80
+    if tool == "curl":
+        if scheme not in ("http", "https"):
+            raise UrlError(f'curl: (1) Protocol "{scheme}" not supported\n')
+        if hostport.startswith("["):
+            end = hostport.find("]")
+            if end < 0:
+                raise UrlError("curl: (3) URL rejected: Bad IPv6 address\n")
+            host, after = hostport[1:end], hostport[end + 1:]
+            if after and not after.startswith(":"):
+                raise UrlError("curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535\n")
+            port_s = after[1:] if after else ""
+        else:
+            host, _, port_s = hostport.partition(":")
+        if not host:
+            raise UrlError("curl: (3) URL rejected: No host part in the URL\n")
+        if port_s and (not port_s.isdigit() or not port_s.isascii() or int(port_s) > 65535):
+            raise UrlError("curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535\n")
+        return host, int(port_s) if port_s else default, path, hostport
+    # busybox wget: "bad port spec" from str2sockaddr when the part after the last ':' is not a port
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        host, port_s = (hostport[1:end], hostport[end + 2:]) if end >= 0 else (hostport[1:], "")
+        has_port = end >= 0 and hostport[end + 1:end + 2] == ":"
+    else:
+        host, colon, port_s = hostport.rpartition(":")
+        has_port = bool(colon)
+        if not has_port:
+            host = hostport
+    if has_port:
+        if not (port_s.isdigit() and port_s.isascii()) or int(port_s) > 65535:
+            raise UrlError(f"wget: bad port spec '{hostport}'\n")
+        return host, int(port_s), path, hostport
+    return host, default, path, hostport
+
+
+def bb_lookup_port(port: str | None, default: int) -> int:
+    """busybox's bb_lookup_port: a number up to 65535, else the default (no services file here)."""
+    if port is not None and port.isdigit() and port.isascii() and int(port) <= 65535:
+        return int(port)
+    return default
+
+
 def http_get(net: Network, client: dict | None, url: str, *, tool: str, quiet: bool = True,
              to_stdout: bool = True) -> str:
     """One HTTP GET through the simulated network, printed as curl or busybox wget would."""
-    if "://" not in url:
-        url = "http://" + url
-    parts = urlsplit(url)
-    host, port = parts.hostname or "", parts.port or 80
-    path = parts.path or "/"
+    try:
+        host, port, path, netloc = _split_url(url, tool)
+    except UrlError as e:
+        return str(e)
     conn = net.connect(client, host, port)
     t = conn.trace
     if t.outcome == "unresolved":
@@ -294,10 +354,10 @@ def http_get(net: Network, client: dict | None, url: str, *, tool: str, quiet: b
     if not conn.ok:
         if tool == "curl":
             if t.outcome == "timeout":
-                return f"curl: (28) Failed to connect to {host} port {port} after 134167 ms: Couldn't connect to server\n"
-            return f"curl: (7) Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server\n"
+                return f"curl: (28) Failed to connect to {host} port {port} after 134167 ms: Could not connect to server\n"
+            return f"curl: (7) Failed to connect to {host} port {port} after 0 ms: Could not connect to server\n"
         return f"wget: can't connect to remote host ({t.resolved_ip}): {t.error or 'Connection refused'}\n"
-    resp = conn.process.http(HttpRequest("GET", path, parts.netloc), _PodNet(net, conn.pod), conn.port)
+    resp = conn.process.http(HttpRequest("GET", path, netloc), _PodNet(net, conn.pod), conn.port)
     if resp is None:
         return "curl: (52) Empty reply from server\n" if tool == "curl" else "wget: error getting response\n"
     body = resp.body if resp.body.endswith("\n") else resp.body + "\n"
@@ -307,7 +367,7 @@ def http_get(net: Network, client: dict | None, url: str, *, tool: str, quiet: b
         return f"wget: server returned error: HTTP/1.1 {resp.status} {resp.reason}\n"
     if to_stdout and quiet:
         return body
-    head = f"Connecting to {parts.netloc} ({t.resolved_ip}:{port})\n"
+    head = f"Connecting to {netloc} ({t.resolved_ip}:{port})\n"
     if to_stdout:
         return head + "writing to stdout\n" + body + "-                    100% |********************************|  " \
                f"{len(resp.body)}  0:00:00 ETA\nwritten to stdout\n"

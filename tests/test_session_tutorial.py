@@ -129,7 +129,7 @@ def test_trace_service_without_endpoints_is_refused():
     pod = _pod(c, "counter-")["metadata"]["name"]
     s.feed(f"kubectl exec -it {pod} -- sh")
     s.feed("apk add curl")
-    assert s.feed("curl nothing") == "curl: (7) Failed to connect to nothing port 80 after 0 ms: Couldn't connect to server\n"
+    assert s.feed("curl nothing") == "curl: (7) Failed to connect to nothing port 80 after 0 ms: Could not connect to server\n"
 
 
 def test_trace_headless_service_goes_straight_to_a_pod():

@@ -1,0 +1,261 @@
+"""Off the tutorial's path (issue 13): session and `:` prompt lines answered as kubectl, curl
+and busybox answer them, with their messages and exit codes, and never a traceback."""
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import pytest
+
+from engine import kubectl
+from engine.cluster import Cluster
+from engine.session import Session, generate_services
+from tests.helpers import ROOT, SAMPLES
+from tui.cli import main
+
+SEE_SCALE = "See 'kubectl scale --help' for usage.\n"
+
+
+@pytest.fixture
+def s() -> Session:
+    sess = Session(Cluster(deterministic=True), cwd=SAMPLES)
+    sess.feed("kubectl apply -f .")
+    return sess
+
+
+def k(s: Session, line: str) -> kubectl.Output:
+    return kubectl.run_line(s.cluster, line)
+
+
+def test_replicas_is_parsed_as_pflag_parses_an_int(s):
+    out = k(s, "scale deploy/redis --replicas=abc")
+    assert (out.code, out.stdout) == (1, "")
+    assert out.stderr == ('error: invalid argument "abc" for "--replicas" flag: strconv.ParseInt: parsing "abc": '
+                          "invalid syntax\n" + SEE_SCALE)
+    assert s.feed("kubectl scale deploy/redis --replicas=") == (
+        'error: invalid argument "" for "--replicas" flag: strconv.ParseInt: parsing "": invalid syntax\n' + SEE_SCALE)
+    assert s.feed("kubectl scale deploy/redis --replicas") == "error: flag needs an argument: --replicas\n" + SEE_SCALE
+    assert s.feed("kubectl scale deploy/redis --replicas=99999999999999999999") == (
+        'error: invalid argument "99999999999999999999" for "--replicas" flag: strconv.ParseInt: parsing '
+        '"99999999999999999999": value out of range\n' + SEE_SCALE)
+    out = k(s, "scale deploy/redis --replicas=-1")
+    assert (out.code, out.stderr) == (
+        1, "error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0\n")
+    assert s.cluster.store.get("Deployment", "default", "redis")["spec"]["replicas"] == 1
+
+
+def test_replicas_beyond_int32_is_refused_at_once_by_the_api_server(s):
+    t = time.monotonic()
+    out = k(s, "scale deploy/redis --replicas=999999999999")
+    assert time.monotonic() - t < 2
+    assert out.code == 1 and out.stdout == ""
+    assert out.stderr.startswith('error: The request is invalid: patch: Invalid value: "{\\"apiVersion\\":'
+                                 '\\"autoscaling/v1\\",\\"kind\\":\\"Scale\\"')
+    assert out.stderr.endswith(": json: cannot unmarshal number 999999999999 into Go struct field "
+                               "ScaleSpec.spec.replicas of type int32\n")
+    assert s.cluster.store.get("Deployment", "default", "redis")["spec"]["replicas"] == 1
+
+
+def test_large_valid_replicas_and_go_integer_forms_are_accepted(s):
+    assert k(s, "scale deploy/redis --replicas 2000").stdout == "deployment.apps/redis scaled\n"
+    assert s.cluster.store.get("Deployment", "default", "redis")["spec"]["replicas"] == 2000
+    k(s, "scale deploy/redis --replicas=0x3")  # ParseInt base 0
+    assert s.cluster.store.get("Deployment", "default", "redis")["spec"]["replicas"] == 3
+
+
+def test_scale_with_a_selector_and_all(s):
+    assert k(s, "scale deploy -l tier=db --replicas=2").stderr == "error: no objects passed to scale\n"
+    k(s, "label deploy redis tier=db")
+    assert k(s, "scale deploy -l tier=db --replicas=2").stdout == "deployment.apps/redis scaled\n"
+    out = k(s, "scale deploy --all --replicas=1")
+    assert out.stdout == "deployment.apps/counter scaled\ndeployment.apps/redis scaled\n"
+
+
+def test_rollout_restart_of_a_kind_that_cannot_restart(s):
+    out = k(s, "rollout restart svc/redis")
+    assert (out.code, out.stdout, out.stderr) == (1, "", 'error: services "redis" restarting is not supported\n')
+    assert k(s, "rollout restart deploy/redis").stdout == "deployment.apps/redis restarted\n"
+
+
+@pytest.mark.parametrize("url,msg", [
+    ("172.18.0.3:99999", "curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535\n"),
+    ("172.18.0.3:-1", "curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535\n"),
+    ("172.18.0.3:abc", "curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535\n"),
+    ("http://[::1", "curl: (3) URL rejected: Bad IPv6 address\n"),
+    ("172.18.0.3:31001", "curl: (7) Failed to connect to 172.18.0.3 port 31001 after 0 ms: Could not connect to server\n"),
+])
+def test_curl_from_outside_says_what_curl_8_says(s, url, msg):
+    assert s.feed(f"curl {url}") == msg
+
+
+def test_wget_telnet_nc_with_bad_ports_inside_a_pod(s):
+    assert s.feed("kubectl exec -it deploy/counter -- sh") == ""
+    assert s.feed("wget -qO- redis:99999") == "wget: bad port spec 'redis:99999'\n"
+    assert s.feed("wget -qO- redis:abc") == "wget: bad port spec 'redis:abc'\n"
+    s.feed("apk add busybox-extras")
+    # busybox's bb_lookup_port falls back to telnet's port 23 when the port is not a number
+    ip = s.cluster.store.get("Service", "default", "redis")["spec"]["clusterIP"]
+    assert s.feed("telnet redis 99999").startswith(f"telnet: can't connect to remote host ({ip}): ")
+    assert s.feed("telnet redis abc").startswith(f"telnet: can't connect to remote host ({ip}): ")
+    assert s.feed("curl localhost:99999") == "sh: curl: not found\n"
+    s.feed("apk add curl")
+    assert s.feed("curl localhost:99999") == (
+        "curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535\n")
+
+
+def test_generate_services_stops_where_the_service_range_ends():
+    c = Cluster(deterministic=True, bare=True)
+    free = c.cluster_ips.free() if hasattr(c.cluster_ips, "free") else None
+    out = generate_services(c, 70000)  # a /16 Service CIDR holds 65,534 addresses
+    assert out.code == 1
+    made = len([x for x in c.store.list("Service", "default") if x["metadata"]["name"].startswith("filler-")])
+    assert 60000 < made < 70000
+    assert out.stdout == f"{made} services created (filler-00001 .. filler-{made:05d})\n"
+    assert out.stderr.startswith(f'The Service "filler-{made + 1:05d}" is invalid: spec.clusterIPs: ')
+    assert "range is full" in out.stderr
+    del free
+
+
+def test_apply_reads_only_the_top_folder_without_recursive(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "ns.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: deep\n")
+    (tmp_path / "notes.txt").write_text("not a manifest\n")
+    sess = Session(Cluster(deterministic=True), cwd=tmp_path)
+    assert sess.feed("kubectl apply -f .") == "error: no objects passed to apply\n"
+    assert sess.feed("kubectl apply -R -f .") == "namespace/deep created\n"
+    t = time.monotonic()
+    out = sess.feed("kubectl apply -f /")
+    assert time.monotonic() - t < 5 and "Traceback" not in out
+
+
+def test_output_format_and_selector_checks(s):
+    out = k(s, "get po -o x")
+    assert (out.code, out.stderr) == (1, 'error: unable to match a printer suitable for the output format "x", '
+                                         "allowed formats are: custom-columns,custom-columns-file,go-template,"
+                                         "go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,"
+                                         "template,templatefile,wide,yaml\n")
+    out = k(s, "get po -l 'a b'")
+    assert (out.code, out.stderr) == (1, 'Error from server (BadRequest): Unable to find "/v1, Resource=pods" that '
+                                         'match label selector "a b", field selector "": unable to parse requirement: '
+                                         "found 'b', expected: in, notin, =, ==, !=, gt, lt\n")
+    assert re.search(r"^redis-\S+\s+1/1\s+Running", k(s, "get po -l 'app in (counter),tier notin (web),!nope'").stdout,
+                     re.M)
+    assert "counter-" not in k(s, "get po -l 'tier in (db)'").stdout
+    out = k(s, "get po --bogus")
+    assert out.stderr == "error: unknown flag: --bogus\nSee 'kubectl get --help' for usage.\n"
+
+
+def test_selector_parser_messages():
+    def err(sel):
+        with pytest.raises(kubectl.SelectorError) as e:
+            kubectl.parse_selector(sel)
+        return str(e.value)
+    assert err("foo=bar=42") == "found '=', expected: ',' or 'end of string'"
+    assert err("app:x") .startswith('unable to parse requirement: <nil>: Invalid value: "app:x": name part must')
+    assert err("a,") == "found '', expected: identifier after ','"
+    assert err("x in (a") == "unable to parse requirement: found '', expected: ',' or ')'"
+    assert kubectl.parse_selector("x in (a,b),!y,z") == [("x", "in", ["a", "b"]), ("y", "!", []), ("z", "exists", [])]
+
+
+def test_get_and_describe_without_a_type(s):
+    out = k(s, "get")
+    assert (out.code, out.stdout) == (1, "")
+    assert out.stderr == ('You must specify the type of resource to get. Use "kubectl api-resources" for a complete '
+                          "list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl "
+                          'explain <resource>" for a detailed description of that resource (e.g. kubectl explain '
+                          "pods).\nSee 'kubectl get -h' for help and examples\n")
+    out = k(s, "describe")
+    assert (out.code, out.stderr) == (1, 'error: You must specify the type of resource to describe. Use "kubectl '
+                                         'api-resources" for a complete list of supported resources.\n')
+
+
+def test_delete_all_with_selector_and_exec_container(s):
+    out = k(s, "delete po --all -l app=counter")
+    assert (out.code, out.stderr) == (1, "error: cannot set --all and --selector at the same time\n")
+    pod = next(p for p in s.cluster.store.list("Pod", "default") if p["metadata"]["name"].startswith("counter-"))
+    assert s.feed("kubectl exec deploy/counter -c nope -- ls") == (
+        f"Error from server (BadRequest): container nope is not valid for pod {pod['metadata']['name']}\n")
+
+
+def test_drain_cordon_uncordon(s):
+    c = s.cluster
+    ds = sorted(f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in c.store.list("Pod")
+                if p["spec"].get("nodeName") == "kind-worker"
+                and any(o.get("kind") == "DaemonSet" for o in p["metadata"].get("ownerReferences") or []))
+    assert len(ds) == 2
+    refused = "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): " + ", ".join(ds)
+    out = k(s, "drain kind-worker")
+    assert (out.code, out.stdout) == (1, "node/kind-worker cordoned\n")
+    assert out.stderr == (f'error: unable to drain node "kind-worker" due to error: {refused}, continuing command...\n'
+                          f"There are pending nodes to be drained:\n kind-worker\n{refused}\n")
+    assert c.store.get("Node", "", "kind-worker")["spec"]["unschedulable"] is True
+    assert k(s, "cordon kind-worker").stdout == "node/kind-worker already cordoned\n"
+    out = k(s, "drain kind-worker --ignore-daemonsets")
+    assert out.code == 0 and out.stdout.startswith("node/kind-worker already cordoned\n")
+    assert out.stdout.endswith("node/kind-worker drained\n")
+    assert k(s, "uncordon kind-worker").stdout == "node/kind-worker uncordoned\n"
+    assert k(s, "uncordon kind-worker").stdout == "node/kind-worker already uncordoned\n"
+    assert not c.store.get("Node", "", "kind-worker")["spec"].get("unschedulable")
+
+
+def test_label_checks_keys_values_and_overwrite(s):
+    assert k(s, "label deploy redis a=b=c").stderr == "error: invalid label spec: a=b=c\n"
+    out = k(s, "label deploy redis 'x=a b'")
+    assert out.code == 1 and out.stderr.startswith('error: invalid label value: "x=a b": a valid label must be')
+    out = k(s, "label deploy redis 'bad key=x'")
+    assert out.code == 1 and out.stderr.startswith(
+        'The Deployment "redis" is invalid: metadata.labels: Invalid value: "bad key": name part must consist of')
+    assert k(s, "label deploy redis x=y").stdout == "deployment.apps/redis labeled\n"
+    assert k(s, "label deploy redis x=y").stderr == "error: 'x' already has a value (y), and --overwrite is false\n"
+    assert k(s, "label deploy redis x=z --overwrite").stdout == "deployment.apps/redis labeled\n"
+    assert k(s, "label deploy redis x-").stdout == "deployment.apps/redis unlabeled\n"
+    assert k(s, "label deploy redis x-").stdout == 'label "x" not found.\ndeployment.apps/redis not labeled\n'
+    assert k(s, "label deploy redis").stderr == "error: at least one label update is required\n"
+
+
+MALFORMED = [
+    "kubectl", "kubectl get -o", "kubectl get po -l", "kubectl get po -l '('", "kubectl get nope/x",
+    "kubectl describe po nope", "kubectl scale", "kubectl scale deploy --replicas=1", "kubectl scale foo/x --replicas=1",
+    "kubectl scale deploy/redis --replicas=1 --current-replicas=x", "kubectl delete", "kubectl delete po",
+    "kubectl delete nope/x", "kubectl label", "kubectl label po", "kubectl label po x=", "kubectl rollout",
+    "kubectl rollout status deploy/redis", "kubectl rollout restart", "kubectl rollout restart nope/x",
+    "kubectl drain", "kubectl drain nope", "kubectl cordon", "kubectl run", "kubectl run x", "kubectl create",
+    "kubectl exec", "kubectl exec -- sh", "kubectl exec nope -- sh", "kubectl exec deploy/counter -c", "kubectl apply",
+    "kubectl apply -f", "kubectl apply -f /nope", "kubectl apply --bogus -f .", "kubectl -n", "kubectl frobnicate",
+    "curl", "curl ''", "curl http://", "curl ftp://x", "curl '[::1]:80'", "trace", "trace a", "trace deploy/counter x:y",
+    "dig", "generate", "generate services", "generate services -1", "exit", "'unterminated", "kubectl get po -o 'jsonpath={'",
+    "kubectl get po --all-namespaces=maybe", "kubectl get po -Ao", "kubectl label deploy redis --all -l a=b x=y",
+]
+
+
+def test_no_line_makes_a_traceback(s):
+    for line in MALFORMED:
+        out = s.feed(line)
+        assert "Traceback" not in out and "internal error" not in out, (line, out)
+        if line not in ("exit",):
+            assert out, line
+    assert s.feed("kubectl get deploy redis").startswith("NAME")  # the session still works
+
+
+def test_feed_turns_an_unexpected_exception_into_one_line(s, monkeypatch):
+    def boom(*a, **kw):
+        raise KeyError("template")
+    monkeypatch.setattr(kubectl, "run_line", boom)
+    assert s.feed("kubectl get po") == "svcflow: internal error: KeyError: 'template'\n"
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main([*args], out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_get_checks_output_and_type_as_kubectl():
+    code, out, err = run_cli("get", "po", "-o", "x", "-f", str(ROOT / "samples"), "--deterministic")
+    assert code == 1 and out == "" and err.startswith(
+        'error: unable to match a printer suitable for the output format "x", allowed formats are: custom-columns,')
+    code, out, err = run_cli("get", "-f", str(ROOT / "samples"), "--deterministic")
+    assert code == 1 and err.startswith("You must specify the type of resource to get.")
+    code, out, err = run_cli("get", "po", "-l", "a b", "-f", str(ROOT / "samples"), "--deterministic")
+    assert code == 1 and err.startswith('Error from server (BadRequest): Unable to find "/v1, Resource=pods"')
