@@ -95,6 +95,18 @@ class ReloadResult:
         return self.report.warnings
 
 
+_RESTART = "svcflow: restart svcflow to use this"
+_SHAPING_KINDS = frozenset({"Cluster", "KubeProxyConfiguration", "Node"})  # (a cheap test before the exact one)
+
+
+def _shape_of(docs: list) -> tuple[str, str]:
+    """What the cluster is built from (its configs and Node objects, as text to compare),
+    and where the first of them is (`file:line`)."""
+    shaping = [d for d in docs if isinstance(d.obj, dict) and d.obj.get("kind") in _SHAPING_KINDS
+               and (d.is_config or d.topology_node)]
+    return repr([d.obj for d in shaping]), (f"{shaping[0].display}:{shaping[0].line}" if shaping else "")
+
+
 def _key(obj: dict) -> ObjKey | None:
     return object_key(obj)
 
@@ -129,6 +141,7 @@ class LiveWorkspace:
         loaded = load_paths(self.paths, cache=self.parse_cache, text_filter=_MAY_SHAPE_TOPOLOGY.search) \
             if self.paths else None
         topology, self.topology_problems = topology_from_docs(loaded.documents if loaded else [])
+        self._shape = _shape_of(loaded.documents if loaded else [])  # what the cluster was built from
         self.manifest_bytes = sum(f.size for f in loaded.files) if loaded else 0  # as found at start
         self.cluster = Cluster(topology, deterministic=deterministic, bare=bare, seed=seed)
         self.applied: dict[ObjKey, str] = {}  # object -> file that declares it
@@ -155,6 +168,20 @@ class LiveWorkspace:
             result = ReloadResult(report)
         self.last = result
         return result
+
+    def _note_shape_change(self, loaded: LoadResult) -> None:
+        """The kind `Cluster` config, a `KubeProxyConfiguration` or the Node objects changed
+        since the cluster was built: svcflow does not rebuild a running cluster (neither does
+        kind: a cluster's nodes and subnets are fixed at `kind create cluster`), so it says
+        plainly that the change takes a restart, and every reload says it until then."""
+        shape = _shape_of(loaded.documents)
+        self.topology_problems = [n for n in self.topology_problems if not n.message.startswith(_RESTART)]
+        if shape[0] == self._shape[0]:
+            return
+        where = shape[1] or self._shape[1]
+        self.topology_problems.append(Notice(where, f"{_RESTART}: the cluster's shape (kind Cluster, "
+                                                    "KubeProxyConfiguration, Node objects) changed; the running "
+                                                    "cluster keeps the shape it was started with"))
 
     def _held_files(self, loaded: LoadResult) -> tuple[dict[str, str], float | None]:
         """Files whose objects must stay as they are this time, with the reason, and when to retry."""
@@ -218,6 +245,7 @@ class LiveWorkspace:
     def _reload(self, budget: float | None = None) -> ReloadResult:
         loaded = load_paths(self.paths, cache=self.parse_cache)
         self._by_file = None
+        self._note_shape_change(loaded)
         pending, retry = self._held_files(loaded)
         fast = self._fast_reload(loaded, pending)
         self.last_reload_fast = fast is not None
@@ -350,6 +378,8 @@ class LiveWorkspace:
                 report.warnings.extend(sub.warnings)
                 failed = {id(r) for r in sub.errors}
                 fresh[d] = _FileState.of(lr, outcomes, failed, memo)
+                if lr.errors:  # still broken (its text is unchanged): it keeps holding what it held
+                    fresh[d].keys |= f.keys
                 applied_now.extend(outcomes)
                 for doc, res in outcomes:  # this time's report: created, configured, ...
                     if id(res) not in failed and res.ok:

@@ -324,3 +324,10 @@ def test_a_fixed_save_prunes_what_the_file_dropped_while_it_was_broken(tmp_path_
     a broken file keeps its objects), then fix it: the fast reload prunes s00 as the
     full reload does."""
     _compare_fast_and_full(tmp_path_factory, [("break", 0, 0), ("remove", 0, 0), ("deploy", 0, 0)])
+
+
+def test_a_broken_file_reapplied_by_the_fast_path_keeps_what_it_held(tmp_path_factory):
+    """Found by the property above: f0 declares a Namespace, then breaks (keeping it); an
+    object of f0 deleted at the prompt makes the fast path apply f0 again, which must not
+    prune the Namespace the broken file still holds."""
+    _compare_fast_and_full(tmp_path_factory, [("namespace", 0, 0), ("break", 0, 0), ("scale-at-prompt", 0, 0)])

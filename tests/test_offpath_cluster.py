@@ -376,3 +376,21 @@ def test_the_cli_prints_svcflows_own_warnings_on_stderr(tmp_path, capsys):
     assert out.splitlines()[1].split()[0] == "b"
     assert err == (f"svcflow: {tmp_path / 'dup.yaml'}:5: warning: mapping key \"name\" already defined at line 4; "
                    "kubectl keeps the last value\n")
+
+
+def test_editing_the_kind_cluster_file_live_says_it_takes_a_restart(tmp_path):
+    from engine.live import LiveWorkspace
+
+    cfg = tmp_path / "kind.yaml"
+    two = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n"
+    cfg.write_text(two)
+    ws = LiveWorkspace([tmp_path], deterministic=True)
+    assert not any("restart" in w.message for w in ws.reload().notices)
+    cfg.write_text(two + "- role: worker\n")
+    notes = [w for w in ws.reload().notices if "restart" in w.message]
+    assert [(n.source, n.message) for n in notes] == [(f"{cfg}:1", (
+        "svcflow: restart svcflow to use this: the cluster's shape (kind Cluster, KubeProxyConfiguration, "
+        "Node objects) changed; the running cluster keeps the shape it was started with"))]
+    assert [n["metadata"]["name"] for n in ws.cluster.store.list("Node")] == ["kind-control-plane", "kind-worker"]
+    cfg.write_text(two)
+    assert not any("restart" in w.message for w in ws.reload().notices)
