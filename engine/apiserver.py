@@ -255,6 +255,8 @@ class ApiServer:
         merged["metadata"] = three_way_merge(live["metadata"], last.get("metadata", {}), sent.get("metadata", {}))
         merged["metadata"].setdefault("annotations", {})[LAST_APPLIED] = new_last
         if live["kind"] == "Service":
+            if not isinstance(merged.get("spec"), dict):  # a spec dropped from the manifest: defaults, then validation
+                merged["spec"] = {}
             self._carry_node_ports(live, merged)
         merged = with_defaults(merged)
         merged["status"] = live.get("status", merged.get("status"))
