@@ -8,6 +8,7 @@ as in the real REST layer.
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -92,6 +93,31 @@ def three_way_merge(live: Any, last: Any, new: Any) -> Any:
 
 IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
+# What the server owns on create, whatever the manifest says (rest.BeforeCreate clears the
+# deletion fields and fills uid/creationTimestamp; kubectl's resource.Helper clears
+# resourceVersion before a create; the store sets generation 1 where the strategies do).
+SERVER_OWNED_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generation",
+                         "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "managedFields")
+
+
+def prepare_for_create(obj: dict) -> None:
+    """rest.BeforeCreate and each kind's strategy PrepareForCreate, in place: the metadata the
+    server owns is dropped and the status is reset (a manifest's `status.phase: Running` or
+    `podIP` means nothing to a Pod that does not exist yet)."""
+    md = obj.get("metadata")
+    if isinstance(md, dict):
+        for f in SERVER_OWNED_METADATA:
+            md.pop(f, None)
+    kind = obj.get("kind")
+    if kind == "Pod":  # podStrategy: Status = {Phase: Pending, QOSClass: ...}
+        obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+    elif kind == "Service":  # svcStrategy: Status = ServiceStatus{}
+        obj["status"] = {"loadBalancer": {}}
+    elif kind == "Namespace":  # namespaceStrategy: Status = {Phase: Active}
+        obj["status"] = {"phase": "Active"}
+    elif kind in ("Deployment", "ReplicaSet", "DaemonSet"):  # Status = {}; Generation = 1
+        obj.pop("status", None)
+
 
 class ApiServer:
     def __init__(self, cluster: "Cluster") -> None:
@@ -147,6 +173,7 @@ class ApiServer:
     def create(self, manifest: dict, display: str = "", *, applied: bool = False) -> dict:
         """A user's create (kubectl create/apply): validation and allocation messages."""
         obj = with_defaults(manifest)
+        prepare_for_create(obj)
         md = obj["metadata"]
         if obj["kind"] not in CLUSTER_SCOPED:
             md["namespace"] = md.get("namespace") or "default"
@@ -228,6 +255,8 @@ class ApiServer:
         merged["metadata"] = three_way_merge(live["metadata"], last.get("metadata", {}), sent.get("metadata", {}))
         merged["metadata"].setdefault("annotations", {})[LAST_APPLIED] = new_last
         if live["kind"] == "Service":
+            if not isinstance(merged.get("spec"), dict):  # a spec dropped from the manifest: defaults, then validation
+                merged["spec"] = {}
             self._carry_node_ports(live, merged)
         merged = with_defaults(merged)
         merged["status"] = live.get("status", merged.get("status"))
@@ -284,10 +313,36 @@ class ApiServer:
         return self.store.update(new)
 
     # -- Service allocation ---------------------------------------------------
+    def cluster_ip_families(self) -> list[str]:
+        """The families the service CIDR(s) serve (`--service-cluster-ip-range`)."""
+        net = ipaddress.ip_network(self.cluster.topology.service_subnet, strict=False)
+        return ["IPv4" if net.version == 4 else "IPv6"]
+
+    def _check_ip_families(self, svc: dict, display: str, verb: str) -> None:
+        """The REST layer's initIPFamilyFields: a family or a dual-stack policy the cluster
+        is not configured for is refused before anything is allocated."""
+        spec = svc["spec"]
+        if spec.get("type") == "ExternalName":
+            return
+        have = self.cluster_ip_families()
+        errs = []
+        if spec.get("ipFamilyPolicy") == "RequireDualStack" and len(have) < 2:
+            errs.append(validation.FieldError(validation.ErrorType.Invalid, "spec.ipFamilyPolicy", "RequireDualStack",
+                                              "this cluster is not configured for dual-stack services"))
+        for i, fam in enumerate(spec.get("ipFamilies") or []):
+            if fam not in have:
+                errs.append(validation.FieldError(validation.ErrorType.Invalid, f"spec.ipFamilies[{i}]", fam,
+                                                  "not configured on this cluster"))
+        if errs:
+            raise _invalid(svc, errs, display, verb)
+
     def _allocate_service(self, svc: dict, old: dict | None, display: str = "", verb: str = "creating") -> None:
         spec = svc["spec"]
         c = self.cluster
         typ = spec.get("type", "ClusterIP")
+        if old is None or (old.get("spec") or {}).get("ipFamilies") != spec.get("ipFamilies") or \
+                (old.get("spec") or {}).get("ipFamilyPolicy") != spec.get("ipFamilyPolicy"):
+            self._check_ip_families(svc, display, verb)
         if old is None and typ != "ExternalName" and spec.get("clusterIP") != "None":
             want = spec.get("clusterIP") or None
             try:

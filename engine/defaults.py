@@ -17,7 +17,22 @@ def _image_pull_policy(image: str) -> str:
     return "IfNotPresent"
 
 
+def default_host_network_ports(spec: dict) -> None:
+    """SetDefaults_PodSpec's defaultHostNetworkPorts: under hostNetwork a container port's
+    hostPort defaults to its containerPort (the pod listens on the node's own address)."""
+    if spec.get("hostNetwork") is not True:
+        return
+    for key in ("containers", "initContainers"):
+        containers = spec.get(key)
+        for c in containers if isinstance(containers, list) else []:
+            ports = c.get("ports") if isinstance(c, dict) else None
+            for p in ports if isinstance(ports, list) else []:
+                if isinstance(p, dict) and not p.get("hostPort") and "containerPort" in p:
+                    p["hostPort"] = p["containerPort"]
+
+
 def default_pod_spec(spec: dict) -> None:
+    default_host_network_ports(spec)
     for c in spec.get("containers") or []:
         c.setdefault("imagePullPolicy", _image_pull_policy(str(c.get("image", ""))))
         c.setdefault("resources", {})
@@ -100,7 +115,21 @@ def default_namespace(obj: dict) -> None:
         status.setdefault("phase", "Active")
 
 
+def default_node(obj: dict) -> None:
+    """v1 Node's podCIDR and podCIDRs are one field inside the API server: podCIDR alone is
+    mirrored into podCIDRs (conversion), and podCIDR reads back as podCIDRs[0]."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    cidrs = spec.get("podCIDRs")
+    if not cidrs and isinstance(spec.get("podCIDR"), str) and spec["podCIDR"]:
+        spec["podCIDRs"] = [spec["podCIDR"]]
+    elif isinstance(cidrs, list) and cidrs and isinstance(cidrs[0], str):
+        spec["podCIDR"] = cidrs[0]
+
+
 DEFAULTERS = {
+    "Node": default_node,
     "Service": default_service,
     "Deployment": default_deployment,
     "ReplicaSet": default_replicaset,

@@ -68,13 +68,122 @@ def _node_names(cluster: str, roles: list[str]) -> list[str]:
     return names
 
 
+NODE_MASK = {4: 24, 6: 64}  # kube-controller-manager's --node-cidr-mask-size-ipv4/-ipv6 defaults
+MIN_SERVICE_ADDRESSES = 10  # kubeadm: the DNS Service is always the tenth ClusterIP
+MIN_POD_ADDRESSES = 14  # kubeadm MinimumAddressesInPodSubnet
+MAX_SERVICE_BITS = 20  # kubeadm / kube-apiserver MaximumBitsForServiceSubnet
+POD_NODE_MASK_MAX_DIFF = 16  # kubeadm PodSubnetNodeMaskMaxDiff
+KUBEADM_INIT = ("docker exec --privileged {node} kubeadm init --config=/kind/kubeadm.conf "
+                "--skip-token-print --v=6")
+
+
+class ClusterConfigError(ValueError):
+    """A kind `Cluster` config that `kind create cluster` refuses. ``message`` is what kind
+    prints (``ERROR: failed to create cluster: ...``); ``field`` the config field at fault."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _go_parse_cidr(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """Go's net.ParseCIDR (what kind's validateSubnets uses): ``addr/prefix``, the address as
+    netip parses it (no leading zeros), the prefix in range; host bits are masked off."""
+    if not isinstance(value, str) or "/" not in value:
+        return None
+    addr, _, mask = value.partition("/")
+    if not mask.isascii() or not mask.isdigit():
+        return None
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return None
+    if int(mask) > ip.max_prefixlen:
+        return None
+    return ipaddress.ip_network(f"{ip}/{int(mask)}", strict=False)
+
+
+def _kubeadm_field_error(field: str, value: str, detail: str) -> str:
+    return f'{field}: Invalid value: "{value}": {detail}'
+
+
+def validate_kind_networking(cluster_name: str, pod_subnet: Any, service_subnet: Any) -> None:
+    """What `kind create cluster` says of the subnets: kind's own Validate (a CIDR that does
+    not parse), then kubeadm's ValidateNetworking run by `kubeadm init` on the control plane
+    (a service subnet with fewer than 10 addresses or over 20 host bits; a pod subnet with
+    fewer than 14 addresses or smaller than the /24 each node gets)."""
+    kind_errs: list[tuple[str, str]] = []
+    for what, fld, value in (("pod", "podSubnet", pod_subnet), ("service", "serviceSubnet", service_subnet)):
+        if value is None:
+            continue
+        text = value if isinstance(value, str) else str(value)
+        if _go_parse_cidr(text) is None:
+            kind_errs.append((f"networking.{fld}", f"invalid {what} subnet failed to parse cidr value:"
+                              f'"{text}" with error: invalid CIDR address: {text}'))
+    if kind_errs:
+        msgs = [m for _, m in kind_errs]
+        body = msgs[0] if len(msgs) == 1 else "[" + ", ".join(msgs) + "]"
+        raise ClusterConfigError(f"ERROR: failed to create cluster: {body}", kind_errs[0][0])
+    errs: list[tuple[str, str]] = []
+    if service_subnet is not None:
+        net = _go_parse_cidr(service_subnet)
+        assert net is not None
+        f = "networking.serviceSubnet"
+        if net.num_addresses < MIN_SERVICE_ADDRESSES:
+            errs.append((f, _kubeadm_field_error(f, str(net), f"subnet with {net.num_addresses} address(es) is too small, "
+                                                            f"the minimum is {MIN_SERVICE_ADDRESSES}")))
+        if net.max_prefixlen - net.prefixlen > MAX_SERVICE_BITS:
+            errs.append((f, _kubeadm_field_error(
+                f, str(net), f"specified service subnet is too large; for {net.max_prefixlen}-bit addresses, "
+                             f"the mask must be >= {net.max_prefixlen - MAX_SERVICE_BITS}")))
+    if pod_subnet is not None:
+        net = _go_parse_cidr(pod_subnet)
+        assert net is not None
+        f = "networking.podSubnet"
+        if net.num_addresses < MIN_POD_ADDRESSES:
+            errs.append((f, _kubeadm_field_error(f, str(net), f"subnet with {net.num_addresses} address(es) is too small, "
+                                                            f"the minimum is {MIN_POD_ADDRESSES}")))
+        node_mask = NODE_MASK[net.version]
+        if net.prefixlen > node_mask:
+            errs.append((f, _kubeadm_field_error(f, str(net), f"the size of pod subnet with mask {net.prefixlen} is smaller "
+                                                            f"than the size of node subnet with mask {node_mask}")))
+        elif node_mask - net.prefixlen > POD_NODE_MASK_MAX_DIFF:
+            errs.append((f, _kubeadm_field_error(f, str(net), f"pod subnet mask ({net.prefixlen}) and node-mask ({node_mask}) "
+                                                            f"difference is greater than {POD_NODE_MASK_MAX_DIFF}")))
+    if errs:
+        msgs = [m for _, m in errs]
+        out = msgs[0] if len(msgs) == 1 else "[" + ", ".join(msgs) + "]"
+        cmd = KUBEADM_INIT.format(node=f"{cluster_name}-control-plane")
+        raise ClusterConfigError(
+            f'ERROR: failed to create cluster: failed to init node with kubeadm: command "{cmd}" failed with error: '
+            f"exit status 1\n\nCommand Output: {out}", errs[0][0])
+
+
 def _pod_cidrs(pod_subnet: str, n: int) -> list[str]:
+    """The first ``n`` node CIDRs kube-controller-manager's range allocator hands out."""
     net = ipaddress.ip_network(pod_subnet, strict=False)
-    prefix = 24 if net.version == 4 and net.prefixlen <= 24 else min(net.prefixlen + 8, 128 if net.version == 6 else 32)
-    if net.version == 6:
-        prefix = 64 if net.prefixlen <= 64 else net.prefixlen
-    subnets = net.subnets(new_prefix=prefix)
-    return [str(next(subnets)) for _ in range(n)]
+    prefix = max(NODE_MASK[net.version], net.prefixlen)
+    out = []
+    for sub in net.subnets(new_prefix=prefix):
+        if len(out) == n:
+            break
+        out.append(str(sub))
+    if len(out) < n:
+        raise ClusterConfigError(
+            f"svcflow: the pod subnet {net} holds {len(out)} node CIDR(s) of /{prefix} for {n} nodes; "
+            "kube-controller-manager would leave the others without a podCIDR (CIDRNotAvailable)",
+            "networking.podSubnet")
+    return out
+
+
+def _node_pod_cidr(spec: dict) -> str | None:
+    """A Node manifest's pod CIDR as its node uses it: podCIDRs[0] (or podCIDR), host bits
+    masked off as the CNI's parse does (the API server keeps the text as written)."""
+    from engine.validation import node_pod_cidrs, parse_cidr_sloppy
+    cidrs = node_pod_cidrs(spec)
+    net = parse_cidr_sloppy(cidrs[0]) if cidrs else None
+    return str(net) if net is not None else None
 
 
 def build_topology(configs: list[dict[str, Any]], node_objects: list[dict]) -> Topology:
@@ -86,9 +195,12 @@ def build_topology(configs: list[dict[str, Any]], node_objects: list[dict]) -> T
             topo.name = c.get("name") or topo.name
             if c.get("nodes"):
                 roles = [n.get("role", "control-plane") for n in c["nodes"]]
-            net = c.get("networking") or {}
-            topo.pod_subnet = net.get("podSubnet") or topo.pod_subnet
-            topo.service_subnet = net.get("serviceSubnet") or topo.service_subnet
+            net = c.get("networking") if isinstance(c.get("networking"), dict) else {}
+            validate_kind_networking(topo.name, net.get("podSubnet") or None, net.get("serviceSubnet") or None)
+            if net.get("podSubnet"):
+                topo.pod_subnet = str(_go_parse_cidr(net["podSubnet"]))
+            if net.get("serviceSubnet"):
+                topo.service_subnet = str(_go_parse_cidr(net["serviceSubnet"]))
             topo.proxy.cluster_cidr = topo.pod_subnet
             if net.get("kubeProxyMode"):
                 topo.proxy.mode = str(net["kubeProxyMode"])
@@ -103,7 +215,14 @@ def build_topology(configs: list[dict[str, Any]], node_objects: list[dict]) -> T
             p.localhost_node_ports = bool(ipt.get("localhostNodePorts", p.localhost_node_ports))
             p.node_port_addresses = list(c.get("nodePortAddresses") or [])
     if node_objects:
-        cidrs = _pod_cidrs(topo.pod_subnet, len(node_objects))
+        # The same Node twice: `kubectl apply` updates it with the later document (last wins).
+        by_name: dict[str, dict] = {}
+        for obj in node_objects:
+            by_name.pop(obj["metadata"]["name"], None)
+            by_name[obj["metadata"]["name"]] = obj
+        node_objects = list(by_name.values())
+        given = [_node_pod_cidr(o.get("spec") or {}) for o in node_objects]
+        cidrs = iter(_pod_cidrs(topo.pod_subnet, sum(1 for g in given if g is None)))
         ips = ipaddress.ip_network(NODE_NETWORK).hosts()
         next(ips)  # .1 is the docker bridge
         for i, obj in enumerate(node_objects):
@@ -114,7 +233,7 @@ def build_topology(configs: list[dict[str, Any]], node_objects: list[dict]) -> T
             ip = next((a["address"] for a in addrs if a.get("type") == "InternalIP"), None)
             topo.nodes.append(NodeSpec(
                 name=md["name"], role=role, ip=ip or str(next(ips)),
-                pod_cidr=spec.get("podCIDR") or cidrs[i], labels=labels,
+                pod_cidr=given[i] or next(cidrs), labels=labels,
                 taints=list(spec.get("taints") or []), node_object=obj,
             ))
         return topo

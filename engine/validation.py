@@ -32,6 +32,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Iterable, Sequence
 
+from engine.defaults import default_host_network_ports
+
 __all__ = [
     "ErrorType",
     "FieldError",
@@ -580,6 +582,89 @@ def _validate_object_meta(obj: dict, name_fn) -> list[FieldError]:
         out.append(_invalid("metadata.generation", gen_no, IS_NEGATIVE_ERROR))
     out.extend(validate_labels(_str_map(meta.get("labels")), "metadata.labels"))
     out.extend(_validate_annotations(meta.get("annotations"), "metadata.annotations"))
+    out.extend(validate_owner_references(meta.get("ownerReferences"), "metadata.ownerReferences"))
+    out.extend(validate_finalizers(meta.get("finalizers"), "metadata.finalizers"))
+    return out
+
+
+def _go_ptr_bool(v: Any, n: int) -> str:
+    """A ``*bool`` as ``%#v`` prints it: ``(*bool)(nil)`` or an address (a stand-in: Go's
+    heap addresses differ on every run; this one is stable so output stays reproducible)."""
+    if v is None:
+        return "(*bool)(nil)"
+    return f"(*bool)(0xc000{0x5a0 + 8 * n:06x})"
+
+
+def owner_reference_literal(ref: dict, n: int = 0) -> GoLiteral:
+    """``%#v`` of a metav1.OwnerReference (field.Invalid's bad value)."""
+    r = _dict(ref)
+    return GoLiteral(
+        f'v1.OwnerReference{{APIVersion:{go_quote(_str(r.get("apiVersion")))}, Kind:{go_quote(_str(r.get("kind")))}, '
+        f'Name:{go_quote(_str(r.get("name")))}, UID:{go_quote(_str(r.get("uid")))}, '
+        f'Controller:{_go_ptr_bool(r.get("controller"), 2 * n)}, '
+        f'BlockOwnerDeletion:{_go_ptr_bool(r.get("blockOwnerDeletion"), 2 * n + 1)}}}')
+
+
+def _api_version_parts(api_version: str) -> tuple[str, str] | None:
+    """schema.ParseGroupVersion: (group, version), or None when it does not parse."""
+    if not api_version or api_version == "/":
+        return ("", "")
+    n = api_version.count("/")
+    if n == 0:
+        return ("", api_version)
+    if n == 1:
+        g, _, v = api_version.partition("/")
+        return (g, v)
+    return None
+
+
+def validate_owner_references(refs: Any, path: str) -> list[FieldError]:
+    """apimachinery ValidateOwnerReferences: apiVersion, kind, name and uid must be set (the
+    path has no index, as upstream's), Events may not own anything, and at most one
+    reference may be the controller."""
+    out: list[FieldError] = []
+    first_controller = ""
+    items = _list(refs)
+    for i, ref in enumerate(items):
+        r = _dict(ref)
+        av, kind = _str(r.get("apiVersion")), _str(r.get("kind"))
+        gv = _api_version_parts(av)
+        group, version = gv if gv is not None else ("", "")
+        if not version:
+            out.append(_invalid(f"{path}.apiVersion", av, "version must not be empty"))
+        if not kind:
+            out.append(_invalid(f"{path}.kind", kind, "must not be empty"))
+        if not _str(r.get("name")):
+            out.append(_invalid(f"{path}.name", _str(r.get("name")), "must not be empty"))
+        if not _str(r.get("uid")):
+            out.append(_invalid(f"{path}.uid", _str(r.get("uid")), "must not be empty"))
+        if (group, version, kind) == ("", "v1", "Event"):
+            out.append(_invalid(path, owner_reference_literal(r, i), "/v1, Kind=Event is disallowed from being an owner"))
+        if r.get("controller") is True:
+            cur = f"{kind}/{_str(r.get('name'))}"
+            if first_controller:
+                whole = GoLiteral("[]v1.OwnerReference{" + ", ".join(
+                    owner_reference_literal(x, j) for j, x in enumerate(items)) + "}")
+                out.append(_invalid(path, whole, "Only one reference can have Controller set to true. "
+                                                 f'Found "true" in references for {first_controller} and {cur}'))
+            else:
+                first_controller = cur
+    return out
+
+
+FINALIZER_ORPHAN = "orphan"
+FINALIZER_FOREGROUND = "foregroundDeletion"
+
+
+def validate_finalizers(finalizers: Any, path: str) -> list[FieldError]:
+    """apimachinery ValidateFinalizers: qualified names, and not both orphan and foregroundDeletion."""
+    out: list[FieldError] = []
+    items = [x for x in _list(finalizers) if isinstance(x, str)]
+    for f in items:
+        out.extend(_invalid(path, f, m) for m in is_qualified_name(f))
+    if FINALIZER_ORPHAN in items and FINALIZER_FOREGROUND in items:
+        out.append(_invalid(path, list(items),
+                            f"finalizer {FINALIZER_ORPHAN} and {FINALIZER_FOREGROUND} cannot be both set"))
     return out
 
 
@@ -976,6 +1061,7 @@ def _validate_pod_spec(spec: dict, path: str) -> list[FieldError]:
     dp = spec.get("dnsPolicy")
     if dp not in _DNS_POLICIES:
         out.append(_required(f"{path}.dnsPolicy") if not dp else _not_supported(f"{path}.dnsPolicy", dp, _DNS_POLICIES))
+    out.extend(_validate_pod_dns_config(spec.get("dnsConfig"), dp, f"{path}.dnsConfig"))
     out.extend(validate_labels(_str_map(spec.get("nodeSelector")), f"{path}.nodeSelector"))
     sa = spec.get("serviceAccountName")
     if isinstance(sa, str) and sa:
@@ -995,6 +1081,42 @@ def _validate_pod_spec(spec: dict, path: str) -> list[FieldError]:
     return out
 
 
+MAX_DNS_NAMESERVERS = 3
+MAX_DNS_SEARCH_PATHS = 32
+
+
+def _validate_pod_dns_config(cfg: Any, policy: Any, path: str) -> list[FieldError]:
+    """validatePodDNSConfig: ``None`` needs a dnsConfig with a nameserver; nameservers are
+    IPs (at most 3), searches DNS subdomains (at most 32), options named."""
+    out: list[FieldError] = []
+    if policy == "None":
+        if not isinstance(cfg, dict):
+            return [_required(path, "must provide `dnsConfig` when `dnsPolicy` is None")]
+        if not _list(cfg.get("nameservers")):
+            return [_required(f"{path}.nameservers", "must provide at least one DNS nameserver when `dnsPolicy` is None")]
+    if not isinstance(cfg, dict):
+        return out
+    ns = _list(cfg.get("nameservers"))
+    if len(ns) > MAX_DNS_NAMESERVERS:
+        out.append(_invalid(f"{path}.nameservers", list(ns), f"must not have more than {MAX_DNS_NAMESERVERS} nameservers"))
+    for i, ip in enumerate(ns):
+        if _parse_ip(_str(ip)) is None:
+            out.append(_invalid(f"{path}.nameservers[{i}]", _str(ip), _IP_MSG))
+    searches = _list(cfg.get("searches"))
+    if len(searches) > MAX_DNS_SEARCH_PATHS:
+        out.append(_invalid(f"{path}.searches", list(searches), f"must not have more than {MAX_DNS_SEARCH_PATHS} search paths"))
+    for i, dom in enumerate(searches):
+        dom = _str(dom)
+        if dom == ".":
+            continue
+        dom = dom[:-1] if dom.endswith(".") else dom
+        out.extend(_invalid(f"{path}.searches[{i}]", dom, m) for m in is_dns1123_subdomain(dom))
+    for i, opt in enumerate(_list(cfg.get("options"))):
+        if not _str(_dict(opt).get("name")):
+            out.append(_required(f"{path}.options[{i}]", "must not be empty"))
+    return out
+
+
 def _default_pod_spec(spec: dict) -> None:
     """SetDefaults_PodSpec / _Container / _ContainerPort / probes, in place."""
     if not spec.get("restartPolicy"):
@@ -1003,6 +1125,7 @@ def _default_pod_spec(spec: dict) -> None:
         spec["dnsPolicy"] = "ClusterFirst"
     if spec.get("terminationGracePeriodSeconds") is None:
         spec["terminationGracePeriodSeconds"] = 30
+    default_host_network_ports(spec)
     for key in ("containers", "initContainers"):
         for c in _list(spec.get(key)):
             if not isinstance(c, dict):
@@ -1502,16 +1625,79 @@ def _validate_namespace(obj: dict) -> list[FieldError]:
     return _validate_object_meta(obj, _name_is_dns1123_label)
 
 
+_TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
+CIDR_MSG = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"
+
+
+def parse_cidr_sloppy(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """netutils.ParseCIDRSloppy: ``ip/prefix`` with a decimal prefix, leading zeros allowed in
+    IPv4 octets and the prefix, bits beyond the prefix allowed (and masked off).  None when
+    it does not parse."""
+    if not isinstance(value, str) or value.count("/") != 1:
+        return None
+    ip, _, prefix = value.partition("/")
+    if not prefix.isascii() or not prefix.isdigit():
+        return None
+    if "." in ip and ":" not in ip:
+        octets = ip.split(".")
+        if len(octets) != 4 or not all(o.isascii() and o.isdigit() and len(o) <= 3 for o in octets):
+            return None
+        ip = ".".join(str(int(o)) for o in octets)
+    try:
+        return ipaddress.ip_network(f"{ip}/{int(prefix)}", strict=False)
+    except ValueError:
+        return None
+
+
+def node_pod_cidrs(spec: Any) -> list:
+    """The Node's podCIDRs as the API server holds them: v1 ``podCIDR`` alone is mirrored into
+    ``podCIDRs`` by the v1 -> internal conversion (Convert_v1_NodeSpec_To_core_NodeSpec)."""
+    spec = _dict(spec)
+    cidrs = _list(spec.get("podCIDRs"))
+    if not cidrs and isinstance(spec.get("podCIDR"), str) and spec["podCIDR"]:
+        cidrs = [spec["podCIDR"]]
+    return cidrs
+
+
+def _validate_node_taints(taints: list, path: str) -> list[FieldError]:
+    """validateNodeTaints (upstream passes ``metadata.taints``, so that is the path kubectl shows)."""
+    out: list[FieldError] = []
+    seen: dict[str, set[str]] = {}
+    for i, t in enumerate(taints):
+        t = _dict(t)
+        ip = f"{path}[{i}]"
+        key, value, effect = _str(t.get("key")), _str(t.get("value")), _str(t.get("effect"))
+        out.extend(_invalid(f"{ip}.key", key, m) for m in is_qualified_name(key))
+        errs = is_valid_label_value(value)
+        if errs:
+            out.append(_invalid(f"{ip}.value", value, ";".join(errs)))
+        if not effect:
+            out.append(_required(f"{ip}.effect"))
+        elif effect not in _TAINT_EFFECTS:
+            out.append(_not_supported(f"{ip}.effect", effect, _TAINT_EFFECTS))
+        if key in seen.get(effect, set()):
+            lit = GoLiteral(f"core.Taint{{Key:{go_quote(key)}, Value:{go_quote(value)}, Effect:{go_quote(effect)}, "
+                            "TimeAdded:(*v1.Time)(nil)}")
+            out.append(FieldError(ErrorType.Duplicate, ip, lit, "taints must be unique by key and effect pair"))
+            continue
+        seen.setdefault(effect, set()).add(key)
+    return out
+
+
 def _validate_node(obj: dict) -> list[FieldError]:
     out = _validate_object_meta(obj, _name_is_dns_subdomain)
     spec = _dict(obj.get("spec"))
-    for i, cidr in enumerate(_list(spec.get("podCIDRs"))):
-        try:
-            ipaddress.ip_network(_str(cidr), strict=False)
-            if "/" not in _str(cidr):
-                raise ValueError
-        except ValueError:
-            out.append(_invalid(f"spec.podCIDRs[{i}]", cidr, "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"))
+    taints = _list(spec.get("taints"))
+    if taints:
+        out.extend(_validate_node_taints(taints, "metadata.taints"))
+    cidrs = node_pod_cidrs(spec)
+    for i, cidr in enumerate(cidrs):
+        if parse_cidr_sloppy(cidr) is None:
+            out.append(_invalid(f"spec.podCIDRs[{i}]", cidr, CIDR_MSG))
+    if len(cidrs) > 1 and len(out) == 0:
+        nets = [parse_cidr_sloppy(c) for c in cidrs]
+        if len(cidrs) > 2 or len({n.version for n in nets if n is not None}) != len(cidrs):
+            out.append(_invalid("spec.podCIDRs", list(cidrs), "may specify no more than one CIDR for each IP family"))
     return out
 
 
@@ -2003,14 +2189,16 @@ def _map(t: Any) -> tuple[str, Any]:
     return ("map", t)
 
 
-_STR, _I32, _I64, _BOOL, _INTSTR = "string", "int32", "int64", "bool", "intstr"
+_STR, _I32, _I64, _BOOL, _INTSTR, _BYTES = "string", "int32", "int64", "bool", "intstr", "[]uint8"
 _STRS = _slice(_STR)
 _STRMAP = _map(_STR)
 
 _OBJECT_META = _struct(
     "ObjectMeta", name=_STR, generateName=_STR, namespace=_STR, uid=_STR, resourceVersion=_STR,
     generation=_I64, labels=_STRMAP, annotations=_STRMAP, finalizers=_STRS,
-    deletionGracePeriodSeconds=_I64)
+    deletionGracePeriodSeconds=_I64,
+    ownerReferences=_slice(_struct("OwnerReference", apiVersion=_STR, kind=_STR, name=_STR, uid=_STR,
+                                   controller=_BOOL, blockOwnerDeletion=_BOOL)))
 _LABEL_SELECTOR = _struct(
     "LabelSelector", matchLabels=_STRMAP,
     matchExpressions=_slice(_struct("LabelSelectorRequirement", key=_STR, operator=_STR, values=_STRS)))
@@ -2034,7 +2222,9 @@ _POD_SPEC = _struct(
     serviceAccountName=_STR, serviceAccount=_STR, automountServiceAccountToken=_BOOL, nodeName=_STR,
     hostNetwork=_BOOL, hostPID=_BOOL, hostIPC=_BOOL, shareProcessNamespace=_BOOL, hostname=_STR, subdomain=_STR,
     schedulerName=_STR, priorityClassName=_STR, priority=_I32, enableServiceLinks=_BOOL, preemptionPolicy=_STR,
-    setHostnameAsFQDN=_BOOL, hostUsers=_BOOL, runtimeClassName=_STR)
+    setHostnameAsFQDN=_BOOL, hostUsers=_BOOL, runtimeClassName=_STR,
+    dnsConfig=_struct("PodDNSConfig", nameservers=_STRS, searches=_STRS,
+                      options=_slice(_struct("PodDNSConfigOption", name=_STR, value=_STR))))
 _TEMPLATE = _struct("PodTemplateSpec", metadata=_OBJECT_META, spec=_POD_SPEC)
 _SERVICE_SPEC = _struct(
     "ServiceSpec",
@@ -2053,8 +2243,10 @@ _DECODE_TYPES: dict[tuple[str, str], Any] = {
     ("v1", "Pod"): _struct("Pod", metadata=_OBJECT_META, spec=_POD_SPEC),
     ("v1", "Namespace"): _struct("Namespace", metadata=_OBJECT_META),
     ("v1", "Node"): _struct("Node", metadata=_OBJECT_META, spec=_struct(
-        "NodeSpec", podCIDR=_STR, podCIDRs=_STRS, providerID=_STR, unschedulable=_BOOL)),
-    ("v1", "ConfigMap"): _struct("ConfigMap", metadata=_OBJECT_META, data=_STRMAP, immutable=_BOOL),
+        "NodeSpec", podCIDR=_STR, podCIDRs=_STRS, providerID=_STR, unschedulable=_BOOL,
+        taints=_slice(_struct("Taint", key=_STR, value=_STR, effect=_STR)))),
+    ("v1", "ConfigMap"): _struct("ConfigMap", metadata=_OBJECT_META, data=_STRMAP, immutable=_BOOL,
+                                 binaryData=_map(_BYTES)),
     ("v1", "Endpoints"): _struct("Endpoints", metadata=_OBJECT_META, subsets=_slice(_struct(
         "EndpointSubset", addresses=_slice(_ENDPOINT_ADDRESS), notReadyAddresses=_slice(_ENDPOINT_ADDRESS),
         ports=_slice(_struct("EndpointPort", name=_STR, port=_I32, protocol=_STR, appProtocol=_STR))))),
@@ -2149,6 +2341,11 @@ def _decode(v: Any, t: Any, struct: str, stack: list[str], path: str) -> DecodeE
             return None if isinstance(v, bool) else fail(_json_kind(v), t)
         if t == _INTSTR and isinstance(v, str):
             return None
+        if t == _BYTES:  # []byte: a base64 string (encoding/json decodes it with StdEncoding)
+            if not isinstance(v, str):
+                return fail(_json_kind(v), t)
+            bad = go_base64_error(v)
+            return None if bad is None else DecodeError(f"illegal base64 data at input byte {bad}", path)
         if t in (_I32, _I64, _INTSTR):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 return fail(_json_kind(v), t)
@@ -2182,6 +2379,47 @@ def _decode(v: Any, t: Any, struct: str, stack: list[str], path: str) -> DecodeE
         err = _decode(v[key], t[1], struct, stack, f"{path}[{key}]")
         if err:
             return err
+    return None
+
+
+_B64 = {c: i for i, c in enumerate(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def go_base64_error(text: str) -> int | None:
+    """Where Go's ``base64.StdEncoding.Decode`` fails on ``text`` (the CorruptInputError byte
+    offset, in UTF-8 bytes), or None when it decodes.  A port of decodeQuantum: CR and LF are
+    skipped, padding is required, nothing may follow it."""
+    src = text.encode("utf-8", "surrogatepass")
+    si, n = 0, len(src)
+    while si < n:
+        j = 0
+        while j < 4:
+            if si == n:
+                if j == 0:
+                    return None
+                return si - j
+            ch = src[si]
+            si += 1
+            if ch in _B64:
+                j += 1
+                continue
+            if ch in (0x0A, 0x0D):
+                continue
+            if ch != 0x3D:  # '='
+                return si - 1
+            if j in (0, 1):
+                return si - 1
+            if j == 2:
+                while si < n and src[si] in (0x0A, 0x0D):
+                    si += 1
+                if si == n:
+                    return n
+                if src[si] != 0x3D:
+                    return si - 1
+                si += 1
+            while si < n and src[si] in (0x0A, 0x0D):
+                si += 1
+            return si if si < n else None
     return None
 
 
