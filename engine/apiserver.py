@@ -348,6 +348,10 @@ class ApiServer:
             try:
                 ip = c.cluster_ips.allocate(want)
             except AllocationError as e:
+                if want is None:  # allocIPs: AllocateNext's error is an InternalError, not a field's
+                    raise ApiError(validation.ApiError(
+                        "InternalError", message=f"Internal error occurred: failed to allocate a serviceIP: {e}",
+                        source=display, verb=verb), field="spec.clusterIPs")
                 raise _invalid(svc, [validation.FieldError(
                     validation.ErrorType.Invalid, "spec.clusterIPs", validation.GoLiteral(f'[]string{{"{want}"}}'),
                     f"failed to allocate IP {want}: {e}", allocation=True)], display, verb)

@@ -15,7 +15,7 @@ from engine.cluster import Cluster
 from engine.kinds import KINDS
 from engine.manifests import Document, LoadResult, field_line, is_config_kind, load_paths, unknown_kind_message
 from engine.store import CLUSTER_SCOPED
-from engine.topology import Topology, build_topology
+from engine.topology import ClusterConfigError, Topology, build_topology
 from engine import validation
 from engine.validation import kubectl_error_output
 
@@ -49,6 +49,9 @@ class Notice:
     source: str
     message: str
     field: str | None = None
+    #: the tool it stands for would stop here (kind refusing its Cluster config): the
+    #: headless CLI exits 1 with the message; the dashboard shows it and carries on
+    fatal: bool = False
 
 
 @dataclass
@@ -327,6 +330,15 @@ def topology_from_docs(docs: list[Document]) -> tuple[Topology, list[Notice]]:
     configs = fixed
     try:
         return build_topology(configs, nodes), problems
+    except ClusterConfigError as exc:  # what `kind create cluster` prints, at the field at fault
+        doc = next((d for d in docs if d.obj is configs[0]), None) if configs else None
+        cluster_doc = next((d for d in docs if isinstance(d.obj, dict) and d.obj.get("kind") == "Cluster"
+                            and d.is_config), doc)
+        src = _source(cluster_doc, exc.field) if cluster_doc is not None else ""
+        problems.append(Notice(src, exc.message, exc.field, fatal=True))
+        problems.append(Notice(src, "svcflow: kind would not create this cluster; the dashboard runs the default "
+                                    "three-node kind cluster meanwhile"))
+        return build_topology([], []), problems
     except Exception as exc:  # noqa: BLE001 - a bad config must not stop svcflow
         src = next((where.get(id(c), "") for c in configs), "")
         problems.append(Notice(src, f"svcflow: ignoring the cluster configuration ({type(exc).__name__}: {exc}); "

@@ -394,3 +394,29 @@ def test_editing_the_kind_cluster_file_live_says_it_takes_a_restart(tmp_path):
     assert [n["metadata"]["name"] for n in ws.cluster.store.list("Node")] == ["kind-control-plane", "kind-worker"]
     cfg.write_text(two)
     assert not any("restart" in w.message for w in ws.reload().notices)
+
+
+BAD_KIND = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking:\n  serviceSubnet: 10.96.0.0/40\n"
+KIND_REFUSAL = ('ERROR: failed to create cluster: invalid service subnet failed to parse cidr value:"10.96.0.0/40" '
+                "with error: invalid CIDR address: 10.96.0.0/40")
+
+
+def test_a_cluster_config_kind_refuses_stops_the_cli_with_kinds_words(tmp_path, capsys):
+    from tui.cli import main
+
+    (tmp_path / "kind.yaml").write_text(BAD_KIND)
+    (tmp_path / "redis.yaml").write_text(sample("counter-redis-svc.yml"))
+    assert main(["get", "svc", "-f", str(tmp_path), "--deterministic"]) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", KIND_REFUSAL + "\n")
+
+
+def test_the_dashboard_shows_the_refused_cluster_config_at_its_line_and_runs_the_default(tmp_path):
+    from engine.live import LiveWorkspace
+
+    (tmp_path / "kind.yaml").write_text(BAD_KIND)
+    (tmp_path / "redis.yaml").write_text(sample("counter-redis-svc.yml"))
+    ws = LiveWorkspace([tmp_path], deterministic=True)
+    res = ws.reload()
+    assert (f"{tmp_path / 'kind.yaml'}:4", KIND_REFUSAL) in [(n.source, n.message) for n in res.notices]
+    assert len(ws.cluster.store.list("Node")) == 3 and ws.cluster.get("Service", "default", "redis") is not None

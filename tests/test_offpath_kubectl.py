@@ -105,16 +105,18 @@ def test_wget_telnet_nc_with_bad_ports_inside_a_pod(s):
 
 
 def test_generate_services_stops_where_the_service_range_ends():
-    c = Cluster(deterministic=True, bare=True)
-    free = c.cluster_ips.free() if hasattr(c.cluster_ips, "free") else None
-    out = generate_services(c, 70000)  # a /16 Service CIDR holds 65,534 addresses
+    from engine.topology import build_topology
+
+    kind = {"kind": "Cluster", "apiVersion": "kind.x-k8s.io/v1alpha4", "networking": {"serviceSubnet": "10.96.0.0/24"}}
+    c = Cluster(build_topology([kind], []), deterministic=True, bare=True)
+    out = generate_services(c, 300)  # a /24 Service CIDR holds 254 addresses
     assert out.code == 1
     made = len([x for x in c.store.list("Service", "default") if x["metadata"]["name"].startswith("filler-")])
-    assert 60000 < made < 70000
-    assert out.stdout == f"{made} services created (filler-00001 .. filler-{made:05d})\n"
-    assert out.stderr.startswith(f'The Service "filler-{made + 1:05d}" is invalid: spec.clusterIPs: ')
-    assert "range is full" in out.stderr
-    del free
+    assert made == 254
+    assert out.stdout == "254 services created (filler-0001 .. filler-0254)\n"
+    # allocIPs: AllocateNext's failure is an InternalError (500), not a field error.
+    assert out.stderr == ("Error from server (InternalError): Internal error occurred: "
+                          "failed to allocate a serviceIP: range is full\n")
 
 
 def test_apply_reads_only_the_top_folder_without_recursive(tmp_path):

@@ -127,6 +127,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if args.command == "screenshot":
         return _screenshot(args, err)
     cluster, report = _cluster(args)
+    fatal = [w for w in report.warnings if w.fatal]
+    if fatal:  # kind refuses the Cluster config: there is no cluster to act on
+        err.write("".join(f"{w.message}\n" for w in fatal))
+        return 1
     for w in report.warnings:  # svcflow's own notes (duplicate keys, a Cluster file it could not use)
         msg = w.message if w.message.startswith(("warning:", "svcflow:")) else f"warning: {w.message}"
         err.write(f"{w.source}: {msg}\n" if msg.startswith("svcflow:") else f"svcflow: {w.source}: {msg}\n")
