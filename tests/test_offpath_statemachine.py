@@ -271,8 +271,8 @@ class OffPathCluster(RuleBasedStateMachine):
         else:
             out = self.feed(f"dig {name}.{ns}.{ZONE} --from {client}")
         pod = self._running_pod(client)
-        if pod is None:
-            return
+        if pod is None or "executable file not found" in out:
+            return  # no running client pod, or its image has no nslookup (redis's has none)
         svc = self.store.get("Service", ns, name)
         ip = (svc or {}).get("spec", {}).get("clusterIP")
         if not ip or ip == "None" or (svc.get("spec") or {}).get("type") == "ExternalName":
