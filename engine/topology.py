@@ -186,6 +186,24 @@ def _node_pod_cidr(spec: dict) -> str | None:
     return str(net) if net is not None else None
 
 
+def validate_kind_roles(roles: list[Any]) -> None:
+    """kind's Cluster.Validate for the nodes: each role is `control-plane` or `worker`, and
+    there is at least one control-plane node."""
+    errs = [(f"nodes[{i}].role", f"invalid configuration for node {i}: {_go_q(r)} is not a valid node role")
+            for i, r in enumerate(roles) if r not in ("control-plane", "worker")]
+    if "control-plane" not in roles:
+        errs.append(("nodes", "must have at least one control plane node"))
+    if errs:
+        body = errs[0][1] if len(errs) == 1 else "[" + ", ".join(e for _, e in errs) + "]"
+        raise ClusterConfigError(f"ERROR: failed to create cluster: {body}", errs[0][0])
+
+
+def _go_q(v: Any) -> str:
+    from engine.validation import go_quote
+
+    return go_quote(str(v))
+
+
 def build_topology(configs: list[dict[str, Any]], node_objects: list[dict]) -> Topology:
     """Derive the topology from the config documents and Node objects found in manifests."""
     topo = Topology()
@@ -194,7 +212,8 @@ def build_topology(configs: list[dict[str, Any]], node_objects: list[dict]) -> T
         if c.get("kind") == "Cluster":
             topo.name = c.get("name") or topo.name
             if c.get("nodes"):
-                roles = [n.get("role", "control-plane") for n in c["nodes"]]
+                roles = [n.get("role") or "control-plane" for n in c["nodes"]]
+                validate_kind_roles(roles)
             net = c.get("networking") if isinstance(c.get("networking"), dict) else {}
             validate_kind_networking(topo.name, net.get("podSubnet") or None, net.get("serviceSubnet") or None)
             if net.get("podSubnet"):
@@ -229,8 +248,10 @@ def build_topology(configs: list[dict[str, Any]], node_objects: list[dict]) -> T
             md, spec = obj.get("metadata") or {}, obj.get("spec") or {}
             labels = dict(md.get("labels") or {})
             role = "control-plane" if "node-role.kubernetes.io/control-plane" in labels else "worker"
-            addrs = (obj.get("status") or {}).get("addresses") or []
-            ip = next((a["address"] for a in addrs if a.get("type") == "InternalIP"), None)
+            status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
+            addrs = status.get("addresses") if isinstance(status.get("addresses"), list) else []
+            ip = next((a["address"] for a in addrs if isinstance(a, dict) and a.get("type") == "InternalIP"
+                       and isinstance(a.get("address"), str)), None)
             topo.nodes.append(NodeSpec(
                 name=md["name"], role=role, ip=ip or str(next(ips)),
                 pod_cidr=given[i] or next(cidrs), labels=labels,

@@ -2275,7 +2275,7 @@ def _go_type_name(t: Any) -> str:
     if isinstance(t, str):
         return t
     if t[0] == "struct":
-        return "v1." + t[1]
+        return t[1] if "." in t[1] else "v1." + t[1]  # (the config kinds name their own package)
     if t[0] == "slice":
         return "[]" + _go_type_name(t[1])
     return "map[string]" + _go_type_name(t[1])
@@ -2316,6 +2316,40 @@ class DecodeError:
     path: str
 
 
+# The config documents' Go types: kind's v1alpha4 Cluster (sigs.k8s.io/kind
+# pkg/apis/config/v1alpha4/types.go) and kube-proxy's v1alpha1 KubeProxyConfiguration.
+_KIND_NODE = _struct(
+    "v1alpha4.Node", role=_STR, image=_STR, labels=_STRMAP, kubeadmConfigPatches=_STRS,
+    extraMounts=_slice(_struct("v1alpha4.Mount", containerPath=_STR, hostPath=_STR, readOnly=_BOOL,
+                               selinuxRelabel=_BOOL, propagation=_STR)),
+    extraPortMappings=_slice(_struct("v1alpha4.PortMapping", containerPort=_I32, hostPort=_I32, listenAddress=_STR,
+                                     protocol=_STR)))
+_CONFIG_DECODE_TYPES: dict[tuple[str, str], Any] = {
+    ("kind.x-k8s.io/v1alpha4", "Cluster"): _struct(
+        "v1alpha4.Cluster", name=_STR, nodes=_slice(_KIND_NODE), featureGates=_map(_BOOL), runtimeConfig=_STRMAP,
+        kubeadmConfigPatches=_STRS, containerdConfigPatches=_STRS,
+        networking=_struct("v1alpha4.Networking", ipFamily=_STR, apiServerPort=_I32, apiServerAddress=_STR,
+                           podSubnet=_STR, serviceSubnet=_STR, disableDefaultCNI=_BOOL, kubeProxyMode=_STR,
+                           dnsSearch=_STRS)),
+    ("kubeproxy.config.k8s.io/v1alpha1", "KubeProxyConfiguration"): _struct(
+        "v1alpha1.KubeProxyConfiguration", mode=_STR, clusterCIDR=_STR, nodePortAddresses=_STRS,
+        bindAddress=_STR, healthzBindAddress=_STR, metricsBindAddress=_STR, hostnameOverride=_STR,
+        iptables=_struct("v1alpha1.KubeProxyIPTablesConfiguration", masqueradeAll=_BOOL, masqueradeBit=_I32,
+                         localhostNodePorts=_BOOL, minSyncPeriod=_STR, syncPeriod=_STR),
+        ipvs=_struct("v1alpha1.KubeProxyIPVSConfiguration", scheduler=_STR, strictARP=_BOOL, minSyncPeriod=_STR,
+                     syncPeriod=_STR, excludeCIDRs=_STRS)),
+}
+
+
+def config_decode_error(obj: dict) -> DecodeError | None:
+    """What decoding a config document (kind's Cluster, a KubeProxyConfiguration) into its Go
+    type says of its types, or None when they all fit."""
+    if not isinstance(obj, dict):
+        return None
+    top = _CONFIG_DECODE_TYPES.get((obj.get("apiVersion"), obj.get("kind")))  # type: ignore[arg-type]
+    return _decode(obj, top, top[1], [], "") if top is not None else None
+
+
 def decode_error(obj: dict) -> DecodeError | None:
     """What the API server's JSON decoder says of ``obj``'s types, or None when they all fit."""
     if not isinstance(obj, dict):
@@ -2331,7 +2365,7 @@ def _decode(v: Any, t: Any, struct: str, stack: list[str], path: str) -> DecodeE
         return None
 
     def fail(value: str, typ: Any) -> DecodeError:
-        return DecodeError(f"json: cannot unmarshal {value} into Go struct field {struct}."
+        return DecodeError(f"json: cannot unmarshal {value} into Go struct field {struct.rsplit('.', 1)[-1]}."
                            f"{'.'.join(stack)} of type {_go_type_name(typ)}", path)
 
     if isinstance(t, str):

@@ -327,7 +327,22 @@ def topology_from_docs(docs: list[Document]) -> tuple[Topology, list[Notice]]:
                                    "it must be lower case letters, digits, '-' and '.'", "name"))
             c = {k: v for k, v in c.items() if k != "name"}
         fixed.append(c)
-    configs = fixed
+    configs = []
+    for c in fixed:  # each config decoded into its Go type first, as kind / kube-proxy read it
+        bad = validation.config_decode_error(c)
+        if bad is None:
+            configs.append(c)
+            continue
+        doc = next((d for d in docs if d.obj is c), None)
+        src = _source(doc, bad.path) if doc is not None else where.get(id(c), "")
+        detail = f"error unmarshaling JSON: while decoding JSON: {bad.message}"
+        if c.get("kind") == "Cluster":
+            problems.append(Notice(src, f"ERROR: failed to create cluster: unable to decode config: {detail}",
+                                   bad.path, fatal=True))
+            problems.append(Notice(src, "svcflow: kind would not create this cluster; the dashboard runs the "
+                                        "default three-node kind cluster meanwhile"))
+            return build_topology([], []), problems
+        problems.append(Notice(src, f"svcflow: ignoring this KubeProxyConfiguration: {detail}", bad.path))
     try:
         return build_topology(configs, nodes), problems
     except ClusterConfigError as exc:  # what `kind create cluster` prints, at the field at fault

@@ -633,6 +633,8 @@ class KubernetesPlugin:
         # namespace, and a version per namespace bumped when its records change.
         self._groups_by_ns: dict[str, set[_GroupKey]] = {}
         self.ns_versions: dict[str, int] = {}
+        # While one Service's records are listed: its addresses by endpoint hostname.
+        self._endpoint_index: tuple[tuple[str, str], dict[str, list]] | None = None
         self._modified = self._now()
 
     # ------------------------------------------------------------------ clock / serial
@@ -846,15 +848,22 @@ class KubernetesPlugin:
             if p.name and p.protocol and pair not in seen:
                 seen.add(pair)
                 add(f"_{pair[0]}._{pair[1]}.{base}", "SRV", "srv")
-        hostnames: dict[str, None] = {}
+        # Each endpoint name is asked like any query, but through an index of this Service's
+        # addresses by hostname, so listing n endpoints costs n, not n * n (500 replicas made
+        # every slice change cost seconds).
+        by_host: dict[str, list] = {}
         for e in slices:
             for a in e.addresses:
                 h = endpoint_hostname(a.ip, a.hostname, a.target_ref_name, self.config.endpoint_pod_names)
                 if h:
-                    hostnames[h.lower()] = None
-        for h in hostnames:
-            for t in ("A", "AAAA"):
-                add(f"{h}.{base}", t, "endpoint")
+                    by_host.setdefault(h.lower(), []).append((e, a))
+        self._endpoint_index = ((ns, name), by_host)
+        try:
+            for h in by_host:
+                for t in ("A", "AAAA"):
+                    add(f"{h}.{base}", t, "endpoint")
+        finally:
+            self._endpoint_index = None
         return out
 
     def _ptr_group(self, ip: str) -> list[ZoneRecord]:
@@ -1169,16 +1178,20 @@ class KubernetesPlugin:
                 return [item], None
             return [], err  # an IP in externalName produces nothing
         if svc.headless or r.endpoint:
-            for e in slices:
-                for a in e.addresses:
-                    host = self._hostname(a)
-                    if r.endpoint and not _match(r.endpoint, host):
+            index = self._endpoint_index
+            if r.endpoint and index is not None and index[0] == (svc.namespace, svc.name):
+                pairs = index[1].get(r.endpoint.lower(), ())  # (the listing's per-Service index)
+            else:
+                pairs = [(e, a) for e in slices for a in e.addresses]
+            for e, a in pairs:
+                host = self._hostname(a)
+                if r.endpoint and not _match(r.endpoint, host):
+                    continue
+                for p in e.ports:
+                    if not _match_port_and_protocol(r.port, p.name, r.protocol, p.protocol):
                         continue
-                    for p in e.ports:
-                        if not _match_port_and_protocol(r.port, p.name, r.protocol, p.protocol):
-                            continue
-                        items.append(_Item(host=a.ip, ttl=self._ttl, port=p.port, owner=f"{host}.{base}"))
-                        err = None
+                    items.append(_Item(host=a.ip, ttl=self._ttl, port=p.port, owner=f"{host}.{base}"))
+                    err = None
             return items, err
         for p in svc.ports:
             if not _match_port_and_protocol(r.port, p.name, r.protocol, p.protocol):
