@@ -420,3 +420,19 @@ def test_the_dashboard_shows_the_refused_cluster_config_at_its_line_and_runs_the
     res = ws.reload()
     assert (f"{tmp_path / 'kind.yaml'}:4", KIND_REFUSAL) in [(n.source, n.message) for n in res.notices]
     assert len(ws.cluster.store.list("Node")) == 3 and ws.cluster.get("Service", "default", "redis") is not None
+
+
+def test_a_relabelled_pod_is_released_and_replaced(tutorial):
+    apply_yaml(tutorial, sample("counter-nodeport.yml"))
+    [old] = pods(tutorial, "counter-")
+    name = old["metadata"]["name"]
+    out = Session(tutorial).feed(f"kubectl label pod {name} tier=x --overwrite")
+    assert out == f"pod/{name} labeled\n"
+    released = tutorial.get("Pod", "default", name)
+    assert "ownerReferences" not in released["metadata"] and released["status"]["phase"] == "Running"
+    counters = pods(tutorial, "counter-")
+    assert len(counters) == 2
+    [new] = [p for p in counters if p["metadata"]["name"] != name]
+    assert new["metadata"]["ownerReferences"][0]["kind"] == "ReplicaSet" and new["status"]["phase"] == "Running"
+    eps = tutorial.get("Endpoints", "default", "counter-np")
+    assert [a["targetRef"]["name"] for s in eps["subsets"] for a in s["addresses"]] == [new["metadata"]["name"]]

@@ -7,7 +7,7 @@ not ready, newest), like `controller.ActivePods` ranking.
 from __future__ import annotations
 
 from engine.controllers.base import Controller, key_for, split_key
-from engine.objects import (controller_uid, evolve, is_terminating, labels_of, meta,
+from engine.objects import (controller_uid, evolve, is_terminating, label_selector_matches, labels_of, meta,
                             owner_ref, pod_is_active, pod_is_ready, pod_phase, uid_of)
 from engine.store import WatchEvent
 
@@ -44,7 +44,7 @@ class ReplicaSetController(Controller):
         rs = self.store.get("ReplicaSet", ns, name)
         if rs is None or is_terminating(rs):
             return
-        pods = self.owned_pods(rs)
+        pods = self._release_unmatched(rs, self.owned_pods(rs))
         active = [p for p in pods if pod_is_active(p)]
         want = int(rs["spec"].get("replicas", 1))
         c = self.cluster
@@ -60,6 +60,26 @@ class ReplicaSetController(Controller):
                 c.record_event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {meta(p)['name']}", self.name)
             active = [p for p in self.owned_pods(rs) if pod_is_active(p)]
         self._update_status(rs, active)
+
+    def _release_unmatched(self, rs: dict, pods: list[dict]) -> list[dict]:
+        """ControllerRefManager.ClaimPods: a pod this ReplicaSet owns whose labels no longer
+        match its selector (someone relabelled it) is released -- its ownerReference removed,
+        the pod left running as an orphan -- and the ReplicaSet makes a new one in its place."""
+        sel = rs["spec"].get("selector")
+        kept = []
+        for p in pods:
+            if label_selector_matches(sel, labels_of(p)) or is_terminating(p):
+                kept.append(p)
+                continue
+            new = evolve(p)
+            refs = [o for o in meta(p).get("ownerReferences") or [] if o.get("uid") != uid_of(rs)]
+            if refs:
+                new["metadata"]["ownerReferences"] = refs
+            else:
+                new["metadata"].pop("ownerReferences", None)
+            self.store.update(new, owned=True)
+            self.cluster.flow(self.name, new, "released", f"labels no longer match {meta(rs)['name']}'s selector")
+        return kept
 
     def _new_pod(self, rs: dict) -> dict:
         # The API server's defaulting deep-copies what it is given, so the template's
