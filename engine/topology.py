@@ -122,8 +122,7 @@ def validate_kind_networking(cluster_name: str, pod_subnet: Any, service_subnet:
             kind_errs.append((f"networking.{fld}", f"invalid {what} subnet failed to parse cidr value:"
                               f'"{text}" with error: invalid CIDR address: {text}'))
     if kind_errs:
-        msgs = [m for _, m in kind_errs]
-        body = msgs[0] if len(msgs) == 1 else "[" + ", ".join(msgs) + "]"
+        body = _aggregate([m for _, m in kind_errs])
         raise ClusterConfigError(f"ERROR: failed to create cluster: {body}", kind_errs[0][0])
     errs: list[tuple[str, str]] = []
     if service_subnet is not None:
@@ -152,8 +151,7 @@ def validate_kind_networking(cluster_name: str, pod_subnet: Any, service_subnet:
             errs.append((f, _kubeadm_field_error(f, str(net), f"pod subnet mask ({net.prefixlen}) and node-mask ({node_mask}) "
                                                             f"difference is greater than {POD_NODE_MASK_MAX_DIFF}")))
     if errs:
-        msgs = [m for _, m in errs]
-        out = msgs[0] if len(msgs) == 1 else "[" + ", ".join(msgs) + "]"
+        out = _aggregate([m for _, m in errs])
         cmd = KUBEADM_INIT.format(node=f"{cluster_name}-control-plane")
         raise ClusterConfigError(
             f'ERROR: failed to create cluster: failed to init node with kubeadm: command "{cmd}" failed with error: '
@@ -194,7 +192,7 @@ def validate_kind_roles(roles: list[Any]) -> None:
     if "control-plane" not in roles:
         errs.append(("nodes", "must have at least one control plane node"))
     if errs:
-        body = errs[0][1] if len(errs) == 1 else "[" + ", ".join(e for _, e in errs) + "]"
+        body = _aggregate([e for _, e in errs])
         raise ClusterConfigError(f"ERROR: failed to create cluster: {body}", errs[0][0])
 
 
@@ -202,6 +200,13 @@ def _go_q(v: Any) -> str:
     from engine.validation import go_quote
 
     return go_quote(str(v))
+
+
+def _aggregate(messages: list[str]) -> str:
+    """utilerrors.NewAggregate(...).Error(), as kind and kubeadm print several errors."""
+    from engine.validation import aggregate_message
+
+    return aggregate_message(messages)
 
 
 def build_topology(configs: list[dict[str, Any]], node_objects: list[dict]) -> Topology:

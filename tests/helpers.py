@@ -18,5 +18,14 @@ def apply_yaml(cluster: Cluster, text: str) -> list:
     return results
 
 
+def apply_file(text: str, name: str = "f.yaml"):
+    """Write `text` to `name` (relative: use the `here` fixture) and load it as the CLI does:
+    a fresh deterministic cluster and the apply report."""
+    from engine.workspace import cluster_from_paths
+
+    Path(name).write_text(text)
+    return cluster_from_paths([name], deterministic=True)
+
+
 def sample(name: str) -> str:
     return (SAMPLES / name).read_text()

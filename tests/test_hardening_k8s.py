@@ -9,7 +9,7 @@ import pytest
 
 from engine.live import LiveWorkspace
 from engine.workspace import cluster_from_paths
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, apply_file
 
 SVC = """apiVersion: v1
 kind: Service
@@ -41,15 +41,6 @@ spec:
 """
 
 
-@pytest.fixture
-def here(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def apply_file(text: str, name: str = "f.yaml"):
-    Path(name).write_text(text)
-    return cluster_from_paths([name], deterministic=True)
 
 
 def only_error(report):

@@ -13,18 +13,9 @@ from engine.cluster import Cluster
 from engine.manifests import load_paths
 from engine.topology import ClusterConfigError, build_topology, validate_kind_networking
 from engine.workspace import apply_documents, cluster_from_paths, topology_from_docs
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, apply_file
 
 
-@pytest.fixture
-def here(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def apply_file(text: str, name: str = "f.yaml"):
-    Path(name).write_text(text)
-    return cluster_from_paths([name], deterministic=True)
 
 
 @pytest.fixture(scope="module")

@@ -199,6 +199,23 @@ class _ServicePodWatcher(Controller):
     def _on_service(self, ev) -> None:
         self.enqueue(key_for(ev.obj))
 
+    _reconciling = False  # True while reconcile writes: those writes are this controller's own
+
+    def reconcile(self, key: str) -> None:
+        self._reconciling = True
+        try:
+            self._reconcile(key)
+        finally:
+            self._reconciling = False
+
+    def _reconcile(self, key: str) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _by_someone_else(self, ev) -> bool:
+        """A change to an object this controller writes, made by someone else (a user's
+        delete or edit): the controller must write it back."""
+        return not self._reconciling and ev.type != "ADDED"
+
     def _on_pod(self, ev) -> None:
         for key in self._index.services_for(ev):
             self.enqueue(key)
@@ -215,23 +232,14 @@ class EndpointsController(_ServicePodWatcher):
 
     def __init__(self, cluster) -> None:
         super().__init__(cluster)
-        self._reconciling = False
         self.store.watch("Endpoints", self._on_endpoints)
 
     def _on_endpoints(self, ev) -> None:
         """Someone else deleted or changed an Endpoints object: queue its Service, which
         writes it back as it should be (upstream's onEndpointsDelete; a selector-less
         Service's Endpoints belong to the user and are left alone in reconcile)."""
-        if self._reconciling or ev.type == "ADDED":
-            return
-        self.enqueue(key_for(ev.obj))
-
-    def reconcile(self, key: str) -> None:
-        self._reconciling = True
-        try:
-            self._reconcile(key)
-        finally:
-            self._reconciling = False
+        if self._by_someone_else(ev):
+            self.enqueue(key_for(ev.obj))
 
     def _reconcile(self, key: str) -> None:
         ns, name = split_key(key)
@@ -332,7 +340,6 @@ class EndpointSliceController(_ServicePodWatcher):
     def __init__(self, cluster) -> None:
         super().__init__(cluster)
         self._zone_cache: dict[str, str | None] | None = None
-        self._reconciling = False
         self.store.watch("Endpoints", self._on_endpoints)
         self.store.watch("Node", self._on_node)
         self.store.watch("EndpointSlice", self._on_slice)
@@ -341,7 +348,7 @@ class EndpointSliceController(_ServicePodWatcher):
         """A slice this controller manages was deleted or changed by someone else: queue
         its Service so the slice is written again (upstream's endpointSliceTracker sees a
         generation it did not write and resyncs the Service)."""
-        if self._reconciling or ev.type == "ADDED":
+        if not self._by_someone_else(ev):
             return
         labels = labels_of(ev.obj)
         svc = labels.get(SERVICE_NAME_LABEL)
@@ -365,13 +372,6 @@ class EndpointSliceController(_ServicePodWatcher):
 
     def slices_for(self, ns: str, name: str) -> list[dict]:
         return self.store.by_label("EndpointSlice", ns, SERVICE_NAME_LABEL, name)
-
-    def reconcile(self, key: str) -> None:
-        self._reconciling = True
-        try:
-            self._reconcile(key)
-        finally:
-            self._reconciling = False
 
     def _reconcile(self, key: str) -> None:
         ns, name = split_key(key)
