@@ -43,7 +43,7 @@ def node_object(n: NodeSpec, now: str, ids: "Callable[[], str]") -> dict:
     given = (n.node_object or {}).get("status") or {}
     if not isinstance(given, dict):
         given = {}
-    pods = _max_pods(given)
+    pods = _max_pods(given, n.max_pods)
     obj["status"] = {
         "addresses": given.get("addresses") or [{"address": n.ip, "type": "InternalIP"},
                                                  {"address": n.name, "type": "Hostname"}],
@@ -68,14 +68,14 @@ def node_object(n: NodeSpec, now: str, ids: "Callable[[], str]") -> dict:
     return obj
 
 
-def _max_pods(given_status: dict) -> str:
-    """The pods a node's kubelet admits (its maxPods, 110 by default): a Node manifest
-    may state it as `status.capacity.pods` or `status.allocatable.pods`."""
+def _max_pods(given_status: dict, max_pods: int) -> str:
+    """The pods a node's kubelet admits: its maxPods (110, or a KubeletConfiguration's),
+    unless a Node manifest states `status.capacity.pods` or `status.allocatable.pods`."""
     for field in ("allocatable", "capacity"):
         v = (given_status.get(field) or {}).get("pods") if isinstance(given_status.get(field), dict) else None
         if isinstance(v, (int, str)) and str(v).isdigit():
             return str(int(str(v)))
-    return "110"
+    return str(max_pods)
 
 
 def _container(name: str, image: str, requests: dict | None = None, limits: dict | None = None,

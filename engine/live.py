@@ -48,7 +48,7 @@ ObjKey = tuple[str, str, str]  # kind, namespace, name
 
 #: Text that may hold a document shaping the cluster (kind Cluster, KubeProxyConfiguration,
 #: Node), in any YAML or JSON spelling of `kind: X`.
-_MAY_SHAPE_TOPOLOGY = re.compile(r"""\bkind["']?\s*:\s*["']?(?:Cluster|Node|KubeProxyConfiguration)\b""")
+_MAY_SHAPE_TOPOLOGY = re.compile(r"""\bkind["']?\s*:\s*["']?(?:Cluster|Node|KubeProxyConfiguration|KubeletConfiguration)\b""")
 
 
 @dataclass
@@ -96,7 +96,7 @@ class ReloadResult:
 
 
 _RESTART = "svcflow: restart svcflow to use this"
-_SHAPING_KINDS = frozenset({"Cluster", "KubeProxyConfiguration", "Node"})  # (a cheap test before the exact one)
+_SHAPING_KINDS = frozenset({"Cluster", "KubeProxyConfiguration", "KubeletConfiguration", "Node"})  # (a cheap test before the exact one)
 
 
 def _shape_of(docs: list) -> tuple[str, str]:
@@ -180,7 +180,8 @@ class LiveWorkspace:
             return
         where = shape[1] or self._shape[1]
         self.topology_problems.append(Notice(where, f"{_RESTART}: the cluster's shape (kind Cluster, "
-                                                    "KubeProxyConfiguration, Node objects) changed; the running "
+                                                    "KubeProxyConfiguration, KubeletConfiguration, Node objects) "
+                                                    "changed; the running "
                                                     "cluster keeps the shape it was started with"))
 
     def _held_files(self, loaded: LoadResult) -> tuple[dict[str, str], float | None]:

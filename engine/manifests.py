@@ -91,6 +91,7 @@ CONFIG_KINDS: frozenset[tuple[str, str]] = frozenset(
     {
         ("kind.x-k8s.io/v1alpha4", "Cluster"),
         ("kubeproxy.config.k8s.io/v1alpha1", "KubeProxyConfiguration"),
+        ("kubelet.config.k8s.io/v1beta1", "KubeletConfiguration"),
     }
 )
 
@@ -265,7 +266,8 @@ def _gvk(obj: Any) -> tuple[str, str]:
 
 
 def is_config_kind(obj: Any) -> bool:
-    """True for svcflow's own config documents (kind Cluster, KubeProxyConfiguration)."""
+    """True for svcflow's own config documents (kind Cluster, KubeProxyConfiguration,
+    KubeletConfiguration)."""
     return _gvk(obj) in CONFIG_KINDS
 
 

@@ -14,6 +14,7 @@ KUBERNETES_VERSION = "v1.33.1"  # kindest/node:v1.33.1
 DEFAULT_POD_SUBNET = "10.244.0.0/16"
 DEFAULT_SERVICE_SUBNET = "10.96.0.0/16"  # kind's default (kubeadm alone uses /12)
 NODE_NETWORK = "172.18.0.0/16"  # docker network `kind`
+DEFAULT_MAX_PODS = 110  # the kubelet's default maxPods
 CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
 
 
@@ -26,6 +27,7 @@ class NodeSpec:
     labels: dict[str, str] = field(default_factory=dict)
     taints: list[dict] = field(default_factory=list)
     node_object: dict | None = None  # when the user gave a Node manifest
+    max_pods: int = 110  # the kubelet's maxPods (KubeletConfiguration), its Node's allocatable pods
 
 
 @dataclass
@@ -228,6 +230,10 @@ def build_topology(configs: list[dict[str, Any]], node_objects: list[dict]) -> T
             topo.proxy.cluster_cidr = topo.pod_subnet
             if net.get("kubeProxyMode"):
                 topo.proxy.mode = str(net["kubeProxyMode"])
+    max_pods = DEFAULT_MAX_PODS
+    for c in configs:
+        if c.get("kind") == "KubeletConfiguration" and isinstance(c.get("maxPods"), int) and c["maxPods"] > 0:
+            max_pods = c["maxPods"]  # every node's kubelet runs with it (kind patches them all alike)
     for c in configs:
         if c.get("kind") == "KubeProxyConfiguration":
             p = topo.proxy
@@ -260,7 +266,7 @@ def build_topology(configs: list[dict[str, Any]], node_objects: list[dict]) -> T
             topo.nodes.append(NodeSpec(
                 name=md["name"], role=role, ip=ip or str(next(ips)),
                 pod_cidr=given[i] or next(cidrs), labels=labels,
-                taints=list(spec.get("taints") or []), node_object=obj,
+                taints=list(spec.get("taints") or []), node_object=obj, max_pods=max_pods,
             ))
         return topo
     names = _node_names(topo.name, roles)
@@ -280,5 +286,5 @@ def build_topology(configs: list[dict[str, Any]], node_objects: list[dict]) -> T
             labels["node.kubernetes.io/exclude-from-external-load-balancers"] = ""
             if has_workers:
                 taints.append(dict(CONTROL_PLANE_TAINT))
-        topo.nodes.append(NodeSpec(name, role, str(next(ips)), cidr, labels, taints))
+        topo.nodes.append(NodeSpec(name, role, str(next(ips)), cidr, labels, taints, max_pods=max_pods))
     return topo

@@ -2338,6 +2338,9 @@ _CONFIG_DECODE_TYPES: dict[tuple[str, str], Any] = {
                          localhostNodePorts=_BOOL, minSyncPeriod=_STR, syncPeriod=_STR),
         ipvs=_struct("v1alpha1.KubeProxyIPVSConfiguration", scheduler=_STR, strictARP=_BOOL, minSyncPeriod=_STR,
                      syncPeriod=_STR, excludeCIDRs=_STRS)),
+    ("kubelet.config.k8s.io/v1beta1", "KubeletConfiguration"): _struct(
+        "v1beta1.KubeletConfiguration", maxPods=_I32, podPidsLimit=_I64, clusterDomain=_STR, clusterDNS=_STRS,
+        podCIDR=_STR, resolvConf=_STR, failSwapOn=_BOOL, cgroupDriver=_STR),
 }
 
 

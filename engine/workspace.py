@@ -342,7 +342,7 @@ def topology_from_docs(docs: list[Document]) -> tuple[Topology, list[Notice]]:
             problems.append(Notice(src, "svcflow: kind would not create this cluster; the dashboard runs the "
                                         "default three-node kind cluster meanwhile"))
             return build_topology([], []), problems
-        problems.append(Notice(src, f"svcflow: ignoring this KubeProxyConfiguration: {detail}", bad.path))
+        problems.append(Notice(src, f"svcflow: ignoring this {c.get('kind')}: {detail}", bad.path))
     try:
         return build_topology(configs, nodes), problems
     except ClusterConfigError as exc:  # what `kind create cluster` prints, at the field at fault

@@ -436,3 +436,28 @@ def test_a_relabelled_pod_is_released_and_replaced(tutorial):
     assert new["metadata"]["ownerReferences"][0]["kind"] == "ReplicaSet" and new["status"]["phase"] == "Running"
     eps = tutorial.get("Endpoints", "default", "counter-np")
     assert [a["targetRef"]["name"] for s in eps["subsets"] for a in s["addresses"]] == [new["metadata"]["name"]]
+
+
+def test_a_kubelet_configuration_sets_every_nodes_max_pods(tmp_path):
+    from engine.workspace import cluster_from_paths
+
+    (tmp_path / "kubelet.yaml").write_text("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+                                           "maxPods: 20\n")
+    (tmp_path / "web.yaml").write_text(deployment("web", 50))
+    c, report = cluster_from_paths([tmp_path], deterministic=True)
+    assert report.ok and not report.warnings
+    assert {n["status"]["allocatable"]["pods"] for n in c.store.list("Node")} == {"20"}
+    # two workers x 20, less kindnet and kube-proxy on each
+    assert sum(1 for p in pods(c, "web-") if p["status"].get("phase") == "Running") == 36
+
+
+def test_a_kubelet_configuration_that_does_not_decode_is_reported(tmp_path):
+    from engine.workspace import cluster_from_paths
+
+    (tmp_path / "kubelet.yaml").write_text("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+                                           "maxPods: lots\n")
+    c, report = cluster_from_paths([tmp_path], deterministic=True)
+    assert [(w.source, w.message) for w in report.warnings] == [(f"{tmp_path / 'kubelet.yaml'}:3", (
+        "svcflow: ignoring this KubeletConfiguration: error unmarshaling JSON: while decoding JSON: json: cannot "
+        "unmarshal string into Go struct field KubeletConfiguration.maxPods of type int32"))]
+    assert {n["status"]["allocatable"]["pods"] for n in c.store.list("Node")} == {"110"}
