@@ -390,7 +390,7 @@ def test_editing_the_kind_cluster_file_live_says_it_takes_a_restart(tmp_path):
     notes = [w for w in ws.reload().notices if "restart" in w.message]
     assert [(n.source, n.message) for n in notes] == [(f"{cfg}:1", (
         "svcflow: restart svcflow to use this: the cluster's shape (kind Cluster, KubeProxyConfiguration, "
-        "Node objects) changed; the running cluster keeps the shape it was started with"))]
+        "KubeletConfiguration, Node objects) changed; the running cluster keeps the shape it was started with"))]
     assert [n["metadata"]["name"] for n in ws.cluster.store.list("Node")] == ["kind-control-plane", "kind-worker"]
     cfg.write_text(two)
     assert not any("restart" in w.message for w in ws.reload().notices)

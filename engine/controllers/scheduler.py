@@ -86,7 +86,7 @@ class Scheduler(Controller):
         # the filter verdicts only change when a Node does.
         self._fits: dict[str, tuple[list[dict], dict[str, int]]] = {}
         self._fit_names: dict[str, list[str]] = {}
-        self._capacity: dict[str, int] = {}  # node -> allocatable pods
+        self._capacity: dict[str, list[int]] = {}  # filter signature -> the fitting nodes' allocatable pods
 
     def _on_pod(self, ev) -> None:
         key = key_for(ev.obj)
@@ -126,12 +126,12 @@ class Scheduler(Controller):
     def _load(self) -> dict[str, int]:
         return self._pods_per_node
 
-    def _allowed(self, node: dict) -> int:
-        name = meta(node)["name"]
-        n = self._capacity.get(name)
-        if n is None:
-            n = self._capacity[name] = allowed_pods(node)
-        return n
+    def _caps_of(self, sig: str, fits: list[dict]) -> list[int]:
+        """The allocatable pods of each node in `fits` (cached with the filter verdicts)."""
+        caps = self._capacity.get(sig)
+        if caps is None:
+            caps = self._capacity[sig] = [allowed_pods(n) for n in fits]
+        return caps
 
     def _names_of(self, sig: str, fits: list[dict]) -> list[str]:
         names = self._fit_names.get(sig)
@@ -178,13 +178,14 @@ class Scheduler(Controller):
         fits, reasons = cached
         c = self.cluster
         load = self._load()
+        loads: list[int] = []
         if fits:  # NodeResourcesFit: the pod count against allocatable pods
-            room = [n for n in fits if load.get(meta(n)["name"], 0) < self._allowed(n)]
+            loads = [load.get(n, 0) for n in self._names_of(sig, fits)]
+            room = [i for i, (used, cap) in enumerate(zip(loads, self._caps_of(sig, fits))) if used < cap]
             if len(room) < len(fits):
-                full = len(fits) - len(room)
-                reasons = {**reasons, TOO_MANY_PODS: full}
-                fits = room
-                sig = None
+                reasons = {**reasons, TOO_MANY_PODS: len(fits) - len(room)}
+                fits = [fits[i] for i in room]
+                loads = [loads[i] for i in room]
         if not fits:
             total = len(nodes)
             full = reasons.get(TOO_MANY_PODS, 0)
@@ -198,8 +199,6 @@ class Scheduler(Controller):
                 self.store.update(new, owned=True)
                 c.record_event(pod, "Warning", "FailedScheduling", msg, self.name)
             return
-        names = self._names_of(sig, fits) if sig is not None else [meta(n)["name"] for n in fits]
-        loads = [load.get(n, 0) for n in names]
         least = min(loads)
         best = [n for n, count in zip(fits, loads) if count == least]
         node = best[c.rng("scheduler").randrange(len(best))] if len(best) > 1 else best[0]
