@@ -219,7 +219,8 @@ def build_topology(configs: list[dict[str, Any]], node_objects: list[dict]) -> T
         if c.get("kind") == "Cluster":
             topo.name = c.get("name") or topo.name
             if c.get("nodes"):
-                roles = [n.get("role") or "control-plane" for n in c["nodes"]]
+                # (a null node decodes to the zero Node, whose empty role kind defaults to control-plane)
+                roles = [(n or {}).get("role") or "control-plane" for n in c["nodes"]]
                 validate_kind_roles(roles)
             net = c.get("networking") if isinstance(c.get("networking"), dict) else {}
             validate_kind_networking(topo.name, net.get("podSubnet") or None, net.get("serviceSubnet") or None)
