@@ -2239,8 +2239,13 @@ _ROLLING = {"maxUnavailable": _INTSTR, "maxSurge": _INTSTR}
 _ENDPOINT_ADDRESS = _struct("EndpointAddress", ip=_STR, hostname=_STR, nodeName=_STR)
 
 _DECODE_TYPES: dict[tuple[str, str], Any] = {
-    ("v1", "Service"): _struct("Service", metadata=_OBJECT_META, spec=_SERVICE_SPEC),
-    ("v1", "Pod"): _struct("Pod", metadata=_OBJECT_META, spec=_POD_SPEC),
+    ("v1", "Service"): _struct("Service", metadata=_OBJECT_META, spec=_SERVICE_SPEC, status=_struct(
+        "ServiceStatus", loadBalancer=_struct("LoadBalancerStatus", ingress=_slice(_struct(
+            "LoadBalancerIngress", ip=_STR, hostname=_STR, ipMode=_STR))))),
+    ("v1", "Pod"): _struct("Pod", metadata=_OBJECT_META, spec=_POD_SPEC, status=_struct(
+        "PodStatus", phase=_STR, message=_STR, reason=_STR, hostIP=_STR, podIP=_STR, startTime=_STR, qosClass=_STR,
+        nominatedNodeName=_STR, hostIPs=_slice(_struct("HostIP", ip=_STR)), podIPs=_slice(_struct("PodIP", ip=_STR)),
+        conditions=_slice(_struct("PodCondition", type=_STR, status=_STR, reason=_STR, message=_STR)))),
     ("v1", "Namespace"): _struct("Namespace", metadata=_OBJECT_META),
     ("v1", "Node"): _struct("Node", metadata=_OBJECT_META, spec=_struct(
         "NodeSpec", podCIDR=_STR, podCIDRs=_STRS, providerID=_STR, unschedulable=_BOOL,

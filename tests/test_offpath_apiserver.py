@@ -344,3 +344,17 @@ def test_mutated_samples_never_raise_and_every_refusal_names_its_file(tmp_path):
         cluster.run_until_idle()  # and the controllers take whatever the API server stored
         if i % 50 == 49:
             cluster = Cluster(deterministic=True)
+
+
+@pytest.mark.parametrize("status, message", [
+    ("-9223372036854775808", "json: cannot unmarshal number into Go struct field Pod.status of type v1.PodStatus"),
+    ("{podIP: [5]}", "json: cannot unmarshal array into Go struct field PodStatus.status.podIP of type string"),
+    ("{podIP: 2147483648}", "json: cannot unmarshal number into Go struct field PodStatus.status.podIP of type string"),
+])
+def test_a_pod_status_of_the_wrong_type_is_the_decoders_error(status, message):
+    c = Cluster(deterministic=True)
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p1}\nspec: {containers: [{name: c, image: nginx}]}\n"
+    res = c.api.apply(yaml.safe_load(pod + f"status: {status}\n"), "p.yaml")
+    assert res.error == ('Error from server (BadRequest): error when creating "p.yaml": Pod in version "v1" cannot '
+                         f'be handled as a Pod: {message}')
+    assert c.get("Pod", "default", "p1") is None
