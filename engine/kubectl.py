@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from engine import labels as label_selectors
+from engine.labels import SelectorError
 from engine.apiserver import ApiError
 from engine.cluster import Cluster
 from engine.objects import labels_of
@@ -176,198 +178,6 @@ def usage_error(verb: str, msg: str) -> Output:
     return Output(stderr=f"error: {msg}\nSee 'kubectl {verb} --help' for usage.\n", code=1)
 
 
-# ---------------------------------------------------------------------------------------
-# Label selectors: apimachinery's labels.Parse, with its error messages
-# ---------------------------------------------------------------------------------------
-
-class SelectorError(ValueError):
-    pass
-
-
-_SPECIAL = set("=!(),><")
-_TOKENS = {")": "CLOSE", ",": "COMMA", "!": "NOT", "==": "DEQ", "=": "EQ", ">": "GT", "in": "IN",
-           "<": "LT", "!=": "NEQ", "notin": "NOTIN", "(": "OPEN"}
-_BINARY_OPERATORS = "in, notin, =, ==, !=, gt, lt"
-
-
-def _lex(s: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    i, n = 0, len(s)
-    while True:
-        while i < n and s[i] in " \t\r\n":
-            i += 1
-        if i >= n:
-            out.append(("EOS", ""))
-            return out
-        if s[i] in _SPECIAL:
-            buf, last = "", None
-            while i < n and s[i] in _SPECIAL:
-                buf += s[i]
-                if buf in _TOKENS:
-                    last = (_TOKENS[buf], buf)
-                    i += 1
-                elif last is not None:
-                    break
-                else:
-                    i += 1
-            out.append(last if last is not None else ("ERR", f"error expected: keyword found '{buf}'"))
-        else:
-            j = i
-            while j < n and s[j] not in _SPECIAL and s[j] not in " \t\r\n":
-                j += 1
-            word = s[i:j]
-            i = j
-            out.append((_TOKENS.get(word, "ID"), word) if word in ("in", "notin") else ("ID", word))
-
-
-def _field_invalid(path: str, value: str, msgs: list[str]) -> str:
-    return f"{path}: Invalid value: {go_quote(value)}: " + "; ".join(msgs)
-
-
-def parse_selector(sel: str | None) -> list[tuple[str, str, list[str]]]:
-    """labels.Parse: requirements (key, op, values); op is one of in notin = == != gt lt
-    exists !. Raises SelectorError with apimachinery's message."""
-    from engine.validation import is_qualified_name, is_valid_label_value
-
-    items = _lex(sel or "")
-    pos = 0
-
-    def look(values: bool = True) -> tuple[str, str]:
-        t, lit = items[pos]
-        return ("ID" if values and t in ("IN", "NOTIN") else t), lit
-
-    def take(values: bool = True) -> tuple[str, str]:
-        nonlocal pos
-        t = look(values)
-        pos += 1
-        return t
-
-    def requirement() -> tuple[str, str, list[str]]:
-        op = ""
-        t, lit = take()
-        if t == "NOT":
-            op = "!"
-            t, lit = take()
-        if t != "ID":
-            raise SelectorError(f"found '{lit}', expected: identifier")
-        key = lit
-        errs = is_qualified_name(key)
-        if errs:
-            raise SelectorError(_field_invalid("<nil>", key, errs))
-        if look()[0] in ("EOS", "COMMA"):
-            return key, op or "exists", []
-        if op == "!":  # `!key` takes no operator: what follows must be `,` or the end
-            return key, "!", []
-        t, lit = take(values=False)
-        ops = {"IN": "in", "NOTIN": "notin", "EQ": "=", "DEQ": "==", "NEQ": "!=", "GT": "gt", "LT": "lt"}
-        if t not in ops:
-            raise SelectorError(f"found '{lit}', expected: {_BINARY_OPERATORS}")
-        op = ops[t]
-        if op in ("in", "notin"):
-            t, lit = take()
-            if t != "OPEN":
-                raise SelectorError(f"found '{lit}' expected: '('")
-            t, lit = look()
-            vals: set[str] = set()
-            if t == "CLOSE":
-                take()
-                vals = {""}
-            elif t in ("ID", "COMMA"):
-                while True:
-                    t2, l2 = take()
-                    if t2 == "ID":
-                        vals.add(l2)
-                        t3, l3 = look()
-                        if t3 == "COMMA":
-                            continue
-                        if t3 == "CLOSE":
-                            break
-                        raise SelectorError(f"found '{l3}', expected: ',' or ')'")
-                    elif t2 == "COMMA":
-                        if not vals:
-                            vals.add("")
-                        t3, _ = look()
-                        if t3 == "CLOSE":
-                            vals.add("")
-                            break
-                        if t3 == "COMMA":
-                            vals.add("")
-                    else:
-                        raise SelectorError(f"found '{l2}', expected: ',', or identifier")
-                if take()[0] != "CLOSE":
-                    raise SelectorError(f"found '{lit}', expected: ')'")
-            else:
-                raise SelectorError(f"found '{lit}', expected: ',', ')' or identifier")
-            values = sorted(vals)
-        else:
-            t, lit = look()
-            if t in ("EOS", "COMMA"):
-                values = [""]
-            else:
-                t, lit = take()
-                if t != "ID":
-                    raise SelectorError(f"found '{lit}', expected: identifier")
-                values = [lit]
-        errs_v: list[str] = []
-        if op in ("gt", "lt"):
-            for i, v in enumerate(values):
-                if not re.fullmatch(r"[+-]?[0-9]+", v) or not -(1 << 63) <= int(v) < (1 << 63):
-                    errs_v.append(_field_invalid(f"values[{i}]", v, ["for 'Gt', 'Lt' operators, the value must be an integer"]))
-        for i, v in enumerate(values):
-            m = is_valid_label_value(v)
-            if m:
-                errs_v.append(_field_invalid(f"values[{i}][{key}]", v, m))
-        if errs_v:
-            from engine.validation import aggregate_message
-
-            raise SelectorError(aggregate_message(errs_v))
-        return key, op, values
-
-    reqs: list[tuple[str, str, list[str]]] = []
-    while True:
-        t, lit = look()
-        if t == "EOS":
-            return reqs
-        if t not in ("ID", "NOT"):
-            raise SelectorError(f"found '{lit}', expected: !, identifier, or 'end of string'")
-        try:
-            reqs.append(requirement())
-        except SelectorError as e:
-            raise SelectorError(f"unable to parse requirement: {e}") from None
-        t, lit = take()
-        if t == "EOS":
-            return reqs
-        if t == "COMMA":
-            t2, l2 = look()
-            if t2 not in ("ID", "NOT"):
-                raise SelectorError(f"found '{l2}', expected: identifier after ','")
-            continue
-        raise SelectorError(f"found '{lit}', expected: ',' or 'end of string'")
-
-
-def _selected(obj: dict, sel: list[tuple[str, str, list[str]]]) -> bool:
-    labels = labels_of(obj)
-    for k, op, vals in sel:
-        has = k in labels
-        v = labels.get(k)
-        if op in ("=", "==", "in") and (not has or v not in vals):
-            return False
-        if op in ("!=", "notin") and has and v in vals:
-            return False
-        if op == "exists" and not has:
-            return False
-        if op == "!" and has:
-            return False
-        if op in ("gt", "lt"):
-            try:
-                lv, rv = int(v or ""), int(vals[0])
-            except ValueError:
-                return False
-            if not has or (op == "gt" and not lv > rv) or (op == "lt" and not lv < rv):
-                return False
-    return True
-
-
 def selector_error(info, selector: str, e: SelectorError) -> str:
     """The API server refuses the list; kubectl's resource builder names what it asked for."""
     gvr = f"{info.group}/{info.version}, Resource={info.plural}"
@@ -445,7 +255,7 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
         return Output(stderr=f"error: {output_format_error(output)}\n", code=1)
     multi = len(requests) > 1
     try:
-        sel = parse_selector(selector)
+        sel = label_selectors.parse(selector)
     except SelectorError as e:  # the API server refuses each list request
         return Output(stderr="".join(selector_error(info, selector or "", e) + "\n" for info, _ in requests), code=1)
     groups: list[tuple[str, list[dict]]] = []
@@ -465,7 +275,7 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
                     objs.append(o)
         else:
             objs = [o for o in cluster.store.list(kind, "" if not info.namespaced and scope is not None else scope)
-                    if _selected(o, sel)]
+                    if sel.matches(labels_of(o))]
         groups.append((kind, objs))
     everything = [o for _, objs in groups for o in objs]
     out.objects = everything
@@ -603,10 +413,10 @@ def _objects_for(cluster: Cluster, verb: str, args: list[str], ns: str, *, selec
         return [], Output(stderr="error: name cannot be provided when a selector is specified\n", code=1)
     if not pairs and (selector or select_all):
         try:
-            sel = parse_selector(selector)
+            sel = label_selectors.parse(selector)
         except SelectorError as e:
             return [], Output(stderr=selector_error(info, selector or "", e) + "\n", code=1)
-        objs = [o for o in cluster.store.list(info.kind, ns if info.namespaced else "") if _selected(o, sel)]
+        objs = [o for o in cluster.store.list(info.kind, ns if info.namespaced else "") if sel.matches(labels_of(o))]
         return [(info, o["metadata"]["name"], o) for o in objs], None
     if not pairs:
         return [], Output(stderr=f'error: resource(s) were provided, but no name was specified\n', code=1)

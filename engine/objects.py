@@ -47,32 +47,6 @@ def uid_of(obj: dict) -> str:
     return meta(obj).get("uid", "")
 
 
-def selector_matches(selector: dict[str, str] | None, labels: dict[str, str]) -> bool:
-    """Equality-based selector as Services use it; an empty selector matches nothing
-    here because Services without selectors are not managed by the controllers."""
-    if not selector:
-        return False
-    return all(labels.get(k) == v for k, v in selector.items())
-
-
-def label_selector_matches(sel: dict | None, labels: dict[str, str]) -> bool:
-    """metav1.LabelSelector (matchLabels + matchExpressions), as workloads use it."""
-    if not sel:
-        return False
-    for k, v in (sel.get("matchLabels") or {}).items():
-        if labels.get(k) != v:
-            return False
-    for e in sel.get("matchExpressions") or []:
-        key, op, vals = e.get("key"), e.get("operator"), e.get("values") or []
-        if op == "In" and labels.get(key) not in vals:
-            return False
-        if op == "NotIn" and key in labels and labels[key] in vals:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
 
 
 def owner_ref(owner: dict, *, controller: bool = True) -> dict[str, Any]:

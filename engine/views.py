@@ -14,7 +14,8 @@ from itertools import accumulate
 
 from engine.cluster import Cluster
 from engine.controllers.endpoints import resolve_target_port
-from engine.objects import is_terminating, labels_of, meta, pod_is_ready, pod_phase, selector_matches
+from engine.labels import service_selects
+from engine.objects import is_terminating, labels_of, meta, pod_is_ready, pod_phase
 from engine.printers import get as printers
 from engine.printers.duration import since
 
@@ -394,7 +395,7 @@ def links_for_pod(cluster: Cluster, ns: str, name: str) -> Links:
         return links
     for s in cluster.store.list("Service", ns):
         sel = (s.get("spec") or {}).get("selector")
-        if sel and selector_matches(sel, labels_of(pod)):
+        if sel and service_selects(sel, labels_of(pod)):
             links.services.add(_key(s))
             links.endpoints.add(_key(s))
     proxy = getattr(cluster, "proxy_chains_for_pod", None)
@@ -413,7 +414,7 @@ def explain_selection(cluster: Cluster, svc: dict) -> list[str]:
     if not sel:
         return ["no selector: endpoints come from an Endpoints object you write yourself"]
     pods = cluster.store.list("Pod", ns)
-    matching = [p for p in pods if selector_matches(sel, labels_of(p))]
+    matching = [p for p in pods if service_selects(sel, labels_of(p))]
     out: list[str] = []
     if not matching:
         for k, v in sel.items():

@@ -26,7 +26,7 @@ from engine.cluster import Cluster
 from engine.dnstools import dig
 from engine.live import LiveWorkspace
 from engine.proxytools import proxy_rules
-from engine.objects import selector_matches
+from engine.labels import service_selects
 from engine.workspace import cluster_from_paths, object_key
 from tests.helpers import SAMPLES
 from tests.test_hardening_longrun import comparable
@@ -221,7 +221,7 @@ def check_endpoints_match_ready_pods(cluster: Cluster) -> None:
         ready, not_ready = set(), set()
         for p in pods:
             st_ = p.get("status") or {}
-            if (p["metadata"]["namespace"] != ns or not selector_matches(sel, p["metadata"].get("labels") or {})
+            if (p["metadata"]["namespace"] != ns or not service_selects(sel, p["metadata"].get("labels") or {})
                     or not st_.get("podIP") or st_.get("phase") in ("Succeeded", "Failed")
                     or p["metadata"].get("deletionTimestamp")):
                 continue

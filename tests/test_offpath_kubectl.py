@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from engine import labels
 from engine import kubectl
 from engine.cluster import Cluster
 from engine.session import Session, generate_services
@@ -150,14 +151,15 @@ def test_output_format_and_selector_checks(s):
 
 def test_selector_parser_messages():
     def err(sel):
-        with pytest.raises(kubectl.SelectorError) as e:
-            kubectl.parse_selector(sel)
+        with pytest.raises(labels.SelectorError) as e:
+            labels.parse(sel)
         return str(e.value)
     assert err("foo=bar=42") == "found '=', expected: ',' or 'end of string'"
     assert err("app:x") .startswith('unable to parse requirement: <nil>: Invalid value: "app:x": name part must')
     assert err("a,") == "found '', expected: identifier after ','"
     assert err("x in (a") == "unable to parse requirement: found '', expected: ',' or ')'"
-    assert kubectl.parse_selector("x in (a,b),!y,z") == [("x", "in", ["a", "b"]), ("y", "!", []), ("z", "exists", [])]
+    assert [r.as_tuple() for r in labels.parse("x in (a,b),!y,z").requirements] == [
+        ("x", "in", ["a", "b"]), ("y", "!", []), ("z", "exists", [])]
 
 
 def test_get_and_describe_without_a_type(s):

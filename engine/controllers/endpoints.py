@@ -18,8 +18,8 @@ from typing import Iterable
 from engine.controllers.base import Controller, key_for, split_key
 from engine.events import STEP_COLLECT, STEP_ENDPOINTS
 from engine.store import shared
-from engine.objects import (evolve, is_terminating, labels_of, meta, owner_ref, pod_is_ready,
-                            pod_phase, selector_matches)
+from engine.labels import service_selects
+from engine.objects import evolve, is_terminating, labels_of, meta, owner_ref, pod_is_ready, pod_phase
 
 MAX_ENDPOINTS_PER_SLICE = 100
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
@@ -177,8 +177,8 @@ class ServiceSelectorIndex:
                         seen.update(self._by_pair.get((ns, k, v), ()))
             for key in sorted(seen):
                 sel = self._selectors.get(key)
-                if sel and (selector_matches(sel, label_sets[0])
-                            or (len(label_sets) > 1 and selector_matches(sel, label_sets[1]))):
+                if sel and (service_selects(sel, label_sets[0])
+                            or (len(label_sets) > 1 and service_selects(sel, label_sets[1]))):
                     keys.append(key)
         self._last = (ev, keys)
         return keys

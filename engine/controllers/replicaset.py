@@ -7,7 +7,8 @@ not ready, newest), like `controller.ActivePods` ranking.
 from __future__ import annotations
 
 from engine.controllers.base import Controller, key_for, split_key
-from engine.objects import (controller_uid, evolve, is_terminating, label_selector_matches, labels_of, meta,
+from engine.labels import label_selector_matches
+from engine.objects import (controller_uid, evolve, is_terminating, labels_of, meta,
                             owner_ref, pod_is_active, pod_is_ready, pod_phase, uid_of)
 from engine.store import WatchEvent
 

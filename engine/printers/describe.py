@@ -27,6 +27,7 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
 from typing import Callable, Iterable
+from engine.labels import format_label_selector, label_selector_matches, label_selector_string
 from engine.printers.duration import human_duration
 from engine.printers.get import format_labels
 from engine.printers.tabwriter import render_text
@@ -286,49 +287,6 @@ def _print_bool(value: object) -> str:
 def _format_labels(labels: dict | None) -> str:
     """labels.FormatLabels: sorted `k=v` joined by commas, `<none>` when empty."""
     return format_labels(labels)
-
-
-def _selector_string(selector: dict | None) -> str:
-    """LabelSelectorAsSelector(...).String(); an empty or nil selector prints as ``."""
-    if not selector:
-        return ""
-    reqs: list[tuple[str, str]] = []
-    for k, v in (selector.get("matchLabels") or {}).items():
-        reqs.append((k, f"{k}={v}"))
-    for expr in selector.get("matchExpressions") or []:
-        key, op = expr.get("key", ""), expr.get("operator", "")
-        values = ",".join(sorted(expr.get("values") or []))
-        text = {"In": f"{key} in ({values})", "NotIn": f"{key} notin ({values})",
-                "Exists": key, "DoesNotExist": f"!{key}"}.get(op, key)
-        reqs.append((key, text))
-    reqs.sort(key=lambda r: r[0])  # stable, like sort.Sort(ByKey) on small lists
-    return ",".join(text for _, text in reqs)
-
-
-def _format_label_selector(selector: dict | None) -> str:
-    """metav1.FormatLabelSelector: like the selector string but `<none>` when empty."""
-    return _selector_string(selector) or "<none>"
-
-
-def _selector_matches(selector: dict | None, labels: dict | None) -> bool:
-    """labels.Selector.Matches for a metav1.LabelSelector (nil matches nothing)."""
-    if selector is None:
-        return False
-    labels = labels or {}
-    for k, v in (selector.get("matchLabels") or {}).items():
-        if labels.get(k) != v:
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
 
 
 def _controller_ref(obj: dict) -> dict | None:
@@ -1075,7 +1033,7 @@ def _describe_topology_spread(w: _PrefixWriter, tscs: list[dict] | None, space: 
         text = (f"{tsc.get('topologyKey', '')}:{tsc.get('whenUnsatisfiable', '')}"
                 f" when max skew {tsc.get('maxSkew', 0)} is exceeded")
         if tsc.get("labelSelector") is not None:
-            text += f" for selector {_format_label_selector(tsc['labelSelector'])}"
+            text += f" for selector {format_label_selector(tsc['labelSelector'])}"
         w.write(LEVEL_0, text + "\n")
 
 
@@ -1244,7 +1202,7 @@ def _pod_phase_counts(lister: Lister, rs: dict) -> tuple[int, int, int, int]:
     counts = {"Running": 0, "Pending": 0, "Succeeded": 0, "Failed": 0}
     selector = _spec(rs).get("selector")
     for pod in _safe_list(lister, "Pod", _md(rs).get("namespace") or ""):
-        if not _selector_matches(selector, _md(pod).get("labels")) or not _controlled_by(pod, rs):
+        if not label_selector_matches(selector, _md(pod).get("labels")) or not _controlled_by(pod, rs):
             continue
         phase = _status(pod).get("phase")
         if phase in counts:
@@ -1268,7 +1226,7 @@ def _pod_controller_opening(obj: dict) -> _PrefixWriter:
     w = _PrefixWriter()
     w.write(LEVEL_0, f"Name:\t{md.get('name', '')}\n")
     w.write(LEVEL_0, f"Namespace:\t{md.get('namespace', '')}\n")
-    w.write(LEVEL_0, f"Selector:\t{_format_label_selector(_spec(obj).get('selector'))}\n")
+    w.write(LEVEL_0, f"Selector:\t{format_label_selector(_spec(obj).get('selector'))}\n")
     return w
 
 
@@ -1326,7 +1284,7 @@ def _deployment_replica_sets(lister: Lister, dep: dict) -> tuple[list[dict], lis
     """GetAllReplicaSets: (all old RSs, [new RS]) among those the deployment controls."""
     selector = _spec(dep).get("selector")
     owned = [rs for rs in _safe_list(lister, "ReplicaSet", _md(dep).get("namespace") or "")
-             if _selector_matches(selector, _md(rs).get("labels")) and _controlled_by(rs, dep)]
+             if label_selector_matches(selector, _md(rs).get("labels")) and _controlled_by(rs, dep)]
     by_age = sorted(owned, key=lambda rs: (_parse_time(_md(rs).get("creationTimestamp"))
                                            or datetime.min.replace(tzinfo=timezone.utc),
                                            _md(rs).get("name", "")))
@@ -1353,7 +1311,7 @@ def _describe_deployment(dep: dict, lister: Lister, now: datetime) -> str:
     w.write(LEVEL_0, f"CreationTimestamp:\t{_rfc1123z(md.get('creationTimestamp'), now.tzinfo)}\n")
     _print_labels_multiline(w, "Labels", md.get("labels"))
     _print_annotations_multiline(w, "Annotations", md.get("annotations"))
-    w.write(LEVEL_0, f"Selector:\t{_selector_string(spec.get('selector'))}\n")
+    w.write(LEVEL_0, f"Selector:\t{label_selector_string(spec.get('selector'))}\n")
     w.write(LEVEL_0, f"Replicas:\t{spec.get('replicas', 1)} desired | "
                      f"{status.get('updatedReplicas', 0)} updated | {status.get('replicas', 0)} total | "
                      f"{status.get('availableReplicas', 0)} available | "

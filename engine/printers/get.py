@@ -25,6 +25,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Union
 
+from engine.labels import format_label_selector, label_selector_string  # (re-exported for the printers)
 from engine.kinds import KINDS, KindInfo
 from engine.printers.duration import parse_timestamp, since
 from engine.printers.tabwriter import render_table
@@ -208,29 +209,6 @@ def format_labels(labels: dict[str, str] | None) -> str:
     if not labels:
         return "<none>"
     return ",".join(f"{k}={labels[k]}" for k in sorted(labels))
-
-
-def label_selector_string(selector: dict | None) -> str:
-    """LabelSelectorAsSelector(sel).String(): requirements sorted by key; matchLabels are
-    `k=v`, expressions `k in (a,b)`, `k notin (a,b)`, `k`, `!k`. Nil or empty -> ""."""
-    if not selector:
-        return ""
-    reqs: list[tuple[str, str]] = []
-    for key, value in (selector.get("matchLabels") or {}).items():
-        reqs.append((key, f"{key}={value}"))
-    for expr in selector.get("matchExpressions") or []:
-        key, op = expr.get("key", ""), expr.get("operator", "")
-        values = ",".join(sorted(expr.get("values") or []))
-        text = {"In": f"{key} in ({values})", "NotIn": f"{key} notin ({values})",
-                "Exists": key, "DoesNotExist": f"!{key}"}.get(op, key)
-        reqs.append((key, text))
-    reqs.sort(key=lambda r: r[0])
-    return ",".join(text for _, text in reqs)
-
-
-def format_label_selector(selector: dict | None) -> str:
-    """metav1.FormatLabelSelector: like label_selector_string but `<none>` when empty."""
-    return label_selector_string(selector) or "<none>"
 
 
 def _join_host_port(host: str, port: Any) -> str:
