@@ -8,7 +8,7 @@
 `engine.flowstory` groups the interleaved events into stories (one change of one Service,
 or one connection); this view plays a story one beat at a time, lighting the box the beat
 is about and writing its values on the arrow that carried them. It is a full-screen
-`FlowDiagramScreen` over the dashboard, opened and closed with one key (`v`), and the
+`FlowDiagramView` layered over the dashboard's panes, opened and closed with one key (`v`), and the
 tour's `focus: flow`.
 
 Its player is its own (the dashboard's strip keeps the raw events): `space` pauses,
@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from engine.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY
 from engine.flowstory import (TRAFFIC_ANSWER, TRAFFIC_CLUSTERIP, TRAFFIC_DNAT, TRAFFIC_POD, TRAFFIC_QUERY, Beat,
@@ -208,8 +207,9 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     # kube-proxy's and CoreDNS's watch arrows down from ②
     proxy_state = _state(step, STEP_PROXY) if svc_story else ("lit" if tstep in (TRAFFIC_CLUSTERIP, TRAFFIC_DNAT) else "idle")
     dns_state = _state(step, STEP_DNS) if svc_story else ("lit" if tstep in (TRAFFIC_QUERY, TRAFFIC_ANSWER) else "idle")
-    pstyle = {"lit": LIT, "done": DONE}.get(proxy_state, IDLE)
-    dstyle = {"lit": LIT, "done": DONE}.get(dns_state, IDLE)
+    # the watch arrows are the control plane: a connection does not travel on them
+    pstyle = {"lit": LIT, "done": DONE}.get(proxy_state, IDLE) if svc_story else IDLE
+    dstyle = {"lit": LIT, "done": DONE}.get(dns_state, IDLE) if svc_story else IDLE
     n_nodes = max(1, min(len(scene.nodes), 4))
     dns_w = min(max(30, W // 3), 56)
     beside = (W - dns_w - 2 - 2 * (n_nodes - 1)) // n_nodes >= 29  # room for a whole KUBE-SVC name
@@ -290,7 +290,7 @@ def _short(b: Beat) -> str:
 
 def _ips_label(ips: list[str], width: int) -> str:
     text = ", ".join(ips)
-    return text if 0 < len(text) <= width else (f"{len(ips)} IPs" if ips else "none")
+    return text if 0 < len(text) <= width else (f"{len(ips)} IP{'s' if len(ips) != 1 else ''}" if ips else "none")
 
 
 def _nodes_shown(nodes: list[str], active: str | None, width: int) -> tuple[list[str], int]:
@@ -498,7 +498,10 @@ class FlowDiagram(Widget):
         i = self.timeline[self.pos][0] if cur else -1
         play = "paused" if self.paused else ("▶" if getattr(self.host, "animate_flow", False) else "")
         speed = getattr(self.host, "speed", 1)
-        what = ("Service " if isinstance(story, ServiceStory) else "traffic to ") + key if story else "no story yet"
+        if isinstance(story, TrafficStory):
+            what = f"traffic {story.client.split('/', 1)[-1]} → {story.target}"
+        else:
+            what = f"Service {key}" if story else "no story yet"
         title = f"Service flow · {what}" + (f" · {svc_type}" if svc_type and svc_type != "ClusterIP" else "")
         if cur:
             title += f" · {i + 1 + self.book.dropped}/{n_stories + self.book.dropped}"
@@ -515,9 +518,19 @@ class FlowDiagram(Widget):
             return Text(f"flow diagram: {type(exc).__name__}: {exc}", style="red")
 
 
-class FlowDiagramScreen(Screen):
-    """The diagram over the whole screen; the dashboard keeps running underneath."""
+class FlowDiagramView(Vertical):
+    """The diagram over the dashboard's panes, as the top layer of the same screen (not a
+    pushed Screen: the app keeps refreshing its panes and flow strip underneath, and finds
+    them where it expects). Focused while shown, so its keys come first."""
 
+    DEFAULT_CSS = """
+    FlowDiagramView {
+        overlay: screen; position: absolute; offset: 0 0;
+        width: 100%; height: 100%; background: $background; padding-bottom: 1;
+    }
+    FlowDiagramView.-hidden { display: none; }
+    """
+    can_focus = True
     BINDINGS = [
         Binding("escape,v", "close", "Back"),
         Binding("space", "pause", "Pause"),
@@ -530,39 +543,45 @@ class FlowDiagramScreen(Screen):
     ]
 
     def __init__(self, app_ref) -> None:
-        super().__init__()
+        super().__init__(id="flow-diagram-view")
         self.host = app_ref
+        self._since = 0.0
 
     def compose(self) -> ComposeResult:
         yield FlowDiagram(self.host, id="flow-diagram")
-        yield Footer()
 
     @property
     def diagram(self) -> FlowDiagram:
         return self.query_one(FlowDiagram)
 
     def on_mount(self) -> None:
+        self.set_interval(POLL_SECONDS, self._poll)
+        self.start()
+
+    def start(self) -> None:
+        """Shown again: play the newest change (or, not animated, show where it ended)."""
         d = self.diagram
         d.sync()
         if self._animated():
             d.start_of_latest()
         else:
             d.to_live()
-        self._timer = self.set_interval(POLL_SECONDS, self._poll)
-        self._since = 0.0
+        self.focus()
 
     def _animated(self) -> bool:
         return bool(getattr(self.host, "animate_flow", False))
 
     def _poll(self) -> None:
+        if self.has_class("-hidden"):
+            return
         self._since += POLL_SECONDS * getattr(self.host, "speed", 1)
         play = self._animated() and self._since >= BEAT_SECONDS
         if play:
             self._since = 0.0
-        self.diagram.tick(play if self._animated() else False)
+        self.diagram.tick(play)
 
     def action_close(self) -> None:
-        self.dismiss()
+        hide(self.host)
 
     def action_pause(self) -> None:
         self.diagram.paused = not self.diagram.paused
@@ -589,18 +608,41 @@ class FlowDiagramScreen(Screen):
         self.diagram.to_live()
 
 
-def showing(app) -> FlowDiagramScreen | None:
-    """The diagram screen when it is the one on top."""
-    screen = app.screen
-    return screen if isinstance(screen, FlowDiagramScreen) else None
+def showing(app) -> FlowDiagramView | None:
+    """The diagram when it is shown."""
+    for view in app.screen.query(FlowDiagramView):
+        return None if view.has_class("-hidden") else view
+    return None
+
+
+def show(app) -> FlowDiagramView:
+    """Show the diagram over the panes (mounted once, then shown and hidden)."""
+    found = list(app.screen.query(FlowDiagramView))
+    if found:
+        view = found[0]
+        view.remove_class("-hidden")
+        view.start()
+        return view
+    view = FlowDiagramView(app)
+    app.screen.mount(view)
+    return view
+
+
+def hide(app) -> None:
+    view = showing(app)
+    if view is None:
+        return
+    view.add_class("-hidden")
+    for pane in app.screen.query("#pods-table"):
+        pane.focus()
 
 
 def toggle_flow_diagram(app) -> None:
     """Open the diagram over the dashboard, or close it (the app's `v` key)."""
     if showing(app) is not None:
-        app.pop_screen()
+        hide(app)
     else:
-        app.push_screen(FlowDiagramScreen(app))
+        show(app)
 
 
 PANE_WIDGET = {"pods": "#pods-table", "services": "#services-table", "endpoints": "#endpoints-table",
@@ -612,8 +654,7 @@ def focus_pane(app, name: str) -> None:
     closes it first (used by the tour and `svcflow screenshot --focus`)."""
     if name == "flow":
         if showing(app) is None:
-            app.push_screen(FlowDiagramScreen(app))
+            show(app)
         return
-    if showing(app) is not None:
-        app.pop_screen()
+    hide(app)
     app.query_one(PANE_WIDGET[name]).focus()
