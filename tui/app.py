@@ -87,7 +87,7 @@ class SvcflowApp(App):
         Binding("0", "all_namespaces", "All ns", show=False),
         Binding("f2", "screenshot_svg", "Screenshot"),
         Binding("escape", "back", "Back", show=False),
-        Binding("v", "flow_diagram", "Flow diagram"),
+        Binding("v", "flow_diagram", "Flow diagram", show=False),  # in the help; the footer (and its snapshots) unchanged
     ]
 
     def __init__(self, paths: list[str], *, deterministic: bool = False, bare: bool = False,
