@@ -8,7 +8,7 @@ A tour is a plain YAML file:
     steps:
       - caption: {en: "what and why, two lines at most", ko: "..."}
         commands: ["kubectl apply -f counter-redis-svc.yml", "kubectl get all"]
-        focus: pods                    # pods | services | endpoints | proxy | dns | events
+        focus: pods                    # pods | services | endpoints | proxy | dns | events | flow
         pause: 1.5                     # optional: seconds to hold before the next step auto-plays
 
 Commands are session lines (`kubectl ...`, `kubectl exec -it deploy/counter -- sh`, lines
@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-FOCUS = ("pods", "services", "endpoints", "proxy", "dns", "events")
+FOCUS = ("pods", "services", "endpoints", "proxy", "dns", "events", "flow")  # flow: the diagram
 DEFAULT_TOUR = Path(__file__).resolve().parent.parent / "tui" / "tours" / "tutorial.yaml"
 
 

@@ -27,6 +27,7 @@ from engine.live import LiveWorkspace
 from tui.heap import HeapKeeper
 from tui.screens import HelpScreen, TextScreen
 from tui.widgets.flow import FlowStrip
+from tui.widgets.flow_diagram import toggle_flow_diagram
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.text_view import TextView, iptables_highlighter
 
@@ -86,6 +87,7 @@ class SvcflowApp(App):
         Binding("0", "all_namespaces", "All ns", show=False),
         Binding("f2", "screenshot_svg", "Screenshot"),
         Binding("escape", "back", "Back", show=False),
+        Binding("v", "flow_diagram", "Flow diagram", show=False),  # in the help; the footer (and its snapshots) unchanged
     ]
 
     def __init__(self, paths: list[str], *, deterministic: bool = False, bare: bool = False,
@@ -654,6 +656,10 @@ class SvcflowApp(App):
         self.query_one("#services").border_subtitle = "; ".join(links.explanation) if source == "services-table" else ""
 
     # -- actions ----------------------------------------------------------------------------
+    def action_flow_diagram(self) -> None:
+        """The four-step flow as the tutorial's figure, full screen (tui/widgets/flow_diagram.py)."""
+        toggle_flow_diagram(self)
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.BINDINGS))
 

@@ -96,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", type=int, default=None)
     p.add_argument("--lang", default=None)
     p.add_argument("--size", default="160x48")
+    p.add_argument("--focus", default=None, metavar="PANE",
+                   help="pods, services, endpoints, proxy, dns, events, or flow (the diagram), as a tour's focus:")
     p.add_argument("-o", "--output", required=True, metavar="FILE.svg")
     p = sub.add_parser("events", help="the controllers' recorded actions, oldest first")
     _global_flags(p)
@@ -257,6 +259,12 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
     except ValueError:
         err.write(f"error: --size must look like 160x48, got {args.size!r}\n")
         return 1
+    from engine.tour import FOCUS
+
+    if args.focus is not None and args.focus not in FOCUS:
+        err.write(f"error: --focus: unsupported value {args.focus!r}: supported values: "
+                  + ", ".join(f'"{f}"' for f in FOCUS) + "\n")
+        return 2
     if args.tour is not None:
         from tui.tour import TourApp
 
@@ -278,6 +286,11 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
             if args.tour is not None and args.step:
                 app.seek(args.step)
             await pilot.pause()
+            if args.focus is not None:  # once the folder's flows have played (deterministic)
+                from tui.widgets.flow_diagram import focus_pane
+
+                focus_pane(app, args.focus)
+                await pilot.pause()
             return app.export_screenshot(title="svcflow")
 
     svg = asyncio.run(shoot())

@@ -16,6 +16,7 @@ from engine.live import LiveWorkspace
 from engine.session import Session
 from engine.tour import Tour
 from tui.app import SvcflowApp
+from tui.widgets.flow_diagram import focus_pane
 
 TYPE_SECONDS = 0.025  # per character, at speed 1
 PANE_WIDGET = {"pods": "#pods-table", "services": "#services-table", "endpoints": "#endpoints-table",
@@ -124,7 +125,7 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         self.query_one("#services").border_subtitle = ""
         self._show_caption()
         if step.focus:
-            self.query_one(PANE_WIDGET[step.focus]).focus()
+            focus_pane(self, step.focus)
         typed = self.animate if typed is None else typed
         if typed:
             self._typing = list(step.commands)
@@ -157,7 +158,7 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         prompt = self.query_one("#prompt", Input)
         prompt.remove_class("-visible")
         if step.focus:
-            self.query_one(PANE_WIDGET[step.focus]).focus()
+            focus_pane(self, step.focus)
 
     def _run(self, cmd: str) -> None:
         self._flow_pinned = True  # the step's highlights, not a stale cursor selection

@@ -1,0 +1,660 @@
+"""The flow diagram: the tutorial's figure, drawn live from the cluster's own events.
+
+    Service ──watch──▶ ① Endpoint controller ──write──▶ ② Endpoints / EndpointSlice
+                                                              │ watch
+                      ③ kube-proxy on each node ◀─────────────┤──────▶ ④ CoreDNS
+                      the node's iptables / ipvs / nftables
+
+`engine.flowstory` groups the interleaved events into stories (one change of one Service,
+or one connection); this view plays a story one beat at a time, lighting the box the beat
+is about and writing its values on the arrow that carried them. It is a full-screen
+`FlowDiagramView` layered over the dashboard's panes, opened and closed with one key (`v`), and the
+tour's `focus: flow`.
+
+Its player is its own (the dashboard's strip keeps the raw events): `space` pauses,
+`[` / `]` step one beat back / forward (across stories), `r` replays the current story,
+`+` / `-` change the app's speed, `end` jumps to live, `escape` or `v` closes.
+Never behind the panes: the panes under it always show the cluster now, so the title
+says how far live is ahead of the beat on screen ("live: 2 changes ahead"), or that the
+beat is the latest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widget import Widget
+
+from engine.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY
+from engine.flowstory import (TRAFFIC_ANSWER, TRAFFIC_CLUSTERIP, TRAFFIC_DNAT, TRAFFIC_POD, TRAFFIC_QUERY, Beat,
+                              ServiceStory, Story, StoryBook, TrafficStory)
+
+BEAT_SECONDS = 1.2  # per beat at speed 1: time to read a caption aloud
+POLL_SECONDS = 0.25
+
+# Styles chosen for projectors: lit = yellow on black, done = green, waiting = light grey.
+LIT, DONE, IDLE = "bold yellow", "green", "grey62"
+LIT_TITLE = "bold black on yellow"
+DONE_TITLE = "bold black on green"
+
+
+# -- a character canvas ---------------------------------------------------------------------
+
+class Canvas:
+    """A width x height grid of styled characters; boxes and arrows are drawn into it and
+    clipped to it, so nothing ever wraps or scrolls sideways."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.w, self.h = max(1, width), max(1, height)
+        self.chars = [[" "] * self.w for _ in range(self.h)]
+        self.styles: list[list[str]] = [[""] * self.w for _ in range(self.h)]
+
+    def put(self, x: int, y: int, text: str, style: str = "") -> None:
+        if not 0 <= y < self.h:
+            return
+        for i, ch in enumerate(text):
+            if 0 <= x + i < self.w:
+                self.chars[y][x + i] = ch
+                self.styles[y][x + i] = style
+
+    def box(self, x: int, y: int, w: int, h: int, title: str, lines: list[tuple[str, str]], state: str) -> None:
+        """A rounded box; `state` is lit, done or idle. `lines` are (text, style) pairs cut to fit."""
+        if w < 4 or h < 2:
+            return
+        border = {"lit": LIT, "done": DONE}.get(state, IDLE)
+        self.put(x, y, "╭" + "─" * (w - 2) + "╮", border)
+        for row in range(1, h - 1):
+            self.put(x, y + row, "│", border)
+            self.put(x + 1, y + row, " " * (w - 2))
+            self.put(x + w - 1, y + row, "│", border)
+        self.put(x, y + h - 1, "╰" + "─" * (w - 2) + "╯", border)
+        tstyle = {"lit": LIT_TITLE, "done": DONE_TITLE}.get(state, "bold " + IDLE)
+        self.put(x + 1, y, " " + fit(title, w - 4) + " ", tstyle)
+        for i, (text, style) in enumerate(lines[: h - 2]):
+            self.put(x + 2, y + 1 + i, fit(text, w - 4), style or ("bold" if state == "lit" else ""))
+
+    def arrow_right(self, x: int, y: int, length: int, label: str, state: str) -> None:
+        style = {"lit": LIT, "done": DONE}.get(state, IDLE)
+        if length < 2:
+            return
+        self.put(x, y, "─" * (length - 1) + "▶", style)
+        if label:
+            lab = fit(label, length - 1)
+            self.put(x + max(0, (length - 1 - len(lab)) // 2), y - 1, lab, "bold " + style if state == "lit" else style)
+
+    def to_text(self) -> Text:
+        out = Text(no_wrap=True, overflow="crop")
+        for y in range(self.h):
+            row, styles = self.chars[y], self.styles[y]
+            start = 0
+            for x in range(1, self.w + 1):
+                if x == self.w or styles[x] != styles[start]:
+                    out.append("".join(row[start:x]), styles[start] or None)
+                    start = x
+            if y < self.h - 1:
+                out.append("\n")
+        return out
+
+
+def fit(text: str, width: int) -> str:
+    """Cut to `width` cells with an ellipsis (never wrap: the figure's geometry is fixed)."""
+    if width <= 0:
+        return ""
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Cut a long value (a DNS name) over lines at dots, for narrow boxes."""
+    if len(text) <= width or width < 8:
+        return [text]
+    lines, cur = [], ""
+    for part in text.replace(" ", " \0").replace(".", ".\0").split("\0"):
+        if cur and len(cur) + len(part) > width:
+            lines.append(cur)
+            cur = ""
+        cur += part
+    return lines + ([cur] if cur else [])
+
+
+# -- what one frame shows --------------------------------------------------------------------
+
+@dataclass
+class Scene:
+    """Everything a frame needs, read once from the cluster and the player."""
+
+    nodes: list[str]
+    mode: str
+    story: Story | None = None
+    beat: int = 0  # index into story.beats()
+    service_ip: str = ""  # the Service's ClusterIP:port(s) (from the store)
+    service_type: str = ""
+    title: str = ""
+    status: str = ""  # "live: 2 changes ahead" / "live: this is the latest step"
+    keys: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _state(beat_step: int, box_step: int) -> str:
+    return "lit" if beat_step == box_step else "done" if beat_step > box_step else "idle"
+
+
+def draw(scene: Scene, width: int, height: int) -> Text:
+    """The figure for `scene`, in exactly width x height cells."""
+    c = Canvas(width, height)
+    W = c.w
+    story = scene.story
+    beats: list[Beat] = story.beats() if story else []
+    beat = beats[min(scene.beat, len(beats) - 1)] if beats else None
+    traffic = isinstance(story, TrafficStory)
+    step = beat.step if beat and not traffic else 0
+    tstep = beat.step if beat and traffic else 0
+
+    # title and status
+    c.put(0, 0, fit(scene.title, W), "bold")
+    if scene.status:
+        st = fit(scene.status, max(10, W // 2))
+        c.put(W - len(st), 0, st, "bold black on yellow" if "ahead" in st else "bold green")
+
+    top, box_h = 2, 5
+    gap = 12 if W >= 130 else 9
+    sw = min(30, max(16, W // 4))  # the Service box: an IP and a few pods
+    rest = W - sw - 2 * gap
+    bw1 = max(12, rest * 9 // 20)
+    bw2 = max(12, rest - bw1)
+    svc_story = story if isinstance(story, ServiceStory) else None
+    ready, not_ready = svc_story.ips() if svc_story else ([], [])
+    name = svc_story.name if svc_story else (story.key.split("/")[-1] if traffic and story else "")
+
+    # the Service and its pods
+    svc_lines: list[tuple[str, str]] = [(scene.service_ip or "", "")]
+    if svc_story:
+        svc_lines.append((f"ready: {', '.join(ready) or 'none'}", ""))
+        if not_ready:
+            svc_lines.append((f"not ready: {', '.join(not_ready)}", ""))
+    elif traffic and story is not None:
+        pod = story.data.get("pod")
+        if pod and tstep >= TRAFFIC_POD:
+            svc_lines.append((f"pod {pod.split('/', 1)[-1].split(' on ')[0]}", ""))
+            svc_lines.append((story.result(), ""))
+    svc_state = "done" if svc_story else ("lit" if tstep == TRAFFIC_POD else "idle")
+    c.box(0, top, sw, box_h, f"Service {name}" if name else "Service", svc_lines, svc_state)
+
+    # ① the Endpoint controller
+    x1 = sw + gap
+    c.arrow_right(sw, top + 2, gap, _ips_label(ready, gap - 1) if step == STEP_COLLECT else "watch",
+                  _state(step, STEP_COLLECT) if svc_story else "idle")
+    epc_lines = [("watches Services, Pods", IDLE)]
+    if svc_story and step >= STEP_COLLECT:
+        epc_lines.append(("collected:", ""))
+        epc_lines.append((", ".join(ready) or "no ready pod", ""))
+    c.box(x1, top, bw1, box_h, "① Endpoint controller", epc_lines, _state(step, STEP_COLLECT) if svc_story else "idle")
+
+    # ② Endpoints / EndpointSlice
+    x2 = x1 + bw1 + gap
+    bw2 = W - x2
+    c.arrow_right(x1 + bw1, top + 2, gap, _ips_label(ready, gap - 1) if step == STEP_ENDPOINTS else "write",
+                  _state(step, STEP_ENDPOINTS) if svc_story else "idle")
+    ep_lines: list[tuple[str, str]] = []
+    if svc_story and step >= STEP_ENDPOINTS:
+        ep_lines = [(o, "") for o in svc_story.objects_written()][:2]
+        ep_lines.append((", ".join(ready) or "no ready address", ""))
+    ep_title = "② Endpoints / EndpointSlice" if bw2 >= 31 else "② Endpoints / Slices"
+    c.box(x2, top, bw2, box_h, ep_title, ep_lines, _state(step, STEP_ENDPOINTS) if svc_story else "idle")
+
+    # kube-proxy's and CoreDNS's watch arrows down from ②
+    proxy_state = _state(step, STEP_PROXY) if svc_story else ("lit" if tstep in (TRAFFIC_CLUSTERIP, TRAFFIC_DNAT) else "idle")
+    dns_state = _state(step, STEP_DNS) if svc_story else ("lit" if tstep in (TRAFFIC_QUERY, TRAFFIC_ANSWER) else "idle")
+    # the watch arrows are the control plane: a connection does not travel on them
+    pstyle = {"lit": LIT, "done": DONE}.get(proxy_state, IDLE) if svc_story else IDLE
+    dstyle = {"lit": LIT, "done": DONE}.get(dns_state, IDLE) if svc_story else IDLE
+    n_nodes = max(1, min(len(scene.nodes), 4))
+    dns_w = min(max(30, W // 3), 56)
+    beside = (W - dns_w - 2 - 2 * (n_nodes - 1)) // n_nodes >= 29  # room for a whole KUBE-SVC name
+    y_arrow = top + box_h
+    down_x = x2 + 2
+    y_row = y_arrow + 2
+    node_h = 5
+    c.put(down_x, y_arrow, "│", pstyle)
+    c.put(down_x + 2, y_arrow, "watch", pstyle)
+    if beside:
+        left_w = W - dns_w - 2
+        c.put(left_w // 2, y_arrow + 1, "◀" + "─" * max(0, down_x - left_w // 2 - 1) + "┴", pstyle)
+        c.put(down_x + 1, y_arrow + 1, "─" * max(0, W - dns_w // 2 - down_x - 2) + "▶", dstyle)
+        dns_box = (W - dns_w, y_row, dns_w, node_h + 1)
+    else:  # CoreDNS under kube-proxy, fed by a line down the right edge
+        left_w = W - 3
+        c.put(left_w // 2, y_arrow + 1, "◀" + "─" * max(0, down_x - left_w // 2 - 1) + "┴", pstyle)
+        c.put(down_x + 1, y_arrow + 1, "─" * max(0, W - down_x - 2) + "╮", dstyle)
+        for yy in range(y_arrow + 2, y_row + node_h + 1):
+            c.put(W - 1, yy, "│", dstyle)
+        c.put(W - 1, y_row + node_h + 1, "▼", dstyle)
+        dns_box = (0, y_row + node_h + 2, W, 4)
+
+    # ③ kube-proxy, one small box per node
+    syncs = {s.node: s for s in svc_story.node_syncs()} if svc_story else {}
+    active_node = beat.node if beat else None
+    order = list(syncs)
+    shown, more = _nodes_shown(scene.nodes, active_node, left_w)
+    slots = len(shown) + (1 if more else 0)
+    nw = max(16, min(44, (left_w - 2 * (slots - 1)) // max(1, slots)))
+    x = 0
+    for node in shown:
+        ns = syncs.get(node)
+        if svc_story and ns is not None and step == STEP_PROXY:
+            i, a = order.index(node), order.index(active_node) if active_node in order else -1
+            state = "lit" if node == active_node else "done" if i < a else "idle"
+        elif svc_story and ns is not None and step > STEP_PROXY:
+            state = "done"
+        else:
+            state = "lit" if traffic and node == active_node and proxy_state == "lit" else "idle"
+        lines: list[tuple[str, str]] = []
+        if ns is not None and state != "idle":
+            if ns.svc_chain:
+                lines = [(ns.svc_chain, ""), (f"→ {len(ns.sep_chains)} × KUBE-SEP", "")]
+            else:
+                lines = [(ns.summary(), "")]
+            lines.append((f"{ns.mode}: {ns.rules} rules", ""))
+        elif traffic and node == active_node and story is not None and state == "lit":
+            lines = _traffic_node_lines(story, tstep)
+        else:
+            lines = [("kube-proxy", IDLE), (f"{scene.mode}", IDLE)]
+        c.box(x, y_row, nw, node_h, f"③ {node}" if nw >= 24 else node, lines, state)
+        x += nw + 2
+    if more:
+        c.box(x, y_row, min(nw, left_w - x), node_h, f"+{more} nodes", [("kube-proxy on", IDLE), ("every node", IDLE)], "idle")
+
+    # ④ CoreDNS and its record
+    bx, by, bw_, bh = dns_box
+    c.box(bx, by, bw_, bh, "④ CoreDNS", _dns_lines(scene, svc_story, story, tstep, step, bw_ - 4, wide=not beside), dns_state)
+
+    # the caption: the beat in one sentence, values included
+    y_cap = max(by + bh, y_row + node_h) + 1  # under the lowest box
+    if beat is not None:
+        for i, line in enumerate(wrap(beat.caption, W)[:2]):
+            c.put(0, y_cap + i, fit(line, W), "bold")
+        done = [b for b in beats[: scene.beat]]
+        c.put(0, y_cap + 2, fit(" → ".join(_short(b) for b in done + [beat]), W), IDLE)
+    else:
+        c.put(0, y_cap, fit("No Service change or connection yet: apply a manifest, scale, or curl a Service.", W), IDLE)
+    return c.to_text()
+
+
+def _short(b: Beat) -> str:
+    return {STEP_COLLECT: "①", STEP_ENDPOINTS: "②", STEP_PROXY: f"③ {b.node}", STEP_DNS: "④",
+            TRAFFIC_QUERY: "DNS query", TRAFFIC_ANSWER: "answer", TRAFFIC_CLUSTERIP: "ClusterIP",
+            TRAFFIC_DNAT: "DNAT", TRAFFIC_POD: "pod"}.get(b.step, "?")
+
+
+def _ips_label(ips: list[str], width: int) -> str:
+    text = ", ".join(ips)
+    return text if 0 < len(text) <= width else (f"{len(ips)} IP{'s' if len(ips) != 1 else ''}" if ips else "none")
+
+
+def _nodes_shown(nodes: list[str], active: str | None, width: int) -> tuple[list[str], int]:
+    """The nodes that fit (boxes of at least 16 cells), keeping the active one in view;
+    the rest are counted in a "+N nodes" box."""
+    fits = max(1, (width + 2) // 18)
+    if len(nodes) <= fits:
+        return nodes, 0
+    k = max(1, fits - 1)
+    shown = nodes[:k]
+    if active in nodes and active not in shown:
+        shown = shown[:-1] + [active]
+    return shown, len(nodes) - len(shown)
+
+
+def _traffic_node_lines(story: TrafficStory, tstep: int) -> list[tuple[str, str]]:
+    d = story.data
+    svc = story.matched("KUBE-SVC-")
+    ext = story.matched("KUBE-EXT-")
+    lines = [(f"→ {story.target}", "")]
+    if ext:
+        lines.append((ext, ""))
+    if svc:
+        lines.append((svc, ""))
+    if tstep >= TRAFFIC_DNAT:
+        sep = story.matched("KUBE-SEP-")
+        lines = [(sep or "DNAT", ""), (f"DNAT → {d.get('dnat')}" if d.get("dnat") else story.result(), "")]
+    return lines
+
+
+def _dns_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | None, tstep: int, step: int,
+               width: int, wide: bool = False) -> list[tuple[str, str]]:
+    """The CoreDNS box: the record on one line when the box is wide, else name then value."""
+    if isinstance(story, TrafficStory):
+        ans = story.dns_answer()
+        if ans is None:
+            return [("not asked (an IP, no name)", IDLE)]
+        if wide:
+            lines = [(f"? {ans[0]}" + (f"   {ans[1]}" if tstep >= TRAFFIC_ANSWER else ""), "")]
+        else:
+            lines = [(f"? {part}", "") for part in wrap(ans[0], width - 2)]
+            if tstep >= TRAFFIC_ANSWER:
+                lines.append((ans[1], ""))
+        return lines
+    if svc_story is None:
+        return [("watches Services + EndpointSlices", IDLE)]
+    serving = svc_story.serving()
+    if serving and step >= STEP_DNS:
+        return [(part, "") for part in wrap(serving, width)]
+    rec, changed = svc_story.record()
+    if rec is None:
+        return [("watches Services + EndpointSlices", IDLE)]
+    if wide and len(rec.line()) + 12 <= width:
+        lines = [(f"{rec.name}  {rec.rtype}  {rec.value}", "bold")]
+    else:
+        lines = [(part, "") for part in wrap(rec.name, width)] + [(f"{rec.rtype} {rec.value}", "bold")]
+    if step < STEP_DNS:
+        return [("watches Services + EndpointSlices", IDLE)] if changed else [(t, IDLE) for t, _ in lines] + [("(unchanged)", IDLE)]
+    if not changed:
+        lines.append(("(unchanged)", IDLE))
+    return lines
+
+
+# -- the widget and its screen ------------------------------------------------------------------
+
+class FlowDiagram(Widget):
+    """Plays the stories of the app's cluster on the figure. The player is a position in
+    the flattened list of beats; new events extend the list as they come."""
+
+    DEFAULT_CSS = """
+    FlowDiagram { width: 1fr; height: 1fr; padding: 0 1; }
+    """
+
+    def __init__(self, app_ref, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.host = app_ref  # the SvcflowApp whose cluster is drawn
+        self.book = StoryBook()
+        self._cluster = None
+        self._next_seq = 0
+        self.timeline: list[tuple[int, int]] = []  # (story index, beat index)
+        self.pos = -1
+        self.paused = False
+
+    # -- events -> stories ---------------------------------------------------------------
+    def sync(self) -> bool:
+        """Read the cluster's new flow events; True when the timeline grew."""
+        cluster = self.host.workspace.cluster
+        if cluster is not self._cluster:  # a new cluster (the tour rebuilt its state)
+            self._cluster = cluster
+            self.book = StoryBook()
+            self._next_seq = getattr(cluster, "boot_events", 0)
+            self.timeline, self.pos = [], -1
+        events = cluster.flow_events.since(self._next_seq)
+        if not events:
+            return False
+        self._next_seq = events[-1].seq + 1
+        dropped = self.book.dropped
+        before = {id(s): len(s.beats()) for s in self.book.stories}
+        self.book.extend(events)
+        self._rebuild_timeline(self.book.dropped - dropped, before)
+        return True
+
+    def _rebuild_timeline(self, newly_dropped: int, before: dict[int, int]) -> None:
+        current = self.current()
+        self.timeline = [(i, j) for i, s in enumerate(self.book.stories) for j in range(len(s.beats()))]
+        if current is None:
+            self.pos = -1
+            return
+        story, j = current
+        for k, (i, jj) in enumerate(self.timeline):
+            if self.book.stories[i] is story and jj == j:
+                self.pos = k
+                return
+        self.pos = min(self.pos, len(self.timeline) - 1)
+
+    def current(self) -> tuple[Story, int] | None:
+        if not 0 <= self.pos < len(self.timeline):
+            return None
+        i, j = self.timeline[self.pos]
+        return self.book.stories[i], j
+
+    # -- the player --------------------------------------------------------------------------
+    def seek(self, pos: int) -> None:
+        self.pos = max(-1, min(pos, len(self.timeline) - 1)) if self.timeline else -1
+        self.refresh()
+
+    def seek_story(self, key: str, step: int, which: int = -1, node: str | None = None) -> bool:
+        """Show the `which`-th story of Service `key` (ns/name) at its beat of `step` (the
+        last such beat, or the one of `node`). Used by tests, screenshots and the tour."""
+        self.sync()
+        matches = [k for k, (i, j) in enumerate(self.timeline)
+                   if self.book.stories[i].key == key and self.book.stories[i].beats()[j].step == step
+                   and (node is None or self.book.stories[i].beats()[j].node == node)]
+        stories = list(dict.fromkeys(self.timeline[k][0] for k in matches))
+        if not stories:
+            return False
+        chosen = stories[which]
+        self.seek(max(k for k in matches if self.timeline[k][0] == chosen))
+        return True
+
+    def step(self, delta: int) -> None:
+        self.seek(self.pos + delta)
+
+    def replay(self) -> None:
+        """Back to the first beat of the story on screen."""
+        cur = self.current()
+        if cur is None:
+            return
+        i = self.timeline[self.pos][0]
+        self.seek(next(k for k, (ii, _) in enumerate(self.timeline) if ii == i))
+        self.paused = False
+
+    def to_live(self) -> None:
+        self.seek(len(self.timeline) - 1)
+
+    def start_of_latest(self) -> None:
+        """The beginning of the newest story: what a speaker opening the view wants played."""
+        if self.timeline:
+            last = self.timeline[-1][0]
+            self.seek(next(k for k, (i, _) in enumerate(self.timeline) if i == last))
+
+    def tick(self, play: bool) -> None:
+        grew = self.sync()
+        if play and not self.paused and self.pos < len(self.timeline) - 1:
+            self.seek(self.pos + 1)
+        elif not play and grew:
+            self.to_live()  # deterministic / not animated: the state settles at once
+        elif grew:
+            self.refresh()
+
+    # -- drawing ---------------------------------------------------------------------------
+    def status(self) -> str:
+        """How far live is ahead of the beat on screen: the panes under the view always
+        show the cluster now, so the view says so instead of pretending."""
+        if not self.timeline:
+            return ""
+        i, j = self.timeline[self.pos] if self.pos >= 0 else (-1, -1)
+        stories_ahead = len(self.book.stories) - 1 - i
+        steps_ahead = (len(self.book.stories[i].beats()) - 1 - j) if i >= 0 else 0
+        if stories_ahead <= 0 and steps_ahead <= 0:
+            return "live: this is the latest step"
+        parts = []
+        if stories_ahead > 0:
+            parts.append(f"{stories_ahead} change{'s' if stories_ahead != 1 else ''}")
+        if steps_ahead > 0:
+            parts.append(f"{steps_ahead} step{'s' if steps_ahead != 1 else ''}")
+        return f"live: {' and '.join(parts)} ahead"
+
+    def scene(self) -> Scene:
+        c = self.host.workspace.cluster
+        cur = self.current()
+        story, beat = cur if cur else (None, 0)
+        svc_ip, svc_type = "", ""
+        key = story.key if story is not None else ""
+        if "/" in key:
+            ns, _, name = key.partition("/")
+            svc = c.store.get("Service", ns, name)
+            if svc is not None:
+                spec = svc.get("spec") or {}
+                ports = ",".join(f"{p.get('port')}" + (f":{p['nodePort']}" if p.get("nodePort") else "")
+                                 for p in spec.get("ports") or [])
+                svc_ip = f"{spec.get('clusterIP', '')}:{ports}" if ports else str(spec.get("clusterIP", ""))
+                svc_type = spec.get("type", "ClusterIP")
+        n_stories = len(self.book.stories)
+        i = self.timeline[self.pos][0] if cur else -1
+        play = "paused" if self.paused else ("▶" if getattr(self.host, "animate_flow", False) else "")
+        speed = getattr(self.host, "speed", 1)
+        if isinstance(story, TrafficStory):
+            what = f"traffic {story.client.split('/', 1)[-1]} → {story.target}"
+        else:
+            what = f"Service {key}" if story else "no story yet"
+        title = f"Service flow · {what}" + (f" · {svc_type}" if svc_type and svc_type != "ClusterIP" else "")
+        if cur:
+            title += f" · {i + 1 + self.book.dropped}/{n_stories + self.book.dropped}"
+        title += f" {play}" + (f" ×{speed:g}" if speed != 1 else "")
+        return Scene(nodes=[n.name for n in c.topology.nodes], mode=getattr(self.host, "mode", c.topology.proxy.mode),
+                     story=story, beat=beat, service_ip=svc_ip, service_type=svc_type, title=title.rstrip(),
+                     status=self.status(),
+                     keys="space pause · [ ] step · r replay · + - speed · end live · esc/v back")
+
+    def render(self) -> Text:
+        try:
+            return draw(self.scene(), self.size.width, self.size.height)
+        except Exception as exc:  # noqa: BLE001 - a drawing bug must never end a talk
+            return Text(f"flow diagram: {type(exc).__name__}: {exc}", style="red")
+
+
+class FlowDiagramView(Vertical):
+    """The diagram over the dashboard's panes, as the top layer of the same screen (not a
+    pushed Screen: the app keeps refreshing its panes and flow strip underneath, and finds
+    them where it expects). Focused while shown, so its keys come first."""
+
+    DEFAULT_CSS = """
+    FlowDiagramView {
+        overlay: screen; position: absolute; offset: 0 0;
+        width: 100%; height: 100%; background: $background; padding-bottom: 1;
+    }
+    FlowDiagramView.-hidden { display: none; }
+    """
+    can_focus = True
+    BINDINGS = [
+        Binding("escape,v", "close", "Back"),
+        Binding("space", "pause", "Pause"),
+        Binding("left_square_bracket", "step(-1)", "◀ Step"),
+        Binding("right_square_bracket", "step(1)", "Step ▶"),
+        Binding("r", "replay", "Replay"),
+        Binding("plus", "faster", "Faster", show=False),
+        Binding("minus", "slower", "Slower", show=False),
+        Binding("end", "live", "Live"),
+    ]
+
+    def __init__(self, app_ref) -> None:
+        super().__init__(id="flow-diagram-view")
+        self.host = app_ref
+        self._since = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield FlowDiagram(self.host, id="flow-diagram")
+
+    @property
+    def diagram(self) -> FlowDiagram:
+        return self.query_one(FlowDiagram)
+
+    def on_mount(self) -> None:
+        self.set_interval(POLL_SECONDS, self._poll)
+        self.start()
+
+    def start(self) -> None:
+        """Shown again: play the newest change (or, not animated, show where it ended)."""
+        d = self.diagram
+        d.sync()
+        if self._animated():
+            d.start_of_latest()
+        else:
+            d.to_live()
+        self.focus()
+
+    def _animated(self) -> bool:
+        return bool(getattr(self.host, "animate_flow", False))
+
+    def _poll(self) -> None:
+        if self.has_class("-hidden"):
+            return
+        self._since += POLL_SECONDS * getattr(self.host, "speed", 1)
+        play = self._animated() and self._since >= BEAT_SECONDS
+        if play:
+            self._since = 0.0
+        self.diagram.tick(play)
+
+    def action_close(self) -> None:
+        hide(self.host)
+
+    def action_pause(self) -> None:
+        self.diagram.paused = not self.diagram.paused
+        self.diagram.refresh()
+
+    def action_step(self, delta: int) -> None:
+        self.diagram.paused = True  # stepping by hand: the player waits for the speaker
+        self.diagram.step(delta)
+
+    def action_replay(self) -> None:
+        self.diagram.replay()
+
+    def action_faster(self) -> None:
+        if hasattr(self.host, "action_faster"):
+            self.host.action_faster()
+        self.diagram.refresh()
+
+    def action_slower(self) -> None:
+        if hasattr(self.host, "action_slower"):
+            self.host.action_slower()
+        self.diagram.refresh()
+
+    def action_live(self) -> None:
+        self.diagram.to_live()
+
+
+def showing(app) -> FlowDiagramView | None:
+    """The diagram when it is shown."""
+    for view in app.screen.query(FlowDiagramView):
+        return None if view.has_class("-hidden") else view
+    return None
+
+
+def show(app) -> FlowDiagramView:
+    """Show the diagram over the panes (mounted once, then shown and hidden)."""
+    found = list(app.screen.query(FlowDiagramView))
+    if found:
+        view = found[0]
+        view.remove_class("-hidden")
+        view.start()
+        return view
+    view = FlowDiagramView(app)
+    app.screen.mount(view)
+    return view
+
+
+def hide(app) -> None:
+    view = showing(app)
+    if view is None:
+        return
+    view.add_class("-hidden")
+    for pane in app.screen.query("#pods-table"):
+        pane.focus()
+
+
+def toggle_flow_diagram(app) -> None:
+    """Open the diagram over the dashboard, or close it (the app's `v` key)."""
+    if showing(app) is not None:
+        hide(app)
+    else:
+        show(app)
+
+
+PANE_WIDGET = {"pods": "#pods-table", "services": "#services-table", "endpoints": "#endpoints-table",
+               "proxy": "#proxy-view", "dns": "#dns-table", "events": "#events-log"}
+
+
+def focus_pane(app, name: str) -> None:
+    """Focus a pane by the tour's `focus:` names; `flow` opens the diagram, any other pane
+    closes it first (used by the tour and `svcflow screenshot --focus`)."""
+    if name == "flow":
+        if showing(app) is None:
+            show(app)
+        return
+    hide(app)
+    app.query_one(PANE_WIDGET[name]).focus()
