@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.wellknown import LAST_APPLIED
 from engine import validation
 from engine.allocators import AllocationError
 from engine.defaults import with_defaults
@@ -24,7 +25,6 @@ from engine.store import CLUSTER_SCOPED
 if TYPE_CHECKING:
     from engine.cluster import Cluster
 
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from engine.wellknown import SERVICE_NAME_LABEL
 from engine.topology import KUBERNETES_VERSION, NodeSpec
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def control_plane_objects(c: "Cluster") -> None:
     api.create_internal({
         "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
         "metadata": {"name": "kubernetes", "namespace": "default",
-                     "labels": {"kubernetes.io/service-name": "kubernetes"}},
+                     "labels": {SERVICE_NAME_LABEL: "kubernetes"}},
         "addressType": "IPv4",
         "endpoints": [{"addresses": [cp.ip], "conditions": {"ready": True}}],
         "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.wellknown import SERVICE_NAME_LABEL
 from engine.controllers.base import Controller
 from engine.dns import CoreDNSConfig, KubernetesPlugin, RecordChange
 from engine.events import STEP_DNS
@@ -106,7 +107,7 @@ class CoreDNS(Controller):
         if ip != nameserver:
             return Serving(False, 0, nameserver, f"kube-dns's ClusterIP is {ip}, pods ask {nameserver}")
         ready = 0
-        for sl in self.store.by_label("EndpointSlice", DNS_SERVICE[0], "kubernetes.io/service-name", DNS_SERVICE[1]):
+        for sl in self.store.by_label("EndpointSlice", DNS_SERVICE[0], SERVICE_NAME_LABEL, DNS_SERVICE[1]):
             for ep in sl.get("endpoints") or ():
                 if (ep.get("conditions") or {}).get("ready") is not False:
                     ready += 1
@@ -142,7 +143,7 @@ class CoreDNS(Controller):
                 detail += f" (+{len(main) - 3} more)"
             self.cluster.flow(self.name, svc, "served" if chs[0].action == "added" else "removed", detail,
                               step=STEP_DNS, data={"records": [c.line() for c in chs],
-                                                   "via": kind, "slice": labels_of(obj).get("kubernetes.io/service-name")})
+                                                   "via": kind, "slice": labels_of(obj).get(SERVICE_NAME_LABEL)})
 
     # -- views ------------------------------------------------------------------
     def records_version_of(self, namespace: str | None) -> tuple:
@@ -194,4 +195,4 @@ def _slice_digest(sl: dict) -> tuple:
     eps = tuple((tuple(e.get("addresses") or ()), e.get("hostname"), (e.get("targetRef") or {}).get("name"),
                  e.get("nodeName"))
                 for e in sl.get("endpoints") or () if (e.get("conditions") or {}).get("ready") is not False)
-    return ((md.get("labels") or {}).get("kubernetes.io/service-name"), md.get("namespace"), ports, eps)
+    return ((md.get("labels") or {}).get(SERVICE_NAME_LABEL), md.get("namespace"), ports, eps)

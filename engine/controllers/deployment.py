@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 
+from engine.wellknown import REVISION
 from engine.controllers.base import Controller, key_for, split_key
 from engine.naming import pod_template_hash
 from engine.objects import clone, is_terminating, meta, owner_ref, uid_of
 
-REVISION = "deployment.kubernetes.io/revision"
 
 
 def _resolve(value, total: int, round_up: bool) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterable
 
+from engine.wellknown import HEADLESS_LABEL, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, TRIGGER_TIME
 from engine.controllers.base import Controller, key_for, split_key
 from engine.events import STEP_COLLECT, STEP_ENDPOINTS
 from engine.store import shared
@@ -22,12 +23,8 @@ from engine.labels import service_selects
 from engine.objects import evolve, is_terminating, labels_of, meta, owner_ref, pod_is_ready, pod_phase
 
 MAX_ENDPOINTS_PER_SLICE = 100
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
-MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
 SLICE_CONTROLLER = "endpointslice-controller.k8s.io"
 MIRROR_CONTROLLER = "endpointslicemirroring-controller.k8s.io"
-HEADLESS_LABEL = "service.kubernetes.io/headless"
-TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time"
 
 
 def resolve_target_port(svc_port: dict, pod: dict) -> int | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from datetime import timezone
 
+from engine.wellknown import SERVICE_NAME_LABEL
 from engine.controllers.base import Controller, no_cyclic_gc
 from engine.controllers.incremental_proxier import IncrementalProxier
 from engine.events import STEP_PROXY
@@ -31,7 +32,6 @@ from engine.proxy import IPTablesProxier, Netfilter, ProxierConfig
 from engine.proxy.chains import endpoint_chain, external_chain, firewall_chain, local_chain, service_chain
 
 SYNC_KEY = "sync"
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 IPTABLES_VERSION = "v1.8.9"
 MIN_SYNC_PERIOD = 1.0  # KubeProxyConfiguration iptables.minSyncPeriod default
 BURST_SYNCS = 2  # kube-proxy's burstSyncs for its BoundedFrequencyRunner

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Iterable, Literal, Mapping
 
+from engine.wellknown import SERVICE_NAME_LABEL
 from engine.dns.names import (
     extract_address_from_reverse,
     fqdn,
@@ -56,7 +57,6 @@ _EVENT_TYPES = (ADDED, MODIFIED, DELETED)
 DNS_SCHEMA_VERSION = "1.1.0"  # kubernetes.go DNSSchemaVersion, served as dns-version TXT
 PLUGIN_DEFAULT_TTL = 5  # kubernetes.go defaultTTL
 KUBEADM_TTL = 30  # kubeadm's Corefile says `ttl 30`
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 PodMode = Literal["insecure", "verified", "disabled"]
 

@@ -27,6 +27,7 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
 from typing import Callable, Iterable
+from engine.wellknown import LAST_APPLIED, MIRROR_POD_ANNOTATION, NODE_ROLE_LABEL, SERVICE_NAME_LABEL
 from engine.labels import format_label_selector, label_selector_matches, label_selector_string
 from engine.printers.duration import human_duration
 from engine.printers.get import format_labels
@@ -35,12 +36,8 @@ from engine.printers.tabwriter import render_text
 
 Lister = Callable[[str, str | None], list[dict]]
 
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 POD_TEMPLATE_HASH = "pod-template-hash"
-MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror"
 NODE_ROLE_PREFIX = "node-role.kubernetes.io/"
-NODE_ROLE_LABEL = "kubernetes.io/role"
 MAX_ANNOTATION_LEN = 140  # describe.go maxAnnotationLen
 # kubectl >= 1.35 (kubernetes#133627) prefixes an event's message with its
 # involvedObject.fieldPath (`spec.containers{redis}: Pulling image ...`); 1.31-1.34 do not.

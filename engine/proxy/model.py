@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
+from engine.wellknown import SERVICE_NAME_LABEL, ZONE_LABEL
+
 from . import chains
 from .ipnet import (
     IPV4,
@@ -27,8 +29,6 @@ from .ipnet import (
     parse_ip_sloppy,
 )
 
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
-ZONE_LABEL = "topology.kubernetes.io/zone"
 DEFAULT_STICKY_SECONDS = 10800  # API default for sessionAffinityConfig.clientIP.timeoutSeconds
 SUPPORTED_ADDRESS_TYPES = ("IPv4", "IPv6")  # FQDN slices are ignored by kube-proxy
 
