@@ -460,6 +460,10 @@ class EndpointSliceController(_ServicePodWatcher):
         changed_any = False
         written_names: list[str] = []
         recyclable: dict | None = None
+        # The slices this pass changed in place or made, by identity: bookkeeping stays out
+        # of the API objects themselves.
+        dirty: set[int] = set()
+        new: set[int] = set()
         for s in mine:
             k = _slice_key(s)
             want = by_ip.get(k)
@@ -490,25 +494,26 @@ class EndpointSliceController(_ServicePodWatcher):
                 if room:
                     target = max(room, key=lambda s: len(s.get("endpoints") or []))
                     target.setdefault("endpoints", []).append(e)
-                    target["_dirty"] = True
+                    dirty.add(id(target))
                 elif recyclable is not None:
                     reuse = self._replace(recyclable, [e], labels)
                     reuse["addressType"], reuse["ports"] = k[0], [dict(p) for p in ports_of[k]]
-                    reuse["_dirty"] = True
+                    dirty.add(id(reuse))
                     keep.append(reuse)
                     recyclable = None
                 else:
                     keep.append(self._new_slice(svc, k, ports_of[k], labels, [e]))
+                    new.add(id(keep[-1]))
         if recyclable is not None:
             c.api.delete_object("EndpointSlice", ns, meta(recyclable)["name"])
             changed_any = True
         if not desired and not keep:
             keep.append(self._new_slice(svc, ("IPv4", ()), [], labels, []))
+            new.add(id(keep[-1]))
         # Persist.
         all_ready: list[str] = []
         for s in keep:
-            dirty = s.pop("_dirty", False)
-            is_new = s.pop("_new", False)
+            is_dirty, is_new = id(s) in dirty, id(s) in new
             s["endpoints"] = s.get("endpoints") or []
             if not s["endpoints"]:
                 s["endpoints"] = None
@@ -519,7 +524,7 @@ class EndpointSliceController(_ServicePodWatcher):
                 changed_any = True
             else:
                 old = self.store.get("EndpointSlice", ns, meta(s)["name"])
-                out = self.store.update(s, owned=True) if dirty or old != s else old
+                out = self.store.update(s, owned=True) if is_dirty or old != s else old
                 changed_any = changed_any or out is not old
             written_names.append(meta(out)["name"])
             all_ready += [e["addresses"][0] for e in out.get("endpoints") or [] if e["conditions"].get("ready", True)]
@@ -540,7 +545,7 @@ class EndpointSliceController(_ServicePodWatcher):
             "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
             "metadata": {"generateName": meta(svc)["name"] + "-", "namespace": meta(svc).get("namespace"),
                          "labels": dict(labels), "ownerReferences": [owner_ref(svc)]},
-            "addressType": k[0], "endpoints": eps, "ports": [dict(p) for p in ports], "_new": True,
+            "addressType": k[0], "endpoints": eps, "ports": [dict(p) for p in ports],
         }
 
 
