@@ -183,7 +183,7 @@ class SvcflowApp(App):
         if not self.log_flow:
             # The events pane is the terminal already (a tour types its commands there).
             self.query_one("#terminal").display = False
-            self.query_one("#events").add_class("-terminal")
+            self.query_one("#events").add_class("-terminal", "-used")
         self._apply_layout()
         if self.present:
             self.add_class("-present")
@@ -704,9 +704,10 @@ class SvcflowApp(App):
         ns = self.namespace or tr("all namespaces")
         head = Text(no_wrap=True, overflow="ellipsis")
         if self.size.width < WIDE_HEADER:
-            fields = [("cluster", t.name), ("nodes", str(len(t.nodes))), ("pods", t.pod_subnet),
-                      ("services", t.service_subnet), ("proxy", t.proxy.mode), ("ns", ns)]
-            for label, value in fields:
+            head.append(t.name, style="bold")
+            head.append(f" · {len(t.nodes)} {tr('nodes')} · ")
+            for label, value in (("pods", t.pod_subnet), ("svc", t.service_subnet), ("proxy", t.proxy.mode),
+                                 ("ns", ns)):
                 head.append(f"{tr(label)} ", style="bold")
                 head.append(value + " · ")
             head.append(f"{c.now().strftime('%H:%M:%S')}{speed}{paused}")
@@ -818,8 +819,7 @@ class SvcflowApp(App):
 
     # -- actions ----------------------------------------------------------------------------
     def action_help(self) -> None:
-        bindings = [b for bs in self._bindings.key_to_bindings.values() for b in bs if b.description]
-        self.push_screen(HelpScreen(bindings, self.tr))
+        self.push_screen(HelpScreen(self.BINDINGS, self.tr))
 
     def action_toggle_header(self) -> None:
         self.query_one("#cluster-header").toggle_class("-collapsed")
@@ -1036,6 +1036,7 @@ class SvcflowApp(App):
         log = self.terminal()
         text = (out.warnings + out.stdout + out.stderr).rstrip("\n")
         lines = text.splitlines()
+        log.parent.add_class("-used")  # (on the stage, the terminal opens once it has a transcript)
         if title:
             log.write(literal(title, "bold"))
         for line in lines[:TERMINAL_LINES]:

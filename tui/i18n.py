@@ -26,7 +26,7 @@ KO = {
     "esc to go back": "esc: 뒤로",
     # header
     "cluster": "클러스터", "nodes": "노드", "pods": "Pod", "services": "Service", "proxy": "proxy",
-    "ns": "namespace", "all namespaces": "모든 namespace", "flow paused": "흐름 멈춤", "speed": "속도",
+    "ns": "namespace", "svc": "Service", "all namespaces": "모든 namespace", "flow paused": "흐름 멈춤", "speed": "속도",
     "more": "개 더",
     # prompt
     "command": "명령", "filter (regex), enter to apply, empty clears": "필터(정규식), Enter 적용, 비우면 해제",

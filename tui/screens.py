@@ -1,6 +1,7 @@
 """Modal screens: a scrollable text view (describe, YAML, command output) and help."""
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -68,17 +69,24 @@ class HelpScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         tr = self.tr
-        rows = [(key_label(b.key), tr(b.description)) for b in self.bindings_list]
-        rows += [("", ""), (":po :svc :ep :dns :proxy", tr("jump to a pane")),
-                 (":kubectl …", tr("get/describe/scale/delete/label/rollout restart/exec")),
-                 ("/", tr("filter every pane (regex; empty clears)")),
-                 ("tab, up, down", tr("Tab completes, Up/Down recall earlier commands"))]
+        keys = [(key_label(b.key), tr(b.description)) for b in self.bindings_list if b.description]
+        # Two columns when one would not fit the screen (a projector's 30 rows).
+        half = (len(keys) + 1) // 2 if len(keys) + 8 > self.app.size.height else len(keys)
         text = Text()
-        for i, (keys, description) in enumerate(rows):
+        for i in range(half):
             if i:
                 text.append("\n")
-            text.append(f"{keys:<18}", style="bold")
-            text.append(f" {description}" if keys else "")
+            for j, (key, description) in enumerate(keys[i::half][:2]):
+                text.append(f"{key:<10}" if half < len(keys) else f"{key:<18}", style="bold")
+                pad = " " * max(0, 22 - cell_len(description)) if half < len(keys) and not j else ""
+                text.append(f" {description}{pad}")  # (padded by cells: Korean is two a character)
+        for key, description in (("", ""), (":po :svc :ep :dns :proxy", tr("jump to a pane")),
+                                 (":kubectl …", tr("get/describe/scale/delete/label/rollout restart/exec")),
+                                 ("/", tr("filter every pane (regex; empty clears)")),
+                                 ("tab, up, down", tr("Tab completes, Up/Down recall earlier commands"))):
+            text.append("\n")
+            text.append(f"{key:<18}", style="bold")
+            text.append(f" {description}" if key else "")
         with Vertical() as v:
             v.border_title = tr("svcflow keys")
             yield Static(text)
