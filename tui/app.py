@@ -469,7 +469,10 @@ class SvcflowApp(App):
                 self.flow_played.append(self.flow_queue.popleft())
             if not self.booting:  # while a big folder is applied, the status line counts documents
                 self.query_one("#status-line", Static).update(Text(f"({skipped} flow events of a bulk change skipped)"))
-        self._advance_flow()
+        try:
+            self._advance_flow()
+        except NoMatches:
+            return  # a last timer while the app shuts down: the panes are already gone
 
     def set_flow_speed(self, speed: float) -> None:
         timer = getattr(self, "_flow_timer", None)
