@@ -104,13 +104,13 @@ async def test_markup_and_escapes_in_manifests_are_shown_literally_everywhere(ev
         await pilot.press("escape")
         await pilot.pause()
 
-        # the status line and the events log echo commands and their output literally
+        # the status line and the terminal pane echo commands and their output literally
         for cmd in ("kubectl get svc [bold]xy", "kubectl get svc [link=http:x]l", "kubectl get [red]pods"):
             app.run_command(cmd)
             await pilot.pause()
         status = rendered(app.query_one("#status-line"))
         assert '"[red]pods"' in status
-        log = "\n".join(s.text for s in app.query_one("#events-log").lines)
+        log = "\n".join(s.text for s in app.query_one("#terminal-log").lines)
         assert 'services "[bold]xy" not found' in log and 'services "[link=http:x]l" not found' in log
         assert app.return_code is None  # still running: nothing raised
 

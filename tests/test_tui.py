@@ -308,5 +308,5 @@ async def test_a_command_the_engine_trips_over_is_reported_and_the_dashboard_sta
         app.run_command("kubectl get pods")
         await pilot.pause()
         assert app.is_running
-        log = "\n".join(str(line.text) for line in app.query_one("#events-log").lines)
+        log = "\n".join(str(line.text) for line in app.query_one("#terminal-log").lines)
         assert "svcflow: 'kubectl get pods' failed: KeyError: 'spec'" in log

@@ -25,7 +25,10 @@ from engine import dataplane, kubectl, views
 from engine.events import FlowEvent
 from engine.live import LiveWorkspace
 from tui.heap import HeapKeeper
+from tui.i18n import translator
+from tui.safe_text import literal
 from tui.screens import HelpScreen, TextScreen
+from tui.widgets.command_prompt import CommandPrompt
 from tui.widgets.flow import FlowStrip
 from tui.widgets.flow_diagram import toggle_flow_diagram
 from tui.widgets.resource_table import ResourceTable
@@ -53,6 +56,27 @@ SLOW_PANE_SPACING = 8
 SETTLE_SECONDS = 0.3  # a save is applied once its file has been left alone this long
 STEP_SECONDS = 0.9
 MODES = ("iptables", "ipvs", "nftables")
+#: Below this many rows the dashboard starts in the stage layout (one pane large, the
+#: others a line each): a projector's big font leaves 100x30, where a 3x2 grid of panes
+#: shows two DNS names and five cut rules.
+STAGE_BELOW_ROWS = 40
+#: Below this many columns the header is one abbreviated line (it never wraps).
+WIDE_HEADER = 150
+#: Lines of a command's output kept in the terminal pane per command.
+TERMINAL_LINES = 2000
+PANE_TITLES = {"pods": "Pods", "services": "Services", "endpoints": "Endpoints / EndpointSlices",
+               "proxy": "kube-proxy", "dns": "CoreDNS", "events": "Events", "terminal": "Terminal"}
+#: Words the `:` prompt completes (besides the names of objects in the namespace).
+VERBS = ("kubectl", "trace", "dig", "curl", "wget", "telnet", "nslookup", "exit", "generate",
+         "po", "svc", "ep", "dns", "proxy", "events")
+KUBECTL_VERBS = ("get", "describe", "scale", "delete", "label", "rollout", "exec", "apply", "logs", "drain")
+KINDS = {"pods": "Pod", "services": "Service", "endpoints": "Endpoints", "endpointslices": "EndpointSlice",
+         "deployments": "Deployment", "replicasets": "ReplicaSet", "daemonsets": "DaemonSet",
+         "nodes": "Node", "namespaces": "Namespace", "configmaps": "ConfigMap"}
+#: `kind/name` prefixes completed to the names of that kind.
+KIND_PREFIXES = {"pod": "Pod", "po": "Pod", "pods": "Pod", "svc": "Service", "service": "Service",
+                 "ep": "Endpoints", "endpoints": "Endpoints", "deploy": "Deployment", "deployment": "Deployment",
+                 "rs": "ReplicaSet", "ds": "DaemonSet", "node": "Node", "no": "Node", "ns": "Namespace"}
 PANES = {"po": "pods", "pods": "pods", "pod": "pods", "svc": "services", "services": "services",
          "ep": "endpoints", "endpoints": "endpoints", "proxy": "proxy", "dns": "dns", "events": "events"}
 
@@ -85,6 +109,8 @@ class SvcflowApp(App):
         Binding("u", "toggle_ready", "Unready", show=False),
         Binding("e", "edit", "Edit", show=False),
         Binding("0", "all_namespaces", "All ns", show=False),
+        Binding("z", "zoom", "Zoom"),
+        Binding("g", "toggle_layout", "Layout", show=False),
         Binding("f2", "screenshot_svg", "Screenshot"),
         Binding("escape", "back", "Back", show=False),
         Binding("v", "flow_diagram", "Flow diagram", show=False),  # in the help; the footer (and its snapshots) unchanged
@@ -92,8 +118,10 @@ class SvcflowApp(App):
 
     def __init__(self, paths: list[str], *, deterministic: bool = False, bare: bool = False,
                  seed: int | None = None, watch: bool = True, present: bool = False,
-                 animate_flow: bool | None = None) -> None:
+                 animate_flow: bool | None = None, lang: str | None = None) -> None:
         super().__init__()
+        self.lang = lang or "en"  # the chrome's language (`tui.i18n`); a tour sets its own
+        self.stage: bool | None = None  # None: by the terminal's size (STAGE_BELOW_ROWS)
         self.animate_flow = (not deterministic) if animate_flow is None else animate_flow
         self.heap = HeapKeeper()
         self.log_flow = True  # flow events go to the events pane (a tour uses it as a terminal)
@@ -121,7 +149,7 @@ class SvcflowApp(App):
     def compose(self) -> ComposeResult:
         yield Static(id="cluster-header")
         with Container(id="grid"):
-            with Vertical(id="pods", classes="pane"):
+            with Vertical(id="pods", classes="pane -staged"):
                 yield ResourceTable(views.POD_COLUMNS, id="pods-table", drop_order=("RESTARTS", "AGE", "NODE", "READY"))
             with Vertical(id="services", classes="pane"):
                 yield ResourceTable(views.SERVICE_COLUMNS, id="services-table",
@@ -131,21 +159,34 @@ class SvcflowApp(App):
             with Vertical(id="proxy", classes="pane"):
                 yield TextView(iptables_highlighter, id="proxy-view")
             with Vertical(id="dns", classes="pane"):
-                yield ResourceTable(("NAME", "TYPE", "VALUE"), id="dns-table", sort_by_name=False)
-                yield RichLog(id="dns-log", max_lines=200, markup=False, wrap=False)
+                yield ResourceTable(("NAME", "TYPE", "VALUE"), id="dns-table", sort_by_name=False,
+                                    drop_order=("TYPE",))
+                yield RichLog(id="dns-log", max_lines=200, markup=False, wrap=True)
             with Vertical(id="events", classes="pane"):
-                yield RichLog(id="events-log", max_lines=2000, markup=False, wrap=False)
+                yield RichLog(id="events-log", max_lines=2000, markup=False, wrap=True)
+            with Vertical(id="terminal", classes="pane -terminal"):
+                yield RichLog(id="terminal-log", max_lines=TERMINAL_LINES, markup=False, wrap=True)
         yield FlowStrip(id="flow")
         yield Static(id="errors")
         yield Static(id="status-line")
-        yield Input(id="prompt", placeholder=":po :svc :ep :dns :proxy | kubectl get svc | kubectl scale deploy/redis --replicas=3")
+        tr = translator(self.lang)
+        yield CommandPrompt(self.completions, id="prompt",
+                            persist=not self.deterministic or bool(os.environ.get("SVCFLOW_HISTORY")),
+                            placeholders={"command": ":po :svc :ep :dns :proxy | kubectl get svc | "
+                                                     "kubectl scale deploy/redis --replicas=3  (tab completes)",
+                                          "filter": "/ " + tr("filter (regex), enter to apply, empty clears")})
         yield Footer()
 
     def on_mount(self) -> None:
-        titles = {"pods": "Pods", "services": "Services", "endpoints": "Endpoints / EndpointSlices",
-                  "proxy": "kube-proxy", "dns": "CoreDNS", "events": "Events"}
-        for pane, title in titles.items():
-            self.query_one(f"#{pane}").border_title = title
+        self.tr = translator(self.lang)
+        for pane, title in PANE_TITLES.items():
+            self.query_one(f"#{pane}").border_title = self.tr(title)
+        self._translate_bindings()
+        if not self.log_flow:
+            # The events pane is the terminal already (a tour types its commands there).
+            self.query_one("#terminal").display = False
+            self.query_one("#events").add_class("-terminal", "-used")
+        self._apply_layout()
         if self.present:
             self.add_class("-present")
         if os.environ.get("TEXTUAL_ANIMATIONS", "").lower() == "none" or self.deterministic:
@@ -174,6 +215,107 @@ class SvcflowApp(App):
     async def on_unmount(self) -> None:
         self._stop_watch.set()
         self.heap.uninstall()
+
+    # -- projector layouts -----------------------------------------------------------------
+    def _translate_bindings(self) -> None:
+        """The footer's and help's key descriptions in the chrome's language."""
+        if self.lang == "en":
+            return
+        import dataclasses
+
+        table = self._bindings.key_to_bindings
+        for key, bindings in table.items():
+            table[key] = [dataclasses.replace(b, description=self.tr(b.description)) for b in bindings]
+        self.refresh_bindings()
+
+    def _apply_layout(self) -> None:
+        """Grid (every pane at once) or stage (the focused pane large, the others a line
+        each): the stage when the screen is short, unless `g` chose."""
+        stage = self.size.height < STAGE_BELOW_ROWS if self.stage is None else self.stage
+        self.set_class(stage, "-stage")
+
+    def on_resize(self, event) -> None:
+        self._apply_layout()
+        self._refresh_header()
+
+    def _pane_of(self, widget) -> Vertical | None:
+        """The pane (`.pane` container) a widget sits in, if any."""
+        node = widget
+        while node is not None and not (isinstance(node, Vertical) and node.has_class("pane")):
+            node = node.parent
+        return node
+
+    def on_descendant_focus(self, event) -> None:
+        """The stage and the zoom follow the focus: the pane holding it is the large one.
+        (The prompt and pop-ups do not move the stage.)"""
+        pane = self._pane_of(event.widget)
+        if pane is None or pane.has_class("-staged"):
+            return
+        for other in self.query(".pane.-staged"):
+            other.remove_class("-staged")
+        pane.add_class("-staged")
+        if self.has_class("-zoomed"):
+            for other in self.query(".pane.-zoom"):
+                other.remove_class("-zoom")
+            pane.add_class("-zoom")
+
+    def action_zoom(self) -> None:
+        """`z`: the focused pane takes the whole screen; `z` again gives the others back."""
+        if self.has_class("-zoomed"):
+            self.remove_class("-zoomed")
+            for pane in self.query(".pane.-zoom"):
+                pane.remove_class("-zoom")
+            return
+        pane = self._pane_of(self.focused) or next(iter(self.query(".pane.-staged")), None)
+        if pane is None:
+            return
+        pane.add_class("-zoom")
+        self.add_class("-zoomed")
+
+    def action_toggle_layout(self) -> None:
+        """`g`: switch between the grid and the stage layout (the size chooses until then)."""
+        self.stage = not self.has_class("-stage")
+        self._apply_layout()
+
+    # -- the prompt's completion ----------------------------------------------------------
+    def completions(self, text: str) -> list[str]:
+        """What may follow `text` in the `:` prompt: a verb first, then kubectl's verbs,
+        kinds, `kind/name` and the names of objects in the namespace shown."""
+        words = text.split(" ")
+        word = words[-1]
+        before = [w for w in words[:-1] if w]
+        if not before:
+            return list(VERBS)
+        if before == ["kubectl"]:
+            return list(KUBECTL_VERBS)
+        store = self.workspace.cluster.store
+        ns = self.namespace
+        if "/" in word:
+            prefix = word.split("/", 1)[0]
+            kind = KIND_PREFIXES.get(prefix)
+            if kind is None:
+                return []
+            namespace = None if kind in ("Node", "Namespace") else ns
+            return [f"{prefix}/{o['metadata']['name']}" for o in self._objects(kind, namespace)]
+        names: list[str] = []
+        if len(before) == 2 and before[0] == "kubectl":
+            names += list(KINDS)
+        if before[0] in ("kubectl", "trace", "dig", "curl", "wget", "telnet", "nslookup"):
+            for kind in ("Pod", "Service", "Deployment"):
+                names += [o["metadata"]["name"] for o in self._objects(kind, ns)]
+        return names
+
+    def _objects(self, kind: str, namespace: str | None, limit: int = 500) -> list[dict]:
+        """Up to `limit` objects of a kind (a prompt at 100,000 pods completes from the
+        first ones rather than listing them all on a key press)."""
+        from itertools import islice
+
+        return list(islice(self.workspace.cluster.store.list(kind, namespace), limit))
+
+    @on(CommandPrompt.Candidates)
+    def _show_candidates(self, event: CommandPrompt.Candidates) -> None:
+        shown = "  ".join(event.candidates[:20]) + ("  …" if len(event.candidates) > 20 else "")
+        self.query_one("#status-line", Static).update(literal(shown))
 
     # -- engine driving ------------------------------------------------------------
     @work(exclusive=True, group="initial-apply")
@@ -329,7 +471,10 @@ class SvcflowApp(App):
                 self.flow_played.append(self.flow_queue.popleft())
             if not self.booting:  # while a big folder is applied, the status line counts documents
                 self.query_one("#status-line", Static).update(Text(f"({skipped} flow events of a bulk change skipped)"))
-        self._advance_flow()
+        try:
+            self._advance_flow()
+        except NoMatches:
+            return  # a last timer while the app shuts down: the panes are already gone
 
     def set_flow_speed(self, speed: float) -> None:
         timer = getattr(self, "_flow_timer", None)
@@ -388,9 +533,8 @@ class SvcflowApp(App):
         elif ev.step == 2:
             eps.highlight = {key}
         elif ev.step == 3 and ev.data.get("node"):
-            names = [n.name for n in c.topology.nodes]
-            if ev.data["node"] in names:  # show the node being programmed
-                self.node_index = names.index(ev.data["node"])
+            # The pane stays on the node the user chose (`n` alone moves it): the chains
+            # written carry the same names on every node, so they are marked here too.
             view = self.query_one("#proxy-view", TextView)
             self._refresh_proxy()
             view.set_marks(set(ev.data.get("written", [])))
@@ -436,7 +580,12 @@ class SvcflowApp(App):
         store = c.store
         rv = store.resource_version
         deferred = self.__dict__.get("_deferred_panes", False)
-        changed = rv != self._last_rv or deferred
+        # The Pods pane's AGE follows the clock: a new second is a change for a pane of up
+        # to 2,000 pods (a bigger one follows the pods' changes only; see `big` below).
+        second = int(c.now().timestamp())
+        ticked = second != self.__dict__.get("_last_second") and not self.__dict__.get("_pods_big", False)
+        self._last_second = second
+        changed = rv != self._last_rv or deferred or ticked
         if changed:
             self._deferred_panes = False
             costs = self.__dict__.setdefault("_pane_costs", {})  # pane -> (seconds, when done)
@@ -454,7 +603,7 @@ class SvcflowApp(App):
             texts = self.__dict__.setdefault("_filter_texts", views.FilterTexts())
             # AGE follows the clock; in a pane of thousands of pods it is refreshed with
             # the pods' changes only (rebuilding 100,000 rows each second would stall).
-            big = store.count("Pod", ns) > 2000
+            big = self._pods_big = store.count("Pod", ns) > 2000
             bases = {  # what a pane's unfiltered rows depend on
                 "pods": (kv("Pod"), ns) + (() if big else (int(c.now().timestamp()),)),
                 "services": (kv("Service"), ns),
@@ -524,7 +673,6 @@ class SvcflowApp(App):
                 # out of the young generations, which would walk them in every collection.
                 self.heap.freeze()
             t = time.perf_counter()
-            self._refresh_dns_log()
             self._refresh_dns_serving()
             parts["dns-log"] = time.perf_counter() - t
             # What the selection lights up follows the objects, not the clock or the filter.
@@ -535,6 +683,9 @@ class SvcflowApp(App):
                 self._update_selection()
                 seen["selection"] = selection
                 parts["selection"] = time.perf_counter() - t
+        # Lookups change nothing in the store (curl, nslookup): the query log is read on
+        # every refresh, not only when the store moved.
+        self._refresh_dns_log()
         self._refresh_header()
         if probe is not None:
             r = probe.refreshed(start, time.perf_counter(), rv, changed, parts)
@@ -546,21 +697,35 @@ class SvcflowApp(App):
         return [r for r in rows if any(self.filter_re.search(c) for c in r.cells)]
 
     def _refresh_header(self) -> None:
+        """Cluster, nodes, subnets, proxy mode, namespace and clock. Wide screens get two
+        lines with every node's address; below WIDE_HEADER columns it is one line, nodes
+        counted rather than listed, cut with `…` rather than wrapped (a projector's
+        100 columns must not lose three rows to it)."""
         c = self.workspace.cluster
         t = c.topology
-        wide = self.size.width >= 150
+        tr = getattr(self, "tr", lambda s: s)
+        speed = "" if self.speed == 1 else f" · {tr('speed')} ×{self.speed:g}"
+        paused = f" · {tr('flow paused')}" if self.paused else ""
+        ns = self.namespace or tr("all namespaces")
+        head = Text(no_wrap=True, overflow="ellipsis")
+        if self.size.width < WIDE_HEADER:
+            head.append(t.name, style="bold")
+            head.append(f" · {len(t.nodes)} {tr('nodes')} · ")
+            for label, value in (("pods", t.pod_subnet), ("svc", t.service_subnet), ("proxy", t.proxy.mode),
+                                 ("ns", ns)):
+                head.append(f"{tr(label)} ", style="bold")
+                head.append(value + " · ")
+            head.append(f"{c.now().strftime('%H:%M:%S')}{speed}{paused}")
+            self.query_one("#cluster-header", Static).update(head)
+            return
         shown = t.nodes if len(t.nodes) <= HEADER_NODES else t.nodes[:HEADER_NODES - 1]
-        nodes = ", ".join(f"{n.name} {n.ip}" + (f" ({n.pod_cidr})" if wide else "") for n in shown)
+        nodes = ", ".join(f"{n.name} {n.ip} ({n.pod_cidr})" for n in shown)
         if len(shown) < len(t.nodes):  # 100 nodes would push the panes off the screen
             nodes += f" and {len(t.nodes) - len(shown)} more ({len(t.nodes)} nodes; n shows the next in kube-proxy)"
-        speed = "" if self.speed == 1 else f" · speed ×{self.speed:g}"
-        paused = " · flow paused" if self.paused else ""
-        ns = self.namespace or "all namespaces"
-        head = Text()
         for label, value, sep in (("cluster", t.name, " · "), ("nodes", nodes, "\n"), ("pods", t.pod_subnet, " · "),
                                   ("services", t.service_subnet, " · "), ("proxy", t.proxy.mode, " · "),
                                   ("ns", ns, " · ")):
-            head.append(f"{label} ", style="bold")
+            head.append(f"{tr(label)} ", style="bold")
             head.append(value + sep)
         head.append(f"{c.now().strftime('%H:%M:%S')}{speed}{paused}")
         self.query_one("#cluster-header", Static).update(head)
@@ -579,7 +744,8 @@ class SvcflowApp(App):
             nat = view.first_line_starting("*nat") or view.first_line_starting("table") or 0
             view.call_after_refresh(view.scroll_to, y=nat, animate=False)
         pane = self.query_one("#proxy")
-        pane.border_title = Text(f"kube-proxy · {node} · {self.mode} ({len(lines)} lines)")  # names literally
+        tr = getattr(self, "tr", lambda s: s)
+        pane.border_title = Text(f"kube-proxy · {node} · {self.mode} ({len(lines)} {tr('lines')})")  # names literally
 
     def _refresh_dns_serving(self) -> None:
         """The CoreDNS pane says whether anyone is serving its records: with no ready
@@ -589,12 +755,13 @@ class SvcflowApp(App):
         pane = self.query_one("#dns")
         down = serving is not None and not serving.ok
         pane.set_class(down, "-down")
+        tr = getattr(self, "tr", lambda s: s)
         title = Text("CoreDNS")
         if serving is not None:
-            title.append(" · " + ("NOT SERVING" if down else f"{serving.ready} ready"),
+            title.append(" · " + (tr("NOT SERVING") if down else f"{serving.ready} {tr('ready')}"),
                          style="bold red" if down else "")
         pane.border_title = title
-        pane.border_subtitle = Text(serving.reason + " · lookups time out") if down else ""
+        pane.border_subtitle = Text(serving.reason + " · " + tr("lookups time out")) if down else ""
 
     def _refresh_dns_log(self) -> None:
         log = self.query_one("#dns-log", RichLog)
@@ -661,7 +828,7 @@ class SvcflowApp(App):
         toggle_flow_diagram(self)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.BINDINGS))
+        self.push_screen(HelpScreen(self.BINDINGS, self.tr))
 
     def action_toggle_header(self) -> None:
         self.query_one("#cluster-header").toggle_class("-collapsed")
@@ -782,22 +949,37 @@ class SvcflowApp(App):
         self.reload_manifests()
 
     def action_filter(self) -> None:
-        p = self.query_one("#prompt", Input)
-        p.value = "/"
-        self.action_prompt(keep=True)
+        """`/`: the prompt in filter mode; Enter filters every pane (it never runs a command)."""
+        self._open_prompt("filter")
 
-    def action_prompt(self, keep: bool = False) -> None:
-        p = self.query_one("#prompt", Input)
-        if not keep:
-            p.value = ""
-        p.add_class("-visible")
-        p.focus()
+    def action_prompt(self) -> None:
+        self._open_prompt("command")
+
+    def _open_prompt(self, mode: str) -> None:
+        """Open the prompt on the dashboard. Over a describe/YAML/help pop-up the pop-up
+        goes first: the prompt lives on the dashboard, and keys typed while a pop-up kept
+        the focus would be lost."""
+        while len(self.screen_stack) > 1 and isinstance(self.screen, (TextScreen, HelpScreen)):
+            self.pop_screen()
+        focused = self.focused
+        if focused is not None and focused.id != "prompt":
+            self._focus_before_prompt = focused
+        self.query_one("#prompt", CommandPrompt).open(mode)
+
+    def _close_prompt(self) -> None:
+        """Close the prompt and give the focus back to where it was."""
+        p = self.query_one("#prompt", CommandPrompt)
+        p.close()
+        back = getattr(self, "_focus_before_prompt", None)
+        if back is None or not back.is_attached:
+            back = self.query_one("#pods-table")
+        back.focus()
 
     def action_back(self) -> None:
-        p = self.query_one("#prompt", Input)
-        if p.has_class("-visible"):
-            p.remove_class("-visible")
-            self.query_one("#pods-table").focus()
+        if self.query_one("#prompt").has_class("-visible"):
+            self._close_prompt()
+        elif self.has_class("-zoomed"):
+            self.action_zoom()
 
     def action_screenshot_svg(self) -> None:
         path = self.save_screenshot()
@@ -805,8 +987,13 @@ class SvcflowApp(App):
 
     @on(Input.Submitted, "#prompt")
     def _prompt_submitted(self, event: Input.Submitted) -> None:
+        prompt = self.query_one("#prompt", CommandPrompt)
         text = event.value.strip()
-        event.input.remove_class("-visible")
+        self._close_prompt()
+        if prompt.mode == "filter":
+            self.run_command("/" + text)
+            return
+        prompt.remember(text)
         self.run_command(text)
 
     def run_command(self, text: str) -> None:
@@ -846,17 +1033,29 @@ class SvcflowApp(App):
             self.session.shell = None
         self._run_output(kubectl.Output(stdout=answer), title=f"{before}{text}", settle=False)
 
+    def terminal(self) -> RichLog:
+        """Where command output goes: the terminal pane (the events pane in a tour, whose
+        events pane is its terminal)."""
+        return self.query_one("#terminal-log" if self.log_flow else "#events-log", RichLog)
+
     def _run_output(self, out: kubectl.Output, title: str | None = None, settle: bool = True) -> None:
-        log = self.query_one("#events-log", RichLog)
+        """A command's output, whole, in the terminal pane after the command line (the
+        session's transcript, as a terminal keeps it); the status line repeats its first
+        line and says how many more the terminal holds."""
+        log = self.terminal()
         text = (out.warnings + out.stdout + out.stderr).rstrip("\n")
-        if title and text.count("\n") > 3:
-            self.push_screen(TextScreen(title, text))
-        for line in text.splitlines()[:20]:
-            log.write(line)
-        shown = text.splitlines()[0] if text else ""
+        lines = text.splitlines()
+        log.parent.add_class("-used")  # (on the stage, the terminal opens once it has a transcript)
+        if title:
+            log.write(literal(title, "bold"))
+        for line in lines[:TERMINAL_LINES]:
+            log.write(literal(line))
+        shown = lines[0] if lines else ""
+        if len(lines) > 1:
+            shown += f"  (+{len(lines) - 1} → {self.tr('Terminal')})"
         if self.session is not None and self.session.shell is not None:
             shown = f"[in pod {self.session.shell.pod['metadata']['name']}: {self.session.prompt.strip()}] {shown}"
-        self.query_one("#status-line", Static).update(Text(shown))  # literally: output may hold `[`
+        self.query_one("#status-line", Static).update(literal(shown))  # literally: output may hold `[`
         if settle and self.deterministic:
             self.workspace.settle()
         elif settle:

@@ -1,6 +1,7 @@
 """Modal screens: a scrollable text view (describe, YAML, command output) and help."""
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,7 +15,10 @@ from tui.widgets.text_view import TextView
 class TextScreen(ModalScreen):
     """Full-screen text, dismissed with esc or q (k9s' describe/yaml views)."""
 
-    BINDINGS = [Binding("escape,q", "dismiss", "Back")]
+    # `:` and `/` open the dashboard's prompt (the pop-up goes): a command typed over a
+    # describe is run, not swallowed by the modal screen, which hides the app's keys.
+    BINDINGS = [Binding("escape,q", "dismiss", "Back"), Binding("colon", "app.prompt", "Command"),
+                Binding("slash", "app.filter", "Filter")]
     DEFAULT_CSS = """
     TextScreen { align: center middle; }
     TextScreen > Vertical { width: 95%; height: 90%; border: round $accent; background: $surface; }
@@ -28,7 +32,7 @@ class TextScreen(ModalScreen):
     def compose(self) -> ComposeResult:
         with Vertical() as v:
             v.border_title = Text(self.title_text)  # literally: a typed command may hold `[`
-            v.border_subtitle = "esc to go back"
+            v.border_subtitle = getattr(self.app, "tr", lambda s: s)("esc to go back")
             yield TextView(id="text-screen-view")
 
     def on_mount(self) -> None:
@@ -37,29 +41,52 @@ class TextScreen(ModalScreen):
         view.focus()
 
 
-class HelpScreen(ModalScreen):
-    """The keys that work now."""
+#: How the help screen spells a binding's key names.
+KEY_NAMES = {"question_mark": "?", "colon": ":", "slash": "/", "right_square_bracket": "]",
+             "left_square_bracket": "[", "plus": "+", "minus": "-", "space": "space", "escape": "esc"}
 
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Back")]
+
+def key_label(key: str) -> str:
+    """`left_square_bracket,ctrl+e` -> `[, ctrl+e`: a binding's keys as the user types them."""
+    return ", ".join(KEY_NAMES.get(k, k) for k in key.split(","))
+
+
+class HelpScreen(ModalScreen):
+    """The keys that work now, built as Text (never markup): a key such as `[` or a
+    description with brackets is shown as written."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Back"), Binding("colon", "app.prompt", "Command"),
+                Binding("slash", "app.filter", "Filter")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > Vertical { width: 70; height: auto; max-height: 90%; border: round $accent; background: $surface; padding: 0 1; }
     """
 
-    def __init__(self, bindings) -> None:
+    def __init__(self, bindings, tr=lambda s: s) -> None:
         super().__init__()
         self.bindings_list = bindings
+        self.tr = tr
 
     def compose(self) -> ComposeResult:
-        rows = []
-        for b in self.bindings_list:
-            keys = b.key.replace("question_mark", "?").replace("colon", ":").replace("slash", "/")
-            keys = keys.replace("right_square_bracket", "]").replace("left_square_bracket", "[")
-            keys = keys.replace("plus", "+").replace("minus", "-")
-            rows.append(f"[b]{keys:<18}[/b] {b.description}")
-        rows.append("")
-        rows.append("[b]:po :svc :ep :dns :proxy[/b]  jump to a pane")
-        rows.append("[b]:kubectl …[/b]  get/describe/scale/delete/label/rollout restart/exec")
+        tr = self.tr
+        keys = [(key_label(b.key), tr(b.description)) for b in self.bindings_list if b.description]
+        # Two columns when one would not fit the screen (a projector's 30 rows).
+        half = (len(keys) + 1) // 2 if len(keys) + 8 > self.app.size.height else len(keys)
+        text = Text()
+        for i in range(half):
+            if i:
+                text.append("\n")
+            for j, (key, description) in enumerate(keys[i::half][:2]):
+                text.append(f"{key:<10}" if half < len(keys) else f"{key:<18}", style="bold")
+                pad = " " * max(0, 22 - cell_len(description)) if half < len(keys) and not j else ""
+                text.append(f" {description}{pad}")  # (padded by cells: Korean is two a character)
+        for key, description in (("", ""), (":po :svc :ep :dns :proxy", tr("jump to a pane")),
+                                 (":kubectl …", tr("get/describe/scale/delete/label/rollout restart/exec")),
+                                 ("/", tr("filter every pane (regex; empty clears)")),
+                                 ("tab, up, down", tr("Tab completes, Up/Down recall earlier commands"))):
+            text.append("\n")
+            text.append(f"{key:<18}", style="bold")
+            text.append(f" {description}" if key else "")
         with Vertical() as v:
-            v.border_title = "svcflow keys"
-            yield Static("\n".join(rows))
+            v.border_title = tr("svcflow keys")
+            yield Static(text)

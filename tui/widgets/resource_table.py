@@ -90,7 +90,8 @@ class ResourceTable(ScrollView, can_focus=True):
         # big font leaves ~48 columns a pane: the pods' IP matters more than RESTARTS).
         self._drop_order = [self._columns.index(c) for c in drop_order]
         self._shown_memo: tuple = ((), [])
-        self._labels = [Text.from_markup(c) for c in self._columns]
+        self._fit_memo: tuple = ((), [])
+        self._labels = [Text.from_markup(c, overflow="ellipsis") for c in self._columns]
         self._label_widths = [_width(label.plain) for label in self._labels]
         self._widths = list(self._label_widths)  # content widths, kept as DataTable keeps them (see _on_idle)
         # Per column: how many current cells have each width (so "the widest cell now"
@@ -523,23 +524,60 @@ class ResourceTable(ScrollView, can_focus=True):
 
     # -- drawing -------------------------------------------------------------------------------
     def _shown(self) -> list[int]:
-        """The columns drawn: all, less those `drop_order` gives up while a column it does
-        not name would not be whole on screen. Columns right of every kept one are never
-        given up: cut at the pane's edge (and scrolled to), they still show their start."""
-        key = (self.size.width, tuple(self._widths))
+        """The columns drawn: all, less those `drop_order` gives up while the table is wider
+        than its pane. Columns right of every kept one are never given up: cut (`_fit`),
+        they still show their start."""
+        room = self.scrollable_content_region.width  # (less the vertical scrollbar)
+        key = (room, tuple(self._widths))
         if self._shown_memo[0] == key:
             return self._shown_memo[1]
         shown = list(range(len(self._columns)))
-        room = self.size.width
         kept = [i for i in shown if i not in self._drop_order]
         last = max(kept) if kept else -1
         for ci in self._drop_order:
-            if not room or sum(self._widths[i] + 2 * CELL_PADDING for i in shown if i <= last) <= room:
+            if not room or sum(self._widths[i] + 2 * CELL_PADDING for i in shown) <= room:
                 break
             if ci < last:
                 shown.remove(ci)
         self._shown_memo = (key, shown)
+        self._fit_memo = (key, self._fit(shown, room, last))
         return shown
+
+    #: A column is not cut below this many cells (or its label's width, if narrower).
+    MIN_CUT = 8
+
+    def _fit(self, shown: list[int], room: int, last: int) -> list[int]:
+        """The widths drawn, per column: the content widths, cut until the table fits its
+        pane (cells then end in `…`), so no pane needs a horizontal scrollbar. Columns
+        right of the last kept one give way first (as they did when cut at the pane's
+        edge), then the widest. Computed once per pane width and column widths, never
+        per row."""
+        widths = list(self._widths)
+        if not room:
+            return widths
+        excess = sum(widths[i] + 2 * CELL_PADDING for i in shown) - room
+        for i in reversed([i for i in shown if i > last]):
+            if excess <= 0:
+                break
+            cut = min(excess, widths[i])
+            widths[i] -= cut
+            excess -= cut
+        while excess > 0:
+            floor = {i: min(widths[i], max(self.MIN_CUT, self._label_widths[i])) for i in shown}
+            cuttable = [i for i in shown if widths[i] > floor[i]]
+            if not cuttable:
+                break
+            widest = max(cuttable, key=lambda i: widths[i])
+            others = [widths[i] for i in cuttable if i != widest]
+            # Down to the next widest column (or the floor), at most what is too much.
+            step = min(excess, max(1, widths[widest] - max(floor[widest], max(others, default=0))))
+            widths[widest] -= step
+            excess -= step
+        return widths
+
+    def _drawn_widths(self) -> list[int]:
+        self._shown()
+        return self._fit_memo[1]
 
     @property
     def hidden_columns(self) -> list[str]:
@@ -547,7 +585,8 @@ class ResourceTable(ScrollView, can_focus=True):
         return [c for i, c in enumerate(self._columns) if i not in shown]
 
     def _table_width(self) -> int:
-        return sum(self._widths[ci] + 2 * CELL_PADDING for ci in self._shown())
+        widths = self._drawn_widths()
+        return sum(widths[ci] + 2 * CELL_PADDING for ci in self._shown())
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self._table_width(), HEADER_HEIGHT + len(self._keys))
@@ -593,14 +632,15 @@ class ResourceTable(ScrollView, can_focus=True):
             cells: list = self._labels
             row_style = self.get_component_styles("datatable--header").rich_style
         else:
-            cells = [Text(c, style=style) for c in self._rows[key].cells]
+            cells = [Text(c, style=style, no_wrap=True, overflow="ellipsis") for c in self._rows[key].cells]
             row_style = base_style
         component_style = self.get_component_rich_style("datatable--cursor") if cursor else Style()
         post_style = Style.from_color(color=component_style.color)
         console = self.app.console
         segments: list[Segment] = []
+        drawn = self._drawn_widths()
         for ci in self._shown():
-            w = self._widths[ci]
+            w = drawn[ci]
             cell_style = row_style + Style.from_meta({"row": row_index, "column": ci})
             cell = cells[ci] if ci < len(cells) else Text("")
             options = self.app.console_options.update_dimensions(w + 2 * CELL_PADDING, 1).update(no_wrap=True)

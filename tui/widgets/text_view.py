@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Sequence
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -112,8 +114,15 @@ class TextView(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         line = self.lines[index]
         text = self.highlighter(line)
+        room = self.scrollable_content_region.width  # (less the vertical scrollbar)
         if self._mark_re is not None and self._mark_re.search(line):
             text.stylize("reverse")
         segments = list(text.render(self.app.console))
+        if text.cell_len > scroll_x + room > 1:
+            # Cut at the pane's edge: say so with `…` (the whole view scrolls sideways with
+            # left/right; no scrollbar row is spent on it).
+            strip = Strip(segments).crop(scroll_x, scroll_x + room - 1)
+            strip = Strip([*strip, Segment("…", Style(color="grey50"))])
+            return strip.extend_cell_length(width, self.rich_style)
         strip = Strip(segments).crop(scroll_x, scroll_x + width)
         return strip.extend_cell_length(width, self.rich_style)
