@@ -174,3 +174,36 @@ async def test_17_next_mode_keeps_the_node(demo):
         assert "kind-worker · nftables" in str(pane.border_title)
         await pilot.press("n")
         assert "kind-worker2 · nftables" in str(pane.border_title)
+
+
+async def test_edit_runs_the_editor_without_a_shell(tmp_path, monkeypatch):
+    """`e` opens the object's manifest in $EDITOR as an argument vector: a file name with
+    shell syntax in it is passed as one argument and never run (it used to go through
+    os.system)."""
+    import shutil
+    import subprocess
+
+    from tests.helpers import SAMPLES
+    from tui.app import SvcflowApp
+
+    d = tmp_path / "demo"
+    shutil.copytree(SAMPLES, d)
+    evil = d / "$(touch pwned).yaml"
+    (d / "counter-redis-svc.yml").rename(evil)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EDITOR", "myeditor --wait")
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda argv, check=False: calls.append(argv))
+    app = SvcflowApp(["demo"], deterministic=True, watch=False)
+    from contextlib import contextmanager
+
+    monkeypatch.setattr(app, "suspend", contextmanager(lambda: (yield)))  # the test has no terminal to hand over
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.query_one("#services-table").focus()
+        table = app.query_one("#services-table")
+        table.move_cursor(row=table.get_row_index("default/redis"))
+        await pilot.pause()
+        app.action_edit()
+        await pilot.pause()
+    assert calls == [["myeditor", "--wait", "demo/$(touch pwned).yaml"]]
+    assert not (tmp_path / "pwned").exists()

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shlex
+import subprocess
 from collections import deque
 from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.containers import Container, Vertical
@@ -944,8 +946,20 @@ class SvcflowApp(App):
         if not src or not editor:
             self.notify("set $EDITOR to edit manifests" if not editor else "this object has no manifest file")
             return
-        with self.suspend():
-            os.system(f'{editor} "{src}"')
+        try:
+            argv = [*shlex.split(editor), src]  # no shell: a file named `$(rm -rf ~).yaml` stays a name
+        except ValueError:
+            self.notify(f"cannot read $EDITOR: {editor!r}")
+            return
+        try:
+            with self.suspend():
+                try:
+                    subprocess.run(argv, check=False)
+                except OSError as e:
+                    self.notify(f"could not start the editor: {e}")
+        except SuspendNotSupported:  # a browser (svcflow web) or a test has no terminal to hand over
+            self.notify("editing needs svcflow running in a terminal")
+            return
         self.reload_manifests()
 
     def action_filter(self) -> None:
