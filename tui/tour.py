@@ -91,7 +91,8 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         log.clear()
         for step in self.tour.steps[:upto]:
             for cmd in step.commands:
-                self._echo(cmd, self.session.feed(cmd))
+                before = self.session.prompt  # the prompt the line was typed at, as `_run` shows it
+                self._echo(cmd, self.session.feed(cmd), before)
         self.flow_queue.clear()
         self.index = upto
         self._last_rv = -1
