@@ -68,3 +68,16 @@ async def test_the_tour_transcript_is_the_same_live_and_rebuilt():
         app.seek(8)
         await pilot.pause()
         assert log_lines(app) == live
+
+
+# -- 12: the outside host's own loopback refuses at once -------------------------------------
+
+def test_curl_localhost_on_the_outside_host_is_refused_at_once():
+    from engine.session import Session
+
+    s = Session(samples_cluster())
+    assert s.feed("curl localhost:31000") == \
+        "curl: (7) Failed to connect to localhost port 31000 after 0 ms: Could not connect to server\n"
+    assert s.feed("curl 127.0.0.1:31000").startswith("curl: (7) Failed to connect to 127.0.0.1 port 31000 after 0 ms")
+    assert "refused" in s.feed("trace outside localhost:31000")
+    assert s.feed("curl 172.18.0.3:31000") == "1\n"  # a node's NodePort still answers
