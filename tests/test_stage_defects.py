@@ -2,7 +2,20 @@
 each test asserts what a user would notice."""
 from __future__ import annotations
 
+import asyncio
 import io
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
 
 from engine import views
 from engine.workspace import cluster_from_paths
@@ -11,6 +24,7 @@ from tui.cli import main
 from tui.tour import TourApp
 from tests.test_tour import tutorial_small
 
+ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ["samples/"]
 
 
@@ -81,3 +95,98 @@ def test_curl_localhost_on_the_outside_host_is_refused_at_once():
     assert s.feed("curl 127.0.0.1:31000").startswith("curl: (7) Failed to connect to 127.0.0.1 port 31000 after 0 ms")
     assert "refused" in s.feed("trace outside localhost:31000")
     assert s.feed("curl 172.18.0.3:31000") == "1\n"  # a node's NodePort still answers
+
+
+# -- 14: the command line says what it is and never traps a script in the full-screen app -----
+
+def _svcflow(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=ROOT, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_help_names_the_dashboard_and_present_and_there_is_a_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert "dashboard" in text and "--present" in text and "svcflow [PATH...]" in text
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert re.fullmatch(r"svcflow \d+\.\d+\.\d+\n", capsys.readouterr().out)
+
+
+def test_an_unknown_verb_is_an_error_not_the_app():
+    res = _svcflow("explain", "svc")
+    assert res.returncode == 1 and res.stdout == ""
+    assert res.stderr.startswith('Error: unknown command "explain" for "svcflow"\n')
+    assert "Did you mean this?\n\tget\n" in _svcflow("gte", "po").stderr
+
+
+def test_the_app_never_starts_without_a_terminal():
+    for args in ([], ["samples/"], ["--seed", "3", "samples/", "--present"], ["tour"]):
+        res = _svcflow(*args)
+        assert res.returncode == 1 and res.stdout == "", args
+        assert "needs a terminal" in res.stderr and "stdin and stdout are not one" in res.stderr
+
+
+def test_screenshot_says_the_file_it_wrote(tmp_path):
+    out = io.StringIO()
+    target = tmp_path / "dashboard.svg"
+    assert main(["screenshot", "-f", "samples/", "--size", "100x30", "-o", str(target)], out=out) == 0
+    assert out.getvalue() == f"wrote {target} (100x30)\n" and target.read_text().startswith("<svg")
+
+
+# -- 10: stopping `svcflow web` ends the apps it spawned -----------------------------------------
+
+def _apps_of(marker: str) -> list[str]:
+    ps = subprocess.run(["ps", "-ww", "-e", "-o", "pid=,args="], capture_output=True, text=True).stdout
+    return [line for line in ps.splitlines() if marker in line and " web " not in line]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def _open_a_tab(port: int) -> tuple:
+    """A browser tab's WebSocket, once the dashboard has drawn its panes over it."""
+    http = aiohttp.ClientSession()
+    for _ in range(150):
+        try:
+            ws = await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=100&height=30")
+            break
+        except aiohttp.ClientError:
+            await asyncio.sleep(0.2)
+    seen, end = "", time.time() + 60
+    while time.time() < end and "Pods" not in seen:
+        msg = await ws.receive(timeout=60)
+        if msg.type == aiohttp.WSMsgType.BINARY:
+            seen += msg.data.decode("utf-8", "replace")
+    assert "Pods" in seen
+    return http, ws
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name)
+async def test_stopping_the_web_server_ends_its_apps(tmp_path, sig):
+    folder = tmp_path / f"web-{sig.name}"
+    shutil.copytree(ROOT / "samples", folder)
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "tui.cli", "web", str(folder), "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        http, ws = await _open_a_tab(port)
+        assert len(_apps_of(str(folder))) >= 1  # the tab's app is running
+        server.send_signal(sig)
+        end = time.time() + 15
+        while time.time() < end and (server.poll() is None or _apps_of(str(folder))):
+            await asyncio.sleep(0.1)
+        assert server.poll() is not None, "the server is still running"
+        assert _apps_of(str(folder)) == [], "the server left its app running"
+        await ws.close()
+        await http.close()
+    finally:
+        if server.poll() is None:
+            server.kill()
+        for line in _apps_of(str(folder)):  # (only this test's own apps: their folder is unique)
+            os.kill(int(line.split()[0]), signal.SIGKILL)
