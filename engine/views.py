@@ -55,7 +55,10 @@ def _in_scope(obj: dict, namespace: str | None) -> bool:
 
 
 POD_COLUMNS = ("NAME", "READY", "STATUS", "RESTARTS", "IP", "NODE", "AGE")
-SERVICE_COLUMNS = ("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "SELECTOR")
+# `kubectl get svc -o wide`'s columns, with EXTERNAL-IP last: on kind it is `<none>` but
+# for LoadBalancers, while SELECTOR tells Services apart (redis is app=counter,tier=db,
+# counter-np app=counter,tier=app); the last column is the one a pane's edge cuts.
+SERVICE_COLUMNS = ("NAME", "TYPE", "CLUSTER-IP", "PORT(S)", "SELECTOR", "EXTERNAL-IP")
 ENDPOINT_COLUMNS = ("NAME", "ENDPOINTS", "NOT READY", "SLICES")
 
 
@@ -180,7 +183,7 @@ def service_rows(cluster: Cluster, namespace: str | None = "default") -> list[Ro
         if ent is None or ent[0] is not s:  # no AGE shown: a version's row never changes
             _, (cells,) = printers.table("Service", [s], now=now, wide=True)
             name = cells[0] if namespace is not None else f"{meta(s).get('namespace')}/{cells[0]}"
-            row = Row(_key(s), (name, cells[1], cells[2], cells[3], cells[4], cells[6]))
+            row = Row(_key(s), (name, cells[1], cells[2], cells[4], cells[6], cells[3]))
             row.filter_text  # built with the row (cached)
             ent = cache[key] = (s, row)
         rows.append(ent[1])

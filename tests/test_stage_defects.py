@@ -190,3 +190,19 @@ async def test_stopping_the_web_server_ends_its_apps(tmp_path, sig):
             server.kill()
         for line in _apps_of(str(folder)):  # (only this test's own apps: their folder is unique)
             os.kill(int(line.split()[0]), signal.SIGKILL)
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, one line per row."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+# -- 15: the Services pane shows whole selectors at 160 columns -----------------------------------
+
+async def test_the_services_selector_column_is_whole_at_160_columns():
+    app = SvcflowApp(SAMPLES, deterministic=True, watch=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "app=counter,tier=db" in text and "app=counter,tier=app" in text
+        assert "SELECTOR" in text and "PORT(S)" in text and "CLUSTER-IP" in text
