@@ -206,3 +206,24 @@ async def test_the_services_selector_column_is_whole_at_160_columns():
         text = screen_text(app)
         assert "app=counter,tier=db" in text and "app=counter,tier=app" in text
         assert "SELECTOR" in text and "PORT(S)" in text and "CLUSTER-IP" in text
+
+
+# -- 16: tour step 5 says what busybox's nslookup does ---------------------------------------------
+
+async def test_tour_step_5_caption_and_screen_agree_on_busybox_nslookup():
+    """busybox (1.30+, networking/nslookup.c add_query_with_search) appends the resolv.conf
+    search domains only to names without a dot; the C library's resolver (nc, curl, the
+    apps) tries them for any name with fewer than ndots:5 dots."""
+    app = TourApp(tutorial_small(), animate=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.seek(5)
+        await pilot.pause()
+        caption = str(app.query_one("#tour-caption").render())
+        log = "\n".join(log_lines(app))
+        assert "searches only names without a dot" in caption and "redis.default works" in caption
+        assert "** server can't find redis.other.svc.cluster.local: NXDOMAIN" in log  # `redis`: the other namespace's
+        assert re.search(r"redis\.default \(10\.96\.\d+\.\d+:6379\) open", log)  # nc: the search list completes it
+        assert re.search(r"Name:\s+redis\.default\.svc\.cluster\.local\nAddress: 10\.96\.", log)  # the full name
+        # and busybox's nslookup of the dotted short name asks for it as written:
+        out = app.session.feed("kubectl exec -n other box -- nslookup redis.default")
+        assert "** server can't find redis.default: NXDOMAIN" in out and "svc.cluster.local" not in out
