@@ -227,3 +227,26 @@ async def test_tour_step_5_caption_and_screen_agree_on_busybox_nslookup():
         # and busybox's nslookup of the dotted short name asks for it as written:
         out = app.session.feed("kubectl exec -n other box -- nslookup redis.default")
         assert "** server can't find redis.default: NXDOMAIN" in out and "svc.cluster.local" not in out
+
+
+# -- 13: the error bar names one line, the true one -------------------------------------------------
+
+async def test_the_error_bar_names_one_line_the_true_one(tmp_path):
+    folder = tmp_path / "m"
+    shutil.copytree(ROOT / "samples", folder)
+    f = folder / "counter-nodeport.yml"
+    lines = f.read_text().splitlines()
+    assert lines[8] == "      protocol: TCP"
+    lines[8] = "    protocol: TCP"  # line 9 leaves the `- port:` item: the problem is on line 9
+    f.write_text("\n".join(lines) + "\n")
+    app = SvcflowApp([str(folder)], deterministic=True, watch=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        bar = str(app.query_one("#errors").render())
+        assert "counter-nodeport.yml:9: " in bar and "did not find expected '-' indicator" in bar
+        assert re.findall(r"\bline \d+|\.yml:\d+", bar) == [".yml:9"]  # one number
+    # the headless CLI still prints kubectl's words, go-yaml's count included
+    err = io.StringIO()
+    assert main(["apply", "--deterministic", "-f", str(f)], out=io.StringIO(), err=err) == 1
+    assert err.getvalue() == (f"error: error parsing {f}: error converting YAML to JSON: yaml: line 8: "
+                              "did not find expected '-' indicator\n")
