@@ -183,6 +183,9 @@ async def run(folder: Path, saves: int, big_table: bool, keys: int = 30) -> dict
         await pilot.pause(0.5)
 
         # -- save to screen ------------------------------------------------------------
+        from engine.views import SERVICE_COLUMNS
+
+        ports = SERVICE_COLUMNS.index("PORT(S)")
         samples, missed = [], 0
         watcher: list[float] = []
         settle: list[float] = []
@@ -193,7 +196,7 @@ async def run(folder: Path, saves: int, big_table: bool, keys: int = 30) -> dict
             want = (f"{port}/", f"{port}:")
             t0 = time.perf_counter()
             _flip_port(path, svc, old, port)
-            shown = await _wait(lambda: key in services._rows and services._rows[key].cells[4].startswith(want), 30)
+            shown = await _wait(lambda: key in services._rows and services._rows[key].cells[ports].startswith(want), 30)
             if not shown:
                 missed += 1
                 continue

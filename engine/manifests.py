@@ -203,6 +203,18 @@ class ManifestError:
     def location(self) -> str:
         return f"{self.display}:{self.line}"
 
+    @property
+    def located_message(self) -> str:
+        """``message`` as shown after ``location`` (the dashboard's error bar): one line
+        number, the true one. go-yaml's own ``yaml: line N:`` counts from the start of the
+        document, not the file, and for a parser error names ``problem_mark.line``
+        unconverted -- the line *before* the problem (goyaml.v2 ``parser.fail``: only
+        scanner errors get the +1) -- so beside the file's line it would say another."""
+        return _GO_YAML_LINE.sub(r"\1", self.message, count=1) if self.line else self.message
+
+
+_GO_YAML_LINE = re.compile(r"(error converting YAML to JSON: yaml: )line \d+: ")
+
 
 @dataclass
 class LoadResult:

@@ -9,6 +9,9 @@ A tour is a plain YAML file:
       - caption: {en: "what and why, two lines at most", ko: "..."}
         commands: ["kubectl apply -f counter-redis-svc.yml", "kubectl get all"]
         focus: pods                    # pods | services | endpoints | proxy | dns | events | flow
+        row: redis                     # optional: the focused pane's row the step is about (a
+                                       # table's NAME, or how a kube-proxy rule line starts)
+        terminal: ";; ANSWER SECTION:" # optional: scroll the terminal to this line's last occurrence
         pause: 1.5                     # optional: seconds to hold before the next step auto-plays
 
 Commands are session lines (`kubectl ...`, `kubectl exec -it deploy/counter -- sh`, lines
@@ -37,6 +40,8 @@ class TourStep:
     commands: list[str] = field(default_factory=list)
     focus: str | None = None
     pause: float | None = None
+    row: str | None = None
+    terminal: str | None = None
 
     def caption(self, lang: str) -> str:
         return self.captions.get(lang) or self.captions.get("en") or next(iter(self.captions.values()), "")
@@ -93,9 +98,10 @@ def load_tour(path: str | Path | None = None) -> Tour:
         where = f"{p}: step {i}"
         if not isinstance(raw, dict):
             raise TourError(f"{where}: must be a mapping with caption and commands")
-        bad = set(raw) - {"caption", "commands", "focus", "pause"}
+        allowed = ("caption", "commands", "focus", "row", "terminal", "pause")
+        bad = set(raw) - set(allowed)
         if bad:
-            raise TourError(f"{where}: unknown field {sorted(bad)[0]!r} (allowed: caption, commands, focus, pause)")
+            raise TourError(f"{where}: unknown field {sorted(bad)[0]!r} (allowed: {', '.join(allowed)})")
         if "caption" not in raw:
             raise TourError(f"{where}: caption: required")
         captions = _texts(raw["caption"], f"{where}: caption")
@@ -111,10 +117,16 @@ def load_tour(path: str | Path | None = None) -> Tour:
         if focus is not None and focus not in FOCUS:
             raise TourError(f"{where}: focus: unsupported value {focus!r}: supported values: "
                             + ", ".join(f'"{f}"' for f in FOCUS))
+        for key in ("row", "terminal"):
+            if raw.get(key) is not None and (not isinstance(raw[key], str) or not raw[key].strip()):
+                raise TourError(f"{where}: {key}: must be a non-empty string")
+        if raw.get("row") is not None and focus in (None, "events", "flow"):
+            raise TourError(f"{where}: row: needs a focus of pods, services, endpoints, proxy or dns")
         pause = raw.get("pause")
         if pause is not None and (isinstance(pause, bool) or not isinstance(pause, (int, float)) or pause < 0):
             raise TourError(f"{where}: pause: must be a number of seconds >= 0")
-        steps.append(TourStep(captions, list(cmds), focus, float(pause) if pause is not None else None))
+        steps.append(TourStep(captions, list(cmds), focus, float(pause) if pause is not None else None,
+                              raw.get("row"), raw.get("terminal")))
     lang = data.get("language", "en")
     if not isinstance(lang, str):
         raise TourError(f"{p}: language: must be a language code such as en or ko")

@@ -258,7 +258,10 @@ def report_load_problems(report: ApplyReport, load_errors: list, warnings: list)
     """The loader's errors and warnings, as an apply reports them (before any object)."""
     for err in load_errors:
         source = f"{err.display}:{err.line}" if err.line else err.display
-        report.errors.append(ApplyResult(error=err.message, source=source, field=err.field, load_detail=err.detail))
+        # `error` follows `source` in the error bar: with the file's true line, not go-yaml's
+        # other count (the CLI prints `load_detail`, kubectl's exact words).
+        report.errors.append(ApplyResult(error=err.located_message, source=source, field=err.field,
+                                         load_detail=err.detail))
     for w in warnings:
         report.warnings.append(Notice(f"{w.display}:{w.line}", w.message, w.field))
 

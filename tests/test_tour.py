@@ -90,7 +90,7 @@ def test_a_hand_written_tour(tmp_path):
     ("steps:\n  - commands: [x]\n", "step 1: caption: required"),
     ("steps:\n  - caption: a\n  - caption: b\n    focus: nowhere\n",
      'step 2: focus: unsupported value \'nowhere\': supported values: "pods", "services", "endpoints", "proxy", "dns", "events", "flow"'),
-    ("steps:\n  - caption: a\n    comands: [x]\n", "step 1: unknown field 'comands' (allowed: caption, commands, focus, pause)"),
+    ("steps:\n  - caption: a\n    comands: [x]\n", "step 1: unknown field 'comands' (allowed: caption, commands, focus, row, terminal, pause)"),
     ("steps:\n  - caption: a\n    pause: soon\n", "step 1: pause: must be a number of seconds >= 0"),
     ("steps:\n  - caption: \"one\\ntwo\\nthree\"\n", "step 1: caption.en: two lines at most"),
     ("steps:\n  - caption: a\n    commands: {x: 1}\n", "step 1: commands: must be a list of strings"),

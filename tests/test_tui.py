@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import views
 from tests.helpers import SAMPLES
 from tui.app import SvcflowApp
 from tui.widgets.flow import FlowStrip
@@ -102,7 +103,7 @@ async def test_hot_reload_applies_edits_and_prunes(demo):
         f.write_text(f.read_text().replace("31000", "31005"))
         app.reload_manifests()
         await pilot.pause()
-        assert services._rows["default/counter-np"].cells[4] == "3000:31005/TCP"
+        assert services._rows["default/counter-np"].cells[views.SERVICE_COLUMNS.index("PORT(S)")] == "3000:31005/TCP"
         f.unlink()
         app.reload_manifests()
         await pilot.pause()
@@ -119,7 +120,8 @@ async def test_bad_file_keeps_last_good_state_and_shows_file_line(demo):
         app.reload_manifests()
         await pilot.pause()
         errors = str(app.query_one("#errors").render())
-        assert "demo/counter-redis-svc.yml" in errors and "yaml: line 5: found a tab character that violates indentation" in errors
+        assert "demo/counter-redis-svc.yml:5: " in errors and "yaml: found a tab character that violates indentation" in errors
+        assert "line 5" not in errors  # the file's line, said once (go-yaml's own count is the CLI's)
         assert "default/redis" in app.query_one("#services-table", ResourceTable)._rows
 
 
@@ -234,7 +236,7 @@ async def test_a_big_folder_fills_the_panes_slice_by_slice_then_watches(demo, mo
             if "default/many-1" not in services._rows:
                 break
         assert "default/many-1" not in services._rows  # the watcher runs: a save pruned the rest
-        assert services._rows["default/many-0"].cells[4] == "81/TCP"
+        assert services._rows["default/many-0"].cells[views.SERVICE_COLUMNS.index("PORT(S)")] == "81/TCP"
 
 
 async def test_the_filter_narrows_every_pane_and_clearing_it_restores_them(demo):

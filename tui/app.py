@@ -140,6 +140,7 @@ class SvcflowApp(App):
         self.filter_re: re.Pattern | None = None
         self.flow_queue: deque[FlowEvent] = deque()
         self.flow_played: list[FlowEvent] = []
+        self._selection_source: str | None = None  # the table the selection came from
         self.flow_pos = -1
         self._last_rv = -1
         self._stop_watch = asyncio.Event()
@@ -779,7 +780,11 @@ class SvcflowApp(App):
         if self._flow_pinned:
             return
         focused = self.focused
-        source = source or (focused.id if focused is not None else None)
+        # With nothing focused (a blurred app: `svcflow web` starts so), the last selection
+        # still stands and follows the cluster.
+        source = source or (focused.id if focused is not None else self._selection_source)
+        if source in ("services-table", "pods-table"):
+            self._selection_source = source
         c = self.workspace.cluster
         links = views.Links()
         if source == "services-table":

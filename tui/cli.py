@@ -27,8 +27,30 @@ def _files(p: argparse.ArgumentParser, required: bool = False) -> None:
                    required=required, metavar="PATH", help="manifest files or folders")
 
 
+DASHBOARD_HELP = """\
+the dashboard:
+  svcflow [PATH...] [--present] [--deterministic] [--bare] [--seed N]
+                        open the simulated cluster of PATH (default samples/) in the
+                        full-screen dashboard, following edits to the files; it needs
+                        a terminal (stdin and stdout)
+  --present             hide the header and footer, for projectors
+"""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("svcflow")
+    except PackageNotFoundError:  # (run from a checkout that was never installed)
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="svcflow", description=__doc__.splitlines()[0])
+    top = argparse.ArgumentParser(prog="svcflow", description=__doc__.splitlines()[0],
+                                  usage="svcflow [PATH...] [--present]  |  svcflow COMMAND ...",
+                                  epilog=DASHBOARD_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--version", action="version", version=f"svcflow {_version()}")
     _global_flags(top)
     sub = top.add_subparsers(dest="command")
     p = sub.add_parser("apply", help="apply manifests and print kubectl apply's lines")
@@ -106,6 +128,59 @@ def build_parser() -> argparse.ArgumentParser:
     return top
 
 
+def _first_word(argv: list[str]) -> str | None:
+    """The dashboard's first positional argument (skipping flags and --seed's value)."""
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--seed":
+            i += 2
+        elif argv[i].startswith("-"):
+            i += 1
+        else:
+            return argv[i]
+    return None
+
+
+def _names_a_path(word: str) -> bool:
+    """`svcflow WORD`: the dashboard on a folder or file, or a mistyped command? A word
+    that exists, or that looks like a path (a separator, a dot, a manifest's suffix) is
+    a path; a bare word that is neither (`svcflow explain`) is a command svcflow lacks."""
+    import os
+
+    return os.path.exists(word) or os.sep in word or "/" in word or word.startswith(".") \
+        or word.lower().endswith((".yaml", ".yml", ".json"))
+
+
+def _unknown_command(verb: str, err: TextIO) -> int:
+    """As kubectl (cobra) says it, with the nearest commands as suggestions."""
+    import difflib
+
+    err.write(f'Error: unknown command "{verb}" for "svcflow"\n')
+    near = difflib.get_close_matches(verb, sorted(HEADLESS), n=3, cutoff=0.6)
+    if near:
+        err.write("\nDid you mean this?\n" + "".join(f"\t{n}\n" for n in near) + "\n")
+    err.write("Run 'svcflow --help' for usage.\n")
+    return 1
+
+
+def _needs_terminal(err: TextIO, what: str) -> bool:
+    """The full-screen app only starts on a terminal (or under `svcflow web`, whose
+    driver talks over pipes): from a script it would wait for keys that never come."""
+    import os
+
+    if "TEXTUAL_DRIVER" in os.environ:
+        return False
+    missing = [name for name, f in (("stdin", sys.stdin), ("stdout", sys.stdout))
+               if f is None or not f.isatty()]
+    if not missing:
+        return False
+    err.write(f"svcflow: {what} needs a terminal, and {' and '.join(missing)} "
+              f"{'is' if len(missing) == 1 else 'are'} not one.\n"
+              "For scripts: svcflow get/describe/session/trace ... -f PATH, or svcflow screenshot -o FILE.svg "
+              "(svcflow --help lists them).\n")
+    return True
+
+
 def _cluster(args: argparse.Namespace):
     from engine.workspace import cluster_from_paths
 
@@ -117,8 +192,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     argv = list(sys.argv[1:] if argv is None else argv)
     out = out or sys.stdout
     err = err or sys.stderr
-    if not argv or argv[0] not in HEADLESS | {"-h", "--help"}:
-        return _dashboard(argv)
+    if not argv or argv[0] not in HEADLESS | {"-h", "--help", "--version"}:
+        verb = _first_word(argv)
+        if verb is not None and not _names_a_path(verb):
+            return _unknown_command(verb, err)
+        return _dashboard(argv, err)
     args = build_parser().parse_args(argv)
     from engine import kubectl
 
@@ -127,7 +205,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if args.command == "web":
         return _web(args)
     if args.command == "screenshot":
-        return _screenshot(args, err)
+        code = _screenshot(args, err)
+        if code == 0:  # a script (or a person) learns where the picture went
+            out.write(f"wrote {args.output} ({args.size})\n")
+        return code
     cluster, report = _cluster(args)
     fatal = [w for w in report.warnings if w.fatal]
     if fatal:  # kind refuses the Cluster config: there is no cluster to act on
@@ -206,10 +287,23 @@ def _session(cluster, args: argparse.Namespace, out: TextIO) -> int:
 
 def _web(args: argparse.Namespace) -> int:
     """Each browser tab runs its own svcflow process behind textual-serve, bound to
-    127.0.0.1: venues project the browser, nothing is exposed to the network."""
-    import shlex
+    127.0.0.1: venues project the browser, nothing is exposed to the network.
 
-    from textual_serve.server import Server
+    The server owns its children: each app process starts in its own session (process
+    group), and SIGTERM/SIGINT end them before the server stops -- SIGTERM first (the
+    app's web driver then says goodbye to its tab), SIGKILL for any still there after
+    WEB_CHILD_GRACE seconds (an app busy enough not to answer), so no orphan is left
+    spinning. The children also watch the server (SVCFLOW_WEB_SERVER): if it is killed
+    outright, they exit too."""
+    import asyncio
+    import os
+    import shlex
+    import signal
+
+    import textual_serve.server as serve_mod
+    from aiohttp import web
+    from aiohttp.web_runner import GracefulExit
+    from textual_serve.app_service import AppService
 
     cmd = [sys.executable, "-m", "tui.cli"]
     if args.tour is not None:
@@ -219,8 +313,95 @@ def _web(args: argparse.Namespace) -> int:
     for flag in ("deterministic", "bare"):
         if getattr(args, flag, False):
             cmd.append(f"--{flag}")
-    Server(shlex.join(cmd), host="127.0.0.1", port=args.port, title="svcflow").serve()
+    children: set[int] = set()  # process-group ids of the running apps
+
+    class OwnedAppService(AppService):
+        async def _open_app_process(self, width: int = 80, height: int = 24):
+            env = self._build_environment(width=width, height=height)
+            self._process = process = await asyncio.create_subprocess_shell(
+                self.command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE, env=env, start_new_session=True)
+            children.add(process.pid)
+            assert process.stdin is not None
+            self._stdin = process.stdin
+            return process
+
+    def end_children(sig: int) -> None:
+        for pgid in list(children):
+            try:
+                os.killpg(pgid, sig)
+            except ProcessLookupError:
+                children.discard(pgid)
+            except PermissionError:
+                pass
+
+    def reap_children(grace: float) -> None:
+        import time
+
+        end_children(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while children and time.monotonic() < deadline:
+            for pgid in list(children):
+                try:
+                    os.waitpid(pgid, os.WNOHANG)  # (a leader that exited is no zombie of ours)
+                except ChildProcessError:
+                    pass
+                try:
+                    os.killpg(pgid, 0)
+                except ProcessLookupError:
+                    children.discard(pgid)
+            time.sleep(0.05)
+        end_children(signal.SIGKILL)
+
+    class OwnedServer(serve_mod.Server):
+        def request_exit(self) -> None:
+            end_children(signal.SIGTERM)  # the apps close their tabs, so the sockets end
+            raise GracefulExit()
+
+        def serve(self, debug: bool = False) -> None:
+            self.debug = debug
+            self.initialize_logging()
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            loop.add_signal_handler(signal.SIGINT, self.request_exit)
+            loop.add_signal_handler(signal.SIGTERM, self.request_exit)
+            web.run_app(self._make_app(), host=self.host, port=self.port, handle_signals=False, loop=loop,
+                        print=lambda *a: None, shutdown_timeout=WEB_CHILD_GRACE)
+
+    os.environ["SVCFLOW_WEB_SERVER"] = str(os.getpid())  # the children's environment is a copy of ours
+    serve_mod.AppService = OwnedAppService  # (textual-serve builds one per tab by this name)
+    try:
+        OwnedServer(shlex.join(cmd), host="127.0.0.1", port=args.port, title="svcflow").serve()
+    finally:
+        reap_children(WEB_CHILD_GRACE)
     return 0
+
+
+WEB_CHILD_GRACE = 2.0  # seconds an app under `svcflow web` gets to exit after SIGTERM
+
+
+def _exit_with_web_server() -> None:
+    """Under `svcflow web`: exit when the server is gone (killed with SIGKILL, say), so an
+    app never outlives the server that was its only way to the browser."""
+    import os
+    import threading
+    import time
+
+    pid = os.environ.get("SVCFLOW_WEB_SERVER", "")
+    if not pid.isdigit() or "TEXTUAL_DRIVER" not in os.environ:
+        return
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="svcflow-web-server-watch", daemon=True).start()
 
 
 def _load_tour(path: str | None, err: TextIO):
@@ -236,8 +417,6 @@ def _load_tour(path: str | None, err: TextIO):
 def _tour(args: argparse.Namespace, err: TextIO) -> int:
     import os
 
-    from tui.tour import TourApp
-
     tour = _load_tour(args.script, err)
     if tour is None:
         return 1
@@ -245,6 +424,11 @@ def _tour(args: argparse.Namespace, err: TextIO) -> int:
     if lang not in tour.languages:
         err.write(f"error: the tour has no captions in {lang!r} (it has: {', '.join(tour.languages)})\n")
         return 1
+    if _needs_terminal(err, "svcflow tour"):
+        return 1
+    _exit_with_web_server()
+    from tui.tour import TourApp
+
     animate = os.environ.get("TEXTUAL_ANIMATIONS", "").lower() != "none"
     TourApp(tour, lang=lang, present=args.present, animate=animate, seed=getattr(args, "seed", None)).run()
     return 0
@@ -279,7 +463,7 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
         from tui.app import SvcflowApp
 
         app = SvcflowApp(args.files or ["samples/"], deterministic=True, watch=False,
-                         bare=getattr(args, "bare", False), seed=getattr(args, "seed", None))
+                         bare=getattr(args, "bare", False), seed=getattr(args, "seed", None), lang=args.lang)
 
     async def shoot() -> str:
         async with app.run_test(size=(w, h)) as pilot:
@@ -299,16 +483,21 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
     return 0
 
 
-def _dashboard(argv: list[str]) -> int:
+def _dashboard(argv: list[str], err: TextIO | None = None) -> int:
     p = argparse.ArgumentParser(prog="svcflow", description="svcflow dashboard")
     _global_flags(p)
     p.add_argument("paths", nargs="*", default=["samples/"])
     p.add_argument("--present", action="store_true", help="high contrast, no footer: for projectors")
+    p.add_argument("--lang", default=None, choices=("en", "ko"),
+                   help="the dashboard's language (pane titles, keys, help); Kubernetes' terms stay as they are")
     args = p.parse_args(argv)
+    if _needs_terminal(err or sys.stderr, "the svcflow dashboard"):
+        return 1
+    _exit_with_web_server()
     from tui.app import run
 
     return run(args.paths, deterministic=getattr(args, "deterministic", False), bare=getattr(args, "bare", False),
-               seed=getattr(args, "seed", None), present=args.present)
+               seed=getattr(args, "seed", None), present=args.present, lang=args.lang)
 
 
 if __name__ == "__main__":

@@ -90,9 +90,11 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         self._new_session()
         log = self.query_one("#events-log", RichLog)
         log.clear()
+        log.auto_scroll = True
         for step in self.tour.steps[:upto]:
             for cmd in step.commands:
-                self._echo(cmd, self.session.feed(cmd))
+                before = self.session.prompt  # the prompt the line was typed at, as `_run` shows it
+                self._echo(cmd, self.session.feed(cmd), before)
         self.flow_queue.clear()
         self.index = upto
         self._last_rv = -1
@@ -123,6 +125,7 @@ class TourApp(SvcflowApp, inherit_bindings=False):
             table.highlight = set()
             table.refresh_styles()
         self.query_one("#services").border_subtitle = ""
+        self._release_terminal()
         self._show_caption()
         if step.focus:
             focus_pane(self, step.focus)
@@ -159,6 +162,35 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         prompt.remove_class("-visible")
         if step.focus:
             focus_pane(self, step.focus)
+        self._show_row(step)
+
+    def _show_row(self, step) -> None:
+        """Put the step's subject on screen: the focused pane's `row:` (a table's cursor on
+        it, a rule listing scrolled to it) and the terminal at its `terminal:` line."""
+        from tui.widgets.resource_table import ResourceTable
+        from tui.widgets.text_view import TextView
+
+        if step.row and step.focus in PANE_WIDGET:  # (the flow diagram has no rows)
+            pane = self.query_one(PANE_WIDGET[step.focus])
+            if isinstance(pane, ResourceTable):
+                keys = pane.keys_named({step.row.rstrip(".")})
+                if keys:
+                    pane.move_cursor(row=min(pane.get_row_index(k) for k in keys))
+            elif isinstance(pane, TextView):
+                at = pane.first_line_starting(step.row)
+                if at is None:
+                    at = next((i for i, line in enumerate(pane.lines) if step.row in line), None)
+                if at is not None:
+                    pane.call_after_refresh(pane.scroll_to, y=max(0, at - 1), animate=False)
+        if step.terminal:
+            log = self.query_one("#events-log", RichLog)
+            at = next((i for i in range(len(log.lines) - 1, -1, -1) if step.terminal in log.lines[i].text), None)
+            if at is not None:
+                log.auto_scroll = False
+                log.call_after_refresh(log.scroll_to, y=at, animate=False)
+
+    def _release_terminal(self) -> None:
+        self.query_one("#events-log", RichLog).auto_scroll = True
 
     def _run(self, cmd: str) -> None:
         self._flow_pinned = True  # the step's highlights, not a stale cursor selection

@@ -240,6 +240,11 @@ class Network:
             node = via_node
             local = ip in node_ips and node_ips[ip] == node
         else:
+            if ipaddress.ip_address(ip).is_loopback:
+                # The outside machine's own loopback: nothing of the cluster listens there,
+                # so its kernel answers the SYN with a RST at once (curl: (7) after 0 ms).
+                trace.outcome, trace.error = "refused", "Connection refused"
+                return self._done(conn)
             if ip not in node_ips:
                 direct = self.pod_by_ip(ip)
                 trace.outcome, trace.error = "timeout", f"no route to {ip} from outside the cluster"
