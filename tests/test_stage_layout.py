@@ -110,3 +110,18 @@ async def test_korean_chrome_keeps_kubernetes_terms(demo):
         await pilot.press("question_mark")
         help_text = "\n".join(str(s.render()) for s in app.screen.query("Static"))
         assert "필터" in help_text and "Pod 삭제" in help_text
+
+
+async def test_the_tours_terminal_takes_the_stage_when_its_step_focuses_it():
+    """Tour step 7 focuses the transcript (focus: events): at 100x30 it gets the stage's
+    room, not its 7 rows with the rest of the screen left blank."""
+    from engine.tour import load_tour
+    from tui.tour import TourApp
+
+    app = TourApp(load_tour(), lang="en", animate=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.seek(7)
+        await pilot.pause()
+        pane = app.query_one("#events")
+        assert pane.has_class("-staged")
+        assert pane.outer_size.height >= 12
