@@ -70,6 +70,18 @@ def test_snapshot_tour_steps(snap_compare, lang, step):
     assert snap_compare(TourApp(tutorial_small(), lang=lang, animate=False), terminal_size=SIZE, run_before=seek)
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("step", range(1, 16))
+def test_snapshot_every_tour_step_at_100x30(snap_compare, lang, step):
+    """The size a talk's big font leaves: every step, in both languages, as the room sees it."""
+    async def seek(pilot):
+        pilot.app.seek(step)
+        await pilot.pause()
+
+    assert snap_compare(TourApp(tutorial_small(), lang=lang, animate=False), terminal_size=(100, 30),
+                        run_before=seek)
+
+
 def test_a_hand_written_tour(tmp_path):
     (tmp_path / "app.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
                                        "spec: {selector: {app: web}, ports: [{port: 80}]}\n")

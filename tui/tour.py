@@ -69,7 +69,7 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         if self._tour_ready:
             return
         self._tour_ready = True
-        self.query_one("#events").border_title = "Terminal"
+        self.query_one("#events").border_title = self.tr("Terminal")
         self.query_one("#events-log", RichLog).clear()
         if self.size.height < 40:  # small screens and big fonts keep the panes
             self.query_one("#cluster-header").add_class("-collapsed")
