@@ -206,7 +206,9 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     bw2 = max(12, rest - bw1)
     svc_story = story if isinstance(story, ServiceStory) else None
     ready, not_ready = svc_story.ips() if svc_story else ([], [])
-    name = svc_story.name if svc_story else (story.key.split("/")[-1] if traffic and story else "")
+    # a lookup on its own names no Service box: the name asked is CoreDNS's business
+    name = svc_story.name if svc_story else (story.key.split("/")[-1] if traffic and story and not story.is_lookup
+                                             else "")
 
     # the Service and its pods
     svc_lines: list[tuple[str, str]] = [(scene.service_ip or "", "")]
