@@ -48,11 +48,14 @@ def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None =
         if not reach.answers:
             args = name if qtype == "A" else f"{name} {qtype}"
             cluster.coredns.log_query(f"dig {name} -> timed out ({reach.error})")
+            net.lookup_event(None, name, tool="dig", server=reach, qtype=qtype)
             return Output(stdout=render_dig_unreachable(args, server=reach.nameserver, refused=reach.refused), code=9)
         target = name if name.endswith(".") else name + "."
         resp = plugin.query(target, qtype)
         args = name if qtype == "A" else f"{name} {qtype}"
         text = render_dig(resp, msg_id=_msg_id(cluster), when=cluster.now(), server=server, args=args)
+        net.lookup_event(None, target, tool="dig", answers=[rr.rdata for rr in resp.answer], error=resp.summary(),
+                         server=reach, qtype=qtype)
         return Output(stdout=text if text.endswith("\n") else text + "\n")
     ns = namespace or "default"
     pod = pod_for(cluster, from_pod, ns)  # NAME, pod/NAME or deploy/NAME
@@ -65,6 +68,7 @@ def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None =
     if not reach.answers:
         lines.append(f";; {reach.nameserver}:53 did not answer: {reach.error}")
         cluster.coredns.log_query(f"{ns}/{from_pod} {name} -> timed out ({reach.error})")
+        net.lookup_event(pod, name, tool="dig", server=reach, qtype=qtype)
         text = render_dig_unreachable(name if qtype == "A" else f"{name} {qtype}", server=reach.nameserver,
                                       refused=reach.refused)
         return Output(stdout="\n".join(lines) + "\n\n" + text, code=9)
@@ -77,6 +81,8 @@ def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None =
     text = render_dig(resp, msg_id=_msg_id(cluster), when=cluster.now(), server=server,
                       args=final if qtype == "A" else f"{final} {qtype}")
     cluster.coredns.log_query(f"{ns}/{from_pod} {name} -> {', '.join(result.addresses) or result.error or 'no answer'}")
+    net.lookup_event(pod, final, tool="dig", answers=[rr.rdata for rr in resp.answer], error=resp.summary(), server=reach,
+                     qtype=qtype)
     return Output(stdout="\n".join(lines) + "\n\n" + text + ("" if text.endswith("\n") else "\n"))
 
 

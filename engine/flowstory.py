@@ -13,6 +13,14 @@ Only the engine's own values are used: IPs, chain names and records are read fro
 events' `data` (or from their trace lines, which `engine.net.network.Trace.lines` writes).
 The events themselves are never changed: the Events pane keeps the raw interleaved log.
 Pure data and functions; no Textual.
+
+Captions are `Phrase`s, not finished sentences: an English template with named slots
+(`"③ kube-proxy on {node} ({mode}): {summary} ({rules} rules)"`) and the engine's values
+for them. The English template is the message id: the TUI renders a phrase through its
+translator (`tui.i18n`), which swaps the template for the talk's language, and fills the
+slots with the values untouched. So the engine knows no UI language and a translation can
+never alter an IP, a chain name or a record; `Beat.caption` is the English rendering
+(the CLI's and the tests' form).
 """
 from __future__ import annotations
 
@@ -28,6 +36,38 @@ KEEP_STORIES = 200
 _RECORD = re.compile(r"^CoreDNS (?P<verb>serves|no longer serves) (?P<name>\S+) -> (?P<value>\S+)(?: \((?P<rtype>\w+)\))?$")
 _DNS_LINE = re.compile(r"^\s*dns\s+(?P<name>\S+): (?P<answer>.*)$")
 _COMMENT_SVC = re.compile(r'--comment "?(?P<svc>[^" :]+/[^" :]+)')
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A caption as data: an English template (also the key a translation is looked up
+    by) and the values of its `{slots}`; a value may itself be a Phrase (a fixed word
+    such as "no ready pod" that needs translating too)."""
+
+    template: str
+    args: tuple[tuple[str, object], ...] = ()
+
+    def render(self, tr=None) -> str:
+        """The sentence: `tr` maps a template to the talk's language (identity: English)."""
+        tr = tr or (lambda s: s)
+        vals = {k: (v.render(tr) if isinstance(v, Phrase) else v) for k, v in self.args}
+        return tr(self.template).format(**vals)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def P(template: str, **args: object) -> Phrase:
+    return Phrase(template, tuple(args.items()))
+
+
+def join_and(items: list) -> Phrase:
+    """`a, b and c` with the conjunction translatable; items are engine values or Phrases."""
+    if len(items) <= 1:
+        return P("{a}", a=items[0] if items else "")
+    if len(items) == 2:
+        return P("{a} and {b}", a=items[0], b=items[1])
+    return P("{a}, {b}", a=items[0], b=join_and(items[1:]))
 
 
 @dataclass(frozen=True)
@@ -84,12 +124,16 @@ class NodeSync:
     items: tuple[str, ...] = ()  # ipvs virtual servers / nftables chains written
     event: FlowEvent | None = None
 
-    def summary(self) -> str:
+    def summary(self, tr=None) -> str:
         """`KUBE-SVC-OKJC… → 2 × KUBE-SEP` or the mode's own count."""
+        return self.summary_phrase().render(tr)
+
+    def summary_phrase(self) -> Phrase:
         if self.svc_chain:
-            return f"{self.svc_chain} → {len(self.sep_chains)} × KUBE-SEP"
-        unit = "virtual servers" if self.mode == "ipvs" else "chains"
-        return f"{self.written} {unit} written, {self.deleted} deleted"
+            return P("{chain} → {n} × KUBE-SEP", chain=self.svc_chain, n=len(self.sep_chains))
+        if self.mode == "ipvs":
+            return P("{n} virtual servers written, {d} deleted", n=self.written, d=self.deleted)
+        return P("{n} chains written, {d} deleted", n=self.written, d=self.deleted)
 
 
 def node_sync(ev: FlowEvent, services: int = 1) -> NodeSync:
@@ -112,9 +156,14 @@ class Beat:
     """One unit the diagram plays: a step of a Service story, or a leg of a connection."""
 
     step: int  # 1-4 for a Service story; 11-15 for traffic (see TRAFFIC_*)
-    caption: str
+    text: Phrase
     events: tuple[FlowEvent, ...]
     node: str | None = None  # step 3: the node whose box lights
+
+    @property
+    def caption(self) -> str:
+        """The caption in English (`text.render(tr)` for another language)."""
+        return self.text.render()
 
     @property
     def last_seq(self) -> int:
@@ -168,14 +217,17 @@ class ServiceStory:
                 not_ready = list(e.data.get("notReady") or [])
         return ready, not_ready
 
-    def objects_written(self) -> list[str]:
+    def objects_written(self, tr=None) -> list[str]:
         """`Endpoints redis`, `EndpointSlice redis-vm247` (what step 2 wrote, or deleted)."""
-        out: list[str] = []
+        return [p.render(tr) for p in self.objects_phrases()]
+
+    def objects_phrases(self) -> list[Phrase]:
+        out: list[Phrase] = []
         for e in self.written:
             if e.kind == "Endpoints":
-                out.append(f"Endpoints {e.name}" + (" (deleted)" if e.verb == "deleted" else ""))
+                out.append(P("Endpoints {name} (deleted)" if e.verb == "deleted" else "Endpoints {name}", name=e.name))
             for s in e.data.get("slices") or ():
-                out.append(f"EndpointSlice {s}")
+                out.append(P("EndpointSlice {name}", name=s))
         return list(dict.fromkeys(out))
 
     def node_syncs(self) -> list[NodeSync]:
@@ -216,29 +268,34 @@ class ServiceStory:
         out: list[Beat] = []
         ready, not_ready = self.ips()
         if self.collected:
-            ips = ", ".join(ready) or "no ready pod"
-            nr = f" (not ready: {', '.join(not_ready)})" if not_ready else ""
-            out.append(Beat(STEP_COLLECT, f"① Endpoint controller collects the pod IPs of Service {self.name}: {ips}{nr}",
-                            tuple(self.collected)))
+            ips = ", ".join(ready) if ready else P("no ready pod")
+            nr = P(" (not ready: {ips})", ips=", ".join(not_ready)) if not_ready else ""
+            out.append(Beat(STEP_COLLECT, P("① Endpoint controller collects the pod IPs of Service {name}: {ips}{nr}",
+                                            name=self.name, ips=ips, nr=nr), tuple(self.collected)))
         if self.written:
-            out.append(Beat(STEP_ENDPOINTS, f"② The controllers write {' and '.join(self.objects_written())}: "
-                            + (", ".join(ready) or "no ready address"), tuple(self.written)))
+            out.append(Beat(STEP_ENDPOINTS, P("② The controllers write {objects}: {ips}",
+                                              objects=join_and(self.objects_phrases()),
+                                              ips=", ".join(ready) if ready else P("no ready address")),
+                            tuple(self.written)))
         for ns in self.node_syncs():
-            out.append(Beat(STEP_PROXY, f"③ kube-proxy on {ns.node} ({ns.mode}): {ns.summary()} ({ns.rules} rules)",
+            out.append(Beat(STEP_PROXY, P("③ kube-proxy on {node} ({mode}): {summary} ({rules} rules)", node=ns.node,
+                                          mode=ns.mode, summary=ns.summary_phrase(), rules=ns.rules),
                             (ns.event,) if ns.event else (), node=ns.node))
         if self.dns:
             rec, changed = self.record()
             serving = self.serving()
             if serving:
-                text = f"④ CoreDNS: {serving}"
+                text = P("④ CoreDNS: {detail}", detail=serving)
             elif rec is not None and changed:
-                text = f"④ CoreDNS {'serves' if rec.added else 'no longer serves'} {rec.line()}"
+                text = P("④ CoreDNS serves {record}" if rec.added else "④ CoreDNS no longer serves {record}",
+                         record=rec.line())
             elif rec is not None:  # only endpoint/PTR names changed: the Service's own name stands
                 others = [r for r in self.records() if not r.is_ptr]
-                extra = f"; {'adds' if others[0].added else 'drops'} {others[0].line()}" if others else ""
-                text = f"④ CoreDNS still serves {rec.line()}{extra}"
+                extra = (P("; adds {record}" if others[0].added else "; drops {record}", record=others[0].line())
+                         if others else "")
+                text = P("④ CoreDNS still serves {record}{extra}", record=rec.line(), extra=extra)
             else:
-                text = f"④ CoreDNS: {self.dns[-1].detail}"
+                text = P("④ CoreDNS: {detail}", detail=self.dns[-1].detail)
             out.append(Beat(STEP_DNS, text, tuple(self.dns)))
         return out
 
@@ -252,10 +309,16 @@ class TrafficStory:
     target: str
     query: FlowEvent | None = None  # the connection to the cluster DNS (port 53)
     conn: FlowEvent | None = None  # the connection itself
+    lookup: FlowEvent | None = None  # a lookup no connection follows (nslookup, dig): CoreDNS's `lookup` event
 
     @property
     def events(self) -> list[FlowEvent]:
-        return [e for e in (self.query, self.conn) if e is not None]
+        return [e for e in (self.query, self.lookup, self.conn) if e is not None]
+
+    @property
+    def is_lookup(self) -> bool:
+        """A lookup on its own (nslookup, dig): query and answer, no packet after it."""
+        return self.lookup is not None and self.conn is None
 
     @property
     def first_seq(self) -> int:
@@ -273,7 +336,11 @@ class TrafficStory:
         return list(self.conn.data.get("trace") or []) if self.conn else []
 
     def dns_answer(self) -> tuple[str, str] | None:
-        """(name asked, answer) from the trace's last `dns` line: the search list's hit."""
+        """(name asked, answer) from the trace's last `dns` line: the search list's hit
+        (for a lookup on its own: from CoreDNS's `lookup` event)."""
+        if self.lookup is not None:
+            d = self.lookup.data
+            return str(d.get("name", "")), ", ".join(d.get("answers") or []) or str(d.get("error") or "no answer")
         found = None
         for line in self._lines():
             m = _DNS_LINE.match(line)
@@ -286,6 +353,11 @@ class TrafficStory:
     def dns_server(self) -> str | None:
         """The CoreDNS pod address the query was DNATed to (`10.244.0.2:53`)."""
         return (self.query.data.get("dnat") or None) if self.query else None
+
+    def timed_out(self) -> bool:
+        """The lookup got no answer: no CoreDNS pod behind kube-dns."""
+        return self.lookup is not None and not self.lookup.data.get("coredns") and \
+            str(self.lookup.data.get("error", "")).startswith("timed out")
 
     def matched(self, prefix: str) -> str | None:
         """The first chain of that prefix a matched rule jumped to."""
@@ -325,24 +397,36 @@ class TrafficStory:
         if ans is not None:
             server = self.dns_server()
             q = (self.query,) if self.query else ()
-            out.append(Beat(TRAFFIC_QUERY, f"⇢ {who} asks CoreDNS"
-                            + (f" ({server})" if server else "") + f" for {ans[0]}", q))
-            out.append(Beat(TRAFFIC_ANSWER, f"⇠ CoreDNS answers {ans[0]}: {ans[1]}", q))
+            a = (self.lookup,) if self.lookup else q
+            tool = str(self.lookup.data.get("tool", "")) if self.lookup else ""
+            out.append(Beat(TRAFFIC_QUERY, P("⇢ {who} asks CoreDNS{server} for {name}", who=who + (f" ({tool})" if tool else ""),
+                                             server=f" ({server})" if server else "", name=ans[0]), q or a))
+            if self.timed_out():
+                out.append(Beat(TRAFFIC_ANSWER, P("⇠ no answer from {server}:53: {error}",
+                                                  server=str(self.lookup.data.get("server", "")),
+                                                  error=str(self.lookup.data.get("error", "")).removeprefix("timed out ")
+                                                  .strip("()")), a))
+            else:
+                out.append(Beat(TRAFFIC_ANSWER, P("⇠ CoreDNS answers {name}: {answer}", name=ans[0], answer=ans[1]), a))
+        if self.is_lookup:
+            return out
         node = d.get("node") or None
         if node:
             svc = self.matched("KUBE-SVC-")
             ext = self.matched("KUBE-EXT-")
-            path = " → ".join(c for c in (ext, svc) if c) or "no Service chain"
-            where = f"NodePort {self.target} on {node}" if self.outside() else f"{self.target} on {node}"
-            out.append(Beat(TRAFFIC_CLUSTERIP, f"⇢ packet to {where} ({self._mode()}): {path}",
+            path = " → ".join(c for c in (ext, svc) if c) or P("no Service chain")
+            where = P("NodePort {target} on {node}" if self.outside() else "{target} on {node}",
+                      target=self.target, node=node)
+            out.append(Beat(TRAFFIC_CLUSTERIP, P("⇢ packet to {where} ({mode}): {path}", where=where,
+                                                 mode=self._mode(), path=path),
                             (self.conn,) if self.conn else (), node=node))
             dnat = d.get("dnat")
             sep = self.matched("KUBE-SEP-")
-            out.append(Beat(TRAFFIC_DNAT, f"⇢ {sep or 'kube-proxy'} DNAT → {dnat}" if dnat else
-                            "⇢ no DNAT: " + self.result(), (self.conn,) if self.conn else (), node=node))
+            out.append(Beat(TRAFFIC_DNAT, P("⇢ {sep} DNAT → {dnat}", sep=sep or "kube-proxy", dnat=dnat) if dnat else
+                            P("⇢ no DNAT: {result}", result=self.result()), (self.conn,) if self.conn else (), node=node))
         pod = d.get("pod")
-        out.append(Beat(TRAFFIC_POD, f"⇢ reached pod {pod}: {self.result()}" if pod else f"⇢ {self.result()}",
-                        (self.conn,) if self.conn else ()))
+        out.append(Beat(TRAFFIC_POD, P("⇢ reached pod {pod}: {result}", pod=pod, result=self.result()) if pod
+                        else P("⇢ {result}", result=self.result()), (self.conn,) if self.conn else ()))
         return out
 
     def _mode(self) -> str:
@@ -382,6 +466,8 @@ class StoryBook:
     def add(self, ev: FlowEvent) -> None:
         if ev.verb == "connect" and ev.controller == "network":
             self._add_traffic(ev)
+        elif ev.verb == "lookup" and ev.controller == "coredns":
+            self._add_lookup(ev)
         elif ev.step in (STEP_COLLECT, STEP_ENDPOINTS, STEP_PROXY, STEP_DNS):
             self._add_step(ev)
 
@@ -423,6 +509,13 @@ class StoryBook:
         target = first.split(" -> ", 1)[1] if " -> " in first else ""
         query = self._pending_query.pop(client, None)
         self._append(TrafficStory(client, target, query=query, conn=ev))
+
+    def _add_lookup(self, ev: FlowEvent) -> None:
+        """nslookup / dig: the query sent just before (its `connect` to port 53) and this
+        answer make a story of their own, at once (no connection follows to wait for)."""
+        client = str(ev.data.get("client", ""))
+        query = self._pending_query.pop(client, None)
+        self._append(TrafficStory(client, str(ev.data.get("name", "")), query=query, lookup=ev))
 
     def _append(self, story: Story) -> None:
         self.stories.append(story)

@@ -180,10 +180,13 @@ class PodShell:
             from engine.dns.dig import nslookup_unreachable
 
             self.cluster.coredns.log_query(f"{who} nslookup {names[0]} -> timed out ({reach.error})")
+            self.net.lookup_event(self.pod, names[0], tool="nslookup", server=reach)
             out, err = nslookup_unreachable(reach.nameserver, refused=reach.refused)
             return out + err
         res = nslookup(names[0], conf, self.cluster.coredns.plugin)
         self.cluster.coredns.log_query(f"{who} nslookup {names[0]}")
+        answers, asked, error = _nslookup_answers(res.stdout, names[0])
+        self.net.lookup_event(self.pod, asked, tool="nslookup", answers=answers, error=error, server=reach)
         return res.stdout if res.stdout.endswith("\n") else res.stdout + "\n"
 
     def cmd_curl(self, args: list[str]) -> str:
@@ -262,6 +265,22 @@ class PodShell:
             self.stream = None
             text += "Connection closed by foreign host\n"
         return text
+
+
+def _nslookup_answers(stdout: str, name: str) -> tuple[list[str], str, str]:
+    """What busybox nslookup printed, read back: the answers (`Address: IP` lines; the
+    server's own `Address:\tIP:53` has a tab), the name they belong to, and the first
+    error (`NXDOMAIN`) when nothing answered."""
+    answers: list[str] = []
+    asked, error = name, ""
+    for line in stdout.splitlines():
+        if line.startswith("Name:"):
+            asked = line.split(None, 1)[1].strip() if len(line.split()) > 1 else asked
+        elif line.startswith("Address: "):
+            answers.append(line.split(None, 1)[1].strip())
+        elif line.startswith("** server can't find") and not error:
+            error = line.rsplit(": ", 1)[-1].strip()
+    return list(dict.fromkeys(answers)), asked, error
 
 
 def _atoi(s: str) -> int:

@@ -229,6 +229,15 @@ def dns_version(cluster: Cluster, namespace: str | None) -> tuple | None:
     return dns.records_version_of(namespace) if dns is not None else None
 
 
+def dns_line(cells) -> str:
+    """A CoreDNS row as one line, `name → value`, for a pane too narrow for the table:
+    the name as CoreDNS serves it (FQDN, trailing dot), the type shown only when the
+    value is not an address (`→ PTR …`, `→ SRV 0 100 6379 …`), as the record's own
+    description (`ZoneRecord.describe`) writes it."""
+    name, rtype, value = (list(cells) + ["", "", ""])[:3]
+    return f"{name} → {value}" if rtype in ("A", "AAAA") else f"{name} → {rtype} {value}"
+
+
 def dns_rows(cluster: Cluster, namespace: str | None = None) -> list[Row]:
     """The CoreDNS pane's rows (what `engine.dataplane.dns_rows` gives) of one namespace or
     all, recomputed only when that namespace's records changed: at 10,000 Services a change

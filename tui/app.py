@@ -163,7 +163,7 @@ class SvcflowApp(App):
                 yield TextView(iptables_highlighter, id="proxy-view")
             with Vertical(id="dns", classes="pane"):
                 yield ResourceTable(("NAME", "TYPE", "VALUE"), id="dns-table", sort_by_name=False,
-                                    drop_order=("TYPE",))
+                                    drop_order=("TYPE",), compact=views.dns_line, compact_label="NAME → VALUE")
                 yield RichLog(id="dns-log", max_lines=200, markup=False, wrap=True)
             with Vertical(id="events", classes="pane"):
                 yield RichLog(id="events-log", max_lines=2000, markup=False, wrap=True)

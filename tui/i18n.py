@@ -3,6 +3,13 @@
 Kubernetes' own terms stay as Korean speakers say and write them (Pod, Service,
 EndpointSlice, kube-proxy, CoreDNS, namespace), as the tutorial's Korean captions do;
 only the words around them are translated. A string with no translation is shown as is.
+
+One table per language, for the chrome and the flow diagram alike. The diagram's captions
+come from the engine as `engine.flowstory.Phrase`s: their English template (with `{slots}`)
+is the key here, and the Korean template keeps every slot, so the engine's values (IPs,
+names, chains, records, its own event details) are never translated. Korean keeps the
+words the tutorial's Korean captions keep in English: Service, Pod, Endpoints,
+EndpointSlice, kube-proxy, CoreDNS, iptables, ClusterIP, namespace, chain.
 """
 from __future__ import annotations
 
@@ -30,6 +37,51 @@ KO = {
     "more": "개 더",
     # prompt
     "command": "명령", "filter (regex), enter to apply, empty clears": "필터(정규식), Enter 적용, 비우면 해제",
+
+    # -- the flow diagram (tui/widgets/flow_diagram.py): labels, title, status ----------------
+    "Pause": "멈춤", "Live": "실시간", "Flow diagram": "흐름 그림",
+    "Endpoint controller": "Endpoint 컨트롤러", "watch": "감시", "write": "기록", "watches Services, Pods": "Service, Pod 감시", "collected:": "수집:",
+    "ready: {ips}": "준비됨: {ips}", "not ready: {ips}": "준비 안 됨: {ips}", "none": "없음",
+    "pod {name}": "Pod {name}", "no ready pod": "준비된 Pod 없음", "no ready address": "준비된 주소 없음",
+    "{mode}: {n} rules": "{mode}: 규칙 {n}개", "+{n} nodes": "+노드 {n}개", "kube-proxy on": "모든 노드의",
+    "every node": "kube-proxy", "watches Services + EndpointSlices": "Service + EndpointSlice 감시",
+    "(unchanged)": "(변경 없음)", "not asked (an IP, no name)": "조회 없음 (이름 없이 IP)",
+    "No Service change or connection yet: apply a manifest, scale, or curl a Service.":
+        "아직 Service 변경이나 연결이 없다: manifest를 적용하거나 scale하거나 Service에 curl을 해 보자.",
+    "Service flow": "Service 흐름", "traffic {client} → {target}": "트래픽 {client} → {target}",
+    "lookup {client} → {name}": "조회 {client} → {name}", "no story yet": "아직 없음", "paused": "멈춤",
+    "live: this is the latest step": "실시간: 지금이 최신 단계",
+    "live: {parts} ahead": "실시간이 {parts} 앞섬", "{n} change": "변경 {n}개", "{n} changes": "변경 {n}개",
+    "{n} step": "단계 {n}개", "{n} steps": "단계 {n}개", " and ": ", ",
+    "DNS query": "DNS 조회", "answer": "응답", "pod": "Pod", "no answer": "응답 없음", "timed out": "시간 초과",
+    # the diagram's captions (engine/flowstory.py Phrase templates; the values stay as the engine gives them)
+    "① Endpoint controller collects the pod IPs of Service {name}: {ips}{nr}":
+        "① Endpoint 컨트롤러가 Service {name}의 Pod IP를 수집한다: {ips}{nr}",
+    " (not ready: {ips})": " (준비 안 됨: {ips})",
+    "② The controllers write {objects}: {ips}": "② 컨트롤러가 {objects}에 기록한다: {ips}",
+    "{a} and {b}": "{a}, {b}", "Endpoints {name} (deleted)": "Endpoints {name} (삭제)",
+    "③ kube-proxy on {node} ({mode}): {summary} ({rules} rules)": "③ {node}의 kube-proxy ({mode}): {summary} (규칙 {rules}개)",
+    "{n} virtual servers written, {d} deleted": "virtual server {n}개 기록, {d}개 삭제",
+    "{n} chains written, {d} deleted": "chain {n}개 기록, {d}개 삭제",
+    "④ CoreDNS serves {record}": "④ CoreDNS가 {record} 제공",
+    "④ CoreDNS no longer serves {record}": "④ CoreDNS가 {record} 제공 중단",
+    "④ CoreDNS still serves {record}{extra}": "④ CoreDNS는 계속 {record} 제공{extra}",
+    "; adds {record}": "; {record} 추가", "; drops {record}": "; {record} 제거",
+    "⇢ {who} asks CoreDNS{server} for {name}": "⇢ {who} → CoreDNS{server}: {name} 조회",
+    "⇠ CoreDNS answers {name}: {answer}": "⇠ CoreDNS 응답 {name}: {answer}",
+    "⇠ no answer from {server}:53: {error}": "⇠ {server}:53 응답 없음: {error}",
+    "no Service chain": "Service chain 없음", "{target} on {node}": "{node}의 {target}",
+    "NodePort {target} on {node}": "{node}의 NodePort {target}",
+    "⇢ packet to {where} ({mode}): {path}": "⇢ 패킷 → {where} ({mode}): {path}",
+    "⇢ no DNAT: {result}": "⇢ DNAT 없음: {result}", "⇢ reached pod {pod}: {result}": "⇢ Pod {pod} 도착: {result}",
+
+    # -- the flow strip (tui/widgets/flow.py) ---------------------------------------------------
+    "waiting for a Service change…": "Service 변경을 기다리는 중…", "(+{n} queued)": "(+{n} 대기)",
+    "① {controller}: Service {svc} selects pods {ips}": "① {controller}: Service {svc}의 Pod {ips}",
+    "— none ready": "— 준비된 Pod 없음",
+    "② {controller} wrote {kind} {name}: {detail}": "② {controller}: {kind} {name} 기록: {detail}",
+    "③ kube-proxy on {node} ({mode}): {detail}": "③ {node}의 kube-proxy ({mode}): {detail}",
+    "⇢ traffic {detail}": "⇢ 트래픽 {detail}", "⇢ lookup {detail}": "⇢ 조회 {detail}",
 }
 
 LANGUAGES = {"en": {}, "ko": KO}

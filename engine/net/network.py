@@ -169,6 +169,25 @@ class Network:
         self.cluster.coredns.log_query(f"{ns}/{meta(client)['name']} {host} -> {answer or res.error or 'NXDOMAIN'}")
         return answer
 
+    def lookup_event(self, client: dict | None, name: str, *, tool: str, answers: list[str] | None = None,
+                     error: str = "", server: DnsServer | None = None, qtype: str = "A") -> None:
+        """Report a lookup that no connection follows (nslookup, dig) as a flow event of
+        CoreDNS, so the flow diagram can tell it: the query already travelled as a
+        `network connect` to port 53 (`dns_server`); this says what was asked and what
+        came back. A connection's own lookup (curl, telnet) needs none: its trace says it."""
+        c = self.cluster
+        who = f"{meta(client).get('namespace')}/{meta(client)['name']}" if client else c.topology.control_plane.name
+        answers = list(answers or [])
+        if server is not None and not server.answers:
+            error = error or f"timed out ({server.error})"
+        result = ", ".join(answers) or error or "no answer"
+        kube_dns = {"kind": "Service", "metadata": {"namespace": "kube-system", "name": "kube-dns"}}
+        c.flow("coredns", kube_dns, "lookup", f"{who} {tool} {name} -> {result}",
+               data={"client": who, "tool": tool, "name": name, "qtype": qtype, "answers": answers,
+                     "error": "" if answers else (error or "no answer"),
+                     "server": server.nameserver if server is not None else c.topology.dns_ip,
+                     "coredns": meta(server.pod)["name"] if server is not None and server.pod else ""})
+
     def dns_server(self, client: dict | None, conf: str | None = None, *, node: str | None = None) -> DnsServer:
         """Send the lookup's datagram where the client's resolv.conf says (a pod's, or the
         node's own for `client=None`: dig on a node asks the kube-dns ClusterIP too), through

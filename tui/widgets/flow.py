@@ -1,5 +1,9 @@
 """The flow strip: the four components of the Service flow, who watches what, and the
-step being played, with a one-line caption taken from the engine's event."""
+step being played, with a one-line caption taken from the engine's event.
+
+The step names are Kubernetes' own components (kept as they are in every language); the
+caption's fixed words go through the app's translator (`tui.i18n`), its values (names,
+IPs, the engine's event detail) never do."""
 from __future__ import annotations
 
 from rich.text import Text
@@ -27,18 +31,22 @@ class FlowStrip(Static):
     caption: reactive[str] = reactive("")
     queued: reactive[int] = reactive(0)
 
+    def _tr(self):
+        return getattr(self.app, "tr", None) or (lambda s: s)
+
     def render(self) -> Text:
+        tr = self._tr()
         t = Text()
         for i, (n, name, _) in enumerate(STEPS):
             if i:
                 t.append(" → ", style="grey50")
             style = "bold black on bright_green" if n == self.step else (
                 "green" if self.step and n < self.step else "grey70")
-            t.append(f" {n} {name} ", style=style)
+            t.append(f" {n} {tr(name)} ", style=style)
         if self.queued:
-            t.append(f"  (+{self.queued} queued)", style="grey50")
+            t.append("  " + tr("(+{n} queued)").format(n=self.queued), style="grey50")
         t.append("\n")
-        t.append(self.caption or "waiting for a Service change…", style="italic" if self.caption else "grey50")
+        t.append(self.caption or tr("waiting for a Service change…"), style="italic" if self.caption else "grey50")
         return t
 
     def show(self, ev: FlowEvent | None, queued: int = 0) -> None:
@@ -48,22 +56,29 @@ class FlowStrip(Static):
             self.caption = ""
             return
         self.step = ev.step or 0
-        self.caption = caption_for(ev)
+        self.caption = caption_for(ev, self._tr())
 
 
-def caption_for(ev: FlowEvent) -> str:
-    """A learner's sentence for a flow event (the data comes from the engine)."""
+def caption_for(ev: FlowEvent, tr=None) -> str:
+    """A learner's sentence for a flow event (the data comes from the engine; `tr` the
+    talk's language for the words around it)."""
+    tr = tr or (lambda s: s)
     svc = f"{ev.namespace}/{ev.name}" if ev.namespace else ev.name
     if ev.step == 1:
         ips = ev.data.get("ready") or []
-        return f"① {ev.controller}: Service {svc} selects pods " + (", ".join(ips) if ips else "— none ready")
+        return tr("① {controller}: Service {svc} selects pods {ips}").format(
+            controller=ev.controller, svc=svc, ips=", ".join(ips) if ips else tr("— none ready"))
     if ev.step == 2:
-        return f"② {ev.controller} wrote {ev.kind} {ev.name}: {ev.detail}"
+        return tr("② {controller} wrote {kind} {name}: {detail}").format(controller=ev.controller, kind=ev.kind,
+                                                                         name=ev.name, detail=ev.detail)
     if ev.step == 3:
         node = ev.data.get("node", "?")
-        return f"③ kube-proxy on {node} ({ev.data.get('mode', '')}): {ev.detail.removeprefix(node + ': ')}"
+        return tr("③ kube-proxy on {node} ({mode}): {detail}").format(node=node, mode=ev.data.get("mode", ""),
+                                                                       detail=ev.detail.removeprefix(node + ": "))
     if ev.step == 4:
         return f"④ CoreDNS: {ev.detail}"
     if ev.verb == "connect":
-        return f"⇢ traffic {ev.detail}"
+        return tr("⇢ traffic {detail}").format(detail=ev.detail)
+    if ev.verb == "lookup" and ev.controller == "coredns":
+        return tr("⇢ lookup {detail}").format(detail=ev.detail)
     return ev.line()

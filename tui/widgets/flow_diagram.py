@@ -21,7 +21,9 @@ beat is the latest.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
+from rich.cells import cell_len, get_character_cell_size
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -45,7 +47,11 @@ DONE_TITLE = "bold black on green"
 
 class Canvas:
     """A width x height grid of styled characters; boxes and arrows are drawn into it and
-    clipped to it, so nothing ever wraps or scrolls sideways."""
+    clipped to it, so nothing ever wraps or scrolls sideways.
+
+    A wide character (Hangul takes two cells) fills its cell and the next, which holds
+    "" so each row still spans exactly `width` cells; overwriting either half of one
+    blanks the other half, never shifting the row."""
 
     def __init__(self, width: int, height: int) -> None:
         self.w, self.h = max(1, width), max(1, height)
@@ -55,10 +61,27 @@ class Canvas:
     def put(self, x: int, y: int, text: str, style: str = "") -> None:
         if not 0 <= y < self.h:
             return
-        for i, ch in enumerate(text):
-            if 0 <= x + i < self.w:
-                self.chars[y][x + i] = ch
-                self.styles[y][x + i] = style
+        row, styles = self.chars[y], self.styles[y]
+        for ch in text:
+            cw = get_character_cell_size(ch) if not ch.isascii() else 1
+            if cw == 0:
+                continue
+            if 0 <= x < self.w:
+                if cw == 2 and x + 1 >= self.w:
+                    ch, cw = " ", 1  # half a wide character does not fit at the edge
+                self._clear(row, x, cw)
+                row[x], styles[x] = ch, style
+                if cw == 2:
+                    row[x + 1], styles[x + 1] = "", style
+            x += cw
+
+    def _clear(self, row: list[str], x: int, cw: int) -> None:
+        """Blank the halves of wide characters the cells x..x+cw-1 cut in two."""
+        if row[x] == "" and x > 0:
+            row[x - 1] = " "
+        end = x + cw - 1
+        if end + 1 < self.w and row[end + 1] == "":
+            row[end + 1] = " "
 
     def box(self, x: int, y: int, w: int, h: int, title: str, lines: list[tuple[str, str]], state: str) -> None:
         """A rounded box; `state` is lit, done or idle. `lines` are (text, style) pairs cut to fit."""
@@ -83,7 +106,7 @@ class Canvas:
         self.put(x, y, "─" * (length - 1) + "▶", style)
         if label:
             lab = fit(label, length - 1)
-            self.put(x + max(0, (length - 1 - len(lab)) // 2), y - 1, lab, "bold " + style if state == "lit" else style)
+            self.put(x + max(0, (length - 1 - cell_len(lab)) // 2), y - 1, lab, "bold " + style if state == "lit" else style)
 
     def to_text(self) -> Text:
         out = Text(no_wrap=True, overflow="crop")
@@ -100,19 +123,29 @@ class Canvas:
 
 
 def fit(text: str, width: int) -> str:
-    """Cut to `width` cells with an ellipsis (never wrap: the figure's geometry is fixed)."""
+    """Cut to `width` cells with an ellipsis (never wrap: the figure's geometry is fixed).
+    Cells, not characters: a Korean label takes two cells a letter."""
     if width <= 0:
         return ""
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+    if cell_len(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        cw = cell_len(ch)
+        if used + cw > width - 1:
+            break
+        out.append(ch)
+        used += cw
+    return "".join(out) + "…"
 
 
 def wrap(text: str, width: int) -> list[str]:
     """Cut a long value (a DNS name) over lines at dots, for narrow boxes."""
-    if len(text) <= width or width < 8:
+    if cell_len(text) <= width or width < 8:
         return [text]
     lines, cur = [], ""
     for part in text.replace(" ", " \0").replace(".", ".\0").split("\0"):
-        if cur and len(cur) + len(part) > width:
+        if cur and cell_len(cur) + cell_len(part) > width:
             lines.append(cur)
             cur = ""
         cur += part
@@ -120,6 +153,10 @@ def wrap(text: str, width: int) -> list[str]:
 
 
 # -- what one frame shows --------------------------------------------------------------------
+
+def _identity(s: str) -> str:
+    return s
+
 
 @dataclass
 class Scene:
@@ -135,6 +172,8 @@ class Scene:
     status: str = ""  # "live: 2 changes ahead" / "live: this is the latest step"
     keys: str = ""
     extra: dict = field(default_factory=dict)
+    ahead: bool = False  # live is ahead of the beat on screen (the status is then marked)
+    tr: Callable[[str], str] = _identity  # the talk's language (`tui.i18n.translator`)
 
 
 def _state(beat_step: int, box_step: int) -> str:
@@ -145,6 +184,7 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     """The figure for `scene`, in exactly width x height cells."""
     c = Canvas(width, height)
     W = c.w
+    tr = scene.tr
     story = scene.story
     beats: list[Beat] = story.beats() if story else []
     beat = beats[min(scene.beat, len(beats) - 1)] if beats else None
@@ -156,7 +196,7 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     c.put(0, 0, fit(scene.title, W), "bold")
     if scene.status:
         st = fit(scene.status, max(10, W // 2))
-        c.put(W - len(st), 0, st, "bold black on yellow" if "ahead" in st else "bold green")
+        c.put(W - cell_len(st), 0, st, "bold black on yellow" if scene.ahead else "bold green")
 
     top, box_h = 2, 5
     gap = 12 if W >= 130 else 9
@@ -166,41 +206,43 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     bw2 = max(12, rest - bw1)
     svc_story = story if isinstance(story, ServiceStory) else None
     ready, not_ready = svc_story.ips() if svc_story else ([], [])
-    name = svc_story.name if svc_story else (story.key.split("/")[-1] if traffic and story else "")
+    # a lookup on its own names no Service box: the name asked is CoreDNS's business
+    name = svc_story.name if svc_story else (story.key.split("/")[-1] if traffic and story and not story.is_lookup
+                                             else "")
 
     # the Service and its pods
     svc_lines: list[tuple[str, str]] = [(scene.service_ip or "", "")]
     if svc_story:
-        svc_lines.append((f"ready: {', '.join(ready) or 'none'}", ""))
+        svc_lines.append((tr("ready: {ips}").format(ips=", ".join(ready) or tr("none")), ""))
         if not_ready:
-            svc_lines.append((f"not ready: {', '.join(not_ready)}", ""))
+            svc_lines.append((tr("not ready: {ips}").format(ips=", ".join(not_ready)), ""))
     elif traffic and story is not None:
         pod = story.data.get("pod")
         if pod and tstep >= TRAFFIC_POD:
-            svc_lines.append((f"pod {pod.split('/', 1)[-1].split(' on ')[0]}", ""))
+            svc_lines.append((tr("pod {name}").format(name=pod.split('/', 1)[-1].split(' on ')[0]), ""))
             svc_lines.append((story.result(), ""))
     svc_state = "done" if svc_story else ("lit" if tstep == TRAFFIC_POD else "idle")
     c.box(0, top, sw, box_h, f"Service {name}" if name else "Service", svc_lines, svc_state)
 
     # ① the Endpoint controller
     x1 = sw + gap
-    c.arrow_right(sw, top + 2, gap, _ips_label(ready, gap - 1) if step == STEP_COLLECT else "watch",
+    c.arrow_right(sw, top + 2, gap, _ips_label(ready, gap - 1, tr) if step == STEP_COLLECT else tr("watch"),
                   _state(step, STEP_COLLECT) if svc_story else "idle")
-    epc_lines = [("watches Services, Pods", IDLE)]
+    epc_lines = [(tr("watches Services, Pods"), IDLE)]
     if svc_story and step >= STEP_COLLECT:
-        epc_lines.append(("collected:", ""))
-        epc_lines.append((", ".join(ready) or "no ready pod", ""))
-    c.box(x1, top, bw1, box_h, "① Endpoint controller", epc_lines, _state(step, STEP_COLLECT) if svc_story else "idle")
+        epc_lines.append((tr("collected:"), ""))
+        epc_lines.append((", ".join(ready) or tr("no ready pod"), ""))
+    c.box(x1, top, bw1, box_h, "① " + tr("Endpoint controller"), epc_lines, _state(step, STEP_COLLECT) if svc_story else "idle")
 
     # ② Endpoints / EndpointSlice
     x2 = x1 + bw1 + gap
     bw2 = W - x2
-    c.arrow_right(x1 + bw1, top + 2, gap, _ips_label(ready, gap - 1) if step == STEP_ENDPOINTS else "write",
+    c.arrow_right(x1 + bw1, top + 2, gap, _ips_label(ready, gap - 1, tr) if step == STEP_ENDPOINTS else tr("write"),
                   _state(step, STEP_ENDPOINTS) if svc_story else "idle")
     ep_lines: list[tuple[str, str]] = []
     if svc_story and step >= STEP_ENDPOINTS:
-        ep_lines = [(o, "") for o in svc_story.objects_written()][:2]
-        ep_lines.append((", ".join(ready) or "no ready address", ""))
+        ep_lines = [(o, "") for o in svc_story.objects_written(tr)][:2]
+        ep_lines.append((", ".join(ready) or tr("no ready address"), ""))
     ep_title = "② Endpoints / EndpointSlice" if bw2 >= 31 else "② Endpoints / Slices"
     c.box(x2, top, bw2, box_h, ep_title, ep_lines, _state(step, STEP_ENDPOINTS) if svc_story else "idle")
 
@@ -218,7 +260,7 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     y_row = y_arrow + 2
     node_h = 5
     c.put(down_x, y_arrow, "│", pstyle)
-    c.put(down_x + 2, y_arrow, "watch", pstyle)
+    c.put(down_x + 2, y_arrow, tr("watch"), pstyle)
     if beside:
         left_w = W - dns_w - 2
         c.put(left_w // 2, y_arrow + 1, "◀" + "─" * max(0, down_x - left_w // 2 - 1) + "┴", pstyle)
@@ -255,8 +297,8 @@ def draw(scene: Scene, width: int, height: int) -> Text:
             if ns.svc_chain:
                 lines = [(ns.svc_chain, ""), (f"→ {len(ns.sep_chains)} × KUBE-SEP", "")]
             else:
-                lines = [(ns.summary(), "")]
-            lines.append((f"{ns.mode}: {ns.rules} rules", ""))
+                lines = [(ns.summary(tr), "")]
+            lines.append((tr("{mode}: {n} rules").format(mode=ns.mode, n=ns.rules), ""))
         elif traffic and node == active_node and story is not None and state == "lit":
             lines = _traffic_node_lines(story, tstep)
         else:
@@ -264,33 +306,34 @@ def draw(scene: Scene, width: int, height: int) -> Text:
         c.box(x, y_row, nw, node_h, f"③ {node}" if nw >= 24 else node, lines, state)
         x += nw + 2
     if more:
-        c.box(x, y_row, min(nw, left_w - x), node_h, f"+{more} nodes", [("kube-proxy on", IDLE), ("every node", IDLE)], "idle")
+        c.box(x, y_row, min(nw, left_w - x), node_h, tr("+{n} nodes").format(n=more),
+              [(tr("kube-proxy on"), IDLE), (tr("every node"), IDLE)], "idle")
 
     # ④ CoreDNS and its record
     bx, by, bw_, bh = dns_box
-    c.box(bx, by, bw_, bh, "④ CoreDNS", _dns_lines(scene, svc_story, story, tstep, step, bw_ - 4, wide=not beside), dns_state)
+    c.box(bx, by, bw_, bh, "④ CoreDNS", _dns_lines(scene, svc_story, story, tstep, step, bw_ - 4, wide=not beside, tr=tr), dns_state)
 
     # the caption: the beat in one sentence, values included
     y_cap = max(by + bh, y_row + node_h) + 1  # under the lowest box
     if beat is not None:
-        for i, line in enumerate(wrap(beat.caption, W)[:2]):
+        for i, line in enumerate(wrap(beat.text.render(tr), W)[:2]):
             c.put(0, y_cap + i, fit(line, W), "bold")
         done = [b for b in beats[: scene.beat]]
-        c.put(0, y_cap + 2, fit(" → ".join(_short(b) for b in done + [beat]), W), IDLE)
+        c.put(0, y_cap + 2, fit(" → ".join(_short(b, tr) for b in done + [beat]), W), IDLE)
     else:
-        c.put(0, y_cap, fit("No Service change or connection yet: apply a manifest, scale, or curl a Service.", W), IDLE)
+        c.put(0, y_cap, fit(tr("No Service change or connection yet: apply a manifest, scale, or curl a Service."), W), IDLE)
     return c.to_text()
 
 
-def _short(b: Beat) -> str:
+def _short(b: Beat, tr: Callable[[str], str] = _identity) -> str:
     return {STEP_COLLECT: "①", STEP_ENDPOINTS: "②", STEP_PROXY: f"③ {b.node}", STEP_DNS: "④",
-            TRAFFIC_QUERY: "DNS query", TRAFFIC_ANSWER: "answer", TRAFFIC_CLUSTERIP: "ClusterIP",
-            TRAFFIC_DNAT: "DNAT", TRAFFIC_POD: "pod"}.get(b.step, "?")
+            TRAFFIC_QUERY: tr("DNS query"), TRAFFIC_ANSWER: tr("answer"), TRAFFIC_CLUSTERIP: "ClusterIP",
+            TRAFFIC_DNAT: "DNAT", TRAFFIC_POD: tr("pod")}.get(b.step, "?")
 
 
-def _ips_label(ips: list[str], width: int) -> str:
+def _ips_label(ips: list[str], width: int, tr: Callable[[str], str] = _identity) -> str:
     text = ", ".join(ips)
-    return text if 0 < len(text) <= width else (f"{len(ips)} IP{'s' if len(ips) != 1 else ''}" if ips else "none")
+    return text if 0 < len(text) <= width else (f"{len(ips)} IP{'s' if len(ips) != 1 else ''}" if ips else tr("none"))
 
 
 def _nodes_shown(nodes: list[str], active: str | None, width: int) -> tuple[list[str], int]:
@@ -322,12 +365,12 @@ def _traffic_node_lines(story: TrafficStory, tstep: int) -> list[tuple[str, str]
 
 
 def _dns_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | None, tstep: int, step: int,
-               width: int, wide: bool = False) -> list[tuple[str, str]]:
+               width: int, wide: bool = False, tr: Callable[[str], str] = _identity) -> list[tuple[str, str]]:
     """The CoreDNS box: the record on one line when the box is wide, else name then value."""
     if isinstance(story, TrafficStory):
         ans = story.dns_answer()
         if ans is None:
-            return [("not asked (an IP, no name)", IDLE)]
+            return [(tr("not asked (an IP, no name)"), IDLE)]
         if wide:
             lines = [(f"? {ans[0]}" + (f"   {ans[1]}" if tstep >= TRAFFIC_ANSWER else ""), "")]
         else:
@@ -335,22 +378,23 @@ def _dns_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | None
             if tstep >= TRAFFIC_ANSWER:
                 lines.append((ans[1], ""))
         return lines
+    watches = tr("watches Services + EndpointSlices")
     if svc_story is None:
-        return [("watches Services + EndpointSlices", IDLE)]
+        return [(watches, IDLE)]
     serving = svc_story.serving()
     if serving and step >= STEP_DNS:
         return [(part, "") for part in wrap(serving, width)]
     rec, changed = svc_story.record()
     if rec is None:
-        return [("watches Services + EndpointSlices", IDLE)]
+        return [(watches, IDLE)]
     if wide and len(rec.line()) + 12 <= width:
         lines = [(f"{rec.name}  {rec.rtype}  {rec.value}", "bold")]
     else:
         lines = [(part, "") for part in wrap(rec.name, width)] + [(f"{rec.rtype} {rec.value}", "bold")]
     if step < STEP_DNS:
-        return [("watches Services + EndpointSlices", IDLE)] if changed else [(t, IDLE) for t, _ in lines] + [("(unchanged)", IDLE)]
+        return [(watches, IDLE)] if changed else [(t, IDLE) for t, _ in lines] + [(tr("(unchanged)"), IDLE)]
     if not changed:
-        lines.append(("(unchanged)", IDLE))
+        lines.append((tr("(unchanged)"), IDLE))
     return lines
 
 
@@ -462,22 +506,33 @@ class FlowDiagram(Widget):
             self.refresh()
 
     # -- drawing ---------------------------------------------------------------------------
+    def _tr(self) -> Callable[[str], str]:
+        return getattr(self.host, "tr", None) or _identity
+
+    def ahead(self) -> bool:
+        """Live is ahead of the beat on screen."""
+        if not self.timeline or self.pos < 0:
+            return bool(self.timeline)
+        i, j = self.timeline[self.pos]
+        return len(self.book.stories) - 1 - i > 0 or len(self.book.stories[i].beats()) - 1 - j > 0
+
     def status(self) -> str:
         """How far live is ahead of the beat on screen: the panes under the view always
         show the cluster now, so the view says so instead of pretending."""
         if not self.timeline:
             return ""
+        tr = self._tr()
         i, j = self.timeline[self.pos] if self.pos >= 0 else (-1, -1)
         stories_ahead = len(self.book.stories) - 1 - i
         steps_ahead = (len(self.book.stories[i].beats()) - 1 - j) if i >= 0 else 0
         if stories_ahead <= 0 and steps_ahead <= 0:
-            return "live: this is the latest step"
+            return tr("live: this is the latest step")
         parts = []
         if stories_ahead > 0:
-            parts.append(f"{stories_ahead} change{'s' if stories_ahead != 1 else ''}")
+            parts.append(tr("{n} change" if stories_ahead == 1 else "{n} changes").format(n=stories_ahead))
         if steps_ahead > 0:
-            parts.append(f"{steps_ahead} step{'s' if steps_ahead != 1 else ''}")
-        return f"live: {' and '.join(parts)} ahead"
+            parts.append(tr("{n} step" if steps_ahead == 1 else "{n} steps").format(n=steps_ahead))
+        return tr("live: {parts} ahead").format(parts=tr(" and ").join(parts))
 
     def scene(self) -> Scene:
         c = self.host.workspace.cluster
@@ -496,19 +551,22 @@ class FlowDiagram(Widget):
                 svc_type = spec.get("type", "ClusterIP")
         n_stories = len(self.book.stories)
         i = self.timeline[self.pos][0] if cur else -1
-        play = "paused" if self.paused else ("▶" if getattr(self.host, "animate_flow", False) else "")
+        tr = self._tr()
+        play = tr("paused") if self.paused else ("▶" if getattr(self.host, "animate_flow", False) else "")
         speed = getattr(self.host, "speed", 1)
-        if isinstance(story, TrafficStory):
-            what = f"traffic {story.client.split('/', 1)[-1]} → {story.target}"
+        if isinstance(story, TrafficStory) and story.is_lookup:
+            what = tr("lookup {client} → {name}").format(client=story.client.split('/', 1)[-1], name=story.target)
+        elif isinstance(story, TrafficStory):
+            what = tr("traffic {client} → {target}").format(client=story.client.split('/', 1)[-1], target=story.target)
         else:
-            what = f"Service {key}" if story else "no story yet"
-        title = f"Service flow · {what}" + (f" · {svc_type}" if svc_type and svc_type != "ClusterIP" else "")
+            what = f"Service {key}" if story else tr("no story yet")
+        title = f"{tr('Service flow')} · {what}" + (f" · {svc_type}" if svc_type and svc_type != "ClusterIP" else "")
         if cur:
             title += f" · {i + 1 + self.book.dropped}/{n_stories + self.book.dropped}"
         title += f" {play}" + (f" ×{speed:g}" if speed != 1 else "")
         return Scene(nodes=[n.name for n in c.topology.nodes], mode=getattr(self.host, "mode", c.topology.proxy.mode),
                      story=story, beat=beat, service_ip=svc_ip, service_type=svc_type, title=title.rstrip(),
-                     status=self.status(),
+                     status=self.status(), ahead=self.ahead(), tr=tr,
                      keys="space pause · [ ] step · r replay · + - speed · end live · esc/v back")
 
     def render(self) -> Text:
@@ -555,8 +613,21 @@ class FlowDiagramView(Vertical):
         return self.query_one(FlowDiagram)
 
     def on_mount(self) -> None:
+        self._translate_bindings()
         self.set_interval(POLL_SECONDS, self._poll)
         self.start()
+
+    def _translate_bindings(self) -> None:
+        """The footer's keys while the diagram is shown, in the talk's language (as the
+        app translates its own: `SvcflowApp._translate_bindings`)."""
+        tr = getattr(self.host, "tr", None)
+        if tr is None or getattr(self.host, "lang", "en") == "en":
+            return
+        import dataclasses
+
+        table = self._bindings.key_to_bindings
+        for key, bindings in table.items():
+            table[key] = [dataclasses.replace(b, description=tr(b.description)) for b in bindings]
 
     def start(self) -> None:
         """Shown again: play the newest change (or, not animated, show where it ended)."""

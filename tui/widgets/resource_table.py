@@ -82,8 +82,15 @@ class ResourceTable(ScrollView, can_focus=True):
     ]
 
     def __init__(self, columns: Sequence[str], *, id: str | None = None, sort_by_name: bool = True,
-                 drop_order: Sequence[str] = ()) -> None:
+                 drop_order: Sequence[str] = (), compact=None, compact_label: str = "") -> None:
         super().__init__(id=id)
+        # When the columns do not fit the pane, a table given `compact` (cells -> one
+        # line) draws each row as that one line, cut only at the pane's edge, under
+        # `compact_label`: the CoreDNS pane's `name → value` at a talk's 100 columns.
+        # Rows, keys, selection and highlights are the same either way.
+        self._compact = compact
+        self._compact_label = Text(compact_label or "", overflow="ellipsis")
+        self.compacted = False
         self.sort_by_name = sort_by_name
         self._columns = tuple(columns)
         # Columns hidden, in this order, while the table is wider than its pane (a talk's
@@ -532,6 +539,14 @@ class ResourceTable(ScrollView, can_focus=True):
         if self._shown_memo[0] == key:
             return self._shown_memo[1]
         shown = list(range(len(self._columns)))
+        if self._compact is not None:
+            self.compacted = bool(room) and sum(self._widths[i] + 2 * CELL_PADDING for i in shown) > room
+            if self.compacted:
+                widths = [0] * len(self._columns)
+                widths[0] = max(1, room - 2 * CELL_PADDING)
+                self._shown_memo = (key, [0])
+                self._fit_memo = (key, widths)
+                return [0]
         kept = [i for i in shown if i not in self._drop_order]
         last = max(kept) if kept else -1
         for ci in self._drop_order:
@@ -628,9 +643,13 @@ class ResourceTable(ScrollView, can_focus=True):
         if strip is not None:
             return strip
         cursor = row_index >= 0 and row_index == self.cursor_row and self.show_cursor
+        compact = self._compact is not None and (self._shown() == [0]) and self.compacted
         if row_index < 0:
-            cells: list = self._labels
+            cells: list = [self._compact_label] if compact else self._labels
             row_style = self.get_component_styles("datatable--header").rich_style
+        elif compact:
+            cells = [Text(self._compact(self._rows[key].cells), style=style, no_wrap=True, overflow="ellipsis")]
+            row_style = base_style
         else:
             cells = [Text(c, style=style, no_wrap=True, overflow="ellipsis") for c in self._rows[key].cells]
             row_style = base_style
