@@ -15,15 +15,6 @@ from tui.widgets.resource_table import ResourceTable
 SIZE = (160, 48)
 
 
-@pytest.fixture
-def demo(tmp_path, monkeypatch) -> Path:
-    d = tmp_path / "demo"
-    shutil.copytree(SAMPLES, d)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SVCFLOW_HISTORY", str(tmp_path / "history"))
-    return Path("demo")
-
-
 def make_app(**kwargs) -> SvcflowApp:
     return SvcflowApp(["demo"], deterministic=True, watch=False, **kwargs)
 

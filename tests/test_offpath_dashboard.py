@@ -26,14 +26,6 @@ spec:
 """
 
 
-@pytest.fixture
-def demo(tmp_path, monkeypatch) -> Path:
-    d = tmp_path / "demo"
-    shutil.copytree(SAMPLES, d)
-    monkeypatch.chdir(tmp_path)
-    return Path("demo")
-
-
 def title(widget) -> str:
     """A pane's border title as the screen shows it (the title is kept as markup)."""
     from rich.text import Text

@@ -16,15 +16,6 @@ SMALL = (100, 30)
 PANES = ("pods", "services", "endpoints", "proxy", "dns", "events")
 
 
-@pytest.fixture
-def demo(tmp_path, monkeypatch) -> Path:
-    d = tmp_path / "demo"
-    shutil.copytree(SAMPLES, d)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SVCFLOW_HISTORY", str(tmp_path / "history"))
-    return Path("demo")
-
-
 def make_app(**kwargs) -> SvcflowApp:
     return SvcflowApp(["demo"], deterministic=True, watch=False, **kwargs)
 

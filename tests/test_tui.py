@@ -20,16 +20,6 @@ from tui.widgets.text_view import TextView
 SIZE = (160, 48)
 
 
-@pytest.fixture
-def demo(tmp_path, monkeypatch) -> Path:
-    """A copy of the samples in a folder named `demo`, with the cwd set so that error
-    bars show the same relative path on every machine."""
-    d = tmp_path / "demo"
-    shutil.copytree(SAMPLES, d)
-    monkeypatch.chdir(tmp_path)
-    return Path("demo")
-
-
 def make_app(path: Path | str = "demo") -> SvcflowApp:
     return SvcflowApp([str(path)], deterministic=True, watch=False)
 
