@@ -70,6 +70,10 @@ class Cluster:
         self.store = Store(self.clock, lambda: new_uid(self.rng("uid")))
         self.flow_events = FlowLog()
         self.flow_listeners: list[Callable[[FlowEvent], None]] = []
+        # The views' memos of rows already computed (engine.views), which live as long as
+        # this cluster: a tour that starts over gets a new cluster and new memos.
+        self.view_caches: dict[str, dict] = {}
+        self._frozen_at_rv = 0  # the store version at the last GC freeze (see _big)
         self.cluster_ips = ClusterIPAllocator(self.topology.service_subnet, self.rng("clusterip"))
         lo, hi = self.topology.node_port_range
         self.node_ports = NodePortAllocator(lo, hi, self.rng("nodeport"))
@@ -213,7 +217,7 @@ class Cluster:
         at rest a small cluster does not freeze, so the dashboard's cyclic garbage is
         still collected there."""
         rv = self.store.resource_version
-        if rv <= FREEZE_AFTER_WRITES and rv - self.__dict__.get("_frozen_at_rv", 0) < FREEZE_EVERY_WRITES:
+        if rv <= FREEZE_AFTER_WRITES and rv - self._frozen_at_rv < FREEZE_EVERY_WRITES:
             return False
         self._frozen_at_rv = rv
         return True

@@ -232,7 +232,7 @@ class LiveWorkspace:
             return False
         if any(e.display == f.display for e in loaded.errors):
             return False
-        by_file = self.__dict__.get("_by_file")
+        by_file = self._by_file
         if by_file is None or by_file[0] is not loaded:  # once per reload: who declares what
             declared: dict[str, set] = {}
             for d in loaded.documents:

@@ -78,8 +78,7 @@ def pod_style(pod: dict) -> str:
 
 def _cache(cluster: Cluster, name: str) -> dict:
     """Per-cluster memo of rows already computed, keyed by object."""
-    caches = cluster.__dict__.setdefault("_view_caches", {})
-    return caches.setdefault(name, {})
+    return cluster.view_caches.setdefault(name, {})
 
 
 def _prune(cache: dict, live: int) -> None:

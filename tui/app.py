@@ -141,6 +141,14 @@ class SvcflowApp(App):
         self.flow_queue: deque[FlowEvent] = deque()
         self.flow_played: list[FlowEvent] = []
         self._selection_source: str | None = None  # the table the selection came from
+        # refresh_panes' bookkeeping: what each pane last showed and what it cost to build
+        self._deferred_panes = False  # a slow pane skipped a rebuild: the next tick catches up
+        self._last_second: int | None = None  # the clock second the Pods pane's AGE shows
+        self._pods_big = False  # the Pods pane holds too many pods to rebuild each second
+        self._pane_costs: dict[str, tuple[float, float]] = {}  # pane -> (seconds, when done)
+        self._pane_versions: dict[str, object] = {}  # pane -> the version it shows
+        self._pane_rows: dict[str, tuple] = {}  # pane -> (base version, rows, filtered rows)
+        self._filter_texts = views.FilterTexts()
         self.flow_pos = -1
         self._last_rv = -1
         self._stop_watch = asyncio.Event()
@@ -582,28 +590,28 @@ class SvcflowApp(App):
         c = self.workspace.cluster
         store = c.store
         rv = store.resource_version
-        deferred = self.__dict__.get("_deferred_panes", False)
+        deferred = self._deferred_panes
         # The Pods pane's AGE follows the clock: a new second is a change for a pane of up
         # to 2,000 pods (a bigger one follows the pods' changes only; see `big` below).
         second = int(c.now().timestamp())
-        ticked = second != self.__dict__.get("_last_second") and not self.__dict__.get("_pods_big", False)
+        ticked = second != self._last_second and not self._pods_big
         self._last_second = second
         changed = rv != self._last_rv or deferred or ticked
         if changed:
             self._deferred_panes = False
-            costs = self.__dict__.setdefault("_pane_costs", {})  # pane -> (seconds, when done)
+            costs = self._pane_costs
             self._last_rv = rv
             ns = self.namespace
             pattern = self.filter_re
-            seen = self.__dict__.setdefault("_pane_versions", {})
+            seen = self._pane_versions
             if seen.get("cluster") is not c:  # a new cluster (the tour starts over)
                 seen.clear()
                 seen["cluster"] = c
             kv = store.kind_version
             node = self._node_name()
             kp = getattr(c, "kube_proxy", None)
-            computed = self.__dict__.setdefault("_pane_rows", {})
-            texts = self.__dict__.setdefault("_filter_texts", views.FilterTexts())
+            computed = self._pane_rows
+            texts = self._filter_texts
             # AGE follows the clock; in a pane of thousands of pods it is refreshed with
             # the pods' changes only (rebuilding 100,000 rows each second would stall).
             big = self._pods_big = store.count("Pod", ns) > 2000
@@ -693,11 +701,6 @@ class SvcflowApp(App):
         if probe is not None:
             r = probe.refreshed(start, time.perf_counter(), rv, changed, parts)
             self.call_after_refresh(probe.painted, r)
-
-    def _filtered(self, rows: list[views.Row]) -> list[views.Row]:
-        if self.filter_re is None:
-            return rows
-        return [r for r in rows if any(self.filter_re.search(c) for c in r.cells)]
 
     def _refresh_header(self) -> None:
         """Cluster, nodes, subnets, proxy mode, namespace and clock. Wide screens get two
