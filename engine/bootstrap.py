@@ -30,8 +30,9 @@ CP_TOLERATION = {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control
 def node_object(n: NodeSpec, now: str, ids: "Callable[[], str]") -> dict:
     if n.node_object is not None:
         obj = {k: v for k, v in n.node_object.items() if k != "status"}
-        obj.setdefault("spec", {}).setdefault("podCIDR", n.pod_cidr)
-        obj["spec"].setdefault("podCIDRs", [n.pod_cidr])
+        spec = obj["spec"] = dict(obj.get("spec") or {})  # (`spec: null` decodes to the zero NodeSpec)
+        spec.setdefault("podCIDR", n.pod_cidr)
+        spec.setdefault("podCIDRs", [n.pod_cidr])
     else:
         obj = {"apiVersion": "v1", "kind": "Node",
                "metadata": {"name": n.name, "labels": dict(n.labels),

@@ -461,3 +461,15 @@ def test_a_kubelet_configuration_that_does_not_decode_is_reported(tmp_path):
         "svcflow: ignoring this KubeletConfiguration: error unmarshaling JSON: while decoding JSON: json: cannot "
         "unmarshal string into Go struct field KubeletConfiguration.maxPods of type int32"))]
     assert {n["status"]["allocatable"]["pods"] for n in c.store.list("Node")} == {"110"}
+
+
+def test_a_node_manifest_with_a_null_spec_is_the_zero_nodespec(tmp_path):
+    """Found by the fuzz at SVCFLOW_HYPOTHESIS_SCALE=6: `spec: null` used to reach
+    `None.setdefault` while booting the node."""
+    from engine.workspace import cluster_from_paths
+
+    (tmp_path / "n.yaml").write_text("apiVersion: v1\nkind: Node\nmetadata:\n  name: extra\n"
+                                     "  labels: {kubernetes.io/hostname: extra}\nspec: null\n")
+    c, report = cluster_from_paths([tmp_path], deterministic=True)
+    node = c.get("Node", "", "extra")
+    assert node["spec"]["podCIDR"] == "10.244.0.0/24" and report.ok
