@@ -7,24 +7,13 @@ is dig's output for the first hit.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from engine.cluster import Cluster
-from engine.dns import ADDRESS, render_dig, resolv_conf, resolve
+from engine.dns import ADDRESS, render_dig, resolve
+from engine.dns.dig import render_dig_unreachable
 from engine.kubectl import Output, pod_for
-
-if TYPE_CHECKING:
-    from engine.net.network import Network
-
-
-def pod_resolv_conf(cluster: Cluster, pod: dict) -> str:
-    """What the kubelet writes into the pod's /etc/resolv.conf."""
-    spec = pod.get("spec") or {}
-    policy = spec.get("dnsPolicy", "ClusterFirst")
-    if policy == "Default" or (spec.get("hostNetwork") and policy != "ClusterFirstWithHostNet"):
-        return "search .\nnameserver 172.18.0.1\noptions edns0 trust-ad ndots:0\n"  # the kind node's own
-    ns = pod["metadata"].get("namespace") or "default"
-    return resolv_conf(ns, cluster.topology.dns_ip, cluster.topology.dns_domain)
+from engine.kubeenv import pod_resolv_conf
+from engine.net.network import Network
 
 
 def _msg_id(cluster: Cluster) -> int:
@@ -32,13 +21,10 @@ def _msg_id(cluster: Cluster) -> int:
 
 
 def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None = None,
-        namespace: str | None = None, net: "Network | None" = None) -> Output:
+        namespace: str | None = None, net: Network | None = None) -> Output:
     """dig as run on the control-plane node, or in a pod (`from_pod`). The query travels
     to the kube-dns ClusterIP through kube-proxy's rules: with no CoreDNS pod behind it,
     dig prints its communications errors and exits 9."""
-    from engine.dns.dig import render_dig_unreachable
-    from engine.net.network import Network
-
     plugin = cluster.coredns.plugin
     qtype = qtype.upper()
     server = cluster.topology.dns_ip

@@ -4,6 +4,7 @@ which is how old apps found `REDIS_SERVICE_HOST` before cluster DNS."""
 from __future__ import annotations
 
 from engine.cluster import Cluster
+from engine.dns.resolver import resolv_conf
 
 
 def _svc_vars(svc: dict) -> list[tuple[str, str]]:
@@ -38,3 +39,13 @@ def container_env(cluster: Cluster, pod: dict, container: int = 0) -> list[tuple
             env += _svc_vars(svc)
     env.append(("HOME", "/root"))
     return env
+
+
+def pod_resolv_conf(cluster: Cluster, pod: dict) -> str:
+    """What the kubelet writes into the pod's /etc/resolv.conf."""
+    spec = pod.get("spec") or {}
+    policy = spec.get("dnsPolicy", "ClusterFirst")
+    if policy == "Default" or (spec.get("hostNetwork") and policy != "ClusterFirstWithHostNet"):
+        return "search .\nnameserver 172.18.0.1\noptions edns0 trust-ad ndots:0\n"  # the kind node's own
+    ns = pod["metadata"].get("namespace") or "default"
+    return resolv_conf(ns, cluster.topology.dns_ip, cluster.topology.dns_domain)

@@ -13,6 +13,9 @@ import shlex
 from dataclasses import dataclass, field
 
 from engine.cluster import Cluster
+from engine.dns import nslookup
+from engine.dns.dig import nslookup_unreachable
+from engine.kubeenv import container_env, pod_resolv_conf
 from engine.net.network import Network
 from engine.workloads.apps import image_name
 from engine.workloads.base import HttpRequest
@@ -111,12 +114,10 @@ class PodShell:
 
     def cmd_env(self, args: list[str]) -> str:
         """The container's environment, with the Service variables kubelet injects."""
-        from engine.kubeenv import container_env
 
         return "".join(f"{k}={v}\n" for k, v in container_env(self.cluster, self.pod))
 
     def cmd_cat(self, args: list[str]) -> str:
-        from engine.dnstools import pod_resolv_conf
 
         out = ""
         for path in args:
@@ -167,8 +168,6 @@ class PodShell:
         return "\n".join(lines) + "\n"
 
     def cmd_nslookup(self, args: list[str]) -> str:
-        from engine.dns import nslookup
-        from engine.dnstools import pod_resolv_conf
 
         names = [a for a in args if not a.startswith("-")]
         if not names:
@@ -177,8 +176,6 @@ class PodShell:
         who = f"{self.pod['metadata']['namespace']}/{self.pod['metadata']['name']}"
         reach = self.net.dns_server(self.pod, conf)
         if not reach.answers:  # the query went to kube-dns and no CoreDNS pod answered
-            from engine.dns.dig import nslookup_unreachable
-
             self.cluster.coredns.log_query(f"{who} nslookup {names[0]} -> timed out ({reach.error})")
             self.net.lookup_event(self.pod, names[0], tool="nslookup", server=reach)
             out, err = nslookup_unreachable(reach.nameserver, refused=reach.refused)

@@ -17,8 +17,9 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from engine.cluster import Cluster
-from engine.dns import ADDRESS, resolve
-from engine.net.iptables_walk import Packet, RecentTable, Walker, parse_save
+from engine.dns import ADDRESS, ResolvConf, resolve
+from engine.kubeenv import pod_resolv_conf
+from engine.net.iptables_walk import Evaluated, Packet, RecentTable, Walker, parse_save
 from engine.objects import meta, pod_phase
 from engine.workloads.apps import image_name, workload_for
 from engine.workloads.base import Workload
@@ -151,8 +152,6 @@ class Network:
                 return node.ip
             trace.dns.append(f"{host}: not resolvable outside the cluster")
             return None
-        from engine.dnstools import pod_resolv_conf
-
         conf = pod_resolv_conf(self.cluster, client)
         server = self.dns_server(client, conf)
         if not server.answers:
@@ -192,9 +191,6 @@ class Network:
         """Send the lookup's datagram where the client's resolv.conf says (a pod's, or the
         node's own for `client=None`: dig on a node asks the kube-dns ClusterIP too), through
         the node's kube-proxy rules, and say which CoreDNS pod answers it, if any."""
-        from engine.dnstools import pod_resolv_conf
-        from engine.dns import ResolvConf
-
         c = self.cluster
         if client is not None:
             parsed = ResolvConf.parse(conf if conf is not None else pod_resolv_conf(c, client))
@@ -303,8 +299,6 @@ class Network:
     def _connect_mode(self, conn: Connection, client: dict | None, node: str, mode: str, src: str, ip: str,
                       port: int, proto: str) -> Connection:
         """ipvs: one hash lookup in the virtual-server table; nftables: the verdict maps."""
-        from engine.net.iptables_walk import Evaluated
-
         trace = conn.trace
         res = self.cluster.kube_proxy.modes.lookup(node, mode, proto, ip, port, src,
                                                    self.cluster.rng(f"traffic:{node}:{mode}"))
