@@ -47,6 +47,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 import yaml
 
+from engine import validation
+from engine.kinds import KINDS
+from engine.store import CLUSTER_SCOPED
 from engine.validation import go_float, go_quote
 
 __all__ = [
@@ -61,6 +64,8 @@ __all__ = [
     "field_line",
     "KNOWN_KINDS",
     "CONFIG_KINDS",
+    "is_topology_node",
+    "object_key",
     "MANIFEST_EXTENSIONS",
     "MAX_MANIFEST_BYTES",
     "MAX_NESTING",
@@ -158,16 +163,12 @@ class Document:
 
     @cached_property
     def object_key(self) -> tuple[str, str, str] | None:
-        """(kind, namespace, name) when kubectl could apply it (`engine.workspace.object_key`)."""
-        from engine.workspace import object_key
-
+        """(kind, namespace, name) when kubectl could apply it (`object_key`)."""
         return object_key(self.obj)
 
     @cached_property
     def topology_node(self) -> bool:
-        """A Node object that shapes the simulated cluster (`engine.workspace.is_topology_node`)."""
-        from engine.workspace import is_topology_node
-
+        """A Node object that shapes the simulated cluster (`is_topology_node`)."""
         return is_topology_node(self.obj)
 
     @property
@@ -1636,3 +1637,32 @@ def field_line(doc: Document, path: str) -> int | None:
         node = nxt
         best = base + (key_line if key_line is not None else node.start_mark.line)
     return best
+
+
+def object_key(obj: dict) -> tuple[str, str, str] | None:
+    """(kind, namespace, name) of a manifest kubectl could apply, else None."""
+    kind = obj.get("kind")
+    md = obj.get("metadata")
+    if not isinstance(kind, str) or kind not in KINDS or not isinstance(md, dict):
+        return None
+    name = md.get("name")
+    if not isinstance(name, str) or not name:
+        return None
+    ns = md.get("namespace")
+    namespace = "" if kind in CLUSTER_SCOPED else (ns if isinstance(ns, str) and ns else "default")
+    return (kind, namespace, name)
+
+
+def is_topology_node(obj: dict) -> bool:
+    """A Node object that shapes the simulated cluster: ``v1`` Node with a name the API server
+    accepts.  Other Node documents are applied like any object, so their error is reported."""
+    if obj.get("kind") != "Node" or obj.get("apiVersion") != "v1":
+        return False
+    md = obj.get("metadata")
+    name = md.get("name") if isinstance(md, dict) else None
+    if not isinstance(name, str) or validation.is_dns1123_subdomain(name):
+        return False
+    try:
+        return validation.decode_error(obj) is None and not validation.validate(obj)
+    except Exception:  # noqa: BLE001 - a Node svcflow cannot check is applied (and refused) instead
+        return False

@@ -13,7 +13,8 @@ from pathlib import Path
 from engine.apiserver import ApplyResult
 from engine.cluster import Cluster
 from engine.kinds import KINDS
-from engine.manifests import Document, LoadResult, field_line, is_config_kind, load_paths, unknown_kind_message
+from engine.manifests import (Document, LoadResult, field_line, is_config_kind, is_topology_node, load_paths,
+                              object_key, unknown_kind_message)
 from engine.store import CLUSTER_SCOPED
 from engine.topology import ClusterConfigError, Topology, build_topology
 from engine import validation
@@ -95,20 +96,6 @@ def _source(doc: Document, field_path: str | None = None) -> str:
         except Exception:  # noqa: BLE001 - a pointer is a nicety; never fail an apply over it
             line = doc.line
     return f"{doc.display}:{line}"
-
-
-def object_key(obj: dict) -> tuple[str, str, str] | None:
-    """(kind, namespace, name) of a manifest kubectl could apply, else None."""
-    kind = obj.get("kind")
-    md = obj.get("metadata")
-    if not isinstance(kind, str) or kind not in KINDS or not isinstance(md, dict):
-        return None
-    name = md.get("name")
-    if not isinstance(name, str) or not name:
-        return None
-    ns = md.get("namespace")
-    namespace = "" if kind in CLUSTER_SCOPED else (ns if isinstance(ns, str) and ns else "default")
-    return (kind, namespace, name)
 
 
 def _apply_shape(live: dict) -> tuple[dict, dict]:
@@ -288,21 +275,6 @@ def _apply_one(cluster: Cluster, doc: Document, report: ApplyReport) -> ApplyRes
         report.warnings.append(Notice(_source(doc, "metadata.name"),
                                       f"svcflow: metadata.name is {what}{hint}; quote it", "metadata.name"))
     return res
-
-
-def is_topology_node(obj: dict) -> bool:
-    """A Node object that shapes the simulated cluster: ``v1`` Node with a name the API server
-    accepts.  Other Node documents are applied like any object, so their error is reported."""
-    if obj.get("kind") != "Node" or obj.get("apiVersion") != "v1":
-        return False
-    md = obj.get("metadata")
-    name = md.get("name") if isinstance(md, dict) else None
-    if not isinstance(name, str) or validation.is_dns1123_subdomain(name):
-        return False
-    try:
-        return validation.decode_error(obj) is None and not validation.validate(obj)
-    except Exception:  # noqa: BLE001 - a Node svcflow cannot check is applied (and refused) instead
-        return False
 
 
 def split_topology_docs(docs: list[Document]) -> tuple[list[dict], list[dict]]:
