@@ -6,7 +6,7 @@ their internals.
 """
 from __future__ import annotations
 
-from engine.views import Row
+from engine.rows import Row
 
 
 def _proxy(cluster):

@@ -9,30 +9,18 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import cached_property
 from itertools import accumulate
 
+from engine import dataplane
 from engine.cluster import Cluster
 from engine.controllers.endpoints import resolve_target_port
 from engine.labels import service_selects
 from engine.objects import is_terminating, labels_of, meta, pod_is_ready, pod_phase
 from engine.printers import get as printers
 from engine.printers.duration import since
+from engine.rows import Row
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
-
-
-@dataclass(frozen=True)
-class Row:
-    key: str  # namespace/name
-    cells: tuple[str, ...]
-    style: str = ""  # a hint: running | pending | failed | terminating | notready
-
-    @cached_property
-    def filter_text(self) -> str:
-        """The cells one per line (what `filter_rows` searches); a row is kept per object
-        version, so this is built once per version, not once per filter."""
-        return "\n".join(self.cells) + "\n"
 
 
 @dataclass
@@ -241,8 +229,6 @@ def dns_rows(cluster: Cluster, namespace: str | None = None) -> list[Row]:
     """The CoreDNS pane's rows (what `engine.dataplane.dns_rows` gives) of one namespace or
     all, recomputed only when that namespace's records changed: at 10,000 Services a change
     in one namespace re-lists its ~2,000 records, not the 230,000 of the cluster."""
-    from engine import dataplane
-
     version = dns_version(cluster, namespace)
     cache = _cache(cluster, "dns").setdefault(namespace, {})
     if version is None or cache.get("version") != version:
@@ -264,8 +250,6 @@ def proxy_lines(cluster: Cluster, node: str, mode: str) -> list[str]:
     """The kube-proxy pane's lines (what `engine.dataplane.proxy_lines` gives), split
     once per version of the node's rules; when only the clock moved, the few
     timestamp lines are patched (at 10,000 Services the text is 470,000 lines)."""
-    from engine import dataplane
-
     kp = getattr(cluster, "kube_proxy", None)
     if kp is None:
         return []
