@@ -174,8 +174,24 @@ class Beat:
 TRAFFIC_QUERY, TRAFFIC_ANSWER, TRAFFIC_CLUSTERIP, TRAFFIC_DNAT, TRAFFIC_POD = 11, 12, 13, 14, 15
 
 
+class _Story:
+    """What every story has: its events, and where they sit in the engine's log."""
+
+    @property
+    def events(self) -> list[FlowEvent]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @property
+    def first_seq(self) -> int:
+        return min(e.seq for e in self.events)
+
+    @property
+    def last_seq(self) -> int:
+        return max(e.seq for e in self.events)
+
+
 @dataclass
-class ServiceStory:
+class ServiceStory(_Story):
     """One change to one Service, told in the tutorial's order."""
 
     namespace: str
@@ -193,14 +209,6 @@ class ServiceStory:
     @property
     def events(self) -> list[FlowEvent]:
         return self.collected + self.written + self.proxies + self.dns
-
-    @property
-    def first_seq(self) -> int:
-        return min(e.seq for e in self.events)
-
-    @property
-    def last_seq(self) -> int:
-        return max(e.seq for e in self.events)
 
     @property
     def max_step(self) -> int:
@@ -301,7 +309,7 @@ class ServiceStory:
 
 
 @dataclass
-class TrafficStory:
+class TrafficStory(_Story):
     """One connection: the client's DNS query (when it named a Service), then the packet
     through its node's rules to a pod. Read from the `network` controller's traces."""
 
@@ -319,14 +327,6 @@ class TrafficStory:
     def is_lookup(self) -> bool:
         """A lookup on its own (nslookup, dig): query and answer, no packet after it."""
         return self.lookup is not None and self.conn is None
-
-    @property
-    def first_seq(self) -> int:
-        return min(e.seq for e in self.events)
-
-    @property
-    def last_seq(self) -> int:
-        return max(e.seq for e in self.events)
 
     @property
     def key(self) -> str:
