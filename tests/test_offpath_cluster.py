@@ -256,7 +256,7 @@ def test_without_the_kube_dns_service_lookups_time_out(tutorial):
     assert s.feed("curl redis:6379") == "curl: (6) Could not resolve host: redis\n"
     s.feed("exit")
     trace = s.feed("trace deploy/counter redis:6379")
-    assert "no Service has this ClusterIP: kube-system/kube-dns is gone" in trace
+    assert "the kube-system/kube-dns Service is gone" in trace
     assert trace.rstrip().endswith("result: unresolved: could not resolve redis")
 
 
@@ -266,7 +266,7 @@ def test_dig_from_a_pod_exits_nine_when_no_coredns_answers(tutorial):
     Session(tutorial).feed("kubectl delete deploy coredns -n kube-system")
     out = dnstools.dig(tutorial, "redis", from_pod="deploy/counter")
     assert out.code == 9
-    assert ";; 10.96.0.10:53 did not answer: kube-dns has no ready endpoints: no CoreDNS pod is ready" in out.stdout
+    assert ";; 10.96.0.10:53 did not answer: kube-dns has no ready endpoints (no CoreDNS pod is ready)" in out.stdout
 
 
 def test_a_broken_kube_dns_selector_stops_dns_until_it_is_fixed(tutorial):

@@ -39,16 +39,13 @@ class PodGC(Controller):
         name = meta(ev.obj)["name"]
         if ev.type == "DELETED":
             self._nodes.discard(name)
-            for key in [k for k, v in self._pod_nodes().items() if v == name]:
+            for key in [key_for(p) for p in self.store.iter("Pod") if p["spec"].get("nodeName") == name]:
                 self._orphan(key, name)
         else:
             self._nodes.add(name)
             self._quarantine.pop(name, None)
             for key in [k for k, v in self._orphans.items() if v == name]:
                 del self._orphans[key]
-
-    def _pod_nodes(self) -> dict[str, str]:
-        return {key_for(p): p["spec"]["nodeName"] for p in self.store.iter("Pod") if p["spec"].get("nodeName")}
 
     def _on_pod(self, ev) -> None:
         key = key_for(ev.obj)

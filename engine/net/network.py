@@ -211,12 +211,8 @@ class Network:
         why = "no CoreDNS pod answered"
         if conn.pod is not None:
             why = f"{meta(conn.pod)['name']} does not answer DNS"
-        elif not t.dnat:
-            svc = c.store.get("Service", "kube-system", "kube-dns")
-            ip = ((svc or {}).get("spec") or {}).get("clusterIP")
-            why = ("no Service has this ClusterIP: kube-system/kube-dns is gone" if svc is None
-                   else "kube-dns has no ready endpoints: no CoreDNS pod is ready" if ip == nameserver
-                   else f"kube-dns's ClusterIP is {ip}, not {nameserver}")
+        elif not t.dnat:  # why kube-dns led nowhere: CoreDNS's own account (the DNS pane's too)
+            why = c.coredns.serving().reason or why
         return DnsServer(nameserver, error=why, refused=t.outcome == "refused" and conn.pod is None)
 
     # -- routing -------------------------------------------------------------------------------
