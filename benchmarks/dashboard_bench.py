@@ -183,7 +183,7 @@ async def run(folder: Path, saves: int, big_table: bool, keys: int = 30) -> dict
         await pilot.pause(0.5)
 
         # -- save to screen ------------------------------------------------------------
-        from engine.views import SERVICE_COLUMNS
+        from engine.views.panes import SERVICE_COLUMNS
 
         ports = SERVICE_COLUMNS.index("PORT(S)")
         samples, missed = [], 0

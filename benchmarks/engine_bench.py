@@ -50,7 +50,7 @@ def _timed(fn):
 # -- 1. cold start ------------------------------------------------------------------
 
 def cold_start(folder: Path) -> tuple[object, dict]:
-    from engine.workspace import cluster_from_paths
+    from engine.apply.workspace import cluster_from_paths
 
     gc.collect()
     before = rss_mib()
@@ -81,7 +81,7 @@ def cold_start(folder: Path) -> tuple[object, dict]:
 def check_steady(cluster) -> dict:
     """All pods Running and Ready, every selector Service has Endpoints and slices,
     kube-proxy has nothing left to sync, CoreDNS serves every Service."""
-    from engine.objects import pod_is_ready
+    from engine.api.objects import pod_is_ready
 
     store = cluster.store
     pods = list(store.iter("Pod"))
@@ -146,7 +146,7 @@ def _verify_not_ready(cluster, ns: str, svc: str, ip: str) -> dict:
     slice_ok = any(e["addresses"][0] == ip and not e["conditions"]["ready"] for s in slices for e in s.get("endpoints") or [])
     # On every node the Service's chain no longer jumps to the endpoint's KUBE-SEP chain
     # (the unreferenced chain itself may linger until large-cluster mode's cleanup).
-    from engine.proxy.chains import endpoint_chain, service_chain
+    from engine.proxy.iptables.chains import endpoint_chain, service_chain
 
     spn = f"{ns}/{svc}:http"
     svc_chain, sep = service_chain(spn, "tcp"), endpoint_chain(spn, "tcp", f"{ip}:8080")
@@ -233,7 +233,7 @@ def _shape(cluster, per_namespace: int):
 
 def _has_chain(cluster, ns: str, svc: str, port_name: str) -> bool:
     """The Service port's KUBE-SVC chain exists on every node."""
-    from engine.proxy.chains import service_chain
+    from engine.proxy.iptables.chains import service_chain
 
     chain = service_chain(f"{ns}/{svc}:{port_name}", "tcp")
     kp = cluster.kube_proxy
@@ -256,7 +256,7 @@ def dns_lookups(cluster, per_namespace: int, services: int, seconds: float = 2.0
     that walk the whole search list to NXDOMAIN."""
     from engine.dns import ADDRESS, resolve
     from engine.dns.resolver import ResolvConf
-    from engine.dnstools import pod_resolv_conf
+    from engine.kubectl.dns import pod_resolv_conf
 
     plugin = cluster.coredns.plugin
     domain = cluster.topology.dns_domain

@@ -5,7 +5,7 @@ Each case is a folder: the tutorial's samples plus a few documents that shape th
 (a kind `Cluster`, a `KubeProxyConfiguration`, a `Node`, a Pod with `ownerReferences` and a
 `status`, a ConfigMap with `finalizers` and `binaryData`), mutated at the object level (drop a key, change a value's type to
 int/str/list/dict/null, duplicate a document) and at the text level (truncate at a random
-offset, insert garbage bytes). The case is loaded with `engine.workspace.cluster_from_paths`
+offset, insert garbage bytes). The case is loaded with `engine.apply.workspace.cluster_from_paths`
 (load_paths -> topology -> boot -> apply_documents -> run to steady state), as `svcflow
 get -f DIR` does; one case in `--cli-every` also runs `tui.cli.main([... "get", "all", "-f",
 DIR])` in-process.
@@ -274,7 +274,7 @@ def write_case(folder: Path, files: dict[str, bytes]) -> None:
 
 def run_case(files: dict[str, bytes], *, cli: bool = False, timeout: float = 20.0) -> Outcome:
     """Load one folder as the CLI does (and, with `cli`, run `svcflow get all -f` in-process)."""
-    from engine.workspace import cluster_from_paths
+    from engine.apply.workspace import cluster_from_paths
 
     tmp = Path(tempfile.mkdtemp(prefix="svcflow-fuzz-"))
     try:

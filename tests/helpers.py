@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from engine.cluster import Cluster
+from engine.cluster.cluster import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -21,7 +21,7 @@ def apply_yaml(cluster: Cluster, text: str) -> list:
 def apply_file(text: str, name: str = "f.yaml"):
     """Write `text` to `name` (relative: use the `here` fixture) and load it as the CLI does:
     a fresh deterministic cluster and the apply report."""
-    from engine.workspace import cluster_from_paths
+    from engine.apply.workspace import cluster_from_paths
 
     Path(name).write_text(text)
     return cluster_from_paths([name], deterministic=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import kubectl
+from engine.kubectl import commands as kubectl
 from tests.helpers import SAMPLES
 from tui.app import SvcflowApp
 from tui.widgets.resource_table import ResourceTable

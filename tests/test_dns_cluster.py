@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 
-from engine import kubeenv, dnstools
-from engine.cluster import Cluster
+from engine.kubelet import env as kubeenv
+from engine.kubectl import dns as dnstools
+from engine.cluster.cluster import Cluster
 from engine.dns import ADDRESS, resolve
 from tests.helpers import apply_yaml, sample
 
@@ -70,7 +71,9 @@ def test_step_four_names_the_record():
 
 
 def test_the_dns_pane_lists_a_namespace_or_all_of_them_and_follows_changes():
-    from engine import dataplane, kubectl, views
+    from engine.views import dataplane
+    from engine.kubectl import commands as kubectl
+    from engine.views import panes as views
 
     c = _cluster()
     apply_yaml(c, "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n"

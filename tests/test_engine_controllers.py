@@ -6,9 +6,9 @@ import ipaddress
 
 import pytest
 
-from engine.cluster import Cluster
-from engine.naming import SAFE_ALPHABET, pod_template_hash, safe_encode
-from engine.objects import labels_of, pod_is_ready
+from engine.cluster.cluster import Cluster
+from engine.api.naming import SAFE_ALPHABET, pod_template_hash, safe_encode
+from engine.api.objects import labels_of, pod_is_ready
 from tests.helpers import apply_yaml, sample
 
 
@@ -244,10 +244,10 @@ spec:
 
 
 def test_the_flow_log_keeps_the_newest_events_and_says_what_it_dropped(monkeypatch):
-    import engine.events
-    from engine import kubectl
+    import engine.cluster.events
+    from engine.kubectl import commands as kubectl
 
-    monkeypatch.setattr(engine.events, "FLOW_LOG_KEEP", 20)
+    monkeypatch.setattr(engine.cluster.events, "FLOW_LOG_KEEP", 20)
     c = Cluster(deterministic=True)
     for name in ("counter-redis-svc.yml", "counter-app.yml", "counter-nodeport.yml"):
         apply_yaml(c, sample(name))

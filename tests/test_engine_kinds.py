@@ -1,9 +1,9 @@
 """Service types, user-supplied Endpoints, cluster shapes from config files, delete."""
 from __future__ import annotations
 
-from engine import kubectl
-from engine.cluster import Cluster
-from engine.workspace import cluster_from_paths
+from engine.kubectl import commands as kubectl
+from engine.cluster.cluster import Cluster
+from engine.apply.workspace import cluster_from_paths
 from tests.helpers import apply_yaml, sample
 
 SERVICES = """

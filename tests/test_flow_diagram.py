@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cluster import Cluster
-from engine.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY, FlowEvent
-from engine.flowstory import (TRAFFIC_ANSWER, TRAFFIC_CLUSTERIP, TRAFFIC_DNAT, TRAFFIC_POD, TRAFFIC_QUERY,
+from engine.cluster.cluster import Cluster
+from engine.cluster.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY, FlowEvent
+from engine.views.flowstory import (TRAFFIC_ANSWER, TRAFFIC_CLUSTERIP, TRAFFIC_DNAT, TRAFFIC_POD, TRAFFIC_QUERY,
                               ServiceStory, TrafficStory, group_stories, parse_record)
-from engine.session import Session
+from engine.kubectl.session import Session
 from tests.helpers import SAMPLES, apply_yaml, sample
 
 SAMPLE_FILES = ("counter-redis-svc.yml", "counter-app.yml", "counter-nodeport.yml")

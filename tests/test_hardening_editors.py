@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import manifests
-from engine.live import LiveWorkspace
+from engine.manifests import loader as manifests
+from engine.apply.live import LiveWorkspace
 from tests.helpers import SAMPLES
 
 SETTLE = 0.3

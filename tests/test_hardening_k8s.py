@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.live import LiveWorkspace
-from engine.workspace import cluster_from_paths
+from engine.apply.live import LiveWorkspace
+from engine.apply.workspace import cluster_from_paths
 from tests.helpers import SAMPLES, apply_file
 
 SVC = """apiVersion: v1

@@ -9,9 +9,9 @@ import shutil
 import time
 from pathlib import Path
 
-from engine.cluster import Cluster
-from engine.live import LiveWorkspace
-from engine.workspace import cluster_from_paths
+from engine.cluster.cluster import Cluster
+from engine.apply.live import LiveWorkspace
+from engine.apply.workspace import cluster_from_paths
 from tests.helpers import SAMPLES
 
 

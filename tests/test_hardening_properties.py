@@ -22,12 +22,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.cluster import Cluster
-from engine.dnstools import dig
-from engine.live import LiveWorkspace
-from engine.proxytools import proxy_rules
-from engine.labels import service_selects
-from engine.workspace import cluster_from_paths, object_key
+from engine.cluster.cluster import Cluster
+from engine.kubectl.dns import dig
+from engine.apply.live import LiveWorkspace
+from engine.kubectl.proxyrules import proxy_rules
+from engine.api.labels import service_selects
+from engine.apply.workspace import cluster_from_paths, object_key
 from tests.helpers import SAMPLES
 from tests.test_hardening_longrun import comparable
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import manifests
-from engine.manifests import MAX_MANIFEST_BYTES, MAX_NESTING, load_paths, load_text
-from engine.workspace import cluster_from_paths
+from engine.manifests import loader as manifests
+from engine.manifests.loader import MAX_MANIFEST_BYTES, MAX_NESTING, load_paths, load_text
+from engine.apply.workspace import cluster_from_paths
 
 SVC = "apiVersion: v1\nkind: Service\nmetadata:\n  name: redis\nspec:\n  ports:\n  - port: 6379\n"
 PARSE = "error: error parsing f.yaml: error converting YAML to JSON: yaml: "

@@ -15,9 +15,9 @@ import random
 import pytest
 
 from benchmarks.generate import Shape, workload_documents
-from engine.cluster import Cluster
-from engine.controllers.incremental_proxier import IncrementalProxier
-from engine.objects import labels_of, meta
+from engine.cluster.cluster import Cluster
+from engine.proxy.iptables.partial import IncrementalProxier
+from engine.api.objects import labels_of, meta
 from engine.proxy import IPTablesProxier
 
 
@@ -160,7 +160,7 @@ def test_the_controller_uses_the_incremental_path_after_the_first_sync():
 def test_the_per_chain_iptables_save_is_what_the_tables_print(seed):
     """`KubeProxy.iptables_save` keeps normalized lines per chain between syncs; after
     every change it must print exactly what `iptables-save` renders from scratch."""
-    from engine.controllers.kubeproxy import IPTABLES_VERSION
+    from engine.proxy.controller import IPTABLES_VERSION
 
     rng = random.Random(seed)
     c = _cluster(12)

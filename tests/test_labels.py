@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import labels
+from engine.api import labels
 
 WEB = {"app": "web", "tier": "front", "zone": "a"}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from engine.cluster import Cluster
-from engine.lines import ChunkedLines
+from engine.cluster.cluster import Cluster
+from engine.views.lines import ChunkedLines
 from tests.helpers import apply_yaml, sample
 
 chunk_lists = st.lists(st.lists(st.text(alphabet="ab-", max_size=3), max_size=4), max_size=6)
@@ -88,7 +88,7 @@ def yaml_load(text: str) -> dict:
 
 
 def test_chains_created_and_deleted_by_a_sync_are_laid_out_without_a_full_assembly(monkeypatch):
-    from engine import kubectl
+    from engine.kubectl import commands as kubectl
 
     c, kp, node, _, assembled = _tutorial_save_lines(monkeypatch)
     for replicas in (3, 1):  # new KUBE-SEP chains, then those chains deleted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from engine.live import LiveWorkspace
+from engine.apply.live import LiveWorkspace
 from tests.helpers import SAMPLES
 
 

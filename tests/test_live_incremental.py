@@ -3,7 +3,7 @@
 A save re-parses only the file that changed and applies only the objects whose document
 changed, yet an object changed behind the files' back (scaled at the prompt, deleted) is put
 back exactly as a real re-apply would.  And a finished save is applied at once when the kernel
-says nobody is writing the file any more (`engine.filewrites`), while a file still open for
+says nobody is writing the file any more (`engine.apply.filewrites`), while a file still open for
 writing, or one that lost objects, waits for the quiet period.
 """
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import filewrites, kubectl
-from engine.live import LiveWorkspace
+from engine.apply import filewrites
+from engine.kubectl import commands as kubectl
+from engine.apply.live import LiveWorkspace
 from tests.test_hardening_editors import aged, services, svc
 from tests.test_hardening_k8s import DEPLOY  # a Deployment "web" of 2 replicas
 
@@ -154,7 +155,7 @@ def test_a_save_that_drops_objects_or_does_not_parse_still_waits(folder, lease_c
 # ---- a big folder, applied in slices; the engine within a wall-clock budget --------------------------
 
 def test_a_budgeted_run_stops_early_lags_the_clock_and_ends_where_an_unbudgeted_run_ends(tmp_path):
-    from engine.cluster import Cluster
+    from engine.cluster.cluster import Cluster
     from tests.helpers import apply_yaml
 
     def started(budget: float | None) -> Cluster:
@@ -217,8 +218,8 @@ def test_at_start_only_the_files_that_shape_the_cluster_are_parsed(tmp_path):
     (d / "z-nodes.json").write_text('{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "kind-worker2"}}')
     ws = LiveWorkspace([d], deterministic=True)
     assert ws.parse_cache.parsed == 2  # cluster.yaml and z-nodes.json; not the Services
-    from engine.manifests import load_paths
-    from engine.workspace import topology_from_docs
+    from engine.manifests.loader import load_paths
+    from engine.apply.workspace import topology_from_docs
 
     full, _ = topology_from_docs(load_paths([d]).documents)  # what reading everything gives
     assert [n.name for n in ws.cluster.topology.nodes] == [n.name for n in full.nodes] == ["kind-worker2"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.manifests import (
+from engine.manifests.loader import (
     Document,
     LoadResult,
     field_line,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from engine.cluster import Cluster
-from engine.session import Session
+from engine.cluster.cluster import Cluster
+from engine.kubectl.session import Session
 from tests.helpers import apply_yaml, sample
 
 SHOP = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n"
@@ -65,7 +65,7 @@ def test_the_cluster_namespaces_may_not_be_deleted():
 
 def test_services_in_a_deleted_namespace_leave_kube_proxy_and_dns():
     c = _shop_cluster()
-    from engine import dnstools
+    from engine.kubectl import dns as dnstools
 
     assert "10.96." in dnstools.dig(c, "redis.shop.svc.cluster.local").stdout
     Session(c).feed("kubectl delete ns shop")  # a session settles: kubectl waits for it to go
@@ -75,7 +75,7 @@ def test_services_in_a_deleted_namespace_leave_kube_proxy_and_dns():
 
 
 def test_a_namespace_file_removed_from_the_watched_folder(tmp_path):
-    from engine.live import LiveWorkspace
+    from engine.apply.live import LiveWorkspace
 
     (tmp_path / "ns.yaml").write_text(SHOP + "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: default}\n")
     (tmp_path / "svc.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: redis, namespace: shop}\n"

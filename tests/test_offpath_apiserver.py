@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.cluster import Cluster
-from engine.manifests import load_paths
-from engine.topology import ClusterConfigError, build_topology, validate_kind_networking
-from engine.workspace import apply_documents, cluster_from_paths, topology_from_docs
+from engine.cluster.cluster import Cluster
+from engine.manifests.loader import load_paths
+from engine.cluster.topology import ClusterConfigError, build_topology, validate_kind_networking
+from engine.apply.workspace import apply_documents, cluster_from_paths, topology_from_docs
 from tests.helpers import SAMPLES, apply_file
 
 

@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import pytest
 
-from engine import kubectl
-from engine.cluster import Cluster
-from engine.manifests import load_paths
-from engine.session import Session
-from engine.topology import build_topology
+from engine.kubectl import commands as kubectl
+from engine.cluster.cluster import Cluster
+from engine.manifests.loader import load_paths
+from engine.kubectl.session import Session
+from engine.cluster.topology import build_topology
 from tests.helpers import apply_yaml, sample
 
 
@@ -261,7 +261,7 @@ def test_without_the_kube_dns_service_lookups_time_out(tutorial):
 
 
 def test_dig_from_a_pod_exits_nine_when_no_coredns_answers(tutorial):
-    from engine import dnstools
+    from engine.kubectl import dns as dnstools
 
     Session(tutorial).feed("kubectl delete deploy coredns -n kube-system")
     out = dnstools.dig(tutorial, "redis", from_pod="deploy/counter")
@@ -343,7 +343,7 @@ spec:
 
 @pytest.mark.parametrize("how", ["remove the file", "drop the object from it"])
 def test_a_service_refused_for_a_taken_node_port_gets_it_when_the_holder_goes(tmp_path, how):
-    from engine.live import LiveWorkspace
+    from engine.apply.live import LiveWorkspace
 
     (tmp_path / "a.yaml").write_text(node_port_service("npa") + "---\n" + node_port_service("other").replace(
         "nodePort: 31000", "nodePort: 31001"))
@@ -379,7 +379,7 @@ def test_the_cli_prints_svcflows_own_warnings_on_stderr(tmp_path, capsys):
 
 
 def test_editing_the_kind_cluster_file_live_says_it_takes_a_restart(tmp_path):
-    from engine.live import LiveWorkspace
+    from engine.apply.live import LiveWorkspace
 
     cfg = tmp_path / "kind.yaml"
     two = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n- role: worker\n"
@@ -412,7 +412,7 @@ def test_a_cluster_config_kind_refuses_stops_the_cli_with_kinds_words(tmp_path, 
 
 
 def test_the_dashboard_shows_the_refused_cluster_config_at_its_line_and_runs_the_default(tmp_path):
-    from engine.live import LiveWorkspace
+    from engine.apply.live import LiveWorkspace
 
     (tmp_path / "kind.yaml").write_text(BAD_KIND)
     (tmp_path / "redis.yaml").write_text(sample("counter-redis-svc.yml"))
@@ -439,7 +439,7 @@ def test_a_relabelled_pod_is_released_and_replaced(tutorial):
 
 
 def test_a_kubelet_configuration_sets_every_nodes_max_pods(tmp_path):
-    from engine.workspace import cluster_from_paths
+    from engine.apply.workspace import cluster_from_paths
 
     (tmp_path / "kubelet.yaml").write_text("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
                                            "maxPods: 20\n")
@@ -452,7 +452,7 @@ def test_a_kubelet_configuration_sets_every_nodes_max_pods(tmp_path):
 
 
 def test_a_kubelet_configuration_that_does_not_decode_is_reported(tmp_path):
-    from engine.workspace import cluster_from_paths
+    from engine.apply.workspace import cluster_from_paths
 
     (tmp_path / "kubelet.yaml").write_text("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
                                            "maxPods: lots\n")
@@ -466,7 +466,7 @@ def test_a_kubelet_configuration_that_does_not_decode_is_reported(tmp_path):
 def test_a_node_manifest_with_a_null_spec_is_the_zero_nodespec(tmp_path):
     """Found by the fuzz at SVCFLOW_HYPOTHESIS_SCALE=6: `spec: null` used to reach
     `None.setdefault` while booting the node."""
-    from engine.workspace import cluster_from_paths
+    from engine.apply.workspace import cluster_from_paths
 
     (tmp_path / "n.yaml").write_text("apiVersion: v1\nkind: Node\nmetadata:\n  name: extra\n"
                                      "  labels: {kubernetes.io/hostname: extra}\nspec: null\n")

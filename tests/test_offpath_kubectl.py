@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from engine import labels
-from engine import kubectl
-from engine.cluster import Cluster
-from engine.session import Session, generate_services
+from engine.api import labels
+from engine.kubectl import commands as kubectl
+from engine.cluster.cluster import Cluster
+from engine.kubectl.session import Session, generate_services
 from tests.helpers import ROOT, SAMPLES
 from tui.cli import main
 
@@ -106,7 +106,7 @@ def test_wget_telnet_nc_with_bad_ports_inside_a_pod(s):
 
 
 def test_generate_services_stops_where_the_service_range_ends():
-    from engine.topology import build_topology
+    from engine.cluster.topology import build_topology
 
     kind = {"kind": "Cluster", "apiVersion": "kind.x-k8s.io/v1alpha4", "networking": {"serviceSubnet": "10.96.0.0/24"}}
     c = Cluster(build_topology([kind], []), deterministic=True, bare=True)

@@ -2,8 +2,8 @@
 cluster the way a curious learner would, and checks after every step what a cluster keeps.
 
 Steps are the lines a user types at the dashboard's `:` prompt (through
-`engine.session.Session.feed`) plus applies through the path a folder load takes
-(`engine.manifests.load_text` + `engine.workspace.apply_documents`): the samples and small
+`engine.kubectl.session.Session.feed`) plus applies through the path a folder load takes
+(`engine.manifests.loader.load_text` + `engine.apply.workspace.apply_documents`): the samples and small
 generated Deployments/Services with random labels and selectors; deletes of any object,
 kube-system ones included (the coredns Deployment, the kube-dns Service, kube-proxy's pods,
 EndpointSlices, Endpoints); `kubectl scale` from 0 to 2,000; `kubectl label` on pods and
@@ -38,10 +38,10 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from engine.cluster import Cluster
-from engine.manifests import load_text
-from engine.session import Session
-from engine.workspace import apply_documents
+from engine.cluster.cluster import Cluster
+from engine.manifests.loader import load_text
+from engine.kubectl.session import Session
+from engine.apply.workspace import apply_documents
 from tests.helpers import ROOT, SAMPLES
 
 SCALE = max(1, int(os.environ.get("SVCFLOW_HYPOTHESIS_SCALE", "1")))

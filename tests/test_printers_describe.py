@@ -11,8 +11,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.printers import describe as d
-from engine.printers.describe import describe
+from engine.kubectl.printers import describe as d
+from engine.kubectl.printers.describe import describe
 
 NOW = datetime(2025, 6, 1, 10, 5, 0, tzinfo=timezone.utc)
 T0 = "2025-06-01T10:00:00Z"

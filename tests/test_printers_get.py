@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine.printers.duration import human_duration, short_human_duration, since
-from engine.printers.get import (
+from engine.kubectl.printers.duration import human_duration, short_human_duration, since
+from engine.kubectl.printers.get import (
     ResourceTypeNotFound,
     expand_resource_args,
     format_endpoints,
@@ -27,7 +27,7 @@ from engine.printers.get import (
     to_json,
     to_yaml,
 )
-from engine.printers.tabwriter import render_table
+from engine.kubectl.printers.tabwriter import render_table
 
 NOW = datetime(2025, 6, 10, 12, 0, 0, tzinfo=timezone.utc)
 SEC, MIN, HOUR, DAY = 1, 60, 3600, 86400

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from engine import proxytools
-from engine.cluster import Cluster
+from engine.kubectl import proxyrules as proxytools
+from engine.cluster.cluster import Cluster
 from tests.helpers import apply_yaml, sample
 
 
@@ -108,7 +108,7 @@ def test_restore_form_is_what_kube_proxy_feeds_iptables_restore():
 
 
 def _mode_cluster(tmp_path, mode: str):
-    from engine.workspace import cluster_from_paths
+    from engine.apply.workspace import cluster_from_paths
 
     for f in ("counter-redis-svc.yml", "counter-app.yml", "counter-nodeport.yml"):
         (tmp_path / f).write_text(sample(f))
@@ -120,7 +120,7 @@ def _mode_cluster(tmp_path, mode: str):
 
 
 def test_ipvs_mode_lists_virtual_servers_and_schedules_traffic(tmp_path):
-    from engine.session import trace
+    from engine.kubectl.session import trace
 
     c = _mode_cluster(tmp_path, "ipvs")
     out = proxytools.proxy_rules(c, node="kind-worker").stdout
@@ -136,7 +136,7 @@ def test_ipvs_mode_lists_virtual_servers_and_schedules_traffic(tmp_path):
 
 
 def test_nftables_mode_lists_the_table_and_walks_its_maps(tmp_path):
-    from engine.session import trace
+    from engine.kubectl.session import trace
 
     c = _mode_cluster(tmp_path, "nftables")
     out = proxytools.proxy_rules(c, node="kind-worker").stdout
@@ -148,7 +148,7 @@ def test_nftables_mode_lists_the_table_and_walks_its_maps(tmp_path):
 
 def test_iptables_walks_many_rules_where_ipvs_does_one_lookup(tmp_path):
     """The tutorial's note on why ipvs exists: iptables evaluates rules linearly."""
-    from engine.session import trace
+    from engine.kubectl.session import trace
 
     svcs = "".join(f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: filler{i}}}\n"
                    f"spec: {{selector: {{app: counter, tier: db}}, ports: [{{port: {7000 + i}}}]}}\n" for i in range(40))
@@ -158,7 +158,7 @@ def test_iptables_walks_many_rules_where_ipvs_does_one_lookup(tmp_path):
     n = int(re.search(r"rules evaluated: (\d+)", many).group(1))
     assert n > 40
     (tmp_path / "kind.yaml").write_text("kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnetworking: {kubeProxyMode: ipvs}\n")
-    from engine.workspace import cluster_from_paths
+    from engine.apply.workspace import cluster_from_paths
 
     c2, _ = cluster_from_paths([tmp_path], deterministic=True)
     assert "rules evaluated: 2" in trace(c2, "deploy/counter", "redis:6379").stdout

@@ -33,10 +33,10 @@ from engine.proxy import (
     local_chain,
     service_chain,
 )
-from engine.proxy import chains as C
+from engine.proxy.iptables import chains as C
 from engine.proxy.ipnet import parse_cidr_sloppy, parse_ip_sloppy
-from engine.proxy.netfilter import rule_target
-from engine.proxy.save import split_args
+from engine.proxy.iptables.netfilter import rule_target
+from engine.proxy.iptables.save import split_args
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -1063,7 +1063,7 @@ def test_save_matches_real_iptables() -> None:
     namespace) and compare the real iptables-save output with save()."""
     import re
 
-    from engine.proxy.iptables import _JUMP_CHAINS, _jump_spec
+    from engine.proxy.iptables.proxier import _JUMP_CHAINS, _jump_spec
 
     jumps = [(t, d, s, _jump_spec(x, cm, d)) for t, d, s, cm, x in _JUMP_CHAINS]
     backends = ["legacy"] + (["nft"] if shutil.which("iptables-nft-restore") else [])

@@ -26,7 +26,7 @@ import pytest
 
 from engine.proxy import ipvs as ipvsmod
 from engine.proxy.ipvs import IPVSProxier, ProxierConfig, glibc_msort, ipset_name, ipvs_cmp_services
-from engine.proxy.netfilter import Netfilter
+from engine.proxy.iptables.netfilter import Netfilter
 from engine.proxy.nftables import (
     NFTablesProxier,
     hash_and_truncate,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 
-from engine.views import Row
+from engine.views.panes import Row
 from tui.widgets.resource_table import BULK_LIST_KEEP, ResourceTable
 
 
@@ -69,7 +69,7 @@ import re  # noqa: E402
 
 from hypothesis import given, strategies as st  # noqa: E402
 
-from engine.views import FilterTexts, filter_rows  # noqa: E402
+from engine.views.panes import FilterTexts, filter_rows  # noqa: E402
 
 cells = st.text(alphabet="aAbB-1.\\n", max_size=5).map(lambda s: s.replace("\\n", ""))
 row_lists = st.lists(st.tuples(cells, cells, cells), max_size=12)
@@ -106,9 +106,9 @@ async def test_rows_found_by_name_follow_every_change_of_the_rows():
 
 
 def test_warming_prepares_every_pod_row_so_all_namespaces_formats_nothing(monkeypatch):
-    from engine import views
-    from engine.cluster import Cluster
-    from engine.printers import get as printers
+    from engine.views import panes as views
+    from engine.cluster.cluster import Cluster
+    from engine.kubectl.printers import get as printers
     from tests.helpers import apply_yaml, sample
 
     c = Cluster(deterministic=True)

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from engine import proxytools
-from engine.cluster import Cluster
-from engine.session import Session, trace
+from engine.kubectl import proxyrules as proxytools
+from engine.cluster.cluster import Cluster
+from engine.kubectl.session import Session, trace
 from tests.helpers import SAMPLES, apply_yaml, sample
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from engine import views
-from engine.workspace import cluster_from_paths
+from engine.views import panes as views
+from engine.apply.workspace import cluster_from_paths
 from tui.app import SvcflowApp
 from tui.cli import main
 from tui.tour import TourApp
@@ -87,7 +87,7 @@ async def test_the_tour_transcript_is_the_same_live_and_rebuilt():
 # -- 12: the outside host's own loopback refuses at once -------------------------------------
 
 def test_curl_localhost_on_the_outside_host_is_refused_at_once():
-    from engine.session import Session
+    from engine.kubectl.session import Session
 
     s = Session(samples_cluster())
     assert s.feed("curl localhost:31000") == \
@@ -260,7 +260,7 @@ async def test_the_services_explanation_follows_readiness_while_the_app_is_blurr
     1/1 Running pod)."""
     from textual import events
 
-    from engine import kubectl
+    from engine.kubectl import commands as kubectl
 
     app = SvcflowApp(SAMPLES, deterministic=True, watch=False)
     async with app.run_test(size=(160, 48)) as pilot:

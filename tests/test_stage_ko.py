@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from engine.cluster import Cluster
-from engine.flowstory import TRAFFIC_ANSWER, TRAFFIC_QUERY, Phrase, TrafficStory, group_stories
-from engine.session import Session
+from engine.cluster.cluster import Cluster
+from engine.views.flowstory import TRAFFIC_ANSWER, TRAFFIC_QUERY, Phrase, TrafficStory, group_stories
+from engine.kubectl.session import Session
 from tests.helpers import SAMPLES, apply_yaml, sample
 from tui.app import SvcflowApp
 from tui.i18n import KO, translator

@@ -106,7 +106,7 @@ async def test_korean_chrome_keeps_kubernetes_terms(demo):
 async def test_the_tours_terminal_takes_the_stage_when_its_step_focuses_it():
     """Tour step 7 focuses the transcript (focus: events): at 100x30 it gets the stage's
     room, not its 7 rows with the rest of the screen left blank."""
-    from engine.tour import load_tour
+    from tui.tour_script import load_tour
     from tui.tour import TourApp
 
     app = TourApp(load_tour(), lang="en", animate=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.tour import TourError, load_tour
+from tui.tour_script import TourError, load_tour
 from tui.cli import main
 from tui.tour import TourApp
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from engine.tour import TourError, load_tour
+from tui.tour_script import TourError, load_tour
 from tests.test_tour import tutorial_small
 from tui.tour import TourApp
 

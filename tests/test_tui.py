@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import views
+from engine.views import panes as views
 from tests.helpers import SAMPLES
 from tui.app import SvcflowApp
 from tui.widgets.flow import FlowStrip
@@ -269,7 +269,7 @@ async def test_a_filter_on_a_slow_pane_filters_the_rows_it_has_and_the_rebuild_f
     (600 ms): it filters the rows the pane has; a later refresh brings the new pods."""
     import re as re_
 
-    from engine import kubectl as kubectl_
+    from engine.kubectl import commands as kubectl_
 
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -289,7 +289,7 @@ async def test_a_filter_on_a_slow_pane_filters_the_rows_it_has_and_the_rebuild_f
 
 
 async def test_a_command_the_engine_trips_over_is_reported_and_the_dashboard_stays(demo, monkeypatch):
-    from engine.session import Session
+    from engine.kubectl.session import Session
 
     def boom(self, line):
         raise KeyError("spec")

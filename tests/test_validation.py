@@ -9,7 +9,7 @@ import copy
 
 import pytest
 
-from engine.validation import (
+from engine.api.validation import (
     ApiError,
     ErrorType,
     FieldError,

@@ -1,7 +1,7 @@
 """The svcflow dashboard: the simulated cluster's panes, live, with the Service flow.
 
 The app owns a `LiveWorkspace` (engine) and only renders what it reports: rows from
-`engine.views`, rules and records from `engine.dataplane`, flow events from the
+`engine.views.panes`, rules and records from `engine.views.dataplane`, flow events from the
 controllers. Simulated time follows wall time (pods come up at a human pace) unless the
 app runs deterministically for tests and screenshots.
 """
@@ -23,9 +23,11 @@ from textual.css.query import NoMatches
 from textual.containers import Container, Vertical
 from textual.widgets import DataTable, Footer, Input, RichLog, Static
 
-from engine import dataplane, kubectl, views
-from engine.events import FlowEvent
-from engine.live import LiveWorkspace
+from engine.views import dataplane
+from engine.kubectl import commands as kubectl
+from engine.views import panes as views
+from engine.cluster.events import FlowEvent
+from engine.apply.live import LiveWorkspace
 from tui.heap import HeapKeeper
 from tui.i18n import translator
 from tui.safe_text import literal
@@ -393,8 +395,8 @@ class SvcflowApp(App):
         backup, lock, temp), follows folders (created, renamed, removed) and re-arms when a
         watched folder is removed and comes back; `LiveWorkspace` waits until a save is
         complete before applying it: at once when the kernel says nobody holds the file open
-        for writing (`engine.filewrites`), else after SETTLE_SECONDS without a change."""
-        from engine import filewrites
+        for writing (`engine.apply.filewrites`), else after SETTLE_SECONDS without a change."""
+        from engine.apply import filewrites
         from tui.watcher import manifest_changes
 
         self.workspace.settle_seconds = SETTLE_SECONDS
@@ -1044,7 +1046,7 @@ class SvcflowApp(App):
             self.query_one(target).focus()
             return
         if self.session is None:
-            from engine.session import Session
+            from engine.kubectl.session import Session
 
             base = self.paths[0] if self.paths and self.paths[0].is_dir() else Path.cwd()
             self.session = Session(self.workspace.cluster, cwd=base, settle=self.deterministic)

@@ -182,7 +182,7 @@ def _needs_terminal(err: TextIO, what: str) -> bool:
 
 
 def _cluster(args: argparse.Namespace):
-    from engine.workspace import cluster_from_paths
+    from engine.apply.workspace import cluster_from_paths
 
     return cluster_from_paths(args.files, deterministic=getattr(args, "deterministic", False),
                               bare=getattr(args, "bare", False), seed=getattr(args, "seed", None))
@@ -198,7 +198,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return _unknown_command(verb, err)
         return _dashboard(argv, err)
     args = build_parser().parse_args(argv)
-    from engine import kubectl
+    from engine.kubectl import commands as kubectl
 
     if args.command == "tour":
         return _tour(args, err)
@@ -228,7 +228,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     elif args.command == "describe":
         res = kubectl.describe(cluster, args.args, namespace=args.namespace)
     elif args.command in ("dig", "dns-records", "corefile"):
-        from engine import dnstools
+        from engine.kubectl import dns as dnstools
 
         if args.command == "dig":
             res = dnstools.dig(cluster, args.name, args.type, from_pod=args.from_pod, namespace=args.namespace)
@@ -239,11 +239,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     elif args.command == "session":
         return _session(cluster, args, out)
     elif args.command == "trace":
-        from engine.session import trace
+        from engine.kubectl.session import trace
 
         res = trace(cluster, args.source, args.target, namespace=args.namespace, mode=args.mode)
     elif args.command == "proxy-rules":
-        from engine import proxytools
+        from engine.kubectl import proxyrules as proxytools
 
         res = proxytools.proxy_rules(cluster, node=args.node, mode=args.mode, form=args.format)
     else:
@@ -260,7 +260,7 @@ def _session(cluster, args: argparse.Namespace, out: TextIO) -> int:
     sees their own typing, so then only the prompt is printed."""
     from pathlib import Path
 
-    from engine.session import Session
+    from engine.kubectl.session import Session
 
     s = Session(cluster)
     src = open(args.script, encoding="utf-8") if args.script else sys.stdin
@@ -405,7 +405,7 @@ def _exit_with_web_server() -> None:
 
 
 def _load_tour(path: str | None, err: TextIO):
-    from engine.tour import TourError, load_tour
+    from tui.tour_script import TourError, load_tour
 
     try:
         return load_tour(None if path in (None, "tutorial") else path)
@@ -443,7 +443,7 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
     except ValueError:
         err.write(f"error: --size must look like 160x48, got {args.size!r}\n")
         return 1
-    from engine.tour import FOCUS
+    from tui.tour_script import FOCUS
 
     if args.focus is not None and args.focus not in FOCUS:
         err.write(f"error: --focus: unsupported value {args.focus!r}: supported values: "

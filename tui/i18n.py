@@ -5,7 +5,7 @@ EndpointSlice, kube-proxy, CoreDNS, namespace), as the tutorial's Korean caption
 only the words around them are translated. A string with no translation is shown as is.
 
 One table per language, for the chrome and the flow diagram alike. The diagram's captions
-come from the engine as `engine.flowstory.Phrase`s: their English template (with `{slots}`)
+come from the engine as `engine.views.flowstory.Phrase`s: their English template (with `{slots}`)
 is the key here, and the Korean template keeps every slot, so the engine's values (IPs,
 names, chains, records, its own event details) are never translated. Korean keeps the
 words the tutorial's Korean captions keep in English: Service, Pod, Endpoints,

@@ -12,9 +12,9 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Input, RichLog, Static
 
-from engine.live import LiveWorkspace
-from engine.session import Session
-from engine.tour import Tour
+from engine.apply.live import LiveWorkspace
+from engine.kubectl.session import Session
+from tui.tour_script import Tour
 from tui.app import SvcflowApp
 from tui.widgets.flow_diagram import focus_pane
 

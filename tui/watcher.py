@@ -6,7 +6,7 @@ auto-saves, JetBrains IDEs write ``x.yaml___jb_tmp___`` and rename it over the o
 truncate and write in chunks.  The watcher's job is only to say *when* to reload: it ignores the
 editors' side files, wakes up for manifest files and for folders (a folder renamed or removed
 produces no event for the files inside it), and keeps watching when a watched folder is removed
-and created again.  Telling a finished save from one under way is `engine.live`'s job.
+and created again.  Telling a finished save from one under way is `engine.apply.live`'s job.
 
 Nothing here touches the cluster; `SvcflowApp.watch_manifests` reloads on what this yields.
 """
@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import AsyncIterator, Callable, Iterable
 
-from engine.manifests import MANIFEST_EXTENSIONS
+from engine.manifests.loader import MANIFEST_EXTENSIONS
 
 #: Debounce for watchfiles: group a burst of events, yield once things are quiet for STEP_MS.
 DEBOUNCE_MS = 150

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from engine.cluster import Cluster
+    from engine.cluster.cluster import Cluster
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.scheduler import tolerates_all
-from engine.objects import clone, is_terminating, meta, owner_ref, pod_is_active, pod_is_ready, uid_of
+from engine.api.objects import clone, is_terminating, meta, owner_ref, pod_is_active, pod_is_ready, uid_of
 
 
 class DaemonSetController(Controller):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 
-from engine.wellknown import REVISION
+from engine.api.wellknown import REVISION
 from engine.controllers.base import Controller, key_for, split_key
-from engine.naming import pod_template_hash
-from engine.objects import clone, is_terminating, meta, owner_ref, uid_of
+from engine.api.naming import pod_template_hash
+from engine.api.objects import clone, is_terminating, meta, owner_ref, uid_of
 
 
 

@@ -8,8 +8,8 @@ attemptToDelete does once it has looked each owner up and found it absent."""
 from __future__ import annotations
 
 from engine.controllers.base import Controller
-from engine.objects import meta
-from engine.store import ADDED, CLUSTER_SCOPED, DELETED
+from engine.api.objects import meta
+from engine.api.store import ADDED, CLUSTER_SCOPED, DELETED
 
 
 def _owner_refs(obj: dict) -> list[dict]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 
 from engine.controllers.base import Controller, key_for, split_key
-from engine.objects import clone, meta
+from engine.api.objects import clone, meta
 
 DEFAULT_POOL = ("172.18.255.200", "172.18.255.250")
 

@@ -12,9 +12,9 @@ a Namespace with no finalizers is gone (pkg/controller/namespace/deletion).
 from __future__ import annotations
 
 from engine.controllers.base import Controller
-from engine.kinds import KINDS
-from engine.objects import clone, meta
-from engine.store import DELETED
+from engine.api.kinds import KINDS
+from engine.api.objects import clone, meta
+from engine.api.store import DELETED
 
 FINALIZER = "kubernetes"
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from engine.controllers.base import Controller, key_for, split_key
-from engine.objects import evolve, meta, set_condition
+from engine.api.objects import evolve, meta, set_condition
 
 GC_CHECK_PERIOD = 20.0  # gcCheckPeriod
 QUARANTINE = 40.0  # quarantineTime

@@ -7,10 +7,10 @@ not ready, newest), like `controller.ActivePods` ranking.
 from __future__ import annotations
 
 from engine.controllers.base import Controller, key_for, split_key
-from engine.labels import label_selector_matches
-from engine.objects import (controller_uid, evolve, is_terminating, labels_of, meta,
+from engine.api.labels import label_selector_matches
+from engine.api.objects import (controller_uid, evolve, is_terminating, labels_of, meta,
                             owner_ref, pod_is_active, pod_is_ready, pod_phase, uid_of)
-from engine.store import WatchEvent
+from engine.api.store import WatchEvent
 
 
 class ReplicaSetController(Controller):

@@ -12,8 +12,8 @@ import base64
 import textwrap
 
 from engine.controllers.base import Controller
-from engine.objects import meta
-from engine.store import DELETED
+from engine.api.objects import meta
+from engine.api.store import DELETED
 
 NAME = "kube-root-ca.crt"
 DESCRIPTION = ("Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints "

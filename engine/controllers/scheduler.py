@@ -12,7 +12,7 @@ does (seeded in deterministic mode).
 from __future__ import annotations
 
 from engine.controllers.base import Controller, key_for, split_key
-from engine.objects import evolve, labels_of, meta, pod_phase, set_condition
+from engine.api.objects import evolve, labels_of, meta, pod_phase, set_condition
 
 TOO_MANY_PODS = "Too many pods"
 # Nodes failing only NodeResourcesFit could make room by preempting lower-priority pods;

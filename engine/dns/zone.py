@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Callable, Iterable, Literal, Mapping
 
-from engine.wellknown import SERVICE_NAME_LABEL
+from engine.api.wellknown import SERVICE_NAME_LABEL
 from engine.dns.names import (
     extract_address_from_reverse,
     fqdn,

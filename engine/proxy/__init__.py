@@ -5,11 +5,11 @@ Public API:
 * :class:`IPTablesProxier` / :class:`ProxierConfig` / :class:`SyncResult` — run
   ``syncProxyRules`` over Services and EndpointSlices, get the iptables-restore input,
   and print what ``iptables-save`` would show (:meth:`IPTablesProxier.save`).
-* :mod:`engine.proxy.chains` — the KUBE-SVC/SVL/EXT/FW/SEP chain-name hashes.
+* :mod:`engine.proxy.iptables.chains` — the KUBE-SVC/SVL/EXT/FW/SEP chain-name hashes.
 * :mod:`engine.proxy.model` — service ports, endpoints and endpoint categorization.
 * :class:`Netfilter` — the node's tables, for simulating outside changes.
 """
-from .chains import (
+from engine.proxy.iptables.chains import (
     endpoint_chain,
     external_chain,
     firewall_chain,
@@ -17,9 +17,9 @@ from .chains import (
     port_proto_hash,
     service_chain,
 )
-from .config import LocalDetector, ProxierConfig
-from .iptables import IPTablesProxier, SyncResult
-from .netfilter import Netfilter, RestoreError
+from engine.proxy.config import LocalDetector, ProxierConfig
+from engine.proxy.iptables.proxier import IPTablesProxier, SyncResult
+from engine.proxy.iptables.netfilter import Netfilter, RestoreError
 
 __all__ = [
     "IPTablesProxier",

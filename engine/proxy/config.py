@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .ipnet import IPV4, IPV6, family_of, parse_cidr_sloppy, parse_ip_sloppy
+from engine.proxy.ipnet import IPV4, IPV6, family_of, parse_cidr_sloppy, parse_ip_sloppy
 
 
 @dataclass(frozen=True)

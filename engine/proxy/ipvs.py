@@ -32,7 +32,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
-from .ipnet import (
+from engine.proxy.ipnet import (
     IPV4,
     IPV6,
     IPNet,
@@ -44,7 +44,7 @@ from .ipnet import (
     parse_cidr_sloppy,
     parse_ip_sloppy,
 )
-from .model import (
+from engine.proxy.model import (
     Endpoint,
     ServicePort,
     categorize_endpoints,

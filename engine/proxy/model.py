@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from engine.wellknown import SERVICE_NAME_LABEL, ZONE_LABEL
+from engine.api.wellknown import SERVICE_NAME_LABEL, ZONE_LABEL
 
-from . import chains
-from .ipnet import (
+from engine.proxy.iptables import chains
+from engine.proxy.ipnet import (
     IPV4,
     IPV6,
     IPNet,

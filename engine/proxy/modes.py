@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engine.objects import labels_of, meta
+from engine.api.objects import labels_of, meta
 from engine.proxy.ipvs import IPVSProxier, LookupResult
 from engine.proxy.ipvs import ProxierConfig as ModeConfig
 from engine.proxy.nftables import NFTablesProxier

@@ -33,8 +33,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
-from .ipnet import cidr_contains, cidr_string, parse_cidr_sloppy, parse_ip_sloppy
-from .ipvs import (
+from engine.proxy.ipnet import cidr_contains, cidr_string, parse_cidr_sloppy, parse_ip_sloppy
+from engine.proxy.ipvs import (
     LookupResult,
     NodePortAddresses,
     ProxierConfig,
@@ -42,7 +42,7 @@ from .ipvs import (
     collect_service_ports,
     endpoints_for,
 )
-from .model import Endpoint, ServicePort, categorize_endpoints
+from engine.proxy.model import Endpoint, ServicePort, categorize_endpoints
 
 NFTablesConfig = ProxierConfig  # same node description as the ipvs proxier
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from .ipnet import IPV4, IPNet, family_of, ip_string, parse_cidr_sloppy, parse_ip_sloppy
+from engine.proxy.ipnet import IPV4, IPNet, family_of, ip_string, parse_cidr_sloppy, parse_ip_sloppy
 
 _IPV4_LOOPBACK_START = ipaddress.IPv4Address("127.0.0.0")
 

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from engine.events import FlowEvent
+from engine.cluster.events import FlowEvent
 
 STEPS = (
     (1, "Endpoint controller", "watches Services+Pods, collects pod IPs"),

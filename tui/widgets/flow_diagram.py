@@ -5,7 +5,7 @@
                       ③ kube-proxy on each node ◀─────────────┤──────▶ ④ CoreDNS
                       the node's iptables / ipvs / nftables
 
-`engine.flowstory` groups the interleaved events into stories (one change of one Service,
+`engine.views.flowstory` groups the interleaved events into stories (one change of one Service,
 or one connection); this view plays a story one beat at a time, lighting the box the beat
 is about and writing its values on the arrow that carried them. It is a full-screen
 `FlowDiagramView` layered over the dashboard's panes, opened and closed with one key (`v`), and the
@@ -30,8 +30,8 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widget import Widget
 
-from engine.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY
-from engine.flowstory import (TRAFFIC_ANSWER, TRAFFIC_CLUSTERIP, TRAFFIC_DNAT, TRAFFIC_POD, TRAFFIC_QUERY, Beat,
+from engine.cluster.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY
+from engine.views.flowstory import (TRAFFIC_ANSWER, TRAFFIC_CLUSTERIP, TRAFFIC_DNAT, TRAFFIC_POD, TRAFFIC_QUERY, Beat,
                               ServiceStory, Story, StoryBook, TrafficStory)
 
 BEAT_SECONDS = 1.2  # per beat at speed 1: time to read a caption aloud

@@ -36,7 +36,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
-from engine.views import Row
+from engine.views.panes import Row
 
 FLASH_SECONDS = 1.5
 STYLE_COLOURS = {
@@ -61,7 +61,7 @@ def _data_table_css() -> str:
 
 
 class ResourceTable(ScrollView, can_focus=True):
-    """A table of one kind of object, synced from `engine.views` rows."""
+    """A table of one kind of object, synced from `engine.views.panes` rows."""
 
     COMPONENT_CLASSES = set(DataTable.COMPONENT_CLASSES)
     DEFAULT_CSS = _data_table_css() + """

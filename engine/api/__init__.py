@@ -1,0 +1,1 @@
+"""The API machinery: the store, the API server's write path, kinds, selectors, defaulting, validation."""

@@ -1,0 +1,425 @@
+"""The API server's write path: defaulting, validation, allocation, apply and delete.
+
+Everything that changes the store from outside the controllers comes through here, so
+kubectl's messages (`service/redis created`, `The Service "x" is invalid: ...`) are decided
+in one place. Allocation errors happen after field validation and are reported alone,
+as in the real REST layer.
+"""
+from __future__ import annotations
+
+import copy
+import ipaddress
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from engine.api.wellknown import LAST_APPLIED
+from engine.api import validation
+from engine.api.allocators import AllocationError
+from engine.api.defaults import with_defaults
+from engine.api.kinds import kind_info
+from engine.api.naming import generate_name
+from engine.api.objects import clone, meta
+from engine.api.store import CLUSTER_SCOPED
+
+if TYPE_CHECKING:
+    from engine.cluster.cluster import Cluster
+
+
+
+@dataclass
+class ApplyResult:
+    """One line of `kubectl apply` output: either a result line or an error.
+
+    `status` is the structured API error (kubectl prints it differently alone and among
+    others); `error` is how it reads when it is the only one."""
+
+    line: str | None = None
+    error: str | None = None
+    obj: dict | None = None
+    source: str = ""  # file:line of the document, for error bars
+    field: str | None = None
+    status: "validation.ApiError | None" = None
+    load_detail: str | None = None  # a builder error (no `error: ` prefix)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class ApiError(Exception):
+    """A refused request, carrying the Status kubectl would receive."""
+
+    def __init__(self, status: "validation.ApiError", field: str | None = None) -> None:
+        super().__init__(status.standalone())
+        self.status = status
+        self.field = field
+
+    @property
+    def message(self) -> str:
+        return self.status.standalone()
+
+
+def _invalid(obj: dict, causes: list, display: str, verb: str) -> ApiError:
+    info = kind_info(obj["kind"])
+    return ApiError(validation.ApiError("Invalid", kind=obj["kind"], group=info.group,
+                                        name=meta(obj).get("name", ""), causes=list(causes),
+                                        source=display, verb=verb),
+                    field=causes[0].field if causes else None)
+
+
+def _last_applied(manifest: dict) -> str:
+    """kubectl stores the manifest as compact JSON (Go sorts map keys), plus a newline."""
+    m = copy.deepcopy(manifest)
+    ann = m.setdefault("metadata", {}).setdefault("annotations", {})
+    ann.pop(LAST_APPLIED, None)
+    return json.dumps(m, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def three_way_merge(live: Any, last: Any, new: Any) -> Any:
+    """Apply's merge: fields in the manifest win, fields dropped from the manifest since
+    the last apply are removed, fields nobody declared (server-set, `kubectl scale`d) stay."""
+    if isinstance(new, dict) and isinstance(live, dict):
+        out = dict(live)
+        last_d = last if isinstance(last, dict) else {}
+        for k, v in new.items():
+            out[k] = three_way_merge(live.get(k), last_d.get(k), v)
+        for k in last_d:
+            if k not in new:
+                out.pop(k, None)
+        return out
+    return copy.deepcopy(new)
+
+
+IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
+
+# What the server owns on create, whatever the manifest says (rest.BeforeCreate clears the
+# deletion fields and fills uid/creationTimestamp; kubectl's resource.Helper clears
+# resourceVersion before a create; the store sets generation 1 where the strategies do).
+SERVER_OWNED_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generation",
+                         "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "managedFields")
+
+
+def prepare_for_create(obj: dict) -> None:
+    """rest.BeforeCreate and each kind's strategy PrepareForCreate, in place: the metadata the
+    server owns is dropped and the status is reset (a manifest's `status.phase: Running` or
+    `podIP` means nothing to a Pod that does not exist yet)."""
+    md = obj.get("metadata")
+    if isinstance(md, dict):
+        for f in SERVER_OWNED_METADATA:
+            md.pop(f, None)
+    kind = obj.get("kind")
+    if kind == "Pod":  # podStrategy: Status = {Phase: Pending, QOSClass: ...}
+        obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+    elif kind == "Service":  # svcStrategy: Status = ServiceStatus{}
+        obj["status"] = {"loadBalancer": {}}
+    elif kind == "Namespace":  # namespaceStrategy: Status = {Phase: Active}
+        obj["status"] = {"phase": "Active"}
+    elif kind in ("Deployment", "ReplicaSet", "DaemonSet"):  # Status = {}; Generation = 1
+        obj.pop("status", None)
+
+
+class ApiServer:
+    def __init__(self, cluster: "Cluster") -> None:
+        self.cluster = cluster
+        self.store = cluster.store
+
+    # -- helpers ------------------------------------------------------------
+    def _validate(self, obj: dict, display: str, verb: str) -> None:
+        """Field validation; allocation checks come later, reported alone."""
+        errs = validation.validate(obj, node_port_range=self.cluster.topology.node_port_range,
+                                   check_allocation=False)
+        if errs:
+            raise _invalid(obj, errs, display, verb)
+
+    def _namespace_check(self, obj: dict, display: str, verb: str) -> None:
+        if obj["kind"] in CLUSTER_SCOPED:
+            return
+        ns = meta(obj).get("namespace") or "default"
+        live = self.store.get("Namespace", "", ns)
+        if live is None:
+            raise ApiError(validation.ApiError("NotFound", message=f'namespaces "{ns}" not found',
+                                               source=display, verb=verb), field="metadata.namespace")
+        if meta(live).get("deletionTimestamp"):  # the NamespaceLifecycle admission plugin
+            info = kind_info(obj["kind"])
+            raise ApiError(validation.ApiError(
+                "Forbidden", message=f'{info.qualified_plural} "{meta(obj).get("name", "")}" is forbidden: unable to '
+                f"create new content in namespace {ns} because it is being terminated",
+                source=display, verb=verb), field="metadata.namespace")
+
+    # -- create -------------------------------------------------------------
+    def create_internal(self, obj: dict) -> dict:
+        """A controller's create: defaulted, trusted (no validation messages to print)."""
+        obj = with_defaults(obj)
+        if obj["kind"] == "Service":
+            self._allocate_service(obj, None)
+        return self.store.create(obj)
+
+    def create_generated(self, obj: dict) -> dict:
+        """Create with `metadata.generateName`: the API server picks the suffix."""
+        md = obj["metadata"]
+        prefix = md.pop("generateName")
+        rng = self.cluster.rng(f"names:{obj['kind']}")
+        for _ in range(100):
+            md["name"] = generate_name(prefix, rng)
+            ns = md.get("namespace") or ""
+            if self.store.get(obj["kind"], ns, md["name"]) is None:
+                out = self.create_internal(obj)
+                out_md = out["metadata"]
+                out_md["generateName"] = prefix
+                return out
+        raise ApiError("could not generate a unique name")
+
+    def create(self, manifest: dict, display: str = "", *, applied: bool = False) -> dict:
+        """A user's create (kubectl create/apply): validation and allocation messages."""
+        obj = with_defaults(manifest)
+        prepare_for_create(obj)
+        md = obj["metadata"]
+        if obj["kind"] not in CLUSTER_SCOPED:
+            md["namespace"] = md.get("namespace") or "default"
+        self._namespace_check(obj, display, "creating")
+        if applied:
+            sent = copy.deepcopy(manifest)
+            if "namespace" in md:
+                sent.setdefault("metadata", {})["namespace"] = md["namespace"]
+            md.setdefault("annotations", {})[LAST_APPLIED] = _last_applied(sent)
+        self._validate(obj, display, "creating")
+        info = kind_info(obj["kind"])
+        if self.store.get(obj["kind"], md.get("namespace") or "", md["name"]) is not None:
+            raise ApiError(validation.ApiError(
+                "AlreadyExists", message=f'{info.qualified_plural} "{md["name"]}" already exists',
+                source=display, verb="creating"))
+        if obj["kind"] == "Service":
+            self._allocate_service(obj, None, display, "creating")
+        return self.store.create(obj)
+
+    # -- apply --------------------------------------------------------------
+    def apply(self, manifest: dict, display: str = "") -> ApplyResult:
+        """`kubectl apply` of one object: created / configured / unchanged, or an error.
+
+        First what kubectl itself checks (a usable name; a namespace that is not a string is
+        replaced by the default, as kubectl's builder does), then what the server's decoder
+        refuses (a value of the wrong JSON type, then unknown fields), then validation."""
+        kind = manifest["kind"]
+        info = kind_info(kind)
+        md = manifest.get("metadata") if isinstance(manifest.get("metadata"), dict) else {}
+        name = md.get("name") if isinstance(md.get("name"), str) else ""
+        raw_ns = md.get("namespace")
+        if kind not in CLUSTER_SCOPED and "namespace" in md and not (isinstance(raw_ns, str) and raw_ns):
+            manifest = {**manifest, "metadata": {k: v for k, v in md.items() if k != "namespace"}}
+            raw_ns = None
+        ns = "" if kind in CLUSTER_SCOPED else (raw_ns or "default")
+        try:
+            if not name:
+                gen = md.get("generateName")
+                if isinstance(gen, str) and gen:
+                    raise ApiError(validation.generate_name_error(gen), field="metadata.generateName")
+                raise ApiError(validation.empty_name_error(kind, info.api_version, info.plural, ns, display),
+                               field="metadata.name")
+            live = self.store.get(kind, ns, name)
+            self._decode_check(manifest, display, "creating" if live is None else "patching")
+            manifest = validation.decoded(manifest)
+            if live is None:
+                obj = self.create(manifest, display, applied=True)
+                return ApplyResult(line=f"{info.qualified}/{name} created", obj=obj)
+            obj, changed = self._apply_update(live, manifest, display)
+            verb = "configured" if changed else "unchanged"
+            return ApplyResult(line=f"{info.qualified}/{name} {verb}", obj=obj)
+        except ApiError as e:
+            return ApplyResult(error=e.message, field=e.field, status=e.status, obj=manifest)
+
+    def _decode_check(self, manifest: dict, display: str, verb: str) -> None:
+        """The server decodes the request body into its Go type before anything else: a value of
+        the wrong JSON type fails first, then (strict field validation, kubectl's default) any
+        unknown field.  Both are BadRequest: `... cannot be handled as a Service: ...`."""
+        kind, api_version = manifest["kind"], manifest.get("apiVersion", "")
+        bad = validation.decode_error(manifest)
+        if bad is not None:
+            raise ApiError(validation.cannot_handle_error(kind, api_version, display, bad.message, verb),
+                           field=bad.path)
+        unknown = validation.strict_unknown_fields(manifest)
+        if unknown:
+            raise ApiError(validation.unknown_fields_error(kind, api_version, display, unknown, verb),
+                           field=unknown[0])
+
+    def _apply_update(self, live: dict, manifest: dict, display: str) -> tuple[dict, bool]:
+        md_live = meta(live)
+        last_raw = (md_live.get("annotations") or {}).get(LAST_APPLIED)
+        last = json.loads(last_raw) if last_raw else {}
+        sent = copy.deepcopy(manifest)
+        if live["kind"] not in CLUSTER_SCOPED:
+            sent.setdefault("metadata", {})["namespace"] = md_live.get("namespace")
+        new_last = _last_applied(sent)
+        desired = {k: v for k, v in sent.items() if k != "status"}
+        merged = three_way_merge({k: v for k, v in live.items()}, last, desired)
+        merged["metadata"] = three_way_merge(live["metadata"], last.get("metadata", {}), sent.get("metadata", {}))
+        merged["metadata"].setdefault("annotations", {})[LAST_APPLIED] = new_last
+        if live["kind"] == "Service":
+            if not isinstance(merged.get("spec"), dict):  # a spec dropped from the manifest: defaults, then validation
+                merged["spec"] = {}
+            self._carry_node_ports(live, merged)
+        merged = with_defaults(merged)
+        merged["status"] = live.get("status", merged.get("status"))
+        if merged.get("status") is None:
+            merged.pop("status", None)
+        self._validate(merged, display, "patching")
+        if live["kind"] == "Service":
+            self._check_immutable_service(live, merged, display)
+        if merged == live:
+            return live, False
+        if live["kind"] == "Service":
+            self._allocate_service(merged, live, display, "patching")
+        out = self.store.update(merged)
+        return out, out is not live
+
+    # -- delete -------------------------------------------------------------
+    def delete_object(self, kind: str, namespace: str, name: str, *, grace: bool = True) -> dict | None:
+        """Delete like the API server: pods on a node terminate gracefully (the kubelet
+        removes them); everything else goes at once and the garbage collector follows
+        ownerReferences."""
+        obj = self.store.get(kind, namespace, name)
+        if obj is None:
+            return None
+        if kind == "Namespace":
+            return self._delete_namespace(obj)
+        if kind == "Pod" and grace and obj["spec"].get("nodeName") and \
+                (obj.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+            if meta(obj).get("deletionTimestamp"):
+                return obj
+            new = clone(obj)
+            period = int(obj["spec"].get("terminationGracePeriodSeconds", 30))
+            new["metadata"]["deletionTimestamp"] = self.cluster.now_str(offset=period)
+            new["metadata"]["deletionGracePeriodSeconds"] = period
+            return self.store.update(new)
+        if kind == "Service":
+            self._release_service(obj)
+        return self.store.delete(kind, namespace, name)
+
+    def _delete_namespace(self, ns: dict) -> dict:
+        """A Namespace is not removed at once: it turns Terminating and the namespace
+        controller empties it (`engine.controllers.namespace`). The three the cluster needs
+        may not be deleted at all (NamespaceLifecycle admission)."""
+        name = meta(ns)["name"]
+        if name in IMMORTAL_NAMESPACES:
+            raise ApiError(validation.ApiError(
+                "Forbidden", message=f'namespaces "{name}" is forbidden: this namespace may not be deleted'))
+        if meta(ns).get("deletionTimestamp"):
+            return ns
+        if not (ns.get("spec") or {}).get("finalizers"):
+            return self.store.delete("Namespace", "", name)
+        new = clone(ns)
+        new["metadata"]["deletionTimestamp"] = self.cluster.now_str()
+        new.setdefault("status", {})["phase"] = "Terminating"
+        return self.store.update(new)
+
+    # -- Service allocation ---------------------------------------------------
+    def cluster_ip_families(self) -> list[str]:
+        """The families the service CIDR(s) serve (`--service-cluster-ip-range`)."""
+        net = ipaddress.ip_network(self.cluster.topology.service_subnet, strict=False)
+        return ["IPv4" if net.version == 4 else "IPv6"]
+
+    def _check_ip_families(self, svc: dict, display: str, verb: str) -> None:
+        """The REST layer's initIPFamilyFields: a family or a dual-stack policy the cluster
+        is not configured for is refused before anything is allocated."""
+        spec = svc["spec"]
+        if spec.get("type") == "ExternalName":
+            return
+        have = self.cluster_ip_families()
+        errs = []
+        if spec.get("ipFamilyPolicy") == "RequireDualStack" and len(have) < 2:
+            errs.append(validation.FieldError(validation.ErrorType.Invalid, "spec.ipFamilyPolicy", "RequireDualStack",
+                                              "this cluster is not configured for dual-stack services"))
+        for i, fam in enumerate(spec.get("ipFamilies") or []):
+            if fam not in have:
+                errs.append(validation.FieldError(validation.ErrorType.Invalid, f"spec.ipFamilies[{i}]", fam,
+                                                  "not configured on this cluster"))
+        if errs:
+            raise _invalid(svc, errs, display, verb)
+
+    def _allocate_service(self, svc: dict, old: dict | None, display: str = "", verb: str = "creating") -> None:
+        spec = svc["spec"]
+        c = self.cluster
+        typ = spec.get("type", "ClusterIP")
+        if old is None or (old.get("spec") or {}).get("ipFamilies") != spec.get("ipFamilies") or \
+                (old.get("spec") or {}).get("ipFamilyPolicy") != spec.get("ipFamilyPolicy"):
+            self._check_ip_families(svc, display, verb)
+        if old is None and typ != "ExternalName" and spec.get("clusterIP") != "None":
+            want = spec.get("clusterIP") or None
+            try:
+                ip = c.cluster_ips.allocate(want)
+            except AllocationError as e:
+                if want is None:  # allocIPs: AllocateNext's error is an InternalError, not a field's
+                    raise ApiError(validation.ApiError(
+                        "InternalError", message=f"Internal error occurred: failed to allocate a serviceIP: {e}",
+                        source=display, verb=verb), field="spec.clusterIPs")
+                raise _invalid(svc, [validation.FieldError(
+                    validation.ErrorType.Invalid, "spec.clusterIPs", validation.GoLiteral(f'[]string{{"{want}"}}'),
+                    f"failed to allocate IP {want}: {e}", allocation=True)], display, verb)
+            spec["clusterIP"] = ip
+            spec["clusterIPs"] = [ip]
+        elif old is None and spec.get("clusterIP") == "None":
+            spec["clusterIPs"] = ["None"]
+        old_ports = {}
+        if old is not None:
+            for p in (old["spec"].get("ports") or []):
+                if p.get("nodePort"):
+                    old_ports[(p.get("protocol", "TCP"), p["nodePort"])] = True
+        range_errs = validation.validate_node_port_range(svc, self.cluster.topology.node_port_range)
+        if range_errs:
+            if old is None and spec.get("clusterIP") not in (None, "None"):
+                c.cluster_ips.release(spec["clusterIP"])
+            raise _invalid(svc, range_errs, display, verb)
+        needs = typ in ("NodePort", "LoadBalancer") and not (
+            typ == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") is False)
+        taken: list[tuple[str, int]] = []
+        try:
+            for i, p in enumerate(spec.get("ports") or []):
+                proto = p.get("protocol", "TCP")
+                if not needs:
+                    continue
+                np = p.get("nodePort")
+                if np and (proto, np) in old_ports:
+                    old_ports.pop((proto, np))
+                    continue
+                try:
+                    p["nodePort"] = c.node_ports.allocate(proto, np)
+                except AllocationError as e:
+                    raise _invalid(svc, [validation.FieldError(
+                        validation.ErrorType.Invalid, f"spec.ports[{i}].nodePort", np, str(e), allocation=True)],
+                        display, verb)
+                taken.append((proto, p["nodePort"]))
+        except ApiError:
+            for proto, np in taken:
+                c.node_ports.release(proto, np)
+            if old is None and spec.get("clusterIP") not in (None, "None"):
+                c.cluster_ips.release(spec["clusterIP"])
+            raise
+        for proto, np in old_ports:
+            c.node_ports.release(proto, np)
+
+    def _release_service(self, svc: dict) -> None:
+        spec = svc.get("spec") or {}
+        for ip in spec.get("clusterIPs") or []:
+            if ip != "None":
+                self.cluster.cluster_ips.release(ip)
+        for p in spec.get("ports") or []:
+            if p.get("nodePort"):
+                self.cluster.node_ports.release(p.get("protocol", "TCP"), p["nodePort"])
+
+    def _carry_node_ports(self, live: dict, merged: dict) -> None:
+        """Strategic merge keys Service ports by `port`: an allocated nodePort survives
+        re-apply of a manifest that does not name one."""
+        if merged["spec"].get("type") not in ("NodePort", "LoadBalancer"):
+            return
+        by_port = {(p.get("port"), p.get("protocol", "TCP")): p for p in live["spec"].get("ports") or []}
+        for p in merged["spec"].get("ports") or []:
+            lp = by_port.get((p.get("port"), p.get("protocol", "TCP")))
+            if lp and not p.get("nodePort") and lp.get("nodePort"):
+                p["nodePort"] = lp["nodePort"]
+
+    def _check_immutable_service(self, live: dict, merged: dict, display: str) -> None:
+        old_ip, new_ip = live["spec"].get("clusterIP"), merged["spec"].get("clusterIP")
+        if old_ip and new_ip and old_ip != new_ip and merged["spec"].get("type") != "ExternalName":
+            raise _invalid(merged, [validation.FieldError(
+                validation.ErrorType.Invalid, "spec.clusterIPs[0]", validation.GoLiteral(f'[]string{{"{new_ip}"}}'),
+                "may not change once set")], display, "patching")

@@ -1,0 +1,222 @@
+"""The objects a fresh kind cluster already has before the user applies anything:
+namespaces, nodes, the `kubernetes` and `kube-dns` Services, CoreDNS, kube-proxy and
+kindnet DaemonSets, local-path-provisioner and the control plane's static pods.
+
+Like `kind create cluster`, the control plane comes up first (CoreDNS and the
+provisioner land on it, taking 10.244.0.2-.4) and the workers join afterwards.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from engine.api.wellknown import SERVICE_NAME_LABEL
+from engine.cluster.topology import KUBERNETES_VERSION, NodeSpec
+
+if TYPE_CHECKING:
+    from engine.cluster.cluster import Cluster
+
+COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.12.0"
+KUBE_PROXY_IMAGE = f"registry.k8s.io/kube-proxy:{KUBERNETES_VERSION}"
+KINDNET_IMAGE = "docker.io/kindest/kindnetd:v20250512-df8de77b"
+LOCAL_PATH_IMAGE = "docker.io/kindest/local-path-provisioner:v20250214-acbabc1a"
+# kind's node image ships these, so their pods start without a pull.
+PRELOADED_IMAGES = [COREDNS_IMAGE, KUBE_PROXY_IMAGE, KINDNET_IMAGE, LOCAL_PATH_IMAGE,
+                    "registry.k8s.io/etcd:3.5.21-0"] + [
+    f"registry.k8s.io/{c}:{KUBERNETES_VERSION}" for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler")]
+NAMESPACES = ["default", "kube-node-lease", "kube-public", "kube-system", "local-path-storage"]
+CP_TOLERATION = {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}
+
+
+def node_object(n: NodeSpec, now: str, ids: "Callable[[], str]") -> dict:
+    if n.node_object is not None:
+        obj = {k: v for k, v in n.node_object.items() if k != "status"}
+        spec = obj["spec"] = dict(obj.get("spec") or {})  # (`spec: null` decodes to the zero NodeSpec)
+        spec.setdefault("podCIDR", n.pod_cidr)
+        spec.setdefault("podCIDRs", [n.pod_cidr])
+    else:
+        obj = {"apiVersion": "v1", "kind": "Node",
+               "metadata": {"name": n.name, "labels": dict(n.labels),
+                            "annotations": {"node.alpha.kubernetes.io/ttl": "0",
+                                            "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
+               "spec": {"podCIDR": n.pod_cidr, "podCIDRs": [n.pod_cidr],
+                        "providerID": f"kind://docker/kind/{n.name}"}}
+        if n.taints:
+            obj["spec"]["taints"] = [dict(t) for t in n.taints]
+    given = (n.node_object or {}).get("status") or {}
+    if not isinstance(given, dict):
+        given = {}
+    pods = _max_pods(given, n.max_pods)
+    obj["status"] = {
+        "addresses": given.get("addresses") or [{"address": n.ip, "type": "InternalIP"},
+                                                 {"address": n.name, "type": "Hostname"}],
+        "allocatable": {"cpu": "2", "ephemeral-storage": "263174212Ki", "hugepages-1Gi": "0",
+                        "hugepages-2Mi": "0", "memory": "24534408Ki", "pods": pods},
+        "capacity": {"cpu": "2", "ephemeral-storage": "263174212Ki", "hugepages-1Gi": "0",
+                     "hugepages-2Mi": "0", "memory": "24534408Ki", "pods": pods},
+        "conditions": [
+            {"type": t, "status": "False", "lastHeartbeatTime": now, "lastTransitionTime": now,
+             "reason": r, "message": m}
+            for t, r, m in (("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                            ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                            ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"))
+        ] + [{"type": "Ready", "status": "True", "lastHeartbeatTime": now, "lastTransitionTime": now,
+               "reason": "KubeletReady", "message": "kubelet is posting ready status"}],
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+        "nodeInfo": {"architecture": "amd64", "bootID": ids(), "containerRuntimeVersion": "containerd://2.1.1",
+                     "kernelVersion": "6.8.0-60-generic", "kubeProxyVersion": "", "kubeletVersion": KUBERNETES_VERSION,
+                     "machineID": ids().replace("-", ""), "operatingSystem": "linux", "osImage": "Debian GNU/Linux 12 (bookworm)",
+                     "systemUUID": ids()},
+    }
+    return obj
+
+
+def _max_pods(given_status: dict, max_pods: int) -> str:
+    """The pods a node's kubelet admits: its maxPods (110, or a KubeletConfiguration's),
+    unless a Node manifest states `status.capacity.pods` or `status.allocatable.pods`."""
+    for field in ("allocatable", "capacity"):
+        v = (given_status.get(field) or {}).get("pods") if isinstance(given_status.get(field), dict) else None
+        if isinstance(v, (int, str)) and str(v).isdigit():
+            return str(int(str(v)))
+    return str(max_pods)
+
+
+def _container(name: str, image: str, requests: dict | None = None, limits: dict | None = None,
+               **extra) -> dict:
+    c = {"name": name, "image": image, **extra}
+    if requests or limits:
+        c["resources"] = {k: v for k, v in (("limits", limits), ("requests", requests)) if v}
+    return c
+
+
+# The requests kind's manifests set (kubectl describe node sums them).
+STATIC_POD_REQUESTS = {"etcd": {"cpu": "100m", "memory": "100Mi"}, "kube-apiserver": {"cpu": "250m"},
+                       "kube-controller-manager": {"cpu": "200m"}, "kube-scheduler": {"cpu": "100m"}}
+
+
+def _daemonset(name: str, labels: dict, container: dict) -> dict:
+    return {
+        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "metadata": {"name": name, "namespace": "kube-system", "labels": dict(labels)},
+        "spec": {"selector": {"matchLabels": dict(labels)},
+                 "template": {"metadata": {"labels": dict(labels)},
+                              "spec": {"containers": [container], "hostNetwork": True,
+                                       "nodeSelector": {"kubernetes.io/os": "linux"},
+                                       "priorityClassName": "system-node-critical",
+                                       "tolerations": [{"operator": "Exists"}]}}},
+    }
+
+
+def system_objects_before_nodes(c: "Cluster") -> None:
+    api = c.api
+    for ns in NAMESPACES:
+        api.create_internal({"apiVersion": "v1", "kind": "Namespace",
+                             "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
+                             "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
+
+
+def control_plane_objects(c: "Cluster") -> None:
+    """What kubeadm init and kind install once the control-plane node is up."""
+    api = c.api
+    cp = c.topology.control_plane
+    svc = api.create_internal({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"component": "apiserver", "provider": "kubernetes"}},
+        "spec": {"clusterIP": c.cluster_ips.nth(1),
+                 "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
+    })
+    api.create_internal({
+        "apiVersion": "v1", "kind": "Endpoints",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+        "subsets": [{"addresses": [{"ip": cp.ip}], "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}],
+    })
+    api.create_internal({
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {SERVICE_NAME_LABEL: "kubernetes"}},
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": [cp.ip], "conditions": {"ready": True}}],
+        "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
+    })
+    del svc
+    dns_labels = {"k8s-app": "kube-dns"}
+    api.create_internal({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "kube-dns", "namespace": "kube-system",
+                     "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"},
+                     "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
+                                "kubernetes.io/name": "CoreDNS"}},
+        "spec": {"clusterIP": c.topology.dns_ip, "selector": dict(dns_labels),
+                 "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
+                           {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
+                           {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]},
+    })
+    api.create_internal({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "coredns", "namespace": "kube-system", "labels": dict(dns_labels)},
+        "spec": {
+            "replicas": 2, "selector": {"matchLabels": dict(dns_labels)},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
+            "template": {"metadata": {"labels": dict(dns_labels)}, "spec": {
+                "containers": [_container(
+                    "coredns", COREDNS_IMAGE, args=["-conf", "/etc/coredns/Corefile"],
+                    requests={"cpu": "100m", "memory": "70Mi"}, limits={"memory": "170Mi"},
+                    imagePullPolicy="IfNotPresent",
+                    ports=[{"containerPort": 53, "name": "dns", "protocol": "UDP"},
+                           {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
+                           {"containerPort": 9153, "name": "metrics", "protocol": "TCP"}],
+                    readinessProbe={"httpGet": {"path": "/ready", "port": 8181, "scheme": "HTTP"},
+                                    "periodSeconds": 10, "timeoutSeconds": 1,
+                                    "successThreshold": 1, "failureThreshold": 3})],
+                "dnsPolicy": "Default", "nodeSelector": {"kubernetes.io/os": "linux"},
+                "priorityClassName": "system-cluster-critical", "serviceAccountName": "coredns",
+                "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
+                                {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}]}},
+        },
+    })
+    api.create_internal(_daemonset("kube-proxy", {"k8s-app": "kube-proxy"}, _container(
+        "kube-proxy", KUBE_PROXY_IMAGE, imagePullPolicy="IfNotPresent",
+        command=["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf",
+                 "--hostname-override=$(NODE_NAME)"])))
+    api.create_internal(_daemonset("kindnet", {"app": "kindnet", "k8s-app": "kindnet", "tier": "node"}, _container(
+        "kindnet-cni", KINDNET_IMAGE, requests={"cpu": "100m", "memory": "50Mi"},
+        limits={"cpu": "100m", "memory": "50Mi"}, imagePullPolicy="IfNotPresent")))
+    api.create_internal({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "local-path-provisioner", "namespace": "local-path-storage"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "local-path-provisioner"}},
+                 "template": {"metadata": {"labels": {"app": "local-path-provisioner"}}, "spec": {
+                     "containers": [_container("local-path-provisioner", LOCAL_PATH_IMAGE,
+                                               imagePullPolicy="IfNotPresent")],
+                     "nodeSelector": {"kubernetes.io/os": "linux"},
+                     "serviceAccountName": "local-path-provisioner-service-account",
+                     "tolerations": [{"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane",
+                                      "operator": "Equal"}]}}},
+    })
+    for comp in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+        tag = "3.5.21-0" if comp == "etcd" else KUBERNETES_VERSION
+        api.create_internal({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": f"{comp}-{cp.name}", "namespace": "kube-system",
+                         "labels": {"component": comp, "tier": "control-plane"},
+                         "annotations": {"kubernetes.io/config.source": "file"},
+                         "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": cp.name,
+                                              "uid": (c.store.get("Node", "", cp.name) or {"metadata": {"uid": ""}})["metadata"]["uid"],
+                                              "controller": True}]},
+            "spec": {"containers": [_container(comp, f"registry.k8s.io/{comp}:{tag}", requests=STATIC_POD_REQUESTS[comp],
+                                               imagePullPolicy="IfNotPresent")],
+                     "hostNetwork": True, "nodeName": cp.name, "priorityClassName": "system-node-critical",
+                     "tolerations": [{"effect": "NoExecute", "operator": "Exists"}]},
+        })
+
+
+def config_maps(c: "Cluster") -> None:
+    """kubeadm's CoreDNS ConfigMap: the Corefile the simulated CoreDNS serves by
+    (`kubectl -n kube-system get cm coredns -o yaml`, as CoreDNS tutorials show it)."""
+    corefile = c.coredns.config.corefile()
+    c.api.create_internal({
+        "apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": "coredns", "namespace": "kube-system"},
+        "data": {"Corefile": corefile if corefile.endswith("\n") else corefile + "\n"},
+    })

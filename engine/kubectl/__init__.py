@@ -1,0 +1,1 @@
+"""svcflow's kubectl: commands, the tutorial session, pod shells, and the printers."""

@@ -1,0 +1,827 @@
+"""kubectl's read commands over a simulated cluster: get, describe.
+
+This is the shared implementation behind the headless CLI, `svcflow session` and the
+dashboard's `:` prompt: argument handling (TYPE/NAME, `all`, `svc,ep`, -n, -A, -o, -l),
+what goes to stdout vs stderr, and kubectl's exit codes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from engine.api import labels as label_selectors
+from engine.api.labels import SelectorError
+from engine.api.apiserver import ApiError
+from engine.cluster.cluster import Cluster
+from engine.api.objects import labels_of
+from engine.kubectl.printers import describe as describe_printer
+from engine.kubectl.printers import get as printers
+from engine.api.store import CLUSTER_SCOPED
+from engine.api.validation import go_quote
+
+ALL_KINDS = ["Pod", "ReplicationController", "Service", "DaemonSet", "Deployment", "ReplicaSet",
+             "StatefulSet", "HorizontalPodAutoscaler", "CronJob", "Job"]
+ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
+
+
+@dataclass
+class Output:
+    """What a kubectl command wrote, and its exit code."""
+
+    stdout: str = ""
+    stderr: str = ""
+    code: int = 0
+    warnings: str = ""  # printed before stdout, as the API response's Warning headers are
+    objects: list[dict] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------
+# Flags, parsed as pflag parses them (kubectl's flag library), with its messages
+# ---------------------------------------------------------------------------------------
+
+class UsageError(Exception):
+    """A flag parse error: kubectl's FlagErrorFunc adds `See 'kubectl VERB --help' for usage.`"""
+
+
+# name -> (shorthand, type); type is "str", "bool" or "int" (Go int: 64-bit)
+FLAGS: dict[str, tuple[str, str]] = {
+    "namespace": ("n", "str"), "all-namespaces": ("A", "bool"), "output": ("o", "str"),
+    "selector": ("l", "str"), "replicas": ("", "int"), "current-replicas": ("", "int"),
+    "image": ("", "str"), "overwrite": ("", "bool"), "all": ("", "bool"),
+    "ignore-daemonsets": ("", "bool"), "force": ("", "bool"), "delete-emptydir-data": ("", "bool"),
+    "grace-period": ("", "int"), "container": ("c", "str"), "recursive": ("R", "bool"),
+    "filename": ("f", "str"), "show-labels": ("", "bool"), "now": ("", "bool"), "wait": ("", "bool"),
+    "ignore-not-found": ("", "bool"), "no-headers": ("", "bool"), "stdin": ("i", "bool"),
+    "tty": ("t", "bool"), "timeout": ("", "str"), "field-selector": ("", "str"), "list": ("", "bool"),
+    "resource-version": ("", "str"), "port": ("", "str"), "restart": ("", "str"), "labels": ("", "str"),
+    "record": ("", "bool"), "dry-run": ("", "str"), "sort-by": ("", "str"), "watch": ("w", "bool"),
+    "quiet": ("q", "bool"), "validate": ("", "str"), "prune": ("", "bool"),
+}
+_SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
+_NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict"}
+
+
+def go_parse_int(s: str, bits: int = 64) -> int:
+    """strconv.ParseInt(s, 0, bits), with Go's error text."""
+    def fail(why: str) -> ValueError:
+        return ValueError(f'strconv.ParseInt: parsing {go_quote(s)}: {why}')
+    body, neg = s, False
+    if body[:1] in "+-" and body:
+        neg, body = body[0] == "-", body[1:]
+    base, digits = 10, body
+    low = body.lower()
+    if low.startswith("0x"):
+        base, digits = 16, body[2:]
+    elif low.startswith("0o"):
+        base, digits = 8, body[2:]
+    elif low.startswith("0b"):
+        base, digits = 2, body[2:]
+    elif len(body) > 1 and body[0] == "0":
+        base, digits = 8, body[1:]
+    if base != 10 and "_" in digits:  # Go allows _ between digits after a base prefix
+        if digits.startswith("_") or digits.endswith("_") or "__" in digits:
+            raise fail("invalid syntax")
+        digits = digits.replace("_", "")
+    allowed = "0123456789abcdef"[:base]
+    if not digits or any(ch not in allowed for ch in digits.lower()):
+        raise fail("invalid syntax")
+    v = int(digits, base)
+    v = -v if neg else v
+    if not -(1 << (bits - 1)) <= v < (1 << (bits - 1)):
+        raise fail("value out of range")
+    return v
+
+
+_BOOLS = {"1": True, "t": True, "T": True, "true": True, "TRUE": True, "True": True,
+          "0": False, "f": False, "F": False, "false": False, "FALSE": False, "False": False}
+
+
+def _set_flag(opts: dict, name: str, value: str) -> None:
+    short, typ = FLAGS[name]
+    flag_name = f"-{short}, --{name}" if short else f"--{name}"
+    if typ == "int":
+        try:
+            opts[name] = go_parse_int(value)
+        except ValueError as e:
+            raise UsageError(f"invalid argument {go_quote(value)} for {go_quote(flag_name)} flag: {e}") from None
+    elif typ == "bool":
+        if value not in _BOOLS:
+            raise UsageError(f"invalid argument {go_quote(value)} for {go_quote(flag_name)} flag: "
+                             f"strconv.ParseBool: parsing {go_quote(value)}: invalid syntax")
+        opts[name] = _BOOLS[value]
+    else:
+        opts[name] = value
+
+
+def parse_flags(args: list[str]) -> tuple[dict, list[str]]:
+    """pflag's parseArgs: `--name=v`, `--name v`, `-n v`, `-nv`, `-Ao wide`, `--`; unknown
+    flags and missing values fail with pflag's own words."""
+    opts: dict = {}
+    pos: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        i += 1
+        if a == "--":
+            pos.extend(args[i:])
+            break
+        if a.startswith("--") and len(a) > 2:
+            name, eq, value = a[2:].partition("=")
+            if name not in FLAGS:
+                raise UsageError(f"unknown flag: --{name}")
+            typ = FLAGS[name][1]
+            if eq:
+                _set_flag(opts, name, value)
+            elif typ == "bool":
+                opts[name] = True
+            elif name in _NO_OPT_DEFAULT:
+                opts[name] = _NO_OPT_DEFAULT[name]
+            elif i < len(args):
+                _set_flag(opts, name, args[i])
+                i += 1
+            else:
+                raise UsageError(f"flag needs an argument: --{name}")
+        elif a.startswith("-") and len(a) > 1:
+            shorts = a[1:]
+            j = 0
+            while j < len(shorts):
+                c = shorts[j]
+                if c not in _SHORT:
+                    raise UsageError(f"unknown shorthand flag: {go_quote_rune(c)} in -{shorts}")
+                name = _SHORT[c]
+                rest = shorts[j + 1:]
+                if FLAGS[name][1] == "bool":
+                    if rest.startswith("="):
+                        _set_flag(opts, name, rest[1:])
+                        break
+                    opts[name] = True
+                    j += 1
+                    continue
+                if rest:
+                    _set_flag(opts, name, rest[1:] if rest.startswith("=") else rest)
+                elif i < len(args):
+                    _set_flag(opts, name, args[i])
+                    i += 1
+                else:
+                    raise UsageError(f"flag needs an argument: {go_quote_rune(c)} in -{shorts}")
+                break
+        else:
+            pos.append(a)
+    return opts, pos
+
+
+def go_quote_rune(c: str) -> str:
+    return "'" + c.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def usage_error(verb: str, msg: str) -> Output:
+    return Output(stderr=f"error: {msg}\nSee 'kubectl {verb} --help' for usage.\n", code=1)
+
+
+def selector_error(info, selector: str, e: SelectorError) -> str:
+    """The API server refuses the list; kubectl's resource builder names what it asked for."""
+    gvr = f"{info.group}/{info.version}, Resource={info.plural}"
+    return (f"Error from server (BadRequest): Unable to find {go_quote(gvr)} that match label selector "
+            f"{go_quote(selector)}, field selector \"\": {e}")
+
+
+def _lister(cluster: Cluster):
+    def lister(kind: str, namespace: str | None) -> list[dict]:
+        return cluster.store.list(kind, None if namespace is None else ("" if kind in CLUSTER_SCOPED else namespace))
+    return lister
+
+
+GET_FORMATS = sorted(["json", "yaml", "name", "go-template", "go-template-file", "template", "templatefile",
+                      "jsonpath", "jsonpath-as-json", "jsonpath-file", "custom-columns", "custom-columns-file", "wide"])
+PRINTED_FORMATS = ("wide", "yaml", "json", "name")
+
+
+def output_format_error(output: str) -> str | None:
+    """`-o` checked as get's PrintFlags.ToPrinter checks it (cli-runtime's NoCompatiblePrinterError)."""
+    name = output.split("=", 1)[0]
+    if name not in GET_FORMATS:
+        return (f"unable to match a printer suitable for the output format {go_quote(output)}, "
+                f"allowed formats are: {','.join(GET_FORMATS)}")
+    if output not in PRINTED_FORMATS:
+        return f"svcflow does not print -o {name} yet (it prints: {', '.join(PRINTED_FORMATS)})"
+    return None
+
+
+GET_NO_TYPE = ('You must specify the type of resource to get. Use "kubectl api-resources" for a complete list '
+               'of supported resources.\n\nerror: Required resource not specified.\nUse "kubectl explain <resource>" '
+               "for a detailed description of that resource (e.g. kubectl explain pods).\n"
+               "See 'kubectl get -h' for help and examples\n")
+DESCRIBE_NO_TYPE = ('error: You must specify the type of resource to describe. Use "kubectl api-resources" for a '
+                    "complete list of supported resources.\n")
+
+
+def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_namespaces: bool = False,
+        output: str | None = None, selector: str | None = None) -> Output:
+    out = Output()
+    if not args:
+        return Output(stderr=GET_NO_TYPE, code=1)
+    ns = namespace or "default"
+    # TYPE/NAME forms, or TYPE[,TYPE] NAME...
+    requests: list[tuple[object, list[str]]] = []
+    try:
+        if all("/" in a for a in args):
+            for a in args:
+                t, name = a.split("/", 1)
+                info = printers.resolve_resource(t)
+                if requests and requests[-1][0] == info:
+                    requests[-1][1].append(name)
+                else:
+                    requests.append((info, [name]))
+        elif any("/" in a for a in args):
+            out.stderr = "error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'\n"
+            out.code = 1
+            return out
+        else:
+            types = args[0].split(",")
+            names = args[1:]
+            infos = []
+            for t in types:
+                if t == "all":
+                    infos += [printers.resolve_resource(k.lower()) for k in ALL_KINDS if _served(k)]
+                else:
+                    infos.append(printers.resolve_resource(t))
+            for info in infos:
+                requests.append((info, list(names)))
+    except printers.ResourceError as e:
+        out.stderr = f"{e}\n"
+        out.code = 1
+        return out
+    if output is not None and output_format_error(output):
+        return Output(stderr=f"error: {output_format_error(output)}\n", code=1)
+    multi = len(requests) > 1
+    try:
+        sel = label_selectors.parse(selector)
+    except SelectorError as e:  # the API server refuses each list request
+        return Output(stderr="".join(selector_error(info, selector or "", e) + "\n" for info, _ in requests), code=1)
+    groups: list[tuple[str, list[dict]]] = []
+    errors: list[str] = []
+    for info, names in requests:
+        kind = info.kind
+        if kind == "Endpoints" and not out.warnings:
+            out.warnings += ENDPOINTS_WARNING
+        scope = None if (all_namespaces or not info.namespaced) else ns
+        if names:
+            objs = []
+            for n in names:
+                o = cluster.store.get(kind, "" if not info.namespaced else ns, n)
+                if o is None:
+                    errors.append(printers.not_found_message(info, n))
+                else:
+                    objs.append(o)
+        else:
+            objs = [o for o in cluster.store.list(kind, "" if not info.namespaced and scope is not None else scope)
+                    if sel.matches(labels_of(o))]
+        groups.append((kind, objs))
+    everything = [o for _, objs in groups for o in objs]
+    out.objects = everything
+    if output in ("yaml", "json"):
+        # A single named object prints bare; anything else (even nothing) as a List.
+        render = printers.to_yaml if output == "yaml" else printers.to_json
+        single = len(everything) == 1 and not multi and _single_name(requests)
+        out.stdout = render(everything[0] if single else everything)
+    elif output == "name":
+        out.stdout = printers.print_name(everything)
+    else:
+        now = cluster.now()
+        show_kind = len({info.kind for info, _ in requests}) > 1
+        tables = [(k, objs) for k, objs in groups if objs]
+        out.stdout = printers.print_get_all(tables, now=now, wide=output == "wide", show_kind=show_kind,
+                                            all_namespaces=all_namespaces) if tables else ""
+    if not everything and not errors and output not in ("yaml", "json", "name"):
+        out.stderr += printers.no_resources_message(ns, all_namespaces or not any(i.namespaced for i, _ in requests)) + "\n"
+    for e in errors:
+        out.stderr += e + "\n"
+    out.code = 1 if errors else 0
+    return out
+
+
+def _single_name(requests) -> bool:
+    return len(requests) == 1 and len(requests[0][1]) == 1
+
+
+def _served(kind: str) -> bool:
+    try:
+        printers.resolve_resource(kind.lower())
+        return True
+    except printers.ResourceError:
+        return False
+
+
+def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None) -> Output:
+    out = Output()
+    ns = namespace or "default"
+    if not args:
+        return Output(stderr=DESCRIBE_NO_TYPE, code=1)
+    try:
+        if len(args) == 1 and "/" in args[0]:
+            t, name = args[0].split("/", 1)
+            pairs = [(printers.resolve_resource(t), name)]
+        elif len(args) >= 2:
+            info = printers.resolve_resource(args[0])
+            pairs = [(info, n) for n in args[1:]]
+        else:
+            info = printers.resolve_resource(args[0])
+            objs = cluster.store.list(info.kind, ns if info.namespaced else "")
+            pairs = [(info, o["metadata"]["name"]) for o in objs]
+            if not pairs:
+                out.stderr = printers.no_resources_message(ns, not info.namespaced) + "\n"
+                return out
+    except printers.ResourceError as e:
+        out.stderr, out.code = f"{e}\n", 1
+        return out
+    texts = []
+    for info, name in pairs:
+        if info.kind == "Endpoints" and not out.warnings:
+            out.warnings += ENDPOINTS_WARNING
+        obj = cluster.store.get(info.kind, ns if info.namespaced else "", name)
+        if obj is None:
+            out.stderr += printers.not_found_message(info, name) + "\n"
+            out.code = 1
+            continue
+        try:
+            texts.append(describe_printer.describe(info.kind, obj, lister=_lister(cluster), now=cluster.now()))
+        except ValueError:  # a kind svcflow has no describer for: say so, never fall over
+            out.stderr += f"error: svcflow does not describe {info.qualified_plural} yet\n"
+            out.code = 1
+            continue
+        out.objects.append(obj)
+    out.stdout = "\n\n".join(texts)  # kubectl's separator between described objects
+    return out
+
+
+def events(cluster: Cluster, *, include_boot: bool = False) -> Output:
+    log = cluster.flow_events
+    start = 0 if include_boot else getattr(cluster, "boot_events", 0)
+    out = Output(stdout="".join(e.line() + "\n" for e in log.since(start)))
+    if log.dropped > start:
+        out.stderr = f"svcflow: the {log.dropped - start:,} oldest events are not kept (the log keeps the last {log.keep:,})\n"
+    return out
+
+
+def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None) -> Output:
+    """`kubectl delete TYPE NAME` / `TYPE/NAME`: kubectl v1.33's line names the namespace."""
+    out = Output()
+    ns = namespace or "default"
+    try:
+        if all("/" in a for a in args):
+            pairs = [(printers.resolve_resource(a.split("/", 1)[0]), a.split("/", 1)[1]) for a in args]
+        else:
+            info = printers.resolve_resource(args[0])
+            pairs = [(info, n) for n in args[1:]]
+    except printers.ResourceError as e:
+        out.stderr, out.code = f"{e}\n", 1
+        return out
+    for info, name in pairs:
+        try:
+            gone = cluster.api.delete_object(info.kind, ns if info.namespaced else "", name)
+        except ApiError as e:  # a namespace the cluster cannot do without
+            out.stderr += e.message + "\n"
+            out.code = 1
+            continue
+        if gone is None:
+            out.stderr += printers.not_found_message(info, name) + "\n"
+            out.code = 1
+            continue
+        label = f"{info.kind.lower()}.{info.group}" if info.group else info.kind.lower()
+        tail = f" from {ns} namespace" if info.namespaced else ""
+        out.stdout += f'{label} "{name}" deleted{tail}\n'
+    return out
+
+
+def _objects_for(cluster: Cluster, verb: str, args: list[str], ns: str, *, select_all: bool,
+                 selector: str | None) -> tuple[list[tuple[object, str, dict | None]], Output | None]:
+    """The resource builder's ResourceTypeOrNameArgs + LabelSelectorParam: (info, name, obj)
+    for `TYPE NAME...`, `TYPE/NAME...`, `TYPE -l SEL` or `TYPE --all`."""
+    try:
+        if args and all("/" in a for a in args):
+            pairs = [(printers.resolve_resource(a.split("/", 1)[0]), a.split("/", 1)[1]) for a in args]
+        elif args:
+            info = printers.resolve_resource(args[0].split(",")[0])
+            pairs = [(info, n) for n in args[1:]]
+        else:
+            return [], Output(stderr=f"error: You must provide one or more resources by argument or filename.\n"
+                                     f"Example resource specifications include:\n   '-f rsrc.yaml'\n   "
+                                     f"'--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n", code=1)
+    except printers.ResourceError as e:
+        return [], Output(stderr=f"{e}\n", code=1)
+    if pairs and selector:
+        return [], Output(stderr="error: name cannot be provided when a selector is specified\n", code=1)
+    if not pairs and (selector or select_all):
+        try:
+            sel = label_selectors.parse(selector)
+        except SelectorError as e:
+            return [], Output(stderr=selector_error(info, selector or "", e) + "\n", code=1)
+        objs = [o for o in cluster.store.list(info.kind, ns if info.namespaced else "") if sel.matches(labels_of(o))]
+        return [(info, o["metadata"]["name"], o) for o in objs], None
+    if not pairs:
+        return [], Output(stderr=f'error: resource(s) were provided, but no name was specified\n', code=1)
+    return [(i, n, cluster.store.get(i.kind, ns if i.namespaced else "", n)) for i, n in pairs], None
+
+
+def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, replicas: int | None = None,
+          select_all: bool = False, selector: str | None = None) -> Output:
+    """`kubectl scale deploy/NAME --replicas=N` -> `deployment.apps/NAME scaled`."""
+    ns = namespace or "default"
+    if replicas is None:
+        return Output(stderr="error: required flag(s) \"replicas\" not set\n", code=1)
+    if replicas < 0:  # ScaleOptions.Validate
+        return Output(stderr="error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0\n",
+                      code=1)
+    targets, err = _objects_for(cluster, "scale", args, ns, select_all=select_all, selector=selector)
+    if err is not None:
+        return err
+    out = Output()
+    if not targets:
+        return Output(stderr="error: no objects passed to scale\n", code=1)
+    for info, name, obj in targets:
+        if obj is None:
+            out.stderr += printers.not_found_message(info, name) + "\n"
+            out.code = 1
+            continue
+        if info.kind not in ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"):
+            out.stderr += (f'Error from server (NotFound): the server could not find the requested resource\n')
+            out.code = 1
+            continue
+        if replicas > 2**31 - 1:
+            # kubectl's --replicas is a Go int; it sends {"spec":{"replicas":N}} as a merge patch to
+            # the scale subresource, and the API server cannot decode N into Scale's int32.
+            out.stderr += _scale_patch_refused(cluster, info, obj, replicas)
+            out.code = 1
+            continue
+        new = {**obj, "spec": {**obj["spec"], "replicas": replicas}}
+        cluster.store.update(new)
+        out.stdout += f"{info.qualified}/{name} scaled\n"
+    return out
+
+
+def _scale_patch_refused(cluster: Cluster, info, obj: dict, replicas: int) -> str:
+    import json
+
+    md = obj["metadata"]
+    sel = ",".join(f"{k}={v}" for k, v in sorted(((obj["spec"].get("selector") or {}).get("matchLabels") or {}).items()))
+    scale_obj = {"apiVersion": "autoscaling/v1", "kind": "Scale",
+                 "metadata": {k: md[k] for k in ("creationTimestamp", "name", "namespace", "resourceVersion", "uid")
+                              if md.get(k) is not None},
+                 "spec": {"replicas": replicas},
+                 "status": {"replicas": int((obj.get("status") or {}).get("replicas") or 0), "selector": sel}}
+    patched = json.dumps(scale_obj, sort_keys=True, separators=(",", ":"))
+    return (f"error: The request is invalid: patch: Invalid value: {go_quote(patched)}: json: cannot unmarshal "
+            f"number {replicas} into Go struct field ScaleSpec.spec.replicas of type int32\n")
+
+
+def pod_for(cluster: Cluster, target: str, namespace: str) -> dict | None:
+    """The pod `kubectl exec TARGET` picks: `NAME`, `pod/NAME`, or `deploy/NAME` (its first
+    running pod, as kubectl's attachablePodForObject does)."""
+    if "/" in target:
+        kind, name = target.split("/", 1)
+        if kind in ("deploy", "deployment", "deployments", "deployment.apps", "deployments.apps"):
+            d = cluster.store.get("Deployment", namespace, name)
+            if d is None:
+                return None
+            sel = d["spec"]["selector"].get("matchLabels") or {}
+            return next((p for p in cluster.store.select("Pod", namespace, sel)
+                         if (p.get("status") or {}).get("phase") == "Running"), None)
+        if kind in ("pod", "pods", "po"):
+            target = name
+    return cluster.store.get("Pod", namespace, target)
+
+
+def owner_deployment(cluster: Cluster, namespace: str, pod_name: str) -> dict | None:
+    pod = cluster.store.get("Pod", namespace, pod_name)
+    for o in (pod or {}).get("metadata", {}).get("ownerReferences") or []:
+        if o.get("kind") == "ReplicaSet":
+            rs = cluster.store.get("ReplicaSet", namespace, o["name"])
+            for d in (rs or {}).get("metadata", {}).get("ownerReferences") or []:
+                if d.get("kind") == "Deployment":
+                    return cluster.store.get("Deployment", namespace, d["name"])
+    return None
+
+
+def scale_owner_of_pod(cluster: Cluster, namespace: str, pod_name: str, delta: int) -> Output | None:
+    d = owner_deployment(cluster, namespace, pod_name)
+    if d is None:
+        return None
+    n = max(0, int(d["spec"].get("replicas", 1)) + delta)
+    return scale(cluster, [f"deployment/{d['metadata']['name']}"], namespace=namespace, replicas=n)
+
+
+def toggle_readiness(cluster: Cluster, namespace: str, pod_name: str) -> Output:
+    """Flip a running pod's readiness (its probe starts failing, or recovers)."""
+    pod = cluster.store.get("Pod", namespace, pod_name)
+    if pod is None:
+        return Output(stderr=f'Error from server (NotFound): pods "{pod_name}" not found\n', code=1)
+    from engine.api.objects import pod_is_ready
+
+    ready = not pod_is_ready(pod)
+    if not cluster.kubelet.set_readiness(namespace, pod_name, ready):
+        return Output(stderr=f"pod/{pod_name} is not running\n", code=1)
+    return Output(stdout=f"pod/{pod_name} readiness probe {'passing' if ready else 'failing'}\n")
+
+
+def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, overwrite: bool = False,
+          select_all: bool = False, selector: str | None = None) -> Output:
+    """`kubectl label TYPE NAME k=v k-` -> `pod/NAME labeled`, checked as label.go checks."""
+    import json
+
+    from engine.api import validation
+
+    ns = namespace or "default"
+    if select_all and selector:
+        return Output(stderr="error: cannot set --all and --selector at the same time\n", code=1)
+    resources: list[str] = []
+    pairs: list[str] = []
+    for a in args:  # cmdutil.GetResourcesAndPairs
+        if "=" in a or a.endswith("-"):
+            pairs.append(a)
+        elif pairs:
+            return Output(stderr=f"error: all resources must be specified before label changes: {a}\n", code=1)
+        else:
+            resources.append(a)
+    new_labels: dict[str, str] = {}
+    remove: list[str] = []
+    for spec in pairs:  # parseLabels
+        if "=" in spec:
+            parts = spec.split("=")
+            if len(parts) != 2:
+                return Output(stderr=f"error: invalid label spec: {spec}\n", code=1)
+            errs = validation.is_valid_label_value(parts[1])
+            if errs:
+                return Output(stderr=f"error: invalid label value: {go_quote(spec)}: {';'.join(errs)}\n", code=1)
+            new_labels[parts[0]] = parts[1]
+        elif spec.endswith("-"):
+            remove.append(spec[:-1])
+    if any(r in new_labels for r in remove):
+        return Output(stderr="error: can not both modify and remove a label in the same command\n", code=1)
+    if not resources:
+        return Output(stderr="error: one or more resources must be specified as <resource> <name> or "
+                             "<resource>/<name>\n", code=1)
+    if not new_labels and not remove:
+        return Output(stderr="error: at least one label update is required\n", code=1)
+    targets, err = _objects_for(cluster, "label", resources, ns, select_all=select_all, selector=selector)
+    if err is not None:
+        return err
+    out = Output()
+    for info, name, obj in targets:
+        if obj is None:
+            out.stderr += printers.not_found_message(info, name) + "\n"
+            out.code = 1
+            return out
+        labels = dict(obj["metadata"].get("labels") or {})
+        for r in remove:
+            if r not in labels:
+                out.stdout += f"label {go_quote(r)} not found.\n"
+        if not overwrite:  # validateNoOverwrites: any existing key, even with the same value
+            clash = [f"'{k}' already has a value ({labels[k]}), and --overwrite is false"
+                     for k in new_labels if k in labels]
+            if clash:
+                out.stderr += f"error: {validation.aggregate_message(clash)}\n"
+                out.code = 1
+                return out
+        before = dict(labels)
+        labels.update(new_labels)
+        for r in remove:
+            labels.pop(r, None)
+        errs = validation.validate_labels(labels, "metadata.labels")
+        if errs:  # the API server validates the patched object
+            out.stderr += validation.ApiError("Invalid", kind=info.kind, group=info.group, name=name,
+                                              causes=errs).standalone() + "\n"
+            out.code = 1
+            return out
+        if labels == before:
+            msg = "not labeled"
+        elif not overwrite and len(json.dumps(labels)) < len(json.dumps(before)):
+            msg = "unlabeled"  # updateDataChangeMsg compares the JSON lengths
+        else:
+            msg = "labeled"
+        if labels != before:
+            cluster.store.update({**obj, "metadata": {**obj["metadata"], "labels": labels}})
+        out.stdout += f"{info.qualified}/{name} {msg}\n"
+    return out
+
+
+RESTARTABLE = ("Deployment", "DaemonSet", "StatefulSet")
+
+
+def rollout_restart(cluster: Cluster, args: list[str], *, namespace: str | None = None) -> Output:
+    """`kubectl rollout restart deploy/NAME`: a new template annotation, so a new ReplicaSet."""
+    import copy
+
+    ns = namespace or "default"
+    targets, err = _objects_for(cluster, "rollout", args, ns, select_all=True, selector=None)
+    if err is not None:
+        return err
+    out = Output()
+    for info, name, obj in targets:
+        if obj is None:
+            out.stderr += printers.not_found_message(info, name) + "\n"
+            out.code = 1
+            continue
+        resource = info.qualified_plural
+        if info.kind not in RESTARTABLE:  # polymorphichelpers.defaultObjectRestarter
+            out.stderr += f"error: {resource} {go_quote(name)} restarting is not supported\n"
+            out.code = 1
+            continue
+        if info.kind == "Deployment" and obj["spec"].get("paused"):
+            out.stderr += (f"error: {resource} {go_quote(name)} can't restart paused deployment "
+                           "(run rollout resume first)\n")
+            out.code = 1
+            continue
+        new = copy.deepcopy(obj)
+        tmpl_md = new["spec"].setdefault("template", {}).setdefault("metadata", {})
+        tmpl_md.setdefault("annotations", {})["kubectl.kubernetes.io/restartedAt"] = cluster.now().strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+        cluster.store.update(new)
+        out.stdout += f"{info.qualified}/{name} restarted\n"
+    return out
+
+
+def cordon(cluster: Cluster, node: str, desired: bool = True) -> Output:
+    """`kubectl cordon|uncordon NODE`: spec.unschedulable (the node lifecycle controller's
+    node.kubernetes.io/unschedulable:NoSchedule taint follows it)."""
+    import copy
+
+    n = cluster.store.get("Node", "", node)
+    if n is None:
+        return Output(stderr=f'Error from server (NotFound): nodes "{node}" not found\n', code=1)
+    if bool(n["spec"].get("unschedulable")) == desired:
+        return Output(stdout=f"node/{node} already {'cordoned' if desired else 'uncordoned'}\n")
+    new = copy.deepcopy(n)
+    taints = [t for t in new["spec"].get("taints") or [] if t.get("key") != "node.kubernetes.io/unschedulable"]
+    if desired:
+        new["spec"]["unschedulable"] = True
+        taints.append({"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule",
+                       "timeAdded": cluster.now_str()})
+    else:
+        new["spec"].pop("unschedulable", None)
+    if taints:
+        new["spec"]["taints"] = taints
+    else:
+        new["spec"].pop("taints", None)
+    cluster.store.update(new)
+    return Output(stdout=f"node/{node} {'cordoned' if desired else 'uncordoned'}\n")
+
+
+def drain(cluster: Cluster, node: str, *, ignore_daemonsets: bool = True, force: bool = False) -> Output:
+    """`kubectl drain NODE`: cordon, then evict the node's pods (pkg/drain's filters first)."""
+    out = cordon(cluster, node, True)
+    if out.code:
+        return out
+    pods = sorted((p for p in cluster.store.list("Pod") if p["spec"].get("nodeName") == node),
+                  key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"]))
+
+    def owners(p: dict) -> list[dict]:
+        return [o for o in p["metadata"].get("ownerReferences") or [] if isinstance(o, dict) and o.get("controller", True)]
+
+    def ref(p: dict) -> str:
+        return f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+
+    mirror = [p for p in pods if "kubernetes.io/config.mirror" in (p["metadata"].get("annotations") or {})
+              or any(o.get("kind") == "Node" for o in owners(p))]
+    ds = [p for p in pods if p not in mirror and any(o.get("kind") == "DaemonSet" for o in owners(p))]
+    bare = [p for p in pods if p not in mirror and not owners(p)]
+    errors, warnings = [], []
+    if ds:
+        (warnings if ignore_daemonsets else errors).append(
+            ("ignoring DaemonSet-managed Pods" if ignore_daemonsets
+             else "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore)")
+            + ": " + ", ".join(ref(p) for p in ds))
+    if bare:
+        (warnings if force else errors).append(
+            ("deleting Pods that declare no controller" if force
+             else "cannot delete Pods declare no controller (use --force to override)")
+            + ": " + ", ".join(ref(p) for p in bare))
+    if errors:
+        from engine.api.validation import aggregate_message
+
+        agg = aggregate_message(errors)
+        out.stderr += (f'error: unable to drain node "{node}" due to error: {agg}, continuing command...\n'
+                       f"There are pending nodes to be drained:\n {node}\n{agg}\n")
+        out.code = 1
+        return out
+    if warnings:
+        out.stderr += "Warning: " + "; ".join(warnings) + "\n"
+    for p in pods:
+        if p in ds or p in mirror:
+            continue
+        ns, name = p["metadata"]["namespace"], p["metadata"]["name"]
+        out.stdout += f"evicting pod {ns}/{name}\n"
+        cluster.api.delete_object("Pod", ns, name)
+        out.stdout += f"pod/{name} evicted\n"
+    out.stdout += f"node/{node} drained\n"
+    return out
+
+
+VERBS = ("get", "describe", "delete", "scale", "label", "rollout", "drain", "cordon", "uncordon", "create", "run")
+
+
+def run_line(cluster: Cluster, line: str) -> Output:
+    """One `kubectl ...` line as typed in a terminal (the dashboard's `:` prompt)."""
+    import shlex
+
+    try:
+        argv = shlex.split(line)
+    except ValueError as e:
+        return Output(stderr=f"error: {e}\n", code=1)
+    if argv and argv[0] == "kubectl":
+        argv = argv[1:]
+    if not argv:
+        return Output()
+    verb, rest = argv[0], argv[1:]
+    if verb not in VERBS:
+        return Output(stderr=f'error: unknown command "{verb}" for "kubectl"\n', code=1)
+    cmd = verb
+    if verb == "rollout":
+        if not rest or rest[0].startswith("-"):
+            return Output(stderr="error: Required resource not specified.\nSee 'kubectl rollout -h' for help and examples\n",
+                          code=1)
+        sub, rest = rest[0], rest[1:]
+        cmd = f"rollout {sub}"
+        if sub != "restart":
+            return Output(stderr=f"error: svcflow does not run `kubectl rollout {sub}` yet (it runs: rollout restart)\n",
+                          code=1)
+    try:
+        opts, pos = parse_flags(rest)
+    except UsageError as e:
+        return usage_error(cmd, str(e))
+    ns = opts.get("namespace")
+    sel = opts.get("selector")
+    if verb == "get":
+        return get(cluster, pos, namespace=ns, all_namespaces=bool(opts.get("all-namespaces")),
+                   output=opts.get("output"), selector=sel)
+    if verb == "describe":
+        return describe(cluster, pos, namespace=ns)
+    if verb == "delete":
+        if opts.get("all") and sel:
+            return Output(stderr="error: cannot set --all and --selector at the same time\n", code=1)
+        if len(pos) == 1 and "/" not in pos[0] and (sel or opts.get("all")):
+            targets, err = _objects_for(cluster, "delete", pos, ns or "default", select_all=True, selector=sel)
+            if err is not None:
+                return err
+            if not targets:
+                return Output(stderr="No resources found\n")
+            return delete(cluster, [pos[0]] + [n for _, n, _ in targets], namespace=ns)
+        if not pos:
+            return Output(stderr="error: You must provide one or more resources by argument or filename.\n"
+                                 "Example resource specifications include:\n   '-f rsrc.yaml'\n   "
+                                 "'--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n", code=1)
+        if len(pos) == 1 and "/" not in pos[0]:
+            return Output(stderr="error: resource(s) were provided, but no name, label selector, or --all flag specified\n",
+                          code=1)
+        return delete(cluster, pos, namespace=ns)
+    if verb == "scale":
+        return scale(cluster, pos, namespace=ns, replicas=opts.get("replicas"), select_all=bool(opts.get("all")),
+                     selector=sel)
+    if verb == "label":
+        return label(cluster, pos, namespace=ns, overwrite=bool(opts.get("overwrite")),
+                     select_all=bool(opts.get("all")), selector=sel)
+    if verb == "rollout":
+        if not pos:
+            return Output(stderr="error: required resource not specified\n", code=1)
+        return rollout_restart(cluster, pos, namespace=ns)
+    if verb in ("drain", "cordon", "uncordon"):
+        if not pos:
+            return Output(stderr="error: USAGE: %s NODE [flags]\nSee 'kubectl %s -h' for help and examples\n"
+                          % (verb, verb), code=1)
+        if verb == "drain":
+            return drain(cluster, pos[0], ignore_daemonsets=bool(opts.get("ignore-daemonsets")),
+                         force=bool(opts.get("force")))
+        return cordon(cluster, pos[0], verb == "cordon")
+    if verb == "create" and len(pos) == 2 and pos[0] in ("namespace", "ns"):
+        return create_namespace(cluster, pos[1])
+    if verb == "run":
+        if not pos:
+            return Output(stderr="error: NAME is required for run\nSee 'kubectl run -h' for help and examples\n", code=1)
+        if not opts.get("image"):
+            return Output(stderr="error: required flag(s) \"image\" not set\n", code=1)
+        return run_pod(cluster, pos[0], str(opts["image"]), namespace=ns)
+    return Output(stderr=f"error: svcflow does not run `kubectl {' '.join(argv[:2])}` yet\n", code=1)
+
+
+def create_namespace(cluster: Cluster, name: str) -> Output:
+    """`kubectl create namespace NAME`."""
+    from engine.api.apiserver import ApiError
+
+    try:
+        cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    except ApiError as e:
+        return Output(stderr=e.message + "\n", code=1)
+    return Output(stdout=f"namespace/{name} created\n")
+
+
+def run_pod(cluster: Cluster, name: str, image: str, *, namespace: str | None = None) -> Output:
+    """`kubectl run NAME --image=IMAGE`: a bare pod labelled run=NAME."""
+    from engine.api.apiserver import ApiError
+
+    ns = namespace or "default"
+    try:
+        cluster.api.create({"apiVersion": "v1", "kind": "Pod",
+                            "metadata": {"name": name, "namespace": ns, "labels": {"run": name}},
+                            "spec": {"containers": [{"name": name, "image": image}]}})
+    except ApiError as e:
+        return Output(stderr=e.message + "\n", code=1)
+    return Output(stdout=f"pod/{name} created\n")

@@ -1,0 +1,254 @@
+"""`svcflow session`: the tutorial's command lines, answered like a terminal would.
+
+Outside any pod, a line is either `kubectl ...` (the same engine and printers as the
+CLI, with state kept across lines) or a command on a machine outside the cluster that
+reaches the nodes (`curl 172.18.0.3:31000`). `kubectl exec -it POD -- sh` enters a pod
+until `exit`. After every line the cluster runs to a steady state, as if the person had
+waited for it.
+"""
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.kubectl import commands as kubectl
+from engine.cluster.cluster import Cluster
+from engine.kubectl.commands import Output
+from engine.manifests.loader import load_paths
+from engine.net.network import Network
+from engine.kubectl.shell import PodShell, http_get
+from engine.apply.workspace import apply_documents
+
+OUTSIDE_PROMPT = "$ "
+
+
+@dataclass
+class Session:
+    cluster: Cluster
+    cwd: Path = field(default_factory=Path.cwd)
+    net: Network | None = None
+    shell: PodShell | None = None
+    shells: dict[str, PodShell] = field(default_factory=dict)  # apk installs persist per pod
+    settle: bool = True  # run to steady state after each line (the dashboard lets time flow instead)
+
+    def __post_init__(self) -> None:
+        if self.net is None:
+            self.net = Network(self.cluster)
+
+    @property
+    def prompt(self) -> str:
+        return self.shell.prompt if self.shell is not None else OUTSIDE_PROMPT
+
+    def feed(self, line: str) -> str:
+        """One typed line -> what the terminal shows after it. Never raises: a line svcflow
+        cannot answer gets a one-line error, and the session goes on."""
+        try:
+            return self._feed(line)
+        except Exception as e:  # last line of defence: no traceback reaches the terminal
+            return f"svcflow: internal error: {type(e).__name__}: {e}\n"
+
+    def _feed(self, line: str) -> str:
+        line = line.rstrip("\n")
+        if self.shell is not None:
+            out, exited = self.shell.run(line)
+            if exited:
+                self.shell = None
+            self._after()
+            return out
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            return ""
+        try:
+            argv = shlex.split(stripped, comments=True)
+        except ValueError as e:
+            return f"bash: {e}\n"
+        if not argv:
+            return ""
+        if argv[0] == "kubectl":
+            out = self._kubectl(argv[1:])
+        elif argv[0] == "curl":
+            urls = [a for a in argv[1:] if not a.startswith("-")]
+            out = Output(stdout=http_get(self.net, None, urls[0], tool="curl") if urls else
+                         "curl: try 'curl --help' or 'curl --manual' for more information\n")
+        elif argv[0] in ("exit", "logout"):
+            out = Output()
+        elif argv[0] == "trace" and len(argv) >= 3:
+            mode = argv[argv.index("--mode") + 1] if "--mode" in argv[:-1] else None
+            out = trace(self.cluster, argv[1], argv[2], net=self.net, mode=mode)
+        elif argv[0] == "dig" and len(argv) >= 2:
+            out = self._dig(argv[1:])
+        elif argv[0] == "generate":
+            if len(argv) == 3 and argv[1] == "services" and argv[2].isdigit():
+                out = generate_services(self.cluster, int(argv[2]))
+            else:
+                out = Output(stderr="usage: generate services N\n", code=2)
+        else:
+            out = Output(stderr=f"{argv[0]}: command not found\n", code=127)
+        self._after()
+        return out.warnings + out.stdout + out.stderr
+
+    def _after(self) -> None:
+        if self.settle:
+            self.cluster.run_until_idle()
+        else:
+            self.cluster.run_for(0)
+
+    def _dig(self, args: list[str]) -> Output:
+        from engine.kubectl import dns as dnstools
+
+        frm = None
+        if "--from" in args[:-1]:
+            i = args.index("--from")
+            frm = args[i + 1]
+            args = args[:i] + args[i + 2:]
+        pod = kubectl.pod_for(self.cluster, frm, "default") if frm else None
+        if frm and pod is None:
+            return Output(stderr=f'Error from server (NotFound): pods "{frm.split("/")[-1]}" not found\n', code=1)
+        qtype = args[1] if len(args) > 1 else "A"
+        return dnstools.dig(self.cluster, args[0], qtype, from_pod=pod["metadata"]["name"] if pod else None,
+                            namespace=pod["metadata"]["namespace"] if pod else None, net=self.net)
+
+    def _kubectl(self, argv: list[str]) -> Output:
+        if not argv:
+            return Output(stderr="kubectl controls the Kubernetes cluster manager.\n", code=0)
+        if argv[0] == "apply":
+            return self._apply(argv[1:])
+        if argv[0] == "exec":
+            return self._exec(argv[1:])
+        return kubectl.run_line(self.cluster, shlex.join(argv))
+
+    def _apply(self, args: list[str]) -> Output:
+        paths = []
+        recursive = False
+        i = 0
+        while i < len(args):
+            a = args[i]
+            if a in ("-f", "--filename") and i + 1 < len(args):
+                paths.append(args[i + 1])
+                i += 1
+            elif a.startswith("--filename="):
+                paths.append(a.split("=", 1)[1])
+            elif a.startswith("-f") and len(a) > 2:
+                paths.append(a[2:].lstrip("="))
+            elif a in ("-R", "--recursive", "--recursive=true"):
+                recursive = True
+            elif a.startswith("-") and a not in ("--recursive=false",):
+                return kubectl.usage_error("apply", f"unknown flag: {a.split('=')[0]}" if a.startswith("--")
+                                           else f"unknown shorthand flag: {kubectl.go_quote_rune(a[1:2])} in {a}")
+            i += 1
+        if not paths:
+            return Output(stderr="error: must specify one of -f and -k\n", code=1)
+        resolved = [p if Path(p).is_absolute() else str(self.cwd / p) for p in paths]
+        missing = [p for p, r in zip(paths, resolved) if not Path(r).exists()]
+        if missing:
+            return Output(stderr=f'error: the path "{missing[0]}" does not exist\n', code=1)
+        loaded = load_paths(resolved, recursive=recursive)  # kubectl reads sub-folders only with -R
+        if not loaded.documents and not loaded.errors:
+            return Output(stderr="error: no objects passed to apply\n", code=1)
+        for d in loaded.documents:
+            d.display = str(Path(d.display).relative_to(self.cwd)) if Path(d.display).is_relative_to(self.cwd) else d.display
+        report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors)
+        return Output(stdout=report.stdout(), stderr=report.stderr(), code=0 if report.ok else 1)
+
+    def _exec(self, args: list[str]) -> Output:
+        ns = "default"
+        if "--" not in args:
+            return Output(stderr="error: you must specify at least one command for the container\n", code=1)
+        split = args.index("--")
+        opts, cmd = args[:split], args[split + 1:]
+        interactive = any(o in ("-it", "-ti", "-i", "-t", "--stdin", "--tty") for o in opts)
+        try:
+            flags, targets = kubectl.parse_flags(opts)
+        except kubectl.UsageError as e:
+            return kubectl.usage_error("exec", str(e))
+        ns = flags.get("namespace") or ns
+        interactive = interactive or bool(flags.get("stdin"))
+        if not targets:
+            return Output(stderr="error: expected 'exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]'\n", code=1)
+        pod = kubectl.pod_for(self.cluster, targets[0], ns)
+        if pod is None:
+            name = targets[0].split("/", 1)[-1]
+            what = "deployments.apps" if targets[0].startswith(("deploy/", "deployment/")) else "pods"
+            return Output(stderr=f'Error from server (NotFound): {what} "{name}" not found\n', code=1)
+        if (pod.get("status") or {}).get("phase") != "Running":
+            return Output(stderr=f"error: unable to upgrade connection: container not found (\"{pod['spec']['containers'][0]['name']}\")\n", code=1)
+        container = flags.get("container")
+        names = [c.get("name") for c in pod["spec"].get("containers") or []]
+        if container is not None and container not in names:
+            return Output(stderr=f"Error from server (BadRequest): container {container} is not valid for pod "
+                                 f"{pod['metadata']['name']}\n", code=1)
+        key = f"{ns}/{pod['metadata']['name']}/{pod['metadata']['uid']}"
+        shell = self.shells.setdefault(key, PodShell(self.cluster, self.net, pod))
+        shell.pod = pod
+        if cmd in (["sh"], ["/bin/sh"], ["bash"], ["/bin/bash"]) and interactive:
+            if cmd[0].endswith("bash") and shell.distro == "alpine":
+                return Output(stderr='error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: exec: "bash": executable file not found in $PATH: unknown\n', code=1)
+            self.shell = shell
+            return Output()
+        builtins = {"echo", "exit", "pwd"}
+        if cmd and cmd[0] not in builtins and not shell._has(cmd[0]):
+            return Output(stderr=("error: Internal error occurred: error executing command in container: failed to exec "
+                                  "in container: failed to start exec: OCI runtime exec failed: exec failed: unable to "
+                                  f'start container process: exec: "{cmd[0]}": executable file not found in $PATH: '
+                                  "unknown\n"), code=1)
+        out, _ = shell.run(shlex.join(cmd))
+        if shell.stream is not None:  # a one-shot exec does not keep a connection open
+            shell.stream = None
+        return Output(stdout=out)
+
+
+def run_script(cluster: Cluster, lines: list[str], *, cwd: Path | None = None, echo: bool = True) -> str:
+    """Feed lines and return the transcript (prompt + line, then the answer)."""
+    s = Session(cluster, cwd=cwd or Path.cwd())
+    out = []
+    for line in lines:
+        if echo:
+            p = s.prompt
+            out.append(f"{p}{line.rstrip()}\n" if p else f"{line.rstrip()}\n")
+        out.append(s.feed(line))
+    return "".join(out)
+
+
+def generate_services(cluster: Cluster, n: int, *, selector: dict | None = None) -> Output:
+    """`generate services N`: N extra ClusterIP Services named filler-0001..., labelled
+    svcflow/filler=true, so kube-proxy's KUBE-SERVICES chains grow the way a big cluster's
+    do. They select no pods, so each adds a "has no endpoints" REJECT rule that every new
+    connection is checked against."""
+    from engine.api.apiserver import ApiError
+
+    sel = selector or {"svcflow/filler": "none"}
+    width = max(4, len(str(n)))
+    made = 0
+    last = 0
+    for i in range(1, n + 1):
+        name = f"filler-{i:0{width}d}"
+        if cluster.store.get("Service", "default", name) is not None:
+            last = i
+            continue
+        try:
+            cluster.api.create({"apiVersion": "v1", "kind": "Service",
+                                "metadata": {"name": name, "namespace": "default", "labels": {"svcflow/filler": "true"}},
+                                "spec": {"selector": dict(sel), "ports": [{"port": 20000 + i % 40000, "targetPort": 6379}]}})
+        except ApiError as e:  # the Service range is full: stop there, the ones made stay
+            done = f"{made} services created (filler-{1:0{width}d} .. filler-{last:0{width}d})\n" if last else ""
+            return Output(stdout=done, stderr=e.message + "\n", code=1)
+        made += 1
+        last = i
+    return Output(stdout=f"{made} services created (filler-{1:0{width}d} .. filler-{n:0{width}d})\n")
+
+
+def trace(cluster: Cluster, source: str, target: str, *, namespace: str = "default",
+          net: Network | None = None, mode: str | None = None) -> Output:
+    """`svcflow trace FROM TO`: open one connection and print every hop it took."""
+    net = net or Network(cluster)
+    client = None
+    if source != "outside":
+        client = kubectl.pod_for(cluster, source, namespace)
+        if client is None:
+            return Output(stderr=f'Error from server (NotFound): pods "{source.split("/")[-1]}" not found\n', code=1)
+    host, _, port = target.rpartition(":")
+    if not host or not port.isdigit():
+        return Output(stderr=f"error: TO must be name:port or ip:port, got {target!r}\n", code=1)
+    conn = net.connect(client, host, int(port), mode=mode)
+    return Output(stdout="\n".join(conn.trace.lines()) + "\n", code=0 if conn.ok else 1)

@@ -1,0 +1,1 @@
+"""The kubelet: pods started on nodes, their environment and resolv.conf."""

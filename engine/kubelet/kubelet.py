@@ -1,0 +1,327 @@
+"""The kubelets of all nodes: start bound pods, report status, tear deleted pods down.
+
+A pod goes Pending/ContainerCreating -> (sandbox + CNI: pod IP from the node's podCIDR)
+-> image pulled -> containers Running -> Ready (at once, or when the readiness probe
+first passes). Each step is a timer on the simulated clock, so `kubectl get po` right
+after apply shows ContainerCreating as on a real cluster, and a deterministic run always
+takes the same simulated seconds.
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from engine.api.allocators import AllocationError
+from engine.controllers.base import Controller, key_for, split_key
+from engine.api.store import shared
+from engine.api.objects import evolve, is_terminating, meta, pod_phase, set_condition
+
+SANDBOX_SECONDS = 1.0
+TERMINATE_SECONDS = 1.0
+FAILING_PROBE_COMMANDS = ({"false"}, {"/bin/false"}, {"exit", "1"}, {"sh", "-c", "exit 1"})
+
+
+def _next_version(pod: dict) -> dict:
+    """The pod's next version for a status write: metadata and status are the kubelet's
+    own copies (conditions and container statuses are updated in place), the spec and
+    everything else is shared with the stored version."""
+    new = evolve(pod)
+    st = pod.get("status")
+    if isinstance(st, dict):
+        st = dict(st)
+        for f in ("conditions", "containerStatuses"):
+            if isinstance(st.get(f), list):
+                st[f] = [dict(x) if isinstance(x, dict) else x for x in st[f]]
+        new["status"] = st
+    return new
+
+
+@lru_cache(maxsize=4096)
+def normalize_image(image: str) -> str:
+    """The fully qualified reference containerd reports (`redis` -> docker.io/library/redis:latest)."""
+    ref = image
+    first = ref.split("/", 1)[0]
+    if "/" not in ref:
+        ref = f"docker.io/library/{ref}"
+    elif "." not in first and ":" not in first and first != "localhost":
+        ref = f"docker.io/{ref}"
+    if "@" not in ref and ":" not in ref.rsplit("/", 1)[-1]:
+        ref += ":latest"
+    return ref
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@lru_cache(maxsize=4096)
+def _image_id(image: str) -> str:
+    """What containerd reports as the image's ID (one string per image, shared)."""
+    return normalize_image(image).rsplit(":", 1)[0] + "@sha256:" + _digest(image)
+
+
+@dataclass(slots=True)
+class _PodRuntime:
+    """What one kubelet knows about a pod it runs (its local state, not API state)."""
+
+    stage: str = "new"  # new -> creating -> pulling -> running -> stopping
+    due: datetime | None = None
+    ip: str | None = None
+    ready_at: datetime | None = None
+    probe_fails: bool = False
+    pulled: frozenset[str] = frozenset()
+    attempts: int = 0  # sandbox creations that failed
+
+
+class Kubelet(Controller):
+    name = "kubelet"
+
+    def __init__(self, cluster) -> None:
+        super().__init__(cluster)
+        self.pods: dict[str, _PodRuntime] = {}
+        self.image_cache: dict[str, set[str]] = {}  # node -> images present
+        # node -> pods whose sandbox found no free address, oldest first
+        self._waiting_for_ip: dict[str, dict[str, None]] = {}
+        self.store.watch("Pod", self._on_pod)
+
+    def _on_pod(self, ev) -> None:
+        if ev.type == "DELETED":
+            key = key_for(ev.obj)
+            rt = self.pods.pop(key, None)
+            node = ev.obj["spec"].get("nodeName")
+            self._waiting_for_ip.get(node or "", {}).pop(key, None)
+            if rt and rt.ip and not ev.obj["spec"].get("hostNetwork"):
+                self.cluster.release_pod_ip(node, rt.ip)
+                self._ip_released(node)
+            return
+        if ev.obj["spec"].get("nodeName"):
+            self.enqueue(key_for(ev.obj))
+
+    def _due(self, key: str, seconds: float) -> None:
+        """Come back to this pod `seconds` from now (a timer re-enqueues its key)."""
+        rt = self.pods[key]
+        rt.due = self.cluster.clock.now() + timedelta(seconds=seconds)
+        self.cluster.clock.call_later(seconds, lambda: self.enqueue(key))
+
+    def reconcile(self, key: str) -> None:
+        ns, name = split_key(key)
+        pod = self.store.get("Pod", ns, name)
+        if pod is None or not pod["spec"].get("nodeName"):
+            return
+        if self.cluster.node_spec(pod["spec"]["nodeName"]) is None:
+            return  # no machine of that name: no kubelet will ever look at this pod
+        rt = self.pods.setdefault(key, _PodRuntime())
+        now = self.cluster.clock.now()
+        if rt.due and now < rt.due:
+            return
+        rt.due = None
+        if is_terminating(pod):
+            self._stop(key, pod, rt)
+            return
+        if pod_phase(pod) in ("Succeeded", "Failed"):
+            return
+        step = {"new": self._accept, "creating": self._sandbox, "pulling": self._start,
+                "running": self._probe}.get(rt.stage)
+        if step:
+            step(key, pod, rt)
+
+    # -- stages ---------------------------------------------------------------
+    def _accept(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        c = self.cluster
+        node = c.node_spec(pod["spec"]["nodeName"])
+        now = c.now_str()
+        new = _next_version(pod)
+        st = new.setdefault("status", {})
+        st["phase"] = "Pending"
+        st["hostIP"] = node.ip
+        st["hostIPs"] = shared([{"ip": node.ip}])
+        st["startTime"] = now
+        st.setdefault("qosClass", "BestEffort")
+        for ctype, val, reason in (("PodReadyToStartContainers", "False", None), ("Initialized", "True", None),
+                                   ("Ready", "False", "ContainersNotReady"),
+                                   ("ContainersReady", "False", "ContainersNotReady"), ("PodScheduled", "True", None)):
+            msg = None
+            if reason:
+                names = ", ".join(ct["name"] for ct in pod["spec"].get("containers") or [])
+                msg = f"containers with unready status: [{names}]"
+            set_condition(st, ctype, val, now, reason=reason, message=msg)
+        _order_conditions(st)
+        st["containerStatuses"] = [
+            {"image": ct.get("image", ""), "imageID": "", "lastState": {}, "name": ct["name"], "ready": False,
+             "restartCount": 0, "started": False, "state": {"waiting": {"reason": "ContainerCreating"}}}
+            for ct in sorted(pod["spec"].get("containers") or [], key=lambda ct: ct["name"])
+        ]
+        c.store.update(new, owned=True)
+        rt.stage = "creating"
+        self._due(key, SANDBOX_SECONDS)
+
+    def _sandbox(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        c = self.cluster
+        node_name = pod["spec"]["nodeName"]
+        if pod["spec"].get("hostNetwork"):
+            rt.ip = c.node_spec(node_name).ip
+        else:
+            try:
+                rt.ip = c.allocate_pod_ip(node_name)
+            except AllocationError as e:
+                self._sandbox_failed(key, pod, rt, node_name, str(e))
+                return
+            self._waiting_for_ip.get(node_name, {}).pop(key, None)
+        new = _next_version(pod)
+        st = new["status"]
+        st["podIP"] = rt.ip
+        st["podIPs"] = [{"ip": rt.ip}]
+        set_condition(st, "PodReadyToStartContainers", "True", c.now_str())
+        c.store.update(new, owned=True)
+        c.flow(self.name, new, "sandbox", f"pod IP {rt.ip} on {node_name}")
+        cache = self.image_cache.setdefault(node_name, set())
+        longest = 0.0
+        rng = c.rng("kubelet")
+        rt.pulled = frozenset()
+        for ct in pod["spec"].get("containers") or []:
+            image = ct.get("image", "")
+            policy = ct.get("imagePullPolicy", "IfNotPresent")
+            if policy == "IfNotPresent" and image in cache:
+                c.record_event(pod, "Normal", "Pulled",
+                               f'Container image "{image}" already present on machine', self.name, node_name)
+                continue
+            c.record_event(pod, "Normal", "Pulling", f'Pulling image "{image}"', self.name, node_name)
+            secs = round(rng.uniform(0.4, 1.6) if image in cache else rng.uniform(2.0, 7.0), 3)
+            size = 20_000_000 + int(_digest(image)[:6], 16) * 3
+            c.record_event(pod, "Normal", "Pulled",
+                           f'Successfully pulled image "{image}" in {secs}s ({secs}s including waiting). '
+                           f"Image size: {size} bytes.", self.name, node_name, at_offset=secs)
+            longest = max(longest, secs)
+            cache.add(image)
+        rt.stage = "pulling"
+        self._due(key, max(longest, 0.2))
+
+    def _sandbox_failed(self, key: str, pod: dict, rt: _PodRuntime, node_name: str, cni_error: str) -> None:
+        """CNI could not give the sandbox an address (the node's podCIDR is used up): the
+        pod stays ContainerCreating with the kubelet's FailedCreatePodSandBox event, as
+        on a node whose host-local range is exhausted. It is tried again when a pod on
+        the node gives its address back (the real kubelet retries on a ~10 s backoff;
+        retrying on release keeps the simulated cluster able to reach a steady state)."""
+        rt.attempts += 1
+        sandbox = _digest(f"{meta(pod).get('uid')}/sandbox/{rt.attempts}")
+        msg = (f'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for '
+               f'sandbox "{sandbox}": plugin type="ptp" failed (add): {cni_error}')
+        self.cluster.record_event(pod, "Warning", "FailedCreatePodSandBox", msg, self.name, node_name)
+        self.cluster.flow(self.name, pod, "sandbox failed", f"no pod IP left on {node_name}")
+        self._waiting_for_ip.setdefault(node_name, {})[key] = None
+
+    def _ip_released(self, node: str | None) -> None:
+        """A pod on `node` gave its address back: the first sandbox waiting for one retries."""
+        waiting = self._waiting_for_ip.get(node or "")
+        if waiting:
+            key = next(iter(waiting))
+            del waiting[key]
+            self.enqueue(key)
+
+    def _start(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        c = self.cluster
+        node_name = pod["spec"]["nodeName"]
+        now = c.now_str()
+        new = _next_version(pod)
+        st = new["status"]
+        statuses = []
+        probe_delay = None
+        for ct in sorted(pod["spec"].get("containers") or [], key=lambda ct: ct["name"]):
+            c.record_event(pod, "Normal", "Created", f"Created container: {ct['name']}", self.name, node_name)
+            c.record_event(pod, "Normal", "Started", f"Started container {ct['name']}", self.name, node_name)
+            probe = ct.get("readinessProbe")
+            ready = probe is None
+            if probe is not None:
+                cmd = set(((probe.get("exec") or {}).get("command")) or [])
+                if cmd and any(cmd == f for f in FAILING_PROBE_COMMANDS):
+                    rt.probe_fails = True
+                delay = float(probe.get("initialDelaySeconds", 0)) + 1.0
+                probe_delay = max(probe_delay or 0.0, delay)
+            image = ct.get("image", "")
+            statuses.append({
+                "containerID": "containerd://" + _digest(f"{meta(pod)['uid']}/{ct['name']}"),
+                "image": normalize_image(image),
+                "imageID": _image_id(image),
+                "lastState": shared({}), "name": ct["name"], "ready": ready, "restartCount": 0, "started": True,
+                "state": shared({"running": {"startedAt": now}}),
+            })
+        st["containerStatuses"] = statuses
+        st["phase"] = "Running"
+        all_ready = all(s["ready"] for s in statuses)
+        self._set_ready(st, all_ready, now, pod)
+        c.store.update(new, owned=True)
+        rt.stage = "running"
+        if probe_delay is not None:
+            self._due(key, probe_delay)
+
+    def set_readiness(self, namespace: str, name: str, ready: bool) -> bool:
+        """Make a pod's readiness probe start failing (or passing again), as when the
+        app inside stops answering: the kubelet flips Ready and the endpoint controllers
+        move the pod between addresses and notReadyAddresses."""
+        key = f"{namespace}/{name}"
+        pod = self.store.get("Pod", namespace, name)
+        rt = self.pods.get(key)
+        if pod is None or rt is None or rt.stage != "running":
+            return False
+        rt.probe_fails = not ready
+        new = _next_version(pod)
+        st = new["status"]
+        for s in st.get("containerStatuses") or []:
+            s["ready"] = ready
+        self._set_ready(st, ready, self.cluster.now_str(), pod)
+        if not ready:
+            self.cluster.record_event(pod, "Warning", "Unhealthy", "Readiness probe failed: ", self.name,
+                                      pod["spec"]["nodeName"])
+        self.store.update(new, owned=True)
+        return True
+
+    def _probe(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        """The first readiness probe result (later probes return the same answer)."""
+        c = self.cluster
+        if all(s.get("ready") for s in pod["status"].get("containerStatuses") or []):
+            return
+        if rt.probe_fails:
+            msg = "Readiness probe failed: "
+            c.record_event(pod, "Warning", "Unhealthy", msg, self.name, pod["spec"]["nodeName"])
+            return
+        new = _next_version(pod)
+        st = new["status"]
+        for s in st.get("containerStatuses") or []:
+            s["ready"] = True
+        self._set_ready(st, True, c.now_str(), pod)
+        c.store.update(new, owned=True)
+
+    def _set_ready(self, st: dict, ready: bool, now: str, pod: dict) -> None:
+        if ready:
+            for ctype in ("Ready", "ContainersReady"):
+                set_condition(st, ctype, "True", now)
+        else:
+            unready = ", ".join(s["name"] for s in st.get("containerStatuses") or [] if not s.get("ready"))
+            for ctype in ("Ready", "ContainersReady"):
+                set_condition(st, ctype, "False", now, reason="ContainersNotReady",
+                              message=f"containers with unready status: [{unready}]")
+        _order_conditions(st)
+
+    def _stop(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        c = self.cluster
+        if rt.stage != "stopping":
+            if rt.stage in ("running",) or pod_phase(pod) == "Running":
+                for ct in pod["spec"].get("containers") or []:
+                    c.record_event(pod, "Normal", "Killing", f"Stopping container {ct['name']}", self.name,
+                                   pod["spec"]["nodeName"])
+            rt.stage = "stopping"
+            self._due(key, TERMINATE_SECONDS)
+            return
+        c.store.delete("Pod", meta(pod).get("namespace") or "", meta(pod)["name"])
+        c.flow(self.name, pod, "deleted", "containers stopped")
+
+
+_CONDITION_ORDER = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"]
+
+
+def _order_conditions(st: dict) -> None:
+    st["conditions"] = [shared(c) for c in sorted(
+        st.get("conditions") or [],
+        key=lambda c: _CONDITION_ORDER.index(c["type"]) if c["type"] in _CONDITION_ORDER else 99)]

@@ -1,0 +1,1 @@
+"""Reading manifests from disk the way `kubectl apply -f` does."""
