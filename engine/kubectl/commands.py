@@ -15,7 +15,9 @@ from engine.api.apiserver import ApiError
 from engine.cluster.cluster import Cluster
 from engine.api.objects import labels_of
 from engine.kubectl.printers import describe as describe_printer
+from engine.kubectl.printers import custom_columns, jsonpath
 from engine.kubectl.printers import get as printers
+from engine.kubectl.printers.jsonpath import JSONPathError
 from engine.api.store import CLUSTER_SCOPED
 from engine.api.validation import go_quote
 
@@ -194,17 +196,43 @@ def _lister(cluster: Cluster):
 GET_FORMATS = sorted(["json", "yaml", "name", "go-template", "go-template-file", "template", "templatefile",
                       "jsonpath", "jsonpath-as-json", "jsonpath-file", "custom-columns", "custom-columns-file", "wide"])
 PRINTED_FORMATS = ("wide", "yaml", "json", "name")
+TEMPLATE_FORMATS = ("jsonpath", "jsonpath-as-json", "custom-columns")  # -o FORMAT=TEMPLATE
 
 
 def output_format_error(output: str) -> str | None:
-    """`-o` checked as get's PrintFlags.ToPrinter checks it (cli-runtime's NoCompatiblePrinterError)."""
-    name = output.split("=", 1)[0]
+    """`-o` checked as get's PrintFlags.ToPrinter checks it (cli-runtime's NoCompatiblePrinterError),
+    then as the template printers check their template; a format svcflow does not print is
+    refused in words that point at the real kubectl, never silently printed as a table."""
+    name, eq, template = output.partition("=")
     if name not in GET_FORMATS:
         return (f"unable to match a printer suitable for the output format {go_quote(output)}, "
                 f"allowed formats are: {','.join(GET_FORMATS)}")
+    if name in TEMPLATE_FORMATS:
+        if not template:
+            return ("custom-columns format specified but no custom columns given" if name == "custom-columns"
+                    else "template format specified but no template given")
+        try:
+            if name == "custom-columns":
+                custom_columns.parse_spec(template)
+            else:
+                jsonpath.parse("out", template)
+        except JSONPathError as e:
+            return str(e) if name == "custom-columns" else f"error parsing jsonpath {template}, {e}\n"
+        return None
     if output not in PRINTED_FORMATS:
-        return f"svcflow does not print -o {name} yet (it prints: {', '.join(PRINTED_FORMATS)})"
+        return (f"svcflow does not print -o {name} (it prints: {', '.join(PRINTED_FORMATS + TEMPLATE_FORMATS)}); "
+                "the real kubectl prints it against `svcflow serve`")
     return None
+
+
+def template_output(output: str, obj: dict) -> str:
+    """`-o jsonpath=`, `-o jsonpath-as-json=`, `-o custom-columns=` over the printed object (the
+    object itself, or the List kubectl builds); JSONPathError with kubectl's message."""
+    name, _, template = output.partition("=")
+    if name == "custom-columns":
+        return custom_columns.print_custom_columns(custom_columns.parse_spec(template), obj)
+    return jsonpath.execute(template, obj, printers.json_compact, printers.json_indent,
+                            as_json=name == "jsonpath-as-json")
 
 
 GET_NO_TYPE = ('You must specify the type of resource to get. Use "kubectl api-resources" for a complete list '
@@ -251,8 +279,9 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
         out.stderr = f"{e}\n"
         out.code = 1
         return out
-    if output is not None and output_format_error(output):
-        return Output(stderr=f"error: {output_format_error(output)}\n", code=1)
+    problem = output_format_error(output) if output is not None else None
+    if problem:
+        return Output(stderr=f"error: {problem}" + ("" if problem.endswith("\n") else "\n"), code=1)
     multi = len(requests) > 1
     try:
         sel = label_selectors.parse(selector)
@@ -286,13 +315,22 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
         out.stdout = render(everything[0] if single else everything)
     elif output == "name":
         out.stdout = printers.print_name(everything)
+    elif output is not None and output.partition("=")[0] in TEMPLATE_FORMATS:
+        single = len(everything) == 1 and not multi and _single_name(requests)
+        try:
+            out.stdout = template_output(output, printers.as_output_object(everything[0] if single else everything))
+        except JSONPathError as e:
+            text = str(e)
+            out.stderr += f"error: {text}" + ("" if text.endswith("\n") else "\n")
+            out.code = 1
+            return out
     else:
         now = cluster.now()
         show_kind = len({info.kind for info, _ in requests}) > 1
         tables = [(k, objs) for k, objs in groups if objs]
         out.stdout = printers.print_get_all(tables, now=now, wide=output == "wide", show_kind=show_kind,
                                             all_namespaces=all_namespaces) if tables else ""
-    if not everything and not errors and output not in ("yaml", "json", "name"):
+    if not everything and not errors and (output is None or output == "wide"):
         out.stderr += printers.no_resources_message(ns, all_namespaces or not any(i.namespaced for i, _ in requests)) + "\n"
     for e in errors:
         out.stderr += e + "\n"
