@@ -350,33 +350,43 @@ def _served(kind: str) -> bool:
         return False
 
 
-def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None) -> Output:
+def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None, selector: str | None = None,
+             all_namespaces: bool = False) -> Output:
+    """`kubectl describe TYPE [NAME...] | TYPE/NAME [-l SELECTOR] [-A]`: every kind, the ones
+    without a describer of their own through kubectl's generic describer."""
     out = Output()
     ns = namespace or "default"
     if not args:
         return Output(stderr=DESCRIBE_NO_TYPE, code=1)
+    if selector is not None and (len(args) > 1 or "/" in args[0]):
+        return Output(stderr="error: name cannot be provided when a selector is specified\n", code=1)
     try:
         if len(args) == 1 and "/" in args[0]:
             t, name = args[0].split("/", 1)
-            pairs = [(printers.resolve_resource(t), name)]
+            pairs = [(printers.resolve_resource(t), ns, name)]
         elif len(args) >= 2:
             info = printers.resolve_resource(args[0])
-            pairs = [(info, n) for n in args[1:]]
+            pairs = [(info, ns, n) for n in args[1:]]
         else:
             info = printers.resolve_resource(args[0])
-            objs = cluster.store.list(info.kind, ns if info.namespaced else "")
-            pairs = [(info, o["metadata"]["name"]) for o in objs]
+            scope = "" if not info.namespaced else None if all_namespaces else ns
+            try:
+                sel = label_selectors.parse(selector)
+            except SelectorError as e:  # the API server refuses the list
+                return Output(stderr=selector_error(info, selector or "", e) + "\n", code=1)
+            objs = [o for o in cluster.store.list(info.kind, scope) if sel.matches(labels_of(o))]
+            pairs = [(info, o["metadata"].get("namespace") or "", o["metadata"]["name"]) for o in objs]
             if not pairs:
-                out.stderr = printers.no_resources_message(ns, not info.namespaced) + "\n"
+                out.stderr = printers.no_resources_message(ns, all_namespaces or not info.namespaced) + "\n"
                 return out
     except printers.ResourceError as e:
         out.stderr, out.code = f"{e}\n", 1
         return out
     texts = []
-    for info, name in pairs:
+    for info, obj_ns, name in pairs:
         if info.kind == "Endpoints" and not out.warnings:
             out.warnings += ENDPOINTS_WARNING
-        obj = cluster.store.get(info.kind, ns if info.namespaced else "", name)
+        obj = cluster.store.get(info.kind, obj_ns if info.namespaced else "", name)
         if obj is None:
             out.stderr += printers.not_found_message(info, name) + "\n"
             out.code = 1
@@ -792,7 +802,7 @@ def run_line(cluster: Cluster, line: str) -> Output:
         return get(cluster, pos, namespace=ns, all_namespaces=bool(opts.get("all-namespaces")),
                    output=opts.get("output"), selector=sel)
     if verb == "describe":
-        return describe(cluster, pos, namespace=ns)
+        return describe(cluster, pos, namespace=ns, selector=sel, all_namespaces=bool(opts.get("all-namespaces")))
     if verb == "delete":
         if opts.get("all") and sel:
             return Output(stderr="error: cannot set --all and --selector at the same time\n", code=1)
