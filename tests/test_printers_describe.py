@@ -983,6 +983,7 @@ def test_node() -> None:
         "  Architecture:               amd64\n"
         "  Container Runtime Version:  containerd://2.1.1\n"
         "  Kubelet Version:            v1.33.1\n"
+        "  Kube-Proxy Version:         \n"
         "PodCIDR:                      10.244.1.0/24\n"
         "PodCIDRs:                     10.244.1.0/24\n"
         "ProviderID:                   kind://docker/kind/kind-worker\n"

@@ -700,14 +700,10 @@ def _describe_endpoint_slice(eps: dict, lister: Lister, now: datetime) -> str:
 # --------------------------------------------------------------------------------------
 
 def _container_ports(ports: list[dict], host: bool) -> str:
-    parts = []
-    for p in ports:
-        num = p.get("hostPort", 0) if host else p.get("containerPort", 0)
-        text = f"{num or 0}/{p.get('protocol') or 'TCP'}"
-        if p.get("name"):
-            text += f" ({p['name']})"
-        parts.append(text)
-    return ", ".join(parts)
+    """describeContainerPorts / describeContainerHostPorts: `53/UDP, 53/TCP` (the port names
+    appear only from kubectl 1.34 on)."""
+    return ", ".join(f"{(p.get('hostPort') if host else p.get('containerPort')) or 0}/{p.get('protocol') or 'TCP'}"
+                     for p in ports)
 
 
 def _describe_container_basic(w: _PrefixWriter, c: dict, status: dict | None, space: str) -> None:
@@ -1397,7 +1393,8 @@ def _describe_node_system(w: _PrefixWriter, node: dict) -> None:
                        ("OS Image", "osImage"), ("Operating System", "operatingSystem"),
                        ("Architecture", "architecture"),
                        ("Container Runtime Version", "containerRuntimeVersion"),
-                       ("Kubelet Version", "kubeletVersion")):
+                       ("Kubelet Version", "kubeletVersion"),
+                       ("Kube-Proxy Version", "kubeProxyVersion")):  # deprecated, empty, still printed
         w.write(LEVEL_0, f"  {title}:\t{info.get(key, '')}\n")
     if spec.get("podCIDR"):
         w.write(LEVEL_0, f"PodCIDR:\t{spec['podCIDR']}\n")
@@ -1527,6 +1524,7 @@ def _describe_config_map(cm: dict, lister: Lister, now: datetime) -> str:
     for key in sorted(data):
         w.write(LEVEL_0, f"{key}:\n----\n")
         w.write(LEVEL_0, f"{data[key]}\n")
+        w.write(LEVEL_0, "\n")  # kubectl >= 1.31: a blank line after each value
     w.write(LEVEL_0, "\nBinaryData\n====\n")
     binary = cm.get("binaryData") or {}
     for key in sorted(binary):
