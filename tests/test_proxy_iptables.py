@@ -36,7 +36,7 @@ from engine.proxy import (
 from engine.proxy.iptables import chains as C
 from engine.proxy.ipnet import parse_cidr_sloppy, parse_ip_sloppy
 from engine.proxy.iptables.netfilter import rule_target
-from engine.proxy.iptables.save import split_args
+from engine.proxy.iptables.normalize import split_args
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -69,7 +69,7 @@ class _TextOnlyNetfilter(Netfilter):
 def _normalized_chain(chain: str, rules, version, family) -> tuple:
     """A chain's rules as iptables-save prints them, with what they were made from
     ((version, rule count): the key `iptables_save_lines` reuses them by)."""
-    from engine.proxy.iptables.save import normalize_rule
+    from engine.proxy.iptables.normalize import normalize_rule
 
     prefix = f"-A {chain}"
     return (version, len(rules)), [prefix + normalize_rule(r, family) for r in rules]
@@ -353,7 +353,7 @@ class KubeProxy(Controller):
         """The save text as chunks from the per-chain cache: per table a timestamp line, the
         table and chain declarations, each chain's rules, COMMIT and a closing timestamp.
         Costs one list entry per chain, not one per line (see `engine.views.lines`)."""
-        from engine.proxy.iptables.save import DEFAULT_TABLE_ORDER, _program
+        from engine.proxy.iptables.normalize import DEFAULT_TABLE_ORDER, _program
 
         nf = p.netfilter
         cache = memo["chains"]

@@ -11,7 +11,7 @@ semantics that matter to kube-proxy:
   of the input, so tables already committed stay committed (iptables-legacy-restore).
 
 That is enough to reproduce the upstream "partial restore fails on a dangling jump, the
-next sync is a full one" behaviour, and it is what :mod:`engine.proxy.iptables.save` prints.
+next sync is a full one" behaviour, and it is what :mod:`engine.proxy.iptables.normalize` prints.
 """
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ class Netfilter:
 
     def ensure_rule(self, table: str, chain: str, spec: str, *, prepend: bool = False) -> bool:
         """``iptables -C`` then ``-I``/``-A``: True if an equivalent rule was present."""
-        from engine.proxy.iptables.save import normalize_rule  # comparison happens in kernel (save) form
+        from engine.proxy.iptables.normalize import normalize_rule  # comparison happens in kernel (save) form
 
         t = self.table(table)
         if chain not in t.chains:

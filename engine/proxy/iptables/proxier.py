@@ -32,7 +32,7 @@ from engine.proxy.model import (
 from engine.proxy.iptables.netfilter import Netfilter, RestoreError, TableTxn
 from engine.proxy.nodeports import NodePortAddresses
 from engine.proxy.iptables.rules import NFACCT_CT_STATE_INVALID, Line, PortRules, RenderContext, render_service_port
-from engine.proxy.iptables.save import render_save
+from engine.proxy.iptables.normalize import render_save
 
 _NODEPORTS_COMMENT = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"'
 
