@@ -55,6 +55,12 @@ def slice_service_key(slice_obj: Mapping) -> str | None:
 # --------------------------------------------------------------------------- services
 
 
+def service_port_name(namespace: str, name: str, port_name: str | None) -> str:
+    """``ServicePortName.String()``: ``namespace/name``, then ``:port`` when the port is named
+    (what the chain-name hashes and the rules' comments are made from)."""
+    return f"{namespace}/{name}:{port_name}" if port_name else f"{namespace}/{name}"
+
+
 @dataclass(frozen=True)
 class ServicePort:
     """One port of one Service, as the proxier's ``servicePortInfo``.
@@ -87,7 +93,7 @@ class ServicePort:
     fw_chain: str = field(init=False)
 
     def __post_init__(self) -> None:
-        spn = f"{self.namespace}/{self.name}" + (f":{self.port_name}" if self.port_name else "")
+        spn = service_port_name(self.namespace, self.name, self.port_name)
         proto = self.protocol.lower()
         h = chains.port_proto_hash(spn, proto)
         set_ = object.__setattr__

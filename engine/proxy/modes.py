@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engine.api.objects import labels_of, meta
+from engine.api.objects import labels_of
+from engine.proxy.iptables.save import save_timestamp
 from engine.proxy.ipvs import IPVSProxier, LookupResult
 from engine.proxy.ipvs import ProxierConfig as ModeConfig
 from engine.proxy.nftables import NFTablesProxier
@@ -85,7 +86,7 @@ class ModeProxies:
     def render(self, node: str, mode: str) -> str:
         p = self.ensure(node, mode)
         if mode == "ipvs":
-            stamp = self.cluster.kube_proxy._timestamp()
+            stamp = save_timestamp(self.cluster.now())
             return ("$ ipvsadm -Ln\n" + p.ipvsadm_ln() + "\n$ ipset save\n" + p.ipset_list()
                     + "\n$ iptables-save   # the rules ipvs mode still installs\n"
                     + p.iptables_save(date=stamp))
@@ -97,7 +98,3 @@ class ModeProxies:
         if mode == "ipvs":
             return p.lookup(proto, ip, port, rng, client_ip=src)
         return p.lookup(proto, ip, port, rng, src_ip=src)
-
-
-def render(cluster, node: str, mode: str) -> str:
-    return cluster.kube_proxy.modes.render(node, mode)
