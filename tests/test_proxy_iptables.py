@@ -137,7 +137,7 @@ def config_of(case: dict) -> ProxierConfig:
         ip_family=pc.get("ip_family", "IPv4"),
         local_detector=detector,
         masquerade_all=bool(pc.get("masquerade_all")),
-        masquerade_mark=pc.get("masquerade_mark"),
+        masquerade_mark_literal=pc.get("masquerade_mark"),
         localhost_node_ports=bool(pc.get("localhost_nodeports")),
         node_port_addresses=pc.get("nodeport_addresses"),
         random_fully=bool(pc.get("iptables_has_random_fully")),

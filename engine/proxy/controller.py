@@ -31,7 +31,7 @@ from engine.api.objects import labels_of, meta
 from engine.api.wellknown import SERVICE_NAME_LABEL
 from engine.cluster.events import STEP_PROXY
 from engine.controllers.base import Controller, no_cyclic_gc
-from engine.proxy.config import ProxierConfig
+from engine.proxy.config import ProxierConfig, node_proxier_config
 from engine.proxy.iptables.netfilter import TextOnlyNetfilter
 from engine.proxy.iptables.partial import IncrementalProxier
 from engine.proxy.iptables.proxier import IPTablesProxier
@@ -114,14 +114,8 @@ class KubeProxy(Controller):
         return self.cluster.topology.proxy.mode
 
     def config_for(self, node: dict) -> ProxierConfig:
-        p = self.cluster.topology.proxy
-        ips = [a["address"] for a in (node.get("status") or {}).get("addresses") or []
-               if a.get("type") in ("InternalIP", "ExternalIP")]
-        return ProxierConfig(node_name=meta(node)["name"], node_ips=ips, node_ip=ips[0] if ips else "",
-                             cluster_cidr=p.cluster_cidr, masquerade_all=p.masquerade_all,
-                             masquerade_bit=p.masquerade_bit, localhost_node_ports=p.localhost_node_ports,
-                             node_port_addresses=list(p.node_port_addresses),
-                             node_labels=dict(labels_of(node)))
+        return node_proxier_config(meta(node)["name"], node, self.cluster.topology.proxy,
+                                   (self.cluster.topology.service_subnet,))
 
     # -- reconcile ----------------------------------------------------------------
     def _sim_seconds(self) -> float:

@@ -176,7 +176,7 @@ class IncrementalProxier(IPTablesProxier):
     def _context(self, large: bool) -> RenderContext:
         cfg = self.config
         return RenderContext(
-            ipv4=not cfg.is_ipv6, mark=cfg.mark, masquerade_all=cfg.masquerade_all,
+            ipv4=not cfg.is_ipv6, mark=cfg.masquerade_mark, masquerade_all=cfg.masquerade_all,
             detector=cfg.detector(), localhost_node_ports=self._localhost_node_ports,
             nfacct_localhost=cfg.nfacct_localhost_node_ports,
             node_ip=parse_ip_sloppy(cfg.primary_node_ip()), large=large, probabilities=self._probabilities)
@@ -341,8 +341,7 @@ class IncrementalProxier(IPTablesProxier):
         new.chainset_versions = dict(self.chainset_versions)
         new.bump_log, new.bump_log_base = [], 0
         new.epoch = self.epoch + 1
-        new._node_port_addresses = NodePortAddresses(config.ip_family, config.node_port_addresses,
-                                                     config.primary_node_ip())
+        new._node_port_addresses = NodePortAddresses.of_config(config)
         new._localhost_node_ports = config.localhost_node_ports and new._node_port_addresses.contains_ipv4_loopback
         new.last_result = None
         new.incremental_syncs = new.full_path_syncs = 0

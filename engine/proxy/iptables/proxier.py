@@ -140,8 +140,7 @@ class IPTablesProxier:
         self._last_full_sync = float("-inf")
         self._last_cleanup = float("-inf")
         self._probabilities: list[str] = []
-        self._node_port_addresses = NodePortAddresses(
-            config.ip_family, config.node_port_addresses, config.primary_node_ip())
+        self._node_port_addresses = NodePortAddresses.of_config(config)
         # NewProxier: localhost NodePorts only if --nodeport-addresses allows 127.0.0.1.
         self._localhost_node_ports = (
             config.localhost_node_ports and self._node_port_addresses.contains_ipv4_loopback)
@@ -202,7 +201,7 @@ class IPTablesProxier:
         large = total_endpoints > cfg.large_cluster_threshold
         ctx = RenderContext(
             ipv4=not cfg.is_ipv6,
-            mark=cfg.mark,
+            mark=cfg.masquerade_mark,
             masquerade_all=cfg.masquerade_all,
             detector=cfg.detector(),
             localhost_node_ports=self._localhost_node_ports,
@@ -368,7 +367,8 @@ class IPTablesProxier:
                 dest += " ! -d 127.0.0.0/8"
             catch_all.append((S, f"-A {S} -m comment --comment {_NODEPORTS_COMMENT} {dest} -j {C.KUBE_NODEPORTS}"))
         else:
-            for ip_s in self._node_port_addresses.node_ips(cfg.local_addresses()):
+            # GetNodeIPs returns them in Go's map order; sorted by their string here.
+            for ip_s in sorted(self._node_port_addresses.node_ips(cfg.family_node_ips())):
                 ip = parse_ip_sloppy(ip_s)
                 if ip is not None and ip.is_loopback and (ipv6 or not self._localhost_node_ports):
                     continue
