@@ -15,8 +15,8 @@ import random
 import pytest
 
 from benchmarks.generate import Shape, workload_documents
-from engine.cluster.cluster import Cluster
 from engine.api.objects import labels_of, meta
+from engine.cluster.cluster import Cluster
 from engine.proxy.iptables.partial import IncrementalProxier
 from engine.proxy.iptables.proxier import IPTablesProxier
 from engine.proxy.iptables.save import IPTABLES_VERSION

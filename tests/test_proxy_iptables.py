@@ -24,12 +24,12 @@ from pathlib import Path
 import pytest
 
 from engine.proxy.config import LocalDetector, ProxierConfig
+from engine.proxy.ipnet import parse_cidr_sloppy, parse_ip_sloppy
 from engine.proxy.iptables import chains as C
 from engine.proxy.iptables.chains import endpoint_chain, external_chain, firewall_chain, local_chain, service_chain
-from engine.proxy.iptables.proxier import IPTablesProxier
-from engine.proxy.ipnet import parse_cidr_sloppy, parse_ip_sloppy
 from engine.proxy.iptables.netfilter import rule_target
 from engine.proxy.iptables.normalize import split_args
+from engine.proxy.iptables.proxier import IPTablesProxier
 
 REPO = Path(__file__).resolve().parents[1]
 

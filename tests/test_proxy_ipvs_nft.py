@@ -26,8 +26,8 @@ import pytest
 
 from engine.proxy import ipvs as ipvsmod
 from engine.proxy.config import ProxierConfig
-from engine.proxy.ipvs import IPVSProxier, glibc_msort, ipset_name, ipvs_cmp_services
 from engine.proxy.iptables.netfilter import Netfilter
+from engine.proxy.ipvs import IPVSProxier, glibc_msort, ipset_name, ipvs_cmp_services
 from engine.proxy.nftables import (
     NFTablesProxier,
     hash_and_truncate,
@@ -35,7 +35,6 @@ from engine.proxy.nftables import (
     service_port_chain_base,
     service_port_endpoint_chain_base,
 )
-
 
 # ----------------------------------------------------------------------- builders
 

@@ -52,6 +52,7 @@ from engine.proxy.model import (
 )
 from engine.proxy.nodeports import NodePortAddresses
 
+
 def _valid_local_address(ip_s: str, cfg: ProxierConfig) -> bool:
     """``netlinkHandle.isValidForSet``: right family, not loopback, not v6 link-local."""
     ip = parse_ip_sloppy(ip_s)

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from engine.api.wellknown import SERVICE_NAME_LABEL, ZONE_LABEL
-
-from engine.proxy.iptables import chains
 from engine.proxy.ipnet import (
     IPV4,
     IPV6,
@@ -28,6 +26,7 @@ from engine.proxy.ipnet import (
     parse_cidr_sloppy,
     parse_ip_sloppy,
 )
+from engine.proxy.iptables import chains
 
 DEFAULT_STICKY_SECONDS = 10800  # API default for sessionAffinityConfig.clientIP.timeoutSeconds
 SUPPORTED_ADDRESS_TYPES = ("IPv4", "IPv6")  # FQDN slices are ignored by kube-proxy

@@ -33,8 +33,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
-from engine.proxy.ipnet import cidr_contains, cidr_string, parse_cidr_sloppy, parse_ip_sloppy
 from engine.proxy.config import ProxierConfig
+from engine.proxy.ipnet import cidr_contains, cidr_string, parse_cidr_sloppy, parse_ip_sloppy
 from engine.proxy.ipvs import LookupResult, build_endpoints_index, collect_service_ports, endpoints_for
 from engine.proxy.model import Endpoint, ServicePort, categorize_endpoints
 from engine.proxy.nodeports import NodePortAddresses

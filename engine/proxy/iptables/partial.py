@@ -49,7 +49,6 @@ from engine.proxy.iptables.rules import PortRules, RenderContext
 from engine.proxy.model import endpoints_by_port, service_ports
 from engine.proxy.nodeports import NodePortAddresses
 
-
 ServiceLookup = Callable[[str], Mapping | None]  # "ns/name" -> Service, or None if gone
 SliceLookup = Callable[[str], Iterable[Mapping]]  # "ns/name" -> its EndpointSlices
 

@@ -18,9 +18,12 @@ from bisect import insort
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from engine.proxy.iptables import chains as C
 from engine.proxy.config import ProxierConfig
 from engine.proxy.ipnet import parse_ip_sloppy
+from engine.proxy.iptables import chains as C
+from engine.proxy.iptables.netfilter import Netfilter, RestoreError, TableTxn
+from engine.proxy.iptables.rules import NFACCT_CT_STATE_INVALID, Line, PortRules, RenderContext, render_service_port
+from engine.proxy.iptables.save import render_save
 from engine.proxy.model import (
     ServicePort,
     categorize_endpoints,
@@ -29,10 +32,7 @@ from engine.proxy.model import (
     service_ports,
     slice_service_key,
 )
-from engine.proxy.iptables.netfilter import Netfilter, RestoreError, TableTxn
 from engine.proxy.nodeports import NodePortAddresses
-from engine.proxy.iptables.rules import NFACCT_CT_STATE_INVALID, Line, PortRules, RenderContext, render_service_port
-from engine.proxy.iptables.save import render_save
 
 _NODEPORTS_COMMENT = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"'
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 
-from engine.proxy.iptables.save import DEFAULT_TABLE_ORDER, IPTABLES_VERSION, save_program
 from engine.proxy.iptables.normalize import normalize_rule
+from engine.proxy.iptables.save import DEFAULT_TABLE_ORDER, IPTABLES_VERSION, save_program
 from engine.views.lines import ChunkedLines
 
 MEMOS_KEPT = 2  # the nodes last shown: 50 MB each at 10,000 Services
