@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, strategies as st
 
 from engine.cluster.cluster import Cluster
-from engine.views.lines import ChunkedLines
+from engine.proxy.lines import ChunkedLines
 from tests.helpers import apply_yaml, sample
 
 chunk_lists = st.lists(st.lists(st.text(alphabet="ab-", max_size=3), max_size=4), max_size=6)

@@ -6,7 +6,7 @@ takes seconds. :class:`SaveLines` keeps the normalized lines per chain and redoe
 the chains a sync touched (``IncrementalProxier.chain_versions`` and its bump log); when
 only the clock moved, only the two timestamp lines per table change. The text is laid
 out as :func:`engine.proxy.iptables.save.render_save` lays it out (``nft`` backend), in
-chunks (:class:`engine.views.lines.ChunkedLines`) so a change costs one list entry per
+chunks (:class:`engine.proxy.lines.ChunkedLines`) so a change costs one list entry per
 chain, not one per line.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from bisect import bisect_left, insort
 
 from engine.proxy.iptables.normalize import normalize_rule
 from engine.proxy.iptables.save import DEFAULT_TABLE_ORDER, IPTABLES_VERSION, save_program
-from engine.views.lines import ChunkedLines
+from engine.proxy.lines import ChunkedLines
 
 MEMOS_KEPT = 2  # the nodes last shown: 50 MB each at 10,000 Services
 
@@ -128,7 +128,7 @@ class SaveLines:
     def _layout(self, p, memo: dict, ts: str) -> ChunkedLines:
         """The save text as chunks from the per-chain cache: per table a timestamp line, the
         table and chain declarations, each chain's rules, COMMIT and a closing timestamp.
-        Costs one list entry per chain, not one per line (see `engine.views.lines`)."""
+        Costs one list entry per chain, not one per line (see `engine.proxy.lines`)."""
         nf = p.netfilter
         cache = memo["chains"]
         prog = save_program(nf.family, "nft")
