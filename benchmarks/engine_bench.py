@@ -261,7 +261,7 @@ def dns_lookups(cluster, per_namespace: int, services: int, seconds: float = 2.0
     plugin = cluster.coredns.plugin
     domain = cluster.topology.dns_domain
     pod = _pods_of(cluster, CHANGE_SERVICE, per_namespace)[0]
-    conf = ResolvConf.parse(pod_resolv_conf(cluster, pod))
+    conf = ResolvConf.parse(pod_resolv_conf(cluster.topology, pod))
     ns0 = namespace_of(0, per_namespace)
     names = []
     for k in range(0, services, max(1, services // 200)):

@@ -48,7 +48,7 @@ def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None =
     if pod is None:
         return Output(stderr=f'Error from server (NotFound): pods "{from_pod.split("/")[-1]}" not found\n', code=1)
     from_pod = pod["metadata"]["name"]
-    conf = pod_resolv_conf(cluster, pod)
+    conf = pod_resolv_conf(cluster.topology, pod)
     lines = [f";; resolv.conf of pod {ns}/{from_pod}:"] + [f";;   {l}" for l in conf.splitlines()]
     reach = net.dns_server(pod, conf)
     if not reach.answers:

@@ -115,14 +115,14 @@ class PodShell:
     def cmd_env(self, args: list[str]) -> str:
         """The container's environment, with the Service variables kubelet injects."""
 
-        return "".join(f"{k}={v}\n" for k, v in container_env(self.cluster, self.pod))
+        return "".join(f"{k}={v}\n" for k, v in container_env(self.cluster.store, self.pod))
 
     def cmd_cat(self, args: list[str]) -> str:
 
         out = ""
         for path in args:
             if path == "/etc/resolv.conf":
-                out += pod_resolv_conf(self.cluster, self.pod)
+                out += pod_resolv_conf(self.cluster.topology, self.pod)
             elif path == "/etc/hostname":
                 out += self.pod["metadata"]["name"] + "\n"
             elif path == "/etc/hosts":
@@ -172,7 +172,7 @@ class PodShell:
         names = [a for a in args if not a.startswith("-")]
         if not names:
             return "BusyBox v1.37.0 (2025-01-17 18:12:01 UTC) multi-call binary.\n"
-        conf = pod_resolv_conf(self.cluster, self.pod)
+        conf = pod_resolv_conf(self.cluster.topology, self.pod)
         who = f"{self.pod['metadata']['namespace']}/{self.pod['metadata']['name']}"
         reach = self.net.dns_server(self.pod, conf)
         if not reach.answers:  # the query went to kube-dns and no CoreDNS pod answered
