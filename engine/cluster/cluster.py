@@ -6,7 +6,8 @@ the next timer (a pod finishing its image pull, a probe passing, a pod finishing
 termination) until nothing is left: the steady state the CLI prints.
 
 The controllers do not see this class: each gets the ControllerContext (store, API
-client, event recorder, clock, random source, flow sink) and what it alone needs.
+client, event recorder, clock, random source, flow sink) and what it alone needs
+(kube-proxy's controller, until it is converted too, excepted: see _WholeCluster).
 """
 from __future__ import annotations
 
