@@ -24,7 +24,8 @@ from engine.kubelet.ipam import PodIPAM
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTROLLER_MODULES = sorted([*(ROOT / "engine" / "controllers").glob("*.py"), *(ROOT / "engine" / "kubelet").glob("*.py"),
-                             ROOT / "engine" / "dns" / "coredns.py"])
+                             ROOT / "engine" / "dns" / "coredns.py", ROOT / "engine" / "proxy" / "controller.py",
+                             ROOT / "engine" / "proxy" / "modes.py"])
 
 
 def _context(api=None) -> ControllerContext:

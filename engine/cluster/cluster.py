@@ -7,7 +7,7 @@ termination) until nothing is left: the steady state the CLI prints.
 
 The controllers do not see this class: each gets the ControllerContext (store, API
 client, event recorder, clock, random source, flow sink) and what it alone needs
-(kube-proxy's controller, until it is converted too, excepted: see _WholeCluster).
+(kube-proxy the cluster's KubeProxyConfiguration, the kubelet its machines and IPAM).
 """
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ class Cluster:
         services = ServiceSelectorIndex(self.store)  # one Service informer for both endpoint controllers
         run += [self.kubelet, EndpointsController(ctx, services), EndpointSliceController(ctx, services),
                 LoadBalancerController(ctx)]
-        self.kube_proxy = _KubeProxy(self)
+        self.kube_proxy = KubeProxy(ctx, topo)
         self.coredns = CoreDNS(ctx, CoreDNSConfig(zone=topo.dns_domain), topo.dns_ip)
         run += [self.kube_proxy, self.coredns, GarbageCollector(ctx)]
         self.namespaces = NamespaceController(ctx)
@@ -199,18 +199,3 @@ class Cluster:
     # -- convenience ------------------------------------------------------------------
     def get(self, kind: str, namespace: str, name: str) -> dict | None:
         return self.store.get(kind, "" if kind in CLUSTER_SCOPED else namespace, name)
-
-
-class _WholeCluster(Controller):
-    """Transitional (issue 15): kube-proxy's controller (engine/proxy, reshaped on its own
-    branch) still reaches into the Cluster as `self.cluster`. Placed between it and
-    Controller, this gives it that while every other controller takes the context; it
-    goes when KubeProxy takes the ControllerContext too."""
-
-    def __init__(self, cluster: Cluster) -> None:
-        self.cluster = cluster
-        super().__init__(cluster.context)
-
-
-class _KubeProxy(KubeProxy, _WholeCluster):
-    """KubeProxy, handed the whole Cluster (see _WholeCluster)."""
