@@ -127,7 +127,7 @@ class ApiServer:
     def _validate(self, obj: dict, display: str, verb: str) -> None:
         """Field validation; allocation checks come later, reported alone."""
         errs = validation.validate(obj, node_port_range=self.cluster.topology.node_port_range,
-                                   check_allocation=False)
+                                   check_allocation=False, defaulted=True)
         if errs:
             raise _invalid(obj, errs, display, verb)
 

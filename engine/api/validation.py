@@ -23,7 +23,6 @@ Nothing here imports Textual.
 """
 from __future__ import annotations
 
-import copy
 import ipaddress
 import math
 import re
@@ -32,7 +31,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Iterable, Sequence
 
-from engine.api.defaults import default_host_network_ports
+from engine.api.defaults import with_defaults
 
 __all__ = [
     "ErrorType",
@@ -730,43 +729,6 @@ _IP_FAMILIES = ["IPv4", "IPv6"]
 _IP_FAMILY_POLICIES = ["PreferDualStack", "RequireDualStack", "SingleStack"]
 
 
-def _default_service(obj: dict) -> dict:
-    """SetDefaults_Service + the create strategy's clusterIP -> clusterIPs sync."""
-    svc = copy.deepcopy(obj)
-    spec = svc.get("spec")
-    if not isinstance(spec, dict):
-        spec = svc["spec"] = {}
-    if not spec.get("sessionAffinity"):
-        spec["sessionAffinity"] = "None"
-    if spec.get("sessionAffinity") == "None":
-        spec.pop("sessionAffinityConfig", None)
-    if not spec.get("type"):
-        spec["type"] = "ClusterIP"
-    ports = spec.get("ports")
-    if isinstance(ports, list):
-        for p in ports:
-            if not isinstance(p, dict):
-                continue
-            if not p.get("protocol"):
-                p["protocol"] = "TCP"
-            tp = p.get("targetPort")
-            if tp is None or tp == 0 or tp == "":
-                if "port" in p:
-                    p["targetPort"] = p.get("port")
-    typ = spec.get("type")
-    externally = typ in ("LoadBalancer", "NodePort") or (typ == "ClusterIP" and bool(spec.get("externalIPs")))
-    if externally and not spec.get("externalTrafficPolicy"):
-        spec["externalTrafficPolicy"] = "Cluster"
-    if spec.get("internalTrafficPolicy") is None and typ in ("NodePort", "LoadBalancer", "ClusterIP"):
-        spec["internalTrafficPolicy"] = "Cluster"
-    if typ == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") is None:
-        spec["allocateLoadBalancerNodePorts"] = True
-    cip = spec.get("clusterIP")
-    if isinstance(cip, str) and cip and not spec.get("clusterIPs"):
-        spec["clusterIPs"] = [cip]
-    return svc
-
-
 def _is_headless(spec: dict) -> bool:
     ips = spec.get("clusterIPs")
     return isinstance(ips, list) and len(ips) == 1 and ips[0] == "None"
@@ -780,8 +742,7 @@ def _service_port_literal(protocol: str, port: int) -> GoLiteral:
     )
 
 
-def _validate_service(obj: dict) -> list[FieldError]:
-    svc = _default_service(obj)
+def _validate_service(svc: dict) -> list[FieldError]:
     spec = _dict(svc.get("spec"))
     out = _validate_object_meta(svc, _name_is_dns1035_label)
     ports = [p if isinstance(p, dict) else {} for p in _list(spec.get("ports"))]
@@ -1117,46 +1078,6 @@ def _validate_pod_dns_config(cfg: Any, policy: Any, path: str) -> list[FieldErro
     return out
 
 
-def _default_pod_spec(spec: dict) -> None:
-    """SetDefaults_PodSpec / _Container / _ContainerPort / probes, in place."""
-    if not spec.get("restartPolicy"):
-        spec["restartPolicy"] = "Always"
-    if not spec.get("dnsPolicy"):
-        spec["dnsPolicy"] = "ClusterFirst"
-    if spec.get("terminationGracePeriodSeconds") is None:
-        spec["terminationGracePeriodSeconds"] = 30
-    default_host_network_ports(spec)
-    for key in ("containers", "initContainers"):
-        for c in _list(spec.get(key)):
-            if not isinstance(c, dict):
-                continue
-            if not c.get("imagePullPolicy"):
-                image = _str(c.get("image"))
-                tag = image.rsplit("/", 1)[-1]
-                tagged = ":" in tag and not tag.endswith(":latest")
-                c["imagePullPolicy"] = "IfNotPresent" if tagged or "@" in image else "Always"
-            if not c.get("terminationMessagePolicy"):
-                c["terminationMessagePolicy"] = "File"
-            if not c.get("terminationMessagePath"):
-                c["terminationMessagePath"] = "/dev/termination-log"
-            for p in _list(c.get("ports")):
-                if isinstance(p, dict) and not p.get("protocol"):
-                    p["protocol"] = "TCP"
-            for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-                pr = c.get(probe)
-                if not isinstance(pr, dict):
-                    continue
-                for k, d in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1), ("failureThreshold", 3)):
-                    if not pr.get(k):
-                        pr[k] = d
-                hg = pr.get("httpGet")
-                if isinstance(hg, dict):
-                    if not hg.get("path"):
-                        hg["path"] = "/"
-                    if not hg.get("scheme"):
-                        hg["scheme"] = "HTTP"
-
-
 def _validate_container(c: dict, path: str) -> list[FieldError]:
     """validateContainerCommon: name, image, ports, env, pull policy, resources."""
     out: list[FieldError] = []
@@ -1289,12 +1210,8 @@ def _validate_probe(pr: dict, path: str, which: str) -> list[FieldError]:
     return out
 
 
-def _validate_pod(obj: dict) -> list[FieldError]:
-    pod = copy.deepcopy(obj)
-    spec = pod.get("spec")
-    if not isinstance(spec, dict):
-        spec = pod["spec"] = {}
-    _default_pod_spec(spec)
+def _validate_pod(pod: dict) -> list[FieldError]:
+    spec = _dict(pod.get("spec"))
     out = _validate_object_meta(pod, _name_is_dns_subdomain)
     out.extend(_validate_pod_spec(spec, "spec"))
     # Pods (not templates) also require hostPort == containerPort under hostNetwork.
@@ -1398,57 +1315,6 @@ def selector_matches(sel: Any, labels: dict[str, str] | None) -> bool | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _default_workload(obj: dict, kind: str) -> dict:
-    w = copy.deepcopy(obj)
-    spec = w.get("spec")
-    if not isinstance(spec, dict):
-        spec = w["spec"] = {}
-    if kind in ("Deployment", "ReplicaSet") and spec.get("replicas") is None:
-        spec["replicas"] = 1
-    if kind == "Deployment":
-        st = spec.get("strategy")
-        if not isinstance(st, dict):
-            st = spec["strategy"] = {}
-        if not st.get("type"):
-            st["type"] = "RollingUpdate"
-        if st["type"] == "RollingUpdate":
-            ru = st.get("rollingUpdate")
-            if not isinstance(ru, dict):
-                ru = st["rollingUpdate"] = {}
-            if ru.get("maxUnavailable") is None:
-                ru["maxUnavailable"] = "25%"
-            if ru.get("maxSurge") is None:
-                ru["maxSurge"] = "25%"
-        if spec.get("revisionHistoryLimit") is None:
-            spec["revisionHistoryLimit"] = 10
-        if spec.get("progressDeadlineSeconds") is None:
-            spec["progressDeadlineSeconds"] = 600
-    if kind == "DaemonSet":
-        us = spec.get("updateStrategy")
-        if not isinstance(us, dict):
-            us = spec["updateStrategy"] = {}
-        if not us.get("type"):
-            us["type"] = "RollingUpdate"
-        if us["type"] == "RollingUpdate":
-            ru = us.get("rollingUpdate")
-            if not isinstance(ru, dict):
-                ru = us["rollingUpdate"] = {}
-            if ru.get("maxUnavailable") is None:
-                ru["maxUnavailable"] = 1
-            if ru.get("maxSurge") is None:
-                ru["maxSurge"] = 0
-        if spec.get("revisionHistoryLimit") is None:
-            spec["revisionHistoryLimit"] = 10
-    tmpl = spec.get("template")
-    if not isinstance(tmpl, dict):
-        tmpl = spec["template"] = {}
-    tspec = tmpl.get("spec")
-    if not isinstance(tspec, dict):
-        tspec = tmpl["spec"] = {}
-    _default_pod_spec(tspec)
-    return w
-
-
 def _percent_value(v: Any) -> tuple[int, bool]:
     if isinstance(v, str) and not is_valid_percent(v):
         return int(v[:-1]), True
@@ -1525,9 +1391,8 @@ def _validate_selector_required(spec: dict, owner: str) -> list[FieldError]:
     return out
 
 
-def _validate_deployment(obj: dict) -> list[FieldError]:
-    d = _default_workload(obj, "Deployment")
-    spec = d["spec"]
+def _validate_deployment(d: dict) -> list[FieldError]:
+    spec = _dict(d.get("spec"))
     out = _validate_object_meta(d, _name_is_dns_subdomain)
     out.extend(_nonneg(spec.get("replicas"), "spec.replicas"))
     out.extend(_validate_selector_required(spec, "deployment"))
@@ -1559,9 +1424,8 @@ def _validate_deployment(obj: dict) -> list[FieldError]:
     return out
 
 
-def _validate_replicaset(obj: dict) -> list[FieldError]:
-    rs = _default_workload(obj, "ReplicaSet")
-    spec = rs["spec"]
+def _validate_replicaset(rs: dict) -> list[FieldError]:
+    spec = _dict(rs.get("spec"))
     out = _validate_object_meta(rs, _name_is_dns_subdomain)
     out.extend(_nonneg(spec.get("replicas"), "spec.replicas"))
     out.extend(_nonneg(spec.get("minReadySeconds"), "spec.minReadySeconds"))
@@ -1570,9 +1434,8 @@ def _validate_replicaset(obj: dict) -> list[FieldError]:
     return out
 
 
-def _validate_daemonset(obj: dict) -> list[FieldError]:
-    ds = _default_workload(obj, "DaemonSet")
-    spec = ds["spec"]
+def _validate_daemonset(ds: dict) -> list[FieldError]:
+    spec = _dict(ds.get("spec"))
     out = _validate_object_meta(ds, _name_is_dns_subdomain)
     sel = spec.get("selector")
     out.extend(_validate_label_selector(sel, "spec.selector"))
@@ -1843,8 +1706,13 @@ def validate(
     node_port_range: tuple[int, int] = DEFAULT_NODE_PORT_RANGE,
     *,
     check_allocation: bool = True,
+    defaulted: bool = False,
 ) -> list[FieldError]:
-    """Validate one object as kube-apiserver would on create (defaulting included).
+    """Validate one object as kube-apiserver would on create.
+
+    The server validates what SetDefaults made of the request: the API server's write path
+    defaults once (engine.api.defaults) and passes ``defaulted=True``; any other caller hands
+    in a manifest as written and a defaulted copy is validated.
 
     Returns the field errors (all causes, upstream order).  When there are none and
     ``check_allocation`` is true, returns the nodePort range error (alone) if any - the engine
@@ -1857,11 +1725,13 @@ def validate(
     fn = _VALIDATORS.get((obj.get("apiVersion"), obj.get("kind")))
     if fn is None:
         return []
+    if not defaulted:
+        obj = with_defaults(obj)
     errs = fn(obj)
     if errs or not check_allocation:
         return errs
     if obj.get("kind") == "Service":
-        return validate_node_port_range(_default_service(obj), node_port_range)
+        return validate_node_port_range(obj, node_port_range)
     return []
 
 
