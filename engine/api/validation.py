@@ -32,6 +32,7 @@ from enum import Enum
 from typing import Any, Iterable, Sequence
 
 from engine.api.defaults import with_defaults
+from engine.api.gostrconv import go_float, go_json_float, go_quote
 
 __all__ = [
     "ErrorType",
@@ -62,56 +63,6 @@ DEFAULT_NODE_PORT_RANGE: tuple[int, int] = (30000, 32767)
 # --------------------------------------------------------------------------------------------
 # Go value rendering
 # --------------------------------------------------------------------------------------------
-
-
-def _go_escape_rune(ch: str, quote: str) -> str:
-    """Escape one character the way Go's strconv.Quote does (for the given quote char)."""
-    if ch == quote or ch == "\\":
-        return "\\" + ch
-    simple = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
-    if ch in simple:
-        return simple[ch]
-    cp = ord(ch)
-    if ch == " " or (cp >= 0x20 and ch.isprintable() and cp != 0x7F):
-        return ch
-    if cp < 0x80:
-        return f"\\x{cp:02x}"
-    if cp <= 0xFFFF:
-        return f"\\u{cp:04x}"
-    return f"\\U{cp:08x}"
-
-
-def go_quote(s: str) -> str:
-    """Go's ``strconv.Quote`` / ``%q``: double-quoted with Go escapes.
-
-    Used for every string the API server renders (``Invalid value: "My_Svc"``) and for kubectl's
-    ``%q`` of file names, so a name with a quote or a tab renders exactly as Go would.
-    """
-    return '"' + "".join(_go_escape_rune(c, '"') for c in s) + '"'
-
-
-def go_float(f: float) -> str:
-    """Go's ``%v`` for a float64: shortest digits, exponent form when exp < -4 or exp >= 6."""
-    if math.isnan(f):
-        return "NaN"
-    if math.isinf(f):
-        return "+Inf" if f > 0 else "-Inf"
-    if f == 0:
-        return "-0" if math.copysign(1.0, f) < 0 else "0"
-    sign, digit_tuple, exponent = Decimal(repr(f)).normalize().as_tuple()
-    digits = "".join(map(str, digit_tuple))
-    point = len(digits) + int(exponent)  # decimal point position relative to the digit string
-    x = point - 1
-    if x < -4 or x >= 6:
-        body = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        out = f"{body}e{'-' if x < 0 else '+'}{abs(x):02d}"
-    elif point <= 0:
-        out = "0." + "0" * (-point) + digits
-    elif point >= len(digits):
-        out = digits + "0" * (point - len(digits))
-    else:
-        out = digits[:point] + "." + digits[point:]
-    return ("-" if sign else "") + out
 
 
 class GoLiteral(str):
@@ -2169,17 +2120,10 @@ def _json_kind(v: Any) -> str:
 
 
 def go_json_number(v: int | float) -> str:
-    """A number as kubectl's JSON carries it (encoding/json: shortest digits, ``'f'`` format
-    unless below 1e-6 or from 1e21 on, where ``1e+21`` / ``1.5e-7`` are used)."""
+    """A number as kubectl's JSON carries it: integers exactly, floats as encoding/json writes them."""
     if isinstance(v, int) and not isinstance(v, bool):
         return str(v)
-    a = abs(v)
-    if a != 0 and (a < 1e-6 or a >= 1e21):
-        mant, exp = repr(v).split("e") if "e" in repr(v) else (repr(v), "0")
-        e = int(exp)
-        return f"{mant}e{'-' if e < 0 else '+'}{abs(e) if e < 0 else f'{e:02d}'}"
-    out = format(Decimal(repr(v)), "f")
-    return out.rstrip("0").rstrip(".") if "." in out else out
+    return go_json_float(v)
 
 
 @dataclass

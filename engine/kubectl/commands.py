@@ -18,7 +18,7 @@ from engine.kubectl.printers import describe as describe_printer
 from engine.kubectl.printers import get as printers
 from engine.api import kinds
 from engine.api.kinds import CLUSTER_SCOPED
-from engine.api.validation import go_quote
+from engine.api.gostrconv import NumError, go_parse_bool, go_parse_int, go_quote, go_quote_rune
 
 ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
 
@@ -60,54 +60,14 @@ _SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
 _NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict"}
 
 
-def go_parse_int(s: str, bits: int = 64) -> int:
-    """strconv.ParseInt(s, 0, bits), with Go's error text."""
-    def fail(why: str) -> ValueError:
-        return ValueError(f'strconv.ParseInt: parsing {go_quote(s)}: {why}')
-    body, neg = s, False
-    if body[:1] in "+-" and body:
-        neg, body = body[0] == "-", body[1:]
-    base, digits = 10, body
-    low = body.lower()
-    if low.startswith("0x"):
-        base, digits = 16, body[2:]
-    elif low.startswith("0o"):
-        base, digits = 8, body[2:]
-    elif low.startswith("0b"):
-        base, digits = 2, body[2:]
-    elif len(body) > 1 and body[0] == "0":
-        base, digits = 8, body[1:]
-    if base != 10 and "_" in digits:  # Go allows _ between digits after a base prefix
-        if digits.startswith("_") or digits.endswith("_") or "__" in digits:
-            raise fail("invalid syntax")
-        digits = digits.replace("_", "")
-    allowed = "0123456789abcdef"[:base]
-    if not digits or any(ch not in allowed for ch in digits.lower()):
-        raise fail("invalid syntax")
-    v = int(digits, base)
-    v = -v if neg else v
-    if not -(1 << (bits - 1)) <= v < (1 << (bits - 1)):
-        raise fail("value out of range")
-    return v
-
-
-_BOOLS = {"1": True, "t": True, "T": True, "true": True, "TRUE": True, "True": True,
-          "0": False, "f": False, "F": False, "false": False, "FALSE": False, "False": False}
-
-
 def _set_flag(opts: dict, name: str, value: str) -> None:
     short, typ = FLAGS[name]
     flag_name = f"-{short}, --{name}" if short else f"--{name}"
-    if typ == "int":
+    if typ in ("int", "bool"):
         try:
-            opts[name] = go_parse_int(value)
-        except ValueError as e:
+            opts[name] = go_parse_int(value) if typ == "int" else go_parse_bool(value)
+        except NumError as e:
             raise UsageError(f"invalid argument {go_quote(value)} for {go_quote(flag_name)} flag: {e}") from None
-    elif typ == "bool":
-        if value not in _BOOLS:
-            raise UsageError(f"invalid argument {go_quote(value)} for {go_quote(flag_name)} flag: "
-                             f"strconv.ParseBool: parsing {go_quote(value)}: invalid syntax")
-        opts[name] = _BOOLS[value]
     else:
         opts[name] = value
 
@@ -167,10 +127,6 @@ def parse_flags(args: list[str]) -> tuple[dict, list[str]]:
         else:
             pos.append(a)
     return opts, pos
-
-
-def go_quote_rune(c: str) -> str:
-    return "'" + c.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def usage_error(verb: str, msg: str) -> Output:

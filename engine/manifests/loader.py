@@ -49,7 +49,7 @@ import yaml
 
 from engine.api import validation
 from engine.api.kinds import CLUSTER_SCOPED, KINDS
-from engine.api.validation import go_float, go_quote
+from engine.api.gostrconv import NumError, go_float, go_parse_int, go_parse_uint, go_quote, go_quote_rune, go_yaml_float
 
 __all__ = [
     "Document",
@@ -351,31 +351,17 @@ for _words, _val in (
         _RESOLVE_MAP[_w] = _val
 _RESOLVE_MAP[""] = None
 
-_GO_INT = re.compile(r"^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$")
 _YAML_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _DOT_FLOAT = re.compile(r"^\.[0-9]+(?:[eE][-+]?[0-9]+)?$")
 
 
 def _go_parse_int(s: str) -> int | None:
-    """strconv.ParseInt(s, 0, 64) then ParseUint: sign, 0x/0o/0b prefixes, leading-0 octal."""
-    if not _GO_INT.match(s):
-        return None
-    neg = s.startswith("-")
-    body = s.lstrip("+-")
-    low = body.lower()
-    if low.startswith("0x"):
-        v = int(body[2:], 16)
-    elif low.startswith("0o"):
-        v = int(body[2:], 8)
-    elif low.startswith("0b"):
-        v = int(body[2:], 2)
-    elif len(body) > 1 and body.startswith("0"):
-        v = int(body, 8)
-    else:
-        v = int(body)
-    v = -v if neg else v
-    if -(2**63) <= v < 2**63 or (not neg and v < 2**64):
-        return v
+    """strconv.ParseInt(s, 0, 64), then ParseUint, as go-yaml's resolve tries them."""
+    for parse in (go_parse_int, go_parse_uint):
+        try:
+            return parse(s)
+        except NumError:
+            pass
     return None
 
 
@@ -506,7 +492,7 @@ def _jsonify(v: Any) -> Any:
             elif isinstance(k, int):
                 ks = str(k)
             elif isinstance(k, float):
-                ks = {"+Inf": ".inf", "-Inf": "-.inf", "NaN": ".nan"}.get(go_float(k), go_float(k))
+                ks = go_yaml_float(k)
             elif isinstance(k, str):
                 ks = k
             elif k is None:
@@ -608,12 +594,8 @@ def _to_bytes(text: str) -> bytes:
 
 
 def _quote_char(c: int) -> str:
-    """encoding/json quoteChar."""
-    if c == 0x27:
-        return "'\\''"
-    if c == 0x22:
-        return "'\"'"
-    return "'" + go_quote(chr(c))[1:-1] + "'"
+    """encoding/json quoteChar: strconv.QuoteRune of the offending byte."""
+    return go_quote_rune(chr(c))
 
 
 _WS = b" \t\r\n"

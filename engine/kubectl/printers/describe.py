@@ -27,6 +27,7 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
 from typing import Callable, Iterable
+from engine.api.gostrconv import go_quote
 from engine.api.kinds import KINDS
 from engine.api.wellknown import LAST_APPLIED, MIRROR_POD_ANNOTATION, NODE_ROLE_LABEL, SERVICE_NAME_LABEL
 from engine.api.labels import format_label_selector, label_selector_matches, label_selector_string
@@ -317,11 +318,6 @@ def _intstr(value: object) -> str:
     if isinstance(value, bool):
         return str(int(value))
     return str(value)
-
-
-def _go_quote(s: str) -> str:
-    """Go's %q for the plain strings that reach it here (mount subPaths)."""
-    return json.dumps(s, ensure_ascii=False)
 
 
 def _safe_list(lister: Lister, kind: str, namespace: str | None) -> list[dict]:
@@ -919,7 +915,7 @@ def _describe_container_volumes(w: _PrefixWriter, c: dict) -> None:
     for m in sorted(mounts, key=lambda m: m.get("mountPath", "")):
         flags = ["ro" if m.get("readOnly") else "rw"]
         if m.get("subPath"):
-            flags.append(f"path={_go_quote(m['subPath'])}")
+            flags.append(f"path={go_quote(m['subPath'])}")
         w.write(LEVEL_3, f"{m.get('mountPath', '')} from {m.get('name', '')} ({','.join(flags)})\n")
     devices = c.get("volumeDevices") or []
     if devices:

@@ -17,14 +17,15 @@ have defaulted them (phase Pending, type ClusterIP, replicas 1, ...), never as e
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Union
 
+from engine.api.gostrconv import RANGE, NumError, go_json_float, go_parse_int, go_yaml_float
 from engine.api.labels import format_label_selector, label_selector_string  # (re-exported for the printers)
 from engine.api.kinds import KINDS, KindInfo, in_category, match_resource
 from engine.kubectl.printers.duration import parse_timestamp, since
@@ -753,41 +754,9 @@ def _json_number(value: int | float) -> str:
     encodes a float64 (so 2.0 is `2` and 2**64 is `18446744073709552000`)."""
     if isinstance(value, int) and _INT64_MIN <= value <= _INT64_MAX:
         return str(value)
-    return _go_float(float(value), json_style=True)
-
-
-def _digits_exp(value: float) -> tuple[str, int]:
-    """Shortest round-trip decimal digits of |value| and the exponent of the first
-    digit (d.ddd x 10^exp), as strconv's shortest formatting finds them."""
-    _, digits, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
-    text = "".join(map(str, digits))
-    return text, len(text) - 1 + int(exponent)
-
-
-def _go_float(value: float, *, json_style: bool) -> str:
-    """strconv.FormatFloat(f, fmt, -1, 64): encoding/json picks 'f' unless
-    |f| < 1e-6 or >= 1e21 (then 'e', with `e-07` shortened to `e-7`); go-yaml uses 'g',
-    which switches to 'e' when the exponent is < -4 or >= 6 (shortest mode)."""
-    if value != value:
-        return ".nan"
-    if value in (float("inf"), float("-inf")):
-        return ".inf" if value > 0 else "-.inf"
-    if value == 0:
-        return "-0" if repr(value).startswith("-") else "0"
-    digits, exp = _digits_exp(value)
-    sign = "-" if value < 0 else ""
-    use_exp = (abs(value) < 1e-6 or abs(value) >= 1e21) if json_style else (exp < -4 or exp >= 6)
-    if use_exp:
-        mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        exp_text = f"{'-' if exp < 0 else '+'}{abs(exp):02d}"
-        if json_style and exp_text.startswith("-0"):
-            exp_text = "-" + exp_text[2:]
-        return f"{sign}{mant}e{exp_text}"
-    if exp >= 0:
-        whole, frac = digits[:exp + 1].ljust(exp + 1, "0"), digits[exp + 1:]
-    else:
-        whole, frac = "0", "0" * (-exp - 1) + digits
-    return f"{sign}{whole}{'.' + frac if frac else ''}"
+    if not math.isfinite(value):  # (never stored: the loader refuses them, as kubectl's JSON does)
+        return go_yaml_float(float(value))
+    return go_json_float(float(value))
 
 
 _JSON_SHORT = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
@@ -894,27 +863,6 @@ _TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})"
     r"(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d+)?(?:Z|[+-]\d{2}:\d{2})"
     r"|[ ](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d+)?)?$")
-_ALNUM = re.compile(r"[0-9A-Za-z]+")
-
-
-def _go_parse_int(text: str) -> int | None:
-    """strconv.ParseInt with base 0 (sign, then 0x, 0o, 0b or leading-0 octal), or None.
-    Out-of-range values count too: go-yaml then tries ParseUint and big.Int."""
-    neg = False
-    if text[:1] in ("+", "-"):
-        neg, text = text[0] == "-", text[1:]
-    base = 10
-    if len(text) > 1 and text[0] == "0":
-        prefix = text[1].lower()
-        base, text = {"x": (16, text[2:]), "o": (8, text[2:]), "b": (2, text[2:])}.get(
-            prefix, (8, text[1:]))
-    if not _ALNUM.fullmatch(text):
-        return None
-    try:
-        value = int(text, base)
-    except ValueError:
-        return None
-    return -value if neg else value
 
 
 def _is_timestamp(text: str) -> bool:
@@ -951,7 +899,17 @@ def _resolves_to_non_string(text: str) -> bool:
     if _is_timestamp(text):
         return True
     plain = text.replace("_", "")
-    return _go_parse_int(plain) is not None or bool(_YAML_FLOAT.match(plain))
+    return _yaml_int(plain) or bool(_YAML_FLOAT.match(plain))
+
+
+def _yaml_int(plain: str) -> bool:
+    """strconv.ParseInt(plain, 0, 64) reads an integer. Out-of-range values count too:
+    go-yaml then tries ParseUint and big.Int."""
+    try:
+        go_parse_int(plain)
+    except NumError as e:
+        return e.err == RANGE
+    return True
 
 
 def _go_key_less(a: str, b: str) -> bool:
@@ -1179,7 +1137,7 @@ class _GoYaml:
         if isinstance(value, bool):
             return ("true" if value else "false"), _PLAIN
         if isinstance(value, float):
-            return _go_float(value, json_style=False), _PLAIN
+            return go_yaml_float(value), _PLAIN
         if isinstance(value, int):
             return str(value), _PLAIN
         text = str(value)
