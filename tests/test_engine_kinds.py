@@ -142,7 +142,7 @@ def test_delete_prints_kubectls_line():
 from engine.api import kinds as registry  # noqa: E402
 from engine.kubectl.printers import get as get_printer  # noqa: E402
 from engine.kubectl.printers import describe as describe_printer  # noqa: E402
-from engine.manifests.loader import KNOWN_KINDS  # noqa: E402
+from engine.manifests.documents import KNOWN_KINDS  # noqa: E402
 from engine.api.store import CLUSTER_SCOPED  # noqa: E402
 
 

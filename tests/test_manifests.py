@@ -10,16 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from engine.manifests.loader import (
+from engine.manifests.documents import (
     Document,
     LoadResult,
     field_line,
     is_config_kind,
     is_known_kind,
-    load_paths,
-    load_text,
     unknown_kind_message,
 )
+from engine.manifests.loader import load_paths, load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,21 +9,12 @@ import copy
 
 import pytest
 
-from engine.api.validation import (
-    ApiError,
-    ErrorType,
-    FieldError,
-    GoLiteral,
-    format_invalid,
-    format_invalid_status_message,
-    format_unknown_fields,
-    go_quote,
-    go_value,
-    kubectl_error_output,
-    strict_unknown_fields,
-    validate,
-    validate_node_port_range,
-)
+from engine.api.gostrconv import go_quote
+from engine.api.validation.decoding import format_unknown_fields, strict_unknown_fields
+from engine.api.validation.errors import ErrorType, FieldError, GoLiteral, go_value
+from engine.api.validation.messages import ApiError, format_invalid, format_invalid_status_message, kubectl_error_output
+from engine.api.validation.service import validate_node_port_range
+from engine.api.validation.validator import validate
 
 DNS1035 = (
     "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "

@@ -18,6 +18,10 @@ from engine.kubectl.printers import describe as describe_printer
 from engine.kubectl.printers import get as printers
 from engine.api import kinds
 from engine.api.kinds import CLUSTER_SCOPED
+from engine.api.validation import messages
+from engine.api.validation.messages import aggregate_message
+from engine.api.validation.metadata import validate_labels
+from engine.api.validation.names import is_valid_label_value
 from engine.api.gostrconv import NumError, go_parse_bool, go_parse_int, go_quote, go_quote_rune
 
 ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
@@ -479,8 +483,6 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
     """`kubectl label TYPE NAME k=v k-` -> `pod/NAME labeled`, checked as label.go checks."""
     import json
 
-    from engine.api import validation
-
     ns = namespace or "default"
     if select_all and selector:
         return Output(stderr="error: cannot set --all and --selector at the same time\n", code=1)
@@ -500,7 +502,7 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
             parts = spec.split("=")
             if len(parts) != 2:
                 return Output(stderr=f"error: invalid label spec: {spec}\n", code=1)
-            errs = validation.is_valid_label_value(parts[1])
+            errs = is_valid_label_value(parts[1])
             if errs:
                 return Output(stderr=f"error: invalid label value: {go_quote(spec)}: {';'.join(errs)}\n", code=1)
             new_labels[parts[0]] = parts[1]
@@ -530,17 +532,17 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
             clash = [f"'{k}' already has a value ({labels[k]}), and --overwrite is false"
                      for k in new_labels if k in labels]
             if clash:
-                out.stderr += f"error: {validation.aggregate_message(clash)}\n"
+                out.stderr += f"error: {aggregate_message(clash)}\n"
                 out.code = 1
                 return out
         before = dict(labels)
         labels.update(new_labels)
         for r in remove:
             labels.pop(r, None)
-        errs = validation.validate_labels(labels, "metadata.labels")
+        errs = validate_labels(labels, "metadata.labels")
         if errs:  # the API server validates the patched object
-            out.stderr += validation.ApiError("Invalid", kind=info.kind, group=info.group, name=name,
-                                              causes=errs).standalone() + "\n"
+            out.stderr += messages.ApiError("Invalid", kind=info.kind, group=info.group, name=name,
+                                            causes=errs).standalone() + "\n"
             out.code = 1
             return out
         if labels == before:
@@ -647,8 +649,6 @@ def drain(cluster: Cluster, node: str, *, ignore_daemonsets: bool = True, force:
              else "cannot delete Pods declare no controller (use --force to override)")
             + ": " + ", ".join(ref(p) for p in bare))
     if errors:
-        from engine.api.validation import aggregate_message
-
         agg = aggregate_message(errors)
         out.stderr += (f'error: unable to drain node "{node}" due to error: {agg}, continuing command...\n'
                        f"There are pending nodes to be drained:\n {node}\n{agg}\n")
