@@ -163,6 +163,11 @@ def test_registry_is_kube_apiserver_discovery():
     assert [s.name for s in pod.subresources] == ["attach", "eviction", "exec", "log", "portforward", "status"]
     assert registry.KINDS["Deployment"].subresource("scale").group == "autoscaling"
     assert registry.KINDS["DaemonSet"].subresource("scale") is None
+    assert pod.subresource("eviction").response_kind(pod) == ("policy", "v1", "Eviction")
+    assert pod.subresource("exec").response_kind(pod) == ("", "v1", "PodExecOptions")
+    rs = registry.KINDS["ReplicaSet"]
+    assert rs.subresource("scale").response_kind(rs) == ("autoscaling", "v1", "Scale")
+    assert rs.subresource("status").response_kind(rs) == ("apps", "v1", "ReplicaSet")
 
 
 def test_registry_lookups():

@@ -37,6 +37,13 @@ class Subresource:
     group: str = ""  # responseKind's group/version when not the parent's own
     version: str = ""
 
+    def response_kind(self, parent: "KindInfo") -> tuple[str, str, str]:
+        """Discovery's responseKind (group, version, kind): `policy/v1 Eviction` for
+        pods/eviction, `autoscaling/v1 Scale` for */scale, else the parent's group-version."""
+        if self.version:
+            return self.group, self.version, self.kind
+        return parent.group, parent.version, self.kind
+
 
 @dataclass(frozen=True)
 class KindInfo:
