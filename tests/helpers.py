@@ -1,11 +1,14 @@
 """Shared test helpers: build clusters from YAML text without touching the disk."""
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from engine.cluster.cluster import Cluster
+from tui.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -29,3 +32,18 @@ def apply_file(text: str, name: str = "f.yaml"):
 
 def sample(name: str) -> str:
     return (SAMPLES / name).read_text()
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str) -> CliResult:
+    """`svcflow ARGS...` in-process, as a shell would run it; `samples` names the repo's samples."""
+    out, err = io.StringIO(), io.StringIO()
+    argv = [str(SAMPLES) if a == "samples" else a for a in args]
+    code = cli_main(argv, out=out, err=err)
+    return CliResult(code, out.getvalue(), err.getvalue())

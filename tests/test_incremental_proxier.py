@@ -15,10 +15,11 @@ import random
 import pytest
 
 from benchmarks.generate import Shape, workload_documents
+from engine.api.objects import labels_of, meta
 from engine.cluster.cluster import Cluster
 from engine.proxy.iptables.partial import IncrementalProxier
-from engine.api.objects import labels_of, meta
-from engine.proxy import IPTablesProxier
+from engine.proxy.iptables.proxier import IPTablesProxier
+from engine.proxy.iptables.save import IPTABLES_VERSION
 
 
 def _cluster(n_services: int) -> Cluster:
@@ -160,8 +161,6 @@ def test_the_controller_uses_the_incremental_path_after_the_first_sync():
 def test_the_per_chain_iptables_save_is_what_the_tables_print(seed):
     """`KubeProxy.iptables_save` keeps normalized lines per chain between syncs; after
     every change it must print exactly what `iptables-save` renders from scratch."""
-    from engine.proxy.controller import IPTABLES_VERSION
-
     rng = random.Random(seed)
     c = _cluster(12)
     kp = c.kube_proxy
@@ -170,7 +169,7 @@ def test_the_per_chain_iptables_save_is_what_the_tables_print(seed):
         c.run_for(rng.choice([0.0, 1.0, 2.0]))
         for node in ("kind-worker", "kind-control-plane"):
             p = kp.proxiers[node]
-            want = p.save(timestamp=kp._timestamp(), version=IPTABLES_VERSION, backend="nft")
+            want = p.save(timestamp=kp.save_timestamp(), version=IPTABLES_VERSION, backend="nft")
             assert kp.iptables_save(node) == want, (step, node)
 
 

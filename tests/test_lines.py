@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, strategies as st
 
 from engine.cluster.cluster import Cluster
-from engine.views.lines import ChunkedLines
+from engine.proxy.lines import ChunkedLines
 from tests.helpers import apply_yaml, sample
 
 chunk_lists = st.lists(st.lists(st.text(alphabet="ab-", max_size=3), max_size=4), max_size=6)
@@ -61,8 +61,8 @@ def _tutorial_save_lines(monkeypatch):
     node = c.topology.nodes[1].name
     before = kp.iptables_save_lines(node)
     assembled: list[int] = []
-    real = kp._assemble_save
-    monkeypatch.setattr(kp, "_assemble_save", lambda *a: assembled.append(1) or real(*a))
+    real = kp.save_lines._assemble
+    monkeypatch.setattr(kp.save_lines, "_assemble", lambda *a: assembled.append(1) or real(*a))
     return c, kp, node, before, assembled
 
 
@@ -76,7 +76,7 @@ def test_after_a_sync_only_the_changed_chains_are_redone_and_the_text_is_a_fresh
     c.run_for(3)
     patched = kp.iptables_save_lines(node)
     assert patched != before and assembled == []  # patched, not assembled again
-    kp._saves.clear()
+    kp.save_lines.memos.clear()
     assert list(patched) == list(kp.iptables_save_lines(node))  # what a full assembly gives
     assert "\n".join(patched) + "\n" == kp.iptables_save(node)
 
@@ -98,11 +98,11 @@ def test_chains_created_and_deleted_by_a_sync_are_laid_out_without_a_full_assemb
         patched = kp.iptables_save_lines(node)
         seps = [line for line in patched if line.startswith(":KUBE-SEP-")]
         assert assembled == []
-        saved = dict(kp._saves)
-        kp._saves.clear()
+        saved = dict(kp.save_lines.memos)
+        kp.save_lines.memos.clear()
         assert list(patched) == list(kp.iptables_save_lines(node))  # what a full assembly gives
-        kp._saves.clear()
-        kp._saves.update(saved)
+        kp.save_lines.memos.clear()
+        kp.save_lines.memos.update(saved)
         assembled.clear()
     assert len(seps) >= 1
 

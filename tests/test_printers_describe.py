@@ -984,6 +984,7 @@ def test_node() -> None:
         "  Architecture:               amd64\n"
         "  Container Runtime Version:  containerd://2.1.1\n"
         "  Kubelet Version:            v1.33.1\n"
+        "  Kube-Proxy Version:         \n"
         "PodCIDR:                      10.244.1.0/24\n"
         "PodCIDRs:                     10.244.1.0/24\n"
         "ProviderID:                   kind://docker/kind/kind-worker\n"
@@ -1100,9 +1101,24 @@ def test_timestamps_follow_the_time_zone_of_now() -> None:
     assert "CreationTimestamp:      Sun, 01 Jun 2025 12:00:00 +0200\n" in out
 
 
-def test_unknown_kind_is_rejected() -> None:
-    with pytest.raises(ValueError):
-        describe("Secret", {"kind": "Secret"}, lister=make_lister(), now=NOW)
+def test_a_kind_without_a_describer_gets_kubectls_generic_describer() -> None:
+    lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+             "metadata": {"name": "kind-worker", "namespace": "kube-node-lease"},
+             "spec": {"holderIdentity": "kind-worker", "leaseDurationSeconds": 40}}
+    out = describe("Lease", lease, lister=make_lister(), now=NOW)
+    assert out.splitlines() == [
+        "Name:         kind-worker",
+        "Namespace:    kube-node-lease",
+        "Labels:       <none>",
+        "Annotations:  <none>",
+        "API Version:  coordination.k8s.io/v1",
+        "Kind:         Lease",
+        "Metadata:",
+        "Spec:",
+        "  Holder Identity:         kind-worker",
+        "  Lease Duration Seconds:  40",
+        "Events:                    <none>",
+    ]
 
 
 def test_missing_fields_do_not_crash() -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from engine.kubectl import proxyrules as proxytools
 from engine.cluster.cluster import Cluster
+from engine.kubectl import proxyrules as proxytools
 from tests.helpers import apply_yaml, sample
 
 

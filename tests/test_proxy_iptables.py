@@ -23,20 +23,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.proxy import (
-    IPTablesProxier,
-    LocalDetector,
-    ProxierConfig,
-    endpoint_chain,
-    external_chain,
-    firewall_chain,
-    local_chain,
-    service_chain,
-)
-from engine.proxy.iptables import chains as C
+from engine.proxy.config import LocalDetector, ProxierConfig
 from engine.proxy.ipnet import parse_cidr_sloppy, parse_ip_sloppy
+from engine.proxy.iptables import chains as C
+from engine.proxy.iptables.chains import endpoint_chain, external_chain, firewall_chain, local_chain, service_chain
 from engine.proxy.iptables.netfilter import rule_target
-from engine.proxy.iptables.save import split_args
+from engine.proxy.iptables.normalize import split_args
+from engine.proxy.iptables.proxier import IPTablesProxier
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -144,7 +137,7 @@ def config_of(case: dict) -> ProxierConfig:
         ip_family=pc.get("ip_family", "IPv4"),
         local_detector=detector,
         masquerade_all=bool(pc.get("masquerade_all")),
-        masquerade_mark=pc.get("masquerade_mark"),
+        masquerade_mark_literal=pc.get("masquerade_mark"),
         localhost_node_ports=bool(pc.get("localhost_nodeports")),
         node_port_addresses=pc.get("nodeport_addresses"),
         random_fully=bool(pc.get("iptables_has_random_fully")),
@@ -1063,9 +1056,9 @@ def test_save_matches_real_iptables() -> None:
     namespace) and compare the real iptables-save output with save()."""
     import re
 
-    from engine.proxy.iptables.proxier import _JUMP_CHAINS, _jump_spec
+    from engine.proxy.iptables.proxier import JUMP_CHAINS, jump_spec
 
-    jumps = [(t, d, s, _jump_spec(x, cm, d)) for t, d, s, cm, x in _JUMP_CHAINS]
+    jumps = [(t, d, s, jump_spec(x, cm, d)) for t, d, s, cm, x in JUMP_CHAINS]
     backends = ["legacy"] + (["nft"] if shutil.which("iptables-nft-restore") else [])
     if not shutil.which("nfacct"):
         pytest.skip("nfacct tool not installed (needed for -m nfacct rules)")

@@ -25,8 +25,9 @@ import textwrap
 import pytest
 
 from engine.proxy import ipvs as ipvsmod
-from engine.proxy.ipvs import IPVSProxier, ProxierConfig, glibc_msort, ipset_name, ipvs_cmp_services
+from engine.proxy.config import ProxierConfig
 from engine.proxy.iptables.netfilter import Netfilter
+from engine.proxy.ipvs import IPVSProxier, glibc_msort, ipset_name, ipvs_cmp_services
 from engine.proxy.nftables import (
     NFTablesProxier,
     hash_and_truncate,
@@ -34,7 +35,6 @@ from engine.proxy.nftables import (
     service_port_chain_base,
     service_port_endpoint_chain_base,
 )
-
 
 # ----------------------------------------------------------------------- builders
 
@@ -103,8 +103,8 @@ P80 = [port("p80", 80)]
 
 
 def upstream_nft(services, slices, **cfg) -> NFTablesProxier:
-    conf = {**UPSTREAM_NFT_CONFIG, **cfg}
-    p = NFTablesProxier(conf, masquerade_mark="0x4000")  # the fake hard-codes 0x4000
+    conf = {**UPSTREAM_NFT_CONFIG, "masquerade_mark_literal": "0x4000", **cfg}  # the fake hard-codes 0x4000
+    p = NFTablesProxier(conf)
     p.sync(services, slices)
     return p
 
@@ -426,7 +426,7 @@ def test_packet_flows_node_ports(family, npa, alt_allowed):
         ("fd00:172:30::41", "fd00:10:180::1", "fd00:10:180::2:1")
     node_ip, alt_ip = ("192.168.0.2", "192.168.1.2") if v4 else ("2001:db8::1", "2001:db8:1::2")
     pod, ext = ("10.0.0.2", TEST_EXTERNAL_CLIENT) if v4 else ("fd00:10::2", "2600:5200::1")
-    cfg = dict(family=family, cluster_cidr="10.0.0.0/8" if v4 else "fd00:10::/64",
+    cfg = dict(ip_family=family, cluster_cidr="10.0.0.0/8" if v4 else "fd00:10::/64",
                service_cidrs=["172.30.0.0/16"] if v4 else ["fd00:10:96::/112"])
     if npa is not None:
         cfg["node_port_addresses"] = npa
@@ -945,7 +945,7 @@ def test_ipvs_node_port_cases():
 
 def test_ipvs_cluster_ip_ipv6_family_filtering():
     """TestClusterIPv6 cases: an IPv6 proxier ignores IPv4 services and endpoints."""
-    p = IPVSProxier(dict(UPSTREAM_IPVS_CONFIG, family="IPv6"))
+    p = IPVSProxier(dict(UPSTREAM_IPVS_CONFIG, ip_family="IPv6"))
     p.sync([svc("ns1", "svc1", clusterIP="10.20.30.41", ports=[port("p80", 80)]),
             svc("ns2", "svc2", clusterIP="1002:ab8::2:1", ports=[port("p8080", 8080)]),
             svc("ns3", "svc3", clusterIP="2001::1", ports=[port("p80", 80)])],

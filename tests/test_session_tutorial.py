@@ -228,7 +228,7 @@ def test_the_coredns_configmap_holds_the_corefile_coredns_serves_by():
     assert out.startswith("Name:         coredns\nNamespace:    kube-system\nLabels:       <none>\n"
                           "Annotations:  <none>\n\nData\n====\nCorefile:\n----\n.:53 {\n")
     assert "    kubernetes cluster.local in-addr.arpa ip6.arpa {\n" in out and corefile.rstrip("\n") in out
-    assert out.endswith("}\n\n\nBinaryData\n====\n\nEvents:  <none>\n")
+    assert out.endswith("}\n\n\n\nBinaryData\n====\n\nEvents:  <none>\n")  # kubectl >= 1.31: a blank line after each value
     assert "  Corefile: |\n    .:53 {\n" in s.feed("kubectl get cm coredns -n kube-system -o yaml")
 
 

@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     _global_flags(p)
     p.add_argument("args", nargs="*", metavar="TYPE/NAME | TYPE NAME")
     p.add_argument("-n", "--namespace", default=None)
+    p.add_argument("-A", "--all-namespaces", action="store_true")
+    p.add_argument("-l", "--selector", default=None)
     _files(p)
     p = sub.add_parser("dig", help="ask CoreDNS, as dig would (or as a pod resolves with --from)")
     _global_flags(p)
@@ -226,7 +228,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         res = kubectl.get(cluster, args.args, namespace=args.namespace, all_namespaces=args.all_namespaces,
                           output=args.output, selector=args.selector)
     elif args.command == "describe":
-        res = kubectl.describe(cluster, args.args, namespace=args.namespace)
+        res = kubectl.describe(cluster, args.args, namespace=args.namespace, selector=args.selector,
+                               all_namespaces=args.all_namespaces)
     elif args.command in ("dig", "dns-records", "corefile"):
         from engine.kubectl import dns as dnstools
 

@@ -15,7 +15,9 @@ from engine.api.apiserver import ApiError
 from engine.cluster.cluster import Cluster
 from engine.api.objects import labels_of
 from engine.kubectl.printers import describe as describe_printer
+from engine.kubectl.printers import custom_columns, jsonpath
 from engine.kubectl.printers import get as printers
+from engine.kubectl.printers.jsonpath import JSONPathError
 from engine.api import kinds
 from engine.api.kinds import CLUSTER_SCOPED
 from engine.api.validation import messages
@@ -153,17 +155,43 @@ def _lister(cluster: Cluster):
 GET_FORMATS = sorted(["json", "yaml", "name", "go-template", "go-template-file", "template", "templatefile",
                       "jsonpath", "jsonpath-as-json", "jsonpath-file", "custom-columns", "custom-columns-file", "wide"])
 PRINTED_FORMATS = ("wide", "yaml", "json", "name")
+TEMPLATE_FORMATS = ("jsonpath", "jsonpath-as-json", "custom-columns")  # -o FORMAT=TEMPLATE
 
 
 def output_format_error(output: str) -> str | None:
-    """`-o` checked as get's PrintFlags.ToPrinter checks it (cli-runtime's NoCompatiblePrinterError)."""
-    name = output.split("=", 1)[0]
+    """`-o` checked as get's PrintFlags.ToPrinter checks it (cli-runtime's NoCompatiblePrinterError),
+    then as the template printers check their template; a format svcflow does not print is
+    refused in words that point at the real kubectl, never silently printed as a table."""
+    name, eq, template = output.partition("=")
     if name not in GET_FORMATS:
         return (f"unable to match a printer suitable for the output format {go_quote(output)}, "
                 f"allowed formats are: {','.join(GET_FORMATS)}")
+    if name in TEMPLATE_FORMATS:
+        if not template:
+            return ("custom-columns format specified but no custom columns given" if name == "custom-columns"
+                    else "template format specified but no template given")
+        try:
+            if name == "custom-columns":
+                custom_columns.parse_spec(template)
+            else:
+                jsonpath.parse("out", template)
+        except JSONPathError as e:
+            return str(e) if name == "custom-columns" else f"error parsing jsonpath {template}, {e}\n"
+        return None
     if output not in PRINTED_FORMATS:
-        return f"svcflow does not print -o {name} yet (it prints: {', '.join(PRINTED_FORMATS)})"
+        return (f"svcflow does not print -o {name} (it prints: {', '.join(PRINTED_FORMATS + TEMPLATE_FORMATS)}); "
+                "the real kubectl prints it against `svcflow serve`")
     return None
+
+
+def template_output(output: str, obj: dict) -> str:
+    """`-o jsonpath=`, `-o jsonpath-as-json=`, `-o custom-columns=` over the printed object (the
+    object itself, or the List kubectl builds); JSONPathError with kubectl's message."""
+    name, _, template = output.partition("=")
+    if name == "custom-columns":
+        return custom_columns.print_custom_columns(custom_columns.parse_spec(template), obj)
+    return jsonpath.execute(template, obj, printers.json_compact, printers.json_indent,
+                            as_json=name == "jsonpath-as-json")
 
 
 GET_NO_TYPE = ('You must specify the type of resource to get. Use "kubectl api-resources" for a complete list '
@@ -210,8 +238,9 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
         out.stderr = f"{e}\n"
         out.code = 1
         return out
-    if output is not None and output_format_error(output):
-        return Output(stderr=f"error: {output_format_error(output)}\n", code=1)
+    problem = output_format_error(output) if output is not None else None
+    if problem:
+        return Output(stderr=f"error: {problem}" + ("" if problem.endswith("\n") else "\n"), code=1)
     multi = len(requests) > 1
     try:
         sel = label_selectors.parse(selector)
@@ -245,13 +274,22 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
         out.stdout = render(everything[0] if single else everything)
     elif output == "name":
         out.stdout = printers.print_name(everything)
+    elif output is not None and output.partition("=")[0] in TEMPLATE_FORMATS:
+        single = len(everything) == 1 and not multi and _single_name(requests)
+        try:
+            out.stdout = template_output(output, printers.as_output_object(everything[0] if single else everything))
+        except JSONPathError as e:
+            text = str(e)
+            out.stderr += f"error: {text}" + ("" if text.endswith("\n") else "\n")
+            out.code = 1
+            return out
     else:
         now = cluster.now()
         show_kind = len({info.kind for info, _ in requests}) > 1
         tables = [(k, objs) for k, objs in groups if objs]
         out.stdout = printers.print_get_all(tables, now=now, wide=output == "wide", show_kind=show_kind,
                                             all_namespaces=all_namespaces) if tables else ""
-    if not everything and not errors and output not in ("yaml", "json", "name"):
+    if not everything and not errors and (output is None or output == "wide"):
         out.stderr += printers.no_resources_message(ns, all_namespaces or not any(i.namespaced for i, _ in requests)) + "\n"
     for e in errors:
         out.stderr += e + "\n"
@@ -263,33 +301,43 @@ def _single_name(requests) -> bool:
     return len(requests) == 1 and len(requests[0][1]) == 1
 
 
-def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None) -> Output:
+def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None, selector: str | None = None,
+             all_namespaces: bool = False) -> Output:
+    """`kubectl describe TYPE [NAME...] | TYPE/NAME [-l SELECTOR] [-A]`: every kind, the ones
+    without a describer of their own through kubectl's generic describer."""
     out = Output()
     ns = namespace or "default"
     if not args:
         return Output(stderr=DESCRIBE_NO_TYPE, code=1)
+    if selector is not None and (len(args) > 1 or "/" in args[0]):
+        return Output(stderr="error: name cannot be provided when a selector is specified\n", code=1)
     try:
         if len(args) == 1 and "/" in args[0]:
             t, name = args[0].split("/", 1)
-            pairs = [(printers.resolve_resource(t), name)]
+            pairs = [(printers.resolve_resource(t), ns, name)]
         elif len(args) >= 2:
             info = printers.resolve_resource(args[0])
-            pairs = [(info, n) for n in args[1:]]
+            pairs = [(info, ns, n) for n in args[1:]]
         else:
             info = printers.resolve_resource(args[0])
-            objs = cluster.store.list(info.kind, ns if info.namespaced else "")
-            pairs = [(info, o["metadata"]["name"]) for o in objs]
+            scope = "" if not info.namespaced else None if all_namespaces else ns
+            try:
+                sel = label_selectors.parse(selector)
+            except SelectorError as e:  # the API server refuses the list
+                return Output(stderr=selector_error(info, selector or "", e) + "\n", code=1)
+            objs = [o for o in cluster.store.list(info.kind, scope) if sel.matches(labels_of(o))]
+            pairs = [(info, o["metadata"].get("namespace") or "", o["metadata"]["name"]) for o in objs]
             if not pairs:
-                out.stderr = printers.no_resources_message(ns, not info.namespaced) + "\n"
+                out.stderr = printers.no_resources_message(ns, all_namespaces or not info.namespaced) + "\n"
                 return out
     except printers.ResourceError as e:
         out.stderr, out.code = f"{e}\n", 1
         return out
     texts = []
-    for info, name in pairs:
+    for info, obj_ns, name in pairs:
         if info.kind == "Endpoints" and not out.warnings:
             out.warnings += ENDPOINTS_WARNING
-        obj = cluster.store.get(info.kind, ns if info.namespaced else "", name)
+        obj = cluster.store.get(info.kind, obj_ns if info.namespaced else "", name)
         if obj is None:
             out.stderr += printers.not_found_message(info, name) + "\n"
             out.code = 1
@@ -705,7 +753,7 @@ def run_line(cluster: Cluster, line: str) -> Output:
         return get(cluster, pos, namespace=ns, all_namespaces=bool(opts.get("all-namespaces")),
                    output=opts.get("output"), selector=sel)
     if verb == "describe":
-        return describe(cluster, pos, namespace=ns)
+        return describe(cluster, pos, namespace=ns, selector=sel, all_namespaces=bool(opts.get("all-namespaces")))
     if verb == "delete":
         if opts.get("all") and sel:
             return Output(stderr="error: cannot set --all and --selector at the same time\n", code=1)

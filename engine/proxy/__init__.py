@@ -1,37 +1,17 @@
-"""kube-proxy (iptables mode) rule rendering: a pure library, no engine dependencies.
+"""kube-proxy: the per-node controller and the proxiers of its three modes.
 
-Public API:
+Import names from the module that owns them; this package exports nothing.
 
-* :class:`IPTablesProxier` / :class:`ProxierConfig` / :class:`SyncResult` — run
-  ``syncProxyRules`` over Services and EndpointSlices, get the iptables-restore input,
-  and print what ``iptables-save`` would show (:meth:`IPTablesProxier.save`).
-* :mod:`engine.proxy.iptables.chains` — the KUBE-SVC/SVL/EXT/FW/SEP chain-name hashes.
-* :mod:`engine.proxy.model` — service ports, endpoints and endpoint categorization.
-* :class:`Netfilter` — the node's tables, for simulating outside changes.
+* ``controller`` — the per-node kube-proxy controller: watches Services and
+  EndpointSlices, syncs each node's proxier (step 3 of the Service flow).
+* ``runner`` — ``BoundedFrequencyRunner``: ``minSyncPeriod`` and burst rate limiting.
+* ``config`` — ``ProxierConfig`` (the node and the mode-independent flags of
+  ``KubeProxyConfiguration``) and ``LocalDetector`` (``--detect-local-mode``).
+* ``nodeports`` — ``NodePortAddresses`` (``--nodeport-addresses``).
+* ``model`` — Service ports, endpoints and their categorization (topology, traffic
+  policies), shared by every mode.
+* ``ipnet`` — IP parsing and printing as kube-proxy does it (``ParseIPSloppy``).
+* ``iptables/`` — iptables mode: proxier, partial sync, tables, ``iptables-save``.
+* ``ipvs`` / ``nftables`` — the ipvs and nftables proxiers (one upstream file each);
+  ``modes`` runs them per node inside the simulated cluster.
 """
-from engine.proxy.iptables.chains import (
-    endpoint_chain,
-    external_chain,
-    firewall_chain,
-    local_chain,
-    port_proto_hash,
-    service_chain,
-)
-from engine.proxy.config import LocalDetector, ProxierConfig
-from engine.proxy.iptables.proxier import IPTablesProxier, SyncResult
-from engine.proxy.iptables.netfilter import Netfilter, RestoreError
-
-__all__ = [
-    "IPTablesProxier",
-    "LocalDetector",
-    "Netfilter",
-    "ProxierConfig",
-    "RestoreError",
-    "SyncResult",
-    "endpoint_chain",
-    "external_chain",
-    "firewall_chain",
-    "local_chain",
-    "port_proto_hash",
-    "service_chain",
-]

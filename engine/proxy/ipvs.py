@@ -32,16 +32,14 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
+from engine.proxy.config import ProxierConfig
 from engine.proxy.ipnet import (
-    IPV4,
     IPV6,
-    IPNet,
     cidr_contains,
     cidr_string,
     family_of,
     ip_string,
     join_host_port,
-    parse_cidr_sloppy,
     parse_ip_sloppy,
 )
 from engine.proxy.model import (
@@ -52,160 +50,13 @@ from engine.proxy.model import (
     service_ports,
     slice_service_key,
 )
-
-# --------------------------------------------------------------------------- config
-
-NODE_PORT_ADDRESSES_PRIMARY = "primary"  # kubeproxyconfig.NodePortAddressesPrimary
-
-
-@dataclass(frozen=True)
-class ProxierConfig:
-    """What kube-proxy knows about its node, for one IP family.
-
-    ``node_ips`` are all addresses configured on the node (every interface except
-    ``kube-ipvs0``); IPVS mode uses them as NodePort virtual-server addresses when
-    ``node_port_addresses`` is unset, and both modes use the first one of the family as
-    "the node IP".  ``node_port_addresses`` is ``--nodeport-addresses``: ``None`` means
-    the mode's default (all addresses for ipvs, ``primary`` for nftables), and the
-    special value ``"primary"`` means the node's primary IP.  ``cluster_cidr`` drives the
-    LocalTrafficDetector (by CIDR); ``None`` means no local-traffic detection.
-    ``service_cidrs`` is what ``OnServiceCIDRsChanged`` delivers (nftables only).
-    """
-
-    node_name: str = ""
-    node_ips: tuple[str, ...] = ()
-    cluster_cidr: str | None = None
-    masquerade_all: bool = False
-    masquerade_bit: int = 14
-    node_port_addresses: tuple[str, ...] | None = None
-    scheduler: str = "rr"
-    family: str = IPV4
-    node_labels: Mapping[str, str] = field(default_factory=dict)
-    service_cidrs: tuple[str, ...] = ()
-    random_fully: bool = True  # iptables supports --random-fully (any iptables >= 1.6.2)
-    lb_ip_mode: bool = True  # LoadBalancerIPMode gate (GA in 1.32)
-
-    _ALIASES = {
-        "nodeName": "node_name", "hostname": "node_name",
-        "nodeIPs": "node_ips", "nodeIP": "node_ips",
-        "clusterCIDR": "cluster_cidr",
-        "masqueradeAll": "masquerade_all", "masqueradeBit": "masquerade_bit",
-        "nodePortAddresses": "node_port_addresses",
-        "ipFamily": "family", "nodeLabels": "node_labels",
-        "serviceCIDRs": "service_cidrs", "randomFully": "random_fully",
-    }
-
-    @classmethod
-    def from_mapping(cls, cfg: "ProxierConfig | Mapping | None") -> "ProxierConfig":
-        """Accept a ProxierConfig or a plain dict (snake_case or KubeProxyConfiguration
-        camelCase keys; ``ipvs: {scheduler: ...}`` is understood too)."""
-        if isinstance(cfg, ProxierConfig):
-            return cfg
-        raw = dict(cfg or {})
-        if isinstance(raw.get("ipvs"), Mapping) and raw["ipvs"].get("scheduler"):
-            raw.setdefault("scheduler", raw["ipvs"]["scheduler"])
-        kw: dict = {}
-        names = {f for f in cls.__dataclass_fields__ if not f.startswith("_")}
-        for k, v in raw.items():
-            k = cls._ALIASES.get(k, k)
-            if k in names:
-                kw[k] = v
-        for k in ("node_ips", "service_cidrs"):
-            if isinstance(kw.get(k), str):
-                kw[k] = tuple(s.strip() for s in kw[k].split(",") if s.strip())
-            elif kw.get(k) is not None:
-                kw[k] = tuple(kw[k])
-        npa = kw.get("node_port_addresses")
-        if isinstance(npa, str):
-            kw["node_port_addresses"] = tuple(s.strip() for s in npa.split(",") if s.strip())
-        elif npa is not None:
-            kw["node_port_addresses"] = tuple(npa) or None
-        if not kw.get("scheduler"):
-            kw.pop("scheduler", None)
-        return cls(**kw)
-
-    # -- derived values
-    @property
-    def is_ipv6(self) -> bool:
-        return self.family == IPV6
-
-    def family_node_ips(self) -> list[str]:
-        """Node addresses of this family, canonical, in configuration order."""
-        out = []
-        for s in self.node_ips:
-            ip = parse_ip_sloppy(s)
-            if ip is not None and family_of(ip) == self.family and ip_string(ip) not in out:
-                out.append(ip_string(ip))
-        return out
-
-    @property
-    def node_ip(self) -> str | None:
-        ips = self.family_node_ips()
-        return ips[0] if ips else None
-
-    def local_cidr(self) -> IPNet | None:
-        """The ``--cluster-cidr`` of this family (LocalTrafficDetector by CIDR)."""
-        if not self.cluster_cidr:
-            return None
-        for part in str(self.cluster_cidr).split(","):
-            net = parse_cidr_sloppy(part.strip())
-            if net is not None and family_of(net) == self.family:
-                return net
-        return None
-
-    @property
-    def masquerade_mark(self) -> str:
-        """``fmt.Sprintf("%#08x", 1<<bit)``: Go zero-pads the digits, so 0x00004000."""
-        return "0x%08x" % (1 << self.masquerade_bit)
-
-
-@dataclass(frozen=True)
-class NodePortAddresses:
-    """``proxyutil.NodePortAddresses`` for one family."""
-
-    cidrs: tuple[IPNet, ...]
-    match_all: bool
-
-    @classmethod
-    def build(cls, cfg: ProxierConfig, default_primary: bool) -> "NodePortAddresses":
-        strings = list(cfg.node_port_addresses) if cfg.node_port_addresses is not None else []
-        if not strings and default_primary:
-            strings = [NODE_PORT_ADDRESSES_PRIMARY]
-        expanded: list[str] = []
-        for s in strings:
-            if s == NODE_PORT_ADDRESSES_PRIMARY:
-                # server.go turns "primary" into the node IPs' single-host CIDRs
-                for ip in cfg.family_node_ips()[:1]:
-                    expanded.append(f"{ip}/{128 if cfg.is_ipv6 else 32}")
-            else:
-                expanded.append(s)
-        fam = []
-        for s in expanded:
-            net = parse_cidr_sloppy(s)
-            if net is not None and family_of(net) == cfg.family:
-                fam.append(net)
-        if not fam:
-            zero = parse_cidr_sloppy("::/0" if cfg.is_ipv6 else "0.0.0.0/0")
-            return cls((zero,), True)
-        for net in fam:
-            if net.prefixlen == 0:
-                return cls((net,), True)
-        return cls(tuple(fam), False)
-
-    def node_ips(self, cfg: ProxierConfig) -> list[str]:
-        """``GetNodeIPs``: node addresses inside the CIDRs (loopback included, as upstream)."""
-        out = []
-        for s in cfg.family_node_ips():
-            ip = parse_ip_sloppy(s)
-            if any(cidr_contains(c, ip) for c in self.cidrs):
-                out.append(s)
-        return out
+from engine.proxy.nodeports import NodePortAddresses
 
 
 def _valid_local_address(ip_s: str, cfg: ProxierConfig) -> bool:
     """``netlinkHandle.isValidForSet``: right family, not loopback, not v6 link-local."""
     ip = parse_ip_sloppy(ip_s)
-    if ip is None or family_of(ip) != cfg.family or ip.is_loopback:
+    if ip is None or family_of(ip) != cfg.ip_family or ip.is_loopback:
         return False
     if ip.version == 6 and ip.is_link_local:
         return False
@@ -230,7 +81,7 @@ def collect_service_ports(services: Iterable[Mapping], cfg: ProxierConfig) -> li
     """
     ports: list[ServicePort] = []
     for svc in services or []:
-        ports.extend(service_ports(svc, cfg.family, lb_ip_mode=cfg.lb_ip_mode))
+        ports.extend(service_ports(svc, cfg.ip_family, lb_ip_mode=cfg.load_balancer_ip_mode))
     ports.sort(key=lambda sp: (sp.spn, sp.proto))
     return ports
 
@@ -243,7 +94,7 @@ def endpoints_for(sp: ServicePort, by_service: Mapping[str, Mapping]) -> list[En
 def build_endpoints_index(slices: Iterable[Mapping], cfg: ProxierConfig) -> dict[str, dict]:
     """``endpointsMap`` for every service: key -> {(port name, protocol): [Endpoint]}."""
     return {
-        key: endpoints_by_port(sl, cfg.family, cfg.node_name)
+        key: endpoints_by_port(sl, cfg.ip_family, cfg.node_name)
         for key, sl in group_slices(slices).items()
     }
 
@@ -619,7 +470,7 @@ class IPVSProxier:
         self.config = ProxierConfig.from_mapping(config)
         self.virtual_servers: dict[tuple[str, str, int], VirtualServer] = {}
         self.ipsets: dict[str, IPSet] = {
-            base: IPSet(base, ipset_name(base, self.config.is_ipv6), typ, comment, self.config.family)
+            base: IPSet(base, ipset_name(base, self.config.is_ipv6), typ, comment, self.config.ip_family)
             for base, typ, comment in IPSET_INFO
         }
         self.bound_addresses: list[str] = []  # kube-ipvs0, in bind order
@@ -637,13 +488,13 @@ class IPVSProxier:
             s.entries = set()
 
         node_address_set = [ip for ip in cfg.family_node_ips() if _valid_local_address(ip, cfg)]
-        npa = NodePortAddresses.build(cfg, default_primary=False)
+        npa = NodePortAddresses.of_config(cfg)
         node_ips: list[str] = []
         if any(sp.node_port for sp in svc_ports):
             if npa.match_all:
                 node_ips = list(node_address_set)
             else:
-                node_ips = [ip for ip in npa.node_ips(cfg) if not parse_ip_sloppy(ip).is_loopback]
+                node_ips = [ip for ip in npa.node_ips(cfg.family_node_ips()) if not parse_ip_sloppy(ip).is_loopback]
 
         desired: dict[tuple[str, str, int], _DesiredVS] = {}
         active_bind: list[str] = []
@@ -694,7 +545,7 @@ class IPVSProxier:
                 if sp.load_balancer_source_ranges:
                     self.ipsets[KUBE_LOAD_BALANCER_FW].entries.add(entry)
                     allow_from_node = False
-                    node_ip = parse_ip_sloppy(cfg.node_ip) if cfg.node_ip else None
+                    node_ip = parse_ip_sloppy(cfg.primary_node_ip())
                     for cidr in sp.load_balancer_source_ranges:
                         self.ipsets[KUBE_LOAD_BALANCER_SOURCE_CIDR].entries.add(
                             f"{lbip},{proto}:{sp.port},{cidr_string(cidr)}")

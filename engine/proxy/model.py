@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from engine.api.wellknown import SERVICE_NAME_LABEL, ZONE_LABEL
-
-from engine.proxy.iptables import chains
 from engine.proxy.ipnet import (
     IPV4,
     IPV6,
@@ -28,6 +26,7 @@ from engine.proxy.ipnet import (
     parse_cidr_sloppy,
     parse_ip_sloppy,
 )
+from engine.proxy.iptables import chains
 
 DEFAULT_STICKY_SECONDS = 10800  # API default for sessionAffinityConfig.clientIP.timeoutSeconds
 SUPPORTED_ADDRESS_TYPES = ("IPv4", "IPv6")  # FQDN slices are ignored by kube-proxy
@@ -53,6 +52,12 @@ def slice_service_key(slice_obj: Mapping) -> str | None:
 
 
 # --------------------------------------------------------------------------- services
+
+
+def service_port_name(namespace: str, name: str, port_name: str | None) -> str:
+    """``ServicePortName.String()``: ``namespace/name``, then ``:port`` when the port is named
+    (what the chain-name hashes and the rules' comments are made from)."""
+    return f"{namespace}/{name}:{port_name}" if port_name else f"{namespace}/{name}"
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ class ServicePort:
     fw_chain: str = field(init=False)
 
     def __post_init__(self) -> None:
-        spn = f"{self.namespace}/{self.name}" + (f":{self.port_name}" if self.port_name else "")
+        spn = service_port_name(self.namespace, self.name, self.port_name)
         proto = self.protocol.lower()
         h = chains.port_proto_hash(spn, proto)
         set_ = object.__setattr__

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engine.api.objects import labels_of, meta
+from engine.proxy.config import node_proxier_config
+from engine.proxy.iptables.save import save_timestamp
 from engine.proxy.ipvs import IPVSProxier, LookupResult
-from engine.proxy.ipvs import ProxierConfig as ModeConfig
 from engine.proxy.nftables import NFTablesProxier
 
 
@@ -23,18 +23,6 @@ class ModeSync:
     written: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     rules: int = 0
-
-
-def mode_config(cluster, node_name: str) -> ModeConfig:
-    node = cluster.store.get("Node", "", node_name)
-    ips = tuple(a["address"] for a in ((node or {}).get("status") or {}).get("addresses") or []
-                if a.get("type") in ("InternalIP", "ExternalIP"))
-    p = cluster.topology.proxy
-    return ModeConfig(node_name=node_name, node_ips=ips, cluster_cidr=p.cluster_cidr,
-                      masquerade_all=p.masquerade_all, masquerade_bit=p.masquerade_bit,
-                      node_port_addresses=tuple(p.node_port_addresses) or None,
-                      node_labels=dict(labels_of(node or {})),
-                      service_cidrs=(cluster.topology.service_subnet,))
 
 
 class ModeProxies:
@@ -50,7 +38,8 @@ class ModeProxies:
         key = (node, mode)
         p = self.proxiers.get(key)
         if p is None:
-            cfg = mode_config(self.cluster, node)
+            cfg = node_proxier_config(node, self.cluster.store.get("Node", "", node), self.cluster.topology.proxy,
+                                      (self.cluster.topology.service_subnet,))
             p = self.proxiers[key] = IPVSProxier(cfg) if mode == "ipvs" else NFTablesProxier(cfg)
         return p
 
@@ -85,7 +74,7 @@ class ModeProxies:
     def render(self, node: str, mode: str) -> str:
         p = self.ensure(node, mode)
         if mode == "ipvs":
-            stamp = self.cluster.kube_proxy._timestamp()
+            stamp = save_timestamp(self.cluster.now())
             return ("$ ipvsadm -Ln\n" + p.ipvsadm_ln() + "\n$ ipset save\n" + p.ipset_list()
                     + "\n$ iptables-save   # the rules ipvs mode still installs\n"
                     + p.iptables_save(date=stamp))
@@ -97,7 +86,3 @@ class ModeProxies:
         if mode == "ipvs":
             return p.lookup(proto, ip, port, rng, client_ip=src)
         return p.lookup(proto, ip, port, rng, src_ip=src)
-
-
-def render(cluster, node: str, mode: str) -> str:
-    return cluster.kube_proxy.modes.render(node, mode)

@@ -33,18 +33,11 @@ import random
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
+from engine.proxy.config import ProxierConfig
 from engine.proxy.ipnet import cidr_contains, cidr_string, parse_cidr_sloppy, parse_ip_sloppy
-from engine.proxy.ipvs import (
-    LookupResult,
-    NodePortAddresses,
-    ProxierConfig,
-    build_endpoints_index,
-    collect_service_ports,
-    endpoints_for,
-)
+from engine.proxy.ipvs import LookupResult, build_endpoints_index, collect_service_ports, endpoints_for
 from engine.proxy.model import Endpoint, ServicePort, categorize_endpoints
-
-NFTablesConfig = ProxierConfig  # same node description as the ipvs proxier
+from engine.proxy.nodeports import NodePortAddresses
 
 KUBE_PROXY_TABLE = "kube-proxy"
 
@@ -475,13 +468,12 @@ class NFTablesProxier:
     that far apart), and stale affinity sets are deleted immediately, as upstream.
     """
 
-    def __init__(self, config: ProxierConfig | Mapping | None = None, *,
-                 masquerade_mark: str | None = None):
+    def __init__(self, config: ProxierConfig | Mapping | None = None):
         self.config = ProxierConfig.from_mapping(config)
         self.family = "ip6" if self.config.is_ipv6 else "ip"
         # Real kube-proxy formats the mark with "%#08x" (0x00004000); upstream's unit
-        # tests hard-code "0x4000", hence the override.
-        self.mark = masquerade_mark or self.config.masquerade_mark
+        # tests hard-code "0x4000" (ProxierConfig.masquerade_mark_literal).
+        self.mark = self.config.masquerade_mark
         self.table = NftTable(self.family)
         self.flushed = False
         self.stale_chains: dict[str, float] = {}
@@ -570,7 +562,7 @@ class NFTablesProxier:
             tx.delete_set(NODEPORT_IPS_SET)
         else:
             tx.flush_set(NODEPORT_IPS_SET)
-            for ip in npa.node_ips(self.config):
+            for ip in npa.node_ips(self.config.family_node_ips()):
                 if ipaddress.ip_address(ip).is_loopback:
                     continue  # "localhost NodePorts are not supported"
                 tx.add_element(NODEPORT_IPS_SET, [ip])
@@ -630,7 +622,7 @@ class NFTablesProxier:
             pre.apply(self.table)
 
         ipx, addr = self._ipx, self._addr_type
-        npa = NodePortAddresses.build(cfg, default_primary=True)
+        npa = NodePortAddresses.of_config(cfg, default_primary=True)
         tx = Transaction(self.family)
         self._setup(tx, npa)
 
@@ -639,7 +631,7 @@ class NFTablesProxier:
         active_chains: set[str] = set()
         active_affinity: set[str] = set()
         local_cidr = cfg.local_cidr()
-        node_ip = parse_ip_sloppy(cfg.node_ip) if cfg.node_ip else None
+        node_ip = parse_ip_sloppy(cfg.primary_node_ip())
 
         def ensure_chain(name: str) -> None:
             if name not in active_chains:
@@ -899,7 +891,7 @@ class NFTablesProxier:
         rng = rng or random.Random(0)
         proto = protocol.lower()
         if src_ip is None:
-            src_ip = (self.config.node_ip or "127.0.0.1") if from_host else (
+            src_ip = (self.config.primary_node_ip() or "127.0.0.1") if from_host else (
                 "2001:db8:ffff::1" if self.config.is_ipv6 else "203.0.113.1")
         pkt = _Packet(ipaddress.ip_address(src_ip), ipaddress.ip_address(ip), proto, int(port))
         st = _State(rng)

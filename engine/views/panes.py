@@ -257,7 +257,7 @@ def proxy_lines(cluster: Cluster, node: str, mode: str) -> list[str]:
     token = kp.rules_token(node, mode)
     cache = _cache(cluster, "proxy")
     ent = cache.get((node, mode))
-    ts = kp._timestamp()
+    ts = kp.save_timestamp()
     if ent is None or ent[0] != token:
         # `nft list ruleset` indents with TABs; a terminal cell is one character, so the
         # pane gets them expanded to the 8-column stops a terminal would use (the CLI's

@@ -50,7 +50,7 @@ class TextView(ScrollView, can_focus=True):
 
     def __init__(self, highlighter: Highlighter = plain_highlighter, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.lines: Sequence[str] = []  # a list, or `engine.views.lines.ChunkedLines`
+        self.lines: Sequence[str] = []  # a list, or `engine.proxy.lines.ChunkedLines`
         self.highlighter = highlighter
         self.marks: set[str] = set()
         self._mark_re: re.Pattern | None = None
@@ -75,7 +75,7 @@ class TextView(ScrollView, can_focus=True):
     def first_marked_line(self) -> int | None:
         """The first rule (`-A ...`) that mentions a mark, else the first line that does.
 
-        Lines that know where each chain's rules are (`engine.views.lines.ChunkedLines`, 470,000
+        Lines that know where each chain's rules are (`engine.proxy.lines.ChunkedLines`, 470,000
         of them at 10,000 Services) are not scanned whole: the rule is looked for in
         KUBE-SERVICES (where a Service's jump is), else it is the first rule of a marked
         chain -- the same line a scan finds, as iptables-save lists chains by name and the

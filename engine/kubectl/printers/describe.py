@@ -27,10 +27,10 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
 from typing import Callable, Iterable
-from engine.api.gostrconv import go_quote
 from engine.api.kinds import KINDS
 from engine.api.wellknown import LAST_APPLIED, MIRROR_POD_ANNOTATION, NODE_ROLE_LABEL, SERVICE_NAME_LABEL
 from engine.api.labels import format_label_selector, label_selector_matches, label_selector_string
+from engine.api.gostrconv import go_float, go_quote
 from engine.kubectl.printers.duration import human_duration
 from engine.kubectl.printers.get import format_labels
 from engine.kubectl.printers.tabwriter import render_text
@@ -696,14 +696,10 @@ def _describe_endpoint_slice(eps: dict, lister: Lister, now: datetime) -> str:
 # --------------------------------------------------------------------------------------
 
 def _container_ports(ports: list[dict], host: bool) -> str:
-    parts = []
-    for p in ports:
-        num = p.get("hostPort", 0) if host else p.get("containerPort", 0)
-        text = f"{num or 0}/{p.get('protocol') or ''}"
-        if p.get("name"):
-            text += f" ({p['name']})"
-        parts.append(text)
-    return ", ".join(parts)
+    """describeContainerPorts / describeContainerHostPorts: `53/UDP, 53/TCP` (the port names
+    appear only from kubectl 1.34 on)."""
+    return ", ".join(f"{(p.get('hostPort') if host else p.get('containerPort')) or 0}/{p.get('protocol') or ''}"
+                     for p in ports)
 
 
 def _describe_container_basic(w: _PrefixWriter, c: dict, status: dict | None, space: str) -> None:
@@ -1397,7 +1393,8 @@ def _describe_node_system(w: _PrefixWriter, node: dict) -> None:
                        ("OS Image", "osImage"), ("Operating System", "operatingSystem"),
                        ("Architecture", "architecture"),
                        ("Container Runtime Version", "containerRuntimeVersion"),
-                       ("Kubelet Version", "kubeletVersion")):
+                       ("Kubelet Version", "kubeletVersion"),
+                       ("Kube-Proxy Version", "kubeProxyVersion")):  # deprecated, empty, still printed
         w.write(LEVEL_0, f"  {title}:\t{info.get(key, '')}\n")
     if spec.get("podCIDR"):
         w.write(LEVEL_0, f"PodCIDR:\t{spec['podCIDR']}\n")
@@ -1527,6 +1524,7 @@ def _describe_config_map(cm: dict, lister: Lister, now: datetime) -> str:
     for key in sorted(data):
         w.write(LEVEL_0, f"{key}:\n----\n")
         w.write(LEVEL_0, f"{data[key]}\n")
+        w.write(LEVEL_0, "\n")  # kubectl >= 1.31: a blank line after each value
     w.write(LEVEL_0, "\nBinaryData\n====\n")
     binary = cm.get("binaryData") or {}
     for key in sorted(binary):
@@ -1567,6 +1565,91 @@ def _describe_namespace(ns: dict, lister: Lister, now: datetime) -> str:
 # entry point
 # --------------------------------------------------------------------------------------
 
+# --------------------------------------------------------------------------------------
+# genericDescriber: every kind without a describer of its own (Event, Lease, ...)
+# --------------------------------------------------------------------------------------
+
+_ACRONYMS = ("API", "URL", "UID", "OSB", "GUID")
+
+
+def _camelcase_split(text: str) -> list[str]:
+    """github.com/fatih/camelcase.Split: runs of one character class (lower, upper, digit,
+    other), with an upper-case run's last letter moved to a lower-case run that follows."""
+    def cls(ch: str) -> int:
+        return 1 if ch.islower() else 2 if ch.isupper() else 3 if ch.isdigit() else 4
+    runs: list[list[str]] = []
+    last = 0
+    for ch in text:
+        c = cls(ch)
+        if c == last:
+            runs[-1].append(ch)
+        else:
+            runs.append([ch])
+        last = c
+    for i in range(len(runs) - 1):
+        if runs[i][0].isupper() and runs[i + 1][0].islower():
+            runs[i + 1].insert(0, runs[i].pop())
+    return ["".join(r) for r in runs if r]
+
+
+def smart_label_for(field: str) -> str:
+    """smartLabelFor: `creationTimestamp` -> `Creation Timestamp`, `apiVersion` -> `API Version`."""
+    if any(not (ch.isalpha() or ch == "-") for ch in field):
+        return field
+    parts = []
+    for part in _camelcase_split(field):
+        if part == "_":
+            continue
+        parts.append(part.upper() if part.upper() in _ACRONYMS else part[:1].upper() + part[1:])
+    return " ".join(parts)
+
+
+def _go_value(v: object) -> str:
+    """fmt's %v of a decoded JSON scalar."""
+    if v is None:
+        return "<nil>"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return go_float(v)
+    return str(v)
+
+
+def _print_unstructured(w: _PrefixWriter, level: int, content: dict, skip_prefix: str, skip: tuple[str, ...]) -> None:
+    """printUnstructuredContent: fields sorted, maps and lists nested one level deeper."""
+    for field in sorted(content):
+        value = content[field]
+        expr = f"{skip_prefix}.{field}"
+        if expr in skip:
+            continue
+        if isinstance(value, dict):
+            w.write(level, f"{smart_label_for(field)}:\n")
+            _print_unstructured(w, level + 1, value, expr, skip)
+        elif isinstance(value, list):
+            w.write(level, f"{smart_label_for(field)}:\n")
+            for child in value:
+                if isinstance(child, dict):
+                    _print_unstructured(w, level + 1, child, expr, skip)
+                else:
+                    w.write(level + 1, f"{_go_value(child)}\n")
+        else:
+            w.write(level, f"{smart_label_for(field)}:\t{_go_value(value)}\n")
+
+
+def _describe_generic(obj: dict, lister: Lister, now: datetime) -> str:
+    """genericDescriber: the header, then every field of the object as it is stored."""
+    w = _PrefixWriter()
+    md = _md(obj)
+    w.write(LEVEL_0, f"Name:\t{md.get('name', '')}\n")
+    w.write(LEVEL_0, f"Namespace:\t{md.get('namespace', '')}\n")
+    _print_labels_multiline(w, "Labels", md.get("labels"))
+    _print_annotations_multiline(w, "Annotations", md.get("annotations"))
+    _print_unstructured(w, LEVEL_0, obj, "", (".metadata.managedFields", ".metadata.name", ".metadata.namespace",
+                                               ".metadata.labels", ".metadata.annotations"))
+    _describe_events(w, _search_events(lister, obj, kind=obj.get("kind", "")), now)
+    return w.getvalue()
+
+
 _DESCRIBERS: dict[str, Callable[[dict, Lister, datetime], str]] = {
     "Service": _describe_service,
     "Endpoints": _describe_endpoints,
@@ -1602,8 +1685,8 @@ def describe(kind: str, obj: dict, *, lister: Lister, now: datetime) -> str:
     `now` is taken as UTC.
     """
     canonical = kind if kind in _DESCRIBERS else _ALIASES.get(kind.lower())
-    if canonical is None:
-        raise ValueError(f"no description has been implemented for kind {kind!r}")
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
+    if canonical is None:  # kubectl's genericDescriber, for a kind without a describer of its own
+        return _describe_generic(obj, lister, now)
     return _DESCRIBERS[canonical](obj, lister, now)

@@ -802,6 +802,21 @@ def _json_value(value: Any, level: int) -> str:
     return str(value)
 
 
+def json_indent(value: Any) -> str:
+    """json.MarshalIndent(value, "", "    ") of any decoded JSON value (no trailing newline)."""
+    return _json_value(value, 0)
+
+
+def json_compact(value: Any) -> str:
+    """json.Marshal(value): what kubectl's jsonpath printer writes for a map or a list."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_json_string(str(k))}:{json_compact(value[k])}"
+                              for k in sorted(value, key=lambda k: str(k).encode())) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(json_compact(v) for v in value) + "]"
+    return _json_value(value, 0)
+
+
 def to_json(obj_or_objs: dict | Sequence[dict]) -> str:
     """`-o json`: sorted keys, 4-space indent, HTML-escaped strings, trailing newline;
     a list of objects is wrapped in `kind: List`."""

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from engine.proxy.iptables.normalize import normalize_rule
+
 BUILTIN_CHAINS: dict[str, tuple[str, ...]] = {
     "filter": ("INPUT", "FORWARD", "OUTPUT"),
     "nat": ("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"),
@@ -155,12 +157,10 @@ class Netfilter:
 
     def ensure_rule(self, table: str, chain: str, spec: str, *, prepend: bool = False) -> bool:
         """``iptables -C`` then ``-I``/``-A``: True if an equivalent rule was present."""
-        from engine.proxy.iptables.save import normalize_rule  # comparison happens in kernel (save) form
-
         t = self.table(table)
         if chain not in t.chains:
             raise RestoreError(f"chain {chain} does not exist in table {table}")
-        want = normalize_rule(spec, self.family)
+        want = normalize_rule(spec, self.family)  # iptables -C compares in the kernel's form
         if any(normalize_rule(r, self.family) == want for r in t.chains[chain]):
             return True
         self._check_target(t, spec, set())
@@ -300,3 +300,12 @@ class Netfilter:
             t.chains.pop(c, None)
         t.refs = {k: v for k, v in refs.items() if v > 0}
         t.policies = policies
+
+
+class TextOnlyNetfilter(Netfilter):
+    """Tables that take iptables-restore input without keeping it: for a sync whose text is
+    all that is wanted (``proxy-rules --format restore``), it spares a second copy of every
+    rule and the time to apply it."""
+
+    def apply(self, txns: list[TableTxn]) -> None:
+        return None

@@ -1,6 +1,6 @@
 """kube-proxy's partial sync in O(what changed), for the kube-proxy controller.
 
-`engine.proxy.IPTablesProxier` follows upstream's KEP-3453 partial sync: the chains of
+`engine.proxy.iptables.proxier.IPTablesProxier` follows upstream's KEP-3453 partial sync: the chains of
 the changed Services are rewritten, but the top-level chains (KUBE-SERVICES,
 KUBE-NODEPORTS, KUBE-EXTERNAL-SERVICES, KUBE-PROXY-FIREWALL) are written out in full
 on every sync, and every Service is revisited to do so -- O(Services) per change, the
@@ -31,16 +31,23 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
+from copy import copy
 from typing import Callable, Iterable, Mapping
 
-from engine.proxy import IPTablesProxier
-from engine.proxy.iptables import chains as C
-from engine.proxy.iptables.proxier import _FILTER_TOP, _NAT_TOP, SyncResult, _ServiceState, _canonical_chain_order
 from engine.proxy.ipnet import parse_ip_sloppy
-from engine.proxy.model import endpoints_by_port, service_ports
-from engine.proxy.iptables.netfilter import RestoreError, Table, rule_target
+from engine.proxy.iptables import chains as C
+from engine.proxy.iptables.netfilter import Netfilter, Table, rule_target
+from engine.proxy.iptables.proxier import (
+    FILTER_TOP_CHAINS,
+    NAT_TOP_CHAINS,
+    IPTablesProxier,
+    ServiceState,
+    SyncResult,
+    canonical_chain_order,
+)
 from engine.proxy.iptables.rules import PortRules, RenderContext
-
+from engine.proxy.model import endpoints_by_port, service_ports
+from engine.proxy.nodeports import NodePortAddresses
 
 ServiceLookup = Callable[[str], Mapping | None]  # "ns/name" -> Service, or None if gone
 SliceLookup = Callable[[str], Iterable[Mapping]]  # "ns/name" -> its EndpointSlices
@@ -111,7 +118,7 @@ class IncrementalProxier(IPTablesProxier):
         if rerender and changed is not None:
             for k in rerender:  # forget them, so the base's sync renders them anew
                 if k in self._services:
-                    self._services[k] = _ServiceState(ports=(), endpoints={})
+                    self._services[k] = ServiceState(ports=(), endpoints={})
             changed = changed | set(rerender)
         result = self.sync(all_services(), all_slices(), changed=changed, now=now)
         self._rebuild_index(result)
@@ -121,13 +128,13 @@ class IncrementalProxier(IPTablesProxier):
 
     # ------------------------------------------------------------------ model update
     def _update_changed(self, changed: set[str], service: ServiceLookup, slices_of: SliceLookup,
-                        force: set[str] = frozenset()) -> tuple[list[str], dict[str, _ServiceState | None]]:
+                        force: set[str] = frozenset()) -> tuple[list[str], dict[str, ServiceState | None]]:
         """`_update_services` for the changed keys only; returns the keys to rewrite and
         their previous state (None: new). Keys in `force` are rewritten even if their
         model is unchanged (a state cloned from another node's proxier)."""
         cfg = self.config
         updated: list[str] = []
-        old: dict[str, _ServiceState | None] = {}
+        old: dict[str, ServiceState | None] = {}
         for k in sorted(changed):
             svc = service(k)
             prev = self._services.get(k)
@@ -142,7 +149,7 @@ class IncrementalProxier(IPTablesProxier):
                                     node_hints_enabled=cfg.prefer_same_traffic_distribution)
             if prev is not None and prev.ports == ports and prev.endpoints == eps and k not in force:
                 continue
-            st = _ServiceState(ports=ports, endpoints=eps)
+            st = ServiceState(ports=ports, endpoints=eps)
             st.renders = [PortRules(sp, len(eps.get((sp.port_name, sp.protocol), ())), [], [], [], [], (), 0)
                           for sp in ports]
             old[k] = prev
@@ -154,7 +161,7 @@ class IncrementalProxier(IPTablesProxier):
                 prev.n_endpoints if prev is not None else 0)
         return updated, old
 
-    def _undo_update(self, updated: list[str], old: dict[str, _ServiceState | None]) -> None:
+    def _undo_update(self, updated: list[str], old: dict[str, ServiceState | None]) -> None:
         """Put the states back, so the base's sync sees the same changes as new."""
         for k in updated:
             st, prev = self._services.get(k), old[k]
@@ -168,13 +175,13 @@ class IncrementalProxier(IPTablesProxier):
     def _context(self, large: bool) -> RenderContext:
         cfg = self.config
         return RenderContext(
-            ipv4=not cfg.is_ipv6, mark=cfg.mark, masquerade_all=cfg.masquerade_all,
+            ipv4=not cfg.is_ipv6, mark=cfg.masquerade_mark, masquerade_all=cfg.masquerade_all,
             detector=cfg.detector(), localhost_node_ports=self._localhost_node_ports,
             nfacct_localhost=cfg.nfacct_localhost_node_ports,
             node_ip=parse_ip_sloppy(cfg.primary_node_ip()), large=large, probabilities=self._probabilities)
 
     # ------------------------------------------------------------------ the partial path
-    def _apply_incremental(self, updated: list[str], old: dict[str, _ServiceState | None],
+    def _apply_incremental(self, updated: list[str], old: dict[str, ServiceState | None],
                            large: bool, now: float) -> SyncResult:
         nf = self.netfilter
         ctx = self._context(large)
@@ -276,8 +283,8 @@ class IncrementalProxier(IPTablesProxier):
             restore=restore, raw_restore=restore,
             # As the base reports a partial sync (its flow events and the dashboard's
             # "chains written" read the same): the top-level chains, then the Services'.
-            chains_written=_canonical_chain_order(self._filter_chains())
-            + _canonical_chain_order(list(_NAT_TOP) + written),
+            chains_written=canonical_chain_order(self._filter_chains())
+            + canonical_chain_order(list(NAT_TOP_CHAINS) + written),
             chains_deleted=deleted, rule_count=n_filter + n_nat, full=False, ok=error is None, error=error,
             large_cluster_mode=large, filter_rule_count=n_filter, nat_rule_count=n_nat)
         self.last_result = result
@@ -310,11 +317,6 @@ class IncrementalProxier(IPTablesProxier):
         traffic policy, topology hints, source ranges). What a node-dependent Service
         costs is then that Service on each node, not a full sync of every node. Only for
         configs that differ by node identity, not by flags or NodePort addresses."""
-        from copy import copy
-
-        from engine.proxy.iptables.netfilter import Netfilter, Table
-        from engine.proxy.nodeports import NodePortAddresses
-
         new = copy(self)
         new.config = config
         nf = Netfilter(self.netfilter.family)
@@ -338,8 +340,7 @@ class IncrementalProxier(IPTablesProxier):
         new.chainset_versions = dict(self.chainset_versions)
         new.bump_log, new.bump_log_base = [], 0
         new.epoch = self.epoch + 1
-        new._node_port_addresses = NodePortAddresses(config.ip_family, config.node_port_addresses,
-                                                     config.primary_node_ip())
+        new._node_port_addresses = NodePortAddresses.of_config(config)
         new._localhost_node_ports = config.localhost_node_ports and new._node_port_addresses.contains_ipv4_loopback
         new.last_result = None
         new.incremental_syncs = new.full_path_syncs = 0
@@ -357,7 +358,7 @@ class IncrementalProxier(IPTablesProxier):
         log.append(key)
 
     def _filter_chains(self) -> list[str]:
-        chains = list(_FILTER_TOP)
+        chains = list(FILTER_TOP_CHAINS)
         if not self.config.is_ipv6 and self._localhost_node_ports:
             chains.append(C.KUBE_FIREWALL)
         return chains
@@ -407,5 +408,3 @@ def _count_refs(t: Table, specs: list[str], sign: int) -> None:
         else:
             refs.pop(tg, None)
 
-
-__all__ = ["IncrementalProxier", "RestoreError"]

@@ -18,9 +18,12 @@ from bisect import insort
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from engine.proxy.iptables import chains as C
 from engine.proxy.config import ProxierConfig
 from engine.proxy.ipnet import parse_ip_sloppy
+from engine.proxy.iptables import chains as C
+from engine.proxy.iptables.netfilter import Netfilter, RestoreError, TableTxn
+from engine.proxy.iptables.rules import NFACCT_CT_STATE_INVALID, Line, PortRules, RenderContext, render_service_port
+from engine.proxy.iptables.save import render_save
 from engine.proxy.model import (
     ServicePort,
     categorize_endpoints,
@@ -29,17 +32,14 @@ from engine.proxy.model import (
     service_ports,
     slice_service_key,
 )
-from engine.proxy.iptables.netfilter import Netfilter, RestoreError, TableTxn
 from engine.proxy.nodeports import NodePortAddresses
-from engine.proxy.iptables.rules import NFACCT_CT_STATE_INVALID, Line, PortRules, RenderContext, render_service_port
-from engine.proxy.iptables.save import render_save
 
 _NODEPORTS_COMMENT = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"'
 
 # (table, chain to create, chain to jump from, comment, extra match) in the order
 # kube-proxy ensures them; each is inserted at position 1 (iptablesJumpChains followed
 # by iptablesKubeletJumpChains).
-_JUMP_CHAINS: tuple[tuple[str, str, str, str, str], ...] = (
+JUMP_CHAINS: tuple[tuple[str, str, str, str, str], ...] = (
     ("filter", C.KUBE_EXTERNAL_SERVICES, "INPUT", "kubernetes externally-visible service portals", "-m conntrack --ctstate NEW"),
     ("filter", C.KUBE_EXTERNAL_SERVICES, "FORWARD", "kubernetes externally-visible service portals", "-m conntrack --ctstate NEW"),
     ("filter", C.KUBE_NODEPORTS, "INPUT", "kubernetes health check service ports", ""),
@@ -57,8 +57,9 @@ _JUMP_CHAINS: tuple[tuple[str, str, str, str, str], ...] = (
 )
 _CANARY_TABLES = ("mangle", "nat", "filter")
 
-_FILTER_TOP = (C.KUBE_SERVICES, C.KUBE_EXTERNAL_SERVICES, C.KUBE_FORWARD, C.KUBE_NODEPORTS, C.KUBE_PROXY_FIREWALL)
-_NAT_TOP = (C.KUBE_SERVICES, C.KUBE_NODEPORTS, C.KUBE_POSTROUTING, C.KUBE_MARK_MASQ)
+# The top-level chains every sync writes out in full, per table.
+FILTER_TOP_CHAINS = (C.KUBE_SERVICES, C.KUBE_EXTERNAL_SERVICES, C.KUBE_FORWARD, C.KUBE_NODEPORTS, C.KUBE_PROXY_FIREWALL)
+NAT_TOP_CHAINS = (C.KUBE_SERVICES, C.KUBE_NODEPORTS, C.KUBE_POSTROUTING, C.KUBE_MARK_MASQ)
 
 
 
@@ -89,7 +90,10 @@ class SyncResult:
 
 
 @dataclass
-class _ServiceState:
+class ServiceState:
+    """What the proxier keeps per Service between syncs: its ports and endpoints as last
+    derived, and their rendered rules (compared to tell a real change from a no-op)."""
+
     ports: tuple[ServicePort, ...]
     endpoints: dict
     renders: list[PortRules] = field(default_factory=list)
@@ -99,7 +103,7 @@ class _ServiceState:
         return sum(r.n_endpoints for r in self.renders)
 
 
-def _jump_spec(extra: str, comment: str, dst: str) -> str:
+def jump_spec(extra: str, comment: str, dst: str) -> str:
     parts = [extra] if extra else []
     if comment:
         parts.append(f'-m comment --comment "{comment}"')
@@ -107,7 +111,7 @@ def _jump_spec(extra: str, comment: str, dst: str) -> str:
     return " ".join(parts)
 
 
-def _canonical_chain_order(names: Iterable[str]) -> list[str]:
+def canonical_chain_order(names: Iterable[str]) -> list[str]:
     """sortIPTablesRules' chain order: NODEPORTS, SERVICES, KUBE-*, then the rest."""
     def key(c: str) -> tuple[int, str]:
         if c == C.KUBE_NODEPORTS:
@@ -130,14 +134,13 @@ class IPTablesProxier:
     def __init__(self, config: ProxierConfig, netfilter: Netfilter | None = None):
         self.config = config
         self.netfilter = netfilter if netfilter is not None else Netfilter(config.ip_family)
-        self._services: dict[str, _ServiceState] = {}
+        self._services: dict[str, ServiceState] = {}
         self._order: list[str] = []  # service keys, sorted (bytewise == str order)
         self._need_full_sync = True
         self._last_full_sync = float("-inf")
         self._last_cleanup = float("-inf")
         self._probabilities: list[str] = []
-        self._node_port_addresses = NodePortAddresses(
-            config.ip_family, config.node_port_addresses, config.primary_node_ip())
+        self._node_port_addresses = NodePortAddresses.of_config(config)
         # NewProxier: localhost NodePorts only if --nodeport-addresses allows 127.0.0.1.
         self._localhost_node_ports = (
             config.localhost_node_ports and self._node_port_addresses.contains_ipv4_loopback)
@@ -190,15 +193,15 @@ class IPTablesProxier:
         updated = self._update_services(services, slices, None if full else changed)
 
         if full:
-            for table, dst, src, comment, extra in _JUMP_CHAINS:
+            for table, dst, src, comment, extra in JUMP_CHAINS:
                 nf.ensure_chain(table, dst)
-                nf.ensure_rule(table, src, _jump_spec(extra, comment, dst), prepend=True)
+                nf.ensure_rule(table, src, jump_spec(extra, comment, dst), prepend=True)
 
         total_endpoints = sum(st.n_endpoints for st in self._services.values())
         large = total_endpoints > cfg.large_cluster_threshold
         ctx = RenderContext(
             ipv4=not cfg.is_ipv6,
-            mark=cfg.mark,
+            mark=cfg.masquerade_mark,
             masquerade_all=cfg.masquerade_all,
             detector=cfg.detector(),
             localhost_node_ports=self._localhost_node_ports,
@@ -269,7 +272,7 @@ class IPTablesProxier:
                 continue
             if old is None:
                 insort(self._order, k)
-            st = _ServiceState(ports=ports, endpoints=eps)
+            st = ServiceState(ports=ports, endpoints=eps)
             st.renders = [PortRules(sp, len(eps.get((sp.port_name, sp.protocol), ())), [], [], [], [], (), 0)
                           for sp in ports]
             self._services[k] = st
@@ -299,7 +302,7 @@ class IPTablesProxier:
         ipv6 = cfg.is_ipv6
 
         # ---- filter table
-        filter_chains = list(_FILTER_TOP)
+        filter_chains = list(FILTER_TOP_CHAINS)
         filter_fixed_head: list[Line] = []
         if not ipv6 and self._localhost_node_ports:
             filter_chains.append(C.KUBE_FIREWALL)
@@ -364,14 +367,15 @@ class IPTablesProxier:
                 dest += " ! -d 127.0.0.0/8"
             catch_all.append((S, f"-A {S} -m comment --comment {_NODEPORTS_COMMENT} {dest} -j {C.KUBE_NODEPORTS}"))
         else:
-            for ip_s in self._node_port_addresses.node_ips(cfg.local_addresses()):
+            # GetNodeIPs returns them in Go's map order; sorted by their string here.
+            for ip_s in sorted(self._node_port_addresses.node_ips(cfg.family_node_ips())):
                 ip = parse_ip_sloppy(ip_s)
                 if ip is not None and ip.is_loopback and (ipv6 or not self._localhost_node_ports):
                     continue
                 catch_all.append((S, f"-A {S} -m comment --comment {_NODEPORTS_COMMENT} -d {ip_s} -j {C.KUBE_NODEPORTS}"))
 
         filter_rules = filter_fixed_head + filter_svc + forward
-        nat_chain_lines = list(_NAT_TOP) + written + deleted
+        nat_chain_lines = list(NAT_TOP_CHAINS) + written + deleted
 
         # ---- raw emission order
         raw = ["*filter"]
@@ -388,15 +392,15 @@ class IPTablesProxier:
 
         # ---- canonical order (sortIPTablesRules)
         canon = ["*filter"]
-        f_order = _canonical_chain_order(filter_chains)
+        f_order = canonical_chain_order(filter_chains)
         canon += [f":{c} - [0:0]" for c in f_order]
         canon += _group(f_order, filter_rules)
         canon.append("COMMIT")
         canon.append("*nat")
-        n_order = _canonical_chain_order(nat_chain_lines)
+        n_order = canonical_chain_order(nat_chain_lines)
         canon += [f":{c} - [0:0]" for c in n_order]
         canon += _group(n_order, nat_fixed + nat_entry + catch_all + chain_rules)
-        canon += [f"-X {c}" for c in _canonical_chain_order(deleted)]
+        canon += [f"-X {c}" for c in canonical_chain_order(deleted)]
         canon.append("COMMIT")
 
         filter_txn = TableTxn("filter", filter_chains, [(c, line[4 + len(c):]) for c, line in filter_rules], [])
@@ -409,8 +413,8 @@ class IPTablesProxier:
         res = SyncResult(
             restore="\n".join(canon) + "\n",
             raw_restore="\n".join(raw) + "\n",
-            chains_written=[c for c in _canonical_chain_order(filter_chains)]
-            + [c for c in _canonical_chain_order(list(_NAT_TOP) + written)],
+            chains_written=[c for c in canonical_chain_order(filter_chains)]
+            + [c for c in canonical_chain_order(list(NAT_TOP_CHAINS) + written)],
             chains_deleted=deleted,
             rule_count=n_filter + n_nat,
             full=full,

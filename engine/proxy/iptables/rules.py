@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.proxy.iptables import chains as C
 from engine.proxy.config import LocalDetector
 from engine.proxy.ipnet import IPAddr, cidr_contains, cidr_string
+from engine.proxy.iptables import chains as C
 from engine.proxy.model import Categorized, Endpoint, ServicePort
 
 NFACCT_CT_STATE_INVALID = "ct_state_invalid_dropped_pkts"
