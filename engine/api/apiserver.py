@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.api.wellknown import LAST_APPLIED
-from engine.api import validation
+from engine.api.validation import decoding, errors, messages, service, validator
 from engine.api.allocators import AllocationError
 from engine.api.defaults import with_defaults
-from engine.api.kinds import kind_info
+from engine.api.kinds import CLUSTER_SCOPED, kind_info
 from engine.api.naming import generate_name
 from engine.api.objects import clone, meta
-from engine.api.store import CLUSTER_SCOPED
 
 if TYPE_CHECKING:
     from engine.cluster.cluster import Cluster
@@ -39,7 +38,7 @@ class ApplyResult:
     obj: dict | None = None
     source: str = ""  # file:line of the document, for error bars
     field: str | None = None
-    status: "validation.ApiError | None" = None
+    status: "messages.ApiError | None" = None
     load_detail: str | None = None  # a builder error (no `error: ` prefix)
 
     @property
@@ -50,7 +49,7 @@ class ApplyResult:
 class ApiError(Exception):
     """A refused request, carrying the Status kubectl would receive."""
 
-    def __init__(self, status: "validation.ApiError", field: str | None = None) -> None:
+    def __init__(self, status: "messages.ApiError", field: str | None = None) -> None:
         super().__init__(status.standalone())
         self.status = status
         self.field = field
@@ -62,7 +61,7 @@ class ApiError(Exception):
 
 def _invalid(obj: dict, causes: list, display: str, verb: str) -> ApiError:
     info = kind_info(obj["kind"])
-    return ApiError(validation.ApiError("Invalid", kind=obj["kind"], group=info.group,
+    return ApiError(messages.ApiError("Invalid", kind=obj["kind"], group=info.group,
                                         name=meta(obj).get("name", ""), causes=list(causes),
                                         source=display, verb=verb),
                     field=causes[0].field if causes else None)
@@ -127,8 +126,8 @@ class ApiServer:
     # -- helpers ------------------------------------------------------------
     def _validate(self, obj: dict, display: str, verb: str) -> None:
         """Field validation; allocation checks come later, reported alone."""
-        errs = validation.validate(obj, node_port_range=self.cluster.topology.node_port_range,
-                                   check_allocation=False)
+        errs = validator.validate(obj, node_port_range=self.cluster.topology.node_port_range,
+                                   check_allocation=False, defaulted=True)
         if errs:
             raise _invalid(obj, errs, display, verb)
 
@@ -138,11 +137,11 @@ class ApiServer:
         ns = meta(obj).get("namespace") or "default"
         live = self.store.get("Namespace", "", ns)
         if live is None:
-            raise ApiError(validation.ApiError("NotFound", message=f'namespaces "{ns}" not found',
+            raise ApiError(messages.ApiError("NotFound", message=f'namespaces "{ns}" not found',
                                                source=display, verb=verb), field="metadata.namespace")
         if meta(live).get("deletionTimestamp"):  # the NamespaceLifecycle admission plugin
             info = kind_info(obj["kind"])
-            raise ApiError(validation.ApiError(
+            raise ApiError(messages.ApiError(
                 "Forbidden", message=f'{info.qualified_plural} "{meta(obj).get("name", "")}" is forbidden: unable to '
                 f"create new content in namespace {ns} because it is being terminated",
                 source=display, verb=verb), field="metadata.namespace")
@@ -186,7 +185,7 @@ class ApiServer:
         self._validate(obj, display, "creating")
         info = kind_info(obj["kind"])
         if self.store.get(obj["kind"], md.get("namespace") or "", md["name"]) is not None:
-            raise ApiError(validation.ApiError(
+            raise ApiError(messages.ApiError(
                 "AlreadyExists", message=f'{info.qualified_plural} "{md["name"]}" already exists',
                 source=display, verb="creating"))
         if obj["kind"] == "Service":
@@ -213,12 +212,12 @@ class ApiServer:
             if not name:
                 gen = md.get("generateName")
                 if isinstance(gen, str) and gen:
-                    raise ApiError(validation.generate_name_error(gen), field="metadata.generateName")
-                raise ApiError(validation.empty_name_error(kind, info.api_version, info.plural, ns, display),
+                    raise ApiError(messages.generate_name_error(gen), field="metadata.generateName")
+                raise ApiError(messages.empty_name_error(kind, info.api_version, info.plural, ns, display),
                                field="metadata.name")
             live = self.store.get(kind, ns, name)
             self._decode_check(manifest, display, "creating" if live is None else "patching")
-            manifest = validation.decoded(manifest)
+            manifest = decoding.decoded(manifest)
             if live is None:
                 obj = self.create(manifest, display, applied=True)
                 return ApplyResult(line=f"{info.qualified}/{name} created", obj=obj)
@@ -233,13 +232,13 @@ class ApiServer:
         the wrong JSON type fails first, then (strict field validation, kubectl's default) any
         unknown field.  Both are BadRequest: `... cannot be handled as a Service: ...`."""
         kind, api_version = manifest["kind"], manifest.get("apiVersion", "")
-        bad = validation.decode_error(manifest)
+        bad = decoding.decode_error(manifest)
         if bad is not None:
-            raise ApiError(validation.cannot_handle_error(kind, api_version, display, bad.message, verb),
+            raise ApiError(messages.cannot_handle_error(kind, api_version, display, bad.message, verb),
                            field=bad.path)
-        unknown = validation.strict_unknown_fields(manifest)
+        unknown = decoding.strict_unknown_fields(manifest)
         if unknown:
-            raise ApiError(validation.unknown_fields_error(kind, api_version, display, unknown, verb),
+            raise ApiError(decoding.unknown_fields_error(kind, api_version, display, unknown, verb),
                            field=unknown[0])
 
     def _apply_update(self, live: dict, manifest: dict, display: str) -> tuple[dict, bool]:
@@ -301,7 +300,7 @@ class ApiServer:
         may not be deleted at all (NamespaceLifecycle admission)."""
         name = meta(ns)["name"]
         if name in IMMORTAL_NAMESPACES:
-            raise ApiError(validation.ApiError(
+            raise ApiError(messages.ApiError(
                 "Forbidden", message=f'namespaces "{name}" is forbidden: this namespace may not be deleted'))
         if meta(ns).get("deletionTimestamp"):
             return ns
@@ -327,11 +326,11 @@ class ApiServer:
         have = self.cluster_ip_families()
         errs = []
         if spec.get("ipFamilyPolicy") == "RequireDualStack" and len(have) < 2:
-            errs.append(validation.FieldError(validation.ErrorType.Invalid, "spec.ipFamilyPolicy", "RequireDualStack",
+            errs.append(errors.FieldError(errors.ErrorType.Invalid, "spec.ipFamilyPolicy", "RequireDualStack",
                                               "this cluster is not configured for dual-stack services"))
         for i, fam in enumerate(spec.get("ipFamilies") or []):
             if fam not in have:
-                errs.append(validation.FieldError(validation.ErrorType.Invalid, f"spec.ipFamilies[{i}]", fam,
+                errs.append(errors.FieldError(errors.ErrorType.Invalid, f"spec.ipFamilies[{i}]", fam,
                                                   "not configured on this cluster"))
         if errs:
             raise _invalid(svc, errs, display, verb)
@@ -349,11 +348,11 @@ class ApiServer:
                 ip = c.cluster_ips.allocate(want)
             except AllocationError as e:
                 if want is None:  # allocIPs: AllocateNext's error is an InternalError, not a field's
-                    raise ApiError(validation.ApiError(
+                    raise ApiError(messages.ApiError(
                         "InternalError", message=f"Internal error occurred: failed to allocate a serviceIP: {e}",
                         source=display, verb=verb), field="spec.clusterIPs")
-                raise _invalid(svc, [validation.FieldError(
-                    validation.ErrorType.Invalid, "spec.clusterIPs", validation.GoLiteral(f'[]string{{"{want}"}}'),
+                raise _invalid(svc, [errors.FieldError(
+                    errors.ErrorType.Invalid, "spec.clusterIPs", errors.GoLiteral(f'[]string{{"{want}"}}'),
                     f"failed to allocate IP {want}: {e}", allocation=True)], display, verb)
             spec["clusterIP"] = ip
             spec["clusterIPs"] = [ip]
@@ -364,7 +363,7 @@ class ApiServer:
             for p in (old["spec"].get("ports") or []):
                 if p.get("nodePort"):
                     old_ports[(p.get("protocol", "TCP"), p["nodePort"])] = True
-        range_errs = validation.validate_node_port_range(svc, self.cluster.topology.node_port_range)
+        range_errs = service.validate_node_port_range(svc, self.cluster.topology.node_port_range)
         if range_errs:
             if old is None and spec.get("clusterIP") not in (None, "None"):
                 c.cluster_ips.release(spec["clusterIP"])
@@ -384,8 +383,8 @@ class ApiServer:
                 try:
                     p["nodePort"] = c.node_ports.allocate(proto, np)
                 except AllocationError as e:
-                    raise _invalid(svc, [validation.FieldError(
-                        validation.ErrorType.Invalid, f"spec.ports[{i}].nodePort", np, str(e), allocation=True)],
+                    raise _invalid(svc, [errors.FieldError(
+                        errors.ErrorType.Invalid, f"spec.ports[{i}].nodePort", np, str(e), allocation=True)],
                         display, verb)
                 taken.append((proto, p["nodePort"]))
         except ApiError:
@@ -420,6 +419,6 @@ class ApiServer:
     def _check_immutable_service(self, live: dict, merged: dict, display: str) -> None:
         old_ip, new_ip = live["spec"].get("clusterIP"), merged["spec"].get("clusterIP")
         if old_ip and new_ip and old_ip != new_ip and merged["spec"].get("type") != "ExternalName":
-            raise _invalid(merged, [validation.FieldError(
-                validation.ErrorType.Invalid, "spec.clusterIPs[0]", validation.GoLiteral(f'[]string{{"{new_ip}"}}'),
+            raise _invalid(merged, [errors.FieldError(
+                errors.ErrorType.Invalid, "spec.clusterIPs[0]", errors.GoLiteral(f'[]string{{"{new_ip}"}}'),
                 "may not change once set")], display, "patching")

@@ -10,7 +10,9 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.api.validation import aggregate_message, go_quote, node_pod_cidrs, parse_cidr_sloppy
+from engine.api.gostrconv import go_quote
+from engine.api.validation.messages import aggregate_message
+from engine.api.validation.node import node_pod_cidrs, parse_cidr_sloppy
 
 KUBERNETES_VERSION = "v1.33.1"  # kindest/node:v1.33.1
 DEFAULT_POD_SUBNET = "10.244.0.0/16"

@@ -12,6 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.api.gostrconv import go_quote_rune
 from engine.kubectl import commands as kubectl
 from engine.cluster.cluster import Cluster
 from engine.kubectl.commands import Output
@@ -135,7 +136,7 @@ class Session:
                 recursive = True
             elif a.startswith("-") and a not in ("--recursive=false",):
                 return kubectl.usage_error("apply", f"unknown flag: {a.split('=')[0]}" if a.startswith("--")
-                                           else f"unknown shorthand flag: {kubectl.go_quote_rune(a[1:2])} in {a}")
+                                           else f"unknown shorthand flag: {go_quote_rune(a[1:2])} in {a}")
             i += 1
         if not paths:
             return Output(stderr="error: must specify one of -f and -k\n", code=1)

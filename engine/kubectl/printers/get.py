@@ -17,16 +17,17 @@ have defaulted them (phase Pending, type ClusterIP, replicas 1, ...), never as e
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Union
 
+from engine.api.gostrconv import RANGE, NumError, go_json_float, go_parse_int, go_yaml_float
 from engine.api.labels import format_label_selector, label_selector_string  # (re-exported for the printers)
-from engine.api.kinds import KINDS, KindInfo
+from engine.api.kinds import KINDS, KindInfo, in_category, match_resource
 from engine.kubectl.printers.duration import parse_timestamp, since
 from engine.kubectl.printers.tabwriter import render_table
 
@@ -35,60 +36,15 @@ from engine.kubectl.printers.tabwriter import render_table
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ResourceInfo:
-    """One API resource as discovery describes it (plural, singular, short names)."""
+# One entry per served resource, from the one registry (engine/api/kinds.py): plural,
+# singular, short names and the "all" category are what discovery advertises.
+ResourceInfo = KindInfo
+RESOURCES: dict[str, ResourceInfo] = KINDS
 
-    kind: str
-    plural: str
-    singular: str
-    group: str  # "" for the core group
-    version: str
-    namespaced: bool
-    short_names: tuple[str, ...] = ()
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def qualified(self) -> str:
-        """`pod`, `deployment.apps`: the `-o name` / multi-kind NAME prefix."""
-        low = self.kind.lower()
-        return f"{low}.{self.group}" if self.group else low
-
-    @property
-    def qualified_plural(self) -> str:
-        """`services`, `deployments.apps`: how API errors name the resource."""
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-
-def _info(kind: str, *short: str) -> ResourceInfo:
-    k: KindInfo = KINDS[kind]
-    return ResourceInfo(kind=k.kind, plural=k.plural, singular=k.kind.lower(), group=k.group,
-                        version=k.version, namespaced=k.namespaced, short_names=short)
-
-
-# Only kinds that have a table printer here; short names are the ones discovery
-# advertises (EndpointSlice has none).
-RESOURCES: dict[str, ResourceInfo] = {i.kind: i for i in (
-    _info("Pod", "po"),
-    _info("Service", "svc"),
-    _info("Endpoints", "ep"),
-    _info("EndpointSlice"),
-    _info("Deployment", "deploy"),
-    _info("ReplicaSet", "rs"),
-    _info("DaemonSet", "ds"),
-    _info("Node", "no"),
-    _info("Namespace", "ns"),
-    _info("Event", "ev"),
-    _info("ConfigMap", "cm"),
-)}
-
-# `kubectl get all` = the "all" category, in this order (upstream lists pods,
+# `kubectl get all` = the "all" category in discovery order (upstream lists pods,
 # replicationcontrollers, services, daemonsets, deployments, replicasets, statefulsets,
-# horizontalpodautoscalers, cronjobs, jobs; svcflow serves only these of them).
-ALL_CATEGORY: tuple[str, ...] = ("Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet")
+# horizontalpodautoscalers, cronjobs, jobs; svcflow serves only some of them).
+ALL_CATEGORY: tuple[str, ...] = tuple(i.kind for i in in_category("all"))
 
 
 class ResourceTypeNotFound(LookupError):
@@ -115,21 +71,6 @@ def _parse_resource_arg(arg: str) -> tuple[tuple[str, str, str] | None, tuple[st
     return gvr, (res, group)
 
 
-def _match(resource: str, group: str | None, version: str | None) -> ResourceInfo | None:
-    """Exact plural/singular first, then discovery short names (case-sensitive, and only
-    within their own group, as the shortcut expander does), then the RESTMapper's
-    lower-cased plural/singular match. So `Pods` works but `SVC` does not, as in kubectl."""
-    candidates = [i for i in RESOURCES.values()
-                  if (group is None or group == i.group) and (version is None or version == i.version)]
-    for matches in (lambda i: resource in (i.plural, i.singular),
-                    lambda i: resource in i.short_names,
-                    lambda i: resource.lower() in (i.plural, i.singular)):
-        found = next((i for i in candidates if matches(i)), None)
-        if found:
-            return found
-    return None
-
-
 def resolve_resource(word: str) -> ResourceInfo:
     """What `kubectl get WORD` resolves WORD to: `po`, `pods`, `Pod`, `deploy.apps`,
     `deployments.v1.apps`, `endpointslices.discovery.k8s.io` ...
@@ -139,10 +80,10 @@ def resolve_resource(word: str) -> ResourceInfo:
     """
     gvr, (res, group) = _parse_resource_arg(word)
     if gvr is not None:
-        found = _match(gvr[0], gvr[2], gvr[1])
+        found = match_resource(gvr[0], gvr[2], gvr[1])
         if found:
             return found
-    found = _match(res, group if group else None, None)
+    found = match_resource(res, group if group else None, None)
     if found:
         return found
     raise ResourceTypeNotFound(res)
@@ -813,41 +754,9 @@ def _json_number(value: int | float) -> str:
     encodes a float64 (so 2.0 is `2` and 2**64 is `18446744073709552000`)."""
     if isinstance(value, int) and _INT64_MIN <= value <= _INT64_MAX:
         return str(value)
-    return _go_float(float(value), json_style=True)
-
-
-def _digits_exp(value: float) -> tuple[str, int]:
-    """Shortest round-trip decimal digits of |value| and the exponent of the first
-    digit (d.ddd x 10^exp), as strconv's shortest formatting finds them."""
-    _, digits, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
-    text = "".join(map(str, digits))
-    return text, len(text) - 1 + int(exponent)
-
-
-def _go_float(value: float, *, json_style: bool) -> str:
-    """strconv.FormatFloat(f, fmt, -1, 64): encoding/json picks 'f' unless
-    |f| < 1e-6 or >= 1e21 (then 'e', with `e-07` shortened to `e-7`); go-yaml uses 'g',
-    which switches to 'e' when the exponent is < -4 or >= 6 (shortest mode)."""
-    if value != value:
-        return ".nan"
-    if value in (float("inf"), float("-inf")):
-        return ".inf" if value > 0 else "-.inf"
-    if value == 0:
-        return "-0" if repr(value).startswith("-") else "0"
-    digits, exp = _digits_exp(value)
-    sign = "-" if value < 0 else ""
-    use_exp = (abs(value) < 1e-6 or abs(value) >= 1e21) if json_style else (exp < -4 or exp >= 6)
-    if use_exp:
-        mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        exp_text = f"{'-' if exp < 0 else '+'}{abs(exp):02d}"
-        if json_style and exp_text.startswith("-0"):
-            exp_text = "-" + exp_text[2:]
-        return f"{sign}{mant}e{exp_text}"
-    if exp >= 0:
-        whole, frac = digits[:exp + 1].ljust(exp + 1, "0"), digits[exp + 1:]
-    else:
-        whole, frac = "0", "0" * (-exp - 1) + digits
-    return f"{sign}{whole}{'.' + frac if frac else ''}"
+    if not math.isfinite(value):  # (never stored: the loader refuses them, as kubectl's JSON does)
+        return go_yaml_float(float(value))
+    return go_json_float(float(value))
 
 
 _JSON_SHORT = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
@@ -969,27 +878,6 @@ _TIMESTAMP = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})"
     r"(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d+)?(?:Z|[+-]\d{2}:\d{2})"
     r"|[ ](\d{1,2}):(\d{1,2}):(\d{1,2})(?:[.,]\d+)?)?$")
-_ALNUM = re.compile(r"[0-9A-Za-z]+")
-
-
-def _go_parse_int(text: str) -> int | None:
-    """strconv.ParseInt with base 0 (sign, then 0x, 0o, 0b or leading-0 octal), or None.
-    Out-of-range values count too: go-yaml then tries ParseUint and big.Int."""
-    neg = False
-    if text[:1] in ("+", "-"):
-        neg, text = text[0] == "-", text[1:]
-    base = 10
-    if len(text) > 1 and text[0] == "0":
-        prefix = text[1].lower()
-        base, text = {"x": (16, text[2:]), "o": (8, text[2:]), "b": (2, text[2:])}.get(
-            prefix, (8, text[1:]))
-    if not _ALNUM.fullmatch(text):
-        return None
-    try:
-        value = int(text, base)
-    except ValueError:
-        return None
-    return -value if neg else value
 
 
 def _is_timestamp(text: str) -> bool:
@@ -1026,7 +914,17 @@ def _resolves_to_non_string(text: str) -> bool:
     if _is_timestamp(text):
         return True
     plain = text.replace("_", "")
-    return _go_parse_int(plain) is not None or bool(_YAML_FLOAT.match(plain))
+    return _yaml_int(plain) or bool(_YAML_FLOAT.match(plain))
+
+
+def _yaml_int(plain: str) -> bool:
+    """strconv.ParseInt(plain, 0, 64) reads an integer. Out-of-range values count too:
+    go-yaml then tries ParseUint and big.Int."""
+    try:
+        go_parse_int(plain)
+    except NumError as e:
+        return e.err == RANGE
+    return True
 
 
 def _go_key_less(a: str, b: str) -> bool:
@@ -1254,7 +1152,7 @@ class _GoYaml:
         if isinstance(value, bool):
             return ("true" if value else "false"), _PLAIN
         if isinstance(value, float):
-            return _go_float(value, json_style=False), _PLAIN
+            return go_yaml_float(value), _PLAIN
         if isinstance(value, int):
             return str(value), _PLAIN
         text = str(value)
