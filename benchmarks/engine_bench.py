@@ -114,7 +114,7 @@ def full_renders(cluster, node: str) -> dict:
                        "bytes": len(text)}
     del text
     for mode in ("ipvs", "nftables"):
-        kp.modes = ModeProxies(cluster)  # a new kube-proxy of that mode: full sync + render
+        kp.modes = ModeProxies(cluster.store, cluster.clock, cluster.topology)  # a new kube-proxy of that mode: full sync + render
         kp._other_modes.clear()
         secs, text = _timed(lambda: kp.render(node, mode))
         lines = text.count("\n")
