@@ -67,6 +67,7 @@ def _selectors(req: ResourceRequest) -> Callable[[dict], bool]:
 
 
 def _in_namespace(req: ResourceRequest) -> Callable[[dict], bool]:
+    ns = req.namespace
     if not ns:
         return lambda obj: True
     return lambda obj: (obj.get("metadata") or {}).get("namespace") == ns
