@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Awaitable, Callable, Mapping
 
+from engine.kapi.pods import PodProcesses
 from engine.kapi.resources import ResourceTable, Served, Subresource
 from engine.kapi.status import StatusError, unknown_path
 from engine.kapi.watch import WatchHub
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from engine.cluster.cluster import Cluster
+    from engine.net.network import Network
 
 #: kube-apiserver's limit on a request body (`--max-request-bytes` default, 3 MiB).
 MAX_BODY = 3 * 1024 * 1024
@@ -42,8 +44,10 @@ class ApiContext:
     after_write: Callable[[], None] | None = None
     bookmark_seconds: float = 60.0
     watch_queue_limit: int = 4096
+    net: "Network | None" = None  # the pods' processes (the dashboard's session's); a new one if None
     table: ResourceTable = field(init=False)
     hub: WatchHub = field(init=False)
+    pods: PodProcesses = field(init=False)
 
     def __post_init__(self) -> None:
         subs: dict[str, list[Subresource]] = {}
@@ -52,6 +56,7 @@ class ApiContext:
                 subs.setdefault(k, []).append(r.sub)
         self.table = ResourceTable(subs)
         self.hub = WatchHub(self.cluster.store)
+        self.pods = PodProcesses.of(self.cluster, self.net)
 
     def wrote(self) -> None:
         if self.after_write is not None:

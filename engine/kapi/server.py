@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from aiohttp import web
 
-from engine.kapi import discovery, openapi, reads, scale, writes
+from engine.kapi import authz, discovery, eviction, logs, openapi, portforward, reads, scale, streams, writes
 from engine.kapi.context import MAX_BODY, ApiContext, SubresourceRoute, resolve
 from engine.kapi.responses import json_response, query_bool, status_response, warnings_for
 from engine.kapi.status import StatusError, unknown_path
@@ -23,11 +23,13 @@ from engine.kapi.version import version_info
 
 if TYPE_CHECKING:
     from engine.cluster.cluster import Cluster
+    from engine.net.network import Network
 
 log = logging.getLogger("svcflow.kapi")
 
-#: The subresources served so far (exec, attach, log, ... plug in here as their own modules).
-SUBRESOURCES: tuple[SubresourceRoute, ...] = (*scale.ROUTES,)
+#: The subresources served, each by its own module.
+SUBRESOURCES: tuple[SubresourceRoute, ...] = (*scale.ROUTES, *streams.ROUTES, *logs.ROUTES, *portforward.ROUTES,
+                                              *eviction.ROUTES)
 
 
 @web.middleware
@@ -130,6 +132,7 @@ def build_app(ctx: ApiContext) -> web.Application:
         web.get("/api", h.api_root), web.get("/api/", h.api_root),
         web.get("/apis", h.apis_root), web.get("/apis/", h.apis_root),
         *openapi.routes(ctx.table),
+        *authz.routes(),
         web.route("*", "/api/{tail:.+}", h.api_path),
         web.route("*", "/apis/{tail:.+}", h.api_path),
     ])
@@ -156,9 +159,10 @@ class Served:
 
 async def start(cluster: "Cluster", host: str = "127.0.0.1", port: int = 0, *,
                 after_write: Callable[[], None] | None = None,
-                subresources: Iterable[SubresourceRoute] = SUBRESOURCES) -> Served:
-    """Serve `cluster` on host:port (0: any free port) in the running event loop."""
-    ctx = ApiContext(cluster, subresource_routes=list(subresources), after_write=after_write)
+                subresources: Iterable[SubresourceRoute] = SUBRESOURCES, net: "Network | None" = None) -> Served:
+    """Serve `cluster` on host:port (0: any free port) in the running event loop; `net`: the
+    pods' processes to exec into (the dashboard's session's), a new one if None."""
+    ctx = ApiContext(cluster, subresource_routes=list(subresources), after_write=after_write, net=net)
     runner = web.AppRunner(build_app(ctx), access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)

@@ -16,13 +16,14 @@ from engine.api.defaults import with_defaults
 from engine.api.naming import generate_name
 from engine.api.store import CLUSTER_SCOPED, json_copy
 from engine.kapi import patch as patches
+from engine.kapi import protobuf
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import json_response, success_status, warnings_for
 from engine.kapi.status import StatusError, bad_request, conflict, from_api_error, not_found
 
 JSON = "application/json"
 YAML = "application/yaml"
-PROTOBUF = "application/vnd.kubernetes.protobuf"
+PROTOBUF = protobuf.MEDIA_TYPE
 
 # The server owns these on update whatever the body says (rest.BeforeUpdate).
 _KEPT_ON_UPDATE = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
@@ -36,6 +37,8 @@ async def read_body(request: web.Request, accepted: tuple[str, ...]) -> Any:
         raise StatusError("UnsupportedMediaType", "the body of the request was in an unknown format - "
                           f"accepted media types include: {', '.join(accepted)}")
     raw = await request.read()
+    if media == PROTOBUF:
+        return protobuf.decode(raw)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -97,7 +100,7 @@ def _dry_run(req: ResourceRequest) -> None:
 
 async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
     info = req.served.info
-    obj = _check_kind(req, await read_body(request, (JSON, YAML)))
+    obj = _check_kind(req, await read_body(request, (JSON, YAML, PROTOBUF)))
     _dry_run(req)
     md = obj["metadata"]
     if info.namespaced:

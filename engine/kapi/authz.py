@@ -1,0 +1,51 @@
+"""authorization.k8s.io/v1 self-reviews: `kubectl auth can-i` (SelfSubjectAccessReview),
+`kubectl auth can-i --list` (SelfSubjectRulesReview), and k9s's checks before it shows a
+view. The served API has no users and no RBAC, so everything is allowed; the answer says so
+in its `reason` and echoes the question as kube-apiserver does. The bodies come as JSON or,
+from typed clients, as protobuf (engine.kapi.protobuf).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from engine.kapi.responses import json_response
+from engine.kapi.status import bad_request
+from engine.kapi.writes import JSON, PROTOBUF, YAML, read_body
+
+GROUP_VERSION = "authorization.k8s.io/v1"
+REASON = "svcflow serves the simulated cluster without authentication or RBAC: everything is allowed"
+
+
+async def _review(request: web.Request, kind: str) -> dict[str, Any]:
+    body = await read_body(request, (JSON, YAML, PROTOBUF))
+    if not isinstance(body, dict) or body.get("kind") != kind:
+        raise bad_request(f"the kind in the data ({(body or {}).get('kind') if isinstance(body, dict) else ''}) "
+                          f"does not match the expected kind ({kind})")
+    return body
+
+
+async def access_review(request: web.Request) -> web.Response:
+    body = await _review(request, "SelfSubjectAccessReview")
+    spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
+    return json_response({"kind": "SelfSubjectAccessReview", "apiVersion": GROUP_VERSION,
+                          "metadata": {"creationTimestamp": None}, "spec": spec,
+                          "status": {"allowed": True, "reason": REASON}}, status=201)
+
+
+async def rules_review(request: web.Request) -> web.Response:
+    body = await _review(request, "SelfSubjectRulesReview")
+    spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
+    return json_response({"kind": "SelfSubjectRulesReview", "apiVersion": GROUP_VERSION,
+                          "metadata": {"creationTimestamp": None}, "spec": spec,
+                          "status": {"resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                                     "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+                                     "incomplete": False}}, status=201)
+
+
+def routes() -> list[web.RouteDef]:
+    """Registered before the resource dispatcher's catch-all `/apis/{tail}`."""
+    base = f"/apis/{GROUP_VERSION}"
+    return [web.post(f"{base}/selfsubjectaccessreviews", access_review),
+            web.post(f"{base}/selfsubjectrulesreviews", rules_review)]
