@@ -41,13 +41,17 @@ def require_kubectl() -> str:
 
 
 class ServedCluster:
-    def __init__(self, paths: list[Path], folder: Path) -> None:
+    def __init__(self, paths: list[Path], folder: Path, *, settle_on_write: bool = False) -> None:
+        """`settle_on_write`: each accepted write runs the cluster to its steady state soon
+        after (as `svcflow serve` wakes the engine), for commands that wait on the cluster
+        between their requests (`drain` waits for its evicted pods to go)."""
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="svcflow-kapi", daemon=True)
         self.thread.start()
         self.cluster: Cluster = self.call(lambda: cluster_from_paths(paths, deterministic=True)[0])
+        wake = (lambda: self.loop.call_soon(self.cluster.run_until_idle)) if settle_on_write else None
         self.served = asyncio.run_coroutine_threadsafe(
-            server.start(self.cluster, "127.0.0.1", 0), self.loop).result(30)
+            server.start(self.cluster, "127.0.0.1", 0, after_write=wake), self.loop).result(30)
         self.kubeconfig = kubeconfig.write(folder / "kubeconfig", self.served.url)
         self.folder = folder
 

@@ -250,3 +250,35 @@ async def test_port_forward_says_it_is_not_simulated_instead_of_hanging(served, 
     code, out, err = await kubectl("port-forward", pod, "3000", timeout=30)
     assert (code, out) == (1, "")
     assert err.startswith("error: error upgrading connection: port-forward is not simulated by svcflow")
+
+
+# ---------------------------------------------------------------------------------------------
+# the container's terminal (engine/kapi/terminal.py)
+# ---------------------------------------------------------------------------------------------
+
+def test_a_tty_echoes_edits_and_hands_on_whole_lines():
+    from engine.kapi.terminal import Terminal as Tty
+
+    t = Tty(tty=True)
+    got = t.feed(b"ech")
+    assert (got.echo, got.lines) == ("ech", ())
+    got = t.feed(b"p\x7fo hi\x1b[A\r")  # a typo erased, an arrow key ignored, Enter
+    assert (got.echo, got.lines) == ("p\b \bo hi\r\n", ("echo hi",))
+    got = t.feed("caf\xc3".encode("latin-1") + b"")  # half of a UTF-8 character...
+    got2 = t.feed(b"\xa9\r")  # ...and the rest in the next frame
+    assert (got.echo + got2.echo, got2.lines) == ("caf" + "é" + "\r\n", ("café",))
+    got = t.feed(b"sleep 9\x03")
+    assert (got.echo, got.lines, got.interrupted) == ("sleep 9^C\r\n", (), True)
+    assert t.feed(b"\x04").eof
+    assert t.output("a\nb\r\n") == b"a\r\nb\r\n"
+
+
+def test_without_a_tty_nothing_is_echoed_and_stdins_end_flushes_the_last_line():
+    from engine.kapi.terminal import Terminal as Tty
+
+    t = Tty(tty=False)
+    got = t.feed(b"one\ntw")
+    assert (got.echo, got.lines) == ("", ("one",))
+    end = t.close()
+    assert (end.lines, end.eof) == (("tw",), True)
+    assert t.output("a\n") == b"a\n"
