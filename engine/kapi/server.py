@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from aiohttp import web
 
-from engine.kapi import authz, discovery, eviction, logs, openapi, portforward, reads, scale, streams, writes
+from engine.kapi import authz, discovery, eviction, logs, openapi, portforward, reads, scale, serverside, streams, writes
 from engine.kapi.context import MAX_BODY, ApiContext, SubresourceRoute, resolve
 from engine.kapi.responses import json_response, query_bool, status_response, warnings_for
 from engine.kapi.status import StatusError, unknown_path
@@ -115,6 +115,8 @@ class _Handlers:
             if method == "PUT" and req.name is not None:
                 return await writes.replace(ctx, req, request)
             if method == "PATCH" and req.name is not None:
+                if request.content_type == serverside.APPLY:
+                    return await serverside.apply(ctx, req, request)
                 return await writes.patch(ctx, req, request)
             if method == "DELETE" and req.name is not None:
                 return await writes.delete(ctx, req, request)

@@ -125,10 +125,13 @@ async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     return json_response(out, status=201, warnings=warnings_for(info.kind) + warnings)
 
 
-def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, verb: str = "patching") -> dict:
+def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, verb: str = "patching", *,
+                  managed_fields: list[dict] | None = None) -> dict:
     """Replace `live` by `new` as the REST update path does: the server-owned metadata and the
     status stay (each strategy's PrepareForUpdate), then defaulting, validation, the Service
-    checks and allocation, then the store. A stale `resourceVersion` is a Conflict."""
+    checks and allocation, then the store. A stale `resourceVersion` is a Conflict.
+    `metadata.managedFields` is the server's: `managed_fields` (server-side apply's), else the
+    live object's."""
     info = req.served.info
     md, live_md = new.setdefault("metadata", {}), live["metadata"]
     if not isinstance(md, dict):
@@ -149,6 +152,9 @@ def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, 
         else:
             md.pop(f, None)
     md.pop("managedFields", None)
+    owners = managed_fields if managed_fields is not None else live_md.get("managedFields")
+    if owners:
+        md["managedFields"] = owners
     md["resourceVersion"] = live_md.get("resourceVersion")
     if "status" in live:
         new["status"] = live["status"]
