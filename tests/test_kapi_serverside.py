@@ -56,7 +56,7 @@ async def test_apply_server_side_of_the_seed_manifest(served, kubectl):
     # kubectl hides managedFields as svcflow's own printer does: the objects read the same
     for args in (["deploy", "redis"], ["svc", "redis"]):
         assert await kubectl("get", *args, "-o", "yaml") == served.svcflow(
-            lambda c: commands.get(c, args, output="yaml"))
+            lambda c, args=args: commands.get(c, args, output="yaml"))
     code, out, err = await kubectl("get", "deploy", "redis", "-o", "yaml", "--show-managed-fields")
     owners = _managers(out)
     assert set(owners) == {"kubectl", "kubectl-last-applied"}  # (the object carried last-applied)

@@ -245,6 +245,29 @@ async def test_attach_shows_what_the_process_prints_from_now_on(served, kubectl)
         await proc.wait()
 
 
+async def test_run_it_attaches_to_the_shell_the_pod_runs(tmp_path):
+    """`kubectl run -it box --image=busybox -- sh`: the pod's main process is a shell with
+    stdin open, and attach is that shell (the cluster runs while kubectl waits for the pod)."""
+    s = ServedCluster([SAMPLES], tmp_path, settle_on_write=True)
+    try:
+        term = Terminal(Kubectl(s, tmp_path), "run", "-it", "box", "--image=busybox", "--", "sh")
+        try:
+            assert await asyncio.to_thread(term.read_until_screen,
+                                           "If you don't see a command prompt, try pressing enter.\n/ # ", 60)
+            await asyncio.to_thread(term.type, b"hostname\r")
+            assert await asyncio.to_thread(term.read_until_screen, "/ # hostname\nbox\n/ # ")
+            await asyncio.to_thread(term.type, b"exit\r")
+            code = await asyncio.to_thread(term.wait)
+        finally:
+            if term.proc.poll() is None:
+                term.proc.kill()
+        assert code == 0
+        assert _screen(term.screen).endswith("/ # exit\nSession ended, resume using 'kubectl attach box -c box -i -t' "
+                                             "command when the pod is running\n")
+    finally:
+        s.close()
+
+
 async def test_port_forward_says_it_is_not_simulated_instead_of_hanging(served, kubectl):
     pod = served.pod("default", "counter-")
     code, out, err = await kubectl("port-forward", pod, "3000", timeout=30)
@@ -282,3 +305,32 @@ def test_without_a_tty_nothing_is_echoed_and_stdins_end_flushes_the_last_line():
     end = t.close()
     assert (end.lines, end.eof) == (("tw",), True)
     assert t.output("a\n") == b"a\n"
+
+
+async def test_log_query_parameters_as_kube_apiserver_takes_them(served):
+    pod = served.pod("default", "redis-")
+    base = f"{served.served.url}/api/v1/namespaces/default/pods/{pod}/log"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(base) as resp:
+            assert (resp.status, resp.content_type) == (200, "text/plain")
+            full = await resp.text()
+        async with http.get(base, params={"limitBytes": "10"}) as resp:
+            assert await resp.text() == full[:10]
+        async with http.get(base, params={"tailLines": "0"}) as resp:
+            assert await resp.text() == ""
+        served.call(lambda: served.cluster.run_for(5))  # five seconds of the cluster's clock pass
+        async with http.get(base, params={"sinceSeconds": "1"}) as resp:
+            assert await resp.text() == ""  # the banner is older than that
+        async with http.get(base, params={"sinceSeconds": "3600"}) as resp:
+            assert await resp.text() == full
+        async with http.get(base, params={"sinceTime": "2000-01-01T00:00:00Z"}) as resp:
+            assert await resp.text() == full
+        for bad, field in (({"tailLines": "-1"}, "tailLines"), ({"limitBytes": "0"}, "limitBytes"),
+                           ({"sinceSeconds": "0"}, "sinceSeconds")):
+            async with http.get(base, params=bad) as resp:
+                body = await resp.json()
+                assert (resp.status, body["reason"], body["details"]["causes"][0]["field"]) == (422, "Invalid", field)
+        async with http.get(base, params={"container": "nope"}) as resp:
+            assert (resp.status, (await resp.json())["message"]) == (400, f"container nope is not valid for pod {pod}")
+        async with http.post(base) as resp:
+            assert resp.status == 405

@@ -24,7 +24,7 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     ns = require_namespace(req)
     name = ((body.get("metadata") or {}).get("name")) or ""
     if name != req.name:
-        raise bad_request(f"name in URL does not match name in Eviction object")
+        raise bad_request("name in URL does not match name in Eviction object")
     if ctx.cluster.store.get("Pod", ns, name) is None:
         raise not_found(req.served.info, name)
     grace = ((body.get("deleteOptions") or {}).get("gracePeriodSeconds"))
