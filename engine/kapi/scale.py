@@ -10,7 +10,6 @@ from engine.api.labels import label_selector_string
 from engine.api.store import json_copy
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
-from engine.kapi.resources import Subresource
 from engine.kapi.responses import json_response
 from engine.kapi.status import StatusError, bad_request, not_found
 from engine.kapi.writes import JSON, PATCH_TYPES, YAML, read_body, update_object
@@ -30,7 +29,7 @@ def scale_of(obj: dict) -> dict[str, Any]:
 async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
     live = ctx.cluster.store.get(req.kind, require_namespace(req), req.name or "")
     if live is None:
-        raise not_found(req.served.info, req.name or "")
+        raise not_found(req.info, req.name or "")
     current = scale_of(live)
     if request.method == "GET":
         return json_response(current)
@@ -58,5 +57,4 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     return json_response(scale_of(out))
 
 
-ROUTES = [SubresourceRoute(("Deployment", "ReplicaSet"),
-                           Subresource("scale", "autoscaling", "v1", "Scale", ("get", "patch", "update")), handle)]
+ROUTES = [SubresourceRoute(("Deployment", "ReplicaSet"), "scale", handle)]

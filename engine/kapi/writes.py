@@ -52,7 +52,7 @@ async def read_body(request: web.Request, accepted: tuple[str, ...]) -> Any:
 
 
 def _check_kind(req: ResourceRequest, obj: Any) -> dict:
-    info = req.served.info
+    info = req.info
     if not isinstance(obj, dict):
         raise bad_request("json: cannot unmarshal into Go value of type struct")
     if not obj.get("kind"):
@@ -96,7 +96,7 @@ def _dry_run(req: ResourceRequest) -> None:
 
 
 async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
-    info = req.served.info
+    info = req.info
     obj = _check_kind(req, await read_body(request, (JSON, YAML)))
     _dry_run(req)
     md = obj["metadata"]
@@ -126,7 +126,7 @@ def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, 
     """Replace `live` by `new` as the REST update path does: the server-owned metadata and the
     status stay (each strategy's PrepareForUpdate), then defaulting, validation, the Service
     checks and allocation, then the store. A stale `resourceVersion` is a Conflict."""
-    info = req.served.info
+    info = req.info
     md, live_md = new.setdefault("metadata", {}), live["metadata"]
     if not isinstance(md, dict):
         raise bad_request("metadata must be an object")
@@ -178,7 +178,7 @@ def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, 
 def _live(ctx: ApiContext, req: ResourceRequest) -> dict:
     live = ctx.cluster.store.get(req.kind, require_namespace(req), req.name or "")
     if live is None:
-        raise not_found(req.served.info, req.name or "")
+        raise not_found(req.info, req.name or "")
     return live
 
 
@@ -208,7 +208,7 @@ async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
 async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
     """DELETE with DeleteOptions: pods (graceful) and namespaces come back as the object, as
     their registries return it; everything else as a Success Status."""
-    info = req.served.info
+    info = req.info
     opts: Any = None
     if request.can_read_body:
         opts = await read_body(request, (JSON, YAML))
