@@ -156,9 +156,14 @@ class Served:
 
 async def start(cluster: "Cluster", host: str = "127.0.0.1", port: int = 0, *,
                 after_write: Callable[[], None] | None = None,
-                subresources: Iterable[SubresourceRoute] = SUBRESOURCES) -> Served:
-    """Serve `cluster` on host:port (0: any free port) in the running event loop."""
-    ctx = ApiContext(cluster, subresource_routes=list(subresources), after_write=after_write)
+                subresources: Iterable[SubresourceRoute] = SUBRESOURCES,
+                bookmark_seconds: float = 60.0, watch_queue_limit: int = 4096) -> Served:
+    """Serve `cluster` on host:port (0: any free port) in the running event loop.
+    `bookmark_seconds`: how often an idle watch that asked for bookmarks gets one (about a
+    minute, as kube-apiserver's cacher); `watch_queue_limit`: events a watch may fall behind
+    before it is closed."""
+    ctx = ApiContext(cluster, subresource_routes=list(subresources), after_write=after_write,
+                     bookmark_seconds=bookmark_seconds, watch_queue_limit=watch_queue_limit)
     runner = web.AppRunner(build_app(ctx), access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)
