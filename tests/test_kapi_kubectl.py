@@ -169,6 +169,14 @@ async def test_describe_ep_redis_with_the_deprecation_warning(served, kubectl):
     assert await kubectl("describe", "ep/redis") == want
 
 
+@pytest.mark.parametrize("what", [["svc/redis"], ["svc"], ["endpointslices"], ["po", "nope"]],
+                         ids=lambda a: " ".join(a))
+async def test_describe_prints_what_svcflow_describe_prints(served, kubectl, what):
+    """(Objects with events print their ages from kubectl's own clock, not the served one's.)"""
+    want = served.svcflow(lambda c: commands.describe(c, what))
+    assert await kubectl("describe", *what) == want
+
+
 async def test_field_selectors_are_the_servers(served, kubectl):
     running = served.svcflow(lambda c: commands.get(c, ["po"]))
     assert await kubectl("get", "po", "--field-selector", "status.phase=Running") == running
