@@ -284,3 +284,16 @@ def test_merge_and_json_patch():
     assert doc == {"a": [1, 2], "b": {"c": 1}}
     with pytest.raises(Exception):
         patch.json_patch(doc, [{"op": "remove", "path": "/nope"}])
+
+
+async def test_yaml_bodies_go_through_svcflows_hardened_reader(api):
+    cluster, http = api
+    url = "/api/v1/namespaces/default/configmaps"
+    ok = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: yml\ndata:\n  a: b\n"
+    status, body = await _json(await http.post(url, data=ok, headers={"Content-Type": "application/yaml"}))
+    assert status == 201 and body["data"] == {"a": "b"}
+    bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{c}: &{c} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    status, body = await _json(await http.post(url, data=bomb, headers={"Content-Type": "application/yaml"}))
+    assert (status, body["reason"]) == (400, "BadRequest") and "alias" in body["message"]
+    assert cluster.store.get("ConfigMap", "default", "yml") is not None

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
 from aiohttp import web
 
 from engine.api import validation
@@ -15,6 +14,7 @@ from engine.api.apiserver import ApiError
 from engine.api.defaults import with_defaults
 from engine.api.naming import generate_name
 from engine.api.store import CLUSTER_SCOPED, json_copy
+from engine.manifests.loader import load_text
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import json_response, success_status, warnings_for
@@ -41,10 +41,13 @@ async def read_body(request: web.Request, accepted: tuple[str, ...]) -> Any:
     except UnicodeDecodeError:
         raise bad_request("invalid character in request body: the body is not UTF-8")
     if media == YAML or media == patches.APPLY:
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            raise bad_request(f"error converting YAML to JSON: {e}".splitlines()[0])
+        # svcflow's own go-yaml compatible reader, with its limits (alias bombs, nesting)
+        loaded = load_text(text, "request body", check_kinds=False)
+        if loaded.errors:
+            raise bad_request(loaded.errors[0].detail)
+        if len(loaded.documents) != 1:
+            raise bad_request("the request body must hold exactly one object")
+        return loaded.documents[0].obj
     try:
         return json.loads(text) if text.strip() else None
     except json.JSONDecodeError as e:
