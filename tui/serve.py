@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from engine.apply import filewrites
 from engine.apply.live import LiveWorkspace
 from engine.kapi import kubeconfig, server
 from engine.kapi.version import GIT_VERSION
+from tui.watcher import manifest_changes
 
 DEFAULT_PORT = 6443
 PORT_TRIES = 100  # 6443, 6444, ... when taken
@@ -132,9 +134,6 @@ class Engine:
             await asyncio.sleep(0)
 
     async def watch_files(self, paths: list[Path]) -> None:
-        from engine.apply import filewrites
-        from tui.watcher import manifest_changes
-
         self.ws.settle_seconds = SETTLE_SECONDS
         if filewrites.ignore_lease_breaks():
             self.ws.write_check = filewrites.open_for_writing

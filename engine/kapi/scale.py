@@ -11,7 +11,7 @@ from engine.api.store import json_copy
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.responses import json_response
-from engine.kapi.status import StatusError, bad_request, not_found
+from engine.kapi.status import StatusError, bad_request, method_not_allowed, not_found
 from engine.kapi.writes import JSON, PATCH_TYPES, YAML, read_body, update_object
 
 
@@ -39,7 +39,7 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     elif request.method == "PUT":
         wanted = await read_body(request, (JSON, YAML))
     else:
-        raise StatusError("MethodNotAllowed", "the server does not allow this method on the requested resource")
+        raise method_not_allowed()
     replicas = ((wanted or {}).get("spec") or {}).get("replicas", 0) if isinstance(wanted, dict) else None
     if not isinstance(replicas, int) or isinstance(replicas, bool):
         raise bad_request("Scale in version \"v1\" cannot be handled as a Scale: json: cannot unmarshal into Go "

@@ -18,7 +18,7 @@ from aiohttp import web
 from engine.kapi import discovery, openapi, reads, scale, writes
 from engine.kapi.context import MAX_BODY, ApiContext, SubresourceRoute, resolve
 from engine.kapi.responses import json_response, query_bool, status_response, warnings_for
-from engine.kapi.status import StatusError, unknown_path
+from engine.kapi.status import StatusError, method_not_allowed, unknown_path
 from engine.kapi.version import version_info
 
 if TYPE_CHECKING:
@@ -42,8 +42,7 @@ async def _statuses(request: web.Request, handler: Callable) -> web.StreamRespon
     except web.HTTPNotFound:
         return status_response(unknown_path())
     except web.HTTPMethodNotAllowed:
-        return status_response(StatusError("MethodNotAllowed",
-                                           "the server does not allow this method on the requested resource"))
+        return status_response(method_not_allowed())
     except web.HTTPException:
         raise
     except Exception as exc:  # noqa: BLE001 - a bad request must never take the cluster down
@@ -116,7 +115,7 @@ class _Handlers:
                 return await writes.patch(ctx, req, request)
             if method == "DELETE" and req.name is not None:
                 return await writes.delete(ctx, req, request)
-            raise StatusError("MethodNotAllowed", "the server does not allow this method on the requested resource")
+            raise method_not_allowed()
         except StatusError as e:  # (with the kind's warnings, as the real server's filters add them)
             return status_response(e, warnings_for(req.kind))
 

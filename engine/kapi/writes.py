@@ -18,7 +18,7 @@ from engine.manifests.loader import load_text
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import json_response, success_status, warnings_for
-from engine.kapi.status import StatusError, bad_request, conflict, from_api_error, not_found
+from engine.kapi.status import bad_request, conflict, from_api_error, not_found, unsupported_media_type
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -33,8 +33,7 @@ async def read_body(request: web.Request, accepted: tuple[str, ...]) -> Any:
     decoder's words, other media types 415."""
     media = request.content_type
     if media not in accepted:
-        raise StatusError("UnsupportedMediaType", "the body of the request was in an unknown format - "
-                          f"accepted media types include: {', '.join(accepted)}")
+        raise unsupported_media_type(accepted)
     raw = await request.read()
     try:
         text = raw.decode("utf-8")
