@@ -125,12 +125,12 @@ class Engine:
                 pass
             self.wake.clear()
             now = time.monotonic()
-            elapsed, last = (0.0 if self.deterministic else now - last), now
+            elapsed, last = now - last, now
             if self.deterministic:
                 self.ws.settle()
                 behind = False
-            else:
-                behind = not self.ws.advance(elapsed, budget=ENGINE_BUDGET)
+            else:  # (while catching up, time waits for the work, as a loaded control plane lags)
+                behind = not self.ws.advance(0.0 if behind else elapsed, budget=ENGINE_BUDGET)
             await asyncio.sleep(0)
 
     async def watch_files(self, paths: list[Path]) -> None:
