@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from engine.apply import filewrites
 from engine.apply.live import LiveWorkspace
 from engine.kapi import kubeconfig, server
 from engine.kapi.version import GIT_VERSION
+from tui.watcher import manifest_changes
 
 DEFAULT_PORT = 6443
 PORT_TRIES = 100  # 6443, 6444, ... when taken
@@ -123,18 +125,15 @@ class Engine:
                 pass
             self.wake.clear()
             now = time.monotonic()
-            elapsed, last = (0.0 if self.deterministic else now - last), now
+            elapsed, last = now - last, now
             if self.deterministic:
                 self.ws.settle()
                 behind = False
-            else:
-                behind = not self.ws.advance(elapsed, budget=ENGINE_BUDGET)
+            else:  # (while catching up, time waits for the work, as a loaded control plane lags)
+                behind = not self.ws.advance(0.0 if behind else elapsed, budget=ENGINE_BUDGET)
             await asyncio.sleep(0)
 
     async def watch_files(self, paths: list[Path]) -> None:
-        from engine.apply import filewrites
-        from tui.watcher import manifest_changes
-
         self.ws.settle_seconds = SETTLE_SECONDS
         if filewrites.ignore_lease_breaks():
             self.ws.write_check = filewrites.open_for_writing

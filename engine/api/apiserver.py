@@ -17,10 +17,9 @@ from engine.api.wellknown import LAST_APPLIED
 from engine.api import validation
 from engine.api.allocators import AllocationError
 from engine.api.defaults import with_defaults
-from engine.api.kinds import kind_info
+from engine.api.kinds import CLUSTER_SCOPED, kind_info
 from engine.api.naming import generate_name
 from engine.api.objects import clone, meta
-from engine.api.store import CLUSTER_SCOPED
 
 if TYPE_CHECKING:
     from engine.cluster.cluster import Cluster

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Awaitable, Callable, Mapping
 
+from engine.api.kinds import KindInfo
 from engine.kapi.pods import PodProcesses
-from engine.kapi.resources import ResourceTable, Served, Subresource
+from engine.kapi.resources import ResourceTable
 from engine.kapi.status import StatusError, unknown_path
 from engine.kapi.watch import WatchHub
 
@@ -24,11 +25,12 @@ SubresourceHandler = Callable[["ApiContext", "ResourceRequest", "web.Request"], 
 
 @dataclass(frozen=True)
 class SubresourceRoute:
-    """One subresource a concern module serves (`deployments/scale`, later `pods/exec`):
-    its discovery entry and its handler, called for every HTTP method on the path."""
+    """One subresource a concern module serves (`deployments/scale`, later `pods/exec`): the
+    kinds it serves it for (discovery lists it from the registry) and its handler, called for
+    every HTTP method on the path."""
 
     kinds: tuple[str, ...]
-    sub: Subresource
+    name: str
     handler: SubresourceHandler
 
 
@@ -50,11 +52,7 @@ class ApiContext:
     pods: PodProcesses = field(init=False)
 
     def __post_init__(self) -> None:
-        subs: dict[str, list[Subresource]] = {}
-        for r in self.subresource_routes:
-            for k in r.kinds:
-                subs.setdefault(k, []).append(r.sub)
-        self.table = ResourceTable(subs)
+        self.table = ResourceTable()
         self.hub = WatchHub(self.cluster.store)
         self.pods = PodProcesses.of(self.cluster, self.net)
 
@@ -64,7 +62,7 @@ class ApiContext:
 
     def subresource_handler(self, kind: str, name: str) -> SubresourceHandler | None:
         for r in self.subresource_routes:
-            if kind in r.kinds and r.sub.name == name:
+            if kind in r.kinds and r.name == name:
                 return r.handler
         return None
 
@@ -74,7 +72,7 @@ class ResourceRequest:
     """A URL under `/api` or `/apis` resolved to a resource: `namespace` is None for a
     request across namespaces (or a cluster-scoped kind), `name` None for the collection."""
 
-    served: Served
+    info: KindInfo
     namespace: str | None
     name: str | None
     subresource: str | None
@@ -82,7 +80,7 @@ class ResourceRequest:
 
     @property
     def kind(self) -> str:
-        return self.served.kind
+        return self.info.kind
 
 
 def resolve(table: ResourceTable, path: str, query: Mapping[str, str]) -> ResourceRequest:
@@ -96,19 +94,17 @@ def resolve(table: ResourceTable, path: str, query: Mapping[str, str]) -> Resour
     else:
         raise unknown_path()
     namespace = None
-    if rest[0] == "namespaces" and len(rest) >= 3 and table.lookup(group, version, rest[2]) is not None \
-            and table.lookup(group, version, rest[2]).info.namespaced:  # type: ignore[union-attr]
+    inner = table.lookup(group, version, rest[2]) if rest[0] == "namespaces" and len(rest) >= 3 else None
+    if inner is not None and inner.namespaced:
         namespace, rest = rest[1], rest[2:]
-    served = table.lookup(group, version, rest[0])
-    if served is None or len(rest) > 3:
-        raise unknown_path()
-    if namespace is not None and not served.info.namespaced:
+    info = table.lookup(group, version, rest[0])
+    if info is None or len(rest) > 3:
         raise unknown_path()
     name = rest[1] if len(rest) >= 2 else None
     sub = rest[2] if len(rest) == 3 else None
-    if not served.info.namespaced:
+    if not info.namespaced:
         namespace = ""
-    return ResourceRequest(served, namespace, name, sub, query)
+    return ResourceRequest(info, namespace, name, sub, query)
 
 
 def require_namespace(req: ResourceRequest) -> str:

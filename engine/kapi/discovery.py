@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.kapi.resources import ResourceTable, Served
+from engine.api.kinds import KindInfo
+from engine.kapi.resources import ResourceTable
 
 AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 AGGREGATED_V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
@@ -26,10 +27,14 @@ def wants_aggregated(accept: str) -> str | None:
     return None
 
 
-def _aggregated_resource(table: ResourceTable, s: Served) -> dict[str, Any]:
-    info = s.info
+def _response_kind(info: KindInfo, group: str, version: str, kind: str) -> dict[str, str]:
+    return {"group": group if version else info.group, "version": version or info.version, "kind": kind}
+
+
+def _aggregated_resource(s: KindInfo) -> dict[str, Any]:
+    info = s
     out: dict[str, Any] = {
-        "resource": s.plural,
+        "resource": s.resource,
         "responseKind": {"group": info.group, "version": info.version, "kind": info.kind},
         "scope": "Namespaced" if info.namespaced else "Cluster",
         "singularResource": s.singular,
@@ -39,16 +44,15 @@ def _aggregated_resource(table: ResourceTable, s: Served) -> dict[str, Any]:
         out["shortNames"] = list(s.short_names)
     if s.categories:
         out["categories"] = list(s.categories)
-    subs = table.subresources.get(s.kind)
-    if subs:
+    if s.subresources:
         out["subresources"] = [{"subresource": sub.name,
-                                "responseKind": {"group": sub.group, "version": sub.version, "kind": sub.kind},
-                                "verbs": list(sub.verbs)} for sub in subs]
+                                "responseKind": _response_kind(s, sub.group, sub.version, sub.kind),
+                                "verbs": list(sub.verbs)} for sub in s.subresources]
     return out
 
 
 def _aggregated_group(table: ResourceTable, group: str, media: str) -> dict[str, Any]:
-    versions = [{"version": v, "resources": [_aggregated_resource(table, s) for s in table.by_gv[(group, v)]],
+    versions = [{"version": v, "resources": [_aggregated_resource(s) for s in table.by_gv[(group, v)]],
                  "freshness": "Current"} for v in table.versions(group)]
     return {"metadata": {"name": group} if group else {}, "versions": versions}
 
@@ -91,17 +95,17 @@ def api_resource_list(table: ResourceTable, group: str, version: str) -> dict[st
         return None
     resources: list[dict[str, Any]] = []
     for s in served:
-        r: dict[str, Any] = {"name": s.plural, "singularName": s.singular, "namespaced": s.info.namespaced,
+        r: dict[str, Any] = {"name": s.resource, "singularName": s.singular, "namespaced": s.namespaced,
                              "kind": s.kind, "verbs": list(s.verbs)}
         if s.short_names:
             r["shortNames"] = list(s.short_names)
         if s.categories:
             r["categories"] = list(s.categories)
         resources.append(r)
-        for sub in table.subresources.get(s.kind, ()):
-            entry: dict[str, Any] = {"name": f"{s.plural}/{sub.name}", "singularName": "",
-                                     "namespaced": s.info.namespaced, "kind": sub.kind, "verbs": list(sub.verbs)}
-            if sub.group != group or sub.version != version:
+        for sub in s.subresources:
+            entry: dict[str, Any] = {"name": f"{s.resource}/{sub.name}", "singularName": "",
+                                     "namespaced": s.namespaced, "kind": sub.kind, "verbs": list(sub.verbs)}
+            if sub.version and (sub.group, sub.version) != (group, version):
                 entry["group"], entry["version"] = sub.group, sub.version
             resources.append(entry)
     gv = f"{group}/{version}" if group else version

@@ -9,7 +9,6 @@ from aiohttp import web
 
 from engine.api.apiserver import ApiError
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
-from engine.kapi.resources import Subresource
 from engine.kapi.responses import json_response
 from engine.kapi.status import StatusError, bad_request, from_api_error, not_found
 from engine.kapi.writes import JSON, PROTOBUF, YAML, read_body
@@ -26,15 +25,15 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     if name != req.name:
         raise bad_request("name in URL does not match name in Eviction object")
     if ctx.cluster.store.get("Pod", ns, name) is None:
-        raise not_found(req.served.info, name)
+        raise not_found(req.info, name)
     grace = ((body.get("deleteOptions") or {}).get("gracePeriodSeconds"))
     try:
         ctx.cluster.api.delete_object("Pod", ns, name, grace=grace != 0)
     except ApiError as e:
-        raise from_api_error(e.status, req.served.info)
+        raise from_api_error(e.status, req.info)
     ctx.wrote()
     return json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201},
                          status=201)
 
 
-ROUTES = [SubresourceRoute(("Pod",), Subresource("eviction", "policy", "v1", "Eviction", ("create",)), handle)]
+ROUTES = [SubresourceRoute(("Pod",), "eviction", handle)]

@@ -17,7 +17,6 @@ from aiohttp import web
 from engine.api.objects import meta
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.pods import pick_container
-from engine.kapi.resources import Subresource
 from engine.kapi.responses import query_bool, query_int
 from engine.kapi.status import StatusError, bad_request, not_found
 from engine.workloads.base import LogLine
@@ -80,7 +79,7 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     q = request.query
     pod = ctx.cluster.store.get("Pod", require_namespace(req), req.name or "")
     if pod is None:
-        raise not_found(req.served.info, req.name or "")
+        raise not_found(req.info, req.name or "")
     container = pick_container(pod, q.get("container") or None)
     tail, limit = query_int(q, "tailLines"), query_int(q, "limitBytes")
     if tail is not None and tail < 0:
@@ -135,4 +134,4 @@ async def _write(resp: web.StreamResponse, data: bytes, sent: int, limit: int | 
     return sent + len(data)
 
 
-ROUTES = [SubresourceRoute(("Pod",), Subresource("log", "", "v1", "Pod", ("get",)), handle)]
+ROUTES = [SubresourceRoute(("Pod",), "log", handle)]

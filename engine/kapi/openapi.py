@@ -31,14 +31,14 @@ def _gv_path(group: str, version: str) -> str:
 def group_version_document(table: ResourceTable, group: str, version: str) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for s in table.by_gv.get((group, version), ()):
-        info = s.info
+        info = s
         prefix = "/" + _gv_path(group, version) + ("/namespaces/{namespace}" if info.namespaced else "")
         gvk = {"group": group, "version": version, "kind": info.kind}
         params = [{"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
                   {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
                   {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
                   {"name": "force", "in": "query", "schema": {"type": "boolean", "uniqueItems": True}}]
-        paths[f"{prefix}/{s.plural}/{{name}}"] = {
+        paths[f"{prefix}/{s.resource}/{{name}}"] = {
             "patch": {"tags": [group or "core"], "operationId": f"patch{info.kind}",
                       "parameters": params,
                       "requestBody": {"content": {m: {"schema": {"type": "object"}} for m in _PATCH_MEDIA},

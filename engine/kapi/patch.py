@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.api.store import json_copy
-from engine.kapi.status import StatusError
+from engine.kapi.status import StatusError, unsupported_media_type
 
 STRATEGIC = "application/strategic-merge-patch+json"
 MERGE = "application/merge-patch+json"
@@ -253,8 +253,7 @@ def apply_patch(content_type: str, live: dict, patch: Any) -> dict:
     elif content_type == JSON_PATCH:
         out = json_patch(live, patch)
     else:
-        raise StatusError("UnsupportedMediaType", f"the body of the request was in an unknown format - accepted "
-                          f"media types include: {JSON_PATCH}, {MERGE}, {STRATEGIC}")
+        raise unsupported_media_type((JSON_PATCH, MERGE, STRATEGIC))
     if not isinstance(out, dict):
         raise _bad("the patched object is not a JSON object")
     return out

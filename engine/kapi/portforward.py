@@ -9,7 +9,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
-from engine.kapi.resources import Subresource
 from engine.kapi.status import StatusError, not_found
 
 MESSAGE = ("port-forward is not simulated by svcflow: a simulated container has no socket to forward to; "
@@ -18,9 +17,8 @@ MESSAGE = ("port-forward is not simulated by svcflow: a simulated container has 
 
 async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
     if ctx.cluster.store.get("Pod", require_namespace(req), req.name or "") is None:
-        raise not_found(req.served.info, req.name or "")
+        raise not_found(req.info, req.name or "")
     raise StatusError("BadRequest", MESSAGE)
 
 
-ROUTES = [SubresourceRoute(("Pod",), Subresource("portforward", "", "v1", "PodPortForwardOptions",
-                                                 ("create", "get")), handle)]
+ROUTES = [SubresourceRoute(("Pod",), "portforward", handle)]

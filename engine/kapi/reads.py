@@ -98,7 +98,7 @@ def list_objects(ctx: ApiContext, order: ListOrder, req: ResourceRequest, reques
     accepts = _selectors(req)
     limit = query_int(req.query, "limit") or 0
     token = req.query.get("continue") or ""
-    objs, keys = order.get(req.kind, req.namespace or None if req.served.info.namespaced else None)
+    objs, keys = order.get(req.kind, req.namespace or None if req.info.namespaced else None)
     start = bisect.bisect_left(keys, _decode_continue(token)) if token else 0
     rv = str(ctx.cluster.store.resource_version)
     items: list[dict] = []
@@ -124,7 +124,7 @@ def list_objects(ctx: ApiContext, order: ListOrder, req: ResourceRequest, reques
     md: dict[str, Any] = {"resourceVersion": rv}
     if more:
         md["continue"] = more
-    info = req.served.info
+    info = req.info
     return json_response({"kind": _list_kind(info.kind), "apiVersion": info.api_version, "metadata": md,
                           "items": items}, warnings=warnings)
 
@@ -134,7 +134,7 @@ def get_object(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> w
     obj = ctx.cluster.store.get(req.kind, ns, req.name or "")
     warnings = warnings_for(req.kind)
     if obj is None:
-        raise not_found(req.served.info, req.name or "")
+        raise not_found(req.info, req.name or "")
     table_media = tables.wants_table(_accept(request))
     if table_media:
         include = req.query.get("includeObject") or "Metadata"
@@ -207,7 +207,7 @@ async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
         md: dict[str, Any] = {"resourceVersion": str(store.resource_version)}
         if initial:
             md["annotations"] = {"k8s.io/initial-events-end": "true"}
-        info = req.served.info
+        info = req.info
         return (dumps({"type": "BOOKMARK", "object": {"kind": info.kind, "apiVersion": info.api_version,
                                                        "metadata": md}}) + "\n").encode()
     loop = asyncio.get_running_loop()

@@ -10,9 +10,8 @@ from engine.api.labels import label_selector_string
 from engine.api.store import json_copy
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
-from engine.kapi.resources import Subresource
 from engine.kapi.responses import json_response
-from engine.kapi.status import StatusError, bad_request, not_found
+from engine.kapi.status import StatusError, bad_request, method_not_allowed, not_found
 from engine.kapi.writes import JSON, PATCH_TYPES, YAML, read_body, update_object
 
 
@@ -30,7 +29,7 @@ def scale_of(obj: dict) -> dict[str, Any]:
 async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
     live = ctx.cluster.store.get(req.kind, require_namespace(req), req.name or "")
     if live is None:
-        raise not_found(req.served.info, req.name or "")
+        raise not_found(req.info, req.name or "")
     current = scale_of(live)
     if request.method == "GET":
         return json_response(current)
@@ -40,7 +39,7 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     elif request.method == "PUT":
         wanted = await read_body(request, (JSON, YAML))
     else:
-        raise StatusError("MethodNotAllowed", "the server does not allow this method on the requested resource")
+        raise method_not_allowed()
     replicas = ((wanted or {}).get("spec") or {}).get("replicas", 0) if isinstance(wanted, dict) else None
     if not isinstance(replicas, int) or isinstance(replicas, bool):
         raise bad_request("Scale in version \"v1\" cannot be handled as a Scale: json: cannot unmarshal into Go "
@@ -58,5 +57,4 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     return json_response(scale_of(out))
 
 
-ROUTES = [SubresourceRoute(("Deployment", "ReplicaSet"),
-                           Subresource("scale", "autoscaling", "v1", "Scale", ("get", "patch", "update")), handle)]
+ROUTES = [SubresourceRoute(("Deployment", "ReplicaSet"), "scale", handle)]

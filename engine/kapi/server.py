@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from aiohttp import web
 
-from engine.kapi import authz, discovery, eviction, logs, openapi, portforward, reads, scale, serverside, streams, writes
+from engine.kapi import (authz, discovery, eviction, logs, openapi, portforward, reads, scale, serverside, streams,
+                         writes)
 from engine.kapi.context import MAX_BODY, ApiContext, SubresourceRoute, resolve
 from engine.kapi.responses import json_response, query_bool, status_response, warnings_for
-from engine.kapi.status import StatusError, unknown_path
+from engine.kapi.status import StatusError, method_not_allowed, unknown_path
 from engine.kapi.version import version_info
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("svcflow.kapi")
 
-#: The subresources served, each by its own module.
+#: The subresources served so far (exec, attach, log, ... plug in here as their own modules).
 SUBRESOURCES: tuple[SubresourceRoute, ...] = (*scale.ROUTES, *streams.ROUTES, *logs.ROUTES, *portforward.ROUTES,
                                               *eviction.ROUTES)
 
@@ -44,8 +45,7 @@ async def _statuses(request: web.Request, handler: Callable) -> web.StreamRespon
     except web.HTTPNotFound:
         return status_response(unknown_path())
     except web.HTTPMethodNotAllowed:
-        return status_response(StatusError("MethodNotAllowed",
-                                           "the server does not allow this method on the requested resource"))
+        return status_response(method_not_allowed())
     except web.HTTPException:
         raise
     except Exception as exc:  # noqa: BLE001 - a bad request must never take the cluster down
@@ -120,7 +120,7 @@ class _Handlers:
                 return await writes.patch(ctx, req, request)
             if method == "DELETE" and req.name is not None:
                 return await writes.delete(ctx, req, request)
-            raise StatusError("MethodNotAllowed", "the server does not allow this method on the requested resource")
+            raise method_not_allowed()
         except StatusError as e:  # (with the kind's warnings, as the real server's filters add them)
             return status_response(e, warnings_for(req.kind))
 
@@ -161,10 +161,16 @@ class Served:
 
 async def start(cluster: "Cluster", host: str = "127.0.0.1", port: int = 0, *,
                 after_write: Callable[[], None] | None = None,
-                subresources: Iterable[SubresourceRoute] = SUBRESOURCES, net: "Network | None" = None) -> Served:
-    """Serve `cluster` on host:port (0: any free port) in the running event loop; `net`: the
-    pods' processes to exec into (the dashboard's session's), a new one if None."""
-    ctx = ApiContext(cluster, subresource_routes=list(subresources), after_write=after_write, net=net)
+                subresources: Iterable[SubresourceRoute] = SUBRESOURCES,
+                bookmark_seconds: float = 60.0, watch_queue_limit: int = 4096,
+                net: "Network | None" = None) -> Served:
+    """Serve `cluster` on host:port (0: any free port) in the running event loop.
+    `bookmark_seconds`: how often an idle watch that asked for bookmarks gets one (about a
+    minute, as kube-apiserver's cacher); `watch_queue_limit`: events a watch may fall behind
+    before it is closed. `net`: the pods' processes exec, attach and logs reach (the
+    dashboard's session's, so both see the same shells and counters); a new one if None."""
+    ctx = ApiContext(cluster, subresource_routes=list(subresources), after_write=after_write,
+                     bookmark_seconds=bookmark_seconds, watch_queue_limit=watch_queue_limit, net=net)
     runner = web.AppRunner(build_app(ctx), access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)

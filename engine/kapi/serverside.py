@@ -260,11 +260,15 @@ def _entry(ctx: ApiContext, manager: str, api_version: str, fields: set[Path]) -
 
 
 async def apply(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
-    info = req.served.info
-    config = await read_body(request, (patches.APPLY,))
+    info = req.info
     manager = req.query.get("fieldManager") or ""
-    if not manager:
-        raise bad_request("PATCH /apply requests require a field manager: fieldManager is required for apply requests")
+    if not manager:  # (PatchOptions are validated before anything else: apiserver ValidatePatchOptions)
+        raise StatusError("Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is '
+                          "required for apply patch",
+                          details={"group": "meta.k8s.io", "kind": "PatchOptions",
+                                   "causes": [{"reason": "FieldValueRequired", "field": "fieldManager",
+                                               "message": "Required value: is required for apply patch"}]})
+    config = await read_body(request, (patches.APPLY,))
     if req.query.get("dryRun"):
         raise bad_request("svcflow does not simulate dryRun requests yet")
     if not isinstance(config, dict):
@@ -324,7 +328,7 @@ def _create(ctx: ApiContext, req: ResourceRequest, config: dict, manager: str, a
             warnings: list[str]) -> web.Response:
     """Apply to a name that does not exist creates it; the creation and its managedFields
     are two writes here (svcflow's API server sets no managedFields on create)."""
-    info = req.served.info
+    info = req.info
     try:
         out = ctx.cluster.api.create(json_copy(config))
     except ApiError as e:

@@ -78,11 +78,12 @@ def unknown_path() -> StatusError:
     return StatusError("NotFound", "the server could not find the requested resource", details={})
 
 
-def method_not_allowed(method: str, path: str) -> StatusError:
-    return StatusError("MethodNotAllowed", f"the server does not allow this method on the requested resource")
+def method_not_allowed() -> StatusError:
+    return StatusError("MethodNotAllowed", "the server does not allow this method on the requested resource")
 
 
-def unsupported_media_type(content_type: str, accepted: list[str]) -> StatusError:
+def unsupported_media_type(accepted: tuple[str, ...]) -> StatusError:
+    """client-go prints this one as is: there is no fallback from a refused body format."""
     return StatusError("UnsupportedMediaType",
                        f"the body of the request was in an unknown format - accepted media types include: "
                        f"{', '.join(accepted)}")

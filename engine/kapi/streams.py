@@ -28,7 +28,6 @@ from aiohttp import WSMsgType, web
 from engine.api.objects import meta
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.pods import completed, pick_container, running_container
-from engine.kapi.resources import Subresource
 from engine.kapi.responses import query_bool
 from engine.kapi.status import StatusError, bad_request, not_found
 from engine.kapi.terminal import Terminal
@@ -113,7 +112,7 @@ def _pod_and_container(ctx: ApiContext, req: ResourceRequest, opts: StreamOption
     """What kube-apiserver checks before it proxies a stream (`ExecLocation`, `AttachLocation`)."""
     pod = ctx.cluster.store.get("Pod", require_namespace(req), req.name or "")
     if pod is None:
-        raise not_found(req.served.info, req.name or "")
+        raise not_found(req.info, req.name or "")
     container = pick_container(pod, opts.container)
     if verb == "exec" and not opts.command:
         raise bad_request("you must specify at least 1 command")
@@ -314,8 +313,4 @@ async def _follow_output(ctx: ApiContext, ch: Channels, pod: dict, container: st
         reader.cancel()
 
 
-ROUTES = [
-    SubresourceRoute(("Pod",), Subresource("exec", "", "v1", "PodExecOptions", ("create", "get")), exec_handler),
-    SubresourceRoute(("Pod",), Subresource("attach", "", "v1", "PodAttachOptions", ("create", "get")),
-                     attach_handler),
-]
+ROUTES = [SubresourceRoute(("Pod",), "exec", exec_handler), SubresourceRoute(("Pod",), "attach", attach_handler)]

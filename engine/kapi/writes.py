@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
 from aiohttp import web
 
 from engine.api import validation
@@ -15,11 +14,12 @@ from engine.api.apiserver import ApiError
 from engine.api.defaults import with_defaults
 from engine.api.naming import generate_name
 from engine.api.store import CLUSTER_SCOPED, json_copy
+from engine.manifests.loader import load_text
 from engine.kapi import patch as patches
 from engine.kapi import protobuf
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import json_response, success_status, warnings_for
-from engine.kapi.status import StatusError, bad_request, conflict, from_api_error, not_found
+from engine.kapi.status import bad_request, conflict, from_api_error, not_found, unsupported_media_type
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -34,8 +34,7 @@ async def read_body(request: web.Request, accepted: tuple[str, ...]) -> Any:
     decoder's words, other media types 415."""
     media = request.content_type
     if media not in accepted:
-        raise StatusError("UnsupportedMediaType", "the body of the request was in an unknown format - "
-                          f"accepted media types include: {', '.join(accepted)}")
+        raise unsupported_media_type(accepted)
     raw = await request.read()
     if media == PROTOBUF:
         return protobuf.decode(raw)
@@ -44,10 +43,13 @@ async def read_body(request: web.Request, accepted: tuple[str, ...]) -> Any:
     except UnicodeDecodeError:
         raise bad_request("invalid character in request body: the body is not UTF-8")
     if media == YAML or media == patches.APPLY:
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            raise bad_request(f"error converting YAML to JSON: {e}".splitlines()[0])
+        # svcflow's own go-yaml compatible reader, with its limits (alias bombs, nesting)
+        loaded = load_text(text, "request body", check_kinds=False)
+        if loaded.errors:
+            raise bad_request(loaded.errors[0].detail)
+        if len(loaded.documents) != 1:
+            raise bad_request("the request body must hold exactly one object")
+        return loaded.documents[0].obj
     try:
         return json.loads(text) if text.strip() else None
     except json.JSONDecodeError as e:
@@ -55,7 +57,7 @@ async def read_body(request: web.Request, accepted: tuple[str, ...]) -> Any:
 
 
 def _check_kind(req: ResourceRequest, obj: Any) -> dict:
-    info = req.served.info
+    info = req.info
     if not isinstance(obj, dict):
         raise bad_request("json: cannot unmarshal into Go value of type struct")
     if not obj.get("kind"):
@@ -99,7 +101,7 @@ def _dry_run(req: ResourceRequest) -> None:
 
 
 async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
-    info = req.served.info
+    info = req.info
     obj = _check_kind(req, await read_body(request, (JSON, YAML, PROTOBUF)))
     _dry_run(req)
     md = obj["metadata"]
@@ -132,7 +134,7 @@ def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, 
     checks and allocation, then the store. A stale `resourceVersion` is a Conflict.
     `metadata.managedFields` is the server's: `managed_fields` (server-side apply's), else the
     live object's."""
-    info = req.served.info
+    info = req.info
     md, live_md = new.setdefault("metadata", {}), live["metadata"]
     if not isinstance(md, dict):
         raise bad_request("metadata must be an object")
@@ -187,7 +189,7 @@ def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, 
 def _live(ctx: ApiContext, req: ResourceRequest) -> dict:
     live = ctx.cluster.store.get(req.kind, require_namespace(req), req.name or "")
     if live is None:
-        raise not_found(req.served.info, req.name or "")
+        raise not_found(req.info, req.name or "")
     return live
 
 
@@ -217,7 +219,7 @@ async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
 async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
     """DELETE with DeleteOptions: pods (graceful) and namespaces come back as the object, as
     their registries return it; everything else as a Success Status."""
-    info = req.served.info
+    info = req.info
     opts: Any = None
     if request.can_read_body:
         opts = await read_body(request, (JSON, YAML))

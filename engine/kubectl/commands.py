@@ -16,11 +16,10 @@ from engine.cluster.cluster import Cluster
 from engine.api.objects import labels_of
 from engine.kubectl.printers import describe as describe_printer
 from engine.kubectl.printers import get as printers
-from engine.api.store import CLUSTER_SCOPED
+from engine.api import kinds
+from engine.api.kinds import CLUSTER_SCOPED
 from engine.api.validation import go_quote
 
-ALL_KINDS = ["Pod", "ReplicationController", "Service", "DaemonSet", "Deployment", "ReplicaSet",
-             "StatefulSet", "HorizontalPodAutoscaler", "CronJob", "Job"]
 ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
 
 
@@ -242,7 +241,7 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
             infos = []
             for t in types:
                 if t == "all":
-                    infos += [printers.resolve_resource(k.lower()) for k in ALL_KINDS if _served(k)]
+                    infos += kinds.in_category("all")
                 else:
                     infos.append(printers.resolve_resource(t))
             for info in infos:
@@ -302,14 +301,6 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
 
 def _single_name(requests) -> bool:
     return len(requests) == 1 and len(requests[0][1]) == 1
-
-
-def _served(kind: str) -> bool:
-    try:
-        printers.resolve_resource(kind.lower())
-        return True
-    except printers.ResourceError:
-        return False
 
 
 def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None) -> Output:
@@ -443,7 +434,7 @@ def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, re
             out.stderr += printers.not_found_message(info, name) + "\n"
             out.code = 1
             continue
-        if info.kind not in ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"):
+        if info.subresource("scale") is None:
             out.stderr += (f'Error from server (NotFound): the server could not find the requested resource\n')
             out.code = 1
             continue
@@ -478,15 +469,19 @@ def pod_for(cluster: Cluster, target: str, namespace: str) -> dict | None:
     """The pod `kubectl exec TARGET` picks: `NAME`, `pod/NAME`, or `deploy/NAME` (its first
     running pod, as kubectl's attachablePodForObject does)."""
     if "/" in target:
-        kind, name = target.split("/", 1)
-        if kind in ("deploy", "deployment", "deployments", "deployment.apps", "deployments.apps"):
+        word, name = target.split("/", 1)
+        try:
+            kind = printers.resolve_resource(word).kind
+        except printers.ResourceError:
+            kind = None
+        if kind == "Deployment":
             d = cluster.store.get("Deployment", namespace, name)
             if d is None:
                 return None
             sel = d["spec"]["selector"].get("matchLabels") or {}
             return next((p for p in cluster.store.select("Pod", namespace, sel)
                          if (p.get("status") or {}).get("phase") == "Running"), None)
-        if kind in ("pod", "pods", "po"):
+        if kind == "Pod":
             target = name
     return cluster.store.get("Pod", namespace, target)
 

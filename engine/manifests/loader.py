@@ -48,8 +48,7 @@ from typing import Any, Callable, Iterable, Iterator
 import yaml
 
 from engine.api import validation
-from engine.api.kinds import KINDS
-from engine.api.store import CLUSTER_SCOPED
+from engine.api.kinds import CLUSTER_SCOPED, KINDS
 from engine.api.validation import go_float, go_quote
 
 __all__ = [
@@ -75,21 +74,9 @@ __all__ = [
 
 MANIFEST_EXTENSIONS = (".json", ".yaml", ".yml")  # cli-runtime resource.FileExtensions
 
-#: (apiVersion, kind) pairs the simulated API server serves.
+#: (apiVersion, kind) pairs the simulated API server accepts from manifests (the registry's).
 KNOWN_KINDS: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("v1", "Namespace"),
-        ("v1", "Node"),
-        ("v1", "Pod"),
-        ("v1", "Service"),
-        ("v1", "Endpoints"),
-        ("v1", "ConfigMap"),
-        ("apps/v1", "Deployment"),
-        ("apps/v1", "ReplicaSet"),
-        ("apps/v1", "DaemonSet"),
-        ("discovery.k8s.io/v1", "EndpointSlice"),
-    }
-)
+    (info.api_version, info.kind) for info in KINDS.values() if info.from_manifests)
 
 #: svcflow configuration documents (cluster shape, kube-proxy mode) - not API objects.
 CONFIG_KINDS: frozenset[tuple[str, str]] = frozenset(

@@ -27,6 +27,7 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
 from typing import Callable, Iterable
+from engine.api.kinds import KINDS
 from engine.api.wellknown import LAST_APPLIED, MIRROR_POD_ANNOTATION, NODE_ROLE_LABEL, SERVICE_NAME_LABEL
 from engine.api.labels import format_label_selector, label_selector_matches, label_selector_string
 from engine.kubectl.printers.duration import human_duration
@@ -1579,18 +1580,9 @@ _DESCRIBERS: dict[str, Callable[[dict, Lister, datetime], str]] = {
     "ConfigMap": _describe_config_map,
 }
 
-_ALIASES = {
-    "service": "Service", "services": "Service", "svc": "Service",
-    "endpoints": "Endpoints", "ep": "Endpoints",
-    "endpointslice": "EndpointSlice", "endpointslices": "EndpointSlice",
-    "pod": "Pod", "pods": "Pod", "po": "Pod",
-    "deployment": "Deployment", "deployments": "Deployment", "deploy": "Deployment",
-    "replicaset": "ReplicaSet", "replicasets": "ReplicaSet", "rs": "ReplicaSet",
-    "node": "Node", "nodes": "Node", "no": "Node",
-    "namespace": "Namespace", "namespaces": "Namespace", "ns": "Namespace",
-    "daemonset": "DaemonSet", "daemonsets": "DaemonSet", "ds": "DaemonSet",
-    "configmap": "ConfigMap", "configmaps": "ConfigMap", "cm": "ConfigMap",
-}
+# What users type for a describable kind (plural, singular, short names), from the one registry.
+_ALIASES = {word: kind for kind in _DESCRIBERS
+            for word in (KINDS[kind].resource, KINDS[kind].singular, *KINDS[kind].short_names)}
 
 
 def describable_kinds() -> list[str]:

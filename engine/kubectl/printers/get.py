@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any, Union
 
 from engine.api.labels import format_label_selector, label_selector_string  # (re-exported for the printers)
-from engine.api.kinds import KINDS, KindInfo
+from engine.api.kinds import KINDS, KindInfo, in_category, match_resource
 from engine.kubectl.printers.duration import parse_timestamp, since
 from engine.kubectl.printers.tabwriter import render_table
 
@@ -35,60 +35,15 @@ from engine.kubectl.printers.tabwriter import render_table
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ResourceInfo:
-    """One API resource as discovery describes it (plural, singular, short names)."""
+# One entry per served resource, from the one registry (engine/api/kinds.py): plural,
+# singular, short names and the "all" category are what discovery advertises.
+ResourceInfo = KindInfo
+RESOURCES: dict[str, ResourceInfo] = KINDS
 
-    kind: str
-    plural: str
-    singular: str
-    group: str  # "" for the core group
-    version: str
-    namespaced: bool
-    short_names: tuple[str, ...] = ()
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def qualified(self) -> str:
-        """`pod`, `deployment.apps`: the `-o name` / multi-kind NAME prefix."""
-        low = self.kind.lower()
-        return f"{low}.{self.group}" if self.group else low
-
-    @property
-    def qualified_plural(self) -> str:
-        """`services`, `deployments.apps`: how API errors name the resource."""
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-
-def _info(kind: str, *short: str) -> ResourceInfo:
-    k: KindInfo = KINDS[kind]
-    return ResourceInfo(kind=k.kind, plural=k.plural, singular=k.kind.lower(), group=k.group,
-                        version=k.version, namespaced=k.namespaced, short_names=short)
-
-
-# Only kinds that have a table printer here; short names are the ones discovery
-# advertises (EndpointSlice has none).
-RESOURCES: dict[str, ResourceInfo] = {i.kind: i for i in (
-    _info("Pod", "po"),
-    _info("Service", "svc"),
-    _info("Endpoints", "ep"),
-    _info("EndpointSlice"),
-    _info("Deployment", "deploy"),
-    _info("ReplicaSet", "rs"),
-    _info("DaemonSet", "ds"),
-    _info("Node", "no"),
-    _info("Namespace", "ns"),
-    _info("Event", "ev"),
-    _info("ConfigMap", "cm"),
-)}
-
-# `kubectl get all` = the "all" category, in this order (upstream lists pods,
+# `kubectl get all` = the "all" category in discovery order (upstream lists pods,
 # replicationcontrollers, services, daemonsets, deployments, replicasets, statefulsets,
-# horizontalpodautoscalers, cronjobs, jobs; svcflow serves only these of them).
-ALL_CATEGORY: tuple[str, ...] = ("Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet")
+# horizontalpodautoscalers, cronjobs, jobs; svcflow serves only some of them).
+ALL_CATEGORY: tuple[str, ...] = tuple(i.kind for i in in_category("all"))
 
 
 class ResourceTypeNotFound(LookupError):
@@ -115,21 +70,6 @@ def _parse_resource_arg(arg: str) -> tuple[tuple[str, str, str] | None, tuple[st
     return gvr, (res, group)
 
 
-def _match(resource: str, group: str | None, version: str | None) -> ResourceInfo | None:
-    """Exact plural/singular first, then discovery short names (case-sensitive, and only
-    within their own group, as the shortcut expander does), then the RESTMapper's
-    lower-cased plural/singular match. So `Pods` works but `SVC` does not, as in kubectl."""
-    candidates = [i for i in RESOURCES.values()
-                  if (group is None or group == i.group) and (version is None or version == i.version)]
-    for matches in (lambda i: resource in (i.plural, i.singular),
-                    lambda i: resource in i.short_names,
-                    lambda i: resource.lower() in (i.plural, i.singular)):
-        found = next((i for i in candidates if matches(i)), None)
-        if found:
-            return found
-    return None
-
-
 def resolve_resource(word: str) -> ResourceInfo:
     """What `kubectl get WORD` resolves WORD to: `po`, `pods`, `Pod`, `deploy.apps`,
     `deployments.v1.apps`, `endpointslices.discovery.k8s.io` ...
@@ -139,10 +79,10 @@ def resolve_resource(word: str) -> ResourceInfo:
     """
     gvr, (res, group) = _parse_resource_arg(word)
     if gvr is not None:
-        found = _match(gvr[0], gvr[2], gvr[1])
+        found = match_resource(gvr[0], gvr[2], gvr[1])
         if found:
             return found
-    found = _match(res, group if group else None, None)
+    found = match_resource(res, group if group else None, None)
     if found:
         return found
     raise ResourceTypeNotFound(res)
