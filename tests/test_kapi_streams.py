@@ -126,6 +126,17 @@ async def test_refusals_read_as_svcflows_session_prints_them(served, twin, kubec
         assert (code, out + err) == (1, twin.feed(line)), line
 
 
+async def test_a_pod_that_is_not_running_yet_has_no_container_to_exec_into(served, twin, kubectl):
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "early", "namespace": "default"},
+           "spec": {"containers": [{"name": "box", "image": "busybox", "command": ["sleep", "3600"]}]}}
+    served.call(lambda: served.cluster.api.create(dict(pod)))  # (not settled: not scheduled, not started)
+    twin.cluster.api.create(dict(pod))
+    line = "kubectl exec early -- hostname"
+    code, out, err = await kubectl(*line.split()[1:], settle=False)
+    assert (code, out + err) == (1, twin.feed(line))
+    assert err == 'error: unable to upgrade connection: container not found ("box")\n'
+
+
 async def test_python_clients_v4_protocol_with_text_frames(served):
     """The Python clients offer v4 too and send stdin as text frames ("\\x00ls\\n")."""
     pod = served.pod("default", "counter-")

@@ -121,8 +121,8 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
                 seen = len(proc.log)
             await asyncio.sleep(POLL_SECONDS)
         await resp.write_eof()
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass  # the client stopped following
+    except ConnectionResetError:
+        pass  # the client stopped following (a cancelled handler is aiohttp's to finish)
     return resp
 
 
