@@ -94,6 +94,13 @@ async def test_a_protobuf_create_makes_the_object_its_json_twin_makes(served, ku
     assert got == want, (json.dumps(got, sort_keys=True), json.dumps(want, sort_keys=True))
 
 
+async def test_a_requested_node_port_survives_the_protobuf_body(served, kubectl):
+    assert await kubectl("create", "service", "nodeport", "fixed", "--tcp=80:8080", "--node-port=30099") == (
+        0, "service/fixed created\n", "")
+    port = served.call(lambda: served.cluster.store.get("Service", "default", "fixed")["spec"]["ports"][0])
+    assert (port["port"], port["targetPort"], port["nodePort"], port["name"]) == (80, 8080, 30099, "80-8080")
+
+
 async def test_auth_can_i_everything(served, kubectl):
     assert await kubectl("auth", "can-i", "create", "pods") == (0, "yes\n", "")
     assert await kubectl("auth", "can-i", "delete", "nodes", "--all-namespaces") == (0, "yes\n", "")

@@ -113,6 +113,7 @@ async def test_exit_codes_come_through_the_error_channel(served, kubectl):
     assert await kubectl("exec", pod, "--", "sh", "-c", "exit 3") == (3, "", "command terminated with exit code 3\n")
     assert await kubectl("exec", "-i", pod, "--", "sh", stdin=b"exit 7\n") == (
         7, "", "command terminated with exit code 7\n")
+    # (svcflow's shell has one output stream: a real sh would write `not found` to stderr)
     assert await kubectl("exec", "-i", pod, "--", "sh", stdin=b"nosuchtool\n") == (
         127, "sh: nosuchtool: not found\n", "command terminated with exit code 127\n")
 
