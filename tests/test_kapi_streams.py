@@ -346,3 +346,26 @@ async def test_log_query_parameters_as_kube_apiserver_takes_them(served):
             assert (resp.status, (await resp.json())["message"]) == (400, f"container nope is not valid for pod {pod}")
         async with http.post(base) as resp:
             assert resp.status == 405
+
+
+async def test_a_failure_inside_the_shell_is_an_internal_error_on_the_error_channel(served, monkeypatch):
+    """svcflow's own bug in a command reaches the client as kube-apiserver's InternalError, not
+    as a traceback or a hung stream, and the next exec works."""
+    from engine.kubectl.shell import PodShell
+
+    def broken(self, args):
+        raise RuntimeError("simulated bug")
+    monkeypatch.setattr(PodShell, "cmd_hostname", broken)
+    pod = served.pod("default", "counter-")
+    url = f"{served.served.url}/api/v1/namespaces/default/pods/{pod}/exec?command=hostname&stdout=true"
+    async with aiohttp.ClientSession() as http:
+        async with http.ws_connect(url, protocols=("v5.channel.k8s.io",)) as ws:
+            frames = [m.data async for m in ws if m.type == aiohttp.WSMsgType.BINARY]
+    status = json.loads(next(f[1:] for f in frames if f[0] == 3))
+    assert (status["status"], status["reason"], status["message"]) == (
+        "Failure", "InternalError", "Internal error occurred: RuntimeError: simulated bug")
+    monkeypatch.undo()
+    async with aiohttp.ClientSession() as http:
+        async with http.ws_connect(url, protocols=("v5.channel.k8s.io",)) as ws:
+            frames = [m.data async for m in ws if m.type == aiohttp.WSMsgType.BINARY]
+    assert b"".join(f[1:] for f in frames if f[0] == 1) == f"{pod}\n".encode()

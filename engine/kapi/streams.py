@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import shlex
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Awaitable
 
 from aiohttp import WSMsgType, web
 
@@ -32,6 +33,8 @@ from engine.kapi.responses import query_bool
 from engine.kapi.status import StatusError, bad_request, not_found
 from engine.kapi.terminal import Terminal
 from engine.kubectl.shell import PodShell
+
+log = logging.getLogger("svcflow.kapi")
 
 V5 = "v5.channel.k8s.io"
 V4 = "v4.channel.k8s.io"
@@ -220,35 +223,48 @@ async def exec_handler(ctx: ApiContext, req: ResourceRequest, request: web.Reque
     opts = StreamOptions.of(request)
     pod, container = _pod_and_container(ctx, req, opts, "exec")
     ch = await _upgrade(request)
-    try:
-        await ch.send(STDOUT, b"")  # (the apiserver's "connection established" to the lowest open channel)
-        why = running_container(pod, container)
-        if why is not None:
-            await ch.finish(failure(why))
-            return ch.ws
-        shell = ctx.pods.shell(pod, container)
-        argv = list(opts.command)
-        refused = shell.start_error(argv)
-        if refused is not None:
-            await ch.finish(failure(refused, "InternalError", 500))
-            return ch.ws
-        if argv[0] in SHELLS and len(argv) == 1 and opts.stdin:
-            code = await ShellStream(ctx, ch, shell, opts.tty).run()
-            if code is None:
-                return ch.ws
+    await _guarded(ch, _exec(ctx, ch, pod, container, opts))
+    return ch.ws
+
+
+async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: StreamOptions) -> None:
+    await ch.send(STDOUT, b"")  # (the apiserver's "connection established" to the lowest open channel)
+    why = running_container(pod, container)
+    if why is not None:
+        await ch.finish(failure(why))
+        return
+    shell = ctx.pods.shell(pod, container)
+    argv = list(opts.command)
+    refused = shell.start_error(argv)
+    if refused is not None:
+        await ch.finish(failure(refused, "InternalError", 500))
+        return
+    if argv[0] in SHELLS and len(argv) == 1 and opts.stdin:
+        code = await ShellStream(ctx, ch, shell, opts.tty).run()
+        if code is not None:
             await ch.finish(exit_status(argv, code))
-            return ch.ws
-        out = one_shot(shell, argv)
-        ctx.wrote()
-        if out:
-            await ch.send(STDOUT, Terminal(opts.tty).output(out))
-        await ch.finish(exit_status(argv, shell.status))
+        return
+    out = one_shot(shell, argv)
+    ctx.wrote()
+    if out:
+        await ch.send(STDOUT, Terminal(opts.tty).output(out))
+    await ch.finish(exit_status(argv, shell.status))
+
+
+async def _guarded(ch: Channels, work: Awaitable[None]) -> None:
+    """Run a stream to its end: a client that hangs up ends it quietly; a failure of svcflow's
+    own is the error channel's InternalError (never a traceback), and the cluster serves on."""
+    try:
+        await work
     except ConnectionResetError:
         pass  # the client went away mid-stream: nothing to tell it
+    except Exception as exc:  # noqa: BLE001 - one stream's failure must not reach the server
+        log.error("svcflow serve: a stream failed: %s: %s", type(exc).__name__, exc)
+        if not ch.ws.closed:
+            await ch.finish(failure(f"Internal error occurred: {type(exc).__name__}: {exc}", "InternalError", 500))
     finally:
         if not ch.ws.closed:
             await ch.ws.close()
-    return ch.ws
 
 
 def _main_is_shell(pod: dict, container: str) -> bool:
@@ -265,24 +281,22 @@ async def attach_handler(ctx: ApiContext, req: ResourceRequest, request: web.Req
     opts = StreamOptions.of(request)
     pod, container = _pod_and_container(ctx, req, opts, "attach")
     ch = await _upgrade(request)
-    try:
-        await ch.send(STDOUT, b"")
-        why = running_container(pod, container)
-        if why is not None:
-            await ch.finish(failure(why))
-            return ch.ws
-        if _main_is_shell(pod, container) and opts.stdin:
-            code = await ShellStream(ctx, ch, ctx.pods.shell(pod, container), opts.tty).run()
-            if code is not None:
-                await ch.finish(exit_status(["sh"], code))
-            return ch.ws
-        await _follow_output(ctx, ch, pod, container)
-    except ConnectionResetError:
-        pass
-    finally:
-        if not ch.ws.closed:
-            await ch.ws.close()
+    await _guarded(ch, _attach(ctx, ch, pod, container, opts))
     return ch.ws
+
+
+async def _attach(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: StreamOptions) -> None:
+    await ch.send(STDOUT, b"")
+    why = running_container(pod, container)
+    if why is not None:
+        await ch.finish(failure(why))
+        return
+    if _main_is_shell(pod, container) and opts.stdin:
+        code = await ShellStream(ctx, ch, ctx.pods.shell(pod, container), opts.tty).run()
+        if code is not None:
+            await ch.finish(exit_status(["sh"], code))
+        return
+    await _follow_output(ctx, ch, pod, container)
 
 
 async def _follow_output(ctx: ApiContext, ch: Channels, pod: dict, container: str) -> None:
