@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from aiohttp import web
 
 from engine.kapi import discovery, openapi, reads, scale, writes
-from engine.kapi.context import MAX_BODY, ApiContext, SubresourceRoute, resolve
+from engine.kapi.context import MAX_BODY, ApiContext, BodyDecoder, SubresourceHandler, SubresourceRoute, resolve
 from engine.kapi.responses import json_response, query_bool, status_response, warnings_for
 from engine.kapi.status import StatusError, method_not_allowed, unknown_path
 from engine.kapi.version import version_info
@@ -156,13 +156,16 @@ class Served:
 async def start(cluster: "Cluster", host: str = "127.0.0.1", port: int = 0, *,
                 after_write: Callable[[], None] | None = None,
                 subresources: Iterable[SubresourceRoute] = SUBRESOURCES,
-                bookmark_seconds: float = 60.0, watch_queue_limit: int = 4096) -> Served:
+                bookmark_seconds: float = 60.0, watch_queue_limit: int = 4096,
+                body_decoders: dict[str, BodyDecoder] | None = None,
+                patch_handlers: dict[str, SubresourceHandler] | None = None) -> Served:
     """Serve `cluster` on host:port (0: any free port) in the running event loop.
     `bookmark_seconds`: how often an idle watch that asked for bookmarks gets one (about a
     minute, as kube-apiserver's cacher); `watch_queue_limit`: events a watch may fall behind
     before it is closed."""
     ctx = ApiContext(cluster, subresource_routes=list(subresources), after_write=after_write,
-                     bookmark_seconds=bookmark_seconds, watch_queue_limit=watch_queue_limit)
+                     bookmark_seconds=bookmark_seconds, watch_queue_limit=watch_queue_limit,
+                     body_decoders=dict(body_decoders or {}), patch_handlers=dict(patch_handlers or {}))
     runner = web.AppRunner(build_app(ctx), access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)

@@ -28,13 +28,17 @@ PROTOBUF = "application/vnd.kubernetes.protobuf"
 _KEPT_ON_UPDATE = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 
 
-async def read_body(request: web.Request, accepted: tuple[str, ...]) -> Any:
-    """The request body decoded by its media type; malformed bodies are 400 with the
-    decoder's words, other media types 415."""
+async def read_body(ctx: ApiContext, req: ResourceRequest, request: web.Request, accepted: tuple[str, ...]) -> Any:
+    """The request body decoded by its media type (JSON, YAML, or one a concern module
+    registered in `ctx.body_decoders`); malformed bodies are 400 with the decoder's words,
+    other media types 415."""
     media = request.content_type
-    if media not in accepted:
-        raise unsupported_media_type(accepted)
+    decoder = ctx.body_decoders.get(media)
+    if media not in accepted and decoder is None:
+        raise unsupported_media_type(accepted + tuple(ctx.body_decoders))
     raw = await request.read()
+    if decoder is not None:
+        return decoder(raw, req)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -99,7 +103,7 @@ def _dry_run(req: ResourceRequest) -> None:
 
 async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
     info = req.info
-    obj = _check_kind(req, await read_body(request, (JSON, YAML)))
+    obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
     _dry_run(req)
     md = obj["metadata"]
     if info.namespaced:
@@ -185,7 +189,7 @@ def _live(ctx: ApiContext, req: ResourceRequest) -> dict:
 
 
 async def replace(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
-    obj = _check_kind(req, await read_body(request, (JSON, YAML)))
+    obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
     _dry_run(req)
     live = _live(ctx, req)
     obj, warnings = _decode(req, obj, "replacing")
@@ -196,8 +200,11 @@ async def replace(ctx: ApiContext, req: ResourceRequest, request: web.Request) -
 PATCH_TYPES = (patches.JSON_PATCH, patches.MERGE, patches.STRATEGIC)
 
 
-async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
-    body = await read_body(request, PATCH_TYPES)
+async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
+    handler = ctx.patch_handlers.get(request.content_type)
+    if handler is not None:  # (server-side apply, from its own module)
+        return await handler(ctx, req, request)
+    body = await read_body(ctx, req, request, PATCH_TYPES + tuple(ctx.patch_handlers))
     _dry_run(req)
     live = _live(ctx, req)
     patched = patches.apply_patch(request.content_type, json_copy(live), body)
@@ -213,7 +220,7 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     info = req.info
     opts: Any = None
     if request.can_read_body:
-        opts = await read_body(request, (JSON, YAML))
+        opts = await read_body(ctx, req, request, (JSON, YAML))
     opts = opts if isinstance(opts, dict) else {}
     _dry_run(req)
     live = _live(ctx, req)
