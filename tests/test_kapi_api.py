@@ -140,7 +140,7 @@ async def test_watch_without_rv_starts_with_the_state_and_too_old_rv_is_410_expi
     async with http.get("/apis/apps/v1/namespaces/default/deployments?watch=1&timeoutSeconds=1") as w:
         evs = await _events(w, 5)
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in evs] == [("ADDED", "counter"), ("ADDED", "redis")]
-    async with http.get("/api/v1/pods?watch=true&resourceVersion=5") as w:
+    async with http.get("/api/v1/pods?watch=True&resourceVersion=5") as w:  # (the Python clients' spelling)
         (ev,) = await _events(w, 2)
     assert ev["type"] == "ERROR"
     assert (ev["object"]["code"], ev["object"]["reason"]) == (410, "Expired")
