@@ -7,9 +7,11 @@ import json
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from engine.apply.workspace import cluster_from_paths
 from engine.kapi import patch, server
+from engine.kapi.responses import json_response
 from tests.helpers import SAMPLES
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
@@ -138,7 +140,7 @@ async def test_watch_without_rv_starts_with_the_state_and_too_old_rv_is_410_expi
     async with http.get("/apis/apps/v1/namespaces/default/deployments?watch=1&timeoutSeconds=1") as w:
         evs = await _events(w, 5)
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in evs] == [("ADDED", "counter"), ("ADDED", "redis")]
-    async with http.get("/api/v1/pods?watch=true&resourceVersion=5") as w:
+    async with http.get("/api/v1/pods?watch=True&resourceVersion=5") as w:  # (the Python clients' spelling)
         (ev,) = await _events(w, 2)
     assert ev["type"] == "ERROR"
     assert (ev["object"]["code"], ev["object"]["reason"]) == (410, "Expired")
@@ -299,3 +301,29 @@ async def test_yaml_bodies_go_through_svcflows_hardened_reader(api):
     status, body = await _json(await http.post(url, data=bomb, headers={"Content-Type": "application/yaml"}))
     assert (status, body["reason"]) == (400, "BadRequest") and "alias" in body["message"]
     assert cluster.store.get("ConfigMap", "default", "yml") is not None
+
+
+async def test_body_decoders_and_patch_handlers_plug_in_from_their_own_modules():
+    """How the protobuf and server-side apply modules will join: by media type."""
+    cluster, _ = cluster_from_paths([SAMPLES], deterministic=True, bare=True)
+    seen = []
+
+    def proto(raw: bytes, req) -> dict:
+        seen.append(raw)
+        return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": raw.decode()}}
+
+    async def ssa(ctx, req, request) -> web.StreamResponse:
+        return json_response({"applied": req.name})
+    served = await server.start(cluster, "127.0.0.1", 0, body_decoders={"application/vnd.kubernetes.protobuf": proto},
+                                patch_handlers={patch.APPLY: ssa})
+    try:
+        async with aiohttp.ClientSession(served.url) as http:
+            status, body = await _json(await http.post(
+                "/api/v1/namespaces/default/configmaps", data=b"from-proto",
+                headers={"Content-Type": "application/vnd.kubernetes.protobuf"}))
+            assert (status, body["metadata"]["name"], seen) == (201, "from-proto", [b"from-proto"])
+            status, body = await _json(await http.patch("/api/v1/namespaces/default/configmaps/from-proto", data="{}",
+                                                        headers={"Content-Type": patch.APPLY}))
+            assert (status, body) == (200, {"applied": "from-proto"})
+    finally:
+        await served.stop()

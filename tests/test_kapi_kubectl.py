@@ -133,6 +133,10 @@ async def test_the_dispatcher_runs_kubectl_1_33_against_the_served_v1_33_1(kubec
     ["get", "cm", "-n", "kube-system"],
     ["get", "rs,ds", "-A"],
     ["get", "endpointslices"],
+    ["get", "ev"],
+    ["get", "ev", "-o", "wide"],
+    ["get", "ds", "-n", "kube-system", "-o", "wide"],
+    ["get", "svc,ep"],
     ["get", "svc", "redis", "-o", "yaml"],
     ["get", "deploy", "-o", "yaml"],
     ["get", "ep", "redis", "-o", "json"],
@@ -311,3 +315,24 @@ async def test_reapply_is_a_strategic_merge_that_keeps_what_the_server_defaulted
                                    "jsonpath={.spec.template.spec.containers[0].image} "
                                    "{.spec.template.spec.containers[0].imagePullPolicy}")
     assert (code, out, err) == (0, "redis:7 Always", "")
+
+
+async def test_kubectl_apply_of_the_samples_on_an_empty_cluster_is_svcflow_apply(tmp_path):
+    """The tutorial's first step through the real kubectl: the same lines, the same objects (the
+    last-applied annotation included), the same pods as `svcflow apply -f samples/`."""
+    _require_kubectl()
+    s = ServedCluster([], tmp_path)
+    try:
+        kubectl = Kubectl(s, tmp_path / "k")
+        twin, report = cluster_from_paths([SAMPLES], deterministic=True)
+        assert await kubectl("apply", "-f", "samples/") == (0, report.stdout(), "")
+        for kind in ("Deployment", "Service"):
+            for want in twin.store.list(kind, "default"):
+                got = s.call(lambda: s.cluster.store.get(kind, "default", want["metadata"]["name"]))
+                assert {k: v for k, v in got.items() if k != "status"} == \
+                       {k: v for k, v in want.items() if k != "status"}
+        for words in (["all"], ["ep"]):
+            want = commands.get(twin, words)
+            assert await kubectl("get", *words) == (want.code, want.stdout, want.warnings + want.stderr)
+    finally:
+        s.close()

@@ -3,7 +3,7 @@ watch hub, and the routing of a URL onto a resource (`ResourceRequest`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from engine.api.kinds import KindInfo
 from engine.kapi.pods import PodProcesses
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 MAX_BODY = 3 * 1024 * 1024
 
 SubresourceHandler = Callable[["ApiContext", "ResourceRequest", "web.Request"], Awaitable["web.StreamResponse"]]
+#: Decodes a request body of one media type (protobuf, later) into JSON-shaped data.
+BodyDecoder = Callable[[bytes, "ResourceRequest"], Any]
 
 
 @dataclass(frozen=True)
@@ -38,11 +40,17 @@ class SubresourceRoute:
 class ApiContext:
     """The served API's state for one cluster. `after_write` is called after every accepted
     write so whoever drives the cluster (the serve loop, the dashboard) runs the controllers
-    soon; tests settle the cluster themselves."""
+    soon; tests settle the cluster themselves.
+
+    Concerns plug in here, each from its own module: `subresource_routes` (scale; exec, log
+    ...), `body_decoders` by media type (protobuf bodies), `patch_handlers` by PATCH media
+    type (server-side apply's `application/apply-patch+yaml`)."""
 
     cluster: "Cluster"
     server_address: str = "127.0.0.1:6443"
     subresource_routes: list[SubresourceRoute] = field(default_factory=list)
+    body_decoders: dict[str, BodyDecoder] = field(default_factory=dict)
+    patch_handlers: dict[str, SubresourceHandler] = field(default_factory=dict)
     after_write: Callable[[], None] | None = None
     bookmark_seconds: float = 60.0
     watch_queue_limit: int = 4096

@@ -11,13 +11,13 @@ from engine.api.apiserver import ApiError
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.responses import json_response
 from engine.kapi.status import StatusError, bad_request, from_api_error, not_found
-from engine.kapi.writes import JSON, PROTOBUF, YAML, read_body
+from engine.kapi.writes import JSON, YAML, read_body
 
 
 async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
     if request.method != "POST":
         raise StatusError("MethodNotAllowed", "the server does not allow this method on the requested resource")
-    body = await read_body(request, (JSON, YAML, PROTOBUF))
+    body = await read_body(ctx, req, request, (JSON, YAML))
     if not isinstance(body, dict) or body.get("kind") != "Eviction":
         raise bad_request("the kind in the data does not match the expected kind (Eviction)")
     ns = require_namespace(req)

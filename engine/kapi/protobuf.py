@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.kapi.status import StatusError, bad_request
+
+if TYPE_CHECKING:
+    from engine.kapi.context import ResourceRequest
 
 MEDIA_TYPE = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"
@@ -317,3 +320,8 @@ def decode(body: bytes) -> dict[str, Any]:
     except (DecodeError, UnicodeDecodeError, KeyError) as e:
         raise bad_request(f"unable to decode the protobuf body of {kind or 'the request'}: {e}")
     return {"apiVersion": api_version, "kind": kind, **obj}
+
+
+def decode_body(body: bytes, req: "ResourceRequest | None" = None) -> dict[str, Any]:
+    """The served API's body decoder for MEDIA_TYPE (`ApiContext.body_decoders`)."""
+    return decode(body)

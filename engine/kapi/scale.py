@@ -34,10 +34,10 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     if request.method == "GET":
         return json_response(current)
     if request.method == "PATCH":
-        body = await read_body(request, PATCH_TYPES)
+        body = await read_body(ctx, req, request, PATCH_TYPES)
         wanted = patches.apply_patch(request.content_type, json_copy(current), body)
     elif request.method == "PUT":
-        wanted = await read_body(request, (JSON, YAML))
+        wanted = await read_body(ctx, req, request, (JSON, YAML))
     else:
         raise method_not_allowed()
     replicas = ((wanted or {}).get("spec") or {}).get("replicas", 0) if isinstance(wanted, dict) else None

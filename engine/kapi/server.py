@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from aiohttp import web
 
-from engine.kapi import (authz, discovery, eviction, logs, openapi, portforward, reads, scale, serverside, streams,
-                         writes)
-from engine.kapi.context import MAX_BODY, ApiContext, SubresourceRoute, resolve
+from engine.kapi import (authz, discovery, eviction, logs, openapi, portforward, protobuf, reads, scale, serverside,
+                         streams, writes)
+from engine.kapi.context import MAX_BODY, ApiContext, BodyDecoder, SubresourceHandler, SubresourceRoute, resolve
 from engine.kapi.responses import json_response, query_bool, status_response, warnings_for
 from engine.kapi.status import StatusError, method_not_allowed, unknown_path
 from engine.kapi.version import version_info
@@ -31,6 +31,9 @@ log = logging.getLogger("svcflow.kapi")
 #: The subresources served so far (exec, attach, log, ... plug in here as their own modules).
 SUBRESOURCES: tuple[SubresourceRoute, ...] = (*scale.ROUTES, *streams.ROUTES, *logs.ROUTES, *portforward.ROUTES,
                                               *eviction.ROUTES)
+#: Request bodies other than JSON/YAML, and PATCH media types with a handler of their own.
+BODY_DECODERS: dict[str, BodyDecoder] = {protobuf.MEDIA_TYPE: protobuf.decode_body}
+PATCH_HANDLERS: dict[str, SubresourceHandler] = {serverside.APPLY: serverside.apply}
 
 
 @web.middleware
@@ -115,8 +118,6 @@ class _Handlers:
             if method == "PUT" and req.name is not None:
                 return await writes.replace(ctx, req, request)
             if method == "PATCH" and req.name is not None:
-                if request.content_type == serverside.APPLY:
-                    return await serverside.apply(ctx, req, request)
                 return await writes.patch(ctx, req, request)
             if method == "DELETE" and req.name is not None:
                 return await writes.delete(ctx, req, request)
@@ -134,7 +135,7 @@ def build_app(ctx: ApiContext) -> web.Application:
         web.get("/api", h.api_root), web.get("/api/", h.api_root),
         web.get("/apis", h.apis_root), web.get("/apis/", h.apis_root),
         *openapi.routes(ctx.table),
-        *authz.routes(),
+        *authz.routes(ctx),
         web.route("*", "/api/{tail:.+}", h.api_path),
         web.route("*", "/apis/{tail:.+}", h.api_path),
     ])
@@ -163,14 +164,19 @@ async def start(cluster: "Cluster", host: str = "127.0.0.1", port: int = 0, *,
                 after_write: Callable[[], None] | None = None,
                 subresources: Iterable[SubresourceRoute] = SUBRESOURCES,
                 bookmark_seconds: float = 60.0, watch_queue_limit: int = 4096,
+                body_decoders: dict[str, BodyDecoder] | None = None,
+                patch_handlers: dict[str, SubresourceHandler] | None = None,
                 net: "Network | None" = None) -> Served:
     """Serve `cluster` on host:port (0: any free port) in the running event loop.
     `bookmark_seconds`: how often an idle watch that asked for bookmarks gets one (about a
     minute, as kube-apiserver's cacher); `watch_queue_limit`: events a watch may fall behind
-    before it is closed. `net`: the pods' processes exec, attach and logs reach (the
-    dashboard's session's, so both see the same shells and counters); a new one if None."""
+    before it is closed. `body_decoders`, `patch_handlers`: BODY_DECODERS, PATCH_HANDLERS when
+    None. `net`: the pods' processes exec, attach and logs reach (the dashboard's session's, so
+    both see the same shells and counters); a new one if None."""
     ctx = ApiContext(cluster, subresource_routes=list(subresources), after_write=after_write,
-                     bookmark_seconds=bookmark_seconds, watch_queue_limit=watch_queue_limit, net=net)
+                     bookmark_seconds=bookmark_seconds, watch_queue_limit=watch_queue_limit,
+                     body_decoders=dict(BODY_DECODERS if body_decoders is None else body_decoders),
+                     patch_handlers=dict(PATCH_HANDLERS if patch_handlers is None else patch_handlers), net=net)
     runner = web.AppRunner(build_app(ctx), access_log=None, handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, host, port, reuse_address=True)

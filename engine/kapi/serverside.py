@@ -268,7 +268,7 @@ async def apply(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
                           details={"group": "meta.k8s.io", "kind": "PatchOptions",
                                    "causes": [{"reason": "FieldValueRequired", "field": "fieldManager",
                                                "message": "Required value: is required for apply patch"}]})
-    config = await read_body(request, (patches.APPLY,))
+    config = await read_body(ctx, req, request, (patches.APPLY,))
     if req.query.get("dryRun"):
         raise bad_request("svcflow does not simulate dryRun requests yet")
     if not isinstance(config, dict):

@@ -16,28 +16,29 @@ from engine.api.naming import generate_name
 from engine.api.store import CLUSTER_SCOPED, json_copy
 from engine.manifests.loader import load_text
 from engine.kapi import patch as patches
-from engine.kapi import protobuf
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import json_response, success_status, warnings_for
 from engine.kapi.status import bad_request, conflict, from_api_error, not_found, unsupported_media_type
 
 JSON = "application/json"
 YAML = "application/yaml"
-PROTOBUF = protobuf.MEDIA_TYPE
+PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 # The server owns these on update whatever the body says (rest.BeforeUpdate).
 _KEPT_ON_UPDATE = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
 
 
-async def read_body(request: web.Request, accepted: tuple[str, ...]) -> Any:
-    """The request body decoded by its media type; malformed bodies are 400 with the
-    decoder's words, other media types 415."""
+async def read_body(ctx: ApiContext, req: ResourceRequest, request: web.Request, accepted: tuple[str, ...]) -> Any:
+    """The request body decoded by its media type (JSON, YAML, or one a concern module
+    registered in `ctx.body_decoders`); malformed bodies are 400 with the decoder's words,
+    other media types 415."""
     media = request.content_type
-    if media not in accepted:
-        raise unsupported_media_type(accepted)
+    decoder = ctx.body_decoders.get(media)
+    if media not in accepted and decoder is None:
+        raise unsupported_media_type(accepted + tuple(ctx.body_decoders))
     raw = await request.read()
-    if media == PROTOBUF:
-        return protobuf.decode(raw)
+    if decoder is not None:
+        return decoder(raw, req)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -102,7 +103,7 @@ def _dry_run(req: ResourceRequest) -> None:
 
 async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
     info = req.info
-    obj = _check_kind(req, await read_body(request, (JSON, YAML, PROTOBUF)))
+    obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
     _dry_run(req)
     md = obj["metadata"]
     if info.namespaced:
@@ -194,7 +195,7 @@ def _live(ctx: ApiContext, req: ResourceRequest) -> dict:
 
 
 async def replace(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
-    obj = _check_kind(req, await read_body(request, (JSON, YAML)))
+    obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
     _dry_run(req)
     live = _live(ctx, req)
     obj, warnings = _decode(req, obj, "replacing")
@@ -205,8 +206,11 @@ async def replace(ctx: ApiContext, req: ResourceRequest, request: web.Request) -
 PATCH_TYPES = (patches.JSON_PATCH, patches.MERGE, patches.STRATEGIC)
 
 
-async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
-    body = await read_body(request, PATCH_TYPES)
+async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
+    handler = ctx.patch_handlers.get(request.content_type)
+    if handler is not None:  # (server-side apply, from its own module)
+        return await handler(ctx, req, request)
+    body = await read_body(ctx, req, request, PATCH_TYPES + tuple(ctx.patch_handlers))
     _dry_run(req)
     live = _live(ctx, req)
     patched = patches.apply_patch(request.content_type, json_copy(live), body)
@@ -222,7 +226,7 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     info = req.info
     opts: Any = None
     if request.can_read_body:
-        opts = await read_body(request, (JSON, YAML))
+        opts = await read_body(ctx, req, request, (JSON, YAML))
     opts = opts if isinstance(opts, dict) else {}
     _dry_run(req)
     live = _live(ctx, req)
