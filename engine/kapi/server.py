@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("svcflow.kapi")
 
-#: The subresources served so far (exec, attach, log, ... plug in here as their own modules).
+#: The subresources served, each by its own module.
 SUBRESOURCES: tuple[SubresourceRoute, ...] = (*scale.ROUTES, *streams.ROUTES, *logs.ROUTES, *portforward.ROUTES,
                                               *eviction.ROUTES)
 #: Request bodies other than JSON/YAML, and PATCH media types with a handler of their own.
