@@ -29,7 +29,7 @@ from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import json_response, warnings_for
 from engine.kapi.status import StatusError, bad_request, from_api_error
-from engine.kapi.writes import _decode as decode  # (the strict field validation every write gets)
+from engine.kapi.writes import decode_body as decode  # (the strict field validation every write gets)
 from engine.kapi.writes import read_body, update_object
 
 APPLY = patches.APPLY

@@ -2,14 +2,15 @@
 
 kubectl prints `Error from server (<reason>): <message>` from these, so the reason, the code
 and the message must be the ones the real server sends. A refusal from svcflow's own API
-server (`engine.api.validation.ApiError`) maps onto one 1:1.
+server (`engine.api.validation.messages.ApiError`) maps onto one 1:1.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.api import validation
+from engine.api.validation.errors import FieldError
+from engine.api.validation.messages import ApiError
 from engine.api.kinds import KindInfo
 
 CODES = {
@@ -93,7 +94,7 @@ def expired(requested: int, oldest: int) -> StatusError:
     return StatusError("Expired", f"too old resource version: {requested} ({oldest})", code=410)
 
 
-def from_api_error(err: validation.ApiError, info: KindInfo | None = None) -> StatusError:
+def from_api_error(err: ApiError, info: KindInfo | None = None) -> StatusError:
     """svcflow's refusal as the Status kube-apiserver sends: Invalid carries the Kind and one
     cause per field error (`StatusCause.Type` serialises as `reason`)."""
     message = err.status_message()
@@ -103,7 +104,7 @@ def from_api_error(err: validation.ApiError, info: KindInfo | None = None) -> St
             details["group"] = err.group
         details["kind"] = err.kind
         details["causes"] = [{"reason": c.type.cause_type, "message": c.body, "field": c.field}
-                             if isinstance(c, validation.FieldError) else {"message": str(c)}
+                             if isinstance(c, FieldError) else {"message": str(c)}
                              for c in err.causes]
         return StatusError("Invalid", message, details=details)
     if err.reason in ("NotFound", "AlreadyExists", "Conflict") and info is not None:

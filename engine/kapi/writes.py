@@ -9,7 +9,8 @@ from typing import Any
 
 from aiohttp import web
 
-from engine.api import validation
+from engine.api.validation.decoding import decode_error, decoded, strict_unknown_fields, unknown_fields_error
+from engine.api.validation.messages import cannot_handle_error
 from engine.api.apiserver import ApiError
 from engine.api.defaults import with_defaults
 from engine.api.naming import generate_name
@@ -78,22 +79,22 @@ def _check_kind(req: ResourceRequest, obj: Any) -> dict:
     return obj
 
 
-def _decode(req: ResourceRequest, obj: dict, verb: str) -> tuple[dict, list[str]]:
+def decode_body(req: ResourceRequest, obj: dict, verb: str) -> tuple[dict, list[str]]:
     """What the server's decoder says before anything else: a wrong JSON type, then (with
     `fieldValidation=Strict`, kubectl's default) unknown fields; `Warn` makes them warnings."""
     kind, api_version = obj["kind"], obj.get("apiVersion", "")
-    bad = validation.decode_error(obj)
+    bad = decode_error(obj)
     if bad is not None:
-        raise from_api_error(validation.cannot_handle_error(kind, api_version, "", bad.message, verb))
+        raise from_api_error(cannot_handle_error(kind, api_version, "", bad.message, verb))
     mode = (req.query.get("fieldValidation") or "Warn")
     warnings: list[str] = []
-    unknown = validation.strict_unknown_fields(obj)
+    unknown = strict_unknown_fields(obj)
     if unknown:
         if mode == "Strict":
-            raise from_api_error(validation.unknown_fields_error(kind, api_version, "", unknown, verb))
+            raise from_api_error(unknown_fields_error(kind, api_version, "", unknown, verb))
         if mode == "Warn":
             warnings = [f'unknown field "{f}"' for f in unknown]
-    return validation.decoded(obj), warnings
+    return decoded(obj), warnings
 
 
 def _dry_run(req: ResourceRequest) -> None:
@@ -112,7 +113,7 @@ async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
             raise bad_request("the namespace of the provided object does not match the namespace sent on the "
                               "request")
         md["namespace"] = ns
-    obj, warnings = _decode(req, obj, "creating")
+    obj, warnings = decode_body(req, obj, "creating")
     md = obj["metadata"]
     if not md.get("name") and isinstance(md.get("generateName"), str) and md["generateName"]:
         rng = ctx.cluster.rng(f"names:{info.kind}")
@@ -198,7 +199,7 @@ async def replace(ctx: ApiContext, req: ResourceRequest, request: web.Request) -
     obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
     _dry_run(req)
     live = _live(ctx, req)
-    obj, warnings = _decode(req, obj, "replacing")
+    obj, warnings = decode_body(req, obj, "replacing")
     out = update_object(ctx, req, live, obj, "replacing")
     return json_response(out, warnings=warnings_for(req.kind) + warnings)
 
@@ -215,7 +216,7 @@ async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
     live = _live(ctx, req)
     patched = patches.apply_patch(request.content_type, json_copy(live), body)
     patched = _check_kind(req, patched)
-    patched, warnings = _decode(req, patched, "patching")
+    patched, warnings = decode_body(req, patched, "patching")
     out = update_object(ctx, req, live, patched)
     return json_response(out, warnings=warnings_for(req.kind) + warnings)
 
