@@ -50,6 +50,7 @@ class PodShell:
     stream: object | None = None  # an open telnet/nc/redis-cli connection
     stream_kind: str = ""
     stream_host: str = ""
+    status: int = 0  # $? of the last line: what an exec's exit code reports
     _apk_count: int = 18
 
     @property
@@ -88,16 +89,30 @@ class PodShell:
         try:
             argv = shlex.split(line)
         except ValueError:
+            self.status = 2
             return "sh: syntax error: unterminated quoted string\n", False
         tool, args = argv[0], argv[1:]
         if tool == "exit":
+            self.status = _atoi(args[0]) & 0xFF if args else self.status
             return "", True
         if not self._has(tool):
+            self.status = 127
             return self._not_found(tool), False
+        self.status = 0
         fn = getattr(self, "cmd_" + tool.replace("-", "_"), None)
         if fn is None:
             return "", False
         return fn(args), False
+
+    def start_error(self, argv: list[str]) -> str | None:
+        """Why the container runtime refuses to start `argv` in this container (an exec of a
+        program the image does not have), in containerd's words; None: it starts."""
+        tool = argv[0].rsplit("/", 1)[-1] if argv else ""
+        if not argv or tool in ("echo", "exit", "pwd") or self._has(tool) or (tool == "bash" and self.distro == "debian"):
+            return None
+        return ("Internal error occurred: error executing command in container: failed to exec in container: "
+                "failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: "
+                f'exec: "{argv[0]}": executable file not found in $PATH: unknown')
 
     # -- tools ----------------------------------------------------------------------------
     def cmd_echo(self, args: list[str]) -> str:
