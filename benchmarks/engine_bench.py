@@ -122,7 +122,7 @@ def full_renders(cluster, node: str) -> dict:
                      "bytes": len(text)}
         del text
         kp._other_modes.clear()
-    kp.modes = ModeProxies(cluster)
+    kp.modes = ModeProxies(cluster.store, cluster.clock, cluster.topology)
     return out
 
 
