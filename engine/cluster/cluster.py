@@ -37,7 +37,7 @@ from engine.controllers.podgc import PodGC
 from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.rootca import RootCACertPublisher
 from engine.controllers.scheduler import Scheduler
-from engine.dns import CoreDNSConfig
+from engine.dns.corefile import CoreDNSConfig
 from engine.dns.coredns import CoreDNS
 from engine.kubelet.ipam import PodIPAM
 from engine.kubelet.kubelet import Kubelet
