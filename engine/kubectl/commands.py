@@ -386,8 +386,7 @@ def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None) -
             out.code = 1
             continue
         label = f"{info.kind.lower()}.{info.group}" if info.group else info.kind.lower()
-        tail = f" from {ns} namespace" if info.namespaced else ""
-        out.stdout += f'{label} "{name}" deleted{tail}\n'
+        out.stdout += f'{label} "{name}" deleted\n'  # kubectl 1.33 (1.34 adds "from NS namespace")
     return out
 
 
