@@ -12,7 +12,6 @@ for tests and screenshots.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections import deque
@@ -27,12 +26,11 @@ from textual.widgets import DataTable, Footer, Input
 
 from engine.apply.live import LiveWorkspace
 from engine.cluster.events import FlowEvent
-from engine.kubectl import commands as kubectl
 from tui.commands import Commands
 from tui.driver import SETTLE_SECONDS, EngineDriver  # noqa: F401 - SETTLE_SECONDS: the benchmark reports it
 from tui.flow_player import FlowPlayer
 from tui.heap import HeapKeeper
-from tui.i18n import translator
+from tui.i18n import translate_bindings, translator
 from tui.layout import apply_layout, follow_focus, toggle_zoom
 from tui.messages import Viewpoint
 from tui.panes import DnsPane, EndpointsPane, EventsPane, Pane, PodsPane, ProxyPane, ServicesPane, TerminalPane
@@ -157,9 +155,7 @@ class SvcflowApp(App):
         """The footer's and help's key descriptions in the chrome's language."""
         if self.lang == "en":
             return
-        table = self._bindings.key_to_bindings
-        for key, bindings in table.items():
-            table[key] = [dataclasses.replace(b, description=self.tr(b.description)) for b in bindings]
+        translate_bindings(self, self.tr)
         self.refresh_bindings()
 
     # -- what the parts share --------------------------------------------------------------------

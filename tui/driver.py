@@ -20,8 +20,17 @@ from engine.apply import filewrites
 from engine.views import panes as views
 from tui import perf
 from tui.messages import ClusterChanged
-from tui.panes import BIG_VIEW_ROWS, DnsPane, EndpointsPane, EventsPane, Pane, PodsPane, ProxyPane, RowsPane, \
-    ServicesPane
+from tui.panes import (
+    BIG_VIEW_ROWS,
+    DnsPane,
+    EndpointsPane,
+    EventsPane,
+    Pane,
+    PodsPane,
+    ProxyPane,
+    RowsPane,
+    ServicesPane,
+)
 from tui.watcher import manifest_changes
 from tui.widgets.chrome import ErrorBar
 from tui.widgets.resource_table import ResourceTable
@@ -50,6 +59,7 @@ class EngineDriver:
         self._retry: Timer | None = None
         self._watched_dirs: set[str] | None = None
         self._stop_watch = asyncio.Event()
+        self._panes: tuple[Pane, ...] | None = None
 
     @property
     def workspace(self):
@@ -213,12 +223,14 @@ class EngineDriver:
         probe = perf.probe_for(app)
         start = time.perf_counter()
         parts: dict[str, float] = {}
-        q = app.query_one
         view = app.viewpoint()
         c = view.cluster
         rv = c.store.resource_version
-        pods = q(PodsPane)
-        panes: list[Pane] = [pods, q(ServicesPane), q(EndpointsPane), q(DnsPane), q(ProxyPane)]
+        if self._panes is None:  # (the panes live as long as the app: looked up once)
+            q = app.query_one
+            self._panes = (q(PodsPane), q(ServicesPane), q(EndpointsPane), q(DnsPane), q(ProxyPane))
+        panes: tuple[Pane, ...] = self._panes
+        pods, _, _, dns, proxy = self._panes
         # The Pods pane's AGE follows the clock: a new second is a change for a pane of up
         # to 2,000 pods (a bigger one follows the pods' changes only).
         second = int(c.now().timestamp())
@@ -238,18 +250,16 @@ class EngineDriver:
                 # 100,000 rows (and the views a filter of them made) live on: out of the
                 # collector's scans, which would otherwise take ~100 ms now and then.
                 app.heap.freeze()
-            dns = q(DnsPane)
             t = time.perf_counter()
             dns.show_serving(c)
             parts["dns-log"] = time.perf_counter() - t
             # What the selection lights up follows the objects, not the clock or the filter.
             t = time.perf_counter()
-            proxy = q(ProxyPane).wanted
-            if app.selection.follow(view, app.selection.version(view, dns.wanted, proxy[:3])):
+            if app.selection.follow(view, app.selection.version(view, dns.wanted, proxy.wanted[:3])):
                 parts["selection"] = time.perf_counter() - t
         # Lookups change nothing in the store (curl, nslookup): the query log is read on
         # every refresh, not only when the store moved.
-        q(DnsPane).read_queries(c)
+        dns.read_queries(c)
         app.show_header()
         if probe is not None:
             r = probe.refreshed(start, time.perf_counter(), rv, changed, parts)

@@ -15,11 +15,11 @@ from rich.text import Text
 from textual.app import App
 from textual.css.query import NoMatches
 from textual.timer import Timer
-from textual.widgets import Static
 
 from engine.cluster.events import FlowEvent
 from engine.views import dataplane
 from tui.panes import DnsPane, EndpointsPane, EventsPane, PodsPane, ProxyPane, ServicesPane
+from tui.widgets.chrome import StatusLine
 from tui.widgets.flow import FlowStrip
 
 #: Wall seconds per step at speed 1 (the timer fires three times a step).
@@ -71,7 +71,7 @@ class FlowPlayer:
             for _ in range(skipped):
                 self.played.append(self.queue.popleft())
             if not self.app.booting:  # while a big folder is applied, the status line counts documents
-                self.app.query_one("#status-line", Static).update(Text(f"({skipped} flow events of a bulk change skipped)"))
+                self.app.query_one(StatusLine).update(Text(f"({skipped} flow events of a bulk change skipped)"))
         try:
             self.advance()
         except NoMatches:

@@ -14,9 +14,9 @@ from textual.widgets import Input, RichLog, Static
 
 from engine.apply.live import LiveWorkspace
 from engine.kubectl.session import Session
-from tui.tour_script import Tour
 from tui.app import SvcflowApp
 from tui.panes import EventsPane
+from tui.tour_script import Tour
 from tui.widgets.flow_diagram import focus_pane
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.text_view import TextView
@@ -200,7 +200,7 @@ class TourApp(SvcflowApp, inherit_bindings=False):
     def _echo(self, cmd: str, out: str, prompt: str | None = None) -> None:
         p = self.session.prompt if prompt is None else prompt
         self.query_one(EventsPane).echo(p, cmd, out)
-        shown = [l for l in out.strip().splitlines() if not l.startswith("Warning: ")]
+        shown = [line for line in out.strip().splitlines() if not line.startswith("Warning: ")]
         self.query_one("#status-line", Static).update(Text(f"{p}{cmd}  →  {shown[0] if shown else ''}"))
 
     # -- keys ------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from textual.widget import Widget
 from engine.cluster.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY
 from engine.views.flowstory import (TRAFFIC_ANSWER, TRAFFIC_CLUSTERIP, TRAFFIC_DNAT, TRAFFIC_POD, TRAFFIC_QUERY, Beat,
                               ServiceStory, Story, StoryBook, TrafficStory)
+from tui.i18n import translate_bindings
 
 BEAT_SECONDS = 1.2  # per beat at speed 1: time to read a caption aloud
 POLL_SECONDS = 0.25
@@ -619,15 +620,11 @@ class FlowDiagramView(Vertical):
 
     def _translate_bindings(self) -> None:
         """The footer's keys while the diagram is shown, in the talk's language (as the
-        app translates its own: `SvcflowApp._translate_bindings`)."""
+        app translates its own)."""
         tr = getattr(self.host, "tr", None)
         if tr is None or getattr(self.host, "lang", "en") == "en":
             return
-        import dataclasses
-
-        table = self._bindings.key_to_bindings
-        for key, bindings in table.items():
-            table[key] = [dataclasses.replace(b, description=tr(b.description)) for b in bindings]
+        translate_bindings(self, tr)
 
     def start(self) -> None:
         """Shown again: play the newest change (or, not animated, show where it ended)."""

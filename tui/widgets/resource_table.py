@@ -34,7 +34,7 @@ from textual.geometry import Region, Size, Spacing
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import RowDoesNotExist, RowKey
 
 from engine.views.panes import Row
 
@@ -164,8 +164,6 @@ class ResourceTable(ScrollView, can_focus=True):
     def get_row_index(self, key: str) -> int:
         pos = self._positions().get(key)
         if pos is None:
-            from textual.widgets.data_table import RowDoesNotExist
-
             raise RowDoesNotExist(f"No row exists for row_key={key!r}")
         return pos
 
