@@ -302,3 +302,37 @@ async def test_a_command_the_engine_trips_over_is_reported_and_the_dashboard_sta
         assert app.is_running
         log = "\n".join(str(line.text) for line in app.query_one("#terminal-log").lines)
         assert "svcflow: 'kubectl get pods' failed: KeyError: 'spec'" in log
+
+
+async def test_a_pane_redraws_when_what_it_shows_changed_and_only_then(demo):
+    """Panes own the version they last showed: the same ClusterChanged twice redraws once;
+    a new viewpoint (the `/` filter, the node) is a change like the store's, no forcing."""
+    import re as re_
+
+    from tui.messages import ClusterChanged
+    from tui.panes import ProxyPane
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        pods, proxy = app.query_one(PodsPane), app.query_one(ProxyPane)
+        assert pods.catch_up(ClusterChanged(app.viewpoint())) is None  # shown already
+        assert proxy.catch_up(ClusterChanged(app.viewpoint())) is None
+        app.filter_re = re_.compile("redis")
+        assert pods.catch_up(ClusterChanged(app.viewpoint())) is not None
+        shown = [k for k in pods.table._keys if k not in pods.table._gone]
+        assert len(shown) == 1 and shown[0].startswith("default/redis")
+        assert pods.catch_up(ClusterChanged(app.viewpoint())) is None
+        app.node_index += 1
+        assert proxy.catch_up(ClusterChanged(app.viewpoint())) is not None
+        assert "kind-worker ·" in str(proxy.border_title)
+
+
+def test_the_tui_uses_no_private_textual_module():
+    """`textual._*` modules change without notice between releases: the TUI uses public API."""
+    import tui
+
+    root = Path(tui.__file__).parent
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if "textual._" in p.read_text(encoding="utf-8")]
+    assert offenders == []
