@@ -16,7 +16,7 @@ from textual.app import App, SuspendNotSupported
 
 from engine.kubectl import commands as kubectl
 from engine.kubectl.session import Session
-from tui.panes import EventsPane, LogPane, TerminalPane
+from tui.panes import FOCUS_WIDGET, EventsPane, LogPane, TerminalPane
 from tui.screens import TextScreen
 from tui.selection import Selection
 from tui.widgets.chrome import StatusLine
@@ -34,9 +34,6 @@ KIND_PREFIXES = {"pod": "Pod", "po": "Pod", "pods": "Pod", "svc": "Service", "se
                  "rs": "ReplicaSet", "ds": "DaemonSet", "node": "Node", "no": "Node", "ns": "Namespace"}
 PANES = {"po": "pods", "pods": "pods", "pod": "pods", "svc": "services", "services": "services",
          "ep": "endpoints", "endpoints": "endpoints", "proxy": "proxy", "dns": "dns", "events": "events"}
-#: The widget a pane jump focuses.
-PANE_WIDGET = {"pods": "#pods-table", "services": "#services-table", "endpoints": "#endpoints-table",
-               "proxy": "#proxy-view", "dns": "#dns-table", "events": "#events-log"}
 #: The kind of the object a table's selected row is.
 TABLE_KINDS = {"pods-table": "Pod", "services-table": "Service", "endpoints-table": "Endpoints"}
 #: Objects a completion offers at most (a prompt at 100,000 pods completes from the first ones).
@@ -104,7 +101,7 @@ class Commands:
             app.query_one("#services-table").focus()
             return
         if word in PANES and len(text.split()) == 1:
-            app.query_one(PANE_WIDGET[PANES[word]]).focus()
+            app.query_one(FOCUS_WIDGET[PANES[word]]).focus()
             return
         if app.session is None:
             base = app.paths[0] if app.paths and app.paths[0].is_dir() else Path.cwd()

@@ -15,15 +15,13 @@ from textual.widgets import Input, RichLog, Static
 from engine.apply.live import LiveWorkspace
 from engine.kubectl.session import Session
 from tui.app import SvcflowApp
-from tui.panes import EventsPane
+from tui.panes import FOCUS_WIDGET, EventsPane
 from tui.tour_script import Tour
 from tui.widgets.flow_diagram import focus_pane
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.text_view import TextView
 
 TYPE_SECONDS = 0.025  # per character, at speed 1
-PANE_WIDGET = {"pods": "#pods-table", "services": "#services-table", "endpoints": "#endpoints-table",
-               "proxy": "#proxy-view", "dns": "#dns-table", "events": "#events-log"}
 
 
 class TourApp(SvcflowApp, inherit_bindings=False):
@@ -166,8 +164,8 @@ class TourApp(SvcflowApp, inherit_bindings=False):
     def _show_row(self, step) -> None:
         """Put the step's subject on screen: the focused pane's `row:` (a table's cursor on
         it, a rule listing scrolled to it) and the terminal at its `terminal:` line."""
-        if step.row and step.focus in PANE_WIDGET:  # (the flow diagram has no rows)
-            pane = self.query_one(PANE_WIDGET[step.focus])
+        if step.row and step.focus in FOCUS_WIDGET:  # (the flow diagram has no rows)
+            pane = self.query_one(FOCUS_WIDGET[step.focus])
             if isinstance(pane, ResourceTable):
                 keys = pane.keys_named({step.row.rstrip(".")})
                 if keys:

@@ -34,6 +34,7 @@ from engine.cluster.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_P
 from engine.views.flowstory import (TRAFFIC_ANSWER, TRAFFIC_CLUSTERIP, TRAFFIC_DNAT, TRAFFIC_POD, TRAFFIC_QUERY, Beat,
                               ServiceStory, Story, StoryBook, TrafficStory)
 from tui.i18n import translate_bindings
+from tui.panes import FOCUS_WIDGET
 
 BEAT_SECONDS = 1.2  # per beat at speed 1: time to read a caption aloud
 POLL_SECONDS = 0.25
@@ -713,9 +714,6 @@ def toggle_flow_diagram(app) -> None:
         show(app)
 
 
-PANE_WIDGET = {"pods": "#pods-table", "services": "#services-table", "endpoints": "#endpoints-table",
-               "proxy": "#proxy-view", "dns": "#dns-table", "events": "#events-log"}
-
 
 def focus_pane(app, name: str) -> None:
     """Focus a pane by the tour's `focus:` names; `flow` opens the diagram, any other pane
@@ -725,4 +723,4 @@ def focus_pane(app, name: str) -> None:
             show(app)
         return
     hide(app)
-    app.query_one(PANE_WIDGET[name]).focus()
+    app.query_one(FOCUS_WIDGET[name]).focus()
