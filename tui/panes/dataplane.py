@@ -37,7 +37,7 @@ class ProxyPane(Pane):
         kp = getattr(c, "kube_proxy", None)
         # (the rules' own token, and kube-proxy's clock: the save form's timestamp lines)
         return (node, mode, kp.rules_token(node, mode) if kp is not None else c.store.resource_version,
-                kp._timestamp() if kp is not None else None)
+                kp.save_timestamp() if kp is not None else None)
 
     def redraw(self, event: ClusterChanged) -> None:
         self.show_rules(event.cluster, event.view.node, event.view.mode)
