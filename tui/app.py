@@ -26,6 +26,7 @@ from textual.widgets import DataTable, Footer, Input
 
 from engine.apply.live import LiveWorkspace
 from engine.cluster.events import FlowEvent
+from tui.api_server import ServedApi, serve_dashboard
 from tui.commands import Commands
 from tui.driver import SETTLE_SECONDS, EngineDriver  # noqa: F401 - SETTLE_SECONDS: the benchmark reports it
 from tui.flow_player import FlowPlayer
@@ -84,8 +85,12 @@ class SvcflowApp(App):
 
     def __init__(self, paths: list[str], *, deterministic: bool = False, bare: bool = False,
                  seed: int | None = None, watch: bool = True, present: bool = False,
-                 animate_flow: bool | None = None, lang: str | None = None) -> None:
+                 animate_flow: bool | None = None, lang: str | None = None, serve: bool | None = None) -> None:
         super().__init__()
+        # The served Kubernetes API (tui/api_server.py): on for a person at a terminal,
+        # off for deterministic runs (tests, snapshots) unless asked.
+        self.serve_api = (not deterministic) if serve is None else serve
+        self.api: ServedApi | None = None
         self.lang = lang or "en"  # the chrome's language (`tui.i18n`); a tour sets its own
         self.stage: bool | None = None  # None: by the terminal's size (tui.layout)
         self.animate_flow = (not deterministic) if animate_flow is None else animate_flow
@@ -146,8 +151,22 @@ class SvcflowApp(App):
         if os.environ.get("TEXTUAL_ANIMATIONS", "").lower() == "none" or self.deterministic:
             self.animation_level = "none"
         self.driver.start()
+        if self.serve_api:
+            self.run_worker(self._serve_api(), exclusive=True, group="api")
+
+    async def _serve_api(self) -> None:
+        try:
+            self.api = await serve_dashboard(self)
+        except OSError as e:  # no port to be had: the dashboard carries on without its API
+            self.query_one(StatusLine).say(f"svcflow: not serving the Kubernetes API: {e.strerror or e}")
+            return
+        self.commands.terminal().transcript(None, [f"svcflow: the Kubernetes API is served at {self.api.url}; "
+                                                   "to use it with kubectl:", self.api.export_line])
+        self.show_header()
 
     async def on_unmount(self) -> None:
+        if self.api is not None:
+            await self.api.served.stop()
         self.driver.stop()
         self.heap.uninstall()
 
@@ -197,8 +216,9 @@ class SvcflowApp(App):
 
     def show_header(self) -> None:
         """The header now (the clock, the flow's speed and pause)."""
+        api = f"API {self.api.url.removeprefix('http://')} (KUBECONFIG={self.api.kubeconfig})" if self.api else None
         self.query_one(ClusterHeader).show(self.workspace.cluster, self.namespace, speed=self.player.speed,
-                                           paused=self.player.paused)
+                                           paused=self.player.paused, api=api)
 
     def on_descendant_focus(self, event) -> None:
         follow_focus(self, event.widget)
@@ -349,5 +369,6 @@ class SvcflowApp(App):
 
 
 def run(paths: list[str], **kwargs) -> int:
+    """The dashboard, until the user quits (kwargs: SvcflowApp's)."""
     SvcflowApp(paths, **kwargs).run()
     return 0

@@ -103,9 +103,7 @@ class Commands:
         if word in PANES and len(text.split()) == 1:
             app.query_one(FOCUS_WIDGET[PANES[word]]).focus()
             return
-        if app.session is None:
-            base = app.paths[0] if app.paths and app.paths[0].is_dir() else Path.cwd()
-            app.session = Session(app.workspace.cluster, cwd=base, settle=app.deterministic)
+        self.session()
         before = app.session.prompt
         try:
             answer = app.session.feed(text)
@@ -113,6 +111,16 @@ class Commands:
             answer = f"svcflow: {text!r} failed: {type(exc).__name__}: {exc}\n"
             app.session.shell = None
         self.output(kubectl.Output(stdout=answer), title=f"{before}{text}", settle=False)
+
+    def session(self) -> Session:
+        """The `:` prompt's shell session, made on first use; the served API's exec and logs
+        reach the same pods' processes (`Session.net`), so both see the same shells and
+        counters."""
+        app = self.app
+        if app.session is None:
+            base = app.paths[0] if app.paths and app.paths[0].is_dir() else Path.cwd()
+            app.session = Session(app.workspace.cluster, cwd=base, settle=app.deterministic)
+        return app.session
 
     def terminal(self) -> LogPane:
         """Where command output goes: the terminal pane (the events pane in a tour, whose

@@ -126,6 +126,12 @@ class EngineDriver:
         else:
             self.workspace.cluster.run_for(0)
 
+    def kick(self) -> None:
+        """A client of the served API wrote: run what it set off and show it now, as after a
+        `:` command (the next tick would, a tenth of a second later)."""
+        self.after_command()
+        self.app.refresh_panes()
+
     # -- applying ---------------------------------------------------------------------------------
     async def apply_in_slices(self) -> None:
         """A big folder's first apply, a slice at a time: the panes fill while the rest is

@@ -18,7 +18,8 @@ HEADER_NODES = 4
 class ClusterHeader(Static):
     """Cluster, nodes, subnets, proxy mode, namespace and clock."""
 
-    def show(self, cluster: Cluster, namespace: str | None, *, speed: float, paused: bool) -> None:
+    def show(self, cluster: Cluster, namespace: str | None, *, speed: float, paused: bool,
+             api: str | None = None) -> None:
         """Wide screens get two lines with every node's address; below WIDE_HEADER columns
         it is one line, nodes counted rather than listed, cut with `…` rather than wrapped
         (a projector's 100 columns must not lose three rows to it)."""
@@ -37,6 +38,8 @@ class ClusterHeader(Static):
                 head.append(f"{tr(label)} ", style="bold")
                 head.append(value + " · ")
             head.append(f"{c.now().strftime('%H:%M:%S')}{speed_}{paused_}")
+            if api:
+                head.append(f" · {api}")
             self.update(head)
             return
         shown = t.nodes if len(t.nodes) <= HEADER_NODES else t.nodes[:HEADER_NODES - 1]
@@ -49,6 +52,8 @@ class ClusterHeader(Static):
             head.append(f"{tr(label)} ", style="bold")
             head.append(value + sep)
         head.append(f"{c.now().strftime('%H:%M:%S')}{speed_}{paused_}")
+        if api:
+            head.append(f" · {api}")
         self.update(head)
 
 
