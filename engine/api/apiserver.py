@@ -189,8 +189,11 @@ class ApiServer:
                 return out
         raise ApiError("could not generate a unique name")
 
-    def create(self, manifest: dict, display: str = "", *, applied: bool = False) -> dict:
-        """A user's create (kubectl create/apply): validation and allocation messages."""
+    def create(self, manifest: dict, display: str = "", *, applied: bool = False, dry_run: bool = False) -> dict:
+        """A user's create (kubectl create/apply): validation and allocation messages.
+        `dry_run` (`?dryRun=All`): every check and allocation runs, nothing is kept; the
+        answer is the object as it would be stored (UID and creationTimestamp, no
+        resourceVersion), as kube-apiserver's dry-run storage returns it."""
         obj = with_defaults(manifest)
         prepare_for_create(obj)
         md = obj["metadata"]
@@ -210,6 +213,10 @@ class ApiServer:
                 source=display, verb="creating"))
         if obj["kind"] == "Service":
             self._allocate_service(obj, None, display, "creating")
+            if dry_run:
+                self._release_service(obj)  # the dry-run allocators hand the addresses back
+        if dry_run:
+            return self.store.as_created(obj)
         return self.store.create(obj)
 
     # -- apply --------------------------------------------------------------
@@ -279,7 +286,7 @@ class ApiServer:
         out = self.update(live, merged, verb="patching", display=display)
         return out, out is not live
 
-    def update(self, live: dict, new: dict, *, verb: str = "updating", display: str = "") -> dict:
+    def update(self, live: dict, new: dict, *, verb: str = "updating", display: str = "", dry_run: bool = False) -> dict:
         """A replace or patch of `live` with `new` (its metadata already carried over by the
         caller): a Service keeps its allocated ClusterIPs and NodePorts unless `new` names
         others, then defaulting, validation, immutability, allocation. Returns the stored
@@ -297,6 +304,8 @@ class ApiServer:
             self._check_immutable_service(live, new, display)
         if new == live:
             return live
+        if dry_run:  # checked, not kept (a Service's new NodePorts are not allocated: a known gap)
+            return new
         if live["kind"] == "Service":
             self._allocate_service(new, live, display, verb)
         return self.store.update(new)
