@@ -7,6 +7,7 @@ what goes to stdout vs stderr, and kubectl's exit codes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from engine.api import labels as label_selectors
 from engine.api.labels import SelectorError
@@ -301,9 +302,11 @@ def _single_name(requests) -> bool:
 
 
 def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None, selector: str | None = None,
-             all_namespaces: bool = False) -> Output:
+             all_namespaces: bool = False, now: datetime | None = None) -> Output:
     """`kubectl describe TYPE [NAME...] | TYPE/NAME [-l SELECTOR] [-A]`: every kind, the ones
-    without a describer of their own through kubectl's generic describer."""
+    without a describer of their own through kubectl's generic describer. `now`: the clock
+    ages are counted from (the cluster's by default; the real kubectl counts from its own
+    machine's, which a comparison with it passes here)."""
     out = Output()
     ns = namespace or "default"
     if not args:
@@ -342,7 +345,8 @@ def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None,
             out.code = 1
             continue
         try:
-            texts.append(describe_printer.describe(info.kind, obj, lister=_lister(cluster), now=cluster.now()))
+            texts.append(describe_printer.describe(info.kind, obj, lister=_lister(cluster),
+                                                     now=now or cluster.now()))
         except ValueError:  # a kind svcflow has no describer for: say so, never fall over
             out.stderr += f"error: svcflow does not describe {info.qualified_plural} yet\n"
             out.code = 1

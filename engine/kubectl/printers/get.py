@@ -595,6 +595,12 @@ def _event_row(ev: dict, now: datetime, wide: bool) -> list[str]:
     return [last, ev.get("type") or "", ev.get("reason") or "", target, message]
 
 
+def _lease_row(lease: dict, now: datetime, wide: bool) -> list[str]:
+    """printLease: HOLDER is spec.holderIdentity (empty when unset)."""
+    return [_name(lease), _d(lease, "spec").get("holderIdentity") or "",
+            since(_d(lease, "metadata").get("creationTimestamp"), now)]
+
+
 _CONTAINERS_WIDE = ("Containers", "Images", "Selector")
 
 TABLES: dict[str, _TableDef] = {
@@ -616,6 +622,7 @@ TABLES: dict[str, _TableDef] = {
                        "Container-Runtime"), _node_row),
     "Namespace": _TableDef(("Name", "Status", "Age"), (), _namespace_row),
     "ConfigMap": _TableDef(("Name", "Data", "Age"), (), _configmap_row),
+    "Lease": _TableDef(("Name", "Holder", "Age"), (), _lease_row),
     "Event": _TableDef(("Last Seen", "Type", "Reason", "Object", "Message"), (), _event_row,
                        wide_layout=("Last Seen", "Type", "Reason", "Object", "Subobject", "Source", "Message",
                                     "First Seen", "Count", "Name")),
