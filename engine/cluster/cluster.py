@@ -85,7 +85,9 @@ class Cluster:
         lo, hi = self.topology.node_port_range
         self.node_ports = NodePortAllocator(lo, hi, self.rng("nodeport"))
         self.machines = Machines(self.topology)
-        self.api = ApiServer(self)
+        self.api = ApiServer(self.store, self.clock, self.rng, service_subnet=self.topology.service_subnet,
+                             node_port_range=self.topology.node_port_range, cluster_ips=self.cluster_ips,
+                             node_ports=self.node_ports)
         self.context = ControllerContext(store=self.store, api=self.api, recorder=self.recorder, clock=self.clock,
                                          rng=self.rng, flow=self.flow)
         self._assemble(self.context)
