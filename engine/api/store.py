@@ -276,7 +276,9 @@ class Store:
         self._rv += 1
         return str(self._rv)
 
-    def create(self, obj: dict, *, owned: bool = False) -> dict:
+    def create(self, obj: dict, *, owned: bool = False, uid: str | None = None) -> dict:
+        """Store a new object. `uid`: one drawn by the writer from a random purpose of its
+        own (a node's Lease), so objects it adds do not shift every later object's UID."""
         if not owned:
             obj = json_copy(obj)
         kind = obj["kind"]
@@ -287,11 +289,11 @@ class Store:
         bucket = self._objects.setdefault(kind, {})
         if k in bucket:
             raise AlreadyExists(f"{kind} {k} already exists")
-        md["uid"] = self._uid()
+        md["uid"] = uid or self._uid()
         md["resourceVersion"] = self._next_rv()
         self._kind_rv[kind] = self._rv
         md["creationTimestamp"] = self._stamp()
-        if "spec" in obj and kind not in ("Pod", "Service", "Node", "Namespace", "Endpoints"):
+        if "spec" in obj and kind not in ("Pod", "Service", "Node", "Namespace", "Endpoints", "Lease"):
             md["generation"] = 1
         if kind == "Pod":
             # The pods of one template share one spec, label set and owner reference.
