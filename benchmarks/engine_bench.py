@@ -114,7 +114,7 @@ def full_renders(cluster, node: str) -> dict:
                        "bytes": len(text)}
     del text
     for mode in ("ipvs", "nftables"):
-        kp.modes = ModeProxies(cluster)  # a new kube-proxy of that mode: full sync + render
+        kp.modes = ModeProxies(cluster.store, cluster.clock, cluster.topology)  # a new kube-proxy of that mode: full sync + render
         kp._other_modes.clear()
         secs, text = _timed(lambda: kp.render(node, mode))
         lines = text.count("\n")
@@ -122,7 +122,7 @@ def full_renders(cluster, node: str) -> dict:
                      "bytes": len(text)}
         del text
         kp._other_modes.clear()
-    kp.modes = ModeProxies(cluster)
+    kp.modes = ModeProxies(cluster.store, cluster.clock, cluster.topology)
     return out
 
 
@@ -254,14 +254,14 @@ def dns_lookups(cluster, per_namespace: int, services: int, seconds: float = 2.0
     """getaddrinfo-style lookups (A+AAAA) from a pod through its resolv.conf: names that
     hit on the first search suffix, on the second, fully qualified, and external names
     that walk the whole search list to NXDOMAIN."""
-    from engine.dns import ADDRESS, resolve
+    from engine.dns.resolver import ADDRESS, resolve
     from engine.dns.resolver import ResolvConf
     from engine.kubectl.dns import pod_resolv_conf
 
     plugin = cluster.coredns.plugin
     domain = cluster.topology.dns_domain
     pod = _pods_of(cluster, CHANGE_SERVICE, per_namespace)[0]
-    conf = ResolvConf.parse(pod_resolv_conf(cluster, pod))
+    conf = ResolvConf.parse(pod_resolv_conf(cluster.topology, pod))
     ns0 = namespace_of(0, per_namespace)
     names = []
     for k in range(0, services, max(1, services // 200)):

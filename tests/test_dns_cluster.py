@@ -6,7 +6,7 @@ import re
 from engine.kubelet import env as kubeenv
 from engine.kubectl import dns as dnstools
 from engine.cluster.cluster import Cluster
-from engine.dns import ADDRESS, resolve
+from engine.dns.resolver import ADDRESS, resolve
 from tests.helpers import apply_yaml, sample
 
 
@@ -24,7 +24,7 @@ def _pod(c: Cluster, prefix: str, ns: str = "default") -> dict:
 def test_redis_resolves_by_short_and_full_name_from_the_counter_pod():
     c = _cluster()
     ip = c.get("Service", "default", "redis")["spec"]["clusterIP"]
-    conf = kubeenv.pod_resolv_conf(c, _pod(c, "counter-"))
+    conf = kubeenv.pod_resolv_conf(c.topology, _pod(c, "counter-"))
     assert conf == "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"
     short = resolve("redis", ADDRESS, conf, c.coredns.plugin)
     assert short.tried[0] == "redis.default.svc.cluster.local" and short.addresses == [ip]
@@ -37,7 +37,7 @@ def test_another_namespace_needs_the_namespace_in_the_name():
     apply_yaml(c, "apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n---\n"
                   "apiVersion: v1\nkind: Pod\nmetadata: {name: box, namespace: other}\n"
                   "spec: {containers: [{name: c, image: busybox}]}\n")
-    conf = kubeenv.pod_resolv_conf(c, c.get("Pod", "other", "box"))
+    conf = kubeenv.pod_resolv_conf(c.topology, c.get("Pod", "other", "box"))
     ip = c.get("Service", "default", "redis")["spec"]["clusterIP"]
     miss = resolve("redis", ADDRESS, conf, c.coredns.plugin)
     assert not miss.found

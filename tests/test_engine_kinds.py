@@ -131,7 +131,59 @@ def test_delete_prints_kubectls_line():
     c = Cluster(deterministic=True)
     apply_yaml(c, sample("counter-redis-svc.yml"))
     out = kubectl.delete(c, ["svc/redis", "deployment/redis"])
-    assert out.stdout == ('service "redis" deleted from default namespace\n'
-                          'deployment.apps "redis" deleted from default namespace\n')
+    assert out.stdout == ('service "redis" deleted\n'
+                          'deployment.apps "redis" deleted\n')
     out = kubectl.delete(c, ["svc", "redis"])
     assert out.code == 1 and out.stderr == 'Error from server (NotFound): services "redis" not found\n'
+
+
+# --- the one kinds registry (engine/api/kinds.py) --------------------------------------
+
+from engine.api import kinds as registry  # noqa: E402
+from engine.kubectl.printers import get as get_printer  # noqa: E402
+from engine.kubectl.printers import describe as describe_printer  # noqa: E402
+from engine.manifests.documents import KNOWN_KINDS  # noqa: E402
+from engine.api.store import CLUSTER_SCOPED  # noqa: E402
+
+
+def test_registry_is_kube_apiserver_discovery():
+    """apiserver-spec §10: core v1, then apps v1, then discovery.k8s.io v1, alphabetical in each."""
+    assert registry.group_versions() == [("", "v1"), ("apps", "v1"), ("discovery.k8s.io", "v1")]
+    assert [i.resource for i in registry.in_group_version("", "v1")] == [
+        "configmaps", "endpoints", "events", "namespaces", "nodes", "pods", "services"]
+    assert [i.resource for i in registry.in_group_version("apps", "v1")] == ["daemonsets", "deployments", "replicasets"]
+    short = {i.kind: i.short_names for i in registry.KINDS.values()}
+    assert short == {"ConfigMap": ("cm",), "Endpoints": ("ep",), "Event": ("ev",), "Namespace": ("ns",),
+                     "Node": ("no",), "Pod": ("po",), "Service": ("svc",), "DaemonSet": ("ds",),
+                     "Deployment": ("deploy",), "ReplicaSet": ("rs",), "EndpointSlice": ()}
+    assert [i.kind for i in registry.in_category("all")] == ["Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet"]
+    ns, pod = registry.KINDS["Namespace"], registry.KINDS["Pod"]
+    assert ns.scope == "Cluster" and "deletecollection" not in ns.verbs
+    assert pod.verbs == ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+    assert [s.name for s in pod.subresources] == ["attach", "eviction", "exec", "log", "portforward", "status"]
+    assert registry.KINDS["Deployment"].subresource("scale").group == "autoscaling"
+    assert registry.KINDS["DaemonSet"].subresource("scale") is None
+    assert pod.subresource("eviction").response_kind(pod) == ("policy", "v1", "Eviction")
+    assert pod.subresource("exec").response_kind(pod) == ("", "v1", "PodExecOptions")
+    rs = registry.KINDS["ReplicaSet"]
+    assert rs.subresource("scale").response_kind(rs) == ("autoscaling", "v1", "Scale")
+    assert rs.subresource("status").response_kind(rs) == ("apps", "v1", "ReplicaSet")
+
+
+def test_registry_lookups():
+    assert registry.by_resource("apps", "v1", "deployments").kind == "Deployment"
+    assert registry.by_resource("", "v1", "deployments") is None
+    assert registry.by_gvk("apps/v1", "ReplicaSet").resource == "replicasets"
+    assert registry.by_gvk("v1", "ReplicaSet") is None
+    assert registry.match_resource("svc").kind == "Service"
+    assert registry.match_resource("SVC") is None  # short names are case-sensitive, as in kubectl
+    assert registry.match_resource("Pods").kind == "Pod"
+    assert registry.match_resource("deploy", group="apps").kind == "Deployment"
+    assert registry.match_resource("deploy", group="") is None
+
+
+def test_every_copy_reads_the_registry():
+    assert get_printer.RESOURCES is registry.KINDS
+    assert CLUSTER_SCOPED == {"Namespace", "Node"}
+    assert KNOWN_KINDS == {(i.api_version, i.kind) for i in registry.KINDS.values() if i.kind != "Event"}
+    assert describe_printer._ALIASES["ep"] == "Endpoints" and describe_printer._ALIASES["endpointslices"] == "EndpointSlice"

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from engine.manifests import loader as manifests
-from engine.manifests.loader import MAX_MANIFEST_BYTES, MAX_NESTING, load_paths, load_text
+from engine.manifests.gojson import MAX_NESTING
+from engine.manifests.loader import MAX_MANIFEST_BYTES, load_paths, load_text
 from engine.apply.workspace import cluster_from_paths
 
 SVC = "apiVersion: v1\nkind: Service\nmetadata:\n  name: redis\nspec:\n  ports:\n  - port: 6379\n"

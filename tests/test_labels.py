@@ -51,3 +51,32 @@ def test_the_printed_form_is_sorted_by_key_with_sorted_values():
     assert labels.format_label_selector(sel) == "app=redis,!canary,env in (dev,prod),tier=db,track notin (a,b),zone"
     assert labels.format_label_selector({}) == labels.format_label_selector(None) == "<none>"
     assert str(labels.parse("b>1,a=x,c in (z,y)")) == "a=x,b>1,c in (y,z)"
+
+
+def test_one_converter_refuses_what_apimachinery_refuses():
+    """LabelSelectorAsSelector converts every term (labels.NewRequirement's checks) before matching.
+    The validation copy this replaces matched first (so a mismatching matchLabels hid an invalid
+    term), and the lenient copy here accepted `In` without values."""
+    bad = {"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "tier", "operator": "In", "values": []}]}
+    assert labels.selector_matches(bad, {}) is None
+    with pytest.raises(labels.SelectorError, match="values set can't be empty"):
+        labels.from_label_selector(bad)
+    assert not labels.label_selector_matches(bad, WEB)
+    with pytest.raises(labels.SelectorError, match="name part must consist of"):
+        labels.from_label_selector({"matchExpressions": [{"key": "bad key!", "operator": "Exists"}]})
+    assert labels.selector_matches({"matchLabels": {"app": "web"}}, WEB) is True
+    assert labels.selector_matches({"matchLabels": {"app": "db"}}, WEB) is False
+    assert labels.selector_matches(None, WEB) is False and labels.selector_matches({}, WEB) is True
+    assert labels.selector_matches("app=web", WEB) is None
+
+
+def test_a_workload_with_an_unconvertible_selector_is_refused_as_invalid_not_as_a_mismatch():
+    from engine.api.validation.validator import validate
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+           "spec": {"selector": {"matchLabels": {"app": "x"},
+                                 "matchExpressions": [{"key": "tier", "operator": "In", "values": []}]},
+                    "template": {"metadata": {"labels": {"app": "y"}},
+                                 "spec": {"containers": [{"name": "a", "image": "nginx"}]}}}}
+    errs = [str(e) for e in validate(dep)]
+    assert any(e.startswith("spec.selector: Invalid value: ") and e.endswith(": invalid label selector") for e in errs)
+    assert not any("does not match template" in e for e in errs)

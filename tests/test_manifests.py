@@ -10,16 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from engine.manifests.loader import (
+from engine.manifests.documents import (
     Document,
     LoadResult,
     field_line,
     is_config_kind,
     is_known_kind,
-    load_paths,
-    load_text,
     unknown_kind_message,
 )
+from engine.manifests.loader import load_paths, load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -395,3 +394,22 @@ def test_field_line_finds_fields_and_falls_back_to_ancestors():
     assert field_line(doc, "metadata.labels[app]") == 11
     assert field_line(doc, "spec.selector") == 12  # absent: "spec"
     assert field_line(doc, "metadata.name") == 9
+
+
+def test_editor_side_files_have_one_rule(tmp_path):
+    """The walk and the dashboard's watcher ask the same function (engine/manifests/paths.py):
+    a side file that ends in .yaml (emacs' lock link) is never read, the others never trigger
+    a reload; a folder is walked whatever its name."""
+    from engine.manifests import paths
+    from tui import watcher
+
+    assert watcher.is_editor_junk is paths.is_editor_junk
+    assert all(paths.is_editor_junk(n) for n in (".#a.yaml", "#a.yaml#", "a.yaml~", ".a.yaml.swp", "4913",
+                                                  "a.yaml___jb_tmp___", ".goutputstream-X1Y2Z3", "a.yaml.bak"))
+    assert not any(paths.is_editor_junk(n) for n in ("a.yaml", "deploy.yml", "svc.json"))
+    (tmp_path / "2024").mkdir()
+    (tmp_path / "2024" / "ns.yaml").write_text(NS_A)
+    (tmp_path / "ns.yaml~").write_text(NS_B)
+    (tmp_path / ".#b.yaml").symlink_to("user@host.4242:1700000000")
+    result = load_paths([tmp_path])
+    assert names(result) == ["a"] and not result.errors

@@ -631,7 +631,8 @@ def test_pod_container_details_and_volume_types() -> None:
     c["command"], c["args"] = ["redis-server"], ["--port", "6379"]
     c["resources"] = {"limits": {"cpu": "500m", "memory": "128Mi"},
                       "requests": {"cpu": "250m", "memory": "64Mi"}}
-    c["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": 8080, "scheme": "HTTP"}}
+    c["livenessProbe"] = {"httpGet": {"path": "/healthz", "port": 8080, "scheme": "HTTP"},  # as stored: defaulted
+                          "timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
     c.pop("readinessProbe")
     c["envFrom"] = [{"configMapRef": {"name": "cfg"}},
                     {"secretRef": {"name": "creds", "optional": True}, "prefix": "DB_"}]
@@ -1125,3 +1126,15 @@ def test_missing_fields_do_not_crash() -> None:
     for kind in d.describable_kinds():
         out = describe(kind, {"kind": kind, "metadata": {"name": "x"}}, lister=lister, now=NOW)
         assert out.startswith("Name:") and out.endswith("\n")
+
+
+def test_probe_timings_are_printed_as_stored_not_filled_in() -> None:
+    """DescribeProbe prints the probe's fields; the API server defaulted them (engine.api.defaults),
+    so an object that lacks them shows Go's zero values, as kubectl would."""
+    pod = redis_pod()
+    c = pod["spec"]["containers"][0]
+    c["readinessProbe"] = {"tcpSocket": {"port": 6379}}
+    c["livenessProbe"] = {"httpGet": {"port": 8080}}
+    out = describe("Pod", pod, lister=make_lister(), now=NOW)
+    assert "tcp-socket :6379 delay=0s timeout=0s period=0s #success=0 #failure=0" in out
+    assert "http-get //:8080 delay=0s timeout=0s period=0s #success=0 #failure=0" in out

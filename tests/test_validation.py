@@ -9,21 +9,12 @@ import copy
 
 import pytest
 
-from engine.api.validation import (
-    ApiError,
-    ErrorType,
-    FieldError,
-    GoLiteral,
-    format_invalid,
-    format_invalid_status_message,
-    format_unknown_fields,
-    go_quote,
-    go_value,
-    kubectl_error_output,
-    strict_unknown_fields,
-    validate,
-    validate_node_port_range,
-)
+from engine.api.gostrconv import go_quote
+from engine.api.validation.decoding import format_unknown_fields, strict_unknown_fields
+from engine.api.validation.errors import ErrorType, FieldError, GoLiteral, go_value
+from engine.api.validation.messages import ApiError, format_invalid, format_invalid_status_message, kubectl_error_output
+from engine.api.validation.service import validate_node_port_range
+from engine.api.validation.validator import validate
 
 DNS1035 = (
     "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
@@ -562,3 +553,130 @@ def test_known_manifests_have_no_unknown_fields():
 @pytest.mark.parametrize("kind,api", [("Deployment", "apps/v1"), ("Service", "v1"), ("EndpointSlice", "discovery.k8s.io/v1")])
 def test_unknown_field_message_uses_bare_version(kind, api):
     assert f'{kind} in version "v1" cannot be handled as a {kind}' in format_unknown_fields(kind, api, "f.yaml", ["x"])
+
+
+# --------------------------------------------------------------------------------------------
+# Defaulting: what kube-apiserver stores (SetDefaults, pkg/apis/core/v1 and apps/v1 defaults.go)
+# --------------------------------------------------------------------------------------------
+
+import yaml as _yaml  # noqa: E402
+
+from engine.cluster.cluster import Cluster  # noqa: E402
+from engine.kubectl import commands as _kubectl  # noqa: E402
+from tests.helpers import apply_yaml as _apply_yaml  # noqa: E402
+
+_PROBED = """
+apiVersion: v1
+kind: Pod
+metadata: {name: probed}
+spec:
+  containers:
+  - name: app
+    image: nginx:1.27
+    livenessProbe: {tcpSocket: {port: 8080}, initialDelaySeconds: 10}
+    readinessProbe: {httpGet: {port: 8080}}
+  initContainers:
+  - name: init
+    image: busybox
+"""
+
+
+def _stored_yaml(cluster: Cluster, kind: str, name: str) -> dict:
+    out = _kubectl.get(cluster, [kind, name], output="yaml")
+    assert out.code == 0, out.stderr
+    return _yaml.safe_load(out.stdout)
+
+
+def test_probe_defaults_are_stored_so_get_yaml_shows_them():
+    cluster = Cluster(deterministic=True)
+    assert all(r.ok for r in _apply_yaml(cluster, _PROBED))
+    c = _stored_yaml(cluster, "pod", "probed")["spec"]["containers"][0]
+    assert c["livenessProbe"] == {"tcpSocket": {"port": 8080}, "initialDelaySeconds": 10, "timeoutSeconds": 1,
+                                  "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
+    assert c["readinessProbe"] == {"httpGet": {"port": 8080, "path": "/", "scheme": "HTTP"}, "timeoutSeconds": 1,
+                                   "periodSeconds": 10, "successThreshold": 1, "failureThreshold": 3}
+
+
+def test_init_containers_are_defaulted_like_containers():
+    cluster = Cluster(deterministic=True)
+    _apply_yaml(cluster, _PROBED)
+    init = _stored_yaml(cluster, "pod", "probed")["spec"]["initContainers"][0]
+    assert init["imagePullPolicy"] == "Always"
+    assert init["terminationMessagePath"] == "/dev/termination-log"
+    assert init["terminationMessagePolicy"] == "File"
+    assert init["resources"] == {}
+
+
+def test_describe_prints_the_stored_probe_timings():
+    cluster = Cluster(deterministic=True)
+    _apply_yaml(cluster, _PROBED)
+    out = _kubectl.describe(cluster, ["pod", "probed"]).stdout
+    assert "tcp-socket :8080 delay=10s timeout=1s period=10s #success=1 #failure=3" in out
+    assert "http-get http://:8080/ delay=0s timeout=1s period=10s #success=1 #failure=3" in out
+
+
+def test_external_name_services_store_session_affinity_none():
+    cluster = Cluster(deterministic=True)
+    _apply_yaml(cluster, "apiVersion: v1\nkind: Service\nmetadata: {name: db}\n"
+                         "spec: {type: ExternalName, externalName: db.example.com}\n")
+    spec = _stored_yaml(cluster, "svc", "db")["spec"]
+    assert spec["sessionAffinity"] == "None"
+    assert spec["type"] == "ExternalName" and "internalTrafficPolicy" not in spec
+
+
+def test_client_ip_affinity_without_a_config_is_accepted_and_defaulted():
+    cluster = Cluster(deterministic=True)
+    (res,) = _apply_yaml(cluster, "apiVersion: v1\nkind: Service\nmetadata: {name: sticky}\n"
+                                  "spec: {sessionAffinity: ClientIP, selector: {app: a}, ports: [{port: 80}]}\n")
+    assert res.ok, res.error
+    spec = _stored_yaml(cluster, "svc", "sticky")["spec"]
+    assert spec["sessionAffinityConfig"] == {"clientIP": {"timeoutSeconds": 10800}}
+    assert validate(svc(sessionAffinity="ClientIP", selector={"app": "a"}, ports=[{"port": 80}])) == []
+
+
+def test_client_ip_affinity_config_without_a_timeout_is_replaced_by_the_default():
+    """SetDefaults_Service replaces a config whose clientIP or timeoutSeconds is missing."""
+    cluster = Cluster(deterministic=True)
+    (res,) = _apply_yaml(cluster, "apiVersion: v1\nkind: Service\nmetadata: {name: sticky}\n"
+                                  "spec: {sessionAffinity: ClientIP, sessionAffinityConfig: {clientIP: {}},\n"
+                                  "       selector: {app: a}, ports: [{port: 80}]}\n")
+    assert res.ok, res.error
+    assert _stored_yaml(cluster, "svc", "sticky")["spec"]["sessionAffinityConfig"] == {
+        "clientIP": {"timeoutSeconds": 10800}}
+
+
+def test_daemonset_defaults_are_stored():
+    cluster = Cluster(deterministic=True)
+    (res,) = _apply_yaml(cluster, """
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: a, image: busybox:1.36}]}
+""")
+    assert res.ok, res.error
+    spec = _stored_yaml(cluster, "ds", "agent")["spec"]
+    assert spec["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
+    assert spec["revisionHistoryLimit"] == 10
+
+
+def test_deployment_rolling_update_without_parameters_is_defaulted():
+    cluster = Cluster(deterministic=True)
+    (res,) = _apply_yaml(cluster, """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  strategy: {type: RollingUpdate}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: a, image: nginx:1.27}]}
+""")
+    assert res.ok, res.error
+    assert _stored_yaml(cluster, "deploy", "web")["spec"]["strategy"] == {
+        "type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}
+

@@ -11,7 +11,7 @@ import sys
 from typing import Sequence, TextIO
 
 HEADLESS = {"web", "tour", "screenshot", "apply", "get", "describe", "events", "dig", "dns-records", "corefile", "proxy-rules", "session",
-            "trace"}
+            "trace", "serve", "kubeconfig"}
 
 
 def _global_flags(p: argparse.ArgumentParser) -> None:
@@ -113,6 +113,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--tour", default=None, metavar="FILE", help="serve a tour instead ('tutorial' for the built-in)")
     p.add_argument("--lang", default=None)
+    p = sub.add_parser("serve", help="run the simulated cluster headless behind a real Kubernetes API (for kubectl)")
+    _global_flags(p)
+    p.add_argument("paths", nargs="*", default=["samples/"], metavar="PATH")
+    p.add_argument("--port", type=int, default=None, help="default: 6443, or the next free port")
+    p.add_argument("--address", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="allow a non-loopback --address (the API has no authentication)")
+    p.add_argument("--kubeconfig", default=None, metavar="PATH",
+                   help="where to write the kubeconfig (default .svcflow/kubeconfig)")
+    p = sub.add_parser("kubeconfig", help="print the line that points kubectl at `svcflow serve`")
+    p.add_argument("--kubeconfig", default=None, metavar="PATH",
+                   help="the kubeconfig `svcflow serve` wrote (default .svcflow/kubeconfig)")
     p = sub.add_parser("screenshot", help="render a state headlessly to SVG")
     _global_flags(p)
     _files(p)
@@ -206,6 +218,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return _tour(args, err)
     if args.command == "web":
         return _web(args)
+    if args.command in ("serve", "kubeconfig"):
+        return _serve(args, out, err)
     if args.command == "screenshot":
         code = _screenshot(args, err)
         if code == 0:  # a script (or a person) learns where the picture went
@@ -256,6 +270,25 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out.write(res.stdout)
     err.write(res.stderr)
     return res.code
+
+
+def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`svcflow serve` and `svcflow kubeconfig` (tui/serve.py; headless, no Textual)."""
+    from pathlib import Path
+
+    from tui import serve
+
+    path = Path(args.kubeconfig) if args.kubeconfig else serve.DEFAULT_KUBECONFIG
+    if args.command == "kubeconfig":
+        return serve.print_kubeconfig(path, out, err)
+    if args.port is not None and not 0 <= args.port <= 65535:
+        err.write(f"svcflow: --port {args.port}: not a port number (0-65535)\n")
+        return 1
+    opts = serve.ServeOptions(paths=args.paths, address=args.address, port=args.port,
+                              allow_remote=args.allow_remote, kubeconfig=path,
+                              deterministic=getattr(args, "deterministic", False),
+                              bare=getattr(args, "bare", False), seed=getattr(args, "seed", None))
+    return serve.main(opts, out, err)
 
 
 def _session(cluster, args: argparse.Namespace, out: TextIO) -> int:

@@ -14,39 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 from pathlib import Path
 from typing import AsyncIterator, Callable, Iterable
 
-from engine.manifests.loader import MANIFEST_EXTENSIONS
+from engine.manifests.paths import MANIFEST_EXTENSIONS, is_editor_junk
 
 #: Debounce for watchfiles: group a burst of events, yield once things are quiet for STEP_MS.
 DEBOUNCE_MS = 150
 STEP_MS = 30
 #: How often the watcher wakes up to check that its folders still exist.
 POLL_MS = 500
-
-_JUNK = re.compile(
-    r"""^(?:
-        \.\#.*                      # emacs lock link (a dangling symlink named .#x.yaml)
-      | \#.*\#                      # emacs auto-save
-      | .*~                         # vim / emacs / gedit backup
-      | \..*\.s[vw][a-z]x?          # vim swap (.x.yaml.swp, .swo, ..., .svz, .swpx)
-      | .*\.sw[px]                  # vim swap / write check, not hidden
-      | [0-9]+                      # vim's write probe (4913, 5036, ...)
-      | .*___jb_(?:tmp|old|bak)___  # JetBrains safe write
-      | \.goutputstream-.*          # gedit / GIO
-      | .*\.kate-swp                # kate
-      | .*\.(?:tmp|temp|crswap|bak|orig|part)  # generic temp files, browser downloads
-    )$""",
-    re.X,
-)
-
-
-def is_editor_junk(path: str) -> bool:
-    """True for the side files editors write next to the file being saved."""
-    return bool(_JUNK.match(os.path.basename(path)))
-
 
 def is_manifest_file(path: str) -> bool:
     return os.path.splitext(path)[1] in MANIFEST_EXTENSIONS and not is_editor_junk(path)

@@ -14,16 +14,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.api.wellknown import LAST_APPLIED
-from engine.api import validation
+from engine.api.validation import decoding, errors, messages, service, validator
 from engine.api.allocators import AllocationError
 from engine.api.defaults import with_defaults
-from engine.api.kinds import kind_info
+from engine.api.kinds import CLUSTER_SCOPED, kind_info
 from engine.api.naming import generate_name
 from engine.api.objects import clone, meta
-from engine.api.store import CLUSTER_SCOPED
 
 if TYPE_CHECKING:
-    from engine.cluster.cluster import Cluster
+    import random
+    from collections.abc import Callable
+
+    from engine.api.allocators import ClusterIPAllocator, NodePortAllocator
+    from engine.api.store import Store
+    from engine.cluster.clock import SimClock
 
 
 
@@ -39,7 +43,7 @@ class ApplyResult:
     obj: dict | None = None
     source: str = ""  # file:line of the document, for error bars
     field: str | None = None
-    status: "validation.ApiError | None" = None
+    status: "messages.ApiError | None" = None
     load_detail: str | None = None  # a builder error (no `error: ` prefix)
 
     @property
@@ -50,7 +54,7 @@ class ApplyResult:
 class ApiError(Exception):
     """A refused request, carrying the Status kubectl would receive."""
 
-    def __init__(self, status: "validation.ApiError", field: str | None = None) -> None:
+    def __init__(self, status: "messages.ApiError", field: str | None = None) -> None:
         super().__init__(status.standalone())
         self.status = status
         self.field = field
@@ -62,7 +66,7 @@ class ApiError(Exception):
 
 def _invalid(obj: dict, causes: list, display: str, verb: str) -> ApiError:
     info = kind_info(obj["kind"])
-    return ApiError(validation.ApiError("Invalid", kind=obj["kind"], group=info.group,
+    return ApiError(messages.ApiError("Invalid", kind=obj["kind"], group=info.group,
                                         name=meta(obj).get("name", ""), causes=list(causes),
                                         source=display, verb=verb),
                     field=causes[0].field if causes else None)
@@ -120,15 +124,30 @@ def prepare_for_create(obj: dict) -> None:
 
 
 class ApiServer:
-    def __init__(self, cluster: "Cluster") -> None:
-        self.cluster = cluster
-        self.store = cluster.store
+    """kube-apiserver's write path over the store: defaulting, validation, admission,
+    allocation (ClusterIPs, NodePorts), apply and graceful deletion.
+
+    It is handed what kube-apiserver itself is configured with, not the cluster: the
+    store, the clock, the random source (generated names), the Service CIDR and
+    NodePort range (`--service-cluster-ip-range`, `--service-node-port-range`) and
+    their allocators."""
+
+    def __init__(self, store: Store, clock: SimClock, rng: Callable[[str], random.Random], *,
+                 service_subnet: str, node_port_range: tuple[int, int],
+                 cluster_ips: ClusterIPAllocator, node_ports: NodePortAllocator) -> None:
+        self.store = store
+        self.clock = clock
+        self.rng = rng
+        self.service_subnet = service_subnet
+        self.node_port_range = node_port_range
+        self.cluster_ips = cluster_ips
+        self.node_ports = node_ports
 
     # -- helpers ------------------------------------------------------------
     def _validate(self, obj: dict, display: str, verb: str) -> None:
         """Field validation; allocation checks come later, reported alone."""
-        errs = validation.validate(obj, node_port_range=self.cluster.topology.node_port_range,
-                                   check_allocation=False)
+        errs = validator.validate(obj, node_port_range=self.node_port_range,
+                                   check_allocation=False, defaulted=True)
         if errs:
             raise _invalid(obj, errs, display, verb)
 
@@ -138,11 +157,11 @@ class ApiServer:
         ns = meta(obj).get("namespace") or "default"
         live = self.store.get("Namespace", "", ns)
         if live is None:
-            raise ApiError(validation.ApiError("NotFound", message=f'namespaces "{ns}" not found',
+            raise ApiError(messages.ApiError("NotFound", message=f'namespaces "{ns}" not found',
                                                source=display, verb=verb), field="metadata.namespace")
         if meta(live).get("deletionTimestamp"):  # the NamespaceLifecycle admission plugin
             info = kind_info(obj["kind"])
-            raise ApiError(validation.ApiError(
+            raise ApiError(messages.ApiError(
                 "Forbidden", message=f'{info.qualified_plural} "{meta(obj).get("name", "")}" is forbidden: unable to '
                 f"create new content in namespace {ns} because it is being terminated",
                 source=display, verb=verb), field="metadata.namespace")
@@ -159,7 +178,7 @@ class ApiServer:
         """Create with `metadata.generateName`: the API server picks the suffix."""
         md = obj["metadata"]
         prefix = md.pop("generateName")
-        rng = self.cluster.rng(f"names:{obj['kind']}")
+        rng = self.rng(f"names:{obj['kind']}")
         for _ in range(100):
             md["name"] = generate_name(prefix, rng)
             ns = md.get("namespace") or ""
@@ -186,7 +205,7 @@ class ApiServer:
         self._validate(obj, display, "creating")
         info = kind_info(obj["kind"])
         if self.store.get(obj["kind"], md.get("namespace") or "", md["name"]) is not None:
-            raise ApiError(validation.ApiError(
+            raise ApiError(messages.ApiError(
                 "AlreadyExists", message=f'{info.qualified_plural} "{md["name"]}" already exists',
                 source=display, verb="creating"))
         if obj["kind"] == "Service":
@@ -213,12 +232,12 @@ class ApiServer:
             if not name:
                 gen = md.get("generateName")
                 if isinstance(gen, str) and gen:
-                    raise ApiError(validation.generate_name_error(gen), field="metadata.generateName")
-                raise ApiError(validation.empty_name_error(kind, info.api_version, info.plural, ns, display),
+                    raise ApiError(messages.generate_name_error(gen), field="metadata.generateName")
+                raise ApiError(messages.empty_name_error(kind, info.api_version, info.plural, ns, display),
                                field="metadata.name")
             live = self.store.get(kind, ns, name)
             self._decode_check(manifest, display, "creating" if live is None else "patching")
-            manifest = validation.decoded(manifest)
+            manifest = decoding.decoded(manifest)
             if live is None:
                 obj = self.create(manifest, display, applied=True)
                 return ApplyResult(line=f"{info.qualified}/{name} created", obj=obj)
@@ -233,13 +252,13 @@ class ApiServer:
         the wrong JSON type fails first, then (strict field validation, kubectl's default) any
         unknown field.  Both are BadRequest: `... cannot be handled as a Service: ...`."""
         kind, api_version = manifest["kind"], manifest.get("apiVersion", "")
-        bad = validation.decode_error(manifest)
+        bad = decoding.decode_error(manifest)
         if bad is not None:
-            raise ApiError(validation.cannot_handle_error(kind, api_version, display, bad.message, verb),
+            raise ApiError(messages.cannot_handle_error(kind, api_version, display, bad.message, verb),
                            field=bad.path)
-        unknown = validation.strict_unknown_fields(manifest)
+        unknown = decoding.strict_unknown_fields(manifest)
         if unknown:
-            raise ApiError(validation.unknown_fields_error(kind, api_version, display, unknown, verb),
+            raise ApiError(decoding.unknown_fields_error(kind, api_version, display, unknown, verb),
                            field=unknown[0])
 
     def _apply_update(self, live: dict, manifest: dict, display: str) -> tuple[dict, bool]:
@@ -254,23 +273,33 @@ class ApiServer:
         merged = three_way_merge({k: v for k, v in live.items()}, last, desired)
         merged["metadata"] = three_way_merge(live["metadata"], last.get("metadata", {}), sent.get("metadata", {}))
         merged["metadata"].setdefault("annotations", {})[LAST_APPLIED] = new_last
-        if live["kind"] == "Service":
-            if not isinstance(merged.get("spec"), dict):  # a spec dropped from the manifest: defaults, then validation
-                merged["spec"] = {}
-            self._carry_node_ports(live, merged)
-        merged = with_defaults(merged)
-        merged["status"] = live.get("status", merged.get("status"))
+        merged["status"] = live.get("status", merged.get("status"))  # apply never writes status
         if merged.get("status") is None:
             merged.pop("status", None)
-        self._validate(merged, display, "patching")
-        if live["kind"] == "Service":
-            self._check_immutable_service(live, merged, display)
-        if merged == live:
-            return live, False
-        if live["kind"] == "Service":
-            self._allocate_service(merged, live, display, "patching")
-        out = self.store.update(merged)
+        out = self.update(live, merged, verb="patching", display=display)
         return out, out is not live
+
+    def update(self, live: dict, new: dict, *, verb: str = "updating", display: str = "") -> dict:
+        """A replace or patch of `live` with `new` (its metadata already carried over by the
+        caller): a Service keeps its allocated ClusterIPs and NodePorts unless `new` names
+        others, then defaulting, validation, immutability, allocation. Returns the stored
+        object (`live` itself when nothing changed); ApiError with kube-apiserver's words."""
+        if live["kind"] == "Service":
+            if not isinstance(new.get("spec"), dict):
+                new["spec"] = {}
+            new["spec"].setdefault("clusterIP", live["spec"].get("clusterIP"))
+            if live["spec"].get("clusterIPs"):
+                new["spec"].setdefault("clusterIPs", live["spec"]["clusterIPs"])
+            self._carry_node_ports(live, new)
+        new = with_defaults(new)
+        self._validate(new, display, verb)
+        if live["kind"] == "Service":
+            self._check_immutable_service(live, new, display)
+        if new == live:
+            return live
+        if live["kind"] == "Service":
+            self._allocate_service(new, live, display, verb)
+        return self.store.update(new)
 
     # -- delete -------------------------------------------------------------
     def delete_object(self, kind: str, namespace: str, name: str, *, grace: bool = True) -> dict | None:
@@ -288,7 +317,7 @@ class ApiServer:
                 return obj
             new = clone(obj)
             period = int(obj["spec"].get("terminationGracePeriodSeconds", 30))
-            new["metadata"]["deletionTimestamp"] = self.cluster.now_str(offset=period)
+            new["metadata"]["deletionTimestamp"] = self.clock.now_str(offset=period)
             new["metadata"]["deletionGracePeriodSeconds"] = period
             return self.store.update(new)
         if kind == "Service":
@@ -301,21 +330,21 @@ class ApiServer:
         may not be deleted at all (NamespaceLifecycle admission)."""
         name = meta(ns)["name"]
         if name in IMMORTAL_NAMESPACES:
-            raise ApiError(validation.ApiError(
+            raise ApiError(messages.ApiError(
                 "Forbidden", message=f'namespaces "{name}" is forbidden: this namespace may not be deleted'))
         if meta(ns).get("deletionTimestamp"):
             return ns
         if not (ns.get("spec") or {}).get("finalizers"):
             return self.store.delete("Namespace", "", name)
         new = clone(ns)
-        new["metadata"]["deletionTimestamp"] = self.cluster.now_str()
+        new["metadata"]["deletionTimestamp"] = self.clock.now_str()
         new.setdefault("status", {})["phase"] = "Terminating"
         return self.store.update(new)
 
     # -- Service allocation ---------------------------------------------------
     def cluster_ip_families(self) -> list[str]:
         """The families the service CIDR(s) serve (`--service-cluster-ip-range`)."""
-        net = ipaddress.ip_network(self.cluster.topology.service_subnet, strict=False)
+        net = ipaddress.ip_network(self.service_subnet, strict=False)
         return ["IPv4" if net.version == 4 else "IPv6"]
 
     def _check_ip_families(self, svc: dict, display: str, verb: str) -> None:
@@ -327,18 +356,17 @@ class ApiServer:
         have = self.cluster_ip_families()
         errs = []
         if spec.get("ipFamilyPolicy") == "RequireDualStack" and len(have) < 2:
-            errs.append(validation.FieldError(validation.ErrorType.Invalid, "spec.ipFamilyPolicy", "RequireDualStack",
+            errs.append(errors.FieldError(errors.ErrorType.Invalid, "spec.ipFamilyPolicy", "RequireDualStack",
                                               "this cluster is not configured for dual-stack services"))
         for i, fam in enumerate(spec.get("ipFamilies") or []):
             if fam not in have:
-                errs.append(validation.FieldError(validation.ErrorType.Invalid, f"spec.ipFamilies[{i}]", fam,
+                errs.append(errors.FieldError(errors.ErrorType.Invalid, f"spec.ipFamilies[{i}]", fam,
                                                   "not configured on this cluster"))
         if errs:
             raise _invalid(svc, errs, display, verb)
 
     def _allocate_service(self, svc: dict, old: dict | None, display: str = "", verb: str = "creating") -> None:
         spec = svc["spec"]
-        c = self.cluster
         typ = spec.get("type", "ClusterIP")
         if old is None or (old.get("spec") or {}).get("ipFamilies") != spec.get("ipFamilies") or \
                 (old.get("spec") or {}).get("ipFamilyPolicy") != spec.get("ipFamilyPolicy"):
@@ -346,14 +374,14 @@ class ApiServer:
         if old is None and typ != "ExternalName" and spec.get("clusterIP") != "None":
             want = spec.get("clusterIP") or None
             try:
-                ip = c.cluster_ips.allocate(want)
+                ip = self.cluster_ips.allocate(want)
             except AllocationError as e:
                 if want is None:  # allocIPs: AllocateNext's error is an InternalError, not a field's
-                    raise ApiError(validation.ApiError(
+                    raise ApiError(messages.ApiError(
                         "InternalError", message=f"Internal error occurred: failed to allocate a serviceIP: {e}",
                         source=display, verb=verb), field="spec.clusterIPs")
-                raise _invalid(svc, [validation.FieldError(
-                    validation.ErrorType.Invalid, "spec.clusterIPs", validation.GoLiteral(f'[]string{{"{want}"}}'),
+                raise _invalid(svc, [errors.FieldError(
+                    errors.ErrorType.Invalid, "spec.clusterIPs", errors.GoLiteral(f'[]string{{"{want}"}}'),
                     f"failed to allocate IP {want}: {e}", allocation=True)], display, verb)
             spec["clusterIP"] = ip
             spec["clusterIPs"] = [ip]
@@ -364,10 +392,10 @@ class ApiServer:
             for p in (old["spec"].get("ports") or []):
                 if p.get("nodePort"):
                     old_ports[(p.get("protocol", "TCP"), p["nodePort"])] = True
-        range_errs = validation.validate_node_port_range(svc, self.cluster.topology.node_port_range)
+        range_errs = service.validate_node_port_range(svc, self.node_port_range)
         if range_errs:
             if old is None and spec.get("clusterIP") not in (None, "None"):
-                c.cluster_ips.release(spec["clusterIP"])
+                self.cluster_ips.release(spec["clusterIP"])
             raise _invalid(svc, range_errs, display, verb)
         needs = typ in ("NodePort", "LoadBalancer") and not (
             typ == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") is False)
@@ -382,29 +410,29 @@ class ApiServer:
                     old_ports.pop((proto, np))
                     continue
                 try:
-                    p["nodePort"] = c.node_ports.allocate(proto, np)
+                    p["nodePort"] = self.node_ports.allocate(proto, np)
                 except AllocationError as e:
-                    raise _invalid(svc, [validation.FieldError(
-                        validation.ErrorType.Invalid, f"spec.ports[{i}].nodePort", np, str(e), allocation=True)],
+                    raise _invalid(svc, [errors.FieldError(
+                        errors.ErrorType.Invalid, f"spec.ports[{i}].nodePort", np, str(e), allocation=True)],
                         display, verb)
                 taken.append((proto, p["nodePort"]))
         except ApiError:
             for proto, np in taken:
-                c.node_ports.release(proto, np)
+                self.node_ports.release(proto, np)
             if old is None and spec.get("clusterIP") not in (None, "None"):
-                c.cluster_ips.release(spec["clusterIP"])
+                self.cluster_ips.release(spec["clusterIP"])
             raise
         for proto, np in old_ports:
-            c.node_ports.release(proto, np)
+            self.node_ports.release(proto, np)
 
     def _release_service(self, svc: dict) -> None:
         spec = svc.get("spec") or {}
         for ip in spec.get("clusterIPs") or []:
             if ip != "None":
-                self.cluster.cluster_ips.release(ip)
+                self.cluster_ips.release(ip)
         for p in spec.get("ports") or []:
             if p.get("nodePort"):
-                self.cluster.node_ports.release(p.get("protocol", "TCP"), p["nodePort"])
+                self.node_ports.release(p.get("protocol", "TCP"), p["nodePort"])
 
     def _carry_node_ports(self, live: dict, merged: dict) -> None:
         """Strategic merge keys Service ports by `port`: an allocated nodePort survives
@@ -420,6 +448,6 @@ class ApiServer:
     def _check_immutable_service(self, live: dict, merged: dict, display: str) -> None:
         old_ip, new_ip = live["spec"].get("clusterIP"), merged["spec"].get("clusterIP")
         if old_ip and new_ip and old_ip != new_ip and merged["spec"].get("type") != "ExternalName":
-            raise _invalid(merged, [validation.FieldError(
-                validation.ErrorType.Invalid, "spec.clusterIPs[0]", validation.GoLiteral(f'[]string{{"{new_ip}"}}'),
+            raise _invalid(merged, [errors.FieldError(
+                errors.ErrorType.Invalid, "spec.clusterIPs[0]", errors.GoLiteral(f'[]string{{"{new_ip}"}}'),
                 "may not change once set")], display, "patching")

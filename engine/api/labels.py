@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from engine.api.validation import aggregate_message, go_quote, is_qualified_name, is_valid_label_value
+from engine.api.gostrconv import go_quote
+from engine.api.validation.messages import aggregate_message
+from engine.api.validation.names import is_qualified_name, is_valid_label_value
 
 
 class SelectorError(ValueError):
@@ -265,10 +267,36 @@ def from_set(labels: Mapping[str, str] | None) -> Selector:
 _LABEL_SELECTOR_OPS = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}
 
 
+def _go_strings(values: list[str]) -> str:
+    return "[]string{" + ", ".join(go_quote(v) for v in values) + "}"
+
+
+def _new_requirement(key: str, op: str, values: list[str]) -> Requirement:
+    """labels.NewRequirement's checks, as LabelSelectorAsSelector meets them: the key a
+    qualified name, In/NotIn with values, Exists/DoesNotExist without, every value a label
+    value. Raises SelectorError with apimachinery's aggregate of what is wrong."""
+    errs: list[str] = []
+    key_errs = is_qualified_name(key)
+    if key_errs:
+        errs.append(_field_invalid("key", key, key_errs))
+    if op in ("in", "notin") and not values:
+        errs.append(f"values: Invalid value: {_go_strings(values)}: for 'in', 'notin' operators, values set can't be empty")
+    if op in ("exists", "!") and values:
+        errs.append(f"values: Invalid value: {_go_strings(values)}: values set must be empty for exists and does not exist")
+    for i, v in enumerate(values):
+        m = is_valid_label_value(v)
+        if m:
+            errs.append(_field_invalid(f"values[{i}][{key}]", v, m))
+    if errs:
+        raise SelectorError(aggregate_message(errs))
+    return Requirement(key, op, tuple(values))
+
+
 def from_label_selector(sel: Any) -> Selector:
     """metav1.LabelSelectorAsSelector: nil selects nothing, `{}` everything; matchLabels
-    are `k=v`, matchExpressions In/NotIn/Exists/DoesNotExist. Raises SelectorError for an
-    operator apimachinery does not know (`"Foo" is not a valid label selector operator`)."""
+    are `k=v`, matchExpressions In/NotIn/Exists/DoesNotExist. Raises SelectorError for what
+    apimachinery refuses: an unknown operator (`"Foo" is not a valid label selector
+    operator`), or a key, value or value count labels.NewRequirement does not accept."""
     if sel is None:
         return NOTHING
     if not isinstance(sel, dict):
@@ -277,15 +305,17 @@ def from_label_selector(sel: Any) -> Selector:
     exprs = sel.get("matchExpressions") or []
     if not ml and not exprs:
         return EVERYTHING
-    reqs = [Requirement(str(k), "=", (str(v),)) for k, v in (ml.items() if isinstance(ml, dict) else ())]
+    reqs = [_new_requirement(str(k), "=", ["" if v is None else str(v)])
+            for k, v in (sorted(ml.items(), key=lambda kv: str(kv[0])) if isinstance(ml, dict) else ())]
     for e in exprs if isinstance(exprs, list) else ():
         e = e if isinstance(e, dict) else {}
         op = _LABEL_SELECTOR_OPS.get(e.get("operator"))  # type: ignore[arg-type]
         if op is None:
             raise SelectorError(f"{go_quote(str(e.get('operator') or ''))} is not a valid label selector operator")
+        key = e.get("key")
         vals = e.get("values") or []
-        reqs.append(Requirement(str(e.get("key") or ""), op, tuple(str(v) for v in vals) if isinstance(vals, list)
-                                else ()))
+        reqs.append(_new_requirement(key if isinstance(key, str) else "", op,
+                                     [str(v) for v in vals] if isinstance(vals, list) else []))
     return Selector(tuple(sorted(reqs, key=lambda r: r.key)))
 
 
@@ -296,6 +326,15 @@ def label_selector_matches(sel: Any, labels: Mapping[str, str] | None) -> bool:
         return from_label_selector(sel).matches(labels)
     except SelectorError:
         return False
+
+
+def selector_matches(sel: Any, labels: Mapping[str, str] | None) -> bool | None:
+    """LabelSelectorAsSelector(sel) then Matches(labels), as the apps validators use it:
+    None when the selector cannot be converted (they report `invalid label selector`)."""
+    try:
+        return from_label_selector(sel).matches(labels)
+    except SelectorError:
+        return None
 
 
 def service_selects(selector: Mapping[str, str] | None, labels: Mapping[str, str] | None) -> bool:

@@ -21,13 +21,13 @@ import copy
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from engine.api.kinds import CLUSTER_SCOPED  # (also imported from here by the cluster and the GC)
 from engine.cluster.clock import SimClock, rfc3339
 
 ADDED = "ADDED"
 MODIFIED = "MODIFIED"
 DELETED = "DELETED"
 
-CLUSTER_SCOPED = frozenset({"Namespace", "Node"})
 
 
 @dataclass(frozen=True)

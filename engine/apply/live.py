@@ -36,13 +36,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
-from engine.api import validation
+from engine.api.validation.messages import ClientError
 from engine.api.apiserver import ApiError, ApplyResult
 from engine.cluster.cluster import Cluster
 from engine.api.kinds import KINDS
-from engine.manifests.loader import LoadResult, ParseCache, load_file, load_paths, manifest_dirs, manifest_files
-from engine.apply.workspace import (ApplyMemo, ApplyReport, Notice, apply_documents, object_key, report_load_problems,
-                              topology_from_docs)
+from engine.manifests.documents import LoadResult
+from engine.manifests.loader import ParseCache, load_file, load_paths
+from engine.manifests.paths import manifest_dirs, manifest_files
+from engine.apply.workspace import (ApplyMemo, ApplyReport, Notice, apply_documents, report_load_problems, topology_from_docs)
+from engine.manifests.documents import object_key
 
 ObjKey = tuple[str, str, str]  # kind, namespace, name
 
@@ -164,7 +166,7 @@ class LiveWorkspace:
         except Exception as exc:  # noqa: BLE001 - the dashboard must survive any input
             msg = f"svcflow could not reload the manifests ({type(exc).__name__}: {exc})"
             report = ApplyReport()
-            report.errors.append(ApplyResult(error="error: " + msg, status=validation.ClientError(msg)))
+            report.errors.append(ApplyResult(error="error: " + msg, status=ClientError(msg)))
             result = ReloadResult(report)
         self.last = result
         return result

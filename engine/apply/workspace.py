@@ -13,12 +13,12 @@ from pathlib import Path
 from engine.api.apiserver import ApplyResult
 from engine.cluster.cluster import Cluster
 from engine.api.kinds import KINDS
-from engine.manifests.loader import (Document, LoadResult, field_line, is_config_kind, is_topology_node, load_paths,
-                              object_key, unknown_kind_message)
-from engine.api.store import CLUSTER_SCOPED
+from engine.manifests.documents import (Document, LoadResult, field_line, is_config_kind, is_topology_node, unknown_kind_message)
+from engine.manifests.loader import load_paths
 from engine.cluster.topology import ClusterConfigError, Topology, build_topology
-from engine.api import validation
-from engine.api.validation import kubectl_error_output
+from engine.api.gostrconv import go_quote
+from engine.api.validation.decoding import config_decode_error
+from engine.api.validation.messages import ClientError, kubectl_error_output
 
 
 @dataclass
@@ -232,7 +232,7 @@ def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | 
             res = _apply_one(cluster, doc, report)
         except Exception as exc:  # noqa: BLE001 - one odd object must not stop the rest
             msg = f"svcflow could not apply this object ({type(exc).__name__}: {exc})"
-            res = ApplyResult(error="error: " + msg, source=_source(doc), obj=obj, status=validation.ClientError(msg))
+            res = ApplyResult(error="error: " + msg, source=_source(doc), obj=obj, status=ClientError(msg))
             report.errors.append(res)
         if memo is not None and k is not None:
             memo.record(cluster, doc, k, res)
@@ -298,13 +298,13 @@ def topology_from_docs(docs: list[Document]) -> tuple[Topology, list[Notice]]:
         if c.get("kind") == "Cluster" and name is not None and not (
                 isinstance(name, str) and _KIND_CLUSTER_NAME.match(name)):
             problems.append(Notice(where.get(id(c), ""),
-                                   f"svcflow: ignoring the kind cluster name {validation.go_quote(str(name))}: "
+                                   f"svcflow: ignoring the kind cluster name {go_quote(str(name))}: "
                                    "it must be lower case letters, digits, '-' and '.'", "name"))
             c = {k: v for k, v in c.items() if k != "name"}
         fixed.append(c)
     configs = []
     for c in fixed:  # each config decoded into its Go type first, as kind / kube-proxy read it
-        bad = validation.config_decode_error(c)
+        bad = config_decode_error(c)
         if bad is None:
             configs.append(c)
             continue

@@ -7,13 +7,11 @@ provisioner land on it, taking 10.244.0.2-.4) and the workers join afterwards.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
+from engine.api.apiserver import ApiServer
 from engine.api.wellknown import SERVICE_NAME_LABEL
-from engine.cluster.topology import KUBERNETES_VERSION, NodeSpec
-
-if TYPE_CHECKING:
-    from engine.cluster.cluster import Cluster
+from engine.cluster.topology import KUBERNETES_VERSION, NodeSpec, Topology
 
 COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.12.0"
 KUBE_PROXY_IMAGE = f"registry.k8s.io/kube-proxy:{KUBERNETES_VERSION}"
@@ -106,23 +104,22 @@ def _daemonset(name: str, labels: dict, container: dict) -> dict:
     }
 
 
-def system_objects_before_nodes(c: "Cluster") -> None:
-    api = c.api
+def system_objects_before_nodes(api: ApiServer) -> None:
     for ns in NAMESPACES:
         api.create_internal({"apiVersion": "v1", "kind": "Namespace",
                              "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
                              "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
 
 
-def control_plane_objects(c: "Cluster") -> None:
-    """What kubeadm init and kind install once the control-plane node is up."""
-    api = c.api
-    cp = c.topology.control_plane
+def control_plane_objects(api: ApiServer, topology: Topology, apiserver_ip: str) -> None:
+    """What kubeadm init and kind install once the control-plane node is up;
+    `apiserver_ip` is the `kubernetes` Service's ClusterIP (the range's first)."""
+    cp = topology.control_plane
     svc = api.create_internal({
         "apiVersion": "v1", "kind": "Service",
         "metadata": {"name": "kubernetes", "namespace": "default",
                      "labels": {"component": "apiserver", "provider": "kubernetes"}},
-        "spec": {"clusterIP": c.cluster_ips.nth(1),
+        "spec": {"clusterIP": apiserver_ip,
                  "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
     })
     api.create_internal({
@@ -147,7 +144,7 @@ def control_plane_objects(c: "Cluster") -> None:
                      "annotations": {"prometheus.io/port": "9153", "prometheus.io/scrape": "true"},
                      "labels": {"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
                                 "kubernetes.io/name": "CoreDNS"}},
-        "spec": {"clusterIP": c.topology.dns_ip, "selector": dict(dns_labels),
+        "spec": {"clusterIP": topology.dns_ip, "selector": dict(dns_labels),
                  "ports": [{"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53},
                            {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
                            {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]},
@@ -202,7 +199,7 @@ def control_plane_objects(c: "Cluster") -> None:
                          "labels": {"component": comp, "tier": "control-plane"},
                          "annotations": {"kubernetes.io/config.source": "file"},
                          "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": cp.name,
-                                              "uid": (c.store.get("Node", "", cp.name) or {"metadata": {"uid": ""}})["metadata"]["uid"],
+                                              "uid": (api.store.get("Node", "", cp.name) or {"metadata": {"uid": ""}})["metadata"]["uid"],
                                               "controller": True}]},
             "spec": {"containers": [_container(comp, f"registry.k8s.io/{comp}:{tag}", requests=STATIC_POD_REQUESTS[comp],
                                                imagePullPolicy="IfNotPresent")],
@@ -211,11 +208,10 @@ def control_plane_objects(c: "Cluster") -> None:
         })
 
 
-def config_maps(c: "Cluster") -> None:
+def config_maps(api: ApiServer, corefile: str) -> None:
     """kubeadm's CoreDNS ConfigMap: the Corefile the simulated CoreDNS serves by
     (`kubectl -n kube-system get cm coredns -o yaml`, as CoreDNS tutorials show it)."""
-    corefile = c.coredns.config.corefile()
-    c.api.create_internal({
+    api.create_internal({
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "coredns", "namespace": "kube-system"},
         "data": {"Corefile": corefile if corefile.endswith("\n") else corefile + "\n"},

@@ -33,16 +33,37 @@ class _Timer:
     cancelled: bool = field(default=False, compare=False)
 
 
+STAMPS_KEPT = 256  # distinct seconds whose timestamp strings are kept
+
+
 class SimClock:
-    """A clock that only advances when told to, with a queue of timers."""
+    """A clock that only advances when told to, with a queue of timers.
+
+    `origin` is when the cluster began (periodic loops such as PodGC's count their ticks
+    from it); `now_str` is the API server's timestamp of the current instant."""
 
     def __init__(self, start: datetime) -> None:
+        self.origin = start
         self._now = start
         self._timers: list[_Timer] = []
         self._seq = itertools.count()
+        self._stamps: dict[int, str] = {}
 
     def now(self) -> datetime:
         return self._now
+
+    def now_str(self, offset: float = 0.0) -> str:
+        """`now` (plus `offset` seconds) as metav1.Time writes it. One string per simulated
+        second, shared by every object stamped in it (a cold start writes hundreds of
+        thousands of timestamps)."""
+        t = self._now + timedelta(seconds=offset) if offset else self._now
+        sec = int(t.timestamp())
+        cached = self._stamps.get(sec)
+        if cached is None:
+            if len(self._stamps) > STAMPS_KEPT:
+                self._stamps.clear()
+            cached = self._stamps[sec] = rfc3339(t)
+        return cached
 
     def call_later(self, seconds: float, fn: Callable[[], None]) -> _Timer:
         t = _Timer(self._now + timedelta(seconds=seconds), next(self._seq), fn)

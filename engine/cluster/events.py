@@ -10,7 +10,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any, Iterator
+from types import MappingProxyType
+from typing import Any, Callable, Iterator
+
+from engine.api.objects import meta
+from engine.cluster.clock import rfc3339
 
 # The four steps of the Service creation flow, as the tutorial tells it.
 STEP_COLLECT = 1  # Endpoint controller collects the matching pod IPs
@@ -41,8 +45,6 @@ class FlowEvent:
 
     def line(self) -> str:
         """The one-line form `svcflow events` prints."""
-        from engine.cluster.clock import rfc3339
-
         step = f" [step {self.step}]" if self.step else ""
         detail = f" {self.detail}" if self.detail else ""
         return f"{rfc3339(self.time)} {self.controller} {self.verb} {self.ref}{step}{detail}"
@@ -83,3 +85,29 @@ class FlowLog:
     def since(self, seq: int) -> list[FlowEvent]:
         """The kept events numbered `seq` or later."""
         return list(islice(self._events, max(0, seq - self.dropped), None))
+
+
+_NO_DATA = MappingProxyType({})  # the data of the (many) flow events that carry none
+
+
+class FlowSink:
+    """Where controllers report what they did: the cluster's FlowLog, and the listeners
+    (the dashboard's flow player, a tour) told of each event as it happens."""
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+        self.log = FlowLog()
+        self.listeners: list[Callable[[FlowEvent], None]] = []
+
+    def flow(self, controller: str, obj: dict, verb: str, detail: str = "", *, step: int | None = None,
+             data: dict[str, Any] | None = None) -> FlowEvent:
+        """Record that `controller` did `verb` to `obj`; `step` tags the Service flow's steps."""
+        md = meta(obj)
+        log = self.log
+        ev = FlowEvent(seq=log.total, time=self._now(), controller=controller,
+                       kind=obj.get("kind", ""), namespace=md.get("namespace") or "", name=md.get("name", ""),
+                       verb=verb, detail=detail, step=step, data=dict(data) if data else _NO_DATA)
+        log.append(ev)
+        for fn in self.listeners:
+            fn(ev)
+        return ev

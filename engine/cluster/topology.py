@@ -10,6 +10,10 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.api.gostrconv import go_quote
+from engine.api.validation.messages import aggregate_message
+from engine.api.validation.node import node_pod_cidrs, parse_cidr_sloppy
+
 KUBERNETES_VERSION = "v1.33.1"  # kindest/node:v1.33.1
 DEFAULT_POD_SUBNET = "10.244.0.0/16"
 DEFAULT_SERVICE_SUBNET = "10.96.0.0/16"  # kind's default (kubeadm alone uses /12)
@@ -59,6 +63,27 @@ class Topology:
     @property
     def control_plane(self) -> NodeSpec:
         return next((n for n in self.nodes if n.role == "control-plane"), self.nodes[0])
+
+
+class Machines:
+    """The machines behind node names, as the kubelet and CNI know them.
+
+    A Node object can name anything (`no-such-node`); only a name that is one of the
+    topology's machines has a kubelet, an address and a podCIDR behind it."""
+
+    def __init__(self, topology: Topology) -> None:
+        self._topology = topology
+        self._by_name: dict[str, NodeSpec] = {}
+
+    def get(self, name: str) -> NodeSpec | None:
+        """The machine called `name`, or None: no kubelet runs for a name that is not one
+        of the cluster's machines (a pod bound to `no-such-node` stays Pending until the
+        pod garbage collector removes it)."""
+        spec = self._by_name.get(name)
+        if spec is None:  # first use, or a node the topology gained since
+            self._by_name = {n.name: n for n in self._topology.nodes}
+            spec = self._by_name.get(name)
+        return spec
 
 
 def _node_names(cluster: str, roles: list[str]) -> list[str]:
@@ -180,7 +205,6 @@ def _pod_cidrs(pod_subnet: str, n: int) -> list[str]:
 def _node_pod_cidr(spec: dict) -> str | None:
     """A Node manifest's pod CIDR as its node uses it: podCIDRs[0] (or podCIDR), host bits
     masked off as the CNI's parse does (the API server keeps the text as written)."""
-    from engine.api.validation import node_pod_cidrs, parse_cidr_sloppy
     cidrs = node_pod_cidrs(spec)
     net = parse_cidr_sloppy(cidrs[0]) if cidrs else None
     return str(net) if net is not None else None
@@ -199,15 +223,11 @@ def validate_kind_roles(roles: list[Any]) -> None:
 
 
 def _go_q(v: Any) -> str:
-    from engine.api.validation import go_quote
-
     return go_quote(str(v))
 
 
 def _aggregate(messages: list[str]) -> str:
     """utilerrors.NewAggregate(...).Error(), as kind and kubeadm print several errors."""
-    from engine.api.validation import aggregate_message
-
     return aggregate_message(messages)
 
 

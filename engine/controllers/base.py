@@ -9,10 +9,8 @@ from __future__ import annotations
 import gc
 from collections import deque
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from engine.cluster.cluster import Cluster
+from engine.controllers.context import ControllerContext
 
 
 @contextmanager
@@ -79,11 +77,13 @@ class WorkQueue:
 
 
 class Controller:
+    """A work queue and the store it reads; each controller takes the other pieces of
+    its ControllerContext it needs in its own constructor, so they are listed there."""
+
     name = "controller"
 
-    def __init__(self, cluster: "Cluster") -> None:
-        self.cluster = cluster
-        self.store = cluster.store
+    def __init__(self, ctx: ControllerContext) -> None:
+        self.store = ctx.store
         self.queue = WorkQueue()
 
     def enqueue(self, key: str) -> None:

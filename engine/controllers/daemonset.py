@@ -6,6 +6,7 @@ leads the scheduler to do) and tolerate the taints their template tolerates.
 from __future__ import annotations
 
 from engine.controllers.base import Controller, key_for, split_key
+from engine.controllers.context import ControllerContext
 from engine.controllers.scheduler import tolerates_all
 from engine.api.objects import clone, is_terminating, meta, owner_ref, pod_is_active, pod_is_ready, uid_of
 
@@ -13,8 +14,9 @@ from engine.api.objects import clone, is_terminating, meta, owner_ref, pod_is_ac
 class DaemonSetController(Controller):
     name = "daemonset-controller"
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
+    def __init__(self, ctx: ControllerContext) -> None:
+        super().__init__(ctx)
+        self.api, self.recorder = ctx.api, ctx.recorder
         self.store.watch("DaemonSet", lambda ev: self.enqueue(key_for(ev.obj)))
         self.store.watch("Pod", self._on_pod)
         self.store.watch("Node", lambda ev: [self.enqueue(key_for(d)) for d in self.store.list("DaemonSet")])
@@ -47,8 +49,8 @@ class DaemonSetController(Controller):
                     del md["labels"]["controller-revision-hash"]
                 md["ownerReferences"] = [owner_ref(ds)]
                 pod["spec"]["nodeName"] = meta(node)["name"]
-                created = self.cluster.api.create_generated({"apiVersion": "v1", "kind": "Pod", **pod})
-                self.cluster.record_event(ds, "Normal", "SuccessfulCreate", f"Created pod: {meta(created)['name']}", self.name)
+                created = self.api.create_generated({"apiVersion": "v1", "kind": "Pod", **pod})
+                self.recorder.event(ds, "Normal", "SuccessfulCreate", f"Created pod: {meta(created)['name']}", self.name)
         active = [p for k, pns, pn in self.store.dependents(uid_of(ds))
                   if k == "Pod" and (p := self.store.get("Pod", pns, pn)) is not None and pod_is_active(p)]
         ready = sum(1 for p in active if pod_is_ready(p))

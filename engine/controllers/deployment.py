@@ -11,6 +11,7 @@ import math
 
 from engine.api.wellknown import REVISION
 from engine.controllers.base import Controller, key_for, split_key
+from engine.controllers.context import ControllerContext
 from engine.api.naming import pod_template_hash
 from engine.api.objects import clone, is_terminating, meta, owner_ref, uid_of
 
@@ -37,8 +38,9 @@ def _template_without_hash(tmpl: dict) -> dict:
 class DeploymentController(Controller):
     name = "deployment-controller"
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
+    def __init__(self, ctx: ControllerContext) -> None:
+        super().__init__(ctx)
+        self.api, self.recorder, self.clock, self.flow = ctx.api, ctx.recorder, ctx.clock, ctx.flow
         self.store.watch("Deployment", lambda ev: self.enqueue(key_for(ev.obj)))
         self.store.watch("ReplicaSet", self._on_rs)
         # (uid, generation, collisionCount) -> pod-template-hash: the template only
@@ -164,9 +166,9 @@ class DeploymentController(Controller):
             },
             "spec": {"replicas": replicas, "selector": sel, "template": tmpl},
         }
-        created = self.cluster.api.create_internal(rs)
+        created = self.api.create_internal(rs)
         self._scaled_event(d, created, 0, replicas)
-        self.cluster.flow(self.name, created, "created", f"replicas={replicas}")
+        self.flow(self.name, created, "created", f"replicas={replicas}")
         return created
 
     def _ensure_revision(self, d: dict, rs: dict, old: list[dict]) -> dict:
@@ -191,15 +193,15 @@ class DeploymentController(Controller):
         if before == after:
             return
         verb = "up" if after > before else "down"
-        self.cluster.record_event(d, "Normal", "ScalingReplicaSet",
-                                  f"Scaled {verb} replica set {meta(rs)['name']} from {before} to {after}", self.name)
+        self.recorder.event(d, "Normal", "ScalingReplicaSet",
+                            f"Scaled {verb} replica set {meta(rs)['name']} from {before} to {after}", self.name)
 
     def _sync_status(self, d: dict, new_rs: dict, rss: list[dict]) -> None:
         st = lambda r, f: (r.get("status") or {}).get(f, 0)  # noqa: E731
         replicas = int(d["spec"].get("replicas", 1))
         total = sum(st(r, "replicas") for r in rss)
         available = sum(st(r, "availableReplicas") for r in rss)
-        now = self.cluster.now_str()
+        now = self.clock.now_str()
         status: dict = {
             "observedGeneration": meta(d).get("generation", 1),
             "replicas": total,

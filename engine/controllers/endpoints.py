@@ -17,6 +17,7 @@ from typing import Iterable
 
 from engine.api.wellknown import HEADLESS_LABEL, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, TRIGGER_TIME
 from engine.controllers.base import Controller, key_for, split_key
+from engine.controllers.context import ControllerContext
 from engine.cluster.events import STEP_COLLECT, STEP_ENDPOINTS
 from engine.api.store import shared
 from engine.api.labels import service_selects
@@ -116,7 +117,8 @@ def _service_managed(svc: dict) -> bool:
 
 class ServiceSelectorIndex:
     """Services by the label pairs of their selectors, kept from the Service watch; one
-    per store, shared by the Endpoints and EndpointSlice controllers.
+    per cluster, made where the controllers are assembled and handed to both the
+    Endpoints and EndpointSlice controllers (upstream's shared Service informer).
 
     A pod event then only looks at the Services that select one of its labels instead of
     every Service of the namespace (the real controllers walk a lister; at 5,000 Services
@@ -128,13 +130,6 @@ class ServiceSelectorIndex:
         self._by_pair: dict[tuple[str, str, str], set[str]] = {}  # (ns, k, v) -> {ns/name}
         self._last: tuple[object, list[str]] = (None, [])
         store.watch("Service", self._on_service)
-
-    @classmethod
-    def of(cls, store) -> "ServiceSelectorIndex":
-        idx = getattr(store, "_service_selector_index", None)
-        if idx is None:
-            idx = store._service_selector_index = cls(store)
-        return idx
 
     def _on_service(self, ev) -> None:
         key = key_for(ev.obj)
@@ -185,9 +180,10 @@ class _ServicePodWatcher(Controller):
     """Shared watch wiring: Service events enqueue the Service; Pod events enqueue every
     Service of the pod's namespace whose selector matched the old or the new labels."""
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
-        self._index = ServiceSelectorIndex.of(self.store)
+    def __init__(self, ctx: ControllerContext, services: ServiceSelectorIndex) -> None:
+        super().__init__(ctx)
+        self.api, self.clock, self.flow = ctx.api, ctx.clock, ctx.flow
+        self._index = services
         self.store.index_labels("Pod")
         self.store.index_labels("EndpointSlice")
         self.store.watch("Service", self._on_service)
@@ -227,8 +223,8 @@ class _ServicePodWatcher(Controller):
 class EndpointsController(_ServicePodWatcher):
     name = "endpoint-controller"
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
+    def __init__(self, ctx: ControllerContext, services: ServiceSelectorIndex) -> None:
+        super().__init__(ctx, services)
         self.store.watch("Endpoints", self._on_endpoints)
 
     def _on_endpoints(self, ev) -> None:
@@ -242,11 +238,10 @@ class EndpointsController(_ServicePodWatcher):
         ns, name = split_key(key)
         svc = self.store.get("Service", ns, name)
         current = self.store.get("Endpoints", ns, name)
-        c = self.cluster
         if svc is None:
             if current is not None:
-                c.api.delete_object("Endpoints", ns, name)
-                c.flow(self.name, current, "deleted", "service is gone", step=STEP_ENDPOINTS)
+                self.api.delete_object("Endpoints", ns, name)
+                self.flow(self.name, current, "deleted", "service is gone", step=STEP_ENDPOINTS)
             return
         if not _service_managed(svc):
             return
@@ -258,33 +253,34 @@ class EndpointsController(_ServicePodWatcher):
             return
         ready_ips = sorted({a["ip"] for s in subsets for a in s.get("addresses", [])})
         not_ready = sorted({a["ip"] for s in subsets for a in s.get("notReadyAddresses", [])})
-        c.flow(self.name, svc, "collected", _ip_detail(ready_ips, not_ready), step=STEP_COLLECT,
-               data={"ready": ready_ips, "notReady": not_ready})
+        self.flow(self.name, svc, "collected", _ip_detail(ready_ips, not_ready), step=STEP_COLLECT,
+                  data={"ready": ready_ips, "notReady": not_ready})
+        now = self.clock.now_str()
         ep = {
             "apiVersion": "v1", "kind": "Endpoints",
             "metadata": {"name": name, "namespace": ns, "labels": labels,
-                         "annotations": {TRIGGER_TIME: c.now_str()}},
+                         "annotations": {TRIGGER_TIME: now}},
         }
         if not labels:
             del ep["metadata"]["labels"]
         if subsets:
             ep["subsets"] = subsets
         if current is None:
-            written = c.api.create_internal(ep)
+            written = self.api.create_internal(ep)
             verb = "created"
         else:
             new = evolve(current)
             new["metadata"]["labels"] = labels
             if not labels:
                 new["metadata"].pop("labels", None)
-            new["metadata"]["annotations"] = {**(new["metadata"].get("annotations") or {}), TRIGGER_TIME: c.now_str()}
+            new["metadata"]["annotations"] = {**(new["metadata"].get("annotations") or {}), TRIGGER_TIME: now}
             new.pop("subsets", None)
             if subsets:
                 new["subsets"] = subsets
             written = self.store.update(new, owned=True)
             verb = "updated"
-        c.flow(self.name, written, verb, _ip_detail(ready_ips, not_ready), step=STEP_ENDPOINTS,
-               data={"ready": ready_ips, "notReady": not_ready})
+        self.flow(self.name, written, verb, _ip_detail(ready_ips, not_ready), step=STEP_ENDPOINTS,
+                  data={"ready": ready_ips, "notReady": not_ready})
 
     @staticmethod
     def compute_subsets(svc: dict, pods: Iterable[dict]) -> list[dict]:
@@ -334,8 +330,8 @@ def _ip_detail(ready: list[str], not_ready: list[str]) -> str:
 class EndpointSliceController(_ServicePodWatcher):
     name = "endpointslice-controller"
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
+    def __init__(self, ctx: ControllerContext, services: ServiceSelectorIndex) -> None:
+        super().__init__(ctx, services)
         self._zone_cache: dict[str, str | None] | None = None
         self.store.watch("Endpoints", self._on_endpoints)
         self.store.watch("Node", self._on_node)
@@ -374,11 +370,10 @@ class EndpointSliceController(_ServicePodWatcher):
         ns, name = split_key(key)
         svc = self.store.get("Service", ns, name)
         existing = self.slices_for(ns, name)
-        c = self.cluster
         if svc is None or svc["spec"].get("type") == "ExternalName":
             for s in existing:
                 if labels_of(s).get(MANAGED_BY_LABEL) in (SLICE_CONTROLLER, MIRROR_CONTROLLER):
-                    c.api.delete_object("EndpointSlice", ns, meta(s)["name"])
+                    self.api.delete_object("EndpointSlice", ns, meta(s)["name"])
             return
         if _service_managed(svc):
             desired, ports_of = self._desired_from_pods(svc)
@@ -451,7 +446,7 @@ class EndpointSliceController(_ServicePodWatcher):
     # -- reconcile slices ---------------------------------------------------------
     def _write(self, svc: dict, mine: list[dict], desired: dict[tuple, list[dict]],
                ports_of: dict[tuple, list[dict]], managed_by: str) -> None:
-        c = self.cluster
+        api = self.api
         ns, name = meta(svc).get("namespace") or "", meta(svc)["name"]
         labels = {**self._labels_for(svc), SERVICE_NAME_LABEL: name, MANAGED_BY_LABEL: managed_by}
         by_ip = {k: {e["addresses"][0]: e for e in eps} for k, eps in desired.items()}
@@ -473,7 +468,7 @@ class EndpointSliceController(_ServicePodWatcher):
                 elif k == ("IPv4", ()) and not (s.get("endpoints") or []) and recyclable is None:
                     recyclable = s  # an empty placeholder is reused for the first real slice
                 else:
-                    c.api.delete_object("EndpointSlice", ns, meta(s)["name"])
+                    api.delete_object("EndpointSlice", ns, meta(s)["name"])
                     changed_any = True
                 continue
             new_eps = []
@@ -505,7 +500,7 @@ class EndpointSliceController(_ServicePodWatcher):
                     keep.append(self._new_slice(svc, k, ports_of[k], labels, [e]))
                     new.add(id(keep[-1]))
         if recyclable is not None:
-            c.api.delete_object("EndpointSlice", ns, meta(recyclable)["name"])
+            api.delete_object("EndpointSlice", ns, meta(recyclable)["name"])
             changed_any = True
         if not desired and not keep:
             keep.append(self._new_slice(svc, ("IPv4", ()), [], labels, []))
@@ -520,7 +515,7 @@ class EndpointSliceController(_ServicePodWatcher):
             if not s.get("ports"):
                 s["ports"] = None
             if is_new:
-                out = c.api.create_generated(s)
+                out = api.create_generated(s)
                 changed_any = True
             else:
                 old = self.store.get("EndpointSlice", ns, meta(s)["name"])
@@ -529,10 +524,10 @@ class EndpointSliceController(_ServicePodWatcher):
             written_names.append(meta(out)["name"])
             all_ready += [e["addresses"][0] for e in out.get("endpoints") or [] if e["conditions"].get("ready", True)]
         if changed_any:
-            c.flow(self.name, svc, "collected", ",".join(all_ready) or "<none>", step=STEP_COLLECT,
-                   data={"ready": all_ready})
-            c.flow(self.name, svc, "wrote", "EndpointSlice " + ",".join(written_names), step=STEP_ENDPOINTS,
-                   data={"slices": written_names, "ready": all_ready})
+            self.flow(self.name, svc, "collected", ",".join(all_ready) or "<none>", step=STEP_COLLECT,
+                      data={"ready": all_ready})
+            self.flow(self.name, svc, "wrote", "EndpointSlice " + ",".join(written_names), step=STEP_ENDPOINTS,
+                      data={"slices": written_names, "ready": all_ready})
 
     def _replace(self, s: dict, eps: list[dict], labels: dict) -> dict:
         new = evolve(s)  # a new version: own metadata, endpoints replaced, the rest shared

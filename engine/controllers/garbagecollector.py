@@ -8,6 +8,7 @@ attemptToDelete does once it has looked each owner up and found it absent."""
 from __future__ import annotations
 
 from engine.controllers.base import Controller
+from engine.controllers.context import ControllerContext
 from engine.api.objects import meta
 from engine.api.store import ADDED, CLUSTER_SCOPED, DELETED
 
@@ -22,8 +23,9 @@ def _owner_refs(obj: dict) -> list[dict]:
 class GarbageCollector(Controller):
     name = "garbage-collector"
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
+    def __init__(self, ctx: ControllerContext) -> None:
+        super().__init__(ctx)
+        self.api, self.flow = ctx.api, ctx.flow
         self.store.watch("*", self._on_any)
 
     def _on_any(self, ev) -> None:
@@ -46,8 +48,8 @@ class GarbageCollector(Controller):
         owners = _owner_refs(obj)
         alive = [o for o in owners if self._owner_exists(o, ns)]
         if owners and not alive:
-            self.cluster.api.delete_object(kind, ns, name)
-            self.cluster.flow(self.name, obj, "deleted", "owner is gone")
+            self.api.delete_object(kind, ns, name)
+            self.flow(self.name, obj, "deleted", "owner is gone")
 
     def _owner_exists(self, ref: dict, ns: str) -> bool:
         kind, name = ref.get("kind"), ref.get("name")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ipaddress
 
 from engine.controllers.base import Controller, key_for, split_key
-from engine.api.objects import clone, meta
+from engine.controllers.context import ControllerContext
+from engine.api.objects import clone
 
 DEFAULT_POOL = ("172.18.255.200", "172.18.255.250")
 
@@ -19,8 +20,9 @@ DEFAULT_POOL = ("172.18.255.200", "172.18.255.250")
 class LoadBalancerController(Controller):
     name = "service-lb-controller"
 
-    def __init__(self, cluster, pool: tuple[str, str] = DEFAULT_POOL) -> None:
-        super().__init__(cluster)
+    def __init__(self, ctx: ControllerContext, pool: tuple[str, str] = DEFAULT_POOL) -> None:
+        super().__init__(ctx)
+        self.recorder, self.flow = ctx.recorder, ctx.flow
         lo, hi = (int(ipaddress.ip_address(p)) for p in pool)
         self._pool = [str(ipaddress.ip_address(i)) for i in range(lo, hi + 1)]
         self._owner: dict[str, str] = {}  # ip -> ns/name
@@ -64,12 +66,12 @@ class LoadBalancerController(Controller):
         free = [ip for ip in self._pool if ip not in self._owner]
         ip = want if want and want not in self._owner else (free[0] if free else None)
         if ip is None:
-            self.cluster.record_event(svc, "Warning", "AllocationFailed", "Failed to allocate IP: no available IPs",
-                                      self.name)
+            self.recorder.event(svc, "Warning", "AllocationFailed", "Failed to allocate IP: no available IPs",
+                                self.name)
             return
         self._owner[ip] = key
         new = clone(svc)
         new["status"] = {"loadBalancer": {"ingress": [{"ip": ip, "ipMode": "VIP"}]}}
         self.store.update(new, owned=True)
-        self.cluster.record_event(svc, "Normal", "IPAllocated", f'Assigned IP ["{ip}"]', "metallb-controller")
-        self.cluster.flow(self.name, new, "assigned", f"ingress {ip}", data={"ip": ip})
+        self.recorder.event(svc, "Normal", "IPAllocated", f'Assigned IP ["{ip}"]', "metallb-controller")
+        self.flow(self.name, new, "assigned", f"ingress {ip}", data={"ip": ip})

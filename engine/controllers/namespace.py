@@ -12,6 +12,7 @@ a Namespace with no finalizers is gone (pkg/controller/namespace/deletion).
 from __future__ import annotations
 
 from engine.controllers.base import Controller
+from engine.controllers.context import ControllerContext
 from engine.api.kinds import KINDS
 from engine.api.objects import clone, meta
 from engine.api.store import DELETED
@@ -43,8 +44,9 @@ def is_terminating(ns: dict | None) -> bool:
 class NamespaceController(Controller):
     name = "namespace-controller"
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
+    def __init__(self, ctx: ControllerContext) -> None:
+        super().__init__(ctx)
+        self.api, self.clock, self.flow = ctx.api, ctx.clock, ctx.flow
         self.store.watch("Namespace", self._on_namespace)
         self.store.watch("*", self._on_any)
 
@@ -70,7 +72,7 @@ class NamespaceController(Controller):
     def sweep(self, name: str, *, grace: bool = True) -> bool:
         """Delete what is in the Namespace; remove it once empty. Returns whether it is gone.
         ``grace=False`` removes pods at once (the live workspace's prune)."""
-        api, store = self.cluster.api, self.store
+        api, store = self.api, self.store
         ns = store.get("Namespace", "", name)
         if ns is None:
             return True
@@ -90,7 +92,7 @@ class NamespaceController(Controller):
             self._set_conditions(ns, remaining)
             if deleted:
                 left = ", ".join(f"{KINDS[k].plural}: {n}" for k, n in remaining.items())
-                self.cluster.flow(self.name, ns, "deleting content", f"waiting for {left}")
+                self.flow(self.name, ns, "deleting content", f"waiting for {left}")
             return False
         finalizers = [f for f in (ns.get("spec") or {}).get("finalizers") or [] if f != FINALIZER]
         if finalizers:  # someone else's finalizer: the Namespace waits for them
@@ -99,14 +101,14 @@ class NamespaceController(Controller):
             store.update(new)
             return False
         store.delete("Namespace", "", name)
-        self.cluster.flow(self.name, ns, "deleted", "all content removed; finalizer kubernetes done")
+        self.flow(self.name, ns, "deleted", "all content removed; finalizer kubernetes done")
         return True
 
     def _set_conditions(self, ns: dict, remaining: dict[str, int]) -> None:
         status = ns.get("status") or {}
         have = {c["type"]: c for c in status.get("conditions") or []}
         parts = sorted(f"{KINDS[k].plural}.{KINDS[k].group} has {n} resource instances" for k, n in remaining.items())
-        now = self.cluster.now_str()
+        now = self.clock.now_str()
         conditions = []
         for ctype, reason, message in _CONDITIONS:
             status_ = "False"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from engine.controllers.base import Controller, key_for, split_key
+from engine.controllers.context import ControllerContext
 from engine.api.objects import evolve, meta, set_condition
 
 GC_CHECK_PERIOD = 20.0  # gcCheckPeriod
@@ -26,8 +27,9 @@ QUARANTINE = 40.0  # quarantineTime
 class PodGC(Controller):
     name = "pod-garbage-collector"
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
+    def __init__(self, ctx: ControllerContext) -> None:
+        super().__init__(ctx)
+        self.api, self.clock, self.flow = ctx.api, ctx.clock, ctx.flow
         self._nodes: set[str] = set()
         self._orphans: dict[str, str] = {}  # pod key -> node name it is bound to
         self._quarantine: dict[str, datetime] = {}  # missing node -> when it may be declared gone
@@ -61,23 +63,22 @@ class PodGC(Controller):
 
     def _next_tick(self) -> datetime:
         """The gc loop's next run: every GC_CHECK_PERIOD seconds since the cluster began."""
-        c = self.cluster
-        since = (c.now() - c.clock_origin).total_seconds()
+        clock = self.clock
+        since = (clock.now() - clock.origin).total_seconds()
         ticks = int(since // GC_CHECK_PERIOD) + 1
-        return c.clock_origin + timedelta(seconds=ticks * GC_CHECK_PERIOD)
+        return clock.origin + timedelta(seconds=ticks * GC_CHECK_PERIOD)
 
     def _arm(self) -> None:
-        if self._armed is not None and self._armed > self.cluster.now():
+        if self._armed is not None and self._armed > self.clock.now():
             return
         when = self._next_tick()
         self._armed = when
-        self.cluster.clock.call_later((when - self.cluster.now()).total_seconds(), lambda: self.enqueue("gc"))
+        self.clock.call_later((when - self.clock.now()).total_seconds(), lambda: self.enqueue("gc"))
 
     def reconcile(self, key: str) -> None:
         """One run of the gc loop (gcOrphaned)."""
         self._armed = None
-        c = self.cluster
-        now = c.now()
+        now = self.clock.now()
         for node in set(self._orphans.values()):
             if node not in self._nodes:
                 self._quarantine.setdefault(node, now + timedelta(seconds=QUARANTINE))
@@ -94,11 +95,11 @@ class PodGC(Controller):
                 new = evolve(pod, "status")
                 st = new.setdefault("status", {})
                 st["phase"] = "Failed"
-                set_condition(st, "DisruptionTarget", "True", c.now_str(), reason="DeletionByPodGC",
+                set_condition(st, "DisruptionTarget", "True", self.clock.now_str(), reason="DeletionByPodGC",
                               message="PodGC: node no longer exists")
                 self.store.update(new, owned=True)
-            c.api.delete_object("Pod", ns, name, grace=False)
-            c.flow(self.name, pod, "deleted", f"node {node} does not exist")
+            self.api.delete_object("Pod", ns, name, grace=False)
+            self.flow(self.name, pod, "deleted", f"node {node} does not exist")
         for node in gone:
             del self._quarantine[node]
         if self._orphans:

@@ -7,6 +7,7 @@ not ready, newest), like `controller.ActivePods` ranking.
 from __future__ import annotations
 
 from engine.controllers.base import Controller, key_for, split_key
+from engine.controllers.context import ControllerContext
 from engine.api.labels import label_selector_matches
 from engine.api.objects import (controller_uid, evolve, is_terminating, labels_of, meta,
                             owner_ref, pod_is_active, pod_is_ready, pod_phase, uid_of)
@@ -16,8 +17,9 @@ from engine.api.store import WatchEvent
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
+    def __init__(self, ctx: ControllerContext) -> None:
+        super().__init__(ctx)
+        self.api, self.recorder, self.flow = ctx.api, ctx.recorder, ctx.flow
         self.store.watch("ReplicaSet", lambda ev: self.enqueue(key_for(ev.obj)))
         self.store.watch("Pod", self._on_pod)
 
@@ -48,17 +50,17 @@ class ReplicaSetController(Controller):
         pods = self._release_unmatched(rs, self.owned_pods(rs))
         active = [p for p in pods if pod_is_active(p)]
         want = int(rs["spec"].get("replicas", 1))
-        c = self.cluster
+        api, event = self.api, self.recorder.event
         if len(active) < want:
             for _ in range(want - len(active)):
                 pod = self._new_pod(rs)
-                created = c.api.create_generated(pod)
-                c.record_event(rs, "Normal", "SuccessfulCreate", f"Created pod: {meta(created)['name']}", self.name)
-                c.flow(self.name, created, "created", f"for {name}")
+                created = api.create_generated(pod)
+                event(rs, "Normal", "SuccessfulCreate", f"Created pod: {meta(created)['name']}", self.name)
+                self.flow(self.name, created, "created", f"for {name}")
         elif len(active) > want:
             for p in sorted(active, key=_deletion_rank)[: len(active) - want]:
-                c.api.delete_object("Pod", ns, meta(p)["name"])
-                c.record_event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {meta(p)['name']}", self.name)
+                api.delete_object("Pod", ns, meta(p)["name"])
+                event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {meta(p)['name']}", self.name)
             active = [p for p in self.owned_pods(rs) if pod_is_active(p)]
         self._update_status(rs, active)
 
@@ -79,7 +81,7 @@ class ReplicaSetController(Controller):
             else:
                 new["metadata"].pop("ownerReferences", None)
             self.store.update(new, owned=True)
-            self.cluster.flow(self.name, new, "released", f"labels no longer match {meta(rs)['name']}'s selector")
+            self.flow(self.name, new, "released", f"labels no longer match {meta(rs)['name']}'s selector")
         return kept
 
     def _new_pod(self, rs: dict) -> dict:

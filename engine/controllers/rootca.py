@@ -12,6 +12,7 @@ import base64
 import textwrap
 
 from engine.controllers.base import Controller
+from engine.controllers.context import ControllerContext
 from engine.api.objects import meta
 from engine.api.store import DELETED
 
@@ -24,9 +25,10 @@ DESCRIPTION = ("Contains a CA bundle that can be used to verify the kube-apiserv
 class RootCACertPublisher(Controller):
     name = "root-ca-cert-publisher"
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
-        self.active = False  # at boot the system namespaces get theirs last (see Cluster._boot)
+    def __init__(self, ctx: ControllerContext) -> None:
+        super().__init__(ctx)
+        self.api, self._rng = ctx.api, ctx.rng
+        self.active = False  # at boot the system namespaces get theirs last (see engine.cluster.bootstrap)
         self._pem: str | None = None
         self.store.watch("Namespace", self._on_namespace)
         self.store.watch("ConfigMap", self._on_config_map)
@@ -41,7 +43,7 @@ class RootCACertPublisher(Controller):
 
     def ca_pem(self) -> str:
         if self._pem is None:
-            der = bytes(self.cluster.rng("root-ca").getrandbits(8) for _ in range(791))
+            der = bytes(self._rng("root-ca").getrandbits(8) for _ in range(791))
             body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
             self._pem = f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
         return self._pem
@@ -50,7 +52,7 @@ class RootCACertPublisher(Controller):
         ns = self.store.get("Namespace", "", key)
         if ns is None or meta(ns).get("deletionTimestamp") or self.store.get("ConfigMap", key, NAME) is not None:
             return
-        self.cluster.api.create_internal({
+        self.api.create_internal({
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": NAME, "namespace": key, "annotations": {"kubernetes.io/description": DESCRIPTION}},
             "data": {"ca.crt": self.ca_pem()},

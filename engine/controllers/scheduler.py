@@ -12,6 +12,7 @@ does (seeded in deterministic mode).
 from __future__ import annotations
 
 from engine.controllers.base import Controller, key_for, split_key
+from engine.controllers.context import ControllerContext
 from engine.api.objects import evolve, labels_of, meta, pod_phase, set_condition
 
 TOO_MANY_PODS = "Too many pods"
@@ -72,8 +73,10 @@ def _taint_text(t: dict) -> str:
 class Scheduler(Controller):
     name = "default-scheduler"
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
+    def __init__(self, ctx: ControllerContext) -> None:
+        super().__init__(ctx)
+        self.recorder, self.clock, self.flow = ctx.recorder, ctx.clock, ctx.flow
+        self._rng = ctx.rng("scheduler")  # selectHost's tie-breaks
         self.store.watch("Pod", self._on_pod)
         self.store.watch("Node", self._on_node)
         # Kept from the Pod watch, as the scheduler cache does: active pods per node and
@@ -176,7 +179,6 @@ class Scheduler(Controller):
         if cached is None:
             cached = self._fits[sig] = self._filter(nodes, tolerations, selector)
         fits, reasons = cached
-        c = self.cluster
         load = self._load()
         loads: list[int] = []
         if fits:  # NodeResourcesFit: the pod count against allocatable pods
@@ -193,19 +195,19 @@ class Scheduler(Controller):
             msg = (f"0/{total} nodes are available: {histogram(reasons)}. "
                    f"preemption: 0/{total} nodes are available: {histogram(preemption)}.")
             new = evolve(pod, "status")
-            set_condition(new.setdefault("status", {}), "PodScheduled", "False", c.now_str(),
+            set_condition(new.setdefault("status", {}), "PodScheduled", "False", self.clock.now_str(),
                           reason="Unschedulable", message=msg)
             if new != pod:
                 self.store.update(new, owned=True)
-                c.record_event(pod, "Warning", "FailedScheduling", msg, self.name)
+                self.recorder.event(pod, "Warning", "FailedScheduling", msg, self.name)
             return
         least = min(loads)
         best = [n for n, count in zip(fits, loads) if count == least]
-        node = best[c.rng("scheduler").randrange(len(best))] if len(best) > 1 else best[0]
+        node = best[self._rng.randrange(len(best))] if len(best) > 1 else best[0]
         node_name = meta(node)["name"]
         new = evolve(pod, "status")
         new["spec"] = {**pod["spec"], "nodeName": node_name}
-        set_condition(new.setdefault("status", {}), "PodScheduled", "True", c.now_str())
+        set_condition(new.setdefault("status", {}), "PodScheduled", "True", self.clock.now_str())
         self.store.update(new, owned=True)
-        c.record_event(pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node_name}", self.name)
-        c.flow(self.name, new, "bound", f"to {node_name}")
+        self.recorder.event(pod, "Normal", "Scheduled", f"Successfully assigned {ns}/{name} to {node_name}", self.name)
+        self.flow(self.name, new, "bound", f"to {node_name}")

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 from engine.api.wellknown import SERVICE_NAME_LABEL
 from engine.controllers.base import Controller
-from engine.dns import CoreDNSConfig, KubernetesPlugin, RecordChange
+from engine.controllers.context import ControllerContext
+from engine.dns.corefile import CoreDNSConfig
+from engine.dns.zone import KubernetesPlugin
+from engine.dns.records import RecordChange
 from engine.cluster.events import STEP_DNS
 from engine.api.objects import labels_of, meta
 
@@ -38,12 +41,19 @@ class Serving:
 
 
 class CoreDNS(Controller):
+    """The CoreDNS Deployment serving `config` (its Corefile); `nameserver` is the address
+    every ClusterFirst pod's resolv.conf names (the kube-dns ClusterIP the kubelet is
+    configured with)."""
+
     name = "coredns"
 
-    def __init__(self, cluster, config: CoreDNSConfig | None = None) -> None:
-        super().__init__(cluster)
-        self.config = config or CoreDNSConfig(zone=cluster.topology.dns_domain)
-        self.plugin = KubernetesPlugin(self.config, clock=lambda: int(cluster.now().timestamp()))
+    def __init__(self, ctx: ControllerContext, config: CoreDNSConfig, nameserver: str) -> None:
+        super().__init__(ctx)
+        self.flow = ctx.flow
+        self.nameserver = nameserver
+        self.config = config
+        clock = ctx.clock
+        self.plugin = KubernetesPlugin(self.config, clock=lambda: int(clock.now().timestamp()))
         self._seen: dict[tuple[str, str, str], dict] = {}
         # What CoreDNS's caches keep of each pod (object.ToPod) and slice (object.
         # EndpointSliceToEndpoints): only a change of that is passed on, so the status
@@ -99,7 +109,7 @@ class CoreDNS(Controller):
     def serving(self) -> Serving:
         """Read off kube-dns as kube-proxy programs it (see engine.net.network.dns_server
         for the packet's own walk through the rules)."""
-        nameserver = self.cluster.topology.dns_ip
+        nameserver = self.nameserver
         svc = self.store.get("Service", *DNS_SERVICE)
         if svc is None:
             return Serving(False, 0, nameserver, "the kube-system/kube-dns Service is gone")
@@ -124,8 +134,8 @@ class CoreDNS(Controller):
             return
         svc = self.store.get("Service", *DNS_SERVICE) or {
             "kind": "Service", "metadata": {"namespace": DNS_SERVICE[0], "name": DNS_SERVICE[1]}}
-        self.cluster.flow(self.name, svc, "serving" if now.ok else "unreachable", now.line(), step=STEP_DNS,
-                          data={"records": [f"CoreDNS {now.line()}"]})
+        self.flow(self.name, svc, "serving" if now.ok else "unreachable", now.line(), step=STEP_DNS,
+                  data={"records": [f"CoreDNS {now.line()}"]})
 
     def _report(self, kind: str, obj: dict, changes: list[RecordChange]) -> None:
         """One step-4 event per Service whose served records changed."""
@@ -141,9 +151,9 @@ class CoreDNS(Controller):
             detail = "; ".join(c.line().removeprefix("CoreDNS ") for c in main[:3])
             if len(main) > 3:
                 detail += f" (+{len(main) - 3} more)"
-            self.cluster.flow(self.name, svc, "served" if chs[0].action == "added" else "removed", detail,
-                              step=STEP_DNS, data={"records": [c.line() for c in chs],
-                                                   "via": kind, "slice": labels_of(obj).get(SERVICE_NAME_LABEL)})
+            self.flow(self.name, svc, "served" if chs[0].action == "added" else "removed", detail,
+                      step=STEP_DNS, data={"records": [c.line() for c in chs],
+                                           "via": kind, "slice": labels_of(obj).get(SERVICE_NAME_LABEL)})
 
     # -- views ------------------------------------------------------------------
     def records_version_of(self, namespace: str | None) -> tuple:

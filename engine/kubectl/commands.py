@@ -6,7 +6,6 @@ what goes to stdout vs stderr, and kubectl's exit codes.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from engine.api import labels as label_selectors
@@ -15,14 +14,17 @@ from engine.api.apiserver import ApiError
 from engine.cluster.cluster import Cluster
 from engine.api.objects import labels_of
 from engine.kubectl.printers import describe as describe_printer
-from engine.kubectl.printers import custom_columns, jsonpath
+from engine.kubectl.printers import custom_columns, encoding, jsonpath
 from engine.kubectl.printers import get as printers
 from engine.kubectl.printers.jsonpath import JSONPathError
-from engine.api.store import CLUSTER_SCOPED
-from engine.api.validation import go_quote
+from engine.api import kinds
+from engine.api.kinds import CLUSTER_SCOPED
+from engine.api.validation import messages
+from engine.api.validation.messages import aggregate_message
+from engine.api.validation.metadata import validate_labels
+from engine.api.validation.names import is_valid_label_value
+from engine.api.gostrconv import NumError, go_parse_bool, go_parse_int, go_quote, go_quote_rune
 
-ALL_KINDS = ["Pod", "ReplicationController", "Service", "DaemonSet", "Deployment", "ReplicaSet",
-             "StatefulSet", "HorizontalPodAutoscaler", "CronJob", "Job"]
 ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
 
 
@@ -63,54 +65,14 @@ _SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
 _NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict"}
 
 
-def go_parse_int(s: str, bits: int = 64) -> int:
-    """strconv.ParseInt(s, 0, bits), with Go's error text."""
-    def fail(why: str) -> ValueError:
-        return ValueError(f'strconv.ParseInt: parsing {go_quote(s)}: {why}')
-    body, neg = s, False
-    if body[:1] in "+-" and body:
-        neg, body = body[0] == "-", body[1:]
-    base, digits = 10, body
-    low = body.lower()
-    if low.startswith("0x"):
-        base, digits = 16, body[2:]
-    elif low.startswith("0o"):
-        base, digits = 8, body[2:]
-    elif low.startswith("0b"):
-        base, digits = 2, body[2:]
-    elif len(body) > 1 and body[0] == "0":
-        base, digits = 8, body[1:]
-    if base != 10 and "_" in digits:  # Go allows _ between digits after a base prefix
-        if digits.startswith("_") or digits.endswith("_") or "__" in digits:
-            raise fail("invalid syntax")
-        digits = digits.replace("_", "")
-    allowed = "0123456789abcdef"[:base]
-    if not digits or any(ch not in allowed for ch in digits.lower()):
-        raise fail("invalid syntax")
-    v = int(digits, base)
-    v = -v if neg else v
-    if not -(1 << (bits - 1)) <= v < (1 << (bits - 1)):
-        raise fail("value out of range")
-    return v
-
-
-_BOOLS = {"1": True, "t": True, "T": True, "true": True, "TRUE": True, "True": True,
-          "0": False, "f": False, "F": False, "false": False, "FALSE": False, "False": False}
-
-
 def _set_flag(opts: dict, name: str, value: str) -> None:
     short, typ = FLAGS[name]
     flag_name = f"-{short}, --{name}" if short else f"--{name}"
-    if typ == "int":
+    if typ in ("int", "bool"):
         try:
-            opts[name] = go_parse_int(value)
-        except ValueError as e:
+            opts[name] = go_parse_int(value) if typ == "int" else go_parse_bool(value)
+        except NumError as e:
             raise UsageError(f"invalid argument {go_quote(value)} for {go_quote(flag_name)} flag: {e}") from None
-    elif typ == "bool":
-        if value not in _BOOLS:
-            raise UsageError(f"invalid argument {go_quote(value)} for {go_quote(flag_name)} flag: "
-                             f"strconv.ParseBool: parsing {go_quote(value)}: invalid syntax")
-        opts[name] = _BOOLS[value]
     else:
         opts[name] = value
 
@@ -172,10 +134,6 @@ def parse_flags(args: list[str]) -> tuple[dict, list[str]]:
     return opts, pos
 
 
-def go_quote_rune(c: str) -> str:
-    return "'" + c.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def usage_error(verb: str, msg: str) -> Output:
     return Output(stderr=f"error: {msg}\nSee 'kubectl {verb} --help' for usage.\n", code=1)
 
@@ -231,7 +189,7 @@ def template_output(output: str, obj: dict) -> str:
     name, _, template = output.partition("=")
     if name == "custom-columns":
         return custom_columns.print_custom_columns(custom_columns.parse_spec(template), obj)
-    return jsonpath.execute(template, obj, printers.json_compact, printers.json_indent,
+    return jsonpath.execute(template, obj, encoding.json_compact, encoding.json_indent,
                             as_json=name == "jsonpath-as-json")
 
 
@@ -270,7 +228,7 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
             infos = []
             for t in types:
                 if t == "all":
-                    infos += [printers.resolve_resource(k.lower()) for k in ALL_KINDS if _served(k)]
+                    infos += kinds.in_category("all")
                 else:
                     infos.append(printers.resolve_resource(t))
             for info in infos:
@@ -310,7 +268,7 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
     out.objects = everything
     if output in ("yaml", "json"):
         # A single named object prints bare; anything else (even nothing) as a List.
-        render = printers.to_yaml if output == "yaml" else printers.to_json
+        render = encoding.to_yaml if output == "yaml" else encoding.to_json
         single = len(everything) == 1 and not multi and _single_name(requests)
         out.stdout = render(everything[0] if single else everything)
     elif output == "name":
@@ -318,7 +276,7 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
     elif output is not None and output.partition("=")[0] in TEMPLATE_FORMATS:
         single = len(everything) == 1 and not multi and _single_name(requests)
         try:
-            out.stdout = template_output(output, printers.as_output_object(everything[0] if single else everything))
+            out.stdout = template_output(output, encoding.as_output_object(everything[0] if single else everything))
         except JSONPathError as e:
             text = str(e)
             out.stderr += f"error: {text}" + ("" if text.endswith("\n") else "\n")
@@ -340,14 +298,6 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
 
 def _single_name(requests) -> bool:
     return len(requests) == 1 and len(requests[0][1]) == 1
-
-
-def _served(kind: str) -> bool:
-    try:
-        printers.resolve_resource(kind.lower())
-        return True
-    except printers.ResourceError:
-        return False
 
 
 def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None, selector: str | None = None,
@@ -436,8 +386,7 @@ def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None) -
             out.code = 1
             continue
         label = f"{info.kind.lower()}.{info.group}" if info.group else info.kind.lower()
-        tail = f" from {ns} namespace" if info.namespaced else ""
-        out.stdout += f'{label} "{name}" deleted{tail}\n'
+        out.stdout += f'{label} "{name}" deleted\n'  # kubectl 1.33 (1.34 adds "from NS namespace")
     return out
 
 
@@ -491,7 +440,7 @@ def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, re
             out.stderr += printers.not_found_message(info, name) + "\n"
             out.code = 1
             continue
-        if info.kind not in ("Deployment", "ReplicaSet", "StatefulSet", "ReplicationController"):
+        if info.subresource("scale") is None:
             out.stderr += (f'Error from server (NotFound): the server could not find the requested resource\n')
             out.code = 1
             continue
@@ -526,15 +475,19 @@ def pod_for(cluster: Cluster, target: str, namespace: str) -> dict | None:
     """The pod `kubectl exec TARGET` picks: `NAME`, `pod/NAME`, or `deploy/NAME` (its first
     running pod, as kubectl's attachablePodForObject does)."""
     if "/" in target:
-        kind, name = target.split("/", 1)
-        if kind in ("deploy", "deployment", "deployments", "deployment.apps", "deployments.apps"):
+        word, name = target.split("/", 1)
+        try:
+            kind = printers.resolve_resource(word).kind
+        except printers.ResourceError:
+            kind = None
+        if kind == "Deployment":
             d = cluster.store.get("Deployment", namespace, name)
             if d is None:
                 return None
             sel = d["spec"]["selector"].get("matchLabels") or {}
             return next((p for p in cluster.store.select("Pod", namespace, sel)
                          if (p.get("status") or {}).get("phase") == "Running"), None)
-        if kind in ("pod", "pods", "po"):
+        if kind == "Pod":
             target = name
     return cluster.store.get("Pod", namespace, target)
 
@@ -576,8 +529,6 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
     """`kubectl label TYPE NAME k=v k-` -> `pod/NAME labeled`, checked as label.go checks."""
     import json
 
-    from engine.api import validation
-
     ns = namespace or "default"
     if select_all and selector:
         return Output(stderr="error: cannot set --all and --selector at the same time\n", code=1)
@@ -597,7 +548,7 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
             parts = spec.split("=")
             if len(parts) != 2:
                 return Output(stderr=f"error: invalid label spec: {spec}\n", code=1)
-            errs = validation.is_valid_label_value(parts[1])
+            errs = is_valid_label_value(parts[1])
             if errs:
                 return Output(stderr=f"error: invalid label value: {go_quote(spec)}: {';'.join(errs)}\n", code=1)
             new_labels[parts[0]] = parts[1]
@@ -627,17 +578,17 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
             clash = [f"'{k}' already has a value ({labels[k]}), and --overwrite is false"
                      for k in new_labels if k in labels]
             if clash:
-                out.stderr += f"error: {validation.aggregate_message(clash)}\n"
+                out.stderr += f"error: {aggregate_message(clash)}\n"
                 out.code = 1
                 return out
         before = dict(labels)
         labels.update(new_labels)
         for r in remove:
             labels.pop(r, None)
-        errs = validation.validate_labels(labels, "metadata.labels")
+        errs = validate_labels(labels, "metadata.labels")
         if errs:  # the API server validates the patched object
-            out.stderr += validation.ApiError("Invalid", kind=info.kind, group=info.group, name=name,
-                                              causes=errs).standalone() + "\n"
+            out.stderr += messages.ApiError("Invalid", kind=info.kind, group=info.group, name=name,
+                                            causes=errs).standalone() + "\n"
             out.code = 1
             return out
         if labels == before:
@@ -744,8 +695,6 @@ def drain(cluster: Cluster, node: str, *, ignore_daemonsets: bool = True, force:
              else "cannot delete Pods declare no controller (use --force to override)")
             + ": " + ", ".join(ref(p) for p in bare))
     if errors:
-        from engine.api.validation import aggregate_message
-
         agg = aggregate_message(errors)
         out.stderr += (f'error: unable to drain node "{node}" due to error: {agg}, continuing command...\n'
                        f"There are pending nodes to be drained:\n {node}\n{agg}\n")

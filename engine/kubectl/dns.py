@@ -9,7 +9,8 @@ from __future__ import annotations
 
 
 from engine.cluster.cluster import Cluster
-from engine.dns import ADDRESS, render_dig, resolve
+from engine.dns.resolver import ADDRESS, resolve
+from engine.dns.dig import render_dig
 from engine.dns.dig import render_dig_unreachable
 from engine.kubectl.commands import Output, pod_for
 from engine.kubelet.env import pod_resolv_conf
@@ -48,7 +49,7 @@ def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None =
     if pod is None:
         return Output(stderr=f'Error from server (NotFound): pods "{from_pod.split("/")[-1]}" not found\n', code=1)
     from_pod = pod["metadata"]["name"]
-    conf = pod_resolv_conf(cluster, pod)
+    conf = pod_resolv_conf(cluster.topology, pod)
     lines = [f";; resolv.conf of pod {ns}/{from_pod}:"] + [f";;   {l}" for l in conf.splitlines()]
     reach = net.dns_server(pod, conf)
     if not reach.answers:

@@ -12,6 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.api.gostrconv import go_quote_rune
 from engine.kubectl import commands as kubectl
 from engine.cluster.cluster import Cluster
 from engine.kubectl.commands import Output
@@ -135,7 +136,7 @@ class Session:
                 recursive = True
             elif a.startswith("-") and a not in ("--recursive=false",):
                 return kubectl.usage_error("apply", f"unknown flag: {a.split('=')[0]}" if a.startswith("--")
-                                           else f"unknown shorthand flag: {kubectl.go_quote_rune(a[1:2])} in {a}")
+                                           else f"unknown shorthand flag: {go_quote_rune(a[1:2])} in {a}")
             i += 1
         if not paths:
             return Output(stderr="error: must specify one of -f and -k\n", code=1)
@@ -186,12 +187,9 @@ class Session:
                 return Output(stderr='error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: exec: "bash": executable file not found in $PATH: unknown\n', code=1)
             self.shell = shell
             return Output()
-        builtins = {"echo", "exit", "pwd"}
-        if cmd and cmd[0] not in builtins and not shell._has(cmd[0]):
-            return Output(stderr=("error: Internal error occurred: error executing command in container: failed to exec "
-                                  "in container: failed to start exec: OCI runtime exec failed: exec failed: unable to "
-                                  f'start container process: exec: "{cmd[0]}": executable file not found in $PATH: '
-                                  "unknown\n"), code=1)
+        refused = shell.start_error(cmd)
+        if refused is not None:
+            return Output(stderr=f"error: {refused}\n", code=1)
         out, _ = shell.run(shlex.join(cmd))
         if shell.stream is not None:  # a one-shot exec does not keep a connection open
             shell.stream = None

@@ -13,7 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from engine.cluster.cluster import Cluster
-from engine.dns import nslookup
+from engine.dns.dig import nslookup
 from engine.dns.dig import nslookup_unreachable
 from engine.kubelet.env import container_env, pod_resolv_conf
 from engine.net.network import Network
@@ -50,6 +50,7 @@ class PodShell:
     stream: object | None = None  # an open telnet/nc/redis-cli connection
     stream_kind: str = ""
     stream_host: str = ""
+    status: int = 0  # $? of the last line: what an exec's exit code reports
     _apk_count: int = 18
 
     @property
@@ -88,16 +89,30 @@ class PodShell:
         try:
             argv = shlex.split(line)
         except ValueError:
+            self.status = 2
             return "sh: syntax error: unterminated quoted string\n", False
         tool, args = argv[0], argv[1:]
         if tool == "exit":
+            self.status = _atoi(args[0]) & 0xFF if args else self.status
             return "", True
         if not self._has(tool):
+            self.status = 127
             return self._not_found(tool), False
+        self.status = 0
         fn = getattr(self, "cmd_" + tool.replace("-", "_"), None)
         if fn is None:
             return "", False
         return fn(args), False
+
+    def start_error(self, argv: list[str]) -> str | None:
+        """Why the container runtime refuses to start `argv` in this container (an exec of a
+        program the image does not have), in containerd's words; None: it starts."""
+        tool = argv[0].rsplit("/", 1)[-1] if argv else ""
+        if not argv or tool in ("echo", "exit", "pwd") or self._has(tool) or (tool == "bash" and self.distro == "debian"):
+            return None
+        return ("Internal error occurred: error executing command in container: failed to exec in container: "
+                "failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: "
+                f'exec: "{argv[0]}": executable file not found in $PATH: unknown')
 
     # -- tools ----------------------------------------------------------------------------
     def cmd_echo(self, args: list[str]) -> str:
@@ -115,14 +130,14 @@ class PodShell:
     def cmd_env(self, args: list[str]) -> str:
         """The container's environment, with the Service variables kubelet injects."""
 
-        return "".join(f"{k}={v}\n" for k, v in container_env(self.cluster, self.pod))
+        return "".join(f"{k}={v}\n" for k, v in container_env(self.cluster.store, self.pod))
 
     def cmd_cat(self, args: list[str]) -> str:
 
         out = ""
         for path in args:
             if path == "/etc/resolv.conf":
-                out += pod_resolv_conf(self.cluster, self.pod)
+                out += pod_resolv_conf(self.cluster.topology, self.pod)
             elif path == "/etc/hostname":
                 out += self.pod["metadata"]["name"] + "\n"
             elif path == "/etc/hosts":
@@ -172,7 +187,7 @@ class PodShell:
         names = [a for a in args if not a.startswith("-")]
         if not names:
             return "BusyBox v1.37.0 (2025-01-17 18:12:01 UTC) multi-call binary.\n"
-        conf = pod_resolv_conf(self.cluster, self.pod)
+        conf = pod_resolv_conf(self.cluster.topology, self.pod)
         who = f"{self.pod['metadata']['namespace']}/{self.pod['metadata']['name']}"
         reach = self.net.dns_server(self.pod, conf)
         if not reach.answers:  # the query went to kube-dns and no CoreDNS pod answered

@@ -3,7 +3,8 @@ Docker-links-style variables for every Service of the namespace (enableServiceLi
 which is how old apps found `REDIS_SERVICE_HOST` before cluster DNS."""
 from __future__ import annotations
 
-from engine.cluster.cluster import Cluster
+from engine.api.store import Store
+from engine.cluster.topology import Topology
 from engine.dns.resolver import resolv_conf
 
 
@@ -28,24 +29,25 @@ def _svc_vars(svc: dict) -> list[tuple[str, str]]:
     return out
 
 
-def container_env(cluster: Cluster, pod: dict, container: int = 0) -> list[tuple[str, str]]:
+def container_env(store: Store, pod: dict, container: int = 0) -> list[tuple[str, str]]:
     c = pod["spec"]["containers"][container]
     env = [("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
            ("HOSTNAME", pod["metadata"]["name"])]
     env += [(e["name"], str(e.get("value", ""))) for e in c.get("env") or [] if "name" in e]
     if pod["spec"].get("enableServiceLinks", True):
         ns = pod["metadata"].get("namespace") or "default"
-        for svc in cluster.store.list("Service", ns):
+        for svc in store.list("Service", ns):
             env += _svc_vars(svc)
     env.append(("HOME", "/root"))
     return env
 
 
-def pod_resolv_conf(cluster: Cluster, pod: dict) -> str:
-    """What the kubelet writes into the pod's /etc/resolv.conf."""
+def pod_resolv_conf(topology: Topology, pod: dict) -> str:
+    """What the kubelet writes into the pod's /etc/resolv.conf (its clusterDNS and
+    clusterDomain are the topology's)."""
     spec = pod.get("spec") or {}
     policy = spec.get("dnsPolicy", "ClusterFirst")
     if policy == "Default" or (spec.get("hostNetwork") and policy != "ClusterFirstWithHostNet"):
         return "search .\nnameserver 172.18.0.1\noptions edns0 trust-ad ndots:0\n"  # the kind node's own
     ns = pod["metadata"].get("namespace") or "default"
-    return resolv_conf(ns, cluster.topology.dns_ip, cluster.topology.dns_domain)
+    return resolv_conf(ns, topology.dns_ip, topology.dns_domain)

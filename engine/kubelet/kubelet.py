@@ -12,11 +12,15 @@ import hashlib
 from functools import lru_cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Iterable, Mapping
 
 from engine.api.allocators import AllocationError
-from engine.controllers.base import Controller, key_for, split_key
-from engine.api.store import shared
 from engine.api.objects import evolve, is_terminating, meta, pod_phase, set_condition
+from engine.api.store import shared
+from engine.cluster.topology import Machines
+from engine.controllers.base import Controller, key_for, split_key
+from engine.controllers.context import ControllerContext
+from engine.kubelet.ipam import PodIPAM
 
 SANDBOX_SECONDS = 1.0
 TERMINATE_SECONDS = 1.0
@@ -76,12 +80,19 @@ class _PodRuntime:
 
 
 class Kubelet(Controller):
+    """The kubelets of every machine in one controller: `machines` says which node names
+    have a kubelet (and their addresses), `ipam` is the CNI's pod IPs, `images` the
+    images each node's containerd already has (kind's node image preloads some)."""
+
     name = "kubelet"
 
-    def __init__(self, cluster) -> None:
-        super().__init__(cluster)
+    def __init__(self, ctx: ControllerContext, machines: Machines, ipam: PodIPAM,
+                 images: Mapping[str, Iterable[str]] | None = None) -> None:
+        super().__init__(ctx)
+        self.recorder, self.clock, self.flow, self._rng = ctx.recorder, ctx.clock, ctx.flow, ctx.rng
+        self.machines, self.ipam = machines, ipam
         self.pods: dict[str, _PodRuntime] = {}
-        self.image_cache: dict[str, set[str]] = {}  # node -> images present
+        self.image_cache: dict[str, set[str]] = {node: set(have) for node, have in (images or {}).items()}
         # node -> pods whose sandbox found no free address, oldest first
         self._waiting_for_ip: dict[str, dict[str, None]] = {}
         self.store.watch("Pod", self._on_pod)
@@ -93,7 +104,7 @@ class Kubelet(Controller):
             node = ev.obj["spec"].get("nodeName")
             self._waiting_for_ip.get(node or "", {}).pop(key, None)
             if rt and rt.ip and not ev.obj["spec"].get("hostNetwork"):
-                self.cluster.release_pod_ip(node, rt.ip)
+                self.ipam.release(node, rt.ip)
                 self._ip_released(node)
             return
         if ev.obj["spec"].get("nodeName"):
@@ -102,18 +113,18 @@ class Kubelet(Controller):
     def _due(self, key: str, seconds: float) -> None:
         """Come back to this pod `seconds` from now (a timer re-enqueues its key)."""
         rt = self.pods[key]
-        rt.due = self.cluster.clock.now() + timedelta(seconds=seconds)
-        self.cluster.clock.call_later(seconds, lambda: self.enqueue(key))
+        rt.due = self.clock.now() + timedelta(seconds=seconds)
+        self.clock.call_later(seconds, lambda: self.enqueue(key))
 
     def reconcile(self, key: str) -> None:
         ns, name = split_key(key)
         pod = self.store.get("Pod", ns, name)
         if pod is None or not pod["spec"].get("nodeName"):
             return
-        if self.cluster.node_spec(pod["spec"]["nodeName"]) is None:
+        if self.machines.get(pod["spec"]["nodeName"]) is None:
             return  # no machine of that name: no kubelet will ever look at this pod
         rt = self.pods.setdefault(key, _PodRuntime())
-        now = self.cluster.clock.now()
+        now = self.clock.now()
         if rt.due and now < rt.due:
             return
         rt.due = None
@@ -129,9 +140,8 @@ class Kubelet(Controller):
 
     # -- stages ---------------------------------------------------------------
     def _accept(self, key: str, pod: dict, rt: _PodRuntime) -> None:
-        c = self.cluster
-        node = c.node_spec(pod["spec"]["nodeName"])
-        now = c.now_str()
+        node = self.machines.get(pod["spec"]["nodeName"])
+        now = self.clock.now_str()
         new = _next_version(pod)
         st = new.setdefault("status", {})
         st["phase"] = "Pending"
@@ -153,18 +163,17 @@ class Kubelet(Controller):
              "restartCount": 0, "started": False, "state": {"waiting": {"reason": "ContainerCreating"}}}
             for ct in sorted(pod["spec"].get("containers") or [], key=lambda ct: ct["name"])
         ]
-        c.store.update(new, owned=True)
+        self.store.update(new, owned=True)
         rt.stage = "creating"
         self._due(key, SANDBOX_SECONDS)
 
     def _sandbox(self, key: str, pod: dict, rt: _PodRuntime) -> None:
-        c = self.cluster
         node_name = pod["spec"]["nodeName"]
         if pod["spec"].get("hostNetwork"):
-            rt.ip = c.node_spec(node_name).ip
+            rt.ip = self.machines.get(node_name).ip
         else:
             try:
-                rt.ip = c.allocate_pod_ip(node_name)
+                rt.ip = self.ipam.allocate(node_name)
             except AllocationError as e:
                 self._sandbox_failed(key, pod, rt, node_name, str(e))
                 return
@@ -173,26 +182,27 @@ class Kubelet(Controller):
         st = new["status"]
         st["podIP"] = rt.ip
         st["podIPs"] = [{"ip": rt.ip}]
-        set_condition(st, "PodReadyToStartContainers", "True", c.now_str())
-        c.store.update(new, owned=True)
-        c.flow(self.name, new, "sandbox", f"pod IP {rt.ip} on {node_name}")
+        set_condition(st, "PodReadyToStartContainers", "True", self.clock.now_str())
+        self.store.update(new, owned=True)
+        self.flow(self.name, new, "sandbox", f"pod IP {rt.ip} on {node_name}")
         cache = self.image_cache.setdefault(node_name, set())
         longest = 0.0
-        rng = c.rng("kubelet")
+        rng = self._rng("kubelet")
+        event = self.recorder.event
         rt.pulled = frozenset()
         for ct in pod["spec"].get("containers") or []:
             image = ct.get("image", "")
             policy = ct.get("imagePullPolicy", "IfNotPresent")
             if policy == "IfNotPresent" and image in cache:
-                c.record_event(pod, "Normal", "Pulled",
-                               f'Container image "{image}" already present on machine', self.name, node_name)
+                event(pod, "Normal", "Pulled",
+                      f'Container image "{image}" already present on machine', self.name, node_name)
                 continue
-            c.record_event(pod, "Normal", "Pulling", f'Pulling image "{image}"', self.name, node_name)
+            event(pod, "Normal", "Pulling", f'Pulling image "{image}"', self.name, node_name)
             secs = round(rng.uniform(0.4, 1.6) if image in cache else rng.uniform(2.0, 7.0), 3)
             size = 20_000_000 + int(_digest(image)[:6], 16) * 3
-            c.record_event(pod, "Normal", "Pulled",
-                           f'Successfully pulled image "{image}" in {secs}s ({secs}s including waiting). '
-                           f"Image size: {size} bytes.", self.name, node_name, at_offset=secs)
+            event(pod, "Normal", "Pulled",
+                  f'Successfully pulled image "{image}" in {secs}s ({secs}s including waiting). '
+                  f"Image size: {size} bytes.", self.name, node_name, at_offset=secs)
             longest = max(longest, secs)
             cache.add(image)
         rt.stage = "pulling"
@@ -208,8 +218,8 @@ class Kubelet(Controller):
         sandbox = _digest(f"{meta(pod).get('uid')}/sandbox/{rt.attempts}")
         msg = (f'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for '
                f'sandbox "{sandbox}": plugin type="ptp" failed (add): {cni_error}')
-        self.cluster.record_event(pod, "Warning", "FailedCreatePodSandBox", msg, self.name, node_name)
-        self.cluster.flow(self.name, pod, "sandbox failed", f"no pod IP left on {node_name}")
+        self.recorder.event(pod, "Warning", "FailedCreatePodSandBox", msg, self.name, node_name)
+        self.flow(self.name, pod, "sandbox failed", f"no pod IP left on {node_name}")
         self._waiting_for_ip.setdefault(node_name, {})[key] = None
 
     def _ip_released(self, node: str | None) -> None:
@@ -221,16 +231,16 @@ class Kubelet(Controller):
             self.enqueue(key)
 
     def _start(self, key: str, pod: dict, rt: _PodRuntime) -> None:
-        c = self.cluster
         node_name = pod["spec"]["nodeName"]
-        now = c.now_str()
+        now = self.clock.now_str()
+        event = self.recorder.event
         new = _next_version(pod)
         st = new["status"]
         statuses = []
         probe_delay = None
         for ct in sorted(pod["spec"].get("containers") or [], key=lambda ct: ct["name"]):
-            c.record_event(pod, "Normal", "Created", f"Created container: {ct['name']}", self.name, node_name)
-            c.record_event(pod, "Normal", "Started", f"Started container {ct['name']}", self.name, node_name)
+            event(pod, "Normal", "Created", f"Created container: {ct['name']}", self.name, node_name)
+            event(pod, "Normal", "Started", f"Started container {ct['name']}", self.name, node_name)
             probe = ct.get("readinessProbe")
             ready = probe is None
             if probe is not None:
@@ -251,7 +261,7 @@ class Kubelet(Controller):
         st["phase"] = "Running"
         all_ready = all(s["ready"] for s in statuses)
         self._set_ready(st, all_ready, now, pod)
-        c.store.update(new, owned=True)
+        self.store.update(new, owned=True)
         rt.stage = "running"
         if probe_delay is not None:
             self._due(key, probe_delay)
@@ -270,28 +280,27 @@ class Kubelet(Controller):
         st = new["status"]
         for s in st.get("containerStatuses") or []:
             s["ready"] = ready
-        self._set_ready(st, ready, self.cluster.now_str(), pod)
+        self._set_ready(st, ready, self.clock.now_str(), pod)
         if not ready:
-            self.cluster.record_event(pod, "Warning", "Unhealthy", "Readiness probe failed: ", self.name,
-                                      pod["spec"]["nodeName"])
+            self.recorder.event(pod, "Warning", "Unhealthy", "Readiness probe failed: ", self.name,
+                                pod["spec"]["nodeName"])
         self.store.update(new, owned=True)
         return True
 
     def _probe(self, key: str, pod: dict, rt: _PodRuntime) -> None:
         """The first readiness probe result (later probes return the same answer)."""
-        c = self.cluster
         if all(s.get("ready") for s in pod["status"].get("containerStatuses") or []):
             return
         if rt.probe_fails:
             msg = "Readiness probe failed: "
-            c.record_event(pod, "Warning", "Unhealthy", msg, self.name, pod["spec"]["nodeName"])
+            self.recorder.event(pod, "Warning", "Unhealthy", msg, self.name, pod["spec"]["nodeName"])
             return
         new = _next_version(pod)
         st = new["status"]
         for s in st.get("containerStatuses") or []:
             s["ready"] = True
-        self._set_ready(st, True, c.now_str(), pod)
-        c.store.update(new, owned=True)
+        self._set_ready(st, True, self.clock.now_str(), pod)
+        self.store.update(new, owned=True)
 
     def _set_ready(self, st: dict, ready: bool, now: str, pod: dict) -> None:
         if ready:
@@ -305,17 +314,16 @@ class Kubelet(Controller):
         _order_conditions(st)
 
     def _stop(self, key: str, pod: dict, rt: _PodRuntime) -> None:
-        c = self.cluster
         if rt.stage != "stopping":
             if rt.stage in ("running",) or pod_phase(pod) == "Running":
                 for ct in pod["spec"].get("containers") or []:
-                    c.record_event(pod, "Normal", "Killing", f"Stopping container {ct['name']}", self.name,
-                                   pod["spec"]["nodeName"])
+                    self.recorder.event(pod, "Normal", "Killing", f"Stopping container {ct['name']}", self.name,
+                                        pod["spec"]["nodeName"])
             rt.stage = "stopping"
             self._due(key, TERMINATE_SECONDS)
             return
-        c.store.delete("Pod", meta(pod).get("namespace") or "", meta(pod)["name"])
-        c.flow(self.name, pod, "deleted", "containers stopped")
+        self.store.delete("Pod", meta(pod).get("namespace") or "", meta(pod)["name"])
+        self.flow(self.name, pod, "deleted", "containers stopped")
 
 
 _CONDITION_ORDER = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"]

@@ -17,7 +17,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from engine.cluster.cluster import Cluster
-from engine.dns import ADDRESS, ResolvConf, resolve
+from engine.dns.resolver import ADDRESS, ResolvConf, resolve
 from engine.kubelet.env import pod_resolv_conf
 from engine.net.iptables_walk import Evaluated, Packet, RecentTable, Walker, parse_save
 from engine.api.objects import meta, pod_phase
@@ -152,7 +152,7 @@ class Network:
                 return node.ip
             trace.dns.append(f"{host}: not resolvable outside the cluster")
             return None
-        conf = pod_resolv_conf(self.cluster, client)
+        conf = pod_resolv_conf(self.cluster.topology, client)
         server = self.dns_server(client, conf)
         if not server.answers:
             trace.dns.append(f"{host}: no answer from {server.nameserver}:53 ({server.error})")
@@ -193,7 +193,7 @@ class Network:
         the node's kube-proxy rules, and say which CoreDNS pod answers it, if any."""
         c = self.cluster
         if client is not None:
-            parsed = ResolvConf.parse(conf if conf is not None else pod_resolv_conf(c, client))
+            parsed = ResolvConf.parse(conf if conf is not None else pod_resolv_conf(c.topology, client))
             nameserver = parsed.nameservers[0] if parsed.nameservers else "127.0.0.1"
         else:
             nameserver = c.topology.dns_ip

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from engine.api.store import Store
+from engine.cluster.clock import SimClock
+from engine.cluster.topology import Topology
 from engine.proxy.config import node_proxier_config
 from engine.proxy.iptables.save import save_timestamp
 from engine.proxy.ipvs import IPVSProxier, LookupResult
@@ -28,8 +31,10 @@ class ModeSync:
 class ModeProxies:
     """The ipvs / nftables proxiers of every node, synced on demand."""
 
-    def __init__(self, cluster) -> None:
-        self.cluster = cluster
+    def __init__(self, store: Store, clock: SimClock, topology: Topology) -> None:
+        self.store = store
+        self.clock = clock
+        self.topology = topology
         self.proxiers: dict[tuple[str, str], IPVSProxier | NFTablesProxier] = {}
         self._synced_rv: dict[tuple[str, str], int] = {}
         self._shape: dict[tuple[str, str], set[str]] = {}
@@ -38,22 +43,22 @@ class ModeProxies:
         key = (node, mode)
         p = self.proxiers.get(key)
         if p is None:
-            cfg = node_proxier_config(node, self.cluster.store.get("Node", "", node), self.cluster.topology.proxy,
-                                      (self.cluster.topology.service_subnet,))
+            cfg = node_proxier_config(node, self.store.get("Node", "", node), self.topology.proxy,
+                                      (self.topology.service_subnet,))
             p = self.proxiers[key] = IPVSProxier(cfg) if mode == "ipvs" else NFTablesProxier(cfg)
         return p
 
     def sync(self, node: str, mode: str) -> ModeSync:
         key = (node, mode)
         p = self.proxier(node, mode)
-        services, slices = self.cluster.store.list("Service"), self.cluster.store.list("EndpointSlice")
+        services, slices = self.store.list("Service"), self.store.list("EndpointSlice")
         if mode == "ipvs":
             res = p.sync(services, slices)
             shape = {f"{vs.protocol} {vs.address}:{vs.port} -> " + ",".join(sorted(str(d) for d in getattr(vs, "destinations", {})))
                      for vs in res.virtual_servers}
             rules = len(res.virtual_servers)
         else:
-            now = (self.cluster.now() - self.cluster.clock_origin).total_seconds()
+            now = (self.clock.now() - self.clock.origin).total_seconds()
             res = p.sync(services, slices, now=now)
             text = p.list_table()
             shape = set(re.findall(r"^\tchain (\S+) \{$", text, re.M))
@@ -61,20 +66,20 @@ class ModeProxies:
             rules = res.rules
         old = self._shape.get(key, set())
         self._shape[key] = shape
-        self._synced_rv[key] = self.cluster.store.resource_version
+        self._synced_rv[key] = self.store.resource_version
         names = lambda s: sorted({x.split(":")[0] if mode == "nftables" else x.split(" -> ")[0] for x in s})  # noqa: E731
         return ModeSync(written=names(shape - old), deleted=[n for n in names(old - shape) if n not in names(shape)],
                         rules=rules)
 
     def ensure(self, node: str, mode: str):
-        if self._synced_rv.get((node, mode)) != self.cluster.store.resource_version:
+        if self._synced_rv.get((node, mode)) != self.store.resource_version:
             self.sync(node, mode)
         return self.proxier(node, mode)
 
     def render(self, node: str, mode: str) -> str:
         p = self.ensure(node, mode)
         if mode == "ipvs":
-            stamp = save_timestamp(self.cluster.now())
+            stamp = save_timestamp(self.clock.now())
             return ("$ ipvsadm -Ln\n" + p.ipvsadm_ln() + "\n$ ipset save\n" + p.ipset_list()
                     + "\n$ iptables-save   # the rules ipvs mode still installs\n"
                     + p.iptables_save(date=stamp))

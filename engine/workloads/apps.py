@@ -9,8 +9,13 @@
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from engine.workloads.base import HttpRequest, HttpResponse, NetContext, SilentStream, Workload
 from engine.workloads.redis import RedisServer
+
+#: The redis release whose start-up the log shows (RESP replies follow redis 7, engine.workloads.redis).
+REDIS_VERSION = "7.4.5"
 
 NGINX_PAGE = """<!DOCTYPE html>
 <html>
@@ -57,6 +62,29 @@ class RedisWorkload(Workload):
     def __init__(self, pod: dict, now) -> None:
         super().__init__(pod, now)
         self.server = RedisServer(now=now)
+        self._banner(started_at(pod, now))
+
+    def _banner(self, t: datetime) -> None:
+        """What the official image's redis-server prints when it starts (no config file,
+        pid 1, the container's clock in UTC)."""
+        def stamp(role: str, ms: int) -> str:
+            at = t + timedelta(milliseconds=ms)
+            return f"1:{role} {at:%d %b %Y %H:%M:%S}.{at.microsecond // 1000:03d}"
+        for role, ms, line in (
+                ("C", 0, "# WARNING Memory overcommit must be enabled! Without it, a background save or replication "
+                         "may fail under low memory condition. Being disabled, it can also cause failures without low "
+                         "memory condition, see https://github.com/jemalloc/jemalloc/issues/1328. To fix this issue add "
+                         "'vm.overcommit_memory = 1' to /etc/sysctl.conf and then reboot or run the command 'sysctl "
+                         "vm.overcommit_memory=1' for this to take effect."),
+                ("C", 0, "* oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"),
+                ("C", 0, f"* Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=1, just started"),
+                ("C", 0, "# Warning: no config file specified, using the default config. In order to specify a config "
+                         "file use redis-server /path/to/redis.conf"),
+                ("M", 1, "* monotonic clock: POSIX clock_gettime"),
+                ("M", 1, "* Running mode=standalone, port=6379."),
+                ("M", 2, "* Server initialized"),
+                ("M", 2, "* Ready to accept connections tcp")):
+            self.print(f"{stamp(role, ms)} {line}", t + timedelta(milliseconds=ms))
 
     def ports(self) -> set[tuple[str, int]]:
         return super().ports() | {("TCP", 6379)}
@@ -91,7 +119,9 @@ class CounterWorkload(Workload):
         rport = int(self.env.get("REDIS_PORT", "6379") or 6379)
         reply = net.request(host, rport, lambda s: s.send("INCR count")[0])
         if reply is None or not reply.startswith(":"):
+            self.print(f"{req.method} {req.path} 500 (redis {host}:{rport} unreachable)")
             return HttpResponse(500, "Internal Server Error", "Internal Server Error")
+        self.print(f"{req.method} {req.path} 200 count={reply[1:].strip()}")
         return HttpResponse(200, reply[1:].strip())
 
 
@@ -111,6 +141,18 @@ class WebWorkload(Workload):
                                      "<center><h1>404 Not Found</h1></center>\r\n"
                                      f"<hr><center>{self.server}</center>\r\n</body>\r\n</html>\r\n", "Not Found")
         return HttpResponse(200, self.page)
+
+
+def started_at(pod: dict, now) -> datetime:
+    """When the pod's (first) container started, from its status; now when not recorded."""
+    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+        raw = ((cs.get("state") or {}).get("running") or {}).get("startedAt")
+        if isinstance(raw, str):
+            try:
+                return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            except ValueError:
+                break
+    return now()
 
 
 def workload_for(pod: dict, container: dict, now) -> Workload:

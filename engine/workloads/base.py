@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Callable, Protocol
 
 
@@ -37,16 +38,31 @@ class NetContext(Protocol):
     def request(self, host: str, port: int, send: Callable[[Stream], str]) -> str | None: ...
 
 
+@dataclass
+class LogLine:
+    """One line a container wrote to stdout/stderr, stamped when it was written (the
+    container runtime's log file keeps the same pair: `kubectl logs --timestamps`)."""
+
+    time: datetime
+    text: str
+
+
 class Workload:
-    """A process listening on some ports. Subclasses override what they speak."""
+    """A process listening on some ports. Subclasses override what they speak; what they
+    print goes to `log` (newest last), read by `kubectl logs`."""
 
     image_kind = "tcp"
 
     def __init__(self, pod: dict, now: Callable) -> None:
         self.pod = pod
         self.now = now
+        self.log: list[LogLine] = []
         self.env = {e["name"]: str(e.get("value", "")) for c in pod["spec"].get("containers") or []
                     for e in c.get("env") or [] if "name" in e}
+
+    def print(self, text: str, at: datetime | None = None) -> None:
+        """Write one line to the container's log."""
+        self.log.append(LogLine(at or self.now(), text))
 
     def ports(self) -> set[tuple[str, int]]:
         """(protocol, port) this process listens on: declared containerPorts by default."""

@@ -9,11 +9,11 @@ and aligned on its own) fall out of porting the tabwriter faithfully instead of
 hand-padding, so this module carries its own small tabwriter rather than formatting
 columns by hand.
 
-Objects are API-shaped dicts. The API server always defaults some fields (port protocol
-`TCP`, `targetPort` = `port`, `replicas` = 1, probe timings); when such a field is
-missing we print that default, since kubectl never sees an undefaulted object. Fields
-that are only defaulted in some contexts (traffic policies, IP family policy) are printed
-only when present, exactly as kubectl does.
+Objects are API-shaped dicts as the store holds them, defaulted once by the API server
+(engine.api.defaults: port protocol `TCP`, `targetPort` = `port`, probe timings, session
+affinity): describe prints what it finds, and a missing field reads as Go's zero value,
+as it would in kubectl. Fields that are only defaulted in some contexts (traffic
+policies, IP family policy) are printed only when present, exactly as kubectl does.
 
 Public entry point: :func:`describe`.
 """
@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 import math
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
 from typing import Callable, Iterable
+from engine.api.kinds import KINDS
 from engine.api.wellknown import LAST_APPLIED, MIRROR_POD_ANNOTATION, NODE_ROLE_LABEL, SERVICE_NAME_LABEL
 from engine.api.labels import format_label_selector, label_selector_matches, label_selector_string
-from engine.api.validation import go_float
+from engine.api.gostrconv import go_float, go_quote
 from engine.kubectl.printers.duration import human_duration
 from engine.kubectl.printers.get import format_labels
 from engine.kubectl.printers.tabwriter import render_text
@@ -319,11 +319,6 @@ def _intstr(value: object) -> str:
     return str(value)
 
 
-def _go_quote(s: str) -> str:
-    """Go's %q for the plain strings that reach it here (mount subPaths)."""
-    return json.dumps(s, ensure_ascii=False)
-
-
 def _safe_list(lister: Lister, kind: str, namespace: str | None) -> list[dict]:
     """The lister, tolerating kinds the engine does not store (kubectl ignores list errors)."""
     try:
@@ -570,8 +565,8 @@ def _service_slices(lister: Lister, svc: dict) -> list[dict]:
 def _describe_service_ports(w: _PrefixWriter, spec: dict, slices: list[dict]) -> None:
     for sp in spec.get("ports") or []:
         name = _port_name(sp) or "<unset>"
-        proto = sp.get("protocol") or "TCP"
-        target = sp.get("targetPort", sp.get("port", 0))
+        proto = sp.get("protocol") or ""
+        target = sp.get("targetPort", 0)
         w.write(LEVEL_0, f"Port:\t{name}\t{sp.get('port', 0)}/{proto}\n")
         w.write(LEVEL_0, f"TargetPort:\t{target}/{proto}\n")
         if sp.get("appProtocol") is not None:
@@ -609,7 +604,7 @@ def _describe_service(svc: dict, lister: Lister, now: datetime) -> str:
 
 
 def _describe_service_policies(w: _PrefixWriter, spec: dict) -> None:
-    w.write(LEVEL_0, f"Session Affinity:\t{spec.get('sessionAffinity') or 'None'}\n")
+    w.write(LEVEL_0, f"Session Affinity:\t{spec.get('sessionAffinity') or ''}\n")
     if spec.get("externalTrafficPolicy"):
         w.write(LEVEL_0, f"External Traffic Policy:\t{spec['externalTrafficPolicy']}\n")
     if spec.get("internalTrafficPolicy") is not None:
@@ -644,7 +639,7 @@ def _describe_endpoints(ep: dict, lister: Lister, now: datetime) -> str:
             w.write(LEVEL_2, "----\t----\t--------\n")
             for port in ports:
                 w.write(LEVEL_2, f"{port.get('name') or '<unset>'}\t{port.get('port', 0)}\t"
-                                 f"{port.get('protocol') or 'TCP'}\n")
+                                 f"{port.get('protocol') or ''}\n")
         w.write(LEVEL_0, "\n")
     _describe_events(w, _search_events(lister, ep, kind="Endpoints"), now)
     return w.getvalue()
@@ -702,7 +697,7 @@ def _describe_endpoint_slice(eps: dict, lister: Lister, now: datetime) -> str:
 def _container_ports(ports: list[dict], host: bool) -> str:
     """describeContainerPorts / describeContainerHostPorts: `53/UDP, 53/TCP` (the port names
     appear only from kubectl 1.34 on)."""
-    return ", ".join(f"{(p.get('hostPort') if host else p.get('containerPort')) or 0}/{p.get('protocol') or 'TCP'}"
+    return ", ".join(f"{(p.get('hostPort') if host else p.get('containerPort')) or 0}/{p.get('protocol') or ''}"
                      for p in ports)
 
 
@@ -789,12 +784,12 @@ def _describe_resources(w: _PrefixWriter, resources: dict | None, level: int) ->
 
 
 def _describe_probe(probe: dict) -> str:
-    """DescribeProbe, with the API defaults for timings the server always fills in."""
+    """DescribeProbe: the stored timings (the API server defaulted them)."""
     attrs = (f"delay={probe.get('initialDelaySeconds', 0)}s "
-             f"timeout={probe.get('timeoutSeconds', 1)}s "
-             f"period={probe.get('periodSeconds', 10)}s "
-             f"#success={probe.get('successThreshold', 1)} "
-             f"#failure={probe.get('failureThreshold', 3)}")
+             f"timeout={probe.get('timeoutSeconds', 0)}s "
+             f"period={probe.get('periodSeconds', 0)}s "
+             f"#success={probe.get('successThreshold', 0)} "
+             f"#failure={probe.get('failureThreshold', 0)}")
     if probe.get("exec") is not None:
         return f"exec [{' '.join(probe['exec'].get('command') or [])}] {attrs}"
     if probe.get("httpGet") is not None:
@@ -809,14 +804,18 @@ def _describe_probe(probe: dict) -> str:
 
 
 def _probe_url(http: dict) -> str:
-    scheme = str(http.get("scheme") or "HTTP").lower()
+    """Go's url.URL{Scheme, Host, Path}.String() as DescribeProbe builds it."""
+    scheme = str(http.get("scheme") or "").lower()
     host = http.get("host", "")
     port = _intstr(http.get("port")) if http.get("port") is not None else ""
     hostport = _join_host_port(host, port) if port else host
     path = http.get("path", "")
     if path and not path.startswith("/") and hostport:
         path = "/" + path
-    return f"{scheme}://{hostport}{path}"
+    prefix = f"{scheme}:" if scheme else ""
+    if scheme or hostport:
+        prefix += "//"
+    return f"{prefix}{hostport}{path}"
 
 
 def _describe_container_probes(w: _PrefixWriter, c: dict) -> None:
@@ -911,7 +910,7 @@ def _describe_container_volumes(w: _PrefixWriter, c: dict) -> None:
     for m in sorted(mounts, key=lambda m: m.get("mountPath", "")):
         flags = ["ro" if m.get("readOnly") else "rw"]
         if m.get("subPath"):
-            flags.append(f"path={_go_quote(m['subPath'])}")
+            flags.append(f"path={go_quote(m['subPath'])}")
         w.write(LEVEL_3, f"{m.get('mountPath', '')} from {m.get('name', '')} ({','.join(flags)})\n")
     devices = c.get("volumeDevices") or []
     if devices:
@@ -1663,18 +1662,9 @@ _DESCRIBERS: dict[str, Callable[[dict, Lister, datetime], str]] = {
     "ConfigMap": _describe_config_map,
 }
 
-_ALIASES = {
-    "service": "Service", "services": "Service", "svc": "Service",
-    "endpoints": "Endpoints", "ep": "Endpoints",
-    "endpointslice": "EndpointSlice", "endpointslices": "EndpointSlice",
-    "pod": "Pod", "pods": "Pod", "po": "Pod",
-    "deployment": "Deployment", "deployments": "Deployment", "deploy": "Deployment",
-    "replicaset": "ReplicaSet", "replicasets": "ReplicaSet", "rs": "ReplicaSet",
-    "node": "Node", "nodes": "Node", "no": "Node",
-    "namespace": "Namespace", "namespaces": "Namespace", "ns": "Namespace",
-    "daemonset": "DaemonSet", "daemonsets": "DaemonSet", "ds": "DaemonSet",
-    "configmap": "ConfigMap", "configmaps": "ConfigMap", "cm": "ConfigMap",
-}
+# What users type for a describable kind (plural, singular, short names), from the one registry.
+_ALIASES = {word: kind for kind in _DESCRIBERS
+            for word in (KINDS[kind].resource, KINDS[kind].singular, *KINDS[kind].short_names)}
 
 
 def describable_kinds() -> list[str]:

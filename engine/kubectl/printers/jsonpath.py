@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from engine.api.validation import go_float, go_quote
+from engine.api.gostrconv import go_float, go_quote
 
 _MISSING = object()
 

@@ -1,0 +1,90 @@
+"""The served API under load (issue 16): the real kubectl against a generated cluster.
+
+    python -m benchmarks.kapi_bench --services 1000      # 10,000 pods; 10000 for the full 100,000
+
+Measures, with the cluster served from a thread of its own: `kubectl get pods -A` (pages of
+500, end to end, the Table rendering included), `kubectl get svc -A`, GETs of one object per
+second (one client, keep-alive), and how long one change takes to reach 50 open watches.
+Figures, not timed tests: the machine's load changes them.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from benchmarks.generate import Shape, write
+from engine.apply.workspace import cluster_from_paths
+from engine.kapi import kubeconfig, server
+
+
+async def _kubectl(kc: Path, cache: Path, *args: str) -> tuple[float, int, int]:
+    t = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec("kubectl", "--kubeconfig", str(kc), "--cache-dir", str(cache), *args,
+                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, _ = await proc.communicate()
+    return time.perf_counter() - t, proc.returncode or 0, out.count(b"\n")
+
+
+async def run(services: int) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="kapi-bench-"))
+    write(folder / "m", Shape(services=services))
+    t = time.perf_counter()
+    cluster, _ = cluster_from_paths([folder / "m"], deterministic=True)
+    results: dict = {"services": services, "pods": cluster.store.count("Pod"),
+                     "cold_start_s": round(time.perf_counter() - t, 1)}
+    served = await server.start(cluster, "127.0.0.1", 0)
+    kc = kubeconfig.write(folder / "kubeconfig", served.url)
+    try:
+        await _kubectl(kc, folder / "c", "get", "ns")  # discovery cached, as a user's second command
+        for name, args in (("get_pods_A_s", ("get", "pods", "-A")), ("get_svc_A_s", ("get", "svc", "-A"))):
+            runs = [await _kubectl(kc, folder / "c", *args) for _ in range(3)]
+            results[name] = round(min(r[0] for r in runs), 2)
+            results[name[:-2] + "_lines"] = runs[0][2]
+        async with aiohttp.ClientSession(served.url) as http:
+            name = cluster.store.list("Service", "default")[0]["metadata"]["name"]
+            n, t = 0, time.perf_counter()
+            while time.perf_counter() - t < 3:
+                async with http.get(f"/api/v1/namespaces/default/services/{name}") as r:
+                    await r.read()
+                n += 1
+            results["get_one_per_s"] = round(n / (time.perf_counter() - t))
+            rv = cluster.store.resource_version
+            watches = [await http.get(f"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={rv}")
+                       for _ in range(50)]
+            lat = []
+            for i in range(20):
+                t = time.perf_counter()
+                cluster.api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"bench-{i}"}})
+                got = await asyncio.gather(*(w.content.readline() for w in watches))
+                lat.append(time.perf_counter() - t)
+                assert all(json.loads(g)["object"]["metadata"]["name"] == f"bench-{i}" for g in got)
+            lat.sort()
+            results["change_to_50_watches_p95_ms"] = round(lat[int(len(lat) * 0.95) - 1] * 1000, 1)
+            results["change_to_50_watches_median_ms"] = round(statistics.median(lat) * 1000, 1)
+            for w in watches:
+                w.close()
+    finally:
+        await served.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--services", "-s", type=int, default=1000)
+    args = ap.parse_args(argv)
+    print(json.dumps(asyncio.run(run(args.services)), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""A minimal OpenAPI v3 (apiserver-spec §3.8): enough for `kubectl apply`/`create`/`edit` to
+trust the server's field validation.
+
+kubectl downloads `/openapi/v3`, then each group-version's document, and looks for a PATCH
+operation tagged with the kind's `x-kubernetes-group-version-kind` that takes a
+`fieldValidation` parameter; finding it, it sends `fieldValidation=Strict` and leaves
+validation to the server (svcflow's), computing patches from its compiled-in types. Without
+the document `kubectl apply` refuses to run (`failed to download openapi`). No schemas are
+served, so `kubectl explain` has nothing to show.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from aiohttp import web
+
+from engine.kapi.resources import ResourceTable
+from engine.kapi.responses import dumps, json_response
+from engine.kapi.status import unknown_path
+from engine.kapi.version import GIT_VERSION
+
+_PATCH_MEDIA = ("application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
+                "application/strategic-merge-patch+json")
+
+
+def _gv_path(group: str, version: str) -> str:
+    return f"apis/{group}/{version}" if group else f"api/{version}"
+
+
+def group_version_document(table: ResourceTable, group: str, version: str) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for s in table.by_gv.get((group, version), ()):
+        info = s
+        prefix = "/" + _gv_path(group, version) + ("/namespaces/{namespace}" if info.namespaced else "")
+        gvk = {"group": group, "version": version, "kind": info.kind}
+        params = [{"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
+                  {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
+                  {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
+                  {"name": "force", "in": "query", "schema": {"type": "boolean", "uniqueItems": True}}]
+        paths[f"{prefix}/{s.resource}/{{name}}"] = {
+            "patch": {"tags": [group or "core"], "operationId": f"patch{info.kind}",
+                      "parameters": params,
+                      "requestBody": {"content": {m: {"schema": {"type": "object"}} for m in _PATCH_MEDIA},
+                                      "required": True},
+                      "responses": {"200": {"description": "OK"}},
+                      "x-kubernetes-action": "patch", "x-kubernetes-group-version-kind": gvk},
+        }
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": GIT_VERSION}, "paths": paths,
+            "components": {"schemas": {}}}
+
+
+class OpenAPI:
+    """The root index and the per group-version documents, with the content hashes kubectl
+    caches them by (computed once: the served resources do not change while serving)."""
+
+    def __init__(self, table: ResourceTable) -> None:
+        self.docs: dict[str, bytes] = {}
+        for group, version in table.by_gv:
+            self.docs[_gv_path(group, version)] = dumps(group_version_document(table, group, version)).encode()
+        self.root = {"paths": {p: {"serverRelativeURL": f"/openapi/v3/{p}?hash="
+                                   f"{hashlib.sha512(d).hexdigest().upper()[:128]}"}
+                               for p, d in self.docs.items()}}
+
+    async def index(self, request: web.Request) -> web.Response:
+        return json_response(self.root)
+
+    async def document(self, request: web.Request) -> web.Response:
+        doc = self.docs.get(request.match_info["gv"])
+        if doc is None:
+            raise unknown_path()
+        resp = web.Response(body=doc)
+        resp.headers["Content-Type"] = "application/json"
+        if request.query.get("hash"):
+            resp.headers["Cache-Control"] = "public, immutable"
+        return resp
+
+
+def routes(table: ResourceTable) -> list[web.RouteDef]:
+    o = OpenAPI(table)
+    return [web.get("/openapi/v3", o.index), web.get("/openapi/v3/{gv:.+}", o.document)]

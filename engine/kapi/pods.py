@@ -1,0 +1,88 @@
+"""What runs inside the served cluster's pods, as exec, attach and logs reach it: one
+`Network` (the containers' processes, so the counter that `curl localhost:3000` bumped is
+the one `kubectl logs` shows, and the redis that `telnet redis 6379` then asks) and one
+shell per container (what `apk add` installed stays for the next `kubectl exec`, as in a
+container). The dashboard passes its session's Network so both see the same processes.
+
+The refusals kube-apiserver and the kubelet give before a stream starts live here too,
+in their words (apiserver `pkg/registry/core/pod/strategy.go`, kubelet's streaming server).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from engine.api.objects import meta
+from engine.kapi.status import StatusError, bad_request
+from engine.kubectl.shell import PodShell
+from engine.net.network import Network
+from engine.workloads.base import Workload
+
+if TYPE_CHECKING:
+    from engine.cluster.cluster import Cluster
+
+
+@dataclass
+class PodProcesses:
+    """The pods' processes and shells behind the served API."""
+
+    cluster: "Cluster"
+    net: Network
+    shells: dict[str, PodShell] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cluster: "Cluster", net: Network | None = None) -> "PodProcesses":
+        return cls(cluster, net if net is not None else Network(cluster))
+
+    def shell(self, pod: dict, container: str) -> PodShell:
+        """The shell of one container; a new pod (another uid) starts with a fresh one."""
+        md = meta(pod)
+        key = f"{md.get('namespace')}/{md.get('name')}/{md.get('uid')}/{container}"
+        sh = self.shells.get(key)
+        if sh is None:
+            for k in [k for k in self.shells if k.startswith(f"{md.get('namespace')}/{md.get('name')}/")]:
+                del self.shells[k]  # the pod was replaced: its filesystem went with it
+            sh = self.shells[key] = PodShell(self.cluster, self.net, pod)
+        sh.pod = pod
+        return sh
+
+    def process(self, pod: dict, container: str) -> Workload | None:
+        names = container_names(pod)
+        if container not in names:
+            return None
+        return self.net.processes(pod)[names.index(container)]
+
+
+def container_names(pod: dict) -> list[str]:
+    return [str(c.get("name")) for c in (pod.get("spec") or {}).get("containers") or [] if isinstance(c, dict)]
+
+
+def pick_container(pod: dict, asked: str | None) -> str:
+    """The container a stream or a log is for: the one asked, else the only one (the
+    apiserver refuses to guess between several: `kubectl` sends `container=` after its own
+    defaulting)."""
+    names = container_names(pod)
+    name = meta(pod).get("name", "")
+    if asked:
+        if asked not in names:
+            raise bad_request(f"container {asked} is not valid for pod {name}")
+        return asked
+    if len(names) == 1:
+        return names[0]
+    raise bad_request(f"a container name must be specified for pod {name}, choose one of: "
+                      f"[{' '.join(names)}]")
+
+
+def running_container(pod: dict, container: str) -> str | None:
+    """Why `container` cannot take a stream (the kubelet's answer), or None when it runs."""
+    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+        if cs.get("name") == container and "running" in (cs.get("state") or {}):
+            return None
+    return f'unable to upgrade connection: container not found ("{container}")'
+
+
+def completed(pod: dict) -> StatusError | None:
+    phase = (pod.get("status") or {}).get("phase")
+    if phase in ("Succeeded", "Failed"):
+        return bad_request(f"cannot exec into a container in a completed pod; current phase is {phase}")
+    return None

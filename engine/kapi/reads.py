@@ -1,0 +1,251 @@
+"""GET of a collection or of one object: JSON or a Table, label and field selectors,
+`limit`/`continue` chunks, and the watch stream (`?watch=true`) with its resourceVersion rules.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import bisect
+import json
+from typing import Any, Callable
+
+from aiohttp import web
+
+from engine.api import labels as label_selectors
+from engine.api.labels import SelectorError
+from engine.api.objects import labels_of
+from engine.api.store import ADDED
+from engine.kapi import fields, tables
+from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
+from engine.kapi.responses import dumps, json_response, query_bool, query_int, warning_header, warnings_for
+from engine.kapi.status import StatusError, expired, not_found
+from engine.kapi.watch import Event, Watcher
+
+
+def _api_key(obj: dict) -> bytes:
+    md = obj.get("metadata") or {}
+    ns = md.get("namespace") or ""
+    return (f"{ns}/{md.get('name', '')}" if ns else md.get("name", "")).encode()
+
+
+class ListOrder:
+    """Objects of a kind in the order a LIST returns them (by storage key `ns/name`,
+    bytewise, as `printers.get.api_order`), with their keys for `continue`; cached until the
+    kind changes, so paging through 100,000 pods does not sort them 200 times."""
+
+    def __init__(self, ctx: ApiContext) -> None:
+        self.store = ctx.cluster.store
+        self._cache: dict[tuple[str, str | None], tuple[int, list[dict], list[bytes]]] = {}
+
+    def get(self, kind: str, namespace: str | None) -> tuple[list[dict], list[bytes]]:
+        version = self.store.kind_version(kind)
+        hit = self._cache.get((kind, namespace))
+        if hit is not None and hit[0] == version:
+            return hit[1], hit[2]
+        objs = self.store.list(kind, namespace)
+        keys = [_api_key(o) for o in objs]
+        if namespace is None and keys != sorted(keys):
+            pairs = sorted(zip(keys, range(len(objs))))
+            objs = [objs[i] for _, i in pairs]
+            keys = [k for k, _ in pairs]
+        self._cache[(kind, namespace)] = (version, objs, keys)
+        return objs, keys
+
+
+def _selectors(req: ResourceRequest) -> Callable[[dict], bool]:
+    try:
+        sel = label_selectors.parse(req.query.get("labelSelector") or None)
+    except SelectorError as e:
+        raise StatusError("BadRequest", str(e))
+    reqs = fields.parse(req.kind, req.query.get("fieldSelector") or None)
+    if sel.empty() and not reqs:
+        return lambda obj: True
+
+    def accepts(obj: dict) -> bool:
+        return sel.matches(labels_of(obj)) and fields.matches(reqs, obj)
+    return accepts
+
+
+def _in_namespace(req: ResourceRequest) -> Callable[[dict], bool]:
+    ns = req.namespace
+    if not ns:
+        return lambda obj: True
+    return lambda obj: (obj.get("metadata") or {}).get("namespace") == ns
+
+
+def _encode_continue(rv: str, last: bytes) -> str:
+    raw = dumps({"v": "meta.k8s.io/v1", "rv": int(rv), "start": last.decode() + "\x00"})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_continue(token: str) -> bytes:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        return str(raw["start"]).encode()
+    except (ValueError, KeyError, TypeError):
+        raise StatusError("BadRequest", "continue key is not valid: illegal base64 data at input byte 0")
+
+
+def _list_kind(kind: str) -> str:
+    return f"{kind}List"
+
+
+def _accept(request: web.Request) -> str:
+    return request.headers.get("Accept", "")
+
+
+def list_objects(ctx: ApiContext, order: ListOrder, req: ResourceRequest, request: web.Request) -> web.Response:
+    accepts = _selectors(req)
+    limit = query_int(req.query, "limit") or 0
+    token = req.query.get("continue") or ""
+    objs, keys = order.get(req.kind, req.namespace or None if req.info.namespaced else None)
+    start = bisect.bisect_left(keys, _decode_continue(token)) if token else 0
+    rv = str(ctx.cluster.store.resource_version)
+    items: list[dict] = []
+    more = ""
+    i = start
+    n = len(objs)
+    while i < n:
+        o = objs[i]
+        i += 1
+        if accepts(o):
+            items.append(o)
+            if limit and len(items) >= limit:
+                if i < n:  # (the next page may hold nothing the selectors take, as etcd's can)
+                    more = _encode_continue(rv, keys[i - 1])
+                break
+    warnings = warnings_for(req.kind)
+    table_media = tables.wants_table(_accept(request))
+    if table_media:
+        include = req.query.get("includeObject") or "Metadata"
+        body = tables.table(req.kind, items, ctx.cluster.now(), resource_version=rv, continue_token=more,
+                            include=include, media=table_media)
+        return json_response(body, warnings=warnings)
+    md: dict[str, Any] = {"resourceVersion": rv}
+    if more:
+        md["continue"] = more
+    info = req.info
+    return json_response({"kind": _list_kind(info.kind), "apiVersion": info.api_version, "metadata": md,
+                          "items": items}, warnings=warnings)
+
+
+def get_object(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
+    ns = require_namespace(req)
+    obj = ctx.cluster.store.get(req.kind, ns, req.name or "")
+    warnings = warnings_for(req.kind)
+    if obj is None:
+        raise not_found(req.info, req.name or "")
+    table_media = tables.wants_table(_accept(request))
+    if table_media:
+        include = req.query.get("includeObject") or "Metadata"
+        return json_response(tables.table(req.kind, [obj], ctx.cluster.now(), include=include,
+                                          resource_version=str(ctx.cluster.store.resource_version),
+                                          media=table_media), warnings=warnings)
+    return json_response(obj, warnings=warnings)
+
+
+async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
+    """A chunked stream of `{"type":..., "object":...}` lines until `timeoutSeconds`, the
+    client leaves, or it falls too far behind."""
+    store = ctx.cluster.store
+    hub = ctx.hub
+    selected = _selectors(req)
+    in_ns = _in_namespace(req)
+    if req.name is not None:  # a watch on one object (`/pods/NAME?watch=1`, old clients)
+        name = req.name
+        base = selected
+        selected = lambda o: (o.get("metadata") or {}).get("name") == name and base(o)  # noqa: E731
+
+    def accepts(o: dict) -> bool:
+        return in_ns(o) and selected(o)
+    timeout = query_int(req.query, "timeoutSeconds")
+    bookmarks = query_bool(req.query, "allowWatchBookmarks")
+    initial_end = query_bool(req.query, "sendInitialEvents")
+    raw_rv = req.query.get("resourceVersion") or ""
+    table_media = tables.wants_table(_accept(request))
+    include = req.query.get("includeObject") or "Metadata"
+    now_rv = store.resource_version
+    backlog: list[Event] = []
+    error: StatusError | None = None
+    if raw_rv in ("", "0") or initial_end:
+        for o in store.list(req.kind, req.namespace or None):
+            if accepts(o):
+                backlog.append(Event(int((o.get("metadata") or {}).get("resourceVersion") or now_rv), ADDED,
+                                     req.kind, o))
+    else:
+        try:
+            start_rv = int(raw_rv)
+        except ValueError:
+            raise StatusError("BadRequest", f'invalid resource version "{raw_rv}"')
+        if hub.too_old(start_rv):
+            error = expired(start_rv, hub.oldest + 1)
+        else:
+            w_tmp = Watcher(req.kind, accepts, 1 << 30)
+            for e in hub.since(req.kind, start_rv):
+                w_tmp.offer(e)
+            backlog = list(w_tmp.pending)
+    watcher = Watcher(req.kind, accepts, ctx.watch_queue_limit)
+    if error is None:
+        hub.add(watcher)  # (no await since the backlog was read: nothing can slip between)
+    resp = web.StreamResponse(status=200)
+    resp.headers["Content-Type"] = table_media or "application/json"
+    resp.headers["Cache-Control"] = "no-cache, private"
+    for w in warnings_for(req.kind):
+        resp.headers.add("Warning", warning_header(w))
+    resp.enable_chunked_encoding()
+    headers_sent = [False]
+
+    def encode(ev: Event) -> bytes:
+        obj = ev.obj
+        if table_media:
+            obj = tables.table(req.kind, [obj], ctx.cluster.now(), include=include, headers=not headers_sent[0],
+                               media=table_media)
+            headers_sent[0] = True
+        return (dumps({"type": ev.type, "object": obj}) + "\n").encode()
+
+    def bookmark(initial: bool = False) -> bytes:
+        md: dict[str, Any] = {"resourceVersion": str(store.resource_version)}
+        if initial:
+            md["annotations"] = {"k8s.io/initial-events-end": "true"}
+        info = req.info
+        return (dumps({"type": "BOOKMARK", "object": {"kind": info.kind, "apiVersion": info.api_version,
+                                                       "metadata": md}}) + "\n").encode()
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout is None else loop.time() + timeout
+    try:
+        await resp.prepare(request)
+        if error is not None:
+            await resp.write((dumps({"type": "ERROR", "object": error.body()}) + "\n").encode())
+            return resp
+        if backlog:
+            await resp.write(b"".join(encode(e) for e in backlog))
+        if initial_end and bookmarks:
+            await resp.write(bookmark(initial=True))
+        next_bookmark = loop.time() + ctx.bookmark_seconds
+        while not watcher.dropped:
+            wait = next_bookmark - loop.time()
+            if deadline is not None:
+                wait = min(wait, deadline - loop.time())
+            if wait > 0 and not watcher.pending:
+                try:
+                    await asyncio.wait_for(watcher.wake.wait(), timeout=wait)
+                except asyncio.TimeoutError:
+                    pass
+            watcher.wake.clear()
+            if watcher.dropped:
+                break
+            if watcher.pending:
+                chunk = b"".join(encode(watcher.pending.popleft()) for _ in range(len(watcher.pending)))
+                await resp.write(chunk)
+            now = loop.time()
+            if deadline is not None and now >= deadline:
+                break
+            if now >= next_bookmark:
+                if bookmarks:
+                    await resp.write(bookmark())
+                next_bookmark = now + ctx.bookmark_seconds
+    except ConnectionResetError:  # the client went away: nothing to answer
+        pass
+    finally:
+        hub.remove(watcher)
+    return resp

@@ -1,0 +1,60 @@
+"""The `scale` subresource of Deployments and ReplicaSets (autoscaling/v1 `Scale`):
+`kubectl scale deploy/redis --replicas=3` PATCHes it with a JSON merge patch."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from engine.api.labels import label_selector_string
+from engine.api.store import json_copy
+from engine.kapi import patch as patches
+from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
+from engine.kapi.responses import json_response
+from engine.kapi.status import StatusError, bad_request, method_not_allowed, not_found
+from engine.kapi.writes import JSON, PATCH_TYPES, YAML, read_body, update_object
+
+
+def scale_of(obj: dict) -> dict[str, Any]:
+    md = obj["metadata"]
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+            "metadata": {k: md[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+                         if k in md},
+            "spec": {"replicas": spec.get("replicas", 1)},
+            "status": {"replicas": status.get("replicas", 0),
+                       "selector": label_selector_string(spec.get("selector"))}}
+
+
+async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
+    live = ctx.cluster.store.get(req.kind, require_namespace(req), req.name or "")
+    if live is None:
+        raise not_found(req.info, req.name or "")
+    current = scale_of(live)
+    if request.method == "GET":
+        return json_response(current)
+    if request.method == "PATCH":
+        body = await read_body(ctx, req, request, PATCH_TYPES)
+        wanted = patches.apply_patch(request.content_type, json_copy(current), body)
+    elif request.method == "PUT":
+        wanted = await read_body(ctx, req, request, (JSON, YAML))
+    else:
+        raise method_not_allowed()
+    replicas = ((wanted or {}).get("spec") or {}).get("replicas", 0) if isinstance(wanted, dict) else None
+    if not isinstance(replicas, int) or isinstance(replicas, bool):
+        raise bad_request("Scale in version \"v1\" cannot be handled as a Scale: json: cannot unmarshal into Go "
+                          "struct field ScaleSpec.spec.replicas of type int32")
+    if replicas < 0:
+        raise StatusError("Invalid", f'Scale.autoscaling "{req.name}" is invalid: spec.replicas: Invalid value: '
+                          f'{replicas}: must be greater than or equal to 0',
+                          details={"name": req.name, "group": "autoscaling", "kind": "Scale",
+                                   "causes": [{"reason": "FieldValueInvalid", "field": "spec.replicas",
+                                               "message": f"Invalid value: {replicas}: must be greater than or "
+                                                          "equal to 0"}]})
+    new = json_copy(live)
+    new.setdefault("spec", {})["replicas"] = replicas
+    out = update_object(ctx, req, live, new)
+    return json_response(scale_of(out))
+
+
+ROUTES = [SubresourceRoute(("Deployment", "ReplicaSet"), "scale", handle)]

@@ -1,0 +1,330 @@
+"""`pods/exec` and `pods/attach` over WebSocket (apiserver-spec §5.1): the remotecommand
+channel protocol `v5.channel.k8s.io` (kubectl 1.30+ offers only it) and `v4.channel.k8s.io`
+(the Python clients), into the pods' simulated shells (engine.kubectl.shell).
+
+Every message carries its channel in its first byte: 0 stdin (client to server), 1 stdout,
+2 stderr, 3 error (one `Status` JSON: Success, or NonZeroExitCode with the exit code as a
+cause, or the reason the command could not run), 4 resize (`{"Width":120,"Height":40}`,
+ignored: the simulated shell has no screen), 255 close (v5: `[255, 0]` = stdin ended). The
+Python clients send stdin as text frames (`"\\x00echo hi\\n"`), so both kinds are read.
+
+Refusals about the request (no such pod, a container not in it) are Status answers before
+the upgrade, as kube-apiserver validates before proxying; refusals from the node (the
+container is not running, the program is not in the image) arrive after the upgrade on the
+error channel, where kubectl prints them as `error: <message>`. kubectl falls back to SPDY
+(a POST) only when the upgrade is refused; svcflow speaks WebSocket only, so that POST gets
+the same refusal, or a Status saying how to reach the WebSocket path.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import shlex
+from dataclasses import dataclass
+from typing import Any, Awaitable
+
+from aiohttp import WSMsgType, web
+
+from engine.api.objects import meta
+from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
+from engine.kapi.pods import completed, pick_container, running_container
+from engine.kapi.responses import query_bool
+from engine.kapi.status import StatusError, bad_request, not_found
+from engine.kapi.terminal import Terminal
+from engine.kubectl.shell import PodShell
+
+log = logging.getLogger("svcflow.kapi")
+
+V5 = "v5.channel.k8s.io"
+V4 = "v4.channel.k8s.io"
+PROTOCOLS = (V5, V4)
+STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
+SHELLS = ("sh", "/bin/sh", "ash", "/bin/ash", "bash", "/bin/bash")
+# How often an attach looks for new output and for its pod's end (wall seconds).
+POLL_SECONDS = 0.1
+
+
+def success() -> dict[str, Any]:
+    return {"metadata": {}, "status": "Success"}
+
+
+def exit_status(argv: list[str], code: int) -> dict[str, Any]:
+    """The kubelet's Status for a command that ended with `code` (kubectl: `command
+    terminated with exit code N`, and exits N)."""
+    if code == 0:
+        return success()
+    return {"metadata": {}, "status": "Failure",
+            "message": f"command terminated with non-zero exit code: error executing command "
+                       f"[{' '.join(argv)}], exit code {code}",
+            "reason": "NonZeroExitCode", "details": {"causes": [{"reason": "ExitCode", "message": str(code)}]}}
+
+
+def failure(message: str, reason: str = "", code: int = 0) -> dict[str, Any]:
+    """A Failure on the error channel: kubectl prints `error: <message>`."""
+    out: dict[str, Any] = {"metadata": {}, "status": "Failure", "message": message}
+    if reason:
+        out["reason"], out["code"] = reason, code
+    return out
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """The query of an exec/attach request (`command` repeats once per argv word)."""
+
+    command: tuple[str, ...]
+    container: str | None
+    stdin: bool
+    stdout: bool
+    stderr: bool
+    tty: bool
+
+    @classmethod
+    def of(cls, request: web.Request) -> "StreamOptions":
+        q = request.query
+        return cls(tuple(q.getall("command", [])), q.get("container") or None, query_bool(q, "stdin"),
+                   query_bool(q, "stdout"), query_bool(q, "stderr"), query_bool(q, "tty"))
+
+
+class Channels:
+    """One upgraded connection: frames out by channel, and the protocol it speaks."""
+
+    def __init__(self, ws: web.WebSocketResponse) -> None:
+        self.ws = ws
+        self.protocol = ws.ws_protocol or V5
+
+    async def send(self, channel: int, data: bytes) -> None:
+        if not self.ws.closed:
+            await self.ws.send_bytes(bytes((channel,)) + data)
+
+    async def finish(self, status: dict[str, Any]) -> None:
+        """The error channel's one Status, then the close that ends the client."""
+        await self.send(ERROR, json.dumps(status, separators=(",", ":")).encode())
+        await self.ws.close()
+
+
+def _offered(request: web.Request) -> list[str]:
+    return [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
+
+
+def _is_websocket(request: web.Request) -> bool:
+    return request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket"
+
+
+def _pod_and_container(ctx: ApiContext, req: ResourceRequest, opts: StreamOptions, verb: str) -> tuple[dict, str]:
+    """What kube-apiserver checks before it proxies a stream (`ExecLocation`, `AttachLocation`)."""
+    pod = ctx.cluster.store.get("Pod", require_namespace(req), req.name or "")
+    if pod is None:
+        raise not_found(req.info, req.name or "")
+    container = pick_container(pod, opts.container)
+    if verb == "exec" and not opts.command:
+        raise bad_request("you must specify at least 1 command")
+    if not (opts.stdin or opts.stdout or opts.stderr):
+        raise bad_request("you must specify at least 1 of stdin, stdout, stderr")
+    done = completed(pod)
+    if done is not None:
+        raise done
+    return pod, container
+
+
+async def _upgrade(request: web.Request) -> Channels:
+    offered = _offered(request)
+    if not _is_websocket(request):
+        if request.method == "POST" and request.headers.get("Upgrade", "").upper().startswith("SPDY"):
+            raise bad_request("svcflow serves exec and attach over WebSocket (v5.channel.k8s.io) only, not SPDY: "
+                              "unset KUBECTL_REMOTE_COMMAND_WEBSOCKETS (kubectl 1.30+ uses WebSocket by default)")
+        raise bad_request("Upgrade request required")
+    if not any(p in PROTOCOLS for p in offered):
+        raise StatusError("BadRequest", f"requested protocol(s) are not supported: [{' '.join(offered)}]; "
+                          f"supports [{' '.join(PROTOCOLS)}]")
+    ws = web.WebSocketResponse(protocols=PROTOCOLS, autoping=True, heartbeat=None)
+    await ws.prepare(request)
+    return Channels(ws)
+
+
+class ShellStream:
+    """A shell in a container behind one connection: stdin through the terminal, each line
+    to the shell, its output (and, with a TTY, the prompt) back on stdout."""
+
+    def __init__(self, ctx: ApiContext, channels: Channels, shell: PodShell, tty: bool) -> None:
+        self.ctx, self.ch, self.shell = ctx, channels, shell
+        self.term = Terminal(tty)
+        self.tty = tty
+
+    async def prompt(self) -> None:
+        if self.tty and self.shell.prompt:
+            await self.ch.send(STDOUT, self.term.output(self.shell.prompt))
+
+    async def run(self) -> int | None:
+        """Until the shell exits (its status) or the client goes (None)."""
+        self.shell.status = 0
+        await self.prompt()
+        async for msg in self.ch.ws:
+            if msg.type == WSMsgType.BINARY:
+                data: bytes = msg.data
+            elif msg.type == WSMsgType.TEXT:
+                data = msg.data.encode("utf-8")
+            else:
+                break
+            if not data:
+                continue
+            channel, payload = data[0], data[1:]
+            if channel == STDIN:
+                got = self.term.feed(payload)
+            elif channel == CLOSE and payload[:1] == bytes((STDIN,)):
+                got = self.term.close()
+            else:
+                continue  # resize, or a channel the client does not write
+            if got.echo:
+                await self.ch.send(STDOUT, got.echo.encode("utf-8"))
+            for line in got.lines:
+                if await self._line(line):
+                    return self.shell.status
+            if got.interrupted:
+                self.shell.stream = None  # ^C ends the open connection (telnet, nc) as on a terminal
+                await self.prompt()
+            if got.eof:
+                if self.shell.stream is not None:
+                    self.shell.stream = None
+                    await self.prompt()
+                    continue
+                return self.shell.status
+        return None
+
+    async def _line(self, line: str) -> bool:
+        out, exited = self.shell.run(line)
+        self.ctx.wrote()
+        if out:
+            await self.ch.send(STDOUT, self.term.output(out))
+        if exited:
+            return True
+        if self.tty:
+            await self.prompt()
+        return False
+
+
+def one_shot(shell: PodShell, argv: list[str]) -> str:
+    """A command that is not an interactive shell: `cat /etc/resolv.conf`, `nslookup redis`,
+    `sh -c 'a; b'`. Nothing stays open after it (a one-shot telnet is closed at once)."""
+    if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in ("sh", "ash", "bash") and argv[1] == "-c":
+        out = ""
+        for part in argv[2].replace("\n", ";").split(";"):
+            text, exited = shell.run(part)
+            out += text
+            if exited:
+                break
+    else:
+        out, _ = shell.run(shlex.join(argv))
+    shell.stream = None
+    return out
+
+
+async def exec_handler(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
+    opts = StreamOptions.of(request)
+    pod, container = _pod_and_container(ctx, req, opts, "exec")
+    ch = await _upgrade(request)
+    await _guarded(ch, _exec(ctx, ch, pod, container, opts))
+    return ch.ws
+
+
+async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: StreamOptions) -> None:
+    await ch.send(STDOUT, b"")  # (the apiserver's "connection established" to the lowest open channel)
+    why = running_container(pod, container)
+    if why is not None:
+        await ch.finish(failure(why))
+        return
+    shell = ctx.pods.shell(pod, container)
+    argv = list(opts.command)
+    refused = shell.start_error(argv)
+    if refused is not None:
+        await ch.finish(failure(refused, "InternalError", 500))
+        return
+    if argv[0] in SHELLS and len(argv) == 1 and opts.stdin:
+        code = await ShellStream(ctx, ch, shell, opts.tty).run()
+        if code is not None:
+            await ch.finish(exit_status(argv, code))
+        return
+    out = one_shot(shell, argv)
+    ctx.wrote()
+    if out:
+        await ch.send(STDOUT, Terminal(opts.tty).output(out))
+    await ch.finish(exit_status(argv, shell.status))
+
+
+async def _guarded(ch: Channels, work: Awaitable[None]) -> None:
+    """Run a stream to its end: a client that hangs up ends it quietly; a failure of svcflow's
+    own is the error channel's InternalError (never a traceback), and the cluster serves on."""
+    try:
+        await work
+    except ConnectionResetError:
+        pass  # the client went away mid-stream: nothing to tell it
+    except Exception as exc:  # noqa: BLE001 - one stream's failure must not reach the server
+        log.error("svcflow serve: a stream failed: %s: %s", type(exc).__name__, exc)
+        if not ch.ws.closed:
+            await ch.finish(failure(f"Internal error occurred: {type(exc).__name__}: {exc}", "InternalError", 500))
+    finally:
+        if not ch.ws.closed:
+            await ch.ws.close()
+
+
+def _main_is_shell(pod: dict, container: str) -> bool:
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        if c.get("name") == container:
+            argv = list(c.get("command") or []) + list(c.get("args") or [])
+            return bool(c.get("stdin")) and len(argv) == 1 and argv[0] in SHELLS
+    return False
+
+
+async def attach_handler(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
+    """The container's main process: its shell when it runs one with stdin open (`kubectl run
+    -it --image=busybox -- sh`), else what it prints from now on, until the pod goes."""
+    opts = StreamOptions.of(request)
+    pod, container = _pod_and_container(ctx, req, opts, "attach")
+    ch = await _upgrade(request)
+    await _guarded(ch, _attach(ctx, ch, pod, container, opts))
+    return ch.ws
+
+
+async def _attach(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: StreamOptions) -> None:
+    await ch.send(STDOUT, b"")
+    why = running_container(pod, container)
+    if why is not None:
+        await ch.finish(failure(why))
+        return
+    if _main_is_shell(pod, container) and opts.stdin:
+        code = await ShellStream(ctx, ch, ctx.pods.shell(pod, container), opts.tty).run()
+        if code is not None:
+            await ch.finish(exit_status(["sh"], code))
+        return
+    await _follow_output(ctx, ch, pod, container)
+
+
+async def _follow_output(ctx: ApiContext, ch: Channels, pod: dict, container: str) -> None:
+    proc = ctx.pods.process(pod, container)
+    seen = len(proc.log) if proc is not None else 0
+    uid = meta(pod).get("uid")
+    ns, name = meta(pod).get("namespace", ""), meta(pod).get("name", "")
+    term = Terminal(False)
+
+    async def drain_input() -> None:
+        async for msg in ch.ws:  # stdin to a process that does not read it is dropped, as on a node
+            if msg.type not in (WSMsgType.BINARY, WSMsgType.TEXT):
+                break
+
+    reader = asyncio.ensure_future(drain_input())
+    try:
+        while not reader.done():
+            if proc is not None and len(proc.log) > seen:
+                text = "".join(line.text + "\n" for line in proc.log[seen:])
+                seen = len(proc.log)
+                await ch.send(STDOUT, term.output(text))
+            live = ctx.cluster.store.get("Pod", ns, name)
+            if live is None or meta(live).get("uid") != uid or running_container(live, container) is not None:
+                await ch.finish(success())
+                return
+            await asyncio.sleep(POLL_SECONDS)
+    finally:
+        reader.cancel()
+
+
+ROUTES = [SubresourceRoute(("Pod",), "exec", exec_handler), SubresourceRoute(("Pod",), "attach", attach_handler)]

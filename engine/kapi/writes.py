@@ -1,0 +1,243 @@
+"""POST (create), PUT (replace), PATCH and DELETE, all through the cluster's API server
+(`engine.api.apiserver`), so a refusal reads the same as from a file save or the `:` prompt:
+the same defaulting, validation, allocation and messages, returned as kube-apiserver's Status.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from engine.api.validation.decoding import decode_error, decoded, strict_unknown_fields, unknown_fields_error
+from engine.api.validation.messages import cannot_handle_error
+from engine.api.apiserver import ApiError
+from engine.api.naming import generate_name
+from engine.api.store import CLUSTER_SCOPED, json_copy
+from engine.manifests.loader import load_text
+from engine.kapi import patch as patches
+from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
+from engine.kapi.responses import json_response, success_status, warnings_for
+from engine.kapi.status import bad_request, conflict, from_api_error, not_found, unsupported_media_type
+
+JSON = "application/json"
+YAML = "application/yaml"
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+
+# The server owns these on update whatever the body says (rest.BeforeUpdate).
+_KEPT_ON_UPDATE = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation")
+
+
+async def read_body(ctx: ApiContext, req: ResourceRequest, request: web.Request, accepted: tuple[str, ...]) -> Any:
+    """The request body decoded by its media type (JSON, YAML, or one a concern module
+    registered in `ctx.body_decoders`); malformed bodies are 400 with the decoder's words,
+    other media types 415."""
+    media = request.content_type
+    decoder = ctx.body_decoders.get(media)
+    if media not in accepted and decoder is None:
+        raise unsupported_media_type(accepted + tuple(ctx.body_decoders))
+    raw = await request.read()
+    if decoder is not None:
+        return decoder(raw, req)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad_request("invalid character in request body: the body is not UTF-8")
+    if media == YAML or media == patches.APPLY:
+        # svcflow's own go-yaml compatible reader, with its limits (alias bombs, nesting)
+        loaded = load_text(text, "request body", check_kinds=False)
+        if loaded.errors:
+            raise bad_request(loaded.errors[0].detail)
+        if len(loaded.documents) != 1:
+            raise bad_request("the request body must hold exactly one object")
+        return loaded.documents[0].obj
+    try:
+        return json.loads(text) if text.strip() else None
+    except json.JSONDecodeError as e:
+        raise bad_request(f"couldn't get version/kind; json parse error: {e.msg} at offset {e.pos}")
+
+
+def _check_kind(req: ResourceRequest, obj: Any) -> dict:
+    info = req.info
+    if not isinstance(obj, dict):
+        raise bad_request("json: cannot unmarshal into Go value of type struct")
+    if not obj.get("kind"):
+        raise bad_request(f"Object 'Kind' is missing in '{json.dumps(obj, separators=(',', ':'))[:200]}'")
+    if obj.get("kind") != info.kind or (obj.get("apiVersion") or info.api_version) != info.api_version:
+        raise bad_request(f"the API version in the data ({obj.get('apiVersion', '')}) does not match the expected "
+                          f"API version ({info.api_version})" if obj.get("kind") == info.kind else
+                          f"the kind in the data ({obj.get('kind')}) does not match the expected kind "
+                          f"({info.kind})")
+    obj.setdefault("apiVersion", info.api_version)
+    md = obj.get("metadata")
+    if md is None:
+        md = obj["metadata"] = {}
+    if not isinstance(md, dict):
+        raise bad_request(f"{info.kind} in version \"{info.version}\" cannot be handled as a {info.kind}: "
+                          "json: cannot unmarshal into Go struct field .metadata of type v1.ObjectMeta")
+    return obj
+
+
+def decode_body(req: ResourceRequest, obj: dict, verb: str) -> tuple[dict, list[str]]:
+    """What the server's decoder says before anything else: a wrong JSON type, then (with
+    `fieldValidation=Strict`, kubectl's default) unknown fields; `Warn` makes them warnings."""
+    kind, api_version = obj["kind"], obj.get("apiVersion", "")
+    bad = decode_error(obj)
+    if bad is not None:
+        raise from_api_error(cannot_handle_error(kind, api_version, "", bad.message, verb))
+    mode = (req.query.get("fieldValidation") or "Warn")
+    warnings: list[str] = []
+    unknown = strict_unknown_fields(obj)
+    if unknown:
+        if mode == "Strict":
+            raise from_api_error(unknown_fields_error(kind, api_version, "", unknown, verb))
+        if mode == "Warn":
+            warnings = [f'unknown field "{f}"' for f in unknown]
+    return decoded(obj), warnings
+
+
+def _dry_run(req: ResourceRequest) -> None:
+    if req.query.get("dryRun"):
+        raise bad_request("svcflow does not simulate dryRun requests yet")
+
+
+async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
+    info = req.info
+    obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
+    _dry_run(req)
+    md = obj["metadata"]
+    if info.namespaced:
+        ns = require_namespace(req)
+        if md.get("namespace") and md["namespace"] != ns:
+            raise bad_request("the namespace of the provided object does not match the namespace sent on the "
+                              "request")
+        md["namespace"] = ns
+    obj, warnings = decode_body(req, obj, "creating")
+    md = obj["metadata"]
+    if not md.get("name") and isinstance(md.get("generateName"), str) and md["generateName"]:
+        rng = ctx.cluster.rng(f"names:{info.kind}")
+        for _ in range(100):
+            md["name"] = generate_name(md["generateName"], rng)
+            if ctx.cluster.store.get(info.kind, md.get("namespace") or "", md["name"]) is None:
+                break
+    try:
+        out = ctx.cluster.api.create(obj)
+    except ApiError as e:
+        raise from_api_error(e.status, info)
+    ctx.wrote()
+    return json_response(out, status=201, warnings=warnings_for(info.kind) + warnings)
+
+
+def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, verb: str = "patching", *,
+                  managed_fields: list[dict] | None = None) -> dict:
+    """Replace `live` by `new` as the REST update path does: the server-owned metadata and the
+    status stay (each strategy's PrepareForUpdate), then defaulting, validation, the Service
+    checks and allocation, then the store. A stale `resourceVersion` is a Conflict.
+    `metadata.managedFields` is the server's: `managed_fields` (server-side apply's), else the
+    live object's."""
+    info = req.info
+    md, live_md = new.setdefault("metadata", {}), live["metadata"]
+    if not isinstance(md, dict):
+        raise bad_request("metadata must be an object")
+    if md.get("name") not in (None, live_md["name"]):
+        raise bad_request(f"the name of the object ({md.get('name')}) does not match the name on the URL "
+                          f"({live_md['name']})")
+    rv = md.get("resourceVersion")
+    if rv and rv != live_md.get("resourceVersion"):
+        raise conflict(info, live_md["name"], "the object has been modified; please apply your changes to the "
+                                              "latest version and try again")
+    md["name"] = live_md["name"]
+    if info.kind not in CLUSTER_SCOPED:
+        md["namespace"] = live_md.get("namespace")
+    for f in _KEPT_ON_UPDATE:
+        if f in live_md:
+            md[f] = live_md[f]
+        else:
+            md.pop(f, None)
+    md.pop("managedFields", None)
+    owners = managed_fields if managed_fields is not None else live_md.get("managedFields")
+    if owners:
+        md["managedFields"] = owners
+    md["resourceVersion"] = live_md.get("resourceVersion")
+    if "status" in live:
+        new["status"] = live["status"]
+    else:
+        new.pop("status", None)
+    try:
+        out = ctx.cluster.api.update(live, new, verb=verb)
+    except ApiError as e:
+        raise from_api_error(e.status, info)
+    if out is not live:
+        ctx.wrote()
+    return out
+
+
+def _live(ctx: ApiContext, req: ResourceRequest) -> dict:
+    live = ctx.cluster.store.get(req.kind, require_namespace(req), req.name or "")
+    if live is None:
+        raise not_found(req.info, req.name or "")
+    return live
+
+
+async def replace(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
+    obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
+    _dry_run(req)
+    live = _live(ctx, req)
+    obj, warnings = decode_body(req, obj, "replacing")
+    out = update_object(ctx, req, live, obj, "replacing")
+    return json_response(out, warnings=warnings_for(req.kind) + warnings)
+
+
+PATCH_TYPES = (patches.JSON_PATCH, patches.MERGE, patches.STRATEGIC)
+
+
+async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
+    handler = ctx.patch_handlers.get(request.content_type)
+    if handler is not None:  # (server-side apply, from its own module)
+        return await handler(ctx, req, request)
+    body = await read_body(ctx, req, request, PATCH_TYPES + tuple(ctx.patch_handlers))
+    _dry_run(req)
+    live = _live(ctx, req)
+    patched = patches.apply_patch(request.content_type, json_copy(live), body)
+    patched = _check_kind(req, patched)
+    patched, warnings = decode_body(req, patched, "patching")
+    out = update_object(ctx, req, live, patched)
+    return json_response(out, warnings=warnings_for(req.kind) + warnings)
+
+
+async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
+    """DELETE with DeleteOptions: pods (graceful) and namespaces come back as the object, as
+    their registries return it; everything else as a Success Status."""
+    info = req.info
+    opts: Any = None
+    if request.can_read_body:
+        opts = await read_body(ctx, req, request, (JSON, YAML))
+    opts = opts if isinstance(opts, dict) else {}
+    _dry_run(req)
+    live = _live(ctx, req)
+    pre = opts.get("preconditions") or {}
+    if isinstance(pre, dict):
+        md = live["metadata"]
+        if pre.get("uid") and pre["uid"] != md.get("uid"):
+            raise conflict(info, md["name"], f"Precondition failed: UID in precondition: {pre['uid']}, UID in "
+                                             f"object meta: {md.get('uid')}")
+        if pre.get("resourceVersion") and pre["resourceVersion"] != md.get("resourceVersion"):
+            raise conflict(info, md["name"], "the object has been modified; please apply your changes to the "
+                                             "latest version and try again")
+    grace = opts.get("gracePeriodSeconds")
+    try:
+        gone = ctx.cluster.api.delete_object(req.kind, require_namespace(req), req.name or "",
+                                             grace=grace != 0)
+    except ApiError as e:
+        raise from_api_error(e.status, info)
+    if gone is None:
+        raise not_found(info, req.name or "")
+    ctx.wrote()
+    if req.kind in ("Pod", "Namespace"):
+        return json_response(gone, warnings=warnings_for(req.kind))
+    details: dict[str, Any] = {"name": req.name}
+    if info.group:
+        details["group"] = info.group
+    details["kind"] = info.plural
+    details["uid"] = gone["metadata"].get("uid", "")
+    return json_response(success_status(details), warnings=warnings_for(req.kind))

@@ -1,0 +1,334 @@
+"""The oracle: the REAL kubectl against `svcflow serve`'s API, byte for byte against svcflow's own CLI.
+
+Each test runs the `kubectl` on PATH (this project's machines carry a dispatcher that picks
+`kubectl.1.33` from the server's /version) with a fresh `--cache-dir`, against a served
+deterministic cluster of samples/, and compares its stdout, stderr and exit code with what
+svcflow's own commands print over the same cluster (reads) or over a twin cluster given the
+same lines (writes). A machine without kubectl fails here, loudly: these tests are the proof
+that the served API is the real thing.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from engine.apply.workspace import cluster_from_paths
+from engine.cluster.cluster import Cluster
+from engine.kapi import kubeconfig, server
+from engine.kubectl import commands
+from engine.kubectl.session import Session
+from tests.helpers import SAMPLES
+
+KUBECTL = shutil.which("kubectl")
+
+
+class ServedCluster:
+    """A deterministic cluster of `paths` served on 127.0.0.1 from a thread of its own (its
+    own event loop), so a test's loop is free to run kubectl. Everything that touches the
+    cluster runs on the server's loop (`call`), never beside a request. As svcflow's session
+    does after each line, the cluster is run to its steady state after each kubectl command
+    (`settle`), not after each request (one `apply` of two documents is two requests)."""
+
+    def __init__(self, paths: list[Path], folder: Path) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="svcflow-kapi", daemon=True)
+        self.thread.start()
+        self.cluster: Cluster = self.call(lambda: cluster_from_paths(paths, deterministic=True)[0])
+        self.served = asyncio.run_coroutine_threadsafe(
+            server.start(self.cluster, "127.0.0.1", 0), self.loop).result(30)
+        self.kubeconfig = kubeconfig.write(folder / "kubeconfig", self.served.url)
+
+    def call(self, fn: Callable[[], Any]) -> Any:
+        fut: concurrent.futures.Future = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                fut.set_result(fn())
+            except BaseException as e:  # noqa: BLE001 - handed to the test
+                fut.set_exception(e)
+        self.loop.call_soon_threadsafe(run)
+        return fut.result(60)
+
+    def settle(self) -> None:
+        self.call(self.cluster.run_until_idle)
+
+    def svcflow(self, fn: Callable[[Cluster], commands.Output]) -> tuple[int, str, str]:
+        out = self.call(lambda: fn(self.cluster))
+        return out.code, out.stdout, out.warnings + out.stderr
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.served.stop(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def _require_kubectl() -> str:
+    if KUBECTL is None:
+        pytest.fail("kubectl is not on PATH: the served-API oracle tests need the real kubectl "
+                    "(every machine of this project has it; install kubectl 1.33 to run them)")
+    return KUBECTL
+
+
+class Kubectl:
+    """The real kubectl with the served kubeconfig and a cache of its own (discovery is
+    cached per host:port for 6 h; a fresh folder per test keeps tests independent)."""
+
+    def __init__(self, served: ServedCluster, cache: Path) -> None:
+        self.binary = _require_kubectl()
+        self.served = served
+        self.cache = cache
+
+    async def __call__(self, *args: str, timeout: float = 60) -> tuple[int, str, str]:
+        env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+        env["HOME"] = str(self.cache)  # (nothing of the user's ~/.kube is read)
+        proc = await asyncio.create_subprocess_exec(
+            self.binary, "--kubeconfig", str(self.served.kubeconfig), "--cache-dir", str(self.cache / "cache"),
+            *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=str(SAMPLES.parent))
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+        self.served.settle()
+        return proc.returncode or 0, out.decode(), err.decode()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> ServedCluster:
+    _require_kubectl()
+    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"))
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def kubectl(served, tmp_path) -> Kubectl:
+    return Kubectl(served, tmp_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads: one served cluster for the module (nothing here writes)
+# ---------------------------------------------------------------------------------------------
+
+async def test_the_dispatcher_runs_kubectl_1_33_against_the_served_v1_33_1(kubectl):
+    code, out, err = await kubectl("version")
+    assert (code, err) == (0, "")
+    assert "Client Version: v1.33." in out and "Server Version: v1.33.1" in out
+
+
+@pytest.mark.parametrize("args", [
+    ["get", "all"],
+    ["get", "po", "-o", "wide"],
+    ["get", "svc"],
+    ["get", "svc", "-o", "wide"],
+    ["get", "ep"],
+    ["get", "deploy", "redis"],
+    ["get", "po", "-A"],
+    ["get", "no"],
+    ["get", "no", "-o", "wide"],
+    ["get", "ns"],
+    ["get", "cm", "-n", "kube-system"],
+    ["get", "rs,ds", "-A"],
+    ["get", "endpointslices"],
+    ["get", "ev"],
+    ["get", "ev", "-o", "wide"],
+    ["get", "ds", "-n", "kube-system", "-o", "wide"],
+    ["get", "svc,ep"],
+    ["get", "svc", "redis", "-o", "yaml"],
+    ["get", "deploy", "-o", "yaml"],
+    ["get", "ep", "redis", "-o", "json"],
+    ["get", "po", "-o", "name"],
+    ["get", "po", "nope"],
+    ["get", "po", "-l", "tier=db"],
+    ["get", "po", "-l", "app=counter,tier!=db", "-o", "wide"],
+    ["get", "po", "-l", "tier in (db,cache)"],
+    ["get", "po", "-l", "nosuch=label"],
+    ["get", "po", "-n", "nosuch"],
+], ids=lambda a: " ".join(a))
+async def test_get_prints_what_svcflow_get_prints(served, kubectl, args):
+    flags: dict[str, Any] = {}
+    words = []
+    it = iter(args[1:])
+    for a in it:
+        if a == "-o":
+            flags["output"] = next(it)
+        elif a == "-l":
+            flags["selector"] = next(it)
+        elif a == "-n":
+            flags["namespace"] = next(it)
+        elif a == "-A":
+            flags["all_namespaces"] = True
+        else:
+            words.append(a)
+    want = served.svcflow(lambda c: commands.get(c, words, **flags))
+    assert await kubectl(*args) == want
+
+
+async def test_describe_ep_redis_with_the_deprecation_warning(served, kubectl):
+    want = served.svcflow(lambda c: commands.describe(c, ["ep/redis"]))
+    assert want[2].startswith("Warning: v1 Endpoints is deprecated in v1.33+")
+    assert await kubectl("describe", "ep/redis") == want
+
+
+@pytest.mark.parametrize("what", [["svc/redis"], ["svc"], ["endpointslices"], ["po", "nope"]],
+                         ids=lambda a: " ".join(a))
+async def test_describe_prints_what_svcflow_describe_prints(served, kubectl, what):
+    """(Objects with events print their ages from kubectl's own clock, not the served one's.)"""
+    want = served.svcflow(lambda c: commands.describe(c, what))
+    assert await kubectl("describe", *what) == want
+
+
+async def test_field_selectors_are_the_servers(served, kubectl):
+    running = served.svcflow(lambda c: commands.get(c, ["po"]))
+    assert await kubectl("get", "po", "--field-selector", "status.phase=Running") == running
+    code, out, err = await kubectl("get", "po", "--field-selector", "status.phase!=Running")
+    assert (code, out, err) == (0, "", "No resources found in default namespace.\n")
+    node = served.call(lambda: served.cluster.store.list("Pod", "default")[0]["spec"]["nodeName"])
+    code, out, err = await kubectl("get", "po", "--field-selector", f"spec.nodeName={node}", "-o", "name")
+    want = served.call(lambda: "".join(f"pod/{p['metadata']['name']}\n" for p in served.cluster.store.list(
+        "Pod", "default") if p["spec"].get("nodeName") == node))
+    assert (code, out, err) == (0, want, "")
+    code, out, err = await kubectl("get", "po", "--field-selector", "spec.nosuch=x")
+    assert (code, out) == (1, "")
+    assert err == "Error from server (BadRequest): Unable to find \"/v1, Resource=pods\" that match label selector " \
+                  "\"\", field selector \"spec.nosuch=x\": field label not supported: spec.nosuch\n"
+
+
+async def test_chunked_lists_follow_continue(served, kubectl):
+    want = served.svcflow(lambda c: commands.get(c, ["po"], all_namespaces=True))
+    assert await kubectl("get", "po", "-A", "--chunk-size=2") == want
+
+
+async def test_get_w_prints_the_list_then_the_changes(served, kubectl, tmp_path):
+    code, listed, _ = served.svcflow(lambda c: commands.get(c, ["deploy"]))
+    proc = await asyncio.create_subprocess_exec(
+        kubectl.binary, "--kubeconfig", str(served.kubeconfig), "--cache-dir", str(tmp_path / "cache"),
+        "get", "deploy", "-w", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        first = [await asyncio.wait_for(proc.stdout.readline(), 30) for _ in listed.splitlines()]
+        assert b"".join(first).decode() == listed
+        # a change made through the API server reaches the open watch as one more row
+        served.call(lambda: served.cluster.store.update(
+            {**served.cluster.store.get("Deployment", "default", "redis"),
+             "metadata": {**served.cluster.store.get("Deployment", "default", "redis")["metadata"],
+                          "labels": {"watched": "yes"}}}))
+        row = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        assert row.split()[0] == "redis" and row.split()[1] == "1/1"
+    finally:
+        proc.kill()
+        await proc.wait()
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes: a served cluster and a twin given the same lines through svcflow's own session
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def pair(tmp_path):
+    _require_kubectl()
+    s = ServedCluster([SAMPLES], tmp_path)
+    twin = Session(cluster_from_paths([SAMPLES], deterministic=True)[0], cwd=SAMPLES.parent)
+    yield s, Kubectl(s, tmp_path / "k"), twin
+    s.close()
+
+
+def _as_terminal(out: str, err: str) -> str:
+    """stdout and stderr as svcflow's session shows them: warnings first, errors last."""
+    warn = "".join(line for line in err.splitlines(keepends=True) if line.startswith("Warning: "))
+    rest = "".join(line for line in err.splitlines(keepends=True) if not line.startswith("Warning: "))
+    return warn + out + rest
+
+
+async def _same(s: ServedCluster, kubectl: Kubectl, twin: Session, line: str) -> None:
+    """kubectl LINE against the served cluster prints what svcflow's session prints for it on
+    the twin, and both clusters then list the same objects."""
+    got = await kubectl(*line.split()[1:])
+    want = twin.feed(line)
+    assert (got[0], _as_terminal(got[1], got[2])) == (0, want), line
+    for kinds in (["all"], ["ep"], ["po", "-o", "wide"]):
+        code, out, err = await kubectl("get", *kinds)
+        twin_out = twin.feed("kubectl get " + " ".join(kinds))
+        assert _as_terminal(out, err) == twin_out, (line, kinds)
+
+
+async def test_the_tutorials_writes_match_svcflows_session(pair, tmp_path):
+    s, kubectl, twin = pair
+    await _same(s, kubectl, twin, "kubectl apply -f samples/counter-redis-svc.yml")  # unchanged
+    changed = tmp_path / "samples" / "counter-redis-svc.yml"
+    changed.parent.mkdir()
+    text = (SAMPLES / "counter-redis-svc.yml").read_text()
+    changed.write_text(text.replace("spec:\n  selector:", "spec:\n  replicas: 2\n  selector:", 1)
+                       .replace("              protocol: TCP\n", "              protocol: TCP\n"
+                                "            - containerPort: 6380\n", 1))
+    twin.cwd = tmp_path
+    got = await kubectl("apply", "-f", str(changed))
+    assert got == (0, "deployment.apps/redis configured\nservice/redis unchanged\n", "")
+    assert twin.feed(f"kubectl apply -f {changed}") == got[1]
+    twin.cwd = SAMPLES.parent
+    for kinds in (["all"], ["po", "-o", "wide"]):
+        assert (await kubectl("get", *kinds))[1] == twin.feed("kubectl get " + " ".join(kinds))
+    await _same(s, kubectl, twin, "kubectl scale deploy/redis --replicas=3")
+    await _same(s, kubectl, twin, "kubectl label svc redis env=dev")
+    await _same(s, kubectl, twin, "kubectl delete svc redis")
+    await _same(s, kubectl, twin, "kubectl apply -f samples/counter-redis-svc.yml")  # configured, created
+    await _same(s, kubectl, twin, "kubectl apply -f samples/counter-nodeport.yml")
+
+
+async def test_refusals_read_as_from_a_cluster(pair, tmp_path):
+    """Each refusal is a Status kubectl prints as against a cluster, in svcflow's own words."""
+    s, kubectl, twin = pair
+    code, out, err = await kubectl("delete", "svc", "nope")
+    assert (code, out, err) == (1, "", 'Error from server (NotFound): services "nope" not found\n')
+    bad = tmp_path / "bad.yml"
+    bad.write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: bad\nspec:\n  ports:\n  - port: 99999\n")
+    typo = tmp_path / "typo.yml"
+    typo.write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: typo\nspec:\n  portz: []\n")
+    for f in (bad, typo):
+        code, out, err = await kubectl("apply", "-f", str(f))
+        assert (code, out + err) == (1, twin.feed(f"kubectl apply -f {f}")), f.name
+    assert "is invalid: \n* spec.ports[0].port: Invalid value: 99999" in twin.feed(f"kubectl apply -f {bad}")
+    code, out, err = await kubectl("apply", "-f", str(typo))
+    assert err == f'Error from server (BadRequest): error when creating "{typo}": Service in version "v1" ' \
+                  'cannot be handled as a Service: strict decoding error: unknown field "spec.portz"\n'
+    code, out, err = await kubectl("create", "-f", str(SAMPLES / "counter-app.yml"))
+    assert (code, out) == (1, "")
+    assert err == f'Error from server (AlreadyExists): error when creating "{SAMPLES / "counter-app.yml"}": ' \
+                  'deployments.apps "counter" already exists\n'
+
+
+async def test_reapply_is_a_strategic_merge_that_keeps_what_the_server_defaulted(pair, tmp_path):
+    """As on a cluster: the container merges by name, so `imagePullPolicy: Always` (defaulted for
+    the untagged `redis`) survives a re-apply that changes the image to `redis:7`."""
+    s, kubectl, twin = pair
+    changed = tmp_path / "redis.yml"
+    changed.write_text((SAMPLES / "counter-redis-svc.yml").read_text().replace("image: redis", "image: redis:7"))
+    assert await kubectl("apply", "-f", str(changed)) == (
+        0, "deployment.apps/redis configured\nservice/redis unchanged\n", "")
+    code, out, err = await kubectl("get", "deploy", "redis", "-o",
+                                   "jsonpath={.spec.template.spec.containers[0].image} "
+                                   "{.spec.template.spec.containers[0].imagePullPolicy}")
+    assert (code, out, err) == (0, "redis:7 Always", "")
+
+
+async def test_kubectl_apply_of_the_samples_on_an_empty_cluster_is_svcflow_apply(tmp_path):
+    """The tutorial's first step through the real kubectl: the same lines, the same objects (the
+    last-applied annotation included), the same pods as `svcflow apply -f samples/`."""
+    _require_kubectl()
+    s = ServedCluster([], tmp_path)
+    try:
+        kubectl = Kubectl(s, tmp_path / "k")
+        twin, report = cluster_from_paths([SAMPLES], deterministic=True)
+        assert await kubectl("apply", "-f", "samples/") == (0, report.stdout(), "")
+        for kind in ("Deployment", "Service"):
+            for want in twin.store.list(kind, "default"):
+                got = s.call(lambda: s.cluster.store.get(kind, "default", want["metadata"]["name"]))
+                assert {k: v for k, v in got.items() if k != "status"} == \
+                       {k: v for k, v in want.items() if k != "status"}
+        for words in (["all"], ["ep"]):
+            want = commands.get(twin, words)
+            assert await kubectl("get", *words) == (want.code, want.stdout, want.warnings + want.stderr)
+    finally:
+        s.close()
