@@ -22,9 +22,22 @@ def _global_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="seed for --deterministic runs")
 
 
+class _StringSlice(argparse.Action):
+    """pflag's StringSlice, as kubectl's `-f` is declared: one value per flag, the flag may
+    repeat, and a value is comma-separated (read as CSV) -- `-f a.yml -f b.yml`, `-f a.yml,b.yml`;
+    a word after the value is an argument again (`get -f samples/ pods`)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        import csv
+
+        have = list(getattr(namespace, self.dest, None) or [])
+        have += next(csv.reader([values])) if values else [""]
+        setattr(namespace, self.dest, have)
+
+
 def _files(p: argparse.ArgumentParser, required: bool = False) -> None:
-    p.add_argument("-f", "--filename", dest="files", action="extend", nargs="+", default=[],
-                   required=required, metavar="PATH", help="manifest files or folders")
+    p.add_argument("-f", "--filename", dest="files", action=_StringSlice, default=[],
+                   required=required, metavar="PATH", help="manifest files or folders (repeat -f, or a,b)")
 
 
 DASHBOARD_HELP = """\
@@ -63,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-A", "--all-namespaces", action="store_true")
     p.add_argument("-o", "--output", default=None)  # checked as kubectl checks it, with its message
     p.add_argument("-l", "--selector", default=None)
+    p.add_argument("--show-labels", action="store_true", help="a LABELS column, as kubectl's")
+    p.add_argument("--sort-by", default=None, metavar="JSONPATH", help="sort as kubectl does (.metadata.name)")
+    p.add_argument("--no-headers", action="store_true")
     _files(p)
     p = sub.add_parser("describe", help="kubectl describe")
     _global_flags(p)
@@ -143,7 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _first_word(argv: list[str]) -> str | None:
-    """The dashboard's first positional argument (skipping flags and --seed's value)."""
+    """The first positional argument (skipping flags and --seed's value): the command, or
+    the dashboard's first path. Global flags may come before the command, as kubectl's
+    persistent flags do (`svcflow --deterministic get all -f samples/`)."""
     i = 0
     while i < len(argv):
         if argv[i] == "--seed":
@@ -206,8 +224,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     argv = list(sys.argv[1:] if argv is None else argv)
     out = out or sys.stdout
     err = err or sys.stderr
-    if not argv or argv[0] not in HEADLESS | {"-h", "--help", "--version"}:
-        verb = _first_word(argv)
+    verb = _first_word(argv)
+    if not argv or (verb not in HEADLESS and argv[0] not in ("-h", "--help", "--version")):
         if verb is not None and not _names_a_path(verb):
             return _unknown_command(verb, err)
         return _dashboard(argv, err)
@@ -240,7 +258,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     err.write(report.stderr())
     if args.command == "get":
         res = kubectl.get(cluster, args.args, namespace=args.namespace, all_namespaces=args.all_namespaces,
-                          output=args.output, selector=args.selector)
+                          output=args.output, selector=args.selector, show_labels=args.show_labels,
+                          sort_by=args.sort_by, no_headers=args.no_headers)
     elif args.command == "describe":
         res = kubectl.describe(cluster, args.args, namespace=args.namespace, selector=args.selector,
                                all_namespaces=args.all_namespaces)
@@ -526,6 +545,9 @@ def _dashboard(argv: list[str], err: TextIO | None = None) -> int:
     p.add_argument("--present", action="store_true", help="high contrast, no footer: for projectors")
     p.add_argument("--lang", default=None, choices=("en", "ko"),
                    help="the dashboard's language (pane titles, keys, help); Kubernetes' terms stay as they are")
+    p.add_argument("--no-serve", dest="serve", action="store_false", default=None,
+                   help="do not serve the cluster's Kubernetes API (by default the dashboard serves it on "
+                        "127.0.0.1:6443 or the next free port and writes .svcflow/kubeconfig)")
     args = p.parse_args(argv)
     if _needs_terminal(err or sys.stderr, "the svcflow dashboard"):
         return 1
@@ -533,7 +555,7 @@ def _dashboard(argv: list[str], err: TextIO | None = None) -> int:
     from tui.app import run
 
     return run(args.paths, deterministic=getattr(args, "deterministic", False), bare=getattr(args, "bare", False),
-               seed=getattr(args, "seed", None), present=args.present, lang=args.lang)
+               seed=getattr(args, "seed", None), present=args.present, lang=args.lang, serve=args.serve)
 
 
 if __name__ == "__main__":
