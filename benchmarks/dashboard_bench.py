@@ -115,9 +115,8 @@ class LagMonitor:
 def _probed_app_class():
     """SvcflowApp with two more marks for the breakdown: when the watcher handed a
     change to `reload_manifests` (and when that returned), and when a key arrived."""
-    from tui.app import SvcflowApp
-
     import tui.app
+    from tui.app import SvcflowApp
 
     class ProbedApp(SvcflowApp):
         CSS_PATH = str(Path(tui.app.__file__).with_name("app.tcss"))

@@ -254,8 +254,7 @@ def dns_lookups(cluster, per_namespace: int, services: int, seconds: float = 2.0
     """getaddrinfo-style lookups (A+AAAA) from a pod through its resolv.conf: names that
     hit on the first search suffix, on the second, fully qualified, and external names
     that walk the whole search list to NXDOMAIN."""
-    from engine.dns.resolver import ADDRESS, resolve
-    from engine.dns.resolver import ResolvConf
+    from engine.dns.resolver import ADDRESS, ResolvConf, resolve
     from engine.kubectl.dns import pod_resolv_conf
 
     plugin = cluster.coredns.plugin

@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 from typing import AsyncIterator, Callable, Iterable
 
+from watchfiles import awatch
+
 from engine.manifests.paths import MANIFEST_EXTENSIONS, is_editor_junk
 
 #: Debounce for watchfiles: group a burst of events, yield once things are quiet for STEP_MS.
@@ -85,7 +87,6 @@ async def manifest_changes(paths: list[Path], stop: asyncio.Event,
     Survives its folders being removed and recreated (it re-arms itself and yields so the caller
     reloads) and errors from the OS watcher (reported through ``on_error``, retried).
     """
-    from watchfiles import awatch
 
     flt = ManifestFilter(known_dirs)
     while not stop.is_set():

@@ -13,14 +13,14 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from engine.api.wellknown import LAST_APPLIED
-from engine.api.validation import decoding, errors, messages, service, validator
 from engine.api.allocators import AllocationError
 from engine.api.defaults import with_defaults
 from engine.api.kinds import CLUSTER_SCOPED, kind_info
 from engine.api.naming import generate_name
 from engine.api.objects import clone, meta
 from engine.api.strategicpatch import three_way_merge
+from engine.api.validation import decoding, errors, messages, service, validator
+from engine.api.wellknown import LAST_APPLIED
 
 if TYPE_CHECKING:
     import random

@@ -36,15 +36,21 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
-from engine.api.validation.messages import ClientError
 from engine.api.apiserver import ApiError, ApplyResult
-from engine.cluster.cluster import Cluster
 from engine.api.kinds import KINDS
-from engine.manifests.documents import LoadResult
+from engine.api.validation.messages import ClientError
+from engine.apply.workspace import (
+    ApplyMemo,
+    ApplyReport,
+    Notice,
+    apply_documents,
+    report_load_problems,
+    topology_from_docs,
+)
+from engine.cluster.cluster import Cluster
+from engine.manifests.documents import LoadResult, object_key
 from engine.manifests.loader import ParseCache, load_file, load_paths
 from engine.manifests.paths import manifest_dirs, manifest_files
-from engine.apply.workspace import (ApplyMemo, ApplyReport, Notice, apply_documents, report_load_problems, topology_from_docs)
-from engine.manifests.documents import object_key
 
 ObjKey = tuple[str, str, str]  # kind, namespace, name
 

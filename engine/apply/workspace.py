@@ -11,15 +11,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.api.apiserver import ApplyResult
-from engine.cluster.cluster import Cluster
-from engine.api.kinds import KINDS
-from engine.manifests.documents import (Document, LoadResult, field_line, is_config_kind, is_topology_node, unknown_kind_message)
-from engine.manifests.loader import load_paths
-from engine.cluster.topology import ClusterConfigError, Topology, build_topology
 from engine.api.gostrconv import go_quote
-from engine.api.validation.decoding import config_decode_error
+from engine.api.kinds import KINDS
 from engine.api.validation import messages
+from engine.api.validation.decoding import config_decode_error
 from engine.api.validation.messages import ClientError, kubectl_error_output
+from engine.cluster.cluster import Cluster
+from engine.cluster.topology import ClusterConfigError, Topology, build_topology
+from engine.manifests.documents import (
+    Document,
+    LoadResult,
+    field_line,
+    is_config_kind,
+    is_topology_node,
+    unknown_kind_message,
+)
+from engine.manifests.loader import load_paths
 
 
 @dataclass

@@ -39,8 +39,8 @@ from engine.controllers.podgc import PodGC
 from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.rootca import RootCACertPublisher
 from engine.controllers.scheduler import Scheduler
-from engine.dns.corefile import CoreDNSConfig
 from engine.dns.coredns import CoreDNS
+from engine.dns.corefile import CoreDNSConfig
 from engine.kubelet.ipam import PodIPAM
 from engine.kubelet.kubelet import Kubelet
 from engine.kubelet.nodelease import NodeLeases

@@ -5,10 +5,10 @@ leads the scheduler to do) and tolerate the taints their template tolerates.
 """
 from __future__ import annotations
 
+from engine.api.objects import clone, is_terminating, meta, owner_ref, pod_is_active, pod_is_ready, uid_of
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
 from engine.controllers.scheduler import tolerates_all
-from engine.api.objects import clone, is_terminating, meta, owner_ref, pod_is_active, pod_is_ready, uid_of
 
 
 class DaemonSetController(Controller):

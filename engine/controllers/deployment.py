@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 
+from engine.api.naming import pod_template_hash
+from engine.api.objects import clone, is_terminating, meta, owner_ref, uid_of
 from engine.api.wellknown import REVISION
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
-from engine.api.naming import pod_template_hash
-from engine.api.objects import clone, is_terminating, meta, owner_ref, uid_of
-
 
 
 def _resolve(value, total: int, round_up: bool) -> int:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterable
 
-from engine.api.wellknown import HEADLESS_LABEL, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, TRIGGER_TIME
-from engine.controllers.base import Controller, key_for, split_key
-from engine.controllers.context import ControllerContext
-from engine.cluster.events import STEP_COLLECT, STEP_ENDPOINTS
-from engine.api.store import shared
 from engine.api.labels import service_selects
 from engine.api.objects import evolve, is_terminating, labels_of, meta, owner_ref, pod_is_ready, pod_phase
+from engine.api.store import shared
+from engine.api.wellknown import HEADLESS_LABEL, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, TRIGGER_TIME
+from engine.cluster.events import STEP_COLLECT, STEP_ENDPOINTS
+from engine.controllers.base import Controller, key_for, split_key
+from engine.controllers.context import ControllerContext
 
 MAX_ENDPOINTS_PER_SLICE = 100
 SLICE_CONTROLLER = "endpointslice-controller.k8s.io"

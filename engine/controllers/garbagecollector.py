@@ -7,10 +7,10 @@ into a manifest, a uid from another cluster) is deleted too, as the real collect
 attemptToDelete does once it has looked each owner up and found it absent."""
 from __future__ import annotations
 
-from engine.controllers.base import Controller
-from engine.controllers.context import ControllerContext
 from engine.api.objects import meta
 from engine.api.store import ADDED, CLUSTER_SCOPED, DELETED
+from engine.controllers.base import Controller
+from engine.controllers.context import ControllerContext
 
 
 def _owner_refs(obj: dict) -> list[dict]:

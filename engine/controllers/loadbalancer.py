@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 
+from engine.api.objects import clone
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
-from engine.api.objects import clone
 
 DEFAULT_POOL = ("172.18.255.200", "172.18.255.250")
 

@@ -11,11 +11,11 @@ a Namespace with no finalizers is gone (pkg/controller/namespace/deletion).
 """
 from __future__ import annotations
 
-from engine.controllers.base import Controller
-from engine.controllers.context import ControllerContext
 from engine.api.kinds import KINDS
 from engine.api.objects import clone, meta
 from engine.api.store import DELETED
+from engine.controllers.base import Controller
+from engine.controllers.context import ControllerContext
 
 FINALIZER = "kubernetes"
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from engine.api.objects import evolve, meta, set_condition
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
-from engine.api.objects import evolve, meta, set_condition
 
 GC_CHECK_PERIOD = 20.0  # gcCheckPeriod
 QUARANTINE = 40.0  # quarantineTime

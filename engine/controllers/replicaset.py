@@ -6,12 +6,22 @@ not ready, newest), like `controller.ActivePods` ranking.
 """
 from __future__ import annotations
 
+from engine.api.labels import label_selector_matches
+from engine.api.objects import (
+    controller_uid,
+    evolve,
+    is_terminating,
+    labels_of,
+    meta,
+    owner_ref,
+    pod_is_active,
+    pod_is_ready,
+    pod_phase,
+    uid_of,
+)
+from engine.api.store import WatchEvent
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
-from engine.api.labels import label_selector_matches
-from engine.api.objects import (controller_uid, evolve, is_terminating, labels_of, meta,
-                            owner_ref, pod_is_active, pod_is_ready, pod_phase, uid_of)
-from engine.api.store import WatchEvent
 
 
 class ReplicaSetController(Controller):

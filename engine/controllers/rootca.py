@@ -11,10 +11,10 @@ from __future__ import annotations
 import base64
 import textwrap
 
-from engine.controllers.base import Controller
-from engine.controllers.context import ControllerContext
 from engine.api.objects import meta
 from engine.api.store import DELETED
+from engine.controllers.base import Controller
+from engine.controllers.context import ControllerContext
 
 NAME = "kube-root-ca.crt"
 DESCRIPTION = ("Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints "

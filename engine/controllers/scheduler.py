@@ -11,9 +11,9 @@ does (seeded in deterministic mode).
 """
 from __future__ import annotations
 
+from engine.api.objects import evolve, labels_of, meta, pod_phase, set_condition
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
-from engine.api.objects import evolve, labels_of, meta, pod_phase, set_condition
 
 TOO_MANY_PODS = "Too many pods"
 # Nodes failing only NodeResourcesFit could make room by preempting lower-priority pods;

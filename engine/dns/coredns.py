@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.api.objects import labels_of, meta
 from engine.api.wellknown import SERVICE_NAME_LABEL
+from engine.cluster.events import STEP_DNS
 from engine.controllers.base import Controller
 from engine.controllers.context import ControllerContext
 from engine.dns.corefile import CoreDNSConfig
-from engine.dns.zone import KubernetesPlugin
 from engine.dns.records import RecordChange
-from engine.cluster.events import STEP_DNS
-from engine.api.objects import labels_of, meta
+from engine.dns.zone import KubernetesPlugin
 
 WATCHED = ("Namespace", "Service", "EndpointSlice", "Pod")
 DNS_SERVICE = ("kube-system", "kube-dns")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from engine.dns.names import fqdn
-from engine.dns.records import DnsResponse, NOERROR, NXDOMAIN, SERVFAIL
+from engine.dns.records import NOERROR, NXDOMAIN, SERVFAIL, DnsResponse
 
 # qtype meaning "what getaddrinfo(AF_UNSPEC) asks": A and AAAA for each candidate.
 ADDRESS = "A+AAAA"

@@ -30,6 +30,17 @@ from typing import Any, Callable, Iterable, Mapping
 
 from engine.api.wellknown import SERVICE_NAME_LABEL
 from engine.dns.corefile import CoreDNSConfig
+from engine.dns.names import (
+    extract_address_from_reverse,
+    fqdn,
+    is_reverse,
+    is_subdomain,
+    match_zone,
+    parse_ip,
+    reverse_name,
+    split_labels,
+    trim_zone,
+)
 from engine.dns.records import (
     ADDED,
     DELETED,
@@ -47,18 +58,6 @@ from engine.dns.records import (
     ZoneRecord,
     forwarded_nxdomain,
 )
-from engine.dns.names import (
-    extract_address_from_reverse,
-    fqdn,
-    is_reverse,
-    is_subdomain,
-    match_zone,
-    parse_ip,
-    reverse_name,
-    split_labels,
-    trim_zone,
-)
-
 
 # kubernetes.go: errNoItems, errNsNotExposed, errInvalidRequest. All three are "name
 # errors" (IsNameError): NXDOMAIN, or fallthrough to the next plugin.

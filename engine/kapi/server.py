@@ -15,8 +15,20 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from aiohttp import web
 
-from engine.kapi import (authz, discovery, eviction, logs, openapi, portforward, protobuf, reads, scale, serverside,
-                         streams, writes)
+from engine.kapi import (
+    authz,
+    discovery,
+    eviction,
+    logs,
+    openapi,
+    portforward,
+    protobuf,
+    reads,
+    scale,
+    serverside,
+    streams,
+    writes,
+)
 from engine.kapi.context import MAX_BODY, ApiContext, BodyDecoder, SubresourceHandler, SubresourceRoute, resolve
 from engine.kapi.responses import json_response, query_bool, status_response, warnings_for
 from engine.kapi.status import StatusError, method_not_allowed, unknown_path

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.api.kinds import KindInfo
 from engine.api.validation.errors import FieldError
 from engine.api.validation.messages import ApiError
-from engine.api.kinds import KindInfo
 
 CODES = {
     "BadRequest": 400, "Unauthorized": 401, "Forbidden": 403, "NotFound": 404, "MethodNotAllowed": 405,

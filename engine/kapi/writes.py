@@ -9,16 +9,16 @@ from typing import Any
 
 from aiohttp import web
 
-from engine.api.validation.decoding import decode_error, decoded, strict_unknown_fields, unknown_fields_error
-from engine.api.validation.messages import cannot_handle_error
 from engine.api.apiserver import ApiError
 from engine.api.naming import generate_name
 from engine.api.store import CLUSTER_SCOPED, json_copy
-from engine.manifests.loader import load_text
+from engine.api.validation.decoding import decode_error, decoded, strict_unknown_fields, unknown_fields_error
+from engine.api.validation.messages import cannot_handle_error
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import json_response, success_status, warnings_for
 from engine.kapi.status import bad_request, conflict, from_api_error, not_found, unsupported_media_type
+from engine.manifests.loader import load_text
 
 JSON = "application/json"
 YAML = "application/yaml"

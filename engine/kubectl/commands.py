@@ -6,26 +6,28 @@ what goes to stdout vs stderr, and kubectl's exit codes.
 """
 from __future__ import annotations
 
+import copy
+import json
+import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine.api import labels as label_selectors
-from engine.api.labels import SelectorError
-from engine.api.apiserver import ApiError
-from engine.cluster.cluster import Cluster
-from engine.api.objects import labels_of
-from engine.kubectl.printers import describe as describe_printer
-from engine.kubectl.printers import custom_columns, encoding, jsonpath
-from engine.kubectl.printers import get as printers
-from engine.kubectl.printers import sorting
-from engine.kubectl.printers.jsonpath import JSONPathError
 from engine.api import kinds
+from engine.api import labels as label_selectors
+from engine.api.apiserver import ApiError
+from engine.api.gostrconv import NumError, go_parse_bool, go_parse_int, go_quote, go_quote_rune
 from engine.api.kinds import CLUSTER_SCOPED
+from engine.api.labels import SelectorError
+from engine.api.objects import labels_of, pod_is_ready
 from engine.api.validation import messages
 from engine.api.validation.messages import aggregate_message
 from engine.api.validation.metadata import validate_labels
 from engine.api.validation.names import is_valid_label_value
-from engine.api.gostrconv import NumError, go_parse_bool, go_parse_int, go_quote, go_quote_rune
+from engine.cluster.cluster import Cluster
+from engine.kubectl.printers import custom_columns, encoding, jsonpath, sorting
+from engine.kubectl.printers import describe as describe_printer
+from engine.kubectl.printers import get as printers
+from engine.kubectl.printers.jsonpath import JSONPathError
 
 ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
 
@@ -426,9 +428,9 @@ def _objects_for(cluster: Cluster, verb: str, args: list[str], ns: str, *, selec
             info = printers.resolve_resource(args[0].split(",")[0])
             pairs = [(info, n) for n in args[1:]]
         else:
-            return [], Output(stderr=f"error: You must provide one or more resources by argument or filename.\n"
-                                     f"Example resource specifications include:\n   '-f rsrc.yaml'\n   "
-                                     f"'--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n", code=1)
+            return [], Output(stderr="error: You must provide one or more resources by argument or filename.\n"
+                                     "Example resource specifications include:\n   '-f rsrc.yaml'\n   "
+                                     "'--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n", code=1)
     except printers.ResourceError as e:
         return [], Output(stderr=f"{e}\n", code=1)
     if pairs and selector:
@@ -441,7 +443,7 @@ def _objects_for(cluster: Cluster, verb: str, args: list[str], ns: str, *, selec
         objs = [o for o in cluster.store.list(info.kind, ns if info.namespaced else "") if sel.matches(labels_of(o))]
         return [(info, o["metadata"]["name"], o) for o in objs], None
     if not pairs:
-        return [], Output(stderr=f'error: resource(s) were provided, but no name was specified\n', code=1)
+        return [], Output(stderr='error: resource(s) were provided, but no name was specified\n', code=1)
     return [(i, n, cluster.store.get(i.kind, ns if i.namespaced else "", n)) for i, n in pairs], None
 
 
@@ -466,7 +468,7 @@ def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, re
             out.code = 1
             continue
         if info.subresource("scale") is None:
-            out.stderr += (f'Error from server (NotFound): the server could not find the requested resource\n')
+            out.stderr += ('Error from server (NotFound): the server could not find the requested resource\n')
             out.code = 1
             continue
         if replicas > 2**31 - 1:
@@ -482,7 +484,6 @@ def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, re
 
 
 def _scale_patch_refused(cluster: Cluster, info, obj: dict, replicas: int) -> str:
-    import json
 
     md = obj["metadata"]
     sel = ",".join(f"{k}={v}" for k, v in sorted(((obj["spec"].get("selector") or {}).get("matchLabels") or {}).items()))
@@ -541,7 +542,6 @@ def toggle_readiness(cluster: Cluster, namespace: str, pod_name: str) -> Output:
     pod = cluster.store.get("Pod", namespace, pod_name)
     if pod is None:
         return Output(stderr=f'Error from server (NotFound): pods "{pod_name}" not found\n', code=1)
-    from engine.api.objects import pod_is_ready
 
     ready = not pod_is_ready(pod)
     if not cluster.kubelet.set_readiness(namespace, pod_name, ready):
@@ -552,7 +552,6 @@ def toggle_readiness(cluster: Cluster, namespace: str, pod_name: str) -> Output:
 def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, overwrite: bool = False,
           select_all: bool = False, selector: str | None = None) -> Output:
     """`kubectl label TYPE NAME k=v k-` -> `pod/NAME labeled`, checked as label.go checks."""
-    import json
 
     ns = namespace or "default"
     if select_all and selector:
@@ -633,7 +632,6 @@ RESTARTABLE = ("Deployment", "DaemonSet", "StatefulSet")
 
 def rollout_restart(cluster: Cluster, args: list[str], *, namespace: str | None = None) -> Output:
     """`kubectl rollout restart deploy/NAME`: a new template annotation, so a new ReplicaSet."""
-    import copy
 
     ns = namespace or "default"
     targets, err = _objects_for(cluster, "rollout", args, ns, select_all=True, selector=None)
@@ -667,7 +665,6 @@ def rollout_restart(cluster: Cluster, args: list[str], *, namespace: str | None 
 def cordon(cluster: Cluster, node: str, desired: bool = True) -> Output:
     """`kubectl cordon|uncordon NODE`: spec.unschedulable (the node lifecycle controller's
     node.kubernetes.io/unschedulable:NoSchedule taint follows it)."""
-    import copy
 
     n = cluster.store.get("Node", "", node)
     if n is None:
@@ -763,7 +760,6 @@ VERBS = ("get", "describe", "delete", "scale", "label", "rollout", "drain", "cor
 
 def run_line(cluster: Cluster, line: str) -> Output:
     """One `kubectl ...` line as typed in a terminal (the dashboard's `:` prompt)."""
-    import shlex
 
     try:
         argv = shlex.split(line)
@@ -850,7 +846,6 @@ def run_line(cluster: Cluster, line: str) -> Output:
 
 def create_namespace(cluster: Cluster, name: str) -> Output:
     """`kubectl create namespace NAME`."""
-    from engine.api.apiserver import ApiError
 
     try:
         cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
@@ -861,7 +856,6 @@ def create_namespace(cluster: Cluster, name: str) -> Output:
 
 def run_pod(cluster: Cluster, name: str, image: str, *, namespace: str | None = None) -> Output:
     """`kubectl run NAME --image=IMAGE`: a bare pod labelled run=NAME."""
-    from engine.api.apiserver import ApiError
 
     ns = namespace or "default"
     try:

@@ -7,11 +7,9 @@ is dig's output for the first hit.
 """
 from __future__ import annotations
 
-
 from engine.cluster.cluster import Cluster
+from engine.dns.dig import render_dig, render_dig_unreachable
 from engine.dns.resolver import ADDRESS, resolve
-from engine.dns.dig import render_dig
-from engine.dns.dig import render_dig_unreachable
 from engine.kubectl.commands import Output, pod_for
 from engine.kubelet.env import pod_resolv_conf
 from engine.net.network import Network

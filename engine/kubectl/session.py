@@ -12,14 +12,16 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.api.apiserver import ApiError
 from engine.api.gostrconv import go_quote_rune
-from engine.kubectl import commands as kubectl
+from engine.apply.workspace import apply_documents
 from engine.cluster.cluster import Cluster
+from engine.kubectl import commands as kubectl
+from engine.kubectl import dns as dnstools
 from engine.kubectl.commands import Output
+from engine.kubectl.shell import PodShell, http_get
 from engine.manifests.loader import load_paths
 from engine.net.network import Network
-from engine.kubectl.shell import PodShell, http_get
-from engine.apply.workspace import apply_documents
 
 OUTSIDE_PROMPT = "$ "
 
@@ -96,7 +98,6 @@ class Session:
             self.cluster.run_for(0)
 
     def _dig(self, args: list[str]) -> Output:
-        from engine.kubectl import dns as dnstools
 
         frm = None
         if "--from" in args[:-1]:
@@ -213,7 +214,6 @@ def generate_services(cluster: Cluster, n: int, *, selector: dict | None = None)
     svcflow/filler=true, so kube-proxy's KUBE-SERVICES chains grow the way a big cluster's
     do. They select no pods, so each adds a "has no endpoints" REJECT rule that every new
     connection is checked against."""
-    from engine.api.apiserver import ApiError
 
     sel = selector or {"svcflow/filler": "none"}
     width = max(4, len(str(n)))

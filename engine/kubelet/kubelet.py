@@ -9,9 +9,9 @@ takes the same simulated seconds.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from engine.api.allocators import AllocationError

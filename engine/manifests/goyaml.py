@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from engine.api.gostrconv import go_float, go_parse_int, go_parse_uint, go_yaml_float, NumError
+from engine.api.gostrconv import NumError, go_float, go_parse_int, go_parse_uint, go_yaml_float
 from engine.manifests.gojson import MAX_NESTING
 
 MAX_ALIAS_EXPANSIONS = 100_000  # nodes decoded through aliases in one document

@@ -34,11 +34,27 @@ import yaml
 
 from engine.api.gostrconv import go_quote
 from engine.manifests.documents import (
-    Document, FileInfo, gvk, is_known_kind, KNOWN_KINDS, LoadResult, ManifestError, schema_message,
-    schema_problems, unknown_kind_message)
-from engine.manifests.gojson import JSONEOF, JSONSyntax, JSONTooDeep, MAX_NESTING, scan_json_value, to_bytes, WS
+    KNOWN_KINDS,
+    Document,
+    FileInfo,
+    LoadResult,
+    ManifestError,
+    gvk,
+    is_known_kind,
+    schema_message,
+    schema_problems,
+    unknown_kind_message,
+)
+from engine.manifests.gojson import JSONEOF, MAX_NESTING, WS, JSONSyntax, JSONTooDeep, scan_json_value, to_bytes
 from engine.manifests.goyaml import (
-    ConvertError, DecodeError, go_yaml_message, items_lines, jsonify, load_first, yaml_error)
+    ConvertError,
+    DecodeError,
+    go_yaml_message,
+    items_lines,
+    jsonify,
+    load_first,
+    yaml_error,
+)
 from engine.manifests.paths import expand_paths
 
 #: svcflow's own limits (kubectl has none this tight; each refusal says it is svcflow's).

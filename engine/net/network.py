@@ -16,11 +16,11 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from engine.api.objects import meta, pod_phase
 from engine.cluster.cluster import Cluster
 from engine.dns.resolver import ADDRESS, ResolvConf, resolve
 from engine.kubelet.env import pod_resolv_conf
 from engine.net.iptables_walk import Evaluated, Packet, RecentTable, Walker, parse_save
-from engine.api.objects import meta, pod_phase
 from engine.workloads.apps import image_name, workload_for
 from engine.workloads.base import Workload
 

@@ -49,7 +49,7 @@ def parse_ip_sloppy(s: str | None) -> IPAddr | None:
 
 @lru_cache(maxsize=1 << 18)
 def _parse_ip_sloppy(s: str) -> IPAddr | None:
-    
+
     if ":" in s:
         if "%" in s:  # Go's ParseIP rejects zones
             return None

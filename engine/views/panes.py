@@ -7,18 +7,20 @@ selects nothing are worked out here, next to the cluster logic they depend on.
 """
 from __future__ import annotations
 
+import re
+import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from engine.views import dataplane
-from engine.cluster.cluster import Cluster
-from engine.controllers.endpoints import resolve_target_port
 from engine.api.labels import service_selects
 from engine.api.objects import is_terminating, labels_of, meta, pod_is_ready, pod_phase
 from engine.api.wellknown import SERVICE_NAME_LABEL
+from engine.cluster.cluster import Cluster
+from engine.controllers.endpoints import resolve_target_port
 from engine.kubectl.printers import get as printers
 from engine.kubectl.printers.duration import since
+from engine.views import dataplane
 from engine.views.rows import Row
 
 
@@ -123,7 +125,6 @@ def warm(cluster: Cluster, budget: float) -> bool:
     cells, each namespace's DNS records), so pressing `0` at 100,000 pods shows them at
     once instead of formatting every pod first. The dashboard calls this when it is idle,
     with a few milliseconds each time; True when nothing is left to do."""
-    import time
 
     deadline = time.perf_counter() + budget
     store = cluster.store
@@ -320,7 +321,6 @@ def filter_rows(rows: list[Row], pattern, texts: FilterTexts | None = None) -> l
     [^...], DOTALL, ...) are tested cell by cell, the plain way; both give the same rows."""
     if pattern is None:
         return rows
-    import re
 
     slow = [r for r in rows if any(pattern.search(c) for c in r.cells)] if any(
         t in pattern.pattern for t in _UNSAFE_FOR_JOINED) else None

@@ -1,9 +1,9 @@
 """Service types, user-supplied Endpoints, cluster shapes from config files, delete."""
 from __future__ import annotations
 
-from engine.kubectl import commands as kubectl
-from engine.cluster.cluster import Cluster
 from engine.apply.workspace import cluster_from_paths
+from engine.cluster.cluster import Cluster
+from engine.kubectl import commands as kubectl
 from tests.helpers import apply_yaml, sample
 
 SERVICES = """
@@ -140,10 +140,10 @@ def test_delete_prints_kubectls_line():
 # --- the one kinds registry (engine/api/kinds.py) --------------------------------------
 
 from engine.api import kinds as registry  # noqa: E402
-from engine.kubectl.printers import get as get_printer  # noqa: E402
-from engine.kubectl.printers import describe as describe_printer  # noqa: E402
-from engine.manifests.documents import KNOWN_KINDS  # noqa: E402
 from engine.api.store import CLUSTER_SCOPED  # noqa: E402
+from engine.kubectl.printers import describe as describe_printer  # noqa: E402
+from engine.kubectl.printers import get as get_printer  # noqa: E402
+from engine.manifests.documents import KNOWN_KINDS  # noqa: E402
 
 
 def test_registry_is_kube_apiserver_discovery():

@@ -3,8 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-from engine.api.gostrconv import (NumError, go_float, go_json_float, go_parse_int, go_parse_uint, go_quote,
-                                  go_quote_rune, go_yaml_float)
+from engine.api.gostrconv import (
+    NumError,
+    go_float,
+    go_json_float,
+    go_parse_int,
+    go_parse_uint,
+    go_quote,
+    go_quote_rune,
+    go_yaml_float,
+)
 
 
 @pytest.mark.parametrize("text, value", [("0", 0), ("-1", -1), ("0x1F", 31), ("0o17", 15), ("017", 15),

@@ -4,18 +4,15 @@ error; no input makes svcflow raise."""
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 import yaml
 
+from engine.apply.workspace import apply_documents, topology_from_docs
 from engine.cluster.cluster import Cluster
-from engine.manifests.loader import load_paths
 from engine.cluster.topology import ClusterConfigError, build_topology, validate_kind_networking
-from engine.apply.workspace import apply_documents, cluster_from_paths, topology_from_docs
+from engine.manifests.loader import load_paths
 from tests.helpers import SAMPLES, apply_file
-
-
 
 
 @pytest.fixture(scope="module")

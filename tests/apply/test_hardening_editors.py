@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.manifests import loader as manifests
 from engine.apply.live import LiveWorkspace
+from engine.manifests import loader as manifests
 from tests.helpers import SAMPLES
 
 SETTLE = 0.3

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from engine.apply import filewrites
-from engine.kubectl import commands as kubectl
 from engine.apply.live import LiveWorkspace
+from engine.kubectl import commands as kubectl
 from tests.apply.test_hardening_editors import aged, services, svc
 from tests.cluster.test_hardening_k8s import DEPLOY  # a Deployment "web" of 2 replicas
 
@@ -218,8 +218,8 @@ def test_at_start_only_the_files_that_shape_the_cluster_are_parsed(tmp_path):
     (d / "z-nodes.json").write_text('{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "kind-worker2"}}')
     ws = LiveWorkspace([d], deterministic=True)
     assert ws.parse_cache.parsed == 2  # cluster.yaml and z-nodes.json; not the Services
-    from engine.manifests.loader import load_paths
     from engine.apply.workspace import topology_from_docs
+    from engine.manifests.loader import load_paths
 
     full, _ = topology_from_docs(load_paths([d]).documents)  # what reading everything gives
     assert [n.name for n in ws.cluster.topology.nodes] == [n.name for n in full.nodes] == ["kind-worker2"]
@@ -228,7 +228,8 @@ def test_at_start_only_the_files_that_shape_the_cluster_are_parsed(tmp_path):
 
 # ---- the fast path ends exactly where the full reload ends -------------------------------------------
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 EDITS = st.lists(st.tuples(st.sampled_from(["port", "add", "remove", "break", "fix", "move", "namespace",
                                             "deploy", "scale-at-prompt", "touch"]),

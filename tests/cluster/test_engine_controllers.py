@@ -6,9 +6,9 @@ import ipaddress
 
 import pytest
 
-from engine.cluster.cluster import Cluster
 from engine.api.naming import SAFE_ALPHABET, pod_template_hash, safe_encode
 from engine.api.objects import labels_of, pod_is_ready
+from engine.cluster.cluster import Cluster
 from tests.helpers import apply_yaml, sample
 
 

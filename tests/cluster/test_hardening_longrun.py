@@ -7,11 +7,10 @@ import gc
 import os
 import shutil
 import time
-from pathlib import Path
 
-from engine.cluster.cluster import Cluster
 from engine.apply.live import LiveWorkspace
 from engine.apply.workspace import cluster_from_paths
+from engine.cluster.cluster import Cluster
 from tests.helpers import SAMPLES
 
 

@@ -22,15 +22,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.api.labels import service_selects
+from engine.apply.live import LiveWorkspace
+from engine.apply.workspace import cluster_from_paths
 from engine.cluster.cluster import Cluster
 from engine.kubectl.dns import dig
-from engine.apply.live import LiveWorkspace
 from engine.kubectl.proxyrules import proxy_rules
-from engine.api.labels import service_selects
-from engine.apply.workspace import cluster_from_paths
 from engine.manifests.documents import object_key
-from tests.helpers import SAMPLES
 from tests.cluster.test_hardening_longrun import comparable
+from tests.helpers import SAMPLES
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 #: SVCFLOW_HYPOTHESIS_SCALE=20 runs twenty times the examples (a deep run before a release).

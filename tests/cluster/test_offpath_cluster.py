@@ -5,15 +5,13 @@ controllers write back what someone deleted from under them."""
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
 
 import pytest
 
-from engine.kubectl import commands as kubectl
 from engine.cluster.cluster import Cluster
-from engine.manifests.loader import load_paths
-from engine.kubectl.session import Session
 from engine.cluster.topology import build_topology
+from engine.kubectl import commands as kubectl
+from engine.kubectl.session import Session
 from tests.helpers import apply_yaml, sample
 
 

@@ -38,10 +38,10 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from engine.cluster.cluster import Cluster
-from engine.manifests.loader import load_text
-from engine.kubectl.session import Session
 from engine.apply.workspace import apply_documents
+from engine.cluster.cluster import Cluster
+from engine.kubectl.session import Session
+from engine.manifests.loader import load_text
 from tests.helpers import ROOT, SAMPLES
 
 SCALE = max(1, int(os.environ.get("SVCFLOW_HYPOTHESIS_SCALE", "1")))

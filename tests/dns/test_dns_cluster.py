@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-from engine.kubelet import env as kubeenv
-from engine.kubectl import dns as dnstools
 from engine.cluster.cluster import Cluster
 from engine.dns.resolver import ADDRESS, resolve
+from engine.kubectl import dns as dnstools
+from engine.kubelet import env as kubeenv
 from tests.helpers import apply_yaml, sample
 
 
@@ -71,8 +71,8 @@ def test_step_four_names_the_record():
 
 
 def test_the_dns_pane_lists_a_namespace_or_all_of_them_and_follows_changes():
-    from engine.views import dataplane
     from engine.kubectl import commands as kubectl
+    from engine.views import dataplane
     from engine.views import panes as views
 
     c = _cluster()

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from engine.api import labels
-from engine.kubectl import commands as kubectl
 from engine.cluster.cluster import Cluster
+from engine.kubectl import commands as kubectl
 from engine.kubectl.session import Session, generate_services
 from tests.helpers import ROOT, SAMPLES
 from tui.cli import main

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from engine.kubectl.printers.duration import human_duration, short_human_duration, since
+from engine.kubectl.printers.encoding import to_json, to_yaml
 from engine.kubectl.printers.get import (
     ResourceTypeNotFound,
     expand_resource_args,
@@ -25,7 +26,6 @@ from engine.kubectl.printers.get import (
     resolve_resource,
     table,
 )
-from engine.kubectl.printers.encoding import to_json, to_yaml
 from engine.kubectl.printers.tabwriter import render_table
 
 NOW = datetime(2025, 6, 10, 12, 0, 0, tzinfo=timezone.utc)

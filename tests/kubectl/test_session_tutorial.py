@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from engine.kubectl import proxyrules as proxytools
 from engine.cluster.cluster import Cluster
+from engine.kubectl import proxyrules as proxytools
 from engine.kubectl.session import Session, trace
 from tests.helpers import SAMPLES, apply_yaml, sample
 

@@ -10,14 +10,13 @@ import os
 import random
 import time
 import tracemalloc
-from pathlib import Path
 
 import pytest
 
+from engine.apply.workspace import cluster_from_paths
 from engine.manifests import loader as manifests
 from engine.manifests.gojson import MAX_NESTING
 from engine.manifests.loader import MAX_MANIFEST_BYTES, load_paths, load_text
-from engine.apply.workspace import cluster_from_paths
 
 SVC = "apiVersion: v1\nkind: Service\nmetadata:\n  name: redis\nspec:\n  ports:\n  - port: 6379\n"
 PARSE = "error: error parsing f.yaml: error converting YAML to JSON: yaml: "

@@ -2,7 +2,8 @@
 470,000 lines are kept that way), and kube-proxy's save text built from chunks is the text."""
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.cluster.cluster import Cluster
 from engine.proxy.lines import ChunkedLines

@@ -3,9 +3,6 @@ user would press them (1, 2, 3, 4, 6, 7, 11, 17 of the issue's list)."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
-
-import pytest
 
 from engine.kubectl import commands as kubectl
 from tests.helpers import SAMPLES
@@ -171,10 +168,8 @@ async def test_edit_runs_the_editor_without_a_shell(tmp_path, monkeypatch):
     """`e` opens the object's manifest in $EDITOR as an argument vector: a file name with
     shell syntax in it is passed as one argument and never run (it used to go through
     os.system)."""
-    import shutil
     import subprocess
 
-    from tests.helpers import SAMPLES
     from tui.app import SvcflowApp
 
     d = tmp_path / "demo"

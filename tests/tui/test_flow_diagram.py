@@ -6,9 +6,18 @@ import pytest
 
 from engine.cluster.cluster import Cluster
 from engine.cluster.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY, FlowEvent
-from engine.views.flowstory import (TRAFFIC_ANSWER, TRAFFIC_CLUSTERIP, TRAFFIC_DNAT, TRAFFIC_POD, TRAFFIC_QUERY,
-                              ServiceStory, TrafficStory, group_stories, parse_record)
 from engine.kubectl.session import Session
+from engine.views.flowstory import (
+    TRAFFIC_ANSWER,
+    TRAFFIC_CLUSTERIP,
+    TRAFFIC_DNAT,
+    TRAFFIC_POD,
+    TRAFFIC_QUERY,
+    ServiceStory,
+    TrafficStory,
+    group_stories,
+    parse_record,
+)
 from tests.helpers import SAMPLES, apply_yaml, sample
 
 SAMPLE_FILES = ("counter-redis-svc.yml", "counter-app.yml", "counter-nodeport.yml")

@@ -3,12 +3,6 @@ save, CoreDNS deleted from the prompt, an EndpointSlice deleted from under its c
 The app survives each and its panes show what the cluster did."""
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
-import pytest
-
-from tests.helpers import SAMPLES
 from tui.app import SvcflowApp
 from tui.widgets.resource_table import ResourceTable
 

@@ -67,7 +67,8 @@ async def test_the_unfiltered_list_is_still_remembered_after_several_big_filters
 
 import re  # noqa: E402
 
-from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 from engine.views.panes import FilterTexts, filter_rows  # noqa: E402
 
@@ -106,9 +107,9 @@ async def test_rows_found_by_name_follow_every_change_of_the_rows():
 
 
 def test_warming_prepares_every_pod_row_so_all_namespaces_formats_nothing(monkeypatch):
-    from engine.views import panes as views
     from engine.cluster.cluster import Cluster
     from engine.kubectl.printers import get as printers
+    from engine.views import panes as views
     from tests.helpers import apply_yaml, sample
 
     c = Cluster(deterministic=True)

@@ -17,12 +17,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from engine.views import panes as views
 from engine.apply.workspace import cluster_from_paths
+from engine.views import panes as views
+from tests.tui.test_tour import tutorial_small
 from tui.app import SvcflowApp
 from tui.cli import main
 from tui.tour import TourApp
-from tests.tui.test_tour import tutorial_small
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ["samples/"]

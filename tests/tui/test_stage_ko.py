@@ -3,17 +3,16 @@
 them (deterministic app, `watch=False`, as tests/tui/test_tui.py)."""
 from __future__ import annotations
 
-import pytest
 from rich.cells import cell_len
 
 from engine.cluster.cluster import Cluster
-from engine.views.flowstory import TRAFFIC_ANSWER, TRAFFIC_QUERY, Phrase, TrafficStory, group_stories
 from engine.kubectl.session import Session
+from engine.views.flowstory import TRAFFIC_ANSWER, TRAFFIC_QUERY, Phrase, TrafficStory, group_stories
 from tests.helpers import SAMPLES, apply_yaml, sample
 from tui.app import SvcflowApp
 from tui.i18n import KO, translator
 from tui.widgets.flow import FlowStrip, caption_for
-from tui.widgets.flow_diagram import Canvas, Scene, draw, fit, show
+from tui.widgets.flow_diagram import Canvas, draw, fit, show
 
 SMALL, BIG = (100, 30), (160, 48)
 KO_TR = translator("ko")

@@ -4,13 +4,10 @@ scrollbar, the header is one line, `--present` marks the focused pane alone, and
 `lang="ko"` translates the chrome while Kubernetes' own terms stay."""
 from __future__ import annotations
 
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import SAMPLES
 from tui.app import SvcflowApp
 from tui.panes import Pane
 
@@ -119,8 +116,8 @@ async def test_korean_chrome_keeps_kubernetes_terms(demo):
 async def test_the_tours_terminal_takes_the_stage_when_its_step_focuses_it():
     """Tour step 7 focuses the transcript (focus: events): at 100x30 it gets the stage's
     room, not its 7 rows with the rest of the screen left blank."""
-    from tui.tour_script import load_tour
     from tui.tour import TourApp
+    from tui.tour_script import load_tour
 
     app = TourApp(load_tour(), lang="en", animate=False)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.tour_script import TourError, load_tour
 from tui.cli import main
 from tui.tour import TourApp
+from tui.tour_script import TourError, load_tour
 
 SIZE = (160, 48)
 

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from tui.tour_script import TourError, load_tour
 from tests.tui.test_tour import tutorial_small
 from tui.tour import TourApp
+from tui.tour_script import TourError, load_tour
 
 
 def screen_text(app) -> str:

@@ -5,13 +5,11 @@ off and a fixed terminal size, so they are byte-stable.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from engine.views import panes as views
-from tests.helpers import SAMPLES
 from tui.app import SvcflowApp
 from tui.panes import PodsPane
 from tui.widgets.flow import FlowStrip

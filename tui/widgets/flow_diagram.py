@@ -31,8 +31,18 @@ from textual.containers import Vertical
 from textual.widget import Widget
 
 from engine.cluster.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY
-from engine.views.flowstory import (TRAFFIC_ANSWER, TRAFFIC_CLUSTERIP, TRAFFIC_DNAT, TRAFFIC_POD, TRAFFIC_QUERY, Beat,
-                              ServiceStory, Story, StoryBook, TrafficStory)
+from engine.views.flowstory import (
+    TRAFFIC_ANSWER,
+    TRAFFIC_CLUSTERIP,
+    TRAFFIC_DNAT,
+    TRAFFIC_POD,
+    TRAFFIC_QUERY,
+    Beat,
+    ServiceStory,
+    Story,
+    StoryBook,
+    TrafficStory,
+)
 from tui.i18n import translate_bindings
 from tui.panes import FOCUS_WIDGET
 

@@ -25,12 +25,12 @@ from rich.cells import cell_len
 from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
-from textual.renderables.styled import Styled
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.geometry import Region, Size, Spacing
+from textual.renderables.styled import Styled
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import DataTable

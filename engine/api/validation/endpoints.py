@@ -1,13 +1,21 @@
 """Endpoints and EndpointSlice validation (user-supplied Endpoints, mirrored slices)."""
 from __future__ import annotations
 
-from engine.api.validation.errors import duplicate, ErrorType, FieldError, invalid, not_supported, required
+from engine.api.validation.errors import ErrorType, FieldError, duplicate, invalid, not_supported, required
 from engine.api.validation.metadata import validate_object_meta
 from engine.api.validation.names import (
-    inclusive_range_error, is_dns1123_label, is_dns1123_subdomain, is_valid_ip, is_valid_port_num,
-    name_is_dns_subdomain, non_special_ip, parse_ip)
+    inclusive_range_error,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_valid_ip,
+    is_valid_port_num,
+    name_is_dns_subdomain,
+    non_special_ip,
+    parse_ip,
+)
 from engine.api.validation.service import PROTOCOLS
-from engine.api.validation.values import as_dict, is_int, as_list, as_str
+from engine.api.validation.values import as_dict, as_list, as_str, is_int
+
 
 def validate_endpoints(obj: dict) -> list[FieldError]:
     """ValidateEndpoints (create). [best effort: restated from memory of upstream]"""

@@ -8,6 +8,7 @@ from typing import Any, Iterable, Sequence
 from engine.api.gostrconv import go_quote
 from engine.api.validation.errors import FieldError
 
+
 def _dedupe(errors: Iterable[Any]) -> list[str]:
     seen: set[str] = set()
     out: list[str] = []

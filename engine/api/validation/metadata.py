@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from engine.api.gostrconv import go_quote
-from engine.api.validation.errors import ErrorType, FieldError, forbidden, GoLiteral, invalid, required
-from engine.api.validation.names import blen, IS_NEGATIVE_ERROR, is_qualified_name, is_valid_label_value
-from engine.api.validation.values import as_dict, is_int, as_list, as_str, as_str_map
+from engine.api.validation.errors import ErrorType, FieldError, GoLiteral, forbidden, invalid, required
+from engine.api.validation.names import IS_NEGATIVE_ERROR, blen, is_qualified_name, is_valid_label_value
+from engine.api.validation.values import as_dict, as_list, as_str, as_str_map, is_int
+
 
 def labels_literal(labels: dict[str, str] | None) -> Any:
     """The bad value for template-label errors: a nil map prints as map[string]string(nil)."""

@@ -8,8 +8,13 @@ from engine.api.gostrconv import go_quote
 from engine.api.validation.errors import ErrorType, FieldError, GoLiteral, invalid, not_supported, required
 from engine.api.validation.metadata import validate_object_meta
 from engine.api.validation.names import (
-    blen, is_config_map_key, is_qualified_name, is_valid_label_value, name_is_dns1123_label,
-    name_is_dns_subdomain)
+    blen,
+    is_config_map_key,
+    is_qualified_name,
+    is_valid_label_value,
+    name_is_dns1123_label,
+    name_is_dns_subdomain,
+)
 from engine.api.validation.values import as_dict, as_list, as_str
 
 # --------------------------------------------------------------------------------------------

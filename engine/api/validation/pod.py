@@ -3,14 +3,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.api.validation.errors import (
-    duplicate, FieldError, forbidden, GoLiteral, invalid, not_supported, required)
+from engine.api.validation.errors import FieldError, GoLiteral, duplicate, forbidden, invalid, not_supported, required
 from engine.api.validation.metadata import nonneg, validate_labels, validate_object_meta
 from engine.api.validation.names import (
-    IP_MSG, is_dns1123_label, is_dns1123_subdomain, is_relaxed_env_var_name, is_valid_port_name,
-    is_valid_port_num, name_is_dns_subdomain, parse_ip)
+    IP_MSG,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_relaxed_env_var_name,
+    is_valid_port_name,
+    is_valid_port_num,
+    name_is_dns_subdomain,
+    parse_ip,
+)
 from engine.api.validation.service import PROTOCOLS
-from engine.api.validation.values import as_dict, is_int, as_list, as_str, as_str_map, validate_port_num_or_name
+from engine.api.validation.values import as_dict, as_list, as_str, as_str_map, is_int, validate_port_num_or_name
 
 # --------------------------------------------------------------------------------------------
 # Pods and pod templates

@@ -6,12 +6,29 @@ from typing import Any
 
 from engine.api.gostrconv import go_quote
 from engine.api.validation.errors import (
-    duplicate, ErrorType, FieldError, forbidden, GoLiteral, invalid, not_supported, required)
+    ErrorType,
+    FieldError,
+    GoLiteral,
+    duplicate,
+    forbidden,
+    invalid,
+    not_supported,
+    required,
+)
 from engine.api.validation.metadata import validate_labels, validate_object_meta
 from engine.api.validation.names import (
-    inclusive_range_error, IP_MSG, is_dns1123_label, is_dns1123_subdomain, is_qualified_name, is_valid_ip,
-    is_valid_port_num, name_is_dns1035_label, non_special_ip, parse_ip)
-from engine.api.validation.values import as_dict, is_int, as_list, as_str, as_str_map, validate_port_num_or_name
+    IP_MSG,
+    inclusive_range_error,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_qualified_name,
+    is_valid_ip,
+    is_valid_port_num,
+    name_is_dns1035_label,
+    non_special_ip,
+    parse_ip,
+)
+from engine.api.validation.values import as_dict, as_list, as_str, as_str_map, is_int, validate_port_num_or_name
 
 DEFAULT_NODE_PORT_RANGE: tuple[int, int] = (30000, 32767)
 

@@ -5,13 +5,19 @@ from typing import Any
 
 from engine.api.gostrconv import go_quote
 from engine.api.labels import selector_matches
-from engine.api.validation.errors import FieldError, forbidden, GoLiteral, invalid, not_supported, required
+from engine.api.validation.errors import FieldError, GoLiteral, forbidden, invalid, not_supported, required
 from engine.api.validation.metadata import (
-    labels_literal, nonneg, selector_string, validate_annotations, validate_label_selector, validate_labels,
-    validate_object_meta)
+    labels_literal,
+    nonneg,
+    selector_string,
+    validate_annotations,
+    validate_label_selector,
+    validate_labels,
+    validate_object_meta,
+)
 from engine.api.validation.names import is_valid_percent, name_is_dns_subdomain
 from engine.api.validation.pod import validate_pod_spec
-from engine.api.validation.values import as_dict, intstr_repr, is_int, as_str, as_str_map
+from engine.api.validation.values import as_dict, as_str, as_str_map, intstr_repr, is_int
 
 # --------------------------------------------------------------------------------------------
 # Deployment / ReplicaSet / DaemonSet

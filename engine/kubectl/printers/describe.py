@@ -26,14 +26,14 @@ import re
 from datetime import datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
 from typing import Callable, Iterable
-from engine.api.kinds import KINDS
-from engine.api.wellknown import LAST_APPLIED, MIRROR_POD_ANNOTATION, NODE_ROLE_LABEL, SERVICE_NAME_LABEL
-from engine.api.labels import format_label_selector, label_selector_matches, label_selector_string
+
 from engine.api.gostrconv import go_float, go_quote
+from engine.api.kinds import KINDS
+from engine.api.labels import format_label_selector, label_selector_matches, label_selector_string
+from engine.api.wellknown import LAST_APPLIED, MIRROR_POD_ANNOTATION, NODE_ROLE_LABEL, SERVICE_NAME_LABEL
 from engine.kubectl.printers.duration import human_duration
 from engine.kubectl.printers.get import format_labels
 from engine.kubectl.printers.tabwriter import render_text
-
 
 Lister = Callable[[str, str | None], list[dict]]
 

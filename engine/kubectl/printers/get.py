@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Union
 
-from engine.api.labels import format_label_selector, label_selector_string  # (re-exported for the printers)
 from engine.api.kinds import KINDS, KindInfo, in_category, match_resource
+from engine.api.labels import format_label_selector, label_selector_string  # (re-exported for the printers)
 from engine.kubectl.printers.duration import parse_timestamp, since
 from engine.kubectl.printers.sorting import SortError, sort_objects
 from engine.kubectl.printers.tabwriter import render_table
