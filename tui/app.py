@@ -123,7 +123,9 @@ class SvcflowApp(App):
 
     def __init__(self, paths: list[str], *, deterministic: bool = False, bare: bool = False,
                  seed: int | None = None, watch: bool = True, present: bool = False,
-                 animate_flow: bool | None = None, lang: str | None = None) -> None:
+                 animate_flow: bool | None = None, lang: str | None = None, workspace=None) -> None:
+        """`workspace`: what to show instead of the folder's simulated cluster (an attached
+        real cluster, `engine.attach.workspace.AttachWorkspace`: read-only)."""
         super().__init__()
         self.lang = lang or "en"  # the chrome's language (`tui.i18n`); a tour sets its own
         self.stage: bool | None = None  # None: by the terminal's size (STAGE_BELOW_ROWS)
@@ -132,8 +134,9 @@ class SvcflowApp(App):
         self.log_flow = True  # flow events go to the events pane (a tour uses it as a terminal)
         self.paths = [Path(p) for p in paths]
         self.deterministic = deterministic
-        self.workspace = LiveWorkspace(self.paths, deterministic=deterministic, bare=bare, seed=seed)
-        self.watch_files = watch and not deterministic
+        self.workspace = workspace or LiveWorkspace(self.paths, deterministic=deterministic, bare=bare, seed=seed)
+        self.read_only = getattr(self.workspace, "read_only", False)
+        self.watch_files = watch and not deterministic and not self.read_only
         self.present = present
         self.namespace: str | None = "default"
         self.node_index = 0
@@ -225,6 +228,26 @@ class SvcflowApp(App):
             self.apply_in_slices()
         elif self.watch_files:
             self.watch_manifests()
+        if self.read_only:
+            self._attach_changed("problems")
+            self.attach()
+
+    @work(exclusive=True, group="attach")
+    async def attach(self) -> None:
+        """Follow the real cluster (reflectors in this loop) until the app ends."""
+        await self.workspace.follow(self._attach_changed)
+
+    def _attach_changed(self, what: str) -> None:
+        """The mirror was built (its mode and nodes are the cluster's), or the problems changed."""
+        if what == "cluster":
+            self.mode = self.workspace.cluster.topology.proxy.mode
+            self.node_index = 0
+            self.session = None
+            self._last_rv = -1
+            self.refresh_panes(flash=False)
+        lines = self.workspace.status_lines()
+        problems = self.workspace.session.problem_lines()
+        self._set_errors([ln for ln in lines if ln in problems], [ln for ln in lines if ln not in problems])
 
     async def on_unmount(self) -> None:
         self._stop_watch.set()
@@ -754,7 +777,8 @@ class SvcflowApp(App):
             view.call_after_refresh(view.scroll_to, y=nat, animate=False)
         pane = self.query_one("#proxy")
         tr = getattr(self, "tr", lambda s: s)
-        pane.border_title = Text(f"kube-proxy · {node} · {self.mode} ({len(lines)} {tr('lines')})")  # names literally
+        pane.border_title = Text(f"kube-proxy · {node} · {self.mode} ({len(lines)} {tr('lines')})"  # names literally
+                                 + (f" · {tr('computed')}" if self.read_only else ""))
 
     def _refresh_dns_serving(self) -> None:
         """The CoreDNS pane says whether anyone is serving its records: with no ready
@@ -765,7 +789,7 @@ class SvcflowApp(App):
         down = serving is not None and not serving.ok
         pane.set_class(down, "-down")
         tr = getattr(self, "tr", lambda s: s)
-        title = Text("CoreDNS")
+        title = Text("CoreDNS" + (f" · {tr('computed')}" if self.read_only else ""))
         if serving is not None:
             title.append(" · " + (tr("NOT SERVING") if down else f"{serving.ready} {tr('ready')}"),
                          style="bold red" if down else "")
@@ -933,22 +957,30 @@ class SvcflowApp(App):
             self.push_screen(TextScreen(f"{kind.lower()}/{name} (yaml)", out.stdout or out.stderr))
 
     def action_scale(self, delta: int) -> None:
+        if self._refuse_write():
+            return
         sel = self._selected("pods-table") if getattr(self.focused, "id", "") == "pods-table" else None
         out = kubectl.scale_owner_of_pod(self.workspace.cluster, *sel, delta) if sel else None
         if out is not None:
             self._run_output(out)
 
     def action_delete_pod(self) -> None:
+        if self._refuse_write():
+            return
         sel = self._selected("pods-table")
         if sel:
             self._run_output(kubectl.delete(self.workspace.cluster, [f"pod/{sel[1]}"], namespace=sel[0]))
 
     def action_toggle_ready(self) -> None:
+        if self._refuse_write():
+            return
         sel = self._selected("pods-table")
         if sel:
             self._run_output(kubectl.toggle_readiness(self.workspace.cluster, *sel))
 
     def action_edit(self) -> None:
+        if self._refuse_write():
+            return
         obj = self._focused_object()
         if not obj:
             return
@@ -972,6 +1004,12 @@ class SvcflowApp(App):
             self.notify("editing needs svcflow running in a terminal")
             return
         self.reload_manifests()
+
+    def _refuse_write(self) -> bool:
+        """Attached read-only: say so instead of writing."""
+        if self.read_only:
+            self.notify(self.workspace.read_only_line())
+        return self.read_only
 
     def action_filter(self) -> None:
         """`/`: the prompt in filter mode; Enter filters every pane (it never runs a command)."""
@@ -1045,6 +1083,9 @@ class SvcflowApp(App):
                       "proxy": "#proxy-view", "dns": "#dns-table", "events": "#events-log"}[PANES[word]]
             self.query_one(target).focus()
             return
+        if self.read_only and not _reads_only(text):
+            self._run_output(kubectl.Output(stdout=self.workspace.read_only_line() + "\n"), title=text, settle=False)
+            return
         if self.session is None:
             from engine.kubectl.session import Session
 
@@ -1088,6 +1129,24 @@ class SvcflowApp(App):
         if not self.animate_flow:
             self._drain_flow()
         self.refresh_panes()
+
+
+#: What the `:` prompt still answers when attached read-only (the rest would write, or needs
+#: the simulation's own processes).
+READ_ONLY_KUBECTL = frozenset({"get", "describe", "explain", "api-resources", "api-versions", "version"})
+
+
+def _reads_only(text: str) -> bool:
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return False
+    if not words:
+        return True
+    if words[0] == "kubectl":
+        verb = next((w for w in words[1:] if not w.startswith("-")), "")
+        return verb in READ_ONLY_KUBECTL
+    return words[0] in ("dig", "trace")
 
 
 def short_line(ev: FlowEvent) -> str:

@@ -15,12 +15,14 @@ Every failure a user can act on becomes an `AttachError` with one line to show.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 import aiohttp
+import yaml
 
 INSTALL_HINT = "attaching to a cluster needs kubernetes_asyncio: pip install 'svcflow[attach]'"
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection (and to wait for a list's answer to start)
@@ -100,14 +102,17 @@ class KubeClient:
                 raise AttachError(f"{self.server}{path}: the answer is not JSON")
             return body
 
-    async def watch_lines(self, path: str, query: dict[str, str], read_timeout: float) -> AsyncIterator[dict]:
-        """The events of a watch, one JSON object per line, until the server ends the stream."""
+    async def watch_lines(self, path: str, query: dict[str, str], read_timeout: float,
+                          on_open: Callable[[], None] = lambda: None) -> AsyncIterator[dict]:
+        """The events of a watch, one JSON object per line, until the server ends the stream;
+        `on_open` once the server has accepted the watch."""
         resp = await self._get(path, {**query, "watch": "true"},
                                aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT,
                                                      sock_read=read_timeout))
         async with resp:
             if not 200 <= resp.status <= 299:
                 raise _status_line(self.server, path, resp.status, _json(await resp.read()))
+            on_open()
             try:
                 async for line in resp.content:
                     ev = _json(line)
@@ -138,6 +143,11 @@ def _reason(e: BaseException) -> str:
     return text.splitlines()[0]
 
 
+def client_installed() -> bool:
+    """Whether the optional extra (`svcflow[attach]`) is installed, without importing it."""
+    return importlib.util.find_spec("kubernetes_asyncio") is not None
+
+
 def kubeconfig_path(given: str | None) -> str | None:
     """--kubeconfig, else $KUBECONFIG (its first file), else None (~/.kube/config)."""
     if given:
@@ -159,6 +169,9 @@ async def connect(kubeconfig: str | None, context: str | None) -> KubeClient:
     shown = path or "~/.kube/config"
     if path is not None and not os.path.isfile(path):
         raise AttachError(f"no kubeconfig at {shown}", retry=False)
+    missing = _missing_context(path, context)
+    if missing:
+        raise AttachError(f"kubeconfig {shown}: {missing}", retry=False)
     cfg = k8s_client.Configuration()
     try:
         loader = await k8s_config.load_kube_config(config_file=path, context=context, client_configuration=cfg,
@@ -177,3 +190,19 @@ def _context_name(loader: Any) -> str:
         return str(loader._current_context["name"])  # (kubernetes_asyncio keeps it there)
     except (AttributeError, KeyError, TypeError):
         return ""
+
+
+def _missing_context(path: str | None, context: str | None) -> str:
+    """`--context NAME` that the kubeconfig does not have, said as kubectl would want it."""
+    if not context:
+        return ""
+    try:
+        with open(path or os.path.expanduser("~/.kube/config"), encoding="utf-8") as f:
+            doc = yaml.safe_load(f)
+    except (OSError, yaml.YAMLError):
+        return ""  # (the loader says what is wrong with the file)
+    names = [c.get("name") for c in (doc or {}).get("contexts") or () if isinstance(c, dict)] \
+        if isinstance(doc, dict) else []
+    if context in names:
+        return ""
+    return f'no context "{context}" (it has: {", ".join(map(str, names)) or "none"})'

@@ -169,9 +169,12 @@ class Mirror:
             self.on_problems()
 
     # -- building ----------------------------------------------------------------------
-    def build(self) -> Cluster:
-        """The mirror cluster, from the lists kept so far (and the events since)."""
+    def build(self, name: str = "") -> Cluster:
+        """The mirror cluster, from the lists kept so far (and the events since); `name`
+        (the kubeconfig context) is what the header calls it."""
         self.shape = shape = shape_of(self._lists)
+        if name:
+            shape.topology.name = name
         c = Cluster(shape.topology, mirror=True, coredns=shape.coredns, nameserver=shape.nameserver)
         c.clock.advance_to(self.now())
         store = c.store

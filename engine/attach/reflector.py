@@ -169,7 +169,8 @@ class Reflector:
         if r.field_selector:
             query["fieldSelector"] = r.field_selector
         self.watches += 1
-        async for ev in self.client.watch_lines(r.path, query, read_timeout=self.watch_seconds + 30):
+        async for ev in self.client.watch_lines(r.path, query, read_timeout=self.watch_seconds + 30,
+                                                   on_open=lambda: self._report(None)):
             if self.stopped:
                 return
             kind = ev.get("type")

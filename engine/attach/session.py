@@ -63,7 +63,7 @@ class AttachSession:
                 if pending and len(blocked) == len(pending):
                     waiting.cancel()
                     raise AttachError(blocked[0], retry=False)
-            cluster = self.mirror.build()
+            cluster = self.mirror.build(self._name())
         finally:
             await self.close()
         cluster.run_until_idle()
@@ -85,10 +85,14 @@ class AttachSession:
         assert self.source is not None
         try:
             await self.source.synced()
-            on_built(self.mirror.build())
+            on_built(self.mirror.build(self._name()))
             await asyncio.Event().wait()  # the reflectors run until this task is cancelled
         finally:
             await self.close()
+
+    def _name(self) -> str:
+        c = self.client
+        return (c.context or c.server) if c is not None else ""
 
     def problem_lines(self) -> list[str]:
         """What a user can act on now, one line each, plus what svcflow assumed."""
