@@ -178,3 +178,12 @@ def test_a_corefile_is_read_as_coredns_reads_it():
         read_corefile(".:53 {\n    forward . /etc/resolv.conf\n}\n")
     with pytest.raises(CorefileError):
         read_corefile(".:53 {\n    kubernetes cluster.local {\n        ttl 9999\n    }\n}\n")
+
+
+def test_a_screenshot_of_the_attached_dashboard(served, tmp_path):
+    kc = str(served.folder / "served-kubeconfig")
+    svg = tmp_path / "attached.svg"
+    code, out, err = run(["screenshot", "--kubeconfig", kc, "-o", str(svg), "--size", "160x48"])
+    assert code == 0, err
+    text = svg.read_text(encoding="utf-8")
+    assert "computed" in text and "counter" in text

@@ -1,7 +1,7 @@
 """The mirror: a real cluster's objects in a simulated `Cluster`'s store, as they are.
 
-The reflectors' objects go into the store untouched (real names, uids, resourceVersions,
-timestamps: `Store.put`), with every controller that writes switched off (`Cluster(mirror=
+The reflectors' objects go into the store as the server sent them (real names, uids,
+resourceVersions, timestamps: `Store.put`; only `managedFields` is dropped), with every controller that writes switched off (`Cluster(mirror=
 True)`). kube-proxy, in the mode the cluster's `kube-system/kube-proxy` ConfigMap names, and
 CoreDNS, as its Corefile configures it, run over that store exactly as in the simulation, so
 the rules and records shown are computed by the one implementation of each.
@@ -112,6 +112,16 @@ def shape_of(lists: dict[Resource, list[dict]]) -> Shape:
     return Shape(topo, coredns, dns if dns and dns != "None" else None, notes)
 
 
+def _slim(obj: dict) -> dict:
+    """The object as the mirror keeps it: as the server sent it, less `managedFields`, which
+    no pane or computation reads and which is most of a pod's bytes at 100,000 pods
+    (`kubectl get -o yaml` leaves them out too)."""
+    md = obj.get("metadata")
+    if isinstance(md, dict):
+        md.pop("managedFields", None)
+    return obj
+
+
 def _selects(resource: Resource, obj: dict) -> bool:
     """Whether `obj` is one the resource's list returns (the ConfigMaps are selected by name)."""
     sel = resource.field_selector
@@ -150,7 +160,7 @@ class Mirror:
             if _selects(resource, old) and (md.get("namespace") or "", md["name"]) not in keep:
                 store.delete(resource.kind, md.get("namespace") or "", md["name"])
         for o in objects:
-            store.put(o)
+            store.put(_slim(o))
 
     def event(self, resource: Resource, type_: str, obj: dict) -> None:
         self.events_seen += 1
@@ -180,11 +190,11 @@ class Mirror:
         store = c.store
         for r in RESOURCES:
             for o in self._lists.get(r, ()):
-                store.put(o)
+                store.put(_slim(o))
         for r, objs in self._lists.items():
             if r not in RESOURCES:
                 for o in objs:
-                    store.put(o)
+                    store.put(_slim(o))
         self.cluster = c
         early, self._early, self._lists = self._early, [], {}
         for _r, type_, obj in early:
@@ -209,7 +219,8 @@ class Mirror:
                 c.store.delete(kind, ns, name)
             return
         known = c.store.get(kind, ns, name) is not None
-        stored = c.store.put(obj)
+        written = _written_at(obj) if kind == "EndpointSlice" else None
+        stored = c.store.put(_slim(obj))
         if kind == "Service" and not known:
             c.flow(WATCH, stored, "added", f"Service added (created {md.get('creationTimestamp', '?')})",
                    step=STEP_COLLECT, data={"ready": [], "created": md.get("creationTimestamp")})
@@ -222,13 +233,12 @@ class Mirror:
             svc = c.store.get("Service", ns, svc_name) or {"kind": "Service",
                                                           "metadata": {"namespace": ns, "name": svc_name}}
             c.flow(ENDPOINTSLICE_CONTROLLER, svc, "wrote", f"EndpointSlice {name}: {', '.join(ready) or '<none>'}",
-                   step=STEP_ENDPOINTS, data={"slices": [name], "ready": ready, "written": _written_at(obj)})
+                   step=STEP_ENDPOINTS, data={"slices": [name], "ready": ready, "written": written})
 
 
 def _written_at(obj: dict) -> str | None:
     """When the endpointslice controller last wrote the slice, as the server recorded it."""
     times = [m.get("time") for m in meta(obj).get("managedFields") or ()
-             if isinstance(m, dict) and m.get("manager") == "kube-controller-manager" or
-             isinstance(m, dict) and m.get("manager") == ENDPOINTSLICE_CONTROLLER]
+             if isinstance(m, dict) and m.get("manager") in ("kube-controller-manager", ENDPOINTSLICE_CONTROLLER)]
     times = [t for t in times if isinstance(t, str)]
     return max(times) if times else None
