@@ -164,3 +164,16 @@ async def test_a_forbidden_kind_is_one_line_and_the_rest_carry_on(proxy, tmp_pat
         assert ws.cluster.store.count("Service") > 0 and ws.cluster.store.count("EndpointSlice") > 0
     finally:
         await detach(task)
+
+
+async def test_lists_come_in_pages_with_continue(proxy, served, tmp_path):
+    ws, task = await attached(proxy, tmp_path, page_size=3)
+    try:
+        pods = [p for _, p in proxy.requests if p.startswith("/api/v1/pods?") and "watch=" not in p]
+        assert len(pods) >= 3 and all("limit=3" in p for p in pods) and any("continue=" in p for p in pods)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(served.url + "/api/v1/pods") as r:
+                live = [o["metadata"]["uid"] for o in (await r.json())["items"]]
+        assert sorted(p["metadata"]["uid"] for p in ws.cluster.store.list("Pod")) == sorted(live)
+    finally:
+        await detach(task)
