@@ -245,9 +245,7 @@ class SvcflowApp(App):
             self.session = None
             self._last_rv = -1
             self.refresh_panes(flash=False)
-        lines = self.workspace.status_lines()
-        problems = self.workspace.session.problem_lines()
-        self._set_errors([ln for ln in lines if ln in problems], [ln for ln in lines if ln not in problems])
+        self._set_errors(*self.workspace.status())
 
     async def on_unmount(self) -> None:
         self._stop_watch.set()

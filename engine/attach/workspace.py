@@ -59,12 +59,17 @@ class AttachWorkspace:
     def read_only_line(self) -> str:
         return READ_ONLY.format(server=self.server)
 
+    def status(self) -> tuple[list[str], list[str]]:
+        """What the error bar shows: problems a user can act on (one line each), then what
+        svcflow assumed about the cluster's configuration."""
+        problems = self.session.problem_lines()
+        if not self.built and not problems:
+            problems = [f"attaching to {self.server}: listing …"]
+        return problems, (self.session.mirror.notes() if self.built else [])
+
     def status_lines(self) -> list[str]:
-        """One line per problem a user can act on, then what svcflow assumed."""
-        lines = self.session.problem_lines()
-        if not self.built and not lines:
-            lines = [f"attaching to {self.server}: listing …"]
-        return lines + (self.session.mirror.notes() if self.built else [])
+        problems, notes = self.status()
+        return problems + notes
 
     async def follow(self, changed: Callable[[str], None]) -> None:
         """Attach and follow until cancelled; `changed("cluster")` once built,
