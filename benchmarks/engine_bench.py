@@ -122,7 +122,7 @@ def full_renders(cluster, node: str) -> dict:
                      "bytes": len(text)}
         del text
         kp._other_modes.clear()
-    kp.modes = ModeProxies(cluster)
+    kp.modes = ModeProxies(cluster.store, cluster.clock, cluster.topology)
     return out
 
 
@@ -254,7 +254,7 @@ def dns_lookups(cluster, per_namespace: int, services: int, seconds: float = 2.0
     """getaddrinfo-style lookups (A+AAAA) from a pod through its resolv.conf: names that
     hit on the first search suffix, on the second, fully qualified, and external names
     that walk the whole search list to NXDOMAIN."""
-    from engine.dns import ADDRESS, resolve
+    from engine.dns.resolver import ADDRESS, resolve
     from engine.dns.resolver import ResolvConf
     from engine.kubectl.dns import pod_resolv_conf
 

@@ -15,8 +15,7 @@ from aiohttp import web
 from engine.attach.client import INSTALL_HINT, AttachError, connect
 from engine.attach.session import AttachOptions
 from engine.attach.workspace import AttachWorkspace
-from engine.dns.corefile import CorefileError, read_corefile
-from engine.dns.zone import CoreDNSConfig
+from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 from engine.kapi import kubeconfig
 from tests.attach_fixtures import ROOT, RecordingProxy, ServedProcess, eventually
 from tui import cli

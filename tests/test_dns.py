@@ -10,20 +10,15 @@ import random
 
 import pytest
 
-from engine.dns import (
-    ADDRESS,
-    CoreDNSConfig,
-    DnsResponse,
-    KubernetesPlugin,
-    StaticUpstream,
-    nslookup,
-    render_dig,
-    resolv_conf,
-    resolve,
-)
+from engine.dns.resolver import ADDRESS, resolv_conf, resolve
+from engine.dns.corefile import CoreDNSConfig
+from engine.dns.records import DnsResponse, StaticUpstream
+from engine.dns.zone import KubernetesPlugin
+from engine.dns.dig import nslookup, render_dig
 from engine.dns.dig import format_question, format_rr, nslookup_queries
 from engine.dns.resolver import ResolvConf
-from engine.dns.zone import RR, endpoint_hostname, parse_request
+from engine.dns.records import RR
+from engine.dns.zone import endpoint_hostname, parse_request
 
 T0 = 1_700_000_000
 

@@ -6,7 +6,7 @@ import re
 from engine.kubelet import env as kubeenv
 from engine.kubectl import dns as dnstools
 from engine.cluster.cluster import Cluster
-from engine.dns import ADDRESS, resolve
+from engine.dns.resolver import ADDRESS, resolve
 from tests.helpers import apply_yaml, sample
 
 

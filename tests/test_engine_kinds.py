@@ -131,8 +131,8 @@ def test_delete_prints_kubectls_line():
     c = Cluster(deterministic=True)
     apply_yaml(c, sample("counter-redis-svc.yml"))
     out = kubectl.delete(c, ["svc/redis", "deployment/redis"])
-    assert out.stdout == ('service "redis" deleted from default namespace\n'
-                          'deployment.apps "redis" deleted from default namespace\n')
+    assert out.stdout == ('service "redis" deleted\n'
+                          'deployment.apps "redis" deleted\n')
     out = kubectl.delete(c, ["svc", "redis"])
     assert out.code == 1 and out.stderr == 'Error from server (NotFound): services "redis" not found\n'
 

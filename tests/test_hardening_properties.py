@@ -27,7 +27,8 @@ from engine.kubectl.dns import dig
 from engine.apply.live import LiveWorkspace
 from engine.kubectl.proxyrules import proxy_rules
 from engine.api.labels import service_selects
-from engine.apply.workspace import cluster_from_paths, object_key
+from engine.apply.workspace import cluster_from_paths
+from engine.manifests.documents import object_key
 from tests.helpers import SAMPLES
 from tests.test_hardening_longrun import comparable
 

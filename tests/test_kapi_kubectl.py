@@ -242,13 +242,12 @@ def _as_terminal(out: str, err: str) -> str:
     return warn + out + rest
 
 
-async def _same(s: ServedCluster, kubectl: Kubectl, twin: Session, line: str, *, kubectl_prints: str | None = None) -> None:
+async def _same(s: ServedCluster, kubectl: Kubectl, twin: Session, line: str) -> None:
     """kubectl LINE against the served cluster prints what svcflow's session prints for it on
-    the twin (or, where svcflow's own line is known to differ, `kubectl_prints`), and both
-    clusters then list the same objects."""
+    the twin, and both clusters then list the same objects."""
     got = await kubectl(*line.split()[1:])
     want = twin.feed(line)
-    assert (got[0], _as_terminal(got[1], got[2])) == (0, kubectl_prints or want), line
+    assert (got[0], _as_terminal(got[1], got[2])) == (0, want), line
     for kinds in (["all"], ["ep"], ["po", "-o", "wide"]):
         code, out, err = await kubectl("get", *kinds)
         twin_out = twin.feed("kubectl get " + " ".join(kinds))
@@ -273,10 +272,7 @@ async def test_the_tutorials_writes_match_svcflows_session(pair, tmp_path):
         assert (await kubectl("get", *kinds))[1] == twin.feed("kubectl get " + " ".join(kinds))
     await _same(s, kubectl, twin, "kubectl scale deploy/redis --replicas=3")
     await _same(s, kubectl, twin, "kubectl label svc redis env=dev")
-    # kubectl 1.33.1 says `service "redis" deleted`; svcflow's session adds `from default
-    # namespace` (kubectl 1.34's wording): reported to engine/kubectl's owner, checked here as
-    # the real kubectl prints it.
-    await _same(s, kubectl, twin, "kubectl delete svc redis", kubectl_prints='service "redis" deleted\n')
+    await _same(s, kubectl, twin, "kubectl delete svc redis")
     await _same(s, kubectl, twin, "kubectl apply -f samples/counter-redis-svc.yml")  # configured, created
     await _same(s, kubectl, twin, "kubectl apply -f samples/counter-nodeport.yml")
 

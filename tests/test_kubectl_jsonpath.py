@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from engine.kubectl.printers import jsonpath
-from engine.kubectl.printers.get import json_compact, json_indent
+from engine.kubectl.printers.encoding import json_compact, json_indent
 from tests.helpers import run_cli
 
 KUBECONFIG = """\

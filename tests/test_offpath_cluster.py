@@ -291,7 +291,7 @@ def test_a_deleted_endpointslice_is_written_again(tutorial):
     s = Session(tutorial)
     before = tutorial.store.by_label("EndpointSlice", "default", "kubernetes.io/service-name", "redis")
     out = s.feed("kubectl delete endpointslice -l kubernetes.io/service-name=redis")
-    assert out == f'endpointslice.discovery.k8s.io "{before[0]["metadata"]["name"]}" deleted from default namespace\n'
+    assert out == f'endpointslice.discovery.k8s.io "{before[0]["metadata"]["name"]}" deleted\n'
     after = tutorial.store.by_label("EndpointSlice", "default", "kubernetes.io/service-name", "redis")
     assert len(after) == 1 and after[0]["metadata"]["name"] != before[0]["metadata"]["name"]
     assert after[0]["endpoints"] == before[0]["endpoints"]

@@ -58,7 +58,7 @@ async def test_a_thousand_replicas_coredns_deleted_and_a_slice_deleted(demo):
         await pilot.pause()
         app.workspace.settle()
         await pilot.pause()
-        assert 'deployment.apps "coredns" deleted from kube-system namespace' in status_line(app)
+        assert 'deployment.apps "coredns" deleted' in status_line(app)
         assert title(dns) == "CoreDNS · NOT SERVING" and dns.has_class("-down")
         assert "kube-dns has no ready endpoints" in str(dns.border_subtitle)
         app.run_command("kubectl exec deploy/counter -- nslookup redis")

@@ -24,9 +24,8 @@ from engine.kubectl.printers.get import (
     print_table,
     resolve_resource,
     table,
-    to_json,
-    to_yaml,
 )
+from engine.kubectl.printers.encoding import to_json, to_yaml
 from engine.kubectl.printers.tabwriter import render_table
 
 NOW = datetime(2025, 6, 10, 12, 0, 0, tzinfo=timezone.utc)

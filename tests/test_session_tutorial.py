@@ -74,7 +74,7 @@ def test_deleting_the_redis_pod_loses_the_count(session):
     assert s.feed("curl 172.18.0.3:31000") == "2\n"
     old = _pod(c, "redis-")
     assert s.feed(f"kubectl delete pod {old['metadata']['name']}") == \
-        f'pod "{old["metadata"]["name"]}" deleted from default namespace\n'
+        f'pod "{old["metadata"]["name"]}" deleted\n'
     new = _pod(c, "redis-")
     assert new["status"]["podIP"] != old["status"]["podIP"]
     assert new["status"]["podIP"] in s.feed("kubectl get ep redis")

@@ -22,7 +22,12 @@ from engine.api.naming import generate_name
 from engine.api.objects import clone, meta
 
 if TYPE_CHECKING:
-    from engine.cluster.cluster import Cluster
+    import random
+    from collections.abc import Callable
+
+    from engine.api.allocators import ClusterIPAllocator, NodePortAllocator
+    from engine.api.store import Store
+    from engine.cluster.clock import SimClock
 
 
 
@@ -119,14 +124,29 @@ def prepare_for_create(obj: dict) -> None:
 
 
 class ApiServer:
-    def __init__(self, cluster: "Cluster") -> None:
-        self.cluster = cluster
-        self.store = cluster.store
+    """kube-apiserver's write path over the store: defaulting, validation, admission,
+    allocation (ClusterIPs, NodePorts), apply and graceful deletion.
+
+    It is handed what kube-apiserver itself is configured with, not the cluster: the
+    store, the clock, the random source (generated names), the Service CIDR and
+    NodePort range (`--service-cluster-ip-range`, `--service-node-port-range`) and
+    their allocators."""
+
+    def __init__(self, store: Store, clock: SimClock, rng: Callable[[str], random.Random], *,
+                 service_subnet: str, node_port_range: tuple[int, int],
+                 cluster_ips: ClusterIPAllocator, node_ports: NodePortAllocator) -> None:
+        self.store = store
+        self.clock = clock
+        self.rng = rng
+        self.service_subnet = service_subnet
+        self.node_port_range = node_port_range
+        self.cluster_ips = cluster_ips
+        self.node_ports = node_ports
 
     # -- helpers ------------------------------------------------------------
     def _validate(self, obj: dict, display: str, verb: str) -> None:
         """Field validation; allocation checks come later, reported alone."""
-        errs = validator.validate(obj, node_port_range=self.cluster.topology.node_port_range,
+        errs = validator.validate(obj, node_port_range=self.node_port_range,
                                    check_allocation=False, defaulted=True)
         if errs:
             raise _invalid(obj, errs, display, verb)
@@ -158,7 +178,7 @@ class ApiServer:
         """Create with `metadata.generateName`: the API server picks the suffix."""
         md = obj["metadata"]
         prefix = md.pop("generateName")
-        rng = self.cluster.rng(f"names:{obj['kind']}")
+        rng = self.rng(f"names:{obj['kind']}")
         for _ in range(100):
             md["name"] = generate_name(prefix, rng)
             ns = md.get("namespace") or ""
@@ -253,23 +273,33 @@ class ApiServer:
         merged = three_way_merge({k: v for k, v in live.items()}, last, desired)
         merged["metadata"] = three_way_merge(live["metadata"], last.get("metadata", {}), sent.get("metadata", {}))
         merged["metadata"].setdefault("annotations", {})[LAST_APPLIED] = new_last
-        if live["kind"] == "Service":
-            if not isinstance(merged.get("spec"), dict):  # a spec dropped from the manifest: defaults, then validation
-                merged["spec"] = {}
-            self._carry_node_ports(live, merged)
-        merged = with_defaults(merged)
-        merged["status"] = live.get("status", merged.get("status"))
+        merged["status"] = live.get("status", merged.get("status"))  # apply never writes status
         if merged.get("status") is None:
             merged.pop("status", None)
-        self._validate(merged, display, "patching")
-        if live["kind"] == "Service":
-            self._check_immutable_service(live, merged, display)
-        if merged == live:
-            return live, False
-        if live["kind"] == "Service":
-            self._allocate_service(merged, live, display, "patching")
-        out = self.store.update(merged)
+        out = self.update(live, merged, verb="patching", display=display)
         return out, out is not live
+
+    def update(self, live: dict, new: dict, *, verb: str = "updating", display: str = "") -> dict:
+        """A replace or patch of `live` with `new` (its metadata already carried over by the
+        caller): a Service keeps its allocated ClusterIPs and NodePorts unless `new` names
+        others, then defaulting, validation, immutability, allocation. Returns the stored
+        object (`live` itself when nothing changed); ApiError with kube-apiserver's words."""
+        if live["kind"] == "Service":
+            if not isinstance(new.get("spec"), dict):
+                new["spec"] = {}
+            new["spec"].setdefault("clusterIP", live["spec"].get("clusterIP"))
+            if live["spec"].get("clusterIPs"):
+                new["spec"].setdefault("clusterIPs", live["spec"]["clusterIPs"])
+            self._carry_node_ports(live, new)
+        new = with_defaults(new)
+        self._validate(new, display, verb)
+        if live["kind"] == "Service":
+            self._check_immutable_service(live, new, display)
+        if new == live:
+            return live
+        if live["kind"] == "Service":
+            self._allocate_service(new, live, display, verb)
+        return self.store.update(new)
 
     # -- delete -------------------------------------------------------------
     def delete_object(self, kind: str, namespace: str, name: str, *, grace: bool = True) -> dict | None:
@@ -287,7 +317,7 @@ class ApiServer:
                 return obj
             new = clone(obj)
             period = int(obj["spec"].get("terminationGracePeriodSeconds", 30))
-            new["metadata"]["deletionTimestamp"] = self.cluster.now_str(offset=period)
+            new["metadata"]["deletionTimestamp"] = self.clock.now_str(offset=period)
             new["metadata"]["deletionGracePeriodSeconds"] = period
             return self.store.update(new)
         if kind == "Service":
@@ -307,14 +337,14 @@ class ApiServer:
         if not (ns.get("spec") or {}).get("finalizers"):
             return self.store.delete("Namespace", "", name)
         new = clone(ns)
-        new["metadata"]["deletionTimestamp"] = self.cluster.now_str()
+        new["metadata"]["deletionTimestamp"] = self.clock.now_str()
         new.setdefault("status", {})["phase"] = "Terminating"
         return self.store.update(new)
 
     # -- Service allocation ---------------------------------------------------
     def cluster_ip_families(self) -> list[str]:
         """The families the service CIDR(s) serve (`--service-cluster-ip-range`)."""
-        net = ipaddress.ip_network(self.cluster.topology.service_subnet, strict=False)
+        net = ipaddress.ip_network(self.service_subnet, strict=False)
         return ["IPv4" if net.version == 4 else "IPv6"]
 
     def _check_ip_families(self, svc: dict, display: str, verb: str) -> None:
@@ -337,7 +367,6 @@ class ApiServer:
 
     def _allocate_service(self, svc: dict, old: dict | None, display: str = "", verb: str = "creating") -> None:
         spec = svc["spec"]
-        c = self.cluster
         typ = spec.get("type", "ClusterIP")
         if old is None or (old.get("spec") or {}).get("ipFamilies") != spec.get("ipFamilies") or \
                 (old.get("spec") or {}).get("ipFamilyPolicy") != spec.get("ipFamilyPolicy"):
@@ -345,7 +374,7 @@ class ApiServer:
         if old is None and typ != "ExternalName" and spec.get("clusterIP") != "None":
             want = spec.get("clusterIP") or None
             try:
-                ip = c.cluster_ips.allocate(want)
+                ip = self.cluster_ips.allocate(want)
             except AllocationError as e:
                 if want is None:  # allocIPs: AllocateNext's error is an InternalError, not a field's
                     raise ApiError(messages.ApiError(
@@ -363,10 +392,10 @@ class ApiServer:
             for p in (old["spec"].get("ports") or []):
                 if p.get("nodePort"):
                     old_ports[(p.get("protocol", "TCP"), p["nodePort"])] = True
-        range_errs = service.validate_node_port_range(svc, self.cluster.topology.node_port_range)
+        range_errs = service.validate_node_port_range(svc, self.node_port_range)
         if range_errs:
             if old is None and spec.get("clusterIP") not in (None, "None"):
-                c.cluster_ips.release(spec["clusterIP"])
+                self.cluster_ips.release(spec["clusterIP"])
             raise _invalid(svc, range_errs, display, verb)
         needs = typ in ("NodePort", "LoadBalancer") and not (
             typ == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") is False)
@@ -381,7 +410,7 @@ class ApiServer:
                     old_ports.pop((proto, np))
                     continue
                 try:
-                    p["nodePort"] = c.node_ports.allocate(proto, np)
+                    p["nodePort"] = self.node_ports.allocate(proto, np)
                 except AllocationError as e:
                     raise _invalid(svc, [errors.FieldError(
                         errors.ErrorType.Invalid, f"spec.ports[{i}].nodePort", np, str(e), allocation=True)],
@@ -389,21 +418,21 @@ class ApiServer:
                 taken.append((proto, p["nodePort"]))
         except ApiError:
             for proto, np in taken:
-                c.node_ports.release(proto, np)
+                self.node_ports.release(proto, np)
             if old is None and spec.get("clusterIP") not in (None, "None"):
-                c.cluster_ips.release(spec["clusterIP"])
+                self.cluster_ips.release(spec["clusterIP"])
             raise
         for proto, np in old_ports:
-            c.node_ports.release(proto, np)
+            self.node_ports.release(proto, np)
 
     def _release_service(self, svc: dict) -> None:
         spec = svc.get("spec") or {}
         for ip in spec.get("clusterIPs") or []:
             if ip != "None":
-                self.cluster.cluster_ips.release(ip)
+                self.cluster_ips.release(ip)
         for p in spec.get("ports") or []:
             if p.get("nodePort"):
-                self.cluster.node_ports.release(p.get("protocol", "TCP"), p["nodePort"])
+                self.node_ports.release(p.get("protocol", "TCP"), p["nodePort"])
 
     def _carry_node_ports(self, live: dict, merged: dict) -> None:
         """Strategic merge keys Service ports by `port`: an allocated nodePort survives

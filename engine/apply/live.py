@@ -43,8 +43,8 @@ from engine.api.kinds import KINDS
 from engine.manifests.documents import LoadResult
 from engine.manifests.loader import ParseCache, load_file, load_paths
 from engine.manifests.paths import manifest_dirs, manifest_files
-from engine.apply.workspace import (ApplyMemo, ApplyReport, Notice, apply_documents, object_key, report_load_problems,
-                              topology_from_docs)
+from engine.apply.workspace import (ApplyMemo, ApplyReport, Notice, apply_documents, report_load_problems, topology_from_docs)
+from engine.manifests.documents import object_key
 
 ObjKey = tuple[str, str, str]  # kind, namespace, name
 

@@ -13,10 +13,8 @@ from pathlib import Path
 from engine.api.apiserver import ApplyResult
 from engine.cluster.cluster import Cluster
 from engine.api.kinds import KINDS
-from engine.manifests.documents import (Document, LoadResult, field_line, is_config_kind, is_topology_node, object_key,
-                                        unknown_kind_message)
+from engine.manifests.documents import (Document, LoadResult, field_line, is_config_kind, is_topology_node, unknown_kind_message)
 from engine.manifests.loader import load_paths
-from engine.api.store import CLUSTER_SCOPED
 from engine.cluster.topology import ClusterConfigError, Topology, build_topology
 from engine.api.gostrconv import go_quote
 from engine.api.validation.decoding import config_decode_error

@@ -32,8 +32,7 @@ from engine.attach.source import COREDNS_CONFIGMAP, KUBE_PROXY_CONFIGMAP, RESOUR
 from engine.cluster.cluster import Cluster
 from engine.cluster.events import STEP_COLLECT, STEP_ENDPOINTS
 from engine.cluster.topology import ClusterConfigError, Topology, build_topology
-from engine.dns.corefile import CorefileError, read_corefile
-from engine.dns.zone import CoreDNSConfig
+from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 
 ENDPOINTSLICE_CONTROLLER = "endpointslice-controller.k8s.io"
 WATCH = "kube-apiserver"  # who the first step's event is attributed to: the watch told svcflow

@@ -38,7 +38,7 @@ from engine.controllers.podgc import PodGC
 from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.rootca import RootCACertPublisher
 from engine.controllers.scheduler import Scheduler
-from engine.dns import CoreDNSConfig
+from engine.dns.corefile import CoreDNSConfig
 from engine.dns.coredns import CoreDNS
 from engine.kubelet.ipam import PodIPAM
 from engine.kubelet.kubelet import Kubelet
@@ -101,7 +101,9 @@ class Cluster:
         lo, hi = self.topology.node_port_range
         self.node_ports = NodePortAllocator(lo, hi, self.rng("nodeport"))
         self.machines = Machines(self.topology)
-        self.api = ApiServer(self)
+        self.api = ApiServer(self.store, self.clock, self.rng, service_subnet=self.topology.service_subnet,
+                             node_port_range=self.topology.node_port_range, cluster_ips=self.cluster_ips,
+                             node_ports=self.node_ports)
         self.context = ControllerContext(store=self.store, api=self.api, recorder=self.recorder, clock=self.clock,
                                          rng=self.rng, flow=self.flow)
         if mirror:

@@ -1,53 +1,12 @@
-"""Cluster DNS: CoreDNS's `kubernetes` plugin, a pod's stub resolver, dig/nslookup output.
+"""Cluster DNS, a map of the folder:
 
-    plugin = KubernetesPlugin(CoreDNSConfig(), clock=lambda: 1_700_000_000)
-    plugin.on_namespace("ADDED", ns_obj); plugin.on_service("ADDED", svc_obj)
-    plugin.query("redis.default.svc.cluster.local", "A")
-    resolve("redis", ADDRESS, resolv_conf("default"), plugin)
-    print(render_dig(plugin.query("redis.default.svc.cluster.local"), msg_id=1, when=0))
+- `coredns`: the CoreDNS controller (step 4 of the Service flow): pods behind kube-dns.
+- `zone`: CoreDNS's `kubernetes` plugin as a pure library (`KubernetesPlugin`).
+- `records`: response codes, RRs, responses, zone records, record changes.
+- `corefile`: `CoreDNSConfig`, the plugin's settings as kubeadm's Corefile writes them.
+- `resolver`: a pod's stub resolver (resolv.conf, search list, ndots).
+- `dig`: replies as `dig` (BIND 9.18) and busybox `nslookup` print them.
+- `wire`: message sizes and UDP truncation; `names`: domain-name helpers.
 
-Pure library: no I/O, no randomness unless the caller passes an `rng`.
+Pure library except `coredns`: no I/O, no randomness unless the caller passes an `rng`.
 """
-from engine.dns.dig import ToolOutput, dig, nslookup, nslookup_queries, render_dig, render_nslookup
-from engine.dns.resolver import ADDRESS, Attempt, ResolvConf, ResolveResult, resolv_conf, resolve
-from engine.dns.zone import (
-    NOERROR,
-    NXDOMAIN,
-    REFUSED,
-    RR,
-    SERVFAIL,
-    CoreDNSConfig,
-    DnsResponse,
-    KubernetesPlugin,
-    RecordChange,
-    StaticUpstream,
-    ZoneRecord,
-    forwarded_nxdomain,
-)
-
-__all__ = [
-    "ADDRESS",
-    "NOERROR",
-    "NXDOMAIN",
-    "REFUSED",
-    "RR",
-    "SERVFAIL",
-    "Attempt",
-    "CoreDNSConfig",
-    "DnsResponse",
-    "KubernetesPlugin",
-    "RecordChange",
-    "ResolvConf",
-    "ResolveResult",
-    "StaticUpstream",
-    "ToolOutput",
-    "ZoneRecord",
-    "dig",
-    "forwarded_nxdomain",
-    "nslookup",
-    "nslookup_queries",
-    "render_dig",
-    "render_nslookup",
-    "resolv_conf",
-    "resolve",
-]

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from engine.api.wellknown import SERVICE_NAME_LABEL
 from engine.controllers.base import Controller
 from engine.controllers.context import ControllerContext
-from engine.dns import CoreDNSConfig, KubernetesPlugin, RecordChange
+from engine.dns.corefile import CoreDNSConfig
+from engine.dns.zone import KubernetesPlugin
+from engine.dns.records import RecordChange
 from engine.cluster.events import STEP_DNS
 from engine.api.objects import labels_of, meta
 

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from engine.dns.names import fqdn, is_subdomain, parse_ip, reverse_name
 from engine.dns.resolver import Answerer, ResolvConf
 from engine.dns.wire import MAX_MSG_SIZE, scrub
-from engine.dns.zone import NOERROR, RR, DnsResponse
+from engine.dns.records import DnsResponse, NOERROR, RR
 
 DIG_VERSION = "9.18.30"
 DIG_UDP_SIZE = 1232  # dig's default EDNS buffer size since 9.16

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from engine.dns.names import fqdn
-from engine.dns.zone import NOERROR, NXDOMAIN, SERVFAIL, DnsResponse
+from engine.dns.records import DnsResponse, NOERROR, NXDOMAIN, SERVFAIL
 
 # qtype meaning "what getaddrinfo(AF_UNSPEC) asks": A and AAAA for each candidate.
 ADDRESS = "A+AAAA"

@@ -14,7 +14,7 @@ import shlex
 from dataclasses import dataclass
 
 from engine.dns.names import fqdn, split_labels, wire_name_len
-from engine.dns.zone import RR, DnsResponse
+from engine.dns.records import DnsResponse, RR
 
 HEADER_LEN = 12
 MIN_MSG_SIZE = 512  # dns.MinMsgSize

@@ -26,9 +26,27 @@ import random
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Callable, Iterable, Literal, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from engine.api.wellknown import SERVICE_NAME_LABEL
+from engine.dns.corefile import CoreDNSConfig
+from engine.dns.records import (
+    ADDED,
+    DELETED,
+    DNS_SCHEMA_VERSION,
+    EVENT_TYPES,
+    MODIFIED,
+    NOERROR,
+    NXDOMAIN,
+    REFUSED,
+    RR,
+    SERVFAIL,
+    DnsResponse,
+    RecordChange,
+    Upstream,
+    ZoneRecord,
+    forwarded_nxdomain,
+)
 from engine.dns.names import (
     extract_address_from_reverse,
     fqdn,
@@ -41,24 +59,6 @@ from engine.dns.names import (
     trim_zone,
 )
 
-# Response codes, as dig spells them.
-NOERROR = "NOERROR"
-FORMERR = "FORMERR"
-SERVFAIL = "SERVFAIL"
-NXDOMAIN = "NXDOMAIN"
-NOTIMP = "NOTIMP"
-REFUSED = "REFUSED"
-
-ADDED = "ADDED"
-MODIFIED = "MODIFIED"
-DELETED = "DELETED"
-_EVENT_TYPES = (ADDED, MODIFIED, DELETED)
-
-DNS_SCHEMA_VERSION = "1.1.0"  # kubernetes.go DNSSchemaVersion, served as dns-version TXT
-PLUGIN_DEFAULT_TTL = 5  # kubernetes.go defaultTTL
-KUBEADM_TTL = 30  # kubeadm's Corefile says `ttl 30`
-
-PodMode = Literal["insecure", "verified", "disabled"]
 
 # kubernetes.go: errNoItems, errNsNotExposed, errInvalidRequest. All three are "name
 # errors" (IsNameError): NXDOMAIN, or fallthrough to the next plugin.
@@ -69,240 +69,6 @@ _NAME_ERRORS = (_ERR_NO_ITEMS, _ERR_NS_NOT_EXPOSED, _ERR_INVALID)
 
 # Pods in these phases are filtered out by CoreDNS's pod informer field selector.
 _GONE_POD_PHASES = ("Succeeded", "Failed", "Unknown")
-
-
-# --------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class RR:
-    """One resource record as it appears in a response section.
-
-    `rdata` is presentation text exactly as dig prints it (`0 100 80 svc1.ns.svc.cluster.local.`,
-    `"1.1.0"`), so renderers never need per-type logic beyond the wire length.
-    """
-
-    name: str
-    ttl: int
-    rclass: str
-    rtype: str
-    rdata: str
-
-    def to_text(self) -> str:
-        """Tab-separated zone-file form, as CoreDNS's own tests write records."""
-        return f"{self.name}\t{self.ttl}\t{self.rclass}\t{self.rtype}\t{self.rdata}"
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-
-@dataclass(frozen=True)
-class DnsResponse:
-    """A DNS reply: header bits that dig shows, plus the three record sections.
-
-    `forwarded` marks replies that came from the upstream (the `forward` plugin), so a
-    dashboard can tell "CoreDNS answered" from "CoreDNS asked upstream".
-    """
-
-    qname: str
-    qtype: str
-    rcode: str = NOERROR
-    aa: bool = False
-    tc: bool = False
-    rd: bool = True
-    ra: bool = False
-    answer: tuple[RR, ...] = ()
-    authority: tuple[RR, ...] = ()
-    additional: tuple[RR, ...] = ()
-    forwarded: bool = False
-
-    @property
-    def nodata(self) -> bool:
-        """NOERROR with nothing in the answer: the name exists, the type does not."""
-        return self.rcode == NOERROR and not self.answer
-
-    @property
-    def addresses(self) -> list[str]:
-        """A/AAAA rdata of the answer section, in order."""
-        return [rr.rdata for rr in self.answer if rr.rtype in ("A", "AAAA")]
-
-    def summary(self) -> str:
-        """One line for logs and panes: `NOERROR A 10.96.0.1` / `NXDOMAIN` / `NOERROR (no data)`."""
-        if self.rcode != NOERROR:
-            return self.rcode
-        if not self.answer:
-            return "NOERROR (no data)"
-        return "NOERROR " + ", ".join(f"{rr.rtype} {rr.rdata}" for rr in self.answer)
-
-
-Upstream = Callable[[str, str], DnsResponse]
-
-
-def forwarded_nxdomain(qname: str, qtype: str) -> DnsResponse:
-    """Default upstream: the simulator has no internet, so every forwarded name is NXDOMAIN.
-
-    The reply is marked `forwarded` and looks like a recursive resolver's (ra, not aa).
-    """
-    return DnsResponse(qname=qname, qtype=qtype, rcode=NXDOMAIN, ra=True, forwarded=True)
-
-
-@dataclass
-class StaticUpstream:
-    """A tiny fake of the node's resolvers: `{"google.com": {"A": ["142.250.1.1"]}}`.
-
-    Why: tests and the dashboard want `google.com` to resolve (A.10's last row) without
-    a network. Unknown names are NXDOMAIN; known names without the type are NODATA.
-    """
-
-    zone: Mapping[str, Mapping[str, list[str]]]
-    ttl: int = 30
-
-    def __call__(self, qname: str, qtype: str) -> DnsResponse:
-        table = {fqdn(k.lower()): v for k, v in self.zone.items()}
-        data = table.get(fqdn(qname.lower()))
-        if data is None:
-            return DnsResponse(qname=qname, qtype=qtype, rcode=NXDOMAIN, ra=True, forwarded=True)
-        answer = tuple(RR(qname, self.ttl, "IN", qtype, v) for v in data.get(qtype, []))
-        return DnsResponse(qname=qname, qtype=qtype, ra=True, answer=answer, forwarded=True)
-
-
-@dataclass(frozen=True)
-class ZoneRecord:
-    """A record the plugin would serve, for listings (`records()`) and change reports.
-
-    `kind` says where it comes from: service (ClusterIP A/AAAA), headless (endpoint
-    A/AAAA on the service name), endpoint (per-endpoint name), srv, ptr, externalname
-    (CNAME), pod. `namespace`/`owner` name the Service (or Pod) it belongs to.
-    """
-
-    name: str
-    rtype: str
-    rdata: str
-    ttl: int
-    kind: str
-    namespace: str = ""
-    owner: str = ""
-
-    def to_rr(self) -> RR:
-        return RR(self.name, self.ttl, "IN", self.rtype, self.rdata)
-
-    def describe(self) -> str:
-        """`redis.default.svc.cluster.local -> 10.96.140.27` (dots trimmed for people)."""
-        name = self.name.rstrip(".")
-        if self.rtype in ("A", "AAAA"):
-            return f"{name} -> {self.rdata}"
-        if self.rtype == "SRV":
-            _prio, _weight, port, target = self.rdata.split()
-            return f"{name} -> {target.rstrip('.')}:{port} (SRV)"
-        return f"{name} -> {self.rdata.rstrip('.')} ({self.rtype})"
-
-    def __str__(self) -> str:
-        return self.to_rr().to_text()
-
-
-@dataclass(frozen=True)
-class RecordChange:
-    """One record appearing in or disappearing from what CoreDNS serves."""
-
-    action: Literal["added", "removed"]
-    record: ZoneRecord
-
-    def line(self) -> str:
-        verb = "serves" if self.action == "added" else "no longer serves"
-        return f"CoreDNS {verb} {self.record.describe()}"
-
-
-# --------------------------------------------------------------------------- config
-
-
-@dataclass(frozen=True)
-class CoreDNSConfig:
-    """The options of the `kubernetes` stanza (and the few server-block plugins modelled).
-
-    Defaults are kubeadm's Corefile (spec A.8): zone cluster.local plus in-addr.arpa and
-    ip6.arpa, `pods insecure`, `fallthrough in-addr.arpa ip6.arpa`, `ttl 30`, and
-    `loadbalance`. `plugin_defaults()` gives the bare plugin's defaults (ttl 5, pods
-    disabled, no fallthrough) that CoreDNS's own test vectors assume.
-
-    `fallthrough`: None = no `fallthrough` line; () = `fallthrough` with no zones (every
-    name falls through); otherwise the zones listed.
-    `namespaces`: the `namespaces` option (empty = all namespaces exposed).
-    `local_ips`: the addresses the CoreDNS pod itself listens on; only NS answers at the
-    zone apex use them (ns.go), so leave empty unless you want those.
-    `cache 30` is not modelled: answers here are always fresh, as with the newer kubeadm
-    Corefile that disables caching for cluster.local.
-    """
-
-    zone: str = "cluster.local"
-    reverse_zones: tuple[str, ...] = ("in-addr.arpa", "ip6.arpa")
-    ttl: int = KUBEADM_TTL
-    pods: PodMode = "insecure"
-    fallthrough: tuple[str, ...] | None = ("in-addr.arpa", "ip6.arpa")
-    ignore_empty_service: bool = False
-    namespaces: tuple[str, ...] = ()
-    endpoint_pod_names: bool = False
-    local_ips: tuple[str, ...] = ()
-    loadbalance: bool = True
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.ttl <= 3600:
-            raise ValueError(f"ttl must be in range [0, 3600]: {self.ttl}")
-        if self.pods not in ("insecure", "verified", "disabled"):
-            raise ValueError(f"pods must be insecure, verified or disabled: {self.pods!r}")
-
-    @classmethod
-    def plugin_defaults(cls, **overrides: Any) -> CoreDNSConfig:
-        """`kubernetes cluster.local` with no options: ttl 5, pods disabled, no fallthrough."""
-        base: dict[str, Any] = dict(
-            reverse_zones=(), ttl=PLUGIN_DEFAULT_TTL, pods="disabled", fallthrough=None, loadbalance=False
-        )
-        base.update(overrides)
-        return cls(**base)
-
-    @property
-    def zones(self) -> list[str]:
-        """All zones the plugin is authoritative for, as FQDNs, primary first."""
-        return [fqdn(self.zone.lower())] + [fqdn(z.lower()) for z in self.reverse_zones]
-
-    def corefile(self) -> str:
-        """The Corefile text (ConfigMap kube-system/coredns) these options correspond to."""
-        zones = " ".join([self.zone, *self.reverse_zones])
-        opts: list[str] = []
-        if self.pods != "disabled":
-            opts.append(f"pods {self.pods}")
-        if self.namespaces:
-            opts.append("namespaces " + " ".join(self.namespaces))
-        if self.endpoint_pod_names:
-            opts.append("endpoint_pod_names")
-        if self.fallthrough is not None:
-            opts.append(" ".join(["fallthrough", *self.fallthrough]))
-        if self.ignore_empty_service:
-            opts.append("ignore empty_service")
-        if self.ttl != PLUGIN_DEFAULT_TTL:
-            opts.append(f"ttl {self.ttl}")
-        stanza = f"    kubernetes {zones}"
-        if opts:
-            stanza += " {\n" + "".join(f"       {o}\n" for o in opts) + "    }"
-        lines = [
-            ".:53 {",
-            "    errors",
-            "    health {",
-            "       lameduck 5s",
-            "    }",
-            "    ready",
-            stanza,
-            "    prometheus :9153",
-            "    forward . /etc/resolv.conf {",
-            "       max_concurrent 1000",
-            "    }",
-            "    cache 30",
-            "    loop",
-            "    reload",
-        ]
-        if self.loadbalance:
-            lines.append("    loadbalance")
-        lines.append("}")
-        return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- objects
@@ -655,8 +421,8 @@ class KubernetesPlugin:
 
     @staticmethod
     def _check_event(event_type: str) -> None:
-        if event_type not in _EVENT_TYPES:
-            raise ValueError(f"event_type must be one of {_EVENT_TYPES}: {event_type!r}")
+        if event_type not in EVENT_TYPES:
+            raise ValueError(f"event_type must be one of {EVENT_TYPES}: {event_type!r}")
 
     def on_namespace(self, event_type: str, obj: Mapping[str, Any]) -> list[RecordChange]:
         """A Namespace appeared or went: names below it start or stop resolving.
@@ -1251,27 +1017,4 @@ class KubernetesPlugin:
         return [(n, ip) for n, ip in out if parse_ip(ip) is not None]
 
 
-__all__ = [
-    "ADDED",
-    "DELETED",
-    "DNS_SCHEMA_VERSION",
-    "KUBEADM_TTL",
-    "MODIFIED",
-    "NOERROR",
-    "NXDOMAIN",
-    "PLUGIN_DEFAULT_TTL",
-    "REFUSED",
-    "SERVFAIL",
-    "CoreDNSConfig",
-    "DnsResponse",
-    "KubernetesPlugin",
-    "RR",
-    "RecordChange",
-    "RecordRequest",
-    "StaticUpstream",
-    "Upstream",
-    "ZoneRecord",
-    "endpoint_hostname",
-    "forwarded_nxdomain",
-    "parse_request",
-]
+__all__ = ["KubernetesPlugin", "RecordRequest", "endpoint_hostname", "parse_request"]

@@ -12,7 +12,6 @@ from aiohttp import web
 from engine.api.validation.decoding import decode_error, decoded, strict_unknown_fields, unknown_fields_error
 from engine.api.validation.messages import cannot_handle_error
 from engine.api.apiserver import ApiError
-from engine.api.defaults import with_defaults
 from engine.api.naming import generate_name
 from engine.api.store import CLUSTER_SCOPED, json_copy
 from engine.manifests.loader import load_text
@@ -164,27 +163,12 @@ def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, 
         new["status"] = live["status"]
     else:
         new.pop("status", None)
-    api = ctx.cluster.api
     try:
-        if info.kind == "Service":
-            if not isinstance(new.get("spec"), dict):
-                new["spec"] = {}
-            new["spec"].setdefault("clusterIP", live["spec"].get("clusterIP"))
-            if live["spec"].get("clusterIPs"):
-                new["spec"].setdefault("clusterIPs", live["spec"]["clusterIPs"])
-            api._carry_node_ports(live, new)
-        new = with_defaults(new)
-        api._validate(new, "", verb)
-        if info.kind == "Service":
-            api._check_immutable_service(live, new, "")
-        if new == live:
-            return live
-        if info.kind == "Service":
-            api._allocate_service(new, live, "", verb)
+        out = ctx.cluster.api.update(live, new, verb=verb)
     except ApiError as e:
         raise from_api_error(e.status, info)
-    out = ctx.cluster.store.update(new)
-    ctx.wrote()
+    if out is not live:
+        ctx.wrote()
     return out
 
 

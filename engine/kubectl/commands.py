@@ -6,7 +6,6 @@ what goes to stdout vs stderr, and kubectl's exit codes.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from engine.api import labels as label_selectors
@@ -15,7 +14,7 @@ from engine.api.apiserver import ApiError
 from engine.cluster.cluster import Cluster
 from engine.api.objects import labels_of
 from engine.kubectl.printers import describe as describe_printer
-from engine.kubectl.printers import custom_columns, jsonpath
+from engine.kubectl.printers import custom_columns, encoding, jsonpath
 from engine.kubectl.printers import get as printers
 from engine.kubectl.printers.jsonpath import JSONPathError
 from engine.api import kinds
@@ -190,7 +189,7 @@ def template_output(output: str, obj: dict) -> str:
     name, _, template = output.partition("=")
     if name == "custom-columns":
         return custom_columns.print_custom_columns(custom_columns.parse_spec(template), obj)
-    return jsonpath.execute(template, obj, printers.json_compact, printers.json_indent,
+    return jsonpath.execute(template, obj, encoding.json_compact, encoding.json_indent,
                             as_json=name == "jsonpath-as-json")
 
 
@@ -269,7 +268,7 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
     out.objects = everything
     if output in ("yaml", "json"):
         # A single named object prints bare; anything else (even nothing) as a List.
-        render = printers.to_yaml if output == "yaml" else printers.to_json
+        render = encoding.to_yaml if output == "yaml" else encoding.to_json
         single = len(everything) == 1 and not multi and _single_name(requests)
         out.stdout = render(everything[0] if single else everything)
     elif output == "name":
@@ -277,7 +276,7 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
     elif output is not None and output.partition("=")[0] in TEMPLATE_FORMATS:
         single = len(everything) == 1 and not multi and _single_name(requests)
         try:
-            out.stdout = template_output(output, printers.as_output_object(everything[0] if single else everything))
+            out.stdout = template_output(output, encoding.as_output_object(everything[0] if single else everything))
         except JSONPathError as e:
             text = str(e)
             out.stderr += f"error: {text}" + ("" if text.endswith("\n") else "\n")
@@ -387,8 +386,7 @@ def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None) -
             out.code = 1
             continue
         label = f"{info.kind.lower()}.{info.group}" if info.group else info.kind.lower()
-        tail = f" from {ns} namespace" if info.namespaced else ""
-        out.stdout += f'{label} "{name}" deleted{tail}\n'
+        out.stdout += f'{label} "{name}" deleted\n'  # kubectl 1.33 (1.34 adds "from NS namespace")
     return out
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 
 from engine.cluster.cluster import Cluster
-from engine.dns import ADDRESS, render_dig, resolve
+from engine.dns.resolver import ADDRESS, resolve
+from engine.dns.dig import render_dig
 from engine.dns.dig import render_dig_unreachable
 from engine.kubectl.commands import Output, pod_for
 from engine.kubelet.env import pod_resolv_conf

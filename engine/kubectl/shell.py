@@ -13,7 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from engine.cluster.cluster import Cluster
-from engine.dns import nslookup
+from engine.dns.dig import nslookup
 from engine.dns.dig import nslookup_unreachable
 from engine.kubelet.env import container_env, pod_resolv_conf
 from engine.net.network import Network

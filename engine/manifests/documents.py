@@ -16,7 +16,7 @@ from engine.api.kinds import CLUSTER_SCOPED, KINDS
 from engine.api.validation.decoding import decode_error
 from engine.api.validation.names import is_dns1123_subdomain
 from engine.api.validation.validator import validate
-from engine.manifests.goyaml import _compose_first
+from engine.manifests.goyaml import compose_first
 
 #: (apiVersion, kind) pairs the simulated API server accepts from manifests (the registry's).
 KNOWN_KINDS: frozenset[tuple[str, str]] = frozenset(
@@ -197,7 +197,7 @@ class FileInfo:
 # --------------------------------------------------------------------------------------------
 
 
-def _gvk(obj: Any) -> tuple[str, str]:
+def gvk(obj: Any) -> tuple[str, str]:
     if not isinstance(obj, dict):
         return "", ""
     v, k = obj.get("apiVersion"), obj.get("kind")
@@ -207,12 +207,12 @@ def _gvk(obj: Any) -> tuple[str, str]:
 def is_config_kind(obj: Any) -> bool:
     """True for svcflow's own config documents (kind Cluster, KubeProxyConfiguration,
     KubeletConfiguration)."""
-    return _gvk(obj) in CONFIG_KINDS
+    return gvk(obj) in CONFIG_KINDS
 
 
 def is_known_kind(obj: Any) -> bool:
     """True when the simulated API server (or svcflow's config) understands this apiVersion/kind."""
-    g = _gvk(obj)
+    g = gvk(obj)
     return g in KNOWN_KINDS or g in CONFIG_KINDS
 
 
@@ -227,7 +227,7 @@ def unknown_kind_message(obj: dict, display: str, *, prefix: bool = True) -> str
     md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     name = md.get("name") if isinstance(md.get("name"), str) else ""
     ns = md.get("namespace") if isinstance(md.get("namespace"), str) else ""
-    version, kind = _gvk(obj)
+    version, kind = gvk(obj)
     msg = (
         f"resource mapping not found for name: {go_quote(name)} namespace: {go_quote(ns)} "
         f"from {go_quote(display)}: no matches for kind {go_quote(kind)} in version {go_quote(version)}\n"
@@ -236,7 +236,7 @@ def unknown_kind_message(obj: dict, display: str, *, prefix: bool = True) -> str
     return "error: " + msg if prefix else msg
 
 
-def _schema_problems(obj: Any) -> list[str] | None:
+def schema_problems(obj: Any) -> list[str] | None:
     """kubectl validation getObjectKind: None when fine, else the problems in kubectl's order."""
     if not isinstance(obj, dict):
         return ["invalid object to validate"]
@@ -256,7 +256,7 @@ def _schema_problems(obj: Any) -> list[str] | None:
     return errs or None
 
 
-def _schema_message(display: str, problems: list[str]) -> str:
+def schema_message(display: str, problems: list[str]) -> str:
     agg = problems[0] if len(problems) == 1 else "[" + ", ".join(problems) + "]"
     return f"error validating {go_quote(display)}: error validating data: {agg}; {_STOP_VALIDATE}"
 
@@ -288,7 +288,7 @@ def field_line(doc: Document, path: str) -> int | None:
     can always point somewhere useful; None if the document cannot be composed.
     """
     try:
-        node = _compose_first(doc.source)
+        node = compose_first(doc.source)
     except yaml.YAMLError:
         return None
     if node is None:

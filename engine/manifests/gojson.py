@@ -17,23 +17,23 @@ MAX_NESTING = 100  # levels of maps/lists in one object (a Deployment needs abou
 # --------------------------------------------------------------------------------------------
 
 
-class _JSONSyntax(Exception):
+class JSONSyntax(Exception):
     def __init__(self, msg: str, offset: int) -> None:
         super().__init__(msg)
         self.msg, self.offset = msg, offset
 
 
-class _JSONEOF(Exception):
+class JSONEOF(Exception):
     pass
 
 
-class _JSONTooDeep(Exception):
+class JSONTooDeep(Exception):
     def __init__(self, offset: int) -> None:
         super().__init__(offset)
         self.offset = offset
 
 
-def _to_bytes(text: str) -> bytes:
+def to_bytes(text: str) -> bytes:
     """The bytes a manifest was read from (files are decoded with ``surrogateescape``)."""
     try:
         return text.encode("utf-8", "surrogateescape")
@@ -46,13 +46,13 @@ def _quote_char(c: int) -> str:
     return go_quote_rune(chr(c))
 
 
-_WS = b" \t\r\n"
+WS = b" \t\r\n"
 
 
-def _scan_json_value(data: bytes, start: int) -> int:
+def scan_json_value(data: bytes, start: int) -> int:
     """Scan one JSON value from ``start`` like Go's Decoder; returns the end index.
 
-    Raises _JSONSyntax (Go's message, absolute 1-based offset) or _JSONEOF.
+    Raises JSONSyntax (Go's message, absolute 1-based offset) or JSONEOF.
     """
     stack: list[str] = []  # 'key' | 'value' (object) | 'array'
     state = "begin"
@@ -61,20 +61,20 @@ def _scan_json_value(data: bytes, start: int) -> int:
     i = start
     n = len(data)
 
-    def err(c: int, ctx: str) -> _JSONSyntax:
-        return _JSONSyntax(f"invalid character {_quote_char(c)} {ctx}", i + 1)
+    def err(c: int, ctx: str) -> JSONSyntax:
+        return JSONSyntax(f"invalid character {_quote_char(c)} {ctx}", i + 1)
 
     while i < n:
         c = data[i]
         if state in ("begin", "begin_or_empty"):
-            if c in _WS:
+            if c in WS:
                 i += 1
                 continue
             if state == "begin_or_empty" and c == 0x5D:  # ]
                 state = "end"
                 continue
             if c in (0x7B, 0x5B) and len(stack) >= MAX_NESTING:
-                raise _JSONTooDeep(i + 1)
+                raise JSONTooDeep(i + 1)
             if c == 0x7B:
                 stack.append("key")
                 state = "key_or_empty"
@@ -97,7 +97,7 @@ def _scan_json_value(data: bytes, start: int) -> int:
             i += 1
             continue
         if state in ("key_or_empty", "key"):
-            if c in _WS:
+            if c in WS:
                 i += 1
                 continue
             if state == "key_or_empty" and c == 0x7D:
@@ -203,7 +203,7 @@ def _scan_json_value(data: bytes, start: int) -> int:
         if state == "end":
             if not stack:
                 return i
-            if c in _WS:
+            if c in WS:
                 i += 1
                 continue
             top = stack[-1]
@@ -241,4 +241,4 @@ def _scan_json_value(data: bytes, start: int) -> int:
     # EOF: a finished top-level scalar is fine; anything else is io.ErrUnexpectedEOF
     if not stack and state in ("end", "int", "zero", "dot0", "e0"):
         return i
-    raise _JSONEOF()
+    raise JSONEOF()

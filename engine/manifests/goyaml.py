@@ -109,7 +109,7 @@ _GoYamlLoader.add_constructor(None, _construct_any)
 _GoYamlLoader.add_multi_constructor("!", _construct_any)
 
 
-class _DecodeError(Exception):
+class DecodeError(Exception):
     """go-yaml refused the document while decoding it (after parsing).
 
     ``message`` is go-yaml's text without the ``yaml: `` prefix; ``line`` the 0-based line in the
@@ -146,14 +146,14 @@ def _explicit_scalar(want: str):
             if _TIMESTAMP.match(value):
                 return value
             got = _go_resolve_plain(value) if value else None
-            raise _DecodeError(f"cannot decode {_SHORT.get(type(got), '!!str')} `{value}` as a !!timestamp",
+            raise DecodeError(f"cannot decode {_SHORT.get(type(got), '!!str')} `{value}` as a !!timestamp",
                                node.start_mark.line)
         got = _go_resolve_plain(value) if value else None
         if want == "float" and type(got) is int:
             return float(got)
         if {"bool": bool, "int": int, "float": float}[want] is type(got):
             return got
-        raise _DecodeError(f"cannot decode {_SHORT.get(type(got), '!!str')} `{value}` as a !!{want}",
+        raise DecodeError(f"cannot decode {_SHORT.get(type(got), '!!str')} `{value}` as a !!{want}",
                            node.start_mark.line)
 
     return construct
@@ -167,7 +167,7 @@ def _construct_binary(loader: yaml.BaseLoader, node: yaml.Node) -> Any:
     try:
         data = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        raise _DecodeError("!!binary value contains invalid base64 data", node.start_mark.line) from None
+        raise DecodeError("!!binary value contains invalid base64 data", node.start_mark.line) from None
     return data.decode("utf-8", "replace")
 
 
@@ -180,11 +180,11 @@ for _t in ("null", "set", "omap", "pairs", "map", "seq", "merge", "value", "yaml
     _GoYamlLoader.add_constructor(_YAML + _t, _construct_any)
 
 
-class _ConvertError(Exception):
+class ConvertError(Exception):
     """sigs.k8s.io/yaml could not turn the YAML into JSON."""
 
 
-def _jsonify(v: Any) -> Any:
+def jsonify(v: Any) -> Any:
     """What survives sigs.k8s.io/yaml's YAML->JSON conversion and kubectl's JSON decoding."""
     if isinstance(v, dict):
         out: dict[str, Any] = {}
@@ -198,16 +198,16 @@ def _jsonify(v: Any) -> Any:
             elif isinstance(k, str):
                 ks = k
             elif k is None:
-                raise _ConvertError(f"unsupported map key of type: %!s(<nil>), key: <nil>, value: {x!r}")
+                raise ConvertError(f"unsupported map key of type: %!s(<nil>), key: <nil>, value: {x!r}")
             else:
                 ks = str(k)
-            out[ks] = _jsonify(x)
+            out[ks] = jsonify(x)
         return out
     if isinstance(v, list):
-        return [_jsonify(x) for x in v]
+        return [jsonify(x) for x in v]
     if isinstance(v, float):
         if v != v or v in (float("inf"), float("-inf")):
-            raise _ConvertError(f"json: unsupported value: {go_float(v)}")
+            raise ConvertError(f"json: unsupported value: {go_float(v)}")
         if v.is_integer() and abs(v) < 1e21:
             return int(v)
         return v
@@ -245,7 +245,7 @@ def _go_problem(e: yaml.MarkedYAMLError) -> str:
     return problem
 
 
-def _go_yaml_message(e: yaml.MarkedYAMLError, chunk: str) -> str:
+def go_yaml_message(e: yaml.MarkedYAMLError, chunk: str) -> str:
     """go-yaml v2 ``parser.fail()``: which line it names, and its wording."""
     if isinstance(e, yaml.composer.ComposerError) and "undefined alias" in (e.problem or ""):
         m = e.problem_mark
@@ -266,10 +266,10 @@ def _go_yaml_message(e: yaml.MarkedYAMLError, chunk: str) -> str:
     return f"yaml: {where}{_go_problem(e) or 'unknown problem parsing YAML content'}"
 
 
-def _items_lines(chunk: str, chunk_line: int) -> list[int] | None:
+def items_lines(chunk: str, chunk_line: int) -> list[int] | None:
     """File lines of a List's items (for file:line on each expanded object)."""
     try:
-        node = _compose_first(chunk)
+        node = compose_first(chunk)
     except yaml.YAMLError:
         return None
     if not isinstance(node, yaml.MappingNode):
@@ -280,7 +280,7 @@ def _items_lines(chunk: str, chunk_line: int) -> list[int] | None:
     return None
 
 
-def _compose_first(chunk: str) -> yaml.Node | None:
+def compose_first(chunk: str) -> yaml.Node | None:
     loader = _GoYamlLoader(chunk)
     try:
         return loader.get_node() if loader.check_node() else None
@@ -334,7 +334,7 @@ def _check_graph(root: yaml.Node, chunk: str) -> None:
             on_path.discard(nid)
             continue
         if nid in on_path:
-            raise _DecodeError(f"anchor '{_anchor_name(chunk, node)}' value contains itself", node.start_mark.line)
+            raise DecodeError(f"anchor '{_anchor_name(chunk, node)}' value contains itself", node.start_mark.line)
         if nid in seen:  # a second reference: go-yaml decodes the alias node, then its target
             decodes += 1
             if alias_depth:
@@ -346,9 +346,9 @@ def _check_graph(root: yaml.Node, chunk: str) -> None:
             aliased += 1
         if aliased > 100 and decodes > 1000 and aliased / decodes > _alias_ratio(decodes) \
                 or aliased > MAX_ALIAS_EXPANSIONS:
-            raise _DecodeError("document contains excessive aliasing", node.start_mark.line)
+            raise DecodeError("document contains excessive aliasing", node.start_mark.line)
         if depth > MAX_NESTING:
-            raise _DecodeError(f"objects nested more than {MAX_NESTING} levels deep are refused by svcflow",
+            raise DecodeError(f"objects nested more than {MAX_NESTING} levels deep are refused by svcflow",
                                node.start_mark.line, svcflow=True)
         if isinstance(node, yaml.ScalarNode):
             continue
@@ -444,7 +444,7 @@ def _utf8_problem(chunk: str) -> tuple[int, str] | None:
     return line, "invalid Unicode character"  # a surrogate, or beyond U+10FFFF
 
 
-def _load_first(chunk: str) -> tuple[Any, list[tuple[int, str, int]]]:
+def load_first(chunk: str) -> tuple[Any, list[tuple[int, str, int]]]:
     """yaml.Unmarshal: the first document of the chunk only (go-yaml ignores the rest).
 
     Returns the data and the duplicate keys found (for warnings).  Composes first and checks the
@@ -452,7 +452,7 @@ def _load_first(chunk: str) -> tuple[Any, list[tuple[int, str, int]]]:
     """
     bad = _utf8_problem(chunk)
     if bad is not None:
-        raise _DecodeError(bad[1], bad[0])
+        raise DecodeError(bad[1], bad[0])
     loader = _GoYamlLoader(chunk)
     try:
         if not loader.check_node():
@@ -467,5 +467,5 @@ def _load_first(chunk: str) -> tuple[Any, list[tuple[int, str, int]]]:
         loader.dispose()
 
 
-def _yaml_error(display: str, body: str) -> str:
+def yaml_error(display: str, body: str) -> str:
     return f"error parsing {display}: error converting YAML to JSON: {body}"

@@ -34,12 +34,12 @@ import yaml
 
 from engine.api.gostrconv import go_quote
 from engine.manifests.documents import (
-    Document, FileInfo, _gvk, is_known_kind, KNOWN_KINDS, LoadResult, ManifestError, _schema_message,
-    _schema_problems, unknown_kind_message)
-from engine.manifests.gojson import _JSONEOF, _JSONSyntax, _JSONTooDeep, MAX_NESTING, _scan_json_value, _to_bytes, _WS
+    Document, FileInfo, gvk, is_known_kind, KNOWN_KINDS, LoadResult, ManifestError, schema_message,
+    schema_problems, unknown_kind_message)
+from engine.manifests.gojson import JSONEOF, JSONSyntax, JSONTooDeep, MAX_NESTING, scan_json_value, to_bytes, WS
 from engine.manifests.goyaml import (
-    _ConvertError, _DecodeError, _go_yaml_message, _items_lines, _jsonify, _load_first, _yaml_error)
-from engine.manifests.paths import _expand_paths
+    ConvertError, DecodeError, go_yaml_message, items_lines, jsonify, load_first, yaml_error)
+from engine.manifests.paths import expand_paths
 
 #: svcflow's own limits (kubectl has none this tight; each refusal says it is svcflow's).
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024  # one file; the API server takes 3 MiB per request anyway
@@ -102,7 +102,7 @@ def _first_content_line(chunk: str, start_line: int) -> int:
 
 def _is_json_stream(text: str) -> bool:
     """GuessJSONStream: first non-whitespace character of the first 4096 bytes is '{'."""
-    head = _to_bytes(text[:4096])[:4096].decode("utf-8", "ignore")
+    head = to_bytes(text[:4096])[:4096].decode("utf-8", "ignore")
     return head.lstrip(" \t\n\r\v\f\x85\xa0").startswith("{")
 
 
@@ -114,23 +114,23 @@ def _expand(
     check_kinds: bool,
 ) -> bool:
     """Turn one decoded object into Documents/errors; returns False if the file must stop here."""
-    problems = _schema_problems(obj)
+    problems = schema_problems(obj)
     display = base["display"]
     if problems is not None:
-        msg = _schema_message(display, problems)
+        msg = schema_message(display, problems)
         result.errors.append(
             ManifestError(base["path"], display, base["line"], None, "error: " + msg, msg, "schema", base["index"], True)
         )
         return False
     items = obj.get("items")
-    version, kind = _gvk(obj)
+    version, kind = gvk(obj)
     if isinstance(items, list) and (kind == "List" or kind.endswith("List")) and (version, kind) not in KNOWN_KINDS:
         for j, item in enumerate(items):
             line = node_lines[j] if node_lines and j < len(node_lines) else base["line"]
             sub = dict(base, line=line, item_index=j)
-            iprob = _schema_problems(item)
+            iprob = schema_problems(item)
             if iprob is not None:
-                msg = _schema_message(display, iprob)
+                msg = schema_message(display, iprob)
                 result.errors.append(
                     ManifestError(base["path"], display, line, f"items[{j}]", "error: " + msg, msg, "schema", base["index"])
                 )
@@ -193,10 +193,10 @@ def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool,
             if hit is not None:
                 obj, dups = hit
             else:
-                data, dups = _load_first(ch.text)
-        except _DecodeError as e:
+                data, dups = load_first(ch.text)
+        except DecodeError as e:
             body = e.message if e.svcflow else f"yaml: {e.message}"
-            fail(_yaml_error(display, body), ch.start_line + e.line, ch.index)
+            fail(yaml_error(display, body), ch.start_line + e.line, ch.index)
             continue
         except yaml.constructor.ConstructorError as e:  # decoder errors: go-yaml names no line
             pm = e.problem_mark or e.context_mark
@@ -206,7 +206,7 @@ def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool,
                 problem = "map merge requires map or sequence of maps as the value"
             elif "unhashable key" in problem:
                 problem = "invalid map key"
-            fail(_yaml_error(display, f"yaml: {problem}"), line, ch.index)
+            fail(yaml_error(display, f"yaml: {problem}"), line, ch.index)
             continue
         except yaml.MarkedYAMLError as e:
             # svcflow's own pointer: the true line; for a missing ':' that is the key's line.
@@ -214,17 +214,17 @@ def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool,
             if (e.problem or "").startswith("could not find expected ':'") and e.context_mark is not None:
                 pm = e.context_mark
             line = ch.start_line + (pm.line if pm is not None else 0)
-            body = _go_yaml_message(e, ch.text)
+            body = go_yaml_message(e, ch.text)
             if "maximum nesting depth" in (e.problem or ""):  # libyaml stops at 1000 levels
                 body = f"objects nested more than {MAX_NESTING} levels deep are refused by svcflow"
-            fail(_yaml_error(display, body), line, ch.index)
+            fail(yaml_error(display, body), line, ch.index)
             continue
         except yaml.YAMLError as e:  # reader errors (bad characters)
-            fail(_yaml_error(display, f"yaml: {getattr(e, 'reason', e)}"), ch.start_line, ch.index)
+            fail(yaml_error(display, f"yaml: {getattr(e, 'reason', e)}"), ch.start_line, ch.index)
             continue
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError, MemoryError) as e:
             # Never let odd input escape as an exception: say what happened, with the place.
-            fail(_yaml_error(display, f"svcflow could not decode this document ({type(e).__name__}: {e})"),
+            fail(yaml_error(display, f"svcflow could not decode this document ({type(e).__name__}: {e})"),
                  base["line"], ch.index)
             continue
         if not stopped:
@@ -235,12 +235,12 @@ def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool,
                     "kubectl keeps the last value", code="duplicate-key", index=ch.index))
         if hit is None:
             try:
-                obj = _jsonify(data)
-            except _ConvertError as e:
-                fail(_yaml_error(display, str(e)), base["line"], ch.index)
+                obj = jsonify(data)
+            except ConvertError as e:
+                fail(yaml_error(display, str(e)), base["line"], ch.index)
                 continue
             except RecursionError:
-                fail(_yaml_error(display, f"objects nested more than {MAX_NESTING} levels deep are refused by svcflow"),
+                fail(yaml_error(display, f"objects nested more than {MAX_NESTING} levels deep are refused by svcflow"),
                      base["line"], ch.index)
                 continue
             if chunks_seen is not None:
@@ -249,12 +249,12 @@ def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool,
             continue
         if stopped:
             # kubectl never gets here; keep the object for svcflow's views, without more errors.
-            if _schema_problems(obj) is None:
+            if schema_problems(obj) is None:
                 sub = LoadResult()
-                _expand(obj, base, _items_lines(ch.text, ch.start_line), sub, False)
+                _expand(obj, base, items_lines(ch.text, ch.start_line), sub, False)
                 result.documents.extend(sub.documents)
             continue
-        lines = _items_lines(ch.text, ch.start_line) if isinstance(obj, dict) and isinstance(obj.get("items"), list) else None
+        lines = items_lines(ch.text, ch.start_line) if isinstance(obj, dict) and isinstance(obj.get("items"), list) else None
         if not _expand(obj, base, lines, result, check_kinds):
             stopped = True
     if sep_err is not None and not stopped:
@@ -266,28 +266,28 @@ def _load_yaml_stream(text: str, path: Path, display: str, check_kinds: bool,
 
 def _load_json_stream(text: str, path: Path, display: str, check_kinds: bool) -> LoadResult:
     result = LoadResult()
-    data = _to_bytes(text)
+    data = to_bytes(text)
     pos, index, stopped = 0, 0, False
     while True:
         # skip whitespace to find the next value (and EOF)
         j = pos
-        while j < len(data) and data[j] in _WS:
+        while j < len(data) and data[j] in WS:
             j += 1
         if j >= len(data):
             break
         line = data.count(b"\n", 0, j) + 1
         try:
-            end = _scan_json_value(data, pos)
-        except _JSONSyntax as e:
+            end = scan_json_value(data, pos)
+        except JSONSyntax as e:
             eline = data.count(b"\n", 0, max(e.offset - 1, 0)) + 1
             msg = f"error parsing {display}: json: offset {e.offset}: {e.msg}"
             result.errors.append(ManifestError(path, display, eline, None, "error: " + msg, msg, "json", index, True))
             break
-        except _JSONEOF:
+        except JSONEOF:
             msg = f"error parsing {display}: unexpected EOF"
             result.errors.append(ManifestError(path, display, line, None, "error: " + msg, msg, "json", index, True))
             break
-        except _JSONTooDeep as e:
+        except JSONTooDeep as e:
             eline = data.count(b"\n", 0, max(e.offset - 1, 0)) + 1
             msg = f"error parsing {display}: objects nested more than {MAX_NESTING} levels deep are refused by svcflow"
             result.errors.append(ManifestError(path, display, eline, None, "error: " + msg, msg, "limit", index, True))
@@ -311,7 +311,7 @@ def _load_json_stream(text: str, path: Path, display: str, check_kinds: bool) ->
             continue
         lines = None
         if isinstance(obj, dict) and isinstance(obj.get("items"), list):
-            lines = _items_lines(raw, line)
+            lines = items_lines(raw, line)
         if not _expand(obj, base, lines, result, check_kinds):
             stopped = True
             break  # kubectl's StreamVisitor returns here; later JSON values are never read
@@ -482,7 +482,7 @@ def load_paths(
     whole = cache is not None and text_filter is None
     if whole:
         cache.begin()
-    for p, display in _expand_paths(paths, recursive, result):
+    for p, display in expand_paths(paths, recursive, result):
         result.extend(load_file(p, display, check_kinds=check_kinds, cache=cache, text_filter=text_filter))
     if whole:
         cache.end()

@@ -108,7 +108,7 @@ def manifest_dirs(paths: Iterable[str | Path]) -> list[str]:
     return out
 
 
-def _expand_paths(paths: Iterable[str | Path], recursive: bool, result: LoadResult) -> list[tuple[Path, str]]:
+def expand_paths(paths: Iterable[str | Path], recursive: bool, result: LoadResult) -> list[tuple[Path, str]]:
     files: list[tuple[Path, str]] = []
     for given in paths:
         g = str(given)
@@ -138,4 +138,4 @@ def manifest_files(paths: Iterable[str | Path], *, recursive: bool = True) -> tu
     """The files ``load_paths`` would read, in its order, and the errors for paths that do
     not exist (for a reader that goes file by file)."""
     result = LoadResult()
-    return _expand_paths(paths, recursive, result), result
+    return expand_paths(paths, recursive, result), result

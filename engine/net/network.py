@@ -17,7 +17,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from engine.cluster.cluster import Cluster
-from engine.dns import ADDRESS, ResolvConf, resolve
+from engine.dns.resolver import ADDRESS, ResolvConf, resolve
 from engine.kubelet.env import pod_resolv_conf
 from engine.net.iptables_walk import Evaluated, Packet, RecentTable, Walker, parse_save
 from engine.api.objects import meta, pod_phase

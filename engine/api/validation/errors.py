@@ -138,22 +138,22 @@ class FieldError:
         return f"{self.field}: {self.body}"
 
 
-def _required(path: str, detail: str = "") -> FieldError:
+def required(path: str, detail: str = "") -> FieldError:
     return FieldError(ErrorType.Required, path, "", detail)
 
 
-def _invalid(path: str, value: Any, detail: str) -> FieldError:
+def invalid(path: str, value: Any, detail: str) -> FieldError:
     return FieldError(ErrorType.Invalid, path, value, detail)
 
 
-def _duplicate(path: str, value: Any) -> FieldError:
+def duplicate(path: str, value: Any) -> FieldError:
     return FieldError(ErrorType.Duplicate, path, value, "")
 
 
-def _forbidden(path: str, detail: str) -> FieldError:
+def forbidden(path: str, detail: str) -> FieldError:
     return FieldError(ErrorType.Forbidden, path, "", detail)
 
 
-def _not_supported(path: str, value: Any, valid: Sequence[str]) -> FieldError:
+def not_supported(path: str, value: Any, valid: Sequence[str]) -> FieldError:
     detail = "supported values: " + ", ".join(go_quote(v) for v in valid) if valid else ""
     return FieldError(ErrorType.Unsupported, path, value, detail)

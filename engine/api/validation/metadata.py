@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from engine.api.gostrconv import go_quote
-from engine.api.validation.errors import ErrorType, FieldError, _forbidden, GoLiteral, _invalid, _required
-from engine.api.validation.names import _blen, IS_NEGATIVE_ERROR, is_qualified_name, is_valid_label_value
-from engine.api.validation.values import _dict, _is_int, _list, _str, _str_map
+from engine.api.validation.errors import ErrorType, FieldError, forbidden, GoLiteral, invalid, required
+from engine.api.validation.names import blen, IS_NEGATIVE_ERROR, is_qualified_name, is_valid_label_value
+from engine.api.validation.values import as_dict, is_int, as_list, as_str, as_str_map
 
-def _labels_literal(labels: dict[str, str] | None) -> Any:
+def labels_literal(labels: dict[str, str] | None) -> Any:
     """The bad value for template-label errors: a nil map prints as map[string]string(nil)."""
     if labels is None:
         return GoLiteral("map[string]string(nil)")
@@ -22,45 +22,45 @@ def validate_labels(labels: dict[str, str] | None, path: str) -> list[FieldError
     out: list[FieldError] = []
     for k in sorted(labels or {}):
         v = (labels or {})[k]
-        out.extend(_invalid(path, k, m) for m in is_qualified_name(k))
-        out.extend(_invalid(path, v, m) for m in is_valid_label_value(v))
+        out.extend(invalid(path, k, m) for m in is_qualified_name(k))
+        out.extend(invalid(path, v, m) for m in is_valid_label_value(v))
     return out
 
 
-def _validate_annotations(ann: Any, path: str) -> list[FieldError]:
+def validate_annotations(ann: Any, path: str) -> list[FieldError]:
     out: list[FieldError] = []
-    anns = _str_map(ann) or {}
+    anns = as_str_map(ann) or {}
     total = 0
     for k in sorted(anns):
-        out.extend(_invalid(path, k, m) for m in is_qualified_name(k.lower()))
-        total += _blen(k) + _blen(anns[k])
+        out.extend(invalid(path, k, m) for m in is_qualified_name(k.lower()))
+        total += blen(k) + blen(anns[k])
     if total > 256 * 1024:
         out.append(FieldError(ErrorType.TooLong, path, "", f"must have at most {256 * 1024} bytes"))
     return out
 
 
-def _validate_object_meta(obj: dict, name_fn) -> list[FieldError]:
+def validate_object_meta(obj: dict, name_fn) -> list[FieldError]:
     """apimachinery ValidateObjectMeta (name, generateName, labels, annotations).
 
     The namespace is not checked: kubectl fills it in from the context, a namespace that does not
     exist is a NotFound from the engine, and cluster-scoped objects have it cleared before
     validation (rest.BeforeCreate).
     """
-    meta = _dict(obj.get("metadata"))
+    meta = as_dict(obj.get("metadata"))
     out: list[FieldError] = []
-    gen = _str(meta.get("generateName"))
+    gen = as_str(meta.get("generateName"))
     if gen:
-        out.extend(_invalid("metadata.generateName", gen, m) for m in name_fn(gen, True))
-    name = _str(meta.get("name"))
+        out.extend(invalid("metadata.generateName", gen, m) for m in name_fn(gen, True))
+    name = as_str(meta.get("name"))
     if not name:
-        out.append(_required("metadata.name", "name or generateName is required"))
+        out.append(required("metadata.name", "name or generateName is required"))
     else:
-        out.extend(_invalid("metadata.name", name, m) for m in name_fn(name, False))
+        out.extend(invalid("metadata.name", name, m) for m in name_fn(name, False))
     gen_no = meta.get("generation")
-    if _is_int(gen_no) and gen_no < 0:
-        out.append(_invalid("metadata.generation", gen_no, IS_NEGATIVE_ERROR))
-    out.extend(validate_labels(_str_map(meta.get("labels")), "metadata.labels"))
-    out.extend(_validate_annotations(meta.get("annotations"), "metadata.annotations"))
+    if is_int(gen_no) and gen_no < 0:
+        out.append(invalid("metadata.generation", gen_no, IS_NEGATIVE_ERROR))
+    out.extend(validate_labels(as_str_map(meta.get("labels")), "metadata.labels"))
+    out.extend(validate_annotations(meta.get("annotations"), "metadata.annotations"))
     out.extend(validate_owner_references(meta.get("ownerReferences"), "metadata.ownerReferences"))
     out.extend(validate_finalizers(meta.get("finalizers"), "metadata.finalizers"))
     return out
@@ -76,10 +76,10 @@ def _go_ptr_bool(v: Any, n: int) -> str:
 
 def owner_reference_literal(ref: dict, n: int = 0) -> GoLiteral:
     """``%#v`` of a metav1.OwnerReference (field.Invalid's bad value)."""
-    r = _dict(ref)
+    r = as_dict(ref)
     return GoLiteral(
-        f'v1.OwnerReference{{APIVersion:{go_quote(_str(r.get("apiVersion")))}, Kind:{go_quote(_str(r.get("kind")))}, '
-        f'Name:{go_quote(_str(r.get("name")))}, UID:{go_quote(_str(r.get("uid")))}, '
+        f'v1.OwnerReference{{APIVersion:{go_quote(as_str(r.get("apiVersion")))}, Kind:{go_quote(as_str(r.get("kind")))}, '
+        f'Name:{go_quote(as_str(r.get("name")))}, UID:{go_quote(as_str(r.get("uid")))}, '
         f'Controller:{_go_ptr_bool(r.get("controller"), 2 * n)}, '
         f'BlockOwnerDeletion:{_go_ptr_bool(r.get("blockOwnerDeletion"), 2 * n + 1)}}}')
 
@@ -103,28 +103,28 @@ def validate_owner_references(refs: Any, path: str) -> list[FieldError]:
     reference may be the controller."""
     out: list[FieldError] = []
     first_controller = ""
-    items = _list(refs)
+    items = as_list(refs)
     for i, ref in enumerate(items):
-        r = _dict(ref)
-        av, kind = _str(r.get("apiVersion")), _str(r.get("kind"))
+        r = as_dict(ref)
+        av, kind = as_str(r.get("apiVersion")), as_str(r.get("kind"))
         gv = _api_version_parts(av)
         group, version = gv if gv is not None else ("", "")
         if not version:
-            out.append(_invalid(f"{path}.apiVersion", av, "version must not be empty"))
+            out.append(invalid(f"{path}.apiVersion", av, "version must not be empty"))
         if not kind:
-            out.append(_invalid(f"{path}.kind", kind, "must not be empty"))
-        if not _str(r.get("name")):
-            out.append(_invalid(f"{path}.name", _str(r.get("name")), "must not be empty"))
-        if not _str(r.get("uid")):
-            out.append(_invalid(f"{path}.uid", _str(r.get("uid")), "must not be empty"))
+            out.append(invalid(f"{path}.kind", kind, "must not be empty"))
+        if not as_str(r.get("name")):
+            out.append(invalid(f"{path}.name", as_str(r.get("name")), "must not be empty"))
+        if not as_str(r.get("uid")):
+            out.append(invalid(f"{path}.uid", as_str(r.get("uid")), "must not be empty"))
         if (group, version, kind) == ("", "v1", "Event"):
-            out.append(_invalid(path, owner_reference_literal(r, i), "/v1, Kind=Event is disallowed from being an owner"))
+            out.append(invalid(path, owner_reference_literal(r, i), "/v1, Kind=Event is disallowed from being an owner"))
         if r.get("controller") is True:
-            cur = f"{kind}/{_str(r.get('name'))}"
+            cur = f"{kind}/{as_str(r.get('name'))}"
             if first_controller:
                 whole = GoLiteral("[]v1.OwnerReference{" + ", ".join(
                     owner_reference_literal(x, j) for j, x in enumerate(items)) + "}")
-                out.append(_invalid(path, whole, "Only one reference can have Controller set to true. "
+                out.append(invalid(path, whole, "Only one reference can have Controller set to true. "
                                                  f'Found "true" in references for {first_controller} and {cur}'))
             else:
                 first_controller = cur
@@ -138,54 +138,54 @@ FINALIZER_FOREGROUND = "foregroundDeletion"
 def validate_finalizers(finalizers: Any, path: str) -> list[FieldError]:
     """apimachinery ValidateFinalizers: qualified names, and not both orphan and foregroundDeletion."""
     out: list[FieldError] = []
-    items = [x for x in _list(finalizers) if isinstance(x, str)]
+    items = [x for x in as_list(finalizers) if isinstance(x, str)]
     for f in items:
-        out.extend(_invalid(path, f, m) for m in is_qualified_name(f))
+        out.extend(invalid(path, f, m) for m in is_qualified_name(f))
     if FINALIZER_ORPHAN in items and FINALIZER_FOREGROUND in items:
-        out.append(_invalid(path, list(items),
+        out.append(invalid(path, list(items),
                             f"finalizer {FINALIZER_ORPHAN} and {FINALIZER_FOREGROUND} cannot be both set"))
     return out
 
 
-def _nonneg(value: Any, path: str) -> list[FieldError]:
-    if _is_int(value) and value < 0:
-        return [_invalid(path, value, IS_NEGATIVE_ERROR)]
+def nonneg(value: Any, path: str) -> list[FieldError]:
+    if is_int(value) and value < 0:
+        return [invalid(path, value, IS_NEGATIVE_ERROR)]
     return []
 
 
-def _selector_string(sel: dict) -> GoLiteral:
+def selector_string(sel: dict) -> GoLiteral:
     """gogo-protobuf String() of *metav1.LabelSelector (it is a Stringer, so errors print this)."""
-    ml = _str_map(sel.get("matchLabels")) or {}
+    ml = as_str_map(sel.get("matchLabels")) or {}
     labels = "map[string]string{" + "".join(f"{k}: {ml[k]}," for k in sorted(ml)) + "}"
     reqs = ""
-    for r in _list(sel.get("matchExpressions")):
-        r = _dict(r)
-        vals = "[" + " ".join(str(v) for v in _list(r.get("values"))) + "]"
-        reqs += f"LabelSelectorRequirement{{Key:{_str(r.get('key'))},Operator:{_str(r.get('operator'))},Values:{vals},}},"
+    for r in as_list(sel.get("matchExpressions")):
+        r = as_dict(r)
+        vals = "[" + " ".join(str(v) for v in as_list(r.get("values"))) + "]"
+        reqs += f"LabelSelectorRequirement{{Key:{as_str(r.get('key'))},Operator:{as_str(r.get('operator'))},Values:{vals},}},"
     return GoLiteral(f"&LabelSelector{{MatchLabels:{labels},MatchExpressions:[]LabelSelectorRequirement{{{reqs}}},}}")
 
 
-def _validate_label_selector(sel: Any, path: str) -> list[FieldError]:
+def validate_label_selector(sel: Any, path: str) -> list[FieldError]:
     """ValidateLabelSelector (strict values)."""
     if not isinstance(sel, dict):
         return []
     out: list[FieldError] = []
-    for i, r in enumerate(_list(sel.get("matchExpressions"))):
-        r = _dict(r)
+    for i, r in enumerate(as_list(sel.get("matchExpressions"))):
+        r = as_dict(r)
         rp = f"{path}.matchExpressions[{i}]"
-        op, vals = r.get("operator"), _list(r.get("values"))
+        op, vals = r.get("operator"), as_list(r.get("values"))
         if op in ("In", "NotIn"):
             if not vals:
-                out.append(_required(f"{rp}.values", "must be specified when `operator` is 'In' or 'NotIn'"))
+                out.append(required(f"{rp}.values", "must be specified when `operator` is 'In' or 'NotIn'"))
         elif op in ("Exists", "DoesNotExist"):
             if vals:
-                out.append(_forbidden(f"{rp}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
+                out.append(forbidden(f"{rp}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"))
         else:
-            out.append(_invalid(f"{rp}.operator", op if op is not None else "", "not a valid selector operator"))
-        key = _str(r.get("key"))
-        out.extend(_invalid(f"{rp}.key", key, m) for m in is_qualified_name(key))
+            out.append(invalid(f"{rp}.operator", op if op is not None else "", "not a valid selector operator"))
+        key = as_str(r.get("key"))
+        out.extend(invalid(f"{rp}.key", key, m) for m in is_qualified_name(key))
         for j, v in enumerate(vals):
             sv = v if isinstance(v, str) else str(v)
-            out.extend(_invalid(f"{rp}.values[{j}]", sv, m) for m in is_valid_label_value(sv))
-    out.extend(validate_labels(_str_map(sel.get("matchLabels")), f"{path}.matchLabels"))
+            out.extend(invalid(f"{rp}.values[{j}]", sv, m) for m in is_valid_label_value(sv))
+    out.extend(validate_labels(as_str_map(sel.get("matchLabels")), f"{path}.matchLabels"))
     return out

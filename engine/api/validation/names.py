@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from engine.api.validation.errors import FieldError, _invalid
+from engine.api.validation.errors import FieldError, invalid
 
 # --------------------------------------------------------------------------------------------
 # apimachinery/pkg/util/validation: the Is* predicates and their messages
@@ -32,7 +32,7 @@ def _max_len_error(n: int) -> str:
     return f"must be no more than {n} characters"
 
 
-def _inclusive_range_error(lo: int, hi: int) -> str:
+def inclusive_range_error(lo: int, hi: int) -> str:
     return f"must be between {lo} and {hi}, inclusive"
 
 
@@ -80,7 +80,7 @@ _re_port_name_charset = re.compile("^[-a-z0-9]+$")
 _re_port_name_letter = re.compile("[a-z]")
 
 
-def _blen(s: str) -> int:
+def blen(s: str) -> int:
     """Go's len(string) counts UTF-8 bytes, not characters."""
     return len(s.encode("utf-8", "surrogatepass"))
 
@@ -97,7 +97,7 @@ def is_dns1123_label(value: str) -> list[str]:
     svcflow follows that (see the module report for the version caveat).
     """
     errs: list[str] = []
-    if _blen(value) > 63:
+    if blen(value) > 63:
         errs.append(_max_len_error(63))
     if not _full(_re_dns1123_label, value):
         if _full(_re_dns1123_subdomain, value):
@@ -110,7 +110,7 @@ def is_dns1123_label(value: str) -> list[str]:
 def is_dns1123_subdomain(value: str) -> list[str]:
     """IsDNS1123Subdomain (most object names, max 253)."""
     errs: list[str] = []
-    if _blen(value) > 253:
+    if blen(value) > 253:
         errs.append(_max_len_error(253))
     if not _full(_re_dns1123_subdomain, value):
         errs.append(_regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
@@ -120,7 +120,7 @@ def is_dns1123_subdomain(value: str) -> list[str]:
 def is_dns1035_label(value: str) -> list[str]:
     """IsDNS1035Label (Service names): length error first, then the regex error."""
     errs: list[str] = []
-    if _blen(value) > 63:
+    if blen(value) > 63:
         errs.append(_max_len_error(63))
     if not _full(_re_dns1035_label, value):
         errs.append(_regex_error(_DNS1035_LABEL_MSG, _DNS1035_LABEL_FMT, "my-name", "abc-123"))
@@ -147,7 +147,7 @@ def is_qualified_name(value: str) -> list[str]:
         ]
     if not name:
         errs.append("name part " + EMPTY_ERROR)
-    elif _blen(name) > 63:
+    elif blen(name) > 63:
         errs.append("name part " + _max_len_error(63))
     if not _full(_re_qname, name):
         errs.append("name part " + _regex_error(_QNAME_MSG, _QNAME_FMT, "MyName", "my.name", "123-abc"))
@@ -157,7 +157,7 @@ def is_qualified_name(value: str) -> list[str]:
 def is_valid_label_value(value: str) -> list[str]:
     """IsValidLabelValue (label values, selector values)."""
     errs: list[str] = []
-    if _blen(value) > 63:
+    if blen(value) > 63:
         errs.append(_max_len_error(63))
     if not _full(_re_label_value, value):
         errs.append(_regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
@@ -165,13 +165,13 @@ def is_valid_label_value(value: str) -> list[str]:
 
 
 def is_valid_port_num(port: int) -> list[str]:
-    return [] if 1 <= port <= 65535 else [_inclusive_range_error(1, 65535)]
+    return [] if 1 <= port <= 65535 else [inclusive_range_error(1, 65535)]
 
 
 def is_valid_port_name(port: str) -> list[str]:
     """IsValidPortName (IANA_SVC_NAME): container port names and named targetPorts."""
     errs: list[str] = []
-    if _blen(port) > 15:
+    if blen(port) > 15:
         errs.append(_max_len_error(15))
     if not _full(_re_port_name_charset, port):
         errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
@@ -190,7 +190,7 @@ def is_valid_percent(v: str) -> list[str]:
 
 def is_config_map_key(value: str) -> list[str]:
     errs: list[str] = []
-    if _blen(value) > 253:
+    if blen(value) > 253:
         errs.append(_max_len_error(253))
     if not _full(_re_configmap_key, value):
         errs.append(_regex_error(_CONFIGMAP_KEY_MSG, _CONFIGMAP_KEY_FMT, "key.name", "KEY_NAME", "key-name"))
@@ -215,10 +215,10 @@ def is_relaxed_env_var_name(value: str) -> list[str]:
     return errs
 
 
-_IP_MSG = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
+IP_MSG = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
 
 
-def _parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """netutils.ParseIPSloppy: like net.ParseIP but IPv4 octets may carry leading zeros."""
     if not isinstance(value, str) or not value:
         return None
@@ -233,41 +233,41 @@ def _parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
 
 
 def is_valid_ip(path: str, value: str) -> list[FieldError]:
-    return [] if _parse_ip(value) is not None else [_invalid(path, value, _IP_MSG)]
+    return [] if parse_ip(value) is not None else [invalid(path, value, IP_MSG)]
 
 
-def _non_special_ip(path: str, value: str) -> list[FieldError]:
+def non_special_ip(path: str, value: str) -> list[FieldError]:
     """ValidateNonSpecialIP (endpoint addresses, externalIPs). [best effort: from memory]"""
-    ip = _parse_ip(value)
+    ip = parse_ip(value)
     if ip is None:
-        return [_invalid(path, value, "must be a valid IP address")]
+        return [invalid(path, value, "must be a valid IP address")]
     out: list[FieldError] = []
     if ip.is_unspecified:
-        out.append(_invalid(path, value, f"may not be unspecified ({value})"))
+        out.append(invalid(path, value, f"may not be unspecified ({value})"))
     if ip.is_loopback:
-        out.append(_invalid(path, value, "may not be in the loopback range (127.0.0.0/8, ::1/128)"))
+        out.append(invalid(path, value, "may not be in the loopback range (127.0.0.0/8, ::1/128)"))
     if ip.is_link_local:
-        out.append(_invalid(path, value, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"))
+        out.append(invalid(path, value, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"))
     if (ip.version == 4 and ip in ipaddress.ip_network("224.0.0.0/24")) or (
         ip.version == 6 and ip in ipaddress.ip_network("ff02::/16")
     ):
-        out.append(_invalid(path, value, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"))
+        out.append(invalid(path, value, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"))
     return out
 
 
-def _name_is_dns_subdomain(name: str, prefix: bool) -> list[str]:
+def name_is_dns_subdomain(name: str, prefix: bool) -> list[str]:
     if prefix:
         name = _mask_trailing_dash(name)
     return is_dns1123_subdomain(name)
 
 
-def _name_is_dns1035_label(name: str, prefix: bool) -> list[str]:
+def name_is_dns1035_label(name: str, prefix: bool) -> list[str]:
     if prefix:
         name = _mask_trailing_dash(name)
     return is_dns1035_label(name)
 
 
-def _name_is_dns1123_label(name: str, prefix: bool) -> list[str]:
+def name_is_dns1123_label(name: str, prefix: bool) -> list[str]:
     if prefix:
         name = _mask_trailing_dash(name)
     return is_dns1123_label(name)

@@ -5,20 +5,20 @@ import ipaddress
 from typing import Any
 
 from engine.api.gostrconv import go_quote
-from engine.api.validation.errors import ErrorType, FieldError, GoLiteral, _invalid, _not_supported, _required
-from engine.api.validation.metadata import _validate_object_meta
+from engine.api.validation.errors import ErrorType, FieldError, GoLiteral, invalid, not_supported, required
+from engine.api.validation.metadata import validate_object_meta
 from engine.api.validation.names import (
-    _blen, is_config_map_key, is_qualified_name, is_valid_label_value, _name_is_dns1123_label,
-    _name_is_dns_subdomain)
-from engine.api.validation.values import _dict, _list, _str
+    blen, is_config_map_key, is_qualified_name, is_valid_label_value, name_is_dns1123_label,
+    name_is_dns_subdomain)
+from engine.api.validation.values import as_dict, as_list, as_str
 
 # --------------------------------------------------------------------------------------------
 # Namespace, Node, ConfigMap, Endpoints, EndpointSlice
 # --------------------------------------------------------------------------------------------
 
 
-def _validate_namespace(obj: dict) -> list[FieldError]:
-    return _validate_object_meta(obj, _name_is_dns1123_label)
+def validate_namespace(obj: dict) -> list[FieldError]:
+    return validate_object_meta(obj, name_is_dns1123_label)
 
 
 _TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
@@ -48,8 +48,8 @@ def parse_cidr_sloppy(value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Netwo
 def node_pod_cidrs(spec: Any) -> list:
     """The Node's podCIDRs as the API server holds them: v1 ``podCIDR`` alone is mirrored into
     ``podCIDRs`` by the v1 -> internal conversion (Convert_v1_NodeSpec_To_core_NodeSpec)."""
-    spec = _dict(spec)
-    cidrs = _list(spec.get("podCIDRs"))
+    spec = as_dict(spec)
+    cidrs = as_list(spec.get("podCIDRs"))
     if not cidrs and isinstance(spec.get("podCIDR"), str) and spec["podCIDR"]:
         cidrs = [spec["podCIDR"]]
     return cidrs
@@ -60,17 +60,17 @@ def _validate_node_taints(taints: list, path: str) -> list[FieldError]:
     out: list[FieldError] = []
     seen: dict[str, set[str]] = {}
     for i, t in enumerate(taints):
-        t = _dict(t)
+        t = as_dict(t)
         ip = f"{path}[{i}]"
-        key, value, effect = _str(t.get("key")), _str(t.get("value")), _str(t.get("effect"))
-        out.extend(_invalid(f"{ip}.key", key, m) for m in is_qualified_name(key))
+        key, value, effect = as_str(t.get("key")), as_str(t.get("value")), as_str(t.get("effect"))
+        out.extend(invalid(f"{ip}.key", key, m) for m in is_qualified_name(key))
         errs = is_valid_label_value(value)
         if errs:
-            out.append(_invalid(f"{ip}.value", value, ";".join(errs)))
+            out.append(invalid(f"{ip}.value", value, ";".join(errs)))
         if not effect:
-            out.append(_required(f"{ip}.effect"))
+            out.append(required(f"{ip}.effect"))
         elif effect not in _TAINT_EFFECTS:
-            out.append(_not_supported(f"{ip}.effect", effect, _TAINT_EFFECTS))
+            out.append(not_supported(f"{ip}.effect", effect, _TAINT_EFFECTS))
         if key in seen.get(effect, set()):
             lit = GoLiteral(f"core.Taint{{Key:{go_quote(key)}, Value:{go_quote(value)}, Effect:{go_quote(effect)}, "
                             "TimeAdded:(*v1.Time)(nil)}")
@@ -80,38 +80,38 @@ def _validate_node_taints(taints: list, path: str) -> list[FieldError]:
     return out
 
 
-def _validate_node(obj: dict) -> list[FieldError]:
-    out = _validate_object_meta(obj, _name_is_dns_subdomain)
-    spec = _dict(obj.get("spec"))
-    taints = _list(spec.get("taints"))
+def validate_node(obj: dict) -> list[FieldError]:
+    out = validate_object_meta(obj, name_is_dns_subdomain)
+    spec = as_dict(obj.get("spec"))
+    taints = as_list(spec.get("taints"))
     if taints:
         out.extend(_validate_node_taints(taints, "metadata.taints"))
     cidrs = node_pod_cidrs(spec)
     for i, cidr in enumerate(cidrs):
         if parse_cidr_sloppy(cidr) is None:
-            out.append(_invalid(f"spec.podCIDRs[{i}]", cidr, CIDR_MSG))
+            out.append(invalid(f"spec.podCIDRs[{i}]", cidr, CIDR_MSG))
     if len(cidrs) > 1 and len(out) == 0:
         nets = [parse_cidr_sloppy(c) for c in cidrs]
         if len(cidrs) > 2 or len({n.version for n in nets if n is not None}) != len(cidrs):
-            out.append(_invalid("spec.podCIDRs", list(cidrs), "may specify no more than one CIDR for each IP family"))
+            out.append(invalid("spec.podCIDRs", list(cidrs), "may specify no more than one CIDR for each IP family"))
     return out
 
 
-def _validate_configmap(obj: dict) -> list[FieldError]:
-    out = _validate_object_meta(obj, _name_is_dns_subdomain)
-    data = _dict(obj.get("data"))
-    binary = _dict(obj.get("binaryData"))
+def validate_configmap(obj: dict) -> list[FieldError]:
+    out = validate_object_meta(obj, name_is_dns_subdomain)
+    data = as_dict(obj.get("data"))
+    binary = as_dict(obj.get("binaryData"))
     total = 0
     for k in sorted(data, key=str):
         ks = str(k)
-        out.extend(_invalid(f"data[{ks}]", ks, m) for m in is_config_map_key(ks))
+        out.extend(invalid(f"data[{ks}]", ks, m) for m in is_config_map_key(ks))
         if ks in binary:
-            out.append(_invalid(f"data[{ks}]", ks, "duplicate of key present in binaryData"))
-        total += _blen(str(data[k]))
+            out.append(invalid(f"data[{ks}]", ks, "duplicate of key present in binaryData"))
+        total += blen(str(data[k]))
     for k in sorted(binary, key=str):
         ks = str(k)
-        out.extend(_invalid(f"binaryData[{ks}]", ks, m) for m in is_config_map_key(ks))
-        total += _blen(str(binary[k]))
+        out.extend(invalid(f"binaryData[{ks}]", ks, m) for m in is_config_map_key(ks))
+        total += blen(str(binary[k]))
     if total > 1024 * 1024:
         out.append(FieldError(ErrorType.TooLong, "", "", f"must have at most {1024 * 1024} bytes"))
     return out

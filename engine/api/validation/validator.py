@@ -2,28 +2,28 @@
 from __future__ import annotations
 
 from engine.api.defaults import with_defaults
-from engine.api.validation.endpoints import _validate_endpoints, _validate_endpointslice
+from engine.api.validation.endpoints import validate_endpoints, validate_endpointslice
 from engine.api.validation.errors import FieldError
-from engine.api.validation.node import _validate_configmap, _validate_namespace, _validate_node
-from engine.api.validation.pod import _validate_pod
-from engine.api.validation.service import DEFAULT_NODE_PORT_RANGE, validate_node_port_range, _validate_service
-from engine.api.validation.workloads import _validate_daemonset, _validate_deployment, _validate_replicaset
+from engine.api.validation.node import validate_configmap, validate_namespace, validate_node
+from engine.api.validation.pod import validate_pod
+from engine.api.validation.service import DEFAULT_NODE_PORT_RANGE, validate_node_port_range, validate_service
+from engine.api.validation.workloads import validate_daemonset, validate_deployment, validate_replicaset
 
 # --------------------------------------------------------------------------------------------
 # Entry points
 # --------------------------------------------------------------------------------------------
 
 _VALIDATORS = {
-    ("v1", "Service"): _validate_service,
-    ("v1", "Pod"): _validate_pod,
-    ("v1", "Namespace"): _validate_namespace,
-    ("v1", "Node"): _validate_node,
-    ("v1", "ConfigMap"): _validate_configmap,
-    ("v1", "Endpoints"): _validate_endpoints,
-    ("apps/v1", "Deployment"): _validate_deployment,
-    ("apps/v1", "ReplicaSet"): _validate_replicaset,
-    ("apps/v1", "DaemonSet"): _validate_daemonset,
-    ("discovery.k8s.io/v1", "EndpointSlice"): _validate_endpointslice,
+    ("v1", "Service"): validate_service,
+    ("v1", "Pod"): validate_pod,
+    ("v1", "Namespace"): validate_namespace,
+    ("v1", "Node"): validate_node,
+    ("v1", "ConfigMap"): validate_configmap,
+    ("v1", "Endpoints"): validate_endpoints,
+    ("apps/v1", "Deployment"): validate_deployment,
+    ("apps/v1", "ReplicaSet"): validate_replicaset,
+    ("apps/v1", "DaemonSet"): validate_daemonset,
+    ("discovery.k8s.io/v1", "EndpointSlice"): validate_endpointslice,
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.api.validation.errors import FieldError, GoLiteral, _invalid
+from engine.api.validation.errors import FieldError, GoLiteral, invalid
 from engine.api.validation.names import is_valid_port_name, is_valid_port_num
 
 # --------------------------------------------------------------------------------------------
@@ -16,24 +16,24 @@ from engine.api.validation.names import is_valid_port_name, is_valid_port_num
 # --------------------------------------------------------------------------------------------
 
 
-def _is_int(v: Any) -> bool:
+def is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-def _str(v: Any) -> str:
+def as_str(v: Any) -> str:
     """Coerce a scalar the way our defaulting needs; non-strings become ''."""
     return v if isinstance(v, str) else ""
 
 
-def _dict(v: Any) -> dict:
+def as_dict(v: Any) -> dict:
     return v if isinstance(v, dict) else {}
 
 
-def _list(v: Any) -> list:
+def as_list(v: Any) -> list:
     return v if isinstance(v, list) else []
 
 
-def _str_map(v: Any) -> dict[str, str] | None:
+def as_str_map(v: Any) -> dict[str, str] | None:
     """A map[string]string (labels, selector); None when absent."""
     if not isinstance(v, dict):
         return None
@@ -45,15 +45,15 @@ def _str_map(v: Any) -> dict[str, str] | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _intstr_repr(v: Any) -> GoLiteral:
+def intstr_repr(v: Any) -> GoLiteral:
     """IntOrString has a pointer-receiver String(): errors print it bare (``25%``, ``0``)."""
-    return GoLiteral(str(v) if _is_int(v) else _str(v))
+    return GoLiteral(str(v) if is_int(v) else as_str(v))
 
 
-def _validate_port_num_or_name(v: Any, path: str) -> list[FieldError]:
+def validate_port_num_or_name(v: Any, path: str) -> list[FieldError]:
     """ValidatePortNumOrName (targetPort, probe ports)."""
-    if _is_int(v):
-        return [_invalid(path, v, m) for m in is_valid_port_num(v)]
+    if is_int(v):
+        return [invalid(path, v, m) for m in is_valid_port_num(v)]
     if isinstance(v, str):
-        return [_invalid(path, v, m) for m in is_valid_port_name(v)]
+        return [invalid(path, v, m) for m in is_valid_port_name(v)]
     return []

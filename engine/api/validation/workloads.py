@@ -5,13 +5,13 @@ from typing import Any
 
 from engine.api.gostrconv import go_quote
 from engine.api.labels import selector_matches
-from engine.api.validation.errors import FieldError, _forbidden, GoLiteral, _invalid, _not_supported, _required
+from engine.api.validation.errors import FieldError, forbidden, GoLiteral, invalid, not_supported, required
 from engine.api.validation.metadata import (
-    _labels_literal, _nonneg, _selector_string, _validate_annotations, _validate_label_selector, validate_labels,
-    _validate_object_meta)
-from engine.api.validation.names import is_valid_percent, _name_is_dns_subdomain
-from engine.api.validation.pod import _validate_pod_spec
-from engine.api.validation.values import _dict, _intstr_repr, _is_int, _str, _str_map
+    labels_literal, nonneg, selector_string, validate_annotations, validate_label_selector, validate_labels,
+    validate_object_meta)
+from engine.api.validation.names import is_valid_percent, name_is_dns_subdomain
+from engine.api.validation.pod import validate_pod_spec
+from engine.api.validation.values import as_dict, intstr_repr, is_int, as_str, as_str_map
 
 # --------------------------------------------------------------------------------------------
 # Deployment / ReplicaSet / DaemonSet
@@ -28,7 +28,7 @@ def _int_or_percent(v: Any) -> int:
     pv, ok = _percent_value(v)
     if ok:
         return pv
-    if _is_int(v):
+    if is_int(v):
         return v
     if isinstance(v, str):
         try:
@@ -40,16 +40,16 @@ def _int_or_percent(v: Any) -> int:
 
 def _validate_positive_int_or_percent(v: Any, path: str) -> list[FieldError]:
     if isinstance(v, str):
-        return [_invalid(path, _intstr_repr(v), m) for m in is_valid_percent(v)]
-    if _is_int(v):
-        return _nonneg(v, path)
+        return [invalid(path, intstr_repr(v), m) for m in is_valid_percent(v)]
+    if is_int(v):
+        return nonneg(v, path)
     return []
 
 
 def _not_more_than_100(v: Any, path: str) -> list[FieldError]:
     pv, ok = _percent_value(v)
     if ok and pv > 100:
-        return [_invalid(path, _intstr_repr(v), "must not be greater than 100%")]
+        return [invalid(path, intstr_repr(v), "must not be greater than 100%")]
     return []
 
 
@@ -60,109 +60,109 @@ def _validate_template_for_rs(spec: dict, path: str, owner: str) -> list[FieldEr
     selector`` exactly like ValidateDeploymentSpec; a missing selector is labels.Nothing(), so it
     never matches (hence the second cause in D.1's "missing selector" case).
     """
-    tmpl = _dict(spec.get("template"))
-    tmeta = _dict(tmpl.get("metadata"))
-    tlabels = _str_map(tmeta.get("labels"))
+    tmpl = as_dict(spec.get("template"))
+    tmeta = as_dict(tmpl.get("metadata"))
+    tlabels = as_str_map(tmeta.get("labels"))
     sel = spec.get("selector")
     m = selector_matches(sel, tlabels)
     if m is None:
-        return [_invalid("spec.selector", _selector_string(_dict(sel)), "invalid label selector")]
+        return [invalid("spec.selector", selector_string(as_dict(sel)), "invalid label selector")]
     out: list[FieldError] = []
     empty = isinstance(sel, dict) and not sel.get("matchLabels") and not sel.get("matchExpressions")
     if not empty and not m:
-        out.append(_invalid(f"{path}.metadata.labels", _labels_literal(tlabels), "`selector` does not match template `labels`"))
+        out.append(invalid(f"{path}.metadata.labels", labels_literal(tlabels), "`selector` does not match template `labels`"))
     # ValidatePodTemplateSpec: note upstream validates template labels at "<path>.labels".
     out.extend(validate_labels(tlabels, f"{path}.labels"))
-    out.extend(_validate_annotations(tmeta.get("annotations"), f"{path}.annotations"))
-    tspec = _dict(tmpl.get("spec"))
-    out.extend(_validate_pod_spec(tspec, f"{path}.spec"))
+    out.extend(validate_annotations(tmeta.get("annotations"), f"{path}.annotations"))
+    tspec = as_dict(tmpl.get("spec"))
+    out.extend(validate_pod_spec(tspec, f"{path}.spec"))
     rp = tspec.get("restartPolicy")
     if rp != "Always":
-        out.append(_not_supported(f"{path}.spec.restartPolicy", rp if rp is not None else "", ["Always"]))
+        out.append(not_supported(f"{path}.spec.restartPolicy", rp if rp is not None else "", ["Always"]))
     if tspec.get("activeDeadlineSeconds") is not None:
-        out.append(_forbidden(f"{path}.spec.activeDeadlineSeconds", f"activeDeadlineSeconds in {owner} is not Supported"))
+        out.append(forbidden(f"{path}.spec.activeDeadlineSeconds", f"activeDeadlineSeconds in {owner} is not Supported"))
     return out
 
 
 def _validate_selector_required(spec: dict, owner: str) -> list[FieldError]:
     sel = spec.get("selector")
     if sel is None:
-        return [_required("spec.selector")]
-    out = _validate_label_selector(sel, "spec.selector")
+        return [required("spec.selector")]
+    out = validate_label_selector(sel, "spec.selector")
     if isinstance(sel, dict) and not sel.get("matchLabels") and not sel.get("matchExpressions"):
-        out.append(_invalid("spec.selector", _selector_string(sel), f"empty selector is invalid for {owner}"))
+        out.append(invalid("spec.selector", selector_string(sel), f"empty selector is invalid for {owner}"))
     return out
 
 
-def _validate_deployment(d: dict) -> list[FieldError]:
-    spec = _dict(d.get("spec"))
-    out = _validate_object_meta(d, _name_is_dns_subdomain)
-    out.extend(_nonneg(spec.get("replicas"), "spec.replicas"))
+def validate_deployment(d: dict) -> list[FieldError]:
+    spec = as_dict(d.get("spec"))
+    out = validate_object_meta(d, name_is_dns_subdomain)
+    out.extend(nonneg(spec.get("replicas"), "spec.replicas"))
     out.extend(_validate_selector_required(spec, "deployment"))
     out.extend(_validate_template_for_rs(spec, "spec.template", "ReplicaSet"))
-    st = _dict(spec.get("strategy"))
+    st = as_dict(spec.get("strategy"))
     typ = st.get("type")
     if typ == "Recreate":
         if st.get("rollingUpdate") is not None:
-            out.append(_forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'"))
+            out.append(forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'"))
     elif typ == "RollingUpdate":
-        ru = _dict(st.get("rollingUpdate"))
+        ru = as_dict(st.get("rollingUpdate"))
         mu, ms = ru.get("maxUnavailable"), ru.get("maxSurge")
         out.extend(_validate_positive_int_or_percent(mu, "spec.strategy.rollingUpdate.maxUnavailable"))
         out.extend(_validate_positive_int_or_percent(ms, "spec.strategy.rollingUpdate.maxSurge"))
         if _int_or_percent(mu) == 0 and _int_or_percent(ms) == 0:
-            out.append(_invalid("spec.strategy.rollingUpdate.maxUnavailable", _intstr_repr(mu), "may not be 0 when `maxSurge` is 0"))
+            out.append(invalid("spec.strategy.rollingUpdate.maxUnavailable", intstr_repr(mu), "may not be 0 when `maxSurge` is 0"))
         out.extend(_not_more_than_100(mu, "spec.strategy.rollingUpdate.maxUnavailable"))
     else:
-        lit = GoLiteral("apps.DeploymentStrategy{Type:" + go_quote(_str(typ)) + ", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}")
-        out.append(_not_supported("spec.strategy", lit, ["Recreate", "RollingUpdate"]))
-    out.extend(_nonneg(spec.get("minReadySeconds"), "spec.minReadySeconds"))
-    out.extend(_nonneg(spec.get("revisionHistoryLimit"), "spec.revisionHistoryLimit"))
+        lit = GoLiteral("apps.DeploymentStrategy{Type:" + go_quote(as_str(typ)) + ", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}")
+        out.append(not_supported("spec.strategy", lit, ["Recreate", "RollingUpdate"]))
+    out.extend(nonneg(spec.get("minReadySeconds"), "spec.minReadySeconds"))
+    out.extend(nonneg(spec.get("revisionHistoryLimit"), "spec.revisionHistoryLimit"))
     pds = spec.get("progressDeadlineSeconds")
-    if _is_int(pds):
-        out.extend(_nonneg(pds, "spec.progressDeadlineSeconds"))
+    if is_int(pds):
+        out.extend(nonneg(pds, "spec.progressDeadlineSeconds"))
         mrs = spec.get("minReadySeconds", 0)
-        if _is_int(mrs) and pds <= mrs:
-            out.append(_invalid("spec.progressDeadlineSeconds", pds, "must be greater than minReadySeconds"))
+        if is_int(mrs) and pds <= mrs:
+            out.append(invalid("spec.progressDeadlineSeconds", pds, "must be greater than minReadySeconds"))
     return out
 
 
-def _validate_replicaset(rs: dict) -> list[FieldError]:
-    spec = _dict(rs.get("spec"))
-    out = _validate_object_meta(rs, _name_is_dns_subdomain)
-    out.extend(_nonneg(spec.get("replicas"), "spec.replicas"))
-    out.extend(_nonneg(spec.get("minReadySeconds"), "spec.minReadySeconds"))
+def validate_replicaset(rs: dict) -> list[FieldError]:
+    spec = as_dict(rs.get("spec"))
+    out = validate_object_meta(rs, name_is_dns_subdomain)
+    out.extend(nonneg(spec.get("replicas"), "spec.replicas"))
+    out.extend(nonneg(spec.get("minReadySeconds"), "spec.minReadySeconds"))
     out.extend(_validate_selector_required(spec, "deployment"))  # upstream says "deployment" here too
     out.extend(_validate_template_for_rs(spec, "spec.template", "ReplicaSet"))
     return out
 
 
-def _validate_daemonset(ds: dict) -> list[FieldError]:
-    spec = _dict(ds.get("spec"))
-    out = _validate_object_meta(ds, _name_is_dns_subdomain)
+def validate_daemonset(ds: dict) -> list[FieldError]:
+    spec = as_dict(ds.get("spec"))
+    out = validate_object_meta(ds, name_is_dns_subdomain)
     sel = spec.get("selector")
-    out.extend(_validate_label_selector(sel, "spec.selector"))
-    tmpl = _dict(spec.get("template"))
-    tmeta = _dict(tmpl.get("metadata"))
-    tlabels = _str_map(tmeta.get("labels"))
+    out.extend(validate_label_selector(sel, "spec.selector"))
+    tmpl = as_dict(spec.get("template"))
+    tmeta = as_dict(tmpl.get("metadata"))
+    tlabels = as_str_map(tmeta.get("labels"))
     m = selector_matches(sel, tlabels)
     if m is False:
-        out.append(_invalid("spec.template.metadata.labels", _labels_literal(tlabels), "`selector` does not match template `labels`"))
+        out.append(invalid("spec.template.metadata.labels", labels_literal(tlabels), "`selector` does not match template `labels`"))
     if isinstance(sel, dict) and not sel.get("matchLabels") and not sel.get("matchExpressions"):
-        out.append(_invalid("spec.selector", _selector_string(sel), "empty selector is invalid for daemonset"))
+        out.append(invalid("spec.selector", selector_string(sel), "empty selector is invalid for daemonset"))
     out.extend(validate_labels(tlabels, "spec.template.labels"))
-    out.extend(_validate_annotations(tmeta.get("annotations"), "spec.template.annotations"))
-    tspec = _dict(tmpl.get("spec"))
-    out.extend(_validate_pod_spec(tspec, "spec.template.spec"))
+    out.extend(validate_annotations(tmeta.get("annotations"), "spec.template.annotations"))
+    tspec = as_dict(tmpl.get("spec"))
+    out.extend(validate_pod_spec(tspec, "spec.template.spec"))
     rp = tspec.get("restartPolicy")
     if rp != "Always":
-        out.append(_not_supported("spec.template.spec.restartPolicy", rp if rp is not None else "", ["Always"]))
+        out.append(not_supported("spec.template.spec.restartPolicy", rp if rp is not None else "", ["Always"]))
     if tspec.get("activeDeadlineSeconds") is not None:
-        out.append(_forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in DaemonSet is not Supported"))
-    out.extend(_nonneg(spec.get("minReadySeconds"), "spec.minReadySeconds"))
-    us = _dict(spec.get("updateStrategy"))
+        out.append(forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in DaemonSet is not Supported"))
+    out.extend(nonneg(spec.get("minReadySeconds"), "spec.minReadySeconds"))
+    us = as_dict(spec.get("updateStrategy"))
     if us.get("type") == "RollingUpdate":
-        ru = _dict(us.get("rollingUpdate"))
+        ru = as_dict(us.get("rollingUpdate"))
         mu, ms = ru.get("maxUnavailable"), ru.get("maxSurge")
         p = "spec.updateStrategy.rollingUpdate"
         out.extend(_validate_positive_int_or_percent(mu, f"{p}.maxUnavailable"))
@@ -171,12 +171,12 @@ def _validate_daemonset(ds: dict) -> list[FieldError]:
         out.extend(_not_more_than_100(ms, f"{p}.maxSurge"))
         hu, hs = _int_or_percent(mu) != 0, _int_or_percent(ms) != 0
         if hu and hs:
-            out.append(_invalid(f"{p}.maxSurge", _intstr_repr(ms), "may not be set when maxUnavailable is non-zero"))
+            out.append(invalid(f"{p}.maxSurge", intstr_repr(ms), "may not be set when maxUnavailable is non-zero"))
         elif not hu and not hs:
-            out.append(_required(f"{p}.maxUnavailable", "cannot be 0 when maxSurge is 0"))
+            out.append(required(f"{p}.maxUnavailable", "cannot be 0 when maxSurge is 0"))
     elif us.get("type") != "OnDelete":
-        out.append(_not_supported("spec.updateStrategy",
-                                  GoLiteral("apps.DaemonSetUpdateStrategy{Type:" + go_quote(_str(us.get("type")))
+        out.append(not_supported("spec.updateStrategy",
+                                  GoLiteral("apps.DaemonSetUpdateStrategy{Type:" + go_quote(as_str(us.get("type")))
                                             + ", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}"),
                                   ["RollingUpdate", "OnDelete"]))
     return out

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import json
 import math
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
