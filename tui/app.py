@@ -209,7 +209,7 @@ class SvcflowApp(App):
         if os.environ.get("TEXTUAL_ANIMATIONS", "").lower() == "none" or self.deterministic:
             self.animation_level = "none"
         progressive = not self.deterministic and self.workspace.manifest_bytes > BIG_FOLDER_BYTES
-        if not progressive:
+        if not progressive and not self.read_only:  # (attached: no files to apply)
             result = self.workspace.reload()
             self._show_reload(result)
             if self.deterministic:

@@ -1,7 +1,8 @@
 """What the dashboard drives when it is attached: the mirror in place of a folder.
 
-It answers the few calls the dashboard makes of a `LiveWorkspace` (`cluster`, `reload`,
-`advance`, `settle`, ...): there are no files to apply, and time is wall time. `follow()`
+It answers the few calls the dashboard makes of a `LiveWorkspace` (`cluster`, `advance`,
+`settle`, ...): there are no files to apply (the dashboard never reloads a read-only
+workspace), and time is wall time. `follow()`
 runs in the dashboard's event loop; until the first lists are in, `cluster` is an empty
 mirror (the screen comes up at once and says it is attaching), then the built one, with the
 dashboard's flow listeners carried over.
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-from engine.apply.live import ReloadResult
-from engine.apply.workspace import ApplyReport
 from engine.attach.mirror import wall_now
 from engine.attach.session import AttachOptions, AttachSession
 from engine.cluster.cluster import Cluster
@@ -37,9 +36,6 @@ class AttachWorkspace:
         self.topology_problems: list = []
 
     # -- the LiveWorkspace calls the dashboard makes ------------------------------------------
-    def reload(self, *, budget: float | None = None) -> ReloadResult:
-        return ReloadResult(ApplyReport())
-
     def watched_dirs(self) -> list:
         return []
 
