@@ -26,6 +26,7 @@ from typing import Callable
 import yaml
 
 from engine.api.objects import labels_of, meta
+from engine.api.store import shared
 from engine.api.wellknown import MANAGED_BY_LABEL, SERVICE_NAME_LABEL
 from engine.attach.reflector import Resource
 from engine.attach.source import COREDNS_CONFIGMAP, KUBE_PROXY_CONFIGMAP, RESOURCES
@@ -111,13 +112,30 @@ def shape_of(lists: dict[Resource, list[dict]]) -> Shape:
     return Shape(topo, coredns, dns if dns and dns != "None" else None, notes)
 
 
+#: Parts of a pod that repeat across the pods of one template (or one second), kept once.
+_SHARED_POD_SPEC = ("containers", "tolerations", "affinity", "nodeSelector")
+_SHARED_POD_STATUS = ("conditions",)
+
+
 def _slim(obj: dict) -> dict:
     """The object as the mirror keeps it: as the server sent it, less `managedFields`, which
     no pane or computation reads and which is most of a pod's bytes at 100,000 pods
-    (`kubectl get -o yaml` leaves them out too)."""
+    (`kubectl get -o yaml` leaves them out too). A pod's parts that equal another pod's
+    (its template's containers and labels, conditions reached in the same second) are
+    one instance (`shared`: stored objects are never mutated), as the simulation's are."""
     md = obj.get("metadata")
     if isinstance(md, dict):
         md.pop("managedFields", None)
+        if obj.get("kind") == "Pod":
+            for f in ("labels", "ownerReferences"):
+                if md.get(f):
+                    md[f] = shared(md[f])
+            for part, fields in (("spec", _SHARED_POD_SPEC), ("status", _SHARED_POD_STATUS)):
+                d = obj.get(part)
+                if isinstance(d, dict):
+                    for f in fields:
+                        if d.get(f):
+                            d[f] = shared(d[f])
     return obj
 
 
