@@ -155,9 +155,9 @@ async def test_17_next_mode_keeps_the_node(demo):
         pane = app.query_one("#proxy")
         assert "kind-worker · iptables" in str(pane.border_title)
         await pilot.press("m")
-        for i, ev in enumerate(app.flow_played):  # the flow plays on, step 3 on every node
+        for i, ev in enumerate(app.player.played):  # the flow plays on, step 3 on every node
             if ev.step == 3:
-                app.seek_flow(i)
+                app.player.seek(i)
         await pilot.pause()
         assert "kind-worker · ipvs" in str(pane.border_title)
         await pilot.press("m")

@@ -285,7 +285,7 @@ def quiet(app) -> None:
     """Stop the dashboard's timers from drawing while the test harness tears it down (the tick
     can otherwise fire after the widgets are gone: a NoMatches from `_tick`, not from this test)."""
     app.refresh_panes = lambda *a, **k: None
-    app._advance_flow = lambda *a, **k: None
+    app.player.advance = lambda *a, **k: None
 
 
 async def test_the_watcher_follows_editor_saves_without_ever_losing_an_object(demo):

@@ -274,10 +274,10 @@ async def test_the_services_explanation_follows_readiness_while_the_app_is_blurr
         await pilot.pause()
         assert app.focused is None
         pod = next(p for p in app.workspace.cluster.store.list("Pod", "default") if "counter" in p["metadata"]["name"])
-        app._run_output(kubectl.toggle_readiness(app.workspace.cluster, "default", pod["metadata"]["name"]))
+        app.commands.output(kubectl.toggle_readiness(app.workspace.cluster, "default", pod["metadata"]["name"]))
         await pilot.pause()
         assert "1 pod match, 1 is not ready" in str(app.query_one("#services").border_subtitle)
-        app._run_output(kubectl.toggle_readiness(app.workspace.cluster, "default", pod["metadata"]["name"]))
+        app.commands.output(kubectl.toggle_readiness(app.workspace.cluster, "default", pod["metadata"]["name"]))
         await pilot.pause()
         assert "1/1" in screen_text(app)
         assert str(app.query_one("#services").border_subtitle) == ""  # not a stale '1 is not ready'

@@ -11,6 +11,7 @@ import pytest
 
 from tests.helpers import SAMPLES
 from tui.app import SvcflowApp
+from tui.panes import Pane
 
 SMALL = (100, 30)
 PANES = ("pods", "services", "endpoints", "proxy", "dns", "events")
@@ -28,7 +29,7 @@ async def test_at_100x30_the_focused_pane_is_large_and_the_others_a_line(demo, f
         app.query_one(focus).focus()
         await pilot.pause()
         assert app.has_class("-stage")
-        large = app._pane_of(app.query_one(focus))
+        large = Pane.of(app.query_one(focus))
         assert large.size.height >= 15
         for pane in PANES:
             if app.query_one(f"#{pane}") is not large:

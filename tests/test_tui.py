@@ -13,6 +13,7 @@ import pytest
 from engine.views import panes as views
 from tests.helpers import SAMPLES
 from tui.app import SvcflowApp
+from tui.panes import PodsPane
 from tui.widgets.flow import FlowStrip
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.text_view import TextView
@@ -26,7 +27,7 @@ def make_app(path: Path | str = "demo") -> SvcflowApp:
 
 def _last_step(app: SvcflowApp, step: int, name: str = "redis") -> int:
     """The redis Service's last event of that step (pods ready by then)."""
-    return max(i for i, e in enumerate(app.flow_played) if e.step == step and e.name == name)
+    return max(i for i, e in enumerate(app.player.played) if e.step == step and e.name == name)
 
 
 # -- snapshots --------------------------------------------------------------------------
@@ -39,7 +40,7 @@ def test_snapshot_tutorial_at_start(demo, snap_compare):
 def test_snapshot_flow_steps(demo, snap_compare, step):
     async def seek(pilot):
         app = pilot.app
-        app.seek_flow(_last_step(app, step))
+        app.player.seek(_last_step(app, step))
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=seek)
@@ -195,9 +196,9 @@ async def test_a_big_folder_fills_the_panes_slice_by_slice_then_watches(demo, mo
     """Above BIG_FOLDER_BYTES of manifests the screen is up before everything is applied; the
     status line counts the documents, the events pane logs each `created`, and the watcher runs
     once the folder is in."""
-    import tui.app
+    import tui.driver
 
-    monkeypatch.setattr(tui.app, "BIG_FOLDER_BYTES", 4000)
+    monkeypatch.setattr(tui.driver, "BIG_FOLDER_BYTES", 4000)
     (demo / "many.yaml").write_text("---\n".join(
         f"apiVersion: v1\nkind: Service\nmetadata: {{name: many-{i}}}\nspec: {{selector: {{app: many}}, ports: [{{port: 80}}]}}\n"
         for i in range(200)))
@@ -275,12 +276,11 @@ async def test_a_filter_on_a_slow_pane_filters_the_rows_it_has_and_the_rebuild_f
     async with app.run_test(size=SIZE) as pilot:
         pods = app.query_one("#pods-table", ResourceTable)
         await pilot.pause()
-        app._pane_costs["pods"] = (1.0, 0.0)  # the pods pane took a second to build last time
+        app.query_one(PodsPane).cost = (1.0, 0.0)  # the pods pane took a second to build last time
         kubectl_.scale(app.workspace.cluster, ["deployment/redis"], replicas=3)
         app.workspace.settle()
         app.filter_re = re_.compile("redis")
-        app._last_rv = -1
-        app.refresh_panes(refilter=True)
+        app.refresh_panes(refilter=True, redraw=True)
         await pilot.pause()
         assert len([k for k in pods._keys if k not in pods._gone]) == 1  # filtered at once, from the rows it had
         app.refresh_panes()  # the deferred rebuild
@@ -302,3 +302,37 @@ async def test_a_command_the_engine_trips_over_is_reported_and_the_dashboard_sta
         assert app.is_running
         log = "\n".join(str(line.text) for line in app.query_one("#terminal-log").lines)
         assert "svcflow: 'kubectl get pods' failed: KeyError: 'spec'" in log
+
+
+async def test_a_pane_redraws_when_what_it_shows_changed_and_only_then(demo):
+    """Panes own the version they last showed: the same ClusterChanged twice redraws once;
+    a new viewpoint (the `/` filter, the node) is a change like the store's, no forcing."""
+    import re as re_
+
+    from tui.messages import ClusterChanged
+    from tui.panes import ProxyPane
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        pods, proxy = app.query_one(PodsPane), app.query_one(ProxyPane)
+        assert pods.catch_up(ClusterChanged(app.viewpoint())) is None  # shown already
+        assert proxy.catch_up(ClusterChanged(app.viewpoint())) is None
+        app.filter_re = re_.compile("redis")
+        assert pods.catch_up(ClusterChanged(app.viewpoint())) is not None
+        shown = [k for k in pods.table._keys if k not in pods.table._gone]
+        assert len(shown) == 1 and shown[0].startswith("default/redis")
+        assert pods.catch_up(ClusterChanged(app.viewpoint())) is None
+        app.node_index += 1
+        assert proxy.catch_up(ClusterChanged(app.viewpoint())) is not None
+        assert "kind-worker ·" in str(proxy.border_title)
+
+
+def test_the_tui_uses_no_private_textual_module():
+    """`textual._*` modules change without notice between releases: the TUI uses public API."""
+    import tui
+
+    root = Path(tui.__file__).parent
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
+                 if "textual._" in p.read_text(encoding="utf-8")]
+    assert offenders == []

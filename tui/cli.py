@@ -610,6 +610,9 @@ def _dashboard(argv: list[str], err: TextIO | None = None, attach: bool = False)
     p.add_argument("--present", action="store_true", help="high contrast, no footer: for projectors")
     p.add_argument("--lang", default=None, choices=("en", "ko"),
                    help="the dashboard's language (pane titles, keys, help); Kubernetes' terms stay as they are")
+    p.add_argument("--no-serve", dest="serve", action="store_false", default=None,
+                   help="do not serve the cluster's Kubernetes API (by default the dashboard serves it on "
+                        "127.0.0.1:6443 or the next free port and writes .svcflow/kubeconfig)")
     args = p.parse_args(argv)
     if _needs_terminal(err or sys.stderr, "the svcflow dashboard"):
         return 1
@@ -619,7 +622,7 @@ def _dashboard(argv: list[str], err: TextIO | None = None, attach: bool = False)
     if attach or _attaching(args):
         return _attach_dashboard(args, err or sys.stderr)
     return run(args.paths, deterministic=getattr(args, "deterministic", False), bare=getattr(args, "bare", False),
-               seed=getattr(args, "seed", None), present=args.present, lang=args.lang)
+               seed=getattr(args, "seed", None), present=args.present, lang=args.lang, serve=args.serve)
 
 
 def _attach_dashboard(args: argparse.Namespace, err: TextIO) -> int:

@@ -13,6 +13,8 @@ EndpointSlice, kube-proxy, CoreDNS, iptables, ClusterIP, namespace, chain.
 """
 from __future__ import annotations
 
+import dataclasses
+
 KO = {
     # pane titles
     "Pods": "Pod", "Services": "Service", "Endpoints / EndpointSlices": "Endpoints / EndpointSlice",
@@ -91,3 +93,11 @@ def translator(lang: str | None):
     """A function giving a chrome string in `lang` (English, the source, for unknown ones)."""
     table = LANGUAGES.get(lang or "en", {})
     return lambda s: table.get(s, s)
+
+
+def translate_bindings(node, tr) -> None:
+    """A node's own key bindings (the footer's and help's descriptions) in `tr`'s language:
+    the app's, and the flow diagram's while it is shown."""
+    table = node._bindings.key_to_bindings
+    for key, bindings in table.items():
+        table[key] = [dataclasses.replace(b, description=tr(b.description)) for b in bindings]

@@ -1,7 +1,8 @@
 """The dashboard's own timing instrumentation (off unless asked for).
 
-`refresh_panes` reports each refresh to the app's probe, and asks Textual to call back
-after the next screen refresh, so a probe knows when a store change reached the screen:
+`EngineDriver.publish` (the app's `refresh_panes`) reports each refresh to the app's probe,
+and asks Textual to call back after the next screen refresh, so a probe knows when a store
+change reached the screen:
 
     app.perf_probe = PaneProbe()          # what benchmarks/dashboard_bench.py does
     SVCFLOW_PERF=1 svcflow samples/       # or: a probe that logs to $SVCFLOW_PERF_LOG

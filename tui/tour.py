@@ -14,13 +14,14 @@ from textual.widgets import Input, RichLog, Static
 
 from engine.apply.live import LiveWorkspace
 from engine.kubectl.session import Session
-from tui.tour_script import Tour
 from tui.app import SvcflowApp
+from tui.panes import FOCUS_WIDGET, EventsPane
+from tui.tour_script import Tour
 from tui.widgets.flow_diagram import focus_pane
+from tui.widgets.resource_table import ResourceTable
+from tui.widgets.text_view import TextView
 
 TYPE_SECONDS = 0.025  # per character, at speed 1
-PANE_WIDGET = {"pods": "#pods-table", "services": "#services-table", "endpoints": "#endpoints-table",
-               "proxy": "#proxy-view", "dns": "#dns-table", "events": "#events-log"}
 
 
 class TourApp(SvcflowApp, inherit_bindings=False):
@@ -53,7 +54,7 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         self.index = 0  # steps played so far
         self.seed = seed
         self._typing: list[str] = []
-        self.log_flow = False
+        self.player.log_flow = False  # the events pane is the tour's terminal
         self._tour_ready = False
 
     def compose(self):
@@ -84,9 +85,8 @@ class TourApp(SvcflowApp, inherit_bindings=False):
     def _rebuild(self, upto: int) -> None:
         """A fresh cluster with steps 1..upto applied silently (deterministic: same names)."""
         self.workspace = LiveWorkspace([], deterministic=True, seed=self.seed)
-        self.workspace.cluster.flow_listeners.append(self._on_flow)
-        self.flow_queue.clear()
-        self.flow_played.clear()
+        self.workspace.cluster.flow_listeners.append(self.player.on_flow)
+        self.player.clear()
         self._new_session()
         log = self.query_one("#events-log", RichLog)
         log.clear()
@@ -95,10 +95,9 @@ class TourApp(SvcflowApp, inherit_bindings=False):
             for cmd in step.commands:
                 before = self.session.prompt  # the prompt the line was typed at, as `_run` shows it
                 self._echo(cmd, self.session.feed(cmd), before)
-        self.flow_queue.clear()
+        self.player.queue.clear()
         self.index = upto
-        self._last_rv = -1
-        self.refresh_panes(flash=False)
+        self.refresh_panes(flash=False, redraw=True)  # a new cluster: every pane redraws
 
     # -- captions ------------------------------------------------------------------------
     def _show_caption(self) -> None:
@@ -119,8 +118,6 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         self._tour_setup()
         step = self.tour.steps[n - 1]
         self.index = n
-        from tui.widgets.resource_table import ResourceTable
-
         for table in self.query(ResourceTable):
             table.highlight = set()
             table.refresh_styles()
@@ -167,11 +164,8 @@ class TourApp(SvcflowApp, inherit_bindings=False):
     def _show_row(self, step) -> None:
         """Put the step's subject on screen: the focused pane's `row:` (a table's cursor on
         it, a rule listing scrolled to it) and the terminal at its `terminal:` line."""
-        from tui.widgets.resource_table import ResourceTable
-        from tui.widgets.text_view import TextView
-
-        if step.row and step.focus in PANE_WIDGET:  # (the flow diagram has no rows)
-            pane = self.query_one(PANE_WIDGET[step.focus])
+        if step.row and step.focus in FOCUS_WIDGET:  # (the flow diagram has no rows)
+            pane = self.query_one(FOCUS_WIDGET[step.focus])
             if isinstance(pane, ResourceTable):
                 keys = pane.keys_named({step.row.rstrip(".")})
                 if keys:
@@ -193,22 +187,18 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         self.query_one("#events-log", RichLog).auto_scroll = True
 
     def _run(self, cmd: str) -> None:
-        self._flow_pinned = True  # the step's highlights, not a stale cursor selection
+        self.selection.pinned = True  # the step's highlights, not a stale cursor selection
         before = self.session.prompt
         out = self.session.feed(cmd)
         self._echo(cmd, out, before)
         if not self.animate_flow:
-            self._drain_flow()
-        self._last_rv = -1
-        self.refresh_panes()
+            self.player.drain()
+        self.refresh_panes(redraw=True)  # a command may only have moved the clock
 
     def _echo(self, cmd: str, out: str, prompt: str | None = None) -> None:
-        log = self.query_one("#events-log", RichLog)
         p = self.session.prompt if prompt is None else prompt
-        log.write(Text(f"{p}{cmd}" if p else cmd, style="bold"))
-        for line in out.rstrip("\n").splitlines()[:200]:
-            log.write(Text(line))
-        shown = [l for l in out.strip().splitlines() if not l.startswith("Warning: ")]
+        self.query_one(EventsPane).echo(p, cmd, out)
+        shown = [line for line in out.strip().splitlines() if not line.startswith("Warning: ")]
         self.query_one("#status-line", Static).update(Text(f"{p}{cmd}  →  {shown[0] if shown else ''}"))
 
     # -- keys ------------------------------------------------------------------------------

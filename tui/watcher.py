@@ -8,7 +8,7 @@ editors' side files, wakes up for manifest files and for folders (a folder renam
 produces no event for the files inside it), and keeps watching when a watched folder is removed
 and created again.  Telling a finished save from one under way is `engine.apply.live`'s job.
 
-Nothing here touches the cluster; `SvcflowApp.watch_manifests` reloads on what this yields.
+Nothing here touches the cluster; `tui.driver.EngineDriver` reloads on what this yields.
 """
 from __future__ import annotations
 

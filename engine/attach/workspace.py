@@ -1,8 +1,7 @@
 """What the dashboard drives when it is attached: the mirror in place of a folder.
 
-It answers the few calls the dashboard makes of a `LiveWorkspace` (`cluster`, `advance`,
-`settle`, ...): there are no files to apply (the dashboard never reloads a read-only
-workspace), and time is wall time. `follow()`
+It answers the few calls the dashboard makes of a `LiveWorkspace` (`cluster`, `reload`,
+`advance`, `settle`, ...): there are no files to apply, and time is wall time. `follow()`
 runs in the dashboard's event loop; until the first lists are in, `cluster` is an empty
 mirror (the screen comes up at once and says it is attaching), then the built one, with the
 dashboard's flow listeners carried over.
@@ -11,6 +10,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+from engine.apply.live import ReloadResult
+from engine.apply.workspace import ApplyReport
 from engine.attach.mirror import wall_now
 from engine.attach.session import AttachOptions, AttachSession
 from engine.cluster.cluster import Cluster
@@ -36,6 +37,10 @@ class AttachWorkspace:
         self.topology_problems: list = []
 
     # -- the LiveWorkspace calls the dashboard makes ------------------------------------------
+    def reload(self, *, budget: float | None = None) -> ReloadResult:
+        """No files: nothing to apply (the dashboard's first reload reports nothing)."""
+        return ReloadResult(ApplyReport())
+
     def watched_dirs(self) -> list:
         return []
 

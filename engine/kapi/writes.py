@@ -32,7 +32,9 @@ async def read_body(ctx: ApiContext, req: ResourceRequest, request: web.Request,
     """The request body decoded by its media type (JSON, YAML, or one a concern module
     registered in `ctx.body_decoders`); malformed bodies are 400 with the decoder's words,
     other media types 415."""
-    media = request.content_type
+    # No Content-Type at all is the first media type the server supports, JSON, as
+    # kube-apiserver negotiates it (the Python client sends its JSON bodies that way).
+    media = request.content_type if request.headers.get("Content-Type") else "application/json"
     decoder = ctx.body_decoders.get(media)
     if media not in accepted and decoder is None:
         raise unsupported_media_type(accepted + tuple(ctx.body_decoders))
@@ -61,8 +63,8 @@ def _check_kind(req: ResourceRequest, obj: Any) -> dict:
     info = req.info
     if not isinstance(obj, dict):
         raise bad_request("json: cannot unmarshal into Go value of type struct")
-    if not obj.get("kind"):
-        raise bad_request(f"Object 'Kind' is missing in '{json.dumps(obj, separators=(',', ':'))[:200]}'")
+    if not obj.get("kind"):  # the decoder's defaults: the endpoint's kind (and version, below)
+        obj["kind"] = info.kind
     if obj.get("kind") != info.kind or (obj.get("apiVersion") or info.api_version) != info.api_version:
         raise bad_request(f"the API version in the data ({obj.get('apiVersion', '')}) does not match the expected "
                           f"API version ({info.api_version})" if obj.get("kind") == info.kind else

@@ -33,6 +33,8 @@ from textual.widget import Widget
 from engine.cluster.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY
 from engine.views.flowstory import (TRAFFIC_ANSWER, TRAFFIC_CLUSTERIP, TRAFFIC_DNAT, TRAFFIC_POD, TRAFFIC_QUERY, Beat,
                               ServiceStory, Story, StoryBook, TrafficStory)
+from tui.i18n import translate_bindings
+from tui.panes import FOCUS_WIDGET
 
 BEAT_SECONDS = 1.2  # per beat at speed 1: time to read a caption aloud
 POLL_SECONDS = 0.25
@@ -619,15 +621,11 @@ class FlowDiagramView(Vertical):
 
     def _translate_bindings(self) -> None:
         """The footer's keys while the diagram is shown, in the talk's language (as the
-        app translates its own: `SvcflowApp._translate_bindings`)."""
+        app translates its own)."""
         tr = getattr(self.host, "tr", None)
         if tr is None or getattr(self.host, "lang", "en") == "en":
             return
-        import dataclasses
-
-        table = self._bindings.key_to_bindings
-        for key, bindings in table.items():
-            table[key] = [dataclasses.replace(b, description=tr(b.description)) for b in bindings]
+        translate_bindings(self, tr)
 
     def start(self) -> None:
         """Shown again: play the newest change (or, not animated, show where it ended)."""
@@ -716,9 +714,6 @@ def toggle_flow_diagram(app) -> None:
         show(app)
 
 
-PANE_WIDGET = {"pods": "#pods-table", "services": "#services-table", "endpoints": "#endpoints-table",
-               "proxy": "#proxy-view", "dns": "#dns-table", "events": "#events-log"}
-
 
 def focus_pane(app, name: str) -> None:
     """Focus a pane by the tour's `focus:` names; `flow` opens the diagram, any other pane
@@ -728,4 +723,4 @@ def focus_pane(app, name: str) -> None:
             show(app)
         return
     hide(app)
-    app.query_one(PANE_WIDGET[name]).focus()
+    app.query_one(FOCUS_WIDGET[name]).focus()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
+from itertools import dropwhile
 from typing import Sequence
 
 from rich.cells import cell_len
@@ -31,10 +32,9 @@ from textual.binding import Binding
 from textual.coordinate import Coordinate
 from textual.geometry import Region, Size, Spacing
 from textual.scroll_view import ScrollView
-from textual._segment_tools import line_crop
 from textual.strip import Strip
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import RowDoesNotExist, RowKey
 
 from engine.views.panes import Row
 
@@ -164,8 +164,6 @@ class ResourceTable(ScrollView, can_focus=True):
     def get_row_index(self, key: str) -> int:
         pos = self._positions().get(key)
         if pos is None:
-            from textual.widgets.data_table import RowDoesNotExist
-
             raise RowDoesNotExist(f"No row exists for row_key={key!r}")
         return pos
 
@@ -671,7 +669,11 @@ class ResourceTable(ScrollView, can_focus=True):
         extend_style = row_style + component_style
         extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
         segments.append(Segment(" " * remaining, extend_style))
-        strip = Strip(line_crop(segments, x1, x2, width)).adjust_cell_length(width, base_style).simplify()
+        # The columns scrolled into view (x1..x2, the pane's width), padded to the width.
+        # (Leading empty segments are dropped first: a crop from 0 would keep them, and
+        # they would stop `simplify` from joining what follows.)
+        strip = Strip(list(dropwhile(lambda s: not s.text, segments))).crop(x1, x2) \
+            .adjust_cell_length(width, base_style).simplify()
         if len(self._line_cache) > _LINE_CACHE_SIZE:
             self._line_cache.clear()
         self._line_cache[cache_key] = strip

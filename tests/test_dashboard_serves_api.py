@@ -1,0 +1,53 @@
+"""The dashboard serves its cluster's Kubernetes API: the real kubectl, pointed at the
+kubeconfig it writes, reads what the panes show and writes what they then show."""
+from __future__ import annotations
+
+import asyncio
+import os
+
+from tests.served import require_kubectl
+from tui.app import SvcflowApp
+from tui.widgets.chrome import ClusterHeader
+from tui.widgets.resource_table import ResourceTable
+
+
+async def _kubectl(app: SvcflowApp, cache, *args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        require_kubectl(), "--kubeconfig", str(app.api.kubeconfig), "--cache-dir", str(cache), *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def _served(app: SvcflowApp, pilot) -> None:
+    for _ in range(200):
+        if app.api is not None:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the dashboard did not start serving its API")
+
+
+async def test_real_kubectl_reads_and_writes_the_dashboards_cluster(demo, tmp_path):
+    app = SvcflowApp([str(demo)], deterministic=True, serve=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _served(app, pilot)
+        assert app.api.kubeconfig.is_file() and app.api.url.startswith("http://127.0.0.1:")
+        header = str(app.query_one(ClusterHeader).render())
+        assert f"KUBECONFIG={app.api.kubeconfig}" in header
+        code, out, err = await _kubectl(app, tmp_path / "cache", "get", "deploy", "redis")
+        assert code == 0 and out.split("\n")[1].split()[:2] == ["redis", "1/1"], (out, err)
+        code, out, err = await _kubectl(app, tmp_path / "cache", "scale", "deploy/redis", "--replicas=3")
+        assert (code, out) == (0, "deployment.apps/redis scaled\n"), err
+        await pilot.pause(0.2)
+        redis = [p for p in app.workspace.cluster.store.list("Pod", "default")
+                 if p["metadata"]["name"].startswith("redis-")]
+        assert len(redis) == 3
+        table = app.query_one("#pods-table", ResourceTable)  # the Pods pane shows them
+        assert len(table.keys_where(lambda cells: str(cells[0]).startswith("redis-"))) == 3
+
+
+async def test_deterministic_runs_do_not_serve_unless_asked(demo):
+    app = SvcflowApp([str(demo)], deterministic=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        assert app.api is None and not (demo.parent / ".svcflow").exists()

@@ -1,0 +1,124 @@
+"""The panes of the data plane: kube-proxy's rules on one node, CoreDNS's records.
+
+Both only render what `engine.views` computes: the rule lines of the node and mode
+shown, the records of the namespace shown, whether anyone serves them, and the
+lookups made since the last look.
+"""
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+from engine.cluster.cluster import Cluster
+from engine.views import dataplane
+from engine.views import panes as views
+from tui.messages import ClusterChanged
+from tui.panes.base import Pane
+from tui.widgets.resource_table import ResourceTable
+from tui.widgets.text_view import TextView, iptables_highlighter
+
+
+def _tr(widget) -> object:
+    return getattr(widget.app, "tr", lambda s: s)
+
+
+def _computed(widget) -> str:
+    """Attached to a real cluster, rules and records are computed from its objects (svcflow
+    cannot read a node's iptables or ask its CoreDNS): the title says so."""
+    return f" · {_tr(widget)('computed')}" if getattr(widget.app, "read_only", False) else ""
+
+
+class ProxyPane(Pane):
+    """`iptables-save` (or ipvsadm, nft) of the node shown, in the mode shown."""
+
+    TITLE = "kube-proxy"
+
+    def __init__(self) -> None:
+        self.view = TextView(iptables_highlighter, id="proxy-view")
+        super().__init__(self.view, id="proxy")
+
+    def version(self, event: ClusterChanged) -> object:
+        c = event.cluster
+        node, mode = event.view.node, event.view.mode
+        kp = getattr(c, "kube_proxy", None)
+        # (the rules' own token, and kube-proxy's clock: the save form's timestamp lines)
+        return (node, mode, kp.rules_token(node, mode) if kp is not None else c.store.resource_version,
+                kp.save_timestamp() if kp is not None else None)
+
+    def redraw(self, event: ClusterChanged) -> None:
+        self.show_rules(event.cluster, event.view.node, event.view.mode)
+
+    def show_rules(self, cluster: Cluster, node: str, mode: str) -> None:
+        """The node's rules now (the flow's step 3 shows them before it marks the chains)."""
+        lines = views.proxy_lines(cluster, node, mode)
+        view = self.view
+        fresh = not view.lines
+        view.set_lines(lines)
+        if fresh:  # start where the Service rules are: the nat table
+            nat = view.first_line_starting("*nat") or view.first_line_starting("table") or 0
+            view.call_after_refresh(view.scroll_to, y=nat, animate=False)
+        self.border_title = Text(f"kube-proxy · {node} · {mode} ({len(lines)} {_tr(self)('lines')})"  # names literally
+                                 + _computed(self))
+
+    def mark(self, chains: set[str], *, above: int) -> None:
+        """Mark these chains and scroll to the first, `above` lines under the top."""
+        self.view.set_marks(chains)
+        first = self.view.first_marked_line()
+        if first is not None:
+            self.view.call_after_refresh(self.view.scroll_to, y=max(0, first - above), animate=False)
+
+
+class DnsPane(Pane):
+    """CoreDNS's records (the `kubernetes` plugin's view), the lookups made, and whether
+    any CoreDNS pod serves them."""
+
+    TITLE = "CoreDNS"
+
+    def __init__(self) -> None:
+        self.table = ResourceTable(("NAME", "TYPE", "VALUE"), id="dns-table", sort_by_name=False,
+                                   drop_order=("TYPE",), compact=views.dns_line, compact_label="NAME → VALUE")
+        self.queries = RichLog(id="dns-log", max_lines=200, markup=False, wrap=True)
+        super().__init__(self.table, self.queries, id="dns")
+
+    def version(self, event: ClusterChanged) -> object:
+        c = event.cluster
+        return (views.dns_version(c, event.view.namespace) or c.store.resource_version,)
+
+    def redraw(self, event: ClusterChanged) -> None:
+        self.table.sync(views.dns_rows(event.cluster, event.view.namespace), flash=event.flash)
+
+    def show_serving(self, cluster: Cluster) -> None:
+        """Whether anyone serves the records: with no ready CoreDNS pod behind kube-dns
+        (scaled to 0, deleted, selector broken, the Service gone) every lookup times out,
+        and the pane turns red and says why."""
+        serving = views.dns_serving(cluster)
+        down = serving is not None and not serving.ok
+        self.set_class(down, "-down")
+        tr = _tr(self)
+        title = Text("CoreDNS" + _computed(self))
+        if serving is not None:
+            title.append(" · " + (tr("NOT SERVING") if down else f"{serving.ready} {tr('ready')}"),
+                         style="bold red" if down else "")
+        self.border_title = title
+        self.border_subtitle = Text(serving.reason + " · " + tr("lookups time out")) if down else ""
+
+    def read_queries(self, cluster: Cluster) -> None:
+        """The lookups made since the last look (they change nothing in the store: read on
+        every refresh, not only when the store moved)."""
+        for line in dataplane.take_dns_queries(cluster):
+            self.queries.write(line)
+
+    def light_names(self, names: set[str], *, scroll: bool = False) -> None:
+        """Light the records of these names; scrolled to the first when `scroll` and the
+        lit records changed (once per selection, not on every change)."""
+        lit = self.table.keys_named(names)
+        if scroll:
+            if lit == self.table.highlight:
+                return
+            self.table.highlight = lit
+            self.table.refresh_styles()
+            if lit:
+                first = min(self.table.get_row_index(k) for k in lit)
+                self.table.scroll_to(y=max(0, first - 1), animate=False)
+            return
+        self.table.highlight = lit
