@@ -13,7 +13,9 @@ import pytest
 from aiohttp import web
 
 from engine.attach.client import INSTALL_HINT, AttachError, connect
+from engine.attach.mirror import shape_of
 from engine.attach.session import AttachOptions
+from engine.attach.source import RESOURCES
 from engine.attach.workspace import AttachWorkspace
 from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 from engine.kapi import kubeconfig
@@ -186,3 +188,45 @@ def test_a_screenshot_of_the_attached_dashboard(served, tmp_path):
     assert code == 0, err
     text = svg.read_text(encoding="utf-8")
     assert "computed" in text and "counter" in text
+
+
+# kind's kube-system/kube-proxy ConfigMap (config.conf, kindest/node v1.33), as `kubectl get cm -o yaml` shows it.
+KIND_KUBE_PROXY_CONF = """apiVersion: kubeproxy.config.k8s.io/v1alpha1
+bindAddress: 0.0.0.0
+clientConnection:
+  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
+clusterCIDR: 10.244.0.0/16
+configSyncPeriod: 0s
+conntrack:
+  maxPerCore: 0
+  min: null
+detectLocalMode: ""
+iptables:
+  localhostNodePorts: null
+  masqueradeAll: false
+  masqueradeBit: null
+  minSyncPeriod: 1s
+  syncPeriod: 0s
+ipvs:
+  excludeCIDRs: null
+  scheduler: ""
+kind: KubeProxyConfiguration
+mode: {mode}
+nftables:
+  masqueradeBit: null
+nodePortAddresses: null
+oomScoreAdj: null
+"""
+
+
+@pytest.mark.parametrize("mode, expected", [("iptables", "iptables"), ('""', "iptables"), ("ipvs", "ipvs"),
+                                            ("nftables", "nftables")])
+def test_kube_proxy_is_computed_in_the_mode_the_clusters_configmap_names(mode, expected):
+    cm = {"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "kube-proxy", "namespace": "kube-system"},
+          "data": {"config.conf": KIND_KUBE_PROXY_CONF.replace("{mode}", mode)}}
+    resource = next(r for r in RESOURCES if r.field_selector.endswith("=kube-proxy"))
+    shape = shape_of({resource: [cm]})
+    assert shape.topology.proxy.mode == expected
+    assert shape.topology.proxy.cluster_cidr == "10.244.0.0/16"
+    assert shape.topology.proxy.masquerade_bit == 14 and shape.topology.proxy.localhost_node_ports
+    assert not [n for n in shape.notes if "kube-proxy" in n]

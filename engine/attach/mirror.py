@@ -70,6 +70,7 @@ def shape_of(lists: dict[Resource, list[dict]]) -> Shape:
         except yaml.YAMLError:
             doc = None
         if isinstance(doc, dict):
+            doc = _without_nulls(doc)
             doc["kind"] = "KubeProxyConfiguration"
             configs.append(doc)
         else:
@@ -115,6 +116,12 @@ def shape_of(lists: dict[Resource, list[dict]]) -> Shape:
 #: Parts of a pod that repeat across the pods of one template (or one second), kept once.
 _SHARED_POD_SPEC = ("containers", "tolerations", "affinity", "nodeSelector")
 _SHARED_POD_STATUS = ("conditions",)
+
+
+def _without_nulls(d: dict) -> dict:
+    """A KubeProxyConfiguration as kubeadm writes it says `masqueradeBit: null`,
+    `localhostNodePorts: null`...: null is "the default", as if the field were absent."""
+    return {k: _without_nulls(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
 
 
 def _slim(obj: dict) -> dict:
