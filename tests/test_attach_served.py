@@ -177,3 +177,18 @@ async def test_lists_come_in_pages_with_continue(proxy, served, tmp_path):
         assert sorted(p["metadata"]["uid"] for p in ws.cluster.store.list("Pod")) == sorted(live)
     finally:
         await detach(task)
+
+
+async def test_an_object_svcflow_cannot_compute_is_a_line_not_a_traceback(proxy, served, tmp_path, monkeypatch):
+    ws, task = await attached(proxy, tmp_path)
+    try:
+        def broken(key):
+            raise ValueError("an object svcflow does not understand")
+        monkeypatch.setattr(ws.cluster.kube_proxy, "reconcile", broken)
+        ws.cluster.kube_proxy.enqueue("sync")
+        assert ws.advance(0) is True
+        problems, _ = ws.status()
+        assert problems == ["svcflow could not compute the rules or records (ValueError: an object svcflow does not "
+                            "understand); the panes may be behind"]
+    finally:
+        await detach(task)

@@ -195,10 +195,14 @@ class Mirror:
         self._apply(type_, obj)
 
     def problem(self, resource: Resource, line: str | None) -> None:
+        self.problem_line(resource.name, line)
+
+    def problem_line(self, key: str, line: str | None) -> None:
+        """Set (or clear, with None) the one line about `key` (a resource, or "compute")."""
         if line is None:
-            self.problems.pop(resource.name, None)
+            self.problems.pop(key, None)
         else:
-            self.problems[resource.name] = line
+            self.problems[key] = line
         if self.on_problems is not None:
             self.on_problems()
 

@@ -66,7 +66,11 @@ class AttachSession:
             cluster = self.mirror.build(self._name())
         finally:
             await self.close()
-        cluster.run_until_idle()
+        try:
+            cluster.run_until_idle()
+        except Exception as e:  # noqa: BLE001 - a live object svcflow cannot compute is a line, not a traceback
+            raise AttachError(f"svcflow could not compute the rules or records ({type(e).__name__}: {e})",
+                              retry=False) from None
         return cluster
 
     async def follow(self, on_built: Callable[[Cluster], None]) -> None:
@@ -77,9 +81,7 @@ class AttachSession:
                 await self._start()
             except AttachError as e:
                 if not e.retry:
-                    self.mirror.problems["kubeconfig"] = e.line
-                    if self.mirror.on_problems:
-                        self.mirror.on_problems()
+                    self.mirror.problem_line("kubeconfig", e.line)
                     return
                 await asyncio.sleep(RECONNECT_SECONDS)
         assert self.source is not None

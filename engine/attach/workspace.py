@@ -48,9 +48,16 @@ class AttachWorkspace:
         self.cluster.run_until_idle()
 
     def advance(self, seconds: float, *, budget: float | None = None) -> bool:
-        """Wall time, whatever `seconds` says: the mirror's clock is the real one."""
+        """Wall time, whatever `seconds` says: the mirror's clock is the real one. Objects
+        svcflow's kube-proxy or CoreDNS cannot compute (a bug of svcflow's, not the
+        cluster's: the API server validated them) become a line, never a traceback."""
         self.cluster.clock.advance_to(wall_now())
-        return self.cluster.run_for(0, budget=budget)
+        try:
+            return self.cluster.run_for(0, budget=budget)
+        except Exception as e:  # noqa: BLE001 - the dashboard must survive any live object
+            self.session.mirror.problem_line("compute", f"svcflow could not compute the rules or records "
+                                                        f"({type(e).__name__}: {e}); the panes may be behind")
+            return True
 
     # -- attaching ----------------------------------------------------------------------------
     @property
