@@ -31,9 +31,22 @@ def _attach_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context", default=None, metavar="NAME", help="the kubeconfig context to attach to")
 
 
+class _StringSlice(argparse.Action):
+    """pflag's StringSlice, as kubectl's `-f` is declared: one value per flag, the flag may
+    repeat, and a value is comma-separated (read as CSV) -- `-f a.yml -f b.yml`, `-f a.yml,b.yml`;
+    a word after the value is an argument again (`get -f samples/ pods`)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        import csv
+
+        have = list(getattr(namespace, self.dest, None) or [])
+        have += next(csv.reader([values])) if values else [""]
+        setattr(namespace, self.dest, have)
+
+
 def _files(p: argparse.ArgumentParser, required: bool = False) -> None:
-    p.add_argument("-f", "--filename", dest="files", action="extend", nargs="+", default=[],
-                   required=required, metavar="PATH", help="manifest files or folders")
+    p.add_argument("-f", "--filename", dest="files", action=_StringSlice, default=[],
+                   required=required, metavar="PATH", help="manifest files or folders (repeat -f, or a,b)")
 
 
 DASHBOARD_HELP = """\
@@ -77,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-A", "--all-namespaces", action="store_true")
     p.add_argument("-o", "--output", default=None)  # checked as kubectl checks it, with its message
     p.add_argument("-l", "--selector", default=None)
+    p.add_argument("--show-labels", action="store_true", help="a LABELS column, as kubectl's")
+    p.add_argument("--sort-by", default=None, metavar="JSONPATH", help="sort as kubectl does (.metadata.name)")
+    p.add_argument("--no-headers", action="store_true")
     _files(p)
     p = sub.add_parser("describe", help="kubectl describe")
     _global_flags(p)
@@ -164,7 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _first_word(argv: list[str]) -> str | None:
-    """The dashboard's first positional argument (skipping flags and --seed's value)."""
+    """The first positional argument (skipping flags and --seed's value): the command, or
+    the dashboard's first path. Global flags may come before the command, as kubectl's
+    persistent flags do (`svcflow --deterministic get all -f samples/`)."""
     i = 0
     while i < len(argv):
         if argv[i] in ("--seed", "--kubeconfig", "--context"):
@@ -229,8 +247,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     err = err or sys.stderr
     if argv and argv[0] == "attach":  # the same as `svcflow --kubeconfig ...`
         return _dashboard(argv[1:], err, attach=True)
-    if not argv or argv[0] not in HEADLESS | {"-h", "--help", "--version"}:
-        verb = _first_word(argv)
+    verb = _first_word(argv)
+    if not argv or (verb not in HEADLESS and argv[0] not in ("-h", "--help", "--version")):
         if verb is not None and not _names_a_path(verb):
             return _unknown_command(verb, err)
         return _dashboard(argv, err)
@@ -268,7 +286,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         err.write(report.stderr())
     if args.command == "get":
         res = kubectl.get(cluster, args.args, namespace=args.namespace, all_namespaces=args.all_namespaces,
-                          output=args.output, selector=args.selector)
+                          output=args.output, selector=args.selector, show_labels=args.show_labels,
+                          sort_by=args.sort_by, no_headers=args.no_headers)
     elif args.command == "describe":
         res = kubectl.describe(cluster, args.args, namespace=args.namespace, selector=args.selector,
                                all_namespaces=args.all_namespaces)

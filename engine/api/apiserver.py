@@ -11,7 +11,7 @@ import copy
 import ipaddress
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from engine.api.wellknown import LAST_APPLIED
 from engine.api.validation import decoding, errors, messages, service, validator
@@ -20,6 +20,7 @@ from engine.api.defaults import with_defaults
 from engine.api.kinds import CLUSTER_SCOPED, kind_info
 from engine.api.naming import generate_name
 from engine.api.objects import clone, meta
+from engine.api.strategicpatch import three_way_merge
 
 if TYPE_CHECKING:
     import random
@@ -78,21 +79,6 @@ def _last_applied(manifest: dict) -> str:
     ann = m.setdefault("metadata", {}).setdefault("annotations", {})
     ann.pop(LAST_APPLIED, None)
     return json.dumps(m, sort_keys=True, separators=(",", ":")) + "\n"
-
-
-def three_way_merge(live: Any, last: Any, new: Any) -> Any:
-    """Apply's merge: fields in the manifest win, fields dropped from the manifest since
-    the last apply are removed, fields nobody declared (server-set, `kubectl scale`d) stay."""
-    if isinstance(new, dict) and isinstance(live, dict):
-        out = dict(live)
-        last_d = last if isinstance(last, dict) else {}
-        for k, v in new.items():
-            out[k] = three_way_merge(live.get(k), last_d.get(k), v)
-        for k in last_d:
-            if k not in new:
-                out.pop(k, None)
-        return out
-    return copy.deepcopy(new)
 
 
 IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
@@ -189,8 +175,11 @@ class ApiServer:
                 return out
         raise ApiError("could not generate a unique name")
 
-    def create(self, manifest: dict, display: str = "", *, applied: bool = False) -> dict:
-        """A user's create (kubectl create/apply): validation and allocation messages."""
+    def create(self, manifest: dict, display: str = "", *, applied: bool = False, dry_run: bool = False) -> dict:
+        """A user's create (kubectl create/apply): validation and allocation messages.
+        `dry_run` (`?dryRun=All`): every check and allocation runs, nothing is kept; the
+        answer is the object as it would be stored (UID and creationTimestamp, no
+        resourceVersion), as kube-apiserver's dry-run storage returns it."""
         obj = with_defaults(manifest)
         prepare_for_create(obj)
         md = obj["metadata"]
@@ -210,6 +199,10 @@ class ApiServer:
                 source=display, verb="creating"))
         if obj["kind"] == "Service":
             self._allocate_service(obj, None, display, "creating")
+            if dry_run:
+                self._release_service(obj)  # the dry-run allocators hand the addresses back
+        if dry_run:
+            return self.store.as_created(obj)
         return self.store.create(obj)
 
     # -- apply --------------------------------------------------------------
@@ -270,8 +263,10 @@ class ApiServer:
             sent.setdefault("metadata", {})["namespace"] = md_live.get("namespace")
         new_last = _last_applied(sent)
         desired = {k: v for k, v in sent.items() if k != "status"}
-        merged = three_way_merge({k: v for k, v in live.items()}, last, desired)
-        merged["metadata"] = three_way_merge(live["metadata"], last.get("metadata", {}), sent.get("metadata", {}))
+        kind = live["kind"]  # (lists merge by the keys kubectl's strategic merge patch uses)
+        merged = three_way_merge({k: v for k, v in live.items()}, last, desired, kind)
+        merged["metadata"] = three_way_merge(live["metadata"], last.get("metadata", {}), sent.get("metadata", {}),
+                                             kind, ("metadata",))
         merged["metadata"].setdefault("annotations", {})[LAST_APPLIED] = new_last
         merged["status"] = live.get("status", merged.get("status"))  # apply never writes status
         if merged.get("status") is None:
@@ -279,7 +274,7 @@ class ApiServer:
         out = self.update(live, merged, verb="patching", display=display)
         return out, out is not live
 
-    def update(self, live: dict, new: dict, *, verb: str = "updating", display: str = "") -> dict:
+    def update(self, live: dict, new: dict, *, verb: str = "updating", display: str = "", dry_run: bool = False) -> dict:
         """A replace or patch of `live` with `new` (its metadata already carried over by the
         caller): a Service keeps its allocated ClusterIPs and NodePorts unless `new` names
         others, then defaulting, validation, immutability, allocation. Returns the stored
@@ -297,6 +292,8 @@ class ApiServer:
             self._check_immutable_service(live, new, display)
         if new == live:
             return live
+        if dry_run:  # checked, not kept (a Service's new NodePorts are not allocated: a known gap)
+            return new
         if live["kind"] == "Service":
             self._allocate_service(new, live, display, verb)
         return self.store.update(new)

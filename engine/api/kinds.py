@@ -6,7 +6,8 @@ resource words (`po`, `deploy.apps`, `get all`), the manifest loader's known kin
 store's cluster-scoped kinds, describe's aliases, and the served API's discovery documents
 (issue 16), which publish these entries verbatim. Entries are in discovery order: the core
 group first, then `apps`, then `discovery.k8s.io`; resources alphabetical inside a
-group-version, as kube-apiserver lists them (`kubectl get all` follows that order).
+group-version, as kube-apiserver lists them (`coordination.k8s.io` before
+`discovery.k8s.io`) (`kubectl get all` follows that order).
 
 How to look things up:
 
@@ -123,6 +124,9 @@ KINDS: dict[str, KindInfo] = {k.kind: k for k in (
              subresources=(_SCALE, _status("Deployment"))),
     KindInfo("ReplicaSet", "apps", "v1", "replicasets", "replicaset", True, ("rs",), ("all",),
              subresources=(_SCALE, _status("ReplicaSet"))),
+    # coordination.k8s.io/v1 (kube-apiserver lists it before discovery.k8s.io); the kubelets
+    # write the node Leases, manifests do not
+    KindInfo("Lease", "coordination.k8s.io", "v1", "leases", "lease", True, from_manifests=False),
     # discovery.k8s.io/v1
     KindInfo("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", "endpointslice", True),
 )}

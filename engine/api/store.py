@@ -18,6 +18,7 @@ look objects up by label (pods by a Service's selector, slices by service name).
 from __future__ import annotations
 
 import copy
+import uuid
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -275,7 +276,9 @@ class Store:
         self._rv += 1
         return str(self._rv)
 
-    def create(self, obj: dict, *, owned: bool = False) -> dict:
+    def create(self, obj: dict, *, owned: bool = False, uid: str | None = None) -> dict:
+        """Store a new object. `uid`: one drawn by the writer from a random purpose of its
+        own (a node's Lease), so objects it adds do not shift every later object's UID."""
         if not owned:
             obj = json_copy(obj)
         kind = obj["kind"]
@@ -286,11 +289,11 @@ class Store:
         bucket = self._objects.setdefault(kind, {})
         if k in bucket:
             raise AlreadyExists(f"{kind} {k} already exists")
-        md["uid"] = self._uid()
+        md["uid"] = uid or self._uid()
         md["resourceVersion"] = self._next_rv()
         self._kind_rv[kind] = self._rv
         md["creationTimestamp"] = self._stamp()
-        if "spec" in obj and kind not in ("Pod", "Service", "Node", "Namespace", "Endpoints"):
+        if "spec" in obj and kind not in ("Pod", "Service", "Node", "Namespace", "Endpoints", "Lease"):
             md["generation"] = 1
         if kind == "Pod":
             # The pods of one template share one spec, label set and owner reference.
@@ -308,6 +311,23 @@ class Store:
         self._index_owners(kind, obj, None)
         self._notify(kind, WatchEvent(ADDED, obj))
         return obj
+
+    def as_created(self, obj: dict) -> dict:
+        """What `create` would store, without storing it (a dry-run create): a new UID (not
+        drawn from the cluster's seeded source, so real creates keep their UIDs) and the
+        creation timestamp; no resourceVersion."""
+        out = json_copy(obj)
+        md = out.setdefault("metadata", {})
+        if out["kind"] in CLUSTER_SCOPED:
+            md.pop("namespace", None)
+        ns, name = key_of(out)
+        if self.get(out["kind"], ns, name) is not None:
+            raise AlreadyExists(f"{out['kind']} {(ns, name)} already exists")
+        md["uid"] = str(uuid.uuid4())
+        md["creationTimestamp"] = self._stamp()
+        if "spec" in out and out["kind"] not in ("Pod", "Service", "Node", "Namespace", "Endpoints"):
+            md["generation"] = 1
+        return out
 
     def update(self, obj: dict, *, owned: bool = False) -> dict:
         """Replace an object. An update that changes nothing is a no-op, as in the API

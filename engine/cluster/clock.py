@@ -4,6 +4,14 @@ Every controller reads time from one `SimClock` so that a run can be replayed: i
 deterministic mode the clock starts at a fixed instant and only moves when the cluster
 runs out of immediate work and jumps to its next timer. The dashboard drives the same
 clock from wall time instead.
+
+Timers are of two sorts. A foreground timer is work the cluster is waiting for (an image
+pull, a probe, a termination): an idle run jumps to it. A background timer is a loop that
+runs forever on a real node (the kubelet renewing its Lease every 10 s): it fires when time
+passes it -- while an idle run jumps between foreground timers, and in `run_for`, which
+follows wall time -- but an idle run never jumps to one, or `run_until_idle()` would never
+end. `fire_due` runs the background timers time has already passed (the clock was advanced
+without running), so an idle run ends with every loop caught up to `now`.
 """
 from __future__ import annotations
 
@@ -21,6 +29,12 @@ def rfc3339(t: datetime) -> str:
     return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def rfc3339_micro(t: datetime) -> str:
+    """Format like the API server does for metav1.MicroTime (RFC3339Micro: six fractional
+    digits, `Z`), as in a Lease's `renewTime`."""
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def parse_rfc3339(s: str) -> datetime:
     return datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
 
@@ -31,6 +45,7 @@ class _Timer:
     seq: int
     fn: Callable[[], None] = field(compare=False)
     cancelled: bool = field(default=False, compare=False)
+    background: bool = field(default=False, compare=False)
 
 
 STAMPS_KEPT = 256  # distinct seconds whose timestamp strings are kept
@@ -45,7 +60,8 @@ class SimClock:
     def __init__(self, start: datetime) -> None:
         self.origin = start
         self._now = start
-        self._timers: list[_Timer] = []
+        self._timers: list[_Timer] = []  # foreground: what an idle run waits for
+        self._background: list[_Timer] = []  # loops that never end (see the module docstring)
         self._seq = itertools.count()
         self._stamps: dict[int, str] = {}
 
@@ -65,28 +81,65 @@ class SimClock:
             cached = self._stamps[sec] = rfc3339(t)
         return cached
 
-    def call_later(self, seconds: float, fn: Callable[[], None]) -> _Timer:
-        t = _Timer(self._now + timedelta(seconds=seconds), next(self._seq), fn)
-        heapq.heappush(self._timers, t)
+    def call_later(self, seconds: float, fn: Callable[[], None], *, background: bool = False) -> _Timer:
+        """Run `fn` `seconds` from now. `background`: a periodic loop's next turn, which an
+        idle run does not wait for (see the module docstring)."""
+        t = _Timer(self._now + timedelta(seconds=seconds), next(self._seq), fn, background=background)
+        heapq.heappush(self._background if background else self._timers, t)
         return t
 
-    def next_timer_at(self) -> datetime | None:
-        while self._timers and self._timers[0].cancelled:
-            heapq.heappop(self._timers)
-        return self._timers[0].when if self._timers else None
+    @staticmethod
+    def _head(heap: list[_Timer]) -> _Timer | None:
+        while heap and heap[0].cancelled:
+            heapq.heappop(heap)
+        return heap[0] if heap else None
 
-    def fire_next(self) -> bool:
-        """Advance to the earliest timer and run every timer due at that instant."""
+    def next_timer_at(self, *, background: bool = True) -> datetime | None:
+        """When the next timer is due (`background=False`: the next foreground one)."""
+        fg = self._head(self._timers)
+        bg = self._head(self._background) if background else None
+        if fg is None or bg is None:
+            t = fg or bg
+            return t.when if t else None
+        return min(fg.when, bg.when)
+
+    def fire_next(self, *, wait_for_background: bool = True) -> bool:
+        """Advance to the earliest timer and run every timer due at that instant, in the
+        order they were set. `wait_for_background=False` (an idle run): False at once when
+        no foreground timer is left, whatever background loops are pending."""
+        if not wait_for_background and self._head(self._timers) is None:
+            return False
         when = self.next_timer_at()
         if when is None:
             return False
         if when > self._now:
             self._now = when
-        while self._timers and self._timers[0].when <= self._now:
-            t = heapq.heappop(self._timers)
-            if not t.cancelled:
-                t.fn()
+        self._fire_until(self._now)
         return True
+
+    def fire_due(self) -> bool:
+        """Run every timer due at or before now without moving the clock (the loops the
+        clock was advanced past); False when there was none."""
+        when = self.next_timer_at()
+        if when is None or when > self._now:
+            return False
+        self._fire_until(self._now)
+        return True
+
+    def _fire_until(self, until: datetime) -> None:
+        fg, bg = self._timers, self._background
+        while True:
+            f, b = self._head(fg), self._head(bg)
+            if b is not None and (f is None or b < f):
+                t, heap = b, bg
+            elif f is not None:
+                t, heap = f, fg
+            else:
+                return
+            if t.when > until:
+                return
+            heapq.heappop(heap)
+            t.fn()
 
     def advance(self, seconds: float) -> None:
         """Move time forward without firing timers (they fire on the next run)."""

@@ -3,7 +3,9 @@ controllers, assembled and run.
 
 `Cluster.run_until_idle()` drains every controller's work queue, then jumps the clock to
 the next timer (a pod finishing its image pull, a probe passing, a pod finishing its
-termination) until nothing is left: the steady state the CLI prints.
+termination) until nothing is left: the steady state the CLI prints. Loops that never end
+(the kubelets renewing their node Leases) are background timers: they fire as time passes,
+but an idle run does not wait for them (engine.cluster.clock).
 
 The controllers do not see this class: each gets the ControllerContext (store, API
 client, event recorder, clock, random source, flow sink) and what it alone needs
@@ -42,6 +44,7 @@ from engine.dns.corefile import CoreDNSConfig
 from engine.dns.coredns import CoreDNS
 from engine.kubelet.ipam import PodIPAM
 from engine.kubelet.kubelet import Kubelet
+from engine.kubelet.nodelease import NodeLeases
 from engine.proxy.controller import KubeProxy
 
 DETERMINISTIC_SEED = 0
@@ -123,7 +126,8 @@ class Cluster:
         self.kubelet = Kubelet(ctx, self.machines, PodIPAM(self.machines),
                                {n.name: bootstrap.PRELOADED_IMAGES for n in topo.nodes})
         services = ServiceSelectorIndex(self.store)  # one Service informer for both endpoint controllers
-        run += [self.kubelet, EndpointsController(ctx, services), EndpointSliceController(ctx, services),
+        self.node_leases = NodeLeases(ctx, self.machines)
+        run += [self.kubelet, self.node_leases, EndpointsController(ctx, services), EndpointSliceController(ctx, services),
                 LoadBalancerController(ctx)]
         self.kube_proxy = KubeProxy(ctx, topo)
         self.coredns = CoreDNS(ctx, CoreDNSConfig(zone=topo.dns_domain), topo.dns_ip)
@@ -172,7 +176,9 @@ class Cluster:
                             progressed = True
                 if progressed:
                     continue
-                if not self.clock.fire_next():
+                # Jump to the next foreground timer (background loops fire on the way);
+                # with none left, catch the loops up to now, once, and stop.
+                if not self.clock.fire_next(wait_for_background=False) and not self.clock.fire_due():
                     return
 
     def run_for(self, seconds: float, *, budget: float | None = None) -> bool:
@@ -229,6 +235,9 @@ class Cluster:
             bootstrap.config_maps(api, self.coredns.config.corefile())
             self.root_ca.publish_everywhere()
         self.clock.advance_to(t0 + timedelta(seconds=USER_STARTS_AFTER))
+        # The loops that ran meanwhile (the kubelets' Lease renewals) catch up to the user's
+        # first instant, so every cluster starts from the same state whatever is applied first.
+        self.run_until_idle()
         self.boot_events = self.flow_events.total
 
     # -- convenience ------------------------------------------------------------------

@@ -2,8 +2,8 @@
 live object and the patch.
 
 * strategic merge (`application/strategic-merge-patch+json`): apply, edit, rollout restart,
-  `kubectl patch`; lists merge by the key the Go types declare (apimachinery
-  `pkg/util/strategicpatch/patch.go`), with the `$patch`, `$setElementOrder`,
+  `kubectl patch`; lists merge by the key the Go types declare (engine.api.strategicpatch, which
+  svcflow's own apply reads too), with the `$patch`, `$setElementOrder`,
   `$deleteFromPrimitiveList` and `$retainKeys` directives;
 * JSON merge (`application/merge-patch+json`, RFC 7386): scale, label, annotate;
 * JSON patch (`application/json-patch+json`, RFC 6902): `kubectl patch --type=json`.
@@ -13,40 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from engine.api.store import json_copy
+from engine.api.strategicpatch import PRIMITIVE_MERGE, merge_key, ordered
 from engine.kapi.status import StatusError, unsupported_media_type
 
 STRATEGIC = "application/strategic-merge-patch+json"
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 APPLY = "application/apply-patch+yaml"
-
-# Lists that merge by a key (k8s.io/api v1.33 `patchMergeKey`), by the field's name and, where
-# one name means two things, the kind and path.
-_MERGE_KEYS = {
-    "containers": "name", "initContainers": "name", "ephemeralContainers": "name", "imagePullSecrets": "name",
-    "volumes": "name", "env": "name", "volumeMounts": "mountPath", "volumeDevices": "devicePath",
-    "conditions": "type", "podIPs": "ip", "hostIPs": "ip", "ownerReferences": "uid",
-    "hostAliases": "ip", "topologySpreadConstraints": "topologyKey", "resourceClaims": "name",
-    "schedulingGates": "name", "readinessGates": None,
-}
-_PRIMITIVE_MERGE = frozenset({"finalizers"})
-_ATOMIC_KINDS = frozenset({"EndpointSlice", "Endpoints"})
-
-
-def merge_key(kind: str, path: tuple[str, ...]) -> str | None:
-    """The merge key of the list at `path` (list indices left out), or None: replace."""
-    if kind in _ATOMIC_KINDS and path[:1] != ("metadata",):
-        return None
-    name = path[-1]
-    if name == "ports":
-        if kind == "Service" and path == ("spec", "ports"):
-            return "port"
-        return "containerPort" if len(path) >= 2 and path[-2] in ("containers", "initContainers",
-                                                                   "ephemeralContainers") else None
-    if name == "addresses":
-        return "type" if kind == "Node" and path == ("status", "addresses") else None
-    return _MERGE_KEYS.get(name)
-
 
 def _bad(msg: str) -> StatusError:
     return StatusError("BadRequest", msg)
@@ -93,7 +66,7 @@ def strategic_merge(original: Any, patch: Any, kind: str, path: tuple[str, ...] 
         if k.startswith("$setElementOrder/") and isinstance(v, list):
             f = k.split("/", 1)[1]
             if isinstance(out.get(f), list):
-                out[f] = _ordered(out[f], v, original.get(f) if isinstance(original, dict) else None,
+                out[f] = ordered(out[f], v, original.get(f) if isinstance(original, dict) else None,
                                   merge_key(kind, path + (f,)))
     return out
 
@@ -104,7 +77,7 @@ def _merge_list(original: Any, patch: list, kind: str, path: tuple[str, ...]) ->
         return [json_copy({k: v for k, v in e.items() if k != "$patch"}) for e in patch
                 if not (isinstance(e, dict) and e.get("$patch") == "replace")]
     name = path[-1]
-    if name in _PRIMITIVE_MERGE:
+    if name in PRIMITIVE_MERGE:
         return list(orig) + [x for x in patch if x not in orig]
     key = merge_key(kind, path)
     if key is None or not all(isinstance(e, dict) for e in patch):
@@ -123,28 +96,6 @@ def _merge_list(original: Any, patch: list, kind: str, path: tuple[str, ...]) ->
         else:
             out.append(strategic_merge({}, e, kind, path))
     return out
-
-
-def _ordered(merged: list, order: list, original: Any, key: str | None) -> list:
-    """`$setElementOrder`: the patch's order, with elements only the server had kept at
-    their old places relative to the others (normalizeElementOrder)."""
-    if key is None:
-        return merged
-    want = [o.get(key) for o in order if isinstance(o, dict)]
-    by_key = {m.get(key): m for m in merged if isinstance(m, dict)}
-    listed = [by_key[k] for k in want if k in by_key]
-    server_only = [m for m in merged if isinstance(m, dict) and m.get(key) not in want]
-    if not server_only:
-        return listed
-    orig_index = {o.get(key): i for i, o in enumerate(original or []) if isinstance(o, dict)}
-    out: list = []
-    rest = sorted(server_only, key=lambda m: orig_index.get(m.get(key), 1 << 30))
-    for m in listed:
-        here = orig_index.get(m.get(key))
-        while rest and here is not None and orig_index.get(rest[0].get(key), 1 << 30) < here:
-            out.append(rest.pop(0))
-        out.append(m)
-    return out + rest
 
 
 def merge_patch(original: Any, patch: Any) -> Any:

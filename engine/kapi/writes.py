@@ -98,15 +98,20 @@ def decode_body(req: ResourceRequest, obj: dict, verb: str) -> tuple[dict, list[
     return decoded(obj), warnings
 
 
-def _dry_run(req: ResourceRequest) -> None:
-    if req.query.get("dryRun"):
-        raise bad_request("svcflow does not simulate dryRun requests yet")
+def dry_run(req: ResourceRequest) -> bool:
+    """`?dryRun=All`: the write is checked, defaulted and allocated as usual and answered,
+    but nothing is kept (kubectl's `--dry-run=server`); any other value is refused in
+    kube-apiserver's words."""
+    value = req.query.get("dryRun")
+    if value is not None and value != "All":
+        raise bad_request(f'Invalid dry run value: {value}: supported values: "All"')
+    return value is not None
 
 
 async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
     info = req.info
     obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
-    _dry_run(req)
+    dry = dry_run(req)
     md = obj["metadata"]
     if info.namespaced:
         ns = require_namespace(req)
@@ -123,15 +128,16 @@ async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
             if ctx.cluster.store.get(info.kind, md.get("namespace") or "", md["name"]) is None:
                 break
     try:
-        out = ctx.cluster.api.create(obj)
+        out = ctx.cluster.api.create(obj, dry_run=dry)
     except ApiError as e:
         raise from_api_error(e.status, info)
-    ctx.wrote()
+    if not dry:
+        ctx.wrote()
     return json_response(out, status=201, warnings=warnings_for(info.kind) + warnings)
 
 
 def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, verb: str = "patching", *,
-                  managed_fields: list[dict] | None = None) -> dict:
+                  managed_fields: list[dict] | None = None, dry_run: bool = False) -> dict:
     """Replace `live` by `new` as the REST update path does: the server-owned metadata and the
     status stay (each strategy's PrepareForUpdate), then defaulting, validation, the Service
     checks and allocation, then the store. A stale `resourceVersion` is a Conflict.
@@ -166,10 +172,10 @@ def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, 
     else:
         new.pop("status", None)
     try:
-        out = ctx.cluster.api.update(live, new, verb=verb)
+        out = ctx.cluster.api.update(live, new, verb=verb, dry_run=dry_run)
     except ApiError as e:
         raise from_api_error(e.status, info)
-    if out is not live:
+    if out is not live and not dry_run:
         ctx.wrote()
     return out
 
@@ -183,10 +189,10 @@ def _live(ctx: ApiContext, req: ResourceRequest) -> dict:
 
 async def replace(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
     obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
-    _dry_run(req)
+    dry = dry_run(req)
     live = _live(ctx, req)
     obj, warnings = decode_body(req, obj, "replacing")
-    out = update_object(ctx, req, live, obj, "replacing")
+    out = update_object(ctx, req, live, obj, "replacing", dry_run=dry)
     return json_response(out, warnings=warnings_for(req.kind) + warnings)
 
 
@@ -198,12 +204,12 @@ async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
     if handler is not None:  # (server-side apply, from its own module)
         return await handler(ctx, req, request)
     body = await read_body(ctx, req, request, PATCH_TYPES + tuple(ctx.patch_handlers))
-    _dry_run(req)
+    dry = dry_run(req)
     live = _live(ctx, req)
     patched = patches.apply_patch(request.content_type, json_copy(live), body)
     patched = _check_kind(req, patched)
     patched, warnings = decode_body(req, patched, "patching")
-    out = update_object(ctx, req, live, patched)
+    out = update_object(ctx, req, live, patched, dry_run=dry)
     return json_response(out, warnings=warnings_for(req.kind) + warnings)
 
 
@@ -215,7 +221,12 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     if request.can_read_body:
         opts = await read_body(ctx, req, request, (JSON, YAML))
     opts = opts if isinstance(opts, dict) else {}
-    _dry_run(req)
+    dry = dry_run(req)
+    body_dry = opts.get("dryRun") or []  # DeleteOptions.dryRun: how kubectl delete asks
+    if isinstance(body_dry, list) and body_dry:
+        if any(v != "All" for v in body_dry):
+            raise bad_request(f'Invalid dry run value: {next(v for v in body_dry if v != "All")}: supported values: "All"')
+        dry = True
     live = _live(ctx, req)
     pre = opts.get("preconditions") or {}
     if isinstance(pre, dict):
@@ -227,6 +238,10 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
             raise conflict(info, md["name"], "the object has been modified; please apply your changes to the "
                                              "latest version and try again")
     grace = opts.get("gracePeriodSeconds")
+    if dry:  # the object as it is: nothing is deleted
+        if req.kind in ("Pod", "Namespace"):
+            return json_response(live, warnings=warnings_for(req.kind))
+        return json_response(success_status(_deleted_details(info, req, live)), warnings=warnings_for(req.kind))
     try:
         gone = ctx.cluster.api.delete_object(req.kind, require_namespace(req), req.name or "",
                                              grace=grace != 0)
@@ -237,9 +252,13 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     ctx.wrote()
     if req.kind in ("Pod", "Namespace"):
         return json_response(gone, warnings=warnings_for(req.kind))
+    return json_response(success_status(_deleted_details(info, req, gone)), warnings=warnings_for(req.kind))
+
+
+def _deleted_details(info, req: ResourceRequest, obj: dict) -> dict[str, Any]:
     details: dict[str, Any] = {"name": req.name}
     if info.group:
         details["group"] = info.group
     details["kind"] = info.plural
-    details["uid"] = gone["metadata"].get("uid", "")
-    return json_response(success_status(details), warnings=warnings_for(req.kind))
+    details["uid"] = obj["metadata"].get("uid", "")
+    return details

@@ -7,6 +7,7 @@ what goes to stdout vs stderr, and kubectl's exit codes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from engine.api import labels as label_selectors
 from engine.api.labels import SelectorError
@@ -16,6 +17,7 @@ from engine.api.objects import labels_of
 from engine.kubectl.printers import describe as describe_printer
 from engine.kubectl.printers import custom_columns, encoding, jsonpath
 from engine.kubectl.printers import get as printers
+from engine.kubectl.printers import sorting
 from engine.kubectl.printers.jsonpath import JSONPathError
 from engine.api import kinds
 from engine.api.kinds import CLUSTER_SCOPED
@@ -202,7 +204,11 @@ DESCRIBE_NO_TYPE = ('error: You must specify the type of resource to describe. U
 
 
 def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_namespaces: bool = False,
-        output: str | None = None, selector: str | None = None) -> Output:
+        output: str | None = None, selector: str | None = None, show_labels: bool = False,
+        sort_by: str | None = None, no_headers: bool = False) -> Output:
+    """`kubectl get`. `show_labels` (`--show-labels`) and `no_headers` (`--no-headers`) shape
+    the tables only, as kubectl's; `sort_by` (`--sort-by`) sorts each table, or the whole
+    list of a `-o yaml|json|name|jsonpath|custom-columns` (engine.kubectl.printers.sorting)."""
     out = Output()
     if not args:
         return Output(stderr=GET_NO_TYPE, code=1)
@@ -266,15 +272,20 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
         groups.append((kind, objs))
     everything = [o for _, objs in groups for o in objs]
     out.objects = everything
+    table_output = output is None or output == "wide"
+    single = len(everything) == 1 and not multi and _single_name(requests)
+    if sort_by and not table_output and not single:  # (kubectl sorts a List; one object passes through)
+        try:
+            everything = sorting.sort_objects(everything, sort_by)
+        except (sorting.SortError, sorting.UnsortableError) as e:
+            return Output(stderr=f"error: {e}\n", code=1)
     if output in ("yaml", "json"):
         # A single named object prints bare; anything else (even nothing) as a List.
         render = encoding.to_yaml if output == "yaml" else encoding.to_json
-        single = len(everything) == 1 and not multi and _single_name(requests)
         out.stdout = render(everything[0] if single else everything)
     elif output == "name":
         out.stdout = printers.print_name(everything)
     elif output is not None and output.partition("=")[0] in TEMPLATE_FORMATS:
-        single = len(everything) == 1 and not multi and _single_name(requests)
         try:
             out.stdout = template_output(output, encoding.as_output_object(everything[0] if single else everything))
         except JSONPathError as e:
@@ -286,9 +297,20 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
         now = cluster.now()
         show_kind = len({info.kind for info, _ in requests}) > 1
         tables = [(k, objs) for k, objs in groups if objs]
-        out.stdout = printers.print_get_all(tables, now=now, wide=output == "wide", show_kind=show_kind,
-                                            all_namespaces=all_namespaces) if tables else ""
-    if not everything and not errors and (output is None or output == "wide"):
+        # kubectl receives one Table per kind listed, one per name asked for (`infos`)
+        infos = sum(len(objs) if names else 1 for (_, names), (_, objs) in zip(requests, groups))
+        if sort_by and infos > 1:
+            try:
+                sorting.check_tables_sortable(sort_by)
+            except sorting.SortError as e:  # (before anything is printed, as kubectl sorts first)
+                return Output(stderr=f"error: {e}\n", code=1)
+        try:
+            out.stdout = printers.print_get_all(tables, now=now, wide=output == "wide", show_kind=show_kind,
+                                                all_namespaces=all_namespaces, show_labels=show_labels,
+                                                sort_by=sort_by, no_headers=no_headers) if tables else ""
+        except sorting.UnsortableError as e:
+            return Output(stderr=f"error: {e}\n", code=1)
+    if not out.stdout and not errors and table_output:  # (a table --sort-by could not sort prints nothing too)
         out.stderr += printers.no_resources_message(ns, all_namespaces or not any(i.namespaced for i, _ in requests)) + "\n"
     for e in errors:
         out.stderr += e + "\n"
@@ -301,9 +323,11 @@ def _single_name(requests) -> bool:
 
 
 def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None, selector: str | None = None,
-             all_namespaces: bool = False) -> Output:
+             all_namespaces: bool = False, now: datetime | None = None) -> Output:
     """`kubectl describe TYPE [NAME...] | TYPE/NAME [-l SELECTOR] [-A]`: every kind, the ones
-    without a describer of their own through kubectl's generic describer."""
+    without a describer of their own through kubectl's generic describer. `now`: the clock
+    ages are counted from (the cluster's by default; the real kubectl counts from its own
+    machine's, which a comparison with it passes here)."""
     out = Output()
     ns = namespace or "default"
     if not args:
@@ -342,7 +366,8 @@ def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None,
             out.code = 1
             continue
         try:
-            texts.append(describe_printer.describe(info.kind, obj, lister=_lister(cluster), now=cluster.now()))
+            texts.append(describe_printer.describe(info.kind, obj, lister=_lister(cluster),
+                                                     now=now or cluster.now()))
         except ValueError:  # a kind svcflow has no describer for: say so, never fall over
             out.stderr += f"error: svcflow does not describe {info.qualified_plural} yet\n"
             out.code = 1
@@ -713,6 +738,26 @@ def drain(cluster: Cluster, node: str, *, ignore_daemonsets: bool = True, force:
     return out
 
 
+#: The flags of `kubectl get` svcflow's `get` prints as kubectl does.
+GET_FLAGS = frozenset({"namespace", "all-namespaces", "output", "selector", "show-labels", "sort-by", "no-headers"})
+#: `kubectl get` flags svcflow's own `get` does not run: refused, pointing at the real kubectl.
+GET_FLAGS_ELSEWHERE = frozenset({"watch", "field-selector", "filename", "recursive", "ignore-not-found",
+                                 "resource-version", "labels"})
+
+
+def get_flag_refusal(opts: dict) -> Output | None:
+    """A flag `kubectl get` has but svcflow's `get` does not print is refused, never ignored;
+    a flag `kubectl get` does not have at all gets pflag's `unknown flag`."""
+    for name in opts:
+        if name in GET_FLAGS:
+            continue
+        if name in GET_FLAGS_ELSEWHERE:
+            return Output(stderr=f"error: svcflow's get does not run --{name}; the real kubectl does, against "
+                                 "`svcflow serve`\n", code=1)
+        return usage_error("get", f"unknown flag: --{name}")
+    return None
+
+
 VERBS = ("get", "describe", "delete", "scale", "label", "rollout", "drain", "cordon", "uncordon", "create", "run")
 
 
@@ -748,8 +793,12 @@ def run_line(cluster: Cluster, line: str) -> Output:
     ns = opts.get("namespace")
     sel = opts.get("selector")
     if verb == "get":
+        refused = get_flag_refusal(opts)
+        if refused is not None:
+            return refused
         return get(cluster, pos, namespace=ns, all_namespaces=bool(opts.get("all-namespaces")),
-                   output=opts.get("output"), selector=sel)
+                   output=opts.get("output"), selector=sel, show_labels=bool(opts.get("show-labels")),
+                   sort_by=opts.get("sort-by"), no_headers=bool(opts.get("no-headers")))
     if verb == "describe":
         return describe(cluster, pos, namespace=ns, selector=sel, all_namespaces=bool(opts.get("all-namespaces")))
     if verb == "delete":

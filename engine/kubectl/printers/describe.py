@@ -1339,19 +1339,19 @@ def _node_roles(node: dict) -> list[str]:
 
 
 def _describe_node_lease(w: _PrefixWriter, node: dict, lister: Lister, now: datetime) -> None:
-    """The kubelet's Lease. Without a stored Lease we show what a live kubelet keeps:
-    held by the node, never "acquired", renewed just now."""
+    """The kubelet's Lease in kube-node-lease (describe.go reads it with a Get; without it,
+    the Get's error is the whole block)."""
     name = _md(node).get("name", "")
     lease = next((l for l in _safe_list(lister, "Lease", "kube-node-lease")
                   if _md(l).get("name") == name), None)
-    tz = now.tzinfo
     if lease is None:
-        holder, acquire, renew = name, "<unset>", _rfc1123z(now, tz)
-    else:
-        spec = _spec(lease)
-        holder = spec.get("holderIdentity") or "<unset>"
-        acquire = _rfc1123z(spec["acquireTime"], tz) if spec.get("acquireTime") else "<unset>"
-        renew = _rfc1123z(spec["renewTime"], tz) if spec.get("renewTime") else "<unset>"
+        w.write(LEVEL_0, f'Lease:\tFailed to get lease: leases.coordination.k8s.io "{name}" not found\n')
+        return
+    tz = now.tzinfo
+    spec = _spec(lease)
+    holder = spec.get("holderIdentity") if isinstance(spec.get("holderIdentity"), str) else "<unset>"
+    acquire = _rfc1123z(spec["acquireTime"], tz) if spec.get("acquireTime") else "<unset>"
+    renew = _rfc1123z(spec["renewTime"], tz) if spec.get("renewTime") else "<unset>"
     w.write(LEVEL_0, "Lease:\n")
     w.write(LEVEL_1, f"HolderIdentity:\t{holder}\n")
     w.write(LEVEL_1, f"AcquireTime:\t{acquire}\n")

@@ -23,6 +23,7 @@ from typing import Any, Union
 from engine.api.labels import format_label_selector, label_selector_string  # (re-exported for the printers)
 from engine.api.kinds import KINDS, KindInfo, in_category, match_resource
 from engine.kubectl.printers.duration import parse_timestamp, since
+from engine.kubectl.printers.sorting import SortError, sort_objects
 from engine.kubectl.printers.tabwriter import render_table
 
 # ---------------------------------------------------------------------------------------
@@ -595,6 +596,12 @@ def _event_row(ev: dict, now: datetime, wide: bool) -> list[str]:
     return [last, ev.get("type") or "", ev.get("reason") or "", target, message]
 
 
+def _lease_row(lease: dict, now: datetime, wide: bool) -> list[str]:
+    """printLease: HOLDER is spec.holderIdentity (empty when unset)."""
+    return [_name(lease), _d(lease, "spec").get("holderIdentity") or "",
+            since(_d(lease, "metadata").get("creationTimestamp"), now)]
+
+
 _CONTAINERS_WIDE = ("Containers", "Images", "Selector")
 
 TABLES: dict[str, _TableDef] = {
@@ -616,6 +623,7 @@ TABLES: dict[str, _TableDef] = {
                        "Container-Runtime"), _node_row),
     "Namespace": _TableDef(("Name", "Status", "Age"), (), _namespace_row),
     "ConfigMap": _TableDef(("Name", "Data", "Age"), (), _configmap_row),
+    "Lease": _TableDef(("Name", "Holder", "Age"), (), _lease_row),
     "Event": _TableDef(("Last Seen", "Type", "Reason", "Object", "Message"), (), _event_row,
                        wide_layout=("Last Seen", "Type", "Reason", "Object", "Subobject", "Source", "Message",
                                     "First Seen", "Count", "Name")),
@@ -647,45 +655,64 @@ def _cell_text(cell: str) -> str:
 
 
 def table(kind: str | ResourceInfo, objs: Iterable[dict], *, now: datetime, wide: bool = False,
-          show_kind: bool = False, all_namespaces: bool = False) -> tuple[list[str], list[list[str]]]:
+          show_kind: bool = False, all_namespaces: bool = False, show_labels: bool = False,
+          sort_by: str | None = None) -> tuple[list[str], list[list[str]]]:
     """Header and cell rows of a `kubectl get` table, before alignment (for widgets
-    that lay cells out themselves)."""
+    that lay cells out themselves). `show_labels`: the LABELS column kubectl's table printer
+    appends (after the wide ones); `sort_by`: the rows in kubectl's `--sort-by` order
+    (engine.kubectl.printers.sorting), or no rows at all when none has the field (kubectl
+    prints nothing of that table)."""
     info = _info_for(kind)
     tdef = TABLES[info.kind]
     columns = list(tdef.wide_layout) if wide and tdef.wide_layout else \
         list(tdef.columns) + (list(tdef.wide_columns) if wide else [])
     with_ns = all_namespaces and info.namespaced
-    header = (["NAMESPACE"] if with_ns else []) + [c.upper() for c in columns]
+    header = (["NAMESPACE"] if with_ns else []) + [c.upper() for c in columns] + (["LABELS"] if show_labels else [])
+    ordered = api_order(objs)
+    if sort_by and len(ordered) > 1:  # (SortingPrinter sorts tables of two rows or more)
+        try:
+            ordered = sort_objects(ordered, sort_by)
+        except SortError:  # kubectl's get ignores the table printer's error: the table is not printed
+            return header, []
     rows = []
-    for obj in api_order(objs):
+    for obj in ordered:
         cells = [_cell_text(c) for c in tdef.row(obj, now, wide)]
         if show_kind and columns[0] == "Name":  # (an event row has no NAME to prefix)
             cells[0] = f"{info.qualified}/{cells[0]}"
+        if show_labels:
+            cells.append(_cell_text(format_labels(_d(obj, "metadata").get("labels"))))
         rows.append(([_namespace(obj)] if with_ns else []) + cells)
     return header, rows
 
 
 def print_table(kind: str | ResourceInfo, objs: Iterable[dict], *, now: datetime, wide: bool = False,
-                show_kind: bool = False, all_namespaces: bool = False) -> str:
+                show_kind: bool = False, all_namespaces: bool = False, show_labels: bool = False,
+                sort_by: str | None = None, no_headers: bool = False) -> str:
     """One kind's `kubectl get` table, aligned; "" when there are no objects (kubectl
     prints no header for an empty table; see no_resources_message)."""
-    header, rows = table(kind, objs, now=now, wide=wide, show_kind=show_kind,
-                         all_namespaces=all_namespaces)
-    return render_table([header, *rows]) if rows else ""
+    header, rows = table(kind, objs, now=now, wide=wide, show_kind=show_kind, all_namespaces=all_namespaces,
+                         show_labels=show_labels, sort_by=sort_by)
+    if not rows:
+        return ""
+    return render_table(rows if no_headers else [header, *rows])
 
 
 KindObjs = tuple[Union[str, ResourceInfo], Sequence[dict]]
 
 
 def print_get_all(groups: Sequence[KindObjs], *, now: datetime, wide: bool = False,
-                  show_kind: bool = True, all_namespaces: bool = False) -> str:
+                  show_kind: bool = True, all_namespaces: bool = False, show_labels: bool = False,
+                  sort_by: str | None = None, no_headers: bool = False) -> str:
     """Several kinds (`get all`, `get svc,ep`): one table per kind, each with its own
     header and widths, one blank line between non-empty tables, empty kinds omitted.
     Names carry `kind[.group]/` whenever several types were asked for (see
-    multiple_types_requested), even if only one kind has objects."""
-    tables = [print_table(kind, objs, now=now, wide=wide, show_kind=show_kind,
-                          all_namespaces=all_namespaces) for kind, objs in groups]
-    return "\n".join(t for t in tables if t)
+    multiple_types_requested), even if only one kind has objects. `--sort-by` sorts
+    each kind's rows on their own, as kubectl sorts each Table the server sends."""
+    tables = [print_table(kind, objs, now=now, wide=wide, show_kind=show_kind, all_namespaces=all_namespaces,
+                          show_labels=show_labels, sort_by=sort_by, no_headers=no_headers)
+              for kind, objs in groups]
+    # (no blank line between the tables without headers, as get.go's linebreak rule says)
+    return ("" if no_headers else "\n").join(t for t in tables if t)
 
 
 # ---------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from engine.manifests.documents import (
 )
 from engine.manifests.loader import load_paths, load_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 NS_A = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n"
 NS_B = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n"

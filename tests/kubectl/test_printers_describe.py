@@ -932,7 +932,12 @@ def test_node() -> None:
               message="Node kind-worker event: Registered Node kind-worker in Controller",
               first="2025-06-01T09:00:10Z"),
     ]
-    lister = make_lister(kindnet, proxy, done, elsewhere, redis_pod(), *events)
+    # The kubelet's Lease, as it writes it (no acquireTime; renewTime a MicroTime)
+    lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+             "metadata": {"name": "kind-worker", "namespace": "kube-node-lease"},
+             "spec": {"holderIdentity": "kind-worker", "leaseDurationSeconds": 40,
+                      "renewTime": "2025-06-01T10:05:00.250000Z"}}
+    lister = make_lister(kindnet, proxy, done, elsewhere, redis_pod(), lease, *events)
     T = "Sun, 01 Jun 2025 "
     expected = (
         "Name:               kind-worker\n"
@@ -1138,3 +1143,12 @@ def test_probe_timings_are_printed_as_stored_not_filled_in() -> None:
     out = describe("Pod", pod, lister=make_lister(), now=NOW)
     assert "tcp-socket :6379 delay=0s timeout=0s period=0s #success=0 #failure=0" in out
     assert "http-get //:8080 delay=0s timeout=0s period=0s #success=0 #failure=0" in out
+
+
+def test_node_without_its_lease_prints_kubectls_failed_get() -> None:
+    """describe.go Gets the Lease; a missing one is the Get's error on the block's one line."""
+    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "kind-worker2", "creationTimestamp": T0},
+            "spec": {}, "status": {}}
+    out = describe("Node", node, lister=make_lister(), now=NOW)
+    assert 'Unschedulable:      false\nLease:              Failed to get lease: leases.coordination.k8s.io ' \
+           '"kind-worker2" not found\n' in out

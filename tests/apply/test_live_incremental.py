@@ -16,8 +16,8 @@ import pytest
 from engine.apply import filewrites
 from engine.kubectl import commands as kubectl
 from engine.apply.live import LiveWorkspace
-from tests.test_hardening_editors import aged, services, svc
-from tests.test_hardening_k8s import DEPLOY  # a Deployment "web" of 2 replicas
+from tests.apply.test_hardening_editors import aged, services, svc
+from tests.cluster.test_hardening_k8s import DEPLOY  # a Deployment "web" of 2 replicas
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tui.tour_script import TourError, load_tour
-from tests.test_tour import tutorial_small
+from tests.tui.test_tour import tutorial_small
 from tui.tour import TourApp
 
 

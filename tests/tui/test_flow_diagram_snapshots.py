@@ -1,7 +1,7 @@
 """Snapshots of the flow diagram at the sizes a talk uses: 100x30 (big fonts) and 160x48.
 
 Deterministic app, `watch=False`, the diagram seeked to an explicit beat (no timers), as
-tests/test_tui.py does for the strip."""
+tests/tui/test_tui.py does for the strip."""
 from __future__ import annotations
 
 import pytest

@@ -22,9 +22,9 @@ from engine.apply.workspace import cluster_from_paths
 from tui.app import SvcflowApp
 from tui.cli import main
 from tui.tour import TourApp
-from tests.test_tour import tutorial_small
+from tests.tui.test_tour import tutorial_small
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ["samples/"]
 
 

@@ -31,7 +31,7 @@ from engine.proxy.iptables.netfilter import rule_target
 from engine.proxy.iptables.normalize import split_args
 from engine.proxy.iptables.proxier import IPTablesProxier
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _find_vectors() -> Path | None:

@@ -30,7 +30,7 @@ from engine.api.labels import service_selects
 from engine.apply.workspace import cluster_from_paths
 from engine.manifests.documents import object_key
 from tests.helpers import SAMPLES
-from tests.test_hardening_longrun import comparable
+from tests.cluster.test_hardening_longrun import comparable
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 #: SVCFLOW_HYPOTHESIS_SCALE=20 runs twenty times the examples (a deep run before a release).

@@ -16,7 +16,7 @@ import pytest
 from tests.helpers import ROOT
 from tui.cli import main
 
-GOLDEN = Path(__file__).parent / "golden" / "tutorial"
+GOLDEN = Path(__file__).parent.parent / "golden" / "tutorial"
 COMMANDS = ["apply", "get all", "get ep", "get endpoints", "describe ep/redis", "get svc", "get po",
             "get po -o wide", "describe svc/redis", "describe svc counter-np", "get deploy,rs",
             "get endpointslices"]

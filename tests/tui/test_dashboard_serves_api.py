@@ -46,6 +46,39 @@ async def test_real_kubectl_reads_and_writes_the_dashboards_cluster(demo, tmp_pa
         assert len(table.keys_where(lambda cells: str(cells[0]).startswith("redis-"))) == 3
 
 
+WEB = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: counter
+  ports:
+  - port: 80
+    targetPort: 3000
+"""
+
+
+async def test_a_service_applied_by_kubectl_plays_its_four_steps_on_the_dashboard(demo, tmp_path):
+    app = SvcflowApp([str(demo)], deterministic=True, serve=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _served(app, pilot)
+        first = app.workspace.cluster.flow_events.total
+        manifest = tmp_path / "web.yaml"
+        manifest.write_text(WEB)
+        code, out, err = await _kubectl(app, tmp_path / "cache", "apply", "-f", str(manifest))
+        assert (code, out) == (0, "service/web created\n"), err
+        await pilot.pause(0.3)
+        services = app.query_one("#services-table", ResourceTable)
+        assert services.keys_where(lambda cells: str(cells[0]) == "web")
+        steps = {ev.step for ev in app.workspace.cluster.flow_events.since(first)
+                 if ev.step and (ev.name == "web" or "web" in ev.detail)}
+        assert steps == {1, 2, 3, 4}, steps
+        assert any(ev.step == 4 and "web.default.svc.cluster.local" in ev.detail
+                   for ev in app.workspace.cluster.flow_events.since(first))
+
+
 async def test_deterministic_runs_do_not_serve_unless_asked(demo):
     app = SvcflowApp([str(demo)], deterministic=True)
     async with app.run_test(size=(100, 30)) as pilot:

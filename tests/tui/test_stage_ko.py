@@ -1,6 +1,6 @@
 """Issue 14's last gaps: the flow diagram and strip in Korean, the CoreDNS pane's
 `name → value` at 100 columns, a lookup told on the diagram, and the snapshots that show
-them (deterministic app, `watch=False`, as tests/test_tui.py)."""
+them (deterministic app, `watch=False`, as tests/tui/test_tui.py)."""
 from __future__ import annotations
 
 import pytest

@@ -95,3 +95,9 @@ async def test_the_asyncio_client_lists_with_its_own_kubeconfig_loading(served):
         assert [n.metadata.name for n in nodes.items] == ["kind-control-plane", "kind-worker", "kind-worker2"]
         eps = await v1.read_namespaced_endpoints("redis", "default")
         assert eps.subsets[0].ports[0].port == 6379
+
+
+def test_logs_through_the_client(core, served):
+    v1, _ = core
+    log = v1.read_namespaced_pod_log(served.pod("default", "redis-"), "default")
+    assert "Ready to accept connections" in log

@@ -118,7 +118,7 @@ def test_malformed_tours_name_the_step_and_field(tmp_path, body, message):
 
 
 def test_screenshot_of_the_dashboard(tmp_path, monkeypatch):
-    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
     out = tmp_path / "dash.svg"
     assert main(["screenshot", "-f", "samples/", "--size", "100x30", "-o", str(out)]) == 0
     svg = out.read_text()

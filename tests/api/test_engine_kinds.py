@@ -147,15 +147,18 @@ from engine.api.store import CLUSTER_SCOPED  # noqa: E402
 
 
 def test_registry_is_kube_apiserver_discovery():
-    """apiserver-spec §10: core v1, then apps v1, then discovery.k8s.io v1, alphabetical in each."""
-    assert registry.group_versions() == [("", "v1"), ("apps", "v1"), ("discovery.k8s.io", "v1")]
+    """apiserver-spec §10: core v1, then apps v1, coordination.k8s.io v1 (group priority 16500) and
+    discovery.k8s.io v1 (16200), alphabetical in each."""
+    assert registry.group_versions() == [("", "v1"), ("apps", "v1"), ("coordination.k8s.io", "v1"),
+                                         ("discovery.k8s.io", "v1")]
+    assert [i.resource for i in registry.in_group_version("coordination.k8s.io", "v1")] == ["leases"]
     assert [i.resource for i in registry.in_group_version("", "v1")] == [
         "configmaps", "endpoints", "events", "namespaces", "nodes", "pods", "services"]
     assert [i.resource for i in registry.in_group_version("apps", "v1")] == ["daemonsets", "deployments", "replicasets"]
     short = {i.kind: i.short_names for i in registry.KINDS.values()}
     assert short == {"ConfigMap": ("cm",), "Endpoints": ("ep",), "Event": ("ev",), "Namespace": ("ns",),
                      "Node": ("no",), "Pod": ("po",), "Service": ("svc",), "DaemonSet": ("ds",),
-                     "Deployment": ("deploy",), "ReplicaSet": ("rs",), "EndpointSlice": ()}
+                     "Deployment": ("deploy",), "ReplicaSet": ("rs",), "Lease": (), "EndpointSlice": ()}
     assert [i.kind for i in registry.in_category("all")] == ["Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet"]
     ns, pod = registry.KINDS["Namespace"], registry.KINDS["Pod"]
     assert ns.scope == "Cluster" and "deletecollection" not in ns.verbs
@@ -185,5 +188,6 @@ def test_registry_lookups():
 def test_every_copy_reads_the_registry():
     assert get_printer.RESOURCES is registry.KINDS
     assert CLUSTER_SCOPED == {"Namespace", "Node"}
-    assert KNOWN_KINDS == {(i.api_version, i.kind) for i in registry.KINDS.values() if i.kind != "Event"}
+    # (Events are recorded by the cluster, Leases written by the kubelets: neither comes from manifests)
+    assert KNOWN_KINDS == {(i.api_version, i.kind) for i in registry.KINDS.values() if i.kind not in ("Event", "Lease")}
     assert describe_printer._ALIASES["ep"] == "Endpoints" and describe_printer._ALIASES["endpointslices"] == "EndpointSlice"

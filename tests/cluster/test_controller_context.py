@@ -22,7 +22,7 @@ from engine.controllers.endpoints import EndpointsController, EndpointSliceContr
 from engine.controllers.scheduler import Scheduler
 from engine.kubelet.ipam import PodIPAM
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CONTROLLER_MODULES = sorted([*(ROOT / "engine" / "controllers").glob("*.py"), *(ROOT / "engine" / "kubelet").glob("*.py"),
                              ROOT / "engine" / "dns" / "coredns.py", ROOT / "engine" / "proxy" / "controller.py",
                              ROOT / "engine" / "proxy" / "modes.py"])
