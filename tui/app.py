@@ -23,6 +23,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Input
 
 from engine.apply.live import LiveWorkspace
@@ -167,13 +168,16 @@ class SvcflowApp(App):
     def _attach_changed(self, what: str) -> None:
         """Attached: the mirror was built (its mode and nodes are the cluster's), or the
         problems a user can act on changed (the error bar says them, one line each)."""
-        if what == "cluster":
-            self.mode = self.workspace.cluster.topology.proxy.mode
-            self.node_index = 0
-            self.session = None
-            self.refresh_panes(flash=False)
-            self.show_header()
-        self.query_one(ErrorBar).show(*self.workspace.status())
+        try:
+            if what == "cluster":
+                self.mode = self.workspace.cluster.topology.proxy.mode
+                self.node_index = 0
+                self.session = None
+                self.refresh_panes(flash=False)
+                self.show_header()
+            self.query_one(ErrorBar).show(*self.workspace.status())
+        except NoMatches:
+            return  # (a reflector's last word while the app shuts down: the panes are gone)
 
     async def _serve_api(self) -> None:
         try:
