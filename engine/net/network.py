@@ -217,7 +217,7 @@ class Network:
 
     # -- routing -------------------------------------------------------------------------------
     def _walker(self, node: str) -> Walker:
-        rv = self.cluster.store.resource_version
+        rv = self.cluster.kube_proxy.rules_token(node, "iptables")  # the walker follows the node's rules
         w = self._walkers.get((node, rv))
         if w is None:
             self._walkers = {k: v for k, v in self._walkers.items() if k[0] != node}

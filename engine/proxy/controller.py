@@ -220,12 +220,18 @@ class KubeProxy(Controller):
             return []
         return self.save_lines.lines(p, self.save_timestamp(), self.rules_token(node, "iptables"))
 
+    def inputs_version(self) -> tuple[int, int, int]:
+        """The versions of what kube-proxy reads (Services, EndpointSlices, Nodes): other
+        writes (a Lease renewal every 10 s, an Event) leave its rules as they are."""
+        kv = self.store.kind_version
+        return (kv("Service"), kv("EndpointSlice"), kv("Node"))
+
     def rules_token(self, node: str, mode: str) -> tuple:
         """Equal as long as `render(node, mode)` only differs by its timestamp."""
         if mode == "iptables":
             p = self.proxiers.get(node)
             return (p, getattr(p, "incremental_syncs", 0), getattr(p, "full_path_syncs", 0))
-        return (node, mode, self.store.resource_version)
+        return (node, mode, self.inputs_version())
 
     def iptables_restore(self, node: str) -> str:
         p = self.proxiers.get(node)
@@ -246,7 +252,7 @@ class KubeProxy(Controller):
     def render(self, node: str, mode: str, form: str = "save") -> str:
         if mode == "iptables":
             return self.iptables_save(node) if form == "save" else self.full_restore(node)
-        key = (node, mode, self.store.resource_version)
+        key = (node, mode, self.inputs_version())
         if key not in self._other_modes:
             with no_cyclic_gc():
                 self._other_modes[key] = self.modes.render(node, mode)

@@ -36,8 +36,13 @@ class ModeProxies:
         self.clock = clock
         self.topology = topology
         self.proxiers: dict[tuple[str, str], IPVSProxier | NFTablesProxier] = {}
-        self._synced_rv: dict[tuple[str, str], int] = {}
+        self._synced_rv: dict[tuple[str, str], tuple[int, int, int]] = {}
         self._shape: dict[tuple[str, str], set[str]] = {}
+
+    def _inputs_version(self) -> tuple[int, int, int]:
+        """Services, EndpointSlices, Nodes: what a sync reads (a Lease renewal is not a change)."""
+        kv = self.store.kind_version
+        return (kv("Service"), kv("EndpointSlice"), kv("Node"))
 
     def proxier(self, node: str, mode: str):
         key = (node, mode)
@@ -66,13 +71,13 @@ class ModeProxies:
             rules = res.rules
         old = self._shape.get(key, set())
         self._shape[key] = shape
-        self._synced_rv[key] = self.store.resource_version
+        self._synced_rv[key] = self._inputs_version()
         names = lambda s: sorted({x.split(":")[0] if mode == "nftables" else x.split(" -> ")[0] for x in s})  # noqa: E731
         return ModeSync(written=names(shape - old), deleted=[n for n in names(old - shape) if n not in names(shape)],
                         rules=rules)
 
     def ensure(self, node: str, mode: str):
-        if self._synced_rv.get((node, mode)) != self.store.resource_version:
+        if self._synced_rv.get((node, mode)) != self._inputs_version():
             self.sync(node, mode)
         return self.proxier(node, mode)
 
