@@ -93,6 +93,10 @@ class KindInfo:
         return next((s for s in self.subresources if s.name == name), None)
 
 
+#: What a kind svcflow serves but does not simulate allows: reading (always nothing).
+_READ_ONLY = ("get", "list", "watch")
+
+
 def _status(kind: str) -> Subresource:
     return Subresource("status", kind, _STATUS_VERBS)
 
@@ -108,6 +112,10 @@ KINDS: dict[str, KindInfo] = {k.kind: k for k in (
              verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
              subresources=(Subresource("finalize", "Namespace", ("update",)), _status("Namespace"))),
     KindInfo("Node", "", "v1", "nodes", "node", False, ("no",), subresources=(_status("Node"),)),
+    KindInfo("PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", "persistentvolumeclaim", True, ("pvc",),
+             verbs=_READ_ONLY, from_manifests=False),
+    KindInfo("PersistentVolume", "", "v1", "persistentvolumes", "persistentvolume", False, ("pv",),
+             verbs=_READ_ONLY, from_manifests=False),
     KindInfo("Pod", "", "v1", "pods", "pod", True, ("po",), ("all",), subresources=(
         Subresource("attach", "PodAttachOptions", ("create", "get")),
         Subresource("eviction", "Eviction", ("create",), "policy", "v1"),
@@ -115,6 +123,9 @@ KINDS: dict[str, KindInfo] = {k.kind: k for k in (
         Subresource("log", "Pod", ("get",)),
         Subresource("portforward", "PodPortForwardOptions", ("create", "get")),
         _status("Pod"))),
+    KindInfo("ReplicationController", "", "v1", "replicationcontrollers", "replicationcontroller", True, ("rc",),
+             ("all",), verbs=_READ_ONLY, from_manifests=False),
+    KindInfo("Secret", "", "v1", "secrets", "secret", True, verbs=_READ_ONLY, from_manifests=False),
     KindInfo("Service", "", "v1", "services", "service", True, ("svc",), ("all",),
              subresources=(_status("Service"),)),
     # apps/v1
@@ -124,6 +135,15 @@ KINDS: dict[str, KindInfo] = {k.kind: k for k in (
              subresources=(_SCALE, _status("Deployment"))),
     KindInfo("ReplicaSet", "apps", "v1", "replicasets", "replicaset", True, ("rs",), ("all",),
              subresources=(_SCALE, _status("ReplicaSet"))),
+    # Served read-only and always empty: kinds svcflow does not simulate, which kubectl's
+    # `apply --prune` (its default allow-list) and `get all` ask for (apiserver-spec 3.6).
+    KindInfo("StatefulSet", "apps", "v1", "statefulsets", "statefulset", True, ("sts",), ("all",),
+             verbs=_READ_ONLY, from_manifests=False),
+    KindInfo("CronJob", "batch", "v1", "cronjobs", "cronjob", True, ("cj",), ("all",),
+             verbs=_READ_ONLY, from_manifests=False),
+    KindInfo("Job", "batch", "v1", "jobs", "job", True, (), ("all",), verbs=_READ_ONLY, from_manifests=False),
+    KindInfo("Ingress", "networking.k8s.io", "v1", "ingresses", "ingress", True, ("ing",),
+             verbs=_READ_ONLY, from_manifests=False),
     # coordination.k8s.io/v1 (kube-apiserver lists it before discovery.k8s.io); the kubelets
     # write the node Leases, manifests do not
     KindInfo("Lease", "coordination.k8s.io", "v1", "leases", "lease", True, from_manifests=False),

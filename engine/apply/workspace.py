@@ -18,6 +18,7 @@ from engine.manifests.loader import load_paths
 from engine.cluster.topology import ClusterConfigError, Topology, build_topology
 from engine.api.gostrconv import go_quote
 from engine.api.validation.decoding import config_decode_error
+from engine.api.validation import messages
 from engine.api.validation.messages import ClientError, kubectl_error_output
 
 
@@ -257,7 +258,15 @@ def _apply_one(cluster: Cluster, doc: Document, report: ApplyReport) -> ApplyRes
     obj = doc.obj
     kind, api_version = obj.get("kind"), obj.get("apiVersion")
     info = KINDS.get(kind or "")
-    if info is None or info.api_version != api_version or kind == "Event":
+    if info is not None and info.api_version == api_version and "create" not in info.verbs:
+        # served read-only (a Secret, a StatefulSet): the API server refuses the create
+        status = messages.ApiError("MethodNotAllowed", "the server does not allow this method on the requested "
+                                   "resource", source=doc.display, verb="creating")
+        res = ApplyResult(error=status.standalone(), source=_source(doc, "kind"), field="kind", obj=obj,
+                          status=status)
+        report.errors.append(res)
+        return res
+    if info is None or info.api_version != api_version or not info.from_manifests:
         res = ApplyResult(error=unknown_kind_message(obj, doc.display), source=_source(doc, "kind"),
                           field="kind", obj=obj, load_detail=unknown_kind_message(obj, doc.display, prefix=False))
         report.errors.append(res)

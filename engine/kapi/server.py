@@ -107,6 +107,8 @@ class _Handlers:
                     raise unknown_path()
                 return await handler(ctx, req, request)
             method = request.method
+            if method != "GET" and "create" not in req.info.verbs:  # served read-only (kinds.py _READ_ONLY)
+                raise method_not_allowed()
             if method == "GET":
                 if query_bool(req.query, "watch"):
                     return await reads.watch(ctx, req, request)

@@ -22,6 +22,12 @@ from engine.manifests.goyaml import compose_first
 KNOWN_KINDS: frozenset[tuple[str, str]] = frozenset(
     (info.api_version, info.kind) for info in KINDS.values() if info.from_manifests)
 
+#: Kinds the API serves read-only (kubectl's prune allow-list asks for them): a manifest of
+#: one reaches the API server, which refuses the create as kube-apiserver refuses a verb a
+#: resource does not have (MethodNotAllowed), rather than being an unknown kind.
+READ_ONLY_KINDS: frozenset[tuple[str, str]] = frozenset(
+    (info.api_version, info.kind) for info in KINDS.values() if "create" not in info.verbs)
+
 #: svcflow configuration documents (cluster shape, kube-proxy mode) - not API objects.
 CONFIG_KINDS: frozenset[tuple[str, str]] = frozenset(
     {
@@ -213,7 +219,7 @@ def is_config_kind(obj: Any) -> bool:
 def is_known_kind(obj: Any) -> bool:
     """True when the simulated API server (or svcflow's config) understands this apiVersion/kind."""
     g = gvk(obj)
-    return g in KNOWN_KINDS or g in CONFIG_KINDS
+    return g in KNOWN_KINDS or g in CONFIG_KINDS or g in READ_ONLY_KINDS
 
 
 def unknown_kind_message(obj: dict, display: str, *, prefix: bool = True) -> str:

@@ -147,19 +147,31 @@ from engine.api.store import CLUSTER_SCOPED  # noqa: E402
 
 
 def test_registry_is_kube_apiserver_discovery():
-    """apiserver-spec §10: core v1, then apps v1, coordination.k8s.io v1 (group priority 16500) and
-    discovery.k8s.io v1 (16200), alphabetical in each."""
-    assert registry.group_versions() == [("", "v1"), ("apps", "v1"), ("coordination.k8s.io", "v1"),
-                                         ("discovery.k8s.io", "v1")]
+    """apiserver-spec §10: core v1, then apps v1, batch v1 (group priority 17400), networking.k8s.io v1
+    (17200), coordination.k8s.io v1 (16500) and discovery.k8s.io v1 (16200), alphabetical in each; the
+    kinds of kubectl's default prune allow-list are served read-only (apiserver-spec §3.6)."""
+    assert registry.group_versions() == [("", "v1"), ("apps", "v1"), ("batch", "v1"), ("networking.k8s.io", "v1"),
+                                         ("coordination.k8s.io", "v1"), ("discovery.k8s.io", "v1")]
     assert [i.resource for i in registry.in_group_version("coordination.k8s.io", "v1")] == ["leases"]
     assert [i.resource for i in registry.in_group_version("", "v1")] == [
-        "configmaps", "endpoints", "events", "namespaces", "nodes", "pods", "services"]
-    assert [i.resource for i in registry.in_group_version("apps", "v1")] == ["daemonsets", "deployments", "replicasets"]
+        "configmaps", "endpoints", "events", "namespaces", "nodes", "persistentvolumeclaims", "persistentvolumes",
+        "pods", "replicationcontrollers", "secrets", "services"]
+    assert [i.resource for i in registry.in_group_version("apps", "v1")] == [
+        "daemonsets", "deployments", "replicasets", "statefulsets"]
+    assert [i.resource for i in registry.in_group_version("batch", "v1")] == ["cronjobs", "jobs"]
     short = {i.kind: i.short_names for i in registry.KINDS.values()}
     assert short == {"ConfigMap": ("cm",), "Endpoints": ("ep",), "Event": ("ev",), "Namespace": ("ns",),
-                     "Node": ("no",), "Pod": ("po",), "Service": ("svc",), "DaemonSet": ("ds",),
-                     "Deployment": ("deploy",), "ReplicaSet": ("rs",), "Lease": (), "EndpointSlice": ()}
-    assert [i.kind for i in registry.in_category("all")] == ["Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet"]
+                     "Node": ("no",), "PersistentVolumeClaim": ("pvc",), "PersistentVolume": ("pv",),
+                     "Pod": ("po",), "ReplicationController": ("rc",), "Secret": (), "Service": ("svc",),
+                     "DaemonSet": ("ds",), "Deployment": ("deploy",), "ReplicaSet": ("rs",), "StatefulSet": ("sts",),
+                     "CronJob": ("cj",), "Job": (), "Ingress": ("ing",), "Lease": (), "EndpointSlice": ()}
+    assert [i.kind for i in registry.in_category("all")] == [
+        "Pod", "ReplicationController", "Service", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet",
+        "CronJob", "Job"]
+    prune = ["ConfigMap", "Endpoints", "PersistentVolumeClaim", "Pod", "ReplicationController", "Secret", "Service",
+             "Job", "CronJob", "Ingress", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet", "Namespace",
+             "PersistentVolume"]
+    assert all(k in registry.KINDS for k in prune)  # kubectl apply --prune needs a mapping for each
     ns, pod = registry.KINDS["Namespace"], registry.KINDS["Pod"]
     assert ns.scope == "Cluster" and "deletecollection" not in ns.verbs
     assert pod.verbs == ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
@@ -187,7 +199,10 @@ def test_registry_lookups():
 
 def test_every_copy_reads_the_registry():
     assert get_printer.RESOURCES is registry.KINDS
-    assert CLUSTER_SCOPED == {"Namespace", "Node"}
+    assert CLUSTER_SCOPED == {"Namespace", "Node", "PersistentVolume"}
     # (Events are recorded by the cluster, Leases written by the kubelets: neither comes from manifests)
-    assert KNOWN_KINDS == {(i.api_version, i.kind) for i in registry.KINDS.values() if i.kind not in ("Event", "Lease")}
+    assert KNOWN_KINDS == {(i.api_version, i.kind) for i in registry.KINDS.values() if i.from_manifests}
+    assert {i.kind for i in registry.KINDS.values() if not i.from_manifests} == {
+        "Event", "Lease", "PersistentVolumeClaim", "PersistentVolume", "ReplicationController", "Secret",
+        "StatefulSet", "CronJob", "Job", "Ingress"}  # recorded by the cluster, or served read-only
     assert describe_printer._ALIASES["ep"] == "Endpoints" and describe_printer._ALIASES["endpointslices"] == "EndpointSlice"

@@ -465,7 +465,8 @@ def test_get_all_with_one_nonempty_kind_still_prefixes_and_empty_is_empty() -> N
 
 def test_expand_and_multiple_types_requested() -> None:
     assert [i.kind for i in expand_resource_args("all")] == \
-        ["Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet"]
+        ["Pod", "ReplicationController", "Service", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet",
+         "CronJob", "Job"]
     assert [i.kind for i in expand_resource_args("svc,ep,svc")] == ["Service", "Endpoints"]
     assert multiple_types_requested(["all"])
     assert multiple_types_requested(["svc,ep"])
