@@ -78,11 +78,47 @@ async def run(services: int) -> dict:
     return results
 
 
+TARGETS = {  # issue 16's, at the sizes it names
+    "get_pods_A_s": (10000, "≤ 3 s at 100,000 pods", lambda v: v <= 3.0),
+    "get_svc_A_s": (10000, "≤ 1 s at 10,000 Services", lambda v: v <= 1.0),
+    "get_one_per_s": (None, "≥ 2,000/s", lambda v: v >= 2000),
+    "change_to_50_watches_p95_ms": (None, "p95 ≤ 50 ms", lambda v: v <= 50),
+}
+ROWS = (("`kubectl get pods -A` (pages of 500), end to end", "get_pods_A_s", "{:.2f} s"),
+        ("`kubectl get svc -A`", "get_svc_A_s", "{:.2f} s"),
+        ("GETs of one object, one client", "get_one_per_s", "{:,}/s"),
+        ("one change reaching 50 open watches, p95", "change_to_50_watches_p95_ms", "{:.1f} ms"),
+        ("    median", "change_to_50_watches_median_ms", "{:.1f} ms"))
+
+
+def markdown(by_size: dict[int, dict]) -> str:
+    """The served API's table for RESULTS.md (benchmarks/run.py renders it too)."""
+    sizes = sorted(by_size)
+    head = " | ".join(f"S = {s:,} ({by_size[s].get('pods', 0):,} pods)" for s in sizes)
+    lines = ["### The served API: the real kubectl against `svcflow serve`'s engine (benchmarks/kapi_bench.py)", "",
+             f"| measure | {head} | target | verdict |", "|---|" + "---|" * len(sizes) + "---|---|"]
+    for label, key, fmt in ROWS:
+        cells = [fmt.format(by_size[s][key]) if key in by_size[s] else "—" for s in sizes]
+        target, verdict = "", "—"
+        if key in TARGETS:
+            at, target, ok = TARGETS[key]
+            judged = [by_size[s][key] for s in sizes if key in by_size[s] and (at is None or s == at)]
+            if judged:
+                verdict = "met" if all(ok(v) for v in judged) else "**missed**"
+        lines.append(f"| {label} | {' | '.join(cells)} | {target} | {verdict} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--services", "-s", type=int, default=1000)
+    ap.add_argument("--services", "-s", default="1000", help="comma-separated Service counts")
+    ap.add_argument("--json", default=None, help="write the figures to this file (benchmarks/run.py reads it)")
+    ap.add_argument("--markdown", action="store_true", help="print RESULTS.md's table instead of JSON")
     args = ap.parse_args(argv)
-    print(json.dumps(asyncio.run(run(args.services)), indent=2))
+    by_size = {int(s): asyncio.run(run(int(s))) for s in args.services.split(",") if s}
+    if args.json:
+        Path(args.json).write_text(json.dumps({str(k): v for k, v in by_size.items()}))
+    print(markdown(by_size) if args.markdown else json.dumps(by_size, indent=2))
     return 0
 
 

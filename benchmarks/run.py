@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import kapi_bench
 from benchmarks.generate import Shape, write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +73,7 @@ def _run_json(args: list[str], timeout: float) -> dict:
 
 
 def run_suite(sizes: list[int], endpoints: int, nodes: int, saves: int, keys: int, dashboard: bool,
-              log=print) -> dict:
+              log=print, kapi: bool = True) -> dict:
     results: dict = {"machine": machine(), "sizes": {}, "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
     with tempfile.TemporaryDirectory(prefix="svcflow-bench-") as tmp:
         if dashboard:
@@ -90,6 +91,10 @@ def run_suite(sizes: list[int], endpoints: int, nodes: int, saves: int, keys: in
                 entry["dashboard"] = _run_json(
                     ["benchmarks.dashboard_bench", str(folder), "--saves", str(saves), "--keys", str(keys)]
                     + (["--big-table"] if s == max(sizes) else []), timeout=3600)
+            if kapi and s >= 1000:
+                log(f"S={s}: served API ...")
+                res = _run_json(["benchmarks.kapi_bench", "--services", str(s)], timeout=3600)
+                entry["kapi"] = res.get(str(s), res)
             results["sizes"][str(s)] = entry
     results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     return results
@@ -246,6 +251,10 @@ def render(results: dict, command: str, targets: bool = True) -> str:
             lines.append(f"| {op} | {v['max']:.1f} ms | {v['p50']:.1f} ms | {v.get('blocked_max', 0.0):.1f} ms |"
                          f" ≤ 50 ms | {_verdict(worst <= 50) if targets else '—'} |")
         lines.append("")
+    kapi_sizes = {int(s): results["sizes"][s]["kapi"] for s in sizes
+                  if isinstance(results["sizes"][s].get("kapi"), dict) and "get_pods_A_s" in results["sizes"][s]["kapi"]}
+    if kapi_sizes:
+        lines += [kapi_bench.markdown(kapi_sizes)]
     errors = [(s, part, res["error"]) for s in sizes for part, res in results["sizes"][s].items()
               if isinstance(res, dict) and "error" in res]
     if S.get("error"):

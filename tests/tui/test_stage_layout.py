@@ -5,6 +5,7 @@ scrollbar, the header is one line, `--present` marks the focused pane alone, and
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -21,15 +22,26 @@ def make_app(**kwargs) -> SvcflowApp:
     return SvcflowApp(["demo"], deterministic=True, watch=False, **kwargs)
 
 
+async def laid_out(pilot, app: SvcflowApp, staged: Pane, timeout: float = 2.0) -> None:
+    """Pause until the stage follows the focus to `staged` and every pane has been laid
+    out, `timeout` seconds at most: on a loaded machine the layout may come a few frames
+    after the first pause (a pane measures 0 rows until then)."""
+    end = time.monotonic() + timeout
+    await pilot.pause()
+    while time.monotonic() < end and not (
+            staged.has_class("-staged") and all(app.query_one(f"#{p}").outer_size.height for p in PANES)):
+        await pilot.pause(0.02)
+
+
 @pytest.mark.parametrize("focus", ["#pods-table", "#services-table", "#endpoints-table", "#proxy-view",
                                    "#dns-table", "#events-log"])
 async def test_at_100x30_the_focused_pane_is_large_and_the_others_a_line(demo, focus):
     app = make_app()
     async with app.run_test(size=SMALL) as pilot:
         app.query_one(focus).focus()
-        await pilot.pause()
-        assert app.has_class("-stage")
         large = Pane.of(app.query_one(focus))
+        await laid_out(pilot, app, large)
+        assert app.has_class("-stage")
         assert large.size.height >= 15
         for pane in PANES:
             if app.query_one(f"#{pane}") is not large:
