@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from collections import deque
 from pathlib import Path
 
@@ -22,12 +23,14 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Input
 
 from engine.apply.live import LiveWorkspace
 from engine.cluster.events import FlowEvent
+from engine.kubectl import commands as kubectl
 from tui.api_server import ServedApi, serve_dashboard
-from tui.commands import Commands
+from tui.commands import PANES, Commands
 from tui.driver import SETTLE_SECONDS, EngineDriver  # noqa: F401 - SETTLE_SECONDS: the benchmark reports it
 from tui.flow_player import FlowPlayer
 from tui.heap import HeapKeeper
@@ -85,11 +88,16 @@ class SvcflowApp(App):
 
     def __init__(self, paths: list[str], *, deterministic: bool = False, bare: bool = False,
                  seed: int | None = None, watch: bool = True, present: bool = False,
-                 animate_flow: bool | None = None, lang: str | None = None, serve: bool | None = None) -> None:
+                 animate_flow: bool | None = None, lang: str | None = None, serve: bool | None = None,
+                 workspace=None) -> None:
+        """`workspace`: what to show instead of the folder's simulated cluster (a real
+        cluster, attached read-only: `engine.attach.workspace.AttachWorkspace`)."""
         super().__init__()
+        self.read_only = getattr(workspace, "read_only", False)
         # The served Kubernetes API (tui/api_server.py): on for a person at a terminal,
-        # off for deterministic runs (tests, snapshots) unless asked.
-        self.serve_api = (not deterministic) if serve is None else serve
+        # off for deterministic runs (tests, snapshots) unless asked; never for a mirror
+        # (its writes would go to svcflow's copy, not to the cluster).
+        self.serve_api = ((not deterministic) if serve is None else serve) and not self.read_only
         self.api: ServedApi | None = None
         self.lang = lang or "en"  # the chrome's language (`tui.i18n`); a tour sets its own
         self.stage: bool | None = None  # None: by the terminal's size (tui.layout)
@@ -97,8 +105,8 @@ class SvcflowApp(App):
         self.heap = HeapKeeper()
         self.paths = [Path(p) for p in paths]
         self.deterministic = deterministic
-        self.workspace = LiveWorkspace(self.paths, deterministic=deterministic, bare=bare, seed=seed)
-        self.watch_files = watch and not deterministic
+        self.workspace = workspace or LiveWorkspace(self.paths, deterministic=deterministic, bare=bare, seed=seed)
+        self.watch_files = watch and not deterministic and not self.read_only
         self.present = present
         self.session = None  # the `:` prompt's shell session, made on its first command
         # The viewpoint: what the user chose to look at.
@@ -153,6 +161,23 @@ class SvcflowApp(App):
         self.driver.start()
         if self.serve_api:
             self.run_worker(self._serve_api(), exclusive=True, group="api")
+        if self.read_only:
+            self._attach_changed("problems")
+            self.run_worker(self.workspace.follow(self._attach_changed), exclusive=True, group="attach")
+
+    def _attach_changed(self, what: str) -> None:
+        """Attached: the mirror was built (its mode and nodes are the cluster's), or the
+        problems a user can act on changed (the error bar says them, one line each)."""
+        try:
+            if what == "cluster":
+                self.mode = self.workspace.cluster.topology.proxy.mode
+                self.node_index = 0
+                self.session = None
+                self.refresh_panes(flash=False)
+                self.show_header()
+            self.query_one(ErrorBar).show(*self.workspace.status())
+        except NoMatches:
+            return  # (a reflector's last word while the app shuts down: the panes are gone)
 
     async def _serve_api(self) -> None:
         try:
@@ -194,8 +219,18 @@ class SvcflowApp(App):
         self.driver.reload()
 
     def run_command(self, text: str) -> None:
-        """Run a `:` prompt line (`Commands.run`)."""
+        """Run a `:` prompt line (`Commands.run`); attached, only the lines that read."""
+        if self.read_only and not reads_only(text):
+            self.commands.output(kubectl.Output(stdout=self.workspace.read_only_line() + "\n"), title=text,
+                                 settle=False)
+            return
         self.commands.run(text)
+
+    def _refuse_write(self) -> bool:
+        """Attached read-only: say so instead of writing."""
+        if self.read_only:
+            self.notify(self.workspace.read_only_line())
+        return self.read_only
 
     @property
     def booting(self) -> bool:
@@ -352,20 +387,45 @@ class SvcflowApp(App):
         self.commands.yaml()
 
     def action_scale(self, delta: int) -> None:
-        self.commands.scale(delta)
+        if not self._refuse_write():
+            self.commands.scale(delta)
 
     def action_delete_pod(self) -> None:
-        self.commands.delete_pod()
+        if not self._refuse_write():
+            self.commands.delete_pod()
 
     def action_toggle_ready(self) -> None:
-        self.commands.toggle_ready()
+        if not self._refuse_write():
+            self.commands.toggle_ready()
 
     def action_edit(self) -> None:
-        self.commands.edit()
+        if not self._refuse_write():
+            self.commands.edit()
 
     def action_screenshot_svg(self) -> None:
         path = self.save_screenshot()
         self.notify(f"saved {path}")
+
+
+#: What the `:` prompt still answers when attached read-only: pane jumps and filters, and
+#: the commands that only read (the rest would write, or need the simulation's processes).
+READ_ONLY_KUBECTL = frozenset({"get", "describe", "explain", "api-resources", "api-versions", "version"})
+
+
+def reads_only(text: str) -> bool:
+    """Whether a `:` line only reads (see READ_ONLY_KUBECTL)."""
+    text = text.lstrip(":").strip()
+    if not text or text.startswith(("/", "xray")):
+        return True
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return False
+    if len(words) == 1 and words[0] in PANES:
+        return True
+    if words[0] == "kubectl":
+        return next((w for w in words[1:] if not w.startswith("-")), "") in READ_ONLY_KUBECTL
+    return words[0] in ("dig", "trace")
 
 
 def run(paths: list[str], **kwargs) -> int:

@@ -12,6 +12,8 @@ from typing import Sequence, TextIO
 
 HEADLESS = {"web", "tour", "screenshot", "apply", "get", "describe", "events", "dig", "dns-records", "corefile", "proxy-rules", "session",
             "trace", "serve", "kubeconfig"}
+#: Headless commands that can read a real cluster instead (`--kubeconfig`, `--context`).
+ATTACHABLE = {"get", "describe", "dig", "dns-records", "corefile", "proxy-rules", "trace", "screenshot"}
 
 
 def _global_flags(p: argparse.ArgumentParser) -> None:
@@ -20,6 +22,13 @@ def _global_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bare", action="store_true", default=argparse.SUPPRESS,
                    help="no kube-system objects and no `kubernetes` Service")
     p.add_argument("--seed", type=int, default=argparse.SUPPRESS, help="seed for --deterministic runs")
+
+
+def _attach_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kubeconfig", default=None, metavar="PATH",
+                   help="attach read-only to the real cluster of this kubeconfig (default: $KUBECONFIG, "
+                        "~/.kube/config when --context is given) instead of simulating one")
+    p.add_argument("--context", default=None, metavar="NAME", help="the kubeconfig context to attach to")
 
 
 class _StringSlice(argparse.Action):
@@ -47,6 +56,10 @@ the dashboard:
                         full-screen dashboard, following edits to the files; it needs
                         a terminal (stdin and stdout)
   --present             hide the header and footer, for projectors
+  svcflow --kubeconfig PATH [--context NAME]   (or: svcflow attach [...])
+                        attach read-only to a real cluster: its Pods, Services,
+                        Endpoints, Nodes live; kube-proxy's rules and CoreDNS's
+                        records computed from them (needs pip install 'svcflow[attach]')
 """
 
 
@@ -71,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     _files(p, required=True)
     p = sub.add_parser("get", help="kubectl get")
     _global_flags(p)
+    _attach_flags(p)
     p.add_argument("args", nargs="*", metavar="TYPE[/NAME] [NAME...]")
     p.add_argument("-n", "--namespace", default=None)
     p.add_argument("-A", "--all-namespaces", action="store_true")
@@ -82,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     _files(p)
     p = sub.add_parser("describe", help="kubectl describe")
     _global_flags(p)
+    _attach_flags(p)
     p.add_argument("args", nargs="*", metavar="TYPE/NAME | TYPE NAME")
     p.add_argument("-n", "--namespace", default=None)
     p.add_argument("-A", "--all-namespaces", action="store_true")
@@ -89,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     _files(p)
     p = sub.add_parser("dig", help="ask CoreDNS, as dig would (or as a pod resolves with --from)")
     _global_flags(p)
+    _attach_flags(p)
     p.add_argument("name")
     p.add_argument("type", nargs="?", default="A")
     p.add_argument("--from", dest="from_pod", default=None, metavar="POD")
@@ -96,12 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     _files(p)
     p = sub.add_parser("dns-records", help="the whole cluster zone as CoreDNS serves it")
     _global_flags(p)
+    _attach_flags(p)
     _files(p)
     p = sub.add_parser("corefile", help="the Corefile (kubeadm's)")
     _global_flags(p)
+    _attach_flags(p)
     _files(p)
     p = sub.add_parser("proxy-rules", help="a node's kube-proxy rules")
     _global_flags(p)
+    _attach_flags(p)
     p.add_argument("--node", default=None)
     p.add_argument("--mode", choices=["iptables", "ipvs", "nftables"], default=None)
     p.add_argument("--format", choices=["save", "restore"], default="save")
@@ -112,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     _files(p)
     p = sub.add_parser("trace", help="the path of one connection: DNS, each rule, DNAT, the pod")
     _global_flags(p)
+    _attach_flags(p)
     p.add_argument("source", metavar="FROM", help="a pod, deploy/NAME, or outside")
     p.add_argument("target", metavar="TO", help="name:port, ip:port or NODE_IP:nodePort")
     p.add_argument("-n", "--namespace", default="default")
@@ -143,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the kubeconfig `svcflow serve` wrote (default .svcflow/kubeconfig)")
     p = sub.add_parser("screenshot", help="render a state headlessly to SVG")
     _global_flags(p)
+    _attach_flags(p)
     _files(p)
     p.add_argument("--tour", default=None, metavar="FILE", help="a tour file ('tutorial' for the built-in one)")
     p.add_argument("--step", type=int, default=None)
@@ -164,7 +185,7 @@ def _first_word(argv: list[str]) -> str | None:
     persistent flags do (`svcflow --deterministic get all -f samples/`)."""
     i = 0
     while i < len(argv):
-        if argv[i] == "--seed":
+        if argv[i] in ("--seed", "--kubeconfig", "--context"):
             i += 2
         elif argv[i].startswith("-"):
             i += 1
@@ -224,6 +245,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     argv = list(sys.argv[1:] if argv is None else argv)
     out = out or sys.stdout
     err = err or sys.stderr
+    if argv and argv[0] == "attach":  # the same as `svcflow --kubeconfig ...`
+        return _dashboard(argv[1:], err, attach=True)
     verb = _first_word(argv)
     if not argv or (verb not in HEADLESS and argv[0] not in ("-h", "--help", "--version")):
         if verb is not None and not _names_a_path(verb):
@@ -243,19 +266,24 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if code == 0:  # a script (or a person) learns where the picture went
             out.write(f"wrote {args.output} ({args.size})\n")
         return code
-    cluster, report = _cluster(args)
-    fatal = [w for w in report.warnings if w.fatal]
-    if fatal:  # kind refuses the Cluster config: there is no cluster to act on
-        err.write("".join(f"{w.message}\n" for w in fatal))
-        return 1
-    for w in report.warnings:  # svcflow's own notes (duplicate keys, a Cluster file it could not use)
-        msg = w.message if w.message.startswith(("warning:", "svcflow:")) else f"warning: {w.message}"
-        err.write(f"{w.source}: {msg}\n" if msg.startswith("svcflow:") else f"svcflow: {w.source}: {msg}\n")
-    if args.command == "apply":
-        out.write(report.stdout())
+    if args.command in ATTACHABLE and _attaching(args):
+        cluster = _attached_cluster(args, err)
+        if cluster is None:
+            return 1
+    else:
+        cluster, report = _cluster(args)
+        fatal = [w for w in report.warnings if w.fatal]
+        if fatal:  # kind refuses the Cluster config: there is no cluster to act on
+            err.write("".join(f"{w.message}\n" for w in fatal))
+            return 1
+        for w in report.warnings:  # svcflow's own notes (duplicate keys, a Cluster file it could not use)
+            msg = w.message if w.message.startswith(("warning:", "svcflow:")) else f"warning: {w.message}"
+            err.write(f"{w.source}: {msg}\n" if msg.startswith("svcflow:") else f"svcflow: {w.source}: {msg}\n")
+        if args.command == "apply":
+            out.write(report.stdout())
+            err.write(report.stderr())
+            return 0 if report.ok else 1
         err.write(report.stderr())
-        return 0 if report.ok else 1
-    err.write(report.stderr())
     if args.command == "get":
         res = kubectl.get(cluster, args.args, namespace=args.namespace, all_namespaces=args.all_namespaces,
                           output=args.output, selector=args.selector, show_labels=args.show_labels,
@@ -289,6 +317,43 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out.write(res.stdout)
     err.write(res.stderr)
     return res.code
+
+
+def _attaching(args: argparse.Namespace) -> bool:
+    """`--kubeconfig` or `--context` given: read the real cluster instead of simulating one."""
+    return bool(getattr(args, "kubeconfig", None) or getattr(args, "context", None))
+
+
+def _attach_options(args: argparse.Namespace):
+    from engine.attach.session import AttachOptions
+
+    return AttachOptions(kubeconfig=getattr(args, "kubeconfig", None), context=getattr(args, "context", None))
+
+
+def _attached_cluster(args: argparse.Namespace, err: TextIO):
+    """The real cluster's objects, listed once, with kube-proxy and CoreDNS computed over
+    them; None (after one line on `err`) when it cannot be had."""
+    from engine.attach.client import AttachError
+    from engine.attach.session import AttachSession
+
+    session = AttachSession(_attach_options(args))
+    try:
+        cluster = asyncio_run(session.snapshot())
+    except AttachError as e:
+        err.write(f"svcflow: {e.line}\n")
+        return None
+    for line in session.problem_lines() + session.mirror.notes():
+        err.write(f"svcflow: {line}\n")
+    if args.command in ("proxy-rules", "dig", "dns-records", "trace"):
+        err.write(f"svcflow: computed from the live objects of {session.server} "
+                  "(svcflow cannot read a node's rules or ask its CoreDNS)\n")
+    return cluster
+
+
+def asyncio_run(coro):
+    import asyncio
+
+    return asyncio.run(coro)
 
 
 def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -514,6 +579,12 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
             err.write(f"error: --step must be between 0 and {len(tour.steps)}\n")
             return 1
         app = TourApp(tour, lang=args.lang or tour.language, animate=False, seed=getattr(args, "seed", None))
+    elif _attaching(args):
+        from engine.attach.workspace import AttachWorkspace
+        from tui.app import SvcflowApp
+
+        app = SvcflowApp([], watch=False, lang=args.lang, animate_flow=False,
+                         workspace=AttachWorkspace(_attach_options(args)))
     else:
         from tui.app import SvcflowApp
 
@@ -525,6 +596,15 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
             if args.tour is not None and args.step:
                 app.seek(args.step)
             await pilot.pause()
+            if getattr(app, "read_only", False):  # attached: wait for the first lists (or a problem)
+                ws = app.workspace
+                for _ in range(int(ATTACH_SCREENSHOT_WAIT / 0.05)):
+                    if ws.built or ws.session.problem_lines():
+                        break
+                    await asyncio.sleep(0.05)
+                ws.advance(0)
+                app.refresh_panes(flash=False)
+                await pilot.pause()
             if args.focus is not None:  # once the folder's flows have played (deterministic)
                 from tui.widgets.flow_diagram import focus_pane
 
@@ -538,9 +618,13 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
     return 0
 
 
-def _dashboard(argv: list[str], err: TextIO | None = None) -> int:
-    p = argparse.ArgumentParser(prog="svcflow", description="svcflow dashboard")
+ATTACH_SCREENSHOT_WAIT = 30.0  # seconds `screenshot --kubeconfig` waits for the first lists
+
+
+def _dashboard(argv: list[str], err: TextIO | None = None, attach: bool = False) -> int:
+    p = argparse.ArgumentParser(prog="svcflow attach" if attach else "svcflow", description="svcflow dashboard")
     _global_flags(p)
+    _attach_flags(p)
     p.add_argument("paths", nargs="*", default=["samples/"])
     p.add_argument("--present", action="store_true", help="high contrast, no footer: for projectors")
     p.add_argument("--lang", default=None, choices=("en", "ko"),
@@ -554,8 +638,25 @@ def _dashboard(argv: list[str], err: TextIO | None = None) -> int:
     _exit_with_web_server()
     from tui.app import run
 
+    if attach or _attaching(args):
+        return _attach_dashboard(args, err or sys.stderr)
     return run(args.paths, deterministic=getattr(args, "deterministic", False), bare=getattr(args, "bare", False),
                seed=getattr(args, "seed", None), present=args.present, lang=args.lang, serve=args.serve)
+
+
+def _attach_dashboard(args: argparse.Namespace, err: TextIO) -> int:
+    """The dashboard on a real cluster, read-only (engine.attach)."""
+    from engine.attach.client import INSTALL_HINT, client_installed
+
+    if not client_installed():  # said at once, not on the dashboard's error bar
+        err.write(f"svcflow: {INSTALL_HINT}\n")
+        return 1
+    from engine.attach.workspace import AttachWorkspace
+    from tui.app import SvcflowApp
+
+    SvcflowApp([], present=args.present, lang=args.lang, watch=False,
+               workspace=AttachWorkspace(_attach_options(args))).run()
+    return 0
 
 
 if __name__ == "__main__":

@@ -360,6 +360,34 @@ class Store:
         self._notify(kind, WatchEvent(MODIFIED, new, old))
         return new
 
+    def put(self, obj: dict) -> dict:
+        """Store `obj` as it is, metadata and all: a mirror of a real cluster
+        (engine.attach), whose API server already stamped the uid, resourceVersion and
+        timestamps. Watchers see ADDED or MODIFIED as for `create`/`update`; an object
+        whose resourceVersion is the one held (a relist) is a no-op. The dict is handed
+        over (not copied)."""
+        kind = obj["kind"]
+        md = obj["metadata"]
+        if kind in CLUSTER_SCOPED:
+            md.pop("namespace", None)
+        k = key_of(obj)
+        bucket = self._objects.setdefault(kind, {})
+        old = bucket.get(k)
+        if old is not None and old["metadata"].get("resourceVersion") == md.get("resourceVersion"):
+            return old
+        self._rv += 1
+        self._kind_rv[kind] = self._rv
+        if kind in COMPACT_KINDS:
+            obj = _compact_object(kind, obj, old)
+        bucket[k] = obj
+        if old is None:
+            self._by_ns.setdefault(kind, {}).setdefault(k[0], {})[k[1]] = None
+            self._keys_changed(kind, k[0])
+        self._index_labels(kind, obj, old)
+        self._index_owners(kind, obj, old)
+        self._notify(kind, WatchEvent(ADDED, obj) if old is None else WatchEvent(MODIFIED, obj, old))
+        return obj
+
     def delete(self, kind: str, namespace: str, name: str) -> dict:
         bucket = self._objects.get(kind, {})
         k = (namespace or "", name)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from engine.api.allocators import ClusterIPAllocator, NodePortAllocator
@@ -53,15 +54,33 @@ FREEZE_EVERY_WRITES = 50_000  # store writes after which a run freezes the GC he
 FREEZE_AFTER_WRITES = 200_000  # past this many writes, every run freezes it
 
 
+def computed_flow(flow):
+    """A flow sink whose events are marked computed: `data["computed"]` and a detail that
+    ends with "(computed)" (a mirror's kube-proxy and CoreDNS, engine.attach)."""
+    def report(controller, obj, verb, detail="", *, step=None, data=None):
+        return flow(controller, obj, verb, f"{detail} (computed)" if detail else "(computed)",
+                    step=step, data={**(data or {}), "computed": True})
+    return report
+
+
 class Cluster:
     """The whole simulated control plane. Build one per CLI invocation or dashboard."""
 
     def __init__(self, topology: Topology | None = None, *, deterministic: bool = False,
-                 bare: bool = False, seed: int | None = None) -> None:
+                 bare: bool = False, seed: int | None = None, mirror: bool = False,
+                 coredns: CoreDNSConfig | None = None, nameserver: str | None = None) -> None:
+        """`mirror`: a read-only mirror of a real cluster (engine.attach): nothing boots and
+        no controller that writes runs; the store is filled with the real objects as they
+        are, and only kube-proxy and CoreDNS run over it (configured by `topology` and
+        `coredns`, with `nameserver` the real kube-dns ClusterIP), computing what the real
+        ones program and serve. The clock then starts at wall time."""
         self.topology = topology or build_topology([], [])
         self.deterministic = deterministic
         self.bare = bare
-        if deterministic:
+        self.mirror = mirror
+        if mirror and not deterministic:
+            start, self.seed = datetime.now(timezone.utc), 0 if seed is None else seed
+        elif deterministic:
             start, self.seed = DETERMINISTIC_START, DETERMINISTIC_SEED if seed is None else seed
         else:
             start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=USER_STARTS_AFTER)
@@ -90,8 +109,12 @@ class Cluster:
                              node_ports=self.node_ports)
         self.context = ControllerContext(store=self.store, api=self.api, recorder=self.recorder, clock=self.clock,
                                          rng=self.rng, flow=self.flow)
-        self._assemble(self.context)
-        self._boot()
+        if mirror:
+            self._assemble_mirror(self.context, coredns, nameserver)
+            self.boot_events = 0
+        else:
+            self._assemble(self.context)
+            self._boot()
 
     def _assemble(self, ctx: ControllerContext) -> None:
         """The controllers, in the order they register their watches and run: the order
@@ -113,6 +136,16 @@ class Cluster:
         self.root_ca = RootCACertPublisher(ctx)
         run += [self.namespaces, self.root_ca, PodGC(ctx)]
         self.controllers = run
+
+    def _assemble_mirror(self, ctx: ControllerContext, coredns: CoreDNSConfig | None,
+                         nameserver: str | None) -> None:
+        """Only the two computed components: the rest of the control plane is the real one.
+        Their flow events say they are computed (svcflow cannot read a node's iptables)."""
+        topo = self.topology
+        ctx = replace(ctx, flow=computed_flow(ctx.flow))
+        self.kube_proxy = KubeProxy(ctx, topo)
+        self.coredns = CoreDNS(ctx, coredns or CoreDNSConfig(zone=topo.dns_domain), nameserver or topo.dns_ip)
+        self.controllers = [self.kube_proxy, self.coredns]
 
     # -- running --------------------------------------------------------------------
     def _big(self) -> bool:

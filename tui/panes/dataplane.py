@@ -22,6 +22,12 @@ def _tr(widget) -> object:
     return getattr(widget.app, "tr", lambda s: s)
 
 
+def _computed(widget) -> str:
+    """Attached to a real cluster, rules and records are computed from its objects (svcflow
+    cannot read a node's iptables or ask its CoreDNS): the title says so."""
+    return f" · {_tr(widget)('computed')}" if getattr(widget.app, "read_only", False) else ""
+
+
 class ProxyPane(Pane):
     """`iptables-save` (or ipvsadm, nft) of the node shown, in the mode shown."""
 
@@ -51,7 +57,8 @@ class ProxyPane(Pane):
         if fresh:  # start where the Service rules are: the nat table
             nat = view.first_line_starting("*nat") or view.first_line_starting("table") or 0
             view.call_after_refresh(view.scroll_to, y=nat, animate=False)
-        self.border_title = Text(f"kube-proxy · {node} · {mode} ({len(lines)} {_tr(self)('lines')})")  # names literally
+        self.border_title = Text(f"kube-proxy · {node} · {mode} ({len(lines)} {_tr(self)('lines')})"  # names literally
+                                 + _computed(self))
 
     def mark(self, chains: set[str], *, above: int) -> None:
         """Mark these chains and scroll to the first, `above` lines under the top."""
@@ -88,7 +95,7 @@ class DnsPane(Pane):
         down = serving is not None and not serving.ok
         self.set_class(down, "-down")
         tr = _tr(self)
-        title = Text("CoreDNS")
+        title = Text("CoreDNS" + _computed(self))
         if serving is not None:
             title.append(" · " + (tr("NOT SERVING") if down else f"{serving.ready} {tr('ready')}"),
                          style="bold red" if down else "")

@@ -1,0 +1,197 @@
+"""svcflow's own reflector: list -> watch for one kind, as client-go's Reflector does.
+
+None of the Python clients relists on `410 Gone` by itself (apiserver-spec §9), so this is
+ours: list in pages (`limit=500`, `continue`), hand the whole list over (`replace`), watch
+from the list's resourceVersion with bookmarks, keep the last resourceVersion seen (events
+and BOOKMARKs), resume from it when the connection drops or the server ends the watch, and
+list again on `410 Gone` or an `ERROR` event whose reason is `Expired`/`Gone`. Other
+failures back off exponentially (client-go's 800 ms doubling to 30 s, with jitter) and
+say what went wrong in one line (`ReflectorSink.problem`); the next success clears it.
+RBAC's refusal of the list is final: the kind is reported once and skipped.
+
+The reflector knows nothing of the store: it feeds a `ReflectorSink`.
+"""
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from engine.attach.client import AttachError, Disconnected, Forbidden, Gone, KubeClient
+
+PAGE_SIZE = 500
+WATCH_SECONDS = 300  # timeoutSeconds of each watch (kube-apiserver picks 5-10 min for client-go)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One kind the mirror follows: where it is listed, and how it is selected."""
+
+    kind: str
+    api_version: str
+    path: str  # the collection's path, e.g. /api/v1/pods
+    field_selector: str = ""
+    label: str = ""  # how the user calls it in messages (`pods`, `kube-system/configmaps/coredns`)
+
+    @property
+    def name(self) -> str:
+        return self.label or self.path
+
+
+class ReflectorSink(Protocol):
+    def replace(self, resource: Resource, objects: list[dict]) -> None: ...
+    def event(self, resource: Resource, type_: str, obj: dict) -> None: ...
+    def problem(self, resource: Resource, line: str | None) -> None: ...
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with jitter (client-go's reflector: 800 ms .. 30 s)."""
+
+    initial: float = 0.8
+    cap: float = 30.0
+    factor: float = 2.0
+    jitter: float = 1.0
+    _next: float = 0.0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self) -> float:
+        self._next = self.initial if not self._next else min(self.cap, self._next * self.factor)
+        return self._next * (1 + self.jitter * self.rng.random() * 0.5)
+
+    def reset(self) -> None:
+        self._next = 0.0
+
+
+class Reflector:
+    """List, then watch, one `Resource` into a sink, until `stop()`."""
+
+    def __init__(self, client: KubeClient, resource: Resource, sink: ReflectorSink, *,
+                 page_size: int = PAGE_SIZE, watch_seconds: int = WATCH_SECONDS,
+                 backoff: Backoff | None = None) -> None:
+        self.client = client
+        self.resource = resource
+        self.sink = sink
+        self.page_size = page_size
+        self.watch_seconds = watch_seconds
+        self.backoff = backoff or Backoff()
+        self.resource_version = ""
+        self.lists = 0  # completed lists (the first, then one per relist)
+        self.watches = 0  # watch requests made
+        self.forbidden = False
+        self.listed = asyncio.Event()  # set once the first list is in, or the kind is skipped
+        self._stopped = asyncio.Event()
+        self._had_problem = False
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    async def run(self) -> None:
+        need_list = True
+        while not self.stopped:
+            try:
+                if need_list:
+                    await self._list()
+                    need_list = False
+                await self._watch()
+                self.backoff.reset()
+            except Gone:
+                need_list = True  # list again at once: the watch cache moved on
+            except Forbidden as e:
+                self.forbidden = True
+                self._report(e.line)
+                self.listed.set()
+                return
+            except Disconnected:
+                # Resume from the last resourceVersion, after a short pause (the server may be
+                # restarting); a connection that cannot be made is the next case.
+                await self._pause(self.backoff.delay())
+            except AttachError as e:
+                self._report(e.line)
+                await self._pause(self.backoff.delay())
+
+    async def _pause(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopped.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            pass
+
+    def _report(self, line: str | None) -> None:
+        if line is None and not self._had_problem:
+            return
+        self._had_problem = line is not None
+        self.sink.problem(self.resource, line)
+
+    async def _list(self) -> None:
+        r = self.resource
+        items: list[dict] = []
+        token = ""
+        rv = ""
+        while True:
+            query = {"limit": str(self.page_size)}
+            if token:
+                query["continue"] = token
+            if r.field_selector:
+                query["fieldSelector"] = r.field_selector
+            try:
+                page = await self.client.get_json(r.path, query)
+            except Gone:
+                if not token:
+                    raise
+                token = ""  # the continue token expired mid-list: start the list over
+                items.clear()
+                continue
+            for o in page.get("items") or ():
+                if isinstance(o, dict):
+                    o["kind"] = r.kind  # (a list's items carry neither)
+                    o["apiVersion"] = r.api_version
+                    items.append(o)
+            md = page.get("metadata") or {}
+            rv = str(md.get("resourceVersion") or rv)
+            token = md.get("continue") or ""
+            if not token:
+                break
+        self.resource_version = rv
+        self.sink.replace(r, items)
+        self.lists += 1
+        self._report(None)
+        self.listed.set()
+
+    async def _watch(self) -> None:
+        r = self.resource
+        query = {"resourceVersion": self.resource_version, "allowWatchBookmarks": "true",
+                 "timeoutSeconds": str(self.watch_seconds)}
+        if r.field_selector:
+            query["fieldSelector"] = r.field_selector
+        self.watches += 1
+        async for ev in self.client.watch_lines(r.path, query, read_timeout=self.watch_seconds + 30,
+                                                   on_open=lambda: self._report(None)):
+            if self.stopped:
+                return
+            kind = ev.get("type")
+            obj = ev.get("object")
+            if not isinstance(obj, dict):
+                continue
+            if kind == "ERROR":
+                code, reason = obj.get("code"), obj.get("reason")
+                if code == 410 or reason in ("Expired", "Gone"):
+                    raise Gone(f"{r.name}: {obj.get('message') or 'too old resource version'} (listing again)")
+                raise AttachError(f"{r.name}: watch error {code} {reason}: {obj.get('message') or ''}".rstrip())
+            rv = (obj.get("metadata") or {}).get("resourceVersion")
+            if kind == "BOOKMARK":
+                if rv:
+                    self.resource_version = str(rv)
+                continue
+            if kind not in ("ADDED", "MODIFIED", "DELETED"):
+                continue
+            obj["kind"] = r.kind
+            obj.setdefault("apiVersion", r.api_version)
+            self.sink.event(r, kind, obj)
+            if rv:
+                self.resource_version = str(rv)
+            self._report(None)

@@ -1,0 +1,112 @@
+"""Attaching: connect, list every kind, build the mirror, then follow the watches.
+
+`snapshot()` is what the headless commands use (`svcflow get ... --kubeconfig`): list once,
+build, compute, stop. `follow()` is the dashboard's: it keeps the reflectors running, calls
+back when the mirror is built and whenever the problems change, and never gives up on a
+server that is away (the reflectors retry with backoff). Nothing here writes: the client
+has no method that could.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Callable
+
+from engine.attach.client import AttachError, KubeClient, connect
+from engine.attach.mirror import Mirror
+from engine.attach.reflector import Resource
+from engine.attach.source import RESOURCES, AttachSource
+from engine.cluster.cluster import Cluster
+
+RECONNECT_SECONDS = 5.0  # between attempts to load a kubeconfig whose exec plugin failed
+
+
+@dataclass
+class AttachOptions:
+    kubeconfig: str | None = None
+    context: str | None = None
+    page_size: int = 500
+    watch_seconds: int = 300
+    resources: tuple[Resource, ...] = RESOURCES
+
+
+@dataclass
+class AttachSession:
+    options: AttachOptions
+    mirror: Mirror = field(default_factory=Mirror)
+    client: KubeClient | None = None
+    source: AttachSource | None = None
+
+    @property
+    def server(self) -> str:
+        return self.client.server if self.client is not None else ""
+
+    async def _start(self) -> None:
+        o = self.options
+        self.client = await connect(o.kubeconfig, o.context)
+        self.source = AttachSource(self.client, self.mirror, o.resources, page_size=o.page_size,
+                                   watch_seconds=o.watch_seconds)
+        self.source.start()
+
+    async def snapshot(self) -> Cluster:
+        """List every kind once and compute: the mirror as it is now. A server that cannot
+        be reached, or refuses the credentials, is an AttachError (one line) at once."""
+        await self._start()
+        assert self.source is not None
+        try:
+            waiting = asyncio.ensure_future(self.source.synced())
+            while not waiting.done():
+                await asyncio.wait([waiting], timeout=0.05)
+                pending = [r for r in self.source.reflectors if not r.listed.is_set()]
+                blocked = [self.mirror.problems[r.resource.name] for r in pending
+                           if r.resource.name in self.mirror.problems]
+                if pending and len(blocked) == len(pending):
+                    waiting.cancel()
+                    raise AttachError(blocked[0], retry=False)
+            cluster = self.mirror.build(self._name())
+        finally:
+            await self.close()
+        try:
+            cluster.run_until_idle()
+        except Exception as e:  # noqa: BLE001 - a live object svcflow cannot compute is a line, not a traceback
+            raise AttachError(f"svcflow could not compute the rules or records ({type(e).__name__}: {e})",
+                              retry=False) from None
+        return cluster
+
+    async def follow(self, on_built: Callable[[Cluster], None]) -> None:
+        """Run until cancelled: connect (again and again if the kubeconfig's credentials
+        cannot be had yet), list, build (`on_built`), then keep the mirror up to date."""
+        while self.client is None:
+            try:
+                await self._start()
+            except AttachError as e:
+                if not e.retry:
+                    self.mirror.problem_line("kubeconfig", e.line)
+                    return
+                await asyncio.sleep(RECONNECT_SECONDS)
+        assert self.source is not None
+        try:
+            await self.source.synced()
+            on_built(self.mirror.build(self._name()))
+            await asyncio.Event().wait()  # the reflectors run until this task is cancelled
+        finally:
+            await self.close()
+
+    def _name(self) -> str:
+        c = self.client
+        return (c.context or c.server) if c is not None else ""
+
+    def problem_lines(self) -> list[str]:
+        """What a user can act on now, one line each, plus what svcflow assumed."""
+        return list(dict.fromkeys(self.mirror.problems.values()))
+
+    async def close(self) -> None:
+        if self.source is not None:
+            await self.source.stop()
+        if self.client is not None:
+            await self.client.close()
+
+
+def snapshot(options: AttachOptions) -> Cluster:
+    """`snapshot()` from synchronous code (the headless commands)."""
+    return asyncio.run(AttachSession(options).snapshot())

@@ -1,0 +1,232 @@
+"""The attach commands from the outside (issue 18): headless commands with --kubeconfig print
+what the simulation prints for the same objects, errors a user can act on are one line and
+never a traceback, the dashboard refuses writes; and a Corefile is read as CoreDNS reads it."""
+from __future__ import annotations
+
+import asyncio
+import io
+import socket
+import subprocess
+import sys
+
+import pytest
+from aiohttp import web
+
+from engine.attach.client import INSTALL_HINT, AttachError, connect
+from engine.attach.mirror import shape_of
+from engine.attach.session import AttachOptions
+from engine.attach.source import RESOURCES
+from engine.attach.workspace import AttachWorkspace
+from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
+from engine.kapi import kubeconfig
+from tests.attach_fixtures import ROOT, RecordingProxy, ServedProcess, eventually
+from tui import cli
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    p = ServedProcess(tmp_path_factory.mktemp("served-cli"))
+    yield p
+    p.close()
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(argv, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_proxy_rules_for_a_node_equal_the_simulations(served):
+    kc = str(served.folder / "served-kubeconfig")
+    for node in ("kind-control-plane", "kind-worker"):
+        code, live, err = run(["proxy-rules", "--node", node, "--format", "restore", "--kubeconfig", kc])
+        assert code == 0, err
+        assert "computed from the live objects" in err
+        code, simulated, _ = run(["proxy-rules", "--node", node, "--format", "restore", "-f", str(ROOT / "samples"),
+                                  "--deterministic"])
+        assert code == 0 and live == simulated
+
+
+def test_headless_get_dig_and_describe_read_the_live_objects(served):
+    kc = str(served.folder / "served-kubeconfig")
+    code, out, err = run(["get", "svc", "-n", "default", "-o", "name", "--kubeconfig", kc])
+    assert code == 0, err
+    _, simulated, _ = run(["get", "svc", "-n", "default", "-o", "name", "-f", str(ROOT / "samples"), "--deterministic"])
+    assert set(simulated.split()) <= set(out.split())
+    code, out, err = run(["dig", "kubernetes.default.svc.cluster.local", "--kubeconfig", kc])
+    assert code == 0 and "NOERROR" in out and "10.96.0.1" in out
+    code, out, err = run(["describe", "svc", "kubernetes", "-n", "default", "--kubeconfig", kc])
+    assert code == 0 and "10.96.0.1" in out
+
+
+def _one_line(err: str) -> str:
+    assert "Traceback" not in err
+    lines = [ln for ln in err.splitlines() if ln]
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def test_an_unreachable_server_is_one_line(tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    kc = kubeconfig.write(tmp_path / "kc", f"http://127.0.0.1:{port}")
+    code, out, err = run(["get", "pods", "--kubeconfig", str(kc)])
+    assert code == 1 and out == ""
+    assert _one_line(err).startswith(f"svcflow: cannot reach the API server at http://127.0.0.1:{port}")
+
+
+def test_a_missing_context_and_a_missing_kubeconfig_are_one_line(tmp_path):
+    kc = kubeconfig.write(tmp_path / "kc", "http://127.0.0.1:1")
+    code, _, err = run(["get", "pods", "--kubeconfig", str(kc), "--context", "staging"])
+    assert code == 1 and _one_line(err) == f'svcflow: kubeconfig {kc}: no context "staging" (it has: svcflow)'
+    code, _, err = run(["proxy-rules", "--kubeconfig", str(tmp_path / "nope")])
+    assert code == 1 and _one_line(err) == f"svcflow: no kubeconfig at {tmp_path / 'nope'}"
+
+
+def test_expired_credentials_are_one_line(tmp_path):
+    async def unauthorized(request: web.Request) -> web.Response:
+        return web.json_response({"kind": "Status", "status": "Failure", "reason": "Unauthorized", "code": 401,
+                                  "message": "Unauthorized"}, status=401)
+
+    async def main() -> str:
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", unauthorized)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        kc = kubeconfig.write(tmp_path / "kc", url)
+        try:
+            return await asyncio.to_thread(run, ["get", "pods", "--kubeconfig", str(kc)])
+        finally:
+            await runner.cleanup()
+    code, out, err = asyncio.run(main())
+    assert code == 1 and "401 Unauthorized" in _one_line(err) and "log in again" in err
+
+
+def test_without_the_extra_attaching_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "kubernetes_asyncio", None)  # as if not installed
+    kc = kubeconfig.write(tmp_path / "kc", "http://127.0.0.1:1")
+    code, _, err = run(["get", "pods", "--kubeconfig", str(kc)])
+    assert code == 1 and _one_line(err) == f"svcflow: {INSTALL_HINT}"
+    assert "pip install 'svcflow[attach]'" in INSTALL_HINT
+    with pytest.raises(AttachError) as e:
+        asyncio.run(connect(str(kc), None))
+    assert not e.value.retry
+
+
+def test_the_simulated_cli_never_imports_the_client():
+    code = ("import sys, io; from tui import cli; cli.main(['get', 'svc', '-f', 'samples/'], io.StringIO(), io.StringIO());"
+            "print('kubernetes_asyncio' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == "False", r.stderr
+
+
+async def test_the_dashboard_attached_refuses_writes_and_marks_computed_panes(served, tmp_path):
+    from tui.app import SvcflowApp
+
+    proxy = RecordingProxy(served.url)
+    await proxy.start()
+    try:
+        ws = AttachWorkspace(AttachOptions(kubeconfig=str(proxy.kubeconfig(tmp_path))))
+        app = SvcflowApp([], watch=False, animate_flow=False, workspace=ws)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await eventually(lambda: ws.built, what="the first lists")
+            ws.advance(0)
+            await pilot.pause()
+            app.refresh_panes(flash=False)
+            await pilot.pause()
+            assert "computed" in str(app.query_one("#proxy").border_title)
+            assert "computed" in str(app.query_one("#dns").border_title)
+            assert app.query_one("#pods-table")._rows  # the live pods
+            for line in ("kubectl delete pod --all", "kubectl scale deploy/counter --replicas=3",
+                         "kubectl apply -f samples/", "generate services 10"):
+                app.run_command(line)
+                await pilot.pause()
+                assert "read-only" in str(app.query_one("#status-line").render()), line
+            app.run_command("kubectl get svc kubernetes")
+            await pilot.pause()
+            assert "10.96.0.1" in str(app.query_one("#status-line").render()) + "".join(
+                str(s) for s in app.query_one("#terminal-log").lines)
+            app.action_delete_pod()
+            await pilot.pause()
+        assert {m for m, _ in proxy.requests} == {"GET"}
+    finally:
+        await proxy.stop()
+
+
+def test_a_corefile_is_read_as_coredns_reads_it():
+    assert read_corefile(CoreDNSConfig().corefile()).config == CoreDNSConfig()
+    text = """# a team's Corefile
+.:53 {
+    errors
+    kubernetes example.internal in-addr.arpa {
+       pods verified
+       ttl 10
+       endpoint_pod_names
+    }
+    rewrite name foo.example.com foo.default.svc.example.internal
+    forward . 8.8.8.8
+}
+"""
+    r = read_corefile(text)
+    assert r.config == CoreDNSConfig(zone="example.internal", reverse_zones=("in-addr.arpa",), pods="verified", ttl=10,
+                                     endpoint_pod_names=True, fallthrough=None, loadbalance=False)
+    assert r.ignored == ("rewrite",)
+    with pytest.raises(CorefileError):
+        read_corefile(".:53 {\n    forward . /etc/resolv.conf\n}\n")
+    with pytest.raises(CorefileError):
+        read_corefile(".:53 {\n    kubernetes cluster.local {\n        ttl 9999\n    }\n}\n")
+
+
+def test_a_screenshot_of_the_attached_dashboard(served, tmp_path):
+    kc = str(served.folder / "served-kubeconfig")
+    svg = tmp_path / "attached.svg"
+    code, out, err = run(["screenshot", "--kubeconfig", kc, "-o", str(svg), "--size", "160x48"])
+    assert code == 0, err
+    text = svg.read_text(encoding="utf-8")
+    assert "computed" in text and "counter" in text
+
+
+# kind's kube-system/kube-proxy ConfigMap (config.conf, kindest/node v1.33), as `kubectl get cm -o yaml` shows it.
+KIND_KUBE_PROXY_CONF = """apiVersion: kubeproxy.config.k8s.io/v1alpha1
+bindAddress: 0.0.0.0
+clientConnection:
+  kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
+clusterCIDR: 10.244.0.0/16
+configSyncPeriod: 0s
+conntrack:
+  maxPerCore: 0
+  min: null
+detectLocalMode: ""
+iptables:
+  localhostNodePorts: null
+  masqueradeAll: false
+  masqueradeBit: null
+  minSyncPeriod: 1s
+  syncPeriod: 0s
+ipvs:
+  excludeCIDRs: null
+  scheduler: ""
+kind: KubeProxyConfiguration
+mode: {mode}
+nftables:
+  masqueradeBit: null
+nodePortAddresses: null
+oomScoreAdj: null
+"""
+
+
+@pytest.mark.parametrize("mode, expected", [("iptables", "iptables"), ('""', "iptables"), ("ipvs", "ipvs"),
+                                            ("nftables", "nftables")])
+def test_kube_proxy_is_computed_in_the_mode_the_clusters_configmap_names(mode, expected):
+    cm = {"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "kube-proxy", "namespace": "kube-system"},
+          "data": {"config.conf": KIND_KUBE_PROXY_CONF.replace("{mode}", mode)}}
+    resource = next(r for r in RESOURCES if r.field_selector.endswith("=kube-proxy"))
+    shape = shape_of({resource: [cm]})
+    assert shape.topology.proxy.mode == expected
+    assert shape.topology.proxy.cluster_cidr == "10.244.0.0/16"
+    assert shape.topology.proxy.masquerade_bit == 14 and shape.topology.proxy.localhost_node_ports
+    assert not [n for n in shape.notes if "kube-proxy" in n]

@@ -1,0 +1,141 @@
+"""`svcflow serve` in another process, behind a recording proxy, for the attach tests.
+
+`ServedProcess` runs `python -m tui.cli serve samples/ --deterministic` and reads the URL
+it prints. `RecordingProxy` sits between the mirror and that server, in the test's loop: it
+records every request (method and path), forwards GETs (watch streams included) and lets a
+test break things as a real network and API server do: stop and start again on the same
+port, answer the next watch of a kind with `ERROR 410 Expired`, refuse a kind with 403.
+Writes the tests make themselves (`ServedProcess.create`) go to the server directly, so
+the proxy sees only what svcflow sent.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from engine.kapi import kubeconfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ServedProcess:
+    def __init__(self, folder: Path, paths: list[str] | None = None) -> None:
+        self.folder = folder
+        cmd = [sys.executable, "-m", "tui.cli", "serve", *(paths or [str(ROOT / "samples")]), "--deterministic",
+               "--port", "0", "--kubeconfig", str(folder / "served-kubeconfig")]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+        deadline = time.monotonic() + 60
+        self.url = ""
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()  # type: ignore[union-attr]
+            if not line:
+                break
+            m = re.search(r" at (http://\S+) ", line)
+            if m:
+                self.url = m.group(1)
+                break
+        if not self.url:
+            self.close()
+            raise RuntimeError(f"svcflow serve did not start: {self.proc.stderr.read() if self.proc.stderr else ''}")
+
+    async def create(self, path: str, obj: dict) -> dict:
+        async with aiohttp.ClientSession() as s:
+            async with s.post(self.url + path, json=obj) as r:
+                body = await r.json()
+                assert r.status == 201, body
+                return body
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class RecordingProxy:
+    def __init__(self, backend: str) -> None:
+        self.backend = backend
+        self.requests: list[tuple[str, str]] = []
+        self.port = 0
+        self.expire: set[str] = set()  # paths whose next watch is answered ERROR 410 Expired
+        self.forbid: set[str] = set()  # paths answered 403
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def kubeconfig(self, folder: Path) -> Path:
+        return kubeconfig.write(folder / "kubeconfig", self.url)
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        """The server goes away: open watches are cut, new connections are refused."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _handle(self, req: web.Request) -> web.StreamResponse:
+        self.requests.append((req.method, req.path_qs))
+        watching = req.query.get("watch") in ("true", "True", "1")
+        if req.path in self.forbid:
+            return web.json_response({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Forbidden",
+                                      "code": 403, "message": f'{req.path} is forbidden: User "test" cannot list '
+                                                             f'resource here'}, status=403)
+        if watching and req.path in self.expire:
+            self.expire.discard(req.path)
+            resp = web.StreamResponse(status=200)
+            resp.content_type = "application/json"
+            await resp.prepare(req)
+            await resp.write((json.dumps({"type": "ERROR", "object": {
+                "kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Expired", "code": 410,
+                "message": "too old resource version: 1 (2)"}}) + "\n").encode())
+            return resp
+        assert self._session is not None
+        async with self._session.request(req.method, self.backend + req.path_qs, headers={
+                k: v for k, v in req.headers.items() if k.lower() in ("accept", "authorization", "content-type")},
+                data=await req.read() if req.can_read_body else None) as up:
+            resp = web.StreamResponse(status=up.status)
+            resp.content_type = up.content_type
+            await resp.prepare(req)
+            try:
+                async for chunk in up.content.iter_any():
+                    await resp.write(chunk)
+            except (ConnectionResetError, aiohttp.ClientError):
+                pass
+            return resp
+
+
+async def eventually(check, timeout: float = 20.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
