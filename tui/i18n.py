@@ -60,6 +60,7 @@ KO = {
     "① Endpoint controller collects the pod IPs of Service {name}: {ips}{nr}":
         "① Endpoint 컨트롤러가 Service {name}의 Pod IP를 수집한다: {ips}{nr}",
     " (not ready: {ips})": " (준비 안 됨: {ips})",
+    "① Service {name} added (created {created})": "① Service {name} 추가됨 (생성 {created})",
     "② The controllers write {objects}: {ips}": "② 컨트롤러가 {objects}에 기록한다: {ips}",
     "{a} and {b}": "{a}, {b}", "Endpoints {name} (deleted)": "Endpoints {name} (삭제)",
     "③ kube-proxy on {node} ({mode}): {summary} ({rules} rules)": "③ {node}의 kube-proxy ({mode}): {summary} (규칙 {rules}개)",

@@ -275,7 +275,12 @@ class ServiceStory(_Story):
         """1 → 2 → 3 (one beat per node) → 4: the steps this change went through."""
         out: list[Beat] = []
         ready, not_ready = self.ips()
-        if self.collected:
+        first = self.collected[0] if self.collected else None
+        if first is not None and first.verb == "added" and first.data.get("created"):
+            # attached to a real cluster (engine/attach): step 1 is the Service arriving in the watch
+            out.append(Beat(STEP_COLLECT, P("① Service {name} added (created {created})", name=self.name,
+                                            created=first.data["created"]), tuple(self.collected)))
+        elif self.collected:
             ips = ", ".join(ready) if ready else P("no ready pod")
             nr = P(" (not ready: {ips})", ips=", ".join(not_ready)) if not_ready else ""
             out.append(Beat(STEP_COLLECT, P("① Endpoint controller collects the pod IPs of Service {name}: {ips}{nr}",

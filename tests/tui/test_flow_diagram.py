@@ -195,3 +195,16 @@ def test_screenshot_refuses_an_unknown_focus(tmp_path, capsys):
     err = io.StringIO()
     assert main(["screenshot", "--focus", "nowhere", "-o", str(tmp_path / "x.svg")], err=err) == 2
     assert '"flow"' in err.getvalue()
+
+
+def test_attached_step_1_is_the_service_arriving_in_the_watch():
+    """Attached to a real cluster (engine/attach) step 1 is the Service seen in the watch, told as
+    such, not as the simulation's Endpoint controller collecting pod IPs."""
+    from datetime import datetime, timezone
+
+    when = datetime(2025, 6, 1, 10, 0, tzinfo=timezone.utc)
+    added = FlowEvent(seq=1, time=when, controller="watch", kind="Service", namespace="default", name="web",
+                      verb="added", detail="Service added (created 2025-06-01T10:00:00Z)", step=STEP_COLLECT,
+                      data={"ready": [], "created": "2025-06-01T10:00:00Z"})
+    story = next(st for st in group_stories([added]) if isinstance(st, ServiceStory))
+    assert [str(b.caption) for b in story.beats()] == ["① Service web added (created 2025-06-01T10:00:00Z)"]
