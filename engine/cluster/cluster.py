@@ -32,7 +32,8 @@ from engine.controllers.base import Controller, no_cyclic_gc
 from engine.controllers.context import ControllerContext
 from engine.controllers.daemonset import DaemonSetController
 from engine.controllers.deployment import DeploymentController
-from engine.controllers.endpoints import EndpointsController, EndpointSliceController, ServiceSelectorIndex
+from engine.controllers.endpoints import EndpointsController
+from engine.controllers.endpointslice import EndpointSliceController
 from engine.controllers.garbagecollector import GarbageCollector
 from engine.controllers.loadbalancer import LoadBalancerController
 from engine.controllers.namespace import NamespaceController
@@ -40,6 +41,7 @@ from engine.controllers.podgc import PodGC
 from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.rootca import RootCACertPublisher
 from engine.controllers.scheduler import Scheduler
+from engine.controllers.servicepods import ServiceSelectorIndex
 from engine.dns.coredns import CoreDNS
 from engine.dns.corefile import CoreDNSConfig
 from engine.kubelet.ipam import PodIPAM

@@ -17,7 +17,7 @@ from engine.api.labels import service_selects
 from engine.api.objects import is_terminating, labels_of, meta, pod_is_ready, pod_phase
 from engine.api.wellknown import SERVICE_NAME_LABEL
 from engine.cluster.cluster import Cluster
-from engine.controllers.endpoints import resolve_target_port
+from engine.controllers.servicepods import resolve_target_port
 from engine.kubectl.printers import get as printers
 from engine.kubectl.printers.duration import since
 from engine.views import dataplane

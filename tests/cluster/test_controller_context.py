@@ -18,8 +18,10 @@ from engine.cluster.recorder import EventRecorder
 from engine.cluster.rng import RandomSource
 from engine.cluster.topology import Machines, build_topology
 from engine.controllers.context import ControllerContext
-from engine.controllers.endpoints import EndpointsController, EndpointSliceController, ServiceSelectorIndex
+from engine.controllers.endpoints import EndpointsController
+from engine.controllers.endpointslice import EndpointSliceController
 from engine.controllers.scheduler import Scheduler
+from engine.controllers.servicepods import ServiceSelectorIndex
 from engine.kubelet.ipam import PodIPAM
 
 ROOT = Path(__file__).resolve().parents[2]
