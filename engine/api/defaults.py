@@ -19,6 +19,10 @@ from engine.api.store import json_copy
 
 #: v1.DefaultClientIPServiceAffinitySeconds (3 hours).
 DEFAULT_CLIENT_IP_AFFINITY_SECONDS = 10800
+#: The defaultMode of secret, configMap, downwardAPI and projected volumes (0644).
+DEFAULT_VOLUME_MODE = 420
+#: SetDefaults_ServiceAccountTokenProjection: an hour.
+DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600
 #: SetDefaults_Probe, in its order.
 PROBE_DEFAULTS = (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1), ("failureThreshold", 3))
 
@@ -46,16 +50,71 @@ def _image_pull_policy(image: str) -> str:
 
 
 def default_probe(probe: dict) -> None:
-    """SetDefaults_Probe and SetDefaults_HTTPGetAction."""
+    """SetDefaults_Probe, SetDefaults_HTTPGetAction and GRPCAction's declarative default."""
     for key, value in PROBE_DEFAULTS:
         if probe.get(key) in (None, 0):
             probe[key] = value
+    grpc = probe.get("grpc")
+    if isinstance(grpc, dict) and grpc.get("service") is None:
+        # GRPCAction.service is `+default=""` (zz_generated.defaults.go): stored as "".
+        # kubectl describe dereferences it, and panics on a probe stored without it.
+        grpc["service"] = ""
     http = probe.get("httpGet")
     if isinstance(http, dict):
         if not http.get("path"):
             http["path"] = "/"
         if not http.get("scheme"):
             http["scheme"] = "HTTP"
+
+
+def default_field_selector(ref: Any) -> None:
+    """SetDefaults_ObjectFieldSelector: a fieldRef's apiVersion is v1 (describe prints it)."""
+    if isinstance(ref, dict) and not ref.get("apiVersion"):
+        ref["apiVersion"] = "v1"
+
+
+def default_resource_field_selector(ref: Any) -> None:
+    """A resourceFieldRef's divisor is a resource.Quantity held by value: Go serialises its
+    zero value as "0" (omitempty does not omit a struct), so every stored one carries it."""
+    if isinstance(ref, dict) and ref.get("divisor") is None:
+        ref["divisor"] = "0"
+
+
+def _default_downward_items(items: Any) -> None:
+    for item in _dicts(items):
+        default_field_selector(item.get("fieldRef"))
+        default_resource_field_selector(item.get("resourceFieldRef"))
+
+
+def _default_mode(source: Any) -> None:
+    if isinstance(source, dict) and source.get("defaultMode") is None:
+        source["defaultMode"] = DEFAULT_VOLUME_MODE
+
+
+def default_volume(v: dict) -> None:
+    """SetDefaults_Volume (no source at all is an emptyDir) and the defaulters of the
+    sources under it: HostPath's type "", the 0644 defaultMode of Secret, ConfigMap,
+    DownwardAPI and Projected volumes, a projected token's hour, fieldRef's v1."""
+    sources = [k for k in v if k != "name"]
+    if not sources:
+        v["emptyDir"] = {}
+    hp = v.get("hostPath")
+    if isinstance(hp, dict) and hp.get("type") is None:
+        hp["type"] = ""
+    for key in ("secret", "configMap", "downwardAPI", "projected"):
+        _default_mode(v.get(key))
+    dapi = v.get("downwardAPI")
+    if isinstance(dapi, dict):
+        _default_downward_items(dapi.get("items"))
+    projected = v.get("projected")
+    if isinstance(projected, dict):
+        for src in _dicts(projected.get("sources")):
+            token = src.get("serviceAccountToken")
+            if isinstance(token, dict) and token.get("expirationSeconds") is None:
+                token["expirationSeconds"] = DEFAULT_TOKEN_EXPIRATION_SECONDS
+            dapi = src.get("downwardAPI")
+            if isinstance(dapi, dict):
+                _default_downward_items(dapi.get("items"))
 
 
 def default_container(c: dict) -> None:
@@ -76,6 +135,11 @@ def default_container(c: dict) -> None:
         probe = c.get(key)
         if isinstance(probe, dict):
             default_probe(probe)
+    for e in _dicts(c.get("env")):
+        vf = e.get("valueFrom")
+        if isinstance(vf, dict):
+            default_field_selector(vf.get("fieldRef"))
+            default_resource_field_selector(vf.get("resourceFieldRef"))
 
 
 def default_host_network_ports(spec: dict) -> None:
@@ -93,6 +157,8 @@ def default_host_network_ports(spec: dict) -> None:
 def default_pod_spec(spec: dict) -> None:
     """SetDefaults_PodSpec and every container's defaults (pods and pod templates)."""
     default_host_network_ports(spec)
+    for v in _dicts(spec.get("volumes")):
+        default_volume(v)
     for key in ("containers", "initContainers"):
         for c in _dicts(spec.get(key)):
             default_container(c)
@@ -120,6 +186,21 @@ def _default_template(spec: dict) -> None:
         default_pod_spec(tspec)
 
 
+def default_requests_to_limits(c: dict) -> None:
+    """SetDefaults_Pod (pods only, not templates): a limit without a request is also the
+    request."""
+    res = c.get("resources")
+    limits = res.get("limits") if isinstance(res, dict) else None
+    if not isinstance(limits, dict) or not limits:
+        return
+    requests = res.get("requests")
+    if requests is None:
+        requests = res["requests"] = {}
+    if isinstance(requests, dict):
+        for key, value in limits.items():
+            requests.setdefault(key, value)
+
+
 def default_pod(obj: dict) -> None:
     """SetDefaults_Pod, plus the admission plugins every cluster runs (Priority,
     DefaultTolerationSeconds) and the create strategy's initial status."""
@@ -127,6 +208,9 @@ def default_pod(obj: dict) -> None:
     if spec is None:
         return
     default_pod_spec(spec)
+    for key in ("containers", "initContainers"):
+        for c in _dicts(spec.get(key)):
+            default_requests_to_limits(c)
     if spec.get("enableServiceLinks") is None:
         spec["enableServiceLinks"] = True
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
@@ -271,6 +355,15 @@ def default_endpoints(obj: dict) -> None:
                 p["protocol"] = "TCP"
 
 
+def default_endpoint_slice(obj: dict) -> None:
+    """discovery/v1 SetDefaults_EndpointPort: a port's name is "" and its protocol TCP."""
+    for p in _dicts(obj.get("ports")):
+        if p.get("name") is None:
+            p["name"] = ""
+        if p.get("protocol") is None:
+            p["protocol"] = "TCP"
+
+
 DEFAULTERS: dict[str, Callable[[dict], None]] = {
     "Node": default_node,
     "Service": default_service,
@@ -280,6 +373,7 @@ DEFAULTERS: dict[str, Callable[[dict], None]] = {
     "Pod": default_pod,
     "Namespace": default_namespace,
     "Endpoints": default_endpoints,
+    "EndpointSlice": default_endpoint_slice,
 }
 
 

@@ -856,7 +856,7 @@ def _describe_env_value_from(w: _PrefixWriter, name: str, vf: dict, c: dict,
     if vf.get("fieldRef") is not None:
         ref = vf["fieldRef"]
         value = _resolve_field_path(pod, ref.get("fieldPath", "")) if pod is not None else ""
-        w.write(LEVEL_3, f"{name}:\t{value} ({ref.get('apiVersion') or 'v1'}:{ref.get('fieldPath', '')})\n")
+        w.write(LEVEL_3, f"{name}:\t{value} ({ref.get('apiVersion', '')}:{ref.get('fieldPath', '')})\n")
     elif vf.get("resourceFieldRef") is not None:
         ref = vf["resourceFieldRef"]
         resource = ref.get("resource", "")
