@@ -108,6 +108,8 @@ KINDS: dict[str, KindInfo] = {k.kind: k for k in (
     KindInfo("ConfigMap", "", "v1", "configmaps", "configmap", True, ("cm",)),
     KindInfo("Endpoints", "", "v1", "endpoints", "endpoints", True, ("ep",)),
     KindInfo("Event", "", "v1", "events", "event", True, ("ev",), from_manifests=False),
+    KindInfo("LimitRange", "", "v1", "limitranges", "limitrange", True, ("limits",), verbs=_READ_ONLY,
+             from_manifests=False),  # (describe namespace lists them)
     KindInfo("Namespace", "", "v1", "namespaces", "namespace", False, ("ns",),
              verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
              subresources=(Subresource("finalize", "Namespace", ("update",)), _status("Namespace"))),
@@ -125,6 +127,8 @@ KINDS: dict[str, KindInfo] = {k.kind: k for k in (
         _status("Pod"))),
     KindInfo("ReplicationController", "", "v1", "replicationcontrollers", "replicationcontroller", True, ("rc",),
              ("all",), verbs=_READ_ONLY, from_manifests=False),
+    KindInfo("ResourceQuota", "", "v1", "resourcequotas", "resourcequota", True, ("quota",), verbs=_READ_ONLY,
+             from_manifests=False),  # (describe namespace lists them)
     KindInfo("Secret", "", "v1", "secrets", "secret", True, verbs=_READ_ONLY, from_manifests=False),
     KindInfo("Service", "", "v1", "services", "service", True, ("svc",), ("all",),
              subresources=(_status("Service"),)),

@@ -154,13 +154,14 @@ def test_registry_is_kube_apiserver_discovery():
                                          ("coordination.k8s.io", "v1"), ("discovery.k8s.io", "v1")]
     assert [i.resource for i in registry.in_group_version("coordination.k8s.io", "v1")] == ["leases"]
     assert [i.resource for i in registry.in_group_version("", "v1")] == [
-        "configmaps", "endpoints", "events", "namespaces", "nodes", "persistentvolumeclaims", "persistentvolumes",
-        "pods", "replicationcontrollers", "secrets", "services"]
+        "configmaps", "endpoints", "events", "limitranges", "namespaces", "nodes", "persistentvolumeclaims",
+        "persistentvolumes", "pods", "replicationcontrollers", "resourcequotas", "secrets", "services"]
     assert [i.resource for i in registry.in_group_version("apps", "v1")] == [
         "daemonsets", "deployments", "replicasets", "statefulsets"]
     assert [i.resource for i in registry.in_group_version("batch", "v1")] == ["cronjobs", "jobs"]
     short = {i.kind: i.short_names for i in registry.KINDS.values()}
-    assert short == {"ConfigMap": ("cm",), "Endpoints": ("ep",), "Event": ("ev",), "Namespace": ("ns",),
+    assert short == {"ConfigMap": ("cm",), "Endpoints": ("ep",), "Event": ("ev",), "LimitRange": ("limits",),
+                     "ResourceQuota": ("quota",), "Namespace": ("ns",),
                      "Node": ("no",), "PersistentVolumeClaim": ("pvc",), "PersistentVolume": ("pv",),
                      "Pod": ("po",), "ReplicationController": ("rc",), "Secret": (), "Service": ("svc",),
                      "DaemonSet": ("ds",), "Deployment": ("deploy",), "ReplicaSet": ("rs",), "StatefulSet": ("sts",),
@@ -204,5 +205,5 @@ def test_every_copy_reads_the_registry():
     assert KNOWN_KINDS == {(i.api_version, i.kind) for i in registry.KINDS.values() if i.from_manifests}
     assert {i.kind for i in registry.KINDS.values() if not i.from_manifests} == {
         "Event", "Lease", "PersistentVolumeClaim", "PersistentVolume", "ReplicationController", "Secret",
-        "StatefulSet", "CronJob", "Job", "Ingress"}  # recorded by the cluster, or served read-only
+        "StatefulSet", "CronJob", "Job", "Ingress", "ResourceQuota", "LimitRange"}  # recorded by the cluster, or served read-only
     assert describe_printer._ALIASES["ep"] == "Endpoints" and describe_printer._ALIASES["endpointslices"] == "EndpointSlice"

@@ -78,12 +78,9 @@ OUTPUTS = {
 }
 
 #: (object, output) pairs left out because the two cannot print the same (README "Fidelity notes"):
-#: kubectl's describe of a Namespace asks for ResourceQuotas and LimitRanges, which the served API
-#: does not serve (NotFound: kubectl then leaves both sections out, where svcflow prints what a
-#: cluster without any prints); kubectl walks a ConfigMap's data as a Go map, in random order, so
-#: a ConfigMap of several keys has no one answer (svcflow sorts the keys).
+#: kubectl walks a ConfigMap's data as a Go map, in random order, so a ConfigMap of several keys
+#: has no one answer (svcflow sorts the keys).
 KNOWN_DIFFERENT: set[tuple[str, str]] = {
-    ("namespaces/default", "describe"), ("namespaces/shop", "describe"), ("namespaces/ops", "describe"),
     ("configmaps/shop/web-config", "describe"),
 }
 
