@@ -10,95 +10,20 @@ that the served API is the real thing.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import os
-import shutil
-import threading
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 from engine.apply.workspace import cluster_from_paths
-from engine.cluster.cluster import Cluster
-from engine.kapi import kubeconfig, server
 from engine.kubectl import commands
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
-
-KUBECTL = shutil.which("kubectl")
-
-
-class ServedCluster:
-    """A deterministic cluster of `paths` served on 127.0.0.1 from a thread of its own (its
-    own event loop), so a test's loop is free to run kubectl. Everything that touches the
-    cluster runs on the server's loop (`call`), never beside a request. As svcflow's session
-    does after each line, the cluster is run to its steady state after each kubectl command
-    (`settle`), not after each request (one `apply` of two documents is two requests)."""
-
-    def __init__(self, paths: list[Path], folder: Path) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="svcflow-kapi", daemon=True)
-        self.thread.start()
-        self.cluster: Cluster = self.call(lambda: cluster_from_paths(paths, deterministic=True)[0])
-        self.served = asyncio.run_coroutine_threadsafe(
-            server.start(self.cluster, "127.0.0.1", 0), self.loop).result(30)
-        self.kubeconfig = kubeconfig.write(folder / "kubeconfig", self.served.url)
-
-    def call(self, fn: Callable[[], Any]) -> Any:
-        fut: concurrent.futures.Future = concurrent.futures.Future()
-
-        def run() -> None:
-            try:
-                fut.set_result(fn())
-            except BaseException as e:  # noqa: BLE001 - handed to the test
-                fut.set_exception(e)
-        self.loop.call_soon_threadsafe(run)
-        return fut.result(60)
-
-    def settle(self) -> None:
-        self.call(self.cluster.run_until_idle)
-
-    def svcflow(self, fn: Callable[[Cluster], commands.Output]) -> tuple[int, str, str]:
-        out = self.call(lambda: fn(self.cluster))
-        return out.code, out.stdout, out.warnings + out.stderr
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.served.stop(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-
-
-def _require_kubectl() -> str:
-    if KUBECTL is None:
-        pytest.fail("kubectl is not on PATH: the served-API oracle tests need the real kubectl "
-                    "(every machine of this project has it; install kubectl 1.33 to run them)")
-    return KUBECTL
-
-
-class Kubectl:
-    """The real kubectl with the served kubeconfig and a cache of its own (discovery is
-    cached per host:port for 6 h; a fresh folder per test keeps tests independent)."""
-
-    def __init__(self, served: ServedCluster, cache: Path) -> None:
-        self.binary = _require_kubectl()
-        self.served = served
-        self.cache = cache
-
-    async def __call__(self, *args: str, timeout: float = 60) -> tuple[int, str, str]:
-        env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
-        env["HOME"] = str(self.cache)  # (nothing of the user's ~/.kube is read)
-        proc = await asyncio.create_subprocess_exec(
-            self.binary, "--kubeconfig", str(self.served.kubeconfig), "--cache-dir", str(self.cache / "cache"),
-            *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env, cwd=str(SAMPLES.parent))
-        out, err = await asyncio.wait_for(proc.communicate(), timeout)
-        self.served.settle()
-        return proc.returncode or 0, out.decode(), err.decode()
+from tests.served import Kubectl, ServedCluster, require_kubectl
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> ServedCluster:
-    _require_kubectl()
+    require_kubectl()
     s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"))
     yield s
     s.close()
@@ -228,7 +153,7 @@ async def test_get_w_prints_the_list_then_the_changes(served, kubectl, tmp_path)
 
 @pytest.fixture
 def pair(tmp_path):
-    _require_kubectl()
+    require_kubectl()
     s = ServedCluster([SAMPLES], tmp_path)
     twin = Session(cluster_from_paths([SAMPLES], deterministic=True)[0], cwd=SAMPLES.parent)
     yield s, Kubectl(s, tmp_path / "k"), twin
@@ -316,7 +241,7 @@ async def test_reapply_is_a_strategic_merge_that_keeps_what_the_server_defaulted
 async def test_kubectl_apply_of_the_samples_on_an_empty_cluster_is_svcflow_apply(tmp_path):
     """The tutorial's first step through the real kubectl: the same lines, the same objects (the
     last-applied annotation included), the same pods as `svcflow apply -f samples/`."""
-    _require_kubectl()
+    require_kubectl()
     s = ServedCluster([], tmp_path)
     try:
         kubectl = Kubectl(s, tmp_path / "k")

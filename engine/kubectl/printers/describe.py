@@ -27,12 +27,13 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from fractions import Fraction
 from typing import Callable, Iterable
 
-from engine.api.gostrconv import go_float, go_quote
+from engine.api.gostrconv import go_quote
 from engine.api.kinds import KINDS
 from engine.api.labels import format_label_selector, label_selector_matches, label_selector_string
 from engine.api.wellknown import LAST_APPLIED, MIRROR_POD_ANNOTATION, NODE_ROLE_LABEL, SERVICE_NAME_LABEL
 from engine.kubectl.printers.duration import human_duration
 from engine.kubectl.printers.get import format_labels
+from engine.kubectl.printers.jsonpath import go_sprint  # fmt's %v of decoded JSON
 from engine.kubectl.printers.tabwriter import render_text
 
 Lister = Callable[[str, str | None], list[dict]]
@@ -1603,17 +1604,6 @@ def smart_label_for(field: str) -> str:
     return " ".join(parts)
 
 
-def _go_value(v: object) -> str:
-    """fmt's %v of a decoded JSON scalar."""
-    if v is None:
-        return "<nil>"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return go_float(v)
-    return str(v)
-
-
 def _print_unstructured(w: _PrefixWriter, level: int, content: dict, skip_prefix: str, skip: tuple[str, ...]) -> None:
     """printUnstructuredContent: fields sorted, maps and lists nested one level deeper."""
     for field in sorted(content):
@@ -1630,9 +1620,9 @@ def _print_unstructured(w: _PrefixWriter, level: int, content: dict, skip_prefix
                 if isinstance(child, dict):
                     _print_unstructured(w, level + 1, child, expr, skip)
                 else:
-                    w.write(level + 1, f"{_go_value(child)}\n")
+                    w.write(level + 1, f"{go_sprint(child)}\n")
         else:
-            w.write(level, f"{smart_label_for(field)}:\t{_go_value(value)}\n")
+            w.write(level, f"{smart_label_for(field)}:\t{go_sprint(value)}\n")
 
 
 def _describe_generic(obj: dict, lister: Lister, now: datetime) -> str:
