@@ -4,9 +4,10 @@
 it prints. `RecordingProxy` sits between the mirror and that server, in the test's loop: it
 records every request (method and path), forwards GETs (watch streams included) and lets a
 test break things as a real network and API server do: stop and start again on the same
-port, answer the next watch of a kind with `ERROR 410 Expired`, refuse a kind with 403.
-Writes the tests make themselves (`ServedProcess.create`) go to the server directly, so
-the proxy sees only what svcflow sent.
+port, answer the next watch of a kind with `ERROR 410 Expired`, and play RBAC: refuse a kind
+(`forbid`), or grant a namespaced kind in some namespaces only (`grant_only`), with
+kube-apiserver's own 403 Status (`forbidden_status`). Writes the tests make themselves
+(`ServedProcess.create`) go to the server directly, so the proxy sees only what svcflow sent.
 """
 from __future__ import annotations
 
@@ -65,13 +66,51 @@ class ServedProcess:
                 self.proc.wait()
 
 
+def api_path(path: str) -> tuple[str, str, str, str, str] | None:
+    """(group, version, namespace, resource, name) of an API path, as the API server's
+    RequestInfoFactory reads it: `/api/v1/namespaces/shop/pods` -> ("", "v1", "shop",
+    "pods", ""); `/api/v1/namespaces/shop` is the Namespace `shop`; None for other paths."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "api":
+        group, version, rest = "", parts[1], parts[2:]
+    elif len(parts) >= 3 and parts[0] == "apis":
+        group, version, rest = parts[1], parts[2], parts[3:]
+    else:
+        return None
+    namespace = ""
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        namespace, rest = rest[1], rest[2:]
+    if not rest:
+        return None
+    return group, version, namespace, rest[0], rest[1] if len(rest) > 1 else ""
+
+
+def forbidden_status(user: str, verb: str, resource: str, group: str = "", namespace: str = "",
+                     name: str = "") -> dict:
+    """kube-apiserver's 403 body (responsewriters.forbiddenMessage wrapped by apierrors.NewForbidden):
+    `pods is forbidden: User "x" cannot list resource "pods" in API group "" at the cluster scope`."""
+    scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+    reason = f'User "{user}" cannot {verb} resource "{resource}" in API group "{group}" {scope}'
+    qualified = f"{resource}.{group}" if group else resource
+    message = f'{qualified} "{name}" is forbidden: {reason}' if name else f"{qualified} is forbidden: {reason}"
+    details = {k: v for k, v in (("name", name), ("group", group), ("kind", resource)) if v}
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
+            "reason": "Forbidden", "details": details, "code": 403}
+
+
 class RecordingProxy:
     def __init__(self, backend: str) -> None:
         self.backend = backend
         self.requests: list[tuple[str, str]] = []
         self.port = 0
         self.expire: set[str] = set()  # paths whose next watch is answered ERROR 410 Expired
-        self.forbid: set[str] = set()  # paths answered 403
+        # RBAC, as a user's Roles make it. `forbid`: paths refused -- a cluster-wide collection
+        # (`/api/v1/endpoints`) is refused in every namespace too. `grant_only`: a namespaced
+        # kind's cluster-wide collection -> the namespaces where a Role grants it (refused
+        # cluster-wide and everywhere else).
+        self.forbid: set[str] = set()
+        self.grant_only: dict[str, set[str]] = {}
+        self.user = "jane"
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
 
@@ -101,13 +140,27 @@ class RecordingProxy:
             await self._session.close()
             self._session = None
 
+    def _refusal(self, path: str, watching: bool) -> dict | None:
+        """The 403 Status RBAC answers `path` with, or None when it is allowed."""
+        parsed = api_path(path)
+        if parsed is None:
+            return None
+        group, version, namespace, resource, name = parsed
+        collection = f"/apis/{group}/{version}/{resource}" if group else f"/api/{version}/{resource}"
+        refused = path in self.forbid or collection in self.forbid
+        if collection in self.grant_only and namespace not in self.grant_only[collection]:
+            refused = True
+        if not refused:
+            return None
+        verb = "watch" if watching else ("get" if name else "list")
+        return forbidden_status(self.user, verb, resource, group, namespace, name)
+
     async def _handle(self, req: web.Request) -> web.StreamResponse:
         self.requests.append((req.method, req.path_qs))
         watching = req.query.get("watch") in ("true", "True", "1")
-        if req.path in self.forbid:
-            return web.json_response({"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "Forbidden",
-                                      "code": 403, "message": f'{req.path} is forbidden: User "test" cannot list '
-                                                             f'resource here'}, status=403)
+        refusal = self._refusal(req.path, watching)
+        if refusal is not None:
+            return web.json_response(refusal, status=403)
         if watching and req.path in self.expire:
             self.expire.discard(req.path)
             resp = web.StreamResponse(status=200)
