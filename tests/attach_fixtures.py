@@ -123,7 +123,8 @@ class RecordingProxy:
         return kubeconfig.write(folder / "kubeconfig", self.url)
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None),
+                                              connector=aiohttp.TCPConnector(limit=0))  # (a watch per connection)
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)

@@ -184,6 +184,11 @@ async def connect(kubeconfig: str | None, context: str | None) -> KubeClient:
     if missing:
         raise AttachError(f"kubeconfig {shown}: {missing}", retry=False)
     cfg = k8s_client.Configuration()
+    # Every watch holds its own HTTP/1.1 connection for minutes; with RBAC's per-namespace
+    # fallback there is one per kind and namespace (engine/attach/source.py), beyond the
+    # client's default pool of 100, where a further watch -- and every list after it --
+    # would wait for a connection forever. The reflectors bound what is open (0: no pool limit).
+    cfg.connection_pool_maxsize = 0
     try:
         loader = await k8s_config.load_kube_config(config_file=path, context=context, client_configuration=cfg,
                                                    persist_config=False)

@@ -148,25 +148,6 @@ async def test_a_kind_refused_in_every_namespace_is_one_forbidden_line(proxy, tm
         await detach(task)
 
 
-async def test_a_namespace_created_later_is_followed(proxy, served, tmp_path):
-    for path in NAMESPACED:
-        proxy.grant_only[path] = {"default", "shop"}
-    ws, task = await attached(kubeconfig(proxy, tmp_path))
-    try:
-        assert ws.session.problem_lines() == [f"{KINDS}: only in namespace default (cluster-wide list forbidden)"]
-        await served.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                                   "metadata": {"name": "shop"}})
-        await served.create("/api/v1/namespaces/shop/services", {
-            "apiVersion": "v1", "kind": "Service", "metadata": {"name": "cart"},
-            "spec": {"selector": {"app": "cart"}, "ports": [{"port": 80}]}})
-        await eventually(lambda: ws.cluster.store.get("Service", "shop", "cart") is not None,
-                         what="the Service of the new namespace")
-        await eventually(lambda: ws.session.problem_lines() == [
-            f"{KINDS}: only in namespaces default, shop (cluster-wide list forbidden)"], what="the scope line")
-    finally:
-        await detach(task)
-
-
 async def test_the_headless_commands_say_the_scope_and_print_what_they_see(proxy, tmp_path):
     for path in NAMESPACED:
         proxy.grant_only[path] = {"kube-system"}
@@ -176,3 +157,49 @@ async def test_the_headless_commands_say_the_scope_and_print_what_they_see(proxy
     assert r.stdout == "service/kube-dns\n"
     assert f"svcflow: {KINDS}: only in namespace kube-system (cluster-wide list forbidden)\n" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+async def test_many_namespaces_and_one_created_later_are_followed(tmp_path_factory, tmp_path):
+    """A watch per kind and namespace: 4 kinds x 30 namespaces hold more connections at once than
+    an HTTP client's default pool (100) lets through; every namespace must still be listed and
+    watched. (Its own server: the other tests count the namespaces of samples/.)"""
+    served = ServedProcess(tmp_path_factory.mktemp("served-teams"))
+    proxy = RecordingProxy(served.url)
+    await proxy.start()
+    try:
+        teams = [f"team-{i:02d}" for i in range(30)]
+        for ns in teams:
+            await served.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
+                                                       "metadata": {"name": ns}})
+            await served.create(f"/api/v1/namespaces/{ns}/services", {
+                "apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"},
+                "spec": {"selector": {"app": "api"}, "ports": [{"port": 80}]}})
+        for path in NAMESPACED:
+            proxy.grant_only[path] = {*teams, "shop"}  # (shop does not exist yet)
+        ws, task = await attached(kubeconfig(proxy, tmp_path))
+        try:
+            assert sorted(s["metadata"]["namespace"] for s in ws.cluster.store.list("Service")) == teams
+            assert ws.session.problem_lines() == [f"{KINDS}: only in namespaces {', '.join(teams)} (cluster-wide "
+                                                  "list forbidden)"]
+            await served.create("/api/v1/namespaces/team-29/services", {
+                "apiVersion": "v1", "kind": "Service", "metadata": {"name": "late"},
+                "spec": {"selector": {"app": "api"}, "ports": [{"port": 80}]}})
+            await eventually(lambda: ws.cluster.store.get("Service", "team-29", "late") is not None,
+                             what="a Service created in the last namespace, seen by its watch")
+            # A namespace created later is followed as soon as the Namespace watch tells of it.
+            await served.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
+                                                       "metadata": {"name": "shop"}})
+            await served.create("/api/v1/namespaces/shop/services", {
+                "apiVersion": "v1", "kind": "Service", "metadata": {"name": "cart"},
+                "spec": {"selector": {"app": "cart"}, "ports": [{"port": 80}]}})
+            await eventually(lambda: ws.cluster.store.get("Service", "shop", "cart") is not None,
+                             what="the Service of the new namespace")
+            await eventually(lambda: ws.session.problem_lines() == [
+                f"{KINDS}: only in namespaces {', '.join(teams)}, shop (cluster-wide list forbidden)"],
+                what="the scope line")
+        finally:
+            await detach(task)
+    finally:
+        await proxy.stop()
+        served.close()
+    assert {m for m, _ in proxy.requests} == {"GET"}
