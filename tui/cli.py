@@ -59,7 +59,9 @@ the dashboard:
   svcflow --kubeconfig PATH [--context NAME]   (or: svcflow attach [...])
                         attach read-only to a real cluster: its Pods, Services,
                         Endpoints, Nodes live; kube-proxy's rules and CoreDNS's
-                        records computed from them (needs pip install 'svcflow[attach]')
+                        records computed from them (needs pip install 'svcflow[attach]');
+                        --kubeconfig and --context may also come before or after a
+                        command that reads a cluster (svcflow --kubeconfig P get pods)
 """
 
 

@@ -42,11 +42,6 @@ class Resource:
     def name(self) -> str:
         return self.label or self.path
 
-    @property
-    def plural(self) -> str:
-        """The resource as RBAC names it (`pods`, `endpointslices`)."""
-        return self.path.rsplit("/", 1)[-1]
-
     def in_namespace(self, namespace: str) -> "Resource":
         """The same kind listed in one namespace: `/api/v1/pods` -> `/api/v1/namespaces/NS/pods`."""
         base, _, plural = self.path.rpartition("/")
