@@ -81,8 +81,9 @@ async def test_the_panes_show_the_kind_clusters_objects(stub, simulated, tmp_pat
         assert (mirror.topology.proxy.mode, mirror.topology.pod_subnet) == ("iptables", "10.244.0.0/16")
         # Lists, then watches from the list's resourceVersion, with bookmarks.
         assert any(p.startswith("/api/v1/pods?") and "limit=500" in p for _, p in stub.requests)
-        assert any(p.startswith("/api/v1/pods?") and "watch=true" in p and f"resourceVersion={stub.resource_version}"
-                   in p and "allowWatchBookmarks=true" in p for _, p in stub.requests)
+        await eventually(lambda: any(p.startswith("/api/v1/pods?") and "watch=true" in p and "allowWatchBookmarks=true"
+                                     in p and f"resourceVersion={stub.resource_version}" in p for _, p in stub.requests),
+                         what="the pods' watch")  # (it starts once the list is in: under load, a moment later)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
