@@ -6,12 +6,14 @@ Measures, with the cluster served in this process's event loop: `kubectl get pod
 of 500, end to end, the Table rendering included), `kubectl get svc -A`, GETs of one object per
 second (one client, keep-alive), and how long one change takes to reach 50 open watches.
 
-For the two lists it also says where their time goes, in three figures of its own:
+For the two lists it also says where their time goes, in four figures of its own:
 - the server alone: every page requested over HTTP as kubectl requests them (Table media
   type, `limit=500`, `continue`), one after the other, with no kubectl;
 - kubectl alone: the same kubectl command against a trivial server that replays the pages
   the real one answered (bytes recorded a moment before), so only kubectl's own work and
   waits are left -- the floor no server can go under;
+- kubectl alone on one page: the same rows replayed as one Table to `--chunk-size=0` (one
+  request, so no rate limit): kubectl's own decoding and printing of every row;
 - client-go's rate limit: kubectl's REST client (rest.Config defaults, QPS 5 and burst 10,
   which kubectl does not raise for lists) lets 10 requests go at once and then one every
   200 ms, so a list of P pages waits at least (P - 10) / 5 s whatever the server does.
@@ -66,6 +68,15 @@ async def _pages(http: aiohttp.ClientSession, path: str) -> tuple[float, dict[st
         token = json.loads(body)["metadata"].get("continue", "")
         if not token:
             return time.perf_counter() - t, pages
+
+
+def _one_page(pages: dict[str, tuple[bytes, str]]) -> tuple[bytes, str]:
+    """The pages' rows as one Table (what an unpaged list would answer)."""
+    first, ctype = pages[""]
+    table = json.loads(first)
+    table["rows"] = [row for body, _ in pages.values() for row in json.loads(body)["rows"]]
+    table["metadata"].pop("continue", None)
+    return json.dumps(table, separators=(",", ":"), ensure_ascii=False).encode(), ctype
 
 
 class _Replay:
@@ -132,6 +143,15 @@ async def run(services: int) -> dict:
                     await replay.stop()
                 results[name + "_floor_s"] = round(min(r[0] for r in floor), 2)
                 assert all(r[2] == runs[0][2] for r in floor), "the replayed pages printed other lines"
+                replay = _Replay(http, path, {"": _one_page(pages)})
+                kc_replay = kubeconfig.write(folder / "kubeconfig-replay", await replay.start())
+                try:
+                    whole = [await _kubectl(kc_replay, folder / "c2", "get", resource, "-A", "--chunk-size=0")
+                             for _ in range(2)]
+                finally:
+                    await replay.stop()
+                results[name + "_one_page_floor_s"] = round(min(r[0] for r in whole), 2)
+                assert all(r[2] == runs[0][2] for r in whole), "the one replayed page printed other lines"
             name = cluster.store.list("Service", "default")[0]["metadata"]["name"]
             n, t = 0, time.perf_counter()
             while time.perf_counter() - t < 3:
@@ -171,11 +191,14 @@ ROWS = (("`kubectl get pods -A` (pages of 500), end to end", "get_pods_A_s", "{:
         ("    kubectl alone (the same pages replayed by a trivial server): the floor", "get_pods_A_floor_s",
          "{:.2f} s"),
         ("    of which client-go's rate limit (pages: 10 at once, then 5/s)", "get_pods_A_rate_limit_s", "{:.1f} s"),
+        ("    kubectl alone on one page of every row (`--chunk-size=0`, no rate limit)",
+         "get_pods_A_one_page_floor_s", "{:.2f} s"),
         ("    pages", "get_pods_A_pages", "{:,}"),
         ("`kubectl get svc -A`", "get_svc_A_s", "{:.2f} s"),
         ("    the server alone", "get_svc_A_server_s", "{:.2f} s"),
         ("    kubectl alone (replayed pages): the floor", "get_svc_A_floor_s", "{:.2f} s"),
         ("    of which client-go's rate limit", "get_svc_A_rate_limit_s", "{:.1f} s"),
+        ("    kubectl alone on one page (`--chunk-size=0`)", "get_svc_A_one_page_floor_s", "{:.2f} s"),
         ("    pages", "get_svc_A_pages", "{:,}"),
         ("GETs of one object, one client", "get_one_per_s", "{:,}/s"),
         ("one change reaching 50 open watches, p95", "change_to_50_watches_p95_ms", "{:.1f} ms"),
