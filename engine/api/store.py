@@ -181,10 +181,10 @@ class Store:
         return [objs[k] for k in self.keys(kind, namespace)]
 
     def keys(self, kind: str, namespace: str | None = None) -> list[tuple[str, str]]:
-        """The (namespace, name) keys of `list`, in its order. The list is cached until a
-        write adds or removes a key of the kind (updates keep it), and the same list object
-        is returned meanwhile, so a reader can tell "same keys" by identity; callers must
-        not mutate it. What the served API pages through (engine.kapi.reads.ListOrder)."""
+        """The (namespace, name) keys of `list`, in its order. A non-empty list is cached
+        until a write adds or removes a key of the kind (updates keep it) and the same list
+        object is returned meanwhile, so a reader can tell "same keys" by identity; callers
+        must not mutate it. What the served API pages through (engine.kapi.reads.ListOrder)."""
         keys = self._sorted.get((kind, namespace))
         if keys is None:
             objs = self._objects.get(kind) or {}
