@@ -220,7 +220,24 @@ def markdown(by_size: dict[int, dict]) -> str:
             if judged:
                 verdict = "met" if all(ok(v) for v in judged) else "**missed**"
         lines.append(f"| {label} | {' | '.join(cells)} | {target} | {verdict} |")
+    notes = [_floor_note(what, by_size[max(sizes)], name) for name, what in
+             (("get_pods_A", "`get pods -A`"), ("get_svc_A", "`get svc -A`"))]
+    notes = [n for n in notes if n]
+    if notes:
+        lines += ["", f"Client-go's rate limit, which kubectl keeps for lists (QPS {CLIENT_QPS:g}, burst {CLIENT_BURST}), "
+                  "makes a list of P pages wait at least (P − 10) / 5 s whatever answers it; at "
+                  f"S = {max(sizes):,}: " + "; ".join(notes) + "."]
     return "\n".join(lines) + "\n"
+
+
+def _floor_note(what: str, r: dict, name: str) -> str:
+    """One list's end-to-end time against what no server can go under."""
+    keys = [name + k for k in ("_s", "_floor_s", "_rate_limit_s", "_pages")]
+    if not all(k in r for k in keys):
+        return ""
+    total, floor, wait, pages = (r[k] for k in keys)
+    return (f"{what} {total:.2f} s end to end, {floor:.2f} s for kubectl alone on the same pages, "
+            f"{wait:.1f} s of it waiting on the rate limit ({pages:,} pages)")
 
 
 def main(argv: list[str] | None = None) -> int:
