@@ -5,7 +5,7 @@ the same defaulting, validation, allocation and messages, returned as kube-apise
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
@@ -17,7 +17,15 @@ from engine.api.validation.messages import cannot_handle_error
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import json_response, success_status, warnings_for
-from engine.kapi.status import bad_request, conflict, from_api_error, not_found, unsupported_media_type
+from engine.kapi.status import (
+    StatusError,
+    bad_request,
+    conflict,
+    from_api_error,
+    method_not_allowed,
+    not_found,
+    unsupported_media_type,
+)
 from engine.manifests.loader import load_text
 
 JSON = "application/json"
@@ -213,20 +221,43 @@ async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
     return json_response(out, warnings=warnings_for(req.kind) + warnings)
 
 
-async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
-    """DELETE with DeleteOptions: pods (graceful) and namespaces come back as the object, as
-    their registries return it; everything else as a Success Status."""
-    info = req.info
+_PROPAGATION = ("Foreground", "Background", "Orphan")
+
+
+async def _delete_options(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> tuple[dict, bool]:
+    """DeleteOptions from the body (kubectl's way) or the query (the Python client's), and
+    whether the deletion is a dry run (`dryRun=All` either way), validated as apimachinery's
+    ValidateDeleteOptions does."""
     opts: Any = None
     if request.can_read_body:
         opts = await read_body(ctx, req, request, (JSON, YAML))
-    opts = opts if isinstance(opts, dict) else {}
+    opts = dict(opts) if isinstance(opts, dict) else {}
+    for name in ("gracePeriodSeconds", "propagationPolicy"):
+        if name not in opts and req.query.get(name) is not None:
+            value = req.query[name]
+            opts[name] = int(value) if name == "gracePeriodSeconds" and value.lstrip("-").isdigit() else value
     dry = dry_run(req)
     body_dry = opts.get("dryRun") or []  # DeleteOptions.dryRun: how kubectl delete asks
     if isinstance(body_dry, list) and body_dry:
         if any(v != "All" for v in body_dry):
             raise bad_request(f'Invalid dry run value: {next(v for v in body_dry if v != "All")}: supported values: "All"')
         dry = True
+    policy = opts.get("propagationPolicy")
+    if policy is not None and policy not in _PROPAGATION:
+        message = (f'propagationPolicy: Unsupported value: "{policy}": supported values: '
+                   + ", ".join(f'"{v}"' for v in (*_PROPAGATION, "nil")))
+        raise StatusError("Invalid", f'DeleteOptions.meta.k8s.io "" is invalid: {message}',
+                          details={"group": "meta.k8s.io", "kind": "DeleteOptions",
+                                   "causes": [{"reason": "FieldValueNotSupported", "field": "propagationPolicy",
+                                               "message": message.split(": ", 1)[1]}]})
+    return opts, dry
+
+
+async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
+    """DELETE with DeleteOptions: pods (graceful) and namespaces come back as the object, as
+    their registries return it; everything else as a Success Status."""
+    info = req.info
+    opts, dry = await _delete_options(ctx, req, request)
     live = _live(ctx, req)
     pre = opts.get("preconditions") or {}
     if isinstance(pre, dict):
@@ -253,6 +284,35 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     if req.kind in ("Pod", "Namespace"):
         return json_response(gone, warnings=warnings_for(req.kind))
     return json_response(success_status(_deleted_details(info, req, gone)), warnings=warnings_for(req.kind))
+
+
+async def delete_collection(ctx: ApiContext, req: ResourceRequest, request: web.Request,
+                            accepts: Callable[[dict], bool]) -> web.Response:
+    """DELETE of a collection (apiserver `handlers/delete.go DeleteCollection`, registry
+    `Store.DeleteCollection`): the objects the selectors (`accepts`) take, listed, then each
+    deleted as one normal delete through the API server (so events, watches and the flow
+    follow each one); the answer is the list as it was listed (`PodList`, ...). Only on a
+    namespace's collection for namespaced kinds, as kube-apiserver routes it."""
+    info = req.info
+    if "deletecollection" not in info.verbs or (info.namespaced and not req.namespace):
+        raise method_not_allowed()
+    opts, dry = await _delete_options(ctx, req, request)
+    store = ctx.cluster.store
+    listed = [o for o in store.list(req.kind, req.namespace if info.namespaced else None) if accepts(o)]
+    listed.sort(key=lambda o: o["metadata"]["name"])
+    rv = str(store.resource_version)
+    if not dry:
+        grace = opts.get("gracePeriodSeconds")
+        for obj in listed:
+            md = obj["metadata"]
+            try:
+                ctx.cluster.api.delete_object(req.kind, md.get("namespace") or "", md["name"], grace=grace != 0)
+            except ApiError as e:
+                raise from_api_error(e.status, info)
+        if listed:
+            ctx.wrote()
+    return json_response({"kind": f"{info.kind}List", "apiVersion": info.api_version,
+                          "metadata": {"resourceVersion": rv}, "items": listed}, warnings=warnings_for(req.kind))
 
 
 def _deleted_details(info, req: ResourceRequest, obj: dict) -> dict[str, Any]:
