@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from functools import cached_property
 from typing import Any
 
 from aiohttp import web
@@ -63,20 +64,28 @@ def group_version_document(table: ResourceTable, group: str, version: str,
 
 class OpenAPI:
     """The root index and the per group-version documents (plain and gzip'd), with the content
-    hashes kubectl caches them by (computed once: the served resources do not change while
-    serving)."""
+    hashes kubectl caches them by. Built once, on the first request (most clients never ask:
+    the Python clients do not, kubectl only to write or explain), and kept: the served
+    resources do not change while serving."""
 
     def __init__(self, table: ResourceTable) -> None:
-        self.docs: dict[str, bytes] = {}
-        self.gzipped: dict[str, bytes] = {}
+        self.table = table
+
+    @cached_property
+    def docs(self) -> dict[str, bytes]:
         schemas = openapi_schemas.load()
-        for group, version in table.by_gv:
-            doc = dumps(group_version_document(table, group, version, schemas)).encode()
-            self.docs[_gv_path(group, version)] = doc
-            self.gzipped[_gv_path(group, version)] = gzip.compress(doc, compresslevel=6, mtime=0)
-        self.root = {"paths": {p: {"serverRelativeURL": f"/openapi/v3/{p}?hash="
-                                   f"{hashlib.sha512(d).hexdigest().upper()[:128]}"}
-                               for p, d in self.docs.items()}}
+        return {_gv_path(g, v): dumps(group_version_document(self.table, g, v, schemas)).encode()
+                for g, v in self.table.by_gv}
+
+    @cached_property
+    def gzipped(self) -> dict[str, bytes]:
+        return {gv: gzip.compress(doc, compresslevel=6, mtime=0) for gv, doc in self.docs.items()}
+
+    @cached_property
+    def root(self) -> dict[str, Any]:
+        return {"paths": {p: {"serverRelativeURL": f"/openapi/v3/{p}?hash="
+                                                   f"{hashlib.sha512(d).hexdigest().upper()[:128]}"}
+                          for p, d in self.docs.items()}}
 
     async def index(self, request: web.Request) -> web.Response:
         return json_response(self.root)
