@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from engine.kapi import openapi_schemas
+from engine.api import openapi_schemas
 from engine.kapi.resources import ResourceTable
 from engine.kapi.responses import dumps, json_response
 from engine.kapi.status import unknown_path

@@ -1,6 +1,6 @@
 """`kubectl explain` against `svcflow serve`: the real kubectl (OpenAPI v3, its default)
 prints Kubernetes v1.33's own descriptions for every kind svcflow serves, from the schemas
-each group-version's document carries (engine/kapi/openapi_schemas)."""
+each group-version's document carries (engine/api/openapi_schemas)."""
 from __future__ import annotations
 
 import gzip
@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from engine.api import kinds
-from engine.kapi import openapi, openapi_schemas
+from engine.api import kinds, openapi_schemas
+from engine.kapi import openapi
 from engine.kapi.resources import ResourceTable
 from tests.helpers import SAMPLES
 from tests.served import Kubectl, ServedCluster
@@ -214,7 +214,7 @@ def test_each_document_keeps_its_patch_operations():
 
 
 def test_the_package_data_covers_every_served_kind():
-    """A kind added to the registry needs `python -m engine.kapi.openapi_schemas.generate` run again."""
+    """A kind added to the registry needs `python -m engine.api.openapi_schemas.generate` run again."""
     schemas = openapi_schemas.load()
     served = {(i.group, i.version, k) for i in kinds.KINDS.values() for k in (i.kind, i.kind + "List")}
     have = {(g["group"], g["version"], g["kind"]) for s in schemas.values()

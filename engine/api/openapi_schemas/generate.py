@@ -1,8 +1,9 @@
 """Regenerates `schemas.json.gz`, the OpenAPI v3 component schemas `svcflow serve` publishes
-(engine/kapi/openapi.py), from Kubernetes v1.33.0's own definitions. Run it offline, by hand,
+(engine/kapi/openapi.py) and svcflow's own `kubectl explain` prints, from Kubernetes v1.33.0's
+own definitions. Run it offline, by hand,
 when the served kinds change (a test checks the data covers every kind the registry serves):
 
-    python -m engine.kapi.openapi_schemas.generate path/to/kubernetes_validate-1.37.0-py3-none-any.whl
+    python -m engine.api.openapi_schemas.generate path/to/kubernetes_validate-1.37.0-py3-none-any.whl
 
 The source is the PyPI wheel kubernetes-validate 1.37.0 (Apache-2.0), whose
 `kubernetes-json-schema/v1.33.0-local/_definitions.json` holds v1.33.0's OpenAPI definitions

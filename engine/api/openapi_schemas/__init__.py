@@ -2,8 +2,11 @@
 kube-apiserver publishes them in `/openapi/v3/<group-version>` (package data,
 `schemas.json.gz`, made offline by `generate.py` from the upstream definitions).
 
-`kubectl explain` prints their descriptions and `kubectl apply` builds its strategic merge
-patches from their patch strategies and merge keys, so they are upstream's, not svcflow's.
+The real kubectl reads them from `svcflow serve` (engine.kapi.openapi): `kubectl explain`
+prints their descriptions and `kubectl apply` builds its strategic merge patches from their
+patch strategies and merge keys, so they are upstream's, not svcflow's. svcflow's own
+`kubectl explain` (engine.kubectl.printers.explain) prints them too; they live with the API's
+types so that both layers can read them.
 """
 from __future__ import annotations
 
