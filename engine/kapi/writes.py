@@ -5,6 +5,7 @@ the same defaulting, validation, allocation and messages, returned as kube-apise
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Callable
 
 from aiohttp import web
@@ -12,13 +13,14 @@ from aiohttp import web
 from engine.api.apiserver import ApiError
 from engine.api.naming import generate_name
 from engine.api.store import CLUSTER_SCOPED, json_copy
+from engine.api.validation import errors as field_errors
+from engine.api.validation import messages
 from engine.api.validation.decoding import decode_error, decoded, strict_unknown_fields, unknown_fields_error
 from engine.api.validation.messages import cannot_handle_error
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import json_response, success_status, warnings_for
 from engine.kapi.status import (
-    StatusError,
     bad_request,
     conflict,
     from_api_error,
@@ -27,6 +29,8 @@ from engine.kapi.status import (
     unsupported_media_type,
 )
 from engine.manifests.loader import load_text
+
+log = logging.getLogger("svcflow.kapi")
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -243,14 +247,45 @@ async def _delete_options(ctx: ApiContext, req: ResourceRequest, request: web.Re
             raise bad_request(f'Invalid dry run value: {next(v for v in body_dry if v != "All")}: supported values: "All"')
         dry = True
     policy = opts.get("propagationPolicy")
+    errors = []
+    if policy is not None and opts.get("orphanDependents") is not None:
+        errors.append(field_errors.invalid("propagationPolicy", policy,
+                                           "orphanDependents and deletionPropagation cannot be both set"))
     if policy is not None and policy not in _PROPAGATION:
-        message = (f'propagationPolicy: Unsupported value: "{policy}": supported values: '
-                   + ", ".join(f'"{v}"' for v in (*_PROPAGATION, "nil")))
-        raise StatusError("Invalid", f'DeleteOptions.meta.k8s.io "" is invalid: {message}',
-                          details={"group": "meta.k8s.io", "kind": "DeleteOptions",
-                                   "causes": [{"reason": "FieldValueNotSupported", "field": "propagationPolicy",
-                                               "message": message.split(": ", 1)[1]}]})
+        errors.append(field_errors.not_supported("propagationPolicy", policy, (*_PROPAGATION, "nil")))
+    if errors:
+        raise from_api_error(messages.ApiError("Invalid", kind="DeleteOptions", group="meta.k8s.io", causes=errors))
     return opts, dry
+
+
+def _orphans(opts: dict) -> bool:
+    """`propagationPolicy: Orphan` (kubectl's `--cascade=orphan`), or the older
+    `orphanDependents: true`. Foreground and Background both leave the dependents to the
+    garbage collector, which deletes them once the owner is gone (svcflow does not hold the
+    owner back until they are: a Foreground delete ends as a Background one does)."""
+    return opts.get("propagationPolicy") == "Orphan" or opts.get("orphanDependents") is True
+
+
+def _orphan_dependents(ctx: ApiContext, owner: dict) -> None:
+    """What the garbage collector's `orphan` finalizer does before the owner goes: each
+    dependent loses its ownerReference to it (an update through the API server, so watches
+    see it) and stays."""
+    uid = owner["metadata"].get("uid")
+    store = ctx.cluster.store
+    for kind, namespace, name in store.dependents(uid) if uid else ():
+        dependent = store.get(kind, namespace, name)
+        if dependent is None:
+            continue
+        new = json_copy(dependent)
+        refs = [r for r in new["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
+        if refs:
+            new["metadata"]["ownerReferences"] = refs
+        else:
+            new["metadata"].pop("ownerReferences", None)
+        try:
+            ctx.cluster.api.update(dependent, new, verb="patching")
+        except ApiError as e:  # (the collector would retry; here the dependent keeps its owner and follows it)
+            log.warning("svcflow serve: orphaning %s %s/%s: %s", kind, namespace, name, e)
 
 
 async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
@@ -273,6 +308,8 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
         if req.kind in ("Pod", "Namespace"):
             return json_response(live, warnings=warnings_for(req.kind))
         return json_response(success_status(_deleted_details(info, req, live)), warnings=warnings_for(req.kind))
+    if _orphans(opts):
+        _orphan_dependents(ctx, live)
     try:
         gone = ctx.cluster.api.delete_object(req.kind, require_namespace(req), req.name or "",
                                              grace=grace != 0)
@@ -305,6 +342,8 @@ async def delete_collection(ctx: ApiContext, req: ResourceRequest, request: web.
         grace = opts.get("gracePeriodSeconds")
         for obj in listed:
             md = obj["metadata"]
+            if _orphans(opts):
+                _orphan_dependents(ctx, obj)
             try:
                 ctx.cluster.api.delete_object(req.kind, md.get("namespace") or "", md["name"], grace=grace != 0)
             except ApiError as e:
