@@ -59,6 +59,8 @@ async def test_server_side_apply_dry_run_changes_nothing(served, tmp_path):
     assert await kubectl("apply", "--server-side", "--dry-run=server", "-f", str(redis)) == (
         0, "deployment.apps/redis serverside-applied (server dry run)\n"
            "service/redis serverside-applied (server dry run)\n", "")
+    code, out, err = await kubectl("diff", "--server-side", "-f", str(manifest))  # (a dry-run apply, then diff)
+    assert (code, err) == (1, "") and "\n+  name: web\n" in out and "\n+  clusterIP: 10.96." in out
     assert served.call(lambda: served.cluster.store.get("Service", "default", "web")) is None
     assert served.call(lambda: served.cluster.store.resource_version) == rv
     assert events == [] and served.writes == 0
