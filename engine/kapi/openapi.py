@@ -39,7 +39,8 @@ def group_version_document(table: ResourceTable, group: str, version: str,
     """One group-version's document: a PATCH operation per kind, and the schemas of its kinds
     (and their Lists) from `schemas` (all of `openapi_schemas` when None)."""
     paths: dict[str, Any] = {}
-    for s in table.by_gv.get((group, version), ()):
+    served = table.by_gv.get((group, version), ())
+    for s in served:
         info = s
         prefix = "/" + _gv_path(group, version) + ("/namespaces/{namespace}" if info.namespaced else "")
         gvk = {"group": group, "version": version, "kind": info.kind}
@@ -55,7 +56,6 @@ def group_version_document(table: ResourceTable, group: str, version: str,
                       "responses": {"200": {"description": "OK"}},
                       "x-kubernetes-action": "patch", "x-kubernetes-group-version-kind": gvk},
         }
-    served = table.by_gv.get((group, version), ())
     components = openapi_schemas.for_kinds(openapi_schemas.load() if schemas is None else schemas,
                                            [(group, version, k) for s in served for k in (s.kind, s.kind + "List")])
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": GIT_VERSION}, "paths": paths,
