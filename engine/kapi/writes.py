@@ -340,16 +340,19 @@ async def delete_collection(ctx: ApiContext, req: ResourceRequest, request: web.
     rv = str(store.resource_version)
     if not dry:
         grace = opts.get("gracePeriodSeconds")
-        for obj in listed:
+        refused: ApiError | None = None
+        for obj in listed:  # (every one is tried; the first refusal is the answer, as the registry's)
             md = obj["metadata"]
             if _orphans(opts):
                 _orphan_dependents(ctx, obj)
             try:
                 ctx.cluster.api.delete_object(req.kind, md.get("namespace") or "", md["name"], grace=grace != 0)
             except ApiError as e:
-                raise from_api_error(e.status, info)
+                refused = refused or e
         if listed:
             ctx.wrote()
+        if refused is not None:
+            raise from_api_error(refused.status, info)
     return json_response({"kind": f"{info.kind}List", "apiVersion": info.api_version,
                           "metadata": {"resourceVersion": rv}, "items": listed}, warnings=warnings_for(req.kind))
 
