@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("args", nargs="*", metavar="RESOURCE[.FIELD...]")
     p.add_argument("--recursive", action="store_true", help="every nested field, one line each")
     p.add_argument("--api-version", default=None, metavar="GROUP/VERSION")
+    p.add_argument("--output", default=None, metavar="plaintext")
     p = sub.add_parser("dig", help="ask CoreDNS, as dig would (or as a pod resolves with --from)")
     _global_flags(p)
     _attach_flags(p)
@@ -266,7 +267,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if args.command in ("serve", "kubeconfig"):
         return _serve(args, out, err)
     if args.command == "explain":  # (no cluster: the schemas are the API's)
-        res = kubectl.explain(args.args, recursive=args.recursive, api_version=args.api_version)
+        res = kubectl.explain(args.args, recursive=args.recursive, api_version=args.api_version,
+                              output=args.output)
         out.write(res.stdout)
         err.write(res.stderr)
         return res.code

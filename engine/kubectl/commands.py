@@ -380,10 +380,11 @@ def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None,
     return out
 
 
-def explain(args: list[str], *, recursive: bool = False, api_version: str | None = None) -> Output:
+def explain(args: list[str], *, recursive: bool = False, api_version: str | None = None,
+            output: str | None = None) -> Output:
     """`kubectl explain`: the served kinds' Kubernetes v1.33 schemas, as kubectl prints them
     against `svcflow serve` (the cluster plays no part: the schemas are the API's)."""
-    code, out, err = explain_printer.explain(args, recursive=recursive, api_version=api_version)
+    code, out, err = explain_printer.explain(args, recursive=recursive, api_version=api_version, output=output)
     return Output(stdout=out, stderr=err, code=code)
 
 
@@ -791,6 +792,12 @@ def run_line(cluster: Cluster, line: str) -> Output:
         if sub != "restart":
             return Output(stderr=f"error: svcflow does not run `kubectl rollout {sub}` yet (it runs: rollout restart)\n",
                           code=1)
+    if verb == "explain":  # (its own flags have no shorthands: only kubectl's global -n NAMESPACE is one)
+        for a in rest:
+            if a == "--":
+                break
+            if a.startswith("-") and a[1:2] not in ("", "-", "n"):
+                return usage_error(cmd, f"unknown shorthand flag: {go_quote_rune(a[1])} in {a}")
     try:
         opts, pos = parse_flags(rest)
     except UsageError as e:
@@ -807,7 +814,8 @@ def run_line(cluster: Cluster, line: str) -> Output:
     if verb == "describe":
         return describe(cluster, pos, namespace=ns, selector=sel, all_namespaces=bool(opts.get("all-namespaces")))
     if verb == "explain":
-        return explain(pos, recursive=bool(opts.get("recursive")), api_version=opts.get("api-version"))
+        return explain(pos, recursive=bool(opts.get("recursive")), api_version=opts.get("api-version"),
+                       output=opts.get("output"))
     if verb == "delete":
         if opts.get("all") and sel:
             return Output(stderr="error: cannot set --all and --selector at the same time\n", code=1)

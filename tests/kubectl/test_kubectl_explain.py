@@ -29,6 +29,8 @@ CASES = [
     "deploy --api-version=apps/v1", "deploy.spec.replicas --api-version=apps/v1",
     "deployments.apps.spec.replicas --api-version=apps/v1", "pods.spec --api-version=v1",
     "deploy --api-version=apps/v2", "deploy --api-version=v1", "deploy --api-version=bad/x/y",
+    "svc --output plaintext", "svc --output=plaintext-openapiv2", "svc --output=json", "svc -o plaintext",
+    "svc -R", "-n default svc.spec.type", "-ndefault svc.spec.type",
 ]
 
 

@@ -226,9 +226,13 @@ def split_resource(word: str) -> tuple[KindInfo | None, list[str]]:
     return info, parts[1:]
 
 
-def explain(args: list[str], *, recursive: bool = False, api_version: str | None = None) -> tuple[int, str, str]:
-    """`kubectl explain RESOURCE[.FIELD...] [--recursive] [--api-version G/V]`: exit code,
-    stdout and stderr, in kubectl's words for each refusal."""
+def explain(args: list[str], *, recursive: bool = False, api_version: str | None = None,
+            output: str | None = None) -> tuple[int, str, str]:
+    """`kubectl explain RESOURCE[.FIELD...] [--recursive] [--api-version G/V] [-o plaintext]`:
+    exit code, stdout and stderr, in kubectl's words for each refusal (`plaintext-openapiv2`
+    reads OpenAPI v2, which svcflow does not serve: kubectl gets a 404 for it)."""
+    if output not in (None, "plaintext", "plaintext-openapiv2"):
+        return 1, "", f"error: unrecognized format: {output}\n"
     if not args:
         return 1, "", ("error: You must specify the type of resource to explain. Use \"kubectl api-resources\" for a "
                        "complete list of supported resources.\n")
@@ -252,5 +256,7 @@ def explain(args: list[str], *, recursive: bool = False, api_version: str | None
         if found is None:
             return 1, "", f"error: GVR ({group}/{version}, Resource={info.resource}) not found in OpenAPI schema\n"
         info = found
+    if output == "plaintext-openapiv2":
+        return 1, "", "Error from server (NotFound): the server could not find the requested resource\n"
     out, err = render(openapi_schemas.load(), info, path, recursive)
     return (1, out, err + "\n") if err else (0, out, "")
