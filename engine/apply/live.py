@@ -368,6 +368,13 @@ class LiveWorkspace:
             if any(declared_by.get(k, 0) != (1 if k in files[d].keys else 0) for k in set(keys) | files[d].keys):
                 return None  # declared in another file too
             new_docs[d] = docs
+        if len(new_docs) > 1:  # two saved files may now declare the same new object: the full reload knows how
+            now_declared: set[ObjKey] = set()
+            for docs in new_docs.values():
+                keys = {doc.object_key for doc in docs if not doc.is_config and doc.object_key is not None}
+                if not now_declared.isdisjoint(keys):
+                    return None
+                now_declared |= keys
         report = ApplyReport()
         report_load_problems(report, loaded.errors, loaded.warnings)
         report.warnings[:0] = self.topology_problems

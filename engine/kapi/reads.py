@@ -72,7 +72,7 @@ class ListOrder:
         return order
 
 
-def _selectors(req: ResourceRequest) -> Callable[[dict], bool]:
+def selectors(req: ResourceRequest) -> Callable[[dict], bool]:
     try:
         sel = label_selectors.parse(req.query.get("labelSelector") or None)
     except SelectorError as e:
@@ -115,7 +115,7 @@ def _accept(request: web.Request) -> str:
 
 
 def list_objects(ctx: ApiContext, order_of: ListOrder, req: ResourceRequest, request: web.Request) -> web.Response:
-    accepts = _selectors(req)
+    accepts = selectors(req)
     limit = query_int(req.query, "limit") or 0
     token = req.query.get("continue") or ""
     store = ctx.cluster.store
@@ -172,7 +172,7 @@ async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
     client leaves, or it falls too far behind."""
     store = ctx.cluster.store
     hub = ctx.hub
-    selected = _selectors(req)
+    selected = selectors(req)
     in_ns = _in_namespace(req)
     if req.name is not None:  # a watch on one object (`/pods/NAME?watch=1`, old clients)
         name = req.name

@@ -333,3 +333,25 @@ def test_a_broken_file_reapplied_by_the_fast_path_keeps_what_it_held(tmp_path_fa
     object of f0 deleted at the prompt makes the fast path apply f0 again, which must not
     prune the Namespace the broken file still holds."""
     _compare_fast_and_full(tmp_path_factory, [("namespace", 0, 0), ("break", 0, 0), ("scale-at-prompt", 0, 0)])
+
+
+def test_two_files_saved_together_declaring_the_same_new_object_end_as_kubectl_apply(tmp_path):
+    """Found by tests/cluster's sequence property: two files saved at once, each declaring the
+    same new Service, are a duplicate -- the full reload warns and the later file wins, as
+    `kubectl apply -f` in file order leaves it; the fast path must not apply both and then
+    keep the first on the next reload."""
+    d = tmp_path / "m"
+    d.mkdir()
+    for name in ("f0.yaml", "f1.yaml", "f2.yaml"):
+        (d / name).write_text(svc(name.removesuffix(".yaml")))
+    ws = LiveWorkspace([d], deterministic=True)
+    ws.reload()
+    (d / "f0.yaml").write_text(svc("f0") + "---\n" + svc("twin", 81))
+    (d / "f1.yaml").write_text(svc("f1") + "---\n" + svc("twin", 82))
+    for _ in range(2):  # the save, then a reload with nothing changed
+        res = ws.reload()
+        ws.settle()
+        assert not ws.last_reload_fast
+        assert services(ws)["twin"] == 82
+        assert any("service/twin is declared more than once" in n.message and "f1.yaml:" in n.message
+                   for n in res.notices), [n.message for n in res.notices]
