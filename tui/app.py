@@ -166,8 +166,10 @@ class SvcflowApp(App):
             self.run_worker(self.workspace.follow(self._attach_changed), exclusive=True, group="attach")
 
     def _attach_changed(self, what: str) -> None:
-        """Attached: the mirror was built (its mode and nodes are the cluster's), or the
-        problems a user can act on changed (the error bar says them, one line each)."""
+        """Attached: the mirror was built (its mode and nodes are the cluster's; the lists
+        fill it page by page, the ticks repaint), the cluster's kube-proxy configuration
+        changed (its mode is shown), or how far the attach got or the problems a user can
+        act on changed (the error bar says them, one line each)."""
         try:
             if what == "cluster":
                 self.mode = self.workspace.cluster.topology.proxy.mode
@@ -175,6 +177,9 @@ class SvcflowApp(App):
                 self.session = None
                 self.refresh_panes(flash=False)
                 self.show_header()
+            elif what == "config":
+                self.mode = self.workspace.cluster.topology.proxy.mode
+                self.refresh_panes(flash=False)
             self.query_one(ErrorBar).show(*self.workspace.status())
         except NoMatches:
             return  # (a reflector's last word while the app shuts down: the panes are gone)

@@ -2,9 +2,13 @@
 
 It answers the few calls the dashboard makes of a `LiveWorkspace` (`cluster`, `reload`,
 `advance`, `settle`, ...): there are no files to apply, and time is wall time. `follow()`
-runs in the dashboard's event loop; until the first lists are in, `cluster` is an empty
-mirror (the screen comes up at once and says it is attaching), then the built one, with the
-dashboard's flow listeners carried over.
+runs in the dashboard's event loop; until the kinds that shape the cluster are listed,
+`cluster` is an empty mirror (the screen comes up at once and says it is attaching), then
+the built one, with the dashboard's flow listeners carried over, which the big lists fill
+page by page (the panes repaint on the dashboard's ticks; the error bar says how far the
+lists got). `built` turns true when every kind is listed. kube-proxy and CoreDNS compute
+within the budget the dashboard gives `advance`, so the screen stays responsive while they
+work through 10,000 Services.
 """
 from __future__ import annotations
 
@@ -33,8 +37,10 @@ class AttachWorkspace:
         self.session = AttachSession(options)
         self.cluster = Cluster(mirror=True)  # empty until the first lists are in
         self.applied: dict = {}
-        self.built = False
+        self.built = False  # every kind listed
         self.topology_problems: list = []
+        self._left = 0
+        self._changed: Callable[[str], None] = lambda what: None
 
     # -- the LiveWorkspace calls the dashboard makes ------------------------------------------
     def reload(self, *, budget: float | None = None) -> ReloadResult:
@@ -52,8 +58,16 @@ class AttachWorkspace:
         svcflow's kube-proxy or CoreDNS cannot compute (a bug of svcflow's, not the
         cluster's: the API server validated them) become a line, never a traceback."""
         self.cluster.clock.advance_to(wall_now())
+        mirror = self.session.mirror
+        if not mirror.computing:
+            return True  # (kube-proxy and CoreDNS wait for the kinds they read)
         try:
-            return self.cluster.run_for(0, budget=budget)
+            done = self.cluster.run_for(0, budget=budget)
+            left = mirror.compute_left()
+            if left != self._left:  # the progress line: how much CoreDNS has yet to take in
+                self._left = left
+                self._changed("progress")
+            return done
         except Exception as e:  # noqa: BLE001 - the dashboard must survive any live object
             self.session.mirror.problem_line("compute", f"svcflow could not compute the rules or records "
                                                         f"({type(e).__name__}: {e}); the panes may be behind")
@@ -70,23 +84,36 @@ class AttachWorkspace:
     def status(self) -> tuple[list[str], list[str]]:
         """What the error bar shows: problems a user can act on (one line each), then what
         svcflow assumed about the cluster's configuration."""
+        mirror = self.session.mirror
         problems = self.session.problem_lines()
-        if not self.built and not problems:
-            problems = [f"attaching to {self.server}: listing …"]
-        return problems, (self.session.mirror.notes() if self.built else [])
+        if not self.built:
+            problems = problems + [f"attaching to {self.server}: {mirror.progress_line() or 'listing'} …"]
+        elif self._left:
+            problems = problems + [f"computing kube-proxy's rules and CoreDNS's records: {self._left:,} objects to go"]
+        return problems, (mirror.notes() if self.built else [])
 
     def status_lines(self) -> list[str]:
         problems, notes = self.status()
         return problems + notes
 
     async def follow(self, changed: Callable[[str], None]) -> None:
-        """Attach and follow until cancelled; `changed("cluster")` once built,
-        `changed("problems")` whenever the problems change."""
-        self.session.mirror.on_problems = lambda: changed("problems")
+        """Attach and follow until cancelled; `changed("cluster")` once the mirror is built
+        (the panes show it from then on), `changed("progress")` as the lists and the
+        computation go on, `changed("listed")` once every kind is listed, `changed("config")`
+        when the cluster's kube-proxy or CoreDNS configuration changed, `changed("problems")`
+        whenever the problems change."""
+        self._changed = changed
+        mirror = self.session.mirror
+        mirror.on_problems = lambda: changed("problems")
+        mirror.on_progress = lambda: changed("progress")
+        mirror.on_config = lambda: changed("config")
 
         def built(cluster: Cluster) -> None:
             cluster.flow_listeners.extend(self.cluster.flow_listeners)
             self.cluster = cluster
-            self.built = True
             changed("cluster")
-        await self.session.follow(built)
+
+        def listed() -> None:
+            self.built = True
+            changed("listed")
+        await self.session.follow(built, listed)
