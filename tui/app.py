@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import time
 from collections import deque
 from pathlib import Path
 
@@ -48,6 +49,8 @@ from tui.widgets.flow_diagram import toggle_flow_diagram
 MODES = ("iptables", "ipvs", "nftables")
 #: Pods from which listing every namespace says so on the status line first.
 BIG_LISTING = 20_000
+#: Seconds between two updates of the attach's progress line.
+PROGRESS_SECONDS = 0.25
 
 
 class SvcflowApp(App):
@@ -120,6 +123,7 @@ class SvcflowApp(App):
         self.selection = Selection(self)
         self.commands = Commands(self)
         self._focus_before_prompt = None
+        self._progress: tuple[str, float] = ("", 0.0)  # the attach's progress line shown, and when
         self.workspace.cluster.flow_listeners.append(self.player.on_flow)
 
     # -- composition ---------------------------------------------------------------------------
@@ -162,6 +166,10 @@ class SvcflowApp(App):
         if self.serve_api:
             self.run_worker(self._serve_api(), exclusive=True, group="api")
         if self.read_only:
+            # Attaching is the boot of a mirror: no warming of every namespace's rows
+            # while the lists still change them (`EngineDriver.tick`), and the status line
+            # says how far the lists got (`_attach_changed`).
+            self.driver.booting = True
             self._attach_changed("problems")
             self.run_worker(self.workspace.follow(self._attach_changed), exclusive=True, group="attach")
 
@@ -180,9 +188,25 @@ class SvcflowApp(App):
             elif what == "config":
                 self.mode = self.workspace.cluster.topology.proxy.mode
                 self.refresh_panes(flash=False)
+            elif what == "listed":
+                self.driver.booting = False
+            if what == "progress":
+                self._show_progress()
+                return
+            self._show_progress(force=True)
             self.query_one(ErrorBar).show(*self.workspace.status())
         except NoMatches:
             return  # (a reflector's last word while the app shuts down: the panes are gone)
+
+    def _show_progress(self, *, force: bool = False) -> None:
+        """The attach's progress on the status line, at most every PROGRESS_SECONDS (a
+        page comes every few milliseconds; each repaint of the line costs a frame)."""
+        line = self.workspace.progress()
+        now = time.monotonic()
+        if line == self._progress[0] or (line and not force and now - self._progress[1] < PROGRESS_SECONDS):
+            return
+        self._progress = (line, now)
+        self.query_one(StatusLine).say(line)
 
     async def _serve_api(self) -> None:
         try:

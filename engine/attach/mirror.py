@@ -36,7 +36,7 @@ from typing import Callable
 import yaml
 
 from engine.api.objects import labels_of, meta
-from engine.api.store import shared
+from engine.api.store import key_of, shared
 from engine.api.wellknown import MANAGED_BY_LABEL, SERVICE_NAME_LABEL
 from engine.attach.reflector import Resource
 from engine.attach.source import COREDNS_CONFIGMAP, KUBE_PROXY_CONFIGMAP, RESOURCES
@@ -234,6 +234,9 @@ class Mirror:
         self.on_config: Callable[[], None] | None = None
         self.listing: dict[str, Listing] = {}
         self.computing = False  # kube-proxy and CoreDNS run (their inputs are listed)
+        self._listed_all = False
+        self._deferred: list[str] = []  # CoreDNS's keys held back while lists still come
+        self._first_keys: list[str] = []  # CoreDNS's keys of the first view (`first_view_computed`)
         self.events_seen = 0
 
     # -- pages (what the session's client shows the mirror of every list page) --------------
@@ -311,15 +314,18 @@ class Mirror:
         """The store holds exactly the list's objects of `resource` (a relist, or a list whose
         pages went in as they came: then only the objects gone meanwhile are deleted)."""
         store = self.cluster.store  # type: ignore[union-attr]
+        kind = resource.kind
         keep = {(meta(o).get("namespace") or "", meta(o)["name"]) for o in objects}
-        for old in list(store.list(resource.kind)):
-            md = meta(old)
-            if _selects(resource, old) and (md.get("namespace") or "", md["name"]) not in keep:
-                store.delete(resource.kind, md.get("namespace") or "", md["name"])
+        gone = [key_of(old) for old in store.iter(kind) if _selects(resource, old) and key_of(old) not in keep]
+        for ns, name in gone:
+            store.delete(kind, ns, name)
+        get, put = store.get, store.put
         for o in objects:
             md = meta(o)
-            if store.get(resource.kind, md.get("namespace") or "", md["name"]) is not o:
-                store.put(_slim(o))
+            held = get(kind, md.get("namespace") or "", md["name"])
+            # (stored as its page came, perhaps compacted: the same version is the same object)
+            if held is None or held["metadata"].get("resourceVersion") != md.get("resourceVersion"):
+                put(_slim(o))
 
     def event(self, resource: Resource, type_: str, obj: dict) -> None:
         self.events_seen += 1
@@ -371,7 +377,7 @@ class Mirror:
         everything. The Service CIDR and the nameserver are read off the listed Services;
         CoreDNS takes the Namespaces first (each one it learns of late rechecks every
         Service), then `first_namespace` and kube-system (the DNS pane's first view, and
-        whether anyone serves), then the rest."""
+        whether anyone serves), then -- once every list is in (`listed_all`) -- the rest."""
         c = self.cluster
         assert c is not None and self.shape is not None
         store = c.store
@@ -389,13 +395,40 @@ class Mirror:
             kind, ns, _ = key.split("|", 2)
             return 0 if kind == "Namespace" else 1 if ns in (first_namespace, "kube-system") else 2
         for key in sorted(keys, key=rank):  # (stable: the lists' order within a rank)
-            queue.add(key)
+            if rank(key) < 2 or self._listed_all:
+                queue.add(key)
+                if rank(key) < 2:
+                    self._first_keys.append(key)
+            else:
+                self._deferred.append(key)
         self.computing = True
+
+    def listed_all(self) -> None:
+        """Every kind is listed: CoreDNS takes in the other namespaces' objects, which
+        waited so that the lists still coming (the pods) had the time first."""
+        self._listed_all = True
+        queue = self.cluster.coredns.queue if self.cluster is not None else None
+        deferred, self._deferred = self._deferred, []
+        for key in deferred:
+            if queue is not None:
+                queue.add(key)
+
+    def first_view_computed(self) -> bool:
+        """Every list in, kube-proxy synced, CoreDNS's records of the first namespace made:
+        the dashboard's first view is complete (the other namespaces' records may still be
+        coming)."""
+        c = self.cluster
+        if c is None or not self.computing or not self._listed_all or not c.kube_proxy.last_sync:
+            return False
+        queue = c.coredns.queue
+        if self._first_keys and not any(k in queue for k in self._first_keys):
+            self._first_keys = []
+        return not self._first_keys
 
     def compute_left(self) -> int:
         """Objects CoreDNS has yet to take in (the progress line while it computes)."""
         c = self.cluster
-        return len(c.coredns.queue) if c is not None and self.computing else 0
+        return len(c.coredns.queue) + len(self._deferred) if c is not None and self.computing else 0
 
     def notes(self) -> list[str]:
         return list(self.shape.notes) if self.shape is not None else []

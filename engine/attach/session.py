@@ -101,6 +101,7 @@ class AttachSession:
                     raise AttachError(blocked[0], retry=False)
             cluster = self.mirror.build(self._name())
             self.mirror.compute()
+            self.mirror.listed_all()
         finally:
             await self.close()
         try:
@@ -132,6 +133,7 @@ class AttachSession:
             await self._listed(COMPUTE_KINDS)
             self.mirror.compute(first_namespace)
             await self.source.synced()
+            self.mirror.listed_all()
             on_listed()
             await asyncio.Event().wait()  # the reflectors run until this task is cancelled
         finally:

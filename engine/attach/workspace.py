@@ -83,14 +83,18 @@ class AttachWorkspace:
 
     def status(self) -> tuple[list[str], list[str]]:
         """What the error bar shows: problems a user can act on (one line each), then what
-        svcflow assumed about the cluster's configuration."""
-        mirror = self.session.mirror
-        problems = self.session.problem_lines()
+        svcflow assumed about the cluster's configuration (`progress` is the status line's)."""
+        return self.session.problem_lines(), (self.session.mirror.notes() if self.built else [])
+
+    def progress(self) -> str:
+        """How far the attach got, for the status line: the lists ("attaching to …: 3,500/
+        10,000 services · 35,000 pods …"), then kube-proxy's and CoreDNS's work; "" when
+        both are done."""
         if not self.built:
-            problems = problems + [f"attaching to {self.server}: {mirror.progress_line() or 'listing'} …"]
-        elif self._left:
-            problems = problems + [f"computing kube-proxy's rules and CoreDNS's records: {self._left:,} objects to go"]
-        return problems, (mirror.notes() if self.built else [])
+            return f"attaching to {self.server}: {self.session.mirror.progress_line() or 'listing'} …"
+        if self._left:
+            return f"computing kube-proxy's rules and CoreDNS's records: {self._left:,} objects to go …"
+        return ""
 
     def status_lines(self) -> list[str]:
         problems, notes = self.status()
