@@ -50,7 +50,7 @@ MODES = ("iptables", "ipvs", "nftables")
 #: Pods from which listing every namespace says so on the status line first.
 BIG_LISTING = 20_000
 #: Seconds between two updates of the attach's progress line.
-PROGRESS_SECONDS = 0.25
+PROGRESS_SECONDS = 0.5
 
 
 class SvcflowApp(App):
