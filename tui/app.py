@@ -190,6 +190,7 @@ class SvcflowApp(App):
                 self.refresh_panes(flash=False)
             elif what == "listed":
                 self.driver.booting = False
+                self.refresh_panes(flash=False, redraw=True)  # every object in, the links drawn
             if what == "progress":
                 self._show_progress()
                 return

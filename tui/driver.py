@@ -272,7 +272,10 @@ class EngineDriver:
             parts["dns-log"] = time.perf_counter() - t
             # What the selection lights up follows the objects, not the clock or the filter.
             t = time.perf_counter()
-            if app.selection.follow(view, app.selection.version(view, dns.wanted, proxy.wanted[:3])):
+            # (Not while attaching: the lists move the objects every few milliseconds, and the
+            # links are drawn once they are all in -- `SvcflowApp._attach_changed`.)
+            if not (self.booting and app.read_only) and \
+                    app.selection.follow(view, app.selection.version(view, dns.wanted, proxy.wanted[:3])):
                 parts["selection"] = time.perf_counter() - t
         # Lookups change nothing in the store (curl, nslookup): the query log is read on
         # every refresh, not only when the store moved.
