@@ -281,9 +281,13 @@ class SvcflowApp(App):
 
     def show_header(self) -> None:
         """The header now (the clock, the flow's speed and pause)."""
-        api = f"API {self.api.url.removeprefix('http://')} (KUBECONFIG={self.api.kubeconfig})" if self.api else None
+        api = api_short = None
+        if self.api:
+            address = self.api.url.removeprefix("http://")
+            api = f"API {address} (KUBECONFIG={self.api.kubeconfig})"
+            api_short = f"api :{address.rpartition(':')[2]}"
         self.query_one(ClusterHeader).show(self.workspace.cluster, self.namespace, speed=self.player.speed,
-                                           paused=self.player.paused, api=api)
+                                           paused=self.player.paused, api=api, api_short=api_short)
 
     def on_descendant_focus(self, event) -> None:
         follow_focus(self, event.widget)

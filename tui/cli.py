@@ -59,7 +59,9 @@ the dashboard:
   svcflow --kubeconfig PATH [--context NAME]   (or: svcflow attach [...])
                         attach read-only to a real cluster: its Pods, Services,
                         Endpoints, Nodes live; kube-proxy's rules and CoreDNS's
-                        records computed from them (needs pip install 'svcflow[attach]')
+                        records computed from them (needs pip install 'svcflow[attach]');
+                        --kubeconfig and --context may also come before or after a
+                        command that reads a cluster (svcflow --kubeconfig P get pods)
 """
 
 
@@ -241,10 +243,66 @@ def _cluster(args: argparse.Namespace):
                               bare=getattr(args, "bare", False), seed=getattr(args, "seed", None))
 
 
+#: The flags that point svcflow at a real cluster; like kubectl's persistent flags they may
+#: come before the command or after it (`svcflow --kubeconfig P get pods`, `svcflow get pods --kubeconfig P`).
+ATTACH_FLAGS = ("--kubeconfig", "--context")
+#: Commands whose own parser takes `--kubeconfig` (serve and kubeconfig: where the kubeconfig is written).
+_TAKES_KUBECONFIG = ATTACHABLE | {"attach", "serve", "kubeconfig"}
+
+
+def _attach_flag(arg: str) -> str | None:
+    """`--kubeconfig` for `--kubeconfig` and `--kubeconfig=PATH` (likewise --context), else None."""
+    name = arg.split("=", 1)[0]
+    return name if name in ATTACH_FLAGS else None
+
+
+def _attach_flags_after_command(argv: list[str]) -> list[str] | str:
+    """argv with `--kubeconfig`/`--context` given before the command moved after it, where the
+    command's parser reads them; a message (str) when the command cannot attach at all. The
+    dashboard (no command, or a path) parses them itself and is left as it is."""
+    verb_at = None
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("--seed", *ATTACH_FLAGS):
+            i += 2
+        elif a.startswith("-"):
+            i += 1
+        else:
+            verb_at = i
+            break
+    if verb_at is None:
+        return argv
+    verb = argv[verb_at]
+    given = [a for a in argv if _attach_flag(a)]
+    if not given or verb not in HEADLESS | {"attach"}:
+        return argv
+    if verb not in _TAKES_KUBECONFIG:
+        flag = _attach_flag(given[0])
+        return (f"svcflow: {verb} does not take {flag}: it runs on the simulated cluster of -f; attached to a real "
+                f"cluster svcflow only reads ({', '.join(sorted(ATTACHABLE))}, or the dashboard)")
+    before, moved = [], []
+    i = 0
+    while i < verb_at:
+        a = argv[i]
+        if a in ATTACH_FLAGS:
+            moved += argv[i:i + 2]
+            i += 2
+            continue
+        (moved if _attach_flag(a) else before).append(a)
+        i += 1
+    return before + [verb] + moved + argv[verb_at + 1:]
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     out = out or sys.stdout
     err = err or sys.stderr
+    placed = _attach_flags_after_command(argv)
+    if isinstance(placed, str):
+        err.write(placed + "\n")
+        return 1
+    argv = placed
     if argv and argv[0] == "attach":  # the same as `svcflow --kubeconfig ...`
         return _dashboard(argv[1:], err, attach=True)
     verb = _first_word(argv)

@@ -45,7 +45,13 @@ class Gone(AttachError):
 
 
 class Forbidden(AttachError):
-    """RBAC refuses the request: the kind is skipped."""
+    """RBAC refuses the request: the kind is skipped (or, for a namespaced kind listed
+    cluster-wide, listed in the namespaces RBAC allows: engine.attach.source). `message` is
+    the API server's own (`pods is forbidden: User "x" cannot list resource "pods" in API
+    group "" at the cluster scope`), `path` what was asked."""
+
+    message: str = ""
+    path: str = ""
 
 
 class Disconnected(AttachError):
@@ -60,8 +66,10 @@ def _status_line(server: str, path: str, status: int, body: dict | None) -> Atta
                            "log in again (or refresh the token your kubeconfig's exec plugin gets)",
                            status=status, reason=reason)
     if status == 403:
-        return Forbidden(f"forbidden: {msg or path} (RBAC: this kind is skipped; grant get/list/watch to show it)",
-                         retry=False, status=status, reason=reason)
+        e = Forbidden(f"forbidden: {msg or path} ({path}; RBAC: this kind is skipped; grant get, list and watch "
+                      "to show it)", retry=False, status=status, reason=reason)
+        e.message, e.path = msg, path
+        return e
     if status == 410:
         return Gone(f"{path}: {msg or 'resourceVersion too old'} (listing again)", status=status, reason=reason)
     return AttachError(f"{server}{path}: {status} {reason or ''} {msg}".rstrip(), status=status, reason=reason)
@@ -74,6 +82,7 @@ class KubeClient:
     api: Any  # kubernetes_asyncio.client.ApiClient
     server: str
     context: str
+    namespace: str = "default"  # the context's namespace (kubectl's default namespace)
 
     async def _get(self, path: str, query: dict[str, str], timeout: aiohttp.ClientTimeout):
         try:
@@ -175,6 +184,11 @@ async def connect(kubeconfig: str | None, context: str | None) -> KubeClient:
     if missing:
         raise AttachError(f"kubeconfig {shown}: {missing}", retry=False)
     cfg = k8s_client.Configuration()
+    # Every watch holds its own HTTP/1.1 connection for minutes; with RBAC's per-namespace
+    # fallback there is one per kind and namespace (engine/attach/source.py), beyond the
+    # client's default pool of 100, where a further watch -- and every list after it --
+    # would wait for a connection forever. The reflectors bound what is open (0: no pool limit).
+    cfg.connection_pool_maxsize = 0
     try:
         loader = await k8s_config.load_kube_config(config_file=path, context=context, client_configuration=cfg,
                                                    persist_config=False)
@@ -183,7 +197,7 @@ async def connect(kubeconfig: str | None, context: str | None) -> KubeClient:
     except (OSError, ValueError) as e:  # an unreadable file, YAML that is not a kubeconfig, an exec plugin that failed
         raise AttachError(f"kubeconfig {shown}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
                           retry=False) from None
-    return KubeClient(k8s_client.ApiClient(cfg), cfg.host, context or _context_name(loader))
+    return KubeClient(k8s_client.ApiClient(cfg), cfg.host, context or _context_name(loader), _context_namespace(loader))
 
 
 def _context_name(loader: Any) -> str:
@@ -192,6 +206,15 @@ def _context_name(loader: Any) -> str:
         return str(loader._current_context["name"])  # (kubernetes_asyncio keeps it there)
     except (AttributeError, KeyError, TypeError):
         return ""
+
+
+def _context_namespace(loader: Any) -> str:
+    """The context's `namespace`, "default" when it names none, as kubectl reads it."""
+    try:
+        ns = loader._current_context["context"].safe_get("namespace")  # (a kubernetes_asyncio ConfigNode)
+    except (AttributeError, KeyError, TypeError):
+        ns = None
+    return str(ns) if ns else "default"
 
 
 def _missing_context(path: str | None, context: str | None) -> str:

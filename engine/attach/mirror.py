@@ -191,7 +191,10 @@ def _slim(obj: dict) -> dict:
 
 
 def _selects(resource: Resource, obj: dict) -> bool:
-    """Whether `obj` is one the resource's list returns (the ConfigMaps are selected by name)."""
+    """Whether `obj` is one the resource's list returns (the ConfigMaps are selected by name;
+    a kind listed per namespace, RBAC's fallback, returns that namespace's)."""
+    if resource.namespace and meta(obj).get("namespace") != resource.namespace:
+        return False
     sel = resource.field_selector
     if not sel:
         return True

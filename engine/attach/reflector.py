@@ -7,7 +7,9 @@ and BOOKMARKs), resume from it when the connection drops or the server ends the 
 list again on `410 Gone` or an `ERROR` event whose reason is `Expired`/`Gone`. Other
 failures back off exponentially (client-go's 800 ms doubling to 30 s, with jitter) and
 say what went wrong in one line (`ReflectorSink.problem`); the next success clears it.
-RBAC's refusal of the list is final: the kind is reported once and skipped.
+RBAC's refusal is final for this reflector: the kind is reported once and skipped, unless
+`on_forbidden` takes the refusal over (`source`: a namespaced kind is then listed in the
+namespaces RBAC allows).
 
 The reflector knows nothing of the store: it feeds a `ReflectorSink`.
 """
@@ -15,8 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, replace
+from typing import Awaitable, Callable, Protocol
 
 from engine.attach.client import AttachError, Disconnected, Forbidden, Gone, KubeClient
 
@@ -33,10 +35,18 @@ class Resource:
     path: str  # the collection's path, e.g. /api/v1/pods
     field_selector: str = ""
     label: str = ""  # how the user calls it in messages (`pods`, `kube-system/configmaps/coredns`)
+    namespaced: bool = False  # a namespaced kind listed cluster-wide: it may be listed per namespace instead
+    namespace: str = ""  # listed in this namespace only (RBAC's per-namespace fallback)
 
     @property
     def name(self) -> str:
         return self.label or self.path
+
+    def in_namespace(self, namespace: str) -> "Resource":
+        """The same kind listed in one namespace: `/api/v1/pods` -> `/api/v1/namespaces/NS/pods`."""
+        base, _, plural = self.path.rpartition("/")
+        return replace(self, path=f"{base}/namespaces/{namespace}/{plural}", namespaced=False, namespace=namespace,
+                       label=f"{self.name} in {namespace}")
 
 
 class ReflectorSink(Protocol):
@@ -64,12 +74,18 @@ class Backoff:
         self._next = 0.0
 
 
+#: Called when RBAC refuses a reflector's request; True when it took care of the refusal
+#: (the per-namespace fallback), so the reflector says nothing of it itself.
+OnForbidden = Callable[["Reflector", Forbidden], Awaitable[bool]]
+
+
 class Reflector:
     """List, then watch, one `Resource` into a sink, until `stop()`."""
 
     def __init__(self, client: KubeClient, resource: Resource, sink: ReflectorSink, *,
                  page_size: int = PAGE_SIZE, watch_seconds: int = WATCH_SECONDS,
-                 backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None, on_forbidden: OnForbidden | None = None,
+                 gate: asyncio.Semaphore | None = None) -> None:
         self.client = client
         self.resource = resource
         self.sink = sink
@@ -80,6 +96,8 @@ class Reflector:
         self.lists = 0  # completed lists (the first, then one per relist)
         self.watches = 0  # watch requests made
         self.forbidden = False
+        self.on_forbidden = on_forbidden
+        self.gate = gate  # shared by reflectors whose lists should not all run at once
         self.listed = asyncio.Event()  # set once the first list is in, or the kind is skipped
         self._stopped = asyncio.Event()
         self._had_problem = False
@@ -96,7 +114,11 @@ class Reflector:
         while not self.stopped:
             try:
                 if need_list:
-                    await self._list()
+                    if self.gate is not None:
+                        async with self.gate:
+                            await self._list()
+                    else:
+                        await self._list()
                     need_list = False
                 await self._watch()
                 self.backoff.reset()
@@ -104,7 +126,9 @@ class Reflector:
                 need_list = True  # list again at once: the watch cache moved on
             except Forbidden as e:
                 self.forbidden = True
-                self._report(e.line)
+                handled = self.on_forbidden is not None and await self.on_forbidden(self, e)
+                if not handled:
+                    self._report(e.line)
                 self.listed.set()
                 return
             except Disconnected:

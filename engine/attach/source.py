@@ -4,13 +4,21 @@ Only what the panes and the computed kube-proxy and CoreDNS read: Pods, Services
 Endpoints, EndpointSlices, Nodes, Namespaces, and two ConfigMaps of kube-system (kube-proxy's
 configuration for its mode, CoreDNS's Corefile), each selected by name so that RBAC may grant
 exactly those. A kind RBAC refuses is reported in one line and skipped; the rest carry on.
+
+On a shared cluster a user's Role often grants list and watch on pods, services and
+endpointslices in some namespaces only. When RBAC refuses such a namespaced kind's
+cluster-wide list, it is listed in each namespace instead (`NamespaceScope`): the namespaces
+the Namespace list shows (followed as they come and go), or, when that list is refused too,
+the kubeconfig context's namespace, as kubectl falls back to it. The namespaces where RBAC
+refuses it as well are dropped quietly; one line says which scope is used
+(`pods: only in namespaces shop, ops (cluster-wide list forbidden)`).
 """
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 
-from engine.attach.client import KubeClient
+from engine.attach.client import Forbidden, KubeClient
 from engine.attach.reflector import Reflector, ReflectorSink, Resource
 
 KUBE_PROXY_CONFIGMAP = "kube-proxy"
@@ -23,17 +31,55 @@ RESOURCES = (
     Resource("ConfigMap", "v1", _CM, f"metadata.name={COREDNS_CONFIGMAP}", "kube-system/configmaps/coredns"),
     Resource("Node", "v1", "/api/v1/nodes", label="nodes"),
     Resource("Namespace", "v1", "/api/v1/namespaces", label="namespaces"),
-    Resource("Service", "v1", "/api/v1/services", label="services"),
+    Resource("Service", "v1", "/api/v1/services", label="services", namespaced=True),
     Resource("EndpointSlice", "discovery.k8s.io/v1", "/apis/discovery.k8s.io/v1/endpointslices",
-             label="endpointslices"),
-    Resource("Endpoints", "v1", "/api/v1/endpoints", label="endpoints"),
-    Resource("Pod", "v1", "/api/v1/pods", label="pods"),
+             label="endpointslices", namespaced=True),
+    Resource("Endpoints", "v1", "/api/v1/endpoints", label="endpoints", namespaced=True),
+    Resource("Pod", "v1", "/api/v1/pods", label="pods", namespaced=True),
 )
+
+#: The key of the one line that says which kinds are listed in which namespaces only.
+SCOPE = Resource("", "", "", label="namespace scope")
+#: First lists of the per-namespace fallback in flight at once (most are refused at once;
+#: a cluster of hundreds of namespaces is not asked all at the same instant).
+FALLBACK_PARALLEL_LISTS = 8
+
+
+@dataclass
+class NamespaceScope:
+    """A namespaced kind whose cluster-wide list RBAC refused, listed namespace by namespace."""
+
+    resource: Resource  # the cluster-wide one
+    refusal: Forbidden
+    from_context: bool  # the namespaces list was refused too: only the kubeconfig context's namespace is tried
+    reflectors: dict[str, Reflector] = field(default_factory=dict)  # namespace -> its reflector
+    listed: set[str] = field(default_factory=set)  # namespaces whose list RBAC allowed
+    refused: set[str] = field(default_factory=set)  # namespaces where RBAC refuses it too
+
+    def allowed(self) -> list[str]:
+        return [ns for ns in self.reflectors if ns in self.listed and ns not in self.refused]
+
+    def pending(self) -> bool:
+        return any(ns not in self.listed and ns not in self.refused for ns in self.reflectors)
+
+    def refused_everywhere(self) -> str | None:
+        """The one line for a kind RBAC refuses in every namespace tried, else None."""
+        if self.allowed() or self.pending():
+            return None
+        r, e = self.resource, self.refusal
+        if self.from_context:
+            where = f"in the kubeconfig context's namespace {', '.join(self.reflectors) or '(none)'}"
+        else:
+            n = len(self.reflectors)
+            where = f"in any of the {n} namespaces" if n != 1 else "in the one namespace"
+        return (f"forbidden: {e.message or r.path}, nor {where} ({r.path}; RBAC: {r.name} are skipped; "
+                f"grant list and watch on them to show them)")
 
 
 @dataclass
 class AttachSource:
-    """One reflector per resource, run together; `synced()` waits for every first list."""
+    """One reflector per resource, run together; `synced()` waits for every first list
+    (the per-namespace fallback's included)."""
 
     client: KubeClient
     sink: ReflectorSink
@@ -41,21 +87,148 @@ class AttachSource:
     page_size: int = 500
     watch_seconds: int = 300
     reflectors: list[Reflector] = field(default_factory=list)
+    scopes: dict[Resource, NamespaceScope] = field(default_factory=dict)  # cluster-wide resource -> its scope
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    _namespaces: dict[str, None] = field(default_factory=dict)  # what the Namespace list shows, in its order
+    _in_namespace: dict[Resource, NamespaceScope] = field(default_factory=dict)  # per-namespace resource -> scope
+    _gate: asyncio.Semaphore | None = None
+    _tap: _Tap | None = None
+    _said: dict[Resource, str | None] = field(default_factory=dict)  # the lines last said, by key
 
     def start(self) -> None:
         """Start every reflector in the running loop."""
-        self.reflectors = [Reflector(self.client, r, self.sink, page_size=self.page_size,
-                                     watch_seconds=self.watch_seconds) for r in self.resources]
-        self._tasks = [asyncio.create_task(r.run(), name=f"svcflow-attach {r.resource.name}")
-                       for r in self.reflectors]
+        self._gate = asyncio.Semaphore(FALLBACK_PARALLEL_LISTS)
+        self._tap = tap = _Tap(self.sink, self)
+        for r in self.resources:
+            self._run(Reflector(self.client, r, tap, page_size=self.page_size, watch_seconds=self.watch_seconds,
+                                on_forbidden=self._fall_back))
+
+    def _run(self, reflector: Reflector) -> None:
+        self.reflectors.append(reflector)
+        self._tasks.append(asyncio.create_task(reflector.run(), name=f"svcflow-attach {reflector.resource.name}"))
 
     async def synced(self) -> None:
-        """Every resource listed once (or skipped as forbidden)."""
-        await asyncio.gather(*(r.listed.wait() for r in self.reflectors))
+        """Every resource listed once (or skipped as forbidden), the namespaces a refused
+        kind falls back to included (they are started before the refused list counts as done)."""
+        while True:
+            waiting = [r.listed.wait() for r in self.reflectors if not r.listed.is_set()]
+            if not waiting:
+                return
+            await asyncio.gather(*waiting)
 
     def forbidden(self) -> list[Resource]:
-        return [r.resource for r in self.reflectors if r.forbidden]
+        """The kinds RBAC refuses outright (a kind listed in some namespaces is not one)."""
+        out = [r.resource for r in self.reflectors
+               if r.forbidden and not r.resource.namespace and r.resource not in self.scopes]
+        return out + [s.resource for s in self.scopes.values() if s.refused_everywhere()]
+
+    # -- the per-namespace fallback ----------------------------------------------------------
+    async def _fall_back(self, reflector: Reflector, refusal: Forbidden) -> bool:
+        """RBAC refused `reflector`: for a namespaced kind's cluster-wide list, list it in the
+        namespaces it can see instead (True); anything else is the reflector's to report."""
+        r = reflector.resource
+        if r.namespace:  # one namespace of a fallback: dropped quietly, the scope's line tells
+            scope = self._in_namespace.get(r)
+            if scope is not None:
+                scope.refused.add(r.namespace)
+                self._say()
+            return True
+        if not r.namespaced or reflector.lists or r in self.scopes:
+            return False
+        names, from_context = await self._visible_namespaces()
+        scope = NamespaceScope(r, refusal, from_context)
+        self.scopes[r] = scope
+        for ns in names:
+            self._start_in(scope, ns)
+        self._say()
+        return True
+
+    async def _visible_namespaces(self) -> tuple[list[str], bool]:
+        """The namespaces the Namespace list shows, once it is in; the kubeconfig context's
+        namespace (True) when RBAC refuses that list too (or it is not followed)."""
+        listing = next((x for x in self.reflectors if x.resource.kind == "Namespace" and not x.resource.namespace),
+                       None)
+        if listing is not None:
+            await listing.listed.wait()
+        if listing is None or listing.forbidden:
+            return [self.client.namespace], True
+        return list(self._namespaces), False
+
+    def _start_in(self, scope: NamespaceScope, namespace: str) -> None:
+        if namespace in scope.reflectors:
+            return
+        r = scope.resource.in_namespace(namespace)
+        assert self._tap is not None
+        reflector = Reflector(self.client, r, self._tap, page_size=self.page_size, watch_seconds=self.watch_seconds,
+                              on_forbidden=self._fall_back, gate=self._gate)
+        scope.reflectors[namespace] = reflector
+        self._in_namespace[r] = scope
+        self._run(reflector)
+
+    def _stop_in(self, scope: NamespaceScope, namespace: str) -> None:
+        reflector = scope.reflectors.pop(namespace, None)
+        if reflector is None:
+            return
+        reflector.stop()
+        reflector.listed.set()  # (nobody waits for a namespace that is gone)
+        scope.listed.discard(namespace)
+        scope.refused.discard(namespace)
+        self._in_namespace.pop(reflector.resource, None)
+        self.sink.problem(reflector.resource, None)
+
+    def namespaces_listed(self, names: list[str]) -> None:
+        """The Namespace list (or a relist): follow namespaces that came and went."""
+        before = self._namespaces
+        self._namespaces = dict.fromkeys(n for n in names if n)
+        for ns in before.keys() - self._namespaces.keys():
+            self.namespace_gone(ns)
+        for ns in self._namespaces.keys() - before.keys():
+            self.namespace_added(ns)
+
+    def namespace_added(self, namespace: str) -> None:
+        if not namespace:
+            return
+        self._namespaces[namespace] = None
+        for scope in self.scopes.values():
+            if not scope.from_context:
+                self._start_in(scope, namespace)
+        self._say()
+
+    def namespace_gone(self, namespace: str) -> None:
+        self._namespaces.pop(namespace, None)
+        for scope in self.scopes.values():
+            if not scope.from_context:
+                self._stop_in(scope, namespace)
+        self._say()
+
+    def listed_in(self, resource: Resource) -> None:
+        """A per-namespace list is in: the namespace is one RBAC allows."""
+        scope = self._in_namespace.get(resource)
+        if scope is not None and resource.namespace not in scope.listed:
+            scope.listed.add(resource.namespace)
+            self._say()
+
+    def _say(self) -> None:
+        """The scope line (kinds listed in some namespaces only, grouped by those namespaces)
+        and, for a kind refused everywhere, its own forbidden line."""
+        groups: dict[tuple[tuple[str, ...], bool], list[str]] = {}
+        for scope in self.scopes.values():
+            allowed = tuple(scope.allowed())
+            if allowed:
+                groups.setdefault((allowed, scope.from_context), []).append(scope.resource.name)
+            self._tell(scope.resource, scope.refused_everywhere())
+        parts = []
+        for (allowed, from_context), kinds in groups.items():
+            where = f"namespace{'s' if len(allowed) > 1 else ''} {', '.join(allowed)}"
+            why = ("cluster-wide list forbidden, and the namespaces list: the kubeconfig context's namespace"
+                   if from_context else "cluster-wide list forbidden")
+            parts.append(f"{', '.join(sorted(kinds))}: only in {where} ({why})")
+        self._tell(SCOPE, "; ".join(parts) or None)
+
+    def _tell(self, key: Resource, line: str | None) -> None:
+        if self._said.get(key) != line:
+            self._said[key] = line
+            self.sink.problem(key, line)
 
     async def stop(self) -> None:
         for r in self.reflectors:
@@ -64,3 +237,31 @@ class AttachSource:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+
+
+class _Tap:
+    """The sink every reflector feeds: everything goes on to the mirror; the source learns
+    which namespaces exist and which per-namespace lists RBAC allowed."""
+
+    def __init__(self, sink: ReflectorSink, source: AttachSource) -> None:
+        self.sink = sink
+        self.source = source
+
+    def replace(self, resource: Resource, objects: list[dict]) -> None:
+        self.sink.replace(resource, objects)
+        if resource.kind == "Namespace" and not resource.namespace:
+            self.source.namespaces_listed([(o.get("metadata") or {}).get("name") or "" for o in objects])
+        elif resource.namespace:
+            self.source.listed_in(resource)
+
+    def event(self, resource: Resource, type_: str, obj: dict) -> None:
+        self.sink.event(resource, type_, obj)
+        if resource.kind == "Namespace" and not resource.namespace:
+            name = (obj.get("metadata") or {}).get("name") or ""
+            if type_ == "ADDED":
+                self.source.namespace_added(name)
+            elif type_ == "DELETED":
+                self.source.namespace_gone(name)
+
+    def problem(self, resource: Resource, line: str | None) -> None:
+        self.sink.problem(resource, line)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Union
 
 from engine.cluster.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY, FlowEvent
+from engine.controllers.servicepods import SLICE_CONTROLLER
 
 #: Stories a `StoryBook` keeps: a demo's worth; a bulk change of 10,000 Services keeps its last ones.
 KEEP_STORIES = 200
@@ -271,6 +272,31 @@ class ServiceStory(_Story):
                 return e.detail
         return None
 
+    def observed(self) -> bool:
+        """Whether step 2 was seen in a real cluster's watch (engine/attach) rather than
+        simulated: the real controller's name, `endpointslice-controller.k8s.io`, is the
+        event's author (the simulation's controllers report as `endpointslice-controller`)."""
+        return bool(self.written) and all(e.controller == SLICE_CONTROLLER for e in self.written)
+
+    def _observed_write(self) -> Phrase:
+        """Step 2 as it was observed: which EndpointSlices the real controller wrote, how long
+        after the Service was added svcflow saw it (when this story saw the Service added),
+        and the ready addresses they hold now."""
+        ready: dict[str, list[str]] = {}
+        for e in self.written:  # the last write of each slice wins
+            for name in e.data.get("slices") or ():
+                ready[name] = list(e.data.get("ready") or [])
+        ips = [ip for addrs in ready.values() for ip in addrs]
+        added = self.collected[0] if self.collected and self.collected[0].verb == "added" else None
+        if added is not None:
+            secs = max(0.0, (self.written[0].time - added.time).total_seconds())
+            when = P("{seconds} s after the Service was added", seconds=f"{secs:.1f}")
+        else:
+            when = P("(watch event)")
+        return P("② {objects} written by {controller} {when}: {ips}", objects=join_and(self.objects_phrases()),
+                 controller=SLICE_CONTROLLER, when=when, ips=", ".join(dict.fromkeys(ips)) if ips
+                 else P("no ready address"))
+
     def beats(self) -> list[Beat]:
         """1 → 2 → 3 (one beat per node) → 4: the steps this change went through."""
         out: list[Beat] = []
@@ -285,7 +311,9 @@ class ServiceStory(_Story):
             nr = P(" (not ready: {ips})", ips=", ".join(not_ready)) if not_ready else ""
             out.append(Beat(STEP_COLLECT, P("① Endpoint controller collects the pod IPs of Service {name}: {ips}{nr}",
                                             name=self.name, ips=ips, nr=nr), tuple(self.collected)))
-        if self.written:
+        if self.written and self.observed():
+            out.append(Beat(STEP_ENDPOINTS, self._observed_write(), tuple(self.written)))
+        elif self.written:
             out.append(Beat(STEP_ENDPOINTS, P("② The controllers write {objects}: {ips}",
                                               objects=join_and(self.objects_phrases()),
                                               ips=", ".join(ready) if ready else P("no ready address")),

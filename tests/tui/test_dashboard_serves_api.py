@@ -46,6 +46,21 @@ async def test_real_kubectl_reads_and_writes_the_dashboards_cluster(demo, tmp_pa
         assert len(table.keys_where(lambda cells: str(cells[0]).startswith("redis-"))) == 3
 
 
+async def test_at_100_columns_the_header_still_names_the_api_port(demo):
+    """A projector's 100 columns cut the one-line header's end: the port comes right after
+    the cluster's name, so the speaker's audience can see where kubectl connects."""
+    app = SvcflowApp([str(demo)], deterministic=True, serve=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _served(app, pilot)
+        app.show_header()
+        await pilot.pause()
+        port = app.api.url.rpartition(":")[2]
+        header = app.query_one(ClusterHeader)
+        line = str(header.render())
+        assert f" · api :{port} · " in line and line.index("api :") < 30, line
+        assert header.size.height == 1
+
+
 WEB = """\
 apiVersion: v1
 kind: Service

@@ -19,10 +19,12 @@ class ClusterHeader(Static):
     """Cluster, nodes, subnets, proxy mode, namespace and clock."""
 
     def show(self, cluster: Cluster, namespace: str | None, *, speed: float, paused: bool,
-             api: str | None = None) -> None:
+             api: str | None = None, api_short: str | None = None) -> None:
         """Wide screens get two lines with every node's address; below WIDE_HEADER columns
         it is one line, nodes counted rather than listed, cut with `…` rather than wrapped
-        (a projector's 100 columns must not lose three rows to it)."""
+        (a projector's 100 columns must not lose three rows to it). There the served API is
+        `api :PORT` right after the cluster's name, where the cut cannot reach it; the
+        kubeconfig's path is in the help and the terminal pane."""
         c = cluster
         t = c.topology
         tr = getattr(self.app, "tr", lambda s: s)
@@ -32,14 +34,14 @@ class ClusterHeader(Static):
         head = Text(no_wrap=True, overflow="ellipsis")
         if self.app.size.width < WIDE_HEADER:
             head.append(t.name, style="bold")
+            if api_short:
+                head.append(f" · {api_short}")
             head.append(f" · {len(t.nodes)} {tr('nodes')} · ")
             for label, value in (("pods", t.pod_subnet), ("svc", t.service_subnet), ("proxy", t.proxy.mode),
                                  ("ns", ns)):
                 head.append(f"{tr(label)} ", style="bold")
                 head.append(value + " · ")
             head.append(f"{c.now().strftime('%H:%M:%S')}{speed_}{paused_}")
-            if api:
-                head.append(f" · {api}")
             self.update(head)
             return
         shown = t.nodes if len(t.nodes) <= HEADER_NODES else t.nodes[:HEADER_NODES - 1]
