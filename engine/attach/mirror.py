@@ -212,9 +212,10 @@ def _is_config(obj: dict) -> bool:
 
 @dataclass
 class Listing:
-    """How far the list of one kind got: objects received, and how many the server said
-    remain (`metadata.remainingItemCount`, when it says)."""
+    """How far one list got: objects received, and how many the server said remain
+    (`metadata.remainingItemCount`, when it says)."""
 
+    kind: str
     seen: int = 0
     total: int | None = None
     done: bool = False
@@ -235,7 +236,7 @@ class Mirror:
         self.on_problems: Callable[[], None] | None = None
         self.on_progress: Callable[[], None] | None = None
         self.on_config: Callable[[], None] | None = None
-        self.listing: dict[str, Listing] = {}
+        self.listing: dict[tuple[str, str], Listing] = {}  # (path, field selector) -> how far
         self.computing = False  # kube-proxy and CoreDNS run (their inputs are listed)
         self._listed_all = False
         self._deferred: list[str] = []  # CoreDNS's keys held back while lists still come
@@ -243,17 +244,18 @@ class Mirror:
         self.events_seen = 0
 
     # -- pages (what the session's client shows the mirror of every list page) --------------
-    def page(self, page: dict, first: bool) -> None:
+    def page(self, page: dict, first: bool, list_key: tuple[str, str] = ("", "")) -> None:
         """One page of a list, as it arrives: its objects go into the store at once (kept
         until the build, before it), and the progress counts them. `first`: the list's first
-        page (a list that starts over counts again)."""
+        page (a list that starts over counts again); `list_key`: which list (its path and
+        field selector: a kind may be listed per namespace)."""
         kind = str(page.get("kind") or "").removesuffix("List")
         if not kind or kind == str(page.get("kind") or ""):
             return
         api_version = page.get("apiVersion") or "v1"
         items = [o for o in page.get("items") or () if isinstance(o, dict) and isinstance(o.get("metadata"), dict)]
-        lst = self.listing.setdefault(kind, Listing())
-        if first and kind != "ConfigMap":  # (the two ConfigMaps are two lists of one kind)
+        lst = self.listing.setdefault(list_key, Listing(kind))
+        if first:
             lst.seen = 0
         lst.seen += len(items)
         md = page.get("metadata") or {}
@@ -289,20 +291,22 @@ class Mirror:
         the server says how many remain, as kube-apiserver does)."""
         parts = []
         for kind, label in PROGRESS_KINDS:
-            lst = self.listing.get(kind)
-            if lst is None:
+            lists = [lst for lst in self.listing.values() if lst.kind == kind]
+            if not lists:
                 continue
-            if lst.done:
-                parts.append(f"{lst.seen:,} {label}")
-            elif lst.total is not None:
-                parts.append(f"{lst.seen:,}/{lst.total:,} {label}")
+            seen = sum(lst.seen for lst in lists)
+            totals = [lst.seen if lst.done else lst.total for lst in lists]
+            if all(lst.done for lst in lists):
+                parts.append(f"{seen:,} {label}")
+            elif None not in totals:
+                parts.append(f"{seen:,}/{sum(t for t in totals if t is not None):,} {label}")
             else:
-                parts.append(f"{lst.seen:,} {label} …")
+                parts.append(f"{seen:,} {label} …")
         return " · ".join(parts)
 
     # -- ReflectorSink -----------------------------------------------------------------
     def replace(self, resource: Resource, objects: list[dict]) -> None:
-        lst = self.listing.setdefault(resource.kind, Listing())
+        lst = self.listing.setdefault((resource.path, resource.field_selector), Listing(resource.kind))
         lst.done, lst.seen, lst.total = True, len(objects), len(objects)
         if self.cluster is None:
             self._lists[resource] = objects

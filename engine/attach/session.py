@@ -36,12 +36,13 @@ class AttachOptions:
 @dataclass
 class PageTap:
     """The client the reflectors are given: the same GETs, with every list page also shown
-    to `on_page` as it arrives (with whether it is a list's first), so the mirror can store
-    it at once instead of when the whole list is in. (A `page` call on the reflector's sink
+    to `on_page` as it arrives (with whether it is a list's first, and which list: its path
+    and field selector), so the mirror can store it at once instead of when the whole list
+    is in. (A `page` call on the reflector's sink
     would say the same; the reflector hands over whole lists only.)"""
 
     client: KubeClient
-    on_page: Callable[[dict, bool], None]
+    on_page: Callable[[dict, bool, tuple[str, str]], None]
 
     @property
     def server(self) -> str:
@@ -51,10 +52,19 @@ class PageTap:
     def context(self) -> str:
         return self.client.context
 
+    @property
+    def namespace(self) -> str:
+        return self.client.namespace
+
+    def __getattr__(self, name: str):
+        if name == "client":  # (not set yet: no delegating to itself)
+            raise AttributeError(name)
+        return getattr(self.client, name)  # whatever else the client offers, as it is
+
     async def get_json(self, path: str, query: dict[str, str]) -> dict:
         page = await self.client.get_json(path, query)
         if isinstance(page.get("items"), list):
-            self.on_page(page, not query.get("continue"))
+            self.on_page(page, not query.get("continue"), (path, query.get("fieldSelector") or ""))
         return page
 
     def watch_lines(self, path: str, query: dict[str, str], read_timeout: float,
@@ -140,9 +150,15 @@ class AttachSession:
             await self.close()
 
     async def _listed(self, kinds: frozenset[str]) -> None:
-        """Every resource of these kinds listed once (or skipped as forbidden)."""
+        """Every resource of these kinds listed once (or skipped as forbidden), the
+        per-namespace lists RBAC's refusal of a cluster-wide one starts included."""
         assert self.source is not None
-        await asyncio.gather(*(r.listed.wait() for r in self.source.reflectors if r.resource.kind in kinds))
+        while True:
+            waiting = [r.listed.wait() for r in self.source.reflectors
+                       if r.resource.kind in kinds and not r.listed.is_set()]
+            if not waiting:
+                return
+            await asyncio.gather(*waiting)
 
     def _name(self) -> str:
         c = self.client
