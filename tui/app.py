@@ -191,8 +191,8 @@ class SvcflowApp(App):
             elif what == "listed":
                 self.driver.booting = False
                 self.refresh_panes(flash=False, redraw=True)  # every object in, the links drawn
-            if what == "progress":
-                self._show_progress()
+            if what in ("progress", "computing"):
+                self._show_progress(force=what == "computing")
                 return
             self._show_progress(force=True)
             self.query_one(ErrorBar).show(*self.workspace.status())

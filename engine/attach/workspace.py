@@ -40,6 +40,7 @@ class AttachWorkspace:
         self.built = False  # every kind listed
         self.topology_problems: list = []
         self._left = 0
+        self._syncing = False  # the status line said kube-proxy's first sync is under way
         self._changed: Callable[[str], None] = lambda what: None
 
     # -- the LiveWorkspace calls the dashboard makes ------------------------------------------
@@ -61,6 +62,12 @@ class AttachWorkspace:
         mirror = self.session.mirror
         if not mirror.computing:
             return True  # (kube-proxy and CoreDNS wait for the kinds they read)
+        if budget is not None and not self._syncing and not self.cluster.kube_proxy.last_sync:
+            # kube-proxy's first sync is one call over every Service (seconds at 10,000):
+            # the status line says so first, and this turn ends so that it is painted.
+            self._syncing = True
+            self._changed("computing")
+            return True
         try:
             done = self.cluster.run_for(0, budget=budget)
             left = mirror.compute_left()
@@ -90,8 +97,13 @@ class AttachWorkspace:
         """How far the attach got, for the status line: the lists ("attaching to …: 3,500/
         10,000 services · 35,000 pods …"), then kube-proxy's and CoreDNS's work; "" when
         both are done."""
+        kp = self.cluster.kube_proxy
+        syncing = (f" · computing kube-proxy's rules for {self.cluster.store.count('Service'):,} Services"
+                   if self._syncing and not kp.last_sync else "")
         if not self.built:
-            return f"attaching to {self.server}: {self.session.mirror.progress_line() or 'listing'} …"
+            return f"attaching to {self.server}: {self.session.mirror.progress_line() or 'listing'}{syncing} …"
+        if syncing:
+            return syncing.removeprefix(" · ") + " …"
         if self._left:
             return f"computing kube-proxy's rules and CoreDNS's records: {self._left:,} objects to go …"
         return ""
@@ -103,7 +115,7 @@ class AttachWorkspace:
     async def follow(self, changed: Callable[[str], None]) -> None:
         """Attach and follow until cancelled; `changed("cluster")` once the mirror is built
         (the panes show it from then on), `changed("progress")` as the lists and the
-        computation go on, `changed("listed")` once every kind is listed, `changed("config")`
+        computation go on (`changed("computing")`: show it now, a long step follows), `changed("listed")` once every kind is listed, `changed("config")`
         when the cluster's kube-proxy or CoreDNS configuration changed, `changed("problems")`
         whenever the problems change."""
         self._changed = changed
