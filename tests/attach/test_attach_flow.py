@@ -13,6 +13,8 @@ from engine.attach.workspace import AttachWorkspace
 from engine.cluster.events import STEP_COLLECT, STEP_ENDPOINTS, FlowEvent
 from engine.views.flowstory import ServiceStory, StoryBook, group_stories
 from tests.attach_fixtures import RecordingProxy, ServedProcess, eventually
+from tui.i18n import translator
+from tui.widgets.flow import caption_for
 
 WHEN = datetime(2026, 12, 1, 9, 3, tzinfo=timezone.utc)
 
@@ -56,6 +58,14 @@ def test_a_service_with_no_ready_pod_and_two_slices():
     s = story(added(), written(2, 0.4, ["web-a"], []), written(3, 0.5, ["web-b"], []))
     assert s.beats()[1].caption == ("② EndpointSlice web-a and EndpointSlice web-b written by "
                                     "endpointslice-controller.k8s.io 0.4 s after the Service was added: no ready address")
+
+
+def test_the_flow_strip_says_the_service_was_added_not_that_it_selects_no_pods():
+    """The strip under the panes (tui/widgets/flow.py) tells the watch's step 1 as what it is:
+    the Service added, when it was created -- svcflow did not collect pods in a real cluster."""
+    assert caption_for(added()) == "① kube-apiserver: Service default/web added (created 2026-12-01T09:03:00Z)"
+    assert caption_for(added(), translator("ko")) == (
+        "① kube-apiserver: Service default/web 추가됨 (생성 2026-12-01T09:03:00Z)")
 
 
 def test_the_simulations_step_2_keeps_its_words():

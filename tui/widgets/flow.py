@@ -64,6 +64,9 @@ def caption_for(ev: FlowEvent, tr=None) -> str:
     talk's language for the words around it)."""
     tr = tr or (lambda s: s)
     svc = f"{ev.namespace}/{ev.name}" if ev.namespace else ev.name
+    if ev.step == 1 and ev.verb == "added":  # attached: the watch saw the Service; nothing was collected by svcflow
+        return tr("① {controller}: Service {svc} added (created {created})").format(
+            controller=ev.controller, svc=svc, created=ev.data.get("created") or "?")
     if ev.step == 1:
         ips = ev.data.get("ready") or []
         return tr("① {controller}: Service {svc} selects pods {ips}").format(
