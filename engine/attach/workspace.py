@@ -5,10 +5,11 @@ It answers the few calls the dashboard makes of a `LiveWorkspace` (`cluster`, `r
 runs in the dashboard's event loop; until the kinds that shape the cluster are listed,
 `cluster` is an empty mirror (the screen comes up at once and says it is attaching), then
 the built one, with the dashboard's flow listeners carried over, which the big lists fill
-page by page (the panes repaint on the dashboard's ticks; the error bar says how far the
-lists got). `built` turns true when every kind is listed. kube-proxy and CoreDNS compute
-within the budget the dashboard gives `advance`, so the screen stays responsive while they
-work through 10,000 Services.
+page by page (the panes repaint on the dashboard's ticks; the status line says how far the
+lists got, `progress`). `built` turns true when every kind is listed. CoreDNS computes
+within the budget the dashboard gives `advance`, so the screen stays responsive while it
+works through 10,000 Services; kube-proxy's first sync is one step (the status line says so
+first).
 """
 from __future__ import annotations
 
@@ -115,7 +116,8 @@ class AttachWorkspace:
     async def follow(self, changed: Callable[[str], None]) -> None:
         """Attach and follow until cancelled; `changed("cluster")` once the mirror is built
         (the panes show it from then on), `changed("progress")` as the lists and the
-        computation go on (`changed("computing")`: show it now, a long step follows), `changed("listed")` once every kind is listed, `changed("config")`
+        computation go on (`changed("computing")`: show it now, a long step follows),
+        `changed("listed")` once every kind is listed, `changed("config")`
         when the cluster's kube-proxy or CoreDNS configuration changed, `changed("problems")`
         whenever the problems change."""
         self._changed = changed
