@@ -53,11 +53,11 @@ def match_zone(zones: list[str] | tuple[str, ...], qname: str) -> str | None:
     return best
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 14)
 def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """`net.ParseIP`, giving IPv4-mapped IPv6 back as IPv4 (Go's `To4()` does the same).
-    Remembered (the addresses are immutable): CoreDNS's records of 10,000 Services parse
-    the same 100,000 endpoint addresses several times each."""
+    The last ones are remembered (the addresses are immutable): making one Service's
+    records parses each of its endpoints' addresses several times in a row."""
     try:
         ip = ipaddress.ip_address(text)
     except ValueError:
