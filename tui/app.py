@@ -175,9 +175,10 @@ class SvcflowApp(App):
 
     def _attach_changed(self, what: str) -> None:
         """Attached: the mirror was built (its mode and nodes are the cluster's; the lists
-        fill it page by page, the ticks repaint), the cluster's kube-proxy configuration
-        changed (its mode is shown), or how far the attach got or the problems a user can
-        act on changed (the error bar says them, one line each)."""
+        fill it page by page, the ticks repaint), every kind is listed, kube-proxy or
+        CoreDNS computed what the panes show, the cluster's kube-proxy configuration changed
+        (its mode is shown), or how far the attach got or the problems a user can act on
+        changed (the error bar says them, one line each)."""
         try:
             if what == "cluster":
                 self.mode = self.workspace.cluster.topology.proxy.mode
@@ -191,6 +192,8 @@ class SvcflowApp(App):
             elif what == "listed":
                 self.driver.booting = False
                 self.refresh_panes(flash=False, redraw=True)  # every object in, the links drawn
+            elif what == "computed" and not self.driver.booting:
+                self.refresh_panes(flash=False, redraw=True)  # (computing writes nothing to the store)
             if what in ("progress", "computing"):
                 self._show_progress(force=what == "computing")
                 return

@@ -42,6 +42,8 @@ class AttachWorkspace:
         self.topology_problems: list = []
         self._left = 0
         self._syncing = False  # the status line said kube-proxy's first sync is under way
+        self._synced = False  # ... and it is done
+        self._moments: tuple[bool, ...] = ()  # (kube-proxy synced, the first view computed, all computed)
         self._changed: Callable[[str], None] = lambda what: None
 
     # -- the LiveWorkspace calls the dashboard makes ------------------------------------------
@@ -71,9 +73,16 @@ class AttachWorkspace:
             return True
         try:
             done = self.cluster.run_for(0, budget=budget)
-            left = mirror.compute_left()
-            if left != self._left:  # the progress line: how much CoreDNS has yet to take in
-                self._left = left
+            left, synced = mirror.compute_left(), bool(self.cluster.kube_proxy.last_sync)
+            # What computing changed writes nothing to the store, so the panes are told:
+            # kube-proxy's rules are there, the first view's records, all of them.
+            moments = (synced, mirror.first_view_computed(), not left)
+            if moments != self._moments:
+                self._moments = moments
+                self._changed("computed")
+            # The progress line: how much CoreDNS has yet to take in, whether kube-proxy synced.
+            if (left, synced) != (self._left, self._synced):
+                self._left, self._synced = left, synced
                 self._changed("progress")
             return done
         except Exception as e:  # noqa: BLE001 - the dashboard must survive any live object
@@ -116,7 +125,8 @@ class AttachWorkspace:
     async def follow(self, changed: Callable[[str], None]) -> None:
         """Attach and follow until cancelled; `changed("cluster")` once the mirror is built
         (the panes show it from then on), `changed("progress")` as the lists and the
-        computation go on (`changed("computing")`: show it now, a long step follows),
+        computation go on (`changed("computing")`: show it now, a long step follows;
+        `changed("computed")`: kube-proxy's rules or CoreDNS's records are there to show),
         `changed("listed")` once every kind is listed, `changed("config")`
         when the cluster's kube-proxy or CoreDNS configuration changed, `changed("problems")`
         whenever the problems change."""

@@ -12,6 +12,8 @@ from benchmarks import attach_bench, run
 from engine.attach.session import AttachOptions
 from engine.attach.workspace import AttachWorkspace
 from tests.attach_fixtures import RecordingProxy, ServedProcess, eventually
+from tui.app import SvcflowApp
+from tui.widgets.chrome import StatusLine
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +54,33 @@ async def test_the_mirror_fills_page_by_page_and_says_how_far_it_got(served, tmp
         await asyncio.gather(task, return_exceptions=True)
         await proxy.stop()
     assert {m for m, _ in proxy.requests} == {"GET"}
+
+
+async def test_the_dashboards_status_line_says_how_far_the_attach_got_then_clears(served, tmp_path):
+    proxy = RecordingProxy(served.url)
+    await proxy.start()
+    ws = AttachWorkspace(AttachOptions(kubeconfig=str(proxy.kubeconfig(tmp_path)), page_size=1))
+    app = SvcflowApp([], watch=False, animate_flow=False, workspace=ws)
+    said: list[str] = []
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            status = app.query_one(StatusLine)
+
+            def shown() -> bool:
+                line = str(status.render())
+                if line and (not said or said[-1] != line):
+                    said.append(line)
+                return ws.built and bool(ws.cluster.kube_proxy.last_sync) and not line
+            await eventually(shown, timeout=40, what="the attach to finish and the status line to clear")
+            await pilot.pause()
+            proxy_pane = app.query_one("#proxy")
+            assert "iptables (" in str(proxy_pane.border_title) and "(0 lines)" not in str(proxy_pane.border_title)
+            assert app.query_one("#pods-table").row_count > 0
+    finally:
+        await proxy.stop()
+    # How far the lists got (the pods counted as their pages came), then kube-proxy's sync.
+    assert any(line.startswith(f"attaching to {proxy.url}: ") and " pods …" in line for line in said), said
+    assert any("computing kube-proxy's rules for" in line for line in said), said
 
 
 def test_the_attach_benchmark_runs_and_renders(monkeypatch):
