@@ -178,14 +178,23 @@ class Store:
         objs = self._objects.get(kind)
         if not objs:
             return []
+        return [objs[k] for k in self.keys(kind, namespace)]
+
+    def keys(self, kind: str, namespace: str | None = None) -> list[tuple[str, str]]:
+        """The (namespace, name) keys of `list`, in its order. A non-empty list is cached
+        until a write adds or removes a key of the kind (updates keep it) and the same list
+        object is returned meanwhile, so a reader can tell "same keys" by identity; callers
+        must not mutate it. What the served API pages through (engine.kapi.reads.ListOrder)."""
         keys = self._sorted.get((kind, namespace))
         if keys is None:
+            objs = self._objects.get(kind) or {}
             if namespace is None:
                 keys = sorted(objs)
             else:
                 keys = [(namespace, n) for n in sorted(self._by_ns.get(kind, {}).get(namespace, ()))]
-            self._sorted[(kind, namespace)] = keys
-        return [objs[k] for k in keys]
+            if keys:  # (not the empty answer for every namespace a client names)
+                self._sorted[(kind, namespace)] = keys
+        return keys
 
     def index_labels(self, kind: str) -> None:
         """Maintain a label index for `kind` (idempotent); `select` and `by_label` use it."""

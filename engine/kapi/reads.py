@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import bisect
+import itertools
 import json
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from aiohttp import web
@@ -22,34 +24,52 @@ from engine.kapi.status import StatusError, expired, not_found
 from engine.kapi.watch import Event, Watcher
 
 
-def _api_key(obj: dict) -> bytes:
-    md = obj.get("metadata") or {}
-    ns = md.get("namespace") or ""
-    return (f"{ns}/{md.get('name', '')}" if ns else md.get("name", "")).encode()
+def _api_key(key: tuple[str, str]) -> bytes:
+    """The storage key a LIST is ordered by and a continue token names: `ns/name`, or
+    `name` for a cluster-scoped object."""
+    ns, name = key
+    return (f"{ns}/{name}" if ns else name).encode()
+
+
+@dataclass(frozen=True)
+class KeyOrder:
+    """The keys of one kind (in one namespace, or all) in LIST order: `keys` are the
+    store's (namespace, name) keys, `api` their storage keys, sorted bytewise, for `continue`
+    (a bisect, not a scan). `source` is the store's key list it was made from."""
+
+    source: list[tuple[str, str]]
+    keys: list[tuple[str, str]]
+    api: list[bytes]
 
 
 class ListOrder:
     """Objects of a kind in the order a LIST returns them (by storage key `ns/name`,
-    bytewise, as `printers.get.api_order`), with their keys for `continue`; cached until the
-    kind changes, so paging through 100,000 pods does not sort them 200 times."""
+    bytewise, as `printers.get.api_order`). The order is kept until the store's key list
+    changes (a create or delete of that kind), not on every update, so paging through
+    100,000 pods while their statuses change does not sort them 200 times; the objects of a
+    page are read from the store when it is served, so each page holds their latest state."""
 
     def __init__(self, ctx: ApiContext) -> None:
         self.store = ctx.cluster.store
-        self._cache: dict[tuple[str, str | None], tuple[int, list[dict], list[bytes]]] = {}
+        self._cache: dict[tuple[str, str | None], KeyOrder] = {}
 
-    def get(self, kind: str, namespace: str | None) -> tuple[list[dict], list[bytes]]:
-        version = self.store.kind_version(kind)
+    def get(self, kind: str, namespace: str | None) -> KeyOrder:
+        source = self.store.keys(kind, namespace)
+        if not source:
+            return KeyOrder(source, [], [])
         hit = self._cache.get((kind, namespace))
-        if hit is not None and hit[0] == version:
-            return hit[1], hit[2]
-        objs = self.store.list(kind, namespace)
-        keys = [_api_key(o) for o in objs]
-        if namespace is None and keys != sorted(keys):
-            pairs = sorted(zip(keys, range(len(objs))))
-            objs = [objs[i] for _, i in pairs]
-            keys = [k for k, _ in pairs]
-        self._cache[(kind, namespace)] = (version, objs, keys)
-        return objs, keys
+        if hit is not None and hit.source is source:
+            return hit
+        keys = source
+        api = [_api_key(k) for k in keys]
+        if namespace is None and any(a >= b for a, b in zip(api, itertools.islice(api, 1, None))):
+            # (across namespaces the store's (ns, name) order is not bytewise `ns/name`:
+            # '-' and '.' sort before '/')
+            pairs = sorted(zip(api, keys))
+            api = [a for a, _ in pairs]
+            keys = [k for _, k in pairs]
+        order = self._cache[(kind, namespace)] = KeyOrder(source, keys, api)
+        return order
 
 
 def _selectors(req: ResourceRequest) -> Callable[[dict], bool]:
@@ -94,25 +114,28 @@ def _accept(request: web.Request) -> str:
     return request.headers.get("Accept", "")
 
 
-def list_objects(ctx: ApiContext, order: ListOrder, req: ResourceRequest, request: web.Request) -> web.Response:
+def list_objects(ctx: ApiContext, order_of: ListOrder, req: ResourceRequest, request: web.Request) -> web.Response:
     accepts = _selectors(req)
     limit = query_int(req.query, "limit") or 0
     token = req.query.get("continue") or ""
-    objs, keys = order.get(req.kind, req.namespace or None if req.info.namespaced else None)
-    start = bisect.bisect_left(keys, _decode_continue(token)) if token else 0
-    rv = str(ctx.cluster.store.resource_version)
+    store = ctx.cluster.store
+    kind = req.kind
+    order = order_of.get(kind, req.namespace or None if req.info.namespaced else None)
+    keys = order.keys
+    start = bisect.bisect_left(order.api, _decode_continue(token)) if token else 0
+    rv = str(store.resource_version)
     items: list[dict] = []
     more = ""
     i = start
-    n = len(objs)
+    n = len(keys)
     while i < n:
-        o = objs[i]
+        o = store.get(kind, *keys[i])
         i += 1
-        if accepts(o):
+        if o is not None and accepts(o):
             items.append(o)
             if limit and len(items) >= limit:
                 if i < n:  # (the next page may hold nothing the selectors take, as etcd's can)
-                    more = _encode_continue(rv, keys[i - 1])
+                    more = _encode_continue(rv, order.api[i - 1])
                 break
     warnings = warnings_for(req.kind)
     table_media = tables.wants_table(_accept(request))

@@ -6,6 +6,7 @@ truncates toward zero (`int(d.Seconds())`, `d / time.Minute`), never rounds.
 """
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta, timezone
 
 _NS = 1_000_000_000
@@ -88,9 +89,11 @@ def short_human_duration(seconds: float | timedelta) -> str:
     return f"{hours // _YEAR_HOURS}y"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_timestamp(value: str) -> datetime:
     """Parse an RFC3339 API timestamp (`2025-06-01T10:00:00Z`, fractions or offsets
-    allowed) into an aware UTC datetime."""
+    allowed) into an aware UTC datetime. Cached: a table of 100,000 pods holds a few
+    hundred distinct creation seconds (datetimes are immutable, so sharing them is safe)."""
     dt = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)

@@ -177,7 +177,8 @@ def _int(value: Any) -> str:
 
 def _later(current: datetime | None, state: dict) -> datetime | None:
     """Keep the most recent lastState.terminated.finishedAt seen so far."""
-    finished = _d(state, "terminated").get("finishedAt")
+    term = state.get("terminated") if state else None
+    finished = term.get("finishedAt") if isinstance(term, dict) else None
     if not finished:
         return current
     when = parse_timestamp(finished)
@@ -213,12 +214,14 @@ class _PodTally:
     last_sidecar_restart: datetime | None = None
 
 
-def _walk_init_containers(pod: dict, tally: _PodTally) -> bool:
+def _walk_init_containers(spec: dict, status: dict, tally: _PodTally) -> bool:
     """Init containers: the first one not done sets `Init:...`; returns initializing."""
-    spec, status = _d(pod, "spec"), _d(pod, "status")
+    statuses = _l(status, "initContainerStatuses")
+    if not statuses:  # (nearly every pod: nothing to walk)
+        return False
     init_specs = {c.get("name"): c for c in _l(spec, "initContainers")}
     n_init = len(_l(spec, "initContainers"))
-    for i, cs in enumerate(_l(status, "initContainerStatuses")):
+    for i, cs in enumerate(statuses):
         restartable = _d(init_specs, cs.get("name") or "").get("restartPolicy") == "Always"
         count = int(cs.get("restartCount") or 0)
         tally.restarts += count
@@ -244,16 +247,19 @@ def _walk_init_containers(pod: dict, tally: _PodTally) -> bool:
     return False
 
 
-def _walk_containers(pod: dict, tally: _PodTally) -> None:
+def _walk_containers(status: dict, tally: _PodTally) -> None:
     """App containers, last to first, so the first container's reason wins."""
-    status = _d(pod, "status")
     tally.restarts = tally.sidecar_restarts
     tally.last_restart = tally.last_sidecar_restart
     has_running = False
     for cs in reversed(_l(status, "containerStatuses")):
         tally.restarts += int(cs.get("restartCount") or 0)
-        tally.last_restart = _later(tally.last_restart, _d(cs, "lastState"))
-        state = _d(cs, "state")
+        last_state = cs.get("lastState")
+        if last_state and isinstance(last_state, dict):  # (an empty lastState changes nothing)
+            tally.last_restart = _later(tally.last_restart, last_state)
+        state = cs.get("state")
+        if not isinstance(state, dict):
+            state = {}
         waiting, term = state.get("waiting"), state.get("terminated")
         if waiting is not None and (waiting or {}).get("reason"):
             tally.reason = waiting["reason"]
@@ -275,11 +281,12 @@ def pod_status_cells(pod: dict, now: datetime) -> tuple[str, str, str]:
         if cond.get("type") == "PodScheduled" and cond.get("reason") == "SchedulingGated":
             tally.reason = "SchedulingGated"
     containers = _l(spec, "containers") or _l(status, "containerStatuses")
-    total = len(containers) + sum(
-        1 for c in _l(spec, "initContainers") if c.get("restartPolicy") == "Always")
-    initializing = _walk_init_containers(pod, tally)
+    init_containers = _l(spec, "initContainers")
+    total = len(containers) + (sum(1 for c in init_containers if c.get("restartPolicy") == "Always")
+                               if init_containers else 0)
+    initializing = _walk_init_containers(spec, status, tally)
     if not initializing or _condition_true(status, "Initialized"):
-        _walk_containers(pod, tally)
+        _walk_containers(status, tally)
     deleting = bool(_d(pod, "metadata").get("deletionTimestamp"))
     if deleting and status.get("reason") == "NodeLost":
         tally.reason = "Unknown"
@@ -307,7 +314,8 @@ def _readiness_gates(pod: dict) -> str:
 
 def _pod_row(pod: dict, now: datetime, wide: bool) -> list[str]:
     ready, reason, restarts = pod_status_cells(pod, now)
-    row = [_name(pod), ready, reason, restarts, since(_d(pod, "metadata").get("creationTimestamp"), now)]
+    md = _d(pod, "metadata")
+    row = [md.get("name") or "", ready, reason, restarts, since(md.get("creationTimestamp"), now)]
     if wide:
         status = _d(pod, "status")
         ips = _l(status, "podIPs")
