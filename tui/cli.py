@@ -10,8 +10,8 @@ import argparse
 import sys
 from typing import Sequence, TextIO
 
-HEADLESS = {"web", "tour", "screenshot", "apply", "get", "describe", "events", "dig", "dns-records", "corefile", "proxy-rules", "session",
-            "trace", "serve", "kubeconfig"}
+HEADLESS = {"web", "tour", "screenshot", "apply", "get", "describe", "explain", "events", "dig", "dns-records", "corefile",
+            "proxy-rules", "session", "trace", "serve", "kubeconfig"}
 #: Headless commands that can read a real cluster instead (`--kubeconfig`, `--context`).
 ATTACHABLE = {"get", "describe", "dig", "dns-records", "corefile", "proxy-rules", "trace", "screenshot"}
 
@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-A", "--all-namespaces", action="store_true")
     p.add_argument("-l", "--selector", default=None)
     _files(p)
+    p = sub.add_parser("explain", help="kubectl explain: the served kinds' fields, from Kubernetes v1.33's schemas")
+    p.add_argument("args", nargs="*", metavar="RESOURCE[.FIELD...]")
+    p.add_argument("--recursive", action="store_true", help="every nested field, one line each")
+    p.add_argument("--api-version", default=None, metavar="GROUP/VERSION")
+    p.add_argument("--output", default=None, metavar="plaintext")
     p = sub.add_parser("dig", help="ask CoreDNS, as dig would (or as a pod resolves with --from)")
     _global_flags(p)
     _attach_flags(p)
@@ -199,7 +204,7 @@ def _first_word(argv: list[str]) -> str | None:
 def _names_a_path(word: str) -> bool:
     """`svcflow WORD`: the dashboard on a folder or file, or a mistyped command? A word
     that exists, or that looks like a path (a separator, a dot, a manifest's suffix) is
-    a path; a bare word that is neither (`svcflow explain`) is a command svcflow lacks."""
+    a path; a bare word that is neither (`svcflow wait`) is a command svcflow lacks."""
     import os
 
     return os.path.exists(word) or os.sep in word or "/" in word or word.startswith(".") \
@@ -319,6 +324,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         return _web(args)
     if args.command in ("serve", "kubeconfig"):
         return _serve(args, out, err)
+    if args.command == "explain":  # (no cluster: the schemas are the API's)
+        res = kubectl.explain(args.args, recursive=args.recursive, api_version=args.api_version,
+                              output=args.output)
+        out.write(res.stdout)
+        err.write(res.stderr)
+        return res.code
     if args.command == "screenshot":
         code = _screenshot(args, err)
         if code == 0:  # a script (or a person) learns where the picture went

@@ -1,20 +1,26 @@
-"""A minimal OpenAPI v3 (apiserver-spec §3.8): enough for `kubectl apply`/`create`/`edit` to
-trust the server's field validation.
+"""OpenAPI v3 (apiserver-spec §3.8): the root index and one document per group-version, as
+kube-apiserver v1.33 serves them to kubectl.
 
 kubectl downloads `/openapi/v3`, then each group-version's document, and looks for a PATCH
 operation tagged with the kind's `x-kubernetes-group-version-kind` that takes a
 `fieldValidation` parameter; finding it, it sends `fieldValidation=Strict` and leaves
-validation to the server (svcflow's), computing patches from its compiled-in types. Without
-the document `kubectl apply` refuses to run (`failed to download openapi`). No schemas are
-served, so `kubectl explain` has nothing to show.
+validation to the server (svcflow's). Without the document `kubectl apply` refuses to run
+(`failed to download openapi`). `components.schemas` holds Kubernetes v1.33's own schemas
+for the group-version's kinds (`openapi_schemas`): `kubectl explain` prints them, and
+`kubectl apply` computes its strategic merge patches from their patch strategies and merge
+keys. The documents are sent gzip'd to clients that accept it (kubectl does), as
+kube-apiserver compresses large responses.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
+from functools import cached_property
 from typing import Any
 
 from aiohttp import web
 
+from engine.api import openapi_schemas
 from engine.kapi.resources import ResourceTable
 from engine.kapi.responses import dumps, json_response
 from engine.kapi.status import unknown_path
@@ -28,9 +34,13 @@ def _gv_path(group: str, version: str) -> str:
     return f"apis/{group}/{version}" if group else f"api/{version}"
 
 
-def group_version_document(table: ResourceTable, group: str, version: str) -> dict[str, Any]:
+def group_version_document(table: ResourceTable, group: str, version: str,
+                           schemas: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One group-version's document: a PATCH operation per kind, and the schemas of its kinds
+    (and their Lists) from `schemas` (all of `openapi_schemas` when None)."""
     paths: dict[str, Any] = {}
-    for s in table.by_gv.get((group, version), ()):
+    served = table.by_gv.get((group, version), ())
+    for s in served:
         info = s
         prefix = "/" + _gv_path(group, version) + ("/namespaces/{namespace}" if info.namespaced else "")
         gvk = {"group": group, "version": version, "kind": info.kind}
@@ -46,30 +56,51 @@ def group_version_document(table: ResourceTable, group: str, version: str) -> di
                       "responses": {"200": {"description": "OK"}},
                       "x-kubernetes-action": "patch", "x-kubernetes-group-version-kind": gvk},
         }
+    components = openapi_schemas.for_kinds(openapi_schemas.load() if schemas is None else schemas,
+                                           [(group, version, k) for s in served for k in (s.kind, s.kind + "List")])
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": GIT_VERSION}, "paths": paths,
-            "components": {"schemas": {}}}
+            "components": {"schemas": components}}
 
 
 class OpenAPI:
-    """The root index and the per group-version documents, with the content hashes kubectl
-    caches them by (computed once: the served resources do not change while serving)."""
+    """The root index and the per group-version documents (plain and gzip'd), with the content
+    hashes kubectl caches them by. Built once, on the first request (most clients never ask:
+    the Python clients do not, kubectl only to write or explain), and kept: the served
+    resources do not change while serving."""
 
     def __init__(self, table: ResourceTable) -> None:
-        self.docs: dict[str, bytes] = {}
-        for group, version in table.by_gv:
-            self.docs[_gv_path(group, version)] = dumps(group_version_document(table, group, version)).encode()
-        self.root = {"paths": {p: {"serverRelativeURL": f"/openapi/v3/{p}?hash="
-                                   f"{hashlib.sha512(d).hexdigest().upper()[:128]}"}
-                               for p, d in self.docs.items()}}
+        self.table = table
+
+    @cached_property
+    def docs(self) -> dict[str, bytes]:
+        schemas = openapi_schemas.load()
+        return {_gv_path(g, v): dumps(group_version_document(self.table, g, v, schemas)).encode()
+                for g, v in self.table.by_gv}
+
+    @cached_property
+    def gzipped(self) -> dict[str, bytes]:
+        return {gv: gzip.compress(doc, compresslevel=6, mtime=0) for gv, doc in self.docs.items()}
+
+    @cached_property
+    def root(self) -> dict[str, Any]:
+        return {"paths": {p: {"serverRelativeURL": f"/openapi/v3/{p}?hash="
+                                                   f"{hashlib.sha512(d).hexdigest().upper()[:128]}"}
+                          for p, d in self.docs.items()}}
 
     async def index(self, request: web.Request) -> web.Response:
         return json_response(self.root)
 
     async def document(self, request: web.Request) -> web.Response:
-        doc = self.docs.get(request.match_info["gv"])
+        gv = request.match_info["gv"]
+        doc = self.docs.get(gv)
         if doc is None:
             raise unknown_path()
-        resp = web.Response(body=doc)
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            resp = web.Response(body=self.gzipped[gv])
+            resp.headers["Content-Encoding"] = "gzip"
+            resp.headers["Vary"] = "Accept-Encoding"
+        else:
+            resp = web.Response(body=doc)
         resp.headers["Content-Type"] = "application/json"
         if request.query.get("hash"):
             resp.headers["Cache-Control"] = "public, immutable"

@@ -119,6 +119,8 @@ class _Handlers:
                     raise unknown_path()
                 return await handler(ctx, req, request)
             method = request.method
+            if method == "DELETE" and req.name is None:  # deletecollection: its own verb, the LIST's selectors
+                return await writes.delete_collection(ctx, req, request, reads._selectors(req))
             if method != "GET" and "create" not in req.info.verbs:  # served read-only (kinds.py _READ_ONLY)
                 raise method_not_allowed()
             if method == "GET":

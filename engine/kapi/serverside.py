@@ -30,6 +30,7 @@ from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import json_response, warnings_for
 from engine.kapi.status import StatusError, bad_request, from_api_error
 from engine.kapi.writes import decode_body as decode  # (the strict field validation every write gets)
+from engine.kapi.writes import dry_run as dry_run_of
 from engine.kapi.writes import read_body, update_object
 
 APPLY = patches.APPLY
@@ -269,8 +270,7 @@ async def apply(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
                                    "causes": [{"reason": "FieldValueRequired", "field": "fieldManager",
                                                "message": "Required value: is required for apply patch"}]})
     config = await read_body(ctx, req, request, (patches.APPLY,))
-    if req.query.get("dryRun"):
-        raise bad_request("svcflow does not simulate dryRun requests yet")
+    dry = dry_run_of(req)  # (`--dry-run=server`: everything below runs, nothing is kept)
     if not isinstance(config, dict):
         raise bad_request("error decoding YAML: the applied configuration is not an object")
     if config.get("kind") != info.kind or config.get("apiVersion") != info.api_version:
@@ -289,7 +289,7 @@ async def apply(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
     force = (req.query.get("force") or "").lower() == "true"
     live = ctx.cluster.store.get(info.kind, ns, req.name or "")
     if live is None:
-        return _create(ctx, req, config, manager, applied, warnings)
+        return _create(ctx, req, config, manager, applied, warnings, dry)
     managers = [json_copy(e) for e in live["metadata"].get("managedFields") or [] if isinstance(e, dict)]
     found = conflicts(live, config, applied, managers, manager)
     if found and not force:
@@ -316,7 +316,7 @@ async def apply(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
     if _without_owners(new) == _without_owners(live) and mine is not None and before == applied and not taken:
         return json_response(live, warnings=warnings_for(info.kind) + warnings)  # nothing changes: no write
     entries = kept + [_entry(ctx, manager, info.api_version, applied)]
-    out = update_object(ctx, req, live, new, managed_fields=entries)
+    out = update_object(ctx, req, live, new, managed_fields=entries, dry_run=dry)
     return json_response(out, warnings=warnings_for(info.kind) + warnings)
 
 
@@ -325,16 +325,19 @@ def _without_owners(obj: dict) -> dict:
 
 
 def _create(ctx: ApiContext, req: ResourceRequest, config: dict, manager: str, applied: set[Path],
-            warnings: list[str]) -> web.Response:
+            warnings: list[str], dry_run: bool = False) -> web.Response:
     """Apply to a name that does not exist creates it; the creation and its managedFields
-    are two writes here (svcflow's API server sets no managedFields on create)."""
+    are two writes here (svcflow's API server sets no managedFields on create). A dry run
+    answers the object the creation would make, managedFields and all, and keeps nothing."""
     info = req.info
     try:
-        out = ctx.cluster.api.create(json_copy(config))
+        out = ctx.cluster.api.create(json_copy(config), dry_run=dry_run)
     except ApiError as e:
         raise from_api_error(e.status, info)
     with_fields = json_copy(out)
     with_fields["metadata"]["managedFields"] = [_entry(ctx, manager, info.api_version, applied)]
+    if dry_run:
+        return json_response(with_fields, status=201, warnings=warnings_for(info.kind) + warnings)
     out = ctx.cluster.store.update(with_fields, owned=True)
     ctx.wrote()
     return json_response(out, status=201, warnings=warnings_for(info.kind) + warnings)

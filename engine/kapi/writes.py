@@ -5,20 +5,32 @@ the same defaulting, validation, allocation and messages, returned as kube-apise
 from __future__ import annotations
 
 import json
-from typing import Any
+import logging
+from typing import Any, Callable
 
 from aiohttp import web
 
 from engine.api.apiserver import ApiError
 from engine.api.naming import generate_name
 from engine.api.store import CLUSTER_SCOPED, json_copy
+from engine.api.validation import errors as field_errors
+from engine.api.validation import messages
 from engine.api.validation.decoding import decode_error, decoded, strict_unknown_fields, unknown_fields_error
 from engine.api.validation.messages import cannot_handle_error
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import json_response, success_status, warnings_for
-from engine.kapi.status import bad_request, conflict, from_api_error, not_found, unsupported_media_type
+from engine.kapi.status import (
+    bad_request,
+    conflict,
+    from_api_error,
+    method_not_allowed,
+    not_found,
+    unsupported_media_type,
+)
 from engine.manifests.loader import load_text
+
+log = logging.getLogger("svcflow.kapi")
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -213,20 +225,74 @@ async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
     return json_response(out, warnings=warnings_for(req.kind) + warnings)
 
 
-async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
-    """DELETE with DeleteOptions: pods (graceful) and namespaces come back as the object, as
-    their registries return it; everything else as a Success Status."""
-    info = req.info
+_PROPAGATION = ("Foreground", "Background", "Orphan")
+
+
+async def _delete_options(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> tuple[dict, bool]:
+    """DeleteOptions from the body (kubectl's way) or the query (the Python client's), and
+    whether the deletion is a dry run (`dryRun=All` either way), validated as apimachinery's
+    ValidateDeleteOptions does."""
     opts: Any = None
     if request.can_read_body:
         opts = await read_body(ctx, req, request, (JSON, YAML))
-    opts = opts if isinstance(opts, dict) else {}
+    opts = dict(opts) if isinstance(opts, dict) else {}
+    for name in ("gracePeriodSeconds", "propagationPolicy"):
+        if name not in opts and req.query.get(name) is not None:
+            value = req.query[name]
+            opts[name] = int(value) if name == "gracePeriodSeconds" and value.lstrip("-").isdigit() else value
     dry = dry_run(req)
     body_dry = opts.get("dryRun") or []  # DeleteOptions.dryRun: how kubectl delete asks
     if isinstance(body_dry, list) and body_dry:
         if any(v != "All" for v in body_dry):
             raise bad_request(f'Invalid dry run value: {next(v for v in body_dry if v != "All")}: supported values: "All"')
         dry = True
+    policy = opts.get("propagationPolicy")
+    errors = []
+    if policy is not None and opts.get("orphanDependents") is not None:
+        errors.append(field_errors.invalid("propagationPolicy", policy,
+                                           "orphanDependents and deletionPropagation cannot be both set"))
+    if policy is not None and policy not in _PROPAGATION:
+        errors.append(field_errors.not_supported("propagationPolicy", policy, (*_PROPAGATION, "nil")))
+    if errors:
+        raise from_api_error(messages.ApiError("Invalid", kind="DeleteOptions", group="meta.k8s.io", causes=errors))
+    return opts, dry
+
+
+def _orphans(opts: dict) -> bool:
+    """`propagationPolicy: Orphan` (kubectl's `--cascade=orphan`), or the older
+    `orphanDependents: true`. Foreground and Background both leave the dependents to the
+    garbage collector, which deletes them once the owner is gone (svcflow does not hold the
+    owner back until they are: a Foreground delete ends as a Background one does)."""
+    return opts.get("propagationPolicy") == "Orphan" or opts.get("orphanDependents") is True
+
+
+def _orphan_dependents(ctx: ApiContext, owner: dict) -> None:
+    """What the garbage collector's `orphan` finalizer does before the owner goes: each
+    dependent loses its ownerReference to it (an update through the API server, so watches
+    see it) and stays."""
+    uid = owner["metadata"].get("uid")
+    store = ctx.cluster.store
+    for kind, namespace, name in store.dependents(uid) if uid else ():
+        dependent = store.get(kind, namespace, name)
+        if dependent is None:
+            continue
+        new = json_copy(dependent)
+        refs = [r for r in new["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
+        if refs:
+            new["metadata"]["ownerReferences"] = refs
+        else:
+            new["metadata"].pop("ownerReferences", None)
+        try:
+            ctx.cluster.api.update(dependent, new, verb="patching")
+        except ApiError as e:  # (the collector would retry; here the dependent keeps its owner and follows it)
+            log.warning("svcflow serve: orphaning %s %s/%s: %s", kind, namespace, name, e)
+
+
+async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
+    """DELETE with DeleteOptions: pods (graceful) and namespaces come back as the object, as
+    their registries return it; everything else as a Success Status."""
+    info = req.info
+    opts, dry = await _delete_options(ctx, req, request)
     live = _live(ctx, req)
     pre = opts.get("preconditions") or {}
     if isinstance(pre, dict):
@@ -242,6 +308,8 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
         if req.kind in ("Pod", "Namespace"):
             return json_response(live, warnings=warnings_for(req.kind))
         return json_response(success_status(_deleted_details(info, req, live)), warnings=warnings_for(req.kind))
+    if _orphans(opts):
+        _orphan_dependents(ctx, live)
     try:
         gone = ctx.cluster.api.delete_object(req.kind, require_namespace(req), req.name or "",
                                              grace=grace != 0)
@@ -253,6 +321,40 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     if req.kind in ("Pod", "Namespace"):
         return json_response(gone, warnings=warnings_for(req.kind))
     return json_response(success_status(_deleted_details(info, req, gone)), warnings=warnings_for(req.kind))
+
+
+async def delete_collection(ctx: ApiContext, req: ResourceRequest, request: web.Request,
+                            accepts: Callable[[dict], bool]) -> web.Response:
+    """DELETE of a collection (apiserver `handlers/delete.go DeleteCollection`, registry
+    `Store.DeleteCollection`): the objects the selectors (`accepts`) take, listed, then each
+    deleted as one normal delete through the API server (so events, watches and the flow
+    follow each one); the answer is the list as it was listed (`PodList`, ...). Only on a
+    namespace's collection for namespaced kinds, as kube-apiserver routes it."""
+    info = req.info
+    if "deletecollection" not in info.verbs or (info.namespaced and not req.namespace):
+        raise method_not_allowed()
+    opts, dry = await _delete_options(ctx, req, request)
+    store = ctx.cluster.store
+    listed = [o for o in store.list(req.kind, req.namespace if info.namespaced else None) if accepts(o)]
+    listed.sort(key=lambda o: o["metadata"]["name"])
+    rv = str(store.resource_version)
+    if not dry:
+        grace = opts.get("gracePeriodSeconds")
+        refused: ApiError | None = None
+        for obj in listed:  # (every one is tried; the first refusal is the answer, as the registry's)
+            md = obj["metadata"]
+            if _orphans(opts):
+                _orphan_dependents(ctx, obj)
+            try:
+                ctx.cluster.api.delete_object(req.kind, md.get("namespace") or "", md["name"], grace=grace != 0)
+            except ApiError as e:
+                refused = refused or e
+        if listed:
+            ctx.wrote()
+        if refused is not None:
+            raise from_api_error(refused.status, info)
+    return json_response({"kind": f"{info.kind}List", "apiVersion": info.api_version,
+                          "metadata": {"resourceVersion": rv}, "items": listed}, warnings=warnings_for(req.kind))
 
 
 def _deleted_details(info, req: ResourceRequest, obj: dict) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from engine.api.validation.names import is_valid_label_value
 from engine.cluster.cluster import Cluster
 from engine.kubectl.printers import custom_columns, encoding, jsonpath, sorting
 from engine.kubectl.printers import describe as describe_printer
+from engine.kubectl.printers import explain as explain_printer
 from engine.kubectl.printers import get as printers
 from engine.kubectl.printers.jsonpath import JSONPathError
 
@@ -63,7 +64,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "tty": ("t", "bool"), "timeout": ("", "str"), "field-selector": ("", "str"), "list": ("", "bool"),
     "resource-version": ("", "str"), "port": ("", "str"), "restart": ("", "str"), "labels": ("", "str"),
     "record": ("", "bool"), "dry-run": ("", "str"), "sort-by": ("", "str"), "watch": ("w", "bool"),
-    "quiet": ("q", "bool"), "validate": ("", "str"), "prune": ("", "bool"),
+    "quiet": ("q", "bool"), "validate": ("", "str"), "prune": ("", "bool"), "api-version": ("", "str"),
 }
 _SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
 _NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict"}
@@ -377,6 +378,14 @@ def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None,
         out.objects.append(obj)
     out.stdout = "\n\n".join(texts)  # kubectl's separator between described objects
     return out
+
+
+def explain(args: list[str], *, recursive: bool = False, api_version: str | None = None,
+            output: str | None = None) -> Output:
+    """`kubectl explain`: the served kinds' Kubernetes v1.33 schemas, as kubectl prints them
+    against `svcflow serve` (the cluster plays no part: the schemas are the API's)."""
+    code, out, err = explain_printer.explain(args, recursive=recursive, api_version=api_version, output=output)
+    return Output(stdout=out, stderr=err, code=code)
 
 
 def events(cluster: Cluster, *, include_boot: bool = False) -> Output:
@@ -755,7 +764,8 @@ def get_flag_refusal(opts: dict) -> Output | None:
     return None
 
 
-VERBS = ("get", "describe", "delete", "scale", "label", "rollout", "drain", "cordon", "uncordon", "create", "run")
+VERBS = ("get", "describe", "explain", "delete", "scale", "label", "rollout", "drain", "cordon", "uncordon", "create",
+         "run")
 
 
 def run_line(cluster: Cluster, line: str) -> Output:
@@ -782,6 +792,12 @@ def run_line(cluster: Cluster, line: str) -> Output:
         if sub != "restart":
             return Output(stderr=f"error: svcflow does not run `kubectl rollout {sub}` yet (it runs: rollout restart)\n",
                           code=1)
+    if verb == "explain":  # (its own flags have no shorthands: only kubectl's global -n NAMESPACE is one)
+        for a in rest:
+            if a == "--":
+                break
+            if a.startswith("-") and a[1:2] not in ("", "-", "n"):
+                return usage_error(cmd, f"unknown shorthand flag: {go_quote_rune(a[1])} in {a}")
     try:
         opts, pos = parse_flags(rest)
     except UsageError as e:
@@ -797,6 +813,9 @@ def run_line(cluster: Cluster, line: str) -> Output:
                    sort_by=opts.get("sort-by"), no_headers=bool(opts.get("no-headers")))
     if verb == "describe":
         return describe(cluster, pos, namespace=ns, selector=sel, all_namespaces=bool(opts.get("all-namespaces")))
+    if verb == "explain":
+        return explain(pos, recursive=bool(opts.get("recursive")), api_version=opts.get("api-version"),
+                       output=opts.get("output"))
     if verb == "delete":
         if opts.get("all") and sel:
             return Output(stderr="error: cannot set --all and --selector at the same time\n", code=1)

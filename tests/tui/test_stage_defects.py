@@ -116,9 +116,9 @@ def test_help_names_the_dashboard_and_present_and_there_is_a_version(capsys):
 
 
 def test_an_unknown_verb_is_an_error_not_the_app():
-    res = _svcflow("explain", "svc")
+    res = _svcflow("wait", "svc")
     assert res.returncode == 1 and res.stdout == ""
-    assert res.stderr.startswith('Error: unknown command "explain" for "svcflow"\n')
+    assert res.stderr.startswith('Error: unknown command "wait" for "svcflow"\n')
     assert "Did you mean this?\n\tget\n" in _svcflow("gte", "po").stderr
 
 
