@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import kapi_bench
+from benchmarks import attach_bench, kapi_bench
 from benchmarks.generate import Shape, write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def _run_json(args: list[str], timeout: float) -> dict:
 
 
 def run_suite(sizes: list[int], endpoints: int, nodes: int, saves: int, keys: int, dashboard: bool,
-              log=print, kapi: bool = True) -> dict:
+              log=print, kapi: bool = True, attach: bool = True) -> dict:
     results: dict = {"machine": machine(), "sizes": {}, "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
     with tempfile.TemporaryDirectory(prefix="svcflow-bench-") as tmp:
         if dashboard:
@@ -95,6 +95,10 @@ def run_suite(sizes: list[int], endpoints: int, nodes: int, saves: int, keys: in
                 log(f"S={s}: served API ...")
                 res = _run_json(["benchmarks.kapi_bench", "--services", str(s)], timeout=3600)
                 entry["kapi"] = res.get(str(s), res)
+            if attach and s >= 1000:
+                log(f"S={s}: attaching to the served cluster ...")
+                res = _run_json(["benchmarks.attach_bench", "--services", str(s)], timeout=3600)
+                entry["attach"] = res.get(str(s), res)
             results["sizes"][str(s)] = entry
     results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     return results
@@ -255,6 +259,10 @@ def render(results: dict, command: str, targets: bool = True) -> str:
                   if isinstance(results["sizes"][s].get("kapi"), dict) and "get_pods_A_s" in results["sizes"][s]["kapi"]}
     if kapi_sizes:
         lines += [kapi_bench.markdown(kapi_sizes)]
+    attach_sizes = {int(s): results["sizes"][s]["attach"] for s in sizes
+                    if isinstance(results["sizes"][s].get("attach"), dict) and "attach" in results["sizes"][s]["attach"]}
+    if attach_sizes:
+        lines += [attach_bench.markdown(attach_sizes)]
     errors = [(s, part, res["error"]) for s in sizes for part, res in results["sizes"][s].items()
               if isinstance(res, dict) and "error" in res]
     if S.get("error"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import time
 from collections import deque
 from pathlib import Path
 
@@ -48,6 +49,8 @@ from tui.widgets.flow_diagram import toggle_flow_diagram
 MODES = ("iptables", "ipvs", "nftables")
 #: Pods from which listing every namespace says so on the status line first.
 BIG_LISTING = 20_000
+#: Seconds between two updates of the attach's progress line.
+PROGRESS_SECONDS = 0.5
 
 
 class SvcflowApp(App):
@@ -120,6 +123,7 @@ class SvcflowApp(App):
         self.selection = Selection(self)
         self.commands = Commands(self)
         self._focus_before_prompt = None
+        self._progress: tuple[str, float] = ("", 0.0)  # the attach's progress line shown, and when
         self.workspace.cluster.flow_listeners.append(self.player.on_flow)
 
     # -- composition ---------------------------------------------------------------------------
@@ -162,12 +166,19 @@ class SvcflowApp(App):
         if self.serve_api:
             self.run_worker(self._serve_api(), exclusive=True, group="api")
         if self.read_only:
+            # Attaching is the boot of a mirror: no warming of every namespace's rows
+            # while the lists still change them (`EngineDriver.tick`), and the status line
+            # says how far the lists got (`_attach_changed`).
+            self.driver.booting = True
             self._attach_changed("problems")
             self.run_worker(self.workspace.follow(self._attach_changed), exclusive=True, group="attach")
 
     def _attach_changed(self, what: str) -> None:
-        """Attached: the mirror was built (its mode and nodes are the cluster's), or the
-        problems a user can act on changed (the error bar says them, one line each)."""
+        """Attached: the mirror was built (its mode and nodes are the cluster's; the lists
+        fill it page by page, the ticks repaint), every kind is listed, kube-proxy or
+        CoreDNS computed what the panes show, the cluster's kube-proxy configuration changed
+        (its mode is shown), or how far the attach got or the problems a user can act on
+        changed (the error bar says them, one line each)."""
         try:
             if what == "cluster":
                 self.mode = self.workspace.cluster.topology.proxy.mode
@@ -175,9 +186,31 @@ class SvcflowApp(App):
                 self.session = None
                 self.refresh_panes(flash=False)
                 self.show_header()
+            elif what == "config":
+                self.mode = self.workspace.cluster.topology.proxy.mode
+                self.refresh_panes(flash=False)
+            elif what == "listed":
+                self.driver.booting = False
+                self.refresh_panes(flash=False, redraw=True)  # every object in, the links drawn
+            elif what == "computed" and not self.driver.booting:
+                self.refresh_panes(flash=False, redraw=True)  # (computing writes nothing to the store)
+            if what in ("progress", "computing"):
+                self._show_progress(force=what == "computing")
+                return
+            self._show_progress(force=True)
             self.query_one(ErrorBar).show(*self.workspace.status())
         except NoMatches:
             return  # (a reflector's last word while the app shuts down: the panes are gone)
+
+    def _show_progress(self, *, force: bool = False) -> None:
+        """The attach's progress on the status line, at most every PROGRESS_SECONDS (a
+        page comes every few milliseconds; each repaint of the line costs a frame)."""
+        line = self.workspace.progress()
+        now = time.monotonic()
+        if line == self._progress[0] or (line and not force and now - self._progress[1] < PROGRESS_SECONDS):
+            return
+        self._progress = (line, now)
+        self.query_one(StatusLine).say(line)
 
     async def _serve_api(self) -> None:
         try:

@@ -45,6 +45,8 @@ WARM_BUDGET = 0.01
 #: painting as it goes (the samples are 2 KB; 1,000 generated Services are 1.3 MB).
 BIG_FOLDER_BYTES = 256 * 1024
 SETTLE_SECONDS = 0.3  # a save is applied once its file has been left alone this long
+#: While attaching, the panes repaint (page by page) at most this often.
+ATTACH_PAINT_SECONDS = 1.0
 
 
 class EngineDriver:
@@ -60,6 +62,7 @@ class EngineDriver:
         self._watched_dirs: set[str] | None = None
         self._stop_watch = asyncio.Event()
         self._panes: tuple[Pane, ...] | None = None
+        self._painted = 0.0  # when the panes were last repainted while attaching
 
     @property
     def workspace(self):
@@ -103,6 +106,14 @@ class EngineDriver:
             self.catch_up()
         elif not self.behind and not self.booting and app.namespace is not None:
             views.warm(ws.cluster, WARM_BUDGET)  # what `0` (all namespaces) will show
+        if self.booting and app.read_only:
+            # Attaching: the lists change the store every few milliseconds; the panes show
+            # them page by page, once a second (a repaint of the screen costs a frame the
+            # next page would need).
+            now = time.perf_counter()
+            if now - self._painted < ATTACH_PAINT_SECONDS:
+                return
+            self._painted = now
         try:
             app.refresh_panes(throttle=True)
         except NoMatches:
@@ -261,7 +272,10 @@ class EngineDriver:
             parts["dns-log"] = time.perf_counter() - t
             # What the selection lights up follows the objects, not the clock or the filter.
             t = time.perf_counter()
-            if app.selection.follow(view, app.selection.version(view, dns.wanted, proxy.wanted[:3])):
+            # (Not while attaching: the lists move the objects every few milliseconds, and the
+            # links are drawn once they are all in -- `SvcflowApp._attach_changed`.)
+            if not (self.booting and app.read_only) and \
+                    app.selection.follow(view, app.selection.version(view, dns.wanted, proxy.wanted[:3])):
                 parts["selection"] = time.perf_counter() - t
         # Lookups change nothing in the store (curl, nslookup): the query log is read on
         # every refresh, not only when the store moved.

@@ -6,9 +6,18 @@ True)`). kube-proxy, in the mode the cluster's `kube-system/kube-proxy` ConfigMa
 CoreDNS, as its Corefile configures it, run over that store exactly as in the simulation, so
 the rules and records shown are computed by the one implementation of each.
 
-The cluster is built once every kind has been listed (`build`): its shape (nodes, the
-cluster CIDR, the mode, the DNS zone and nameserver) comes from those lists. Before that the
-reflectors' lists and events are kept.
+The cluster is built as soon as what gives it its shape is listed (`build`: the Nodes and
+the two ConfigMaps, a few objects that come first); the big lists then go into its store page
+by page as they arrive (`page`), so the panes fill while 100,000 pods are still coming, and
+`progress` says how far each kind got. Before the build the reflectors' pages, lists and
+events are kept. kube-proxy and CoreDNS compute nothing until the kinds they read are all
+listed (`compute`): then once, over everything, instead of once per page -- CoreDNS starting
+with the namespace the dashboard shows first.
+
+When the cluster's `kube-system/kube-proxy` or `kube-system/coredns` ConfigMap changes, the
+computed kube-proxy and CoreDNS follow (`_reconfigure`): kube-proxy starts over in the new
+mode with the new options, as the real one restarts when its configuration file changes, and
+CoreDNS serves the new Corefile, as its `reload` plugin has it do.
 
 The first two steps of the Service flow come from the watch itself, at the moment each event
 arrives: ① a Service ADDED, ② an EndpointSlice written by `endpointslice-controller.k8s.io`
@@ -18,6 +27,7 @@ second-precision, are in the events' data).
 """
 from __future__ import annotations
 
+import gc
 import ipaddress
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -26,7 +36,7 @@ from typing import Callable
 import yaml
 
 from engine.api.objects import labels_of, meta
-from engine.api.store import shared
+from engine.api.store import key_of, shared
 from engine.api.wellknown import MANAGED_BY_LABEL, SERVICE_NAME_LABEL
 from engine.attach.reflector import Resource
 from engine.attach.source import COREDNS_CONFIGMAP, KUBE_PROXY_CONFIGMAP, RESOURCES
@@ -45,25 +55,43 @@ def wall_now() -> datetime:
 
 @dataclass
 class Shape:
-    """What the lists say about the cluster's shape, and what svcflow had to assume."""
+    """What the lists say about the cluster's shape, and what svcflow had to assume: about
+    kube-proxy and CoreDNS (their ConfigMaps), and about the Service CIDR (its Services)."""
 
     topology: Topology
     coredns: CoreDNSConfig
     nameserver: str | None
-    notes: list[str] = field(default_factory=list)
+    config_notes: list[str] = field(default_factory=list)
+    service_notes: list[str] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        return self.config_notes + self.service_notes
 
 
 def shape_of(lists: dict[Resource, list[dict]]) -> Shape:
     """The topology (nodes, kube-proxy's configuration), CoreDNS's configuration and the
     nameserver pods ask, from the listed objects."""
-    notes: list[str] = []
     by_kind: dict[str, list[dict]] = {}
     for r, objs in lists.items():
         by_kind.setdefault(r.kind, []).extend(objs)
     cms = {meta(o).get("name"): o for o in by_kind.get("ConfigMap", ())}
+    config_notes: list[str] = []
+    topo = topology_of(cms.get(KUBE_PROXY_CONFIGMAP), by_kind.get("Node", []), config_notes)
+    coredns = coredns_of(cms.get(COREDNS_CONFIGMAP), config_notes)
+    topo.dns_domain = coredns.zone
+    services = {(meta(o).get("namespace"), meta(o).get("name")): o for o in by_kind.get("Service", ())}
+    service_notes: list[str] = []
+    nameserver = services_shape(topo, services.get(("default", "kubernetes")), services.get(("kube-system", "kube-dns")),
+                                service_notes)
+    return Shape(topo, coredns, nameserver, config_notes, service_notes)
+
+
+def topology_of(kube_proxy_cm: dict | None, nodes: list[dict], notes: list[str]) -> Topology:
+    """The nodes and kube-proxy's configuration (its ConfigMap's `config.conf`); what had to
+    be assumed goes to `notes`."""
     configs: list[dict] = []
-    kp = cms.get(KUBE_PROXY_CONFIGMAP)
-    text = ((kp or {}).get("data") or {}).get("config.conf")
+    text = ((kube_proxy_cm or {}).get("data") or {}).get("config.conf")
     if text:
         try:
             doc = yaml.safe_load(text)
@@ -79,16 +107,37 @@ def shape_of(lists: dict[Resource, list[dict]]) -> Shape:
         notes.append("no kube-system/kube-proxy ConfigMap with config.conf: kube-proxy computed in iptables mode "
                      "with kind's defaults")
     try:
-        topo = build_topology(configs, by_kind.get("Node", []))
+        topo = build_topology(configs, nodes)
     except (ClusterConfigError, ValueError, TypeError) as e:
         notes.append(f"kube-system/kube-proxy: {e}; using kind's defaults")
-        topo = build_topology([], by_kind.get("Node", []))
+        topo = build_topology([], nodes)
     if configs and configs[0].get("clusterCIDR"):
         topo.pod_subnet = str(configs[0]["clusterCIDR"]).split(",")[0]
     if not (configs[0].get("mode") if configs else ""):
         topo.proxy.mode = "iptables"  # (empty: the platform's default, iptables on Linux)
-    services = {(meta(o).get("namespace"), meta(o).get("name")): o for o in by_kind.get("Service", ())}
-    api_ip = ((services.get(("default", "kubernetes")) or {}).get("spec") or {}).get("clusterIP")
+    return topo
+
+
+def coredns_of(coredns_cm: dict | None, notes: list[str]) -> CoreDNSConfig:
+    """CoreDNS's configuration, as its ConfigMap's Corefile sets it."""
+    corefile = ((coredns_cm or {}).get("data") or {}).get("Corefile")
+    if not corefile:
+        notes.append("no kube-system/coredns ConfigMap: CoreDNS computed as kubeadm configures it")
+        return CoreDNSConfig()
+    try:
+        reading = read_corefile(corefile)
+    except CorefileError as e:
+        notes.append(f"kube-system/coredns: {e}; CoreDNS computed as kubeadm configures it")
+        return CoreDNSConfig()
+    if reading.ignored:
+        notes.append("Corefile plugins not computed: " + ", ".join(reading.ignored))
+    return reading.config
+
+
+def services_shape(topo: Topology, kubernetes: dict | None, kube_dns: dict | None, notes: list[str]) -> str | None:
+    """The Service CIDR (around the `kubernetes` Service's ClusterIP, when the default one
+    does not hold it), set in `topo`; and the nameserver pods ask (kube-dns's ClusterIP)."""
+    api_ip = ((kubernetes or {}).get("spec") or {}).get("clusterIP")
     if api_ip and api_ip != "None":
         try:
             if ipaddress.ip_address(api_ip) not in ipaddress.ip_network(topo.service_subnet):
@@ -96,26 +145,21 @@ def shape_of(lists: dict[Resource, list[dict]]) -> Shape:
                 notes.append(f"Service CIDR taken as {topo.service_subnet} (around the kubernetes Service's {api_ip})")
         except ValueError:
             pass
-    corefile = ((cms.get(COREDNS_CONFIGMAP) or {}).get("data") or {}).get("Corefile")
-    coredns = CoreDNSConfig()
-    if corefile:
-        try:
-            reading = read_corefile(corefile)
-            coredns = reading.config
-            if reading.ignored:
-                notes.append("Corefile plugins not computed: " + ", ".join(reading.ignored))
-        except CorefileError as e:
-            notes.append(f"kube-system/coredns: {e}; CoreDNS computed as kubeadm configures it")
-    else:
-        notes.append("no kube-system/coredns ConfigMap: CoreDNS computed as kubeadm configures it")
-    topo.dns_domain = coredns.zone
-    dns = ((services.get(("kube-system", "kube-dns")) or {}).get("spec") or {}).get("clusterIP")
-    return Shape(topo, coredns, dns if dns and dns != "None" else None, notes)
+    dns = ((kube_dns or {}).get("spec") or {}).get("clusterIP")
+    return dns if dns and dns != "None" else None
 
 
 #: Parts of a pod that repeat across the pods of one template (or one second), kept once.
 _SHARED_POD_SPEC = ("containers", "tolerations", "affinity", "nodeSelector")
 _SHARED_POD_STATUS = ("conditions",)
+#: The kinds that give the cluster its shape: listed, the mirror is built.
+SHAPE_KINDS = frozenset({"ConfigMap", "Node"})
+#: The kinds the computed kube-proxy and CoreDNS read: listed, they compute (CoreDNS reads
+#: pods only under `pods verified`, and then follows them as they come).
+COMPUTE_KINDS = SHAPE_KINDS | {"Namespace", "Service", "EndpointSlice"}
+#: The kinds the progress line counts, in its order.
+PROGRESS_KINDS = (("Service", "services"), ("EndpointSlice", "endpointslices"), ("Endpoints", "endpoints"),
+                  ("Pod", "pods"), ("Node", "nodes"))
 
 
 def _without_nulls(d: dict) -> dict:
@@ -159,35 +203,136 @@ def _selects(resource: Resource, obj: dict) -> bool:
     return field_ == "metadata.name" and md.get("name") == value and md.get("namespace") == "kube-system"
 
 
+def _is_config(obj: dict) -> bool:
+    """kube-proxy's or CoreDNS's ConfigMap (what `_reconfigure` follows)."""
+    md = meta(obj)
+    return obj.get("kind") == "ConfigMap" and md.get("namespace") == "kube-system" and \
+        md.get("name") in (KUBE_PROXY_CONFIGMAP, COREDNS_CONFIGMAP)
+
+
+@dataclass
+class Listing:
+    """How far one list got: objects received, and how many the server said remain
+    (`metadata.remainingItemCount`, when it says)."""
+
+    kind: str
+    seen: int = 0
+    total: int | None = None
+    done: bool = False
+
+
 class Mirror:
-    """The reflectors' sink (`ReflectorSink`): keeps the lists until `build`, then mirrors
-    every list and event into the cluster's store."""
+    """The reflectors' sink (`ReflectorSink`) and the pages' (`page`): keeps what comes
+    before `build`, then mirrors every page, list and event into the cluster's store."""
 
     def __init__(self, now: Callable[[], datetime] = wall_now) -> None:
         self.now = now
         self.cluster: Cluster | None = None
         self.shape: Shape | None = None
         self._lists: dict[Resource, list[dict]] = {}
+        self._pages: list[dict] = []  # objects of pages that came before the build
         self._early: list[tuple[Resource, str, dict]] = []
         self.problems: dict[str, str] = {}  # resource name -> its one line
         self.on_problems: Callable[[], None] | None = None
+        self.on_progress: Callable[[], None] | None = None
+        self.on_config: Callable[[], None] | None = None
+        self.listing: dict[tuple[str, str], Listing] = {}  # (path, field selector) -> how far
+        self.computing = False  # kube-proxy and CoreDNS run (their inputs are listed)
+        self._listed_all = False
+        self._deferred: list[str] = []  # CoreDNS's keys held back while lists still come
+        self._first_keys: list[str] = []  # CoreDNS's keys of the first view (`first_view_computed`)
         self.events_seen = 0
+
+    # -- pages (what the session's client shows the mirror of every list page) --------------
+    def page(self, page: dict, first: bool, list_key: tuple[str, str] = ("", "")) -> None:
+        """One page of a list, as it arrives: its objects go into the store at once (kept
+        until the build, before it), and the progress counts them. `first`: the list's first
+        page (a list that starts over counts again); `list_key`: which list (its path and
+        field selector: a kind may be listed per namespace)."""
+        kind = str(page.get("kind") or "").removesuffix("List")
+        if not kind or kind == str(page.get("kind") or ""):
+            return
+        api_version = page.get("apiVersion") or "v1"
+        items = [o for o in page.get("items") or () if isinstance(o, dict) and isinstance(o.get("metadata"), dict)]
+        lst = self.listing.setdefault(list_key, Listing(kind))
+        if first:
+            lst.seen = 0
+        lst.seen += len(items)
+        md = page.get("metadata") or {}
+        remaining = md.get("remainingItemCount")
+        if isinstance(remaining, int):
+            lst.total = lst.seen + remaining
+        elif not md.get("continue"):
+            lst.total = lst.seen  # (the last page)
+        elif first:
+            lst.total = None
+        for o in items:
+            o["kind"] = kind
+            o["apiVersion"] = api_version
+            _slim(o)
+        if self.cluster is None:
+            self._pages.extend(items)
+        else:
+            self._tick()
+            put = self.cluster.store.put
+            for o in items:
+                put(o)
+            if any(_is_config(o) for o in items):
+                self._reconfigure()
+        # What was just stored lives on: out of the cyclic collector's reach, so decoding
+        # the next page does not rescan every object before it (at 100,000 pods the
+        # collections took three quarters of the list's time).
+        gc.freeze()
+        if self.on_progress is not None:
+            self.on_progress()
+
+    def progress_line(self) -> str:
+        """How far the lists got: "3,500/10,000 services · 35,000 pods …" (the total when
+        the server says how many remain, as kube-apiserver does)."""
+        parts = []
+        for kind, label in PROGRESS_KINDS:
+            lists = [lst for lst in self.listing.values() if lst.kind == kind]
+            if not lists:
+                continue
+            seen = sum(lst.seen for lst in lists)
+            totals = [lst.seen if lst.done else lst.total for lst in lists]
+            if all(lst.done for lst in lists):
+                parts.append(f"{seen:,} {label}")
+            elif None not in totals:
+                parts.append(f"{seen:,}/{sum(t for t in totals if t is not None):,} {label}")
+            else:
+                parts.append(f"{seen:,} {label} …")
+        return " · ".join(parts)
 
     # -- ReflectorSink -----------------------------------------------------------------
     def replace(self, resource: Resource, objects: list[dict]) -> None:
+        lst = self.listing.setdefault((resource.path, resource.field_selector), Listing(resource.kind))
+        lst.done, lst.seen, lst.total = True, len(objects), len(objects)
         if self.cluster is None:
             self._lists[resource] = objects
             self._early = [e for e in self._early if e[0] != resource]
             return
         self._tick()
-        store = self.cluster.store
+        self._replace(resource, objects)
+        if resource.kind == "ConfigMap":
+            self._reconfigure()
+
+    def _replace(self, resource: Resource, objects: list[dict]) -> None:
+        """The store holds exactly the list's objects of `resource` (a relist, or a list whose
+        pages went in as they came: then only the objects gone meanwhile are deleted)."""
+        store = self.cluster.store  # type: ignore[union-attr]
+        kind = resource.kind
         keep = {(meta(o).get("namespace") or "", meta(o)["name"]) for o in objects}
-        for old in list(store.list(resource.kind)):
-            md = meta(old)
-            if _selects(resource, old) and (md.get("namespace") or "", md["name"]) not in keep:
-                store.delete(resource.kind, md.get("namespace") or "", md["name"])
+        gone = [key_of(old) for old in store.iter(kind) if _selects(resource, old) and key_of(old) not in keep]
+        for ns, name in gone:
+            store.delete(kind, ns, name)
+        get, put = store.get, store.put
         for o in objects:
-            store.put(_slim(o))
+            md = meta(o)
+            held = get(kind, md.get("namespace") or "", md["name"])
+            # (stored as its page came, perhaps compacted: the same version is the same object)
+            if held is None or held["metadata"].get("resourceVersion") != md.get("resourceVersion"):
+                put(_slim(o))
 
     def event(self, resource: Resource, type_: str, obj: dict) -> None:
         self.events_seen += 1
@@ -196,6 +341,8 @@ class Mirror:
             return
         self._tick()
         self._apply(type_, obj)
+        if _is_config(obj):
+            self._reconfigure()
 
     def problem(self, resource: Resource, line: str | None) -> None:
         self.problem_line(resource.name, line)
@@ -211,29 +358,116 @@ class Mirror:
 
     # -- building ----------------------------------------------------------------------
     def build(self, name: str = "") -> Cluster:
-        """The mirror cluster, from the lists kept so far (and the events since); `name`
-        (the kubeconfig context) is what the header calls it."""
+        """The mirror cluster, from what was listed so far (at least the kinds that shape
+        it, `SHAPE_KINDS`) and the events since; `name` (the kubeconfig context) is what the
+        header calls it. Its kube-proxy and CoreDNS wait for `compute`."""
         self.shape = shape = shape_of(self._lists)
         if name:
             shape.topology.name = name
         c = Cluster(shape.topology, mirror=True, coredns=shape.coredns, nameserver=shape.nameserver)
         c.clock.advance_to(self.now())
-        store = c.store
-        for r in RESOURCES:
-            for o in self._lists.get(r, ()):
-                store.put(_slim(o))
-        for r, objs in self._lists.items():
-            if r not in RESOURCES:
-                for o in objs:
-                    store.put(_slim(o))
         self.cluster = c
+        store = c.store
+        pages, self._pages = self._pages, []
+        for o in pages:
+            store.put(o)
+        for r in sorted(self._lists, key=lambda r: RESOURCES.index(r) if r in RESOURCES else len(RESOURCES)):
+            self._replace(r, self._lists[r])
         early, self._early, self._lists = self._early, [], {}
         for _r, type_, obj in early:
             self._apply(type_, obj)
+        gc.freeze()
         return c
+
+    def compute(self, first_namespace: str | None = "default") -> None:
+        """The kinds kube-proxy and CoreDNS read are listed: let them compute, once over
+        everything. The Service CIDR and the nameserver are read off the listed Services;
+        CoreDNS takes the Namespaces first (each one it learns of late rechecks every
+        Service), then `first_namespace` and kube-system (the DNS pane's first view, and
+        whether anyone serves), then -- once every list is in (`listed_all`) -- the rest."""
+        c = self.cluster
+        assert c is not None and self.shape is not None
+        store = c.store
+        self.shape.service_notes = []
+        nameserver = services_shape(c.topology, store.get("Service", "default", "kubernetes"),
+                                    store.get("Service", "kube-system", "kube-dns"), self.shape.service_notes)
+        if nameserver:
+            c.coredns.nameserver = nameserver
+        queue = c.coredns.queue
+        keys = []
+        while queue:
+            keys.append(queue.get())
+
+        def rank(key: str) -> int:
+            kind, ns, _ = key.split("|", 2)
+            return 0 if kind == "Namespace" else 1 if ns in (first_namespace, "kube-system") else 2
+        for key in sorted(keys, key=rank):  # (stable: the lists' order within a rank)
+            if rank(key) < 2 or self._listed_all:
+                queue.add(key)
+                if rank(key) < 2:
+                    self._first_keys.append(key)
+            else:
+                self._deferred.append(key)
+        self.computing = True
+
+    def listed_all(self) -> None:
+        """Every kind is listed: CoreDNS takes in the other namespaces' objects, which
+        waited so that the lists still coming (the pods) had the time first."""
+        self._listed_all = True
+        queue = self.cluster.coredns.queue if self.cluster is not None else None
+        deferred, self._deferred = self._deferred, []
+        for key in deferred:
+            if queue is not None:
+                queue.add(key)
+
+    def first_view_computed(self) -> bool:
+        """Every list in, kube-proxy synced, CoreDNS's records of the first namespace made:
+        the dashboard's first view is complete (the other namespaces' records may still be
+        coming)."""
+        c = self.cluster
+        if c is None or not self.computing or not self._listed_all or not c.kube_proxy.last_sync:
+            return False
+        queue = c.coredns.queue
+        if self._first_keys and not any(k in queue for k in self._first_keys):
+            self._first_keys = []
+        return not self._first_keys
+
+    def compute_left(self) -> int:
+        """Objects CoreDNS has yet to take in (the progress line while it computes)."""
+        c = self.cluster
+        return len(c.coredns.queue) + len(self._deferred) if c is not None and self.computing else 0
 
     def notes(self) -> list[str]:
         return list(self.shape.notes) if self.shape is not None else []
+
+    # -- the cluster's own configuration ----------------------------------------------------
+    def _reconfigure(self) -> None:
+        """kube-proxy's or CoreDNS's ConfigMap changed (or was listed again): when what
+        they say changed, the computed components follow. kube-proxy starts over (the real
+        one exits when its configuration file changes and its DaemonSet starts it again);
+        CoreDNS serves the new Corefile (its `reload` plugin). Both happen at once here:
+        the real ones wait for the kubelet to update the mounted file (up to a minute)."""
+        c, shape = self.cluster, self.shape
+        if c is None or shape is None:
+            return
+        store = c.store
+        notes: list[str] = []
+        topo = topology_of(store.get("ConfigMap", "kube-system", KUBE_PROXY_CONFIGMAP), store.list("Node"), notes)
+        coredns = coredns_of(store.get("ConfigMap", "kube-system", COREDNS_CONFIGMAP), notes)
+        changed = False
+        if topo.proxy != c.topology.proxy or topo.pod_subnet != c.topology.pod_subnet:
+            c.topology.proxy, c.topology.pod_subnet = topo.proxy, topo.pod_subnet
+            c.kube_proxy.restart()
+            changed = True
+        if coredns != c.coredns.config:
+            c.topology.dns_domain = coredns.zone
+            c.coredns.reconfigure(coredns)
+            changed = True
+        if not changed:
+            return
+        shape.config_notes = notes
+        if self.on_config is not None:
+            self.on_config()
 
     # -- events --------------------------------------------------------------------------
     def _tick(self) -> None:

@@ -1,8 +1,11 @@
 """Attaching: connect, list every kind, build the mirror, then follow the watches.
 
 `snapshot()` is what the headless commands use (`svcflow get ... --kubeconfig`): list once,
-build, compute, stop. `follow()` is the dashboard's: it keeps the reflectors running, calls
-back when the mirror is built and whenever the problems change, and never gives up on a
+build, compute, stop. `follow()` is the dashboard's: it builds the mirror as soon as the
+kinds that shape it are listed, so the panes fill page by page while the big lists come in
+(the client the reflectors get, `PageTap`, shows every list page to the mirror as it
+arrives), lets kube-proxy and CoreDNS compute once the kinds they read are listed, calls
+back at each of those moments and whenever the problems change, and never gives up on a
 server that is away (the reflectors retry with backoff). Nothing here writes: the client
 has no method that could.
 """
@@ -10,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import AsyncIterator, Callable
 
 from engine.attach.client import AttachError, KubeClient, connect
-from engine.attach.mirror import Mirror
+from engine.attach.mirror import COMPUTE_KINDS, SHAPE_KINDS, Mirror
 from engine.attach.reflector import Resource
 from engine.attach.source import RESOURCES, AttachSource
 from engine.cluster.cluster import Cluster
@@ -31,6 +34,48 @@ class AttachOptions:
 
 
 @dataclass
+class PageTap:
+    """The client the reflectors are given: the same GETs, with every list page also shown
+    to `on_page` as it arrives (with whether it is a list's first, and which list: its path
+    and field selector), so the mirror can store it at once instead of when the whole list
+    is in. (A `page` call on the reflector's sink
+    would say the same; the reflector hands over whole lists only.)"""
+
+    client: KubeClient
+    on_page: Callable[[dict, bool, tuple[str, str]], None]
+
+    @property
+    def server(self) -> str:
+        return self.client.server
+
+    @property
+    def context(self) -> str:
+        return self.client.context
+
+    @property
+    def namespace(self) -> str:
+        return self.client.namespace
+
+    def __getattr__(self, name: str):
+        if name == "client":  # (not set yet: no delegating to itself)
+            raise AttributeError(name)
+        return getattr(self.client, name)  # whatever else the client offers, as it is
+
+    async def get_json(self, path: str, query: dict[str, str]) -> dict:
+        page = await self.client.get_json(path, query)
+        if isinstance(page.get("items"), list):
+            self.on_page(page, not query.get("continue"), (path, query.get("fieldSelector") or ""))
+        return page
+
+    def watch_lines(self, path: str, query: dict[str, str], read_timeout: float,
+                    on_open: Callable[[], None] = lambda: None) -> AsyncIterator[dict]:
+        return self.client.watch_lines(path, query, read_timeout, on_open)
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+@dataclass
 class AttachSession:
     options: AttachOptions
     mirror: Mirror = field(default_factory=Mirror)
@@ -44,7 +89,8 @@ class AttachSession:
     async def _start(self) -> None:
         o = self.options
         self.client = await connect(o.kubeconfig, o.context)
-        self.source = AttachSource(self.client, self.mirror, o.resources, page_size=o.page_size,
+        tap = PageTap(self.client, self.mirror.page)
+        self.source = AttachSource(tap, self.mirror, o.resources, page_size=o.page_size,  # type: ignore[arg-type]
                                    watch_seconds=o.watch_seconds)
         self.source.start()
 
@@ -64,6 +110,8 @@ class AttachSession:
                     waiting.cancel()
                     raise AttachError(blocked[0], retry=False)
             cluster = self.mirror.build(self._name())
+            self.mirror.compute()
+            self.mirror.listed_all()
         finally:
             await self.close()
         try:
@@ -73,9 +121,13 @@ class AttachSession:
                               retry=False) from None
         return cluster
 
-    async def follow(self, on_built: Callable[[Cluster], None]) -> None:
+    async def follow(self, on_built: Callable[[Cluster], None], on_listed: Callable[[], None] = lambda: None,
+                     first_namespace: str | None = "default") -> None:
         """Run until cancelled: connect (again and again if the kubeconfig's credentials
-        cannot be had yet), list, build (`on_built`), then keep the mirror up to date."""
+        cannot be had yet); build the mirror once the kinds that shape it are listed
+        (`on_built`: the rest fills it page by page); let kube-proxy and CoreDNS compute
+        once the kinds they read are listed (CoreDNS starting with `first_namespace`);
+        `on_listed` once every kind is; then keep the mirror up to date."""
         while self.client is None:
             try:
                 await self._start()
@@ -86,11 +138,27 @@ class AttachSession:
                 await asyncio.sleep(RECONNECT_SECONDS)
         assert self.source is not None
         try:
-            await self.source.synced()
+            await self._listed(SHAPE_KINDS)
             on_built(self.mirror.build(self._name()))
+            await self._listed(COMPUTE_KINDS)
+            self.mirror.compute(first_namespace)
+            await self.source.synced()
+            self.mirror.listed_all()
+            on_listed()
             await asyncio.Event().wait()  # the reflectors run until this task is cancelled
         finally:
             await self.close()
+
+    async def _listed(self, kinds: frozenset[str]) -> None:
+        """Every resource of these kinds listed once (or skipped as forbidden), the
+        per-namespace lists RBAC's refusal of a cluster-wide one starts included."""
+        assert self.source is not None
+        while True:
+            waiting = [r.listed.wait() for r in self.source.reflectors
+                       if r.resource.kind in kinds and not r.listed.is_set()]
+            if not waiting:
+                return
+            await asyncio.gather(*waiting)
 
     def _name(self) -> str:
         c = self.client

@@ -2,9 +2,14 @@
 
 It answers the few calls the dashboard makes of a `LiveWorkspace` (`cluster`, `reload`,
 `advance`, `settle`, ...): there are no files to apply, and time is wall time. `follow()`
-runs in the dashboard's event loop; until the first lists are in, `cluster` is an empty
-mirror (the screen comes up at once and says it is attaching), then the built one, with the
-dashboard's flow listeners carried over.
+runs in the dashboard's event loop; until the kinds that shape the cluster are listed,
+`cluster` is an empty mirror (the screen comes up at once and says it is attaching), then
+the built one, with the dashboard's flow listeners carried over, which the big lists fill
+page by page (the panes repaint on the dashboard's ticks; the status line says how far the
+lists got, `progress`). `built` turns true when every kind is listed. CoreDNS computes
+within the budget the dashboard gives `advance`, so the screen stays responsive while it
+works through 10,000 Services; kube-proxy's first sync is one step (the status line says so
+first).
 """
 from __future__ import annotations
 
@@ -33,8 +38,13 @@ class AttachWorkspace:
         self.session = AttachSession(options)
         self.cluster = Cluster(mirror=True)  # empty until the first lists are in
         self.applied: dict = {}
-        self.built = False
+        self.built = False  # every kind listed
         self.topology_problems: list = []
+        self._left = 0
+        self._syncing = False  # the status line said kube-proxy's first sync is under way
+        self._synced = False  # ... and it is done
+        self._moments: tuple[bool, ...] = ()  # (kube-proxy synced, the first view computed, all computed)
+        self._changed: Callable[[str], None] = lambda what: None
 
     # -- the LiveWorkspace calls the dashboard makes ------------------------------------------
     def reload(self, *, budget: float | None = None) -> ReloadResult:
@@ -52,8 +62,29 @@ class AttachWorkspace:
         svcflow's kube-proxy or CoreDNS cannot compute (a bug of svcflow's, not the
         cluster's: the API server validated them) become a line, never a traceback."""
         self.cluster.clock.advance_to(wall_now())
+        mirror = self.session.mirror
+        if not mirror.computing:
+            return True  # (kube-proxy and CoreDNS wait for the kinds they read)
+        if budget is not None and not self._syncing and not self.cluster.kube_proxy.last_sync:
+            # kube-proxy's first sync is one call over every Service (seconds at 10,000):
+            # the status line says so first, and this turn ends so that it is painted.
+            self._syncing = True
+            self._changed("computing")
+            return True
         try:
-            return self.cluster.run_for(0, budget=budget)
+            done = self.cluster.run_for(0, budget=budget)
+            left, synced = mirror.compute_left(), bool(self.cluster.kube_proxy.last_sync)
+            # What computing changed writes nothing to the store, so the panes are told:
+            # kube-proxy's rules are there, the first view's records, all of them.
+            moments = (synced, mirror.first_view_computed(), not left)
+            if moments != self._moments:
+                self._moments = moments
+                self._changed("computed")
+            # The progress line: how much CoreDNS has yet to take in, whether kube-proxy synced.
+            if (left, synced) != (self._left, self._synced):
+                self._left, self._synced = left, synced
+                self._changed("progress")
+            return done
         except Exception as e:  # noqa: BLE001 - the dashboard must survive any live object
             self.session.mirror.problem_line("compute", f"svcflow could not compute the rules or records "
                                                         f"({type(e).__name__}: {e}); the panes may be behind")
@@ -69,24 +100,48 @@ class AttachWorkspace:
 
     def status(self) -> tuple[list[str], list[str]]:
         """What the error bar shows: problems a user can act on (one line each), then what
-        svcflow assumed about the cluster's configuration."""
-        problems = self.session.problem_lines()
-        if not self.built and not problems:
-            problems = [f"attaching to {self.server}: listing …"]
-        return problems, (self.session.mirror.notes() if self.built else [])
+        svcflow assumed about the cluster's configuration (`progress` is the status line's)."""
+        return self.session.problem_lines(), (self.session.mirror.notes() if self.built else [])
+
+    def progress(self) -> str:
+        """How far the attach got, for the status line: the lists ("attaching to …: 3,500/
+        10,000 services · 35,000 pods …"), then kube-proxy's and CoreDNS's work; "" when
+        both are done."""
+        kp = self.cluster.kube_proxy
+        syncing = (f" · computing kube-proxy's rules for {self.cluster.store.count('Service'):,} Services"
+                   if self._syncing and not kp.last_sync else "")
+        if not self.built:
+            return f"attaching to {self.server}: {self.session.mirror.progress_line() or 'listing'}{syncing} …"
+        if syncing:
+            return syncing.removeprefix(" · ") + " …"
+        if self._left:
+            return f"computing kube-proxy's rules and CoreDNS's records: {self._left:,} objects to go …"
+        return ""
 
     def status_lines(self) -> list[str]:
         problems, notes = self.status()
         return problems + notes
 
     async def follow(self, changed: Callable[[str], None]) -> None:
-        """Attach and follow until cancelled; `changed("cluster")` once built,
-        `changed("problems")` whenever the problems change."""
-        self.session.mirror.on_problems = lambda: changed("problems")
+        """Attach and follow until cancelled; `changed("cluster")` once the mirror is built
+        (the panes show it from then on), `changed("progress")` as the lists and the
+        computation go on (`changed("computing")`: show it now, a long step follows;
+        `changed("computed")`: kube-proxy's rules or CoreDNS's records are there to show),
+        `changed("listed")` once every kind is listed, `changed("config")`
+        when the cluster's kube-proxy or CoreDNS configuration changed, `changed("problems")`
+        whenever the problems change."""
+        self._changed = changed
+        mirror = self.session.mirror
+        mirror.on_problems = lambda: changed("problems")
+        mirror.on_progress = lambda: changed("progress")
+        mirror.on_config = lambda: changed("config")
 
         def built(cluster: Cluster) -> None:
             cluster.flow_listeners.extend(self.cluster.flow_listeners)
             self.cluster = cluster
-            self.built = True
             changed("cluster")
-        await self.session.follow(built)
+
+        def listed() -> None:
+            self.built = True
+            changed("listed")
+        await self.session.follow(built, listed)

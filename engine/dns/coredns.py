@@ -52,7 +52,7 @@ class CoreDNS(Controller):
         self.flow = ctx.flow
         self.nameserver = nameserver
         self.config = config
-        clock = ctx.clock
+        self.clock = clock = ctx.clock
         self.plugin = KubernetesPlugin(self.config, clock=lambda: int(clock.now().timestamp()))
         self._seen: dict[tuple[str, str, str], dict] = {}
         # What CoreDNS's caches keep of each pod (object.ToPod) and slice (object.
@@ -67,6 +67,25 @@ class CoreDNS(Controller):
         self._log_taken = 0
         for kind in WATCHED:
             self.store.watch(kind, self._on_event)
+
+    def reconfigure(self, config: CoreDNSConfig) -> None:
+        """Serve a new Corefile, as CoreDNS's `reload` plugin does when its ConfigMap
+        changes: a new kubernetes plugin, which learns every object again from the store
+        (the informers' caches). Used by a mirror (engine.attach)."""
+        self.config = config
+        clock, old = self.clock, self.plugin
+        self.plugin = KubernetesPlugin(config, clock=lambda: int(clock.now().timestamp()))
+        # (the DNS pane redraws a namespace when its version moves: on from the old ones)
+        self.plugin.ns_versions = {ns: v + 1 for ns, v in old.ns_versions.items()}
+        self._seen.clear()
+        self._digest.clear()
+        self.records_version += 1
+        for kind in WATCHED:
+            if kind == "Pod" and config.pods != "verified":
+                continue
+            for obj in self.store.iter(kind):
+                md = meta(obj)
+                self.enqueue(f"{kind}|{md.get('namespace') or ''}|{md['name']}")
 
     def _on_event(self, ev) -> None:
         kind = ev.obj["kind"]

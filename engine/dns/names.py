@@ -9,6 +9,7 @@ Names are plain strings; escaped dots (`\\.`) are not supported (Kubernetes neve
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 IP4_ARPA = ".in-addr.arpa."
 IP6_ARPA = ".ip6.arpa."
@@ -52,8 +53,11 @@ def match_zone(zones: list[str] | tuple[str, ...], qname: str) -> str | None:
     return best
 
 
+@lru_cache(maxsize=1 << 14)
 def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """`net.ParseIP`, giving IPv4-mapped IPv6 back as IPv4 (Go's `To4()` does the same)."""
+    """`net.ParseIP`, giving IPv4-mapped IPv6 back as IPv4 (Go's `To4()` does the same).
+    The last ones are remembered (the addresses are immutable): making one Service's
+    records parses each of its endpoints' addresses several times in a row."""
     try:
         ip = ipaddress.ip_address(text)
     except ValueError:

@@ -118,6 +118,20 @@ class KubeProxy(Controller):
     def mode(self) -> str:
         return self.topology.proxy.mode
 
+    def restart(self) -> None:
+        """Start over with the topology's (new) configuration, as kube-proxy does when its
+        configuration file changes (it exits; its DaemonSet starts it again): every node's
+        rules are synced afresh, in full, at once. Used by a mirror whose cluster's
+        `kube-system/kube-proxy` ConfigMap changed (engine.attach)."""
+        self.proxiers.clear()
+        self._class_of.clear()
+        self.last_sync.clear()
+        self._changed = None
+        self._other_modes.clear()
+        self.save_lines = SaveLines()
+        self.modes = ModeProxies(self.store, self.clock, self.topology)
+        self.enqueue(SYNC_KEY)
+
     def config_for(self, node: dict) -> ProxierConfig:
         return node_proxier_config(meta(node)["name"], node, self.topology.proxy,
                                    (self.topology.service_subnet,))

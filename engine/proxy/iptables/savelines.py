@@ -12,6 +12,7 @@ chain, not one per line.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from typing import Iterator, Sequence
 
 from engine.proxy.iptables.normalize import normalize_rule
 from engine.proxy.iptables.save import DEFAULT_TABLE_ORDER, IPTABLES_VERSION, save_program
@@ -20,11 +21,49 @@ from engine.proxy.lines import ChunkedLines
 MEMOS_KEPT = 2  # the nodes last shown: 50 MB each at 10,000 Services
 
 
+class NormalizedRules(Sequence[str]):
+    """A chain's rules as iptables-save prints them, normalized when first read: the pane
+    shows a screenful of a node's 470,000 lines at a time, so most chains are never
+    normalized at all (doing all of them took the first paint of an attached 10,000-Service
+    cluster several seconds). The rules are copied: the proxier changes its lists later."""
+
+    __slots__ = ("_prefix", "_rules", "_family", "_lines")
+
+    def __init__(self, prefix: str, rules, family) -> None:
+        self._prefix = prefix
+        self._rules = tuple(rules)
+        self._family = family
+        self._lines: list[str] | None = None
+
+    def _normalized(self) -> list[str]:
+        if self._lines is None:
+            prefix, family = self._prefix, self._family
+            self._lines = [prefix + normalize_rule(r, family) for r in self._rules]
+            self._rules = ()
+        return self._lines
+
+    def __len__(self) -> int:
+        return len(self._rules) if self._lines is None else len(self._lines)
+
+    def __getitem__(self, i):
+        return self._normalized()[i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._normalized())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (list, tuple, NormalizedRules)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 def normalized_chain(chain: str, rules, version, family) -> tuple:
-    """A chain's rules as iptables-save prints them, with what they were made from
-    ((version, rule count): the key :meth:`SaveLines.lines` reuses them by)."""
-    prefix = f"-A {chain}"
-    return (version, len(rules)), [prefix + normalize_rule(r, family) for r in rules]
+    """A chain's rules as iptables-save prints them (normalized when first read), with
+    what they were made from ((version, rule count): the key :meth:`SaveLines.lines`
+    reuses them by)."""
+    return (version, len(rules)), NormalizedRules(f"-A {chain}", rules, family)
 
 
 class SaveLines:
