@@ -137,16 +137,21 @@ def list_objects(ctx: ApiContext, order_of: ListOrder, req: ResourceRequest, req
                 if i < n:  # (the next page may hold nothing the selectors take, as etcd's can)
                     more = _encode_continue(rv, order.api[i - 1])
                 break
+    # etcd3's store counts what is left only when nothing is filtered (an exact count: a
+    # selector's would not be), so clients can show "3,500 of 10,000" while paging
+    remaining = n - i if more and not (req.query.get("labelSelector") or req.query.get("fieldSelector")) else None
     warnings = warnings_for(req.kind)
     table_media = tables.wants_table(_accept(request))
     if table_media:
         include = req.query.get("includeObject") or "Metadata"
         body = tables.table(req.kind, items, ctx.cluster.now(), resource_version=rv, continue_token=more,
-                            include=include, media=table_media)
+                            remaining=remaining, include=include, media=table_media)
         return json_response(body, warnings=warnings)
     md: dict[str, Any] = {"resourceVersion": rv}
     if more:
         md["continue"] = more
+    if remaining is not None:
+        md["remainingItemCount"] = remaining
     info = req.info
     return json_response({"kind": _list_kind(info.kind), "apiVersion": info.api_version, "metadata": md,
                           "items": items}, warnings=warnings)

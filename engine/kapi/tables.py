@@ -84,14 +84,18 @@ def row(kind: str, obj: dict, now: datetime, include: str = "Metadata") -> dict[
 
 
 def table(kind: str, objs: Iterable[dict], now: datetime, *, resource_version: str = "", continue_token: str = "",
-          include: str = "Metadata", headers: bool = True, media: str = TABLE_MEDIA) -> dict[str, Any]:
+          remaining: int | None = None, include: str = "Metadata", headers: bool = True,
+          media: str = TABLE_MEDIA) -> dict[str, Any]:
     """A Table for a list (or one object). `headers=False`: a watch event after the first,
-    whose `columnDefinitions` are null (apiserver's watchEmbeddedEncoder)."""
+    whose `columnDefinitions` are null (apiserver's watchEmbeddedEncoder). `remaining`: the
+    list's `remainingItemCount`, which the Table's ListMeta carries over."""
     md: dict[str, Any] = {}
     if resource_version:
         md["resourceVersion"] = resource_version
     if continue_token:
         md["continue"] = continue_token
+    if remaining is not None:
+        md["remainingItemCount"] = remaining
     version = "v1beta1" if media == TABLE_MEDIA_V1BETA1 else "v1"
     return {"kind": "Table", "apiVersion": f"meta.k8s.io/{version}", "metadata": md,
             "columnDefinitions": column_definitions(kind) if headers else None,

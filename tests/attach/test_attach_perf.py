@@ -5,6 +5,7 @@ timing is asserted)."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -42,7 +43,8 @@ async def test_the_mirror_fills_page_by_page_and_says_how_far_it_got(served, tmp
         # Pods were in the store (and on the way to the panes) before their list was complete.
         partial = [s for s in seen if 0 < s[0] < total and not s[1]]
         assert partial, seen
-        assert any(f"{s[0]:,} pods …" in s[2] for s in partial), [s[2] for s in partial]
+        # with the total, as the server's remainingItemCount says it (kube-apiserver's etcd3 store does too)
+        assert any(f"{s[0]:,}/{total:,} pods" in s[2] for s in partial), [s[2] for s in partial]
         assert ws.progress().startswith("computing") or ws.progress() == ""
         # kube-proxy and CoreDNS waited for the kinds they read, not for the pods.
         assert any(s[3] and not s[1] for s in seen), seen
@@ -79,7 +81,8 @@ async def test_the_dashboards_status_line_says_how_far_the_attach_got_then_clear
     finally:
         await proxy.stop()
     # How far the lists got (the pods counted as their pages came), then kube-proxy's sync.
-    assert any(line.startswith(f"attaching to {proxy.url}: ") and " pods …" in line for line in said), said
+    assert any(line.startswith(f"attaching to {proxy.url}: ") and re.search(r" \d+/\d+ pods ", line)
+               and line.endswith(" …") for line in said), said
     assert any("computing kube-proxy's rules for" in line for line in said), said
 
 
