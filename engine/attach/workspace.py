@@ -67,7 +67,7 @@ class AttachWorkspace:
         if not mirror.computing:
             return True  # (kube-proxy and CoreDNS wait for the kinds they read)
         kube_proxy = self.cluster.kube_proxy
-        if budget is not None and not self._syncing and not kube_proxy.last_sync:
+        if budget is not None and not self._syncing and not kube_proxy.first_synced:
             # kube-proxy's first sync goes over every Service (seconds at 10,000): the
             # status line says so first, and this turn ends so that it is painted.
             self._syncing = True
@@ -81,7 +81,7 @@ class AttachWorkspace:
                     return False
                 budget = max(0.0, budget - (time.perf_counter() - started))
             done = self.cluster.run_for(0, budget=budget)
-            left, synced = mirror.compute_left(), bool(self.cluster.kube_proxy.last_sync)
+            left, synced = mirror.compute_left(), self.cluster.kube_proxy.first_synced
             # What computing changed writes nothing to the store, so the panes are told:
             # kube-proxy's rules are there, the first view's records, all of them.
             moments = (synced, mirror.first_view_computed(), not left)
@@ -117,7 +117,7 @@ class AttachWorkspace:
         both are done."""
         kp = self.cluster.kube_proxy
         syncing = (f" · computing kube-proxy's rules for {self.cluster.store.count('Service'):,} Services"
-                   if self._syncing and not kp.last_sync else "")
+                   if self._syncing and not kp.first_synced else "")
         if not self.built:
             return f"attaching to {self.server}: {self.session.mirror.progress_line() or 'listing'}{syncing} …"
         if syncing:

@@ -157,6 +157,11 @@ class KubeProxy(Controller):
             return  # a sync is scheduled (minSyncPeriod); it will see this change
         drain(self._sync(now))
 
+    @property
+    def first_synced(self) -> bool:
+        """Every node's rules computed at least once (none to compute with no Node)."""
+        return self._stepping is None and (bool(self.last_sync) or not self.store.count("Node"))
+
     def sync_in_slices(self, budget: float) -> bool:
         """Run kube-proxy's first sync -- a full one over every Service, seconds at 10,000
         -- a slice of about `budget` wall seconds at a time, so that a dashboard's event
