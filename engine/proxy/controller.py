@@ -176,7 +176,7 @@ class KubeProxy(Controller):
                 return True  # (not a first sync: those are partial, and short)
             while self.pop() is not None:  # (its one key, `SYNC_KEY`: this sync is what it asked)
                 pass
-            self._stepping = self._sync(self._sim_seconds())
+            self._stepping = self._first_sync(self._sim_seconds())
         deadline = time.perf_counter() + budget
         try:
             while True:
@@ -188,6 +188,17 @@ class KubeProxy(Controller):
             if self._changed is None or self._changed or self._undepended:
                 self.enqueue(SYNC_KEY)  # (what changed while it ran)
             return True
+
+    def _first_sync(self, now: float) -> Steps[None]:
+        """The first sync in steps, then the save text of the first node's rules laid out
+        in steps too (the rules pane's first paint would otherwise do it in one go: ~1 s
+        for the 470,000 lines of 10,000 Services)."""
+        yield from self._sync(now)
+        first = next((meta(n)["name"] for n in self.store.list("Node")
+                      if meta(n)["name"] in self.proxiers and meta(n)["name"] in self.last_sync), None)
+        if first is not None and self.mode == "iptables":
+            yield from self.save_lines.warm(self.proxiers[first], self.save_timestamp(),
+                                            self.rules_token(first, "iptables"))
 
     def _sync(self, now: float) -> Steps[None]:
         """One sync of every node (`reconcile`), in steps."""
@@ -272,8 +283,8 @@ class KubeProxy(Controller):
     def iptables_save_lines(self, node: str) -> Sequence[str]:
         """What `iptables-save` prints on `node`, as lines kept per chain (`SaveLines`)."""
         p = self.proxiers.get(node)
-        if p is None or node not in self.last_sync:  # (none yet, or its first sync under way)
-            return []
+        if p is None or node not in self.last_sync or self._stepping is not None:
+            return []  # (none yet, or its first sync under way)
         return self.save_lines.lines(p, self.save_timestamp(), self.rules_token(node, "iptables"))
 
     def inputs_version(self) -> tuple[int, int, int]:
