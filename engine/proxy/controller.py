@@ -187,8 +187,10 @@ class KubeProxy(Controller):
                     next(self._stepping)
                     if time.perf_counter() > deadline:
                         return False
-        except StopIteration:
-            self._stepping = None
+        except BaseException as e:
+            self._stepping = None  # (done; or failed: the caller says so, and nothing waits for it)
+            if not isinstance(e, StopIteration):
+                raise
             if self._changed is None or self._changed or self._undepended:
                 self.enqueue(SYNC_KEY)  # (what changed while it ran)
             return True
