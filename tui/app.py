@@ -239,8 +239,9 @@ class SvcflowApp(App):
     def viewpoint(self) -> Viewpoint:
         """What the user looks at now."""
         nodes = self.workspace.cluster.topology.nodes
-        return Viewpoint(self.workspace.cluster, self.namespace, self.filter_re,
-                         nodes[self.node_index % len(nodes)].name, self.mode)
+        # (no node at all: attached where Nodes are forbidden and no pod names one)
+        node = nodes[self.node_index % len(nodes)].name if nodes else ""
+        return Viewpoint(self.workspace.cluster, self.namespace, self.filter_re, node, self.mode)
 
     def refresh_panes(self, *, flash: bool = True, throttle: bool = False, refilter: bool = False,
                       redraw: bool = False) -> None:

@@ -19,6 +19,12 @@ computed kube-proxy and CoreDNS follow (`_reconfigure`): kube-proxy starts over 
 mode with the new options, as the real one restarts when its configuration file changes, and
 CoreDNS serves the new Corefile, as its `reload` plugin has it do.
 
+When RBAC refuses the Nodes (a namespace-only Role), kube-proxy is computed for the nodes
+the pods run on: each `spec.nodeName` becomes a Node in the mirror with the pod's
+`status.hostIP` as its InternalIP, annotated as inferred (`_infer_nodes`), and the Nodes'
+one problem line says so (or that no pod names a node either); kube-proxy then waits for the
+pods' list as well (`compute_kinds`), so that its first sync sees every node.
+
 The first two steps of the Service flow come from the watch itself, at the moment each event
 arrives: ① a Service ADDED, ② an EndpointSlice written by `endpointslice-controller.k8s.io`
 for it. Steps ③ and ④ are the computed kube-proxy's and CoreDNS's, when they next run. The
@@ -42,10 +48,13 @@ from engine.attach.reflector import Resource
 from engine.attach.source import COREDNS_CONFIGMAP, KUBE_PROXY_CONFIGMAP, RESOURCES
 from engine.cluster.cluster import Cluster
 from engine.cluster.events import STEP_COLLECT, STEP_ENDPOINTS
-from engine.cluster.topology import ClusterConfigError, Topology, build_topology
+from engine.cluster.topology import ClusterConfigError, NodeSpec, Topology, build_topology
 from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 
 ENDPOINTSLICE_CONTROLLER = "endpointslice-controller.k8s.io"
+#: The annotation of a Node the mirror inferred from the pods (listing Nodes is forbidden).
+INFERRED_ANNOTATION = "svcflow.io/inferred-from"
+INFERRED_FROM = "pods' spec.nodeName and status.hostIP (listing nodes is forbidden)"
 WATCH = "kube-apiserver"  # who the first step's event is attributed to: the watch told svcflow
 
 
@@ -242,6 +251,19 @@ class Mirror:
         self._deferred: list[str] = []  # CoreDNS's keys held back while lists still come
         self._first_keys: list[str] = []  # CoreDNS's keys of the first view (`first_view_computed`)
         self.events_seen = 0
+        self._nodes_refused: str | None = None  # RBAC's line refusing the Nodes' list
+        self._inferred: dict[str, str] = {}  # node name -> its IP ("": unknown), from the pods
+        self._nodes_key = "nodes"  # (the Nodes' resource name: its problem line's key)
+
+    @property
+    def nodes_inferred(self) -> bool:
+        """Listing Nodes is forbidden: the nodes are the ones the pods name."""
+        return self._nodes_refused is not None
+
+    def compute_kinds(self) -> frozenset[str]:
+        """What kube-proxy and CoreDNS wait for: `COMPUTE_KINDS`, and the pods when the
+        nodes are inferred from them (kube-proxy's first sync then sees every node)."""
+        return COMPUTE_KINDS | {"Pod"} if self.nodes_inferred else COMPUTE_KINDS
 
     # -- pages (what the session's client shows the mirror of every list page) --------------
     def page(self, page: dict, first: bool, list_key: tuple[str, str] = ("", "")) -> None:
@@ -279,6 +301,8 @@ class Mirror:
                 put(o)
             if any(_is_config(o) for o in items):
                 self._reconfigure()
+            if kind == "Pod" and self.nodes_inferred:
+                self._infer_nodes(items)
         # What was just stored lives on: out of the cyclic collector's reach, so decoding
         # the next page does not rescan every object before it (at 100,000 pods the
         # collections took three quarters of the list's time).
@@ -316,6 +340,8 @@ class Mirror:
         self._replace(resource, objects)
         if resource.kind == "ConfigMap":
             self._reconfigure()
+        if resource.kind == "Pod" and self.nodes_inferred:
+            self._infer_nodes(objects)
 
     def _replace(self, resource: Resource, objects: list[dict]) -> None:
         """The store holds exactly the list's objects of `resource` (a relist, or a list whose
@@ -345,7 +371,49 @@ class Mirror:
             self._reconfigure()
 
     def problem(self, resource: Resource, line: str | None) -> None:
+        if resource.kind == "Node":
+            # (forbidden: the nodes are inferred from the pods, and its line says so)
+            self._nodes_refused = line if line is not None and line.startswith("forbidden") else None
+            self._nodes_key = resource.name
+            if self._nodes_refused is not None:
+                line = self._nodes_line()
         self.problem_line(resource.name, line)
+
+    def _nodes_line(self) -> str:
+        """The Nodes' forbidden line, and what kube-proxy was computed for instead."""
+        names = sorted(self._inferred)
+        if not names:
+            return f"{self._nodes_refused}; no pod names a node either: kube-proxy is computed for no node"
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5:,} more" if len(names) > 5 else "")
+        return (f"{self._nodes_refused}; kube-proxy is computed for the {len(names):,} node"
+                f"{'s' if len(names) != 1 else ''} inferred from the pods' spec.nodeName and status.hostIP: {shown}")
+
+    def _infer_nodes(self, pods) -> None:
+        """The nodes these pods run on, as Nodes in the mirror (Nodes are forbidden): the
+        name from `spec.nodeName`, the InternalIP from `status.hostIP` (a pod not started
+        yet has none; a later one tells it). kube-proxy computes for them as for listed ones."""
+        c = self.cluster
+        if c is None:
+            return
+        learned: list[str] = []
+        for pod in pods:
+            name = (pod.get("spec") or {}).get("nodeName")
+            if not name or not isinstance(name, str):
+                continue
+            ip = (pod.get("status") or {}).get("hostIP") or ""
+            known = self._inferred.get(name)
+            if known is None or (ip and not known):
+                self._inferred[name] = ip
+                learned.append(name)
+        if not learned:
+            return
+        store = c.store
+        for name in learned:
+            if store.get("Node", "", name) is not None:
+                store.delete("Node", "", name)  # (its IP learned: the Node as it is now)
+            store.put(_inferred_node(name, self._inferred[name]))
+        c.topology.nodes = [_node_spec(n, c.topology) for n in store.list("Node")]
+        self.problem_line(self._nodes_key, self._nodes_line())
 
     def problem_line(self, key: str, line: str | None) -> None:
         """Set (or clear, with None) the one line about `key` (a resource, or "compute")."""
@@ -376,6 +444,10 @@ class Mirror:
         early, self._early, self._lists = self._early, [], {}
         for _r, type_, obj in early:
             self._apply(type_, obj)
+        if self.nodes_inferred:
+            # (not kind's three made-up nodes: the ones the pods name, none if none do)
+            c.topology.nodes = []
+            self._infer_nodes(store.iter("Pod"))
         gc.freeze()
         return c
 
@@ -425,7 +497,7 @@ class Mirror:
         the dashboard's first view is complete (the other namespaces' records may still be
         coming)."""
         c = self.cluster
-        if c is None or not self.computing or not self._listed_all or not c.kube_proxy.last_sync:
+        if c is None or not self.computing or not self._listed_all or not c.kube_proxy.first_synced:
             return False
         queue = c.coredns.queue
         if self._first_keys and not any(k in queue for k in self._first_keys):
@@ -486,6 +558,8 @@ class Mirror:
         known = c.store.get(kind, ns, name) is not None
         written = _written_at(obj) if kind == "EndpointSlice" else None
         stored = c.store.put(_slim(obj))
+        if kind == "Pod" and self.nodes_inferred:
+            self._infer_nodes((stored,))
         if kind == "Service" and not known:
             c.flow(WATCH, stored, "added", f"Service added (created {md.get('creationTimestamp', '?')})",
                    step=STEP_COLLECT, data={"ready": [], "created": md.get("creationTimestamp")})
@@ -499,6 +573,25 @@ class Mirror:
                                                           "metadata": {"namespace": ns, "name": svc_name}}
             c.flow(ENDPOINTSLICE_CONTROLLER, svc, "wrote", f"EndpointSlice {name}: {', '.join(ready) or '<none>'}",
                    step=STEP_ENDPOINTS, data={"slices": [name], "ready": ready, "written": written})
+
+
+def _inferred_node(name: str, ip: str) -> dict:
+    """A Node the mirror infers from the pods that run on it (listing Nodes is forbidden)."""
+    node: dict = {"apiVersion": "v1", "kind": "Node",
+                  "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name},
+                               "annotations": {INFERRED_ANNOTATION: INFERRED_FROM}},
+                  "status": {"addresses": [{"type": "Hostname", "address": name}]}}
+    if ip:
+        node["status"]["addresses"].insert(0, {"type": "InternalIP", "address": ip})
+    return node
+
+
+def _node_spec(node: dict, topo: Topology) -> NodeSpec:
+    """The topology's node for a mirrored Node (inferred or not): its name and IP."""
+    ips = [a.get("address") for a in (node.get("status") or {}).get("addresses") or ()
+           if a.get("type") == "InternalIP"]
+    return NodeSpec(name=meta(node)["name"], role="worker", ip=ips[0] if ips else "",
+                    pod_cidr=(node.get("spec") or {}).get("podCIDR") or "?", labels=dict(labels_of(node)))
 
 
 def _written_at(obj: dict) -> str | None:

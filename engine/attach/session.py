@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable
 
 from engine.attach.client import AttachError, KubeClient, connect
-from engine.attach.mirror import COMPUTE_KINDS, SHAPE_KINDS, Mirror
+from engine.attach.mirror import SHAPE_KINDS, Mirror
 from engine.attach.reflector import Resource
 from engine.attach.source import RESOURCES, AttachSource
 from engine.cluster.cluster import Cluster
@@ -140,7 +140,7 @@ class AttachSession:
         try:
             await self._listed(SHAPE_KINDS)
             on_built(self.mirror.build(self._name()))
-            await self._listed(COMPUTE_KINDS)
+            await self._listed(self.mirror.compute_kinds())
             self.mirror.compute(first_namespace)
             await self.source.synced()
             self.mirror.listed_all()

@@ -8,11 +8,12 @@ the built one, with the dashboard's flow listeners carried over, which the big l
 page by page (the panes repaint on the dashboard's ticks; the status line says how far the
 lists got, `progress`). `built` turns true when every kind is listed. CoreDNS computes
 within the budget the dashboard gives `advance`, so the screen stays responsive while it
-works through 10,000 Services; kube-proxy's first sync is one step (the status line says so
-first).
+works through 10,000 Services; so does kube-proxy's first sync, a full one over every
+Service (`KubeProxy.sync_in_slices`: the same rules as in one call, a slice at a time).
 """
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 from engine.apply.live import ReloadResult
@@ -65,15 +66,22 @@ class AttachWorkspace:
         mirror = self.session.mirror
         if not mirror.computing:
             return True  # (kube-proxy and CoreDNS wait for the kinds they read)
-        if budget is not None and not self._syncing and not self.cluster.kube_proxy.last_sync:
-            # kube-proxy's first sync is one call over every Service (seconds at 10,000):
-            # the status line says so first, and this turn ends so that it is painted.
+        kube_proxy = self.cluster.kube_proxy
+        if budget is not None and not self._syncing and not kube_proxy.first_synced:
+            # kube-proxy's first sync goes over every Service (seconds at 10,000): the
+            # status line says so first, and this turn ends so that it is painted.
             self._syncing = True
             self._changed("computing")
             return True
         try:
+            if budget is not None:
+                # ... then it runs a slice per turn, the dashboard repainting between them.
+                started = time.perf_counter()
+                if not kube_proxy.sync_in_slices(budget):
+                    return False
+                budget = max(0.0, budget - (time.perf_counter() - started))
             done = self.cluster.run_for(0, budget=budget)
-            left, synced = mirror.compute_left(), bool(self.cluster.kube_proxy.last_sync)
+            left, synced = mirror.compute_left(), self.cluster.kube_proxy.first_synced
             # What computing changed writes nothing to the store, so the panes are told:
             # kube-proxy's rules are there, the first view's records, all of them.
             moments = (synced, mirror.first_view_computed(), not left)
@@ -109,7 +117,7 @@ class AttachWorkspace:
         both are done."""
         kp = self.cluster.kube_proxy
         syncing = (f" · computing kube-proxy's rules for {self.cluster.store.count('Service'):,} Services"
-                   if self._syncing and not kp.last_sync else "")
+                   if self._syncing and not kp.first_synced else "")
         if not self.built:
             return f"attaching to {self.server}: {self.session.mirror.progress_line() or 'listing'}{syncing} …"
         if syncing:

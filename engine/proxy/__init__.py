@@ -5,6 +5,7 @@ Import names from the module that owns them; this package exports nothing.
 * ``controller`` — the per-node kube-proxy controller: watches Services and
   EndpointSlices, syncs each node's proxier (step 3 of the Service flow).
 * ``runner`` — ``BoundedFrequencyRunner``: ``minSyncPeriod`` and burst rate limiting.
+* ``steps`` — a long computation as a generator of steps (a full sync a slice at a time).
 * ``config`` — ``ProxierConfig`` (the node and the mode-independent flags of
   ``KubeProxyConfiguration``) and ``LocalDetector`` (``--detect-local-mode``).
 * ``nodeports`` — ``NodePortAddresses`` (``--nodeport-addresses``).

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from engine.proxy.iptables.normalize import normalize_rule
+from engine.proxy.steps import OPS_PER_STEP, Steps, drain
 
 BUILTIN_CHAINS: dict[str, tuple[str, ...]] = {
     "filter": ("INPUT", "FORWARD", "OUTPUT"),
@@ -188,17 +189,22 @@ class Netfilter:
     def restore(self, text: str) -> None:
         """Apply iptables-restore input given as text."""
         for ops in parse_restore(text):
-            self._apply_ops(ops)
+            drain(self._apply_ops(ops))
 
     def apply(self, txns: list[TableTxn]) -> None:
         """Apply structured restore input (the same semantics as :meth:`restore`)."""
+        drain(self.apply_steps(txns))
+
+    def apply_steps(self, txns: list[TableTxn]) -> Steps[None]:
+        """`apply` in steps (`engine.proxy.steps`): each table's transaction still
+        commits at once, after its last step, as iptables-restore's COMMIT does."""
         for txn in txns:
             ops: list[tuple[int, str, str, str]] = [(0, "table", txn.name, "")]
             ops += [(0, "chain", c, "-") for c in txn.chain_lines]
             ops += [(0, "append", c, s) for c, s in txn.rules]
             ops += [(0, "delete-chain", c, "") for c in txn.deletes]
             ops.append((0, "commit", "", ""))
-            self._apply_ops(ops)
+            yield from self._apply_ops(ops)
 
     def _check_target(self, t: Table, spec: str, deleted: set[str], new: dict | None = None) -> None:
         tgt = rule_target(spec)
@@ -208,7 +214,9 @@ class Netfilter:
         if not exists:
             raise RestoreError(f"Couldn't load target `{tgt}':No such file or directory")
 
-    def _apply_ops(self, ops: list[tuple[int, str, str, str]]) -> None:
+    def _apply_ops(self, ops: list[tuple[int, str, str, str]]) -> Steps[None]:
+        """One table's transaction, yielding every `OPS_PER_STEP` operations; the tables
+        change only at its end (the commit), so a half-applied one is never seen."""
         name = ops[0][2]
         t = self.table(name)
         builtins = set(t.builtins)
@@ -230,7 +238,9 @@ class Netfilter:
                     refs[tg] = refs.get(tg, 0) - 1
 
         committed = False
-        for line, op, chain, arg in ops[1:]:
+        for i, (line, op, chain, arg) in enumerate(ops[1:], 1):
+            if not i % OPS_PER_STEP:
+                yield
             try:
                 if op == "chain":
                     if chain in builtins:
@@ -309,3 +319,7 @@ class TextOnlyNetfilter(Netfilter):
 
     def apply(self, txns: list[TableTxn]) -> None:
         return None
+
+    def apply_steps(self, txns: list[TableTxn]) -> Steps[None]:
+        return
+        yield  # (a generator that takes nothing)

@@ -48,6 +48,7 @@ from engine.proxy.iptables.proxier import (
 from engine.proxy.iptables.rules import PortRules, RenderContext
 from engine.proxy.model import endpoints_by_port, service_ports
 from engine.proxy.nodeports import NodePortAddresses
+from engine.proxy.steps import SERVICES_PER_STEP, Steps, drain
 
 ServiceLookup = Callable[[str], Mapping | None]  # "ns/name" -> Service, or None if gone
 SliceLookup = Callable[[str], Iterable[Mapping]]  # "ns/name" -> its EndpointSlices
@@ -101,6 +102,15 @@ class IncrementalProxier(IPTablesProxier):
         """One sync: `changed` are the `namespace/name` keys whose Service or slices changed
         since the last one (None: a full sync). The lookups give those objects; the two
         `all_*` callables are only called when the base proxier's sync must run."""
+        return drain(self.sync_changes_steps(changed, service, slices_of, all_services, all_slices,
+                                             now=now, rerender=rerender))
+
+    def sync_changes_steps(self, changed: set[str] | None, service: ServiceLookup, slices_of: SliceLookup,
+                           all_services: Callable[[], list], all_slices: Callable[[], list], *,
+                           now: float | None = None, rerender: Iterable[str] = ()) -> Steps[SyncResult]:
+        """`sync_changes` in steps (`engine.proxy.steps`): the base's sync (a full one
+        over every Service) yields every few Services; the partial path, O(changed), is
+        one step."""
         cfg = self.config
         if now is None:
             now = time.monotonic()
@@ -120,8 +130,8 @@ class IncrementalProxier(IPTablesProxier):
                 if k in self._services:
                     self._services[k] = ServiceState(ports=(), endpoints={})
             changed = changed | set(rerender)
-        result = self.sync(all_services(), all_slices(), changed=changed, now=now)
-        self._rebuild_index(result)
+        result = yield from self.sync_steps(all_services(), all_slices(), changed=changed, now=now)
+        yield from self._rebuild_index(result)
         self.full_path_syncs += 1
         self.epoch += 1
         return result
@@ -185,7 +195,7 @@ class IncrementalProxier(IPTablesProxier):
                            large: bool, now: float) -> SyncResult:
         nf = self.netfilter
         ctx = self._context(large)
-        self._render({k for k in updated if k in self._services}, ctx)
+        drain(self._render({k for k in updated if k in self._services}, ctx))
         filt, nat = nf.table("filter"), nf.table("nat")
         tables = {"filter": filt, "nat": nat}
         ops: dict[str, list[str]] = {"filter": [], "nat": []}
@@ -364,12 +374,14 @@ class IncrementalProxier(IPTablesProxier):
         return chains
 
     # ------------------------------------------------------------------ after a base sync
-    def _rebuild_index(self, result: SyncResult) -> None:
+    def _rebuild_index(self, result: SyncResult) -> Steps[None]:
         """Recount, from the base's sync, what each Service contributes."""
         self._seg = {}
         n = len(self._order)
         total = n_filter = n_nat = 0
         for i, k in enumerate(self._order):
+            if i and not i % (SERVICES_PER_STEP * 8):
+                yield
             st = self._services[k]
             total += st.n_endpoints
             for tc, specs in _entry_lines(st.renders).items():
