@@ -40,6 +40,17 @@ def require_kubectl() -> str:
     return KUBECTL
 
 
+def require_kubectl_for_served() -> str:
+    """The binary the dispatcher runs against `svcflow serve` (v1.33.1 -> `kubectl.1.33` beside
+    it), for modules that run kubectl hundreds of times: going through the dispatcher costs each
+    run a second process start (twice the time). A machine without it fails, loudly."""
+    dispatcher = Path(os.path.realpath(require_kubectl()))
+    direct = dispatcher.with_name("kubectl.1.33")
+    if not direct.is_file():
+        pytest.fail(f"{direct} is missing: the kubectl dispatcher on PATH should run it against svcflow serve's v1.33.1")
+    return str(direct)
+
+
 class ServedCluster:
     def __init__(self, paths: list[Path], folder: Path, *, settle_on_write: bool = False) -> None:
         """`settle_on_write`: each accepted write runs the cluster to its steady state soon

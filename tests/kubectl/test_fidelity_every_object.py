@@ -33,7 +33,7 @@ from engine.apply.workspace import cluster_from_paths
 from engine.cluster.cluster import Cluster
 from engine.kubectl import commands
 from tests.helpers import SAMPLES, apply_yaml
-from tests.served import Kubectl, ServedCluster, require_kubectl
+from tests.served import Kubectl, ServedCluster, require_kubectl, require_kubectl_for_served
 
 FIDELITY = Path(__file__).resolve().parent.parent / "fidelity"
 MANIFESTS = FIDELITY / "manifests"
@@ -116,8 +116,11 @@ def served(tmp_path_factory):
 @pytest.fixture(scope="module")
 def kubectl(served, tmp_path_factory) -> Kubectl:
     """One discovery cache for the module: every test here only reads, and hundreds of
-    kubectl runs need not each rediscover the served API."""
-    return Kubectl(served, tmp_path_factory.mktemp("kubectl"))
+    kubectl runs need not each rediscover the served API. The binary the dispatcher picks for
+    the served v1.33.1, run directly (tests/kapi prove the dispatcher picks it)."""
+    k = Kubectl(served, tmp_path_factory.mktemp("kubectl"))
+    k.binary = require_kubectl_for_served()
+    return k
 
 
 @dataclass(frozen=True)
