@@ -19,15 +19,8 @@ from engine.attach.source import RESOURCES
 from engine.attach.workspace import AttachWorkspace
 from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 from engine.kapi import kubeconfig
-from tests.attach_fixtures import ROOT, RecordingProxy, ServedProcess, eventually
+from tests.attach_fixtures import ROOT, RecordingProxy, eventually
 from tui import cli
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    p = ServedProcess(tmp_path_factory.mktemp("served-cli"))
-    yield p
-    p.close()
 
 
 def run(argv: list[str]) -> tuple[int, str, str]:

@@ -10,13 +10,12 @@ import asyncio
 import re
 
 import aiohttp
-import pytest
 
 from engine.attach.session import AttachOptions
 from engine.attach.workspace import AttachWorkspace
 from engine.cluster.events import STEP_PROXY
 from engine.kubectl.dns import dig
-from tests.attach_fixtures import RecordingProxy, ServedProcess, eventually
+from tests.attach_fixtures import ServedProcess, eventually
 
 CM = "/api/v1/namespaces/kube-system/configmaps"
 KUBE_PROXY_CONF = """apiVersion: kubeproxy.config.k8s.io/v1alpha1
@@ -26,20 +25,6 @@ mode: {mode}
 """
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    p = ServedProcess(tmp_path_factory.mktemp("served-config"))
-    yield p
-    p.close()
-
-
-@pytest.fixture
-async def proxy(served):
-    p = RecordingProxy(served.url)
-    await p.start()
-    yield p
-    await p.stop()
-    assert {m for m, _ in p.requests} == {"GET"}, [r for r in p.requests if r[0] != "GET"]
 
 
 async def _write(served: ServedProcess, method: str, path: str, obj: dict) -> dict:

@@ -13,27 +13,18 @@ from engine.apply.workspace import cluster_from_paths
 from engine.attach.mirror import INFERRED_ANNOTATION
 from engine.attach.session import AttachOptions
 from engine.attach.workspace import AttachWorkspace
-from tests.attach_fixtures import ROOT, RecordingProxy, ServedProcess, eventually
+from tests.attach_fixtures import ROOT, RecordingProxy, eventually
 
 NODES_REFUSED = ('forbidden: nodes is forbidden: User "jane" cannot list resource "nodes" in API group "" at the '
                  'cluster scope')
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    p = ServedProcess(tmp_path_factory.mktemp("served-nodes"))
-    yield p
-    p.close()
-
 
 @pytest.fixture
-async def proxy(served):
-    p = RecordingProxy(served.url)
-    p.forbid.add("/api/v1/nodes")
-    await p.start()
-    yield p
-    await p.stop()
-    assert p.requests and {m for m, _ in p.requests} == {"GET"}
+def proxy(proxy):
+    """The shared proxy (tests/attach/conftest.py), refusing the Nodes' list as RBAC would."""
+    proxy.forbid.add("/api/v1/nodes")
+    return proxy
 
 
 async def attached(proxy: RecordingProxy, folder: Path) -> tuple[AttachWorkspace, asyncio.Task]:

@@ -7,21 +7,12 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
-
 from benchmarks import attach_bench, run
 from engine.attach.session import AttachOptions
 from engine.attach.workspace import AttachWorkspace
-from tests.attach_fixtures import RecordingProxy, ServedProcess, eventually
+from tests.attach_fixtures import RecordingProxy, eventually
 from tui.app import SvcflowApp
 from tui.widgets.chrome import StatusLine
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    p = ServedProcess(tmp_path_factory.mktemp("served-perf"))
-    yield p
-    p.close()
 
 
 async def test_the_mirror_fills_page_by_page_and_says_how_far_it_got(served, tmp_path):

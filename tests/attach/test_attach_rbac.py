@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import pytest
 import yaml
 
 from engine.apply.workspace import cluster_from_paths
@@ -23,20 +22,6 @@ NAMESPACED = ("/api/v1/pods", "/api/v1/services", "/api/v1/endpoints", "/apis/di
 KINDS = "endpoints, endpointslices, pods, services"
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    p = ServedProcess(tmp_path_factory.mktemp("served-rbac"))
-    yield p
-    p.close()
-
-
-@pytest.fixture
-async def proxy(served):
-    p = RecordingProxy(served.url)
-    await p.start()
-    yield p
-    await p.stop()
-    assert p.requests and {m for m, _ in p.requests} == {"GET"}, [r for r in p.requests if r[0] != "GET"]
 
 
 def kubeconfig(proxy: RecordingProxy, folder: Path, namespace: str | None = None) -> str:

@@ -8,7 +8,6 @@ import asyncio
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from engine.apply.workspace import cluster_from_paths
 from engine.attach.session import AttachOptions
@@ -16,25 +15,7 @@ from engine.attach.workspace import AttachWorkspace
 from engine.cluster.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY
 from engine.views import panes as views
 from engine.views.flowstory import StoryBook
-from tests.attach_fixtures import ROOT, RecordingProxy, ServedProcess, eventually
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    p = ServedProcess(tmp_path_factory.mktemp("served"))
-    yield p
-    p.close()
-
-
-@pytest.fixture
-async def proxy(served):
-    p = RecordingProxy(served.url)
-    await p.start()
-    yield p
-    await p.stop()
-    # Strictly read-only: whatever happened in the test, svcflow sent GETs only.
-    assert p.requests, "svcflow sent nothing at all"
-    assert {m for m, _ in p.requests} == {"GET"}, [r for r in p.requests if r[0] != "GET"]
+from tests.attach_fixtures import ROOT, RecordingProxy, eventually
 
 
 async def attached(proxy: RecordingProxy, folder: Path, **opts) -> tuple[AttachWorkspace, asyncio.Task]:
