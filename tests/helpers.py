@@ -47,3 +47,19 @@ def run_cli(*args: str) -> CliResult:
     argv = [str(SAMPLES) if a == "samples" else a for a in args]
     code = cli_main(argv, out=out, err=err)
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+#: A ClusterIP Service "web" in front of the samples' counter pods (port 80 -> 3000): the object
+#: the served-API tests write through the real kubectl.
+WEB_SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: counter
+  ports:
+  - port: 80
+    targetPort: 3000
+"""

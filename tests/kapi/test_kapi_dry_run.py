@@ -4,21 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, WEB_SERVICE
 from tests.served import Kubectl, ServedCluster
-
-WEB = """\
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector:
-    app: counter
-  ports:
-  - port: 80
-    targetPort: 3000
-"""
 
 
 @pytest.fixture
@@ -37,7 +24,7 @@ async def test_server_dry_runs_answer_and_change_nothing(served, tmp_path):
                 store.get("Service", "default", "redis")["metadata"].get("labels"))
     before = served.call(kept)
     manifest = tmp_path / "web.yaml"
-    manifest.write_text(WEB)
+    manifest.write_text(WEB_SERVICE)
     assert await kubectl("apply", "--dry-run=server", "-f", str(manifest)) == (
         0, "service/web created (server dry run)\n", "")
     code, out, _ = await kubectl("create", "--dry-run=server", "-f", str(manifest), "-o", "yaml")
@@ -54,7 +41,7 @@ async def test_server_dry_runs_answer_and_change_nothing(served, tmp_path):
 async def test_a_dry_run_is_refused_as_the_write_would_be(served, tmp_path):
     kubectl = Kubectl(served, tmp_path / "k")
     bad = tmp_path / "bad.yaml"
-    bad.write_text(WEB.replace("port: 80", "port: 80000"))
+    bad.write_text(WEB_SERVICE.replace("port: 80", "port: 80000"))
     code, out, err = await kubectl("apply", "--dry-run=server", "-f", str(bad))
     assert code == 1 and out == ""
     assert 'The Service "web" is invalid: spec.ports[0].port: Invalid value: 80000: must be between 1 and 65535, ' \

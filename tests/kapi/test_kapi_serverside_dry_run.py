@@ -6,21 +6,8 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, WEB_SERVICE
 from tests.served import Kubectl, ServedCluster
-
-WEB = """\
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector:
-    app: counter
-  ports:
-  - port: 80
-    targetPort: 3000
-"""
 
 
 class _Recorded(ServedCluster):
@@ -49,7 +36,7 @@ async def test_server_side_apply_dry_run_changes_nothing(served, tmp_path):
                                                                                                 "Deployment")])
     rv = served.call(lambda: served.cluster.store.resource_version)
     manifest = tmp_path / "web.yaml"
-    manifest.write_text(WEB)
+    manifest.write_text(WEB_SERVICE)
     assert await kubectl("apply", "--server-side", "--dry-run=server", "-f", str(manifest)) == (
         0, "service/web serverside-applied (server dry run)\n", "")
     code, out, err = await kubectl("apply", "--server-side", "--dry-run=server", "-f", str(manifest), "-o", "yaml",
@@ -73,7 +60,7 @@ async def test_server_side_apply_dry_run_changes_nothing(served, tmp_path):
 async def test_server_side_apply_dry_run_is_checked_as_the_apply_would_be(served, tmp_path):
     kubectl = Kubectl(served, tmp_path / "k")
     bad = tmp_path / "bad.yaml"
-    bad.write_text(WEB.replace("port: 80", "port: 80000"))
+    bad.write_text(WEB_SERVICE.replace("port: 80", "port: 80000"))
     code, out, err = await kubectl("apply", "--server-side", "--dry-run=server", "-f", str(bad))
     assert code == 1 and out == ""
     assert err.startswith('The Service "web" is invalid: spec.ports[0].port: Invalid value: 80000: must be between 1 '
@@ -84,7 +71,7 @@ async def test_server_side_apply_dry_run_is_checked_as_the_apply_would_be(served
 async def test_an_unknown_dry_run_value_is_refused(served):
     async with aiohttp.ClientSession() as session:
         async with session.patch(f"{served.served.url}/api/v1/namespaces/default/services/web",
-                                 params={"fieldManager": "me", "dryRun": "Some"}, data=WEB,
+                                 params={"fieldManager": "me", "dryRun": "Some"}, data=WEB_SERVICE,
                                  headers={"Content-Type": "application/apply-patch+yaml"}) as r:
             assert r.status == 400
             assert (await r.json())["message"] == 'Invalid dry run value: Some: supported values: "All"'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 
+from tests.helpers import WEB_SERVICE
 from tests.served import require_kubectl
 from tui.app import SvcflowApp
 from tui.widgets.chrome import ClusterHeader
@@ -61,18 +62,6 @@ async def test_at_100_columns_the_header_still_names_the_api_port(demo):
         assert header.size.height == 1
 
 
-WEB = """\
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector:
-    app: counter
-  ports:
-  - port: 80
-    targetPort: 3000
-"""
 
 
 async def test_a_service_applied_by_kubectl_plays_its_four_steps_on_the_dashboard(demo, tmp_path):
@@ -81,7 +70,7 @@ async def test_a_service_applied_by_kubectl_plays_its_four_steps_on_the_dashboar
         await _served(app, pilot)
         first = app.workspace.cluster.flow_events.total
         manifest = tmp_path / "web.yaml"
-        manifest.write_text(WEB)
+        manifest.write_text(WEB_SERVICE)
         code, out, err = await _kubectl(app, tmp_path / "cache", "apply", "-f", str(manifest))
         assert (code, out) == (0, "service/web created\n"), err
         await pilot.pause(0.3)
