@@ -804,6 +804,14 @@ def run_line(cluster: Cluster, line: str) -> Output:
         return usage_error(cmd, str(e))
     ns = opts.get("namespace")
     sel = opts.get("selector")
+    dry = opts.get("dry-run")
+    if dry is not None and verb not in ("get", "describe", "explain"):
+        if dry not in ("none", "server", "client", "unchanged"):
+            return Output(stderr=f'error: Invalid dry-run value ({dry}). Must be "none", "server", or "client".\n',
+                          code=1)
+        if dry != "none":  # never run the write for real when a dry run was asked for
+            return Output(stderr=f"error: svcflow's {cmd} does not do --dry-run; the real kubectl does, against "
+                                 "`svcflow serve` (nothing was changed)\n", code=1)
     if verb == "get":
         refused = get_flag_refusal(opts)
         if refused is not None:

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from engine.api import labels
+from engine.apply.workspace import cluster_from_paths
 from engine.cluster.cluster import Cluster
 from engine.kubectl import commands as kubectl
 from engine.kubectl.session import Session, generate_services
@@ -263,3 +264,23 @@ def test_cli_get_checks_output_and_type_as_kubectl():
     assert code == 1 and err.startswith("You must specify the type of resource to get.")
     code, out, err = run_cli("get", "po", "-l", "a b", "-f", str(ROOT / "samples"), "--deterministic")
     assert code == 1 and err.startswith('Error from server (BadRequest): Unable to find "/v1, Resource=pods"')
+
+
+def test_a_dry_run_at_the_prompt_never_writes():
+    """`kubectl delete pods --all --dry-run=server` typed at the `:` prompt deleted every pod:
+    svcflow's own writes do not do dry runs, so they refuse and point to `svcflow serve`, where
+    the real kubectl's dry runs are answered (tests/kapi/test_kapi_dry_run.py)."""
+    c = cluster_from_paths([SAMPLES], deterministic=True)[0]
+    before = {k: len(c.store.list(k)) for k in ("Pod", "Service", "Deployment")}
+    for line in ("kubectl delete pods --all --dry-run=server", "kubectl delete svc redis --dry-run",
+                 "kubectl scale deploy/redis --replicas=5 --dry-run=client", "kubectl label svc redis a=b --dry-run=server"):
+        out = kubectl.run_line(c, line)
+        verb = line.split()[1]
+        assert (out.code, out.stdout) == (1, ""), line
+        assert out.stderr == (f"error: svcflow's {verb} does not do --dry-run; the real kubectl does, against "
+                              "`svcflow serve` (nothing was changed)\n"), line
+    out = kubectl.run_line(c, "kubectl delete svc redis --dry-run=bogus")
+    assert (out.code, out.stderr) == (1, 'error: Invalid dry-run value (bogus). Must be "none", "server", or "client".\n')
+    c.run_until_idle()
+    assert {k: len(c.store.list(k)) for k in before} == before
+    assert kubectl.run_line(c, "kubectl delete svc redis --dry-run=none").stdout == 'service "redis" deleted\n'
