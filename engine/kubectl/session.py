@@ -123,10 +123,13 @@ class Session:
     def _apply(self, args: list[str]) -> Output:
         paths = []
         recursive = False
+        dry_flag: str | None = None
         i = 0
         while i < len(args):
             a = args[i]
-            if a in ("-f", "--filename") and i + 1 < len(args):
+            if a == "--dry-run" or a.startswith("--dry-run="):
+                dry_flag = a.partition("=")[2] if "=" in a else kubectl.NO_OPT_DEFAULT["dry-run"]
+            elif a in ("-f", "--filename") and i + 1 < len(args):
                 paths.append(args[i + 1])
                 i += 1
             elif a.startswith("--filename="):
@@ -139,8 +142,12 @@ class Session:
                 return kubectl.usage_error("apply", f"unknown flag: {a.split('=')[0]}" if a.startswith("--")
                                            else f"unknown shorthand flag: {go_quote_rune(a[1:2])} in {a}")
             i += 1
+        try:
+            dry, warning = kubectl.dry_run_strategy(dry_flag, self.cluster.now())
+        except ValueError as e:
+            return Output(stderr=f"error: {e}\n", code=1)
         if not paths:
-            return Output(stderr="error: must specify one of -f and -k\n", code=1)
+            return Output(stderr="error: must specify one of -f and -k\n", code=1, warnings=warning)
         resolved = [p if Path(p).is_absolute() else str(self.cwd / p) for p in paths]
         missing = [p for p, r in zip(paths, resolved) if not Path(r).exists()]
         if missing:
@@ -150,8 +157,8 @@ class Session:
             return Output(stderr="error: no objects passed to apply\n", code=1)
         for d in loaded.documents:
             d.display = str(Path(d.display).relative_to(self.cwd)) if Path(d.display).is_relative_to(self.cwd) else d.display
-        report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors)
-        return Output(stdout=report.stdout(), stderr=report.stderr(), code=0 if report.ok else 1)
+        report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors, dry_run=dry)
+        return Output(stdout=report.stdout(), stderr=report.stderr(), code=0 if report.ok else 1, warnings=warning)
 
     def _exec(self, args: list[str]) -> Output:
         ns = "default"

@@ -267,20 +267,27 @@ def test_cli_get_checks_output_and_type_as_kubectl():
 
 
 def test_a_dry_run_at_the_prompt_never_writes():
-    """`kubectl delete pods --all --dry-run=server` typed at the `:` prompt deleted every pod:
-    svcflow's own writes do not do dry runs, so they refuse and point to `svcflow serve`, where
-    the real kubectl's dry runs are answered (tests/kapi/test_kapi_dry_run.py)."""
+    """`kubectl delete pods --all --dry-run=server` typed at the `:` prompt once deleted every
+    pod. svcflow's own writes now do dry runs as kubectl does: each says what it would do, with
+    kubectl's `(server dry run)` / `(dry run)`, and nothing changes (the real kubectl's lines
+    against `svcflow serve` are the proof: tests/kapi/test_kapi_dry_run.py)."""
     c = cluster_from_paths([SAMPLES], deterministic=True)[0]
-    before = {k: len(c.store.list(k)) for k in ("Pod", "Service", "Deployment")}
-    for line in ("kubectl delete pods --all --dry-run=server", "kubectl delete svc redis --dry-run",
-                 "kubectl scale deploy/redis --replicas=5 --dry-run=client", "kubectl label svc redis a=b --dry-run=server"):
+    before = {k: sorted(o["metadata"]["name"] for o in c.store.list(k)) for k in ("Pod", "Service", "Deployment")}
+    redis_pod = next(p for p in before["Pod"] if p.startswith("redis-"))
+    for line, said in (("kubectl delete pods --all --dry-run=server", f'pod "{redis_pod}" deleted (server dry run)\n'),
+                       ("kubectl delete svc redis --dry-run=client", 'service "redis" deleted (dry run)\n'),
+                       ("kubectl scale deploy/redis --replicas=5 --dry-run=client",
+                        "deployment.apps/redis scaled (dry run)\n"),
+                       ("kubectl label svc redis a=b --dry-run=server", "service/redis labeled (server dry run)\n")):
         out = kubectl.run_line(c, line)
-        verb = line.split()[1]
-        assert (out.code, out.stdout) == (1, ""), line
-        assert out.stderr == (f"error: svcflow's {verb} does not do --dry-run; the real kubectl does, against "
-                              "`svcflow serve` (nothing was changed)\n"), line
+        assert (out.code, out.stderr) == (0, ""), line
+        assert out.stdout.endswith(said), line
     out = kubectl.run_line(c, "kubectl delete svc redis --dry-run=bogus")
     assert (out.code, out.stderr) == (1, 'error: Invalid dry-run value (bogus). Must be "none", "server", or "client".\n')
+    out = kubectl.run_line(c, "kubectl rollout restart deploy/redis --dry-run=server")  # (1.33's has no --dry-run)
+    assert (out.code, out.stderr) == (1, "error: unknown flag: --dry-run\nSee 'kubectl rollout restart --help' "
+                                         "for usage.\n")
     c.run_until_idle()
-    assert {k: len(c.store.list(k)) for k in before} == before
+    assert {k: sorted(o["metadata"]["name"] for o in c.store.list(k)) for k in before} == before
+    assert (c.store.get("Service", "default", "redis")["metadata"].get("labels") or {}).get("a") is None
     assert kubectl.run_line(c, "kubectl delete svc redis --dry-run=none").stdout == 'service "redis" deleted\n'
