@@ -24,7 +24,8 @@ from tui.widgets.chrome import StatusLine
 #: Words the `:` prompt completes (besides the names of objects in the namespace).
 VERBS = ("kubectl", "trace", "dig", "curl", "wget", "telnet", "nslookup", "exit", "generate",
          "po", "svc", "ep", "dns", "proxy", "events")
-KUBECTL_VERBS = ("get", "describe", "explain", "scale", "delete", "label", "rollout", "exec", "apply", "logs", "drain")
+KUBECTL_VERBS = ("get", "describe", "explain", "scale", "delete", "label", "rollout", "exec", "apply", "logs", "drain",
+                 "cordon", "uncordon", "create", "run")
 KINDS = {"pods": "Pod", "services": "Service", "endpoints": "Endpoints", "endpointslices": "EndpointSlice",
          "deployments": "Deployment", "replicasets": "ReplicaSet", "daemonsets": "DaemonSet",
          "nodes": "Node", "namespaces": "Namespace", "configmaps": "ConfigMap"}

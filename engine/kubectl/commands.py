@@ -66,6 +66,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "resource-version": ("", "str"), "port": ("", "str"), "restart": ("", "str"), "labels": ("", "str"),
     "record": ("", "bool"), "dry-run": ("", "str"), "sort-by": ("", "str"), "watch": ("w", "bool"),
     "quiet": ("q", "bool"), "validate": ("", "str"), "prune": ("", "bool"), "api-version": ("", "str"),
+    "tail": ("", "int"), "timestamps": ("", "bool"), "previous": ("p", "bool"),
 }
 _SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
 NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict"}
@@ -547,24 +548,57 @@ def _scale_patch_refused(cluster: Cluster, info, obj: dict, replicas: int) -> st
 
 
 def pod_for(cluster: Cluster, target: str, namespace: str) -> dict | None:
-    """The pod `kubectl exec TARGET` picks: `NAME`, `pod/NAME`, or `deploy/NAME` (its first
-    running pod, as kubectl's attachablePodForObject does)."""
+    """The pod `kubectl exec|logs TARGET` picks: `NAME`, `pod/NAME`, or `deploy|rs|ds|svc/NAME`
+    (the first running pod its selector takes, as kubectl's attachablePodForObject does)."""
     if "/" in target:
         word, name = target.split("/", 1)
         try:
             kind = printers.resolve_resource(word).kind
         except printers.ResourceError:
             kind = None
-        if kind == "Deployment":
-            d = cluster.store.get("Deployment", namespace, name)
-            if d is None:
+        if kind in ("Deployment", "ReplicaSet", "DaemonSet", "Service"):
+            owner = cluster.store.get(kind, namespace, name)
+            if owner is None:
                 return None
-            sel = d["spec"]["selector"].get("matchLabels") or {}
+            spec = owner.get("spec") or {}
+            sel = (spec.get("selector") or {}) if kind == "Service" else ((spec.get("selector") or {}).get("matchLabels") or {})
+            if not sel:
+                return None
             return next((p for p in cluster.store.select("Pod", namespace, sel)
                          if (p.get("status") or {}).get("phase") == "Running"), None)
         if kind == "Pod":
             target = name
     return cluster.store.get("Pod", namespace, target)
+
+
+def pods_for_logs(cluster: Cluster, target: str, namespace: str) -> list[dict] | None:
+    """The pods `kubectl logs TARGET` chooses from, best first (logsforobject.go: a pod
+    itself, else every pod the object's selector takes, sorted by podutils.ByLogging); None
+    when TARGET does not exist."""
+    word, _, name = target.rpartition("/")
+    kind = printers.resolve_resource(word).kind if word else "Pod"
+    obj = cluster.store.get(kind, namespace, name)
+    if obj is None:
+        return None
+    if kind == "Pod":
+        return [obj]
+    spec = obj.get("spec") or {}
+    sel = (spec.get("selector") or {}) if kind == "Service" else ((spec.get("selector") or {}).get("matchLabels") or {})
+    return sorted(cluster.store.select("Pod", namespace, sel) if sel else [], key=_by_logging)
+
+
+def _by_logging(pod: dict) -> tuple:
+    """podutils.ByLogging as a sort key: assigned to a node first, then Running < Unknown <
+    Pending (any other phase counts as Running: Go's map gives 0), ready first, ready longest
+    first, most restarts first, oldest first (an empty time last)."""
+    st = pod.get("status") or {}
+    ready = pod_is_ready(pod)
+    ready_at = next((c.get("lastTransitionTime") or "" for c in st.get("conditions") or []
+                     if c.get("type") == "Ready"), "") if ready else ""
+    restarts = max((int(cs.get("restartCount") or 0) for cs in st.get("containerStatuses") or []), default=0)
+    created = pod["metadata"].get("creationTimestamp") or ""
+    return (not pod["spec"].get("nodeName"), {"Unknown": 1, "Pending": 2}.get(st.get("phase") or "", 0),
+            not ready, (ready_at == "", ready_at), -restarts, (created == "", created))
 
 
 def owner_deployment(cluster: Cluster, namespace: str, pod_name: str) -> dict | None:

@@ -19,7 +19,9 @@ from engine.cluster.cluster import Cluster
 from engine.kubectl import commands as kubectl
 from engine.kubectl import dns as dnstools
 from engine.kubectl.commands import Output
+from engine.kubectl.printers.get import ResourceError, resolve_resource
 from engine.kubectl.shell import PodShell, http_get
+from engine.kubelet import logs as kubelet_logs
 from engine.manifests.loader import load_paths
 from engine.net.network import Network
 
@@ -118,6 +120,8 @@ class Session:
             return self._apply(argv[1:])
         if argv[0] == "exec":
             return self._exec(argv[1:])
+        if argv[0] == "logs":
+            return self._logs(argv[1:])
         return kubectl.run_line(self.cluster, shlex.join(argv))
 
     def _apply(self, args: list[str]) -> Output:
@@ -159,6 +163,58 @@ class Session:
             d.display = str(Path(d.display).relative_to(self.cwd)) if Path(d.display).is_relative_to(self.cwd) else d.display
         report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors, dry_run=dry)
         return Output(stdout=report.stdout(), stderr=report.stderr(), code=0 if report.ok else 1, warnings=warning)
+
+    def _logs(self, args: list[str]) -> Output:
+        """`kubectl logs (POD | TYPE/NAME) [-c C] [--tail N] [--timestamps] [-n NS]`: what the
+        container's process printed, picked and refused as the kubelet does
+        (engine.kubelet.logs, which the served API's `pods/log` uses too)."""
+        if any(a in ("-f", "--follow") or a.startswith("--follow=") for a in args):
+            return Output(stderr="error: svcflow's logs does not follow (-f); the real kubectl does, against "
+                                 "`svcflow serve`\n", code=1)
+        try:
+            flags, targets = kubectl.parse_flags(args)
+        except kubectl.UsageError as e:
+            return kubectl.usage_error("logs", str(e))
+        unknown = sorted(set(flags) - {"namespace", "container", "tail", "timestamps", "previous"})
+        if unknown:
+            return kubectl.usage_error("logs", f"unknown flag: --{unknown[0]}")
+        if not targets:
+            return Output(stderr="error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
+                                 "POD or TYPE/NAME is a required argument for the logs command\n"
+                                 "See 'kubectl logs -h' for help and examples\n", code=1)
+        ns = flags.get("namespace") or "default"
+        word, _, name = targets[0].rpartition("/")
+        try:
+            what = resolve_resource(word).qualified_plural if word else "pods"
+            pods = kubectl.pods_for_logs(self.cluster, targets[0], ns)
+        except ResourceError as e:
+            return Output(stderr=f"{e}\n", code=1)
+        if pods is None:  # (logs.go wraps the GET's error in its own words)
+            return Output(stderr=f'error: error from server (NotFound): {what} "{name}" not found in namespace '
+                                 f'"{ns}"\n', code=1)
+        if not pods:  # (kubectl would wait --pod-running-timeout for one to come)
+            return Output(stderr="error: timed out waiting for the condition\n", code=1)
+        pod = pods[0]
+        pod_name = pod["metadata"]["name"]
+        names = [str(c.get("name")) for c in pod["spec"].get("containers") or []]
+        out = Output(stderr=f"Found {len(pods)} pods, using pod/{pod_name}\n" if len(pods) > 1 else "")
+        container = flags.get("container")
+        if container is None:  # podcmd.FindOrDefaultContainerByName
+            container = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container") \
+                or (names[0] if names else "")
+            if len(names) > 1:
+                out.stderr += f'Defaulted container "{container}" out of: {", ".join(names)}\n'
+        elif container not in names:
+            return Output(stderr=f"error: container {container} is not valid for pod {pod_name}\n", code=1)
+        tail = flags.get("tail")
+        refused = (f'previous terminated container "{container}" in pod "{pod_name}" not found'
+                   if flags.get("previous") else kubelet_logs.not_started(pod, container))
+        if refused is not None:
+            return Output(stderr=out.stderr + f"Error from server (BadRequest): {refused}\n", code=1)
+        proc = self.net.processes(pod)[names.index(container)]
+        lines = kubelet_logs.select(list(proc.log), tail=None if tail is None or tail < 0 else tail)
+        out.stdout = kubelet_logs.render(lines, bool(flags.get("timestamps")))
+        return out
 
     def _exec(self, args: list[str]) -> Output:
         ns = "default"
