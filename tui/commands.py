@@ -54,7 +54,8 @@ class Commands:
     # -- completion ---------------------------------------------------------------------------
     def completions(self, text: str) -> list[str]:
         """What may follow `text` in the `:` prompt: a verb first, then kubectl's verbs,
-        kinds, `kind/name` and the names of objects in the namespace shown."""
+        kinds, `kind/name` and the names of objects in the namespace shown; after a `-`, the
+        flags svcflow's kubectl VERB honours."""
         words = text.split(" ")
         word = words[-1]
         before = [w for w in words[:-1] if w]
@@ -62,6 +63,8 @@ class Commands:
             return list(VERBS)
         if before == ["kubectl"]:
             return list(KUBECTL_VERBS)
+        if word.startswith("-") and before[0] == "kubectl" and len(before) >= 2:
+            return list(kubectl.VERB_FLAGS.get(before[1], ()))
         ns = self.app.namespace
         if "/" in word:
             prefix = word.split("/", 1)[0]

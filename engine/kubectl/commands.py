@@ -72,6 +72,28 @@ _SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
 NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict"}
 
 
+_DRY = ("--dry-run=server", "--dry-run=client", "--dry-run=none")
+_SELECT = ("--all", "--selector=", "--namespace=")
+#: The flags the dashboard's `:` prompt completes after `kubectl VERB`: the ones svcflow's VERB
+#: honours, a flag with a few values once with each (`--output=wide`, `--dry-run=server`).
+VERB_FLAGS: dict[str, tuple[str, ...]] = {
+    "get": ("--namespace=", "--all-namespaces", "--output=wide", "--output=yaml", "--output=json", "--output=name",
+            "--output=jsonpath=", "--output=custom-columns=", "--selector=", "--show-labels", "--sort-by=",
+            "--no-headers"),
+    "describe": ("--namespace=", "--all-namespaces", "--selector="),
+    "explain": ("--recursive", "--api-version=", "--output=plaintext", "--output=plaintext-openapiv2"),
+    "delete": _SELECT + _DRY,
+    "scale": ("--replicas=",) + _SELECT + _DRY,
+    "label": ("--overwrite",) + _SELECT + _DRY,
+    "rollout": ("--namespace=",),
+    "drain": ("--ignore-daemonsets", "--force", "--delete-emptydir-data") + _DRY,
+    "cordon": _DRY, "uncordon": _DRY, "create": _DRY,
+    "run": ("--image=", "--namespace=") + _DRY,
+    "apply": ("--filename=", "--recursive") + _DRY,
+    "exec": ("--namespace=", "--container=", "--stdin", "--tty"),
+    "logs": ("--namespace=", "--container=", "--tail=", "--timestamps", "--previous"),
+}
+
 #: What kubectl's printers add to each line of a dry run (cmdutil.PrintFlagsWithDryRunStrategy).
 DRY_RUN_SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
 
