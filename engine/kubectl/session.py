@@ -164,12 +164,21 @@ class Session:
         report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors, dry_run=dry)
         return Output(stdout=report.stdout(), stderr=report.stderr(), code=0 if report.ok else 1, warnings=warning)
 
+    #: `kubectl logs` flags svcflow's own logs does not run: refused, pointing at the real kubectl.
+    LOGS_FLAGS_ELSEWHERE = ("--since", "--since-time", "--limit-bytes", "--all-containers", "--prefix",
+                            "--max-log-requests", "--selector", "-l", "--ignore-errors", "--insecure-skip-tls-verify-backend",
+                            "--pod-running-timeout")
+
     def _logs(self, args: list[str]) -> Output:
         """`kubectl logs (POD | TYPE/NAME) [-c C] [--tail N] [--timestamps] [-n NS]`: what the
         container's process printed, picked and refused as the kubelet does
         (engine.kubelet.logs, which the served API's `pods/log` uses too)."""
         if any(a in ("-f", "--follow") or a.startswith("--follow=") for a in args):
             return Output(stderr="error: svcflow's logs does not follow (-f); the real kubectl does, against "
+                                 "`svcflow serve`\n", code=1)
+        elsewhere = next((a.split("=")[0] for a in args if a.split("=")[0] in self.LOGS_FLAGS_ELSEWHERE), None)
+        if elsewhere is not None:
+            return Output(stderr=f"error: svcflow's logs does not take {elsewhere}; the real kubectl does, against "
                                  "`svcflow serve`\n", code=1)
         try:
             flags, targets = kubectl.parse_flags(args)
@@ -178,12 +187,19 @@ class Session:
         unknown = sorted(set(flags) - {"namespace", "container", "tail", "timestamps", "previous"})
         if unknown:
             return kubectl.usage_error("logs", f"unknown flag: --{unknown[0]}")
-        if not targets:
+        if not targets or len(targets) > 2:
             return Output(stderr="error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
                                  "POD or TYPE/NAME is a required argument for the logs command\n"
                                  "See 'kubectl logs -h' for help and examples\n", code=1)
+        if len(targets) == 2:  # `logs POD CONTAINER`
+            if flags.get("container") is not None:
+                return Output(stderr="error: only one of -c or an inline [CONTAINER] arg is allowed\n", code=1)
+            flags["container"] = targets[1]
         ns = flags.get("namespace") or "default"
-        word, _, name = targets[0].rpartition("/")
+        word, slash, name = targets[0].rpartition("/")
+        if slash and not (word and name):
+            return Output(stderr="error: arguments in resource/name form must have a single resource and name\n",
+                          code=1)
         try:
             what = resolve_resource(word).qualified_plural if word else "pods"
             pods = kubectl.pods_for_logs(self.cluster, targets[0], ns)

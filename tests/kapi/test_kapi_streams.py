@@ -396,7 +396,9 @@ async def test_svcflows_own_logs_print_what_kubectl_prints(tmp_path):
                      "kubectl logs nosuch", "kubectl logs deploy/nosuch", f"kubectl logs {redis} --previous",
                      "kubectl logs", "kubectl logs -n kube-system deploy/redis", "kubectl logs svc/redis --tail=1",
                      "kubectl logs svc/nosuch", "kubectl logs pod/nosuch", "kubectl logs ds/kube-proxy -n kube-system",
-                     "kubectl logs nosuchkind/x"):
+                     "kubectl logs nosuchkind/x", "kubectl logs deploy/redis extra", "kubectl logs deploy/redis redis",
+                     "kubectl logs deploy/redis redis -c redis", "kubectl logs a b c", "kubectl logs deploy/",
+                     "kubectl logs /redis", "kubectl logs deploy/redis --tail=abc", "kubectl logs -c"):
             code, out, err = await kubectl(*line.split()[1:])
             assert out + err == twin.feed(line), line
         code, out, err = await kubectl("logs", "deploy/redis", "--tail=2", "--timestamps")
