@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import time
 from collections import deque
 from pathlib import Path
@@ -29,9 +28,8 @@ from textual.widgets import DataTable, Footer, Input
 
 from engine.apply.live import LiveWorkspace
 from engine.cluster.events import FlowEvent
-from engine.kubectl import commands as kubectl
 from tui.api_server import ServedApi, serve_dashboard
-from tui.commands import PANES, Commands
+from tui.commands import Commands
 from tui.driver import SETTLE_SECONDS, EngineDriver  # noqa: F401 - SETTLE_SECONDS: the benchmark reports it
 from tui.flow_player import FlowPlayer
 from tui.heap import HeapKeeper
@@ -253,11 +251,7 @@ class SvcflowApp(App):
         self.driver.reload()
 
     def run_command(self, text: str) -> None:
-        """Run a `:` prompt line (`Commands.run`); attached, only the lines that read."""
-        if self.read_only and not reads_only(text):
-            self.commands.output(kubectl.Output(stdout=self.workspace.read_only_line() + "\n"), title=text,
-                                 settle=False)
-            return
+        """Run a `:` prompt line (`Commands.run`: attached, only the lines that read)."""
         self.commands.run(text)
 
     def _refuse_write(self) -> bool:
@@ -443,27 +437,6 @@ class SvcflowApp(App):
     def action_screenshot_svg(self) -> None:
         path = self.save_screenshot()
         self.notify(f"saved {path}")
-
-
-#: What the `:` prompt still answers when attached read-only: pane jumps and filters, and
-#: the commands that only read (the rest would write, or need the simulation's processes).
-READ_ONLY_KUBECTL = frozenset({"get", "describe", "explain", "api-resources", "api-versions", "version"})
-
-
-def reads_only(text: str) -> bool:
-    """Whether a `:` line only reads (see READ_ONLY_KUBECTL)."""
-    text = text.lstrip(":").strip()
-    if not text or text.startswith(("/", "xray")):
-        return True
-    try:
-        words = shlex.split(text)
-    except ValueError:
-        return False
-    if len(words) == 1 and words[0] in PANES:
-        return True
-    if words[0] == "kubectl":
-        return next((w for w in words[1:] if not w.startswith("-")), "") in READ_ONLY_KUBECTL
-    return words[0] in ("dig", "trace")
 
 
 def run(paths: list[str], **kwargs) -> int:

@@ -139,6 +139,21 @@ async def test_the_dashboard_attached_refuses_writes_and_marks_computed_panes(se
                 app.run_command(line)
                 await pilot.pause()
                 assert "read-only" in str(app.query_one("#status-line").render()), line
+            # typed at the prompt, as a person does (the prompt once ran them on the mirror: a
+            # deleted pod shown Terminating, a Service given another ClusterIP, none of it real)
+            before = {k: len(app.workspace.cluster.store.list(k)) for k in ("Pod", "Service")}
+            for line in ("kubectl delete svc --all", "kubectl label svc kubernetes x=y",
+                         "kubectl rollout restart deploy/counter", "kubectl apply -f samples/"):
+                await pilot.press("colon", *line, "enter")
+                await pilot.pause()
+                assert "read-only" in str(app.query_one("#status-line").render()), line
+            for verb in ("exec deploy/counter -- wget -qO- localhost:3000", "logs deploy/counter"):
+                await pilot.press("colon", *f"kubectl {verb}", "enter")
+                await pilot.pause()
+                assert f"use kubectl {verb.split()[0]}" in str(app.query_one("#status-line").render()), verb
+            assert {k: len(app.workspace.cluster.store.list(k)) for k in before} == before
+            assert (app.workspace.cluster.store.get("Service", "default", "kubernetes")["metadata"].get("labels")
+                    or {}).get("x") is None
             app.run_command("kubectl get svc kubernetes")
             await pilot.pause()
             assert "10.96.0.1" in str(app.query_one("#status-line").render()) + "".join(
