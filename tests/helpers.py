@@ -77,3 +77,8 @@ async def until(pilot, ready, timeout: float = 10.0) -> None:
     await pilot.pause()
     while not ready() and time.monotonic() < end:
         await pilot.pause(0.02)
+
+
+def terminal_text(app) -> str:
+    """What the dashboard's Terminal pane holds, a line each."""
+    return "\n".join(str(line.text) for line in app.query_one("#terminal-log").lines)

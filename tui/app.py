@@ -12,6 +12,7 @@ for tests and screenshots.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import time
@@ -164,6 +165,10 @@ class SvcflowApp(App):
         if self.serve_api:
             self.run_worker(self._serve_api(), exclusive=True, group="api")
         if self.read_only:
+            # Nothing will be written there: the write keys stay (they refuse, in a line) but
+            # leave the footer; the header and the terminal say so (`_attach_changed`).
+            keys = self._bindings.key_to_bindings
+            keys["s"] = [dataclasses.replace(b, show=False) for b in keys.get("s", [])]
             # Attaching is the boot of a mirror: no warming of every namespace's rows
             # while the lists still change them (`EngineDriver.tick`), and the status line
             # says how far the lists got (`_attach_changed`).
@@ -184,6 +189,7 @@ class SvcflowApp(App):
                 self.session = None
                 self.refresh_panes(flash=False)
                 self.show_header()
+                self.commands.terminal().transcript(None, [self.workspace.read_only_line()])
             elif what == "config":
                 self.mode = self.workspace.cluster.topology.proxy.mode
                 self.refresh_panes(flash=False)
@@ -280,6 +286,8 @@ class SvcflowApp(App):
     def show_header(self) -> None:
         """The header now (the clock, the flow's speed and pause)."""
         api = api_short = None
+        if self.read_only:
+            api, api_short = f"attached read-only · {self.workspace.server}", "attached read-only"
         if self.api:
             address = self.api.url.removeprefix("http://")
             api = f"API {address} (KUBECONFIG={self.api.kubeconfig})"

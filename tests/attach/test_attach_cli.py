@@ -20,6 +20,7 @@ from engine.attach.workspace import AttachWorkspace
 from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 from engine.kapi import kubeconfig
 from tests.attach_fixtures import ROOT, RecordingProxy, eventually
+from tests.helpers import terminal_text
 from tui import cli
 
 
@@ -131,6 +132,12 @@ async def test_the_dashboard_attached_refuses_writes_and_marks_computed_panes(se
             await pilot.pause()
             app.refresh_panes(flash=False)
             await pilot.pause()
+            # where the panes come from, on screen from the start: header, terminal, footer
+            header = str(app.query_one("#cluster-header").render())
+            assert f"attached read-only · {ws.server}" in header, header
+            assert terminal_text(app).replace("\n", "").startswith(ws.read_only_line())  # (wrapped at 160)
+            shown = {b.binding.description for b in app.active_bindings.values() if b.binding.show}
+            assert "Scale+" not in shown and "Screenshot" in shown
             assert "computed" in str(app.query_one("#proxy").border_title)
             assert "computed" in str(app.query_one("#dns").border_title)
             assert app.query_one("#pods-table")._rows  # the live pods

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from engine.kubectl import commands as kubectl
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, terminal_text
 from tui.app import SvcflowApp
 from tui.widgets.resource_table import ResourceTable
 
@@ -18,10 +18,6 @@ def make_app(**kwargs) -> SvcflowApp:
 
 def shown(t: ResourceTable) -> list[str]:
     return [k for k in t._keys if k not in t._gone]
-
-
-def terminal_text(app: SvcflowApp) -> str:
-    return "\n".join(str(line.text) for line in app.query_one("#terminal-log").lines)
 
 
 def status(app: SvcflowApp) -> str:
