@@ -31,6 +31,7 @@ import hashlib
 import ipaddress
 import random
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Mapping, Sequence
 
 from engine.proxy.config import ProxierConfig
@@ -121,8 +122,9 @@ IPPROTO = {"tcp": 6, "udp": 17, "sctp": 132}
 def hash_and_truncate(name: str) -> str:
     """``hashAndTruncate``: 8 base32 characters of sha256(name), a dash, the name, cut
     to 240 characters with a ``...`` marker (never reached for valid API names)."""
-    digest = base64.b32encode(hashlib.sha256(name.encode()).digest()).decode()
-    name = digest[:8] + "-" + name
+    # (base32 takes 5 bytes to 8 characters: the first 5 bytes of the digest are its first 8)
+    digest = base64.b32encode(hashlib.sha256(name.encode()).digest()[:5]).decode()
+    name = digest + "-" + name
     if len(name) > CHAIN_NAME_BASE_LENGTH_MAX:
         name = name[:CHAIN_NAME_BASE_LENGTH_MAX - 3] + "..."
     return name
@@ -168,6 +170,21 @@ def endpoint_names(sp: ServicePort, ep: Endpoint) -> tuple[str, str]:
     """(endpoint chain, affinity set) for one endpoint of one service port."""
     base = service_port_endpoint_chain_base(sp.namespace, sp.name, sp.proto, sp.port_name, ep.ip, ep.port)
     return ENDPOINT_PREFIX + base, AFFINITY_PREFIX + base
+
+
+class _EndpointNames:
+    """`endpoint_names` of one service port's endpoints, each hashed once per sync (a sync
+    names an endpoint's chain three times; 100,000 sha256 at 10,000 Services)."""
+
+    def __init__(self, sp: ServicePort) -> None:
+        self.sp = sp
+        self._names: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, ep: Endpoint) -> tuple[str, str]:
+        names = self._names.get(ep.key)
+        if names is None:
+            names = self._names[ep.key] = endpoint_names(self.sp, ep)
+        return names
 
 
 # -------------------------------------------------------------------- table model
@@ -504,7 +521,14 @@ class NFTablesResult:
 
 
 def _nets(values: Iterable[str]) -> tuple:
-    return tuple(ipaddress.ip_network(v, strict=False) for v in values)
+    return tuple(_net(v) for v in values)
+
+
+@lru_cache(maxsize=1 << 18)
+def _net(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """(Cached, as `engine.proxy.ipnet` caches its parses: every node's sync matches on the
+    same ClusterIPs and endpoint addresses; the networks are immutable.)"""
+    return ipaddress.ip_network(value, strict=False)
 
 
 class NFTablesProxier:
@@ -704,10 +728,11 @@ class NFTablesProxier:
             all_eps = endpoints_for(sp, eps_index)
             cat = categorize_endpoints(all_eps, sp, cfg.node_name, cfg.node_labels)
             has_endpoints = cat.has_any
+            ep_names = _EndpointNames(sp)
             for ep in cat.all_reachable:
-                ensure_chain(endpoint_names(sp, ep)[0])
+                ensure_chain(ep_names(ep)[0])
                 if sp.session_affinity_client_ip:
-                    active_affinity.add(endpoint_names(sp, ep)[1])
+                    active_affinity.add(ep_names(ep)[1])
 
             cluster_chain = names.cluster
             uses_cluster_chain = bool(cat.cluster) and sp.uses_cluster_endpoints
@@ -809,14 +834,14 @@ class NFTablesProxier:
                                                     (("saddr", _nets(sources), True), ("drop",))))
             if sp.session_affinity_client_ip:
                 for ep in cat.all_reachable:
-                    tx.add_set(endpoint_names(sp, ep)[1], addr, flags=("dynamic", "timeout"),
+                    tx.add_set(ep_names(ep)[1], addr, flags=("dynamic", "timeout"),
                                timeout=sp.sticky_max_age_seconds)
             if uses_cluster_chain:
-                self._write_service_to_endpoint_rules(tx, sp, cluster_chain, list(cat.cluster))
+                self._write_service_to_endpoint_rules(tx, sp, cluster_chain, list(cat.cluster), ep_names)
             if uses_local_chain:
-                self._write_service_to_endpoint_rules(tx, sp, local_chain, list(cat.local))
+                self._write_service_to_endpoint_rules(tx, sp, local_chain, list(cat.local), ep_names)
             for ep in cat.all_reachable:
-                chain, aff = endpoint_names(sp, ep)
+                chain, aff = ep_names(ep)
                 t = f"{ipx} saddr {ep.ip} jump {MARK_MASQ_CHAIN}"
                 tx.add_rule(chain, NftRule(t, t, None, (("saddr", _nets([ep.ip]), False), ("jump", MARK_MASQ_CHAIN))))
                 if sp.session_affinity_client_ip:
@@ -850,15 +875,15 @@ class NFTablesProxier:
         return NFTablesResult(self.last_transaction, len(self.table.chains), n_rules, n_elems, tuple(stale_now))
 
     def _write_service_to_endpoint_rules(self, tx: Transaction, sp: ServicePort, chain: str,
-                                         endpoints: list[Endpoint]) -> None:
+                                         endpoints: list[Endpoint], names_of: "_EndpointNames") -> None:
         """Affinity rules first, then one ``numgen random mod N vmap`` over the endpoints."""
         ipx = self._ipx
         if sp.session_affinity_client_ip:
             for ep in endpoints:
-                ep_chain, aff = endpoint_names(sp, ep)
+                ep_chain, aff = names_of(ep)
                 t = f"{ipx} saddr @{aff} goto {ep_chain}"
                 tx.add_rule(chain, NftRule(t, t, None, (("saddr_set", aff), ("goto", ep_chain))))
-        targets = [endpoint_names(sp, ep)[0] for ep in endpoints]
+        targets = [names_of(ep)[0] for ep in endpoints]
         inner = " , ".join(f"{i} : goto {c}" for i, c in enumerate(targets))
         listed = ", ".join(f"{i} : goto {c}" for i, c in enumerate(targets))
         t = f"numgen random mod {len(targets)} vmap {{ {inner} }}"
