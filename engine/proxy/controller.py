@@ -200,7 +200,14 @@ class KubeProxy(Controller):
         steps too (the rules pane's first paint would otherwise do it in one go, at 10,000
         Services: ~1 s for iptables-save's 470,000 lines, ~3 s for ipvsadm's sort, ~1 s
         for nft's 600,000 lines)."""
-        yield from self._sync(now)
+        modes = self.modes
+        held = [(meta(n)["name"], self.mode) for n in self.store.list("Node")] \
+            if self.mode in ("ipvs", "nftables") else []
+        modes.hold(held)  # (a packet walk meanwhile does not sync a node's rules in one go)
+        try:
+            yield from self._sync(now)
+        finally:
+            modes.release(held)
         first = next((meta(n)["name"] for n in self.store.list("Node")
                       if meta(n)["name"] in self.proxiers and meta(n)["name"] in self.last_sync), None)
         if first is None:

@@ -51,6 +51,7 @@ class ModeProxies:
         self._synced_rv: dict[tuple[str, str], tuple[int, int, int]] = {}
         self._shape: dict[tuple[str, str], dict[str, object]] = {}
         self._syncing: set[tuple[str, str]] = set()  # proxiers a sync in steps is under way on
+        self._held: set[tuple[str, str]] = set()  # ... or about to be (`hold`)
 
     def _inputs_version(self) -> tuple[int, int, int]:
         """Services, EndpointSlices, Nodes: what a sync reads (a Lease renewal is not a change)."""
@@ -111,9 +112,18 @@ class ModeProxies:
         return ModeSync(written=sorted(n for n, held in shape.items() if old.get(n, _NOTHING) != held),
                         deleted=sorted(n for n in old if n not in shape), rules=rules)
 
+    def hold(self, keys: list[tuple[str, str]]) -> None:
+        """(node, mode) proxiers a sync in steps is about to take, one after the other:
+        `ensure` leaves them alone until `release` too (a one-call sync in between would
+        freeze the caller for it, and leave the sync in steps nothing to write)."""
+        self._held.update(keys)
+
+    def release(self, keys: list[tuple[str, str]]) -> None:
+        self._held.difference_update(keys)
+
     def ensure(self, node: str, mode: str):
         key = (node, mode)
-        if key not in self._syncing and self._synced_rv.get(key) != self._inputs_version():
+        if key not in self._syncing and key not in self._held and self._synced_rv.get(key) != self._inputs_version():
             self.sync(node, mode)
         return self.proxier(node, mode)
 

@@ -107,11 +107,14 @@ def run_sliced(c: Cluster) -> int:
     kp, calls = c.kube_proxy, 1
     mode = kp.mode
     node = sorted(n["metadata"]["name"] for n in c.store.list("Node"))[0]
+    nodes = sorted(n["metadata"]["name"] for n in c.store.list("Node"))
     while not kp.sync_in_slices(0):
         calls += 1
         c.run_for(0)  # (the dashboard's other work between slices: kube-proxy waits)
         assert not kp.first_synced
         assert kp.render(node, mode) == ""  # (the pane says nothing until the sync is done)
+        for n in nodes:  # (a packet walk between slices: no sync of its own, no freeze)
+            kp.modes.lookup(n, mode, "TCP", "10.96.0.16", 80, "10.244.0.1", random.Random(0))
     return calls
 
 
