@@ -22,6 +22,7 @@ import argparse
 import gc
 import ipaddress
 import json
+import subprocess
 import sys
 import time
 
@@ -82,19 +83,19 @@ def first_paint(c: Cluster, mode: str) -> float:
     return time.perf_counter() - t
 
 
-def measure(mode: str, shape: Shape, budget: float) -> dict:
-    docs = objects(shape)
-    res: dict = {"mode": mode, "services": shape.services, "nodes": shape.nodes, "budget_s": budget}
-    one = mirror(mode, docs)
+def one_call(mode: str, shape: Shape) -> dict:
+    c = mirror(mode, objects(shape))
     gc.collect()
     t = time.perf_counter()
     with no_cyclic_gc(freeze=lambda: True):  # (as `Cluster.run_for` runs kube-proxy)
-        one.kube_proxy.reconcile("sync")
-    res["one_call_s"] = round(time.perf_counter() - t, 3)
-    del one
+        c.kube_proxy.reconcile("sync")
+    return {"one_call_s": round(time.perf_counter() - t, 3)}
+
+
+def sliced(mode: str, shape: Shape, budget: float) -> dict:
+    c = mirror(mode, objects(shape))
     gc.collect()
-    sliced = mirror(mode, docs)
-    kp = sliced.kube_proxy
+    kp = c.kube_proxy
     longest, slices = 0.0, 0
     t0 = time.perf_counter()
     while True:
@@ -104,11 +105,8 @@ def measure(mode: str, shape: Shape, budget: float) -> dict:
         slices += 1
         if done:
             break
-    res["sliced_total_s"] = round(time.perf_counter() - t0, 3)
-    res["slices"] = slices
-    res["longest_slice_s"] = round(longest, 3)
-    res["first_paint_s"] = round(first_paint(sliced, mode), 3)
-    return res
+    return {"sliced_total_s": round(time.perf_counter() - t0, 3), "slices": slices,
+            "longest_slice_s": round(longest, 3), "first_paint_s": round(first_paint(c, mode), 3)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,10 +116,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nodes", type=int, default=3)
     ap.add_argument("--modes", default="iptables,ipvs,nftables")
     ap.add_argument("--budget", type=float, default=0.02, help="seconds a slice may take (the dashboard's)")
+    ap.add_argument("--part", choices=("one-call", "sliced"), help="(one measurement, in this process)")
     args = ap.parse_args(argv)
     shape = Shape(services=args.services, endpoints=args.endpoints, nodes=args.nodes)
+    if args.part:
+        mode = args.modes
+        res = one_call(mode, shape) if args.part == "one-call" else sliced(mode, shape, args.budget)
+        print(json.dumps(res), flush=True)
+        return 0
     for mode in args.modes.split(","):
-        print(json.dumps(measure(mode, shape, args.budget)), flush=True)
+        res: dict = {"mode": mode, "services": shape.services, "nodes": shape.nodes, "budget_s": args.budget}
+        for part in ("one-call", "sliced"):  # (each in a fresh process: no cache warmed by the other)
+            out = subprocess.run([sys.executable, "-m", "benchmarks.proxy_first_sync_bench", "--part", part,
+                                  "--modes", mode, "--services", str(args.services), "--endpoints",
+                                  str(args.endpoints), "--nodes", str(args.nodes), "--budget", str(args.budget)],
+                                 capture_output=True, text=True, check=True)
+            res.update(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(json.dumps(res), flush=True)
     return 0
 
 
