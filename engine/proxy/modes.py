@@ -3,7 +3,13 @@
 One proxier per node and mode keeps its kernel state between syncs (rr cursors,
 virtual servers, the nftables table). The dashboard's mode key and `proxy-rules --mode`
 show what that node would print; when the cluster runs in one of these modes, its syncs
-are the step-3 events and traffic is scheduled by them.
+are the step-3 events and traffic is scheduled by them. Syncs and the text they leave
+are generators (`engine.proxy.steps`): one call drains them, an attached dashboard's
+first sync runs them a slice at a time (`KubeProxy.sync_in_slices`), the same steps.
+
+Every node's proxier is its own full copy (a node's NodePorts and Local endpoints
+differ): at 10,000 Services a node's first sync takes ~2 s (ipvs) or ~3 s (nftables)
+and holds ~50 MiB (ipvs) or ~250 MiB (nftables).
 """
 from __future__ import annotations
 
