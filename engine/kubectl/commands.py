@@ -570,27 +570,16 @@ def _scale_patch_refused(cluster: Cluster, info, obj: dict, replicas: int) -> st
 
 
 def pod_for(cluster: Cluster, target: str, namespace: str) -> dict | None:
-    """The pod `kubectl exec|logs TARGET` picks: `NAME`, `pod/NAME`, or `deploy|rs|ds|svc/NAME`
-    (the first running pod its selector takes, as kubectl's attachablePodForObject does)."""
-    if "/" in target:
-        word, name = target.split("/", 1)
-        try:
-            kind = printers.resolve_resource(word).kind
-        except printers.ResourceError:
-            kind = None
-        if kind in ("Deployment", "ReplicaSet", "DaemonSet", "Service"):
-            owner = cluster.store.get(kind, namespace, name)
-            if owner is None:
-                return None
-            spec = owner.get("spec") or {}
-            sel = (spec.get("selector") or {}) if kind == "Service" else ((spec.get("selector") or {}).get("matchLabels") or {})
-            if not sel:
-                return None
-            return next((p for p in cluster.store.select("Pod", namespace, sel)
-                         if (p.get("status") or {}).get("phase") == "Running"), None)
-        if kind == "Pod":
-            target = name
-    return cluster.store.get("Pod", namespace, target)
+    """The pod `kubectl exec TARGET` (and `dig --from`, `trace`) picks: `NAME`, `pod/NAME`, or
+    `deploy|rs|ds|svc/NAME` (the first running pod it selects, as kubectl's
+    attachablePodForObject does)."""
+    word, _, name = target.rpartition("/")
+    try:
+        kind = printers.resolve_resource(word).kind if word else "Pod"
+    except printers.ResourceError:
+        return None
+    pods = selected_pods(cluster, kind, namespace, name)
+    return next((p for p in pods or () if kind == "Pod" or (p.get("status") or {}).get("phase") == "Running"), None)
 
 
 def pods_for_logs(cluster: Cluster, target: str, namespace: str) -> list[dict] | None:
@@ -598,15 +587,41 @@ def pods_for_logs(cluster: Cluster, target: str, namespace: str) -> list[dict] |
     itself, else every pod the object's selector takes, sorted by podutils.ByLogging); None
     when TARGET does not exist."""
     word, _, name = target.rpartition("/")
-    kind = printers.resolve_resource(word).kind if word else "Pod"
+    pods = selected_pods(cluster, printers.resolve_resource(word).kind if word else "Pod", namespace, name)
+    return None if pods is None else sorted(pods, key=_by_logging)
+
+
+def selected_pods(cluster: Cluster, kind: str, namespace: str, name: str) -> list[dict] | None:
+    """The pods an object stands for: a Pod itself; the pods a Service's, Deployment's,
+    ReplicaSet's or DaemonSet's selector takes. None when there is no such object -- but a
+    workload that is not in the store while its pods are (an attached cluster's mirror
+    reads no Deployments) is found through the pods' controller references: a
+    Deployment's pods belong to ReplicaSet NAME-<pod-template-hash>."""
     obj = cluster.store.get(kind, namespace, name)
-    if obj is None:
-        return None
     if kind == "Pod":
-        return [obj]
+        return None if obj is None else [obj]
+    if obj is None:
+        if kind not in ("Deployment", "ReplicaSet", "DaemonSet"):
+            return None
+        owned = [p for p in cluster.store.list("Pod", namespace) if _controlled_by(p, kind, name)]
+        return owned or None
     spec = obj.get("spec") or {}
     sel = (spec.get("selector") or {}) if kind == "Service" else ((spec.get("selector") or {}).get("matchLabels") or {})
-    return sorted(cluster.store.select("Pod", namespace, sel) if sel else [], key=_by_logging)
+    return list(cluster.store.select("Pod", namespace, sel)) if sel else []
+
+
+def _controlled_by(pod: dict, kind: str, name: str) -> bool:
+    md = pod["metadata"]
+    for ref in md.get("ownerReferences") or []:
+        if not isinstance(ref, dict) or not ref.get("controller"):
+            continue
+        if kind == "Deployment":
+            h = (md.get("labels") or {}).get("pod-template-hash")
+            if ref.get("kind") == "ReplicaSet" and h and ref.get("name") == f"{name}-{h}":
+                return True
+        elif ref.get("kind") == kind and ref.get("name") == name:
+            return True
+    return False
 
 
 def _by_logging(pod: dict) -> tuple:

@@ -291,3 +291,25 @@ def test_a_dry_run_at_the_prompt_never_writes():
     assert {k: sorted(o["metadata"]["name"] for o in c.store.list(k)) for k in before} == before
     assert (c.store.get("Service", "default", "redis")["metadata"].get("labels") or {}).get("a") is None
     assert kubectl.run_line(c, "kubectl delete svc redis --dry-run=none").stdout == 'service "redis" deleted\n'
+
+
+def test_deploy_name_finds_its_pods_when_the_deployment_is_not_stored():
+    """An attached cluster's mirror reads pods but no Deployments or ReplicaSets: `trace
+    deploy/counter redis:6379` (the README's example), `dig --from deploy/counter` and `logs
+    deploy/redis` still find the pods, through their ReplicaSet owner NAME-<pod-template-hash>."""
+    c = cluster_from_paths([SAMPLES], deterministic=True)[0]
+    counter = kubectl.pod_for(c, "deploy/counter", "default")
+    for kind in ("Deployment", "ReplicaSet"):  # (taken out of the store as a mirror never had them)
+        for o in list(c.store.list(kind)):
+            c.store.delete(kind, o["metadata"]["namespace"], o["metadata"]["name"])
+    assert kubectl.pod_for(c, "deploy/counter", "default") == counter is not None
+    assert kubectl.pod_for(c, "deploy/nosuch", "default") is None
+    rs = counter["metadata"]["ownerReferences"][0]["name"]
+    assert kubectl.pod_for(c, f"rs/{rs}", "default") == counter
+    redis = kubectl.pod_for(c, "deploy/redis", "default")
+    assert kubectl.pods_for_logs(c, "deploy/redis", "default") == [redis]
+    assert kubectl.pods_for_logs(c, "deploy/nosuch", "default") is None
+    # (one line: the simulation's garbage collector then removes pods whose owner is gone, as
+    # a cluster's would; a mirror runs no controllers)
+    out = Session(c, cwd=SAMPLES.parent).feed("trace deploy/counter redis:6379")
+    assert out.startswith(f"trace default/{counter['metadata']['name']} -> redis:6379") and "result: connected" in out
