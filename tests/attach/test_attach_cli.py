@@ -245,3 +245,14 @@ def test_kube_proxy_is_computed_in_the_mode_the_clusters_configmap_names(mode, e
     assert shape.topology.proxy.cluster_cidr == "10.244.0.0/16"
     assert shape.topology.proxy.masquerade_bit == 14 and shape.topology.proxy.localhost_node_ports
     assert not [n for n in shape.notes if "kube-proxy" in n]
+
+
+def test_manifests_and_a_kubeconfig_together_are_refused_not_half_ignored(tmp_path):
+    """`-f samples/ --kubeconfig K` attached and ignored the folder without a word."""
+    kc = kubeconfig.write(tmp_path / "kc", "http://127.0.0.1:1")
+    for argv in (["get", "pods", "-f", "samples/", "--kubeconfig", str(kc)], ["samples/", "--kubeconfig", str(kc)],
+                 ["attach", "samples/"]):
+        code, out, err = run(argv)
+        assert (code, out) == (1, ""), argv
+        assert err == "svcflow: --kubeconfig/--context attach to a real cluster, and manifests (-f, PATH) make a " \
+                      "simulated one: give one or the other\n", argv

@@ -313,3 +313,14 @@ def test_deploy_name_finds_its_pods_when_the_deployment_is_not_stored():
     # a cluster's would; a mirror runs no controllers)
     out = Session(c, cwd=SAMPLES.parent).feed("trace deploy/counter redis:6379")
     assert out.startswith(f"trace default/{counter['metadata']['name']} -> redis:6379") and "result: connected" in out
+
+
+def test_names_may_follow_flags_as_kubectl_takes_them():
+    """`svcflow get svc -n default redis` said `unrecognized arguments: redis` (kubectl takes it)."""
+    assert run_cli("get", "svc", "-n", "default", "redis", "-f", str(ROOT / "samples"), "--deterministic") == \
+        run_cli("get", "svc", "redis", "-n", "default", "-f", str(ROOT / "samples"), "--deterministic")
+    code, out, err = run_cli("get", "svc", "-n", "default", "redis", "-f", str(ROOT / "samples"), "--deterministic")
+    assert code == 0 and out.splitlines()[1].startswith("redis ")
+    with pytest.raises(SystemExit) as exited:  # (argparse's own refusal, as before)
+        run_cli("get", "svc", "-f", str(ROOT / "samples"), "--bogus")
+    assert exited.value.code == 2
