@@ -25,6 +25,12 @@ import aiohttp
 import yaml
 
 INSTALL_HINT = "attaching to a cluster needs kubernetes_asyncio: pip install 'svcflow[attach]'"
+#: What a line about a failure the dashboard keeps trying again ends with; the headless
+#: commands, which do not retry, leave it off (`without_retrying`).
+RETRYING = " (retrying)"
+#: The first words of the line about a server that cannot be reached (`engine.attach.source`
+#: says "reconnected" once no reflector says them any more).
+UNREACHABLE = "cannot reach the API server at "
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection (and to wait for a list's answer to start)
 LIST_TIMEOUT = 120.0  # seconds one page of a list may take
 
@@ -42,6 +48,26 @@ class AttachError(Exception):
 
 class Gone(AttachError):
     """410 Gone / ERROR Expired: the resourceVersion is too old; list again."""
+
+
+class TooLargeResourceVersion(Gone):
+    """504 Timeout with the cause `ResourceVersionTooLarge`: the server is behind the
+    resourceVersion asked (a restarted or different server at the same address); as
+    client-go's reflector does on `apierrors.IsTooLargeResourceVersion`, list again from
+    scratch (a consistent read, resourceVersion "")."""
+
+
+def without_retrying(line: str) -> str:
+    """The line as a command that does not retry says it."""
+    return line.removesuffix(RETRYING)
+
+
+def is_too_large_resource_version(body: dict | None) -> bool:
+    """apierrors.IsTooLargeResourceVersion: reason `Timeout` with a cause `ResourceVersionTooLarge`."""
+    if not isinstance(body, dict) or body.get("reason") != "Timeout":
+        return False
+    causes = (body.get("details") or {}).get("causes") or ()
+    return any(isinstance(c, dict) and c.get("reason") == "ResourceVersionTooLarge" for c in causes)
 
 
 class Forbidden(AttachError):
@@ -70,6 +96,9 @@ def _status_line(server: str, path: str, status: int, body: dict | None) -> Atta
                       "to show it)", retry=False, status=status, reason=reason)
         e.message, e.path = msg, path
         return e
+    if is_too_large_resource_version(body):
+        return TooLargeResourceVersion(f"{path}: {msg or 'too large resource version'} (listing again)",
+                                       status=status, reason=reason)
     if status == 410:
         return Gone(f"{path}: {msg or 'resourceVersion too old'} (listing again)", status=status, reason=reason)
     return AttachError(f"{server}{path}: {status} {reason or ''} {msg}".rstrip(), status=status, reason=reason)
@@ -90,11 +119,15 @@ class KubeClient:
                                            header_params={"Accept": "application/json"},
                                            auth_settings=["BearerToken"], _preload_content=False,
                                            _request_timeout=timeout)
+        except aiohttp.ClientConnectorCertificateError as e:
+            # (reached: its certificate was refused, as kubectl's "tls: failed to verify certificate")
+            raise AttachError(f"{self.server}: tls: failed to verify certificate: {_cert_reason(e)}; check the "
+                              f"kubeconfig's certificate-authority{RETRYING}") from None
         except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, ConnectionError,
                 asyncio.TimeoutError) as e:
-            raise AttachError(f"cannot reach the API server at {self.server}: {_reason(e)} (retrying)") from None
+            raise AttachError(f"{UNREACHABLE}{self.server}: {_reason(e)}{RETRYING}") from None
         except aiohttp.ClientError as e:
-            raise AttachError(f"{self.server}: {type(e).__name__}: {e} (retrying)") from None
+            raise AttachError(f"{self.server}: {type(e).__name__}: {e}{RETRYING}") from None
 
     async def get_json(self, path: str, query: dict[str, str]) -> dict:
         """One GET answered with JSON (a list page); an error status is an AttachError."""
@@ -105,11 +138,29 @@ class KubeClient:
             except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as e:
                 raise Disconnected(f"{self.server}{path}: the connection dropped: {_reason(e)}") from None
             body = _json(raw)
+            if resp.status == 404 and not await self._is_kubernetes_api():
+                raise AttachError(f"{self.server} is not a Kubernetes API server (GET /api: 404){RETRYING}",
+                                  status=404)
             if not 200 <= resp.status <= 299:
                 raise _status_line(self.server, path, resp.status, body)
             if body is None:
                 raise AttachError(f"{self.server}{path}: the answer is not JSON")
             return body
+
+    async def _is_kubernetes_api(self) -> bool:
+        """Whether GET /api answers as kube-apiserver does (`APIVersions`), asked when a list
+        is not found: every list a URL that is not an API answers 404, and that is one line,
+        not one per kind."""
+        try:
+            resp = await self._get("/api", {}, aiohttp.ClientTimeout(total=CONNECT_TIMEOUT))
+        except AttachError:
+            return True  # (gone meanwhile: the next try says so)
+        async with resp:
+            try:
+                body = _json(await resp.read())
+            except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError):
+                return True
+        return resp.status != 404 and (body is None or body.get("kind") in ("APIVersions", "Status"))
 
     async def watch_lines(self, path: str, query: dict[str, str], read_timeout: float,
                           on_open: Callable[[], None] = lambda: None) -> AsyncIterator[dict]:
@@ -146,10 +197,24 @@ def _json(raw: bytes) -> dict | None:
 
 
 def _reason(e: BaseException) -> str:
+    """Why a connection failed, as the operating system says it ("Connection refused"),
+    without aiohttp's "Cannot connect to host H:P ssl:default [...]" around it."""
     if isinstance(e, asyncio.TimeoutError):
         return "timed out"
+    if isinstance(e, aiohttp.ClientConnectorError):
+        os_error = e.os_error
+        if os_error.errno:
+            return os.strerror(os_error.errno) if isinstance(os_error.errno, int) and os_error.errno > 0 \
+                else (os_error.strerror or str(os_error))
+        e = os_error
     text = str(e) or type(e).__name__
     return text.splitlines()[0]
+
+
+def _cert_reason(e: aiohttp.ClientConnectorCertificateError) -> str:
+    """x509's reason for refusing the server's certificate ("self-signed certificate")."""
+    cert = e.certificate_error
+    return str(getattr(cert, "verify_message", "") or getattr(cert, "reason", "") or cert).splitlines()[0]
 
 
 def client_installed() -> bool:

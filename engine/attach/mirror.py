@@ -357,7 +357,8 @@ class Mirror:
             md = meta(o)
             held = get(kind, md.get("namespace") or "", md["name"])
             # (stored as its page came, perhaps compacted: the same version is the same object)
-            if held is None or held["metadata"].get("resourceVersion") != md.get("resourceVersion"):
+            if held is None or held["metadata"].get("resourceVersion") != md.get("resourceVersion") \
+                    or held["metadata"].get("uid") != md.get("uid"):  # (another cluster's, at the same version)
                 put(_slim(o))
 
     def event(self, resource: Resource, type_: str, obj: dict) -> None:
@@ -569,10 +570,12 @@ class Mirror:
                 return
             ready = [a for e in obj.get("endpoints") or () if (e.get("conditions") or {}).get("ready") is not False
                      for a in (e.get("addresses") or ())[:1]]
+            not_ready = [a for e in obj.get("endpoints") or () if (e.get("conditions") or {}).get("ready") is False
+                         for a in (e.get("addresses") or ())[:1]]
             svc = c.store.get("Service", ns, svc_name) or {"kind": "Service",
                                                           "metadata": {"namespace": ns, "name": svc_name}}
             c.flow(ENDPOINTSLICE_CONTROLLER, svc, "wrote", f"EndpointSlice {name}: {', '.join(ready) or '<none>'}",
-                   step=STEP_ENDPOINTS, data={"slices": [name], "ready": ready, "written": written})
+                   step=STEP_ENDPOINTS, data={"slices": [name], "ready": ready, "notReady": not_ready, "written": written})
 
 
 def _inferred_node(name: str, ip: str) -> dict:

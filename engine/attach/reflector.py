@@ -4,7 +4,9 @@ None of the Python clients relists on `410 Gone` by itself (apiserver-spec §9),
 ours: list in pages (`limit=500`, `continue`), hand the whole list over (`replace`), watch
 from the list's resourceVersion with bookmarks, keep the last resourceVersion seen (events
 and BOOKMARKs), resume from it when the connection drops or the server ends the watch, and
-list again on `410 Gone` or an `ERROR` event whose reason is `Expired`/`Gone`. Other
+list again on `410 Gone` or an `ERROR` event whose reason is `Expired`/`Gone`, and on
+"Too large resource version" (a server restarted behind the version asked: client-go's
+IsTooLargeResourceVersion), from scratch: the new list replaces the old one's objects. Other
 failures back off exponentially (client-go's 800 ms doubling to 30 s, with jitter) and
 say what went wrong in one line (`ReflectorSink.problem`); the next success clears it.
 RBAC's refusal is final for this reflector: the kind is reported once and skipped, unless
@@ -20,7 +22,8 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Awaitable, Callable, Protocol
 
-from engine.attach.client import AttachError, Disconnected, Forbidden, Gone, KubeClient
+from engine.attach.client import (AttachError, Disconnected, Forbidden, Gone, KubeClient, TooLargeResourceVersion,
+                                  is_too_large_resource_version)
 
 PAGE_SIZE = 500
 WATCH_SECONDS = 300  # timeoutSeconds of each watch (kube-apiserver picks 5-10 min for client-go)
@@ -205,6 +208,8 @@ class Reflector:
                 code, reason = obj.get("code"), obj.get("reason")
                 if code == 410 or reason in ("Expired", "Gone"):
                     raise Gone(f"{r.name}: {obj.get('message') or 'too old resource version'} (listing again)")
+                if is_too_large_resource_version(obj):  # (a restarted server: list from scratch)
+                    raise TooLargeResourceVersion(f"{r.name}: {obj.get('message')} (listing again)")
                 raise AttachError(f"{r.name}: watch error {code} {reason}: {obj.get('message') or ''}".rstrip())
             rv = (obj.get("metadata") or {}).get("resourceVersion")
             if kind == "BOOKMARK":

@@ -18,7 +18,7 @@ from typing import AsyncIterator, Callable
 from engine.attach.client import AttachError, KubeClient, connect
 from engine.attach.mirror import SHAPE_KINDS, Mirror
 from engine.attach.reflector import Resource
-from engine.attach.source import RESOURCES, AttachSource
+from engine.attach.source import CONNECTION, RESOURCES, AttachSource
 from engine.cluster.cluster import Cluster
 
 RECONNECT_SECONDS = 5.0  # between attempts to load a kubeconfig whose exec plugin failed
@@ -166,7 +166,12 @@ class AttachSession:
 
     def problem_lines(self) -> list[str]:
         """What a user can act on now, one line each, plus what svcflow assumed."""
-        return list(dict.fromkeys(self.mirror.problems.values()))
+        return list(dict.fromkeys(v for k, v in self.mirror.problems.items() if k != CONNECTION.name))
+
+    def notice_lines(self) -> list[str]:
+        """News that needs no action ("reconnected to URL", for a few seconds)."""
+        line = self.mirror.problems.get(CONNECTION.name)
+        return [line] if line else []
 
     async def close(self) -> None:
         if self.source is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from engine.attach.client import Forbidden, KubeClient
+from engine.attach.client import UNREACHABLE, Forbidden, KubeClient
 from engine.attach.reflector import Reflector, ReflectorSink, Resource
 
 KUBE_PROXY_CONFIGMAP = "kube-proxy"
@@ -40,6 +40,10 @@ RESOURCES = (
 
 #: The key of the one line that says which kinds are listed in which namespaces only.
 SCOPE = Resource("", "", "", label="namespace scope")
+#: The key of the one line that says the server is back after it could not be reached.
+CONNECTION = Resource("", "", "", label="connection")
+#: How long "reconnected to URL" stays on the error bar.
+RECONNECTED_SECONDS = 10.0
 #: First lists of the per-namespace fallback in flight at once (most are refused at once;
 #: a cluster of hundreds of namespaces is not asked all at the same instant).
 FALLBACK_PARALLEL_LISTS = 8
@@ -246,6 +250,8 @@ class _Tap:
     def __init__(self, sink: ReflectorSink, source: AttachSource) -> None:
         self.sink = sink
         self.source = source
+        self._unreachable: set[Resource] = set()  # reflectors whose last line is "cannot reach ..."
+        self._clear: asyncio.TimerHandle | None = None
 
     def replace(self, resource: Resource, objects: list[dict]) -> None:
         self.sink.replace(resource, objects)
@@ -265,3 +271,20 @@ class _Tap:
 
     def problem(self, resource: Resource, line: str | None) -> None:
         self.sink.problem(resource, line)
+        if line is not None and line.startswith(UNREACHABLE):
+            self._unreachable.add(resource)
+            self._reconnected(None)
+        elif resource in self._unreachable:
+            self._unreachable.discard(resource)
+            if not self._unreachable:
+                # (every reflector that could not reach the server has reached it again)
+                self._reconnected(f"reconnected to {self.source.client.server}")
+
+    def _reconnected(self, line: str | None) -> None:
+        """Say (for RECONNECTED_SECONDS) or unsay that the server is back."""
+        if self._clear is not None:
+            self._clear.cancel()
+            self._clear = None
+        self.source._tell(CONNECTION, line)
+        if line is not None:
+            self._clear = asyncio.get_running_loop().call_later(RECONNECTED_SECONDS, self._reconnected, None)

@@ -109,7 +109,8 @@ class AttachWorkspace:
     def status(self) -> tuple[list[str], list[str]]:
         """What the error bar shows: problems a user can act on (one line each), then what
         svcflow assumed about the cluster's configuration (`progress` is the status line's)."""
-        return self.session.problem_lines(), (self.session.mirror.notes() if self.built else [])
+        return self.session.problem_lines(), \
+            self.session.notice_lines() + (self.session.mirror.notes() if self.built else [])
 
     def progress(self) -> str:
         """How far the attach got, for the status line: the lists ("attaching to …: 3,500/
