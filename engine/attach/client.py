@@ -243,11 +243,7 @@ async def connect(kubeconfig: str | None, context: str | None) -> KubeClient:
         raise AttachError(INSTALL_HINT, retry=False) from None
     path = kubeconfig_path(kubeconfig)
     shown = path or "~/.kube/config"
-    if path is not None and not os.path.isfile(path):
-        raise AttachError(f"no kubeconfig at {shown}", retry=False)
-    missing = _missing_context(path, context)
-    if missing:
-        raise AttachError(f"kubeconfig {shown}: {missing}", retry=False)
+    check_kubeconfig(kubeconfig, context)
     cfg = k8s_client.Configuration()
     # Every watch holds its own HTTP/1.1 connection for minutes; with RBAC's per-namespace
     # fallback there is one per kind and namespace (engine/attach/source.py), beyond the
@@ -259,10 +255,29 @@ async def connect(kubeconfig: str | None, context: str | None) -> KubeClient:
                                                    persist_config=False)
     except ConfigException as e:
         raise AttachError(f"kubeconfig {shown}: {str(e).splitlines()[0]}", retry=False) from None
-    except (OSError, ValueError) as e:  # an unreadable file, YAML that is not a kubeconfig, an exec plugin that failed
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, yaml.YAMLError) as e:
+        # an unreadable file, YAML that is not a kubeconfig, an exec plugin that failed
         raise AttachError(f"kubeconfig {shown}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
                           retry=False) from None
     return KubeClient(k8s_client.ApiClient(cfg), cfg.host, context or _context_name(loader), _context_namespace(loader))
+
+
+def check_kubeconfig(kubeconfig: str | None, context: str | None) -> None:
+    """What is wrong with the kubeconfig before any server is asked -- no file, a file that
+    is not YAML or not a Config, a missing context, a certificate or key file it names that
+    cannot be read -- as the one line of an AttachError (retry=False), as kubectl refuses
+    them at once; a command or the dashboard can call it before it starts."""
+    path = kubeconfig_path(kubeconfig)
+    shown = path or "~/.kube/config"
+    if path is not None and not os.path.isfile(path):
+        raise AttachError(f"no kubeconfig at {shown}", retry=False)
+    doc = _read_kubeconfig(path, shown)
+    missing = _missing_context(doc, context)
+    if missing:
+        raise AttachError(f"kubeconfig {shown}: {missing}", retry=False)
+    unreadable = _unreadable_files(doc, context, path)
+    if unreadable:
+        raise AttachError(f"kubeconfig {shown}: invalid configuration: {unreadable}", retry=False)
 
 
 def _context_name(loader: Any) -> str:
@@ -282,17 +297,76 @@ def _context_namespace(loader: Any) -> str:
     return str(ns) if ns else "default"
 
 
-def _missing_context(path: str | None, context: str | None) -> str:
-    """`--context NAME` that the kubeconfig does not have, said as kubectl would want it."""
-    if not context:
-        return ""
+def _read_kubeconfig(path: str | None, shown: str) -> dict:
+    """The kubeconfig as YAML, or the one line kubectl says of a file it cannot load
+    (`error loading config file "F": yaml: line 2: ...`): the loader would raise whatever
+    its parser raised."""
     try:
         with open(path or os.path.expanduser("~/.kube/config"), encoding="utf-8") as f:
             doc = yaml.safe_load(f)
-    except (OSError, yaml.YAMLError):
-        return ""  # (the loader says what is wrong with the file)
-    names = [c.get("name") for c in (doc or {}).get("contexts") or () if isinstance(c, dict)] \
-        if isinstance(doc, dict) else []
+    except FileNotFoundError:
+        raise AttachError(f"no kubeconfig at {shown}", retry=False) from None
+    except OSError as e:
+        raise AttachError(f'error loading config file "{shown}": {e.strerror or e}', retry=False) from None
+    except UnicodeDecodeError:
+        raise AttachError(f'error loading config file "{shown}": not a text file', retry=False) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        what = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise AttachError(f'error loading config file "{shown}": yaml: {where}{what}', retry=False) from None
+    if doc is None:
+        # (kubectl loads an empty file as an empty configuration, then has no server to ask)
+        raise AttachError(f'error loading config file "{shown}": the file is empty (invalid configuration: '
+                          "no configuration has been provided)", retry=False)
+    if not isinstance(doc, dict):
+        raise AttachError(f'error loading config file "{shown}": not a kubeconfig (a YAML {type(doc).__name__}, '
+                          "not a Config)", retry=False)
+    for section in ("clusters", "users", "contexts"):
+        value = doc.get(section)
+        if value is not None and not (isinstance(value, list) and all(isinstance(e, dict) for e in value)):
+            raise AttachError(f'error loading config file "{shown}": {section} is not a list of named '
+                              f"{section} (Config.{section})", retry=False)
+    return doc
+
+
+def _named(doc: dict, section: str, name: object) -> dict:
+    """The entry `name` of a kubeconfig's `clusters`/`users`/`contexts` list (its inner map)."""
+    for entry in doc.get(section) or ():
+        if isinstance(entry, dict) and entry.get("name") == name:
+            inner = entry.get(section[:-1])
+            return inner if isinstance(inner, dict) else {}
+    return {}
+
+
+def _unreadable_files(doc: dict, context: str | None, path: str | None) -> str:
+    """The first file the context's user or cluster names that cannot be read, as client-go's
+    clientcmd validation says it (`unable to read client-cert F for USER due to open F: no
+    such file or directory`); "" when all can be. Relative paths are the kubeconfig's folder's."""
+    ctx = _named(doc, "contexts", context or doc.get("current-context"))
+    user_name, cluster_name = ctx.get("user"), ctx.get("cluster")
+    base = os.path.dirname(os.path.abspath(path or os.path.expanduser("~/.kube/config")))
+    checks = (("clusters", cluster_name, "certificate-authority", "certificate-authority"),
+              ("users", user_name, "client-certificate", "client-cert"),
+              ("users", user_name, "client-key", "client-key"))
+    for section, name, key, said in checks:
+        file = _named(doc, section, name).get(key) if name is not None else None
+        if not file or not isinstance(file, str):
+            continue
+        full = os.path.join(base, os.path.expanduser(file))
+        try:
+            with open(full, "rb"):
+                pass
+        except OSError as e:
+            return f"unable to read {said} {file} for {name} due to open {file}: {(e.strerror or str(e)).lower()}"
+    return ""
+
+
+def _missing_context(doc: dict, context: str | None) -> str:
+    """`--context NAME` that the kubeconfig does not have, said as kubectl would want it."""
+    if not context:
+        return ""
+    names = [c.get("name") for c in doc.get("contexts") or () if isinstance(c, dict)]
     if context in names:
         return ""
     return f'no context "{context}" (it has: {", ".join(map(str, names)) or "none"})'
