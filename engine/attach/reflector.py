@@ -40,6 +40,7 @@ class Resource:
     label: str = ""  # how the user calls it in messages (`pods`, `kube-system/configmaps/coredns`)
     namespaced: bool = False  # a namespaced kind listed cluster-wide: it may be listed per namespace instead
     namespace: str = ""  # listed in this namespace only (RBAC's per-namespace fallback)
+    quiet: bool = False  # RBAC's refusal is not an error-bar line (a kind only `get`/`describe` read)
 
     @property
     def name(self) -> str:
@@ -99,6 +100,7 @@ class Reflector:
         self.lists = 0  # completed lists (the first, then one per relist)
         self.watches = 0  # watch requests made
         self.forbidden = False
+        self.refusal = ""  # the API server's message when RBAC refused (`pods is forbidden: User ...`)
         self.on_forbidden = on_forbidden
         self.gate = gate  # shared by reflectors whose lists should not all run at once
         self.listed = asyncio.Event()  # set once the first list is in, or the kind is skipped
@@ -128,7 +130,7 @@ class Reflector:
             except Gone:
                 need_list = True  # list again at once: the watch cache moved on
             except Forbidden as e:
-                self.forbidden = True
+                self.forbidden, self.refusal = True, e.message or e.line
                 handled = self.on_forbidden is not None and await self.on_forbidden(self, e)
                 if not handled:
                     self._report(e.line)
@@ -139,6 +141,9 @@ class Reflector:
                 # restarting); a connection that cannot be made is the next case.
                 await self._pause(self.backoff.delay())
             except AttachError as e:
+                if self.resource.quiet and e.status == 404:
+                    self.listed.set()  # (a kind this server does not serve: only a command asking for it misses it)
+                    return
                 self._report(e.line)
                 await self._pause(self.backoff.delay())
 
