@@ -536,9 +536,10 @@ class Mirror:
             c.topology.dns_domain = coredns.zone
             c.coredns.reconfigure(coredns)
             changed = True
-        if not changed:
+        # (what was assumed may change alone: a broken Corefile restored computes as the fallback did)
+        said, shape.config_notes = shape.config_notes, notes
+        if not changed and said == notes:
             return
-        shape.config_notes = notes
         if self.on_config is not None:
             self.on_config()
 
