@@ -48,13 +48,16 @@ from engine.attach.reflector import Resource
 from engine.attach.source import COREDNS_CONFIGMAP, KUBE_PROXY_CONFIGMAP, RESOURCES
 from engine.cluster.cluster import Cluster
 from engine.cluster.events import STEP_COLLECT, STEP_ENDPOINTS
-from engine.cluster.topology import ClusterConfigError, NodeSpec, Topology, build_topology
+from engine.cluster.topology import ClusterConfigError, NodeSpec, ProxyConfig, Topology, build_topology
 from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 
 ENDPOINTSLICE_CONTROLLER = "endpointslice-controller.k8s.io"
 #: The annotation of a Node the mirror inferred from the pods (listing Nodes is forbidden).
 INFERRED_ANNOTATION = "svcflow.io/inferred-from"
 INFERRED_FROM = "pods' spec.nodeName and status.hostIP (listing nodes is forbidden)"
+#: The modes kube-proxy on Linux accepts (pkg/proxy/apis/config/validation, validateProxyModeLinux;
+#: nftables since 1.31), in its message's (sorted) order.
+PROXY_MODES = ("iptables", "ipvs", "nftables")
 WATCH = "kube-apiserver"  # who the first step's event is attributed to: the watch told svcflow
 
 
@@ -96,10 +99,15 @@ def shape_of(lists: dict[Resource, list[dict]]) -> Shape:
     return Shape(topo, coredns, nameserver, config_notes, service_notes)
 
 
-def topology_of(kube_proxy_cm: dict | None, nodes: list[dict], notes: list[str]) -> Topology:
+def topology_of(kube_proxy_cm: dict | None, nodes: list[dict], notes: list[str],
+                previous: ProxyConfig | None = None) -> Topology:
     """The nodes and kube-proxy's configuration (its ConfigMap's `config.conf`); what had to
-    be assumed goes to `notes`."""
+    be assumed goes to `notes`. A mode kube-proxy refuses (its validation's words) keeps
+    `previous`, the configuration it ran with: the real one exits on the change and its
+    next start fails, so the rules it programmed stay as they were (iptables' defaults
+    when there was none before)."""
     configs: list[dict] = []
+    refused = False
     text = ((kube_proxy_cm or {}).get("data") or {}).get("config.conf")
     if text:
         try:
@@ -109,6 +117,15 @@ def topology_of(kube_proxy_cm: dict | None, nodes: list[dict], notes: list[str])
         if isinstance(doc, dict):
             doc = _without_nulls(doc)
             doc["kind"] = "KubeProxyConfiguration"
+            mode = doc.get("mode")
+            if mode and mode not in PROXY_MODES:
+                refused = True
+                before = previous.mode if previous is not None else "iptables"
+                notes.append(f'kube-system/kube-proxy: KubeProxyConfiguration.Mode.ProxyMode: Invalid value: "{mode}": '
+                             f'must be {", ".join(PROXY_MODES)} or blank (blank means the best-available proxy '
+                             f"[currently iptables]); kube-proxy does not start with it: rules computed as before "
+                             f"({before})")
+                doc.pop("mode")
             configs.append(doc)
         else:
             notes.append("kube-system/kube-proxy: config.conf is not a KubeProxyConfiguration; assuming iptables mode")
@@ -124,6 +141,8 @@ def topology_of(kube_proxy_cm: dict | None, nodes: list[dict], notes: list[str])
         topo.pod_subnet = str(configs[0]["clusterCIDR"]).split(",")[0]
     if not (configs[0].get("mode") if configs else ""):
         topo.proxy.mode = "iptables"  # (empty: the platform's default, iptables on Linux)
+    if refused and previous is not None:
+        topo.proxy = previous
     return topo
 
 
@@ -525,7 +544,8 @@ class Mirror:
             return
         store = c.store
         notes: list[str] = []
-        topo = topology_of(store.get("ConfigMap", "kube-system", KUBE_PROXY_CONFIGMAP), store.list("Node"), notes)
+        topo = topology_of(store.get("ConfigMap", "kube-system", KUBE_PROXY_CONFIGMAP), store.list("Node"), notes,
+                           previous=c.topology.proxy)
         coredns = coredns_of(store.get("ConfigMap", "kube-system", COREDNS_CONFIGMAP), notes)
         changed = False
         if topo.proxy != c.topology.proxy or topo.pod_subnet != c.topology.pod_subnet:
