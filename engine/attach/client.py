@@ -56,18 +56,19 @@ class TooLargeResourceVersion(Gone):
     client-go's reflector does on `apierrors.IsTooLargeResourceVersion`, list again from
     scratch (a consistent read, resourceVersion "")."""
 
+    @staticmethod
+    def said_by(body: dict | None) -> bool:
+        """apierrors.IsTooLargeResourceVersion: a Status with reason `Timeout` and a cause
+        `ResourceVersionTooLarge` (an error answer, or a watch's ERROR event)."""
+        if not isinstance(body, dict) or body.get("reason") != "Timeout":
+            return False
+        causes = (body.get("details") or {}).get("causes") or ()
+        return any(isinstance(c, dict) and c.get("reason") == "ResourceVersionTooLarge" for c in causes)
+
 
 def without_retrying(line: str) -> str:
     """The line as a command that does not retry says it."""
     return line.removesuffix(RETRYING)
-
-
-def is_too_large_resource_version(body: dict | None) -> bool:
-    """apierrors.IsTooLargeResourceVersion: reason `Timeout` with a cause `ResourceVersionTooLarge`."""
-    if not isinstance(body, dict) or body.get("reason") != "Timeout":
-        return False
-    causes = (body.get("details") or {}).get("causes") or ()
-    return any(isinstance(c, dict) and c.get("reason") == "ResourceVersionTooLarge" for c in causes)
 
 
 class Forbidden(AttachError):
@@ -96,7 +97,7 @@ def _status_line(server: str, path: str, status: int, body: dict | None) -> Atta
                       "to show it)", retry=False, status=status, reason=reason)
         e.message, e.path = msg, path
         return e
-    if is_too_large_resource_version(body):
+    if TooLargeResourceVersion.said_by(body):
         return TooLargeResourceVersion(f"{path}: {msg or 'too large resource version'} (listing again)",
                                        status=status, reason=reason)
     if status == 410:

@@ -22,8 +22,7 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Awaitable, Callable, Protocol
 
-from engine.attach.client import (AttachError, Disconnected, Forbidden, Gone, KubeClient, TooLargeResourceVersion,
-                                  is_too_large_resource_version)
+from engine.attach.client import AttachError, Disconnected, Forbidden, Gone, KubeClient, TooLargeResourceVersion
 
 PAGE_SIZE = 500
 WATCH_SECONDS = 300  # timeoutSeconds of each watch (kube-apiserver picks 5-10 min for client-go)
@@ -213,7 +212,7 @@ class Reflector:
                 code, reason = obj.get("code"), obj.get("reason")
                 if code == 410 or reason in ("Expired", "Gone"):
                     raise Gone(f"{r.name}: {obj.get('message') or 'too old resource version'} (listing again)")
-                if is_too_large_resource_version(obj):  # (a restarted server: list from scratch)
+                if TooLargeResourceVersion.said_by(obj):  # (a restarted server: list from scratch)
                     raise TooLargeResourceVersion(f"{r.name}: {obj.get('message')} (listing again)")
                 raise AttachError(f"{r.name}: watch error {code} {reason}: {obj.get('message') or ''}".rstrip())
             rv = (obj.get("metadata") or {}).get("resourceVersion")

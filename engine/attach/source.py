@@ -284,8 +284,11 @@ class _Tap:
         self.source = source
         self._unreachable: set[Resource] = set()  # reflectors whose last line is "cannot reach ..."
         self._clear: asyncio.TimerHandle | None = None
+        self._listed_any = False  # a list came in (the server was reached once)
+        self._was_reached = False  # ... before the server became unreachable
 
     def replace(self, resource: Resource, objects: list[dict]) -> None:
+        self._listed_any = True
         self.sink.replace(resource, objects)
         if resource.kind == "Namespace" and not resource.namespace:
             self.source.namespaces_listed([(o.get("metadata") or {}).get("name") or "" for o in objects])
@@ -304,13 +307,16 @@ class _Tap:
     def problem(self, resource: Resource, line: str | None) -> None:
         self.sink.problem(resource, line)
         if line is not None and line.startswith(UNREACHABLE):
+            if not self._unreachable:
+                self._was_reached = self._listed_any
             self._unreachable.add(resource)
             self._reconnected(None)
         elif resource in self._unreachable:
             self._unreachable.discard(resource)
             if not self._unreachable:
-                # (every reflector that could not reach the server has reached it again)
-                self._reconnected(f"reconnected to {self.source.client.server}")
+                # (every reflector that could not reach the server has reached it: again, or at last)
+                again = "reconnected" if self._was_reached else "connected"
+                self._reconnected(f"{again} to {self.source.client.server}")
 
     def _reconnected(self, line: str | None) -> None:
         """Say (for RECONNECTED_SECONDS) or unsay that the server is back."""

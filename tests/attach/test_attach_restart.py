@@ -179,3 +179,23 @@ async def test_a_too_large_resource_version_in_the_watch_stream_lists_again(serv
         await asyncio.gather(task, return_exceptions=True)
         await proxy.stop()
     assert {m for m, _ in proxy.requests} == {"GET"}
+
+
+async def test_a_server_that_comes_up_after_the_attach_began_is_connected_not_reconnected(served, tmp_path: Path):
+    proxy = RecordingProxy(served.url)
+    await proxy.start()
+    kc = str(proxy.kubeconfig(tmp_path))
+    await proxy.stop()  # (its port kept: the server is not up yet)
+    ws = AttachWorkspace(AttachOptions(kubeconfig=kc))
+    task = asyncio.create_task(ws.follow(lambda what: None))
+    try:
+        await eventually(lambda: any("cannot reach the API server" in ln for ln in ws.status()[0]),
+                         what="the unreachable line")
+        await proxy.start()
+        await eventually(lambda: ws.built, timeout=40, what="the first lists")
+        await eventually(lambda: f"connected to {proxy.url}" in ws.status()[1], what="the connected line")
+        assert not [ln for ln in ws.status()[0] if "cannot reach" in ln]
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await proxy.stop()
