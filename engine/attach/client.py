@@ -25,6 +25,12 @@ import aiohttp
 import yaml
 
 INSTALL_HINT = "attaching to a cluster needs kubernetes_asyncio: pip install 'svcflow[attach]'"
+#: What a line about a failure the dashboard keeps trying again ends with; the headless
+#: commands, which do not retry, leave it off (`without_retrying`).
+RETRYING = " (retrying)"
+#: The first words of the line about a server that cannot be reached (`engine.attach.source`
+#: says "reconnected" once no reflector says them any more).
+UNREACHABLE = "cannot reach the API server at "
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection (and to wait for a list's answer to start)
 LIST_TIMEOUT = 120.0  # seconds one page of a list may take
 
@@ -42,6 +48,27 @@ class AttachError(Exception):
 
 class Gone(AttachError):
     """410 Gone / ERROR Expired: the resourceVersion is too old; list again."""
+
+
+class TooLargeResourceVersion(Gone):
+    """504 Timeout with the cause `ResourceVersionTooLarge`: the server is behind the
+    resourceVersion asked (a restarted or different server at the same address); as
+    client-go's reflector does on `apierrors.IsTooLargeResourceVersion`, list again from
+    scratch (a consistent read, resourceVersion "")."""
+
+    @staticmethod
+    def said_by(body: dict | None) -> bool:
+        """apierrors.IsTooLargeResourceVersion: a Status with reason `Timeout` and a cause
+        `ResourceVersionTooLarge` (an error answer, or a watch's ERROR event)."""
+        if not isinstance(body, dict) or body.get("reason") != "Timeout":
+            return False
+        causes = (body.get("details") or {}).get("causes") or ()
+        return any(isinstance(c, dict) and c.get("reason") == "ResourceVersionTooLarge" for c in causes)
+
+
+def without_retrying(line: str) -> str:
+    """The line as a command that does not retry says it."""
+    return line.removesuffix(RETRYING)
 
 
 class Forbidden(AttachError):
@@ -70,6 +97,9 @@ def _status_line(server: str, path: str, status: int, body: dict | None) -> Atta
                       "to show it)", retry=False, status=status, reason=reason)
         e.message, e.path = msg, path
         return e
+    if TooLargeResourceVersion.said_by(body):
+        return TooLargeResourceVersion(f"{path}: {msg or 'too large resource version'} (listing again)",
+                                       status=status, reason=reason)
     if status == 410:
         return Gone(f"{path}: {msg or 'resourceVersion too old'} (listing again)", status=status, reason=reason)
     return AttachError(f"{server}{path}: {status} {reason or ''} {msg}".rstrip(), status=status, reason=reason)
@@ -90,11 +120,15 @@ class KubeClient:
                                            header_params={"Accept": "application/json"},
                                            auth_settings=["BearerToken"], _preload_content=False,
                                            _request_timeout=timeout)
+        except aiohttp.ClientConnectorCertificateError as e:
+            # (reached: its certificate was refused, as kubectl's "tls: failed to verify certificate")
+            raise AttachError(f"{self.server}: tls: failed to verify certificate: {_cert_reason(e)}; check the "
+                              f"kubeconfig's certificate-authority{RETRYING}") from None
         except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, ConnectionError,
                 asyncio.TimeoutError) as e:
-            raise AttachError(f"cannot reach the API server at {self.server}: {_reason(e)} (retrying)") from None
+            raise AttachError(f"{UNREACHABLE}{self.server}: {_reason(e)}{RETRYING}") from None
         except aiohttp.ClientError as e:
-            raise AttachError(f"{self.server}: {type(e).__name__}: {e} (retrying)") from None
+            raise AttachError(f"{self.server}: {type(e).__name__}: {e}{RETRYING}") from None
 
     async def get_json(self, path: str, query: dict[str, str]) -> dict:
         """One GET answered with JSON (a list page); an error status is an AttachError."""
@@ -105,11 +139,29 @@ class KubeClient:
             except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as e:
                 raise Disconnected(f"{self.server}{path}: the connection dropped: {_reason(e)}") from None
             body = _json(raw)
+            if resp.status == 404 and not await self._is_kubernetes_api():
+                raise AttachError(f"{self.server} is not a Kubernetes API server (GET /api: 404){RETRYING}",
+                                  status=404)
             if not 200 <= resp.status <= 299:
                 raise _status_line(self.server, path, resp.status, body)
             if body is None:
                 raise AttachError(f"{self.server}{path}: the answer is not JSON")
             return body
+
+    async def _is_kubernetes_api(self) -> bool:
+        """Whether GET /api answers as kube-apiserver does (`APIVersions`), asked when a list
+        is not found: every list a URL that is not an API answers 404, and that is one line,
+        not one per kind."""
+        try:
+            resp = await self._get("/api", {}, aiohttp.ClientTimeout(total=CONNECT_TIMEOUT))
+        except AttachError:
+            return True  # (gone meanwhile: the next try says so)
+        async with resp:
+            try:
+                body = _json(await resp.read())
+            except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError):
+                return True
+        return resp.status != 404 and (body is None or body.get("kind") in ("APIVersions", "Status"))
 
     async def watch_lines(self, path: str, query: dict[str, str], read_timeout: float,
                           on_open: Callable[[], None] = lambda: None) -> AsyncIterator[dict]:
@@ -146,10 +198,24 @@ def _json(raw: bytes) -> dict | None:
 
 
 def _reason(e: BaseException) -> str:
+    """Why a connection failed, as the operating system says it ("Connection refused"),
+    without aiohttp's "Cannot connect to host H:P ssl:default [...]" around it."""
     if isinstance(e, asyncio.TimeoutError):
         return "timed out"
+    if isinstance(e, aiohttp.ClientConnectorError):
+        os_error = e.os_error
+        if os_error.errno:
+            return os.strerror(os_error.errno) if isinstance(os_error.errno, int) and os_error.errno > 0 \
+                else (os_error.strerror or str(os_error))
+        e = os_error
     text = str(e) or type(e).__name__
     return text.splitlines()[0]
+
+
+def _cert_reason(e: aiohttp.ClientConnectorCertificateError) -> str:
+    """x509's reason for refusing the server's certificate ("self-signed certificate")."""
+    cert = e.certificate_error
+    return str(getattr(cert, "verify_message", "") or getattr(cert, "reason", "") or cert).splitlines()[0]
 
 
 def client_installed() -> bool:
@@ -178,11 +244,7 @@ async def connect(kubeconfig: str | None, context: str | None) -> KubeClient:
         raise AttachError(INSTALL_HINT, retry=False) from None
     path = kubeconfig_path(kubeconfig)
     shown = path or "~/.kube/config"
-    if path is not None and not os.path.isfile(path):
-        raise AttachError(f"no kubeconfig at {shown}", retry=False)
-    missing = _missing_context(path, context)
-    if missing:
-        raise AttachError(f"kubeconfig {shown}: {missing}", retry=False)
+    check_kubeconfig(kubeconfig, context)
     cfg = k8s_client.Configuration()
     # Every watch holds its own HTTP/1.1 connection for minutes; with RBAC's per-namespace
     # fallback there is one per kind and namespace (engine/attach/source.py), beyond the
@@ -194,10 +256,29 @@ async def connect(kubeconfig: str | None, context: str | None) -> KubeClient:
                                                    persist_config=False)
     except ConfigException as e:
         raise AttachError(f"kubeconfig {shown}: {str(e).splitlines()[0]}", retry=False) from None
-    except (OSError, ValueError) as e:  # an unreadable file, YAML that is not a kubeconfig, an exec plugin that failed
+    except (OSError, ValueError, TypeError, AttributeError, KeyError, yaml.YAMLError) as e:
+        # an unreadable file, YAML that is not a kubeconfig, an exec plugin that failed
         raise AttachError(f"kubeconfig {shown}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
                           retry=False) from None
     return KubeClient(k8s_client.ApiClient(cfg), cfg.host, context or _context_name(loader), _context_namespace(loader))
+
+
+def check_kubeconfig(kubeconfig: str | None, context: str | None) -> None:
+    """What is wrong with the kubeconfig before any server is asked -- no file, a file that
+    is not YAML or not a Config, a missing context, a certificate or key file it names that
+    cannot be read -- as the one line of an AttachError (retry=False), as kubectl refuses
+    them at once; a command or the dashboard can call it before it starts."""
+    path = kubeconfig_path(kubeconfig)
+    shown = path or "~/.kube/config"
+    if path is not None and not os.path.isfile(path):
+        raise AttachError(f"no kubeconfig at {shown}", retry=False)
+    doc = _read_kubeconfig(path, shown)
+    missing = _missing_context(doc, context)
+    if missing:
+        raise AttachError(f"kubeconfig {shown}: {missing}", retry=False)
+    unreadable = _unreadable_files(doc, context, path)
+    if unreadable:
+        raise AttachError(f"kubeconfig {shown}: invalid configuration: {unreadable}", retry=False)
 
 
 def _context_name(loader: Any) -> str:
@@ -217,17 +298,76 @@ def _context_namespace(loader: Any) -> str:
     return str(ns) if ns else "default"
 
 
-def _missing_context(path: str | None, context: str | None) -> str:
-    """`--context NAME` that the kubeconfig does not have, said as kubectl would want it."""
-    if not context:
-        return ""
+def _read_kubeconfig(path: str | None, shown: str) -> dict:
+    """The kubeconfig as YAML, or the one line kubectl says of a file it cannot load
+    (`error loading config file "F": yaml: line 2: ...`): the loader would raise whatever
+    its parser raised."""
     try:
         with open(path or os.path.expanduser("~/.kube/config"), encoding="utf-8") as f:
             doc = yaml.safe_load(f)
-    except (OSError, yaml.YAMLError):
-        return ""  # (the loader says what is wrong with the file)
-    names = [c.get("name") for c in (doc or {}).get("contexts") or () if isinstance(c, dict)] \
-        if isinstance(doc, dict) else []
+    except FileNotFoundError:
+        raise AttachError(f"no kubeconfig at {shown}", retry=False) from None
+    except OSError as e:
+        raise AttachError(f'error loading config file "{shown}": {e.strerror or e}', retry=False) from None
+    except UnicodeDecodeError:
+        raise AttachError(f'error loading config file "{shown}": not a text file', retry=False) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        what = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise AttachError(f'error loading config file "{shown}": yaml: {where}{what}', retry=False) from None
+    if doc is None:
+        # (kubectl loads an empty file as an empty configuration, then has no server to ask)
+        raise AttachError(f'error loading config file "{shown}": the file is empty (invalid configuration: '
+                          "no configuration has been provided)", retry=False)
+    if not isinstance(doc, dict):
+        raise AttachError(f'error loading config file "{shown}": not a kubeconfig (a YAML {type(doc).__name__}, '
+                          "not a Config)", retry=False)
+    for section in ("clusters", "users", "contexts"):
+        value = doc.get(section)
+        if value is not None and not (isinstance(value, list) and all(isinstance(e, dict) for e in value)):
+            raise AttachError(f'error loading config file "{shown}": {section} is not a list of named '
+                              f"{section} (Config.{section})", retry=False)
+    return doc
+
+
+def _named(doc: dict, section: str, name: object) -> dict:
+    """The entry `name` of a kubeconfig's `clusters`/`users`/`contexts` list (its inner map)."""
+    for entry in doc.get(section) or ():
+        if isinstance(entry, dict) and entry.get("name") == name:
+            inner = entry.get(section[:-1])
+            return inner if isinstance(inner, dict) else {}
+    return {}
+
+
+def _unreadable_files(doc: dict, context: str | None, path: str | None) -> str:
+    """The first file the context's user or cluster names that cannot be read, as client-go's
+    clientcmd validation says it (`unable to read client-cert F for USER due to open F: no
+    such file or directory`); "" when all can be. Relative paths are the kubeconfig's folder's."""
+    ctx = _named(doc, "contexts", context or doc.get("current-context"))
+    user_name, cluster_name = ctx.get("user"), ctx.get("cluster")
+    base = os.path.dirname(os.path.abspath(path or os.path.expanduser("~/.kube/config")))
+    checks = (("clusters", cluster_name, "certificate-authority", "certificate-authority"),
+              ("users", user_name, "client-certificate", "client-cert"),
+              ("users", user_name, "client-key", "client-key"))
+    for section, name, key, said in checks:
+        file = _named(doc, section, name).get(key) if name is not None else None
+        if not file or not isinstance(file, str):
+            continue
+        full = os.path.join(base, os.path.expanduser(file))
+        try:
+            with open(full, "rb"):
+                pass
+        except OSError as e:
+            return f"unable to read {said} {file} for {name} due to open {file}: {(e.strerror or str(e)).lower()}"
+    return ""
+
+
+def _missing_context(doc: dict, context: str | None) -> str:
+    """`--context NAME` that the kubeconfig does not have, said as kubectl would want it."""
+    if not context:
+        return ""
+    names = [c.get("name") for c in doc.get("contexts") or () if isinstance(c, dict)]
     if context in names:
         return ""
     return f'no context "{context}" (it has: {", ".join(map(str, names)) or "none"})'

@@ -48,13 +48,16 @@ from engine.attach.reflector import Resource
 from engine.attach.source import COREDNS_CONFIGMAP, KUBE_PROXY_CONFIGMAP, RESOURCES
 from engine.cluster.cluster import Cluster
 from engine.cluster.events import STEP_COLLECT, STEP_ENDPOINTS
-from engine.cluster.topology import ClusterConfigError, NodeSpec, Topology, build_topology
+from engine.cluster.topology import ClusterConfigError, NodeSpec, ProxyConfig, Topology, build_topology
 from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 
 ENDPOINTSLICE_CONTROLLER = "endpointslice-controller.k8s.io"
 #: The annotation of a Node the mirror inferred from the pods (listing Nodes is forbidden).
 INFERRED_ANNOTATION = "svcflow.io/inferred-from"
 INFERRED_FROM = "pods' spec.nodeName and status.hostIP (listing nodes is forbidden)"
+#: The modes kube-proxy on Linux accepts (pkg/proxy/apis/config/validation, validateProxyModeLinux;
+#: nftables since 1.31), in its message's (sorted) order.
+PROXY_MODES = ("iptables", "ipvs", "nftables")
 WATCH = "kube-apiserver"  # who the first step's event is attributed to: the watch told svcflow
 
 
@@ -96,10 +99,15 @@ def shape_of(lists: dict[Resource, list[dict]]) -> Shape:
     return Shape(topo, coredns, nameserver, config_notes, service_notes)
 
 
-def topology_of(kube_proxy_cm: dict | None, nodes: list[dict], notes: list[str]) -> Topology:
+def topology_of(kube_proxy_cm: dict | None, nodes: list[dict], notes: list[str],
+                previous: ProxyConfig | None = None) -> Topology:
     """The nodes and kube-proxy's configuration (its ConfigMap's `config.conf`); what had to
-    be assumed goes to `notes`."""
+    be assumed goes to `notes`. A mode kube-proxy refuses (its validation's words) keeps
+    `previous`, the configuration it ran with: the real one exits on the change and its
+    next start fails, so the rules it programmed stay as they were (iptables' defaults
+    when there was none before)."""
     configs: list[dict] = []
+    refused = False
     text = ((kube_proxy_cm or {}).get("data") or {}).get("config.conf")
     if text:
         try:
@@ -109,6 +117,15 @@ def topology_of(kube_proxy_cm: dict | None, nodes: list[dict], notes: list[str])
         if isinstance(doc, dict):
             doc = _without_nulls(doc)
             doc["kind"] = "KubeProxyConfiguration"
+            mode = doc.get("mode")
+            if mode and mode not in PROXY_MODES:
+                refused = True
+                before = previous.mode if previous is not None else "iptables"
+                notes.append(f'kube-system/kube-proxy: KubeProxyConfiguration.Mode.ProxyMode: Invalid value: "{mode}": '
+                             f'must be {", ".join(PROXY_MODES)} or blank (blank means the best-available proxy '
+                             f"[currently iptables]); kube-proxy does not start with it: rules computed as before "
+                             f"({before})")
+                doc.pop("mode")
             configs.append(doc)
         else:
             notes.append("kube-system/kube-proxy: config.conf is not a KubeProxyConfiguration; assuming iptables mode")
@@ -124,6 +141,8 @@ def topology_of(kube_proxy_cm: dict | None, nodes: list[dict], notes: list[str])
         topo.pod_subnet = str(configs[0]["clusterCIDR"]).split(",")[0]
     if not (configs[0].get("mode") if configs else ""):
         topo.proxy.mode = "iptables"  # (empty: the platform's default, iptables on Linux)
+    if refused and previous is not None:
+        topo.proxy = previous
     return topo
 
 
@@ -357,7 +376,8 @@ class Mirror:
             md = meta(o)
             held = get(kind, md.get("namespace") or "", md["name"])
             # (stored as its page came, perhaps compacted: the same version is the same object)
-            if held is None or held["metadata"].get("resourceVersion") != md.get("resourceVersion"):
+            if held is None or held["metadata"].get("resourceVersion") != md.get("resourceVersion") \
+                    or held["metadata"].get("uid") != md.get("uid"):  # (another cluster's, at the same version)
                 put(_slim(o))
 
     def event(self, resource: Resource, type_: str, obj: dict) -> None:
@@ -524,7 +544,8 @@ class Mirror:
             return
         store = c.store
         notes: list[str] = []
-        topo = topology_of(store.get("ConfigMap", "kube-system", KUBE_PROXY_CONFIGMAP), store.list("Node"), notes)
+        topo = topology_of(store.get("ConfigMap", "kube-system", KUBE_PROXY_CONFIGMAP), store.list("Node"), notes,
+                           previous=c.topology.proxy)
         coredns = coredns_of(store.get("ConfigMap", "kube-system", COREDNS_CONFIGMAP), notes)
         changed = False
         if topo.proxy != c.topology.proxy or topo.pod_subnet != c.topology.pod_subnet:
@@ -535,9 +556,10 @@ class Mirror:
             c.topology.dns_domain = coredns.zone
             c.coredns.reconfigure(coredns)
             changed = True
-        if not changed:
+        # (what was assumed may change alone: a broken Corefile restored computes as the fallback did)
+        said, shape.config_notes = shape.config_notes, notes
+        if not changed and said == notes:
             return
-        shape.config_notes = notes
         if self.on_config is not None:
             self.on_config()
 
@@ -569,10 +591,12 @@ class Mirror:
                 return
             ready = [a for e in obj.get("endpoints") or () if (e.get("conditions") or {}).get("ready") is not False
                      for a in (e.get("addresses") or ())[:1]]
+            not_ready = [a for e in obj.get("endpoints") or () if (e.get("conditions") or {}).get("ready") is False
+                         for a in (e.get("addresses") or ())[:1]]
             svc = c.store.get("Service", ns, svc_name) or {"kind": "Service",
                                                           "metadata": {"namespace": ns, "name": svc_name}}
             c.flow(ENDPOINTSLICE_CONTROLLER, svc, "wrote", f"EndpointSlice {name}: {', '.join(ready) or '<none>'}",
-                   step=STEP_ENDPOINTS, data={"slices": [name], "ready": ready, "written": written})
+                   step=STEP_ENDPOINTS, data={"slices": [name], "ready": ready, "notReady": not_ready, "written": written})
 
 
 def _inferred_node(name: str, ip: str) -> dict:

@@ -4,7 +4,9 @@ None of the Python clients relists on `410 Gone` by itself (apiserver-spec §9),
 ours: list in pages (`limit=500`, `continue`), hand the whole list over (`replace`), watch
 from the list's resourceVersion with bookmarks, keep the last resourceVersion seen (events
 and BOOKMARKs), resume from it when the connection drops or the server ends the watch, and
-list again on `410 Gone` or an `ERROR` event whose reason is `Expired`/`Gone`. Other
+list again on `410 Gone` or an `ERROR` event whose reason is `Expired`/`Gone`, and on
+"Too large resource version" (a server restarted behind the version asked: client-go's
+IsTooLargeResourceVersion), from scratch: the new list replaces the old one's objects. Other
 failures back off exponentially (client-go's 800 ms doubling to 30 s, with jitter) and
 say what went wrong in one line (`ReflectorSink.problem`); the next success clears it.
 RBAC's refusal is final for this reflector: the kind is reported once and skipped, unless
@@ -20,7 +22,7 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Awaitable, Callable, Protocol
 
-from engine.attach.client import AttachError, Disconnected, Forbidden, Gone, KubeClient
+from engine.attach.client import AttachError, Disconnected, Forbidden, Gone, KubeClient, TooLargeResourceVersion
 
 PAGE_SIZE = 500
 WATCH_SECONDS = 300  # timeoutSeconds of each watch (kube-apiserver picks 5-10 min for client-go)
@@ -37,6 +39,7 @@ class Resource:
     label: str = ""  # how the user calls it in messages (`pods`, `kube-system/configmaps/coredns`)
     namespaced: bool = False  # a namespaced kind listed cluster-wide: it may be listed per namespace instead
     namespace: str = ""  # listed in this namespace only (RBAC's per-namespace fallback)
+    quiet: bool = False  # RBAC's refusal is not an error-bar line (a kind only `get`/`describe` read)
 
     @property
     def name(self) -> str:
@@ -96,6 +99,7 @@ class Reflector:
         self.lists = 0  # completed lists (the first, then one per relist)
         self.watches = 0  # watch requests made
         self.forbidden = False
+        self.refusal = ""  # the API server's message when RBAC refused (`pods is forbidden: User ...`)
         self.on_forbidden = on_forbidden
         self.gate = gate  # shared by reflectors whose lists should not all run at once
         self.listed = asyncio.Event()  # set once the first list is in, or the kind is skipped
@@ -125,7 +129,7 @@ class Reflector:
             except Gone:
                 need_list = True  # list again at once: the watch cache moved on
             except Forbidden as e:
-                self.forbidden = True
+                self.forbidden, self.refusal = True, e.message or e.line
                 handled = self.on_forbidden is not None and await self.on_forbidden(self, e)
                 if not handled:
                     self._report(e.line)
@@ -136,6 +140,9 @@ class Reflector:
                 # restarting); a connection that cannot be made is the next case.
                 await self._pause(self.backoff.delay())
             except AttachError as e:
+                if self.resource.quiet and e.status == 404:
+                    self.listed.set()  # (a kind this server does not serve: only a command asking for it misses it)
+                    return
                 self._report(e.line)
                 await self._pause(self.backoff.delay())
 
@@ -205,6 +212,8 @@ class Reflector:
                 code, reason = obj.get("code"), obj.get("reason")
                 if code == 410 or reason in ("Expired", "Gone"):
                     raise Gone(f"{r.name}: {obj.get('message') or 'too old resource version'} (listing again)")
+                if TooLargeResourceVersion.said_by(obj):  # (a restarted server: list from scratch)
+                    raise TooLargeResourceVersion(f"{r.name}: {obj.get('message')} (listing again)")
                 raise AttachError(f"{r.name}: watch error {code} {reason}: {obj.get('message') or ''}".rstrip())
             rv = (obj.get("metadata") or {}).get("resourceVersion")
             if kind == "BOOKMARK":

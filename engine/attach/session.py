@@ -15,13 +15,16 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable
 
-from engine.attach.client import AttachError, KubeClient, connect
+from engine.attach.client import AttachError, KubeClient, connect, without_retrying
 from engine.attach.mirror import SHAPE_KINDS, Mirror
 from engine.attach.reflector import Resource
-from engine.attach.source import RESOURCES, AttachSource
+from engine.attach.source import CONNECTION, RESOURCES, AttachSource
 from engine.cluster.cluster import Cluster
 
-RECONNECT_SECONDS = 5.0  # between attempts to load a kubeconfig whose exec plugin failed
+RECONNECT_SECONDS = 5.0
+#: The headless commands whose answer is computed by svcflow's kube-proxy or CoreDNS: what
+#: svcflow assumed of their configuration is theirs to say (`headless_lines`).
+COMPUTING_COMMANDS = frozenset({"proxy-rules", "dig", "dns-records", "corefile", "trace", "screenshot"})  # between attempts to load a kubeconfig whose exec plugin failed
 
 
 @dataclass
@@ -108,7 +111,7 @@ class AttachSession:
                            if r.resource.name in self.mirror.problems]
                 if pending and len(blocked) == len(pending):
                     waiting.cancel()
-                    raise AttachError(blocked[0], retry=False)
+                    raise AttachError(without_retrying(blocked[0]), retry=False)  # (this command does not retry)
             cluster = self.mirror.build(self._name())
             self.mirror.compute()
             self.mirror.listed_all()
@@ -164,9 +167,32 @@ class AttachSession:
         c = self.client
         return (c.context or c.server) if c is not None else ""
 
+    @property
+    def namespace(self) -> str:
+        """The kubeconfig context's namespace: what a command without `-n` reads, as kubectl."""
+        return self.client.namespace if self.client is not None else "default"
+
+    def forbidden(self, kind: str, namespace: str | None) -> str | None:
+        """kubectl's line for a kind RBAC kept svcflow from reading in `namespace` (None: all
+        namespaces): `Error from server (Forbidden): pods is forbidden: User "x" cannot list
+        ...`; None when it was read. A command asking only for such kinds says it and exits 1."""
+        message = self.source.refusal(kind, namespace) if self.source is not None else None
+        return f"Error from server (Forbidden): {message}" if message else None
+
+    def headless_lines(self, command: str) -> list[str]:
+        """What a headless command prints on stderr before its answer: the problems, and
+        what svcflow assumed about kube-proxy's and CoreDNS's configuration only for the
+        commands that show what they compute (`get pods` does not need to hear it)."""
+        return self.problem_lines() + (self.mirror.notes() if command in COMPUTING_COMMANDS else [])
+
     def problem_lines(self) -> list[str]:
         """What a user can act on now, one line each, plus what svcflow assumed."""
-        return list(dict.fromkeys(self.mirror.problems.values()))
+        return list(dict.fromkeys(v for k, v in self.mirror.problems.items() if k != CONNECTION.name))
+
+    def notice_lines(self) -> list[str]:
+        """News that needs no action ("reconnected to URL", for a few seconds)."""
+        line = self.mirror.problems.get(CONNECTION.name)
+        return [line] if line else []
 
     async def close(self) -> None:
         if self.source is not None:

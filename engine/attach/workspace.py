@@ -21,6 +21,7 @@ from engine.apply.workspace import ApplyReport
 from engine.attach.mirror import wall_now
 from engine.attach.session import AttachOptions, AttachSession
 from engine.cluster.cluster import Cluster
+from engine.cluster.topology import Topology, build_topology
 
 READ_ONLY = ("svcflow is attached to {server} read-only: it never creates, changes or deletes anything there "
              "(use kubectl for that)")
@@ -37,7 +38,7 @@ class AttachWorkspace:
     def __init__(self, options: AttachOptions) -> None:
         self.options = options
         self.session = AttachSession(options)
-        self.cluster = Cluster(mirror=True)  # empty until the first lists are in
+        self.cluster = Cluster(_unknown(), mirror=True)  # empty until the first lists are in
         self.applied: dict = {}
         self.built = False  # every kind listed
         self.topology_problems: list = []
@@ -46,6 +47,8 @@ class AttachWorkspace:
         self._synced = False  # ... and it is done
         self._moments: tuple[bool, ...] = ()  # (kube-proxy synced, the first view computed, all computed)
         self._changed: Callable[[str], None] = lambda what: None
+        self._reconfigured = False  # the cluster's kube-proxy ConfigMap changed; not synced again yet
+        self._given_up = False  # the attach ended before anything was read (the kubeconfig's line says why)
 
     # -- the LiveWorkspace calls the dashboard makes ------------------------------------------
     def reload(self, *, budget: float | None = None) -> ReloadResult:
@@ -85,8 +88,10 @@ class AttachWorkspace:
             # What computing changed writes nothing to the store, so the panes are told:
             # kube-proxy's rules are there, the first view's records, all of them.
             moments = (synced, mirror.first_view_computed(), not left)
-            if moments != self._moments:
-                self._moments = moments
+            if moments != self._moments or (self._reconfigured and synced):
+                # (after a new configuration kube-proxy synced again within this turn: the
+                # moments look unchanged, but the line said it was computing)
+                self._moments, self._reconfigured = moments, self._reconfigured and not synced
                 self._changed("computed")
             # The progress line: how much CoreDNS has yet to take in, whether kube-proxy synced.
             if (left, synced) != (self._left, self._synced):
@@ -103,13 +108,26 @@ class AttachWorkspace:
     def server(self) -> str:
         return self.session.server or "the cluster"
 
+    @property
+    def connected(self) -> bool:
+        """Whether anything was read from the cluster yet (the mirror is built from its first
+        lists): until then `cluster` is a placeholder with no nodes, and what the panes would
+        say of it -- no Service, no CoreDNS -- is not the cluster's, which was never reached."""
+        return self.session.mirror.cluster is not None
+
+    def connection_line(self) -> str:
+        """"not connected yet" until the first lists are in (for the header), "not connected"
+        when the attach ended before (a kubeconfig it cannot use), else ""."""
+        return "" if self.connected else "not connected" if self._given_up else "not connected yet"
+
     def read_only_line(self) -> str:
         return READ_ONLY.format(server=self.server)
 
     def status(self) -> tuple[list[str], list[str]]:
         """What the error bar shows: problems a user can act on (one line each), then what
         svcflow assumed about the cluster's configuration (`progress` is the status line's)."""
-        return self.session.problem_lines(), (self.session.mirror.notes() if self.built else [])
+        return self.session.problem_lines(), \
+            self.session.notice_lines() + (self.session.mirror.notes() if self.built else [])
 
     def progress(self) -> str:
         """How far the attach got, for the status line: the lists ("attaching to …: 3,500/
@@ -118,6 +136,8 @@ class AttachWorkspace:
         kp = self.cluster.kube_proxy
         syncing = (f" · computing kube-proxy's rules for {self.cluster.store.count('Service'):,} Services"
                    if self._syncing and not kp.first_synced else "")
+        if self._given_up and not self.connected:
+            return "not connected"
         if not self.built:
             return f"attaching to {self.server}: {self.session.mirror.progress_line() or 'listing'}{syncing} …"
         if syncing:
@@ -142,7 +162,10 @@ class AttachWorkspace:
         mirror = self.session.mirror
         mirror.on_problems = lambda: changed("problems")
         mirror.on_progress = lambda: changed("progress")
-        mirror.on_config = lambda: changed("config")
+        def config() -> None:
+            self._reconfigured = True  # (kube-proxy starts over: `advance` says when it synced again)
+            changed("config")
+        mirror.on_config = config
 
         def built(cluster: Cluster) -> None:
             cluster.flow_listeners.extend(self.cluster.flow_listeners)
@@ -153,3 +176,14 @@ class AttachWorkspace:
             self.built = True
             changed("listed")
         await self.session.follow(built, listed)
+        self._given_up = True  # (only a kubeconfig it cannot use ends the attach: its line says why)
+        changed("problems")  # (the status line and the error bar, at once)
+
+
+def _unknown() -> Topology:
+    """The placeholder's shape: no nodes, no name (not kind's three made-up nodes and their
+    IPs: nothing is known of the cluster before its first list)."""
+    topology = build_topology([], [])
+    topology.nodes = []
+    topology.name = ""
+    return topology

@@ -217,7 +217,11 @@ class ServiceStory(_Story):
 
     def ips(self) -> tuple[list[str], list[str]]:
         """The ready and not-ready pod IPs the controllers collected (the last report wins:
-        both controllers read the same pods)."""
+        both controllers read the same pods). Observed in a real cluster's watch, step 1 is
+        the Service arriving, which says nothing of its pods: the addresses are the ones the
+        EndpointSlices written hold (`observed_ips`)."""
+        if self.observed():
+            return self.observed_ips()
         ready: list[str] = []
         not_ready: list[str] = []
         for e in self.collected:
@@ -278,15 +282,23 @@ class ServiceStory(_Story):
         event's author (the simulation's controllers report as `endpointslice-controller`)."""
         return bool(self.written) and all(e.controller == SLICE_CONTROLLER for e in self.written)
 
+    def observed_ips(self) -> tuple[list[str], list[str]]:
+        """The ready and not-ready addresses the observed EndpointSlices hold now (the last
+        write of each slice wins), each once."""
+        ready: dict[str, list[str]] = {}
+        not_ready: dict[str, list[str]] = {}
+        for e in self.written:
+            for name in e.data.get("slices") or ():
+                ready[name] = list(e.data.get("ready") or [])
+                not_ready[name] = list(e.data.get("notReady") or [])
+        return (list(dict.fromkeys(ip for addrs in ready.values() for ip in addrs)),
+                list(dict.fromkeys(ip for addrs in not_ready.values() for ip in addrs)))
+
     def _observed_write(self) -> Phrase:
         """Step 2 as it was observed: which EndpointSlices the real controller wrote, how long
         after the Service was added svcflow saw it (when this story saw the Service added),
         and the ready addresses they hold now."""
-        ready: dict[str, list[str]] = {}
-        for e in self.written:  # the last write of each slice wins
-            for name in e.data.get("slices") or ():
-                ready[name] = list(e.data.get("ready") or [])
-        ips = [ip for addrs in ready.values() for ip in addrs]
+        ips, _ = self.observed_ips()
         added = self.collected[0] if self.collected and self.collected[0].verb == "added" else None
         if added is not None:
             secs = max(0.0, (self.written[0].time - added.time).total_seconds())
@@ -294,7 +306,7 @@ class ServiceStory(_Story):
         else:
             when = P("(watch event)")
         return P("② {objects} written by {controller} {when}: {ips}", objects=join_and(self.objects_phrases()),
-                 controller=SLICE_CONTROLLER, when=when, ips=", ".join(dict.fromkeys(ips)) if ips
+                 controller=SLICE_CONTROLLER, when=when, ips=", ".join(ips) if ips
                  else P("no ready address"))
 
     def beats(self) -> list[Beat]:

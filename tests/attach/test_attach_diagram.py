@@ -1,0 +1,61 @@
+"""The `v` diagram when attached (the tester's finding 3): its boxes said "ready: none",
+"no ready pod" and "no ready address" while its own step line listed the EndpointSlice's
+addresses. Step 1 observed in a watch is the Service arriving, which says nothing of its pods;
+the addresses are the ones the EndpointSlices the real controller wrote hold, and the boxes
+show those, as the simulated dashboard's do."""
+from __future__ import annotations
+
+from engine.attach.session import AttachOptions
+from engine.attach.workspace import AttachWorkspace
+from engine.cluster.events import STEP_COLLECT, STEP_ENDPOINTS
+from tests.attach.test_attach_flow import added, story, written
+from tests.attach_fixtures import RecordingProxy, eventually
+
+
+def test_an_observed_story_has_the_slices_addresses():
+    s = story(added(), written(2, 0.4, ["web-a"], ["10.244.1.2"]), written(3, 0.5, ["web-b"], ["10.244.2.2"]),
+              written(4, 0.9, ["web-a"], ["10.244.1.2", "10.244.1.3"]))
+    assert s.ips() == (["10.244.1.2", "10.244.1.3", "10.244.2.2"], [])
+    assert s.ips()[0] == s.observed_ips()[0]
+    assert s.beats()[1].caption.endswith(": 10.244.1.2, 10.244.1.3, 10.244.2.2")
+    # Before any slice is seen, nothing is known of its pods.
+    assert story(added()).ips() == ([], [])
+
+
+async def test_the_attached_diagram_shows_the_ready_addresses_its_step_line_lists(served, tmp_path):
+    from tui.app import SvcflowApp
+    from tui.widgets.flow_diagram import showing
+
+    proxy = RecordingProxy(served.url)
+    await proxy.start()
+    try:
+        ws = AttachWorkspace(AttachOptions(kubeconfig=str(proxy.kubeconfig(tmp_path))))
+        app = SvcflowApp([], watch=False, animate_flow=False, workspace=ws)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await eventually(lambda: ws.built, what="the first lists")
+            ws.advance(0)
+            await pilot.pause()
+            pods = [p for p in ws.cluster.store.list("Pod", "default") if p["metadata"]["labels"].get("app") == "counter"
+                    and p["status"].get("podIP")]
+            ips = sorted(p["status"]["podIP"] for p in pods)
+            assert ips
+            await served.create("/api/v1/namespaces/default/services", {
+                "apiVersion": "v1", "kind": "Service", "metadata": {"name": "drawn"},
+                "spec": {"selector": {"app": "counter"}, "ports": [{"port": 80, "targetPort": 3000}]}})
+            await eventually(lambda: any(e.step == STEP_ENDPOINTS and e.name == "drawn"
+                                         for e in ws.cluster.flow_events.since(0)), what="the slice of the Service")
+            await pilot.press("v")
+            await pilot.pause()
+            d = showing(app).diagram
+            for step in (STEP_COLLECT, STEP_ENDPOINTS):
+                assert d.seek_story("default/drawn", step)
+                await pilot.pause()
+                text = d.render().plain
+                assert "no ready" not in text and "ready: none" not in text, text
+                assert f"ready: {ips[0]}" in text.replace("\n", " ") or ips[0] in text, text
+            story_, beat = d.current()
+            assert story_.ips()[0] and sorted(story_.ips()[0]) == ips
+            assert ", ".join(story_.ips()[0]) in story_.beats()[beat].caption
+        assert {m for m, _ in proxy.requests} == {"GET"}
+    finally:
+        await proxy.stop()
