@@ -344,10 +344,15 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if code == 0:  # a script (or a person) learns where the picture went
             out.write(f"wrote {args.output} ({args.size})\n")
         return code
+    refused: list[str] = []
     if args.command in ATTACHABLE and _attaching(args):
-        cluster = _attached_cluster(args, err)
-        if cluster is None:
+        attached = _attached_cluster(args, err)
+        if attached is None:
             return 1
+        cluster, session = attached
+        if getattr(args, "namespace", None) is None:  # kubectl: the context's namespace when -n is not given
+            args.namespace = session.namespace
+        refused = _attached_refusals(session, args)
     else:
         cluster, report = _cluster(args)
         fatal = [w for w in report.warnings if w.fatal]
@@ -391,6 +396,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     else:
         res = kubectl.events(cluster, include_boot=args.all)
     err.write(getattr(res, "warnings", ""))
+    if refused:  # (what could be read was printed; the refused kinds are kubectl's errors, and exit 1)
+        res.stderr = "".join(f"{line}\n" for line in refused)  # (not "No resources found")
+        res.code = 1
     err.flush()
     out.write(res.stdout)
     err.write(res.stderr)
@@ -425,12 +433,28 @@ def _attached_cluster(args: argparse.Namespace, err: TextIO):
     except AttachError as e:
         err.write(f"svcflow: {e.line}\n")
         return None
-    for line in session.problem_lines() + session.mirror.notes():
+    for line in session.headless_lines(args.command):
         err.write(f"svcflow: {line}\n")
     if args.command in ("proxy-rules", "dig", "dns-records", "trace"):
         err.write(f"svcflow: computed from the live objects of {session.server} "
                   "(svcflow cannot read a node's rules or ask its CoreDNS)\n")
-    return cluster
+    return cluster, session
+
+
+def _attached_refusals(session, args: argparse.Namespace) -> list[str]:
+    """kubectl's `Error from server (Forbidden): ...` for each kind a `get`/`describe` asks
+    for that RBAC kept svcflow from reading (the command then exits 1, as kubectl does)."""
+    if args.command not in ("get", "describe") or not args.args:
+        return []
+    from engine.kubectl.printers.get import ResourceTypeNotFound, expand_resource_args
+
+    words = args.args[0] if "/" not in args.args[0] else args.args[0].split("/", 1)[0]
+    try:
+        infos = expand_resource_args(words)
+    except ResourceTypeNotFound:
+        return []
+    ns = None if getattr(args, "all_namespaces", False) else args.namespace
+    return [line for info in infos if (line := session.forbidden(info.kind, ns if info.namespaced else None))]
 
 
 def asyncio_run(coro):
@@ -736,6 +760,13 @@ def _attach_dashboard(args: argparse.Namespace, err: TextIO) -> int:
 
     if not client_installed():  # said at once, not on the dashboard's error bar
         err.write(f"svcflow: {INSTALL_HINT}\n")
+        return 1
+    from engine.attach.client import AttachError, check_kubeconfig
+
+    try:  # a kubeconfig that cannot be used: one line and exit 1, as kubectl (nothing to retry)
+        check_kubeconfig(getattr(args, "kubeconfig", None), getattr(args, "context", None))
+    except AttachError as e:
+        err.write(f"svcflow: {e.line}\n")
         return 1
     from engine.attach.workspace import AttachWorkspace
     from tui.app import SvcflowApp

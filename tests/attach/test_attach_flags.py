@@ -11,6 +11,22 @@ from tui import cli
 from tui.app import SvcflowApp
 
 
+STAGING = """\
+apiVersion: v1
+kind: Config
+clusters:
+- name: staging
+  cluster: {server: "http://127.0.0.1:1"}
+users:
+- name: me
+  user: {token: abc}
+contexts:
+- name: staging
+  context: {cluster: staging, user: me}
+current-context: staging
+"""
+
+
 @pytest.fixture
 def dashboards(monkeypatch):
     """The attached dashboards `svcflow ...` would open: their AttachOptions, without a terminal."""
@@ -28,7 +44,8 @@ def dashboards(monkeypatch):
     ["--kubeconfig", "KC", "--context", "staging"],
 ])
 def test_the_attached_dashboard_takes_the_flags_before_or_after_attach(dashboards, argv, tmp_path):
-    kc = str(tmp_path / "kubeconfig")
+    kc = str(tmp_path / "kubeconfig")  # (one it can load: an unusable kubeconfig ends the command at once)
+    (tmp_path / "kubeconfig").write_text(STAGING, encoding="utf-8")
     argv = [a.replace("KC", kc) for a in argv]
     assert run_cli(*argv).code == 0
     assert [(o.kubeconfig, o.context) for o in dashboards] == [(kc, "staging")]
