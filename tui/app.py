@@ -288,6 +288,10 @@ class SvcflowApp(App):
         api = api_short = None
         if self.read_only:
             api, api_short = f"attached read-only · {self.workspace.server}", "attached read-only"
+            waiting = self.workspace.connection_line()
+            if waiting:  # nothing read yet: no nodes, subnets or mode to show (they would be made up)
+                self.query_one(ClusterHeader).update(Text(f"{waiting} · {api}", no_wrap=True, overflow="ellipsis"))
+                return
         if self.api:
             address = self.api.url.removeprefix("http://")
             api = f"API {address} (KUBECONFIG={self.api.kubeconfig})"

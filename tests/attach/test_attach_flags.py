@@ -10,7 +10,6 @@ from tests.helpers import run_cli
 from tui import cli
 from tui.app import SvcflowApp
 
-
 STAGING = """\
 apiVersion: v1
 kind: Config

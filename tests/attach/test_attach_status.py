@@ -109,3 +109,26 @@ async def test_a_mode_change_and_a_restored_corefile_leave_no_stale_line(served,
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await proxy.stop()
+
+
+async def test_the_dashboard_before_the_first_list_shows_no_cluster(tmp_path):
+    """On screen: the header says `not connected yet · attached read-only · URL` (not kind's
+    subnets and proxy mode) and the CoreDNS pane claims nothing (it said NOT SERVING, the
+    kube-dns Service is gone, of a cluster never reached)."""
+    from tui.app import SvcflowApp
+
+    with socket.socket() as s:  # a port nobody answers on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    ws = AttachWorkspace(AttachOptions(kubeconfig=str(kubeconfig.write(tmp_path / "kc", url))))
+    app = SvcflowApp([], watch=False, animate_flow=False, workspace=ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await eventually(lambda: ws.status()[0], what="the cannot-reach line")
+        app.refresh_panes(flash=False)
+        await pilot.pause()
+        header = str(app.query_one("#cluster-header").render())
+        assert header.startswith(f"not connected yet · attached read-only · {url}"), header
+        assert "10.96.0.0/16" not in header and "iptables" not in header
+        assert "NOT SERVING" not in str(app.query_one("#dns").border_title)
+        assert not app.query_one("#dns").border_subtitle

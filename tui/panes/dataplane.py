@@ -91,7 +91,9 @@ class DnsPane(Pane):
         """Whether anyone serves the records: with no ready CoreDNS pod behind kube-dns
         (scaled to 0, deleted, selector broken) every lookup is refused, with the Service
         gone it times out; the pane turns red and says why and how."""
-        serving = views.dns_serving(cluster)
+        ws = self.app.workspace
+        connected = getattr(ws, "connected", True)  # (attached: nothing read yet says nothing of CoreDNS)
+        serving = views.dns_serving(cluster) if connected else None
         down = serving is not None and not serving.ok
         self.set_class(down, "-down")
         tr = _tr(self)
