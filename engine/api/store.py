@@ -18,6 +18,7 @@ look objects up by label (pods by a Service's selector, slices by service name).
 from __future__ import annotations
 
 import copy
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Callable, Iterator
@@ -150,10 +151,26 @@ def shared(value):
     return got
 
 
+#: 2024-01-01T00:00:00Z: the epoch `wall_clock_resource_version` counts from.
+_RV_EPOCH = 1_704_067_200
+
+
+def wall_clock_resource_version() -> int:
+    """Where a live (not deterministic) cluster's resourceVersions start: microseconds since
+    2024, so a cluster started later starts above every version an earlier one reached
+    (unless it wrote more than once a microsecond). Why: a client of a restarted `svcflow
+    serve` resumes its watch from the version it last saw; from a fresh 1000 again the new
+    server would accept an equal or lower one silently and the client would keep the old
+    cluster's objects, as it would against an etcd restored from an old backup. Above it, the
+    version is too old (410 Expired) and the client lists the new cluster from scratch."""
+    return int((time.time() - _RV_EPOCH) * 1_000_000)
+
+
 class Store:
     """Objects by kind, then by (namespace, name); watchers by kind."""
 
-    def __init__(self, clock: SimClock, uid_factory: Callable[[], str]) -> None:
+    def __init__(self, clock: SimClock, uid_factory: Callable[[], str], *, first_resource_version: int = 1000) -> None:
+        """`first_resource_version`: where the versions start (see `wall_clock_resource_version`)."""
         self._clock = clock
         self._uid = uid_factory
         self._objects: dict[str, dict[tuple[str, str], dict]] = {}
@@ -163,7 +180,7 @@ class Store:
         # Label indexes: kind -> (namespace, label, value) -> {name: None}.
         self._label_index: dict[str, dict[tuple[str, str, str], dict[str, None]]] = {}
         self._watchers: dict[str, list[WatchHandler]] = {}
-        self._rv = 1000
+        self._rv = first_resource_version
         self._kind_rv: dict[str, int] = {}
         self._stamp_cache: tuple[object, str] = (None, "")
         # Index: owner uid -> set of (kind, ns, name), for the garbage collector.

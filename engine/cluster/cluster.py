@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from engine.api.allocators import ClusterIPAllocator, NodePortAllocator
 from engine.api.apiserver import ApiServer
 from engine.api.naming import new_uid
-from engine.api.store import CLUSTER_SCOPED, Store
+from engine.api.store import CLUSTER_SCOPED, Store, wall_clock_resource_version
 from engine.cluster import bootstrap
 from engine.cluster.clock import DETERMINISTIC_START, SimClock
 from engine.cluster.events import FlowSink
@@ -94,7 +94,8 @@ class Cluster:
         self.now = self.clock.now
         self.now_str = self.clock.now_str
         self.rng = RandomSource(self.seed).rng
-        self.store = Store(self.clock, lambda: new_uid(self.rng("uid")))
+        self.store = Store(self.clock, lambda: new_uid(self.rng("uid")),
+                           first_resource_version=1000 if deterministic or mirror else wall_clock_resource_version())
         flows = FlowSink(self.clock.now)
         self.flow, self.flow_events, self.flow_listeners = flows.flow, flows.log, flows.listeners
         self.recorder = EventRecorder(self.store, self.clock)

@@ -485,3 +485,17 @@ def test_the_dns_pane_says_how_lookups_fail_as_dig_sees_it():
     assert "connection refused" in s.feed("dig redis.default.svc.cluster.local")
     c.store.delete("Service", "kube-system", "kube-dns")
     assert c.coredns.serving().failure == "lookups time out"
+
+
+def test_a_live_cluster_started_later_starts_above_every_version_an_earlier_one_reached():
+    """A client of a restarted `svcflow serve` resumes from the version it last saw: the new
+    server's versions start above it, so the client is told 410 Expired and lists the new
+    cluster (from 1000 again it resumed silently and kept the old cluster's objects). A
+    deterministic cluster starts at 1000, as every snapshot expects."""
+    first = cluster_from_paths([SAMPLES])[0]
+    Session(first, cwd=SAMPLES.parent).feed("kubectl scale deploy/redis --replicas=3")
+    last = first.store.resource_version
+    second = cluster_from_paths([SAMPLES])[0]
+    assert min(int(o["metadata"]["resourceVersion"]) for kind in ("Pod", "Service", "Node")
+               for o in second.store.list(kind)) > last
+    assert cluster_from_paths([SAMPLES], deterministic=True)[0].store.resource_version < 10_000
