@@ -24,6 +24,11 @@ from typing import Any, AsyncIterator, Callable
 import aiohttp
 import yaml
 
+try:  # (in the attach extra: the decoder of every list page and watch line, when installed)
+    import orjson
+except ImportError:  # pragma: no cover - the extra's other half may be installed without it
+    orjson = None  # type: ignore[assignment]
+
 INSTALL_HINT = "attaching to a cluster needs kubernetes_asyncio: pip install 'svcflow[attach]'"
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection (and to wait for a list's answer to start)
 LIST_TIMEOUT = 120.0  # seconds one page of a list may take
@@ -138,11 +143,30 @@ class KubeClient:
 
 
 def _json(raw: bytes) -> dict | None:
+    """A list page's or a watch line's JSON object (None if it is not one).
+
+    The one decoder of what the server sends. orjson when installed (the attach extra
+    brings it): at 10,000 Services the lists are 315 MB of JSON, which the standard library
+    decodes in ~2.9 s of the first paint's 10 and orjson in about half. orjson reads the
+    API server's JSON exactly (Go's encoding of int32/int64 fields and strings; it would read
+    an integer beyond 64 bits as a float, which the Kubernetes API never sends); what it
+    refuses and the standard library accepts (NaN, Infinity) is tried again with `json`.
+    """
+    if orjson is not None:
+        try:
+            v = orjson.loads(raw)
+        except ValueError:  # (orjson.JSONDecodeError is one)
+            v = _stdlib_json(raw)
+    else:
+        v = _stdlib_json(raw)
+    return v if isinstance(v, dict) else None
+
+
+def _stdlib_json(raw: bytes) -> object:
     try:
-        v = json.loads(raw)
+        return json.loads(raw)
     except ValueError:
         return None
-    return v if isinstance(v, dict) else None
 
 
 def _reason(e: BaseException) -> str:
