@@ -265,18 +265,15 @@ class Mirror:
         nodes are inferred from them (kube-proxy's first sync then sees every node)."""
         return COMPUTE_KINDS | {"Pod"} if self.nodes_inferred else COMPUTE_KINDS
 
-    # -- pages (what the session's client shows the mirror of every list page) --------------
-    def page(self, page: dict, first: bool, list_key: tuple[str, str] = ("", "")) -> None:
+    # -- pages (every list page, as the reflectors receive it) --------------------------------
+    def page(self, resource: Resource, page: dict, first: bool) -> None:
         """One page of a list, as it arrives: its objects go into the store at once (kept
         until the build, before it), and the progress counts them. `first`: the list's first
-        page (a list that starts over counts again); `list_key`: which list (its path and
+        page (a list that starts over counts again); the list is `resource`'s (its path and
         field selector: a kind may be listed per namespace)."""
-        kind = str(page.get("kind") or "").removesuffix("List")
-        if not kind or kind == str(page.get("kind") or ""):
-            return
-        api_version = page.get("apiVersion") or "v1"
+        kind, api_version = resource.kind, resource.api_version
         items = [o for o in page.get("items") or () if isinstance(o, dict) and isinstance(o.get("metadata"), dict)]
-        lst = self.listing.setdefault(list_key, Listing(kind))
+        lst = self.listing.setdefault((resource.path, resource.field_selector), Listing(kind))
         if first:
             lst.seen = 0
         lst.seen += len(items)

@@ -247,6 +247,9 @@ class _Tap:
         self.sink = sink
         self.source = source
 
+    def page(self, resource: Resource, page: dict, first: bool) -> None:
+        self.sink.page(resource, page, first)
+
     def replace(self, resource: Resource, objects: list[dict]) -> None:
         self.sink.replace(resource, objects)
         if resource.kind == "Namespace" and not resource.namespace:
