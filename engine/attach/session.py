@@ -59,12 +59,10 @@ class AttachSession:
             waiting = asyncio.ensure_future(self.source.synced())
             while not waiting.done():
                 await asyncio.wait([waiting], timeout=0.05)
-                pending = [r for r in self.source.reflectors if not r.listed.is_set()]
-                blocked = [self.mirror.problems[r.resource.name] for r in pending
-                           if r.resource.name in self.mirror.problems]
-                if pending and len(blocked) == len(pending):
+                line = self._held_up()
+                if line is not None:
                     waiting.cancel()
-                    raise AttachError(blocked[0], retry=False)
+                    raise AttachError(line.removesuffix(" (retrying)"), retry=False)
             cluster = self.mirror.build(self._name())
             self.mirror.compute()
             self.mirror.listed_all()
@@ -76,6 +74,17 @@ class AttachSession:
             raise AttachError(f"svcflow could not compute the rules or records ({type(e).__name__}: {e})",
                               retry=False) from None
         return cluster
+
+    def _held_up(self) -> str | None:
+        """The line that says why the first lists cannot complete, when none of them can:
+        each list not yet in fails (an unreachable server, refused credentials), or waits
+        for the Namespace list that fails (RBAC's per-namespace fallback); else None."""
+        assert self.source is not None
+        pending = [r for r in self.source.reflectors if not r.listed.is_set()]
+        lines = [self.mirror.problems.get(self.source.held_up_by(r).resource.name) for r in pending]
+        if not lines or None in lines:
+            return None
+        return lines[0]
 
     async def follow(self, on_built: Callable[[Cluster], None], on_listed: Callable[[], None] = lambda: None,
                      first_namespace: str | None = "default") -> None:
