@@ -159,6 +159,7 @@ def services_shape(topo: Topology, kubernetes: dict | None, kube_dns: dict | Non
 
 
 #: Parts of a pod that repeat across the pods of one template (or one second), kept once.
+_SHARED_POD_METADATA = ("labels", "ownerReferences")
 _SHARED_POD_SPEC = ("containers", "tolerations", "affinity", "nodeSelector")
 _SHARED_POD_STATUS = ("conditions",)
 #: The kinds that give the cluster its shape: listed, the mirror is built.
@@ -177,25 +178,36 @@ def _without_nulls(d: dict) -> dict:
     return {k: _without_nulls(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
 
 
-def _slim(obj: dict) -> dict:
+def _slim(obj: dict, recent: dict[str, tuple[object, object]] | None = None) -> dict:
     """The object as the mirror keeps it: as the server sent it, less `managedFields`, which
     no pane or computation reads and which is most of a pod's bytes at 100,000 pods
     (`kubectl get -o yaml` leaves them out too). A pod's parts that equal another pod's
     (its template's containers and labels, conditions reached in the same second) are
-    one instance (`shared`: stored objects are never mutated), as the simulation's are."""
+    one instance (`shared`: stored objects are never mutated), as the simulation's are.
+
+    `recent` (one per list page): each part as the page's previous pod had it, and its
+    shared instance. A list comes sorted by namespace and name, so the pods of one
+    ReplicaSet come together and most parts equal the previous pod's: one comparison
+    instead of `shared`'s exact key (its `repr`), a third of the time slimming takes. (`==` cannot
+    take 1 for 1.0 or True here: the API server encodes each field with its one Go type.)"""
     md = obj.get("metadata")
     if isinstance(md, dict):
         md.pop("managedFields", None)
         if obj.get("kind") == "Pod":
-            for f in ("labels", "ownerReferences"):
-                if md.get(f):
-                    md[f] = shared(md[f])
-            for part, fields in (("spec", _SHARED_POD_SPEC), ("status", _SHARED_POD_STATUS)):
-                d = obj.get(part)
-                if isinstance(d, dict):
+            if recent is None:
+                recent = {}
+            for part, fields in ((md, _SHARED_POD_METADATA), (obj.get("spec"), _SHARED_POD_SPEC),
+                                 (obj.get("status"), _SHARED_POD_STATUS)):
+                if isinstance(part, dict):
                     for f in fields:
-                        if d.get(f):
-                            d[f] = shared(d[f])
+                        v = part.get(f)
+                        if v:
+                            last = recent.get(f)
+                            if last is not None and last[0] == v:
+                                part[f] = last[1]
+                            else:
+                                part[f] = one = shared(v)
+                                recent[f] = (v, one)
     return obj
 
 
@@ -285,17 +297,16 @@ class Mirror:
             lst.total = lst.seen  # (the last page)
         elif first:
             lst.total = None
+        recent: dict[str, tuple[object, object]] = {}
         for o in items:
             o["kind"] = kind
             o["apiVersion"] = api_version
-            _slim(o)
+            _slim(o, recent)
         if self.cluster is None:
             self._pages.extend(items)
         else:
             self._tick()
-            put = self.cluster.store.put
-            for o in items:
-                put(o)
+            self.cluster.store.put_many(items)
             if any(_is_config(o) for o in items):
                 self._reconfigure()
             if kind == "Pod" and self.nodes_inferred:
