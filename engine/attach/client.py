@@ -24,6 +24,8 @@ from typing import Any, AsyncIterator, Callable
 import aiohttp
 import yaml
 
+from engine.controllers.base import no_cyclic_gc
+
 try:  # (in the attach extra: the decoder of every list page and watch line, when installed)
     import orjson
 except ImportError:  # pragma: no cover - the extra's other half may be installed without it
@@ -152,13 +154,14 @@ def _json(raw: bytes) -> dict | None:
     an integer beyond 64 bits as a float, which the Kubernetes API never sends); what it
     refuses and the standard library accepts (NaN, Infinity) is tried again with `json`.
     """
-    if orjson is not None:
-        try:
-            v = orjson.loads(raw)
-        except ValueError:  # (orjson.JSONDecodeError is one)
+    with no_cyclic_gc():  # (a page's 50,000 new dicts and lists hold no cycle: ~20 % of decoding was collections)
+        if orjson is not None:
+            try:
+                v = orjson.loads(raw)
+            except ValueError:  # (orjson.JSONDecodeError is one)
+                v = _stdlib_json(raw)
+        else:
             v = _stdlib_json(raw)
-    else:
-        v = _stdlib_json(raw)
     return v if isinstance(v, dict) else None
 
 

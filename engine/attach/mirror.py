@@ -49,6 +49,7 @@ from engine.attach.source import COREDNS_CONFIGMAP, KUBE_PROXY_CONFIGMAP, RESOUR
 from engine.cluster.cluster import Cluster
 from engine.cluster.events import STEP_COLLECT, STEP_ENDPOINTS
 from engine.cluster.topology import ClusterConfigError, NodeSpec, Topology, build_topology
+from engine.controllers.base import no_cyclic_gc
 from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 
 ENDPOINTSLICE_CONTROLLER = "endpointslice-controller.k8s.io"
@@ -297,24 +298,25 @@ class Mirror:
             lst.total = lst.seen  # (the last page)
         elif first:
             lst.total = None
-        recent: dict[str, tuple[object, object]] = {}
-        for o in items:
-            o["kind"] = kind
-            o["apiVersion"] = api_version
-            _slim(o, recent)
-        if self.cluster is None:
-            self._pages.extend(items)
-        else:
-            self._tick()
-            self.cluster.store.put_many(items)
-            if any(_is_config(o) for o in items):
-                self._reconfigure()
-            if kind == "Pod" and self.nodes_inferred:
-                self._infer_nodes(items)
-        # What was just stored lives on: out of the cyclic collector's reach, so decoding
-        # the next page does not rescan every object before it (at 100,000 pods the
-        # collections took three quarters of the list's time).
-        gc.freeze()
+        # What is stored lives on: out of the cyclic collector's reach once stored (frozen),
+        # so decoding the next page does not rescan every object before it (at 100,000 pods
+        # the collections took three quarters of the list's time), and no collection
+        # meanwhile (storing makes no cycle).
+        with no_cyclic_gc(freeze=lambda: True):
+            recent: dict[str, tuple[object, object]] = {}
+            for o in items:
+                o["kind"] = kind
+                o["apiVersion"] = api_version
+                _slim(o, recent)
+            if self.cluster is None:
+                self._pages.extend(items)
+            else:
+                self._tick()
+                self.cluster.store.put_many(items)
+                if any(_is_config(o) for o in items):
+                    self._reconfigure()
+                if kind == "Pod" and self.nodes_inferred:
+                    self._infer_nodes(items)
         if self.on_progress is not None:
             self.on_progress()
 
