@@ -111,7 +111,7 @@ class KubeClient:
                 raw = await resp.read()
             except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as e:
                 raise Disconnected(f"{self.server}{path}: the connection dropped: {_reason(e)}") from None
-            body = _json(raw)
+            body = decode_json(raw)
             if not 200 <= resp.status <= 299:
                 raise _status_line(self.server, path, resp.status, body)
             if body is None:
@@ -127,11 +127,11 @@ class KubeClient:
                                                      sock_read=read_timeout))
         async with resp:
             if not 200 <= resp.status <= 299:
-                raise _status_line(self.server, path, resp.status, _json(await resp.read()))
+                raise _status_line(self.server, path, resp.status, decode_json(await resp.read()))
             on_open()
             try:
                 async for line in resp.content:
-                    ev = _json(line)
+                    ev = decode_json(line)
                     if ev is not None:
                         yield ev
             except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as e:
@@ -144,7 +144,7 @@ class KubeClient:
             pass
 
 
-def _json(raw: bytes) -> dict | None:
+def decode_json(raw: bytes) -> dict | None:
     """A list page's or a watch line's JSON object (None if it is not one).
 
     The one decoder of what the server sends. orjson when installed (the attach extra

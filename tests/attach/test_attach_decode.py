@@ -23,10 +23,10 @@ def test_pages_and_watch_lines_decode_the_same_with_or_without_orjson(monkeypatc
     else:
         assert client.orjson is not None  # (the test extra installs it)
     raw = json.dumps(PAGE).encode()
-    assert client._json(raw) == PAGE
-    assert client._json(b'{"type":"ADDED","object":{"kind":"Pod"}}\n') == {"type": "ADDED", "object": {"kind": "Pod"}}
+    assert client.decode_json(raw) == PAGE
+    assert client.decode_json(b'{"type":"ADDED","object":{"kind":"Pod"}}\n') == {"type": "ADDED", "object": {"kind": "Pod"}}
     # what is not a JSON object is None (an error page's HTML, an empty keep-alive line, a list)
     for not_an_object in (b"", b"\n", b"<html>", b"[1, 2]", b'"text"', b'{"cut": '):
-        assert client._json(not_an_object) is None
+        assert client.decode_json(not_an_object) is None
     # what orjson refuses and the standard library reads is still read
-    assert client._json(b'{"a": NaN}')["a"] != client._json(b'{"a": NaN}')["a"]
+    assert client.decode_json(b'{"a": NaN}')["a"] != client.decode_json(b'{"a": NaN}')["a"]
