@@ -189,8 +189,9 @@ def _slim(obj: dict, recent: dict[str, tuple[object, object]] | None = None) -> 
     `recent` (one per list page): each part as the page's previous pod had it, and its
     shared instance. A list comes sorted by namespace and name, so the pods of one
     ReplicaSet come together and most parts equal the previous pod's: one comparison
-    instead of `shared`'s exact key (its `repr`), a third of the time slimming takes. (`==` cannot
-    take 1 for 1.0 or True here: the API server encodes each field with its one Go type.)"""
+    instead of `shared`'s exact key (its `repr`, a third of the time slimming took). (`==`
+    cannot take 1 for 1.0 or True here: the API server encodes each field with its one Go
+    type.)"""
     md = obj.get("metadata")
     if isinstance(md, dict):
         md.pop("managedFields", None)
