@@ -39,13 +39,24 @@ def ensure_venv() -> Path:
     return _venv_python()
 
 
+def _workers(rest: list[str]) -> list[str]:
+    """pytest-xdist's options: one worker per core (at most 4), each test module whole on
+    one worker (`loadfile`: the modules that start `svcflow serve` or prefetch real
+    kubectl's outputs do it once per module, not once per worker). Why: run serially the
+    suite takes over 6 minutes on a 2-core machine. Nothing is added when the caller
+    chose (`-n 0` runs serially, as does `-p no:xdist`)."""
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in rest):
+        return []
+    return ["-n", str(min(os.cpu_count() or 1, 4)), "--dist", "loadfile"]
+
+
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "run"
     rest = argv[1:]
     py = str(ensure_venv())
     os.chdir(ROOT)
     if cmd == "test":
-        return subprocess.call([py, "-m", "pytest", *rest])
+        return subprocess.call([py, "-m", "pytest", *_workers(rest), *rest])
     if cmd == "run":
         return subprocess.call([py, "-m", "tui.cli", *(rest or ["samples/"])])
     print(f"usage: python3 dev.py run|test [args...] (got {cmd!r})", file=sys.stderr)

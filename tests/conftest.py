@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import SAMPLES
+from tui.widgets.resource_table import ResourceTable
 
 
 @pytest.fixture
@@ -26,3 +28,16 @@ def demo(tmp_path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SVCFLOW_HISTORY", str(tmp_path / "history"))
     return Path("demo")
+
+
+@pytest.fixture
+def snap_compare(snap_compare, monkeypatch):
+    """pytest-textual-snapshot's `snap_compare`, with the tables' flash clock stopped.
+
+    Why: a row that just came or changed flashes for FLASH_SECONDS of wall time, and a
+    screenshot taken after a step shows that flash, unless the machine was loaded (the
+    suite runs on two workers) and the step took longer: the same screen then compared
+    unequal. Stopped, every flash lasts the whole test, as it would on a fast machine."""
+    stopped = time.monotonic()
+    monkeypatch.setattr(ResourceTable, "clock", staticmethod(lambda: stopped))
+    return snap_compare

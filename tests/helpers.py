@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,3 +64,21 @@ spec:
   - port: 80
     targetPort: 3000
 """
+
+
+async def until(pilot, ready, timeout: float = 10.0) -> None:
+    """Pause the app under test until `ready()` holds, `timeout` seconds at most.
+
+    Why: one `pilot.pause()` lets the app process what is queued, but a layout the
+    focus or a resize asked for may come a few frames later when the machine is
+    loaded (the suite runs on two workers): a pane measures 0 rows until then. The
+    test's own assertions follow; this only waits for the screen they read."""
+    end = time.monotonic() + timeout
+    await pilot.pause()
+    while not ready() and time.monotonic() < end:
+        await pilot.pause(0.02)
+
+
+def terminal_text(app) -> str:
+    """What the dashboard's Terminal pane holds, a line each."""
+    return "\n".join(str(line.text) for line in app.query_one("#terminal-log").lines)

@@ -12,9 +12,9 @@ for tests and screenshots.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-import shlex
 import time
 from collections import deque
 from pathlib import Path
@@ -29,9 +29,8 @@ from textual.widgets import DataTable, Footer, Input
 
 from engine.apply.live import LiveWorkspace
 from engine.cluster.events import FlowEvent
-from engine.kubectl import commands as kubectl
 from tui.api_server import ServedApi, serve_dashboard
-from tui.commands import PANES, Commands
+from tui.commands import Commands
 from tui.driver import SETTLE_SECONDS, EngineDriver  # noqa: F401 - SETTLE_SECONDS: the benchmark reports it
 from tui.flow_player import FlowPlayer
 from tui.heap import HeapKeeper
@@ -166,6 +165,10 @@ class SvcflowApp(App):
         if self.serve_api:
             self.run_worker(self._serve_api(), exclusive=True, group="api")
         if self.read_only:
+            # Nothing will be written there: the write keys stay (they refuse, in a line) but
+            # leave the footer; the header and the terminal say so (`_attach_changed`).
+            keys = self._bindings.key_to_bindings
+            keys["s"] = [dataclasses.replace(b, show=False) for b in keys.get("s", [])]
             # Attaching is the boot of a mirror: no warming of every namespace's rows
             # while the lists still change them (`EngineDriver.tick`), and the status line
             # says how far the lists got (`_attach_changed`).
@@ -186,6 +189,7 @@ class SvcflowApp(App):
                 self.session = None
                 self.refresh_panes(flash=False)
                 self.show_header()
+                self.commands.terminal().transcript(None, [self.workspace.read_only_line()])
             elif what == "config":
                 self.mode = self.workspace.cluster.topology.proxy.mode
                 self.refresh_panes(flash=False)
@@ -256,11 +260,7 @@ class SvcflowApp(App):
         self.driver.reload()
 
     def run_command(self, text: str) -> None:
-        """Run a `:` prompt line (`Commands.run`); attached, only the lines that read."""
-        if self.read_only and not reads_only(text):
-            self.commands.output(kubectl.Output(stdout=self.workspace.read_only_line() + "\n"), title=text,
-                                 settle=False)
-            return
+        """Run a `:` prompt line (`Commands.run`: attached, only the lines that read)."""
         self.commands.run(text)
 
     def _refuse_write(self) -> bool:
@@ -289,6 +289,8 @@ class SvcflowApp(App):
     def show_header(self) -> None:
         """The header now (the clock, the flow's speed and pause)."""
         api = api_short = None
+        if self.read_only:
+            api, api_short = f"attached read-only · {self.workspace.server}", "attached read-only"
         if self.api:
             address = self.api.url.removeprefix("http://")
             api = f"API {address} (KUBECONFIG={self.api.kubeconfig})"
@@ -446,27 +448,6 @@ class SvcflowApp(App):
     def action_screenshot_svg(self) -> None:
         path = self.save_screenshot()
         self.notify(f"saved {path}")
-
-
-#: What the `:` prompt still answers when attached read-only: pane jumps and filters, and
-#: the commands that only read (the rest would write, or need the simulation's processes).
-READ_ONLY_KUBECTL = frozenset({"get", "describe", "explain", "api-resources", "api-versions", "version"})
-
-
-def reads_only(text: str) -> bool:
-    """Whether a `:` line only reads (see READ_ONLY_KUBECTL)."""
-    text = text.lstrip(":").strip()
-    if not text or text.startswith(("/", "xray")):
-        return True
-    try:
-        words = shlex.split(text)
-    except ValueError:
-        return False
-    if len(words) == 1 and words[0] in PANES:
-        return True
-    if words[0] == "kubectl":
-        return next((w for w in words[1:] if not w.startswith("-")), "") in READ_ONLY_KUBECTL
-    return words[0] in ("dig", "trace")
 
 
 def run(paths: list[str], **kwargs) -> int:

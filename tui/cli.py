@@ -315,7 +315,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         if verb is not None and not _names_a_path(verb):
             return _unknown_command(verb, err)
         return _dashboard(argv, err)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # kubectl takes names after flags too (`get svc -n default redis`); argparse stops at the flag
+        if isinstance(getattr(args, "args", None), list) and not any(e.startswith("-") for e in extra):
+            args.args += extra
+        else:
+            parser.parse_args(argv)  # (argparse's own message and exit status 2)
+    if _attaching(args) and getattr(args, "files", None):
+        err.write(BOTH_SOURCES + "\n")
+        return 1
     from engine.kubectl import commands as kubectl
 
     if args.command == "tour":
@@ -386,6 +395,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out.write(res.stdout)
     err.write(res.stderr)
     return res.code
+
+
+#: `-f`/PATH and `--kubeconfig` together: one would be ignored.
+BOTH_SOURCES = ("svcflow: --kubeconfig/--context attach to a real cluster, and manifests (-f, PATH) make a "
+                "simulated one: give one or the other")
 
 
 def _attaching(args: argparse.Namespace) -> bool:
@@ -694,7 +708,7 @@ def _dashboard(argv: list[str], err: TextIO | None = None, attach: bool = False)
     p = argparse.ArgumentParser(prog="svcflow attach" if attach else "svcflow", description="svcflow dashboard")
     _global_flags(p)
     _attach_flags(p)
-    p.add_argument("paths", nargs="*", default=["samples/"])
+    p.add_argument("paths", nargs="*", default=None, help="manifest folders or files (default: samples/)")
     p.add_argument("--present", action="store_true", help="high contrast, no footer: for projectors")
     p.add_argument("--lang", default=None, choices=("en", "ko"),
                    help="the dashboard's language (pane titles, keys, help); Kubernetes' terms stay as they are")
@@ -702,6 +716,9 @@ def _dashboard(argv: list[str], err: TextIO | None = None, attach: bool = False)
                    help="do not serve the cluster's Kubernetes API (by default the dashboard serves it on "
                         "127.0.0.1:6443 or the next free port and writes .svcflow/kubeconfig)")
     args = p.parse_args(argv)
+    if (attach or _attaching(args)) and args.paths:
+        (err or sys.stderr).write(BOTH_SOURCES + "\n")
+        return 1
     if _needs_terminal(err or sys.stderr, "the svcflow dashboard"):
         return 1
     _exit_with_web_server()
@@ -709,7 +726,7 @@ def _dashboard(argv: list[str], err: TextIO | None = None, attach: bool = False)
 
     if attach or _attaching(args):
         return _attach_dashboard(args, err or sys.stderr)
-    return run(args.paths, deterministic=getattr(args, "deterministic", False), bare=getattr(args, "bare", False),
+    return run(args.paths or ["samples/"], deterministic=getattr(args, "deterministic", False), bare=getattr(args, "bare", False),
                seed=getattr(args, "seed", None), present=args.present, lang=args.lang, serve=args.serve)
 
 

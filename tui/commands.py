@@ -24,7 +24,8 @@ from tui.widgets.chrome import StatusLine
 #: Words the `:` prompt completes (besides the names of objects in the namespace).
 VERBS = ("kubectl", "trace", "dig", "curl", "wget", "telnet", "nslookup", "exit", "generate",
          "po", "svc", "ep", "dns", "proxy", "events")
-KUBECTL_VERBS = ("get", "describe", "explain", "scale", "delete", "label", "rollout", "exec", "apply", "logs", "drain")
+KUBECTL_VERBS = ("get", "describe", "explain", "scale", "delete", "label", "rollout", "exec", "apply", "logs", "drain",
+                 "cordon", "uncordon", "create", "run")
 KINDS = {"pods": "Pod", "services": "Service", "endpoints": "Endpoints", "endpointslices": "EndpointSlice",
          "deployments": "Deployment", "replicasets": "ReplicaSet", "daemonsets": "DaemonSet",
          "nodes": "Node", "namespaces": "Namespace", "configmaps": "ConfigMap"}
@@ -53,7 +54,8 @@ class Commands:
     # -- completion ---------------------------------------------------------------------------
     def completions(self, text: str) -> list[str]:
         """What may follow `text` in the `:` prompt: a verb first, then kubectl's verbs,
-        kinds, `kind/name` and the names of objects in the namespace shown."""
+        kinds, `kind/name` and the names of objects in the namespace shown; after a `-`, the
+        flags svcflow's kubectl VERB honours."""
         words = text.split(" ")
         word = words[-1]
         before = [w for w in words[:-1] if w]
@@ -61,6 +63,8 @@ class Commands:
             return list(VERBS)
         if before == ["kubectl"]:
             return list(KUBECTL_VERBS)
+        if word.startswith("-") and before[0] == "kubectl" and len(before) >= 2:
+            return list(kubectl.VERB_FLAGS.get(before[1], ()))
         ns = self.app.namespace
         if "/" in word:
             prefix = word.split("/", 1)[0]
@@ -82,10 +86,16 @@ class Commands:
 
     # -- the prompt ---------------------------------------------------------------------------
     def run(self, text: str) -> None:
-        """The `:` prompt: pane jumps, filters and kubectl/session commands."""
+        """The `:` prompt: pane jumps, filters and kubectl/session commands. Attached to a
+        real cluster only the lines that read run (every way a line arrives comes here: the
+        prompt, the tour, `run_command`)."""
         app = self.app
         text = text.lstrip(":").strip()
         if not text:
+            return
+        refusal = attached_refusal(text, app.workspace) if app.read_only else None
+        if refusal is not None:
+            self.output(kubectl.Output(stdout=refusal + "\n"), title=text, settle=False)
             return
         if text.startswith("/"):
             pattern = text[1:]
@@ -214,3 +224,38 @@ class Commands:
             app.notify("editing needs svcflow running in a terminal")
             return
         app.reload_manifests()
+
+
+#: What the `:` prompt still answers when attached read-only: pane jumps and filters, and
+#: the commands that only read (the rest would write, or need the simulation's processes).
+READ_ONLY_KUBECTL = frozenset({"get", "describe", "explain", "api-resources", "api-versions", "version"})
+
+
+def attached_refusal(text: str, workspace) -> str | None:
+    """What the `:` prompt answers instead of running `text` on an attached cluster, or None
+    when the line only reads. A write gets the workspace's read-only line; `exec` and `logs`
+    would need the containers' own processes, which svcflow does not reach."""
+    if reads_only(text):
+        return None
+    words = text.lstrip(":").split()
+    verb = next((w for w in words[1:] if not w.startswith("-")), "") if words[:1] == ["kubectl"] else ""
+    if verb in ("exec", "logs"):
+        return (f"svcflow does not reach the processes of an attached cluster's pods (it only reads its objects): "
+                f"use kubectl {verb}")
+    return workspace.read_only_line()
+
+
+def reads_only(text: str) -> bool:
+    """Whether a `:` line only reads (see READ_ONLY_KUBECTL)."""
+    text = text.lstrip(":").strip()
+    if not text or text.startswith(("/", "xray")):
+        return True
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return False
+    if len(words) == 1 and words[0] in PANES:
+        return True
+    if words[0] == "kubectl":
+        return next((w for w in words[1:] if not w.startswith("-")), "") in READ_ONLY_KUBECTL
+    return words[0] in ("dig", "trace")

@@ -19,7 +19,7 @@ KO = {
     # pane titles
     "Pods": "Pod", "Services": "Service", "Endpoints / EndpointSlices": "Endpoints / EndpointSlice",
     "Events": "이벤트", "Terminal": "터미널", "ready": "준비됨", "NOT SERVING": "응답 없음",
-    "lookups time out": "조회 시간 초과", "lines": "줄",
+    "lookups time out": "조회 시간 초과", "lookups are refused": "조회 거부됨", "lines": "줄",
     # footer and help
     "Quit": "종료", "Help": "도움말", "Command": "명령", "Filter": "필터", "Describe": "상세",
     "YAML": "YAML", "Node": "노드", "Mode": "모드", "Header": "헤더", "Pause flow": "흐름 멈춤",
@@ -29,7 +29,7 @@ KO = {
     "Flow": "흐름도", "Next": "다음", "Previous": "이전", "Hide chrome": "패널만 보기", "Zoom": "확대", "Layout": "배치", "Complete": "완성",
     "svcflow keys": "svcflow 키",
     "jump to a pane": "패널로 이동",
-    "get/describe/scale/delete/label/rollout restart/exec": "get/describe/scale/delete/label/rollout restart/exec",
+    "get/describe/logs/scale/delete/exec…; --dry-run": "get/describe/logs/scale/delete/exec…; --dry-run",
     "filter every pane (regex; empty clears)": "모든 패널 필터 (정규식, 비우면 해제)",
     "Tab completes, Up/Down recall earlier commands": "Tab 자동 완성, 위/아래 이전 명령",
     "esc to go back": "esc: 뒤로",

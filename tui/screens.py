@@ -72,16 +72,19 @@ class HelpScreen(ModalScreen):
         keys = [(key_label(b.key), tr(b.description)) for b in self.bindings_list if b.description]
         # Two columns when one would not fit the screen (a projector's 30 rows).
         half = (len(keys) + 1) // 2 if len(keys) + 8 > self.app.size.height else len(keys)
+        # each column's keys as wide as its widest (`ctrl+q, ctrl+c` pushed its row out of line)
+        widths = [max((cell_len(k) for k, _ in keys[c * half:(c + 1) * half]), default=0) for c in (0, 1)]
         text = Text()
         for i in range(half):
             if i:
                 text.append("\n")
             for j, (key, description) in enumerate(keys[i::half][:2]):
-                text.append(f"{key:<10}" if half < len(keys) else f"{key:<18}", style="bold")
+                width = max(widths[j], 10) if half < len(keys) else max(widths[0], 18)
+                text.append(key + " " * (width - cell_len(key)), style="bold")
                 pad = " " * max(0, 22 - cell_len(description)) if half < len(keys) and not j else ""
                 text.append(f" {description}{pad}")  # (padded by cells: Korean is two a character)
         for key, description in (("", ""), (":po :svc :ep :dns :proxy", tr("jump to a pane")),
-                                 (":kubectl …", tr("get/describe/scale/delete/label/rollout restart/exec")),
+                                 (":kubectl …", tr("get/describe/logs/scale/delete/exec…; --dry-run")),
                                  ("/", tr("filter every pane (regex; empty clears)")),
                                  ("tab, up, down", tr("Tab completes, Up/Down recall earlier commands"))):
             text.append("\n")

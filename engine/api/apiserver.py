@@ -206,12 +206,16 @@ class ApiServer:
         return self.store.create(obj)
 
     # -- apply --------------------------------------------------------------
-    def apply(self, manifest: dict, display: str = "") -> ApplyResult:
+    def apply(self, manifest: dict, display: str = "", *, dry_run: str = "none") -> ApplyResult:
         """`kubectl apply` of one object: created / configured / unchanged, or an error.
 
         First what kubectl itself checks (a usable name; a namespace that is not a string is
         replaced by the default, as kubectl's builder does), then what the server's decoder
-        refuses (a value of the wrong JSON type, then unknown fields), then validation."""
+        refuses (a value of the wrong JSON type, then unknown fields), then validation.
+        `dry_run` is kubectl's strategy: "server" runs every check and keeps nothing;
+        "client" sends nothing and computes no patch: a new object is "created", an
+        existing one "configured", whatever it holds (apply.go); the line ends as kubectl's
+        dry-run printer ends it."""
         kind = manifest["kind"]
         info = kind_info(kind)
         md = manifest.get("metadata") if isinstance(manifest.get("metadata"), dict) else {}
@@ -229,14 +233,19 @@ class ApiServer:
                 raise ApiError(messages.empty_name_error(kind, info.api_version, info.plural, ns, display),
                                field="metadata.name")
             live = self.store.get(kind, ns, name)
+            suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry_run, "")
+            if dry_run == "client":  # (apply.go computes no patch then: an existing object is "configured")
+                return ApplyResult(line=f"{info.qualified}/{name} {'created' if live is None else 'configured'}"
+                                        f"{suffix}", obj=manifest if live is None else live)
             self._decode_check(manifest, display, "creating" if live is None else "patching")
             manifest = decoding.decoded(manifest)
             if live is None:
-                obj = self.create(manifest, display, applied=True)
-                return ApplyResult(line=f"{info.qualified}/{name} created", obj=obj)
-            obj, changed = self._apply_update(live, manifest, display)
-            verb = "configured" if changed else "unchanged"
-            return ApplyResult(line=f"{info.qualified}/{name} {verb}", obj=obj)
+                obj = self.create(manifest, display, applied=True, dry_run=dry_run == "server")
+                return ApplyResult(line=f"{info.qualified}/{name} created{suffix}", obj=obj)
+            obj = self.update(live, self._apply_merge(live, manifest), verb="patching", display=display,
+                              dry_run=dry_run == "server")
+            verb = "configured" if obj is not live else "unchanged"
+            return ApplyResult(line=f"{info.qualified}/{name} {verb}{suffix}", obj=obj)
         except ApiError as e:
             return ApplyResult(error=e.message, field=e.field, status=e.status, obj=manifest)
 
@@ -254,7 +263,10 @@ class ApiServer:
             raise ApiError(decoding.unknown_fields_error(kind, api_version, display, unknown, verb),
                            field=unknown[0])
 
-    def _apply_update(self, live: dict, manifest: dict, display: str) -> tuple[dict, bool]:
+    def _apply_merge(self, live: dict, manifest: dict) -> dict:
+        """What kubectl's client-side apply asks the live object to become: a three-way
+        merge of the last-applied configuration, the manifest and the live object, with the
+        new last-applied annotation (status untouched)."""
         md_live = meta(live)
         last_raw = (md_live.get("annotations") or {}).get(LAST_APPLIED)
         last = json.loads(last_raw) if last_raw else {}
@@ -271,8 +283,7 @@ class ApiServer:
         merged["status"] = live.get("status", merged.get("status"))  # apply never writes status
         if merged.get("status") is None:
             merged.pop("status", None)
-        out = self.update(live, merged, verb="patching", display=display)
-        return out, out is not live
+        return merged
 
     def update(self, live: dict, new: dict, *, verb: str = "updating", display: str = "", dry_run: bool = False) -> dict:
         """A replace or patch of `live` with `new` (its metadata already carried over by the
@@ -303,7 +314,7 @@ class ApiServer:
         """Delete like the API server: pods on a node terminate gracefully (the kubelet
         removes them); everything else goes at once and the garbage collector follows
         ownerReferences."""
-        obj = self.store.get(kind, namespace, name)
+        obj = self.check_delete(kind, namespace, name)
         if obj is None:
             return None
         if kind == "Namespace":
@@ -321,14 +332,23 @@ class ApiServer:
             self._release_service(obj)
         return self.store.delete(kind, namespace, name)
 
-    def _delete_namespace(self, ns: dict) -> dict:
-        """A Namespace is not removed at once: it turns Terminating and the namespace
-        controller empties it (`engine.controllers.namespace`). The three the cluster needs
-        may not be deleted at all (NamespaceLifecycle admission)."""
-        name = meta(ns)["name"]
-        if name in IMMORTAL_NAMESPACES:
+    def check_delete(self, kind: str, namespace: str, name: str) -> dict | None:
+        """A delete's checks without the delete: the live object (None when there is none),
+        or ApiError when admission refuses it. What `delete_object` runs first and what a
+        server dry run (`?dryRun=All`, `kubectl delete --dry-run=server`) answers: admission
+        runs on a dry run too, so the three namespaces the cluster needs are refused either
+        way (NamespaceLifecycle)."""
+        obj = self.store.get(kind, namespace, name)
+        if obj is not None and kind == "Namespace" and name in IMMORTAL_NAMESPACES:
             raise ApiError(messages.ApiError(
                 "Forbidden", message=f'namespaces "{name}" is forbidden: this namespace may not be deleted'))
+        return obj
+
+    def _delete_namespace(self, ns: dict) -> dict:
+        """A Namespace is not removed at once: it turns Terminating and the namespace
+        controller empties it (`engine.controllers.namespace`); `check_delete` refused the
+        three the cluster needs."""
+        name = meta(ns)["name"]
         if meta(ns).get("deletionTimestamp"):
             return ns
         if not (ns.get("spec") or {}).get("finalizers"):

@@ -199,10 +199,12 @@ class ApplyMemo:
 def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | None = None, *,
                     warnings: list | None = None, last_wins_only: bool = False,
                     memo: ApplyMemo | None = None,
-                    outcomes: list[tuple[Document, ApplyResult]] | None = None) -> ApplyReport:
+                    outcomes: list[tuple[Document, ApplyResult]] | None = None,
+                    dry_run: str = "none") -> ApplyReport:
     """Apply documents in order; a bad one is reported and the rest still apply.  Never raises.
 
-    ``warnings`` are the loader's (duplicate YAML keys), carried into the report.  Objects
+    ``warnings`` are the loader's (duplicate YAML keys), carried into the report. ``dry_run``
+    is kubectl's `--dry-run` strategy ("none", "client", "server"; see `ApiServer.apply`).  Objects
     declared more than once are reported in ``duplicates``; with ``last_wins_only`` (the live
     dashboard) only the last declaration is applied - the same end state as kubectl's, without
     flipping the object to the earlier version and back on every reload.
@@ -237,7 +239,7 @@ def apply_documents(cluster: Cluster, docs: list[Document], load_errors: list | 
                     outcomes.append((doc, same))
                 continue
         try:
-            res = _apply_one(cluster, doc, report)
+            res = _apply_one(cluster, doc, report, dry_run)
         except Exception as exc:  # noqa: BLE001 - one odd object must not stop the rest
             msg = f"svcflow could not apply this object ({type(exc).__name__}: {exc})"
             res = ApplyResult(error="error: " + msg, source=_source(doc), obj=obj, status=ClientError(msg))
@@ -261,7 +263,7 @@ def report_load_problems(report: ApplyReport, load_errors: list, warnings: list)
         report.warnings.append(Notice(f"{w.display}:{w.line}", w.message, w.field))
 
 
-def _apply_one(cluster: Cluster, doc: Document, report: ApplyReport) -> ApplyResult:
+def _apply_one(cluster: Cluster, doc: Document, report: ApplyReport, dry_run: str = "none") -> ApplyResult:
     obj = doc.obj
     kind, api_version = obj.get("kind"), obj.get("apiVersion")
     info = KINDS.get(kind or "")
@@ -278,7 +280,7 @@ def _apply_one(cluster: Cluster, doc: Document, report: ApplyReport) -> ApplyRes
                           field="kind", obj=obj, load_detail=unknown_kind_message(obj, doc.display, prefix=False))
         report.errors.append(res)
         return res
-    res = cluster.api.apply(obj, doc.display)
+    res = cluster.api.apply(obj, doc.display, dry_run=dry_run)
     res.source = _source(doc, res.field)
     (report.results if res.ok else report.errors).append(res)
     md = obj.get("metadata")

@@ -27,17 +27,25 @@ DNS_SERVICE = ("kube-system", "kube-dns")
 class Serving:
     """Whether pods' lookups reach a CoreDNS server: their resolv.conf names the kube-dns
     ClusterIP, and kube-proxy sends the query to one of kube-dns's ready endpoints. The
-    records below are what CoreDNS would answer; with nobody serving, lookups time out."""
+    records below are what CoreDNS would answer; with nobody serving, lookups fail."""
 
     ok: bool
     ready: int  # ready CoreDNS endpoints behind kube-dns
     nameserver: str  # what every ClusterFirst pod's resolv.conf names
     reason: str  # one line for the DNS pane and the flow
+    #: how a lookup fails when nobody serves: kube-proxy REJECTs a Service with no ready
+    #: endpoints (ICMP port unreachable: dig's "connection refused", at once) in every mode;
+    #: an address no Service has leads nowhere and the lookup times out
+    refused: bool = False
+
+    @property
+    def failure(self) -> str:
+        return "lookups are refused" if self.refused else "lookups time out"
 
     def line(self) -> str:
         if self.ok:
             return f"serving on {self.nameserver}:53 ({self.ready} ready pod{'s' if self.ready != 1 else ''} behind kube-dns)"
-        return f"NOT SERVING: {self.reason}; lookups to {self.nameserver}:53 time out"
+        return f"NOT SERVING: {self.reason}; lookups to {self.nameserver}:53 {'are refused' if self.refused else 'time out'}"
 
 
 class CoreDNS(Controller):
@@ -141,7 +149,8 @@ class CoreDNS(Controller):
                 if (ep.get("conditions") or {}).get("ready") is not False:
                     ready += 1
         if not ready:
-            return Serving(False, 0, nameserver, "kube-dns has no ready endpoints (no CoreDNS pod is ready)")
+            return Serving(False, 0, nameserver, "kube-dns has no ready endpoints (no CoreDNS pod is ready)",
+                           refused=True)
         return Serving(True, ready, nameserver, "")
 
     def _check_serving(self, obj: dict) -> None:

@@ -1,7 +1,9 @@
 """`pods/{name}/eviction` (policy/v1 Eviction): what `kubectl drain` POSTs, as protobuf, for
 every pod it moves off a cordoned node. There are no PodDisruptionBudgets in the simulated
 cluster, so every eviction is allowed: the pod is deleted gracefully through the API server,
-as a `kubectl delete pod` would, and the answer is kube-apiserver's 201 Success Status.
+as a `kubectl delete pod` would, and the answer is kube-apiserver's 201 Success Status. A dry
+run (`kubectl drain --dry-run=server` sets the Eviction's `deleteOptions.dryRun: [All]`; the
+request's `?dryRun=All` too) is checked and answered the same, and the pod stays.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from engine.api.apiserver import ApiError
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.responses import json_response
 from engine.kapi.status import StatusError, bad_request, from_api_error, not_found
-from engine.kapi.writes import JSON, YAML, read_body
+from engine.kapi.writes import JSON, YAML, dry_run, read_body
 
 
 async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
@@ -26,7 +28,18 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
         raise bad_request("name in URL does not match name in Eviction object")
     if ctx.cluster.store.get("Pod", ns, name) is None:
         raise not_found(req.info, name)
-    grace = ((body.get("deleteOptions") or {}).get("gracePeriodSeconds"))
+    options = body.get("deleteOptions") or {}
+    dry = dry_run(req)
+    asked = options.get("dryRun") or [] if isinstance(options, dict) else []
+    if isinstance(asked, list) and asked:
+        wrong = [v for v in asked if v != "All"]
+        if wrong:
+            raise bad_request(f'Invalid dry run value: {wrong[0]}: supported values: "All"')
+        dry = True
+    if dry:
+        return json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                              "code": 201}, status=201)
+    grace = options.get("gracePeriodSeconds") if isinstance(options, dict) else None
     try:
         ctx.cluster.api.delete_object("Pod", ns, name, grace=grace != 0)
     except ApiError as e:

@@ -5,7 +5,9 @@ stays open and lines are written as the container prints them, until the pod goe
 `sinceSeconds` / `sinceTime`, `limitBytes` and `previous`.
 
 The lines come from the container's simulated process (engine.workloads: redis's start-up
-banner, the counter app's requests), the same process exec's `curl localhost:3000` reaches.
+banner, the counter app's requests), the same process exec's `curl localhost:3000` reaches;
+which of them a request gets, and the kubelet's refusals, are engine.kubelet.logs' (svcflow's
+own `kubectl logs` uses the same).
 """
 from __future__ import annotations
 
@@ -19,19 +21,10 @@ from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, r
 from engine.kapi.pods import pick_container
 from engine.kapi.responses import query_bool, query_int
 from engine.kapi.status import StatusError, bad_request, not_found
-from engine.workloads.base import LogLine
+from engine.kubelet.logs import not_started, render, select
 
 # How often a follow looks for new lines and for its pod's end (wall seconds).
 POLL_SECONDS = 0.1
-
-
-def stamp(t: datetime) -> str:
-    """The kubelet's `timeFormatOut` (`2006-01-02T15:04:05.000000000Z07:00`), in UTC."""
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond * 1000:09d}Z"
-
-
-def render(lines: list[LogLine], timestamps: bool) -> str:
-    return "".join((stamp(ln.time) + " " if timestamps else "") + ln.text + "\n" for ln in lines)
 
 
 def _invalid(field: str, value: object, why: str) -> StatusError:
@@ -39,21 +32,6 @@ def _invalid(field: str, value: object, why: str) -> StatusError:
                        details={"kind": "PodLogOptions",
                                 "causes": [{"reason": "FieldValueInvalid", "field": field,
                                             "message": f"Invalid value: {value}: {why}"}]})
-
-
-def _waiting(pod: dict, container: str) -> StatusError | None:
-    """The kubelet's refusal for a container that has not started (or a pod on no node)."""
-    name = meta(pod).get("name", "")
-    if not (pod.get("spec") or {}).get("nodeName"):
-        return bad_request(f"pod {name} does not have a host assigned")
-    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
-        if cs.get("name") == container:
-            state = cs.get("state") or {}
-            if "waiting" in state:
-                reason = (state.get("waiting") or {}).get("reason") or "ContainerCreating"
-                return bad_request(f'container "{container}" in pod "{name}" is waiting to start: {reason}')
-            return None
-    return bad_request(f'container "{container}" in pod "{name}" is waiting to start: ContainerCreating')
 
 
 def _since(request: web.Request, now: datetime) -> datetime | None:
@@ -89,15 +67,11 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     since = _since(request, ctx.cluster.now())
     if query_bool(q, "previous"):
         raise bad_request(f'previous terminated container "{container}" in pod "{meta(pod)["name"]}" not found')
-    refused = _waiting(pod, container)
+    refused = not_started(pod, container)
     if refused is not None:
-        raise refused
+        raise bad_request(refused)
     proc = ctx.pods.process(pod, container)
-    lines = list(proc.log) if proc is not None else []
-    if since is not None:
-        lines = [ln for ln in lines if ln.time >= since]
-    if tail is not None:
-        lines = lines[len(lines) - tail:] if tail else []
+    lines = select(list(proc.log) if proc is not None else [], since=since, tail=tail)
     timestamps = query_bool(q, "timestamps")
     body = render(lines, timestamps).encode("utf-8")
     if not query_bool(q, "follow"):

@@ -20,7 +20,7 @@ from engine.api.store import ADDED
 from engine.kapi import fields, tables
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import dumps, json_response, query_bool, query_int, warning_header, warnings_for
-from engine.kapi.status import StatusError, expired, not_found
+from engine.kapi.status import StatusError, expired, not_found, too_large_resource_version
 from engine.kapi.watch import Event, Watcher
 
 
@@ -114,6 +114,39 @@ def _accept(request: web.Request) -> str:
     return request.headers.get("Accept", "")
 
 
+#: How long a list or watch from a resourceVersion the store has not reached waits for it
+#: before it is refused as too large (the watch cache's blockTimeout).
+FRESH_WAIT_SECONDS = 3.0
+
+
+async def wait_until_fresh(ctx: ApiContext, resource_version: int) -> StatusError | None:
+    """The watch cache's waitUntilFreshAndBlock: wait up to FRESH_WAIT_SECONDS for the store
+    to reach `resource_version`; the Too large resource version refusal if it does not."""
+    store = ctx.cluster.store
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + FRESH_WAIT_SECONDS
+    while store.resource_version < resource_version:
+        if loop.time() >= deadline:
+            return too_large_resource_version(resource_version, store.resource_version)
+        await asyncio.sleep(0.05)
+    return None
+
+
+async def require_fresh(ctx: ApiContext, req: ResourceRequest) -> None:
+    """A list from `resourceVersion=N` (not "0": any version; not a continued page) is
+    served at least as fresh as N, or refused as too large after waiting for it."""
+    raw = req.query.get("resourceVersion") or ""
+    if raw in ("", "0") or req.query.get("continue"):
+        return
+    try:
+        wanted = int(raw)
+    except ValueError:
+        raise StatusError("BadRequest", f'invalid resource version "{raw}"')
+    refused = await wait_until_fresh(ctx, wanted)
+    if refused is not None:
+        raise refused
+
+
 def list_objects(ctx: ApiContext, order_of: ListOrder, req: ResourceRequest, request: web.Request) -> web.Response:
     accepts = selectors(req)
     limit = query_int(req.query, "limit") or 0
@@ -205,9 +238,11 @@ async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
             start_rv = int(raw_rv)
         except ValueError:
             raise StatusError("BadRequest", f'invalid resource version "{raw_rv}"')
-        if hub.too_old(start_rv):
+        if start_rv > store.resource_version:  # (a version this server has not reached: wait, or refuse)
+            error = await wait_until_fresh(ctx, start_rv)
+        if error is None and hub.too_old(start_rv):
             error = expired(start_rv, hub.oldest + 1)
-        else:
+        if error is None:
             w_tmp = Watcher(req.kind, accepts, 1 << 30)
             for e in hub.since(req.kind, start_rv):
                 w_tmp.offer(e)

@@ -127,6 +127,7 @@ class _Handlers:
                 if query_bool(req.query, "watch"):
                     return await reads.watch(ctx, req, request)
                 if req.name is None:
+                    await reads.require_fresh(ctx, req)
                     return reads.list_objects(ctx, self.order, req, request)
                 return reads.get_object(ctx, req, request)
             if method == "POST" and req.name is None:

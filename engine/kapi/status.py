@@ -94,6 +94,17 @@ def expired(requested: int, oldest: int) -> StatusError:
     return StatusError("Expired", f"too old resource version: {requested} ({oldest})", code=410)
 
 
+def too_large_resource_version(requested: int, current: int) -> StatusError:
+    """storage.NewTooLargeResourceVersionError: a list or watch from a resourceVersion the
+    server has not reached (after waiting for it a while). client-go's reflector relists
+    from scratch on it -- what a client needs after the server restarted with younger
+    resourceVersions (an etcd restored from a backup; a restarted `svcflow serve`)."""
+    return StatusError("Timeout", f"Timeout: Too large resource version: {requested}, current: {current}", code=504,
+                       details={"causes": [{"reason": "ResourceVersionTooLarge",
+                                            "message": "Too large resource version"}],
+                                "retryAfterSeconds": 1})
+
+
 def from_api_error(err: ApiError, info: KindInfo | None = None) -> StatusError:
     """svcflow's refusal as the Status kube-apiserver sends: Invalid carries the Kind and one
     cause per field error (`StatusCause.Type` serialises as `reason`)."""

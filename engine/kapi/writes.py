@@ -304,7 +304,11 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
             raise conflict(info, md["name"], "the object has been modified; please apply your changes to the "
                                              "latest version and try again")
     grace = opts.get("gracePeriodSeconds")
-    if dry:  # the object as it is: nothing is deleted
+    if dry:  # the object as it is, after admission's checks: nothing is deleted
+        try:
+            ctx.cluster.api.check_delete(req.kind, require_namespace(req), req.name or "")
+        except ApiError as e:
+            raise from_api_error(e.status, info)
         if req.kind in ("Pod", "Namespace"):
             return json_response(live, warnings=warnings_for(req.kind))
         return json_response(success_status(_deleted_details(info, req, live)), warnings=warnings_for(req.kind))

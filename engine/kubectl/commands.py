@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,9 +66,63 @@ FLAGS: dict[str, tuple[str, str]] = {
     "resource-version": ("", "str"), "port": ("", "str"), "restart": ("", "str"), "labels": ("", "str"),
     "record": ("", "bool"), "dry-run": ("", "str"), "sort-by": ("", "str"), "watch": ("w", "bool"),
     "quiet": ("q", "bool"), "validate": ("", "str"), "prune": ("", "bool"), "api-version": ("", "str"),
+    "tail": ("", "int"), "timestamps": ("", "bool"), "previous": ("p", "bool"),
 }
 _SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
-_NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict"}
+NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict"}
+
+
+_DRY = ("--dry-run=server", "--dry-run=client", "--dry-run=none")
+_SELECT = ("--all", "--selector=", "--namespace=")
+#: The flags the dashboard's `:` prompt completes after `kubectl VERB`: the ones svcflow's VERB
+#: honours, a flag with a few values once with each (`--output=wide`, `--dry-run=server`).
+VERB_FLAGS: dict[str, tuple[str, ...]] = {
+    "get": ("--namespace=", "--all-namespaces", "--output=wide", "--output=yaml", "--output=json", "--output=name",
+            "--output=jsonpath=", "--output=custom-columns=", "--selector=", "--show-labels", "--sort-by=",
+            "--no-headers"),
+    "describe": ("--namespace=", "--all-namespaces", "--selector="),
+    "explain": ("--recursive", "--api-version=", "--output=plaintext", "--output=plaintext-openapiv2"),
+    "delete": _SELECT + _DRY,
+    "scale": ("--replicas=",) + _SELECT + _DRY,
+    "label": ("--overwrite",) + _SELECT + _DRY,
+    "rollout": ("--namespace=",),
+    "drain": ("--ignore-daemonsets", "--force", "--delete-emptydir-data") + _DRY,
+    "cordon": _DRY, "uncordon": _DRY, "create": _DRY,
+    "run": ("--image=", "--namespace=") + _DRY,
+    "apply": ("--filename=", "--recursive") + _DRY,
+    "exec": ("--namespace=", "--container=", "--stdin", "--tty"),
+    "logs": ("--namespace=", "--container=", "--tail=", "--timestamps", "--previous"),
+}
+
+#: What kubectl's printers add to each line of a dry run (cmdutil.PrintFlagsWithDryRunStrategy).
+DRY_RUN_SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
+
+
+def dry_run_strategy(value: str | None, now: datetime) -> tuple[str, str]:
+    """cmdutil.GetDryRunStrategy: the `--dry-run` flag's strategy ("none", "client" or
+    "server") and the warning kubectl logs (klog, on stderr) for the deprecated forms: a
+    bare `--dry-run` and a boolean. ValueError carries kubectl's message for anything else."""
+    if value is None:
+        return "none", ""
+    try:
+        b = go_parse_bool(value)
+    except NumError:
+        b = None
+    if b is None:
+        if value == NO_OPT_DEFAULT["dry-run"]:
+            return "client", _klog_warning(now, 703, "--dry-run is deprecated and can be replaced with "
+                                                     "--dry-run=client.")
+        if value in ("client", "server", "none"):
+            return value, ""
+        raise ValueError(f'Invalid dry-run value ({value}). Must be "none", "server", or "client".')
+    return ("client" if b else "none"), _klog_warning(
+        now, 717 if b else 720,
+        f"--dry-run={value} is deprecated (boolean value) and can be replaced with --dry-run={'client' if b else 'none'}.")
+
+
+def _klog_warning(now: datetime, line: int, msg: str) -> str:
+    """A klog warning line as kubectl writes it: `Wmmdd hh:mm:ss.uuuuuu PID file:line] msg`."""
+    return f"W{now:%m%d %H:%M:%S.%f} {os.getpid():>7} helpers.go:{line}] {msg}\n"
 
 
 def _set_flag(opts: dict, name: str, value: str) -> None:
@@ -103,8 +158,8 @@ def parse_flags(args: list[str]) -> tuple[dict, list[str]]:
                 _set_flag(opts, name, value)
             elif typ == "bool":
                 opts[name] = True
-            elif name in _NO_OPT_DEFAULT:
-                opts[name] = _NO_OPT_DEFAULT[name]
+            elif name in NO_OPT_DEFAULT:
+                opts[name] = NO_OPT_DEFAULT[name]
             elif i < len(args):
                 _set_flag(opts, name, args[i])
                 i += 1
@@ -397,8 +452,10 @@ def events(cluster: Cluster, *, include_boot: bool = False) -> Output:
     return out
 
 
-def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None) -> Output:
-    """`kubectl delete TYPE NAME` / `TYPE/NAME`: kubectl v1.33's line names the namespace."""
+def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None, dry_run: str = "none") -> Output:
+    """`kubectl delete TYPE NAME` / `TYPE/NAME`: kubectl v1.33's line names the namespace.
+    A dry run finds the objects (and, server-side, runs the API server's refusals) and
+    deletes nothing."""
     out = Output()
     ns = namespace or "default"
     try:
@@ -412,7 +469,13 @@ def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None) -
         return out
     for info, name in pairs:
         try:
-            gone = cluster.api.delete_object(info.kind, ns if info.namespaced else "", name)
+            where = ns if info.namespaced else ""
+            if dry_run == "none":
+                gone = cluster.api.delete_object(info.kind, where, name)
+            elif dry_run == "server":  # (the API server's checks, nothing deleted)
+                gone = cluster.api.check_delete(info.kind, where, name)
+            else:  # a client dry run of named objects does not even read them (kubectl 1.33)
+                gone = {"metadata": {"name": name}}
         except ApiError as e:  # a namespace the cluster cannot do without
             out.stderr += e.message + "\n"
             out.code = 1
@@ -422,7 +485,7 @@ def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None) -
             out.code = 1
             continue
         label = f"{info.kind.lower()}.{info.group}" if info.group else info.kind.lower()
-        out.stdout += f'{label} "{name}" deleted\n'  # kubectl 1.33 (1.34 adds "from NS namespace")
+        out.stdout += f'{label} "{name}" deleted{DRY_RUN_SUFFIX[dry_run]}\n'  # 1.34 adds "from NS namespace"
     return out
 
 
@@ -457,7 +520,7 @@ def _objects_for(cluster: Cluster, verb: str, args: list[str], ns: str, *, selec
 
 
 def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, replicas: int | None = None,
-          select_all: bool = False, selector: str | None = None) -> Output:
+          select_all: bool = False, selector: str | None = None, dry_run: str = "none") -> Output:
     """`kubectl scale deploy/NAME --replicas=N` -> `deployment.apps/NAME scaled`."""
     ns = namespace or "default"
     if replicas is None:
@@ -480,15 +543,15 @@ def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, re
             out.stderr += ('Error from server (NotFound): the server could not find the requested resource\n')
             out.code = 1
             continue
-        if replicas > 2**31 - 1:
+        if replicas > 2**31 - 1 and dry_run != "client":  # (a client dry run sends nothing)
             # kubectl's --replicas is a Go int; it sends {"spec":{"replicas":N}} as a merge patch to
             # the scale subresource, and the API server cannot decode N into Scale's int32.
             out.stderr += _scale_patch_refused(cluster, info, obj, replicas)
             out.code = 1
             continue
-        new = {**obj, "spec": {**obj["spec"], "replicas": replicas}}
-        cluster.store.update(new)
-        out.stdout += f"{info.qualified}/{name} scaled\n"
+        if dry_run == "none":
+            cluster.store.update({**obj, "spec": {**obj["spec"], "replicas": replicas}})
+        out.stdout += f"{info.qualified}/{name} scaled{DRY_RUN_SUFFIX[dry_run]}\n"
     return out
 
 
@@ -507,24 +570,72 @@ def _scale_patch_refused(cluster: Cluster, info, obj: dict, replicas: int) -> st
 
 
 def pod_for(cluster: Cluster, target: str, namespace: str) -> dict | None:
-    """The pod `kubectl exec TARGET` picks: `NAME`, `pod/NAME`, or `deploy/NAME` (its first
-    running pod, as kubectl's attachablePodForObject does)."""
-    if "/" in target:
-        word, name = target.split("/", 1)
-        try:
-            kind = printers.resolve_resource(word).kind
-        except printers.ResourceError:
-            kind = None
+    """The pod `kubectl exec TARGET` (and `dig --from`, `trace`) picks: `NAME`, `pod/NAME`, or
+    `deploy|rs|ds|svc/NAME` (the first running pod it selects, as kubectl's
+    attachablePodForObject does)."""
+    word, _, name = target.rpartition("/")
+    try:
+        kind = printers.resolve_resource(word).kind if word else "Pod"
+    except printers.ResourceError:
+        return None
+    pods = selected_pods(cluster, kind, namespace, name)
+    return next((p for p in pods or () if kind == "Pod" or (p.get("status") or {}).get("phase") == "Running"), None)
+
+
+def pods_for_logs(cluster: Cluster, target: str, namespace: str) -> list[dict] | None:
+    """The pods `kubectl logs TARGET` chooses from, best first (logsforobject.go: a pod
+    itself, else every pod the object's selector takes, sorted by podutils.ByLogging); None
+    when TARGET does not exist."""
+    word, _, name = target.rpartition("/")
+    pods = selected_pods(cluster, printers.resolve_resource(word).kind if word else "Pod", namespace, name)
+    return None if pods is None else sorted(pods, key=_by_logging)
+
+
+def selected_pods(cluster: Cluster, kind: str, namespace: str, name: str) -> list[dict] | None:
+    """The pods an object stands for: a Pod itself; the pods a Service's, Deployment's,
+    ReplicaSet's or DaemonSet's selector takes. None when there is no such object -- but a
+    workload that is not in the store while its pods are (an attached cluster's mirror
+    reads no Deployments) is found through the pods' controller references: a
+    Deployment's pods belong to ReplicaSet NAME-<pod-template-hash>."""
+    obj = cluster.store.get(kind, namespace, name)
+    if kind == "Pod":
+        return None if obj is None else [obj]
+    if obj is None:
+        if kind not in ("Deployment", "ReplicaSet", "DaemonSet"):
+            return None
+        owned = [p for p in cluster.store.list("Pod", namespace) if _controlled_by(p, kind, name)]
+        return owned or None
+    spec = obj.get("spec") or {}
+    sel = (spec.get("selector") or {}) if kind == "Service" else ((spec.get("selector") or {}).get("matchLabels") or {})
+    return list(cluster.store.select("Pod", namespace, sel)) if sel else []
+
+
+def _controlled_by(pod: dict, kind: str, name: str) -> bool:
+    md = pod["metadata"]
+    for ref in md.get("ownerReferences") or []:
+        if not isinstance(ref, dict) or not ref.get("controller"):
+            continue
         if kind == "Deployment":
-            d = cluster.store.get("Deployment", namespace, name)
-            if d is None:
-                return None
-            sel = d["spec"]["selector"].get("matchLabels") or {}
-            return next((p for p in cluster.store.select("Pod", namespace, sel)
-                         if (p.get("status") or {}).get("phase") == "Running"), None)
-        if kind == "Pod":
-            target = name
-    return cluster.store.get("Pod", namespace, target)
+            h = (md.get("labels") or {}).get("pod-template-hash")
+            if ref.get("kind") == "ReplicaSet" and h and ref.get("name") == f"{name}-{h}":
+                return True
+        elif ref.get("kind") == kind and ref.get("name") == name:
+            return True
+    return False
+
+
+def _by_logging(pod: dict) -> tuple:
+    """podutils.ByLogging as a sort key: assigned to a node first, then Running < Unknown <
+    Pending (any other phase counts as Running: Go's map gives 0), ready first, ready longest
+    first, most restarts first, oldest first (an empty time last)."""
+    st = pod.get("status") or {}
+    ready = pod_is_ready(pod)
+    ready_at = next((c.get("lastTransitionTime") or "" for c in st.get("conditions") or []
+                     if c.get("type") == "Ready"), "") if ready else ""
+    restarts = max((int(cs.get("restartCount") or 0) for cs in st.get("containerStatuses") or []), default=0)
+    created = pod["metadata"].get("creationTimestamp") or ""
+    return (not pod["spec"].get("nodeName"), {"Unknown": 1, "Pending": 2}.get(st.get("phase") or "", 0),
+            not ready, (ready_at == "", ready_at), -restarts, (created == "", created))
 
 
 def owner_deployment(cluster: Cluster, namespace: str, pod_name: str) -> dict | None:
@@ -559,7 +670,7 @@ def toggle_readiness(cluster: Cluster, namespace: str, pod_name: str) -> Output:
 
 
 def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, overwrite: bool = False,
-          select_all: bool = False, selector: str | None = None) -> Output:
+          select_all: bool = False, selector: str | None = None, dry_run: str = "none") -> Output:
     """`kubectl label TYPE NAME k=v k-` -> `pod/NAME labeled`, checked as label.go checks."""
 
     ns = namespace or "default"
@@ -618,8 +729,8 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
         labels.update(new_labels)
         for r in remove:
             labels.pop(r, None)
-        errs = validate_labels(labels, "metadata.labels")
-        if errs:  # the API server validates the patched object
+        errs = validate_labels(labels, "metadata.labels") if dry_run != "client" else []
+        if errs:  # the API server validates the patched object (a client dry run sends nothing)
             out.stderr += messages.ApiError("Invalid", kind=info.kind, group=info.group, name=name,
                                             causes=errs).standalone() + "\n"
             out.code = 1
@@ -630,16 +741,17 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
             msg = "unlabeled"  # updateDataChangeMsg compares the JSON lengths
         else:
             msg = "labeled"
-        if labels != before:
+        if labels != before and dry_run == "none":
             cluster.store.update({**obj, "metadata": {**obj["metadata"], "labels": labels}})
-        out.stdout += f"{info.qualified}/{name} {msg}\n"
+        out.stdout += f"{info.qualified}/{name} {msg}{DRY_RUN_SUFFIX[dry_run]}\n"
     return out
 
 
 RESTARTABLE = ("Deployment", "DaemonSet", "StatefulSet")
 
 
-def rollout_restart(cluster: Cluster, args: list[str], *, namespace: str | None = None) -> Output:
+def rollout_restart(cluster: Cluster, args: list[str], *, namespace: str | None = None,
+                    dry_run: str = "none") -> Output:
     """`kubectl rollout restart deploy/NAME`: a new template annotation, so a new ReplicaSet."""
 
     ns = namespace or "default"
@@ -666,12 +778,13 @@ def rollout_restart(cluster: Cluster, args: list[str], *, namespace: str | None 
         tmpl_md = new["spec"].setdefault("template", {}).setdefault("metadata", {})
         tmpl_md.setdefault("annotations", {})["kubectl.kubernetes.io/restartedAt"] = cluster.now().strftime(
             "%Y-%m-%dT%H:%M:%SZ")
-        cluster.store.update(new)
-        out.stdout += f"{info.qualified}/{name} restarted\n"
+        if dry_run == "none":
+            cluster.store.update(new)
+        out.stdout += f"{info.qualified}/{name} restarted{DRY_RUN_SUFFIX[dry_run]}\n"
     return out
 
 
-def cordon(cluster: Cluster, node: str, desired: bool = True) -> Output:
+def cordon(cluster: Cluster, node: str, desired: bool = True, *, dry_run: str = "none") -> Output:
     """`kubectl cordon|uncordon NODE`: spec.unschedulable (the node lifecycle controller's
     node.kubernetes.io/unschedulable:NoSchedule taint follows it)."""
 
@@ -679,7 +792,7 @@ def cordon(cluster: Cluster, node: str, desired: bool = True) -> Output:
     if n is None:
         return Output(stderr=f'Error from server (NotFound): nodes "{node}" not found\n', code=1)
     if bool(n["spec"].get("unschedulable")) == desired:
-        return Output(stdout=f"node/{node} already {'cordoned' if desired else 'uncordoned'}\n")
+        return Output(stdout=f"node/{node} already {'cordoned' if desired else 'uncordoned'}{DRY_RUN_SUFFIX[dry_run]}\n")
     new = copy.deepcopy(n)
     taints = [t for t in new["spec"].get("taints") or [] if t.get("key") != "node.kubernetes.io/unschedulable"]
     if desired:
@@ -692,13 +805,17 @@ def cordon(cluster: Cluster, node: str, desired: bool = True) -> Output:
         new["spec"]["taints"] = taints
     else:
         new["spec"].pop("taints", None)
-    cluster.store.update(new)
-    return Output(stdout=f"node/{node} {'cordoned' if desired else 'uncordoned'}\n")
+    if dry_run == "none":
+        cluster.store.update(new)
+    return Output(stdout=f"node/{node} {'cordoned' if desired else 'uncordoned'}{DRY_RUN_SUFFIX[dry_run]}\n")
 
 
-def drain(cluster: Cluster, node: str, *, ignore_daemonsets: bool = True, force: bool = False) -> Output:
-    """`kubectl drain NODE`: cordon, then evict the node's pods (pkg/drain's filters first)."""
-    out = cordon(cluster, node, True)
+def drain(cluster: Cluster, node: str, *, ignore_daemonsets: bool = True, force: bool = False,
+          dry_run: str = "none") -> Output:
+    """`kubectl drain NODE`: cordon, then evict the node's pods (pkg/drain's filters first).
+    A dry run names the pods it would evict and evicts none (drain.go's
+    deleteOrEvictPodsSimple; pkg/drain does not wait for a server dry run's pods to go)."""
+    out = cordon(cluster, node, True, dry_run=dry_run)
     if out.code:
         return out
     pods = sorted((p for p in cluster.store.list("Pod") if p["spec"].get("nodeName") == node),
@@ -737,10 +854,11 @@ def drain(cluster: Cluster, node: str, *, ignore_daemonsets: bool = True, force:
         if p in ds or p in mirror:
             continue
         ns, name = p["metadata"]["namespace"], p["metadata"]["name"]
-        out.stdout += f"evicting pod {ns}/{name}\n"
-        cluster.api.delete_object("Pod", ns, name)
-        out.stdout += f"pod/{name} evicted\n"
-    out.stdout += f"node/{node} drained\n"
+        out.stdout += f"evicting pod {ns}/{name}{DRY_RUN_SUFFIX[dry_run]}\n"
+        if dry_run == "none":
+            cluster.api.delete_object("Pod", ns, name)
+            out.stdout += f"pod/{name} evicted\n"
+    out.stdout += f"node/{node} drained{DRY_RUN_SUFFIX[dry_run]}\n"
     return out
 
 
@@ -766,6 +884,10 @@ def get_flag_refusal(opts: dict) -> Output | None:
 
 VERBS = ("get", "describe", "explain", "delete", "scale", "label", "rollout", "drain", "cordon", "uncordon", "create",
          "run")
+
+
+#: The verbs (of VERBS) whose kubectl 1.33 command has `--dry-run` (`rollout restart` has not).
+DRY_RUN_VERBS = frozenset({"delete", "scale", "label", "drain", "cordon", "uncordon", "create", "run"})
 
 
 def run_line(cluster: Cluster, line: str) -> Output:
@@ -802,16 +924,26 @@ def run_line(cluster: Cluster, line: str) -> Output:
         opts, pos = parse_flags(rest)
     except UsageError as e:
         return usage_error(cmd, str(e))
+    dry, warning = "none", ""
+    if "dry-run" in opts and verb not in DRY_RUN_VERBS:
+        return usage_error(cmd, "unknown flag: --dry-run")
+    if "dry-run" in opts:
+        try:
+            dry, warning = dry_run_strategy(opts.get("dry-run"), cluster.now())
+        except ValueError as e:
+            return Output(stderr=f"error: {e}\n", code=1)
+    out = _run_verb(cluster, verb, cmd, argv, opts, pos, dry)
+    if warning:  # (klog writes it before the command runs)
+        out.warnings = warning + out.warnings
+    return out
+
+
+def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict, pos: list[str],
+              dry: str) -> Output:
+    """One verb of `run_line`, its flags parsed; `dry` is the dry-run strategy (the writes
+    check and print as they would, with kubectl's suffix, and change nothing)."""
     ns = opts.get("namespace")
     sel = opts.get("selector")
-    dry = opts.get("dry-run")
-    if dry is not None and verb not in ("get", "describe", "explain"):
-        if dry not in ("none", "server", "client", "unchanged"):
-            return Output(stderr=f'error: Invalid dry-run value ({dry}). Must be "none", "server", or "client".\n',
-                          code=1)
-        if dry != "none":  # never run the write for real when a dry run was asked for
-            return Output(stderr=f"error: svcflow's {cmd} does not do --dry-run; the real kubectl does, against "
-                                 "`svcflow serve` (nothing was changed)\n", code=1)
     if verb == "get":
         refused = get_flag_refusal(opts)
         if refused is not None:
@@ -833,7 +965,7 @@ def run_line(cluster: Cluster, line: str) -> Output:
                 return err
             if not targets:
                 return Output(stderr="No resources found\n")
-            return delete(cluster, [pos[0]] + [n for _, n, _ in targets], namespace=ns)
+            return delete(cluster, [pos[0]] + [n for _, n, _ in targets], namespace=ns, dry_run=dry)
         if not pos:
             return Output(stderr="error: You must provide one or more resources by argument or filename.\n"
                                  "Example resource specifications include:\n   '-f rsrc.yaml'\n   "
@@ -841,54 +973,60 @@ def run_line(cluster: Cluster, line: str) -> Output:
         if len(pos) == 1 and "/" not in pos[0]:
             return Output(stderr="error: resource(s) were provided, but no name, label selector, or --all flag specified\n",
                           code=1)
-        return delete(cluster, pos, namespace=ns)
+        return delete(cluster, pos, namespace=ns, dry_run=dry)
     if verb == "scale":
         return scale(cluster, pos, namespace=ns, replicas=opts.get("replicas"), select_all=bool(opts.get("all")),
-                     selector=sel)
+                     selector=sel, dry_run=dry)
     if verb == "label":
         return label(cluster, pos, namespace=ns, overwrite=bool(opts.get("overwrite")),
-                     select_all=bool(opts.get("all")), selector=sel)
+                     select_all=bool(opts.get("all")), selector=sel, dry_run=dry)
     if verb == "rollout":
         if not pos:
             return Output(stderr="error: required resource not specified\n", code=1)
-        return rollout_restart(cluster, pos, namespace=ns)
+        return rollout_restart(cluster, pos, namespace=ns, dry_run=dry)
     if verb in ("drain", "cordon", "uncordon"):
         if not pos:
             return Output(stderr="error: USAGE: %s NODE [flags]\nSee 'kubectl %s -h' for help and examples\n"
                           % (verb, verb), code=1)
         if verb == "drain":
             return drain(cluster, pos[0], ignore_daemonsets=bool(opts.get("ignore-daemonsets")),
-                         force=bool(opts.get("force")))
-        return cordon(cluster, pos[0], verb == "cordon")
+                         force=bool(opts.get("force")), dry_run=dry)
+        return cordon(cluster, pos[0], verb == "cordon", dry_run=dry)
     if verb == "create" and len(pos) == 2 and pos[0] in ("namespace", "ns"):
-        return create_namespace(cluster, pos[1])
+        return create_namespace(cluster, pos[1], dry_run=dry)
     if verb == "run":
         if not pos:
             return Output(stderr="error: NAME is required for run\nSee 'kubectl run -h' for help and examples\n", code=1)
         if not opts.get("image"):
             return Output(stderr="error: required flag(s) \"image\" not set\n", code=1)
-        return run_pod(cluster, pos[0], str(opts["image"]), namespace=ns)
+        return run_pod(cluster, pos[0], str(opts["image"]), namespace=ns, dry_run=dry)
     return Output(stderr=f"error: svcflow does not run `kubectl {' '.join(argv[:2])}` yet\n", code=1)
 
 
-def create_namespace(cluster: Cluster, name: str) -> Output:
-    """`kubectl create namespace NAME`."""
+def create_namespace(cluster: Cluster, name: str, *, dry_run: str = "none") -> Output:
+    """`kubectl create namespace NAME` (a client dry run sends nothing; a server one is
+    checked by the API server and not kept)."""
 
     try:
-        cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+        if dry_run != "client":
+            cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+                               dry_run=dry_run == "server")
     except ApiError as e:
         return Output(stderr=e.message + "\n", code=1)
-    return Output(stdout=f"namespace/{name} created\n")
+    return Output(stdout=f"namespace/{name} created{DRY_RUN_SUFFIX[dry_run]}\n")
 
 
-def run_pod(cluster: Cluster, name: str, image: str, *, namespace: str | None = None) -> Output:
+def run_pod(cluster: Cluster, name: str, image: str, *, namespace: str | None = None,
+            dry_run: str = "none") -> Output:
     """`kubectl run NAME --image=IMAGE`: a bare pod labelled run=NAME."""
 
     ns = namespace or "default"
     try:
-        cluster.api.create({"apiVersion": "v1", "kind": "Pod",
-                            "metadata": {"name": name, "namespace": ns, "labels": {"run": name}},
-                            "spec": {"containers": [{"name": name, "image": image}]}})
+        if dry_run != "client":
+            cluster.api.create({"apiVersion": "v1", "kind": "Pod",
+                                "metadata": {"name": name, "namespace": ns, "labels": {"run": name}},
+                                "spec": {"containers": [{"name": name, "image": image}]}},
+                               dry_run=dry_run == "server")
     except ApiError as e:
         return Output(stderr=e.message + "\n", code=1)
-    return Output(stdout=f"pod/{name} created\n")
+    return Output(stdout=f"pod/{name} created{DRY_RUN_SUFFIX[dry_run]}\n")

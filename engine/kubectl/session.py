@@ -19,7 +19,9 @@ from engine.cluster.cluster import Cluster
 from engine.kubectl import commands as kubectl
 from engine.kubectl import dns as dnstools
 from engine.kubectl.commands import Output
+from engine.kubectl.printers.get import ResourceError, resolve_resource
 from engine.kubectl.shell import PodShell, http_get
+from engine.kubelet import logs as kubelet_logs
 from engine.manifests.loader import load_paths
 from engine.net.network import Network
 
@@ -118,15 +120,20 @@ class Session:
             return self._apply(argv[1:])
         if argv[0] == "exec":
             return self._exec(argv[1:])
+        if argv[0] == "logs":
+            return self._logs(argv[1:])
         return kubectl.run_line(self.cluster, shlex.join(argv))
 
     def _apply(self, args: list[str]) -> Output:
         paths = []
         recursive = False
+        dry_flag: str | None = None
         i = 0
         while i < len(args):
             a = args[i]
-            if a in ("-f", "--filename") and i + 1 < len(args):
+            if a == "--dry-run" or a.startswith("--dry-run="):
+                dry_flag = a.partition("=")[2] if "=" in a else kubectl.NO_OPT_DEFAULT["dry-run"]
+            elif a in ("-f", "--filename") and i + 1 < len(args):
                 paths.append(args[i + 1])
                 i += 1
             elif a.startswith("--filename="):
@@ -139,8 +146,12 @@ class Session:
                 return kubectl.usage_error("apply", f"unknown flag: {a.split('=')[0]}" if a.startswith("--")
                                            else f"unknown shorthand flag: {go_quote_rune(a[1:2])} in {a}")
             i += 1
+        try:
+            dry, warning = kubectl.dry_run_strategy(dry_flag, self.cluster.now())
+        except ValueError as e:
+            return Output(stderr=f"error: {e}\n", code=1)
         if not paths:
-            return Output(stderr="error: must specify one of -f and -k\n", code=1)
+            return Output(stderr="error: must specify one of -f and -k\n", code=1, warnings=warning)
         resolved = [p if Path(p).is_absolute() else str(self.cwd / p) for p in paths]
         missing = [p for p, r in zip(paths, resolved) if not Path(r).exists()]
         if missing:
@@ -150,8 +161,76 @@ class Session:
             return Output(stderr="error: no objects passed to apply\n", code=1)
         for d in loaded.documents:
             d.display = str(Path(d.display).relative_to(self.cwd)) if Path(d.display).is_relative_to(self.cwd) else d.display
-        report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors)
-        return Output(stdout=report.stdout(), stderr=report.stderr(), code=0 if report.ok else 1)
+        report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors, dry_run=dry)
+        return Output(stdout=report.stdout(), stderr=report.stderr(), code=0 if report.ok else 1, warnings=warning)
+
+    #: `kubectl logs` flags svcflow's own logs does not run: refused, pointing at the real kubectl.
+    LOGS_FLAGS_ELSEWHERE = ("--since", "--since-time", "--limit-bytes", "--all-containers", "--prefix",
+                            "--max-log-requests", "--selector", "-l", "--ignore-errors", "--insecure-skip-tls-verify-backend",
+                            "--pod-running-timeout")
+
+    def _logs(self, args: list[str]) -> Output:
+        """`kubectl logs (POD | TYPE/NAME) [-c C] [--tail N] [--timestamps] [-n NS]`: what the
+        container's process printed, picked and refused as the kubelet does
+        (engine.kubelet.logs, which the served API's `pods/log` uses too)."""
+        if any(a in ("-f", "--follow") or a.startswith("--follow=") for a in args):
+            return Output(stderr="error: svcflow's logs does not follow (-f); the real kubectl does, against "
+                                 "`svcflow serve`\n", code=1)
+        elsewhere = next((a.split("=")[0] for a in args if a.split("=")[0] in self.LOGS_FLAGS_ELSEWHERE), None)
+        if elsewhere is not None:
+            return Output(stderr=f"error: svcflow's logs does not take {elsewhere}; the real kubectl does, against "
+                                 "`svcflow serve`\n", code=1)
+        try:
+            flags, targets = kubectl.parse_flags(args)
+        except kubectl.UsageError as e:
+            return kubectl.usage_error("logs", str(e))
+        unknown = sorted(set(flags) - {"namespace", "container", "tail", "timestamps", "previous"})
+        if unknown:
+            return kubectl.usage_error("logs", f"unknown flag: --{unknown[0]}")
+        if not targets or len(targets) > 2:
+            return Output(stderr="error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
+                                 "POD or TYPE/NAME is a required argument for the logs command\n"
+                                 "See 'kubectl logs -h' for help and examples\n", code=1)
+        if len(targets) == 2:  # `logs POD CONTAINER`
+            if flags.get("container") is not None:
+                return Output(stderr="error: only one of -c or an inline [CONTAINER] arg is allowed\n", code=1)
+            flags["container"] = targets[1]
+        ns = flags.get("namespace") or "default"
+        word, slash, name = targets[0].rpartition("/")
+        if slash and not (word and name):
+            return Output(stderr="error: arguments in resource/name form must have a single resource and name\n",
+                          code=1)
+        try:
+            what = resolve_resource(word).qualified_plural if word else "pods"
+            pods = kubectl.pods_for_logs(self.cluster, targets[0], ns)
+        except ResourceError as e:
+            return Output(stderr=f"{e}\n", code=1)
+        if pods is None:  # (logs.go wraps the GET's error in its own words)
+            return Output(stderr=f'error: error from server (NotFound): {what} "{name}" not found in namespace '
+                                 f'"{ns}"\n', code=1)
+        if not pods:  # (kubectl would wait --pod-running-timeout for one to come)
+            return Output(stderr="error: timed out waiting for the condition\n", code=1)
+        pod = pods[0]
+        pod_name = pod["metadata"]["name"]
+        names = [str(c.get("name")) for c in pod["spec"].get("containers") or []]
+        out = Output(stderr=f"Found {len(pods)} pods, using pod/{pod_name}\n" if len(pods) > 1 else "")
+        container = flags.get("container")
+        if container is None:  # podcmd.FindOrDefaultContainerByName
+            container = (pod["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/default-container") \
+                or (names[0] if names else "")
+            if len(names) > 1:
+                out.stderr += f'Defaulted container "{container}" out of: {", ".join(names)}\n'
+        elif container not in names:
+            return Output(stderr=f"error: container {container} is not valid for pod {pod_name}\n", code=1)
+        tail = flags.get("tail")
+        refused = (f'previous terminated container "{container}" in pod "{pod_name}" not found'
+                   if flags.get("previous") else kubelet_logs.not_started(pod, container))
+        if refused is not None:
+            return Output(stderr=out.stderr + f"Error from server (BadRequest): {refused}\n", code=1)
+        proc = self.net.processes(pod)[names.index(container)]
+        lines = kubelet_logs.select(list(proc.log), tail=None if tail is None or tail < 0 else tail)
+        out.stdout = kubelet_logs.render(lines, bool(flags.get("timestamps")))
+        return out
 
     def _exec(self, args: list[str]) -> Output:
         ns = "default"

@@ -41,7 +41,7 @@ from engine.proxy.iptables.proxier import IPTablesProxier
 from engine.proxy.iptables.save import save_timestamp
 from engine.proxy.iptables.savelines import SaveLines
 from engine.proxy.iptables.servicechains import endpoint_chains, service_chains
-from engine.proxy.modes import ModeProxies
+from engine.proxy.modes import ModeInputs, ModeProxies
 from engine.proxy.runner import BoundedFrequencyRunner
 from engine.proxy.steps import Steps, drain
 
@@ -78,7 +78,7 @@ class KubeProxy(Controller):
         self.last_sync: dict[str, object] = {}
         self._class_of: dict[str, str] = {}  # node -> class key
         self._changed: set[str] | None = None  # None = first sync is full
-        self._other_modes: dict[tuple[str, str, int], str] = {}
+        self._other_modes: dict[tuple, tuple[str, str]] = {}  # (node, mode, inputs) -> (timestamp, text)
         self.save_lines = SaveLines()  # the iptables-save text of the nodes last shown
         # Objects that make a node's rules differ from another's (see the module doc),
         # with the Service each belongs to; and Services that stopped being so.
@@ -196,15 +196,31 @@ class KubeProxy(Controller):
             return True
 
     def _first_sync(self, now: float) -> Steps[None]:
-        """The first sync in steps, then the save text of the first node's rules laid out
-        in steps too (the rules pane's first paint would otherwise do it in one go: ~1 s
-        for the 470,000 lines of 10,000 Services)."""
-        yield from self._sync(now)
+        """The first sync in steps, then the text of the first node's rules laid out in
+        steps too (the rules pane's first paint would otherwise do it in one go, at 10,000
+        Services: ~1 s for iptables-save's 470,000 lines, ~3 s for ipvsadm's sort, ~1 s
+        for nft's 600,000 lines)."""
+        modes = self.modes
+        held = [(meta(n)["name"], self.mode) for n in self.store.list("Node")] \
+            if self.mode in ("ipvs", "nftables") else []
+        modes.hold(held)  # (a packet walk meanwhile does not sync a node's rules in one go)
+        try:
+            yield from self._sync(now)
+        finally:
+            modes.release(held)
         first = next((meta(n)["name"] for n in self.store.list("Node")
                       if meta(n)["name"] in self.proxiers and meta(n)["name"] in self.last_sync), None)
-        if first is not None and self.mode == "iptables":
+        if first is None:
+            return
+        if self.mode == "iptables":
             yield from self.save_lines.warm(self.proxiers[first], self.save_timestamp(),
                                             self.rules_token(first, "iptables"))
+        elif self.mode in ("ipvs", "nftables"):
+            # (kept under the inputs its sync read: what changed since is synced after it)
+            version = self.modes.synced_version(first, self.mode)
+            text = yield from self.modes.layout_steps(first, self.mode)
+            if version is not None:
+                self._other_modes[(first, self.mode, version)] = (self.save_timestamp(), text)
 
     def _sync(self, now: float) -> Steps[None]:
         """One sync of every node (`reconcile`), in steps."""
@@ -223,6 +239,9 @@ class KubeProxy(Controller):
 
         def all_of(kind: str):  # only a full sync walks every Service and slice
             return lambda: everything.setdefault(kind, store.list(kind))
+        # ipvs and nftables syncs are full ones: every node's reads what the first step saw.
+        inputs = ModeInputs(all_of("Service")(), all_of("EndpointSlice")(), self.inputs_version()) \
+            if self.mode in ("ipvs", "nftables") else None
         results: dict[str, object] = {}  # class key -> this sync's result
         fresh: set[str] = set()
         extra: dict[str, set[str]] = {}  # class key -> keys its (cloned) state must resync
@@ -254,7 +273,7 @@ class KubeProxy(Controller):
             self.last_sync[node_name] = result
             written, deleted, rules = result.chains_written, result.chains_deleted, result.rule_count
             if self.mode in ("ipvs", "nftables"):
-                ms = self.modes.sync(node_name, self.mode)
+                ms = yield from self.modes.sync_steps(node_name, self.mode, inputs)
                 written, deleted, rules = ms.written, ms.deleted, ms.rules
             if not written and not deleted:
                 continue
@@ -304,7 +323,7 @@ class KubeProxy(Controller):
         if mode == "iptables":
             p = self.proxiers.get(node)
             return (p, getattr(p, "incremental_syncs", 0), getattr(p, "full_path_syncs", 0))
-        return (node, mode, self.inputs_version())
+        return (node, mode, self.inputs_version(), self._stepping is None or mode != self.mode)
 
     def iptables_restore(self, node: str) -> str:
         p = self.proxiers.get(node)
@@ -325,11 +344,19 @@ class KubeProxy(Controller):
     def render(self, node: str, mode: str, form: str = "save") -> str:
         if mode == "iptables":
             return self.iptables_save(node) if form == "save" else self.full_restore(node)
+        if self._stepping is not None and mode == self.mode:
+            return ""  # (its first sync under way: the text is laid out in its last steps)
         key = (node, mode, self.inputs_version())
         if key not in self._other_modes:
             with no_cyclic_gc():
-                self._other_modes[key] = self.modes.render(node, mode)
-        return self._other_modes[key]
+                text = self.modes.render(node, mode)
+                self._other_modes[key] = (self.save_timestamp(), text)
+        stamp, text = self._other_modes[key]
+        now = self.save_timestamp()
+        if stamp != now and mode == "ipvs":  # (its iptables-save part says when it was printed)
+            text = text.replace(f" on {stamp}\n", f" on {now}\n")
+            self._other_modes[key] = (now, text)
+        return text
 
     def chains_for_service(self, node: str, mode: str, ns: str, name: str) -> list[str]:
         """What the rules pane lights up for Service `ns/name`."""

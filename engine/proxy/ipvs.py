@@ -51,6 +51,7 @@ from engine.proxy.model import (
     slice_service_key,
 )
 from engine.proxy.nodeports import NodePortAddresses
+from engine.proxy.steps import SERVICES_PER_STEP, Steps, drain
 
 
 def _valid_local_address(ip_s: str, cfg: ProxierConfig) -> bool:
@@ -79,8 +80,15 @@ def collect_service_ports(services: Iterable[Mapping], cfg: ProxierConfig) -> li
     kube-proxy walks ``svcPortMap``, a Go map, so its real order is random; sorting
     keeps every rendering reproducible.
     """
+    return drain(collect_service_ports_steps(services, cfg))
+
+
+def collect_service_ports_steps(services: Iterable[Mapping], cfg: ProxierConfig) -> Steps[list[ServicePort]]:
+    """`collect_service_ports` in steps (`engine.proxy.steps`): a yield every few Services."""
     ports: list[ServicePort] = []
-    for svc in services or []:
+    for i, svc in enumerate(services or [], 1):
+        if not i % SERVICES_PER_STEP:
+            yield
         ports.extend(service_ports(svc, cfg.ip_family, lb_ip_mode=cfg.load_balancer_ip_mode))
     ports.sort(key=lambda sp: (sp.spn, sp.proto))
     return ports
@@ -93,10 +101,17 @@ def endpoints_for(sp: ServicePort, by_service: Mapping[str, Mapping]) -> list[En
 
 def build_endpoints_index(slices: Iterable[Mapping], cfg: ProxierConfig) -> dict[str, dict]:
     """``endpointsMap`` for every service: key -> {(port name, protocol): [Endpoint]}."""
-    return {
-        key: endpoints_by_port(sl, cfg.ip_family, cfg.node_name)
-        for key, sl in group_slices(slices).items()
-    }
+    return drain(build_endpoints_index_steps(slices, cfg))
+
+
+def build_endpoints_index_steps(slices: Iterable[Mapping], cfg: ProxierConfig) -> Steps[dict[str, dict]]:
+    """`build_endpoints_index` in steps: a yield every few Services' slices."""
+    index: dict[str, dict] = {}
+    for i, (key, sl) in enumerate(group_slices(slices).items(), 1):
+        if not i % SERVICES_PER_STEP:
+            yield
+        index[key] = endpoints_by_port(sl, cfg.ip_family, cfg.node_name)
+    return index
 
 
 # ---------------------------------------------------------------------------- ipsets
@@ -331,8 +346,28 @@ def glibc_msort(items: Sequence, cmp: Callable[[object, object], int]) -> list:
     if n <= 1:
         return list(items)
     n1 = n // 2
-    a = glibc_msort(items[:n1], cmp)
-    b = glibc_msort(items[n1:], cmp)
+    return _merge(glibc_msort(items[:n1], cmp), glibc_msort(items[n1:], cmp), cmp)
+
+
+#: Below this many items `glibc_msort_steps` sorts in one go (~10 ms with ipvsadm's compare).
+SORT_ITEMS_PER_STEP = 1024
+
+
+def glibc_msort_steps(items: Sequence, cmp: Callable[[object, object], int]) -> Steps[list]:
+    """`glibc_msort` in steps: the same halves merged in the same order (so the same
+    result, however odd the comparator), a yield after each big merge."""
+    n = len(items)
+    if n <= SORT_ITEMS_PER_STEP:
+        return glibc_msort(items, cmp)
+    n1 = n // 2
+    a = yield from glibc_msort_steps(items[:n1], cmp)
+    b = yield from glibc_msort_steps(items[n1:], cmp)
+    yield
+    return _merge(a, b, cmp)
+
+
+def _merge(a: list, b: list, cmp: Callable[[object, object], int]) -> list:
+    """msort_with_tmp's merge: the left run wins ties."""
     out = []
     i = j = 0
     while i < len(a) and j < len(b):
@@ -481,9 +516,16 @@ class IPVSProxier:
 
     # ------------------------------------------------------------------ sync
     def sync(self, services: Iterable[Mapping], slices: Iterable[Mapping]) -> IPVSResult:
+        return drain(self.sync_steps(services, slices))
+
+    def sync_steps(self, services: Iterable[Mapping], slices: Iterable[Mapping]) -> Steps[IPVSResult]:
+        """`sync` in steps (`engine.proxy.steps`): it yields every few Services, so a
+        caller can run a sync over 10,000 of them between other work. The objects it was
+        handed must not change meanwhile (stored objects never do), nor may another sync
+        of this proxier run before it ends (`engine.proxy.modes` sees to that)."""
         cfg = self.config
-        svc_ports = collect_service_ports(services, cfg)
-        eps_index = build_endpoints_index(slices, cfg)
+        svc_ports = yield from collect_service_ports_steps(services, cfg)
+        eps_index = yield from build_endpoints_index_steps(slices, cfg)
         for s in self.ipsets.values():
             s.entries = set()
 
@@ -497,7 +539,7 @@ class IPVSProxier:
                 node_ips = [ip for ip in npa.node_ips(cfg.family_node_ips()) if not parse_ip_sloppy(ip).is_loopback]
 
         desired: dict[tuple[str, str, int], _DesiredVS] = {}
-        active_bind: list[str] = []
+        active_bind: dict[str, None] = {}  # (in bind order)
         lb_no_node_access: list[tuple[str, str, int]] = []
         sched = cfg.scheduler or "rr"
 
@@ -514,10 +556,12 @@ class IPVSProxier:
         def want(vs: VirtualServer, sp: ServicePort, only_local: bool, bind: bool) -> None:
             eps = self._endpoints_for_vs(sp, endpoints_for(sp, eps_index), only_local)
             desired[vs.key] = _DesiredVS(vs, eps, bind)
-            if bind and vs.ip not in active_bind:
-                active_bind.append(vs.ip)
+            if bind:
+                active_bind.setdefault(vs.ip)
 
-        for sp in svc_ports:
+        for i, sp in enumerate(svc_ports, 1):
+            if not i % SERVICES_PER_STEP:
+                yield
             proto = sp.proto
             all_eps = endpoints_for(sp, eps_index)
             # Handle traffic that loops back to the originator with SNAT.
@@ -576,14 +620,24 @@ class IPVSProxier:
                 self.ipsets[KUBE_HEALTH_CHECK_NODE_PORT].entries.add(str(sp.health_check_node_port))
 
         self.ipsets[KUBE_IPVS_IPS].entries = set(active_bind)
-        self._apply_ipvs(desired)
+        yield from self._apply_ipvs(desired)
         self.bound_addresses = [a for a in self.bound_addresses if a in active_bind]
-        self.bound_addresses += [a for a in active_bind if a not in self.bound_addresses]
+        kept = set(self.bound_addresses)
+        self.bound_addresses += [a for a in active_bind if a not in kept]
         self._write_iptables_rules(lb_no_node_access)
         self.synced = True
+        snapshots: list[VirtualServer] = []
+        for i, v in enumerate(self.virtual_servers.values(), 1):
+            if not i % SERVICES_PER_STEP:
+                yield
+            snapshots.append(self._snapshot(v))
+        ipsets: dict[str, tuple[str, ...]] = {}
+        for s in self.ipsets.values():  # (KUBE-LOOP-BACK: an entry per local endpoint, 30,000 at 10,000 Services)
+            yield
+            ipsets[s.name] = tuple(s.sorted_entries())
         return IPVSResult(
-            virtual_servers=tuple(self._snapshot(v) for v in self.virtual_servers.values()),
-            ipsets={s.name: tuple(s.sorted_entries()) for s in self.ipsets.values()},
+            virtual_servers=tuple(snapshots),
+            ipsets=ipsets,
             bound_addresses=tuple(self.bound_addresses),
             iptables_restore=self._restore_text,
         )
@@ -597,9 +651,12 @@ class IPVSProxier:
             return list(cat.local) if cat.local else list(cat.cluster)
         return list(cat.cluster)
 
-    def _apply_ipvs(self, desired: Mapping[tuple[str, str, int], _DesiredVS]) -> None:
-        """syncService/syncEndpoint/cleanLegacyService against the kernel table."""
-        for key, d in desired.items():
+    def _apply_ipvs(self, desired: Mapping[tuple[str, str, int], _DesiredVS]) -> Steps[None]:
+        """syncService/syncEndpoint/cleanLegacyService against the kernel table, a yield
+        every few virtual servers."""
+        for i, (key, d) in enumerate(desired.items(), 1):
+            if not i % SERVICES_PER_STEP:
+                yield
             cur = self.virtual_servers.get(key)
             if cur is None:
                 cur = d.vs
@@ -799,10 +856,18 @@ class IPVSProxier:
         their real servers sorted the same way.  Connection counters are 0: the
         simulator does not track connections.  Lines keep ipvsadm's trailing padding.
         """
+        return drain(self.ipvsadm_ln_steps(version, size))
+
+    def ipvsadm_ln_steps(self, version: str = "1.2.1", size: int = 4096) -> Steps[str]:
+        """`ipvsadm_ln` in steps (`engine.proxy.steps`): the rules pane's first text at
+        10,000 Services is laid out between a dashboard's repaints."""
         out = [f"IP Virtual Server version {version} (size={size})",
                "Prot LocalAddress:Port Scheduler Flags",
                "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn"]
-        for vs in glibc_msort(list(self.virtual_servers.values()), ipvs_cmp_services):
+        ordered = yield from glibc_msort_steps(list(self.virtual_servers.values()), ipvs_cmp_services)
+        for i, vs in enumerate(ordered, 1):
+            if not i % SERVICES_PER_STEP:
+                yield
             vname = f"[{vs.ip}]:{vs.port}" if ":" in vs.ip else f"{vs.ip}:{vs.port}"
             svc_name = f"{vs.protocol}  {vname}"
             if ":" not in vs.ip:

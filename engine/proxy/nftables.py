@@ -31,13 +31,15 @@ import hashlib
 import ipaddress
 import random
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Mapping, Sequence
 
 from engine.proxy.config import ProxierConfig
 from engine.proxy.ipnet import cidr_contains, cidr_string, parse_cidr_sloppy, parse_ip_sloppy
-from engine.proxy.ipvs import LookupResult, build_endpoints_index, collect_service_ports, endpoints_for
+from engine.proxy.ipvs import LookupResult, build_endpoints_index_steps, collect_service_ports_steps, endpoints_for
 from engine.proxy.model import Endpoint, ServicePort, categorize_endpoints
 from engine.proxy.nodeports import NodePortAddresses
+from engine.proxy.steps import OPS_PER_STEP, SERVICES_PER_STEP, Steps, drain
 
 KUBE_PROXY_TABLE = "kube-proxy"
 
@@ -120,8 +122,9 @@ IPPROTO = {"tcp": 6, "udp": 17, "sctp": 132}
 def hash_and_truncate(name: str) -> str:
     """``hashAndTruncate``: 8 base32 characters of sha256(name), a dash, the name, cut
     to 240 characters with a ``...`` marker (never reached for valid API names)."""
-    digest = base64.b32encode(hashlib.sha256(name.encode()).digest()).decode()
-    name = digest[:8] + "-" + name
+    # (base32 takes 5 bytes to 8 characters: the first 5 bytes of the digest are its first 8)
+    digest = base64.b32encode(hashlib.sha256(name.encode()).digest()[:5]).decode()
+    name = digest + "-" + name
     if len(name) > CHAIN_NAME_BASE_LENGTH_MAX:
         name = name[:CHAIN_NAME_BASE_LENGTH_MAX - 3] + "..."
     return name
@@ -167,6 +170,21 @@ def endpoint_names(sp: ServicePort, ep: Endpoint) -> tuple[str, str]:
     """(endpoint chain, affinity set) for one endpoint of one service port."""
     base = service_port_endpoint_chain_base(sp.namespace, sp.name, sp.proto, sp.port_name, ep.ip, ep.port)
     return ENDPOINT_PREFIX + base, AFFINITY_PREFIX + base
+
+
+class _EndpointNames:
+    """`endpoint_names` of one service port's endpoints, each hashed once per sync (a sync
+    names an endpoint's chain three times; 100,000 sha256 at 10,000 Services)."""
+
+    def __init__(self, sp: ServicePort) -> None:
+        self.sp = sp
+        self._names: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, ep: Endpoint) -> tuple[str, str]:
+        names = self._names.get(ep.key)
+        if names is None:
+            names = self._names[ep.key] = endpoint_names(self.sp, ep)
+        return names
 
 
 # -------------------------------------------------------------------- table model
@@ -279,7 +297,13 @@ class Transaction:
     def apply(self, t: NftTable) -> None:
         """Apply with kernel semantics: ``add`` of an existing object is a no-op and keeps
         its position; a deleted-then-added chain goes to the end of the list."""
-        for op in self.ops:
+        drain(self.apply_steps(t))
+
+    def apply_steps(self, t: NftTable) -> Steps[None]:
+        """`apply` in steps (`engine.proxy.steps`), a yield every `OPS_PER_STEP` operations."""
+        for i, op in enumerate(self.ops, 1):
+            if not i % OPS_PER_STEP:
+                yield
             kind = op[0]
             if kind == "add_table":
                 if not t.exists:
@@ -307,9 +331,19 @@ class Transaction:
                 s.elements[op[2].key] = op[2]
 
     def text(self) -> str:
-        lines = []
+        return drain(self.text_steps())
+
+    def text_steps(self) -> Steps[str]:
+        """`text` in steps, a yield every `OPS_PER_STEP` operations."""
+        lines: list[str] = []
+        pieces: list[str] = []  # (joined a step at a time: 60 MB at 10,000 Services)
         p = self._p()
-        for op in self.ops:
+        for i, op in enumerate(self.ops, 1):
+            if not i % OPS_PER_STEP:
+                if lines:
+                    pieces.append("\n".join(lines))
+                    lines = []
+                yield
             kind = op[0]
             if kind == "add_table":
                 lines.append(f'add table {p} {{ comment "{op[1]}" ; }}')
@@ -331,7 +365,9 @@ class Transaction:
                 lines.append(f"add {'map' if op[3] else 'set'} {p} {op[1]} {_set_props(op[2], op[5], op[6], op[4])}")
             elif kind == "add_element":
                 lines.append(f"add element {p} {op[1]} {_element_text(op[2])}")
-        return "\n".join(lines) + ("\n" if lines else "")
+        if lines:
+            pieces.append("\n".join(lines))
+        return "\n".join(pieces) + ("\n" if pieces else "")
 
 
 def _rule_text(r: NftRule) -> str:
@@ -414,16 +450,33 @@ def _format_time(seconds: int) -> str:
     return "".join(out) or "0s"
 
 
+#: Elements `_listing_elements_steps` sorts or prints between two yields (~10 ms).
+ELEMENTS_PER_STEP = 1024
+
+
 def _listing_elements(s: NftSet) -> str:
     """``set_expr_print`` with nft's ``calculate_delim``: addresses two per line, other
     typed values sixteen per line, concatenations one per line."""
-    elems = sorted(s.elements.values(), key=lambda e: _element_sort_key(s, e))
+    return drain(_listing_elements_steps(s))
+
+
+def _listing_elements_steps(s: NftSet) -> Steps[str]:
+    """`_listing_elements` in steps: a map of 10,000 Services' addresses takes ~0.1 s."""
+    keyed = []
+    for i, e in enumerate(s.elements.values(), 1):
+        if not i % ELEMENTS_PER_STEP:
+            yield
+        keyed.append((_element_sort_key(s, e), i, e))
+    keyed.sort(key=lambda k: (k[0], k[1]))
+    elems = [e for _, _, e in keyed]
     types = s.key_types
     per_line = 2 if types == ["ipv4_addr"] else 16 if len(types) == 1 and types[0] in (
         "inet_proto", "inet_service", "mark", "integer") else 1
     count = 0
     out = "{ "
     for i, e in enumerate(elems):
+        if i and not i % ELEMENTS_PER_STEP:
+            yield
         txt = " . ".join(e.key)
         if e.comment:
             txt += f' comment "{e.comment}"'
@@ -441,6 +494,19 @@ def _listing_elements(s: NftSet) -> str:
     return out + " }"
 
 
+def _chain_block(c: NftChain) -> list[str]:
+    """One chain as ``nft list`` prints it, from ``chain NAME {`` to its ``}``."""
+    b = [f"\tchain {c.name} {{"]
+    if c.comment:
+        b.append(f'\t\tcomment "{c.comment}"')
+    if c.is_base:
+        b.append(f"\t\ttype {c.type} hook {c.hook} priority {prio2str(c.priority, c.hook)}; policy accept;")
+    for r in c.rules:
+        b.append("\t\t" + r.listing + (f' comment "{r.comment}"' if r.comment else ""))
+    b.append("\t}")
+    return b
+
+
 # -------------------------------------------------------------------------- proxier
 
 @dataclass(frozen=True)
@@ -455,7 +521,14 @@ class NFTablesResult:
 
 
 def _nets(values: Iterable[str]) -> tuple:
-    return tuple(ipaddress.ip_network(v, strict=False) for v in values)
+    return tuple(_net(v) for v in values)
+
+
+@lru_cache(maxsize=1 << 18)
+def _net(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """(Cached, as `engine.proxy.ipnet` caches its parses: every node's sync matches on the
+    same ClusterIPs and endpoint addresses; the networks are immutable.)"""
+    return ipaddress.ip_network(value, strict=False)
 
 
 class NFTablesProxier:
@@ -609,6 +682,14 @@ class NFTablesProxier:
     def sync(self, services: Iterable[Mapping], slices: Iterable[Mapping], *,
              now: float | None = None) -> NFTablesResult:
         """One ``syncProxyRules`` (full sync) for the given Services and EndpointSlices."""
+        return drain(self.sync_steps(services, slices, now=now))
+
+    def sync_steps(self, services: Iterable[Mapping], slices: Iterable[Mapping], *,
+                   now: float | None = None) -> Steps[NFTablesResult]:
+        """`sync` in steps (`engine.proxy.steps`): it yields every few Services, so a
+        caller can run a sync over 10,000 of them between other work. The objects it was
+        handed must not change meanwhile (stored objects never do), nor may another sync
+        of this proxier run before it ends (`engine.proxy.modes` sees to that)."""
         cfg = self.config
         self._sync_count += 1
         clock = float(now) if now is not None else float(self._sync_count)
@@ -626,8 +707,8 @@ class NFTablesProxier:
         tx = Transaction(self.family)
         self._setup(tx, npa)
 
-        svc_ports = collect_service_ports(services, cfg)
-        eps_index = build_endpoints_index(slices, cfg)
+        svc_ports = yield from collect_service_ports_steps(services, cfg)
+        eps_index = yield from build_endpoints_index_steps(slices, cfg)
         active_chains: set[str] = set()
         active_affinity: set[str] = set()
         local_cidr = cfg.local_cidr()
@@ -639,16 +720,19 @@ class NFTablesProxier:
                 tx.add_chain(name)
                 tx.flush_chain(name)
 
-        for sp in svc_ports:
+        for i, sp in enumerate(svc_ports, 1):
+            if not i % SERVICES_PER_STEP:
+                yield
             proto = sp.proto
             names = ChainNames.of(sp)
             all_eps = endpoints_for(sp, eps_index)
             cat = categorize_endpoints(all_eps, sp, cfg.node_name, cfg.node_labels)
             has_endpoints = cat.has_any
+            ep_names = _EndpointNames(sp)
             for ep in cat.all_reachable:
-                ensure_chain(endpoint_names(sp, ep)[0])
+                ensure_chain(ep_names(ep)[0])
                 if sp.session_affinity_client_ip:
-                    active_affinity.add(endpoint_names(sp, ep)[1])
+                    active_affinity.add(ep_names(ep)[1])
 
             cluster_chain = names.cluster
             uses_cluster_chain = bool(cat.cluster) and sp.uses_cluster_endpoints
@@ -750,14 +834,14 @@ class NFTablesProxier:
                                                     (("saddr", _nets(sources), True), ("drop",))))
             if sp.session_affinity_client_ip:
                 for ep in cat.all_reachable:
-                    tx.add_set(endpoint_names(sp, ep)[1], addr, flags=("dynamic", "timeout"),
+                    tx.add_set(ep_names(ep)[1], addr, flags=("dynamic", "timeout"),
                                timeout=sp.sticky_max_age_seconds)
             if uses_cluster_chain:
-                self._write_service_to_endpoint_rules(tx, sp, cluster_chain, list(cat.cluster))
+                self._write_service_to_endpoint_rules(tx, sp, cluster_chain, list(cat.cluster), ep_names)
             if uses_local_chain:
-                self._write_service_to_endpoint_rules(tx, sp, local_chain, list(cat.local))
+                self._write_service_to_endpoint_rules(tx, sp, local_chain, list(cat.local), ep_names)
             for ep in cat.all_reachable:
-                chain, aff = endpoint_names(sp, ep)
+                chain, aff = ep_names(ep)
                 t = f"{ipx} saddr {ep.ip} jump {MARK_MASQ_CHAIN}"
                 tx.add_rule(chain, NftRule(t, t, None, (("saddr", _nets([ep.ip]), False), ("jump", MARK_MASQ_CHAIN))))
                 if sp.session_affinity_client_ip:
@@ -769,7 +853,10 @@ class NFTablesProxier:
         # Stale chains: flushed now, deleted at a later sync (kernels < 6.2 need the
         # map elements pointing at them to be gone first).
         stale_now = []
-        for chain in list(self.table.chains):
+        yield
+        for i, chain in enumerate(list(self.table.chains), 1):
+            if not i % OPS_PER_STEP:
+                yield
             if is_service_chain_name(chain):
                 if chain not in active_chains:
                     tx.flush_chain(chain)
@@ -780,22 +867,23 @@ class NFTablesProxier:
         for name in list(self.table.sets):
             if is_affinity_set_name(name) and name not in active_affinity:
                 tx.delete_set(name)
-        tx.apply(self.table)
-        self.last_transaction = tx.text()
+        yield from tx.apply_steps(self.table)
+        self.last_transaction = yield from tx.text_steps()
+        yield
         n_rules = sum(len(c.rules) for c in self.table.chains.values())
         n_elems = sum(len(s.elements) for s in self.table.sets.values())
         return NFTablesResult(self.last_transaction, len(self.table.chains), n_rules, n_elems, tuple(stale_now))
 
     def _write_service_to_endpoint_rules(self, tx: Transaction, sp: ServicePort, chain: str,
-                                         endpoints: list[Endpoint]) -> None:
+                                         endpoints: list[Endpoint], names_of: "_EndpointNames") -> None:
         """Affinity rules first, then one ``numgen random mod N vmap`` over the endpoints."""
         ipx = self._ipx
         if sp.session_affinity_client_ip:
             for ep in endpoints:
-                ep_chain, aff = endpoint_names(sp, ep)
+                ep_chain, aff = names_of(ep)
                 t = f"{ipx} saddr @{aff} goto {ep_chain}"
                 tx.add_rule(chain, NftRule(t, t, None, (("saddr_set", aff), ("goto", ep_chain))))
-        targets = [endpoint_names(sp, ep)[0] for ep in endpoints]
+        targets = [names_of(ep)[0] for ep in endpoints]
         inner = " , ".join(f"{i} : goto {c}" for i, c in enumerate(targets))
         listed = ", ".join(f"{i} : goto {c}" for i, c in enumerate(targets))
         t = f"numgen random mod {len(targets)} vmap {{ {inner} }}"
@@ -811,6 +899,11 @@ class NFTablesProxier:
         with services taken in servicePortName order where Go would use map order).
         Dynamic affinity entries created by traffic are not listed.
         """
+        return drain(self.list_table_steps())
+
+    def list_table_steps(self) -> Steps[str]:
+        """`list_table` in steps (`engine.proxy.steps`): the rules pane's first text at
+        10,000 Services (600,000 lines) is laid out between a dashboard's repaints."""
         t = self.table
         if not t.exists:
             return ""
@@ -827,25 +920,35 @@ class NFTablesProxier:
             if s.comment:
                 b.append(f'\t\tcomment "{s.comment}"')
             if s.elements:
-                b.append(f"\t\telements = {_listing_elements(s)}")
+                elements = yield from _listing_elements_steps(s)
+                b.append(f"\t\telements = {elements}")
             b.append("\t}")
             blocks.append(b)
-        for c in t.chains.values():
-            b = [f"\tchain {c.name} {{"]
-            if c.comment:
-                b.append(f'\t\tcomment "{c.comment}"')
-            if c.is_base:
-                b.append(f"\t\ttype {c.type} hook {c.hook} priority {prio2str(c.priority, c.hook)}; policy accept;")
-            for r in c.rules:
-                b.append("\t\t" + r.listing + (f' comment "{r.comment}"' if r.comment else ""))
-            b.append("\t}")
-            blocks.append(b)
+        for i, c in enumerate(t.chains.values(), 1):
+            if not i % OPS_PER_STEP:
+                yield
+            blocks.append(_chain_block(c))
+        yield
         for i, b in enumerate(blocks):
             if i:
                 out.append("")
             out += b
         out.append("}")
+        yield
         return "\n".join(out) + "\n"
+
+    def chain_sizes_steps(self) -> Steps[dict[str, int]]:
+        """Every chain's name and the length of its body in `list_table` (the lines
+        between ``chain NAME {`` and its ``}``, newlines included), without laying the
+        listing out: what a sync compares to tell the chains it rewrote."""
+        sizes: dict[str, int] = {}
+        if not self.table.exists:
+            return sizes
+        for i, c in enumerate(self.table.chains.values(), 1):
+            if not i % OPS_PER_STEP:
+                yield
+            sizes[c.name] = sum(len(line) + 1 for line in _chain_block(c)[1:-1])
+        return sizes
 
     def dump(self) -> str:
         """``knftables.Fake.Dump()``: the form upstream's tests compare (after sorting)."""

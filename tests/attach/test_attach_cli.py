@@ -20,6 +20,7 @@ from engine.attach.workspace import AttachWorkspace
 from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 from engine.kapi import kubeconfig
 from tests.attach_fixtures import ROOT, RecordingProxy, eventually
+from tests.helpers import terminal_text
 from tui import cli
 
 
@@ -131,6 +132,12 @@ async def test_the_dashboard_attached_refuses_writes_and_marks_computed_panes(se
             await pilot.pause()
             app.refresh_panes(flash=False)
             await pilot.pause()
+            # where the panes come from, on screen from the start: header, terminal, footer
+            header = str(app.query_one("#cluster-header").render())
+            assert f"attached read-only · {ws.server}" in header, header
+            assert terminal_text(app).replace("\n", "").startswith(ws.read_only_line())  # (wrapped at 160)
+            shown = {b.binding.description for b in app.active_bindings.values() if b.binding.show}
+            assert "Scale+" not in shown and "Screenshot" in shown
             assert "computed" in str(app.query_one("#proxy").border_title)
             assert "computed" in str(app.query_one("#dns").border_title)
             assert app.query_one("#pods-table")._rows  # the live pods
@@ -139,6 +146,21 @@ async def test_the_dashboard_attached_refuses_writes_and_marks_computed_panes(se
                 app.run_command(line)
                 await pilot.pause()
                 assert "read-only" in str(app.query_one("#status-line").render()), line
+            # typed at the prompt, as a person does (the prompt once ran them on the mirror: a
+            # deleted pod shown Terminating, a Service given another ClusterIP, none of it real)
+            before = {k: len(app.workspace.cluster.store.list(k)) for k in ("Pod", "Service")}
+            for line in ("kubectl delete svc --all", "kubectl label svc kubernetes x=y",
+                         "kubectl rollout restart deploy/counter", "kubectl apply -f samples/"):
+                await pilot.press("colon", *line, "enter")
+                await pilot.pause()
+                assert "read-only" in str(app.query_one("#status-line").render()), line
+            for verb in ("exec deploy/counter -- wget -qO- localhost:3000", "logs deploy/counter"):
+                await pilot.press("colon", *f"kubectl {verb}", "enter")
+                await pilot.pause()
+                assert f"use kubectl {verb.split()[0]}" in str(app.query_one("#status-line").render()), verb
+            assert {k: len(app.workspace.cluster.store.list(k)) for k in before} == before
+            assert (app.workspace.cluster.store.get("Service", "default", "kubernetes")["metadata"].get("labels")
+                    or {}).get("x") is None
             app.run_command("kubectl get svc kubernetes")
             await pilot.pause()
             assert "10.96.0.1" in str(app.query_one("#status-line").render()) + "".join(
@@ -223,3 +245,14 @@ def test_kube_proxy_is_computed_in_the_mode_the_clusters_configmap_names(mode, e
     assert shape.topology.proxy.cluster_cidr == "10.244.0.0/16"
     assert shape.topology.proxy.masquerade_bit == 14 and shape.topology.proxy.localhost_node_ports
     assert not [n for n in shape.notes if "kube-proxy" in n]
+
+
+def test_manifests_and_a_kubeconfig_together_are_refused_not_half_ignored(tmp_path):
+    """`-f samples/ --kubeconfig K` attached and ignored the folder without a word."""
+    kc = kubeconfig.write(tmp_path / "kc", "http://127.0.0.1:1")
+    for argv in (["get", "pods", "-f", "samples/", "--kubeconfig", str(kc)], ["samples/", "--kubeconfig", str(kc)],
+                 ["attach", "samples/"]):
+        code, out, err = run(argv)
+        assert (code, out) == (1, ""), argv
+        assert err == "svcflow: --kubeconfig/--context attach to a real cluster, and manifests (-f, PATH) make a " \
+                      "simulated one: give one or the other\n", argv

@@ -8,11 +8,12 @@ import ipaddress
 
 import pytest
 
+from engine.apply.workspace import cluster_from_paths
 from engine.cluster.cluster import Cluster
 from engine.cluster.topology import build_topology
 from engine.kubectl import commands as kubectl
 from engine.kubectl.session import Session
-from tests.helpers import apply_yaml, sample
+from tests.helpers import SAMPLES, apply_yaml, sample
 
 
 def deployment(name: str, replicas: int, extra_spec: str = "") -> str:
@@ -231,7 +232,7 @@ def test_coredns_scaled_to_zero_makes_lookups_fail_as_they_do_and_heals(tutorial
         ";; global options: +cmd\n;; no servers could be reached\n")
     assert s.feed("kubectl exec deploy/counter -- wget -qO- redis:6379") == "wget: bad address 'redis:6379'\n"
     flow = [e for e in tutorial.flow_events if e.controller == "coredns" and e.verb == "unreachable"]
-    assert flow and flow[-1].step == 4 and "lookups to 10.96.0.10:53 time out" in flow[-1].detail
+    assert flow and flow[-1].step == 4 and "lookups to 10.96.0.10:53 are refused" in flow[-1].detail  # (as dig says)
     s.feed("kubectl scale deploy coredns -n kube-system --replicas=2")
     assert tutorial.coredns.serving().ok
     assert "Address: " in s.feed("kubectl exec deploy/counter -- nslookup redis")
@@ -471,3 +472,16 @@ def test_a_node_manifest_with_a_null_spec_is_the_zero_nodespec(tmp_path):
     c, report = cluster_from_paths([tmp_path], deterministic=True)
     node = c.get("Node", "", "extra")
     assert node["spec"]["podCIDR"] == "10.244.0.0/24" and report.ok
+
+
+def test_the_dns_pane_says_how_lookups_fail_as_dig_sees_it():
+    """No ready CoreDNS behind kube-dns: kube-proxy REJECTs, dig says "connection refused", and
+    the pane said "lookups time out" (found by a tester); with the Service gone the address
+    leads nowhere and they do time out."""
+    c = cluster_from_paths([SAMPLES], deterministic=True)[0]
+    s = Session(c, cwd=SAMPLES.parent)
+    s.feed("kubectl scale deploy coredns -n kube-system --replicas=0")
+    assert c.coredns.serving().failure == "lookups are refused"
+    assert "connection refused" in s.feed("dig redis.default.svc.cluster.local")
+    c.store.delete("Service", "kube-system", "kube-dns")
+    assert c.coredns.serving().failure == "lookups time out"

@@ -154,6 +154,32 @@ async def test_watch_without_rv_starts_with_the_state_and_too_old_rv_is_410_expi
     assert ev["object"]["message"].startswith("too old resource version: 5 (")
 
 
+async def test_a_resource_version_the_server_has_not_reached_is_waited_for_then_refused_as_too_large(api):
+    """A client holding a resourceVersion from an earlier server (svcflow serve restarted: its
+    versions start again lower) gets, after the watch cache's 3 s wait, kube-apiserver's
+    Too large resource version (504, cause ResourceVersionTooLarge), on which client-go
+    relists; a version reached while waiting is served."""
+    cluster, http = api
+    now = cluster.store.resource_version
+    too_large = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                 "message": f"Timeout: Too large resource version: {now + 1000}, current: {now}", "reason": "Timeout",
+                 "details": {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                             "retryAfterSeconds": 1}, "code": 504}
+    assert await _json(await http.get(f"/api/v1/pods?resourceVersion={now + 1000}")) == (504, too_large)
+    async with http.get(f"/api/v1/pods?watch=1&resourceVersion={now + 1000}") as w:
+        assert w.status == 200
+        assert [json.loads(line) for line in (await w.read()).splitlines()] == [{"type": "ERROR", "object": too_large}]
+    assert (await _json(await http.get(f"/api/v1/pods?resourceVersion={now}")))[0] == 200
+
+    async def write_soon() -> None:
+        await asyncio.sleep(0.3)
+        cluster.api.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "soon", "namespace": "default"}})
+    writer = asyncio.create_task(write_soon())
+    status, body = await _json(await http.get(f"/api/v1/configmaps?resourceVersion={now + 1}"))
+    await writer
+    assert status == 200 and "soon" in [o["metadata"]["name"] for o in body["items"]]
+
+
 async def test_watch_bookmarks_when_asked_and_relabels_objects_leaving_the_selection(api):
     cluster, http = api
     rv = cluster.store.resource_version

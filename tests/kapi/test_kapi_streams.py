@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import aiohttp
 import pytest
@@ -124,7 +125,15 @@ async def test_refusals_read_as_svcflows_session_prints_them(served, twin, kubec
                  f"kubectl exec {pod} -c nope -- sh",            # the apiserver's, before the upgrade
                  "kubectl exec nosuchpod -- sh"):
         code, out, err = await kubectl(*line.split()[1:])
+        err = "".join(x for x in err.splitlines(keepends=True) if not _CLIENT_GO_RACE.search(x))
         assert (code, out + err) == (1, twin.feed(line)), line
+
+
+#: What client-go's v5 stream reader logs, now and then, when the "connection established"
+#: frame (an empty stdout message, which kube-apiserver's exec handler sends first too) is
+#: read before kubectl has set its stdout stream up: a race inside kubectl, not an answer of
+#: the server, seen here once in a few hundred runs under load.
+_CLIENT_GO_RACE = re.compile(r"Unknown stream id 1, discarding message")
 
 
 async def test_a_pod_that_is_not_running_yet_has_no_container_to_exec_into(served, twin, kubectl):
@@ -369,3 +378,32 @@ async def test_a_failure_inside_the_shell_is_an_internal_error_on_the_error_chan
         async with http.ws_connect(url, protocols=("v5.channel.k8s.io",)) as ws:
             frames = [m.data async for m in ws if m.type == aiohttp.WSMsgType.BINARY]
     assert b"".join(f[1:] for f in frames if f[0] == 1) == f"{pod}\n".encode()
+
+
+async def test_svcflows_own_logs_print_what_kubectl_prints(tmp_path):
+    """`kubectl logs` at svcflow's own prompt (the session) prints what the real kubectl prints
+    against the served twin: the same lines (both read engine.kubelet.logs), the same refusals."""
+    require_kubectl()
+    s = ServedCluster([SAMPLES], tmp_path)
+    try:
+        kubectl = Kubectl(s, tmp_path / "k")
+        twin = Session(cluster_from_paths([SAMPLES], deterministic=True)[0], cwd=SAMPLES.parent)
+        bump = "kubectl exec deploy/counter -- wget -qO- localhost:3000"
+        assert (await kubectl(*bump.split()[1:]))[1] == twin.feed(bump)
+        redis = s.pod("default", "redis-")
+        for line in (f"kubectl logs {redis}", "kubectl logs deploy/redis --tail=2", "kubectl logs deploy/redis --tail=0",
+                     "kubectl logs deploy/redis --tail=-1", "kubectl logs deploy/counter", f"kubectl logs {redis} -c nope",
+                     "kubectl logs nosuch", "kubectl logs deploy/nosuch", f"kubectl logs {redis} --previous",
+                     "kubectl logs", "kubectl logs -n kube-system deploy/redis", "kubectl logs svc/redis --tail=1",
+                     "kubectl logs svc/nosuch", "kubectl logs pod/nosuch", "kubectl logs ds/kube-proxy -n kube-system",
+                     "kubectl logs nosuchkind/x", "kubectl logs deploy/redis extra", "kubectl logs deploy/redis redis",
+                     "kubectl logs deploy/redis redis -c redis", "kubectl logs a b c", "kubectl logs deploy/",
+                     "kubectl logs /redis", "kubectl logs deploy/redis --tail=abc", "kubectl logs -c"):
+            code, out, err = await kubectl(*line.split()[1:])
+            assert out + err == twin.feed(line), line
+        code, out, err = await kubectl("logs", "deploy/redis", "--tail=2", "--timestamps")
+        mine = twin.feed("kubectl logs deploy/redis --tail=2 --timestamps")
+        assert [x.split(" ", 1)[1] for x in mine.splitlines()] == [x.split(" ", 1)[1] for x in out.splitlines()]
+        assert [len(x.split(" ", 1)[0]) for x in mine.splitlines()] == [len(x.split(" ", 1)[0]) for x in out.splitlines()]
+    finally:
+        s.close()

@@ -267,20 +267,60 @@ def test_cli_get_checks_output_and_type_as_kubectl():
 
 
 def test_a_dry_run_at_the_prompt_never_writes():
-    """`kubectl delete pods --all --dry-run=server` typed at the `:` prompt deleted every pod:
-    svcflow's own writes do not do dry runs, so they refuse and point to `svcflow serve`, where
-    the real kubectl's dry runs are answered (tests/kapi/test_kapi_dry_run.py)."""
+    """`kubectl delete pods --all --dry-run=server` typed at the `:` prompt once deleted every
+    pod. svcflow's own writes now do dry runs as kubectl does: each says what it would do, with
+    kubectl's `(server dry run)` / `(dry run)`, and nothing changes (the real kubectl's lines
+    against `svcflow serve` are the proof: tests/kapi/test_kapi_dry_run.py)."""
     c = cluster_from_paths([SAMPLES], deterministic=True)[0]
-    before = {k: len(c.store.list(k)) for k in ("Pod", "Service", "Deployment")}
-    for line in ("kubectl delete pods --all --dry-run=server", "kubectl delete svc redis --dry-run",
-                 "kubectl scale deploy/redis --replicas=5 --dry-run=client", "kubectl label svc redis a=b --dry-run=server"):
+    before = {k: sorted(o["metadata"]["name"] for o in c.store.list(k)) for k in ("Pod", "Service", "Deployment")}
+    redis_pod = next(p for p in before["Pod"] if p.startswith("redis-"))
+    for line, said in (("kubectl delete pods --all --dry-run=server", f'pod "{redis_pod}" deleted (server dry run)\n'),
+                       ("kubectl delete svc redis --dry-run=client", 'service "redis" deleted (dry run)\n'),
+                       ("kubectl scale deploy/redis --replicas=5 --dry-run=client",
+                        "deployment.apps/redis scaled (dry run)\n"),
+                       ("kubectl label svc redis a=b --dry-run=server", "service/redis labeled (server dry run)\n")):
         out = kubectl.run_line(c, line)
-        verb = line.split()[1]
-        assert (out.code, out.stdout) == (1, ""), line
-        assert out.stderr == (f"error: svcflow's {verb} does not do --dry-run; the real kubectl does, against "
-                              "`svcflow serve` (nothing was changed)\n"), line
+        assert (out.code, out.stderr) == (0, ""), line
+        assert out.stdout.endswith(said), line
     out = kubectl.run_line(c, "kubectl delete svc redis --dry-run=bogus")
     assert (out.code, out.stderr) == (1, 'error: Invalid dry-run value (bogus). Must be "none", "server", or "client".\n')
+    out = kubectl.run_line(c, "kubectl rollout restart deploy/redis --dry-run=server")  # (1.33's has no --dry-run)
+    assert (out.code, out.stderr) == (1, "error: unknown flag: --dry-run\nSee 'kubectl rollout restart --help' "
+                                         "for usage.\n")
     c.run_until_idle()
-    assert {k: len(c.store.list(k)) for k in before} == before
+    assert {k: sorted(o["metadata"]["name"] for o in c.store.list(k)) for k in before} == before
+    assert (c.store.get("Service", "default", "redis")["metadata"].get("labels") or {}).get("a") is None
     assert kubectl.run_line(c, "kubectl delete svc redis --dry-run=none").stdout == 'service "redis" deleted\n'
+
+
+def test_deploy_name_finds_its_pods_when_the_deployment_is_not_stored():
+    """An attached cluster's mirror reads pods but no Deployments or ReplicaSets: `trace
+    deploy/counter redis:6379` (the README's example), `dig --from deploy/counter` and `logs
+    deploy/redis` still find the pods, through their ReplicaSet owner NAME-<pod-template-hash>."""
+    c = cluster_from_paths([SAMPLES], deterministic=True)[0]
+    counter = kubectl.pod_for(c, "deploy/counter", "default")
+    for kind in ("Deployment", "ReplicaSet"):  # (taken out of the store as a mirror never had them)
+        for o in list(c.store.list(kind)):
+            c.store.delete(kind, o["metadata"]["namespace"], o["metadata"]["name"])
+    assert kubectl.pod_for(c, "deploy/counter", "default") == counter is not None
+    assert kubectl.pod_for(c, "deploy/nosuch", "default") is None
+    rs = counter["metadata"]["ownerReferences"][0]["name"]
+    assert kubectl.pod_for(c, f"rs/{rs}", "default") == counter
+    redis = kubectl.pod_for(c, "deploy/redis", "default")
+    assert kubectl.pods_for_logs(c, "deploy/redis", "default") == [redis]
+    assert kubectl.pods_for_logs(c, "deploy/nosuch", "default") is None
+    # (one line: the simulation's garbage collector then removes pods whose owner is gone, as
+    # a cluster's would; a mirror runs no controllers)
+    out = Session(c, cwd=SAMPLES.parent).feed("trace deploy/counter redis:6379")
+    assert out.startswith(f"trace default/{counter['metadata']['name']} -> redis:6379") and "result: connected" in out
+
+
+def test_names_may_follow_flags_as_kubectl_takes_them():
+    """`svcflow get svc -n default redis` said `unrecognized arguments: redis` (kubectl takes it)."""
+    assert run_cli("get", "svc", "-n", "default", "redis", "-f", str(ROOT / "samples"), "--deterministic") == \
+        run_cli("get", "svc", "redis", "-n", "default", "-f", str(ROOT / "samples"), "--deterministic")
+    code, out, err = run_cli("get", "svc", "-n", "default", "redis", "-f", str(ROOT / "samples"), "--deterministic")
+    assert code == 0 and out.splitlines()[1].startswith("redis ")
+    with pytest.raises(SystemExit) as exited:  # (argparse's own refusal, as before)
+        run_cli("get", "svc", "-f", str(ROOT / "samples"), "--bogus")
+    assert exited.value.code == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from engine.kubectl import commands as kubectl
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, terminal_text
 from tui.app import SvcflowApp
 from tui.widgets.resource_table import ResourceTable
 
@@ -18,10 +18,6 @@ def make_app(**kwargs) -> SvcflowApp:
 
 def shown(t: ResourceTable) -> list[str]:
     return [k for k in t._keys if k not in t._gone]
-
-
-def terminal_text(app: SvcflowApp) -> str:
-    return "\n".join(str(line.text) for line in app.query_one("#terminal-log").lines)
 
 
 def status(app: SvcflowApp) -> str:
@@ -55,6 +51,27 @@ async def test_2_tab_completes_in_the_prompt_and_the_next_letter_is_typed_not_a_
         assert prompt.value == "kubectl scale deploy/redis "  # names in the namespace complete too
         await pilot.press("escape")
         assert kubectl.get(app.workspace.cluster, ["deploy/redis"], namespace="default").stdout.count(" 1/1 ") == 1
+
+
+async def test_tab_completes_the_verbs_flags_and_a_dry_run_then_runs_it(demo):
+    """After `kubectl VERB -`, Tab offers the flags svcflow's VERB honours; a flag that takes a
+    value stops at `=`; the completed dry run answers and changes nothing."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("colon", *"kubectl delete svc redis --dr", "tab")
+        prompt = app.query_one("#prompt")
+        assert prompt.value == "kubectl delete svc redis --dry-run="  # (server, client, none: their common part)
+        await pilot.press(*"se", "tab")
+        assert prompt.value == "kubectl delete svc redis --dry-run=server "
+        await pilot.press("enter")
+        await pilot.pause()
+        assert 'service "redis" deleted (server dry run)' in terminal_text(app)
+        assert app.workspace.cluster.store.get("Service", "default", "redis") is not None
+        await pilot.press("colon", *"kubectl logs deploy/redis --ta", "tab")
+        assert prompt.value == "kubectl logs deploy/redis --tail="  # (waits for the number)
+        await pilot.press(*"1", "enter")
+        await pilot.pause()
+        assert terminal_text(app).rstrip().endswith("Ready to accept connections tcp")
 
 
 async def test_2_prompt_history_is_kept_across_runs(demo, tmp_path):

@@ -8,7 +8,7 @@ from rich.cells import cell_len
 from engine.cluster.cluster import Cluster
 from engine.kubectl.session import Session
 from engine.views.flowstory import TRAFFIC_ANSWER, TRAFFIC_QUERY, Phrase, TrafficStory, group_stories
-from tests.helpers import SAMPLES, apply_yaml, sample
+from tests.helpers import SAMPLES, apply_yaml, sample, until
 from tui.app import SvcflowApp
 from tui.i18n import KO, translator
 from tui.widgets.flow import FlowStrip, caption_for
@@ -93,7 +93,7 @@ async def test_the_dns_pane_at_100_columns_shows_name_arrow_value_and_keeps_the_
     async with app.run_test(size=SMALL) as pilot:
         dns = app.query_one("#dns-table")
         dns.focus()
-        await pilot.pause()
+        await until(pilot, lambda: dns.size.height > 1)
         ip = app.workspace.cluster.store.get("Service", "default", "redis")["spec"]["clusterIP"]
         lines = [dns.render_line(y).text.rstrip() for y in range(dns.size.height)]
         assert lines[0].strip() == "NAME → VALUE"

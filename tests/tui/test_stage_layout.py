@@ -19,14 +19,16 @@ def make_app(**kwargs) -> SvcflowApp:
     return SvcflowApp(["demo"], deterministic=True, watch=False, **kwargs)
 
 
-async def laid_out(pilot, app: SvcflowApp, staged: Pane, timeout: float = 2.0) -> None:
+async def laid_out(pilot, app: SvcflowApp, staged: Pane, timeout: float = 10.0) -> None:
     """Pause until the stage follows the focus to `staged` and every pane has been laid
-    out, `timeout` seconds at most: on a loaded machine the layout may come a few frames
-    after the first pause (a pane measures 0 rows until then)."""
+    out with it (the staged pane grown past its one-line form), `timeout` seconds at most:
+    on a loaded machine the layout may come a few frames after the first pause (a pane
+    measures 0 rows until then, and the newly staged one keeps its old height a frame)."""
     end = time.monotonic() + timeout
     await pilot.pause()
     while time.monotonic() < end and not (
-            staged.has_class("-staged") and all(app.query_one(f"#{p}").outer_size.height for p in PANES)):
+            staged.has_class("-staged") and staged.size.height > 1
+            and all(app.query_one(f"#{p}").outer_size.height for p in PANES)):
         await pilot.pause(0.02)
 
 

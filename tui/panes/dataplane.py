@@ -89,8 +89,8 @@ class DnsPane(Pane):
 
     def show_serving(self, cluster: Cluster) -> None:
         """Whether anyone serves the records: with no ready CoreDNS pod behind kube-dns
-        (scaled to 0, deleted, selector broken, the Service gone) every lookup times out,
-        and the pane turns red and says why."""
+        (scaled to 0, deleted, selector broken) every lookup is refused, with the Service
+        gone it times out; the pane turns red and says why and how."""
         serving = views.dns_serving(cluster)
         down = serving is not None and not serving.ok
         self.set_class(down, "-down")
@@ -100,7 +100,7 @@ class DnsPane(Pane):
             title.append(" · " + (tr("NOT SERVING") if down else f"{serving.ready} {tr('ready')}"),
                          style="bold red" if down else "")
         self.border_title = title
-        self.border_subtitle = Text(serving.reason + " · " + tr("lookups time out")) if down else ""
+        self.border_subtitle = Text(serving.reason + " · " + tr(serving.failure)) if down else ""
 
     def read_queries(self, cluster: Cluster) -> None:
         """The lookups made since the last look (they change nothing in the store: read on

@@ -87,8 +87,8 @@ class CommandPrompt(Input):
         self._cycle = None
         if not cands:
             return
-        if len(cands) == 1:
-            self._set(stem + cands[0] + " ")
+        if len(cands) == 1:  # (a flag that takes a value waits for it: no space after `=`)
+            self._set(stem + cands[0] + ("" if cands[0].endswith("=") else " "))
             return
         common = os.path.commonprefix(cands)
         self.post_message(self.Candidates(cands))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from itertools import dropwhile
-from typing import Sequence
+from typing import Callable, Sequence
 
 from rich.cells import cell_len
 from rich.padding import Padding
@@ -67,6 +67,10 @@ class ResourceTable(ScrollView, can_focus=True):
     DEFAULT_CSS = _data_table_css() + """
     ResourceTable { height: 1fr; }
     """
+    #: The clock a row's flash is timed by (FLASH_SECONDS). A class attribute so that the
+    #: screenshot tests can stop it: a screenshot taken right after a change must show the
+    #: change's flash however long a loaded machine took to get there.
+    clock: Callable[[], float] = staticmethod(time.monotonic)
     BINDINGS = [
         Binding("enter", "select_cursor", "Select", show=False),
         Binding("up", "cursor_up", "Cursor up", show=False),
@@ -177,7 +181,7 @@ class ResourceTable(ScrollView, can_focus=True):
     # -- syncing ------------------------------------------------------------------------------
     def sync(self, rows: Sequence[Row], *, flash: bool = True) -> None:
         """Make the table show `rows`, touching only what changed."""
-        now = time.monotonic()
+        now = self.clock()
         keep = self.selected_key
         cursor_before = self.cursor_row
         seen = self._bulk_lists.get(id(rows))
@@ -437,7 +441,7 @@ class ResourceTable(ScrollView, can_focus=True):
         """Redraw every row (after the highlight set or flash timers changed): rows are
         styled when drawn, so this is a repaint of what is on screen. Rows that finished
         flashing "removed" go now rather than at the next sync."""
-        now = time.monotonic()
+        now = self.clock()
         done = [k for k, (_, t) in self._flash.items() if now - t >= FLASH_SECONDS]
         gone = {k for k in done if k in self._gone}
         for key in done:
@@ -613,7 +617,7 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _row_style(self, key: str) -> str:
         fl = self._flash.get(key)
-        if fl and time.monotonic() - fl[1] < FLASH_SECONDS:
+        if fl and self.clock() - fl[1] < FLASH_SECONDS:
             return FLASH_STYLES[fl[0]]
         row = self._rows[key]
         if key in self.highlight:

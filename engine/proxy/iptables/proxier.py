@@ -33,7 +33,7 @@ from engine.proxy.model import (
     slice_service_key,
 )
 from engine.proxy.nodeports import NodePortAddresses
-from engine.proxy.steps import SERVICES_PER_STEP, Steps, drain
+from engine.proxy.steps import OPS_PER_STEP, SERVICES_PER_STEP, Steps, drain
 
 _NODEPORTS_COMMENT = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"'
 
@@ -412,23 +412,27 @@ class IPTablesProxier:
         canon = ["*filter"]
         f_order = canonical_chain_order(filter_chains)
         canon += [f":{c} - [0:0]" for c in f_order]
-        canon += _group(f_order, filter_rules)
+        canon += yield from _group_steps(f_order, filter_rules)
         canon.append("COMMIT")
         yield
         canon.append("*nat")
         n_order = canonical_chain_order(nat_chain_lines)
         canon += [f":{c} - [0:0]" for c in n_order]
         yield
-        canon += _group(n_order, nat_fixed + nat_entry + catch_all + chain_rules)
+        canon += yield from _group_steps(n_order, nat_fixed + nat_entry + catch_all + chain_rules)
         canon += [f"-X {c}" for c in canonical_chain_order(deleted)]
         canon.append("COMMIT")
 
         yield
         filter_txn = TableTxn("filter", filter_chains, [(c, line[4 + len(c):]) for c, line in filter_rules], [])
         yield
-        nat_txn = TableTxn(
-            "nat", nat_chain_lines,
-            [(c, line[4 + len(c):]) for c, line in nat_fixed + nat_raw + catch_all], deleted)
+        nat_lines = nat_fixed + nat_raw + catch_all
+        nat_specs: list[tuple[str, str]] = []
+        for k in range(0, len(nat_lines), OPS_PER_STEP * 4):
+            if k:
+                yield
+            nat_specs += [(c, line[4 + len(c):]) for c, line in nat_lines[k:k + OPS_PER_STEP * 4]]
+        nat_txn = TableTxn("nat", nat_chain_lines, nat_specs, deleted)
 
         yield
         n_filter = len(filter_rules)
@@ -451,7 +455,7 @@ class IPTablesProxier:
         return res, [filter_txn, nat_txn]
 
 
-def _group(order: list[str], lines: list[Line]) -> list[str]:
+def _group_steps(order: list[str], lines: list[Line]) -> Steps[list[str]]:
     """Rules grouped per chain in ``order``, emission order kept within a chain.
 
     sortIPTablesRules also stable-sorts KUBE-NODEPORTS and KUBE-SERVICES by the service
@@ -460,10 +464,14 @@ def _group(order: list[str], lines: list[Line]) -> list[str]:
     satisfied here (``tests/test_proxy_iptables.py`` checks it against the text sort).
     """
     by_chain: dict[str, list[str]] = {}
-    for c, line in lines:
+    for i, (c, line) in enumerate(lines, 1):
+        if not i % OPS_PER_STEP:
+            yield  # (in steps: 470,000 lines at 10,000 Services)
         by_chain.setdefault(c, []).append(line)
     out: list[str] = []
-    for c in order:
+    for i, c in enumerate(order, 1):
+        if not i % OPS_PER_STEP:
+            yield
         rules = by_chain.get(c)
         if rules:
             out.extend(rules)
