@@ -198,17 +198,20 @@ class SvcflowApp(App):
                 self.refresh_panes(flash=False, redraw=True)  # every object in, the links drawn
             elif what == "computed" and not self.driver.booting:
                 self.refresh_panes(flash=False, redraw=True)  # (computing writes nothing to the store)
+            if what == "progress" and self.driver.booting:
+                return  # (while the lists come, the tick shows it with the panes: `EngineDriver.tick`)
             if what in ("progress", "computing"):
-                self._show_progress(force=what == "computing")
+                self.show_progress(force=what == "computing")
                 return
-            self._show_progress(force=True)
+            self.show_progress(force=True)
             self.query_one(ErrorBar).show(*self.workspace.status())
         except NoMatches:
             return  # (a reflector's last word while the app shuts down: the panes are gone)
 
-    def _show_progress(self, *, force: bool = False) -> None:
+    def show_progress(self, *, force: bool = False) -> None:
         """The attach's progress on the status line, at most every PROGRESS_SECONDS (a
-        page comes every few milliseconds; each repaint of the line costs a frame)."""
+        page comes every few milliseconds; each new line lays the screen out again, ~15 ms
+        at 10,000 Services); while the lists come, once a second with the panes."""
         line = self.workspace.progress()
         now = time.monotonic()
         if line == self._progress[0] or (line and not force and now - self._progress[1] < PROGRESS_SECONDS):

@@ -108,12 +108,14 @@ class EngineDriver:
             views.warm(ws.cluster, WARM_BUDGET)  # what `0` (all namespaces) will show
         if self.booting and app.read_only:
             # Attaching: the lists change the store every few milliseconds; the panes show
-            # them page by page, once a second (a repaint of the screen costs a frame the
-            # next page would need).
+            # them page by page, once a second, with the progress line and the header's
+            # clock in the same frame (each of them alone would lay the screen out again:
+            # a frame the next page would need).
             now = time.perf_counter()
             if now - self._painted < ATTACH_PAINT_SECONDS:
                 return
             self._painted = now
+            app.show_progress(force=True)
         try:
             app.refresh_panes(throttle=True)
         except NoMatches:

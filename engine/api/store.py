@@ -414,6 +414,53 @@ class Store:
         self._notify(kind, WatchEvent(ADDED, obj) if old is None else WatchEvent(MODIFIED, obj, old))
         return obj
 
+    def put_many(self, objs: list[dict]) -> None:
+        """`put` of each object in turn -- a page of a mirror's list, hundreds of one kind
+        -- with the same end state (objects, indexes, resourceVersions) and the same watch
+        events in the same order, each delivered when its object is stored, as `put` does;
+        what holds for a whole run of one kind (its tables, its watchers as registered when
+        the run starts, whether it is compacted) is looked up once instead of per object."""
+        i, n = 0, len(objs)
+        while i < n:
+            kind = objs[i]["kind"]
+            j = i
+            while j < n and objs[j]["kind"] == kind:
+                j += 1
+            self._put_run(kind, objs[i:j])
+            i = j
+
+    def _put_run(self, kind: str, objs: list[dict]) -> None:
+        bucket = self._objects.setdefault(kind, {})
+        handlers = (*self._watchers.get(kind, ()), *self._watchers.get("*", ()))
+        scoped = kind in CLUSTER_SCOPED
+        compacting = kind in COMPACT_KINDS
+        by_ns, sorted_keys, kind_rv, label_index = self._by_ns, self._sorted, self._kind_rv, self._label_index
+        for obj in objs:
+            md = obj["metadata"]
+            if scoped:
+                md.pop("namespace", None)
+            k = (md.get("namespace") or "", md["name"])
+            old = bucket.get(k)
+            if old is not None and old["metadata"].get("resourceVersion") == md.get("resourceVersion"):
+                continue
+            self._rv += 1
+            kind_rv[kind] = self._rv
+            if compacting:
+                obj = _compact_object(kind, obj, old)
+            bucket[k] = obj
+            if old is None:
+                by_ns.setdefault(kind, {}).setdefault(k[0], {})[k[1]] = None
+                sorted_keys.pop((kind, None), None)
+                sorted_keys.pop((kind, k[0]), None)
+            if kind in label_index:  # (a watcher may start the index mid-page: asked per object)
+                self._index_labels(kind, obj, old)
+            if old is not None or obj["metadata"].get("ownerReferences"):
+                self._index_owners(kind, obj, old)
+            if handlers:
+                ev = WatchEvent(ADDED, obj) if old is None else WatchEvent(MODIFIED, obj, old)
+                for h in handlers:
+                    h(ev)
+
     def delete(self, kind: str, namespace: str, name: str) -> dict:
         bucket = self._objects.get(kind, {})
         k = (namespace or "", name)

@@ -24,6 +24,13 @@ from typing import Any, AsyncIterator, Callable
 import aiohttp
 import yaml
 
+from engine.controllers.base import no_cyclic_gc
+
+try:  # (in the attach extra: the decoder of every list page and watch line, when installed)
+    import orjson
+except ImportError:  # pragma: no cover - the extra's other half may be installed without it
+    orjson = None  # type: ignore[assignment]
+
 INSTALL_HINT = "attaching to a cluster needs kubernetes_asyncio: pip install 'svcflow[attach]'"
 #: What a line about a failure the dashboard keeps trying again ends with; the headless
 #: commands, which do not retry, leave it off (`without_retrying`).
@@ -138,7 +145,7 @@ class KubeClient:
                 raw = await resp.read()
             except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as e:
                 raise Disconnected(f"{self.server}{path}: the connection dropped: {_reason(e)}") from None
-            body = _json(raw)
+            body = decode_json(raw)
             if resp.status == 404 and not await self._is_kubernetes_api():
                 raise AttachError(f"{self.server} is not a Kubernetes API server (GET /api: 404){RETRYING}",
                                   status=404)
@@ -158,7 +165,7 @@ class KubeClient:
             return True  # (gone meanwhile: the next try says so)
         async with resp:
             try:
-                body = _json(await resp.read())
+                body = decode_json(await resp.read())
             except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError):
                 return True
         return resp.status != 404 and (body is None or body.get("kind") in ("APIVersions", "Status"))
@@ -172,11 +179,11 @@ class KubeClient:
                                                      sock_read=read_timeout))
         async with resp:
             if not 200 <= resp.status <= 299:
-                raise _status_line(self.server, path, resp.status, _json(await resp.read()))
+                raise _status_line(self.server, path, resp.status, decode_json(await resp.read()))
             on_open()
             try:
                 async for line in resp.content:
-                    ev = _json(line)
+                    ev = decode_json(line)
                     if ev is not None:
                         yield ev
             except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as e:
@@ -189,12 +196,32 @@ class KubeClient:
             pass
 
 
-def _json(raw: bytes) -> dict | None:
+def decode_json(raw: bytes) -> dict | None:
+    """A list page's or a watch line's JSON object (None if it is not one).
+
+    The one decoder of what the server sends. orjson when installed (the attach extra
+    brings it): at 10,000 Services the lists are 315 MB of JSON, which the standard library
+    decodes in ~2.9 s of the first paint's 10 and orjson in about half. orjson reads the
+    API server's JSON exactly (Go's encoding of int32/int64 fields and strings; it would read
+    an integer beyond 64 bits as a float, which the Kubernetes API never sends); what it
+    refuses and the standard library accepts (NaN, Infinity) is tried again with `json`.
+    """
+    with no_cyclic_gc():  # (a page's 50,000 new dicts and lists hold no cycle: ~20 % of decoding was collections)
+        if orjson is not None:
+            try:
+                v = orjson.loads(raw)
+            except ValueError:  # (orjson.JSONDecodeError is one)
+                v = _stdlib_json(raw)
+        else:
+            v = _stdlib_json(raw)
+    return v if isinstance(v, dict) else None
+
+
+def _stdlib_json(raw: bytes) -> object:
     try:
-        v = json.loads(raw)
+        return json.loads(raw)
     except ValueError:
         return None
-    return v if isinstance(v, dict) else None
 
 
 def _reason(e: BaseException) -> str:

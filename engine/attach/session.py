@@ -3,9 +3,8 @@
 `snapshot()` is what the headless commands use (`svcflow get ... --kubeconfig`): list once,
 build, compute, stop. `follow()` is the dashboard's: it builds the mirror as soon as the
 kinds that shape it are listed, so the panes fill page by page while the big lists come in
-(the client the reflectors get, `PageTap`, shows every list page to the mirror as it
-arrives), lets kube-proxy and CoreDNS compute once the kinds they read are listed, calls
-back at each of those moments and whenever the problems change, and never gives up on a
+(the reflectors show the mirror every list page as it arrives), lets kube-proxy and CoreDNS
+compute once the kinds they read are listed, calls back at each of those moments and whenever the problems change, and never gives up on a
 server that is away (the reflectors retry with backoff). Nothing here writes: the client
 has no method that could.
 """
@@ -13,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Callable
+from typing import Callable
 
 from engine.attach.client import AttachError, KubeClient, connect, without_retrying
 from engine.attach.mirror import SHAPE_KINDS, Mirror
@@ -37,48 +36,6 @@ class AttachOptions:
 
 
 @dataclass
-class PageTap:
-    """The client the reflectors are given: the same GETs, with every list page also shown
-    to `on_page` as it arrives (with whether it is a list's first, and which list: its path
-    and field selector), so the mirror can store it at once instead of when the whole list
-    is in. (A `page` call on the reflector's sink
-    would say the same; the reflector hands over whole lists only.)"""
-
-    client: KubeClient
-    on_page: Callable[[dict, bool, tuple[str, str]], None]
-
-    @property
-    def server(self) -> str:
-        return self.client.server
-
-    @property
-    def context(self) -> str:
-        return self.client.context
-
-    @property
-    def namespace(self) -> str:
-        return self.client.namespace
-
-    def __getattr__(self, name: str):
-        if name == "client":  # (not set yet: no delegating to itself)
-            raise AttributeError(name)
-        return getattr(self.client, name)  # whatever else the client offers, as it is
-
-    async def get_json(self, path: str, query: dict[str, str]) -> dict:
-        page = await self.client.get_json(path, query)
-        if isinstance(page.get("items"), list):
-            self.on_page(page, not query.get("continue"), (path, query.get("fieldSelector") or ""))
-        return page
-
-    def watch_lines(self, path: str, query: dict[str, str], read_timeout: float,
-                    on_open: Callable[[], None] = lambda: None) -> AsyncIterator[dict]:
-        return self.client.watch_lines(path, query, read_timeout, on_open)
-
-    async def close(self) -> None:
-        await self.client.close()
-
-
-@dataclass
 class AttachSession:
     options: AttachOptions
     mirror: Mirror = field(default_factory=Mirror)
@@ -92,8 +49,7 @@ class AttachSession:
     async def _start(self) -> None:
         o = self.options
         self.client = await connect(o.kubeconfig, o.context)
-        tap = PageTap(self.client, self.mirror.page)
-        self.source = AttachSource(tap, self.mirror, o.resources, page_size=o.page_size,  # type: ignore[arg-type]
+        self.source = AttachSource(self.client, self.mirror, o.resources, page_size=o.page_size,
                                    watch_seconds=o.watch_seconds)
         self.source.start()
 
@@ -106,12 +62,10 @@ class AttachSession:
             waiting = asyncio.ensure_future(self.source.synced())
             while not waiting.done():
                 await asyncio.wait([waiting], timeout=0.05)
-                pending = [r for r in self.source.reflectors if not r.listed.is_set()]
-                blocked = [self.mirror.problems[r.resource.name] for r in pending
-                           if r.resource.name in self.mirror.problems]
-                if pending and len(blocked) == len(pending):
+                line = self._held_up()
+                if line is not None:
                     waiting.cancel()
-                    raise AttachError(without_retrying(blocked[0]), retry=False)  # (this command does not retry)
+                    raise AttachError(without_retrying(line), retry=False)  # (this command does not retry)
             cluster = self.mirror.build(self._name())
             self.mirror.compute()
             self.mirror.listed_all()
@@ -123,6 +77,17 @@ class AttachSession:
             raise AttachError(f"svcflow could not compute the rules or records ({type(e).__name__}: {e})",
                               retry=False) from None
         return cluster
+
+    def _held_up(self) -> str | None:
+        """The line that says why the first lists cannot complete, when none of them can:
+        each list not yet in fails (an unreachable server, refused credentials), or waits
+        for the Namespace list that fails (RBAC's per-namespace fallback); else None."""
+        assert self.source is not None
+        pending = [r for r in self.source.reflectors if not r.listed.is_set()]
+        lines = [self.mirror.problems.get(self.source.held_up_by(r).resource.name) for r in pending]
+        if not lines or None in lines:
+            return None
+        return lines[0]
 
     async def follow(self, on_built: Callable[[Cluster], None], on_listed: Callable[[], None] = lambda: None,
                      first_namespace: str | None = "default") -> None:

@@ -132,6 +132,16 @@ class AttachSource:
                 return
             await asyncio.gather(*waiting)
 
+    def held_up_by(self, reflector: Reflector) -> Reflector:
+        """The reflector whose list `reflector`'s first list waits for: its own, or, while
+        RBAC's per-namespace fallback waits for the Namespace list to say where to list
+        instead, the Namespace list's (a failure of that list holds this one up too)."""
+        if reflector.forbidden and not reflector.listed.is_set():
+            listing = self._namespace_listing()
+            if listing is not None and not listing.listed.is_set():
+                return listing
+        return reflector
+
     def forbidden(self) -> list[Resource]:
         """The kinds RBAC refuses outright (a kind listed in some namespaces is not one)."""
         out = [r.resource for r in self.reflectors
@@ -182,13 +192,15 @@ class AttachSource:
     async def _visible_namespaces(self) -> tuple[list[str], bool]:
         """The namespaces the Namespace list shows, once it is in; the kubeconfig context's
         namespace (True) when RBAC refuses that list too (or it is not followed)."""
-        listing = next((x for x in self.reflectors if x.resource.kind == "Namespace" and not x.resource.namespace),
-                       None)
+        listing = self._namespace_listing()
         if listing is not None:
             await listing.listed.wait()
         if listing is None or listing.forbidden:
             return [self.client.namespace], True
         return list(self._namespaces), False
+
+    def _namespace_listing(self) -> Reflector | None:
+        return next((x for x in self.reflectors if x.resource.kind == "Namespace" and not x.resource.namespace), None)
 
     def _start_in(self, scope: NamespaceScope, namespace: str) -> None:
         if namespace in scope.reflectors:
@@ -286,6 +298,9 @@ class _Tap:
         self._clear: asyncio.TimerHandle | None = None
         self._listed_any = False  # a list came in (the server was reached once)
         self._was_reached = False  # ... before the server became unreachable
+
+    def page(self, resource: Resource, page: dict, first: bool) -> None:
+        self.sink.page(resource, page, first)
 
     def replace(self, resource: Resource, objects: list[dict]) -> None:
         self._listed_any = True

@@ -1,0 +1,111 @@
+"""A mirror stores each list page in one call (`Store.put_many`), and its pods' repeated
+parts through a page's memo: the store, its indexes and its watchers end exactly as with one
+`put` per object, and the shared parts are the very instances `shared` hands out."""
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+
+from engine.api.store import Store, shared
+from engine.attach.mirror import Mirror, _slim
+from engine.attach.source import RESOURCES
+from engine.cluster.clock import SimClock
+
+
+def _pod(ns: str, name: str, rv: str, app: str, owner: str | None = None, port: int = 8080) -> dict:
+    md: dict = {"namespace": ns, "name": name, "resourceVersion": rv, "uid": f"uid-{ns}-{name}",
+                "labels": {"app": app, "pod-template-hash": "abc"}}
+    if owner:
+        md["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": owner, "uid": f"rs-{owner}",
+                                  "controller": True, "blockOwnerDeletion": True}]
+    return {"kind": "Pod", "apiVersion": "v1", "metadata": md,
+            "spec": {"containers": [{"name": "c", "image": "agnhost", "ports": [{"containerPort": port}]}],
+                     "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists",
+                                      "effect": "NoExecute", "tolerationSeconds": 300}], "nodeName": "n1"},
+            "status": {"phase": "Running", "podIP": "10.0.0.1",
+                       "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": "2025-06-01T10:02:01Z"}],
+                       "containerStatuses": [{"name": "c", "ready": True, "restartCount": 0}]}}
+
+
+def _node(name: str, rv: str) -> dict:
+    return {"kind": "Node", "apiVersion": "v1", "metadata": {"name": name, "namespace": "ignored", "resourceVersion": rv,
+                                                             "labels": {"role": "worker"}}}
+
+
+def _writes() -> list[list[dict]]:
+    """Pages as a mirror gets them: new objects, the same versions again (a relist: no-ops),
+    new versions (a label that changes, an owner that goes), two kinds in one call, and a
+    cluster-scoped kind sent with a namespace."""
+    first = [_pod("a", f"p{i}", "1", "web" if i < 3 else "db", owner="rs1" if i % 2 else None) for i in range(6)]
+    again = [_pod("a", f"p{i}", "1", "web" if i < 3 else "db", owner="rs1" if i % 2 else None) for i in range(3)]
+    moved = [_pod("a", "p1", "2", "api"), _pod("b", "p0", "1", "web", owner="rs2"), _pod("a", "p4", "3", "db", port=9090)]
+    mixed = [_node("n1", "5"), _node("n2", "6"), _pod("b", "p1", "1", "web"), _node("n1", "7")]
+    return [first, again, moved, mixed]
+
+
+def _store_and_log() -> tuple[Store, list]:
+    store = Store(SimClock(datetime(2025, 6, 1, tzinfo=timezone.utc)), lambda: "uid")
+    store.index_labels("Pod")
+    log: list = []
+
+    def on_pod(ev) -> None:
+        # a watcher that reads the store while the page goes in (its sorted keys, a label
+        # lookup), and starts the Nodes' label index half-way through
+        log.append(("Pod", ev.type, ev.obj, ev.old, [p["metadata"]["name"] for p in store.list("Pod", "a")],
+                    len(store.select("Pod", "a", {"app": "web"})), store.kind_version("Pod")))
+        if ev.obj["metadata"]["name"] == "p4":
+            store.index_labels("Node")
+    store.watch("Pod", on_pod)
+    store.watch("*", lambda ev: log.append(("*", ev.type, ev.obj["metadata"]["name"], store.resource_version)))
+    return store, log
+
+
+def _state(store: Store) -> dict:
+    return {"objects": store._objects, "by_ns": store._by_ns, "labels": store._label_index,
+            "dependents": store._dependents, "rv": store._rv, "kind_rv": store._kind_rv,
+            "lists": {k: store.list(k, ns) for k in ("Pod", "Node") for ns in (None, "a", "b", "")},
+            "select": {k: store.select(k, ns, sel) for k, ns, sel in (
+                ("Pod", "a", {"app": "web"}), ("Pod", "a", {"app": "api"}), ("Pod", "b", {"app": "web"}),
+                ("Node", "", {"role": "worker"}))}}
+
+
+def test_put_many_ends_as_put_for_each_object():
+    one, one_log = _store_and_log()
+    many, many_log = _store_and_log()
+    for page in _writes():
+        for obj in copy.deepcopy(page):
+            one.put(obj)
+        many.put_many(copy.deepcopy(page))
+    assert many_log == one_log
+    assert len([e for e in one_log if e[0] == "Pod"]) == 6 + 3 + 1  # (the relisted versions were no-ops)
+    assert _state(many) == _state(one)
+    assert one.get("Node", "", "n1")["metadata"]["resourceVersion"] == "7"
+
+
+def test_a_page_stores_what_slimming_each_pod_alone_stores_with_the_same_shared_parts():
+    pods = [_pod("a", f"p{i}", "1", "web" if i < 4 else "db", owner="rs1" if i < 4 else "rs2",
+                 port=8080 if i != 2 else 9090) for i in range(8)]
+    alone = [_slim(copy.deepcopy(p)) for p in pods]
+    mirror = Mirror()
+    for shape in RESOURCES[:3]:  # (the two ConfigMaps and the Nodes: the mirror is built)
+        mirror.replace(shape, [])
+    mirror.build("test")
+    pods_list = next(r for r in RESOURCES if r.kind == "Pod")
+    mirror.page(pods_list, {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "9"},
+                            "items": copy.deepcopy(pods)}, True)
+    store = mirror.cluster.store
+    stored = store.list("Pod", "a")
+    assert [p["metadata"]["name"] for p in stored] == [p["metadata"]["name"] for p in alone]
+    for got, want in zip(stored, alone):
+        assert _plain(got) == _plain(want)
+        for part, f in (("metadata", "labels"), ("metadata", "ownerReferences"), ("spec", "containers"),
+                        ("spec", "tolerations"), ("status", "conditions")):
+            assert got[part][f] is shared(want[part][f]), (part, f)
+
+
+def _plain(v):
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v

@@ -1,0 +1,118 @@
+"""The reflector's list asks for the next page before it hands the page in hand over (the
+server builds page N+1 while svcflow stores page N), one page ahead, and still starts over
+when a continue token expires and asks nothing more once stopped."""
+from __future__ import annotations
+
+import asyncio
+
+from engine.attach.client import Gone
+from engine.attach.reflector import Reflector, Resource
+
+PODS = Resource("Pod", "v1", "/api/v1/pods", label="pods")
+
+
+def _page(names: list[str], token: str, rv: str = "7") -> dict:
+    return {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": rv, "continue": token},
+            "items": [{"metadata": {"name": n, "namespace": "default", "resourceVersion": rv}} for n in names]}
+
+
+class FakeClient:
+    """Three pages of pods (tokens "t1", "t2"); `gone_once`: the first request with that
+    token is answered 410 Gone; `hold`: requests with that token never answer."""
+
+    server, context, namespace = "https://fake:6443", "fake", "default"
+
+    def __init__(self, log: list, gone_once: str | None = None, hold: str | None = None) -> None:
+        self.log = log
+        self.gone_once = gone_once
+        self.hold = hold
+        self.cancelled: list[str] = []
+        self.pages = {"": _page(["a", "b"], "t1"), "t1": _page(["c", "d"], "t2"), "t2": _page(["e"], "")}
+
+    async def get_json(self, path: str, query: dict[str, str]) -> dict:
+        token = query.get("continue", "")
+        assert query["limit"] == "2"
+        self.log.append(("ask", token))
+        try:
+            await asyncio.sleep(0)
+            if token == self.hold:
+                await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled.append(token)
+            raise
+        if token == self.gone_once:
+            self.gone_once = None
+            raise Gone("pods: the continue token expired (listing again)")
+        return self.pages[token]
+
+    async def watch_lines(self, path, query, read_timeout, on_open=lambda: None):
+        on_open()
+        await asyncio.Event().wait()
+        yield {}  # (never)
+
+
+class Sink:
+    def __init__(self, log: list) -> None:
+        self.log = log
+        self.replaced: list[list[str]] = []
+
+    def page(self, resource: Resource, page: dict, first: bool) -> None:
+        self.log.append(("page", [o["metadata"]["name"] for o in page["items"]], first))
+
+    def replace(self, resource: Resource, objects: list[dict]) -> None:
+        self.replaced.append([o["metadata"]["name"] for o in objects])
+        assert all(o["kind"] == "Pod" and o["apiVersion"] == "v1" for o in objects)
+
+    def event(self, resource, type_, obj) -> None:
+        pass
+
+    def problem(self, resource, line) -> None:
+        assert line is None, line
+
+
+async def _list(client: FakeClient, sink: Sink) -> Reflector:
+    reflector = Reflector(client, PODS, sink, page_size=2)  # type: ignore[arg-type]
+    task = asyncio.create_task(reflector.run())
+    try:
+        await asyncio.wait_for(reflector.listed.wait(), 5)
+    finally:
+        reflector.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    return reflector
+
+
+async def test_the_next_page_is_asked_for_before_the_page_in_hand_is_handed_over():
+    log: list = []
+    sink = Sink(log)
+    reflector = await _list(FakeClient(log), sink)
+    assert log == [("ask", ""), ("ask", "t1"), ("page", ["a", "b"], True), ("ask", "t2"), ("page", ["c", "d"], False),
+                   ("page", ["e"], False)]
+    assert sink.replaced == [["a", "b", "c", "d", "e"]]
+    assert reflector.resource_version == "7" and reflector.lists == 1
+
+
+async def test_an_expired_continue_token_asked_ahead_starts_the_list_over():
+    log: list = []
+    sink = Sink(log)
+    await _list(FakeClient(log, gone_once="t2"), sink)
+    assert log == [("ask", ""), ("ask", "t1"), ("page", ["a", "b"], True), ("ask", "t2"), ("page", ["c", "d"], False),
+                   ("ask", ""), ("ask", "t1"), ("page", ["a", "b"], True), ("ask", "t2"), ("page", ["c", "d"], False),
+                   ("page", ["e"], False)]
+    assert sink.replaced == [["a", "b", "c", "d", "e"]]  # (once, without the first attempt's pages)
+
+
+async def test_a_stopped_list_cancels_the_page_it_asked_ahead():
+    log: list = []
+    client = FakeClient(log, hold="t2")
+    reflector = Reflector(client, PODS, Sink(log), page_size=2)  # type: ignore[arg-type]
+    task = asyncio.create_task(reflector.run())
+    for _ in range(200):
+        if ("page", ["c", "d"], False) in log:
+            break
+        await asyncio.sleep(0.005)
+    assert ("ask", "t2") in log and not reflector.listed.is_set()
+    reflector.stop()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    assert client.cancelled == ["t2"]
