@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import gc
 import ipaddress
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
@@ -53,6 +54,9 @@ from engine.controllers.base import no_cyclic_gc
 from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 
 ENDPOINTSLICE_CONTROLLER = "endpointslice-controller.k8s.io"
+#: How long an EndpointSlice's step 2 waits for its Service's watch event (which travels on
+#: another connection) before it is told anyway.
+HOLD_SECONDS = 2.0
 #: The annotation of a Node the mirror inferred from the pods (listing Nodes is forbidden).
 INFERRED_ANNOTATION = "svcflow.io/inferred-from"
 INFERRED_FROM = "pods' spec.nodeName and status.hostIP (listing nodes is forbidden)"
@@ -287,6 +291,9 @@ class Mirror:
         self._nodes_refused: str | None = None  # RBAC's line refusing the Nodes' list
         self._inferred: dict[str, str] = {}  # node name -> its IP ("": unknown), from the pods
         self._nodes_key = "nodes"  # (the Nodes' resource name: its problem line's key)
+        # EndpointSlices whose Service's watch event has not come yet: (namespace, Service) ->
+        # (when seen, the step-2 event's arguments); see `_slice_written`
+        self._held: dict[tuple[str, str], list[tuple[float, tuple]]] = {}
 
     @property
     def nodes_inferred(self) -> bool:
@@ -398,6 +405,7 @@ class Mirror:
             return
         self._tick()
         self._apply(type_, obj)
+        self._release_held(older_than=HOLD_SECONDS)
         if _is_config(obj):
             self._reconfigure()
 
@@ -596,6 +604,7 @@ class Mirror:
         if kind == "Service" and not known:
             c.flow(WATCH, stored, "added", f"Service added (created {md.get('creationTimestamp', '?')})",
                    step=STEP_COLLECT, data={"ready": [], "created": md.get("creationTimestamp")})
+            self._release_held(key=(ns, name))
         elif kind == "EndpointSlice" and labels_of(obj).get(MANAGED_BY_LABEL) == ENDPOINTSLICE_CONTROLLER:
             svc_name = labels_of(obj).get(SERVICE_NAME_LABEL)
             if not svc_name:
@@ -604,10 +613,35 @@ class Mirror:
                      for a in (e.get("addresses") or ())[:1]]
             not_ready = [a for e in obj.get("endpoints") or () if (e.get("conditions") or {}).get("ready") is False
                          for a in (e.get("addresses") or ())[:1]]
-            svc = c.store.get("Service", ns, svc_name) or {"kind": "Service",
-                                                          "metadata": {"namespace": ns, "name": svc_name}}
-            c.flow(ENDPOINTSLICE_CONTROLLER, svc, "wrote", f"EndpointSlice {name}: {', '.join(ready) or '<none>'}",
-                   step=STEP_ENDPOINTS, data={"slices": [name], "ready": ready, "notReady": not_ready, "written": written})
+            args = (ns, svc_name, name, ready, not_ready, written)
+            if c.store.get("Service", ns, svc_name) is None:
+                # Its Service's event travels on another watch and may come a moment later:
+                # step 2 waits for step 1 (at most HOLD_SECONDS: the Services may be forbidden)
+                self._held.setdefault((ns, svc_name), []).append((time.monotonic(), args))
+                return
+            self._slice_written(*args)
+
+    def _slice_written(self, ns: str, svc_name: str, name: str, ready: list, not_ready: list, written) -> None:
+        """Step 2 of the Service's flow: the EndpointSlice controller wrote `name`."""
+        c = self.cluster
+        assert c is not None
+        svc = c.store.get("Service", ns, svc_name) or {"kind": "Service", "metadata": {"namespace": ns, "name": svc_name}}
+        c.flow(ENDPOINTSLICE_CONTROLLER, svc, "wrote", f"EndpointSlice {name}: {', '.join(ready) or '<none>'}",
+               step=STEP_ENDPOINTS, data={"slices": [name], "ready": ready, "notReady": not_ready, "written": written})
+
+    def _release_held(self, *, key: tuple[str, str] | None = None, older_than: float | None = None) -> None:
+        """Tell the held EndpointSlices of the Service `key` (its event came), or those held
+        longer than `older_than` seconds (it may never come)."""
+        if not self._held:
+            return
+        now = time.monotonic()
+        for k in [key] if key is not None else list(self._held):
+            held = self._held.get(k)
+            if not held or (older_than is not None and now - held[0][0] < older_than):
+                continue
+            del self._held[k]
+            for _, args in held:
+                self._slice_written(*args)
 
 
 def _inferred_node(name: str, ip: str) -> dict:
