@@ -42,7 +42,7 @@ KO = {
 
     # -- the flow diagram (tui/widgets/flow_diagram.py): labels, title, status ----------------
     "Pause": "멈춤", "Live": "실시간", "Flow diagram": "흐름 그림",
-    "Endpoint controller": "Endpoint 컨트롤러", "watch": "감시", "write": "기록", "watches Services, Pods": "Service, Pod 감시", "collected:": "수집:",
+    "Endpoint controller": "Endpoint 컨트롤러", "watch": "감시", "write": "기록", "watches Services+Pods": "Service, Pod 감시", "collected:": "수집:",
     "ready: {ips}": "준비됨: {ips}", "not ready: {ips}": "준비 안 됨: {ips}", "none": "없음",
     "pod {name}": "Pod {name}", "no ready pod": "준비된 Pod 없음", "no ready address": "준비된 주소 없음",
     "{mode}: {n} rules": "{mode}: 규칙 {n}개", "+{n} nodes": "+노드 {n}개", "kube-proxy on": "모든 노드의",

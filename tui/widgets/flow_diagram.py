@@ -240,7 +240,7 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     x1 = sw + gap
     c.arrow_right(sw, top + 2, gap, _ips_label(ready, gap - 1, tr) if step == STEP_COLLECT else tr("watch"),
                   _state(step, STEP_COLLECT) if svc_story else "idle")
-    epc_lines = [(tr("watches Services, Pods"), IDLE)]
+    epc_lines = [(tr("watches Services+Pods"), IDLE)]  # (the strip's words; fits 100 columns)
     if svc_story and step >= STEP_COLLECT:
         epc_lines.append((tr("collected:"), ""))
         epc_lines.append((", ".join(ready) or tr("no ready pod"), ""))
