@@ -24,6 +24,8 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from engine.attach.session import AttachOptions
+from engine.attach.workspace import AttachWorkspace
 from engine.kapi import kubeconfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -318,3 +320,18 @@ class StubInThread:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
         self._loop.close()
+
+
+async def attached(kubeconfig_path, **opts) -> tuple[AttachWorkspace, asyncio.Task]:
+    """A headless attach through `kubeconfig_path` (AttachOptions `opts`), once its first
+    lists are in and the mirror has caught up: the workspace and the task that follows."""
+    ws = AttachWorkspace(AttachOptions(kubeconfig=str(kubeconfig_path), **opts))
+    task = asyncio.create_task(ws.follow(lambda _what: None))
+    await eventually(lambda: ws.built, what="the first lists")
+    ws.advance(0)
+    return ws, task
+
+
+async def detach(task: asyncio.Task) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

@@ -41,6 +41,10 @@ class CliResult:
     stdout: str
     stderr: str
 
+    def __iter__(self):
+        """`code, out, err = run_cli(...)`."""
+        return iter((self.code, self.stdout, self.stderr))
+
 
 def run_cli(*args: str) -> CliResult:
     """`svcflow ARGS...` in-process, as a shell would run it; `samples` names the repo's samples."""

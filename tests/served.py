@@ -164,3 +164,10 @@ class Terminal:
         self.read_until(b"\x00", 0.3)  # what is left on the screen
         os.close(self.master)
         return code
+
+
+def as_terminal(out: str, err: str) -> str:
+    """kubectl's stdout and stderr as svcflow's session shows them: warnings first, errors last."""
+    warn = "".join(line for line in err.splitlines(keepends=True) if line.startswith("Warning: "))
+    rest = "".join(line for line in err.splitlines(keepends=True) if not line.startswith("Warning: "))
+    return warn + out + rest

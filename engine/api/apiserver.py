@@ -109,6 +109,11 @@ def prepare_for_create(obj: dict) -> None:
         obj.pop("status", None)
 
 
+
+#: What kubectl's printers add to a write's line for each `--dry-run` strategy
+#: (cmdutil.PrintFlagsWithDryRunStrategy).
+DRY_RUN_SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
+
 class ApiServer:
     """kube-apiserver's write path over the store: defaulting, validation, admission,
     allocation (ClusterIPs, NodePorts), apply and graceful deletion.
@@ -233,7 +238,7 @@ class ApiServer:
                 raise ApiError(messages.empty_name_error(kind, info.api_version, info.plural, ns, display),
                                field="metadata.name")
             live = self.store.get(kind, ns, name)
-            suffix = {"client": " (dry run)", "server": " (server dry run)"}.get(dry_run, "")
+            suffix = DRY_RUN_SUFFIX[dry_run]
             if dry_run == "client":  # (apply.go computes no patch then: an existing object is "configured")
                 return ApplyResult(line=f"{info.qualified}/{name} {'created' if live is None else 'configured'}"
                                         f"{suffix}", obj=manifest if live is None else live)

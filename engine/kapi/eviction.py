@@ -13,7 +13,7 @@ from engine.api.apiserver import ApiError
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.responses import json_response
 from engine.kapi.status import StatusError, bad_request, from_api_error, not_found
-from engine.kapi.writes import JSON, YAML, dry_run, read_body
+from engine.kapi.writes import JSON, YAML, delete_dry_run, read_body
 
 
 async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
@@ -29,22 +29,13 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     if ctx.cluster.store.get("Pod", ns, name) is None:
         raise not_found(req.info, name)
     options = body.get("deleteOptions") or {}
-    dry = dry_run(req)
-    asked = options.get("dryRun") or [] if isinstance(options, dict) else []
-    if isinstance(asked, list) and asked:
-        wrong = [v for v in asked if v != "All"]
-        if wrong:
-            raise bad_request(f'Invalid dry run value: {wrong[0]}: supported values: "All"')
-        dry = True
-    if dry:
-        return json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-                              "code": 201}, status=201)
-    grace = options.get("gracePeriodSeconds") if isinstance(options, dict) else None
-    try:
-        ctx.cluster.api.delete_object("Pod", ns, name, grace=grace != 0)
-    except ApiError as e:
-        raise from_api_error(e.status, req.info)
-    ctx.wrote()
+    if not delete_dry_run(req, options):  # (a dry run is answered the same, the pod kept)
+        grace = options.get("gracePeriodSeconds") if isinstance(options, dict) else None
+        try:
+            ctx.cluster.api.delete_object("Pod", ns, name, grace=grace != 0)
+        except ApiError as e:
+            raise from_api_error(e.status, req.info)
+        ctx.wrote()
     return json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201},
                          status=201)
 

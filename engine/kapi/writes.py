@@ -110,6 +110,19 @@ def decode_body(req: ResourceRequest, obj: dict, verb: str) -> tuple[dict, list[
     return decoded(obj), warnings
 
 
+def delete_dry_run(req: ResourceRequest, options: object) -> bool:
+    """A delete's (or an Eviction's) dry run: `?dryRun=All`, or its DeleteOptions' `dryRun:
+    [All]` (how kubectl delete and drain ask); another value is refused as `dry_run` does."""
+    asked = options.get("dryRun") if isinstance(options, dict) else None
+    if isinstance(asked, list) and asked:
+        wrong = [v for v in asked if v != "All"]
+        if wrong:
+            raise bad_request(f'Invalid dry run value: {wrong[0]}: supported values: "All"')
+        dry_run(req)  # (the query's value is still checked)
+        return True
+    return dry_run(req)
+
+
 def dry_run(req: ResourceRequest) -> bool:
     """`?dryRun=All`: the write is checked, defaulted and allocated as usual and answered,
     but nothing is kept (kubectl's `--dry-run=server`); any other value is refused in
@@ -240,12 +253,7 @@ async def _delete_options(ctx: ApiContext, req: ResourceRequest, request: web.Re
         if name not in opts and req.query.get(name) is not None:
             value = req.query[name]
             opts[name] = int(value) if name == "gracePeriodSeconds" and value.lstrip("-").isdigit() else value
-    dry = dry_run(req)
-    body_dry = opts.get("dryRun") or []  # DeleteOptions.dryRun: how kubectl delete asks
-    if isinstance(body_dry, list) and body_dry:
-        if any(v != "All" for v in body_dry):
-            raise bad_request(f'Invalid dry run value: {next(v for v in body_dry if v != "All")}: supported values: "All"')
-        dry = True
+    dry = delete_dry_run(req, opts)
     policy = opts.get("propagationPolicy")
     errors = []
     if policy is not None and opts.get("orphanDependents") is not None:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from engine.api import kinds
 from engine.api import labels as label_selectors
-from engine.api.apiserver import ApiError
+from engine.api.apiserver import DRY_RUN_SUFFIX, ApiError
 from engine.api.gostrconv import NumError, go_parse_bool, go_parse_int, go_quote, go_quote_rune
 from engine.api.kinds import CLUSTER_SCOPED
 from engine.api.labels import SelectorError
@@ -94,8 +94,6 @@ VERB_FLAGS: dict[str, tuple[str, ...]] = {
     "logs": ("--namespace=", "--container=", "--tail=", "--timestamps", "--previous"),
 }
 
-#: What kubectl's printers add to each line of a dry run (cmdutil.PrintFlagsWithDryRunStrategy).
-DRY_RUN_SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
 
 
 def dry_run_strategy(value: str | None, now: datetime) -> tuple[str, str]:

@@ -4,7 +4,6 @@ never a traceback, the dashboard refuses writes; and a Corefile is read as CoreD
 from __future__ import annotations
 
 import asyncio
-import io
 import socket
 import subprocess
 import sys
@@ -20,36 +19,29 @@ from engine.attach.workspace import AttachWorkspace
 from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 from engine.kapi import kubeconfig
 from tests.attach_fixtures import ROOT, RecordingProxy, eventually
-from tests.helpers import terminal_text
-from tui import cli
-
-
-def run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(argv, out, err)
-    return code, out.getvalue(), err.getvalue()
+from tests.helpers import run_cli, terminal_text
 
 
 def test_proxy_rules_for_a_node_equal_the_simulations(served):
     kc = str(served.folder / "served-kubeconfig")
     for node in ("kind-control-plane", "kind-worker"):
-        code, live, err = run(["proxy-rules", "--node", node, "--format", "restore", "--kubeconfig", kc])
+        code, live, err = run_cli(*["proxy-rules", "--node", node, "--format", "restore", "--kubeconfig", kc])
         assert code == 0, err
         assert "computed from the live objects" in err
-        code, simulated, _ = run(["proxy-rules", "--node", node, "--format", "restore", "-f", str(ROOT / "samples"),
+        code, simulated, _ = run_cli(*["proxy-rules", "--node", node, "--format", "restore", "-f", str(ROOT / "samples"),
                                   "--deterministic"])
         assert code == 0 and live == simulated
 
 
 def test_headless_get_dig_and_describe_read_the_live_objects(served):
     kc = str(served.folder / "served-kubeconfig")
-    code, out, err = run(["get", "svc", "-n", "default", "-o", "name", "--kubeconfig", kc])
+    code, out, err = run_cli(*["get", "svc", "-n", "default", "-o", "name", "--kubeconfig", kc])
     assert code == 0, err
-    _, simulated, _ = run(["get", "svc", "-n", "default", "-o", "name", "-f", str(ROOT / "samples"), "--deterministic"])
+    _, simulated, _ = run_cli(*["get", "svc", "-n", "default", "-o", "name", "-f", str(ROOT / "samples"), "--deterministic"])
     assert set(simulated.split()) <= set(out.split())
-    code, out, err = run(["dig", "kubernetes.default.svc.cluster.local", "--kubeconfig", kc])
+    code, out, err = run_cli(*["dig", "kubernetes.default.svc.cluster.local", "--kubeconfig", kc])
     assert code == 0 and "NOERROR" in out and "10.96.0.1" in out
-    code, out, err = run(["describe", "svc", "kubernetes", "-n", "default", "--kubeconfig", kc])
+    code, out, err = run_cli(*["describe", "svc", "kubernetes", "-n", "default", "--kubeconfig", kc])
     assert code == 0 and "10.96.0.1" in out
 
 
@@ -65,16 +57,16 @@ def test_an_unreachable_server_is_one_line(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     kc = kubeconfig.write(tmp_path / "kc", f"http://127.0.0.1:{port}")
-    code, out, err = run(["get", "pods", "--kubeconfig", str(kc)])
+    code, out, err = run_cli(*["get", "pods", "--kubeconfig", str(kc)])
     assert code == 1 and out == ""
     assert _one_line(err).startswith(f"svcflow: cannot reach the API server at http://127.0.0.1:{port}")
 
 
 def test_a_missing_context_and_a_missing_kubeconfig_are_one_line(tmp_path):
     kc = kubeconfig.write(tmp_path / "kc", "http://127.0.0.1:1")
-    code, _, err = run(["get", "pods", "--kubeconfig", str(kc), "--context", "staging"])
+    code, _, err = run_cli(*["get", "pods", "--kubeconfig", str(kc), "--context", "staging"])
     assert code == 1 and _one_line(err) == f'svcflow: kubeconfig {kc}: no context "staging" (it has: svcflow)'
-    code, _, err = run(["proxy-rules", "--kubeconfig", str(tmp_path / "nope")])
+    code, _, err = run_cli(*["proxy-rules", "--kubeconfig", str(tmp_path / "nope")])
     assert code == 1 and _one_line(err) == f"svcflow: no kubeconfig at {tmp_path / 'nope'}"
 
 
@@ -93,7 +85,7 @@ def test_expired_credentials_are_one_line(tmp_path):
         url = f"http://127.0.0.1:{runner.addresses[0][1]}"
         kc = kubeconfig.write(tmp_path / "kc", url)
         try:
-            return await asyncio.to_thread(run, ["get", "pods", "--kubeconfig", str(kc)])
+            return await asyncio.to_thread(run_cli, "get", "pods", "--kubeconfig", str(kc))
         finally:
             await runner.cleanup()
     code, out, err = asyncio.run(main())
@@ -103,7 +95,7 @@ def test_expired_credentials_are_one_line(tmp_path):
 def test_without_the_extra_attaching_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "kubernetes_asyncio", None)  # as if not installed
     kc = kubeconfig.write(tmp_path / "kc", "http://127.0.0.1:1")
-    code, _, err = run(["get", "pods", "--kubeconfig", str(kc)])
+    code, _, err = run_cli(*["get", "pods", "--kubeconfig", str(kc)])
     assert code == 1 and _one_line(err) == f"svcflow: {INSTALL_HINT}"
     assert "pip install 'svcflow[attach]'" in INSTALL_HINT
     with pytest.raises(AttachError) as e:
@@ -199,7 +191,7 @@ def test_a_corefile_is_read_as_coredns_reads_it():
 def test_a_screenshot_of_the_attached_dashboard(served, tmp_path):
     kc = str(served.folder / "served-kubeconfig")
     svg = tmp_path / "attached.svg"
-    code, out, err = run(["screenshot", "--kubeconfig", kc, "-o", str(svg), "--size", "160x48"])
+    code, out, err = run_cli(*["screenshot", "--kubeconfig", kc, "-o", str(svg), "--size", "160x48"])
     assert code == 0, err
     text = svg.read_text(encoding="utf-8")
     assert "computed" in text and "counter" in text
@@ -252,7 +244,7 @@ def test_manifests_and_a_kubeconfig_together_are_refused_not_half_ignored(tmp_pa
     kc = kubeconfig.write(tmp_path / "kc", "http://127.0.0.1:1")
     for argv in (["get", "pods", "-f", "samples/", "--kubeconfig", str(kc)], ["samples/", "--kubeconfig", str(kc)],
                  ["attach", "samples/"]):
-        code, out, err = run(argv)
+        code, out, err = run_cli(*argv)
         assert (code, out) == (1, ""), argv
         assert err == "svcflow: --kubeconfig/--context attach to a real cluster, and manifests (-f, PATH) make a " \
                       "simulated one: give one or the other\n", argv

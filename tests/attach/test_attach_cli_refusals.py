@@ -4,27 +4,20 @@ namespace when -n is not given (#9), kubectl's Forbidden and exit 1 for a kind R
 from __future__ import annotations
 
 import asyncio
-import io
 
 from engine.kapi import kubeconfig
 from tests.attach_fixtures import RecordingProxy
-from tui import cli
-
-
-def run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(argv, out, err)
-    return code, out.getvalue(), err.getvalue()
+from tests.helpers import run_cli
 
 
 def test_get_reads_the_contexts_namespace_and_says_no_kube_proxy_note(served, tmp_path):
     kc = tmp_path / "kc"
     kc.write_text(kubeconfig.render(served.url, namespace="kube-system"), encoding="utf-8")
-    code, out, err = run(["get", "svc", "-o", "name", "--kubeconfig", str(kc)])
+    code, out, err = run_cli(*["get", "svc", "-o", "name", "--kubeconfig", str(kc)])
     assert code == 0 and out.split() == ["service/kube-dns"] and err == "", err
-    code, out, _ = run(["get", "svc", "-n", "default", "-o", "name", "--kubeconfig", str(kc)])
+    code, out, _ = run_cli(*["get", "svc", "-n", "default", "-o", "name", "--kubeconfig", str(kc)])
     assert code == 0 and "service/kubernetes" in out.split()
-    code, _, err = run(["proxy-rules", "--kubeconfig", str(kc)])
+    code, _, err = run_cli(*["proxy-rules", "--kubeconfig", str(kc)])
     assert code == 0 and "no kube-system/kube-proxy ConfigMap" in err
 
 
@@ -35,7 +28,7 @@ def test_a_kind_rbac_refused_is_kubectls_forbidden_and_exit_1(served, tmp_path):
         await proxy.start()
         kc = str(proxy.kubeconfig(tmp_path))
         try:
-            return [await asyncio.to_thread(run, argv + ["--kubeconfig", kc])
+            return [await asyncio.to_thread(run_cli, *argv, "--kubeconfig", kc)
                     for argv in (["get", "pods"], ["get", "deploy", "-A"], ["get", "svc", "-o", "name"])]
         finally:
             await proxy.stop()

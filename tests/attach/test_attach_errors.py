@@ -8,7 +8,7 @@ The dashboard shows the same lines on its error bar, never a traceback."""
 from __future__ import annotations
 
 import asyncio
-import io
+import shutil
 import socket
 import ssl
 import subprocess
@@ -22,13 +22,7 @@ from engine.attach.session import AttachOptions
 from engine.attach.workspace import AttachWorkspace
 from engine.kapi import kubeconfig
 from tests.attach_fixtures import eventually
-from tui import cli
-
-
-def run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(argv, out, err)
-    return code, out.getvalue(), err.getvalue()
+from tests.helpers import run_cli
 
 
 def one_line(err: str) -> str:
@@ -58,7 +52,7 @@ def test_a_kubeconfig_that_cannot_be_loaded_is_one_line_naming_it(tmp_path: Path
     kc = tmp_path / "kc"
     kc.write_text(text, encoding="utf-8")
     for argv in (["get", "pods"], ["proxy-rules"], ["dig", "kubernetes"]):
-        code, out, err = run([*argv, "--kubeconfig", str(kc)])
+        code, out, err = run_cli(*[*argv, "--kubeconfig", str(kc)])
         line = one_line(err)
         assert code == 1 and out == ""
         assert line.startswith(f'svcflow: error loading config file "{kc}": ') and said in line, line
@@ -70,13 +64,13 @@ def test_a_kubeconfig_that_cannot_be_loaded_is_one_line_naming_it(tmp_path: Path
 def test_client_certificate_files_that_cannot_be_read_are_refused_as_kubectl_does(tmp_path: Path):
     kc = tmp_path / "kc"
     kc.write_text(WITH_CERT_FILES.replace("CERT", "nope.crt").replace("KEY", "nope.key"), encoding="utf-8")
-    code, _, err = run(["get", "pods", "--kubeconfig", str(kc)])
+    code, _, err = run_cli(*["get", "pods", "--kubeconfig", str(kc)])
     assert code == 1
     # client-go's clientcmd validation: `unable to read client-cert %v for %v due to %w`
     assert one_line(err) == (f"svcflow: kubeconfig {kc}: invalid configuration: unable to read client-cert "
                              "nope.crt for u due to open nope.crt: no such file or directory")
     (tmp_path / "nope.crt").write_text("x")  # (relative to the kubeconfig's folder, as kubectl reads it)
-    code, _, err = run(["get", "pods", "--kubeconfig", str(kc)])
+    code, _, err = run_cli(*["get", "pods", "--kubeconfig", str(kc)])
     assert code == 1 and "unable to read client-key nope.key for u due to open nope.key" in one_line(err)
 
 
@@ -94,7 +88,7 @@ def test_an_unreachable_server_is_said_without_aiohttp_noise_nor_retrying(tmp_pa
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     kc = kubeconfig.write(tmp_path / "kc", f"http://127.0.0.1:{port}")
-    code, _, err = run(["get", "pods", "--kubeconfig", str(kc)])
+    code, _, err = run_cli(*["get", "pods", "--kubeconfig", str(kc)])
     assert code == 1
     assert one_line(err) == f"svcflow: cannot reach the API server at http://127.0.0.1:{port}: Connection refused"
 
@@ -110,7 +104,7 @@ def serve_in_thread(app_factory, tmp_path: Path, argv_of, ssl_context: ssl.SSLCo
         url = f"{scheme}://127.0.0.1:{runner.addresses[0][1]}"
         kc = kubeconfig.write(tmp_path / "kc", url)
         try:
-            return url, await asyncio.to_thread(run, argv_of(str(kc)))
+            return url, await asyncio.to_thread(run_cli, *argv_of(str(kc)))
         finally:
             await runner.cleanup()
     return asyncio.run(main())
@@ -129,11 +123,12 @@ def test_a_url_that_is_not_a_kubernetes_api_is_one_line(tmp_path: Path):
     assert one_line(err) == f"svcflow: {url} is not a Kubernetes API server (GET /api: 404)"
 
 
-@pytest.mark.skipif(subprocess.run(["which", "openssl"], capture_output=True).returncode != 0,
-                    reason="needs openssl to make a self-signed certificate")
 def test_a_refused_certificate_is_not_an_unreachable_server(tmp_path: Path):
+    openssl = shutil.which("openssl")
+    if openssl is None:  # (Debian's openssl, on every machine of this project: fail loudly, never skip)
+        pytest.fail("openssl is not on PATH: this test makes a self-signed certificate with it")
     key, crt = tmp_path / "tls.key", tmp_path / "tls.crt"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(crt),
                     "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(str(crt), str(key))

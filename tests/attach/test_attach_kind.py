@@ -12,11 +12,9 @@ import json
 import pytest
 
 from engine.apply.workspace import cluster_from_paths
-from engine.attach.session import AttachOptions
-from engine.attach.workspace import AttachWorkspace
 from engine.kubectl import dns as dnstools
 from engine.views import panes as views
-from tests.attach_fixtures import ROOT, KindStub, StubInThread, eventually
+from tests.attach_fixtures import ROOT, KindStub, StubInThread, attached, eventually
 from tests.helpers import run_cli
 
 KIND = ROOT / "tests" / "attach" / "kind"
@@ -53,16 +51,9 @@ def answer(out: str) -> list[str]:
     return lines[at + 1:lines.index("", at)]
 
 
-async def attached(stub: KindStub, folder) -> tuple[AttachWorkspace, asyncio.Task]:
-    ws = AttachWorkspace(AttachOptions(kubeconfig=str(stub.kubeconfig(folder))))
-    task = asyncio.create_task(ws.follow(lambda _what: None))
-    await eventually(lambda: ws.built, what="the first lists")
-    ws.advance(0)
-    return ws, task
-
 
 async def test_the_panes_show_the_kind_clusters_objects(stub, simulated, tmp_path):
-    ws, task = await attached(stub, tmp_path)
+    ws, task = await attached(stub.kubeconfig(tmp_path))
     try:
         mirror = ws.cluster
         assert ws.session.problem_lines() == [] and ws.session.mirror.notes() == []
@@ -90,7 +81,7 @@ async def test_the_panes_show_the_kind_clusters_objects(stub, simulated, tmp_pat
 
 
 async def test_the_computed_rules_and_records_equal_the_simulations(stub, simulated, tmp_path):
-    ws, task = await attached(stub, tmp_path)
+    ws, task = await attached(stub.kubeconfig(tmp_path))
     try:
         mirror = ws.cluster
         for node in NODES:

@@ -8,35 +8,28 @@ configuration is said only by the commands that show what it computes."""
 from __future__ import annotations
 
 import asyncio
-import io
 
 from engine.attach.session import AttachOptions, AttachSession
 from engine.attach.workspace import AttachWorkspace
 from engine.kapi import kubeconfig
 from tests.attach_fixtures import RecordingProxy, eventually
-from tui import cli
-
-
-def run(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(argv, out, err)
-    return code, out.getvalue(), err.getvalue()
+from tests.helpers import run_cli
 
 
 def test_get_deploy_rs_ds_and_all_list_the_clusters_own(served):
     kc = str(served.folder / "served-kubeconfig")
-    code, out, err = run(["get", "deploy", "--kubeconfig", kc])
+    code, out, err = run_cli(*["get", "deploy", "--kubeconfig", kc])
     assert code == 0, err
     assert [ln.split()[0] for ln in out.splitlines()] == ["NAME", "counter", "redis"]
-    code, out, _ = run(["get", "rs", "-n", "kube-system", "-o", "name", "--kubeconfig", kc])
+    code, out, _ = run_cli(*["get", "rs", "-n", "kube-system", "-o", "name", "--kubeconfig", kc])
     assert code == 0 and out.startswith("replicaset.apps/coredns-")
-    code, out, _ = run(["get", "ds", "-n", "kube-system", "-o", "name", "--kubeconfig", kc])
+    code, out, _ = run_cli(*["get", "ds", "-n", "kube-system", "-o", "name", "--kubeconfig", kc])
     assert code == 0 and "daemonset.apps/kube-proxy" in out.split()
-    code, out, _ = run(["get", "all", "--kubeconfig", kc])
+    code, out, _ = run_cli(*["get", "all", "--kubeconfig", kc])
     assert code == 0 and "deployment.apps/counter" in out and "replicaset.apps/counter-" in out
-    code, out, err = run(["describe", "deploy", "counter", "--kubeconfig", kc])
+    code, out, err = run_cli(*["describe", "deploy", "counter", "--kubeconfig", kc])
     assert code == 0 and "NewReplicaSet:   counter-" in out, err
-    code, out, err = run(["trace", "deploy/counter", "redis:6379", "--kubeconfig", kc])
+    code, out, err = run_cli(*["trace", "deploy/counter", "redis:6379", "--kubeconfig", kc])
     assert code == 0 and "trace default/counter-" in out, err
 
 

@@ -4,16 +4,11 @@ InternalIP -- not for kind's three made-up nodes, and the Nodes' one problem lin
 with no pod either, no node is known and nothing is computed for a made-up one."""
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 import pytest
 
 from engine.apply.workspace import cluster_from_paths
 from engine.attach.mirror import INFERRED_ANNOTATION
-from engine.attach.session import AttachOptions
-from engine.attach.workspace import AttachWorkspace
-from tests.attach_fixtures import ROOT, RecordingProxy, eventually
+from tests.attach_fixtures import ROOT, attached, detach
 
 NODES_REFUSED = ('forbidden: nodes is forbidden: User "jane" cannot list resource "nodes" in API group "" at the '
                  'cluster scope')
@@ -27,22 +22,11 @@ def proxy(proxy):
     return proxy
 
 
-async def attached(proxy: RecordingProxy, folder: Path) -> tuple[AttachWorkspace, asyncio.Task]:
-    ws = AttachWorkspace(AttachOptions(kubeconfig=str(proxy.kubeconfig(folder))))
-    task = asyncio.create_task(ws.follow(lambda _what: None))
-    await eventually(lambda: ws.built, what="the first lists")
-    ws.advance(0)
-    return ws, task
-
-
-async def detach(task: asyncio.Task) -> None:
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
 
 
 async def test_the_nodes_are_inferred_from_the_pods_and_kube_proxy_computed_for_them(proxy, tmp_path):
     sim = cluster_from_paths([ROOT / "samples"], deterministic=True)[0]
-    ws, task = await attached(proxy, tmp_path)
+    ws, task = await attached(proxy.kubeconfig(tmp_path))
     try:
         mirror = ws.cluster
         hosts = sorted({p["spec"]["nodeName"] for p in sim.store.list("Pod") if p["spec"].get("nodeName")})
@@ -67,7 +51,7 @@ async def test_the_nodes_are_inferred_from_the_pods_and_kube_proxy_computed_for_
 async def test_with_the_pods_refused_too_no_node_is_known(proxy, tmp_path):
     proxy.forbid.add("/api/v1/pods")
     proxy.grant_only["/api/v1/pods"] = set()
-    ws, task = await attached(proxy, tmp_path)
+    ws, task = await attached(proxy.kubeconfig(tmp_path))
     try:
         mirror = ws.cluster
         assert mirror.topology.nodes == [] and mirror.store.count("Node") == 0

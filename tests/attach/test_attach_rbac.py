@@ -12,10 +12,17 @@ from pathlib import Path
 import yaml
 
 from engine.apply.workspace import cluster_from_paths
-from engine.attach.session import AttachOptions
-from engine.attach.workspace import AttachWorkspace
 from engine.views import panes as views
-from tests.attach_fixtures import ROOT, RecordingProxy, ServedProcess, api_path, eventually, forbidden_status
+from tests.attach_fixtures import (
+    ROOT,
+    RecordingProxy,
+    ServedProcess,
+    api_path,
+    attached,
+    detach,
+    eventually,
+    forbidden_status,
+)
 from tests.helpers import run_cli
 
 NAMESPACED = ("/api/v1/pods", "/api/v1/services", "/api/v1/endpoints", "/apis/discovery.k8s.io/v1/endpointslices")
@@ -33,17 +40,6 @@ def kubeconfig(proxy: RecordingProxy, folder: Path, namespace: str | None = None
     return str(path)
 
 
-async def attached(kc: str) -> tuple[AttachWorkspace, asyncio.Task]:
-    ws = AttachWorkspace(AttachOptions(kubeconfig=kc))
-    task = asyncio.create_task(ws.follow(lambda _what: None))
-    await eventually(lambda: ws.built, what="the first lists")
-    ws.advance(0)
-    return ws, task
-
-
-async def detach(task: asyncio.Task) -> None:
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
 
 
 def lists(proxy: RecordingProxy, kind_path_end: str) -> list[str]:

@@ -5,31 +5,14 @@ nothing but GETs."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import aiohttp
 
 from engine.apply.workspace import cluster_from_paths
-from engine.attach.session import AttachOptions
-from engine.attach.workspace import AttachWorkspace
 from engine.cluster.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY
 from engine.views import panes as views
 from engine.views.flowstory import StoryBook
-from tests.attach_fixtures import ROOT, RecordingProxy, eventually
-
-
-async def attached(proxy: RecordingProxy, folder: Path, **opts) -> tuple[AttachWorkspace, asyncio.Task]:
-    ws = AttachWorkspace(AttachOptions(kubeconfig=str(proxy.kubeconfig(folder)), **opts))
-    changes: list[str] = []
-    task = asyncio.create_task(ws.follow(changes.append))
-    await eventually(lambda: ws.built, what="the first lists")
-    ws.advance(0)
-    return ws, task
-
-
-async def detach(task: asyncio.Task) -> None:
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+from tests.attach_fixtures import ROOT, attached, detach, eventually
 
 
 def simulated():
@@ -38,7 +21,7 @@ def simulated():
 
 
 async def test_the_panes_rows_and_the_computed_rules_equal_the_simulations(proxy, tmp_path):
-    ws, task = await attached(proxy, tmp_path)
+    ws, task = await attached(proxy.kubeconfig(tmp_path))
     try:
         mirror, sim = ws.cluster, simulated()
         sim.clock.advance_to(mirror.now())  # (AGE is read against the same instant)
@@ -65,7 +48,7 @@ async def test_the_panes_rows_and_the_computed_rules_equal_the_simulations(proxy
 
 
 async def test_the_four_steps_come_from_the_watch_in_order_with_the_real_delays(proxy, served, tmp_path):
-    ws, task = await attached(proxy, tmp_path)
+    ws, task = await attached(proxy.kubeconfig(tmp_path))
     try:
         seen = ws.cluster.flow_events.total
         await served.create("/api/v1/namespaces/default/services", {
@@ -103,7 +86,7 @@ async def test_the_four_steps_come_from_the_watch_in_order_with_the_real_delays(
 
 async def test_a_410_leads_to_a_relist(proxy, served, tmp_path):
     proxy.expire.add("/api/v1/services")
-    ws, task = await attached(proxy, tmp_path)
+    ws, task = await attached(proxy.kubeconfig(tmp_path))
     try:
         services = next(r for r in ws.session.source.reflectors if r.resource.kind == "Service")
         await eventually(lambda: services.lists >= 2 and not proxy.expire, what="the relist")
@@ -118,7 +101,7 @@ async def test_a_410_leads_to_a_relist(proxy, served, tmp_path):
 
 
 async def test_the_server_going_away_and_coming_back_is_retried(proxy, served, tmp_path):
-    ws, task = await attached(proxy, tmp_path)
+    ws, task = await attached(proxy.kubeconfig(tmp_path))
     try:
         await proxy.stop()
         await eventually(lambda: any("cannot reach the API server" in ln for ln in ws.status_lines()),
@@ -137,7 +120,7 @@ async def test_the_server_going_away_and_coming_back_is_retried(proxy, served, t
 
 async def test_a_forbidden_kind_is_one_line_and_the_rest_carry_on(proxy, tmp_path):
     proxy.forbid.add("/api/v1/endpoints")
-    ws, task = await attached(proxy, tmp_path)
+    ws, task = await attached(proxy.kubeconfig(tmp_path))
     try:
         lines = ws.session.problem_lines()
         assert len(lines) == 1 and lines[0].startswith("forbidden:") and "/api/v1/endpoints" in lines[0]
@@ -148,7 +131,7 @@ async def test_a_forbidden_kind_is_one_line_and_the_rest_carry_on(proxy, tmp_pat
 
 
 async def test_lists_come_in_pages_with_continue(proxy, served, tmp_path):
-    ws, task = await attached(proxy, tmp_path, page_size=3)
+    ws, task = await attached(proxy.kubeconfig(tmp_path), page_size=3)
     try:
         pods = [p for _, p in proxy.requests if p.startswith("/api/v1/pods?") and "watch=" not in p]
         assert len(pods) >= 3 and all("limit=3" in p for p in pods) and any("continue=" in p for p in pods)
@@ -161,7 +144,7 @@ async def test_lists_come_in_pages_with_continue(proxy, served, tmp_path):
 
 
 async def test_an_object_svcflow_cannot_compute_is_a_line_not_a_traceback(proxy, served, tmp_path, monkeypatch):
-    ws, task = await attached(proxy, tmp_path)
+    ws, task = await attached(proxy.kubeconfig(tmp_path))
     try:
         def broken(key):
             raise ValueError("an object svcflow does not understand")

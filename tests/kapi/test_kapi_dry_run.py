@@ -10,7 +10,7 @@ from engine.apply.workspace import cluster_from_paths
 from engine.kubectl import commands
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES, WEB_SERVICE
-from tests.served import Kubectl, ServedCluster, require_kubectl
+from tests.served import Kubectl, ServedCluster, as_terminal, require_kubectl
 
 
 @pytest.fixture
@@ -87,13 +87,6 @@ def _lines(node: str, tmp_path) -> list[str]:
                     "kubectl delete svc redis --dry-run=bogus"]
 
 
-def _as_terminal(out: str, err: str) -> str:
-    """stdout and stderr as svcflow's session shows them: warnings first, errors last."""
-    warn = "".join(line for line in err.splitlines(keepends=True) if line.startswith("Warning: "))
-    rest = "".join(line for line in err.splitlines(keepends=True) if not line.startswith("Warning: "))
-    return warn + out + rest
-
-
 async def test_svcflows_own_dry_runs_print_what_kubectl_prints_and_change_nothing(served, tmp_path):
     """The `:` prompt's writes with `--dry-run=server|client` (and apply's): each line equals
     the real kubectl's against the served cluster, and neither cluster changes (but for the
@@ -114,7 +107,7 @@ async def test_svcflows_own_dry_runs_print_what_kubectl_prints_and_change_nothin
     assert before == twin_state()
     for line in _lines(node, tmp_path):
         code, out, err = await kubectl(*line.split()[1:])
-        assert _as_terminal(out, err) == twin.feed(line), line
+        assert as_terminal(out, err) == twin.feed(line), line
     after = await state()
     assert after == twin_state()
     assert after[1:3] == before[1:3] and after[4] == before[4]  # namespaces, nodes (uncordoned), Services

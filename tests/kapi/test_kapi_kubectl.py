@@ -18,7 +18,7 @@ from engine.apply.workspace import cluster_from_paths
 from engine.kubectl import commands
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster, require_kubectl
+from tests.served import Kubectl, ServedCluster, as_terminal, require_kubectl
 
 
 @pytest.fixture(scope="module")
@@ -160,23 +160,16 @@ def pair(tmp_path):
     s.close()
 
 
-def _as_terminal(out: str, err: str) -> str:
-    """stdout and stderr as svcflow's session shows them: warnings first, errors last."""
-    warn = "".join(line for line in err.splitlines(keepends=True) if line.startswith("Warning: "))
-    rest = "".join(line for line in err.splitlines(keepends=True) if not line.startswith("Warning: "))
-    return warn + out + rest
-
-
 async def _same(s: ServedCluster, kubectl: Kubectl, twin: Session, line: str) -> None:
     """kubectl LINE against the served cluster prints what svcflow's session prints for it on
     the twin, and both clusters then list the same objects."""
     got = await kubectl(*line.split()[1:])
     want = twin.feed(line)
-    assert (got[0], _as_terminal(got[1], got[2])) == (0, want), line
+    assert (got[0], as_terminal(got[1], got[2])) == (0, want), line
     for kinds in (["all"], ["ep"], ["po", "-o", "wide"]):
         code, out, err = await kubectl("get", *kinds)
         twin_out = twin.feed("kubectl get " + " ".join(kinds))
-        assert _as_terminal(out, err) == twin_out, (line, kinds)
+        assert as_terminal(out, err) == twin_out, (line, kinds)
 
 
 async def test_the_tutorials_writes_match_svcflows_session(pair, tmp_path):

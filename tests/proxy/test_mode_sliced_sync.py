@@ -15,9 +15,9 @@ import re
 
 import pytest
 
+from benchmarks.proxy_first_sync_bench import mirror  # (a mirror cluster in a mode, as an attach fills it)
 from engine.cluster.cluster import Cluster
 from engine.cluster.events import STEP_PROXY
-from engine.cluster.topology import Topology
 from engine.proxy import ipvs as ipvs_module
 from engine.proxy import modes as modes_module
 from engine.proxy import nftables as nftables_module
@@ -81,15 +81,6 @@ def objects(services: int, nodes: int) -> list[dict]:
                               for p in ports]})
     return out
 
-
-def mirror(mode: str, docs: list[dict]) -> Cluster:
-    """A mirror cluster in `mode`, holding `docs` (as an attach stores what it lists)."""
-    topo = Topology()
-    topo.proxy.mode = mode
-    c = Cluster(topo, mirror=True, deterministic=True)
-    for o in docs:
-        c.store.put(o)
-    return c
 
 
 def proxy_events(c: Cluster) -> list[dict]:
