@@ -7,7 +7,7 @@ OIDC helpers) (apiserver-spec §9). It is only asked for raw responses
 generated models in between. It is imported here and nowhere else, when attaching starts,
 so the simulated dashboard runs without it.
 
-Only GET is ever sent (`KubeClient.get_json`, `KubeClient.watch_lines`): the mirror is
+Only GET is ever sent (`KubeClient.get_page`, `KubeClient.watch_lines`): the mirror is
 read-only by construction, there is no method that could write.
 
 Every failure a user can act on becomes an `AttachError` with one line to show.
@@ -26,9 +26,9 @@ import yaml
 
 from engine.controllers.base import no_cyclic_gc
 
-try:  # (in the attach extra: the decoder of every list page and watch line, when installed)
+try:  # (a dependency: the decoder of every list page and watch line)
     import orjson
-except ImportError:  # pragma: no cover - the extra's other half may be installed without it
+except ImportError:  # pragma: no cover - json reads the same, slower
     orjson = None  # type: ignore[assignment]
 
 INSTALL_HINT = "attaching to a cluster needs kubernetes_asyncio: pip install 'svcflow[attach]'"
@@ -137,14 +137,19 @@ class KubeClient:
         except aiohttp.ClientError as e:
             raise AttachError(f"{self.server}: {type(e).__name__}: {e}{RETRYING}") from None
 
-    async def get_json(self, path: str, query: dict[str, str]) -> dict:
-        """One GET answered with JSON (a list page); an error status is an AttachError."""
+    async def get_page(self, path: str, query: dict[str, str]) -> "ListPage":
+        """One page of a list, as it came: its bytes and its ListMeta (the continue token
+        the next page is asked with); an error status is an AttachError."""
         resp = await self._get(path, query, aiohttp.ClientTimeout(total=LIST_TIMEOUT, sock_connect=CONNECT_TIMEOUT))
         async with resp:
             try:
                 raw = await resp.read()
             except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as e:
                 raise Disconnected(f"{self.server}{path}: the connection dropped: {_reason(e)}") from None
+            if 200 <= resp.status <= 299:
+                meta = list_meta(raw)
+                if meta is not None:
+                    return ListPage(raw, meta)
             body = decode_json(raw, page=True)
             if resp.status == 404 and not await self._is_kubernetes_api():
                 raise AttachError(f"{self.server} is not a Kubernetes API server (GET /api: 404){RETRYING}",
@@ -153,7 +158,8 @@ class KubeClient:
                 raise _status_line(self.server, path, resp.status, body)
             if body is None:
                 raise AttachError(f"{self.server}{path}: the answer is not JSON")
-            return body
+            md = body.get("metadata")
+            return ListPage(raw, md if isinstance(md, dict) else {}, body)
 
     async def _is_kubernetes_api(self) -> bool:
         """Whether GET /api answers as kube-apiserver does (`APIVersions`), asked when a list
@@ -196,11 +202,53 @@ class KubeClient:
             pass
 
 
+@dataclass
+class ListPage:
+    """A page of a list as the server sent it: the bytes, decoded when the page's turn
+    comes (`decode`), and its ListMeta (`metadata`: resourceVersion, continue,
+    remainingItemCount), read from the head of the bytes at once. A list asks for its next
+    pages while earlier ones are still being stored (engine/attach/reflector.py); a page
+    waiting its turn costs its bytes, not the several times larger decoded objects."""
+
+    raw: bytes
+    metadata: dict
+    decoded: dict | None = None
+
+    @property
+    def continue_token(self) -> str:
+        token = self.metadata.get("continue")
+        return token if isinstance(token, str) else ""
+
+    def decode(self) -> dict:
+        """The page's JSON object (decoded once; the bytes are let go)."""
+        if self.decoded is None:
+            self.decoded = decode_json(self.raw, page=True) or {}
+            self.raw = b""
+        return self.decoded
+
+
+def list_meta(raw: bytes) -> dict | None:
+    """A list's `metadata`, read from the bytes before its `items` (None when that cannot be
+    done: then the whole page is decoded to read it). kube-apiserver writes a list as Go
+    marshals the List struct, `kind`, `apiVersion`, `metadata`, then `items`, and nothing
+    before `items` holds that key (the continue token is base64), so the head, closed, is
+    the list without its items."""
+    at = raw.find(b'"items":')
+    if at <= 0:
+        return None
+    head = raw[:at].rstrip()
+    if head.endswith(b","):
+        head = head[:-1]
+    value = decode_json(head + b"}")
+    md = value.get("metadata") if value is not None else None
+    return md if isinstance(md, dict) else None
+
+
 def decode_json(raw: bytes, *, page: bool = False) -> dict | None:
     """A list page's or a watch line's JSON object (None if it is not one).
 
-    The one decoder of what the server sends. orjson when installed (the attach extra
-    brings it): at 10,000 Services the lists are 315 MB of JSON, which the standard library
+    The one decoder of what the server sends. orjson (a dependency; the standard library
+    if it is missing): at 10,000 Services the lists are 315 MB of JSON, which the standard library
     decodes in ~2.9 s of the first paint's 10 and orjson in about half. orjson reads the
     API server's JSON exactly (Go's encoding of int32/int64 fields and strings; it would read
     an integer beyond 64 bits as a float, which the Kubernetes API never sends); what it

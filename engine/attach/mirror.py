@@ -265,6 +265,10 @@ class Listing:
     seen: int = 0
     total: int | None = None
     done: bool = False
+    # The list's first page found no object of its kind in the store, and its pages went in as
+    # they came (`stored` of them): when the list is whole, the store holds exactly its objects.
+    fresh: bool = False
+    stored: int = 0
 
 
 class Mirror:
@@ -315,7 +319,8 @@ class Mirror:
         items = [o for o in page.get("items") or () if isinstance(o, dict) and isinstance(o.get("metadata"), dict)]
         lst = self.listing.setdefault((resource.path, resource.field_selector), Listing(kind))
         if first:
-            lst.seen = 0
+            lst.seen = lst.stored = 0
+            lst.fresh = self.cluster is not None and self.cluster.store.count(kind) == 0
         lst.seen += len(items)
         md = page.get("metadata") or {}
         remaining = md.get("remainingItemCount")
@@ -340,6 +345,7 @@ class Mirror:
             else:
                 self._tick()
                 self.cluster.store.put_many(items)
+                lst.stored += len(items)
                 if any(_is_config(o) for o in items):
                     self._reconfigure()
                 if kind == "Pod" and self.nodes_inferred:
@@ -374,7 +380,8 @@ class Mirror:
             self._early = [e for e in self._early if e[0] != resource]
             return
         self._tick()
-        self._replace(resource, objects)
+        if not (lst.fresh and lst.stored == len(objects) == self.cluster.store.count(resource.kind)):
+            self._replace(resource, objects)  # (a fresh list's pages are the store's objects already)
         if resource.kind == "ConfigMap":
             self._reconfigure()
         if resource.kind == "Pod" and self.nodes_inferred:

@@ -19,7 +19,7 @@ from engine.api.objects import labels_of
 from engine.api.store import ADDED
 from engine.kapi import fields, tables
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
-from engine.kapi.responses import dumps, json_response, query_bool, query_int, warning_header, warnings_for
+from engine.kapi.responses import dumps, encode_json, json_response, query_bool, query_int, warning_header, warnings_for
 from engine.kapi.status import StatusError, expired, not_found, too_large_resource_version
 from engine.kapi.watch import Event, Watcher
 
@@ -264,7 +264,7 @@ async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
             obj = tables.table(req.kind, [obj], ctx.cluster.now(), include=include, headers=not headers_sent[0],
                                media=table_media)
             headers_sent[0] = True
-        return (dumps({"type": ev.type, "object": obj}) + "\n").encode()
+        return encode_json({"type": ev.type, "object": obj}) + b"\n"
 
     def bookmark(initial: bool = False) -> bytes:
         md: dict[str, Any] = {"resourceVersion": str(store.resource_version)}
@@ -278,7 +278,7 @@ async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
     try:
         await resp.prepare(request)
         if error is not None:
-            await resp.write((dumps({"type": "ERROR", "object": error.body()}) + "\n").encode())
+            await resp.write(encode_json({"type": "ERROR", "object": error.body()}) + b"\n")
             return resp
         if backlog:
             await resp.write(b"".join(encode(e) for e in backlog))

@@ -7,9 +7,29 @@ from typing import Any, Mapping
 
 from aiohttp import web
 
+try:
+    import orjson
+except ImportError:  # pragma: no cover - a dependency; json does the same, slower
+    orjson = None  # type: ignore[assignment]
+
 from engine.kapi.status import StatusError
 
 ENDPOINTS_DEPRECATION = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
+
+
+def encode_json(obj: Any) -> bytes:
+    """Compact UTF-8 JSON, as kube-apiserver writes it. orjson writes the same bytes as the
+    standard library's `json.dumps(separators=(",", ":"), ensure_ascii=False)` for API
+    objects (dicts, lists, strings, integers, booleans, null) ~5x faster: a list page of 500
+    pods is ~1.1 MB, and at 10,000 Services the pages an attaching client reads were 88 %
+    json.dumps in the server's profile. What orjson refuses (an integer beyond 64 bits, a
+    non-string key) is written by the standard library."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(obj)
+        except TypeError:  # (orjson.JSONEncodeError is one)
+            pass
+    return dumps(obj).encode()
 
 
 def dumps(obj: Any) -> str:
@@ -27,7 +47,7 @@ def warnings_for(kind: str) -> list[str]:
 
 def json_response(obj: Any, *, status: int = 200, content_type: str = "application/json",
                   warnings: list[str] | None = None) -> web.Response:
-    resp = web.Response(body=dumps(obj).encode(), status=status)
+    resp = web.Response(body=encode_json(obj), status=status)
     resp.headers["Content-Type"] = content_type
     for w in warnings or ():
         resp.headers.add("Warning", warning_header(w))

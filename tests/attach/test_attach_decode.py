@@ -1,5 +1,5 @@
-"""The attach client's one JSON decoder: orjson when the attach extra installed it, the
-standard library otherwise, the same objects either way."""
+"""The attach client's one JSON decoder: orjson (a dependency), the standard library if it
+were missing, the same objects either way."""
 from __future__ import annotations
 
 import json
@@ -21,7 +21,7 @@ def test_pages_and_watch_lines_decode_the_same_with_or_without_orjson(monkeypatc
     if not with_orjson:
         monkeypatch.setattr(client, "orjson", None)
     else:
-        assert client.orjson is not None  # (the test extra installs it)
+        assert client.orjson is not None  # (a dependency)
     raw = json.dumps(PAGE).encode()
     assert client.decode_json(raw) == PAGE
     assert client.decode_json(b'{"type":"ADDED","object":{"kind":"Pod"}}\n') == {"type": "ADDED", "object": {"kind": "Pod"}}

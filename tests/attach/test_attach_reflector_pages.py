@@ -1,11 +1,14 @@
-"""The reflector's list asks for the next page before it hands the page in hand over (the
-server builds page N+1 while svcflow stores page N), one page ahead, and still starts over
-when a continue token expires and asks nothing more once stopped."""
+"""The reflector's list asks for each page as soon as the one before it is in, while earlier
+pages wait their turn to be stored (the server builds pages while svcflow stores and computes),
+up to PAGES_AHEAD pages ahead; it reads each page's continue token from the head of its bytes;
+it still starts over when a continue token expires and asks nothing more once stopped."""
 from __future__ import annotations
 
 import asyncio
+import json
 
-from engine.attach.client import Gone
+from engine.attach import reflector as reflector_module
+from engine.attach.client import Gone, ListPage, list_meta
 from engine.attach.reflector import Reflector, Resource
 
 PODS = Resource("Pod", "v1", "/api/v1/pods", label="pods")
@@ -22,19 +25,22 @@ class FakeClient:
 
     server, context, namespace = "https://fake:6443", "fake", "default"
 
-    def __init__(self, log: list, gone_once: str | None = None, hold: str | None = None) -> None:
+    def __init__(self, log: list, gone_once: str | None = None, hold: str | None = None,
+                 instant: bool = False) -> None:
         self.log = log
         self.gone_once = gone_once
         self.hold = hold
+        self.instant = instant  # answers without letting the event loop run anything else
         self.cancelled: list[str] = []
         self.pages = {"": _page(["a", "b"], "t1"), "t1": _page(["c", "d"], "t2"), "t2": _page(["e"], "")}
 
-    async def get_json(self, path: str, query: dict[str, str]) -> dict:
+    async def get_page(self, path: str, query: dict[str, str]) -> ListPage:
         token = query.get("continue", "")
         assert query["limit"] == "2"
         self.log.append(("ask", token))
         try:
-            await asyncio.sleep(0)
+            if not self.instant:
+                await asyncio.sleep(0)
             if token == self.hold:
                 await asyncio.Event().wait()
         except asyncio.CancelledError:
@@ -43,7 +49,10 @@ class FakeClient:
         if token == self.gone_once:
             self.gone_once = None
             raise Gone("pods: the continue token expired (listing again)")
-        return self.pages[token]
+        raw = json.dumps(self.pages[token], separators=(",", ":")).encode()
+        meta = list_meta(raw)  # (what the real client reads the token from)
+        assert meta == self.pages[token]["metadata"]
+        return ListPage(raw, meta)
 
     async def watch_lines(self, path, query, read_timeout, on_open=lambda: None):
         on_open()
@@ -82,14 +91,39 @@ async def _list(client: FakeClient, sink: Sink) -> Reflector:
     return reflector
 
 
-async def test_the_next_page_is_asked_for_before_the_page_in_hand_is_handed_over():
+async def test_every_page_is_asked_for_as_soon_as_the_one_before_it_is_in():
     log: list = []
     sink = Sink(log)
-    reflector = await _list(FakeClient(log), sink)
-    assert log == [("ask", ""), ("ask", "t1"), ("page", ["a", "b"], True), ("ask", "t2"), ("page", ["c", "d"], False),
+    reflector = await _list(FakeClient(log, instant=True), sink)
+    # (a server faster than the store: every page asked for before the first is handed over)
+    assert log == [("ask", ""), ("ask", "t1"), ("ask", "t2"), ("page", ["a", "b"], True), ("page", ["c", "d"], False),
                    ("page", ["e"], False)]
     assert sink.replaced == [["a", "b", "c", "d", "e"]]
     assert reflector.resource_version == "7" and reflector.lists == 1
+
+
+async def test_pages_asked_ahead_are_bounded(monkeypatch):
+    monkeypatch.setattr(reflector_module, "PAGES_AHEAD", 1)
+    log: list = []
+    sink = Sink(log)
+    await _list(FakeClient(log, instant=True), sink)
+    # (one page waiting its turn: the next is asked for only once the waiting one is taken)
+    assert log == [("ask", ""), ("ask", "t1"), ("page", ["a", "b"], True), ("ask", "t2"), ("page", ["c", "d"], False),
+                   ("page", ["e"], False)]
+    assert sink.replaced == [["a", "b", "c", "d", "e"]]
+
+
+def test_a_lists_continue_token_is_read_from_the_head_of_its_bytes():
+    page = {"kind": "PodList", "apiVersion": "v1",
+            "metadata": {"resourceVersion": "12", "continue": "eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ", "remainingItemCount": 3},
+            "items": [{"metadata": {"name": "a", "annotations": {"x": '"items":[]'}}}]}
+    raw = json.dumps(page, separators=(",", ":")).encode()
+    assert list_meta(raw) == page["metadata"]
+    assert list_meta(json.dumps(page, indent=2).encode()) == page["metadata"]
+    assert ListPage(raw, page["metadata"]).decode() == page
+    # (a server that writes items first: no head to read; the client decodes the whole page)
+    assert list_meta(b'{"items":[],"metadata":{"continue":"x"}}') is None
+    assert list_meta(b"not json") is None
 
 
 async def test_an_expired_continue_token_asked_ahead_starts_the_list_over():
