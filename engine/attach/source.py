@@ -7,8 +7,9 @@ exactly those. A kind RBAC refuses is reported in one line and skipped; the rest
 Then, quietly, what `kubectl get all` shows besides: Deployments, ReplicaSets and DaemonSets
 (a user attached expects `get deploy` to list them, not "No resources found"; in the
 attach benchmark's 1,000-Service cluster they add 11% to the bytes listed and ~13% to the
-client's CPU until every list is in, and the kinds that paint come first); RBAC's refusal of those is no error-bar line,
-a command that asks for them answers kubectl's Forbidden (`refusal`).
+client's CPU until every list is in, and the kinds that paint come first), and the nodes'
+Leases in kube-node-lease (`describe node` shows each node's); RBAC's refusal of those is no
+error-bar line, a command that asks for them answers kubectl's Forbidden (`refusal`).
 
 On a shared cluster a user's Role often grants list and watch on pods, services and
 endpointslices in some namespaces only. When RBAC refuses such a namespaced kind's
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 
 from engine.attach.client import UNREACHABLE, Forbidden, KubeClient
 from engine.attach.reflector import Reflector, ReflectorSink, Resource
+from engine.kubelet.nodelease import NODE_LEASE_NAMESPACE
 
 KUBE_PROXY_CONFIGMAP = "kube-proxy"
 COREDNS_CONFIGMAP = "coredns"
@@ -47,6 +49,10 @@ RESOURCES = (
     Resource("Deployment", "apps/v1", "/apis/apps/v1/deployments", label="deployments", namespaced=True, quiet=True),
     Resource("ReplicaSet", "apps/v1", "/apis/apps/v1/replicasets", label="replicasets", namespaced=True, quiet=True),
     Resource("DaemonSet", "apps/v1", "/apis/apps/v1/daemonsets", label="daemonsets", namespaced=True, quiet=True),
+    # The kubelets' heartbeats, which `describe node` shows (kubectl reads the node's Lease).
+    # Each renews every 10 s: a small, steady watch.
+    Resource("Lease", "coordination.k8s.io/v1", f"/apis/coordination.k8s.io/v1/namespaces/{NODE_LEASE_NAMESPACE}/leases",
+             label=f"{NODE_LEASE_NAMESPACE}/leases", namespace=NODE_LEASE_NAMESPACE, quiet=True),
 )
 
 #: The key of the one line that says which kinds are listed in which namespaces only.
