@@ -529,8 +529,9 @@ class Mirror:
         self.computing = True
 
     def listed_all(self) -> None:
-        """Every kind is listed: CoreDNS takes in the other namespaces' objects, which
-        waited so that the lists still coming (the pods) had the time first."""
+        """Every kind the panes read is listed (the quiet ones, Deployments and the like, may
+        still be coming): CoreDNS takes in the other namespaces' objects, which waited so
+        that the lists still coming (the pods) had the time first."""
         self._listed_all = True
         queue = self.cluster.coredns.queue if self.cluster is not None else None
         deferred, self._deferred = self._deferred, []
@@ -539,7 +540,7 @@ class Mirror:
                 queue.add(key)
 
     def first_view_computed(self) -> bool:
-        """Every list in, kube-proxy synced, CoreDNS's records of the first namespace made:
+        """Every list the panes read in, kube-proxy synced, CoreDNS's records of the first namespace made:
         the dashboard's first view is complete (the other namespaces' records may still be
         coming)."""
         c = self.cluster

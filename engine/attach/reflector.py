@@ -113,7 +113,8 @@ class Reflector:
     def __init__(self, client: KubeClient, resource: Resource, sink: ReflectorSink, *,
                  page_size: int = PAGE_SIZE, watch_seconds: int = WATCH_SECONDS,
                  backoff: Backoff | None = None, on_forbidden: OnForbidden | None = None,
-                 gate: asyncio.Semaphore | None = None) -> None:
+                 gate: asyncio.Semaphore | None = None,
+                 after: Callable[[], Awaitable[None]] | None = None) -> None:
         self.client = client
         self.resource = resource
         self.sink = sink
@@ -127,6 +128,8 @@ class Reflector:
         self.refusal = ""  # the API server's message when RBAC refused (`pods is forbidden: User ...`)
         self.on_forbidden = on_forbidden
         self.gate = gate  # shared by reflectors whose lists should not all run at once
+        self.after = after  # what the first list waits for (the lists that paint, for a quiet kind)
+        self.waiting = after is not None  # ... and it has not come yet
         self.listed = asyncio.Event()  # set once the first list is in, or the kind is skipped
         self._stopped = asyncio.Event()
         self._had_problem = False
@@ -139,6 +142,9 @@ class Reflector:
         return self._stopped.is_set()
 
     async def run(self) -> None:
+        if self.after is not None:
+            await self.after()
+        self.waiting = False
         need_list = True
         while not self.stopped:
             try:

@@ -110,8 +110,9 @@ class AttachSession:
             on_built(self.mirror.build(self._name()))
             await self._listed(self.mirror.compute_kinds())
             self.mirror.compute(first_namespace)
+            await self.source.panes_synced()
+            self.mirror.listed_all()  # (the quiet kinds, which no pane reads, may still be coming)
             await self.source.synced()
-            self.mirror.listed_all()
             on_listed()
             await asyncio.Event().wait()  # the reflectors run until this task is cancelled
         finally:

@@ -122,8 +122,10 @@ class AttachSource:
         self._gate = asyncio.Semaphore(FALLBACK_PARALLEL_LISTS)
         self._tap = tap = _Tap(self.sink, self)
         for r in self.resources:
+            # (a quiet kind, which no pane reads, is listed once the kinds that paint are: its
+            # pages would only delay the first full paint)
             self._run(Reflector(self.client, r, tap, page_size=self.page_size, watch_seconds=self.watch_seconds,
-                                on_forbidden=self._fall_back))
+                                on_forbidden=self._fall_back, after=self.panes_synced if r.quiet else None))
 
     def _run(self, reflector: Reflector) -> None:
         self.reflectors.append(reflector)
@@ -138,6 +140,15 @@ class AttachSource:
                 return
             await asyncio.gather(*waiting)
 
+    async def panes_synced(self) -> None:
+        """Every kind a pane or a computed component reads listed once (or skipped): all but
+        the quiet ones."""
+        while True:
+            waiting = [r.listed.wait() for r in self.reflectors if not r.resource.quiet and not r.listed.is_set()]
+            if not waiting:
+                return
+            await asyncio.gather(*waiting)
+
     def held_up_by(self, reflector: Reflector) -> Reflector:
         """The reflector whose list `reflector`'s first list waits for: its own, or, while
         RBAC's per-namespace fallback waits for the Namespace list to say where to list
@@ -146,6 +157,10 @@ class AttachSource:
             listing = self._namespace_listing()
             if listing is not None and not listing.listed.is_set():
                 return listing
+        if reflector.waiting:  # (a quiet kind waits for the kinds that paint)
+            first = next((r for r in self.reflectors if not r.resource.quiet and not r.listed.is_set()), None)
+            if first is not None:
+                return self.held_up_by(first)
         return reflector
 
     def forbidden(self) -> list[Resource]:

@@ -90,3 +90,25 @@ async def test_the_contexts_namespace_and_the_notes_a_command_prints(served, tmp
     note = next(n for n in session.mirror.notes() if "kube-system/kube-proxy" in n)
     assert note not in session.headless_lines("get") and note not in session.headless_lines("describe")
     assert note in session.headless_lines("proxy-rules") and note in session.headless_lines("trace")
+
+
+async def test_the_quiet_kinds_are_listed_after_every_kind_a_pane_reads(proxy, tmp_path):
+    """Deployments, ReplicaSets, DaemonSets and Leases no pane reads: their lists start once
+    the panes' lists are in, so that at 10,000 Services their pages do not delay the first
+    full paint."""
+    ws = AttachWorkspace(AttachOptions(kubeconfig=str(proxy.kubeconfig(tmp_path))))
+    task = asyncio.create_task(ws.follow(lambda what: None))
+    try:
+        await eventually(lambda: ws.built, what="every list")
+        assert ws.cluster.store.count("Deployment") and ws.cluster.store.count("Lease")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    lists = [path for method, path in proxy.requests if "watch=" not in path]
+    quiet = ("/apis/apps/v1/", "/apis/coordination.k8s.io/")
+    first_quiet = min(i for i, p in enumerate(lists) if p.startswith(quiet))
+    panes = [i for i, p in enumerate(lists) if not p.startswith(quiet)]
+    assert {p.split("?")[0] for p in lists if not p.startswith(quiet)} >= {
+        "/api/v1/pods", "/api/v1/services", "/api/v1/endpoints", "/apis/discovery.k8s.io/v1/endpointslices",
+        "/api/v1/nodes", "/api/v1/namespaces"}
+    assert max(panes) < first_quiet, lists
