@@ -290,7 +290,7 @@ class IncrementalProxier(IPTablesProxier):
         n_filter = self._fixed_filter + self._filter_service_rules
         n_nat = self._fixed_nat + self._nat_service_rules
         result = SyncResult(
-            restore=restore, raw_restore=restore,
+            texts=lambda: (restore, restore),
             # As the base reports a partial sync (its flow events and the dashboard's
             # "chains written" read the same): the top-level chains, then the Services'.
             chains_written=canonical_chain_order(self._filter_chains())
