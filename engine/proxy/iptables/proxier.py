@@ -134,8 +134,10 @@ def canonical_chain_order(names: Iterable[str]) -> list[str]:
     (Each group sorted on its own: plain string sorts, 110,000 chains at 10,000 Services.)"""
     names = list(names)
     head = [c for c in (C.KUBE_NODEPORTS, C.KUBE_SERVICES) for _ in range(names.count(c))]
-    kube = sorted(c for c in names if c.startswith("KUBE-") and c not in (C.KUBE_NODEPORTS, C.KUBE_SERVICES))
-    rest = sorted(c for c in names if not c.startswith("KUBE-"))
+    kube = [c for c in names if c.startswith("KUBE-") and c != C.KUBE_NODEPORTS and c != C.KUBE_SERVICES]
+    kube.sort()
+    rest = [c for c in names if not c.startswith("KUBE-")]
+    rest.sort()
     return head + kube + rest
 
 

@@ -172,7 +172,9 @@ def render_service_port(sp: ServicePort, cat: Categorized, ctx: RenderContext) -
                 rules.append((fw, f"{head} -s {lb} -j {ext}"))
         rules.append((fw, f'-A {fw} -m comment --comment "other traffic to {spn} will be dropped by KUBE-PROXY-FIREWALL"'))
 
-    sep_names: dict[str, str] = {}
+    # Each endpoint's KUBE-SEP chain, named once (the load-balancing rules use the
+    # reachable endpoints, or some of them).
+    sep_names = {ep.key: C.endpoint_chain(spn, proto, ep.key) for ep in cat.all_reachable}
 
     def sep_of(ep: Endpoint) -> str:
         name = sep_names.get(ep.key)
@@ -187,10 +189,13 @@ def render_service_port(sp: ServicePort, cat: Categorized, ctx: RenderContext) -
                 cmt = "" if ctx.large else f' -m comment --comment "{spn} -> {ep.key}"'
                 rules.append((chain, f"-A {chain}{cmt} -m recent --name {sep} --rcheck --seconds {sp.sticky_max_age_seconds} --reap -j {sep}"))
         n = len(eps)
+        head = f"-A {chain}"
         for i, ep in enumerate(eps):
-            cmt = "" if ctx.large else f' -m comment --comment "{spn} -> {ep.key}"'
+            key = ep.key
+            sep = sep_names.get(key) or sep_of(ep)
+            cmt = "" if ctx.large else f' -m comment --comment "{spn} -> {key}"'
             stat = f" -m statistic --mode random --probability {ctx.probability(n - i)}" if i < n - 1 else ""
-            rules.append((chain, f"-A {chain}{cmt}{stat} -j {sep_of(ep)}"))
+            rules.append((chain, f"{head}{cmt}{stat} -j {sep}"))
 
     if uses_svc:
         chain_lines.append(sp.svc_chain)
@@ -200,7 +205,7 @@ def render_service_port(sp: ServicePort, cat: Categorized, ctx: RenderContext) -
         write_lb(sp.svl_chain, local_eps)
 
     for ep in cat.all_reachable:
-        sep = sep_of(ep)
+        sep = sep_names[ep.key]
         chain_lines.append(sep)
         head = f"-A {sep}" if ctx.large else f"-A {sep} -m comment --comment {spn}"
         rules.append((sep, f"{head} -s {ep.ip} -j {mm}"))
