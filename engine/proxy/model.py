@@ -363,8 +363,8 @@ def _usable_endpoints(sl: Mapping, family: str, node_name: str, node_hints_enabl
             ready is None or bool(ready),
             serving is None or bool(serving),
             terminating is not None and bool(terminating),
-            _hint_names(hints, "forZones"),
-            _hint_names(hints, "forNodes") if node_hints_enabled else NO_HINTS,
+            _hint_names(hints, "forZones") if hints else NO_HINTS,
+            _hint_names(hints, "forNodes") if hints and node_hints_enabled else NO_HINTS,
         ))
     return out
 

@@ -318,11 +318,13 @@ class Netfilter:
                 raise RestoreError(str(e), line) from None
         if not committed:
             raise RestoreError("COMMIT expected")
+        live_refs = {k: v for k, v in refs.items() if v > 0}
+        yield  # (the commit in a step of its own: 110,000 chains at 10,000 Services)
         for c, rules in new.items():
             t.chains[c] = rules
         for c in deleted:
             t.chains.pop(c, None)
-        t.refs = {k: v for k, v in refs.items() if v > 0}
+        t.refs = live_refs
         t.policies = policies
 
 

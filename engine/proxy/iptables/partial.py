@@ -379,6 +379,8 @@ class IncrementalProxier(IPTablesProxier):
         self._seg = {}
         n = len(self._order)
         total = n_filter = n_nat = 0
+        large = result.large_cluster_mode
+        active: set[str] = set()  # (large-cluster mode's: every chain a Service uses)
         for i, k in enumerate(self._order):
             if i and not i % (SERVICES_PER_STEP * 8):
                 yield
@@ -392,14 +394,16 @@ class IncrementalProxier(IPTablesProxier):
             for r in st.renders:
                 n_filter += len(r.filter_lines)
                 n_nat += len(r.nat_entry_lines) + r.n_chain_rules
+                if large:
+                    active.update(r.active)
         self._total_endpoints = total
         self._filter_service_rules, self._nat_service_rules = n_filter, n_nat
         self._fixed_filter = result.filter_rule_count - n_filter
         self._fixed_nat = result.nat_rule_count - n_nat
         self._large = result.large_cluster_mode
         self._stale = set()
-        if result.large_cluster_mode:  # the base's partial syncs leave stale chains too
-            active = {c for st in self._services.values() for r in st.renders for c in r.active}
+        if large:  # the base's partial syncs leave stale chains too
+            yield
             nat = self.netfilter.tables.get("nat")
             self._stale = {c for c in (nat.chains if nat is not None else ())
                            if C.is_service_chain_name(c) and c not in active}

@@ -14,7 +14,7 @@ partial sync only derives and renders the changed services; the rest is list joi
 from __future__ import annotations
 
 import time
-from bisect import insort
+from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable, Iterable, Mapping
@@ -133,11 +133,15 @@ def canonical_chain_order(names: Iterable[str]) -> list[str]:
     """sortIPTablesRules' chain order: NODEPORTS, SERVICES, KUBE-*, then the rest.
     (Each group sorted on its own: plain string sorts, 110,000 chains at 10,000 Services.)"""
     names = list(names)
-    head = [c for c in (C.KUBE_NODEPORTS, C.KUBE_SERVICES) for _ in range(names.count(c))]
-    kube = [c for c in names if c.startswith("KUBE-") and c != C.KUBE_NODEPORTS and c != C.KUBE_SERVICES]
+    kube = [c for c in names if c.startswith("KUBE-")]
+    rest = [c for c in names if not c.startswith("KUBE-")] if len(kube) < len(names) else []
     kube.sort()
-    rest = [c for c in names if not c.startswith("KUBE-")]
     rest.sort()
+    head: list[str] = []
+    for c in (C.KUBE_NODEPORTS, C.KUBE_SERVICES):  # (taken out of the sorted KUBE-* ones)
+        i, j = bisect_left(kube, c), bisect_right(kube, c)
+        head += kube[i:j]
+        del kube[i:j]
     return head + kube + rest
 
 
@@ -251,6 +255,8 @@ class IPTablesProxier:
             self._need_full_sync = False
             if full:
                 self._last_full_sync = now
+        txns.clear()  # (470,000 operations freed in a step of their own)
+        yield
         for key in write_keys:
             st = self._services.get(key)
             for r in st.renders if st is not None else ():

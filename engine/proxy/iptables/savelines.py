@@ -158,12 +158,12 @@ class SaveLines:
         cache = memo["chains"]
         memo["layout"] = {}
         for name, t in nf.tables.items():
+            yield  # (a step for each table's sort of its chains: 110,000 in nat at 10,000 Services)
             users = t.user_chains()
             memo["layout"][name] = {"users": users}
             chains = (*t.builtins, *users)
             for k in range(0, len(chains), CHAINS_PER_STEP):
-                if k:
-                    yield
+                yield
                 for c in chains[k:k + CHAINS_PER_STEP]:
                     rules = t.chains.get(c, ())
                     key = (name, c)
