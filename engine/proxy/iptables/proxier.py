@@ -368,10 +368,14 @@ class IPTablesProxier:
         nat_entry: list[Line] = []
         chain_rules: list[Line] = []
         written: list[str] = []
+        # The same names, each step's sorted: the canonical order's sort then merges
+        # sorted runs (110,000 names at 10,000 Services, a long step sorted at once).
+        written_runs: list[str] = []
         active: set[str] = set()
         skipped_rules = 0
         for i, k in enumerate(self._order, 1):
             if not i % (SERVICES_PER_STEP * 8):
+                written_runs += sorted(written[len(written_runs):])
                 yield
             st = self._services[k]
             wrote = k in write_keys
@@ -418,8 +422,10 @@ class IPTablesProxier:
         filter_rules = filter_fixed_head + filter_svc + forward
         nat_chain_lines = list(NAT_TOP_CHAINS) + written + deleted
 
+        written_runs += sorted(written[len(written_runs):])
         yield
-        chains_written = canonical_chain_order(filter_chains) + canonical_chain_order(list(NAT_TOP_CHAINS) + written)
+        chains_written = canonical_chain_order(filter_chains) + canonical_chain_order(
+            list(NAT_TOP_CHAINS) + written_runs)
 
         def texts() -> tuple[str, str]:
             return _restore_texts(filter_chains, filter_rules, nat_chain_lines, nat_fixed, nat_raw,
