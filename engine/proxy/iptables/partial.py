@@ -58,10 +58,10 @@ def _entry_lines(renders: list[PortRules]) -> dict[tuple[str, str], list[str]]:
     """A Service's rules in the top-level chains: (table, chain) -> rule specs, in order."""
     out: dict[tuple[str, str], list[str]] = {}
     for r in renders:
-        for c, line in r.filter_lines:
-            out.setdefault(("filter", c), []).append(line[4 + len(c):])
-        for c, line in r.nat_entry_lines:
-            out.setdefault(("nat", c), []).append(line[4 + len(c):])
+        for c, spec in r.filter_lines:
+            out.setdefault(("filter", c), []).append(spec)
+        for c, spec in r.nat_entry_lines:
+            out.setdefault(("nat", c), []).append(spec)
     return out
 
 
@@ -237,8 +237,8 @@ class IncrementalProxier(IPTablesProxier):
             # 2. Its own chains, rewritten (created if new).
             for r in renders:
                 by_chain: dict[str, list[str]] = {c: [] for c in r.chain_lines}
-                for c, line in r.chain_rules:
-                    by_chain.setdefault(c, []).append(line[4 + len(c):])
+                for c, spec in r.chain_rules:
+                    by_chain.setdefault(c, []).append(spec)
                 for c, specs in by_chain.items():
                     prev_rules = nat.chains.get(c)
                     if prev_rules is not None:

@@ -23,7 +23,7 @@ from engine.proxy.config import ProxierConfig
 from engine.proxy.ipnet import parse_ip_sloppy
 from engine.proxy.iptables import chains as C
 from engine.proxy.iptables.netfilter import Netfilter, RestoreError, TableTxn
-from engine.proxy.iptables.rules import NFACCT_CT_STATE_INVALID, Line, PortRules, RenderContext, render_service_port
+from engine.proxy.iptables.rules import NFACCT_CT_STATE_INVALID, PortRules, Rule, RenderContext, render_service_port
 from engine.proxy.iptables.save import render_save
 from engine.proxy.model import (
     ServicePort,
@@ -340,33 +340,33 @@ class IPTablesProxier:
 
         # ---- filter table
         filter_chains = list(FILTER_TOP_CHAINS)
-        filter_fixed_head: list[Line] = []
+        filter_fixed_head: list[Rule] = []
         if not ipv6 and self._localhost_node_ports:
             filter_chains.append(C.KUBE_FIREWALL)
-            filter_fixed_head.append((C.KUBE_FIREWALL, f'-A {C.KUBE_FIREWALL} -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP'))
-        forward: list[Line] = []
+            filter_fixed_head.append((C.KUBE_FIREWALL, f'-m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP'))
+        forward: list[Rule] = []
         if not cfg.conntrack_tcp_be_liberal:
             acct = f" -m nfacct --nfacct-name {NFACCT_CT_STATE_INVALID}" if cfg.nfacct_ct_state_invalid else ""
-            forward.append((C.KUBE_FORWARD, f"-A {C.KUBE_FORWARD} -m conntrack --ctstate INVALID{acct} -j DROP"))
-        forward.append((C.KUBE_FORWARD, f'-A {C.KUBE_FORWARD} -m comment --comment "kubernetes forwarding rules" -m mark --mark {mark}/{mark} -j ACCEPT'))
-        forward.append((C.KUBE_FORWARD, f'-A {C.KUBE_FORWARD} -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'))
+            forward.append((C.KUBE_FORWARD, f"-m conntrack --ctstate INVALID{acct} -j DROP"))
+        forward.append((C.KUBE_FORWARD, f'-m comment --comment "kubernetes forwarding rules" -m mark --mark {mark}/{mark} -j ACCEPT'))
+        forward.append((C.KUBE_FORWARD, f'-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'))
 
         # ---- nat table, fixed part
-        masq = f'-A {C.KUBE_POSTROUTING} -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE'
+        masq = '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE'
         if cfg.random_fully:
             masq += " --random-fully"
-        nat_fixed: list[Line] = [
-            (C.KUBE_POSTROUTING, f"-A {C.KUBE_POSTROUTING} -m mark ! --mark {mark}/{mark} -j RETURN"),
-            (C.KUBE_POSTROUTING, f"-A {C.KUBE_POSTROUTING} -j MARK --xor-mark {mark}"),
+        nat_fixed: list[Rule] = [
+            (C.KUBE_POSTROUTING, f"-m mark ! --mark {mark}/{mark} -j RETURN"),
+            (C.KUBE_POSTROUTING, f"-j MARK --xor-mark {mark}"),
             (C.KUBE_POSTROUTING, masq),
-            (C.KUBE_MARK_MASQ, f"-A {C.KUBE_MARK_MASQ} -j MARK --or-mark {mark}"),
+            (C.KUBE_MARK_MASQ, f"-j MARK --or-mark {mark}"),
         ]
 
         # ---- per service port, in service order
-        filter_svc: list[Line] = []
-        nat_raw: list[Line] = []  # entry rules and written chain rules, emission order
-        nat_entry: list[Line] = []
-        chain_rules: list[Line] = []
+        filter_svc: list[Rule] = []
+        nat_raw: list[Rule] = []  # entry rules and written chain rules, emission order
+        nat_entry: list[Rule] = []
+        chain_rules: list[Rule] = []
         written: list[str] = []
         # The same names, each step's sorted: the canonical order's sort then merges
         # sorted runs (110,000 names at 10,000 Services, a long step sorted at once).
@@ -402,7 +402,7 @@ class IPTablesProxier:
             self._last_cleanup = now
 
         # ---- the NodePort catch-all, last in nat KUBE-SERVICES
-        catch_all: list[Line] = []
+        catch_all: list[Rule] = []
         S = C.KUBE_SERVICES
         if self._node_port_addresses.match_all:
             dest = "-m addrtype --dst-type LOCAL"
@@ -410,14 +410,14 @@ class IPTablesProxier:
                 dest += " ! -d ::1/128"
             elif not self._localhost_node_ports:
                 dest += " ! -d 127.0.0.0/8"
-            catch_all.append((S, f"-A {S} -m comment --comment {_NODEPORTS_COMMENT} {dest} -j {C.KUBE_NODEPORTS}"))
+            catch_all.append((S, f"-m comment --comment {_NODEPORTS_COMMENT} {dest} -j {C.KUBE_NODEPORTS}"))
         else:
             # GetNodeIPs returns them in Go's map order; sorted by their string here.
             for ip_s in sorted(self._node_port_addresses.node_ips(cfg.family_node_ips())):
                 ip = parse_ip_sloppy(ip_s)
                 if ip is not None and ip.is_loopback and (ipv6 or not self._localhost_node_ports):
                     continue
-                catch_all.append((S, f"-A {S} -m comment --comment {_NODEPORTS_COMMENT} -d {ip_s} -j {C.KUBE_NODEPORTS}"))
+                catch_all.append((S, f"-m comment --comment {_NODEPORTS_COMMENT} -d {ip_s} -j {C.KUBE_NODEPORTS}"))
 
         filter_rules = filter_fixed_head + filter_svc + forward
         nat_chain_lines = list(NAT_TOP_CHAINS) + written + deleted
@@ -432,13 +432,8 @@ class IPTablesProxier:
                                   nat_entry, chain_rules, deleted, catch_all)
 
         yield
-        filter_txn = TableTxn("filter", filter_chains, [(c, line[4 + len(c):]) for c, line in filter_rules], [])
-        nat_specs = [(c, line[4 + len(c):]) for c, line in nat_fixed]
-        for k in range(0, len(nat_raw), OPS_PER_STEP * 4):
-            yield
-            nat_specs += [(c, line[4 + len(c):]) for c, line in nat_raw[k:k + OPS_PER_STEP * 4]]
-        nat_specs += [(c, line[4 + len(c):]) for c, line in catch_all]
-        nat_txn = TableTxn("nat", nat_chain_lines, nat_specs, deleted)
+        filter_txn = TableTxn("filter", filter_chains, filter_rules, [])
+        nat_txn = TableTxn("nat", nat_chain_lines, nat_fixed + nat_raw + catch_all, deleted)
 
         yield
         n_filter = len(filter_rules)
@@ -456,23 +451,23 @@ class IPTablesProxier:
         return res, [filter_txn, nat_txn]
 
 
-def _restore_texts(filter_chains: list[str], filter_rules: list[Line], nat_chain_lines: list[str],
-                   nat_fixed: list[Line], nat_raw: list[Line], nat_entry: list[Line], chain_rules: list[Line],
-                   deleted: list[str], catch_all: list[Line]) -> tuple[str, str]:
+def _restore_texts(filter_chains: list[str], filter_rules: list[Rule], nat_chain_lines: list[str],
+                   nat_fixed: list[Rule], nat_raw: list[Rule], nat_entry: list[Rule], chain_rules: list[Rule],
+                   deleted: list[str], catch_all: list[Rule]) -> tuple[str, str]:
     """A sync's iptables-restore input: (in sortIPTablesRules' order, as kube-proxy emits it).
     ``nat_raw`` is the Services' entry rules and written chains' rules in emission order;
     ``nat_entry`` and ``chain_rules`` the same rules split in those two parts."""
     # ---- raw emission order
     raw = ["*filter"]
     raw += [f":{c} - [0:0]" for c in filter_chains]
-    raw += [line for _, line in filter_rules]
+    raw += [f"-A {c} {spec}" for c, spec in filter_rules]
     raw.append("COMMIT")
     raw.append("*nat")
     raw += [f":{c} - [0:0]" for c in nat_chain_lines]
-    raw += [line for _, line in nat_fixed]
-    raw += [line for _, line in nat_raw]
+    raw += [f"-A {c} {spec}" for c, spec in nat_fixed]
+    raw += [f"-A {c} {spec}" for c, spec in nat_raw]
     raw += [f"-X {c}" for c in deleted]
-    raw += [line for _, line in catch_all]
+    raw += [f"-A {c} {spec}" for c, spec in catch_all]
     raw.append("COMMIT")
     # ---- canonical order (sortIPTablesRules)
     canon = ["*filter"]
@@ -489,8 +484,9 @@ def _restore_texts(filter_chains: list[str], filter_rules: list[Line], nat_chain
     return "\n".join(canon) + "\n", "\n".join(raw) + "\n"
 
 
-def _group(order: list[str], lines: list[Line]) -> list[str]:
-    """Rules grouped per chain in ``order``, emission order kept within a chain.
+def _group(order: list[str], rules: list[Rule]) -> list[str]:
+    """Rules grouped per chain in ``order``, emission order kept within a chain, as
+    ``-A CHAIN spec`` lines.
 
     sortIPTablesRules also stable-sorts KUBE-NODEPORTS and KUBE-SERVICES by the service
     name in each rule's comment (with nat's catch-all last).  Services are visited in
@@ -498,15 +494,16 @@ def _group(order: list[str], lines: list[Line]) -> list[str]:
     satisfied here (``tests/test_proxy_iptables.py`` checks it against the text sort).
     """
     by_chain: dict[str, list[str]] = {}
-    for c, line in lines:
-        rules = by_chain.get(c)
-        if rules is None:
-            by_chain[c] = [line]
+    for c, spec in rules:
+        specs = by_chain.get(c)
+        if specs is None:
+            by_chain[c] = [spec]
         else:
-            rules.append(line)
+            specs.append(spec)
     out: list[str] = []
     for c in order:
-        rules = by_chain.get(c)
-        if rules:
-            out.extend(rules)
+        specs = by_chain.get(c)
+        if specs:
+            head = f"-A {c} "
+            out += [head + spec for spec in specs]
     return out
