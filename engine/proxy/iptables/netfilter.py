@@ -15,8 +15,8 @@ next sync is a full one" behaviour, and it is what :mod:`engine.proxy.iptables.s
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import itertools
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from engine.proxy.iptables.normalize import normalize_rule

@@ -23,7 +23,7 @@ from engine.proxy.config import ProxierConfig
 from engine.proxy.ipnet import parse_ip_sloppy
 from engine.proxy.iptables import chains as C
 from engine.proxy.iptables.netfilter import Netfilter, RestoreError, TableTxn
-from engine.proxy.iptables.rules import NFACCT_CT_STATE_INVALID, PortRules, Rule, RenderContext, render_service_port
+from engine.proxy.iptables.rules import NFACCT_CT_STATE_INVALID, PortRules, RenderContext, Rule, render_service_port
 from engine.proxy.iptables.save import render_save
 from engine.proxy.model import (
     ServicePort,
@@ -34,7 +34,7 @@ from engine.proxy.model import (
     slice_service_key,
 )
 from engine.proxy.nodeports import NodePortAddresses
-from engine.proxy.steps import OPS_PER_STEP, SERVICES_PER_STEP, Steps, drain
+from engine.proxy.steps import SERVICES_PER_STEP, Steps, drain
 
 _NODEPORTS_COMMENT = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"'
 
@@ -343,13 +343,13 @@ class IPTablesProxier:
         filter_fixed_head: list[Rule] = []
         if not ipv6 and self._localhost_node_ports:
             filter_chains.append(C.KUBE_FIREWALL)
-            filter_fixed_head.append((C.KUBE_FIREWALL, f'-m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP'))
+            filter_fixed_head.append((C.KUBE_FIREWALL, '-m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP'))
         forward: list[Rule] = []
         if not cfg.conntrack_tcp_be_liberal:
             acct = f" -m nfacct --nfacct-name {NFACCT_CT_STATE_INVALID}" if cfg.nfacct_ct_state_invalid else ""
             forward.append((C.KUBE_FORWARD, f"-m conntrack --ctstate INVALID{acct} -j DROP"))
         forward.append((C.KUBE_FORWARD, f'-m comment --comment "kubernetes forwarding rules" -m mark --mark {mark}/{mark} -j ACCEPT'))
-        forward.append((C.KUBE_FORWARD, f'-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'))
+        forward.append((C.KUBE_FORWARD, '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'))
 
         # ---- nat table, fixed part
         masq = '-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE'
