@@ -18,13 +18,13 @@ from engine.proxy.ipnet import (
     IPV4,
     IPV6,
     IPNet,
+    canonical_ip,
     cidr_string,
     family_of,
-    ip_string,
+    is_ipv6_canonical,
     is_ipv6_string,
     join_host_port,
     parse_cidr_sloppy,
-    parse_ip_sloppy,
 )
 from engine.proxy.iptables import chains
 
@@ -166,8 +166,8 @@ def service_ports(service: Mapping, family: str = IPV4, *, lb_ip_mode: bool = Tr
     cip_raw = spec.get("clusterIP") or ""
     if not cip_raw or cip_raw == "None" or (spec.get("type") == "ExternalName"):
         return []
-    cip_str = cluster_ip_for_family(spec, family)
-    cip = parse_ip_sloppy(cip_str)
+    want_v6 = family == IPV6
+    cip = canonical_ip(cluster_ip_for_family(spec, family))
     if cip is None:
         return []
 
@@ -183,9 +183,9 @@ def service_ports(service: Mapping, family: str = IPV4, *, lb_ip_mode: bool = Tr
 
     external_ips = []
     for s in spec.get("externalIPs") or []:
-        ip = parse_ip_sloppy(s)
-        if ip is not None and family_of(ip) == family:
-            external_ips.append(ip_string(ip))
+        ip = canonical_ip(s)
+        if ip is not None and is_ipv6_canonical(ip) == want_v6:
+            external_ips.append(ip)
 
     ranges = []
     for s in spec.get("loadBalancerSourceRanges") or []:
@@ -200,9 +200,9 @@ def service_ports(service: Mapping, family: str = IPV4, *, lb_ip_mode: bool = Tr
             continue
         if not _is_vip_mode(ing, lb_ip_mode):
             continue
-        ip = parse_ip_sloppy(ing["ip"])
-        if ip is not None and family_of(ip) == family:
-            vips.append(ip_string(ip))
+        ip = canonical_ip(ing["ip"])
+        if ip is not None and is_ipv6_canonical(ip) == want_v6:
+            vips.append(ip)
 
     hc = 0
     if (spec.get("type") or "ClusterIP") == "LoadBalancer" and etp_local:
@@ -215,7 +215,7 @@ def service_ports(service: Mapping, family: str = IPV4, *, lb_ip_mode: bool = Tr
             name=md.get("name") or "",
             port_name=p.get("name") or "",
             protocol=p.get("protocol") or "TCP",
-            cluster_ip=ip_string(cip),
+            cluster_ip=cip,
             port=int(p.get("port") or 0),
             node_port=int(p.get("nodePort") or 0),
             external_ips=tuple(external_ips),
@@ -233,23 +233,61 @@ def service_ports(service: Mapping, family: str = IPV4, *, lb_ip_mode: bool = Tr
 # -------------------------------------------------------------------------- endpoints
 
 
-@dataclass(frozen=True)
+NO_HINTS: frozenset[str] = frozenset()
+
+
 class Endpoint:
-    """One endpoint of one service port (``BaseEndpointInfo``)."""
+    """One endpoint of one service port (``BaseEndpointInfo``).
+
+    Immutable by convention, compared and hashed by value (without ``key``, which is
+    derived): a proxier keeps the last sync's endpoints and compares them to tell a real
+    change from a no-op. A plain class with slots rather than a frozen dataclass: a first
+    sync builds 100,000 of them at 10,000 Services, and a frozen dataclass's ``__init__``
+    (every field set through ``object.__setattr__``) cost five times as much.
+    """
+
+    __slots__ = ("ip", "port", "is_local", "ready", "serving", "terminating", "zone_hints", "node_hints", "key")
 
     ip: str
     port: int
-    is_local: bool = False
-    ready: bool = True
-    serving: bool = True
-    terminating: bool = False
-    zone_hints: frozenset[str] = frozenset()
-    node_hints: frozenset[str] = frozenset()
+    is_local: bool
+    ready: bool
+    serving: bool
+    terminating: bool
+    zone_hints: frozenset[str]
+    node_hints: frozenset[str]
     # ``ip:port`` (``[ip]:port`` for IPv6): the DNAT target, chain-hash input, sort key.
-    key: str = field(init=False, compare=False, repr=False)
+    key: str
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "key", join_host_port(self.ip, self.port))
+    def __init__(self, ip: str, port: int, is_local: bool = False, ready: bool = True, serving: bool = True,
+                 terminating: bool = False, zone_hints: frozenset[str] = NO_HINTS,
+                 node_hints: frozenset[str] = NO_HINTS) -> None:
+        self.ip = ip
+        self.port = port
+        self.is_local = is_local
+        self.ready = ready
+        self.serving = serving
+        self.terminating = terminating
+        self.zone_hints = zone_hints
+        self.node_hints = node_hints
+        self.key = join_host_port(ip, port)
+
+    def _fields(self) -> tuple:
+        return (self.ip, self.port, self.is_local, self.ready, self.serving, self.terminating,
+                self.zone_hints, self.node_hints)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (f"Endpoint(ip={self.ip!r}, port={self.port!r}, is_local={self.is_local!r}, ready={self.ready!r}, "
+                f"serving={self.serving!r}, terminating={self.terminating!r}, zone_hints={self.zone_hints!r}, "
+                f"node_hints={self.node_hints!r})")
 
 
 PortKey = tuple[str, str]  # (port name, protocol)
@@ -257,7 +295,7 @@ PortKey = tuple[str, str]  # (port name, protocol)
 
 def _hint_names(hints: Mapping | None, field_name: str) -> frozenset[str]:
     if not hints:
-        return frozenset()
+        return NO_HINTS
     return frozenset(h.get("name") for h in hints.get(field_name) or [] if h.get("name") is not None)
 
 
@@ -281,43 +319,54 @@ def endpoints_by_port(
     for sl in ordered:
         if sl.get("addressType", "IPv4") not in SUPPORTED_ADDRESS_TYPES:
             continue
+        usable: list[tuple] | None = None  # the slice's endpoints, read once for all its ports
         for port in sl.get("ports") or []:
             pname = port.get("name")
             pnum = port.get("port")
             if pname is None or not pnum:
                 continue  # kube-proxy ignores nil names and nil/0 ports
-            key = (pname, port.get("protocol") or "TCP")
-            eps = by_port.setdefault(key, {})
-            for ep in sl.get("endpoints") or []:
-                addrs = ep.get("addresses") or []
-                if not addrs:
-                    continue
-                addr = addrs[0]
-                if (family == IPV6) != is_ipv6_string(addr):
-                    continue
-                ip = parse_ip_sloppy(addr)
-                if ip is None:
-                    continue
-                cond = ep.get("conditions") or {}
-                ready = cond.get("ready")
-                serving = cond.get("serving")
-                terminating = cond.get("terminating")
-                node = ep.get("nodeName")
-                hints = ep.get("hints")
-                e = Endpoint(
-                    ip=ip_string(ip),
-                    port=int(pnum),
-                    is_local=bool(node_name) and node is not None and node == node_name,
-                    ready=ready is None or bool(ready),
-                    serving=serving is None or bool(serving),
-                    terminating=terminating is not None and bool(terminating),
-                    zone_hints=_hint_names(hints, "forZones"),
-                    node_hints=_hint_names(hints, "forNodes") if node_hints_enabled else frozenset(),
-                )
+            if usable is None:
+                usable = _usable_endpoints(sl, family, node_name, node_hints_enabled)
+            pnum = int(pnum)
+            eps = by_port.setdefault((pname, port.get("protocol") or "TCP"), {})
+            for ip, is_local, ready, serving, terminating, zone_hints, node_hints in usable:
+                e = Endpoint(ip, pnum, is_local, ready, serving, terminating, zone_hints, node_hints)
                 k = e.key
-                if k not in eps or not e.terminating:
+                if not terminating or k not in eps:
                     eps[k] = e
-    return {k: sorted(v.values(), key=lambda e: e.key.encode()) for k, v in by_port.items() if v}
+    # Keys are ASCII (a canonical address and a port), so their str order is the bytewise one.
+    return {k: [v[e] for e in sorted(v)] for k, v in by_port.items() if v}
+
+
+def _usable_endpoints(sl: Mapping, family: str, node_name: str, node_hints_enabled: bool) -> list[tuple]:
+    """An EndpointSlice's endpoints kube-proxy uses, as (canonical IP, is local, ready,
+    serving, terminating, zone hints, node hints): ``addresses[0]`` of each one of
+    ``family`` that parses."""
+    want_v6 = family == IPV6
+    out = []
+    for ep in sl.get("endpoints") or []:
+        addrs = ep.get("addresses")
+        if not addrs:
+            continue
+        ip = canonical_ip(addrs[0])
+        if ip is None or is_ipv6_canonical(ip) != want_v6:
+            continue
+        cond = ep.get("conditions") or {}
+        ready = cond.get("ready")
+        serving = cond.get("serving")
+        terminating = cond.get("terminating")
+        node = ep.get("nodeName")
+        hints = ep.get("hints")
+        out.append((
+            ip,
+            bool(node_name) and node is not None and node == node_name,
+            ready is None or bool(ready),
+            serving is None or bool(serving),
+            terminating is not None and bool(terminating),
+            _hint_names(hints, "forZones") if hints else NO_HINTS,
+            _hint_names(hints, "forNodes") if hints and node_hints_enabled else NO_HINTS,
+        ))
+    return out
 
 
 # ---------------------------------------------------------------------- categorization
@@ -421,5 +470,5 @@ def categorize_endpoints(
     # Union by key; Go builds it from a map (random order), so any order is faithful.
     merged = {e.key: e for e in cluster}
     merged.update((e.key, e) for e in local)
-    union = tuple(sorted(merged.values(), key=lambda e: e.key.encode()))
+    union = tuple(merged[k] for k in sorted(merged))  # (ASCII keys: bytewise order)
     return Categorized(tuple(cluster), tuple(local), union, has_any)

@@ -7,7 +7,6 @@ service port (SVC, SVL, EXT, FW) share the same 16 characters, computed from
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 from functools import lru_cache
 
@@ -32,11 +31,20 @@ SEP_PREFIX = "KUBE-SEP-"
 SERVICE_CHAIN_PREFIXES = (SVC_PREFIX, SVL_PREFIX, SEP_PREFIX, FW_PREFIX, EXT_PREFIX)
 
 
+_B32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648's, what Go's base32.StdEncoding uses
+# Every pair of base32 characters (10 bits), for `_hash16`.
+_B32_PAIRS = tuple(a + b for a in _B32_ALPHABET for b in _B32_ALPHABET)
+
+
 def _hash16(text: str) -> str:
-    # 16 base32 characters encode exactly the first 10 bytes (80 bits) of the digest,
-    # so encoding only those gives the same characters, without padding.
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return base64.b32encode(digest[:10]).decode("ascii")
+    """``base32(sha256(text))[:16]``. 16 base32 characters encode exactly the first 10
+    bytes (80 bits) of the digest, so encoding only those gives the same characters,
+    without padding; done 10 bits at a time from a table (the standard library's b32encode
+    is pure Python in 3.11, and a first sync at 10,000 Services hashes 120,000 chains)."""
+    n = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:10], "big")
+    t = _B32_PAIRS
+    return (t[n >> 70] + t[(n >> 60) & 1023] + t[(n >> 50) & 1023] + t[(n >> 40) & 1023]
+            + t[(n >> 30) & 1023] + t[(n >> 20) & 1023] + t[(n >> 10) & 1023] + t[n & 1023])
 
 
 @lru_cache(maxsize=1 << 16)

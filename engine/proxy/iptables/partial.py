@@ -58,10 +58,10 @@ def _entry_lines(renders: list[PortRules]) -> dict[tuple[str, str], list[str]]:
     """A Service's rules in the top-level chains: (table, chain) -> rule specs, in order."""
     out: dict[tuple[str, str], list[str]] = {}
     for r in renders:
-        for c, line in r.filter_lines:
-            out.setdefault(("filter", c), []).append(line[4 + len(c):])
-        for c, line in r.nat_entry_lines:
-            out.setdefault(("nat", c), []).append(line[4 + len(c):])
+        for c, spec in r.filter_lines:
+            out.setdefault(("filter", c), []).append(spec)
+        for c, spec in r.nat_entry_lines:
+            out.setdefault(("nat", c), []).append(spec)
     return out
 
 
@@ -237,8 +237,8 @@ class IncrementalProxier(IPTablesProxier):
             # 2. Its own chains, rewritten (created if new).
             for r in renders:
                 by_chain: dict[str, list[str]] = {c: [] for c in r.chain_lines}
-                for c, line in r.chain_rules:
-                    by_chain.setdefault(c, []).append(line[4 + len(c):])
+                for c, spec in r.chain_rules:
+                    by_chain.setdefault(c, []).append(spec)
                 for c, specs in by_chain.items():
                     prev_rules = nat.chains.get(c)
                     if prev_rules is not None:
@@ -290,7 +290,7 @@ class IncrementalProxier(IPTablesProxier):
         n_filter = self._fixed_filter + self._filter_service_rules
         n_nat = self._fixed_nat + self._nat_service_rules
         result = SyncResult(
-            restore=restore, raw_restore=restore,
+            texts=lambda: (restore, restore),
             # As the base reports a partial sync (its flow events and the dashboard's
             # "chains written" read the same): the top-level chains, then the Services'.
             chains_written=canonical_chain_order(self._filter_chains())
@@ -379,6 +379,8 @@ class IncrementalProxier(IPTablesProxier):
         self._seg = {}
         n = len(self._order)
         total = n_filter = n_nat = 0
+        large = result.large_cluster_mode
+        active: set[str] = set()  # (large-cluster mode's: every chain a Service uses)
         for i, k in enumerate(self._order):
             if i and not i % (SERVICES_PER_STEP * 8):
                 yield
@@ -392,14 +394,16 @@ class IncrementalProxier(IPTablesProxier):
             for r in st.renders:
                 n_filter += len(r.filter_lines)
                 n_nat += len(r.nat_entry_lines) + r.n_chain_rules
+                if large:
+                    active.update(r.active)
         self._total_endpoints = total
         self._filter_service_rules, self._nat_service_rules = n_filter, n_nat
         self._fixed_filter = result.filter_rule_count - n_filter
         self._fixed_nat = result.nat_rule_count - n_nat
         self._large = result.large_cluster_mode
         self._stale = set()
-        if result.large_cluster_mode:  # the base's partial syncs leave stale chains too
-            active = {c for st in self._services.values() for r in st.renders for c in r.active}
+        if large:  # the base's partial syncs leave stale chains too
+            yield
             nat = self.netfilter.tables.get("nat")
             self._stale = {c for c in (nat.chains if nat is not None else ())
                            if C.is_service_chain_name(c) and c not in active}
