@@ -45,7 +45,7 @@ KO = {
     "Endpoint controller": "Endpoint 컨트롤러", "watch": "감시", "write": "기록", "watches Services+Pods": "Service, Pod 감시", "collected:": "수집:",
     "ready: {ips}": "준비됨: {ips}", "not ready: {ips}": "준비 안 됨: {ips}", "none": "없음",
     "pod {name}": "Pod {name}", "no ready pod": "준비된 Pod 없음", "no ready address": "준비된 주소 없음",
-    "{mode}: {n} rules": "{mode}: 규칙 {n}개", "+{n} nodes": "+노드 {n}개", "kube-proxy on": "모든 노드의",
+    "{mode}: {n} rules": "{mode}: 규칙 {n}개", "+{n} more": "외 {n}개", "+{n} nodes": "+노드 {n}개", "kube-proxy on": "모든 노드의",
     "every node": "kube-proxy", "watches Services + EndpointSlices": "Service + EndpointSlice 감시",
     "(unchanged)": "(변경 없음)", "not asked (an IP, no name)": "조회 없음 (이름 없이 IP)",
     "No Service change or connection yet: apply a manifest, scale, or curl a Service.":

@@ -20,6 +20,7 @@ beat is the latest.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -48,11 +49,18 @@ from tui.panes import FOCUS_WIDGET
 
 BEAT_SECONDS = 1.2  # per beat at speed 1: time to read a caption aloud
 POLL_SECONDS = 0.25
+#: Rows a row of boxes may grow by, when the screen has them, so that a long value (a
+#: Service's ports, many pod IPs, a long EndpointSlice name) wraps inside its box.
+TOP_GROWTH = 2
 
 # Styles chosen for projectors: lit = yellow on black, done = green, waiting = light grey.
 LIT, DONE, IDLE = "bold yellow", "green", "grey62"
 LIT_TITLE = "bold black on yellow"
 DONE_TITLE = "bold black on green"
+
+
+def _identity(s: str) -> str:
+    return s
 
 
 # -- a character canvas ---------------------------------------------------------------------
@@ -96,7 +104,8 @@ class Canvas:
             row[end + 1] = " "
 
     def box(self, x: int, y: int, w: int, h: int, title: str, lines: list[tuple[str, str]], state: str) -> None:
-        """A rounded box; `state` is lit, done or idle. `lines` are (text, style) pairs cut to fit."""
+        """A rounded box; `state` is lit, done or idle. `lines` are (text, style) pairs, wrapped
+        onto the box's spare rows (`fill`) and cut only when even those run out."""
         if w < 4 or h < 2:
             return
         border = {"lit": LIT, "done": DONE}.get(state, IDLE)
@@ -108,8 +117,8 @@ class Canvas:
         self.put(x, y + h - 1, "╰" + "─" * (w - 2) + "╯", border)
         tstyle = {"lit": LIT_TITLE, "done": DONE_TITLE}.get(state, "bold " + IDLE)
         self.put(x + 1, y, " " + fit(title, w - 4) + " ", tstyle)
-        for i, (text, style) in enumerate(lines[: h - 2]):
-            self.put(x + 2, y + 1 + i, fit(text, w - 4), style or ("bold" if state == "lit" else ""))
+        for i, (text, style) in enumerate(fill(lines, w - 4, h - 2)):
+            self.put(x + 2, y + 1 + i, text, style or ("bold" if state == "lit" else ""))
 
     def arrow_right(self, x: int, y: int, length: int, label: str, state: str) -> None:
         style = {"lit": LIT, "done": DONE}.get(state, IDLE)
@@ -152,23 +161,135 @@ def fit(text: str, width: int) -> str:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """Cut a long value (a DNS name) over lines at dots, for narrow boxes."""
+    """Break a caption or a long value over lines at spaces; a word longer than a line
+    (a DNS name, for narrow boxes) at its dots. An address is never split mid-way when a
+    space can take the break (`10.` / `96.0.10:53` was hard to read)."""
     if cell_len(text) <= width or width < 8:
         return [text]
-    lines, cur = [], ""
-    for part in text.replace(" ", " \0").replace(".", ".\0").split("\0"):
-        if cur and cell_len(cur) + cell_len(part) > width:
-            lines.append(cur)
-            cur = ""
-        cur += part
+    lines: list[str] = []
+    cur = _lay_words(lines, "", text.split(" "), width, ".")
     return lines + ([cur] if cur else [])
 
 
+def wrap_words(text: str, width: int) -> list[str]:
+    """Break a box's line into lines of `width` cells: between its comma-separated parts
+    first (`8 chains written,` / `12 deleted`; an IP list never splits an address), within a
+    part at spaces, and a word longer than the line after a `-` or `.` (a pod's name
+    `redis-5f76747674-` / `v6q5x`, a chain's `KUBE-SVC-` / `OKJCEJEOAS2LLIDR`). A word with
+    neither stays whole (`fill` cuts it)."""
+    if cell_len(text) <= width or width < 4:
+        return [text]
+    lines: list[str] = []
+    cur = ""
+    clauses = text.split(", ")
+    for i, clause in enumerate(clauses):
+        piece = clause + ("," if i < len(clauses) - 1 else "")
+        if cell_len(piece) <= width and (not cur or cell_len(cur) + 1 + cell_len(piece) <= width):
+            cur = f"{cur} {piece}" if cur else piece
+        elif cell_len(piece) <= width:
+            lines.append(cur)
+            cur = piece
+        else:
+            cur = _lay_words(lines, cur, piece.split(" "), width, ".-")
+    return lines + ([cur] if cur else [])
+
+
+def _lay_words(lines: list[str], cur: str, words: list[str], width: int, breaks: str) -> str:
+    """Lay `words` after the open line `cur`, a space between two, appending each full line
+    to `lines`; a word longer than a line is broken after its `breaks` characters. Returns
+    the line left open."""
+    for word in words:
+        parts = [word] if cell_len(word) <= width else re.split(f"(?<=[{re.escape(breaks)}])", word)
+        for j, part in enumerate(parts):
+            sep = " " if j == 0 and cur else ""
+            if cur and cell_len(cur) + len(sep) + cell_len(part) > width:
+                lines.append(cur)
+                cur, sep = "", ""
+            cur += sep + part
+    return cur
+
+
+def fill(lines: list[tuple[str, str]], width: int, rows: int) -> list[tuple[str, str]]:
+    """A box's lines in at most `rows` rows of `width` cells: each line wrapped
+    (`wrap_words`) while the lines after it still get a row each; only what is left
+    over then is cut with `…` (a box's builder summarises first: `pack`)."""
+    out: list[tuple[str, str]] = []
+    for i, (text, style) in enumerate(lines):
+        room = rows - len(out) - (len(lines) - i - 1)
+        if room <= 0:
+            break
+        parts = wrap_words(text, width)
+        if len(parts) > room:
+            parts = parts[: room - 1] + [" ".join(parts[room - 1:])]
+        out.extend((fit(part, width), style) for part in parts)
+    return out
+
+
+def rows_needed(lines: list[tuple[str, str]], width: int) -> int:
+    """The rows `lines` take wrapped to `width` (what a box grows to, room allowing)."""
+    return sum(len(wrap_words(text, width)) for text, _ in lines)
+
+
+def ip_count(n: int) -> str:
+    """`1 IP`, `3 IPs`: a list too long for its place, counted."""
+    return f"{n} IP{'s' if n != 1 else ''}"
+
+
+def pack(template: str, items: list[str], width: int, rows: int, tr: Callable[[str], str] = _identity,
+         sep: str = ", ", whole: Callable[[int], str] = ip_count) -> list[str]:
+    """`template` (`ready: {ips}`) with as many of `items` as fit in `rows` lines of `width`
+    cells, `sep`-separated, the rest counted (`10.244.1.2, 10.244.2.3, +3 more`; none fits:
+    `whole(n)`, `12 IPs`): a long list is summarised with its count, never cut in the middle
+    of an address. Lines break between items (and after the template's words)."""
+    head, _, tail = template.partition("{ips}")
+    lines: list[str] = []
+    for k in range(len(items), -1, -1):
+        shown = items[:k]
+        if k < len(items):
+            shown = shown + [tr("+{n} more").format(n=len(items) - k) if k else whole(len(items))]
+        pieces = [w for w in head.split(" ") if w] + \
+            [item + (sep.rstrip() if i < len(shown) - 1 else tail) for i, item in enumerate(shown)]
+        lines = _lay(pieces, width)
+        if len(lines) <= max(1, rows) and all(cell_len(line) <= width for line in lines):
+            return lines
+    return lines
+
+
+def _lay(pieces: list[str], width: int) -> list[str]:
+    """Words into lines of `width` cells, greedily, a space between two on a line."""
+    lines: list[str] = []
+    cur = ""
+    for piece in pieces:
+        if cur and cell_len(cur) + 1 + cell_len(piece) > width:
+            lines.append(cur)
+            cur = piece
+        else:
+            cur = f"{cur} {piece}" if cur else piece
+    return lines + ([cur] if cur else [])
+
+
+def service_address(ip: str, ports: tuple[str, ...], width: int, rows: int,
+                    tr: Callable[[str], str] = _identity) -> list[str]:
+    """The Service box's address: `10.96.36.4:6379` as the figure always wrote it, or, when
+    that does not fit, the ports as separate words over `rows` lines (`10.96.0.10 :53/UDP` /
+    `:53/TCP :9153/TCP`), the ports left over counted, rather than `10.96.0.10:53,53,91…`."""
+    joined = f"{ip}:{','.join(ports)}" if ports else ip
+    if cell_len(joined) <= width or not ports:
+        return [joined]
+    return pack("{ips}", [ip] + [f":{p}" for p in ports], width, rows, tr, sep=" ",
+                whole=lambda n: f"{ip} +{n - 1}")
+
+
+def service_ports(ports: list[dict]) -> tuple[str, ...]:
+    """A Service's ports as the figure names them: `6379`, `3000:31000` (port:nodePort), with
+    the protocol only when the Service mixes them (kube-dns's `53/UDP`, `53/TCP`,
+    `9153/TCP`: `53,53` would say nothing)."""
+    mixed = len({p.get("protocol", "TCP") for p in ports}) > 1
+    return tuple(f"{p.get('port')}" + (f":{p['nodePort']}" if p.get("nodePort") else "")
+                 + (f"/{p.get('protocol', 'TCP')}" if mixed else "") for p in ports)
+
+
 # -- what one frame shows --------------------------------------------------------------------
-
-def _identity(s: str) -> str:
-    return s
-
 
 @dataclass
 class Scene:
@@ -178,7 +299,8 @@ class Scene:
     mode: str
     story: Story | None = None
     beat: int = 0  # index into story.beats()
-    service_ip: str = ""  # the Service's ClusterIP:port(s) (from the store)
+    service_ip: str = ""  # the Service's ClusterIP (from the store)
+    service_ports: tuple[str, ...] = ()  # its ports as `service_ports` names them
     service_type: str = ""
     title: str = ""
     status: str = ""  # "live: 2 changes ahead" / "live: this is the latest step"
@@ -208,53 +330,59 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     c.put(0, 0, fit(scene.title, W), "bold")
     if scene.status:
         st = fit(scene.status, max(10, W // 2))
-        c.put(W - cell_len(st), 0, st, "bold black on yellow" if scene.ahead else "bold green")
+        # on the title's row when both fit, else on the empty row under it (the status
+        # written over the title's end cut `paused` to `pau` at 100 columns)
+        row = 0 if cell_len(scene.title) + 1 + cell_len(st) <= W else 1
+        c.put(W - cell_len(st), row, st, "bold black on yellow" if scene.ahead else "bold green")
 
-    top, box_h = 2, 5
+    top = 2
     gap = 12 if W >= 130 else 9
     sw = min(30, max(16, W // 4))  # the Service box: an IP and a few pods
     rest = W - sw - 2 * gap
     bw1 = max(12, rest * 9 // 20)
-    bw2 = max(12, rest - bw1)
+    x1 = sw + gap
+    x2 = x1 + bw1 + gap
+    bw2 = W - x2
     svc_story = story if isinstance(story, ServiceStory) else None
     ready, not_ready = svc_story.ips() if svc_story else ([], [])
     # a lookup on its own names no Service box: the name asked is CoreDNS's business
     name = svc_story.name if svc_story else (story.key.split("/")[-1] if traffic and story and not story.is_lookup
                                              else "")
+    beside = _dns_beside(W, len(scene.nodes))
+
+    # The rows the boxes may grow by (a long value wraps inside its box rather than being
+    # cut): what the screen has under the figure, the caption's own lines served first.
+    caption = wrap(beat.text.render(tr), W) if beat is not None else []
+    spare = max(0, height - _figure_rows(5, 5, beside))
+    cap_rows = max(2, min(len(caption), 2 + spare))
+    spare -= cap_rows - 2
+    top_max = 3 + min(spare, TOP_GROWTH)
+
+    def top_lines(rows: int) -> tuple[list, list, list]:
+        return (_service_lines(scene, svc_story, story, tstep, ready, not_ready, sw - 4, rows),
+                _controller_lines(svc_story, step, ready, bw1 - 4, rows, tr),
+                _endpoints_lines(svc_story, step, ready, bw2 - 4, rows, tr))
+
+    svc_lines, epc_lines, ep_lines = top_lines(top_max)
+    top_rows = min(top_max, max(3, rows_needed(svc_lines, sw - 4), rows_needed(epc_lines, bw1 - 4),
+                                rows_needed(ep_lines, bw2 - 4)))
+    if top_rows < top_max:
+        svc_lines, epc_lines, ep_lines = top_lines(top_rows)
+    box_h = top_rows + 2
+    spare -= top_rows - 3
 
     # the Service and its pods
-    svc_lines: list[tuple[str, str]] = [(scene.service_ip or "", "")]
-    if svc_story:
-        svc_lines.append((tr("ready: {ips}").format(ips=", ".join(ready) or tr("none")), ""))
-        if not_ready:
-            svc_lines.append((tr("not ready: {ips}").format(ips=", ".join(not_ready)), ""))
-    elif traffic and story is not None:
-        pod = story.data.get("pod")
-        if pod and tstep >= TRAFFIC_POD:
-            svc_lines.append((tr("pod {name}").format(name=pod.split('/', 1)[-1].split(' on ')[0]), ""))
-            svc_lines.append((story.result(), ""))
     svc_state = "done" if svc_story else ("lit" if tstep == TRAFFIC_POD else "idle")
     c.box(0, top, sw, box_h, f"Service {name}" if name else "Service", svc_lines, svc_state)
 
     # ① the Endpoint controller
-    x1 = sw + gap
     c.arrow_right(sw, top + 2, gap, _ips_label(ready, gap - 1, tr) if step == STEP_COLLECT else tr("watch"),
                   _state(step, STEP_COLLECT) if svc_story else "idle")
-    epc_lines = [(tr("watches Services+Pods"), IDLE)]  # (the strip's words; fits 100 columns)
-    if svc_story and step >= STEP_COLLECT:
-        epc_lines.append((tr("collected:"), ""))
-        epc_lines.append((", ".join(ready) or tr("no ready pod"), ""))
     c.box(x1, top, bw1, box_h, "① " + tr("Endpoint controller"), epc_lines, _state(step, STEP_COLLECT) if svc_story else "idle")
 
     # ② Endpoints / EndpointSlice
-    x2 = x1 + bw1 + gap
-    bw2 = W - x2
     c.arrow_right(x1 + bw1, top + 2, gap, _ips_label(ready, gap - 1, tr) if step == STEP_ENDPOINTS else tr("write"),
                   _state(step, STEP_ENDPOINTS) if svc_story else "idle")
-    ep_lines: list[tuple[str, str]] = []
-    if svc_story and step >= STEP_ENDPOINTS:
-        ep_lines = [(o, "") for o in svc_story.objects_written(tr)][:2]
-        ep_lines.append((", ".join(ready) or tr("no ready address"), ""))
     ep_title = "② Endpoints / EndpointSlice" if bw2 >= 31 else "② Endpoints / Slices"
     c.box(x2, top, bw2, box_h, ep_title, ep_lines, _state(step, STEP_ENDPOINTS) if svc_story else "idle")
 
@@ -264,37 +392,17 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     # the watch arrows are the control plane: a connection does not travel on them
     pstyle = {"lit": LIT, "done": DONE}.get(proxy_state, IDLE) if svc_story else IDLE
     dstyle = {"lit": LIT, "done": DONE}.get(dns_state, IDLE) if svc_story else IDLE
-    n_nodes = max(1, min(len(scene.nodes), 4))
-    dns_w = min(max(30, W // 3), 56)
-    beside = (W - dns_w - 2 - 2 * (n_nodes - 1)) // n_nodes >= 29  # room for a whole KUBE-SVC name
-    y_arrow = top + box_h
-    down_x = x2 + 2
-    y_row = y_arrow + 2
-    node_h = 5
-    c.put(down_x, y_arrow, "│", pstyle)
-    c.put(down_x + 2, y_arrow, tr("watch"), pstyle)
-    if beside:
-        left_w = W - dns_w - 2
-        c.put(left_w // 2, y_arrow + 1, "◀" + "─" * max(0, down_x - left_w // 2 - 1) + "┴", pstyle)
-        c.put(down_x + 1, y_arrow + 1, "─" * max(0, W - dns_w // 2 - down_x - 2) + "▶", dstyle)
-        dns_box = (W - dns_w, y_row, dns_w, node_h + 1)
-    else:  # CoreDNS under kube-proxy, fed by a line down the right edge
-        left_w = W - 3
-        c.put(left_w // 2, y_arrow + 1, "◀" + "─" * max(0, down_x - left_w // 2 - 1) + "┴", pstyle)
-        c.put(down_x + 1, y_arrow + 1, "─" * max(0, W - down_x - 2) + "╮", dstyle)
-        for yy in range(y_arrow + 2, y_row + node_h + 1):
-            c.put(W - 1, yy, "│", dstyle)
-        c.put(W - 1, y_row + node_h + 1, "▼", dstyle)
-        dns_box = (0, y_row + node_h + 2, W, 4)
+    dns_w = _dns_width(W)
+    left_w = W - dns_w - 2 if beside else W - 3
 
-    # ③ kube-proxy, one small box per node
+    # ③ kube-proxy, one small box per node: what each says first, for the row's height
     syncs = {s.node: s for s in svc_story.node_syncs()} if svc_story else {}
     active_node = beat.node if beat else None
     order = list(syncs)
     shown, more = _nodes_shown(scene.nodes, active_node, left_w)
     slots = len(shown) + (1 if more else 0)
     nw = max(16, min(44, (left_w - 2 * (slots - 1)) // max(1, slots)))
-    x = 0
+    node_boxes: list[tuple[str, str, list[tuple[str, str]]]] = []
     for node in shown:
         ns = syncs.get(node)
         if svc_story and ns is not None and step == STEP_PROXY:
@@ -315,6 +423,29 @@ def draw(scene: Scene, width: int, height: int) -> Text:
             lines = _traffic_node_lines(story, tstep)
         else:
             lines = [("kube-proxy", IDLE), (f"{scene.mode}", IDLE)]
+        node_boxes.append((node, state, lines))
+    node_rows = max([3] + [rows_needed(lines, nw - 4) for _, _, lines in node_boxes])
+    node_h = min(node_rows, 3 + min(spare, TOP_GROWTH)) + 2
+
+    y_arrow = top + box_h
+    down_x = x2 + 2
+    y_row = y_arrow + 2
+    c.put(down_x, y_arrow, "│", pstyle)
+    c.put(down_x + 2, y_arrow, tr("watch"), pstyle)
+    if beside:
+        c.put(left_w // 2, y_arrow + 1, "◀" + "─" * max(0, down_x - left_w // 2 - 1) + "┴", pstyle)
+        c.put(down_x + 1, y_arrow + 1, "─" * max(0, W - dns_w // 2 - down_x - 2) + "▶", dstyle)
+        dns_box = (W - dns_w, y_row, dns_w, node_h + 1)
+    else:  # CoreDNS under kube-proxy, fed by a line down the right edge
+        c.put(left_w // 2, y_arrow + 1, "◀" + "─" * max(0, down_x - left_w // 2 - 1) + "┴", pstyle)
+        c.put(down_x + 1, y_arrow + 1, "─" * max(0, W - down_x - 2) + "╮", dstyle)
+        for yy in range(y_arrow + 2, y_row + node_h + 1):
+            c.put(W - 1, yy, "│", dstyle)
+        c.put(W - 1, y_row + node_h + 1, "▼", dstyle)
+        dns_box = (0, y_row + node_h + 2, W, 4)
+
+    x = 0
+    for node, state, lines in node_boxes:
         c.box(x, y_row, nw, node_h, f"③ {node}" if nw >= 24 else node, lines, state)
         x += nw + 2
     if more:
@@ -328,13 +459,84 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     # the caption: the beat in one sentence, values included
     y_cap = max(by + bh, y_row + node_h) + 1  # under the lowest box
     if beat is not None:
-        for i, line in enumerate(wrap(beat.text.render(tr), W)[:2]):
+        shown_cap = caption[:cap_rows]
+        if len(caption) > cap_rows:  # (only when the screen has no row left for it)
+            shown_cap[-1] = " ".join(caption[cap_rows - 1:])
+        for i, line in enumerate(shown_cap):
             c.put(0, y_cap + i, fit(line, W), "bold")
         done = [b for b in beats[: scene.beat]]
-        c.put(0, y_cap + 2, fit(" → ".join(_short(b, tr) for b in done + [beat]), W), IDLE)
+        c.put(0, y_cap + cap_rows, fit(" → ".join(_short(b, tr) for b in done + [beat]), W), IDLE)
     else:
         c.put(0, y_cap, fit(tr("No Service change or connection yet: apply a manifest, scale, or curl a Service."), W), IDLE)
     return c.to_text()
+
+
+def _dns_width(W: int) -> int:
+    return min(max(30, W // 3), 56)
+
+
+def _dns_beside(W: int, nodes: int) -> bool:
+    """CoreDNS beside the kube-proxy boxes when each node's box still holds a whole
+    KUBE-SVC name; else under them."""
+    n = max(1, min(nodes, 4))
+    return (W - _dns_width(W) - 2 - 2 * (n - 1)) // n >= 29
+
+
+def _figure_rows(box_h: int, node_h: int, beside: bool) -> int:
+    """The rows the figure takes, title to the beats' trail, with boxes of these heights
+    and a two-line caption."""
+    dns_rows = 0 if beside else 2 + 4  # the arrow's turn and CoreDNS's own row under the nodes
+    return 2 + box_h + 2 + max(node_h + (1 if beside else 0), node_h + dns_rows) + 1 + 3
+
+
+def _service_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | None, tstep: int,
+                   ready: list[str], not_ready: list[str], width: int, rows: int) -> list[tuple[str, str]]:
+    """The Service box: its address and ports, then the pods ready and not ready (counted
+    when they are too many for the rows left)."""
+    tr = scene.tr
+    below = (2 if not_ready else 1) if svc_story else 2 if isinstance(story, TrafficStory) else 0
+    addr_rows = max(1, rows - below)  # (the ports are said nowhere else; the IPs are, in ① and ②)
+    lines = [(t, "") for t in service_address(scene.service_ip, scene.service_ports, width, addr_rows, tr)]
+    if svc_story:
+        left = max(1, rows - rows_needed(lines, width) - (1 if not_ready else 0))
+        lines += [(t, "") for t in pack(tr("ready: {ips}"), ready or [tr("none")], width, left, tr)]
+        if not_ready:
+            left = max(1, rows - rows_needed(lines, width))
+            lines += [(t, "") for t in pack(tr("not ready: {ips}"), not_ready, width, left, tr)]
+    elif isinstance(story, TrafficStory):
+        pod = story.data.get("pod")
+        if pod and tstep >= TRAFFIC_POD:
+            lines.append((tr("pod {name}").format(name=pod.split('/', 1)[-1].split(' on ')[0]), ""))
+            lines.append((story.result(), ""))
+    return lines
+
+
+def _controller_lines(svc_story: ServiceStory | None, step: int, ready: list[str], width: int, rows: int,
+                      tr: Callable[[str], str]) -> list[tuple[str, str]]:
+    """① The Endpoint controller: what it watches, then the pod IPs it collected."""
+    lines = [(tr("watches Services+Pods"), IDLE)]  # (the strip's words; fits 100 columns)
+    if svc_story and step >= STEP_COLLECT:
+        lines.append((tr("collected:"), ""))
+        if ready:
+            lines += [(t, "") for t in pack("{ips}", ready, width, max(1, rows - 2), tr)]
+        else:
+            lines.append((tr("no ready pod"), ""))
+    return lines
+
+
+def _endpoints_lines(svc_story: ServiceStory | None, step: int, ready: list[str], width: int, rows: int,
+                     tr: Callable[[str], str]) -> list[tuple[str, str]]:
+    """② The objects written (`Endpoints redis`, `EndpointSlice redis-44kml`), then the
+    addresses they hold."""
+    if not (svc_story and step >= STEP_ENDPOINTS):
+        return []
+    lines = [(o, "") for o in svc_story.objects_written(tr)][:2]
+    if ready:
+        left = max(1, rows - rows_needed(lines, width))
+        lines += [(t, "") for t in pack("{ips}", ready, width, left, tr)]
+    else:
+        lines.append((tr("no ready address"), ""))
+    return lines
 
 
 def _short(b: Beat, tr: Callable[[str], str] = _identity) -> str:
@@ -550,16 +752,15 @@ class FlowDiagram(Widget):
         c = self.host.workspace.cluster
         cur = self.current()
         story, beat = cur if cur else (None, 0)
-        svc_ip, svc_type = "", ""
+        svc_ip, svc_type, svc_ports = "", "", ()
         key = story.key if story is not None else ""
         if "/" in key:
             ns, _, name = key.partition("/")
             svc = c.store.get("Service", ns, name)
             if svc is not None:
                 spec = svc.get("spec") or {}
-                ports = ",".join(f"{p.get('port')}" + (f":{p['nodePort']}" if p.get("nodePort") else "")
-                                 for p in spec.get("ports") or [])
-                svc_ip = f"{spec.get('clusterIP', '')}:{ports}" if ports else str(spec.get("clusterIP", ""))
+                svc_ports = service_ports(list(spec.get("ports") or []))
+                svc_ip = str(spec.get("clusterIP", ""))
                 svc_type = spec.get("type", "ClusterIP")
         n_stories = len(self.book.stories)
         i = self.timeline[self.pos][0] if cur else -1
@@ -577,7 +778,7 @@ class FlowDiagram(Widget):
             title += f" · {i + 1 + self.book.dropped}/{n_stories + self.book.dropped}"
         title += f" {play}" + (f" ×{speed:g}" if speed != 1 else "")
         return Scene(nodes=[n.name for n in c.topology.nodes], mode=getattr(self.host, "mode", c.topology.proxy.mode),
-                     story=story, beat=beat, service_ip=svc_ip, service_type=svc_type, title=title.rstrip(),
+                     story=story, beat=beat, service_ip=svc_ip, service_ports=svc_ports, service_type=svc_type, title=title.rstrip(),
                      status=self.status(), ahead=self.ahead(), tr=tr,
                      keys="space pause · [ ] step · r replay · + - speed · end live · esc/v back")
 
