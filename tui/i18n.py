@@ -26,6 +26,8 @@ KO = {
     "Replay": "다시 재생", "Step ▶": "단계 ▶", "◀ Step": "◀ 단계", "Faster": "빠르게", "Slower": "느리게",
     "Scale+": "스케일+", "Scale-": "스케일-", "Delete pod": "Pod 삭제", "Unready": "Ready 전환",
     "Edit": "편집", "All ns": "모든 namespace", "Screenshot": "스크린샷", "Back": "뒤로",
+    "Errors": "오류", "errors and warnings": "오류와 경고", "no errors or warnings": "오류나 경고 없음",
+    "+{n} more ({key} shows them all)": "외 {n}개 ({key}: 모두 보기)",
     "Flow": "흐름도", "Next": "다음", "Previous": "이전", "Hide chrome": "패널만 보기", "Zoom": "확대", "Layout": "배치", "Complete": "완성",
     "svcflow keys": "svcflow 키",
     "jump to a pane": "패널로 이동",
