@@ -8,6 +8,7 @@ from textual.geometry import Region
 
 from tests.helpers import SAMPLES
 from tui.app import SvcflowApp
+from tui.panes.dataplane import down_subtitle
 from tui.screens import TextScreen
 from tui.widgets.chrome import ERROR_ROWS, ERROR_ROWS_SMALL, ErrorBar
 
@@ -83,3 +84,23 @@ async def test_a_long_message_alone_is_shown_whole():
         app.query_one(ErrorBar).show([long])
         await pilot.pause()
         assert " ".join(bar_rows(app)) == long
+
+
+def test_the_coredns_subtitle_is_said_in_fewer_words_when_it_does_not_fit():
+    reason = "kube-dns has no ready endpoints (no CoreDNS pod is ready)"
+    assert down_subtitle(reason, "lookups are refused", 100) == f"{reason} · lookups are refused"
+    assert down_subtitle(reason, "lookups are refused", 74) == "kube-dns has no ready endpoints · lookups are refused"
+    gone = "the kube-system/kube-dns Service is gone"
+    assert down_subtitle(gone, "lookups time out", 74) == f"{gone} · lookups time out"
+
+
+async def test_the_coredns_subtitle_fits_the_160x48_grid():
+    app = SvcflowApp([str(SAMPLES)], deterministic=True, watch=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.run_command("kubectl scale deploy coredns -n kube-system --replicas=0")
+        await pilot.pause()
+        dns = app.query_one("#dns")
+        subtitle = str(dns.border_subtitle)
+        assert subtitle == "kube-dns has no ready endpoints · lookups are refused"
+        assert len(subtitle) <= dns.size.width - 4
+        assert "no CoreDNS pod is ready" in str(dns.tooltip)  # the whole line, on hover
