@@ -49,6 +49,13 @@ spec:
     - {name: metrics, port: 9113, nodePort: 30913}
 """
 
+#: A fourth node: four kube-proxy boxes share 100 columns (a KUBE-SVC name wraps after its `-`).
+FOUR_NODES = """\
+kind: Cluster
+apiVersion: kind.x-k8s.io/v1alpha4
+nodes: [{role: control-plane}, {role: worker}, {role: worker}, {role: worker}]
+"""
+
 IPVS = """\
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
@@ -67,18 +74,21 @@ def folder(tmp_path: Path, case: str) -> Path:
     for f in SAMPLES.iterdir():
         if f.suffix in (".yml", ".yaml"):
             shutil.copy(f, tmp_path / f.name)
-    if case != "samples":
+    if case.startswith("many"):
         (tmp_path / "web-frontend.yml").write_text(MANY)
+    if case == "four-nodes":
+        (tmp_path / "kind.yaml").write_text(FOUR_NODES)
     if case == "many-ipvs":
         (tmp_path / "kube-proxy.yaml").write_text(IPVS)
     return tmp_path
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("case", ["samples", "many", "many-ipvs"])
+@pytest.mark.parametrize("case", ["samples", "many", "many-ipvs", "four-nodes"])
 async def test_no_line_of_the_diagram_is_cut(tmp_path, case, size):
     """Every beat of every story (the sample Services, kube-dns, a curl, a lookup; with
-    `many`, twelve endpoints and four ports; in ipvs mode, `N virtual servers written`)."""
+    `many`, twelve endpoints and four ports; in ipvs mode, `N virtual servers written`; on
+    four nodes, narrower kube-proxy boxes)."""
     app = SvcflowApp([str(folder(tmp_path, case))], deterministic=True, watch=False)
     async with app.run_test(size=SIZES[size]) as pilot:
         for cmd in COMMANDS:
@@ -88,7 +98,8 @@ async def test_no_line_of_the_diagram_is_cut(tmp_path, case, size):
         await pilot.pause()
         d = view.diagram
         keys = {s.key for s in d.book.stories}
-        assert "kube-system/kube-dns" in keys and (case == "samples" or "default/web-frontend" in keys)
+        assert "kube-system/kube-dns" in keys and (not case.startswith("many") or "default/web-frontend" in keys)
+        assert len(app.workspace.cluster.topology.nodes) == (4 if case == "four-nodes" else 3)
         cut: list[str] = []
         for k in range(len(d.timeline)):
             d.seek(k)
