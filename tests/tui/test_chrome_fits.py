@@ -92,6 +92,9 @@ def test_the_coredns_subtitle_is_said_in_fewer_words_when_it_does_not_fit():
     assert down_subtitle(reason, "lookups are refused", 74) == "kube-dns has no ready endpoints · lookups are refused"
     gone = "the kube-system/kube-dns Service is gone"
     assert down_subtitle(gone, "lookups time out", 74) == f"{gone} · lookups time out"
+    # a narrower pane: the reason alone rather than `lookups time …`
+    assert down_subtitle(gone, "lookups time out", 50) == gone
+    assert down_subtitle(reason, "lookups are refused", 40) == "kube-dns has no ready endpoints"
 
 
 async def test_the_coredns_subtitle_fits_the_160x48_grid():

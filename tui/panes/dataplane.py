@@ -29,11 +29,13 @@ def down_subtitle(reason: str, failure: str, width: int) -> str:
     """The CoreDNS pane's subtitle when nobody serves: why, then how lookups fail. When that
     is wider than the border (`kube-dns has no ready endpoints (no CoreDNS pod is ready) ·
     lookups are refused` in a 160-column grid), the reason's closing parenthesis, which only
-    says it again, is left out (the pane's tooltip has the whole line)."""
-    full = f"{reason} · {failure}"
-    if width <= 0 or cell_len(full) <= width:
-        return full
-    return f"{re.sub(r' [(][^()]*[)]$', '', reason)} · {failure}"
+    says it again, is left out; in a narrower pane still, how lookups fail too (the reason
+    is what a speaker acts on; the pane's tooltip keeps the whole line)."""
+    short = re.sub(r" [(][^()]*[)]$", "", reason)
+    for line in (f"{reason} · {failure}", f"{short} · {failure}"):
+        if width <= 0 or cell_len(line) <= width:
+            return line
+    return short
 
 
 def _computed(widget) -> str:
