@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
 from tests.helpers import SAMPLES
 from tui.app import SvcflowApp
@@ -84,12 +85,13 @@ def folder(tmp_path: Path, case: str) -> Path:
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("case", ["samples", "many", "many-ipvs", "four-nodes"])
+@pytest.mark.parametrize("case", ["samples", "many", "many-ipvs", "four-nodes", "many-ko"])
 async def test_no_line_of_the_diagram_is_cut(tmp_path, case, size):
     """Every beat of every story (the sample Services, kube-dns, a curl, a lookup; with
     `many`, twelve endpoints and four ports; in ipvs mode, `N virtual servers written`; on
-    four nodes, narrower kube-proxy boxes)."""
-    app = SvcflowApp([str(folder(tmp_path, case))], deterministic=True, watch=False)
+    four nodes, narrower kube-proxy boxes; in Korean, two cells a letter)."""
+    app = SvcflowApp([str(folder(tmp_path, case))], deterministic=True, watch=False,
+                     lang="ko" if case.endswith("-ko") else "en")
     async with app.run_test(size=SIZES[size]) as pilot:
         for cmd in COMMANDS:
             app.run_command(cmd)
@@ -104,7 +106,7 @@ async def test_no_line_of_the_diagram_is_cut(tmp_path, case, size):
         for k in range(len(d.timeline)):
             d.seek(k)
             lines = d.render().plain.splitlines()
-            assert len(lines) == d.size.height and all(len(line) == d.size.width for line in lines)
+            assert len(lines) == d.size.height and all(cell_len(line) == d.size.width for line in lines)
             cut += [f"beat {k}: {line.rstrip()}" for line in lines if "…" in line]
             # the title whole, and the status beside it or under it (never written over it)
             scene = d.scene()
