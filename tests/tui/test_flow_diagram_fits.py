@@ -17,19 +17,20 @@ from tui.widgets.flow_diagram import fill, pack, service_address, service_ports,
 
 SIZES = {"100x30": (100, 30), "160x48": (160, 48)}
 
-#: Twelve pods behind a NodePort Service of four ports, two protocols and a long name.
+#: Twelve pods behind a NodePort Service of four ports, two protocols and a name too long
+#: for its box's title.
 MANY = """\
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: web-frontend
+  name: web-frontend-canary
 spec:
   replicas: 12
   selector:
-    matchLabels: {app: web-frontend}
+    matchLabels: {app: web-frontend-canary}
   template:
     metadata:
-      labels: {app: web-frontend}
+      labels: {app: web-frontend-canary}
     spec:
       containers:
         - name: web
@@ -39,10 +40,10 @@ spec:
 apiVersion: v1
 kind: Service
 metadata:
-  name: web-frontend
+  name: web-frontend-canary
 spec:
   type: NodePort
-  selector: {app: web-frontend}
+  selector: {app: web-frontend-canary}
   ports:
     - {name: http, port: 80, nodePort: 30080}
     - {name: https, port: 443, nodePort: 30443}
@@ -76,7 +77,7 @@ def folder(tmp_path: Path, case: str) -> Path:
         if f.suffix in (".yml", ".yaml"):
             shutil.copy(f, tmp_path / f.name)
     if case.startswith("many"):
-        (tmp_path / "web-frontend.yml").write_text(MANY)
+        (tmp_path / "web-frontend-canary.yml").write_text(MANY)
     if case == "four-nodes":
         (tmp_path / "kind.yaml").write_text(FOUR_NODES)
     if case == "many-ipvs":
@@ -100,7 +101,7 @@ async def test_no_line_of_the_diagram_is_cut(tmp_path, case, size):
         await pilot.pause()
         d = view.diagram
         keys = {s.key for s in d.book.stories}
-        assert "kube-system/kube-dns" in keys and (not case.startswith("many") or "default/web-frontend" in keys)
+        assert "kube-system/kube-dns" in keys and (not case.startswith("many") or "default/web-frontend-canary" in keys)
         assert len(app.workspace.cluster.topology.nodes) == (4 if case == "four-nodes" else 3)
         cut: list[str] = []
         for k in range(len(d.timeline)):
@@ -121,14 +122,16 @@ async def test_many_endpoints_and_ports_are_counted_not_cut(tmp_path):
         view = show(app)
         await pilot.pause()
         d = view.diagram
-        assert d.seek_story("default/web-frontend", 2)
+        assert d.seek_story("default/web-frontend-canary", 2)
         text = d.render().plain
-        ip = app.workspace.cluster.store.get("Service", "default", "web-frontend")["spec"]["clusterIP"]
-        # the Service box: its address, two ports a line, the rest counted; its pods counted
-        for words in (ip, ":80:30080/TCP", ":443:30443/TCP", "+2 more", "ready: 12 IPs",
+        ip = app.workspace.cluster.store.get("Service", "default", "web-frontend-canary")["spec"]["clusterIP"]
+        # the Service box: its name (too long for the title), its address, a port, the
+        # ports left counted, its pods counted
+        for words in ("│ web-frontend-canary  │", ip, ":80:30080/TCP", "+3 more", "ready: 12 IPs",
                       # ① and ②: the first addresses, then how many more; ②'s slice name whole
-                      "+9 more", "EndpointSlice", "web-frontend-"):
+                      "+9 more", "EndpointSlice", "web-frontend-canary-"):
             assert words in text, (words, text)
+        assert "Service web-frontend" not in text.splitlines()[2]  # (it was cut: `Service web-front…`)
         await pilot.resize_terminal(160, 48)
         await pilot.pause()
         text = d.render().plain

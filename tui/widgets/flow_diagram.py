@@ -50,8 +50,10 @@ from tui.panes import FOCUS_WIDGET
 BEAT_SECONDS = 1.2  # per beat at speed 1: time to read a caption aloud
 POLL_SECONDS = 0.25
 #: Rows a row of boxes may grow by, when the screen has them, so that a long value (a
-#: Service's ports, many pod IPs, a long EndpointSlice name) wraps inside its box.
-TOP_GROWTH = 2
+#: Service's ports, many pod IPs, a long EndpointSlice name) wraps inside its box: on a
+#: projector's 30 rows, and from TALL_SCREEN rows up.
+GROWTH, TALL_GROWTH = 2, 4
+TALL_SCREEN = 40
 
 # Styles chosen for projectors: lit = yellow on black, done = green, waiting = light grey.
 LIT, DONE, IDLE = "bold yellow", "green", "grey62"
@@ -349,6 +351,11 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     name = svc_story.name if svc_story else (story.key.split("/")[-1] if traffic and story and not story.is_lookup
                                              else "")
     beside = _dns_beside(W, len(scene.nodes))
+    # the Service's name in its box's title, or, too long for it, on the box's first line
+    svc_title = f"Service {name}" if name else "Service"
+    name_line = ""
+    if cell_len(svc_title) > sw - 4:
+        svc_title, name_line = "Service", name
 
     # The rows the boxes may grow by (a long value wraps inside its box rather than being
     # cut): what the screen has under the figure, the caption's own lines served first.
@@ -356,10 +363,11 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     spare = max(0, height - _figure_rows(5, 5, beside))
     cap_rows = max(2, min(len(caption), 2 + spare))
     spare -= cap_rows - 2
-    top_max = 3 + min(spare, TOP_GROWTH)
+    growth = TALL_GROWTH if height >= TALL_SCREEN else GROWTH
+    top_max = 3 + min(spare, growth)
 
     def top_lines(rows: int) -> tuple[list, list, list]:
-        return (_service_lines(scene, svc_story, story, tstep, ready, not_ready, sw - 4, rows),
+        return (_service_lines(scene, svc_story, story, tstep, ready, not_ready, sw - 4, rows, name_line),
                 _controller_lines(svc_story, step, ready, bw1 - 4, rows, tr),
                 _endpoints_lines(svc_story, step, ready, bw2 - 4, rows, tr))
 
@@ -373,7 +381,7 @@ def draw(scene: Scene, width: int, height: int) -> Text:
 
     # the Service and its pods
     svc_state = "done" if svc_story else ("lit" if tstep == TRAFFIC_POD else "idle")
-    c.box(0, top, sw, box_h, f"Service {name}" if name else "Service", svc_lines, svc_state)
+    c.box(0, top, sw, box_h, svc_title, svc_lines, svc_state)
 
     # ① the Endpoint controller
     c.arrow_right(sw, top + 2, gap, _ips_label(ready, gap - 1, tr) if step == STEP_COLLECT else tr("watch"),
@@ -425,7 +433,7 @@ def draw(scene: Scene, width: int, height: int) -> Text:
             lines = [("kube-proxy", IDLE), (f"{scene.mode}", IDLE)]
         node_boxes.append((node, state, lines))
     node_rows = max([3] + [rows_needed(lines, nw - 4) for _, _, lines in node_boxes])
-    node_h = min(node_rows, 3 + min(spare, TOP_GROWTH)) + 2
+    node_h = min(node_rows, 3 + min(spare, growth)) + 2
 
     y_arrow = top + box_h
     down_x = x2 + 2
@@ -490,13 +498,16 @@ def _figure_rows(box_h: int, node_h: int, beside: bool) -> int:
 
 
 def _service_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | None, tstep: int,
-                   ready: list[str], not_ready: list[str], width: int, rows: int) -> list[tuple[str, str]]:
-    """The Service box: its address and ports, then the pods ready and not ready (counted
-    when they are too many for the rows left)."""
+                   ready: list[str], not_ready: list[str], width: int, rows: int,
+                   name: str = "") -> list[tuple[str, str]]:
+    """The Service box: its name when the title has no room for it, its address and ports,
+    then the pods ready and not ready (counted when they are too many for the rows left)."""
     tr = scene.tr
+    lines: list[tuple[str, str]] = [(name, "bold")] if name else []
     below = (2 if not_ready else 1) if svc_story else 2 if isinstance(story, TrafficStory) else 0
-    addr_rows = max(1, rows - below)  # (the ports are said nowhere else; the IPs are, in ① and ②)
-    lines = [(t, "") for t in service_address(scene.service_ip, scene.service_ports, width, addr_rows, tr)]
+    # (the ports are said nowhere else; the IPs are, in ① and ②)
+    addr_rows = max(1, rows - rows_needed(lines, width) - below)
+    lines += [(t, "") for t in service_address(scene.service_ip, scene.service_ports, width, addr_rows, tr)]
     if svc_story:
         left = max(1, rows - rows_needed(lines, width) - (1 if not_ready else 0))
         lines += [(t, "") for t in pack(tr("ready: {ips}"), ready or [tr("none")], width, left, tr)]
