@@ -13,7 +13,8 @@ from rich.cells import cell_len
 
 from tests.helpers import SAMPLES
 from tui.app import SvcflowApp
-from tui.widgets.flow_diagram import fill, pack, service_address, service_ports, show, wrap, wrap_words
+from tui.widgets.box_text import fill, pack, service_address, service_ports, wrap, wrap_words
+from tui.widgets.flow_diagram import show
 
 SIZES = {"100x30": (100, 30), "160x48": (160, 48)}
 

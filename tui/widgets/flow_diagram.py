@@ -20,7 +20,6 @@ beat is the latest.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -46,6 +45,17 @@ from engine.views.flowstory import (
 )
 from tui.i18n import translate_bindings
 from tui.panes import FOCUS_WIDGET
+from tui.widgets.box_text import (
+    as_is,
+    fill,
+    fit,
+    ip_count,
+    pack,
+    rows_needed,
+    service_address,
+    service_ports,
+    wrap,
+)
 
 BEAT_SECONDS = 1.2  # per beat at speed 1: time to read a caption aloud
 POLL_SECONDS = 0.25
@@ -59,10 +69,6 @@ TALL_SCREEN = 40
 LIT, DONE, IDLE = "bold yellow", "green", "grey62"
 LIT_TITLE = "bold black on yellow"
 DONE_TITLE = "bold black on green"
-
-
-def _identity(s: str) -> str:
-    return s
 
 
 # -- a character canvas ---------------------------------------------------------------------
@@ -145,152 +151,6 @@ class Canvas:
         return out
 
 
-def fit(text: str, width: int) -> str:
-    """Cut to `width` cells with an ellipsis (never wrap: the figure's geometry is fixed).
-    Cells, not characters: a Korean label takes two cells a letter."""
-    if width <= 0:
-        return ""
-    if cell_len(text) <= width:
-        return text
-    out, used = [], 0
-    for ch in text:
-        cw = cell_len(ch)
-        if used + cw > width - 1:
-            break
-        out.append(ch)
-        used += cw
-    return "".join(out) + "…"
-
-
-def wrap(text: str, width: int) -> list[str]:
-    """Break a caption or a long value over lines at spaces; a word longer than a line
-    (a DNS name, for narrow boxes) at its dots. An address is never split mid-way when a
-    space can take the break (`10.` / `96.0.10:53` was hard to read)."""
-    if cell_len(text) <= width or width < 8:
-        return [text]
-    lines: list[str] = []
-    cur = _lay_words(lines, "", text.split(" "), width, ".")
-    return lines + ([cur] if cur else [])
-
-
-def wrap_words(text: str, width: int) -> list[str]:
-    """Break a box's line into lines of `width` cells: between its comma-separated parts
-    first (`8 chains written,` / `12 deleted`; an IP list never splits an address), within a
-    part at spaces, and a word longer than the line after a `-` or `.` (a pod's name
-    `redis-5f76747674-` / `v6q5x`, a chain's `KUBE-SVC-` / `OKJCEJEOAS2LLIDR`). A word with
-    neither stays whole (`fill` cuts it)."""
-    if cell_len(text) <= width or width < 4:
-        return [text]
-    lines: list[str] = []
-    cur = ""
-    clauses = text.split(", ")
-    for i, clause in enumerate(clauses):
-        piece = clause + ("," if i < len(clauses) - 1 else "")
-        if cell_len(piece) <= width and (not cur or cell_len(cur) + 1 + cell_len(piece) <= width):
-            cur = f"{cur} {piece}" if cur else piece
-        elif cell_len(piece) <= width:
-            lines.append(cur)
-            cur = piece
-        else:
-            cur = _lay_words(lines, cur, piece.split(" "), width, ".-")
-    return lines + ([cur] if cur else [])
-
-
-def _lay_words(lines: list[str], cur: str, words: list[str], width: int, breaks: str) -> str:
-    """Lay `words` after the open line `cur`, a space between two, appending each full line
-    to `lines`; a word longer than a line is broken after its `breaks` characters. Returns
-    the line left open."""
-    for word in words:
-        parts = [word] if cell_len(word) <= width else re.split(f"(?<=[{re.escape(breaks)}])", word)
-        for j, part in enumerate(parts):
-            sep = " " if j == 0 and cur else ""
-            if cur and cell_len(cur) + len(sep) + cell_len(part) > width:
-                lines.append(cur)
-                cur, sep = "", ""
-            cur += sep + part
-    return cur
-
-
-def fill(lines: list[tuple[str, str]], width: int, rows: int) -> list[tuple[str, str]]:
-    """A box's lines in at most `rows` rows of `width` cells: each line wrapped
-    (`wrap_words`) while the lines after it still get a row each; only what is left
-    over then is cut with `…` (a box's builder summarises first: `pack`)."""
-    out: list[tuple[str, str]] = []
-    for i, (text, style) in enumerate(lines):
-        room = rows - len(out) - (len(lines) - i - 1)
-        if room <= 0:
-            break
-        parts = wrap_words(text, width)
-        if len(parts) > room:
-            parts = parts[: room - 1] + [" ".join(parts[room - 1:])]
-        out.extend((fit(part, width), style) for part in parts)
-    return out
-
-
-def rows_needed(lines: list[tuple[str, str]], width: int) -> int:
-    """The rows `lines` take wrapped to `width` (what a box grows to, room allowing)."""
-    return sum(len(wrap_words(text, width)) for text, _ in lines)
-
-
-def ip_count(n: int) -> str:
-    """`1 IP`, `3 IPs`: a list too long for its place, counted."""
-    return f"{n} IP{'s' if n != 1 else ''}"
-
-
-def pack(template: str, items: list[str], width: int, rows: int, tr: Callable[[str], str] = _identity,
-         sep: str = ", ", whole: Callable[[int], str] = ip_count) -> list[str]:
-    """`template` (`ready: {ips}`) with as many of `items` as fit in `rows` lines of `width`
-    cells, `sep`-separated, the rest counted (`10.244.1.2, 10.244.2.3, +3 more`; none fits:
-    `whole(n)`, `12 IPs`): a long list is summarised with its count, never cut in the middle
-    of an address. Lines break between items (and after the template's words)."""
-    head, _, tail = template.partition("{ips}")
-    lines: list[str] = []
-    for k in range(len(items), -1, -1):
-        shown = items[:k]
-        if k < len(items):
-            shown = shown + [tr("+{n} more").format(n=len(items) - k) if k else whole(len(items))]
-        pieces = [w for w in head.split(" ") if w] + \
-            [item + (sep.rstrip() if i < len(shown) - 1 else tail) for i, item in enumerate(shown)]
-        lines = _lay(pieces, width)
-        if len(lines) <= max(1, rows) and all(cell_len(line) <= width for line in lines):
-            return lines
-    return lines
-
-
-def _lay(pieces: list[str], width: int) -> list[str]:
-    """Words into lines of `width` cells, greedily, a space between two on a line."""
-    lines: list[str] = []
-    cur = ""
-    for piece in pieces:
-        if cur and cell_len(cur) + 1 + cell_len(piece) > width:
-            lines.append(cur)
-            cur = piece
-        else:
-            cur = f"{cur} {piece}" if cur else piece
-    return lines + ([cur] if cur else [])
-
-
-def service_address(ip: str, ports: tuple[str, ...], width: int, rows: int,
-                    tr: Callable[[str], str] = _identity) -> list[str]:
-    """The Service box's address: `10.96.36.4:6379` as the figure always wrote it, or, when
-    that does not fit, the ports as separate words over `rows` lines (`10.96.0.10 :53/UDP` /
-    `:53/TCP :9153/TCP`), the ports left over counted, rather than `10.96.0.10:53,53,91…`."""
-    joined = f"{ip}:{','.join(ports)}" if ports else ip
-    if cell_len(joined) <= width or not ports:
-        return [joined]
-    return pack("{ips}", [ip] + [f":{p}" for p in ports], width, rows, tr, sep=" ",
-                whole=lambda n: f"{ip} +{n - 1}")
-
-
-def service_ports(ports: list[dict]) -> tuple[str, ...]:
-    """A Service's ports as the figure names them: `6379`, `3000:31000` (port:nodePort), with
-    the protocol only when the Service mixes them (kube-dns's `53/UDP`, `53/TCP`,
-    `9153/TCP`: `53,53` would say nothing)."""
-    mixed = len({p.get("protocol", "TCP") for p in ports}) > 1
-    return tuple(f"{p.get('port')}" + (f":{p['nodePort']}" if p.get("nodePort") else "")
-                 + (f"/{p.get('protocol', 'TCP')}" if mixed else "") for p in ports)
-
-
 # -- what one frame shows --------------------------------------------------------------------
 
 @dataclass
@@ -309,7 +169,7 @@ class Scene:
     keys: str = ""
     extra: dict = field(default_factory=dict)
     ahead: bool = False  # live is ahead of the beat on screen (the status is then marked)
-    tr: Callable[[str], str] = _identity  # the talk's language (`tui.i18n.translator`)
+    tr: Callable[[str], str] = as_is  # the talk's language (`tui.i18n.translator`)
 
 
 def _state(beat_step: int, box_step: int) -> str:
@@ -550,15 +410,15 @@ def _endpoints_lines(svc_story: ServiceStory | None, step: int, ready: list[str]
     return lines
 
 
-def _short(b: Beat, tr: Callable[[str], str] = _identity) -> str:
+def _short(b: Beat, tr: Callable[[str], str] = as_is) -> str:
     return {STEP_COLLECT: "①", STEP_ENDPOINTS: "②", STEP_PROXY: f"③ {b.node}", STEP_DNS: "④",
             TRAFFIC_QUERY: tr("DNS query"), TRAFFIC_ANSWER: tr("answer"), TRAFFIC_CLUSTERIP: "ClusterIP",
             TRAFFIC_DNAT: "DNAT", TRAFFIC_POD: tr("pod")}.get(b.step, "?")
 
 
-def _ips_label(ips: list[str], width: int, tr: Callable[[str], str] = _identity) -> str:
+def _ips_label(ips: list[str], width: int, tr: Callable[[str], str] = as_is) -> str:
     text = ", ".join(ips)
-    return text if 0 < len(text) <= width else (f"{len(ips)} IP{'s' if len(ips) != 1 else ''}" if ips else tr("none"))
+    return text if 0 < len(text) <= width else (ip_count(len(ips)) if ips else tr("none"))
 
 
 def _nodes_shown(nodes: list[str], active: str | None, width: int) -> tuple[list[str], int]:
@@ -590,7 +450,7 @@ def _traffic_node_lines(story: TrafficStory, tstep: int) -> list[tuple[str, str]
 
 
 def _dns_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | None, tstep: int, step: int,
-               width: int, wide: bool = False, tr: Callable[[str], str] = _identity) -> list[tuple[str, str]]:
+               width: int, wide: bool = False, tr: Callable[[str], str] = as_is) -> list[tuple[str, str]]:
     """The CoreDNS box: the record on one line when the box is wide, else name then value."""
     if isinstance(story, TrafficStory):
         ans = story.dns_answer()
@@ -732,7 +592,7 @@ class FlowDiagram(Widget):
 
     # -- drawing ---------------------------------------------------------------------------
     def _tr(self) -> Callable[[str], str]:
-        return getattr(self.host, "tr", None) or _identity
+        return getattr(self.host, "tr", None) or as_is
 
     def ahead(self) -> bool:
         """Live is ahead of the beat on screen."""
