@@ -16,8 +16,9 @@ def as_is(s: str) -> str:
 
 
 def fit(text: str, width: int) -> str:
-    """Cut to `width` cells with an ellipsis (never wrap: the figure's geometry is fixed).
-    Cells, not characters: a Korean label takes two cells a letter."""
+    """Cut to `width` cells with an ellipsis: the last resort, for a line with no row left
+    to wrap onto (`fill`) or a one-line place (a box's title). Cells, not characters: a
+    Korean label takes two cells a letter."""
     if width <= 0:
         return ""
     if cell_len(text) <= width:
