@@ -40,7 +40,7 @@ from tui.messages import Viewpoint
 from tui.panes import DnsPane, EndpointsPane, EventsPane, Pane, PodsPane, ProxyPane, ServicesPane, TerminalPane
 from tui.screens import HelpScreen, TextScreen
 from tui.selection import SOURCES, Selection
-from tui.widgets.chrome import ClusterHeader, ErrorBar, StatusLine
+from tui.widgets.chrome import ERRORS_KEY, ClusterHeader, ErrorBar, StatusLine
 from tui.widgets.command_prompt import CommandPrompt
 from tui.widgets.flow import FlowStrip
 from tui.widgets.flow_diagram import toggle_flow_diagram
@@ -85,6 +85,7 @@ class SvcflowApp(App):
         Binding("0", "all_namespaces", "All ns", show=False),
         Binding("g", "toggle_layout", "Layout", show=False),
         Binding("f2", "screenshot_svg", "Screenshot"),
+        Binding(ERRORS_KEY, "show_errors", "Errors", show=False),
         Binding("escape", "back", "Back", show=False),
     ]
 
@@ -378,6 +379,15 @@ class SvcflowApp(App):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.BINDINGS, self.tr))
+
+    def action_show_errors(self) -> None:
+        """Every error and warning, whole: the error bar shows what fits its rows and
+        counts the rest."""
+        lines = self.query_one(ErrorBar).all_lines(self.size.width * 95 // 100 - 4)  # (TextScreen's box)
+        if not lines:
+            self.query_one(StatusLine).say(self.tr("no errors or warnings"))
+            return
+        self.push_screen(TextScreen(self.tr("errors and warnings"), "\n".join(lines)))
 
     def action_toggle_header(self) -> None:
         self.query_one(ClusterHeader).toggle_class("-collapsed")

@@ -26,6 +26,8 @@ KO = {
     "Replay": "다시 재생", "Step ▶": "단계 ▶", "◀ Step": "◀ 단계", "Faster": "빠르게", "Slower": "느리게",
     "Scale+": "스케일+", "Scale-": "스케일-", "Delete pod": "Pod 삭제", "Unready": "Ready 전환",
     "Edit": "편집", "All ns": "모든 namespace", "Screenshot": "스크린샷", "Back": "뒤로",
+    "Errors": "오류", "errors and warnings": "오류와 경고", "no errors or warnings": "오류나 경고 없음",
+    "+{n} more ({key} shows them all)": "외 {n}개 ({key}: 모두 보기)",
     "Flow": "흐름도", "Next": "다음", "Previous": "이전", "Hide chrome": "패널만 보기", "Zoom": "확대", "Layout": "배치", "Complete": "완성",
     "svcflow keys": "svcflow 키",
     "jump to a pane": "패널로 이동",
@@ -45,7 +47,7 @@ KO = {
     "Endpoint controller": "Endpoint 컨트롤러", "watch": "감시", "write": "기록", "watches Services+Pods": "Service, Pod 감시", "collected:": "수집:",
     "ready: {ips}": "준비됨: {ips}", "not ready: {ips}": "준비 안 됨: {ips}", "none": "없음",
     "pod {name}": "Pod {name}", "no ready pod": "준비된 Pod 없음", "no ready address": "준비된 주소 없음",
-    "{mode}: {n} rules": "{mode}: 규칙 {n}개", "+{n} nodes": "+노드 {n}개", "kube-proxy on": "모든 노드의",
+    "{mode}: {n} rules": "{mode}: 규칙 {n}개", "+{n} more": "외 {n}개", "+{n} nodes": "+노드 {n}개", "kube-proxy on": "모든 노드의",
     "every node": "kube-proxy", "watches Services + EndpointSlices": "Service + EndpointSlice 감시",
     "(unchanged)": "(변경 없음)", "not asked (an IP, no name)": "조회 없음 (이름 없이 IP)",
     "No Service change or connection yet: apply a manifest, scale, or curl a Service.":

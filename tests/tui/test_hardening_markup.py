@@ -75,7 +75,16 @@ async def test_markup_and_escapes_in_manifests_are_shown_literally_everywhere(ev
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert ESC not in rendered(app.query_one("#errors"))
-        bar = content(app.query_one("#errors"))
+        # The bar keeps to its rows (whole messages, the rest counted); f1 shows every one,
+        # literally too.
+        assert content(app.query_one("#errors")).endswith("(f1 shows them all)")
+        await pilot.press("f1")
+        await pilot.pause()
+        errors = app.screen.query_one(TextView)
+        assert ESC not in rendered(errors)
+        bar = " ".join(" ".join(errors.lines).split())  # (its lines are wrapped at spaces)
+        await pilot.press("escape")
+        await pilot.pause()
         assert "demo/[b]bad[link=x].yaml:4" in bar
         assert 'The Service "[bold]x[/]" is invalid' in bar
         assert "regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?'" in bar

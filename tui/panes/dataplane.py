@@ -6,6 +6,9 @@ lookups made since the last look.
 """
 from __future__ import annotations
 
+import re
+
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import RichLog
 
@@ -20,6 +23,19 @@ from tui.widgets.text_view import TextView, iptables_highlighter
 
 def _tr(widget) -> object:
     return getattr(widget.app, "tr", lambda s: s)
+
+
+def down_subtitle(reason: str, failure: str, width: int) -> str:
+    """The CoreDNS pane's subtitle when nobody serves: why, then how lookups fail. When that
+    is wider than the border (`kube-dns has no ready endpoints (no CoreDNS pod is ready) ·
+    lookups are refused` in a 160-column grid), the reason's closing parenthesis, which only
+    says it again, is left out; in a narrower pane still, how lookups fail too (the reason
+    is what a speaker acts on; the pane's tooltip keeps the whole line)."""
+    short = re.sub(r" [(][^()]*[)]$", "", reason)
+    for line in (f"{reason} · {failure}", f"{short} · {failure}"):
+        if width <= 0 or cell_len(line) <= width:
+            return line
+    return short
 
 
 def _computed(widget) -> str:
@@ -79,6 +95,7 @@ class DnsPane(Pane):
                                    drop_order=("TYPE",), compact=views.dns_line, compact_label="NAME → VALUE")
         self.queries = RichLog(id="dns-log", max_lines=200, markup=False, wrap=True)
         super().__init__(self.table, self.queries, id="dns")
+        self.down: tuple[str, str] | None = None  # (reason, how lookups fail) while nobody serves
 
     def version(self, event: ClusterChanged) -> object:
         c = event.cluster
@@ -102,7 +119,17 @@ class DnsPane(Pane):
             title.append(" · " + (tr("NOT SERVING") if down else f"{serving.ready} {tr('ready')}"),
                          style="bold red" if down else "")
         self.border_title = title
-        self.border_subtitle = Text(serving.reason + " · " + tr(serving.failure)) if down else ""
+        self.down = (serving.reason, tr(serving.failure)) if down else None
+        self.tooltip = serving.line() if down else None
+        self.show_subtitle()
+
+    def on_resize(self) -> None:
+        self.show_subtitle()
+
+    def show_subtitle(self) -> None:
+        """Why nobody serves, fitted to the border (`down_subtitle`)."""
+        # (the border's corners and the spaces around the subtitle take 4 cells)
+        self.border_subtitle = Text(down_subtitle(*self.down, self.size.width - 4)) if self.down else ""
 
     def read_queries(self, cluster: Cluster) -> None:
         """The lookups made since the last look (they change nothing in the store: read on

@@ -59,18 +59,64 @@ class ClusterHeader(Static):
         self.update(head)
 
 
+#: Rows the error bar may take on a projector's screen (below SMALL_SCREEN rows) and on a
+#: larger one: the panes keep the rest; what does not fit is one key away (`ERRORS_KEY`).
+ERROR_ROWS_SMALL, ERROR_ROWS = 4, 6
+SMALL_SCREEN = 40
+#: The key that shows every error and warning (the app binds it to `show_errors`).
+ERRORS_KEY = "f1"
+
+
 class ErrorBar(Static):
-    """kubectl's messages, then svcflow's warnings; hidden when there are none."""
+    """kubectl's messages, then svcflow's warnings; hidden when there are none.
+
+    Whole messages only, wrapped, in at most ERROR_ROWS rows (ERROR_ROWS_SMALL on a
+    projector's 30): the messages that do not fit are counted on a last line that names the
+    key showing them all. Six RBAC refusals used to fill the bar and be cut mid-sentence,
+    the lines that mattered never shown."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.messages: list[tuple[str, str]] = []  # (message, style), every one (`show_errors` lists them)
 
     def show(self, errors: list[str], warnings: list[str] | None = None) -> None:
-        text = Text()
-        lines = [(e, "") for e in errors] + [(w, "yellow") for w in warnings or []]
-        for i, (msg, style) in enumerate(lines):
-            if i:
-                text.append("\n")
-            text.append_text(literal(msg, style))
+        self.messages = [(e, "") for e in errors] + [(w, "yellow") for w in warnings or []]
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        tr = getattr(self.app, "tr", lambda s: s)
+        width = max(20, self.app.size.width - 2)  # (the bar spans the screen, padding 0 1)
+        budget = ERROR_ROWS_SMALL if self.app.size.height < SMALL_SCREEN else ERROR_ROWS
+        shown: list[Text] = []
+        used = 0
+        for i, (msg, style) in enumerate(self.messages):
+            line = literal(msg, style)
+            rows = len(line.wrap(self.app.console, width))  # (the rows it takes, wrapped as shown)
+            more = 1 if i < len(self.messages) - 1 else 0  # a row for the "+K more" line
+            if shown and used + rows + more > budget:
+                break
+            shown.append(line)
+            used += rows
+        hidden = len(self.messages) - len(shown)
+        if hidden:
+            shown.append(Text(tr("+{n} more ({key} shows them all)").format(n=hidden, key=ERRORS_KEY),
+                              style="bold"))
+        text = Text("\n").join(shown)
         self.update(text)
-        self.set_class(bool(lines), "-visible")
+        self.set_class(bool(self.messages), "-visible")
+
+    def all_lines(self, width: int) -> list[str]:
+        """Every message wrapped to `width` cells, a blank line between two, for the
+        screen `ERRORS_KEY` opens (its view scrolls down, not sideways)."""
+        out: list[str] = []
+        for msg, style in self.messages:
+            if out:
+                out.append("")
+            out.extend(line.plain for line in literal(msg, style).wrap(self.app.console, max(20, width)))
+        return out
 
 
 class StatusLine(Static):

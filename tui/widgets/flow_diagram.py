@@ -45,9 +45,25 @@ from engine.views.flowstory import (
 )
 from tui.i18n import translate_bindings
 from tui.panes import FOCUS_WIDGET
+from tui.widgets.box_text import (
+    as_is,
+    fill,
+    fit,
+    ip_count,
+    pack,
+    rows_needed,
+    service_address,
+    service_ports,
+    wrap,
+)
 
 BEAT_SECONDS = 1.2  # per beat at speed 1: time to read a caption aloud
 POLL_SECONDS = 0.25
+#: Rows a row of boxes may grow by, when the screen has them, so that a long value (a
+#: Service's ports, many pod IPs, a long EndpointSlice name) wraps inside its box: on a
+#: projector's 30 rows, and from TALL_SCREEN rows up.
+GROWTH, TALL_GROWTH = 2, 4
+TALL_SCREEN = 40
 
 # Styles chosen for projectors: lit = yellow on black, done = green, waiting = light grey.
 LIT, DONE, IDLE = "bold yellow", "green", "grey62"
@@ -96,7 +112,8 @@ class Canvas:
             row[end + 1] = " "
 
     def box(self, x: int, y: int, w: int, h: int, title: str, lines: list[tuple[str, str]], state: str) -> None:
-        """A rounded box; `state` is lit, done or idle. `lines` are (text, style) pairs cut to fit."""
+        """A rounded box; `state` is lit, done or idle. `lines` are (text, style) pairs, wrapped
+        onto the box's spare rows (`fill`) and cut only when even those run out."""
         if w < 4 or h < 2:
             return
         border = {"lit": LIT, "done": DONE}.get(state, IDLE)
@@ -108,8 +125,8 @@ class Canvas:
         self.put(x, y + h - 1, "╰" + "─" * (w - 2) + "╯", border)
         tstyle = {"lit": LIT_TITLE, "done": DONE_TITLE}.get(state, "bold " + IDLE)
         self.put(x + 1, y, " " + fit(title, w - 4) + " ", tstyle)
-        for i, (text, style) in enumerate(lines[: h - 2]):
-            self.put(x + 2, y + 1 + i, fit(text, w - 4), style or ("bold" if state == "lit" else ""))
+        for i, (text, style) in enumerate(fill(lines, w - 4, h - 2)):
+            self.put(x + 2, y + 1 + i, text, style or ("bold" if state == "lit" else ""))
 
     def arrow_right(self, x: int, y: int, length: int, label: str, state: str) -> None:
         style = {"lit": LIT, "done": DONE}.get(state, IDLE)
@@ -134,41 +151,7 @@ class Canvas:
         return out
 
 
-def fit(text: str, width: int) -> str:
-    """Cut to `width` cells with an ellipsis (never wrap: the figure's geometry is fixed).
-    Cells, not characters: a Korean label takes two cells a letter."""
-    if width <= 0:
-        return ""
-    if cell_len(text) <= width:
-        return text
-    out, used = [], 0
-    for ch in text:
-        cw = cell_len(ch)
-        if used + cw > width - 1:
-            break
-        out.append(ch)
-        used += cw
-    return "".join(out) + "…"
-
-
-def wrap(text: str, width: int) -> list[str]:
-    """Cut a long value (a DNS name) over lines at dots, for narrow boxes."""
-    if cell_len(text) <= width or width < 8:
-        return [text]
-    lines, cur = [], ""
-    for part in text.replace(" ", " \0").replace(".", ".\0").split("\0"):
-        if cur and cell_len(cur) + cell_len(part) > width:
-            lines.append(cur)
-            cur = ""
-        cur += part
-    return lines + ([cur] if cur else [])
-
-
 # -- what one frame shows --------------------------------------------------------------------
-
-def _identity(s: str) -> str:
-    return s
-
 
 @dataclass
 class Scene:
@@ -178,14 +161,15 @@ class Scene:
     mode: str
     story: Story | None = None
     beat: int = 0  # index into story.beats()
-    service_ip: str = ""  # the Service's ClusterIP:port(s) (from the store)
+    service_ip: str = ""  # the Service's ClusterIP (from the store)
+    service_ports: tuple[str, ...] = ()  # its ports as `service_ports` names them
     service_type: str = ""
     title: str = ""
     status: str = ""  # "live: 2 changes ahead" / "live: this is the latest step"
     keys: str = ""
     extra: dict = field(default_factory=dict)
     ahead: bool = False  # live is ahead of the beat on screen (the status is then marked)
-    tr: Callable[[str], str] = _identity  # the talk's language (`tui.i18n.translator`)
+    tr: Callable[[str], str] = as_is  # the talk's language (`tui.i18n.translator`)
 
 
 def _state(beat_step: int, box_step: int) -> str:
@@ -208,53 +192,65 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     c.put(0, 0, fit(scene.title, W), "bold")
     if scene.status:
         st = fit(scene.status, max(10, W // 2))
-        c.put(W - cell_len(st), 0, st, "bold black on yellow" if scene.ahead else "bold green")
+        # on the title's row when both fit, else on the empty row under it (the status
+        # written over the title's end cut `paused` to `pau` at 100 columns)
+        row = 0 if cell_len(scene.title) + 1 + cell_len(st) <= W else 1
+        c.put(W - cell_len(st), row, st, "bold black on yellow" if scene.ahead else "bold green")
 
-    top, box_h = 2, 5
+    top = 2
     gap = 12 if W >= 130 else 9
     sw = min(30, max(16, W // 4))  # the Service box: an IP and a few pods
     rest = W - sw - 2 * gap
     bw1 = max(12, rest * 9 // 20)
-    bw2 = max(12, rest - bw1)
+    x1 = sw + gap
+    x2 = x1 + bw1 + gap
+    bw2 = W - x2
     svc_story = story if isinstance(story, ServiceStory) else None
     ready, not_ready = svc_story.ips() if svc_story else ([], [])
     # a lookup on its own names no Service box: the name asked is CoreDNS's business
     name = svc_story.name if svc_story else (story.key.split("/")[-1] if traffic and story and not story.is_lookup
                                              else "")
+    beside = _dns_beside(W, len(scene.nodes))
+    # the Service's name in its box's title, or, too long for it, on the box's first line
+    svc_title = f"Service {name}" if name else "Service"
+    name_line = ""
+    if cell_len(svc_title) > sw - 4:
+        svc_title, name_line = "Service", name
+
+    # The rows the boxes may grow by (a long value wraps inside its box rather than being
+    # cut): what the screen has under the figure, the caption's own lines served first.
+    caption = wrap(beat.text.render(tr), W) if beat is not None else []
+    spare = max(0, height - _figure_rows(5, 5, beside))
+    cap_rows = max(2, min(len(caption), 2 + spare))
+    spare -= cap_rows - 2
+    growth = TALL_GROWTH if height >= TALL_SCREEN else GROWTH
+    top_max = 3 + min(spare, growth)
+
+    def top_lines(rows: int) -> tuple[list, list, list]:
+        return (_service_lines(scene, svc_story, story, tstep, ready, not_ready, sw - 4, rows, name_line),
+                _controller_lines(svc_story, step, ready, bw1 - 4, rows, tr),
+                _endpoints_lines(svc_story, step, ready, bw2 - 4, rows, tr))
+
+    svc_lines, epc_lines, ep_lines = top_lines(top_max)
+    top_rows = min(top_max, max(3, rows_needed(svc_lines, sw - 4), rows_needed(epc_lines, bw1 - 4),
+                                rows_needed(ep_lines, bw2 - 4)))
+    if top_rows < top_max:
+        svc_lines, epc_lines, ep_lines = top_lines(top_rows)
+    box_h = top_rows + 2
+    spare -= top_rows - 3
 
     # the Service and its pods
-    svc_lines: list[tuple[str, str]] = [(scene.service_ip or "", "")]
-    if svc_story:
-        svc_lines.append((tr("ready: {ips}").format(ips=", ".join(ready) or tr("none")), ""))
-        if not_ready:
-            svc_lines.append((tr("not ready: {ips}").format(ips=", ".join(not_ready)), ""))
-    elif traffic and story is not None:
-        pod = story.data.get("pod")
-        if pod and tstep >= TRAFFIC_POD:
-            svc_lines.append((tr("pod {name}").format(name=pod.split('/', 1)[-1].split(' on ')[0]), ""))
-            svc_lines.append((story.result(), ""))
     svc_state = "done" if svc_story else ("lit" if tstep == TRAFFIC_POD else "idle")
-    c.box(0, top, sw, box_h, f"Service {name}" if name else "Service", svc_lines, svc_state)
+    c.box(0, top, sw, box_h, svc_title, svc_lines, svc_state)
 
     # ① the Endpoint controller
-    x1 = sw + gap
     c.arrow_right(sw, top + 2, gap, _ips_label(ready, gap - 1, tr) if step == STEP_COLLECT else tr("watch"),
                   _state(step, STEP_COLLECT) if svc_story else "idle")
-    epc_lines = [(tr("watches Services+Pods"), IDLE)]  # (the strip's words; fits 100 columns)
-    if svc_story and step >= STEP_COLLECT:
-        epc_lines.append((tr("collected:"), ""))
-        epc_lines.append((", ".join(ready) or tr("no ready pod"), ""))
     c.box(x1, top, bw1, box_h, "① " + tr("Endpoint controller"), epc_lines, _state(step, STEP_COLLECT) if svc_story else "idle")
 
     # ② Endpoints / EndpointSlice
-    x2 = x1 + bw1 + gap
-    bw2 = W - x2
     c.arrow_right(x1 + bw1, top + 2, gap, _ips_label(ready, gap - 1, tr) if step == STEP_ENDPOINTS else tr("write"),
                   _state(step, STEP_ENDPOINTS) if svc_story else "idle")
-    ep_lines: list[tuple[str, str]] = []
-    if svc_story and step >= STEP_ENDPOINTS:
-        ep_lines = [(o, "") for o in svc_story.objects_written(tr)][:2]
-        ep_lines.append((", ".join(ready) or tr("no ready address"), ""))
     ep_title = "② Endpoints / EndpointSlice" if bw2 >= 31 else "② Endpoints / Slices"
     c.box(x2, top, bw2, box_h, ep_title, ep_lines, _state(step, STEP_ENDPOINTS) if svc_story else "idle")
 
@@ -264,37 +260,17 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     # the watch arrows are the control plane: a connection does not travel on them
     pstyle = {"lit": LIT, "done": DONE}.get(proxy_state, IDLE) if svc_story else IDLE
     dstyle = {"lit": LIT, "done": DONE}.get(dns_state, IDLE) if svc_story else IDLE
-    n_nodes = max(1, min(len(scene.nodes), 4))
-    dns_w = min(max(30, W // 3), 56)
-    beside = (W - dns_w - 2 - 2 * (n_nodes - 1)) // n_nodes >= 29  # room for a whole KUBE-SVC name
-    y_arrow = top + box_h
-    down_x = x2 + 2
-    y_row = y_arrow + 2
-    node_h = 5
-    c.put(down_x, y_arrow, "│", pstyle)
-    c.put(down_x + 2, y_arrow, tr("watch"), pstyle)
-    if beside:
-        left_w = W - dns_w - 2
-        c.put(left_w // 2, y_arrow + 1, "◀" + "─" * max(0, down_x - left_w // 2 - 1) + "┴", pstyle)
-        c.put(down_x + 1, y_arrow + 1, "─" * max(0, W - dns_w // 2 - down_x - 2) + "▶", dstyle)
-        dns_box = (W - dns_w, y_row, dns_w, node_h + 1)
-    else:  # CoreDNS under kube-proxy, fed by a line down the right edge
-        left_w = W - 3
-        c.put(left_w // 2, y_arrow + 1, "◀" + "─" * max(0, down_x - left_w // 2 - 1) + "┴", pstyle)
-        c.put(down_x + 1, y_arrow + 1, "─" * max(0, W - down_x - 2) + "╮", dstyle)
-        for yy in range(y_arrow + 2, y_row + node_h + 1):
-            c.put(W - 1, yy, "│", dstyle)
-        c.put(W - 1, y_row + node_h + 1, "▼", dstyle)
-        dns_box = (0, y_row + node_h + 2, W, 4)
+    dns_w = _dns_width(W)
+    left_w = W - dns_w - 2 if beside else W - 3
 
-    # ③ kube-proxy, one small box per node
+    # ③ kube-proxy, one small box per node: what each says first, for the row's height
     syncs = {s.node: s for s in svc_story.node_syncs()} if svc_story else {}
     active_node = beat.node if beat else None
     order = list(syncs)
     shown, more = _nodes_shown(scene.nodes, active_node, left_w)
     slots = len(shown) + (1 if more else 0)
     nw = max(16, min(44, (left_w - 2 * (slots - 1)) // max(1, slots)))
-    x = 0
+    node_boxes: list[tuple[str, str, list[tuple[str, str]]]] = []
     for node in shown:
         ns = syncs.get(node)
         if svc_story and ns is not None and step == STEP_PROXY:
@@ -315,6 +291,29 @@ def draw(scene: Scene, width: int, height: int) -> Text:
             lines = _traffic_node_lines(story, tstep)
         else:
             lines = [("kube-proxy", IDLE), (f"{scene.mode}", IDLE)]
+        node_boxes.append((node, state, lines))
+    node_rows = max([3] + [rows_needed(lines, nw - 4) for _, _, lines in node_boxes])
+    node_h = min(node_rows, 3 + min(spare, growth)) + 2
+
+    y_arrow = top + box_h
+    down_x = x2 + 2
+    y_row = y_arrow + 2
+    c.put(down_x, y_arrow, "│", pstyle)
+    c.put(down_x + 2, y_arrow, tr("watch"), pstyle)
+    if beside:
+        c.put(left_w // 2, y_arrow + 1, "◀" + "─" * max(0, down_x - left_w // 2 - 1) + "┴", pstyle)
+        c.put(down_x + 1, y_arrow + 1, "─" * max(0, W - dns_w // 2 - down_x - 2) + "▶", dstyle)
+        dns_box = (W - dns_w, y_row, dns_w, node_h + 1)
+    else:  # CoreDNS under kube-proxy, fed by a line down the right edge
+        c.put(left_w // 2, y_arrow + 1, "◀" + "─" * max(0, down_x - left_w // 2 - 1) + "┴", pstyle)
+        c.put(down_x + 1, y_arrow + 1, "─" * max(0, W - down_x - 2) + "╮", dstyle)
+        for yy in range(y_arrow + 2, y_row + node_h + 1):
+            c.put(W - 1, yy, "│", dstyle)
+        c.put(W - 1, y_row + node_h + 1, "▼", dstyle)
+        dns_box = (0, y_row + node_h + 2, W, 4)
+
+    x = 0
+    for node, state, lines in node_boxes:
         c.box(x, y_row, nw, node_h, f"③ {node}" if nw >= 24 else node, lines, state)
         x += nw + 2
     if more:
@@ -328,24 +327,98 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     # the caption: the beat in one sentence, values included
     y_cap = max(by + bh, y_row + node_h) + 1  # under the lowest box
     if beat is not None:
-        for i, line in enumerate(wrap(beat.text.render(tr), W)[:2]):
+        shown_cap = caption[:cap_rows]
+        if len(caption) > cap_rows:  # (only when the screen has no row left for it)
+            shown_cap[-1] = " ".join(caption[cap_rows - 1:])
+        for i, line in enumerate(shown_cap):
             c.put(0, y_cap + i, fit(line, W), "bold")
         done = [b for b in beats[: scene.beat]]
-        c.put(0, y_cap + 2, fit(" → ".join(_short(b, tr) for b in done + [beat]), W), IDLE)
+        c.put(0, y_cap + cap_rows, fit(" → ".join(_short(b, tr) for b in done + [beat]), W), IDLE)
     else:
         c.put(0, y_cap, fit(tr("No Service change or connection yet: apply a manifest, scale, or curl a Service."), W), IDLE)
     return c.to_text()
 
 
-def _short(b: Beat, tr: Callable[[str], str] = _identity) -> str:
+def _dns_width(W: int) -> int:
+    return min(max(30, W // 3), 56)
+
+
+def _dns_beside(W: int, nodes: int) -> bool:
+    """CoreDNS beside the kube-proxy boxes when each node's box still holds a whole
+    KUBE-SVC name; else under them."""
+    n = max(1, min(nodes, 4))
+    return (W - _dns_width(W) - 2 - 2 * (n - 1)) // n >= 29
+
+
+def _figure_rows(box_h: int, node_h: int, beside: bool) -> int:
+    """The rows the figure takes, title to the beats' trail, with boxes of these heights
+    and a two-line caption."""
+    dns_rows = 0 if beside else 2 + 4  # the arrow's turn and CoreDNS's own row under the nodes
+    return 2 + box_h + 2 + max(node_h + (1 if beside else 0), node_h + dns_rows) + 1 + 3
+
+
+def _service_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | None, tstep: int,
+                   ready: list[str], not_ready: list[str], width: int, rows: int,
+                   name: str = "") -> list[tuple[str, str]]:
+    """The Service box: its name when the title has no room for it, its address and ports,
+    then the pods ready and not ready (counted when they are too many for the rows left)."""
+    tr = scene.tr
+    lines: list[tuple[str, str]] = [(name, "bold")] if name else []
+    below = (2 if not_ready else 1) if svc_story else 2 if isinstance(story, TrafficStory) else 0
+    # (the ports are said nowhere else; the IPs are, in ① and ②)
+    addr_rows = max(1, rows - rows_needed(lines, width) - below)
+    lines += [(t, "") for t in service_address(scene.service_ip, scene.service_ports, width, addr_rows, tr)]
+    if svc_story:
+        left = max(1, rows - rows_needed(lines, width) - (1 if not_ready else 0))
+        lines += [(t, "") for t in pack(tr("ready: {ips}"), ready or [tr("none")], width, left, tr)]
+        if not_ready:
+            left = max(1, rows - rows_needed(lines, width))
+            lines += [(t, "") for t in pack(tr("not ready: {ips}"), not_ready, width, left, tr)]
+    elif isinstance(story, TrafficStory):
+        pod = story.data.get("pod")
+        if pod and tstep >= TRAFFIC_POD:
+            lines.append((tr("pod {name}").format(name=pod.split('/', 1)[-1].split(' on ')[0]), ""))
+            lines.append((story.result(), ""))
+    return lines
+
+
+def _controller_lines(svc_story: ServiceStory | None, step: int, ready: list[str], width: int, rows: int,
+                      tr: Callable[[str], str]) -> list[tuple[str, str]]:
+    """① The Endpoint controller: what it watches, then the pod IPs it collected."""
+    lines = [(tr("watches Services+Pods"), IDLE)]  # (the strip's words; fits 100 columns)
+    if svc_story and step >= STEP_COLLECT:
+        lines.append((tr("collected:"), ""))
+        if ready:
+            lines += [(t, "") for t in pack("{ips}", ready, width, max(1, rows - 2), tr)]
+        else:
+            lines.append((tr("no ready pod"), ""))
+    return lines
+
+
+def _endpoints_lines(svc_story: ServiceStory | None, step: int, ready: list[str], width: int, rows: int,
+                     tr: Callable[[str], str]) -> list[tuple[str, str]]:
+    """② The objects written (`Endpoints redis`, `EndpointSlice redis-44kml`), then the
+    addresses they hold."""
+    if not (svc_story and step >= STEP_ENDPOINTS):
+        return []
+    lines = [(o, "") for o in svc_story.objects_written(tr)][:2]
+    if ready:
+        left = max(1, rows - rows_needed(lines, width))
+        lines += [(t, "") for t in pack("{ips}", ready, width, left, tr)]
+    else:
+        lines.append((tr("no ready address"), ""))
+    return lines
+
+
+def _short(b: Beat, tr: Callable[[str], str] = as_is) -> str:
     return {STEP_COLLECT: "①", STEP_ENDPOINTS: "②", STEP_PROXY: f"③ {b.node}", STEP_DNS: "④",
             TRAFFIC_QUERY: tr("DNS query"), TRAFFIC_ANSWER: tr("answer"), TRAFFIC_CLUSTERIP: "ClusterIP",
             TRAFFIC_DNAT: "DNAT", TRAFFIC_POD: tr("pod")}.get(b.step, "?")
 
 
-def _ips_label(ips: list[str], width: int, tr: Callable[[str], str] = _identity) -> str:
+def _ips_label(ips: list[str], width: int, tr: Callable[[str], str] = as_is) -> str:
     text = ", ".join(ips)
-    return text if 0 < len(text) <= width else (f"{len(ips)} IP{'s' if len(ips) != 1 else ''}" if ips else tr("none"))
+    return text if 0 < len(text) <= width else (ip_count(len(ips)) if ips else tr("none"))
 
 
 def _nodes_shown(nodes: list[str], active: str | None, width: int) -> tuple[list[str], int]:
@@ -377,7 +450,7 @@ def _traffic_node_lines(story: TrafficStory, tstep: int) -> list[tuple[str, str]
 
 
 def _dns_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | None, tstep: int, step: int,
-               width: int, wide: bool = False, tr: Callable[[str], str] = _identity) -> list[tuple[str, str]]:
+               width: int, wide: bool = False, tr: Callable[[str], str] = as_is) -> list[tuple[str, str]]:
     """The CoreDNS box: the record on one line when the box is wide, else name then value."""
     if isinstance(story, TrafficStory):
         ans = story.dns_answer()
@@ -519,7 +592,7 @@ class FlowDiagram(Widget):
 
     # -- drawing ---------------------------------------------------------------------------
     def _tr(self) -> Callable[[str], str]:
-        return getattr(self.host, "tr", None) or _identity
+        return getattr(self.host, "tr", None) or as_is
 
     def ahead(self) -> bool:
         """Live is ahead of the beat on screen."""
@@ -550,16 +623,15 @@ class FlowDiagram(Widget):
         c = self.host.workspace.cluster
         cur = self.current()
         story, beat = cur if cur else (None, 0)
-        svc_ip, svc_type = "", ""
+        svc_ip, svc_type, svc_ports = "", "", ()
         key = story.key if story is not None else ""
         if "/" in key:
             ns, _, name = key.partition("/")
             svc = c.store.get("Service", ns, name)
             if svc is not None:
                 spec = svc.get("spec") or {}
-                ports = ",".join(f"{p.get('port')}" + (f":{p['nodePort']}" if p.get("nodePort") else "")
-                                 for p in spec.get("ports") or [])
-                svc_ip = f"{spec.get('clusterIP', '')}:{ports}" if ports else str(spec.get("clusterIP", ""))
+                svc_ports = service_ports(list(spec.get("ports") or []))
+                svc_ip = str(spec.get("clusterIP", ""))
                 svc_type = spec.get("type", "ClusterIP")
         n_stories = len(self.book.stories)
         i = self.timeline[self.pos][0] if cur else -1
@@ -577,7 +649,7 @@ class FlowDiagram(Widget):
             title += f" · {i + 1 + self.book.dropped}/{n_stories + self.book.dropped}"
         title += f" {play}" + (f" ×{speed:g}" if speed != 1 else "")
         return Scene(nodes=[n.name for n in c.topology.nodes], mode=getattr(self.host, "mode", c.topology.proxy.mode),
-                     story=story, beat=beat, service_ip=svc_ip, service_type=svc_type, title=title.rstrip(),
+                     story=story, beat=beat, service_ip=svc_ip, service_ports=svc_ports, service_type=svc_type, title=title.rstrip(),
                      status=self.status(), ahead=self.ahead(), tr=tr,
                      keys="space pause · [ ] step · r replay · + - speed · end live · esc/v back")
 
