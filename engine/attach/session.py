@@ -14,7 +14,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Callable
 
-from engine.attach.client import AttachError, KubeClient, connect, without_retrying
+from engine.attach.client import UNREACHABLE, AttachError, KubeClient, connect, without_retrying
 from engine.attach.mirror import SHAPE_KINDS, Mirror
 from engine.attach.reflector import Resource
 from engine.attach.source import CONNECTION, RESOURCES, AttachSource
@@ -152,8 +152,13 @@ class AttachSession:
         return self.problem_lines() + (self.mirror.notes() if command in COMPUTING_COMMANDS else [])
 
     def problem_lines(self) -> list[str]:
-        """What a user can act on now, one line each, plus what svcflow assumed."""
-        return list(dict.fromkeys(v for k, v in self.mirror.problems.items() if k != CONNECTION.name))
+        """What a user can act on now, one line each, plus what svcflow assumed: the
+        connection's and the credentials' first, then the kinds in the order the panes show
+        them (a 100x30 error bar shows the first few whole and counts the rest: a refused pods
+        list matters more than a refused Namespace list)."""
+        items = [(k, v) for k, v in self.mirror.problems.items() if k != CONNECTION.name]
+        ranked = sorted(range(len(items)), key=lambda i: (_problem_rank(*items[i]), i))
+        return list(dict.fromkeys(items[i][1] for i in ranked))
 
     def notice_lines(self) -> list[str]:
         """News that needs no action ("reconnected to URL", for a few seconds)."""
@@ -170,3 +175,14 @@ class AttachSession:
 def snapshot(options: AttachOptions) -> Cluster:
     """`snapshot()` from synchronous code (the headless commands)."""
     return asyncio.run(AttachSession(options).snapshot())
+
+
+#: The error bar's order of the kinds' lines: the panes' kinds first, as the panes show them.
+_KIND_ORDER = ("pods", "services", "endpointslices", "endpoints", "nodes", "namespaces")
+
+
+def _problem_rank(key: str, line: str) -> int:
+    if key == "kubeconfig" or line.startswith(UNREACHABLE):
+        return 0
+    kind = key.split(" in ", 1)[0]  # (`pods in shop`: a namespace of RBAC's fallback)
+    return 1 + _KIND_ORDER.index(kind) if kind in _KIND_ORDER else 1 + len(_KIND_ORDER)

@@ -187,3 +187,21 @@ async def test_many_namespaces_and_one_created_later_are_followed(tmp_path_facto
         await proxy.stop()
         served.close()
     assert {m for m, _ in proxy.requests} == {"GET"}
+
+
+async def test_the_error_bar_says_the_panes_kinds_first(proxy, tmp_path):
+    """A 100x30 error bar shows its first lines whole and counts the rest: a refused pods list
+    comes before a refused Namespace or Node list, whatever order the refusals came in."""
+    proxy.forbid |= {"/api/v1/namespaces", "/api/v1/nodes"}
+    for path in NAMESPACED:
+        proxy.grant_only[path] = set()  # (refused in every namespace too)
+    ws, task = await attached(kubeconfig(proxy, tmp_path, namespace="shop"))
+    try:
+        await eventually(lambda: len(ws.session.problem_lines()) == 6, what="every refusal said")
+        lines = ws.session.problem_lines()
+        def first(word: str) -> int:
+            return next(i for i, ln in enumerate(lines) if ln.startswith(f"forbidden: {word} is forbidden"))
+        assert first("pods") < first("services") < first("endpointslices.discovery.k8s.io") < first("endpoints") \
+            < first("nodes") < first("namespaces"), lines
+    finally:
+        await detach(task)
