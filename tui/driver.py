@@ -31,6 +31,7 @@ from tui.panes import (
     RowsPane,
     ServicesPane,
 )
+from tui.timers import call_after
 from tui.watcher import manifest_changes
 from tui.widgets.chrome import ErrorBar
 from tui.widgets.resource_table import ResourceTable
@@ -43,6 +44,8 @@ ENGINE_BUDGET = 0.04
 #: repaints go first; any longer is the loop idle (at 5 ms, a tenth of kube-proxy's first
 #: sync at 10,000 Services).
 CATCH_UP_GAP = 0.001
+#: A catch-up chain whose next budget has not run for this long is started again by the tick.
+CATCH_UP_STALLED = 2.0
 #: Wall seconds per tick spent, when idle, preparing the all-namespaces view (`views.warm`).
 WARM_BUDGET = 0.01
 #: Above this many bytes of manifests the first apply runs file by file and in slices,
@@ -60,6 +63,7 @@ class EngineDriver:
         self.app = app
         self.booting = False  # a big folder's first apply is under way
         self.behind = False  # the engine has a backlog it runs in slices
+        self._caught_up_at = 0.0  # when the backlog's last budget ran (a stalled chain is restarted)
         self._last: tuple | None = None  # (resource version, viewpoint) last published
         self._last_second: int | None = None  # the clock second the Pods pane's AGE shows
         self._retry: Timer | None = None
@@ -108,6 +112,8 @@ class EngineDriver:
             ws.advance(TICK_SECONDS * app.player.speed)
         elif not self.behind and not ws.advance(TICK_SECONDS * app.player.speed, budget=ENGINE_BUDGET):
             self.catch_up()
+        elif self.behind and time.perf_counter() - self._caught_up_at > CATCH_UP_STALLED:
+            self.catch_up()  # (the chain's next budget never came: the engine would stop for good)
         elif not self.behind and not self.booting and app.namespace is not None:
             views.warm(ws.cluster, WARM_BUDGET)  # what `0` (all namespaces) will show
         if self.booting and app.read_only:
@@ -130,11 +136,12 @@ class EngineDriver:
 
     def catch_up(self) -> None:
         """Run the engine's backlog (ENGINE_BUDGET at a time) until it is done."""
+        self._caught_up_at = time.perf_counter()
         if self.workspace.advance(0, budget=ENGINE_BUDGET):
             self.behind = False
             return
         self.behind = True
-        self.app.set_timer(CATCH_UP_GAP, self.catch_up)  # a gap: input and repaints go first
+        call_after(self.app, CATCH_UP_GAP, self.catch_up)  # a gap: input and repaints go first
 
     def after_command(self) -> None:
         """A command changed the store: run what it set off (deterministically: all of it)."""

@@ -16,6 +16,7 @@ from engine.apply.live import LiveWorkspace
 from engine.kubectl.session import Session
 from tui.app import SvcflowApp
 from tui.panes import FOCUS_WIDGET, EventsPane
+from tui.timers import call_after
 from tui.tour_script import Tour
 from tui.widgets.flow_diagram import focus_pane
 from tui.widgets.resource_table import ResourceTable
@@ -148,9 +149,9 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         def type_char(i: int = 0) -> None:
             if i < len(cmd):
                 prompt.value = cmd[: i + 1]
-                self.set_timer(delay, lambda: type_char(i + 1))
+                call_after(self, delay, lambda: type_char(i + 1))
             else:
-                self.set_timer(0.25 / self.speed, lambda: (self._run(cmd), self._type_next()))
+                call_after(self, 0.25 / self.speed, lambda: (self._run(cmd), self._type_next()))
 
         type_char()
 
