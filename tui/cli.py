@@ -425,11 +425,11 @@ def _attached_cluster(args: argparse.Namespace, err: TextIO):
     """The real cluster's objects, listed once, with kube-proxy and CoreDNS computed over
     them; None (after one line on `err`) when it cannot be had."""
     from engine.attach.client import AttachError
-    from engine.attach.session import AttachSession
+    from engine.attach.session import COMPUTING_COMMANDS, AttachSession
 
     session = AttachSession(_attach_options(args))
     try:
-        cluster = asyncio_run(session.snapshot())
+        cluster = asyncio_run(session.snapshot(compute=args.command in COMPUTING_COMMANDS))
     except AttachError as e:
         err.write(f"svcflow: {e.line}\n")
         return None

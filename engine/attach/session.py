@@ -20,10 +20,11 @@ from engine.attach.reflector import Resource
 from engine.attach.source import CONNECTION, RESOURCES, AttachSource
 from engine.cluster.cluster import Cluster
 
-RECONNECT_SECONDS = 5.0
+RECONNECT_SECONDS = 5.0  # between attempts to load a kubeconfig whose exec plugin failed
 #: The headless commands whose answer is computed by svcflow's kube-proxy or CoreDNS: what
-#: svcflow assumed of their configuration is theirs to say (`headless_lines`).
-COMPUTING_COMMANDS = frozenset({"proxy-rules", "dig", "dns-records", "corefile", "trace", "screenshot"})  # between attempts to load a kubeconfig whose exec plugin failed
+#: svcflow assumed of their configuration is theirs to say (`headless_lines`), and only they
+#: wait for the computing (`snapshot(compute=...)`).
+COMPUTING_COMMANDS = frozenset({"proxy-rules", "dig", "dns-records", "corefile", "trace", "screenshot"})
 
 
 @dataclass
@@ -53,9 +54,12 @@ class AttachSession:
                                    watch_seconds=o.watch_seconds)
         self.source.start()
 
-    async def snapshot(self) -> Cluster:
+    async def snapshot(self, compute: bool = True) -> Cluster:
         """List every kind once and compute: the mirror as it is now. A server that cannot
-        be reached, or refuses the credentials, is an AttachError (one line) at once."""
+        be reached, or refuses the credentials, is an AttachError (one line) at once.
+        `compute=False`: kube-proxy's rules and CoreDNS's records are not computed (what
+        `get` and `describe` print reads none of them; at 10,000 Services they are most of
+        the time a headless command takes)."""
         await self._start()
         assert self.source is not None
         try:
@@ -71,6 +75,8 @@ class AttachSession:
             self.mirror.listed_all()
         finally:
             await self.close()
+        if not compute:
+            return cluster
         try:
             cluster.run_until_idle()
         except Exception as e:  # noqa: BLE001 - a live object svcflow cannot compute is a line, not a traceback
