@@ -212,7 +212,12 @@ class Reflector:
                 # (a page that was waiting is got without yielding: let the loop run the asking
                 # of the next pages and the dashboard between two pages)
                 await asyncio.sleep(0)
-                rv = str(got.metadata.get("resourceVersion") or rv)
+                if first or not rv:
+                    # The list's resourceVersion is its first page's (client-go's pager): a
+                    # server that lists each page as things are then (svcflow serve) says a
+                    # later version on later pages, and a watch from that one would miss what
+                    # changed while the list paged.
+                    rv = str(got.metadata.get("resourceVersion") or "")
                 page = got.decode()
                 self.sink.page(r, page, first)
                 first = False

@@ -20,7 +20,7 @@ from engine.api.store import ADDED
 from engine.kapi import fields, tables
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import dumps, encode_json, json_response, query_bool, query_int, warning_header, warnings_for
-from engine.kapi.status import StatusError, expired, not_found, too_large_resource_version
+from engine.kapi.status import StatusError, continue_expired, expired, not_found, too_large_resource_version
 from engine.kapi.watch import Event, Watcher
 
 
@@ -93,16 +93,19 @@ def _in_namespace(req: ResourceRequest) -> Callable[[dict], bool]:
     return lambda obj: (obj.get("metadata") or {}).get("namespace") == ns
 
 
-def _encode_continue(rv: str, last: bytes) -> str:
-    raw = dumps({"v": "meta.k8s.io/v1", "rv": int(rv), "start": last.decode() + "\x00"})
+def _encode_continue(rv: int, start: bytes) -> str:
+    """storage.EncodeContinue: where the next page starts (the last key listed + NUL) and
+    the list's resourceVersion (-1: an inconsistent token, listing things as they are)."""
+    raw = dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start.decode()})
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_continue(token: str) -> bytes:
+def _decode_continue(token: str) -> tuple[int, bytes]:
+    """(the list's resourceVersion, where the page starts) of a continue token."""
     try:
         raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        return str(raw["start"]).encode()
-    except (ValueError, KeyError, TypeError):
+        return int(raw.get("rv") or -1), str(raw["start"]).encode()
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise StatusError("BadRequest", "continue key is not valid: illegal base64 data at input byte 0")
 
 
@@ -155,8 +158,21 @@ def list_objects(ctx: ApiContext, order_of: ListOrder, req: ResourceRequest, req
     kind = req.kind
     order = order_of.get(kind, req.namespace or None if req.info.namespaced else None)
     keys = order.keys
-    start = bisect.bisect_left(order.api, _decode_continue(token)) if token else 0
     rv = str(store.resource_version)
+    start = 0
+    if token:
+        # A continued page is part of the first page's list: it says that list's
+        # resourceVersion, as kube-apiserver's do (a client watches from it, and the changes
+        # made while it paged come as events). svcflow keeps no snapshot: the page lists the
+        # objects as they are now after the token's key; what changed since that version is
+        # in the watch ring, so a watch from it misses nothing. A token older than the ring
+        # is expired, as an etcd-compacted one is.
+        token_rv, start_key = _decode_continue(token)
+        if token_rv > 0 and ctx.hub.too_old(token_rv):
+            raise continue_expired(_encode_continue(-1, start_key))
+        if token_rv > 0:
+            rv = str(token_rv)
+        start = bisect.bisect_left(order.api, start_key)
     items: list[dict] = []
     more = ""
     i = start
@@ -168,7 +184,7 @@ def list_objects(ctx: ApiContext, order_of: ListOrder, req: ResourceRequest, req
             items.append(o)
             if limit and len(items) >= limit:
                 if i < n:  # (the next page may hold nothing the selectors take, as etcd's can)
-                    more = _encode_continue(rv, order.api[i - 1])
+                    more = _encode_continue(int(rv), order.api[i - 1] + b"\x00")
                 break
     # etcd3's store counts what is left only when nothing is filtered (an exact count: a
     # selector's would not be), so clients can show "3,500 of 10,000" while paging

@@ -29,14 +29,15 @@ class StatusError(Exception):
     message: str
     code: int = 0
     details: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)  # a Status' ListMeta (an expired continue's new token)
 
     def __post_init__(self) -> None:
         if not self.code:
             self.code = CODES.get(self.reason, 500)
 
     def body(self) -> dict:
-        out: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                               "message": self.message}
+        out: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": dict(self.metadata),
+                               "status": "Failure", "message": self.message}
         if self.reason:  # (an unknown path's 404 has no reason, as kube-apiserver's)
             out["reason"] = self.reason
         if self.details:
@@ -92,6 +93,20 @@ def unsupported_media_type(accepted: tuple[str, ...]) -> StatusError:
 
 def expired(requested: int, oldest: int) -> StatusError:
     return StatusError("Expired", f"too old resource version: {requested} ({oldest})", code=410)
+
+
+#: etcd3's inconsistentContinue (k8s.io/apiserver/pkg/storage/etcd3/errors.go).
+INCONSISTENT_CONTINUE = (
+    "The provided continue parameter is too old to display a consistent list result. You can start a new list "
+    "without the continue parameter, or use the continue token in this response to retrieve the remainder of the "
+    "results. Continuing with the provided token results in an inconsistent list - objects that were created, "
+    "modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+
+
+def continue_expired(inconsistent_token: str) -> StatusError:
+    """A continue token whose resourceVersion is older than the server still knows: 410
+    Expired, with a token that lists the rest as things are now (etcd3's store)."""
+    return StatusError("Expired", INCONSISTENT_CONTINUE, code=410, metadata={"continue": inconsistent_token})
 
 
 def too_large_resource_version(requested: int, current: int) -> StatusError:

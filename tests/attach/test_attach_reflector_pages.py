@@ -163,3 +163,15 @@ async def test_a_stopped_list_cancels_the_page_it_asked_ahead():
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert client.cancelled == ["t2"]
+
+
+async def test_the_list_watches_from_its_first_pages_resource_version():
+    """client-go's pager keeps the first page's resourceVersion: a server that says a later one
+    on later pages (svcflow serve did) would otherwise have the watch miss what changed while
+    the list paged."""
+    log: list = []
+    client = FakeClient(log, instant=True)
+    client.pages = {"": _page(["a", "b"], "t1", rv="7"), "t1": _page(["c", "d"], "t2", rv="9"),
+                    "t2": _page(["e"], "", rv="12")}
+    reflector = await _list(client, Sink(log))
+    assert reflector.resource_version == "7"

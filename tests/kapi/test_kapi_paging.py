@@ -19,6 +19,7 @@ from benchmarks.generate import Shape, write
 from engine.api.objects import clone
 from engine.apply.workspace import cluster_from_paths
 from engine.kapi import server
+from engine.kapi.watch import WatchHub
 from engine.kubectl import commands
 from tests.helpers import SAMPLES
 from tests.served import Kubectl, ServedCluster, require_kubectl
@@ -111,6 +112,46 @@ async def test_pages_across_writes_list_what_stays_once_in_order_and_follow_the_
     assert updated_ahead and all(by_key[k]["metadata"]["resourceVersion"] == rv and by_key[k]["data"] == {"k": "changed"}
                                  for k, rv in updated_ahead.items())
     assert not any(b"aa-behind" in k for k in keys[:250])
+
+
+async def test_every_page_says_the_first_pages_resource_version_and_a_watch_from_it_sees_the_writes_between(big):
+    """The continue token pins the list's resourceVersion (apiserver-spec §2.4): a client
+    watching from it -- client-go's reflector, svcflow attached -- gets what changed while it
+    paged. (Each page said the store's version of its moment: a watch from the last page's
+    missed a pod deleted after it was listed; a tester saw it stay on screen.)"""
+    cluster, http = big
+    status, first = await _page(http, "/api/v1/configmaps", limit="500")
+    rv = first["metadata"]["resourceVersion"]
+    gone = first["items"][3]["metadata"]  # (listed on the first page, then deleted)
+    cluster.api.delete_object("ConfigMap", gone["namespace"], gone["name"])
+    status, second = await _page(http, "/api/v1/configmaps", first["metadata"]["continue"], limit="500")
+    assert status == 200 and second["metadata"]["resourceVersion"] == rv
+    assert int(rv) < cluster.store.resource_version
+    async with http.get("/api/v1/configmaps", params={"watch": "true", "resourceVersion": rv,
+                                                      "timeoutSeconds": "1"}) as r:
+        events = [json.loads(line) for line in (await r.read()).splitlines() if line.strip()]
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("DELETED", gone["name"])]
+
+
+async def test_a_continue_older_than_the_servers_history_is_expired_with_an_inconsistent_token(big, monkeypatch):
+    cluster, http = big
+    status, first = await _page(http, "/api/v1/configmaps", limit="500")
+    token = first["metadata"]["continue"]
+    for i in range(3):
+        cluster.api.create(_cm("team", f"late-{i}"))
+    # The watch ring forgets what is older than its size (etcd compacts): make it forget now.
+    monkeypatch.setattr(WatchHub, "too_old", lambda self, rv: rv < cluster.store.resource_version)
+    status, body = await _page(http, "/api/v1/configmaps", token, limit="500")
+    assert status == 410
+    assert (body["kind"], body["status"], body["reason"], body["code"]) == ("Status", "Failure", "Expired", 410)
+    assert body["message"].startswith("The provided continue parameter is too old to display a consistent list "
+                                      "result. You can start a new list without the continue parameter, or use the "
+                                      "continue token in this response")
+    monkeypatch.undo()
+    # The inconsistent token lists the rest as things are now, at the store's version.
+    status, rest = await _page(http, "/api/v1/configmaps", body["metadata"]["continue"], limit="500")
+    assert status == 200 and rest["metadata"]["resourceVersion"] == str(cluster.store.resource_version)
+    assert _api_key(rest["items"][0]) > _api_key(first["items"][-1])
 
 
 async def test_the_order_is_bytewise_by_storage_key_across_namespaces_and_a_page_bisects_to_its_token(big):
