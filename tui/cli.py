@@ -186,13 +186,17 @@ def build_parser() -> argparse.ArgumentParser:
     return top
 
 
+#: The flags before a command or the dashboard's paths that take the next word as their value.
+VALUE_FLAGS = ("--seed", "--kubeconfig", "--context", "--lang")
+
+
 def _first_word(argv: list[str]) -> str | None:
-    """The first positional argument (skipping flags and --seed's value): the command, or
+    """The first positional argument (skipping flags and their values): the command, or
     the dashboard's first path. Global flags may come before the command, as kubectl's
     persistent flags do (`svcflow --deterministic get all -f samples/`)."""
     i = 0
     while i < len(argv):
-        if argv[i] in ("--seed", "--kubeconfig", "--context"):
+        if argv[i] in VALUE_FLAGS:
             i += 2
         elif argv[i].startswith("-"):
             i += 1

@@ -115,6 +115,17 @@ def test_help_names_the_dashboard_and_present_and_there_is_a_version(capsys):
     assert re.fullmatch(r"svcflow \d+\.\d+\.\d+\n", capsys.readouterr().out)
 
 
+@pytest.mark.parametrize("argv", [["--lang", "ko", "samples"], ["--lang", "ko"], ["--present", "--lang", "en", "."]])
+def test_a_dashboard_flags_value_is_not_taken_for_a_command(monkeypatch, argv):
+    """`svcflow --lang ko samples/` (a tester: `Error: unknown command "ko"`): the value of a
+    flag before the paths is the flag's."""
+    import tui.cli as cli
+
+    seen: list[list[str]] = []
+    monkeypatch.setattr(cli, "_dashboard", lambda args, err=None, attach=False: seen.append(args) or 0)
+    assert cli.main(argv) == 0 and seen == [argv]
+
+
 def test_an_unknown_verb_is_an_error_not_the_app():
     res = _svcflow("wait", "svc")
     assert res.returncode == 1 and res.stdout == ""
