@@ -4,6 +4,7 @@ it writes, and a clean stop on SIGTERM."""
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import shutil
 import signal
@@ -11,9 +12,11 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from engine.apply.live import LiveWorkspace
 from tests.helpers import ROOT, SAMPLES
 from tui import serve
 
@@ -118,3 +121,29 @@ def test_serve_imports_no_textual():
                           "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"],
                          env=_env(), capture_output=True, text=True, cwd=ROOT)
     assert res.stdout == "[]\n", res.stderr
+
+
+async def test_the_served_clock_catches_up_with_the_wall_clock_once_the_work_is_done():
+    """A big folder's start-up took ~90 s of wall time at 10,000 Services, and the served
+    cluster's clock stayed that far behind for good (a tester: kubectl's AGE, which the
+    server prints, said 67s where the attached dashboard said 2m43s). Once the engine has
+    caught up with its work, its time jumps to now."""
+    ws = LiveWorkspace([SAMPLES])
+    ws.reload()
+    ws.cluster.run_until_idle()
+    # (as if the start-up had taken 90 s: the clock that far behind the wall)
+    clock = ws.cluster.clock
+    engine = serve.Engine(ws, io.StringIO(), deterministic=False)
+    clock._now = datetime.now(timezone.utc) - timedelta(seconds=90)  # noqa: SLF001 - the start-up's lag, made
+    assert datetime.now(timezone.utc) - clock.now() > timedelta(seconds=89)
+    running = asyncio.create_task(engine.run_clock())
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if datetime.now(timezone.utc) - clock.now() < timedelta(seconds=1):
+                break
+        assert abs((datetime.now(timezone.utc) - clock.now()).total_seconds()) < 1
+    finally:
+        engine.stop.set()
+        engine.kick()
+        await asyncio.gather(running, return_exceptions=True)
