@@ -59,3 +59,37 @@ async def test_the_attached_diagram_shows_the_ready_addresses_its_step_line_list
         assert {m for m, _ in proxy.requests} == {"GET"}
     finally:
         await proxy.stop()
+
+
+async def test_a_story_of_a_service_found_at_attach_claims_nothing_of_its_pods(served, tmp_path):
+    """The stories told while svcflow attaches begin at the computed components (CoreDNS's
+    records, step 4; kube-proxy's sync, step 3): they
+    saw no pod collected and no slice written, and their boxes said "ready: none", "no ready
+    pod", "no ready address" of kube-dns, which had two ready pods (a tester's finding)."""
+    from engine.cluster.events import STEP_DNS
+    from tui.app import SvcflowApp
+    from tui.widgets.flow_diagram import showing
+
+    proxy = RecordingProxy(served.url)
+    await proxy.start()
+    try:
+        ws = AttachWorkspace(AttachOptions(kubeconfig=str(proxy.kubeconfig(tmp_path))))
+        app = SvcflowApp([], watch=False, animate_flow=False, workspace=ws)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await eventually(lambda: ws.built, what="the first lists")
+            await eventually(lambda: ws.cluster.kube_proxy.first_synced, what="kube-proxy's first sync")
+            ws.advance(0)
+            await pilot.pause()
+            await pilot.press("v")
+            await pilot.pause()
+            d = showing(app).diagram
+            assert d.seek_story("kube-system/kube-dns", STEP_DNS)
+            await pilot.pause()
+            story_, _ = d.current()
+            assert not story_.collected and not story_.written  # (found at attach: no step 1 or 2 seen)
+            text = d.render().plain
+            assert "kube-dns" in text
+            assert "ready: none" not in text and "no ready pod" not in text and "no ready address" not in text, text
+        assert {m for m, _ in proxy.requests} == {"GET"}
+    finally:
+        await proxy.stop()

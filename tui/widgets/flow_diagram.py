@@ -364,11 +364,14 @@ def _service_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | 
     then the pods ready and not ready (counted when they are too many for the rows left)."""
     tr = scene.tr
     lines: list[tuple[str, str]] = [(name, "bold")] if name else []
-    below = (2 if not_ready else 1) if svc_story else 2 if isinstance(story, TrafficStory) else 0
+    # (a story that began at kube-proxy or CoreDNS -- a sync of Services svcflow found already
+    # there when it attached -- was told nothing of the pods: it claims none)
+    told = svc_story is not None and bool(svc_story.collected or svc_story.written)
+    below = (2 if not_ready else 1) if told else 2 if isinstance(story, TrafficStory) else 0
     # (the ports are said nowhere else; the IPs are, in ① and ②)
     addr_rows = max(1, rows - rows_needed(lines, width) - below)
     lines += [(t, "") for t in service_address(scene.service_ip, scene.service_ports, width, addr_rows, tr)]
-    if svc_story:
+    if svc_story and told:
         left = max(1, rows - rows_needed(lines, width) - (1 if not_ready else 0))
         lines += [(t, "") for t in pack(tr("ready: {ips}"), ready or [tr("none")], width, left, tr)]
         if not_ready:
@@ -386,7 +389,7 @@ def _controller_lines(svc_story: ServiceStory | None, step: int, ready: list[str
                       tr: Callable[[str], str]) -> list[tuple[str, str]]:
     """① The Endpoint controller: what it watches, then the pod IPs it collected."""
     lines = [(tr("watches Services+Pods"), IDLE)]  # (the strip's words; fits 100 columns)
-    if svc_story and step >= STEP_COLLECT:
+    if svc_story and svc_story.collected and step >= STEP_COLLECT:
         lines.append((tr("collected:"), ""))
         if ready:
             lines += [(t, "") for t in pack("{ips}", ready, width, max(1, rows - 2), tr)]
@@ -399,7 +402,7 @@ def _endpoints_lines(svc_story: ServiceStory | None, step: int, ready: list[str]
                      tr: Callable[[str], str]) -> list[tuple[str, str]]:
     """② The objects written (`Endpoints redis`, `EndpointSlice redis-44kml`), then the
     addresses they hold."""
-    if not (svc_story and step >= STEP_ENDPOINTS):
+    if not (svc_story and svc_story.written and step >= STEP_ENDPOINTS):
         return []
     lines = [(o, "") for o in svc_story.objects_written(tr)][:2]
     if ready:
