@@ -61,8 +61,10 @@ class SvcflowApp(App):
         Binding("q", "quit", "Quit"),
         Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help"),
-        Binding("colon", "prompt", "Command"),
-        Binding("slash", "filter", "Filter"),
+        # Priority: handled as the key arrives, so the keys typed after it, queued while the
+        # app was busy, go into the prompt (`check_action` leaves them to an Input).
+        Binding("colon", "prompt", "Command", priority=True),
+        Binding("slash", "filter", "Filter", priority=True),
         # A talk's 100 columns show the footer's first dozen keys: the stage's own come first.
         Binding("v", "flow_diagram", "Flow"),
         Binding("z", "zoom", "Zoom"),
@@ -351,6 +353,12 @@ class SvcflowApp(App):
         back.focus()
 
     # -- actions ----------------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("prompt", "filter"):
+            # (`/` and `:` are the prompt's own characters once it, or any Input, has the focus)
+            return not isinstance(self.focused, Input)
+        return True
+
     def action_filter(self) -> None:
         """`/`: the prompt in filter mode; Enter filters every pane (it never runs a command)."""
         self._open_prompt("filter")

@@ -64,7 +64,10 @@ class CommandPrompt(Input):
         self._cycle = None
         self.add_class("-visible")
         self.set_class(mode == "filter", "-filter")
-        self.focus()
+        # At once, not as `focus()` does it (after the messages already queued): keys typed
+        # right after `/` or `:` while the app was busy are queued already, and they belong
+        # to the prompt, not to the dashboard's bindings.
+        self.screen.set_focus(self)
 
     def close(self) -> None:
         self.remove_class("-visible")
