@@ -150,6 +150,12 @@ def test_box_lines_wrap_between_parts_then_words():
         [("8 chains written,", ""), ("12 deleted", ""), ("iptables: 31 rules", "")]
     assert fill([("8 chains written, 12 deleted", ""), ("iptables: 31 rules", "")], 24, 2) == \
         [("8 chains written, 12 de…", ""), ("iptables: 31 rules", "")]
+    # more lines than rows: the first ones, a row each -- never an empty box (the CoreDNS box of
+    # a 60-character Service name, its record and "(unchanged)" in two rows, was empty)
+    name = "a-very-long-service-name-that-goes-on-and-on-for-a-while-yes.default.svc.cluster.local"
+    assert fill([(name, ""), ("A 10.96.119.157", "bold"), ("(unchanged)", "dim")], 92, 2) == \
+        [(name, ""), ("A 10.96.119.157", "bold")]
+    assert fill([("one", ""), ("two", ""), ("three", "")], 10, 1) == [("one", "")]
 
 
 def test_captions_break_at_spaces_before_dots():

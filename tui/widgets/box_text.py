@@ -85,12 +85,14 @@ def _lay_words(lines: list[str], cur: str, words: list[str], width: int, breaks:
 def fill(lines: list[tuple[str, str]], width: int, rows: int) -> list[tuple[str, str]]:
     """A box's lines in at most `rows` rows of `width` cells: each line wrapped
     (`wrap_words`) while the lines after it still get a row each; only what is left
-    over then is cut with `…` (a box's builder summarises first: `pack`)."""
+    over then is cut with `…` (a box's builder summarises first: `pack`). More lines than
+    rows: the first ones, a row each (the CoreDNS box of a long name was left empty)."""
     out: list[tuple[str, str]] = []
     for i, (text, style) in enumerate(lines):
-        room = rows - len(out) - (len(lines) - i - 1)
-        if room <= 0:
-            break
+        left = rows - len(out)
+        if left <= 0:
+            break  # (more lines than rows: the first ones are shown, the box never empty)
+        room = left - min(len(lines) - i - 1, left - 1)
         parts = wrap_words(text, width)
         if len(parts) > room:
             parts = parts[: room - 1] + [" ".join(parts[room - 1:])]
