@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import logging
 import os
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable
@@ -323,6 +324,9 @@ async def connect(kubeconfig: str | None, context: str | None) -> KubeClient:
         from kubernetes_asyncio.config.config_exception import ConfigException  # noqa: PLC0415
     except ImportError:
         raise AttachError(INSTALL_HINT, retry=False) from None
+    # (its kubeconfig loader logs a failing exec plugin's error before raising it: with no
+    # logging set up, Python wrote that line over the dashboard; the raised one is said here)
+    logging.getLogger("kubernetes_asyncio").addHandler(logging.NullHandler())
     path = kubeconfig_path(kubeconfig)
     shown = path or "~/.kube/config"
     check_kubeconfig(kubeconfig, context)
@@ -337,6 +341,12 @@ async def connect(kubeconfig: str | None, context: str | None) -> KubeClient:
                                                    persist_config=False)
     except ConfigException as e:
         raise AttachError(f"kubeconfig {shown}: {str(e).splitlines()[0]}", retry=False) from None
+    except FileNotFoundError as e:
+        if e.filename and os.path.abspath(str(e.filename)) != os.path.abspath(path or shown):
+            # client-go's words for an exec credential plugin that is not installed
+            raise AttachError(f"kubeconfig {shown}: getting credentials: exec: executable {e.filename} not found",
+                              retry=False) from None
+        raise AttachError(f"no kubeconfig at {shown}", retry=False) from None
     except (OSError, ValueError, TypeError, AttributeError, KeyError, yaml.YAMLError) as e:
         # an unreadable file, YAML that is not a kubeconfig, an exec plugin that failed
         raise AttachError(f"kubeconfig {shown}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",

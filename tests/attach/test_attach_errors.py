@@ -61,6 +61,26 @@ def test_a_kubeconfig_that_cannot_be_loaded_is_one_line_naming_it(tmp_path: Path
     assert not e.value.retry and said in e.value.line
 
 
+def test_an_exec_plugin_that_is_not_installed_is_client_gos_line(tmp_path: Path, capfd):
+    """A tester: `[Errno 2] No such file or directory: '/nonexistent-plugin'` (the loader's log
+    line) and `FileNotFoundError: ...` where client-go says `getting credentials: exec:
+    executable /nonexistent-plugin not found`."""
+    kc = tmp_path / "kc"
+    kc.write_text("""\
+apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: /nonexistent-plugin}}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+""", encoding="utf-8")
+    code, out, err = run_cli(*["get", "pods", "--kubeconfig", str(kc)])
+    assert code == 1 and out == ""
+    assert one_line(err) == (f"svcflow: kubeconfig {kc}: getting credentials: exec: executable /nonexistent-plugin "
+                             "not found")
+    assert capfd.readouterr().err == ""  # (nothing else on the terminal: no log line of the library's)
+
+
 def test_client_certificate_files_that_cannot_be_read_are_refused_as_kubectl_does(tmp_path: Path):
     kc = tmp_path / "kc"
     kc.write_text(WITH_CERT_FILES.replace("CERT", "nope.crt").replace("KEY", "nope.key"), encoding="utf-8")
