@@ -58,6 +58,10 @@ class ModeProxies:
         self._shape: dict[tuple[str, str], dict[str, object]] = {}
         self._syncing: set[tuple[str, str]] = set()  # proxiers a sync in steps is under way on
         self._held: set[tuple[str, str]] = set()  # ... or about to be (`hold`)
+        # The mode kube-proxy's controller syncs in slices itself (an attached dashboard's,
+        # `KubeProxy.sync_in_slices`): a proxier of that mode synced once is left as its
+        # last sync left it, never synced again in one go by a lookup or a pane.
+        self.driven: str | None = None
 
     def _inputs_version(self) -> tuple[int, int, int]:
         """Services, EndpointSlices, Nodes: what a sync reads (a Lease renewal is not a change)."""
@@ -129,7 +133,9 @@ class ModeProxies:
 
     def ensure(self, node: str, mode: str):
         key = (node, mode)
-        if key not in self._syncing and key not in self._held and self._synced_rv.get(key) != self._inputs_version():
+        synced = self._synced_rv.get(key)
+        if key not in self._syncing and key not in self._held and synced != self._inputs_version() \
+                and (synced is None or mode != self.driven):
             self.sync(node, mode)
         return self.proxier(node, mode)
 
