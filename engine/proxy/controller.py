@@ -87,7 +87,7 @@ class KubeProxy(Controller):
         self._undepended: set[str] = set()
         self.runner = BoundedFrequencyRunner(lambda secs, fn: self.clock.call_later(secs, fn),
                                              lambda: self.enqueue(SYNC_KEY))
-        self.modes = ModeProxies(ctx.store, ctx.clock, topology)
+        self.modes = ModeProxies(ctx.store, ctx.clock, topology, self._rules_shared)
         self._stepping: Steps[None] | None = None  # a sync run in slices (`sync_in_slices`)
         self._stepping_first = False  # ... and it is the first one
         self._every_sync = False  # later ipvs/nftables syncs run in slices too (`sync_in_slices`)
@@ -138,7 +138,7 @@ class KubeProxy(Controller):
         self._changed = None
         self._other_modes.clear()
         self.save_lines = SaveLines()
-        self.modes = ModeProxies(self.store, self.clock, self.topology)
+        self.modes = ModeProxies(self.store, self.clock, self.topology, self._rules_shared)
         self.modes.driven = self.mode if self._every_sync else None
         self.enqueue(SYNC_KEY)
 
@@ -150,10 +150,12 @@ class KubeProxy(Controller):
     def _sim_seconds(self) -> float:
         return (self.clock.now() - self.clock.origin).total_seconds()
 
+    def _rules_shared(self) -> bool:
+        """Whether no node's rules can differ from another's now (see the module doc)."""
+        return not (self._dependent or self.topology.proxy.node_port_addresses)
+
     def _class_key(self, node: dict) -> str:
-        if self._dependent or self.topology.proxy.node_port_addresses:
-            return meta(node)["name"]
-        return SHARED
+        return SHARED if self._rules_shared() else meta(node)["name"]
 
     def reconcile(self, key: str) -> None:
         if self._stepping is not None:
@@ -286,7 +288,8 @@ class KubeProxy(Controller):
         def all_of(kind: str):  # only a full sync walks every Service and slice
             return lambda: everything.setdefault(kind, store.list(kind))
         # ipvs and nftables syncs are full ones: every node's reads what the first step saw.
-        inputs = ModeInputs(all_of("Service")(), all_of("EndpointSlice")(), self.inputs_version()) \
+        inputs = ModeInputs(all_of("Service")(), all_of("EndpointSlice")(), self.inputs_version(),
+                            self._rules_shared()) \
             if self.mode in ("ipvs", "nftables") else None
         results: dict[str, object] = {}  # class key -> this sync's result
         fresh: set[str] = set()

@@ -30,7 +30,7 @@ import base64
 import hashlib
 import ipaddress
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Iterable, Mapping, Sequence
 
@@ -634,11 +634,7 @@ class NFTablesProxier:
         if npa.match_all:
             tx.delete_set(NODEPORT_IPS_SET)
         else:
-            tx.flush_set(NODEPORT_IPS_SET)
-            for ip in npa.node_ips(self.config.family_node_ips()):
-                if ipaddress.ip_address(ip).is_loopback:
-                    continue  # "localhost NodePorts are not supported"
-                tx.add_element(NODEPORT_IPS_SET, [ip])
+            self._write_nodeport_ips(tx, npa)
         tx.add_set(NO_ENDPOINT_SERVICES_MAP, f"{addr} . inet_proto . inet_service : verdict", is_map=True,
                    comment="vmap to drop or reject packets to services with no endpoints")
         tx.add_set(NO_ENDPOINT_NODEPORTS_MAP, "inet_proto . inet_service : verdict", is_map=True,
@@ -679,6 +675,38 @@ class NFTablesProxier:
             tx.flush_set(name)
 
     # ------------------------------------------------------------------ sync
+    def _write_nodeport_ips(self, tx: Transaction, npa: NodePortAddresses) -> None:
+        """The `nodeport-ips` set's elements: the node's addresses `nodePortAddresses`
+        selects (its primary IP by default): the one part of the table that names the node."""
+        tx.flush_set(NODEPORT_IPS_SET)
+        for ip in npa.node_ips(self.config.family_node_ips()):
+            if ipaddress.ip_address(ip).is_loopback:
+                continue  # "localhost NodePorts are not supported"
+            tx.add_element(NODEPORT_IPS_SET, [ip])
+
+    def node_view(self, config: ProxierConfig) -> "NFTablesProxier":
+        """The table of another node whose rules cannot differ from this one's but for its
+        NodePort addresses (`engine.proxy.modes`): a proxier sharing this one's chains and
+        sets, with that node's own `nodeport-ips` elements and configuration, for listing,
+        `dump`, `last_transaction` and packet walks (never for a sync). What it shares a
+        sync of this proxier changes: build it again after one."""
+        view = NFTablesProxier(config)
+        view.table = replace(self.table, sets=dict(self.table.sets))
+        view.flushed, view._sync_count, view.stale_chains = self.flushed, self._sync_count, dict(self.stale_chains)
+        nodeport_ips = self.table.sets.get(NODEPORT_IPS_SET)
+        if nodeport_ips is None or not self.table.exists:
+            view.last_transaction = self.last_transaction
+            return view
+        npa = NodePortAddresses.of_config(self.config, default_primary=True)
+        mine, theirs = Transaction(self.family), Transaction(view.family)
+        self._write_nodeport_ips(mine, npa)
+        view._write_nodeport_ips(theirs, NodePortAddresses.of_config(config, default_primary=True))
+        view.table.sets[NODEPORT_IPS_SET] = replace(nodeport_ips, elements={})
+        theirs.apply(view.table)
+        # (the transaction's one node-specific run of lines, spelled as a sync spells it)
+        view.last_transaction = self.last_transaction.replace(mine.text(), theirs.text(), 1)
+        return view
+
     def sync(self, services: Iterable[Mapping], slices: Iterable[Mapping], *,
              now: float | None = None) -> NFTablesResult:
         """One ``syncProxyRules`` (full sync) for the given Services and EndpointSlices."""
