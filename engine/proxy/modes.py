@@ -28,7 +28,6 @@ takes ~2 s and holds ~50 MiB; an attached dashboard runs those syncs in slices
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -87,6 +86,7 @@ class ModeProxies:
         self._last: dict[tuple[str, str], tuple[tuple[int, int, int], dict[str, object], int]] = {}
         self._serial: dict[tuple[str, str], int] = {}  # (owner, mode) -> its syncs, ended
         self._views: dict[tuple[str, str], tuple[int, NFTablesProxier]] = {}  # (node, mode) -> (serial, view)
+        self._affinity: dict[tuple[str, str], dict] = {}  # (node, mode) -> its view's session-affinity memory
         self._syncing: set[tuple[str, str]] = set()  # (owner, mode): a sync in steps is under way on it
         self._held: set[tuple[str, str]] = set()  # ... or about to be (`hold`)
         # The mode kube-proxy's controller syncs in slices itself (an attached dashboard's,
@@ -130,7 +130,8 @@ class ModeProxies:
         serial = self._serial.get(pkey, 0)
         cached = self._views.get((node, mode))
         if cached is None or cached[0] != serial:
-            cached = self._views[(node, mode)] = (serial, p.node_view(self._node_config(node)))
+            cached = self._views[(node, mode)] = (serial, p.node_view(
+                self._node_config(node), self._affinity.setdefault((node, mode), {})))
         return cached[1]
 
     def _place(self, node: str, mode: str, inputs: ModeInputs) -> tuple[str, str]:
@@ -149,9 +150,10 @@ class ModeProxies:
         if self._owner.get(key) == SHARED:
             if mode in SHAREABLE and inputs.shared:
                 return pkey
-            own = copy.deepcopy(self.proxier(node, mode))
+            own = self.proxier(node, mode).detached()
             del self._owner[key]
             self._views.pop(key, None)
+            self._affinity.pop(key, None)
             self.proxiers[key] = own
             if not any(o == SHARED for (_, m), o in self._owner.items() if m == mode):
                 self.proxiers.pop(pkey, None)

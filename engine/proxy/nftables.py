@@ -684,14 +684,26 @@ class NFTablesProxier:
                 continue  # "localhost NodePorts are not supported"
             tx.add_element(NODEPORT_IPS_SET, [ip])
 
-    def node_view(self, config: ProxierConfig) -> "NFTablesProxier":
+    def node_view(self, config: ProxierConfig,
+                  affinity: dict[str, tuple[NftSet, dict[str, None]]] | None = None) -> "NFTablesProxier":
         """The table of another node whose rules cannot differ from this one's but for its
         NodePort addresses (`engine.proxy.modes`): a proxier sharing this one's chains and
         sets, with that node's own `nodeport-ips` elements and configuration, for listing,
         `dump`, `last_transaction` and packet walks (never for a sync). What it shares a
-        sync of this proxier changes: build it again after one."""
+        sync of this proxier changes: build it again after one.
+
+        `affinity`: the node's own session-affinity memory (what `update @set` added in
+        its packet walks), by set name, kept by the caller from one view to the next; a
+        set the sync deleted, or deleted and made again, starts empty, as in the kernel."""
         view = NFTablesProxier(config)
         view.table = replace(self.table, sets=dict(self.table.sets))
+        if affinity is not None:
+            for name in [n for n, (shared, _) in affinity.items() if self.table.sets.get(n) is not shared]:
+                del affinity[name]
+            for name, shared in self.table.sets.items():
+                if is_affinity_set_name(name):
+                    dynamic = affinity.setdefault(name, (shared, {}))[1]
+                    view.table.sets[name] = replace(shared, dynamic=dynamic)
         view.flushed, view._sync_count, view.stale_chains = self.flushed, self._sync_count, dict(self.stale_chains)
         nodeport_ips = self.table.sets.get(NODEPORT_IPS_SET)
         if nodeport_ips is None or not self.table.exists:
@@ -706,6 +718,19 @@ class NFTablesProxier:
         # (the transaction's one node-specific run of lines, spelled as a sync spells it)
         view.last_transaction = self.last_transaction.replace(mine.text(), theirs.text(), 1)
         return view
+
+    def detached(self) -> "NFTablesProxier":
+        """A proxier of its own holding what this one (a node's view) holds, to sync on
+        from there. Rules and elements are frozen: only the chains' and sets' containers
+        are copied (a second's work at 10,000 Services, not a deep copy's)."""
+        own = NFTablesProxier(self.config)
+        t = self.table
+        own.table = replace(t, chains={n: replace(c, rules=list(c.rules)) for n, c in t.chains.items()},
+                            sets={n: replace(s, elements=dict(s.elements), dynamic=dict(s.dynamic))
+                                  for n, s in t.sets.items()})
+        own.flushed, own._sync_count, own.stale_chains = self.flushed, self._sync_count, dict(self.stale_chains)
+        own.last_transaction = self.last_transaction
+        return own
 
     def sync(self, services: Iterable[Mapping], slices: Iterable[Mapping], *,
              now: float | None = None) -> NFTablesResult:

@@ -35,14 +35,18 @@ def same_everywhere(docs: list[dict]) -> list[dict]:
 
 def node_state(c: Cluster) -> dict[str, tuple]:
     """Every node's `nft list table`, dump, last transaction, and a few packet walks (a
-    NodePort at the node's own address and at another's, a ClusterIP, from the node)."""
+    NodePort at the node's own address and at another's, a ClusterIP, one with ClientIP
+    affinity twice from one client, from the node)."""
     kp = c.kube_proxy
     out = {}
     for node in sorted(kp.last_sync):
         p = kp.modes.proxier(node, MODE)
-        walks = tuple(repr(kp.modes.lookup(node, MODE, "TCP", ip, port, None, random.Random(1)))
-                      for ip, port in (("172.18.0.2", 30002), ("172.18.0.3", 30002), ("172.18.0.4", 30002),
-                                       ("10.96.0.17", 80)))
+        walks = tuple(repr(kp.modes.lookup(node, MODE, "TCP", ip, port, src, random.Random(seed)))
+                      for ip, port, src, seed in (
+                          ("172.18.0.2", 30002, None, 1), ("172.18.0.3", 30002, None, 1),
+                          ("172.18.0.4", 30002, None, 1), ("10.96.0.17", 80, None, 1),
+                          # (ClientIP affinity: each node remembers its own clients)
+                          ("10.96.0.23", 80, "10.244.9.9", len(node) + len(out)), ("10.96.0.23", 80, "10.244.9.9", 7)))
         out[node] = (p.list_table(), p.dump(), p.last_transaction, walks,
                      repr(p.lookup("TCP", "10.96.0.17", 80, random.Random(2), from_host=True)))
     return out
