@@ -17,8 +17,10 @@ IP (nftables mode's default "primary" NodePort addresses; upstream `setupNFTable
 The shared proxier is synced once per change and held once (~250 MiB at 10,000 Services,
 instead of that per node); each node sees it through a view with its own `nodeport-ips`
 and configuration (`NFTablesProxier.node_view`: its listing, transaction and packet walks
-are a proxier of its own's, byte for byte) and still reports its own sync. As soon as the
-nodes' tables may differ otherwise, each gets a proxier of its own.
+are a proxier of its own's, byte for byte) and still reports its own sync. The nodes of
+the first sync share it (a node that comes later starts from an empty table, as its own
+kube-proxy would, and keeps its own); as soon as the nodes' tables may differ otherwise,
+each takes a copy of its view and keeps it (`_place`).
 
 ipvs mode keeps a proxier per node: with `nodePortAddresses` unset, kube-proxy binds a
 virtual server per NodePort on each of the node's own addresses (and lists them in its
@@ -51,8 +53,8 @@ class ModeSync:
 
 
 _NOTHING = object()
-SHARED = "*"  # the owner of a proxier the nodes whose rules cannot differ share
-SHAREABLE = ("nftables",)  # modes whose rules name no node address (see the module doc)
+SHARED = "*"  # the owner of the proxier nodes share (see the module doc)
+SHAREABLE = ("nftables",)  # modes whose rules name the node only where a view puts its own (nodeport-ips)
 
 
 @dataclass(frozen=True)

@@ -551,7 +551,20 @@ class NFTablesProxier:
         self.flushed = False
         self.stale_chains: dict[str, float] = {}
         self._sync_count = 0
-        self.last_transaction = ""
+        # The last sync's transaction text, or (for a node's view) the shared proxier's
+        # text and the lines to spell as the node's (`last_transaction`).
+        self._transaction: str | tuple[str, str, str] = ""
+
+    @property
+    def last_transaction(self) -> str:
+        """What the last sync handed `nft -f`. A node's view spells it out when asked, from
+        the shared proxier's (60 MB at 10,000 Services: not a copy held per node)."""
+        t = self._transaction
+        return t if isinstance(t, str) else t[0].replace(t[1], t[2], 1)
+
+    @last_transaction.setter
+    def last_transaction(self, text: str) -> None:
+        self._transaction = text
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -716,7 +729,7 @@ class NFTablesProxier:
         view.table.sets[NODEPORT_IPS_SET] = replace(nodeport_ips, elements={})
         theirs.apply(view.table)
         # (the transaction's one node-specific run of lines, spelled as a sync spells it)
-        view.last_transaction = self.last_transaction.replace(mine.text(), theirs.text(), 1)
+        view._transaction = (self.last_transaction, mine.text(), theirs.text())
         return view
 
     def detached(self) -> "NFTablesProxier":
