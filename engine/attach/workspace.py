@@ -78,9 +78,10 @@ class AttachWorkspace:
             return True
         try:
             if budget is not None:
-                # ... then it runs a slice per turn, the dashboard repainting between them.
+                # ... then it runs a slice per turn, the dashboard repainting between them;
+                # so do later syncs in ipvs and nftables modes (full ones, every node).
                 started = time.perf_counter()
-                if not kube_proxy.sync_in_slices(budget):
+                if not kube_proxy.sync_in_slices(budget, every_sync=True):
                     return False
                 budget = max(0.0, budget - (time.perf_counter() - started))
             done = self.cluster.run_for(0, budget=budget)

@@ -47,6 +47,7 @@ from engine.proxy.steps import Steps, drain
 
 SYNC_KEY = "sync"
 SHARED = "*"  # class key of the nodes that share one rule state
+MODE_SYNCED = ("ipvs", "nftables")  # modes whose every sync is a full one, per node
 
 
 def node_dependent_service(svc: dict) -> bool:
@@ -86,8 +87,11 @@ class KubeProxy(Controller):
         self._undepended: set[str] = set()
         self.runner = BoundedFrequencyRunner(lambda secs, fn: self.clock.call_later(secs, fn),
                                              lambda: self.enqueue(SYNC_KEY))
-        self.modes = ModeProxies(ctx.store, ctx.clock, topology)
-        self._stepping: Steps[None] | None = None  # a first sync run in slices (`sync_in_slices`)
+        self.modes = ModeProxies(ctx.store, ctx.clock, topology, self._rules_shared)
+        self._stepping: Steps[None] | None = None  # a sync run in slices (`sync_in_slices`)
+        self._stepping_first = False  # ... and it is the first one
+        self._every_sync = False  # later ipvs/nftables syncs run in slices too (`sync_in_slices`)
+        self._previous: dict[str, str] = {}  # node -> its pane's text while a later sync runs
         self.store.watch("Service", self._on_change)
         self.store.watch("EndpointSlice", self._on_change)
         self.store.watch("Node", self._on_node)
@@ -126,14 +130,16 @@ class KubeProxy(Controller):
         configuration file changes (it exits; its DaemonSet starts it again): every node's
         rules are synced afresh, in full, at once. Used by a mirror whose cluster's
         `kube-system/kube-proxy` ConfigMap changed (engine.attach)."""
-        self._stepping = None  # (a first sync under way starts over with the new configuration)
+        self._stepping = None  # (a sync under way starts over with the new configuration)
+        self._previous.clear()
         self.proxiers.clear()
         self._class_of.clear()
         self.last_sync.clear()
         self._changed = None
         self._other_modes.clear()
         self.save_lines = SaveLines()
-        self.modes = ModeProxies(self.store, self.clock, self.topology)
+        self.modes = ModeProxies(self.store, self.clock, self.topology, self._rules_shared)
+        self.modes.driven = self.mode if self._every_sync else None
         self.enqueue(SYNC_KEY)
 
     def config_for(self, node: dict) -> ProxierConfig:
@@ -144,10 +150,12 @@ class KubeProxy(Controller):
     def _sim_seconds(self) -> float:
         return (self.clock.now() - self.clock.origin).total_seconds()
 
+    def _rules_shared(self) -> bool:
+        """Whether no node's rules can differ from another's now (see the module doc)."""
+        return not (self._dependent or self.topology.proxy.node_port_addresses)
+
     def _class_key(self, node: dict) -> str:
-        if self._dependent or self.topology.proxy.node_port_addresses:
-            return meta(node)["name"]
-        return SHARED
+        return SHARED if self._rules_shared() else meta(node)["name"]
 
     def reconcile(self, key: str) -> None:
         if self._stepping is not None:
@@ -155,14 +163,34 @@ class KubeProxy(Controller):
         now = self._sim_seconds()
         if not self.runner.may_run(now, unlimited=not self.proxiers):
             return  # a sync is scheduled (minSyncPeriod); it will see this change
+        if self._every_sync and self.proxiers and self.mode in MODE_SYNCED:
+            # (a full sync of every node, seconds at 10,000 Services: `sync_in_slices` runs it)
+            self._start_stepping(now, first=False)
+            return
         drain(self._sync(now))
+
+    def _start_stepping(self, now: float, *, first: bool) -> None:
+        """Hand a sync to `sync_in_slices`. While a later one runs, the rules pane keeps
+        the text the last sync left (`render`), as `ipvsadm -Ln` or `nft list ruleset` would
+        print until kube-proxy's new rules are written."""
+        self._stepping_first = first
+        if not first:
+            self._previous = {node: text for (node, mode, _), (_, text) in self._other_modes.items()
+                              if mode == self.mode}
+        self._stepping = self._held_sync(now, first=first)
 
     @property
     def first_synced(self) -> bool:
         """Every node's rules computed at least once (none to compute with no Node)."""
-        return self._stepping is None and (bool(self.last_sync) or not self.store.count("Node"))
+        return (self._stepping is None or not self._stepping_first) \
+            and (bool(self.last_sync) or not self.store.count("Node"))
 
-    def sync_in_slices(self, budget: float) -> bool:
+    @property
+    def syncing(self) -> bool:
+        """A sync runs in slices (`sync_in_slices`), the first or a later one."""
+        return self._stepping is not None
+
+    def sync_in_slices(self, budget: float, *, every_sync: bool = False) -> bool:
         """Run kube-proxy's first sync -- a full one over every Service, seconds at 10,000
         -- a slice of about `budget` wall seconds at a time, so that a dashboard's event
         loop can repaint between slices (an attached cluster's first sync; `reconcile`
@@ -170,13 +198,29 @@ class KubeProxy(Controller):
         writes: the same steps run, over the Services and EndpointSlices as they were when
         it started (stored objects are never changed, only replaced); what changed since
         is synced after it, as a change during any sync would be. True when no such sync
-        is due or under way any more."""
+        is due or under way any more.
+
+        `every_sync` (an attached dashboard's, from then on): in ipvs and nftables modes
+        every later sync is a full one of every node too (one Service added: seconds per
+        node at 10,000), so `reconcile` leaves those to this method as well, the rate
+        limiter deciding when they start as it does for one-call syncs. Off, a caller that
+        runs the cluster to idle (the simulation, the CLI, tests) syncs in one call."""
+        if every_sync and not self._every_sync:
+            self._every_sync = True
+            self.modes.driven = self.mode
         if self._stepping is None:
-            if self.proxiers or not self.queue:
+            if self.proxiers and self._every_sync and self.mode in MODE_SYNCED and SYNC_KEY in self.queue:
+                while self.pop() is not None:
+                    pass
+                self.reconcile(SYNC_KEY)  # (starts it, unless the rate limiter defers it)
+            elif self.proxiers or not self.queue:
                 return True  # (not a first sync: those are partial, and short)
-            while self.pop() is not None:  # (its one key, `SYNC_KEY`: this sync is what it asked)
-                pass
-            self._stepping = self._first_sync(self._sim_seconds())
+            else:
+                while self.pop() is not None:  # (its one key, `SYNC_KEY`: this sync is what it asked)
+                    pass
+                self._start_stepping(self._sim_seconds(), first=True)
+            if self._stepping is None:
+                return True
         deadline = time.perf_counter() + budget
         try:
             # What a slice builds lives on (the rules): kept out of the cyclic collector's
@@ -189,38 +233,42 @@ class KubeProxy(Controller):
                         return False
         except BaseException as e:
             self._stepping = None  # (done; or failed: the caller says so, and nothing waits for it)
+            self._previous = {}
             if not isinstance(e, StopIteration):
                 raise
             if self._changed is None or self._changed or self._undepended:
                 self.enqueue(SYNC_KEY)  # (what changed while it ran)
             return True
 
-    def _first_sync(self, now: float) -> Steps[None]:
-        """The first sync in steps, then the text of the first node's rules laid out in
-        steps too (the rules pane's first paint would otherwise do it in one go, at 10,000
-        Services: ~1 s for iptables-save's 470,000 lines, ~3 s for ipvsadm's sort, ~1 s
-        for nft's 600,000 lines)."""
+    def _held_sync(self, now: float, *, first: bool) -> Steps[None]:
+        """A sync in steps, then the text of the first node's rules laid out in steps too
+        (the rules pane's paint would otherwise do it in one go, at 10,000 Services: ~1 s
+        for iptables-save's 470,000 lines, ~3 s for ipvsadm's sort, ~1 s for nft's 600,000
+        lines). iptables-save's text is laid out after the first sync only: later ones
+        are partial, and short."""
         modes = self.modes
         held = [(meta(n)["name"], self.mode) for n in self.store.list("Node")] \
-            if self.mode in ("ipvs", "nftables") else []
+            if self.mode in MODE_SYNCED else []
         modes.hold(held)  # (a packet walk meanwhile does not sync a node's rules in one go)
         try:
             yield from self._sync(now)
         finally:
             modes.release(held)
-        first = next((meta(n)["name"] for n in self.store.list("Node")
+        shown = next((meta(n)["name"] for n in self.store.list("Node")
                       if meta(n)["name"] in self.proxiers and meta(n)["name"] in self.last_sync), None)
-        if first is None:
+        if shown is None:
             return
-        if self.mode == "iptables":
-            yield from self.save_lines.warm(self.proxiers[first], self.save_timestamp(),
-                                            self.rules_token(first, "iptables"))
-        elif self.mode in ("ipvs", "nftables"):
-            # (kept under the inputs its sync read: what changed since is synced after it)
-            version = self.modes.synced_version(first, self.mode)
-            text = yield from self.modes.layout_steps(first, self.mode)
-            if version is not None:
-                self._other_modes[(first, self.mode, version)] = (self.save_timestamp(), text)
+        if self.mode == "iptables" and first:
+            yield from self.save_lines.warm(self.proxiers[shown], self.save_timestamp(),
+                                            self.rules_token(shown, "iptables"))
+        elif self.mode in MODE_SYNCED:
+            # The first node's, and those of the nodes whose text a pane showed before this
+            # sync (kept under the inputs its sync read: what changed since is synced after it).
+            for node in [shown] + sorted(n for n in self._previous if n != shown and n in self.last_sync):
+                version = self.modes.synced_version(node, self.mode)
+                text = yield from self.modes.layout_steps(node, self.mode)
+                if version is not None:
+                    self._other_modes[(node, self.mode, version)] = (self.save_timestamp(), text)
 
     def _sync(self, now: float) -> Steps[None]:
         """One sync of every node (`reconcile`), in steps."""
@@ -240,7 +288,8 @@ class KubeProxy(Controller):
         def all_of(kind: str):  # only a full sync walks every Service and slice
             return lambda: everything.setdefault(kind, store.list(kind))
         # ipvs and nftables syncs are full ones: every node's reads what the first step saw.
-        inputs = ModeInputs(all_of("Service")(), all_of("EndpointSlice")(), self.inputs_version()) \
+        inputs = ModeInputs(all_of("Service")(), all_of("EndpointSlice")(), self.inputs_version(),
+                            self._rules_shared()) \
             if self.mode in ("ipvs", "nftables") else None
         results: dict[str, object] = {}  # class key -> this sync's result
         fresh: set[str] = set()
@@ -345,8 +394,13 @@ class KubeProxy(Controller):
         if mode == "iptables":
             return self.iptables_save(node) if form == "save" else self.full_restore(node)
         if self._stepping is not None and mode == self.mode:
-            return ""  # (its first sync under way: the text is laid out in its last steps)
-        key = (node, mode, self.inputs_version())
+            # (its first sync under way: the text is laid out in its last steps; a later
+            # one: what the last sync left, until this one is written)
+            return "" if self._stepping_first else self._previous.get(node, "")
+        version = self.inputs_version()
+        if mode == self.modes.driven and self.modes.synced_version(node, mode) is not None:
+            version = self.modes.synced_version(node, mode)  # (its next sync runs in slices)
+        key = (node, mode, version)
         if key not in self._other_modes:
             with no_cyclic_gc():
                 text = self.modes.render(node, mode)
