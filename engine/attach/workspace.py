@@ -9,7 +9,10 @@ page by page (the panes repaint on the dashboard's ticks; the status line says h
 lists got, `progress`). `built` turns true when every kind is listed. CoreDNS computes
 within the budget the dashboard gives `advance`, so the screen stays responsive while it
 works through 10,000 Services; so does kube-proxy's first sync, a full one over every
-Service (`KubeProxy.sync_in_slices`: the same rules as in one call, a slice at a time).
+Service (`KubeProxy.sync_in_slices`: the same rules as in one call, a slice at a time), and,
+in ipvs and nftables modes, whose every sync is a full one, each later sync too (the rules
+pane shows what the last sync left meanwhile; iptables mode's later syncs are partial and
+short).
 """
 from __future__ import annotations
 
