@@ -19,7 +19,7 @@ KO = {
     # pane titles
     "Pods": "Pod", "Services": "Service", "Endpoints / EndpointSlices": "Endpoints / EndpointSlice",
     "Events": "이벤트", "Terminal": "터미널", "ready": "준비됨", "NOT SERVING": "응답 없음",
-    "lookups time out": "조회 시간 초과", "lookups are refused": "조회 거부됨", "lines": "줄",
+    "lookups time out": "조회 시간 초과", "lookups are refused": "조회 거부됨", "lines": "줄", "no node": "노드 없음",
     # footer and help
     "Quit": "종료", "Help": "도움말", "Command": "명령", "Filter": "필터", "Describe": "상세",
     "YAML": "YAML", "Node": "노드", "Mode": "모드", "Header": "헤더", "Pause flow": "흐름 멈춤",

@@ -71,6 +71,7 @@ class CoreDNS(Controller):
         # Bumped whenever the served records change (the dashboard re-lists only then).
         self.records_version = 0
         self._serving: Serving | None = None  # last seen, for the flow's "unreachable" event
+        self.mirrored = False  # computed for an attached cluster's objects (what RBAC let svcflow read)
         self.query_log: list[str] = []
         self._log_taken = 0
         for kind in WATCHED:
@@ -139,7 +140,9 @@ class CoreDNS(Controller):
         nameserver = self.nameserver
         svc = self.store.get("Service", *DNS_SERVICE)
         if svc is None:
-            return Serving(False, 0, nameserver, "the kube-system/kube-dns Service is gone")
+            # (attached, svcflow knows only what it could read: RBAC may hide a Service that is there)
+            return Serving(False, 0, nameserver, "the kube-system/kube-dns Service is not among the Services read"
+                           if self.mirrored else "the kube-system/kube-dns Service is gone")
         ip = (svc.get("spec") or {}).get("clusterIP")
         if ip != nameserver:
             return Serving(False, 0, nameserver, f"kube-dns's ClusterIP is {ip}, pods ask {nameserver}")

@@ -203,5 +203,8 @@ async def test_the_error_bar_says_the_panes_kinds_first(proxy, tmp_path):
             return next(i for i, ln in enumerate(lines) if ln.startswith(f"forbidden: {word} is forbidden"))
         assert first("pods") < first("services") < first("endpointslices.discovery.k8s.io") < first("endpoints") \
             < first("nodes") < first("namespaces"), lines
+        # The computed CoreDNS does not claim kube-dns was deleted: it was not readable (a tester)
+        ws.advance(0)
+        assert ws.cluster.coredns.serving().reason == "the kube-system/kube-dns Service is not among the Services read"
     finally:
         await detach(task)

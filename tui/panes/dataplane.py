@@ -73,7 +73,8 @@ class ProxyPane(Pane):
         if fresh:  # start where the Service rules are: the nat table
             nat = view.first_line_starting("*nat") or view.first_line_starting("table") or 0
             view.call_after_refresh(view.scroll_to, y=nat, animate=False)
-        self.border_title = Text(f"kube-proxy · {node} · {mode} ({len(lines)} {_tr(self)('lines')})"  # names literally
+        shown = node or _tr(self)("no node")  # (attached, with no Node readable and no pod naming one)
+        self.border_title = Text(f"kube-proxy · {shown} · {mode} ({len(lines)} {_tr(self)('lines')})"  # names literally
                                  + _computed(self))
 
     def mark(self, chains: set[str], *, above: int) -> None:
