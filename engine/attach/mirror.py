@@ -382,6 +382,8 @@ class Mirror:
         self._tick()
         if not (lst.fresh and lst.stored == len(objects) == self.cluster.store.count(resource.kind)):
             self._replace(resource, objects)  # (a fresh list's pages are the store's objects already)
+        if resource.kind == "Node" and not self.nodes_inferred:
+            self._nodes_changed()  # (a relist: Nodes gone or come while the watch was down)
         if resource.kind == "ConfigMap":
             self._reconfigure()
         if resource.kind == "Pod" and self.nodes_inferred:
@@ -460,6 +462,13 @@ class Mirror:
             store.put(_inferred_node(name, self._inferred[name]))
         c.topology.nodes = [_node_spec(n, c.topology) for n in store.list("Node")]
         self.problem_line(self._nodes_key, self._nodes_line())
+
+    def _nodes_changed(self) -> None:
+        """A Node came or went: the cluster's nodes (the header's count, the diagram's
+        kube-proxy boxes) are the listed ones again (kube-proxy reads the Nodes itself)."""
+        c = self.cluster
+        if c is not None:
+            c.topology.nodes = [_node_spec(n, c.topology) for n in c.store.list("Node")]
 
     def problem_line(self, key: str, line: str | None) -> None:
         """Set (or clear, with None) the one line about `key` (a resource, or "compute")."""
@@ -603,12 +612,16 @@ class Mirror:
         if type_ == "DELETED":
             if c.store.get(kind, ns, name) is not None:
                 c.store.delete(kind, ns, name)
+                if kind == "Node":
+                    self._nodes_changed()
             return
         known = c.store.get(kind, ns, name) is not None
         written = _written_at(obj) if kind == "EndpointSlice" else None
         stored = c.store.put(_slim(obj))
         if kind == "Pod" and self.nodes_inferred:
             self._infer_nodes((stored,))
+        if kind == "Node" and not known:
+            self._nodes_changed()
         if kind == "Service" and not known:
             c.flow(WATCH, stored, "added", f"Service added (created {md.get('creationTimestamp', '?')})",
                    step=STEP_COLLECT, data={"ready": [], "created": md.get("creationTimestamp")})
