@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -27,6 +28,7 @@ from aiohttp import web
 from engine.attach.session import AttachOptions
 from engine.attach.workspace import AttachWorkspace
 from engine.kapi import kubeconfig
+from tui.app import SvcflowApp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -330,6 +332,19 @@ async def attached(kubeconfig_path, **opts) -> tuple[AttachWorkspace, asyncio.Ta
     await eventually(lambda: ws.built, what="the first lists")
     ws.advance(0)
     return ws, task
+
+
+@asynccontextmanager
+async def attached_dashboard(kubeconfig_path, size: tuple[int, int] = (160, 48)):
+    """The dashboard attached through `kubeconfig_path` (a headless `run_test` of this size),
+    once its first lists are in and the mirror has caught up: (app, workspace, pilot)."""
+    ws = AttachWorkspace(AttachOptions(kubeconfig=str(kubeconfig_path)))
+    app = SvcflowApp([], watch=False, animate_flow=False, workspace=ws)
+    async with app.run_test(size=size) as pilot:
+        await eventually(lambda: ws.built, what="the first lists")
+        ws.advance(0)
+        await pilot.pause()
+        yield app, ws, pilot
 
 
 async def detach(task: asyncio.Task) -> None:

@@ -147,8 +147,8 @@ class Cluster:
         topo = self.topology
         ctx = replace(ctx, flow=computed_flow(ctx.flow))
         self.kube_proxy = KubeProxy(ctx, topo)
-        self.coredns = CoreDNS(ctx, coredns or CoreDNSConfig(zone=topo.dns_domain), nameserver or topo.dns_ip)
-        self.coredns.mirrored = True
+        self.coredns = CoreDNS(ctx, coredns or CoreDNSConfig(zone=topo.dns_domain), nameserver or topo.dns_ip,
+                               mirrored=True)
         self.controllers = [self.kube_proxy, self.coredns]
 
     # -- running --------------------------------------------------------------------

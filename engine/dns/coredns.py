@@ -55,7 +55,8 @@ class CoreDNS(Controller):
 
     name = "coredns"
 
-    def __init__(self, ctx: ControllerContext, config: CoreDNSConfig, nameserver: str) -> None:
+    def __init__(self, ctx: ControllerContext, config: CoreDNSConfig, nameserver: str, *,
+                 mirrored: bool = False) -> None:
         super().__init__(ctx)
         self.flow = ctx.flow
         self.nameserver = nameserver
@@ -71,7 +72,7 @@ class CoreDNS(Controller):
         # Bumped whenever the served records change (the dashboard re-lists only then).
         self.records_version = 0
         self._serving: Serving | None = None  # last seen, for the flow's "unreachable" event
-        self.mirrored = False  # computed for an attached cluster's objects (what RBAC let svcflow read)
+        self.mirrored = mirrored  # computed for an attached cluster's objects (what RBAC let svcflow read)
         self.query_log: list[str] = []
         self._log_taken = 0
         for kind in WATCHED:

@@ -287,8 +287,8 @@ async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
         if initial:
             md["annotations"] = {"k8s.io/initial-events-end": "true"}
         info = req.info
-        return (dumps({"type": "BOOKMARK", "object": {"kind": info.kind, "apiVersion": info.api_version,
-                                                       "metadata": md}}) + "\n").encode()
+        return encode_json({"type": "BOOKMARK", "object": {"kind": info.kind, "apiVersion": info.api_version,
+                                                           "metadata": md}}) + b"\n"
     loop = asyncio.get_running_loop()
     deadline = None if timeout is None else loop.time() + timeout
     try:

@@ -16,10 +16,9 @@ from engine.attach.client import INSTALL_HINT, AttachError, connect
 from engine.attach.mirror import shape_of
 from engine.attach.session import AttachOptions, AttachSession
 from engine.attach.source import RESOURCES
-from engine.attach.workspace import AttachWorkspace
 from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
 from engine.kapi import kubeconfig
-from tests.attach_fixtures import ROOT, RecordingProxy, eventually
+from tests.attach_fixtures import ROOT, attached_dashboard
 from tests.helpers import run_cli, terminal_text
 from tests.served import require_kubectl
 
@@ -134,58 +133,45 @@ def test_the_simulated_cli_never_imports_the_client():
     assert r.stdout.strip() == "False", r.stderr
 
 
-async def test_the_dashboard_attached_refuses_writes_and_marks_computed_panes(served, tmp_path):
-    from tui.app import SvcflowApp
-
-    proxy = RecordingProxy(served.url)
-    await proxy.start()
-    try:
-        ws = AttachWorkspace(AttachOptions(kubeconfig=str(proxy.kubeconfig(tmp_path))))
-        app = SvcflowApp([], watch=False, animate_flow=False, workspace=ws)
-        async with app.run_test(size=(160, 48)) as pilot:
-            await eventually(lambda: ws.built, what="the first lists")
-            ws.advance(0)
+async def test_the_dashboard_attached_refuses_writes_and_marks_computed_panes(proxy, tmp_path):
+    async with attached_dashboard(proxy.kubeconfig(tmp_path)) as (app, ws, pilot):
+        app.refresh_panes(flash=False)
+        await pilot.pause()
+        # where the panes come from, on screen from the start: header, terminal, footer
+        header = str(app.query_one("#cluster-header").render())
+        assert f"attached read-only · {ws.server}" in header, header
+        assert terminal_text(app).replace("\n", "").startswith(ws.read_only_line())  # (wrapped at 160)
+        shown = {b.binding.description for b in app.active_bindings.values() if b.binding.show}
+        assert "Scale+" not in shown and "Screenshot" in shown
+        assert "computed" in str(app.query_one("#proxy").border_title)
+        assert "computed" in str(app.query_one("#dns").border_title)
+        assert app.query_one("#pods-table")._rows  # the live pods
+        for line in ("kubectl delete pod --all", "kubectl scale deploy/counter --replicas=3",
+                     "kubectl apply -f samples/", "generate services 10"):
+            app.run_command(line)
             await pilot.pause()
-            app.refresh_panes(flash=False)
+            assert "read-only" in str(app.query_one("#status-line").render()), line
+        # typed at the prompt, as a person does (the prompt once ran them on the mirror: a
+        # deleted pod shown Terminating, a Service given another ClusterIP, none of it real)
+        before = {k: len(app.workspace.cluster.store.list(k)) for k in ("Pod", "Service")}
+        for line in ("kubectl delete svc --all", "kubectl label svc kubernetes x=y",
+                     "kubectl rollout restart deploy/counter", "kubectl apply -f samples/"):
+            await pilot.press("colon", *line, "enter")
             await pilot.pause()
-            # where the panes come from, on screen from the start: header, terminal, footer
-            header = str(app.query_one("#cluster-header").render())
-            assert f"attached read-only · {ws.server}" in header, header
-            assert terminal_text(app).replace("\n", "").startswith(ws.read_only_line())  # (wrapped at 160)
-            shown = {b.binding.description for b in app.active_bindings.values() if b.binding.show}
-            assert "Scale+" not in shown and "Screenshot" in shown
-            assert "computed" in str(app.query_one("#proxy").border_title)
-            assert "computed" in str(app.query_one("#dns").border_title)
-            assert app.query_one("#pods-table")._rows  # the live pods
-            for line in ("kubectl delete pod --all", "kubectl scale deploy/counter --replicas=3",
-                         "kubectl apply -f samples/", "generate services 10"):
-                app.run_command(line)
-                await pilot.pause()
-                assert "read-only" in str(app.query_one("#status-line").render()), line
-            # typed at the prompt, as a person does (the prompt once ran them on the mirror: a
-            # deleted pod shown Terminating, a Service given another ClusterIP, none of it real)
-            before = {k: len(app.workspace.cluster.store.list(k)) for k in ("Pod", "Service")}
-            for line in ("kubectl delete svc --all", "kubectl label svc kubernetes x=y",
-                         "kubectl rollout restart deploy/counter", "kubectl apply -f samples/"):
-                await pilot.press("colon", *line, "enter")
-                await pilot.pause()
-                assert "read-only" in str(app.query_one("#status-line").render()), line
-            for verb in ("exec deploy/counter -- wget -qO- localhost:3000", "logs deploy/counter"):
-                await pilot.press("colon", *f"kubectl {verb}", "enter")
-                await pilot.pause()
-                assert f"use kubectl {verb.split()[0]}" in str(app.query_one("#status-line").render()), verb
-            assert {k: len(app.workspace.cluster.store.list(k)) for k in before} == before
-            assert (app.workspace.cluster.store.get("Service", "default", "kubernetes")["metadata"].get("labels")
-                    or {}).get("x") is None
-            app.run_command("kubectl get svc kubernetes")
+            assert "read-only" in str(app.query_one("#status-line").render()), line
+        for verb in ("exec deploy/counter -- wget -qO- localhost:3000", "logs deploy/counter"):
+            await pilot.press("colon", *f"kubectl {verb}", "enter")
             await pilot.pause()
-            assert "10.96.0.1" in str(app.query_one("#status-line").render()) + "".join(
-                str(s) for s in app.query_one("#terminal-log").lines)
-            app.action_delete_pod()
-            await pilot.pause()
-        assert {m for m, _ in proxy.requests} == {"GET"}
-    finally:
-        await proxy.stop()
+            assert f"use kubectl {verb.split()[0]}" in str(app.query_one("#status-line").render()), verb
+        assert {k: len(app.workspace.cluster.store.list(k)) for k in before} == before
+        assert (app.workspace.cluster.store.get("Service", "default", "kubernetes")["metadata"].get("labels")
+                or {}).get("x") is None
+        app.run_command("kubectl get svc kubernetes")
+        await pilot.pause()
+        assert "10.96.0.1" in str(app.query_one("#status-line").render()) + "".join(
+            str(s) for s in app.query_one("#terminal-log").lines)
+        app.action_delete_pod()
+        await pilot.pause()
 
 
 def test_a_corefile_is_read_as_coredns_reads_it():

@@ -8,10 +8,7 @@ import pytest
 
 from engine.apply.workspace import cluster_from_paths
 from engine.attach.mirror import INFERRED_ANNOTATION
-from engine.attach.session import AttachOptions
-from engine.attach.workspace import AttachWorkspace
-from tests.attach_fixtures import ROOT, attached, detach, eventually
-from tui.app import SvcflowApp
+from tests.attach_fixtures import ROOT, attached, attached_dashboard, detach
 from tui.panes import ProxyPane
 
 NODES_REFUSED = ('forbidden: nodes is forbidden: User "jane" cannot list resource "nodes" in API group "" at the '
@@ -73,11 +70,7 @@ async def test_the_rules_pane_says_no_node_rather_than_a_blank(proxy, tmp_path):
     """Its title read `kube-proxy ·  · iptables (0 lines)` (a tester's finding)."""
     proxy.forbid.add("/api/v1/pods")
     proxy.grant_only["/api/v1/pods"] = set()
-    ws = AttachWorkspace(AttachOptions(kubeconfig=str(proxy.kubeconfig(tmp_path))))
-    app = SvcflowApp([], watch=False, animate_flow=False, workspace=ws)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await eventually(lambda: ws.built, what="the first lists")
-        ws.advance(0)
+    async with attached_dashboard(proxy.kubeconfig(tmp_path)) as (app, ws, pilot):
         app.refresh_panes(flash=False)
         await pilot.pause()
         title = str(app.query_one(ProxyPane).border_title)

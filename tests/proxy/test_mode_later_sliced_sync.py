@@ -18,14 +18,9 @@ from engine.cluster.cluster import Cluster
 from engine.proxy import ipvs as ipvs_module
 from engine.proxy import modes as modes_module
 from engine.proxy import nftables as nftables_module
-from tests.proxy.test_mode_sliced_sync import objects, proxy_events
+from tests.proxy.test_mode_sliced_sync import later, objects, proxy_events, step_per_service
 
 MODES = ("ipvs", "nftables")
-
-
-def later(docs: list[dict]) -> list[dict]:
-    """svc-0299 and its EndpointSlice: the change that comes after the first sync."""
-    return [o for o in docs if o["metadata"].get("name", "").startswith("svc-0299")]
 
 
 def kernel_text(c: Cluster, mode: str) -> dict[str, str]:
@@ -57,8 +52,7 @@ def docs() -> list[dict]:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_later_sync_in_slices_leaves_the_one_call_syncs_rules(docs, mode, monkeypatch):
-    for module in (ipvs_module, nftables_module, modes_module):
-        monkeypatch.setattr(module, "SERVICES_PER_STEP", 1)  # (a step per Service: many slices)
+    step_per_service(monkeypatch)
     monkeypatch.setattr(nftables_module, "OPS_PER_STEP", 64)
     one_call, sliced = first_synced(mode, docs, sliced=False), first_synced(mode, docs, sliced=True)
     node = "node-1"

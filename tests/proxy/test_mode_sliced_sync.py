@@ -114,10 +114,20 @@ def docs() -> list[dict]:
     return objects(300, 3)
 
 
+def step_per_service(monkeypatch) -> None:
+    """A step per Service in every mode: many slices even at 300 Services."""
+    for module in (ipvs_module, nftables_module, modes_module):
+        monkeypatch.setattr(module, "SERVICES_PER_STEP", 1)
+
+
+def later(docs: list[dict]) -> list[dict]:
+    """svc-0299 and its EndpointSlice: the change that comes after (or during) the first sync."""
+    return [o for o in docs if o["metadata"].get("name", "").startswith("svc-0299")]
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_the_sliced_first_sync_leaves_the_one_call_syncs_rules(docs, mode, monkeypatch):
-    for module in (ipvs_module, nftables_module, modes_module):
-        monkeypatch.setattr(module, "SERVICES_PER_STEP", 1)  # (a step per Service: many slices)
+    step_per_service(monkeypatch)
     monkeypatch.setattr(nftables_module, "OPS_PER_STEP", 64)
     one_call, sliced = mirror(mode, docs), mirror(mode, docs)
     one_call.run_until_idle()
@@ -161,9 +171,8 @@ def test_a_slice_at_2000_services_is_a_few_services(mode):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_change_during_the_sliced_sync_is_synced_after_it(docs, mode, monkeypatch):
-    for module in (ipvs_module, nftables_module, modes_module):
-        monkeypatch.setattr(module, "SERVICES_PER_STEP", 1)
-    late = [o for o in docs if o["metadata"].get("name", "").startswith("svc-0299")]
+    step_per_service(monkeypatch)
+    late = later(docs)
     early = [o for o in docs if o not in late]
     sliced, with_it = mirror(mode, early), mirror(mode, docs)
     with_it.run_until_idle()
