@@ -120,7 +120,9 @@ class Commands:
         except Exception as exc:  # noqa: BLE001 - a command the engine trips over must not end the app
             answer = f"svcflow: {text!r} failed: {type(exc).__name__}: {exc}\n"
             app.session.shell = None
-        self.output(kubectl.Output(stdout=answer), title=f"{before}{text}", settle=False)
+        # (deterministic, the session ran the line's consequences to the end; else the driver
+        # runs them a budget at a time: `scale --replicas=100000` froze the screen ~20 s)
+        self.output(kubectl.Output(stdout=answer), title=f"{before}{text}", settle=not app.deterministic)
 
     def session(self) -> Session:
         """The `:` prompt's shell session, made on first use; the served API's exec and logs

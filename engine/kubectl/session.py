@@ -35,7 +35,7 @@ class Session:
     net: Network | None = None
     shell: PodShell | None = None
     shells: dict[str, PodShell] = field(default_factory=dict)  # apk installs persist per pod
-    settle: bool = True  # run to steady state after each line (the dashboard lets time flow instead)
+    settle: bool = True  # run to steady state after each line (else the dashboard runs it, in its slices)
 
     def __post_init__(self) -> None:
         if self.net is None:
@@ -96,8 +96,6 @@ class Session:
     def _after(self) -> None:
         if self.settle:
             self.cluster.run_until_idle()
-        else:
-            self.cluster.run_for(0)
 
     def _dig(self, args: list[str]) -> Output:
 

@@ -83,7 +83,10 @@ def test_the_attach_benchmark_runs_and_renders(monkeypatch):
     a = res["attach"]
     for moment in ("mirror_built", "all_listed", "first_full_paint", "all_computed"):
         assert a[moment]["wall_s"] >= 0 and a[moment]["client_cpu_s"] >= 0, moment
-    assert a["mirror_built"]["wall_s"] <= a["all_listed"]["wall_s"] <= a["first_full_paint"]["wall_s"]
+    # (the quiet kinds, which no pane reads, are listed after the panes' kinds: every kind may
+    # be listed after the first full paint)
+    assert a["mirror_built"]["wall_s"] <= a["first_full_paint"]["wall_s"] <= a["all_computed"]["wall_s"]
+    assert a["mirror_built"]["wall_s"] <= a["all_listed"]["wall_s"] <= a["all_computed"]["wall_s"]
     assert a["objects"]["Service"] >= 4 and a["objects"]["Pod"] >= 40 and a["proxy_lines"] > 50
     assert res["server_pages"]["pages"] >= 8
     table = attach_bench.markdown({4: res})

@@ -42,3 +42,21 @@ async def test_slash_and_colon_are_characters_once_the_prompt_has_the_focus():
         await pilot.pause()
         assert app.screen is app.screen_stack[0] and prompt.has_focus and prompt.mode == "filter"
         assert prompt.value == "x"
+
+
+async def test_a_command_at_an_absurd_size_runs_in_the_engines_slices():
+    """`scale --replicas=100000` at the prompt made 100,000 pods in one call (the screen frozen
+    ~20 s, the keys typed meanwhile waiting): what a command sets off runs a budget at once and
+    the rest in the catch-up's slices, as the live dashboard runs everything else."""
+    app = SvcflowApp([str(SAMPLES)], deterministic=False, watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.run_command("kubectl scale deploy/redis --replicas=3000")
+        store = app.workspace.cluster.store
+        assert app.driver.behind  # (the command returned after a budget: the rest is queued)
+        for _ in range(600):
+            await pilot.pause(0.05)
+            if not app.driver.behind:
+                break
+        assert not app.driver.behind
+        assert len([p for p in store.list("Pod", "default") if p["metadata"]["name"].startswith("redis-")]) == 3000
