@@ -131,7 +131,8 @@ class Commands:
         app = self.app
         if app.session is None:
             base = app.paths[0] if app.paths and app.paths[0].is_dir() else Path.cwd()
-            app.session = Session(app.workspace.cluster, cwd=base, settle=app.deterministic)
+            app.session = Session(app.workspace.cluster, cwd=base, settle=app.deterministic,
+                                  driven=not app.deterministic)
         return app.session
 
     def terminal(self) -> LogPane:

@@ -35,7 +35,8 @@ class Session:
     net: Network | None = None
     shell: PodShell | None = None
     shells: dict[str, PodShell] = field(default_factory=dict)  # apk installs persist per pod
-    settle: bool = True  # run to steady state after each line (else the dashboard runs it, in its slices)
+    settle: bool = True  # run to steady state after each line (else what is due now: time is the caller's)
+    driven: bool = False  # neither: the dashboard runs what a line set off, a budget at a time
 
     def __post_init__(self) -> None:
         if self.net is None:
@@ -96,6 +97,8 @@ class Session:
     def _after(self) -> None:
         if self.settle:
             self.cluster.run_until_idle()
+        elif not self.driven:
+            self.cluster.run_for(0)
 
     def _dig(self, args: list[str]) -> Output:
 
