@@ -42,8 +42,18 @@ def kubectl(served, tmp_path) -> Kubectl:
     return Kubectl(served, tmp_path)
 
 
+#: What client-go's v5 stream reader logs, now and then, when the "connection established"
+#: frame (an empty stdout message, which kube-apiserver's exec handler sends first too) is
+#: read before kubectl has set its stdout stream up: a race inside kubectl, not an answer of
+#: the server, seen here once in a few hundred runs under load.
+_CLIENT_GO_RACE = re.compile(r"Unknown stream id 1, discarding message")
+
+
 def _screen(raw: bytes) -> str:
-    return raw.decode().replace("\r\n", "\n")
+    """A pty's screen as text, without the client-go race's log line (kubectl's own stderr
+    shares the pty)."""
+    text = raw.decode().replace("\r\n", "\n")
+    return "".join(x for x in text.splitlines(keepends=True) if not _CLIENT_GO_RACE.search(x))
 
 
 def _session_steps(twin: Session, enter: str, lines: list[str]) -> list[tuple[str, str]]:
@@ -127,13 +137,6 @@ async def test_refusals_read_as_svcflows_session_prints_them(served, twin, kubec
         code, out, err = await kubectl(*line.split()[1:])
         err = "".join(x for x in err.splitlines(keepends=True) if not _CLIENT_GO_RACE.search(x))
         assert (code, out + err) == (1, twin.feed(line)), line
-
-
-#: What client-go's v5 stream reader logs, now and then, when the "connection established"
-#: frame (an empty stdout message, which kube-apiserver's exec handler sends first too) is
-#: read before kubectl has set its stdout stream up: a race inside kubectl, not an answer of
-#: the server, seen here once in a few hundred runs under load.
-_CLIENT_GO_RACE = re.compile(r"Unknown stream id 1, discarding message")
 
 
 async def test_a_pod_that_is_not_running_yet_has_no_container_to_exec_into(served, twin, kubectl):
