@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from typing import Sequence, TextIO
 
 HEADLESS = {"web", "tour", "screenshot", "apply", "get", "describe", "explain", "events", "dig", "dns-records", "corefile",
@@ -433,16 +434,31 @@ def _attached_cluster(args: argparse.Namespace, err: TextIO):
 
     session = AttachSession(_attach_options(args))
     try:
-        cluster = asyncio_run(session.snapshot(compute=args.command in COMPUTING_COMMANDS))
+        cluster = asyncio_run(session.snapshot(compute=args.command in COMPUTING_COMMANDS,
+                                               events=partial(_events_queries, args)))
     except AttachError as e:
         err.write(f"svcflow: {e.line}\n")
         return None
     for line in session.headless_lines(args.command):
         err.write(f"svcflow: {line}\n")
+    problem = session.events_read.problem()
+    if problem:
+        err.write(f"svcflow: events: {problem}\n")
     if args.command in ("proxy-rules", "dig", "dns-records", "trace"):
         err.write(f"svcflow: computed from the live objects of {session.server} "
                   "(svcflow cannot read a node's rules or ask its CoreDNS)\n")
     return cluster, session
+
+
+def _events_queries(args: argparse.Namespace, context_namespace: str) -> list:
+    """The events lists an attached `get`/`describe` reads before it prints, as kubectl
+    reads them (engine/attach/events.py); none for the other commands."""
+    from engine.attach.events import queries_for
+
+    if args.command not in ("get", "describe"):
+        return []
+    return queries_for(args.command, list(args.args), namespace=getattr(args, "namespace", None) or context_namespace,
+                       all_namespaces=bool(getattr(args, "all_namespaces", False)))
 
 
 def _attached_refusals(session, args: argparse.Namespace) -> list[str]:

@@ -9,8 +9,10 @@ import os
 import re
 import shlex
 import subprocess
+from functools import partial
 from itertools import islice
 from pathlib import Path
+from typing import Callable
 
 from textual.app import App, SuspendNotSupported
 
@@ -97,6 +99,28 @@ class Commands:
         if refusal is not None:
             self.output(kubectl.Output(stdout=refusal + "\n"), title=text, settle=False)
             return
+        queries = app.workspace.events_queries(text) if app.read_only else []
+        if queries:  # (attached: the events it prints are read first, as kubectl reads them)
+            app.run_worker(self._with_events(queries, partial(self._run, text)), group="events")
+            return
+        self._run(text)
+
+    async def _with_events(self, queries: list, then: Callable[[], None]) -> None:
+        """Read the events a command prints (attached), then run it; a list that fails is
+        said on the status line, and the command prints without it, as kubectl's describe."""
+        try:
+            read = await self.app.workspace.read_events(queries)
+        except Exception as e:  # noqa: BLE001 - a failed read must not end the app: print without it
+            self.app.notify(f"events: {type(e).__name__}: {e}", severity="warning")
+        else:
+            line = read.refusal() or read.problem()
+            if line:
+                self.app.notify(f"events: {line}", severity="warning")
+        then()
+
+    def _run(self, text: str) -> None:
+        """`run`, once what it needs is read."""
+        app = self.app
         if text.startswith("/"):
             pattern = text[1:]
             try:
@@ -174,8 +198,17 @@ class Commands:
         obj = self.focused_object()
         if obj:
             kind, ns, name = obj
-            out = kubectl.describe(self.app.workspace.cluster, [f"{kind.lower()}/{name}"], namespace=ns)
-            self.app.push_screen(TextScreen(f"describe {kind.lower()}/{name}", out.stdout or out.stderr))
+            show = partial(self._describe, kind, ns, name)
+            line = f"kubectl describe {kind.lower()}/{name} -n {ns or 'default'}"
+            queries = self.app.workspace.events_queries(line) if self.app.read_only else []
+            if queries:  # (attached: its events are read first, as kubectl reads them)
+                self.app.run_worker(self._with_events(queries, show), group="events")
+            else:
+                show()
+
+    def _describe(self, kind: str, ns: str, name: str) -> None:
+        out = kubectl.describe(self.app.workspace.cluster, [f"{kind.lower()}/{name}"], namespace=ns)
+        self.app.push_screen(TextScreen(f"describe {kind.lower()}/{name}", out.stdout or out.stderr))
 
     def yaml(self) -> None:
         obj = self.focused_object()

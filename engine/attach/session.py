@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from engine.attach.client import UNREACHABLE, AttachError, KubeClient, connect, without_retrying
+from engine.attach.events import EventsQuery, EventsRead, read_events
 from engine.attach.mirror import SHAPE_KINDS, Mirror
 from engine.attach.reflector import Resource
 from engine.attach.source import CONNECTION, RESOURCES, AttachSource
@@ -42,6 +43,7 @@ class AttachSession:
     mirror: Mirror = field(default_factory=Mirror)
     client: KubeClient | None = None
     source: AttachSource | None = None
+    events_read: EventsRead = field(default_factory=EventsRead)  # what the last `read_events` found
 
     @property
     def server(self) -> str:
@@ -54,12 +56,14 @@ class AttachSession:
                                    watch_seconds=o.watch_seconds)
         self.source.start()
 
-    async def snapshot(self, compute: bool = True) -> Cluster:
+    async def snapshot(self, compute: bool = True,
+                       events: Callable[[str], list[EventsQuery]] | None = None) -> Cluster:
         """List every kind once and compute: the mirror as it is now. A server that cannot
         be reached, or refuses the credentials, is an AttachError (one line) at once.
         `compute=False`: kube-proxy's rules and CoreDNS's records are not computed (what
         `get` and `describe` print reads none of them; at 10,000 Services they are most of
-        the time a headless command takes)."""
+        the time a headless command takes). `events`: the events lists the command reads, given
+        the kubeconfig context's namespace (engine/attach/events.py), read once the rest is."""
         await self._start()
         assert self.source is not None
         try:
@@ -73,6 +77,8 @@ class AttachSession:
             cluster = self.mirror.build(self._name())
             self.mirror.compute()
             self.mirror.listed_all()
+            if events is not None:
+                await self.read_events(events(self.namespace))
         finally:
             await self.close()
         if not compute:
@@ -135,6 +141,15 @@ class AttachSession:
                 return
             await asyncio.gather(*waiting)
 
+    async def read_events(self, queries: list[EventsQuery]) -> EventsRead:
+        """Read the events a command is about to print into the mirror (as kubectl reads
+        them for each command: engine/attach/events.py)."""
+        if self.client is None or self.mirror.cluster is None or not queries:
+            self.events_read = EventsRead()
+        else:
+            self.events_read = await read_events(self.client, self.mirror.cluster.store, queries)
+        return self.events_read
+
     def _name(self) -> str:
         c = self.client
         return (c.context or c.server) if c is not None else ""
@@ -148,6 +163,8 @@ class AttachSession:
         """kubectl's line for a kind RBAC kept svcflow from reading in `namespace` (None: all
         namespaces): `Error from server (Forbidden): pods is forbidden: User "x" cannot list
         ...`; None when it was read. A command asking only for such kinds says it and exits 1."""
+        if kind == "Event":
+            return self.events_read.refusal()
         message = self.source.refusal(kind, namespace) if self.source is not None else None
         return f"Error from server (Forbidden): {message}" if message else None
 

@@ -16,15 +16,23 @@ short).
 """
 from __future__ import annotations
 
+import asyncio
+import shlex
 import time
 from typing import Callable
 
 from engine.apply.live import ReloadResult
 from engine.apply.workspace import ApplyReport
+from engine.attach.events import EventsQuery, EventsRead, queries_for
 from engine.attach.mirror import wall_now
 from engine.attach.session import AttachOptions, AttachSession
 from engine.cluster.cluster import Cluster
 from engine.cluster.topology import Topology, build_topology
+from engine.kubectl.commands import UsageError, parse_flags
+
+#: How long a command waits for the events it prints (then it prints without them, as
+#: kubectl's describe does when its events request fails).
+EVENTS_TIMEOUT = 10.0
 
 READ_ONLY = ("svcflow is attached to {server} read-only: it never creates, changes or deletes anything there "
              "(use kubectl for that)")
@@ -149,6 +157,33 @@ class AttachWorkspace:
         if self._left:
             return f"computing kube-proxy's rules and CoreDNS's records: {self._left:,} objects to go …"
         return ""
+
+    # -- the events a command prints (read when it asks, as kubectl reads them) ----------------
+    def events_queries(self, line: str) -> list[EventsQuery]:
+        """The events lists the `:` prompt's `line` reads before it runs (a `kubectl get
+        events`, a `kubectl describe`: engine/attach/events.py); [] for any other line."""
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            return []
+        if words[:1] == ["kubectl"]:
+            words = words[1:]
+        if not words or words[0] not in ("get", "describe") or not self.connected:
+            return []
+        try:
+            opts, pos = parse_flags(words[1:])
+        except UsageError:
+            return []
+        return queries_for(words[0], pos, namespace=opts.get("namespace") or "default",
+                           all_namespaces=bool(opts.get("all-namespaces")))
+
+    async def read_events(self, queries: list[EventsQuery]) -> EventsRead:
+        """Read those lists into the mirror; a server that does not answer within
+        EVENTS_TIMEOUT leaves the command to print without them (and says why)."""
+        try:
+            return await asyncio.wait_for(self.session.read_events(queries), EVENTS_TIMEOUT)
+        except asyncio.TimeoutError:
+            return EventsRead(timed_out=EVENTS_TIMEOUT)
 
     def status_lines(self) -> list[str]:
         problems, notes = self.status()
