@@ -116,6 +116,10 @@ class RecordingProxy:
         self.forbid: set[str] = set()
         self.grant_only: dict[str, set[str]] = {}
         self.user = "jane"
+        # A server stopped (SIGSTOP) or hung: connections are taken, nothing is answered or
+        # sent until `thawed` is set again.
+        self.thawed = asyncio.Event()
+        self.thawed.set()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
 
@@ -163,6 +167,7 @@ class RecordingProxy:
 
     async def _handle(self, req: web.Request) -> web.StreamResponse:
         self.requests.append((req.method, req.path_qs))
+        await self.thawed.wait()
         watching = req.query.get("watch") in ("true", "True", "1")
         refusal = self._refusal(req.path, watching)
         if refusal is not None:
@@ -185,6 +190,7 @@ class RecordingProxy:
             await resp.prepare(req)
             try:
                 async for chunk in up.content.iter_any():
+                    await self.thawed.wait()
                     await resp.write(chunk)
             except (ConnectionResetError, aiohttp.ClientError):
                 pass

@@ -41,6 +41,9 @@ RETRYING = " (retrying)"
 UNREACHABLE = "cannot reach the API server at "
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection (and to wait for a list's answer to start)
 LIST_TIMEOUT = 120.0  # seconds one page of a list may take
+#: Seconds a list page may go without a byte (a stopped or hung server takes the connection
+#: and says nothing: kubectl then waits for ever; a headless command says so and exits).
+PAGE_SILENCE = 30.0
 
 
 class AttachError(Exception):
@@ -52,6 +55,10 @@ class AttachError(Exception):
         self.retry = retry
         self.status = status
         self.reason = reason
+
+
+class NoAnswer(AttachError):
+    """The server took the connection (or did not refuse it) but answered nothing in time."""
 
 
 class Gone(AttachError):
@@ -132,8 +139,11 @@ class KubeClient:
             # (reached: its certificate was refused, as kubectl's "tls: failed to verify certificate")
             raise AttachError(f"{self.server}: tls: failed to verify certificate: {_cert_reason(e)}; check the "
                               f"kubeconfig's certificate-authority{RETRYING}") from None
-        except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, ConnectionError,
-                asyncio.TimeoutError) as e:
+        except asyncio.TimeoutError as e:  # (aiohttp's ServerTimeoutError among them: no answer in time)
+            waited = (timeout.sock_connect if isinstance(e, aiohttp.ConnectionTimeoutError)
+                      else timeout.sock_read if isinstance(e, aiohttp.SocketTimeoutError) else None) or timeout.total
+            raise NoAnswer(f"{UNREACHABLE}{self.server}: no answer within {waited:g} s{RETRYING}") from None
+        except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError, ConnectionError) as e:
             raise AttachError(f"{UNREACHABLE}{self.server}: {_reason(e)}{RETRYING}") from None
         except aiohttp.ClientError as e:
             raise AttachError(f"{self.server}: {type(e).__name__}: {e}{RETRYING}") from None
@@ -141,7 +151,8 @@ class KubeClient:
     async def get_page(self, path: str, query: dict[str, str]) -> "ListPage":
         """One page of a list, as it came: its bytes and its ListMeta (the continue token
         the next page is asked with); an error status is an AttachError."""
-        resp = await self._get(path, query, aiohttp.ClientTimeout(total=LIST_TIMEOUT, sock_connect=CONNECT_TIMEOUT))
+        resp = await self._get(path, query, aiohttp.ClientTimeout(total=LIST_TIMEOUT, sock_connect=CONNECT_TIMEOUT,
+                                                                  sock_read=PAGE_SILENCE))
         async with resp:
             try:
                 raw = await resp.read()
@@ -161,6 +172,26 @@ class KubeClient:
                 raise AttachError(f"{self.server}{path}: the answer is not JSON")
             md = body.get("metadata")
             return ListPage(raw, md if isinstance(md, dict) else {}, body)
+
+    async def answers(self, timeout: float) -> bool | None:
+        """Whether the server answers a GET /version within `timeout` seconds (any status:
+        it answered); False when it takes the connection but says nothing (a stopped or
+        overloaded server, whose quiet watches look like a quiet cluster); None when it
+        cannot be reached at all (the reflectors say that)."""
+        try:
+            resp = await self._get("/version", {}, aiohttp.ClientTimeout(total=timeout))
+        except NoAnswer:
+            return False
+        except AttachError:
+            return None
+        async with resp:
+            try:
+                await resp.read()
+            except asyncio.TimeoutError:
+                return False
+            except (aiohttp.ClientError, ConnectionError):
+                return None
+        return True
 
     async def _is_kubernetes_api(self) -> bool:
         """Whether GET /api answers as kube-apiserver does (`APIVersions`), asked when a list

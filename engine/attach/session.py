@@ -117,6 +117,7 @@ class AttachSession:
                     return
                 await asyncio.sleep(RECONNECT_SECONDS)
         assert self.source is not None
+        self.source.start_heartbeat()
         try:
             await self._listed(SHAPE_KINDS)
             on_built(self.mirror.build(self._name()))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from engine.attach.client import UNREACHABLE, Forbidden, KubeClient
+from engine.attach.client import RETRYING, UNREACHABLE, Forbidden, KubeClient
 from engine.attach.reflector import Reflector, ReflectorSink, Resource
 from engine.kubelet.nodelease import NODE_LEASE_NAMESPACE
 
@@ -61,6 +61,14 @@ SCOPE = Resource("", "", "", label="namespace scope")
 CONNECTION = Resource("", "", "", label="connection")
 #: How long "reconnected to URL" stays on the error bar.
 RECONNECTED_SECONDS = 10.0
+#: The key of the line about a server that takes connections but does not answer.
+ANSWER = Resource("", "", "", label="answer")
+#: Between the dashboard's probes of the server (GET /version): a stopped or overloaded server
+#: leaves its watches silent, which looks like a cluster where nothing happens; kube-apiserver's
+#: watch bookmarks come only every minute, and a client's read timeout is minutes.
+HEARTBEAT_SECONDS = 15.0
+#: How long a probe waits for its answer before the line says the server does not answer.
+ANSWER_TIMEOUT = 10.0
 #: First lists of the per-namespace fallback in flight at once (most are refused at once;
 #: a cluster of hundreds of namespaces is not asked all at the same instant).
 FALLBACK_PARALLEL_LISTS = 8
@@ -126,6 +134,32 @@ class AttachSource:
             # pages would only delay the first full paint)
             self._run(Reflector(self.client, r, tap, page_size=self.page_size, watch_seconds=self.watch_seconds,
                                 on_forbidden=self._fall_back, after=self.panes_synced if r.quiet else None))
+
+    def start_heartbeat(self) -> None:
+        """Probe the server every HEARTBEAT_SECONDS (the dashboard's: a headless command's
+        lists time out by themselves)."""
+        self._tasks.append(asyncio.create_task(self._heartbeat(HEARTBEAT_SECONDS, ANSWER_TIMEOUT),
+                                               name="svcflow-attach heartbeat"))
+
+    async def _heartbeat(self, every: float, timeout: float) -> None:
+        """While the server takes connections but answers nothing, one line says since
+        when (it starts with UNREACHABLE: once it answers again, "reconnected" is said)."""
+        loop = asyncio.get_running_loop()
+        silent_since: float | None = None
+        while True:
+            await asyncio.sleep(every)
+            asked = loop.time()
+            answered = await self.client.answers(timeout)
+            if answered is False:
+                silent_since = asked if silent_since is None else silent_since
+                assert self._tap is not None
+                self._tap.problem(ANSWER, f"{UNREACHABLE}{self.client.server}: no answer for "
+                                          f"{loop.time() - silent_since:.0f} s (the panes show what it last sent)"
+                                          f"{RETRYING}")
+            elif silent_since is not None:
+                silent_since = None
+                assert self._tap is not None
+                self._tap.problem(ANSWER, None)
 
     def _run(self, reflector: Reflector) -> None:
         self.reflectors.append(reflector)
