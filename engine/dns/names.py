@@ -31,10 +31,14 @@ def count_labels(name: str) -> int:
 
 
 def is_subdomain(parent: str, child: str) -> bool:
-    """`dns.IsSubDomain`: `child` equals `parent` or sits below it, case-insensitively."""
-    p = split_labels(parent.lower())
-    c = split_labels(child.lower())
-    return len(c) >= len(p) and (not p or c[-len(p):] == p)
+    """`dns.IsSubDomain`: `child` equals `parent` or sits below it, case-insensitively
+    (label by label: a suffix that starts at a dot; compared as strings, which is the same
+    without escaped dots and ~4x faster: every answer CoreDNS gives asks it per zone)."""
+    p = parent.rstrip(".").lower()
+    if not p:
+        return True
+    c = child.rstrip(".").lower()
+    return c == p or c.endswith("." + p)
 
 
 def trim_zone(name: str, zone: str) -> str:
@@ -53,11 +57,19 @@ def match_zone(zones: list[str] | tuple[str, ...], qname: str) -> str | None:
     return best
 
 
+#: What an address can be made of; a name with any other character is no address (most
+#: texts asked are host names: refused here without two failed parses).
+_ADDRESS_CHARS = frozenset("0123456789abcdefABCDEF.:")
+
+
 @lru_cache(maxsize=1 << 14)
 def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """`net.ParseIP`, giving IPv4-mapped IPv6 back as IPv4 (Go's `To4()` does the same).
     The last ones are remembered (the addresses are immutable): making one Service's
-    records parses each of its endpoints' addresses several times in a row."""
+    records parses each of its endpoints' addresses several times in a row. Go's ParseIP
+    takes no zone (`fe80::1%eth0` is nil), which Python's would."""
+    if not _ADDRESS_CHARS.issuperset(text):
+        return None
     try:
         ip = ipaddress.ip_address(text)
     except ValueError:
@@ -86,6 +98,8 @@ def extract_address_from_reverse(name: str) -> str:
     n = fqdn(name.lower())
     if n.endswith(IP4_ARPA):
         labels = n[: -len(IP4_ARPA)].split(".")
+        if len(labels) == 4 and all(_octet(x) for x in labels):
+            return ".".join(reversed(labels))  # (what IPv4Address would print, without its parse)
         try:
             return str(ipaddress.IPv4Address(".".join(reversed(labels))))
         except ValueError:
@@ -100,8 +114,17 @@ def extract_address_from_reverse(name: str) -> str:
     return ""
 
 
+def _octet(label: str) -> bool:
+    """A decimal octet as IPv4Address takes it: 0-255, no sign, no leading zero."""
+    return label.isdigit() and label.isascii() and len(label) <= 3 and (label == "0" or label[0] != "0") \
+        and int(label) <= 255
+
+
 def reverse_name(ip: str) -> str:
     """The PTR owner name for `ip` (`10.96.0.10` -> `10.0.96.10.in-addr.arpa.`)."""
+    parsed = parse_ip(ip)
+    if parsed is not None and parsed.version == 4 and str(parsed) == ip:
+        return ".".join(reversed(ip.split("."))) + IP4_ARPA  # (ipaddress's reverse_pointer, without its parse)
     return ipaddress.ip_address(ip).reverse_pointer + "."
 
 
