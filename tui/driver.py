@@ -209,6 +209,8 @@ class EngineDriver:
         if self._retry is not None:
             self._retry.stop()
             self._retry = None
+        if not app.is_running:  # (quitting: a save seen meanwhile has no screen left to show on)
+            return
         try:
             result = self.workspace.reload(budget=None if app.deterministic else ENGINE_BUDGET)
         except Exception as exc:  # noqa: BLE001 - the app must never crash on input
