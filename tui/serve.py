@@ -134,11 +134,20 @@ class Engine:
             self.wake.clear()
             now = time.monotonic()
             elapsed, last = now - last, now
-            if self.deterministic:
-                self.ws.settle()
+            try:
+                if self.deterministic:
+                    self.ws.settle()
+                    behind = False
+                else:  # (while catching up, time waits for the work, as a loaded control plane lags)
+                    behind = not self.ws.advance(0.0 if behind else max(elapsed, self._lag()), budget=ENGINE_BUDGET)
+            except Exception as e:  # noqa: BLE001 - the served cluster never stops for one bad turn
+                # (the controllers retry their own failed syncs; this is anything else: said, and
+                # the clock goes on -- a stopped engine left the API serving a frozen cluster)
+                self.err.write(f"svcflow: the simulated cluster's engine failed a turn ({type(e).__name__}: {e}); "
+                               "carrying on\n")
+                self.err.flush()
                 behind = False
-            else:  # (while catching up, time waits for the work, as a loaded control plane lags)
-                behind = not self.ws.advance(0.0 if behind else max(elapsed, self._lag()), budget=ENGINE_BUDGET)
+                await asyncio.sleep(TICK_SECONDS)
             await asyncio.sleep(0)
 
     async def watch_files(self, paths: list[Path]) -> None:

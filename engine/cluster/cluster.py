@@ -175,7 +175,7 @@ class Cluster:
                     while c.queue:
                         key = c.pop()
                         if key is not None:
-                            c.reconcile(key)
+                            c.sync(key)
                             steps += 1
                             progressed = True
                 if progressed:
@@ -201,7 +201,7 @@ class Cluster:
                     queue = c.queue
                     n = 0
                     while queue:
-                        c.reconcile(c.pop())  # type: ignore[arg-type]
+                        c.sync(c.pop())  # type: ignore[arg-type]
                         n += 1
                         if deadline is not None and not n % 32 and time.perf_counter() > deadline:
                             return False

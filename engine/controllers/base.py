@@ -76,6 +76,15 @@ class WorkQueue:
         return iter(list(self._order))
 
 
+#: The work queue's rate limiter for a key whose sync failed (client-go's
+#: ItemExponentialFailureRateLimiter(5ms, 1000s)): retried after 5 ms, 10 ms, 20 ms, ...
+RETRY_BASE_SECONDS = 0.005
+RETRY_MAX_SECONDS = 1000.0
+#: Retries an idle run waits for (`Cluster.run_until_idle` jumps to them); later ones are
+#: background timers, so a key that keeps failing does not keep the cluster from idling.
+FOREGROUND_RETRIES = 5
+
+
 class Controller:
     """A work queue and the store it reads; each controller takes the other pieces of
     its ControllerContext it needs in its own constructor, so they are listed there."""
@@ -85,6 +94,29 @@ class Controller:
     def __init__(self, ctx: ControllerContext) -> None:
         self.store = ctx.store
         self.queue = WorkQueue()
+        self._retry_clock, self._retry_flow = ctx.clock, ctx.flow
+        self._failures: dict[str, int] = {}  # key -> syncs failed in a row
+
+    def sync(self, key: str) -> None:
+        """One key's reconcile, as a controller's processNextWorkItem runs it: a sync that
+        fails (an error, or a bug of svcflow's) is said -- a flow event, as
+        kube-controller-manager logs it -- and retried with back-off; it never ends the
+        cluster, nor stops the other keys and controllers."""
+        try:
+            self.reconcile(key)
+        except Exception as e:  # noqa: BLE001 - upstream: utilruntime.HandleError, then AddRateLimited
+            self._failed(key, e)
+        else:
+            if self._failures:
+                self._failures.pop(key, None)
+
+    def _failed(self, key: str, error: Exception) -> None:
+        n = self._failures[key] = self._failures.get(key, 0) + 1
+        delay = min(RETRY_BASE_SECONDS * 2 ** (n - 1), RETRY_MAX_SECONDS)
+        ns, _, name = key.rpartition("/")
+        self._retry_flow(self.name, {"kind": "sync", "metadata": {"namespace": ns, "name": name}}, "failed",
+                         f"{type(error).__name__}: {error} (retry {n} in {delay:g}s)")
+        self._retry_clock.call_later(delay, lambda: self.enqueue(key), background=n > FOREGROUND_RETRIES)
 
     def enqueue(self, key: str) -> None:
         self.queue.add(key)

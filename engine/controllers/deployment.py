@@ -4,13 +4,22 @@ The ReplicaSet is named `<deployment>-<pod-template-hash>`; a changed template g
 ReplicaSet that is scaled up by maxSurge while old ones are scaled down within
 maxUnavailable (`deployment/rolling.go`); the same template again reuses its old
 ReplicaSet (a rollback keeps its hash).
+
+Which ReplicaSets are the Deployment's is claimed as upstream's ControllerRefManager does
+(`getReplicaSetsForDeployment`): those it controls and its selector still matches, plus the
+orphans its selector matches, adopted (a ReplicaSet left by `kubectl delete deploy
+--cascade=orphan` goes back to the Deployment created again, with its pods). A ReplicaSet
+name already taken by one it does not control is a hash collision: `status.collisionCount`
+goes up and the next sync names the new ReplicaSet with the new hash.
 """
 from __future__ import annotations
 
 import math
 
+from engine.api import labels as label_selectors
 from engine.api.naming import pod_template_hash
-from engine.api.objects import clone, is_terminating, meta, owner_ref, uid_of
+from engine.api.objects import clone, controller_uid, is_terminating, labels_of, meta, owner_ref, uid_of
+from engine.api.store import AlreadyExists
 from engine.api.wellknown import REVISION
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
@@ -57,8 +66,52 @@ class DeploymentController(Controller):
         for kind, rns, name in self.store.dependents(uid_of(d)):
             if kind == "ReplicaSet" and rns == ns:
                 rs = self.store.get("ReplicaSet", ns, name)
-                if rs is not None:
+                if rs is not None and controller_uid(rs) == uid_of(d):
                     out.append(rs)
+        return out
+
+    def claim_replicasets(self, d: dict) -> list[dict]:
+        """ClaimReplicaSets: the ReplicaSets `d` controls whose labels its selector matches
+        (one it no longer matches is released: its controller reference removed), and the
+        orphans it matches, adopted (neither being deleted)."""
+        ns = meta(d).get("namespace") or ""
+        selector = label_selectors.from_label_selector(d["spec"].get("selector"))
+        out = []
+        for rs in self.owned_replicasets(d):
+            if selector.matches(labels_of(rs)):
+                out.append(rs)
+            elif not is_terminating(rs):
+                self._set_controller(rs, None)
+        if is_terminating(d):
+            return out
+        for rs in self._candidates(d, ns):
+            if controller_uid(rs) is None and not is_terminating(rs) and selector.matches(labels_of(rs)):
+                out.append(self._set_controller(rs, d))
+        return out
+
+    def _candidates(self, d: dict, ns: str) -> list[dict]:
+        """The namespace's ReplicaSets that may match `d`'s selector (through the label
+        index when it has matchLabels: a namespace may hold thousands)."""
+        match = (d["spec"].get("selector") or {}).get("matchLabels") or {}
+        if match:
+            k, v = next(iter(match.items()))
+            return self.store.by_label("ReplicaSet", ns, k, v)
+        return self.store.list("ReplicaSet", ns)
+
+    def _set_controller(self, rs: dict, d: dict | None) -> dict:
+        """Adopt `rs` (a controller reference to `d`) or release it (None), as the
+        ControllerRefManager's patch of ownerReferences does."""
+        new = clone(rs)
+        refs = [r for r in meta(new).get("ownerReferences") or () if not r.get("controller")]
+        if d is not None:
+            refs.append(owner_ref(d))
+        if refs:
+            new["metadata"]["ownerReferences"] = refs
+        else:
+            new["metadata"].pop("ownerReferences", None)
+        out = self.store.update(new)
+        self.flow(self.name, out, "adopted" if d is not None else "released",
+                  f"by deployment {meta(d)['name']}" if d is not None else "its labels no longer match")
         return out
 
     def reconcile(self, key: str) -> None:
@@ -68,7 +121,7 @@ class DeploymentController(Controller):
             return
         spec = d["spec"]
         tmpl = spec.get("template") or {}
-        rss = self.owned_replicasets(d)
+        rss = self.claim_replicasets(d)
         cc = (d.get("status") or {}).get("collisionCount")
         hkey = (uid_of(d), meta(d).get("generation"), cc)
         h = self._hashes.get(hkey)
@@ -82,13 +135,15 @@ class DeploymentController(Controller):
         if new_rs is None:
             revision = 1 + max((int(meta(r).get("annotations", {}).get(REVISION, "0")) for r in rss), default=0)
             new_rs = self._create_rs(d, h, revision, self._initial_scale(d, old, replicas))
+            if new_rs is None:
+                return  # (a hash collision: the next sync, with the new collisionCount, names it anew)
         else:
             new_rs = self._ensure_revision(d, new_rs, old)
         if spec.get("strategy", {}).get("type") == "Recreate":
             self._recreate(d, new_rs, old, replicas)
         else:
             self._rolling(d, new_rs, old, replicas)
-        self._sync_status(d, new_rs, self.owned_replicasets(d))
+        self._sync_status(d, new_rs, self.claim_replicasets(d))
 
     # -- rollout ------------------------------------------------------------
     def _surge_unavailable(self, d: dict, replicas: int) -> tuple[int, int]:
@@ -146,7 +201,7 @@ class DeploymentController(Controller):
             self._scale(d, new_rs, replicas)
 
     # -- writes -------------------------------------------------------------
-    def _create_rs(self, d: dict, h: str, revision: int, replicas: int) -> dict:
+    def _create_rs(self, d: dict, h: str, revision: int, replicas: int) -> dict | None:
         tmpl = clone(d["spec"]["template"])
         tmpl.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = h
         sel = clone(d["spec"]["selector"])
@@ -165,10 +220,30 @@ class DeploymentController(Controller):
             },
             "spec": {"replicas": replicas, "selector": sel, "template": tmpl},
         }
-        created = self.api.create_internal(rs)
+        try:
+            created = self.api.create_internal(rs)
+        except AlreadyExists:
+            return self._collided(d, rs)
         self._scaled_event(d, created, 0, replicas)
         self.flow(self.name, created, "created", f"replicas={replicas}")
         return created
+
+    def _collided(self, d: dict, rs: dict) -> dict | None:
+        """The new ReplicaSet's name is taken (sync.go getNewReplicaSet): by one `d`
+        controls with the same template, it is that one; else the hash collided:
+        `status.collisionCount` + 1, and the Deployment is synced again."""
+        md = rs["metadata"]
+        taken = self.store.get("ReplicaSet", md["namespace"], md["name"])
+        if taken is not None and controller_uid(taken) == uid_of(d) and \
+                _template_without_hash(taken["spec"]["template"]) == d["spec"]["template"]:
+            return taken
+        new = clone(d)
+        status = new.setdefault("status", {})
+        status["collisionCount"] = int(status.get("collisionCount") or 0) + 1
+        self.store.update(new)  # (the update enqueues the Deployment again)
+        self.flow(self.name, d, "collided", f"ReplicaSet {md['name']} is not this Deployment's: "
+                                            f"collisionCount {status['collisionCount']}")
+        return None
 
     def _ensure_revision(self, d: dict, rs: dict, old: list[dict]) -> dict:
         top = max((int(meta(r).get("annotations", {}).get(REVISION, "0")) for r in old), default=0)
