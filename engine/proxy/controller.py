@@ -17,6 +17,13 @@ write, as it were) and each node still reports its own sync. As soon as one Serv
 node-dependent, every node gets a proxier of its own. Every sync is a step-3 flow event
 per node with the node, the mode, the chains written and deleted, and the rule count.
 
+kube-proxy runs as a DaemonSet's pod on each node. When a node's kube-proxy stops (its pod
+deleted or terminating: the DaemonSet deleted, the pod killed), the rules it wrote stay in
+the node's kernel, and nothing programs new or changed Services there: that node keeps its
+rules as they were (`stopped`; a node that shared them gets its own copy), while the others
+move on; a new kube-proxy pod running there starts with a full sync. A node where no
+kube-proxy pod was ever seen (a bare cluster, an attached one that runs none) is not judged.
+
 This module is the controller (watch -> sync); what it drives lives beside it: the rate
 limiter in `engine.proxy.runner`, the proxiers in `engine.proxy.iptables` (and
 `engine.proxy.modes` for ipvs and nftables), the save text the panes show in
@@ -47,6 +54,8 @@ from engine.proxy.steps import Steps, drain
 
 SYNC_KEY = "sync"
 SHARED = "*"  # class key of the nodes that share one rule state
+STOPPED = "-"  # class key of a node whose kube-proxy is not running (its rules are its own, frozen)
+KUBE_PROXY_LABEL = ("k8s-app", "kube-proxy")  # kubeadm's (and kind's) DaemonSet's pods
 MODE_SYNCED = ("ipvs", "nftables")  # modes whose every sync is a full one, per node
 
 
@@ -92,9 +101,13 @@ class KubeProxy(Controller):
         self._stepping_first = False  # ... and it is the first one
         self._every_sync = False  # later ipvs/nftables syncs run in slices too (`sync_in_slices`)
         self._previous: dict[str, str] = {}  # node -> its pane's text while a later sync runs
+        self.stopped: set[str] = set()  # nodes whose kube-proxy is not running
+        self._running: dict[str, set[str]] = {}  # node -> its running kube-proxy pods
+        self._ran: set[str] = set()  # nodes where a kube-proxy pod was seen running
         self.store.watch("Service", self._on_change)
         self.store.watch("EndpointSlice", self._on_change)
         self.store.watch("Node", self._on_node)
+        self.store.watch("Pod", self._on_pod)
 
     # -- watch ------------------------------------------------------------------
     def _on_change(self, ev) -> None:
@@ -120,6 +133,46 @@ class KubeProxy(Controller):
         if ev.type == "ADDED":
             self._changed = None if not self.proxiers else self._changed
             self.enqueue(SYNC_KEY)
+
+    def _on_pod(self, ev) -> None:
+        pod = ev.obj
+        md = meta(pod)
+        if md.get("namespace") != "kube-system" or labels_of(pod).get(KUBE_PROXY_LABEL[0]) != KUBE_PROXY_LABEL[1]:
+            return
+        node = (pod.get("spec") or {}).get("nodeName")
+        if not node:
+            return
+        running = ev.type != "DELETED" and not md.get("deletionTimestamp") \
+            and (pod.get("status") or {}).get("phase") == "Running"
+        pods = self._running.setdefault(node, set())
+        if running:
+            pods.add(md["name"])
+            self._ran.add(node)
+        else:
+            pods.discard(md["name"])
+        up = bool(pods) or node not in self._ran
+        if not up and node not in self.stopped:
+            self._stop(node, pod)
+        elif up and node in self.stopped:
+            self.stopped.discard(node)
+            self._class_of.pop(node, None)
+            self.proxiers.pop(node, None)  # (a new kube-proxy: a full sync, from nothing)
+            self.last_sync.pop(node, None)
+            self._flow(self.name, pod, "started", f"{node}: kube-proxy is running again: a full sync programs "
+                                                  "every Service there")
+            self.enqueue(SYNC_KEY)
+
+    def _stop(self, node: str, pod: dict) -> None:
+        """`node`'s kube-proxy stopped: its rules stay as they are (its own copy of them, if
+        it shared them), and no sync touches them until one runs there again."""
+        self.stopped.add(node)
+        p = self.proxiers.get(node)
+        n = self.store.get("Node", "", node)
+        if p is not None and n is not None and self._class_of.get(node) == SHARED:
+            self.proxiers[node] = p.clone_for(self.config_for(n))
+        self._class_of[node] = STOPPED
+        self._flow(self.name, pod, "stopped", f"{node}: kube-proxy is not running: the rules it wrote stay; "
+                                              "nothing programs new or changed Services on this node")
 
     @property
     def mode(self) -> str:
@@ -297,6 +350,8 @@ class KubeProxy(Controller):
         node_dependent = {k for k in self._dependent.values()}
         for node in self.store.list("Node"):
             node_name = meta(node)["name"]
+            if node_name in self.stopped:
+                continue  # (no kube-proxy runs there: its rules stay as they were)
             ck = self._class_key(node)
             proxier = self.proxiers.get(node_name)
             if self._class_of.get(node_name) != ck or proxier is None:
