@@ -32,16 +32,31 @@ def _attach_flags(p: argparse.ArgumentParser) -> None:
 
 
 class _StringSlice(argparse.Action):
-    """pflag's StringSlice, as kubectl's `-f` is declared: one value per flag, the flag may
-    repeat, and a value is comma-separated (read as CSV) -- `-f a.yml -f b.yml`, `-f a.yml,b.yml`;
-    a word after the value is an argument again (`get -f samples/ pods`)."""
+    """pflag's StringSlice, as kubectl's `-f` and `-L` are declared: one value per flag, the
+    flag may repeat, and a value is comma-separated (read as Go's CSV) -- `-f a.yml -f b.yml`,
+    `-f a.yml,b.yml`; a word after the value is an argument again (`get -f samples/ pods`).
+    A value Go's CSV refuses ends the command with kubectl's usage error (exit 1)."""
+
+    #: What an empty value adds: for `-f ""` a path that is not there (said so), never "no -f".
+    EMPTY: tuple[str, ...] = ("",)
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
-        import csv
+        from engine.kubectl.commands import invalid_argument, usage_error
+        from engine.kubectl.flagvalues import CSVError, read_as_csv
 
         have = list(getattr(namespace, self.dest, None) or [])
-        have += next(csv.reader([values])) if values else [""]
+        try:
+            have += read_as_csv(values) if values else self.EMPTY
+        except CSVError as e:
+            name = self.option_strings[-1].lstrip("-")
+            parser.exit(1, usage_error(parser.prog.split()[-1], invalid_argument(name, values, e)).stderr)
         setattr(namespace, self.dest, have)
+
+
+class _LabelColumns(_StringSlice):
+    """`-L/--label-columns`: as kubectl, `-L ""` adds no column."""
+
+    EMPTY = ()
 
 
 def _files(p: argparse.ArgumentParser, required: bool = False) -> None:
@@ -93,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None)  # checked as kubectl checks it, with its message
     p.add_argument("-l", "--selector", default=None)
     p.add_argument("--show-labels", action="store_true", help="a LABELS column, as kubectl's")
+    p.add_argument("-L", "--label-columns", dest="label_columns", action=_LabelColumns, default=[],
+                   metavar="KEY[,KEY]", help="one column per label key, as kubectl's (repeat -L, or a,b)")
     p.add_argument("--sort-by", default=None, metavar="JSONPATH", help="sort as kubectl does (.metadata.name)")
     p.add_argument("--no-headers", action="store_true")
     _files(p)
@@ -374,7 +391,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if args.command == "get":
         res = kubectl.get(cluster, args.args, namespace=args.namespace, all_namespaces=args.all_namespaces,
                           output=args.output, selector=args.selector, show_labels=args.show_labels,
-                          sort_by=args.sort_by, no_headers=args.no_headers)
+                          label_columns=args.label_columns, sort_by=args.sort_by, no_headers=args.no_headers)
     elif args.command == "describe":
         res = kubectl.describe(cluster, args.args, namespace=args.namespace, selector=args.selector,
                                all_namespaces=args.all_namespaces)
