@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.api.gostrconv import (GO_JSON_EXTRA_ESCAPES, RANGE, NumError, go_json_float, go_parse_int,
-                                  go_yaml_float)
+from engine.api.gostrconv import GO_JSON_EXTRA_ESCAPES, RANGE, NumError, go_json_float, go_parse_int, go_yaml_float
 
 # ---------------------------------------------------------------------------------------
 # -o json / -o yaml
