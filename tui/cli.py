@@ -375,6 +375,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             args.namespace = session.namespace
         refused = _attached_refusals(session, args)
     else:
+        hint = simulation_hint(args.command, "an empty simulated cluster (no -f given)")
+        if hint and not args.files:
+            err.write(hint + "\n")
         cluster, report = _cluster(args)
         fatal = [w for w in report.warnings if w.fatal]
         if fatal:  # kind refuses the Cluster config: there is no cluster to act on
@@ -424,6 +427,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out.write(res.stdout)
     err.write(res.stderr)
     return res.code
+
+
+def simulation_hint(command: str, shown: str) -> str | None:
+    """The one stderr line for a command that can read a real cluster but simulates one, while
+    $KUBECONFIG is set (serve's `export KUBECONFIG=...` line invites it): only --kubeconfig
+    attaches, so say so, off stdout, which stays what kubectl prints."""
+    import os
+
+    if command not in ATTACHABLE or not os.environ.get("KUBECONFIG"):
+        return None
+    return (f'svcflow: showing {shown}; $KUBECONFIG is set: add --kubeconfig "$KUBECONFIG" to read that '
+            "cluster (or run 'svcflow attach' for the dashboard)")
 
 
 #: `-f`/PATH and `--kubeconfig` together: one would be ignored.
@@ -686,11 +701,11 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
     """Render headlessly (deterministic mode) and write the SVG."""
     import asyncio
 
-    try:
-        w, h = (int(x) for x in args.size.lower().split("x"))
-    except ValueError:
-        err.write(f"error: --size must look like 160x48, got {args.size!r}\n")
+    size = screenshot_size(args.size)
+    if isinstance(size, str):
+        err.write(f"error: {size}\n")
         return 1
+    w, h = size
     from tui.tour_script import FOCUS
 
     if args.focus is not None and args.focus not in FOCUS:
@@ -716,6 +731,9 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
     else:
         from tui.app import SvcflowApp
 
+        hint = None if args.files else simulation_hint("screenshot", "the simulation of samples/ (no -f given)")
+        if hint:
+            err.write(hint + "\n")
         app = SvcflowApp(args.files or ["samples/"], deterministic=True, watch=False,
                          bare=getattr(args, "bare", False), seed=getattr(args, "seed", None), lang=args.lang)
 
@@ -747,6 +765,21 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
 
 
 ATTACH_SCREENSHOT_WAIT = 30.0  # seconds `screenshot --kubeconfig` waits for the first lists
+#: The terminal sizes `screenshot --size` renders: from one cell to a wall of 2000x2000 (a
+#: bigger screen takes minutes and gigabytes to lay out, and no terminal is that big).
+SCREENSHOT_MAX_SIDE = 2000
+
+
+def screenshot_size(text: str) -> tuple[int, int] | str:
+    """`--size WxH` as (columns, rows), or the one line that refuses it."""
+    w, x, h = text.lower().partition("x")
+    if not (x and w.isascii() and w.isdigit() and h.isascii() and h.isdigit()):
+        return f"--size must look like 160x48, got {text!r}"
+    cols, rows = int(w), int(h)
+    if not (1 <= cols <= SCREENSHOT_MAX_SIDE and 1 <= rows <= SCREENSHOT_MAX_SIDE):
+        return (f"--size {text}: columns and rows must each be between 1 and {SCREENSHOT_MAX_SIDE} "
+                "(like 160x48)")
+    return cols, rows
 
 
 def _dashboard(argv: list[str], err: TextIO | None = None, attach: bool = False) -> int:
