@@ -75,7 +75,12 @@ FLAGS: dict[str, tuple[str, str]] = {
 _SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
 #: Flags only some verbs have: the others refuse them as pflag refuses a flag it does not know
 #: (`kubectl describe -L app`: unknown shorthand flag: 'L' in -L).
-ONLY_FOR_VERBS: dict[str, frozenset[str]] = {"label-columns": frozenset({"get"})}
+_GET_ONLY = frozenset({"get"})
+ONLY_FOR_VERBS: dict[str, frozenset[str]] = {
+    "label-columns": _GET_ONLY, "show-labels": _GET_ONLY, "sort-by": _GET_ONLY, "no-headers": _GET_ONLY,
+    # (describe, drain, cordon, uncordon, logs and exec print no object: they have no -o)
+    "output": frozenset({"get", "explain", "delete", "scale", "label", "rollout", "create", "run"}),
+}
 NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict"}
 
 
@@ -940,6 +945,8 @@ def run_line(cluster: Cluster, line: str) -> Output:
         if sub != "restart":
             return Output(stderr=f"error: svcflow does not run `kubectl rollout {sub}` yet (it runs: rollout restart)\n",
                           code=1)
+    if verb == "create" and rest and rest[0] in ("namespace", "ns"):  # (cobra's subcommand names itself)
+        cmd = "create namespace"
     if verb == "explain":  # (its own flags have no shorthands: only kubectl's global -n NAMESPACE is one)
         for a in rest:
             if a == "--":
@@ -1019,7 +1026,10 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
             return drain(cluster, pos[0], ignore_daemonsets=bool(opts.get("ignore-daemonsets")),
                          force=bool(opts.get("force")), dry_run=dry)
         return cordon(cluster, pos[0], verb == "cordon", dry_run=dry)
-    if verb == "create" and len(pos) == 2 and pos[0] in ("namespace", "ns"):
+    if verb == "create" and pos and pos[0] in ("namespace", "ns"):
+        if len(pos) != 2:
+            return Output(stderr=f"error: exactly one NAME is required, got {len(pos) - 1}\n"
+                                 "See 'kubectl create namespace -h' for help and examples\n", code=1)
         return create_namespace(cluster, pos[1], dry_run=dry)
     if verb == "run":
         if not pos:

@@ -1,4 +1,5 @@
-"""`get -L/--label-columns` (tester2 finding 21), and `--show-labels` with a non-table `-o`.
+"""`get -L/--label-columns` (tester2 finding 21), `--show-labels` with a non-table `-o`, and
+get's printing flags refused by the verbs that do not have them.
 
 The oracle is the REAL kubectl against `svcflow serve`: kubectl adds the label columns itself
 (cli-runtime's decorateTable, from each row's object metadata), so what it prints is what
@@ -70,6 +71,22 @@ LINES = [
     "get po --show-labels -o jsonpath={.items[0].metadata.name}",
     "get po --show-labels -o bogus",
     "get --show-labels -o name",  # (no type is said first)
+    # get's printing flags are get's alone; -o belongs to the verbs that print objects
+    "describe po --show-labels",
+    "describe po --sort-by=.metadata.name",
+    "describe po --no-headers",
+    "describe po -o yaml",
+    "label po x a=b --show-labels",
+    "scale deploy/redis --replicas=1 --no-headers",
+    "delete po x --sort-by=.a",
+    "cordon kind-worker -o name",
+    "drain kind-worker -o name",
+    "uncordon kind-worker --show-labels",
+    "rollout restart deploy/redis --show-labels",
+    "run x --image=y --sort-by=z",
+    "create ns x --no-headers",  # (the subcommand's usage line)
+    "create ns",
+    "create namespace a b",
 ]
 
 
