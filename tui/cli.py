@@ -33,16 +33,31 @@ def _attach_flags(p: argparse.ArgumentParser) -> None:
 
 
 class _StringSlice(argparse.Action):
-    """pflag's StringSlice, as kubectl's `-f` is declared: one value per flag, the flag may
-    repeat, and a value is comma-separated (read as CSV) -- `-f a.yml -f b.yml`, `-f a.yml,b.yml`;
-    a word after the value is an argument again (`get -f samples/ pods`)."""
+    """pflag's StringSlice, as kubectl's `-f` and `-L` are declared: one value per flag, the
+    flag may repeat, and a value is comma-separated (read as Go's CSV) -- `-f a.yml -f b.yml`,
+    `-f a.yml,b.yml`; a word after the value is an argument again (`get -f samples/ pods`).
+    A value Go's CSV refuses ends the command with kubectl's usage error (exit 1)."""
+
+    #: What an empty value adds: for `-f ""` a path that is not there (said so), never "no -f".
+    EMPTY: tuple[str, ...] = ("",)
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
-        import csv
+        from engine.kubectl.commands import invalid_argument, usage_error
+        from engine.kubectl.flagvalues import CSVError, read_as_csv
 
         have = list(getattr(namespace, self.dest, None) or [])
-        have += next(csv.reader([values])) if values else [""]
+        try:
+            have += read_as_csv(values) if values else self.EMPTY
+        except CSVError as e:
+            name = self.option_strings[-1].lstrip("-")
+            parser.exit(1, usage_error(parser.prog.split()[-1], invalid_argument(name, values, e)).stderr)
         setattr(namespace, self.dest, have)
+
+
+class _LabelColumns(_StringSlice):
+    """`-L/--label-columns`: as kubectl, `-L ""` adds no column."""
+
+    EMPTY = ()
 
 
 def _files(p: argparse.ArgumentParser, required: bool = False) -> None:
@@ -94,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None)  # checked as kubectl checks it, with its message
     p.add_argument("-l", "--selector", default=None)
     p.add_argument("--show-labels", action="store_true", help="a LABELS column, as kubectl's")
+    p.add_argument("-L", "--label-columns", dest="label_columns", action=_LabelColumns, default=[],
+                   metavar="KEY[,KEY]", help="one column per label key, as kubectl's (repeat -L, or a,b)")
     p.add_argument("--sort-by", default=None, metavar="JSONPATH", help="sort as kubectl does (.metadata.name)")
     p.add_argument("--no-headers", action="store_true")
     _files(p)
@@ -359,6 +376,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             args.namespace = session.namespace
         refused = _attached_refusals(session, args)
     else:
+        hint = simulation_hint(args.command, "an empty simulated cluster (no -f given)")
+        if hint and not args.files:
+            err.write(hint + "\n")
         cluster, report = _cluster(args)
         fatal = [w for w in report.warnings if w.fatal]
         if fatal:  # kind refuses the Cluster config: there is no cluster to act on
@@ -375,7 +395,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if args.command == "get":
         res = kubectl.get(cluster, args.args, namespace=args.namespace, all_namespaces=args.all_namespaces,
                           output=args.output, selector=args.selector, show_labels=args.show_labels,
-                          sort_by=args.sort_by, no_headers=args.no_headers)
+                          label_columns=args.label_columns, sort_by=args.sort_by, no_headers=args.no_headers)
     elif args.command == "describe":
         res = kubectl.describe(cluster, args.args, namespace=args.namespace, selector=args.selector,
                                all_namespaces=args.all_namespaces)
@@ -408,6 +428,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out.write(res.stdout)
     err.write(res.stderr)
     return res.code
+
+
+def simulation_hint(command: str, shown: str) -> str | None:
+    """The one stderr line for a command that can read a real cluster but simulates one, while
+    $KUBECONFIG is set (serve's `export KUBECONFIG=...` line invites it): only --kubeconfig
+    attaches, so say so, off stdout, which stays what kubectl prints."""
+    import os
+
+    if command not in ATTACHABLE or not os.environ.get("KUBECONFIG"):
+        return None
+    return (f'svcflow: showing {shown}; $KUBECONFIG is set: add --kubeconfig "$KUBECONFIG" to read that '
+            "cluster (or run 'svcflow attach' for the dashboard)")
 
 
 #: `-f`/PATH and `--kubeconfig` together: one would be ignored.
@@ -685,11 +717,11 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
     """Render headlessly (deterministic mode) and write the SVG."""
     import asyncio
 
-    try:
-        w, h = (int(x) for x in args.size.lower().split("x"))
-    except ValueError:
-        err.write(f"error: --size must look like 160x48, got {args.size!r}\n")
+    size = screenshot_size(args.size)
+    if isinstance(size, str):
+        err.write(f"error: {size}\n")
         return 1
+    w, h = size
     from tui.tour_script import FOCUS
 
     if args.focus is not None and args.focus not in FOCUS:
@@ -715,6 +747,9 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
     else:
         from tui.app import SvcflowApp
 
+        hint = None if args.files else simulation_hint("screenshot", "the simulation of samples/ (no -f given)")
+        if hint:
+            err.write(hint + "\n")
         app = SvcflowApp(args.files or ["samples/"], deterministic=True, watch=False,
                          bare=getattr(args, "bare", False), seed=getattr(args, "seed", None), lang=args.lang)
 
@@ -746,6 +781,21 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
 
 
 ATTACH_SCREENSHOT_WAIT = 30.0  # seconds `screenshot --kubeconfig` waits for the first lists
+#: The terminal sizes `screenshot --size` renders: from one cell to a wall of 2000x2000 (a
+#: bigger screen takes minutes and gigabytes to lay out, and no terminal is that big).
+SCREENSHOT_MAX_SIDE = 2000
+
+
+def screenshot_size(text: str) -> tuple[int, int] | str:
+    """`--size WxH` as (columns, rows), or the one line that refuses it."""
+    w, x, h = text.lower().partition("x")
+    if not (x and w.isascii() and w.isdigit() and h.isascii() and h.isdigit()):
+        return f"--size must look like 160x48, got {text!r}"
+    cols, rows = int(w), int(h)
+    if not (1 <= cols <= SCREENSHOT_MAX_SIDE and 1 <= rows <= SCREENSHOT_MAX_SIDE):
+        return (f"--size {text}: columns and rows must each be between 1 and {SCREENSHOT_MAX_SIDE} "
+                "(like 160x48)")
+    return cols, rows
 
 
 def _dashboard(argv: list[str], err: TextIO | None = None, attach: bool = False) -> int:

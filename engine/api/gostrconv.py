@@ -8,6 +8,7 @@ imports it from here, so a quoting or rounding fix lands once.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 
 _SIMPLE_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
@@ -103,6 +104,28 @@ def go_json_float(f: float) -> str:
         text = _exp_form(sign, digits, exp)
         return text.replace("e-0", "e-") if exp > -10 else text
     return _plain_form(sign, digits, exp)
+
+
+# --- encoding/json strings ------------------------------------------------------------------
+
+#: What encoding/json escapes beyond JSON's own `\"` `\\` `\b` `\f` `\n` `\r` `\t` `\u00XX`
+#: (which Python's json and orjson write alike): the HTML-safe set (json.Marshal, and an
+#: Encoder unless SetEscapeHTML(false)) and the JavaScript line separators, always.
+GO_JSON_EXTRA_ESCAPES: dict[str, str] = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
+                                         "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+_SURROGATE_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def go_utf8(raw: bytes) -> str:
+    """Bytes a Go program holds as a string, as encoding/json then writes them: valid UTF-8
+    unchanged, and each byte that is not part of it one U+FFFD (utf8.DecodeRuneInString's
+    size-1 RuneError). Go's protobuf (gogo) code keeps a string's bytes unchecked and its JSON
+    decoder coerces the same way, so an API server takes such bytes and answers U+FFFD."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:  # (surrogateescape: one lone surrogate per undecodable byte)
+        return _SURROGATE_ESCAPED.sub("\ufffd", raw.decode("utf-8", "surrogateescape"))
 
 
 # --- integers -------------------------------------------------------------------------------

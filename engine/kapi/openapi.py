@@ -22,7 +22,7 @@ from aiohttp import web
 
 from engine.api import openapi_schemas
 from engine.kapi.resources import ResourceTable
-from engine.kapi.responses import dumps, json_response
+from engine.kapi.responses import json_response, marshal_json
 from engine.kapi.status import unknown_path
 from engine.kapi.version import GIT_VERSION
 
@@ -74,7 +74,7 @@ class OpenAPI:
     @cached_property
     def docs(self) -> dict[str, bytes]:
         schemas = openapi_schemas.load()
-        return {_gv_path(g, v): dumps(group_version_document(self.table, g, v, schemas)).encode()
+        return {_gv_path(g, v): marshal_json(group_version_document(self.table, g, v, schemas))
                 for g, v in self.table.by_gv}
 
     @cached_property
@@ -88,7 +88,7 @@ class OpenAPI:
                           for p, d in self.docs.items()}}
 
     async def index(self, request: web.Request) -> web.Response:
-        return json_response(self.root)
+        return json_response(self.root, encode=marshal_json)  # (kube-openapi's json.Marshal: no newline)
 
     async def document(self, request: web.Request) -> web.Response:
         gv = request.match_info["gv"]

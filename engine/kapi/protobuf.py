@@ -21,6 +21,7 @@ import base64
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from engine.api.gostrconv import go_utf8
 from engine.kapi.status import StatusError, bad_request
 
 if TYPE_CHECKING:
@@ -192,9 +193,11 @@ def _signed(v: int) -> int:
 
 
 def _text(v: Any) -> str:
+    """A string field: gogo-generated Unmarshal code takes its bytes unchecked (`string(dAtA[...])`),
+    so kube-apiserver keeps bytes that are not UTF-8 and its JSON answers carry U+FFFD for them."""
     if not isinstance(v, bytes):
         raise DecodeError("expected a string")
-    return v.decode("utf-8")
+    return go_utf8(v)
 
 
 def _time(buf: bytes) -> str | None:
@@ -317,7 +320,7 @@ def decode(body: bytes) -> dict[str, Any]:
                               f"{', '.join(accepted_types())} (svcflow decodes protobuf for "
                               f"{', '.join(sorted(k for _, k in TOP_LEVEL))}; send {kind or 'this object'} as JSON)")
         obj = decode_message(message, raw)
-    except (DecodeError, UnicodeDecodeError, KeyError) as e:
+    except (DecodeError, KeyError) as e:
         raise bad_request(f"unable to decode the protobuf body of {kind or 'the request'}: {e}")
     return {"apiVersion": api_version, "kind": kind, **obj}
 

@@ -280,7 +280,7 @@ async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
             obj = tables.table(req.kind, [obj], ctx.cluster.now(), include=include, headers=not headers_sent[0],
                                media=table_media)
             headers_sent[0] = True
-        return encode_json({"type": ev.type, "object": obj}) + b"\n"
+        return encode_json({"type": ev.type, "object": obj})
 
     def bookmark(initial: bool = False) -> bytes:
         md: dict[str, Any] = {"resourceVersion": str(store.resource_version)}
@@ -288,13 +288,13 @@ async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
             md["annotations"] = {"k8s.io/initial-events-end": "true"}
         info = req.info
         return encode_json({"type": "BOOKMARK", "object": {"kind": info.kind, "apiVersion": info.api_version,
-                                                           "metadata": md}}) + b"\n"
+                                                           "metadata": md}})
     loop = asyncio.get_running_loop()
     deadline = None if timeout is None else loop.time() + timeout
     try:
         await resp.prepare(request)
         if error is not None:
-            await resp.write(encode_json({"type": "ERROR", "object": error.body()}) + b"\n")
+            await resp.write(encode_json({"type": "ERROR", "object": error.body()}))
             return resp
         if backlog:
             await resp.write(b"".join(encode(e) for e in backlog))

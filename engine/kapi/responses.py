@@ -3,7 +3,7 @@ asked for, and `Warning: 299` headers (apimachinery `pkg/util/net/http.go NewWar
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from aiohttp import web
 
@@ -12,27 +12,66 @@ try:
 except ImportError:  # pragma: no cover - a dependency; json does the same, slower
     orjson = None  # type: ignore[assignment]
 
+from engine.api.gostrconv import GO_JSON_EXTRA_ESCAPES
 from engine.kapi.status import StatusError
 
 ENDPOINTS_DEPRECATION = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
 
 
 def encode_json(obj: Any) -> bytes:
-    """Compact UTF-8 JSON, as kube-apiserver writes it. orjson writes the same bytes as the
-    standard library's `json.dumps(separators=(",", ":"), ensure_ascii=False)` for API
-    objects (dicts, lists, strings, integers, booleans, null) ~5x faster: a list page of 500
-    pods is ~1.1 MB, and at 10,000 Services the pages an attaching client reads were 88 %
-    json.dumps in the server's profile. What orjson refuses (an integer beyond 64 bits, a
-    non-string key) is written by the standard library."""
+    """The bytes kube-apiserver writes for `obj`: Go's `json.NewEncoder(w).Encode(obj)`
+    (apimachinery's JSON serializer, for objects, lists, Tables, Status and each watch event
+    alike; 1.33's streaming list encoder writes the same bytes): marshal_json's, and a newline."""
     if orjson is not None:
         try:
-            return orjson.dumps(obj)
+            return go_escaped(orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE))
         except TypeError:  # (orjson.JSONEncodeError is one)
             pass
-    return dumps(obj).encode()
+    return go_escaped(dumps(obj).encode() + b"\n")
+
+
+def marshal_json(obj: Any) -> bytes:
+    """Go's `json.Marshal(obj)`: compact UTF-8 with `<` `>` `&` U+2028 U+2029 escaped as
+    `\u003c`... and no newline (what kube-openapi serves, and encode_json without its newline).
+
+    orjson writes what the standard library's `json.dumps(separators=(",", ":"),
+    ensure_ascii=False)` writes for API objects, ~5x faster: a list page of 500 pods is
+    ~1.2 MB, and at 10,000 Services the pages an attaching client reads were 88 % json.dumps
+    in the server's profile. Go's extra escapes are applied afterwards, and only when the
+    bytes hold one of those characters (a few C-speed scans, `go_escaped`); they can stand
+    only inside strings, so replacing them in the whole text is exact. What orjson refuses (an
+    integer beyond 64 bits, a non-string key) is written by the standard library."""
+    if orjson is not None:
+        try:
+            return go_escaped(orjson.dumps(obj))
+        except TypeError:  # (orjson.JSONEncodeError is one)
+            pass
+    return go_escaped(dumps(obj).encode())
+
+
+def marshal_indent_json(obj: Any) -> bytes:
+    """Go's `json.MarshalIndent(obj, "", "  ")`: what responsewriters.WriteRawJSON writes for
+    the few answers that are no API object (`/version`)."""
+    return go_escaped(json.dumps(obj, indent=2, ensure_ascii=False).encode())
+
+
+#: (lead byte, character, escape): a one-byte search is a memchr scan (~15 us a MB), a
+#: three-byte one ~100x slower, so U+2028/U+2029 are looked for only where 0xE2 occurs.
+_GO_ESCAPES = tuple((raw.encode()[:1], raw.encode(), escaped.encode())
+                    for raw, escaped in GO_JSON_EXTRA_ESCAPES.items())
+
+
+def go_escaped(data: bytes) -> bytes:
+    """UTF-8 JSON text with encoding/json's escapes beyond JSON's own (GO_JSON_EXTRA_ESCAPES);
+    the text itself when it holds none of those characters, as nearly every page does."""
+    for lead, raw, escaped in _GO_ESCAPES:
+        if lead in data and (len(raw) == 1 or raw in data):
+            data = data.replace(raw, escaped)
+    return data
 
 
 def dumps(obj: Any) -> str:
+    """Compact JSON text (no Go escapes: for tokens and documents svcflow reads back itself)."""
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, check_circular=False)
 
 
@@ -46,8 +85,9 @@ def warnings_for(kind: str) -> list[str]:
 
 
 def json_response(obj: Any, *, status: int = 200, content_type: str = "application/json",
-                  warnings: list[str] | None = None) -> web.Response:
-    resp = web.Response(body=encode_json(obj), status=status)
+                  warnings: list[str] | None = None, encode: Callable[[Any], bytes] = encode_json) -> web.Response:
+    """`obj` as kube-apiserver answers an API object (`encode`: encode_json), or as `encode` writes it."""
+    resp = web.Response(body=encode(obj), status=status)
     resp.headers["Content-Type"] = content_type
     for w in warnings or ():
         resp.headers.add("Warning", warning_header(w))

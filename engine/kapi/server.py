@@ -30,7 +30,7 @@ from engine.kapi import (
     writes,
 )
 from engine.kapi.context import MAX_BODY, ApiContext, BodyDecoder, SubresourceHandler, SubresourceRoute, resolve
-from engine.kapi.responses import json_response, query_bool, status_response, warnings_for
+from engine.kapi.responses import json_response, marshal_indent_json, query_bool, status_response, warnings_for
 from engine.kapi.status import StatusError, method_not_allowed, unknown_path
 from engine.kapi.version import version_info
 
@@ -76,7 +76,7 @@ class _Handlers:
         self.order = reads.ListOrder(ctx)
 
     async def version(self, request: web.Request) -> web.Response:
-        return json_response(version_info())
+        return json_response(version_info(), encode=marshal_indent_json)  # (WriteRawJSON)
 
     async def healthz(self, request: web.Request) -> web.Response:
         return web.Response(text="ok", content_type="text/plain")

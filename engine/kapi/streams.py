@@ -18,7 +18,6 @@ the same refusal, or a Status saying how to reach the WebSocket path.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import shlex
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from aiohttp import WSMsgType, web
 from engine.api.objects import meta
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.pods import completed, pick_container, running_container
-from engine.kapi.responses import query_bool
+from engine.kapi.responses import marshal_json, query_bool
 from engine.kapi.status import StatusError, bad_request, not_found
 from engine.kapi.terminal import Terminal
 from engine.kubectl.shell import PodShell
@@ -98,8 +97,9 @@ class Channels:
             await self.ws.send_bytes(bytes((channel,)) + data)
 
     async def finish(self, status: dict[str, Any]) -> None:
-        """The error channel's one Status, then the close that ends the client."""
-        await self.send(ERROR, json.dumps(status, separators=(",", ":")).encode())
+        """The error channel's one Status (json.Marshal'd, as remotecommand's v4 writeStatus does),
+        then the close that ends the client."""
+        await self.send(ERROR, marshal_json(status))
         await self.ws.close()
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any, Callable
 
 from aiohttp import web
 
 from engine.api.apiserver import ApiError
+from engine.api.gostrconv import go_utf8
 from engine.api.naming import generate_name
 from engine.api.store import CLUSTER_SCOPED, json_copy
 from engine.api.validation import errors as field_errors
@@ -53,11 +55,11 @@ async def read_body(ctx: ApiContext, req: ResourceRequest, request: web.Request,
     raw = await request.read()
     if decoder is not None:
         return decoder(raw, req)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise bad_request("invalid character in request body: the body is not UTF-8")
     if media == YAML or media == patches.APPLY:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise bad_request("invalid character in request body: the body is not UTF-8")
         # svcflow's own go-yaml compatible reader, with its limits (alias bombs, nesting)
         loaded = load_text(text, "request body", check_kinds=False)
         if loaded.errors:
@@ -65,10 +67,28 @@ async def read_body(ctx: ApiContext, req: ResourceRequest, request: web.Request,
         if len(loaded.documents) != 1:
             raise bad_request("the request body must hold exactly one object")
         return loaded.documents[0].obj
+    text = go_utf8(raw)  # (Go's JSON decoder coerces bytes that are not UTF-8 to U+FFFD)
     try:
-        return json.loads(text) if text.strip() else None
+        obj = json.loads(text) if text.strip() else None
     except json.JSONDecodeError as e:
         raise bad_request(f"couldn't get version/kind; json parse error: {e.msg} at offset {e.pos}")
+    return _without_lone_surrogates(obj) if _SURROGATE_ESCAPE.search(text) else obj
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """Go's JSON decoder reads a `\\uD800` escape that is not half of a pair as U+FFFD (Python's
+    keeps a lone surrogate, which no UTF-8 writer can write back)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    return value
 
 
 def _check_kind(req: ResourceRequest, obj: Any) -> dict:

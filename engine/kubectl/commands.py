@@ -10,6 +10,7 @@ import copy
 import json
 import os
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,6 +26,7 @@ from engine.api.validation.messages import aggregate_message
 from engine.api.validation.metadata import validate_labels
 from engine.api.validation.names import is_valid_label_value
 from engine.cluster.cluster import Cluster
+from engine.kubectl.flagvalues import CSVError, read_as_csv
 from engine.kubectl.printers import custom_columns, encoding, jsonpath, sorting
 from engine.kubectl.printers import describe as describe_printer
 from engine.kubectl.printers import explain as explain_printer
@@ -53,7 +55,8 @@ class UsageError(Exception):
     """A flag parse error: kubectl's FlagErrorFunc adds `See 'kubectl VERB --help' for usage.`"""
 
 
-# name -> (shorthand, type); type is "str", "bool" or "int" (Go int: 64-bit)
+# name -> (shorthand, type); type is "str", "bool", "int" (Go int: 64-bit) or "strings" (a
+# StringSlice: each value read as CSV, the values of repeated flags added up)
 FLAGS: dict[str, tuple[str, str]] = {
     "namespace": ("n", "str"), "all-namespaces": ("A", "bool"), "output": ("o", "str"),
     "selector": ("l", "str"), "replicas": ("", "int"), "current-replicas": ("", "int"),
@@ -67,8 +70,17 @@ FLAGS: dict[str, tuple[str, str]] = {
     "record": ("", "bool"), "dry-run": ("", "str"), "sort-by": ("", "str"), "watch": ("w", "bool"),
     "quiet": ("q", "bool"), "validate": ("", "str"), "prune": ("", "bool"), "api-version": ("", "str"),
     "tail": ("", "int"), "timestamps": ("", "bool"), "previous": ("p", "bool"),
+    "label-columns": ("L", "strings"),
 }
 _SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
+#: Flags only some verbs have: the others refuse them as pflag refuses a flag it does not know
+#: (`kubectl describe -L app`: unknown shorthand flag: 'L' in -L).
+_GET_ONLY = frozenset({"get"})
+ONLY_FOR_VERBS: dict[str, frozenset[str]] = {
+    "label-columns": _GET_ONLY, "show-labels": _GET_ONLY, "sort-by": _GET_ONLY, "no-headers": _GET_ONLY,
+    # (describe, drain, cordon, uncordon, logs and exec print no object: they have no -o)
+    "output": frozenset({"get", "explain", "delete", "scale", "label", "rollout", "create", "run"}),
+}
 NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict"}
 
 
@@ -78,8 +90,8 @@ _SELECT = ("--all", "--selector=", "--namespace=")
 #: honours, a flag with a few values once with each (`--output=wide`, `--dry-run=server`).
 VERB_FLAGS: dict[str, tuple[str, ...]] = {
     "get": ("--namespace=", "--all-namespaces", "--output=wide", "--output=yaml", "--output=json", "--output=name",
-            "--output=jsonpath=", "--output=custom-columns=", "--selector=", "--show-labels", "--sort-by=",
-            "--no-headers"),
+            "--output=jsonpath=", "--output=custom-columns=", "--selector=", "--show-labels", "--label-columns=",
+            "--sort-by=", "--no-headers"),
     "describe": ("--namespace=", "--all-namespaces", "--selector="),
     "explain": ("--recursive", "--api-version=", "--output=plaintext", "--output=plaintext-openapiv2"),
     "delete": _SELECT + _DRY,
@@ -123,21 +135,37 @@ def _klog_warning(now: datetime, line: int, msg: str) -> str:
     return f"W{now:%m%d %H:%M:%S.%f} {os.getpid():>7} helpers.go:{line}] {msg}\n"
 
 
-def _set_flag(opts: dict, name: str, value: str) -> None:
-    short, typ = FLAGS[name]
+def invalid_argument(name: str, value: str, problem: Exception) -> str:
+    """pflag's words for a value its flag's type refuses (kubectl adds `error: ` and the usage line)."""
+    short = FLAGS[name][0] if name in FLAGS else ""
     flag_name = f"-{short}, --{name}" if short else f"--{name}"
+    return f"invalid argument {go_quote(value)} for {go_quote(flag_name)} flag: {problem}"
+
+
+def _set_flag(opts: dict, name: str, value: str) -> None:
+    typ = FLAGS[name][1]
     if typ in ("int", "bool"):
         try:
             opts[name] = go_parse_int(value) if typ == "int" else go_parse_bool(value)
         except NumError as e:
-            raise UsageError(f"invalid argument {go_quote(value)} for {go_quote(flag_name)} flag: {e}") from None
+            raise UsageError(invalid_argument(name, value, e)) from None
+    elif typ == "strings":
+        try:
+            opts.setdefault(name, []).extend(read_as_csv(value))
+        except CSVError as e:
+            raise UsageError(invalid_argument(name, value, e)) from None
     else:
         opts[name] = value
 
 
-def parse_flags(args: list[str]) -> tuple[dict, list[str]]:
+def parse_flags(args: list[str], verb: str | None = None) -> tuple[dict, list[str]]:
     """pflag's parseArgs: `--name=v`, `--name v`, `-n v`, `-nv`, `-Ao wide`, `--`; unknown
-    flags and missing values fail with pflag's own words."""
+    flags and missing values fail with pflag's own words. With `verb`, a flag of
+    ONLY_FOR_VERBS that verb lacks is unknown too."""
+
+    def known(name: str) -> bool:
+        return name in FLAGS and (verb is None or verb in ONLY_FOR_VERBS.get(name, (verb,)))
+
     opts: dict = {}
     pos: list[str] = []
     i = 0
@@ -149,7 +177,7 @@ def parse_flags(args: list[str]) -> tuple[dict, list[str]]:
             break
         if a.startswith("--") and len(a) > 2:
             name, eq, value = a[2:].partition("=")
-            if name not in FLAGS:
+            if not known(name):
                 raise UsageError(f"unknown flag: --{name}")
             typ = FLAGS[name][1]
             if eq:
@@ -168,8 +196,8 @@ def parse_flags(args: list[str]) -> tuple[dict, list[str]]:
             j = 0
             while j < len(shorts):
                 c = shorts[j]
-                if c not in _SHORT:
-                    raise UsageError(f"unknown shorthand flag: {go_quote_rune(c)} in -{shorts}")
+                if c not in _SHORT or not known(_SHORT[c]):
+                    raise UsageError(f"unknown shorthand flag: {go_quote_rune(c)} in -{shorts[j:]}")
                 name = _SHORT[c]
                 rest = shorts[j + 1:]
                 if FLAGS[name][1] == "bool":
@@ -185,7 +213,7 @@ def parse_flags(args: list[str]) -> tuple[dict, list[str]]:
                     _set_flag(opts, name, args[i])
                     i += 1
                 else:
-                    raise UsageError(f"flag needs an argument: {go_quote_rune(c)} in -{shorts}")
+                    raise UsageError(f"flag needs an argument: {go_quote_rune(c)} in -{shorts[j:]}")
                 break
         else:
             pos.append(a)
@@ -261,13 +289,16 @@ DESCRIBE_NO_TYPE = ('error: You must specify the type of resource to describe. U
 
 def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_namespaces: bool = False,
         output: str | None = None, selector: str | None = None, show_labels: bool = False,
-        sort_by: str | None = None, no_headers: bool = False) -> Output:
-    """`kubectl get`. `show_labels` (`--show-labels`) and `no_headers` (`--no-headers`) shape
-    the tables only, as kubectl's; `sort_by` (`--sort-by`) sorts each table, or the whole
+        label_columns: Sequence[str] = (), sort_by: str | None = None, no_headers: bool = False) -> Output:
+    """`kubectl get`. `show_labels` (`--show-labels`), `label_columns` (`-L`, one column per
+    label key) and `no_headers` (`--no-headers`) shape the tables only, as kubectl's (which
+    ignores `-L` under any other `-o`); `sort_by` (`--sort-by`) sorts each table, or the whole
     list of a `-o yaml|json|name|jsonpath|custom-columns` (engine.kubectl.printers.sorting)."""
     out = Output()
     if not args:
         return Output(stderr=GET_NO_TYPE, code=1)
+    if show_labels and output not in (None, "", "wide"):  # (GetOptions.Validate, before any request)
+        return Output(stderr=f"error: --show-labels option cannot be used with {output} printer\n", code=1)
     ns = namespace or "default"
     # TYPE/NAME forms, or TYPE[,TYPE] NAME...
     requests: list[tuple[object, list[str]]] = []
@@ -363,7 +394,8 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
         try:
             out.stdout = printers.print_get_all(tables, now=now, wide=output == "wide", show_kind=show_kind,
                                                 all_namespaces=all_namespaces, show_labels=show_labels,
-                                                sort_by=sort_by, no_headers=no_headers) if tables else ""
+                                                label_columns=label_columns, sort_by=sort_by,
+                                                no_headers=no_headers) if tables else ""
         except sorting.UnsortableError as e:
             return Output(stderr=f"error: {e}\n", code=1)
     if not out.stdout and not errors and table_output:  # (a table --sort-by could not sort prints nothing too)
@@ -861,7 +893,8 @@ def drain(cluster: Cluster, node: str, *, ignore_daemonsets: bool = True, force:
 
 
 #: The flags of `kubectl get` svcflow's `get` prints as kubectl does.
-GET_FLAGS = frozenset({"namespace", "all-namespaces", "output", "selector", "show-labels", "sort-by", "no-headers"})
+GET_FLAGS = frozenset({"namespace", "all-namespaces", "output", "selector", "show-labels", "label-columns", "sort-by",
+                       "no-headers"})
 #: `kubectl get` flags svcflow's own `get` does not run: refused, pointing at the real kubectl.
 GET_FLAGS_ELSEWHERE = frozenset({"watch", "field-selector", "filename", "recursive", "ignore-not-found",
                                  "resource-version", "labels"})
@@ -912,6 +945,8 @@ def run_line(cluster: Cluster, line: str) -> Output:
         if sub != "restart":
             return Output(stderr=f"error: svcflow does not run `kubectl rollout {sub}` yet (it runs: rollout restart)\n",
                           code=1)
+    if verb == "create" and rest and rest[0] in ("namespace", "ns"):  # (cobra's subcommand names itself)
+        cmd = "create namespace"
     if verb == "explain":  # (its own flags have no shorthands: only kubectl's global -n NAMESPACE is one)
         for a in rest:
             if a == "--":
@@ -919,7 +954,7 @@ def run_line(cluster: Cluster, line: str) -> Output:
             if a.startswith("-") and a[1:2] not in ("", "-", "n"):
                 return usage_error(cmd, f"unknown shorthand flag: {go_quote_rune(a[1])} in {a}")
     try:
-        opts, pos = parse_flags(rest)
+        opts, pos = parse_flags(rest, verb)
     except UsageError as e:
         return usage_error(cmd, str(e))
     dry, warning = "none", ""
@@ -948,7 +983,8 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
             return refused
         return get(cluster, pos, namespace=ns, all_namespaces=bool(opts.get("all-namespaces")),
                    output=opts.get("output"), selector=sel, show_labels=bool(opts.get("show-labels")),
-                   sort_by=opts.get("sort-by"), no_headers=bool(opts.get("no-headers")))
+                   label_columns=opts.get("label-columns", ()), sort_by=opts.get("sort-by"),
+                   no_headers=bool(opts.get("no-headers")))
     if verb == "describe":
         return describe(cluster, pos, namespace=ns, selector=sel, all_namespaces=bool(opts.get("all-namespaces")))
     if verb == "explain":
@@ -990,7 +1026,10 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
             return drain(cluster, pos[0], ignore_daemonsets=bool(opts.get("ignore-daemonsets")),
                          force=bool(opts.get("force")), dry_run=dry)
         return cordon(cluster, pos[0], verb == "cordon", dry_run=dry)
-    if verb == "create" and len(pos) == 2 and pos[0] in ("namespace", "ns"):
+    if verb == "create" and pos and pos[0] in ("namespace", "ns"):
+        if len(pos) != 2:
+            return Output(stderr=f"error: exactly one NAME is required, got {len(pos) - 1}\n"
+                                 "See 'kubectl create namespace -h' for help and examples\n", code=1)
         return create_namespace(cluster, pos[1], dry_run=dry)
     if verb == "run":
         if not pos:

@@ -182,7 +182,7 @@ class Session:
             return Output(stderr=f"error: svcflow's logs does not take {elsewhere}; the real kubectl does, against "
                                  "`svcflow serve`\n", code=1)
         try:
-            flags, targets = kubectl.parse_flags(args)
+            flags, targets = kubectl.parse_flags(args, "logs")
         except kubectl.UsageError as e:
             return kubectl.usage_error("logs", str(e))
         unknown = sorted(set(flags) - {"namespace", "container", "tail", "timestamps", "previous"})
@@ -241,7 +241,7 @@ class Session:
         opts, cmd = args[:split], args[split + 1:]
         interactive = any(o in ("-it", "-ti", "-i", "-t", "--stdin", "--tty") for o in opts)
         try:
-            flags, targets = kubectl.parse_flags(opts)
+            flags, targets = kubectl.parse_flags(opts, "exec")
         except kubectl.UsageError as e:
             return kubectl.usage_error("exec", str(e))
         ns = flags.get("namespace") or ns

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.api.gostrconv import RANGE, NumError, go_json_float, go_parse_int, go_yaml_float
+from engine.api.gostrconv import GO_JSON_EXTRA_ESCAPES, RANGE, NumError, go_json_float, go_parse_int, go_yaml_float
 
 # ---------------------------------------------------------------------------------------
 # -o json / -o yaml
@@ -54,8 +54,7 @@ def _json_number(value: int | float) -> str:
 
 
 _JSON_SHORT = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
-               "\t": "\\t", "<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
-               "\u2028": "\\u2028", "\u2029": "\\u2029"}
+               "\t": "\\t", **GO_JSON_EXTRA_ESCAPES}
 
 
 def _json_string(text: str) -> str:

@@ -664,10 +664,12 @@ def _cell_text(cell: str) -> str:
 
 def table(kind: str | ResourceInfo, objs: Iterable[dict], *, now: datetime, wide: bool = False,
           show_kind: bool = False, all_namespaces: bool = False, show_labels: bool = False,
+          label_columns: Sequence[str] = (),
           sort_by: str | None = None) -> tuple[list[str], list[list[str]]]:
     """Header and cell rows of a `kubectl get` table, before alignment (for widgets
-    that lay cells out themselves). `show_labels`: the LABELS column kubectl's table printer
-    appends (after the wide ones); `sort_by`: the rows in kubectl's `--sort-by` order
+    that lay cells out themselves). `label_columns` (`-L`) and `show_labels`: the columns
+    kubectl's table printer appends after the server's (wide ones included), in that order
+    (cli-runtime's decorateTable); `sort_by`: the rows in kubectl's `--sort-by` order
     (engine.kubectl.printers.sorting), or no rows at all when none has the field (kubectl
     prints nothing of that table)."""
     info = _info_for(kind)
@@ -675,7 +677,8 @@ def table(kind: str | ResourceInfo, objs: Iterable[dict], *, now: datetime, wide
     columns = list(tdef.wide_layout) if wide and tdef.wide_layout else \
         list(tdef.columns) + (list(tdef.wide_columns) if wide else [])
     with_ns = all_namespaces and info.namespaced
-    header = (["NAMESPACE"] if with_ns else []) + [c.upper() for c in columns] + (["LABELS"] if show_labels else [])
+    header = ((["NAMESPACE"] if with_ns else []) + [c.upper() for c in columns]
+              + label_column_headers(label_columns) + (["LABELS"] if show_labels else []))
     ordered = api_order(objs)
     if sort_by and len(ordered) > 1:  # (SortingPrinter sorts tables of two rows or more)
         try:
@@ -687,19 +690,28 @@ def table(kind: str | ResourceInfo, objs: Iterable[dict], *, now: datetime, wide
         cells = [_cell_text(c) for c in tdef.row(obj, now, wide)]
         if show_kind and columns[0] == "Name":  # (an event row has no NAME to prefix)
             cells[0] = f"{info.qualified}/{cells[0]}"
-        if show_labels:
-            cells.append(_cell_text(format_labels(_d(obj, "metadata").get("labels"))))
+        if label_columns or show_labels:
+            labels = _d(obj, "metadata").get("labels") or {}
+            cells += [_cell_text(str(labels.get(key, ""))) for key in label_columns]
+            if show_labels:
+                cells.append(_cell_text(format_labels(labels)))
         rows.append(([_namespace(obj)] if with_ns else []) + cells)
     return header, rows
 
 
+def label_column_headers(label_columns: Sequence[str]) -> list[str]:
+    """formatLabelHeaders: a `-L` column is headed by its key's last `/`-separated segment,
+    upper-cased (`-L app.kubernetes.io/name` -> NAME)."""
+    return [key.rpartition("/")[2].upper() for key in label_columns]
+
+
 def print_table(kind: str | ResourceInfo, objs: Iterable[dict], *, now: datetime, wide: bool = False,
                 show_kind: bool = False, all_namespaces: bool = False, show_labels: bool = False,
-                sort_by: str | None = None, no_headers: bool = False) -> str:
+                label_columns: Sequence[str] = (), sort_by: str | None = None, no_headers: bool = False) -> str:
     """One kind's `kubectl get` table, aligned; "" when there are no objects (kubectl
     prints no header for an empty table; see no_resources_message)."""
     header, rows = table(kind, objs, now=now, wide=wide, show_kind=show_kind, all_namespaces=all_namespaces,
-                         show_labels=show_labels, sort_by=sort_by)
+                         show_labels=show_labels, label_columns=label_columns, sort_by=sort_by)
     if not rows:
         return ""
     return render_table(rows if no_headers else [header, *rows])
@@ -710,14 +722,15 @@ KindObjs = tuple[Union[str, ResourceInfo], Sequence[dict]]
 
 def print_get_all(groups: Sequence[KindObjs], *, now: datetime, wide: bool = False,
                   show_kind: bool = True, all_namespaces: bool = False, show_labels: bool = False,
-                  sort_by: str | None = None, no_headers: bool = False) -> str:
+                  label_columns: Sequence[str] = (), sort_by: str | None = None, no_headers: bool = False) -> str:
     """Several kinds (`get all`, `get svc,ep`): one table per kind, each with its own
     header and widths, one blank line between non-empty tables, empty kinds omitted.
     Names carry `kind[.group]/` whenever several types were asked for (see
     multiple_types_requested), even if only one kind has objects. `--sort-by` sorts
     each kind's rows on their own, as kubectl sorts each Table the server sends."""
     tables = [print_table(kind, objs, now=now, wide=wide, show_kind=show_kind, all_namespaces=all_namespaces,
-                          show_labels=show_labels, sort_by=sort_by, no_headers=no_headers)
+                          show_labels=show_labels, label_columns=label_columns, sort_by=sort_by,
+                          no_headers=no_headers)
               for kind, objs in groups]
     # (no blank line between the tables without headers, as get.go's linebreak rule says)
     return ("" if no_headers else "\n").join(t for t in tables if t)
