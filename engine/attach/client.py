@@ -392,7 +392,7 @@ def check_kubeconfig(kubeconfig: str | None, context: str | None) -> None:
     them at once; a command or the dashboard can call it before it starts."""
     path = kubeconfig_path(kubeconfig)
     shown = path or "~/.kube/config"
-    if path is not None and not os.path.isfile(path):
+    if path is not None and not os.path.exists(path):  # (/dev/null is read: an empty kubeconfig)
         raise AttachError(f"no kubeconfig at {shown}", retry=False)
     doc = _read_kubeconfig(path, shown)
     missing = _missing_context(doc, context)
@@ -429,6 +429,8 @@ def _read_kubeconfig(path: str | None, shown: str) -> dict:
             doc = yaml.safe_load(f)
     except FileNotFoundError:
         raise AttachError(f"no kubeconfig at {shown}", retry=False) from None
+    except IsADirectoryError:  # (client-go's words: reading it fails)
+        raise AttachError(f'error loading config file "{shown}": read {shown}: is a directory', retry=False) from None
     except OSError as e:
         raise AttachError(f'error loading config file "{shown}": {e.strerror or e}', retry=False) from None
     except UnicodeDecodeError:

@@ -258,3 +258,13 @@ def test_manifests_and_a_kubeconfig_together_are_refused_not_half_ignored(tmp_pa
         assert (code, out) == (1, ""), argv
         assert err == "svcflow: --kubeconfig/--context attach to a real cluster, and manifests (-f, PATH) make a " \
                       "simulated one: give one or the other\n", argv
+
+
+def test_an_empty_or_directory_kubeconfig_is_said_as_client_go_says_it():
+    """The tester's finding 12: `/dev/null` and a directory were "no kubeconfig at ..." though
+    they exist."""
+    assert tuple(run_cli("get", "po", "--kubeconfig", "/dev/null")) == (
+        1, "", 'svcflow: error loading config file "/dev/null": the file is empty (invalid configuration: '
+               'no configuration has been provided)\n')
+    assert tuple(run_cli("get", "po", "--kubeconfig", "/tmp")) == (
+        1, "", 'svcflow: error loading config file "/tmp": read /tmp: is a directory\n')
