@@ -96,6 +96,7 @@ class AttachWorkspace:
                     return False
                 budget = max(0.0, budget - (time.perf_counter() - started))
             done = self.cluster.run_for(0, budget=budget)
+            self._say_failing()
             left, synced = mirror.compute_left(), self.cluster.kube_proxy.first_synced
             # What computing changed writes nothing to the store, so the panes are told:
             # kube-proxy's rules are there, the first view's records, all of them.
@@ -114,6 +115,16 @@ class AttachWorkspace:
             self.session.mirror.problem_line("compute", f"svcflow could not compute the rules or records "
                                                         f"({type(e).__name__}: {e}); the panes may be behind")
             return True
+
+    def _say_failing(self) -> None:
+        """kube-proxy's or CoreDNS's syncs that fail over a live object (a bug of svcflow's,
+        not the cluster's: the API server validated it) are retried with back-off; meanwhile
+        one line says so, gone once they sync."""
+        error = next((c.failing for c in self.cluster.controllers if c.failing is not None), None)
+        line = None if error is None else (f"svcflow could not compute the rules or records "
+                                           f"({type(error).__name__}: {error}); the panes may be behind")
+        if self.session.mirror.problems.get("compute") != line:
+            self.session.mirror.problem_line("compute", line)
 
     # -- attaching ----------------------------------------------------------------------------
     @property

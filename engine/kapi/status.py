@@ -28,7 +28,7 @@ class StatusError(Exception):
     reason: str
     message: str
     code: int = 0
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] | None = None  # ({} is written: every 404 of an unknown path carries `"details":{}`)
     metadata: dict[str, Any] = field(default_factory=dict)  # a Status' ListMeta (an expired continue's new token)
 
     def __post_init__(self) -> None:
@@ -40,7 +40,7 @@ class StatusError(Exception):
                                "status": "Failure", "message": self.message}
         if self.reason:  # (an unknown path's 404 has no reason, as kube-apiserver's)
             out["reason"] = self.reason
-        if self.details:
+        if self.details is not None:
             out["details"] = self.details
         out["code"] = self.code
         return out

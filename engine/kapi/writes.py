@@ -316,9 +316,16 @@ def _orphan_dependents(ctx: ApiContext, owner: dict) -> None:
             log.warning("svcflow serve: orphaning %s %s/%s: %s", kind, namespace, name, e)
 
 
+#: The registries with `ReturnDeletedObject: true` (pkg/registry/core/*/storage) among the kinds
+#: svcflow serves; a Namespace's delete returns it too (it is finalized, not gone at once).
+RETURNS_DELETED_OBJECT = frozenset({"Pod", "Namespace", "Service", "PersistentVolume"})
+
+
 async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
-    """DELETE with DeleteOptions: pods (graceful) and namespaces come back as the object, as
-    their registries return it; everything else as a Success Status."""
+    """DELETE with DeleteOptions: the kinds whose registry sets ReturnDeletedObject (pods,
+    graceful; namespaces; Services; PersistentVolumes) come back as the object; everything
+    else as a Success Status. (The Python client types a Service's DELETE answer as a
+    V1Service: a Status there failed its validation.)"""
     info = req.info
     opts, dry = await _delete_options(ctx, req, request)
     live = _live(ctx, req)
@@ -337,7 +344,7 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
             ctx.cluster.api.check_delete(req.kind, require_namespace(req), req.name or "")
         except ApiError as e:
             raise from_api_error(e.status, info)
-        if req.kind in ("Pod", "Namespace"):
+        if req.kind in RETURNS_DELETED_OBJECT:
             return json_response(live, warnings=warnings_for(req.kind))
         return json_response(success_status(_deleted_details(info, req, live)), warnings=warnings_for(req.kind))
     if _orphans(opts):
@@ -350,7 +357,7 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     if gone is None:
         raise not_found(info, req.name or "")
     ctx.wrote()
-    if req.kind in ("Pod", "Namespace"):
+    if req.kind in RETURNS_DELETED_OBJECT:
         return json_response(gone, warnings=warnings_for(req.kind))
     return json_response(success_status(_deleted_details(info, req, gone)), warnings=warnings_for(req.kind))
 

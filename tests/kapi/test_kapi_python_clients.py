@@ -4,6 +4,8 @@ kubeconfig loading, unchanged."""
 from __future__ import annotations
 
 import threading
+import urllib.error
+import urllib.request
 
 import kubernetes
 import kubernetes_asyncio
@@ -52,6 +54,31 @@ def test_create_patch_delete_a_configmap(core):
     assert patched.data == {"a": "1", "b": "2"}
     v1.delete_namespaced_config_map("py", "default")
     assert "py" not in [c.metadata.name for c in v1.list_namespaced_config_map("default").items]
+
+
+def test_delete_a_service_answers_the_service(core):
+    """kube-apiserver's Service storage returns the deleted object (ReturnDeletedObject), and
+    the client types the answer as a V1Service: a Status there failed its validation (tester3)."""
+    v1, _ = core
+    svc = kubernetes.client.V1Service(metadata=kubernetes.client.V1ObjectMeta(name="pysvc"),
+                                      spec=kubernetes.client.V1ServiceSpec(ports=[kubernetes.client.V1ServicePort(port=80)]))
+    made = v1.create_namespaced_service("default", svc)
+    gone = v1.delete_namespaced_service("pysvc", "default")
+    assert isinstance(gone, kubernetes.client.V1Service)
+    assert (gone.metadata.name, gone.metadata.uid, gone.spec.cluster_ip) == ("pysvc", made.metadata.uid,
+                                                                            made.spec.cluster_ip)
+    assert "pysvc" not in [s.metadata.name for s in v1.list_namespaced_service("default").items]
+
+
+def test_an_unknown_path_is_kube_apiservers_404_with_empty_details(served):
+    """Every 404 of a path nothing serves carries `"details":{}`; kubectl debug reads
+    `Details.Name` off it (a nil Details made the real kubectl panic)."""
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(served.served.url + "/api/v1/namespaces/default/pods/x/nosuchsub", timeout=30)
+    assert e.value.code == 404
+    assert e.value.read().decode() == ('{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":'
+                                     '"the server could not find the requested resource","reason":"NotFound",'
+                                     '"details":{},"code":404}\n')
 
 
 def test_watch_sees_a_scale_up(core, served):
