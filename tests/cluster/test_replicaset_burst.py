@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import yaml
 
+from benchmarks import scale_bench
 from engine.api.apiserver import ApiError
 from engine.api.objects import condition, pod_is_ready
 from engine.api.validation.messages import ApiError as Status
@@ -156,3 +157,11 @@ def test_a_refused_create_stops_the_burst_and_is_retried_with_backoff(monkeypatc
     rs = c.get("ReplicaSet", "default", "web")
     assert len(_pods(c)) == 50 and rs["status"]["replicas"] == 50
     assert condition(rs, "ReplicaFailure") is None and "default/web" not in rsc._failures
+
+
+def test_the_scale_benchmark_runs_at_a_tiny_size():
+    """benchmarks/scale_bench.py (run by hand at 10,000 and 100,000): the scale line run as the
+    dashboard's prompt runs it, in budgeted slices, until the status says every replica."""
+    r = scale_bench.one(1100, max_seconds=60)
+    assert r["converged"] and r["pods_created"] == 1099  # (the samples' counter already has one)
+    assert r["rs_syncs"] >= 3 and r["status_climb"][-1] == 1100
