@@ -10,7 +10,7 @@ it costs the pods it creates or deletes, not the ReplicaSet's size.
 
 What is kept, per ReplicaSet (by UID, the pods' controller reference): each pod's facts
 (active, ready, labels matching the selector, carrying every template label) and their
-counts. The two label facts depend on the ReplicaSet's spec: `set_spec` (from the
+counts, and the pod's rank for a scale-down. The two label facts depend on the ReplicaSet's spec: `set_spec` (from the
 ReplicaSet watch) recomputes them when its selector or template labels change.
 """
 from __future__ import annotations
@@ -18,8 +18,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.api.labels import NOTHING, Selector, SelectorError, from_label_selector
-from engine.api.objects import labels_of, meta, pod_is_active, pod_is_ready, uid_of
+from engine.api.objects import labels_of, meta, pod_is_active, pod_is_ready, pod_phase, uid_of
 from engine.api.store import Store
+
+_PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
+_NO_TIMESTAMP = -(10 ** 15)  # sorts before every creationTimestamp
+
+
+def deletion_rank(pod: dict) -> tuple[int, int, int, int]:
+    """Which pod a scale-down deletes first (controller.ActivePodsWithRanks, as far as svcflow
+    ranks): unscheduled before scheduled, Pending < Unknown < Running, not ready before ready,
+    newer before older (no timestamp first); the sync breaks ties by name."""
+    ts = meta(pod).get("creationTimestamp") or ""
+    try:  # RFC3339 at seconds precision, as the API server writes it: its digits, newest first
+        created = -int(ts[0:4] + ts[5:7] + ts[8:10] + ts[11:13] + ts[14:16] + ts[17:19])
+    except ValueError:
+        created = _NO_TIMESTAMP
+    return (1 if pod["spec"].get("nodeName") else 0, _PHASE_RANK.get(pod_phase(pod), 2),
+            1 if pod_is_ready(pod) else 0, created)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +47,7 @@ class PodFacts:
     matches: bool  # its labels match the ReplicaSet's selector (else it is released)
     terminating: bool
     fully_labeled: bool  # it carries every label of the template
+    rank: tuple[int, int, int, int]  # deletion_rank: the least valuable go first on a scale-down
 
 
 @dataclass(slots=True)
@@ -53,7 +70,8 @@ class OwnedPods:
         return PodFacts(active=pod_is_active(pod), ready=pod_is_ready(pod),
                         matches=not self.known or self.selector.matches(labels),
                         terminating=bool(meta(pod).get("deletionTimestamp")),
-                        fully_labeled=not self.known or all(labels.get(k) == v for k, v in self.template_labels))
+                        fully_labeled=not self.known or all(labels.get(k) == v for k, v in self.template_labels),
+                        rank=deletion_rank(pod))
 
     def add(self, key: str, f: PodFacts) -> None:
         self.pods[key] = f

@@ -28,8 +28,6 @@ from engine.api.objects import (
     is_terminating,
     meta,
     owner_ref,
-    pod_is_ready,
-    pod_phase,
     uid_of,
 )
 from engine.api.store import WatchEvent
@@ -118,12 +116,11 @@ class ReplicaSetController(Controller):
             return err.status.status_message() if err is not None else None
         if diff > 0:
             ns = meta(rs).get("namespace") or ""
-            get = self.store.get
-            active = [p for p in (get("Pod", *split_key(k)) for k, f in owned.pods.items() if f.active)
-                      if p is not None]
-            for p in heapq.nsmallest(min(diff, BURST_REPLICAS), active, key=_deletion_rank):
-                self.api.delete_object("Pod", ns, meta(p)["name"])
-                self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {meta(p)['name']}", self.name)
+            ranked = ((f.rank, key) for key, f in owned.pods.items() if f.active)
+            for _, key in heapq.nsmallest(min(diff, BURST_REPLICAS), ranked):
+                name = split_key(key)[1]
+                self.api.delete_object("Pod", ns, name)
+                self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {name}", self.name)
         return None
 
     def _create_pod(self, rs: dict) -> ApiError | None:
@@ -209,17 +206,3 @@ class ReplicaSetController(Controller):
             new = evolve(rs)
             new["status"] = status
             self.store.update(new, owned=True)
-
-
-def _deletion_rank(pod: dict) -> tuple:
-    """Which pod to delete first when scaling down (kubernetes' ActivePodsWithRanks)."""
-    unscheduled = 0 if not pod["spec"].get("nodeName") else 1
-    phase = {"Pending": 0, "Unknown": 1, "Running": 2}.get(pod_phase(pod), 2)
-    ready = 1 if pod_is_ready(pod) else 0
-    created = meta(pod).get("creationTimestamp", "")
-    # newer pods first: invert by sorting on negative ordinal of the timestamp string
-    return (unscheduled, phase, ready, _neg(created), meta(pod)["name"])
-
-
-def _neg(s: str) -> tuple:
-    return tuple(-ord(ch) for ch in s)
