@@ -3,6 +3,13 @@ slice, one slice per port set, with ready / serving / terminating conditions, ex
 endpoints kept in place and new ones appended to the fullest slice that has room; a
 placeholder slice when nothing matches; Endpoints of selector-less Services mirrored. The
 shared part (selection, targetPort) is in servicepods.py.
+
+A pod bound to a Node that does not exist (deleted while its pods run on) is left out of the
+slices, unless the Service publishes not-ready addresses, as upstream's reconciler does: the
+sync then fails with "skipping Pod ... Node ... Not Found" (a FailedToUpdateEndpointSlices
+event on the Service) and the Service is retried with backoff (1 s doubling, 15 times) until
+PodGC has deleted the pod. A Node's deletion itself queues no Service: the slices change at
+the Service's next sync. The v1 Endpoints controller does not look at Nodes at all.
 """
 from __future__ import annotations
 
@@ -28,12 +35,19 @@ from engine.controllers.servicepods import (
     target_ref,
 )
 
+EVENT_SOURCE = "endpoint-slice-controller"  # the component its Events are recorded as
+MAX_RETRIES = 15  # maxRetries: a Service whose sync keeps failing is dropped from the queue after this
+SYNC_BACKOFF, MAX_SYNC_BACKOFF = 1.0, 1000.0  # defaultSyncBackOff, maxSyncBackOff
+
 
 class EndpointSliceController(ServicePodWatcher):
     name = "endpointslice-controller"
 
     def __init__(self, ctx: ControllerContext, services: ServiceSelectorIndex) -> None:
         super().__init__(ctx, services)
+        self.recorder = ctx.recorder
+        self._requeues: dict[str, int] = {}  # Service key -> failed syncs retried (NumRequeues)
+        self._retrying: set[str] = set()  # Service keys with a retry timer pending
         self._zone_cache: dict[str, str | None] | None = None
         self.store.watch("Endpoints", self._on_endpoints)
         self.store.watch("Node", self._on_node)
@@ -77,8 +91,9 @@ class EndpointSliceController(ServicePodWatcher):
                 if labels_of(s).get(MANAGED_BY_LABEL) in (SLICE_CONTROLLER, MIRROR_CONTROLLER):
                     self.api.delete_object("EndpointSlice", ns, meta(s)["name"])
             return
+        skipped: list[str] = []
         if service_managed(svc):
-            desired, ports_of = self._desired_from_pods(svc)
+            desired, ports_of = self._desired_from_pods(svc, skipped)
             managed_by = SLICE_CONTROLLER
         else:
             ep = self.store.get("Endpoints", ns, name)
@@ -88,16 +103,50 @@ class EndpointSliceController(ServicePodWatcher):
             managed_by = MIRROR_CONTROLLER
         mine = [s for s in existing if labels_of(s).get(MANAGED_BY_LABEL) == managed_by]
         self._write(svc, mine, desired, ports_of, managed_by)
+        self._handle_err(key, svc, skipped)
+
+    def _handle_err(self, key: str, svc: dict, errors: list[str]) -> None:
+        """syncService's error path: a Warning on the Service and a rate-limited retry
+        (handleErr); a good sync forgets the count. The retry is a background timer, so an
+        idle run does not wait for it (PodGC's deletion, a foreground timer, ends the story)."""
+        if not errors:
+            self._requeues.pop(key, None)
+            return
+        # utilerrors.NewAggregate: one error alone, several in brackets
+        msg = errors[0] if len(errors) == 1 else "[" + ", ".join(dict.fromkeys(errors)) + "]"
+        ns, name = split_key(key)
+        self.recorder.event(svc, "Warning", "FailedToUpdateEndpointSlices",
+                            f"Error updating Endpoint Slices for Service {ns}/{name}: {msg}", EVENT_SOURCE)
+        n = self._requeues.get(key, 0)
+        if n >= MAX_RETRIES:
+            self._requeues.pop(key, None)  # "Retry budget exceeded, dropping service out of the queue"
+            return
+        self._requeues[key] = n + 1
+        if key in self._retrying:
+            return
+
+        def retry() -> None:
+            self._retrying.discard(key)
+            self.enqueue(key)
+        self._retrying.add(key)
+        self.clock.call_later(min(SYNC_BACKOFF * 2 ** n, MAX_SYNC_BACKOFF), retry, background=True)
 
     # -- desired state ------------------------------------------------------------
-    def _desired_from_pods(self, svc: dict) -> tuple[dict[tuple, list[dict]], dict[tuple, list[dict]]]:
-        """Endpoints grouped by (addressType, port set)."""
+    def _desired_from_pods(self, svc: dict, skipped: list[str]) -> tuple[dict[tuple, list[dict]], dict[tuple, list[dict]]]:
+        """Endpoints grouped by (addressType, port set); a pod whose Node does not exist
+        is left out (unless the Service publishes not-ready addresses) and said in `skipped`."""
         publish = bool(svc["spec"].get("publishNotReadyAddresses"))
         ports = svc["spec"].get("ports") or []
         desired: dict[tuple, list[dict]] = {}
         ports_of: dict[tuple, list[dict]] = {}
         zones = self._zones()
         for pod in candidate_pods(self.store, svc):
+            node = pod["spec"].get("nodeName")
+            if node not in zones and not publish:
+                md = meta(pod)
+                skipped.append(f"skipping Pod {md['name']} for Service {md.get('namespace')}/{meta(svc)['name']}: "
+                               f"Node {node or ''} Not Found")
+                continue
             eports = []
             for sp in ports:
                 n = resolve_target_port(sp, pod)
@@ -118,7 +167,6 @@ class EndpointSliceController(ServicePodWatcher):
             host = endpoint_hostname_of(pod, svc)
             if host:
                 ep["hostname"] = host
-            node = pod["spec"].get("nodeName")
             if node:
                 ep["nodeName"] = node
             ep["targetRef"] = target_ref(pod)
@@ -156,22 +204,34 @@ class EndpointSliceController(ServicePodWatcher):
         keep: list[dict] = []
         changed_any = False
         written_names: list[str] = []
-        recyclable: dict | None = None
+        # Slices no longer wanted. As upstream's finalize does, a slice this pass would create
+        # takes over one of them of its address type instead (one update, the name kept: a
+        # Service whose only pod is replaced keeps its slice through the placeholder); the
+        # rest are deleted.
+        doomed: list[dict] = []
         # The slices this pass changed in place or made, by identity: bookkeeping stays out
         # of the API objects themselves.
         dirty: set[int] = set()
         new: set[int] = set()
+
+        def take_over(k: tuple, ports: list[dict], eps: list[dict]) -> dict | None:
+            for i, d in enumerate(doomed):
+                if d.get("addressType") == k[0]:
+                    del doomed[i]
+                    reuse = self._replace(d, eps, labels)
+                    reuse["addressType"], reuse["ports"] = k[0], [dict(p) for p in ports]
+                    dirty.add(id(reuse))
+                    return reuse
+            return None
+
         for s in mine:
             k = _slice_key(s)
             want = by_ip.get(k)
             if not want:
                 if not desired and k == ("IPv4", ()) and not keep:
                     keep.append(self._replace(s, [], labels))  # the placeholder stays
-                elif k == ("IPv4", ()) and not (s.get("endpoints") or []) and recyclable is None:
-                    recyclable = s  # an empty placeholder is reused for the first real slice
                 else:
-                    api.delete_object("EndpointSlice", ns, meta(s)["name"])
-                    changed_any = True
+                    doomed.append(s)
                 continue
             new_eps = []
             for e in s.get("endpoints") or []:
@@ -192,21 +252,20 @@ class EndpointSliceController(ServicePodWatcher):
                     target = max(room, key=lambda s: len(s.get("endpoints") or []))
                     target.setdefault("endpoints", []).append(e)
                     dirty.add(id(target))
-                elif recyclable is not None:
-                    reuse = self._replace(recyclable, [e], labels)
-                    reuse["addressType"], reuse["ports"] = k[0], [dict(p) for p in ports_of[k]]
-                    dirty.add(id(reuse))
+                elif (reuse := take_over(k, ports_of[k], [e])) is not None:
                     keep.append(reuse)
-                    recyclable = None
                 else:
                     keep.append(self._new_slice(svc, k, ports_of[k], labels, [e]))
                     new.add(id(keep[-1]))
-        if recyclable is not None:
-            api.delete_object("EndpointSlice", ns, meta(recyclable)["name"])
+        if not desired and not keep:  # the placeholder: no ports, no endpoints
+            placeholder = take_over(("IPv4", ()), [], [])
+            if placeholder is None:
+                placeholder = self._new_slice(svc, ("IPv4", ()), [], labels, [])
+                new.add(id(placeholder))
+            keep.append(placeholder)
+        for d in doomed:
+            api.delete_object("EndpointSlice", ns, meta(d)["name"])
             changed_any = True
-        if not desired and not keep:
-            keep.append(self._new_slice(svc, ("IPv4", ()), [], labels, []))
-            new.add(id(keep[-1]))
         # Persist.
         all_ready: list[str] = []
         for s in keep:

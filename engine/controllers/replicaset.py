@@ -3,25 +3,59 @@
 Pods are created with `generateName: <rs>-` (the API server adds 5 characters) and an
 owner reference; excess pods are deleted, least valuable first (unscheduled, pending,
 not ready, newest), like `controller.ActivePods` ranking.
+
+As upstream's manageReplicas, one sync creates or deletes at most BURST_REPLICAS (500)
+pods, creations in slow-start batches (1, 2, 4, ... doubling; a batch with a failure
+stops the rest, so a namespace whose pods are refused costs one request, not 500). The
+next sync waits for the expectations -- the informer having observed the pods this one
+made -- and upstream's informer fires them back into the work queue. svcflow's watches
+are delivered as the store writes, so by the time a create returns its pod is observed:
+the expectations are met when the sync ends and the next sync is the next turn of the
+queue. `kubectl scale --replicas=100000` is therefore 200 syncs, each its own step:
+`kubectl get rs` shows CURRENT climbing by 500 and the dashboard keeps painting between
+them. The status a sync writes is computed from the pods it found (calculateStatus runs on
+the pods listed before manageReplicas), so it trails the pods by one sync, as upstream's.
 """
 from __future__ import annotations
 
-from engine.api.labels import label_selector_matches
+import heapq
+from typing import Callable
+
+from engine.api.apiserver import ApiError
 from engine.api.objects import (
     controller_uid,
     evolve,
     is_terminating,
-    labels_of,
     meta,
     owner_ref,
-    pod_is_active,
-    pod_is_ready,
-    pod_phase,
     uid_of,
 )
 from engine.api.store import WatchEvent
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
+from engine.controllers.replicapods import OwnedPods, ReplicaSetPods
+
+BURST_REPLICAS = 500  # replicaset.BurstReplicas: creations or deletions per sync
+SLOW_START_INITIAL_BATCH_SIZE = 1  # controller.SlowStartInitialBatchSize
+#: The work queue's rate limiter after a failed sync (DefaultControllerRateLimiter's
+#: per-item exponential backoff: 5 ms doubling, at most 1000 s).
+RETRY_BASE, RETRY_MAX = 0.005, 1000.0
+
+
+def slow_start_batch(count: int, initial_batch_size: int, fn: Callable[[], ApiError | None]) -> tuple[int, ApiError | None]:
+    """Call `fn` `count` times in batches of 1, 2, 4, ... (upstream's slowStartBatch): a
+    batch runs whole (its calls are concurrent upstream), and one with a failure ends the
+    run. Returns the successes and the first failure."""
+    remaining, successes = count, 0
+    batch = min(remaining, initial_batch_size)
+    while batch > 0:
+        errors = [e for e in (fn() for _ in range(batch)) if e is not None]
+        successes += batch - len(errors)
+        if errors:
+            return successes, errors[0]
+        remaining -= batch
+        batch = min(2 * batch, remaining)
+    return successes, None
 
 
 class ReplicaSetController(Controller):
@@ -29,11 +63,22 @@ class ReplicaSetController(Controller):
 
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)
-        self.api, self.recorder, self.flow = ctx.api, ctx.recorder, ctx.flow
-        self.store.watch("ReplicaSet", lambda ev: self.enqueue(key_for(ev.obj)))
+        self.api, self.recorder, self.flow, self.clock = ctx.api, ctx.recorder, ctx.flow, ctx.clock
+        self._failures: dict[str, int] = {}  # key -> syncs failed in a row (the rate limiter's count)
+        self._retrying: set[str] = set()  # keys with a retry timer pending
+        self.pods = ReplicaSetPods(self.store)  # the informer's view: each ReplicaSet's pods, counted
+        self.store.watch("ReplicaSet", self._on_rs)
         self.store.watch("Pod", self._on_pod)
 
+    def _on_rs(self, ev: WatchEvent) -> None:
+        if ev.type == "DELETED":
+            self.pods.forget(ev.obj)
+        else:
+            self.pods.set_spec(ev.obj)
+        self.enqueue(key_for(ev.obj))
+
     def _on_pod(self, ev: WatchEvent) -> None:
+        self.pods.observe(ev.type, ev.obj)
         owner = controller_uid(ev.obj)
         if not owner:
             return
@@ -41,48 +86,77 @@ class ReplicaSetController(Controller):
             if o.get("uid") == owner and o.get("kind") == "ReplicaSet":
                 self.enqueue(f"{meta(ev.obj).get('namespace')}/{o['name']}")
 
-    def owned_pods(self, rs: dict) -> list[dict]:
-        uid = uid_of(rs)
-        ns = meta(rs).get("namespace") or ""
-        out = []
-        for kind, pns, name in self.store.dependents(uid):
-            if kind == "Pod" and pns == ns:
-                p = self.store.get("Pod", ns, name)
-                if p is not None:
-                    out.append(p)
-        return out
-
     def reconcile(self, key: str) -> None:
+        """syncReplicaSet: claim the pods, manage the replicas, write the status."""
         ns, name = split_key(key)
         rs = self.store.get("ReplicaSet", ns, name)
-        if rs is None or is_terminating(rs):
+        if rs is None:
+            self._failures.pop(key, None)
             return
-        pods = self._release_unmatched(rs, self.owned_pods(rs))
-        active = [p for p in pods if pod_is_active(p)]
-        want = int(rs["spec"].get("replicas", 1))
-        api, event = self.api, self.recorder.event
-        if len(active) < want:
-            for _ in range(want - len(active)):
-                pod = self._new_pod(rs)
-                created = api.create_generated(pod)
-                event(rs, "Normal", "SuccessfulCreate", f"Created pod: {meta(created)['name']}", self.name)
-                self.flow(self.name, created, "created", f"for {name}")
-        elif len(active) > want:
-            for p in sorted(active, key=_deletion_rank)[: len(active) - want]:
-                api.delete_object("Pod", ns, meta(p)["name"])
-                event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {meta(p)['name']}", self.name)
-            active = [p for p in self.owned_pods(rs) if pod_is_active(p)]
-        self._update_status(rs, active)
+        owned = self.pods.of(rs)
+        if not owned.known:
+            self.pods.set_spec(rs)
+        self._release_unmatched(rs, owned)
+        # calculateStatus counts the pods the sync found, before manageReplicas changed them.
+        found = (owned.active, owned.ready, owned.fully_labeled)
+        err = None if is_terminating(rs) else self._manage_replicas(rs, owned)
+        if err is None:
+            self._failures.pop(key, None)
+        else:
+            self._retry_later(key)
+        self._update_status(rs, found, err)
 
-    def _release_unmatched(self, rs: dict, pods: list[dict]) -> list[dict]:
+    def _manage_replicas(self, rs: dict, owned: OwnedPods) -> str | None:
+        """manageReplicas: at most BURST_REPLICAS creations (slow start) or deletions; the
+        first failure's message, if any (FailedCreate)."""
+        diff = owned.active - int(rs["spec"].get("replicas", 1))
+        if diff < 0:
+            _, err = slow_start_batch(min(-diff, BURST_REPLICAS), SLOW_START_INITIAL_BATCH_SIZE,
+                                      lambda: self._create_pod(rs))
+            return err.status.status_message() if err is not None else None
+        if diff > 0:
+            ns = meta(rs).get("namespace") or ""
+            ranked = ((f.rank, key) for key, f in owned.pods.items() if f.active)
+            for _, key in heapq.nsmallest(min(diff, BURST_REPLICAS), ranked):
+                name = split_key(key)[1]
+                self.api.delete_object("Pod", ns, name)
+                self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {name}", self.name)
+        return None
+
+    def _create_pod(self, rs: dict) -> ApiError | None:
+        """PodControl.CreatePods: one pod of the template, and its event."""
+        try:
+            created = self.api.create_generated(self._new_pod(rs))
+        except ApiError as e:
+            # (err.Error() of a refusal: the Status's message, `pods "x" is forbidden: ...`)
+            self.recorder.event(rs, "Warning", "FailedCreate", f"Error creating: {e.status.status_message()}",
+                                self.name)
+            return e
+        self.recorder.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {meta(created)['name']}", self.name)
+        self.flow(self.name, created, "created", f"for {meta(rs)['name']}")
+        return None
+
+    def _retry_later(self, key: str) -> None:
+        """A failed sync goes back to the queue rate-limited (5 ms, doubling to 1000 s; one
+        pending retry per key, the earlier, as the delaying queue keeps). The retry is a
+        background timer: an idle run does not wait for a sync that keeps failing."""
+        n = self._failures[key] = self._failures.get(key, 0) + 1
+        if key in self._retrying:
+            return
+
+        def retry() -> None:
+            self._retrying.discard(key)
+            self.enqueue(key)
+        self._retrying.add(key)
+        self.clock.call_later(min(RETRY_BASE * 2 ** (n - 1), RETRY_MAX), retry, background=True)
+
+    def _release_unmatched(self, rs: dict, owned: OwnedPods) -> None:
         """ControllerRefManager.ClaimPods: a pod this ReplicaSet owns whose labels no longer
         match its selector (someone relabelled it) is released -- its ownerReference removed,
         the pod left running as an orphan -- and the ReplicaSet makes a new one in its place."""
-        sel = rs["spec"].get("selector")
-        kept = []
-        for p in pods:
-            if label_selector_matches(sel, labels_of(p)) or is_terminating(p):
-                kept.append(p)
+        for key in list(owned.unmatched):
+            p = self.store.get("Pod", *split_key(key))
+            if p is None:
                 continue
             new = evolve(p)
             refs = [o for o in meta(p).get("ownerReferences") or [] if o.get("uid") != uid_of(rs)]
@@ -92,7 +166,6 @@ class ReplicaSetController(Controller):
                 new["metadata"].pop("ownerReferences", None)
             self.store.update(new, owned=True)
             self.flow(self.name, new, "released", f"labels no longer match {meta(rs)['name']}'s selector")
-        return kept
 
     def _new_pod(self, rs: dict) -> dict:
         # The API server's defaulting deep-copies what it is given, so the template's
@@ -105,32 +178,31 @@ class ReplicaSetController(Controller):
         md["ownerReferences"] = [owner_ref(rs)]
         return {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": tmpl.get("spec") or {}}
 
-    def _update_status(self, rs: dict, active: list[dict]) -> None:
-        sel = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
-        ready = sum(1 for p in active if pod_is_ready(p))
+    def _update_status(self, rs: dict, found: tuple[int, int, int], err: str | None) -> None:
+        """calculateStatus over the pods the sync found (active, ready, fully labelled); a
+        failed manageReplicas sets the ReplicaFailure condition (FailedCreate /
+        FailedDelete), a later good one removes it."""
+        active, ready, fully_labeled = found
         status = {
-            "replicas": len(active),
-            "fullyLabeledReplicas": sum(1 for p in active if all(labels_of(p).get(k) == v for k, v in sel.items())),
+            "replicas": active,
+            "fullyLabeledReplicas": fully_labeled,
             "readyReplicas": ready,
             "availableReplicas": ready,
             "observedGeneration": meta(rs).get("generation", 1),
         }
         status = {k: v for k, v in status.items() if v or k in ("replicas", "observedGeneration")}
+        conditions = list((rs.get("status") or {}).get("conditions") or ())
+        failure = next((c for c in conditions if c.get("type") == "ReplicaFailure"), None)
+        if err is not None and failure is None:
+            diff = active - int(rs["spec"].get("replicas", 1))
+            reason = "FailedCreate" if diff < 0 else "FailedDelete" if diff > 0 else ""
+            conditions.append({"type": "ReplicaFailure", "status": "True", "lastTransitionTime": self.clock.now_str(),
+                               "reason": reason, "message": err})
+        elif err is None and failure is not None:
+            conditions.remove(failure)
+        if conditions:
+            status["conditions"] = conditions
         if rs.get("status") != status:
             new = evolve(rs)
             new["status"] = status
             self.store.update(new, owned=True)
-
-
-def _deletion_rank(pod: dict) -> tuple:
-    """Which pod to delete first when scaling down (kubernetes' ActivePodsWithRanks)."""
-    unscheduled = 0 if not pod["spec"].get("nodeName") else 1
-    phase = {"Pending": 0, "Unknown": 1, "Running": 2}.get(pod_phase(pod), 2)
-    ready = 1 if pod_is_ready(pod) else 0
-    created = meta(pod).get("creationTimestamp", "")
-    # newer pods first: invert by sorting on negative ordinal of the timestamp string
-    return (unscheduled, phase, ready, _neg(created), meta(pod)["name"])
-
-
-def _neg(s: str) -> tuple:
-    return tuple(-ord(ch) for ch in s)

@@ -102,6 +102,13 @@ class Kubelet(Controller):
             key = key_for(ev.obj)
             rt = self.pods.pop(key, None)
             node = ev.obj["spec"].get("nodeName")
+            if rt is not None and rt.stage == "running":
+                # Deleted at once (grace period 0: `--force`, PodGC) while its containers ran:
+                # the kubelet sees it gone from the API and kills them (a graceful delete
+                # went through _stop, which said so already).
+                for ct in ev.obj["spec"].get("containers") or []:
+                    self.recorder.event(ev.obj, "Normal", "Killing", f"Stopping container {ct['name']}", self.name,
+                                        node)
             self._waiting_for_ip.get(node or "", {}).pop(key, None)
             if rt and rt.ip and not ev.obj["spec"].get("hostNetwork"):
                 self.ipam.release(node, rt.ip)
