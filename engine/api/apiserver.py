@@ -178,7 +178,10 @@ class ApiServer:
                 out_md = out["metadata"]
                 out_md["generateName"] = prefix
                 return out
-        raise ApiError("could not generate a unique name")
+        # (apierrors.NewGenerateNameConflict's words)
+        raise ApiError(messages.ApiError(
+            "AlreadyExists", message=f'{kind_info(obj["kind"]).qualified_plural} "{md["name"]}" already exists, the '
+            "server was not able to generate a unique name for the object"))
 
     def create(self, manifest: dict, display: str = "", *, applied: bool = False, dry_run: bool = False) -> dict:
         """A user's create (kubectl create/apply): validation and allocation messages.

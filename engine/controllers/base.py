@@ -95,13 +95,13 @@ class Controller:
         self.store = ctx.store
         self.queue = WorkQueue()
         self._retry_clock, self._retry_flow = ctx.clock, ctx.flow
-        self._failures: dict[str, int] = {}  # key -> syncs failed in a row
-        self._errors: dict[str, Exception] = {}  # key -> the last error of its failing sync
+        self._sync_failures: dict[str, int] = {}  # key -> syncs failed in a row
+        self._sync_errors: dict[str, Exception] = {}  # key -> the last error of its failing sync
 
     @property
     def failing(self) -> Exception | None:
         """The last error of a key whose syncs still fail (None once each has synced)."""
-        return next(reversed(self._errors.values()), None) if self._errors else None
+        return next(reversed(self._sync_errors.values()), None) if self._sync_errors else None
 
     def sync(self, key: str) -> None:
         """One key's reconcile, as a controller's processNextWorkItem runs it: a sync that
@@ -113,14 +113,14 @@ class Controller:
         except Exception as e:  # noqa: BLE001 - upstream: utilruntime.HandleError, then AddRateLimited
             self._failed(key, e)
         else:
-            if self._failures:
-                self._failures.pop(key, None)
-                self._errors.pop(key, None)
+            if self._sync_failures:
+                self._sync_failures.pop(key, None)
+                self._sync_errors.pop(key, None)
 
     def _failed(self, key: str, error: Exception) -> None:
-        n = self._failures[key] = self._failures.get(key, 0) + 1
-        self._errors.pop(key, None)
-        self._errors[key] = error
+        n = self._sync_failures[key] = self._sync_failures.get(key, 0) + 1
+        self._sync_errors.pop(key, None)
+        self._sync_errors[key] = error
         delay = min(RETRY_BASE_SECONDS * 2 ** (n - 1), RETRY_MAX_SECONDS)
         ns, _, name = key.rpartition("/")
         self._retry_flow(self.name, {"kind": "sync", "metadata": {"namespace": ns, "name": name}}, "failed",

@@ -878,16 +878,16 @@ def drain(cluster: Cluster, node: str, *, ignore_daemonsets: bool = True, force:
                        f"There are pending nodes to be drained:\n {node}\n{agg}\n")
         out.code = 1
         return out
-    if warnings:
-        out.stderr += "Warning: " + "; ".join(warnings) + "\n"
-    for p in pods:
-        if p in ds or p in mirror:
-            continue
-        ns, name = p["metadata"]["namespace"], p["metadata"]["name"]
-        out.stdout += f"evicting pod {ns}/{name}{DRY_RUN_SUFFIX[dry_run]}\n"
-        if dry_run == "none":
-            cluster.api.delete_object("Pod", ns, name)
-            out.stdout += f"pod/{name} evicted\n"
+    if warnings:  # (on stderr, before the evictions start: `warnings` is printed first)
+        out.warnings += "Warning: " + "; ".join(warnings) + "\n"
+    evicted = [p for p in pods if p not in ds and p not in mirror]
+    # (kubectl evicts the pods at once, a goroutine each: every "evicting" line comes first)
+    for p in evicted:
+        out.stdout += f"evicting pod {p['metadata']['namespace']}/{p['metadata']['name']}{DRY_RUN_SUFFIX[dry_run]}\n"
+    if dry_run == "none":
+        for p in evicted:
+            cluster.api.delete_object("Pod", p["metadata"]["namespace"], p["metadata"]["name"])
+            out.stdout += f"pod/{p['metadata']['name']} evicted\n"
     out.stdout += f"node/{node} drained{DRY_RUN_SUFFIX[dry_run]}\n"
     return out
 

@@ -199,6 +199,11 @@ def test_drain_cordon_uncordon(s):
     out = k(s, "drain kind-worker --ignore-daemonsets")
     assert out.code == 0 and out.stdout.startswith("node/kind-worker already cordoned\n")
     assert out.stdout.endswith("node/kind-worker drained\n")
+    # kubectl's order: the warning before the evictions, every "evicting" line before the "evicted" ones
+    assert out.warnings == "Warning: ignoring DaemonSet-managed Pods: " + ", ".join(ds) + "\n"
+    lines = out.stdout.splitlines()[1:-1]
+    evicting = [ln for ln in lines if ln.startswith("evicting pod ")]
+    assert evicting and lines == evicting + [f"pod/{ln.rsplit('/', 1)[1]} evicted" for ln in evicting]
     assert k(s, "uncordon kind-worker").stdout == "node/kind-worker uncordoned\n"
     assert k(s, "uncordon kind-worker").stdout == "node/kind-worker already uncordoned\n"
     assert not c.store.get("Node", "", "kind-worker")["spec"].get("unschedulable")
