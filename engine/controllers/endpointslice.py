@@ -153,8 +153,9 @@ class EndpointSliceController(ServicePodWatcher):
                 if n is not None:
                     eports.append({"name": sp.get("name", ""), "port": n, "protocol": sp.get("protocol", "TCP"),
                                    **({"appProtocol": sp["appProtocol"]} if sp.get("appProtocol") else {})})
-            if ports and not eports:
-                continue
+            # (no port of the pod's matched: upstream's getEndpointPorts skips each such port and
+            # the pod is still an endpoint, in a slice with no ports; the Endpoints controller
+            # leaves it out)
             ip = pod["status"]["podIP"]
             family = ip_family(ip)
             k = (family, tuple((p["name"], p["port"], p["protocol"]) for p in eports))
