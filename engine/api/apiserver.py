@@ -340,6 +340,29 @@ class ApiServer:
             self._release_service(obj)
         return self.store.delete(kind, namespace, name)
 
+    def orphan_dependents(self, owner: dict) -> list[tuple[str, str, str, "ApiError"]]:
+        """What the garbage collector's `orphan` finalizer does before the owner goes
+        (`propagationPolicy: Orphan`, kubectl's `--cascade=orphan`): each dependent loses its
+        ownerReference to it (an update, so watches see it) and stays. The dependents that
+        could not be updated, with why (they keep their owner and follow it)."""
+        uid = owner["metadata"].get("uid")
+        failed = []
+        for kind, namespace, name in self.store.dependents(uid) if uid else ():
+            dependent = self.store.get(kind, namespace, name)
+            if dependent is None:
+                continue
+            new = clone(dependent)
+            refs = [r for r in new["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
+            if refs:
+                new["metadata"]["ownerReferences"] = refs
+            else:
+                new["metadata"].pop("ownerReferences", None)
+            try:
+                self.update(dependent, new, verb="patching")
+            except ApiError as e:
+                failed.append((kind, namespace, name, e))
+        return failed
+
     def check_delete(self, kind: str, namespace: str, name: str) -> dict | None:
         """A delete's checks without the delete: the live object (None when there is none),
         or ApiError when admission refuses it. What `delete_object` runs first and what a

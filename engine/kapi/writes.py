@@ -294,26 +294,11 @@ def _orphans(opts: dict) -> bool:
     return opts.get("propagationPolicy") == "Orphan" or opts.get("orphanDependents") is True
 
 
-def _orphan_dependents(ctx: ApiContext, owner: dict) -> None:
-    """What the garbage collector's `orphan` finalizer does before the owner goes: each
-    dependent loses its ownerReference to it (an update through the API server, so watches
-    see it) and stays."""
-    uid = owner["metadata"].get("uid")
-    store = ctx.cluster.store
-    for kind, namespace, name in store.dependents(uid) if uid else ():
-        dependent = store.get(kind, namespace, name)
-        if dependent is None:
-            continue
-        new = json_copy(dependent)
-        refs = [r for r in new["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
-        if refs:
-            new["metadata"]["ownerReferences"] = refs
-        else:
-            new["metadata"].pop("ownerReferences", None)
-        try:
-            ctx.cluster.api.update(dependent, new, verb="patching")
-        except ApiError as e:  # (the collector would retry; here the dependent keeps its owner and follows it)
-            log.warning("svcflow serve: orphaning %s %s/%s: %s", kind, namespace, name, e)
+def _orphan(ctx: ApiContext, owner: dict) -> None:
+    """The dependents of `owner` orphaned (`ApiServer.orphan_dependents`) before it goes."""
+    for kind, namespace, name, e in ctx.cluster.api.orphan_dependents(owner):
+        # (the collector would retry; here the dependent keeps its owner and follows it)
+        log.warning("svcflow serve: orphaning %s %s/%s: %s", kind, namespace, name, e)
 
 
 #: The registries with `ReturnDeletedObject: true` (pkg/registry/core/*/storage) among the kinds
@@ -348,7 +333,7 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
             return json_response(live, warnings=warnings_for(req.kind))
         return json_response(success_status(_deleted_details(info, req, live)), warnings=warnings_for(req.kind))
     if _orphans(opts):
-        _orphan_dependents(ctx, live)
+        _orphan(ctx, live)
     try:
         gone = ctx.cluster.api.delete_object(req.kind, require_namespace(req), req.name or "",
                                              grace=grace != 0)
@@ -383,7 +368,7 @@ async def delete_collection(ctx: ApiContext, req: ResourceRequest, request: web.
         for obj in listed:  # (every one is tried; the first refusal is the answer, as the registry's)
             md = obj["metadata"]
             if _orphans(opts):
-                _orphan_dependents(ctx, obj)
+                _orphan(ctx, obj)
             try:
                 ctx.cluster.api.delete_object(req.kind, md.get("namespace") or "", md["name"], grace=grace != 0)
             except ApiError as e:

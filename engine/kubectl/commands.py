@@ -70,7 +70,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "record": ("", "bool"), "dry-run": ("", "str"), "sort-by": ("", "str"), "watch": ("w", "bool"),
     "quiet": ("q", "bool"), "validate": ("", "str"), "prune": ("", "bool"), "api-version": ("", "str"),
     "tail": ("", "int"), "timestamps": ("", "bool"), "previous": ("p", "bool"),
-    "label-columns": ("L", "strings"),
+    "label-columns": ("L", "strings"), "cascade": ("", "str"),
 }
 _SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
 #: Flags only some verbs have: the others refuse them as pflag refuses a flag it does not know
@@ -80,8 +80,9 @@ ONLY_FOR_VERBS: dict[str, frozenset[str]] = {
     "label-columns": _GET_ONLY, "show-labels": _GET_ONLY, "sort-by": _GET_ONLY, "no-headers": _GET_ONLY,
     # (describe, drain, cordon, uncordon, logs and exec print no object: they have no -o)
     "output": frozenset({"get", "explain", "delete", "scale", "label", "rollout", "create", "run"}),
+    "cascade": frozenset({"delete"}),
 }
-NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict"}
+NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict", "cascade": "background"}
 
 
 _DRY = ("--dry-run=server", "--dry-run=client", "--dry-run=none")
@@ -482,12 +483,43 @@ def events(cluster: Cluster, *, include_boot: bool = False) -> Output:
     return out
 
 
-def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None, dry_run: str = "none") -> Output:
+#: kubectl delete's immediate-deletion warning (`--force --grace-period=0`).
+FORCE_WARNING = ("Warning: Immediate deletion does not wait for confirmation that the running resource has been "
+                 "terminated. The resource may continue to run on the cluster indefinitely.\n")
+
+
+def cascade_strategy(value: str | None) -> tuple[str, str]:
+    """delete_flags.go GetCascadingStrategy: (`background`|`foreground`|`orphan`, the
+    deprecation warning of a boolean value); ValueError with kubectl's words otherwise."""
+    if value is None:
+        return "background", ""
+    v = value.lower()
+    if v in ("background", "foreground", "orphan"):
+        return v, ""
+    if v in ("true", "false"):
+        new = "background" if v == "true" else "orphan"
+        return new, f"warning: --cascade={v} is deprecated (boolean value) and can be replaced with --cascade={new}.\n"
+    raise ValueError(f'invalid cascade value ({value}). Must be "background", "foreground", or "orphan"')
+
+
+def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None, dry_run: str = "none",
+           force: bool = False, grace_period: int | None = None, cascade: str = "background") -> Output:
     """`kubectl delete TYPE NAME` / `TYPE/NAME`: kubectl v1.33's line names the namespace.
     A dry run finds the objects (and, server-side, runs the API server's refusals) and
-    deletes nothing."""
+    deletes nothing. `--grace-period=0` alone is 1 (delete.go: no accidental immediate
+    deletion); with `--force` it is an immediate deletion: kubectl's warning, "force
+    deleted". `cascade="orphan"`: the dependents lose their owner and stay."""
     out = Output()
     ns = namespace or "default"
+    if force and grace_period is not None and grace_period > 0:
+        return Output(stderr="error: --force and --grace-period greater than 0 cannot be specified together\n", code=1)
+    if grace_period == 0 and not force:
+        grace_period = 1
+    if force and (grace_period is None or grace_period < 0):
+        grace_period = 0
+    immediate = grace_period == 0
+    if immediate:  # (a dry run's too)
+        out.warnings += FORCE_WARNING
     try:
         if all("/" in a for a in args):
             pairs = [(printers.resolve_resource(a.split("/", 1)[0]), a.split("/", 1)[1]) for a in args]
@@ -501,7 +533,10 @@ def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None, d
         try:
             where = ns if info.namespaced else ""
             if dry_run == "none":
-                gone = cluster.api.delete_object(info.kind, where, name)
+                live = cluster.store.get(info.kind, where, name)
+                if live is not None and cascade == "orphan":
+                    cluster.api.orphan_dependents(live)
+                gone = cluster.api.delete_object(info.kind, where, name, grace=not immediate)
             elif dry_run == "server":  # (the API server's checks, nothing deleted)
                 gone = cluster.api.check_delete(info.kind, where, name)
             else:  # a client dry run of named objects does not even read them (kubectl 1.33)
@@ -515,7 +550,8 @@ def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None, d
             out.code = 1
             continue
         label = f"{info.kind.lower()}.{info.group}" if info.group else info.kind.lower()
-        out.stdout += f'{label} "{name}" deleted{DRY_RUN_SUFFIX[dry_run]}\n'  # 1.34 adds "from NS namespace"
+        verb = "force deleted" if immediate else "deleted"
+        out.stdout += f'{label} "{name}" {verb}{DRY_RUN_SUFFIX[dry_run]}\n'  # 1.34 adds "from NS namespace"
     return out
 
 
@@ -917,6 +953,15 @@ VERBS = ("get", "describe", "explain", "delete", "scale", "label", "rollout", "d
          "run")
 
 
+#: kubectl 1.33's commands (`kubectl --help`): one svcflow does not run here is said so, not
+#: "unknown command" (which says kubectl has none).
+KUBECTL_COMMANDS = frozenset({
+    "create", "expose", "run", "set", "explain", "get", "edit", "delete", "rollout", "scale", "autoscale",
+    "certificate", "cluster-info", "top", "cordon", "uncordon", "drain", "taint", "describe", "logs", "attach",
+    "exec", "port-forward", "proxy", "cp", "auth", "debug", "events", "diff", "apply", "patch", "replace", "wait",
+    "kustomize", "label", "annotate", "completion", "alpha", "api-resources", "api-versions", "config", "plugin",
+    "version", "options"})
+
 #: The verbs (of VERBS) whose kubectl 1.33 command has `--dry-run` (`rollout restart` has not).
 DRY_RUN_VERBS = frozenset({"delete", "scale", "label", "drain", "cordon", "uncordon", "create", "run"})
 
@@ -933,6 +978,11 @@ def run_line(cluster: Cluster, line: str) -> Output:
     if not argv:
         return Output()
     verb, rest = argv[0], argv[1:]
+    if verb == "top":  # (no metrics-server in a kind cluster: kubectl's own words)
+        return Output(stderr="error: Metrics API not available\n", code=1)
+    if verb in KUBECTL_COMMANDS and verb not in VERBS:
+        return Output(stderr=f"error: svcflow does not run `kubectl {verb}` at this prompt (the real kubectl does, "
+                             "against `svcflow serve`)\n", code=1)
     if verb not in VERBS:
         return Output(stderr=f'error: unknown command "{verb}" for "kubectl"\n', code=1)
     cmd = verb
@@ -991,23 +1041,13 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
         return explain(pos, recursive=bool(opts.get("recursive")), api_version=opts.get("api-version"),
                        output=opts.get("output"))
     if verb == "delete":
-        if opts.get("all") and sel:
-            return Output(stderr="error: cannot set --all and --selector at the same time\n", code=1)
-        if len(pos) == 1 and "/" not in pos[0] and (sel or opts.get("all")):
-            targets, err = _objects_for(cluster, "delete", pos, ns or "default", select_all=True, selector=sel)
-            if err is not None:
-                return err
-            if not targets:
-                return Output(stderr="No resources found\n")
-            return delete(cluster, [pos[0]] + [n for _, n, _ in targets], namespace=ns, dry_run=dry)
-        if not pos:
-            return Output(stderr="error: You must provide one or more resources by argument or filename.\n"
-                                 "Example resource specifications include:\n   '-f rsrc.yaml'\n   "
-                                 "'--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n", code=1)
-        if len(pos) == 1 and "/" not in pos[0]:
-            return Output(stderr="error: resource(s) were provided, but no name, label selector, or --all flag specified\n",
-                          code=1)
-        return delete(cluster, pos, namespace=ns, dry_run=dry)
+        try:
+            cascade, cascade_warning = cascade_strategy(opts.get("cascade"))
+        except ValueError as e:
+            return Output(stderr=f"error: {e}\n", code=1)
+        out = _delete(cluster, opts, pos, ns, sel, dry, cascade)
+        out.warnings = cascade_warning + out.warnings
+        return out
     if verb == "scale":
         return scale(cluster, pos, namespace=ns, replicas=opts.get("replicas"), select_all=bool(opts.get("all")),
                      selector=sel, dry_run=dry)
@@ -1038,6 +1078,29 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
             return Output(stderr="error: required flag(s) \"image\" not set\n", code=1)
         return run_pod(cluster, pos[0], str(opts["image"]), namespace=ns, dry_run=dry)
     return Output(stderr=f"error: svcflow does not run `kubectl {' '.join(argv[:2])}` yet\n", code=1)
+
+
+def _delete(cluster: Cluster, opts: dict, pos: list[str], ns: str | None, sel: str | None, dry: str,
+            cascade: str) -> Output:
+    """`kubectl delete` with its flags parsed: by name, selector or --all."""
+    kw = {"force": bool(opts.get("force")), "grace_period": opts.get("grace-period"), "cascade": cascade}
+    if opts.get("all") and sel:
+        return Output(stderr="error: cannot set --all and --selector at the same time\n", code=1)
+    if len(pos) == 1 and "/" not in pos[0] and (sel or opts.get("all")):
+        targets, err = _objects_for(cluster, "delete", pos, ns or "default", select_all=True, selector=sel)
+        if err is not None:
+            return err
+        if not targets:
+            return Output(stderr="No resources found\n")
+        return delete(cluster, [pos[0]] + [n for _, n, _ in targets], namespace=ns, dry_run=dry, **kw)
+    if not pos:
+        return Output(stderr="error: You must provide one or more resources by argument or filename.\n"
+                             "Example resource specifications include:\n   '-f rsrc.yaml'\n   "
+                             "'--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n", code=1)
+    if len(pos) == 1 and "/" not in pos[0]:
+        return Output(stderr="error: resource(s) were provided, but no name, label selector, or --all flag specified\n",
+                      code=1)
+    return delete(cluster, pos, namespace=ns, dry_run=dry, **kw)
 
 
 def create_namespace(cluster: Cluster, name: str, *, dry_run: str = "none") -> Output:

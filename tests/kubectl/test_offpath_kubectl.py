@@ -329,3 +329,28 @@ def test_names_may_follow_flags_as_kubectl_takes_them():
     with pytest.raises(SystemExit) as exited:  # (argparse's own refusal, as before)
         run_cli("get", "svc", "-f", str(ROOT / "samples"), "--bogus")
     assert exited.value.code == 2
+
+
+def test_delete_force_grace_period_and_cascade_as_kubectl_1_33(s):
+    """tester3 #9; the words checked against the real kubectl 1.33 against svcflow serve."""
+    c = s.cluster
+    out = k(s, "kubectl delete pod -l tier=app --force --grace-period=0")
+    pod = out.stdout.split('"')[1]
+    assert out.warnings == ("Warning: Immediate deletion does not wait for confirmation that the running resource has "
+                            "been terminated. The resource may continue to run on the cluster indefinitely.\n")
+    assert out.stdout == f'pod "{pod}" force deleted\n' and c.store.get("Pod", "default", pod) is None
+    out = k(s, "kubectl delete deploy counter --force --grace-period=5")
+    assert (out.code, out.stderr) == (1, "error: --force and --grace-period greater than 0 cannot be specified "
+                                         "together\n")
+    out = k(s, "kubectl delete deploy counter --cascade=sometimes")
+    assert out.stderr == 'error: invalid cascade value (sometimes). Must be "background", "foreground", or "orphan"\n'
+    rs = [r["metadata"]["name"] for r in c.store.list("ReplicaSet", "default") if r["metadata"]["name"].startswith("redis-")]
+    out = k(s, "kubectl delete deploy redis --cascade=false")
+    assert out.warnings == ("warning: --cascade=false is deprecated (boolean value) and can be replaced with "
+                            "--cascade=orphan.\n")
+    assert out.stdout == 'deployment.apps "redis" deleted\n'
+    assert [r["metadata"]["name"] for r in c.store.list("ReplicaSet", "default")
+            if r["metadata"]["name"].startswith("redis-")] == rs  # orphaned, not collected
+    assert k(s, "kubectl top pods").stderr == "error: Metrics API not available\n"
+    assert k(s, "kubectl expose deploy counter --port 80").stderr.startswith(
+        "error: svcflow does not run `kubectl expose` at this prompt")
