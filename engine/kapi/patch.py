@@ -111,23 +111,175 @@ def merge_patch(original: Any, patch: Any) -> Any:
     return out
 
 
-def _pointer(path: str) -> list[str]:
-    if path == "":
-        return []
-    if not path.startswith("/"):
-        raise _bad('the server rejected our request due to an error in our request')
-    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
+# -- RFC 6902, as kube-apiserver applies it (gopkg.in/evanphx/json-patch.v4) -------------------
+# What a patch that does not apply answers is that library's error text, in a 422 `Invalid`
+# Status (handlers/patch.go: NewGenericServerResponse(422, ..., err.Error())), which kubectl
+# prints as `The request is invalid: : <the text>`; so the texts below are the library's,
+# errors.Wrapf's `<message>: <cause>` included.
+_MISSING, _TEST_FAILED, _INVALID_INDEX = "missing value", "test failed", "invalid index referenced"
+_NO_VALUE = object()  # an operation without a "value" member
 
 
-def _walk(doc: Any, parts: list[str]) -> Any:
-    for p in parts:
-        if isinstance(doc, dict) and p in doc:
-            doc = doc[p]
-        elif isinstance(doc, list) and p.isdigit() and int(p) < len(doc):
-            doc = doc[int(p)]
+class _NotApplied(Exception):
+    """A patch operation that does not apply (its Go error text)."""
+
+
+def _go_atoi(key: str) -> int:
+    """strconv.Atoi, with its error text."""
+    body = key[1:] if key[:1] in "+-" else key
+    if not body or not body.isascii() or not body.isdigit():
+        raise _NotApplied(f'strconv.Atoi: parsing "{key}": invalid syntax')
+    return int(key)
+
+
+def _decode_key(key: str) -> str:
+    return key.replace("~1", "/").replace("~0", "~")
+
+
+def _get(con: Any, key: str) -> Any:
+    """container.get: a missing object member is nil (not an error); an array's index is checked."""
+    if isinstance(con, dict):
+        return con.get(key)
+    idx = _go_atoi(key)
+    if idx >= len(con):
+        raise _NotApplied(f"Unable to access invalid index: {idx}: {_INVALID_INDEX}")
+    return con[idx]
+
+
+def _find(doc: Any, path: str) -> tuple[Any, str]:
+    """findObject: the object or array that holds the path's last key, and the key; (None, "")
+    when a step on the way is missing, null, or not an object or array."""
+    split = path.split("/")
+    if len(split) < 2:
+        return None, ""
+    con = doc
+    for part in split[1:-1]:
+        try:
+            nxt = _get(con, _decode_key(part))
+        except _NotApplied:
+            return None, ""
+        if not isinstance(nxt, (dict, list)):
+            return None, ""
+        con = nxt
+    return con, _decode_key(split[-1])
+
+
+def _array_index(con: list, key: str, size: int) -> int:
+    """An index into an array of `size` (negative ones count from the end, as the library allows)."""
+    idx = _go_atoi(key)
+    if idx >= size or idx < -size:
+        raise _NotApplied(f"Unable to access invalid index: {idx}: {_INVALID_INDEX}")
+    return idx + size if idx < 0 else idx
+
+
+def _add(con: Any, key: str, value: Any) -> None:
+    if isinstance(con, dict):
+        con[key] = value
+    elif key == "-":
+        con.append(value)
+    else:
+        try:
+            idx = _array_index(con, key, len(con) + 1)
+        except _NotApplied as e:
+            if str(e).startswith("strconv"):
+                raise _NotApplied(f"value was not a proper array index: '{key}': {e}") from None
+            raise
+        con.insert(idx, value)
+
+
+def _remove(con: Any, key: str) -> None:
+    if isinstance(con, dict):
+        if key not in con:
+            raise _NotApplied(f"Unable to remove nonexistent key: {key}: {_MISSING}")
+        del con[key]
+    else:
+        del con[_array_index(con, key, len(con))]
+
+
+def _path(op: dict, name: str, what: str) -> str:
+    value = op.get(name)
+    if not isinstance(value, str):
+        raise _NotApplied(f"{what} failed to decode {name}: {_MISSING}" if name == "path" else
+                          f"{what} failed to decode from: operation, missing from field: {_MISSING}")
+    return value
+
+
+def _apply_op(doc: Any, op: dict) -> None:
+    kind = op.get("op") if isinstance(op.get("op"), str) else "unknown"
+    value = op.get("value", _NO_VALUE)
+    if kind == "add":
+        path = _path(op, "path", "add operation")
+        con, key = _find(doc, path)
+        if con is None:
+            raise _NotApplied(f'add operation does not apply: doc is missing path: "{path}": {_MISSING}')
+        try:
+            _add(con, key, json_copy(None if value is _NO_VALUE else value))
+        except _NotApplied as e:
+            raise _NotApplied(f"error in add for path: '{path}': {e}") from None
+    elif kind == "remove":
+        path = _path(op, "path", "remove operation")
+        con, key = _find(doc, path)
+        if con is None:
+            raise _NotApplied(f'remove operation does not apply: doc is missing path: "{path}": {_MISSING}')
+        try:
+            _remove(con, key)
+        except _NotApplied as e:
+            raise _NotApplied(f"error in remove for path: '{path}': {e}") from None
+    elif kind == "replace":
+        path = _path(op, "path", "replace operation")
+        con, key = _find(doc, path)
+        if con is None:
+            raise _NotApplied(f"replace operation does not apply: doc is missing path: {path}: {_MISSING}")
+        new = json_copy(None if value is _NO_VALUE else value)
+        if isinstance(con, dict):
+            con[key] = new  # (a missing member is set: the library's object get never fails)
         else:
-            raise _bad("the server rejected our request due to an error in our request")
-    return doc
+            try:
+                idx = _go_atoi(key)
+                if not 0 <= idx < len(con):
+                    raise _NotApplied("")
+            except _NotApplied:
+                raise _NotApplied(f"replace operation does not apply: doc is missing key: {path}: {_MISSING}") \
+                    from None
+            con[idx] = new
+    elif kind in ("move", "copy"):
+        src = _path(op, "from", f"{kind} operation")
+        con, key = _find(doc, src)
+        if con is None:
+            raise _NotApplied(f"{kind} operation does not apply: doc is missing from path: {src}: {_MISSING}")
+        try:
+            val = _get(con, key)
+            if kind == "move":
+                _remove(con, key)
+        except _NotApplied as e:
+            raise _NotApplied(f"error in move for path: '{key}': {e}" if kind == "move" else
+                              f"error in copy for from: '{src}': {e}") from None
+        path = _path(op, "path", f"{kind} operation")
+        con, key = _find(doc, path)
+        if con is None:
+            raise _NotApplied(f"{kind} operation does not apply: doc is missing destination path: {path}: {_MISSING}")
+        try:
+            _add(con, key, json_copy(val))
+        except _NotApplied as e:
+            raise _NotApplied(f"error in move for path: '{path}': {e}" if kind == "move" else
+                              f"error while adding value during copy: {e}") from None
+    elif kind == "test":
+        path = _path(op, "path", "test operation")
+        con, key = _find(doc, path)
+        if con is None:
+            raise _NotApplied(f"test operation does not apply: is missing path: {path}: {_MISSING}")
+        try:
+            val = _get(con, key)
+        except _NotApplied as e:
+            raise _NotApplied(f"error in test for path: '{path}': {e}") from None
+        if val is None:
+            if value is None or value is _NO_VALUE:
+                return
+        elif value is not _NO_VALUE and val == value:
+            return
+        raise _NotApplied(f"testing value {path} failed: {_TEST_FAILED}")
+    else:
+        raise _NotApplied(f"Unexpected kind: {kind}")
 
 
 def json_patch(original: Any, ops: Any) -> Any:
@@ -138,60 +290,12 @@ def json_patch(original: Any, ops: Any) -> Any:
     for op in ops:
         if not isinstance(op, dict):
             raise _bad("json: cannot unmarshal into Go value of type jsonpatch.Operation")
-        kind, path = op.get("op"), op.get("path", "")
-        parts = _pointer(path)
-        if kind == "test":
-            if _walk(doc, parts) != op.get("value"):
-                raise StatusError("Invalid", "the server rejected our request due to an error in our request")
-            continue
-        if kind in ("move", "copy"):
-            src = _pointer(op.get("from", ""))
-            value = json_copy(_walk(doc, src))
-            if kind == "move":
-                doc = _remove(doc, src)
-            doc = _add(doc, parts, value)
-        elif kind == "add":
-            doc = _add(doc, parts, json_copy(op.get("value")))
-        elif kind == "remove":
-            doc = _remove(doc, parts)
-        elif kind == "replace":
-            _walk(doc, parts)
-            doc = _add(_remove(doc, parts), parts, json_copy(op.get("value")))
-        else:
-            raise _bad(f"Unexpected kind: {kind}")
-    return doc
-
-
-def _add(doc: Any, parts: list[str], value: Any) -> Any:
-    if not parts:
-        return value
-    parent = _walk(doc, parts[:-1])
-    last = parts[-1]
-    if isinstance(parent, dict):
-        parent[last] = value
-    elif isinstance(parent, list):
-        if last == "-":
-            parent.append(value)
-        elif last.isdigit() and int(last) <= len(parent):
-            parent.insert(int(last), value)
-        else:
-            raise _bad("the server rejected our request due to an error in our request")
-    else:
-        raise _bad("the server rejected our request due to an error in our request")
-    return doc
-
-
-def _remove(doc: Any, parts: list[str]) -> Any:
-    if not parts:
-        return None
-    parent = _walk(doc, parts[:-1])
-    last = parts[-1]
-    if isinstance(parent, dict) and last in parent:
-        del parent[last]
-    elif isinstance(parent, list) and last.isdigit() and int(last) < len(parent):
-        del parent[int(last)]
-    else:
-        raise _bad("the server rejected our request due to an error in our request")
+    try:
+        for op in ops:
+            _apply_op(doc, op)
+    except _NotApplied as e:
+        raise StatusError("Invalid", "the server rejected our request due to an error in our request",
+                          details={"causes": [{"reason": "UnexpectedServerResponse", "message": str(e)}]}) from None
     return doc
 
 

@@ -96,6 +96,30 @@ async def test_patch_by_strategic_merge_json_merge_and_json_patch(served, kubect
         1, "", 'Error from server (NotFound): services "nope" not found\n')
 
 
+async def test_a_json_patch_that_does_not_apply_says_why_as_kube_apiserver(served, kubectl):
+    """tester3 #6: a 422 Invalid carrying the json-patch library's error, which kubectl prints
+    after `The request is invalid: : `; a failed test leaves the object as it was."""
+    cases = {
+        '[{"op":"test","path":"/spec/replicas","value":9},{"op":"replace","path":"/spec/replicas","value":5}]':
+            "testing value /spec/replicas failed: test failed",
+        '[{"op":"remove","path":"/spec/nope"}]':
+            "error in remove for path: '/spec/nope': Unable to remove nonexistent key: nope: missing value",
+        '[{"op":"add","path":"/spec/x/y","value":1}]':
+            'add operation does not apply: doc is missing path: "/spec/x/y": missing value',
+        '[{"op":"replace","path":"/spec/template/spec/containers/5","value":{}}]':
+            "replace operation does not apply: doc is missing key: /spec/template/spec/containers/5: missing value",
+        '[{"op":"frob","path":"/a"}]': "Unexpected kind: frob",
+    }
+    for body, why in cases.items():
+        assert await kubectl("patch", "deploy", "counter", "--type=json", "-p", body) == (
+            1, "", f"The request is invalid: : {why}\n"), body
+    assert served.call(lambda: served.cluster.store.get("Deployment", "default", "counter")["spec"]["replicas"]) == 1
+    assert await kubectl("patch", "deploy", "counter", "--type=json", "-p",
+                         '[{"op":"test","path":"/spec/replicas","value":1},'
+                         '{"op":"replace","path":"/spec/replicas","value":2}]') == (
+        0, "deployment.apps/counter patched\n", "")
+
+
 async def test_expose_makes_a_service_the_endpoint_controller_fills(served, kubectl):
     assert await kubectl("expose", "deploy", "redis", "--name=cache", "--port=6379") == (
         0, "service/cache exposed\n", "")
