@@ -89,6 +89,9 @@ KO = {
     "① {controller}: Service {svc} added (created {created})": "① {controller}: Service {svc} 추가됨 (생성 {created})",
     "② {controller} wrote {kind} {name}: {detail}": "② {controller}: {kind} {name} 기록: {detail}",
     "③ kube-proxy on {node} ({mode}): {detail}": "③ {node}의 kube-proxy ({mode}): {detail}",
+    "① Service {svc} selects pods {ips}": "① Service {svc}의 Pod {ips}",
+    "② wrote {kind} {name}: {detail}": "② {kind} {name} 기록: {detail}",
+    "③ {node} ({mode}): {detail}": "③ {node} ({mode}): {detail}",
     "⇢ traffic {detail}": "⇢ 트래픽 {detail}", "⇢ lookup {detail}": "⇢ 조회 {detail}",
 }
 
