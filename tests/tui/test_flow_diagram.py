@@ -157,6 +157,28 @@ async def test_v_opens_and_closes_the_diagram_and_it_fits_100x30():
         assert isinstance(app.query_one("#flow-diagram"), FlowDiagram)
 
 
+async def test_end_after_stepping_back_plays_live_again():
+    """`v`, `[`, `end`: the title said `paused` while the status said `live: this is the
+    latest step` (a tester). `end` is the latest beat and live: the player plays again."""
+    from tui.app import SvcflowApp
+    from tui.widgets.flow_diagram import showing
+
+    app = SvcflowApp([str(SAMPLES)], deterministic=True, watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        d = showing(app).diagram
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        title = d.render().plain.splitlines()[0]
+        assert "paused" in title and d.status() == "live: 1 step ahead"
+        await pilot.press("end")
+        await pilot.pause()
+        top = d.render().plain.splitlines()[:2]
+        assert not d.paused and "paused" not in " ".join(top), top
+        assert "live: this is the latest step" in " ".join(top)
+
+
 async def test_the_diagram_plays_a_story_beat_by_beat():
     from tui.app import SvcflowApp
     from tui.widgets.flow_diagram import showing

@@ -827,6 +827,9 @@ class FlowDiagramView(Vertical):
         self.diagram.refresh()
 
     def action_live(self) -> None:
+        """The latest beat, and playing again: `end` after `[` left the title `paused` beside
+        `live: this is the latest step`."""
+        self.diagram.paused = False
         self.diagram.to_live()
 
 
