@@ -44,6 +44,15 @@ def _computed(widget) -> str:
     return f" · {_tr(widget)('computed')}" if getattr(widget.app, "read_only", False) else ""
 
 
+def _preview(cluster: Cluster, mode: str, tr) -> str:
+    """`m` shows the rules another mode would write for the same Services and slices; the
+    cluster's kube-proxy runs one mode (its KubeProxyConfiguration's), the one the header,
+    the flow diagram and `trace` use. The title says which is which rather than pass a
+    preview off as the node's rules."""
+    running = cluster.topology.proxy.mode
+    return "" if mode == running else " · " + tr("preview: the cluster runs {mode}").format(mode=running)
+
+
 class ProxyPane(Pane):
     """`iptables-save` (or ipvsadm, nft) of the node shown, in the mode shown."""
 
@@ -73,9 +82,10 @@ class ProxyPane(Pane):
         if fresh:  # start where the Service rules are: the nat table
             nat = view.first_line_starting("*nat") or view.first_line_starting("table") or 0
             view.call_after_refresh(view.scroll_to, y=nat, animate=False)
-        shown = node or _tr(self)("no node")  # (attached, with no Node readable and no pod naming one)
-        self.border_title = Text(f"kube-proxy · {shown} · {mode} ({len(lines)} {_tr(self)('lines')})"  # names literally
-                                 + _computed(self))
+        tr = _tr(self)
+        shown = node or tr("no node")  # (attached, with no Node readable and no pod naming one)
+        self.border_title = Text(f"kube-proxy · {shown} · {mode} ({len(lines)} {tr('lines')})"  # names literally
+                                 + _computed(self) + _preview(cluster, mode, tr))
 
     def mark(self, chains: set[str], *, above: int) -> None:
         """Mark these chains and scroll to the first, `above` lines under the top."""

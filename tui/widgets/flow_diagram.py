@@ -171,6 +171,7 @@ class Scene:
     keys: str = ""
     extra: dict = field(default_factory=dict)
     ahead: bool = False  # live is ahead of the beat on screen (the status is then marked)
+    note: str = ""  # a key's answer, for a few seconds on the bottom rows (toasts are under the view)
     tr: Callable[[str], str] = as_is  # the talk's language (`tui.i18n.translator`)
 
 
@@ -362,6 +363,10 @@ def draw(scene: Scene, width: int, height: int) -> Text:
             c.put(0, y_cap + cap_rows, fit(" → ".join(_short(b, tr) for b in done + [beat]), W), IDLE)
     else:
         c.put(0, y_cap, fit(tr("No Service change or connection yet: apply a manifest, scale, or curl a Service."), W), IDLE)
+    if scene.note:
+        note = wrap(scene.note, W)[-2:]
+        for i, line in enumerate(note):
+            c.put(0, c.h - len(note) + i, fit(line, W).ljust(W), "bold black on yellow")
     return c.to_text()
 
 
@@ -573,6 +578,18 @@ class FlowDiagram(Widget):
         self.timeline: list[tuple[int, int]] = []  # (story index, beat index)
         self.pos = -1
         self.paused = False
+        self.note = ""
+
+    def flash_note(self, text: str, seconds: float = 6.0) -> None:
+        """`text` on the figure's bottom rows for a few seconds."""
+        self.note = text
+        self.refresh()
+
+        def clear() -> None:
+            if self.note == text:
+                self.note = ""
+                self.refresh()
+        self.set_timer(seconds, clear)
 
     # -- events -> stories ---------------------------------------------------------------
     def sync(self) -> bool:
@@ -718,9 +735,11 @@ class FlowDiagram(Widget):
         what += f" · {svc_type}" if svc_type and svc_type != "ClusterIP" else ""
         tail = f" · {i + 1 + self.book.dropped}/{n_stories + self.book.dropped}" if cur else ""
         tail = (tail + f" {play}" + (f" ×{speed:g}" if speed != 1 else "")).rstrip()
-        return Scene(nodes=[n.name for n in c.topology.nodes], mode=getattr(self.host, "mode", c.topology.proxy.mode),
+        # (the mode kube-proxy runs in, as the header says: the boxes tell what it did; `m`
+        # only previews another mode's rules in the kube-proxy pane)
+        return Scene(nodes=[n.name for n in c.topology.nodes], mode=c.topology.proxy.mode,
                      story=story, beat=beat, service_ip=svc_ip, service_ports=svc_ports, service_type=svc_type,
-                     title=what + tail, title_tail=tail, label=tr("Service flow"),
+                     title=what + tail, title_tail=tail, label=tr("Service flow"), note=self.note,
                      status=self.status(), ahead=self.ahead(), tr=tr,
                      keys="space pause · [ ] step · r replay · + - speed · end live · esc/v back")
 
@@ -753,6 +772,7 @@ class FlowDiagramView(Vertical):
         Binding("plus", "faster", "Faster", show=False),
         Binding("minus", "slower", "Slower", show=False),
         Binding("end", "live", "Live"),
+        Binding("m", "mode", "Mode", show=False),
     ]
 
     def __init__(self, app_ref) -> None:
@@ -825,6 +845,14 @@ class FlowDiagramView(Vertical):
         if hasattr(self.host, "action_slower"):
             self.host.action_slower()
         self.diagram.refresh()
+
+    def action_mode(self) -> None:
+        """`m` previews another mode's rules in the kube-proxy pane, under the diagram, where it
+        changed nothing visible: say what the diagram shows instead."""
+        tr = getattr(self.host, "tr", None) or as_is
+        mode = self.host.workspace.cluster.topology.proxy.mode
+        self.diagram.flash_note(tr("The diagram shows what kube-proxy does: this cluster runs {mode}. "
+                                   "m in the kube-proxy pane previews another mode's rules.").format(mode=mode))
 
     def action_live(self) -> None:
         """The latest beat, and playing again: `end` after `[` left the title `paused` beside
