@@ -10,7 +10,6 @@ import re
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import RichLog
 
 from engine.cluster.cluster import Cluster
 from engine.views import dataplane
@@ -19,6 +18,7 @@ from tui.messages import ClusterChanged
 from tui.panes.base import Pane
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.text_view import TextView, iptables_highlighter
+from tui.widgets.wrapping_log import WrappingLog
 
 
 def _tr(widget) -> object:
@@ -104,7 +104,7 @@ class DnsPane(Pane):
     def __init__(self) -> None:
         self.table = ResourceTable(("NAME", "TYPE", "VALUE"), id="dns-table", sort_by_name=False,
                                    drop_order=("TYPE",), compact=views.dns_line, compact_label="NAME → VALUE")
-        self.queries = RichLog(id="dns-log", max_lines=200, markup=False, wrap=True)
+        self.queries = WrappingLog(id="dns-log", max_lines=200, markup=False, wrap=True)
         super().__init__(self.table, self.queries, id="dns")
         self.down: tuple[str, str] | None = None  # (reason, how lookups fail) while nobody serves
 
