@@ -4,7 +4,6 @@ wide letter, shifted the row in SVG screenshots (`^pp alette`)."""
 from __future__ import annotations
 
 import pytest
-
 from textual.widgets._footer import FooterKey
 
 from tests.helpers import SAMPLES
