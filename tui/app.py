@@ -25,7 +25,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container
 from textual.css.query import NoMatches
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 
 from engine.apply.live import LiveWorkspace
 from engine.cluster.events import FlowEvent
@@ -40,7 +40,7 @@ from tui.messages import Viewpoint
 from tui.panes import DnsPane, EndpointsPane, EventsPane, Pane, PodsPane, ProxyPane, ServicesPane, TerminalPane
 from tui.screens import HelpScreen, TextScreen
 from tui.selection import SOURCES, Selection
-from tui.widgets.chrome import ERRORS_KEY, ClusterHeader, ErrorBar, StatusLine
+from tui.widgets.chrome import ERRORS_KEY, ClusterHeader, ErrorBar, FittedFooter, StatusLine
 from tui.widgets.command_prompt import CommandPrompt
 from tui.widgets.flow import FlowStrip
 from tui.widgets.flow_diagram import toggle_flow_diagram
@@ -148,7 +148,7 @@ class SvcflowApp(App):
                             placeholders={"command": ":po :svc :ep :dns :proxy | kubectl get svc | "
                                                      "kubectl scale deploy/redis --replicas=3  (tab completes)",
                                           "filter": "/ " + tr("filter (regex), enter to apply, empty clears")})
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.tr = translator(self.lang)

@@ -157,6 +157,28 @@ async def test_v_opens_and_closes_the_diagram_and_it_fits_100x30():
         assert isinstance(app.query_one("#flow-diagram"), FlowDiagram)
 
 
+async def test_end_after_stepping_back_plays_live_again():
+    """`v`, `[`, `end`: the title said `paused` while the status said `live: this is the
+    latest step` (a tester). `end` is the latest beat and live: the player plays again."""
+    from tui.app import SvcflowApp
+    from tui.widgets.flow_diagram import showing
+
+    app = SvcflowApp([str(SAMPLES)], deterministic=True, watch=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        d = showing(app).diagram
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        title = d.render().plain.splitlines()[0]
+        assert "paused" in title and d.status() == "live: 1 step ahead"
+        await pilot.press("end")
+        await pilot.pause()
+        top = d.render().plain.splitlines()[:2]
+        assert not d.paused and "paused" not in " ".join(top), top
+        assert "live: this is the latest step" in " ".join(top)
+
+
 async def test_the_diagram_plays_a_story_beat_by_beat():
     from tui.app import SvcflowApp
     from tui.widgets.flow_diagram import showing
@@ -208,3 +230,35 @@ def test_attached_step_1_is_the_service_arriving_in_the_watch():
                       data={"ready": [], "created": "2025-06-01T10:00:00Z"})
     story = next(st for st in group_stories([added]) if isinstance(st, ServiceStory))
     assert [str(b.caption) for b in story.beats()] == ["① Service web added (created 2025-06-01T10:00:00Z)"]
+
+
+async def test_m_previews_a_mode_in_the_pane_and_says_so_while_the_diagram_keeps_the_clusters():
+    """`m` changed the kube-proxy pane only; the diagram's ③ boxes and the header kept
+    `iptables` (a tester: confusing side by side). The cluster's kube-proxy runs one mode:
+    the header, the diagram (idle boxes included) and `trace` say it; the pane's other modes
+    are titled as a preview; `m` over the diagram says what the diagram shows."""
+    from tui.app import SvcflowApp
+    from tui.panes import ProxyPane
+    from tui.widgets.chrome import ClusterHeader
+    from tui.widgets.flow_diagram import showing
+
+    app = SvcflowApp([str(SAMPLES)], deterministic=True, watch=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = app.query_one(ProxyPane)
+        assert str(pane.border_title).startswith("kube-proxy · ") and "preview" not in str(pane.border_title)
+        await pilot.press("m")
+        await pilot.pause()
+        assert app.mode == "ipvs"
+        title = str(pane.border_title)
+        assert " · ipvs (" in title and title.endswith(" · preview: the cluster runs iptables"), title
+        assert "proxy iptables" in app.query_one(ClusterHeader).render().plain
+        await pilot.press("v")
+        await pilot.pause()
+        d = showing(app).diagram
+        d.seek(-1)  # (no beat: every kube-proxy box idle, naming its mode)
+        assert d.scene().mode == "iptables" and "ipvs" not in d.render().plain
+        await pilot.press("m")
+        await pilot.pause()
+        assert app.mode == "ipvs"  # (unchanged under the diagram)
+        # (on the figure: a toast is drawn under the view)
+        assert "this cluster runs iptables" in d.render().plain.replace("\n", " ")

@@ -5,6 +5,7 @@ the rows; a long list is counted (`10.244.1.7, +9 more`). A tester found
 at 100x30; a room cannot read what is cut."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -52,6 +53,23 @@ spec:
     - {name: metrics, port: 9113, nodePort: 30913}
 """
 
+#: A tester's Service: a 60-character name (its EndpointSlice's is cut to 58 before its suffix,
+#: as the API server's generateName does) and four ports, selecting counter's pod.
+LONG_NAME = "a-very-long-service-name-that-goes-on-and-on-for-a-while-yes"
+LONG = f"""\
+apiVersion: v1
+kind: Service
+metadata:
+  name: {LONG_NAME}
+spec:
+  selector: {{app: counter, tier: app}}
+  ports:
+    - {{name: http, port: 80, targetPort: 3000}}
+    - {{name: https, port: 443, targetPort: 3000}}
+    - {{name: metrics, port: 9090, targetPort: 3000}}
+    - {{name: grpc, port: 50051, targetPort: 3000}}
+"""
+
 #: A fourth node: four kube-proxy boxes share 100 columns (a KUBE-SVC name wraps after its `-`).
 FOUR_NODES = """\
 kind: Cluster
@@ -83,19 +101,29 @@ def folder(tmp_path: Path, case: str) -> Path:
         (tmp_path / "kind.yaml").write_text(FOUR_NODES)
     if case == "many-ipvs":
         (tmp_path / "kube-proxy.yaml").write_text(IPVS)
+    if case.startswith("long-name"):
+        (tmp_path / "long.yml").write_text(LONG)
     return tmp_path
 
 
+#: More commands for a case: counter scaled, so the long Service's record stands "(unchanged)"
+#: while CoreDNS adds its new endpoints' names, and some of its pods are not ready yet.
+EXTRA = {"long-name": ("kubectl scale deploy counter --replicas=3",),
+         "long-name-ko": ("kubectl scale deploy counter --replicas=3",)}
+
+
 @pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("case", ["samples", "many", "many-ipvs", "four-nodes", "many-ko"])
+@pytest.mark.parametrize("case", ["samples", "many", "many-ipvs", "four-nodes", "many-ko", "long-name",
+                                  "long-name-ko"])
 async def test_no_line_of_the_diagram_is_cut(tmp_path, case, size):
     """Every beat of every story (the sample Services, kube-dns, a curl, a lookup; with
     `many`, twelve endpoints and four ports; in ipvs mode, `N virtual servers written`; on
-    four nodes, narrower kube-proxy boxes; in Korean, two cells a letter)."""
+    four nodes, narrower kube-proxy boxes; in Korean, two cells a letter; a 60-character
+    Service name with four ports, its record unchanged while CoreDNS adds endpoint names)."""
     app = SvcflowApp([str(folder(tmp_path, case))], deterministic=True, watch=False,
                      lang="ko" if case.endswith("-ko") else "en")
     async with app.run_test(size=SIZES[size]) as pilot:
-        for cmd in COMMANDS:
+        for cmd in COMMANDS + EXTRA.get(case, ()):
             app.run_command(cmd)
         await pilot.pause()
         view = show(app)
@@ -126,11 +154,14 @@ async def test_many_endpoints_and_ports_are_counted_not_cut(tmp_path):
         assert d.seek_story("default/web-frontend-canary", 2)
         text = d.render().plain
         ip = app.workspace.cluster.store.get("Service", "default", "web-frontend-canary")["spec"]["clusterIP"]
-        # the Service box: its name (too long for the title), its address, a port, the
-        # ports left counted, its pods counted
-        for words in ("│ web-frontend-canary  │", ip, ":80:30080/TCP", "+3 more", "ready: 12 IPs",
-                      # ① and ②: the first addresses, then how many more; ②'s slice name whole
-                      "+9 more", "EndpointSlice", "web-frontend-canary-"):
+        # the Service box: its name (too long for the title), its address, every port (said
+        # nowhere else in the figure: the box grows for them, where `+3 more` hid three), its
+        # pods counted
+        for words in ("│ web-frontend-canary  │", ip, ":80:30080/TCP", ":443:30443/TCP", ":443:30444/UDP",
+                      ":9113:30913/TCP", "ready: 12 IPs",
+                      # ① and ②: the first addresses (in the rows the ports asked for), then how
+                      # many more; ②'s slice name whole
+                      "+7 more", "EndpointSlice", "web-frontend-canary-"):
             assert words in text, (words, text)
         assert "Service web-frontend" not in text.splitlines()[2]  # (it was cut: `Service web-front…`)
         await pilot.resize_terminal(160, 48)
@@ -138,6 +169,47 @@ async def test_many_endpoints_and_ports_are_counted_not_cut(tmp_path):
         text = d.render().plain
         for port in (":80:30080/TCP", ":443:30443/TCP", ":443:30444/UDP", ":9113:30913/TCP"):
             assert port in text, (port, text)
+
+
+async def test_a_long_service_name_and_its_ports_are_whole_at_100x30(tmp_path):
+    """The tester's Service at 100x30, every beat of its stories: the Service box holds the
+    whole name and every port (`:80 :443 :9090 :50051`, not `+4 more`), ② the whole
+    EndpointSlice name, ④ the record and `(unchanged)` (the box was empty, then lost the
+    word), and the title its step counter (`· 10/…`)."""
+    app = SvcflowApp([str(folder(tmp_path, "long-name"))], deterministic=True, watch=False)
+    async with app.run_test(size=SIZES["100x30"]) as pilot:
+        app.run_command("kubectl scale deploy counter --replicas=3")
+        await pilot.pause()
+        view = show(app)
+        await pilot.pause()
+        d = view.diagram
+        key = f"default/{LONG_NAME}"
+        slices = [o for s in d.book.stories if s.key == key for o in s.objects_written()]
+        slice_name = next(o for o in slices if o.startswith("EndpointSlice ")).split()[1]
+        assert slice_name.startswith(LONG_NAME[:58]) and len(slice_name) == 63
+        beats = [k for k, (i, _) in enumerate(d.timeline) if d.book.stories[i].key == key]
+        unchanged = 0
+        for k in beats:
+            d.seek(k)
+            lines = d.render().plain.splitlines()
+            story, j = d.current()
+            step = story.beats()[j].step
+            boxes = [line for line in lines[3:14] if line.startswith("│")]  # the top row's inner lines
+            service_box = [line[1:line.index("│", 1)].strip() for line in boxes]
+            assert LONG_NAME in "".join(service_box), (k, "\n".join(lines))
+            words = " ".join(service_box).split()
+            assert all(port in words for port in (":80", ":443", ":9090", ":50051")), (k, service_box)
+            assert not any("more" in line for line in service_box), service_box
+            if step >= 2:
+                ep_box = "".join(line.rstrip()[:-1].rsplit("│", 1)[1].strip() for line in boxes)
+                assert f"EndpointSlice {slice_name}".replace(" ", "") in ep_box.replace(" ", ""), (k, ep_box)
+            assert re.search(r"· \d+/\d+", lines[0]) and "…" not in lines[0], lines[0]
+            if step == 4 and "still serves" in story.beats()[j].caption:
+                record = [line for line in lines if line.startswith("│ ") and ".default.svc.cluster.local" in line]
+                assert record and "(unchanged)" in lines[lines.index(record[0]) + 1], "\n".join(lines)
+                unchanged += 1
+            assert not any("…" in line for line in lines), "\n".join(lines)
+        assert unchanged, "no story of the long Service had its record unchanged"
 
 
 def test_box_lines_wrap_between_parts_then_words():

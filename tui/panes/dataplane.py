@@ -10,7 +10,6 @@ import re
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import RichLog
 
 from engine.cluster.cluster import Cluster
 from engine.views import dataplane
@@ -19,6 +18,7 @@ from tui.messages import ClusterChanged
 from tui.panes.base import Pane
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.text_view import TextView, iptables_highlighter
+from tui.widgets.wrapping_log import WrappingLog
 
 
 def _tr(widget) -> object:
@@ -42,6 +42,15 @@ def _computed(widget) -> str:
     """Attached to a real cluster, rules and records are computed from its objects (svcflow
     cannot read a node's iptables or ask its CoreDNS): the title says so."""
     return f" · {_tr(widget)('computed')}" if getattr(widget.app, "read_only", False) else ""
+
+
+def _preview(cluster: Cluster, mode: str, tr) -> str:
+    """`m` shows the rules another mode would write for the same Services and slices; the
+    cluster's kube-proxy runs one mode (its KubeProxyConfiguration's), the one the header,
+    the flow diagram and `trace` use. The title says which is which rather than pass a
+    preview off as the node's rules."""
+    running = cluster.topology.proxy.mode
+    return "" if mode == running else " · " + tr("preview: the cluster runs {mode}").format(mode=running)
 
 
 class ProxyPane(Pane):
@@ -73,9 +82,10 @@ class ProxyPane(Pane):
         if fresh:  # start where the Service rules are: the nat table
             nat = view.first_line_starting("*nat") or view.first_line_starting("table") or 0
             view.call_after_refresh(view.scroll_to, y=nat, animate=False)
-        shown = node or _tr(self)("no node")  # (attached, with no Node readable and no pod naming one)
-        self.border_title = Text(f"kube-proxy · {shown} · {mode} ({len(lines)} {_tr(self)('lines')})"  # names literally
-                                 + _computed(self))
+        tr = _tr(self)
+        shown = node or tr("no node")  # (attached, with no Node readable and no pod naming one)
+        self.border_title = Text(f"kube-proxy · {shown} · {mode} ({len(lines)} {tr('lines')})"  # names literally
+                                 + _computed(self) + _preview(cluster, mode, tr))
 
     def mark(self, chains: set[str], *, above: int) -> None:
         """Mark these chains and scroll to the first, `above` lines under the top."""
@@ -94,7 +104,7 @@ class DnsPane(Pane):
     def __init__(self) -> None:
         self.table = ResourceTable(("NAME", "TYPE", "VALUE"), id="dns-table", sort_by_name=False,
                                    drop_order=("TYPE",), compact=views.dns_line, compact_label="NAME → VALUE")
-        self.queries = RichLog(id="dns-log", max_lines=200, markup=False, wrap=True)
+        self.queries = WrappingLog(id="dns-log", max_lines=200, markup=False, wrap=True)
         super().__init__(self.table, self.queries, id="dns")
         self.down: tuple[str, str] | None = None  # (reason, how lookups fail) while nobody serves
 

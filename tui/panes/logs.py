@@ -8,6 +8,7 @@ from textual.widgets import RichLog
 from engine.cluster.events import FlowEvent
 from tui.panes.base import Pane
 from tui.safe_text import literal
+from tui.widgets.wrapping_log import WrappingLog
 
 #: Lines of a command's output kept in the terminal pane per command.
 TERMINAL_LINES = 2000
@@ -53,12 +54,12 @@ class EventsPane(LogPane):
     TITLE = "Events"
 
     def __init__(self) -> None:
-        super().__init__(RichLog(id="events-log", max_lines=2000, markup=False, wrap=True), id="events")
+        super().__init__(WrappingLog(id="events-log", max_lines=2000, markup=False, wrap=True), id="events")
 
 
 class TerminalPane(LogPane):
     TITLE = "Terminal"
 
     def __init__(self) -> None:
-        super().__init__(RichLog(id="terminal-log", max_lines=TERMINAL_LINES, markup=False, wrap=True),
+        super().__init__(WrappingLog(id="terminal-log", max_lines=TERMINAL_LINES, markup=False, wrap=True),
                          id="terminal", classes="-terminal")

@@ -34,14 +34,27 @@ def fit(text: str, width: int) -> str:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """Break a caption or a long value over lines at spaces; a word longer than a line
-    (a DNS name, for narrow boxes) at its dots. An address is never split mid-way when a
-    space can take the break (`10.` / `96.0.10:53` was hard to read)."""
+    """Break a caption or a long value over lines at spaces; a word longer than a line (a DNS
+    name, for narrow boxes) at its dots. When that leaves lines half empty, a word longer
+    than half a line (a long Service's DNS name) is broken after its dots, then its dashes,
+    where the line runs out: whichever takes the fewest lines (a 60-character Service's
+    "still serves ...; adds ..." took five rows of a 30-row screen). An address is never
+    split mid-way when a space can take the break (`10.` / `96.0.10:53` was hard to read)."""
     if cell_len(text) <= width or width < 8:
         return [text]
-    lines: list[str] = []
-    cur = _lay_words(lines, "", text.split(" "), width, ".")
-    return lines + ([cur] if cur else [])
+    best: list[str] = []
+    for breaks, split_over in ((".", None), (".", width // 2), (".-", width // 2)):
+        lines: list[str] = []
+        cur = _lay_words(lines, "", text.split(" "), width, breaks, split_over)
+        lines += [cur] if cur else []
+        if not best or _wrap_cost(lines, width) < _wrap_cost(best, width):
+            best = lines
+    return best
+
+
+def _wrap_cost(lines: list[str], width: int) -> tuple[int, int]:
+    """A wrap's badness: lines still too long (left for `fill` to cut), then lines used."""
+    return sum(cell_len(line) > width for line in lines), len(lines)
 
 
 def wrap_words(text: str, width: int) -> list[str]:
@@ -67,12 +80,14 @@ def wrap_words(text: str, width: int) -> list[str]:
     return lines + ([cur] if cur else [])
 
 
-def _lay_words(lines: list[str], cur: str, words: list[str], width: int, breaks: str) -> str:
+def _lay_words(lines: list[str], cur: str, words: list[str], width: int, breaks: str,
+               split_over: int | None = None) -> str:
     """Lay `words` after the open line `cur`, a space between two, appending each full line
-    to `lines`; a word longer than a line is broken after its `breaks` characters. Returns
-    the line left open."""
+    to `lines`; a word longer than a line (or than `split_over` cells) is broken after its
+    `breaks` characters where the line runs out. Returns the line left open."""
+    limit = width if split_over is None else min(width, split_over)
     for word in words:
-        parts = [word] if cell_len(word) <= width else re.split(f"(?<=[{re.escape(breaks)}])", word)
+        parts = [word] if cell_len(word) <= limit else re.split(f"(?<=[{re.escape(breaks)}])", word)
         for j, part in enumerate(parts):
             sep = " " if j == 0 and cur else ""
             if cur and cell_len(cur) + len(sep) + cell_len(part) > width:

@@ -1,10 +1,13 @@
-"""The dashboard's chrome around the panes: the cluster header, the error bar and the
-status line. Each shows what it is given, literally (a file or object name with `[bold]`
-or an escape sequence is printed as written, never rendered)."""
+"""The dashboard's chrome around the panes: the cluster header, the error bar, the
+status line and the footer. Each shows what it is given, literally (a file or object name
+with `[bold]` or an escape sequence is printed as written, never rendered)."""
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual.widgets import Static
+from textual.app import ComposeResult
+from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey
 
 from engine.cluster.cluster import Cluster
 from tui.safe_text import literal
@@ -124,3 +127,41 @@ class StatusLine(Static):
 
     def say(self, text: str) -> None:
         self.update(literal(text))  # literally: output may hold `[`
+
+
+class FittedFooter(Footer):
+    """Textual's footer, showing only the keys that fit whole beside the palette's key.
+
+    The footer lays its keys in one row and docks `^p palette` over its right end: at 100
+    columns the key under it was cut (`: Comman▏^p palette`), and a Korean description cut
+    in the middle of a wide letter shifted the rest of the row in SVG screenshots
+    (`^pp alette`). The keys left out still work; `?` lists them all."""
+
+    def compose(self) -> ComposeResult:
+        items = list(super().compose())
+        keys = [w for w in items if isinstance(w, FooterKey) and not w.has_class("-command-palette")]
+        if len(keys) + 1 < len(items) or not keys:  # (grouped keys: Textual's own layout, as is)
+            yield from items
+            return
+        palette = [w for w in items if w.has_class("-command-palette")]
+        # the palette's key: its left border, its right padding
+        # (the palette's key is compact; the others are as the footer, once mounted)
+        room = (self.app.size.width or 10**6) - sum(_key_cells(w, compact=True) + 2 for w in palette)
+        used = 0
+        for key in keys:
+            used += _key_cells(key, compact=self.compact)
+            if used - 1 > room:  # (the last key's trailing space may lie under the palette's border)
+                break
+            yield key
+        yield from palette
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.recompose)
+
+
+def _key_cells(key: FooterKey, compact: bool) -> int:
+    """The cells a footer key takes: ` KEY ` then `DESCRIPTION `, or compact (the palette's
+    key) `KEY` then ` DESCRIPTION` (`FooterKey`'s paddings)."""
+    if not key.description:
+        return cell_len(key.key_display)
+    return cell_len(key.key_display) + cell_len(key.description) + (1 if compact else 3)

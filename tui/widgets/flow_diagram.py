@@ -164,11 +164,14 @@ class Scene:
     service_ip: str = ""  # the Service's ClusterIP (from the store)
     service_ports: tuple[str, ...] = ()  # its ports as `service_ports` names them
     service_type: str = ""
-    title: str = ""
+    title: str = ""  # what is told and where it is: `Service default/redis · 3/9 paused`
+    title_tail: str = ""  # the title's end kept whole when the row is short (`· 3/9 paused`)
+    label: str = ""  # the words before the title, dropped first when the row is short
     status: str = ""  # "live: 2 changes ahead" / "live: this is the latest step"
     keys: str = ""
     extra: dict = field(default_factory=dict)
     ahead: bool = False  # live is ahead of the beat on screen (the status is then marked)
+    note: str = ""  # a key's answer, for a few seconds on the bottom rows (toasts are under the view)
     tr: Callable[[str], str] = as_is  # the talk's language (`tui.i18n.translator`)
 
 
@@ -189,12 +192,13 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     tstep = beat.step if beat and traffic else 0
 
     # title and status
-    c.put(0, 0, fit(scene.title, W), "bold")
+    head = _headline(scene, W)
+    c.put(0, 0, head, "bold")
     if scene.status:
         st = fit(scene.status, max(10, W // 2))
         # on the title's row when both fit, else on the empty row under it (the status
         # written over the title's end cut `paused` to `pau` at 100 columns)
-        row = 0 if cell_len(scene.title) + 1 + cell_len(st) <= W else 1
+        row = 0 if cell_len(head) + 1 + cell_len(st) <= W else 1
         c.put(W - cell_len(st), row, st, "bold black on yellow" if scene.ahead else "bold green")
 
     top = 2
@@ -221,6 +225,10 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     # cut): what the screen has under the figure, the caption's own lines served first.
     caption = wrap(beat.text.render(tr), W) if beat is not None else []
     spare = max(0, height - _figure_rows(5, 5, beside))
+    # the blank row above the caption and the trail of beats under it: given up, in that
+    # order, only when a name or the Service's ports would otherwise be cut (a 60-character
+    # Service name with four ports at 100x30)
+    loose = 2
     cap_rows = max(2, min(len(caption), 2 + spare))
     spare -= cap_rows - 2
     growth = TALL_GROWTH if height >= TALL_SCREEN else GROWTH
@@ -231,13 +239,30 @@ def draw(scene: Scene, width: int, height: int) -> Text:
                 _controller_lines(svc_story, step, ready, bw1 - 4, rows, tr),
                 _endpoints_lines(svc_story, step, ready, bw2 - 4, rows, tr))
 
-    svc_lines, epc_lines, ep_lines = top_lines(top_max)
-    top_rows = min(top_max, max(3, rows_needed(svc_lines, sw - 4), rows_needed(epc_lines, bw1 - 4),
-                                rows_needed(ep_lines, bw2 - 4)))
+    svc_wants = _service_rows_wanted(scene, svc_story, story, not_ready, sw - 4, name_line)
+
+    def top_need(lines: tuple[list, list, list]) -> int:
+        return max(3, svc_wants, *(rows_needed(ls, w - 4) for ls, w in zip(lines, (sw, bw1, bw2))))
+
+    boxes = top_lines(top_max)
+    need = top_need(boxes)
+    if need > top_max:  # (lists are counted to fit; only a whole name or port asks for more)
+        for rows in range(top_max + 1, 3 + spare + loose + 1):
+            boxes = top_lines(rows)
+            need, top_max = top_need(boxes), rows
+            if need <= rows:
+                break
+    top_rows = min(top_max, need)
     if top_rows < top_max:
-        svc_lines, epc_lines, ep_lines = top_lines(top_rows)
+        boxes = top_lines(top_rows)
+    svc_lines, epc_lines, ep_lines = boxes
     box_h = top_rows + 2
     spare -= top_rows - 3
+    if spare < 0:
+        loose, spare = loose + spare, 0
+    if len(caption) > cap_rows and loose > 0:  # (the caption's own lines, from the same two rows)
+        more = min(loose, len(caption) - cap_rows)
+        cap_rows, loose = cap_rows + more, loose - more
 
     # the Service and its pods
     svc_state = "done" if svc_story else ("lit" if tstep == TRAFFIC_POD else "idle")
@@ -322,10 +347,11 @@ def draw(scene: Scene, width: int, height: int) -> Text:
 
     # ④ CoreDNS and its record
     bx, by, bw_, bh = dns_box
-    c.box(bx, by, bw_, bh, "④ CoreDNS", _dns_lines(scene, svc_story, story, tstep, step, bw_ - 4, wide=not beside, tr=tr), dns_state)
+    c.box(bx, by, bw_, bh, "④ CoreDNS", _dns_lines(scene, svc_story, story, tstep, step, bw_ - 4, wide=not beside, tr=tr,
+                                                   rows=bh - 2), dns_state)
 
     # the caption: the beat in one sentence, values included
-    y_cap = max(by + bh, y_row + node_h) + 1  # under the lowest box
+    y_cap = max(by + bh, y_row + node_h) + (1 if loose >= 2 else 0)  # under the lowest box
     if beat is not None:
         shown_cap = caption[:cap_rows]
         if len(caption) > cap_rows:  # (only when the screen has no row left for it)
@@ -333,10 +359,28 @@ def draw(scene: Scene, width: int, height: int) -> Text:
         for i, line in enumerate(shown_cap):
             c.put(0, y_cap + i, fit(line, W), "bold")
         done = [b for b in beats[: scene.beat]]
-        c.put(0, y_cap + cap_rows, fit(" → ".join(_short(b, tr) for b in done + [beat]), W), IDLE)
+        if loose >= 1:
+            c.put(0, y_cap + cap_rows, fit(" → ".join(_short(b, tr) for b in done + [beat]), W), IDLE)
     else:
         c.put(0, y_cap, fit(tr("No Service change or connection yet: apply a manifest, scale, or curl a Service."), W), IDLE)
+    if scene.note:
+        note = wrap(scene.note, W)[-2:]
+        for i, line in enumerate(note):
+            c.put(0, c.h - len(note) + i, fit(line, W).ljust(W), "bold black on yellow")
     return c.to_text()
+
+
+def _headline(scene: Scene, W: int) -> str:
+    """The title row: `Service flow · Service default/redis · 3/9 paused`; too long for the
+    row, the label goes first, then the middle of the Service's key -- never the step
+    counter at its end (`· 10/…` told a room nothing)."""
+    full = f"{scene.label} · {scene.title}" if scene.label else scene.title
+    if cell_len(full) <= W:
+        return full
+    if cell_len(scene.title) <= W or not scene.title_tail or not scene.title.endswith(scene.title_tail):
+        return fit(scene.title, W)
+    tail = scene.title_tail
+    return fit(scene.title[: -len(tail)], W - cell_len(tail)) + tail
 
 
 def _dns_width(W: int) -> int:
@@ -364,10 +408,8 @@ def _service_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | 
     then the pods ready and not ready (counted when they are too many for the rows left)."""
     tr = scene.tr
     lines: list[tuple[str, str]] = [(name, "bold")] if name else []
-    # (a story that began at kube-proxy or CoreDNS -- a sync of Services svcflow found already
-    # there when it attached -- was told nothing of the pods: it claims none)
-    told = svc_story is not None and bool(svc_story.collected or svc_story.written)
-    below = (2 if not_ready else 1) if told else 2 if isinstance(story, TrafficStory) else 0
+    told = _told(svc_story)
+    below = _service_below(svc_story, story, not_ready)
     # (the ports are said nowhere else; the IPs are, in ① and ②)
     addr_rows = max(1, rows - rows_needed(lines, width) - below)
     lines += [(t, "") for t in service_address(scene.service_ip, scene.service_ports, width, addr_rows, tr)]
@@ -383,6 +425,27 @@ def _service_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | 
             lines.append((tr("pod {name}").format(name=pod.split('/', 1)[-1].split(' on ')[0]), ""))
             lines.append((story.result(), ""))
     return lines
+
+
+def _told(svc_story: ServiceStory | None) -> bool:
+    """Whether the story says anything of the Service's pods: one that began at kube-proxy or
+    CoreDNS -- a sync of Services svcflow found already there when it attached -- was told
+    nothing of them, and claims none."""
+    return svc_story is not None and bool(svc_story.collected or svc_story.written)
+
+
+def _service_below(svc_story: ServiceStory | None, story: Story | None, not_ready: list[str]) -> int:
+    """The Service box's lines under its address: ready (and not ready) pods, or a
+    connection's pod and result."""
+    return (2 if not_ready else 1) if _told(svc_story) else 2 if isinstance(story, TrafficStory) else 0
+
+
+def _service_rows_wanted(scene: Scene, svc_story: ServiceStory | None, story: Story | None,
+                         not_ready: list[str], width: int, name: str = "") -> int:
+    """The rows the Service box takes with its name and every port whole (the ports are said
+    nowhere else in the figure): what the row of boxes grows to when the screen has it."""
+    address = service_address(scene.service_ip, scene.service_ports, width, len(scene.service_ports) + 1, scene.tr)
+    return rows_needed([(name, "")] if name else [], width) + len(address) + _service_below(svc_story, story, not_ready)
 
 
 def _controller_lines(svc_story: ServiceStory | None, step: int, ready: list[str], width: int, rows: int,
@@ -453,8 +516,11 @@ def _traffic_node_lines(story: TrafficStory, tstep: int) -> list[tuple[str, str]
 
 
 def _dns_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | None, tstep: int, step: int,
-               width: int, wide: bool = False, tr: Callable[[str], str] = as_is) -> list[tuple[str, str]]:
-    """The CoreDNS box: the record on one line when the box is wide, else name then value."""
+               width: int, wide: bool = False, tr: Callable[[str], str] = as_is,
+               rows: int = 2) -> list[tuple[str, str]]:
+    """The CoreDNS box: the record on one line when the box is wide, else name then value;
+    `(unchanged)` under it, or after the value when the box has no row left for it (a long
+    name takes the first row)."""
     if isinstance(story, TrafficStory):
         ans = story.dns_answer()
         if ans is None:
@@ -479,10 +545,17 @@ def _dns_lines(scene: Scene, svc_story: ServiceStory | None, story: Story | None
         lines = [(f"{rec.name}  {rec.rtype}  {rec.value}", "bold")]
     else:
         lines = [(part, "") for part in wrap(rec.name, width)] + [(f"{rec.rtype} {rec.value}", "bold")]
+    if step < STEP_DNS and changed:
+        return [(watches, IDLE)]
     if step < STEP_DNS:
-        return [(watches, IDLE)] if changed else [(t, IDLE) for t, _ in lines] + [(tr("(unchanged)"), IDLE)]
+        lines = [(t, IDLE) for t, _ in lines]
     if not changed:
-        lines.append((tr("(unchanged)"), IDLE))
+        unchanged = tr("(unchanged)")
+        value, style = lines[-1]
+        if rows_needed(lines, width) + 1 > rows and cell_len(f"{value}  {unchanged}") <= width:
+            lines[-1] = (f"{value}  {unchanged}", style if step < STEP_DNS else "")
+        else:
+            lines.append((unchanged, IDLE))
     return lines
 
 
@@ -505,6 +578,18 @@ class FlowDiagram(Widget):
         self.timeline: list[tuple[int, int]] = []  # (story index, beat index)
         self.pos = -1
         self.paused = False
+        self.note = ""
+
+    def flash_note(self, text: str, seconds: float = 6.0) -> None:
+        """`text` on the figure's bottom rows for a few seconds."""
+        self.note = text
+        self.refresh()
+
+        def clear() -> None:
+            if self.note == text:
+                self.note = ""
+                self.refresh()
+        self.set_timer(seconds, clear)
 
     # -- events -> stories ---------------------------------------------------------------
     def sync(self) -> bool:
@@ -647,12 +732,14 @@ class FlowDiagram(Widget):
             what = tr("traffic {client} → {target}").format(client=story.client.split('/', 1)[-1], target=story.target)
         else:
             what = f"Service {key}" if story else tr("no story yet")
-        title = f"{tr('Service flow')} · {what}" + (f" · {svc_type}" if svc_type and svc_type != "ClusterIP" else "")
-        if cur:
-            title += f" · {i + 1 + self.book.dropped}/{n_stories + self.book.dropped}"
-        title += f" {play}" + (f" ×{speed:g}" if speed != 1 else "")
-        return Scene(nodes=[n.name for n in c.topology.nodes], mode=getattr(self.host, "mode", c.topology.proxy.mode),
-                     story=story, beat=beat, service_ip=svc_ip, service_ports=svc_ports, service_type=svc_type, title=title.rstrip(),
+        what += f" · {svc_type}" if svc_type and svc_type != "ClusterIP" else ""
+        tail = f" · {i + 1 + self.book.dropped}/{n_stories + self.book.dropped}" if cur else ""
+        tail = (tail + f" {play}" + (f" ×{speed:g}" if speed != 1 else "")).rstrip()
+        # (the mode kube-proxy runs in, as the header says: the boxes tell what it did; `m`
+        # only previews another mode's rules in the kube-proxy pane)
+        return Scene(nodes=[n.name for n in c.topology.nodes], mode=c.topology.proxy.mode,
+                     story=story, beat=beat, service_ip=svc_ip, service_ports=svc_ports, service_type=svc_type,
+                     title=what + tail, title_tail=tail, label=tr("Service flow"), note=self.note,
                      status=self.status(), ahead=self.ahead(), tr=tr,
                      keys="space pause · [ ] step · r replay · + - speed · end live · esc/v back")
 
@@ -685,6 +772,7 @@ class FlowDiagramView(Vertical):
         Binding("plus", "faster", "Faster", show=False),
         Binding("minus", "slower", "Slower", show=False),
         Binding("end", "live", "Live"),
+        Binding("m", "mode", "Mode", show=False),
     ]
 
     def __init__(self, app_ref) -> None:
@@ -758,7 +846,18 @@ class FlowDiagramView(Vertical):
             self.host.action_slower()
         self.diagram.refresh()
 
+    def action_mode(self) -> None:
+        """`m` previews another mode's rules in the kube-proxy pane, under the diagram, where it
+        changed nothing visible: say what the diagram shows instead."""
+        tr = getattr(self.host, "tr", None) or as_is
+        mode = self.host.workspace.cluster.topology.proxy.mode
+        self.diagram.flash_note(tr("The diagram shows what kube-proxy does: this cluster runs {mode}. "
+                                   "m in the kube-proxy pane previews another mode's rules.").format(mode=mode))
+
     def action_live(self) -> None:
+        """The latest beat, and playing again: `end` after `[` left the title `paused` beside
+        `live: this is the latest step`."""
+        self.diagram.paused = False
         self.diagram.to_live()
 
 
