@@ -9,6 +9,8 @@ in their words (apiserver `pkg/registry/core/pod/strategy.go`, kubelet's streami
 """
 from __future__ import annotations
 
+import re
+import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,7 +34,25 @@ class PodProcesses:
 
     @classmethod
     def of(cls, cluster: "Cluster", net: Network | None = None) -> "PodProcesses":
-        return cls(cluster, net if net is not None else Network(cluster))
+        procs = cls(cluster, net if net is not None else Network(cluster))
+        kubelet = getattr(cluster, "kubelet", None)  # (an attached mirror runs no kubelet)
+        if kubelet is not None:
+            kubelet.runner = procs  # the main processes that end run in these shells
+        return procs
+
+    def run_main(self, pod: dict, container: str, argv: list[str]) -> int:
+        """A container's main process that ends (`echo hi`, `nslookup redis`): run in the
+        container's shell, its output goes to the container's log (`kubectl logs`, and what
+        `kubectl run -it` shows), its status is the exit code."""
+        shell = self.shell(pod, container)
+        if shell.start_error(argv) is not None:
+            return 128  # the runtime could not start it (StartError)
+        out = run_argv(shell, argv)
+        proc = self.process(pod, container)
+        if proc is not None:
+            for line in out.splitlines():
+                proc.print(line)
+        return shell.status
 
     def shell(self, pod: dict, container: str) -> PodShell:
         """The shell of one container; a new pod (another uid) starts with a fresh one."""
@@ -51,6 +71,28 @@ class PodProcesses:
         if container not in names:
             return None
         return self.net.processes(pod)[names.index(container)]
+
+
+def run_argv(shell: PodShell, argv: list[str]) -> str:
+    """A command that is not an interactive shell: `cat /etc/resolv.conf`, `nslookup redis`,
+    `sh -c 'a; b'` (its sleeps take no time here: the kubelet ends the container when they
+    would have). Nothing stays open after it (a one-shot telnet is closed at once)."""
+    shell.status = 0
+    if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in ("sh", "ash", "bash") and argv[1] == "-c":
+        out = ""
+        for part in re.split(r"\n|;|&&", argv[2]):
+            if part.strip().split(" ", 1)[0] == "sleep":
+                continue
+            text, exited = shell.run(part)
+            out += text
+            if exited:
+                break
+    elif argv and argv[0].rsplit("/", 1)[-1] == "sleep":
+        out = ""
+    else:
+        out, _ = shell.run(shlex.join(argv))
+    shell.stream = None
+    return out
 
 
 def container_names(pod: dict) -> list[str]:
