@@ -266,8 +266,9 @@ def _stdin_once(pod: dict, container: str) -> bool:
 
 async def attach_handler(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
     """The container's main process: its shell when it runs one with stdin open (`kubectl run
-    -it --image=busybox -- sh`), else what it prints from now on, until the container ends (`exit` in that shell, or stdin's
-    end with stdinOnce, ends the container: the kubelet completes or restarts it)."""
+    -it --image=busybox -- sh`), else what it prints from now on, until the container ends.
+    `exit` in that shell, or its stdin's end with stdinOnce, ends the container: the kubelet
+    completes or restarts it."""
     opts = StreamOptions.of(request)
     pod, container = _pod_and_container(ctx, req, opts, "attach")
     ch = await _upgrade(request)
