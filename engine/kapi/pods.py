@@ -50,6 +50,8 @@ class PodProcesses:
         out = run_argv(shell, argv)
         proc = self.process(pod, container)
         if proc is not None:
+            if _restarted(pod, container):
+                proc.log.clear()  # a restarted container's log is its own (kubectl logs shows this run's)
             for line in out.splitlines():
                 proc.print(line)
         return shell.status
@@ -93,6 +95,11 @@ def run_argv(shell: PodShell, argv: list[str]) -> str:
         out, _ = shell.run(shlex.join(argv))
     shell.stream = None
     return out
+
+
+def _restarted(pod: dict, container: str) -> bool:
+    return any(cs.get("name") == container and int(cs.get("restartCount") or 0) > 0
+               for cs in (pod.get("status") or {}).get("containerStatuses") or [])
 
 
 def container_names(pod: dict) -> list[str]:

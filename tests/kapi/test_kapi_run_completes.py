@@ -112,3 +112,4 @@ async def test_with_restart_always_a_command_that_ends_crash_loops(served, kubec
     served.call(lambda: served.cluster.run_for(12))
     row = (await kubectl("get", "po", "loop", settle=False))[1].splitlines()[1].split()
     assert row[1:4] == ["0/1", "CrashLoopBackOff", "2"], row
+    assert (await kubectl("logs", "loop", settle=False))[1] == "hi\n"  # this run's output only
