@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from engine.api.objects import meta
 from engine.kapi.status import StatusError, bad_request
 from engine.kubectl.shell import PodShell
+from engine.kubelet.runtime import Exit, start_error
 from engine.net.network import Network
 from engine.workloads.base import Workload
 
@@ -40,13 +41,14 @@ class PodProcesses:
             kubelet.runner = procs  # the main processes that end run in these shells
         return procs
 
-    def run_main(self, pod: dict, container: str, argv: list[str]) -> int:
+    def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit:
         """A container's main process that ends (`echo hi`, `nslookup redis`): run in the
         container's shell, its output goes to the container's log (`kubectl logs`, and what
-        `kubectl run -it` shows), its status is the exit code."""
+        `kubectl run -it` shows), its status is the exit code. A program the image lacks
+        (`curl` in busybox) never starts: StartError."""
         shell = self.shell(pod, container)
-        if shell.start_error(argv) is not None:
-            return 128  # the runtime could not start it (StartError)
+        if start_refusal(shell, argv) is not None:
+            return start_error(argv[0])
         out = run_argv(shell, argv)
         proc = self.process(pod, container)
         if proc is not None:
@@ -54,7 +56,7 @@ class PodProcesses:
                 proc.log.clear()  # a restarted container's log is its own (kubectl logs shows this run's)
             for line in out.splitlines():
                 proc.print(line)
-        return shell.status
+        return Exit(shell.status)
 
     def shell(self, pod: dict, container: str) -> PodShell:
         """The shell of one container; a new pod (another uid) starts with a fresh one."""
@@ -75,26 +77,41 @@ class PodProcesses:
         return self.net.processes(pod)[names.index(container)]
 
 
+#: busybox applets every image here has that the pods' shell does not run: their status only
+#: (a sleep takes no time here: the kubelet ends the container when it would have).
+_STATUS_ONLY = {"true": 0, "false": 1, "sleep": 0}
+
+
 def run_argv(shell: PodShell, argv: list[str]) -> str:
     """A command that is not an interactive shell: `cat /etc/resolv.conf`, `nslookup redis`,
-    `sh -c 'a; b'` (its sleeps take no time here: the kubelet ends the container when they
-    would have). Nothing stays open after it (a one-shot telnet is closed at once)."""
+    `sh -c 'a; b'`. Nothing stays open after it (a one-shot telnet is closed at once)."""
     shell.status = 0
     if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in ("sh", "ash", "bash") and argv[1] == "-c":
         out = ""
         for part in re.split(r"\n|;|&&", argv[2]):
-            if part.strip().split(" ", 1)[0] == "sleep":
-                continue
-            text, exited = shell.run(part)
+            text, exited = _run_line(shell, part)
             out += text
             if exited:
                 break
-    elif argv and argv[0].rsplit("/", 1)[-1] == "sleep":
-        out = ""
     else:
-        out, _ = shell.run(shlex.join(argv))
+        out, _ = _run_line(shell, shlex.join(argv))
     shell.stream = None
     return out
+
+
+def start_refusal(shell: PodShell, argv: list[str]) -> str | None:
+    """Why the runtime cannot start `argv` in the container (the image lacks the program)."""
+    if argv and argv[0].rsplit("/", 1)[-1] in _STATUS_ONLY:
+        return None
+    return shell.start_error(argv)
+
+
+def _run_line(shell: PodShell, line: str) -> tuple[str, bool]:
+    word = line.strip().split(" ", 1)[0].rsplit("/", 1)[-1]
+    if word in _STATUS_ONLY:
+        shell.status = _STATUS_ONLY[word]
+        return "", False
+    return shell.run(line)
 
 
 def _restarted(pod: dict, container: str) -> bool:

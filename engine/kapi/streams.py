@@ -27,7 +27,7 @@ from aiohttp import WSMsgType, web
 
 from engine.api.objects import meta
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
-from engine.kapi.pods import completed, pick_container, run_argv, running_container
+from engine.kapi.pods import completed, pick_container, run_argv, running_container, start_refusal
 from engine.kapi.responses import query_bool
 from engine.kapi.status import StatusError, bad_request, not_found
 from engine.kapi.terminal import Terminal
@@ -219,7 +219,7 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
         return
     shell = ctx.pods.shell(pod, container)
     argv = list(opts.command)
-    refused = shell.start_error(argv)
+    refused = start_refusal(shell, argv)
     if refused is not None:
         await ch.finish(failure(refused, "InternalError", 500))
         return

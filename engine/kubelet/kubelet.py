@@ -22,6 +22,7 @@ from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
 from engine.kubelet.ipam import PodIPAM
 from engine.kubelet.runtime import (
+    Exit,
     MainRunner,
     backoff_message,
     backoff_seconds,
@@ -88,7 +89,7 @@ class _PodRuntime:
     probe_fails: bool = False
     pulled: frozenset[str] = frozenset()
     attempts: int = 0  # sandbox creations that failed
-    exits: dict[str, int] | None = None  # container -> exit code of a main process that just ended
+    exits: dict[str, Exit] | None = None  # container -> how its main process just ended
     ended: dict[str, int] | None = None  # container -> exit code, for good (not restarted)
     crashes: dict[str, int] | None = None  # container -> exits so far (the restart back-off)
     restart: set[str] | None = None  # containers whose back-off is over: start them again
@@ -337,12 +338,12 @@ class Kubelet(Controller):
         rt = self.pods.get(key)
         if rt is None or rt.stage != "running":
             return False
-        self._record_exit(key, rt, container, code)
+        self._record_exit(key, rt, container, Exit(code))
         return True
 
-    def _record_exit(self, key: str, rt: _PodRuntime, container: str, code: int) -> None:
+    def _record_exit(self, key: str, rt: _PodRuntime, container: str, end: Exit) -> None:
         if self.pods.get(key) is rt and rt.stage == "running":
-            rt.exits = {**(rt.exits or {}), container: code}
+            rt.exits = {**(rt.exits or {}), container: end}
             self.enqueue(key)
 
     def _restart_later(self, key: str, rt: _PodRuntime, container: str, seconds: float) -> None:
@@ -362,11 +363,11 @@ class Kubelet(Controller):
             fate = container_fate(ct)
             if fate.runs or fate.interactive:
                 continue
-            code = self.runner.run_main(pod, ct["name"], main_argv(ct)) if self.runner else fate.code
-            if fate.after <= 0:
-                rt.exits = {**(rt.exits or {}), ct["name"]: code}
+            end = self.runner.run_main(pod, ct["name"], main_argv(ct)) if self.runner else Exit(fate.code)
+            if fate.after <= 0 or end.reason == "StartError":
+                rt.exits = {**(rt.exits or {}), ct["name"]: end}
             else:
-                self.clock.call_later(fate.after, lambda c=ct["name"], code=code: self._record_exit(key, rt, c, code),
+                self.clock.call_later(fate.after, lambda c=ct["name"], end=end: self._record_exit(key, rt, c, end),
                                       background=True)
 
     def _exited(self, new: dict, rt: _PodRuntime, now: str) -> None:
@@ -381,9 +382,10 @@ class Kubelet(Controller):
             c = cs["name"]
             if c not in exits:
                 continue
-            code = exits[c]
+            end = exits[c]
+            code = end.code
             started = ((cs.get("state") or {}).get("running") or {}).get("startedAt", now)
-            term = terminated(cs.get("containerID", ""), code, started, now)
+            term = terminated(cs.get("containerID", ""), end, started, now)
             cs["ready"], cs["started"] = False, False
             if not restarts(policy, code):
                 cs["state"] = term

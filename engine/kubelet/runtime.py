@@ -46,11 +46,29 @@ class Fate:
 RUNS = Fate(runs=True)
 
 
-class MainRunner(Protocol):
-    """Runs a main process that ends, for its output (to the container's log) and exit code
-    (the served API's pods' shells: engine.kapi.pods)."""
+@dataclass(frozen=True)
+class Exit:
+    """How a main process ended: its exit code, and the runtime's reason and message when it
+    never started (StartError); else the reason is Completed or Error by the code."""
 
-    def run_main(self, pod: dict, container: str, argv: list[str]) -> int: ...
+    code: int
+    reason: str = ""
+    message: str = ""
+
+
+def start_error(program: str) -> Exit:
+    """The image has no such program: containerd cannot start the container (exit code 128)."""
+    return Exit(128, "StartError",
+                "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc "
+                "create failed: unable to start container process: error during container init: exec: "
+                f'"{program}": executable file not found in $PATH: unknown')
+
+
+class MainRunner(Protocol):
+    """Runs a main process that ends, for its output (to the container's log) and how it
+    ended (the served API's pods' shells: engine.kapi.pods)."""
+
+    def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit: ...
 
 
 def base_image(image: str) -> str:
@@ -150,10 +168,15 @@ def restarts(policy: str | None, code: int) -> bool:
     return policy == "Always" or (policy == "OnFailure" and code != 0)
 
 
-def terminated(container_id: str, code: int, started: str, finished: str) -> dict:
-    """A container status's `terminated` state (reason Completed for 0, else Error)."""
-    return {"terminated": {"containerID": container_id, "exitCode": code, "finishedAt": finished,
-                           "reason": "Completed" if code == 0 else "Error", "startedAt": started}}
+def terminated(container_id: str, end: Exit, started: str, finished: str) -> dict:
+    """A container status's `terminated` state (reason Completed for 0, else Error; a
+    container that never started has the zero time as its start)."""
+    state = {"containerID": container_id, "exitCode": end.code, "finishedAt": finished,
+             "reason": end.reason or ("Completed" if end.code == 0 else "Error"),
+             "startedAt": "1970-01-01T00:00:00Z" if end.reason == "StartError" else started}
+    if end.message:
+        state["message"] = end.message
+    return {"terminated": dict(sorted(state.items()))}
 
 
 def backoff_seconds(exits: int) -> float:

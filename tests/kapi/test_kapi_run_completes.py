@@ -113,3 +113,21 @@ async def test_with_restart_always_a_command_that_ends_crash_loops(served, kubec
     row = (await kubectl("get", "po", "loop", settle=False))[1].splitlines()[1].split()
     assert row[1:4] == ["0/1", "CrashLoopBackOff", "2"], row
     assert (await kubectl("logs", "loop", settle=False))[1] == "hi\n"  # this run's output only
+
+
+async def test_a_program_the_image_lacks_never_starts(served, kubectl):
+    """busybox has no curl: containerd cannot start the container (StartError, exit code 128)."""
+    code, out, err = await kubectl("run", "nocurl", "--image=busybox", "--rm", "-i", "--restart=Never", "--",
+                                   "curl", "web", stdin=b"")
+    assert (code, out) == (128, 'pod "nocurl" deleted\n'), err
+    assert err.endswith('pod default/nocurl terminated (StartError)\nfailed to create containerd task: failed to '
+                        'create shim task: OCI runtime create failed: runc create failed: unable to start container '
+                        'process: error during container init: exec: "curl": executable file not found in $PATH: '
+                        'unknown\n'), err
+
+
+async def test_exec_of_true_and_false_gives_their_status(served, kubectl):
+    pod = served.pod("default", "counter-")
+    assert (await kubectl("exec", pod, "--", "true"))[:2] == (0, "")
+    code, out, err = await kubectl("exec", pod, "--", "false")
+    assert (code, out, err) == (1, "", "command terminated with exit code 1\n")
