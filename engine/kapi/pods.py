@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from engine.api.objects import meta
 from engine.kapi.status import StatusError, bad_request
 from engine.kubectl.shell import PodShell
-from engine.kubelet.runtime import Exit, start_error
+from engine.kubelet.runtime import Exit, sleep_seconds, start_error
 from engine.net.network import Network
 from engine.workloads.base import Workload
 
@@ -49,13 +49,17 @@ class PodProcesses:
         shell = self.shell(pod, container)
         if start_refusal(shell, argv) is not None:
             return start_error(argv[0])
-        out = run_argv(shell, argv)
         proc = self.process(pod, container)
-        if proc is not None:
-            if _restarted(pod, container):
-                proc.log.clear()  # a restarted container's log is its own (kubectl logs shows this run's)
-            for line in out.splitlines():
-                proc.print(line)
+        if proc is not None and _restarted(pod, container):
+            proc.log.clear()  # a restarted container's log is its own (kubectl logs shows this run's)
+        for delay, out in run_timed(shell, argv):
+            if proc is None or not out:
+                continue
+            if delay <= 0:
+                _print(proc, out)
+            else:  # printed after a sleep: it reaches the log (and an attached kubectl) when the
+                # sleep ends, just before the kubelet's timer ends the container at that instant
+                self.cluster.clock.call_later(delay, lambda out=out, proc=proc: _print(proc, out), background=True)
         return Exit(shell.status)
 
     def shell(self, pod: dict, container: str) -> PodShell:
@@ -85,18 +89,27 @@ _STATUS_ONLY = {"true": 0, "false": 1, "sleep": 0}
 def run_argv(shell: PodShell, argv: list[str]) -> str:
     """A command that is not an interactive shell: `cat /etc/resolv.conf`, `nslookup redis`,
     `sh -c 'a; b'`. Nothing stays open after it (a one-shot telnet is closed at once)."""
+    return "".join(out for _, out in run_timed(shell, argv))
+
+
+def run_timed(shell: PodShell, argv: list[str]) -> list[tuple[float, str]]:
+    """`run_argv`'s output in pieces, each with the seconds of `sleep` before it."""
     shell.status = 0
+    pieces: list[tuple[float, str]] = []
     if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in ("sh", "ash", "bash") and argv[1] == "-c":
-        out = ""
+        delay = 0.0
         for part in re.split(r"\n|;|&&", argv[2]):
+            words = part.split()
+            if words and words[0].rsplit("/", 1)[-1] == "sleep":
+                delay += sleep_seconds(words[1:]) or 0.0
             text, exited = _run_line(shell, part)
-            out += text
+            pieces.append((delay, text))
             if exited:
                 break
     else:
-        out, _ = _run_line(shell, shlex.join(argv))
+        pieces.append((0.0, _run_line(shell, shlex.join(argv))[0]))
     shell.stream = None
-    return out
+    return pieces
 
 
 def start_refusal(shell: PodShell, argv: list[str]) -> str | None:
@@ -112,6 +125,11 @@ def _run_line(shell: PodShell, line: str) -> tuple[str, bool]:
         shell.status = _STATUS_ONLY[word]
         return "", False
     return shell.run(line)
+
+
+def _print(proc: Workload, out: str) -> None:
+    for line in out.splitlines():
+        proc.print(line)
 
 
 def _restarted(pod: dict, container: str) -> bool:

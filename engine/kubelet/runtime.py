@@ -89,7 +89,7 @@ def is_shell(argv: list[str]) -> bool:
     return len(argv) == 1 and argv[0].rsplit("/", 1)[-1] in SHELLS
 
 
-def _sleep_seconds(args: list[str]) -> float | None:
+def sleep_seconds(args: list[str]) -> float | None:
     """busybox sleep's duration (`5`, `1.5`, `2m`, several summed); None for `infinity` or junk."""
     total = 0.0
     for a in args:
@@ -140,7 +140,7 @@ def command_fate(argv: list[str], *, stdin: bool) -> Fate:
             return _script_fate(argv[2])
         return RUNS
     if tool == "sleep":
-        secs = _sleep_seconds(argv[1:])
+        secs = sleep_seconds(argv[1:])
         return RUNS if secs is None else Fate(after=secs)
     if tool == "false":
         return Fate(code=1)

@@ -131,3 +131,13 @@ async def test_exec_of_true_and_false_gives_their_status(served, kubectl):
     assert (await kubectl("exec", pod, "--", "true"))[:2] == (0, "")
     code, out, err = await kubectl("exec", pod, "--", "false")
     assert (code, out, err) == (1, "", "command terminated with exit code 1\n")
+
+
+async def test_what_a_command_prints_after_a_sleep_comes_when_the_sleep_ends(served, kubectl):
+    assert (await kubectl("run", "nap", "--image=busybox", "--restart=Never", "--", "sh", "-c",
+                          "echo a; sleep 3; echo b"))[0] == 0
+    assert (await kubectl("logs", "nap"))[1] == "a\n"
+    assert (await kubectl("get", "po", "nap"))[1].splitlines()[1].split()[1:3] == ["1/1", "Running"]
+    served.call(lambda: served.cluster.run_for(4))
+    assert (await kubectl("logs", "nap", settle=False))[1] == "a\nb\n"
+    assert (await kubectl("get", "po", "nap", settle=False))[1].splitlines()[1].split()[1:3] == ["0/1", "Completed"]
