@@ -459,7 +459,11 @@ class Kubelet(Controller):
     def _stop(self, key: str, pod: dict, rt: _PodRuntime) -> None:
         if rt.stage != "stopping":
             if rt.stage in ("running",) or pod_phase(pod) == "Running":
+                ended = {cs.get("name") for cs in (pod.get("status") or {}).get("containerStatuses") or []
+                         if "running" not in (cs.get("state") or {})}
                 for ct in pod["spec"].get("containers") or []:
+                    if ct["name"] in ended:
+                        continue  # its process already ended (Completed, CrashLoopBackOff): nothing to stop
                     self.recorder.event(pod, "Normal", "Killing", f"Stopping container {ct['name']}", self.name,
                                         pod["spec"]["nodeName"])
             rt.stage = "stopping"

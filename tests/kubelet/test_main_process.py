@@ -118,3 +118,14 @@ def test_pods_complete_restart_and_keep_running_as_their_commands_say(tmp_path):
     assert loop["containerStatuses"][0]["state"]["waiting"]["message"].startswith(
         "back-off 5m0s restarting failed container=c pod=loop_default(")
     assert loop["containerStatuses"][0]["lastState"]["terminated"]["reason"] == "Completed"
+
+
+def test_deleting_a_completed_pod_stops_no_container(tmp_path):
+    (tmp_path / "p.yaml").write_text(PODS)
+    cluster = cluster_from_paths([SAMPLES, tmp_path], deterministic=True)[0]
+    commands.run_line(cluster, "kubectl delete po once server --wait=false")
+    cluster.run_until_idle()
+    killing = [(e["involvedObject"]["name"], e["message"]) for e in cluster.store.list("Event", "default")
+               if e.get("reason") == "Killing"]
+    assert killing == [("server", "Stopping container c")]
+    assert commands.run_line(cluster, "kubectl get po once").stderr == 'Error from server (NotFound): pods "once" not found\n'
