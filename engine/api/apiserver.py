@@ -18,6 +18,7 @@ from engine.api.defaults import with_defaults
 from engine.api.kinds import CLUSTER_SCOPED, kind_info
 from engine.api.naming import generate_name
 from engine.api.objects import clone, meta
+from engine.api.qos import pod_qos_class
 from engine.api.strategicpatch import three_way_merge
 from engine.api.validation import decoding, errors, messages, service, validator
 from engine.api.wellknown import LAST_APPLIED
@@ -100,7 +101,7 @@ def prepare_for_create(obj: dict) -> None:
             md.pop(f, None)
     kind = obj.get("kind")
     if kind == "Pod":  # podStrategy: Status = {Phase: Pending, QOSClass: ...}
-        obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+        obj["status"] = {"phase": "Pending", "qosClass": pod_qos_class(obj)}
     elif kind == "Service":  # svcStrategy: Status = ServiceStatus{}
         obj["status"] = {"loadBalancer": {}}
     elif kind == "Namespace":  # namespaceStrategy: Status = {Phase: Active}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from engine.api.qos import pod_qos_class
 from engine.api.store import json_copy
 
 #: v1.DefaultClientIPServiceAffinitySeconds (3 hours).
@@ -221,7 +222,7 @@ def default_pod(obj: dict) -> None:
         {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable",
          "operator": "Exists", "tolerationSeconds": 300},
     ])
-    obj.setdefault("status", {"phase": "Pending", "qosClass": "BestEffort"})
+    obj.setdefault("status", {"phase": "Pending", "qosClass": pod_qos_class(obj)})
 
 
 def _externally_accessible(spec: dict) -> bool:

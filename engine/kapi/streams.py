@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shlex
 from dataclasses import dataclass
 from typing import Any, Awaitable
 
@@ -27,11 +26,12 @@ from aiohttp import WSMsgType, web
 
 from engine.api.objects import meta
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
-from engine.kapi.pods import completed, pick_container, running_container
+from engine.kapi.pods import completed, pick_container, run_argv, running_container, start_refusal
 from engine.kapi.responses import marshal_json, query_bool
 from engine.kapi.status import StatusError, bad_request, not_found
 from engine.kapi.terminal import Terminal
 from engine.kubectl.shell import PodShell
+from engine.kubelet.runtime import container_fate
 
 log = logging.getLogger("svcflow.kapi")
 
@@ -203,22 +203,6 @@ class ShellStream:
         return False
 
 
-def one_shot(shell: PodShell, argv: list[str]) -> str:
-    """A command that is not an interactive shell: `cat /etc/resolv.conf`, `nslookup redis`,
-    `sh -c 'a; b'`. Nothing stays open after it (a one-shot telnet is closed at once)."""
-    if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in ("sh", "ash", "bash") and argv[1] == "-c":
-        out = ""
-        for part in argv[2].replace("\n", ";").split(";"):
-            text, exited = shell.run(part)
-            out += text
-            if exited:
-                break
-    else:
-        out, _ = shell.run(shlex.join(argv))
-    shell.stream = None
-    return out
-
-
 async def exec_handler(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
     opts = StreamOptions.of(request)
     pod, container = _pod_and_container(ctx, req, opts, "exec")
@@ -235,7 +219,7 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
         return
     shell = ctx.pods.shell(pod, container)
     argv = list(opts.command)
-    refused = shell.start_error(argv)
+    refused = start_refusal(shell, argv)
     if refused is not None:
         await ch.finish(failure(refused, "InternalError", 500))
         return
@@ -244,7 +228,7 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
         if code is not None:
             await ch.finish(exit_status(argv, code))
         return
-    out = one_shot(shell, argv)
+    out = run_argv(shell, argv)
     ctx.wrote()
     if out:
         await ch.send(STDOUT, Terminal(opts.tty).output(out))
@@ -268,16 +252,23 @@ async def _guarded(ch: Channels, work: Awaitable[None]) -> None:
 
 
 def _main_is_shell(pod: dict, container: str) -> bool:
+    """The container's main process is a shell reading its stdin (`kubectl run -it -- sh`)."""
     for c in (pod.get("spec") or {}).get("containers") or []:
         if c.get("name") == container:
-            argv = list(c.get("command") or []) + list(c.get("args") or [])
-            return bool(c.get("stdin")) and len(argv) == 1 and argv[0] in SHELLS
+            return container_fate(c).interactive
     return False
+
+
+def _stdin_once(pod: dict, container: str) -> bool:
+    return any(c.get("name") == container and bool(c.get("stdinOnce"))
+               for c in (pod.get("spec") or {}).get("containers") or [])
 
 
 async def attach_handler(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
     """The container's main process: its shell when it runs one with stdin open (`kubectl run
-    -it --image=busybox -- sh`), else what it prints from now on, until the pod goes."""
+    -it --image=busybox -- sh`), else what it prints from now on, until the container ends.
+    `exit` in that shell, or its stdin's end with stdinOnce, ends the container: the kubelet
+    completes or restarts it."""
     opts = StreamOptions.of(request)
     pod, container = _pod_and_container(ctx, req, opts, "attach")
     ch = await _upgrade(request)
@@ -292,9 +283,19 @@ async def _attach(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts
         await ch.finish(failure(why))
         return
     if _main_is_shell(pod, container) and opts.stdin:
-        code = await ShellStream(ctx, ch, ctx.pods.shell(pod, container), opts.tty).run()
-        if code is not None:
-            await ch.finish(exit_status(["sh"], code))
+        shell = ctx.pods.shell(pod, container)
+        code = await ShellStream(ctx, ch, shell, opts.tty).run()
+        if code is None and not _stdin_once(pod, container):
+            return  # the client went; the shell waits on its stdin for the next attach
+        # `exit`, or stdin closed (stdinOnce: the first attach's end is the shell's EOF): the
+        # container's main process ended, so the container does (the kubelet restarts it or
+        # the pod completes). An attach reports no exit code: kubectl run reads it from the pod.
+        md = meta(pod)
+        ctx.cluster.kubelet.main_exited(md.get("namespace", ""), md.get("name", ""), container,
+                                        shell.status if code is None else code)
+        ctx.wrote()
+        if not ch.ws.closed:
+            await ch.finish(success())
         return
     await _follow_output(ctx, ch, pod, container)
 

@@ -35,9 +35,12 @@ def container_env(store: Store, pod: dict, container: int = 0) -> list[tuple[str
            ("HOSTNAME", pod["metadata"]["name"])]
     env += [(e["name"], str(e.get("value", ""))) for e in c.get("env") or [] if "name" in e]
     if pod["spec"].get("enableServiceLinks", True):
+        # makeEnvironmentVariables: a service variable is added only when the container does
+        # not set that name itself (the tutorial's REDIS_PORT=6379 stays the only REDIS_PORT)
         ns = pod["metadata"].get("namespace") or "default"
+        own = {name for name, _ in env}
         for svc in store.list("Service", ns):
-            env += _svc_vars(svc)
+            env += [(k, v) for k, v in _svc_vars(svc) if k not in own]
     env.append(("HOME", "/root"))
     return env
 

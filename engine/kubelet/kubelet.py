@@ -21,9 +21,21 @@ from engine.cluster.topology import Machines
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
 from engine.kubelet.ipam import PodIPAM
+from engine.kubelet.runtime import (
+    Exit,
+    MainRunner,
+    backoff_message,
+    backoff_seconds,
+    container_fate,
+    main_argv,
+    pod_phase_after,
+    restarts,
+    terminated,
+)
 
 SANDBOX_SECONDS = 1.0
 TERMINATE_SECONDS = 1.0
+RESTART_SECONDS = 1.0  # an ended container's first restart: the kubelet's next pod sync
 FAILING_PROBE_COMMANDS = ({"false"}, {"/bin/false"}, {"exit", "1"}, {"sh", "-c", "exit 1"})
 
 
@@ -77,6 +89,10 @@ class _PodRuntime:
     probe_fails: bool = False
     pulled: frozenset[str] = frozenset()
     attempts: int = 0  # sandbox creations that failed
+    exits: dict[str, Exit] | None = None  # container -> how its main process just ended
+    ended: dict[str, int] | None = None  # container -> exit code, for good (not restarted)
+    crashes: dict[str, int] | None = None  # container -> exits so far (the restart back-off)
+    restart: set[str] | None = None  # containers whose back-off is over: start them again
 
 
 class Kubelet(Controller):
@@ -95,6 +111,9 @@ class Kubelet(Controller):
         self.image_cache: dict[str, set[str]] = {node: set(have) for node, have in (images or {}).items()}
         # node -> pods whose sandbox found no free address, oldest first
         self._waiting_for_ip: dict[str, dict[str, None]] = {}
+        # what runs a main process that ends, for its output and exit code (the served API's
+        # pods' shells); without one, the exit code svcflow knows for the command
+        self.runner: MainRunner | None = None
         self.store.watch("Pod", self._on_pod)
 
     def _on_pod(self, ev) -> None:
@@ -139,6 +158,9 @@ class Kubelet(Controller):
             self._stop(key, pod, rt)
             return
         if pod_phase(pod) in ("Succeeded", "Failed"):
+            return
+        if rt.stage == "running" and (rt.exits or rt.restart):
+            self._processes_changed(key, pod, rt)
             return
         step = {"new": self._accept, "creating": self._sandbox, "pulling": self._start,
                 "running": self._probe}.get(rt.stage)
@@ -266,11 +288,15 @@ class Kubelet(Controller):
             })
         st["containerStatuses"] = statuses
         st["phase"] = "Running"
-        all_ready = all(s["ready"] for s in statuses)
-        self._set_ready(st, all_ready, now, pod)
-        self.store.update(new, owned=True)
         rt.stage = "running"
-        if probe_delay is not None:
+        self._run_mains(key, pod, rt, [ct["name"] for ct in pod["spec"].get("containers") or []])
+        if rt.exits:
+            self._exited(new, rt, now)
+        else:
+            all_ready = all(s["ready"] for s in statuses)
+            self._set_ready(st, all_ready, now, pod)
+        self.store.update(new, owned=True)
+        if probe_delay is not None and st["phase"] == "Running":
             self._due(key, probe_delay)
 
     def set_readiness(self, namespace: str, name: str, ready: bool) -> bool:
@@ -296,7 +322,8 @@ class Kubelet(Controller):
 
     def _probe(self, key: str, pod: dict, rt: _PodRuntime) -> None:
         """The first readiness probe result (later probes return the same answer)."""
-        if all(s.get("ready") for s in pod["status"].get("containerStatuses") or []):
+        if all(s.get("ready") or "running" not in (s.get("state") or {})
+               for s in pod["status"].get("containerStatuses") or []):
             return
         if rt.probe_fails:
             msg = "Readiness probe failed: "
@@ -307,6 +334,122 @@ class Kubelet(Controller):
         for s in st.get("containerStatuses") or []:
             s["ready"] = True
         self._set_ready(st, True, self.clock.now_str(), pod)
+        self.store.update(new, owned=True)
+
+    # -- main processes that end ------------------------------------------------------
+    def main_exited(self, namespace: str, name: str, container: str, code: int) -> bool:
+        """A container's main process ended with `code` (the shell attached to it got `exit`
+        or its stdin closed): the container terminates, and restarts as its pod's
+        restartPolicy says. False when no such container runs here."""
+        key = f"{namespace}/{name}"
+        rt = self.pods.get(key)
+        if rt is None or rt.stage != "running":
+            return False
+        self._record_exit(key, rt, container, Exit(code))
+        return True
+
+    def _record_exit(self, key: str, rt: _PodRuntime, container: str, end: Exit) -> None:
+        if self.pods.get(key) is rt and rt.stage == "running":
+            rt.exits = {**(rt.exits or {}), container: end}
+            self.enqueue(key)
+
+    def _restart_later(self, key: str, rt: _PodRuntime, container: str, seconds: float) -> None:
+        def due() -> None:
+            if self.pods.get(key) is rt and rt.stage == "running":
+                rt.restart = (rt.restart or set()) | {container}
+                self.enqueue(key)
+        # background: a crash-looping pod does not keep a deterministic run from its steady state
+        self.clock.call_later(seconds, due, background=True)
+
+    def _run_mains(self, key: str, pod: dict, rt: _PodRuntime, names: list[str]) -> None:
+        """Start the main processes of `names`: those that end at once are recorded as
+        exited, those that end later (`sleep 5`) get a timer."""
+        for ct in pod["spec"].get("containers") or []:
+            if ct.get("name") not in names:
+                continue
+            fate = container_fate(ct)
+            if fate.runs or fate.interactive:
+                continue
+            end = self.runner.run_main(pod, ct["name"], main_argv(ct)) if self.runner else Exit(fate.code)
+            if fate.after <= 0 or end.reason == "StartError":
+                rt.exits = {**(rt.exits or {}), ct["name"]: end}
+            else:
+                self.clock.call_later(fate.after, lambda c=ct["name"], end=end: self._record_exit(key, rt, c, end),
+                                      background=True)
+
+    def _exited(self, new: dict, rt: _PodRuntime, now: str) -> None:
+        """Write the ended processes into `new`'s status: the container terminated (reason
+        Completed or Error), restarted later with the kubelet's back-off (CrashLoopBackOff), and
+        the pod Succeeded or Failed once nothing runs and nothing restarts."""
+        st, spec, md = new["status"], new["spec"], meta(new)
+        policy = spec.get("restartPolicy")
+        key = f"{md.get('namespace')}/{md['name']}"
+        exits, rt.exits = rt.exits or {}, None
+        for cs in st.get("containerStatuses") or []:
+            c = cs["name"]
+            if c not in exits:
+                continue
+            end = exits[c]
+            code = end.code
+            started = ((cs.get("state") or {}).get("running") or {}).get("startedAt", now)
+            term = terminated(cs.get("containerID", ""), end, started, now)
+            cs["ready"], cs["started"] = False, False
+            if not restarts(policy, code):
+                cs["state"] = term
+                rt.ended = {**(rt.ended or {}), c: code}
+                continue
+            crashes = rt.crashes = {**(rt.crashes or {}), c: (rt.crashes or {}).get(c, 0) + 1}
+            if crashes[c] == 1:
+                cs["state"] = term
+                self._restart_later(key, rt, c, RESTART_SECONDS)
+            else:
+                wait = backoff_seconds(crashes[c])
+                cs["lastState"] = term
+                cs["state"] = {"waiting": {"message": backoff_message(wait, c, new), "reason": "CrashLoopBackOff"}}
+                self.recorder.event(new, "Warning", "BackOff",
+                                    f"Back-off restarting failed container {c} in pod "
+                                    f"{md['name']}_{md.get('namespace')}({md.get('uid')})", self.name, spec["nodeName"])
+                self._restart_later(key, rt, c, wait)
+        codes = {cs["name"]: (rt.ended or {}).get(cs["name"]) for cs in st.get("containerStatuses") or []}
+        st["phase"] = pod_phase_after(policy, codes)
+        if st["phase"] in ("Succeeded", "Failed"):
+            set_condition(st, "PodReadyToStartContainers", "False", now)
+            for ctype, val in (("Initialized", "True"), ("Ready", "False"), ("ContainersReady", "False")):
+                set_condition(st, ctype, val, now, reason="PodCompleted")
+            _order_conditions(st)
+            self.flow(self.name, new, "completed", f"{st['phase']}: " + ", ".join(
+                f"{c} exit code {code}" for c, code in codes.items()))
+        else:
+            self._set_ready(st, all(cs.get("ready") for cs in st.get("containerStatuses") or []), now, new)
+
+    def _processes_changed(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        """Restart the containers whose back-off is over, then record what ended."""
+        new = _next_version(pod)
+        now = self.clock.now_str()
+        again, rt.restart = rt.restart or set(), None
+        node = pod["spec"]["nodeName"]
+        specs = {ct["name"]: ct for ct in pod["spec"].get("containers") or []}
+        for cs in new["status"].get("containerStatuses") or []:
+            c = cs["name"]
+            if c not in again or c not in specs:
+                continue
+            if "terminated" in (cs.get("state") or {}):
+                cs["lastState"] = cs["state"]
+            cs["restartCount"] = int(cs.get("restartCount") or 0) + 1
+            cs["containerID"] = "containerd://" + _digest(f"{meta(pod)['uid']}/{c}/{cs['restartCount']}")
+            cs["state"] = {"running": {"startedAt": now}}
+            cs["started"], cs["ready"] = True, specs[c].get("readinessProbe") is None
+            image = specs[c].get("image", "")
+            self.recorder.event(pod, "Normal", "Pulled", f'Container image "{image}" already present on machine',
+                                self.name, node)
+            self.recorder.event(pod, "Normal", "Created", f"Created container: {c}", self.name, node)
+            self.recorder.event(pod, "Normal", "Started", f"Started container {c}", self.name, node)
+        self._run_mains(key, new, rt, sorted(again))
+        if rt.exits:
+            self._exited(new, rt, now)
+        else:
+            st = new["status"]
+            self._set_ready(st, all(cs.get("ready") for cs in st.get("containerStatuses") or []), now, new)
         self.store.update(new, owned=True)
 
     def _set_ready(self, st: dict, ready: bool, now: str, pod: dict) -> None:
@@ -323,7 +466,11 @@ class Kubelet(Controller):
     def _stop(self, key: str, pod: dict, rt: _PodRuntime) -> None:
         if rt.stage != "stopping":
             if rt.stage in ("running",) or pod_phase(pod) == "Running":
+                ended = {cs.get("name") for cs in (pod.get("status") or {}).get("containerStatuses") or []
+                         if "running" not in (cs.get("state") or {})}
                 for ct in pod["spec"].get("containers") or []:
+                    if ct["name"] in ended:
+                        continue  # its process already ended (Completed, CrashLoopBackOff): nothing to stop
                     self.recorder.event(pod, "Normal", "Killing", f"Stopping container {ct['name']}", self.name,
                                         pod["spec"]["nodeName"])
             rt.stage = "stopping"

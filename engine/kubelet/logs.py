@@ -35,14 +35,15 @@ def select(lines: list[LogLine], *, since: datetime | None = None, tail: int | N
 
 def not_started(pod: dict, container: str) -> str | None:
     """Why `container` has no log yet (the kubelet's BadRequest message: a pod on no node, a
-    container still waiting), or None when it has started."""
+    container still waiting), or None when it has started. A container waiting to restart
+    (CrashLoopBackOff) gives its last run's log (validateContainerLogStatus: lastState)."""
     name = meta(pod).get("name", "")
     if not (pod.get("spec") or {}).get("nodeName"):
         return f"pod {name} does not have a host assigned"
     for cs in (pod.get("status") or {}).get("containerStatuses") or []:
         if cs.get("name") == container:
             state = cs.get("state") or {}
-            if "waiting" in state:
+            if "waiting" in state and "terminated" not in (cs.get("lastState") or {}):
                 reason = (state.get("waiting") or {}).get("reason") or "ContainerCreating"
                 return f'container "{container}" in pod "{name}" is waiting to start: {reason}'
             return None

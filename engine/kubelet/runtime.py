@@ -1,0 +1,205 @@
+"""What a container's main process does once started: keep running (a server), wait on
+its stdin (`kubectl run -it -- sh`), or end (`echo hi`, `nslookup redis`, `sleep 5`).
+
+A real container lives as long as its main process. svcflow does not run programs, so it
+tells them apart by their argv: the images it simulates serve for ever, a shell reading an
+open stdin waits for whoever attaches, a command svcflow knows as one that finishes ends
+(its output and exit code come from the pods' simulated shells, see `MainRunner`), and
+anything it does not know keeps running, as a server would, rather than end wrongly.
+
+The container statuses the kubelet writes for an ended process (`terminated`, the
+CrashLoopBackOff wait and its back-off) are shaped here too, in the kubelet's words
+(pkg/kubelet/kuberuntime, pkg/kubelet/status).
+"""
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Protocol
+
+from engine.api.objects import meta
+
+SHELLS = frozenset({"sh", "ash", "bash"})
+#: Programs that do their work and exit (the shell's one-shot tools and coreutils).
+ONE_SHOT = frozenset({"echo", "true", "false", "exit", "nslookup", "dig", "host", "wget", "curl", "cat", "env",
+                      "printenv", "hostname", "ls", "date", "pwd", "id", "whoami", "uname", "apk"})
+#: The main process of images whose default command is a shell (busybox's `sh`, alpine's `/bin/sh`).
+SHELL_IMAGES = frozenset({"busybox", "alpine"})
+#: kubelet's container restart back-off: 10 s doubling to 5 min (MaxContainerBackOff).
+BACKOFF_START, BACKOFF_MAX = 10.0, 300.0
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
+
+
+@dataclass(frozen=True)
+class Fate:
+    """What a started main process does: `runs` for ever (a server, or unknown), waits on
+    `interactive` stdin, or ends `after` seconds (0: at once) with `code` (unless a
+    `MainRunner` runs it and says)."""
+
+    runs: bool = False
+    interactive: bool = False
+    after: float = 0.0
+    code: int = 0
+
+
+RUNS = Fate(runs=True)
+
+
+@dataclass(frozen=True)
+class Exit:
+    """How a main process ended: its exit code, and the runtime's reason and message when it
+    never started (StartError); else the reason is Completed or Error by the code."""
+
+    code: int
+    reason: str = ""
+    message: str = ""
+
+
+def start_error(program: str) -> Exit:
+    """The image has no such program: containerd cannot start the container (exit code 128)."""
+    return Exit(128, "StartError",
+                "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc "
+                "create failed: unable to start container process: error during container init: exec: "
+                f'"{program}": executable file not found in $PATH: unknown')
+
+
+class MainRunner(Protocol):
+    """Runs a main process that ends, for its output (to the container's log) and how it
+    ended (the served API's pods' shells: engine.kapi.pods)."""
+
+    def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit: ...
+
+
+def base_image(image: str) -> str:
+    """`docker.io/library/busybox:1.36` -> `busybox`."""
+    return image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+
+
+def main_argv(container: dict, *, image_default: bool = False) -> list[str]:
+    """The container's command and args; with `image_default`, an image whose default command
+    svcflow knows (busybox, alpine: `sh`) fills in when the spec gives neither."""
+    argv = [str(x) for x in (container.get("command") or [])] + [str(x) for x in (container.get("args") or [])]
+    if not argv and image_default and base_image(str(container.get("image", ""))) in SHELL_IMAGES:
+        return ["sh"]
+    return argv
+
+
+def is_shell(argv: list[str]) -> bool:
+    return len(argv) == 1 and argv[0].rsplit("/", 1)[-1] in SHELLS
+
+
+def sleep_seconds(args: list[str]) -> float | None:
+    """busybox sleep's duration (`5`, `1.5`, `2m`, several summed); None for `infinity` or junk."""
+    total = 0.0
+    for a in args:
+        m = _DURATION.match(a)
+        if m is None:
+            return None
+        total += float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
+    return total if args else None
+
+
+def _script_fate(script: str) -> Fate:
+    """`sh -c SCRIPT`: it ends when every command of it does (`;`, `&&`, newlines); the
+    sleeps in it add up; a loop or anything unknown keeps it running."""
+    after = 0.0
+    for part in re.split(r"\n|;|&&|\|\|", script):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            words = shlex.split(part)
+        except ValueError:
+            return RUNS
+        fate = command_fate(words, stdin=False)
+        if fate.runs or fate.interactive:
+            return RUNS
+        after += fate.after
+        if words[0] == "exit":
+            return Fate(after=after, code=_exit_code(words))
+    return Fate(after=after)
+
+
+def _exit_code(words: list[str]) -> int:
+    try:
+        return int(words[1]) & 0xFF if len(words) > 1 else 0
+    except ValueError:
+        return 2
+
+
+def command_fate(argv: list[str], *, stdin: bool) -> Fate:
+    """What the process `argv` does when started with (or without) an open stdin."""
+    if not argv:
+        return RUNS
+    tool = argv[0].rsplit("/", 1)[-1]
+    if tool in SHELLS:
+        if len(argv) == 1:
+            return Fate(interactive=True) if stdin else Fate()  # stdin at EOF: the shell exits 0
+        if argv[1] == "-c" and len(argv) >= 3:
+            return _script_fate(argv[2])
+        return RUNS
+    if tool == "sleep":
+        secs = sleep_seconds(argv[1:])
+        return RUNS if secs is None else Fate(after=secs)
+    if tool == "false":
+        return Fate(code=1)
+    if tool == "exit":
+        return Fate(code=_exit_code(argv))
+    if tool in ONE_SHOT:
+        return Fate()
+    return RUNS
+
+
+def container_fate(container: dict) -> Fate:
+    """The fate of a container's main process (an image's default command counts only when
+    it is an interactive shell: a busybox pod without a command is left running, as svcflow
+    always ran it)."""
+    stdin = bool(container.get("stdin"))
+    fate = command_fate(main_argv(container), stdin=stdin)
+    if fate.runs and stdin and is_shell(main_argv(container, image_default=True)):
+        return Fate(interactive=True)
+    return fate
+
+
+def restarts(policy: str | None, code: int) -> bool:
+    """Whether the kubelet starts an ended container again (restartPolicy, default Always)."""
+    policy = policy or "Always"
+    return policy == "Always" or (policy == "OnFailure" and code != 0)
+
+
+def terminated(container_id: str, end: Exit, started: str, finished: str) -> dict:
+    """A container status's `terminated` state (reason Completed for 0, else Error; a
+    container that never started has the zero time as its start)."""
+    state = {"containerID": container_id, "exitCode": end.code, "finishedAt": finished,
+             "reason": end.reason or ("Completed" if end.code == 0 else "Error"),
+             "startedAt": "1970-01-01T00:00:00Z" if end.reason == "StartError" else started}
+    if end.message:
+        state["message"] = end.message
+    return {"terminated": dict(sorted(state.items()))}
+
+
+def backoff_seconds(exits: int) -> float:
+    """The wait before the restart after the `exits`-th exit (the first restart is at once)."""
+    if exits <= 1:
+        return 0.0
+    return min(BACKOFF_START * 2 ** (exits - 2), BACKOFF_MAX)
+
+
+def backoff_message(seconds: float, container: str, pod: dict) -> str:
+    """The CrashLoopBackOff wait's message (kuberuntime doBackOff, format.Pod)."""
+    md = meta(pod)
+    dur = f"{int(seconds // 60)}m{int(seconds % 60)}s" if seconds >= 60 else f"{int(seconds)}s"
+    return (f"back-off {dur} restarting failed container={container} "
+            f"pod={md.get('name')}_{md.get('namespace')}({md.get('uid')})")
+
+
+def pod_phase_after(policy: str | None, codes: dict[str, int | None]) -> str:
+    """The pod's phase once its containers' processes ended (None: still running): with a
+    policy that restarts, it stays Running; else Succeeded when every one exited 0, Failed
+    when all ended and one did not (kubelet getPhase)."""
+    if any(c is None for c in codes.values()):
+        return "Running"
+    if all(c == 0 for c in codes.values()):
+        return "Succeeded"
+    return "Running" if (policy or "Always") == "Always" else "Failed"
