@@ -124,8 +124,11 @@ class Kubelet(Controller):
             if rt is not None and rt.stage == "running":
                 # Deleted at once (grace period 0: `--force`, PodGC) while its containers ran:
                 # the kubelet sees it gone from the API and kills them (a graceful delete
-                # went through _stop, which said so already).
+                # went through _stop, which said so already); one whose process already
+                # ended (Completed, CrashLoopBackOff) has nothing to stop.
                 for ct in ev.obj["spec"].get("containers") or []:
+                    if ct["name"] in _ended_containers(ev.obj):
+                        continue
                     self.recorder.event(ev.obj, "Normal", "Killing", f"Stopping container {ct['name']}", self.name,
                                         node)
             self._waiting_for_ip.get(node or "", {}).pop(key, None)
@@ -466,8 +469,7 @@ class Kubelet(Controller):
     def _stop(self, key: str, pod: dict, rt: _PodRuntime) -> None:
         if rt.stage != "stopping":
             if rt.stage in ("running",) or pod_phase(pod) == "Running":
-                ended = {cs.get("name") for cs in (pod.get("status") or {}).get("containerStatuses") or []
-                         if "running" not in (cs.get("state") or {})}
+                ended = _ended_containers(pod)
                 for ct in pod["spec"].get("containers") or []:
                     if ct["name"] in ended:
                         continue  # its process already ended (Completed, CrashLoopBackOff): nothing to stop
@@ -487,3 +489,9 @@ def _order_conditions(st: dict) -> None:
     st["conditions"] = [shared(c) for c in sorted(
         st.get("conditions") or [],
         key=lambda c: _CONDITION_ORDER.index(c["type"]) if c["type"] in _CONDITION_ORDER else 99)]
+
+
+def _ended_containers(pod: dict) -> set[str]:
+    """The containers whose process is not running (it ended: Completed, CrashLoopBackOff)."""
+    return {cs.get("name") for cs in (pod.get("status") or {}).get("containerStatuses") or []
+            if "running" not in (cs.get("state") or {})}
