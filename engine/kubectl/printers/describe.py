@@ -30,6 +30,7 @@ from typing import Callable, Iterable
 from engine.api.gostrconv import go_quote
 from engine.api.kinds import KINDS
 from engine.api.labels import format_label_selector, label_selector_matches, label_selector_string
+from engine.api.qos import pod_qos_class
 from engine.api.wellknown import LAST_APPLIED, MIRROR_POD_ANNOTATION, NODE_ROLE_LABEL, SERVICE_NAME_LABEL
 from engine.kubectl.printers.duration import human_duration
 from engine.kubectl.printers.get import format_labels
@@ -1057,31 +1058,8 @@ def _describe_pod_template(w: _PrefixWriter, template: dict | None, tz: tzinfo |
 # --------------------------------------------------------------------------------------
 
 def _pod_qos(pod: dict) -> str:
-    """qos.GetPodQOS: status.qosClass, else computed from cpu/memory requests and limits."""
-    if _status(pod).get("qosClass"):
-        return _status(pod)["qosClass"]
-    spec = _spec(pod)
-    requests: dict[str, _Quantity] = {}
-    limits: dict[str, _Quantity] = {}
-    guaranteed = True
-    for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
-        res = c.get("resources") or {}
-        _sum_into(requests, _positive_compute(res.get("requests")))
-        found = _positive_compute(res.get("limits"))
-        _sum_into(limits, found)
-        if not {"cpu", "memory"} <= set(found):
-            guaranteed = False
-    if not requests and not limits:
-        return "BestEffort"
-    if guaranteed and all(n in limits and limits[n].value == q.value for n, q in requests.items()) \
-            and len(requests) == len(limits):
-        return "Guaranteed"
-    return "Burstable"
-
-
-def _positive_compute(values: dict | None) -> dict:
-    return {k: v for k, v in (values or {}).items()
-            if k in ("cpu", "memory") and _Quantity.parse(v).value > 0}
+    """qos.GetPodQOS: status.qosClass, else computed (engine.api.qos, as the API server does)."""
+    return _status(pod).get("qosClass") or pod_qos_class(pod)
 
 
 def _describe_pod_identity(w: _PrefixWriter, pod: dict, tz: tzinfo | None, now: datetime) -> None:
