@@ -53,6 +53,13 @@ def _preview(cluster: Cluster, mode: str, tr) -> str:
     return "" if mode == running else " · " + tr("preview: the cluster runs {mode}").format(mode=running)
 
 
+def _stopped(cluster: Cluster, node: str, tr) -> str:
+    """No kube-proxy runs on the node (its DaemonSet or pod deleted): the rules shown are the
+    ones it left, which nothing updates (engine.proxy.controller)."""
+    kp = getattr(cluster, "kube_proxy", None)
+    return " · " + tr("kube-proxy not running: its last rules") if kp is not None and node in kp.stopped else ""
+
+
 class ProxyPane(Pane):
     """`iptables-save` (or ipvsadm, nft) of the node shown, in the mode shown."""
 
@@ -68,7 +75,7 @@ class ProxyPane(Pane):
         kp = getattr(c, "kube_proxy", None)
         # (the rules' own token, and kube-proxy's clock: the save form's timestamp lines)
         return (node, mode, kp.rules_token(node, mode) if kp is not None else c.store.resource_version,
-                kp.save_timestamp() if kp is not None else None)
+                kp.save_timestamp() if kp is not None else None, kp is not None and node in kp.stopped)
 
     def redraw(self, event: ClusterChanged) -> None:
         self.show_rules(event.cluster, event.view.node, event.view.mode)
@@ -85,7 +92,7 @@ class ProxyPane(Pane):
         tr = _tr(self)
         shown = node or tr("no node")  # (attached, with no Node readable and no pod naming one)
         self.border_title = Text(f"kube-proxy · {shown} · {mode} ({len(lines)} {tr('lines')})"  # names literally
-                                 + _computed(self) + _preview(cluster, mode, tr))
+                                 + _computed(self) + _preview(cluster, mode, tr) + _stopped(cluster, node, tr))
 
     def mark(self, chains: set[str], *, above: int) -> None:
         """Mark these chains and scroll to the first, `above` lines under the top."""
