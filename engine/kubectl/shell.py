@@ -221,8 +221,8 @@ class PodShell:
             return f"{kind}: bad address '{host}'\n"
         if not conn.ok:
             if kind == "redis-cli":
-                return f"Could not connect to Redis at {host}:{port}: {t.error or 'Connection refused'}\n"
-            return f"{kind}: can't connect to remote host ({t.resolved_ip}): {t.error or 'Connection refused'}\n"
+                return f"Could not connect to Redis at {host}:{port}: {_strerror(t)}\n"
+            return f"{kind}: can't connect to remote host ({t.resolved_ip}): {_strerror(t)}\n"
         self.stream = conn.process.stream(port)
         self.stream_kind, self.stream_host = kind, f"{host}:{port}"
         if kind == "telnet":
@@ -386,7 +386,7 @@ def http_get(net: Network, client: dict | None, url: str, *, tool: str, quiet: b
             if t.outcome == "timeout":
                 return f"curl: (28) Failed to connect to {host} port {port} after 134167 ms: Could not connect to server\n"
             return f"curl: (7) Failed to connect to {host} port {port} after 0 ms: Could not connect to server\n"
-        return f"wget: can't connect to remote host ({t.resolved_ip}): {t.error or 'Connection refused'}\n"
+        return f"wget: can't connect to remote host ({t.resolved_ip}): {_strerror(t)}\n"
     resp = conn.process.http(HttpRequest("GET", path, netloc), _PodNet(net, conn.pod), conn.port)
     if resp is None:
         return "curl: (52) Empty reply from server\n" if tool == "curl" else "wget: error getting response\n"
@@ -416,3 +416,9 @@ class _PodNet:
         if not conn.ok:
             return None
         return send(conn.process.stream(port))
+
+
+def _strerror(trace) -> str:
+    """What connect(2) failed with, as busybox and redis-cli print it (strerror): a SYN that
+    nothing answers times out ("no pod answers at ..." is the trace's own account of it)."""
+    return "Connection timed out" if trace.outcome == "timeout" else (trace.error or "Connection refused")

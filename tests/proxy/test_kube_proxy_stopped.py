@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from engine.api.objects import clone
 from engine.apply.workspace import cluster_from_paths
-from engine.kubectl.session import trace
+from engine.kubectl.session import Session, trace
 from tests.helpers import SAMPLES
 
 LATE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "late", "namespace": "default"},
@@ -49,6 +49,9 @@ def test_without_kube_proxy_a_new_service_is_not_programmed_and_heals_when_it_is
         assert f"-d {ip}/32" not in c.kube_proxy.iptables_save(node), node
     out = trace(c, "deploy/counter", f"{ip}:8080").stdout
     assert "result: connected" not in out and "timeout" in out, out
+    # what the user's wget prints: busybox's strerror of a connect nothing answers
+    assert Session(c).feed("kubectl exec deploy/counter -- wget -qO- late:8080") == (
+        f"wget: can't connect to remote host ({ip}): Connection timed out\n")
     # the DaemonSet again: a kube-proxy runs on each node and syncs every Service
     c.api.create(_bare(ds))
     c.run_until_idle()
