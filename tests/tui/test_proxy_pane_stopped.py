@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.helpers import SAMPLES
 from tui.app import SvcflowApp
 from tui.panes.dataplane import ProxyPane
+from tui.widgets.flow_diagram import FlowDiagram
 
 
 async def test_the_rules_pane_says_kube_proxy_is_not_running():
@@ -19,3 +20,10 @@ async def test_the_rules_pane_says_kube_proxy_is_not_running():
         await pilot.pause()
         assert str(pane.border_title).endswith(" · kube-proxy not running: its last rules"), pane.border_title
         assert pane.view.lines  # (the rules it left are still shown)
+        await pilot.press("v")  # the flow diagram's kube-proxy boxes say it too, before step 3
+        await pilot.pause()
+        for _ in range(5):
+            await pilot.press("[")
+        await pilot.pause()
+        drawn = app.query_one(FlowDiagram).render().plain
+        assert drawn.count("kube-proxy not running") == 3, drawn

@@ -160,6 +160,7 @@ class Scene:
     nodes: list[str]
     mode: str
     story: Story | None = None
+    stopped: frozenset[str] = frozenset()  # nodes where no kube-proxy runs (its DaemonSet deleted)
     beat: int = 0  # index into story.beats()
     service_ip: str = ""  # the Service's ClusterIP (from the store)
     service_ports: tuple[str, ...] = ()  # its ports as `service_ports` names them
@@ -314,6 +315,8 @@ def draw(scene: Scene, width: int, height: int) -> Text:
             lines.append((tr("{mode}: {n} rules").format(mode=ns.mode, n=ns.rules), ""))
         elif traffic and node == active_node and story is not None and state == "lit":
             lines = _traffic_node_lines(story, tstep)
+        elif node in scene.stopped:  # (its rules stay as they were; nothing programs new ones)
+            lines = [(tr("kube-proxy not running"), "bold red"), (f"{scene.mode}", IDLE)]
         else:
             lines = [("kube-proxy", IDLE), (f"{scene.mode}", IDLE)]
         node_boxes.append((node, state, lines))
@@ -738,7 +741,7 @@ class FlowDiagram(Widget):
         # (the mode kube-proxy runs in, as the header says: the boxes tell what it did; `m`
         # only previews another mode's rules in the kube-proxy pane)
         return Scene(nodes=[n.name for n in c.topology.nodes], mode=c.topology.proxy.mode,
-                     story=story, beat=beat, service_ip=svc_ip, service_ports=svc_ports, service_type=svc_type,
+                     stopped=frozenset(getattr(getattr(c, "kube_proxy", None), "stopped", ())), story=story, beat=beat, service_ip=svc_ip, service_ports=svc_ports, service_type=svc_type,
                      title=what + tail, title_tail=tail, label=tr("Service flow"), note=self.note,
                      status=self.status(), ahead=self.ahead(), tr=tr,
                      keys="space pause · [ ] step · r replay · + - speed · end live · esc/v back")
