@@ -21,6 +21,7 @@ from engine.api.objects import clone, meta
 from engine.api.qos import pod_qos_class
 from engine.api.strategicpatch import three_way_merge
 from engine.api.validation import decoding, errors, messages, service, validator
+from engine.api.validation.metadata import selector_go_value
 from engine.api.wellknown import LAST_APPLIED
 
 if TYPE_CHECKING:
@@ -51,6 +52,10 @@ class ApplyResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+#: The apps/v1 kinds whose `spec.selector` is immutable.
+SELECTOR_IMMUTABLE = frozenset({"Deployment", "ReplicaSet", "DaemonSet"})
 
 
 class ApiError(Exception):
@@ -310,6 +315,8 @@ class ApiServer:
         self._validate(new, display, verb)
         if live["kind"] == "Service":
             self._check_immutable_service(live, new, display)
+        if live["kind"] in SELECTOR_IMMUTABLE:
+            self._check_immutable_selector(live, new, display, verb)
         if new == live:
             return live
         if dry_run:  # checked, not kept (a Service's new NodePorts are not allocated: a known gap)
@@ -493,6 +500,15 @@ class ApiServer:
             lp = by_port.get((p.get("port"), p.get("protocol", "TCP")))
             if lp and not p.get("nodePort") and lp.get("nodePort"):
                 p["nodePort"] = lp["nodePort"]
+
+    def _check_immutable_selector(self, live: dict, merged: dict, display: str, verb: str) -> None:
+        """apps/v1 ValidateDeploymentUpdate (ReplicaSet, DaemonSet alike): `spec.selector` may
+        not change (a changed selector would orphan the pods: delete and create instead)."""
+        old, new = (live.get("spec") or {}).get("selector"), (merged.get("spec") or {}).get("selector")
+        if old != new:
+            raise _invalid(merged, [errors.FieldError(errors.ErrorType.Invalid, "spec.selector",
+                                                      selector_go_value(new), "field is immutable")],
+                           display, verb)
 
     def _check_immutable_service(self, live: dict, merged: dict, display: str) -> None:
         old_ip, new_ip = live["spec"].get("clusterIP"), merged["spec"].get("clusterIP")

@@ -166,6 +166,30 @@ def selector_string(sel: dict) -> GoLiteral:
     return GoLiteral(f"&LabelSelector{{MatchLabels:{labels},MatchExpressions:[]LabelSelectorRequirement{{{reqs}}},}}")
 
 
+def selector_go_value(sel: Any) -> GoLiteral:
+    """`%#v` of a metav1.LabelSelector value (what field.Error prints for a selector: the
+    pointer is dereferenced, and the value is no Stringer):
+    `v1.LabelSelector{MatchLabels:map[string]string{"app":"x"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}`."""
+    sel = as_dict(sel)
+    ml = as_str_map(sel.get("matchLabels"))
+    labels = ("map[string]string{" + ", ".join(f"{go_quote(k)}:{go_quote(ml[k])}" for k in sorted(ml)) + "}"
+              if ml is not None else "map[string]string(nil)")
+    exprs = as_list(sel.get("matchExpressions"))
+    if not sel.get("matchExpressions"):
+        reqs = "[]v1.LabelSelectorRequirement(nil)"
+    else:
+        items = []
+        for r in exprs:
+            r = as_dict(r)
+            values = as_list(r.get("values"))
+            vals = ("[]string{" + ", ".join(go_quote(str(v)) for v in values) + "}") if r.get("values") is not None \
+                else "[]string(nil)"
+            items.append(f"v1.LabelSelectorRequirement{{Key:{go_quote(as_str(r.get('key')))}, "
+                         f"Operator:{go_quote(as_str(r.get('operator')))}, Values:{vals}}}")
+        reqs = "[]v1.LabelSelectorRequirement{" + ", ".join(items) + "}"
+    return GoLiteral(f"v1.LabelSelector{{MatchLabels:{labels}, MatchExpressions:{reqs}}}")
+
+
 def validate_label_selector(sel: Any, path: str) -> list[FieldError]:
     """ValidateLabelSelector (strict values)."""
     if not isinstance(sel, dict):
