@@ -732,6 +732,11 @@ def toggle_readiness(cluster: Cluster, namespace: str, pod_name: str) -> Output:
     ready = not pod_is_ready(pod)
     if not cluster.kubelet.set_readiness(namespace, pod_name, ready):
         return Output(stderr=f"pod/{pod_name} is not running\n", code=1)
+    if not any(c.get("readinessProbe") for c in pod["spec"].get("containers") or []):
+        # (svcflow's stand-in for an app that stops answering: without a probe a kubelet
+        # would keep the pod Ready, and records no Unhealthy event)
+        return Output(stdout=f"pod/{pod_name} marked {'ready' if ready else 'unready'} (it has no readinessProbe: "
+                             "on a cluster the kubelet would keep it Ready whatever its app does)\n")
     return Output(stdout=f"pod/{pod_name} readiness probe {'passing' if ready else 'failing'}\n")
 
 

@@ -317,9 +317,9 @@ class Kubelet(Controller):
         for s in st.get("containerStatuses") or []:
             s["ready"] = ready
         self._set_ready(st, ready, self.clock.now_str(), pod)
-        if not ready:
-            self.recorder.event(pod, "Warning", "Unhealthy", "Readiness probe failed: ", self.name,
-                                pod["spec"]["nodeName"])
+        message = probe_failure(pod) if not ready else None
+        if message is not None:  # (no readinessProbe: no prober runs, nothing is recorded)
+            self.recorder.event(pod, "Warning", "Unhealthy", message, self.name, pod["spec"]["nodeName"])
         self.store.update(new, owned=True)
         return True
 
@@ -329,8 +329,9 @@ class Kubelet(Controller):
                for s in pod["status"].get("containerStatuses") or []):
             return
         if rt.probe_fails:
-            msg = "Readiness probe failed: "
-            self.recorder.event(pod, "Warning", "Unhealthy", msg, self.name, pod["spec"]["nodeName"])
+            msg = probe_failure(pod)
+            if msg is not None:  # (`u` on a pod with no probe: no prober, no event)
+                self.recorder.event(pod, "Warning", "Unhealthy", msg, self.name, pod["spec"]["nodeName"])
             return
         new = _next_version(pod)
         st = new["status"]
@@ -495,3 +496,37 @@ def _ended_containers(pod: dict) -> set[str]:
     """The containers whose process is not running (it ended: Completed, CrashLoopBackOff)."""
     return {cs.get("name") for cs in (pod.get("status") or {}).get("containerStatuses") or []
             if "running" not in (cs.get("state") or {})}
+
+
+def probe_failure(pod: dict) -> str | None:
+    """The kubelet's `Unhealthy` message for a readiness probe that fails because the app
+    stopped answering (prober.go: the probe's own error), by the first container's probe
+    kind; None when no container has a readinessProbe (no prober runs)."""
+    ip = (pod.get("status") or {}).get("podIP", "")
+    for ct in pod["spec"].get("containers") or []:
+        probe = ct.get("readinessProbe")
+        if not isinstance(probe, dict):
+            continue
+        if isinstance(probe.get("httpGet"), dict):
+            h = probe["httpGet"]
+            port = _probe_port(ct, h.get("port"))
+            host = h.get("host") or ip
+            url = f"{str(h.get('scheme') or 'HTTP').lower()}://{host}:{port}{h.get('path') or '/'}"
+            return f'Readiness probe failed: Get "{url}": dial tcp {host}:{port}: connect: connection refused'
+        if isinstance(probe.get("tcpSocket"), dict):
+            port = _probe_port(ct, probe["tcpSocket"].get("port"))
+            return f"Readiness probe failed: dial tcp {ip}:{port}: connect: connection refused"
+        if isinstance(probe.get("grpc"), dict):
+            return (f'Readiness probe failed: timeout: failed to connect service "{ip}:{probe["grpc"].get("port")}" '
+                    f"within {int(probe.get('timeoutSeconds', 1))}s: context deadline exceeded")
+        return "Readiness probe failed: "  # (exec: what the command printed, here nothing)
+    return None
+
+
+def _probe_port(container: dict, port: object) -> object:
+    """A probe's port: a number, or the name of one of the container's ports."""
+    if isinstance(port, str) and not port.isdigit():
+        for cp in container.get("ports") or ():
+            if cp.get("name") == port:
+                return cp.get("containerPort")
+    return port
