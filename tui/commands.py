@@ -222,6 +222,13 @@ class Commands:
         sel = self.selection.selected("pods-table") if getattr(self.app.focused, "id", "") == "pods-table" else None
         out = kubectl.scale_owner_of_pod(self.app.workspace.cluster, *sel, delta) if sel else None
         if out is not None:
+            owner = kubectl.owner_deployment(self.app.workspace.cluster, *sel) if sel else None
+            if owner is not None and not out.code and owner["spec"].get("replicas") == 0:
+                # (its pods' rows go, and `s` then scales the row selected next: say how back)
+                name = owner["metadata"]["name"]
+                out.stdout += (self.app.tr("{name} has no pods now: s scales the Deployment of the pod selected; "
+                                           ":kubectl scale deploy/{name} --replicas=1 brings it back")
+                               .format(name=name) + "\n")
             self.output(out)
 
     def delete_pod(self) -> None:

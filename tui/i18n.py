@@ -92,6 +92,8 @@ KO = {
     "preview: the cluster runs {mode}": "미리보기: 클러스터는 {mode} 사용",
     "kube-proxy not running: its last rules": "kube-proxy 중지됨: 마지막 규칙",
     "kube-proxy not running": "kube-proxy 중지됨",
+    "{name} has no pods now: s scales the Deployment of the pod selected; :kubectl scale deploy/{name} --replicas=1 brings it back":
+        "{name}의 Pod가 없다: s는 선택한 Pod의 Deployment를 늘린다; :kubectl scale deploy/{name} --replicas=1 로 되돌린다",
     "The diagram shows what kube-proxy does: this cluster runs {mode}. m in the kube-proxy pane previews another mode's rules.":
         "흐름도는 kube-proxy가 하는 일을 보여 준다: 이 클러스터는 {mode} 사용. kube-proxy 패널의 m은 다른 모드의 규칙을 미리 보여 준다.",
     "① Service {svc} selects pods {ips}": "① Service {svc}의 Pod {ips}",
