@@ -70,7 +70,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "record": ("", "bool"), "dry-run": ("", "str"), "sort-by": ("", "str"), "watch": ("w", "bool"),
     "quiet": ("q", "bool"), "validate": ("", "str"), "prune": ("", "bool"), "api-version": ("", "str"),
     "tail": ("", "int"), "timestamps": ("", "bool"), "previous": ("p", "bool"),
-    "label-columns": ("L", "strings"), "cascade": ("", "str"),
+    "label-columns": ("L", "strings"), "cascade": ("", "str"), "rm": ("", "bool"), "command": ("", "bool"),
 }
 _SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
 #: Flags only some verbs have: the others refuse them as pflag refuses a flag it does not know
@@ -80,7 +80,7 @@ ONLY_FOR_VERBS: dict[str, frozenset[str]] = {
     "label-columns": _GET_ONLY, "show-labels": _GET_ONLY, "sort-by": _GET_ONLY, "no-headers": _GET_ONLY,
     # (describe, drain, cordon, uncordon, logs and exec print no object: they have no -o)
     "output": frozenset({"get", "explain", "delete", "scale", "label", "rollout", "create", "run"}),
-    "cascade": frozenset({"delete"}),
+    "cascade": frozenset({"delete"}), "rm": frozenset({"run"}), "command": frozenset({"run"}),
 }
 NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict", "cascade": "background"}
 
@@ -101,7 +101,7 @@ VERB_FLAGS: dict[str, tuple[str, ...]] = {
     "rollout": ("--namespace=",),
     "drain": ("--ignore-daemonsets", "--force", "--delete-emptydir-data") + _DRY,
     "cordon": _DRY, "uncordon": _DRY, "create": _DRY,
-    "run": ("--image=", "--namespace=") + _DRY,
+    "run": ("--image=", "--namespace=", "--restart=Never", "--command") + _DRY,
     "apply": ("--filename=", "--recursive") + _DRY,
     "exec": ("--namespace=", "--container=", "--stdin", "--tty"),
     "logs": ("--namespace=", "--container=", "--tail=", "--timestamps", "--previous"),
@@ -1081,7 +1081,19 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
             return Output(stderr="error: NAME is required for run\nSee 'kubectl run -h' for help and examples\n", code=1)
         if not opts.get("image"):
             return Output(stderr="error: required flag(s) \"image\" not set\n", code=1)
-        return run_pod(cluster, pos[0], str(opts["image"]), namespace=ns, dry_run=dry)
+        restart = str(opts.get("restart") or "Always")
+        if restart not in ("Always", "OnFailure", "Never"):
+            return Output(stderr=f"error: invalid restart policy: {restart}\n"
+                                 "See 'kubectl run -h' for help and examples\n", code=1)
+        if opts.get("rm") and not opts.get("stdin"):
+            return Output(stderr="error: --rm should only be used for attached containers\n", code=1)
+        if opts.get("stdin") or opts.get("tty"):
+            # (this prompt is no terminal a container's stdin could be attached to)
+            return Output(stderr="error: svcflow's prompt does not attach to a container: run it with the real "
+                                 "kubectl against the served API (the Terminal's export line), or leave out "
+                                 f"-i/-t/--rm here and read `kubectl logs {pos[0]}`\n", code=1)
+        return run_pod(cluster, pos[0], str(opts["image"]), namespace=ns, dry_run=dry, args=pos[1:],
+                       command=bool(opts.get("command")), restart=restart)
     return Output(stderr=f"error: svcflow does not run `kubectl {' '.join(argv[:2])}` yet\n", code=1)
 
 
@@ -1122,15 +1134,24 @@ def create_namespace(cluster: Cluster, name: str, *, dry_run: str = "none") -> O
 
 
 def run_pod(cluster: Cluster, name: str, image: str, *, namespace: str | None = None,
-            dry_run: str = "none") -> Output:
-    """`kubectl run NAME --image=IMAGE`: a bare pod labelled run=NAME."""
+            dry_run: str = "none", args: list[str] | None = None, command: bool = False,
+            restart: str = "Always") -> Output:
+    """`kubectl run NAME --image=IMAGE [--restart=Never] [--command] [-- ARGS...]`: a bare pod
+    labelled run=NAME; what follows `--` is the container's args (its command with
+    `--command`), as kubectl's generator writes them."""
 
     ns = namespace or "default"
+    container: dict = {"name": name, "image": image}
+    if args:
+        container["command" if command else "args"] = list(args)
+    spec: dict = {"containers": [container]}
+    if restart != "Always":
+        spec["restartPolicy"] = restart
     try:
         if dry_run != "client":
             cluster.api.create({"apiVersion": "v1", "kind": "Pod",
                                 "metadata": {"name": name, "namespace": ns, "labels": {"run": name}},
-                                "spec": {"containers": [{"name": name, "image": image}]}},
+                                "spec": spec},
                                dry_run=dry_run == "server")
     except ApiError as e:
         return Output(stderr=e.message + "\n", code=1)

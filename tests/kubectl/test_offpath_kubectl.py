@@ -354,3 +354,22 @@ def test_delete_force_grace_period_and_cascade_as_kubectl_1_33(s):
     assert k(s, "kubectl top pods").stderr == "error: Metrics API not available\n"
     assert k(s, "kubectl expose deploy counter --port 80").stderr.startswith(
         "error: svcflow does not run `kubectl expose` at this prompt")
+
+
+def test_run_takes_args_restart_and_refuses_to_attach(s):
+    """runfix's note: the prompt's `kubectl run` dropped `-- ARGS` and `--restart`; a pod whose
+    command ends now completes (the kubelet), and -i/-t/--rm say this prompt attaches nothing."""
+    c = s.cluster
+    assert k(s, "kubectl run once --image=busybox --restart=Never -- echo hi").stdout == "pod/once created\n"
+    c.run_until_idle()
+    pod = c.store.get("Pod", "default", "once")
+    assert pod["spec"]["containers"][0]["args"] == ["echo", "hi"] and pod["spec"]["restartPolicy"] == "Never"
+    assert pod["status"]["phase"] == "Succeeded"
+    assert k(s, "kubectl run c --image=busybox --command -- sleep 3600").stdout == "pod/c created\n"
+    assert c.store.get("Pod", "default", "c")["spec"]["containers"][0]["command"] == ["sleep", "3600"]
+    assert k(s, "kubectl run u --image=busybox --rm -- sh").stderr == (
+        "error: --rm should only be used for attached containers\n")
+    assert k(s, "kubectl run t --image=busybox --rm -it -- nslookup redis").stderr.startswith(
+        "error: svcflow's prompt does not attach to a container")
+    assert k(s, "kubectl run v --image=busybox --restart=Sometimes").stderr.startswith(
+        "error: invalid restart policy: Sometimes\n")
