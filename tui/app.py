@@ -226,10 +226,12 @@ class SvcflowApp(App):
         try:
             self.api = await serve_dashboard(self)
         except OSError as e:  # no port to be had: the dashboard carries on without its API
-            self.query_one(StatusLine).say(f"svcflow: not serving the Kubernetes API: {e.strerror or e}")
+            self.query_one(StatusLine).say(self.tr("svcflow: not serving the Kubernetes API: {why}")
+                                           .format(why=e.strerror or e))
             return
-        self.commands.terminal().transcript(None, [f"svcflow: the Kubernetes API is served at {self.api.url}; "
-                                                   "to use it with kubectl:", self.api.export_line])
+        self.commands.terminal().transcript(None, [self.tr("svcflow: the Kubernetes API is served at {url}; to use "
+                                                           "it with kubectl:").format(url=self.api.url),
+                                                   self.api.export_line])
         self.show_header()
 
     async def on_unmount(self) -> None:

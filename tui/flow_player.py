@@ -71,7 +71,8 @@ class FlowPlayer:
             for _ in range(skipped):
                 self.played.append(self.queue.popleft())
             if not self.app.booting:  # while a big folder is applied, the status line counts documents
-                self.app.query_one(StatusLine).update(Text(f"({skipped} flow events of a bulk change skipped)"))
+                self.app.query_one(StatusLine).update(Text(self.app.tr("({n} flow events of a bulk change skipped)")
+                                                           .format(n=skipped)))
         try:
             self.advance()
         except NoMatches:

@@ -92,6 +92,10 @@ KO = {
     "preview: the cluster runs {mode}": "미리보기: 클러스터는 {mode} 사용",
     "kube-proxy not running: its last rules": "kube-proxy 중지됨: 마지막 규칙",
     "kube-proxy not running": "kube-proxy 중지됨",
+    "svcflow: the Kubernetes API is served at {url}; to use it with kubectl:":
+        "svcflow: Kubernetes API를 {url} 에서 제공한다; kubectl로 쓰려면:",
+    "svcflow: not serving the Kubernetes API: {why}": "svcflow: Kubernetes API를 제공하지 않는다: {why}",
+    "({n} flow events of a bulk change skipped)": "(대량 변경의 흐름 이벤트 {n}개 건너뜀)",
     "{name} has no pods now: s scales the Deployment of the pod selected; :kubectl scale deploy/{name} --replicas=1 brings it back":
         "{name}의 Pod가 없다: s는 선택한 Pod의 Deployment를 늘린다; :kubectl scale deploy/{name} --replicas=1 로 되돌린다",
     "The diagram shows what kube-proxy does: this cluster runs {mode}. m in the kube-proxy pane previews another mode's rules.":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 
-from tests.helpers import WEB_SERVICE
+from tests.helpers import WEB_SERVICE, terminal_text
 from tests.served import require_kubectl
 from tui.app import SvcflowApp
 from tui.widgets.chrome import ClusterHeader
@@ -62,6 +62,17 @@ async def test_at_100_columns_the_header_still_names_the_api_port(demo):
         assert header.size.height == 1
 
 
+
+
+async def test_in_korean_the_terminal_says_where_the_api_is_served_in_korean(demo):
+    """tester3 #14: svcflow's own lines followed --lang ko too."""
+    app = SvcflowApp([str(demo)], deterministic=True, serve=True, lang="ko")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _served(app, pilot)
+        await pilot.pause()
+        text = terminal_text(app)
+        assert f"svcflow: Kubernetes API를 {app.api.url} 에서 제공한다; kubectl로 쓰려면:" in text, text
+        assert app.api.export_line.replace(" ", "") in "".join(text.split())  # (wrapped at 100 columns)
 
 
 async def test_a_service_applied_by_kubectl_plays_its_four_steps_on_the_dashboard(demo, tmp_path):
