@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import SAMPLES
+from tests.served import Kubectl
 from tui.widgets.resource_table import ResourceTable
 
 
@@ -41,3 +42,10 @@ def snap_compare(snap_compare, monkeypatch):
     stopped = time.monotonic()
     monkeypatch.setattr(ResourceTable, "clock", staticmethod(lambda: stopped))
     return snap_compare
+
+
+@pytest.fixture
+def kubectl(served, tmp_path) -> Kubectl:
+    """The real kubectl, with a cache of its own, against the module's `served` cluster
+    (`tests.served.served_samples`)."""
+    return Kubectl(served, tmp_path)

@@ -20,7 +20,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -49,6 +49,21 @@ def require_kubectl_for_served() -> str:
     if not direct.is_file():
         pytest.fail(f"{direct} is missing: the kubectl dispatcher on PATH should run it against svcflow serve's v1.33.1")
     return str(direct)
+
+
+def served_samples(*, settle_on_write: bool = False, needs_kubectl: bool = True):
+    """A test module's `served` fixture (`served = served_samples()`): the samples served
+    from a thread, once for the module; `needs_kubectl` fails the module at once, loudly, on a
+    machine without the real kubectl. The `kubectl` fixture (tests/conftest.py) runs it
+    against this cluster."""
+    @pytest.fixture(scope="module")
+    def served(tmp_path_factory) -> Iterator[ServedCluster]:
+        if needs_kubectl:
+            require_kubectl()
+        s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"), settle_on_write=settle_on_write)
+        yield s
+        s.close()
+    return served
 
 
 class ServedCluster:

@@ -6,13 +6,10 @@ from __future__ import annotations
 import gzip
 import json
 
-import pytest
-
 from engine.api import kinds, openapi_schemas
 from engine.kapi import openapi
 from engine.kapi.resources import ResourceTable
-from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster
+from tests.served import Kubectl, served_samples
 
 EXPLAIN_POD = """\
 KIND:       Pod
@@ -98,11 +95,7 @@ FIELDS:
 """
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"))
-    yield s
-    s.close()
+served = served_samples(needs_kubectl=False)
 
 
 async def test_explain_pod_prints_upstream_descriptions(served, tmp_path):

@@ -13,28 +13,16 @@ from __future__ import annotations
 import json
 
 import aiohttp
-import pytest
 
 from engine.kapi import protobuf
-from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster, require_kubectl
+from tests.served import served_samples
 
 ODD = '<b>&"é 한국어 😀 \u2028'
 #: ODD inside a JSON string, as Go writes it.
 ODD_GO = '\\u003cb\\u003e\\u0026\\"é 한국어 😀 \\u2028'
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    require_kubectl()
-    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"))
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def kubectl(served, tmp_path) -> Kubectl:
-    return Kubectl(served, tmp_path)
+served = served_samples()
 
 
 async def test_an_object_is_written_as_gos_encoder_writes_it(served, kubectl):

@@ -18,20 +18,9 @@ from engine.apply.workspace import cluster_from_paths
 from engine.kubectl import commands
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster, as_terminal, require_kubectl
+from tests.served import Kubectl, ServedCluster, as_terminal, require_kubectl, served_samples
 
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory) -> ServedCluster:
-    require_kubectl()
-    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"))
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def kubectl(served, tmp_path) -> Kubectl:
-    return Kubectl(served, tmp_path)
+served = served_samples()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,25 +14,14 @@ from engine.kapi import protobuf
 from engine.kapi.status import StatusError
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster, require_kubectl
+from tests.served import served_samples
 
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory) -> ServedCluster:
-    require_kubectl()
-    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"), settle_on_write=True)
-    yield s
-    s.close()
+served = served_samples(settle_on_write=True)
 
 
 @pytest.fixture(scope="module")
 def twin() -> Session:
     return Session(cluster_from_paths([SAMPLES], deterministic=True)[0], cwd=SAMPLES.parent)
-
-
-@pytest.fixture
-def kubectl(served, tmp_path) -> Kubectl:
-    return Kubectl(served, tmp_path)
 
 
 @pytest.mark.parametrize("line", [

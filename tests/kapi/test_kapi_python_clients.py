@@ -12,15 +12,9 @@ import kubernetes_asyncio
 import pytest
 from kubernetes.stream import stream
 
-from tests.helpers import SAMPLES
-from tests.served import ServedCluster
+from tests.served import served_samples
 
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("py"), settle_on_write=True)
-    yield s
-    s.close()
+served = served_samples(settle_on_write=True, needs_kubectl=False)
 
 
 @pytest.fixture

@@ -9,23 +9,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
+from tests.served import Kubectl, Terminal, served_samples
 
-from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster, Terminal, require_kubectl
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory) -> ServedCluster:
-    require_kubectl()
-    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"), settle_on_write=True)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def kubectl(served, tmp_path) -> Kubectl:
-    return Kubectl(served, tmp_path)
+served = served_samples(settle_on_write=True)
 
 
 def _screen(raw: bytes) -> str:

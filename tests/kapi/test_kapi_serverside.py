@@ -3,13 +3,12 @@ field managers, managedFields as `--show-managed-fields` shows them, 409 conflic
 kube-apiserver's words and `--force-conflicts`, fields a manager stops applying removed."""
 from __future__ import annotations
 
-import pytest
 import yaml
 
 from engine.kapi import serverside
 from engine.kubectl import commands
 from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster, require_kubectl
+from tests.served import served_samples
 
 WEB = """apiVersion: apps/v1
 kind: Deployment
@@ -32,17 +31,7 @@ spec:
 """
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory) -> ServedCluster:
-    require_kubectl()
-    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"))
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def kubectl(served, tmp_path) -> Kubectl:
-    return Kubectl(served, tmp_path)
+served = served_samples()
 
 
 def _managers(out: str) -> dict[str, dict]:

@@ -17,29 +17,19 @@ import pytest
 from engine.apply.workspace import cluster_from_paths
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster, Terminal, require_kubectl
+from tests.served import Kubectl, ServedCluster, Terminal, require_kubectl, served_samples
 
 TUTORIAL = ["apk add curl busybox-extras", "curl localhost:3000", "curl localhost:3000", "telnet redis 6379",
             "dbsize", "KEYS *", "GET count", "quit", "exit"]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory) -> ServedCluster:
-    require_kubectl()
-    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"))
-    yield s
-    s.close()
+served = served_samples()
 
 
 @pytest.fixture(scope="module")
 def twin() -> Session:
     """svcflow's own session over the same deterministic cluster."""
     return Session(cluster_from_paths([SAMPLES], deterministic=True)[0], cwd=SAMPLES.parent)
-
-
-@pytest.fixture
-def kubectl(served, tmp_path) -> Kubectl:
-    return Kubectl(served, tmp_path)
 
 
 #: What client-go's v5 stream reader logs, now and then, when the "connection established"

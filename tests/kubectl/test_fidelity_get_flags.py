@@ -15,21 +15,10 @@ import pytest
 from engine.kubectl import commands
 from engine.kubectl.printers.sorting import SortError, is_less, parse_quantity, relaxed_jsonpath
 from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster, require_kubectl
+from tests.served import served_samples
 from tui import cli
 
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    require_kubectl()
-    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"))
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def kubectl(served, tmp_path) -> Kubectl:
-    return Kubectl(served, tmp_path)
+served = served_samples()
 
 
 LINES = [

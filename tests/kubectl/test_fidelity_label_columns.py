@@ -18,21 +18,10 @@ from engine.kubectl.flagvalues import CSVError, read_as_csv
 from engine.kubectl.printers.get import label_column_headers
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster, require_kubectl
+from tests.served import served_samples
 from tui import cli
 
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    require_kubectl()
-    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"))
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def kubectl(served, tmp_path) -> Kubectl:
-    return Kubectl(served, tmp_path)
+served = served_samples()
 
 
 LINES = [

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
 from engine.kubectl import commands
 from engine.kubectl.printers.explain import word_wrap
-from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster
+from tests.served import Kubectl, served_samples
 from tui.cli import main
 
 CASES = [
@@ -34,11 +31,7 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("explain"))
-    yield s
-    s.close()
+served = served_samples(needs_kubectl=False)
 
 
 async def test_svcflow_explain_prints_what_kubectl_prints_against_serve(served, tmp_path):

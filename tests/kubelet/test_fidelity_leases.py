@@ -14,20 +14,9 @@ from engine.cluster.clock import DETERMINISTIC_START, SimClock
 from engine.kubectl import commands
 from engine.kubelet.nodelease import LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE
 from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster, require_kubectl
+from tests.served import Kubectl, ServedCluster, served_samples
 
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    require_kubectl()
-    s = ServedCluster([SAMPLES], tmp_path_factory.mktemp("served"))
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def kubectl(served, tmp_path) -> Kubectl:
-    return Kubectl(served, tmp_path)
+served = served_samples()
 
 
 # -- the objects -----------------------------------------------------------------------------
