@@ -95,37 +95,64 @@ class Controller:
         self.store = ctx.store
         self.queue = WorkQueue()
         self._retry_clock, self._retry_flow = ctx.clock, ctx.flow
-        self._sync_failures: dict[str, int] = {}  # key -> syncs failed in a row
-        self._sync_errors: dict[str, Exception] = {}  # key -> the last error of its failing sync
+        self._failures: dict[str, int] = {}  # key -> syncs failed in a row (the rate limiter's count)
+        self._retrying: set[str] = set()  # keys with a retry timer pending
+        self._sync_errors: dict[str, Exception] = {}  # key -> the exception its last sync raised
+
+    # -- the work queue's rate limiter (client-go's ItemExponentialFailureRateLimiter) ------------
+    def add_rate_limited(self, key: str, *, base: float = RETRY_BASE_SECONDS, cap: float = RETRY_MAX_SECONDS,
+                         foreground: int = 0) -> tuple[int, float]:
+        """workqueue.AddRateLimited: `key` again after base * 2^(n-1) seconds, n its failures
+        in a row, at most `cap`; one pending retry per key (the earlier, as the delaying queue
+        keeps). The first `foreground` retries are ones an idle run waits for, the later ones
+        background timers (a key that keeps failing does not keep the cluster from idling).
+        Returns (n, the delay)."""
+        n = self._failures[key] = self._failures.get(key, 0) + 1
+        delay = min(base * 2 ** (n - 1), cap)
+        if key not in self._retrying:
+            self._retrying.add(key)
+
+            def retry() -> None:
+                self._retrying.discard(key)
+                self.enqueue(key)
+            self._retry_clock.call_later(delay, retry, background=n > foreground)
+        return n, delay
+
+    def num_requeues(self, key: str) -> int:
+        return self._failures.get(key, 0)
+
+    def forget(self, key: str) -> None:
+        """workqueue.Forget: the key synced; its next failure starts the back-off over."""
+        if self._failures:
+            self._failures.pop(key, None)
 
     @property
     def failing(self) -> Exception | None:
-        """The last error of a key whose syncs still fail (None once each has synced)."""
+        """The last error of a key whose syncs still raise (None once each has synced)."""
         return next(reversed(self._sync_errors.values()), None) if self._sync_errors else None
 
     def sync(self, key: str) -> None:
         """One key's reconcile, as a controller's processNextWorkItem runs it: a sync that
-        fails (an error, or a bug of svcflow's) is said -- a flow event, as
+        raises (an error, or a bug of svcflow's) is said -- a flow event, as
         kube-controller-manager logs it -- and retried with back-off; it never ends the
-        cluster, nor stops the other keys and controllers."""
+        cluster, nor stops the other keys and controllers. (A controller whose sync reports
+        its own errors -- FailedCreate, FailedToUpdateEndpointSlices -- rate-limits them
+        itself with `add_rate_limited`, and forgets them when it syncs.)"""
         try:
             self.reconcile(key)
         except Exception as e:  # noqa: BLE001 - upstream: utilruntime.HandleError, then AddRateLimited
             self._failed(key, e)
         else:
-            if self._sync_failures:
-                self._sync_failures.pop(key, None)
-                self._sync_errors.pop(key, None)
+            if self._sync_errors and self._sync_errors.pop(key, None) is not None:
+                self.forget(key)
 
     def _failed(self, key: str, error: Exception) -> None:
-        n = self._sync_failures[key] = self._sync_failures.get(key, 0) + 1
         self._sync_errors.pop(key, None)
         self._sync_errors[key] = error
-        delay = min(RETRY_BASE_SECONDS * 2 ** (n - 1), RETRY_MAX_SECONDS)
+        n, delay = self.add_rate_limited(key, foreground=FOREGROUND_RETRIES)
         ns, _, name = key.rpartition("/")
         self._retry_flow(self.name, {"kind": "sync", "metadata": {"namespace": ns, "name": name}}, "failed",
                          f"{type(error).__name__}: {error} (retry {n} in {delay:g}s)")
-        self._retry_clock.call_later(delay, lambda: self.enqueue(key), background=n > FOREGROUND_RETRIES)
 
     def enqueue(self, key: str) -> None:
         self.queue.add(key)

@@ -46,8 +46,6 @@ class EndpointSliceController(ServicePodWatcher):
     def __init__(self, ctx: ControllerContext, services: ServiceSelectorIndex) -> None:
         super().__init__(ctx, services)
         self.recorder = ctx.recorder
-        self._requeues: dict[str, int] = {}  # Service key -> failed syncs retried (NumRequeues)
-        self._retrying: set[str] = set()  # Service keys with a retry timer pending
         self._zone_cache: dict[str, str | None] | None = None
         self.store.watch("Endpoints", self._on_endpoints)
         self.store.watch("Node", self._on_node)
@@ -110,26 +108,17 @@ class EndpointSliceController(ServicePodWatcher):
         (handleErr); a good sync forgets the count. The retry is a background timer, so an
         idle run does not wait for it (PodGC's deletion, a foreground timer, ends the story)."""
         if not errors:
-            self._requeues.pop(key, None)
+            self.forget(key)
             return
         # utilerrors.NewAggregate: one error alone, several in brackets
         msg = errors[0] if len(errors) == 1 else "[" + ", ".join(dict.fromkeys(errors)) + "]"
         ns, name = split_key(key)
         self.recorder.event(svc, "Warning", "FailedToUpdateEndpointSlices",
                             f"Error updating Endpoint Slices for Service {ns}/{name}: {msg}", EVENT_SOURCE)
-        n = self._requeues.get(key, 0)
-        if n >= MAX_RETRIES:
-            self._requeues.pop(key, None)  # "Retry budget exceeded, dropping service out of the queue"
+        if self.num_requeues(key) >= MAX_RETRIES:
+            self.forget(key)  # "Retry budget exceeded, dropping service out of the queue"
             return
-        self._requeues[key] = n + 1
-        if key in self._retrying:
-            return
-
-        def retry() -> None:
-            self._retrying.discard(key)
-            self.enqueue(key)
-        self._retrying.add(key)
-        self.clock.call_later(min(SYNC_BACKOFF * 2 ** n, MAX_SYNC_BACKOFF), retry, background=True)
+        self.add_rate_limited(key, base=SYNC_BACKOFF, cap=MAX_SYNC_BACKOFF)
 
     # -- desired state ------------------------------------------------------------
     def _desired_from_pods(self, svc: dict, skipped: list[str]) -> tuple[dict[tuple, list[dict]], dict[tuple, list[dict]]]:

@@ -37,9 +37,6 @@ from engine.controllers.replicapods import OwnedPods, ReplicaSetPods
 
 BURST_REPLICAS = 500  # replicaset.BurstReplicas: creations or deletions per sync
 SLOW_START_INITIAL_BATCH_SIZE = 1  # controller.SlowStartInitialBatchSize
-#: The work queue's rate limiter after a failed sync (DefaultControllerRateLimiter's
-#: per-item exponential backoff: 5 ms doubling, at most 1000 s).
-RETRY_BASE, RETRY_MAX = 0.005, 1000.0
 
 
 def slow_start_batch(count: int, initial_batch_size: int, fn: Callable[[], ApiError | None]) -> tuple[int, ApiError | None]:
@@ -64,8 +61,6 @@ class ReplicaSetController(Controller):
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)
         self.api, self.recorder, self.flow, self.clock = ctx.api, ctx.recorder, ctx.flow, ctx.clock
-        self._failures: dict[str, int] = {}  # key -> syncs failed in a row (the rate limiter's count)
-        self._retrying: set[str] = set()  # keys with a retry timer pending
         self.pods = ReplicaSetPods(self.store)  # the informer's view: each ReplicaSet's pods, counted
         self.store.watch("ReplicaSet", self._on_rs)
         self.store.watch("Pod", self._on_pod)
@@ -91,7 +86,7 @@ class ReplicaSetController(Controller):
         ns, name = split_key(key)
         rs = self.store.get("ReplicaSet", ns, name)
         if rs is None:
-            self._failures.pop(key, None)
+            self.forget(key)
             return
         owned = self.pods.of(rs)
         if not owned.known:
@@ -101,9 +96,11 @@ class ReplicaSetController(Controller):
         found = (owned.active, owned.ready, owned.fully_labeled)
         err = None if is_terminating(rs) else self._manage_replicas(rs, owned)
         if err is None:
-            self._failures.pop(key, None)
+            self.forget(key)
         else:
-            self._retry_later(key)
+            # (rate-limited, 5 ms doubling to 1000 s; background timers: an idle run does not
+            # wait for a sync that keeps failing)
+            self.add_rate_limited(key)
         self._update_status(rs, found, err)
 
     def _manage_replicas(self, rs: dict, owned: OwnedPods) -> str | None:
@@ -135,20 +132,6 @@ class ReplicaSetController(Controller):
         self.recorder.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {meta(created)['name']}", self.name)
         self.flow(self.name, created, "created", f"for {meta(rs)['name']}")
         return None
-
-    def _retry_later(self, key: str) -> None:
-        """A failed sync goes back to the queue rate-limited (5 ms, doubling to 1000 s; one
-        pending retry per key, the earlier, as the delaying queue keeps). The retry is a
-        background timer: an idle run does not wait for a sync that keeps failing."""
-        n = self._failures[key] = self._failures.get(key, 0) + 1
-        if key in self._retrying:
-            return
-
-        def retry() -> None:
-            self._retrying.discard(key)
-            self.enqueue(key)
-        self._retrying.add(key)
-        self.clock.call_later(min(RETRY_BASE * 2 ** (n - 1), RETRY_MAX), retry, background=True)
 
     def _release_unmatched(self, rs: dict, owned: OwnedPods) -> None:
         """ControllerRefManager.ClaimPods: a pod this ReplicaSet owns whose labels no longer
