@@ -1079,8 +1079,10 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
     if verb == "run":
         if not pos:
             return Output(stderr="error: NAME is required for run\nSee 'kubectl run -h' for help and examples\n", code=1)
-        if not opts.get("image"):
+        if "image" not in opts:
             return Output(stderr="error: required flag(s) \"image\" not set\n", code=1)
+        if not opts["image"]:  # (given, empty: run.go's own check)
+            return Output(stderr="error: --image is required\n", code=1)
         restart = str(opts.get("restart") or "Always")
         if restart not in ("Always", "OnFailure", "Never"):
             return Output(stderr=f"error: invalid restart policy: {restart}\n"

@@ -371,5 +371,6 @@ def test_run_takes_args_restart_and_refuses_to_attach(s):
         "error: --rm should only be used for attached containers\n")
     assert k(s, "kubectl run t --image=busybox --rm -it -- nslookup redis").stderr.startswith(
         "error: svcflow's prompt does not attach to a container")
+    assert k(s, "kubectl run w --image=").stderr == "error: --image is required\n"  # (the real kubectl's words)
     assert k(s, "kubectl run v --image=busybox --restart=Sometimes").stderr.startswith(
         "error: invalid restart policy: Sometimes\n")
