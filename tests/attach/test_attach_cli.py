@@ -11,6 +11,7 @@ import sys
 
 import pytest
 from aiohttp import web
+from textual import events
 
 from engine.attach.client import INSTALL_HINT, AttachError, connect
 from engine.attach.mirror import shape_of
@@ -133,6 +134,17 @@ def test_the_simulated_cli_never_imports_the_client():
     assert r.stdout.strip() == "False", r.stderr
 
 
+async def enter_at_the_prompt(pilot, line: str) -> None:
+    """`:`, the line pasted into the prompt (Textual's Paste event, what a terminal sends for a
+    bracketed paste), then Enter."""
+    await pilot.press("colon")
+    pilot.app.post_message(events.Paste(line))
+    await pilot.pause()
+    assert pilot.app.focused is not None and getattr(pilot.app.focused, "value", None) == line
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def test_the_dashboard_attached_refuses_writes_and_marks_computed_panes(proxy, tmp_path):
     async with attached_dashboard(proxy.kubeconfig(tmp_path)) as (app, ws, pilot):
         app.refresh_panes(flash=False)
@@ -151,17 +163,17 @@ async def test_the_dashboard_attached_refuses_writes_and_marks_computed_panes(pr
             app.run_command(line)
             await pilot.pause()
             assert "read-only" in str(app.query_one("#status-line").render()), line
-        # typed at the prompt, as a person does (the prompt once ran them on the mirror: a
-        # deleted pod shown Terminating, a Service given another ClusterIP, none of it real)
+        # entered at the prompt, as a person does (the prompt once ran them on the mirror: a
+        # deleted pod shown Terminating, a Service given another ClusterIP, none of it real);
+        # pasted, as a terminal's bracketed paste delivers it (typing a key at a time waits for
+        # the attached app to idle after every key: 20 s of this test)
         before = {k: len(app.workspace.cluster.store.list(k)) for k in ("Pod", "Service")}
         for line in ("kubectl delete svc --all", "kubectl label svc kubernetes x=y",
                      "kubectl rollout restart deploy/counter", "kubectl apply -f samples/"):
-            await pilot.press("colon", *line, "enter")
-            await pilot.pause()
+            await enter_at_the_prompt(pilot, line)
             assert "read-only" in str(app.query_one("#status-line").render()), line
         for verb in ("exec deploy/counter -- wget -qO- localhost:3000", "logs deploy/counter"):
-            await pilot.press("colon", *f"kubectl {verb}", "enter")
-            await pilot.pause()
+            await enter_at_the_prompt(pilot, f"kubectl {verb}")
             assert f"use kubectl {verb.split()[0]}" in str(app.query_one("#status-line").render()), verb
         assert {k: len(app.workspace.cluster.store.list(k)) for k in before} == before
         assert (app.workspace.cluster.store.get("Service", "default", "kubernetes")["metadata"].get("labels")

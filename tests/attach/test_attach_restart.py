@@ -13,8 +13,8 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from engine.attach import source
 from engine.attach.session import AttachOptions
-from engine.attach.source import RECONNECTED_SECONDS
 from engine.attach.workspace import AttachWorkspace
 from tests.attach_fixtures import RecordingProxy, ServedProcess, eventually
 
@@ -96,7 +96,10 @@ def mirrored(ws: AttachWorkspace) -> dict[str, set[tuple[str, str, str]]]:
                    for o in ws.cluster.store.list(kind)} for kind in LISTS}
 
 
-async def test_a_restarted_server_is_listed_again_and_replaces_the_old_cluster(served, tmp_path: Path):
+async def test_a_restarted_server_is_listed_again_and_replaces_the_old_cluster(served, tmp_path: Path, monkeypatch):
+    # the reconnected line stays RECONNECTED_SECONDS (10 s on screen); 2 s here, so that the
+    # test does not idle for 10 s to see it go
+    monkeypatch.setattr(source, "RECONNECTED_SECONDS", 2.0)
     folder = tmp_path / "fresh"
     folder.mkdir()
     (folder / "fresh.yml").write_text(FRESH, encoding="utf-8")
@@ -134,7 +137,7 @@ async def test_a_restarted_server_is_listed_again_and_replaces_the_old_cluster(s
         # ... and the unreachable line is gone; the reconnected one goes after a while.
         assert not [ln for ln in ws.status()[0] if "cannot reach" in ln], ws.session.mirror.problems
         await eventually(lambda: not any("reconnected" in ln for ln in ws.status()[1]),
-                         timeout=RECONNECTED_SECONDS + 5, what="the reconnected line to go")
+                         timeout=source.RECONNECTED_SECONDS + 5, what="the reconnected line to go")
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
