@@ -9,39 +9,20 @@ requested or limited, else Burstable.
 """
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 
+from engine.api.quantity import parse_quantity
+
 _COMPUTE = ("cpu", "memory")
-_BIN = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
-_DEC = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
-_QUANTITY = re.compile(r"([+-]?)(\d+\.?\d*|\.\d+)(.*)")
-
-
-def quantity_value(raw: object) -> Fraction | None:
-    """A resource.Quantity's exact value (`100m` -> 1/10, `64Mi` -> 67108864); None if malformed."""
-    m = _QUANTITY.fullmatch(str(raw).strip())
-    if m is None:
-        return None
-    num, suffix = Fraction(m.group(2)), m.group(3)
-    if suffix in _BIN:
-        value = num * 2 ** _BIN[suffix]
-    elif suffix in _DEC:
-        value = num * Fraction(10) ** _DEC[suffix]
-    elif re.fullmatch(r"[eE][+-]?\d+", suffix):
-        value = num * Fraction(10) ** int(suffix[1:])
-    else:
-        return None
-    return -value if m.group(1) == "-" else value
 
 
 def _positive(resources: object) -> dict[str, Fraction]:
     out: dict[str, Fraction] = {}
     if isinstance(resources, dict):
         for name in _COMPUTE:
-            v = quantity_value(resources[name]) if name in resources else None
-            if v is not None and v > 0:
-                out[name] = v
+            q = parse_quantity(resources[name]) if name in resources else None
+            if q is not None and q.value > 0:
+                out[name] = q.value
     return out
 
 

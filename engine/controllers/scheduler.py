@@ -3,19 +3,26 @@
 Filters, in the default profile's order (the first one a node fails is its reason):
 NodeUnschedulable (cordoned), TaintToleration (kind's control plane carries
 `node-role.kubernetes.io/control-plane:NoSchedule` when workers exist), NodeAffinity
-(nodeSelector), NodeResourcesFit on the pod count (`status.allocatable.pods`, 110 on a
-kind node: "Too many pods"). A pod no node fits stays Pending with the scheduler's
-FailedScheduling message, and is retried when a Node changes or a bound pod goes.
+(nodeSelector), NodeResourcesFit: the pod count (`status.allocatable.pods`, 110 on a kind
+node: "Too many pods") and the pod's cpu and memory requests against what the node's
+allocatable leaves after the requests of the pods already bound there ("Insufficient cpu",
+"Insufficient memory"; a node may fail several, each counted). A pod no node fits stays
+Pending with the scheduler's FailedScheduling message, and is retried when a Node changes or
+a bound pod goes.
 Score: fewest pods (spreading), ties broken at random as the real scheduler's selectHost
 does (seeded in deterministic mode).
 """
 from __future__ import annotations
 
 from engine.api.objects import evolve, labels_of, meta, pod_phase, set_condition
+from engine.api.podresources import pod_requests
+from engine.api.quantity import parse_quantity
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
 
 TOO_MANY_PODS = "Too many pods"
+INSUFFICIENT_CPU = "Insufficient cpu"
+INSUFFICIENT_MEMORY = "Insufficient memory"
 # Nodes failing only NodeResourcesFit could make room by preempting lower-priority pods;
 # every pod here has priority 0, so DefaultPreemption finds no victims on them. Nodes
 # failing the other filters are UnschedulableAndUnresolvable: preemption cannot help.
@@ -37,6 +44,21 @@ def allowed_pods(node: dict) -> int:
         return int(str(raw))
     except (TypeError, ValueError):
         return 110
+
+
+def requested(pod: dict) -> tuple[int, int]:
+    """The pod's (milli-cpu, memory bytes) requests, as the scheduler's framework.Resource
+    holds them (MilliValue, Value)."""
+    r = pod_requests(pod)
+    cpu, mem = r.get("cpu"), r.get("memory")
+    return (cpu.milli_value() if cpu else 0, mem.int_value() if mem else 0)
+
+
+def allocatable(node: dict) -> tuple[int, int]:
+    """The node's allocatable (milli-cpu, memory bytes); 0 when it does not say."""
+    raw = ((node.get("status") or {}).get("allocatable") or {})
+    cpu, mem = parse_quantity(raw.get("cpu", 0)), parse_quantity(raw.get("memory", 0))
+    return (cpu.milli_value() if cpu else 0, mem.int_value() if mem else 0)
 
 
 def histogram(reasons: dict[str, int]) -> str:
@@ -83,6 +105,8 @@ class Scheduler(Controller):
         # the pods still waiting for one, so a bind never recounts the cluster's pods.
         self._node_of: dict[str, str] = {}  # ns/name -> node, active bound pods
         self._pods_per_node: dict[str, int] = {}
+        self._request_of: dict[str, tuple[int, int]] = {}  # ns/name -> its (milli-cpu, memory), when not zero
+        self._requested: dict[str, list[int]] = {}  # node -> [milli-cpu, memory] its bound pods request
         self._pending: dict[str, None] = {}
         self._nodes: list[dict] | None = None
         # (tolerations, nodeSelector) -> (nodes that fit, reasons the others do not);
@@ -90,6 +114,7 @@ class Scheduler(Controller):
         self._fits: dict[str, tuple[list[dict], dict[str, int]]] = {}
         self._fit_names: dict[str, list[str]] = {}
         self._capacity: dict[str, list[int]] = {}  # filter signature -> the fitting nodes' allocatable pods
+        self._allocatable: dict[str, tuple[int, int]] = {}  # node -> allocatable (milli-cpu, memory)
 
     def _on_pod(self, ev) -> None:
         key = key_for(ev.obj)
@@ -97,6 +122,11 @@ class Scheduler(Controller):
         counted = self._node_of.pop(key, None)
         if counted is not None:
             self._pods_per_node[counted] -= 1
+            req = self._request_of.pop(key, None)
+            if req is not None:
+                used = self._requested[counted]
+                used[0] -= req[0]
+                used[1] -= req[1]
         if ev.type == "DELETED":
             self._pending.pop(key, None)
             if counted is not None:
@@ -107,6 +137,12 @@ class Scheduler(Controller):
             if _holds_slot(ev.obj):
                 self._node_of[key] = node
                 self._pods_per_node[node] = self._pods_per_node.get(node, 0) + 1
+                req = requested(ev.obj)
+                if req != (0, 0):
+                    self._request_of[key] = req
+                    used = self._requested.setdefault(node, [0, 0])
+                    used[0] += req[0]
+                    used[1] += req[1]
             elif counted is not None:
                 self._retry_pending()  # a pod that finished frees its node's slot
         else:
@@ -118,6 +154,7 @@ class Scheduler(Controller):
         self._fits.clear()
         self._fit_names.clear()
         self._capacity.clear()
+        self._allocatable.clear()
         self._retry_pending()
 
     def _retry_pending(self) -> None:
@@ -164,6 +201,20 @@ class Scheduler(Controller):
             reasons[r] = reasons.get(r, 0) + 1
         return fits, reasons
 
+    def _insufficient(self, name: str, node: dict, cpu: int, mem: int) -> list[str]:
+        """fitsRequest's cpu and memory checks: a request above zero must fit in what the
+        node's allocatable leaves after its bound pods' requests."""
+        alloc = self._allocatable.get(name)
+        if alloc is None:
+            alloc = self._allocatable[name] = allocatable(node)
+        used = self._requested.get(name) or (0, 0)
+        out = []
+        if cpu > 0 and cpu > alloc[0] - used[0]:
+            out.append(INSUFFICIENT_CPU)
+        if mem > 0 and mem > alloc[1] - used[1]:
+            out.append(INSUFFICIENT_MEMORY)
+        return out
+
     def reconcile(self, key: str) -> None:
         ns, name = split_key(key)
         pod = self.store.get("Pod", ns, name)
@@ -181,16 +232,34 @@ class Scheduler(Controller):
         fits, reasons = cached
         load = self._load()
         loads: list[int] = []
-        if fits:  # NodeResourcesFit: the pod count against allocatable pods
-            loads = [load.get(n, 0) for n in self._names_of(sig, fits)]
-            room = [i for i, (used, cap) in enumerate(zip(loads, self._caps_of(sig, fits))) if used < cap]
-            if len(room) < len(fits):
-                reasons = {**reasons, TOO_MANY_PODS: len(fits) - len(room)}
+        resource_failed = 0  # nodes NodeResourcesFit refused (Unschedulable: preemption is tried there)
+        if fits:  # NodeResourcesFit: the pod count, then cpu and memory, against allocatable
+            names = self._names_of(sig, fits)
+            loads = [load.get(n, 0) for n in names]
+            caps = self._caps_of(sig, fits)
+            cpu, mem = requested(pod)
+            if cpu == 0 and mem == 0:  # (most pods: only the pod count can fail)
+                room = [i for i, (used, cap) in enumerate(zip(loads, caps)) if used < cap]
+                if len(room) < len(fits):
+                    reasons = {**reasons, TOO_MANY_PODS: len(fits) - len(room)}
+            else:
+                reasons = dict(reasons)
+                room = []
+                for i, n in enumerate(names):
+                    failed = self._insufficient(n, fits[i], cpu, mem)
+                    if loads[i] >= caps[i]:
+                        failed.insert(0, TOO_MANY_PODS)
+                    for r in failed:
+                        reasons[r] = reasons.get(r, 0) + 1
+                    if not failed:
+                        room.append(i)
+            resource_failed = len(fits) - len(room)
+            if resource_failed:
                 fits = [fits[i] for i in room]
                 loads = [loads[i] for i in room]
         if not fits:
             total = len(nodes)
-            full = reasons.get(TOO_MANY_PODS, 0)
+            full = resource_failed
             preemption = {k: v for k, v in ((NOT_HELPFUL, total - full), (NO_VICTIMS, full)) if v}
             msg = (f"0/{total} nodes are available: {histogram(reasons)}. "
                    f"preemption: 0/{total} nodes are available: {histogram(preemption)}.")

@@ -12,8 +12,9 @@ import shlex
 
 import pytest
 
+from engine.api.quantity import parse_quantity
 from engine.kubectl import commands
-from engine.kubectl.printers.sorting import SortError, is_less, parse_quantity, relaxed_jsonpath
+from engine.kubectl.printers.sorting import SortError, is_less, relaxed_jsonpath
 from tests.helpers import SAMPLES
 from tests.served import served_samples
 from tui import cli

@@ -1054,22 +1054,6 @@ def test_event_age_for_repeated_events() -> None:
     assert d._event_age({}, NOW) == "<unknown>"
 
 
-@pytest.mark.parametrize("raw,text", [
-    ("100m", "100m"), ("0.5", "500m"), ("1500m", "1500m"), ("1000", "1k"), ("1k", "1k"),
-    ("128Mi", "128Mi"), ("1024Mi", "1Gi"), ("16266548Ki", "16266548Ki"), ("512", "512"),
-    ("0", "0"), ("1e3", "1e3"), (2, "2"),
-])
-def test_quantity_canonical_form(raw: object, text: str) -> None:
-    assert str(d._Quantity.parse(raw)) == text
-
-
-def test_quantity_sum_keeps_first_format() -> None:
-    total: dict = {}
-    d._sum_into(total, {"memory": "50Mi"})
-    d._sum_into(total, {"memory": "100Mi"})
-    assert str(total["memory"]) == "150Mi"
-
-
 def test_tabwriter_blocks_break_at_tabless_lines() -> None:
     text = "a:\t1\nlonger key:\t2\nbreak\nb:\t3\n"
     assert d._tabwrite(text) == "a:           1\nlonger key:  2\nbreak\nb:  3\n"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from engine.api.gostrconv import go_json_float, go_quote
+from engine.api.quantity import quantity_error
 from engine.api.validation.messages import ApiError
 
 # --------------------------------------------------------------------------------------------
@@ -220,6 +221,10 @@ def _map(t: Any) -> tuple[str, Any]:
 
 
 _STR, _I32, _I64, _BOOL, _INTSTR, _BYTES = "string", "int32", "int64", "bool", "intstr", "[]uint8"
+# resource.Quantity: its UnmarshalJSON takes a string or a number and says ParseQuantity's own
+# words (`quantities must match the regular expression ...`), not encoding/json's
+_QTY = "resource.Quantity"
+_QTYMAP = _map(_QTY)
 _STRS = _slice(_STR)
 _STRMAP = _map(_STR)
 
@@ -245,14 +250,16 @@ _CONTAINER = _struct(
     env=_slice(_struct("EnvVar", name=_STR, value=_STR)),
     imagePullPolicy=_STR, livenessProbe=_PROBE, readinessProbe=_PROBE, startupProbe=_PROBE,
     terminationMessagePath=_STR, terminationMessagePolicy=_STR, restartPolicy=_STR,
-    stdin=_BOOL, stdinOnce=_BOOL, tty=_BOOL)
+    stdin=_BOOL, stdinOnce=_BOOL, tty=_BOOL,
+    resources=_struct("ResourceRequirements", limits=_QTYMAP, requests=_QTYMAP))
 _POD_SPEC = _struct(
     "PodSpec", containers=_slice(_CONTAINER), initContainers=_slice(_CONTAINER), restartPolicy=_STR,
     terminationGracePeriodSeconds=_I64, activeDeadlineSeconds=_I64, dnsPolicy=_STR, nodeSelector=_STRMAP,
     serviceAccountName=_STR, serviceAccount=_STR, automountServiceAccountToken=_BOOL, nodeName=_STR,
     hostNetwork=_BOOL, hostPID=_BOOL, hostIPC=_BOOL, shareProcessNamespace=_BOOL, hostname=_STR, subdomain=_STR,
     schedulerName=_STR, priorityClassName=_STR, priority=_I32, enableServiceLinks=_BOOL, preemptionPolicy=_STR,
-    setHostnameAsFQDN=_BOOL, hostUsers=_BOOL, runtimeClassName=_STR,
+    setHostnameAsFQDN=_BOOL, hostUsers=_BOOL, runtimeClassName=_STR, overhead=_QTYMAP,
+    resources=_struct("ResourceRequirements", limits=_QTYMAP, requests=_QTYMAP),
     dnsConfig=_struct("PodDNSConfig", nameservers=_STRS, searches=_STRS,
                       options=_slice(_struct("PodDNSConfigOption", name=_STR, value=_STR))))
 _TEMPLATE = _struct("PodTemplateSpec", metadata=_OBJECT_META, spec=_POD_SPEC)
@@ -305,6 +312,8 @@ _DECODE_TYPES: dict[tuple[str, str], Any] = {
 
 
 def _go_type_name(t: Any) -> str:
+    if t == _QTYMAP:
+        return "v1.ResourceList"
     if t == _INTSTR:
         return "int32"  # IntOrString's UnmarshalJSON decodes non-strings into its int32
     if isinstance(t, str):
@@ -406,6 +415,9 @@ def _decode(v: Any, t: Any, struct: str, stack: list[str], path: str) -> DecodeE
             return None if isinstance(v, bool) else fail(_json_kind(v), t)
         if t == _INTSTR and isinstance(v, str):
             return None
+        if t == _QTY:
+            bad = quantity_error(v)
+            return None if bad is None else DecodeError(bad, path)
         if t == _BYTES:  # []byte: a base64 string (encoding/json decodes it with StdEncoding)
             if not isinstance(v, str):
                 return fail(_json_kind(v), t)

@@ -30,7 +30,9 @@ from typing import Callable, Iterable
 from engine.api.gostrconv import go_quote
 from engine.api.kinds import KINDS
 from engine.api.labels import format_label_selector, label_selector_matches, label_selector_string
+from engine.api.podresources import ResourceList, add_resource_list, pod_limits, pod_requests
 from engine.api.qos import pod_qos_class
+from engine.api.quantity import ZERO, Quantity, parse_quantity
 from engine.api.wellknown import LAST_APPLIED, MIRROR_POD_ANNOTATION, NODE_ROLE_LABEL, SERVICE_NAME_LABEL
 from engine.kubectl.printers.duration import human_duration
 from engine.kubectl.printers.get import format_labels
@@ -150,112 +152,9 @@ def _since(value: object, now: datetime) -> str:
     return _human_duration(now - t)
 
 
-# --------------------------------------------------------------------------------------
-# resource.Quantity (just enough: parse, add, compare, canonical String())
-# --------------------------------------------------------------------------------------
-
-_DEC_SUFFIX = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12,
-               "P": 15, "E": 18}
-_BIN_SUFFIX = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
-_DEC_BY_EXP = {v: k for k, v in _DEC_SUFFIX.items()}
-_BIN_BY_EXP = {v: k for k, v in _BIN_SUFFIX.items()}
-_NANO = Fraction(1, 10 ** 9)
-
-
-class _Quantity:
-    """An exact value plus the format (DecimalSI, BinarySI, DecimalExponent) it prints in.
-
-    Node describe sums pod requests and prints them the way Quantity.String() does
-    (`100m`, `170Mi`, `1500m`), so the canonicalisation rules are ported, not guessed.
-    """
-
-    __slots__ = ("value", "fmt")
-
-    def __init__(self, value: Fraction = Fraction(0), fmt: str = "DecimalSI") -> None:
-        self.value = value
-        self.fmt = fmt
-
-    @classmethod
-    def parse(cls, raw: object) -> "_Quantity":
-        if isinstance(raw, _Quantity):
-            return cls(raw.value, raw.fmt)
-        s = str(raw).strip()
-        m = re.fullmatch(r"([+-]?)(\d+\.?\d*|\.\d+)(.*)", s)
-        if not m:
-            return cls()
-        sign = -1 if m.group(1) == "-" else 1
-        num, suffix = Fraction(m.group(2)), m.group(3)
-        if suffix in _BIN_SUFFIX:
-            value, fmt = num * 2 ** _BIN_SUFFIX[suffix], "BinarySI"
-        elif suffix in _DEC_SUFFIX:
-            value, fmt = num * Fraction(10) ** _DEC_SUFFIX[suffix], "DecimalSI"
-        elif re.fullmatch(r"[eE][+-]?\d+", suffix):
-            value, fmt = num * Fraction(10) ** int(suffix[1:]), "DecimalExponent"
-        else:
-            return cls()
-        # ParseQuantity rounds anything finer than nano up to the next nano.
-        value = Fraction(math.ceil(value / _NANO)) * _NANO
-        return cls(sign * value, fmt)
-
-    def add(self, other: "_Quantity") -> None:
-        self.value += other.value
-
-    def milli_value(self) -> int:
-        return math.ceil(self.value * 1000)
-
-    def int_value(self) -> int:
-        return math.ceil(self.value)
-
-    def __str__(self) -> str:
-        if self.value == 0:
-            return "0"
-        fmt = self.fmt
-        if fmt == "BinarySI":
-            if -1024 < self.value < 1024 or self.value.denominator != 1:
-                fmt = "DecimalSI"
-            else:
-                return self._base1024()
-        return self._base10(fmt)
-
-    def _base1024(self) -> str:
-        amount, exp = int(self.value), 0
-        while amount % 1024 == 0 and exp < 60:
-            amount //= 1024
-            exp += 10
-        return f"{amount}{_BIN_BY_EXP[exp]}"
-
-    def _base10(self, fmt: str) -> str:
-        exp = -9
-        amount = int(self.value / _NANO)
-        while amount % 10 == 0:
-            amount //= 10
-            exp += 1
-        shift = exp % 3
-        amount *= 10 ** shift
-        exp -= shift
-        if fmt == "DecimalExponent":
-            return f"{amount}" if exp == 0 else f"{amount}e{exp}"
-        if exp in _DEC_BY_EXP:
-            return f"{amount}{_DEC_BY_EXP[exp]}"
-        return f"{amount}e{exp}"
-
-
-def _sum_into(total: dict[str, _Quantity], more: dict) -> None:
-    """addResourceList: the first quantity seen fixes the printed format."""
-    for name, raw in (more or {}).items():
-        q = _Quantity.parse(raw)
-        if name in total:
-            total[name].add(q)
-        else:
-            total[name] = q
-
-
-def _max_into(total: dict[str, _Quantity], more: dict) -> None:
-    """maxResourceList: init containers run alone, so only the largest one counts."""
-    for name, raw in (more or {}).items():
-        q = _Quantity.parse(raw)
-        if name not in total or q.value > total[name].value:
-            total[name] = q
+def _q(raw: object) -> Quantity:
+    """A stored quantity (the API server refused any other at decoding): zero if not one."""
+    return parse_quantity(raw) or ZERO
 
 
 # --------------------------------------------------------------------------------------
@@ -782,7 +681,7 @@ def _describe_resources(w: _PrefixWriter, resources: dict | None, level: int) ->
         if values:
             w.write(level, f"{title}:\n")
         for name in sorted(values):
-            w.write(level + 1, f"{name}:\t{_Quantity.parse(values[name])}\n")
+            w.write(level + 1, f"{name}:\t{_q(values[name])}\n")
 
 
 def _describe_probe(probe: dict) -> str:
@@ -900,8 +799,8 @@ def _container_resource_value(c: dict, ref: dict) -> str:
     """ExtractContainerResourceValue: the limit/request divided by the divisor, rounded up."""
     kind, _, res = str(ref.get("resource", "")).partition(".")
     raw = ((c.get("resources") or {}).get(kind) or {}).get(res)
-    value = _Quantity.parse(raw).value if raw is not None else Fraction(0)
-    divisor = _Quantity.parse(ref.get("divisor") or "1").value or Fraction(1)
+    value = _q(raw).value if raw is not None else Fraction(0)
+    divisor = _q(ref.get("divisor") or "1").value or Fraction(1)
     return str(math.ceil(value / divisor))
 
 
@@ -951,7 +850,7 @@ def _volume_source_text(v: dict) -> str | None:
     if v.get("emptyDir") is not None:
         ed = v["emptyDir"]
         limit = ed.get("sizeLimit")
-        limit_text = str(_Quantity.parse(limit)) if limit and _Quantity.parse(limit).value > 0 else "<unset>"
+        limit_text = str(_q(limit)) if limit and _q(limit).value > 0 else "<unset>"
         return ("Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n"
                 f"    Medium:\t{ed.get('medium', '')}\n"
                 f"    SizeLimit:\t{limit_text}\n")
@@ -1360,7 +1259,7 @@ def _describe_node_resources_lists(w: _PrefixWriter, node: dict) -> None:
         if values:
             w.write(LEVEL_0, f"{title}:\n")
             for name in sorted(values):
-                w.write(LEVEL_0, f"  {name}:\t{_Quantity.parse(values[name])}\n")
+                w.write(LEVEL_0, f"  {name}:\t{_q(values[name])}\n")
 
 
 def _describe_node_system(w: _PrefixWriter, node: dict) -> None:
@@ -1382,25 +1281,9 @@ def _describe_node_system(w: _PrefixWriter, node: dict) -> None:
         w.write(LEVEL_0, f"ProviderID:\t{spec['providerID']}\n")
 
 
-def _pod_requests_limits(pod: dict) -> tuple[dict[str, _Quantity], dict[str, _Quantity]]:
-    """resourcehelper.PodRequests/PodLimits: sum of containers, at least the largest init
-    container, plus overhead; pod-level resources win where set."""
-    spec = _spec(pod)
-    totals = []
-    for key in ("requests", "limits"):
-        total: dict[str, _Quantity] = {}
-        for c in spec.get("containers") or []:
-            _sum_into(total, (c.get("resources") or {}).get(key))
-        init_max: dict[str, _Quantity] = {}
-        for c in spec.get("initContainers") or []:
-            _max_into(init_max, (c.get("resources") or {}).get(key))
-        _max_into(total, {k: q for k, q in init_max.items()})
-        _sum_into(total, spec.get("overhead"))
-        for name, raw in ((spec.get("resources") or {}).get(key) or {}).items():
-            if name in ("cpu", "memory"):
-                total[name] = _Quantity.parse(raw)
-        totals.append(total)
-    return totals[0], totals[1]
+def _pod_requests_limits(pod: dict) -> tuple[ResourceList, ResourceList]:
+    """resourcehelper.PodRequestsAndLimits: pod-level resources win where set."""
+    return pod_requests(pod, pod_level=True), pod_limits(pod, pod_level=True)
 
 
 def _pct(part: int, whole: int) -> int:
@@ -1408,23 +1291,23 @@ def _pct(part: int, whole: int) -> int:
     return int(float(part) / float(whole) * 100) if whole else 0
 
 
-def _node_allocatable(node: dict) -> dict[str, _Quantity]:
+def _node_allocatable(node: dict) -> ResourceList:
     status = _status(node)
     raw = status.get("allocatable") or status.get("capacity") or {}
-    return {k: _Quantity.parse(v) for k, v in raw.items()}
+    return {k: _q(v) for k, v in raw.items()}
 
 
 def _describe_node_pods(w: _PrefixWriter, node: dict, pods: list[dict], now: datetime) -> None:
     alloc = _node_allocatable(node)
-    cpu_alloc = alloc.get("cpu", _Quantity()).milli_value()
-    mem_alloc = alloc.get("memory", _Quantity()).int_value()
+    cpu_alloc = alloc.get("cpu", ZERO).milli_value()
+    mem_alloc = alloc.get("memory", ZERO).int_value()
     w.write(LEVEL_0, f"Non-terminated Pods:\t({len(pods)} in total)\n")
     w.write(LEVEL_1, "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge\n")
     w.write(LEVEL_1, "---------\t----\t\t------------\t----------\t---------------\t-------------\t---\n")
     for pod in pods:
         req, lim = _pod_requests_limits(pod)
-        cpu_r, cpu_l = req.get("cpu", _Quantity()), lim.get("cpu", _Quantity())
-        mem_r, mem_l = req.get("memory", _Quantity()), lim.get("memory", _Quantity())
+        cpu_r, cpu_l = req.get("cpu", ZERO), lim.get("cpu", ZERO)
+        mem_r, mem_l = req.get("memory", ZERO), lim.get("memory", ZERO)
         w.write(LEVEL_1, f"{_md(pod).get('namespace', '')}\t{_md(pod).get('name', '')}\t\t"
                          f"{cpu_r} ({_pct(cpu_r.milli_value(), cpu_alloc)}%)\t"
                          f"{cpu_l} ({_pct(cpu_l.milli_value(), cpu_alloc)}%)\t"
@@ -1435,16 +1318,16 @@ def _describe_node_pods(w: _PrefixWriter, node: dict, pods: list[dict], now: dat
 
 def _describe_allocated(w: _PrefixWriter, node: dict, pods: list[dict]) -> None:
     alloc = _node_allocatable(node)
-    reqs: dict[str, _Quantity] = {}
-    lims: dict[str, _Quantity] = {}
+    reqs: ResourceList = {}
+    lims: ResourceList = {}
     for pod in pods:
         r, l = _pod_requests_limits(pod)
-        _sum_into(reqs, r)
-        _sum_into(lims, l)
+        add_resource_list(reqs, r)
+        add_resource_list(lims, l)
     w.write(LEVEL_0, "Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n")
     w.write(LEVEL_1, "Resource\tRequests\tLimits\n")
     w.write(LEVEL_1, "--------\t--------\t------\n")
-    zero = _Quantity()
+    zero = ZERO
     for name, milli in (("cpu", True), ("memory", False), ("ephemeral-storage", False)):
         r, l, a = reqs.get(name, zero), lims.get(name, zero), alloc.get(name, zero)
         value = (lambda q: q.milli_value()) if milli else (lambda q: q.int_value())

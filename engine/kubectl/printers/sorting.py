@@ -14,9 +14,9 @@ stops it with a fatal log line: UnsortableError.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from engine.api.quantity import parse_quantity
 from engine.kubectl.printers.gosort import go_sort
 from engine.kubectl.printers.jsonpath import JSONPath, JSONPathError
 
@@ -54,28 +54,6 @@ def relaxed_jsonpath(field: str) -> str:
     return "{." + (m.group(1) or m.group(2)) + "}"
 
 
-_QUANTITY = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$")
-_SUFFIX = {"Ki": Decimal(2) ** 10, "Mi": Decimal(2) ** 20, "Gi": Decimal(2) ** 30, "Ti": Decimal(2) ** 40,
-           "Pi": Decimal(2) ** 50, "Ei": Decimal(2) ** 60, "n": Decimal("1e-9"), "u": Decimal("1e-6"),
-           "m": Decimal("1e-3"), "k": Decimal("1e3"), "M": Decimal("1e6"), "G": Decimal("1e9"),
-           "T": Decimal("1e12"), "P": Decimal("1e15"), "E": Decimal("1e18")}
-
-
-def parse_quantity(s: str) -> Decimal | None:
-    """resource.ParseQuantity's value, or None when it would refuse the string."""
-    m = _QUANTITY.match(s)
-    if m is None:
-        return None
-    try:
-        value = Decimal(m.group(1))
-    except InvalidOperation:
-        return None
-    suffix = m.group(2) or ""
-    if suffix[:1] in ("e", "E") and len(suffix) > 1:
-        return value * (Decimal(10) ** int(suffix[1:]))
-    return value * _SUFFIX[suffix] if suffix else value
-
-
 def is_less(a: Any, b: Any) -> bool:
     """isLess over decoded JSON (reflect.Interface values): null first, then numbers, quantity
     strings, strings; anything else (or two different types) raises the reason kubectl gives."""
@@ -93,7 +71,7 @@ def is_less(a: Any, b: Any) -> bool:
         qa = parse_quantity(a)
         qb = parse_quantity(b) if qa is not None else None
         if qa is not None and qb is not None:
-            return qa < qb
+            return qa.value < qb.value
         return a < b  # (code points order as UTF-8 bytes do)
     raise UnsortableError("unsortable interface: interface")
 
