@@ -79,6 +79,15 @@ def _invalid(obj: dict, causes: list, display: str, verb: str) -> ApiError:
                     field=causes[0].field if causes else None)
 
 
+def _selector_immutable(live: dict, merged: dict) -> list:
+    """apps/v1 ValidateDeploymentUpdate (ReplicaSet, DaemonSet alike): `spec.selector` may
+    not change (a changed selector would orphan the pods: delete and create instead)."""
+    old, new = (live.get("spec") or {}).get("selector"), (merged.get("spec") or {}).get("selector")
+    if old == new:
+        return []
+    return [errors.FieldError(errors.ErrorType.Invalid, "spec.selector", selector_go_value(new), "field is immutable")]
+
+
 def _last_applied(manifest: dict) -> str:
     """kubectl stores the manifest as compact JSON (Go sorts map keys), plus a newline."""
     m = copy.deepcopy(manifest)
@@ -312,11 +321,13 @@ class ApiServer:
                 new["spec"].setdefault("clusterIPs", live["spec"]["clusterIPs"])
             self._carry_node_ports(live, new)
         new = with_defaults(new)
-        self._validate(new, display, verb)
+        errs = validator.validate(new, node_port_range=self.node_port_range, check_allocation=False, defaulted=True)
+        if live["kind"] in SELECTOR_IMMUTABLE:  # (ValidateDeploymentUpdate: the spec's errors, then this one)
+            errs = [*errs, *_selector_immutable(live, new)]
+        if errs:
+            raise _invalid(new, errs, display, verb)
         if live["kind"] == "Service":
             self._check_immutable_service(live, new, display)
-        if live["kind"] in SELECTOR_IMMUTABLE:
-            self._check_immutable_selector(live, new, display, verb)
         if new == live:
             return live
         if dry_run:  # checked, not kept (a Service's new NodePorts are not allocated: a known gap)
@@ -500,15 +511,6 @@ class ApiServer:
             lp = by_port.get((p.get("port"), p.get("protocol", "TCP")))
             if lp and not p.get("nodePort") and lp.get("nodePort"):
                 p["nodePort"] = lp["nodePort"]
-
-    def _check_immutable_selector(self, live: dict, merged: dict, display: str, verb: str) -> None:
-        """apps/v1 ValidateDeploymentUpdate (ReplicaSet, DaemonSet alike): `spec.selector` may
-        not change (a changed selector would orphan the pods: delete and create instead)."""
-        old, new = (live.get("spec") or {}).get("selector"), (merged.get("spec") or {}).get("selector")
-        if old != new:
-            raise _invalid(merged, [errors.FieldError(errors.ErrorType.Invalid, "spec.selector",
-                                                      selector_go_value(new), "field is immutable")],
-                           display, verb)
 
     def _check_immutable_service(self, live: dict, merged: dict, display: str) -> None:
         old_ip, new_ip = live["spec"].get("clusterIP"), merged["spec"].get("clusterIP")
