@@ -13,11 +13,12 @@ from typing import Any, Callable
 
 from aiohttp import web
 
+from engine.api import fields
 from engine.api import labels as label_selectors
 from engine.api.labels import SelectorError
 from engine.api.objects import labels_of
 from engine.api.store import ADDED
-from engine.kapi import fields, tables
+from engine.kapi import tables
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import dumps, encode_json, json_response, query_bool, query_int, warning_header, warnings_for
 from engine.kapi.status import StatusError, continue_expired, expired, not_found, too_large_resource_version
@@ -77,7 +78,10 @@ def selectors(req: ResourceRequest) -> Callable[[dict], bool]:
         sel = label_selectors.parse(req.query.get("labelSelector") or None)
     except SelectorError as e:
         raise StatusError("BadRequest", str(e))
-    reqs = fields.parse(req.kind, req.query.get("fieldSelector") or None)
+    try:
+        reqs = fields.parse(req.kind, req.query.get("fieldSelector") or None)
+    except fields.FieldSelectorError as e:
+        raise StatusError("BadRequest", str(e))
     if sel.empty() and not reqs:
         return lambda obj: True
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine.api import kinds
+from engine.api import fields, kinds
 from engine.api import labels as label_selectors
 from engine.api.apiserver import DRY_RUN_SUFFIX, ApiError
 from engine.api.gostrconv import NumError, go_parse_bool, go_parse_int, go_quote, go_quote_rune
@@ -92,7 +92,7 @@ _SELECT = ("--all", "--selector=", "--namespace=")
 VERB_FLAGS: dict[str, tuple[str, ...]] = {
     "get": ("--namespace=", "--all-namespaces", "--output=wide", "--output=yaml", "--output=json", "--output=name",
             "--output=jsonpath=", "--output=custom-columns=", "--selector=", "--show-labels", "--label-columns=",
-            "--sort-by=", "--no-headers"),
+            "--sort-by=", "--no-headers", "--field-selector="),
     "describe": ("--namespace=", "--all-namespaces", "--selector="),
     "explain": ("--recursive", "--api-version=", "--output=plaintext", "--output=plaintext-openapiv2"),
     "delete": _SELECT + _DRY,
@@ -225,11 +225,11 @@ def usage_error(verb: str, msg: str) -> Output:
     return Output(stderr=f"error: {msg}\nSee 'kubectl {verb} --help' for usage.\n", code=1)
 
 
-def selector_error(info, selector: str, e: SelectorError) -> str:
+def selector_error(info, selector: str, e: Exception, field_selector: str = "") -> str:
     """The API server refuses the list; kubectl's resource builder names what it asked for."""
     gvr = f"{info.group}/{info.version}, Resource={info.plural}"
     return (f"Error from server (BadRequest): Unable to find {go_quote(gvr)} that match label selector "
-            f"{go_quote(selector)}, field selector \"\": {e}")
+            f"{go_quote(selector)}, field selector {go_quote(field_selector)}: {e}")
 
 
 def _lister(cluster: Cluster):
@@ -290,8 +290,10 @@ DESCRIBE_NO_TYPE = ('error: You must specify the type of resource to describe. U
 
 def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_namespaces: bool = False,
         output: str | None = None, selector: str | None = None, show_labels: bool = False,
-        label_columns: Sequence[str] = (), sort_by: str | None = None, no_headers: bool = False) -> Output:
-    """`kubectl get`. `show_labels` (`--show-labels`), `label_columns` (`-L`, one column per
+        label_columns: Sequence[str] = (), sort_by: str | None = None, no_headers: bool = False,
+        field_selector: str | None = None) -> Output:
+    """`kubectl get`. `field_selector` (`--field-selector`) filters as the API server's list
+    does (engine.api.fields: the fields each kind registers). `show_labels` (`--show-labels`), `label_columns` (`-L`, one column per
     label key) and `no_headers` (`--no-headers`) shape the tables only, as kubectl's (which
     ignores `-L` under any other `-o`); `sort_by` (`--sort-by`) sorts each table, or the whole
     list of a `-o yaml|json|name|jsonpath|custom-columns` (engine.kubectl.printers.sorting)."""
@@ -335,10 +337,14 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
     if problem:
         return Output(stderr=f"error: {problem}" + ("" if problem.endswith("\n") else "\n"), code=1)
     multi = len(requests) > 1
+    if (selector or field_selector) and any(names for _, names in requests):  # (the resource builder)
+        return Output(stderr="error: name cannot be provided when a selector is specified\n", code=1)
     try:
         sel = label_selectors.parse(selector)
-    except SelectorError as e:  # the API server refuses each list request
-        return Output(stderr="".join(selector_error(info, selector or "", e) + "\n" for info, _ in requests), code=1)
+        wanted = {info.kind: fields.parse(info.kind, field_selector) for info, _ in requests}
+    except (SelectorError, fields.FieldSelectorError) as e:  # the API server refuses each list request
+        return Output(stderr="".join(selector_error(info, selector or "", e, field_selector or "") + "\n"
+                                     for info, _ in requests), code=1)
     groups: list[tuple[str, list[dict]]] = []
     errors: list[str] = []
     for info, names in requests:
@@ -356,7 +362,7 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
                     objs.append(o)
         else:
             objs = [o for o in cluster.store.list(kind, "" if not info.namespaced and scope is not None else scope)
-                    if sel.matches(labels_of(o))]
+                    if sel.matches(labels_of(o)) and fields.matches(wanted[kind], o)]
         groups.append((kind, objs))
     everything = [o for _, objs in groups for o in objs]
     out.objects = everything
@@ -935,9 +941,9 @@ def drain(cluster: Cluster, node: str, *, ignore_daemonsets: bool = True, force:
 
 #: The flags of `kubectl get` svcflow's `get` prints as kubectl does.
 GET_FLAGS = frozenset({"namespace", "all-namespaces", "output", "selector", "show-labels", "label-columns", "sort-by",
-                       "no-headers"})
+                       "no-headers", "field-selector"})
 #: `kubectl get` flags svcflow's own `get` does not run: refused, pointing at the real kubectl.
-GET_FLAGS_ELSEWHERE = frozenset({"watch", "field-selector", "filename", "recursive", "ignore-not-found",
+GET_FLAGS_ELSEWHERE = frozenset({"watch", "filename", "recursive", "ignore-not-found",
                                  "resource-version", "labels"})
 
 
@@ -1039,7 +1045,7 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
         return get(cluster, pos, namespace=ns, all_namespaces=bool(opts.get("all-namespaces")),
                    output=opts.get("output"), selector=sel, show_labels=bool(opts.get("show-labels")),
                    label_columns=opts.get("label-columns", ()), sort_by=opts.get("sort-by"),
-                   no_headers=bool(opts.get("no-headers")))
+                   no_headers=bool(opts.get("no-headers")), field_selector=opts.get("field-selector"))
     if verb == "describe":
         return describe(cluster, pos, namespace=ns, selector=sel, all_namespaces=bool(opts.get("all-namespaces")))
     if verb == "explain":

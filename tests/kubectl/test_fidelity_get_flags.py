@@ -52,6 +52,15 @@ LINES = [
     "get po --sort-by=.metadata.name --show-labels -o wide",
     "get all --no-headers",
     "get po -A --no-headers --show-labels",
+    "get po --field-selector status.phase=Running",
+    "get po -A --field-selector status.phase!=Running,spec.nodeName=kind-worker -o wide",
+    "get po --field-selector status.phase!=Running",
+    "get ev -A --field-selector reason=Scheduled,involvedObject.kind=Pod -o name",
+    "get svc -A --field-selector spec.type=NodePort",
+    "get po,svc --field-selector foo=bar",
+    "get po --field-selector status.phase",
+    "get po redis --field-selector status.phase=Running",
+    "get no --field-selector spec.unschedulable=false -l kubernetes.io/os=linux",
 ]
 
 

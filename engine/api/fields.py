@@ -1,13 +1,17 @@
 """Field selectors (`--field-selector`, `fieldSelector=`): `=`, `==`, `!=` over the fields each
 kind registers with kube-apiserver (apiserver-spec §2.5; kubernetes `pkg/apis/core/v1/conversion.go`
 `AddFieldLabelConversionFunc`, and each registry's `GetAttrs`). Label selectors are
-`engine.api.labels`, the one implementation svcflow has."""
+`engine.api.labels`, the one implementation svcflow has. The served API answers a refused
+selector `400 BadRequest` with the error's text; the prompt's `kubectl get` prints it as kubectl
+prints that answer."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
-from engine.kapi.status import StatusError
+
+class FieldSelectorError(ValueError):
+    """A selector kube-apiserver refuses (`400 BadRequest`); the text is its message."""
 
 
 def _path(*keys: str) -> Callable[[dict], str]:
@@ -69,11 +73,11 @@ def parse(kind: str, text: str | None) -> list[FieldRequirement]:
                 field, value = term.split(op, 1)
                 break
         else:
-            raise StatusError("BadRequest", f'invalid selector: \'{text}\'; can\'t understand \'{term}\'')
+            raise FieldSelectorError(f'invalid selector: \'{text}\'; can\'t understand \'{term}\'')
         field = field.strip()
         getter = known.get(field)
         if getter is None:
-            raise StatusError("BadRequest", f"field label not supported: {field}")
+            raise FieldSelectorError(f"field label not supported: {field}")
         reqs.append(FieldRequirement(field, norm, _unescape(value.strip()), getter))
     return reqs
 
