@@ -1,8 +1,11 @@
-"""authorization.k8s.io/v1 self-reviews: `kubectl auth can-i` (SelfSubjectAccessReview),
-`kubectl auth can-i --list` (SelfSubjectRulesReview), and k9s's checks before it shows a
-view. The served API has no users and no RBAC, so everything is allowed; the answer says so
-in its `reason` and echoes the question as kube-apiserver does. The bodies come as JSON or,
-from typed clients, as protobuf (engine.kapi.protobuf).
+"""The self-reviews: `kubectl auth can-i` (authorization.k8s.io/v1 SelfSubjectAccessReview),
+`kubectl auth can-i --list` (SelfSubjectRulesReview), k9s's checks before it shows a view, and
+`kubectl auth whoami` (authentication.k8s.io/v1 SelfSubjectReview). The served API has no users
+and no RBAC, so everything is allowed; the answer says so in its `reason` and echoes the
+question as kube-apiserver does. Who the caller is: kube-apiserver with no authenticator for
+the kubeconfig's token and anonymous requests allowed takes it as `system:anonymous` of
+`system:unauthenticated`, so that is what whoami says. The bodies come as JSON or, from typed
+clients, as protobuf (engine.kapi.protobuf).
 """
 from __future__ import annotations
 
@@ -24,6 +27,11 @@ ACCESS_REVIEW = KindInfo("SelfSubjectAccessReview", "authorization.k8s.io", "v1"
                          "selfsubjectaccessreview", False, verbs=("create",), from_manifests=False)
 RULES_REVIEW = KindInfo("SelfSubjectRulesReview", "authorization.k8s.io", "v1", "selfsubjectrulesreviews",
                         "selfsubjectrulesreview", False, verbs=("create",), from_manifests=False)
+AUTHENTICATION = "authentication.k8s.io/v1"
+SELF_REVIEW = KindInfo("SelfSubjectReview", "authentication.k8s.io", "v1", "selfsubjectreviews",
+                       "selfsubjectreview", False, verbs=("create",), from_manifests=False)
+#: the user kube-apiserver sees when no authenticator takes the request (anonymous auth on)
+ANONYMOUS = {"username": "system:anonymous", "groups": ["system:unauthenticated"]}
 
 
 async def _review(ctx: ApiContext, request: web.Request, info: KindInfo) -> dict[str, Any]:
@@ -55,8 +63,16 @@ async def rules_review(ctx: ApiContext, request: web.Request) -> web.Response:
                                      "incomplete": False}}, status=201)
 
 
+async def self_review(ctx: ApiContext, request: web.Request) -> web.Response:
+    await _review(ctx, request, SELF_REVIEW)
+    return json_response({"kind": "SelfSubjectReview", "apiVersion": AUTHENTICATION,
+                          "metadata": {"creationTimestamp": None}, "status": {"userInfo": dict(ANONYMOUS)}},
+                         status=201)
+
+
 def routes(ctx: ApiContext) -> list[web.RouteDef]:
     """Registered before the resource dispatcher's catch-all `/apis/{tail}`."""
     base = f"/apis/{GROUP_VERSION}"
     return [web.post(f"{base}/{ACCESS_REVIEW.resource}", partial(access_review, ctx)),
-            web.post(f"{base}/{RULES_REVIEW.resource}", partial(rules_review, ctx))]
+            web.post(f"{base}/{RULES_REVIEW.resource}", partial(rules_review, ctx)),
+            web.post(f"/apis/{AUTHENTICATION}/{SELF_REVIEW.resource}", partial(self_review, ctx))]

@@ -125,6 +125,8 @@ MESSAGES: dict[str, Fields] = {
     "SelfSubjectRulesReview": _f((1, "metadata", "ObjectMeta"), (2, "spec", "SelfSubjectRulesReviewSpec"),
                                  (3, "status", "ignored")),
     "SelfSubjectRulesReviewSpec": _f((1, "namespace", "string")),
+    # authentication.k8s.io/v1
+    "SelfSubjectReview": _f((1, "metadata", "ObjectMeta"), (2, "status", "ignored")),
 }
 
 #: (apiVersion, kind) of the envelope -> the object's message.
@@ -134,6 +136,7 @@ TOP_LEVEL = {
     ("policy/v1", "Eviction"): "Eviction", ("v1", "DeleteOptions"): "DeleteOptions",
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
     ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
 }
 
 # Fields that are pointers in Go: a zero value was sent on purpose and stays.

@@ -100,6 +100,15 @@ async def test_auth_can_i_everything(served, kubectl):
                                     "            [*]                 []               [*]"]
 
 
+async def test_auth_whoami_is_the_anonymous_user_a_server_without_authentication_sees(served, kubectl):
+    """SelfSubjectReview (authentication.k8s.io/v1, GA in 1.28): it used to answer `error: the
+    selfsubjectreviews API is not enabled in the cluster`."""
+    assert await kubectl("auth", "whoami") == (
+        0, "ATTRIBUTE   VALUE\nUsername    system:anonymous\nGroups      [system:unauthenticated]\n", "")
+    code, out, err = await kubectl("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
+    assert (code, out, err) == (0, "system:anonymous", "")
+
+
 async def test_drain_evicts_through_protobuf_evictions(served, kubectl):
     node = served.call(lambda: served.cluster.store.get("Pod", "other", "box")["spec"]["nodeName"])
     code, out, err = await kubectl("drain", node, "--ignore-daemonsets", "--force", "--timeout=60s")
