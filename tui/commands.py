@@ -24,7 +24,7 @@ from tui.selection import Selection
 from tui.widgets.chrome import StatusLine
 
 #: Words the `:` prompt completes (besides the names of objects in the namespace).
-VERBS = ("kubectl", "trace", "dig", "curl", "wget", "telnet", "nslookup", "exit", "generate",
+VERBS = ("kubectl", "trace", "dig", "curl", "wget", "telnet", "nslookup", "exit", "generate", "docker",
          "po", "svc", "ep", "dns", "proxy", "events")
 KUBECTL_VERBS = ("get", "describe", "explain", "scale", "delete", "label", "rollout", "exec", "apply", "logs", "drain",
                  "cordon", "uncordon", "create", "run")

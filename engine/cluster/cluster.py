@@ -37,11 +37,13 @@ from engine.controllers.endpointslice import EndpointSliceController
 from engine.controllers.garbagecollector import GarbageCollector
 from engine.controllers.loadbalancer import LoadBalancerController
 from engine.controllers.namespace import NamespaceController
+from engine.controllers.nodelifecycle import NodeLifecycleController
 from engine.controllers.podgc import PodGC
 from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.rootca import RootCACertPublisher
 from engine.controllers.scheduler import Scheduler
 from engine.controllers.servicepods import ServiceSelectorIndex
+from engine.controllers.tainteviction import TaintEvictionController
 from engine.dns.coredns import CoreDNS
 from engine.dns.corefile import CoreDNSConfig
 from engine.kubelet.ipam import PodIPAM
@@ -137,7 +139,7 @@ class Cluster:
         run += [self.kube_proxy, self.coredns, GarbageCollector(ctx)]
         self.namespaces = NamespaceController(ctx)
         self.root_ca = RootCACertPublisher(ctx)
-        run += [self.namespaces, self.root_ca, PodGC(ctx)]
+        run += [self.namespaces, self.root_ca, PodGC(ctx), NodeLifecycleController(ctx), TaintEvictionController(ctx)]
         self.controllers = run
 
     def _assemble_mirror(self, ctx: ControllerContext, coredns: CoreDNSConfig | None,
@@ -212,6 +214,22 @@ class Cluster:
                 self.clock.fire_next()
         self.clock.advance_to(until)
         return True
+
+    # -- machines -----------------------------------------------------------------------
+    def stop_machine(self, name: str) -> None:
+        """`docker stop <node>`: the node's container stops -- its kubelet (no Lease renewals,
+        no pod work), its kube-proxy and every container on it. The API notices nothing until
+        the node controller's grace period runs out (engine.controllers.nodelifecycle); the
+        network finds nothing answering on it at once (engine.net)."""
+        self.machines.stop(name)
+        self.flow("docker", {"kind": "Node", "metadata": {"name": name}}, "stopped", "the node's container stopped")
+
+    def start_machine(self, name: str) -> None:
+        """`docker start <node>`: its kubelet comes back, posts the node Ready and syncs its pods."""
+        self.machines.start(name)
+        self.node_leases.resume(name)
+        self.kubelet.resume(name)
+        self.flow("docker", {"kind": "Node", "metadata": {"name": name}}, "started", "the node's container started")
 
     def _pending_work(self) -> bool:
         return any(c.queue for c in self.controllers)

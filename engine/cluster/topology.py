@@ -74,6 +74,23 @@ class Machines:
     def __init__(self, topology: Topology) -> None:
         self._topology = topology
         self._by_name: dict[str, NodeSpec] = {}
+        # `docker stop <node>`: the node's container is down -- its kubelet, kube-proxy and
+        # every pod on it with it; the API still holds them until the control plane notices
+        self._stopped: set[str] = set()
+
+    def stop(self, name: str) -> None:
+        self._stopped.add(name)
+
+    def start(self, name: str) -> None:
+        self._stopped.discard(name)
+
+    def running(self, name: str) -> bool:
+        """Whether the machine called `name` exists and is up."""
+        return name not in self._stopped and self.get(name) is not None
+
+    @property
+    def stopped(self) -> frozenset[str]:
+        return frozenset(self._stopped)
 
     def get(self, name: str) -> NodeSpec | None:
         """The machine called `name`, or None: no kubelet runs for a name that is not one

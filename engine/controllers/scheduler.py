@@ -17,6 +17,7 @@ from __future__ import annotations
 from engine.api.objects import evolve, labels_of, meta, pod_phase, set_condition
 from engine.api.podresources import pod_requests
 from engine.api.quantity import parse_quantity
+from engine.api.tolerations import tolerates_any
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
 
@@ -67,17 +68,7 @@ def histogram(reasons: dict[str, int]) -> str:
 
 
 def _tolerates(tolerations: list[dict], taint: dict) -> bool:
-    for t in tolerations:
-        if t.get("effect") and t["effect"] != taint.get("effect"):
-            continue
-        op = t.get("operator", "Equal")
-        if not t.get("key") and op == "Exists":
-            return True
-        if t.get("key") != taint.get("key"):
-            continue
-        if op == "Exists" or t.get("value", "") == taint.get("value", ""):
-            return True
-    return False
+    return tolerates_any(tolerations, taint)
 
 
 def tolerates_all(tolerations: list[dict], node: dict) -> bool:

@@ -19,6 +19,7 @@ from engine.cluster.cluster import Cluster
 from engine.kubectl import commands as kubectl
 from engine.kubectl import dns as dnstools
 from engine.kubectl.commands import Output
+from engine.kubectl.docker import docker
 from engine.kubectl.printers.get import ResourceError, resolve_resource
 from engine.kubectl.shell import PodShell, http_get
 from engine.kubelet import logs as kubelet_logs
@@ -84,6 +85,8 @@ class Session:
             out = trace(self.cluster, argv[1], argv[2], net=self.net, mode=mode)
         elif argv[0] == "dig" and len(argv) >= 2:
             out = self._dig(argv[1:])
+        elif argv[0] == "docker":
+            out = docker(self.cluster, argv[1:])
         elif argv[0] == "generate":
             if len(argv) == 3 and argv[1] == "services" and argv[2].isdigit():
                 out = generate_services(self.cluster, int(argv[2]))

@@ -152,6 +152,8 @@ class Kubelet(Controller):
             return
         if self.machines.get(pod["spec"]["nodeName"]) is None:
             return  # no machine of that name: no kubelet will ever look at this pod
+        if not self.machines.running(pod["spec"]["nodeName"]):
+            return  # its node is down (`docker stop`): nothing runs there until it starts (resume)
         rt = self.pods.setdefault(key, _PodRuntime())
         now = self.clock.now()
         if rt.due and now < rt.due:
@@ -301,6 +303,22 @@ class Kubelet(Controller):
         self.store.update(new, owned=True)
         if probe_delay is not None and st["phase"] == "Running":
             self._due(key, probe_delay)
+
+    def resume(self, node: str) -> None:
+        """The node's container started again: its kubelet syncs every pod bound to it --
+        finishing the deletions the control plane asked for while it was down, and posting
+        again the Ready it knows of the pods the node controller marked not ready."""
+        for pod in [p for p in self.store.iter("Pod") if p["spec"].get("nodeName") == node]:
+            key = key_for(pod)
+            rt = self.pods.get(key)
+            ready = all(s.get("ready") for s in (pod.get("status") or {}).get("containerStatuses") or [])
+            cond = next((c for c in (pod.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {})
+            if rt is not None and rt.stage == "running" and ready and not rt.probe_fails and \
+                    cond.get("status") != "True" and not is_terminating(pod):
+                new = _next_version(pod)
+                self._set_ready(new["status"], True, self.clock.now_str(), pod)
+                self.store.update(new, owned=True)
+            self.enqueue(key)
 
     def set_readiness(self, namespace: str, name: str, ready: bool) -> bool:
         """Make a pod's readiness probe start failing (or passing again), as when the

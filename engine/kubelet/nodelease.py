@@ -31,6 +31,15 @@ LEASE_DURATION_SECONDS = 40  # the kubelet's nodeLeaseDurationSeconds default
 RENEW_INTERVAL = LEASE_DURATION_SECONDS * 0.25  # nodeLeaseRenewIntervalFraction: 10 s
 
 
+#: The node conditions a healthy kubelet posts: type -> (status, reason, message).
+HEALTHY = {
+    "MemoryPressure": ("False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    "DiskPressure": ("False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    "PIDPressure": ("False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    "Ready": ("True", "KubeletReady", "kubelet is posting ready status"),
+}
+
+
 def _parse_micro(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -65,6 +74,28 @@ class NodeLeases(Controller):
         self._timers: dict[str, object] = {}
         self.store.watch("Node", self._on_node)
 
+    def resume(self, name: str) -> None:
+        """The node started again: its kubelet posts the node's status (Ready, the pressure
+        conditions as it measures them) and renews its Lease at once."""
+        node = self.store.get("Node", "", name)
+        if node is not None:
+            now = self.clock.now_str()
+            new = evolve(node, "status")
+            for c in new["status"].get("conditions") or []:
+                healthy = HEALTHY.get(c.get("type"))
+                if healthy is None:
+                    continue
+                status, reason, message = healthy
+                if c.get("status") != status:
+                    c["lastTransitionTime"] = now
+                c.update(status=status, reason=reason, message=message, lastHeartbeatTime=now)
+            if new != node:
+                self.store.update(new, owned=True)
+        timer = self._timers.pop(name, None)
+        if timer is not None:
+            timer.cancelled = True  # type: ignore[attr-defined]
+        self.enqueue(name)
+
     def _on_node(self, ev) -> None:
         name = meta(ev.obj)["name"]
         if ev.type == "DELETED":
@@ -96,6 +127,8 @@ class NodeLeases(Controller):
             if node is None and lease is not None:
                 self.api.delete_object("Lease", NODE_LEASE_NAMESPACE, name)
             return
+        if not self.machines.running(name):
+            return  # the node is down (`docker stop`): no renewals until resume
         now = self.clock.now()
         if lease is None:
             if self._namespace_usable():

@@ -265,6 +265,9 @@ class Network:
             node, local = node_ips[ip], True
         mode = mode or self.cluster.topology.proxy.mode
         trace.node, trace.mode = node, mode
+        if node in self.cluster.machines.stopped:  # (`docker stop`: nothing on that node answers)
+            trace.outcome, trace.error = "timeout", f"no answer from {ip}: node {node} is down"
+            return self._done(conn)
         if client is not None:
             src = (client.get("status") or {}).get("podIP", "")
         elif via_node is not None:
@@ -322,6 +325,9 @@ class Network:
     def _arrive(self, conn: Connection, pod: dict, port: int, proto: str) -> Connection:
         trace = conn.trace
         trace.pod = f"{meta(pod).get('namespace')}/{meta(pod)['name']} on {pod['spec'].get('nodeName')}"
+        if pod["spec"].get("nodeName") in self.cluster.machines.stopped:
+            trace.outcome, trace.error = "timeout", f"no answer from {meta(pod)['name']}: node {pod['spec']['nodeName']} is down"
+            return self._done(conn)
         proc = self.listener(pod, proto, port)
         if proc is None:
             trace.outcome, trace.error = "refused", "Connection refused"
