@@ -41,6 +41,7 @@ class Packet:
     dport: int
     local_dst: bool = False  # dst is one of the node's own addresses
     mark: int = 0
+    local_src: bool = False  # src is one of the node's own addresses (a process on the node, not a pod)
 
 
 @dataclass
@@ -113,6 +114,8 @@ class Walker:
                 ok, i = pkt.dport == int(t[i + 1]), i + 2
             elif tok == "--dst-type":
                 ok, i = (t[i + 1] == "LOCAL") == (pkt.local_dst or _in(pkt.dst, "127.0.0.0/8")), i + 2
+            elif tok == "--src-type":
+                ok, i = (t[i + 1] == "LOCAL") == (pkt.local_src or _in(pkt.src, "127.0.0.0/8")), i + 2
             elif tok == "--probability":
                 p = float(t[i + 1])
                 draw = self.rng.random()
@@ -193,7 +196,7 @@ class Walker:
         res = WalkResult()
         v = self.walk_chain("nat", hook, pkt, res)
         if v == "DNAT" and res.dnat is not None:
-            pkt = Packet(pkt.src, res.dnat[0], pkt.proto, res.dnat[1], False, pkt.mark)
+            pkt = Packet(pkt.src, res.dnat[0], pkt.proto, res.dnat[1], False, pkt.mark, pkt.local_src)
         if hook == "OUTPUT":
             fchain = "OUTPUT"
         else:

@@ -277,7 +277,8 @@ class Network:
         if mode in ("ipvs", "nftables"):
             return self._connect_mode(conn, client, node, mode, src, ip, port, proto)
         walker = self._walker(node)
-        res = walker.route(Packet(src, ip, proto.lower(), port, local_dst=local))
+        res = walker.route(Packet(src, ip, proto.lower(), port, local_dst=local,
+                                  local_src=client is None and via_node is not None))
         trace.rules = res.evaluated
         if res.verdict in ("REJECT", "DROP"):
             trace.outcome = "refused" if res.verdict == "REJECT" else "timeout"
@@ -319,6 +320,15 @@ class Network:
         pod = self.pod_by_ip(res.ip)
         if pod is None:
             trace.outcome, trace.error = "timeout", f"no pod answers at {res.ip}"
+            return self._done(conn)
+        outside = client is None and src not in {n.ip for n in self.cluster.topology.nodes}
+        if outside and getattr(res, "masquerade", True) is False and pod["spec"].get("nodeName") != node:
+            # Not SNATed (externalTrafficPolicy: Local) and sent to a pod on another node: its
+            # reply leaves that node straight for the client, which never hears from the
+            # address it called (ipvs keeps cluster endpoints when a node has no local one).
+            trace.outcome = "timeout"
+            trace.error = (f"the reply from {res.ip} does not come back through {node} "
+                           "(not masqueraded: externalTrafficPolicy Local)")
             return self._done(conn)
         return self._arrive(conn, pod, res.port or port, proto)
 
