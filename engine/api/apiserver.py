@@ -300,9 +300,12 @@ class ApiServer:
         desired = {k: v for k, v in sent.items() if k != "status"}
         kind = live["kind"]  # (lists merge by the keys kubectl's strategic merge patch uses)
         merged = three_way_merge({k: v for k, v in live.items()}, last, desired, kind)
-        merged["metadata"] = three_way_merge(live["metadata"], last.get("metadata", {}), sent.get("metadata", {}),
-                                             kind, ("metadata",))
-        merged["metadata"].setdefault("annotations", {})[LAST_APPLIED] = new_last
+        # (GetModifiedConfiguration: the modified object carries the new last-applied annotation
+        # before the patch is computed, so `annotations` is merged key by key -- one a controller
+        # or `kubectl annotate` added stays -- never dropped because the file has none)
+        sent_md = dict(sent.get("metadata") or {})
+        sent_md["annotations"] = {**(sent_md.get("annotations") or {}), LAST_APPLIED: new_last}
+        merged["metadata"] = three_way_merge(live["metadata"], last.get("metadata", {}), sent_md, kind, ("metadata",))
         merged["status"] = live.get("status", merged.get("status"))  # apply never writes status
         if merged.get("status") is None:
             merged.pop("status", None)

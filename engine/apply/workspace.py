@@ -16,6 +16,7 @@ from engine.api.kinds import KINDS
 from engine.api.validation import messages
 from engine.api.validation.decoding import config_decode_error
 from engine.api.validation.messages import ClientError, kubectl_error_output
+from engine.api.wellknown import REVISION
 from engine.cluster.cluster import Cluster
 from engine.cluster.topology import ClusterConfigError, Topology, build_topology
 from engine.manifests.documents import (
@@ -106,12 +107,21 @@ def _source(doc: Document, field_path: str | None = None) -> str:
     return f"{doc.display}:{line}"
 
 
+#: Annotations only controllers write on objects users apply (the Deployment controller's
+#: revision): an apply's three-way merge keeps them, so they never make it "configured".
+CONTROLLER_ANNOTATIONS = frozenset({REVISION})
+
+
 def _apply_shape(live: dict) -> tuple[dict, dict]:
     """What an apply of a document compares against the live object: everything but the
-    status and the resourceVersion (which controllers' status writes move on)."""
+    status, the resourceVersion (which controllers' status writes move on) and the
+    annotations only controllers write."""
     md = live.get("metadata") or {}
-    return ({k: v for k, v in live.items() if k not in ("status", "metadata")},
-            {k: v for k, v in md.items() if k != "resourceVersion"})
+    shape = {k: v for k, v in md.items() if k != "resourceVersion"}
+    ann = md.get("annotations")
+    if isinstance(ann, dict) and not CONTROLLER_ANNOTATIONS.isdisjoint(ann):
+        shape["annotations"] = {k: v for k, v in ann.items() if k not in CONTROLLER_ANNOTATIONS}
+    return ({k: v for k, v in live.items() if k not in ("status", "metadata")}, shape)
 
 
 class ApplyMemo:

@@ -20,7 +20,7 @@ from engine.api import labels as label_selectors
 from engine.api.naming import pod_template_hash
 from engine.api.objects import clone, controller_uid, is_terminating, labels_of, meta, owner_ref, uid_of
 from engine.api.store import AlreadyExists
-from engine.api.wellknown import REVISION
+from engine.api.wellknown import LAST_APPLIED, REVISION
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
 
@@ -30,6 +30,19 @@ def _resolve(value, total: int, round_up: bool) -> int:
         x = int(value[:-1]) * total / 100
         return math.ceil(x) if round_up else math.floor(x)
     return int(value)
+
+
+#: What copyDeploymentAnnotationsToReplicaSet leaves out (annotationsToSkip): kubectl's own,
+#: and the ones the controller keeps per ReplicaSet.
+ANNOTATIONS_NOT_COPIED = frozenset({LAST_APPLIED, REVISION, "deployment.kubernetes.io/revision-history",
+                                    "deployment.kubernetes.io/desired-replicas",
+                                    "deployment.kubernetes.io/max-replicas", "deprecated.deployment.rollback.to"})
+
+
+def copied_annotations(d: dict) -> dict[str, str]:
+    """The Deployment's annotations its current ReplicaSet carries too (`kubernetes.io/
+    change-cause`, which `kubectl rollout history` prints as CHANGE-CAUSE)."""
+    return {k: v for k, v in (meta(d).get("annotations") or {}).items() if k not in ANNOTATIONS_NOT_COPIED}
 
 
 def _template_without_hash(tmpl: dict) -> dict:
@@ -132,17 +145,36 @@ class DeploymentController(Controller):
         new_rs = next((r for r in rss if _template_without_hash(r["spec"]["template"]) == tmpl), None)
         old = [r for r in rss if r is not new_rs]
         replicas = int(spec.get("replicas", 1))
+        if new_rs is not None:  # (getAllReplicaSetsAndSyncRevision: the current one's annotations and revision)
+            new_rs = self._ensure_revision(d, new_rs, old)
+            d = self._sync_revision(d, new_rs)
+        if spec.get("paused"):
+            self._sync_paused(d, new_rs, old, replicas)
+            return
         if new_rs is None:
             revision = 1 + max((int(meta(r).get("annotations", {}).get(REVISION, "0")) for r in rss), default=0)
             new_rs = self._create_rs(d, h, revision, self._initial_scale(d, old, replicas))
             if new_rs is None:
                 return  # (a hash collision: the next sync, with the new collisionCount, names it anew)
-        else:
-            new_rs = self._ensure_revision(d, new_rs, old)
+            d = self._sync_revision(d, new_rs)
         if spec.get("strategy", {}).get("type") == "Recreate":
             self._recreate(d, new_rs, old, replicas)
         else:
             self._rolling(d, new_rs, old, replicas)
+        self._sync_status(d, new_rs, self.claim_replicasets(d))
+
+    def _sync_paused(self, d: dict, new_rs: dict | None, old: list[dict], replicas: int) -> None:
+        """syncDeployment of a paused Deployment (`sync`): no new ReplicaSet is made for a
+        changed template until `rollout resume` -- pausing batches changes into one rollout --
+        but a change of replicas still scales the active ReplicaSet (FindActiveOrLatest)."""
+        active = [r for r in ([new_rs] if new_rs is not None else []) + old if r["spec"].get("replicas", 0)]
+        target = active[0] if len(active) == 1 else (new_rs if not active else None)
+        if target is None and not active and old:
+            target = max(old, key=lambda r: meta(r)["creationTimestamp"])
+        if target is not None and target["spec"].get("replicas", 0) != replicas:
+            target = self._scale(d, target, replicas)
+            if new_rs is not None and meta(target)["name"] == meta(new_rs)["name"]:
+                new_rs = target
         self._sync_status(d, new_rs, self.claim_replicasets(d))
 
     # -- rollout ------------------------------------------------------------
@@ -212,6 +244,7 @@ class DeploymentController(Controller):
                 "name": f"{meta(d)['name']}-{h}", "namespace": meta(d).get("namespace"),
                 "labels": dict(tmpl["metadata"]["labels"]),
                 "annotations": {
+                    **copied_annotations(d),
                     "deployment.kubernetes.io/desired-replicas": str(d["spec"].get("replicas", 1)),
                     "deployment.kubernetes.io/max-replicas": str(int(d["spec"].get("replicas", 1)) + self._surge_unavailable(d, int(d["spec"].get("replicas", 1)))[0]),
                     REVISION: str(revision),
@@ -246,12 +279,29 @@ class DeploymentController(Controller):
         return None
 
     def _ensure_revision(self, d: dict, rs: dict, old: list[dict]) -> dict:
+        """SetNewReplicaSetAnnotations: the current ReplicaSet's revision is above every old
+        one's, and it carries the Deployment's annotations (copied, never removed)."""
         top = max((int(meta(r).get("annotations", {}).get(REVISION, "0")) for r in old), default=0)
-        cur = int(meta(rs).get("annotations", {}).get(REVISION, "0"))
-        if cur > top:
+        annotations = meta(rs).get("annotations") or {}
+        cur = int(annotations.get(REVISION, "0"))
+        missing = {k: v for k, v in copied_annotations(d).items() if annotations.get(k) != v}
+        if cur > top and not missing:
             return rs
         new = clone(rs)
-        new["metadata"].setdefault("annotations", {})[REVISION] = str(top + 1)
+        ann = new["metadata"].setdefault("annotations", {})
+        ann.update(missing)
+        if cur <= top:
+            ann[REVISION] = str(top + 1)
+        return self.store.update(new)
+
+    def _sync_revision(self, d: dict, rs: dict) -> dict:
+        """SetDeploymentRevision: the Deployment's `deployment.kubernetes.io/revision` is its
+        current ReplicaSet's (`kubectl describe deploy` shows it among the Annotations)."""
+        revision = (meta(rs).get("annotations") or {}).get(REVISION)
+        if revision is None or (meta(d).get("annotations") or {}).get(REVISION) == revision:
+            return d
+        new = clone(d)
+        new["metadata"].setdefault("annotations", {})[REVISION] = revision
         return self.store.update(new)
 
     def _scale(self, d: dict, rs: dict, replicas: int) -> dict:
@@ -270,8 +320,8 @@ class DeploymentController(Controller):
         self.recorder.event(d, "Normal", "ScalingReplicaSet",
                             f"Scaled {verb} replica set {meta(rs)['name']} from {before} to {after}", self.name)
 
-    def _sync_status(self, d: dict, new_rs: dict, rss: list[dict]) -> None:
-        st = lambda r, f: (r.get("status") or {}).get(f, 0)  # noqa: E731
+    def _sync_status(self, d: dict, new_rs: dict | None, rss: list[dict]) -> None:
+        st = lambda r, f: (r.get("status") or {}).get(f, 0) if r is not None else 0  # noqa: E731
         replicas = int(d["spec"].get("replicas", 1))
         total = sum(st(r, "replicas") for r in rss)
         available = sum(st(r, "availableReplicas") for r in rss)
@@ -291,9 +341,13 @@ class DeploymentController(Controller):
         is_avail = available >= replicas - unavail
         av = ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.") if is_avail else \
              ("False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
-        complete = st(new_rs, "availableReplicas") >= replicas and total == replicas
-        pr = ("True", "NewReplicaSetAvailable", f'ReplicaSet "{meta(new_rs)["name"]}" has successfully progressed.') if complete else \
-             ("True", "ReplicaSetUpdated", f'ReplicaSet "{meta(new_rs)["name"]}" is progressing.')
+        complete = new_rs is not None and st(new_rs, "availableReplicas") >= replicas and total == replicas
+        if d["spec"].get("paused"):  # (checkPausedConditions)
+            pr = ("Unknown", "DeploymentPaused", "Deployment is paused")
+        elif complete or new_rs is None:  # (no new ReplicaSet only while paused)
+            pr = ("True", "NewReplicaSetAvailable", f'ReplicaSet "{meta(new_rs)["name"] if new_rs else ""}" has successfully progressed.')
+        else:
+            pr = ("True", "ReplicaSetUpdated", f'ReplicaSet "{meta(new_rs)["name"]}" is progressing.')
         out = []
         for ctype, (s, reason, msg) in (("Available", av), ("Progressing", pr)):
             prev = conds.get(ctype)

@@ -15,6 +15,11 @@ queue. `kubectl scale --replicas=100000` is therefore 200 syncs, each its own st
 `kubectl get rs` shows CURRENT climbing by 500 and the dashboard keeps painting between
 them. The status a sync writes is computed from the pods it found (calculateStatus runs on
 the pods listed before manageReplicas), so it trails the pods by one sync, as upstream's.
+
+Claiming (ControllerRefManager.ClaimPods): a pod it owns whose labels stop matching is
+released; an orphan pod (no controller) whose labels match is adopted -- a pod relabelled out
+and back in, a bare pod with the same labels, the pods a Deployment deleted with
+`--cascade=orphan` left -- and the surplus is then deleted as any other.
 """
 from __future__ import annotations
 
@@ -22,10 +27,12 @@ import heapq
 from typing import Callable
 
 from engine.api.apiserver import ApiError
+from engine.api.labels import SelectorError, from_label_selector
 from engine.api.objects import (
     controller_uid,
     evolve,
     is_terminating,
+    labels_of,
     meta,
     owner_ref,
     uid_of,
@@ -62,6 +69,7 @@ class ReplicaSetController(Controller):
         super().__init__(ctx)
         self.api, self.recorder, self.flow, self.clock = ctx.api, ctx.recorder, ctx.flow, ctx.clock
         self.pods = ReplicaSetPods(self.store)  # the informer's view: each ReplicaSet's pods, counted
+        self._orphans: dict[str, dict[str, None]] = {}  # namespace -> pods no controller owns (not terminating)
         self.store.watch("ReplicaSet", self._on_rs)
         self.store.watch("Pod", self._on_pod)
 
@@ -75,6 +83,17 @@ class ReplicaSetController(Controller):
     def _on_pod(self, ev: WatchEvent) -> None:
         self.pods.observe(ev.type, ev.obj)
         owner = controller_uid(ev.obj)
+        ns = meta(ev.obj).get("namespace") or ""
+        key = key_for(ev.obj)
+        if not owner and ev.type != "DELETED" and not is_terminating(ev.obj):
+            self._orphans.setdefault(ns, {})[key] = None
+            # (addPod/updatePod of an orphan: every ReplicaSet that could adopt it syncs)
+            for rs in self._selecting(ns, ev.obj):
+                self.enqueue(key_for(rs))
+            return
+        orphans = self._orphans.get(ns)
+        if orphans is not None:
+            orphans.pop(key, None)
         if not owner:
             return
         for o in meta(ev.obj).get("ownerReferences") or ():
@@ -92,6 +111,8 @@ class ReplicaSetController(Controller):
         if not owned.known:
             self.pods.set_spec(rs)
         self._release_unmatched(rs, owned)
+        if not is_terminating(rs) and self._orphans.get(ns) and self._adopt_orphans(rs):
+            owned = self.pods.of(rs)
         # calculateStatus counts the pods the sync found, before manageReplicas changed them.
         found = (owned.active, owned.ready, owned.fully_labeled)
         err = None if is_terminating(rs) else self._manage_replicas(rs, owned)
@@ -149,6 +170,42 @@ class ReplicaSetController(Controller):
                 new["metadata"].pop("ownerReferences", None)
             self.store.update(new, owned=True)
             self.flow(self.name, new, "released", f"labels no longer match {meta(rs)['name']}'s selector")
+
+    def _selecting(self, ns: str, pod: dict) -> list[dict]:
+        """The ReplicaSets of the namespace whose selector matches the pod's labels."""
+        labels = labels_of(pod)
+        out = []
+        for rs in self.store.list("ReplicaSet", ns):
+            try:
+                if from_label_selector((rs.get("spec") or {}).get("selector")).matches(labels):
+                    out.append(rs)
+            except SelectorError:
+                continue
+        return out
+
+    def _adopt_orphans(self, rs: dict) -> bool:
+        """ClaimPods' adoption: each orphan of the namespace whose labels match the selector
+        gets this ReplicaSet as its controller (an ownerReference with controller and
+        blockOwnerDeletion, as the adoption patch writes it)."""
+        ns = meta(rs).get("namespace") or ""
+        try:
+            selector = from_label_selector((rs.get("spec") or {}).get("selector"))
+        except SelectorError:
+            return False
+        if selector.empty():  # (an empty selector matches nothing for ClaimPods)
+            return False
+        adopted = False
+        for key in list(self._orphans.get(ns, ())):
+            pod = self.store.get("Pod", *split_key(key))
+            if pod is None or controller_uid(pod) or is_terminating(pod) or not selector.matches(labels_of(pod)):
+                continue
+            new = evolve(pod)
+            new["metadata"]["ownerReferences"] = [*(meta(pod).get("ownerReferences") or []),
+                                                  owner_ref(rs)]
+            self.store.update(new, owned=True)
+            self.flow(self.name, new, "adopted", f"labels match {meta(rs)['name']}'s selector")
+            adopted = True
+        return adopted
 
     def _new_pod(self, rs: dict) -> dict:
         # The API server's defaulting deep-copies what it is given, so the template's
