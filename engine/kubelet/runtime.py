@@ -66,7 +66,7 @@ def start_error(program: str) -> Exit:
 
 class MainRunner(Protocol):
     """Runs a main process that ends, for its output (to the container's log) and how it
-    ended (the served API's pods' shells: engine.kapi.pods)."""
+    ended (the pods' shells of every front end: engine.containers.processes)."""
 
     def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit: ...
 
