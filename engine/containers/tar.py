@@ -66,29 +66,33 @@ def _create(p: Proc, names: list[str], archive: str, base: str, gnu: bool) -> in
     failed = False
     warned = False
     mtime = p.shell.now().timestamp()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT if gnu else tarfile.USTAR_FORMAT) as tf:
-        for name in names:
-            path = posixpath.normpath(posixpath.join(base, name))
-            member = name.lstrip("/")
-            missing = not p.shell.files.exists(path)
-            # (busybox strips the prefix when it archives the file; GNU tar when it reads the name)
-            if member != name and not warned and (gnu or not missing):
-                warned = True
-                p.err("tar: Removing leading `/' from member names\n" if gnu
-                      else "tar: removing leading '/' from member names\n")
-            if missing:
-                failed = True
-                p.err(f"tar: {name}: Cannot stat: No such file or directory\n" if gnu
-                      else f"tar: {name}: No such file or directory\n")
-                continue
-            for src, arcname in _walk(p, path, member):
-                _add(tf, p, src, arcname, mtime)
+    tf = tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT if gnu else tarfile.USTAR_FORMAT)
+    for name in names:
+        path = posixpath.normpath(posixpath.join(base, name))
+        member = name.lstrip("/")
+        missing = not p.shell.files.exists(path)
+        # (busybox strips the prefix when it archives the file; GNU tar when it reads the name)
+        if member != name and not warned and (gnu or not missing):
+            warned = True
+            p.err("tar: Removing leading `/' from member names\n" if gnu
+                  else "tar: removing leading '/' from member names\n")
+        if missing:
+            failed = True
+            p.err(f"tar: {name}: Cannot stat: No such file or directory\n" if gnu
+                  else f"tar: {name}: No such file or directory\n")
+            continue
+        for src, arcname in _walk(p, path, member):
+            _add(tf, p, src, arcname, mtime)
+    end = tf.offset
+    tf.close()
+    # busybox ends the archive with its two zero blocks; GNU tar pads to a 10 KiB record as tarfile does
+    data = buf.getvalue() if gnu else buf.getvalue()[:end] + bytes(2 * tarfile.BLOCKSIZE)
     if archive != "-":
-        why = p.shell.files.write(p.shell.path(archive), buf.getvalue())
+        why = p.shell.files.write(p.shell.path(archive), data)
         if why is not None:
             return p.fail(f"can't open '{archive}': {why}")
     else:
-        p.out(to_text(buf.getvalue()))
+        p.out(to_text(data))
     if failed:
         p.err("tar: Exiting with failure status due to previous errors\n" if gnu
               else "tar: error exit delayed from previous errors\n")

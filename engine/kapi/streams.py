@@ -43,6 +43,8 @@ STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 SHELLS = ("sh", "/bin/sh", "ash", "/bin/ash", "bash", "/bin/bash")
 # How often an attach looks for new output and for its pod's end (wall seconds).
 POLL_SECONDS = 0.1
+# The wall seconds between a command's stderr and the output it wrote after it (see _exec).
+STDERR_LEAD_SECONDS = 0.05
 
 
 def success() -> dict[str, Any]:
@@ -240,7 +242,12 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
             frames[-1] = (channel, frames[-1][1] + text)
         else:
             frames.append((channel, text))
-    for channel, text in frames:
+    for i, (channel, text) in enumerate(frames):
+        if i and channel == STDOUT:
+            # what a program says on stderr before its output (tar's `removing leading '/'`)
+            # came out first: kubectl prints each stream from its own goroutine and kubectl cp
+            # stops at the archive's end, so the output follows a moment later, as from a process
+            await asyncio.sleep(STDERR_LEAD_SECONDS)
         await ch.send(channel, term.output(text) if opts.tty else to_bytes(text))
     await ch.finish(exit_status(argv, shell.status))
 
