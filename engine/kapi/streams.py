@@ -25,7 +25,7 @@ from typing import Any, Awaitable
 from aiohttp import WSMsgType, web
 
 from engine.api.objects import meta
-from engine.containers.proc import to_bytes, to_text
+from engine.containers.proc import to_text
 from engine.containers.shell import PodShell
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.pods import completed, pick_container, running_container
@@ -248,7 +248,7 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
             # came out first: kubectl prints each stream from its own goroutine and kubectl cp
             # stops at the archive's end, so the output follows a moment later, as from a process
             await asyncio.sleep(STDERR_LEAD_SECONDS)
-        await ch.send(channel, term.output(text) if opts.tty else to_bytes(text))
+        await ch.send(channel, term.output(text))
     await ch.finish(exit_status(argv, shell.status))
 
 

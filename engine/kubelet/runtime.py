@@ -23,7 +23,8 @@ from engine.api.objects import meta
 SHELLS = frozenset({"sh", "ash", "bash"})
 #: Programs that do their work and exit (the shell's one-shot tools and coreutils).
 ONE_SHOT = frozenset({"echo", "true", "false", "exit", "nslookup", "dig", "host", "wget", "curl", "cat", "env",
-                      "printenv", "hostname", "ls", "date", "pwd", "id", "whoami", "uname", "apk"})
+                      "printenv", "hostname", "ls", "date", "pwd", "id", "whoami", "uname", "apk", "grep", "wc",
+                      "head", "sort", "cut", "awk", "tr", "uniq", "tar", "which", "test", "[", "printf"})  # (not tail: `tail -f` keeps a container up)
 #: The main process of images whose default command is a shell (busybox's `sh`, alpine's `/bin/sh`).
 SHELL_IMAGES = frozenset({"busybox", "alpine"})
 #: kubelet's container restart back-off: 10 s doubling to 5 min (MaxContainerBackOff).
