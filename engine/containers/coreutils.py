@@ -115,6 +115,29 @@ def which(p: Proc) -> int:
     return status
 
 
+def seq(p: Proc) -> int:
+    """`seq [-s SEP] [FIRST [INC]] LAST` (whole numbers: what loops count with)."""
+    try:
+        o = getopt(p.args, "ws:")
+    except OptionError as e:
+        return p.fail(str(e))
+    nums = o.operands
+    if not 1 <= len(nums) <= 3:
+        p.err("BusyBox v1.37.0 (2025-01-17 18:12:01 UTC) multi-call binary.\n\nUsage: seq [-w] [-s SEP] "
+              "[FIRST [INC]] LAST\n" if p.shell.distro != "debian" else "seq: missing operand\n")
+        return 1
+    for n in nums:
+        if not n.lstrip("-").isdigit():
+            return p.fail(f"invalid number '{n}'" if p.shell.distro != "debian" else f"invalid floating point "
+                                                                                      f"argument: '{n}'")
+    first, inc, last = (1, 1, int(nums[0])) if len(nums) == 1 else \
+        (int(nums[0]), 1, int(nums[1])) if len(nums) == 2 else (int(nums[0]), int(nums[1]), int(nums[2]))
+    values = list(range(first, last + (1 if inc > 0 else -1), inc)) if inc else []
+    if values:
+        p.out((o.value("s") or "\n").join(str(v) for v in values) + "\n")
+    return 0
+
+
 def sh(p: Proc) -> int:
     """`sh -c SCRIPT` (a child shell: its variables and `cd` stay in it), or `sh` reading a
     script from its stdin."""
@@ -134,4 +157,4 @@ def sh(p: Proc) -> int:
 
 
 APPLETS: dict[str, Applet] = {"env": env, "printenv": printenv, "cat": cat, "ls": ls, "hostname": hostname,
-                              "sleep": sleep, "which": which, "sh": sh, "ash": sh, "bash": sh}
+                              "sleep": sleep, "which": which, "seq": seq, "sh": sh, "ash": sh, "bash": sh}

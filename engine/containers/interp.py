@@ -9,8 +9,12 @@ import posixpath
 from dataclasses import dataclass, field
 
 from engine.containers.proc import Proc, Shell, ShellExit, to_bytes, to_text
-from engine.containers.script import AndOr, Command, Pipeline, Redirect, ShellSyntaxError, parse
-from engine.containers.words import expand
+from engine.containers.script import AndOr, Command, Compound, Pipeline, Redirect, ShellSyntaxError, parse
+from engine.containers.words import expand, expand_fields
+
+#: how many rounds a `while`/`until` loop runs here before svcflow stops it (a real shell runs
+#: `while true` until Ctrl-C; svcflow answers a line at once)
+LOOP_LIMIT = 100
 
 
 @dataclass
@@ -56,14 +60,76 @@ class Interpreter:
         last = len(pipe.commands) - 1
         for i, cmd in enumerate(pipe.commands):
             buf: list[str] = []
-            self.run_command(cmd, data, buf if i < last else None)
+            if isinstance(cmd, Compound):
+                self.run_compound(cmd, data, buf if i < last else None)
+            else:
+                self.run_command(cmd, data, buf if i < last else None)
             data = "".join(buf)
         if pipe.negate:
             self.shell.status = int(self.shell.status == 0)
 
+    def run_list(self, body: list[AndOr], stdin: str | None) -> None:
+        for and_or in body:
+            self.run_and_or(and_or, stdin)
+
+    # -- compound commands ------------------------------------------------------------------------
+    def run_compound(self, node: Compound, stdin: str | None, pipe: list[str] | None) -> None:
+        """A loop, an if or a group: its body's output goes where its redirections say."""
+        fds: dict[int, Sink] = {1: ("pipe",) if pipe is not None else ("out", 1), 2: ("out", 2)}
+        for r in node.redirects:
+            problem = self._redirect(r, fds)
+            if problem is not None:
+                self._emit(("out", 2), problem)
+                self.shell.status = 1
+                return
+            if r.fd == 0:
+                data = self._read(self.expand(r.target))
+                stdin = data if data is not None else stdin
+        inner = Output()
+        body = Interpreter(self.shell, inner)
+        try:
+            body.run_compound_body(node, stdin)
+        finally:
+            self._route(inner.chunks, fds, pipe)
+
+    def run_compound_body(self, node: Compound, stdin: str | None) -> None:
+        shell = self.shell
+        if node.kind == "for":
+            values = [f for w in node.words or [] for f in self.expand_fields(w)]
+            shell.status = 0
+            for value in values:
+                shell.variables[node.name] = value
+                self.run_list(node.branches[0][1], stdin)
+        elif node.kind in ("while", "until"):
+            cond, body = node.branches[0]
+            ran = 0
+            last = 0
+            while True:
+                self.run_list(cond, stdin)
+                if (shell.status == 0) == (node.kind == "until"):
+                    break
+                if ran == LOOP_LIMIT:
+                    self._emit(("out", 2), f"svcflow: the loop was stopped after {LOOP_LIMIT} rounds (a shell "
+                                           "runs it until Ctrl-C)\n")
+                    last = 130
+                    break
+                self.run_list(body, stdin)
+                last, ran = shell.status, ran + 1
+            shell.status = last
+        elif node.kind == "if":
+            for cond, body in node.branches:
+                self.run_list(cond, stdin)
+                if shell.status == 0:
+                    self.run_list(body, stdin)
+                    return
+            shell.status = 0
+            self.run_list(node.otherwise, stdin)
+        else:
+            self.run_list(node.branches[0][1], stdin)
+
     # -- one command ----------------------------------------------------------------------------
     def run_command(self, cmd: Command, stdin: str | None, pipe: list[str] | None, *, expanded: bool = False) -> None:
-        words = cmd.words if expanded else [self.expand(w) for w in cmd.words]
+        words = list(cmd.words) if expanded else [f for w in cmd.words for f in self.expand_fields(w)]
         assigns: dict[str, str] = {}
         while words and _is_assignment(words[0]):
             name, _, value = words.pop(0).partition("=")
@@ -85,10 +151,8 @@ class Interpreter:
         proc = Proc(self.shell, words[0].rsplit("/", 1)[-1], words[1:], stdin, assigns)
         try:
             self.shell.status = self.shell.call(proc, words[0])
-        except ShellExit:
-            self._route(proc, fds, pipe)
-            raise
-        self._route(proc, fds, pipe)
+        finally:
+            self._route(proc.pieces, fds, pipe)
 
     def _redirect(self, r: Redirect, fds: dict[int, Sink]) -> str | None:
         """Point `r.fd` where `r` says; ash's complaint when it cannot be."""
@@ -129,8 +193,8 @@ class Interpreter:
         data = self.shell.files.read(path)
         return None if data is None else to_text(data)
 
-    def _route(self, proc: Proc, fds: dict[int, Sink], pipe: list[str] | None) -> None:
-        for at, fd, text in proc.pieces:
+    def _route(self, pieces: list[tuple[float, int, str]], fds: dict[int, Sink], pipe: list[str] | None) -> None:
+        for at, fd, text in pieces:
             sink = fds.get(fd, ("null",))
             if sink[0] == "pipe" and pipe is not None:
                 pipe.append(text)
@@ -146,6 +210,9 @@ class Interpreter:
     # -- words ------------------------------------------------------------------------------------
     def expand(self, word: str) -> str:
         return expand(word, self.shell.parameter, self.substitute)
+
+    def expand_fields(self, word: str) -> list[str]:
+        return expand_fields(word, self.shell.parameter, self.substitute)
 
     def substitute(self, line: str) -> str:
         """`$(line)`: its stdout; its stderr goes where this shell's does."""

@@ -18,6 +18,9 @@ from engine.containers.words import FD_MARK, hide_quoted
 #: The operators ash knows, longest first (shlex hands over runs of punctuation as one token).
 OPERATORS = ("&&", "||", ";;", ">>", ">&", "<&", "&>", "<<", ">|", "<>", ";", "&", "|", "<", ">", "(", ")", "\n")
 REDIRECTS = frozenset({">", ">>", "<", ">&", "<&", "&>", ">|", "<>"})
+#: reserved words that open a compound command, and those that may only close one
+COMPOUND = frozenset({"for", "while", "until", "if", "{"})
+RESERVED = frozenset({"do", "done", "then", "elif", "else", "fi", "}", "in"})
 PUNCTUATION = "();<>|&\n" + "".join(FD_MARK.values())
 
 
@@ -25,9 +28,9 @@ class ShellSyntaxError(ValueError):
     """What the shell says about a line it cannot parse; `token` is what it met (None: the
     end of the line), `quote` an unterminated quoted string."""
 
-    def __init__(self, token: str | None, *, quote: bool = False) -> None:
+    def __init__(self, token: str | None, *, quote: bool = False, expecting: str = "") -> None:
         super().__init__(token)
-        self.token, self.quote = token, quote
+        self.token, self.quote, self.expecting = token, quote, expecting
 
     def message(self, distro: str) -> str:
         if distro == "debian":  # dash: "sh: 1: Syntax error: ..."
@@ -38,7 +41,8 @@ class ShellSyntaxError(ValueError):
         if self.quote:
             return "sh: syntax error: unterminated quoted string\n"
         what = "end of file" if self.token is None else f'"{_shown(self.token)}"'
-        return f"sh: syntax error: unexpected {what}\n"
+        expecting = f' (expecting "{self.expecting}")' if self.expecting else ""
+        return f"sh: syntax error: unexpected {what}{expecting}\n"
 
 
 def _shown(token: str) -> str:
@@ -63,8 +67,22 @@ class Command:
 
 
 @dataclass
+class Compound:
+    """`for NAME in WORDS; do BODY; done`, `while`/`until COND; do BODY; done`, `if COND; then
+    BODY; [elif ...;] [else ...;] fi`, `{ BODY; }`: `branches` holds (condition, body) pairs
+    (for `for`: one, with no condition), `otherwise` an if's else, and its redirections."""
+
+    kind: str
+    branches: list[tuple[list["AndOr"], list["AndOr"]]]
+    otherwise: list["AndOr"] = field(default_factory=list)
+    name: str = ""
+    words: list[str] | None = None
+    redirects: list[Redirect] = field(default_factory=list)
+
+
+@dataclass
 class Pipeline:
-    commands: list[Command]
+    commands: list["Command | Compound"]
     negate: bool = False
 
 
@@ -127,19 +145,81 @@ class _Parser:
         return self.toks[self.i] if self.i < len(self.toks) else None
 
     def script(self) -> list[AndOr]:
+        body = self.body(frozenset())
+        if self.peek() is not None:
+            raise ShellSyntaxError(self.peek())
+        return body
+
+    def body(self, stops: frozenset[str]) -> list[AndOr]:
+        """A list of commands, up to one of the reserved words `stops` at a command's start."""
         out: list[AndOr] = []
         while True:
             while self.peek() == "\n":
                 self.i += 1
-            if self.peek() is None:
+            if self.peek() is None or self.peek() in stops:
                 return out
             out.append(self.and_or())
             sep = self.peek()
-            if sep is None:
+            if sep is None or sep in stops:
                 return out
             if sep not in (";", "&", "\n"):
                 raise ShellSyntaxError(sep)
             self.i += 1
+
+    def expect(self, word: str) -> None:
+        tok = self.peek()
+        if tok != word:
+            raise ShellSyntaxError(tok, expecting=word if tok is None else "")
+        self.i += 1
+
+    def compound(self, kind: str) -> Compound:
+        self.i += 1
+        if kind == "for":
+            name = self.peek()
+            if name is None or is_operator(name) or not name.isidentifier():
+                raise ShellSyntaxError(name)
+            self.i += 1
+            while self.peek() == "\n":
+                self.i += 1
+            words: list[str] | None = None
+            if self.peek() == "in":
+                self.i += 1
+                words = []
+                while (tok := self.peek()) is not None and not is_operator(tok):
+                    words.append(tok)
+                    self.i += 1
+            if self.peek() in (";", "\n"):
+                self.i += 1
+            while self.peek() == "\n":
+                self.i += 1
+            self.expect("do")
+            node = Compound("for", [([], self.body(frozenset({"done"})))], name=name, words=words)
+            self.expect("done")
+        elif kind in ("while", "until"):
+            cond = self.body(frozenset({"do"}))
+            self.expect("do")
+            node = Compound(kind, [(cond, self.body(frozenset({"done"})))])
+            self.expect("done")
+        elif kind == "if":
+            branches = []
+            while True:
+                cond = self.body(frozenset({"then"}))
+                self.expect("then")
+                branches.append((cond, self.body(frozenset({"elif", "else", "fi"}))))
+                if self.peek() != "elif":
+                    break
+                self.i += 1
+            node = Compound("if", branches)
+            if self.peek() == "else":
+                self.i += 1
+                node.otherwise = self.body(frozenset({"fi"}))
+            self.expect("fi")
+        else:  # `{ ...; }`
+            node = Compound("group", [([], self.body(frozenset({"}"})))])
+            self.expect("}")
+        while (tok := self.peek()) is not None and is_operator(tok) and _redirect_op(tok) in REDIRECTS:
+            node.redirects.append(self.redirect(tok))
+        return node
 
     def and_or(self) -> AndOr:
         node = AndOr(self.pipeline())
@@ -163,24 +243,36 @@ class _Parser:
             cmds.append(self.command())
         return Pipeline(cmds, negate)
 
-    def command(self) -> Command:
+    def command(self) -> "Command | Compound":
+        first = self.peek()
+        if first in COMPOUND:
+            return self.compound(first)
+        if first in RESERVED:
+            raise ShellSyntaxError(first)
         cmd = Command()
         while (tok := self.peek()) is not None:
             if not is_operator(tok):
                 cmd.words.append(tok)
                 self.i += 1
                 continue
-            fd_mark = tok[0] if tok[0] in FD_MARK.values() else ""
-            op = tok[len(fd_mark):]
-            if op not in REDIRECTS:
+            if _redirect_op(tok) not in REDIRECTS:
                 break
-            self.i += 1
-            target = self.peek()
-            if target is None or is_operator(target):
-                raise ShellSyntaxError(target)
-            self.i += 1
-            fd = int(next(d for d, m in FD_MARK.items() if m == fd_mark)) if fd_mark else (0 if op in ("<", "<&", "<>") else 1)
-            cmd.redirects.append(Redirect(fd, op, target))
+            cmd.redirects.append(self.redirect(tok))
         if not cmd.words and not cmd.redirects:
             raise ShellSyntaxError(self.peek())
         return cmd
+
+    def redirect(self, tok: str) -> Redirect:
+        fd_mark = tok[0] if tok[0] in FD_MARK.values() else ""
+        op = tok[len(fd_mark):]
+        self.i += 1
+        target = self.peek()
+        if target is None or is_operator(target):
+            raise ShellSyntaxError(target)
+        self.i += 1
+        fd = int(next(d for d, m in FD_MARK.items() if m == fd_mark)) if fd_mark else (0 if op in ("<", "<&", "<>") else 1)
+        return Redirect(fd, op, target)
+
+
+def _redirect_op(tok: str) -> str:
+    return tok[1:] if tok and tok[0] in FD_MARK.values() else tok

@@ -35,7 +35,7 @@ PROGRAMS: dict[str, Applet] = {**coreutils.APPLETS, **textutils.APPLETS, "tar": 
                                "printf": builtins.printf, "true": builtins.true, "false": builtins.false,
                                "pwd": builtins.pwd}
 _COMMON = {"sh", "ls", "cat", "env", "printenv", "hostname", "echo", "pwd", "tar", "grep", "wc", "head", "tail",
-           "sort", "cut", "awk", "tr", "uniq", "sleep", "test", "[", "which", "true", "false", "printf"}
+           "sort", "cut", "awk", "tr", "uniq", "sleep", "test", "[", "which", "true", "false", "printf", "seq"}
 #: busybox's applets in Alpine's base image (of those svcflow runs), and Debian's base programs.
 ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk"})
 DEBIAN_BASE = frozenset(_COMMON | {"bash"})

@@ -15,11 +15,17 @@ _SPECIAL = "|&;<>()\n#$`"
 _IN_SUBST = " \t'\"\\"
 #: character -> its stand-in inside quotes (Unicode private use area)
 HIDDEN = {ch: chr(0xE000 + ord(ch)) for ch in _SPECIAL + _IN_SUBST}
+#: an unquoted `~` that starts a word: the home directory
+TILDE = chr(0xE200)
+#: before an unquoted `$`: its value is split into fields (`for i in $(seq 3)`, `echo $X`)
+SPLIT = chr(0xE201)
+#: where a split value breaks the word into two
+FIELD = chr(0xE202)
 #: a file descriptor digit written right before `>`/`<` -> its mark
 FD_MARK = {str(d): chr(0xE100 + d) for d in range(10)}
 _RESTORE = {ord(v): k for k, v in HIDDEN.items()}
-_PARAM = re.compile(r"\$(\?|\$|#|[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\}|[0-9])")
-_SUBST = re.compile("\\$" + re.escape(HIDDEN["("]) + "(.*?)" + re.escape(HIDDEN[")"]), re.S)
+_PARAM = re.compile("(" + chr(0xE201) + r")?\$(\?|\$|#|[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\}|[0-9])")
+_SUBST = re.compile("(" + chr(0xE201) + ")?\\$" + re.escape(HIDDEN["("]) + "(.*?)" + re.escape(HIDDEN[")"]), re.S)
 
 
 def hide_quoted(line: str) -> str:
@@ -56,21 +62,26 @@ def hide_quoted(line: str) -> str:
                 i = end + 1
                 continue
             else:
-                out.append(HIDDEN[ch] if ch in _SPECIAL and ch != "$" else ch)
+                keep = ch == "$" or (ch == "#" and line[i - 1] == "$")  # (`"$#"` is a parameter)
+                out.append(HIDDEN[ch] if ch in _SPECIAL and not keep else ch)
         elif ch in "'\"":
             quote = ch
             out.append(ch)
         elif ch == "$" and line.startswith("$(", i):
             end = _closing(line, i + 2)
-            out.append("$" + _hide_all(line[i + 1:end + 1]))
+            out.append(SPLIT + "$" + _hide_all(line[i + 1:end + 1]))
             i = end + 1
             continue
+        elif ch == "$":
+            out.append(SPLIT + "$")
         elif ch == "#" and (i == 0 or line[i - 1] in " \t\n;&|("):
             end = line.find("\n", i)
             i = n if end < 0 else end
             continue
-        elif ch == "#":
+        elif ch == "#" and line[i - 1] != "$":
             out.append(HIDDEN["#"])
+        elif ch == "~" and (i == 0 or line[i - 1] in " \t\n;&|(") and line[i + 1:i + 2] in ("", "/", " ", "\t", "\n", ";", "&", "|", ")"):
+            out.append(TILDE)
         elif ch.isdigit() and i + 1 < n and line[i + 1] in "<>" and (i == 0 or line[i - 1] in " \t\n;&|("):
             out.append(FD_MARK[ch])
         else:
@@ -108,13 +119,30 @@ def restore(word: str) -> str:
 
 
 def expand(word: str, lookup: Callable[[str], str], substitute: Callable[[str], str]) -> str:
+    """The word after expansion, as one string (a redirection's target, a `case` word)."""
+    return " ".join(expand_fields(word, lookup, substitute)) or ""
+
+
+def expand_fields(word: str, lookup: Callable[[str], str], substitute: Callable[[str], str]) -> list[str]:
     """Parameter expansion and command substitution (`$(...)`: `substitute` runs the command
-    and gives its output, trailing newlines dropped, as sh does); then the stand-ins go."""
+    and gives its output, trailing newlines dropped, as sh does), then field splitting of
+    the unquoted ones (`$(seq 3)` is three words, an empty `$NOPE` none), then the stand-ins go."""
+    if TILDE in word:
+        word = word.replace(TILDE, _hide(lookup("HOME")))
     if "$" not in word:
-        return restore(word)
-    word = _SUBST.sub(lambda m: _hide(substitute(restore(m.group(1))).rstrip("\n")), word)
-    word = _PARAM.sub(lambda m: _hide(lookup(m.group(1).strip("{}"))), word)
-    return restore(word)
+        return [restore(word)]
+    split = SPLIT in word
+    word = _SUBST.sub(lambda m: _value(substitute(restore(m.group(2))).rstrip("\n"), bool(m.group(1))), word)
+    word = _PARAM.sub(lambda m: _value(lookup(m.group(2).strip("{}")), bool(m.group(1))), word)
+    word = word.replace(SPLIT, "")
+    if not split:
+        return [restore(word)]
+    return [restore(f) for f in word.split(FIELD) if f]  # (an unquoted expansion to nothing is no word)
+
+
+def _value(value: str, split: bool) -> str:
+    value = _hide(value)
+    return FIELD.join(value.split()) if split else value
 
 
 def _hide(value: str) -> str:

@@ -54,6 +54,9 @@ def test_a_pod_run_at_the_prompt_logs_what_its_pipeline_printed(tmp_path):
     assert s.feed("kubectl logs x") == "3\n"
     assert s.feed("kubectl run g --image=busybox --restart=Never -- grep -c localhost /etc/hosts") == "pod/g created\n"
     assert s.feed("kubectl logs g") == "2\n" and "Completed" in s.feed("kubectl get po g")
+    assert s.feed("kubectl run f --image=busybox --restart=Never -- sh -c 'for i in 1 2; do echo $i; done'") == \
+        "pod/f created\n"
+    assert s.feed("kubectl logs f") == "1\n2\n" and "Completed" in s.feed("kubectl get po f")
     assert s.feed("kubectl run t --image=busybox -- tail -f /dev/null") == "pod/t created\n"
     assert "Running" in s.feed("kubectl get po t")  # (the keep-alive idiom keeps running)
     assert s.feed("kubectl run y --image=busybox --restart=Never -- curl web") == "pod/y created\n"  # (no curl in busybox)

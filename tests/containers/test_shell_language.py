@@ -126,3 +126,23 @@ def test_one_shot_exec_runs_sh_c_as_sh_does(cluster):
     assert s.feed("kubectl exec deploy/counter -- sh -c 'echo hi | wc -c'") == "3\n"
     assert s.feed("kubectl exec deploy/counter -- sh -c 'env | grep REDIS_HOST'") == "REDIS_HOST=redis\n"
     assert s.feed("kubectl exec deploy/counter -- printenv REDIS_HOST") == "redis\n"
+
+
+def test_loops_ifs_and_groups(pod_shell):
+    """The load-balancing demo's loop, and the compound commands around it."""
+    assert pod_shell.feed("for i in $(seq 3); do wget -qO- counter-np:3000; echo; done | grep -c .") == "3\n"
+    assert pod_shell.feed("for i in 1 2 3; do echo $i; done") == "1\n2\n3\n"
+    assert pod_shell.feed("echo $(seq 3); echo \"$(seq 2)\"") == "1 2 3\n1\n2\n"
+    assert pod_shell.feed("X='a b'; for w in $X; do echo \"[$w]\"; done; for w in \"$X\"; do echo \"[$w]\"; done") == (
+        "[a]\n[b]\n[a b]\n")
+    assert pod_shell.feed("if grep -q localhost /etc/hosts; then echo found; else echo missing; fi") == "found\n"
+    assert pod_shell.feed("if false; then echo 1; elif [ a = a ]; then echo 2; else echo 3; fi") == "2\n"
+    assert pod_shell.feed("{ echo a; echo b; } | wc -l") == "2\n"
+    assert pod_shell.feed("for i in 1 2; do echo $i; done > /tmp/f; cat /tmp/f") == "1\n2\n"
+    assert pod_shell.feed("until true; do echo never; done; echo $?") == "0\n"
+    # `while true` runs until Ctrl-C in a shell; svcflow answers the line, so it stops the loop and says so
+    assert pod_shell.feed("while true; do sleep 1; done; echo $?") == (
+        "svcflow: the loop was stopped after 100 rounds (a shell runs it until Ctrl-C)\n130\n")
+    assert pod_shell.feed("for i in 1 2") == 'sh: syntax error: unexpected end of file (expecting "do")\n'
+    assert pod_shell.feed("done") == 'sh: syntax error: unexpected "done"\n'
+    assert pod_shell.feed("echo ~ $NOPE x") == "/root x\n"
