@@ -16,12 +16,20 @@ BASE_DIRS = frozenset({"/", "/bin", "/dev", "/etc", "/home", "/lib", "/media", "
                        "/usr/local/bin", "/usr/sbin", "/usr/share", "/var", "/var/log", "/var/tmp"})
 #: Programs that live in /usr/bin rather than /bin (busybox links and packages alike).
 USR_BIN = frozenset({"curl", "wget", "nc", "telnet", "dig", "host", "printenv", "wc", "head", "tail", "sort", "cut",
-                     "awk", "tr", "uniq", "which", "nslookup", "redis-cli", "redis-server", "test", "[", "env",
+                     "awk", "tr", "uniq", "which", "nslookup", "test", "[", "env",
                      "id", "whoami", "uname", "tee", "xargs", "seq", "du", "find"})
 
 
-def bin_path(program: str) -> str:
-    return ("/usr/bin/" if program in USR_BIN else "/bin/") + program
+#: Programs the redis image builds into /usr/local/bin (Alpine's apk puts them in /usr/bin).
+USR_LOCAL_BIN = frozenset({"redis-cli", "redis-server"})
+
+
+def bin_path(program: str, *, own_build: bool = False) -> str:
+    """Where `program` lives: busybox's links in /bin or /usr/bin, an image's own build in
+    /usr/local/bin."""
+    if own_build and program in USR_LOCAL_BIN:
+        return "/usr/local/bin/" + program
+    return ("/usr/bin/" if program in USR_BIN or program in USR_LOCAL_BIN else "/bin/") + program
 
 
 @dataclass
@@ -31,12 +39,13 @@ class ContainerFiles:
 
     generated: Callable[[str], bytes | None]
     programs: Callable[[], set[str]]
+    locate: Callable[[str], str]
     workdir: str = "/"
     written: dict[str, bytes] = field(default_factory=dict)
     made_dirs: set[str] = field(default_factory=set)
 
     def _program_paths(self) -> dict[str, str]:
-        return {bin_path(p): p for p in self.programs() if p not in ("exit", "cd", "export")}
+        return {self.locate(p): p for p in self.programs() if p not in ("exit", "cd", "export")}
 
     def is_dir(self, path: str) -> bool:
         path = posixpath.normpath(path)

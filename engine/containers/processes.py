@@ -11,6 +11,7 @@ one to everyone after, so there is one per cluster and no global state.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from engine.api.objects import meta
@@ -19,6 +20,8 @@ from engine.containers.shell import PodShell
 from engine.kubelet.runtime import Exit, start_error
 from engine.net.network import Network
 from engine.workloads.base import Workload
+
+log = logging.getLogger("svcflow.containers")
 
 
 @dataclass
@@ -53,7 +56,11 @@ class PodProcesses:
         proc = self.process(pod, container)
         if proc is not None and _restarted(pod, container):
             proc.log.clear()  # a restarted container's log is its own (kubectl logs shows this run's)
-        out = shell.exec(argv)
+        try:
+            out = shell.exec(argv)
+        except Exception as exc:  # noqa: BLE001 - svcflow's own bug must not stop the kubelet
+            log.error("svcflow: a container's command failed in the simulation: %s: %s", type(exc).__name__, exc)
+            return Exit(1)
         for delay, _, text in out.chunks:  # stdout and stderr both go to the container's log
             if proc is None or not text:
                 continue

@@ -18,7 +18,7 @@ from engine.containers import builtins, coreutils, nettools, textutils
 from engine.containers.apk import apk
 from engine.containers.files import ContainerFiles, bin_path
 from engine.containers.interp import Interpreter, Output
-from engine.containers.proc import Applet, Proc, ShellExit, to_bytes
+from engine.containers.proc import Applet, Proc, ShellExit
 from engine.containers.script import Command
 from engine.containers.tar import tar
 from engine.kubelet.env import container_env, pod_resolv_conf
@@ -66,7 +66,7 @@ class PodShell:
 
     def __post_init__(self) -> None:
         self.cwd = self.workdir
-        self.files = ContainerFiles(self._generated, self.programs, self.workdir)
+        self.files = ContainerFiles(self._generated, self.programs, self.which, self.workdir)
 
     # -- the image -------------------------------------------------------------------------------
     @property
@@ -99,7 +99,7 @@ class PodShell:
         return tool in self.programs()
 
     def which(self, tool: str) -> str:
-        return bin_path(tool)
+        return bin_path(tool, own_build=self.image.endswith("redis"))
 
     def now(self) -> datetime:
         return self.cluster.clock.now()
@@ -190,8 +190,7 @@ class PodShell:
         name = proc.name
         if "/" not in word and name in builtins.BUILTINS:
             return builtins.BUILTINS[name](proc)
-        if not self.has(name) or ("/" in word and self.path(word) != self.which(name)
-                                  and not word.endswith("/" + name)):
+        if not self.has(name) or ("/" in word and self.files.read(self.path(word)) is None):
             proc.err(f"sh: 1: {word}: not found\n" if self.distro == "debian" else f"sh: {word}: not found\n")
             return 127
         applet = PROGRAMS.get(name)
@@ -232,5 +231,3 @@ class PodShell:
             text += "Connection closed by foreign host\n"
         return text
 
-
-__all__ = ["PodShell", "to_bytes"]

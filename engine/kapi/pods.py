@@ -6,10 +6,8 @@ What runs inside the pods (their processes and shells, one set per cluster, shar
 from __future__ import annotations
 
 from engine.api.objects import meta
-from engine.containers.processes import PodProcesses, container_names
+from engine.containers.processes import container_names
 from engine.kapi.status import StatusError, bad_request
-
-__all__ = ["PodProcesses", "completed", "container_names", "pick_container", "running_container"]
 
 
 def pick_container(pod: dict, asked: str | None) -> str:

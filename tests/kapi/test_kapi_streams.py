@@ -1,6 +1,6 @@
 """exec, attach, logs and port-forward through the served API, driven by the REAL kubectl
 (engine/kapi/streams.py, logs.py, portforward.py), compared with what svcflow's own session
-prints for the same lines on a twin cluster (engine/kubectl/session.py, shell.py).
+prints for the same lines on a twin cluster (engine/kubectl/session.py, engine/containers/).
 
 The seed tutorial's `kubectl exec -it counter-<pod> -- sh` is typed on a pty, verbatim, and
 the screen must be what svcflow's session shows for the same lines.
