@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from engine.containers.getopt import OptionError, getopt
 from engine.containers.proc import Proc, to_bytes
+from engine.dns.dig import dig as dns_dig
 from engine.dns.dig import nslookup as dns_nslookup
-from engine.dns.dig import nslookup_unreachable
+from engine.dns.dig import nslookup_unreachable, render_dig_unreachable
 from engine.kubelet.env import pod_resolv_conf
 from engine.net.network import Network
 from engine.workloads.base import HttpRequest, HttpResponse
@@ -157,6 +158,33 @@ def nslookup(p: Proc) -> int:
     p.out(res.stdout if res.stdout.endswith("\n") else res.stdout + "\n")
     # (busybox sets exit code 1 for any NXDOMAIN reply, search-list ones included: left at 0
     # here as svcflow always answered; the lead decides, see the shell helper's report)
+    return 0
+
+
+def dig(p: Proc) -> int:
+    """bind-tools' dig in a pod: the query goes to the nameserver of the pod's resolv.conf
+    through kube-proxy's rules; no search list (dig's default); `+short` prints the answers'
+    data only; no server reachable is exit status 9."""
+    names = [a for a in p.args if not a.startswith(("+", "-", "@"))]
+    if not names:
+        return 0  # (dig with no name asks for the root servers: not simulated)
+    qtypes = {"A", "AAAA", "SRV", "PTR", "CNAME", "TXT", "MX", "NS", "SOA", "ANY"}
+    name = names[0]
+    qtype = next((a.upper() for a in names[1:] if a.upper() in qtypes), "A")
+    shell = p.shell
+    conf = pod_resolv_conf(shell.cluster.topology, shell.pod)
+    reach = shell.net.dns_server(shell.pod, conf)
+    args = " ".join(p.args)
+    if not reach.answers:
+        shell.net.lookup_event(shell.pod, name, tool="dig", server=reach, qtype=qtype)
+        p.out(render_dig_unreachable(args, server=reach.nameserver, refused=reach.refused))
+        return 9
+    out = dns_dig(shell.cluster.coredns.plugin, name, qtype, msg_id=shell.cluster.rng("dns-id").randrange(1, 65536),
+                  when=shell.now(), server=reach.nameserver, args=args)
+    answers = [line.split("\t")[-1] for line in out.stdout.split(";; ANSWER SECTION:\n", 1)[-1].split("\n\n", 1)[0]
+               .splitlines()] if ";; ANSWER SECTION:" in out.stdout else []
+    shell.net.lookup_event(shell.pod, name, tool="dig", answers=answers, server=reach, qtype=qtype)
+    p.out("".join(a + "\n" for a in answers) if "+short" in p.args else out.stdout)
     return 0
 
 

@@ -80,6 +80,9 @@ def test_apk_quiet_then_the_next_command(pod_shell):
     """The tester's line: `apk add bind-tools >/dev/null; which dig` installs, prints nothing of
     apk's, and dig is on the PATH."""
     assert pod_shell.feed("apk add bind-tools >/dev/null; which dig") == "/usr/bin/dig\n"
+    ip = redis_ip(pod_shell.cluster)
+    assert pod_shell.feed("dig +short redis.default.svc.cluster.local") == f"{ip}\n"
+    assert "status: NXDOMAIN" in pod_shell.feed("dig redis | grep status")  # (dig uses no search list)
     assert pod_shell.feed("apk add nope 2>/dev/null; echo $?") == "1\n"
 
 
