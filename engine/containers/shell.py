@@ -43,6 +43,26 @@ HOSTS = ("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost
          "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n")
 
 
+#: Programs that read their stdin when given no file (so an exec with stdin waits for it).
+_STDIN_READERS = frozenset({"cat", "wc", "grep", "head", "tail", "sort", "cut", "awk", "tr", "uniq", "nc", "telnet",
+                            "redis-cli"})
+
+
+def reads_stdin(argv: list[str]) -> bool:
+    """Whether `argv` reads what an exec's stdin sends (`tar -xmf -` from kubectl cp, `cat`,
+    `sh -c 'cat > /tmp/x'`); a command that does not is answered without waiting for it, as
+    `kubectl exec -i POD -- hostname` returns at once."""
+    if not argv:
+        return False
+    tool = argv[0].rsplit("/", 1)[-1]
+    if tool in ("sh", "ash", "bash"):
+        return True
+    if tool == "tar":
+        flags = "".join(a.lstrip("-") for a in argv[1:2] + [a for a in argv[2:] if a.startswith("-")])
+        return ("x" in flags or "t" in flags) and ("f" not in flags or "-" in argv[2:])
+    return tool in _STDIN_READERS
+
+
 @dataclass
 class PodShell:
     """An interactive shell in one container of a pod, and that container's state (what

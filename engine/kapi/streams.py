@@ -26,7 +26,7 @@ from aiohttp import WSMsgType, web
 
 from engine.api.objects import meta
 from engine.containers.proc import to_text
-from engine.containers.shell import PodShell
+from engine.containers.shell import PodShell, reads_stdin
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.pods import completed, pick_container, running_container
 from engine.kapi.responses import marshal_json, query_bool
@@ -231,7 +231,8 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
         if code is not None:
             await ch.finish(exit_status(argv, code))
         return
-    stdin = await _read_stdin(ch) if opts.stdin else b""
+    # (stdin through a TTY to a program that is not a shell is not simulated: it is not waited for)
+    stdin = await _read_stdin(ch) if opts.stdin and not opts.tty and reads_stdin(argv) else b""
     out = shell.exec(argv, to_text(stdin))
     ctx.wrote()
     term = Terminal(opts.tty)

@@ -4,7 +4,9 @@ kubectl's stdout), and copies in with `test -d DEST` then `tar -xmf - -C DIR` fe
 (engine/containers/tar.py, engine/kapi/streams.py)."""
 from __future__ import annotations
 
-from tests.served import served_samples
+import asyncio
+
+from tests.served import Terminal, served_samples
 
 served = served_samples()
 
@@ -63,3 +65,23 @@ async def test_exec_sh_c_pipes_and_codes_as_sh(served, kubectl):
         3, "out\n", "err\ncommand terminated with exit code 3\n")
     assert await kubectl("exec", pod, "--", "printenv", "REDIS_PORT") == (0, "6379\n", "")
     assert await kubectl("exec", "-i", pod, "--", "wc", "-l", stdin=b"a\nb\nc\n") == (0, "3\n", "")
+
+
+def _on_a_terminal(kubectl, *args: str) -> tuple[int, str]:
+    term = Terminal(kubectl, *args)
+    try:
+        code = term.wait(30)
+    finally:
+        if term.proc.poll() is None:
+            term.proc.kill()
+    return code, term.screen.decode(errors="replace").replace("\r\n", "\n")
+
+
+async def test_exec_it_of_a_command_that_reads_no_stdin_ends_with_it(served, kubectl):
+    """`kubectl exec -it POD -- hostname` (the terminal's stdin stays open) answers and ends:
+    only a program that reads stdin (tar -x, cat, sh -c ...) is given it, without a TTY."""
+    pod = served.pod("default", "counter-")
+    assert await asyncio.to_thread(_on_a_terminal, kubectl, "exec", "-it", pod, "--", "hostname") == (0, f"{pod}\n")
+    code, screen = await asyncio.to_thread(_on_a_terminal, kubectl, "exec", "-it", pod, "--", "sh", "-c",
+                                           "wget -qO- localhost:3000 | wc -l")
+    assert (code, screen) == (0, "1\n")
