@@ -273,8 +273,11 @@ class Session:
         refused = shell.start_error(cmd)
         if refused is not None:
             return Output(stderr=f"error: {refused}\n", code=1)
-        # (a one-shot exec keeps no connection open; stdout and stderr in the order printed)
-        return Output(stdout=shell.exec(cmd).text())
+        # (a one-shot exec keeps no connection open; stdout and stderr in the order printed, then
+        # kubectl's own line for a command that failed, as the real kubectl prints it)
+        out = shell.exec(cmd).text()
+        code = shell.status
+        return Output(stdout=out, stderr=f"command terminated with exit code {code}\n" if code else "", code=code)
 
 
 def run_script(cluster: Cluster, lines: list[str], *, cwd: Path | None = None, echo: bool = True) -> str:
