@@ -48,6 +48,7 @@ from engine.apply.workspace import (
     topology_from_docs,
 )
 from engine.cluster.cluster import Cluster
+from engine.containers.processes import PodProcesses
 from engine.manifests.documents import LoadResult, object_key
 from engine.manifests.loader import ParseCache, load_file, load_paths
 from engine.manifests.paths import manifest_dirs, manifest_files
@@ -152,6 +153,7 @@ class LiveWorkspace:
         self._shape = _shape_of(loaded.documents if loaded else [])  # what the cluster was built from
         self.manifest_bytes = sum(f.size for f in loaded.files) if loaded else 0  # as found at start
         self.cluster = Cluster(topology, deterministic=deterministic, bare=bare, seed=seed)
+        PodProcesses.of(self.cluster)  # the pods' shells run main processes that end, from the start
         self.applied: dict[ObjKey, str] = {}  # object -> file that declares it
         self.last: ReloadResult | None = None
         self.settle_seconds = settle_seconds

@@ -19,6 +19,7 @@ from engine.api.validation.messages import ClientError, kubectl_error_output
 from engine.api.wellknown import REVISION
 from engine.cluster.cluster import Cluster
 from engine.cluster.topology import ClusterConfigError, Topology, build_topology
+from engine.containers.processes import PodProcesses
 from engine.manifests.documents import (
     Document,
     LoadResult,
@@ -370,6 +371,7 @@ def cluster_from_paths(paths: list[str | Path], *, deterministic: bool = False, 
     loaded: LoadResult = load_paths(list(paths)) if paths else LoadResult([], [])
     topology, problems = topology_from_docs(loaded.documents)
     cluster = Cluster(topology, deterministic=deterministic, bare=bare, seed=seed)
+    PodProcesses.of(cluster)  # the pods' shells run main processes that end, from the start
     docs = [d for d in loaded.kubectl_documents if not is_topology_node(d.obj)]
     report = apply_documents(cluster, docs, loaded.errors, warnings=loaded.warnings)
     report.warnings[:0] = problems

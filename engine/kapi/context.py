@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from engine.api.kinds import KindInfo
-from engine.kapi.pods import PodProcesses
+from engine.containers.processes import PodProcesses
 from engine.kapi.resources import ResourceTable
 from engine.kapi.status import StatusError, unknown_path
 from engine.kapi.watch import WatchHub

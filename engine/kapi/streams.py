@@ -1,6 +1,6 @@
 """`pods/exec` and `pods/attach` over WebSocket (apiserver-spec §5.1): the remotecommand
 channel protocol `v5.channel.k8s.io` (kubectl 1.30+ offers only it) and `v4.channel.k8s.io`
-(the Python clients), into the pods' simulated shells (engine.kubectl.shell).
+(the Python clients), into the pods' simulated shells (engine.containers.shell).
 
 Every message carries its channel in its first byte: 0 stdin (client to server), 1 stdout,
 2 stderr, 3 error (one `Status` JSON: Success, or NonZeroExitCode with the exit code as a
@@ -25,12 +25,13 @@ from typing import Any, Awaitable
 from aiohttp import WSMsgType, web
 
 from engine.api.objects import meta
+from engine.containers.proc import to_text
+from engine.containers.shell import PodShell, reads_stdin
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
-from engine.kapi.pods import completed, pick_container, run_argv, running_container, start_refusal
+from engine.kapi.pods import completed, pick_container, running_container
 from engine.kapi.responses import marshal_json, query_bool
 from engine.kapi.status import StatusError, bad_request, not_found
 from engine.kapi.terminal import Terminal
-from engine.kubectl.shell import PodShell
 from engine.kubelet.runtime import container_fate
 
 log = logging.getLogger("svcflow.kapi")
@@ -42,6 +43,8 @@ STDIN, STDOUT, STDERR, ERROR, RESIZE, CLOSE = 0, 1, 2, 3, 4, 255
 SHELLS = ("sh", "/bin/sh", "ash", "/bin/ash", "bash", "/bin/bash")
 # How often an attach looks for new output and for its pod's end (wall seconds).
 POLL_SECONDS = 0.1
+# The wall seconds between a command's stderr and the output it wrote after it (see _exec).
+STDERR_LEAD_SECONDS = 0.05
 
 
 def success() -> dict[str, Any]:
@@ -219,7 +222,7 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
         return
     shell = ctx.pods.shell(pod, container)
     argv = list(opts.command)
-    refused = start_refusal(shell, argv)
+    refused = shell.start_error(argv)
     if refused is not None:
         await ch.finish(failure(refused, "InternalError", 500))
         return
@@ -228,11 +231,46 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
         if code is not None:
             await ch.finish(exit_status(argv, code))
         return
-    out = run_argv(shell, argv)
+    # (stdin through a TTY to a program that is not a shell is not simulated: it is not waited for)
+    stdin = await _read_stdin(ch) if opts.stdin and not opts.tty and reads_stdin(argv) else b""
+    out = shell.exec(argv, to_text(stdin))
     ctx.wrote()
-    if out:
-        await ch.send(STDOUT, Terminal(opts.tty).output(out))
+    term = Terminal(opts.tty)
+    frames: list[tuple[int, str]] = []
+    for _, fd, text in out.chunks:  # stderr on its own channel (kubectl cp reads stdout as the archive)
+        channel = STDERR if fd == 2 and opts.stderr and not opts.tty else STDOUT
+        if frames and frames[-1][0] == channel:
+            frames[-1] = (channel, frames[-1][1] + text)
+        else:
+            frames.append((channel, text))
+    for i, (channel, text) in enumerate(frames):
+        if i and channel == STDOUT:
+            # what a program says on stderr before its output (tar's `removing leading '/'`)
+            # came out first: kubectl prints each stream from its own goroutine and kubectl cp
+            # stops at the archive's end, so the output follows a moment later, as from a process
+            await asyncio.sleep(STDERR_LEAD_SECONDS)
+        await ch.send(channel, term.output(text))
     await ch.finish(exit_status(argv, shell.status))
+
+
+async def _read_stdin(ch: Channels) -> bytes:
+    """Everything the client sends on stdin, up to its end (v5: the close frame for stdin;
+    v4 has none: the connection's end)."""
+    data = bytearray()
+    async for msg in ch.ws:
+        if msg.type == WSMsgType.BINARY:
+            frame: bytes = msg.data
+        elif msg.type == WSMsgType.TEXT:
+            frame = msg.data.encode("utf-8")
+        else:
+            break
+        if not frame:
+            continue
+        if frame[0] == STDIN:
+            data += frame[1:]
+        elif frame[0] == CLOSE and frame[1:2] == bytes((STDIN,)):
+            break
+    return bytes(data)
 
 
 async def _guarded(ch: Channels, work: Awaitable[None]) -> None:

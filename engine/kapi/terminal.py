@@ -56,7 +56,7 @@ class Terminal:
         """What the shell printed, as the client receives it."""
         if self.tty:
             text = re.sub(r"\r?\n", "\r\n", text)
-        return text.encode("utf-8")
+        return text.encode("utf-8", "surrogateescape")  # (a byte stream, e.g. tar's, comes back whole)
 
     def _raw(self, text: str) -> Input:
         self.line += text

@@ -16,12 +16,14 @@ from engine.api.apiserver import ApiError
 from engine.api.gostrconv import go_quote_rune
 from engine.apply.workspace import apply_documents
 from engine.cluster.cluster import Cluster
+from engine.containers.nettools import http_text
+from engine.containers.processes import PodProcesses
+from engine.containers.shell import PodShell
 from engine.kubectl import commands as kubectl
 from engine.kubectl import dns as dnstools
 from engine.kubectl.commands import Output
 from engine.kubectl.docker import docker
 from engine.kubectl.printers.get import ResourceError, resolve_resource
-from engine.kubectl.shell import PodShell, http_get
 from engine.kubelet import logs as kubelet_logs
 from engine.manifests.loader import load_paths
 from engine.net.network import Network
@@ -35,13 +37,14 @@ class Session:
     cwd: Path = field(default_factory=Path.cwd)
     net: Network | None = None
     shell: PodShell | None = None
-    shells: dict[str, PodShell] = field(default_factory=dict)  # apk installs persist per pod
     settle: bool = True  # run to steady state after each line (else what is due now: time is the caller's)
     driven: bool = False  # neither: the dashboard runs what a line set off, a budget at a time
 
+    procs: PodProcesses = field(init=False)  # the pods' shells (apk installs persist per container)
+
     def __post_init__(self) -> None:
-        if self.net is None:
-            self.net = Network(self.cluster)
+        self.procs = PodProcesses.of(self.cluster, self.net)
+        self.net = self.procs.net
 
     @property
     def prompt(self) -> str:
@@ -76,7 +79,7 @@ class Session:
             out = self._kubectl(argv[1:])
         elif argv[0] == "curl":
             urls = [a for a in argv[1:] if not a.startswith("-")]
-            out = Output(stdout=http_get(self.net, None, urls[0], tool="curl") if urls else
+            out = Output(stdout=http_text(self.net, None, urls[0]) if urls else
                          "curl: try 'curl --help' or 'curl --manual' for more information\n")
         elif argv[0] in ("exit", "logout"):
             out = Output()
@@ -263,21 +266,21 @@ class Session:
         if container is not None and container not in names:
             return Output(stderr=f"Error from server (BadRequest): container {container} is not valid for pod "
                                  f"{pod['metadata']['name']}\n", code=1)
-        key = f"{ns}/{pod['metadata']['name']}/{pod['metadata']['uid']}"
-        shell = self.shells.setdefault(key, PodShell(self.cluster, self.net, pod))
-        shell.pod = pod
+        shell = self.procs.shell(pod, container if container is not None else str(names[0]))
         if cmd in (["sh"], ["/bin/sh"], ["bash"], ["/bin/bash"]) and interactive:
             if cmd[0].endswith("bash") and shell.distro == "alpine":
                 return Output(stderr='error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: exec: "bash": executable file not found in $PATH: unknown\n', code=1)
+            shell.status = 0
             self.shell = shell
             return Output()
         refused = shell.start_error(cmd)
         if refused is not None:
             return Output(stderr=f"error: {refused}\n", code=1)
-        out, _ = shell.run(shlex.join(cmd))
-        if shell.stream is not None:  # a one-shot exec does not keep a connection open
-            shell.stream = None
-        return Output(stdout=out)
+        # (a one-shot exec keeps no connection open; stdout and stderr in the order printed, then
+        # kubectl's own line for a command that failed, as the real kubectl prints it)
+        out = shell.exec(cmd).text()
+        code = shell.status
+        return Output(stdout=out, stderr=f"command terminated with exit code {code}\n" if code else "", code=code)
 
 
 def run_script(cluster: Cluster, lines: list[str], *, cwd: Path | None = None, echo: bool = True) -> str:

@@ -23,11 +23,15 @@ from engine.api.objects import meta
 SHELLS = frozenset({"sh", "ash", "bash"})
 #: Programs that do their work and exit (the shell's one-shot tools and coreutils).
 ONE_SHOT = frozenset({"echo", "true", "false", "exit", "nslookup", "dig", "host", "wget", "curl", "cat", "env",
-                      "printenv", "hostname", "ls", "date", "pwd", "id", "whoami", "uname", "apk"})
+                      "printenv", "hostname", "ls", "date", "pwd", "id", "whoami", "uname", "apk", "grep", "wc",
+                      "head", "sort", "cut", "awk", "tr", "uniq", "tar", "which", "test", "[", "printf", "seq"})  # (not tail: `tail -f` keeps a container up)
 #: The main process of images whose default command is a shell (busybox's `sh`, alpine's `/bin/sh`).
 SHELL_IMAGES = frozenset({"busybox", "alpine"})
 #: kubelet's container restart back-off: 10 s doubling to 5 min (MaxContainerBackOff).
 BACKOFF_START, BACKOFF_MAX = 10.0, 300.0
+#: sh's reserved words before a command (`do CMD`) and those that are a whole part of a script
+_OPENERS = frozenset({"do", "then", "else", "elif", "if", "{", "!"})
+_CLOSERS = frozenset({"for", "done", "fi", "}"})
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
 
 
@@ -66,7 +70,7 @@ def start_error(program: str) -> Exit:
 
 class MainRunner(Protocol):
     """Runs a main process that ends, for its output (to the container's log) and how it
-    ended (the served API's pods' shells: engine.kapi.pods)."""
+    ended (the pods' shells of every front end: engine.containers.processes)."""
 
     def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit: ...
 
@@ -101,8 +105,9 @@ def sleep_seconds(args: list[str]) -> float | None:
 
 
 def _script_fate(script: str) -> Fate:
-    """`sh -c SCRIPT`: it ends when every command of it does (`;`, `&&`, newlines); the
-    sleeps in it add up; a loop or anything unknown keeps it running."""
+    """`sh -c SCRIPT`: it ends when every command of it does (`;`, `&&`, newlines, the body of
+    a `for` or an `if`); the sleeps in it add up (a loop's once); a `while` loop or anything
+    unknown keeps it running."""
     after = 0.0
     for part in re.split(r"\n|;|&&|\|\|", script):
         part = part.strip()
@@ -112,6 +117,12 @@ def _script_fate(script: str) -> Fate:
             words = shlex.split(part)
         except ValueError:
             return RUNS
+        while words and words[0] in _OPENERS:  # `do echo $i`, `then ...`: the command after the word
+            words = words[1:]
+        if not words or words[0] in _CLOSERS:
+            continue  # (`for i in 1 2 3` and `done` run nothing themselves)
+        if words[0] in ("while", "until"):
+            return RUNS  # (`while true`: svcflow does not guess when a loop ends)
         fate = command_fate(words, stdin=False)
         if fate.runs or fate.interactive:
             return RUNS

@@ -225,12 +225,14 @@ def test_coredns_scaled_to_zero_makes_lookups_fail_as_they_do_and_heals(tutorial
     # kube-proxy REJECTs a Service with no endpoints: an ICMP port unreachable.
     assert s.feed("kubectl exec deploy/counter -- nslookup redis") == (
         ";; connection timed out; no servers could be reached\n\n"
-        "nslookup: write to '10.96.0.10': Connection refused\n")
+        "nslookup: write to '10.96.0.10': Connection refused\n"
+        "command terminated with exit code 1\n")  # (busybox's status, and kubectl's line for it)
     assert s.feed("dig redis.default.svc.cluster.local") == (
         ";; communications error to 10.96.0.10#53: connection refused\n\n"
         "; <<>> DiG 9.18.30 <<>> redis.default.svc.cluster.local\n"
         ";; global options: +cmd\n;; no servers could be reached\n")
-    assert s.feed("kubectl exec deploy/counter -- wget -qO- redis:6379") == "wget: bad address 'redis:6379'\n"
+    assert s.feed("kubectl exec deploy/counter -- wget -qO- redis:6379") == (
+        "wget: bad address 'redis:6379'\ncommand terminated with exit code 1\n")
     flow = [e for e in tutorial.flow_events if e.controller == "coredns" and e.verb == "unreachable"]
     assert flow and flow[-1].step == 4 and "lookups to 10.96.0.10:53 are refused" in flow[-1].detail  # (as dig says)
     s.feed("kubectl scale deploy coredns -n kube-system --replicas=2")
@@ -245,7 +247,7 @@ def test_without_the_kube_dns_service_lookups_time_out(tutorial):
     s.feed("kubectl delete svc kube-dns -n kube-system")
     assert tutorial.coredns.serving().reason == "the kube-system/kube-dns Service is gone"
     assert s.feed("kubectl exec deploy/counter -- nslookup redis") == (
-        ";; connection timed out; no servers could be reached\n\n")
+        ";; connection timed out; no servers could be reached\n\ncommand terminated with exit code 1\n")
     out = s.feed("dig redis.default.svc.cluster.local")
     assert out.startswith(";; communications error to 10.96.0.10#53: timed out\n" * 3 + "\n")
     assert out.endswith(";; no servers could be reached\n")

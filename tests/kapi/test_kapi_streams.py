@@ -1,6 +1,6 @@
 """exec, attach, logs and port-forward through the served API, driven by the REAL kubectl
 (engine/kapi/streams.py, logs.py, portforward.py), compared with what svcflow's own session
-prints for the same lines on a twin cluster (engine/kubectl/session.py, shell.py).
+prints for the same lines on a twin cluster (engine/kubectl/session.py, engine/containers/).
 
 The seed tutorial's `kubectl exec -it counter-<pod> -- sh` is typed on a pty, verbatim, and
 the screen must be what svcflow's session shows for the same lines.
@@ -353,11 +353,11 @@ async def test_log_query_parameters_as_kube_apiserver_takes_them(served):
 async def test_a_failure_inside_the_shell_is_an_internal_error_on_the_error_channel(served, monkeypatch):
     """svcflow's own bug in a command reaches the client as kube-apiserver's InternalError, not
     as a traceback or a hung stream, and the next exec works."""
-    from engine.kubectl.shell import PodShell
+    from engine.containers.shell import PROGRAMS
 
-    def broken(self, args):
+    def broken(proc):
         raise RuntimeError("simulated bug")
-    monkeypatch.setattr(PodShell, "cmd_hostname", broken)
+    monkeypatch.setitem(PROGRAMS, "hostname", broken)
     pod = served.pod("default", "counter-")
     url = f"{served.served.url}/api/v1/namespaces/default/pods/{pod}/exec?command=hostname&stdout=true"
     async with aiohttp.ClientSession() as http:

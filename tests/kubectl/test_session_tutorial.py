@@ -186,8 +186,11 @@ def test_web_servers_fallback_tcp_env_label_and_rollout():
     assert "<title>Welcome to nginx!</title>" in page
     assert s.feed("wget -qO- web:8080/nope") == "wget: server returned error: HTTP/1.1 404 Not Found\n"
     pod_ip = c.get("Pod", "default", "box")["status"]["podIP"]
-    assert s.feed(f"nc -z {pod_ip} 9000") == f"{pod_ip} ({pod_ip}:9000) open\n"
-    assert s.feed(f"nc -z {pod_ip} 9001") == f"nc: {pod_ip} ({pod_ip}:9001): Connection refused\n"
+    # busybox nc (nc_bloaty.c): -z alone prints nothing, -v says "open", a refusal needs -vv
+    assert s.feed(f"nc -z {pod_ip} 9000; echo $?") == "0\n"
+    assert s.feed(f"nc -zv {pod_ip} 9000") == f"{pod_ip} ({pod_ip}:9000) open\n"
+    assert s.feed(f"nc -zv {pod_ip} 9001; echo $?") == "1\n"
+    assert s.feed(f"nc -zvv {pod_ip} 9001") == f"nc: {pod_ip} ({pod_ip}:9001): Connection refused\nsent 0, rcvd 0\n"
     env = s.feed("env")
     ip = c.get("Service", "default", "redis")["spec"]["clusterIP"]
     assert f"REDIS_SERVICE_HOST={ip}\n" in env and f"REDIS_PORT_6379_TCP=tcp://{ip}:6379\n" in env

@@ -51,7 +51,7 @@ def test_without_kube_proxy_a_new_service_is_not_programmed_and_heals_when_it_is
     assert "result: connected" not in out and "timeout" in out, out
     # what the user's wget prints: busybox's strerror of a connect nothing answers
     assert Session(c).feed("kubectl exec deploy/counter -- wget -qO- late:8080") == (
-        f"wget: can't connect to remote host ({ip}): Connection timed out\n")
+        f"wget: can't connect to remote host ({ip}): Connection timed out\ncommand terminated with exit code 1\n")
     # the DaemonSet again: a kube-proxy runs on each node and syncs every Service
     c.api.create(_bare(ds))
     c.run_until_idle()

@@ -1,0 +1,199 @@
+"""The commands ash (and dash) run themselves, with no program behind them: exit, cd,
+export, unset, true, false, `:`, echo, printf, pwd, test / `[`, type, command -v. They
+exist in every image, even one whose programs are few."""
+from __future__ import annotations
+
+import re
+
+from engine.containers.proc import Applet, Proc, ShellExit
+
+
+def exit_(p: Proc) -> int:
+    if not p.args:
+        raise ShellExit(p.shell.status)
+    if not re.fullmatch(r"\d+", p.args[0]):
+        p.err(f"sh: exit: Illegal number: {p.args[0]}\n" if p.shell.distro != "debian"
+              else f"sh: 1: exit: Illegal number: {p.args[0]}\n")
+        raise ShellExit(2)
+    raise ShellExit(int(p.args[0]) & 0xFF)
+
+
+def cd(p: Proc) -> int:
+    target = p.args[0] if p.args else "/root"
+    path = p.shell.path(target)
+    if not p.shell.files.is_dir(path):
+        p.err(f"sh: cd: can't cd to {target}: No such file or directory\n" if p.shell.distro != "debian"
+              else f"sh: 1: cd: can't cd to {target}\n")
+        return 2 if p.shell.distro == "debian" else 1
+    p.shell.cwd = path
+    return 0
+
+
+def export(p: Proc) -> int:
+    for a in p.args:
+        name, eq, value = a.partition("=")
+        if eq:
+            p.shell.variables[name] = value
+        p.shell.exported.add(name)
+    return 0
+
+
+def unset(p: Proc) -> int:
+    for a in p.args:
+        p.shell.variables.pop(a, None)
+        p.shell.unset.add(a)
+    return 0
+
+
+def true(p: Proc) -> int:
+    return 0
+
+
+def false(p: Proc) -> int:
+    return 1
+
+
+def _escapes(s: str) -> tuple[str, bool]:
+    """echo -e / printf escapes; True when `\\c` stops the output."""
+    stop = "\\c" in s
+    s = s.split("\\c", 1)[0]
+    table = {"n": "\n", "t": "\t", "\\": "\\", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b"}
+    s = re.sub(r"\\0([0-7]{0,3})", lambda m: chr(int(m.group(1) or "0", 8)), s)
+    return re.sub(r"\\(.)", lambda m: table.get(m.group(1), "\\" + m.group(1)), s), stop
+
+
+def echo(p: Proc) -> int:
+    args = list(p.args)
+    newline, escapes = True, p.shell.distro == "debian"  # dash's echo always reads escapes
+    while args and re.fullmatch(r"-[neE]+", args[0]):
+        flags = args.pop(0)
+        newline = newline and "n" not in flags
+        escapes = (escapes or "e" in flags) and "E" not in flags
+    text = " ".join(args)
+    if escapes:
+        text, stop = _escapes(text)
+        if stop:
+            newline = False
+    p.out(text + ("\n" if newline else ""))
+    return 0
+
+
+def printf(p: Proc) -> int:
+    if not p.args:
+        p.err("printf: usage: printf format [arguments]\n" if p.shell.distro == "debian"
+              else "BusyBox v1.37.0 (2025-01-17 18:12:01 UTC) multi-call binary.\n\nUsage: printf FORMAT [ARG]...\n")
+        return 2 if p.shell.distro == "debian" else 1
+    fmt, args = p.args[0], list(p.args[1:])
+    fmt, _ = _escapes(fmt)
+    out: list[str] = []
+    while True:
+        used = 0
+
+        def conv(m: re.Match) -> str:
+            nonlocal used
+            if m.group(0) == "%%":
+                return "%"
+            arg = args[used] if used < len(args) else ""
+            used += 1
+            spec = m.group(0)
+            if spec[-1] in "di":
+                try:
+                    return (spec[:-1] + "d") % int(arg or 0)
+                except ValueError:
+                    return "0"
+            return (spec[:-1] + "s") % arg
+        out.append(re.sub(r"%%|%[-+ 0#]*\d*(?:\.\d+)?[sdib]", conv, fmt))
+        args = args[used:]
+        if not args or not used:
+            break
+    p.out("".join(out))
+    return 0
+
+
+def pwd(p: Proc) -> int:
+    p.out(p.shell.cwd + "\n")
+    return 0
+
+
+def test(p: Proc) -> int:
+    args = list(p.args)
+    if p.name == "[":
+        if not args or args[-1] != "]":
+            p.err("sh: [: missing ]\n" if p.shell.distro != "debian" else "sh: 1: [: missing ]\n")
+            return 2
+        args = args[:-1]
+    try:
+        return 0 if _test(p, args) else 1
+    except ValueError as e:
+        p.err(f"sh: {p.name}: {e}\n")
+        return 2
+
+
+def _test(p: Proc, args: list[str]) -> bool:
+    if not args:
+        return False
+    if args[0] == "!":
+        return not _test(p, args[1:])
+    if len(args) == 1:
+        return args[0] != ""
+    if len(args) == 2:
+        op, arg = args
+        files = p.shell.files
+        path = p.shell.path(arg)
+        checks = {"-n": lambda: arg != "", "-z": lambda: arg == "", "-d": lambda: files.is_dir(path),
+                  "-e": lambda: files.exists(path), "-f": lambda: not files.is_dir(path) and files.read(path) is not None,
+                  "-r": lambda: files.exists(path), "-w": lambda: files.exists(path),
+                  "-s": lambda: bool(files.read(path)) or files.is_dir(path),
+                  "-x": lambda: files.is_dir(path) or path.rsplit("/", 1)[-1] in p.shell.programs()}
+        if op not in checks:
+            raise ValueError(f"{op}: unknown operand")
+        return checks[op]()
+    if len(args) == 3:
+        a, op, b = args
+        if op in ("=", "=="):
+            return a == b
+        if op == "!=":
+            return a != b
+        nums = {"-eq": int.__eq__, "-ne": int.__ne__, "-lt": int.__lt__, "-gt": int.__gt__, "-le": int.__le__,
+                "-ge": int.__ge__}
+        if op in nums:
+            for x in (a, b):
+                if not re.fullmatch(r"\s*-?\d+\s*", x):
+                    raise ValueError(f"{x}: bad number")
+            return nums[op](int(a), int(b))
+        raise ValueError(f"{op}: unknown operand")
+    raise ValueError("syntax error")
+
+
+def type_(p: Proc) -> int:
+    status = 0
+    for name in p.args:
+        if name in BUILTINS:
+            p.out(f"{name} is a shell builtin\n")
+        elif p.shell.has(name):
+            p.out(f"{name} is {p.shell.which(name)}\n")
+        else:
+            p.out(f"{name}: not found\n")
+            status = 127 if p.shell.distro != "debian" else 127
+    return status
+
+
+def command(p: Proc) -> int:
+    """`command -v NAME`: where NAME comes from (nothing, status 1, when nowhere)."""
+    if not p.args or p.args[0] not in ("-v", "-V"):
+        return 0
+    status = 0
+    for name in p.args[1:]:
+        if name in BUILTINS:
+            p.out(name + "\n")
+        elif p.shell.has(name):
+            p.out(p.shell.which(name) + "\n")
+        else:
+            status = 1
+    return status
+
+
+BUILTINS: dict[str, Applet] = {
+    "exit": exit_, "cd": cd, "export": export, "unset": unset, "true": true, "false": false, ":": true,
+    "echo": echo, "printf": printf, "pwd": pwd, "test": test, "[": test, "type": type_, "command": command,
+}

@@ -1,0 +1,237 @@
+"""Running a parsed line as ash runs it: and-or lists left to right (`a && b || c`), each
+pipeline's stdout fed to the next command's stdin, redirections set up left to right
+(`>/dev/null 2>&1` silences both, `2>&1 >/dev/null` keeps stderr), `$?` the last status,
+`exit N` ending the shell. Output is kept in order as (seconds slept before it, fd, text),
+so a container's log gets each line at the simulated time it was printed."""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+from engine.containers.proc import Proc, Shell, ShellExit, to_bytes, to_text
+from engine.containers.script import AndOr, Command, Compound, Pipeline, Redirect, ShellSyntaxError, parse
+from engine.containers.words import expand, expand_fields
+
+#: how many rounds a `while`/`until` loop runs here before svcflow stops it (a real shell runs
+#: `while true` until Ctrl-C; svcflow answers a line at once)
+LOOP_LIMIT = 100
+
+
+@dataclass
+class Output:
+    """What the shell printed, in order: (seconds slept before it, fd, text)."""
+
+    chunks: list[tuple[float, int, str]] = field(default_factory=list)
+
+    def text(self, fds: tuple[int, ...] = (1, 2)) -> str:
+        return "".join(t for _, fd, t in self.chunks if fd in fds)
+
+
+# where an fd points while a command runs: ("out", 1|2) the shell's own stdout/stderr,
+# ("pipe",) the next command, ("null",), ("file", path)
+Sink = tuple
+
+
+class Interpreter:
+    """Runs lines in one shell (its variables, files, status live in `shell`)."""
+
+    def __init__(self, shell: Shell, output: Output) -> None:
+        self.shell, self.output = shell, output
+
+    # -- lists ------------------------------------------------------------------------------
+    def run_line(self, line: str, stdin: str | None = None) -> None:
+        try:
+            script = parse(line)
+        except ShellSyntaxError as e:
+            self._emit(("out", 2), e.message(self.shell.distro))
+            self.shell.status = 2
+            return
+        for and_or in script:
+            self.run_and_or(and_or, stdin)
+
+    def run_and_or(self, node: AndOr, stdin: str | None) -> None:
+        self.run_pipeline(node.first, stdin)
+        for op, pipe in node.rest:
+            if (op == "&&") == (self.shell.status == 0):
+                self.run_pipeline(pipe, stdin)
+
+    def run_pipeline(self, pipe: Pipeline, stdin: str | None) -> None:
+        data = stdin
+        last = len(pipe.commands) - 1
+        for i, cmd in enumerate(pipe.commands):
+            buf: list[str] = []
+            if isinstance(cmd, Compound):
+                self.run_compound(cmd, data, buf if i < last else None)
+            else:
+                self.run_command(cmd, data, buf if i < last else None)
+            data = "".join(buf)
+        if pipe.negate:
+            self.shell.status = int(self.shell.status == 0)
+
+    def run_list(self, body: list[AndOr], stdin: str | None) -> None:
+        for and_or in body:
+            self.run_and_or(and_or, stdin)
+
+    # -- compound commands ------------------------------------------------------------------------
+    def run_compound(self, node: Compound, stdin: str | None, pipe: list[str] | None) -> None:
+        """A loop, an if or a group: its body's output goes where its redirections say."""
+        fds: dict[int, Sink] = {1: ("pipe",) if pipe is not None else ("out", 1), 2: ("out", 2)}
+        for r in node.redirects:
+            problem = self._redirect(r, fds)
+            if problem is not None:
+                self._emit(("out", 2), problem)
+                self.shell.status = 1
+                return
+            if r.fd == 0:
+                data = self._read(self.expand(r.target))
+                stdin = data if data is not None else stdin
+        inner = Output()
+        body = Interpreter(self.shell, inner)
+        try:
+            body.run_compound_body(node, stdin)
+        finally:
+            self._route(inner.chunks, fds, pipe)
+
+    def run_compound_body(self, node: Compound, stdin: str | None) -> None:
+        shell = self.shell
+        if node.kind == "for":
+            values = [f for w in node.words or [] for f in self.expand_fields(w)]
+            shell.status = 0
+            for value in values:
+                shell.variables[node.name] = value
+                self.run_list(node.branches[0][1], stdin)
+        elif node.kind in ("while", "until"):
+            cond, body = node.branches[0]
+            ran = 0
+            last = 0
+            while True:
+                self.run_list(cond, stdin)
+                if (shell.status == 0) == (node.kind == "until"):
+                    break
+                if ran == LOOP_LIMIT:
+                    self._emit(("out", 2), f"svcflow: the loop was stopped after {LOOP_LIMIT} rounds (a shell "
+                                           "runs it until Ctrl-C)\n")
+                    last = 130
+                    break
+                self.run_list(body, stdin)
+                last, ran = shell.status, ran + 1
+            shell.status = last
+        elif node.kind == "if":
+            for cond, body in node.branches:
+                self.run_list(cond, stdin)
+                if shell.status == 0:
+                    self.run_list(body, stdin)
+                    return
+            shell.status = 0
+            self.run_list(node.otherwise, stdin)
+        else:
+            self.run_list(node.branches[0][1], stdin)
+
+    # -- one command ----------------------------------------------------------------------------
+    def run_command(self, cmd: Command, stdin: str | None, pipe: list[str] | None, *, expanded: bool = False) -> None:
+        words = list(cmd.words) if expanded else [f for w in cmd.words for f in self.expand_fields(w)]
+        assigns: dict[str, str] = {}
+        while words and _is_assignment(words[0]):
+            name, _, value = words.pop(0).partition("=")
+            assigns[name] = value
+        fds: dict[int, Sink] = {1: ("pipe",) if pipe is not None else ("out", 1), 2: ("out", 2)}
+        for r in cmd.redirects:
+            problem = self._redirect(r, fds)
+            if problem is not None:
+                self._emit(("out", 2), problem)
+                self.shell.status = 1
+                return
+            if r.fd == 0:
+                data = self._read(self.expand(r.target))
+                stdin = data if data is not None else stdin
+        if not words:
+            self.shell.variables.update(assigns)
+            self.shell.status = 0
+            return
+        proc = Proc(self.shell, words[0].rsplit("/", 1)[-1], words[1:], stdin, assigns)
+        try:
+            self.shell.status = self.shell.call(proc, words[0])
+        finally:
+            self._route(proc.pieces, fds, pipe)
+
+    def _redirect(self, r: Redirect, fds: dict[int, Sink]) -> str | None:
+        """Point `r.fd` where `r` says; ash's complaint when it cannot be."""
+        target = self.expand(r.target)
+        if r.op in (">&", "<&"):
+            if target == "-":
+                fds[r.fd] = ("null",)
+            elif target.isdigit() and int(target) in fds:
+                fds[r.fd] = fds[int(target)]
+            elif target.isdigit():
+                return f"sh: {target}: Bad file descriptor\n"
+            else:  # `>&file`: both stdout and stderr
+                return self._redirect(Redirect(1, ">", target), fds) or self._redirect(Redirect(2, ">&", "1"), fds)
+            return None
+        if r.op == "&>":
+            return self._redirect(Redirect(1, ">", target), fds) or self._redirect(Redirect(2, ">&", "1"), fds)
+        if r.op == "<":
+            if self._read(target) is None:
+                return f"sh: can't open '{target}': No such file or directory\n"
+            return None
+        path = self.shell.path(target)
+        if path == "/dev/null":
+            fds[r.fd] = ("null",)
+            return None
+        if path in ("/dev/stdout", "/dev/stderr"):
+            fds[r.fd] = fds[1 if path.endswith("out") else 2]
+            return None
+        why = self.shell.files.write(path, b"", append=r.op == ">>")
+        if why is not None:
+            return f"sh: can't create {target}: {why}\n"
+        fds[r.fd] = ("file", path)
+        return None
+
+    def _read(self, target: str) -> str | None:
+        path = self.shell.path(target)
+        if path == "/dev/null":
+            return ""
+        data = self.shell.files.read(path)
+        return None if data is None else to_text(data)
+
+    def _route(self, pieces: list[tuple[float, int, str]], fds: dict[int, Sink], pipe: list[str] | None) -> None:
+        for at, fd, text in pieces:
+            sink = fds.get(fd, ("null",))
+            if sink[0] == "pipe" and pipe is not None:
+                pipe.append(text)
+            else:
+                self._emit(sink, text, at)
+
+    def _emit(self, sink: Sink, text: str, at: float | None = None) -> None:
+        if sink[0] == "out":
+            self.output.chunks.append((self.shell.elapsed if at is None else at, sink[1], text))
+        elif sink[0] == "file":
+            self.shell.files.write(sink[1], to_bytes(text), append=True)
+
+    # -- words ------------------------------------------------------------------------------------
+    def expand(self, word: str) -> str:
+        return expand(word, self.shell.parameter, self.substitute)
+
+    def expand_fields(self, word: str) -> list[str]:
+        return expand_fields(word, self.shell.parameter, self.substitute)
+
+    def substitute(self, line: str) -> str:
+        """`$(line)`: its stdout; its stderr goes where this shell's does."""
+        inner = Output()
+        sub = Interpreter(self.shell, inner)
+        try:
+            sub.run_line(line)
+        except ShellExit as e:
+            self.shell.status = e.code
+        for at, fd, text in inner.chunks:
+            if fd == 2:
+                self.output.chunks.append((at, 2, text))
+        return inner.text((1,))
+
+
+def _is_assignment(word: str) -> bool:
+    name, eq, _ = word.partition("=")
+    return bool(eq) and name.isidentifier() and name.isascii()
+
+
+def normalize(cwd: str, path: str) -> str:
+    return posixpath.normpath(posixpath.join(cwd, path)) if path else cwd

@@ -1,0 +1,443 @@
+"""The network tools in a pod's shell, going through `engine.net.network` (resolv.conf,
+CoreDNS, the node's kube-proxy rules, the destination pod's process), with busybox's flags
+(networking/wget.c `cqSO:o:P:Y:U:T:+`, nc_bloaty.c `np:s:ubvw:+lki:o:z`) and words, and
+curl's. A command that fails says so on stderr and exits as the tool does (wget 1, curl
+its error number: 6, 7, 28 ...), so `&&`, `||` and `$?` see what they would."""
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from dataclasses import dataclass
+
+from engine.containers.getopt import OptionError, getopt
+from engine.containers.proc import Proc, to_bytes
+from engine.dns.dig import dig as dns_dig
+from engine.dns.dig import nslookup as dns_nslookup
+from engine.dns.dig import nslookup_unreachable, render_dig_unreachable
+from engine.kubelet.env import pod_resolv_conf
+from engine.net.network import Network
+from engine.workloads.base import HttpRequest, HttpResponse
+from engine.workloads.redis import cli_format
+
+BUSYBOX = "BusyBox v1.37.0 (2025-01-17 18:12:01 UTC) multi-call binary.\n"
+WGET_USAGE = (BUSYBOX + "\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n"
+              "\t[--post-data STR | --post-file FILE] [-Y on/off]\n"
+              "\t[--no-check-certificate] [-P DIR] [-U AGENT] [-T SEC] URL...\n")
+WGET_LONG = {"continue": "c", "quiet": "q", "server-response": "S", "output-document": "O", "output-file": "o",
+             "directory-prefix": "P", "proxy": "Y", "user-agent": "U", "timeout": "T", "tries": "t",
+             "header": "\xff", "post-data": "\xfe", "spider": "\xfd", "no-check-certificate": "\xfc",
+             "post-file": "\xfb", "passive-ftp": "\xf0", "no-cache": "\xf0", "no-verbose": "\xf0",
+             "no-clobber": "\xf0", "no-host-directories": "\xf0", "no-parent": "\xf0"}
+NC_USAGE = BUSYBOX + "\nUsage: nc [OPTIONS] HOST PORT  - connect\nnc [OPTIONS] -l -p PORT [HOST] [PORT]  - listen\n"
+#: the kernel's SYN retries to a silent address (net.ipv4.tcp_syn_retries = 6): ~127 s
+CONNECT_TIMEOUT = 127.0
+
+
+def wget(p: Proc) -> int:
+    try:
+        o = getopt(p.args, "cqSO:o:P:Y:U:T:t:n::\xff:\xfe:\xfd\xfc\xfb:\xf0", WGET_LONG)
+    except OptionError as e:
+        p.err(f"wget: {e}\n" + WGET_USAGE)
+        return 1
+    if not o.operands:
+        p.err(WGET_USAGE)
+        return 1
+    timeout = o.value("T")
+    if timeout is not None and not timeout.isdigit():
+        return p.fail(f"invalid number '{timeout}'")
+    status = 0
+    for url in o.operands:
+        got = http_get(p.shell.net, p.shell.pod, url, tool="wget")
+        if got.error:
+            if got.timed_out:
+                waited = float(timeout) if timeout is not None and 0 < int(timeout) < CONNECT_TIMEOUT else CONNECT_TIMEOUT
+                p.shell.elapsed += waited
+                if timeout is not None and int(timeout) and waited < CONNECT_TIMEOUT:
+                    return p.fail("download timed out")
+            if got.connected_to and not o.has("q"):
+                p.err(got.connected_to)
+            p.err(got.error)
+            return 1
+        resp = got.response
+        assert resp is not None
+        if not o.has("q"):
+            p.err(got.connected_to)
+        if o.has("S"):
+            p.err(f"  HTTP/1.1 {resp.status} {resp.reason}\n" + "".join(f"  {k}: {v}\n" for k, v in resp.headers.items()))
+        if resp.status >= 400:
+            return p.fail(f"server returned error: HTTP/1.1 {resp.status} {resp.reason}")
+        if o.has("\xfd"):  # --spider
+            if not o.has("q"):
+                p.err("remote file exists\n")
+            continue
+        out = o.value("O")
+        name = out if out is not None else posixpath.basename(got.path.split("?", 1)[0]) or "index.html"
+        if o.value("P") and out is None:
+            name = posixpath.join(o.value("P") or ".", name)
+        body = resp.body if resp.body.endswith("\n") else resp.body + "\n"
+        if name == "-":
+            if not o.has("q"):
+                p.err("writing to stdout\n")
+            p.out(body)
+            if not o.has("q"):
+                p.err(f"-                    100% |********************************|  {len(resp.body)}  0:00:00 ETA\n"
+                      "written to stdout\n")
+            continue
+        why = p.shell.files.write(p.shell.path(name), to_bytes(body))
+        if why is not None:
+            return p.fail(f"can't open '{name}': {why}")
+        if not o.has("q"):
+            p.err(f"saving to '{name}'\n{name:<20} 100% |********************************|  {len(resp.body)}  "
+                  f"0:00:00 ETA\n'{name}' saved\n")
+    return status
+
+
+def curl(p: Proc) -> int:
+    args = p.args
+    silent = any(a == "-s" or a == "--silent" or (a.startswith("-") and not a.startswith("--") and "s" in a)
+                 for a in args)
+    out_file = None
+    urls: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("-o", "--output") and i + 1 < len(args):
+            out_file, i = args[i + 1], i + 2
+            continue
+        if a in ("-H", "--header", "-m", "--max-time", "--connect-timeout", "-X", "--request", "-d", "--data",
+                 "-A", "--user-agent", "-w", "--write-out") and i + 1 < len(args):
+            i += 2
+            continue
+        if not a.startswith("-") or a == "-":
+            urls.append(a)
+        i += 1
+    if not urls:
+        p.err("curl: try 'curl --help' or 'curl --manual' for more information\n")
+        return 2
+    got = http_get(p.shell.net, p.shell.pod, urls[0], tool="curl")
+    if got.error:
+        if got.timed_out:
+            p.shell.elapsed += CONNECT_TIMEOUT
+        if not silent or "-S" in args or "--show-error" in args:
+            p.err(got.error)
+        return got.code
+    resp = got.response
+    assert resp is not None
+    body = resp.body if resp.body.endswith("\n") else resp.body + "\n"
+    if out_file is not None and out_file != "-":
+        why = p.shell.files.write(p.shell.path(out_file), to_bytes(body))
+        if why is not None:
+            p.err("curl: (23) Failure writing output to destination\n")
+            return 23
+        return 0
+    p.out(body)
+    return 0
+
+
+def nslookup(p: Proc) -> int:
+    names = [a for a in p.args if not a.startswith("-")]
+    if not names:
+        p.err(BUSYBOX + "\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n")
+        return 1
+    shell = p.shell
+    conf = pod_resolv_conf(shell.cluster.topology, shell.pod)
+    who = f"{shell.pod['metadata']['namespace']}/{shell.pod['metadata']['name']}"
+    reach = shell.net.dns_server(shell.pod, conf)
+    if not reach.answers:  # the query went to kube-dns and no CoreDNS pod answered
+        shell.cluster.coredns.log_query(f"{who} nslookup {names[0]} -> timed out ({reach.error})")
+        shell.net.lookup_event(shell.pod, names[0], tool="nslookup", server=reach)
+        out, err = nslookup_unreachable(reach.nameserver, refused=reach.refused)
+        p.out(out)
+        p.err(err)
+        return 1
+    res = dns_nslookup(names[0], conf, shell.cluster.coredns.plugin)
+    shell.cluster.coredns.log_query(f"{who} nslookup {names[0]}")
+    answers, asked, error = _nslookup_answers(res.stdout, names[0])
+    shell.net.lookup_event(shell.pod, asked, tool="nslookup", answers=answers, error=error, server=reach)
+    p.out(res.stdout if res.stdout.endswith("\n") else res.stdout + "\n")
+    # (busybox sets exit code 1 for any NXDOMAIN reply, search-list ones included: left at 0
+    # here as svcflow always answered; the lead decides, see the shell helper's report)
+    return 0
+
+
+def dig(p: Proc) -> int:
+    """bind-tools' dig in a pod: the query goes to the nameserver of the pod's resolv.conf
+    through kube-proxy's rules; no search list (dig's default); `+short` prints the answers'
+    data only; no server reachable is exit status 9."""
+    names = [a for a in p.args if not a.startswith(("+", "-", "@"))]
+    if not names:
+        return 0  # (dig with no name asks for the root servers: not simulated)
+    qtypes = {"A", "AAAA", "SRV", "PTR", "CNAME", "TXT", "MX", "NS", "SOA", "ANY"}
+    name = names[0]
+    qtype = next((a.upper() for a in names[1:] if a.upper() in qtypes), "A")
+    shell = p.shell
+    conf = pod_resolv_conf(shell.cluster.topology, shell.pod)
+    reach = shell.net.dns_server(shell.pod, conf)
+    args = " ".join(p.args)
+    if not reach.answers:
+        shell.net.lookup_event(shell.pod, name, tool="dig", server=reach, qtype=qtype)
+        p.out(render_dig_unreachable(args, server=reach.nameserver, refused=reach.refused))
+        return 9
+    out = dns_dig(shell.cluster.coredns.plugin, name, qtype, msg_id=shell.cluster.rng("dns-id").randrange(1, 65536),
+                  when=shell.now(), server=reach.nameserver, args=args)
+    answers = [line.split("\t")[-1] for line in out.stdout.split(";; ANSWER SECTION:\n", 1)[-1].split("\n\n", 1)[0]
+               .splitlines()] if ";; ANSWER SECTION:" in out.stdout else []
+    shell.net.lookup_event(shell.pod, name, tool="dig", answers=answers, server=reach, qtype=qtype)
+    p.out("".join(a + "\n" for a in answers) if "+short" in p.args else out.stdout)
+    return 0
+
+
+def nc(p: Proc) -> int:
+    try:
+        o = getopt(p.args, "np:s:ubvw:lki:o:ze:")
+    except OptionError as e:
+        p.err(f"nc: {e}\n" + NC_USAGE)
+        return 1
+    if len(o.operands) < 2 or len(o.operands) > 2:
+        p.err(NC_USAGE)
+        return 1
+    host, port_s = o.operands
+    port = bb_lookup_port(port_s, 0)
+    verbose = o.flags.get("v", 0)
+    wait = o.value("w")
+    conn = p.shell.net.connect(p.shell.pod, host, port)
+    t = conn.trace
+    if t.outcome == "unresolved":
+        return p.fail(f"bad address '{host}'")
+    dotted = f"{t.resolved_ip or host}:{port}"
+    if not conn.ok:
+        if t.outcome == "timeout":
+            p.shell.elapsed += float(wait) if wait and wait.isdigit() and int(wait) < CONNECT_TIMEOUT else CONNECT_TIMEOUT
+        refused = t.outcome != "timeout"
+        if verbose > 1 or (verbose and not refused):
+            p.err(f"nc: {host} ({dotted}): {_strerror(t)}\n")
+        if verbose > 1:
+            p.err("sent 0, rcvd 0\n")
+        return 1
+    if verbose:
+        p.err(f"{host} ({dotted}) open\n")
+    if o.has("z"):
+        if verbose > 1:
+            p.err("sent 0, rcvd 0\n")
+        return 0
+    stream = conn.process.stream(port)
+    if p.stdin is None:  # the terminal: the connection stays open for the lines typed next
+        p.shell.open_stream(stream, "nc", f"{host}:{port}")
+        p.out(stream.greeting())
+        return 0
+    p.out(stream.greeting())
+    for line in p.input().splitlines():  # `echo PING | nc redis 6379`: what came back, then EOF
+        reply, closed = stream.send(line)
+        p.out(reply.replace("\r\n", "\n") if reply.endswith("\r\n") else reply)
+        if closed:
+            break
+    return 0
+
+
+def telnet(p: Proc) -> int:
+    if not p.args:
+        p.err(BUSYBOX + "\nUsage: telnet [-a] [-l USER] HOST [PORT]\n")
+        return 1
+    host = p.args[0]
+    port = bb_lookup_port(p.args[1] if len(p.args) > 1 else None, 23)
+    conn = p.shell.net.connect(p.shell.pod, host, port)
+    t = conn.trace
+    if t.outcome == "unresolved":
+        return p.fail(f"bad address '{host}'")
+    if not conn.ok:
+        if t.outcome == "timeout":
+            p.shell.elapsed += CONNECT_TIMEOUT
+        return p.fail(f"can't connect to remote host ({t.resolved_ip}): {_strerror(t)}")
+    stream = conn.process.stream(port)
+    p.out(f"Connected to {host}\n" + stream.greeting())
+    if p.stdin is None:
+        p.shell.open_stream(stream, "telnet", f"{host}:{port}")
+        return 0
+    for line in p.input().splitlines():
+        reply, closed = stream.send(line)
+        p.out(reply)
+        if closed:
+            p.out("Connection closed by foreign host\n")
+            break
+    return 0
+
+
+def redis_cli(p: Proc) -> int:
+    host, port, rest, i = "127.0.0.1", 6379, [], 0
+    args = p.args
+    while i < len(args):
+        if args[i] == "-h" and i + 1 < len(args):
+            host, i = args[i + 1], i + 2
+        elif args[i] == "-p" and i + 1 < len(args):
+            port, i = atoi(args[i + 1]), i + 2
+        else:
+            rest.append(args[i])
+            i += 1
+    conn = p.shell.net.connect(p.shell.pod, host, port)
+    t = conn.trace
+    if t.outcome == "unresolved" or not conn.ok:
+        why = "Name or service not known" if t.outcome == "unresolved" else _strerror(t)
+        p.out(f"Could not connect to Redis at {host}:{port}: {why}\n")
+        return 1
+    stream = conn.process.stream(port)
+    greeting = stream.greeting()
+    if not rest:
+        if p.stdin is None:
+            p.shell.open_stream(stream, "redis-cli", f"{host}:{port}")
+            p.out(greeting)
+            return 0
+        for line in p.input().splitlines():
+            reply, _ = stream.send(line)
+            p.out(cli_format(reply) + "\n" if reply else "")
+        return 0
+    reply, _ = stream.send(shlex.join(rest))
+    p.out(cli_format(reply) + "\n")
+    return 0
+
+
+def atoi(s: str) -> int:
+    """C's atoi (redis-cli -p): leading digits, else 0."""
+    m = re.match(r"\s*([+-]?\d+)", s)
+    return int(m.group(1)) if m else 0
+
+
+def _nslookup_answers(stdout: str, name: str) -> tuple[list[str], str, str]:
+    """What busybox nslookup printed, read back: the answers (`Address: IP` lines; the
+    server's own `Address:\tIP:53` has a tab), the name they belong to, and the first
+    error (`NXDOMAIN`) when nothing answered."""
+    answers: list[str] = []
+    asked, error = name, ""
+    for line in stdout.splitlines():
+        if line.startswith("Name:"):
+            asked = line.split(None, 1)[1].strip() if len(line.split()) > 1 else asked
+        elif line.startswith("Address: "):
+            answers.append(line.split(None, 1)[1].strip())
+        elif line.startswith("** server can't find") and not error:
+            error = line.rsplit(": ", 1)[-1].strip()
+    return list(dict.fromkeys(answers)), asked, error
+
+
+class UrlError(ValueError):
+    pass
+
+
+def _split_url(url: str, tool: str) -> tuple[str, int, str, str]:
+    """(host, port, path, host[:port]) as curl 8.12's URL parser (lib/urlapi.c) or busybox
+    wget's parse_url + str2sockaddr read it; UrlError carries the tool's own message."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    scheme = url.split("://", 1)[0].lower() if "://" in url else "http"
+    cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    netloc, path = rest[:cut], rest[cut:] or "/"
+    hostport = netloc.rsplit("@", 1)[-1]
+    default = 443 if scheme == "https" else 80
+    if tool == "curl":
+        if scheme not in ("http", "https"):
+            raise UrlError(f'curl: (1) Protocol "{scheme}" not supported\n')
+        if hostport.startswith("["):
+            end = hostport.find("]")
+            if end < 0:
+                raise UrlError("curl: (3) URL rejected: Bad IPv6 address\n")
+            host, after = hostport[1:end], hostport[end + 1:]
+            if after and not after.startswith(":"):
+                raise UrlError("curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535\n")
+            port_s = after[1:] if after else ""
+        else:
+            host, _, port_s = hostport.partition(":")
+        if not host:
+            raise UrlError("curl: (3) URL rejected: No host part in the URL\n")
+        if port_s and (not port_s.isdigit() or not port_s.isascii() or int(port_s) > 65535):
+            raise UrlError("curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535\n")
+        return host, int(port_s) if port_s else default, path, hostport
+    # busybox wget: "bad port spec" from str2sockaddr when the part after the last ':' is not a port
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        host, port_s = (hostport[1:end], hostport[end + 2:]) if end >= 0 else (hostport[1:], "")
+        has_port = end >= 0 and hostport[end + 1:end + 2] == ":"
+    else:
+        host, colon, port_s = hostport.rpartition(":")
+        has_port = bool(colon)
+        if not has_port:
+            host = hostport
+    if has_port:
+        if not (port_s.isdigit() and port_s.isascii()) or int(port_s) > 65535:
+            raise UrlError(f"wget: bad port spec '{hostport}'\n")
+        return host, int(port_s), path, hostport
+    return host, default, path, hostport
+
+
+def bb_lookup_port(port: str | None, default: int) -> int:
+    """busybox's bb_lookup_port: a number up to 65535, else the default (no services file here)."""
+    if port is not None and port.isdigit() and port.isascii() and int(port) <= 65535:
+        return int(port)
+    return default
+
+
+@dataclass
+class HttpResult:
+    """One GET: the response, or the tool's error line (and curl's exit code); `connected_to`
+    is busybox wget's `Connecting to ...` line, `timed_out` a SYN nobody answered."""
+
+    response: HttpResponse | None = None
+    error: str = ""
+    code: int = 0
+    connected_to: str = ""
+    path: str = "/"
+    timed_out: bool = False
+
+
+def http_get(net: Network, client: dict | None, url: str, *, tool: str) -> HttpResult:
+    """One HTTP GET through the simulated network, as curl or busybox wget make it."""
+    try:
+        host, port, path, netloc = _split_url(url, tool)
+    except UrlError as e:
+        return HttpResult(error=str(e), code=int(str(e)[7:str(e).index(")")]) if str(e).startswith("curl: (") else 1)
+    conn = net.connect(client, host, port)
+    t = conn.trace
+    if t.outcome == "unresolved":
+        return HttpResult(error=f"curl: (6) Could not resolve host: {host}\n", code=6) if tool == "curl" else \
+            HttpResult(error=f"wget: bad address '{host}:{port}'\n", code=1)
+    head = f"Connecting to {netloc} ({t.resolved_ip}:{port})\n"
+    if not conn.ok:
+        timed_out = t.outcome == "timeout"
+        if tool == "curl":
+            if timed_out:
+                return HttpResult(error=f"curl: (28) Failed to connect to {host} port {port} after 134167 ms: Could "
+                                        "not connect to server\n", code=28, timed_out=True)
+            return HttpResult(error=f"curl: (7) Failed to connect to {host} port {port} after 0 ms: Could not "
+                                    "connect to server\n", code=7)
+        return HttpResult(error=f"wget: can't connect to remote host ({t.resolved_ip}): {_strerror(t)}\n", code=1,
+                          connected_to=head, timed_out=timed_out)
+    resp = conn.process.http(HttpRequest("GET", path, netloc), _PodNet(net, conn.pod), conn.port)
+    if resp is None:
+        return HttpResult(error="curl: (52) Empty reply from server\n", code=52) if tool == "curl" else \
+            HttpResult(error="wget: error getting response\n", code=1, connected_to=head)
+    return HttpResult(response=resp, connected_to=head, path=path)
+
+
+def http_text(net: Network, client: dict | None, url: str, *, tool: str = "curl") -> str:
+    """What `curl URL` prints from a machine outside the cluster (the session's `curl`)."""
+    got = http_get(net, client, url, tool=tool)
+    if got.response is None:
+        return got.error
+    body = got.response.body
+    return body if body.endswith("\n") else body + "\n"
+
+
+class _PodNet:
+    """The network as seen by a process in a pod (what the counter app uses to reach redis)."""
+
+    def __init__(self, net: Network, pod: dict) -> None:
+        self.net, self.pod = net, pod
+
+    def request(self, host: str, port: int, send) -> str | None:
+        conn = self.net.connect(self.pod, host, port)
+        if not conn.ok:
+            return None
+        return send(conn.process.stream(port))
+
+
+def _strerror(trace) -> str:
+    """What connect(2) failed with, as busybox and redis-cli print it (strerror): a SYN that
+    nothing answers times out ("no pod answers at ..." is the trace's own account of it)."""
+    return "Connection timed out" if trace.outcome == "timeout" else (trace.error or "Connection refused")

@@ -1,0 +1,97 @@
+"""One command running in a container's shell: its arguments, what its stdin holds, and
+what it writes, in order, to stdout (fd 1) and stderr (fd 2). Byte streams (a tar
+archive) travel as text decoded with `surrogateescape`, so every byte comes back out."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Protocol
+
+from engine.containers.files import ContainerFiles
+
+ENCODING, ERRORS = "utf-8", "surrogateescape"
+
+
+def to_text(data: bytes) -> str:
+    return data.decode(ENCODING, ERRORS)
+
+
+def to_bytes(text: str) -> bytes:
+    return text.encode(ENCODING, ERRORS)
+
+
+class ShellExit(Exception):
+    """`exit N`: the shell ends (after what it printed so far)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class Shell(Protocol):
+    """What a command sees of the shell that runs it (engine.containers.shell.PodShell)."""
+
+    pod: dict
+    net: Any  # engine.net.network.Network
+    cluster: Any  # engine.cluster.cluster.Cluster
+    files: ContainerFiles
+    cwd: str
+    status: int
+    elapsed: float
+    variables: dict[str, str]
+    exported: set[str]
+    unset: set[str]
+
+    @property
+    def distro(self) -> str: ...
+
+    def path(self, p: str) -> str: ...
+
+    def has(self, tool: str) -> bool: ...
+
+    def which(self, tool: str) -> str: ...
+
+    def programs(self) -> set[str]: ...
+
+    def now(self) -> datetime: ...
+
+    def environment(self, extra: dict[str, str] | None = None) -> list[tuple[str, str]]: ...
+
+    def parameter(self, name: str) -> str: ...
+
+    def call(self, proc: "Proc", word: str) -> int: ...
+
+    def subshell(self, proc: "Proc", script: str) -> int: ...
+
+    def open_stream(self, stream: Any, kind: str, host: str) -> None: ...
+
+
+@dataclass
+class Proc:
+    """`stdin` is None when the command reads the terminal (nothing piped or redirected in)."""
+
+    shell: Shell
+    name: str
+    args: list[str]
+    stdin: str | None = None
+    env: dict[str, str] = field(default_factory=dict)  # `NAME=value cmd`: for this command only
+    pieces: list[tuple[float, int, str]] = field(default_factory=list)  # (seconds slept before, fd, text)
+
+    def out(self, text: str) -> None:
+        if text:
+            self.pieces.append((self.shell.elapsed, 1, text))
+
+    def err(self, text: str) -> None:
+        if text:
+            self.pieces.append((self.shell.elapsed, 2, text))
+
+    def fail(self, message: str, code: int = 1) -> int:
+        """`NAME: message` on stderr (busybox's bb_error_msg), and the status."""
+        self.err(f"{self.name}: {message}\n")
+        return code
+
+    def input(self) -> str:
+        return self.stdin or ""
+
+
+Applet = Callable[[Proc], int]

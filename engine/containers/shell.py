@@ -1,0 +1,253 @@
+"""The shell in one container of a pod (`kubectl exec -it POD -- sh`, the `:` prompt's pod
+shell, `svcflow session`, and a container's own command when it ends).
+
+What exists depends on the image, as in the tutorial: the counter image is Alpine
+(busybox: wget, nslookup, nc, tar, grep ..., but no curl or telnet until `apk add curl
+busybox-extras`), redis is Debian (coreutils, tar, redis-cli, no curl). The line is read
+and run as sh does (`engine.containers.script`, `engine.containers.interp`); network tools
+take the real path through `engine.net.network`.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.cluster.cluster import Cluster
+from engine.containers import builtins, coreutils, nettools, textutils
+from engine.containers.apk import apk
+from engine.containers.files import ContainerFiles, bin_path
+from engine.containers.interp import Interpreter, Output
+from engine.containers.proc import Applet, Proc, ShellExit
+from engine.containers.script import Command
+from engine.containers.tar import tar
+from engine.kubelet.env import container_env, pod_resolv_conf
+from engine.net.network import Network
+from engine.workloads.apps import image_name
+from engine.workloads.base import Stream
+from engine.workloads.redis import cli_format, resp_lines
+
+#: Programs by name (a program runs only where the image has it, see `PodShell.has`).
+PROGRAMS: dict[str, Applet] = {**coreutils.APPLETS, **textutils.APPLETS, "tar": tar, "apk": apk,
+                               "wget": nettools.wget, "curl": nettools.curl, "nslookup": nettools.nslookup,
+                               "nc": nettools.nc, "dig": nettools.dig, "telnet": nettools.telnet, "redis-cli": nettools.redis_cli,
+                               "test": builtins.test, "[": builtins.test, "echo": builtins.echo,
+                               "printf": builtins.printf, "true": builtins.true, "false": builtins.false,
+                               "pwd": builtins.pwd}
+_COMMON = {"sh", "ls", "cat", "env", "printenv", "hostname", "echo", "pwd", "tar", "grep", "wc", "head", "tail",
+           "sort", "cut", "awk", "tr", "uniq", "sleep", "test", "[", "which", "true", "false", "printf", "seq"}
+#: busybox's applets in Alpine's base image (of those svcflow runs), and Debian's base programs.
+ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk"})
+DEBIAN_BASE = frozenset(_COMMON | {"bash"})
+HOSTS = ("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+         "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n")
+
+
+#: Programs that read their stdin when given no file (so an exec with stdin waits for it).
+_STDIN_READERS = frozenset({"cat", "wc", "grep", "head", "tail", "sort", "cut", "awk", "tr", "uniq", "nc", "telnet",
+                            "redis-cli"})
+
+
+def reads_stdin(argv: list[str]) -> bool:
+    """Whether `argv` reads what an exec's stdin sends (`tar -xmf -` from kubectl cp, `cat`,
+    `sh -c 'cat > /tmp/x'`); a command that does not is answered without waiting for it, as
+    `kubectl exec -i POD -- hostname` returns at once."""
+    if not argv:
+        return False
+    tool = argv[0].rsplit("/", 1)[-1]
+    if tool in ("sh", "ash", "bash"):
+        return True
+    if tool == "tar":
+        flags = "".join(a.lstrip("-") for a in argv[1:2] + [a for a in argv[2:] if a.startswith("-")])
+        return ("x" in flags or "t" in flags) and ("f" not in flags or "-" in argv[2:])
+    return tool in _STDIN_READERS
+
+
+@dataclass
+class PodShell:
+    """An interactive shell in one container of a pod, and that container's state (what
+    `apk add` installed, the files written, exported variables)."""
+
+    cluster: Cluster
+    net: Network
+    pod: dict
+    installed: set[str] = field(default_factory=set)
+    stream: Stream | None = None  # an open telnet/nc/redis-cli connection
+    stream_kind: str = ""
+    stream_host: str = ""
+    status: int = 0  # $? of the last line: what an exec's exit code reports
+    variables: dict[str, str] = field(default_factory=dict)
+    exported: set[str] = field(default_factory=set)
+    unset: set[str] = field(default_factory=set)
+    elapsed: float = 0.0  # simulated seconds slept by the current command (`sleep`, a timeout)
+    apk_count: int = 18
+    files: ContainerFiles = field(init=False)
+    cwd: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cwd = self.workdir
+        self.files = ContainerFiles(self._generated, self.programs, self.which, self.workdir)
+
+    # -- the image -------------------------------------------------------------------------------
+    @property
+    def image(self) -> str:
+        return image_name(self.pod["spec"]["containers"][0].get("image", ""))
+
+    @property
+    def distro(self) -> str:
+        base = self.image.rsplit("/", 1)[-1]
+        return "debian" if base in ("redis", "nginx", "httpd", "postgres", "mysql", "python", "node") else "alpine"
+
+    @property
+    def workdir(self) -> str:
+        return "/app" if self.image == "ghcr.io/subicura/counter" else "/data" if self.image.endswith("redis") else "/"
+
+    @property
+    def prompt(self) -> str:
+        if self.stream is not None:
+            return f"{self.stream_host}> " if self.stream_kind == "redis-cli" else ""
+        if self.image == "ghcr.io/subicura/counter":
+            return "/app # "
+        return "# " if self.distro == "debian" else "/ # "
+
+    def programs(self) -> set[str]:
+        base = DEBIAN_BASE | ({"redis-cli"} if self.image.endswith("redis") else set()) \
+            if self.distro == "debian" else ALPINE_BASE
+        return set(base) | self.installed
+
+    def has(self, tool: str) -> bool:
+        return tool in self.programs()
+
+    def which(self, tool: str) -> str:
+        return bin_path(tool, own_build=self.image.endswith("redis"))
+
+    def now(self) -> datetime:
+        return self.cluster.clock.now()
+
+    def path(self, p: str) -> str:
+        return posixpath.normpath(posixpath.join(self.cwd, p)) if p else self.cwd
+
+    def _generated(self, path: str) -> bytes | None:
+        """The files the kubelet writes into the container (they follow the pod)."""
+        if path == "/etc/resolv.conf":
+            return pod_resolv_conf(self.cluster.topology, self.pod).encode()
+        if path == "/etc/hostname":
+            return (self.pod["metadata"]["name"] + "\n").encode()
+        if path == "/etc/hosts":
+            ip = (self.pod.get("status") or {}).get("podIP", "")
+            return (HOSTS + f"{ip}\t{self.pod['metadata']['name']}\n").encode()
+        return None
+
+    # -- variables ------------------------------------------------------------------------------
+    def environment(self, extra: dict[str, str] | None = None) -> list[tuple[str, str]]:
+        """The environment a program started from this shell gets."""
+        env = dict(container_env(self.cluster.store, self.pod))
+        for name in self.unset:
+            env.pop(name, None)
+        for name in self.exported:
+            if name in self.variables:
+                env[name] = self.variables[name]
+        env.update(extra or {})
+        return list(env.items())
+
+    def parameter(self, name: str) -> str:
+        """`$name` in this shell."""
+        if name == "?":
+            return str(self.status)
+        if name == "$":
+            return "1"
+        if name == "#":
+            return "0"
+        if name == "0":
+            return "sh"
+        if name in self.variables:
+            return self.variables[name]
+        if name == "PWD":
+            return self.cwd
+        return dict(self.environment()).get(name, "")
+
+    # -- entry points -----------------------------------------------------------------------------
+    def run(self, line: str) -> tuple[str, bool]:
+        """One typed line; returns (what the terminal shows, the shell exited)."""
+        if self.stream is not None:
+            return self._stream_line(line), False
+        out = Output()
+        self.elapsed = 0.0
+        try:
+            Interpreter(self, out).run_line(line)
+        except ShellExit as e:
+            self.status = e.code
+            return out.text(), True
+        return out.text(), False
+
+    def exec(self, argv: list[str], stdin: str | None = "") -> Output:
+        """A command that is not an interactive shell (`kubectl exec POD -- cat /etc/hosts`,
+        `sh -c 'a | b'`, a container's own command): `stdin` is what it reads ("" at once at
+        its end). Nothing stays open after it (a one-shot telnet is closed at once)."""
+        out = Output()
+        self.status, self.elapsed = 0, 0.0
+        try:
+            Interpreter(self, out).run_command(Command(words=list(argv)), stdin, None, expanded=True)
+        except ShellExit as e:
+            self.status = e.code
+        self.stream = None
+        return out
+
+    def start_error(self, argv: list[str]) -> str | None:
+        """Why the container runtime refuses to start `argv` in this container (an exec of a
+        program the image does not have), in containerd's words; None: it starts."""
+        tool = argv[0].rsplit("/", 1)[-1] if argv else ""
+        if not argv or tool in ("echo", "exit", "pwd", "true", "false", "sleep") or self.has(tool) \
+                or (tool == "bash" and self.distro == "debian"):
+            return None
+        return ("Internal error occurred: error executing command in container: failed to exec in container: "
+                "failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: "
+                f'exec: "{argv[0]}": executable file not found in $PATH: unknown')
+
+    # -- what the interpreter calls ------------------------------------------------------------------
+    def call(self, proc: Proc, word: str) -> int:
+        """Run one command: a builtin, else a program the image has, else sh's `not found`."""
+        name = proc.name
+        if "/" not in word and name in builtins.BUILTINS:
+            return builtins.BUILTINS[name](proc)
+        if not self.has(name) or ("/" in word and self.files.read(self.path(word)) is None):
+            proc.err(f"sh: 1: {word}: not found\n" if self.distro == "debian" else f"sh: {word}: not found\n")
+            return 127
+        applet = PROGRAMS.get(name)
+        if applet is None:
+            return 0  # a program svcflow does not simulate (ping, dig): it prints nothing here
+        return applet(proc)
+
+    def subshell(self, proc: Proc, script: str) -> int:
+        """A child shell running `script` (sh -c): its output becomes `proc`'s; its variables,
+        `cd` and `exit` stay in it."""
+        saved = (dict(self.variables), set(self.exported), set(self.unset), self.cwd)
+        out = Output()
+        code: int | None = None
+        try:
+            Interpreter(self, out).run_line(script, proc.stdin)
+        except ShellExit as e:
+            code = e.code
+        finally:
+            self.variables, self.exported, self.unset, self.cwd = saved[0], saved[1], saved[2], saved[3]
+        proc.pieces += out.chunks
+        return self.status if code is None else code
+
+    def open_stream(self, stream: Stream, kind: str, host: str) -> None:
+        self.stream, self.stream_kind, self.stream_host = stream, kind, host
+
+    # -- open connections ---------------------------------------------------------------------------
+    def _stream_line(self, line: str) -> str:
+        assert self.stream is not None
+        reply, closed = self.stream.send(line.rstrip("\r\n"))
+        if self.stream_kind == "redis-cli":
+            text = cli_format(reply) + "\n" if reply else ""
+            if closed or line.strip().lower() in ("quit", "exit"):
+                self.stream = None
+            return text
+        text = "".join(p + "\n" for p in resp_lines(reply)) if reply.endswith("\r\n") else reply
+        if closed:
+            self.stream = None
+            text += "Connection closed by foreign host\n"
+        return text
+
