@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from engine.kubectl import commands
-from tests.served import served_samples
+from engine.kubectl import commands, dns
+from tests.helpers import SAMPLES
+from tests.served import Kubectl, ServedCluster, require_kubectl, served_samples
 
 served = served_samples()
 
@@ -87,3 +88,34 @@ async def test_a_pod_whose_config_map_is_missing_waits_in_container_creating(ser
     code, out, err = await kubectl("get", "pod", "mount", "-o", "jsonpath={.status.phase}")
     assert (code, out) == (0, "Running")
     assert (await kubectl("delete", "pod", "mount", "--wait=false"))[0] == 0
+
+
+async def test_the_learner_experiment_through_kubectl(tmp_path):
+    """tester3 #11: delete the coredns ConfigMap and restart CoreDNS; the new pods wait in
+    ContainerCreating, one old pod keeps answering, and the ConfigMap back heals it."""
+    require_kubectl()
+    s = ServedCluster([SAMPLES], tmp_path)
+    try:
+        kubectl = Kubectl(s, tmp_path)
+        corefile = s.call(lambda: s.cluster.coredns.config.corefile())
+        assert await kubectl("delete", "cm", "coredns", "-n", "kube-system") == (
+            0, 'configmap "coredns" deleted\n', "")
+        assert await kubectl("rollout", "restart", "deploy/coredns", "-n", "kube-system") == (
+            0, "deployment.apps/coredns restarted\n", "")
+        s.call(lambda: s.cluster.run_for(30))
+        code, out, err = await kubectl("get", "po", "-n", "kube-system", "-l", "k8s-app=kube-dns", "--no-headers")
+        rows = sorted(line.split()[1:3] for line in out.splitlines())
+        assert rows == [["0/1", "ContainerCreating"], ["0/1", "ContainerCreating"], ["1/1", "Running"]], out
+        code, out, err = await kubectl("get", "events", "-n", "kube-system", "--field-selector", "reason=FailedMount",
+                                       "-o", "jsonpath={.items[*].message}")
+        assert out.count('MountVolume.SetUp failed for volume "config-volume" : configmap "coredns" not found') == 2
+        assert s.svcflow(lambda c: dns.dig(c, "kubernetes.default.svc.cluster.local"))[0] == 0
+        (tmp_path / "cm.yaml").write_text(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: coredns, namespace: kube-system}\ndata:\n  Corefile: |\n"
+            + "".join(f"    {line}\n" for line in corefile.splitlines()))
+        assert (await kubectl("apply", "-f", str(tmp_path / "cm.yaml")))[0] == 0
+        s.call(lambda: s.cluster.run_for(130))
+        code, out, err = await kubectl("get", "po", "-n", "kube-system", "-l", "k8s-app=kube-dns", "--no-headers")
+        assert sorted(line.split()[1:3] for line in out.splitlines()) == [["1/1", "Running"], ["1/1", "Running"]]
+    finally:
+        s.close()
