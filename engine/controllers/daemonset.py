@@ -38,6 +38,7 @@ class DaemonSetController(Controller):
                 if k == "Pod" and (p := self.store.get("Pod", pns, pn)) is not None]
         by_node = {p["spec"].get("nodeName"): p for p in pods if pod_is_active(p)}
         eligible = [n for n in self.store.list("Node") if tolerates_all(tolerations, n)]
+        failed = False
         for node in eligible:
             if meta(node)["name"] not in by_node:
                 pod = clone(tmpl)
@@ -55,8 +56,13 @@ class DaemonSetController(Controller):
                 except ApiError as e:  # (admission refused it: a ServiceAccount that does not exist)
                     self.recorder.event(ds, "Warning", "FailedCreate", f"Error creating: {e.status.status_message()}",
                                         self.name)
+                    failed = True
                     continue
                 self.recorder.event(ds, "Normal", "SuccessfulCreate", f"Created pod: {meta(created)['name']}", self.name)
+        if failed:  # syncDaemonSet's error: the key again later (rate-limited, background timers)
+            self.add_rate_limited(key)
+        else:
+            self.forget(key)
         active = [p for k, pns, pn in self.store.dependents(uid_of(ds))
                   if k == "Pod" and (p := self.store.get("Pod", pns, pn)) is not None and pod_is_active(p)]
         ready = sum(1 for p in active if pod_is_ready(p))

@@ -265,3 +265,26 @@ def test_with_no_coredns_pod_ready_dns_times_out(cluster):
     assert not any(pod_is_ready(p) for p in coredns_pods(cluster))
     out = dig(cluster, "kubernetes.default.svc.cluster.local")
     assert out.code == 9 and "no servers could be reached" in out.stdout
+
+
+def test_a_daemonsets_pods_fail_with_failedcreate_until_the_account_exists(cluster):
+    apply_yaml(cluster, """
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      serviceAccountName: agent
+      containers: [{name: agent, image: busybox}]
+""")
+    failed = events(cluster, "agent", "FailedCreate")
+    assert failed and failed[0]["message"] == (
+        'Error creating: pods "agent-" is forbidden: error looking up service account default/agent: '
+        'serviceaccount "agent" not found')
+    cluster.api.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "agent"}})
+    cluster.run_for(30)
+    pods = [p for p in cluster.store.list("Pod", "default") if p["metadata"]["name"].startswith("agent-")]
+    assert len(pods) == 2 and all(pod_is_ready(p) for p in pods)  # (the two workers: the control plane is tainted)
