@@ -156,7 +156,9 @@ class Kubelet(Controller):
             return  # no machine of that name: no kubelet will ever look at this pod
         rt = self.pods.setdefault(key, _PodRuntime())
         now = self.clock.now()
-        if rt.due and now < rt.due:
+        # (a pod waiting for its volumes is torn down at once when deleted, not after the
+        # mount back-off, which can be two minutes)
+        if rt.due and now < rt.due and not (rt.mount_failures and is_terminating(pod)):
             return
         rt.due = None
         if is_terminating(pod):

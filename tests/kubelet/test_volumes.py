@@ -288,3 +288,11 @@ spec:
     cluster.run_for(30)
     pods = [p for p in cluster.store.list("Pod", "default") if p["metadata"]["name"].startswith("agent-")]
     assert len(pods) == 2 and all(pod_is_ready(p) for p in pods)  # (the two workers: the control plane is tainted)
+
+
+def test_a_pod_waiting_for_its_volume_goes_at_once_when_deleted(cluster):
+    cluster.api.create(pod("web", volumes=[{"name": "conf", "configMap": {"name": "app"}}]))
+    cluster.run_for(70)  # (the next try is a minute away)
+    cluster.api.delete_object("Pod", "default", "web")
+    cluster.run_for(2)
+    assert cluster.get("Pod", "default", "web") is None
