@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from engine.api.admission import ServiceAccountAdmission
 from engine.api.allocators import AllocationError
 from engine.api.defaults import with_defaults
 from engine.api.kinds import CLUSTER_SCOPED, kind_info
@@ -148,6 +149,8 @@ class ApiServer:
         self.node_port_range = node_port_range
         self.cluster_ips = cluster_ips
         self.node_ports = node_ports
+        self.service_accounts = ServiceAccountAdmission(lambda ns, name: store.get("ServiceAccount", ns, name),
+                                                        rng("names:kube-api-access"))
 
     # -- helpers ------------------------------------------------------------
     def _validate(self, obj: dict, display: str, verb: str) -> None:
@@ -172,16 +175,35 @@ class ApiServer:
                 f"create new content in namespace {ns} because it is being terminated",
                 source=display, verb=verb), field="metadata.namespace")
 
+    def _admit(self, obj: dict, display: str = "", verb: str = "creating") -> None:
+        """The mutating and validating admission a create passes after defaulting: a pod's
+        ServiceAccount (engine.api.admission); ApiError with the plugin's Forbidden."""
+        if obj["kind"] != "Pod":
+            return
+        refused = self.service_accounts.admit(obj)
+        if refused is not None:
+            refused.source, refused.verb = display, verb
+            raise ApiError(refused, field="spec.serviceAccountName")
+
     # -- create -------------------------------------------------------------
-    def create_internal(self, obj: dict) -> dict:
-        """A controller's create: defaulted, trusted (no validation messages to print)."""
+    def create_internal(self, obj: dict, *, uid: str | None = None) -> dict:
+        """A controller's create: defaulted and admitted, trusted (no validation messages to
+        print). ApiError when admission refuses it (a pod whose ServiceAccount is missing).
+        `uid`: one the writer drew from a random purpose of its own (Store.create)."""
         obj = with_defaults(obj)
+        self._admit(obj)
+        return self._store_new(obj, uid)
+
+    def _store_new(self, obj: dict, uid: str | None = None) -> dict:
         if obj["kind"] == "Service":
             self._allocate_service(obj, None)
-        return self.store.create(obj)
+        return self.store.create(obj, uid=uid)
 
     def create_generated(self, obj: dict) -> dict:
-        """Create with `metadata.generateName`: the API server picks the suffix."""
+        """Create with `metadata.generateName`: the API server picks the suffix (after
+        admission, whose refusal names the pod by its generateName, as upstream's does)."""
+        obj = with_defaults(obj)
+        self._admit(obj)
         md = obj["metadata"]
         prefix = md.pop("generateName")
         rng = self.rng(f"names:{obj['kind']}")
@@ -189,7 +211,7 @@ class ApiServer:
             md["name"] = generate_name(prefix, rng)
             ns = md.get("namespace") or ""
             if self.store.get(obj["kind"], ns, md["name"]) is None:
-                out = self.create_internal(obj)
+                out = self._store_new(obj)
                 out_md = out["metadata"]
                 out_md["generateName"] = prefix
                 return out
@@ -209,6 +231,7 @@ class ApiServer:
         if obj["kind"] not in CLUSTER_SCOPED:
             md["namespace"] = md.get("namespace") or "default"
         self._namespace_check(obj, display, "creating")
+        self._admit(obj, display, "creating")
         if applied:
             sent = copy.deepcopy(manifest)
             if "namespace" in md:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from engine.api.admission import default_toleration_seconds
 from engine.api.qos import pod_qos_class
 from engine.api.store import json_copy
 
@@ -155,6 +156,16 @@ def default_host_network_ports(spec: dict) -> None:
                     p["hostPort"] = p["containerPort"]
 
 
+def default_service_account_alias(spec: dict) -> None:
+    """v1 conversion of the deprecated `serviceAccount`: read as serviceAccountName when that
+    is empty, and always written back equal to it (so `-o yaml` shows both)."""
+    name, alias = spec.get("serviceAccountName"), spec.get("serviceAccount")
+    if not name and isinstance(alias, str) and alias:
+        spec["serviceAccountName"] = name = alias
+    if isinstance(name, str) and name:
+        spec["serviceAccount"] = name
+
+
 def default_pod_spec(spec: dict) -> None:
     """SetDefaults_PodSpec and every container's defaults (pods and pod templates)."""
     default_host_network_ports(spec)
@@ -163,6 +174,7 @@ def default_pod_spec(spec: dict) -> None:
     for key in ("containers", "initContainers"):
         for c in _dicts(spec.get(key)):
             default_container(c)
+    default_service_account_alias(spec)
     if not spec.get("dnsPolicy"):
         spec["dnsPolicy"] = "ClusterFirst"
     if not spec.get("restartPolicy"):
@@ -216,12 +228,7 @@ def default_pod(obj: dict) -> None:
         spec["enableServiceLinks"] = True
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
     spec.setdefault("priority", 0)
-    spec.setdefault("tolerations", [
-        {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready",
-         "operator": "Exists", "tolerationSeconds": 300},
-        {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable",
-         "operator": "Exists", "tolerationSeconds": 300},
-    ])
+    default_toleration_seconds(spec)
     obj.setdefault("status", {"phase": "Pending", "qosClass": pod_qos_class(obj)})
 
 

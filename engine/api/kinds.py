@@ -130,6 +130,8 @@ KINDS: dict[str, KindInfo] = {k.kind: k for k in (
     KindInfo("ResourceQuota", "", "v1", "resourcequotas", "resourcequota", True, ("quota",), verbs=_READ_ONLY,
              from_manifests=False),  # (describe namespace lists them)
     KindInfo("Secret", "", "v1", "secrets", "secret", True, verbs=_READ_ONLY, from_manifests=False),
+    # (its `token` subresource, TokenRequest, is not served: svcflow issues no tokens)
+    KindInfo("ServiceAccount", "", "v1", "serviceaccounts", "serviceaccount", True, ("sa",)),
     KindInfo("Service", "", "v1", "services", "service", True, ("svc",), ("all",),
              subresources=(_status("Service"),)),
     # apps/v1

@@ -72,6 +72,8 @@ def json_copy(obj):
 
 
 _SHARED: dict[str, object] = {}
+#: the hashes of the keys `shared_tree` has seen once (a value seen again is shared from then on)
+_SEEN_ONCE: set[int] = set()
 _KEY_CLASSES: dict[tuple, type] = {}
 # Kinds there are hundreds of thousands of at 10,000 Services: their dicts are compacted.
 COMPACT_KINDS = frozenset({"Pod", "Event", "EndpointSlice", "Endpoints"})
@@ -149,6 +151,43 @@ def shared(value):
             _SHARED.clear()
         _SHARED[key] = got = value
     return got
+
+
+def shared_tree(value, depth: int = 4):
+    """`shared` for a value that may be unique to its object while most of it repeats: a
+    pod's spec once admission has named its `kube-api-access-xxxxx` volume (and each
+    container's mount of it), while the containers' images, ports, probes, env and resources
+    and the volume's sources are the same in every pod of the template.
+
+    A value already shared is returned as is. A value seen for the first time is rebuilt,
+    `depth` levels down, from shared parts, and only remembered by its key's hash; seen a
+    second time, it is shared from then on. So the pods of one template keep one instance of
+    every part they have in common, and a value unique to one pod costs a hash, not a key
+    the size of the value. (`compact` is defined below; it is looked up when this runs.)"""
+    if type(value) is not dict and type(value) is not list:
+        return value
+    try:
+        key = repr(value)
+    except RecursionError:
+        return value
+    got = _SHARED.get(key)
+    if got is not None:
+        return got
+    h = hash(key)
+    if h in _SEEN_ONCE:
+        if len(_SHARED) > 200_000:
+            _SHARED.clear()
+            _SEEN_ONCE.clear()
+        _SHARED[key] = value
+        return value
+    if len(_SEEN_ONCE) > 1_000_000:
+        _SEEN_ONCE.clear()
+    _SEEN_ONCE.add(h)
+    if depth <= 0:
+        return value
+    if type(value) is dict:  # (its key table shared with its siblings': see compact)
+        return compact({k: shared_tree(v, depth - 1) for k, v in value.items()})
+    return [shared_tree(v, depth - 1) for v in value]
 
 
 #: 2024-01-01T00:00:00Z: the epoch `wall_clock_resource_version` counts from.
@@ -322,9 +361,9 @@ class Store:
         if "spec" in obj and kind not in ("Pod", "Service", "Node", "Namespace", "Endpoints", "Lease"):
             md["generation"] = 1
         if kind == "Pod":
-            # The pods of one template share one spec, label set and owner reference.
+            # The pods of one template share their spec's parts, one label set and owner reference.
             if type(obj.get("spec")) is dict:
-                obj["spec"] = shared(obj["spec"])
+                obj["spec"] = shared_tree(obj["spec"])
             for f in ("labels", "ownerReferences"):
                 if md.get(f):
                     md[f] = shared(md[f])

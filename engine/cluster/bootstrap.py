@@ -7,9 +7,11 @@ provisioner land on it, taking 10.244.0.2-.4) and the workers join afterwards.
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Callable
 
 from engine.api.apiserver import ApiServer
+from engine.api.naming import new_uid
 from engine.api.wellknown import SERVICE_NAME_LABEL
 from engine.cluster.topology import KUBERNETES_VERSION, NodeSpec, Topology
 
@@ -22,6 +24,10 @@ PRELOADED_IMAGES = [COREDNS_IMAGE, KUBE_PROXY_IMAGE, KINDNET_IMAGE, LOCAL_PATH_I
                     "registry.k8s.io/etcd:3.5.21-0"] + [
     f"registry.k8s.io/{c}:{KUBERNETES_VERSION}" for c in ("kube-apiserver", "kube-controller-manager", "kube-scheduler")]
 NAMESPACES = ["default", "kube-node-lease", "kube-public", "kube-system", "local-path-storage"]
+# The ServiceAccounts kind's system pods name (kubeadm's addons, kind's kindnet and
+# local-path-provisioner manifests); each namespace's `default` comes from its controller.
+SYSTEM_SERVICE_ACCOUNTS = (("kube-system", "coredns"), ("kube-system", "kube-proxy"), ("kube-system", "kindnet"),
+                           ("local-path-storage", "local-path-provisioner-service-account"))
 CP_TOLERATION = {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}
 
 
@@ -91,7 +97,7 @@ STATIC_POD_REQUESTS = {"etcd": {"cpu": "100m", "memory": "100Mi"}, "kube-apiserv
                        "kube-controller-manager": {"cpu": "200m"}, "kube-scheduler": {"cpu": "100m"}}
 
 
-def _daemonset(name: str, labels: dict, container: dict) -> dict:
+def _daemonset(name: str, labels: dict, container: dict, service_account: str) -> dict:
     return {
         "apiVersion": "apps/v1", "kind": "DaemonSet",
         "metadata": {"name": name, "namespace": "kube-system", "labels": dict(labels)},
@@ -100,7 +106,50 @@ def _daemonset(name: str, labels: dict, container: dict) -> dict:
                               "spec": {"containers": [container], "hostNetwork": True,
                                        "nodeSelector": {"kubernetes.io/os": "linux"},
                                        "priorityClassName": "system-node-critical",
+                                       "serviceAccountName": service_account,
                                        "tolerations": [{"operator": "Exists"}]}}},
+    }
+
+
+def coredns_deployment(labels: dict) -> dict:
+    """kubeadm v1.33's CoreDNS Deployment (cmd/kubeadm/app/phases/addons/dns/manifests.go), as
+    kind installs it: the Corefile mounted from the `coredns` ConfigMap (a pod whose ConfigMap
+    is gone stays ContainerCreating), the liveness and readiness probes, the anti-affinity
+    that spreads the two replicas, and at most one replica down during a rollout."""
+    return {
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "coredns", "namespace": "kube-system", "labels": dict(labels)},
+        "spec": {
+            "replicas": 2, "selector": {"matchLabels": dict(labels)},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
+            "template": {"metadata": {"labels": dict(labels)}, "spec": {
+                "priorityClassName": "system-cluster-critical", "serviceAccountName": "coredns",
+                "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
+                    "weight": 100, "podAffinityTerm": {
+                        "labelSelector": {"matchExpressions": [
+                            {"key": "k8s-app", "operator": "In", "values": ["kube-dns"]}]},
+                        "topologyKey": "kubernetes.io/hostname"}}]}},
+                "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
+                                {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}],
+                "nodeSelector": {"kubernetes.io/os": "linux"},
+                "containers": [_container(
+                    "coredns", COREDNS_IMAGE, requests={"cpu": "100m", "memory": "70Mi"}, limits={"memory": "170Mi"},
+                    imagePullPolicy="IfNotPresent", args=["-conf", "/etc/coredns/Corefile"],
+                    volumeMounts=[{"name": "config-volume", "mountPath": "/etc/coredns", "readOnly": True}],
+                    ports=[{"containerPort": 53, "name": "dns", "protocol": "UDP"},
+                           {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
+                           {"containerPort": 9153, "name": "metrics", "protocol": "TCP"}],
+                    livenessProbe={"httpGet": {"path": "/health", "port": 8080, "scheme": "HTTP"},
+                                   "initialDelaySeconds": 60, "timeoutSeconds": 5, "successThreshold": 1,
+                                   "failureThreshold": 5},
+                    readinessProbe={"httpGet": {"path": "/ready", "port": 8181, "scheme": "HTTP"}},
+                    securityContext={"allowPrivilegeEscalation": False,
+                                     "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
+                                     "readOnlyRootFilesystem": True})],
+                "dnsPolicy": "Default",
+                "volumes": [{"name": "config-volume", "configMap": {
+                    "name": "coredns", "items": [{"key": "Corefile", "path": "Corefile"}]}}]}},
+        },
     }
 
 
@@ -137,6 +186,10 @@ def control_plane_objects(api: ApiServer, topology: Topology, apiserver_ip: str)
         "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
     })
     del svc
+    uids = api.rng("uid:serviceaccount")  # (as the serviceaccount controller draws them)
+    for ns, name in SYSTEM_SERVICE_ACCOUNTS:
+        api.create_internal({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": ns}},
+                            uid=new_uid(uids))
     dns_labels = {"k8s-app": "kube-dns"}
     api.create_internal({
         "apiVersion": "v1", "kind": "Service",
@@ -149,36 +202,14 @@ def control_plane_objects(api: ApiServer, topology: Topology, apiserver_ip: str)
                            {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
                            {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]},
     })
-    api.create_internal({
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": "coredns", "namespace": "kube-system", "labels": dict(dns_labels)},
-        "spec": {
-            "replicas": 2, "selector": {"matchLabels": dict(dns_labels)},
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 1}},
-            "template": {"metadata": {"labels": dict(dns_labels)}, "spec": {
-                "containers": [_container(
-                    "coredns", COREDNS_IMAGE, args=["-conf", "/etc/coredns/Corefile"],
-                    requests={"cpu": "100m", "memory": "70Mi"}, limits={"memory": "170Mi"},
-                    imagePullPolicy="IfNotPresent",
-                    ports=[{"containerPort": 53, "name": "dns", "protocol": "UDP"},
-                           {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
-                           {"containerPort": 9153, "name": "metrics", "protocol": "TCP"}],
-                    readinessProbe={"httpGet": {"path": "/ready", "port": 8181, "scheme": "HTTP"},
-                                    "periodSeconds": 10, "timeoutSeconds": 1,
-                                    "successThreshold": 1, "failureThreshold": 3})],
-                "dnsPolicy": "Default", "nodeSelector": {"kubernetes.io/os": "linux"},
-                "priorityClassName": "system-cluster-critical", "serviceAccountName": "coredns",
-                "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"},
-                                {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}]}},
-        },
-    })
+    api.create_internal(coredns_deployment(dns_labels))
     api.create_internal(_daemonset("kube-proxy", {"k8s-app": "kube-proxy"}, _container(
         "kube-proxy", KUBE_PROXY_IMAGE, imagePullPolicy="IfNotPresent",
         command=["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf",
-                 "--hostname-override=$(NODE_NAME)"])))
+                 "--hostname-override=$(NODE_NAME)"]), "kube-proxy"))
     api.create_internal(_daemonset("kindnet", {"app": "kindnet", "k8s-app": "kindnet", "tier": "node"}, _container(
         "kindnet-cni", KINDNET_IMAGE, requests={"cpu": "100m", "memory": "50Mi"},
-        limits={"cpu": "100m", "memory": "50Mi"}, imagePullPolicy="IfNotPresent")))
+        limits={"cpu": "100m", "memory": "50Mi"}, imagePullPolicy="IfNotPresent"), "kindnet"))
     api.create_internal({
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "local-path-provisioner", "namespace": "local-path-storage"},
@@ -197,7 +228,8 @@ def control_plane_objects(api: ApiServer, topology: Topology, apiserver_ip: str)
             "apiVersion": "v1", "kind": "Pod",
             "metadata": {"name": f"{comp}-{cp.name}", "namespace": "kube-system",
                          "labels": {"component": comp, "tier": "control-plane"},
-                         "annotations": {"kubernetes.io/config.source": "file"},
+                         "annotations": {"kubernetes.io/config.mirror": _config_hash(comp, cp.name),
+                                         "kubernetes.io/config.source": "file"},
                          "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": cp.name,
                                               "uid": (api.store.get("Node", "", cp.name) or {"metadata": {"uid": ""}})["metadata"]["uid"],
                                               "controller": True}]},
@@ -208,6 +240,12 @@ def control_plane_objects(api: ApiServer, topology: Topology, apiserver_ip: str)
         })
 
 
+def _config_hash(component: str, node: str) -> str:
+    """The hash the kubelet gives a static pod's manifest (its mirror pod carries it as
+    `kubernetes.io/config.mirror`, which tells the API server's admission it is one)."""
+    return hashlib.md5(f"{node}/{component}".encode()).hexdigest()
+
+
 def config_maps(api: ApiServer, corefile: str) -> None:
     """kubeadm's CoreDNS ConfigMap: the Corefile the simulated CoreDNS serves by
     (`kubectl -n kube-system get cm coredns -o yaml`, as CoreDNS tutorials show it)."""
@@ -215,4 +253,4 @@ def config_maps(api: ApiServer, corefile: str) -> None:
         "apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "coredns", "namespace": "kube-system"},
         "data": {"Corefile": corefile if corefile.endswith("\n") else corefile + "\n"},
-    })
+    }, uid=new_uid(api.rng("uid:coredns-config")))  # (a UID of its own: the objects around keep theirs)

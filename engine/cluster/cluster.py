@@ -42,6 +42,7 @@ from engine.controllers.podgc import PodGC
 from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.rootca import RootCACertPublisher
 from engine.controllers.scheduler import Scheduler
+from engine.controllers.serviceaccount import ServiceAccountsController
 from engine.controllers.servicepods import ServiceSelectorIndex
 from engine.controllers.tainteviction import TaintEvictionController
 from engine.dns.coredns import CoreDNS
@@ -125,8 +126,9 @@ class Cluster:
         """The controllers, in the order they register their watches and run: the order
         decides which writes come first, and with them names, UIDs and events."""
         topo = self.topology
-        run: list[Controller] = [DeploymentController(ctx), ReplicaSetController(ctx), DaemonSetController(ctx),
-                                 Scheduler(ctx)]
+        # (the serviceaccount controller first: a namespace's `default` account comes before its pods)
+        run: list[Controller] = [ServiceAccountsController(ctx), DeploymentController(ctx), ReplicaSetController(ctx),
+                                 DaemonSetController(ctx), Scheduler(ctx)]
         # Every machine's containerd has kind's node image preloaded.
         self.kubelet = Kubelet(ctx, self.machines, PodIPAM(self.machines),
                                {n.name: bootstrap.PRELOADED_IMAGES for n in topo.nodes})
@@ -243,18 +245,19 @@ class Cluster:
         ids = self.rng("node-ids")
         node_ids = lambda: new_uid(ids)  # noqa: E731
         bootstrap.system_objects_before_nodes(api)
+        # kube-controller-manager's root-ca publisher is up before any kubelet mounts the CA
+        # (each pod's kube-api-access volume projects it).
+        self.root_ca.publish_everywhere()
         api.create_internal(bootstrap.node_object(cp, self.now_str(), node_ids))
         if not self.bare:
             bootstrap.control_plane_objects(api, topo, self.cluster_ips.nth(1))
+            bootstrap.config_maps(api, self.coredns.config.corefile())
         self.run_until_idle()
         self.clock.advance(WORKERS_JOIN_AFTER)
         for n in topo.nodes:
             if n is not cp:
                 api.create_internal(bootstrap.node_object(n, self.now_str(), node_ids))
         self.run_until_idle()
-        if not self.bare:  # (last, so the objects before keep their versions and uids)
-            bootstrap.config_maps(api, self.coredns.config.corefile())
-            self.root_ca.publish_everywhere()
         self.clock.advance_to(t0 + timedelta(seconds=USER_STARTS_AFTER))
         # The loops that ran meanwhile (the kubelets' Lease renewals) catch up to the user's
         # first instant, so every cluster starts from the same state whatever is applied first.

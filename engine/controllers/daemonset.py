@@ -5,6 +5,7 @@ leads the scheduler to do) and tolerate the taints their template tolerates.
 """
 from __future__ import annotations
 
+from engine.api.apiserver import ApiError
 from engine.api.objects import clone, is_terminating, meta, owner_ref, pod_is_active, pod_is_ready, uid_of
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
@@ -37,6 +38,7 @@ class DaemonSetController(Controller):
                 if k == "Pod" and (p := self.store.get("Pod", pns, pn)) is not None]
         by_node = {p["spec"].get("nodeName"): p for p in pods if pod_is_active(p)}
         eligible = [n for n in self.store.list("Node") if tolerates_all(tolerations, n)]
+        failed = False
         for node in eligible:
             if meta(node)["name"] not in by_node:
                 pod = clone(tmpl)
@@ -49,8 +51,18 @@ class DaemonSetController(Controller):
                     del md["labels"]["controller-revision-hash"]
                 md["ownerReferences"] = [owner_ref(ds)]
                 pod["spec"]["nodeName"] = meta(node)["name"]
-                created = self.api.create_generated({"apiVersion": "v1", "kind": "Pod", **pod})
+                try:
+                    created = self.api.create_generated({"apiVersion": "v1", "kind": "Pod", **pod})
+                except ApiError as e:  # (admission refused it: a ServiceAccount that does not exist)
+                    self.recorder.event(ds, "Warning", "FailedCreate", f"Error creating: {e.status.status_message()}",
+                                        self.name)
+                    failed = True
+                    continue
                 self.recorder.event(ds, "Normal", "SuccessfulCreate", f"Created pod: {meta(created)['name']}", self.name)
+        if failed:  # syncDaemonSet's error: the key again later (rate-limited, background timers)
+            self.add_rate_limited(key)
+        else:
+            self.forget(key)
         active = [p for k, pns, pn in self.store.dependents(uid_of(ds))
                   if k == "Pod" and (p := self.store.get("Pod", pns, pn)) is not None and pod_is_active(p)]
         ready = sum(1 for p in active if pod_is_ready(p))

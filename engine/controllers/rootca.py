@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import textwrap
 
+from engine.api.naming import new_uid
 from engine.api.objects import meta
 from engine.api.store import DELETED
 from engine.controllers.base import Controller
@@ -28,7 +29,7 @@ class RootCACertPublisher(Controller):
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)
         self.api, self._rng = ctx.api, ctx.rng
-        self.active = False  # at boot the system namespaces get theirs last (see engine.cluster.bootstrap)
+        self.active = False  # from the first moment of boot (engine.cluster.cluster)
         self._pem: str | None = None
         self.store.watch("Namespace", self._on_namespace)
         self.store.watch("ConfigMap", self._on_config_map)
@@ -52,11 +53,12 @@ class RootCACertPublisher(Controller):
         ns = self.store.get("Namespace", "", key)
         if ns is None or meta(ns).get("deletionTimestamp") or self.store.get("ConfigMap", key, NAME) is not None:
             return
+        # (UIDs of its own purpose: publishing at boot leaves every other object's UID as it was)
         self.api.create_internal({
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": NAME, "namespace": key, "annotations": {"kubernetes.io/description": DESCRIPTION}},
             "data": {"ca.crt": self.ca_pem()},
-        })
+        }, uid=new_uid(self._rng("uid:root-ca")))
 
     def publish_everywhere(self) -> None:
         """Start publishing: every namespace now, then each as it comes."""

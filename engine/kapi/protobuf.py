@@ -62,6 +62,13 @@ MESSAGES: dict[str, Fields] = {
                     (4, "immutable", "bool")),
     "Secret": _f((1, "metadata", "ObjectMeta"), (2, "data", "map:bytes"), (3, "type", "string"),
                  (4, "stringData", "map"), (5, "immutable", "bool")),
+    "ServiceAccount": _f((1, "metadata", "ObjectMeta"), (2, "secrets", "ObjectReference", True),
+                         (3, "imagePullSecrets", "LocalObjectReference", True),
+                         (4, "automountServiceAccountToken", "bool")),
+    "ObjectReference": _f((1, "kind", "string"), (2, "namespace", "string"), (3, "name", "string"),
+                          (4, "uid", "string"), (5, "apiVersion", "string"), (6, "resourceVersion", "string"),
+                          (7, "fieldPath", "string")),
+    "LocalObjectReference": _f((1, "name", "string")),
     "Service": _f((1, "metadata", "ObjectMeta"), (2, "spec", "ServiceSpec"), (3, "status", "ignored")),
     "ServiceSpec": _f((1, "ports", "ServicePort", True), (2, "selector", "map"), (3, "clusterIP", "string"),
                       (4, "type", "string"), (5, "externalIPs", "string", True), (7, "sessionAffinity", "string"),
@@ -132,7 +139,7 @@ MESSAGES: dict[str, Fields] = {
 #: (apiVersion, kind) of the envelope -> the object's message.
 TOP_LEVEL = {
     ("v1", "Namespace"): "Namespace", ("v1", "ConfigMap"): "ConfigMap", ("v1", "Secret"): "Secret",
-    ("v1", "Service"): "Service", ("v1", "Pod"): "Pod", ("apps/v1", "Deployment"): "Deployment",
+    ("v1", "Service"): "Service", ("v1", "ServiceAccount"): "ServiceAccount", ("v1", "Pod"): "Pod", ("apps/v1", "Deployment"): "Deployment",
     ("policy/v1", "Eviction"): "Eviction", ("v1", "DeleteOptions"): "DeleteOptions",
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
     ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",

@@ -32,6 +32,7 @@ from engine.kubelet.runtime import (
     restarts,
     terminated,
 )
+from engine.kubelet.volumes import mount_failures, retry_seconds
 
 SANDBOX_SECONDS = 1.0
 TERMINATE_SECONDS = 1.0
@@ -89,6 +90,7 @@ class _PodRuntime:
     probe_fails: bool = False
     pulled: frozenset[str] = frozenset()
     attempts: int = 0  # sandbox creations that failed
+    mount_failures: int = 0  # volume mounts that failed in a row (the reconciler's back-off)
     exits: dict[str, Exit] | None = None  # container -> how its main process just ended
     ended: dict[str, int] | None = None  # container -> exit code, for good (not restarted)
     crashes: dict[str, int] | None = None  # container -> exits so far (the restart back-off)
@@ -156,7 +158,9 @@ class Kubelet(Controller):
             return  # its node is down (`docker stop`): nothing runs there until it starts (resume)
         rt = self.pods.setdefault(key, _PodRuntime())
         now = self.clock.now()
-        if rt.due and now < rt.due:
+        # (a pod waiting for its volumes is torn down at once when deleted, not after the
+        # mount back-off, which can be two minutes)
+        if rt.due and now < rt.due and not (rt.mount_failures and is_terminating(pod)):
             return
         rt.due = None
         if is_terminating(pod):
@@ -203,6 +207,11 @@ class Kubelet(Controller):
 
     def _sandbox(self, key: str, pod: dict, rt: _PodRuntime) -> None:
         node_name = pod["spec"]["nodeName"]
+        failed = mount_failures(pod, self.store.get)
+        if failed:
+            self._mount_failed(key, pod, rt, node_name, failed)
+            return
+        rt.mount_failures = 0
         if pod["spec"].get("hostNetwork"):
             rt.ip = self.machines.get(node_name).ip
         else:
@@ -241,6 +250,21 @@ class Kubelet(Controller):
             cache.add(image)
         rt.stage = "pulling"
         self._due(key, max(longest, 0.2))
+
+    def _mount_failed(self, key: str, pod: dict, rt: _PodRuntime, node_name: str,
+                      failed: list[tuple[str, str]]) -> None:
+        """WaitForAttachAndMount: a volume cannot be set up (its ConfigMap is missing), so no
+        sandbox is made and the pod stays ContainerCreating. The volume manager's reconciler
+        records FailedMount and tries again after its back-off (0.5 s doubling to 2 min 2 s,
+        a background timer: a pod that waits for an object does not keep a run from idling);
+        once the object exists the next try mounts it and the pod starts."""
+        rt.mount_failures += 1
+        for _, message in failed:
+            self.recorder.event(pod, "Warning", "FailedMount", message, self.name, node_name)
+        self.flow(self.name, pod, "mount failed", "; ".join(m for _, m in failed))
+        delay = retry_seconds(rt.mount_failures)
+        rt.due = self.clock.now() + timedelta(seconds=delay)
+        self.clock.call_later(delay, lambda: self.enqueue(key), background=True)
 
     def _sandbox_failed(self, key: str, pod: dict, rt: _PodRuntime, node_name: str, cni_error: str) -> None:
         """CNI could not give the sandbox an address (the node's podCIDR is used up): the

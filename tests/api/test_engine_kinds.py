@@ -155,7 +155,8 @@ def test_registry_is_kube_apiserver_discovery():
     assert [i.resource for i in registry.in_group_version("coordination.k8s.io", "v1")] == ["leases"]
     assert [i.resource for i in registry.in_group_version("", "v1")] == [
         "configmaps", "endpoints", "events", "limitranges", "namespaces", "nodes", "persistentvolumeclaims",
-        "persistentvolumes", "pods", "replicationcontrollers", "resourcequotas", "secrets", "services"]
+        "persistentvolumes", "pods", "replicationcontrollers", "resourcequotas", "secrets", "serviceaccounts",
+            "services"]
     assert [i.resource for i in registry.in_group_version("apps", "v1")] == [
         "daemonsets", "deployments", "replicasets", "statefulsets"]
     assert [i.resource for i in registry.in_group_version("batch", "v1")] == ["cronjobs", "jobs"]
@@ -163,7 +164,8 @@ def test_registry_is_kube_apiserver_discovery():
     assert short == {"ConfigMap": ("cm",), "Endpoints": ("ep",), "Event": ("ev",), "LimitRange": ("limits",),
                      "ResourceQuota": ("quota",), "Namespace": ("ns",),
                      "Node": ("no",), "PersistentVolumeClaim": ("pvc",), "PersistentVolume": ("pv",),
-                     "Pod": ("po",), "ReplicationController": ("rc",), "Secret": (), "Service": ("svc",),
+                     "Pod": ("po",), "ReplicationController": ("rc",), "Secret": (), "ServiceAccount": ("sa",),
+                     "Service": ("svc",),
                      "DaemonSet": ("ds",), "Deployment": ("deploy",), "ReplicaSet": ("rs",), "StatefulSet": ("sts",),
                      "CronJob": ("cj",), "Job": (), "Ingress": ("ing",), "Lease": (), "EndpointSlice": ()}
     assert [i.kind for i in registry.in_category("all")] == [

@@ -120,7 +120,7 @@ def test_describe_pod_deploy_node_read_like_kubectl():
     _, names, _ = tutorial("get po -o name")
     pod = next(n for n in names.split() if "redis" in n)
     code, out, _ = tutorial(f"describe {pod}")
-    assert code == 0 and out.startswith(f"Name:         {pod.split('/')[1]}\nNamespace:    default\n")
+    assert code == 0 and out.startswith(f"Name:             {pod.split('/')[1]}\nNamespace:        default\n")
     assert "Successfully assigned default/" in out and "Started container redis" in out
     _, out, _ = tutorial("describe deploy/redis")
     assert "NewReplicaSet:   redis-" in out and "Scaled up replica set redis-" in out

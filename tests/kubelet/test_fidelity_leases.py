@@ -79,15 +79,17 @@ def test_background_timers_never_keep_an_idle_run_going():
 
 def test_a_lease_uid_comes_from_its_own_random_purpose():
     """Adding the Leases left every other object's name and UID where it was (the values a
-    cluster of samples/ had before Leases existed)."""
+    cluster of samples/ had before Leases existed; since the boot publishes its ConfigMaps
+    before the first pod, with UIDs of their own purpose, the user's objects come six UIDs
+    earlier in the cluster's sequence)."""
     c = cluster_from_paths([SAMPLES], deterministic=True)[0]
     lease_uids = {l["metadata"]["uid"] for l in c.store.iter("Lease")}
     other = {o["metadata"]["uid"] for k in c.store.kinds() if k != "Lease" for o in c.store.iter(k)}
     assert len(lease_uids) == 3 and not lease_uids & other
-    assert c.store.get("Service", "default", "redis")["metadata"]["uid"] == "702ff962-d83b-405c-be25-8558b7b77a83"
+    assert c.store.get("Service", "default", "redis")["metadata"]["uid"] == "9471d0a0-8064-47f8-8427-85e89e576aa6"
     assert {p["metadata"]["name"]: p["metadata"]["uid"] for p in c.store.list("Pod", "default")} == {
-        "counter-f5698b698-wd7hs": "9f6f8583-8d93-47cd-a3af-37367210d7c1",
-        "redis-5f76747674-v6q5x": "72f5ed1f-90f3-48b5-9b91-fb5012e33be7"}
+        "counter-f5698b698-wd7hs": "44a4756f-e5f7-43d3-b113-18f94ef08991",
+        "redis-5f76747674-v6q5x": "1d5114af-0cf5-44d8-87ca-89b8e575a97d"}
     assert c.now() == DETERMINISTIC_START + timedelta(seconds=126.676)  # and the steady state's instant
 
 

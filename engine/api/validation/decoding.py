@@ -119,6 +119,7 @@ _TOP: dict[tuple[str, str], dict[str, Any]] = {
     ("v1", "Namespace"): {"spec": "NamespaceSpec", "status": None},
     ("v1", "Node"): {"spec": "NodeSpec", "status": None},
     ("v1", "ConfigMap"): {"data": None, "binaryData": None, "immutable": None},
+    ("v1", "ServiceAccount"): {"secrets": None, "imagePullSecrets": None, "automountServiceAccountToken": None},
     ("v1", "Endpoints"): {"subsets": ["EndpointSubset"]},
     ("apps/v1", "Deployment"): {"spec": "DeploymentSpec", "status": None},
     ("apps/v1", "ReplicaSet"): {"spec": "ReplicaSetSpec", "status": None},
@@ -289,6 +290,11 @@ _DECODE_TYPES: dict[tuple[str, str], Any] = {
         taints=_slice(_struct("Taint", key=_STR, value=_STR, effect=_STR)))),
     ("v1", "ConfigMap"): _struct("ConfigMap", metadata=_OBJECT_META, data=_STRMAP, immutable=_BOOL,
                                  binaryData=_map(_BYTES)),
+    ("v1", "ServiceAccount"): _struct(
+        "ServiceAccount", metadata=_OBJECT_META, automountServiceAccountToken=_BOOL,
+        secrets=_slice(_struct("ObjectReference", kind=_STR, namespace=_STR, name=_STR, uid=_STR, apiVersion=_STR,
+                               resourceVersion=_STR, fieldPath=_STR)),
+        imagePullSecrets=_slice(_struct("LocalObjectReference", name=_STR))),
     ("v1", "Endpoints"): _struct("Endpoints", metadata=_OBJECT_META, subsets=_slice(_struct(
         "EndpointSubset", addresses=_slice(_ENDPOINT_ADDRESS), notReadyAddresses=_slice(_ENDPOINT_ADDRESS),
         ports=_slice(_struct("EndpointPort", name=_STR, port=_I32, protocol=_STR, appProtocol=_STR))))),

@@ -102,6 +102,11 @@ def validate_node(obj: dict) -> list[FieldError]:
     return out
 
 
+def validate_service_account(obj: dict) -> list[FieldError]:
+    """ValidateServiceAccount: the object's metadata, its name a DNS subdomain."""
+    return validate_object_meta(obj, name_is_dns_subdomain)
+
+
 def validate_configmap(obj: dict) -> list[FieldError]:
     out = validate_object_meta(obj, name_is_dns_subdomain)
     data = as_dict(obj.get("data"))

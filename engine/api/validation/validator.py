@@ -4,7 +4,7 @@ from __future__ import annotations
 from engine.api.defaults import with_defaults
 from engine.api.validation.endpoints import validate_endpoints, validate_endpointslice
 from engine.api.validation.errors import FieldError
-from engine.api.validation.node import validate_configmap, validate_namespace, validate_node
+from engine.api.validation.node import validate_configmap, validate_namespace, validate_node, validate_service_account
 from engine.api.validation.pod import validate_pod
 from engine.api.validation.service import DEFAULT_NODE_PORT_RANGE, validate_node_port_range, validate_service
 from engine.api.validation.workloads import validate_daemonset, validate_deployment, validate_replicaset
@@ -19,6 +19,7 @@ _VALIDATORS = {
     ("v1", "Namespace"): validate_namespace,
     ("v1", "Node"): validate_node,
     ("v1", "ConfigMap"): validate_configmap,
+    ("v1", "ServiceAccount"): validate_service_account,
     ("v1", "Endpoints"): validate_endpoints,
     ("apps/v1", "Deployment"): validate_deployment,
     ("apps/v1", "ReplicaSet"): validate_replicaset,

@@ -1396,6 +1396,34 @@ def _describe_config_map(cm: dict, lister: Lister, now: datetime) -> str:
     return w.getvalue()
 
 
+def _describe_service_account(sa: dict, lister: Lister, now: datetime) -> str:
+    """describeServiceAccount: the three lists in their headers' sorted order, `<none>` when
+    empty. svcflow keeps no token Secrets, so Tokens is always `<none>` (as on any cluster
+    since 1.24), and a listed Secret that does not exist is marked `(not found)`."""
+    w = _PrefixWriter()
+    md = _md(sa)
+    w.write(LEVEL_0, f"Name:\t{md.get('name', '')}\n")
+    w.write(LEVEL_0, f"Namespace:\t{md.get('namespace', '')}\n")
+    _print_labels_multiline(w, "Labels", md.get("labels"))
+    _print_annotations_multiline(w, "Annotations", md.get("annotations"))
+    ns = md.get("namespace") or ""
+    existing = {_md(s).get("name") for s in lister("Secret", ns)}
+    refs = lambda key: [r.get("name", "") for r in sa.get(key) or [] if isinstance(r, dict)]  # noqa: E731
+    pull, mount = refs("imagePullSecrets"), refs("secrets")
+    missing = {n for n in pull + mount if n not in existing}
+    for header, names in (("Image pull secrets:", pull), ("Mountable secrets: ", mount),
+                          ("Tokens:            ", [])):
+        if not names:
+            w.write(LEVEL_0, f"{header}\t<none>\n")
+            continue
+        prefix = header
+        for name in names:
+            w.write(LEVEL_0, f"{prefix}\t{name}{' (not found)' if name in missing else ''}\n")
+            prefix = " " * 19
+    _describe_events(w, _search_events(lister, sa, kind="ServiceAccount"), now)
+    return w.getvalue()
+
+
 def _describe_namespace(ns: dict, lister: Lister, now: datetime) -> str:
     """describeNamespace: no ResourceQuota or LimitRange objects exist in svcflow, so both
     sections say so, as kubectl does for a namespace without them."""
@@ -1511,6 +1539,7 @@ _DESCRIBERS: dict[str, Callable[[dict, Lister, datetime], str]] = {
     "Namespace": _describe_namespace,
     "DaemonSet": _describe_daemon_set,
     "ConfigMap": _describe_config_map,
+    "ServiceAccount": _describe_service_account,
 }
 
 # What users type for a describable kind (plural, singular, short names), from the one registry.

@@ -574,6 +574,14 @@ def _configmap_row(cm: dict, now: datetime, wide: bool) -> list[str]:
     return [_name(cm), str(n), since(_d(cm, "metadata").get("creationTimestamp"), now)]
 
 
+def _service_account_row(sa: dict, now: datetime, wide: bool) -> list[str]:
+    """printServiceAccount: SECRETS counts the `secrets` it lists (0 since 1.24: tokens are
+    projected into pods, not kept in Secrets)."""
+    secrets = sa.get("secrets")
+    return [_name(sa), str(len(secrets) if isinstance(secrets, list) else 0),
+            since(_d(sa, "metadata").get("creationTimestamp"), now)]
+
+
 def _event_source(ev: dict) -> str:
     """formatEventSource: component (or reportingController), then host (or instance)."""
     src = ev.get("source") or {}
@@ -631,6 +639,7 @@ TABLES: dict[str, _TableDef] = {
                        "Container-Runtime"), _node_row),
     "Namespace": _TableDef(("Name", "Status", "Age"), (), _namespace_row),
     "ConfigMap": _TableDef(("Name", "Data", "Age"), (), _configmap_row),
+    "ServiceAccount": _TableDef(("Name", "Secrets", "Age"), (), _service_account_row),
     "Lease": _TableDef(("Name", "Holder", "Age"), (), _lease_row),
     "Event": _TableDef(("Last Seen", "Type", "Reason", "Object", "Message"), (), _event_row,
                        wide_layout=("Last Seen", "Type", "Reason", "Object", "Subobject", "Source", "Message",
