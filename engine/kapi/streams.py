@@ -45,6 +45,7 @@ SHELLS = ("sh", "/bin/sh", "ash", "/bin/ash", "bash", "/bin/bash")
 POLL_SECONDS = 0.1
 # The wall seconds between a command's stderr and the output it wrote after it (see _exec).
 STDERR_LEAD_SECONDS = 0.05
+TTY_SETTLE_SECONDS = 0.5  # at most, waiting for a TTY's first resize frame before the close
 
 
 def success() -> dict[str, Any]:
@@ -250,7 +251,25 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
             # stops at the archive's end, so the output follows a moment later, as from a process
             await asyncio.sleep(STDERR_LEAD_SECONDS)
         await ch.send(channel, term.output(text))
+    if opts.tty:
+        await _first_resize(ch, TTY_SETTLE_SECONDS)
     await ch.finish(exit_status(argv, shell.status))
+
+
+async def _first_resize(ch: Channels, timeout: float) -> None:
+    """Wait (a little) for the terminal size kubectl sends as a TTY session starts: closing
+    before it arrives made kubectl log `"Unhandled Error" err="websocket: close sent"` under
+    the output -- a real container takes longer to start than that frame to come."""
+    async def resized() -> None:
+        async for msg in ch.ws:
+            if msg.type == WSMsgType.BINARY and msg.data[:1] == bytes((RESIZE,)):
+                return
+            if msg.type != WSMsgType.BINARY:
+                return
+    try:
+        await asyncio.wait_for(resized(), timeout)
+    except asyncio.TimeoutError:
+        pass
 
 
 async def _read_stdin(ch: Channels) -> bytes:
