@@ -20,6 +20,7 @@ from engine.api.kinds import CLUSTER_SCOPED, kind_info
 from engine.api.naming import generate_name
 from engine.api.objects import clone, meta
 from engine.api.qos import pod_qos_class
+from engine.api.servicestrategy import drop_type_dependent_fields
 from engine.api.strategicpatch import three_way_merge
 from engine.api.validation import decoding, errors, messages, service, validator
 from engine.api.validation.metadata import selector_go_value
@@ -346,6 +347,7 @@ class ApiServer:
             if live["spec"].get("clusterIPs"):
                 new["spec"].setdefault("clusterIPs", live["spec"]["clusterIPs"])
             self._carry_node_ports(live, new)
+            drop_type_dependent_fields(new, live)
         new = with_defaults(new)
         errs = validator.validate(new, node_port_range=self.node_port_range, check_allocation=False, defaulted=True)
         if live["kind"] in SELECTOR_IMMUTABLE:  # (ValidateDeploymentUpdate: the spec's errors, then this one)
@@ -517,6 +519,10 @@ class ApiServer:
             raise
         for proto, np in old_ports:
             self.node_ports.release(proto, np)
+        if old is not None and not spec.get("clusterIP"):  # (to ExternalName: its ClusterIP goes back)
+            for ip in (old.get("spec") or {}).get("clusterIPs") or []:
+                if ip != "None":
+                    self.cluster_ips.release(ip)
 
     def _release_service(self, svc: dict) -> None:
         spec = svc.get("spec") or {}

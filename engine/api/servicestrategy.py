@@ -1,0 +1,62 @@
+"""The Service registry's update strategy (pkg/registry/core/service/strategy.go
+`dropTypeDependentFields`): when an update changes a Service's type, the fields only the old
+type needed are cleared -- if the caller left them as they were. So `kubectl patch svc web -p
+'{"spec":{"type":"ClusterIP"}}'` on a NodePort Service is accepted (its nodePorts,
+externalTrafficPolicy and, from a LoadBalancer, allocateLoadBalancerNodePorts go, and the
+node ports return to the pool) instead of failing validation on the fields the patch kept;
+a caller who changed them meant them, and validation says so."""
+from __future__ import annotations
+
+
+def _spec(svc: dict) -> dict:
+    spec = svc.get("spec")
+    return spec if isinstance(spec, dict) else {}
+
+
+def _type(svc: dict) -> str:
+    return _spec(svc).get("type") or "ClusterIP"
+
+
+def _node_ports(svc: dict) -> set[int]:
+    return {p["nodePort"] for p in _spec(svc).get("ports") or [] if isinstance(p, dict) and p.get("nodePort")}
+
+
+def _externally_accessible(svc: dict) -> bool:
+    """serviceutil.ExternallyAccessible."""
+    typ = _type(svc)
+    return typ in ("LoadBalancer", "NodePort") or (typ == "ClusterIP" and bool(_spec(svc).get("externalIPs")))
+
+
+def drop_type_dependent_fields(new: dict, old: dict) -> None:
+    """dropTypeDependentFields, on `new` in place (the merged object an update stores)."""
+    ns, os_ = _spec(new), _spec(old)
+    if not isinstance(new.get("spec"), dict):
+        return
+    if _type(old) != "ExternalName" and _type(new) == "ExternalName":
+        if (ns.get("clusterIPs") or [ns.get("clusterIP")]) == (os_.get("clusterIPs") or [os_.get("clusterIP")]):
+            ns.pop("clusterIP", None)
+            ns.pop("clusterIPs", None)
+        if ns.get("ipFamilies") == os_.get("ipFamilies"):
+            ns.pop("ipFamilies", None)
+        if ns.get("ipFamilyPolicy") == os_.get("ipFamilyPolicy"):
+            ns.pop("ipFamilyPolicy", None)
+    needs_node_port = ("NodePort", "LoadBalancer")
+    if _type(old) in needs_node_port and _type(new) not in needs_node_port and _node_ports(old) == _node_ports(new):
+        for p in ns.get("ports") or []:
+            if isinstance(p, dict):
+                p.pop("nodePort", None)
+    old_hc = _type(old) == "LoadBalancer" and os_.get("externalTrafficPolicy") == "Local"
+    new_hc = _type(new) == "LoadBalancer" and ns.get("externalTrafficPolicy") == "Local"
+    if old_hc and not new_hc and ns.get("healthCheckNodePort") == os_.get("healthCheckNodePort"):
+        ns.pop("healthCheckNodePort", None)
+    if _type(old) == "LoadBalancer" and _type(new) != "LoadBalancer":
+        if ns.get("allocateLoadBalancerNodePorts") is not None and \
+                ns.get("allocateLoadBalancerNodePorts") == os_.get("allocateLoadBalancerNodePorts"):
+            ns.pop("allocateLoadBalancerNodePorts", None)
+        if ns.get("loadBalancerClass") == os_.get("loadBalancerClass"):
+            ns.pop("loadBalancerClass", None)
+    if _externally_accessible(old) and not _externally_accessible(new) and \
+            ns.get("externalTrafficPolicy") == os_.get("externalTrafficPolicy"):
+        ns.pop("externalTrafficPolicy", None)
+    if _type(new) != "LoadBalancer" and isinstance(new.get("status"), dict):
+        new["status"] = {**new["status"], "loadBalancer": {}}
