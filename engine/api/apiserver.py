@@ -519,10 +519,28 @@ class ApiServer:
             raise
         for proto, np in old_ports:
             self.node_ports.release(proto, np)
+        self._allocate_health_check_node_port(svc, old, display, verb)
         if old is not None and not spec.get("clusterIP"):  # (to ExternalName: its ClusterIP goes back)
             for ip in (old.get("spec") or {}).get("clusterIPs") or []:
                 if ip != "None":
                     self.cluster_ips.release(ip)
+
+    def _allocate_health_check_node_port(self, svc: dict, old: dict | None, display: str, verb: str) -> None:
+        """A LoadBalancer with externalTrafficPolicy Local gets a healthCheckNodePort from the
+        NodePort range (the one the cloud's load balancer probes: kube-proxy answers on it
+        whether the node has a local endpoint); it goes back when no longer needed."""
+        spec = svc["spec"]
+        was = (old or {}).get("spec", {}).get("healthCheckNodePort") if old is not None else None
+        needs = spec.get("type") == "LoadBalancer" and spec.get("externalTrafficPolicy") == "Local"
+        want = spec.get("healthCheckNodePort") or None
+        if needs and want != was or needs and not want:
+            try:
+                spec["healthCheckNodePort"] = self.node_ports.allocate("TCP", want)
+            except AllocationError as e:
+                raise _invalid(svc, [errors.FieldError(errors.ErrorType.Invalid, "spec.healthCheckNodePort", want,
+                                                       str(e), allocation=True)], display, verb)
+        if was and (not needs or spec.get("healthCheckNodePort") != was):
+            self.node_ports.release("TCP", was)
 
     def _release_service(self, svc: dict) -> None:
         spec = svc.get("spec") or {}
@@ -532,12 +550,17 @@ class ApiServer:
         for p in spec.get("ports") or []:
             if p.get("nodePort"):
                 self.node_ports.release(p.get("protocol", "TCP"), p["nodePort"])
+        if spec.get("healthCheckNodePort"):
+            self.node_ports.release("TCP", spec["healthCheckNodePort"])
 
     def _carry_node_ports(self, live: dict, merged: dict) -> None:
         """Strategic merge keys Service ports by `port`: an allocated nodePort survives
         re-apply of a manifest that does not name one."""
         if merged["spec"].get("type") not in ("NodePort", "LoadBalancer"):
             return
+        if merged["spec"].get("type") == "LoadBalancer" and merged["spec"].get("externalTrafficPolicy") == "Local" \
+                and not merged["spec"].get("healthCheckNodePort") and live["spec"].get("healthCheckNodePort"):
+            merged["spec"]["healthCheckNodePort"] = live["spec"]["healthCheckNodePort"]  # (patchAllocatedValues)
         by_port = {(p.get("port"), p.get("protocol", "TCP")): p for p in live["spec"].get("ports") or []}
         for p in merged["spec"].get("ports") or []:
             lp = by_port.get((p.get("port"), p.get("protocol", "TCP")))

@@ -34,3 +34,23 @@ async def test_nodeport_to_loadbalancer_to_clusterip_and_back(served, kubectl):
                                    '[{"op":"replace","path":"/spec/type","value":"ClusterIP"},'
                                    '{"op":"replace","path":"/spec/ports/0/nodePort","value":30999}]')
     assert code == 1 and "spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'" in err, err
+
+
+async def test_a_local_loadbalancer_gets_a_health_check_node_port(served, kubectl):
+    """tester4 #9: `type: LoadBalancer` with `externalTrafficPolicy: Local` is given a
+    healthCheckNodePort from the NodePort range; kube-proxy opens it; it goes back with the
+    policy."""
+    assert (await kubectl("create", "service", "loadbalancer", "lbl", "--tcp=80:3000"))[0] == 0
+    assert (await kubectl("patch", "svc", "lbl", "-p", '{"spec":{"externalTrafficPolicy":"Local"}}'))[0] == 0
+    code, out, _ = await kubectl("get", "svc", "lbl", "-o", "jsonpath={.spec.healthCheckNodePort}")
+    hc = int(out)
+    assert 30000 <= hc <= 32767
+    code, out, _ = await kubectl("describe", "svc", "lbl")
+    assert f"HealthCheck NodePort:     {hc}\n" in out
+    served.call(lambda: served.cluster.run_for(2))  # (kube-proxy's minSyncPeriod)
+    rules = served.call(lambda: served.cluster.kube_proxy.iptables_save("kind-worker"))
+    assert f'"default/lbl:80-3000 health check node port" -m tcp --dport {hc} -j ACCEPT' in rules
+    assert (await kubectl("patch", "svc", "lbl", "-p", '{"spec":{"externalTrafficPolicy":"Cluster"}}'))[0] == 0
+    code, out, _ = await kubectl("get", "svc", "lbl", "-o", "jsonpath={.spec.healthCheckNodePort}")
+    assert out == ""
+    assert served.call(lambda: served.cluster.node_ports.allocate("TCP", hc)) == hc  # back in the pool
