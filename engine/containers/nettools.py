@@ -15,6 +15,7 @@ from engine.containers.proc import Proc, to_bytes
 from engine.dns.dig import dig as dns_dig
 from engine.dns.dig import nslookup as dns_nslookup
 from engine.dns.dig import nslookup_unreachable, render_dig_unreachable
+from engine.dns.resolver import resolve
 from engine.kubelet.env import pod_resolv_conf
 from engine.net.network import Network
 from engine.workloads.base import HttpRequest, HttpResponse
@@ -185,6 +186,35 @@ def dig(p: Proc) -> int:
                .splitlines()] if ";; ANSWER SECTION:" in out.stdout else []
     shell.net.lookup_event(shell.pod, name, tool="dig", answers=answers, server=reach, qtype=qtype)
     p.out("".join(a + "\n" for a in answers) if "+short" in p.args else out.stdout)
+    return 0
+
+
+def host(p: Proc) -> int:
+    """bind-tools' host: the name through the pod's resolv.conf search list (as host's own
+    resolver walks it), then each address as `NAME has address IP`; a name nothing answers is
+    `Host NAME not found: 3(NXDOMAIN)`, no server reachable `;; connection timed out; no
+    servers could be reached` (exit 1 both)."""
+    names = [a for a in p.args if not a.startswith("-")]
+    if not names:
+        p.err("Usage: host [-aCdilrTvVw] [-c class] [-N ndots] [-t type] [-W time]\n"
+              "            [-R number] [-m flag] [-p port] hostname [server]\n")
+        return 1
+    shell = p.shell
+    name = names[0]
+    conf = pod_resolv_conf(shell.cluster.topology, shell.pod)
+    reach = shell.net.dns_server(shell.pod, conf)
+    if not reach.answers:
+        shell.net.lookup_event(shell.pod, name, tool="host", server=reach)
+        p.out(";; connection timed out; no servers could be reached\n")
+        return 1
+    res = resolve(name, "A", conf, shell.cluster.coredns.plugin)
+    shell.net.lookup_event(shell.pod, name, tool="host", answers=res.addresses,
+                           error="" if res.found else "NXDOMAIN", server=reach)
+    if not res.found:
+        p.out(f"Host {name} not found: 3(NXDOMAIN)\n")
+        return 1
+    fqdn = res.hit.name.rstrip(".") if res.hit is not None else name
+    p.out("".join(f"{fqdn} has address {ip}\n" for ip in res.addresses))
     return 0
 
 

@@ -29,7 +29,7 @@ def select(lines: list[LogLine], *, since: datetime | None = None, tail: int | N
     if since is not None:
         lines = [ln for ln in lines if ln.time >= since]
     if tail is not None:
-        lines = lines[len(lines) - tail:] if tail else []
+        lines = lines[max(0, len(lines) - tail):] if tail else []  # (more than there are: all of them)
     return lines
 
 
