@@ -59,7 +59,8 @@ class SvcflowApp(App):
     TITLE = "svcflow"
     BINDINGS = [
         Binding("q", "quit", "Quit"),
-        Binding("ctrl+q,ctrl+c", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
         Binding("question_mark", "help", "Help"),
         # Priority: handled as the key arrives, so the keys typed after it, queued while the
         # app was busy, go into the prompt (`check_action` leaves them to an Input).
@@ -367,6 +368,15 @@ class SvcflowApp(App):
 
     def action_prompt(self) -> None:
         self._open_prompt("command")
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C: in the open prompt it drops the line typed, as a shell does (it quit the
+        dashboard, and the simulated cluster with it, mid-command); anywhere else it quits,
+        as k9s does."""
+        if self.query_one("#prompt").has_class("-visible"):
+            self._close_prompt()
+        else:
+            self.exit()
 
     def action_back(self) -> None:
         if self.query_one("#prompt").has_class("-visible"):
