@@ -33,6 +33,7 @@ from engine.kubelet.runtime import (
     terminated,
 )
 from engine.kubelet.volumes import mount_failures, retry_seconds
+from engine.workloads.apps import workload_for
 
 SANDBOX_SECONDS = 1.0
 TERMINATE_SECONDS = 1.0
@@ -305,6 +306,8 @@ class Kubelet(Controller):
                 cmd = set(((probe.get("exec") or {}).get("command")) or [])
                 if cmd and any(cmd == f for f in FAILING_PROBE_COMMANDS):
                     rt.probe_fails = True
+                if not _probe_reaches(pod, ct, probe, self.clock.now):
+                    rt.probe_fails = True  # (nothing in the container listens where it probes)
                 delay = float(probe.get("initialDelaySeconds", 0)) + 1.0
                 probe_delay = max(probe_delay or 0.0, delay)
             image = ct.get("image", "")
@@ -563,6 +566,26 @@ def probe_failure(pod: dict) -> str | None:
                     f"within {int(probe.get('timeoutSeconds', 1))}s: context deadline exceeded")
         return "Readiness probe failed: "  # (exec: what the command printed, here nothing)
     return None
+
+
+def _probe_reaches(pod: dict, container: dict, probe: dict, now) -> bool:
+    """Whether an httpGet, tcpSocket or grpc probe finds something listening on its port: the
+    container's simulated process (engine.workloads: the image's own ports, such as nginx's
+    80, and the ports the pod declares). A probe on a port nothing listens on fails with
+    `connection refused` -- the learner's wrong-port readinessProbe, whose pod stays 0/1 and
+    out of its Service's endpoints. exec probes are judged elsewhere."""
+    for kind in ("httpGet", "tcpSocket", "grpc"):
+        handler = probe.get(kind)
+        if isinstance(handler, dict):
+            if handler.get("host"):
+                return True  # (another host: not this container's to judge)
+            port = _probe_port(container, handler.get("port"))
+            try:
+                number = int(str(port))
+            except ValueError:
+                return False  # (a port name the container does not have)
+            return workload_for(pod, container, now).serves("TCP", number)
+    return True
 
 
 def _probe_port(container: dict, port: object) -> object:

@@ -143,6 +143,22 @@ class WebWorkload(Workload):
         return HttpResponse(200, self.page)
 
 
+class CoreDNSWorkload(Workload):
+    """CoreDNS as kubeadm's Corefile runs it: DNS on 53, the `health` plugin on 8080 (the
+    liveness probe's /health), `ready` on 8181 (the readiness probe's /ready), prometheus on
+    9153. (Its answers are engine.dns's: this is what a probe or a connection finds.)"""
+
+    def ports(self) -> set[tuple[str, int]]:
+        return super().ports() | {("UDP", 53), ("TCP", 53), ("TCP", 8080), ("TCP", 8181), ("TCP", 9153)}
+
+    def http(self, req: HttpRequest, net: NetContext, port: int) -> HttpResponse | None:
+        if port == 8080 and req.path == "/health":
+            return HttpResponse(200, "OK")
+        if port == 8181 and req.path == "/ready":
+            return HttpResponse(200, "OK")
+        return HttpResponse(404, "404 page not found\n", "Not Found") if port in (8080, 8181) else None
+
+
 def started_at(pod: dict, now) -> datetime:
     """When the pod's (first) container started, from its status; now when not recorded."""
     for cs in (pod.get("status") or {}).get("containerStatuses") or []:
@@ -166,7 +182,9 @@ def workload_for(pod: dict, container: dict, now) -> Workload:
         return WebWorkload(pod, now, NGINX_PAGE, "nginx/1.27.5")
     if base == "httpd":
         return WebWorkload(pod, now, HTTPD_PAGE, "Apache/2.4.63")
+    if base == "coredns":
+        return CoreDNSWorkload(pod, now)
     return Workload(pod, now)
 
 
-__all__ = ["CounterWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_for"]
+__all__ = ["CoreDNSWorkload", "CounterWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_for"]
