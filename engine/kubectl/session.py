@@ -31,6 +31,26 @@ from engine.net.network import Network
 OUTSIDE_PROMPT = "$ "
 
 
+#: curl's options that take a value (`-m 3`, `--max-time 3`, `-o out`): the value is not a URL.
+CURL_VALUE_OPTIONS = frozenset({"-m", "--max-time", "--connect-timeout", "-o", "--output", "-H", "--header", "-X",
+                                "--request", "-d", "--data", "-w", "--write-out", "-A", "--user-agent", "-u",
+                                "--user", "-e", "--referer", "-x", "--proxy", "--retry", "-T", "--upload-file",
+                                "--resolve", "-b", "--cookie", "-c", "--cookie-jar"})
+
+
+def curl_urls(args: list[str]) -> list[str]:
+    """The URLs of a curl command line (an option's value is skipped)."""
+    urls, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a in CURL_VALUE_OPTIONS:
+            skip = True
+        elif not a.startswith("-"):
+            urls.append(a)
+    return urls
+
+
 @dataclass
 class Session:
     cluster: Cluster
@@ -78,7 +98,7 @@ class Session:
         if argv[0] == "kubectl":
             out = self._kubectl(argv[1:])
         elif argv[0] == "curl":
-            urls = [a for a in argv[1:] if not a.startswith("-")]
+            urls = curl_urls(argv[1:])
             out = Output(stdout=http_text(self.net, None, urls[0]) if urls else
                          "curl: try 'curl --help' or 'curl --manual' for more information\n")
         elif argv[0] in ("exit", "logout"):
