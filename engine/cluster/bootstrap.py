@@ -14,6 +14,7 @@ from engine.api.apiserver import ApiServer
 from engine.api.naming import new_uid
 from engine.api.wellknown import SERVICE_NAME_LABEL
 from engine.cluster.topology import KUBERNETES_VERSION, NodeSpec, Topology
+from engine.kubelet.nodelease import HEALTHY
 
 COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.12.0"
 KUBE_PROXY_IMAGE = f"registry.k8s.io/kube-proxy:{KUBERNETES_VERSION}"
@@ -57,14 +58,10 @@ def node_object(n: NodeSpec, now: str, ids: "Callable[[], str]") -> dict:
                         "hugepages-2Mi": "0", "memory": "24534408Ki", "pods": pods},
         "capacity": {"cpu": "2", "ephemeral-storage": "263174212Ki", "hugepages-1Gi": "0",
                      "hugepages-2Mi": "0", "memory": "24534408Ki", "pods": pods},
-        "conditions": [
-            {"type": t, "status": "False", "lastHeartbeatTime": now, "lastTransitionTime": now,
-             "reason": r, "message": m}
-            for t, r, m in (("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                            ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                            ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"))
-        ] + [{"type": "Ready", "status": "True", "lastHeartbeatTime": now, "lastTransitionTime": now,
-               "reason": "KubeletReady", "message": "kubelet is posting ready status"}],
+        "conditions": [  # (what a healthy kubelet posts: the one table, engine.kubelet.nodelease.HEALTHY)
+            {"type": t, "status": status, "lastHeartbeatTime": now, "lastTransitionTime": now,
+             "reason": reason, "message": message}
+            for t, (status, reason, message) in HEALTHY.items()],
         "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
         "nodeInfo": {"architecture": "amd64", "bootID": ids(), "containerRuntimeVersion": "containerd://2.1.1",
                      "kernelVersion": "6.8.0-60-generic", "kubeProxyVersion": "", "kubeletVersion": KUBERNETES_VERSION,
