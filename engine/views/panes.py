@@ -17,6 +17,7 @@ from engine.api.labels import service_selects
 from engine.api.objects import is_terminating, labels_of, meta, pod_is_ready, pod_phase
 from engine.api.wellknown import SERVICE_NAME_LABEL
 from engine.cluster.cluster import Cluster
+from engine.controllers.nodelifecycle import ready_status
 from engine.controllers.servicepods import resolve_target_port
 from engine.kubectl.printers import get as printers
 from engine.kubectl.printers.duration import since
@@ -202,6 +203,12 @@ def endpoint_rows(cluster: Cluster, namespace: str | None = "default") -> list[R
             ent = cache[key] = (ep, slices, row)
         rows.append(ent[2])
     return rows
+
+
+def not_ready_nodes(cluster: Cluster) -> list[str]:
+    """The nodes whose Ready condition is not True (`kubectl get nodes`' NotReady): the
+    header counts them, so a node down (`docker stop`) is seen before its pods go."""
+    return [meta(n)["name"] for n in cluster.store.list("Node") if ready_status(n) != "True"]
 
 
 def dns_serving(cluster: Cluster):

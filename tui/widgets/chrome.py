@@ -10,6 +10,7 @@ from textual.widgets import Footer, Static
 from textual.widgets._footer import FooterKey
 
 from engine.cluster.cluster import Cluster
+from engine.views.panes import not_ready_nodes
 from tui.safe_text import literal
 
 #: Below this many columns the header is one abbreviated line (it never wraps).
@@ -39,7 +40,11 @@ class ClusterHeader(Static):
             head.append(t.name, style="bold")
             if api_short:
                 head.append(f" · {api_short}")
-            head.append(f" · {len(t.nodes)} {tr('nodes')} · ")
+            head.append(f" · {len(t.nodes)} {tr('nodes')}")
+            down = not_ready_nodes(c)
+            if down:
+                head.append(f" ({len(down)} NotReady)", style="bold red")
+            head.append(" · ")
             for label, value in (("pods", t.pod_subnet), ("svc", t.service_subnet), ("proxy", t.proxy.mode),
                                  ("ns", ns)):
                 head.append(f"{tr(label)} ", style="bold")
@@ -48,7 +53,8 @@ class ClusterHeader(Static):
             self.update(head)
             return
         shown = t.nodes if len(t.nodes) <= HEADER_NODES else t.nodes[:HEADER_NODES - 1]
-        nodes = ", ".join(f"{n.name} {n.ip} ({n.pod_cidr})" for n in shown)
+        down = set(not_ready_nodes(c))
+        nodes = ", ".join(f"{n.name} {n.ip} ({n.pod_cidr})" + (" NotReady" if n.name in down else "") for n in shown)
         if len(shown) < len(t.nodes):  # 100 nodes would push the panes off the screen
             nodes += f" and {len(t.nodes) - len(shown)} more ({len(t.nodes)} nodes; n shows the next in kube-proxy)"
         for label, value, sep in (("cluster", t.name, " · "), ("nodes", nodes, "\n"), ("pods", t.pod_subnet, " · "),
