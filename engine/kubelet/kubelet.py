@@ -410,12 +410,42 @@ class Kubelet(Controller):
         # background: a crash-looping pod does not keep a deterministic run from its steady state
         self.clock.call_later(seconds, due, background=True)
 
+    def _watch_liveness(self, key: str, pod: dict, rt: _PodRuntime, ct: dict) -> None:
+        """A livenessProbe that cannot pass (nothing listens on its port) kills the container
+        once it has failed `failureThreshold` times, `periodSeconds` apart after
+        `initialDelaySeconds` (prober: Unhealthy, then Killing `failed liveness probe, will be
+        restarted`); it restarts with the kubelet's back-off, and the next run fails the same."""
+        probe = ct.get("livenessProbe")
+        if not isinstance(probe, dict) or _probe_reaches(pod, ct, probe, self.clock.now):
+            return
+        seconds = float(probe.get("initialDelaySeconds", 0)) + \
+            float(probe.get("periodSeconds", 10)) * max(int(probe.get("failureThreshold", 3)), 1)
+        name = ct["name"]
+        # (a server that handles SIGTERM exits 0; anything else is killed at the end of its grace)
+        code = 0 if workload_for(pod, ct, self.clock.now).image_kind != "tcp" else 137
+
+        def kill() -> None:
+            if self.pods.get(key) is not rt or rt.stage != "running":
+                return
+            live = self.store.get("Pod", *split_key(key))
+            if live is None or is_terminating(live):
+                return
+            node = live["spec"].get("nodeName")
+            message = probe_failure(live, "livenessProbe", name)
+            if message is not None:
+                self.recorder.event(live, "Warning", "Unhealthy", message, self.name, node)
+            self.recorder.event(live, "Normal", "Killing", f"Container {name} failed liveness probe, will be restarted",
+                                self.name, node)
+            self._record_exit(key, rt, name, Exit(code))
+        self.clock.call_later(seconds, kill, background=True)
+
     def _run_mains(self, key: str, pod: dict, rt: _PodRuntime, names: list[str]) -> None:
         """Start the main processes of `names`: those that end at once are recorded as
         exited, those that end later (`sleep 5`) get a timer."""
         for ct in pod["spec"].get("containers") or []:
             if ct.get("name") not in names:
                 continue
+            self._watch_liveness(key, pod, rt, ct)
             fate = container_fate(ct)
             if fate.runs or fate.interactive:
                 continue
@@ -543,13 +573,16 @@ def _ended_containers(pod: dict) -> set[str]:
             if "running" not in (cs.get("state") or {})}
 
 
-def probe_failure(pod: dict) -> str | None:
-    """The kubelet's `Unhealthy` message for a readiness probe that fails because the app
-    stopped answering (prober.go: the probe's own error), by the first container's probe
-    kind; None when no container has a readinessProbe (no prober runs)."""
+def probe_failure(pod: dict, kind: str = "readinessProbe", container: str | None = None) -> str | None:
+    """The kubelet's `Unhealthy` message for a probe that fails because the app does not
+    answer (prober.go: the probe's own error), by the first (or the named) container's probe
+    kind; None when no container has such a probe (no prober runs)."""
     ip = (pod.get("status") or {}).get("podIP", "")
+    what = "Liveness" if kind == "livenessProbe" else "Readiness"
     for ct in pod["spec"].get("containers") or []:
-        probe = ct.get("readinessProbe")
+        if container is not None and ct.get("name") != container:
+            continue
+        probe = ct.get(kind)
         if not isinstance(probe, dict):
             continue
         if isinstance(probe.get("httpGet"), dict):
@@ -557,14 +590,14 @@ def probe_failure(pod: dict) -> str | None:
             port = _probe_port(ct, h.get("port"))
             host = h.get("host") or ip
             url = f"{str(h.get('scheme') or 'HTTP').lower()}://{host}:{port}{h.get('path') or '/'}"
-            return f'Readiness probe failed: Get "{url}": dial tcp {host}:{port}: connect: connection refused'
+            return f'{what} probe failed: Get "{url}": dial tcp {host}:{port}: connect: connection refused'
         if isinstance(probe.get("tcpSocket"), dict):
             port = _probe_port(ct, probe["tcpSocket"].get("port"))
-            return f"Readiness probe failed: dial tcp {ip}:{port}: connect: connection refused"
+            return f"{what} probe failed: dial tcp {ip}:{port}: connect: connection refused"
         if isinstance(probe.get("grpc"), dict):
-            return (f'Readiness probe failed: timeout: failed to connect service "{ip}:{probe["grpc"].get("port")}" '
+            return (f'{what} probe failed: timeout: failed to connect service "{ip}:{probe["grpc"].get("port")}" '
                     f"within {int(probe.get('timeoutSeconds', 1))}s: context deadline exceeded")
-        return "Readiness probe failed: "  # (exec: what the command printed, here nothing)
+        return f"{what} probe failed: "  # (exec: what the command printed, here nothing)
     return None
 
 

@@ -70,3 +70,29 @@ def test_a_probe_on_a_port_the_container_serves_passes(port):
     c.run_for(5)
     pod, ready, addresses, events = state(c)
     assert ready == "True" and addresses == [pod["status"]["podIP"]] and events == []
+
+
+def test_a_liveness_probe_on_a_port_nothing_listens_on_restarts_the_container_with_back_off():
+    """After failureThreshold (3) failures 10 s apart the kubelet kills the container
+    (`Killing ... failed liveness probe, will be restarted`); nginx exits 0 on SIGTERM; it
+    restarts, fails again, and the back-off turns it to CrashLoopBackOff."""
+    c = cluster_from_paths([SAMPLES], deterministic=True)[0]
+    apply_yaml(c, web(80).replace("readinessProbe:\n            httpGet: {path: /, port: 80}",
+                                  "livenessProbe:\n            httpGet: {path: /, port: 81}"))
+    c.run_for(25)
+    pod, ready, _, _ = state(c)
+    assert pod["status"]["containerStatuses"][0]["restartCount"] == 0 and ready == "True"
+    c.run_for(10)
+    pod, _, _, _ = state(c)
+    cs = pod["status"]["containerStatuses"][0]
+    assert cs["restartCount"] == 1 and cs["lastState"]["terminated"]["exitCode"] == 0
+    ip = pod["status"]["podIP"]
+    events = [(e["reason"], e["message"]) for e in c.store.list("Event", "default")
+              if e["involvedObject"]["name"] == pod["metadata"]["name"]]
+    assert ("Unhealthy", f'Liveness probe failed: Get "http://{ip}:81/": dial tcp {ip}:81: connect: connection refused') \
+        in events
+    assert ("Killing", "Container web failed liveness probe, will be restarted") in events
+    c.run_for(300)
+    pod, _, _, _ = state(c)
+    assert pod["status"]["containerStatuses"][0]["restartCount"] >= 3
+    assert any(r == "BackOff" for r, _ in [(e["reason"], e["message"]) for e in c.store.list("Event", "default")])
