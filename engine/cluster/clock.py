@@ -35,6 +35,17 @@ def rfc3339_micro(t: datetime) -> str:
     return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def parse_time(value: object) -> datetime | None:
+    """A stored time (RFC 3339, with or without a fraction: a Lease's MicroTime, a Node's
+    taint `timeAdded`), or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def parse_rfc3339(s: str) -> datetime:
     return datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
 

@@ -72,19 +72,30 @@ class Interpreter:
         for and_or in body:
             self.run_and_or(and_or, stdin)
 
-    # -- compound commands ------------------------------------------------------------------------
-    def run_compound(self, node: Compound, stdin: str | None, pipe: list[str] | None) -> None:
-        """A loop, an if or a group: its body's output goes where its redirections say."""
+    def _open_redirects(self, redirects, stdin: str | None,
+                        pipe: list[str] | None) -> tuple[dict[int, Sink], str | None] | None:
+        """The command's file descriptors (stdout to the pipe or the terminal, stderr to the
+        terminal) after its redirections, and its stdin (`< file`); None when one failed (said
+        on stderr as sh says it, status 1)."""
         fds: dict[int, Sink] = {1: ("pipe",) if pipe is not None else ("out", 1), 2: ("out", 2)}
-        for r in node.redirects:
+        for r in redirects:
             problem = self._redirect(r, fds)
             if problem is not None:
                 self._emit(("out", 2), problem)
                 self.shell.status = 1
-                return
+                return None
             if r.fd == 0:
                 data = self._read(self.expand(r.target))
                 stdin = data if data is not None else stdin
+        return fds, stdin
+
+    # -- compound commands ------------------------------------------------------------------------
+    def run_compound(self, node: Compound, stdin: str | None, pipe: list[str] | None) -> None:
+        """A loop, an if or a group: its body's output goes where its redirections say."""
+        opened = self._open_redirects(node.redirects, stdin, pipe)
+        if opened is None:
+            return
+        fds, stdin = opened
         inner = Output()
         body = Interpreter(self.shell, inner)
         try:
@@ -134,16 +145,10 @@ class Interpreter:
         while words and _is_assignment(words[0]):
             name, _, value = words.pop(0).partition("=")
             assigns[name] = value
-        fds: dict[int, Sink] = {1: ("pipe",) if pipe is not None else ("out", 1), 2: ("out", 2)}
-        for r in cmd.redirects:
-            problem = self._redirect(r, fds)
-            if problem is not None:
-                self._emit(("out", 2), problem)
-                self.shell.status = 1
-                return
-            if r.fd == 0:
-                data = self._read(self.expand(r.target))
-                stdin = data if data is not None else stdin
+        opened = self._open_redirects(cmd.redirects, stdin, pipe)
+        if opened is None:
+            return
+        fds, stdin = opened
         if not words:
             self.shell.variables.update(assigns)
             self.shell.status = 0

@@ -161,6 +161,19 @@ def _count_arg(p: Proc) -> tuple[list[str], str]:
     return args, ""
 
 
+def _headed(p: Proc, operands: list[str], failed: list[int]):
+    """head's and tail's inputs one at a time, each just after its `==> NAME <==` header when
+    there are several (a file that cannot be read is said, and appended to `failed`)."""
+    sources = _inputs(p, operands)
+    for i, (name, text) in enumerate(sources):
+        if text is None:
+            failed.append(i)
+            continue
+        if len(sources) > 1:
+            p.out(("\n" if i else "") + f"==> {name} <==\n")
+        yield text
+
+
 def head(p: Proc) -> int:
     args, _ = _count_arg(p)
     p.args = args
@@ -168,14 +181,8 @@ def head(p: Proc) -> int:
     if o is None:
         return 1
     spec = o.value("n", "10") or "10"
-    status = 0
-    sources = _inputs(p, o.operands)
-    for i, (name, text) in enumerate(sources):
-        if text is None:
-            status = 1
-            continue
-        if len(sources) > 1:
-            p.out(("\n" if i else "") + f"==> {name} <==\n")
+    failed: list[int] = []
+    for text in _headed(p, o.operands, failed):
         if o.has("c"):
             p.out(text[:int(o.value("c") or 0)])
             continue
@@ -184,7 +191,7 @@ def head(p: Proc) -> int:
         if n is None:
             return p.fail(f"invalid number '{spec}'")
         p.out("".join(lines[:n] if not spec.startswith("-") else lines[:max(len(lines) - n, 0)]))
-    return status
+    return 1 if failed else 0
 
 
 def tail(p: Proc) -> int:
@@ -194,14 +201,8 @@ def tail(p: Proc) -> int:
     if o is None:
         return 1
     spec = o.value("n", "10") or "10"
-    status = 0
-    sources = _inputs(p, o.operands)
-    for i, (name, text) in enumerate(sources):
-        if text is None:
-            status = 1
-            continue
-        if len(sources) > 1:
-            p.out(("\n" if i else "") + f"==> {name} <==\n")
+    failed: list[int] = []
+    for text in _headed(p, o.operands, failed):
         if o.has("c"):
             c = o.value("c") or "0"
             data = text.encode("utf-8", "surrogateescape")
@@ -214,7 +215,7 @@ def tail(p: Proc) -> int:
         if n is None:
             return p.fail(f"invalid number '{spec}'")
         p.out("".join(lines[n - 1:] if spec.startswith("+") else lines[-n:] if n else []))
-    return status
+    return 1 if failed else 0
 
 
 def _number(spec: str) -> int | None:

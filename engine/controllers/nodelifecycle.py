@@ -23,9 +23,10 @@ a node goes NotReady 50 s after its last renewal rather than up to 55 s.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from engine.api.objects import evolve, meta, set_condition
+from engine.cluster.clock import parse_time
 from engine.controllers.base import Controller
 from engine.controllers.context import ControllerContext
 
@@ -33,15 +34,6 @@ NODE_MONITOR_GRACE_PERIOD = 50.0  # kube-controller-manager --node-monitor-grace
 LEASE_NAMESPACE = "kube-node-lease"
 UNREACHABLE = "node.kubernetes.io/unreachable"
 UNKNOWN_REASON, UNKNOWN_MESSAGE = "NodeStatusUnknown", "Kubelet stopped posting node status."
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def ready_status(node: dict) -> str:
@@ -89,7 +81,7 @@ class NodeLifecycleController(Controller):
         lease = self.store.get("Lease", LEASE_NAMESPACE, name)
         if lease is None:
             return  # (a Node no kubelet holds a Lease for: nothing to judge it by)
-        renewed = _parse_time((lease.get("spec") or {}).get("renewTime"))
+        renewed = parse_time((lease.get("spec") or {}).get("renewTime"))
         if renewed is None:
             return
         now = self.clock.now()

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from engine.api.naming import new_uid
 from engine.api.objects import evolve, meta
-from engine.cluster.clock import rfc3339_micro
+from engine.cluster.clock import parse_time, rfc3339_micro
 from engine.cluster.topology import Machines
 from engine.controllers.base import Controller
 from engine.controllers.context import ControllerContext
@@ -38,15 +38,6 @@ HEALTHY = {
     "PIDPressure": ("False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
     "Ready": ("True", "KubeletReady", "kubelet is posting ready status"),
 }
-
-
-def _parse_micro(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def new_lease(node: dict, now: datetime) -> dict:
@@ -134,7 +125,7 @@ class NodeLeases(Controller):
             if self._namespace_usable():
                 self.store.create(new_lease(node, now), owned=True, uid=new_uid(self._uids))
         else:
-            renewed = _parse_micro((lease.get("spec") or {}).get("renewTime"))
+            renewed = parse_time((lease.get("spec") or {}).get("renewTime"))
             if renewed is not None and now < renewed + timedelta(seconds=RENEW_INTERVAL):
                 self._arm(name, renewed)  # not due yet (a Node event; a Lease someone else wrote)
                 return
