@@ -12,6 +12,7 @@ from typing import Callable
 
 from engine.api.apiserver import ApiServer
 from engine.api.naming import new_uid
+from engine.api.quantity import parse_quantity
 from engine.api.wellknown import SERVICE_NAME_LABEL
 from engine.cluster.topology import KUBERNETES_VERSION, NodeSpec, Topology
 from engine.kubelet.nodelease import HEALTHY
@@ -54,10 +55,8 @@ def node_object(n: NodeSpec, now: str, ids: "Callable[[], str]") -> dict:
     obj["status"] = {
         "addresses": given.get("addresses") or [{"address": n.ip, "type": "InternalIP"},
                                                  {"address": n.name, "type": "Hostname"}],
-        "allocatable": {"cpu": "2", "ephemeral-storage": "263174212Ki", "hugepages-1Gi": "0",
-                        "hugepages-2Mi": "0", "memory": "24534408Ki", "pods": pods},
-        "capacity": {"cpu": "2", "ephemeral-storage": "263174212Ki", "hugepages-1Gi": "0",
-                     "hugepages-2Mi": "0", "memory": "24534408Ki", "pods": pods},
+        "allocatable": _resources(given, "allocatable", pods),
+        "capacity": _resources(given, "capacity", pods),
         "conditions": [  # (what a healthy kubelet posts: the one table, engine.kubelet.nodelease.HEALTHY)
             {"type": t, "status": status, "lastHeartbeatTime": now, "lastTransitionTime": now,
              "reason": reason, "message": message}
@@ -69,6 +68,26 @@ def node_object(n: NodeSpec, now: str, ids: "Callable[[], str]") -> dict:
                      "systemUUID": ids()},
     }
     return obj
+
+
+#: What kind's nodes report of this machine (each node container sees the host's cpus and memory).
+MACHINE_RESOURCES = {"cpu": "2", "ephemeral-storage": "263174212Ki", "hugepages-1Gi": "0", "hugepages-2Mi": "0",
+                     "memory": "24534408Ki"}
+
+
+def _resources(given_status: dict, field: str, pods: str) -> dict[str, str]:
+    """A node's capacity or allocatable: the machine's, with what a Node manifest states for
+    cpu, memory and the rest (a valid quantity; allocatable falls back to the stated
+    capacity), so `status: {capacity: {cpu: "4"}}` gives the scheduler four cpus."""
+    out = dict(MACHINE_RESOURCES)
+    for source in ("capacity", field):
+        stated = given_status.get(source)
+        if isinstance(stated, dict):
+            for name, value in stated.items():
+                if name != "pods" and isinstance(name, str) and parse_quantity(value) is not None:
+                    out[name] = str(value)
+    out["pods"] = pods
+    return out
 
 
 def _max_pods(given_status: dict, max_pods: int) -> str:

@@ -3,8 +3,11 @@ learner's "what if I ask for more than the nodes have" (a kind node offers 2 cpu
 kindnet already requests 100m of each worker's cpu)."""
 from __future__ import annotations
 
+import yaml
+
 from engine.apply.workspace import cluster_from_paths
 from engine.cluster.cluster import Cluster
+from engine.cluster.topology import build_topology
 from engine.kubectl import commands as kubectl
 from tests.helpers import apply_yaml
 
@@ -97,3 +100,26 @@ def test_a_quantity_that_is_not_one_is_refused_with_file_and_line(tmp_path):
     assert bad.source == f"{f}:14", bad.source  # the line of `cpu: 1 core`: the error bar points there
     assert ('Deployment in version "v1" cannot be handled as a Deployment: quantities must match the regular '
             "expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'") in err, err
+
+
+def test_a_node_manifest_states_its_cpu_and_memory():
+    """`status.capacity` of a Node manifest sets what the scheduler fits (not only pods): two
+    nodes of 4 cpus (a bare cluster: no system pods) hold eight 1-cpu pods, not nine."""
+    nodes = "\n---\n".join(f"""
+apiVersion: v1
+kind: Node
+metadata:
+  name: {name}
+  labels: {{kubernetes.io/hostname: {name}}}
+status:
+  capacity: {{cpu: "4", memory: 8Gi}}
+""" for name in ("n1", "n2"))
+    c = Cluster(build_topology([], list(yaml.safe_load_all(nodes))), deterministic=True, bare=True)
+    assert [(n["status"]["allocatable"]["cpu"], n["status"]["capacity"]["memory"]) for n in c.store.list("Node")] == [
+        ("4", "8Gi"), ("4", "8Gi")]
+    apply_yaml(c, hog("hog", 9, '{cpu: "1"}'))
+    placed = [p for p in pods(c, "hog-") if p["spec"].get("nodeName")]
+    (left,) = [p for p in pods(c, "hog-") if not p["spec"].get("nodeName")]
+    assert len(placed) == 8
+    assert failed_scheduling(c, left) == ["0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are "
+                                          "available: 2 No preemption victims found for incoming pod."]
