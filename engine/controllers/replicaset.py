@@ -27,7 +27,6 @@ import heapq
 from typing import Callable
 
 from engine.api.apiserver import ApiError
-from engine.api.labels import SelectorError, from_label_selector
 from engine.api.objects import (
     controller_uid,
     evolve,
@@ -174,24 +173,22 @@ class ReplicaSetController(Controller):
     def _selecting(self, ns: str, pod: dict) -> list[dict]:
         """The ReplicaSets of the namespace whose selector matches the pod's labels."""
         labels = labels_of(pod)
-        out = []
-        for rs in self.store.list("ReplicaSet", ns):
-            try:
-                if from_label_selector((rs.get("spec") or {}).get("selector")).matches(labels):
-                    out.append(rs)
-            except SelectorError:
-                continue
-        return out
+        return [rs for rs in self.store.list("ReplicaSet", ns) if self._selector(rs).matches(labels)]
+
+    def _selector(self, rs: dict):
+        """The ReplicaSet's parsed selector, as the pods' view keeps it (parsed once per spec)."""
+        owned = self.pods.of(rs)
+        if not owned.known:
+            self.pods.set_spec(rs)
+            owned = self.pods.of(rs)
+        return owned.selector
 
     def _adopt_orphans(self, rs: dict) -> bool:
         """ClaimPods' adoption: each orphan of the namespace whose labels match the selector
         gets this ReplicaSet as its controller (an ownerReference with controller and
         blockOwnerDeletion, as the adoption patch writes it)."""
         ns = meta(rs).get("namespace") or ""
-        try:
-            selector = from_label_selector((rs.get("spec") or {}).get("selector"))
-        except SelectorError:
-            return False
+        selector = self._selector(rs)
         if selector.empty():  # (an empty selector matches nothing for ClaimPods)
             return False
         adopted = False

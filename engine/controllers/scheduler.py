@@ -111,10 +111,11 @@ class Scheduler(Controller):
         key = key_for(ev.obj)
         node = ev.obj["spec"].get("nodeName")
         counted = self._node_of.pop(key, None)
+        req: tuple[int, int] | None = None
         if counted is not None:
             self._pods_per_node[counted] -= 1
-            req = self._request_of.pop(key, None)
-            if req is not None:
+            req = self._request_of.pop(key, (0, 0))
+            if req != (0, 0):
                 used = self._requested[counted]
                 used[0] -= req[0]
                 used[1] -= req[1]
@@ -128,7 +129,8 @@ class Scheduler(Controller):
             if _holds_slot(ev.obj):
                 self._node_of[key] = node
                 self._pods_per_node[node] = self._pods_per_node.get(node, 0) + 1
-                req = requested(ev.obj)
+                if req is None:  # (first seen bound; a pod's requests do not change after: kept)
+                    req = requested(ev.obj)
                 if req != (0, 0):
                     self._request_of[key] = req
                     used = self._requested.setdefault(node, [0, 0])

@@ -100,6 +100,10 @@ class Connection:
         return self.trace.outcome == "connected"
 
 
+#: The address a request from outside the cluster comes from (TEST-NET-3: no node's, no pod's).
+OUTSIDE_SRC = "203.0.113.10"
+
+
 class Network:
     """Per-cluster network state: processes in pods, conntrack-free routing, affinity."""
 
@@ -273,7 +277,7 @@ class Network:
         elif via_node is not None:
             src = next((ip_ for ip_, name in node_ips.items() if name == via_node), "")
         else:
-            src = "203.0.113.10"
+            src = OUTSIDE_SRC
         if mode in ("ipvs", "nftables"):
             return self._connect_mode(conn, client, node, mode, src, ip, port, proto)
         walker = self._walker(node)
@@ -321,7 +325,7 @@ class Network:
         if pod is None:
             trace.outcome, trace.error = "timeout", f"no pod answers at {res.ip}"
             return self._done(conn)
-        outside = client is None and src not in {n.ip for n in self.cluster.topology.nodes}
+        outside = client is None and src == OUTSIDE_SRC
         if outside and getattr(res, "masquerade", True) is False and pod["spec"].get("nodeName") != node:
             # Not SNATed (externalTrafficPolicy: Local) and sent to a pod on another node: its
             # reply leaves that node straight for the client, which never hears from the
