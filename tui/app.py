@@ -39,6 +39,7 @@ from tui.layout import apply_layout, follow_focus, toggle_zoom
 from tui.messages import Viewpoint
 from tui.panes import DnsPane, EndpointsPane, EventsPane, Pane, PodsPane, ProxyPane, ServicesPane, TerminalPane
 from tui.screens import HelpScreen, TextScreen
+from tui.screenshot import save_screenshot_svg
 from tui.selection import SOURCES, Selection
 from tui.widgets.chrome import ERRORS_KEY, ClusterHeader, ErrorBar, FittedFooter, StatusLine
 from tui.widgets.command_prompt import CommandPrompt
@@ -480,7 +481,11 @@ class SvcflowApp(App):
             self.commands.edit()
 
     def action_screenshot_svg(self) -> None:
-        path = self.save_screenshot()
+        try:
+            path = save_screenshot_svg(self)
+        except OSError as e:  # (a read-only folder: say so, keep running)
+            self.notify(f"screenshot not saved: {e.strerror or e}", severity="error")
+            return
         self.notify(f"saved {path}")
 
 

@@ -722,6 +722,7 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
         err.write(f"error: {size}\n")
         return 1
     w, h = size
+    from tui.screenshot import screenshot_svg
     from tui.tour_script import FOCUS
 
     if args.focus is not None and args.focus not in FOCUS:
@@ -772,7 +773,7 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
 
                 focus_pane(app, args.focus)
                 await pilot.pause()
-            return app.export_screenshot(title="svcflow")
+            return screenshot_svg(app)
 
     svg = asyncio.run(shoot())
     with open(args.output, "w", encoding="utf-8") as f:

@@ -137,6 +137,20 @@ class Canvas:
             lab = fit(label, length - 1)
             self.put(x + max(0, (length - 1 - cell_len(lab)) // 2), y - 1, lab, "bold " + style if state == "lit" else style)
 
+    def insert_rows(self, y: int, n: int, marks: tuple[tuple[int, str, str], ...] = ()) -> None:
+        """Open `n` empty rows at row `y`, pushing the rows under it down (the bottom `n`
+        rows, empty, drop off); `marks` are (x, character, style) drawn on each new row, a
+        line that runs through the gap."""
+        if n <= 0 or not 0 <= y < self.h:
+            return
+        for _ in range(n):
+            self.chars.insert(y, [" "] * self.w)
+            self.styles.insert(y, [""] * self.w)
+            for x, ch, style in marks:
+                if 0 <= x < self.w:
+                    self.chars[y][x], self.styles[y][x] = ch, style
+        del self.chars[self.h:], self.styles[self.h:]
+
     def to_text(self) -> Text:
         out = Text(no_wrap=True, overflow="crop")
         for y in range(self.h):
@@ -296,6 +310,7 @@ def draw(scene: Scene, width: int, height: int) -> Text:
     shown, more = _nodes_shown(scene.nodes, active_node, left_w)
     slots = len(shown) + (1 if more else 0)
     nw = max(16, min(44, (left_w - 2 * (slots - 1)) // max(1, slots)))
+    node_max = 3 + min(spare, growth)  # the rows a kube-proxy box may have
     node_boxes: list[tuple[str, str, list[tuple[str, str]]]] = []
     for node in shown:
         ns = syncs.get(node)
@@ -308,7 +323,11 @@ def draw(scene: Scene, width: int, height: int) -> Text:
             state = "lit" if traffic and node == active_node and proxy_state == "lit" else "idle"
         lines: list[tuple[str, str]] = []
         if ns is not None and state != "idle":
-            if ns.svc_chain:
+            if ns.svc_chain and len(ns.sep_chains) + 2 <= node_max and \
+                    all(cell_len(f"→ {sep}") <= nw - 4 for sep in ns.sep_chains):
+                # (a tall screen names each endpoint's chain: the rules a `iptables-save` shows)
+                lines = [(ns.svc_chain, "")] + [(f"→ {sep}", "") for sep in ns.sep_chains]
+            elif ns.svc_chain:
                 lines = [(ns.svc_chain, ""), (f"→ {len(ns.sep_chains)} × KUBE-SEP", "")]
             else:
                 lines = [(ns.summary(tr), "")]
@@ -321,7 +340,7 @@ def draw(scene: Scene, width: int, height: int) -> Text:
             lines = [("kube-proxy", IDLE), (f"{scene.mode}", IDLE)]
         node_boxes.append((node, state, lines))
     node_rows = max([3] + [rows_needed(lines, nw - 4) for _, _, lines in node_boxes])
-    node_h = min(node_rows, 3 + min(spare, growth)) + 2
+    node_h = min(node_rows, node_max) + 2
 
     y_arrow = top + box_h
     down_x = x2 + 2
@@ -362,15 +381,38 @@ def draw(scene: Scene, width: int, height: int) -> Text:
         for i, line in enumerate(shown_cap):
             c.put(0, y_cap + i, fit(line, W), "bold")
         done = [b for b in beats[: scene.beat]]
+        bottom = y_cap + cap_rows
         if loose >= 1:
             c.put(0, y_cap + cap_rows, fit(" → ".join(_short(b, tr) for b in done + [beat]), W), IDLE)
+            bottom += 1
     else:
         c.put(0, y_cap, fit(tr("No Service change or connection yet: apply a manifest, scale, or curl a Service."), W), IDLE)
+        bottom = y_cap + 1
+    if height >= TALL_SCREEN:
+        _spread(c, bottom, top=top, y_watch=y_arrow, x_watch=down_x, watch_style=pstyle, caption=y_cap)
     if scene.note:
         note = wrap(scene.note, W)[-2:]
         for i, line in enumerate(note):
             c.put(0, c.h - len(note) + i, fit(line, W).ljust(W), "bold black on yellow")
     return c.to_text()
+
+
+def _spread(c: Canvas, bottom: int, *, top: int, y_watch: int, x_watch: int, watch_style: str,
+            caption: int) -> None:
+    """On a tall screen, give the rows the figure leaves empty to the gaps between its parts
+    (under the title, the watch line down from ②, above the caption), so a projector shows
+    one figure over the screen rather than a strip along its top. The last two rows stay
+    free for a key's note."""
+    free = c.h - bottom - 2
+    if free <= 0:
+        return
+    cap_gap = min(3, free // 4)
+    watch_gap = min(6, (free - cap_gap) // 2)
+    top_gap = min(3, free - cap_gap - watch_gap)
+    # (bottom-most first: each insertion leaves the rows above it where they were)
+    c.insert_rows(caption, cap_gap)
+    c.insert_rows(y_watch + 1, watch_gap, ((x_watch, "│", watch_style),))
+    c.insert_rows(top, top_gap)
 
 
 def _headline(scene: Scene, W: int) -> str:
