@@ -30,6 +30,8 @@ KO = {
     "+{n} more ({key} shows them all)": "외 {n}개 ({key}: 모두 보기)",
     "Flow": "흐름도", "Next": "다음", "Previous": "이전", "Hide chrome": "패널만 보기", "Zoom": "확대", "Layout": "배치", "Complete": "완성",
     "svcflow keys": "svcflow 키",
+    "running…": "실행 중…",
+    "Step {n} is still playing: press the key again when it is done.": "{n}단계가 아직 진행 중입니다. 끝나면 키를 다시 누르세요.",
     "jump to a pane": "패널로 이동",
     "get/describe/logs/scale/delete/exec…; --dry-run": "get/describe/logs/scale/delete/exec…; --dry-run",
     "filter every pane (regex; empty clears)": "모든 패널 필터 (정규식, 비우면 해제)",

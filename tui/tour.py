@@ -8,6 +8,8 @@ up to that step from scratch, identically.
 """
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Input, RichLog, Static
@@ -23,6 +25,7 @@ from tui.widgets.resource_table import ResourceTable
 from tui.widgets.text_view import TextView
 
 TYPE_SECONDS = 0.025  # per character, at speed 1
+BUSY_NOTE_SECONDS = 3.0  # one "still playing" note per this many seconds of key presses
 
 
 class TourApp(SvcflowApp, inherit_bindings=False):
@@ -55,6 +58,8 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         self.index = 0  # steps played so far
         self.seed = seed
         self._typing: list[str] = []
+        self._playing = False  # a typed step's lines are still being typed or run
+        self._busy_said = 0.0  # when the "still playing" note was last shown
         self.player.log_flow = False  # the events pane is the tour's terminal
         self._tour_ready = False
 
@@ -130,6 +135,7 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         typed = self.animate if typed is None else typed
         if typed:
             self._typing = list(step.commands)
+            self._playing = True
             self._type_next()
         else:
             for cmd in step.commands:
@@ -151,11 +157,19 @@ class TourApp(SvcflowApp, inherit_bindings=False):
                 prompt.value = cmd[: i + 1]
                 call_after(self, delay, lambda: type_char(i + 1))
             else:
-                call_after(self, 0.25 / self.speed, lambda: (self._run(cmd), self._type_next()))
+                call_after(self, 0.25 / self.speed, lambda: self._run_typed(cmd))
 
         type_char()
 
+    def _run_typed(self, cmd: str) -> None:
+        """Run a typed line once the screen says it runs: a heavy one (`generate services
+        5000`) holds the screen for seconds, and a frozen prompt told the room nothing."""
+        self.query_one("#status-line", Static).update(
+            Text(f"{self.session.prompt}{cmd}  →  {self.tr('running…')}", style="bold"))
+        self.call_after_refresh(lambda: (self._run(cmd), self._type_next()))
+
     def _after_step(self, step) -> None:
+        self._playing = False
         prompt = self.query_one("#prompt", Input)
         prompt.remove_class("-visible")
         if step.focus:
@@ -203,19 +217,31 @@ class TourApp(SvcflowApp, inherit_bindings=False):
         self.query_one("#status-line", Static).update(Text(f"{p}{cmd}  →  {shown[0] if shown else ''}"))
 
     # -- keys ------------------------------------------------------------------------------
+    def _still_playing(self) -> bool:
+        """Whether a typed step is still playing; then a step key waits, and says so rather
+        than being dropped unseen (presses made while a heavy line ran arrive all at once)."""
+        if not self._playing:
+            return False
+        now = time.monotonic()
+        if now - self._busy_said >= BUSY_NOTE_SECONDS:
+            self._busy_said = now
+            self.notify(self.tr("Step {n} is still playing: press the key again when it is done.")
+                        .format(n=self.index), timeout=BUSY_NOTE_SECONDS)
+        return True
+
     def action_next_step(self) -> None:
-        if self._typing:
-            return  # the current step is still typing
+        if self._still_playing():
+            return
         if self.index < len(self.tour.steps):
             self.play_step(self.index + 1)
 
     def action_previous_step(self) -> None:
-        if self.index > 0:
+        if self.index > 0 and not self._still_playing():
             self._rebuild(self.index - 1)
             self._show_caption()
 
     def action_replay_step(self) -> None:
-        if self.index > 0:
+        if self.index > 0 and not self._still_playing():
             n = self.index
             self._rebuild(n - 1)
             self.play_step(n)

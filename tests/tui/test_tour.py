@@ -123,3 +123,37 @@ def test_screenshot_of_the_dashboard(tmp_path, monkeypatch):
     assert main(["screenshot", "-f", "samples/", "--size", "100x30", "-o", str(out)]) == 0
     svg = out.read_text()
     assert svg.startswith("<svg") and "kube-proxy" in svg
+
+
+async def test_a_typed_step_says_it_runs_and_keys_pressed_meanwhile_wait_visibly():
+    """A speaker's space presses while step 10's 5,000 Services are made are not silently
+    dropped: each line shows `running…` before it blocks, and a press during the step says the
+    step is still playing (the tour stays on it), once per few seconds."""
+    app = TourApp(tutorial_small(), animate=True)
+    seen: list[str] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.seek(9)
+        await pilot.pause()
+        run = app._run
+
+        def spy(cmd: str) -> None:
+            seen.append(str(app.query_one("#status-line").render()))
+            run(cmd)
+
+        app._run = spy
+        notes: list[str] = []
+        notify = app.notify
+        app.notify = lambda message, **kw: (notes.append(message), notify(message, **kw))
+        await pilot.press("space")
+        assert app._playing
+        await pilot.press("space", "space", "space")
+        assert app.index == 10
+        for _ in range(600):
+            if not app._playing:
+                break
+            await pilot.pause(0.05)
+        assert not app._playing and app.index == 10
+        assert notes.count("Step 10 is still playing: press the key again when it is done.") == 1
+    commands = app.tour.steps[9].commands
+    assert len(seen) == len(commands)
+    assert all(line.endswith(f"{cmd}  →  running…") for line, cmd in zip(seen, commands))
