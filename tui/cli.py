@@ -168,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("script", nargs="?", default=None, help="a tour YAML file (see README)")
     p.add_argument("--lang", default=None, help="caption language, e.g. en or ko")
     p.add_argument("--present", action="store_true", help="high contrast, no footer")
+    p.add_argument("--step", type=int, default=None,
+                   help="start after this step (its commands and those before it already run): rehearse one part")
     p = sub.add_parser("web", help="serve the dashboard in a browser (textual-serve, 127.0.0.1 only)")
     _global_flags(p)
     p.add_argument("paths", nargs="*", default=["samples/"])
@@ -693,6 +695,14 @@ def _load_tour(path: str | None, err: TextIO):
         return None
 
 
+def _bad_step(tour, step: int | None, err: TextIO) -> bool:
+    """`--step` outside the tour (0 = before its first step): say so."""
+    if step is not None and not 0 <= step <= len(tour.steps):
+        err.write(f"error: --step must be between 0 and {len(tour.steps)}\n")
+        return True
+    return False
+
+
 def _tour(args: argparse.Namespace, err: TextIO) -> int:
     import os
 
@@ -703,13 +713,16 @@ def _tour(args: argparse.Namespace, err: TextIO) -> int:
     if lang not in tour.languages:
         err.write(f"error: the tour has no captions in {lang!r} (it has: {', '.join(tour.languages)})\n")
         return 1
+    if _bad_step(tour, args.step, err):
+        return 1
     if _needs_terminal(err, "svcflow tour"):
         return 1
     _exit_with_web_server()
     from tui.tour import TourApp
 
     animate = os.environ.get("TEXTUAL_ANIMATIONS", "").lower() != "none"
-    TourApp(tour, lang=lang, present=args.present, animate=animate, seed=getattr(args, "seed", None)).run()
+    TourApp(tour, lang=lang, present=args.present, animate=animate, seed=getattr(args, "seed", None),
+            start=args.step or 0).run()
     return 0
 
 
@@ -735,8 +748,7 @@ def _screenshot(args: argparse.Namespace, err: TextIO) -> int:
         tour = _load_tour(args.tour, err)
         if tour is None:
             return 1
-        if args.step is not None and not 0 <= args.step <= len(tour.steps):
-            err.write(f"error: --step must be between 0 and {len(tour.steps)}\n")
+        if _bad_step(tour, args.step, err):
             return 1
         app = TourApp(tour, lang=args.lang or tour.language, animate=False, seed=getattr(args, "seed", None))
     elif _attaching(args):

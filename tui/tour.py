@@ -50,9 +50,10 @@ class TourApp(SvcflowApp, inherit_bindings=False):
     """
 
     def __init__(self, tour: Tour, *, lang: str | None = None, present: bool = False, animate: bool = True,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, start: int = 0) -> None:
         super().__init__([], deterministic=True, watch=False, present=present, animate_flow=animate, seed=seed)
         self.tour = tour
+        self.start = start  # the steps already played when the tour opens (`tour --step N`)
         self.lang = lang or tour.language
         self.animate = animate
         self.index = 0  # steps played so far
@@ -82,6 +83,8 @@ class TourApp(SvcflowApp, inherit_bindings=False):
             self.query_one("#cluster-header").add_class("-collapsed")
         self._new_session()
         self._show_caption()
+        if self.start:
+            self.seek(self.start)
 
     # -- state ---------------------------------------------------------------------------
     def _new_session(self) -> None:
@@ -164,7 +167,7 @@ class TourApp(SvcflowApp, inherit_bindings=False):
     def _run_typed(self, cmd: str) -> None:
         """Run a typed line once the screen says it runs: a heavy one (`generate services
         5000`) holds the screen for seconds, and a frozen prompt told the room nothing."""
-        self.query_one("#status-line", Static).update(
+        self.query_one("#status-line", Static).update(  # (the line over the prompt)
             Text(f"{self.session.prompt}{cmd}  →  {self.tr('running…')}", style="bold"))
         self.call_after_refresh(lambda: (self._run(cmd), self._type_next()))
 

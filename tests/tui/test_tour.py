@@ -127,7 +127,7 @@ def test_screenshot_of_the_dashboard(tmp_path, monkeypatch):
 
 async def test_a_typed_step_says_it_runs_and_keys_pressed_meanwhile_wait_visibly():
     """A speaker's space presses while step 10's 5,000 Services are made are not silently
-    dropped: each line shows `running…` before it blocks, and a press during the step says the
+    dropped: the line over the prompt says `running…` before each typed line blocks, and a press during the step says the
     step is still playing (the tour stays on it), once per few seconds."""
     app = TourApp(tutorial_small(), animate=True)
     seen: list[str] = []
@@ -157,3 +157,22 @@ async def test_a_typed_step_says_it_runs_and_keys_pressed_meanwhile_wait_visibly
     commands = app.tour.steps[9].commands
     assert len(seen) == len(commands)
     assert all(line.endswith(f"{cmd}  →  running…") for line, cmd in zip(seen, commands))
+
+
+async def test_a_tour_can_open_at_a_step_for_rehearsal():
+    app = TourApp(tutorial_small(), animate=False, start=9)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.index == 9
+        assert " 9/15 " in str(app.query_one("#tour-caption").render())
+        names = {s["metadata"]["name"] for s in app.workspace.cluster.store.list("Service", "default")}
+        assert "redis" in names  # applied again in step 9
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.index == 10
+
+
+def test_tour_step_out_of_range_is_refused():
+    err = io.StringIO()
+    assert main(["tour", "--step", "99"], err=err) == 1
+    assert "--step must be between 0 and 15" in err.getvalue()
