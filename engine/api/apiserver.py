@@ -24,6 +24,7 @@ from engine.api.servicestrategy import drop_type_dependent_fields
 from engine.api.strategicpatch import three_way_merge
 from engine.api.validation import decoding, errors, messages, service, validator
 from engine.api.validation.metadata import selector_go_value
+from engine.api.validation.workloads import statefulset_update_forbidden
 from engine.api.wellknown import LAST_APPLIED
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def prepare_for_create(obj: dict) -> None:
         obj["status"] = {"loadBalancer": {}}
     elif kind == "Namespace":  # namespaceStrategy: Status = {Phase: Active}
         obj["status"] = {"phase": "Active"}
-    elif kind in ("Deployment", "ReplicaSet", "DaemonSet"):  # Status = {}; Generation = 1
+    elif kind in ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"):  # Status = {}; Generation = 1
         obj.pop("status", None)
 
 
@@ -352,6 +353,8 @@ class ApiServer:
         errs = validator.validate(new, node_port_range=self.node_port_range, check_allocation=False, defaulted=True)
         if live["kind"] in SELECTOR_IMMUTABLE:  # (ValidateDeploymentUpdate: the spec's errors, then this one)
             errs = [*errs, *_selector_immutable(live, new)]
+        elif live["kind"] == "StatefulSet":  # (ValidateStatefulSetUpdate: its selector is one of the fixed fields)
+            errs = [*errs, *statefulset_update_forbidden(new, live)]
         if errs:
             raise _invalid(new, errs, display, verb)
         if live["kind"] == "Service":

@@ -328,6 +328,64 @@ def default_daemonset(obj: dict) -> None:
     _default_template(spec)
 
 
+def default_statefulset(obj: dict) -> None:
+    """apps/v1 SetDefaults_StatefulSet (v1.33: StatefulSetAutoDeletePVC is GA, so the claim
+    retention policy is always filled; MaxUnavailableStatefulSet is alpha and off). A
+    RollingUpdate strategy is only given its `partition: 0` when the type was empty or the
+    manifest wrote a `rollingUpdate` of its own, as upstream's pointer checks do."""
+    spec = _dict_at(obj, "spec")
+    if spec is None:
+        return
+    if not spec.get("podManagementPolicy"):
+        spec["podManagementPolicy"] = "OrderedReady"
+    strategy = spec.get("updateStrategy")
+    if strategy is None:
+        strategy = spec["updateStrategy"] = {}
+    if isinstance(strategy, dict):
+        if not strategy.get("type"):
+            strategy["type"] = "RollingUpdate"
+            if strategy.get("rollingUpdate") is None:
+                strategy["rollingUpdate"] = {}
+        ru = strategy.get("rollingUpdate")
+        if strategy["type"] == "RollingUpdate" and isinstance(ru, dict) and ru.get("partition") is None:
+            ru["partition"] = 0
+    policy = spec.get("persistentVolumeClaimRetentionPolicy")
+    if policy is None:
+        policy = spec["persistentVolumeClaimRetentionPolicy"] = {}
+    if isinstance(policy, dict):
+        for key in ("whenDeleted", "whenScaled"):
+            if not policy.get(key):
+                policy[key] = "Retain"
+    if spec.get("replicas") is None:
+        spec["replicas"] = 1
+    if spec.get("revisionHistoryLimit") is None:
+        spec["revisionHistoryLimit"] = 10
+    _default_template(spec)
+    for claim in _dicts(spec.get("volumeClaimTemplates")):
+        default_claim_template(claim)
+
+
+def default_claim_template(claim: dict) -> None:
+    """A volumeClaimTemplate as the API server stores it: a whole v1 PersistentVolumeClaim
+    (apiVersion and kind, SetDefaults_PersistentVolumeClaim's Filesystem volumeMode, and
+    the Pending phase of SetDefaults_PersistentVolumeClaimStatus)."""
+    claim.setdefault("apiVersion", "v1")
+    claim.setdefault("kind", "PersistentVolumeClaim")
+    md = _dict_at(claim, "metadata")
+    if md is not None:
+        md.setdefault("creationTimestamp", None)
+    spec = claim.get("spec")
+    if spec is None:
+        spec = claim["spec"] = {}
+    if isinstance(spec, dict) and not spec.get("volumeMode"):
+        spec["volumeMode"] = "Filesystem"
+    status = claim.get("status")
+    if status is None:
+        status = claim["status"] = {}
+    if isinstance(status, dict) and not status.get("phase"):
+        status["phase"] = "Pending"
+
+
 def default_namespace(obj: dict) -> None:
     """What the API server sets on every Namespace: the name label (since 1.21), the
     `kubernetes` finalizer the namespace controller removes, and phase Active."""
@@ -378,6 +436,7 @@ DEFAULTERS: dict[str, Callable[[dict], None]] = {
     "Deployment": default_deployment,
     "ReplicaSet": default_replicaset,
     "DaemonSet": default_daemonset,
+    "StatefulSet": default_statefulset,
     "Pod": default_pod,
     "Namespace": default_namespace,
     "Endpoints": default_endpoints,

@@ -141,10 +141,10 @@ KINDS: dict[str, KindInfo] = {k.kind: k for k in (
              subresources=(_SCALE, _status("Deployment"))),
     KindInfo("ReplicaSet", "apps", "v1", "replicasets", "replicaset", True, ("rs",), ("all",),
              subresources=(_SCALE, _status("ReplicaSet"))),
+    KindInfo("StatefulSet", "apps", "v1", "statefulsets", "statefulset", True, ("sts",), ("all",),
+             subresources=(_SCALE, _status("StatefulSet"))),
     # Served read-only and always empty: kinds svcflow does not simulate, which kubectl's
     # `apply --prune` (its default allow-list) and `get all` ask for (apiserver-spec 3.6).
-    KindInfo("StatefulSet", "apps", "v1", "statefulsets", "statefulset", True, ("sts",), ("all",),
-             verbs=_READ_ONLY, from_manifests=False),
     KindInfo("CronJob", "batch", "v1", "cronjobs", "cronjob", True, ("cj",), ("all",),
              verbs=_READ_ONLY, from_manifests=False),
     KindInfo("Job", "batch", "v1", "jobs", "job", True, (), ("all",), verbs=_READ_ONLY, from_manifests=False),

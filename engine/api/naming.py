@@ -29,6 +29,35 @@ def fnv1a_32(data: bytes, h: int = FNV32_OFFSET) -> int:
     return h
 
 
+def fnv1_32(data: bytes, h: int = FNV32_OFFSET) -> int:
+    """FNV-1 (Go's fnv.New32: multiply, then xor), 32 bits."""
+    for b in data:
+        h = (h * 0x01000193) & 0xFFFFFFFF
+        h ^= b
+    return h
+
+
+def go_json(value: object) -> bytes:
+    """encoding/json.Marshal of a map[string]interface{}: keys sorted, compact, and the
+    HTML-safe escapes Go writes (<, >, & and U+2028/U+2029 as \\u00XX)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                    ("\u2029", "\\u2029")):
+        text = text.replace(ch, esc)
+    return text.encode()
+
+
+def controller_revision_hash(template: dict, collision_count: int = 0) -> str:
+    """history.HashControllerRevision of a StatefulSet's revision: FNV-1 over the
+    revision's data -- the patch `{"spec":{"template":{...,"$patch":"replace"}}}` that
+    getPatch marshals from a generic map (so keys sorted) -- then the collision count in
+    decimal, printed in decimal and safe-encoded. The ControllerRevision (and every pod's
+    `controller-revision-hash` label) is `<name>-<this>`."""
+    patch = {"spec": {"template": {**template, "$patch": "replace"}}}
+    h = fnv1_32(str(collision_count).encode(), fnv1_32(go_json(patch)))
+    return safe_encode(str(h))
+
+
 def pod_template_hash(template: dict, collision_count: int | None = None) -> str:
     """controller.ComputeHash: FNV-1a over a canonical dump of the template, printed in
     decimal and safe-encoded. Go dumps the struct with spew; we dump canonical JSON (sorted

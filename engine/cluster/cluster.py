@@ -43,6 +43,7 @@ from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.rootca import RootCACertPublisher
 from engine.controllers.scheduler import Scheduler
 from engine.controllers.serviceaccount import ServiceAccountsController
+from engine.controllers.statefulset import StatefulSetController
 from engine.controllers.servicepods import ServiceSelectorIndex
 from engine.controllers.tainteviction import TaintEvictionController
 from engine.dns.coredns import CoreDNS
@@ -128,7 +129,7 @@ class Cluster:
         topo = self.topology
         # (the serviceaccount controller first: a namespace's `default` account comes before its pods)
         run: list[Controller] = [ServiceAccountsController(ctx), DeploymentController(ctx), ReplicaSetController(ctx),
-                                 DaemonSetController(ctx), Scheduler(ctx)]
+                                 DaemonSetController(ctx), StatefulSetController(ctx), Scheduler(ctx)]
         # Every machine's containerd has kind's node image preloaded.
         self.kubelet = Kubelet(ctx, self.machines, PodIPAM(self.machines),
                                {n.name: bootstrap.PRELOADED_IMAGES for n in topo.nodes})

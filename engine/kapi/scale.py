@@ -1,4 +1,4 @@
-"""The `scale` subresource of Deployments and ReplicaSets (autoscaling/v1 `Scale`):
+"""The `scale` subresource of Deployments, ReplicaSets and StatefulSets (autoscaling/v1 `Scale`):
 `kubectl scale deploy/redis --replicas=3` PATCHes it with a JSON merge patch."""
 from __future__ import annotations
 
@@ -57,4 +57,4 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     return json_response(scale_of(out))
 
 
-ROUTES = [SubresourceRoute(("Deployment", "ReplicaSet"), "scale", handle)]
+ROUTES = [SubresourceRoute(("Deployment", "ReplicaSet", "StatefulSet"), "scale", handle)]

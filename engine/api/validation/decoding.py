@@ -49,6 +49,15 @@ _S: dict[str, dict[str, Any]] = {
     "DaemonSetSpec": {**dict.fromkeys(["minReadySeconds", "revisionHistoryLimit"]), "selector": "LabelSelector",
                       "template": "PodTemplateSpec", "updateStrategy": "DaemonSetUpdateStrategy"},
     "DaemonSetUpdateStrategy": {"type": None, "rollingUpdate": "RollingUpdate"},
+    "StatefulSetSpec": {
+        **dict.fromkeys(["replicas", "serviceName", "podManagementPolicy", "revisionHistoryLimit", "minReadySeconds",
+                         "persistentVolumeClaimRetentionPolicy", "ordinals"]),
+        "selector": "LabelSelector", "template": "PodTemplateSpec", "updateStrategy": "StatefulSetUpdateStrategy",
+        "volumeClaimTemplates": ["PersistentVolumeClaim"],
+    },
+    "StatefulSetUpdateStrategy": {"type": None, "rollingUpdate": "RollingUpdateStatefulSetStrategy"},
+    "RollingUpdateStatefulSetStrategy": dict.fromkeys(["partition", "maxUnavailable"]),
+    "PersistentVolumeClaim": {**dict.fromkeys(["apiVersion", "kind", "spec", "status"]), "metadata": "ObjectMeta"},
     "PodTemplateSpec": {"metadata": "ObjectMeta", "spec": "PodSpec"},
     "PodSpec": {
         **dict.fromkeys(
@@ -124,6 +133,7 @@ _TOP: dict[tuple[str, str], dict[str, Any]] = {
     ("apps/v1", "Deployment"): {"spec": "DeploymentSpec", "status": None},
     ("apps/v1", "ReplicaSet"): {"spec": "ReplicaSetSpec", "status": None},
     ("apps/v1", "DaemonSet"): {"spec": "DaemonSetSpec", "status": None},
+    ("apps/v1", "StatefulSet"): {"spec": "StatefulSetSpec", "status": None},
     ("discovery.k8s.io/v1", "EndpointSlice"): {"addressType": None, "endpoints": ["Endpoint"],
                                                "ports": ["DiscoveryEndpointPort"]},
 }
@@ -308,6 +318,15 @@ _DECODE_TYPES: dict[tuple[str, str], Any] = {
         "DaemonSetSpec", selector=_LABEL_SELECTOR, template=_TEMPLATE, minReadySeconds=_I32,
         revisionHistoryLimit=_I32, updateStrategy=_struct(
             "DaemonSetUpdateStrategy", type=_STR, rollingUpdate=_struct("RollingUpdateDaemonSet", **_ROLLING)))),
+    ("apps/v1", "StatefulSet"): _struct("StatefulSet", metadata=_OBJECT_META, spec=_struct(
+        "StatefulSetSpec", replicas=_I32, selector=_LABEL_SELECTOR, template=_TEMPLATE, serviceName=_STR,
+        podManagementPolicy=_STR, revisionHistoryLimit=_I32, minReadySeconds=_I32,
+        updateStrategy=_struct("StatefulSetUpdateStrategy", type=_STR, rollingUpdate=_struct(
+            "RollingUpdateStatefulSetStrategy", partition=_I32, maxUnavailable=_INTSTR)),
+        persistentVolumeClaimRetentionPolicy=_struct("StatefulSetPersistentVolumeClaimRetentionPolicy",
+                                                     whenDeleted=_STR, whenScaled=_STR),
+        ordinals=_struct("StatefulSetOrdinals", start=_I32),
+        volumeClaimTemplates=_slice(_struct("PersistentVolumeClaim", metadata=_OBJECT_META)))),
     ("discovery.k8s.io/v1", "EndpointSlice"): _struct(
         "EndpointSlice", metadata=_OBJECT_META, addressType=_STR,
         endpoints=_slice(_struct("Endpoint", addresses=_STRS, hostname=_STR, nodeName=_STR, zone=_STR,

@@ -7,7 +7,12 @@ from engine.api.validation.errors import FieldError
 from engine.api.validation.node import validate_configmap, validate_namespace, validate_node, validate_service_account
 from engine.api.validation.pod import validate_pod
 from engine.api.validation.service import DEFAULT_NODE_PORT_RANGE, validate_node_port_range, validate_service
-from engine.api.validation.workloads import validate_daemonset, validate_deployment, validate_replicaset
+from engine.api.validation.workloads import (
+    validate_daemonset,
+    validate_deployment,
+    validate_replicaset,
+    validate_statefulset,
+)
 
 # --------------------------------------------------------------------------------------------
 # Entry points
@@ -24,6 +29,7 @@ _VALIDATORS = {
     ("apps/v1", "Deployment"): validate_deployment,
     ("apps/v1", "ReplicaSet"): validate_replicaset,
     ("apps/v1", "DaemonSet"): validate_daemonset,
+    ("apps/v1", "StatefulSet"): validate_statefulset,
     ("discovery.k8s.io/v1", "EndpointSlice"): validate_endpointslice,
 }
 

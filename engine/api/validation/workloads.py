@@ -1,4 +1,4 @@
-"""Deployment, ReplicaSet and DaemonSet validation (pkg/apis/apps/validation)."""
+"""Deployment, ReplicaSet, DaemonSet and StatefulSet validation (pkg/apis/apps/validation)."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +15,7 @@ from engine.api.validation.metadata import (
     validate_labels,
     validate_object_meta,
 )
-from engine.api.validation.names import is_valid_percent, name_is_dns_subdomain
+from engine.api.validation.names import is_valid_percent, name_is_dns1123_label, name_is_dns_subdomain
 from engine.api.validation.pod import validate_pod_spec
 from engine.api.validation.values import as_dict, as_str, as_str_map, intstr_repr, is_int
 
@@ -186,3 +186,116 @@ def validate_daemonset(ds: dict) -> list[FieldError]:
                                             + ", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}"),
                                   ["RollingUpdate", "OnDelete"]))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# StatefulSet
+# --------------------------------------------------------------------------------------------
+
+#: What ValidateStatefulSetUpdate lets an update change (everything else under spec is fixed
+#: at creation: the selector, serviceName, podManagementPolicy, volumeClaimTemplates).
+STATEFULSET_MUTABLE = ("replicas", "ordinals", "template", "updateStrategy", "revisionHistoryLimit",
+                       "persistentVolumeClaimRetentionPolicy", "minReadySeconds")
+STATEFULSET_FORBIDDEN = ("updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', "
+                         "'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and "
+                         "'minReadySeconds' are forbidden")
+
+
+def _statefulset_strategy_literal(us: dict) -> GoLiteral:
+    return GoLiteral("apps.StatefulSetUpdateStrategy{Type:" + go_quote(as_str(us.get("type")))
+                     + ", RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}")
+
+
+def _validate_statefulset_rolling_update(ru: dict, path: str) -> list[FieldError]:
+    """validateRollingUpdateStatefulSet (maxUnavailable only with the alpha gate, which a
+    v1.33 cluster leaves off: its value is dropped, never checked)."""
+    return nonneg(ru.get("partition"), f"{path}.partition")
+
+
+def _validate_retention_policy(policy: Any, path: str) -> list[FieldError]:
+    if not isinstance(policy, dict):
+        return []
+    out: list[FieldError] = []
+    for key in ("whenDeleted", "whenScaled"):
+        v = policy.get(key)
+        if v not in ("Retain", "Delete"):
+            out.append(not_supported(f"{path}.{key}", v if v is not None else "", ["Retain", "Delete"]))
+    return out
+
+
+def validate_statefulset_spec(spec: dict) -> list[FieldError]:
+    """ValidateStatefulSetSpec (v1.33). The pod template's spec is not validated here -- as
+    upstream (a TODO there): a bad container shows as the controller's FailedCreate."""
+    out: list[FieldError] = []
+    pmp = spec.get("podManagementPolicy")
+    if not pmp:
+        out.append(required("spec.podManagementPolicy"))
+    elif pmp not in ("OrderedReady", "Parallel"):
+        out.append(invalid("spec.podManagementPolicy", as_str(pmp), "must be 'OrderedReady' or 'Parallel'"))
+    us = as_dict(spec.get("updateStrategy"))
+    typ = us.get("type")
+    if not typ:
+        out.append(required("spec.updateStrategy"))
+    elif typ == "OnDelete":
+        ru = us.get("rollingUpdate")
+        if ru is not None:
+            lit = GoLiteral("apps.RollingUpdateStatefulSetStrategy{Partition:" + str(as_dict(ru).get("partition") or 0)
+                            + ", MaxUnavailable:(*intstr.IntOrString)(nil)}")
+            out.append(invalid("spec.updateStrategy.rollingUpdate", lit, "only allowed for updateStrategy 'RollingUpdate'"))
+    elif typ == "RollingUpdate":
+        if us.get("rollingUpdate") is not None:
+            out.extend(_validate_statefulset_rolling_update(as_dict(us.get("rollingUpdate")),
+                                                            "spec.updateStrategy.rollingUpdate"))
+    else:
+        out.append(invalid("spec.updateStrategy", _statefulset_strategy_literal(us),
+                           "must be 'RollingUpdate' or 'OnDelete'"))
+    out.extend(_validate_retention_policy(spec.get("persistentVolumeClaimRetentionPolicy"),
+                                          "spec.persistentVolumeClaimRetentionPolicy"))
+    out.extend(nonneg(spec.get("replicas"), "spec.replicas"))
+    out.extend(nonneg(spec.get("minReadySeconds"), "spec.minReadySeconds"))
+    ordinals = spec.get("ordinals")
+    if isinstance(ordinals, dict):
+        out.extend(nonneg(ordinals.get("start"), "spec.ordinals.start"))
+    sel = spec.get("selector")
+    if sel is None:
+        out.append(required("spec.selector"))
+    else:
+        out.extend(validate_label_selector(sel, "spec.selector"))
+        if isinstance(sel, dict) and not sel.get("matchLabels") and not sel.get("matchExpressions"):
+            out.append(invalid("spec.selector", selector_string(sel), "empty selector is invalid for statefulset"))
+    tmpl = as_dict(spec.get("template"))
+    tmeta = as_dict(tmpl.get("metadata"))
+    tlabels = as_str_map(tmeta.get("labels"))
+    m = selector_matches(sel, tlabels) if sel is not None else False
+    if m is None:
+        out.append(invalid("spec.selector", selector_string(as_dict(sel)), ""))
+    else:
+        empty = not isinstance(sel, dict) or (not sel.get("matchLabels") and not sel.get("matchExpressions"))
+        if not empty and not m:
+            out.append(invalid("spec.template.metadata.labels", labels_literal(tlabels),
+                               "`selector` does not match template `labels`"))
+        out.extend(validate_labels(tlabels, "spec.template.labels"))
+        out.extend(validate_annotations(tmeta.get("annotations"), "spec.template.annotations"))
+    tspec = as_dict(tmpl.get("spec"))
+    rp = tspec.get("restartPolicy")
+    if rp != "Always":
+        out.append(not_supported("spec.template.spec.restartPolicy", rp if rp is not None else "", ["Always"]))
+    if tspec.get("activeDeadlineSeconds") is not None:
+        out.append(forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in StatefulSet is not Supported"))
+    return out
+
+
+def validate_statefulset(sts: dict) -> list[FieldError]:
+    """ValidateStatefulSet: the name is a DNS label (it prefixes each pod's name and hostname)."""
+    out = validate_object_meta(sts, name_is_dns1123_label)
+    out.extend(validate_statefulset_spec(as_dict(sts.get("spec"))))
+    return out
+
+
+def statefulset_update_forbidden(new: dict, old: dict) -> list[FieldError]:
+    """ValidateStatefulSetUpdate's own check (after the spec's errors, which `validate`
+    gives): anything under spec but the mutable fields changed is Forbidden."""
+    spec, old_spec = as_dict(new.get("spec")), as_dict(old.get("spec"))
+    fixed = {k: v for k, v in spec.items() if k not in STATEFULSET_MUTABLE}
+    old_fixed = {k: v for k, v in old_spec.items() if k not in STATEFULSET_MUTABLE}
+    return [forbidden("spec", STATEFULSET_FORBIDDEN)] if fixed != old_fixed else []

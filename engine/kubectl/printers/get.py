@@ -498,6 +498,17 @@ def _daemonset_row(ds: dict, now: datetime, wide: bool) -> list[str]:
     return row
 
 
+def _statefulset_row(sts: dict, now: datetime, wide: bool) -> list[str]:
+    """printStatefulSet: READY is status.readyReplicas / spec.replicas; -o wide adds the
+    template's containers and images (no selector column, unlike the other workloads)."""
+    spec, status = _d(sts, "spec"), _d(sts, "status")
+    row = [_name(sts), f"{status.get('readyReplicas') or 0}/{_replicas(spec)}",
+           since(_d(sts, "metadata").get("creationTimestamp"), now)]
+    if wide:
+        row += _containers_cells(_d(spec, "template", "spec"))
+    return row
+
+
 # ---------------------------------------------------------------------------------------
 # Cluster-scoped: nodes and namespaces
 # ---------------------------------------------------------------------------------------
@@ -634,6 +645,7 @@ TABLES: dict[str, _TableDef] = {
                             _CONTAINERS_WIDE, _replicaset_row),
     "DaemonSet": _TableDef(("Name", "Desired", "Current", "Ready", "Up-to-date", "Available",
                             "Node Selector", "Age"), _CONTAINERS_WIDE, _daemonset_row),
+    "StatefulSet": _TableDef(("Name", "Ready", "Age"), ("Containers", "Images"), _statefulset_row),
     "Node": _TableDef(("Name", "Status", "Roles", "Age", "Version"),
                       ("Internal-IP", "External-IP", "OS-Image", "Kernel-Version",
                        "Container-Runtime"), _node_row),
