@@ -1141,6 +1141,53 @@ def _describe_daemon_set(ds: dict, lister: Lister, now: datetime) -> str:
     return w.getvalue()
 
 
+def _describe_stateful_set(sts: dict, lister: Lister, now: datetime) -> str:
+    """describeStatefulSet (kubectl v1.33): replicas, the update strategy, the pods' phases
+    (of the pods it controls), the pod template and the volume claim templates."""
+    md, spec, status = _md(sts), _spec(sts), _status(sts)
+    running, waiting, succeeded, failed = _pod_phase_counts(lister, sts)
+    w = _PrefixWriter()
+    w.write(LEVEL_0, f"Name:\t{md.get('name', '')}\n")
+    w.write(LEVEL_0, f"Namespace:\t{md.get('namespace', '')}\n")
+    w.write(LEVEL_0, f"CreationTimestamp:\t{_rfc1123z(md.get('creationTimestamp'), now.tzinfo)}\n")
+    w.write(LEVEL_0, f"Selector:\t{label_selector_string(spec.get('selector'))}\n")
+    _print_labels_multiline(w, "Labels", md.get("labels"))
+    _print_annotations_multiline(w, "Annotations", md.get("annotations"))
+    w.write(LEVEL_0, f"Replicas:\t{spec.get('replicas', 1)} desired | {status.get('replicas', 0)} total\n")
+    strategy = spec.get("updateStrategy") or {}
+    w.write(LEVEL_0, f"Update Strategy:\t{strategy.get('type', '')}\n")
+    ru = strategy.get("rollingUpdate")
+    if isinstance(ru, dict) and ru.get("partition") is not None:
+        w.write(LEVEL_1, f"Partition:\t{ru['partition']}\n")
+        if ru.get("maxUnavailable") is not None:
+            w.write(LEVEL_1, f"MaxUnavailable:\t{_intstr(ru['maxUnavailable'])}\n")
+    w.write(LEVEL_0, f"Pods Status:\t{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed\n")
+    _describe_pod_template(w, spec.get("template"), now.tzinfo)
+    _describe_volume_claim_templates(w, spec.get("volumeClaimTemplates") or [])
+    _describe_events(w, _search_events(lister, sts, kind="StatefulSet"), now)
+    return w.getvalue()
+
+
+def _describe_volume_claim_templates(w: _PrefixWriter, claims: list[dict]) -> None:
+    """describeVolumeClaimTemplates."""
+    if not claims:
+        w.write(LEVEL_0, "Volume Claims:\t<none>\n")
+        return
+    w.write(LEVEL_0, "Volume Claims:\n")
+    for claim in claims:
+        cmd, cspec = claim.get("metadata") or {}, claim.get("spec") or {}
+        w.write(LEVEL_1, f"Name:\t{cmd.get('name', '')}\n")
+        storage_class = cspec.get("storageClassName")
+        if storage_class is None:
+            storage_class = (cmd.get("annotations") or {}).get("volume.beta.kubernetes.io/storage-class", "")
+        w.write(LEVEL_1, f"StorageClass:\t{storage_class}\n")
+        _print_labels_multiline(w, "Labels", cmd.get("labels"), initial_indent="  ")
+        _print_labels_multiline(w, "Annotations", cmd.get("annotations"), initial_indent="  ")
+        capacity = ((cspec.get("resources") or {}).get("requests") or {}).get("storage")
+        w.write(LEVEL_1, f"Capacity:\t{_q(capacity) if capacity is not None else '<default>'}\n")
+        w.write(LEVEL_1, f"Access Modes:\t[{' '.join(cspec.get('accessModes') or [])}]\n")
+
+
 def _template_equal_ignore_hash(a: dict | None, b: dict | None) -> bool:
     """deploymentutil.EqualIgnoreHash: templates equal once pod-template-hash is dropped."""
     a, b = copy.deepcopy(a or {}), copy.deepcopy(b or {})
@@ -1538,6 +1585,7 @@ _DESCRIBERS: dict[str, Callable[[dict, Lister, datetime], str]] = {
     "Node": _describe_node,
     "Namespace": _describe_namespace,
     "DaemonSet": _describe_daemon_set,
+    "StatefulSet": _describe_stateful_set,
     "ConfigMap": _describe_config_map,
     "ServiceAccount": _describe_service_account,
 }
