@@ -43,8 +43,8 @@ from engine.controllers.replicaset import ReplicaSetController
 from engine.controllers.rootca import RootCACertPublisher
 from engine.controllers.scheduler import Scheduler
 from engine.controllers.serviceaccount import ServiceAccountsController
-from engine.controllers.statefulset import StatefulSetController
 from engine.controllers.servicepods import ServiceSelectorIndex
+from engine.controllers.statefulset import StatefulSetController
 from engine.controllers.tainteviction import TaintEvictionController
 from engine.dns.coredns import CoreDNS
 from engine.dns.corefile import CoreDNSConfig

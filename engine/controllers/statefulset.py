@@ -206,7 +206,6 @@ class StatefulSetController(Controller):
         """updateStatefulSet's replica, condemned and rolling-update passes; the first
         failure's message, if any."""
         spec = sts["spec"]
-        set_name = meta(sts)["name"]
         start = int((spec.get("ordinals") or {}).get("start") or 0)
         replicas_n = int(spec.get("replicas", 1))
         monotonic = spec.get("podManagementPolicy", "OrderedReady") != "Parallel"

@@ -207,5 +207,8 @@ def test_every_copy_reads_the_registry():
     assert KNOWN_KINDS == {(i.api_version, i.kind) for i in registry.KINDS.values() if i.from_manifests}
     assert {i.kind for i in registry.KINDS.values() if not i.from_manifests} == {
         "Event", "Lease", "PersistentVolumeClaim", "PersistentVolume", "ReplicationController", "Secret",
-        "StatefulSet", "CronJob", "Job", "Ingress", "ResourceQuota", "LimitRange"}  # recorded by the cluster, or served read-only
+        "CronJob", "Job", "Ingress", "ResourceQuota", "LimitRange"}  # recorded by the cluster, or served read-only
+    sts = registry.KINDS["StatefulSet"]  # simulated: read-write, with scale and status as kube-apiserver serves them
+    assert sts.from_manifests and sts.verbs == registry.KINDS["Deployment"].verbs
+    assert [s.name for s in sts.subresources] == ["scale", "status"]
     assert describe_printer._ALIASES["ep"] == "Endpoints" and describe_printer._ALIASES["endpointslices"] == "EndpointSlice"
