@@ -4,7 +4,7 @@ commands print, byte for byte (issue 17, the richer folder).
 The cluster is samples/ plus tests/fidelity/manifests/ (named container ports, probes of each
 kind, env and envFrom, volumes, init containers, ConfigMaps with several keys and binaryData,
 headless, LoadBalancer, ExternalName and selector-less Services with hand-written Endpoints and
-an EndpointSlice, several namespaces, a DaemonSet), then tests/fidelity/rollout/ applied on top
+an EndpointSlice, several namespaces, a DaemonSet, a StatefulSet behind a headless Service), then tests/fidelity/rollout/ applied on top
 so that ops/api is a Deployment mid-rollout (its new pod never turns ready and maxUnavailable is
 0, so the old ReplicaSet keeps its three pods).
 
@@ -191,6 +191,11 @@ def test_the_folder_has_what_the_issue_lists():
     assert "selector" not in one("Service", "shop", "legacy-db")["spec"] and one("Endpoints", "shop", "legacy-db")
     assert one("EndpointSlice", "shop", "external-api-1")
     assert one("DaemonSet", "ops", "log-agent")["status"]["numberReady"] >= 1
+    assert one("StatefulSet", "ops", "db")["status"]["readyReplicas"] == 2
+    assert one("Pod", "ops", "db-1")["spec"]["subdomain"] == "db"
+    assert {e.get("hostname") for e in next(s for s in TWIN.store.list("EndpointSlice", "ops")
+                                             if s["metadata"]["labels"].get("kubernetes.io/service-name") == "db")[
+        "endpoints"]} == {"db-0", "db-1"}
     api = one("Deployment", "ops", "api")
     assert api["status"]["updatedReplicas"] == 1 and api["status"]["replicas"] == 4, api["status"]
     assert len([rs for rs in TWIN.store.list("ReplicaSet", "ops") if rs["spec"]["replicas"]]) == 2
