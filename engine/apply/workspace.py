@@ -279,7 +279,7 @@ def _apply_one(cluster: Cluster, doc: Document, report: ApplyReport, dry_run: st
     kind, api_version = obj.get("kind"), obj.get("apiVersion")
     info = KINDS.get(kind or "")
     if info is not None and info.api_version == api_version and "create" not in info.verbs:
-        # served read-only (a Secret, a StatefulSet): the API server refuses the create
+        # served read-only (a Secret, a Job): the API server refuses the create
         status = messages.ApiError("MethodNotAllowed", "the server does not allow this method on the requested "
                                    "resource", source=doc.display, verb="creating")
         res = ApplyResult(error=status.standalone(), source=_source(doc, "kind"), field="kind", obj=obj,

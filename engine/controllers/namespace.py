@@ -21,7 +21,7 @@ FINALIZER = "kubernetes"
 
 # Workloads first, so no controller makes new pods for what is being emptied; upstream
 # deletes per discovered resource, which the garbage collector makes order-free there.
-_ORDER = ("Deployment", "DaemonSet", "ReplicaSet", "Service", "Pod", "Endpoints", "EndpointSlice",
+_ORDER = ("Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Service", "Pod", "Endpoints", "EndpointSlice",
           "ConfigMap", "Event")
 CONTENT_KINDS = _ORDER + tuple(k for k, info in KINDS.items() if info.namespaced and k not in _ORDER)
 

@@ -255,3 +255,15 @@ def test_a_headless_service_gives_each_pod_its_dns_name():
     assert f"Name:\tweb-1.web.default.svc.cluster.local\nAddress: {ips['web-1']}\n" in out
     assert "<title>Welcome to nginx!</title>" in s.feed("kubectl exec dbg -- wget -qO- -T 2 web-1.web")
     assert s.feed("kubectl exec web-0 -- hostname") == "web-0\n"
+
+
+def test_a_namespace_deleted_with_its_statefulset_empties_without_failed_creates():
+    """The namespace controller deletes workloads before pods, so no StatefulSet makes a
+    pod again in a namespace being emptied."""
+    c = cluster_from_paths([SAMPLES], deterministic=True)[0]
+    apply_yaml(c, "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
+    apply_yaml(c, WEB.replace("metadata: {name: web", "metadata: {namespace: shop, name: web"))
+    assert len(c.store.list("Pod", "shop")) == 2
+    run(c, "kubectl delete ns shop")
+    assert c.store.get("Namespace", "", "shop") is None
+    assert not [e for e in c.store.list("Event") if e["reason"] == "FailedCreate"]
