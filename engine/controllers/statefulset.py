@@ -165,7 +165,10 @@ class StatefulSetController(Controller):
         if is_terminating(sts) or selector.empty():
             return out
         mine = {meta(p)["name"] for p in out}
-        for pod in self.store.list("Pod", ns):
+        # (through the label index when the selector has matchLabels: a namespace may hold
+        # thousands of other pods)
+        match = (sts["spec"].get("selector") or {}).get("matchLabels") or {}
+        for pod in self.store.select("Pod", ns, match) if match else self.store.list("Pod", ns):
             pname = meta(pod)["name"]
             if pname in mine or controller_uid(pod) or is_terminating(pod):
                 continue

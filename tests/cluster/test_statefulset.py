@@ -267,3 +267,17 @@ def test_a_namespace_deleted_with_its_statefulset_empties_without_failed_creates
     run(c, "kubectl delete ns shop")
     assert c.store.get("Namespace", "", "shop") is None
     assert not [e for e in c.store.list("Event") if e["reason"] == "FailedCreate"]
+
+
+def test_pods_orphaned_by_a_deleted_statefulset_are_adopted_by_the_next_one():
+    c = cluster_with()
+    uids = {n: c.store.get("Pod", "default", n)["metadata"]["uid"] for n in ("web-0", "web-1")}
+    assert run(c, "kubectl delete sts web --cascade=orphan") == 'statefulset.apps "web" deleted\n'
+    assert all("ownerReferences" not in c.store.get("Pod", "default", n)["metadata"] for n in uids)
+    apply_yaml(c, WEB)
+    sts = c.store.get("StatefulSet", "default", "web")
+    for n, uid in uids.items():  # the same pods, now the new set's
+        pod = c.store.get("Pod", "default", n)
+        assert pod["metadata"]["uid"] == uid
+        assert pod["metadata"]["ownerReferences"][0]["uid"] == sts["metadata"]["uid"]
+    assert sts["status"]["readyReplicas"] == 2 and not sts_events(c, "SuccessfulCreate")[2:]
