@@ -721,12 +721,23 @@ def owner_deployment(cluster: Cluster, namespace: str, pod_name: str) -> dict | 
     return None
 
 
+def owner_statefulset(cluster: Cluster, namespace: str, pod_name: str) -> dict | None:
+    pod = cluster.store.get("Pod", namespace, pod_name)
+    for o in (pod or {}).get("metadata", {}).get("ownerReferences") or []:
+        if o.get("controller") and o.get("kind") == "StatefulSet":
+            return cluster.store.get("StatefulSet", namespace, o["name"])
+    return None
+
+
 def scale_owner_of_pod(cluster: Cluster, namespace: str, pod_name: str, delta: int) -> Output | None:
-    d = owner_deployment(cluster, namespace, pod_name)
-    if d is None:
+    """The dashboard's `s`/`S`: the Deployment (or StatefulSet) of the pod, one more or less."""
+    owner, resource = owner_deployment(cluster, namespace, pod_name), "deployment"
+    if owner is None:
+        owner, resource = owner_statefulset(cluster, namespace, pod_name), "statefulset"
+    if owner is None:
         return None
-    n = max(0, int(d["spec"].get("replicas", 1)) + delta)
-    return scale(cluster, [f"deployment/{d['metadata']['name']}"], namespace=namespace, replicas=n)
+    n = max(0, int(owner["spec"].get("replicas", 1)) + delta)
+    return scale(cluster, [f"{resource}/{owner['metadata']['name']}"], namespace=namespace, replicas=n)
 
 
 def toggle_readiness(cluster: Cluster, namespace: str, pod_name: str) -> Output:

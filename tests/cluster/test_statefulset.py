@@ -281,3 +281,13 @@ def test_pods_orphaned_by_a_deleted_statefulset_are_adopted_by_the_next_one():
         assert pod["metadata"]["uid"] == uid
         assert pod["metadata"]["ownerReferences"][0]["uid"] == sts["metadata"]["uid"]
     assert sts["status"]["readyReplicas"] == 2 and not sts_events(c, "SuccessfulCreate")[2:]
+
+
+def test_the_dashboards_scale_keys_scale_a_pods_statefulset():
+    c = cluster_with()
+    out = kubectl.scale_owner_of_pod(c, "default", "web-1", +1)
+    c.run_until_idle()
+    assert out.stdout == "statefulset.apps/web scaled\n" and web_pods(c) == ["web-0", "web-1", "web-2"]
+    kubectl.scale_owner_of_pod(c, "default", "web-0", -2)
+    c.run_until_idle()
+    assert web_pods(c) == ["web-0"]
