@@ -224,7 +224,7 @@ class StatefulSetController(Controller):
         replicas: list[dict | None] = [by_ordinal.get(o) for o in range(start, start + replicas_n)]
         min_ready = int(spec.get("minReadySeconds") or 0)
         first_unhealthy = next((p for p in [*(r for r in replicas if r is not None), *reversed(condemned)]
-                                if not self._healthy(sts, p, min_ready)), None)
+                                if not self._healthy(p)), None)
         # 1. each replica: (re)create it, and in OrderedReady stop at the first that is not healthy
         for i, pod in enumerate(replicas):
             ordinal = start + i
@@ -241,7 +241,7 @@ class StatefulSetController(Controller):
                 if monotonic:
                     return None
                 continue
-            if monotonic and (is_terminating(pod) or not self._healthy(sts, pod, min_ready)):
+            if monotonic and (is_terminating(pod) or not self._running_and_available(sts, pod, min_ready)):
                 return None
             if not self._identity_matches(sts, pod):
                 self._fix_identity(sts, pod)
@@ -251,7 +251,7 @@ class StatefulSetController(Controller):
                 if monotonic:
                     return None
                 continue
-            if monotonic and pod is not first_unhealthy and not self._healthy(sts, pod, min_ready):
+            if monotonic and pod is not first_unhealthy and not self._running_and_available(sts, pod, min_ready):
                 return None
             self._delete_pod(sts, pod)
             if monotonic:
@@ -269,15 +269,19 @@ class StatefulSetController(Controller):
                 self.flow(self.name, pod, "rolling", f"revision {update}")
                 self._delete_pod(sts, pod)
                 return None
-            if not self._healthy(sts, pod, min_ready):
+            if not self._healthy(pod):
                 return None
         return None
 
     # -- pods -------------------------------------------------------------------------
-    def _healthy(self, sts: dict, pod: dict, min_ready: int) -> bool:
-        """isHealthy: Running, Ready, available for minReadySeconds, not terminating."""
-        return (pod_phase(pod) == "Running" and pod_is_ready(pod) and not is_terminating(pod)
-                and self._available(sts, pod, min_ready))
+    @staticmethod
+    def _healthy(pod: dict) -> bool:
+        """isHealthy: Running and Ready, not terminating."""
+        return pod_phase(pod) == "Running" and pod_is_ready(pod) and not is_terminating(pod)
+
+    def _running_and_available(self, sts: dict, pod: dict, min_ready: int) -> bool:
+        """isRunningAndReady and isRunningAndAvailable: Ready for minReadySeconds."""
+        return pod_phase(pod) == "Running" and pod_is_ready(pod) and self._available(sts, pod, min_ready)
 
     def _available(self, sts: dict, pod: dict, min_ready: int) -> bool:
         """podutil.IsPodAvailable; a pod not yet available long enough re-syncs the set then."""
@@ -343,12 +347,11 @@ class StatefulSetController(Controller):
         if sts["spec"].get("serviceName"):
             spec["subdomain"] = sts["spec"]["serviceName"]
         claims = sts["spec"].get("volumeClaimTemplates") or []
-        if claims:
+        if claims:  # (updateStorage: the claims' volumes, then the template's others)
             names = {(c.get("metadata") or {}).get("name") for c in claims}
-            volumes = [v for v in spec.get("volumes") or [] if v.get("name") not in names]
-            volumes += [{"name": (c.get("metadata") or {}).get("name"),
-                         "persistentVolumeClaim": {"claimName": claim_name(c, set_name, ordinal)}} for c in claims]
-            spec["volumes"] = volumes
+            spec["volumes"] = [{"name": (c.get("metadata") or {}).get("name"),
+                                "persistentVolumeClaim": {"claimName": claim_name(c, set_name, ordinal)}}
+                               for c in claims] + [v for v in spec.get("volumes") or [] if v.get("name") not in names]
         return {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": spec}
 
     def _create_pod(self, sts: dict, ordinal: int, current: str, update: str) -> str | None:
@@ -359,8 +362,11 @@ class StatefulSetController(Controller):
         ru = strategy.get("rollingUpdate")
         templates = self._revisions[uid_of(sts)].templates
         revision = update
-        if strategy.get("type") == "RollingUpdate" and isinstance(ru, dict) and \
-                ordinal < int(ru.get("partition") or 0) and current in templates:
+        start = int((spec.get("ordinals") or {}).get("start") or 0)
+        # (a RollingUpdate without rollingUpdate keeps the current revision's count of pods)
+        below = int(ru.get("partition") or 0) if isinstance(ru, dict) else \
+            int((sts.get("status") or {}).get("currentReplicas") or 0)
+        if strategy.get("type") == "RollingUpdate" and ordinal < start + below and current in templates:
             revision = current
         pod = self._new_pod(sts, ordinal, revision, templates[revision])
         set_name = meta(sts)["name"]
@@ -410,7 +416,8 @@ class StatefulSetController(Controller):
                 upd += rev == update
         old = sts.get("status") or {}
         strategy = sts["spec"].get("updateStrategy") or {}
-        if strategy.get("type") == "RollingUpdate" and upd == replicas and ready == replicas:
+        want = int(sts["spec"].get("replicas", 1))
+        if strategy.get("type") == "RollingUpdate" and upd == want and ready == want and replicas == want:
             current, cur = update, upd
         status = {
             "observedGeneration": meta(sts).get("generation", 1),

@@ -291,3 +291,14 @@ def test_the_dashboards_scale_keys_scale_a_pods_statefulset():
     kubectl.scale_owner_of_pod(c, "default", "web-0", -2)
     c.run_until_idle()
     assert web_pods(c) == ["web-0"]
+
+
+def test_min_ready_seconds_holds_the_next_pod_until_the_previous_is_available():
+    from datetime import datetime, timedelta
+
+    c = cluster_with(WEB.replace("  replicas: 2\n", "  replicas: 2\n  minReadySeconds: 10\n"))
+    web0, web1 = (c.store.get("Pod", "default", n) for n in ("web-0", "web-1"))
+    ready0 = next(x["lastTransitionTime"] for x in web0["status"]["conditions"] if x["type"] == "Ready")
+    parse = lambda t: datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    assert parse(web1["metadata"]["creationTimestamp"]) >= parse(ready0) + timedelta(seconds=10)
+    assert c.store.get("StatefulSet", "default", "web")["status"]["availableReplicas"] == 2
