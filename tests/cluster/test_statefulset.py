@@ -302,3 +302,14 @@ def test_min_ready_seconds_holds_the_next_pod_until_the_previous_is_available():
     parse = lambda t: datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
     assert parse(web1["metadata"]["creationTimestamp"]) >= parse(ready0) + timedelta(seconds=10)
     assert c.store.get("StatefulSet", "default", "web")["status"]["availableReplicas"] == 2
+
+
+def test_a_template_the_pod_validation_refuses_is_the_controllers_failed_create():
+    """The API server does not validate a StatefulSet's pod spec (upstream's TODO): the set is
+    stored, and each pod's creation is refused in the Pod's words."""
+    c = cluster_from_paths([SAMPLES], deterministic=True)[0]
+    (res,) = apply_yaml(c, WEB.split("---")[1].replace("        image: nginx:1.27\n", ""))
+    assert res.ok and web_pods(c) == []
+    assert sts_events(c, "FailedCreate") == [
+        'create Pod web-0 in StatefulSet web failed error: Pod "web-0" is invalid: spec.containers[0].image: '
+        "Required value"]

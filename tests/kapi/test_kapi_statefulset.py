@@ -108,3 +108,27 @@ async def test_a_statefulset_through_the_real_kubectl(served, kubectl, tmp_path)
 
     assert await kubectl("delete", "sts", "web") == (0, 'statefulset.apps "web" deleted\n', "")
     assert pods(served) == []
+
+
+NGINX = WEB.replace("  name: web\n  labels:", "  name: nginx\n  labels:").replace("serviceName: web", "serviceName: nginx")
+
+
+async def test_each_pod_answers_on_its_own_dns_name(served, kubectl, tmp_path):
+    """The docs' lesson (StatefulSet basics): StatefulSet `web` behind the headless Service
+    `nginx`; each pod's endpoint carries its hostname and `web-N.nginx.default.svc.cluster.local`
+    answers that pod's IP, asked from another pod."""
+    f = tmp_path / "nginx.yaml"
+    f.write_text(NGINX)
+    assert await kubectl("apply", "-f", str(f)) == (0, "service/nginx created\nstatefulset.apps/web created\n", "")
+    code, out, _ = await kubectl("get", "endpointslices", "-l", "kubernetes.io/service-name=nginx", "-o",
+                                 "jsonpath={range .items[*].endpoints[*]}{.hostname}={.addresses[0]} {end}")
+    ips = served.call(lambda: {n: served.cluster.store.get("Pod", "default", n)["status"]["podIP"]
+                               for n in ("web-0", "web-1")})
+    assert sorted(out.split()) == [f"web-0={ips['web-0']}", f"web-1={ips['web-1']}"]
+    assert (await kubectl("run", "dbg", "--image=busybox:1.36", "--restart=Never", "--", "sleep", "3600"))[0] == 0
+    for n in ("web-0", "web-1"):
+        code, out, err = await kubectl("exec", "dbg", "--", "nslookup", f"{n}.nginx.default.svc.cluster.local")
+        assert code == 0 and f"Name:\t{n}.nginx.default.svc.cluster.local\nAddress: {ips[n]}\n" in out, (out, err)
+    code, out, _ = await kubectl("exec", "web-1", "--", "hostname")
+    assert (code, out) == (0, "web-1\n")
+    assert (await kubectl("delete", "-f", str(f)))[0] == 0
