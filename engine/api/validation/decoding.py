@@ -285,6 +285,9 @@ _DECODE_TYPES: dict[tuple[str, str], Any] = {
         nominatedNodeName=_STR, hostIPs=_slice(_struct("HostIP", ip=_STR)), podIPs=_slice(_struct("PodIP", ip=_STR)),
         conditions=_slice(_struct("PodCondition", type=_STR, status=_STR, reason=_STR, message=_STR)))),
     ("v1", "Namespace"): _struct("Namespace", metadata=_OBJECT_META),
+    # what a `scale` subresource write is decoded into (int32 replicas)
+    ("autoscaling/v1", "Scale"): _struct("Scale", metadata=_OBJECT_META, spec=_struct("ScaleSpec", replicas=_I32),
+                                         status=_struct("ScaleStatus", replicas=_I32, selector=_STR)),
     ("v1", "Node"): _struct("Node", metadata=_OBJECT_META, spec=_struct(
         "NodeSpec", podCIDR=_STR, podCIDRs=_STRS, providerID=_STR, unschedulable=_BOOL,
         taints=_slice(_struct("Taint", key=_STR, value=_STR, effect=_STR)))),
