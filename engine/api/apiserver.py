@@ -20,7 +20,7 @@ from engine.api.kinds import CLUSTER_SCOPED, kind_info
 from engine.api.naming import generate_name
 from engine.api.objects import clone, meta
 from engine.api.qos import pod_qos_class
-from engine.api.servicestrategy import drop_type_dependent_fields
+from engine.api.servicestrategy import carry_cluster_ips, drop_type_dependent_fields, normalize_cluster_ips
 from engine.api.strategicpatch import three_way_merge
 from engine.api.validation import decoding, errors, messages, service, validator
 from engine.api.validation.metadata import selector_go_value
@@ -343,10 +343,9 @@ class ApiServer:
         if live["kind"] == "Service":
             if not isinstance(new.get("spec"), dict):
                 new["spec"] = {}
-            new["spec"].setdefault("clusterIP", live["spec"].get("clusterIP"))
-            if live["spec"].get("clusterIPs"):
-                new["spec"].setdefault("clusterIPs", live["spec"]["clusterIPs"])
+            carry_cluster_ips(new, live)  # (beginUpdate: patchAllocatedValues, normalizeClusterIPs)
             self._carry_node_ports(live, new)
+            normalize_cluster_ips(new, live)
             drop_type_dependent_fields(new, live)
         new = with_defaults(new)
         errs = validator.validate(new, node_port_range=self.node_port_range, check_allocation=False, defaulted=True)
@@ -466,7 +465,10 @@ class ApiServer:
         if old is None or (old.get("spec") or {}).get("ipFamilies") != spec.get("ipFamilies") or \
                 (old.get("spec") or {}).get("ipFamilyPolicy") != spec.get("ipFamilyPolicy"):
             self._check_ip_families(svc, display, verb)
-        if old is None and typ != "ExternalName" and spec.get("clusterIP") != "None":
+        # a new Service, or one moving from ExternalName (handleClusterIPsForUpdatedService's
+        # case A), gets its ClusterIP now: the one asked for, the next free one, or none (None)
+        fresh = typ != "ExternalName" and (old is None or (old.get("spec") or {}).get("type") == "ExternalName")
+        if fresh and spec.get("clusterIP") != "None":
             want = spec.get("clusterIP") or None
             try:
                 ip = self.cluster_ips.allocate(want)
@@ -480,7 +482,7 @@ class ApiServer:
                     f"failed to allocate IP {want}: {e}", allocation=True)], display, verb)
             spec["clusterIP"] = ip
             spec["clusterIPs"] = [ip]
-        elif old is None and spec.get("clusterIP") == "None":
+        elif fresh:
             spec["clusterIPs"] = ["None"]
         old_ports = {}
         if old is not None:
@@ -489,7 +491,7 @@ class ApiServer:
                     old_ports[(p.get("protocol", "TCP"), p["nodePort"])] = True
         range_errs = service.validate_node_port_range(svc, self.node_port_range)
         if range_errs:
-            if old is None and spec.get("clusterIP") not in (None, "None"):
+            if fresh and spec.get("clusterIP") not in (None, "None"):
                 self.cluster_ips.release(spec["clusterIP"])
             raise _invalid(svc, range_errs, display, verb)
         needs = typ in ("NodePort", "LoadBalancer") and not (
@@ -514,7 +516,7 @@ class ApiServer:
         except ApiError:
             for proto, np in taken:
                 self.node_ports.release(proto, np)
-            if old is None and spec.get("clusterIP") not in (None, "None"):
+            if fresh and spec.get("clusterIP") not in (None, "None"):
                 self.cluster_ips.release(spec["clusterIP"])
             raise
         for proto, np in old_ports:
