@@ -141,6 +141,7 @@ class Session:
                             namespace=pod["metadata"]["namespace"] if pod else None, net=self.net)
 
     def _kubectl(self, argv: list[str]) -> Output:
+        argv = kubectl.global_flags_after_verb(argv)  # (`kubectl -n other exec ...`)
         if not argv:
             return Output(stderr="kubectl controls the Kubernetes cluster manager.\n", code=0)
         if argv[0] == "apply":
