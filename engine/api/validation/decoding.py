@@ -516,9 +516,35 @@ def decoded(obj: dict) -> dict:
     """``obj`` as the API server holds it after decoding into its Go type: a ``null`` field is
     the zero value, which is the same as leaving the field out (validation then reports it as
     such, ``Invalid value: 0``); a ``null`` list element or map value becomes its type's zero
-    value.  Fields svcflow does not type are kept as they are."""
+    value; a field the type does not have is gone (with ``fieldValidation`` Warn or Ignore it
+    was let through, and a typo such as ``tragetPort`` must not be served back as if it were
+    in effect).  Fields svcflow does not type are kept as they are."""
+    obj = without_unknown_fields(obj)
     top = _DECODE_TYPES.get((obj.get("apiVersion"), obj.get("kind"))) if isinstance(obj, dict) else None
     return _zeroed(obj, top) if top is not None else obj
+
+
+def without_unknown_fields(obj: dict) -> dict:
+    """``obj`` without the fields `strict_unknown_fields` names (a copy only when there are any)."""
+    if not strict_unknown_fields(obj):
+        return obj
+    top = _TOP[(obj.get("apiVersion"), obj.get("kind"))]
+    return _pruned(obj, {"apiVersion": None, "kind": None, "metadata": "ObjectMeta", **top})
+
+
+def _pruned(value: Any, fields: dict[str, Any] | None) -> Any:
+    if fields is None or not isinstance(value, dict):
+        return value
+    out = {}
+    for key, v in value.items():
+        if str(key) not in fields:
+            continue
+        spec = fields[str(key)]
+        if isinstance(spec, list):
+            out[key] = [_pruned(it, _S.get(spec[0])) for it in v] if isinstance(v, list) else v
+        else:
+            out[key] = v if spec is None else _pruned(v, _S.get(spec))
+    return out
 
 
 def _zeroed(v: Any, t: Any) -> Any:
