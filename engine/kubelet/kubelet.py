@@ -17,17 +17,21 @@ from typing import Iterable, Mapping
 from engine.api.allocators import AllocationError
 from engine.api.objects import evolve, is_terminating, meta, pod_phase, set_condition
 from engine.api.store import shared
+from engine.cluster.clock import parse_time
 from engine.cluster.topology import Machines
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
 from engine.kubelet.ipam import PodIPAM
+from engine.kubelet.prober import probe_port, run_probe, unhealthy
 from engine.kubelet.runtime import (
     Exit,
     MainRunner,
+    Stop,
     backoff_message,
     backoff_seconds,
     container_fate,
     main_argv,
+    on_sigterm,
     pod_phase_after,
     restarts,
     terminated,
@@ -38,7 +42,6 @@ from engine.workloads.apps import workload_for
 SANDBOX_SECONDS = 1.0
 TERMINATE_SECONDS = 1.0
 RESTART_SECONDS = 1.0  # an ended container's first restart: the kubelet's next pod sync
-FAILING_PROBE_COMMANDS = ({"false"}, {"/bin/false"}, {"exit", "1"}, {"sh", "-c", "exit 1"})
 
 
 def _next_version(pod: dict) -> dict:
@@ -89,6 +92,7 @@ class _PodRuntime:
     ip: str | None = None
     ready_at: datetime | None = None
     probe_fails: bool = False
+    probe_message: str | None = None  # the readiness probe's Unhealthy message while it fails
     pulled: frozenset[str] = frozenset()
     attempts: int = 0  # sandbox creations that failed
     mount_failures: int = 0  # volume mounts that failed in a row (the reconciler's back-off)
@@ -96,6 +100,8 @@ class _PodRuntime:
     ended: dict[str, int] | None = None  # container -> exit code, for good (not restarted)
     crashes: dict[str, int] | None = None  # container -> exits so far (the restart back-off)
     restart: set[str] | None = None  # containers whose back-off is over: start them again
+    stops: dict[str, Stop] | None = None  # container -> how it ends after the SIGTERM (a graceful delete)
+    stop_sent: datetime | None = None  # when the kubelet sent it
 
 
 class Kubelet(Controller):
@@ -109,6 +115,7 @@ class Kubelet(Controller):
                  images: Mapping[str, Iterable[str]] | None = None) -> None:
         super().__init__(ctx)
         self.recorder, self.clock, self.flow, self._rng = ctx.recorder, ctx.clock, ctx.flow, ctx.rng
+        self.api = ctx.api
         self.machines, self.ipam = machines, ipam
         self.pods: dict[str, _PodRuntime] = {}
         self.image_cache: dict[str, set[str]] = {node: set(have) for node, have in (images or {}).items()}
@@ -303,11 +310,6 @@ class Kubelet(Controller):
             probe = ct.get("readinessProbe")
             ready = probe is None
             if probe is not None:
-                cmd = set(((probe.get("exec") or {}).get("command")) or [])
-                if cmd and any(cmd == f for f in FAILING_PROBE_COMMANDS):
-                    rt.probe_fails = True
-                if not _probe_reaches(pod, ct, probe, self.clock.now):
-                    rt.probe_fails = True  # (nothing in the container listens where it probes)
                 delay = float(probe.get("initialDelaySeconds", 0)) + 1.0
                 probe_delay = max(probe_delay or 0.0, delay)
             image = ct.get("image", "")
@@ -322,6 +324,7 @@ class Kubelet(Controller):
         st["phase"] = "Running"
         rt.stage = "running"
         self._run_mains(key, pod, rt, [ct["name"] for ct in pod["spec"].get("containers") or []])
+        self._readiness(pod, rt)
         if rt.exits:
             self._exited(new, rt, now)
         else:
@@ -330,6 +333,16 @@ class Kubelet(Controller):
         self.store.update(new, owned=True)
         if probe_delay is not None and st["phase"] == "Running":
             self._due(key, probe_delay)
+
+    def _readiness(self, pod: dict, rt: _PodRuntime) -> None:
+        """Run the readiness probes once the main processes started (an exec probe may read
+        what they wrote): the first that fails keeps the pod unready, with its message."""
+        for ct in pod["spec"].get("containers") or []:
+            probe = ct.get("readinessProbe")
+            if isinstance(probe, dict) and not rt.probe_fails:
+                result = run_probe(pod, ct, probe, self.clock.now, self.runner)
+                if not result.ok:
+                    rt.probe_fails, rt.probe_message = True, unhealthy("readinessProbe", result)
 
     def resume(self, node: str) -> None:
         """The node's container started again: its kubelet syncs every pod bound to it --
@@ -357,12 +370,13 @@ class Kubelet(Controller):
         if pod is None or rt is None or rt.stage != "running":
             return False
         rt.probe_fails = not ready
+        rt.probe_message = probe_failure(pod) if not ready else None
         new = _next_version(pod)
         st = new["status"]
         for s in st.get("containerStatuses") or []:
             s["ready"] = ready
         self._set_ready(st, ready, self.clock.now_str(), pod)
-        message = probe_failure(pod) if not ready else None
+        message = rt.probe_message
         if message is not None:  # (no readinessProbe: no prober runs, nothing is recorded)
             self.recorder.event(pod, "Warning", "Unhealthy", message, self.name, pod["spec"]["nodeName"])
         self.store.update(new, owned=True)
@@ -374,7 +388,7 @@ class Kubelet(Controller):
                for s in pod["status"].get("containerStatuses") or []):
             return
         if rt.probe_fails:
-            msg = probe_failure(pod)
+            msg = rt.probe_message
             if msg is not None:  # (`u` on a pod with no probe: no prober, no event)
                 self.recorder.event(pod, "Warning", "Unhealthy", msg, self.name, pod["spec"]["nodeName"])
             return
@@ -411,18 +425,23 @@ class Kubelet(Controller):
         self.clock.call_later(seconds, due, background=True)
 
     def _watch_liveness(self, key: str, pod: dict, rt: _PodRuntime, ct: dict) -> None:
-        """A livenessProbe that cannot pass (nothing listens on its port) kills the container
-        once it has failed `failureThreshold` times, `periodSeconds` apart after
-        `initialDelaySeconds` (prober: Unhealthy, then Killing `failed liveness probe, will be
-        restarted`); it restarts with the kubelet's back-off, and the next run fails the same."""
+        """A livenessProbe that fails (nothing listens on its port, a 404, an exec command
+        that exits 1) kills the container once it has failed `failureThreshold` times,
+        `periodSeconds` apart after `initialDelaySeconds` (prober: Unhealthy, then Killing
+        `failed liveness probe, will be restarted`); it restarts with the kubelet's back-off,
+        and the next run fails the same."""
         probe = ct.get("livenessProbe")
-        if not isinstance(probe, dict) or _probe_reaches(pod, ct, probe, self.clock.now):
+        if not isinstance(probe, dict):
+            return
+        result = run_probe(pod, ct, probe, self.clock.now, self.runner)
+        if result.ok:
             return
         seconds = float(probe.get("initialDelaySeconds", 0)) + \
             float(probe.get("periodSeconds", 10)) * max(int(probe.get("failureThreshold", 3)), 1)
         name = ct["name"]
         # (a server that handles SIGTERM exits 0; anything else is killed at the end of its grace)
-        code = 0 if workload_for(pod, ct, self.clock.now).image_kind != "tcp" else 137
+        grace = float(pod["spec"].get("terminationGracePeriodSeconds", 30))
+        code = on_sigterm(ct, workload_for(pod, ct, self.clock.now).handles_sigterm, grace, seconds).code
 
         def kill() -> None:
             if self.pods.get(key) is not rt or rt.stage != "running":
@@ -431,9 +450,7 @@ class Kubelet(Controller):
             if live is None or is_terminating(live):
                 return
             node = live["spec"].get("nodeName")
-            message = probe_failure(live, "livenessProbe", name)
-            if message is not None:
-                self.recorder.event(live, "Warning", "Unhealthy", message, self.name, node)
+            self.recorder.event(live, "Warning", "Unhealthy", unhealthy("livenessProbe", result), self.name, node)
             self.recorder.event(live, "Normal", "Killing", f"Container {name} failed liveness probe, will be restarted",
                                 self.name, node)
             self._record_exit(key, rt, name, Exit(code))
@@ -445,11 +462,12 @@ class Kubelet(Controller):
         for ct in pod["spec"].get("containers") or []:
             if ct.get("name") not in names:
                 continue
-            self._watch_liveness(key, pod, rt, ct)
             fate = container_fate(ct)
             if fate.runs or fate.interactive:
+                self._watch_liveness(key, pod, rt, ct)
                 continue
             end = self.runner.run_main(pod, ct["name"], main_argv(ct)) if self.runner else Exit(fate.code)
+            self._watch_liveness(key, pod, rt, ct)
             if fate.after <= 0 or end.reason == "StartError":
                 rt.exits = {**(rt.exits or {}), ct["name"]: end}
             else:
@@ -492,10 +510,7 @@ class Kubelet(Controller):
         codes = {cs["name"]: (rt.ended or {}).get(cs["name"]) for cs in st.get("containerStatuses") or []}
         st["phase"] = pod_phase_after(policy, codes)
         if st["phase"] in ("Succeeded", "Failed"):
-            set_condition(st, "PodReadyToStartContainers", "False", now)
-            for ctype, val in (("Initialized", "True"), ("Ready", "False"), ("ContainersReady", "False")):
-                set_condition(st, ctype, val, now, reason="PodCompleted")
-            _order_conditions(st)
+            _terminal_conditions(st, now)
             self.flow(self.name, new, "completed", f"{st['phase']}: " + ", ".join(
                 f"{c} exit code {code}" for c, code in codes.items()))
         else:
@@ -543,19 +558,80 @@ class Kubelet(Controller):
         _order_conditions(st)
 
     def _stop(self, key: str, pod: dict, rt: _PodRuntime) -> None:
-        if rt.stage != "stopping":
-            if rt.stage in ("running",) or pod_phase(pod) == "Running":
-                ended = _ended_containers(pod)
-                for ct in pod["spec"].get("containers") or []:
-                    if ct["name"] in ended:
-                        continue  # its process already ended (Completed, CrashLoopBackOff): nothing to stop
-                    self.recorder.event(pod, "Normal", "Killing", f"Stopping container {ct['name']}", self.name,
-                                        pod["spec"]["nodeName"])
-            rt.stage = "stopping"
-            self._due(key, TERMINATE_SECONDS)
+        """A graceful deletion, as the kubelet runs it (SyncTerminatingPod): SIGTERM to every
+        running container (`Killing`); each ends as its process does (`on_sigterm`: nginx at
+        once with 0, a shell or a `sleep` when the grace period is over, killed: 137). Once all
+        have ended the kubelet reports them terminated -- not ready, the phase still Running
+        while the pod's resources are released (the status manager holds the terminal phase
+        back), so `get -w` shows `0/1 Terminating` -- then the terminal phase (`0/1
+        Completed`, or `Error`), and only then deletes the pod for good (grace period 0)."""
+        if rt.stage == "stopping":
+            if rt.stops is not None:
+                self._report_stopped(pod, rt)
+            self.api.delete_object("Pod", meta(pod).get("namespace") or "", meta(pod)["name"], grace=False)
+            self.flow(self.name, pod, "deleted", "containers stopped")
             return
-        self.store.delete("Pod", meta(pod).get("namespace") or "", meta(pod)["name"])
-        self.flow(self.name, pod, "deleted", "containers stopped")
+        seconds = TERMINATE_SECONDS
+        if rt.stage in ("running",) or pod_phase(pod) == "Running":
+            rt.stops = self._send_sigterm(pod)
+            seconds = max((stop.after for stop in rt.stops.values()), default=0.0)
+        rt.stage = "stopping"
+        rt.stop_sent = self.clock.now()
+        self._due(key, seconds)
+
+    def _send_sigterm(self, pod: dict) -> dict[str, Stop]:
+        """`Killing` for each container whose process runs, and how each will end."""
+        md, node = meta(pod), pod["spec"]["nodeName"]
+        grace = float(md.get("deletionGracePeriodSeconds") if md.get("deletionGracePeriodSeconds") is not None
+                      else pod["spec"].get("terminationGracePeriodSeconds", 30))
+        running = {cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []
+                   if "running" in (cs.get("state") or {})}
+        now = self.clock.now()
+        stops = {}
+        for ct in pod["spec"].get("containers") or []:
+            cs = running.get(ct["name"])
+            if cs is None:
+                continue  # its process already ended (Completed, CrashLoopBackOff): nothing to stop
+            self.recorder.event(pod, "Normal", "Killing", f"Stopping container {ct['name']}", self.name, node)
+            started = parse_time(cs["state"]["running"].get("startedAt")) or now
+            handles = workload_for(pod, ct, self.clock.now).handles_sigterm
+            stops[ct["name"]] = on_sigterm(ct, handles, grace, (now - started).total_seconds())
+        return stops
+
+    def _report_stopped(self, pod: dict, rt: _PodRuntime) -> None:
+        """The two status writes after the containers stopped: terminated and not ready with
+        the phase held at Running, then the terminal phase (generateAPIPodStatus with
+        podIsTerminal: Succeeded when every container exited 0, else Failed)."""
+        stops, rt.stops = rt.stops or {}, None
+        sent = rt.stop_sent or self.clock.now()
+        now = self.clock.now_str()
+        new = _next_version(pod)
+        st = new["status"]
+        codes = []
+        for cs in st.get("containerStatuses") or []:
+            state = cs.get("state") or {}
+            stop = stops.get(cs["name"])
+            if stop is not None:
+                finished = (sent + timedelta(seconds=stop.after)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                cs["state"] = terminated(cs.get("containerID", ""), Exit(stop.code),
+                                         state["running"].get("startedAt", now), finished)
+            elif "waiting" in state and "terminated" in (cs.get("lastState") or {}):
+                cs["state"] = cs["lastState"]  # (crash-looping: its last run is how it ended)
+            cs["ready"], cs["started"] = False, False
+            codes.append(((cs.get("state") or {}).get("terminated") or {}).get("exitCode", 0))
+        _terminal_conditions(st, now)
+        self.store.update(new, owned=True)
+        final = _next_version(new)
+        final["status"]["phase"] = "Succeeded" if all(c == 0 for c in codes) else "Failed"
+        self.store.update(final, owned=True)
+
+
+def _terminal_conditions(st: dict, now: str) -> None:
+    """The conditions of a pod whose containers all ended for good (the sandbox gone)."""
+    set_condition(st, "PodReadyToStartContainers", "False", now)
+    for ctype, val in (("Initialized", "True"), ("Ready", "False"), ("ContainersReady", "False")):
+        set_condition(st, ctype, val, now, reason="PodCompleted")
+    _order_conditions(st)
 
 
 _CONDITION_ORDER = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"]
@@ -587,44 +663,15 @@ def probe_failure(pod: dict, kind: str = "readinessProbe", container: str | None
             continue
         if isinstance(probe.get("httpGet"), dict):
             h = probe["httpGet"]
-            port = _probe_port(ct, h.get("port"))
+            port = probe_port(ct, h.get("port"))
             host = h.get("host") or ip
             url = f"{str(h.get('scheme') or 'HTTP').lower()}://{host}:{port}{h.get('path') or '/'}"
             return f'{what} probe failed: Get "{url}": dial tcp {host}:{port}: connect: connection refused'
         if isinstance(probe.get("tcpSocket"), dict):
-            port = _probe_port(ct, probe["tcpSocket"].get("port"))
+            port = probe_port(ct, probe["tcpSocket"].get("port"))
             return f"{what} probe failed: dial tcp {ip}:{port}: connect: connection refused"
         if isinstance(probe.get("grpc"), dict):
             return (f'{what} probe failed: timeout: failed to connect service "{ip}:{probe["grpc"].get("port")}" '
                     f"within {int(probe.get('timeoutSeconds', 1))}s: context deadline exceeded")
         return f"{what} probe failed: "  # (exec: what the command printed, here nothing)
     return None
-
-
-def _probe_reaches(pod: dict, container: dict, probe: dict, now) -> bool:
-    """Whether an httpGet, tcpSocket or grpc probe finds something listening on its port: the
-    container's simulated process (engine.workloads: the image's own ports, such as nginx's
-    80, and the ports the pod declares). A probe on a port nothing listens on fails with
-    `connection refused` -- the learner's wrong-port readinessProbe, whose pod stays 0/1 and
-    out of its Service's endpoints. exec probes are judged elsewhere."""
-    for kind in ("httpGet", "tcpSocket", "grpc"):
-        handler = probe.get(kind)
-        if isinstance(handler, dict):
-            if handler.get("host"):
-                return True  # (another host: not this container's to judge)
-            port = _probe_port(container, handler.get("port"))
-            try:
-                number = int(str(port))
-            except ValueError:
-                return False  # (a port name the container does not have)
-            return workload_for(pod, container, now).serves("TCP", number)
-    return True
-
-
-def _probe_port(container: dict, port: object) -> object:
-    """A probe's port: a number, or the name of one of the container's ports."""
-    if isinstance(port, str) and not port.isdigit():
-        for cp in container.get("ports") or ():
-            if cp.get("name") == port:
-                return cp.get("containerPort")
-    return port
