@@ -24,6 +24,7 @@ from engine.controllers.context import ControllerContext
 from engine.kubelet.ipam import PodIPAM
 from engine.kubelet.prober import probe_port, run_probe, unhealthy
 from engine.kubelet.runtime import (
+    LOST,
     Exit,
     MainRunner,
     Stop,
@@ -102,6 +103,7 @@ class _PodRuntime:
     restart: set[str] | None = None  # containers whose back-off is over: start them again
     stops: dict[str, Stop] | None = None  # container -> how it ends after the SIGTERM (a graceful delete)
     stop_sent: datetime | None = None  # when the kubelet sent it
+    restarted: bool = False  # a new sandbox after the old one died: its containers start again
 
 
 class Kubelet(Controller):
@@ -304,6 +306,8 @@ class Kubelet(Controller):
         st = new["status"]
         statuses = []
         probe_delay = None
+        before = {cs.get("name"): cs for cs in st.get("containerStatuses") or []} if rt.restarted else {}
+        rt.restarted = False
         for ct in sorted(pod["spec"].get("containers") or [], key=lambda ct: ct["name"]):
             event(pod, "Normal", "Created", f"Created container: {ct['name']}", self.name, node_name)
             event(pod, "Normal", "Started", f"Started container {ct['name']}", self.name, node_name)
@@ -313,12 +317,14 @@ class Kubelet(Controller):
                 delay = float(probe.get("initialDelaySeconds", 0)) + 1.0
                 probe_delay = max(probe_delay or 0.0, delay)
             image = ct.get("image", "")
+            old = before.get(ct["name"]) or {}
+            count = int(old.get("restartCount") or 0) + (1 if old else 0)  # (a new sandbox's containers: +1)
             statuses.append({
-                "containerID": "containerd://" + _digest(f"{meta(pod)['uid']}/{ct['name']}"),
+                "containerID": "containerd://" + _digest(f"{meta(pod)['uid']}/{ct['name']}" + (f"/{count}" if count else "")),
                 "image": normalize_image(image),
                 "imageID": _image_id(image),
-                "lastState": shared({}), "name": ct["name"], "ready": ready, "restartCount": 0, "started": True,
-                "state": shared({"running": {"startedAt": now}}),
+                "lastState": shared(_last_state(old)), "name": ct["name"], "ready": ready,
+                "restartCount": count, "started": True, "state": shared({"running": {"startedAt": now}}),
             })
         st["containerStatuses"] = statuses
         st["phase"] = "Running"
@@ -345,20 +351,61 @@ class Kubelet(Controller):
                     rt.probe_fails, rt.probe_message = True, unhealthy("readinessProbe", result)
 
     def resume(self, node: str) -> None:
-        """The node's container started again: its kubelet syncs every pod bound to it --
-        finishing the deletions the control plane asked for while it was down, and posting
-        again the Ready it knows of the pods the node controller marked not ready."""
+        """The node's container started again (`docker start`): every container on it died
+        with it, and containerd reports them exited with 255 `Unknown` (it did not see them
+        end). The kubelet syncs each pod bound to the node: a terminating one is finished at
+        once (nothing is left to stop), any other whose containers ran gets a new sandbox."""
         for pod in [p for p in self.store.iter("Pod") if p["spec"].get("nodeName") == node]:
             key = key_for(pod)
             rt = self.pods.get(key)
-            ready = all(s.get("ready") for s in (pod.get("status") or {}).get("containerStatuses") or [])
-            cond = next((c for c in (pod.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {})
-            if rt is not None and rt.stage == "running" and ready and not rt.probe_fails and \
-                    cond.get("status") != "True" and not is_terminating(pod):
-                new = _next_version(pod)
-                self._set_ready(new["status"], True, self.clock.now_str(), pod)
-                self.store.update(new, owned=True)
+            if rt is not None and rt.stage in ("running", "stopping") and pod_phase(pod) not in ("Succeeded", "Failed"):
+                if is_terminating(pod):
+                    rt.stops = {c: Stop(0.0, LOST.code, LOST.reason) for c in _running_containers(pod)}
+                    rt.stage, rt.stop_sent, rt.due = "stopping", self.clock.now(), None
+                else:
+                    self._sandbox_changed(key, pod, rt)
             self.enqueue(key)
+
+    def _sandbox_changed(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        """A pod whose sandbox died (computePodActions: SandboxChanged): the kubelet reports
+        its containers terminated (255 Unknown, not ready, and no pod IP: the runtime has no
+        ready sandbox to take one from), kills the old sandbox -- its address goes back to
+        the CNI -- and makes a new one, which gets the node's next address, so the pod IP
+        changes; its containers start again in it (RESTARTS +1, the 255 as their last
+        state). A pod that does not restart (restartPolicy Never) fails instead."""
+        node, now = pod["spec"]["nodeName"], self.clock.now_str()
+        new = _next_version(pod)
+        st = new["status"]
+        running = _running_containers(pod)
+        for cs in st.get("containerStatuses") or []:
+            if cs.get("name") in running:
+                cs["state"] = terminated(cs.get("containerID", ""), LOST, cs["state"]["running"].get("startedAt", now),
+                                         now)
+            cs["ready"], cs["started"] = False, False
+        if not pod["spec"].get("hostNetwork"):  # (a host-network pod keeps the node's address)
+            st.pop("podIP", None)
+            st.pop("podIPs", None)
+        set_condition(st, "PodReadyToStartContainers", "False", now)
+        policy = new["spec"].get("restartPolicy")
+        if not restarts(policy, LOST.code):
+            codes = {cs["name"]: ((cs.get("state") or {}).get("terminated") or {}).get("exitCode", 0)
+                     for cs in st.get("containerStatuses") or []}
+            st["phase"] = pod_phase_after(policy, codes)
+            _terminal_conditions(st, now)
+            rt.stage = "done"
+        else:
+            self._set_ready(st, False, now, new)
+            self.recorder.event(pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.",
+                                self.name, node)
+            rt.stage, rt.due, rt.restarted = "creating", None, True
+            rt.exits = rt.ended = rt.crashes = rt.restart = None
+            rt.probe_fails, rt.probe_message = False, None
+        self.store.update(new, owned=True)
+        if rt.ip and not pod["spec"].get("hostNetwork"):
+            self.ipam.release(node, rt.ip)
+            self._ip_released(node)
+        rt.ip = None
+        self.flow(self.name, new, "sandbox changed", f"the node {node} restarted: its containers died")
 
     def set_readiness(self, namespace: str, name: str, ready: bool) -> bool:
         """Make a pod's readiness probe start failing (or passing again), as when the
@@ -613,7 +660,7 @@ class Kubelet(Controller):
             stop = stops.get(cs["name"])
             if stop is not None:
                 finished = (sent + timedelta(seconds=stop.after)).strftime("%Y-%m-%dT%H:%M:%SZ")
-                cs["state"] = terminated(cs.get("containerID", ""), Exit(stop.code),
+                cs["state"] = terminated(cs.get("containerID", ""), Exit(stop.code, stop.reason),
                                          state["running"].get("startedAt", now), finished)
             elif "waiting" in state and "terminated" in (cs.get("lastState") or {}):
                 cs["state"] = cs["lastState"]  # (crash-looping: its last run is how it ended)
@@ -641,6 +688,19 @@ def _order_conditions(st: dict) -> None:
     st["conditions"] = [shared(c) for c in sorted(
         st.get("conditions") or [],
         key=lambda c: _CONDITION_ORDER.index(c["type"]) if c["type"] in _CONDITION_ORDER else 99)]
+
+
+def _last_state(status: dict) -> dict:
+    """A container status's last termination once it starts again: how it just ended, or
+    (it was waiting to restart) the ending it already kept."""
+    state = status.get("state") or {}
+    return state if "terminated" in state else dict(status.get("lastState") or {})
+
+
+def _running_containers(pod: dict) -> set[str]:
+    """The containers whose process runs."""
+    return {cs.get("name") for cs in (pod.get("status") or {}).get("containerStatuses") or []
+            if "running" in (cs.get("state") or {})}
 
 
 def _ended_containers(pod: dict) -> set[str]:

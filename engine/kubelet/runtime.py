@@ -67,6 +67,11 @@ class Exit:
     message: str = ""
 
 
+#: What containerd reports for a container whose end it did not see (its node's container
+#: stopped under it): exit code 255, reason Unknown (cri's unknownExitCode / unknownExitReason).
+LOST = Exit(255, "Unknown")
+
+
 def start_error(program: str) -> Exit:
     """The image has no such program: containerd cannot start the container (exit code 128)."""
     return Exit(128, "StartError",
@@ -191,6 +196,7 @@ class Stop:
 
     after: float
     code: int
+    reason: str = ""
 
 
 def on_sigterm(container: dict, handles_sigterm: bool, grace: float, ran_for: float) -> Stop:
