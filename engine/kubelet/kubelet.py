@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Iterable, Mapping
 
 from engine.api.allocators import AllocationError
-from engine.api.objects import evolve, is_terminating, meta, pod_phase, set_condition
+from engine.api.objects import evolve, is_terminating, meta, pod_is_ready, pod_phase, set_condition
 from engine.api.store import shared
 from engine.cluster.clock import parse_time
 from engine.cluster.topology import Machines
@@ -94,6 +94,9 @@ class _PodRuntime:
     ready_at: datetime | None = None
     probe_fails: bool = False
     probe_message: str | None = None  # the readiness probe's Unhealthy message while it fails
+    failures: int = 0  # readiness probe failures in a row
+    forced: bool = False  # `u` made the readiness probe fail (svcflow's app that stops answering)
+    prober: object | None = None  # the running readiness prober's token (None: not started)
     pulled: frozenset[str] = frozenset()
     attempts: int = 0  # sandbox creations that failed
     mount_failures: int = 0  # volume mounts that failed in a row (the reconciler's back-off)
@@ -330,7 +333,6 @@ class Kubelet(Controller):
         st["phase"] = "Running"
         rt.stage = "running"
         self._run_mains(key, pod, rt, [ct["name"] for ct in pod["spec"].get("containers") or []])
-        self._readiness(pod, rt)
         if rt.exits:
             self._exited(new, rt, now)
         else:
@@ -339,16 +341,6 @@ class Kubelet(Controller):
         self.store.update(new, owned=True)
         if probe_delay is not None and st["phase"] == "Running":
             self._due(key, probe_delay)
-
-    def _readiness(self, pod: dict, rt: _PodRuntime) -> None:
-        """Run the readiness probes once the main processes started (an exec probe may read
-        what they wrote): the first that fails keeps the pod unready, with its message."""
-        for ct in pod["spec"].get("containers") or []:
-            probe = ct.get("readinessProbe")
-            if isinstance(probe, dict) and not rt.probe_fails:
-                result = run_probe(pod, ct, probe, self.clock.now, self.runner)
-                if not result.ok:
-                    rt.probe_fails, rt.probe_message = True, unhealthy("readinessProbe", result)
 
     def resume(self, node: str) -> None:
         """The node's container started again (`docker start`): every container on it died
@@ -399,7 +391,7 @@ class Kubelet(Controller):
                                 self.name, node)
             rt.stage, rt.due, rt.restarted = "creating", None, True
             rt.exits = rt.ended = rt.crashes = rt.restart = None
-            rt.probe_fails, rt.probe_message = False, None
+            rt.probe_fails, rt.probe_message, rt.failures, rt.forced, rt.prober = False, None, 0, False, None
         self.store.update(new, owned=True)
         if rt.ip and not pod["spec"].get("hostNetwork"):
             self.ipam.release(node, rt.ip)
@@ -416,7 +408,7 @@ class Kubelet(Controller):
         rt = self.pods.get(key)
         if pod is None or rt is None or rt.stage != "running":
             return False
-        rt.probe_fails = not ready
+        rt.probe_fails, rt.forced, rt.failures = not ready, not ready, 0
         rt.probe_message = probe_failure(pod) if not ready else None
         new = _next_version(pod)
         st = new["status"]
@@ -430,20 +422,66 @@ class Kubelet(Controller):
         return True
 
     def _probe(self, key: str, pod: dict, rt: _PodRuntime) -> None:
-        """The first readiness probe result (later probes return the same answer)."""
-        if all(s.get("ready") or "running" not in (s.get("state") or {})
-               for s in pod["status"].get("containerStatuses") or []):
+        """A running pod's sync: its readiness prober starts with the first round
+        (`initialDelaySeconds` after the start, the timer `_start` set), then runs every
+        `periodSeconds` on its own timer."""
+        if rt.prober is not None or not any(isinstance(ct.get("readinessProbe"), dict)
+                                            for ct in pod["spec"].get("containers") or []):
             return
-        if rt.probe_fails:
-            msg = rt.probe_message
-            if msg is not None:  # (`u` on a pod with no probe: no prober, no event)
-                self.recorder.event(pod, "Warning", "Unhealthy", msg, self.name, pod["spec"]["nodeName"])
+        token = rt.prober = object()
+        self._probe_round(key, rt, token)
+
+    def _probe_round(self, key: str, rt: _PodRuntime, token: object) -> None:
+        """One round of the readiness prober, then the next one `periodSeconds` later (a
+        background timer: a probed pod does not keep a run from idling). The prober stops with
+        the pod, its node (`docker stop`) or a new sandbox (which starts another)."""
+        if self.pods.get(key) is not rt or rt.prober is not token or rt.stage != "running":
+            return
+        pod = self.store.get("Pod", *split_key(key))
+        if pod is None or is_terminating(pod) or not self.machines.running(pod["spec"]["nodeName"]):
+            return
+        self._readiness_round(pod, rt)
+        period = min(float(ct["readinessProbe"].get("periodSeconds", 10)) for ct in pod["spec"].get("containers") or []
+                     if isinstance(ct.get("readinessProbe"), dict))
+        self.clock.call_later(max(period, 1.0), lambda: self._probe_round(key, rt, token), background=True)
+
+    def _readiness_round(self, pod: dict, rt: _PodRuntime) -> None:
+        """Probe every running container's readinessProbe (prober worker.doProbe): each failure
+        is an `Unhealthy` event; a ready pod turns unready after `failureThreshold` failures in
+        a row, an unready one ready at the first success. A pod `u` marked failing stays so."""
+        node = pod["spec"]["nodeName"]
+        if rt.forced:
+            if rt.probe_message is not None:
+                self.recorder.event(pod, "Warning", "Unhealthy", rt.probe_message, self.name, node)
+            return
+        running = _running_containers(pod)
+        failed, threshold = None, 3
+        for ct in pod["spec"].get("containers") or []:
+            probe = ct.get("readinessProbe")
+            if isinstance(probe, dict) and ct["name"] in running:
+                result = run_probe(pod, ct, probe, self.clock.now, self.runner)
+                if not result.ok:
+                    failed, threshold = unhealthy("readinessProbe", result), int(probe.get("failureThreshold", 3))
+                    break
+        was_ready = pod_is_ready(pod)
+        if failed is not None:
+            rt.failures += 1
+            self.recorder.event(pod, "Warning", "Unhealthy", failed, self.name, node)
+            if was_ready and rt.failures < threshold:
+                return
+        else:
+            rt.failures = 0
+        rt.probe_fails, rt.probe_message = failed is not None, failed
+        ready = failed is None
+        statuses = pod["status"].get("containerStatuses") or []
+        if was_ready == (ready and bool(running) and len(running) == len(statuses)) and \
+                all(cs.get("ready") == (ready and cs.get("name") in running) for cs in statuses):
             return
         new = _next_version(pod)
         st = new["status"]
-        for s in st.get("containerStatuses") or []:
-            s["ready"] = True
-        self._set_ready(st, True, self.clock.now_str(), pod)
+        for cs in st.get("containerStatuses") or []:
+            cs["ready"] = ready and cs.get("name") in running
+        self._set_ready(st, all(cs.get("ready") for cs in st.get("containerStatuses") or []), self.clock.now_str(), pod)
         self.store.update(new, owned=True)
 
     # -- main processes that end ------------------------------------------------------

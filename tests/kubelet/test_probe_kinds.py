@@ -12,6 +12,7 @@ import pytest
 from engine.apply.workspace import cluster_from_paths
 from engine.cluster.cluster import Cluster
 from engine.kubectl import commands as kubectl
+from engine.kubectl.session import Session
 from engine.workloads.apps import workload_for
 from tests.helpers import SAMPLES, apply_yaml
 
@@ -119,3 +120,19 @@ def test_what_a_probe_gets_from_the_images_workloads():
     assert counter.answer_probe("/", 3000) == 200 and counter.log == []  # (a probe bumps no count)
     redis = workload_for(pod, {"image": "redis"}, datetime.now)
     assert redis.answer_probe("/", 6379) is None  # (listening, not HTTP)
+
+
+def test_the_readiness_probe_runs_every_period_so_a_fix_made_with_exec_makes_the_pod_ready():
+    """The docs' readiness demo: the probe reads a file nobody wrote; the pod stays 0/1 (one
+    `Unhealthy` per period, `(xN over ...)`) until `kubectl exec` writes it, and the next
+    round makes it Ready and puts it in the Service."""
+    c, pod = started(deployment("{exec: {command: [cat, /tmp/ready]}, periodSeconds: 5}", "busybox",
+                                "command: [sleep, '3600']"), 12)
+    name = pod["metadata"]["name"]
+    assert row(c, pod) == ["0/1", "Running", "0"] and endpoints(c) == []
+    (event,) = [e for e in c.store.list("Event", "default")
+                if e["reason"] == "Unhealthy" and e["involvedObject"]["name"] == name]
+    assert event["count"] >= 2
+    assert Session(c).feed(f"kubectl exec {name} -- sh -c 'echo ok > /tmp/ready'") == ""
+    c.run_for(5)
+    assert row(c, pod) == ["1/1", "Running", "0"] and endpoints(c) == [pod["status"]["podIP"]]
