@@ -97,6 +97,7 @@ class _PodRuntime:
     failures: int = 0  # readiness probe failures in a row
     forced: bool = False  # `u` made the readiness probe fail (svcflow's app that stops answering)
     prober: object | None = None  # the running readiness prober's token (None: not started)
+    liveness: dict[str, object] | None = None  # container -> its running liveness prober's token
     pulled: frozenset[str] = frozenset()
     attempts: int = 0  # sandbox creations that failed
     mount_failures: int = 0  # volume mounts that failed in a row (the reconciler's back-off)
@@ -392,6 +393,7 @@ class Kubelet(Controller):
             rt.stage, rt.due, rt.restarted = "creating", None, True
             rt.exits = rt.ended = rt.crashes = rt.restart = None
             rt.probe_fails, rt.probe_message, rt.failures, rt.forced, rt.prober = False, None, 0, False, None
+            rt.liveness = None
         self.store.update(new, owned=True)
         if rt.ip and not pod["spec"].get("hostNetwork"):
             self.ipam.release(node, rt.ip)
@@ -510,36 +512,46 @@ class Kubelet(Controller):
         self.clock.call_later(seconds, due, background=True)
 
     def _watch_liveness(self, key: str, pod: dict, rt: _PodRuntime, ct: dict) -> None:
-        """A livenessProbe that fails (nothing listens on its port, a 404, an exec command
-        that exits 1) kills the container once it has failed `failureThreshold` times,
-        `periodSeconds` apart after `initialDelaySeconds` (prober: Unhealthy, then Killing
-        `failed liveness probe, will be restarted`); it restarts with the kubelet's back-off,
-        and the next run fails the same."""
+        """The liveness prober of a container just started: a round every `periodSeconds`
+        from `initialDelaySeconds` on (background timers), each failure an `Unhealthy` event
+        (nothing listens on the port, a 404, an exec command that exits 1); after
+        `failureThreshold` failures in a row the kubelet kills the container (`Killing ...
+        failed liveness probe, will be restarted`) and it restarts with the back-off. A
+        success resets the count (the file an exec probe reads written meanwhile)."""
         probe = ct.get("livenessProbe")
         if not isinstance(probe, dict):
             return
-        result = run_probe(pod, ct, probe, self.clock.now, self.runner)
-        if result.ok:
-            return
-        seconds = float(probe.get("initialDelaySeconds", 0)) + \
-            float(probe.get("periodSeconds", 10)) * max(int(probe.get("failureThreshold", 3)), 1)
-        name = ct["name"]
-        # (a server that handles SIGTERM exits 0; anything else is killed at the end of its grace)
-        grace = float(pod["spec"].get("terminationGracePeriodSeconds", 30))
-        code = on_sigterm(ct, workload_for(pod, ct, self.clock.now).handles_sigterm, grace, seconds).code
+        name, token = ct["name"], object()
+        rt.liveness = {**(rt.liveness or {}), name: token}
+        period = max(float(probe.get("periodSeconds", 10)), 1.0)
+        threshold = max(int(probe.get("failureThreshold", 3)), 1)
 
-        def kill() -> None:
-            if self.pods.get(key) is not rt or rt.stage != "running":
+        def probe_round(failures: int) -> None:
+            if self.pods.get(key) is not rt or rt.stage != "running" or (rt.liveness or {}).get(name) is not token:
                 return
             live = self.store.get("Pod", *split_key(key))
-            if live is None or is_terminating(live):
+            if live is None or is_terminating(live) or name not in _running_containers(live) or \
+                    not self.machines.running(live["spec"]["nodeName"]):
                 return
-            node = live["spec"].get("nodeName")
-            self.recorder.event(live, "Warning", "Unhealthy", unhealthy("livenessProbe", result), self.name, node)
-            self.recorder.event(live, "Normal", "Killing", f"Container {name} failed liveness probe, will be restarted",
-                                self.name, node)
-            self._record_exit(key, rt, name, Exit(code))
-        self.clock.call_later(seconds, kill, background=True)
+            result = run_probe(live, ct, probe, self.clock.now, self.runner)
+            failures = 0 if result.ok else failures + 1
+            if failures:
+                node = live["spec"]["nodeName"]
+                self.recorder.event(live, "Warning", "Unhealthy", unhealthy("livenessProbe", result), self.name, node)
+                if failures >= threshold:
+                    self.recorder.event(live, "Normal", "Killing",
+                                        f"Container {name} failed liveness probe, will be restarted", self.name, node)
+                    # (a server that handles SIGTERM exits 0; anything else is killed: 137)
+                    started = parse_time(next(cs for cs in live["status"]["containerStatuses"] if cs["name"] == name)
+                                         ["state"]["running"].get("startedAt")) or self.clock.now()
+                    grace = float(live["spec"].get("terminationGracePeriodSeconds", 30))
+                    stop = on_sigterm(ct, workload_for(live, ct, self.clock.now).handles_sigterm, grace,
+                                      (self.clock.now() - started).total_seconds())
+                    self._record_exit(key, rt, name, Exit(stop.code))
+                    return
+            self.clock.call_later(period, lambda: probe_round(failures), background=True)
+        self.clock.call_later(float(probe.get("initialDelaySeconds", 0)) + period, lambda: probe_round(0),
+                              background=True)
 
     def _run_mains(self, key: str, pod: dict, rt: _PodRuntime, names: list[str]) -> None:
         """Start the main processes of `names`: those that end at once are recorded as

@@ -136,3 +136,22 @@ def test_the_readiness_probe_runs_every_period_so_a_fix_made_with_exec_makes_the
     assert Session(c).feed(f"kubectl exec {name} -- sh -c 'echo ok > /tmp/ready'") == ""
     c.run_for(5)
     assert row(c, pod) == ["1/1", "Running", "0"] and endpoints(c) == [pod["status"]["podIP"]]
+
+
+def test_the_liveness_probe_runs_every_period_and_a_success_resets_its_count():
+    """A failing exec livenessProbe with failureThreshold 3: one `Unhealthy` per failed round;
+    writing the file it reads before the third failure keeps the container from being killed."""
+    yaml = deployment("{exec: {command: [cat, /tmp/healthy]}, periodSeconds: 5}", "busybox",
+                      "command: [sleep, '3600']", kind="livenessProbe")
+    c, pod = started(yaml, 8)  # (the pull takes a few seconds: one round has failed, maybe two)
+    name = pod["metadata"]["name"]
+    (event,) = [e for e in c.store.list("Event", "default")
+                if e["reason"] == "Unhealthy" and e["involvedObject"]["name"] == name]
+    assert event["message"] == "Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory\n"
+    failed = event["count"]
+    assert failed in (1, 2)
+    assert Session(c).feed(f"kubectl exec {name} -- sh -c 'echo ok > /tmp/healthy'") == ""
+    c.run_for(60)
+    assert row(c, pod) == ["1/1", "Running", "0"]
+    assert c.store.get("Event", "default", event["metadata"]["name"])["count"] == failed
+    assert [e for e in c.store.list("Event", "default") if e["reason"] == "Killing"] == []
