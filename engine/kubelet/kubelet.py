@@ -22,7 +22,7 @@ from engine.cluster.topology import Machines
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
 from engine.kubelet.ipam import PodIPAM
-from engine.kubelet.prober import probe_port, run_probe, unhealthy
+from engine.kubelet.prober import refused, run_probe, unhealthy
 from engine.kubelet.runtime import (
     LOST,
     Exit,
@@ -761,27 +761,10 @@ def _ended_containers(pod: dict) -> set[str]:
 
 def probe_failure(pod: dict, kind: str = "readinessProbe", container: str | None = None) -> str | None:
     """The kubelet's `Unhealthy` message for a probe that fails because the app does not
-    answer (prober.go: the probe's own error), by the first (or the named) container's probe
-    kind; None when no container has such a probe (no prober runs)."""
-    ip = (pod.get("status") or {}).get("podIP", "")
-    what = "Liveness" if kind == "livenessProbe" else "Readiness"
+    answer, by the first (or the named) container's probe of `kind`; None when no container
+    has such a probe (no prober runs)."""
     for ct in pod["spec"].get("containers") or []:
-        if container is not None and ct.get("name") != container:
-            continue
         probe = ct.get(kind)
-        if not isinstance(probe, dict):
-            continue
-        if isinstance(probe.get("httpGet"), dict):
-            h = probe["httpGet"]
-            port = probe_port(ct, h.get("port"))
-            host = h.get("host") or ip
-            url = f"{str(h.get('scheme') or 'HTTP').lower()}://{host}:{port}{h.get('path') or '/'}"
-            return f'{what} probe failed: Get "{url}": dial tcp {host}:{port}: connect: connection refused'
-        if isinstance(probe.get("tcpSocket"), dict):
-            port = probe_port(ct, probe["tcpSocket"].get("port"))
-            return f"{what} probe failed: dial tcp {ip}:{port}: connect: connection refused"
-        if isinstance(probe.get("grpc"), dict):
-            return (f'{what} probe failed: timeout: failed to connect service "{ip}:{probe["grpc"].get("port")}" '
-                    f"within {int(probe.get('timeoutSeconds', 1))}s: context deadline exceeded")
-        return f"{what} probe failed: "  # (exec: what the command printed, here nothing)
+        if (container is None or ct.get("name") == container) and isinstance(probe, dict):
+            return unhealthy(kind, refused(pod, ct, probe))
     return None

@@ -48,10 +48,28 @@ def _number(port: object) -> int | None:
         return None
 
 
+def refused(pod: dict, container: dict, probe: dict) -> ProbeResult:
+    """What `probe` gets when nothing answers on its port (the prober's own error): the
+    connection refused, the gRPC client's timeout; an exec probe's command prints nothing."""
+    ip = (pod.get("status") or {}).get("podIP", "")
+    if isinstance(probe.get("httpGet"), dict):
+        h = probe["httpGet"]
+        port = probe_port(container, h.get("port"))
+        host = h.get("host") or ip
+        url = f"{str(h.get('scheme') or 'HTTP').lower()}://{host}:{port}{h.get('path') or '/'}"
+        return ProbeResult(False, f'Get "{url}": dial tcp {host}:{port}: connect: connection refused')
+    if isinstance(probe.get("tcpSocket"), dict):
+        port = probe_port(container, probe["tcpSocket"].get("port"))
+        return ProbeResult(False, f"dial tcp {ip}:{port}: connect: connection refused")
+    if isinstance(probe.get("grpc"), dict):
+        return ProbeResult(False, f'timeout: failed to connect service "{ip}:{probe["grpc"].get("port")}" '
+                                  f"within {int(probe.get('timeoutSeconds', 1))}s: context deadline exceeded")
+    return ProbeResult(False)
+
+
 def run_probe(pod: dict, container: dict, probe: dict, now: Callable[[], datetime],
               runner: MainRunner | None = None) -> ProbeResult:
     """Run `probe` (a readinessProbe, livenessProbe or startupProbe) of `container` once."""
-    ip = (pod.get("status") or {}).get("podIP", "")
     if isinstance(probe.get("exec"), dict):
         argv = [str(a) for a in probe["exec"].get("command") or []]
         if runner is None:  # (no pods' shells: what svcflow knows of the command's exit code)
@@ -59,35 +77,19 @@ def run_probe(pod: dict, container: dict, probe: dict, now: Callable[[], datetim
         else:
             code, output = runner.run_probe(pod, container.get("name", ""), argv)
         return PASS if code == 0 else ProbeResult(False, output)
-    if isinstance(probe.get("httpGet"), dict):
-        h = probe["httpGet"]
-        if h.get("host"):
-            return PASS  # (another host: not this container's to judge)
-        port = probe_port(container, h.get("port"))
-        path = h.get("path") or "/"
-        url = f"{str(h.get('scheme') or 'HTTP').lower()}://{ip}:{port}{path}"
-        number = _number(port)
-        workload = workload_for(pod, container, now)
-        if number is None or not workload.serves("TCP", number):
-            return ProbeResult(False, f'Get "{url}": dial tcp {ip}:{port}: connect: connection refused')
-        status = workload.answer_probe(path, number)
-        if status is None or 200 <= status < 400:
-            return PASS
-        return ProbeResult(False, f"HTTP probe failed with statuscode: {status}")
-    if isinstance(probe.get("tcpSocket"), dict):
-        if probe["tcpSocket"].get("host"):
-            return PASS
-        port = probe_port(container, probe["tcpSocket"].get("port"))
-        number = _number(port)
-        if number is None or not workload_for(pod, container, now).serves("TCP", number):
-            return ProbeResult(False, f"dial tcp {ip}:{port}: connect: connection refused")
+    handler = next((probe[k] for k in ("httpGet", "tcpSocket", "grpc") if isinstance(probe.get(k), dict)), None)
+    if handler is None:
         return PASS
-    if isinstance(probe.get("grpc"), dict):
-        number = _number(probe["grpc"].get("port"))
-        if number is None or not workload_for(pod, container, now).serves("TCP", number):
-            return ProbeResult(False, f'timeout: failed to connect service "{ip}:{probe["grpc"].get("port")}" '
-                                      f"within {int(probe.get('timeoutSeconds', 1))}s: context deadline exceeded")
-        return PASS
+    if handler.get("host"):
+        return PASS  # (another host: not this container's to judge)
+    number = _number(probe_port(container, handler.get("port")))
+    workload = workload_for(pod, container, now)
+    if number is None or not workload.serves("TCP", number):
+        return refused(pod, container, probe)
+    if handler is probe.get("httpGet"):
+        status = workload.answer_probe(handler.get("path") or "/", number)
+        if status is not None and not 200 <= status < 400:
+            return ProbeResult(False, f"HTTP probe failed with statuscode: {status}")
     return PASS
 
 
