@@ -11,6 +11,7 @@ import copy
 import ipaddress
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from engine.api.admission import ServiceAccountAdmission
@@ -382,6 +383,10 @@ class ApiServer:
             new["metadata"]["deletionTimestamp"] = self.clock.now_str(offset=period)
             new["metadata"]["deletionGracePeriodSeconds"] = period
             return self.store.update(new)
+        if kind == "Pod" and int(meta(obj).get("deletionGracePeriodSeconds") or 0) > 0:
+            # (BeforeDelete: a delete with grace 0 shortens a terminating pod's grace period,
+            # written first -- a watch sees it -- and then the pod goes)
+            self.store.update(_grace_ended(obj))
         if kind == "Service":
             self._release_service(obj)
         return self.store.delete(kind, namespace, name)
@@ -575,3 +580,18 @@ class ApiServer:
             raise _invalid(merged, [errors.FieldError(
                 errors.ErrorType.Invalid, "spec.clusterIPs[0]", errors.GoLiteral(f'[]string{{"{new_ip}"}}'),
                 "may not change once set")], display, "patching")
+
+
+def _grace_ended(pod: dict) -> dict:
+    """The terminating pod with grace period 0: its deletionTimestamp moves back to when the
+    deletion was asked for (rest.BeforeDelete shortens the period, not the wait already done)."""
+    new = clone(pod)
+    md = new["metadata"]
+    period = int(md.get("deletionGracePeriodSeconds") or 0)
+    try:
+        asked = datetime.fromisoformat(str(md["deletionTimestamp"]).replace("Z", "+00:00")) - timedelta(seconds=period)
+        md["deletionTimestamp"] = asked.strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (KeyError, ValueError):
+        pass
+    md["deletionGracePeriodSeconds"] = 0
+    return new

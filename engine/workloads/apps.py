@@ -58,6 +58,7 @@ def image_name(image: str) -> str:
 
 class RedisWorkload(Workload):
     image_kind = "redis"
+    handles_sigterm = True
 
     def __init__(self, pod: dict, now) -> None:
         super().__init__(pod, now)
@@ -108,6 +109,7 @@ class CounterWorkload(Workload):
     """ghcr.io/subicura/counter: HTTP on 3000, the count lives in redis."""
 
     image_kind = "counter"
+    handles_sigterm = True
 
     def ports(self) -> set[tuple[str, int]]:
         return super().ports() | {("TCP", 3000)}
@@ -124,9 +126,15 @@ class CounterWorkload(Workload):
         self.print(f"{req.method} {req.path} 200 count={reply[1:].strip()}")
         return HttpResponse(200, reply[1:].strip())
 
+    def answer_probe(self, path: str, port: int) -> int | None:
+        """Every path on 3000 answers 200 (the INCR a probe's GET would make is left out: the
+        tutorial's count stays the learner's own)."""
+        return 200 if port == 3000 else None
+
 
 class WebWorkload(Workload):
     image_kind = "web"
+    handles_sigterm = True
 
     def __init__(self, pod: dict, now, page: str, server: str) -> None:
         super().__init__(pod, now)
@@ -147,6 +155,8 @@ class CoreDNSWorkload(Workload):
     """CoreDNS as kubeadm's Corefile runs it: DNS on 53, the `health` plugin on 8080 (the
     liveness probe's /health), `ready` on 8181 (the readiness probe's /ready), prometheus on
     9153. (Its answers are engine.dns's: this is what a probe or a connection finds.)"""
+
+    handles_sigterm = True
 
     def ports(self) -> set[tuple[str, int]]:
         return super().ports() | {("UDP", 53), ("TCP", 53), ("TCP", 8080), ("TCP", 8181), ("TCP", 9153)}
