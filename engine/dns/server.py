@@ -19,7 +19,7 @@ from typing import Callable
 from engine.dns.corefile import BlockSpec, CoreDNSConfig, Corefile, HostsSpec, RewriteRule
 from engine.dns.names import extract_address_from_reverse, fqdn, is_reverse, match_zone, parse_ip
 from engine.dns.records import NOERROR, REFUSED, RR, SERVFAIL, DnsResponse, Upstream
-from engine.dns.wire import HEADER_LEN, message_len, opt_len, question_len
+from engine.dns.wire import HEADER_LEN, opt_len, question_len, scrub
 from engine.dns.zone import KubernetesPlugin, loadbalance
 
 #: forward's deadline for one query (plugin/forward: defaultTimeout), each try reading 2 s
@@ -230,8 +230,7 @@ def log_line(client: Client, qname: str, qtype: str, resp: DnsResponse, rng) -> 
     {>rflags} {rsize} {duration}`, as `[INFO] ` lines."""
     edns = client.bufsize > 0
     size = HEADER_LEN + question_len(qname) + (opt_len(client.cookie_len) if edns else 0)
-    rsize = message_len(qname, (resp.answer, resp.authority, resp.additional),
-                        extra_len=opt_len(client.cookie_len) if edns else 0)
+    rsize = scrub(resp, client.bufsize or 512, edns=edns, cookie_len=client.cookie_len).size  # (as sent)
     flags = ["qr"] + (["aa"] if resp.aa else []) + (["tc"] if resp.tc else []) + ["rd"] + (["ra"] if resp.ra else [])
     nanos = (5_000_000_000 + rng.randrange(1_000_000, 9_000_000) if resp.rcode == SERVFAIL and resp.forwarded
              else rng.randrange(60_000, 400_000))
