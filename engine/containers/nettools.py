@@ -157,9 +157,12 @@ def nslookup(p: Proc) -> int:
     answers, asked, error = _nslookup_answers(res.stdout, names[0])
     shell.net.lookup_event(shell.pod, asked, tool="nslookup", answers=answers, error=error, server=reach)
     p.out(res.stdout if res.stdout.endswith("\n") else res.stdout + "\n")
-    # (busybox sets exit code 1 for any NXDOMAIN reply, search-list ones included: left at 0
-    # here as svcflow always answered; the lead decides, see the shell helper's report)
-    return 0
+    # busybox 1.36 (networking/nslookup.c, send_queries): any reply whose rcode is not 0 sets
+    # G.exitcode = EXIT_FAILURE after printing `** server can't find NAME: RCODE`, so an
+    # NXDOMAIN for one of the search list's names fails the command even when another name
+    # answered (`nslookup redis` from its own namespace exits 1); no reply at all is exit 1
+    # too (`;; connection timed out; no servers could be reached`, above).
+    return res.exit_code
 
 
 def dig(p: Proc) -> int:
