@@ -133,7 +133,7 @@ class CoreDNS(Controller):
         self.procs: dict[str, CoreDNSProcess] = {}
         self._logs: dict[str, list[LogLine]] = {}
         self._rng = ctx.rng("coredns")
-        self.default_server = self._server(load_corefile(config.corefile()), lambda _t: None)
+        self.default_server = self._default_server()
         for kind in WATCHED:
             self.store.watch(kind, self._on_event)
         if not mirrored:
@@ -144,7 +144,6 @@ class CoreDNS(Controller):
         changes: a new kubernetes plugin, which learns every object again from the store
         (the informers' caches). Used by a mirror (engine.attach)."""
         self._show(config, fresh=True)
-        self.default_server = self._server(load_corefile(config.corefile()), lambda _t: None)
 
     def _show(self, config: CoreDNSConfig, *, fresh: bool = False) -> None:
         """The configuration the DNS pane and the flow follow (the newest a process serves)."""
@@ -159,6 +158,7 @@ class CoreDNS(Controller):
         self.plugin.ns_versions = {ns: max(v + 1, self.plugin.ns_versions.get(ns, 0) + 1)
                                    for ns, v in old.ns_versions.items()}
         self.records_version += 1
+        self.default_server = self._default_server()
         self._forget_plugins()
 
     def _plugin_for(self, config: CoreDNSConfig) -> KubernetesPlugin:
@@ -186,7 +186,7 @@ class CoreDNS(Controller):
         """Drop the plugins no process serves by any more."""
         used = {id(self.plugin)} | {id(p) for proc in self.procs.values() if isinstance(proc.server, Server)
                                     for p in proc.server.plugins.values()}
-        used |= {id(p) for p in self.default_server.plugins.values()} if hasattr(self, "default_server") else set()
+        used |= {id(p) for p in self.default_server.plugins.values()}
         for config in [c for c, p in self._plugins.items() if id(p) not in used]:
             del self._plugins[config]
 
@@ -211,6 +211,12 @@ class CoreDNS(Controller):
             return None
         return str((cm.get("data") or {}).get("Corefile", ""))
 
+    def _default_server(self) -> Server:
+        """What answers for a CoreDNS pod svcflow has not seen start (and for an attached
+        cluster): kubeadm's server block around the plugin the DNS pane shows."""
+        return Server(load_corefile(self.config.corefile()), lambda _c: self.plugin, self.plugin.upstream,
+                      lambda _line: None, self._rng)
+
     def _server(self, corefile: Corefile, emit: Callable[[str], None]) -> Server:
         return Server(corefile, self._plugin_for, self.plugin.upstream, emit, self._rng)
 
@@ -232,7 +238,7 @@ class CoreDNS(Controller):
         proc = self.procs.get(uid)
         if run is None:
             return
-        restarts, started = run
+        _restarts, started = run
         if proc is not None and proc.started == started:
             return
         text = self._corefile_text()
@@ -300,11 +306,11 @@ class CoreDNS(Controller):
             if self.procs.get(proc.uid) is not proc:
                 return
             emit = proc.print
-            before = proc.sha
-            if proc.reload_check(lambda cf: self._server(cf, emit)):
+            outcome = proc.reload_check(lambda cf: self._server(cf, emit))
+            if outcome == "reloaded":
                 self._served_by(proc)
-            elif proc.sha == before and proc.mounted != (proc.running.text if proc.running else ""):
-                self._schedule_reload(proc)  # (a file that does not parse: tried again next tick)
+            elif outcome == "unparsable":
+                self._schedule_reload(proc)  # (warned again at the next tick, until the file changes)
         self.clock.call_later(self._next_tick(proc.instance_started, float(interval or 30.0)), check, background=True)
 
     def answerer(self, pod: dict | None, client: Client | None = None) -> Answerer:
@@ -317,11 +323,11 @@ class CoreDNS(Controller):
 
     def reconcile(self, key: str) -> None:
         kind, ns, name = key.split("|")
-        obj = self.store.get(kind, ns, name)
-        prev = self._seen.get((kind, ns, name))
         if kind == "Proc":
             self._sync_process(ns, name)
             return
+        obj = self.store.get(kind, ns, name)
+        prev = self._seen.get((kind, ns, name))
         handler = _handler(self.plugin, kind)
         others = [_handler(p, kind) for p in self._plugins.values() if p is not self.plugin]
         if kind in ("Pod", "EndpointSlice"):

@@ -1,13 +1,18 @@
 """The `kubernetes` plugin's settings as kubeadm's Corefile writes them (`CoreDNSConfig`),
-and that Corefile's text; and a cluster's own Corefile read back (`read_corefile`).
+and that Corefile's text; a Corefile read as CoreDNS sets it up (`load_corefile`: every
+server block, with the plugins the simulation computes); and, for an attached cluster, the
+`kubernetes` stanza of its Corefile (`read_corefile`).
 
+Both readings go through CoreDNS's own parser (engine.dns.caddyfile). `load_corefile` is
+what a simulated CoreDNS process runs (engine.dns.process): it refuses what CoreDNS would
+refuse, in CoreDNS's words, so a learner's broken edit fails as it would on kind.
 Attached to a real cluster (engine.attach), the cluster's Corefile (ConfigMap
-kube-system/coredns) says how CoreDNS answers there, so it is read with CoreDNS's own rules
-for the options modelled: the `kubernetes` stanza of the server block for port 53 (its zones,
+kube-system/coredns) says how CoreDNS answers there; `read_corefile` takes the options
+the mirror computes (the `kubernetes` stanza of the server block for port 53: its zones,
 or the block's when it names none; `pods`, `namespaces`, `endpoint_pod_names`,
-`fallthrough`, `ignore empty_service`, `ttl`) and the block's `loadbalance`. What is not
-modelled (rewrite, hosts, ...) is listed in `CorefileReading.ignored`, so the dashboard can
-say what it does not compute.
+`fallthrough`, `ignore empty_service`, `ttl`; and the block's `loadbalance`). What the
+mirror does not compute (rewrite, hosts, ...) is listed in `CorefileReading.ignored`, so
+the dashboard can say what it does not compute.
 """
 from __future__ import annotations
 
@@ -133,43 +138,6 @@ class CorefileReading:
     ignored: tuple[str, ...] = field(default_factory=tuple)  # plugins present but not modelled
 
 
-def _tokens(text: str) -> list[list[str]]:
-    """Lines of words, comments dropped, braces as words of their own."""
-    out = []
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0]
-        words = re.findall(r"[{}]|[^\s{}]+", line)
-        if words:
-            out.append(words)
-    return out
-
-
-def _blocks(lines: list[list[str]]) -> list[tuple[list[str], list[list[str]]]]:
-    """Server blocks: (their keys, their directive lines, nested blocks flattened in order)."""
-    blocks: list[tuple[list[str], list[list[str]]]] = []
-    depth = 0
-    keys: list[str] = []
-    body: list[list[str]] = []
-    for words in lines:
-        for w in words:
-            if w == "{":
-                depth += 1
-            elif w == "}":
-                depth -= 1
-        plain = [w for w in words if w not in "{}"]
-        if depth == 1 and words[-1] == "{" and not body and not keys:
-            keys = plain
-            continue
-        if depth == 0 and words == ["}"]:
-            blocks.append((keys, body))
-            keys, body = [], []
-            continue
-        if depth == 0 and words[-1] != "}":
-            continue
-        body.append(words)
-    return blocks
-
-
 def _zone_of(key: str) -> tuple[str, str]:
     """`.:53`, `cluster.local:53`, `dns://.:53` -> (zone, port)."""
     key = key.split("://", 1)[-1]
@@ -178,43 +146,32 @@ def _zone_of(key: str) -> tuple[str, str]:
 
 
 def read_corefile(text: str) -> CorefileReading:
-    """The `CoreDNSConfig` a Corefile configures (see the module docstring)."""
-    for keys, body in _blocks(_tokens(text)):
-        zones = [_zone_of(k) for k in keys]
+    """The `CoreDNSConfig` a Corefile configures (see the module docstring): the first
+    block for port 53 with a `kubernetes` stanza, read with CoreDNS's parser and the
+    stanza's own rules; directives svcflow does not know are listed, not refused (a real
+    cluster's CoreDNS may be built with plugins of its own)."""
+    try:
+        blocks = caddyfile.parse(text)
+    except caddyfile.CaddyfileError as e:
+        raise CorefileError(str(e)) from None
+    for block in blocks:
+        zones = [_zone_of(k) for k in block.keys]
         if not any(port == "53" for _, port in zones):
             continue
-        opts: dict = {"fallthrough": None, "ttl": PLUGIN_DEFAULT_TTL, "pods": "disabled", "loadbalance": False}
+        config: CoreDNSConfig | None = None
+        lb = False
         ignored: list[str] = []
-        in_kubernetes = False
-        found: list[str] | None = None
-        for words in body:
-            plain = [w for w in words if w not in "{}"]
-            if not plain:
-                if words == ["}"]:
-                    in_kubernetes = False
-                continue
-            name = plain[0]
-            if in_kubernetes:
-                _option(opts, plain)
-                if words[-1] == "}":
-                    in_kubernetes = False
-                continue
+        for d in block.directives:
+            name = d[0].text
             if name == "kubernetes":
-                found = plain[1:] or [z for z, _ in zones if z != "."]
-                in_kubernetes = words[-1] == "{"
+                config = _kubernetes(_lines(d), tuple("." if z == "." else fqdn(z.lower()) for z, _ in zones))
             elif name == "loadbalance":
-                opts["loadbalance"] = True
-            elif name not in _HARMLESS and not name.startswith(("max_", "lameduck", "disable", "policy")):
+                lb = True
+            elif name not in _HARMLESS:
                 ignored.append(name)
-        if found is None:
+        if config is None:
             continue
-        forward = [z for z in found if not z.endswith(REVERSE_SUFFIXES)] or ["cluster.local"]
-        reverse = tuple(z for z in found if z.endswith(REVERSE_SUFFIXES))
-        try:
-            config = CoreDNSConfig(zone=forward[0], reverse_zones=reverse, **opts)
-        except ValueError as e:
-            raise CorefileError(str(e)) from None
-        return CorefileReading(config, tuple(dict.fromkeys(ignored)))
+        return CorefileReading(replace(config, loadbalance=lb), tuple(dict.fromkeys(ignored)))
     raise CorefileError("no server block for port 53 with a `kubernetes` stanza")
 
 

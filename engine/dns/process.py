@@ -69,17 +69,18 @@ class CoreDNSProcess:
         self.print(COREDNS_BUILD)
         return True
 
-    def reload_check(self, build: Callable[[Corefile], object]) -> bool:
+    def reload_check(self, build: Callable[[Corefile], object]) -> str:
         """One tick of the reload plugin's ticker: the mounted file parsed and hashed; a
         new hash restarts the instance (caddy's Restart), which fails without harm: the old
-        one keeps serving. True when the process now serves another Corefile."""
+        one keeps serving. Says what happened: "reloaded", "failed" (the old Corefile
+        serves on), "unchanged" (the same blocks), "unparsable" (warned; tried next tick)."""
         try:
             sha = config_sha512(parse(self.mounted))
         except CaddyfileError as e:
             self.print(f"[WARNING] plugin/reload: Corefile parse failed: {e}")
-            return False
+            return "unparsable"
         if sha == self.sha:
-            return False
+            return "unchanged"
         self.sha = sha  # (not tried again with the same file, even though it is wrong)
         self.print("[INFO] Reloading")
         try:
@@ -89,7 +90,7 @@ class CoreDNSProcess:
             self.print(f"[ERROR] Restart failed: {e}")
             self.print(f"[ERROR] plugin/reload: Corefile changed but reload failed: starting with listener file "
                        f"descriptors: {e}")
-            return False
+            return "failed"
         self.running, self.server = corefile, server
         self.instance_started = self.now()
         # The new instance's start-up event reaches the reload hook before Restart returns,
@@ -99,7 +100,7 @@ class CoreDNSProcess:
         self.ticker = corefile.reload if corefile.reload is not None else self.ticker
         self.print(f"[INFO] plugin/reload: Running configuration SHA512 = {corefile.sha512}")
         self.print("[INFO] Reloading complete")
-        return True
+        return "reloaded"
 
     @property
     def reloads(self) -> bool:
