@@ -184,7 +184,7 @@ class CoreDNS(Controller):
 
     def _forget_plugins(self) -> None:
         """Drop the plugins no process serves by any more."""
-        used = {id(self.plugin)} | {id(p) for proc in self.procs.values() if isinstance(proc.server, Server)
+        used = {id(self.plugin)} | {id(p) for proc in self.procs.values() if proc.server is not None
                                     for p in proc.server.plugins.values()}
         used |= {id(p) for p in self.default_server.plugins.values()}
         for config in [c for c, p in self._plugins.items() if id(p) not in used]:
@@ -249,13 +249,13 @@ class CoreDNS(Controller):
         proc = CoreDNSProcess(uid, f"{ns}/{name}", started, self.clock.now, log)
         self.procs[uid] = proc
         emit = proc.print
-        if proc.start(text, lambda cf: self._server(cf, emit)) and isinstance(proc.server, Server):
+        if proc.start(text, lambda cf: self._server(cf, emit)):
             self._served_by(proc)
 
     def _served_by(self, proc: CoreDNSProcess) -> None:
         """A process now serves its Corefile: the DNS pane follows the newest."""
         server = proc.server
-        if isinstance(server, Server):
+        if server is not None:
             k = server.kubernetes
             if k is not None and k is not self.plugin:
                 self._show(k.config)
@@ -319,7 +319,7 @@ class CoreDNS(Controller):
         proc = self.procs.get(str(meta(pod).get("uid", ""))) if pod is not None else None
         if proc is None:
             return Answerer(self.default_server, client, self._rng)
-        return Answerer(proc.server if isinstance(proc.server, Server) else None, client, self._rng)
+        return Answerer(proc.server, client, self._rng)  # (None: it did not start)
 
     def reconcile(self, key: str) -> None:
         kind, ns, name = key.split("|")

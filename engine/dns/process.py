@@ -18,6 +18,7 @@ from typing import Callable
 
 from engine.dns.caddyfile import CaddyfileError, config_sha512, parse
 from engine.dns.corefile import Corefile, CorefileError, load_corefile
+from engine.dns.server import Server
 from engine.workloads.base import LogLine
 
 #: the kubelet's periodic sync of a pod (KubeletConfiguration syncFrequency: 1m)
@@ -38,7 +39,7 @@ class CoreDNSProcess:
     log: list[LogLine] = field(default_factory=list)
     mounted: str = ""  # the Corefile in the pod's volume now
     running: Corefile | None = None  # what the process serves (None: it failed to start)
-    server: object | None = None  # engine.dns.server.Server of `running`
+    server: Server | None = None  # what answers by `running`
     sha: str = ""  # the reload plugin's last seen hash
     instance_started: datetime | None = None  # the running instance's start (the reload ticker's origin)
     ticker: float | None = None  # the reload plugin's check interval, while its ticker runs
@@ -48,7 +49,7 @@ class CoreDNSProcess:
     def print(self, text: str) -> None:
         self.log.append(LogLine(self.now(), text))
 
-    def start(self, text: str, build: Callable[[Corefile], object]) -> bool:
+    def start(self, text: str, build: Callable[[Corefile], Server]) -> bool:
         """The container starts with the mounted Corefile: CoreDNS's start-up lines, or the
         error it exits with."""
         self.mounted = text
@@ -69,7 +70,7 @@ class CoreDNSProcess:
         self.print(COREDNS_BUILD)
         return True
 
-    def reload_check(self, build: Callable[[Corefile], object]) -> str:
+    def reload_check(self, build: Callable[[Corefile], Server]) -> str:
         """One tick of the reload plugin's ticker: the mounted file parsed and hashed; a
         new hash restarts the instance (caddy's Restart), which fails without harm: the old
         one keeps serving. Says what happened: "reloaded", "failed" (the old Corefile
