@@ -133,6 +133,7 @@ class CoreDNS(Controller):
         self.procs: dict[str, CoreDNSProcess] = {}
         self._logs: dict[str, list[LogLine]] = {}
         self._rng = ctx.rng("coredns")
+        self._served_text = ""  # the Corefile text the newest process serves
         self.default_server = self._default_server()
         for kind in WATCHED:
             self.store.watch(kind, self._on_event)
@@ -252,8 +253,15 @@ class CoreDNS(Controller):
         if proc.start(text, lambda cf: self._server(cf, emit)):
             self._served_by(proc)
 
+    @property
+    def corefile(self) -> str:
+        """The Corefile the DNS pane follows: the one a CoreDNS process last started or
+        reloaded with (kubeadm's form of `config` before any has, and when attached)."""
+        return self._served_text or self.config.corefile()
+
     def _served_by(self, proc: CoreDNSProcess) -> None:
         """A process now serves its Corefile: the DNS pane follows the newest."""
+        self._served_text = proc.running.text if proc.running is not None else ""
         server = proc.server
         if server is not None:
             k = server.kubernetes

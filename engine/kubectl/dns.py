@@ -80,5 +80,6 @@ def dns_records(cluster: Cluster) -> Output:
 
 
 def corefile(cluster: Cluster) -> Output:
-    text = cluster.coredns.config.corefile()
+    """The Corefile CoreDNS serves by (after an edit of its ConfigMap, once reloaded)."""
+    text = cluster.coredns.corefile
     return Output(stdout=text if text.endswith("\n") else text + "\n")

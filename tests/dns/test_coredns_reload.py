@@ -12,6 +12,7 @@ import pytest
 from engine.cluster.cluster import Cluster
 from engine.dns.caddyfile import config_sha512, parse
 from engine.dns.corefile import CoreDNSConfig, CorefileError, load_corefile
+from engine.kubectl import dns as dnstools
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
 
@@ -83,6 +84,7 @@ def test_a_coredns_pod_logs_its_start_up_as_coredns_1_12_does(booted):
 def test_an_edit_reaches_each_pod_within_the_volume_sync_and_the_reload_check(s):
     new = with_plugins("    hosts {\n       10.1.2.3 hello.example\n       fallthrough\n    }\n")
     edit(s, new)
+    assert dnstools.corefile(s.cluster).stdout == KUBEADM  # (not read yet)
     t0 = s.cluster.now()
     # not yet: the kubelet has not refreshed the volume, CoreDNS has not looked
     assert "** server can't find hello.example: NXDOMAIN" in s.feed("kubectl exec box -- nslookup hello.example")
@@ -98,6 +100,7 @@ def test_an_edit_reaches_each_pod_within_the_volume_sync_and_the_reload_check(s)
         assert 0 < (when - t0).total_seconds() <= 90
     out = s.feed("kubectl exec box -- nslookup hello.example")
     assert "Name:\thello.example\nAddress: 10.1.2.3\n" in out
+    assert dnstools.corefile(s.cluster).stdout == new  # (`svcflow corefile`: what CoreDNS serves by)
 
 
 def test_the_two_replicas_reload_at_moments_of_their_own(s):
