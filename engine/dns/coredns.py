@@ -218,8 +218,10 @@ class CoreDNS(Controller):
         return Server(load_corefile(self.config.corefile()), lambda _c: self.plugin, self.plugin.upstream,
                       lambda _line: None, self._rng)
 
-    def _server(self, corefile: Corefile, emit: Callable[[str], None]) -> Server:
-        return Server(corefile, self._plugin_for, self.plugin.upstream, emit, self._rng)
+    def _builder(self, proc: CoreDNSProcess) -> Callable[[Corefile], Server]:
+        """How `proc` sets up a Corefile: its log, its pod's address."""
+        return lambda corefile: Server(corefile, self._plugin_for, self.plugin.upstream, proc.print, self._rng,
+                                       proc.ip)
 
     def log_of(self, pod: dict) -> list[LogLine]:
         """The CoreDNS container's log (what its process printed), shared with the
@@ -247,10 +249,10 @@ class CoreDNS(Controller):
             return  # (the kubelet could not mount the volume: the container does not start)
         log = self.log_of(pod)
         log.clear()  # (a restarted container's log is its own)
-        proc = CoreDNSProcess(uid, f"{ns}/{name}", started, self.clock.now, log)
+        proc = CoreDNSProcess(uid, f"{ns}/{name}", started, self.clock.now, log,
+                              ip=str((pod.get("status") or {}).get("podIP") or ""))
         self.procs[uid] = proc
-        emit = proc.print
-        if proc.start(text, lambda cf: self._server(cf, emit)):
+        if proc.start(text, self._builder(proc)):
             self._served_by(proc)
 
     @property
@@ -313,8 +315,7 @@ class CoreDNS(Controller):
             proc.reload_due = False
             if self.procs.get(proc.uid) is not proc:
                 return
-            emit = proc.print
-            outcome = proc.reload_check(lambda cf: self._server(cf, emit))
+            outcome = proc.reload_check(self._builder(proc))
             if outcome == "reloaded":
                 self._served_by(proc)
             elif outcome == "unparsable":

@@ -37,6 +37,7 @@ class CoreDNSProcess:
     started: datetime
     now: Callable[[], datetime]
     log: list[LogLine] = field(default_factory=list)
+    ip: str = ""  # the pod's address
     mounted: str = ""  # the Corefile in the pod's volume now
     running: Corefile | None = None  # what the process serves (None: it failed to start)
     server: Server | None = None  # what answers by `running`

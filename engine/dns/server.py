@@ -48,8 +48,9 @@ class Server:
     writes a line to the process's log; `rng` drives loadbalance, ports and durations."""
 
     def __init__(self, corefile: Corefile, plugin_for: Callable[[CoreDNSConfig], KubernetesPlugin],
-                 upstream: Upstream, emit: Callable[[str], None], rng) -> None:
+                 upstream: Upstream, emit: Callable[[str], None], rng, local_ip: str = "") -> None:
         self.corefile = corefile
+        self.local_ip = local_ip  # the CoreDNS pod's address (forward's queries leave from it)
         self.blocks = tuple(b for b in corefile.blocks if b.port == "53")  # (what kube-dns's port 53 reaches)
         self.plugins = {i: plugin_for(b.kubernetes) for i, b in enumerate(self.blocks) if b.kubernetes is not None}
         self.upstream = upstream
@@ -135,10 +136,10 @@ class Server:
         # An upstream outside the cluster: nothing answers (no outside network), so each
         # 2 s read times out until the 5 s deadline passes and forward gives up.
         if block.errors:
-            target = f.to[0] if ":" in f.to[0] and not f.to[0].startswith("[") else f"{f.to[0]}:53"
-            src = f"{client.ip if client else '10.244.0.2'}:{self.rng.randrange(32768, 61000)}"
-            self.emit(f"[ERROR] plugin/errors: 2 {qname} {qtype}: read udp {src}->{target.split('//')[-1]}: "
-                      "i/o timeout")
+            host = f.to[0].split("://", 1)[-1]
+            target = host if host.count(":") == 1 or host.startswith("[") else f"{host}:53"
+            src = f"{self.local_ip}:{self.rng.randrange(32768, 61000)}"
+            self.emit(f"[ERROR] plugin/errors: 2 {qname} {qtype}: read udp {src}->{target}: i/o timeout")
         return DnsResponse(qname, qtype, rcode=SERVFAIL, forwarded=True)
 
 
