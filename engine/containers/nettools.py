@@ -152,14 +152,17 @@ def nslookup(p: Proc) -> int:
         p.out(out)
         p.err(err)
         return 1
-    res = dns_nslookup(names[0], conf, shell.cluster.coredns.plugin)
+    res = dns_nslookup(names[0], conf, shell.cluster.coredns.answerer(reach.pod, shell.net.client_of(shell.pod)))
     shell.cluster.coredns.log_query(f"{who} nslookup {names[0]}")
     answers, asked, error = _nslookup_answers(res.stdout, names[0])
     shell.net.lookup_event(shell.pod, asked, tool="nslookup", answers=answers, error=error, server=reach)
     p.out(res.stdout if res.stdout.endswith("\n") else res.stdout + "\n")
-    # (busybox sets exit code 1 for any NXDOMAIN reply, search-list ones included: left at 0
-    # here as svcflow always answered; the lead decides, see the shell helper's report)
-    return 0
+    # busybox 1.36 (networking/nslookup.c, send_queries): any reply whose rcode is not 0 sets
+    # G.exitcode = EXIT_FAILURE after printing `** server can't find NAME: RCODE`, so an
+    # NXDOMAIN for one of the search list's names fails the command even when another name
+    # answered (`nslookup redis` from its own namespace exits 1); no reply at all is exit 1
+    # too (`;; connection timed out; no servers could be reached`, above).
+    return res.exit_code
 
 
 def dig(p: Proc) -> int:
@@ -180,7 +183,10 @@ def dig(p: Proc) -> int:
         shell.net.lookup_event(shell.pod, name, tool="dig", server=reach, qtype=qtype)
         p.out(render_dig_unreachable(args, server=reach.nameserver, refused=reach.refused))
         return 9
-    out = dns_dig(shell.cluster.coredns.plugin, name, qtype, msg_id=shell.cluster.rng("dns-id").randrange(1, 65536),
+    msg_id = shell.cluster.rng("dns-id").randrange(1, 65536)
+    answerer = shell.cluster.coredns.answerer(reach.pod, shell.net.client_of(shell.pod, bufsize=1232, cookie_len=8,
+                                                                             msg_id=msg_id))
+    out = dns_dig(answerer, name, qtype, msg_id=msg_id,
                   when=shell.now(), server=reach.nameserver, args=args)
     answers = [line.split("\t")[-1] for line in out.stdout.split(";; ANSWER SECTION:\n", 1)[-1].split("\n\n", 1)[0]
                .splitlines()] if ";; ANSWER SECTION:" in out.stdout else []
@@ -207,7 +213,7 @@ def host(p: Proc) -> int:
         shell.net.lookup_event(shell.pod, name, tool="host", server=reach)
         p.out(";; connection timed out; no servers could be reached\n")
         return 1
-    res = resolve(name, "A", conf, shell.cluster.coredns.plugin)
+    res = resolve(name, "A", conf, shell.cluster.coredns.answerer(reach.pod, shell.net.client_of(shell.pod)))
     shell.net.lookup_event(shell.pod, name, tool="host", answers=res.addresses,
                            error="" if res.found else "NXDOMAIN", server=reach)
     if not res.found:

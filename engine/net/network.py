@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 
 from engine.api.objects import meta, pod_phase
 from engine.cluster.cluster import Cluster
+from engine.dns.coredns import is_coredns_pod
 from engine.dns.resolver import ADDRESS, ResolvConf, resolve
+from engine.dns.server import Client
 from engine.kubelet.env import pod_resolv_conf
 from engine.net.iptables_walk import Evaluated, Packet, RecentTable, Walker, parse_save
-from engine.workloads.apps import image_name, workload_for
+from engine.workloads.apps import workload_for
 from engine.workloads.base import Workload
 
 OUTSIDE = "outside"
@@ -81,12 +83,6 @@ class DnsServer:
         return self.upstream or self.pod is not None
 
 
-def is_coredns_pod(pod: dict) -> bool:
-    """A pod running CoreDNS (it answers DNS on 53; other pods drop the datagram)."""
-    return any(image_name(str(c.get("image", ""))).rsplit("/", 1)[-1] == "coredns"
-               for c in (pod.get("spec") or {}).get("containers") or [] if isinstance(c, dict))
-
-
 @dataclass
 class Connection:
     trace: Trace
@@ -130,7 +126,11 @@ class Network:
         uid = meta(pod).get("uid", "")
         if uid not in self._procs:
             now = self.cluster.now
-            self._procs[uid] = [workload_for(pod, c, now) for c in pod["spec"].get("containers") or []]
+            procs = self._procs[uid] = [workload_for(pod, c, now) for c in pod["spec"].get("containers") or []]
+            if is_coredns_pod(pod):  # (what CoreDNS prints is engine.dns's: its log is the process's)
+                for w, c in zip(procs, pod["spec"].get("containers") or []):
+                    if is_coredns_pod({"spec": {"containers": [c]}}):
+                        w.log = self.cluster.coredns.log_of(pod)
         return self._procs[uid]
 
     def listener(self, pod: dict, proto: str, port: int) -> Workload | None:
@@ -164,13 +164,21 @@ class Network:
             ns = meta(client).get("namespace")
             self.cluster.coredns.log_query(f"{ns}/{meta(client)['name']} {host} -> timed out ({server.error})")
             return None
-        res = resolve(host, ADDRESS, conf, self.cluster.coredns.plugin)
+        res = resolve(host, ADDRESS, conf, self.cluster.coredns.answerer(server.pod, self.client_of(client)))
         for a in res.attempts:
             trace.dns.append(f"{a.name}: {a.rcode}{' -> ' + ', '.join(x for r in a.responses for x in r.addresses) if a.hit else ''}")
         ns = meta(client).get("namespace")
         answer = res.addresses[0] if res.addresses else None
         self.cluster.coredns.log_query(f"{ns}/{meta(client)['name']} {host} -> {answer or res.error or 'NXDOMAIN'}")
         return answer
+
+    def client_of(self, pod: dict | None, *, bufsize: int = 0, cookie_len: int = 0, msg_id: int = 0) -> Client:
+        """The source of a DNS query from `pod` (a node's address for None), as CoreDNS's
+        `log` plugin prints it: a fresh source port and message id from the traffic's rng."""
+        rng = self.cluster.rng("dns-client")
+        ip = ((pod or {}).get("status") or {}).get("podIP") or self.cluster.topology.control_plane.ip
+        return Client(ip, rng.randrange(32768, 61000), msg_id or rng.randrange(1, 65536), bufsize=bufsize,
+                      cookie_len=cookie_len)
 
     def lookup_event(self, client: dict | None, name: str, *, tool: str, answers: list[str] | None = None,
                      error: str = "", server: DnsServer | None = None, qtype: str = "A") -> None:
