@@ -8,7 +8,9 @@ A client in a pod (or on a machine outside the cluster) names a host and port:
 2. the packet enters the client's node (a pod's node, or for outside traffic the node
    whose address was dialled) and walks that node's kube-proxy rules;
 3. DNAT picks a pod IP:port, or REJECT refuses, or nothing matches;
-4. the destination pod's process answers.
+4. the NetworkPolicies of both ends decide whether the packet reaches it (kindnetd's
+   kube-network-policies, engine.net.networkpolicy): a dropped packet is never answered;
+5. the destination pod's process answers.
 Each connection is a flow event carrying its trace, for the dashboard to draw.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ from engine.cluster.cluster import Cluster
 from engine.dns.resolver import ADDRESS, ResolvConf, resolve
 from engine.kubelet.env import pod_resolv_conf
 from engine.net.iptables_walk import Evaluated, Packet, RecentTable, Walker, parse_save
+from engine.net.networkpolicy import PolicyPeer, Verdict, evaluate
 from engine.workloads.apps import image_name, workload_for
 from engine.workloads.base import Workload
 
@@ -40,6 +43,7 @@ class Trace:
     outcome: str = ""  # connected | refused | timeout | unresolved
     error: str = ""
     resolved_ip: str | None = None
+    policy: str = ""  # which NetworkPolicy dropped the packet (the verdict's reason)
 
     @property
     def rule_count(self) -> int:
@@ -60,7 +64,9 @@ class Trace:
         if self.dnat:
             out.append(f"  DNAT -> {self.dnat}")
         if self.pod:
-            out.append(f"  reached pod {self.pod}")
+            out.append(f"  {'dropped before' if self.policy else 'reached'} pod {self.pod}")
+        if self.policy:
+            out.append(f"  {self.policy}")
         out.append(f"  result: {self.outcome}{': ' + self.error if self.error else ''}")
         return out
 
@@ -94,6 +100,9 @@ class Connection:
     process: Workload | None = None
     port: int = 0
     host: str = ""
+    #: the packet's source as the destination's network sees it (None: it never leaves the
+    #: client pod, or a node's root process sent it: no NetworkPolicy applies)
+    source: PolicyPeer | None = None
 
     @property
     def ok(self) -> bool:
@@ -213,7 +222,9 @@ class Network:
             return DnsServer(nameserver, pod=conn.pod)
         t = conn.trace
         why = "no CoreDNS pod answered"
-        if conn.pod is not None:
+        if t.policy:  # (a NetworkPolicy dropped the query: the DNS pane says which)
+            why = t.policy
+        elif conn.pod is not None:
             why = f"{meta(conn.pod)['name']} does not answer DNS"
         elif not t.dnat:  # why kube-dns led nowhere: CoreDNS's own account (the DNS pane's too)
             why = c.coredns.serving().reason or why
@@ -274,10 +285,12 @@ class Network:
             return self._done(conn)
         if client is not None:
             src = (client.get("status") or {}).get("podIP", "")
+            conn.source = self._policy_peer(src, None if client["spec"].get("hostNetwork") else client)
         elif via_node is not None:
             src = next((ip_ for ip_, name in node_ips.items() if name == via_node), "")
         else:
             src = OUTSIDE_SRC
+            conn.source = PolicyPeer(src)
         if mode in ("ipvs", "nftables"):
             return self._connect_mode(conn, client, node, mode, src, ip, port, proto)
         walker = self._walker(node)
@@ -342,6 +355,11 @@ class Network:
         if pod["spec"].get("nodeName") in self.cluster.machines.stopped:
             trace.outcome, trace.error = "timeout", f"no answer from {meta(pod)['name']}: node {pod['spec']['nodeName']} is down"
             return self._done(conn)
+        verdict = self._policy_verdict(conn, pod, port, proto)
+        if not verdict.allowed:
+            trace.policy = verdict.reason
+            trace.outcome, trace.error = "timeout", "Connection timed out"
+            return self._done(conn)
         proc = self.listener(pod, proto, port)
         if proc is None:
             trace.outcome, trace.error = "refused", "Connection refused"
@@ -350,11 +368,37 @@ class Network:
         trace.outcome = "connected"
         return self._done(conn)
 
+    # -- NetworkPolicy ---------------------------------------------------------------------------
+    def _policy_peer(self, ip: str, pod: dict | None) -> PolicyPeer:
+        """An end of a connection with what the policy engine knows of it."""
+        if pod is None:
+            return PolicyPeer(ip)
+        ns = self.cluster.store.get("Namespace", "", meta(pod).get("namespace", ""))
+        return PolicyPeer(ip, pod, (meta(ns).get("labels") or {}) if ns is not None else {})
+
+    def _policy_verdict(self, conn: Connection, pod: dict, port: int, proto: str) -> Verdict:
+        """kube-network-policies' verdict on the packet arriving at `pod` (after DNAT).
+        A packet from outside reaches a pod on another node masqueraded to the node it entered
+        (kube-proxy's SNAT on the way out): that node's address is the source there."""
+        src = conn.source
+        if src is None or (src.pod is not None and not conn.trace.dnat
+                           and meta(src.pod).get("uid") == meta(pod).get("uid")):  # (its own IP: lo)
+            return Verdict(True)
+        policies = self.cluster.store.list("NetworkPolicy")
+        if not policies:
+            return Verdict(True)
+        if src.pod is None and src.ip == OUTSIDE_SRC and pod["spec"].get("nodeName") != conn.trace.node:
+            entry = next((n.ip for n in self.cluster.topology.nodes if n.name == conn.trace.node), src.ip)
+            src = PolicyPeer(entry)
+        dst = self._policy_peer((pod.get("status") or {}).get("podIP", ""), pod)
+        return evaluate(policies, src, dst, port, proto)
+
     def _done(self, conn: Connection) -> Connection:
         t = conn.trace
         target = conn.pod or {"kind": "Pod", "metadata": {"namespace": "", "name": t.target}}
         self.cluster.flow("network", target, "connect", f"{t.client} -> {t.target}: {t.outcome}"
-                          + (f" via {t.dnat}" if t.dnat else "") + f" ({t.rule_count} rules)",
+                          + (f" via {t.dnat}" if t.dnat else "") + f" ({t.rule_count} rules)"
+                          + (f"; {t.policy}" if t.policy else ""),
                           data={"trace": t.lines(), "client": t.client, "outcome": t.outcome,
-                                "node": t.node, "dnat": t.dnat, "pod": t.pod})
+                                "node": t.node, "dnat": t.dnat, "pod": t.pod, "policy": t.policy})
         return conn
