@@ -65,8 +65,6 @@ class Trace:
             out.append(f"  DNAT -> {self.dnat}")
         if self.pod:
             out.append(f"  {'dropped before' if self.policy else 'reached'} pod {self.pod}")
-        if self.policy:
-            out.append(f"  {self.policy}")
         out.append(f"  result: {self.outcome}{': ' + self.error if self.error else ''}")
         return out
 
@@ -357,8 +355,8 @@ class Network:
             return self._done(conn)
         verdict = self._policy_verdict(conn, pod, port, proto)
         if not verdict.allowed:
-            trace.policy = verdict.reason
-            trace.outcome, trace.error = "timeout", "Connection timed out"
+            trace.policy = verdict.reason  # (the client only sees its SYN go unanswered)
+            trace.outcome, trace.error = "timeout", verdict.reason
             return self._done(conn)
         proc = self.listener(pod, proto, port)
         if proc is None:
@@ -398,7 +396,7 @@ class Network:
         target = conn.pod or {"kind": "Pod", "metadata": {"namespace": "", "name": t.target}}
         self.cluster.flow("network", target, "connect", f"{t.client} -> {t.target}: {t.outcome}"
                           + (f" via {t.dnat}" if t.dnat else "") + f" ({t.rule_count} rules)"
-                          + (f"; {t.policy}" if t.policy else ""),
+                          + (f": {t.policy}" if t.policy else ""),
                           data={"trace": t.lines(), "client": t.client, "outcome": t.outcome,
                                 "node": t.node, "dnat": t.dnat, "pod": t.pod, "policy": t.policy})
         return conn

@@ -115,7 +115,7 @@ spec:
     code, out, err = await kubectl("apply", "-f", str(path))
     assert (code, out) == (1, "")
     assert err == (
-        f'The NetworkPolicy "bad" is invalid: \n'
+        'The NetworkPolicy "bad" is invalid: \n'
         "* spec.ingress[0].ports[0].endPort: Invalid value: 8080: must be greater than or equal to `port`\n"
         "* spec.ingress[0].ports[1].endPort: Invalid value: 90: may not be specified when `port` is non-numeric\n"
         '* spec.ingress[0].ports[2].protocol: Unsupported value: "ICMP": supported values: "TCP", "UDP", "SCTP"\n'

@@ -9,6 +9,7 @@ import pytest
 
 from engine.apply.workspace import cluster_from_paths
 from engine.kubectl.session import Session
+from engine.views.flowstory import StoryBook
 from tests.helpers import SAMPLES
 
 DENY_ALL = """\
@@ -103,8 +104,11 @@ def test_deny_all_ingress_makes_redis_time_out_and_an_allow_rule_brings_it_back(
     # the trace says which policy dropped the packet, after kube-proxy's DNAT chose the pod
     trace = s.feed("trace deploy/counter redis:6379")
     assert "  DNAT -> 10.244." in trace
-    assert "  dropped by NetworkPolicy default/deny-all (ingress to default/redis-" in trace
-    assert trace.endswith("  result: timeout: Connection timed out\n")
+    assert "  dropped before pod default/redis-" in trace
+    assert "  result: timeout: dropped by NetworkPolicy default/deny-all (ingress to default/redis-" in trace
+    # the flow's traffic story tells it in its last beat (the dashboard's flow view and terminal)
+    story = StoryBook().extend(s.cluster.flow_events.since(0)).stories[-1]
+    assert str(story.beats()[-1].text).startswith("⇢ timeout: dropped by NetworkPolicy default/deny-all (ingress to ")
 
     assert _apply(s, ALLOW_FROM_COUNTER, "allow.yaml") == \
         "networkpolicy.networking.k8s.io/from-counter created\n"
