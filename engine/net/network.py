@@ -283,7 +283,8 @@ class Network:
             return self._done(conn)
         if client is not None:
             src = (client.get("status") or {}).get("podIP", "")
-            conn.source = self._policy_peer(src, None if client["spec"].get("hostNetwork") else client)
+            if not client["spec"].get("hostNetwork"):  # (a hostNetwork pod's root process is the node's: exempt)
+                conn.source = self._policy_peer(src, client)
         elif via_node is not None:
             src = next((ip_ for ip_, name in node_ips.items() if name == via_node), "")
         else:

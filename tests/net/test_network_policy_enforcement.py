@@ -207,3 +207,35 @@ spec:
     assert remote.trace.outcome == "timeout"
     assert remote.trace.policy.startswith("dropped by NetworkPolicy default/only-the-client (ingress to default/counter-")
     assert s.feed("curl 172.18.0.4:31000").startswith("curl: (28) Failed to connect to 172.18.0.4 port 31000")
+
+
+def test_a_host_network_pod_is_the_node_and_is_never_isolated(session):
+    """kube-network-policies manages no hostNetwork pod (their IP is the node's), and what a
+    root process on the node sends is never queued: a hostNetwork pod reaches isolated pods,
+    and a deny-all leaves it reachable."""
+    s = session
+    _apply(s, """\
+apiVersion: v1
+kind: Pod
+metadata: {name: hostnet, labels: {app: counter}}
+spec:
+  hostNetwork: true
+  containers: [{name: c, image: busybox, command: [sleep, "3600"]}]
+""", "hostnet.yaml")
+    s.cluster.run_until_idle()
+    _apply(s, DENY_ALL.format(ns="default"), "deny.yaml")
+    redis = next(p for p in s.cluster.store.list("Pod", "default") if p["metadata"]["name"].startswith("redis-"))
+    ip = redis["status"]["podIP"]
+    assert s.feed(f"kubectl exec hostnet -- nc -zv -w 2 {ip} 6379") == f"{ip} ({ip}:6379) open\n"
+    assert s.feed(NC).endswith("Connection timed out\ncommand terminated with exit code 1\n")
+
+
+@pytest.mark.parametrize("mode", ["iptables", "ipvs", "nftables"])
+def test_every_kube_proxy_mode_hands_the_packet_to_the_policy_after_dnat(session, mode):
+    s = session
+    _apply(s, DENY_ALL.format(ns="default"), "deny.yaml")
+    client = next(p for p in s.cluster.store.list("Pod", "default") if p["metadata"]["name"].startswith("counter-"))
+    conn = s.net.connect(client, "redis", 6379, mode=mode)
+    assert conn.trace.dnat and conn.trace.dnat.endswith(":6379")
+    assert (conn.trace.outcome, conn.trace.error) == (
+        "timeout", f"dropped by NetworkPolicy default/deny-all (ingress to {conn.trace.pod.split(' on ')[0]})")
