@@ -284,7 +284,7 @@ class Network:
         if client is not None:
             src = (client.get("status") or {}).get("podIP", "")
             if not client["spec"].get("hostNetwork"):  # (a hostNetwork pod's root process is the node's: exempt)
-                conn.source = self._policy_peer(src, client)
+                conn.source = PolicyPeer(src, client)  # (its namespace's labels read only when a policy exists)
         elif via_node is not None:
             src = next((ip_ for ip_, name in node_ips.items() if name == via_node), "")
         else:
@@ -389,6 +389,8 @@ class Network:
         if src.pod is None and src.ip == OUTSIDE_SRC and pod["spec"].get("nodeName") != conn.trace.node:
             entry = next((n.ip for n in self.cluster.topology.nodes if n.name == conn.trace.node), src.ip)
             src = PolicyPeer(entry)
+        elif src.pod is not None:
+            src = self._policy_peer(src.ip, src.pod)
         dst = self._policy_peer((pod.get("status") or {}).get("podIP", ""), pod)
         return evaluate(policies, src, dst, port, proto)
 
