@@ -23,7 +23,7 @@ from engine.cluster.cluster import Cluster
 from engine.dns.resolver import ADDRESS, ResolvConf, resolve
 from engine.kubelet.env import pod_resolv_conf
 from engine.net.iptables_walk import Evaluated, Packet, RecentTable, Walker, parse_save
-from engine.net.networkpolicy import PolicyPeer, Verdict, evaluate
+from engine.net.networkpolicy import ALLOWED, PolicyPeer, Verdict, evaluate
 from engine.workloads.apps import image_name, workload_for
 from engine.workloads.base import Workload
 
@@ -382,10 +382,10 @@ class Network:
         src = conn.source
         if src is None or (src.pod is not None and not conn.trace.dnat
                            and meta(src.pod).get("uid") == meta(pod).get("uid")):  # (its own IP: lo)
-            return Verdict(True)
+            return ALLOWED
         policies = self.cluster.store.list("NetworkPolicy")
         if not policies:
-            return Verdict(True)
+            return ALLOWED
         if src.pod is None and src.ip == OUTSIDE_SRC and pod["spec"].get("nodeName") != conn.trace.node:
             entry = next((n.ip for n in self.cluster.topology.nodes if n.name == conn.trace.node), src.ip)
             src = PolicyPeer(entry)
