@@ -305,10 +305,10 @@ class Network:
             trace.dnat = f"{dest_ip}:{dest_port}"
         pod = self.pod_by_ip(dest_ip)
         if pod is None:
-            if dest_ip in node_ips:
-                trace.outcome, trace.error = "refused", "Connection refused"
-            else:
+            if dest_ip not in node_ips:
                 trace.outcome, trace.error = "timeout", f"no pod answers at {dest_ip}"
+            elif not self._dropped(conn, PolicyPeer(dest_ip), dest_port, proto):  # (a pod's egress to a node)
+                trace.outcome, trace.error = "refused", "Connection refused"
             return self._done(conn)
         return self._arrive(conn, pod, dest_port, proto)
 
@@ -329,8 +329,10 @@ class Network:
             pod = self.pod_by_ip(ip)
             if pod is not None:
                 return self._arrive(conn, pod, port, proto)
-            trace.outcome, trace.error = ("refused", "Connection refused") if ip in {
-                n.ip for n in self.cluster.topology.nodes} else ("timeout", f"no pod answers at {ip}")
+            on_node = ip in {n.ip for n in self.cluster.topology.nodes}
+            if not (on_node and self._dropped(conn, PolicyPeer(ip), port, proto)):
+                trace.outcome, trace.error = ("refused", "Connection refused") if on_node else \
+                    ("timeout", f"no pod answers at {ip}")
             return self._done(conn)
         trace.dnat = f"{res.ip}:{res.port}"
         pod = self.pod_by_ip(res.ip)
@@ -354,10 +356,7 @@ class Network:
         if pod["spec"].get("nodeName") in self.cluster.machines.stopped:
             trace.outcome, trace.error = "timeout", f"no answer from {meta(pod)['name']}: node {pod['spec']['nodeName']} is down"
             return self._done(conn)
-        verdict = self._policy_verdict(conn, pod, port, proto)
-        if not verdict.allowed:
-            trace.policy = verdict.reason  # (the client only sees its SYN go unanswered)
-            trace.outcome, trace.error = "timeout", verdict.reason
+        if self._dropped(conn, pod, port, proto):
             return self._done(conn)
         proc = self.listener(pod, proto, port)
         if proc is None:
@@ -375,23 +374,40 @@ class Network:
         ns = self.cluster.store.get("Namespace", "", meta(pod).get("namespace", ""))
         return PolicyPeer(ip, pod, (meta(ns).get("labels") or {}) if ns is not None else {})
 
-    def _policy_verdict(self, conn: Connection, pod: dict, port: int, proto: str) -> Verdict:
-        """kube-network-policies' verdict on the packet arriving at `pod` (after DNAT).
+    def _dropped(self, conn: Connection, dest: dict | PolicyPeer, port: int, proto: str) -> bool:
+        """Whether the NetworkPolicies drop the packet on its way to `dest` (a pod, or a node's
+        address: a pod's egress toward a node is checked too); a drop is a timeout whose
+        error, in the trace, names the policies."""
+        verdict = self._policy_verdict(conn, dest, port, proto)
+        if verdict.allowed:
+            return False
+        trace = conn.trace
+        trace.policy = verdict.reason  # (the client only sees its SYN go unanswered)
+        trace.outcome, trace.error = "timeout", verdict.reason
+        return True
+
+    def _policy_verdict(self, conn: Connection, dest: dict | PolicyPeer, port: int, proto: str) -> Verdict:
+        """kube-network-policies' verdict on the packet arriving at `dest` (after DNAT).
         A packet from outside reaches a pod on another node masqueraded to the node it entered
         (kube-proxy's SNAT on the way out): that node's address is the source there."""
         src = conn.source
-        if src is None or (src.pod is not None and not conn.trace.dnat
-                           and meta(src.pod).get("uid") == meta(pod).get("uid")):  # (its own IP: lo)
+        if src is None:
             return ALLOWED
+        if isinstance(dest, PolicyPeer):
+            pod = None
+        else:
+            pod = dest
+            if src.pod is not None and not conn.trace.dnat and meta(src.pod).get("uid") == meta(pod).get("uid"):
+                return ALLOWED  # (its own IP: the packet stays on the pod's loopback)
         policies = self.cluster.store.list("NetworkPolicy")
         if not policies:
             return ALLOWED
-        if src.pod is None and src.ip == OUTSIDE_SRC and pod["spec"].get("nodeName") != conn.trace.node:
+        if pod is not None and src.pod is None and src.ip == OUTSIDE_SRC and pod["spec"].get("nodeName") != conn.trace.node:
             entry = next((n.ip for n in self.cluster.topology.nodes if n.name == conn.trace.node), src.ip)
             src = PolicyPeer(entry)
         elif src.pod is not None:
             src = self._policy_peer(src.ip, src.pod)
-        dst = self._policy_peer((pod.get("status") or {}).get("podIP", ""), pod)
+        dst = dest if pod is None else self._policy_peer((pod.get("status") or {}).get("podIP", ""), pod)
         return evaluate(policies, src, dst, port, proto)
 
     def _done(self, conn: Connection) -> Connection:

@@ -239,3 +239,19 @@ def test_every_kube_proxy_mode_hands_the_packet_to_the_policy_after_dnat(session
     assert conn.trace.dnat and conn.trace.dnat.endswith(":6379")
     assert (conn.trace.outcome, conn.trace.error) == (
         "timeout", f"dropped by NetworkPolicy default/deny-all (ingress to {conn.trace.pod.split(' on ')[0]})")
+
+
+@pytest.mark.parametrize("mode", ["iptables", "ipvs"])
+def test_egress_isolation_covers_a_nodes_address_too(session, mode):
+    """Nothing listens on a node's port 5000: refused, until an egress policy drops the SYN
+    first (kube-network-policies checks a pod's traffic to a node, its own included)."""
+    s = session
+    client = next(p for p in s.cluster.store.list("Pod", "default") if p["metadata"]["name"].startswith("counter-"))
+    assert s.net.connect(client, "172.18.0.4", 5000, mode=mode).trace.outcome == "refused"
+    _apply(s, NO_EGRESS, "egress.yaml")
+    conn = s.net.connect(client, "172.18.0.4", 5000, mode=mode)
+    assert conn.trace.outcome == "timeout"
+    assert conn.trace.error.startswith("dropped by NetworkPolicy default/no-egress (egress from default/counter-")
+    _apply(s, NO_EGRESS.replace("policyTypes: [Egress]", "egress: [{to: [{ipBlock: {cidr: 172.18.0.0/16}}]}]"),
+           "egress.yaml")
+    assert s.net.connect(client, "172.18.0.4", 5000, mode=mode).trace.outcome == "refused"
