@@ -97,6 +97,12 @@ def test_deny_all_ingress_makes_redis_time_out_and_an_allow_rule_brings_it_back(
     assert s.feed("kubectl exec deploy/counter -- curl redis:6379") == (
         "curl: (28) Failed to connect to redis port 6379 after 134167 ms: Could not connect to server\n"
         "command terminated with exit code 28\n")
+    # curl's own limit ends the wait first, in curl's words (the smaller of -m and --connect-timeout)
+    assert s.feed("kubectl exec deploy/counter -- curl -m 3 redis:6379") == (
+        "curl: (28) Failed to connect to redis port 6379 after 3001 ms: Timeout was reached\n"
+        "command terminated with exit code 28\n")
+    assert s.feed("curl --connect-timeout 2 -m 5 172.18.0.3:31000") == (
+        "curl: (28) Failed to connect to 172.18.0.3 port 31000 after 2001 ms: Timeout was reached\n")
     assert s.feed("kubectl exec deploy/counter -- wget -qO- -T 2 redis:6379") == (
         "wget: download timed out\ncommand terminated with exit code 1\n")
     # the counter's own page asks redis too: from outside, the NodePort times out as well
