@@ -33,6 +33,23 @@ WGET_LONG = {"continue": "c", "quiet": "q", "server-response": "S", "output-docu
 NC_USAGE = BUSYBOX + "\nUsage: nc [OPTIONS] HOST PORT  - connect\nnc [OPTIONS] -l -p PORT [HOST] [PORT]  - listen\n"
 #: the kernel's SYN retries to a silent address (net.ipv4.tcp_syn_retries = 6): ~127 s
 CONNECT_TIMEOUT = 127.0
+#: curl's own limits on a connection attempt, in seconds (`-m 3`: the whole transfer)
+CURL_TIMEOUT_OPTIONS = ("-m", "--max-time", "--connect-timeout")
+
+
+def curl_connect_timeout(args: list[str]) -> float | None:
+    """The seconds curl gives a connection before it gives up (the smaller of -m and
+    --connect-timeout, as Curl_timeleft takes it while connecting); None: the kernel's own.
+    A value that is no positive number is left to the kernel too."""
+    limits = []
+    for flag, value in zip(args, args[1:]):
+        if flag in CURL_TIMEOUT_OPTIONS:
+            try:
+                limits.append(float(value))
+            except ValueError:
+                continue
+    limits = [t for t in limits if 0 < t < CONNECT_TIMEOUT]
+    return min(limits) if limits else None
 
 
 def wget(p: Proc) -> int:
@@ -116,10 +133,11 @@ def curl(p: Proc) -> int:
     if not urls:
         p.err("curl: try 'curl --help' or 'curl --manual' for more information\n")
         return 2
-    got = http_get(p.shell.net, p.shell.pod, urls[0], tool="curl")
+    limit = curl_connect_timeout(args)
+    got = http_get(p.shell.net, p.shell.pod, urls[0], tool="curl", connect_timeout=limit)
     if got.error:
         if got.timed_out:
-            p.shell.elapsed += CONNECT_TIMEOUT
+            p.shell.elapsed += limit or CONNECT_TIMEOUT
         if not silent or "-S" in args or "--show-error" in args:
             p.err(got.error)
         return got.code
@@ -422,8 +440,11 @@ class HttpResult:
     timed_out: bool = False
 
 
-def http_get(net: Network, client: dict | None, url: str, *, tool: str) -> HttpResult:
-    """One HTTP GET through the simulated network, as curl or busybox wget make it."""
+def http_get(net: Network, client: dict | None, url: str, *, tool: str,
+             connect_timeout: float | None = None) -> HttpResult:
+    """One HTTP GET through the simulated network, as curl or busybox wget make it.
+    `connect_timeout`: curl's `-m`/`--connect-timeout` (a SYN nobody answers then ends after
+    that long, with curl's `Timeout was reached`)."""
     try:
         host, port, path, netloc = _split_url(url, tool)
     except UrlError as e:
@@ -437,6 +458,10 @@ def http_get(net: Network, client: dict | None, url: str, *, tool: str) -> HttpR
     if not conn.ok:
         timed_out = t.outcome == "timeout"
         if tool == "curl":
+            if timed_out and connect_timeout is not None:
+                return HttpResult(error=f"curl: (28) Failed to connect to {host} port {port} after "
+                                        f"{int(connect_timeout * 1000) + 1} ms: Timeout was reached\n",
+                                  code=28, timed_out=True)
             if timed_out:
                 return HttpResult(error=f"curl: (28) Failed to connect to {host} port {port} after 134167 ms: Could "
                                         "not connect to server\n", code=28, timed_out=True)
@@ -451,9 +476,10 @@ def http_get(net: Network, client: dict | None, url: str, *, tool: str) -> HttpR
     return HttpResult(response=resp, connected_to=head, path=path)
 
 
-def http_text(net: Network, client: dict | None, url: str, *, tool: str = "curl") -> str:
+def http_text(net: Network, client: dict | None, url: str, *, tool: str = "curl",
+              connect_timeout: float | None = None) -> str:
     """What `curl URL` prints from a machine outside the cluster (the session's `curl`)."""
-    got = http_get(net, client, url, tool=tool)
+    got = http_get(net, client, url, tool=tool, connect_timeout=connect_timeout)
     if got.response is None:
         return got.error
     body = got.response.body

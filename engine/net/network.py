@@ -8,7 +8,9 @@ A client in a pod (or on a machine outside the cluster) names a host and port:
 2. the packet enters the client's node (a pod's node, or for outside traffic the node
    whose address was dialled) and walks that node's kube-proxy rules;
 3. DNAT picks a pod IP:port, or REJECT refuses, or nothing matches;
-4. the destination pod's process answers.
+4. the NetworkPolicies of both ends decide whether the packet reaches it (kindnetd's
+   kube-network-policies, engine.net.networkpolicy): a dropped packet is never answered;
+5. the destination pod's process answers.
 Each connection is a flow event carrying its trace, for the dashboard to draw.
 """
 from __future__ import annotations
@@ -23,6 +25,7 @@ from engine.dns.resolver import ADDRESS, ResolvConf, resolve
 from engine.dns.server import Client
 from engine.kubelet.env import pod_resolv_conf
 from engine.net.iptables_walk import Evaluated, Packet, RecentTable, Walker, parse_save
+from engine.net.networkpolicy import ALLOWED, PolicyPeer, Verdict, evaluate
 from engine.workloads.apps import workload_for
 from engine.workloads.base import Workload
 
@@ -42,6 +45,7 @@ class Trace:
     outcome: str = ""  # connected | refused | timeout | unresolved
     error: str = ""
     resolved_ip: str | None = None
+    policy: str = ""  # which NetworkPolicy dropped the packet (the verdict's reason)
 
     @property
     def rule_count(self) -> int:
@@ -62,7 +66,7 @@ class Trace:
         if self.dnat:
             out.append(f"  DNAT -> {self.dnat}")
         if self.pod:
-            out.append(f"  reached pod {self.pod}")
+            out.append(f"  {'dropped before' if self.policy else 'reached'} pod {self.pod}")
         out.append(f"  result: {self.outcome}{': ' + self.error if self.error else ''}")
         return out
 
@@ -90,6 +94,9 @@ class Connection:
     process: Workload | None = None
     port: int = 0
     host: str = ""
+    #: the packet's source as the destination's network sees it (None: it never leaves the
+    #: client pod, or a node's root process sent it: no NetworkPolicy applies)
+    source: PolicyPeer | None = None
 
     @property
     def ok(self) -> bool:
@@ -221,7 +228,9 @@ class Network:
             return DnsServer(nameserver, pod=conn.pod)
         t = conn.trace
         why = "no CoreDNS pod answered"
-        if conn.pod is not None:
+        if t.policy:  # (a NetworkPolicy dropped the query: the DNS pane says which)
+            why = t.policy
+        elif conn.pod is not None:
             why = f"{meta(conn.pod)['name']} does not answer DNS"
         elif not t.dnat:  # why kube-dns led nowhere: CoreDNS's own account (the DNS pane's too)
             why = c.coredns.serving().reason or why
@@ -282,10 +291,13 @@ class Network:
             return self._done(conn)
         if client is not None:
             src = (client.get("status") or {}).get("podIP", "")
+            if not client["spec"].get("hostNetwork"):  # (a hostNetwork pod's root process is the node's: exempt)
+                conn.source = PolicyPeer(src, client)  # (its namespace's labels read only when a policy exists)
         elif via_node is not None:
             src = next((ip_ for ip_, name in node_ips.items() if name == via_node), "")
         else:
             src = OUTSIDE_SRC
+            conn.source = PolicyPeer(src)
         if mode in ("ipvs", "nftables"):
             return self._connect_mode(conn, client, node, mode, src, ip, port, proto)
         walker = self._walker(node)
@@ -301,10 +313,10 @@ class Network:
             trace.dnat = f"{dest_ip}:{dest_port}"
         pod = self.pod_by_ip(dest_ip)
         if pod is None:
-            if dest_ip in node_ips:
-                trace.outcome, trace.error = "refused", "Connection refused"
-            else:
+            if dest_ip not in node_ips:
                 trace.outcome, trace.error = "timeout", f"no pod answers at {dest_ip}"
+            elif not self._dropped(conn, PolicyPeer(dest_ip), dest_port, proto):  # (a pod's egress to a node)
+                trace.outcome, trace.error = "refused", "Connection refused"
             return self._done(conn)
         return self._arrive(conn, pod, dest_port, proto)
 
@@ -325,8 +337,10 @@ class Network:
             pod = self.pod_by_ip(ip)
             if pod is not None:
                 return self._arrive(conn, pod, port, proto)
-            trace.outcome, trace.error = ("refused", "Connection refused") if ip in {
-                n.ip for n in self.cluster.topology.nodes} else ("timeout", f"no pod answers at {ip}")
+            on_node = ip in {n.ip for n in self.cluster.topology.nodes}
+            if not (on_node and self._dropped(conn, PolicyPeer(ip), port, proto)):
+                trace.outcome, trace.error = ("refused", "Connection refused") if on_node else \
+                    ("timeout", f"no pod answers at {ip}")
             return self._done(conn)
         trace.dnat = f"{res.ip}:{res.port}"
         pod = self.pod_by_ip(res.ip)
@@ -350,6 +364,8 @@ class Network:
         if pod["spec"].get("nodeName") in self.cluster.machines.stopped:
             trace.outcome, trace.error = "timeout", f"no answer from {meta(pod)['name']}: node {pod['spec']['nodeName']} is down"
             return self._done(conn)
+        if self._dropped(conn, pod, port, proto):
+            return self._done(conn)
         proc = self.listener(pod, proto, port)
         if proc is None:
             trace.outcome, trace.error = "refused", "Connection refused"
@@ -358,11 +374,56 @@ class Network:
         trace.outcome = "connected"
         return self._done(conn)
 
+    # -- NetworkPolicy ---------------------------------------------------------------------------
+    def _policy_peer(self, ip: str, pod: dict | None) -> PolicyPeer:
+        """An end of a connection with what the policy engine knows of it."""
+        if pod is None:
+            return PolicyPeer(ip)
+        ns = self.cluster.store.get("Namespace", "", meta(pod).get("namespace", ""))
+        return PolicyPeer(ip, pod, (meta(ns).get("labels") or {}) if ns is not None else {})
+
+    def _dropped(self, conn: Connection, dest: dict | PolicyPeer, port: int, proto: str) -> bool:
+        """Whether the NetworkPolicies drop the packet on its way to `dest` (a pod, or a node's
+        address: a pod's egress toward a node is checked too); a drop is a timeout whose
+        error, in the trace, names the policies."""
+        verdict = self._policy_verdict(conn, dest, port, proto)
+        if verdict.allowed:
+            return False
+        trace = conn.trace
+        trace.policy = verdict.reason  # (the client only sees its SYN go unanswered)
+        trace.outcome, trace.error = "timeout", verdict.reason
+        return True
+
+    def _policy_verdict(self, conn: Connection, dest: dict | PolicyPeer, port: int, proto: str) -> Verdict:
+        """kube-network-policies' verdict on the packet arriving at `dest` (after DNAT).
+        A packet from outside reaches a pod on another node masqueraded to the node it entered
+        (kube-proxy's SNAT on the way out): that node's address is the source there."""
+        src = conn.source
+        if src is None:
+            return ALLOWED
+        if isinstance(dest, PolicyPeer):
+            pod = None
+        else:
+            pod = dest
+            if src.pod is not None and not conn.trace.dnat and meta(src.pod).get("uid") == meta(pod).get("uid"):
+                return ALLOWED  # (its own IP: the packet stays on the pod's loopback)
+        policies = self.cluster.store.list("NetworkPolicy")
+        if not policies:
+            return ALLOWED
+        if pod is not None and src.pod is None and src.ip == OUTSIDE_SRC and pod["spec"].get("nodeName") != conn.trace.node:
+            entry = next((n.ip for n in self.cluster.topology.nodes if n.name == conn.trace.node), src.ip)
+            src = PolicyPeer(entry)
+        elif src.pod is not None:
+            src = self._policy_peer(src.ip, src.pod)
+        dst = dest if pod is None else self._policy_peer((pod.get("status") or {}).get("podIP", ""), pod)
+        return evaluate(policies, src, dst, port, proto)
+
     def _done(self, conn: Connection) -> Connection:
         t = conn.trace
         target = conn.pod or {"kind": "Pod", "metadata": {"namespace": "", "name": t.target}}
         self.cluster.flow("network", target, "connect", f"{t.client} -> {t.target}: {t.outcome}"
-                          + (f" via {t.dnat}" if t.dnat else "") + f" ({t.rule_count} rules)",
+                          + (f" via {t.dnat}" if t.dnat else "") + f" ({t.rule_count} rules)"
+                          + (f": {t.policy}" if t.policy else ""),
                           data={"trace": t.lines(), "client": t.client, "outcome": t.outcome,
-                                "node": t.node, "dnat": t.dnat, "pod": t.pod})
+                                "node": t.node, "dnat": t.dnat, "pod": t.pod, "policy": t.policy})
         return conn

@@ -4,7 +4,7 @@ and the events; an empty filter brings everything back."""
 from __future__ import annotations
 
 from tui.app import SvcflowApp
-from tui.panes import DnsPane, EventsPane, ProxyPane
+from tui.panes import EventsPane, ProxyPane
 from tui.widgets.resource_table import ResourceTable
 
 

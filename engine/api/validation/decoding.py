@@ -111,6 +111,14 @@ _S: dict[str, dict[str, Any]] = {
                                   "hints"]), "conditions": "EndpointConditions"},
     "EndpointConditions": dict.fromkeys(["ready", "serving", "terminating"]),
     "DiscoveryEndpointPort": dict.fromkeys(["name", "protocol", "port", "appProtocol"]),
+    "NetworkPolicySpec": {"podSelector": "LabelSelector", "ingress": ["NetworkPolicyIngressRule"],
+                          "egress": ["NetworkPolicyEgressRule"], "policyTypes": None},
+    "NetworkPolicyIngressRule": {"ports": ["NetworkPolicyPort"], "from": ["NetworkPolicyPeer"]},
+    "NetworkPolicyEgressRule": {"ports": ["NetworkPolicyPort"], "to": ["NetworkPolicyPeer"]},
+    "NetworkPolicyPort": dict.fromkeys(["protocol", "port", "endPort"]),
+    "NetworkPolicyPeer": {"podSelector": "LabelSelector", "namespaceSelector": "LabelSelector",
+                          "ipBlock": "IPBlock"},
+    "IPBlock": dict.fromkeys(["cidr", "except"]),
 }
 
 _TOP: dict[tuple[str, str], dict[str, Any]] = {
@@ -126,6 +134,7 @@ _TOP: dict[tuple[str, str], dict[str, Any]] = {
     ("apps/v1", "DaemonSet"): {"spec": "DaemonSetSpec", "status": None},
     ("discovery.k8s.io/v1", "EndpointSlice"): {"addressType": None, "endpoints": ["Endpoint"],
                                                "ports": ["DiscoveryEndpointPort"]},
+    ("networking.k8s.io/v1", "NetworkPolicy"): {"spec": "NetworkPolicySpec"},
 }
 
 
@@ -275,6 +284,9 @@ _SERVICE_SPEC = _struct(
     trafficDistribution=_STR)
 _ROLLING = {"maxUnavailable": _INTSTR, "maxSurge": _INTSTR}
 _ENDPOINT_ADDRESS = _struct("EndpointAddress", ip=_STR, hostname=_STR, nodeName=_STR)
+_NETWORK_POLICY_PORT = _struct("NetworkPolicyPort", protocol=_STR, port=_INTSTR, endPort=_I32)
+_NETWORK_POLICY_PEER = _struct("NetworkPolicyPeer", podSelector=_LABEL_SELECTOR, namespaceSelector=_LABEL_SELECTOR,
+                               ipBlock=_struct("IPBlock", cidr=_STR, **{"except": _STRS}))
 
 _DECODE_TYPES: dict[tuple[str, str], Any] = {
     ("v1", "Service"): _struct("Service", metadata=_OBJECT_META, spec=_SERVICE_SPEC, status=_struct(
@@ -317,6 +329,12 @@ _DECODE_TYPES: dict[tuple[str, str], Any] = {
                                  conditions=_struct("EndpointConditions", ready=_BOOL, serving=_BOOL,
                                                     terminating=_BOOL))),
         ports=_slice(_struct("EndpointPort", name=_STR, protocol=_STR, port=_I32, appProtocol=_STR))),
+    ("networking.k8s.io/v1", "NetworkPolicy"): _struct("NetworkPolicy", metadata=_OBJECT_META, spec=_struct(
+        "NetworkPolicySpec", podSelector=_LABEL_SELECTOR, policyTypes=_STRS,
+        ingress=_slice(_struct("NetworkPolicyIngressRule", ports=_slice(_NETWORK_POLICY_PORT),
+                               **{"from": _slice(_NETWORK_POLICY_PEER)})),
+        egress=_slice(_struct("NetworkPolicyEgressRule", ports=_slice(_NETWORK_POLICY_PORT),
+                              to=_slice(_NETWORK_POLICY_PEER))))),
 }
 
 
