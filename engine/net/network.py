@@ -315,9 +315,8 @@ class Network:
         if pod is None:
             if dest_ip not in node_ips:
                 trace.outcome, trace.error = "timeout", f"no pod answers at {dest_ip}"
-            elif not self._dropped(conn, PolicyPeer(dest_ip), dest_port, proto):  # (a pod's egress to a node)
-                trace.outcome, trace.error = "refused", "Connection refused"
-            return self._done(conn)
+                return self._done(conn)
+            return self._arrive_on_node(conn, node_ips[dest_ip], dest_ip, dest_port, proto)
         return self._arrive(conn, pod, dest_port, proto)
 
     def _connect_mode(self, conn: Connection, client: dict | None, node: str, mode: str, src: str, ip: str,
@@ -337,10 +336,10 @@ class Network:
             pod = self.pod_by_ip(ip)
             if pod is not None:
                 return self._arrive(conn, pod, port, proto)
-            on_node = ip in {n.ip for n in self.cluster.topology.nodes}
-            if not (on_node and self._dropped(conn, PolicyPeer(ip), port, proto)):
-                trace.outcome, trace.error = ("refused", "Connection refused") if on_node else \
-                    ("timeout", f"no pod answers at {ip}")
+            on_node = {n.ip: n.name for n in self.cluster.topology.nodes}
+            if ip in on_node:
+                return self._arrive_on_node(conn, on_node[ip], ip, port, proto)
+            trace.outcome, trace.error = "timeout", f"no pod answers at {ip}"
             return self._done(conn)
         trace.dnat = f"{res.ip}:{res.port}"
         pod = self.pod_by_ip(res.ip)
@@ -372,6 +371,26 @@ class Network:
             return self._done(conn)
         conn.pod, conn.process, conn.port = pod, proc, port
         trace.outcome = "connected"
+        return self._done(conn)
+
+    def _arrive_on_node(self, conn: Connection, node: str, ip: str, port: int, proto: str) -> Connection:
+        """A node's own address: a process on the node's network answers if one listens on
+        the port (a hostNetwork pod's: kube-apiserver's 6443 behind the `kubernetes`
+        Service); else the node's kernel refuses. A pod's egress toward the node is checked
+        by the NetworkPolicies (the node's processes are not policed on the way in)."""
+        trace = conn.trace
+        if self._dropped(conn, PolicyPeer(ip), port, proto):
+            return self._done(conn)
+        for pod in self.cluster.store.iter("Pod"):
+            if pod["spec"].get("hostNetwork") and pod["spec"].get("nodeName") == node and \
+                    pod_phase(pod) == "Running":
+                proc = self.listener(pod, proto, port)
+                if proc is not None:
+                    trace.pod = f"{meta(pod).get('namespace')}/{meta(pod)['name']} on {node} (host network)"
+                    conn.pod, conn.process, conn.port = pod, proc, port
+                    trace.outcome = "connected"
+                    return self._done(conn)
+        trace.outcome, trace.error = "refused", "Connection refused"
         return self._done(conn)
 
     # -- NetworkPolicy ---------------------------------------------------------------------------

@@ -181,6 +181,21 @@ def started_at(pod: dict, now) -> datetime:
     return now()
 
 
+class ApiServerWorkload(Workload):
+    """kube-apiserver (the control plane's static pod, on the node's own network): it listens
+    on 6443 for TLS, so a pod reaches it through the `kubernetes` Service (10.96.0.1:443 ->
+    the control-plane node's 6443). TLS is not simulated: a request in plain HTTP gets the
+    answer Go's TLS server gives one."""
+
+    handles_sigterm = True
+
+    def ports(self) -> set[tuple[str, int]]:
+        return super().ports() | {("TCP", 6443)}
+
+    def http(self, req: HttpRequest, net: NetContext, port: int) -> HttpResponse | None:
+        return HttpResponse(400, "Client sent an HTTP request to an HTTPS server.\n", "Bad Request")
+
+
 def workload_for(pod: dict, container: dict, now) -> Workload:
     name = image_name(str(container.get("image", "")))
     base = name.rsplit("/", 1)[-1]
@@ -194,7 +209,9 @@ def workload_for(pod: dict, container: dict, now) -> Workload:
         return WebWorkload(pod, now, HTTPD_PAGE, "Apache/2.4.63")
     if base == "coredns":
         return CoreDNSWorkload(pod, now)
+    if base == "kube-apiserver":
+        return ApiServerWorkload(pod, now)
     return Workload(pod, now)
 
 
-__all__ = ["CoreDNSWorkload", "CounterWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_for"]
+__all__ = ["ApiServerWorkload", "CoreDNSWorkload", "CounterWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_for"]
