@@ -289,6 +289,59 @@ def nc(p: Proc) -> int:
     return 0
 
 
+PING_USAGE = (BUSYBOX + "\nUsage: ping [OPTIONS] HOST\n\nSend ICMP ECHO_REQUESTs to HOST\n")
+#: Echo requests sent when neither -c nor -w bounds them: busybox pings until Ctrl+C, which a
+#: one-shot line cannot press; svcflow stops after as many as `ping -c 4` sends.
+PING_UNBOUNDED = 4
+
+
+def _rtt_us(ttl: int, seq: int) -> int:
+    """A round trip in microseconds, fixed per hop count (no clock jitter in a simulation):
+    the pod's own node answers in ~0.05 ms, a pod on another node in ~0.1 ms."""
+    return (45 if ttl >= 64 else 70 if ttl == 63 else 110) + (seq * 7) % 5 * 6
+
+
+def _ms(us: int) -> str:
+    return f"{us // 1000}.{us % 1000:03d}"
+
+
+def ping(p: Proc) -> int:
+    """busybox ping (networking/ping.c): an echo request a second, the replies, the
+    statistics; exit 0 when any reply came. Who answers is the network's (`Network.ping`)."""
+    try:
+        o = getopt(p.args, "qvc:w:W:s:t:I:i:4n")
+    except OptionError as e:
+        p.err(f"ping: {e}\n" + PING_USAGE)
+        return 1
+    if len(o.operands) != 1:
+        p.err(PING_USAGE)
+        return 1
+    host = o.operands[0]
+    size = int(o.value("s") or 56)
+    deadline = o.value("w")
+    count = int(o.value("c") or 0) or (int(deadline) if deadline and deadline.isdigit() else PING_UNBOUNDED)
+    echo = p.shell.net.ping(p.shell.pod, host)
+    if echo.ip is None:
+        return p.fail(f"bad address '{host}'")
+    p.out(f"PING {host} ({echo.ip}): {size} data bytes\n")
+    rtts = []
+    for seq in range(count):
+        if echo.ttl is not None:
+            rtts.append(_rtt_us(echo.ttl, seq))
+            if not o.has("q"):
+                p.out(f"{size + 8} bytes from {echo.ip}: seq={seq} ttl={echo.ttl} time={_ms(rtts[-1])} ms\n")
+        if seq < count - 1:
+            p.shell.elapsed += 1.0
+    if echo.ttl is None:
+        p.shell.elapsed += float(o.value("W") or 10)  # (then waits for a late reply: -W, 10 s)
+    got = len(rtts)
+    p.out(f"\n--- {host} ping statistics ---\n"
+          f"{count} packets transmitted, {got} packets received, {(count - got) * 100 // count}% packet loss\n")
+    if rtts:
+        p.out(f"round-trip min/avg/max = {_ms(min(rtts))}/{_ms(sum(rtts) // got)}/{_ms(max(rtts))} ms\n")
+    return 0 if rtts else 1
+
+
 def telnet(p: Proc) -> int:
     if not p.args:
         p.err(BUSYBOX + "\nUsage: telnet [-a] [-l USER] HOST [PORT]\n")

@@ -30,7 +30,7 @@ from engine.workloads.redis import cli_format, resp_lines
 #: Programs by name (a program runs only where the image has it, see `PodShell.has`).
 PROGRAMS: dict[str, Applet] = {**coreutils.APPLETS, **textutils.APPLETS, "tar": tar, "apk": apk,
                                "wget": nettools.wget, "curl": nettools.curl, "nslookup": nettools.nslookup,
-                               "nc": nettools.nc, "dig": nettools.dig, "host": nettools.host, "telnet": nettools.telnet, "redis-cli": nettools.redis_cli,
+                               "nc": nettools.nc, "ping": nettools.ping, "dig": nettools.dig, "host": nettools.host, "telnet": nettools.telnet, "redis-cli": nettools.redis_cli,
                                "test": builtins.test, "[": builtins.test, "echo": builtins.echo,
                                "printf": builtins.printf, "true": builtins.true, "false": builtins.false,
                                "pwd": builtins.pwd}

@@ -103,6 +103,15 @@ class Connection:
         return self.trace.outcome == "connected"
 
 
+@dataclass(frozen=True)
+class Echo:
+    """An ICMP echo request's fate: the address asked (None: the name did not resolve) and
+    the reply's TTL (None: no reply)."""
+
+    ip: str | None
+    ttl: int | None = None
+
+
 #: The address a request from outside the cluster comes from (TEST-NET-3: no node's, no pod's).
 OUTSIDE_SRC = "203.0.113.10"
 
@@ -392,6 +401,54 @@ class Network:
                     return self._done(conn)
         trace.outcome, trace.error = "refused", "Connection refused"
         return self._done(conn)
+
+    # -- ICMP ---------------------------------------------------------------------------------------
+    def ping(self, client: dict, host: str) -> Echo:
+        """Who answers an ICMP echo request from the pod `client` to `host`, and the TTL the
+        reply arrives with (64 at its sender, one less per node that routes it).
+
+        A ClusterIP is no machine's address: in iptables and nftables modes kube-proxy only
+        rewrites the TCP/UDP/SCTP ports it knows, so an echo request to it goes unanswered
+        (the classic "you cannot ping a Service"); ipvs binds every ClusterIP to the node's
+        kube-ipvs0, so the client's own node answers. A NetworkPolicy isolating a pod drops
+        echo requests unless a rule allows it with no ports."""
+        trace = Trace(client=f"{meta(client).get('namespace')}/{meta(client)['name']}", target=host)
+        ip = self.resolve(client, host, trace)
+        if ip is None:
+            return Echo(None)
+        own_node = client["spec"].get("nodeName") or ""
+        own_ip = (client.get("status") or {}).get("podIP", "")
+        if ip.startswith("127.") or ip == own_ip:
+            return Echo(ip, 64)
+        if own_node in self.cluster.machines.stopped:
+            return Echo(ip)
+        nodes = {n.ip: n.name for n in self.cluster.topology.nodes}
+        if ip in nodes:
+            if nodes[ip] in self.cluster.machines.stopped:
+                return Echo(ip)
+            return Echo(ip, 64 if nodes[ip] == own_node else 63)
+        pod = self.pod_by_ip(ip)
+        if pod is not None:
+            target = pod["spec"].get("nodeName")
+            if target in self.cluster.machines.stopped:
+                return Echo(ip)
+            conn = Connection(trace=trace, source=None if client["spec"].get("hostNetwork") else PolicyPeer(own_ip, client))
+            if not self._policy_verdict(conn, pod, 0, "ICMP").allowed:
+                return Echo(ip)
+            return Echo(ip, 63 if target == own_node else 62)
+        mode = self.cluster.topology.proxy.mode
+        if mode == "ipvs" and self._is_service_address(ip):
+            return Echo(ip, 64)  # (kube-ipvs0 on the client's node holds it)
+        return Echo(ip)
+
+    def _is_service_address(self, ip: str) -> bool:
+        """A ClusterIP, external IP or load-balancer IP of some Service."""
+        for svc in self.cluster.store.iter("Service"):
+            spec = svc.get("spec") or {}
+            if ip in (spec.get("clusterIPs") or []) or ip in (spec.get("externalIPs") or []) or \
+                    any(i.get("ip") == ip for i in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []):
+                return True
+        return False
 
     # -- NetworkPolicy ---------------------------------------------------------------------------
     def _policy_peer(self, ip: str, pod: dict | None) -> PolicyPeer:
