@@ -32,7 +32,6 @@ def _session(tmp_path, mode: str | None = None) -> Session:
     return s
 
 
-
 @pytest.mark.parametrize("mode", ["iptables", "nftables"])
 def test_a_cluster_ip_does_not_answer_ping(tmp_path, mode):
     s = _session(tmp_path, mode)
