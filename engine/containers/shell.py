@@ -141,7 +141,8 @@ class PodShell:
     # -- variables ------------------------------------------------------------------------------
     def environment(self, extra: dict[str, str] | None = None) -> list[tuple[str, str]]:
         """The environment a program started from this shell gets."""
-        env = dict(container_env(self.cluster.store, self.pod))
+        kubelet = getattr(self.cluster, "kubelet", None)  # (the environment of the container's start)
+        env = dict(kubelet.container_env(self.pod) if kubelet is not None else container_env(self.cluster.store, self.pod))
         for name in self.unset:
             env.pop(name, None)
         for name in self.exported:

@@ -1,11 +1,47 @@
 """A container's environment as the kubelet builds it: the pod spec's `env`, plus the
 Docker-links-style variables for every Service of the namespace (enableServiceLinks),
-which is how old apps found `REDIS_SERVICE_HOST` before cluster DNS."""
+which is how old apps found `REDIS_SERVICE_HOST` before cluster DNS.
+
+The kubelet builds it once, when it creates the container: a Service made later is not in
+a running container's environment and a deleted one stays in it (the Service docs: "you
+must create the Service before the client Pods come into existence"). `ServiceHistory`
+keeps what that needs -- when each Service came and went, in store resource versions -- so
+the environment of a container started at version N is the one of the Services of N."""
 from __future__ import annotations
 
-from engine.api.store import Store
+from engine.api.objects import meta
+from engine.api.store import DELETED, Store
 from engine.cluster.topology import Topology
 from engine.dns.resolver import resolv_conf
+
+#: The Service every pod's environment names, whatever its namespace (the API server's own).
+MASTER_SERVICE = ("default", "kubernetes")
+
+
+class ServiceHistory:
+    """The kubelet's Service informer, for environments: each Service's creation version,
+    and the Services deleted since (with the versions they lived between)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._born: dict[str, int] = {}  # uid -> the store's version when it was created
+        self._gone: dict[str, list[tuple[int, int, dict]]] = {}  # namespace -> (born, deleted, Service)
+        store.watch("Service", self._on_service)
+
+    def _on_service(self, ev) -> None:
+        md = meta(ev.obj)
+        uid = md.get("uid", "")
+        if ev.type == DELETED:
+            born = self._born.pop(uid, 0)
+            self._gone.setdefault(md.get("namespace") or "", []).append((born, self.store.resource_version, ev.obj))
+        else:
+            self._born.setdefault(uid, self.store.resource_version)
+
+    def services_at(self, namespace: str, version: int) -> list[dict]:
+        """The namespace's Services as they were listed at `version` (by name)."""
+        live = [s for s in self.store.list("Service", namespace) if self._born.get(meta(s).get("uid", ""), 0) <= version]
+        gone = [s for born, died, s in self._gone.get(namespace, ()) if born <= version < died]
+        return sorted(live + gone, key=lambda s: meta(s)["name"])
 
 
 def _svc_vars(svc: dict) -> list[tuple[str, str]]:
@@ -29,7 +65,10 @@ def _svc_vars(svc: dict) -> list[tuple[str, str]]:
     return out
 
 
-def container_env(store: Store, pod: dict, container: int = 0) -> list[tuple[str, str]]:
+def container_env(store: Store, pod: dict, container: int = 0, *, history: ServiceHistory | None = None,
+                  started: int | None = None) -> list[tuple[str, str]]:
+    """The environment of `pod`'s container (by index); with `history` and the store version
+    the container `started` at, the Services of that moment (else of now)."""
     c = pod["spec"]["containers"][container]
     env = [("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
            ("HOSTNAME", pod["metadata"]["name"])]
@@ -39,7 +78,16 @@ def container_env(store: Store, pod: dict, container: int = 0) -> list[tuple[str
         # not set that name itself (the tutorial's REDIS_PORT=6379 stays the only REDIS_PORT)
         ns = pod["metadata"].get("namespace") or "default"
         own = {name for name, _ in env}
-        for svc in store.list("Service", ns):
+
+        def listed(namespace: str) -> list[dict]:
+            if history is not None and started is not None:
+                return history.services_at(namespace, started)
+            return store.list("Service", namespace)
+
+        services = listed(ns)
+        if ns != MASTER_SERVICE[0]:  # (getServiceEnvVarMap: the API server's Service, from any namespace)
+            services = services + [s for s in listed(MASTER_SERVICE[0]) if meta(s)["name"] == MASTER_SERVICE[1]]
+        for svc in services:
             env += [(k, v) for k, v in _svc_vars(svc) if k not in own]
     env.append(("HOME", "/root"))
     return env

@@ -21,6 +21,7 @@ from engine.cluster.clock import parse_time
 from engine.cluster.topology import Machines
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
+from engine.kubelet.env import ServiceHistory, container_env
 from engine.kubelet.ipam import PodIPAM
 from engine.kubelet.prober import refused, run_probe, unhealthy
 from engine.kubelet.runtime import (
@@ -106,6 +107,7 @@ class _PodRuntime:
     crashes: dict[str, int] | None = None  # container -> exits so far (the restart back-off)
     restart: set[str] | None = None  # containers whose back-off is over: start them again
     stops: dict[str, Stop] | None = None  # container -> how it ends after the SIGTERM (a graceful delete)
+    env_at: dict[str, int] | None = None  # container -> the store version its environment was built at
     stop_sent: datetime | None = None  # when the kubelet sent it
     restarted: bool = False  # a new sandbox after the old one died: its containers start again
 
@@ -130,7 +132,15 @@ class Kubelet(Controller):
         # what runs a main process that ends, for its output and exit code (the served API's
         # pods' shells); without one, the exit code svcflow knows for the command
         self.runner: MainRunner | None = None
+        self.services = ServiceHistory(self.store)  # (a container's Service variables are its start's)
         self.store.watch("Pod", self._on_pod)
+
+    def container_env(self, pod: dict, container: int = 0) -> list[tuple[str, str]]:
+        """The environment the container was started with (its Services as they were then)."""
+        rt = self.pods.get(key_for(pod))
+        name = (pod["spec"].get("containers") or [{}])[container].get("name", "")
+        started = (rt.env_at or {}).get(name) if rt is not None else None
+        return container_env(self.store, pod, container, history=self.services, started=started)
 
     def _on_pod(self, ev) -> None:
         if ev.type == "DELETED":
@@ -323,6 +333,7 @@ class Kubelet(Controller):
             image = ct.get("image", "")
             old = before.get(ct["name"]) or {}
             count = int(old.get("restartCount") or 0) + (1 if old else 0)  # (a new sandbox's containers: +1)
+            rt.env_at = {**(rt.env_at or {}), ct["name"]: self.store.resource_version}
             statuses.append({
                 "containerID": "containerd://" + _digest(f"{meta(pod)['uid']}/{ct['name']}" + (f"/{count}" if count else "")),
                 "image": normalize_image(image),
@@ -629,6 +640,7 @@ class Kubelet(Controller):
             cs["restartCount"] = int(cs.get("restartCount") or 0) + 1
             cs["containerID"] = "containerd://" + _digest(f"{meta(pod)['uid']}/{c}/{cs['restartCount']}")
             cs["state"] = {"running": {"startedAt": now}}
+            rt.env_at = {**(rt.env_at or {}), c: self.store.resource_version}
             cs["started"], cs["ready"] = True, specs[c].get("readinessProbe") is None
             image = specs[c].get("image", "")
             self.recorder.event(pod, "Normal", "Pulled", f'Container image "{image}" already present on machine',
