@@ -13,7 +13,7 @@ from typing import Callable
 from engine.api.apiserver import ApiServer
 from engine.api.naming import new_uid
 from engine.api.quantity import parse_quantity
-from engine.cluster.topology import KUBERNETES_VERSION, NodeSpec, Topology
+from engine.cluster.topology import KERNEL_VERSION, KUBERNETES_VERSION, NodeSpec, Topology
 from engine.controllers.kubernetesservice import (
     kubernetes_endpoint_slice,
     kubernetes_endpoints,
@@ -67,7 +67,7 @@ def node_object(n: NodeSpec, now: str, ids: "Callable[[], str]") -> dict:
             for t, (status, reason, message) in HEALTHY.items()],
         "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
         "nodeInfo": {"architecture": "amd64", "bootID": ids(), "containerRuntimeVersion": "containerd://2.1.1",
-                     "kernelVersion": "6.8.0-60-generic", "kubeProxyVersion": "", "kubeletVersion": KUBERNETES_VERSION,
+                     "kernelVersion": KERNEL_VERSION, "kubeProxyVersion": "", "kubeletVersion": KUBERNETES_VERSION,
                      "machineID": ids().replace("-", ""), "operatingSystem": "linux", "osImage": "Debian GNU/Linux 12 (bookworm)",
                      "systemUUID": ids()},
     }

@@ -33,6 +33,7 @@ WGET_LONG = {"continue": "c", "quiet": "q", "server-response": "S", "output-docu
 NC_USAGE = BUSYBOX + "\nUsage: nc [OPTIONS] HOST PORT  - connect\nnc [OPTIONS] -l -p PORT [HOST] [PORT]  - listen\n"
 #: the kernel's SYN retries to a silent address (net.ipv4.tcp_syn_retries = 6): ~127 s
 CONNECT_TIMEOUT = 127.0
+CURL_AGENT = "curl/8.12.1"  # (alpine's curl package, whose URL parser this file follows)
 #: curl's own limits on a connection attempt, in seconds (`-m 3`: the whole transfer)
 CURL_TIMEOUT_OPTIONS = ("-m", "--max-time", "--connect-timeout")
 
@@ -522,7 +523,11 @@ def http_get(net: Network, client: dict | None, url: str, *, tool: str,
                                     "connect to server\n", code=7)
         return HttpResult(error=f"wget: can't connect to remote host ({t.resolved_ip}): {_strerror(t)}\n", code=1,
                           connected_to=head, timed_out=timed_out)
-    resp = conn.process.http(HttpRequest("GET", path, netloc), _PodNet(net, conn.pod), conn.port)
+    # (the address the server sees: the client pod's, or the node's a masquerade left)
+    peer = conn.source.ip if conn.source is not None else ((client or {}).get("status") or {}).get("podIP", "")
+    agent = "Wget" if tool == "wget" else CURL_AGENT
+    resp = conn.process.http(HttpRequest("GET", path, netloc, {"User-Agent": agent}, peer),
+                             _PodNet(net, conn.pod), conn.port)
     if resp is None:
         return HttpResult(error="curl: (52) Empty reply from server\n", code=52) if tool == "curl" else \
             HttpResult(error="wget: error getting response\n", code=1, connected_to=head)

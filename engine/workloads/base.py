@@ -12,6 +12,7 @@ class HttpRequest:
     path: str
     host: str
     headers: dict[str, str] = field(default_factory=dict)
+    client: str = ""  # the address the server sees the request come from (its access log's)
 
 
 @dataclass
@@ -89,7 +90,9 @@ class Workload:
         """The HTTP status a GET of `path` on `port` gets (the kubelet's httpGet probe), None
         when the port speaks no HTTP. Answered as `http` answers, offline: a probe reaches
         nothing else and leaves nothing behind."""
-        resp = self.http(HttpRequest("GET", path, "", {"User-Agent": "kube-probe/1.33"}), _OFFLINE, port)
+        # (the kubelet probes from the node's own address)
+        host_ip = (self.pod.get("status") or {}).get("hostIP", "")
+        resp = self.http(HttpRequest("GET", path, "", {"User-Agent": "kube-probe/1.33"}, host_ip), _OFFLINE, port)
         return None if resp is None else resp.status
 
 
