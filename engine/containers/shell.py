@@ -21,7 +21,7 @@ from engine.containers.interp import Interpreter, Output
 from engine.containers.proc import Applet, Proc, ShellExit
 from engine.containers.script import Command
 from engine.containers.tar import tar
-from engine.kubelet.env import container_env, pod_resolv_conf
+from engine.kubelet.env import container_env, kernel_hostname, pod_hosts_file, pod_resolv_conf
 from engine.net.network import Network
 from engine.workloads.apps import image_name
 from engine.workloads.base import Stream
@@ -39,9 +39,6 @@ _COMMON = {"sh", "ls", "cat", "env", "printenv", "hostname", "echo", "pwd", "tar
 #: busybox's applets in Alpine's base image (of those svcflow runs), and Debian's base programs.
 ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk"})
 DEBIAN_BASE = frozenset(_COMMON | {"bash"})
-HOSTS = ("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-         "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n")
-
 
 #: Programs that read their stdin when given no file (so an exec with stdin waits for it).
 _STDIN_READERS = frozenset({"cat", "wc", "grep", "head", "tail", "sort", "cut", "awk", "tr", "uniq", "nc", "telnet",
@@ -132,10 +129,9 @@ class PodShell:
         if path == "/etc/resolv.conf":
             return pod_resolv_conf(self.cluster.topology, self.pod).encode()
         if path == "/etc/hostname":
-            return (self.pod["metadata"]["name"] + "\n").encode()
+            return (kernel_hostname(self.cluster.topology, self.pod) + "\n").encode()
         if path == "/etc/hosts":
-            ip = (self.pod.get("status") or {}).get("podIP", "")
-            return (HOSTS + f"{ip}\t{self.pod['metadata']['name']}\n").encode()
+            return pod_hosts_file(self.cluster.topology, self.pod).encode()
         return None
 
     # -- variables ------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def container_env(store: Store, pod: dict, container: int = 0, *, history: Servi
     the container `started` at, the Services of that moment (else of now)."""
     c = pod["spec"]["containers"][container]
     env = [("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
-           ("HOSTNAME", pod["metadata"]["name"])]
+           ("HOSTNAME", pod["spec"].get("hostname") or pod["metadata"]["name"])]
     env += [(e["name"], str(e.get("value", ""))) for e in c.get("env") or [] if "name" in e]
     if pod["spec"].get("enableServiceLinks", True):
         # makeEnvironmentVariables: a service variable is added only when the container does
@@ -91,6 +91,37 @@ def container_env(store: Store, pod: dict, container: int = 0, *, history: Servi
             env += [(k, v) for k, v in _svc_vars(svc) if k not in own]
     env.append(("HOME", "/root"))
     return env
+
+
+#: What the kubelet writes before a pod's own line in its /etc/hosts (managedHostsFileContent).
+HOSTS_HEADER = ("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n")
+
+
+def pod_hostname(topology: Topology, pod: dict) -> tuple[str, str]:
+    """GeneratePodHostNameAndDomain: the pod's hostname (spec.hostname, else its name cut
+    to 63 characters) and, with spec.subdomain, its domain
+    (`SUBDOMAIN.NAMESPACE.svc.cluster.local`; "" without one)."""
+    spec, md = pod.get("spec") or {}, pod.get("metadata") or {}
+    host = spec.get("hostname") or md.get("name", "")[:63].rstrip("-.")
+    sub = spec.get("subdomain")
+    domain = f"{sub}.{md.get('namespace') or 'default'}.svc.{topology.dns_domain}" if sub else ""
+    return host, domain
+
+
+def kernel_hostname(topology: Topology, pod: dict) -> str:
+    """What `hostname` prints in the pod: the FQDN with setHostnameAsFQDN, else the hostname."""
+    host, domain = pod_hostname(topology, pod)
+    return f"{host}.{domain}" if domain and (pod.get("spec") or {}).get("setHostnameAsFQDN") else host
+
+
+def pod_hosts_file(topology: Topology, pod: dict) -> str:
+    """The pod's /etc/hosts: the header, then its address with its FQDN and hostname when it
+    has a subdomain (a StatefulSet's pods behind a headless Service), else with its hostname."""
+    host, domain = pod_hostname(topology, pod)
+    ip = (pod.get("status") or {}).get("podIP", "")
+    own = f"{ip}\t{host}.{domain}\t{host}" if domain else f"{ip}\t{host}"
+    return HOSTS_HEADER + own + "\n"
 
 
 def pod_resolv_conf(topology: Topology, pod: dict) -> str:
