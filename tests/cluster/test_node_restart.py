@@ -12,13 +12,12 @@ import re
 
 import pytest
 
-from engine.apply.workspace import cluster_from_paths
 from engine.cluster.cluster import Cluster
 from engine.kubectl import commands as kubectl
 from engine.kubectl.printers.get import pod_status_cells
 from engine.kubectl.session import Session
 from engine.net.network import Network
-from tests.helpers import SAMPLES, apply_yaml
+from tests.helpers import apply_yaml, samples_with_counters
 
 NODE = "kind-worker"
 SANDBOX_CHANGED = "Pod sandbox changed, it will be killed and re-created."
@@ -26,11 +25,7 @@ SANDBOX_CHANGED = "Pod sandbox changed, it will be killed and re-created."
 
 @pytest.fixture
 def cluster() -> Cluster:
-    c = cluster_from_paths([SAMPLES], deterministic=True)[0]
-    c.run_until_idle()
-    assert kubectl.run_line(c, "kubectl scale deploy counter --replicas=4").code == 0
-    c.run_until_idle()
-    return c
+    return samples_with_counters(4)
 
 
 def on_node(c: Cluster, namespace: str = "default") -> dict[str, dict]:

@@ -14,33 +14,11 @@ from engine.cluster.cluster import Cluster
 from engine.kubectl import commands as kubectl
 from engine.kubectl.session import Session
 from engine.workloads.apps import workload_for
-from tests.helpers import SAMPLES, apply_yaml
+from tests.helpers import SAMPLES, apply_yaml, web_service_yaml
 
 
 def deployment(probe: str, image: str = "nginx", command: str = "", kind: str = "readinessProbe") -> str:
-    return f"""
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: web}}
-spec:
-  replicas: 1
-  selector: {{matchLabels: {{app: web}}}}
-  template:
-    metadata: {{labels: {{app: web}}}}
-    spec:
-      containers:
-        - name: web
-          image: {image}
-          {command}
-          {kind}: {probe}
----
-apiVersion: v1
-kind: Service
-metadata: {{name: web}}
-spec:
-  selector: {{app: web}}
-  ports: [{{port: 80}}]
-"""
+    return web_service_yaml(command, f"{kind}: {probe}", image=image)
 
 
 def started(yaml: str, seconds: float = 5) -> tuple[Cluster, dict]:
