@@ -8,7 +8,9 @@ from pathlib import Path
 
 import yaml
 
+from engine.apply.workspace import cluster_from_paths
 from engine.cluster.cluster import Cluster
+from engine.kubectl import commands as kubectl
 from tui.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,3 +88,41 @@ async def until(pilot, ready, timeout: float = 10.0) -> None:
 def terminal_text(app) -> str:
     """What the dashboard's Terminal pane holds, a line each."""
     return "\n".join(str(line.text) for line in app.query_one("#terminal-log").lines)
+
+
+def web_service_yaml(*container_lines: str, image: str = "nginx") -> str:
+    """A one-replica Deployment `web` (one container, `image`, plus `container_lines` in
+    flow style, e.g. `readinessProbe: {httpGet: {path: /, port: 80}}`) and its Service on 80:
+    what the probe and kubelet tests start from."""
+    extra = "".join(f"          {line}\n" for line in container_lines if line)
+    return f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app: web}}}}
+  template:
+    metadata: {{labels: {{app: web}}}}
+    spec:
+      containers:
+        - name: web
+          image: {image}
+{extra}---
+apiVersion: v1
+kind: Service
+metadata: {{name: web}}
+spec:
+  selector: {{app: web}}
+  ports: [{{port: 80}}]
+"""
+
+
+def samples_with_counters(replicas: int = 4) -> Cluster:
+    """The samples' cluster at rest with the counter Deployment scaled to `replicas`
+    (pods on every worker: what the node-down and node-restart tests take down)."""
+    c = cluster_from_paths([SAMPLES], deterministic=True)[0]
+    c.run_until_idle()
+    assert kubectl.run_line(c, f"kubectl scale deploy counter --replicas={replicas}").code == 0
+    c.run_until_idle()
+    return c

@@ -96,7 +96,7 @@ class SvcflowApp(App):
     def __init__(self, paths: list[str], *, deterministic: bool = False, bare: bool = False,
                  seed: int | None = None, watch: bool = True, present: bool = False,
                  animate_flow: bool | None = None, lang: str | None = None, serve: bool | None = None,
-                 workspace=None) -> None:
+                 api_port: int | None = None, workspace=None) -> None:
         """`workspace`: what to show instead of the folder's simulated cluster (a real
         cluster, attached read-only: `engine.attach.workspace.AttachWorkspace`)."""
         super().__init__()
@@ -105,6 +105,7 @@ class SvcflowApp(App):
         # off for deterministic runs (tests, snapshots) unless asked; never for a mirror
         # (its writes would go to svcflow's copy, not to the cluster).
         self.serve_api = ((not deterministic) if serve is None else serve) and not self.read_only
+        self.api_port = api_port  # `--port N`: exactly that one; by default 6443 or the next free
         self.api: ServedApi | None = None
         self.lang = lang or "en"  # the chrome's language (`tui.i18n`); a tour sets its own
         self.stage: bool | None = None  # None: by the terminal's size (tui.layout)
@@ -226,7 +227,7 @@ class SvcflowApp(App):
 
     async def _serve_api(self) -> None:
         try:
-            self.api = await serve_dashboard(self)
+            self.api = await serve_dashboard(self, port=self.api_port)
         except OSError as e:  # no port to be had: the dashboard carries on without its API
             self.query_one(StatusLine).say(self.tr("svcflow: not serving the Kubernetes API: {why}")
                                            .format(why=e.strerror or e))

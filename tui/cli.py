@@ -67,11 +67,16 @@ def _files(p: argparse.ArgumentParser, required: bool = False) -> None:
 
 DASHBOARD_HELP = """\
 the dashboard:
-  svcflow [PATH...] [--present] [--deterministic] [--bare] [--seed N]
+  svcflow [PATH...] [--present] [--lang en|ko] [--no-serve] [--port N]
+          [--deterministic] [--bare] [--seed N]
                         open the simulated cluster of PATH (default samples/) in the
                         full-screen dashboard, following edits to the files; it needs
                         a terminal (stdin and stdout)
   --present             hide the header and footer, for projectors
+  --lang en|ko          the dashboard's language (Kubernetes' terms stay as they are)
+  --no-serve            do not serve the cluster's Kubernetes API (by default it is
+                        served on 127.0.0.1:6443, or the next free port, for kubectl)
+  --port N              serve it on exactly this port
   svcflow --kubeconfig PATH [--context NAME]   (or: svcflow attach [...])
                         attach read-only to a real cluster: its Pods, Services,
                         Endpoints, Nodes live; kube-proxy's rules and CoreDNS's
@@ -96,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   epilog=DASHBOARD_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     top.add_argument("--version", action="version", version=f"svcflow {_version()}")
     _global_flags(top)
-    sub = top.add_subparsers(dest="command")
+    sub = top.add_subparsers(dest="command", prog="svcflow")  # (`usage: svcflow serve ...`)
     p = sub.add_parser("apply", help="apply manifests and print kubectl apply's lines")
     _global_flags(p)
     _files(p, required=True)
@@ -207,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: The flags before a command or the dashboard's paths that take the next word as their value.
-VALUE_FLAGS = ("--seed", "--kubeconfig", "--context", "--lang")
+VALUE_FLAGS = ("--seed", "--kubeconfig", "--context", "--lang", "--port")
 
 
 def _first_word(argv: list[str]) -> str | None:
@@ -822,6 +827,8 @@ def _dashboard(argv: list[str], err: TextIO | None = None, attach: bool = False)
     p.add_argument("--no-serve", dest="serve", action="store_false", default=None,
                    help="do not serve the cluster's Kubernetes API (by default the dashboard serves it on "
                         "127.0.0.1:6443 or the next free port and writes .svcflow/kubeconfig)")
+    p.add_argument("--port", type=int, default=None, metavar="N",
+                   help="serve the Kubernetes API on this port of 127.0.0.1 (one kubeconfig across runs)")
     args = p.parse_args(argv)
     if (attach or _attaching(args)) and args.paths:
         (err or sys.stderr).write(BOTH_SOURCES + "\n")
@@ -834,7 +841,8 @@ def _dashboard(argv: list[str], err: TextIO | None = None, attach: bool = False)
     if attach or _attaching(args):
         return _attach_dashboard(args, err or sys.stderr)
     return run(args.paths or ["samples/"], deterministic=getattr(args, "deterministic", False), bare=getattr(args, "bare", False),
-               seed=getattr(args, "seed", None), present=args.present, lang=args.lang, serve=args.serve)
+               seed=getattr(args, "seed", None), present=args.present, lang=args.lang, serve=args.serve,
+               api_port=args.port)
 
 
 def _attach_dashboard(args: argparse.Namespace, err: TextIO) -> int:

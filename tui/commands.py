@@ -300,5 +300,6 @@ def reads_only(text: str) -> bool:
     if len(words) == 1 and words[0] in PANES:
         return True
     if words[0] == "kubectl":
-        return next((w for w in words[1:] if not w.startswith("-")), "") in READ_ONLY_KUBECTL
+        rest = kubectl.global_flags_after_verb(words[1:])  # (`kubectl -n other get po`: the verb is `get`)
+        return bool(rest) and rest[0] in READ_ONLY_KUBECTL
     return words[0] in ("dig", "trace")

@@ -262,9 +262,9 @@ class EngineDriver:
         rv = c.store.resource_version
         if self._panes is None:  # (the panes live as long as the app: looked up once)
             q = app.query_one
-            self._panes = (q(PodsPane), q(ServicesPane), q(EndpointsPane), q(DnsPane), q(ProxyPane))
+            self._panes = (q(PodsPane), q(ServicesPane), q(EndpointsPane), q(DnsPane), q(ProxyPane), q(EventsPane))
         panes: tuple[Pane, ...] = self._panes
-        pods, _, _, dns, proxy = self._panes
+        pods, _, _, dns, proxy, _ = self._panes
         # The Pods pane's AGE follows the clock: a new second is a change for a pane of up
         # to 2,000 pods (a bigger one follows the pods' changes only).
         second = int(c.now().timestamp())

@@ -172,7 +172,7 @@ class FlowPlayer:
             # written carry the same names on every node, so they are marked here too.
             proxy = q(ProxyPane)
             view = self.app.viewpoint()
-            proxy.show_rules(view.cluster, view.node, view.mode)
+            proxy.show_rules(view.cluster, view.node, view.mode, view.pattern)
             proxy.mark(set(ev.data.get("written", [])), above=1)
         elif ev.step == 4:
             dns.light_names(dataplane.dns_names_for_service(self.app.workspace.cluster, ev.namespace, ev.name))

@@ -11,6 +11,7 @@ import copy
 import ipaddress
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from engine.api.admission import ServiceAccountAdmission
@@ -20,7 +21,7 @@ from engine.api.kinds import CLUSTER_SCOPED, kind_info
 from engine.api.naming import generate_name
 from engine.api.objects import clone, meta
 from engine.api.qos import pod_qos_class
-from engine.api.servicestrategy import drop_type_dependent_fields
+from engine.api.servicestrategy import carry_cluster_ips, drop_type_dependent_fields, normalize_cluster_ips
 from engine.api.strategicpatch import three_way_merge
 from engine.api.validation import decoding, errors, messages, service, validator
 from engine.api.validation.metadata import selector_go_value
@@ -344,10 +345,9 @@ class ApiServer:
         if live["kind"] == "Service":
             if not isinstance(new.get("spec"), dict):
                 new["spec"] = {}
-            new["spec"].setdefault("clusterIP", live["spec"].get("clusterIP"))
-            if live["spec"].get("clusterIPs"):
-                new["spec"].setdefault("clusterIPs", live["spec"]["clusterIPs"])
+            carry_cluster_ips(new, live)  # (beginUpdate: patchAllocatedValues, normalizeClusterIPs)
             self._carry_node_ports(live, new)
+            normalize_cluster_ips(new, live)
             drop_type_dependent_fields(new, live)
         new = with_defaults(new)
         errs = validator.validate(new, node_port_range=self.node_port_range, check_allocation=False, defaulted=True)
@@ -386,6 +386,10 @@ class ApiServer:
             new["metadata"]["deletionTimestamp"] = self.clock.now_str(offset=period)
             new["metadata"]["deletionGracePeriodSeconds"] = period
             return self.store.update(new)
+        if kind == "Pod" and int(meta(obj).get("deletionGracePeriodSeconds") or 0) > 0:
+            # (BeforeDelete: a delete with grace 0 shortens a terminating pod's grace period,
+            # written first -- a watch sees it -- and then the pod goes)
+            self.store.update(_grace_ended(obj))
         if kind == "Service":
             self._release_service(obj)
         return self.store.delete(kind, namespace, name)
@@ -469,7 +473,10 @@ class ApiServer:
         if old is None or (old.get("spec") or {}).get("ipFamilies") != spec.get("ipFamilies") or \
                 (old.get("spec") or {}).get("ipFamilyPolicy") != spec.get("ipFamilyPolicy"):
             self._check_ip_families(svc, display, verb)
-        if old is None and typ != "ExternalName" and spec.get("clusterIP") != "None":
+        # a new Service, or one moving from ExternalName (handleClusterIPsForUpdatedService's
+        # case A), gets its ClusterIP now: the one asked for, the next free one, or none (None)
+        fresh = typ != "ExternalName" and (old is None or (old.get("spec") or {}).get("type") == "ExternalName")
+        if fresh and spec.get("clusterIP") != "None":
             want = spec.get("clusterIP") or None
             try:
                 ip = self.cluster_ips.allocate(want)
@@ -483,7 +490,7 @@ class ApiServer:
                     f"failed to allocate IP {want}: {e}", allocation=True)], display, verb)
             spec["clusterIP"] = ip
             spec["clusterIPs"] = [ip]
-        elif old is None and spec.get("clusterIP") == "None":
+        elif fresh:
             spec["clusterIPs"] = ["None"]
         old_ports = {}
         if old is not None:
@@ -492,7 +499,7 @@ class ApiServer:
                     old_ports[(p.get("protocol", "TCP"), p["nodePort"])] = True
         range_errs = service.validate_node_port_range(svc, self.node_port_range)
         if range_errs:
-            if old is None and spec.get("clusterIP") not in (None, "None"):
+            if fresh and spec.get("clusterIP") not in (None, "None"):
                 self.cluster_ips.release(spec["clusterIP"])
             raise _invalid(svc, range_errs, display, verb)
         needs = typ in ("NodePort", "LoadBalancer") and not (
@@ -517,7 +524,7 @@ class ApiServer:
         except ApiError:
             for proto, np in taken:
                 self.node_ports.release(proto, np)
-            if old is None and spec.get("clusterIP") not in (None, "None"):
+            if fresh and spec.get("clusterIP") not in (None, "None"):
                 self.cluster_ips.release(spec["clusterIP"])
             raise
         for proto, np in old_ports:
@@ -576,3 +583,18 @@ class ApiServer:
             raise _invalid(merged, [errors.FieldError(
                 errors.ErrorType.Invalid, "spec.clusterIPs[0]", errors.GoLiteral(f'[]string{{"{new_ip}"}}'),
                 "may not change once set")], display, "patching")
+
+
+def _grace_ended(pod: dict) -> dict:
+    """The terminating pod with grace period 0: its deletionTimestamp moves back to when the
+    deletion was asked for (rest.BeforeDelete shortens the period, not the wait already done)."""
+    new = clone(pod)
+    md = new["metadata"]
+    period = int(md.get("deletionGracePeriodSeconds") or 0)
+    try:
+        asked = datetime.fromisoformat(str(md["deletionTimestamp"]).replace("Z", "+00:00")) - timedelta(seconds=period)
+        md["deletionTimestamp"] = asked.strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (KeyError, ValueError):
+        pass
+    md["deletionGracePeriodSeconds"] = 0
+    return new

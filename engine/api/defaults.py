@@ -430,6 +430,23 @@ def default_endpoint_slice(obj: dict) -> None:
             p["protocol"] = "TCP"
 
 
+def default_network_policy(obj: dict) -> None:
+    """networking/v1 SetDefaults_NetworkPolicy and SetDefaults_NetworkPolicyPort: a port's
+    protocol is TCP; no policyTypes means Ingress, plus Egress when egress rules are given
+    (so a policy with only `egress:` still isolates its pods for ingress, as upstream).
+    `spec` and its `podSelector` are Go struct values: stored (and printed) even when empty."""
+    spec = _dict_at(obj, "spec")
+    if spec is None or _dict_at(spec, "podSelector") is None:
+        return
+    for direction in ("ingress", "egress"):
+        for rule in _dicts(spec.get(direction)):
+            for port in _dicts(rule.get("ports")):
+                if port.get("protocol") is None:
+                    port["protocol"] = "TCP"
+    if not spec.get("policyTypes"):
+        spec["policyTypes"] = ["Ingress"] + (["Egress"] if spec.get("egress") else [])
+
+
 DEFAULTERS: dict[str, Callable[[dict], None]] = {
     "Node": default_node,
     "Service": default_service,
@@ -441,6 +458,7 @@ DEFAULTERS: dict[str, Callable[[dict], None]] = {
     "Namespace": default_namespace,
     "Endpoints": default_endpoints,
     "EndpointSlice": default_endpoint_slice,
+    "NetworkPolicy": default_network_policy,
 }
 
 

@@ -150,6 +150,8 @@ KINDS: dict[str, KindInfo] = {k.kind: k for k in (
     KindInfo("Job", "batch", "v1", "jobs", "job", True, (), ("all",), verbs=_READ_ONLY, from_manifests=False),
     KindInfo("Ingress", "networking.k8s.io", "v1", "ingresses", "ingress", True, ("ing",),
              verbs=_READ_ONLY, from_manifests=False),
+    # enforced in the packet path as kind's kindnetd (kube-network-policies) enforces it
+    KindInfo("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", "networkpolicy", True, ("netpol",)),
     # coordination.k8s.io/v1 (kube-apiserver lists it before discovery.k8s.io); the kubelets
     # write the node Leases, manifests do not
     KindInfo("Lease", "coordination.k8s.io", "v1", "leases", "lease", True, from_manifests=False),

@@ -4,7 +4,13 @@ type needed are cleared -- if the caller left them as they were. So `kubectl pat
 '{"spec":{"type":"ClusterIP"}}'` on a NodePort Service is accepted (its nodePorts,
 externalTrafficPolicy and, from a LoadBalancer, allocateLoadBalancerNodePorts go, and the
 node ports return to the pool) instead of failing validation on the fields the patch kept;
-a caller who changed them meant them, and validation says so."""
+a caller who changed them meant them, and validation says so.
+
+Before that, the REST storage's beginUpdate (pkg/registry/core/service/storage/storage.go)
+fixes up the allocated values a client left out (`carry_cluster_ips`, patchAllocatedValues'
+ClusterIP part) and keeps `clusterIP` and `clusterIPs` in step (`normalize_cluster_ips`), so
+`clusterIP: None` on a Service that has an address is refused as kube-apiserver refuses it:
+`spec.clusterIPs[0]: Invalid value: []string{"None"}: may not change once set`."""
 from __future__ import annotations
 
 
@@ -25,6 +31,41 @@ def _externally_accessible(svc: dict) -> bool:
     """serviceutil.ExternallyAccessible."""
     typ = _type(svc)
     return typ in ("LoadBalancer", "NodePort") or (typ == "ClusterIP" and bool(_spec(svc).get("externalIPs")))
+
+
+def needs_cluster_ip(svc: dict) -> bool:
+    """needsClusterIP: every type but ExternalName."""
+    return _type(svc) != "ExternalName"
+
+
+def carry_cluster_ips(new: dict, old: dict) -> None:
+    """patchAllocatedValues, for the ClusterIPs: an update that leaves them out keeps the
+    allocated ones, when both the old and the new type need one (an ExternalName Service
+    has none to keep: moving from it allocates afresh)."""
+    ns, os_ = _spec(new), _spec(old)
+    if needs_cluster_ip(old) and needs_cluster_ip(new):
+        if not ns.get("clusterIP") and os_.get("clusterIP"):
+            ns["clusterIP"] = os_["clusterIP"]
+        if not ns.get("clusterIPs") and os_.get("clusterIPs"):
+            ns["clusterIPs"] = list(os_["clusterIPs"])
+
+
+def normalize_cluster_ips(new: dict, old: dict) -> None:
+    """normalizeClusterIPs on an update: divine what a client that wrote only the singular
+    field meant (the plural follows it; clearing it clears both)."""
+    ns, os_ = _spec(new), _spec(old)
+    if not isinstance(new.get("spec"), dict):
+        return
+    old_ip, new_ip = os_.get("clusterIP") or "", ns.get("clusterIP") or ""
+    old_ips, new_ips = os_.get("clusterIPs") or [], ns.get("clusterIPs") or []
+    if old_ips and not new_ips and old_ip == new_ip:
+        ns["clusterIPs"] = new_ips = list(old_ips)
+    if old_ip != new_ip:
+        if old_ip and not new_ip:
+            ns.pop("clusterIPs", None)
+            return
+        if not new_ips or (old_ips and new_ips[0] == old_ips[0]):
+            ns["clusterIPs"] = [new_ip]
 
 
 def drop_type_dependent_fields(new: dict, old: dict) -> None:

@@ -49,6 +49,9 @@ RESOURCES = (
     Resource("Deployment", "apps/v1", "/apis/apps/v1/deployments", label="deployments", namespaced=True, quiet=True),
     Resource("ReplicaSet", "apps/v1", "/apis/apps/v1/replicasets", label="replicasets", namespaced=True, quiet=True),
     Resource("DaemonSet", "apps/v1", "/apis/apps/v1/daemonsets", label="daemonsets", namespaced=True, quiet=True),
+    # What `trace` checks after DNAT (the cluster's network policy engine drops what they do not allow).
+    Resource("NetworkPolicy", "networking.k8s.io/v1", "/apis/networking.k8s.io/v1/networkpolicies",
+             label="networkpolicies", namespaced=True, quiet=True),
     # The kubelets' heartbeats, which `describe node` shows (kubectl reads the node's Lease).
     # Each renews every 10 s: a small, steady watch.
     Resource("Lease", "coordination.k8s.io/v1", f"/apis/coordination.k8s.io/v1/namespaces/{NODE_LEASE_NAMESPACE}/leases",

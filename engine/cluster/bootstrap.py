@@ -13,8 +13,12 @@ from typing import Callable
 from engine.api.apiserver import ApiServer
 from engine.api.naming import new_uid
 from engine.api.quantity import parse_quantity
-from engine.api.wellknown import SERVICE_NAME_LABEL
-from engine.cluster.topology import KUBERNETES_VERSION, NodeSpec, Topology
+from engine.cluster.topology import KERNEL_VERSION, KUBERNETES_VERSION, NodeSpec, Topology
+from engine.controllers.kubernetesservice import (
+    kubernetes_endpoint_slice,
+    kubernetes_endpoints,
+    kubernetes_service,
+)
 from engine.kubelet.nodelease import HEALTHY
 
 COREDNS_IMAGE = "registry.k8s.io/coredns/coredns:v1.12.0"
@@ -63,7 +67,7 @@ def node_object(n: NodeSpec, now: str, ids: "Callable[[], str]") -> dict:
             for t, (status, reason, message) in HEALTHY.items()],
         "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
         "nodeInfo": {"architecture": "amd64", "bootID": ids(), "containerRuntimeVersion": "containerd://2.1.1",
-                     "kernelVersion": "6.8.0-60-generic", "kubeProxyVersion": "", "kubeletVersion": KUBERNETES_VERSION,
+                     "kernelVersion": KERNEL_VERSION, "kubeProxyVersion": "", "kubeletVersion": KUBERNETES_VERSION,
                      "machineID": ids().replace("-", ""), "operatingSystem": "linux", "osImage": "Debian GNU/Linux 12 (bookworm)",
                      "systemUUID": ids()},
     }
@@ -180,28 +184,9 @@ def control_plane_objects(api: ApiServer, topology: Topology, apiserver_ip: str)
     """What kubeadm init and kind install once the control-plane node is up;
     `apiserver_ip` is the `kubernetes` Service's ClusterIP (the range's first)."""
     cp = topology.control_plane
-    svc = api.create_internal({
-        "apiVersion": "v1", "kind": "Service",
-        "metadata": {"name": "kubernetes", "namespace": "default",
-                     "labels": {"component": "apiserver", "provider": "kubernetes"}},
-        "spec": {"clusterIP": apiserver_ip,
-                 "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
-    })
-    api.create_internal({
-        "apiVersion": "v1", "kind": "Endpoints",
-        "metadata": {"name": "kubernetes", "namespace": "default",
-                     "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
-        "subsets": [{"addresses": [{"ip": cp.ip}], "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}],
-    })
-    api.create_internal({
-        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-        "metadata": {"name": "kubernetes", "namespace": "default",
-                     "labels": {SERVICE_NAME_LABEL: "kubernetes"}},
-        "addressType": "IPv4",
-        "endpoints": [{"addresses": [cp.ip], "conditions": {"ready": True}}],
-        "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}],
-    })
-    del svc
+    api.create_internal(kubernetes_service(apiserver_ip))
+    api.create_internal(kubernetes_endpoints(cp.ip))
+    api.create_internal(kubernetes_endpoint_slice(cp.ip))
     uids = api.rng("uid:serviceaccount")  # (as the serviceaccount controller draws them)
     for ns, name in SYSTEM_SERVICE_ACCOUNTS:
         api.create_internal({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name, "namespace": ns}},

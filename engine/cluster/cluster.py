@@ -35,6 +35,7 @@ from engine.controllers.deployment import DeploymentController
 from engine.controllers.endpoints import EndpointsController
 from engine.controllers.endpointslice import EndpointSliceController
 from engine.controllers.garbagecollector import GarbageCollector
+from engine.controllers.kubernetesservice import KubernetesServiceController
 from engine.controllers.loadbalancer import LoadBalancerController
 from engine.controllers.namespace import NamespaceController
 from engine.controllers.nodelifecycle import NodeLifecycleController
@@ -142,7 +143,8 @@ class Cluster:
         run += [self.kube_proxy, self.coredns, GarbageCollector(ctx)]
         self.namespaces = NamespaceController(ctx)
         self.root_ca = RootCACertPublisher(ctx)
-        run += [self.namespaces, self.root_ca, PodGC(ctx), NodeLifecycleController(ctx), TaintEvictionController(ctx)]
+        run += [self.namespaces, self.root_ca, PodGC(ctx), NodeLifecycleController(ctx), TaintEvictionController(ctx),
+                KubernetesServiceController(ctx, self.cluster_ips.nth(1), topo.control_plane.ip)]
         self.controllers = run
 
     def _assemble_mirror(self, ctx: ControllerContext, coredns: CoreDNSConfig | None,

@@ -15,6 +15,7 @@ from engine.api.validation.messages import aggregate_message
 from engine.api.validation.node import node_pod_cidrs, parse_cidr_sloppy
 
 KUBERNETES_VERSION = "v1.33.1"  # kindest/node:v1.33.1
+KERNEL_VERSION = "6.8.0-60-generic"  # the kind nodes' kernel: the host's (Node nodeInfo, nginx's OS line)
 DEFAULT_POD_SUBNET = "10.244.0.0/16"
 DEFAULT_SERVICE_SUBNET = "10.96.0.0/16"  # kind's default (kubeadm alone uses /12)
 NODE_NETWORK = "172.18.0.0/16"  # docker network `kind`

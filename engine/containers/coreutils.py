@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.containers.getopt import OptionError, getopt
 from engine.containers.proc import Applet, Proc, to_text
+from engine.kubelet.env import kernel_hostname
 from engine.kubelet.runtime import sleep_seconds
 
 
@@ -84,7 +85,7 @@ def ls(p: Proc) -> int:
 
 
 def hostname(p: Proc) -> int:
-    p.out(p.shell.pod["metadata"]["name"] + "\n")
+    p.out(kernel_hostname(p.shell.cluster.topology, p.shell.pod) + "\n")
     return 0
 
 

@@ -33,6 +33,24 @@ WGET_LONG = {"continue": "c", "quiet": "q", "server-response": "S", "output-docu
 NC_USAGE = BUSYBOX + "\nUsage: nc [OPTIONS] HOST PORT  - connect\nnc [OPTIONS] -l -p PORT [HOST] [PORT]  - listen\n"
 #: the kernel's SYN retries to a silent address (net.ipv4.tcp_syn_retries = 6): ~127 s
 CONNECT_TIMEOUT = 127.0
+CURL_AGENT = "curl/8.12.1"  # (alpine's curl package, whose URL parser this file follows)
+#: curl's own limits on a connection attempt, in seconds (`-m 3`: the whole transfer)
+CURL_TIMEOUT_OPTIONS = ("-m", "--max-time", "--connect-timeout")
+
+
+def curl_connect_timeout(args: list[str]) -> float | None:
+    """The seconds curl gives a connection before it gives up (the smaller of -m and
+    --connect-timeout, as Curl_timeleft takes it while connecting); None: the kernel's own.
+    A value that is no positive number is left to the kernel too."""
+    limits = []
+    for flag, value in zip(args, args[1:]):
+        if flag in CURL_TIMEOUT_OPTIONS:
+            try:
+                limits.append(float(value))
+            except ValueError:
+                continue
+    limits = [t for t in limits if 0 < t < CONNECT_TIMEOUT]
+    return min(limits) if limits else None
 
 
 def wget(p: Proc) -> int:
@@ -116,10 +134,11 @@ def curl(p: Proc) -> int:
     if not urls:
         p.err("curl: try 'curl --help' or 'curl --manual' for more information\n")
         return 2
-    got = http_get(p.shell.net, p.shell.pod, urls[0], tool="curl")
+    limit = curl_connect_timeout(args)
+    got = http_get(p.shell.net, p.shell.pod, urls[0], tool="curl", connect_timeout=limit)
     if got.error:
         if got.timed_out:
-            p.shell.elapsed += CONNECT_TIMEOUT
+            p.shell.elapsed += limit or CONNECT_TIMEOUT
         if not silent or "-S" in args or "--show-error" in args:
             p.err(got.error)
         return got.code
@@ -152,14 +171,17 @@ def nslookup(p: Proc) -> int:
         p.out(out)
         p.err(err)
         return 1
-    res = dns_nslookup(names[0], conf, shell.cluster.coredns.plugin)
+    res = dns_nslookup(names[0], conf, shell.cluster.coredns.answerer(reach.pod, shell.net.client_of(shell.pod)))
     shell.cluster.coredns.log_query(f"{who} nslookup {names[0]}")
     answers, asked, error = _nslookup_answers(res.stdout, names[0])
     shell.net.lookup_event(shell.pod, asked, tool="nslookup", answers=answers, error=error, server=reach)
     p.out(res.stdout if res.stdout.endswith("\n") else res.stdout + "\n")
-    # (busybox sets exit code 1 for any NXDOMAIN reply, search-list ones included: left at 0
-    # here as svcflow always answered; the lead decides, see the shell helper's report)
-    return 0
+    # busybox 1.36 (networking/nslookup.c, send_queries): any reply whose rcode is not 0 sets
+    # G.exitcode = EXIT_FAILURE after printing `** server can't find NAME: RCODE`, so an
+    # NXDOMAIN for one of the search list's names fails the command even when another name
+    # answered (`nslookup redis` from its own namespace exits 1); no reply at all is exit 1
+    # too (`;; connection timed out; no servers could be reached`, above).
+    return res.exit_code
 
 
 def dig(p: Proc) -> int:
@@ -180,7 +202,10 @@ def dig(p: Proc) -> int:
         shell.net.lookup_event(shell.pod, name, tool="dig", server=reach, qtype=qtype)
         p.out(render_dig_unreachable(args, server=reach.nameserver, refused=reach.refused))
         return 9
-    out = dns_dig(shell.cluster.coredns.plugin, name, qtype, msg_id=shell.cluster.rng("dns-id").randrange(1, 65536),
+    msg_id = shell.cluster.rng("dns-id").randrange(1, 65536)
+    answerer = shell.cluster.coredns.answerer(reach.pod, shell.net.client_of(shell.pod, bufsize=1232, cookie_len=8,
+                                                                             msg_id=msg_id))
+    out = dns_dig(answerer, name, qtype, msg_id=msg_id,
                   when=shell.now(), server=reach.nameserver, args=args)
     answers = [line.split("\t")[-1] for line in out.stdout.split(";; ANSWER SECTION:\n", 1)[-1].split("\n\n", 1)[0]
                .splitlines()] if ";; ANSWER SECTION:" in out.stdout else []
@@ -207,7 +232,7 @@ def host(p: Proc) -> int:
         shell.net.lookup_event(shell.pod, name, tool="host", server=reach)
         p.out(";; connection timed out; no servers could be reached\n")
         return 1
-    res = resolve(name, "A", conf, shell.cluster.coredns.plugin)
+    res = resolve(name, "A", conf, shell.cluster.coredns.answerer(reach.pod, shell.net.client_of(shell.pod)))
     shell.net.lookup_event(shell.pod, name, tool="host", answers=res.addresses,
                            error="" if res.found else "NXDOMAIN", server=reach)
     if not res.found:
@@ -263,6 +288,59 @@ def nc(p: Proc) -> int:
         if closed:
             break
     return 0
+
+
+PING_USAGE = (BUSYBOX + "\nUsage: ping [OPTIONS] HOST\n\nSend ICMP ECHO_REQUESTs to HOST\n")
+#: Echo requests sent when neither -c nor -w bounds them: busybox pings until Ctrl+C, which a
+#: one-shot line cannot press; svcflow stops after as many as `ping -c 4` sends.
+PING_UNBOUNDED = 4
+
+
+def _rtt_us(ttl: int, seq: int) -> int:
+    """A round trip in microseconds, fixed per hop count (no clock jitter in a simulation):
+    the pod's own node answers in ~0.05 ms, a pod on another node in ~0.1 ms."""
+    return (45 if ttl >= 64 else 70 if ttl == 63 else 110) + (seq * 7) % 5 * 6
+
+
+def _ms(us: int) -> str:
+    return f"{us // 1000}.{us % 1000:03d}"
+
+
+def ping(p: Proc) -> int:
+    """busybox ping (networking/ping.c): an echo request a second, the replies, the
+    statistics; exit 0 when any reply came. Who answers is the network's (`Network.ping`)."""
+    try:
+        o = getopt(p.args, "qvc:w:W:s:t:I:i:4n")
+    except OptionError as e:
+        p.err(f"ping: {e}\n" + PING_USAGE)
+        return 1
+    if len(o.operands) != 1:
+        p.err(PING_USAGE)
+        return 1
+    host = o.operands[0]
+    size = int(o.value("s") or 56)
+    deadline = o.value("w")
+    count = int(o.value("c") or 0) or (int(deadline) if deadline and deadline.isdigit() else PING_UNBOUNDED)
+    echo = p.shell.net.ping(p.shell.pod, host)
+    if echo.ip is None:
+        return p.fail(f"bad address '{host}'")
+    p.out(f"PING {host} ({echo.ip}): {size} data bytes\n")
+    rtts = []
+    for seq in range(count):
+        if echo.ttl is not None:
+            rtts.append(_rtt_us(echo.ttl, seq))
+            if not o.has("q"):
+                p.out(f"{size + 8} bytes from {echo.ip}: seq={seq} ttl={echo.ttl} time={_ms(rtts[-1])} ms\n")
+        if seq < count - 1:
+            p.shell.elapsed += 1.0
+    if echo.ttl is None:
+        p.shell.elapsed += float(o.value("W") or 10)  # (then waits for a late reply: -W, 10 s)
+    got = len(rtts)
+    p.out(f"\n--- {host} ping statistics ---\n"
+          f"{count} packets transmitted, {got} packets received, {(count - got) * 100 // count}% packet loss\n")
+    if rtts:
+        p.out(f"round-trip min/avg/max = {_ms(min(rtts))}/{_ms(sum(rtts) // got)}/{_ms(max(rtts))} ms\n")
+    return 0 if rtts else 1
 
 
 def telnet(p: Proc) -> int:
@@ -416,8 +494,11 @@ class HttpResult:
     timed_out: bool = False
 
 
-def http_get(net: Network, client: dict | None, url: str, *, tool: str) -> HttpResult:
-    """One HTTP GET through the simulated network, as curl or busybox wget make it."""
+def http_get(net: Network, client: dict | None, url: str, *, tool: str,
+             connect_timeout: float | None = None) -> HttpResult:
+    """One HTTP GET through the simulated network, as curl or busybox wget make it.
+    `connect_timeout`: curl's `-m`/`--connect-timeout` (a SYN nobody answers then ends after
+    that long, with curl's `Timeout was reached`)."""
     try:
         host, port, path, netloc = _split_url(url, tool)
     except UrlError as e:
@@ -431,6 +512,10 @@ def http_get(net: Network, client: dict | None, url: str, *, tool: str) -> HttpR
     if not conn.ok:
         timed_out = t.outcome == "timeout"
         if tool == "curl":
+            if timed_out and connect_timeout is not None:
+                return HttpResult(error=f"curl: (28) Failed to connect to {host} port {port} after "
+                                        f"{int(connect_timeout * 1000) + 1} ms: Timeout was reached\n",
+                                  code=28, timed_out=True)
             if timed_out:
                 return HttpResult(error=f"curl: (28) Failed to connect to {host} port {port} after 134167 ms: Could "
                                         "not connect to server\n", code=28, timed_out=True)
@@ -438,16 +523,21 @@ def http_get(net: Network, client: dict | None, url: str, *, tool: str) -> HttpR
                                     "connect to server\n", code=7)
         return HttpResult(error=f"wget: can't connect to remote host ({t.resolved_ip}): {_strerror(t)}\n", code=1,
                           connected_to=head, timed_out=timed_out)
-    resp = conn.process.http(HttpRequest("GET", path, netloc), _PodNet(net, conn.pod), conn.port)
+    # (the address the server sees: the client pod's, or the node's a masquerade left)
+    peer = conn.source.ip if conn.source is not None else ((client or {}).get("status") or {}).get("podIP", "")
+    agent = "Wget" if tool == "wget" else CURL_AGENT
+    resp = conn.process.http(HttpRequest("GET", path, netloc, {"User-Agent": agent}, peer),
+                             _PodNet(net, conn.pod), conn.port)
     if resp is None:
         return HttpResult(error="curl: (52) Empty reply from server\n", code=52) if tool == "curl" else \
             HttpResult(error="wget: error getting response\n", code=1, connected_to=head)
     return HttpResult(response=resp, connected_to=head, path=path)
 
 
-def http_text(net: Network, client: dict | None, url: str, *, tool: str = "curl") -> str:
+def http_text(net: Network, client: dict | None, url: str, *, tool: str = "curl",
+              connect_timeout: float | None = None) -> str:
     """What `curl URL` prints from a machine outside the cluster (the session's `curl`)."""
-    got = http_get(net, client, url, tool=tool)
+    got = http_get(net, client, url, tool=tool, connect_timeout=connect_timeout)
     if got.response is None:
         return got.error
     body = got.response.body

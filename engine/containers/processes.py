@@ -71,6 +71,21 @@ class PodProcesses:
                 self.cluster.clock.call_later(delay, lambda text=text, proc=proc: _print(proc, text), background=True)
         return Exit(shell.status)
 
+    def run_probe(self, pod: dict, container: str, argv: list[str]) -> tuple[int, str]:
+        """An exec probe's command, run in the container's shell: its exit code and what it
+        printed on stdout and stderr together, as the kubelet's exec prober reads it (none of
+        it reaches the container's log). A program the image lacks never starts (126)."""
+        shell = self.shell(pod, container)
+        refused = shell.start_error(argv)
+        if refused is not None:
+            return 126, refused.split("error executing command in container: ", 1)[-1]
+        try:
+            out = shell.exec(argv)
+        except Exception as exc:  # noqa: BLE001 - svcflow's own bug must not stop the kubelet
+            log.error("svcflow: a probe's command failed in the simulation: %s: %s", type(exc).__name__, exc)
+            return 1, ""
+        return shell.status, out.text()
+
     def shell(self, pod: dict, container: str) -> PodShell:
         """The shell of one container; a new pod (another uid) starts with a fresh one."""
         md = meta(pod)

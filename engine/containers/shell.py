@@ -21,7 +21,7 @@ from engine.containers.interp import Interpreter, Output
 from engine.containers.proc import Applet, Proc, ShellExit
 from engine.containers.script import Command
 from engine.containers.tar import tar
-from engine.kubelet.env import container_env, pod_resolv_conf
+from engine.kubelet.env import container_env, kernel_hostname, pod_hosts_file, pod_resolv_conf
 from engine.net.network import Network
 from engine.workloads.apps import image_name
 from engine.workloads.base import Stream
@@ -30,7 +30,7 @@ from engine.workloads.redis import cli_format, resp_lines
 #: Programs by name (a program runs only where the image has it, see `PodShell.has`).
 PROGRAMS: dict[str, Applet] = {**coreutils.APPLETS, **textutils.APPLETS, "tar": tar, "apk": apk,
                                "wget": nettools.wget, "curl": nettools.curl, "nslookup": nettools.nslookup,
-                               "nc": nettools.nc, "dig": nettools.dig, "host": nettools.host, "telnet": nettools.telnet, "redis-cli": nettools.redis_cli,
+                               "nc": nettools.nc, "ping": nettools.ping, "dig": nettools.dig, "host": nettools.host, "telnet": nettools.telnet, "redis-cli": nettools.redis_cli,
                                "test": builtins.test, "[": builtins.test, "echo": builtins.echo,
                                "printf": builtins.printf, "true": builtins.true, "false": builtins.false,
                                "pwd": builtins.pwd}
@@ -39,9 +39,6 @@ _COMMON = {"sh", "ls", "cat", "env", "printenv", "hostname", "echo", "pwd", "tar
 #: busybox's applets in Alpine's base image (of those svcflow runs), and Debian's base programs.
 ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk"})
 DEBIAN_BASE = frozenset(_COMMON | {"bash"})
-HOSTS = ("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-         "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n")
-
 
 #: Programs that read their stdin when given no file (so an exec with stdin waits for it).
 _STDIN_READERS = frozenset({"cat", "wc", "grep", "head", "tail", "sort", "cut", "awk", "tr", "uniq", "nc", "telnet",
@@ -132,16 +129,16 @@ class PodShell:
         if path == "/etc/resolv.conf":
             return pod_resolv_conf(self.cluster.topology, self.pod).encode()
         if path == "/etc/hostname":
-            return (self.pod["metadata"]["name"] + "\n").encode()
+            return (kernel_hostname(self.cluster.topology, self.pod) + "\n").encode()
         if path == "/etc/hosts":
-            ip = (self.pod.get("status") or {}).get("podIP", "")
-            return (HOSTS + f"{ip}\t{self.pod['metadata']['name']}\n").encode()
+            return pod_hosts_file(self.cluster.topology, self.pod).encode()
         return None
 
     # -- variables ------------------------------------------------------------------------------
     def environment(self, extra: dict[str, str] | None = None) -> list[tuple[str, str]]:
         """The environment a program started from this shell gets."""
-        env = dict(container_env(self.cluster.store, self.pod))
+        kubelet = getattr(self.cluster, "kubelet", None)  # (the environment of the container's start)
+        env = dict(kubelet.container_env(self.pod) if kubelet is not None else container_env(self.cluster.store, self.pod))
         for name in self.unset:
             env.pop(name, None)
         for name in self.exported:

@@ -46,7 +46,9 @@ class LoadBalancerController(Controller):
         if svc is None:
             return
         ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
-        if svc["spec"].get("type") != "LoadBalancer":
+        # MetalLB without --lb-class (kind's usual setup) serves only Services that name no
+        # loadBalancerClass; another class is another controller's, so it stays <pending>
+        if svc["spec"].get("type") != "LoadBalancer" or svc["spec"].get("loadBalancerClass"):
             if ingress and any(self._owner.get(i.get("ip", "")) == key for i in ingress):
                 self._release(key)
                 new = clone(svc)

@@ -321,7 +321,7 @@ def _name_matches(parent: str, child: str) -> bool:
     return is_subdomain(parent, child)
 
 
-def _loadbalance(rrs: tuple[RR, ...], rng: random.Random | None) -> tuple[RR, ...]:
+def loadbalance(rrs: tuple[RR, ...], rng: random.Random | None) -> tuple[RR, ...]:
     """loadbalance's roundRobin: CNAMEs first, then the rest, then shuffled A/AAAA, then MX."""
     cname = [r for r in rrs if r.rtype == "CNAME"]
     address = [r for r in rrs if r.rtype in ("A", "AAAA")]
@@ -375,6 +375,7 @@ class KubernetesPlugin:
         self.upstream: Upstream = upstream or forwarded_nxdomain
         self.rng = rng
         self.synced = True
+        self._next: Upstream | None = None  # while `serve` runs: the chain's next plugin
         self._zones = self.config.zones
         self._primary = self._zones[0]
         self._ttl = self.config.ttl
@@ -671,9 +672,9 @@ class KubernetesPlugin:
         if self.config.loadbalance and resp.rcode == NOERROR and qtype not in ("AXFR", "IXFR"):
             resp = replace(
                 resp,
-                answer=_loadbalance(resp.answer, self.rng),
-                authority=_loadbalance(resp.authority, self.rng),
-                additional=_loadbalance(resp.additional, self.rng),
+                answer=loadbalance(resp.answer, self.rng),
+                authority=loadbalance(resp.authority, self.rng),
+                additional=loadbalance(resp.additional, self.rng),
             )
         return resp
 
@@ -686,7 +687,19 @@ class KubernetesPlugin:
                 return resp
         return self._forward(qname, qtype)
 
+    def serve(self, qname: str, qtype: str, next_plugin: Upstream) -> DnsResponse:
+        """The plugin inside a server block's chain (engine.dns.server): its zones answered
+        here, every other name (and a fallthrough) handed to `next_plugin` (the block's
+        `forward`, or SERVFAIL when there is none); no loadbalance (the chain applies it)."""
+        saved, self._next = self._next, next_plugin
+        try:
+            return self._serve(fqdn(qname), qtype.upper())
+        finally:
+            self._next = saved
+
     def _forward(self, qname: str, qtype: str) -> DnsResponse:
+        if self._next is not None:
+            return self._next(qname, qtype)
         resp = self.upstream(qname, qtype)
         return replace(resp, qname=qname, qtype=qtype, forwarded=True)
 
@@ -1016,4 +1029,4 @@ class KubernetesPlugin:
         return [(n, ip) for n, ip in out if parse_ip(ip) is not None]
 
 
-__all__ = ["KubernetesPlugin", "RecordRequest", "endpoint_hostname", "parse_request"]
+__all__ = ["KubernetesPlugin", "loadbalance", "RecordRequest", "endpoint_hostname", "parse_request"]

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from engine.api.labels import label_selector_string
 from engine.api.store import json_copy
+from engine.api.validation.decoding import decode_error
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.responses import json_response
@@ -40,10 +41,15 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
         wanted = await read_body(ctx, req, request, (JSON, YAML))
     else:
         raise method_not_allowed()
-    replicas = ((wanted or {}).get("spec") or {}).get("replicas", 0) if isinstance(wanted, dict) else None
-    if not isinstance(replicas, int) or isinstance(replicas, bool):
-        raise bad_request("Scale in version \"v1\" cannot be handled as a Scale: json: cannot unmarshal into Go "
-                          "struct field ScaleSpec.spec.replicas of type int32")
+    if not isinstance(wanted, dict):
+        raise bad_request("Scale in version \"v1\" cannot be handled as a Scale: json: cannot unmarshal "
+                          f"{'array' if isinstance(wanted, list) else 'value'} into Go value of type v1.Scale")
+    # decoded into autoscaling/v1 Scale as kube-apiserver does: int32 replicas, so a typo of
+    # 99999999999 is refused before anything is stored (it once made 270,000 pods)
+    bad = decode_error({**wanted, "apiVersion": "autoscaling/v1", "kind": "Scale"})
+    if bad is not None:
+        raise bad_request(f'Scale in version "v1" cannot be handled as a Scale: {bad.message}')
+    replicas = int((wanted.get("spec") or {}).get("replicas") or 0)
     if replicas < 0:
         raise StatusError("Invalid", f'Scale.autoscaling "{req.name}" is invalid: spec.replicas: Invalid value: '
                           f'{replicas}: must be greater than or equal to 0',

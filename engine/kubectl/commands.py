@@ -988,6 +988,34 @@ KUBECTL_COMMANDS = frozenset({
 DRY_RUN_VERBS = frozenset({"delete", "scale", "label", "drain", "cordon", "uncordon", "create", "run"})
 
 
+#: kubectl's global (cobra persistent) flags that take a value, as `-n other` or `-n=other`.
+GLOBAL_VALUE_FLAGS = frozenset({
+    "-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--token", "--as",
+    "--as-group", "--as-uid", "--request-timeout", "-v", "--v", "--cache-dir", "--certificate-authority",
+    "--client-certificate", "--client-key", "--tls-server-name", "--username", "--password", "--profile",
+    "--profile-output", "--log-file", "--vmodule"})
+
+
+def global_flags_after_verb(argv: list[str]) -> list[str]:
+    """`kubectl -n other get po` as cobra reads it: persistent flags typed before the
+    command belong to it, so they move after the command's words (before a `--`, which
+    ends an exec's flags)."""
+    leading: list[str] = []
+    i = 0
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
+        flag = argv[i]
+        leading.append(flag)
+        if flag in GLOBAL_VALUE_FLAGS and i + 1 < len(argv):
+            leading.append(argv[i + 1])
+            i += 1
+        i += 1
+    if not leading or i >= len(argv):
+        return argv
+    rest = argv[i:]
+    cut = rest.index("--") if "--" in rest else len(rest)
+    return rest[:cut] + leading + rest[cut:]
+
+
 def run_line(cluster: Cluster, line: str) -> Output:
     """One `kubectl ...` line as typed in a terminal (the dashboard's `:` prompt)."""
 
@@ -997,6 +1025,7 @@ def run_line(cluster: Cluster, line: str) -> Output:
         return Output(stderr=f"error: {e}\n", code=1)
     if argv and argv[0] == "kubectl":
         argv = argv[1:]
+    argv = global_flags_after_verb(argv)
     if not argv:
         return Output()
     verb, rest = argv[0], argv[1:]

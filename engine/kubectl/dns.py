@@ -24,7 +24,6 @@ def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None =
     """dig as run on the control-plane node, or in a pod (`from_pod`). The query travels
     to the kube-dns ClusterIP through kube-proxy's rules: with no CoreDNS pod behind it,
     dig prints its communications errors and exits 9."""
-    plugin = cluster.coredns.plugin
     qtype = qtype.upper()
     server = cluster.topology.dns_ip
     net = net or Network(cluster)
@@ -36,7 +35,7 @@ def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None =
             net.lookup_event(None, name, tool="dig", server=reach, qtype=qtype)
             return Output(stdout=render_dig_unreachable(args, server=reach.nameserver, refused=reach.refused), code=9)
         target = name if name.endswith(".") else name + "."
-        resp = plugin.query(target, qtype)
+        resp = cluster.coredns.answerer(reach.pod, net.client_of(None, bufsize=1232, cookie_len=8)).query(target, qtype)
         args = name if qtype == "A" else f"{name} {qtype}"
         text = render_dig(resp, msg_id=_msg_id(cluster), when=cluster.now(), server=server, args=args)
         net.lookup_event(None, target, tool="dig", answers=[rr.rdata for rr in resp.answer], error=resp.summary(),
@@ -57,11 +56,12 @@ def dig(cluster: Cluster, name: str, qtype: str = "A", *, from_pod: str | None =
         text = render_dig_unreachable(name if qtype == "A" else f"{name} {qtype}", server=reach.nameserver,
                                       refused=reach.refused)
         return Output(stdout="\n".join(lines) + "\n\n" + text, code=9)
-    result = resolve(name, qtype if qtype != "A" else ADDRESS, conf, plugin)
+    result = resolve(name, qtype if qtype != "A" else ADDRESS, conf, cluster.coredns.answerer(reach.pod, net.client_of(pod)))
     for a in result.attempts:
         mark = " <- answer" if a.hit else ""
         lines.append(f";; tried {a.name}: {a.rcode}{' (no data)' if a.rcode == 'NOERROR' and not a.hit else ''}{mark}")
     final = result.hit.name if result.hit is not None else (result.attempts[-1].name if result.attempts else name)
+    plugin = cluster.coredns.answerer(reach.pod, net.client_of(pod, bufsize=1232, cookie_len=8))
     resp = plugin.query(final if final.endswith(".") else final + ".", qtype)
     text = render_dig(resp, msg_id=_msg_id(cluster), when=cluster.now(), server=server,
                       args=final if qtype == "A" else f"{final} {qtype}")
@@ -80,5 +80,6 @@ def dns_records(cluster: Cluster) -> Output:
 
 
 def corefile(cluster: Cluster) -> Output:
-    text = cluster.coredns.config.corefile()
+    """The Corefile CoreDNS serves by (after an edit of its ConfigMap, once reloaded)."""
+    text = cluster.coredns.corefile
     return Output(stdout=text if text.endswith("\n") else text + "\n")

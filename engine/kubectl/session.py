@@ -16,7 +16,7 @@ from engine.api.apiserver import ApiError
 from engine.api.gostrconv import go_quote_rune
 from engine.apply.workspace import apply_documents
 from engine.cluster.cluster import Cluster
-from engine.containers.nettools import http_text
+from engine.containers.nettools import curl_connect_timeout, http_text
 from engine.containers.processes import PodProcesses
 from engine.containers.shell import PodShell
 from engine.kubectl import commands as kubectl
@@ -99,7 +99,8 @@ class Session:
             out = self._kubectl(argv[1:])
         elif argv[0] == "curl":
             urls = curl_urls(argv[1:])
-            out = Output(stdout=http_text(self.net, None, urls[0]) if urls else
+            out = Output(stdout=http_text(self.net, None, urls[0], connect_timeout=curl_connect_timeout(argv[1:]))
+                         if urls else
                          "curl: try 'curl --help' or 'curl --manual' for more information\n")
         elif argv[0] in ("exit", "logout"):
             out = Output()
@@ -141,6 +142,7 @@ class Session:
                             namespace=pod["metadata"]["namespace"] if pod else None, net=self.net)
 
     def _kubectl(self, argv: list[str]) -> Output:
+        argv = kubectl.global_flags_after_verb(argv)  # (`kubectl -n other exec ...`)
         if not argv:
             return Output(stderr="kubectl controls the Kubernetes cluster manager.\n", code=0)
         if argv[0] == "apply":

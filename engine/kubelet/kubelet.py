@@ -15,19 +15,25 @@ from functools import lru_cache
 from typing import Iterable, Mapping
 
 from engine.api.allocators import AllocationError
-from engine.api.objects import evolve, is_terminating, meta, pod_phase, set_condition
+from engine.api.objects import evolve, is_terminating, meta, pod_is_ready, pod_phase, set_condition
 from engine.api.store import shared
+from engine.cluster.clock import parse_time
 from engine.cluster.topology import Machines
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
+from engine.kubelet.env import ServiceHistory, container_env
 from engine.kubelet.ipam import PodIPAM
+from engine.kubelet.prober import refused, run_probe, unhealthy
 from engine.kubelet.runtime import (
+    LOST,
     Exit,
     MainRunner,
+    Stop,
     backoff_message,
     backoff_seconds,
     container_fate,
     main_argv,
+    on_sigterm,
     pod_phase_after,
     restarts,
     terminated,
@@ -38,7 +44,6 @@ from engine.workloads.apps import workload_for
 SANDBOX_SECONDS = 1.0
 TERMINATE_SECONDS = 1.0
 RESTART_SECONDS = 1.0  # an ended container's first restart: the kubelet's next pod sync
-FAILING_PROBE_COMMANDS = ({"false"}, {"/bin/false"}, {"exit", "1"}, {"sh", "-c", "exit 1"})
 
 
 def _next_version(pod: dict) -> dict:
@@ -89,6 +94,11 @@ class _PodRuntime:
     ip: str | None = None
     ready_at: datetime | None = None
     probe_fails: bool = False
+    probe_message: str | None = None  # the readiness probe's Unhealthy message while it fails
+    failures: int = 0  # readiness probe failures in a row
+    forced: bool = False  # `u` made the readiness probe fail (svcflow's app that stops answering)
+    prober: object | None = None  # the running readiness prober's token (None: not started)
+    liveness: dict[str, object] | None = None  # container -> its running liveness prober's token
     pulled: frozenset[str] = frozenset()
     attempts: int = 0  # sandbox creations that failed
     mount_failures: int = 0  # volume mounts that failed in a row (the reconciler's back-off)
@@ -96,6 +106,10 @@ class _PodRuntime:
     ended: dict[str, int] | None = None  # container -> exit code, for good (not restarted)
     crashes: dict[str, int] | None = None  # container -> exits so far (the restart back-off)
     restart: set[str] | None = None  # containers whose back-off is over: start them again
+    stops: dict[str, Stop] | None = None  # container -> how it ends after the SIGTERM (a graceful delete)
+    env_at: dict[str, int] | None = None  # container -> the store version its environment was built at
+    stop_sent: datetime | None = None  # when the kubelet sent it
+    restarted: bool = False  # a new sandbox after the old one died: its containers start again
 
 
 class Kubelet(Controller):
@@ -109,6 +123,7 @@ class Kubelet(Controller):
                  images: Mapping[str, Iterable[str]] | None = None) -> None:
         super().__init__(ctx)
         self.recorder, self.clock, self.flow, self._rng = ctx.recorder, ctx.clock, ctx.flow, ctx.rng
+        self.api = ctx.api
         self.machines, self.ipam = machines, ipam
         self.pods: dict[str, _PodRuntime] = {}
         self.image_cache: dict[str, set[str]] = {node: set(have) for node, have in (images or {}).items()}
@@ -117,7 +132,15 @@ class Kubelet(Controller):
         # what runs a main process that ends, for its output and exit code (the served API's
         # pods' shells); without one, the exit code svcflow knows for the command
         self.runner: MainRunner | None = None
+        self.services = ServiceHistory(self.store)  # (a container's Service variables are its start's)
         self.store.watch("Pod", self._on_pod)
+
+    def container_env(self, pod: dict, container: int = 0) -> list[tuple[str, str]]:
+        """The environment the container was started with (its Services as they were then)."""
+        rt = self.pods.get(key_for(pod))
+        name = (pod["spec"].get("containers") or [{}])[container].get("name", "")
+        started = (rt.env_at or {}).get(name) if rt is not None else None
+        return container_env(self.store, pod, container, history=self.services, started=started)
 
     def _on_pod(self, ev) -> None:
         if ev.type == "DELETED":
@@ -297,26 +320,26 @@ class Kubelet(Controller):
         st = new["status"]
         statuses = []
         probe_delay = None
+        before = {cs.get("name"): cs for cs in st.get("containerStatuses") or []} if rt.restarted else {}
+        rt.restarted = False
         for ct in sorted(pod["spec"].get("containers") or [], key=lambda ct: ct["name"]):
             event(pod, "Normal", "Created", f"Created container: {ct['name']}", self.name, node_name)
             event(pod, "Normal", "Started", f"Started container {ct['name']}", self.name, node_name)
             probe = ct.get("readinessProbe")
             ready = probe is None
             if probe is not None:
-                cmd = set(((probe.get("exec") or {}).get("command")) or [])
-                if cmd and any(cmd == f for f in FAILING_PROBE_COMMANDS):
-                    rt.probe_fails = True
-                if not _probe_reaches(pod, ct, probe, self.clock.now):
-                    rt.probe_fails = True  # (nothing in the container listens where it probes)
                 delay = float(probe.get("initialDelaySeconds", 0)) + 1.0
                 probe_delay = max(probe_delay or 0.0, delay)
             image = ct.get("image", "")
+            old = before.get(ct["name"]) or {}
+            count = int(old.get("restartCount") or 0) + (1 if old else 0)  # (a new sandbox's containers: +1)
+            rt.env_at = {**(rt.env_at or {}), ct["name"]: self.store.resource_version}
             statuses.append({
-                "containerID": "containerd://" + _digest(f"{meta(pod)['uid']}/{ct['name']}"),
+                "containerID": "containerd://" + _digest(f"{meta(pod)['uid']}/{ct['name']}" + (f"/{count}" if count else "")),
                 "image": normalize_image(image),
                 "imageID": _image_id(image),
-                "lastState": shared({}), "name": ct["name"], "ready": ready, "restartCount": 0, "started": True,
-                "state": shared({"running": {"startedAt": now}}),
+                "lastState": shared(_last_state(old)), "name": ct["name"], "ready": ready,
+                "restartCount": count, "started": True, "state": shared({"running": {"startedAt": now}}),
             })
         st["containerStatuses"] = statuses
         st["phase"] = "Running"
@@ -332,20 +355,62 @@ class Kubelet(Controller):
             self._due(key, probe_delay)
 
     def resume(self, node: str) -> None:
-        """The node's container started again: its kubelet syncs every pod bound to it --
-        finishing the deletions the control plane asked for while it was down, and posting
-        again the Ready it knows of the pods the node controller marked not ready."""
+        """The node's container started again (`docker start`): every container on it died
+        with it, and containerd reports them exited with 255 `Unknown` (it did not see them
+        end). The kubelet syncs each pod bound to the node: a terminating one is finished at
+        once (nothing is left to stop), any other whose containers ran gets a new sandbox."""
         for pod in [p for p in self.store.iter("Pod") if p["spec"].get("nodeName") == node]:
             key = key_for(pod)
             rt = self.pods.get(key)
-            ready = all(s.get("ready") for s in (pod.get("status") or {}).get("containerStatuses") or [])
-            cond = next((c for c in (pod.get("status") or {}).get("conditions") or [] if c.get("type") == "Ready"), {})
-            if rt is not None and rt.stage == "running" and ready and not rt.probe_fails and \
-                    cond.get("status") != "True" and not is_terminating(pod):
-                new = _next_version(pod)
-                self._set_ready(new["status"], True, self.clock.now_str(), pod)
-                self.store.update(new, owned=True)
+            if rt is not None and rt.stage in ("running", "stopping") and pod_phase(pod) not in ("Succeeded", "Failed"):
+                if is_terminating(pod):
+                    rt.stops = {c: Stop(0.0, LOST.code, LOST.reason) for c in _running_containers(pod)}
+                    rt.stage, rt.stop_sent, rt.due = "stopping", self.clock.now(), None
+                else:
+                    self._sandbox_changed(key, pod, rt)
             self.enqueue(key)
+
+    def _sandbox_changed(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        """A pod whose sandbox died (computePodActions: SandboxChanged): the kubelet reports
+        its containers terminated (255 Unknown, not ready, and no pod IP: the runtime has no
+        ready sandbox to take one from), kills the old sandbox -- its address goes back to
+        the CNI -- and makes a new one, which gets the node's next address, so the pod IP
+        changes; its containers start again in it (RESTARTS +1, the 255 as their last
+        state). A pod that does not restart (restartPolicy Never) fails instead."""
+        node, now = pod["spec"]["nodeName"], self.clock.now_str()
+        new = _next_version(pod)
+        st = new["status"]
+        running = _running_containers(pod)
+        for cs in st.get("containerStatuses") or []:
+            if cs.get("name") in running:
+                cs["state"] = terminated(cs.get("containerID", ""), LOST, cs["state"]["running"].get("startedAt", now),
+                                         now)
+            cs["ready"], cs["started"] = False, False
+        if not pod["spec"].get("hostNetwork"):  # (a host-network pod keeps the node's address)
+            st.pop("podIP", None)
+            st.pop("podIPs", None)
+        set_condition(st, "PodReadyToStartContainers", "False", now)
+        policy = new["spec"].get("restartPolicy")
+        if not restarts(policy, LOST.code):
+            codes = {cs["name"]: ((cs.get("state") or {}).get("terminated") or {}).get("exitCode", 0)
+                     for cs in st.get("containerStatuses") or []}
+            st["phase"] = pod_phase_after(policy, codes)
+            _terminal_conditions(st, now)
+            rt.stage = "done"
+        else:
+            self._set_ready(st, False, now, new)
+            self.recorder.event(pod, "Normal", "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.",
+                                self.name, node)
+            rt.stage, rt.due, rt.restarted = "creating", None, True
+            rt.exits = rt.ended = rt.crashes = rt.restart = None
+            rt.probe_fails, rt.probe_message, rt.failures, rt.forced, rt.prober = False, None, 0, False, None
+            rt.liveness = None
+        self.store.update(new, owned=True)
+        if rt.ip and not pod["spec"].get("hostNetwork"):
+            self.ipam.release(node, rt.ip)
+            self._ip_released(node)
+        rt.ip = None
+        self.flow(self.name, new, "sandbox changed", f"the node {node} restarted: its containers died")
 
     def set_readiness(self, namespace: str, name: str, ready: bool) -> bool:
         """Make a pod's readiness probe start failing (or passing again), as when the
@@ -356,33 +421,80 @@ class Kubelet(Controller):
         rt = self.pods.get(key)
         if pod is None or rt is None or rt.stage != "running":
             return False
-        rt.probe_fails = not ready
+        rt.probe_fails, rt.forced, rt.failures = not ready, not ready, 0
+        rt.probe_message = probe_failure(pod) if not ready else None
         new = _next_version(pod)
         st = new["status"]
         for s in st.get("containerStatuses") or []:
             s["ready"] = ready
         self._set_ready(st, ready, self.clock.now_str(), pod)
-        message = probe_failure(pod) if not ready else None
+        message = rt.probe_message
         if message is not None:  # (no readinessProbe: no prober runs, nothing is recorded)
             self.recorder.event(pod, "Warning", "Unhealthy", message, self.name, pod["spec"]["nodeName"])
         self.store.update(new, owned=True)
         return True
 
     def _probe(self, key: str, pod: dict, rt: _PodRuntime) -> None:
-        """The first readiness probe result (later probes return the same answer)."""
-        if all(s.get("ready") or "running" not in (s.get("state") or {})
-               for s in pod["status"].get("containerStatuses") or []):
+        """A running pod's sync: its readiness prober starts with the first round
+        (`initialDelaySeconds` after the start, the timer `_start` set), then runs every
+        `periodSeconds` on its own timer."""
+        if rt.prober is not None or not any(isinstance(ct.get("readinessProbe"), dict)
+                                            for ct in pod["spec"].get("containers") or []):
             return
-        if rt.probe_fails:
-            msg = probe_failure(pod)
-            if msg is not None:  # (`u` on a pod with no probe: no prober, no event)
-                self.recorder.event(pod, "Warning", "Unhealthy", msg, self.name, pod["spec"]["nodeName"])
+        token = rt.prober = object()
+        self._probe_round(key, rt, token)
+
+    def _probe_round(self, key: str, rt: _PodRuntime, token: object) -> None:
+        """One round of the readiness prober, then the next one `periodSeconds` later (a
+        background timer: a probed pod does not keep a run from idling). The prober stops with
+        the pod, its node (`docker stop`) or a new sandbox (which starts another)."""
+        if self.pods.get(key) is not rt or rt.prober is not token or rt.stage != "running":
+            return
+        pod = self.store.get("Pod", *split_key(key))
+        if pod is None or is_terminating(pod) or not self.machines.running(pod["spec"]["nodeName"]):
+            return
+        self._readiness_round(pod, rt)
+        period = min(float(ct["readinessProbe"].get("periodSeconds", 10)) for ct in pod["spec"].get("containers") or []
+                     if isinstance(ct.get("readinessProbe"), dict))
+        self.clock.call_later(max(period, 1.0), lambda: self._probe_round(key, rt, token), background=True)
+
+    def _readiness_round(self, pod: dict, rt: _PodRuntime) -> None:
+        """Probe every running container's readinessProbe (prober worker.doProbe): each failure
+        is an `Unhealthy` event; a ready pod turns unready after `failureThreshold` failures in
+        a row, an unready one ready at the first success. A pod `u` marked failing stays so."""
+        node = pod["spec"]["nodeName"]
+        if rt.forced:
+            if rt.probe_message is not None:
+                self.recorder.event(pod, "Warning", "Unhealthy", rt.probe_message, self.name, node)
+            return
+        running = _running_containers(pod)
+        failed, threshold = None, 3
+        for ct in pod["spec"].get("containers") or []:
+            probe = ct.get("readinessProbe")
+            if isinstance(probe, dict) and ct["name"] in running:
+                result = run_probe(pod, ct, probe, self.clock.now, self.runner)
+                if not result.ok:
+                    failed, threshold = unhealthy("readinessProbe", result), int(probe.get("failureThreshold", 3))
+                    break
+        was_ready = pod_is_ready(pod)
+        if failed is not None:
+            rt.failures += 1
+            self.recorder.event(pod, "Warning", "Unhealthy", failed, self.name, node)
+            if was_ready and rt.failures < threshold:
+                return
+        else:
+            rt.failures = 0
+        rt.probe_fails, rt.probe_message = failed is not None, failed
+        ready = failed is None
+        statuses = pod["status"].get("containerStatuses") or []
+        if was_ready == (ready and bool(running) and len(running) == len(statuses)) and \
+                all(cs.get("ready") == (ready and cs.get("name") in running) for cs in statuses):
             return
         new = _next_version(pod)
         st = new["status"]
-        for s in st.get("containerStatuses") or []:
-            s["ready"] = True
-        self._set_ready(st, True, self.clock.now_str(), pod)
+        for cs in st.get("containerStatuses") or []:
+            cs["ready"] = ready and cs.get("name") in running
+        self._set_ready(st, all(cs.get("ready") for cs in st.get("containerStatuses") or []), self.clock.now_str(), pod)
         self.store.update(new, owned=True)
 
     # -- main processes that end ------------------------------------------------------
@@ -411,33 +523,46 @@ class Kubelet(Controller):
         self.clock.call_later(seconds, due, background=True)
 
     def _watch_liveness(self, key: str, pod: dict, rt: _PodRuntime, ct: dict) -> None:
-        """A livenessProbe that cannot pass (nothing listens on its port) kills the container
-        once it has failed `failureThreshold` times, `periodSeconds` apart after
-        `initialDelaySeconds` (prober: Unhealthy, then Killing `failed liveness probe, will be
-        restarted`); it restarts with the kubelet's back-off, and the next run fails the same."""
+        """The liveness prober of a container just started: a round every `periodSeconds`
+        from `initialDelaySeconds` on (background timers), each failure an `Unhealthy` event
+        (nothing listens on the port, a 404, an exec command that exits 1); after
+        `failureThreshold` failures in a row the kubelet kills the container (`Killing ...
+        failed liveness probe, will be restarted`) and it restarts with the back-off. A
+        success resets the count (the file an exec probe reads written meanwhile)."""
         probe = ct.get("livenessProbe")
-        if not isinstance(probe, dict) or _probe_reaches(pod, ct, probe, self.clock.now):
+        if not isinstance(probe, dict):
             return
-        seconds = float(probe.get("initialDelaySeconds", 0)) + \
-            float(probe.get("periodSeconds", 10)) * max(int(probe.get("failureThreshold", 3)), 1)
-        name = ct["name"]
-        # (a server that handles SIGTERM exits 0; anything else is killed at the end of its grace)
-        code = 0 if workload_for(pod, ct, self.clock.now).image_kind != "tcp" else 137
+        name, token = ct["name"], object()
+        rt.liveness = {**(rt.liveness or {}), name: token}
+        period = max(float(probe.get("periodSeconds", 10)), 1.0)
+        threshold = max(int(probe.get("failureThreshold", 3)), 1)
 
-        def kill() -> None:
-            if self.pods.get(key) is not rt or rt.stage != "running":
+        def probe_round(failures: int) -> None:
+            if self.pods.get(key) is not rt or rt.stage != "running" or (rt.liveness or {}).get(name) is not token:
                 return
             live = self.store.get("Pod", *split_key(key))
-            if live is None or is_terminating(live):
+            if live is None or is_terminating(live) or name not in _running_containers(live) or \
+                    not self.machines.running(live["spec"]["nodeName"]):
                 return
-            node = live["spec"].get("nodeName")
-            message = probe_failure(live, "livenessProbe", name)
-            if message is not None:
-                self.recorder.event(live, "Warning", "Unhealthy", message, self.name, node)
-            self.recorder.event(live, "Normal", "Killing", f"Container {name} failed liveness probe, will be restarted",
-                                self.name, node)
-            self._record_exit(key, rt, name, Exit(code))
-        self.clock.call_later(seconds, kill, background=True)
+            result = run_probe(live, ct, probe, self.clock.now, self.runner)
+            failures = 0 if result.ok else failures + 1
+            if failures:
+                node = live["spec"]["nodeName"]
+                self.recorder.event(live, "Warning", "Unhealthy", unhealthy("livenessProbe", result), self.name, node)
+                if failures >= threshold:
+                    self.recorder.event(live, "Normal", "Killing",
+                                        f"Container {name} failed liveness probe, will be restarted", self.name, node)
+                    # (a server that handles SIGTERM exits 0; anything else is killed: 137)
+                    started = parse_time(next(cs for cs in live["status"]["containerStatuses"] if cs["name"] == name)
+                                         ["state"]["running"].get("startedAt")) or self.clock.now()
+                    grace = float(live["spec"].get("terminationGracePeriodSeconds", 30))
+                    stop = on_sigterm(ct, workload_for(live, ct, self.clock.now).handles_sigterm, grace,
+                                      (self.clock.now() - started).total_seconds())
+                    self._record_exit(key, rt, name, Exit(stop.code))
+                    return
+            self.clock.call_later(period, lambda: probe_round(failures), background=True)
+        self.clock.call_later(float(probe.get("initialDelaySeconds", 0)) + period, lambda: probe_round(0),
+                              background=True)
 
     def _run_mains(self, key: str, pod: dict, rt: _PodRuntime, names: list[str]) -> None:
         """Start the main processes of `names`: those that end at once are recorded as
@@ -445,11 +570,12 @@ class Kubelet(Controller):
         for ct in pod["spec"].get("containers") or []:
             if ct.get("name") not in names:
                 continue
-            self._watch_liveness(key, pod, rt, ct)
             fate = container_fate(ct)
             if fate.runs or fate.interactive:
+                self._watch_liveness(key, pod, rt, ct)
                 continue
             end = self.runner.run_main(pod, ct["name"], main_argv(ct)) if self.runner else Exit(fate.code)
+            self._watch_liveness(key, pod, rt, ct)
             if fate.after <= 0 or end.reason == "StartError":
                 rt.exits = {**(rt.exits or {}), ct["name"]: end}
             else:
@@ -492,10 +618,7 @@ class Kubelet(Controller):
         codes = {cs["name"]: (rt.ended or {}).get(cs["name"]) for cs in st.get("containerStatuses") or []}
         st["phase"] = pod_phase_after(policy, codes)
         if st["phase"] in ("Succeeded", "Failed"):
-            set_condition(st, "PodReadyToStartContainers", "False", now)
-            for ctype, val in (("Initialized", "True"), ("Ready", "False"), ("ContainersReady", "False")):
-                set_condition(st, ctype, val, now, reason="PodCompleted")
-            _order_conditions(st)
+            _terminal_conditions(st, now)
             self.flow(self.name, new, "completed", f"{st['phase']}: " + ", ".join(
                 f"{c} exit code {code}" for c, code in codes.items()))
         else:
@@ -517,6 +640,7 @@ class Kubelet(Controller):
             cs["restartCount"] = int(cs.get("restartCount") or 0) + 1
             cs["containerID"] = "containerd://" + _digest(f"{meta(pod)['uid']}/{c}/{cs['restartCount']}")
             cs["state"] = {"running": {"startedAt": now}}
+            rt.env_at = {**(rt.env_at or {}), c: self.store.resource_version}
             cs["started"], cs["ready"] = True, specs[c].get("readinessProbe") is None
             image = specs[c].get("image", "")
             self.recorder.event(pod, "Normal", "Pulled", f'Container image "{image}" already present on machine',
@@ -543,19 +667,80 @@ class Kubelet(Controller):
         _order_conditions(st)
 
     def _stop(self, key: str, pod: dict, rt: _PodRuntime) -> None:
-        if rt.stage != "stopping":
-            if rt.stage in ("running",) or pod_phase(pod) == "Running":
-                ended = _ended_containers(pod)
-                for ct in pod["spec"].get("containers") or []:
-                    if ct["name"] in ended:
-                        continue  # its process already ended (Completed, CrashLoopBackOff): nothing to stop
-                    self.recorder.event(pod, "Normal", "Killing", f"Stopping container {ct['name']}", self.name,
-                                        pod["spec"]["nodeName"])
-            rt.stage = "stopping"
-            self._due(key, TERMINATE_SECONDS)
+        """A graceful deletion, as the kubelet runs it (SyncTerminatingPod): SIGTERM to every
+        running container (`Killing`); each ends as its process does (`on_sigterm`: nginx at
+        once with 0, a shell or a `sleep` when the grace period is over, killed: 137). Once all
+        have ended the kubelet reports them terminated -- not ready, the phase still Running
+        while the pod's resources are released (the status manager holds the terminal phase
+        back), so `get -w` shows `0/1 Terminating` -- then the terminal phase (`0/1
+        Completed`, or `Error`), and only then deletes the pod for good (grace period 0)."""
+        if rt.stage == "stopping":
+            if rt.stops is not None:
+                self._report_stopped(pod, rt)
+            self.api.delete_object("Pod", meta(pod).get("namespace") or "", meta(pod)["name"], grace=False)
+            self.flow(self.name, pod, "deleted", "containers stopped")
             return
-        self.store.delete("Pod", meta(pod).get("namespace") or "", meta(pod)["name"])
-        self.flow(self.name, pod, "deleted", "containers stopped")
+        seconds = TERMINATE_SECONDS
+        if rt.stage in ("running",) or pod_phase(pod) == "Running":
+            rt.stops = self._send_sigterm(pod)
+            seconds = max((stop.after for stop in rt.stops.values()), default=0.0)
+        rt.stage = "stopping"
+        rt.stop_sent = self.clock.now()
+        self._due(key, seconds)
+
+    def _send_sigterm(self, pod: dict) -> dict[str, Stop]:
+        """`Killing` for each container whose process runs, and how each will end."""
+        md, node = meta(pod), pod["spec"]["nodeName"]
+        grace = float(md.get("deletionGracePeriodSeconds") if md.get("deletionGracePeriodSeconds") is not None
+                      else pod["spec"].get("terminationGracePeriodSeconds", 30))
+        running = {cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []
+                   if "running" in (cs.get("state") or {})}
+        now = self.clock.now()
+        stops = {}
+        for ct in pod["spec"].get("containers") or []:
+            cs = running.get(ct["name"])
+            if cs is None:
+                continue  # its process already ended (Completed, CrashLoopBackOff): nothing to stop
+            self.recorder.event(pod, "Normal", "Killing", f"Stopping container {ct['name']}", self.name, node)
+            started = parse_time(cs["state"]["running"].get("startedAt")) or now
+            handles = workload_for(pod, ct, self.clock.now).handles_sigterm
+            stops[ct["name"]] = on_sigterm(ct, handles, grace, (now - started).total_seconds())
+        return stops
+
+    def _report_stopped(self, pod: dict, rt: _PodRuntime) -> None:
+        """The two status writes after the containers stopped: terminated and not ready with
+        the phase held at Running, then the terminal phase (generateAPIPodStatus with
+        podIsTerminal: Succeeded when every container exited 0, else Failed)."""
+        stops, rt.stops = rt.stops or {}, None
+        sent = rt.stop_sent or self.clock.now()
+        now = self.clock.now_str()
+        new = _next_version(pod)
+        st = new["status"]
+        codes = []
+        for cs in st.get("containerStatuses") or []:
+            state = cs.get("state") or {}
+            stop = stops.get(cs["name"])
+            if stop is not None:
+                finished = (sent + timedelta(seconds=stop.after)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                cs["state"] = terminated(cs.get("containerID", ""), Exit(stop.code, stop.reason),
+                                         state["running"].get("startedAt", now), finished)
+            elif "waiting" in state and "terminated" in (cs.get("lastState") or {}):
+                cs["state"] = cs["lastState"]  # (crash-looping: its last run is how it ended)
+            cs["ready"], cs["started"] = False, False
+            codes.append(((cs.get("state") or {}).get("terminated") or {}).get("exitCode", 0))
+        _terminal_conditions(st, now)
+        self.store.update(new, owned=True)
+        final = _next_version(new)
+        final["status"]["phase"] = "Succeeded" if all(c == 0 for c in codes) else "Failed"
+        self.store.update(final, owned=True)
+
+
+def _terminal_conditions(st: dict, now: str) -> None:
+    """The conditions of a pod whose containers all ended for good (the sandbox gone)."""
+    set_condition(st, "PodReadyToStartContainers", "False", now)
+    for ctype, val in (("Initialized", "True"), ("Ready", "False"), ("ContainersReady", "False")):
+        set_condition(st, ctype, val, now, reason="PodCompleted")
+    _order_conditions(st)
 
 
 _CONDITION_ORDER = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"]
@@ -567,6 +752,19 @@ def _order_conditions(st: dict) -> None:
         key=lambda c: _CONDITION_ORDER.index(c["type"]) if c["type"] in _CONDITION_ORDER else 99)]
 
 
+def _last_state(status: dict) -> dict:
+    """A container status's last termination once it starts again: how it just ended, or
+    (it was waiting to restart) the ending it already kept."""
+    state = status.get("state") or {}
+    return state if "terminated" in state else dict(status.get("lastState") or {})
+
+
+def _running_containers(pod: dict) -> set[str]:
+    """The containers whose process runs."""
+    return {cs.get("name") for cs in (pod.get("status") or {}).get("containerStatuses") or []
+            if "running" in (cs.get("state") or {})}
+
+
 def _ended_containers(pod: dict) -> set[str]:
     """The containers whose process is not running (it ended: Completed, CrashLoopBackOff)."""
     return {cs.get("name") for cs in (pod.get("status") or {}).get("containerStatuses") or []
@@ -575,56 +773,10 @@ def _ended_containers(pod: dict) -> set[str]:
 
 def probe_failure(pod: dict, kind: str = "readinessProbe", container: str | None = None) -> str | None:
     """The kubelet's `Unhealthy` message for a probe that fails because the app does not
-    answer (prober.go: the probe's own error), by the first (or the named) container's probe
-    kind; None when no container has such a probe (no prober runs)."""
-    ip = (pod.get("status") or {}).get("podIP", "")
-    what = "Liveness" if kind == "livenessProbe" else "Readiness"
+    answer, by the first (or the named) container's probe of `kind`; None when no container
+    has such a probe (no prober runs)."""
     for ct in pod["spec"].get("containers") or []:
-        if container is not None and ct.get("name") != container:
-            continue
         probe = ct.get(kind)
-        if not isinstance(probe, dict):
-            continue
-        if isinstance(probe.get("httpGet"), dict):
-            h = probe["httpGet"]
-            port = _probe_port(ct, h.get("port"))
-            host = h.get("host") or ip
-            url = f"{str(h.get('scheme') or 'HTTP').lower()}://{host}:{port}{h.get('path') or '/'}"
-            return f'{what} probe failed: Get "{url}": dial tcp {host}:{port}: connect: connection refused'
-        if isinstance(probe.get("tcpSocket"), dict):
-            port = _probe_port(ct, probe["tcpSocket"].get("port"))
-            return f"{what} probe failed: dial tcp {ip}:{port}: connect: connection refused"
-        if isinstance(probe.get("grpc"), dict):
-            return (f'{what} probe failed: timeout: failed to connect service "{ip}:{probe["grpc"].get("port")}" '
-                    f"within {int(probe.get('timeoutSeconds', 1))}s: context deadline exceeded")
-        return f"{what} probe failed: "  # (exec: what the command printed, here nothing)
+        if (container is None or ct.get("name") == container) and isinstance(probe, dict):
+            return unhealthy(kind, refused(pod, ct, probe))
     return None
-
-
-def _probe_reaches(pod: dict, container: dict, probe: dict, now) -> bool:
-    """Whether an httpGet, tcpSocket or grpc probe finds something listening on its port: the
-    container's simulated process (engine.workloads: the image's own ports, such as nginx's
-    80, and the ports the pod declares). A probe on a port nothing listens on fails with
-    `connection refused` -- the learner's wrong-port readinessProbe, whose pod stays 0/1 and
-    out of its Service's endpoints. exec probes are judged elsewhere."""
-    for kind in ("httpGet", "tcpSocket", "grpc"):
-        handler = probe.get(kind)
-        if isinstance(handler, dict):
-            if handler.get("host"):
-                return True  # (another host: not this container's to judge)
-            port = _probe_port(container, handler.get("port"))
-            try:
-                number = int(str(port))
-            except ValueError:
-                return False  # (a port name the container does not have)
-            return workload_for(pod, container, now).serves("TCP", number)
-    return True
-
-
-def _probe_port(container: dict, port: object) -> object:
-    """A probe's port: a number, or the name of one of the container's ports."""
-    if isinstance(port, str) and not port.isdigit():
-        for cp in container.get("ports") or ():
-            if cp.get("name") == port:
-                return cp.get("containerPort")
-    return port

@@ -33,6 +33,13 @@ BACKOFF_START, BACKOFF_MAX = 10.0, 300.0
 _OPENERS = frozenset({"do", "then", "else", "elif", "if", "{", "!"})
 _CLOSERS = frozenset({"for", "done", "fi", "}"})
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
+#: Programs with no SIGTERM handler: as a container's PID 1 the kernel delivers them no
+#: SIGTERM, so they run until the grace period ends and the runtime sends SIGKILL.
+NO_SIGTERM_HANDLER = SHELLS | {"sleep", "tail"}
+#: How long a server that handles SIGTERM takes to shut down (nginx, redis: well under a second).
+SHUTDOWN_SECONDS = 1.0
+#: The exit code of a process the runtime killed (128 + SIGKILL).
+KILLED = 137
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,11 @@ class Exit:
     message: str = ""
 
 
+#: What containerd reports for a container whose end it did not see (its node's container
+#: stopped under it): exit code 255, reason Unknown (cri's unknownExitCode / unknownExitReason).
+LOST = Exit(255, "Unknown")
+
+
 def start_error(program: str) -> Exit:
     """The image has no such program: containerd cannot start the container (exit code 128)."""
     return Exit(128, "StartError",
@@ -69,10 +81,13 @@ def start_error(program: str) -> Exit:
 
 
 class MainRunner(Protocol):
-    """Runs a main process that ends, for its output (to the container's log) and how it
-    ended (the pods' shells of every front end: engine.containers.processes)."""
+    """Runs commands in a container for the kubelet (the pods' shells of every front end:
+    engine.containers.processes): a main process that ends, for its output (to the
+    container's log) and how it ended; an exec probe's command, for its exit code and output."""
 
     def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit: ...
+
+    def run_probe(self, pod: dict, container: str, argv: list[str]) -> tuple[int, str]: ...
 
 
 def base_image(image: str) -> str:
@@ -171,6 +186,34 @@ def container_fate(container: dict) -> Fate:
     if fate.runs and stdin and is_shell(main_argv(container, image_default=True)):
         return Fate(interactive=True)
     return fate
+
+
+@dataclass(frozen=True)
+class Stop:
+    """How a running container's main process ends once the kubelet stops it (SIGTERM,
+    then SIGKILL when the grace period is over): `after` seconds from the SIGTERM, with
+    exit `code`."""
+
+    after: float
+    code: int
+    reason: str = ""
+
+
+def on_sigterm(container: dict, handles_sigterm: bool, grace: float, ran_for: float) -> Stop:
+    """What the container's main process does with the kubelet's SIGTERM: a shell or a
+    `sleep` (PID 1 without a handler) ignores it and is killed when the `grace` seconds are
+    over (137) -- unless it ends by itself first (`sleep 5` that has run for `ran_for`
+    seconds); a server that handles it (`handles_sigterm`, the image's own process: nginx,
+    redis) shuts down at once and exits 0; any other process has no handler either."""
+    argv = main_argv(container, image_default=True)
+    if argv and argv[0].rsplit("/", 1)[-1] in NO_SIGTERM_HANDLER:
+        fate = container_fate(container)
+        if not (fate.runs or fate.interactive) and 0 <= fate.after - ran_for < grace:
+            return Stop(max(fate.after - ran_for, 0.0), fate.code)
+        return Stop(grace, KILLED)
+    if handles_sigterm:
+        return Stop(min(SHUTDOWN_SECONDS, grace), 0)
+    return Stop(grace, KILLED)
 
 
 def restarts(policy: str | None, code: int) -> bool:

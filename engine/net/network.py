@@ -8,7 +8,9 @@ A client in a pod (or on a machine outside the cluster) names a host and port:
 2. the packet enters the client's node (a pod's node, or for outside traffic the node
    whose address was dialled) and walks that node's kube-proxy rules;
 3. DNAT picks a pod IP:port, or REJECT refuses, or nothing matches;
-4. the destination pod's process answers.
+4. the NetworkPolicies of both ends decide whether the packet reaches it (kindnetd's
+   kube-network-policies, engine.net.networkpolicy): a dropped packet is never answered;
+5. the destination pod's process answers.
 Each connection is a flow event carrying its trace, for the dashboard to draw.
 """
 from __future__ import annotations
@@ -18,10 +20,13 @@ from dataclasses import dataclass, field
 
 from engine.api.objects import meta, pod_phase
 from engine.cluster.cluster import Cluster
+from engine.dns.coredns import is_coredns_pod
 from engine.dns.resolver import ADDRESS, ResolvConf, resolve
+from engine.dns.server import Client
 from engine.kubelet.env import pod_resolv_conf
 from engine.net.iptables_walk import Evaluated, Packet, RecentTable, Walker, parse_save
-from engine.workloads.apps import image_name, workload_for
+from engine.net.networkpolicy import ALLOWED, PolicyPeer, Verdict, evaluate
+from engine.workloads.apps import workload_for
 from engine.workloads.base import Workload
 
 OUTSIDE = "outside"
@@ -40,6 +45,7 @@ class Trace:
     outcome: str = ""  # connected | refused | timeout | unresolved
     error: str = ""
     resolved_ip: str | None = None
+    policy: str = ""  # which NetworkPolicy dropped the packet (the verdict's reason)
 
     @property
     def rule_count(self) -> int:
@@ -60,7 +66,7 @@ class Trace:
         if self.dnat:
             out.append(f"  DNAT -> {self.dnat}")
         if self.pod:
-            out.append(f"  reached pod {self.pod}")
+            out.append(f"  {'dropped before' if self.policy else 'reached'} pod {self.pod}")
         out.append(f"  result: {self.outcome}{': ' + self.error if self.error else ''}")
         return out
 
@@ -81,12 +87,6 @@ class DnsServer:
         return self.upstream or self.pod is not None
 
 
-def is_coredns_pod(pod: dict) -> bool:
-    """A pod running CoreDNS (it answers DNS on 53; other pods drop the datagram)."""
-    return any(image_name(str(c.get("image", ""))).rsplit("/", 1)[-1] == "coredns"
-               for c in (pod.get("spec") or {}).get("containers") or [] if isinstance(c, dict))
-
-
 @dataclass
 class Connection:
     trace: Trace
@@ -94,10 +94,22 @@ class Connection:
     process: Workload | None = None
     port: int = 0
     host: str = ""
+    #: the packet's source as the destination's network sees it (None: it never leaves the
+    #: client pod, or a node's root process sent it: no NetworkPolicy applies)
+    source: PolicyPeer | None = None
 
     @property
     def ok(self) -> bool:
         return self.trace.outcome == "connected"
+
+
+@dataclass(frozen=True)
+class Echo:
+    """An ICMP echo request's fate: the address asked (None: the name did not resolve) and
+    the reply's TTL (None: no reply)."""
+
+    ip: str | None
+    ttl: int | None = None
 
 
 #: The address a request from outside the cluster comes from (TEST-NET-3: no node's, no pod's).
@@ -130,7 +142,11 @@ class Network:
         uid = meta(pod).get("uid", "")
         if uid not in self._procs:
             now = self.cluster.now
-            self._procs[uid] = [workload_for(pod, c, now) for c in pod["spec"].get("containers") or []]
+            procs = self._procs[uid] = [workload_for(pod, c, now) for c in pod["spec"].get("containers") or []]
+            if is_coredns_pod(pod):  # (what CoreDNS prints is engine.dns's: its log is the process's)
+                for w, c in zip(procs, pod["spec"].get("containers") or []):
+                    if is_coredns_pod({"spec": {"containers": [c]}}):
+                        w.log = self.cluster.coredns.log_of(pod)
         return self._procs[uid]
 
     def listener(self, pod: dict, proto: str, port: int) -> Workload | None:
@@ -164,13 +180,21 @@ class Network:
             ns = meta(client).get("namespace")
             self.cluster.coredns.log_query(f"{ns}/{meta(client)['name']} {host} -> timed out ({server.error})")
             return None
-        res = resolve(host, ADDRESS, conf, self.cluster.coredns.plugin)
+        res = resolve(host, ADDRESS, conf, self.cluster.coredns.answerer(server.pod, self.client_of(client)))
         for a in res.attempts:
             trace.dns.append(f"{a.name}: {a.rcode}{' -> ' + ', '.join(x for r in a.responses for x in r.addresses) if a.hit else ''}")
         ns = meta(client).get("namespace")
         answer = res.addresses[0] if res.addresses else None
         self.cluster.coredns.log_query(f"{ns}/{meta(client)['name']} {host} -> {answer or res.error or 'NXDOMAIN'}")
         return answer
+
+    def client_of(self, pod: dict | None, *, bufsize: int = 0, cookie_len: int = 0, msg_id: int = 0) -> Client:
+        """The source of a DNS query from `pod` (a node's address for None), as CoreDNS's
+        `log` plugin prints it: a fresh source port and message id from the traffic's rng."""
+        rng = self.cluster.rng("dns-client")
+        ip = ((pod or {}).get("status") or {}).get("podIP") or self.cluster.topology.control_plane.ip
+        return Client(ip, rng.randrange(32768, 61000), msg_id or rng.randrange(1, 65536), bufsize=bufsize,
+                      cookie_len=cookie_len)
 
     def lookup_event(self, client: dict | None, name: str, *, tool: str, answers: list[str] | None = None,
                      error: str = "", server: DnsServer | None = None, qtype: str = "A") -> None:
@@ -213,7 +237,9 @@ class Network:
             return DnsServer(nameserver, pod=conn.pod)
         t = conn.trace
         why = "no CoreDNS pod answered"
-        if conn.pod is not None:
+        if t.policy:  # (a NetworkPolicy dropped the query: the DNS pane says which)
+            why = t.policy
+        elif conn.pod is not None:
             why = f"{meta(conn.pod)['name']} does not answer DNS"
         elif not t.dnat:  # why kube-dns led nowhere: CoreDNS's own account (the DNS pane's too)
             why = c.coredns.serving().reason or why
@@ -274,10 +300,13 @@ class Network:
             return self._done(conn)
         if client is not None:
             src = (client.get("status") or {}).get("podIP", "")
+            if not client["spec"].get("hostNetwork"):  # (a hostNetwork pod's root process is the node's: exempt)
+                conn.source = PolicyPeer(src, client)  # (its namespace's labels read only when a policy exists)
         elif via_node is not None:
             src = next((ip_ for ip_, name in node_ips.items() if name == via_node), "")
         else:
             src = OUTSIDE_SRC
+            conn.source = PolicyPeer(src)
         if mode in ("ipvs", "nftables"):
             return self._connect_mode(conn, client, node, mode, src, ip, port, proto)
         walker = self._walker(node)
@@ -293,11 +322,10 @@ class Network:
             trace.dnat = f"{dest_ip}:{dest_port}"
         pod = self.pod_by_ip(dest_ip)
         if pod is None:
-            if dest_ip in node_ips:
-                trace.outcome, trace.error = "refused", "Connection refused"
-            else:
+            if dest_ip not in node_ips:
                 trace.outcome, trace.error = "timeout", f"no pod answers at {dest_ip}"
-            return self._done(conn)
+                return self._done(conn)
+            return self._arrive_on_node(conn, node_ips[dest_ip], dest_ip, dest_port, proto)
         return self._arrive(conn, pod, dest_port, proto)
 
     def _connect_mode(self, conn: Connection, client: dict | None, node: str, mode: str, src: str, ip: str,
@@ -317,8 +345,10 @@ class Network:
             pod = self.pod_by_ip(ip)
             if pod is not None:
                 return self._arrive(conn, pod, port, proto)
-            trace.outcome, trace.error = ("refused", "Connection refused") if ip in {
-                n.ip for n in self.cluster.topology.nodes} else ("timeout", f"no pod answers at {ip}")
+            on_node = {n.ip: n.name for n in self.cluster.topology.nodes}
+            if ip in on_node:
+                return self._arrive_on_node(conn, on_node[ip], ip, port, proto)
+            trace.outcome, trace.error = "timeout", f"no pod answers at {ip}"
             return self._done(conn)
         trace.dnat = f"{res.ip}:{res.port}"
         pod = self.pod_by_ip(res.ip)
@@ -342,6 +372,8 @@ class Network:
         if pod["spec"].get("nodeName") in self.cluster.machines.stopped:
             trace.outcome, trace.error = "timeout", f"no answer from {meta(pod)['name']}: node {pod['spec']['nodeName']} is down"
             return self._done(conn)
+        if self._dropped(conn, pod, port, proto):
+            return self._done(conn)
         proc = self.listener(pod, proto, port)
         if proc is None:
             trace.outcome, trace.error = "refused", "Connection refused"
@@ -350,11 +382,124 @@ class Network:
         trace.outcome = "connected"
         return self._done(conn)
 
+    def _arrive_on_node(self, conn: Connection, node: str, ip: str, port: int, proto: str) -> Connection:
+        """A node's own address: a process on the node's network answers if one listens on
+        the port (a hostNetwork pod's: kube-apiserver's 6443 behind the `kubernetes`
+        Service); else the node's kernel refuses. A pod's egress toward the node is checked
+        by the NetworkPolicies (the node's processes are not policed on the way in)."""
+        trace = conn.trace
+        if self._dropped(conn, PolicyPeer(ip), port, proto):
+            return self._done(conn)
+        for pod in self.cluster.store.iter("Pod"):
+            if pod["spec"].get("hostNetwork") and pod["spec"].get("nodeName") == node and \
+                    pod_phase(pod) == "Running":
+                proc = self.listener(pod, proto, port)
+                if proc is not None:
+                    trace.pod = f"{meta(pod).get('namespace')}/{meta(pod)['name']} on {node} (host network)"
+                    conn.pod, conn.process, conn.port = pod, proc, port
+                    trace.outcome = "connected"
+                    return self._done(conn)
+        trace.outcome, trace.error = "refused", "Connection refused"
+        return self._done(conn)
+
+    # -- ICMP ---------------------------------------------------------------------------------------
+    def ping(self, client: dict, host: str) -> Echo:
+        """Who answers an ICMP echo request from the pod `client` to `host`, and the TTL the
+        reply arrives with (64 at its sender, one less per node that routes it).
+
+        A ClusterIP is no machine's address: in iptables and nftables modes kube-proxy only
+        rewrites the TCP/UDP/SCTP ports it knows, so an echo request to it goes unanswered
+        (the classic "you cannot ping a Service"); ipvs binds every ClusterIP to the node's
+        kube-ipvs0, so the client's own node answers. A NetworkPolicy isolating a pod drops
+        echo requests unless a rule allows it with no ports."""
+        trace = Trace(client=f"{meta(client).get('namespace')}/{meta(client)['name']}", target=host)
+        ip = self.resolve(client, host, trace)
+        if ip is None:
+            return Echo(None)
+        own_node = client["spec"].get("nodeName") or ""
+        own_ip = (client.get("status") or {}).get("podIP", "")
+        if ip.startswith("127.") or ip == own_ip:
+            return Echo(ip, 64)
+        if own_node in self.cluster.machines.stopped:
+            return Echo(ip)
+        nodes = {n.ip: n.name for n in self.cluster.topology.nodes}
+        if ip in nodes:
+            if nodes[ip] in self.cluster.machines.stopped:
+                return Echo(ip)
+            return Echo(ip, 64 if nodes[ip] == own_node else 63)
+        pod = self.pod_by_ip(ip)
+        if pod is not None:
+            target = pod["spec"].get("nodeName")
+            if target in self.cluster.machines.stopped:
+                return Echo(ip)
+            conn = Connection(trace=trace, source=None if client["spec"].get("hostNetwork") else PolicyPeer(own_ip, client))
+            if not self._policy_verdict(conn, pod, 0, "ICMP").allowed:
+                return Echo(ip)
+            return Echo(ip, 63 if target == own_node else 62)
+        mode = self.cluster.topology.proxy.mode
+        if mode == "ipvs" and self._is_service_address(ip):
+            return Echo(ip, 64)  # (kube-ipvs0 on the client's node holds it)
+        return Echo(ip)
+
+    def _is_service_address(self, ip: str) -> bool:
+        """A ClusterIP, external IP or load-balancer IP of some Service."""
+        for svc in self.cluster.store.iter("Service"):
+            spec = svc.get("spec") or {}
+            if ip in (spec.get("clusterIPs") or []) or ip in (spec.get("externalIPs") or []) or \
+                    any(i.get("ip") == ip for i in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []):
+                return True
+        return False
+
+    # -- NetworkPolicy ---------------------------------------------------------------------------
+    def _policy_peer(self, ip: str, pod: dict | None) -> PolicyPeer:
+        """An end of a connection with what the policy engine knows of it."""
+        if pod is None:
+            return PolicyPeer(ip)
+        ns = self.cluster.store.get("Namespace", "", meta(pod).get("namespace", ""))
+        return PolicyPeer(ip, pod, (meta(ns).get("labels") or {}) if ns is not None else {})
+
+    def _dropped(self, conn: Connection, dest: dict | PolicyPeer, port: int, proto: str) -> bool:
+        """Whether the NetworkPolicies drop the packet on its way to `dest` (a pod, or a node's
+        address: a pod's egress toward a node is checked too); a drop is a timeout whose
+        error, in the trace, names the policies."""
+        verdict = self._policy_verdict(conn, dest, port, proto)
+        if verdict.allowed:
+            return False
+        trace = conn.trace
+        trace.policy = verdict.reason  # (the client only sees its SYN go unanswered)
+        trace.outcome, trace.error = "timeout", verdict.reason
+        return True
+
+    def _policy_verdict(self, conn: Connection, dest: dict | PolicyPeer, port: int, proto: str) -> Verdict:
+        """kube-network-policies' verdict on the packet arriving at `dest` (after DNAT).
+        A packet from outside reaches a pod on another node masqueraded to the node it entered
+        (kube-proxy's SNAT on the way out): that node's address is the source there."""
+        src = conn.source
+        if src is None:
+            return ALLOWED
+        if isinstance(dest, PolicyPeer):
+            pod = None
+        else:
+            pod = dest
+            if src.pod is not None and not conn.trace.dnat and meta(src.pod).get("uid") == meta(pod).get("uid"):
+                return ALLOWED  # (its own IP: the packet stays on the pod's loopback)
+        policies = self.cluster.store.list("NetworkPolicy")
+        if not policies:
+            return ALLOWED
+        if pod is not None and src.pod is None and src.ip == OUTSIDE_SRC and pod["spec"].get("nodeName") != conn.trace.node:
+            entry = next((n.ip for n in self.cluster.topology.nodes if n.name == conn.trace.node), src.ip)
+            src = PolicyPeer(entry)
+        elif src.pod is not None:
+            src = self._policy_peer(src.ip, src.pod)
+        dst = dest if pod is None else self._policy_peer((pod.get("status") or {}).get("podIP", ""), pod)
+        return evaluate(policies, src, dst, port, proto)
+
     def _done(self, conn: Connection) -> Connection:
         t = conn.trace
         target = conn.pod or {"kind": "Pod", "metadata": {"namespace": "", "name": t.target}}
         self.cluster.flow("network", target, "connect", f"{t.client} -> {t.target}: {t.outcome}"
-                          + (f" via {t.dnat}" if t.dnat else "") + f" ({t.rule_count} rules)",
+                          + (f" via {t.dnat}" if t.dnat else "") + f" ({t.rule_count} rules)"
+                          + (f": {t.policy}" if t.policy else ""),
                           data={"trace": t.lines(), "client": t.client, "outcome": t.outcome,
-                                "node": t.node, "dnat": t.dnat, "pod": t.pod})
+                                "node": t.node, "dnat": t.dnat, "pod": t.pod, "policy": t.policy})
         return conn

@@ -470,7 +470,8 @@ class TrafficStory(_Story):
             out.append(Beat(TRAFFIC_DNAT, P("⇢ {sep} DNAT → {dnat}", sep=sep or "kube-proxy", dnat=dnat) if dnat else
                             P("⇢ no DNAT: {result}", result=self.result()), (self.conn,) if self.conn else (), node=node))
         pod = d.get("pod")
-        out.append(Beat(TRAFFIC_POD, P("⇢ reached pod {pod}: {result}", pod=pod, result=self.result()) if pod
+        reached = pod and not d.get("policy")  # (a NetworkPolicy drops the packet before the pod: the result names both)
+        out.append(Beat(TRAFFIC_POD, P("⇢ reached pod {pod}: {result}", pod=pod, result=self.result()) if reached
                         else P("⇢ {result}", result=self.result()), (self.conn,) if self.conn else ()))
         return out
 

@@ -202,6 +202,37 @@ def endpoint_rows(cluster: Cluster, namespace: str | None = "default") -> list[R
             row.filter_text  # built with the row (cached)
             ent = cache[key] = (ep, slices, row)
         rows.append(ent[2])
+    rows += _slice_only_rows(cluster, namespace, {_key(ep) for ep in eps})
+    return rows
+
+
+def _slice_only_rows(cluster: Cluster, namespace: str | None, have: set[str]) -> list[Row]:
+    """A Service whose EndpointSlices someone wrote by hand, with no Endpoints object (a
+    selector-less Service: kube-proxy and CoreDNS read the slices alone): its row from the
+    slices, the addresses laid out as `kubectl get endpoints` would lay them out."""
+    groups: dict[str, list[dict]] = {}
+    for sl in cluster.store.list("EndpointSlice", namespace) if namespace is not None else \
+            cluster.store.list("EndpointSlice"):
+        svc = (meta(sl).get("labels") or {}).get(SERVICE_NAME_LABEL)
+        key = f"{meta(sl).get('namespace') or ''}/{svc}"
+        if svc and key not in have:
+            groups.setdefault(key, []).append(sl)
+    rows = []
+    for key, slices in sorted(groups.items()):
+        subsets = []
+        for sl in slices:
+            ready, not_ready = [], []
+            for e in sl.get("endpoints") or []:
+                if (e.get("addresses") or [None])[0] is None:
+                    continue
+                ok = (e.get("conditions") or {}).get("ready") is not False
+                (ready if ok else not_ready).append({"ip": e["addresses"][0]})
+            subsets.append({"addresses": ready, "notReadyAddresses": not_ready, "ports": sl.get("ports") or []})
+        shown = key.split("/", 1)[1] if namespace is not None else key
+        listed = printers.format_endpoints({"subsets": subsets}) or ""
+        waiting = ",".join(a["ip"] for ss in subsets for a in ss["notReadyAddresses"])
+        rows.append(Row(key, (shown, listed, waiting, ",".join(meta(sl)["name"] for sl in slices)),
+                        "" if listed not in ("", "<none>") else "notready"))
     return rows
 
 
@@ -417,7 +448,7 @@ def explain_selection(cluster: Cluster, svc: dict) -> list[str]:
         return [f"ExternalName: DNS answers with a CNAME to {spec.get('externalName')}; no endpoints"]
     sel = spec.get("selector") or {}
     if not sel:
-        return ["no selector: endpoints come from an Endpoints object you write yourself"]
+        return ["no selector: endpoints come from an Endpoints object or EndpointSlice you write yourself"]
     pods = cluster.store.list("Pod", ns)
     matching = [p for p in pods if service_selects(sel, labels_of(p))]
     out: list[str] = []

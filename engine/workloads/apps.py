@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from engine.cluster.topology import KERNEL_VERSION
 from engine.workloads.base import HttpRequest, HttpResponse, NetContext, SilentStream, Workload
 from engine.workloads.redis import RedisServer
 
@@ -58,6 +59,7 @@ def image_name(image: str) -> str:
 
 class RedisWorkload(Workload):
     image_kind = "redis"
+    handles_sigterm = True
 
     def __init__(self, pod: dict, now) -> None:
         super().__init__(pod, now)
@@ -108,6 +110,7 @@ class CounterWorkload(Workload):
     """ghcr.io/subicura/counter: HTTP on 3000, the count lives in redis."""
 
     image_kind = "counter"
+    handles_sigterm = True
 
     def ports(self) -> set[tuple[str, int]]:
         return super().ports() | {("TCP", 3000)}
@@ -124,29 +127,72 @@ class CounterWorkload(Workload):
         self.print(f"{req.method} {req.path} 200 count={reply[1:].strip()}")
         return HttpResponse(200, reply[1:].strip())
 
+    def answer_probe(self, path: str, port: int) -> int | None:
+        """Every path on 3000 answers 200 (the INCR a probe's GET would make is left out: the
+        tutorial's count stays the learner's own)."""
+        return 200 if port == 3000 else None
+
 
 class WebWorkload(Workload):
     image_kind = "web"
+    handles_sigterm = True
 
     def __init__(self, pod: dict, now, page: str, server: str) -> None:
         super().__init__(pod, now)
         self.page, self.server = page, server
+        if server.startswith("nginx/"):
+            self._nginx_banner(started_at(pod, now))
+
+    def _nginx_banner(self, t: datetime) -> None:
+        """What the official nginx image prints when it starts (docker-entrypoint.sh, then
+        nginx's notices: one worker per CPU of the node)."""
+        for line in ("/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
+                     "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/",
+                     "/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
+                     "10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf",
+                     "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf",
+                     "/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh",
+                     "/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
+                     "/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
+                     "/docker-entrypoint.sh: Configuration complete; ready for start up"):
+            self.print(line, t)
+        stamp = f"{t:%Y/%m/%d %H:%M:%S}"
+        for notice in ('using the "epoll" event method', self.server, "built by gcc 12.2.0 (Debian 12.2.0-14) ",
+                       f"OS: Linux {KERNEL_VERSION}", "getrlimit(RLIMIT_NOFILE): 1048576:1048576",
+                       "start worker processes", "start worker process 29", "start worker process 30"):
+            self.print(f"{stamp} [notice] 1#1: {notice}", t)
 
     def ports(self) -> set[tuple[str, int]]:
         return super().ports() | {("TCP", 80)}
 
     def http(self, req: HttpRequest, net: NetContext, port: int) -> HttpResponse | None:
         if req.path not in ("/", "/index.html"):
-            return HttpResponse(404, "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
+            resp = HttpResponse(404, "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n"
                                      "<center><h1>404 Not Found</h1></center>\r\n"
                                      f"<hr><center>{self.server}</center>\r\n</body>\r\n</html>\r\n", "Not Found")
-        return HttpResponse(200, self.page)
+        else:
+            resp = HttpResponse(200, self.page)
+        self._access_log(req, resp)
+        return resp
+
+    def _access_log(self, req: HttpRequest, resp: HttpResponse) -> None:
+        """One line per request, in the server's default format: nginx's `combined` (with the
+        client's User-Agent), httpd's `common`. Which pod's log gets it shows which endpoint
+        kube-proxy picked."""
+        at = self.now()
+        line = (f'{req.client or "-"} - - [{at:%d/%b/%Y:%H:%M:%S} +0000] "{req.method} {req.path} HTTP/1.1" '
+                f"{resp.status} {len(resp.body.encode())}")
+        if self.server.startswith("nginx/"):
+            line += f' "-" "{req.headers.get("User-Agent", "-")}" "-"'
+        self.print(line, at)
 
 
 class CoreDNSWorkload(Workload):
     """CoreDNS as kubeadm's Corefile runs it: DNS on 53, the `health` plugin on 8080 (the
     liveness probe's /health), `ready` on 8181 (the readiness probe's /ready), prometheus on
     9153. (Its answers are engine.dns's: this is what a probe or a connection finds.)"""
+
+    handles_sigterm = True
 
     def ports(self) -> set[tuple[str, int]]:
         return super().ports() | {("UDP", 53), ("TCP", 53), ("TCP", 8080), ("TCP", 8181), ("TCP", 9153)}
@@ -171,6 +217,21 @@ def started_at(pod: dict, now) -> datetime:
     return now()
 
 
+class ApiServerWorkload(Workload):
+    """kube-apiserver (the control plane's static pod, on the node's own network): it listens
+    on 6443 for TLS, so a pod reaches it through the `kubernetes` Service (10.96.0.1:443 ->
+    the control-plane node's 6443). TLS is not simulated: a request in plain HTTP gets the
+    answer Go's TLS server gives one."""
+
+    handles_sigterm = True
+
+    def ports(self) -> set[tuple[str, int]]:
+        return super().ports() | {("TCP", 6443)}
+
+    def http(self, req: HttpRequest, net: NetContext, port: int) -> HttpResponse | None:
+        return HttpResponse(400, "Client sent an HTTP request to an HTTPS server.\n", "Bad Request")
+
+
 def workload_for(pod: dict, container: dict, now) -> Workload:
     name = image_name(str(container.get("image", "")))
     base = name.rsplit("/", 1)[-1]
@@ -184,7 +245,9 @@ def workload_for(pod: dict, container: dict, now) -> Workload:
         return WebWorkload(pod, now, HTTPD_PAGE, "Apache/2.4.63")
     if base == "coredns":
         return CoreDNSWorkload(pod, now)
+    if base == "kube-apiserver":
+        return ApiServerWorkload(pod, now)
     return Workload(pod, now)
 
 
-__all__ = ["CoreDNSWorkload", "CounterWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_for"]
+__all__ = ["ApiServerWorkload", "CoreDNSWorkload", "CounterWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_for"]

@@ -12,6 +12,7 @@ class HttpRequest:
     path: str
     host: str
     headers: dict[str, str] = field(default_factory=dict)
+    client: str = ""  # the address the server sees the request come from (its access log's)
 
 
 @dataclass
@@ -52,6 +53,11 @@ class Workload:
     print goes to `log` (newest last), read by `kubectl logs`."""
 
     image_kind = "tcp"
+    #: Whether the process shuts down on the SIGTERM the kubelet sends when it stops the
+    #: container (a server with a handler: nginx, redis). A process without a handler is
+    #: PID 1 in its container, which the kernel shields from SIGTERM: it runs until the
+    #: grace period ends and the runtime kills it (exit code 137).
+    handles_sigterm = False
 
     def __init__(self, pod: dict, now: Callable) -> None:
         self.pod = pod
@@ -79,6 +85,25 @@ class Workload:
 
     def stream(self, port: int) -> Stream:
         return SilentStream()
+
+    def answer_probe(self, path: str, port: int) -> int | None:
+        """The HTTP status a GET of `path` on `port` gets (the kubelet's httpGet probe), None
+        when the port speaks no HTTP. Answered as `http` answers, offline: a probe reaches
+        nothing else and leaves nothing behind."""
+        # (the kubelet probes from the node's own address)
+        host_ip = (self.pod.get("status") or {}).get("hostIP", "")
+        resp = self.http(HttpRequest("GET", path, "", {"User-Agent": "kube-probe/1.33"}, host_ip), _OFFLINE, port)
+        return None if resp is None else resp.status
+
+
+class _Offline:
+    """The network as a probe's request sees it from inside the container: nothing."""
+
+    def request(self, host: str, port: int, send: Callable[[Stream], str]) -> str | None:
+        return None
+
+
+_OFFLINE = _Offline()
 
 
 class SilentStream:

@@ -167,7 +167,10 @@ def test_registry_is_kube_apiserver_discovery():
                      "Pod": ("po",), "ReplicationController": ("rc",), "Secret": (), "ServiceAccount": ("sa",),
                      "Service": ("svc",),
                      "DaemonSet": ("ds",), "Deployment": ("deploy",), "ReplicaSet": ("rs",), "StatefulSet": ("sts",),
-                     "CronJob": ("cj",), "Job": (), "Ingress": ("ing",), "Lease": (), "EndpointSlice": ()}
+                     "CronJob": ("cj",), "Job": (), "Ingress": ("ing",), "NetworkPolicy": ("netpol",), "Lease": (),
+                     "EndpointSlice": ()}
+    assert [i.resource for i in registry.in_group_version("networking.k8s.io", "v1")] == [
+        "ingresses", "networkpolicies"]
     assert [i.kind for i in registry.in_category("all")] == [
         "Pod", "ReplicationController", "Service", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet",
         "CronJob", "Job"]

@@ -105,7 +105,7 @@ async def test_the_quiet_kinds_are_listed_after_every_kind_a_pane_reads(proxy, t
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     lists = [path for method, path in proxy.requests if "watch=" not in path]
-    quiet = ("/apis/apps/v1/", "/apis/coordination.k8s.io/")
+    quiet = ("/apis/apps/v1/", "/apis/coordination.k8s.io/", "/apis/networking.k8s.io/")
     first_quiet = min(i for i, p in enumerate(lists) if p.startswith(quiet))
     panes = [i for i, p in enumerate(lists) if not p.startswith(quiet)]
     assert {p.split("?")[0] for p in lists if not p.startswith(quiet)} >= {

@@ -17,18 +17,14 @@ from engine.cluster.cluster import Cluster
 from engine.kubectl import commands as kubectl
 from engine.kubectl.session import Session
 from engine.net.network import Network
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, samples_with_counters
 
 NODE = "kind-worker"
 
 
 @pytest.fixture
 def cluster() -> Cluster:
-    c = cluster_from_paths([SAMPLES], deterministic=True)[0]
-    c.run_until_idle()
-    assert kubectl.run_line(c, "kubectl scale deploy counter --replicas=4").code == 0
-    c.run_until_idle()
-    return c
+    return samples_with_counters(4)
 
 
 def counters(c: Cluster, node: str | None = None) -> list[dict]:

@@ -280,6 +280,25 @@ async def test_patch_types_and_scale(api):
                                                          "fieldManager: Required value: is required for apply patch")
 
 
+@pytest.mark.parametrize("replicas,word", [(99999999999, "number 99999999999"), (3000000000, "number 3000000000"),
+                                           ("3", "string"), (2.5, "number 2.5")])
+async def test_scale_decodes_replicas_as_int32_and_stores_nothing_it_cannot(api, replicas, word):
+    """`kubectl scale --replicas=99999999999` once stored the value (and the ReplicaSet made
+    270,000 pods): the Scale is decoded into autoscaling/v1's int32 first, as kube-apiserver does."""
+    cluster, http = api
+    for method in ("patch", "put"):
+        resp = await getattr(http, method)(
+            "/apis/apps/v1/namespaces/default/deployments/redis/scale",
+            data=json.dumps({"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": "redis"},
+                             "spec": {"replicas": replicas}}),
+            headers={"Content-Type": "application/merge-patch+json" if method == "patch" else "application/json"})
+        status, body = await _json(resp)
+        assert (status, body["reason"]) == (400, "BadRequest")
+        assert body["message"] == ('Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal '
+                                   f"{word} into Go struct field ScaleSpec.spec.replicas of type int32")
+    assert cluster.store.get("Deployment", "default", "redis")["spec"]["replicas"] == 1
+
+
 def test_strategic_merge_as_kubectl_apply_sends_it():
     """apiserver-spec §3.2: env REDIS_PORT -> DEBUG, port 3001 removed, image changed, replicas added."""
     live = {"kind": "Deployment", "spec": {"replicas": 1, "template": {"spec": {"containers": [

@@ -10,6 +10,7 @@ that the served API is the real thing.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -204,6 +205,25 @@ async def test_refusals_read_as_from_a_cluster(pair, tmp_path):
     assert (code, out) == (1, "")
     assert err == f'Error from server (AlreadyExists): error when creating "{SAMPLES / "counter-app.yml"}": ' \
                   'deployments.apps "counter" already exists\n'
+
+
+@pytest.mark.parametrize("validate", ["warn", "false"])
+async def test_unknown_fields_let_through_are_dropped_not_stored(served, kubectl, tmp_path, validate):
+    """tester5 #18: kube-apiserver decodes into the typed object, so with --validate=warn
+    (warned) or false a typo such as `tragetPort` is not stored and served back as if in
+    effect."""
+    typo = tmp_path / f"unk-{validate}.yml"
+    typo.write_text(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: unk-{validate}\n  zzz: 2\nspec:\n"
+                    "  foo: bar\n  ports:\n  - port: 80\n    tragetPort: 8080\n")
+    code, out, err = await kubectl("apply", "-f", str(typo), f"--validate={validate}")
+    assert (code, out) == (0, f"service/unk-{validate} created\n")
+    if validate == "warn":
+        assert err == ('Warning: unknown field "metadata.zzz"\nWarning: unknown field "spec.foo"\n'
+                       'Warning: unknown field "spec.ports[0].tragetPort"\n'), err
+    code, out, _ = await kubectl("get", "svc", f"unk-{validate}", "-o", "json")
+    svc = json.loads(out)
+    assert "zzz" not in svc["metadata"] and "foo" not in svc["spec"]
+    assert svc["spec"]["ports"] == [{"port": 80, "protocol": "TCP", "targetPort": 80}]
 
 
 async def test_reapply_is_a_strategic_merge_that_keeps_what_the_server_defaulted(pair, tmp_path):

@@ -54,3 +54,39 @@ async def test_a_local_loadbalancer_gets_a_health_check_node_port(served, kubect
     code, out, _ = await kubectl("get", "svc", "lbl", "-o", "jsonpath={.spec.healthCheckNodePort}")
     assert out == ""
     assert served.call(lambda: served.cluster.node_ports.allocate("TCP", hc)) == hc  # back in the pool
+
+
+async def test_externalname_to_clusterip_allocates_an_address_rules_and_a_record(served, kubectl):
+    """tester5 #2: leaving ExternalName allocates a ClusterIP as a create does
+    (handleClusterIPsForUpdatedService, case A); it once stored `clusterIP: null`, with no
+    rules and no DNS record. Back to ExternalName returns it; `clusterIP: None` makes it
+    headless."""
+    assert (await kubectl("create", "service", "externalname", "en", "--external-name=example.org"))[0] == 0
+    assert (await kubectl("patch", "svc", "en", "--type=merge", "-p",
+                          '{"spec":{"type":"ClusterIP","externalName":null,"ports":[{"port":80}]}}'))[0] == 0
+    code, out, _ = await kubectl("get", "svc", "en", "-o", "json")
+    spec = json.loads(out)["spec"]
+    ip = spec["clusterIP"]
+    assert spec["clusterIPs"] == [ip] and ip.startswith("10.96.")
+    served.call(lambda: served.cluster.run_for(2))
+    rules = served.call(lambda: served.cluster.kube_proxy.iptables_save("kind-worker"))
+    # (no pod has app=en: kube-proxy rejects its ClusterIP rather than leaving it unknown)
+    assert f'-A KUBE-SERVICES -d {ip}/32 -p tcp -m comment --comment "default/en has no endpoints" ' \
+           f'-m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable' in rules
+    code, out, _ = await kubectl("exec", "deploy/counter", "--", "nslookup", "en.default.svc.cluster.local")
+    assert f"Name:\ten.default.svc.cluster.local\nAddress: {ip}\n" in out, out
+    assert (await kubectl("patch", "svc", "en", "-p", '{"spec":{"type":"ExternalName","externalName":"a.b"}}'))[0] == 0
+    assert served.call(lambda: served.cluster.cluster_ips.allocate(ip)) == ip  # back in the pool
+    assert (await kubectl("patch", "svc", "en", "--type=merge", "-p",
+                          '{"spec":{"type":"ClusterIP","externalName":null,"clusterIP":"None"}}'))[0] == 0
+    code, out, _ = await kubectl("get", "svc", "en", "-o", "jsonpath={.spec.clusterIP} {.spec.clusterIPs}")
+    assert out == 'None ["None"]'
+
+
+async def test_changing_the_cluster_ip_is_refused_in_kube_apiservers_words(served, kubectl):
+    """tester5 #8: only the singular field changed, so the plural follows it
+    (normalizeClusterIPs) and the change itself is what is refused."""
+    for want in ("None", "10.96.1.1"):
+        code, out, err = await kubectl("patch", "svc", "redis", "-p", json.dumps({"spec": {"clusterIP": want}}))
+        assert (code, err) == (1, f'The Service "redis" is invalid: spec.clusterIPs[0]: Invalid value: '
+                                  f'[]string{{"{want}"}}: may not change once set\n')

@@ -374,3 +374,24 @@ def test_run_takes_args_restart_and_refuses_to_attach(s):
     assert k(s, "kubectl run w --image=").stderr == "error: --image is required\n"  # (the real kubectl's words)
     assert k(s, "kubectl run v --image=busybox --restart=Sometimes").stderr.startswith(
         "error: invalid restart policy: Sometimes\n")
+
+
+@pytest.mark.parametrize("line", ["kubectl -n kube-system get svc kube-dns", "kubectl --namespace=kube-system get svc kube-dns",
+                                  "kubectl --namespace kube-system get svc kube-dns", "kubectl -n=kube-system get svc kube-dns",
+                                  "kubectl get svc kube-dns -n kube-system"])
+def test_global_flags_before_the_verb_belong_to_it(s, line):
+    """tester5 #23: `kubectl -n other get po` is how most people type it (cobra persistent flags)."""
+    assert s.feed(line) == s.feed("kubectl get svc kube-dns -n kube-system")
+    assert s.feed(line).startswith("NAME ")
+
+
+def test_global_flags_before_exec_stay_before_its_command(s):
+    assert s.feed("kubectl -n kube-system exec deploy/coredns -- hostname").startswith("coredns-")
+    assert s.feed("kubectl --foo get po") == "error: unknown flag: --foo\nSee 'kubectl get --help' for usage.\n"
+
+
+def test_the_attached_prompt_reads_the_verb_after_global_flags():
+    from tui.commands import reads_only
+
+    assert reads_only("kubectl -n other get po") and reads_only("kubectl --namespace=other describe svc x")
+    assert not reads_only("kubectl -n other delete po x") and not reads_only("kubectl -n get po")

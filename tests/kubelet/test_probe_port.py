@@ -7,35 +7,12 @@ from __future__ import annotations
 import pytest
 
 from engine.apply.workspace import cluster_from_paths
-from tests.helpers import SAMPLES, apply_yaml
+from tests.helpers import SAMPLES, apply_yaml, web_service_yaml
 
 
-def web(port: object, probe: str = "httpGet") -> str:
+def web(port: object, probe: str = "httpGet", kind: str = "readinessProbe") -> str:
     handler = "{path: /, port: %s}" % port if probe == "httpGet" else "{port: %s}" % port
-    return f"""
-apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: web}}
-spec:
-  replicas: 1
-  selector: {{matchLabels: {{app: web}}}}
-  template:
-    metadata: {{labels: {{app: web}}}}
-    spec:
-      containers:
-        - name: web
-          image: nginx
-          ports: [{{name: metrics, containerPort: 9113}}]
-          readinessProbe:
-            {probe}: {handler}
----
-apiVersion: v1
-kind: Service
-metadata: {{name: web}}
-spec:
-  selector: {{app: web}}
-  ports: [{{port: 80}}]
-"""
+    return web_service_yaml("ports: [{name: metrics, containerPort: 9113}]", f"{kind}: {{{probe}: {handler}}}")
 
 
 def state(c):
@@ -77,8 +54,7 @@ def test_a_liveness_probe_on_a_port_nothing_listens_on_restarts_the_container_wi
     (`Killing ... failed liveness probe, will be restarted`); nginx exits 0 on SIGTERM; it
     restarts, fails again, and the back-off turns it to CrashLoopBackOff."""
     c = cluster_from_paths([SAMPLES], deterministic=True)[0]
-    apply_yaml(c, web(80).replace("readinessProbe:\n            httpGet: {path: /, port: 80}",
-                                  "livenessProbe:\n            httpGet: {path: /, port: 81}"))
+    apply_yaml(c, web(81, kind="livenessProbe"))
     c.run_for(25)
     pod, ready, _, _ = state(c)
     assert pod["status"]["containerStatuses"][0]["restartCount"] == 0 and ready == "True"

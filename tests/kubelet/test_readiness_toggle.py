@@ -18,7 +18,7 @@ spec:
   - name: web
     image: nginx
     ports: [{name: http, containerPort: 8080}]
-    readinessProbe: {httpGet: {path: /healthz, port: http}}
+    readinessProbe: {httpGet: {path: /, port: http}}  # (nginx answers / with 200; /healthz is a 404)
 """
 
 
@@ -33,7 +33,7 @@ def test_u_on_a_probed_pod_is_the_probers_failure_and_on_an_unprobed_one_says_so
     c.run_until_idle()
     ip = c.store.get("Pod", "default", "probed")["status"]["podIP"]
     assert commands.toggle_readiness(c, "default", "probed").stdout == "pod/probed readiness probe failing\n"
-    assert _unhealthy(c, "probed") == [f'Readiness probe failed: Get "http://{ip}:8080/healthz": dial tcp '
+    assert _unhealthy(c, "probed") == [f'Readiness probe failed: Get "http://{ip}:8080/": dial tcp '
                                        f"{ip}:8080: connect: connection refused"]
     redis = next(p["metadata"]["name"] for p in c.store.list("Pod", "default") if p["metadata"]["name"].startswith("redis-"))
     out = commands.toggle_readiness(c, "default", redis)

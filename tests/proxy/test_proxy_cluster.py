@@ -162,3 +162,19 @@ def test_iptables_walks_many_rules_where_ipvs_does_one_lookup(tmp_path):
 
     c2, _ = cluster_from_paths([tmp_path], deterministic=True)
     assert "rules evaluated: 2" in trace(c2, "deploy/counter", "redis:6379").stdout
+
+
+def test_a_load_balancer_of_another_class_stays_pending():
+    """tester5 #15: MetalLB (without --lb-class, as kind's guides install it) leaves a
+    Service that names another loadBalancerClass to that class's controller."""
+    c = Cluster(deterministic=True)
+    apply_yaml(c, """
+apiVersion: v1
+kind: Service
+metadata: {name: other-class}
+spec: {type: LoadBalancer, loadBalancerClass: example.com/none, selector: {app: x}, ports: [{port: 80}]}
+""")
+    svc = c.get("Service", "default", "other-class")
+    assert svc["status"] == {"loadBalancer": {}}
+    assert not [e for e in c.store.list("Event", "default") if e["involvedObject"]["name"] == "other-class"
+                and e["reason"] == "IPAllocated"]

@@ -99,3 +99,16 @@ async def test_deterministic_runs_do_not_serve_unless_asked(demo):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.2)
         assert app.api is None and not (demo.parent / ".svcflow").exists()
+
+
+async def test_the_dashboard_serves_on_the_port_asked_for(demo):
+    """`svcflow --port N`: one kubeconfig across runs (tester5 #22)."""
+    import socket
+
+    with socket.socket() as s:  # a port free right now
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = SvcflowApp([str(demo)], deterministic=True, serve=True, api_port=port)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _served(app, pilot)
+        assert app.api.url.endswith(f"127.0.0.1:{port}")

@@ -292,3 +292,14 @@ async def test_the_services_explanation_follows_readiness_while_the_app_is_blurr
         await pilot.pause()
         assert "1/1" in screen_text(app)
         assert str(app.query_one("#services").border_subtitle) == ""  # not a stale '1 is not ready'
+
+
+def test_help_lists_the_dashboards_own_flags_and_commands_name_themselves(capsys):
+    """tester5 #22: --lang, --no-serve and --port are the dashboard's; `serve --help` says `svcflow serve`."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert all(f in text for f in ("--lang en|ko", "--no-serve", "--port N"))
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    assert capsys.readouterr().out.startswith("usage: svcflow serve ")

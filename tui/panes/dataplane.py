@@ -75,14 +75,19 @@ class ProxyPane(Pane):
         kp = getattr(c, "kube_proxy", None)
         # (the rules' own token, and kube-proxy's clock: the save form's timestamp lines)
         return (node, mode, kp.rules_token(node, mode) if kp is not None else c.store.resource_version,
-                kp.save_timestamp() if kp is not None else None, kp is not None and node in kp.stopped)
+                kp.save_timestamp() if kp is not None else None, kp is not None and node in kp.stopped,
+                event.view.pattern)
 
     def redraw(self, event: ClusterChanged) -> None:
-        self.show_rules(event.cluster, event.view.node, event.view.mode)
+        self.show_rules(event.cluster, event.view.node, event.view.mode, event.view.pattern)
 
-    def show_rules(self, cluster: Cluster, node: str, mode: str) -> None:
-        """The node's rules now (the flow's step 3 shows them before it marks the chains)."""
+    def show_rules(self, cluster: Cluster, node: str, mode: str, pattern: re.Pattern | None = None) -> None:
+        """The node's rules now (the flow's step 3 shows them before it marks the chains);
+        with a `/` filter, the lines it finds, as `iptables-save | grep` would show them."""
         lines = views.proxy_lines(cluster, node, mode)
+        total = len(lines)
+        if pattern is not None:
+            lines = [line for line in lines if pattern.search(line)]
         view = self.view
         fresh = not view.lines
         view.set_lines(lines)
@@ -91,7 +96,8 @@ class ProxyPane(Pane):
             view.call_after_refresh(view.scroll_to, y=nat, animate=False)
         tr = _tr(self)
         shown = node or tr("no node")  # (attached, with no Node readable and no pod naming one)
-        self.border_title = Text(f"kube-proxy · {shown} · {mode} ({len(lines)} {tr('lines')})"  # names literally
+        count = f"{len(lines)}/{total}" if pattern is not None else f"{total}"
+        self.border_title = Text(f"kube-proxy · {shown} · {mode} ({count} {tr('lines')})"  # names literally
                                  + _computed(self) + _preview(cluster, mode, tr) + _stopped(cluster, node, tr))
 
     def mark(self, chains: set[str], *, above: int) -> None:
@@ -117,10 +123,11 @@ class DnsPane(Pane):
 
     def version(self, event: ClusterChanged) -> object:
         c = event.cluster
-        return (views.dns_version(c, event.view.namespace) or c.store.resource_version,)
+        return (views.dns_version(c, event.view.namespace) or c.store.resource_version, event.view.pattern)
 
     def redraw(self, event: ClusterChanged) -> None:
-        self.table.sync(views.dns_rows(event.cluster, event.view.namespace), flash=event.flash)
+        rows = views.dns_rows(event.cluster, event.view.namespace)
+        self.table.sync(views.filter_rows(rows, event.view.pattern), flash=event.flash)
 
     def show_serving(self, cluster: Cluster) -> None:
         """Whether anyone serves the records: with no ready CoreDNS pod behind kube-dns

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 from engine.cluster.events import FlowEvent
+from tui.messages import ClusterChanged
 from tui.panes.base import Pane
 from tui.safe_text import literal
 from tui.widgets.wrapping_log import WrappingLog
@@ -55,6 +56,14 @@ class EventsPane(LogPane):
 
     def __init__(self) -> None:
         super().__init__(WrappingLog(id="events-log", max_lines=2000, markup=False, wrap=True), id="events")
+
+    def version(self, event: ClusterChanged) -> object:
+        return (event.view.pattern,)  # (the lines themselves are written as they come)
+
+    def redraw(self, event: ClusterChanged) -> None:
+        """The `/` filter: only the lines it finds."""
+        if isinstance(self.output, WrappingLog):
+            self.output.set_pattern(event.view.pattern)
 
 
 class TerminalPane(LogPane):

@@ -250,7 +250,7 @@ class ResourceTable(ScrollView, can_focus=True):
             self._remove(drop)
             structural = True
         if added:
-            self._insert(added)
+            self._insert(added, rows)
             structural = True
         self._line_cache.clear()
         self._update_virtual_size()
@@ -398,10 +398,17 @@ class ResourceTable(ScrollView, can_focus=True):
             self._update_virtual_size()
             self.refresh()
 
-    def _insert(self, added: list[Row]) -> None:
-        """Append, as DataTable's add_row does; sorted tables then keep API (name) order."""
+    def _insert(self, added: list[Row], order: Sequence[Row] = ()) -> None:
+        """Sorted tables keep API (name) order; the others keep the order of the rows given
+        (CoreDNS's records in zone order: cleared, a `/` filter put its records back at the
+        end). A row that order does not place (none given) is appended, as DataTable's add_row does."""
         if not self.sort_by_name:
-            self._keys.extend(r.key for r in added)
+            pos = {r.key: i for i, r in enumerate(order)} if order else {}
+            keys = self._keys
+            for r in sorted(added, key=lambda r: pos.get(r.key, len(pos))):
+                p = pos.get(r.key)
+                at = len(keys) if p is None else next((j for j, k in enumerate(keys) if pos.get(k, -1) > p), len(keys))
+                keys.insert(at, r.key)
             return
         if len(added) > 32 or not self._keys:
             self._keys.extend(r.key for r in added)

@@ -8,6 +8,7 @@ This log keeps what was written (as many lines as it keeps) and wraps it again w
 the width its lines have changes."""
 from __future__ import annotations
 
+import re
 from collections import deque
 from typing import Any
 
@@ -25,6 +26,7 @@ class WrappingLog(RichLog):
         self._written: deque[tuple[Any, int | None, bool, bool]] = deque(maxlen=max_lines)
         self._wrapped_at = 0
         self._rewrapping = False
+        self.pattern: re.Pattern | None = None  # the `/` filter: only lines it finds are shown
 
     def write(self, content: Any, width: int | None = None, expand: bool = False, shrink: bool = True,
               scroll_end: bool | None = None, animate: bool = False) -> "WrappingLog":
@@ -33,7 +35,21 @@ class WrappingLog(RichLog):
         if not self._rewrapping and self._size_known:
             self._written.append((content.copy() if isinstance(content, Text) else content, width, expand, shrink))
             self._wrapped_at = self.scrollable_content_region.width
+            if not self._shown(content):
+                return self
         return super().write(content, width, expand, shrink, scroll_end, animate)
+
+    def _shown(self, content: Any) -> bool:
+        if self.pattern is None:
+            return True
+        return bool(self.pattern.search(content.plain if isinstance(content, Text) else str(content)))
+
+    def set_pattern(self, pattern: re.Pattern | None) -> None:
+        """Show only the lines `pattern` finds (None: all of them), from what was written."""
+        if pattern == self.pattern:
+            return
+        self.pattern = pattern
+        self._rewrap(force=True)
 
     def clear(self) -> "WrappingLog":
         if not self._rewrapping:
@@ -47,9 +63,9 @@ class WrappingLog(RichLog):
         """The scrollbar came or went: the lines' width changed."""
         self.call_after_refresh(self._rewrap)
 
-    def _rewrap(self) -> None:
+    def _rewrap(self, force: bool = False) -> None:
         width = self.scrollable_content_region.width
-        if not self._size_known or width <= 0 or width == self._wrapped_at or not self._written:
+        if not self._size_known or width <= 0 or (width == self._wrapped_at and not force) or not self._written:
             self._wrapped_at = width if self._size_known else self._wrapped_at
             return
         at_end = self.is_vertical_scroll_end
@@ -57,7 +73,8 @@ class WrappingLog(RichLog):
         try:
             super().clear()
             for content, w, expand, shrink in self._written:
-                super().write(content, w, expand, shrink, scroll_end=False)
+                if self._shown(content):
+                    super().write(content, w, expand, shrink, scroll_end=False)
         finally:
             self._rewrapping = False
         self._wrapped_at = width

@@ -120,6 +120,14 @@ _S: dict[str, dict[str, Any]] = {
                                   "hints"]), "conditions": "EndpointConditions"},
     "EndpointConditions": dict.fromkeys(["ready", "serving", "terminating"]),
     "DiscoveryEndpointPort": dict.fromkeys(["name", "protocol", "port", "appProtocol"]),
+    "NetworkPolicySpec": {"podSelector": "LabelSelector", "ingress": ["NetworkPolicyIngressRule"],
+                          "egress": ["NetworkPolicyEgressRule"], "policyTypes": None},
+    "NetworkPolicyIngressRule": {"ports": ["NetworkPolicyPort"], "from": ["NetworkPolicyPeer"]},
+    "NetworkPolicyEgressRule": {"ports": ["NetworkPolicyPort"], "to": ["NetworkPolicyPeer"]},
+    "NetworkPolicyPort": dict.fromkeys(["protocol", "port", "endPort"]),
+    "NetworkPolicyPeer": {"podSelector": "LabelSelector", "namespaceSelector": "LabelSelector",
+                          "ipBlock": "IPBlock"},
+    "IPBlock": dict.fromkeys(["cidr", "except"]),
 }
 
 _TOP: dict[tuple[str, str], dict[str, Any]] = {
@@ -136,6 +144,7 @@ _TOP: dict[tuple[str, str], dict[str, Any]] = {
     ("apps/v1", "StatefulSet"): {"spec": "StatefulSetSpec", "status": None},
     ("discovery.k8s.io/v1", "EndpointSlice"): {"addressType": None, "endpoints": ["Endpoint"],
                                                "ports": ["DiscoveryEndpointPort"]},
+    ("networking.k8s.io/v1", "NetworkPolicy"): {"spec": "NetworkPolicySpec"},
 }
 
 
@@ -285,6 +294,9 @@ _SERVICE_SPEC = _struct(
     trafficDistribution=_STR)
 _ROLLING = {"maxUnavailable": _INTSTR, "maxSurge": _INTSTR}
 _ENDPOINT_ADDRESS = _struct("EndpointAddress", ip=_STR, hostname=_STR, nodeName=_STR)
+_NETWORK_POLICY_PORT = _struct("NetworkPolicyPort", protocol=_STR, port=_INTSTR, endPort=_I32)
+_NETWORK_POLICY_PEER = _struct("NetworkPolicyPeer", podSelector=_LABEL_SELECTOR, namespaceSelector=_LABEL_SELECTOR,
+                               ipBlock=_struct("IPBlock", cidr=_STR, **{"except": _STRS}))
 
 _DECODE_TYPES: dict[tuple[str, str], Any] = {
     ("v1", "Service"): _struct("Service", metadata=_OBJECT_META, spec=_SERVICE_SPEC, status=_struct(
@@ -295,6 +307,9 @@ _DECODE_TYPES: dict[tuple[str, str], Any] = {
         nominatedNodeName=_STR, hostIPs=_slice(_struct("HostIP", ip=_STR)), podIPs=_slice(_struct("PodIP", ip=_STR)),
         conditions=_slice(_struct("PodCondition", type=_STR, status=_STR, reason=_STR, message=_STR)))),
     ("v1", "Namespace"): _struct("Namespace", metadata=_OBJECT_META),
+    # what a `scale` subresource write is decoded into (int32 replicas)
+    ("autoscaling/v1", "Scale"): _struct("Scale", metadata=_OBJECT_META, spec=_struct("ScaleSpec", replicas=_I32),
+                                         status=_struct("ScaleStatus", replicas=_I32, selector=_STR)),
     ("v1", "Node"): _struct("Node", metadata=_OBJECT_META, spec=_struct(
         "NodeSpec", podCIDR=_STR, podCIDRs=_STRS, providerID=_STR, unschedulable=_BOOL,
         taints=_slice(_struct("Taint", key=_STR, value=_STR, effect=_STR)))),
@@ -333,6 +348,12 @@ _DECODE_TYPES: dict[tuple[str, str], Any] = {
                                  conditions=_struct("EndpointConditions", ready=_BOOL, serving=_BOOL,
                                                     terminating=_BOOL))),
         ports=_slice(_struct("EndpointPort", name=_STR, protocol=_STR, port=_I32, appProtocol=_STR))),
+    ("networking.k8s.io/v1", "NetworkPolicy"): _struct("NetworkPolicy", metadata=_OBJECT_META, spec=_struct(
+        "NetworkPolicySpec", podSelector=_LABEL_SELECTOR, policyTypes=_STRS,
+        ingress=_slice(_struct("NetworkPolicyIngressRule", ports=_slice(_NETWORK_POLICY_PORT),
+                               **{"from": _slice(_NETWORK_POLICY_PEER)})),
+        egress=_slice(_struct("NetworkPolicyEgressRule", ports=_slice(_NETWORK_POLICY_PORT),
+                              to=_slice(_NETWORK_POLICY_PEER))))),
 }
 
 
@@ -532,9 +553,35 @@ def decoded(obj: dict) -> dict:
     """``obj`` as the API server holds it after decoding into its Go type: a ``null`` field is
     the zero value, which is the same as leaving the field out (validation then reports it as
     such, ``Invalid value: 0``); a ``null`` list element or map value becomes its type's zero
-    value.  Fields svcflow does not type are kept as they are."""
+    value; a field the type does not have is gone (with ``fieldValidation`` Warn or Ignore it
+    was let through, and a typo such as ``tragetPort`` must not be served back as if it were
+    in effect).  Fields svcflow does not type are kept as they are."""
+    obj = without_unknown_fields(obj)
     top = _DECODE_TYPES.get((obj.get("apiVersion"), obj.get("kind"))) if isinstance(obj, dict) else None
     return _zeroed(obj, top) if top is not None else obj
+
+
+def without_unknown_fields(obj: dict) -> dict:
+    """``obj`` without the fields `strict_unknown_fields` names (a copy only when there are any)."""
+    if not strict_unknown_fields(obj):
+        return obj
+    top = _TOP[(obj.get("apiVersion"), obj.get("kind"))]
+    return _pruned(obj, {"apiVersion": None, "kind": None, "metadata": "ObjectMeta", **top})
+
+
+def _pruned(value: Any, fields: dict[str, Any] | None) -> Any:
+    if fields is None or not isinstance(value, dict):
+        return value
+    out = {}
+    for key, v in value.items():
+        if str(key) not in fields:
+            continue
+        spec = fields[str(key)]
+        if isinstance(spec, list):
+            out[key] = [_pruned(it, _S.get(spec[0])) for it in v] if isinstance(v, list) else v
+        else:
+            out[key] = v if spec is None else _pruned(v, _S.get(spec))
+    return out
 
 
 def _zeroed(v: Any, t: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from engine.api.defaults import with_defaults
 from engine.api.validation.endpoints import validate_endpoints, validate_endpointslice
 from engine.api.validation.errors import FieldError
+from engine.api.validation.networkpolicy import validate_network_policy
 from engine.api.validation.node import validate_configmap, validate_namespace, validate_node, validate_service_account
 from engine.api.validation.pod import validate_pod
 from engine.api.validation.service import DEFAULT_NODE_PORT_RANGE, validate_node_port_range, validate_service
@@ -31,6 +32,7 @@ _VALIDATORS = {
     ("apps/v1", "DaemonSet"): validate_daemonset,
     ("apps/v1", "StatefulSet"): validate_statefulset,
     ("discovery.k8s.io/v1", "EndpointSlice"): validate_endpointslice,
+    ("networking.k8s.io/v1", "NetworkPolicy"): validate_network_policy,
 }
 
 

@@ -139,6 +139,21 @@ def _rfc1123z(value: object, tz: tzinfo | None) -> str:
             f"{t.hour:02d}:{t.minute:02d}:{t.second:02d} {sign}{mins // 60:02d}{mins % 60:02d}")
 
 
+def _go_time_string(value: object, tz: tzinfo | None) -> str:
+    """Go's time.Time.String() of a metav1.Time in kubectl's local zone (`now`'s):
+    `2026-12-06 22:58:00 +0000 UTC` (describe netpol's `Created on`)."""
+    t = _parse_time(value)
+    if t is None:
+        return "0001-01-01 00:00:00 +0000 UTC"
+    t = t.astimezone(tz or timezone.utc)
+    off = int((t.utcoffset() or timedelta(0)).total_seconds()) // 60
+    sign = "-" if off < 0 else "+"
+    frac = f".{t.microsecond:06d}".rstrip("0") if t.microsecond else ""
+    zone = t.tzname() or f"{sign}{abs(off) // 60:02d}{abs(off) % 60:02d}"
+    return (f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}:{t.second:02d}{frac} "
+            f"{sign}{abs(off) // 60:02d}{abs(off) % 60:02d} {zone}")
+
+
 def _human_duration(d: timedelta) -> str:
     """apimachinery duration.HumanDuration (the AGE format)."""
     return human_duration(d)
@@ -1575,6 +1590,80 @@ def _describe_generic(obj: dict, lister: Lister, now: datetime) -> str:
     return w.getvalue()
 
 
+def _intstr_string(value: object) -> str:
+    """`%s` of a *intstr.IntOrString: `<nil>` when unset."""
+    if value is None:
+        return "<nil>"
+    return str(value)
+
+
+def _describe_network_policy_rules(w: _PrefixWriter, rules: list, peers_key: str, indent: str) -> None:
+    """printNetworkPolicySpecIngressFrom / EgressTo (one function: they differ only in words)."""
+    ingress = peers_key == "from"
+    if not rules:
+        what = "ingress" if ingress else "egress"
+        w.write(LEVEL_0, f"{indent}<none> (Selected pods are isolated for {what} connectivity)\n")
+        return
+    peer_word = "From" if ingress else "To"
+    for i, rule in enumerate(rules):
+        rule = rule if isinstance(rule, dict) else {}
+        ports = [p for p in rule.get("ports") or [] if isinstance(p, dict)]
+        if not ports:
+            w.write(LEVEL_0, f"{indent}To Port: <any> (traffic allowed to all ports)\n")
+        for port in ports:
+            proto = port.get("protocol") or "TCP"
+            if port.get("endPort") is None:
+                w.write(LEVEL_0, f"{indent}To Port: {_intstr_string(port.get('port'))}/{proto}\n")
+            else:
+                w.write(LEVEL_0, f"{indent}To Port Range: {_intstr_string(port.get('port'))}-{port['endPort']}/{proto}\n")
+        peers = [p for p in rule.get(peers_key) or [] if isinstance(p, dict)]
+        if not peers:
+            restricted = "source" if ingress else "destination"
+            w.write(LEVEL_0, f"{indent}{peer_word}: <any> (traffic not restricted by {restricted})\n")
+        for peer in peers:
+            w.write(LEVEL_0, f"{indent}{peer_word}:\n")
+            pod_sel, ns_sel, block = peer.get("podSelector"), peer.get("namespaceSelector"), peer.get("ipBlock")
+            if ns_sel is not None:
+                w.write(LEVEL_1, f"{indent}NamespaceSelector: {format_label_selector(ns_sel)}\n")
+            if pod_sel is not None:
+                w.write(LEVEL_1, f"{indent}PodSelector: {format_label_selector(pod_sel)}\n")
+            if pod_sel is None and ns_sel is None and isinstance(block, dict):
+                w.write(LEVEL_1, f"{indent}IPBlock:\n")
+                w.write(LEVEL_2, f"{indent}CIDR: {block.get('cidr', '')}\n")
+                w.write(LEVEL_2, f"{indent}Except: {', '.join(str(e) for e in block.get('except') or [])}\n")
+        if i != len(rules) - 1:
+            w.write(LEVEL_0, f"{indent}----------\n")
+
+
+def _describe_network_policy(np: dict, lister: Lister, now: datetime) -> str:
+    """describeNetworkPolicy: kubectl's layout, the spec in words (no events section).
+    `Created on` is Go's time.Time String() in kubectl's local zone."""
+    w = _PrefixWriter()
+    md = _md(np)
+    spec = _spec(np)
+    w.write(LEVEL_0, f"Name:\t{md.get('name', '')}\n")
+    w.write(LEVEL_0, f"Namespace:\t{md.get('namespace', '')}\n")
+    w.write(LEVEL_0, f"Created on:\t{_go_time_string(md.get('creationTimestamp'), now.tzinfo)}\n")
+    _print_labels_multiline(w, "Labels", md.get("labels"))
+    _print_annotations_multiline(w, "Annotations", md.get("annotations"))
+    w.write(LEVEL_0, "Spec:\n")
+    w.write(LEVEL_1, "PodSelector: ")
+    sel = spec.get("podSelector") if isinstance(spec.get("podSelector"), dict) else {}
+    if not sel.get("matchLabels") and not sel.get("matchExpressions"):
+        w.write(LEVEL_2, "<none> (Allowing the specific traffic to all pods in this namespace)\n")
+    else:
+        w.write(LEVEL_2, f"{format_label_selector(sel)}\n")
+    types = [t for t in spec.get("policyTypes") or [] if isinstance(t, str)]
+    for policy_type, key, peers_key in (("Ingress", "ingress", "from"), ("Egress", "egress", "to")):
+        if policy_type in types:
+            w.write(LEVEL_1, f"Allowing {key} traffic:\n")
+            _describe_network_policy_rules(w, spec.get(key) or [], peers_key, "    ")
+        else:
+            w.write(LEVEL_1, f"Not affecting {key} traffic\n")
+    w.write(LEVEL_1, f"Policy Types: {', '.join(types) or '<none>'}\n")
+    return w.getvalue()
+
+
 _DESCRIBERS: dict[str, Callable[[dict, Lister, datetime], str]] = {
     "Service": _describe_service,
     "Endpoints": _describe_endpoints,
@@ -1588,6 +1677,7 @@ _DESCRIBERS: dict[str, Callable[[dict, Lister, datetime], str]] = {
     "StatefulSet": _describe_stateful_set,
     "ConfigMap": _describe_config_map,
     "ServiceAccount": _describe_service_account,
+    "NetworkPolicy": _describe_network_policy,
 }
 
 # What users type for a describable kind (plural, singular, short names), from the one registry.

@@ -593,6 +593,13 @@ def _service_account_row(sa: dict, now: datetime, wide: bool) -> list[str]:
             since(_d(sa, "metadata").get("creationTimestamp"), now)]
 
 
+def _network_policy_row(np: dict, now: datetime, wide: bool) -> list[str]:
+    """printNetworkPolicy: POD-SELECTOR is the selector's string, `<none>` for `{}` (every
+    pod of the namespace)."""
+    return [_name(np), format_label_selector(_d(np, "spec").get("podSelector")),
+            since(_d(np, "metadata").get("creationTimestamp"), now)]
+
+
 def _event_source(ev: dict) -> str:
     """formatEventSource: component (or reportingController), then host (or instance)."""
     src = ev.get("source") or {}
@@ -653,6 +660,7 @@ TABLES: dict[str, _TableDef] = {
     "ConfigMap": _TableDef(("Name", "Data", "Age"), (), _configmap_row),
     "ServiceAccount": _TableDef(("Name", "Secrets", "Age"), (), _service_account_row),
     "Lease": _TableDef(("Name", "Holder", "Age"), (), _lease_row),
+    "NetworkPolicy": _TableDef(("Name", "Pod-Selector", "Age"), (), _network_policy_row),
     "Event": _TableDef(("Last Seen", "Type", "Reason", "Object", "Message"), (), _event_row,
                        wide_layout=("Last Seen", "Type", "Reason", "Object", "Subobject", "Source", "Message",
                                     "First Seen", "Count", "Name")),
