@@ -721,19 +721,12 @@ def owner_deployment(cluster: Cluster, namespace: str, pod_name: str) -> dict | 
     return None
 
 
-def owner_statefulset(cluster: Cluster, namespace: str, pod_name: str) -> dict | None:
-    pod = cluster.store.get("Pod", namespace, pod_name)
-    for o in (pod or {}).get("metadata", {}).get("ownerReferences") or []:
-        if o.get("controller") and o.get("kind") == "StatefulSet":
-            return cluster.store.get("StatefulSet", namespace, o["name"])
-    return None
-
-
 def scale_owner_of_pod(cluster: Cluster, namespace: str, pod_name: str, delta: int) -> Output | None:
-    """The dashboard's `s`/`S`: the Deployment (or StatefulSet) of the pod, one more or less."""
-    owner, resource = owner_deployment(cluster, namespace, pod_name), "deployment"
-    if owner is None:
-        owner, resource = owner_statefulset(cluster, namespace, pod_name), "statefulset"
+    """The dashboard's `s`/`S`: the pod's StatefulSet (or Deployment), one more or less."""
+    refs = ((cluster.store.get("Pod", namespace, pod_name) or {}).get("metadata") or {}).get("ownerReferences") or []
+    sts = next((cluster.store.get("StatefulSet", namespace, o["name"]) for o in refs
+                if o.get("controller") and o.get("kind") == "StatefulSet"), None)
+    owner, resource = (sts, "statefulset") if sts else (owner_deployment(cluster, namespace, pod_name), "deployment")
     if owner is None:
         return None
     n = max(0, int(owner["spec"].get("replicas", 1)) + delta)
