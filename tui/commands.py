@@ -30,11 +30,13 @@ KUBECTL_VERBS = ("get", "describe", "explain", "scale", "delete", "label", "roll
                  "cordon", "uncordon", "create", "run")
 KINDS = {"pods": "Pod", "services": "Service", "endpoints": "Endpoints", "endpointslices": "EndpointSlice",
          "deployments": "Deployment", "replicasets": "ReplicaSet", "daemonsets": "DaemonSet",
+         "statefulsets": "StatefulSet", "networkpolicies": "NetworkPolicy",
          "nodes": "Node", "namespaces": "Namespace", "configmaps": "ConfigMap"}
 #: `kind/name` prefixes completed to the names of that kind.
 KIND_PREFIXES = {"pod": "Pod", "po": "Pod", "pods": "Pod", "svc": "Service", "service": "Service",
                  "ep": "Endpoints", "endpoints": "Endpoints", "deploy": "Deployment", "deployment": "Deployment",
-                 "rs": "ReplicaSet", "ds": "DaemonSet", "node": "Node", "no": "Node", "ns": "Namespace"}
+                 "rs": "ReplicaSet", "ds": "DaemonSet", "sts": "StatefulSet", "statefulset": "StatefulSet",
+                 "netpol": "NetworkPolicy", "node": "Node", "no": "Node", "ns": "Namespace"}
 PANES = {"po": "pods", "pods": "pods", "pod": "pods", "svc": "services", "services": "services",
          "ep": "endpoints", "endpoints": "endpoints", "proxy": "proxy", "dns": "dns", "events": "events"}
 #: The kind of the object a table's selected row is.

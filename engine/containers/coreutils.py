@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.containers.getopt import OptionError, getopt
 from engine.containers.proc import Applet, Proc, to_text
-from engine.kubelet.env import kernel_hostname
+from engine.kubelet.env import kernel_hostname, pod_hostname
 from engine.kubelet.runtime import sleep_seconds
 
 
@@ -85,7 +85,21 @@ def ls(p: Proc) -> int:
 
 
 def hostname(p: Proc) -> int:
-    p.out(kernel_hostname(p.shell.cluster.topology, p.shell.pod) + "\n")
+    """busybox hostname: the kernel's hostname; -f the FQDN (the pod's /etc/hosts line names
+    it when the pod has a subdomain), -s the short name, -d the domain, -i the address."""
+    topo, pod = p.shell.cluster.topology, p.shell.pod
+    host, domain = pod_hostname(topo, pod)
+    flag = next((a for a in p.args if a in ("-f", "-s", "-d", "-i")), "")
+    if flag == "-f":
+        p.out((f"{host}.{domain}" if domain else host) + "\n")
+    elif flag == "-s":
+        p.out(host + "\n")
+    elif flag == "-d":
+        p.out(domain + "\n")
+    elif flag == "-i":
+        p.out((pod.get("status") or {}).get("podIP", "") + "\n")
+    else:
+        p.out(kernel_hostname(topo, pod) + "\n")
     return 0
 
 

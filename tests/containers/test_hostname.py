@@ -32,6 +32,9 @@ def test_hosts_file_names_the_pods_fqdn_when_it_has_a_subdomain():
     assert hosts.endswith(f"{ip}\tdb-0.db.default.svc.cluster.local\tdb-0\n")
     assert s.feed("kubectl exec box -- hostname") == "db-0\n"
     assert s.feed("kubectl exec box -- printenv HOSTNAME") == "db-0\n"
+    assert s.feed("kubectl exec box -- hostname -f") == "db-0.db.default.svc.cluster.local\n"
+    assert s.feed("kubectl exec box -- hostname -d") == "db.default.svc.cluster.local\n"
+    assert s.feed("kubectl exec box -- hostname -i") == f"{ip}\n"
 
 
 def test_set_hostname_as_fqdn():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from engine.kubectl import commands as kubectl
-from tests.helpers import SAMPLES, terminal_text
+from tests.helpers import SAMPLES, apply_yaml, terminal_text
 from tui.app import SvcflowApp
 from tui.widgets.resource_table import ResourceTable
 
@@ -210,3 +210,25 @@ async def test_edit_runs_the_editor_without_a_shell(tmp_path, monkeypatch):
         await pilot.pause()
     assert calls == [["myeditor", "--wait", "demo/$(touch pwned).yaml"]]
     assert not (tmp_path / "pwned").exists()
+
+
+async def test_tab_completes_statefulsets_and_their_names(demo):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        apply_yaml(app.workspace.cluster, """apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: web
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: nginx, image: nginx}]}
+""")
+        await pilot.press("colon", *"kubectl get statef", "tab")
+        prompt = app.query_one("#prompt")
+        assert prompt.value == "kubectl get statefulsets "
+        prompt.value = "kubectl describe sts/w"
+        prompt.cursor_position = len(prompt.value)
+        await pilot.press("tab")
+        assert prompt.value == "kubectl describe sts/web "
