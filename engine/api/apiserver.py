@@ -355,6 +355,7 @@ class ApiServer:
             errs = [*errs, *_selector_immutable(live, new)]
         elif live["kind"] == "StatefulSet":  # (ValidateStatefulSetUpdate: its selector is one of the fixed fields)
             errs = [*errs, *statefulset_update_forbidden(new, live)]
+        errs = [*errs, *_finalizers_frozen(live, new)]
         if errs:
             raise _invalid(new, errs, display, verb)
         if live["kind"] == "Service":
@@ -365,7 +366,15 @@ class ApiServer:
             return new
         if live["kind"] == "Service":
             self._allocate_service(new, live, display, verb)
-        return self.store.update(new)
+        stored = self.store.update(new)
+        md = meta(stored)
+        if md.get("deletionTimestamp") and not md.get("finalizers") and meta(live).get("finalizers") and \
+                int(md.get("deletionGracePeriodSeconds") or 0) == 0:
+            # the last finalizer removed from an object being deleted: it goes now
+            if live["kind"] == "Service":
+                self._release_service(stored)
+            self.store.delete(live["kind"], md.get("namespace") or "", md["name"])
+        return stored
 
     # -- delete -------------------------------------------------------------
     def delete_object(self, kind: str, namespace: str, name: str, *, grace: bool = True) -> dict | None:
@@ -385,6 +394,17 @@ class ApiServer:
             period = int(obj["spec"].get("terminationGracePeriodSeconds", 30))
             new["metadata"]["deletionTimestamp"] = self.clock.now_str(offset=period)
             new["metadata"]["deletionGracePeriodSeconds"] = period
+            return self.store.update(new)
+        if meta(obj).get("finalizers"):
+            # Finalizers hold it: the delete only marks it (deletionTimestamp, grace 0), and
+            # it goes with the update that removes the last one (`update`).
+            if kind == "Pod" and int(meta(obj).get("deletionGracePeriodSeconds") or 0) > 0:
+                return self.store.update(_grace_ended(obj))
+            if meta(obj).get("deletionTimestamp"):
+                return obj
+            new = clone(obj)
+            new["metadata"]["deletionTimestamp"] = self.clock.now_str()
+            new["metadata"]["deletionGracePeriodSeconds"] = 0
             return self.store.update(new)
         if kind == "Pod" and int(meta(obj).get("deletionGracePeriodSeconds") or 0) > 0:
             # (BeforeDelete: a delete with grace 0 shortens a terminating pod's grace period,
@@ -583,6 +603,20 @@ class ApiServer:
             raise _invalid(merged, [errors.FieldError(
                 errors.ErrorType.Invalid, "spec.clusterIPs[0]", errors.GoLiteral(f'[]string{{"{new_ip}"}}'),
                 "may not change once set")], display, "patching")
+
+
+def _finalizers_frozen(live: dict, new: dict) -> list:
+    """ValidateObjectMetaUpdate: an object being deleted takes no new finalizer."""
+    if not meta(live).get("deletionTimestamp"):
+        return []
+    had = set(meta(live).get("finalizers") or [])
+    added = [f for f in meta(new).get("finalizers") or [] if f not in had]
+    if not added:
+        return []
+    found = ", ".join(f'"{f}"' for f in added)
+    return [errors.FieldError(errors.ErrorType.Forbidden, "metadata.finalizers", None,
+                              f"no new finalizers can be added if the object is being deleted, found new "
+                              f"finalizers []string{{{found}}}")]
 
 
 def _grace_ended(pod: dict) -> dict:

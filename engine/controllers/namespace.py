@@ -89,7 +89,12 @@ class NamespaceController(Controller):
             if not remaining:
                 break
         if remaining:
-            self._set_conditions(ns, remaining)
+            held: dict[str, int] = {}  # finalizer -> objects it holds
+            for kind in remaining:
+                for obj in store.list(kind, name):
+                    for f in meta(obj).get("finalizers") or []:
+                        held[f] = held.get(f, 0) + 1
+            self._set_conditions(ns, remaining, held)
             if deleted:
                 left = ", ".join(f"{KINDS[k].plural}: {n}" for k, n in remaining.items())
                 self.flow(self.name, ns, "deleting content", f"waiting for {left}")
@@ -104,7 +109,7 @@ class NamespaceController(Controller):
         self.flow(self.name, ns, "deleted", "all content removed; finalizer kubernetes done")
         return True
 
-    def _set_conditions(self, ns: dict, remaining: dict[str, int]) -> None:
+    def _set_conditions(self, ns: dict, remaining: dict[str, int], held: dict[str, int] | None = None) -> None:
         status = ns.get("status") or {}
         have = {c["type"]: c for c in status.get("conditions") or []}
         parts = sorted(f"{KINDS[k].plural}.{KINDS[k].group} has {n} resource instances" for k, n in remaining.items())
@@ -114,6 +119,10 @@ class NamespaceController(Controller):
             status_ = "False"
             if ctype == "NamespaceContentRemaining":
                 status_, reason, message = "True", "SomeResourcesRemain", f"Some resources are remaining: {', '.join(parts)}"
+            elif ctype == "NamespaceFinalizersRemaining" and held:
+                status_, reason = "True", "SomeFinalizersRemain"
+                message = "Some content in the namespace has finalizers remaining: " + \
+                    ", ".join(f"{f} in {n} resource instances" for f, n in sorted(held.items()))
             old = have.get(ctype)
             since = old["lastTransitionTime"] if old and old.get("status") == status_ else now
             conditions.append({"lastTransitionTime": since, "message": message, "reason": reason,
