@@ -349,6 +349,12 @@ class ApiServer:
             self._carry_node_ports(live, new)
             normalize_cluster_ips(new, live)
             drop_type_dependent_fields(new, live)
+        if live["kind"] == "Namespace" and isinstance(new.get("spec"), dict | None):
+            # (the namespace strategy's PrepareForUpdate: spec.finalizers change only through
+            # the /finalize subresource, so an update keeps the stored ones)
+            new["spec"] = {**(new.get("spec") or {}), "finalizers": list((live.get("spec") or {}).get("finalizers") or [])}
+            if not new["spec"]["finalizers"]:
+                new["spec"].pop("finalizers")
         new = with_defaults(new)
         errs = validator.validate(new, node_port_range=self.node_port_range, check_allocation=False, defaulted=True)
         if live["kind"] in SELECTOR_IMMUTABLE:  # (ValidateDeploymentUpdate: the spec's errors, then this one)

@@ -78,3 +78,13 @@ def test_a_namespace_waits_for_its_contents_finalizers_and_says_which():
     _without_finalizers(c, "ConfigMap", "fin", "hold")
     c.run_for(5)
     assert c.store.get("Namespace", "", "fin") is None
+
+
+def test_an_update_keeps_a_namespaces_spec_finalizers():
+    """tester5 #5 (LOW): they change only through /finalize (the namespace strategy)."""
+    c = Cluster(deterministic=True)
+    Session(c, settle=True).feed("kubectl create namespace nsf")
+    live = c.store.get("Namespace", "", "nsf")
+    new = json_copy(live)
+    new["spec"] = {"finalizers": ["example.com/x"]}
+    assert c.api.update(live, new)["spec"]["finalizers"] == ["kubernetes"]
