@@ -210,6 +210,10 @@ def _slice_only_rows(cluster: Cluster, namespace: str | None, have: set[str]) ->
     """A Service whose EndpointSlices someone wrote by hand, with no Endpoints object (a
     selector-less Service: kube-proxy and CoreDNS read the slices alone): its row from the
     slices, the addresses laid out as `kubectl get endpoints` would lay them out."""
+    cache = _cache(cluster, "slice-only")
+    version = (namespace, cluster.store.kind_version("EndpointSlice"), cluster.store.kind_version("Endpoints"))
+    if cache.get("version") == version:  # (listing every slice per refresh cost an attach seconds)
+        return cache["rows"]
     groups: dict[str, list[dict]] = {}
     for sl in cluster.store.list("EndpointSlice", namespace) if namespace is not None else \
             cluster.store.list("EndpointSlice"):
@@ -233,6 +237,7 @@ def _slice_only_rows(cluster: Cluster, namespace: str | None, have: set[str]) ->
         waiting = ",".join(a["ip"] for ss in subsets for a in ss["notReadyAddresses"])
         rows.append(Row(key, (shown, listed, waiting, ",".join(meta(sl)["name"] for sl in slices)),
                         "" if listed not in ("", "<none>") else "notready"))
+    cache["version"], cache["rows"] = version, rows
     return rows
 
 
