@@ -287,7 +287,7 @@ class ApiServer:
                 return ApplyResult(line=f"{info.qualified}/{name} {'created' if live is None else 'configured'}"
                                         f"{suffix}", obj=manifest if live is None else live)
             self._decode_check(manifest, display, "creating" if live is None else "patching")
-            manifest = decoding.decoded(manifest)
+            manifest = decoding.decoded(manifest, ())  # (_decode_check refused unknown fields)
             if live is None:
                 obj = self.create(manifest, display, applied=True, dry_run=dry_run == "server")
                 return ApplyResult(line=f"{info.qualified}/{name} created{suffix}", obj=obj)

@@ -127,7 +127,7 @@ def decode_body(req: ResourceRequest, obj: dict, verb: str) -> tuple[dict, list[
             raise from_api_error(unknown_fields_error(kind, api_version, "", unknown, verb))
         if mode == "Warn":
             warnings = [f'unknown field "{f}"' for f in unknown]
-    return decoded(obj), warnings
+    return decoded(obj, unknown), warnings
 
 
 def delete_dry_run(req: ResourceRequest, options: object) -> bool:

@@ -404,11 +404,17 @@ class ResourceTable(ScrollView, can_focus=True):
         end). A row that order does not place (none given) is appended, as DataTable's add_row does."""
         if not self.sort_by_name:
             pos = {r.key: i for i, r in enumerate(order)} if order else {}
-            keys = self._keys
-            for r in sorted(added, key=lambda r: pos.get(r.key, len(pos))):
-                p = pos.get(r.key)
-                at = len(keys) if p is None else next((j for j, k in enumerate(keys) if pos.get(k, -1) > p), len(keys))
-                keys.insert(at, r.key)
+            adds = sorted((pos.get(r.key, len(pos)), r.key) for r in added)
+            merged: list[str] = []
+            ai = 0
+            for k in self._keys:  # (one merge pass: a new row goes before the first row it precedes)
+                pk = pos.get(k)
+                while pk is not None and ai < len(adds) and adds[ai][0] < pk:
+                    merged.append(adds[ai][1])
+                    ai += 1
+                merged.append(k)
+            merged += [k for _, k in adds[ai:]]
+            self._keys = merged
             return
         if len(added) > 32 or not self._keys:
             self._keys.extend(r.key for r in added)

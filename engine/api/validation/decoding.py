@@ -549,22 +549,22 @@ def go_base64_error(text: str) -> int | None:
 _ZERO = {_STR: "", _I32: 0, _I64: 0, _BOOL: False, _INTSTR: 0}
 
 
-def decoded(obj: dict) -> dict:
+def decoded(obj: dict, unknown: Sequence[str] | None = None) -> dict:
     """``obj`` as the API server holds it after decoding into its Go type: a ``null`` field is
     the zero value, which is the same as leaving the field out (validation then reports it as
     such, ``Invalid value: 0``); a ``null`` list element or map value becomes its type's zero
     value; a field the type does not have is gone (with ``fieldValidation`` Warn or Ignore it
     was let through, and a typo such as ``tragetPort`` must not be served back as if it were
-    in effect).  Fields svcflow does not type are kept as they are."""
-    obj = without_unknown_fields(obj)
+    in effect).  Fields svcflow does not type are kept as they are. `unknown`: what
+    `strict_unknown_fields` already said of `obj` (not looked for again)."""
+    if strict_unknown_fields(obj) if unknown is None else unknown:
+        obj = without_unknown_fields(obj)
     top = _DECODE_TYPES.get((obj.get("apiVersion"), obj.get("kind"))) if isinstance(obj, dict) else None
     return _zeroed(obj, top) if top is not None else obj
 
 
 def without_unknown_fields(obj: dict) -> dict:
-    """``obj`` without the fields `strict_unknown_fields` names (a copy only when there are any)."""
-    if not strict_unknown_fields(obj):
-        return obj
+    """``obj`` (a modelled kind) without the fields `strict_unknown_fields` names: a copy."""
     top = _TOP[(obj.get("apiVersion"), obj.get("kind"))]
     return _pruned(obj, {"apiVersion": None, "kind": None, "metadata": "ObjectMeta", **top})
 
