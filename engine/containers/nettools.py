@@ -318,9 +318,14 @@ def ping(p: Proc) -> int:
         p.err(PING_USAGE)
         return 1
     host = o.operands[0]
-    size = int(o.value("s") or 56)
-    deadline = o.value("w")
-    count = int(o.value("c") or 0) or (int(deadline) if deadline and deadline.isdigit() else PING_UNBOUNDED)
+    numbers = {}
+    for letter, default in (("s", "56"), ("c", "0"), ("w", "0"), ("W", "10")):
+        text = o.value(letter) or default
+        if not (text.isascii() and text.isdigit()):  # (busybox's xatou)
+            return p.fail(f"invalid number '{text}'")
+        numbers[letter] = int(text)
+    size = numbers["s"]
+    count = numbers["c"] or numbers["w"] or PING_UNBOUNDED
     echo = p.shell.net.ping(p.shell.pod, host)
     if echo.ip is None:
         return p.fail(f"bad address '{host}'")
@@ -334,7 +339,7 @@ def ping(p: Proc) -> int:
         if seq < count - 1:
             p.shell.elapsed += 1.0
     if echo.ttl is None:
-        p.shell.elapsed += float(o.value("W") or 10)  # (then waits for a late reply: -W, 10 s)
+        p.shell.elapsed += float(numbers["W"])  # (then waits for a late reply: -W, 10 s)
     got = len(rtts)
     p.out(f"\n--- {host} ping statistics ---\n"
           f"{count} packets transmitted, {got} packets received, {(count - got) * 100 // count}% packet loss\n")

@@ -57,6 +57,8 @@ def test_pods_and_nodes_answer_with_the_ttl_their_hops_leave(tmp_path):
     assert out.endswith(" ms\n") and "round-trip min/avg/max = " in out
     assert "ttl=64" in s.feed("ping -c 1 127.0.0.1")
     assert s.feed("ping -c 1 nosuch; echo $?") == "ping: bad address 'nosuch'\n1\n"
+    assert s.feed("ping -c abc redis; echo $?") == "ping: invalid number 'abc'\n1\n"
+    assert s.feed("ping -s x -c 1 redis; echo $?") == "ping: invalid number 'x'\n1\n"
 
 
 def test_a_network_policy_drops_echo_requests(tmp_path):
