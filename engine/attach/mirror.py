@@ -43,7 +43,7 @@ from typing import Callable
 import yaml
 
 from engine.api.objects import labels_of, meta
-from engine.api.store import key_of, shared
+from engine.api.store import key_of
 from engine.api.wellknown import MANAGED_BY_LABEL, SERVICE_NAME_LABEL
 from engine.attach.reflector import Resource
 from engine.attach.source import COREDNS_CONFIGMAP, KUBE_PROXY_CONFIGMAP, RESOURCES
@@ -182,10 +182,10 @@ def services_shape(topo: Topology, kubernetes: dict | None, kube_dns: dict | Non
     return dns if dns and dns != "None" else None
 
 
-#: Parts of a pod that repeat across the pods of one template (or one second), kept once.
-_SHARED_POD_METADATA = ("labels", "ownerReferences")
-_SHARED_POD_SPEC = ("containers", "tolerations", "affinity", "nodeSelector")
-_SHARED_POD_STATUS = ("conditions",)
+#: Parts of a pod that repeat across the pods of one template (or one second), kept once:
+#: where (metadata, spec or status) and which field (None: the whole part).
+_SHARED_POD_PARTS = (("metadata", "labels"), ("metadata", "ownerReferences"), ("spec", None),
+                     ("status", "conditions"))
 #: The kinds that give the cluster its shape: listed, the mirror is built.
 SHAPE_KINDS = frozenset({"ConfigMap", "Node"})
 #: The kinds the computed kube-proxy and CoreDNS read: listed, they compute (CoreDNS reads
@@ -202,38 +202,80 @@ def _without_nulls(d: dict) -> dict:
     return {k: _without_nulls(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
 
 
-def _slim(obj: dict, recent: dict[str, tuple[object, object]] | None = None) -> dict:
+_ABSENT = object()
+
+
+def _like(value, last):
+    """`value` with every part equal to `last`'s part replaced by `last`'s instance (`value`
+    itself is never changed: a part that differs is a new dict or list). A pod's spec
+    differs from its sibling's only in a few leaves -- its node, and since admission names
+    each pod's `kube-api-access-xxxxx` volume, that name in its volumes and in every
+    container's mounts -- so one comparison per part finds the rest equal, and only the
+    parts that differ are walked into. (`==` cannot take 1 for 1.0 or True here: the API
+    server encodes each field with its one Go type.)"""
+    if value == last:
+        return last
+    if type(value) is dict and type(last) is dict:
+        out = {}
+        for k, v in value.items():
+            w = last.get(k, _ABSENT)
+            out[k] = w if v == w else _like(v, w) if type(v) is type(w) and type(v) in _WALKED else v
+        return out
+    if type(value) is list and type(last) is list and len(value) == len(last):
+        return [w if v == w else _like(v, w) if type(v) is type(w) and type(v) in _WALKED else v
+                for v, w in zip(value, last)]
+    return value
+
+
+_WALKED = (dict, list)
+
+
+def _slim(obj: dict, recent: dict[tuple[str, str | None], object] | None = None) -> dict:
     """The object as the mirror keeps it: as the server sent it, less `managedFields`, which
     no pane or computation reads and which is most of a pod's bytes at 100,000 pods
-    (`kubectl get -o yaml` leaves them out too). A pod's parts that equal another pod's
-    (its template's containers and labels, conditions reached in the same second) are
-    one instance (`shared`: stored objects are never mutated), as the simulation's are.
+    (`kubectl get -o yaml` leaves them out too). A pod's parts that equal the previous
+    pod's (its template's containers and labels, conditions reached in the same second)
+    are that pod's instances (stored objects are never mutated), as the simulation's are.
 
-    `recent` (one per list page): each part as the page's previous pod had it, and its
-    shared instance. A list comes sorted by namespace and name, so the pods of one
-    ReplicaSet come together and most parts equal the previous pod's: one comparison
-    instead of `shared`'s exact key (its `repr`, a third of the time slimming took). (`==`
-    cannot take 1 for 1.0 or True here: the API server encodes each field with its one Go
-    type.)"""
+    `recent` (one per list): each part as the list's previous pod had it. A list comes
+    sorted by namespace and name, so the pods of one ReplicaSet come together and most
+    parts equal the previous pod's: a few comparisons instead of a key the size of the part
+    (`engine.api.store.shared`, which never finds a spec that names its pod's own
+    `kube-api-access-xxxxx` volume: looking for each one took a fifth of a 10,000-Service
+    attach and kept 100,000 keys)."""
     md = obj.get("metadata")
     if isinstance(md, dict):
         md.pop("managedFields", None)
-        if obj.get("kind") == "Pod":
-            if recent is None:
-                recent = {}
-            for part, fields in ((md, _SHARED_POD_METADATA), (obj.get("spec"), _SHARED_POD_SPEC),
-                                 (obj.get("status"), _SHARED_POD_STATUS)):
-                if isinstance(part, dict):
-                    for f in fields:
-                        v = part.get(f)
-                        if v:
-                            last = recent.get(f)
-                            if last is not None and last[0] == v:
-                                part[f] = last[1]
-                            else:
-                                part[f] = one = shared(v)
-                                recent[f] = (v, one)
+        if obj.get("kind") == "Pod" and recent is not None:
+            for where, f in _SHARED_POD_PARTS:
+                part = obj.get(where)
+                if not isinstance(part, dict):
+                    continue
+                v = part if f is None else part.get(f)
+                if not v:
+                    continue
+                last = recent.get((where, f))
+                one = v if last is None else _like(v, last)
+                recent[(where, f)] = one
+                if f is None:
+                    obj[where] = one
+                else:
+                    part[f] = one
     return obj
+
+
+def _parts_of(pod: dict | None) -> dict:
+    """`_slim`'s `recent` from a stored pod (its new version shares what did not change)."""
+    out: dict = {}
+    if pod is None or pod.get("kind") != "Pod":
+        return out
+    for where, f in _SHARED_POD_PARTS:
+        part = pod.get(where)
+        if isinstance(part, dict):
+            v = part if f is None else part.get(f)
+            if v:
+                out[(where, f)] = v
+    return out
 
 
 def _selects(resource: Resource, obj: dict) -> bool:
@@ -269,6 +311,7 @@ class Listing:
     # they came (`stored` of them): when the list is whole, the store holds exactly its objects.
     fresh: bool = False
     stored: int = 0
+    recent: dict = field(default_factory=dict)  # (`_slim`'s: the parts of the list's last pod)
 
 
 class Mirror:
@@ -320,6 +363,7 @@ class Mirror:
         lst = self.listing.setdefault((resource.path, resource.field_selector), Listing(kind))
         if first:
             lst.seen = lst.stored = 0
+            lst.recent = {}
             lst.fresh = self.cluster is not None and self.cluster.store.count(kind) == 0
         lst.seen += len(items)
         md = page.get("metadata") or {}
@@ -335,7 +379,7 @@ class Mirror:
         # the collections took three quarters of the list's time), and no collection
         # meanwhile (storing makes no cycle).
         with no_cyclic_gc(freeze=lambda: True):
-            recent: dict[str, tuple[object, object]] = {}
+            recent = lst.recent
             for o in items:
                 o["kind"] = kind
                 o["apiVersion"] = api_version
@@ -399,13 +443,14 @@ class Mirror:
         for ns, name in gone:
             store.delete(kind, ns, name)
         get, put = store.get, store.put
+        recent: dict = {}
         for o in objects:
             md = meta(o)
             held = get(kind, md.get("namespace") or "", md["name"])
             # (stored as its page came, perhaps compacted: the same version is the same object)
             if held is None or held["metadata"].get("resourceVersion") != md.get("resourceVersion") \
                     or held["metadata"].get("uid") != md.get("uid"):  # (another cluster's, at the same version)
-                put(_slim(o))
+                put(_slim(o, _parts_of(held) if held is not None else recent))
 
     def event(self, resource: Resource, type_: str, obj: dict) -> None:
         self.events_seen += 1
@@ -615,9 +660,10 @@ class Mirror:
                 if kind == "Node":
                     self._nodes_changed()
             return
-        known = c.store.get(kind, ns, name) is not None
+        held = c.store.get(kind, ns, name)
+        known = held is not None
         written = _written_at(obj) if kind == "EndpointSlice" else None
-        stored = c.store.put(_slim(obj))
+        stored = c.store.put(_slim(obj, _parts_of(held)))
         if kind == "Pod" and self.nodes_inferred:
             self._infer_nodes((stored,))
         if kind == "Node" and not known:

@@ -1,27 +1,34 @@
 """A mirror stores each list page in one call (`Store.put_many`), and its pods' repeated
-parts through a page's memo: the store, its indexes and its watchers end exactly as with one
-`put` per object, and the shared parts are the very instances `shared` hands out."""
+parts through the list's memo: the store, its indexes and its watchers end exactly as with one
+`put` per object, and what a pod has in common with the pod before it is that pod's instance
+(its template's containers, though each names its own kube-api-access volume)."""
 from __future__ import annotations
 
 import copy
 from datetime import datetime, timezone
 
-from engine.api.store import Store, shared
+from engine.api.store import Store
 from engine.attach.mirror import Mirror, _slim
 from engine.attach.source import RESOURCES
 from engine.cluster.clock import SimClock
 
 
-def _pod(ns: str, name: str, rv: str, app: str, owner: str | None = None, port: int = 8080) -> dict:
+def _pod(ns: str, name: str, rv: str, app: str, owner: str | None = None, port: int = 8080,
+         token_volume: str = "kube-api-access-abcde", node: str = "n1") -> dict:
     md: dict = {"namespace": ns, "name": name, "resourceVersion": rv, "uid": f"uid-{ns}-{name}",
                 "labels": {"app": app, "pod-template-hash": "abc"}}
     if owner:
         md["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": owner, "uid": f"rs-{owner}",
                                   "controller": True, "blockOwnerDeletion": True}]
     return {"kind": "Pod", "apiVersion": "v1", "metadata": md,
-            "spec": {"containers": [{"name": "c", "image": "agnhost", "ports": [{"containerPort": port}]}],
+            "spec": {"volumes": [{"name": token_volume, "projected": {"sources": [
+                         {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                         {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}]}}],
+                     "containers": [{"name": "c", "image": "agnhost", "ports": [{"containerPort": port}],
+                                     "volumeMounts": [{"name": token_volume, "readOnly": True,
+                                                       "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]}],
                      "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists",
-                                      "effect": "NoExecute", "tolerationSeconds": 300}], "nodeName": "n1"},
+                                      "effect": "NoExecute", "tolerationSeconds": 300}], "nodeName": node},
             "status": {"phase": "Running", "podIP": "10.0.0.1",
                        "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": "2025-06-01T10:02:01Z"}],
                        "containerStatuses": [{"name": "c", "ready": True, "restartCount": 0}]}}
@@ -82,25 +89,56 @@ def test_put_many_ends_as_put_for_each_object():
     assert one.get("Node", "", "n1")["metadata"]["resourceVersion"] == "7"
 
 
-def test_a_page_stores_what_slimming_each_pod_alone_stores_with_the_same_shared_parts():
+def test_a_list_stores_what_slimming_each_pod_alone_stores_sharing_what_a_pod_has_in_common_with_the_last():
+    # Each pod names its own kube-api-access volume (admission's random suffix), and pods
+    # land on two nodes: their specs are never equal, their containers' images and ports,
+    # their volumes' sources and their tolerations are.
     pods = [_pod("a", f"p{i}", "1", "web" if i < 4 else "db", owner="rs1" if i < 4 else "rs2",
-                 port=8080 if i != 2 else 9090) for i in range(8)]
+                 port=8080 if i != 2 else 9090, token_volume=f"kube-api-access-{i:05d}", node=f"n{i % 2}")
+            for i in range(8)]
     alone = [_slim(copy.deepcopy(p)) for p in pods]
     mirror = Mirror()
     for shape in RESOURCES[:3]:  # (the two ConfigMaps and the Nodes: the mirror is built)
         mirror.replace(shape, [])
     mirror.build("test")
     pods_list = next(r for r in RESOURCES if r.kind == "Pod")
-    mirror.page(pods_list, {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "9"},
-                            "items": copy.deepcopy(pods)}, True)
-    store = mirror.cluster.store
-    stored = store.list("Pod", "a")
+    for first, page in ((True, pods[:5]), (False, pods[5:])):  # (the memo goes on across the list's pages)
+        mirror.page(pods_list, {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "9"},
+                                "items": copy.deepcopy(page)}, first)
+    stored = mirror.cluster.store.list("Pod", "a")
     assert [p["metadata"]["name"] for p in stored] == [p["metadata"]["name"] for p in alone]
     for got, want in zip(stored, alone):
         assert _plain(got) == _plain(want)
-        for part, f in (("metadata", "labels"), ("metadata", "ownerReferences"), ("spec", "containers"),
-                        ("spec", "tolerations"), ("status", "conditions")):
-            assert got[part][f] is shared(want[part][f]), (part, f)
+    for last, got in zip(stored, stored[1:]):
+        c, c0 = got["spec"]["containers"][0], last["spec"]["containers"][0]
+        assert c["volumeMounts"][0]["name"] != c0["volumeMounts"][0]["name"]
+        assert c["image"] is c0["image"]
+        assert got["spec"]["tolerations"] is last["spec"]["tolerations"]
+        assert got["spec"]["volumes"][0]["projected"] is last["spec"]["volumes"][0]["projected"]
+        assert c["volumeMounts"][0]["mountPath"] is c0["volumeMounts"][0]["mountPath"]
+        assert (c["ports"] is c0["ports"]) == (c["ports"] == c0["ports"])
+        for part, f in (("metadata", "labels"), ("metadata", "ownerReferences"), ("status", "conditions")):
+            assert (got[part][f] is last[part][f]) == (got[part][f] == last[part][f]), (part, f)
+    assert stored[1]["metadata"]["labels"] is stored[0]["metadata"]["labels"]
+    assert stored[4]["metadata"]["labels"] is not stored[3]["metadata"]["labels"]
+
+
+def test_a_watched_pod_shares_with_its_stored_version_what_did_not_change():
+    mirror = Mirror()
+    for shape in RESOURCES[:3]:
+        mirror.replace(shape, [])
+    mirror.build("test")
+    pods_list = next(r for r in RESOURCES if r.kind == "Pod")
+    mirror.page(pods_list, {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "9"},
+                            "items": [_pod("a", "p0", "1", "web")]}, True)
+    before = mirror.cluster.store.get("Pod", "a", "p0")
+    changed = _pod("a", "p0", "2", "web")
+    changed["status"]["podIP"] = "10.0.0.9"
+    mirror.event(pods_list, "MODIFIED", changed)
+    after = mirror.cluster.store.get("Pod", "a", "p0")
+    assert after["status"]["podIP"] == "10.0.0.9" and after["metadata"]["resourceVersion"] == "2"
+    assert after["spec"] is before["spec"]
+    assert after["metadata"]["labels"] is before["metadata"]["labels"]
 
 
 def _plain(v):
