@@ -20,6 +20,8 @@ USR_BIN = frozenset({"curl", "wget", "nc", "telnet", "dig", "host", "printenv", 
                      "id", "whoami", "uname", "tee", "xargs", "seq", "du", "find"})
 
 
+#: busybox's system tools, linked in /sbin.
+SBIN = frozenset({"ip", "ifconfig", "route"})
 #: Programs the redis image builds into /usr/local/bin (Alpine's apk puts them in /usr/bin).
 USR_LOCAL_BIN = frozenset({"redis-cli", "redis-server"})
 
@@ -29,6 +31,8 @@ def bin_path(program: str, *, own_build: bool = False) -> str:
     /usr/local/bin."""
     if own_build and program in USR_LOCAL_BIN:
         return "/usr/local/bin/" + program
+    if program in SBIN:
+        return "/sbin/" + program
     return ("/usr/bin/" if program in USR_BIN or program in USR_LOCAL_BIN else "/bin/") + program
 
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from engine.cluster.cluster import Cluster
 from engine.containers import builtins, coreutils, nettools, textutils
 from engine.containers.apk import apk
+from engine.containers.date import date
 from engine.containers.files import ContainerFiles, bin_path
 from engine.containers.interp import Interpreter, Output
+from engine.containers.iproute import ip
 from engine.containers.proc import Applet, Proc, ShellExit
+from engine.containers.procps import ProcessTable, ps
 from engine.containers.script import Command
 from engine.containers.tar import tar
 from engine.kubelet.env import container_env, kernel_hostname, pod_hosts_file, pod_resolv_conf
@@ -33,11 +36,11 @@ PROGRAMS: dict[str, Applet] = {**coreutils.APPLETS, **textutils.APPLETS, "tar": 
                                "nc": nettools.nc, "ping": nettools.ping, "dig": nettools.dig, "host": nettools.host, "telnet": nettools.telnet, "redis-cli": nettools.redis_cli,
                                "test": builtins.test, "[": builtins.test, "echo": builtins.echo,
                                "printf": builtins.printf, "true": builtins.true, "false": builtins.false,
-                               "pwd": builtins.pwd}
+                               "pwd": builtins.pwd, "ps": ps, "date": date, "ip": ip}
 _COMMON = {"sh", "ls", "cat", "env", "printenv", "hostname", "echo", "pwd", "tar", "grep", "wc", "head", "tail",
-           "sort", "cut", "awk", "tr", "uniq", "sleep", "test", "[", "which", "true", "false", "printf", "seq"}
+           "sort", "cut", "awk", "tr", "uniq", "sleep", "test", "[", "which", "true", "false", "printf", "seq", "date"}
 #: busybox's applets in Alpine's base image (of those svcflow runs), and Debian's base programs.
-ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk"})
+ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk", "ps", "ip"})
 DEBIAN_BASE = frozenset(_COMMON | {"bash"})
 
 #: Programs that read their stdin when given no file (so an exec with stdin waits for it).
@@ -78,12 +81,29 @@ class PodShell:
     unset: set[str] = field(default_factory=set)
     elapsed: float = 0.0  # simulated seconds slept by the current command (`sleep`, a timeout)
     apk_count: int = 18
+    pids: ProcessTable = field(default_factory=ProcessTable)  # the container's processes (shared by its shells)
+    pid: int | None = None  # this shell's own process (an interactive one, while it runs)
+    sleeper: int | None = None  # a program this shell waits on while simulated time passes (`sleep 5`)
+    program: str = "sh"  # the shell an exec started here (`sh`, `bash`): its prompt and words
+    keeps_sleepers: bool = False  # a main script: its `sleep` stays in `ps` until the clock reaches its end
     files: ContainerFiles = field(init=False)
     cwd: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.cwd = self.workdir
         self.files = ContainerFiles(self._generated, self.programs, self.which, self.workdir)
+
+    def main_shell(self) -> "PodShell":
+        """The shell a main script runs in: the container's files, programs and processes,
+        with variables, directory and status of its own (an exec'd shell does not see them)."""
+        sh = PodShell(self.cluster, self.net, self.pod, self.installed, pids=self.pids, keeps_sleepers=True)
+        sh.files = self.files
+        return sh
+
+    def wake(self) -> None:
+        """The program this shell waited on ended (its sleep is over)."""
+        self.pids.end(self.sleeper)
+        self.sleeper = None
 
     # -- the image -------------------------------------------------------------------------------
     @property
@@ -119,7 +139,9 @@ class PodShell:
         return bin_path(tool, own_build=self.image.endswith("redis"))
 
     def now(self) -> datetime:
-        return self.cluster.clock.now()
+        """The cluster's time as a command sees it: a line's sleeps so far have passed."""
+        now = self.cluster.clock.now()
+        return now + timedelta(seconds=self.elapsed) if self.elapsed else now
 
     def path(self, p: str) -> str:
         return posixpath.normpath(posixpath.join(self.cwd, p)) if p else self.cwd
@@ -170,10 +192,14 @@ class PodShell:
             return self._stream_line(line), False
         out = Output()
         self.elapsed = 0.0
+        if self.pid is None or self.pid not in self.pids.running:
+            self.pid = self.pids.spawn([self.program])
         try:
             Interpreter(self, out).run_line(line)
         except ShellExit as e:
             self.status = e.code
+            self.pids.end(self.pid)
+            self.pid = None
             return out.text(), True
         return out.text(), False
 
@@ -183,12 +209,24 @@ class PodShell:
         its end). Nothing stays open after it (a one-shot telnet is closed at once)."""
         out = Output()
         self.status, self.elapsed = 0, 0.0
+        saved, self.pid = self.pid, None  # (the exec'd program is a new process, not a child of a shell)
         try:
             Interpreter(self, out).run_command(Command(words=list(argv)), stdin, None, expanded=True)
         except ShellExit as e:
             self.status = e.code
+        finally:
+            self.pid = saved
         self.stream = None
         return out
+
+    def start(self, argv: list[str]) -> str | None:
+        """The runtime execs `argv` in this container: why it cannot (`start_error`), else
+        None, the shell noting which one it is (`kubectl exec -it POD -- bash`: bash's prompt
+        and words from then on)."""
+        refused = self.start_error(argv)
+        if refused is None and argv and argv[0].rsplit("/", 1)[-1] in ("sh", "ash", "bash"):
+            self.program = argv[0]
+        return refused
 
     def start_error(self, argv: list[str]) -> str | None:
         """Why the container runtime refuses to start `argv` in this container (an exec of a
@@ -211,9 +249,17 @@ class PodShell:
             proc.err(f"sh: 1: {word}: not found\n" if self.distro == "debian" else f"sh: {word}: not found\n")
             return 127
         applet = PROGRAMS.get(name)
-        if applet is None:
-            return 0  # a program svcflow does not simulate (ping, dig): it prints nothing here
-        return applet(proc)
+        pid = self.pids.spawn([word, *proc.args])
+        before = self.elapsed
+        try:
+            if applet is None:
+                return 0  # a program svcflow does not simulate: it prints nothing here
+            return applet(proc)
+        finally:
+            if self.keeps_sleepers and self.elapsed > before:
+                self.sleeper = pid  # (still running until the clock reaches the end of its sleep)
+            else:
+                self.pids.end(pid)
 
     def subshell(self, proc: Proc, script: str) -> int:
         """A child shell running `script` (sh -c): its output becomes `proc`'s; its variables,

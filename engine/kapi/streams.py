@@ -223,7 +223,7 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
         return
     shell = ctx.pods.shell(pod, container)
     argv = list(opts.command)
-    refused = shell.start_error(argv)
+    refused = shell.start(argv)
     if refused is not None:
         await ch.finish(failure(refused, "InternalError", 500))
         return

@@ -295,7 +295,7 @@ class Session:
             shell.status = 0
             self.shell = shell
             return Output()
-        refused = shell.start_error(cmd)
+        refused = shell.start(cmd)
         if refused is not None:
             return Output(stderr=f"error: {refused}\n", code=1)
         # (a one-shot exec keeps no connection open; stdout and stderr in the order printed, then
