@@ -27,6 +27,16 @@ class Output:
     def text(self, fds: tuple[int, ...] = (1, 2)) -> str:
         return "".join(t for _, fd, t in self.chunks if fd in fds)
 
+    def timed(self) -> list[tuple[float, str]]:
+        """stdout and stderr together (a terminal's view), a piece per instant it was printed at."""
+        out: list[tuple[float, str]] = []
+        for at, _, text in self.chunks:
+            if out and out[-1][0] == at:
+                out[-1] = (at, out[-1][1] + text)
+            elif text:
+                out.append((at, text))
+        return out
+
 
 #: what the interpreter's generators yield: simulated time passed in the last command / a
 #: loop went round once
@@ -66,7 +76,7 @@ class Interpreter:
         try:
             script = parse(line)
         except ShellSyntaxError as e:
-            self._emit(("out", 2), e.message(self.shell.distro))
+            self._emit(("out", 2), e.message(self.shell.dialect))
             self.shell.status = 2
             return
         for and_or in script:

@@ -36,6 +36,7 @@ class Shell(Protocol):
     cluster: Any  # engine.cluster.cluster.Cluster
     files: ContainerFiles
     cwd: str
+    pids: Any  # engine.containers.procps.ProcessTable
     status: int
     elapsed: float
     variables: dict[str, str]
@@ -44,6 +45,11 @@ class Shell(Protocol):
 
     @property
     def distro(self) -> str: ...
+
+    @property
+    def dialect(self) -> str: ...
+
+    def enter(self, program: str) -> None: ...
 
     def path(self, p: str) -> str: ...
 

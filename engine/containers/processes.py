@@ -63,7 +63,7 @@ class PodProcesses:
         if old is not None:
             old.stop()  # (the container's previous run: it ended or was killed)
         shell.pids.main(argv)
-        main = shell.main_shell()
+        main = shell.main_shell(argv[0])
         main.pid = 1
         script = MainScript.start(main, script_of(argv) or "", proc, container_running(self.cluster, pod, container),
                                   on_exit)

@@ -10,6 +10,7 @@ take the real path through `engine.net.network`.
 from __future__ import annotations
 
 import posixpath
+import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -42,6 +43,9 @@ _COMMON = {"sh", "ls", "cat", "env", "printenv", "hostname", "echo", "pwd", "tar
 #: busybox's applets in Alpine's base image (of those svcflow runs), and Debian's base programs.
 ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk", "ps", "ip"})
 DEBIAN_BASE = frozenset(_COMMON | {"bash"})
+
+#: Debian bookworm's bash (the redis, nginx images' base): what $BASH_VERSION says.
+BASH_VERSION = "5.2.15(1)-release"
 
 #: Programs that read their stdin when given no file (so an exec with stdin waits for it).
 _STDIN_READERS = frozenset({"cat", "wc", "grep", "head", "tail", "sort", "cut", "awk", "tr", "uniq", "nc", "telnet",
@@ -85,20 +89,37 @@ class PodShell:
     pid: int | None = None  # this shell's own process (an interactive one, while it runs)
     sleeper: int | None = None  # a program this shell waits on while simulated time passes (`sleep 5`)
     program: str = "sh"  # the shell an exec started here (`sh`, `bash`): its prompt and words
+    outer: list[str] = field(default_factory=list)  # the shells this one was typed in (`bash` at a `#` prompt)
     keeps_sleepers: bool = False  # a main script: its `sleep` stays in `ps` until the clock reaches its end
     files: ContainerFiles = field(init=False)
     cwd: str = field(init=False)
+    last: Output = field(default_factory=Output)  # what the last typed line printed, with when
+    rng: random.Random = field(init=False)  # bash's $RANDOM (seeded by the pod: a replay gives the same)
 
     def __post_init__(self) -> None:
         self.cwd = self.workdir
         self.files = ContainerFiles(self._generated, self.programs, self.which, self.workdir)
+        self.rng = random.Random(str((self.pod.get("metadata") or {}).get("uid", "")))
 
-    def main_shell(self) -> "PodShell":
+    def main_shell(self, program: str) -> "PodShell":
         """The shell a main script runs in: the container's files, programs and processes,
         with variables, directory and status of its own (an exec'd shell does not see them)."""
-        sh = PodShell(self.cluster, self.net, self.pod, self.installed, pids=self.pids, keeps_sleepers=True)
+        sh = PodShell(self.cluster, self.net, self.pod, self.installed, pids=self.pids, keeps_sleepers=True,
+                      program=program)
         sh.files = self.files
         return sh
+
+    @property
+    def dialect(self) -> str:
+        """Whose words this shell speaks: `ash` (busybox), `dash` (Debian's sh) or `bash`."""
+        if self.distro != "debian":
+            return "ash"
+        return "bash" if self.program.rsplit("/", 1)[-1] == "bash" else "dash"
+
+    def enter(self, program: str) -> None:
+        """`bash` (or `sh`) typed at the prompt: a shell in this one, until its `exit`."""
+        self.outer.append(self.program)
+        self.program = program
 
     def wake(self) -> None:
         """The program this shell waited on ended (its sleep is over)."""
@@ -123,9 +144,12 @@ class PodShell:
     def prompt(self) -> str:
         if self.stream is not None:
             return f"{self.stream_host}> " if self.stream_kind == "redis-cli" else ""
-        if self.image == "ghcr.io/subicura/counter":
-            return "/app # "
-        return "# " if self.distro == "debian" else "/ # "
+        if self.dialect == "bash":  # Debian's PS1 for root: '\u@\h:\w\$ '
+            home = "~" + self.cwd[len("/root"):] if self.cwd == "/root" or self.cwd.startswith("/root/") else self.cwd
+            return f"root@{kernel_hostname(self.cluster.topology, self.pod).split('.', 1)[0]}:{home}# "
+        if self.distro == "debian":
+            return "# "
+        return f"{self.cwd} # "
 
     def programs(self) -> set[str]:
         base = DEBIAN_BASE | ({"redis-cli"} if self.image.endswith("redis") else set()) \
@@ -174,12 +198,17 @@ class PodShell:
         if name == "?":
             return str(self.status)
         if name == "$":
-            return "1"
+            return str(self.pid or 1)
         if name == "#":
             return "0"
         if name == "0":
-            return "sh"
+            return self.program.rsplit("/", 1)[-1]
         if name in self.variables:
+            return self.variables[name]
+        if self.dialect == "bash" and name == "RANDOM":
+            return str(self.rng.randrange(32768))
+        if self.dialect == "bash" and name == "BASH_VERSION":
+            return BASH_VERSION
             return self.variables[name]
         if name == "PWD":
             return self.cwd
@@ -189,8 +218,10 @@ class PodShell:
     def run(self, line: str) -> tuple[str, bool]:
         """One typed line; returns (what the terminal shows, the shell exited)."""
         if self.stream is not None:
-            return self._stream_line(line), False
-        out = Output()
+            text = self._stream_line(line)
+            self.last = Output([(0.0, 1, text)])
+            return text, False
+        out = self.last = Output()
         self.elapsed = 0.0
         if self.pid is None or self.pid not in self.pids.running:
             self.pid = self.pids.spawn([self.program])
@@ -198,9 +229,13 @@ class PodShell:
             Interpreter(self, out).run_line(line)
         except ShellExit as e:
             self.status = e.code
+            text = out.text() + ("exit\n" if self.dialect == "bash" else "")  # (interactive bash says it)
+            if self.outer:  # the shell typed in this one ended: back to that one
+                self.program = self.outer.pop()
+                return text, False
             self.pids.end(self.pid)
             self.pid = None
-            return out.text(), True
+            return text, True
         return out.text(), False
 
     def exec(self, argv: list[str], stdin: str | None = "") -> Output:
@@ -225,8 +260,15 @@ class PodShell:
         and words from then on)."""
         refused = self.start_error(argv)
         if refused is None and argv and argv[0].rsplit("/", 1)[-1] in ("sh", "ash", "bash"):
-            self.program = argv[0]
+            self.login(argv[0])
         return refused
+
+    def login(self, program: str) -> None:
+        """An exec'd interactive shell (`sh`, `bash`) starts in this container: a new process,
+        in the image's working directory, with none of an earlier exec's shell variables (the
+        files written and the packages added stay: they are the container's)."""
+        self.program, self.outer, self.status, self.cwd = program, [], 0, self.workdir
+        self.variables, self.exported, self.unset = {}, set(), set()
 
     def start_error(self, argv: list[str]) -> str | None:
         """Why the container runtime refuses to start `argv` in this container (an exec of a
@@ -246,7 +288,8 @@ class PodShell:
         if "/" not in word and name in builtins.BUILTINS:
             return builtins.BUILTINS[name](proc)
         if not self.has(name) or ("/" in word and self.files.read(self.path(word)) is None):
-            proc.err(f"sh: 1: {word}: not found\n" if self.distro == "debian" else f"sh: {word}: not found\n")
+            proc.err({"bash": f"bash: {word}: " + ("No such file or directory" if "/" in word else "command not found") + "\n",
+                      "dash": f"sh: 1: {word}: not found\n"}.get(self.dialect, f"sh: {word}: not found\n"))
             return 127
         applet = PROGRAMS.get(name)
         pid = self.pids.spawn([word, *proc.args])
@@ -264,15 +307,16 @@ class PodShell:
     def subshell(self, proc: Proc, script: str) -> int:
         """A child shell running `script` (sh -c): its output becomes `proc`'s; its variables,
         `cd` and `exit` stay in it."""
-        saved = (dict(self.variables), set(self.exported), set(self.unset), self.cwd)
+        saved = (dict(self.variables), set(self.exported), set(self.unset), self.cwd, self.program)
         out = Output()
         code: int | None = None
+        self.program = proc.name  # (`bash -c` speaks bash, `sh -c` sh)
         try:
             Interpreter(self, out).run_line(script, proc.stdin)
         except ShellExit as e:
             code = e.code
         finally:
-            self.variables, self.exported, self.unset, self.cwd = saved[0], saved[1], saved[2], saved[3]
+            self.variables, self.exported, self.unset, self.cwd, self.program = saved
         proc.pieces += out.chunks
         return self.status if code is None else code
 

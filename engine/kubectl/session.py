@@ -292,7 +292,7 @@ class Session:
         if cmd in (["sh"], ["/bin/sh"], ["bash"], ["/bin/bash"]) and interactive:
             if cmd[0].endswith("bash") and shell.distro == "alpine":
                 return Output(stderr='error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: exec: "bash": executable file not found in $PATH: unknown\n', code=1)
-            shell.status = 0
+            shell.login(cmd[0])
             self.shell = shell
             return Output()
         refused = shell.start(cmd)
