@@ -209,7 +209,7 @@ def _bash_type(p: Proc) -> int:
 
 def double_bracket(p: Proc) -> int:
     """bash's `[[ EXPR ]]` (busybox ash has it too; in Debian's sh, `[[: not found`): test's
-    operators, `==` / `!=` matching a glob pattern, `=~` a regular expression."""
+    operators, `==` / `!=` matching a glob pattern, `=~` a regular expression, `&&` / `||`."""
     if p.shell.dialect == "dash":
         p.err("sh: 1: [[: not found\n")
         return 127
@@ -225,6 +225,12 @@ def double_bracket(p: Proc) -> int:
 
 
 def _conditional(p: Proc, args: list[str]) -> bool:
+    for op in ("||", "&&"):  # (`||` binds loosest)
+        if op in args:
+            i = args.index(op)
+            if op == "||":
+                return _conditional(p, args[:i]) or _conditional(p, args[i + 1:])
+            return _conditional(p, args[:i]) and _conditional(p, args[i + 1:])
     if args[:1] == ["!"]:
         return not _conditional(p, args[1:])
     if len(args) == 3 and args[1] in ("==", "=", "!="):

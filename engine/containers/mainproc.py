@@ -137,7 +137,8 @@ def print_lines(proc: Workload, out: str) -> None:
 
 def container_running(cluster, pod: dict, container: str) -> Callable[[], bool]:
     """Whether `container` of `pod` still runs the process started now: the pod (same uid)
-    is there and the container's current run is the one that started (its containerID)."""
+    is there, its node runs, and the container's current run is the one that started (its
+    containerID)."""
     md = meta(pod)
     ns, name, uid = md.get("namespace", "default"), md.get("name", ""), md.get("uid")
     started: list[str] = []
@@ -146,6 +147,10 @@ def container_running(cluster, pod: dict, container: str) -> Callable[[], bool]:
         live = cluster.store.get("Pod", ns, name)
         if live is None or meta(live).get("uid") != uid:
             return False
+        kubelet = getattr(cluster, "kubelet", None)
+        node = (live.get("spec") or {}).get("nodeName")
+        if kubelet is not None and node and not kubelet.machines.running(node):
+            return False  # its node's container stopped (`docker stop`): every process on it died
         for cs in (live.get("status") or {}).get("containerStatuses") or []:
             if cs.get("name") == container:
                 if "running" not in (cs.get("state") or {}):

@@ -257,6 +257,12 @@ class _Parser:
         if first in RESERVED:
             raise ShellSyntaxError(first)
         cmd = Command()
+        if first == "[[":  # bash's (and ash's) conditional: `&&`, `||`, `<`, `>` inside are its own
+            while (tok := self.peek()) is not None:
+                cmd.words.append(tok)
+                self.i += 1
+                if tok == "]]":
+                    break
         while (tok := self.peek()) is not None:
             if not is_operator(tok):
                 cmd.words.append(tok)

@@ -72,6 +72,10 @@ def hide_quoted(line: str) -> str:
             out.append(SPLIT + "$" + _hide_all(line[i + 1:end + 1]))
             i = end + 1
             continue
+        elif ch == "$" and line.startswith("$$", i):  # (`$$`: the shell's PID, one parameter)
+            out.append(SPLIT + "$$")
+            i += 2
+            continue
         elif ch == "$":
             out.append(SPLIT + "$")
         elif ch == "#" and (i == 0 or line[i - 1] in " \t\n;&|("):
