@@ -20,6 +20,15 @@ def exit_(p: Proc) -> int:
     raise ShellExit(int(p.args[0]) & 0xFF)
 
 
+def exec_(p: Proc) -> int:
+    """`exec PROGRAM ARGS`: the shell becomes PROGRAM (its PID, what `ps` shows as it); when
+    the program ends, so does the shell, with its status (`exec sleep infinity` never does)."""
+    if not p.args:
+        return 0
+    program = Proc(p.shell, p.args[0].rsplit("/", 1)[-1], p.args[1:], p.stdin, p.env, p.pieces)
+    raise ShellExit(p.shell.call(program, p.args[0], replace=True))
+
+
 def cd(p: Proc) -> int:
     target = p.args[0] if p.args else "/root"
     path = p.shell.path(target)
@@ -259,7 +268,7 @@ def command(p: Proc) -> int:
 
 
 BUILTINS: dict[str, Applet] = {
-    "exit": exit_, "cd": cd, "export": export, "unset": unset, "true": true, "false": false, ":": true,
+    "exit": exit_, "exec": exec_, "cd": cd, "export": export, "unset": unset, "true": true, "false": false, ":": true,
     "echo": echo, "printf": printf, "pwd": pwd, "test": test, "[": test, "type": type_, "command": command,
     "[[": double_bracket,
 }

@@ -111,6 +111,7 @@ def sleep(p: Proc) -> int:
               if p.shell.distro != "debian" else "sleep: missing operand\nTry 'sleep --help' for more information.\n")
         return 1
     if p.args == ["infinity"]:
+        p.shell.wait_forever()
         return 0
     secs = sleep_seconds(p.args)
     if secs is None:

@@ -63,6 +63,8 @@ class ContainerFiles:
         path = posixpath.normpath(path)
         if path in self.written:
             return self.written[path]
+        if path == "/dev/null":
+            return b""  # (always there, always empty: `tail -f /dev/null`)
         if path in self._program_paths():
             return b""  # (an executable: nobody reads it here)
         return self.generated(path)

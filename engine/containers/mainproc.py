@@ -16,6 +16,7 @@ the container was killed (a failed liveness probe, a grace period's end) or star
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -79,6 +80,14 @@ class MainScript:
         if end is not None:
             self.on_exit(end)
 
+    def _end(self, end: Exit) -> None:
+        if self.done:
+            return
+        self.done = True
+        self.shell.wake()
+        if self.still_running():
+            self.on_exit(end)
+
     def stop(self) -> None:
         """The container no longer runs it (killed, gone): the script goes no further."""
         self.done = True
@@ -107,11 +116,16 @@ class MainScript:
             log.error("svcflow: a container's script failed in the simulation: %s: %s", type(exc).__name__, exc)
             end = Exit(1)
         self._flush()
+        if end is not None and shell.elapsed > 0:  # (`exec sleep 5`: the end comes when its last program's does)
+            if not math.isinf(shell.elapsed):
+                shell.cluster.clock.call_later(shell.elapsed, lambda: self._end(end), background=True)
+            return None
         if end is not None:
             self.done = True
             shell.wake()
             return end
-        shell.cluster.clock.call_later(shell.elapsed, self._resume, background=True)
+        if not math.isinf(shell.elapsed):  # (`sleep infinity`, `tail -f`: in it until the container stops)
+            shell.cluster.clock.call_later(shell.elapsed, self._resume, background=True)
         return None
 
     def _flush(self) -> None:

@@ -9,6 +9,7 @@ take the real path through `engine.net.network`.
 """
 from __future__ import annotations
 
+import math
 import posixpath
 import random
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ class PodShell:
     sleeper: int | None = None  # a program this shell waits on while simulated time passes (`sleep 5`)
     program: str = "sh"  # the shell an exec started here (`sh`, `bash`): its prompt and words
     outer: list[str] = field(default_factory=list)  # the shells this one was typed in (`bash` at a `#` prompt)
-    keeps_sleepers: bool = False  # a main script: its `sleep` stays in `ps` until the clock reaches its end
+    main_process: bool = False  # a container's main script (its `sleep` stays in `ps` until the clock gets there)
     files: ContainerFiles = field(init=False)
     cwd: str = field(init=False)
     last: Output = field(default_factory=Output)  # what the last typed line printed, with when
@@ -104,7 +105,7 @@ class PodShell:
     def main_shell(self, program: str) -> "PodShell":
         """The shell a main script runs in: the container's files, programs and processes,
         with variables, directory and status of its own (an exec'd shell does not see them)."""
-        sh = PodShell(self.cluster, self.net, self.pod, self.installed, pids=self.pids, keeps_sleepers=True,
+        sh = PodShell(self.cluster, self.net, self.pod, self.installed, pids=self.pids, main_process=True,
                       program=program)
         sh.files = self.files
         return sh
@@ -120,6 +121,13 @@ class PodShell:
         """`bash` (or `sh`) typed at the prompt: a shell in this one, until its `exit`."""
         self.outer.append(self.program)
         self.program = program
+
+    def wait_forever(self) -> None:
+        """A program that never ends by itself (`sleep infinity`, `tail -f`): a main script
+        stays in it until its container is stopped; a typed line goes on at once (svcflow
+        answers each line where a terminal would wait for Ctrl-C)."""
+        if self.main_process:
+            self.elapsed = math.inf
 
     def wake(self) -> None:
         """The program this shell waited on ended (its sleep is over)."""
@@ -282,8 +290,9 @@ class PodShell:
                 f'exec: "{argv[0]}": executable file not found in $PATH: unknown')
 
     # -- what the interpreter calls ------------------------------------------------------------------
-    def call(self, proc: Proc, word: str) -> int:
-        """Run one command: a builtin, else a program the image has, else sh's `not found`."""
+    def call(self, proc: Proc, word: str, *, replace: bool = False) -> int:
+        """Run one command: a builtin, else a program the image has, else sh's `not found`.
+        `replace`: `exec PROGRAM`, the shell's own process becomes it (its PID, in `ps`)."""
         name = proc.name
         if "/" not in word and name in builtins.BUILTINS:
             return builtins.BUILTINS[name](proc)
@@ -292,14 +301,17 @@ class PodShell:
                       "dash": f"sh: 1: {word}: not found\n"}.get(self.dialect, f"sh: {word}: not found\n"))
             return 127
         applet = PROGRAMS.get(name)
-        pid = self.pids.spawn([word, *proc.args])
+        own = self.pids.running.get(self.pid) if replace and self.pid is not None else None
+        if own is not None:
+            own.argv = [word, *proc.args]
+        pid = self.pids.spawn([word, *proc.args]) if own is None else None
         before = self.elapsed
         try:
             if applet is None:
                 return 0  # a program svcflow does not simulate: it prints nothing here
             return applet(proc)
         finally:
-            if self.keeps_sleepers and self.elapsed > before:
+            if pid is not None and self.main_process and self.elapsed > before:
                 self.sleeper = pid  # (still running until the clock reaches the end of its sleep)
             else:
                 self.pids.end(pid)

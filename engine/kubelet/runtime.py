@@ -3,9 +3,12 @@ its stdin (`kubectl run -it -- sh`), or end (`echo hi`, `nslookup redis`, `sleep
 
 A real container lives as long as its main process. svcflow does not run programs, so it
 tells them apart by their argv: the images it simulates serve for ever, a shell reading an
-open stdin waits for whoever attaches, a command svcflow knows as one that finishes ends
-(its output and exit code come from the pods' simulated shells, see `MainRunner`), and
-anything it does not know keeps running, as a server would, rather than end wrongly.
+open stdin waits for whoever attaches, a shell script (`sh -c '...'`) is run by the pods'
+simulated shells on the cluster's clock and ends when it does (a `while true` loop never:
+see `MainRunner`), a command svcflow knows as one that finishes ends (its output and exit
+code from the same shells), and anything it does not know keeps running, as a server would,
+rather than end wrongly. (`Fate` still sizes up a script without running it, for how it
+meets a SIGTERM.)
 
 The container statuses the kubelet writes for an ended process (`terminated`, the
 CrashLoopBackOff wait and its back-off) are shaped here too, in the kubelet's words

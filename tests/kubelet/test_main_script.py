@@ -134,3 +134,27 @@ def test_a_loop_with_no_sleep_is_held_to_a_bounded_pace(tmp_path):
     lines = s.feed("kubectl logs busy").splitlines()
     assert set(lines) == {"hi"} and 100 <= len(lines) <= 1200
     assert _row(s, "busy") == ["1/1", "Running", "0"]
+
+
+def test_a_script_that_waits_for_ever_keeps_its_container_up(tmp_path):
+    cluster, s = _session(tmp_path)
+    for name, script in (("inf", "echo up; sleep infinity"), ("tailf", "echo up; tail -f /dev/null"),
+                         ("execinf", "echo up; exec sleep infinity")):
+        assert s.feed(f"kubectl run {name} --image=busybox -- sh -c '{script}'") == f"pod/{name} created\n"
+    assert s.feed("kubectl run execs --image=busybox --restart=Never -- sh -c 'echo up; exec sleep 3'") == \
+        "pod/execs created\n"
+    cluster.run_for(2)
+    assert _row(s, "execs") == ["1/1", "Running", "0"]
+    cluster.run_for(600)
+    for name in ("inf", "tailf", "execinf"):
+        assert _row(s, name) == ["1/1", "Running", "0"] and s.feed(f"kubectl logs {name}") == "up\n"
+    assert _row(s, "execs") == ["0/1", "Completed", "0"]
+    # `exec` made the shell the program: PID 1 is `sleep infinity` now, with no shell left
+    assert s.feed("kubectl exec execinf -- ps").splitlines()[1:] == [
+        "    1 root      0:00 sleep infinity", f"{_ps_pid(s, 'execinf'):5d} root      0:00 ps"]
+    assert s.feed("kubectl exec inf -- ps").splitlines()[1:3] == [
+        "    1 root      0:00 sh -c echo up; sleep infinity", "    2 root      0:00 sleep infinity"]
+
+
+def _ps_pid(s: Session, pod: str) -> int:
+    return int(s.feed(f"kubectl exec {pod} -- sh -c 'echo $$'")) + 1
