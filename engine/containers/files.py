@@ -45,14 +45,24 @@ class ContainerFiles:
     programs: Callable[[], set[str]]
     locate: Callable[[str], str]
     workdir: str = "/"
+    merged_usr: bool = False  # Debian since bookworm: /bin, /sbin and /lib are links into /usr
     written: dict[str, bytes] = field(default_factory=dict)
     made_dirs: set[str] = field(default_factory=set)
+
+    def real(self, path: str) -> str:
+        """Where `path` is once the merged-/usr links are followed (`/bin/ls` -> `/usr/bin/ls`)."""
+        path = posixpath.normpath(path)
+        if self.merged_usr:
+            for link in ("/bin", "/sbin", "/lib"):
+                if path == link or path.startswith(link + "/"):
+                    return "/usr" + path
+        return path
 
     def _program_paths(self) -> dict[str, str]:
         return {self.locate(p): p for p in self.programs() if p not in ("exit", "cd", "export")}
 
     def is_dir(self, path: str) -> bool:
-        path = posixpath.normpath(path)
+        path = self.real(path)
         if path in BASE_DIRS or path in self.made_dirs or path == self.workdir:
             return True
         prefix = path.rstrip("/") + "/"
@@ -60,7 +70,7 @@ class ContainerFiles:
 
     def read(self, path: str) -> bytes | None:
         """The file's bytes; None when there is no such file (a directory is not a file)."""
-        path = posixpath.normpath(path)
+        path = self.real(path)
         if path in self.written:
             return self.written[path]
         if path == "/dev/null":
@@ -74,7 +84,7 @@ class ContainerFiles:
 
     def write(self, path: str, data: bytes, *, append: bool = False) -> str | None:
         """Write (or append to) a file; the reason it cannot be (ash's words) or None."""
-        path = posixpath.normpath(path)
+        path = self.real(path)
         if self.is_dir(path):
             return "Is a directory"
         if not self.is_dir(posixpath.dirname(path)):
@@ -91,7 +101,7 @@ class ContainerFiles:
 
     def listdir(self, path: str) -> list[str]:
         """The names in a directory (what `ls` prints), sorted as ls sorts them."""
-        path = posixpath.normpath(path)
+        path = self.real(path)
         prefix = "/" if path == "/" else path + "/"
         names = set()
         for p in list(BASE_DIRS | self.made_dirs) + list(self.written) + list(self._program_paths()) \

@@ -99,7 +99,8 @@ class PodShell:
 
     def __post_init__(self) -> None:
         self.cwd = self.workdir
-        self.files = ContainerFiles(self._generated, self.programs, self.which, self.workdir)
+        self.files = ContainerFiles(self._generated, self.programs, self.which, self.workdir,
+                                    merged_usr=self.distro == "debian")
         self.rng = random.Random(str((self.pod.get("metadata") or {}).get("uid", "")))
 
     def main_shell(self, program: str) -> "PodShell":
@@ -168,7 +169,10 @@ class PodShell:
         return tool in self.programs()
 
     def which(self, tool: str) -> str:
-        return bin_path(tool, own_build=self.image.endswith("redis"))
+        """Where `tool` is found on $PATH (`/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
+        /sbin:/bin`): in Debian, /usr/bin comes first and /bin is a link to it."""
+        path = bin_path(tool, own_build=self.image.endswith("redis"))
+        return "/usr" + path if self.distro == "debian" and path.startswith(("/bin/", "/sbin/")) else path
 
     def now(self) -> datetime:
         """The cluster's time as a command sees it: a line's sleeps so far have passed."""
@@ -237,7 +241,9 @@ class PodShell:
             Interpreter(self, out).run_line(line)
         except ShellExit as e:
             self.status = e.code
-            text = out.text() + ("exit\n" if self.dialect == "bash" else "")  # (interactive bash says it)
+            if self.dialect == "bash":
+                out.chunks.append((self.elapsed, 2, "exit\n"))  # (interactive bash says it on its way out)
+            text = out.text()
             if self.outer:  # the shell typed in this one ended: back to that one
                 self.program = self.outer.pop()
                 return text, False

@@ -43,8 +43,10 @@ def test_bash_s_own_language(bash):
     numbers = bash.feed("echo $RANDOM $RANDOM $RANDOM").split()
     assert len(numbers) == 3 and all(0 <= int(n) < 32768 for n in numbers) and len(set(numbers)) > 1
     assert bash.feed("echo $0 $BASH_VERSION") == "bash 5.2.15(1)-release\n"
-    assert bash.feed("type echo if redis-cli") == (
-        "echo is a shell builtin\nif is a shell keyword\nredis-cli is /usr/local/bin/redis-cli\n")
+    assert bash.feed("type echo if redis-cli ls") == (
+        "echo is a shell builtin\nif is a shell keyword\nredis-cli is /usr/local/bin/redis-cli\nls is /usr/bin/ls\n")
+    # Debian's merged /usr: /bin is a link to /usr/bin, which comes first on $PATH
+    assert bash.feed("which tar; ls /bin/tar /usr/bin/tar") == "/usr/bin/tar\n/bin/tar\n/usr/bin/tar\n"
 
 
 def test_bash_s_words_for_what_it_cannot_do(bash):

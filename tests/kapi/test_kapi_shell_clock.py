@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from tests.served import served_samples
+from tests.served import Terminal, served_samples
 
 served = served_samples(settle_on_write=True)
 
@@ -79,3 +79,25 @@ async def test_what_an_exec_prints_after_a_sleep_comes_when_the_clock_gets_there
         1, "", "sleep: invalid number 'abc'\ncommand terminated with exit code 1\n")
     assert await kubectl("exec", "deploy/redis", "--", "sleep", "abc") == (
         1, "", "sleep: invalid time interval 'abc'\ncommand terminated with exit code 1\n")
+
+
+async def test_exec_it_bash_in_redis_on_a_pty(served, kubectl):
+    pod = served.pod("default", "redis-")
+    prompt = f"root@{pod}:/data# "
+    term = Terminal(kubectl, "exec", "-it", pod, "--", "bash")
+    try:
+        assert await asyncio.to_thread(term.read_until_screen, prompt), term.screen
+        before = served.call(served.cluster.now)
+        await asyncio.to_thread(term.type, b"echo -e 'a\\tb'; sleep 20; [[ $RANDOM -lt 32768 ]] && echo slept\r")
+        assert await asyncio.to_thread(term.read_until_screen, "a\tb\nslept\n" + prompt), term.screen
+        assert served.call(served.cluster.now) - before >= timedelta(seconds=20)
+        await asyncio.to_thread(term.type, b"ps\r")
+        assert await asyncio.to_thread(term.read_until_screen, "bash: ps: command not found\n" + prompt), term.screen
+        await asyncio.to_thread(term.type, b"exit\r")
+        code = await asyncio.to_thread(term.wait)
+    finally:
+        if term.proc.poll() is None:
+            term.proc.kill()
+    # (bash says `exit` as it goes; with no number it exits with the last status: ps's 127)
+    screen = term.screen.decode().replace("\r\n", "\n")
+    assert code == 127 and (prompt + "exit\nexit\n") in screen and screen.endswith("command terminated with exit code 127\n")
