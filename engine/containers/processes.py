@@ -120,9 +120,10 @@ class PodProcesses:
         key = _key(pod, container)
         sh = self.shells.get(key)
         if sh is None:
-            for k in [k for k in self.shells if k.startswith(f"{md.get('namespace')}/{md.get('name')}/")]:
+            pod_name, this = f"{md.get('namespace')}/{md.get('name')}/", f"{md.get('namespace')}/{md.get('name')}/{md.get('uid')}/"
+            for k in [k for k in self.shells if k.startswith(pod_name) and not k.startswith(this)]:
                 del self.shells[k]  # the pod was replaced: its filesystem went with it
-            for k in [k for k in self.scripts if k.startswith(f"{md.get('namespace')}/{md.get('name')}/")]:
+            for k in [k for k in self.scripts if k.startswith(pod_name) and not k.startswith(this)]:
                 self.scripts.pop(k).stop()
             sh = self.shells[key] = PodShell(self.cluster, self.net, pod)
             spec = next((c for c in (pod.get("spec") or {}).get("containers") or [] if c.get("name") == container), {})

@@ -158,3 +158,21 @@ def test_a_script_that_waits_for_ever_keeps_its_container_up(tmp_path):
 
 def _ps_pid(s: Session, pod: str) -> int:
     return int(s.feed(f"kubectl exec {pod} -- sh -c 'echo $$'")) + 1
+
+
+def test_two_looping_containers_of_one_pod_log_each_its_own(tmp_path):
+    (tmp_path / "two.yaml").write_text("""\
+apiVersion: v1
+kind: Pod
+metadata: {name: two}
+spec:
+  containers:
+  - {name: a, image: busybox, command: [sh, -c, "while true; do echo a; sleep 2; done"]}
+  - {name: b, image: alpine, command: [sh, -c, "while true; do echo b; sleep 3; done"]}
+""")
+    cluster, _ = cluster_from_paths([tmp_path], deterministic=True)
+    s = Session(cluster, cwd=tmp_path)
+    cluster.run_for(12)
+    a, b = s.feed("kubectl logs two -c a").splitlines(), s.feed("kubectl logs two -c b").splitlines()
+    assert set(a) == {"a"} and set(b) == {"b"} and 6 <= len(a) <= 7 and 4 <= len(b) <= 5
+    assert _row(s, "two") == ["2/2", "Running", "0"]
