@@ -125,7 +125,7 @@ class PodProcesses:
                 del self.shells[k]  # the pod was replaced: its filesystem went with it
             for k in [k for k in self.scripts if k.startswith(pod_name) and not k.startswith(this)]:
                 self.scripts.pop(k).stop()
-            sh = self.shells[key] = PodShell(self.cluster, self.net, pod)
+            sh = self.shells[key] = PodShell(self.cluster, self.net, pod, container=container)
             spec = next((c for c in (pod.get("spec") or {}).get("containers") or [] if c.get("name") == container), {})
             sh.pids.main(main_argv(spec, image_default=True) or image_command(sh.image))
         sh.pod = pod

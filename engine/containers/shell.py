@@ -9,6 +9,7 @@ take the real path through `engine.net.network`.
 """
 from __future__ import annotations
 
+import functools
 import math
 import posixpath
 import random
@@ -53,6 +54,18 @@ _STDIN_READERS = frozenset({"cat", "wc", "grep", "head", "tail", "sort", "cut", 
                             "redis-cli"})
 
 
+@functools.lru_cache(maxsize=256)
+def _image(image: str) -> str:
+    return image_name(image)
+
+
+@functools.lru_cache(maxsize=256)
+def _distro(image: str) -> str:
+    """The base the image is built on: Debian (redis, nginx ...) or Alpine / busybox."""
+    base = image.rsplit("/", 1)[-1]
+    return "debian" if base in ("redis", "nginx", "httpd", "postgres", "mysql", "python", "node") else "alpine"
+
+
 def reads_stdin(argv: list[str]) -> bool:
     """Whether `argv` reads what an exec's stdin sends (`tar -xmf -` from kubectl cp, `cat`,
     `sh -c 'cat > /tmp/x'`); a command that does not is answered without waiting for it, as
@@ -77,6 +90,7 @@ class PodShell:
     net: Network
     pod: dict
     installed: set[str] = field(default_factory=set)
+    container: str | None = None  # which of the pod's containers (None: its first)
     stream: Stream | None = None  # an open telnet/nc/redis-cli connection
     stream_kind: str = ""
     stream_host: str = ""
@@ -106,8 +120,8 @@ class PodShell:
     def main_shell(self, program: str) -> "PodShell":
         """The shell a main script runs in: the container's files, programs and processes,
         with variables, directory and status of its own (an exec'd shell does not see them)."""
-        sh = PodShell(self.cluster, self.net, self.pod, self.installed, pids=self.pids, main_process=True,
-                      program=program)
+        sh = PodShell(self.cluster, self.net, self.pod, self.installed, self.container, pids=self.pids,
+                      main_process=True, program=program)
         sh.files = self.files
         return sh
 
@@ -138,12 +152,14 @@ class PodShell:
     # -- the image -------------------------------------------------------------------------------
     @property
     def image(self) -> str:
-        return image_name(self.pod["spec"]["containers"][0].get("image", ""))
+        """This container's image (`redis`, `ghcr.io/subicura/counter`)."""
+        specs = self.pod["spec"]["containers"]
+        spec = next((c for c in specs if c.get("name") == self.container), specs[0])
+        return _image(str(spec.get("image", "")))
 
     @property
     def distro(self) -> str:
-        base = self.image.rsplit("/", 1)[-1]
-        return "debian" if base in ("redis", "nginx", "httpd", "postgres", "mysql", "python", "node") else "alpine"
+        return _distro(self.image)
 
     @property
     def workdir(self) -> str:

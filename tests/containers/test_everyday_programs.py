@@ -107,3 +107,21 @@ def test_sleep_refuses_what_is_not_a_number_in_each_image_s_words(s):
         "sleep: invalid number 'abc'\ncommand terminated with exit code 1\n")
     assert s.feed("kubectl exec deploy/redis -- sleep abc") == (
         "sleep: invalid time interval 'abc'\ncommand terminated with exit code 1\n")
+
+
+def test_each_container_of_a_pod_has_its_own_image_s_programs(tmp_path):
+    (tmp_path / "pod.yaml").write_text("""\
+apiVersion: v1
+kind: Pod
+metadata: {name: mixed}
+spec:
+  containers:
+  - {name: db, image: redis}
+  - {name: side, image: busybox, command: [sh, -c, "while true; do sleep 10; done"]}
+""")
+    c = cluster_from_paths([tmp_path], deterministic=True)[0]
+    s = Session(c, cwd=tmp_path)
+    assert s.feed("kubectl exec mixed -c side -- ps").splitlines()[1] == (
+        "    1 root      0:00 sh -c while true; do sleep 10; done")
+    assert s.feed("kubectl exec mixed -c db -- ps").endswith('exec: "ps": executable file not found in $PATH: unknown\n')
+    assert s.feed("kubectl exec mixed -c db -- which redis-cli") == "/usr/local/bin/redis-cli\n"
