@@ -31,8 +31,10 @@ log = logging.getLogger("svcflow.containers")
 
 #: Rounds of a loop in which no time passed (`while true; do echo hi; done`) that one stretch
 #: runs before svcflow lets a simulated second pass: such a loop prints as fast as the CPU
-#: goes on a real node; here it prints this many rounds a second, so the log stays bounded.
-BUSY_ROUNDS = 100
+#: goes on a real node. A loop that ends (`for i in $(seq 100)`) is done within the first
+#: BUSY_ROUNDS at once; one that goes on prints BUSY_ROUNDS_AFTER rounds a second from then,
+#: so the container's log stays bounded.
+BUSY_ROUNDS, BUSY_ROUNDS_AFTER = 1000, 10
 BUSY_PAUSE = 1.0
 
 
@@ -56,6 +58,7 @@ class MainScript:
     still_running: Callable[[], bool]  # the container still runs this very process
     on_exit: Callable[[Exit], None]
     done: bool = field(default=False)
+    busy: bool = field(default=False)  # the last stretch was a loop that let no time pass
 
     @classmethod
     def start(cls, shell: PodShell, script: str, log: Workload | None, still_running: Callable[[], bool],
@@ -98,15 +101,15 @@ class MainScript:
         shell = self.shell
         shell.elapsed = 0.0
         end: Exit | None = None
-        rounds = 0
+        rounds, busy = 0, False
         try:
             while True:
                 next(self.steps)
                 if shell.elapsed > 0:
                     break
                 rounds += 1
-                if rounds >= BUSY_ROUNDS:
-                    shell.elapsed = BUSY_PAUSE
+                if rounds >= (BUSY_ROUNDS_AFTER if self.busy else BUSY_ROUNDS):
+                    shell.elapsed, busy = BUSY_PAUSE, True
                     break
         except StopIteration:
             end = Exit(shell.status)
@@ -115,6 +118,7 @@ class MainScript:
         except Exception as exc:  # noqa: BLE001 - svcflow's own bug must not stop the kubelet
             log.error("svcflow: a container's script failed in the simulation: %s: %s", type(exc).__name__, exc)
             end = Exit(1)
+        self.busy = busy
         self._flush()
         if end is not None and shell.elapsed > 0:  # (`exec sleep 5`: the end comes when its last program's does)
             if not math.isinf(shell.elapsed):
