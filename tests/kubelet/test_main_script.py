@@ -180,3 +180,13 @@ spec:
     a, b = s.feed("kubectl logs two -c a").splitlines(), s.feed("kubectl logs two -c b").splitlines()
     assert set(a) == {"a"} and set(b) == {"b"} and 6 <= len(a) <= 7 and 4 <= len(b) <= 5
     assert _row(s, "two") == ["2/2", "Running", "0"]
+
+
+def test_a_sleep_typed_in_a_pod_lets_the_loop_go_on(tmp_path):
+    cluster, s = _session(tmp_path)
+    lines = len(_stamps(s, "hello"))
+    assert s.feed("kubectl exec -it hello -- sh") == ""
+    assert s.feed("sleep 10; date +%s") == f"{int(cluster.now().timestamp())}\n"  # (the clock is past the sleep)
+    assert s.feed("exit") == ""
+    assert len(_stamps(s, "hello")) == lines + 2  # two more rounds of the loop went by meanwhile
+    assert s.feed("kubectl exec hello -- sleep 5") == "" and len(_stamps(s, "hello")) == lines + 3
