@@ -9,6 +9,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from engine.containers.arith import ArithError, evaluate
 from engine.containers.proc import Proc, Shell, ShellExit, to_bytes, to_text
 from engine.containers.script import AndOr, Command, Compound, Pipeline, Redirect, ShellSyntaxError, parse
 from engine.containers.words import expand, expand_fields
@@ -266,7 +267,15 @@ class Interpreter:
         return expand_fields(word, self.shell.parameter, self.substitute)
 
     def substitute(self, line: str) -> str:
-        """`$(line)`: its stdout; its stderr goes where this shell's does."""
+        """`$(line)`: its stdout; its stderr goes where this shell's does. `$((EXPR))` (the
+        body is `(EXPR)`) is arithmetic: its value."""
+        if line.startswith("(") and line.endswith(")"):
+            try:
+                return str(evaluate(line[1:-1], self.shell.parameter, self.shell.variables.__setitem__))
+            except ArithError as e:
+                self._emit(("out", 2), e.message(self.shell.dialect))
+                self.shell.status = 2
+                return ""
         inner = Output()
         sub = Interpreter(self.shell, inner)
         try:

@@ -12,6 +12,7 @@ than the same seconds of wall time.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from datetime import timedelta
 from typing import Callable
@@ -37,8 +38,8 @@ class Pacer:
     async def until(self, offset: float) -> None:
         """Return once the clock is `offset` seconds past the line's start (or that much wall
         time went by: nobody moves this cluster's clock)."""
-        if offset <= 0:
-            return
+        if not 0 < offset < math.inf:
+            return  # (nothing to wait for; a wait without end is not played back)
         deadline = self.start + timedelta(seconds=offset)
         now = self.clock.now()
         if now >= deadline:
