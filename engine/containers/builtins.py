@@ -3,6 +3,7 @@ export, unset, true, false, `:`, echo, printf, pwd, test / `[`, type, command -v
 exist in every image, even one whose programs are few."""
 from __future__ import annotations
 
+import fnmatch
 import re
 
 from engine.containers.proc import Applet, Proc, ShellExit
@@ -11,17 +12,30 @@ from engine.containers.proc import Applet, Proc, ShellExit
 def exit_(p: Proc) -> int:
     if not p.args:
         raise ShellExit(p.shell.status)
-    if not re.fullmatch(r"\d+", p.args[0]):
-        p.err(f"sh: exit: Illegal number: {p.args[0]}\n" if p.shell.distro != "debian"
-              else f"sh: 1: exit: Illegal number: {p.args[0]}\n")
+    if not re.fullmatch(r"-?\d+", p.args[0]):
+        p.err({"bash": f"bash: exit: {p.args[0]}: numeric argument required\n",
+               "dash": f"sh: 1: exit: Illegal number: {p.args[0]}\n"}.get(p.shell.dialect,
+                                                                         f"sh: exit: Illegal number: {p.args[0]}\n"))
         raise ShellExit(2)
     raise ShellExit(int(p.args[0]) & 0xFF)
+
+
+def exec_(p: Proc) -> int:
+    """`exec PROGRAM ARGS`: the shell becomes PROGRAM (its PID, what `ps` shows as it); when
+    the program ends, so does the shell, with its status (`exec sleep infinity` never does)."""
+    if not p.args:
+        return 0
+    program = Proc(p.shell, p.args[0].rsplit("/", 1)[-1], p.args[1:], p.stdin, p.env, p.pieces)
+    raise ShellExit(p.shell.call(program, p.args[0], replace=True))
 
 
 def cd(p: Proc) -> int:
     target = p.args[0] if p.args else "/root"
     path = p.shell.path(target)
     if not p.shell.files.is_dir(path):
+        if p.shell.dialect == "bash":
+            p.err(f"bash: cd: {target}: No such file or directory\n")
+            return 1
         p.err(f"sh: cd: can't cd to {target}: No such file or directory\n" if p.shell.distro != "debian"
               else f"sh: 1: cd: can't cd to {target}\n")
         return 2 if p.shell.distro == "debian" else 1
@@ -64,8 +78,9 @@ def _escapes(s: str) -> tuple[str, bool]:
 
 def echo(p: Proc) -> int:
     args = list(p.args)
-    newline, escapes = True, p.shell.distro == "debian"  # dash's echo always reads escapes
-    while args and re.fullmatch(r"-[neE]+", args[0]):
+    newline, escapes = True, p.shell.dialect == "dash"  # dash's echo always reads escapes; bash's with -e
+    flags_re = r"-n" if p.shell.dialect == "dash" else r"-[neE]+"  # (dash's echo knows -n alone: `-e` is printed)
+    while args and re.fullmatch(flags_re, args[0]):
         flags = args.pop(0)
         newline = newline and "n" not in flags
         escapes = (escapes or "e" in flags) and "E" not in flags
@@ -165,7 +180,14 @@ def _test(p: Proc, args: list[str]) -> bool:
     raise ValueError("syntax error")
 
 
+#: bash's reserved words (`type if`: "if is a shell keyword")
+KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while", "until", "do",
+                      "done", "in", "function", "time", "{", "}", "!", "[[", "]]", "coproc"})
+
+
 def type_(p: Proc) -> int:
+    if p.shell.dialect == "bash":
+        return _bash_type(p)
     status = 0
     for name in p.args:
         if name in BUILTINS:
@@ -176,6 +198,58 @@ def type_(p: Proc) -> int:
             p.out(f"{name}: not found\n")
             status = 127 if p.shell.distro != "debian" else 127
     return status
+
+
+def _bash_type(p: Proc) -> int:
+    """bash's `type`: keywords, builtins, programs by their path; `bash: type: X: not found`."""
+    status = 0
+    for name in p.args:
+        if name in KEYWORDS:
+            p.out(f"{name} is a shell keyword\n")
+        elif name in BUILTINS:
+            p.out(f"{name} is a shell builtin\n")
+        elif p.shell.has(name):
+            p.out(f"{name} is {p.shell.which(name)}\n")
+        else:
+            p.err(f"bash: type: {name}: not found\n")
+            status = 1
+    return status
+
+
+def double_bracket(p: Proc) -> int:
+    """bash's `[[ EXPR ]]` (busybox ash has it too; in Debian's sh, `[[: not found`): test's
+    operators, `==` / `!=` matching a glob pattern, `=~` a regular expression, `&&` / `||`."""
+    if p.shell.dialect == "dash":
+        p.err("sh: 1: [[: not found\n")
+        return 127
+    args = list(p.args)
+    if not args or args[-1] != "]]":
+        p.err("bash: syntax error in conditional expression\n" if p.shell.dialect == "bash" else "sh: [[: missing ]]\n")
+        return 2
+    try:
+        return 0 if _conditional(p, args[:-1]) else 1
+    except ValueError:
+        p.err("bash: syntax error in conditional expression\n")
+        return 2
+
+
+def _conditional(p: Proc, args: list[str]) -> bool:
+    for op in ("||", "&&"):  # (`||` binds loosest)
+        if op in args:
+            i = args.index(op)
+            if op == "||":
+                return _conditional(p, args[:i]) or _conditional(p, args[i + 1:])
+            return _conditional(p, args[:i]) and _conditional(p, args[i + 1:])
+    if args[:1] == ["!"]:
+        return not _conditional(p, args[1:])
+    if len(args) == 3 and args[1] in ("==", "=", "!="):
+        matched = fnmatch.fnmatchcase(args[0], args[2])
+        return matched if args[1] != "!=" else not matched
+    if len(args) == 3 and args[1] == "=~":
+        return re.search(args[2], args[0]) is not None
+    if len(args) == 3 and args[1] in ("<", ">"):
+        return args[0] < args[2] if args[1] == "<" else args[0] > args[2]
+    return _test(p, args)
 
 
 def command(p: Proc) -> int:
@@ -194,6 +268,7 @@ def command(p: Proc) -> int:
 
 
 BUILTINS: dict[str, Applet] = {
-    "exit": exit_, "cd": cd, "export": export, "unset": unset, "true": true, "false": false, ":": true,
+    "exit": exit_, "exec": exec_, "cd": cd, "export": export, "unset": unset, "true": true, "false": false, ":": true,
     "echo": echo, "printf": printf, "pwd": pwd, "test": test, "[": test, "type": type_, "command": command,
+    "[[": double_bracket,
 }

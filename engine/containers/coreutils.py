@@ -111,6 +111,7 @@ def sleep(p: Proc) -> int:
               if p.shell.distro != "debian" else "sleep: missing operand\nTry 'sleep --help' for more information.\n")
         return 1
     if p.args == ["infinity"]:
+        p.shell.wait_forever()
         return 0
     secs = sleep_seconds(p.args)
     if secs is None:
@@ -167,7 +168,8 @@ def sh(p: Proc) -> int:
             return p.fail(f"can't open '{p.args[0]}': No such file or directory", 2)
         return p.shell.subshell(p, to_text(data))
     if p.stdin is None:
-        return 0  # (an interactive shell in this one: nothing to do until it is typed into)
+        p.shell.enter(p.name)  # (an interactive shell in this one: its prompt until its `exit`)
+        return 0
     return p.shell.subshell(p, p.input())
 
 

@@ -20,6 +20,8 @@ USR_BIN = frozenset({"curl", "wget", "nc", "telnet", "dig", "host", "printenv", 
                      "id", "whoami", "uname", "tee", "xargs", "seq", "du", "find"})
 
 
+#: busybox's system tools, linked in /sbin.
+SBIN = frozenset({"ip", "ifconfig", "route"})
 #: Programs the redis image builds into /usr/local/bin (Alpine's apk puts them in /usr/bin).
 USR_LOCAL_BIN = frozenset({"redis-cli", "redis-server"})
 
@@ -29,6 +31,8 @@ def bin_path(program: str, *, own_build: bool = False) -> str:
     /usr/local/bin."""
     if own_build and program in USR_LOCAL_BIN:
         return "/usr/local/bin/" + program
+    if program in SBIN:
+        return "/sbin/" + program
     return ("/usr/bin/" if program in USR_BIN or program in USR_LOCAL_BIN else "/bin/") + program
 
 
@@ -41,14 +45,24 @@ class ContainerFiles:
     programs: Callable[[], set[str]]
     locate: Callable[[str], str]
     workdir: str = "/"
+    merged_usr: bool = False  # Debian since bookworm: /bin, /sbin and /lib are links into /usr
     written: dict[str, bytes] = field(default_factory=dict)
     made_dirs: set[str] = field(default_factory=set)
+
+    def real(self, path: str) -> str:
+        """Where `path` is once the merged-/usr links are followed (`/bin/ls` -> `/usr/bin/ls`)."""
+        path = posixpath.normpath(path)
+        if self.merged_usr:
+            for link in ("/bin", "/sbin", "/lib"):
+                if path == link or path.startswith(link + "/"):
+                    return "/usr" + path
+        return path
 
     def _program_paths(self) -> dict[str, str]:
         return {self.locate(p): p for p in self.programs() if p not in ("exit", "cd", "export")}
 
     def is_dir(self, path: str) -> bool:
-        path = posixpath.normpath(path)
+        path = self.real(path)
         if path in BASE_DIRS or path in self.made_dirs or path == self.workdir:
             return True
         prefix = path.rstrip("/") + "/"
@@ -56,9 +70,11 @@ class ContainerFiles:
 
     def read(self, path: str) -> bytes | None:
         """The file's bytes; None when there is no such file (a directory is not a file)."""
-        path = posixpath.normpath(path)
+        path = self.real(path)
         if path in self.written:
             return self.written[path]
+        if path == "/dev/null":
+            return b""  # (always there, always empty: `tail -f /dev/null`)
         if path in self._program_paths():
             return b""  # (an executable: nobody reads it here)
         return self.generated(path)
@@ -68,7 +84,7 @@ class ContainerFiles:
 
     def write(self, path: str, data: bytes, *, append: bool = False) -> str | None:
         """Write (or append to) a file; the reason it cannot be (ash's words) or None."""
-        path = posixpath.normpath(path)
+        path = self.real(path)
         if self.is_dir(path):
             return "Is a directory"
         if not self.is_dir(posixpath.dirname(path)):
@@ -85,7 +101,7 @@ class ContainerFiles:
 
     def listdir(self, path: str) -> list[str]:
         """The names in a directory (what `ls` prints), sorted as ls sorts them."""
-        path = posixpath.normpath(path)
+        path = self.real(path)
         prefix = "/" if path == "/" else path + "/"
         names = set()
         for p in list(BASE_DIRS | self.made_dirs) + list(self.written) + list(self._program_paths()) \

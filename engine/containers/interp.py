@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from typing import Iterator
 
+from engine.containers.arith import ArithError, evaluate
 from engine.containers.proc import Proc, Shell, ShellExit, to_bytes, to_text
 from engine.containers.script import AndOr, Command, Compound, Pipeline, Redirect, ShellSyntaxError, parse
 from engine.containers.words import expand, expand_fields
@@ -26,6 +28,28 @@ class Output:
     def text(self, fds: tuple[int, ...] = (1, 2)) -> str:
         return "".join(t for _, fd, t in self.chunks if fd in fds)
 
+    def timed(self) -> list[tuple[float, str]]:
+        """stdout and stderr together (a terminal's view), a piece per instant it was printed at."""
+        out: list[tuple[float, str]] = []
+        for at, _, text in self.chunks:
+            if out and out[-1][0] == at:
+                out[-1] = (at, out[-1][1] + text)
+            elif text:
+                out.append((at, text))
+        return out
+
+
+#: what the interpreter's generators yield: simulated time passed in the last command / a
+#: loop went round once
+SLEPT, ROUND = "slept", "round"
+Steps = Iterator[str]
+
+
+def drain(steps: Steps) -> None:
+    """Run to the end (a typed line: its sleeps only add up in `shell.elapsed`)."""
+    for _ in steps:
+        pass
+
 
 # where an fd points while a command runs: ("out", 1|2) the shell's own stdout/stderr,
 # ("pipe",) the next command, ("null",), ("file", path)
@@ -33,44 +57,54 @@ Sink = tuple
 
 
 class Interpreter:
-    """Runs lines in one shell (its variables, files, status live in `shell`)."""
+    """Runs lines in one shell (its variables, files, status live in `shell`).
 
-    def __init__(self, shell: Shell, output: Output) -> None:
-        self.shell, self.output = shell, output
+    The work is done by generators (`*_steps`) that yield `SLEPT` after a command during
+    which simulated time passed (`sleep 5`, a wget time-out) and `ROUND` after each round of
+    a loop: a container's main process (`engine.containers.mainproc`) is resumed from there on
+    the cluster's clock, so `while true; do echo hi; sleep 5; done` runs for ever, a round at
+    a time. A typed line runs them to the end at once (`run_line`), its sleeps added up in
+    `shell.elapsed`; `unbounded` is the main process's: a loop is not stopped at LOOP_LIMIT."""
+
+    def __init__(self, shell: Shell, output: Output, *, unbounded: bool = False) -> None:
+        self.shell, self.output, self.unbounded = shell, output, unbounded
 
     # -- lists ------------------------------------------------------------------------------
     def run_line(self, line: str, stdin: str | None = None) -> None:
+        drain(self.line_steps(line, stdin))
+
+    def line_steps(self, line: str, stdin: str | None = None) -> Steps:
         try:
             script = parse(line)
         except ShellSyntaxError as e:
-            self._emit(("out", 2), e.message(self.shell.distro))
+            self._emit(("out", 2), e.message(self.shell.dialect))
             self.shell.status = 2
             return
         for and_or in script:
-            self.run_and_or(and_or, stdin)
+            yield from self.and_or_steps(and_or, stdin)
 
-    def run_and_or(self, node: AndOr, stdin: str | None) -> None:
-        self.run_pipeline(node.first, stdin)
+    def and_or_steps(self, node: AndOr, stdin: str | None) -> Steps:
+        yield from self.pipeline_steps(node.first, stdin)
         for op, pipe in node.rest:
             if (op == "&&") == (self.shell.status == 0):
-                self.run_pipeline(pipe, stdin)
+                yield from self.pipeline_steps(pipe, stdin)
 
-    def run_pipeline(self, pipe: Pipeline, stdin: str | None) -> None:
+    def pipeline_steps(self, pipe: Pipeline, stdin: str | None) -> Steps:
         data = stdin
         last = len(pipe.commands) - 1
         for i, cmd in enumerate(pipe.commands):
             buf: list[str] = []
             if isinstance(cmd, Compound):
-                self.run_compound(cmd, data, buf if i < last else None)
+                yield from self.compound_steps(cmd, data, buf if i < last else None)
             else:
-                self.run_command(cmd, data, buf if i < last else None)
+                yield from self.command_steps(cmd, data, buf if i < last else None)
             data = "".join(buf)
         if pipe.negate:
             self.shell.status = int(self.shell.status == 0)
 
-    def run_list(self, body: list[AndOr], stdin: str | None) -> None:
+    def list_steps(self, body: list[AndOr], stdin: str | None) -> Steps:
         for and_or in body:
-            self.run_and_or(and_or, stdin)
+            yield from self.and_or_steps(and_or, stdin)
 
     def _open_redirects(self, redirects, stdin: str | None,
                         pipe: list[str] | None) -> tuple[dict[int, Sink], str | None] | None:
@@ -90,56 +124,66 @@ class Interpreter:
         return fds, stdin
 
     # -- compound commands ------------------------------------------------------------------------
-    def run_compound(self, node: Compound, stdin: str | None, pipe: list[str] | None) -> None:
-        """A loop, an if or a group: its body's output goes where its redirections say."""
+    def compound_steps(self, node: Compound, stdin: str | None, pipe: list[str] | None) -> Steps:
+        """A loop, an if or a group: its body's output goes where its redirections say (as it
+        is printed: a main process's endless loop is logged round by round)."""
         opened = self._open_redirects(node.redirects, stdin, pipe)
         if opened is None:
             return
         fds, stdin = opened
         inner = Output()
-        body = Interpreter(self.shell, inner)
+        body = Interpreter(self.shell, inner, unbounded=self.unbounded)
         try:
-            body.run_compound_body(node, stdin)
+            for step in body.compound_body_steps(node, stdin):
+                self._route(inner.chunks, fds, pipe)
+                inner.chunks.clear()
+                yield step
         finally:
             self._route(inner.chunks, fds, pipe)
 
-    def run_compound_body(self, node: Compound, stdin: str | None) -> None:
+    def compound_body_steps(self, node: Compound, stdin: str | None) -> Steps:
         shell = self.shell
         if node.kind == "for":
             values = [f for w in node.words or [] for f in self.expand_fields(w)]
             shell.status = 0
             for value in values:
                 shell.variables[node.name] = value
-                self.run_list(node.branches[0][1], stdin)
+                yield from self.list_steps(node.branches[0][1], stdin)
+                yield ROUND
         elif node.kind in ("while", "until"):
             cond, body = node.branches[0]
             ran = 0
             last = 0
             while True:
-                self.run_list(cond, stdin)
+                yield from self.list_steps(cond, stdin)
                 if (shell.status == 0) == (node.kind == "until"):
                     break
-                if ran == LOOP_LIMIT:
+                if ran == LOOP_LIMIT and not self.unbounded:
                     self._emit(("out", 2), f"svcflow: the loop was stopped after {LOOP_LIMIT} rounds (a shell "
                                            "runs it until Ctrl-C)\n")
                     last = 130
                     break
-                self.run_list(body, stdin)
+                yield from self.list_steps(body, stdin)
                 last, ran = shell.status, ran + 1
+                yield ROUND
             shell.status = last
         elif node.kind == "if":
             for cond, body in node.branches:
-                self.run_list(cond, stdin)
+                yield from self.list_steps(cond, stdin)
                 if shell.status == 0:
-                    self.run_list(body, stdin)
+                    yield from self.list_steps(body, stdin)
                     return
             shell.status = 0
-            self.run_list(node.otherwise, stdin)
+            yield from self.list_steps(node.otherwise, stdin)
         else:
-            self.run_list(node.branches[0][1], stdin)
+            yield from self.list_steps(node.branches[0][1], stdin)
 
     # -- one command ----------------------------------------------------------------------------
     def run_command(self, cmd: Command, stdin: str | None, pipe: list[str] | None, *, expanded: bool = False) -> None:
+        drain(self.command_steps(cmd, stdin, pipe, expanded=expanded))
+
+    def command_steps(self, cmd: Command, stdin: str | None, pipe: list[str] | None, *,
+                      expanded: bool = False) -> Steps:
         words = list(cmd.words) if expanded else [f for w in cmd.words for f in self.expand_fields(w)]
         assigns: dict[str, str] = {}
         while words and _is_assignment(words[0]):
@@ -154,10 +198,13 @@ class Interpreter:
             self.shell.status = 0
             return
         proc = Proc(self.shell, words[0].rsplit("/", 1)[-1], words[1:], stdin, assigns)
+        before = self.shell.elapsed
         try:
             self.shell.status = self.shell.call(proc, words[0])
         finally:
             self._route(proc.pieces, fds, pipe)
+        if self.shell.elapsed > before:
+            yield SLEPT
 
     def _redirect(self, r: Redirect, fds: dict[int, Sink]) -> str | None:
         """Point `r.fd` where `r` says; ash's complaint when it cannot be."""
@@ -220,7 +267,15 @@ class Interpreter:
         return expand_fields(word, self.shell.parameter, self.substitute)
 
     def substitute(self, line: str) -> str:
-        """`$(line)`: its stdout; its stderr goes where this shell's does."""
+        """`$(line)`: its stdout; its stderr goes where this shell's does. `$((EXPR))` (the
+        body is `(EXPR)`) is arithmetic: its value."""
+        if line.startswith("(") and line.endswith(")"):
+            try:
+                return str(evaluate(line[1:-1], self.shell.parameter, self.shell.variables.__setitem__))
+            except ArithError as e:
+                self._emit(("out", 2), e.message(self.shell.dialect))
+                self.shell.status = 2
+                return ""
         inner = Output()
         sub = Interpreter(self.shell, inner)
         try:

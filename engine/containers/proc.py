@@ -36,6 +36,7 @@ class Shell(Protocol):
     cluster: Any  # engine.cluster.cluster.Cluster
     files: ContainerFiles
     cwd: str
+    pids: Any  # engine.containers.procps.ProcessTable
     status: int
     elapsed: float
     variables: dict[str, str]
@@ -44,6 +45,13 @@ class Shell(Protocol):
 
     @property
     def distro(self) -> str: ...
+
+    @property
+    def dialect(self) -> str: ...
+
+    def enter(self, program: str) -> None: ...
+
+    def wait_forever(self) -> None: ...
 
     def path(self, p: str) -> str: ...
 
@@ -59,7 +67,7 @@ class Shell(Protocol):
 
     def parameter(self, name: str) -> str: ...
 
-    def call(self, proc: "Proc", word: str) -> int: ...
+    def call(self, proc: "Proc", word: str, *, replace: bool = False) -> int: ...
 
     def subshell(self, proc: "Proc", script: str) -> int: ...
 

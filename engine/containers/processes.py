@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Callable
 
 from engine.api.objects import meta
 from engine.cluster.cluster import Cluster
+from engine.containers.mainproc import MainScript, container_running, print_lines, script_of
 from engine.containers.shell import PodShell
-from engine.kubelet.runtime import Exit, start_error
+from engine.kubelet.runtime import Exit, main_argv, start_error
 from engine.net.network import Network
 from engine.workloads.base import Workload
 
@@ -31,6 +33,7 @@ class PodProcesses:
     cluster: Cluster
     net: Network
     shells: dict[str, PodShell] = field(default_factory=dict)
+    scripts: dict[str, MainScript] = field(default_factory=dict)  # container -> its main script now running
 
     @classmethod
     def of(cls, cluster: Cluster, net: Network | None = None) -> "PodProcesses":
@@ -45,6 +48,28 @@ class PodProcesses:
             kubelet.runner = procs  # the main processes that end run in these shells
         return procs
 
+    def start_script(self, pod: dict, container: str, argv: list[str], on_exit: Callable[[Exit], None]) -> Exit | None:
+        """A container's main process that is a shell script (`sh -c 'while true; ...'`):
+        run on the cluster's clock (engine.containers.mainproc); how it ended when it ends at
+        once, else None and `on_exit` is called when it ends (never, for `while true`)."""
+        shell = self.shell(pod, container)
+        if shell.start_error(argv) is not None:
+            return start_error(argv[0])
+        proc = self.process(pod, container)
+        if proc is not None and _restarted(pod, container):
+            proc.log.clear()  # a restarted container's log is its own (kubectl logs shows this run's)
+        key = _key(pod, container)
+        old = self.scripts.pop(key, None)
+        if old is not None:
+            old.stop()  # (the container's previous run: it ended or was killed)
+        shell.pids.main(argv)
+        main = shell.main_shell(argv[0])
+        main.pid = 1
+        script = MainScript.start(main, script_of(argv) or "", proc, container_running(self.cluster, pod, container),
+                                  on_exit)
+        self.scripts[key] = script
+        return script.first()
+
     def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit:
         """A container's main process that ends (`echo hi`, `nslookup redis`): run in the
         container's shell, its output goes to the container's log (`kubectl logs`, and what
@@ -56,6 +81,7 @@ class PodProcesses:
         proc = self.process(pod, container)
         if proc is not None and _restarted(pod, container):
             proc.log.clear()  # a restarted container's log is its own (kubectl logs shows this run's)
+        shell.pids.main(argv)
         try:
             out = shell.exec(argv)
         except Exception as exc:  # noqa: BLE001 - svcflow's own bug must not stop the kubelet
@@ -65,10 +91,11 @@ class PodProcesses:
             if proc is None or not text:
                 continue
             if delay <= 0:
-                _print(proc, text)
+                print_lines(proc, text)
             else:  # printed after a sleep: it reaches the log (and an attached kubectl) when the
                 # sleep ends, just before the kubelet's timer ends the container at that instant
-                self.cluster.clock.call_later(delay, lambda text=text, proc=proc: _print(proc, text), background=True)
+                self.cluster.clock.call_later(delay, lambda text=text, proc=proc: print_lines(proc, text),
+                                              background=True)
         return Exit(shell.status)
 
     def run_probe(self, pod: dict, container: str, argv: list[str]) -> tuple[int, str]:
@@ -87,14 +114,20 @@ class PodProcesses:
         return shell.status, out.text()
 
     def shell(self, pod: dict, container: str) -> PodShell:
-        """The shell of one container; a new pod (another uid) starts with a fresh one."""
+        """The shell of one container; a new pod (another uid) starts with a fresh one. A
+        container with no main process known yet has its image's as PID 1 (what `ps` shows)."""
         md = meta(pod)
-        key = f"{md.get('namespace')}/{md.get('name')}/{md.get('uid')}/{container}"
+        key = _key(pod, container)
         sh = self.shells.get(key)
         if sh is None:
-            for k in [k for k in self.shells if k.startswith(f"{md.get('namespace')}/{md.get('name')}/")]:
+            pod_name, this = f"{md.get('namespace')}/{md.get('name')}/", f"{md.get('namespace')}/{md.get('name')}/{md.get('uid')}/"
+            for k in [k for k in self.shells if k.startswith(pod_name) and not k.startswith(this)]:
                 del self.shells[k]  # the pod was replaced: its filesystem went with it
-            sh = self.shells[key] = PodShell(self.cluster, self.net, pod)
+            for k in [k for k in self.scripts if k.startswith(pod_name) and not k.startswith(this)]:
+                self.scripts.pop(k).stop()
+            sh = self.shells[key] = PodShell(self.cluster, self.net, pod, container=container)
+            spec = next((c for c in (pod.get("spec") or {}).get("containers") or [] if c.get("name") == container), {})
+            sh.pids.main(main_argv(spec, image_default=True) or image_command(sh.image))
         sh.pod = pod
         return sh
 
@@ -105,9 +138,19 @@ class PodProcesses:
         return self.net.processes(pod)[names.index(container)]
 
 
-def _print(proc: Workload, out: str) -> None:
-    for line in out.splitlines():
-        proc.print(line)
+def _key(pod: dict, container: str) -> str:
+    md = meta(pod)
+    return f"{md.get('namespace')}/{md.get('name')}/{md.get('uid')}/{container}"
+
+
+#: The command line of images' own main processes (their Dockerfiles' ENTRYPOINT and CMD as
+#: the process shows them), for `ps` in a container whose spec gives no command.
+IMAGE_COMMANDS = {"redis": ["redis-server", "*:6379"], "nginx": ["nginx: master process nginx -g daemon off;"],
+                  "ghcr.io/subicura/counter": ["node", "index.js"]}
+
+
+def image_command(image: str) -> list[str]:
+    return IMAGE_COMMANDS.get(image) or IMAGE_COMMANDS.get(image.rsplit("/", 1)[-1]) or [image.rsplit("/", 1)[-1]]
 
 
 def _restarted(pod: dict, container: str) -> bool:

@@ -32,8 +32,15 @@ class ShellSyntaxError(ValueError):
         super().__init__(token)
         self.token, self.quote, self.expecting = token, quote, expecting
 
-    def message(self, distro: str) -> str:
-        if distro == "debian":  # dash: "sh: 1: Syntax error: ..."
+    def message(self, dialect: str) -> str:
+        """In the words of `dialect`: ash (busybox), dash (Debian's sh, also `debian`), bash."""
+        if dialect == "bash":
+            if self.quote:
+                return "bash: unexpected EOF while looking for matching quote\n"
+            if self.token is None:
+                return "bash: syntax error: unexpected end of file\n"
+            return f"bash: syntax error near unexpected token `{_shown(self.token)}'\n"
+        if dialect in ("dash", "debian"):  # dash: "sh: 1: Syntax error: ..."
             if self.quote:
                 return "sh: 1: Syntax error: Unterminated quoted string\n"
             what = "end of file" if self.token is None else f'"{_shown(self.token)}"'
@@ -250,6 +257,12 @@ class _Parser:
         if first in RESERVED:
             raise ShellSyntaxError(first)
         cmd = Command()
+        if first == "[[":  # bash's (and ash's) conditional: `&&`, `||`, `<`, `>` inside are its own
+            while (tok := self.peek()) is not None:
+                cmd.words.append(tok)
+                self.i += 1
+                if tok == "]]":
+                    break
         while (tok := self.peek()) is not None:
             if not is_operator(tok):
                 cmd.words.append(tok)

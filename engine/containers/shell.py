@@ -9,16 +9,22 @@ take the real path through `engine.net.network`.
 """
 from __future__ import annotations
 
+import functools
+import math
 import posixpath
+import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from engine.cluster.cluster import Cluster
 from engine.containers import builtins, coreutils, nettools, textutils
 from engine.containers.apk import apk
+from engine.containers.date import date
 from engine.containers.files import ContainerFiles, bin_path
 from engine.containers.interp import Interpreter, Output
+from engine.containers.iproute import ip
 from engine.containers.proc import Applet, Proc, ShellExit
+from engine.containers.procps import ProcessTable, ps
 from engine.containers.script import Command
 from engine.containers.tar import tar
 from engine.kubelet.env import container_env, kernel_hostname, pod_hosts_file, pod_resolv_conf
@@ -33,16 +39,31 @@ PROGRAMS: dict[str, Applet] = {**coreutils.APPLETS, **textutils.APPLETS, "tar": 
                                "nc": nettools.nc, "ping": nettools.ping, "dig": nettools.dig, "host": nettools.host, "telnet": nettools.telnet, "redis-cli": nettools.redis_cli,
                                "test": builtins.test, "[": builtins.test, "echo": builtins.echo,
                                "printf": builtins.printf, "true": builtins.true, "false": builtins.false,
-                               "pwd": builtins.pwd}
+                               "pwd": builtins.pwd, "ps": ps, "date": date, "ip": ip}
 _COMMON = {"sh", "ls", "cat", "env", "printenv", "hostname", "echo", "pwd", "tar", "grep", "wc", "head", "tail",
-           "sort", "cut", "awk", "tr", "uniq", "sleep", "test", "[", "which", "true", "false", "printf", "seq"}
+           "sort", "cut", "awk", "tr", "uniq", "sleep", "test", "[", "which", "true", "false", "printf", "seq", "date"}
 #: busybox's applets in Alpine's base image (of those svcflow runs), and Debian's base programs.
-ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk"})
+ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk", "ps", "ip"})
 DEBIAN_BASE = frozenset(_COMMON | {"bash"})
+
+#: Debian bookworm's bash (the redis, nginx images' base): what $BASH_VERSION says.
+BASH_VERSION = "5.2.15(1)-release"
 
 #: Programs that read their stdin when given no file (so an exec with stdin waits for it).
 _STDIN_READERS = frozenset({"cat", "wc", "grep", "head", "tail", "sort", "cut", "awk", "tr", "uniq", "nc", "telnet",
                             "redis-cli"})
+
+
+@functools.lru_cache(maxsize=256)
+def _image(image: str) -> str:
+    return image_name(image)
+
+
+@functools.lru_cache(maxsize=256)
+def _distro(image: str) -> str:
+    """The base the image is built on: Debian (redis, nginx ...) or Alpine / busybox."""
+    base = image.rsplit("/", 1)[-1]
+    return "debian" if base in ("redis", "nginx", "httpd", "postgres", "mysql", "python", "node") else "alpine"
 
 
 def reads_stdin(argv: list[str]) -> bool:
@@ -69,6 +90,7 @@ class PodShell:
     net: Network
     pod: dict
     installed: set[str] = field(default_factory=set)
+    container: str | None = None  # which of the pod's containers (None: its first)
     stream: Stream | None = None  # an open telnet/nc/redis-cli connection
     stream_kind: str = ""
     stream_host: str = ""
@@ -78,22 +100,66 @@ class PodShell:
     unset: set[str] = field(default_factory=set)
     elapsed: float = 0.0  # simulated seconds slept by the current command (`sleep`, a timeout)
     apk_count: int = 18
+    pids: ProcessTable = field(default_factory=ProcessTable)  # the container's processes (shared by its shells)
+    pid: int | None = None  # this shell's own process (an interactive one, while it runs)
+    sleeper: int | None = None  # a program this shell waits on while simulated time passes (`sleep 5`)
+    program: str = "sh"  # the shell an exec started here (`sh`, `bash`): its prompt and words
+    outer: list[str] = field(default_factory=list)  # the shells this one was typed in (`bash` at a `#` prompt)
+    main_process: bool = False  # a container's main script (its `sleep` stays in `ps` until the clock gets there)
     files: ContainerFiles = field(init=False)
     cwd: str = field(init=False)
+    last: Output = field(default_factory=Output)  # what the last typed line printed, with when
+    rng: random.Random = field(init=False)  # bash's $RANDOM (seeded by the pod: a replay gives the same)
 
     def __post_init__(self) -> None:
         self.cwd = self.workdir
-        self.files = ContainerFiles(self._generated, self.programs, self.which, self.workdir)
+        self.files = ContainerFiles(self._generated, self.programs, self.which, self.workdir,
+                                    merged_usr=self.distro == "debian")
+        self.rng = random.Random(str((self.pod.get("metadata") or {}).get("uid", "")))
+
+    def main_shell(self, program: str) -> "PodShell":
+        """The shell a main script runs in: the container's files, programs and processes,
+        with variables, directory and status of its own (an exec'd shell does not see them)."""
+        sh = PodShell(self.cluster, self.net, self.pod, self.installed, self.container, pids=self.pids,
+                      main_process=True, program=program)
+        sh.files = self.files
+        return sh
+
+    @property
+    def dialect(self) -> str:
+        """Whose words this shell speaks: `ash` (busybox), `dash` (Debian's sh) or `bash`."""
+        if self.distro != "debian":
+            return "ash"
+        return "bash" if self.program.rsplit("/", 1)[-1] == "bash" else "dash"
+
+    def enter(self, program: str) -> None:
+        """`bash` (or `sh`) typed at the prompt: a shell in this one, until its `exit`."""
+        self.outer.append(self.program)
+        self.program = program
+
+    def wait_forever(self) -> None:
+        """A program that never ends by itself (`sleep infinity`, `tail -f`): a main script
+        stays in it until its container is stopped; a typed line goes on at once (svcflow
+        answers each line where a terminal would wait for Ctrl-C)."""
+        if self.main_process:
+            self.elapsed = math.inf
+
+    def wake(self) -> None:
+        """The program this shell waited on ended (its sleep is over)."""
+        self.pids.end(self.sleeper)
+        self.sleeper = None
 
     # -- the image -------------------------------------------------------------------------------
     @property
     def image(self) -> str:
-        return image_name(self.pod["spec"]["containers"][0].get("image", ""))
+        """This container's image (`redis`, `ghcr.io/subicura/counter`)."""
+        specs = self.pod["spec"]["containers"]
+        spec = next((c for c in specs if c.get("name") == self.container), specs[0])
+        return _image(str(spec.get("image", "")))
 
     @property
     def distro(self) -> str:
-        base = self.image.rsplit("/", 1)[-1]
-        return "debian" if base in ("redis", "nginx", "httpd", "postgres", "mysql", "python", "node") else "alpine"
+        return _distro(self.image)
 
     @property
     def workdir(self) -> str:
@@ -103,9 +169,12 @@ class PodShell:
     def prompt(self) -> str:
         if self.stream is not None:
             return f"{self.stream_host}> " if self.stream_kind == "redis-cli" else ""
-        if self.image == "ghcr.io/subicura/counter":
-            return "/app # "
-        return "# " if self.distro == "debian" else "/ # "
+        if self.dialect == "bash":  # Debian's PS1 for root: '\u@\h:\w\$ '
+            home = "~" + self.cwd[len("/root"):] if self.cwd == "/root" or self.cwd.startswith("/root/") else self.cwd
+            return f"root@{kernel_hostname(self.cluster.topology, self.pod).split('.', 1)[0]}:{home}# "
+        if self.distro == "debian":
+            return "# "
+        return f"{self.cwd} # "
 
     def programs(self) -> set[str]:
         base = DEBIAN_BASE | ({"redis-cli"} if self.image.endswith("redis") else set()) \
@@ -116,10 +185,15 @@ class PodShell:
         return tool in self.programs()
 
     def which(self, tool: str) -> str:
-        return bin_path(tool, own_build=self.image.endswith("redis"))
+        """Where `tool` is found on $PATH (`/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
+        /sbin:/bin`): in Debian, /usr/bin comes first and /bin is a link to it."""
+        path = bin_path(tool, own_build=self.image.endswith("redis"))
+        return "/usr" + path if self.distro == "debian" and path.startswith(("/bin/", "/sbin/")) else path
 
     def now(self) -> datetime:
-        return self.cluster.clock.now()
+        """The cluster's time as a command sees it: a line's sleeps so far have passed."""
+        now = self.cluster.clock.now()
+        return now + timedelta(seconds=self.elapsed) if self.elapsed else now
 
     def path(self, p: str) -> str:
         return posixpath.normpath(posixpath.join(self.cwd, p)) if p else self.cwd
@@ -152,12 +226,17 @@ class PodShell:
         if name == "?":
             return str(self.status)
         if name == "$":
-            return "1"
+            return str(self.pid or 1)
         if name == "#":
             return "0"
         if name == "0":
-            return "sh"
+            return self.program.rsplit("/", 1)[-1]
         if name in self.variables:
+            return self.variables[name]
+        if self.dialect == "bash" and name == "RANDOM":
+            return str(self.rng.randrange(32768))
+        if self.dialect == "bash" and name == "BASH_VERSION":
+            return BASH_VERSION
             return self.variables[name]
         if name == "PWD":
             return self.cwd
@@ -167,14 +246,26 @@ class PodShell:
     def run(self, line: str) -> tuple[str, bool]:
         """One typed line; returns (what the terminal shows, the shell exited)."""
         if self.stream is not None:
-            return self._stream_line(line), False
-        out = Output()
+            text = self._stream_line(line)
+            self.last = Output([(0.0, 1, text)])
+            return text, False
+        out = self.last = Output()
         self.elapsed = 0.0
+        if self.pid is None or self.pid not in self.pids.running:
+            self.pid = self.pids.spawn([self.program])
         try:
             Interpreter(self, out).run_line(line)
         except ShellExit as e:
             self.status = e.code
-            return out.text(), True
+            if self.dialect == "bash":
+                out.chunks.append((self.elapsed, 2, "exit\n"))  # (interactive bash says it on its way out)
+            text = out.text()
+            if self.outer:  # the shell typed in this one ended: back to that one
+                self.program = self.outer.pop()
+                return text, False
+            self.pids.end(self.pid)
+            self.pid = None
+            return text, True
         return out.text(), False
 
     def exec(self, argv: list[str], stdin: str | None = "") -> Output:
@@ -183,12 +274,31 @@ class PodShell:
         its end). Nothing stays open after it (a one-shot telnet is closed at once)."""
         out = Output()
         self.status, self.elapsed = 0, 0.0
+        saved, self.pid = self.pid, None  # (the exec'd program is a new process, not a child of a shell)
         try:
             Interpreter(self, out).run_command(Command(words=list(argv)), stdin, None, expanded=True)
         except ShellExit as e:
             self.status = e.code
+        finally:
+            self.pid = saved
         self.stream = None
         return out
+
+    def start(self, argv: list[str]) -> str | None:
+        """The runtime execs `argv` in this container: why it cannot (`start_error`), else
+        None, the shell noting which one it is (`kubectl exec -it POD -- bash`: bash's prompt
+        and words from then on)."""
+        refused = self.start_error(argv)
+        if refused is None and argv and argv[0].rsplit("/", 1)[-1] in ("sh", "ash", "bash"):
+            self.login(argv[0])
+        return refused
+
+    def login(self, program: str) -> None:
+        """An exec'd interactive shell (`sh`, `bash`) starts in this container: a new process,
+        in the image's working directory, with none of an earlier exec's shell variables (the
+        files written and the packages added stay: they are the container's)."""
+        self.program, self.outer, self.status, self.cwd = program, [], 0, self.workdir
+        self.variables, self.exported, self.unset = {}, set(), set()
 
     def start_error(self, argv: list[str]) -> str | None:
         """Why the container runtime refuses to start `argv` in this container (an exec of a
@@ -202,31 +312,45 @@ class PodShell:
                 f'exec: "{argv[0]}": executable file not found in $PATH: unknown')
 
     # -- what the interpreter calls ------------------------------------------------------------------
-    def call(self, proc: Proc, word: str) -> int:
-        """Run one command: a builtin, else a program the image has, else sh's `not found`."""
+    def call(self, proc: Proc, word: str, *, replace: bool = False) -> int:
+        """Run one command: a builtin, else a program the image has, else sh's `not found`.
+        `replace`: `exec PROGRAM`, the shell's own process becomes it (its PID, in `ps`)."""
         name = proc.name
         if "/" not in word and name in builtins.BUILTINS:
             return builtins.BUILTINS[name](proc)
         if not self.has(name) or ("/" in word and self.files.read(self.path(word)) is None):
-            proc.err(f"sh: 1: {word}: not found\n" if self.distro == "debian" else f"sh: {word}: not found\n")
+            proc.err({"bash": f"bash: {word}: " + ("No such file or directory" if "/" in word else "command not found") + "\n",
+                      "dash": f"sh: 1: {word}: not found\n"}.get(self.dialect, f"sh: {word}: not found\n"))
             return 127
         applet = PROGRAMS.get(name)
-        if applet is None:
-            return 0  # a program svcflow does not simulate (ping, dig): it prints nothing here
-        return applet(proc)
+        own = self.pids.running.get(self.pid) if replace and self.pid is not None else None
+        if own is not None:
+            own.argv = [word, *proc.args]
+        pid = self.pids.spawn([word, *proc.args]) if own is None else None
+        before = self.elapsed
+        try:
+            if applet is None:
+                return 0  # a program svcflow does not simulate: it prints nothing here
+            return applet(proc)
+        finally:
+            if pid is not None and self.main_process and self.elapsed > before:
+                self.sleeper = pid  # (still running until the clock reaches the end of its sleep)
+            else:
+                self.pids.end(pid)
 
     def subshell(self, proc: Proc, script: str) -> int:
         """A child shell running `script` (sh -c): its output becomes `proc`'s; its variables,
         `cd` and `exit` stay in it."""
-        saved = (dict(self.variables), set(self.exported), set(self.unset), self.cwd)
+        saved = (dict(self.variables), set(self.exported), set(self.unset), self.cwd, self.program)
         out = Output()
         code: int | None = None
+        self.program = proc.name  # (`bash -c` speaks bash, `sh -c` sh)
         try:
             Interpreter(self, out).run_line(script, proc.stdin)
         except ShellExit as e:
             code = e.code
         finally:
-            self.variables, self.exported, self.unset, self.cwd = saved[0], saved[1], saved[2], saved[3]
+            self.variables, self.exported, self.unset, self.cwd, self.program = saved
         proc.pieces += out.chunks
         return self.status if code is None else code
 

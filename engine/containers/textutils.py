@@ -215,6 +215,8 @@ def tail(p: Proc) -> int:
         if n is None:
             return p.fail(f"invalid number '{spec}'")
         p.out("".join(lines[n - 1:] if spec.startswith("+") else lines[-n:] if n else []))
+    if o.has("f") or o.has("F"):
+        p.shell.wait_forever()  # (it follows the file for ever)
     return 1 if failed else 0
 
 

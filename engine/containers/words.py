@@ -25,7 +25,6 @@ FIELD = chr(0xE202)
 FD_MARK = {str(d): chr(0xE100 + d) for d in range(10)}
 _RESTORE = {ord(v): k for k, v in HIDDEN.items()}
 _PARAM = re.compile("(" + chr(0xE201) + r")?\$(\?|\$|#|[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\}|[0-9])")
-_SUBST = re.compile("(" + chr(0xE201) + ")?\\$" + re.escape(HIDDEN["("]) + "(.*?)" + re.escape(HIDDEN[")"]), re.S)
 
 
 def hide_quoted(line: str) -> str:
@@ -71,6 +70,10 @@ def hide_quoted(line: str) -> str:
             end = _closing(line, i + 2)
             out.append(SPLIT + "$" + _hide_all(line[i + 1:end + 1]))
             i = end + 1
+            continue
+        elif ch == "$" and line.startswith("$$", i):  # (`$$`: the shell's PID, one parameter)
+            out.append(SPLIT + "$$")
+            i += 2
             continue
         elif ch == "$":
             out.append(SPLIT + "$")
@@ -132,12 +135,32 @@ def expand_fields(word: str, lookup: Callable[[str], str], substitute: Callable[
     if "$" not in word:
         return [restore(word)]
     split = SPLIT in word
-    word = _SUBST.sub(lambda m: _value(substitute(restore(m.group(2))).rstrip("\n"), bool(m.group(1))), word)
+    word = _substitutions(word, substitute)
     word = _PARAM.sub(lambda m: _value(lookup(m.group(2).strip("{}")), bool(m.group(1))), word)
     word = word.replace(SPLIT, "")
     if not split:
         return [restore(word)]
     return [restore(f) for f in word.split(FIELD) if f]  # (an unquoted expansion to nothing is no word)
+
+
+def _substitutions(word: str, substitute: Callable[[str], str]) -> str:
+    """Each `$(...)` of the word replaced by its output (nested parentheses balanced: the
+    body of `$((i+1))` is `(i+1)`, of `$( (cd /; pwd) )` ` (cd /; pwd) `)."""
+    opening, closing = "$" + HIDDEN["("], HIDDEN[")"]
+    out: list[str] = []
+    pos = 0
+    while (start := word.find(opening, pos)) >= 0:
+        split = start > 0 and word[start - 1] == SPLIT
+        depth, j = 1, start + len(opening)
+        while j < len(word) and depth:
+            depth += (word[j] == HIDDEN["("]) - (word[j] == closing)
+            j += 1
+        body = word[start + len(opening):j - 1 if depth == 0 else j]
+        out.append(word[pos:start - 1 if split else start])
+        out.append(_value(substitute(restore(body)).rstrip("\n"), split))
+        pos = j
+    out.append(word[pos:])
+    return "".join(out)
 
 
 def _value(value: str, split: bool) -> str:

@@ -25,6 +25,7 @@ from typing import Any, Awaitable
 from aiohttp import WSMsgType, web
 
 from engine.api.objects import meta
+from engine.containers.pacing import Pacer
 from engine.containers.proc import to_text
 from engine.containers.shell import PodShell, reads_stdin
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
@@ -196,10 +197,13 @@ class ShellStream:
         return None
 
     async def _line(self, line: str) -> bool:
-        out, exited = self.shell.run(line)
+        pacer = Pacer(self.ctx.cluster.clock, self.ctx.wrote)
+        _, exited = self.shell.run(line)
         self.ctx.wrote()
-        if out:
-            await self.ch.send(STDOUT, self.term.output(out))
+        for at, text in self.shell.last.timed():  # (what came after a `sleep`: when the cluster's clock is there)
+            await pacer.until(at)
+            await self.ch.send(STDOUT, self.term.output(text))
+        await pacer.until(self.shell.elapsed)
         if exited:
             return True
         if self.tty:
@@ -223,7 +227,7 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
         return
     shell = ctx.pods.shell(pod, container)
     argv = list(opts.command)
-    refused = shell.start_error(argv)
+    refused = shell.start(argv)
     if refused is not None:
         await ch.finish(failure(refused, "InternalError", 500))
         return
@@ -234,23 +238,26 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
         return
     # (stdin through a TTY to a program that is not a shell is not simulated: it is not waited for)
     stdin = await _read_stdin(ch) if opts.stdin and not opts.tty and reads_stdin(argv) else b""
+    pacer = Pacer(ctx.cluster.clock, ctx.wrote)
     out = shell.exec(argv, to_text(stdin))
     ctx.wrote()
     term = Terminal(opts.tty)
-    frames: list[tuple[int, str]] = []
-    for _, fd, text in out.chunks:  # stderr on its own channel (kubectl cp reads stdout as the archive)
+    frames: list[tuple[float, int, str]] = []
+    for at, fd, text in out.chunks:  # stderr on its own channel (kubectl cp reads stdout as the archive)
         channel = STDERR if fd == 2 and opts.stderr and not opts.tty else STDOUT
-        if frames and frames[-1][0] == channel:
-            frames[-1] = (channel, frames[-1][1] + text)
+        if frames and frames[-1][:2] == (at, channel):
+            frames[-1] = (at, channel, frames[-1][2] + text)
         else:
-            frames.append((channel, text))
-    for i, (channel, text) in enumerate(frames):
+            frames.append((at, channel, text))
+    for i, (at, channel, text) in enumerate(frames):
+        await pacer.until(at)  # (printed after a `sleep`: when the cluster's clock gets there)
         if i and channel == STDOUT:
             # what a program says on stderr before its output (tar's `removing leading '/'`)
             # came out first: kubectl prints each stream from its own goroutine and kubectl cp
             # stops at the archive's end, so the output follows a moment later, as from a process
             await asyncio.sleep(STDERR_LEAD_SECONDS)
         await ch.send(channel, term.output(text))
+    await pacer.until(shell.elapsed)
     if opts.tty:
         await _first_resize(ch, TTY_SETTLE_SECONDS)
     await ch.finish(exit_status(argv, shell.status))

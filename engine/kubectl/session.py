@@ -81,10 +81,11 @@ class Session:
     def _feed(self, line: str) -> str:
         line = line.rstrip("\n")
         if self.shell is not None:
-            out, exited = self.shell.run(line)
+            shell = self.shell
+            out, exited = shell.run(line)
             if exited:
                 self.shell = None
-            self._after()
+            self._after(shell.elapsed)
             return out
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -121,7 +122,11 @@ class Session:
         self._after()
         return out.warnings + out.stdout + out.stderr
 
-    def _after(self) -> None:
+    def _after(self, slept: float = 0.0) -> None:
+        """`slept`: the seconds a pod's shell line slept (`sleep 10`): they pass on the
+        cluster's clock before the next prompt, as on a node (a settled session's clock)."""
+        if self.settle and 0 < slept < float("inf"):
+            self.cluster.run_for(slept)
         if self.settle:
             self.cluster.run_until_idle()
         elif not self.driven:
@@ -292,16 +297,18 @@ class Session:
         if cmd in (["sh"], ["/bin/sh"], ["bash"], ["/bin/bash"]) and interactive:
             if cmd[0].endswith("bash") and shell.distro == "alpine":
                 return Output(stderr='error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: exec: "bash": executable file not found in $PATH: unknown\n', code=1)
-            shell.status = 0
+            shell.login(cmd[0])
             self.shell = shell
             return Output()
-        refused = shell.start_error(cmd)
+        refused = shell.start(cmd)
         if refused is not None:
             return Output(stderr=f"error: {refused}\n", code=1)
         # (a one-shot exec keeps no connection open; stdout and stderr in the order printed, then
         # kubectl's own line for a command that failed, as the real kubectl prints it)
         out = shell.exec(cmd).text()
         code = shell.status
+        if self.settle and 0 < shell.elapsed < float("inf"):
+            self.cluster.run_for(shell.elapsed)  # (the command's sleeps pass on the cluster's clock)
         return Output(stdout=out, stderr=f"command terminated with exit code {code}\n" if code else "", code=code)
 
 

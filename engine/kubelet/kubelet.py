@@ -32,6 +32,7 @@ from engine.kubelet.runtime import (
     backoff_message,
     backoff_seconds,
     container_fate,
+    is_script,
     main_argv,
     on_sigterm,
     pod_phase_after,
@@ -571,6 +572,15 @@ class Kubelet(Controller):
             if ct.get("name") not in names:
                 continue
             fate = container_fate(ct)
+            argv = main_argv(ct)
+            if self.runner is not None and not fate.interactive and is_script(argv):
+                # a shell script runs on the clock (a `while true` loop logs for ever) and says when it ends
+                end = self.runner.start_script(pod, ct["name"], argv,
+                                               lambda end, c=ct["name"]: self._record_exit(key, rt, c, end))
+                self._watch_liveness(key, pod, rt, ct)
+                if end is not None:
+                    rt.exits = {**(rt.exits or {}), ct["name"]: end}
+                continue
             if fate.runs or fate.interactive:
                 self._watch_liveness(key, pod, rt, ct)
                 continue

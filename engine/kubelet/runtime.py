@@ -3,9 +3,12 @@ its stdin (`kubectl run -it -- sh`), or end (`echo hi`, `nslookup redis`, `sleep
 
 A real container lives as long as its main process. svcflow does not run programs, so it
 tells them apart by their argv: the images it simulates serve for ever, a shell reading an
-open stdin waits for whoever attaches, a command svcflow knows as one that finishes ends
-(its output and exit code come from the pods' simulated shells, see `MainRunner`), and
-anything it does not know keeps running, as a server would, rather than end wrongly.
+open stdin waits for whoever attaches, a shell script (`sh -c '...'`) is run by the pods'
+simulated shells on the cluster's clock and ends when it does (a `while true` loop never:
+see `MainRunner`), a command svcflow knows as one that finishes ends (its output and exit
+code from the same shells), and anything it does not know keeps running, as a server would,
+rather than end wrongly. (`Fate` still sizes up a script without running it, for how it
+meets a SIGTERM.)
 
 The container statuses the kubelet writes for an ended process (`terminated`, the
 CrashLoopBackOff wait and its back-off) are shaped here too, in the kubelet's words
@@ -16,7 +19,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 from engine.api.objects import meta
 
@@ -83,9 +86,14 @@ def start_error(program: str) -> Exit:
 class MainRunner(Protocol):
     """Runs commands in a container for the kubelet (the pods' shells of every front end:
     engine.containers.processes): a main process that ends, for its output (to the
-    container's log) and how it ended; an exec probe's command, for its exit code and output."""
+    container's log) and how it ended; a main shell script (`sh -c 'while true; ...'`), on
+    the cluster's clock, telling `on_exit` when it ends; an exec probe's command, for its exit
+    code and output."""
 
     def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit: ...
+
+    def start_script(self, pod: dict, container: str, argv: list[str],
+                     on_exit: Callable[[Exit], None]) -> Exit | None: ...
 
     def run_probe(self, pod: dict, container: str, argv: list[str]) -> tuple[int, str]: ...
 
@@ -102,6 +110,11 @@ def main_argv(container: dict, *, image_default: bool = False) -> list[str]:
     if not argv and image_default and base_image(str(container.get("image", ""))) in SHELL_IMAGES:
         return ["sh"]
     return argv
+
+
+def is_script(argv: list[str]) -> bool:
+    """`sh -c SCRIPT` (ash, bash, with a path): a main process the runner runs step by step."""
+    return len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in SHELLS and argv[1] == "-c"
 
 
 def is_shell(argv: list[str]) -> bool:

@@ -1,0 +1,38 @@
+"""`$((EXPR))` in the pods' shells: the counting loops of the tutorials (`i=$((i+1))`), C's
+precedence and integer division, assignments, and the shells' words for what is not a sum."""
+from __future__ import annotations
+
+import pytest
+
+from engine.apply.workspace import cluster_from_paths
+from engine.kubectl.session import Session
+from tests.helpers import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    return cluster_from_paths([SAMPLES], deterministic=True)[0]
+
+
+def _shell(cluster, target: str, program: str = "sh") -> Session:
+    s = Session(cluster, cwd=SAMPLES.parent)
+    assert s.feed(f"kubectl exec -it {target} -- {program}") == ""
+    return s
+
+
+def test_arithmetic_expansion(cluster):
+    sh = _shell(cluster, "deploy/counter")
+    assert sh.feed("i=0; i=$((i+1)); i=$(($i + 1)); echo $i") == "2\n"
+    assert sh.feed("echo $((3*(4+2)/4)) $((-7/2)) $((-7%3)) $((1<2)) $((0x10+010)) $((2**10))") == "4 -3 -1 1 24 1024\n"
+    assert sh.feed("echo $((n+=5)) $((n*=2)) $n; echo \"$((n > 5 ? 1 : 0))\"") == "5 10 10\n1\n"
+    assert sh.feed("for i in 1 2 3; do echo $((i*i)); done") == "1\n4\n9\n"
+    assert sh.feed("echo $((1/0))") == "sh: divide by zero\n\n"
+    assert sh.feed("echo $((2+))") == "sh: arithmetic syntax error\n\n"
+
+
+def test_a_counting_loop_as_a_main_process(cluster):
+    s = Session(cluster, cwd=SAMPLES.parent)
+    assert s.feed("kubectl run counting --image=busybox -- sh -c "
+                  "'i=0; while true; do i=$((i+1)); echo round $i; sleep 2; done'") == "pod/counting created\n"
+    cluster.run_for(7)
+    assert s.feed("kubectl logs counting") == "round 1\nround 2\nround 3\nround 4\n"
