@@ -21,17 +21,40 @@ from typing import Any
 from aiohttp import web
 
 from engine.api import openapi_schemas
+from engine.api.kinds import KindInfo
 from engine.kapi.resources import ResourceTable
 from engine.kapi.responses import json_response, marshal_json
 from engine.kapi.status import unknown_path
 from engine.kapi.version import GIT_VERSION
 
-_PATCH_MEDIA = ("application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
-                "application/strategic-merge-patch+json")
+#: What a PATCH operation consumes, and its query parameters (kube-apiserver's order).
+PATCH_MEDIA = ("application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
+               "application/strategic-merge-patch+json")
+PATCH_QUERY_PARAMETERS = ("dryRun", "fieldManager", "fieldValidation", "force")
 
 
 def _gv_path(group: str, version: str) -> str:
     return f"apis/{group}/{version}" if group else f"api/{version}"
+
+
+def kind_path(group: str, version: str, info: KindInfo) -> str:
+    """The path of one object of the kind, as the documents key its operations."""
+    namespaced = "/namespaces/{namespace}" if info.namespaced else ""
+    return f"/{_gv_path(group, version)}{namespaced}/{info.resource}/{{name}}"
+
+
+def tag(group: str, version: str) -> str:
+    """The operations' tag, kube-apiserver's friendly group name: `core_v1`, `apps_v1`,
+    `discovery_v1` (`.k8s.io` dropped), `flowcontrolApiserver_v1`."""
+    words = (group.removesuffix(".k8s.io") if group else "core").replace("-", ".").split(".")
+    return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:]) + "_" + version
+
+
+def patch_operation_id(group: str, version: str, info: KindInfo) -> str:
+    """`patchCoreV1NamespacedService`, `patchAppsV1NamespacedDeployment`, `patchCoreV1Node`."""
+    friendly, _, v = tag(group, version).partition("_")
+    return (f"patch{friendly[:1].upper()}{friendly[1:]}{v[:1].upper()}{v[1:]}"
+            f"{'Namespaced' if info.namespaced else ''}{info.kind}")
 
 
 def group_version_document(table: ResourceTable, group: str, version: str,
@@ -40,18 +63,15 @@ def group_version_document(table: ResourceTable, group: str, version: str,
     (and their Lists) from `schemas` (all of `openapi_schemas` when None)."""
     paths: dict[str, Any] = {}
     served = table.by_gv.get((group, version), ())
-    for s in served:
-        info = s
-        prefix = "/" + _gv_path(group, version) + ("/namespaces/{namespace}" if info.namespaced else "")
+    for info in served:
         gvk = {"group": group, "version": version, "kind": info.kind}
-        params = [{"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
-                  {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
-                  {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
-                  {"name": "force", "in": "query", "schema": {"type": "boolean", "uniqueItems": True}}]
-        paths[f"{prefix}/{s.resource}/{{name}}"] = {
-            "patch": {"tags": [group or "core"], "operationId": f"patch{info.kind}",
+        params = [{"name": p, "in": "query",
+                   "schema": {"type": "boolean" if p == "force" else "string", "uniqueItems": True}}
+                  for p in PATCH_QUERY_PARAMETERS]
+        paths[kind_path(group, version, info)] = {
+            "patch": {"tags": [tag(group, version)], "operationId": patch_operation_id(group, version, info),
                       "parameters": params,
-                      "requestBody": {"content": {m: {"schema": {"type": "object"}} for m in _PATCH_MEDIA},
+                      "requestBody": {"content": {m: {"schema": {"type": "object"}} for m in PATCH_MEDIA},
                                       "required": True},
                       "responses": {"200": {"description": "OK"}},
                       "x-kubernetes-action": "patch", "x-kubernetes-group-version-kind": gvk},
