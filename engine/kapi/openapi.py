@@ -50,11 +50,28 @@ def tag(group: str, version: str) -> str:
     return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:]) + "_" + version
 
 
-def patch_operation_id(group: str, version: str, info: KindInfo) -> str:
-    """`patchCoreV1NamespacedService`, `patchAppsV1NamespacedDeployment`, `patchCoreV1Node`."""
+def collection_path(group: str, version: str, info: KindInfo) -> str:
+    """The path of the kind's collection (where a create-only review is POSTed)."""
+    return kind_path(group, version, info).removesuffix("/{name}")
+
+
+def operation_id(verb: str, group: str, version: str, info: KindInfo) -> str:
+    """`patchCoreV1NamespacedService`, `patchAppsV1NamespacedDeployment`, `patchCoreV1Node`,
+    `createAuthorizationV1SelfSubjectAccessReview`."""
     friendly, _, v = tag(group, version).partition("_")
-    return (f"patch{friendly[:1].upper()}{friendly[1:]}{v[:1].upper()}{v[1:]}"
+    return (f"{verb}{friendly[:1].upper()}{friendly[1:]}{v[:1].upper()}{v[1:]}"
             f"{'Namespaced' if info.namespaced else ''}{info.kind}")
+
+
+def patch_operation_id(group: str, version: str, info: KindInfo) -> str:
+    return operation_id("patch", group, version, info)
+
+
+def patchable(info: KindInfo) -> bool:
+    """Whether the documents carry a PATCH operation for the kind: every stored kind (the
+    read-only ones too, as kube-apiserver's), but not the create-only reviews, whose only
+    operation is POST."""
+    return info.verbs != ("create",)
 
 
 def group_version_document(table: ResourceTable, group: str, version: str,
@@ -63,7 +80,7 @@ def group_version_document(table: ResourceTable, group: str, version: str,
     (and their Lists) from `schemas` (all of `openapi_schemas` when None)."""
     paths: dict[str, Any] = {}
     served = table.by_gv.get((group, version), ())
-    for info in served:
+    for info in filter(patchable, served):
         gvk = {"group": group, "version": version, "kind": info.kind}
         params = [{"name": p, "in": "query",
                    "schema": {"type": "boolean" if p == "force" else "string", "uniqueItems": True}}
@@ -76,10 +93,28 @@ def group_version_document(table: ResourceTable, group: str, version: str,
                       "responses": {"200": {"description": "OK"}},
                       "x-kubernetes-action": "patch", "x-kubernetes-group-version-kind": gvk},
         }
+    for info in served:
+        if not patchable(info):  # a review: its POST, which `kubectl explain` finds the kind by
+            gvk = {"group": group, "version": version, "kind": info.kind}
+            paths[collection_path(group, version, info)] = {"post": {
+                "tags": [tag(group, version)], "operationId": operation_id("create", group, version, info),
+                "parameters": [{"name": p, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
+                               for p in ("dryRun", "fieldManager", "fieldValidation")],
+                "requestBody": {"content": {"*/*": {"schema": {"$ref": _ref(group, version, info.kind)}}},
+                                "required": True},
+                "responses": {"201": {"description": "Created"}},
+                "x-kubernetes-action": "post", "x-kubernetes-group-version-kind": gvk}}
     components = openapi_schemas.for_kinds(openapi_schemas.load() if schemas is None else schemas,
                                            [(group, version, k) for s in served for k in (s.kind, s.kind + "List")])
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": GIT_VERSION}, "paths": paths,
             "components": {"schemas": components}}
+
+
+def _ref(group: str, version: str, kind: str) -> str:
+    """The component a kind's schema is, by kube-openapi's naming (`io.k8s.api.<group's first
+    word>.<version>.<Kind>`)."""
+    first = group.split(".")[0] if group else "core"
+    return f"#/components/schemas/io.k8s.api.{first}.{version}.{kind}"
 
 
 class OpenAPI:

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from engine.api import openapi_schemas
 from engine.kapi import gnostic
-from engine.kapi.openapi import PATCH_MEDIA, PATCH_QUERY_PARAMETERS, kind_path, patch_operation_id, tag
+from engine.kapi.openapi import PATCH_MEDIA, PATCH_QUERY_PARAMETERS, kind_path, patch_operation_id, patchable, tag
 from engine.kapi.resources import ResourceTable
 from engine.kapi.responses import marshal_json
 from engine.kapi.version import GIT_VERSION
@@ -65,6 +65,8 @@ def swagger(table: ResourceTable, schemas: dict[str, dict[str, Any]]) -> dict[st
     for (group, version), served in table.by_gv.items():
         for info in served:
             gvks += [(group, version, info.kind), (group, version, info.kind + "List")]
+            if not patchable(info):
+                continue
             params = [{"uniqueItems": True, "type": "boolean" if p == "force" else "string", "name": p, "in": "query"}
                       for p in PATCH_QUERY_PARAMETERS]
             paths[kind_path(group, version, info)] = {"patch": {

@@ -157,8 +157,15 @@ MESSAGES: dict[str, Fields] = {
     "SelfSubjectRulesReview": _f((1, "metadata", "ObjectMeta"), (2, "spec", "SelfSubjectRulesReviewSpec"),
                                  (3, "status", "ignored")),
     "SelfSubjectRulesReviewSpec": _f((1, "namespace", "string")),
+    "SubjectAccessReview": _f((1, "metadata", "ObjectMeta"), (2, "spec", "SubjectAccessReviewSpec"),
+                              (3, "status", "ignored")),
+    "SubjectAccessReviewSpec": _f((1, "resourceAttributes", "ResourceAttributes"),
+                                  (2, "nonResourceAttributes", "NonResourceAttributes"), (3, "user", "string"),
+                                  (4, "groups", "string", True), (6, "uid", "string")),
     # authentication.k8s.io/v1
     "SelfSubjectReview": _f((1, "metadata", "ObjectMeta"), (2, "status", "ignored")),
+    "TokenReview": _f((1, "metadata", "ObjectMeta"), (2, "spec", "TokenReviewSpec"), (3, "status", "ignored")),
+    "TokenReviewSpec": _f((1, "token", "string"), (2, "audiences", "string", True)),
 }
 
 #: (apiVersion, kind) of the envelope -> the object's message.
@@ -168,7 +175,10 @@ TOP_LEVEL = {
     ("policy/v1", "Eviction"): "Eviction", ("v1", "DeleteOptions"): "DeleteOptions",
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
     ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
+    ("authorization.k8s.io/v1", "SubjectAccessReview"): "SubjectAccessReview",
+    ("authorization.k8s.io/v1", "LocalSubjectAccessReview"): "SubjectAccessReview",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+    ("authentication.k8s.io/v1", "TokenReview"): "TokenReview",
 }
 
 # Fields that are pointers in Go: a zero value was sent on purpose and stays.

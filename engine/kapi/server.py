@@ -120,6 +120,8 @@ class _Handlers:
                     raise unknown_path()
                 return await handler(ctx, req, request)
             method = request.method
+            if _verb(method, req.name is not None, query_bool(req.query, "watch")) not in req.info.verbs:
+                raise method_not_allowed()  # (the routes a kind without the verb has not)
             if method == "DELETE" and req.name is None:  # deletecollection: its own verb, the LIST's selectors
                 return await writes.delete_collection(ctx, req, request, reads.selectors(req))
             if method != "GET" and "create" not in req.info.verbs:  # served read-only (kinds.py _READ_ONLY)
@@ -142,6 +144,17 @@ class _Handlers:
             raise method_not_allowed()
         except StatusError as e:  # (with the kind's warnings, as the real server's filters add them)
             return status_response(e, warnings_for(req.kind))
+
+
+_VERBS = {("GET", True): "get", ("GET", False): "list", ("POST", False): "create", ("PUT", True): "update",
+          ("PATCH", True): "patch", ("DELETE", True): "delete", ("DELETE", False): "deletecollection"}
+
+
+def _verb(method: str, named: bool, watch: bool) -> str:
+    """The API verb a request on a resource is (kube-apiserver's RequestInfo)."""
+    if method == "GET" and watch:
+        return "watch"
+    return _VERBS.get((method, named), method.lower())
 
 
 def build_app(ctx: ApiContext) -> web.Application:
