@@ -26,12 +26,14 @@ from engine.api.validation.messages import aggregate_message
 from engine.api.validation.metadata import validate_labels
 from engine.api.validation.names import is_valid_label_value
 from engine.cluster.cluster import Cluster
+from engine.kubectl import rootflags
 from engine.kubectl.flagvalues import CSVError, read_as_csv
 from engine.kubectl.printers import custom_columns, encoding, jsonpath, sorting
 from engine.kubectl.printers import describe as describe_printer
 from engine.kubectl.printers import explain as explain_printer
 from engine.kubectl.printers import get as printers
 from engine.kubectl.printers.jsonpath import JSONPathError
+from engine.kubectl.rootflags import GLOBAL_VALUE_FLAGS, global_flags_after_verb  # noqa: F401 - re-exported
 
 ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
 
@@ -981,34 +983,6 @@ KUBECTL_COMMANDS = frozenset({
 DRY_RUN_VERBS = frozenset({"delete", "scale", "label", "drain", "cordon", "uncordon", "create", "run"})
 
 
-#: kubectl's global (cobra persistent) flags that take a value, as `-n other` or `-n=other`.
-GLOBAL_VALUE_FLAGS = frozenset({
-    "-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--token", "--as",
-    "--as-group", "--as-uid", "--request-timeout", "-v", "--v", "--cache-dir", "--certificate-authority",
-    "--client-certificate", "--client-key", "--tls-server-name", "--username", "--password", "--profile",
-    "--profile-output", "--log-file", "--vmodule"})
-
-
-def global_flags_after_verb(argv: list[str]) -> list[str]:
-    """`kubectl -n other get po` as cobra reads it: persistent flags typed before the
-    command belong to it, so they move after the command's words (before a `--`, which
-    ends an exec's flags)."""
-    leading: list[str] = []
-    i = 0
-    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
-        flag = argv[i]
-        leading.append(flag)
-        if flag in GLOBAL_VALUE_FLAGS and i + 1 < len(argv):
-            leading.append(argv[i + 1])
-            i += 1
-        i += 1
-    if not leading or i >= len(argv):
-        return argv
-    rest = argv[i:]
-    cut = rest.index("--") if "--" in rest else len(rest)
-    return rest[:cut] + leading + rest[cut:]
-
-
 def run_line(cluster: Cluster, line: str) -> Output:
     """One `kubectl ...` line as typed in a terminal (the dashboard's `:` prompt)."""
 
@@ -1018,9 +992,11 @@ def run_line(cluster: Cluster, line: str) -> Output:
         return Output(stderr=f"error: {e}\n", code=1)
     if argv and argv[0] == "kubectl":
         argv = argv[1:]
-    argv = global_flags_after_verb(argv)
-    if not argv:
+    if (err := rootflags.usage_error(argv)) is not None:
+        return Output(stderr=err, code=1)
+    if rootflags.no_command(argv):
         return Output()
+    argv = global_flags_after_verb(argv)
     verb, rest = argv[0], argv[1:]
     if verb == "top":  # (no metrics-server in a kind cluster: kubectl's own words)
         return Output(stderr="error: Metrics API not available\n", code=1)
