@@ -67,4 +67,6 @@ def global_flags_after_verb(argv: list[str]) -> list[str]:
         return argv
     rest = argv[i:]
     cut = rest.index("--") if "--" in rest else len(rest)
+    if cut > 1 and rest[cut - 1] in GLOBAL_VALUE_FLAGS:
+        cut -= 1  # (a flag left without its value stays last: pflag's error is about it)
     return rest[:cut] + argv[:i] + rest[cut:]
