@@ -44,3 +44,19 @@ CUSTOM_RESOURCE_DEFINITION = KindInfo("CustomResourceDefinition", "apiextensions
 API_ONLY: tuple[KindInfo, ...] = (EVENTS_V1, SELF_SUBJECT_REVIEW, TOKEN_REVIEW, LOCAL_SUBJECT_ACCESS_REVIEW,
                                   SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_RULES_REVIEW, SUBJECT_ACCESS_REVIEW,
                                   CUSTOM_RESOURCE_DEFINITION)
+
+
+def match(word: str) -> KindInfo | None:
+    """The API-only resource a typed word names (plural, singular or short name), for what
+    resolves the served API's words after the registry (`kinds.match_resource`) found none."""
+    low = word.lower()
+    return next((i for i in API_ONLY if word in (i.resource, i.singular) or word in i.short_names
+                 or low in (i.resource, i.singular)), None)
+
+
+def by_resource(group: str, version: str, resource: str) -> KindInfo | None:
+    return next((i for i in API_ONLY if (i.group, i.version, i.resource) == (group, version, resource)), None)
+
+
+def group_versions() -> list[tuple[str, str]]:
+    return list(dict.fromkeys((i.group, i.version) for i in API_ONLY))

@@ -5,11 +5,8 @@ kubectl still reads it: `kubectl apply -f` of a `kind: List` validates the items
 (v1 List has no PATCH operation to carry `fieldValidation`, so cli-runtime's verifiers call it
 unsupported and kubectl's schemaValidation runs against this document; a 404 fails the apply),
 `kubectl explain --output=plaintext-openapiv2` prints it, and `apply`'s patcher falls back to
-it. It is made from the same registry and the same v1.33 schemas as the v3 documents
-(`engine.api.openapi_schemas`), rewritten as kube-openapi's v2 builder publishes them:
-`#/definitions/` references with their siblings (a field's description) beside the `$ref`
-instead of in an `allOf`, and IntOrString and Quantity as `type: string` (the v3 builder's
-`oneOf` is v3 only).
+it. It is made from the same registry and the same v1.33 schemas as the v3 documents,
+in their v2 form (engine.api.openapi_schemas.v2).
 """
 from __future__ import annotations
 
@@ -21,39 +18,12 @@ from typing import Any
 from aiohttp import web
 
 from engine.api import openapi_schemas
+from engine.api.openapi_schemas.v2 import definitions as v2_definitions
 from engine.kapi import gnostic
 from engine.kapi.openapi import PATCH_MEDIA, PATCH_QUERY_PARAMETERS, kind_path, patch_operation_id, patchable, tag
 from engine.kapi.resources import ResourceTable
 from engine.kapi.responses import marshal_json
 from engine.kapi.version import GIT_VERSION
-
-_V3_REF = "#/components/schemas/"
-_V2_REF = "#/definitions/"
-
-
-def v2_schema(node: Any) -> Any:
-    """A v3 component schema as the v2 document has it."""
-    if isinstance(node, list):
-        return [v2_schema(v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for k, v in node.items():
-        if k == "allOf" and len(v) == 1 and set(v[0]) == {"$ref"}:
-            out["$ref"] = v[0]["$ref"].replace(_V3_REF, _V2_REF)
-        elif k == "$ref":
-            out["$ref"] = v.replace(_V3_REF, _V2_REF)
-        elif k == "oneOf":  # IntOrString, Quantity: OpenAPISchemaType() is ["string"]
-            out["type"] = "string"
-        elif k == "nullable":
-            continue
-        elif k in ("properties", "definitions"):
-            out[k] = {name: v2_schema(s) for name, s in v.items()}
-        else:
-            out[k] = v2_schema(v)
-    if "$ref" in out:  # a reference's default (`{}`) is not published beside it in v2
-        out.pop("default", None)
-    return out
 
 
 def swagger(table: ResourceTable, schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -81,7 +51,7 @@ def swagger(table: ResourceTable, schemas: dict[str, dict[str, Any]]) -> dict[st
                 "x-kubernetes-action": "patch",
                 "x-kubernetes-group-version-kind": {"group": group, "kind": info.kind, "version": version},
             }}
-    definitions = {name: v2_schema(s) for name, s in openapi_schemas.for_kinds(schemas, gvks).items()}
+    definitions = v2_definitions(openapi_schemas.for_kinds(schemas, gvks))
     return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": GIT_VERSION}, "paths": paths,
             "definitions": definitions}
 

@@ -26,7 +26,7 @@ from engine.api.validation.messages import aggregate_message
 from engine.api.validation.metadata import validate_labels
 from engine.api.validation.names import is_valid_label_value
 from engine.cluster.cluster import Cluster
-from engine.kubectl import rootflags
+from engine.kubectl import rootflags, shortnames
 from engine.kubectl.flagvalues import CSVError, read_as_csv
 from engine.kubectl.printers import custom_columns, encoding, jsonpath, sorting
 from engine.kubectl.printers import describe as describe_printer
@@ -290,6 +290,7 @@ DESCRIBE_NO_TYPE = ('error: You must specify the type of resource to describe. U
                     "complete list of supported resources.\n")
 
 
+@shortnames.warns
 def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_namespaces: bool = False,
         output: str | None = None, selector: str | None = None, show_labels: bool = False,
         label_columns: Sequence[str] = (), sort_by: str | None = None, no_headers: bool = False,
@@ -419,6 +420,7 @@ def _single_name(requests) -> bool:
     return len(requests) == 1 and len(requests[0][1]) == 1
 
 
+@shortnames.warns
 def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None, selector: str | None = None,
              all_namespaces: bool = False, now: datetime | None = None) -> Output:
     """`kubectl describe TYPE [NAME...] | TYPE/NAME [-l SELECTOR] [-A]`: every kind, the ones
@@ -474,6 +476,7 @@ def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None,
     return out
 
 
+@shortnames.warns
 def explain(args: list[str], *, recursive: bool = False, api_version: str | None = None,
             output: str | None = None) -> Output:
     """`kubectl explain`: the served kinds' Kubernetes v1.33 schemas, as kubectl prints them
@@ -510,6 +513,7 @@ def cascade_strategy(value: str | None) -> tuple[str, str]:
     raise ValueError(f'invalid cascade value ({value}). Must be "background", "foreground", or "orphan"')
 
 
+@shortnames.warns
 def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None, dry_run: str = "none",
            force: bool = False, grace_period: int | None = None, cascade: str = "background") -> Output:
     """`kubectl delete TYPE NAME` / `TYPE/NAME`: kubectl v1.33's line names the namespace.
@@ -593,6 +597,7 @@ def _objects_for(cluster: Cluster, verb: str, args: list[str], ns: str, *, selec
     return [(i, n, cluster.store.get(i.kind, ns if i.namespaced else "", n)) for i, n in pairs], None
 
 
+@shortnames.warns
 def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, replicas: int | None = None,
           select_all: bool = False, selector: str | None = None, dry_run: str = "none") -> Output:
     """`kubectl scale deploy/NAME --replicas=N` -> `deployment.apps/NAME scaled`."""
@@ -752,6 +757,7 @@ def toggle_readiness(cluster: Cluster, namespace: str, pod_name: str) -> Output:
     return Output(stdout=f"pod/{pod_name} readiness probe {'passing' if ready else 'failing'}\n")
 
 
+@shortnames.warns
 def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, overwrite: bool = False,
           select_all: bool = False, selector: str | None = None, dry_run: str = "none") -> Output:
     """`kubectl label TYPE NAME k=v k-` -> `pod/NAME labeled`, checked as label.go checks."""
@@ -833,6 +839,7 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
 RESTARTABLE = ("Deployment", "DaemonSet", "StatefulSet")
 
 
+@shortnames.warns
 def rollout_restart(cluster: Cluster, args: list[str], *, namespace: str | None = None,
                     dry_run: str = "none") -> Output:
     """`kubectl rollout restart deploy/NAME`: a new template annotation, so a new ReplicaSet."""

@@ -115,6 +115,14 @@ async def test_aggregated_and_legacy_discovery_agree_and_nothing_listed_is_missi
                 if "list" in r["verbs"]:
                     status, body = await _get(http, url)
                     assert status == 200 and body["kind"] == r["kind"] + "List", (gv, r["name"], body)
+                    # a readable subresource of an object answers too (status, scale, log)
+                    for sub in (e["name"].split("/")[1] for e in resources if e["name"].startswith(r["name"] + "/")):
+                        if sub not in ("status", "scale", "log") or not body["items"]:
+                            continue
+                        md = body["items"][0]["metadata"]
+                        where = f"{prefix}/namespaces/{md['namespace']}/{r['name']}" if r["namespaced"] else url
+                        async with http.get(f"{where}/{md['name']}/{sub}") as resp:
+                            assert resp.status == 200, (gv, r["name"], sub, await resp.text())
                 else:
                     assert r["verbs"] == ["create"], r
                     body = {"apiVersion": gv, "kind": r["kind"], "spec": {"user": "jane", "resourceAttributes": {
@@ -158,6 +166,17 @@ async def test_auth_whoami_and_can_i(served, kubectl, tmp_path):
                     "  resourceAttributes:\n    verb: get\n    resource: pods\n")
     assert await kubectl("create", "-f", str(path), settle=False) == (
         0, "selfsubjectaccessreview.authorization.k8s.io/<unknown> created\n", "")
+
+
+async def test_a_status_subresource_writes_only_the_status(served, kubectl):
+    code, out, err = await kubectl("get", "deploy", "redis", "--subresource=status", settle=False)
+    assert (code, err) == (0, "") and out.startswith("NAME    READY   UP-TO-DATE   AVAILABLE   AGE\nredis   ")
+    code, out, err = await kubectl("patch", "svc", "redis", "--subresource=status", "--type=merge", "-p",
+                                   '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.7"}]}},'
+                                   '"spec":{"type":"NodePort"}}', settle=False)
+    assert (code, out, err) == (0, "service/redis patched\n", "")
+    svc = served.call(lambda: served.cluster.store.get("Service", "default", "redis"))
+    assert svc["spec"]["type"] == "ClusterIP" and svc["status"]["loadBalancer"] == {"ingress": [{"ip": "192.0.2.7"}]}
 
 
 async def test_explain_and_get_of_the_api_only_resources(served, kubectl):
