@@ -1,10 +1,13 @@
-"""The self-reviews: `kubectl auth can-i` (authorization.k8s.io/v1 SelfSubjectAccessReview),
-`kubectl auth can-i --list` (SelfSubjectRulesReview), k9s's checks before it shows a view, and
-`kubectl auth whoami` (authentication.k8s.io/v1 SelfSubjectReview). The served API has no users
-and no RBAC, so everything is allowed; the answer says so in its `reason` and echoes the
-question as kube-apiserver does. Who the caller is: kube-apiserver with no authenticator for
-the kubeconfig's token and anonymous requests allowed takes it as `system:anonymous` of
-`system:unauthenticated`, so that is what whoami says. The bodies come as JSON or, from typed
+"""The reviews: `kubectl auth can-i` (authorization.k8s.io/v1 SelfSubjectAccessReview),
+`kubectl auth can-i --list` (SelfSubjectRulesReview), k9s's checks before it shows a view,
+`kubectl auth whoami` (authentication.k8s.io/v1 SelfSubjectReview), and the reviews about
+someone else that controllers and webhooks send (SubjectAccessReview, the namespaced
+LocalSubjectAccessReview, TokenReview). The served API has no users and no RBAC, so
+everything is allowed; the answer says so in its `reason` and echoes the question as
+kube-apiserver does, after its validation. Who the caller is: kube-apiserver with no
+authenticator for the kubeconfig's token and anonymous requests allowed takes it as
+`system:anonymous` of `system:unauthenticated`, so that is what whoami says; and no token
+authenticates in a TokenReview (svcflow issues none). The bodies come as JSON or, from typed
 clients, as protobuf (engine.kapi.protobuf).
 """
 from __future__ import annotations

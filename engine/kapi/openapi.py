@@ -3,7 +3,8 @@ kube-apiserver v1.33 serves them to kubectl.
 
 kubectl downloads `/openapi/v3`, then each group-version's document, and looks for a PATCH
 operation tagged with the kind's `x-kubernetes-group-version-kind` that takes a
-`fieldValidation` parameter; finding it, it sends `fieldValidation=Strict` and leaves
+`fieldValidation` parameter (the create-only reviews have a POST instead, which `kubectl
+explain` finds their kind by); finding it, it sends `fieldValidation=Strict` and leaves
 validation to the server (svcflow's). Without the document `kubectl apply` refuses to run
 (`failed to download openapi`). `components.schemas` holds Kubernetes v1.33's own schemas
 for the group-version's kinds (`openapi_schemas`): `kubectl explain` prints them, and
