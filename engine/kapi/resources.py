@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from engine.api import kinds
+from engine.api import eventsv1, kinds
 from engine.api.apionly import (  # noqa: F401 - the served API's names for them
     API_ONLY,
     CUSTOM_RESOURCE_DEFINITION,
@@ -28,7 +28,6 @@ from engine.api.apionly import (  # noqa: F401 - the served API's names for them
     TOKEN_REVIEW,
 )
 from engine.api.kinds import KindInfo
-from engine.kapi import eventsv1
 
 #: kube-apiserver's group priorities (`DefaultGenericAPIServicePriorities`, the aggregator's
 #: apiVersionPriorities): `/apis` lists groups from the highest, the core group first.
