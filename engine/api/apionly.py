@@ -11,7 +11,9 @@ a review is never stored; a kind cluster has no CustomResourceDefinitions).
   `localsubjectaccessreviews`: create-only;
 * apiextensions.k8s.io/v1 `customresourcedefinitions`: always empty, read-only; kubectl lists
   them before it validates a manifest of a kind its OpenAPI documents do not have (a review,
-  `kubectl create -f`), and fails if it cannot.
+  `kubectl create -f`), and fails if it cannot;
+* core/v1 `podtemplates`, networking.k8s.io/v1 `ingressclasses`: in the groups svcflow serves,
+  and, as on a fresh kind cluster, none exist; read-only.
 
 The served API (engine.kapi.resources) lists them in discovery and OpenAPI; the OpenAPI schema
 data (engine.api.openapi_schemas) covers them.
@@ -41,9 +43,14 @@ CUSTOM_RESOURCE_DEFINITION = KindInfo("CustomResourceDefinition", "apiextensions
                                       "customresourcedefinitions", "customresourcedefinition", False,
                                       ("crd", "crds"), verbs=_READ_ONLY, from_manifests=False)
 
+POD_TEMPLATE = KindInfo("PodTemplate", "", "v1", "podtemplates", "podtemplate", True, verbs=_READ_ONLY,
+                        from_manifests=False)
+INGRESS_CLASS = KindInfo("IngressClass", "networking.k8s.io", "v1", "ingressclasses", "ingressclass", False,
+                         verbs=_READ_ONLY, from_manifests=False)
+
 API_ONLY: tuple[KindInfo, ...] = (EVENTS_V1, SELF_SUBJECT_REVIEW, TOKEN_REVIEW, LOCAL_SUBJECT_ACCESS_REVIEW,
                                   SELF_SUBJECT_ACCESS_REVIEW, SELF_SUBJECT_RULES_REVIEW, SUBJECT_ACCESS_REVIEW,
-                                  CUSTOM_RESOURCE_DEFINITION)
+                                  CUSTOM_RESOURCE_DEFINITION, POD_TEMPLATE, INGRESS_CLASS)
 
 
 def match(word: str) -> KindInfo | None:

@@ -16,6 +16,7 @@ served = served_samples()
     "get events.v1.events.k8s.io", "get events.events.k8s.io -o wide", "get events.v1.events.k8s.io -o yaml",
     "get events.events.k8s.io -o json", "get events.events.k8s.io -o name", "get selfsubjectaccessreviews",
     "get tokenreviews.authentication.k8s.io", "explain crd.spec.scope", "describe crd", "describe pv",
+    "get podtemplates", "get ingressclasses -o yaml", "explain podtemplates.template.spec.hostPID",
 ])
 async def test_the_prompt_prints_what_kubectl_prints_against_serve(served, kubectl, line):
     real = await kubectl(*line.split(), settle=False)

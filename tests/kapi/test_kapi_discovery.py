@@ -28,9 +28,9 @@ v1
 """
 
 #: kind v1.33's `kubectl api-resources -o wide` for these resources: NAME, SHORTNAMES,
-#: APIVERSION, NAMESPACED, KIND, VERBS. svcflow serves events.k8s.io Events and CRDs read-only
-#: (its controllers record the events; a kind cluster has no CRDs), and its verbs say so where
-#: kube-apiserver's list all eight.
+#: APIVERSION, NAMESPACED, KIND, VERBS. svcflow serves events.k8s.io Events, CRDs, PodTemplates
+#: and IngressClasses read-only (its controllers record the events; a kind cluster has none of
+#: the others), and its verbs say so where kube-apiserver's list all eight.
 ROWS = [
     ("events", "ev", "events.k8s.io/v1", "true", "Event", "get,list,watch"),
     ("selfsubjectreviews", "", "authentication.k8s.io/v1", "false", "SelfSubjectReview", "create"),
@@ -41,6 +41,8 @@ ROWS = [
     ("subjectaccessreviews", "", "authorization.k8s.io/v1", "false", "SubjectAccessReview", "create"),
     ("customresourcedefinitions", "crd,crds", "apiextensions.k8s.io/v1", "false", "CustomResourceDefinition",
      "get,list,watch"),
+    ("podtemplates", "", "v1", "true", "PodTemplate", "get,list,watch"),
+    ("ingressclasses", "", "networking.k8s.io/v1", "false", "IngressClass", "get,list,watch"),
 ]
 
 
