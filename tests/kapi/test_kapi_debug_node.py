@@ -72,3 +72,24 @@ async def test_debug_node_it_attaches_to_the_debugger_shell(tmp_path):
         assert screen.startswith("Creating debugging pod node-debugger-kind-worker-")
     finally:
         s.close()
+
+
+async def test_debug_copy_to_sends_the_whole_pod_back_in_protobuf(tmp_path):
+    """`kubectl debug POD --copy-to=NAME`: the copy carries everything the stored pod has (its
+    projected kube-api-access volume, env, the kubelet-facing defaults) plus the debugger."""
+    s = ServedCluster([SAMPLES], tmp_path, settle_on_write=True)
+    try:
+        kubectl = Kubectl(s, tmp_path)
+        pod = s.pod("default", "counter-")
+        code, out, err = await kubectl("debug", pod, "--image=busybox", "--copy-to=dbg-copy", "--profile=general")
+        assert (code, err) == (0, "") and out.startswith("Defaulting debug container name to debugger-")
+        original = s.call(lambda: s.cluster.store.get("Pod", "default", pod))
+        copy = s.call(lambda: s.cluster.store.get("Pod", "default", "dbg-copy"))
+        assert [c["name"] for c in copy["spec"]["containers"]][0] == "counter"
+        debugger = copy["spec"]["containers"][1]
+        assert (debugger["image"], debugger["securityContext"]) == ("busybox", {"capabilities": {"add": ["SYS_PTRACE"]}})
+        assert copy["spec"]["shareProcessNamespace"] is True
+        assert copy["spec"]["volumes"] == original["spec"]["volumes"]  # (projected: token, ca.crt, namespace)
+        assert copy["spec"]["containers"][0]["env"] == original["spec"]["containers"][0]["env"]
+    finally:
+        s.close()
