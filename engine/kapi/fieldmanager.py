@@ -26,16 +26,22 @@ from engine.kapi import fieldpaths as ssa
 Path = tuple[str, ...]
 _ABSENT = object()
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+#: The cluster's components, whose entries are worked out when an object is served
+#: (engine.kapi.controllerfields), never stored.
+COMPONENTS = frozenset({"kube-controller-manager", "kubelet", "kube-scheduler"})
 #: Never owned (fieldmanager `NewStripMetaManager`).
 _STRIPPED_META = frozenset({"name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation",
                             "managedFields", "resourceVersion"})
 #: List items that are atomic structs (`+structType=atomic`): owned whole, as `k:{...}: {}`.
 _ATOMIC_ITEMS = frozenset({"ownerReferences"})
+#: Lists a strategic merge patch merges by key but server-side apply owns whole (`+listType=atomic`).
+_ATOMIC_LISTS = frozenset({("status", "hostIPs")})
 #: The struct fields of the kinds' zero values that Go serialises (not `omitempty`, or a
 #: struct value): present before a create, so a create does not own them as a whole.
-_TEMPLATE_SKELETON: dict[str, Any] = {"template": {"metadata": {}, "spec": {"containers": []}}}
+_TEMPLATE_SKELETON: dict[str, Any] = {"template": {"metadata": {"creationTimestamp": None},
+                                                   "spec": {"containers": None}}}
 _ZERO: dict[str, dict] = {
-    "Pod": {"spec": {"containers": []}, "status": {}},
+    "Pod": {"spec": {"containers": None}, "status": {}},
     "Deployment": {"spec": {**_TEMPLATE_SKELETON, "strategy": {}}, "status": {}},
     "ReplicaSet": {"spec": dict(_TEMPLATE_SKELETON), "status": {}},
     "StatefulSet": {"spec": {**_TEMPLATE_SKELETON, "updateStrategy": {}}, "status": {}},
@@ -72,7 +78,8 @@ def _empty(v: Any) -> bool:
 
 def compare(old: Any, new: Any, kind: str) -> Comparison:
     """The fields `new` adds, changes and removes against `old` (SMD's merging walker with
-    Compare's hooks; `null` is absent, as a typed Go value has it)."""
+    Compare's hooks). A `null` is a value, as a Go field without `omitempty` serialises (a
+    template's `creationTimestamp`, a condition's `lastProbeTime`)."""
     added: set[Path] = set()
     modified: set[Path] = set()
     removed: set[Path] = set()
@@ -92,24 +99,22 @@ def compare(old: Any, new: Any, kind: str) -> Comparison:
             removed.add(path)
 
     def walk(lhs: Any, rhs: Any, path: Path, shape: tuple[str, ...]) -> None:
-        lhs = _ABSENT if lhs is None else lhs
-        rhs = _ABSENT if rhs is None else rhs
         if lhs is _ABSENT and rhs is _ABSENT:
             return
-        if ssa.is_atomic(shape) or (_empty(lhs) and _empty(rhs)):
+        if ssa.is_atomic(shape) or shape in _ATOMIC_LISTS or (_empty(lhs) and _empty(rhs)):
             leaf(lhs, rhs, path)
             return
-        sides = [v for v in (lhs, rhs) if v is not _ABSENT]
+        sides = [v for v in (lhs, rhs) if v is not _ABSENT and v is not None]
         if all(isinstance(v, dict) for v in sides):
-            walk_map({} if lhs is _ABSENT else lhs, {} if rhs is _ABSENT else rhs, path, shape)
+            walk_map(lhs if isinstance(lhs, dict) else {}, rhs if isinstance(rhs, dict) else {}, path, shape)
         elif all(isinstance(v, list) for v in sides):
             keys = ssa.key_fields(kind, shape)
             items = [i for v in sides for i in v]
             if keys is None or not all(isinstance(i, dict) for i in items):
                 leaf(lhs, rhs, path)  # an atomic list
                 return
-            lmap = {ssa.item_key(i, keys): i for i in ([] if lhs is _ABSENT else lhs)}
-            rmap = {ssa.item_key(i, keys): i for i in ([] if rhs is _ABSENT else rhs)}
+            lmap = {ssa.item_key(i, keys): i for i in (lhs if isinstance(lhs, list) else [])}
+            rmap = {ssa.item_key(i, keys): i for i in (rhs if isinstance(rhs, list) else [])}
             for k in list(lmap) + [k for k in rmap if k not in lmap]:
                 lv, rv, p = lmap.get(k, _ABSENT), rmap.get(k, _ABSENT), path + (k,)
                 if shape[-1:] and shape[-1] in _ATOMIC_ITEMS:
@@ -127,8 +132,6 @@ def compare(old: Any, new: Any, kind: str) -> Comparison:
             if path == ("f:metadata",) and k in _STRIPPED_META:
                 continue
             lv, rv = lhs.get(k, _ABSENT), rhs.get(k, _ABSENT)
-            lv = _ABSENT if lv is None else lv
-            rv = _ABSENT if rv is None else rv
             p = path + (f"f:{k}",)
             walk(lv, rv, p, shape + (k,))
             item(lv, rv, p)
@@ -168,7 +171,7 @@ SUBRESOURCE_FIELDS: dict[str, Callable[[Path], bool]] = {"": main_resource, "sta
                                                          "scale": scale_subresource}
 
 
-def _identity(e: dict) -> tuple[str, str, str, str]:
+def identity(e: dict) -> tuple[str, str, str, str]:
     """BuildManagerIdentifier: manager, operation, subresource, and the apiVersion of an Update."""
     op = e.get("operation", "")
     return (e.get("manager", ""), op, e.get("subresource", "") or "", "" if op == "Apply" else e.get("apiVersion", ""))
@@ -215,7 +218,7 @@ def updated(managers: list[dict], old: Any, new: Any, kind: str, api_version: st
         if not isinstance(e, dict):
             continue
         theirs = fields_of(e)
-        if _identity(e) == mine_id:
+        if identity(e) == mine_id:
             mine |= theirs
             continue
         left = theirs - changed - removed
@@ -270,5 +273,5 @@ def from_request(new_md: dict, live_md: dict) -> list[dict]:
         return []
     if isinstance(sent, list) and sent and all(isinstance(e, dict) and isinstance(e.get("fieldsV1", {}), dict)
                                                for e in sent):
-        return [dict(e) for e in sent]
+        return [dict(e) for e in sent if e.get("manager") not in COMPONENTS]
     return list(live_md.get("managedFields") or [])

@@ -20,6 +20,7 @@ from engine.api.objects import labels_of
 from engine.api.store import ADDED
 from engine.kapi import tables
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
+from engine.kapi.controllerfields import served_from
 from engine.kapi.responses import dumps, encode_json, json_response, query_bool, query_int, warning_header, warnings_for
 from engine.kapi.status import StatusError, continue_expired, expired, not_found, too_large_resource_version
 from engine.kapi.watch import Event, Watcher
@@ -207,7 +208,7 @@ def list_objects(ctx: ApiContext, order_of: ListOrder, req: ResourceRequest, req
         md["remainingItemCount"] = remaining
     info = req.info
     return json_response({"kind": _list_kind(info.kind), "apiVersion": info.api_version, "metadata": md,
-                          "items": items}, warnings=warnings)
+                          "items": [served_from(store, o) for o in items]}, warnings=warnings)
 
 
 def get_object(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
@@ -222,7 +223,7 @@ def get_object(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> w
         return json_response(tables.table(req.kind, [obj], ctx.cluster.now(), include=include,
                                           resource_version=str(ctx.cluster.store.resource_version),
                                           media=table_media), warnings=warnings)
-    return json_response(obj, warnings=warnings)
+    return json_response(served_from(ctx.cluster.store, obj), warnings=warnings)
 
 
 async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
@@ -284,6 +285,8 @@ async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
             obj = tables.table(req.kind, [obj], ctx.cluster.now(), include=include, headers=not headers_sent[0],
                                media=table_media)
             headers_sent[0] = True
+        else:
+            obj = served_from(store, obj)
         return encode_json({"type": ev.type, "object": obj})
 
     def bookmark(initial: bool = False) -> bytes:
