@@ -144,7 +144,7 @@ def _workload_entries(obj: dict) -> list[dict]:
         revision = (md.get("annotations") or {}).get("deployment.kubernetes.io/revision")
         if kind == "Deployment" and revision is not None:  # (written with the status, by UpdateStatus)
             others = {k: v for k, v in md["annotations"].items() if k != "deployment.kubernetes.io/revision"}
-            before["metadata"] = {"annotations": others}
+            before["metadata"] = {"annotations": others} if others else {}
             after["metadata"] = {"annotations": {**others, "deployment.kubernetes.io/revision": revision}}
         fields = _fields(before, after, kind, fieldmanager.status_subresource)
         when = _latest(status.get("conditions") or (), "lastUpdateTime", "lastTransitionTime") or created
