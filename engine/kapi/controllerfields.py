@@ -15,10 +15,11 @@ added when none of its identity is stored.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+import json
+from typing import Any, Callable, Iterable
 
 from engine.api.admission import SERVICE_ACCOUNT_VOLUME_PREFIX
-from engine.kapi import fieldmanager
+from engine.kapi import fieldmanager, fieldpaths
 from engine.kapi.fieldmanager import Path
 
 CONTROLLER_MANAGER = "kube-controller-manager"
@@ -105,13 +106,53 @@ def _bound_status(pod: dict) -> dict:
     return out
 
 
-def _pod_entries(pod: dict) -> list[dict]:
+def _pod_made_fields(pod: dict) -> dict:
+    return fieldpaths.to_fields_v1(_fields(fieldmanager.zero_value("Pod"), _pod_as_created(pod), "Pod"))
+
+
+def _made_key(pod: dict) -> tuple | None:
+    """What a controller's pod's field set is decided by: its owner and the template's
+    revision (the labels), its generateName and annotation keys; the values of a template's
+    fields differ from pod to pod (a StatefulSet's hostname, a DaemonSet's node), not the fields."""
+    md = pod["metadata"]
+    ref = _controller(md)
+    if ref is None:
+        return None
+    labels = md.get("labels") or {}
+    return (ref.get("uid"), md.get("generateName"), tuple(sorted(labels.items())), tuple(sorted(md.get("annotations") or ())))
+
+
+def _status_key(status: dict) -> tuple:
+    """What the kubelet's field set of a status is decided by, but its pod IPs (keys of their own)."""
+    conditions = tuple((c.get("type"), tuple(c)) for c in status.get("conditions") or () if isinstance(c, dict))
+    return (tuple(k for k in status if k != "podIPs"), conditions, status.get("phase") == "Pending")
+
+
+def _kubelet_fields(pod: dict) -> dict:
+    status = {k: v for k, v in (pod.get("status") or {}).items() if k != "podIPs"}
+    bound = {"status": _bound_status(pod)}
+    return fieldpaths.to_fields_v1(_fields(bound, {"status": status}, "Pod", fieldmanager.status_subresource))
+
+
+def _with_pod_ips(tree: dict, status: dict) -> dict:
+    """The kubelet's tree with its pod's IPs (`podIPs` is a list keyed by `ip`)."""
+    ips = [p.get("ip") for p in status.get("podIPs") or () if isinstance(p, dict)]
+    if not ips:
+        return tree
+    pod_ips: dict[str, Any] = {".": {}}
+    for ip in ips:
+        pod_ips[f'k:{json.dumps({"ip": ip}, separators=(",", ":"))}'] = {".": {}, "f:ip": {}}
+    return {**tree, "f:status": {**tree.get("f:status", {}), "f:podIPs": pod_ips}}
+
+
+def _pod_entries(pod: dict, memo: "Memo") -> list[dict]:
     md, status = pod["metadata"], pod.get("status") or {}
     out = []
     created = md.get("creationTimestamp") or ""
-    if _controller(md) is not None:
-        fields = _fields(fieldmanager.zero_value("Pod"), _pod_as_created(pod), "Pod")
-        out.append(fieldmanager.entry(CONTROLLER_MANAGER, "Update", "v1", created, fields))
+    key = _made_key(pod)
+    if key is not None:
+        tree = memo.get(("made", key), lambda: _pod_made_fields(pod))
+        out.append(_entry(CONTROLLER_MANAGER, "v1", created, tree))
     conditions = [c for c in status.get("conditions") or () if isinstance(c, dict)]
     unschedulable = [c for c in conditions if c.get("type") == "PodScheduled" and c.get("status") == "False"]
     if unschedulable:
@@ -120,12 +161,37 @@ def _pod_entries(pod: dict) -> list[dict]:
         out.append(fieldmanager.entry(SCHEDULER, "Update", "v1", _latest(unschedulable, "lastTransitionTime") or created,
                                       fields, "status"))
     else:
-        bound = {"status": _bound_status(pod)}
-        fields = _fields(bound, {"status": status}, "Pod", fieldmanager.status_subresource)
-        if fields:
-            out.append(fieldmanager.entry(KUBELET, "Update", "v1",
-                                          _latest(conditions, "lastTransitionTime") or created, fields, "status"))
+        tree = _with_pod_ips(memo.get(("kubelet", _status_key(status)), lambda: _kubelet_fields(pod)), status)
+        if tree:
+            out.append(_entry(KUBELET, "v1", _latest(conditions, "lastTransitionTime") or created, tree, "status"))
     return out
+
+
+def _entry(manager: str, api_version: str, time: str, tree: dict, subresource: str = "") -> dict:
+    """An Update entry of a fieldsV1 tree already built (a memo's, shared: it is only read)."""
+    out = {"manager": manager, "operation": "Update", "apiVersion": api_version, "time": time,
+           "fieldsType": "FieldsV1", "fieldsV1": tree}
+    if subresource:
+        out["subresource"] = subresource
+    return out
+
+
+class Memo:
+    """Field trees already worked out, by what decides them (a pod's owner and template, a
+    status's shape): the pods of one template are served without walking each one. Bounded:
+    it starts over past `limit` entries."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._trees: dict[tuple, dict] = {}
+
+    def get(self, key: tuple, make: Callable[[], dict]) -> dict:
+        tree = self._trees.get(key)
+        if tree is None:
+            if len(self._trees) >= self.limit:
+                self._trees.clear()
+            tree = self._trees[key] = make()
+        return tree
 
 
 def _workload_entries(obj: dict) -> list[dict]:
@@ -161,11 +227,11 @@ def _made_entry(obj: dict) -> list[dict]:
                                _fields(fieldmanager.zero_value(kind), made, kind))]
 
 
-def component_entries(obj: dict, is_controlled_endpoints: bool = False) -> list[dict]:
+def component_entries(obj: dict, memo: Memo, is_controlled_endpoints: bool = False) -> list[dict]:
     """The cluster components' managedFields entries for `obj`."""
     kind = obj.get("kind")
     if kind == "Pod":
-        return _pod_entries(obj)
+        return _pod_entries(obj, memo)
     if kind in _WORKLOADS:
         return _workload_entries(obj)
     if kind == "EndpointSlice" and ((obj["metadata"].get("labels") or {}).get(
@@ -176,7 +242,7 @@ def component_entries(obj: dict, is_controlled_endpoints: bool = False) -> list[
     return []
 
 
-def served(obj: dict, is_controlled_endpoints: bool = False) -> dict:
+def served(obj: dict, memo: Memo, is_controlled_endpoints: bool = False) -> dict:
     """`obj` as the API serves it: its stored managedFields and the components' entries of
     identities not stored, in upstream's order (a new dict; the stored object is untouched)."""
     if obj.get("kind") not in _API_VERSIONS:
@@ -184,7 +250,7 @@ def served(obj: dict, is_controlled_endpoints: bool = False) -> dict:
     md = obj.get("metadata")
     if not isinstance(md, dict):
         return obj
-    extra = component_entries(obj, is_controlled_endpoints)
+    extra = component_entries(obj, memo, is_controlled_endpoints)
     if not extra:
         return obj
     stored = [e for e in md.get("managedFields") or () if isinstance(e, dict)]
@@ -195,12 +261,19 @@ def served(obj: dict, is_controlled_endpoints: bool = False) -> dict:
     return {**obj, "metadata": {**md, "managedFields": fieldmanager.sort_entries(stored + extra)}}
 
 
-def served_from(store: Any, obj: dict) -> dict:
-    """`served` for an object of `store`: Endpoints are the controller's when a Service of
-    theirs has a selector (the endpoints controller keeps only those)."""
-    controlled = False
-    if obj.get("kind") == "Endpoints":
-        md = obj.get("metadata") or {}
-        svc = store.get("Service", md.get("namespace") or "", md.get("name") or "")
-        controlled = bool(svc and (svc.get("spec") or {}).get("selector"))
-    return served(obj, controlled)
+class ComponentFields:
+    """The components' entries as one cluster's API serves them (engine.kapi.context holds one)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.memo = Memo()
+
+    def served(self, obj: dict) -> dict:
+        """`served` for an object of the store: Endpoints are the controller's when a Service of
+        theirs has a selector (the endpoints controller keeps only those)."""
+        controlled = False
+        if obj.get("kind") == "Endpoints":
+            md = obj.get("metadata") or {}
+            svc = self.store.get("Service", md.get("namespace") or "", md.get("name") or "")
+            controlled = bool(svc and (svc.get("spec") or {}).get("selector"))
+        return served(obj, self.memo, controlled)

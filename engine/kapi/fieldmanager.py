@@ -147,7 +147,15 @@ def manager_of(field_manager: str | None, user_agent: str | None) -> str:
     up to its first `/` (`kubectl/v1.33.1 (linux/amd64) kubernetes/...` is `kubectl`)."""
     if field_manager:
         return field_manager
-    return (user_agent or "").split("/")[0]
+    # (prefixFromUserAgent: printable characters only, at most 128 bytes)
+    out = ""
+    for ch in (user_agent or "").split("/")[0]:
+        if not ch.isprintable():
+            continue
+        if len(out.encode()) >= 128:
+            break
+        out += ch
+    return out
 
 
 def main_resource(path: Path) -> bool:

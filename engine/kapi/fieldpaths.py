@@ -32,7 +32,12 @@ def _is_free_map(path: tuple[str, ...]) -> bool:
     return any(path[-len(p):] == p for p in _FREE_MAPS if len(path) >= len(p))
 
 
+_ATOMIC_LAST = frozenset(p[-1] for p in _ATOMIC)
+
+
 def is_atomic(path: tuple[str, ...]) -> bool:
+    if not path or path[-1] not in _ATOMIC_LAST:  # (the cheap test first: it runs on every field served)
+        return False
     return any(path[-len(p):] == p for p in _ATOMIC if len(path) >= len(p))
 
 

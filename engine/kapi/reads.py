@@ -20,7 +20,6 @@ from engine.api.objects import labels_of
 from engine.api.store import ADDED
 from engine.kapi import tables
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
-from engine.kapi.controllerfields import served_from
 from engine.kapi.responses import dumps, encode_json, json_response, query_bool, query_int, warning_header, warnings_for
 from engine.kapi.status import StatusError, continue_expired, expired, not_found, too_large_resource_version
 from engine.kapi.watch import Event, Watcher
@@ -208,7 +207,7 @@ def list_objects(ctx: ApiContext, order_of: ListOrder, req: ResourceRequest, req
         md["remainingItemCount"] = remaining
     info = req.info
     return json_response({"kind": _list_kind(info.kind), "apiVersion": info.api_version, "metadata": md,
-                          "items": [served_from(store, o) for o in items]}, warnings=warnings)
+                          "items": [ctx.fields.served(o) for o in items]}, warnings=warnings)
 
 
 def get_object(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
@@ -223,7 +222,7 @@ def get_object(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> w
         return json_response(tables.table(req.kind, [obj], ctx.cluster.now(), include=include,
                                           resource_version=str(ctx.cluster.store.resource_version),
                                           media=table_media), warnings=warnings)
-    return json_response(served_from(ctx.cluster.store, obj), warnings=warnings)
+    return json_response(ctx.fields.served(obj), warnings=warnings)
 
 
 async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
@@ -286,7 +285,7 @@ async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
                                media=table_media)
             headers_sent[0] = True
         else:
-            obj = served_from(store, obj)
+            obj = ctx.fields.served(obj)
         return encode_json({"type": ev.type, "object": obj})
 
     def bookmark(initial: bool = False) -> bytes:

@@ -30,7 +30,6 @@ from engine.api.store import json_copy
 from engine.kapi import fieldmanager
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
-from engine.kapi.controllerfields import served_from
 from engine.kapi.fieldmanager import LAST_APPLIED
 from engine.kapi.fieldpaths import (  # noqa: F401 (field_set, to/from_fields_v1, path_string: its API)
     STRIPPED,
@@ -214,10 +213,10 @@ async def apply(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
             remove_field(new, path)
     new = merge(new, {k: v for k, v in config.items() if k != "status"}, info.kind)
     if _without_owners(new) == _without_owners(live) and mine is not None and before == applied and not taken:
-        return json_response(served_from(ctx.cluster.store, live), warnings=warnings_for(info.kind) + warnings)  # nothing changes: no write
+        return json_response(ctx.fields.served(live), warnings=warnings_for(info.kind) + warnings)  # nothing changes: no write
     entries = fieldmanager.sort_entries(kept + [_entry(ctx, manager, info.api_version, applied)])
     out = update_object(ctx, req, live, new, managed_fields=entries, dry_run=dry)
-    return json_response(served_from(ctx.cluster.store, out), warnings=warnings_for(info.kind) + warnings)
+    return json_response(ctx.fields.served(out), warnings=warnings_for(info.kind) + warnings)
 
 
 def _without_owners(obj: dict) -> dict:
@@ -237,4 +236,4 @@ def _create(ctx: ApiContext, req: ResourceRequest, config: dict, manager: str, a
         raise from_api_error(e.status, info)
     if not dry_run:
         ctx.wrote()
-    return json_response(served_from(ctx.cluster.store, out), status=201, warnings=warnings_for(info.kind) + warnings)
+    return json_response(ctx.fields.served(out), status=201, warnings=warnings_for(info.kind) + warnings)

@@ -23,7 +23,6 @@ from engine.api.validation.messages import cannot_handle_error
 from engine.kapi import fieldmanager
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
-from engine.kapi.controllerfields import served_from
 from engine.kapi.responses import json_response, success_status, warnings_for
 from engine.kapi.status import (
     bad_request,
@@ -183,7 +182,7 @@ async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
         raise from_api_error(e.status, info)
     if not dry:
         ctx.wrote()
-    return json_response(served_from(ctx.cluster.store, out), status=201, warnings=warnings_for(info.kind) + warnings)
+    return json_response(ctx.fields.served(out), status=201, warnings=warnings_for(info.kind) + warnings)
 
 
 def writer(req: ResourceRequest, request: web.Request) -> str:
@@ -264,7 +263,7 @@ async def replace(ctx: ApiContext, req: ResourceRequest, request: web.Request) -
     live = _live(ctx, req)
     obj, warnings = decode_body(req, obj, "replacing")
     out = update_object(ctx, req, live, obj, "replacing", dry_run=dry, manager=writer(req, request))
-    return json_response(served_from(ctx.cluster.store, out), warnings=warnings_for(req.kind) + warnings)
+    return json_response(ctx.fields.served(out), warnings=warnings_for(req.kind) + warnings)
 
 
 PATCH_TYPES = (patches.JSON_PATCH, patches.MERGE, patches.STRATEGIC)
@@ -281,7 +280,7 @@ async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
     patched = _check_kind(req, patched)
     patched, warnings = decode_body(req, patched, "patching")
     out = update_object(ctx, req, live, patched, dry_run=dry, manager=writer(req, request))
-    return json_response(served_from(ctx.cluster.store, out), warnings=warnings_for(req.kind) + warnings)
+    return json_response(ctx.fields.served(out), warnings=warnings_for(req.kind) + warnings)
 
 
 _PROPAGATION = ("Foreground", "Background", "Orphan")
@@ -356,7 +355,7 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
         except ApiError as e:
             raise from_api_error(e.status, info)
         if req.kind in RETURNS_DELETED_OBJECT:
-            return json_response(served_from(ctx.cluster.store, live), warnings=warnings_for(req.kind))
+            return json_response(ctx.fields.served(live), warnings=warnings_for(req.kind))
         return json_response(success_status(_deleted_details(info, req, live)), warnings=warnings_for(req.kind))
     if _orphans(opts):
         _orphan(ctx, live)
@@ -369,7 +368,7 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
         raise not_found(info, req.name or "")
     ctx.wrote()
     if req.kind in RETURNS_DELETED_OBJECT:
-        return json_response(served_from(ctx.cluster.store, gone), warnings=warnings_for(req.kind))
+        return json_response(ctx.fields.served(gone), warnings=warnings_for(req.kind))
     return json_response(success_status(_deleted_details(info, req, gone)), warnings=warnings_for(req.kind))
 
 

@@ -48,7 +48,9 @@ async def test_apply_server_side_of_the_seed_manifest(served, kubectl):
             lambda c, args=args: commands.get(c, args, output="yaml"))
     code, out, err = await kubectl("get", "deploy", "redis", "-o", "yaml", "--show-managed-fields")
     owners = _managers(out)
-    assert set(owners) == {"kubectl", "kubectl-last-applied"}  # (the object carried last-applied)
+    # (the object carried last-applied; the deployment controller wrote its status)
+    assert set(owners) == {"kubectl", "kubectl-last-applied", "kube-controller-manager"}
+    assert owners["kube-controller-manager"]["subresource"] == "status"
     assert owners["kubectl"]["operation"] == "Apply" and owners["kubectl"]["apiVersion"] == "apps/v1"
     assert owners["kubectl"]["fieldsV1"]["f:spec"]["f:template"]["f:spec"]["f:containers"] == {
         'k:{"name":"redis"}': {".": {}, "f:image": {}, "f:name": {},
