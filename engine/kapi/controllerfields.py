@@ -124,14 +124,18 @@ def _made_key(pod: dict) -> tuple | None:
 
 def _status_key(status: dict) -> tuple:
     """What the kubelet's field set of a status is decided by, but its pod IPs (keys of their own)."""
-    conditions = tuple((c.get("type"), tuple(c)) for c in status.get("conditions") or () if isinstance(c, dict))
-    return (tuple(k for k in status if k != "podIPs"), conditions, status.get("phase") == "Pending")
+    # (a condition's members by their number: a kubelet writes each type with the same ones)
+    conditions = tuple((c.get("type"), len(c)) for c in status.get("conditions") or () if isinstance(c, dict))
+    return (tuple(status), conditions, status.get("phase") == "Pending")
 
 
 def _kubelet_fields(pod: dict) -> dict:
     status = {k: v for k, v in (pod.get("status") or {}).items() if k != "podIPs"}
     bound = {"status": _bound_status(pod)}
     return fieldpaths.to_fields_v1(_fields(bound, {"status": status}, "Pod", fieldmanager.status_subresource))
+
+
+_IP_MEMBERS: dict = {".": {}, "f:ip": {}}  # (shared by every pod's tree: served trees are only read)
 
 
 def _with_pod_ips(tree: dict, status: dict) -> dict:
@@ -141,7 +145,7 @@ def _with_pod_ips(tree: dict, status: dict) -> dict:
         return tree
     pod_ips: dict[str, Any] = {".": {}}
     for ip in ips:
-        pod_ips[f'k:{json.dumps({"ip": ip}, separators=(",", ":"))}'] = {".": {}, "f:ip": {}}
+        pod_ips['k:{"ip":' + json.dumps(ip) + "}"] = _IP_MEMBERS
     return {**tree, "f:status": {**tree.get("f:status", {}), "f:podIPs": pod_ips}}
 
 
@@ -254,10 +258,11 @@ def served(obj: dict, memo: Memo, is_controlled_endpoints: bool = False) -> dict
     if not extra:
         return obj
     stored = [e for e in md.get("managedFields") or () if isinstance(e, dict)]
-    have = {fieldmanager.identity(e) for e in stored}
-    extra = [e for e in extra if fieldmanager.identity(e) not in have]
-    if not extra:
-        return obj
+    if stored:
+        have = {fieldmanager.identity(e) for e in stored}
+        extra = [e for e in extra if fieldmanager.identity(e) not in have]
+        if not extra:
+            return obj
     return {**obj, "metadata": {**md, "managedFields": fieldmanager.sort_entries(stored + extra)}}
 
 

@@ -98,8 +98,33 @@ def compare(old: Any, new: Any, kind: str) -> Comparison:
         elif rhs is _ABSENT and lhs is not _ABSENT:
             removed.add(path)
 
+    def new_subtree(rhs: Any, path: Path, shape: tuple[str, ...]) -> None:
+        """Everything under a value `old` did not have is added (the walk below, without its
+        comparisons: a served pod's fields are worked out this way)."""
+        added.add(path)
+        if isinstance(rhs, dict):
+            if not rhs or ssa.is_atomic(shape):
+                return
+            for k, v in rhs.items():
+                if path == ("f:metadata",) and k in _STRIPPED_META:
+                    continue
+                new_subtree(v, path + (f"f:{k}",), shape + (k,))
+        elif isinstance(rhs, list) and rhs and shape not in _ATOMIC_LISTS and not ssa.is_atomic(shape):
+            keys = ssa.key_fields(kind, shape)
+            if keys is None or not all(isinstance(i, dict) for i in rhs):
+                return
+            atomic_items = shape[-1] in _ATOMIC_ITEMS
+            for i in rhs:
+                p = path + (ssa.item_key(i, keys),)
+                added.add(p)
+                if not atomic_items:
+                    for k, v in i.items():
+                        new_subtree(v, p + (f"f:{k}",), shape + (k,))
+
     def walk(lhs: Any, rhs: Any, path: Path, shape: tuple[str, ...]) -> None:
-        if lhs is _ABSENT and rhs is _ABSENT:
+        if lhs is _ABSENT:
+            if rhs is not _ABSENT and path:
+                new_subtree(rhs, path, shape)
             return
         if ssa.is_atomic(shape) or shape in _ATOMIC_LISTS or (_empty(lhs) and _empty(rhs)):
             leaf(lhs, rhs, path)
