@@ -251,3 +251,21 @@ def test_compare_is_structured_merge_diffs():
     assert cmp.removed == {("f:spec", "f:replicas")}
     assert fieldmanager.compare({"a": None}, {"a": None}, "Pod").added == frozenset()
     assert fieldmanager.compare({}, {"a": None}, "Pod").added == {("f:a",)}
+
+
+async def test_status_subresource_writes_are_recorded_as_such(served, kubectl):
+    want = (await kubectl("get", "svc", "redis"))[1]
+    assert await kubectl("get", "svc", "redis", "--subresource=status") == (0, want, "")
+    status = json.dumps({"status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.7"}]}}})
+    assert await kubectl("patch", "svc", "redis", "--subresource=status", "--type=merge", "-p", status) == (
+        0, "service/redis patched\n", "")
+    owners = _by(await _entries(kubectl, "svc", "redis"))
+    entry = owners[("kubectl-patch", "status")]
+    assert (entry["operation"], entry["apiVersion"]) == ("Update", "v1")
+    assert entry["fieldsV1"] == {"f:status": {"f:loadBalancer": {"f:ingress": {}}}}  # (ingress: listType=atomic)
+    code, out, _ = await kubectl("get", "svc", "redis", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
+    assert out == "192.0.2.7"
+    # the spec is not the status subresource's to change
+    spec = json.dumps({"spec": {"sessionAffinity": "ClientIP"}})
+    assert await kubectl("patch", "svc", "redis", "--subresource=status", "--type=merge", "-p", spec) == (
+        0, "service/redis patched (no change)\n", "")
