@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from engine.api.defaults import with_defaults
+from engine.api.validation import errors as field_errors
+from engine.api.validation.errors import ErrorType, FieldError
 from engine.kapi import fieldpaths as ssa
 
 Path = tuple[str, ...]
@@ -180,6 +182,20 @@ def manager_of(field_manager: str | None, user_agent: str | None) -> str:
         if len(out.encode()) >= 128:
             break
         out += ch
+    return out
+
+
+def field_manager_errors(manager: str) -> list[FieldError]:
+    """apimachinery ValidateFieldManager: at most 128 bytes, every character printable."""
+    out = []
+    if len(manager.encode()) > 128:
+        out.append(FieldError(ErrorType.TooLong, "fieldManager", "", "must have at most 128 bytes"))
+    at = 0
+    for ch in manager:
+        if not ch.isprintable():
+            out.append(field_errors.invalid("fieldManager", manager,
+                                            f"invalid character U+{ord(ch):04X} (at position {at})"))
+        at += len(ch.encode())
     return out
 
 

@@ -48,7 +48,7 @@ from engine.kapi.responses import json_response, warnings_for
 from engine.kapi.status import StatusError, bad_request, from_api_error
 from engine.kapi.writes import decode_body as decode  # (the strict field validation every write gets)
 from engine.kapi.writes import dry_run as dry_run_of
-from engine.kapi.writes import read_body, update_object
+from engine.kapi.writes import read_body, update_object, writer
 
 APPLY = patches.APPLY
 def merge(live: Any, config: Any, kind: str, shape: tuple[str, ...] = ()) -> Any:
@@ -164,6 +164,7 @@ async def apply(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
                           details={"group": "meta.k8s.io", "kind": "PatchOptions",
                                    "causes": [{"reason": "FieldValueRequired", "field": "fieldManager",
                                                "message": "Required value: is required for apply patch"}]})
+    manager = writer(req, request)  # (and its length and characters)
     config = await read_body(ctx, req, request, (patches.APPLY,))
     dry = dry_run_of(req)  # (`--dry-run=server`: everything below runs, nothing is kept)
     if not isinstance(config, dict):

@@ -157,6 +157,7 @@ def dry_run(req: ResourceRequest) -> bool:
 
 async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
     info = req.info
+    manager = writer(req, request)
     obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
     dry = dry_run(req)
     md = obj["metadata"]
@@ -174,7 +175,6 @@ async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
             md["name"] = generate_name(md["generateName"], rng)
             if ctx.cluster.store.get(info.kind, md.get("namespace") or "", md["name"]) is None:
                 break
-    manager = writer(req, request)
     owners = fieldmanager.created(obj, info.kind, info.api_version, manager, ctx.cluster.now_str())
     try:
         out = ctx.cluster.api.create(obj, dry_run=dry, managed_fields=owners)
@@ -187,8 +187,14 @@ async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
 
 def writer(req: ResourceRequest, request: web.Request) -> str:
     """Who a write is recorded as in managedFields: `?fieldManager=`, else the User-Agent's
-    first word (`managerOrUserAgent`)."""
-    return fieldmanager.manager_of(req.query.get("fieldManager"), request.headers.get("User-Agent"))
+    first word (`managerOrUserAgent`). A fieldManager asked for is checked first, as the
+    write's options are (ValidateFieldManager: at most 128 bytes, printable characters)."""
+    asked = req.query.get("fieldManager") or ""
+    errors = fieldmanager.field_manager_errors(asked)
+    if errors:
+        options = {"POST": "CreateOptions", "PUT": "UpdateOptions"}.get(request.method, "PatchOptions")
+        raise from_api_error(messages.ApiError("Invalid", kind=options, group="meta.k8s.io", causes=errors))
+    return fieldmanager.manager_of(asked, request.headers.get("User-Agent"))
 
 
 def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, verb: str = "patching", *,
@@ -258,11 +264,12 @@ def _live(ctx: ApiContext, req: ResourceRequest) -> dict:
 
 
 async def replace(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
+    manager = writer(req, request)
     obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
     dry = dry_run(req)
     live = _live(ctx, req)
     obj, warnings = decode_body(req, obj, "replacing")
-    out = update_object(ctx, req, live, obj, "replacing", dry_run=dry, manager=writer(req, request))
+    out = update_object(ctx, req, live, obj, "replacing", dry_run=dry, manager=manager)
     return json_response(ctx.fields.served(out), warnings=warnings_for(req.kind) + warnings)
 
 
@@ -273,13 +280,14 @@ async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
     handler = ctx.patch_handlers.get(request.content_type)
     if handler is not None:  # (server-side apply, from its own module)
         return await handler(ctx, req, request)
+    manager = writer(req, request)
     body = await read_body(ctx, req, request, PATCH_TYPES + tuple(ctx.patch_handlers))
     dry = dry_run(req)
     live = _live(ctx, req)
     patched = patches.apply_patch(request.content_type, json_copy(live), body)
     patched = _check_kind(req, patched)
     patched, warnings = decode_body(req, patched, "patching")
-    out = update_object(ctx, req, live, patched, dry_run=dry, manager=writer(req, request))
+    out = update_object(ctx, req, live, patched, dry_run=dry, manager=manager)
     return json_response(ctx.fields.served(out), warnings=warnings_for(req.kind) + warnings)
 
 

@@ -269,3 +269,19 @@ async def test_status_subresource_writes_are_recorded_as_such(served, kubectl):
     spec = json.dumps({"spec": {"sessionAffinity": "ClientIP"}})
     assert await kubectl("patch", "svc", "redis", "--subresource=status", "--type=merge", "-p", spec) == (
         0, "service/redis patched (no change)\n", "")
+
+
+async def test_a_field_manager_is_checked_as_kube_apiserver_checks_it(served, kubectl, tmp_path):
+    long = "m" * 129
+    assert await kubectl("create", "cm", "named", "--from-literal=a=b", f"--field-manager={long}") == (
+        1, "", 'error: failed to create configmap: CreateOptions.meta.k8s.io "" is invalid: fieldManager: Too long: '
+               "must have at most 128 bytes\n")
+    assert await kubectl("create", "cm", "named", "--from-literal=a=b", "--field-manager=a\tb") == (
+        1, "", 'error: failed to create configmap: CreateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid '
+               'value: "a\\tb": invalid character U+0009 (at position 1)\n')
+    code, out, err = await kubectl("apply", "--server-side", f"--field-manager={long}", "-f", _write(tmp_path, "named"))
+    assert (code, out) == (1, "")
+    assert "fieldManager: Too long: must have at most 128 bytes" in err
+    # 128 bytes is a name
+    assert (await kubectl("create", "cm", "named", "--from-literal=a=b", f"--field-manager={long[:128]}"))[0] == 0
+    assert [e["manager"] for e in await _entries(kubectl, "cm", "named")] == [long[:128]]
