@@ -26,7 +26,6 @@ from engine.kapi import (
     reads,
     scale,
     serverside,
-    statuswrites,
     streams,
     writes,
 )
@@ -43,7 +42,7 @@ log = logging.getLogger("svcflow.kapi")
 
 #: The subresources served, each by its own module.
 SUBRESOURCES: tuple[SubresourceRoute, ...] = (*scale.ROUTES, *streams.ROUTES, *logs.ROUTES, *portforward.ROUTES,
-                                              *eviction.ROUTES, *statuswrites.ROUTES)
+                                              *eviction.ROUTES)
 #: Request bodies other than JSON/YAML, and PATCH media types with a handler of their own.
 BODY_DECODERS: dict[str, BodyDecoder] = {protobuf.MEDIA_TYPE: protobuf.decode_body}
 PATCH_HANDLERS: dict[str, SubresourceHandler] = {serverside.APPLY: serverside.apply}
