@@ -13,6 +13,8 @@ from typing import Sequence, TextIO
 
 HEADLESS = {"web", "tour", "screenshot", "apply", "get", "describe", "explain", "events", "dig", "dns-records", "corefile",
             "proxy-rules", "session", "trace", "serve", "kubeconfig"}
+#: Headless commands that are kubectl's (its words for a flag left without its value).
+KUBECTL_VERBS = {"apply", "get", "describe", "explain", "events"}
 #: Headless commands that can read a real cluster instead (`--kubeconfig`, `--context`).
 ATTACHABLE = {"get", "describe", "dig", "dns-records", "corefile", "proxy-rules", "trace", "screenshot"}
 
@@ -340,6 +342,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if argv and argv[0] == "attach":  # the same as `svcflow --kubeconfig ...`
         return _dashboard(argv[1:], err, attach=True)
     verb = _first_word(argv)
+    if verb in KUBECTL_VERBS:
+        from engine.kubectl.rootflags import trailing_error
+
+        said = trailing_error(argv[argv.index(verb):])
+        if said is not None:  # (`svcflow get pods -n`: kubectl's words, not argparse's usage)
+            err.write(said)
+            return 1
     if not argv or (verb not in HEADLESS and argv[0] not in ("-h", "--help", "--version")):
         if verb is not None and not _names_a_path(verb):
             return _unknown_command(verb, err)
@@ -416,7 +425,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         else:
             res = dnstools.corefile(cluster)
     elif args.command == "session":
-        return _session(cluster, args, out)
+        return _session(cluster, args, out, err)
     elif args.command == "trace":
         from engine.kubectl.session import trace
 
@@ -541,7 +550,7 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return serve.main(opts, out, err)
 
 
-def _session(cluster, args: argparse.Namespace, out: TextIO) -> int:
+def _session(cluster, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Echo prompt + line when the input is a script or a pipe; a person at a terminal
     sees their own typing, so then only the prompt is printed."""
     from pathlib import Path
@@ -549,7 +558,15 @@ def _session(cluster, args: argparse.Namespace, out: TextIO) -> int:
     from engine.kubectl.session import Session
 
     s = Session(cluster)
-    src = open(args.script, encoding="utf-8") if args.script else sys.stdin
+    try:
+        src = open(args.script, encoding="utf-8") if args.script else sys.stdin
+    except IsADirectoryError:
+        err.write(f"svcflow session: {args.script} is a folder: a session reads a file of lines (or stdin); "
+                         f"manifests come with -f (svcflow session -f {args.script})\n")
+        return 1
+    except OSError as e:
+        err.write(f"svcflow session: {args.script}: {e.strerror or e}\n")
+        return 1
     interactive = src.isatty()
     try:
         while True:

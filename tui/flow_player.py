@@ -65,18 +65,18 @@ class FlowPlayer:
         """The timer's turn: the next queued event, unless paused."""
         if self.paused or not self.queue:
             return
-        if len(self.queue) > MAX_QUEUED_FLOW:
-            # A bulk change (thousands of Services): play its last steps, not hours of them.
-            skipped = len(self.queue) - 8
-            for _ in range(skipped):
-                self.played.append(self.queue.popleft())
-            if not self.app.booting:  # while a big folder is applied, the status line counts documents
-                self.app.query_one(StatusLine).update(Text(self.app.tr("({n} flow events of a bulk change skipped)")
-                                                           .format(n=skipped)))
         try:
+            if len(self.queue) > MAX_QUEUED_FLOW:
+                # A bulk change (thousands of Services): play its last steps, not hours of them.
+                skipped = len(self.queue) - 8
+                for _ in range(skipped):
+                    self.played.append(self.queue.popleft())
+                if not self.app.booting:  # while a big folder is applied, the status line counts documents
+                    self.app.query_one(StatusLine).update(Text(self.app.tr("({n} flow events of a bulk change "
+                                                                           "skipped)").format(n=skipped)))
             self.advance()
         except NoMatches:
-            return  # a last timer while the app shuts down: the panes are already gone
+            return  # a last timer while the app shuts down: the panes (the status line too) are already gone
 
     def set_speed(self, speed: float) -> None:
         self.speed = min(max(speed, SPEEDS[0]), SPEEDS[1])

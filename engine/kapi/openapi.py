@@ -3,7 +3,8 @@ kube-apiserver v1.33 serves them to kubectl.
 
 kubectl downloads `/openapi/v3`, then each group-version's document, and looks for a PATCH
 operation tagged with the kind's `x-kubernetes-group-version-kind` that takes a
-`fieldValidation` parameter; finding it, it sends `fieldValidation=Strict` and leaves
+`fieldValidation` parameter (the create-only reviews have a POST instead, which `kubectl
+explain` finds their kind by); finding it, it sends `fieldValidation=Strict` and leaves
 validation to the server (svcflow's). Without the document `kubectl apply` refuses to run
 (`failed to download openapi`). `components.schemas` holds Kubernetes v1.33's own schemas
 for the group-version's kinds (`openapi_schemas`): `kubectl explain` prints them, and
@@ -21,17 +22,57 @@ from typing import Any
 from aiohttp import web
 
 from engine.api import openapi_schemas
+from engine.api.kinds import KindInfo
 from engine.kapi.resources import ResourceTable
 from engine.kapi.responses import json_response, marshal_json
 from engine.kapi.status import unknown_path
 from engine.kapi.version import GIT_VERSION
 
-_PATCH_MEDIA = ("application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
-                "application/strategic-merge-patch+json")
+#: What a PATCH operation consumes, and its query parameters (kube-apiserver's order).
+PATCH_MEDIA = ("application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
+               "application/strategic-merge-patch+json")
+PATCH_QUERY_PARAMETERS = ("dryRun", "fieldManager", "fieldValidation", "force")
 
 
 def _gv_path(group: str, version: str) -> str:
     return f"apis/{group}/{version}" if group else f"api/{version}"
+
+
+def kind_path(group: str, version: str, info: KindInfo) -> str:
+    """The path of one object of the kind, as the documents key its operations."""
+    namespaced = "/namespaces/{namespace}" if info.namespaced else ""
+    return f"/{_gv_path(group, version)}{namespaced}/{info.resource}/{{name}}"
+
+
+def tag(group: str, version: str) -> str:
+    """The operations' tag, kube-apiserver's friendly group name: `core_v1`, `apps_v1`,
+    `discovery_v1` (`.k8s.io` dropped), `flowcontrolApiserver_v1`."""
+    words = (group.removesuffix(".k8s.io") if group else "core").replace("-", ".").split(".")
+    return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:]) + "_" + version
+
+
+def collection_path(group: str, version: str, info: KindInfo) -> str:
+    """The path of the kind's collection (where a create-only review is POSTed)."""
+    return kind_path(group, version, info).removesuffix("/{name}")
+
+
+def operation_id(verb: str, group: str, version: str, info: KindInfo) -> str:
+    """`patchCoreV1NamespacedService`, `patchAppsV1NamespacedDeployment`, `patchCoreV1Node`,
+    `createAuthorizationV1SelfSubjectAccessReview`."""
+    friendly, _, v = tag(group, version).partition("_")
+    return (f"{verb}{friendly[:1].upper()}{friendly[1:]}{v[:1].upper()}{v[1:]}"
+            f"{'Namespaced' if info.namespaced else ''}{info.kind}")
+
+
+def patch_operation_id(group: str, version: str, info: KindInfo) -> str:
+    return operation_id("patch", group, version, info)
+
+
+def patchable(info: KindInfo) -> bool:
+    """Whether the documents carry a PATCH operation for the kind: every stored kind (the
+    read-only ones too, as kube-apiserver's), but not the create-only reviews, whose only
+    operation is POST."""
+    return info.verbs != ("create",)
 
 
 def group_version_document(table: ResourceTable, group: str, version: str,
@@ -40,26 +81,41 @@ def group_version_document(table: ResourceTable, group: str, version: str,
     (and their Lists) from `schemas` (all of `openapi_schemas` when None)."""
     paths: dict[str, Any] = {}
     served = table.by_gv.get((group, version), ())
-    for s in served:
-        info = s
-        prefix = "/" + _gv_path(group, version) + ("/namespaces/{namespace}" if info.namespaced else "")
+    for info in filter(patchable, served):
         gvk = {"group": group, "version": version, "kind": info.kind}
-        params = [{"name": "dryRun", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
-                  {"name": "fieldManager", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
-                  {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True}},
-                  {"name": "force", "in": "query", "schema": {"type": "boolean", "uniqueItems": True}}]
-        paths[f"{prefix}/{s.resource}/{{name}}"] = {
-            "patch": {"tags": [group or "core"], "operationId": f"patch{info.kind}",
+        params = [{"name": p, "in": "query",
+                   "schema": {"type": "boolean" if p == "force" else "string", "uniqueItems": True}}
+                  for p in PATCH_QUERY_PARAMETERS]
+        paths[kind_path(group, version, info)] = {
+            "patch": {"tags": [tag(group, version)], "operationId": patch_operation_id(group, version, info),
                       "parameters": params,
-                      "requestBody": {"content": {m: {"schema": {"type": "object"}} for m in _PATCH_MEDIA},
+                      "requestBody": {"content": {m: {"schema": {"type": "object"}} for m in PATCH_MEDIA},
                                       "required": True},
                       "responses": {"200": {"description": "OK"}},
                       "x-kubernetes-action": "patch", "x-kubernetes-group-version-kind": gvk},
         }
+    for info in served:
+        if not patchable(info):  # a review: its POST, which `kubectl explain` finds the kind by
+            gvk = {"group": group, "version": version, "kind": info.kind}
+            paths[collection_path(group, version, info)] = {"post": {
+                "tags": [tag(group, version)], "operationId": operation_id("create", group, version, info),
+                "parameters": [{"name": p, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
+                               for p in ("dryRun", "fieldManager", "fieldValidation")],
+                "requestBody": {"content": {"*/*": {"schema": {"$ref": _ref(group, version, info.kind)}}},
+                                "required": True},
+                "responses": {"201": {"description": "Created"}},
+                "x-kubernetes-action": "post", "x-kubernetes-group-version-kind": gvk}}
     components = openapi_schemas.for_kinds(openapi_schemas.load() if schemas is None else schemas,
                                            [(group, version, k) for s in served for k in (s.kind, s.kind + "List")])
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": GIT_VERSION}, "paths": paths,
             "components": {"schemas": components}}
+
+
+def _ref(group: str, version: str, kind: str) -> str:
+    """The component a kind's schema is, by kube-openapi's naming (`io.k8s.api.<group's first
+    word>.<version>.<Kind>`)."""
+    first = group.split(".")[0] if group else "core"
+    return f"#/components/schemas/io.k8s.api.{first}.{version}.{kind}"
 
 
 class OpenAPI:

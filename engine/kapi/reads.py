@@ -200,6 +200,9 @@ def list_objects(ctx: ApiContext, order_of: ListOrder, req: ResourceRequest, req
         body = tables.table(req.kind, items, ctx.cluster.now(), resource_version=rv, continue_token=more,
                             remaining=remaining, include=include, media=table_media)
         return json_response(body, warnings=warnings)
+    view = ctx.table.view(req.info)
+    if view is not None:
+        items = [view(o) for o in items]
     md: dict[str, Any] = {"resourceVersion": rv}
     if more:
         md["continue"] = more
@@ -222,7 +225,8 @@ def get_object(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> w
         return json_response(tables.table(req.kind, [obj], ctx.cluster.now(), include=include,
                                           resource_version=str(ctx.cluster.store.resource_version),
                                           media=table_media), warnings=warnings)
-    return json_response(ctx.fields.served(obj), warnings=warnings)
+    view = ctx.table.view(req.info)
+    return json_response(ctx.fields.served(obj if view is None else view(obj)), warnings=warnings)
 
 
 async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
@@ -277,9 +281,10 @@ async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
         resp.headers.add("Warning", warning_header(w))
     resp.enable_chunked_encoding()
     headers_sent = [False]
+    view = ctx.table.view(req.info)
 
     def encode(ev: Event) -> bytes:
-        obj = ev.obj
+        obj = ev.obj if view is None else view(ev.obj)
         if table_media:
             obj = tables.table(req.kind, [obj], ctx.cluster.now(), include=include, headers=not headers_sent[0],
                                media=table_media)

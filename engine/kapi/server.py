@@ -21,11 +21,13 @@ from engine.kapi import (
     eviction,
     logs,
     openapi,
+    openapiv2,
     portforward,
     protobuf,
     reads,
     scale,
     serverside,
+    statussub,
     streams,
     writes,
 )
@@ -42,7 +44,7 @@ log = logging.getLogger("svcflow.kapi")
 
 #: The subresources served, each by its own module.
 SUBRESOURCES: tuple[SubresourceRoute, ...] = (*scale.ROUTES, *streams.ROUTES, *logs.ROUTES, *portforward.ROUTES,
-                                              *eviction.ROUTES)
+                                              *eviction.ROUTES, *statussub.ROUTES)
 #: Request bodies other than JSON/YAML, and PATCH media types with a handler of their own.
 BODY_DECODERS: dict[str, BodyDecoder] = {protobuf.MEDIA_TYPE: protobuf.decode_body}
 PATCH_HANDLERS: dict[str, SubresourceHandler] = {serverside.APPLY: serverside.apply}
@@ -119,6 +121,8 @@ class _Handlers:
                     raise unknown_path()
                 return await handler(ctx, req, request)
             method = request.method
+            if _verb(method, req.name is not None, query_bool(req.query, "watch")) not in req.info.verbs:
+                raise method_not_allowed()  # (the routes a kind without the verb has not)
             if method == "DELETE" and req.name is None:  # deletecollection: its own verb, the LIST's selectors
                 return await writes.delete_collection(ctx, req, request, reads.selectors(req))
             if method != "GET" and "create" not in req.info.verbs:  # served read-only (kinds.py _READ_ONLY)
@@ -143,6 +147,17 @@ class _Handlers:
             return status_response(e, warnings_for(req.kind))
 
 
+_VERBS = {("GET", True): "get", ("GET", False): "list", ("POST", False): "create", ("PUT", True): "update",
+          ("PATCH", True): "patch", ("DELETE", True): "delete", ("DELETE", False): "deletecollection"}
+
+
+def _verb(method: str, named: bool, watch: bool) -> str:
+    """The API verb a request on a resource is (kube-apiserver's RequestInfo)."""
+    if method == "GET" and watch:
+        return "watch"
+    return _VERBS.get((method, named), method.lower())
+
+
 def build_app(ctx: ApiContext) -> web.Application:
     app = web.Application(middlewares=[_statuses], client_max_size=MAX_BODY)
     h = _Handlers(ctx)
@@ -152,6 +167,7 @@ def build_app(ctx: ApiContext) -> web.Application:
         web.get("/api", h.api_root), web.get("/api/", h.api_root),
         web.get("/apis", h.apis_root), web.get("/apis/", h.apis_root),
         *openapi.routes(ctx.table),
+        *openapiv2.routes(ctx.table),
         *authz.routes(ctx),
         web.route("*", "/api/{tail:.+}", h.api_path),
         web.route("*", "/apis/{tail:.+}", h.api_path),

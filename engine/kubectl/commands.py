@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine.api import fields, kinds
+from engine.api import eventsv1, fields, kinds
 from engine.api import labels as label_selectors
+from engine.api.apionly import EVENTS_V1
 from engine.api.apiserver import DRY_RUN_SUFFIX, ApiError
 from engine.api.gostrconv import NumError, go_parse_bool, go_parse_int, go_quote, go_quote_rune
 from engine.api.kinds import CLUSTER_SCOPED
@@ -26,12 +27,14 @@ from engine.api.validation.messages import aggregate_message
 from engine.api.validation.metadata import validate_labels
 from engine.api.validation.names import is_valid_label_value
 from engine.cluster.cluster import Cluster
+from engine.kubectl import rootflags, shortnames
 from engine.kubectl.flagvalues import CSVError, read_as_csv
 from engine.kubectl.printers import custom_columns, encoding, jsonpath, sorting
 from engine.kubectl.printers import describe as describe_printer
 from engine.kubectl.printers import explain as explain_printer
 from engine.kubectl.printers import get as printers
 from engine.kubectl.printers.jsonpath import JSONPathError
+from engine.kubectl.rootflags import GLOBAL_VALUE_FLAGS, global_flags_after_verb  # noqa: F401 - re-exported
 
 ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
 
@@ -288,6 +291,7 @@ DESCRIBE_NO_TYPE = ('error: You must specify the type of resource to describe. U
                     "complete list of supported resources.\n")
 
 
+@shortnames.warns
 def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_namespaces: bool = False,
         output: str | None = None, selector: str | None = None, show_labels: bool = False,
         label_columns: Sequence[str] = (), sort_by: str | None = None, no_headers: bool = False,
@@ -349,6 +353,9 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
     errors: list[str] = []
     for info, names in requests:
         kind = info.kind
+        if ("get" if names else "list") not in info.verbs:  # (a review: the API server has no such route)
+            return Output(stderr="Error from server (MethodNotAllowed): the server does not allow this method on the "
+                                 "requested resource\n", code=1)
         if kind == "Endpoints" and not out.warnings:
             out.warnings += ENDPOINTS_WARNING
         scope = None if (all_namespaces or not info.namespaced) else ns
@@ -363,7 +370,8 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
         else:
             objs = [o for o in cluster.store.list(kind, "" if not info.namespaced and scope is not None else scope)
                     if sel.matches(labels_of(o)) and fields.matches(wanted[kind], o)]
-        groups.append((kind, objs))
+        groups.append((kind, [eventsv1.from_core(o) for o in objs] if info is EVENTS_V1 and output not in (None, "wide")
+                       else objs))
     everything = [o for _, objs in groups for o in objs]
     out.objects = everything
     table_output = output is None or output == "wide"
@@ -417,6 +425,7 @@ def _single_name(requests) -> bool:
     return len(requests) == 1 and len(requests[0][1]) == 1
 
 
+@shortnames.warns
 def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None, selector: str | None = None,
              all_namespaces: bool = False, now: datetime | None = None) -> Output:
     """`kubectl describe TYPE [NAME...] | TYPE/NAME [-l SELECTOR] [-A]`: every kind, the ones
@@ -446,7 +455,7 @@ def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None,
             objs = [o for o in cluster.store.list(info.kind, scope) if sel.matches(labels_of(o))]
             pairs = [(info, o["metadata"].get("namespace") or "", o["metadata"]["name"]) for o in objs]
             if not pairs:
-                out.stderr = printers.no_resources_message(ns, all_namespaces or not info.namespaced) + "\n"
+                out.stderr = printers.no_resources_message(ns, all_namespaces) + "\n"  # (describe.go: its namespace, whatever the scope)
                 return out
     except printers.ResourceError as e:
         out.stderr, out.code = f"{e}\n", 1
@@ -472,6 +481,7 @@ def describe(cluster: Cluster, args: list[str], *, namespace: str | None = None,
     return out
 
 
+@shortnames.warns
 def explain(args: list[str], *, recursive: bool = False, api_version: str | None = None,
             output: str | None = None) -> Output:
     """`kubectl explain`: the served kinds' Kubernetes v1.33 schemas, as kubectl prints them
@@ -508,6 +518,7 @@ def cascade_strategy(value: str | None) -> tuple[str, str]:
     raise ValueError(f'invalid cascade value ({value}). Must be "background", "foreground", or "orphan"')
 
 
+@shortnames.warns
 def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None, dry_run: str = "none",
            force: bool = False, grace_period: int | None = None, cascade: str = "background") -> Output:
     """`kubectl delete TYPE NAME` / `TYPE/NAME`: kubectl v1.33's line names the namespace.
@@ -591,6 +602,7 @@ def _objects_for(cluster: Cluster, verb: str, args: list[str], ns: str, *, selec
     return [(i, n, cluster.store.get(i.kind, ns if i.namespaced else "", n)) for i, n in pairs], None
 
 
+@shortnames.warns
 def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, replicas: int | None = None,
           select_all: bool = False, selector: str | None = None, dry_run: str = "none") -> Output:
     """`kubectl scale deploy/NAME --replicas=N` -> `deployment.apps/NAME scaled`."""
@@ -750,6 +762,7 @@ def toggle_readiness(cluster: Cluster, namespace: str, pod_name: str) -> Output:
     return Output(stdout=f"pod/{pod_name} readiness probe {'passing' if ready else 'failing'}\n")
 
 
+@shortnames.warns
 def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, overwrite: bool = False,
           select_all: bool = False, selector: str | None = None, dry_run: str = "none") -> Output:
     """`kubectl label TYPE NAME k=v k-` -> `pod/NAME labeled`, checked as label.go checks."""
@@ -831,6 +844,7 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
 RESTARTABLE = ("Deployment", "DaemonSet", "StatefulSet")
 
 
+@shortnames.warns
 def rollout_restart(cluster: Cluster, args: list[str], *, namespace: str | None = None,
                     dry_run: str = "none") -> Output:
     """`kubectl rollout restart deploy/NAME`: a new template annotation, so a new ReplicaSet."""
@@ -981,34 +995,6 @@ KUBECTL_COMMANDS = frozenset({
 DRY_RUN_VERBS = frozenset({"delete", "scale", "label", "drain", "cordon", "uncordon", "create", "run"})
 
 
-#: kubectl's global (cobra persistent) flags that take a value, as `-n other` or `-n=other`.
-GLOBAL_VALUE_FLAGS = frozenset({
-    "-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s", "--server", "--token", "--as",
-    "--as-group", "--as-uid", "--request-timeout", "-v", "--v", "--cache-dir", "--certificate-authority",
-    "--client-certificate", "--client-key", "--tls-server-name", "--username", "--password", "--profile",
-    "--profile-output", "--log-file", "--vmodule"})
-
-
-def global_flags_after_verb(argv: list[str]) -> list[str]:
-    """`kubectl -n other get po` as cobra reads it: persistent flags typed before the
-    command belong to it, so they move after the command's words (before a `--`, which
-    ends an exec's flags)."""
-    leading: list[str] = []
-    i = 0
-    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
-        flag = argv[i]
-        leading.append(flag)
-        if flag in GLOBAL_VALUE_FLAGS and i + 1 < len(argv):
-            leading.append(argv[i + 1])
-            i += 1
-        i += 1
-    if not leading or i >= len(argv):
-        return argv
-    rest = argv[i:]
-    cut = rest.index("--") if "--" in rest else len(rest)
-    return rest[:cut] + leading + rest[cut:]
-
-
 def run_line(cluster: Cluster, line: str) -> Output:
     """One `kubectl ...` line as typed in a terminal (the dashboard's `:` prompt)."""
 
@@ -1018,9 +1004,11 @@ def run_line(cluster: Cluster, line: str) -> Output:
         return Output(stderr=f"error: {e}\n", code=1)
     if argv and argv[0] == "kubectl":
         argv = argv[1:]
-    argv = global_flags_after_verb(argv)
-    if not argv:
+    if (err := rootflags.usage_error(argv)) is not None:
+        return Output(stderr=err, code=1)
+    if rootflags.no_command(argv):
         return Output()
+    argv = global_flags_after_verb(argv)
     verb, rest = argv[0], argv[1:]
     if verb == "top":  # (no metrics-server in a kind cluster: kubectl's own words)
         return Output(stderr="error: Metrics API not available\n", code=1)

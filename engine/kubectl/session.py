@@ -21,6 +21,7 @@ from engine.containers.processes import PodProcesses
 from engine.containers.shell import PodShell
 from engine.kubectl import commands as kubectl
 from engine.kubectl import dns as dnstools
+from engine.kubectl import rootflags
 from engine.kubectl.commands import Output
 from engine.kubectl.docker import docker
 from engine.kubectl.printers.get import ResourceError, resolve_resource
@@ -147,9 +148,13 @@ class Session:
                             namespace=pod["metadata"]["namespace"] if pod else None, net=self.net)
 
     def _kubectl(self, argv: list[str]) -> Output:
-        argv = kubectl.global_flags_after_verb(argv)  # (`kubectl -n other exec ...`)
-        if not argv:
+        if (err := rootflags.usage_error(argv)) is not None:  # (`kubectl -n`)
+            return Output(stderr=err, code=1)
+        if rootflags.no_command(argv):
             return Output(stderr="kubectl controls the Kubernetes cluster manager.\n", code=0)
+        argv = kubectl.global_flags_after_verb(argv)  # (`kubectl -n other exec ...`)
+        if argv[0] in ("apply", "exec") and (err := rootflags.trailing_error(argv)) is not None:
+            return Output(stderr=err, code=1)  # (`kubectl exec -n`: its parsers below take no root flag last)
         if argv[0] == "apply":
             return self._apply(argv[1:])
         if argv[0] == "exec":

@@ -173,7 +173,11 @@ def test_documents_hold_kube_apiserver_shaped_schemas():
                 if "$ref" in node:
                     assert set(node) == {"$ref"}, path  # siblings only beside allOf, as builder3 does
                 for k, v in node.items():
-                    walk(v, f"{path}.{k}")
+                    if k == "properties":  # (field names, not schemas: JSONSchemaProps has a `$ref` field)
+                        for name, prop in v.items():
+                            walk(prop, f"{path}.{k}.{name}")
+                    else:
+                        walk(v, f"{path}.{k}")
             elif isinstance(node, list):
                 for v in node:
                     walk(v, path)

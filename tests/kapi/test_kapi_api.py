@@ -46,11 +46,13 @@ async def test_discovery_answers_aggregated_when_asked_and_legacy_otherwise(api)
     assert pods["responseKind"] == {"group": "", "version": "v1", "kind": "Pod"}
     async with http.get("/apis", headers={"Accept": AGGREGATED}) as r:
         groups = [g["metadata"]["name"] for g in (await r.json(content_type=None))["items"]]
-    assert groups == ["apps", "batch", "networking.k8s.io", "coordination.k8s.io", "discovery.k8s.io"]
+    # (kube-apiserver's group priorities: events/authentication/authorization after apps, ...)
+    served = ["apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "batch", "networking.k8s.io",
+              "apiextensions.k8s.io", "coordination.k8s.io", "discovery.k8s.io"]
+    assert groups == served
     assert (await _json(await http.get("/api")))[1]["kind"] == "APIVersions"
     status, body = await _json(await http.get("/apis"))
-    assert [g["name"] for g in body["groups"]] == ["apps", "batch", "networking.k8s.io", "coordination.k8s.io",
-                                                   "discovery.k8s.io"]
+    assert [g["name"] for g in body["groups"]] == served
     status, body = await _json(await http.get("/apis/apps/v1"))
     names = [r["name"] for r in body["resources"]]
     assert "deployments/scale" in names and names.index("daemonsets") < names.index("deployments")

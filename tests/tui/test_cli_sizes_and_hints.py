@@ -67,3 +67,22 @@ def test_no_hint_for_commands_that_never_attach(monkeypatch, tmp_path):
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "kubeconfig"))
     code, out, err = _cli("--deterministic", "events")
     assert code == 0 and "KUBECONFIG" not in err
+
+
+@pytest.mark.parametrize("line", ["get pods -n", "get pods --namespace", "describe svc -n", "get all -f SAMPLES -n"])
+def test_a_kubectl_verb_ending_in_a_flag_without_its_value_says_what_kubectl_says(line):
+    argv = [str(SAMPLES) if w == "SAMPLES" else w for w in line.split()]
+    code, out, err = _cli(*argv)
+    flag = argv[-1]
+    needs = "'n' in -n" if flag == "-n" else flag
+    assert (code, out) == (1, "")
+    assert err == f"error: flag needs an argument: {needs}\nSee 'kubectl {argv[0]} --help' for usage.\n"
+
+
+def test_a_session_given_a_folder_says_so_in_one_line_and_how_to_load_it(tmp_path):
+    code, out, err = _cli("session", str(SAMPLES))
+    assert (code, out) == (1, "")
+    assert err == (f"svcflow session: {SAMPLES} is a folder: a session reads a file of lines (or stdin); "
+                   f"manifests come with -f (svcflow session -f {SAMPLES})\n")
+    code, out, err = _cli("session", str(tmp_path / "nope.txt"), "-f", str(SAMPLES))
+    assert (code, out, err) == (1, "", f"svcflow session: {tmp_path / 'nope.txt'}: No such file or directory\n")

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.api import kinds
+from engine.api.apionly import API_ONLY
 
 SOURCE = "kubernetes_validate/kubernetes-json-schema/v1.33.0-local/_definitions.json"
 OUTPUT = Path(__file__).with_name("schemas.json.gz")
@@ -99,13 +100,16 @@ def _refs(node: Any) -> list[str]:
 
 
 def roots(defs: dict[str, Any]) -> list[str]:
-    """The definitions of every kind the registry serves and of its List."""
+    """The definitions of every kind the served API answers (the registry's and the API-only
+    ones of engine.api.apionly: events.k8s.io Events, the reviews) and of its List (the
+    reviews have none)."""
     by_gvk = {(g["group"], g["version"], g["kind"]): name for name, s in defs.items()
               for g in s.get("x-kubernetes-group-version-kind", ())}
     out = []
-    for info in kinds.KINDS.values():
-        for kind in (info.kind, info.kind + "List"):
-            out.append(by_gvk[(info.group, info.version, kind)])
+    for info in (*kinds.KINDS.values(), *API_ONLY):
+        out.append(by_gvk[(info.group, info.version, info.kind)])
+        if (info.group, info.version, info.kind + "List") in by_gvk:
+            out.append(by_gvk[(info.group, info.version, info.kind + "List")])
     return out
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.api import kinds, openapi_schemas
+from engine.api import apionly, kinds, openapi_schemas
 from engine.api.kinds import KindInfo
+from engine.kubectl.printers.explainv2 import explain_v2
 
 Schema = dict[str, Any]
 _REF = "#/components/schemas/"
@@ -216,7 +217,7 @@ def split_resource(word: str) -> tuple[KindInfo | None, list[str]]:
     resource (`deployments.apps.spec` may name its group too); the rest is the field path."""
     word = word[:-1] if word.endswith(".") else word
     parts = word.split(".")
-    info = kinds.match_resource(parts[0])
+    info = kinds.match_resource(parts[0]) or apionly.match(parts[0])  # (all the served API answers)
     if info is None:
         return None, []
     prefix = info.qualified_plural
@@ -229,8 +230,8 @@ def split_resource(word: str) -> tuple[KindInfo | None, list[str]]:
 def explain(args: list[str], *, recursive: bool = False, api_version: str | None = None,
             output: str | None = None) -> tuple[int, str, str]:
     """`kubectl explain RESOURCE[.FIELD...] [--recursive] [--api-version G/V] [-o plaintext]`:
-    exit code, stdout and stderr, in kubectl's words for each refusal (`plaintext-openapiv2`
-    reads OpenAPI v2, which svcflow does not serve: kubectl gets a 404 for it)."""
+    exit code, stdout and stderr, in kubectl's words for each refusal (`plaintext-openapiv2`:
+    kubectl's older explain, over the OpenAPI v2 document, engine.kubectl.printers.explainv2)."""
     if output not in (None, "plaintext", "plaintext-openapiv2"):
         return 1, "", f"error: unrecognized format: {output}\n"
     if not args:
@@ -241,22 +242,23 @@ def explain(args: list[str], *, recursive: bool = False, api_version: str | None
     word = args[0]
     if api_version:  # (then only the first dotted part names the resource: SplitAndParseResourceRequest)
         parts = word.removesuffix(".").split(".")
-        info, path = kinds.match_resource(parts[0]), parts[1:]
+        info, path = kinds.match_resource(parts[0]) or apionly.match(parts[0]), parts[1:]
     else:
         info, path = split_resource(word)
     if info is None:
         return 1, "", f"the server doesn't have a resource type \"{word.removesuffix('.').split('.')[0]}\"\n"
+    if output == "plaintext-openapiv2":  # (the v2 document: `svcflow serve`'s /openapi/v2)
+        out, err = explain_v2(openapi_schemas.load(), info, path, recursive, api_version)
+        return (1, out, err + "\n") if err else (0, out, "")
     if api_version:
         group, slash, version = api_version.rpartition("/")
         if api_version.count("/") > 1 or (slash and not group):
             return 1, "", f"error: unexpected GroupVersion string: {api_version}\n"
-        if (group, version) not in kinds.group_versions():
+        if (group, version) not in (*kinds.group_versions(), *apionly.group_versions()):
             return 1, "", f"error: couldn't find resource for \"{group}/{version}, Resource={info.resource}\"\n"
-        found = kinds.by_resource(group, version, info.resource)
+        found = kinds.by_resource(group, version, info.resource) or apionly.by_resource(group, version, info.resource)
         if found is None:
             return 1, "", f"error: GVR ({group}/{version}, Resource={info.resource}) not found in OpenAPI schema\n"
         info = found
-    if output == "plaintext-openapiv2":
-        return 1, "", "Error from server (NotFound): the server could not find the requested resource\n"
     out, err = render(openapi_schemas.load(), info, path, recursive)
     return (1, out, err + "\n") if err else (0, out, "")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Union
 
+from engine.api import apionly
 from engine.api.kinds import KINDS, KindInfo, in_category, match_resource
 from engine.api.labels import format_label_selector, label_selector_string  # (re-exported for the printers)
 from engine.kubectl.printers.duration import parse_timestamp, since
@@ -75,11 +76,15 @@ def resolve_resource(word: str) -> ResourceInfo:
     """
     gvr, (res, group) = _parse_resource_arg(word)
     if gvr is not None:
-        found = match_resource(gvr[0], gvr[2], gvr[1])
+        found = match_resource(gvr[0], gvr[2], gvr[1]) or apionly.by_resource(gvr[2], gvr[1], gvr[0])
         if found:
             return found
     found = match_resource(res, group if group else None, None)
     if found:
+        return found
+    # what the served API answers beyond the registry (engine.api.apionly: `crd`, `events.events.k8s.io`)
+    found = apionly.match(res)
+    if found and (not group or group == found.group):
         return found
     raise ResourceTypeNotFound(res)
 
