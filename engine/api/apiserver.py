@@ -223,14 +223,18 @@ class ApiServer:
             "AlreadyExists", message=f'{kind_info(obj["kind"]).qualified_plural} "{md["name"]}" already exists, the '
             "server was not able to generate a unique name for the object"))
 
-    def create(self, manifest: dict, display: str = "", *, applied: bool = False, dry_run: bool = False) -> dict:
+    def create(self, manifest: dict, display: str = "", *, applied: bool = False, dry_run: bool = False,
+               managed_fields: list[dict] | None = None) -> dict:
         """A user's create (kubectl create/apply): validation and allocation messages.
         `dry_run` (`?dryRun=All`): every check and allocation runs, nothing is kept; the
         answer is the object as it would be stored (UID and creationTimestamp, no
-        resourceVersion), as kube-apiserver's dry-run storage returns it."""
+        resourceVersion), as kube-apiserver's dry-run storage returns it. `managed_fields`:
+        the served API's field manager's record of the write (engine.kapi.fieldmanager)."""
         obj = with_defaults(manifest)
         prepare_for_create(obj)
         md = obj["metadata"]
+        if managed_fields:
+            md["managedFields"] = managed_fields
         if obj["kind"] not in CLUSTER_SCOPED:
             md["namespace"] = md.get("namespace") or "default"
         self._namespace_check(obj, display, "creating")
