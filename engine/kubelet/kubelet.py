@@ -51,6 +51,10 @@ RESTART_SECONDS = 1.0  # an ended container's first restart: the kubelet's next 
 #: once: ErrImagePull turns ImagePullBackOff), then after the pod worker's error back-off
 #: (backOffPeriod 10 s, jittered by up to half).
 IMAGE_STATUS_SYNC_SECONDS, POD_WORKER_BACKOFF = 1.0, 10.0
+#: How a container that never started ends with its pod (status manager TerminatePod).
+NEVER_STARTED = shared({"terminated": {"exitCode": 137, "finishedAt": None,
+                                       "message": "The container could not be located when the pod was terminated",
+                                       "reason": "ContainerStatusUnknown", "startedAt": None}})
 
 
 def _next_version(pod: dict) -> dict:
@@ -407,6 +411,8 @@ class Kubelet(Controller):
         self._run_mains(key, pod, rt, [ct["name"] for ct in pod["spec"].get("containers") or []
                                        if ct["name"] not in waits and ct["name"] not in keep])
         if waits:
+            self.flow(self.name, new, "pull failed", "; ".join(
+                f"{c}: {w.reason} ({w.image})" for c, w in sorted(waits.items())))
             self._resync_images(key, rt, IMAGE_STATUS_SYNC_SECONDS)
         if rt.exits:
             self._exited(new, rt, now)
@@ -800,6 +806,8 @@ class Kubelet(Controller):
                                          state["running"].get("startedAt", now), finished)
             elif "waiting" in state and "terminated" in (cs.get("lastState") or {}):
                 cs["state"] = cs["lastState"]  # (crash-looping: its last run is how it ended)
+            elif "waiting" in state:
+                cs["state"] = NEVER_STARTED  # (its image never came: the status manager's TerminatePod)
             cs["ready"], cs["started"] = False, False
             codes.append(((cs.get("state") or {}).get("terminated") or {}).get("exitCode", 0))
         _terminal_conditions(st, now)

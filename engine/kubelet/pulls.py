@@ -75,7 +75,7 @@ class ImageManager:
         if bad is not None:
             record("Warning", "InspectFailed", bad, 0.0)
             return self._failed(record, INVALID_IMAGE_NAME, bad, image)
-        have = any(same_image(image, p) for p in present)
+        have = image in present or any(same_image(image, p) for p in present)
         if policy != "Always" and have:
             record("Normal", "Pulled", f'Container image "{image}" already present on machine', 0.0)
             return Ensured(image=image)

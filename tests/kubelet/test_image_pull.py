@@ -280,3 +280,20 @@ def test_a_failing_pull_is_deterministic(tmp_path):
         runs.append([(e["reason"], e["message"], e["count"], e["lastTimestamp"])
                      for e in sorted(cluster.store.list("Event", "default"), key=lambda e: e["metadata"]["name"])])
     assert runs[0] == runs[1]
+
+
+def test_deleting_a_pod_whose_image_never_came_fails_it_then_removes_it(tmp_path):
+    (tmp_path / "p.yaml").write_text(PODS.split("---\n")[0])
+    cluster = cluster_from_paths([SAMPLES, tmp_path], deterministic=True)[0]
+    seen: list[tuple[str | None, dict]] = []
+    cluster.store.watch("Pod", lambda ev: seen.append(
+        (ev.obj["status"].get("phase"), ev.obj["status"]["containerStatuses"][0]["state"])))
+    assert commands.run_line(cluster, "kubectl delete pod typo").stdout == 'pod "typo" deleted\n'
+    cluster.run_until_idle()
+    assert cluster.get("Pod", "default", "typo") is None
+    # (status manager TerminatePod: a container that never started ends unknown, exit 137; the pod Failed)
+    assert ("Failed", {"terminated": {
+        "exitCode": 137, "finishedAt": None, "message": "The container could not be located when the pod was terminated",
+        "reason": "ContainerStatusUnknown", "startedAt": None}}) in seen
+    assert cluster.kubelet.image_manager.backoff == {}
+    assert [r for _, r, _, _ in _events(cluster, "typo")].count("Pulling") == 1  # (no pull after the delete)
