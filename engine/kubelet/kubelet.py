@@ -5,6 +5,12 @@ A pod goes Pending/ContainerCreating -> (sandbox + CNI: pod IP from the node's p
 first passes). Each step is a timer on the simulated clock, so `kubectl get po` right
 after apply shows ContainerCreating as on a real cluster, and a deterministic run always
 takes the same simulated seconds.
+
+An image that is not there (a mistyped name, `imagePullPolicy: Never`, a reference that
+does not parse: engine/kubelet/pulls.py says which) leaves its container waiting
+(ErrImagePull, ImagePullBackOff, ErrImageNeverPull, InvalidImageName) and the pod Pending;
+the kubelet syncs it again as its pod worker does and starts the container once the image
+is there (the spec's image fixed).
 """
 from __future__ import annotations
 
