@@ -102,7 +102,6 @@ class _PodRuntime:
     forced: bool = False  # `u` made the readiness probe fail (svcflow's app that stops answering)
     prober: object | None = None  # the running readiness prober's token (None: not started)
     liveness: dict[str, object] | None = None  # container -> its running liveness prober's token
-    pulled: frozenset[str] = frozenset()
     image_waits: dict[str, Ensured] | None = None  # container -> why its image is not there (ErrImagePull, ...)
     pull_sync: object | None = None  # the pending image resync's token (None: none pending)
     pull_due: bool = False  # that resync is due: sync the waiting containers' images
@@ -264,8 +263,7 @@ class Kubelet(Controller):
         self.store.update(new, owned=True)
         self.flow(self.name, new, "sandbox", f"pod IP {rt.ip} on {node_name}")
         longest = 0.0
-        rt.pulled = frozenset()
-        rt.image_waits = None
+        rt.image_waits, rt.pull_sync, rt.pull_due = None, None, False  # (a new sandbox: its images afresh)
         for ct in pod["spec"].get("containers") or []:
             ensured = self._ensure_image(pod, ct)
             longest = max(longest, ensured.seconds)
