@@ -297,3 +297,22 @@ def test_deleting_a_pod_whose_image_never_came_fails_it_then_removes_it(tmp_path
         "reason": "ContainerStatusUnknown", "startedAt": None}}) in seen
     assert cluster.kubelet.image_manager.backoff == {}
     assert [r for _, r, _, _ in _events(cluster, "typo")].count("Pulling") == 1  # (no pull after the delete)
+
+
+def test_fixing_one_containers_image_starts_it_beside_the_one_already_running(tmp_path):
+    half = "---\n" + PODS.split("---\n")[-1]
+    (tmp_path / "p.yaml").write_text(half)
+    cluster = cluster_from_paths([SAMPLES, tmp_path], deterministic=True)[0]
+    a = cluster.get("Pod", "default", "half")["status"]["containerStatuses"][0]
+    assert a["name"] == "a" and "running" in a["state"]
+    apply_yaml(cluster, half.replace("redsi:7", "redis:7"))
+    cluster.run_for(10)
+    st = cluster.get("Pod", "default", "half")["status"]
+    assert st["phase"] == "Running"
+    assert [(c["name"], list(c["state"]), c["ready"]) for c in st["containerStatuses"]] == [
+        ("a", ["running"], True), ("b", ["running"], True)]
+    # (a is not restarted: the same container, started when it was)
+    assert (st["containerStatuses"][0]["containerID"], st["containerStatuses"][0]["state"]) == (
+        a["containerID"], a["state"])
+    started = [m for _, r, m, _ in _events(cluster, "half") if r == "Started"]
+    assert started == ["Started container a", "Started container b"]
