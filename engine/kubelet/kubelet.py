@@ -823,8 +823,9 @@ class Kubelet(Controller):
 
 def _waiting_status(ct: dict, ensured: Ensured, old: dict) -> dict:
     """The status of a container whose image is not there: waiting with the image step's
-    reason and message, not started, no image ID (its restart count kept across a new sandbox)."""
-    count = int(old.get("restartCount") or 0) + (1 if old else 0)
+    reason and message, not started, no image ID; across a new sandbox its restart count
+    grows only if it had run (a container never created is no restart)."""
+    count = int(old.get("restartCount") or 0) + (1 if "terminated" in (old.get("state") or {}) else 0)
     return {"image": ct.get("image", ""), "imageID": "", "lastState": shared(_last_state(old)), "name": ct["name"],
             "ready": False, "restartCount": count, "started": False, "state": waiting_state(ensured)}
 

@@ -316,3 +316,15 @@ def test_fixing_one_containers_image_starts_it_beside_the_one_already_running(tm
         a["containerID"], a["state"])
     started = [m for _, r, m, _ in _events(cluster, "half") if r == "Started"]
     assert started == ["Started container a", "Started container b"]
+
+
+def test_a_node_restart_leaves_a_container_that_never_ran_without_a_restart(tmp_path):
+    from engine.kubectl.docker import docker
+
+    (tmp_path / "p.yaml").write_text(PODS.split("---\n")[0])
+    cluster = cluster_from_paths([SAMPLES, tmp_path], deterministic=True)[0]
+    docker(cluster, ["restart", cluster.get("Pod", "default", "typo")["spec"]["nodeName"]])
+    cluster.run_for(30)
+    assert _rows(cluster)["typo"] == ["0/1", "ImagePullBackOff", "0"]
+    reasons = [r for _, r, _, _ in _events(cluster, "typo")]
+    assert "SandboxChanged" in reasons and reasons[-1] == "Failed"
