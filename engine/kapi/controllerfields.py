@@ -269,16 +269,36 @@ def served(obj: dict, memo: Memo, is_controlled_endpoints: bool = False) -> dict
 class ComponentFields:
     """The components' entries as one cluster's API serves them (engine.kapi.context holds one)."""
 
+    #: Objects whose served managedFields are kept (a list of 100,000 pods asks each once).
+    KEEP = 400_000
+
     def __init__(self, store: Any) -> None:
         self.store = store
         self.memo = Memo()
+        # (kind, namespace, name, uid, resourceVersion, controlled) -> the served managedFields
+        # (None: served as stored). A stored object is never changed, only replaced with a
+        # new resourceVersion, so a version's entries are computed once, as kube-apiserver
+        # stores them with the object instead of deriving them on each read: at 10,000
+        # Services the pods' entries cost the served lists ~10 s of CPU per full listing.
+        self._served: dict[tuple, list | None] = {}
 
     def served(self, obj: dict) -> dict:
         """`served` for an object of the store: Endpoints are the controller's when a Service of
         theirs has a selector (the endpoints controller keeps only those)."""
+        md = obj.get("metadata")
+        if not isinstance(md, dict):
+            return obj
         controlled = False
         if obj.get("kind") == "Endpoints":
-            md = obj.get("metadata") or {}
             svc = self.store.get("Service", md.get("namespace") or "", md.get("name") or "")
             controlled = bool(svc and (svc.get("spec") or {}).get("selector"))
-        return served(obj, self.memo, controlled)
+        key = (obj.get("kind"), md.get("namespace"), md.get("name"), md.get("uid"), md.get("resourceVersion"),
+               controlled)
+        if key in self._served:
+            fields = self._served[key]
+            return obj if fields is None else {**obj, "metadata": {**md, "managedFields": fields}}
+        out = served(obj, self.memo, controlled)
+        if len(self._served) >= self.KEEP:
+            self._served.clear()
+        self._served[key] = None if out is obj else out["metadata"]["managedFields"]
+        return out
