@@ -274,13 +274,36 @@ def without_managed_fields(raw: bytes) -> bytes:
     """A list page's bytes without its objects' `managedFields`, which the mirror drops
     (no pane or computation reads them) and which a real API server sends with every object:
     two or three entries per pod (kube-controller-manager's, the kubelet's, a
-    scheduler's), a quarter of a pod's bytes. Cut out of the bytes (a regular expression,
-    in C) they are never decoded: 80 MB of pods with them, 18 MB of managedFields, decode
-    in 0.33 s + 1.26 s instead of 2.03 s. A page whose first objects have none is left as it
-    is (a server that sends none: the look costs microseconds, not a pass over the page)."""
+    scheduler's), a third of a pod's bytes. Cut out of the bytes they are never decoded. A
+    page whose first objects have none is left as it is (a server that sends none: the look
+    costs microseconds, not a pass over the page).
+
+    Each array ends at its first `]` outside a string (its entries hold no array): the first
+    `]` after the start, taken when an even number of quotes comes before it (a `]` inside a
+    string has an odd number before it); in doubt (a `]` in a string, an escaped backslash
+    before a quote) the regular expression decides. Two byte searches per object, in C: 600 MB
+    of pods in ~0.3 s, where the expression alone took ~2.5 s."""
     if raw.find(b'"managedFields":[', 0, _MANAGED_FIELDS_PEEK) < 0:
         return raw
-    return _MANAGED_FIELDS.sub(b"", raw)
+    out: list[bytes] = []
+    pos = 0
+    find, count = raw.find, raw.count
+    while True:
+        start = find(b',"managedFields":[', pos)
+        if start < 0:
+            break
+        end = find(b"]", start + 18)
+        if end < 0 or (count(b'"', start, end) - count(b'\\"', start, end)) % 2:
+            m = _MANAGED_FIELDS.match(raw, start)
+            if m is None:  # (not an array of entries: kept)
+                out.append(raw[pos:start + 1])
+                pos = start + 1
+                continue
+            end = m.end() - 1
+        out.append(raw[pos:start])
+        pos = end + 1
+    out.append(raw[pos:])
+    return b"".join(out)
 
 
 def list_meta(raw: bytes) -> dict | None:
