@@ -24,6 +24,7 @@ from engine.api.qos import pod_qos_class
 from engine.api.servicestrategy import carry_cluster_ips, drop_type_dependent_fields, normalize_cluster_ips
 from engine.api.strategicpatch import three_way_merge
 from engine.api.validation import decoding, errors, messages, service, validator
+from engine.api.validation.controllerrevision import controller_revision_update_errors
 from engine.api.validation.metadata import selector_go_value
 from engine.api.validation.workloads import statefulset_update_forbidden
 from engine.api.wellknown import LAST_APPLIED
@@ -361,6 +362,8 @@ class ApiServer:
             errs = [*errs, *_selector_immutable(live, new)]
         elif live["kind"] == "StatefulSet":  # (ValidateStatefulSetUpdate: its selector is one of the fixed fields)
             errs = [*errs, *statefulset_update_forbidden(new, live)]
+        elif live["kind"] == "ControllerRevision":  # (ValidateControllerRevisionUpdate: data is immutable)
+            errs = [*errs, *controller_revision_update_errors(new, live)]
         errs = [*errs, *_finalizers_frozen(live, new)]
         if errs:
             raise _invalid(new, errs, display, verb)

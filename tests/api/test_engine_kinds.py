@@ -158,7 +158,7 @@ def test_registry_is_kube_apiserver_discovery():
         "persistentvolumes", "pods", "replicationcontrollers", "resourcequotas", "secrets", "serviceaccounts",
             "services"]
     assert [i.resource for i in registry.in_group_version("apps", "v1")] == [
-        "daemonsets", "deployments", "replicasets", "statefulsets"]
+        "controllerrevisions", "daemonsets", "deployments", "replicasets", "statefulsets"]
     assert [i.resource for i in registry.in_group_version("batch", "v1")] == ["cronjobs", "jobs"]
     short = {i.kind: i.short_names for i in registry.KINDS.values()}
     assert short == {"ConfigMap": ("cm",), "Endpoints": ("ep",), "Event": ("ev",), "LimitRange": ("limits",),
