@@ -65,7 +65,7 @@ def history(cluster: Cluster, kind: str, qualified: str, obj: dict, revision: in
     if revision > 0:
         if revision not in revs:
             return "", "unable to find the specified revision"
-        return f"{qualified} with revision #{revision}\n{describe_printer.pod_template(revs[revision][1])}", ""
+        return f"{qualified} with revision #{revision}\n{describe_printer.pod_template(revs[revision][1])}\n", ""
     if not revs:
         return f"{qualified} \nNo rollout history found.\n", ""
     rows = ["REVISION\tCHANGE-CAUSE\n"]
@@ -97,7 +97,7 @@ def undo(cluster: Cluster, kind: str, qualified: str, obj: dict, to_revision: in
         return "", f"unable to find specified revision {to_revision} in history"
     template = target[1]
     if dry_run == "client":
-        return f"{qualified} will roll back to {describe_printer.pod_template(template)}", ""
+        return f"{qualified} will roll back to {describe_printer.pod_template(template)} (dry run)\n", ""
     if (obj.get("spec") or {}).get("template") == template:
         return f"{qualified} skipped rollback (current template already matches revision {to_revision})\n", ""
     new: dict[str, Any] = json_copy(obj)
@@ -115,6 +115,8 @@ def run(cluster: Cluster, cmd: str, targets: list[tuple[Any, str, dict | None]],
     """`rollout history` or `rollout undo` over the resource builder's (info, name, object)s:
     (stdout, stderr, exit code); one object's error does not stop the others."""
     stdout, stderr, code = "", "", 0
+    if cmd == "rollout history" and int(opts.get("revision") or 0) < 0:  # (RolloutHistoryOptions.Validate)
+        return "", f"error: revision must be a positive integer: {opts['revision']}\n", 1
     for info, name, obj in targets:
         if obj is None:
             text, msg = "", not_found_message(info, name)
