@@ -166,7 +166,8 @@ def test_registry_is_kube_apiserver_discovery():
                      "Node": ("no",), "PersistentVolumeClaim": ("pvc",), "PersistentVolume": ("pv",),
                      "Pod": ("po",), "ReplicationController": ("rc",), "Secret": (), "ServiceAccount": ("sa",),
                      "Service": ("svc",),
-                     "DaemonSet": ("ds",), "Deployment": ("deploy",), "ReplicaSet": ("rs",), "StatefulSet": ("sts",),
+                     "ControllerRevision": (), "DaemonSet": ("ds",), "Deployment": ("deploy",), "ReplicaSet": ("rs",),
+                     "StatefulSet": ("sts",),
                      "CronJob": ("cj",), "Job": (), "Ingress": ("ing",), "NetworkPolicy": ("netpol",), "Lease": (),
                      "EndpointSlice": ()}
     assert [i.resource for i in registry.in_group_version("networking.k8s.io", "v1")] == [
