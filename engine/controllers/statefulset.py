@@ -134,7 +134,7 @@ class StatefulSetController(Controller):
         else:
             self.add_rate_limited(key)
         names = self._write_status(sts, meta(current)["name"], meta(update)["name"], collisions)
-        self._truncate_history(sts, revisions, names)
+        self._truncate_history(sts, pods, revisions, names)
 
     def _claim_pods(self, sts: dict, selector) -> list[dict]:
         """getPodsForStatefulSet: the pods it controls whose labels still match (one that
@@ -204,16 +204,14 @@ class StatefulSetController(Controller):
             current = update
         return current, update, collisions
 
-    def _truncate_history(self, sts: dict, revisions: list[dict], live: set[str]) -> None:
+    def _truncate_history(self, sts: dict, pods: list[dict], revisions: list[dict], live: set[str]) -> None:
         """truncateHistory: past revisionHistoryLimit, the oldest revisions that are neither
-        the current nor the update revision nor any pod's are deleted."""
-        uid = uid_of(sts)
-        for kind, pns, pname in self.store.dependents(uid):
-            pod = self.store.get("Pod", pns, pname) if kind == "Pod" else None
-            if pod is not None and controller_uid(pod) == uid:
-                live.add(labels_of(pod).get(REVISION_LABEL, ""))
-        history = [r for r in revisions if meta(r)["name"] not in live]
+        the current nor the update revision nor any of the sync's pods' are deleted."""
         limit = int(sts["spec"].get("revisionHistoryLimit", 10))
+        if sum(1 for r in revisions if meta(r)["name"] not in live) <= limit:
+            return  # (nothing to delete whatever the pods carry: no pass over them)
+        live |= {labels_of(p).get(REVISION_LABEL, "") for p in pods}
+        history = [r for r in revisions if meta(r)["name"] not in live]
         for rev in history[:max(0, len(history) - limit)]:
             self.history.delete(rev)
 
