@@ -72,6 +72,9 @@ async def test_kind_daemonsets_have_their_revisions_from_boot(served, kubectl):
         1, "", "error: no last revision to roll back to\n")
     assert twin(served, "kubectl rollout undo ds/kube-proxy -n kube-system") == \
         "error: no last revision to roll back to\n"
+    code, out, _ = await kubectl("api-resources", "--api-group=apps", "--no-headers")
+    assert "controllerrevisions" in out.split() and out.splitlines()[0].split() == [
+        "controllerrevisions", "apps/v1", "true", "ControllerRevision"]  # (no short name)
     code, out, _ = await kubectl("explain", "controllerrevision.revision")
     assert code == 0 and "Revision indicates the revision of the state represented by Data." in out
 
