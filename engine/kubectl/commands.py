@@ -102,7 +102,7 @@ VERB_FLAGS: dict[str, tuple[str, ...]] = {
     "delete": _SELECT + _DRY,
     "scale": ("--replicas=",) + _SELECT + _DRY,
     "label": ("--overwrite",) + _SELECT + _DRY,
-    "rollout": ("--namespace=",),
+    "rollout": ("--namespace=", "--revision=", "--to-revision=", "--dry-run=client"),
     "drain": ("--ignore-daemonsets", "--force", "--delete-emptydir-data") + _DRY,
     "cordon": _DRY, "uncordon": _DRY, "create": _DRY,
     "run": ("--image=", "--namespace=", "--restart=Never", "--command") + _DRY,
@@ -1043,6 +1043,8 @@ def run_line(cluster: Cluster, line: str) -> Output:
         opts, pos = parse_flags(rest, verb)
     except UsageError as e:
         return usage_error(cmd, str(e))
+    if (foreign := rollout.foreign_flag(cmd, opts)) is not None:
+        return usage_error(cmd, f"unknown flag: --{foreign}")
     dry, warning = "none", ""
     if "dry-run" in opts and verb not in DRY_RUN_VERBS and cmd not in DRY_RUN_VERBS:
         return usage_error(cmd, "unknown flag: --dry-run")

@@ -29,6 +29,17 @@ _HISTORY_KINDS = ("Deployment", "DaemonSet", "StatefulSet")
 _UNDO_KINDS = ("DaemonSet", "StatefulSet")
 
 
+#: The flags of `rollout`'s subcommands that the others do not have (pflag: unknown flag).
+_OWN_FLAGS = {"rollout history": ("revision",), "rollout undo": ("to-revision",)}
+
+
+def foreign_flag(cmd: str, opts: dict) -> str | None:
+    """The first of `--revision` / `--to-revision` given to a rollout subcommand without it."""
+    if not cmd.startswith("rollout "):
+        return None
+    return next((f for f in ("revision", "to-revision") if f in opts and f not in _OWN_FLAGS.get(cmd, ())), None)
+
+
 def _controlled(cluster: Cluster, obj: dict, kind: str) -> list[dict]:
     """controlledHistoryV1 / the Deployment's ReplicaSets: in the namespace, matching the
     selector, controlled by `obj`."""

@@ -152,3 +152,9 @@ def test_the_prompts_rollout_undo_of_a_statefulset():
     assert out.code == 1 and out.stderr.startswith("error: svcflow does not roll back Deployments yet")
     out = kubectl.run_line(c, "kubectl rollout history sts/web --revision=-1")
     assert (out.code, out.stderr) == (1, "error: revision must be a positive integer: -1\n")
+    # each subcommand has its own flag, as kubectl's (pflag's words for the other's)
+    out = kubectl.run_line(c, "kubectl rollout history sts/web --to-revision=1")
+    assert (out.code, out.stderr) == (1, "error: unknown flag: --to-revision\n"
+                                         "See 'kubectl rollout history --help' for usage.\n")
+    out = kubectl.run_line(c, "kubectl rollout undo sts/web --revision=1")
+    assert (out.code, out.stderr) == (1, "error: unknown flag: --revision\nSee 'kubectl rollout undo --help' for usage.\n")
