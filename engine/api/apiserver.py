@@ -224,11 +224,13 @@ class ApiServer:
             "AlreadyExists", message=f'{kind_info(obj["kind"]).qualified_plural} "{md["name"]}" already exists, the '
             "server was not able to generate a unique name for the object"))
 
-    def create(self, manifest: dict, display: str = "", *, applied: bool = False, dry_run: bool = False) -> dict:
+    def create(self, manifest: dict, display: str = "", *, applied: bool = False, dry_run: bool = False,
+               uid: str | None = None) -> dict:
         """A user's create (kubectl create/apply): validation and allocation messages.
         `dry_run` (`?dryRun=All`): every check and allocation runs, nothing is kept; the
         answer is the object as it would be stored (UID and creationTimestamp, no
-        resourceVersion), as kube-apiserver's dry-run storage returns it."""
+        resourceVersion), as kube-apiserver's dry-run storage returns it. `uid`: one a
+        controller drew from a random purpose of its own (the store's sequence stays as it was)."""
         obj = with_defaults(manifest)
         prepare_for_create(obj)
         md = obj["metadata"]
@@ -253,7 +255,7 @@ class ApiServer:
                 self._release_service(obj)  # the dry-run allocators hand the addresses back
         if dry_run:
             return self.store.as_created(obj)
-        return self.store.create(obj)
+        return self.store.create(obj, uid=uid)
 
     # -- apply --------------------------------------------------------------
     def apply(self, manifest: dict, display: str = "", *, dry_run: str = "none") -> ApplyResult:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.api.apiserver import ApiError, ApiServer
-from engine.api.naming import fnv1_32, go_json, safe_encode
+from engine.api.naming import fnv1_32, go_json, new_uid, safe_encode
 from engine.api.objects import controller_uid, evolve, meta, owner_ref, uid_of
 from engine.api.store import Store, json_copy
 
@@ -107,6 +107,11 @@ class History:
                 if k == KIND and (r := self.store.get(KIND, ns, n)) is not None and controller_uid(r) == uid]
         return sort_revisions(revs)
 
+    def _uid(self) -> str:
+        """A UID from the revisions' own random purpose: adding them left every other
+        object's UID (a deterministic cluster's) where it was."""
+        return new_uid(self.api.rng("uid:controllerrevision"))
+
     def create(self, parent: dict, revision: dict, collision_count: int) -> tuple[dict, int]:
         """CreateControllerRevision: named `<parent>-<hash>` over data and collision count; a
         name already taken by the same data is that revision, by other data a collision (the
@@ -117,7 +122,7 @@ class History:
             rev["metadata"]["name"] = revision_name(meta(parent)["name"], hash_)
             rev["metadata"].setdefault("labels", {})[HASH_LABEL] = hash_
             try:
-                return self.api.create(rev), collision_count
+                return self.api.create(rev, uid=self._uid()), collision_count
             except ApiError as e:
                 if e.status.reason != "AlreadyExists":
                     raise
@@ -128,7 +133,7 @@ class History:
 
     def create_named(self, revision: dict) -> dict:
         """A revision whose name the caller chose (the DaemonSet controller's snapshot)."""
-        return self.api.create(revision)
+        return self.api.create(revision, uid=self._uid())
 
     def renumber(self, revision: dict, number: int) -> dict:
         """UpdateControllerRevision: the same revision under a new number (a rollback)."""
