@@ -213,16 +213,20 @@ def _like(value, last):
     container's mounts -- so one comparison per part finds the rest equal, and only the
     parts that differ are walked into. (`==` cannot take 1 for 1.0 or True here: the API
     server encodes each field with its one Go type.)"""
-    if value == last:
-        return last
+    return last if value == last else _unlike(value, last)
+
+
+def _unlike(value, last):
+    """`_like` of parts known to differ (not compared again: a container that differs only
+    in its mount's name was compared whole once per level above it)."""
     if type(value) is dict and type(last) is dict:
         out = {}
         for k, v in value.items():
             w = last.get(k, _ABSENT)
-            out[k] = w if v == w else _like(v, w) if type(v) is type(w) and type(v) in _WALKED else v
+            out[k] = w if v == w else _unlike(v, w) if type(v) is type(w) and type(v) in _WALKED else v
         return out
     if type(value) is list and type(last) is list and len(value) == len(last):
-        return [w if v == w else _like(v, w) if type(v) is type(w) and type(v) in _WALKED else v
+        return [w if v == w else _unlike(v, w) if type(v) is type(w) and type(v) in _WALKED else v
                 for v, w in zip(value, last)]
     return value
 

@@ -80,8 +80,11 @@ class Interpreter:
             self._emit(("out", 2), e.message(self.shell.dialect))
             self.shell.status = 2
             return
-        for and_or in script:
-            yield from self.and_or_steps(and_or, stdin)
+        try:
+            for and_or in script:
+                yield from self.and_or_steps(and_or, stdin)
+        except _ExpansionAbort as e:
+            self.shell.status = e.status  # (the rest of the line is not run)
 
     def and_or_steps(self, node: AndOr, stdin: str | None) -> Steps:
         yield from self.pipeline_steps(node.first, stdin)
@@ -273,9 +276,11 @@ class Interpreter:
             try:
                 return str(evaluate(line[1:-1], self.shell.parameter, self.shell.variables.__setitem__))
             except ArithError as e:
+                # An arithmetic error ends the line, as the shells jump back to their top
+                # level (bash's DISCARD, ash's EXERROR): the command is not run, nor the rest
+                # of the line; a script (`sh -c`) ends with it. Status 1 in bash, 2 in sh.
                 self._emit(("out", 2), e.message(self.shell.dialect))
-                self.shell.status = 2
-                return ""
+                raise _ExpansionAbort(1 if self.shell.dialect == "bash" else 2) from None
         inner = Output()
         sub = Interpreter(self.shell, inner)
         try:
@@ -286,6 +291,14 @@ class Interpreter:
             if fd == 2:
                 self.output.chunks.append((at, 2, text))
         return inner.text((1,))
+
+
+class _ExpansionAbort(Exception):
+    """An expansion the shell cannot complete (`$((1/0))`): the line stops here."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 def _is_assignment(word: str) -> bool:

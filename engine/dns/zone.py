@@ -604,9 +604,14 @@ class KubernetesPlugin:
         if svc.type == "ExternalName":
             add(base, "CNAME", "externalname")
             return out
-        for t in ("A", "AAAA"):
-            add(base, t, "headless" if svc.headless else "service")
         slices = [self._eps[k] for k in self._eps_by_svc.get((ns, name), {})]
+        # What A and AAAA can answer here is the Service's ClusterIPs and its endpoints'
+        # addresses (ExternalName's CNAME chase returned above): with no IPv6 among them an
+        # AAAA answer is empty, so it is not asked (a third of the queries of an IPv4 cluster).
+        families = ("A", "AAAA") if any(":" in ip for ip in svc.cluster_ips) or \
+            any(":" in a.ip for e in slices for a in e.addresses) else ("A",)
+        for t in families:
+            add(base, t, "headless" if svc.headless else "service")
         ports = [p for e in slices for p in e.ports] if svc.headless else list(svc.ports)
         seen: set[tuple[str, str]] = set()
         for p in ports:
@@ -626,7 +631,7 @@ class KubernetesPlugin:
         self._endpoint_index = ((ns, name), by_host)
         try:
             for h in by_host:
-                for t in ("A", "AAAA"):
+                for t in families:
                     add(f"{h}.{base}", t, "endpoint")
         finally:
             self._endpoint_index = None

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping
 
 from engine.api.kinds import KindInfo
 from engine.containers.processes import PodProcesses
+from engine.kapi.controllerfields import ComponentFields
 from engine.kapi.resources import ResourceTable
 from engine.kapi.status import StatusError, unknown_path
 from engine.kapi.watch import WatchHub
@@ -58,11 +59,13 @@ class ApiContext:
     table: ResourceTable = field(init=False)
     hub: WatchHub = field(init=False)
     pods: PodProcesses = field(init=False)
+    fields: ComponentFields = field(init=False)  # (the components' managedFields, as objects are served)
 
     def __post_init__(self) -> None:
         self.table = ResourceTable()
         self.hub = WatchHub(self.cluster.store)
         self.pods = PodProcesses.of(self.cluster, self.net)
+        self.fields = ComponentFields(self.cluster.store)
 
     def wrote(self) -> None:
         if self.after_write is not None:

@@ -210,7 +210,7 @@ def list_objects(ctx: ApiContext, order_of: ListOrder, req: ResourceRequest, req
         md["remainingItemCount"] = remaining
     info = req.info
     return json_response({"kind": _list_kind(info.kind), "apiVersion": info.api_version, "metadata": md,
-                          "items": items}, warnings=warnings)
+                          "items": [ctx.fields.served(o) for o in items]}, warnings=warnings)
 
 
 def get_object(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
@@ -226,7 +226,7 @@ def get_object(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> w
                                           resource_version=str(ctx.cluster.store.resource_version),
                                           media=table_media), warnings=warnings)
     view = ctx.table.view(req.info)
-    return json_response(obj if view is None else view(obj), warnings=warnings)
+    return json_response(ctx.fields.served(obj if view is None else view(obj)), warnings=warnings)
 
 
 async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
@@ -289,6 +289,8 @@ async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
             obj = tables.table(req.kind, [obj], ctx.cluster.now(), include=include, headers=not headers_sent[0],
                                media=table_media)
             headers_sent[0] = True
+        else:
+            obj = ctx.fields.served(obj)
         return encode_json({"type": ev.type, "object": obj})
 
     def bookmark(initial: bool = False) -> bytes:

@@ -13,7 +13,7 @@ from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.responses import json_response
 from engine.kapi.status import StatusError, bad_request, method_not_allowed, not_found
-from engine.kapi.writes import JSON, PATCH_TYPES, YAML, dry_run, read_body, update_object
+from engine.kapi.writes import JSON, PATCH_TYPES, YAML, dry_run, read_body, update_object, writer
 
 
 def scale_of(obj: dict) -> dict[str, Any]:
@@ -59,7 +59,7 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
                                                           "equal to 0"}]})
     new = json_copy(live)
     new.setdefault("spec", {})["replicas"] = replicas
-    out = update_object(ctx, req, live, new, dry_run=dry_run(req))
+    out = update_object(ctx, req, live, new, dry_run=dry_run(req), manager=writer(req, request), subresource="scale")
     return json_response(scale_of(out))
 
 

@@ -8,7 +8,8 @@ spec, and `ResetObjectMetaForStatus` the metadata): what else the body changes i
 A PUT to `namespaces/NAME/finalize` sets only `spec.finalizers`, the one way they change
 (the namespace strategy keeps them on an ordinary update). svcflow's controllers keep
 writing the statuses they own, as the real ones do, so a status written from outside lasts
-until the next reconcile of that object.
+until the next reconcile of that object. Each write is recorded in managedFields as an
+Update of its subresource (`subresource: status`), the fields it changed the writer's.
 """
 from __future__ import annotations
 
@@ -18,12 +19,12 @@ from aiohttp import web
 
 from engine.api import kinds
 from engine.api.store import json_copy
+from engine.kapi import fieldmanager, tables
 from engine.kapi import patch as patches
-from engine.kapi import tables
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.responses import json_response, warnings_for
 from engine.kapi.status import conflict, method_not_allowed, not_found
-from engine.kapi.writes import JSON, PATCH_TYPES, YAML, _check_kind, decode_body, dry_run, read_body
+from engine.kapi.writes import JSON, PATCH_TYPES, YAML, _check_kind, decode_body, dry_run, read_body, writer
 
 
 def _live(ctx: ApiContext, req: ResourceRequest) -> dict[str, Any]:
@@ -51,12 +52,21 @@ async def _wanted(ctx: ApiContext, req: ResourceRequest, request: web.Request, l
     return wanted
 
 
-def _store(ctx: ApiContext, req: ResourceRequest, live: dict[str, Any], new: dict[str, Any]) -> web.Response:
+def _store(ctx: ApiContext, req: ResourceRequest, live: dict[str, Any], new: dict[str, Any], wanted: dict[str, Any],
+           manager: str) -> web.Response:
+    """Keep `new`, its write recorded in managedFields as an Update of the subresource
+    (engine.kapi.fieldmanager: only what the subresource may change is the writer's)."""
+    live_md = live["metadata"]
+    owners = fieldmanager.updated(fieldmanager.from_request(wanted.get("metadata") or {}, live_md), live, new,
+                                  req.kind, req.info.api_version, manager, ctx.cluster.now_str(), req.subresource or "")
+    new["metadata"].pop("managedFields", None)
+    if owners:
+        new["metadata"]["managedFields"] = owners
     if new == live or dry_run(req):
-        return json_response(new, warnings=warnings_for(req.kind))
+        return json_response(ctx.fields.served(new), warnings=warnings_for(req.kind))
     stored = ctx.cluster.store.update(new)
     ctx.wrote()
-    return json_response(stored, warnings=warnings_for(req.kind))
+    return json_response(ctx.fields.served(stored), warnings=warnings_for(req.kind))
 
 
 async def status(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
@@ -66,20 +76,22 @@ async def status(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
         if table_media:
             return json_response(tables.table(req.kind, [live], ctx.cluster.now(), media=table_media,
                                               resource_version=str(ctx.cluster.store.resource_version)))
-        return json_response(live, warnings=warnings_for(req.kind))
+        return json_response(ctx.fields.served(live), warnings=warnings_for(req.kind))
+    manager = writer(req, request)
     wanted = await _wanted(ctx, req, request, live)
     new = json_copy(live)
     if isinstance(wanted.get("status"), dict):
         new["status"] = wanted["status"]
     else:
         new.pop("status", None)
-    return _store(ctx, req, live, new)
+    return _store(ctx, req, live, new, wanted, manager)
 
 
 async def finalize(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
     if request.method != "PUT":
         raise method_not_allowed()
     live = _live(ctx, req)
+    manager = writer(req, request)
     wanted = await _wanted(ctx, req, request, live)
     new = json_copy(live)
     finalizers = (wanted.get("spec") or {}).get("finalizers") if isinstance(wanted.get("spec"), dict) else None
@@ -88,7 +100,7 @@ async def finalize(ctx: ApiContext, req: ResourceRequest, request: web.Request) 
         spec["finalizers"] = list(finalizers)
     else:
         spec.pop("finalizers", None)
-    return _store(ctx, req, live, new)
+    return _store(ctx, req, live, new, wanted, manager)
 
 
 ROUTES = [SubresourceRoute(tuple(i.kind for i in kinds.KINDS.values() if i.subresource("status")), "status", status),

@@ -12,6 +12,7 @@ from typing import Any, Callable
 from aiohttp import web
 
 from engine.api.apiserver import ApiError
+from engine.api.defaults import with_defaults
 from engine.api.gostrconv import go_utf8
 from engine.api.naming import generate_name
 from engine.api.store import CLUSTER_SCOPED, json_copy
@@ -19,6 +20,7 @@ from engine.api.validation import errors as field_errors
 from engine.api.validation import messages
 from engine.api.validation.decoding import decode_error, decoded, strict_unknown_fields, unknown_fields_error
 from engine.api.validation.messages import cannot_handle_error
+from engine.kapi import fieldmanager
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
 from engine.kapi.responses import json_response, success_status, warnings_for
@@ -155,6 +157,7 @@ def dry_run(req: ResourceRequest) -> bool:
 
 async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
     info = req.info
+    manager = writer(req, request)
     obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
     dry = dry_run(req)
     md = obj["metadata"]
@@ -172,22 +175,37 @@ async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
             md["name"] = generate_name(md["generateName"], rng)
             if ctx.cluster.store.get(info.kind, md.get("namespace") or "", md["name"]) is None:
                 break
+    owners = fieldmanager.created(obj, info.kind, info.api_version, manager, ctx.cluster.now_str())
     try:
-        out = ctx.cluster.api.create(obj, dry_run=dry)
+        out = ctx.cluster.api.create(obj, dry_run=dry, managed_fields=owners)
     except ApiError as e:
         raise from_api_error(e.status, info)
     if not dry:
         ctx.wrote()
-    return json_response(out, status=201, warnings=warnings_for(info.kind) + warnings)
+    return json_response(ctx.fields.served(out), status=201, warnings=warnings_for(info.kind) + warnings)
+
+
+def writer(req: ResourceRequest, request: web.Request) -> str:
+    """Who a write is recorded as in managedFields: `?fieldManager=`, else the User-Agent's
+    first word (`managerOrUserAgent`). A fieldManager asked for is checked first, as the
+    write's options are (ValidateFieldManager: at most 128 bytes, printable characters)."""
+    asked = req.query.get("fieldManager") or ""
+    errors = fieldmanager.field_manager_errors(asked)
+    if errors:
+        options = {"POST": "CreateOptions", "PUT": "UpdateOptions"}.get(request.method, "PatchOptions")
+        raise from_api_error(messages.ApiError("Invalid", kind=options, group="meta.k8s.io", causes=errors))
+    return fieldmanager.manager_of(asked, request.headers.get("User-Agent"))
 
 
 def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, verb: str = "patching", *,
-                  managed_fields: list[dict] | None = None, dry_run: bool = False) -> dict:
+                  managed_fields: list[dict] | None = None, dry_run: bool = False, manager: str | None = None,
+                  subresource: str = "") -> dict:
     """Replace `live` by `new` as the REST update path does: the server-owned metadata and the
     status stay (each strategy's PrepareForUpdate), then defaulting, validation, the Service
     checks and allocation, then the store. A stale `resourceVersion` is a Conflict.
-    `metadata.managedFields` is the server's: `managed_fields` (server-side apply's), else the
-    live object's."""
+    `metadata.managedFields` is the server's: `managed_fields` (server-side apply's), else
+    the field manager's record of an Update by `manager` (of `subresource`) over the ones the
+    write sent or the live object's, else the live object's."""
     info = req.info
     md, live_md = new.setdefault("metadata", {}), live["metadata"]
     if not isinstance(md, dict):
@@ -207,6 +225,8 @@ def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, 
             md[f] = live_md[f]
         else:
             md.pop(f, None)
+    if managed_fields is None and manager is not None:
+        managed_fields = _updated_owners(ctx, req, live, new, manager, subresource)
     md.pop("managedFields", None)
     owners = managed_fields if managed_fields is not None else live_md.get("managedFields")
     if owners:
@@ -225,6 +245,17 @@ def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, 
     return out
 
 
+def _updated_owners(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, manager: str,
+                    subresource: str) -> list[dict]:
+    """The managedFields after an Update: computed on the object as the field manager sees
+    it (defaulted; its status as the write left it, before the strategy resets it)."""
+    live_md = live["metadata"]
+    base = fieldmanager.from_request(new.get("metadata") or {}, live_md)
+    seen = with_defaults(new)
+    return fieldmanager.updated(base, live, seen, req.kind, req.info.api_version, manager,
+                                ctx.cluster.now_str(), subresource)
+
+
 def _live(ctx: ApiContext, req: ResourceRequest) -> dict:
     live = ctx.cluster.store.get(req.kind, require_namespace(req), req.name or "")
     if live is None:
@@ -233,12 +264,13 @@ def _live(ctx: ApiContext, req: ResourceRequest) -> dict:
 
 
 async def replace(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
+    manager = writer(req, request)
     obj = _check_kind(req, await read_body(ctx, req, request, (JSON, YAML)))
     dry = dry_run(req)
     live = _live(ctx, req)
     obj, warnings = decode_body(req, obj, "replacing")
-    out = update_object(ctx, req, live, obj, "replacing", dry_run=dry)
-    return json_response(out, warnings=warnings_for(req.kind) + warnings)
+    out = update_object(ctx, req, live, obj, "replacing", dry_run=dry, manager=manager)
+    return json_response(ctx.fields.served(out), warnings=warnings_for(req.kind) + warnings)
 
 
 PATCH_TYPES = (patches.JSON_PATCH, patches.MERGE, patches.STRATEGIC)
@@ -248,14 +280,15 @@ async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
     handler = ctx.patch_handlers.get(request.content_type)
     if handler is not None:  # (server-side apply, from its own module)
         return await handler(ctx, req, request)
+    manager = writer(req, request)
     body = await read_body(ctx, req, request, PATCH_TYPES + tuple(ctx.patch_handlers))
     dry = dry_run(req)
     live = _live(ctx, req)
     patched = patches.apply_patch(request.content_type, json_copy(live), body)
     patched = _check_kind(req, patched)
     patched, warnings = decode_body(req, patched, "patching")
-    out = update_object(ctx, req, live, patched, dry_run=dry)
-    return json_response(out, warnings=warnings_for(req.kind) + warnings)
+    out = update_object(ctx, req, live, patched, dry_run=dry, manager=manager)
+    return json_response(ctx.fields.served(out), warnings=warnings_for(req.kind) + warnings)
 
 
 _PROPAGATION = ("Foreground", "Background", "Orphan")
@@ -330,7 +363,7 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
         except ApiError as e:
             raise from_api_error(e.status, info)
         if req.kind in RETURNS_DELETED_OBJECT:
-            return json_response(live, warnings=warnings_for(req.kind))
+            return json_response(ctx.fields.served(live), warnings=warnings_for(req.kind))
         return json_response(success_status(_deleted_details(info, req, live)), warnings=warnings_for(req.kind))
     if _orphans(opts):
         _orphan(ctx, live)
@@ -343,7 +376,7 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
         raise not_found(info, req.name or "")
     ctx.wrote()
     if req.kind in RETURNS_DELETED_OBJECT:
-        return json_response(gone, warnings=warnings_for(req.kind))
+        return json_response(ctx.fields.served(gone), warnings=warnings_for(req.kind))
     return json_response(success_status(_deleted_details(info, req, gone)), warnings=warnings_for(req.kind))
 
 

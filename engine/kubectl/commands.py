@@ -35,6 +35,7 @@ from engine.kubectl.printers import explain as explain_printer
 from engine.kubectl.printers import get as printers
 from engine.kubectl.printers.jsonpath import JSONPathError
 from engine.kubectl.rootflags import GLOBAL_VALUE_FLAGS, global_flags_after_verb  # noqa: F401 - re-exported
+from engine.kubelet.images import is_reference
 
 ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
 
@@ -1119,6 +1120,9 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
             return Output(stderr="error: required flag(s) \"image\" not set\n", code=1)
         if not opts["image"]:  # (given, empty: run.go's own check)
             return Output(stderr="error: --image is required\n", code=1)
+        if not is_reference(str(opts["image"])):  # (run.go: reference.ReferenceRegexp, before any request)
+            return Output(stderr=f"error: Invalid image name {go_quote(str(opts['image']))}: invalid reference format\n",
+                          code=1)
         restart = str(opts.get("restart") or "Always")
         if restart not in ("Always", "OnFailure", "Never"):
             return Output(stderr=f"error: invalid restart policy: {restart}\n"

@@ -5,6 +5,12 @@ A pod goes Pending/ContainerCreating -> (sandbox + CNI: pod IP from the node's p
 first passes). Each step is a timer on the simulated clock, so `kubectl get po` right
 after apply shows ContainerCreating as on a real cluster, and a deterministic run always
 takes the same simulated seconds.
+
+An image that is not there (a mistyped name, `imagePullPolicy: Never`, a reference that
+does not parse: engine/kubelet/pulls.py says which) leaves its container waiting
+(ErrImagePull, ImagePullBackOff, ErrImageNeverPull, InvalidImageName) and the pod Pending;
+the kubelet syncs it again as its pod worker does and starts the container once the image
+is there (the spec's image fixed).
 """
 from __future__ import annotations
 
@@ -22,8 +28,10 @@ from engine.cluster.topology import Machines
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
 from engine.kubelet.env import ServiceHistory, container_env
+from engine.kubelet.images import normalize_image
 from engine.kubelet.ipam import PodIPAM
 from engine.kubelet.prober import refused, run_probe, unhealthy
+from engine.kubelet.pulls import Ensured, ImageManager, waiting_state
 from engine.kubelet.runtime import (
     LOST,
     Exit,
@@ -45,6 +53,14 @@ from engine.workloads.apps import workload_for
 SANDBOX_SECONDS = 1.0
 TERMINATE_SECONDS = 1.0
 RESTART_SECONDS = 1.0  # an ended container's first restart: the kubelet's next pod sync
+#: A pod whose image is not there is synced again when its status write comes back (at
+#: once: ErrImagePull turns ImagePullBackOff), then after the pod worker's error back-off
+#: (backOffPeriod 10 s, jittered by up to half).
+IMAGE_STATUS_SYNC_SECONDS, POD_WORKER_BACKOFF = 1.0, 10.0
+#: How a container that never started ends with its pod (status manager TerminatePod).
+NEVER_STARTED = shared({"terminated": {"exitCode": 137, "finishedAt": None,
+                                       "message": "The container could not be located when the pod was terminated",
+                                       "reason": "ContainerStatusUnknown", "startedAt": None}})
 
 
 def _next_version(pod: dict) -> dict:
@@ -60,20 +76,6 @@ def _next_version(pod: dict) -> dict:
                 st[f] = [dict(x) if isinstance(x, dict) else x for x in st[f]]
         new["status"] = st
     return new
-
-
-@lru_cache(maxsize=4096)
-def normalize_image(image: str) -> str:
-    """The fully qualified reference containerd reports (`redis` -> docker.io/library/redis:latest)."""
-    ref = image
-    first = ref.split("/", 1)[0]
-    if "/" not in ref:
-        ref = f"docker.io/library/{ref}"
-    elif "." not in first and ":" not in first and first != "localhost":
-        ref = f"docker.io/{ref}"
-    if "@" not in ref and ":" not in ref.rsplit("/", 1)[-1]:
-        ref += ":latest"
-    return ref
 
 
 def _digest(text: str) -> str:
@@ -100,7 +102,9 @@ class _PodRuntime:
     forced: bool = False  # `u` made the readiness probe fail (svcflow's app that stops answering)
     prober: object | None = None  # the running readiness prober's token (None: not started)
     liveness: dict[str, object] | None = None  # container -> its running liveness prober's token
-    pulled: frozenset[str] = frozenset()
+    image_waits: dict[str, Ensured] | None = None  # container -> why its image is not there (ErrImagePull, ...)
+    pull_sync: object | None = None  # the pending image resync's token (None: none pending)
+    pull_due: bool = False  # that resync is due: sync the waiting containers' images
     attempts: int = 0  # sandbox creations that failed
     mount_failures: int = 0  # volume mounts that failed in a row (the reconciler's back-off)
     exits: dict[str, Exit] | None = None  # container -> how its main process just ended
@@ -128,6 +132,7 @@ class Kubelet(Controller):
         self.machines, self.ipam = machines, ipam
         self.pods: dict[str, _PodRuntime] = {}
         self.image_cache: dict[str, set[str]] = {node: set(have) for node, have in (images or {}).items()}
+        self.image_manager = ImageManager(self._rng("kubelet/imagepull"))
         # node -> pods whose sandbox found no free address, oldest first
         self._waiting_for_ip: dict[str, dict[str, None]] = {}
         # what runs a main process that ends, for its output and exit code (the served API's
@@ -147,6 +152,7 @@ class Kubelet(Controller):
         if ev.type == "DELETED":
             key = key_for(ev.obj)
             rt = self.pods.pop(key, None)
+            self.image_manager.forget(str(meta(ev.obj).get("uid")))
             node = ev.obj["spec"].get("nodeName")
             if rt is not None and rt.stage == "running":
                 # Deleted at once (grace period 0: `--force`, PodGC) while its containers ran:
@@ -195,6 +201,9 @@ class Kubelet(Controller):
             return
         if rt.stage == "running" and (rt.exits or rt.restart):
             self._processes_changed(key, pod, rt)
+            return
+        if rt.stage == "running" and rt.image_waits and (rt.pull_due or _image_changed(pod, rt.image_waits)):
+            self._sync_images(key, pod, rt)
             return
         step = {"new": self._accept, "creating": self._sandbox, "pulling": self._start,
                 "running": self._probe}.get(rt.stage)
@@ -253,28 +262,77 @@ class Kubelet(Controller):
         set_condition(st, "PodReadyToStartContainers", "True", self.clock.now_str())
         self.store.update(new, owned=True)
         self.flow(self.name, new, "sandbox", f"pod IP {rt.ip} on {node_name}")
-        cache = self.image_cache.setdefault(node_name, set())
         longest = 0.0
-        rng = self._rng("kubelet")
-        event = self.recorder.event
-        rt.pulled = frozenset()
+        rt.image_waits, rt.pull_sync, rt.pull_due = None, None, False  # (a new sandbox: its images afresh)
         for ct in pod["spec"].get("containers") or []:
-            image = ct.get("image", "")
-            policy = ct.get("imagePullPolicy", "IfNotPresent")
-            if policy == "IfNotPresent" and image in cache:
-                event(pod, "Normal", "Pulled",
-                      f'Container image "{image}" already present on machine', self.name, node_name)
-                continue
-            event(pod, "Normal", "Pulling", f'Pulling image "{image}"', self.name, node_name)
-            secs = round(rng.uniform(0.4, 1.6) if image in cache else rng.uniform(2.0, 7.0), 3)
-            size = 20_000_000 + int(_digest(image)[:6], 16) * 3
-            event(pod, "Normal", "Pulled",
-                  f'Successfully pulled image "{image}" in {secs}s ({secs}s including waiting). '
-                  f"Image size: {size} bytes.", self.name, node_name, at_offset=secs)
-            longest = max(longest, secs)
-            cache.add(image)
+            ensured = self._ensure_image(pod, ct)
+            longest = max(longest, ensured.seconds)
+            if not ensured.ok:
+                rt.image_waits = {**(rt.image_waits or {}), ct["name"]: ensured}
         rt.stage = "pulling"
         self._due(key, max(longest, 0.2))
+
+    def _ensure_image(self, pod: dict, ct: dict) -> Ensured:
+        """The image step of starting one container (the image manager's EnsureImageExists):
+        its events on the pod, and whether the container can start or waits (and why)."""
+        node_name = pod["spec"]["nodeName"]
+        cache = self.image_cache.setdefault(node_name, set())
+        rng = self._rng("kubelet")
+
+        def record(type_: str, reason: str, message: str, at: float) -> None:
+            self.recorder.event(pod, type_, reason, message, self.name, node_name, at_offset=at)
+
+        def pull_seconds(image: str) -> float:
+            return round(rng.uniform(0.4, 1.6) if image in cache else rng.uniform(2.0, 7.0), 3)
+
+        return self.image_manager.ensure(str(meta(pod).get("uid")), ct, cache, self.clock.now(), record,
+                                         pull_seconds)
+
+    def _resync_images(self, key: str, rt: _PodRuntime, seconds: float, *, background: bool = False) -> None:
+        """Sync the pod's waiting containers again `seconds` from now (one pending resync)."""
+        token = rt.pull_sync = object()
+
+        def due() -> None:
+            if self.pods.get(key) is rt and rt.pull_sync is token:
+                rt.pull_due = True
+                self.enqueue(key)
+        self.clock.call_later(seconds, due, background=background)
+
+    def _sync_images(self, key: str, pod: dict, rt: _PodRuntime) -> None:
+        """A sync of a pod whose containers wait for their image: each one's image step runs
+        again (in back-off: ImagePullBackOff; out of it: another pull). Once an image is
+        there, its container starts as a new pod's do (`_start`, after the pull); the others
+        keep waiting, their status written when its reason or message changed."""
+        rt.pull_due, rt.pull_sync = False, None
+        specs = {ct["name"]: ct for ct in pod["spec"].get("containers") or []}
+        waits: dict[str, Ensured] = {}
+        pulled, longest = False, 0.0
+        for name in sorted(rt.image_waits or {}):
+            if name not in specs:
+                continue
+            ensured = self._ensure_image(pod, specs[name])
+            longest = max(longest, ensured.seconds)
+            if ensured.ok:
+                pulled = True
+            else:
+                waits[name] = ensured
+        rt.image_waits = waits or None
+        if pulled:
+            rt.stage = "pulling"
+            self._due(key, max(longest, 0.2))
+            return
+        new = _next_version(pod)
+        changed = False
+        for cs in new["status"].get("containerStatuses") or []:
+            if cs.get("name") in waits:
+                state = waiting_state(waits[cs["name"]])
+                if cs.get("state") != state:
+                    cs["state"], cs["image"], changed = state, waits[cs["name"]].image, True
+        if changed:
+            self.store.update(new, owned=True)
+        jitter = self._rng("kubelet/imagepull").uniform(0.0, POD_WORKER_BACKOFF / 2)
+        self._resync_images(key, rt, IMAGE_STATUS_SYNC_SECONDS if changed else POD_WORKER_BACKOFF + jitter,
+                            background=not changed)
 
     def _mount_failed(self, key: str, pod: dict, rt: _PodRuntime, node_name: str,
                       failed: list[tuple[str, str]]) -> None:
@@ -323,7 +381,16 @@ class Kubelet(Controller):
         probe_delay = None
         before = {cs.get("name"): cs for cs in st.get("containerStatuses") or []} if rt.restarted else {}
         rt.restarted = False
+        waits = rt.image_waits or {}
+        current = {cs.get("name"): cs for cs in st.get("containerStatuses") or []}
+        keep = {c for c in _running_containers(pod)} if not before else set()
         for ct in sorted(pod["spec"].get("containers") or [], key=lambda ct: ct["name"]):
+            if ct["name"] in waits:
+                statuses.append(_waiting_status(ct, waits[ct["name"]], before.get(ct["name"]) or {}))
+                continue
+            if ct["name"] in keep:  # (started before, while another container waited for its image)
+                statuses.append(current[ct["name"]])
+                continue
             event(pod, "Normal", "Created", f"Created container: {ct['name']}", self.name, node_name)
             event(pod, "Normal", "Started", f"Started container {ct['name']}", self.name, node_name)
             probe = ct.get("readinessProbe")
@@ -343,9 +410,14 @@ class Kubelet(Controller):
                 "restartCount": count, "started": True, "state": shared({"running": {"startedAt": now}}),
             })
         st["containerStatuses"] = statuses
-        st["phase"] = "Running"
+        st["phase"] = "Pending" if waits else "Running"
         rt.stage = "running"
-        self._run_mains(key, pod, rt, [ct["name"] for ct in pod["spec"].get("containers") or []])
+        self._run_mains(key, pod, rt, [ct["name"] for ct in pod["spec"].get("containers") or []
+                                       if ct["name"] not in waits and ct["name"] not in keep])
+        if waits:
+            self.flow(self.name, new, "pull failed", "; ".join(
+                f"{c}: {w.reason} ({w.image})" for c, w in sorted(waits.items())))
+            self._resync_images(key, rt, IMAGE_STATUS_SYNC_SECONDS)
         if rt.exits:
             self._exited(new, rt, now)
         else:
@@ -627,6 +699,8 @@ class Kubelet(Controller):
                 self._restart_later(key, rt, c, wait)
         codes = {cs["name"]: (rt.ended or {}).get(cs["name"]) for cs in st.get("containerStatuses") or []}
         st["phase"] = pod_phase_after(policy, codes)
+        if rt.image_waits and st["phase"] == "Running":
+            st["phase"] = "Pending"  # (getPhase: a container that never started keeps the pod Pending)
         if st["phase"] in ("Succeeded", "Failed"):
             _terminal_conditions(st, now)
             self.flow(self.name, new, "completed", f"{st['phase']}: " + ", ".join(
@@ -736,6 +810,8 @@ class Kubelet(Controller):
                                          state["running"].get("startedAt", now), finished)
             elif "waiting" in state and "terminated" in (cs.get("lastState") or {}):
                 cs["state"] = cs["lastState"]  # (crash-looping: its last run is how it ended)
+            elif "waiting" in state:
+                cs["state"] = NEVER_STARTED  # (its image never came: the status manager's TerminatePod)
             cs["ready"], cs["started"] = False, False
             codes.append(((cs.get("state") or {}).get("terminated") or {}).get("exitCode", 0))
         _terminal_conditions(st, now)
@@ -743,6 +819,21 @@ class Kubelet(Controller):
         final = _next_version(new)
         final["status"]["phase"] = "Succeeded" if all(c == 0 for c in codes) else "Failed"
         self.store.update(final, owned=True)
+
+
+def _waiting_status(ct: dict, ensured: Ensured, old: dict) -> dict:
+    """The status of a container whose image is not there: waiting with the image step's
+    reason and message, not started, no image ID; across a new sandbox its restart count
+    grows only if it had run (a container never created is no restart)."""
+    count = int(old.get("restartCount") or 0) + (1 if "terminated" in (old.get("state") or {}) else 0)
+    return {"image": ct.get("image", ""), "imageID": "", "lastState": shared(_last_state(old)), "name": ct["name"],
+            "ready": False, "restartCount": count, "started": False, "state": waiting_state(ensured)}
+
+
+def _image_changed(pod: dict, waits: dict[str, Ensured]) -> bool:
+    """A waiting container's image was changed in the spec (`kubectl set image pod/...`)."""
+    return any(ct.get("image", "") != waits[ct["name"]].image
+               for ct in pod["spec"].get("containers") or [] if ct.get("name") in waits)
 
 
 def _terminal_conditions(st: dict, now: str) -> None:

@@ -26,8 +26,20 @@ def test_arithmetic_expansion(cluster):
     assert sh.feed("echo $((3*(4+2)/4)) $((-7/2)) $((-7%3)) $((1<2)) $((0x10+010)) $((2**10))") == "4 -3 -1 1 24 1024\n"
     assert sh.feed("echo $((n+=5)) $((n*=2)) $n; echo \"$((n > 5 ? 1 : 0))\"") == "5 10 10\n1\n"
     assert sh.feed("for i in 1 2 3; do echo $((i*i)); done") == "1\n4\n9\n"
-    assert sh.feed("echo $((1/0))") == "sh: divide by zero\n\n"
-    assert sh.feed("echo $((2+))") == "sh: arithmetic syntax error\n\n"
+    # An arithmetic error ends the line where it is (the shells jump back to their top level):
+    # the echo does not run, nor what follows it, and the status says so (2 in sh, 1 in bash).
+    assert sh.feed("echo $((1/0)); echo after") == "sh: divide by zero\n"
+    assert sh.feed("echo $?") == "2\n"
+    assert sh.feed("echo $((2+))") == "sh: arithmetic syntax error\n"
+
+
+def test_an_arithmetic_error_ends_the_line_in_bash_and_ends_a_script(cluster):
+    bash = _shell(cluster, "deploy/redis", "bash")
+    assert bash.feed("echo $((1/0)); echo after") == "bash: 1/0: division by 0\n"
+    assert bash.feed("echo $?") == "1\n"
+    s = Session(cluster, cwd=SAMPLES.parent)
+    assert s.feed("kubectl exec deploy/counter -- sh -c 'echo before; echo $((1/0)); echo after'") == \
+        "before\nsh: divide by zero\ncommand terminated with exit code 2\n"
 
 
 def test_a_counting_loop_as_a_main_process(cluster):
