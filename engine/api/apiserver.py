@@ -24,6 +24,7 @@ from engine.api.qos import pod_qos_class
 from engine.api.servicestrategy import carry_cluster_ips, drop_type_dependent_fields, normalize_cluster_ips
 from engine.api.strategicpatch import three_way_merge
 from engine.api.validation import decoding, errors, messages, service, validator
+from engine.api.validation.controllerrevision import controller_revision_update_errors
 from engine.api.validation.metadata import selector_go_value
 from engine.api.validation.workloads import statefulset_update_forbidden
 from engine.api.wellknown import LAST_APPLIED
@@ -224,12 +225,14 @@ class ApiServer:
             "server was not able to generate a unique name for the object"))
 
     def create(self, manifest: dict, display: str = "", *, applied: bool = False, dry_run: bool = False,
-               managed_fields: list[dict] | None = None) -> dict:
+               managed_fields: list[dict] | None = None, uid: str | None = None) -> dict:
         """A user's create (kubectl create/apply): validation and allocation messages.
         `dry_run` (`?dryRun=All`): every check and allocation runs, nothing is kept; the
         answer is the object as it would be stored (UID and creationTimestamp, no
         resourceVersion), as kube-apiserver's dry-run storage returns it. `managed_fields`:
-        the served API's field manager's record of the write (engine.kapi.fieldmanager)."""
+        the served API's field manager's record of the write (engine.kapi.fieldmanager).
+        `uid`: one a controller drew from a random purpose of its own (the store's sequence
+        stays as it was)."""
         obj = with_defaults(manifest)
         prepare_for_create(obj)
         md = obj["metadata"]
@@ -256,7 +259,7 @@ class ApiServer:
                 self._release_service(obj)  # the dry-run allocators hand the addresses back
         if dry_run:
             return self.store.as_created(obj)
-        return self.store.create(obj)
+        return self.store.create(obj, uid=uid)
 
     # -- apply --------------------------------------------------------------
     def apply(self, manifest: dict, display: str = "", *, dry_run: str = "none") -> ApplyResult:
@@ -365,6 +368,8 @@ class ApiServer:
             errs = [*errs, *_selector_immutable(live, new)]
         elif live["kind"] == "StatefulSet":  # (ValidateStatefulSetUpdate: its selector is one of the fixed fields)
             errs = [*errs, *statefulset_update_forbidden(new, live)]
+        elif live["kind"] == "ControllerRevision":  # (ValidateControllerRevisionUpdate: data is immutable)
+            errs = [*errs, *controller_revision_update_errors(new, live)]
         errs = [*errs, *_finalizers_frozen(live, new)]
         if errs:
             raise _invalid(new, errs, display, verb)

@@ -134,7 +134,9 @@ KINDS: dict[str, KindInfo] = {k.kind: k for k in (
     KindInfo("ServiceAccount", "", "v1", "serviceaccounts", "serviceaccount", True, ("sa",)),
     KindInfo("Service", "", "v1", "services", "service", True, ("svc",), ("all",),
              subresources=(_status("Service"),)),
-    # apps/v1
+    # apps/v1 (ControllerRevisions: the StatefulSet and DaemonSet controllers' history, which
+    # `kubectl rollout history/undo` reads; no short name, no category, as upstream's)
+    KindInfo("ControllerRevision", "apps", "v1", "controllerrevisions", "controllerrevision", True),
     KindInfo("DaemonSet", "apps", "v1", "daemonsets", "daemonset", True, ("ds",), ("all",),
              subresources=(_status("DaemonSet"),)),
     KindInfo("Deployment", "apps", "v1", "deployments", "deployment", True, ("deploy",), ("all",),

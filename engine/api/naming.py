@@ -47,17 +47,6 @@ def go_json(value: object) -> bytes:
     return text.encode()
 
 
-def controller_revision_hash(template: dict, collision_count: int = 0) -> str:
-    """history.HashControllerRevision of a StatefulSet's revision: FNV-1 over the
-    revision's data -- the patch `{"spec":{"template":{...,"$patch":"replace"}}}` that
-    getPatch marshals from a generic map (so keys sorted) -- then the collision count in
-    decimal, printed in decimal and safe-encoded. The ControllerRevision (and every pod's
-    `controller-revision-hash` label) is `<name>-<this>`."""
-    patch = {"spec": {"template": {**template, "$patch": "replace"}}}
-    h = fnv1_32(str(collision_count).encode(), fnv1_32(go_json(patch)))
-    return safe_encode(str(h))
-
-
 def pod_template_hash(template: dict, collision_count: int | None = None) -> str:
     """controller.ComputeHash: FNV-1a over a canonical dump of the template, printed in
     decimal and safe-encoded. Go dumps the struct with spew; we dump canonical JSON (sorted

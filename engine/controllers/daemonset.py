@@ -2,14 +2,54 @@
 
 Pods are bound to their node directly (spec.nodeName, as the controller's node-affinity
 leads the scheduler to do) and tolerate the taints their template tolerates.
+
+Its history is upstream's (pkg/controller/daemon/update.go): each template the set has had is
+a ControllerRevision `<set>-<hash>` it controls (constructHistory; the hash is
+controller.ComputeHash of the template and collisionCount, the revision's labels the
+template's plus `controller-revision-hash`, its annotations the set's), the current one
+renumbered above the others when a rollback (`kubectl rollout undo`) makes an old template
+current again; each pod carries its revision's hash, and RollingUpdate replaces the pods of
+other revisions at most maxUnavailable at a time. Old revisions no pod uses go beyond
+revisionHistoryLimit (cleanupHistory).
 """
 from __future__ import annotations
 
+import math
+
 from engine.api.apiserver import ApiError
-from engine.api.objects import clone, is_terminating, meta, owner_ref, pod_is_active, pod_is_ready, uid_of
+from engine.api.naming import pod_template_hash
+from engine.api.objects import (
+    clone,
+    evolve,
+    is_terminating,
+    labels_of,
+    meta,
+    owner_ref,
+    pod_is_active,
+    pod_is_ready,
+    uid_of,
+)
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
+from engine.controllers.history import (
+    POD_REVISION_LABEL,
+    History,
+    new_revision,
+    patch_data,
+    revision_name,
+    revision_number,
+)
 from engine.controllers.scheduler import tolerates_all
+
+
+def max_unavailable(ds: dict, desired: int) -> int:
+    """The rolling update's budget: maxUnavailable as a number, or a percent of the nodes
+    that should run the pod rounded up (GetScaledValueFromIntOrPercent, roundUp)."""
+    ru = ((ds["spec"].get("updateStrategy") or {}).get("rollingUpdate") or {})
+    v = ru.get("maxUnavailable", 1)
+    if isinstance(v, str) and v.endswith("%") and v[:-1].isdigit():
+        return math.ceil(int(v[:-1]) * desired / 100)
+    return int(v) if isinstance(v, int) or (isinstance(v, str) and v.isdigit()) else 1
 
 
 class DaemonSetController(Controller):
@@ -18,6 +58,7 @@ class DaemonSetController(Controller):
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)
         self.api, self.recorder = ctx.api, ctx.recorder
+        self.history = History(ctx.api, self.store)
         self.store.watch("DaemonSet", lambda ev: self.enqueue(key_for(ev.obj)))
         self.store.watch("Pod", self._on_pod)
         self.store.watch("Node", lambda ev: [self.enqueue(key_for(d)) for d in self.store.list("DaemonSet")])
@@ -32,6 +73,12 @@ class DaemonSetController(Controller):
         ds = self.store.get("DaemonSet", ns, name)
         if ds is None or is_terminating(ds):
             return
+        try:
+            cur, old = self._construct_history(ds)
+        except ApiError:  # (a hash collision, or a namespace being deleted: again later)
+            self.add_rate_limited(key)
+            return
+        hash_ = labels_of(cur).get(POD_REVISION_LABEL, "")
         tmpl = ds["spec"].get("template") or {}
         tolerations = (tmpl.get("spec") or {}).get("tolerations") or []
         pods = [p for k, pns, pn in self.store.dependents(uid_of(ds))
@@ -46,9 +93,7 @@ class DaemonSetController(Controller):
                 md.pop("creationTimestamp", None)
                 md["generateName"] = f"{name}-"
                 md["namespace"] = ns
-                md.setdefault("labels", {})["controller-revision-hash"] = ds["metadata"].get("annotations", {}).get("svcflow/revision-hash", "")
-                if not md["labels"]["controller-revision-hash"]:
-                    del md["labels"]["controller-revision-hash"]
+                md.setdefault("labels", {})[POD_REVISION_LABEL] = hash_
                 md["ownerReferences"] = [owner_ref(ds)]
                 pod["spec"]["nodeName"] = meta(node)["name"]
                 try:
@@ -59,6 +104,8 @@ class DaemonSetController(Controller):
                     failed = True
                     continue
                 self.recorder.event(ds, "Normal", "SuccessfulCreate", f"Created pod: {meta(created)['name']}", self.name)
+        self._roll(ds, [p for p in by_node.values()], hash_, len(eligible))
+        self._cleanup_history(ds, old)
         if failed:  # syncDaemonSet's error: the key again later (rate-limited, background timers)
             self.add_rate_limited(key)
         else:
@@ -69,13 +116,92 @@ class DaemonSetController(Controller):
         status = {
             "currentNumberScheduled": len(active), "desiredNumberScheduled": len(eligible),
             "numberMisscheduled": 0, "numberReady": ready, "numberAvailable": ready,
-            "updatedNumberScheduled": len(active), "observedGeneration": meta(ds).get("generation", 1),
+            "updatedNumberScheduled": sum(1 for p in active if labels_of(p).get(POD_REVISION_LABEL) == hash_),
+            "observedGeneration": meta(ds).get("generation", 1),
         }
         if len(eligible) - ready:
             status["numberUnavailable"] = len(eligible) - ready
         if not ready:
             del status["numberAvailable"]
+        if not status["updatedNumberScheduled"]:
+            del status["updatedNumberScheduled"]
+        if (ds.get("status") or {}).get("collisionCount") is not None:
+            status["collisionCount"] = ds["status"]["collisionCount"]
         if ds.get("status") != status:
             new = clone(ds)
             new["status"] = status
             self.store.update(new, owned=True)
+
+    # -- history --------------------------------------------------------------------------
+    def _construct_history(self, ds: dict) -> tuple[dict, list[dict]]:
+        """constructHistory: the revision equal to the set's template (Match: the same
+        getPatch data) and the others; the current one is numbered above every other (a
+        rollback renumbers it), or snapshotted when there is none."""
+        revisions = self.history.owned(ds)
+        data = patch_data(ds["spec"].get("template") or {})
+        current = [r for r in revisions if r.get("data") == data]
+        old = [r for r in revisions if r.get("data") != data]
+        number = max((revision_number(r) for r in old), default=0) + 1
+        if not current:
+            return self._snapshot(ds, data, number), old
+        cur = current[-1]  # dedupCurHistories: the highest stays, the duplicates go
+        for dup in current[:-1]:
+            self.history.delete(dup)
+        if revision_number(cur) < number:
+            cur = self.history.renumber(cur, number)
+        return cur, old
+
+    def _snapshot(self, ds: dict, data: dict, number: int) -> dict:
+        """snapshot: the revision `<set>-<ComputeHash>`; a name taken by other data is a
+        collision: status.collisionCount goes up and the sync is tried again."""
+        count = (ds.get("status") or {}).get("collisionCount")
+        tmpl = ds["spec"].get("template") or {}
+        hash_ = pod_template_hash(tmpl, count)
+        labels = {**((tmpl.get("metadata") or {}).get("labels") or {}), POD_REVISION_LABEL: hash_}
+        rev = new_revision(ds, labels, data, number, annotations=meta(ds).get("annotations"))
+        rev["metadata"]["name"] = revision_name(meta(ds)["name"], hash_)
+        try:
+            return self.history.create_named(rev)
+        except ApiError as e:
+            if e.status.reason != "AlreadyExists":
+                raise
+            exists = self.store.get("ControllerRevision", rev["metadata"]["namespace"], rev["metadata"]["name"])
+            if exists is not None and exists.get("data") == data:
+                return exists
+            new = evolve(ds)
+            new["status"] = {**(ds.get("status") or {}), "collisionCount": int(count or 0) + 1}
+            self.store.update(new, owned=True)
+            raise
+
+    def _cleanup_history(self, ds: dict, old: list[dict]) -> None:
+        """cleanupHistory: beyond revisionHistoryLimit, the oldest revisions no pod carries."""
+        to_kill = len(old) - int(ds["spec"].get("revisionHistoryLimit", 10))
+        if to_kill <= 0:
+            return
+        live = {labels_of(p).get(POD_REVISION_LABEL) for k, pns, pn in self.store.dependents(uid_of(ds))
+                if k == "Pod" and (p := self.store.get("Pod", pns, pn)) is not None}
+        for rev in old:
+            if to_kill <= 0:
+                break
+            if labels_of(rev).get(POD_REVISION_LABEL) in live:
+                continue
+            self.history.delete(rev)
+            to_kill -= 1
+
+    def _roll(self, ds: dict, pods: list[dict], hash_: str, desired: int) -> None:
+        """rollingUpdate (maxSurge 0): old pods that are not ready go at once; ready ones
+        while fewer than maxUnavailable nodes lack a ready pod. OnDelete waits for the user."""
+        if (ds["spec"].get("updateStrategy") or {}).get("type", "RollingUpdate") != "RollingUpdate":
+            return
+        outdated = [p for p in pods if labels_of(p).get(POD_REVISION_LABEL) != hash_]
+        if not outdated:
+            return
+        unavailable = desired - sum(1 for p in pods if pod_is_ready(p))
+        budget = max_unavailable(ds, desired) - unavailable
+        for pod in sorted(outdated, key=pod_is_ready):
+            if pod_is_ready(pod):
+                if budget <= 0:
+                    break
+                budget -= 1
+            self.api.delete_object("Pod", meta(pod).get("namespace") or "", meta(pod)["name"])
+            self.recorder.event(ds, "Normal", "SuccessfulDelete", f"Deleted pod: {meta(pod)['name']}", self.name)

@@ -14,14 +14,14 @@ As upstream's (pkg/controller/statefulset, stateful_set_control.go `updateStatef
 * a pod that is deleted, or that fails or completes, is made again with the same name;
 * scaling down deletes the highest ordinal first, one at a time (OrderedReady waits for it
   to be gone and for the others to be healthy);
-* a changed template is a new revision (`<set>-<hash>`, history.HashControllerRevision's
-  hash); RollingUpdate deletes the pods of other revisions from the highest ordinal down to
+* a changed template is a new revision, a ControllerRevision `<set>-<hash>` the set controls
+  (engine.controllers.history: written to the API, read back on every sync, as upstream's
+  getStatefulSetRevisions); a template equal to an older revision re-uses it under the next
+  number (`kubectl rollout undo`); beyond revisionHistoryLimit, the oldest revisions no pod
+  uses are deleted (truncateHistory). RollingUpdate deletes the pods of other revisions from the highest ordinal down to
   `partition`, one at a time, each coming back from the new template; when every pod is
   updated and ready, currentRevision becomes updateRevision. OnDelete waits for the user to
   delete them.
-
-The revisions' templates are kept here, per set (svcflow does not serve ControllerRevision
-objects; `status.currentRevision` / `updateRevision` name them as upstream's do).
 
 volumeClaimTemplates: svcflow does not simulate PersistentVolumeClaims (they are served
 read-only), so creating a pod's claim is refused as the API server refuses a write to a
@@ -32,12 +32,10 @@ FailedCreate event, `create Claim www-web-0 for Pod web-0 in StatefulSet web fai
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from engine.api.apiserver import ApiError
 from engine.api.labels import SelectorError, from_label_selector
-from engine.api.naming import controller_revision_hash
 from engine.api.objects import (
     clone,
     condition,
@@ -55,10 +53,11 @@ from engine.api.store import WatchEvent
 from engine.cluster.clock import parse_time
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
+from engine.controllers.history import History, equal_revisions, new_revision, next_revision, patch_data, template_of
 
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"  # apps.StatefulSetPodNameLabel
 POD_INDEX_LABEL = "apps.kubernetes.io/pod-index"  # apps.PodIndexLabel (PodIndexLabel is GA)
-REVISION_LABEL = "controller-revision-hash"  # apps.ControllerRevisionHashLabelKey
+REVISION_LABEL = "controller-revision-hash"  # apps.ControllerRevisionHashLabelKey (history.POD_REVISION_LABEL)
 _ORDINAL = re.compile(r"^(.*)-([0-9]+)$")  # statefulPodRegex
 
 #: What svcflow's API answers a write of a kind it serves read-only (PersistentVolumeClaims).
@@ -81,36 +80,19 @@ def claim_name(claim: dict, set_name: str, ordinal: int) -> str:
     return f"{(claim.get('metadata') or {}).get('name', '')}-{set_name}-{ordinal}"
 
 
-@dataclass
-class _Revisions:
-    """One set's revisions: name -> the pod template it stands for (newest last)."""
-
-    templates: dict[str, dict] = field(default_factory=dict)
-
-    def remember(self, name: str, template: dict, limit: int, keep: set[str]) -> None:
-        self.templates.pop(name, None)
-        self.templates[name] = template
-        # truncateHistory: the oldest revisions no pod uses go beyond revisionHistoryLimit
-        spare = [n for n in self.templates if n not in keep and n != name]
-        for n in spare[:max(0, len(spare) - limit)]:
-            del self.templates[n]
-
-
 class StatefulSetController(Controller):
     name = "statefulset-controller"
 
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)
         self.api, self.recorder, self.clock, self.flow = ctx.api, ctx.recorder, ctx.clock, ctx.flow
-        self._revisions: dict[str, _Revisions] = {}  # set UID -> its revisions
+        self.history = History(ctx.api, self.store)
         self._available_checks: set[tuple[str, str]] = set()  # (key, at) re-syncs already scheduled
         self.store.watch("StatefulSet", self._on_set)
         self.store.watch("Pod", self._on_pod)
 
     # -- watches ----------------------------------------------------------------------
     def _on_set(self, ev: WatchEvent) -> None:
-        if ev.type == "DELETED":
-            self._revisions.pop(uid_of(ev.obj), None)
         self.enqueue(key_for(ev.obj))
 
     def _on_pod(self, ev: WatchEvent) -> None:
@@ -140,13 +122,19 @@ class StatefulSetController(Controller):
         except SelectorError:
             return  # (validation refuses these before a controller sees them)
         pods = self._claim_pods(sts, selector)
-        current, update = self._revisions_of(sts, pods)
+        revisions = self.history.owned(sts)
+        try:
+            current, update, collisions = self._revisions_of(sts, revisions)
+        except ApiError:  # (a namespace being deleted refuses new revisions: the set goes with it)
+            self.add_rate_limited(key)
+            return
         failed = None if is_terminating(sts) else self._update(sts, pods, current, update)
         if failed is None:
             self.forget(key)
         else:
             self.add_rate_limited(key)
-        self._write_status(sts, current, update)
+        names = self._write_status(sts, meta(current)["name"], meta(update)["name"], collisions)
+        self._truncate_history(sts, pods, revisions, names)
 
     def _claim_pods(self, sts: dict, selector) -> list[dict]:
         """getPodsForStatefulSet: the pods it controls whose labels still match (one that
@@ -190,22 +178,44 @@ class StatefulSetController(Controller):
                   f"by statefulset {meta(sts)['name']}" if sts is not None else "its labels no longer match")
         return out
 
-    def _revisions_of(self, sts: dict, pods: list[dict]) -> tuple[str, str]:
-        """getStatefulSetRevisions: the update revision is the current template's; the
-        current revision is the one status names (while its template is known), else the
-        update revision."""
-        spec, status = sts["spec"], sts.get("status") or {}
-        revs = self._revisions.setdefault(uid_of(sts), _Revisions())
-        template = spec.get("template") or {}
-        update = f"{meta(sts)['name']}-{controller_revision_hash(template, int(status.get('collisionCount') or 0))}"
-        current = status.get("currentRevision") or update
-        if current not in revs.templates and current != update:
+    def _revisions_of(self, sts: dict, revisions: list[dict]) -> tuple[dict, dict, int]:
+        """getStatefulSetRevisions: the update revision is the set's template -- the newest
+        revision when equal to it, an older equal one renumbered to the next number (a
+        rollback), else a new one; the current revision is the one status names, else the
+        update revision. Also the collision count the hash needed."""
+        status = sts.get("status") or {}
+        collisions = int(status.get("collisionCount") or 0)
+        tmpl = sts["spec"].get("template") or {}
+        data = patch_data(tmpl)
+        number = next_revision(revisions)
+        equal = equal_revisions(revisions, data)
+        if equal and equal[-1] is revisions[-1]:
+            update = revisions[-1]
+        elif equal:
+            update = self.history.renumber(equal[-1], number)
+        else:
+            annotations = {k: v for k, v in (meta(sts).get("annotations") or {}).items()}
+            rev = new_revision(sts, (tmpl.get("metadata") or {}).get("labels") or {}, data, number,
+                               annotations=annotations)
+            update, collisions = self.history.create(sts, rev, collisions)
+        wanted = status.get("currentRevision")
+        current = next((r for r in revisions if meta(r)["name"] == wanted), None) if wanted else None
+        if current is None or meta(current)["name"] == meta(update)["name"]:
             current = update
-        keep = {labels_of(p).get(REVISION_LABEL, "") for p in pods} | {current}
-        revs.remember(update, template, int(spec.get("revisionHistoryLimit", 10)), keep)
-        return current, update
+        return current, update, collisions
 
-    def _update(self, sts: dict, pods: list[dict], current: str, update: str) -> str | None:
+    def _truncate_history(self, sts: dict, pods: list[dict], revisions: list[dict], live: set[str]) -> None:
+        """truncateHistory: past revisionHistoryLimit, the oldest revisions that are neither
+        the current nor the update revision nor any of the sync's pods' are deleted."""
+        limit = int(sts["spec"].get("revisionHistoryLimit", 10))
+        if sum(1 for r in revisions if meta(r)["name"] not in live) <= limit:
+            return  # (nothing to delete whatever the pods carry: no pass over them)
+        live |= {labels_of(p).get(REVISION_LABEL, "") for p in pods}
+        history = [r for r in revisions if meta(r)["name"] not in live]
+        for rev in history[:max(0, len(history) - limit)]:
+            self.history.delete(rev)
+
+    def _update(self, sts: dict, pods: list[dict], current: dict, update: dict) -> str | None:
         """updateStatefulSet's replica, condemned and rolling-update passes; the first
         failure's message, if any."""
         spec = sts["spec"]
@@ -265,8 +275,8 @@ class StatefulSetController(Controller):
             pod = replicas[i]
             if pod is None:
                 continue
-            if labels_of(pod).get(REVISION_LABEL) != update and not is_terminating(pod):
-                self.flow(self.name, pod, "rolling", f"revision {update}")
+            if labels_of(pod).get(REVISION_LABEL) != meta(update)["name"] and not is_terminating(pod):
+                self.flow(self.name, pod, "rolling", f"revision {meta(update)['name']}")
                 self._delete_pod(sts, pod)
                 return None
             if not self._healthy(pod):
@@ -354,21 +364,20 @@ class StatefulSetController(Controller):
                                for c in claims] + [v for v in spec.get("volumes") or [] if v.get("name") not in names]
         return {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": spec}
 
-    def _create_pod(self, sts: dict, ordinal: int, current: str, update: str) -> str | None:
+    def _create_pod(self, sts: dict, ordinal: int, current: dict, update: dict) -> str | None:
         """newVersionedStatefulSetPod, then CreateStatefulPod: below the partition a pod is
         made from the current revision, else from the update revision; its claims first."""
         spec = sts["spec"]
         strategy = spec.get("updateStrategy") or {}
         ru = strategy.get("rollingUpdate")
-        templates = self._revisions[uid_of(sts)].templates
         revision = update
         start = int((spec.get("ordinals") or {}).get("start") or 0)
         # (a RollingUpdate without rollingUpdate keeps the current revision's count of pods)
         below = int(ru.get("partition") or 0) if isinstance(ru, dict) else \
             int((sts.get("status") or {}).get("currentReplicas") or 0)
-        if strategy.get("type") == "RollingUpdate" and ordinal < start + below and current in templates:
+        if strategy.get("type") == "RollingUpdate" and ordinal < start + below:
             revision = current
-        pod = self._new_pod(sts, ordinal, revision, templates[revision])
+        pod = self._new_pod(sts, ordinal, meta(revision)["name"], template_of(revision))
         set_name = meta(sts)["name"]
         for claim in spec.get("volumeClaimTemplates") or []:
             message = (f"create Claim {claim_name(claim, set_name, ordinal)} for Pod {meta(pod)['name']} in "
@@ -394,10 +403,10 @@ class StatefulSetController(Controller):
                             f"delete Pod {name} in StatefulSet {meta(sts)['name']} successful", self.name)
 
     # -- status -----------------------------------------------------------------------
-    def _write_status(self, sts: dict, current: str, update: str) -> None:
+    def _write_status(self, sts: dict, current: str, update: str, collisions: int) -> set[str]:
         """updateStatefulSetStatus over the pods as they are after the sync (computeReplicaStatus),
         with completeRollingUpdate: once every pod is updated and ready, the update revision
-        becomes the current one."""
+        becomes the current one. Returns the names of the revisions status names."""
         sts = self.store.get("StatefulSet", meta(sts).get("namespace") or "", meta(sts)["name"]) or sts
         uid = uid_of(sts)
         min_ready = int(sts["spec"].get("minReadySeconds") or 0)
@@ -427,7 +436,7 @@ class StatefulSetController(Controller):
             "updatedReplicas": upd,
             "currentRevision": current,
             "updateRevision": update,
-            "collisionCount": int(old.get("collisionCount") or 0),
+            "collisionCount": collisions,
             "availableReplicas": available,
         }
         status = {k: v for k, v in status.items()
@@ -438,3 +447,4 @@ class StatefulSetController(Controller):
             new = evolve(sts)
             new["status"] = status
             self.store.update(new, owned=True)
+        return {current, update}

@@ -27,7 +27,7 @@ from engine.api.validation.messages import aggregate_message
 from engine.api.validation.metadata import validate_labels
 from engine.api.validation.names import is_valid_label_value
 from engine.cluster.cluster import Cluster
-from engine.kubectl import rootflags, shortnames
+from engine.kubectl import rollout, rootflags, shortnames
 from engine.kubectl.flagvalues import CSVError, read_as_csv
 from engine.kubectl.printers import custom_columns, encoding, jsonpath, sorting
 from engine.kubectl.printers import describe as describe_printer
@@ -71,7 +71,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "ignore-not-found": ("", "bool"), "no-headers": ("", "bool"), "stdin": ("i", "bool"),
     "tty": ("t", "bool"), "timeout": ("", "str"), "field-selector": ("", "str"), "list": ("", "bool"),
     "resource-version": ("", "str"), "port": ("", "str"), "restart": ("", "str"), "labels": ("", "str"),
-    "record": ("", "bool"), "dry-run": ("", "str"), "sort-by": ("", "str"), "watch": ("w", "bool"),
+    "record": ("", "bool"), "revision": ("", "int"), "to-revision": ("", "int"), "dry-run": ("", "str"), "sort-by": ("", "str"), "watch": ("w", "bool"),
     "quiet": ("q", "bool"), "validate": ("", "str"), "prune": ("", "bool"), "api-version": ("", "str"),
     "tail": ("", "int"), "timestamps": ("", "bool"), "previous": ("p", "bool"),
     "label-columns": ("L", "strings"), "cascade": ("", "str"), "rm": ("", "bool"), "command": ("", "bool"),
@@ -84,6 +84,7 @@ ONLY_FOR_VERBS: dict[str, frozenset[str]] = {
     "label-columns": _GET_ONLY, "show-labels": _GET_ONLY, "sort-by": _GET_ONLY, "no-headers": _GET_ONLY,
     # (describe, drain, cordon, uncordon, logs and exec print no object: they have no -o)
     "output": frozenset({"get", "explain", "delete", "scale", "label", "rollout", "create", "run"}),
+    "revision": frozenset({"rollout"}), "to-revision": frozenset({"rollout"}),
     "cascade": frozenset({"delete"}), "rm": frozenset({"run"}), "command": frozenset({"run"}),
 }
 NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict", "cascade": "background"}
@@ -102,7 +103,7 @@ VERB_FLAGS: dict[str, tuple[str, ...]] = {
     "delete": _SELECT + _DRY,
     "scale": ("--replicas=",) + _SELECT + _DRY,
     "label": ("--overwrite",) + _SELECT + _DRY,
-    "rollout": ("--namespace=",),
+    "rollout": ("--namespace=", "--revision=", "--to-revision=", "--dry-run=client"),
     "drain": ("--ignore-daemonsets", "--force", "--delete-emptydir-data") + _DRY,
     "cordon": _DRY, "uncordon": _DRY, "create": _DRY,
     "run": ("--image=", "--namespace=", "--restart=Never", "--command") + _DRY,
@@ -843,6 +844,8 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
 
 
 RESTARTABLE = ("Deployment", "DaemonSet", "StatefulSet")
+ROLLOUT_SUBCOMMANDS = ("restart", "history", "undo")
+
 
 
 @shortnames.warns
@@ -993,7 +996,7 @@ KUBECTL_COMMANDS = frozenset({
     "version", "options"})
 
 #: The verbs (of VERBS) whose kubectl 1.33 command has `--dry-run` (`rollout restart` has not).
-DRY_RUN_VERBS = frozenset({"delete", "scale", "label", "drain", "cordon", "uncordon", "create", "run"})
+DRY_RUN_VERBS = frozenset({"delete", "scale", "label", "drain", "cordon", "uncordon", "create", "run", "rollout undo"})
 
 
 def run_line(cluster: Cluster, line: str) -> Output:
@@ -1025,8 +1028,9 @@ def run_line(cluster: Cluster, line: str) -> Output:
                           code=1)
         sub, rest = rest[0], rest[1:]
         cmd = f"rollout {sub}"
-        if sub != "restart":
-            return Output(stderr=f"error: svcflow does not run `kubectl rollout {sub}` yet (it runs: rollout restart)\n",
+        if sub not in ROLLOUT_SUBCOMMANDS:
+            return Output(stderr=f"error: svcflow does not run `kubectl rollout {sub}` yet (it runs: rollout "
+                                 "restart, history, undo)\n",
                           code=1)
     if verb == "create" and rest and rest[0] in ("namespace", "ns"):  # (cobra's subcommand names itself)
         cmd = "create namespace"
@@ -1040,8 +1044,10 @@ def run_line(cluster: Cluster, line: str) -> Output:
         opts, pos = parse_flags(rest, verb)
     except UsageError as e:
         return usage_error(cmd, str(e))
+    if (foreign := rollout.foreign_flag(cmd, opts)) is not None:
+        return usage_error(cmd, f"unknown flag: --{foreign}")
     dry, warning = "none", ""
-    if "dry-run" in opts and verb not in DRY_RUN_VERBS:
+    if "dry-run" in opts and verb not in DRY_RUN_VERBS and cmd not in DRY_RUN_VERBS:
         return usage_error(cmd, "unknown flag: --dry-run")
     if "dry-run" in opts:
         try:
@@ -1090,7 +1096,10 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
     if verb == "rollout":
         if not pos:
             return Output(stderr="error: required resource not specified\n", code=1)
-        return rollout_restart(cluster, pos, namespace=ns, dry_run=dry)
+        if cmd == "rollout restart":
+            return rollout_restart(cluster, pos, namespace=ns, dry_run=dry)
+        targets, err = _objects_for(cluster, "rollout", pos, ns or "default", select_all=False, selector=None)
+        return err or Output(*rollout.run(cluster, cmd, targets, opts, dry))
     if verb in ("drain", "cordon", "uncordon"):
         if not pos:
             return Output(stderr="error: USAGE: %s NODE [flags]\nSee 'kubectl %s -h' for help and examples\n"

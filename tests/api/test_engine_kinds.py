@@ -158,7 +158,7 @@ def test_registry_is_kube_apiserver_discovery():
         "persistentvolumes", "pods", "replicationcontrollers", "resourcequotas", "secrets", "serviceaccounts",
             "services"]
     assert [i.resource for i in registry.in_group_version("apps", "v1")] == [
-        "daemonsets", "deployments", "replicasets", "statefulsets"]
+        "controllerrevisions", "daemonsets", "deployments", "replicasets", "statefulsets"]
     assert [i.resource for i in registry.in_group_version("batch", "v1")] == ["cronjobs", "jobs"]
     short = {i.kind: i.short_names for i in registry.KINDS.values()}
     assert short == {"ConfigMap": ("cm",), "Endpoints": ("ep",), "Event": ("ev",), "LimitRange": ("limits",),
@@ -166,7 +166,8 @@ def test_registry_is_kube_apiserver_discovery():
                      "Node": ("no",), "PersistentVolumeClaim": ("pvc",), "PersistentVolume": ("pv",),
                      "Pod": ("po",), "ReplicationController": ("rc",), "Secret": (), "ServiceAccount": ("sa",),
                      "Service": ("svc",),
-                     "DaemonSet": ("ds",), "Deployment": ("deploy",), "ReplicaSet": ("rs",), "StatefulSet": ("sts",),
+                     "ControllerRevision": (), "DaemonSet": ("ds",), "Deployment": ("deploy",), "ReplicaSet": ("rs",),
+                     "StatefulSet": ("sts",),
                      "CronJob": ("cj",), "Job": (), "Ingress": ("ing",), "NetworkPolicy": ("netpol",), "Lease": (),
                      "EndpointSlice": ()}
     assert [i.resource for i in registry.in_group_version("networking.k8s.io", "v1")] == [

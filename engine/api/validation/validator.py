@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from engine.api.defaults import with_defaults
+from engine.api.validation.controllerrevision import validate_controller_revision
 from engine.api.validation.endpoints import validate_endpoints, validate_endpointslice
 from engine.api.validation.errors import FieldError
 from engine.api.validation.networkpolicy import validate_network_policy
@@ -31,6 +32,7 @@ _VALIDATORS = {
     ("apps/v1", "ReplicaSet"): validate_replicaset,
     ("apps/v1", "DaemonSet"): validate_daemonset,
     ("apps/v1", "StatefulSet"): validate_statefulset,
+    ("apps/v1", "ControllerRevision"): validate_controller_revision,
     ("discovery.k8s.io/v1", "EndpointSlice"): validate_endpointslice,
     ("networking.k8s.io/v1", "NetworkPolicy"): validate_network_policy,
 }

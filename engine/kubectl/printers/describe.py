@@ -1707,3 +1707,12 @@ def describe(kind: str, obj: dict, *, lister: Lister, now: datetime) -> str:
     if canonical is None:  # kubectl's genericDescriber, for a kind without a describer of its own
         return _describe_generic(obj, lister, now)
     return _DESCRIBERS[canonical](obj, lister, now)
+
+
+def pod_template(template: dict | None) -> str:
+    """DescribePodTemplate on its own: what `kubectl rollout history --revision=N` and
+    `rollout undo --dry-run=client` print of a revision's template. Those write it through a
+    prefix writer over a plain buffer, not a tabwriter: the tabs stay tabs."""
+    w = _PrefixWriter()
+    _describe_pod_template(w, template, None)
+    return "".join(w._done + w._pending)

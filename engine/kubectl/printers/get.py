@@ -514,6 +514,21 @@ def _statefulset_row(sts: dict, now: datetime, wide: bool) -> list[str]:
     return row
 
 
+def _controller_revision_row(rev: dict, now: datetime, wide: bool) -> list[str]:
+    """printControllerRevision: CONTROLLER is the controller reference as `kind.group/name`
+    (formatResourceName with its kind), `<none>` without one; REVISION the number."""
+    ref = next((o for o in _d(rev, "metadata").get("ownerReferences") or []
+                if isinstance(o, dict) and o.get("controller")), None)
+    controller = "<none>"
+    if ref is not None:
+        api_version = str(ref.get("apiVersion") or "")
+        group = api_version.split("/", 1)[0] if "/" in api_version else ""
+        kind = str(ref.get("kind") or "").lower()
+        controller = f"{kind}.{group}/{ref.get('name', '')}" if group else f"{kind}/{ref.get('name', '')}"
+    return [_name(rev), controller, str(rev.get("revision") or 0),
+            since(_d(rev, "metadata").get("creationTimestamp"), now)]
+
+
 # ---------------------------------------------------------------------------------------
 # Cluster-scoped: nodes and namespaces
 # ---------------------------------------------------------------------------------------
@@ -658,6 +673,7 @@ TABLES: dict[str, _TableDef] = {
     "DaemonSet": _TableDef(("Name", "Desired", "Current", "Ready", "Up-to-date", "Available",
                             "Node Selector", "Age"), _CONTAINERS_WIDE, _daemonset_row),
     "StatefulSet": _TableDef(("Name", "Ready", "Age"), ("Containers", "Images"), _statefulset_row),
+    "ControllerRevision": _TableDef(("Name", "Controller", "Revision", "Age"), (), _controller_revision_row),
     "Node": _TableDef(("Name", "Status", "Roles", "Age", "Version"),
                       ("Internal-IP", "External-IP", "OS-Image", "Kernel-Version",
                        "Container-Runtime"), _node_row),
