@@ -9,11 +9,10 @@ from aiohttp import web
 from engine.api.labels import label_selector_string
 from engine.api.store import json_copy
 from engine.api.validation.decoding import decode_error
-from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.responses import json_response
-from engine.kapi.status import StatusError, bad_request, method_not_allowed, not_found
-from engine.kapi.writes import JSON, PATCH_TYPES, YAML, dry_run, read_body, update_object, writer
+from engine.kapi.status import StatusError, bad_request, not_found
+from engine.kapi.writes import dry_run, patched_or_put, update_object, writer
 
 
 def scale_of(obj: dict) -> dict[str, Any]:
@@ -34,13 +33,7 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     current = scale_of(live)
     if request.method == "GET":
         return json_response(current)
-    if request.method == "PATCH":
-        body = await read_body(ctx, req, request, PATCH_TYPES)
-        wanted = patches.apply_patch(request.content_type, json_copy(current), body)
-    elif request.method == "PUT":
-        wanted = await read_body(ctx, req, request, (JSON, YAML))
-    else:
-        raise method_not_allowed()
+    wanted = await patched_or_put(ctx, req, request, current)
     if not isinstance(wanted, dict):
         raise bad_request("Scale in version \"v1\" cannot be handled as a Scale: json: cannot unmarshal "
                           f"{'array' if isinstance(wanted, list) else 'value'} into Go value of type v1.Scale")

@@ -20,11 +20,10 @@ from aiohttp import web
 from engine.api import kinds
 from engine.api.store import json_copy
 from engine.kapi import fieldmanager, tables
-from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.responses import json_response, warnings_for
 from engine.kapi.status import conflict, method_not_allowed, not_found
-from engine.kapi.writes import JSON, PATCH_TYPES, YAML, _check_kind, decode_body, dry_run, read_body, writer
+from engine.kapi.writes import _check_kind, decode_body, dry_run, patched_or_put, writer
 
 
 def _live(ctx: ApiContext, req: ResourceRequest) -> dict[str, Any]:
@@ -36,13 +35,7 @@ def _live(ctx: ApiContext, req: ResourceRequest) -> dict[str, Any]:
 
 async def _wanted(ctx: ApiContext, req: ResourceRequest, request: web.Request, live: dict[str, Any]) -> dict:
     """The object the PATCH or PUT asks for, decoded as the main resource's writes are."""
-    if request.method == "PATCH":
-        body = await read_body(ctx, req, request, PATCH_TYPES)
-        wanted = patches.apply_patch(request.content_type, json_copy(live), body)
-    elif request.method == "PUT":
-        wanted = await read_body(ctx, req, request, (JSON, YAML))
-    else:
-        raise method_not_allowed()
+    wanted = await patched_or_put(ctx, req, request, live)
     wanted = _check_kind(req, wanted)
     rv = (wanted.get("metadata") or {}).get("resourceVersion")
     if request.method == "PUT" and rv and rv != live["metadata"].get("resourceVersion"):

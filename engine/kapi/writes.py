@@ -276,6 +276,17 @@ async def replace(ctx: ApiContext, req: ResourceRequest, request: web.Request) -
 PATCH_TYPES = (patches.JSON_PATCH, patches.MERGE, patches.STRATEGIC)
 
 
+async def patched_or_put(ctx: ApiContext, req: ResourceRequest, request: web.Request, base: dict) -> Any:
+    """What a subresource's PATCH (applied to `base`, the subresource as it is) or PUT asks
+    for, decoded; any other method is 405 (the scale and status subresources)."""
+    if request.method == "PATCH":
+        body = await read_body(ctx, req, request, PATCH_TYPES)
+        return patches.apply_patch(request.content_type, json_copy(base), body)
+    if request.method == "PUT":
+        return await read_body(ctx, req, request, (JSON, YAML))
+    raise method_not_allowed()
+
+
 async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:
     handler = ctx.patch_handlers.get(request.content_type)
     if handler is not None:  # (server-side apply, from its own module)
