@@ -38,7 +38,8 @@ KIND_PREFIXES = {"pod": "Pod", "po": "Pod", "pods": "Pod", "svc": "Service", "se
                  "rs": "ReplicaSet", "ds": "DaemonSet", "sts": "StatefulSet", "statefulset": "StatefulSet",
                  "netpol": "NetworkPolicy", "node": "Node", "no": "Node", "ns": "Namespace"}
 PANES = {"po": "pods", "pods": "pods", "pod": "pods", "svc": "services", "services": "services",
-         "ep": "endpoints", "endpoints": "endpoints", "proxy": "proxy", "dns": "dns", "events": "events"}
+         "ep": "endpoints", "endpoints": "endpoints", "proxy": "proxy", "dns": "dns", "events": "events",
+         "terminal": "terminal", "term": "terminal"}
 #: The kind of the object a table's selected row is.
 TABLE_KINDS = {"pods-table": "Pod", "services-table": "Service", "endpoints-table": "Endpoints"}
 #: Objects a completion offers at most (a prompt at 100,000 pods completes from the first ones).

@@ -6,6 +6,12 @@ converter without the SVG's font (rsvg-convert with no Fira Code installed) plac
 piece at its own x in a font of another width, so `KUBE-SVC-...` came out as `KUBE-S VC-...`
 on a slide. Segments of one style are therefore joined first (Textual's `simplify`): a
 word is one `<text>` and stays whole in any monospace font.
+
+A joined run keeps its leading and repeated spaces (`&#160;`) only where the converter does
+not collapse them: rsvg-convert treats them as collapsible white space (a `kubectl describe`
+in the terminal pane lost its indentation and its column alignment on the PNG), so the
+document says `xml:space="preserve"`, which every SVG renderer honours (browsers already
+keep non-breaking spaces).
 """
 from __future__ import annotations
 
@@ -19,7 +25,8 @@ TITLE = "svcflow"
 
 def screenshot_svg(app: App) -> str:
     """The screen now, as an SVG whose runs of one style are single `<text>` elements."""
-    return app.export_screenshot(title=TITLE, simplify=True)
+    svg = app.export_screenshot(title=TITLE, simplify=True)
+    return svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
 
 
 def save_screenshot_svg(app: App, folder: str = ".") -> str:

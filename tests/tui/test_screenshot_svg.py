@@ -32,6 +32,18 @@ def test_screenshot_keeps_chain_and_node_names_in_one_text_element(tmp_path):
     assert not any(re.fullmatch(r"[A-Za-z0-9-]*[A-Za-z0-9]", t) and len(t) == 1 for t in texts)
 
 
+def test_screenshot_spaces_are_kept_by_a_converter_that_collapses_white_space(tmp_path):
+    """A `kubectl describe` in the zoomed terminal keeps its indentation and columns on the
+    PNG: rsvg-convert collapses leading and repeated spaces (even non-breaking ones) unless
+    the document asks it to preserve them."""
+    out = tmp_path / "pods.svg"
+    assert main(["screenshot", "-f", str(SAMPLES), "--size", "100x30", "-o", str(out)]) == 0
+    svg = out.read_text()
+    root = re.search(r"<svg [^>]*>", svg)
+    assert root is not None and 'xml:space="preserve"' in root.group(0)
+    assert any(re.search(r"^ +\S|\S {2,}", t) for t in _texts(svg))  # (runs of spaces are in the text itself)
+
+
 async def test_f2_saves_the_screen_in_the_working_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     app = SvcflowApp([str(SAMPLES)], deterministic=True, watch=False)

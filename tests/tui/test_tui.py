@@ -334,3 +334,17 @@ def test_the_tui_uses_no_private_textual_module():
     offenders = [str(p.relative_to(root)) for p in root.rglob("*.py")
                  if "textual._" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+async def test_the_prompt_jumps_to_the_terminal_pane_by_name(demo):
+    """`:terminal` (or `:term`) focuses the terminal pane, as `:events` does its pane (a speaker
+    zooms into a long describe with `z` from there); it is no command a pod's shell runs."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for word in ("terminal", "term"):
+            app.query_one("#pods-table").focus()
+            app.run_command(word)
+            await pilot.pause()
+            assert app.focused is app.query_one("#terminal-log")
+        log = "\n".join(str(line.text) for line in app.query_one("#terminal-log").lines)
+        assert "command not found" not in log

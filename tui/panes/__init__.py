@@ -7,7 +7,7 @@ from tui.panes.rows import BIG_VIEW_ROWS, EndpointsPane, PodsPane, RowsPane, Ser
 
 #: The widget that takes the focus for each pane, by the pane's id (`:po`, a tour's `focus:`).
 FOCUS_WIDGET = {"pods": "#pods-table", "services": "#services-table", "endpoints": "#endpoints-table",
-                "proxy": "#proxy-view", "dns": "#dns-table", "events": "#events-log"}
+                "proxy": "#proxy-view", "dns": "#dns-table", "events": "#events-log", "terminal": "#terminal-log"}
 
 __all__ = ["BIG_VIEW_ROWS", "FOCUS_WIDGET", "DnsPane", "EndpointsPane", "EventsPane", "LogPane", "Pane", "PodsPane",
            "ProxyPane", "RowsPane", "ServicesPane", "TerminalPane", "short_line"]
