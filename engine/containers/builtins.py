@@ -196,7 +196,7 @@ def type_(p: Proc) -> int:
             p.out(f"{name} is {p.shell.which(name)}\n")
         else:
             p.out(f"{name}: not found\n")
-            status = 127 if p.shell.distro != "debian" else 127
+            status = 127
     return status
 
 

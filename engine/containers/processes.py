@@ -52,36 +52,42 @@ class PodProcesses:
         """A container's main process that is a shell script (`sh -c 'while true; ...'`):
         run on the cluster's clock (engine.containers.mainproc); how it ended when it ends at
         once, else None and `on_exit` is called when it ends (never, for `while true`)."""
+        started = self._starting(pod, container, argv, script=True)
+        if isinstance(started, Exit):
+            return started
+        shell, proc = started
+        main = shell.main_shell(argv[0])
+        main.pid = 1
+        script = MainScript.start(main, script_of(argv) or "", proc, container_running(self.cluster, pod, container),
+                                  on_exit)
+        self.scripts[_key(pod, container)] = script
+        return script.first()
+
+    def _starting(self, pod: dict, container: str, argv: list[str], *, script: bool = False):
+        """A container's main process starting: its shell and process (a restarted container's
+        log begins again; a script's previous run is stopped; PID 1 is the command), or how it
+        failed to start (a program the image lacks: StartError)."""
         shell = self.shell(pod, container)
         if shell.start_error(argv) is not None:
             return start_error(argv[0])
         proc = self.process(pod, container)
         if proc is not None and _restarted(pod, container):
             proc.log.clear()  # a restarted container's log is its own (kubectl logs shows this run's)
-        key = _key(pod, container)
-        old = self.scripts.pop(key, None)
+        old = self.scripts.pop(_key(pod, container), None) if script else None
         if old is not None:
             old.stop()  # (the container's previous run: it ended or was killed)
         shell.pids.main(argv)
-        main = shell.main_shell(argv[0])
-        main.pid = 1
-        script = MainScript.start(main, script_of(argv) or "", proc, container_running(self.cluster, pod, container),
-                                  on_exit)
-        self.scripts[key] = script
-        return script.first()
+        return shell, proc
 
     def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit:
         """A container's main process that ends (`echo hi`, `nslookup redis`): run in the
         container's shell, its output goes to the container's log (`kubectl logs`, and what
         `kubectl run -it` shows), its status is the exit code. A program the image lacks
         (`curl` in busybox) never starts: StartError."""
-        shell = self.shell(pod, container)
-        if shell.start_error(argv) is not None:
-            return start_error(argv[0])
-        proc = self.process(pod, container)
-        if proc is not None and _restarted(pod, container):
-            proc.log.clear()  # a restarted container's log is its own (kubectl logs shows this run's)
-        shell.pids.main(argv)
+        started = self._starting(pod, container, argv)
+        if isinstance(started, Exit):
+            return started
+        shell, proc = started
         try:
             out = shell.exec(argv)
         except Exception as exc:  # noqa: BLE001 - svcflow's own bug must not stop the kubelet
