@@ -562,7 +562,7 @@ def _session(cluster, args: argparse.Namespace, out: TextIO, err: TextIO) -> int
         src = open(args.script, encoding="utf-8") if args.script else sys.stdin
     except IsADirectoryError:
         err.write(f"svcflow session: {args.script} is a folder: a session reads a file of lines (or stdin); "
-                         f"manifests come with -f (svcflow session -f {args.script})\n")
+                  f"manifests come with -f (svcflow session -f {args.script})\n")
         return 1
     except OSError as e:
         err.write(f"svcflow session: {args.script}: {e.strerror or e}\n")

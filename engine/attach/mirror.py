@@ -203,6 +203,7 @@ def _without_nulls(d: dict) -> dict:
 
 
 _ABSENT = object()
+_WALKED = (dict, list)  # (what `_unlike` walks into)
 
 
 def _like(value, last):
@@ -231,9 +232,6 @@ def _unlike(value, last):
     return value
 
 
-_WALKED = (dict, list)
-
-
 def _slim(obj: dict, recent: dict[tuple[str, str | None], object] | None = None) -> dict:
     """The object as the mirror keeps it: as the server sent it, less `managedFields`, which
     no pane or computation reads and which is most of a pod's bytes at 100,000 pods
@@ -251,13 +249,7 @@ def _slim(obj: dict, recent: dict[tuple[str, str | None], object] | None = None)
     if isinstance(md, dict):
         md.pop("managedFields", None)
         if obj.get("kind") == "Pod" and recent is not None:
-            for where, f in _SHARED_POD_PARTS:
-                part = obj.get(where)
-                if not isinstance(part, dict):
-                    continue
-                v = part if f is None else part.get(f)
-                if not v:
-                    continue
+            for (where, f), part, v in _pod_parts(obj):
                 last = recent.get((where, f))
                 one = v if last is None else _like(v, last)
                 recent[(where, f)] = one
@@ -268,18 +260,21 @@ def _slim(obj: dict, recent: dict[tuple[str, str | None], object] | None = None)
     return obj
 
 
-def _parts_of(pod: dict | None) -> dict:
-    """`_slim`'s `recent` from a stored pod (its new version shares what did not change)."""
-    out: dict = {}
-    if pod is None or pod.get("kind") != "Pod":
-        return out
+def _pod_parts(pod: dict):
+    """A pod's `_SHARED_POD_PARTS` it has: ((where, field), the dict holding it, its value)."""
     for where, f in _SHARED_POD_PARTS:
         part = pod.get(where)
         if isinstance(part, dict):
             v = part if f is None else part.get(f)
             if v:
-                out[(where, f)] = v
-    return out
+                yield (where, f), part, v
+
+
+def _parts_of(pod: dict | None) -> dict:
+    """`_slim`'s `recent` from a stored pod (its new version shares what did not change)."""
+    if pod is None or pod.get("kind") != "Pod":
+        return {}
+    return {key: v for key, _, v in _pod_parts(pod)}
 
 
 def _selects(resource: Resource, obj: dict) -> bool:
@@ -451,7 +446,7 @@ class Mirror:
         for o in objects:
             md = meta(o)
             held = get(kind, md.get("namespace") or "", md["name"])
-            # (stored as its page came, perhaps compacted: the same version is the same object)
+            # (stored as its page came: the same version is the same object)
             if held is None or held["metadata"].get("resourceVersion") != md.get("resourceVersion") \
                     or held["metadata"].get("uid") != md.get("uid"):  # (another cluster's, at the same version)
                 put(_slim(o, _parts_of(held) if held is not None else recent))
