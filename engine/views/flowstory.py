@@ -449,8 +449,8 @@ class TrafficStory(_Story):
             if self.timed_out():
                 out.append(Beat(TRAFFIC_ANSWER, P("⇠ no answer from {server}:53: {error}",
                                                   server=str(self.lookup.data.get("server", "")),
-                                                  error=str(self.lookup.data.get("error", "")).removeprefix("timed out ")
-                                                  .strip("()")), a))
+                                                  error=_unwrapped(str(self.lookup.data.get("error", ""))
+                                                                   .removeprefix("timed out "))), a))
             else:
                 out.append(Beat(TRAFFIC_ANSWER, P("⇠ CoreDNS answers {name}: {answer}", name=ans[0], answer=ans[1]), a))
         if self.is_lookup:
@@ -580,3 +580,9 @@ class StoryBook:
 def group_stories(events: Iterable[FlowEvent]) -> list[Story]:
     """The stories told by a sequence of flow events, in the order they began."""
     return StoryBook().extend(events).stories
+
+
+def _unwrapped(text: str) -> str:
+    """`(why)` without its one pair of parentheses (a reason may end in a parenthesis of its
+    own: `(kube-dns has no ready endpoints (no CoreDNS pod is ready))`)."""
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text

@@ -145,6 +145,7 @@ def test_a_lookup_with_coredns_down_shows_the_timeout():
     answer = st.beats()[-1].caption
     assert answer.startswith(f"⇠ no answer from {c.topology.dns_ip}:53:"), answer
     assert "kube-dns has no ready endpoints" in answer
+    assert answer.count("(") == answer.count(")"), answer  # (the reason's own parenthesis is kept)
     assert "응답 없음" in st.beats()[-1].text.render(KO_TR)
 
 
