@@ -24,7 +24,7 @@ from engine.api.objects import meta
 from engine.containers.interp import Interpreter, Output, Steps
 from engine.containers.proc import ShellExit
 from engine.containers.shell import PodShell
-from engine.kubelet.runtime import Exit
+from engine.kubelet.runtime import Exit, is_script
 from engine.workloads.base import Workload
 
 log = logging.getLogger("svcflow.containers")
@@ -41,9 +41,7 @@ BUSY_PAUSE = 1.0
 def script_of(argv: list[str]) -> str | None:
     """The script of `sh -c SCRIPT [NAME ARGS...]` (also ash, bash, with a path); None for
     any other main process."""
-    if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in ("sh", "ash", "bash") and argv[1] == "-c":
-        return argv[2]
-    return None
+    return argv[2] if is_script(argv) else None
 
 
 @dataclass

@@ -237,7 +237,6 @@ class PodShell:
             return str(self.rng.randrange(32768))
         if self.dialect == "bash" and name == "BASH_VERSION":
             return BASH_VERSION
-            return self.variables[name]
         if name == "PWD":
             return self.cwd
         return dict(self.environment()).get(name, "")

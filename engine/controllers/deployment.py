@@ -45,7 +45,7 @@ def copied_annotations(d: dict) -> dict[str, str]:
     return {k: v for k, v in (meta(d).get("annotations") or {}).items() if k not in ANNOTATIONS_NOT_COPIED}
 
 
-def _template_without_hash(tmpl: dict) -> dict:
+def template_without_hash(tmpl: dict) -> dict:
     """The template as the Deployment wrote it (an equal value; shares what it can)."""
     md = tmpl.get("metadata")
     labels = (md or {}).get("labels")
@@ -142,7 +142,7 @@ class DeploymentController(Controller):
             if len(self._hashes) > 100_000:
                 self._hashes.clear()
             h = self._hashes[hkey] = pod_template_hash(tmpl, cc)
-        new_rs = next((r for r in rss if _template_without_hash(r["spec"]["template"]) == tmpl), None)
+        new_rs = next((r for r in rss if template_without_hash(r["spec"]["template"]) == tmpl), None)
         old = [r for r in rss if r is not new_rs]
         replicas = int(spec.get("replicas", 1))
         if new_rs is not None:  # (getAllReplicaSetsAndSyncRevision: the current one's annotations and revision)
@@ -268,7 +268,7 @@ class DeploymentController(Controller):
         md = rs["metadata"]
         taken = self.store.get("ReplicaSet", md["namespace"], md["name"])
         if taken is not None and controller_uid(taken) == uid_of(d) and \
-                _template_without_hash(taken["spec"]["template"]) == d["spec"]["template"]:
+                template_without_hash(taken["spec"]["template"]) == d["spec"]["template"]:
             return taken
         new = clone(d)
         status = new.setdefault("status", {})

@@ -286,8 +286,8 @@ class ComponentFields:
         """`served` for an object of the store: Endpoints are the controller's when a Service of
         theirs has a selector (the endpoints controller keeps only those)."""
         md = obj.get("metadata")
-        if not isinstance(md, dict):
-            return obj
+        if not isinstance(md, dict) or obj.get("kind") not in _API_VERSIONS:
+            return obj  # (no component writes it: nothing to look up, nothing to keep)
         controlled = False
         if obj.get("kind") == "Endpoints":
             svc = self.store.get("Service", md.get("namespace") or "", md.get("name") or "")

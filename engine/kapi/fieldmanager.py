@@ -16,18 +16,17 @@ always serialised (`spec`, a template's `spec.containers`...) existed already.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from engine.api.defaults import with_defaults
+from engine.api.store import json_copy
 from engine.api.validation import errors as field_errors
 from engine.api.validation.errors import ErrorType, FieldError
 from engine.kapi import fieldpaths as ssa
 
 Path = tuple[str, ...]
 _ABSENT = object()
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 #: The cluster's components, whose entries are worked out when an object is served
 #: (engine.kapi.controllerfields), never stored.
 COMPONENTS = frozenset({"kube-controller-manager", "kubelet", "kube-scheduler"})
@@ -283,7 +282,7 @@ def updated(managers: list[dict], old: Any, new: Any, kind: str, api_version: st
 
 def zero_value(kind: str) -> dict:
     """The kind's zero value as Go serialises it (the `old` of a create)."""
-    return json.loads(json.dumps({"metadata": {}, **_ZERO.get(kind, {})}))
+    return json_copy({"metadata": {}, **_ZERO.get(kind, {})})
 
 
 def _get_path(obj: Any, path: Path) -> Any:

@@ -27,10 +27,10 @@ from aiohttp import web
 
 from engine.api.apiserver import ApiError
 from engine.api.store import json_copy
+from engine.api.wellknown import LAST_APPLIED
 from engine.kapi import fieldmanager
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
-from engine.kapi.fieldmanager import LAST_APPLIED
 from engine.kapi.fieldpaths import (  # noqa: F401 (field_set, to/from_fields_v1, path_string: its API)
     STRIPPED,
     Path,

@@ -16,15 +16,15 @@ from engine.api.apiserver import ApiError
 from engine.api.labels import SelectorError, from_label_selector
 from engine.api.objects import controller_uid, labels_of, meta, uid_of
 from engine.api.store import json_copy
+from engine.api.wellknown import REVISION
 from engine.cluster.cluster import Cluster
+from engine.controllers.deployment import template_without_hash
 from engine.controllers.history import revision_number, template_of
 from engine.kubectl.printers import describe as describe_printer
 from engine.kubectl.printers.get import not_found_message
 from engine.kubectl.printers.tabwriter import render_text
 
 CHANGE_CAUSE = "kubernetes.io/change-cause"
-DEPLOYMENT_REVISION = "deployment.kubernetes.io/revision"
-POD_TEMPLATE_HASH = "pod-template-hash"
 _HISTORY_KINDS = ("Deployment", "DaemonSet", "StatefulSet")
 _UNDO_KINDS = ("DaemonSet", "StatefulSet")
 
@@ -57,11 +57,9 @@ def history_of(cluster: Cluster, kind: str, obj: dict) -> dict[int, tuple[dict, 
     out: dict[int, tuple[dict, dict]] = {}
     if kind == "Deployment":
         for rs in _controlled(cluster, obj, "ReplicaSet"):
-            n = (meta(rs).get("annotations") or {}).get(DEPLOYMENT_REVISION, "")
+            n = (meta(rs).get("annotations") or {}).get(REVISION, "")
             if n.isdigit():
-                tmpl = json_copy((rs.get("spec") or {}).get("template") or {})
-                (tmpl.get("metadata") or {}).get("labels", {}).pop(POD_TEMPLATE_HASH, None)
-                out[int(n)] = (rs, tmpl)
+                out[int(n)] = (rs, template_without_hash((rs.get("spec") or {}).get("template") or {}))
         return out
     for rev in _controlled(cluster, obj, "ControllerRevision"):
         out[revision_number(rev)] = (rev, template_of(rev))

@@ -48,7 +48,7 @@ from engine.kubelet.runtime import (
     terminated,
 )
 from engine.kubelet.volumes import mount_failures, retry_seconds
-from engine.workloads.apps import workload_for
+from engine.workloads.apps import workload_class
 
 SANDBOX_SECONDS = 1.0
 TERMINATE_SECONDS = 1.0
@@ -629,7 +629,7 @@ class Kubelet(Controller):
                     started = parse_time(next(cs for cs in live["status"]["containerStatuses"] if cs["name"] == name)
                                          ["state"]["running"].get("startedAt")) or self.clock.now()
                     grace = float(live["spec"].get("terminationGracePeriodSeconds", 30))
-                    stop = on_sigterm(ct, workload_for(live, ct, self.clock.now).handles_sigterm, grace,
+                    stop = on_sigterm(ct, workload_class(ct).handles_sigterm, grace,
                                       (self.clock.now() - started).total_seconds())
                     self._record_exit(key, rt, name, Exit(stop.code))
                     return
@@ -787,7 +787,7 @@ class Kubelet(Controller):
                 continue  # its process already ended (Completed, CrashLoopBackOff): nothing to stop
             self.recorder.event(pod, "Normal", "Killing", f"Stopping container {ct['name']}", self.name, node)
             started = parse_time(cs["state"]["running"].get("startedAt")) or now
-            handles = workload_for(pod, ct, self.clock.now).handles_sigterm
+            handles = workload_class(ct).handles_sigterm
             stops[ct["name"]] = on_sigterm(ct, handles, grace, (now - started).total_seconds())
         return stops
 

@@ -232,22 +232,34 @@ class ApiServerWorkload(Workload):
         return HttpResponse(400, "Client sent an HTTP request to an HTTPS server.\n", "Bad Request")
 
 
-def workload_for(pod: dict, container: dict, now) -> Workload:
+def _program(container: dict) -> tuple[type[Workload], tuple]:
+    """What the container's image runs: its workload class and the class's own arguments."""
     name = image_name(str(container.get("image", "")))
     base = name.rsplit("/", 1)[-1]
     if base == "redis" or name.endswith("/redis"):
-        return RedisWorkload(pod, now)
+        return RedisWorkload, ()
     if name == "ghcr.io/subicura/counter":
-        return CounterWorkload(pod, now)
+        return CounterWorkload, ()
     if base in ("nginx", "nginx-unprivileged"):
-        return WebWorkload(pod, now, NGINX_PAGE, "nginx/1.27.5")
+        return WebWorkload, (NGINX_PAGE, "nginx/1.27.5")
     if base == "httpd":
-        return WebWorkload(pod, now, HTTPD_PAGE, "Apache/2.4.63")
+        return WebWorkload, (HTTPD_PAGE, "Apache/2.4.63")
     if base == "coredns":
-        return CoreDNSWorkload(pod, now)
+        return CoreDNSWorkload, ()
     if base == "kube-apiserver":
-        return ApiServerWorkload(pod, now)
-    return Workload(pod, now)
+        return ApiServerWorkload, ()
+    return Workload, ()
 
 
-__all__ = ["ApiServerWorkload", "CoreDNSWorkload", "CounterWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_for"]
+def workload_class(container: dict) -> type[Workload]:
+    """The workload's class, for what holds of every instance (`handles_sigterm`): no
+    instance is started (an nginx one prints its start-up lines)."""
+    return _program(container)[0]
+
+
+def workload_for(pod: dict, container: dict, now) -> Workload:
+    cls, args = _program(container)
+    return cls(pod, now, *args)
+
+
+__all__ = ["ApiServerWorkload", "CoreDNSWorkload", "CounterWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_class", "workload_for"]
