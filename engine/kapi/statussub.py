@@ -20,17 +20,10 @@ from aiohttp import web
 from engine.api import kinds
 from engine.api.store import json_copy
 from engine.kapi import fieldmanager, tables
-from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
+from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute
 from engine.kapi.responses import json_response, warnings_for
-from engine.kapi.status import conflict, method_not_allowed, not_found
-from engine.kapi.writes import _check_kind, decode_body, dry_run, patched_or_put, writer
-
-
-def _live(ctx: ApiContext, req: ResourceRequest) -> dict[str, Any]:
-    live = ctx.cluster.store.get(req.kind, require_namespace(req), req.name or "")
-    if live is None:
-        raise not_found(req.info, req.name or "")
-    return live
+from engine.kapi.status import conflict, method_not_allowed
+from engine.kapi.writes import _check_kind, _live, decode_body, dry_run, patched_or_put, writer
 
 
 async def _wanted(ctx: ApiContext, req: ResourceRequest, request: web.Request, live: dict[str, Any]) -> dict:
