@@ -47,6 +47,11 @@ POLL_SECONDS = 0.1
 # The wall seconds between a command's stderr and the output it wrote after it (see _exec).
 STDERR_LEAD_SECONDS = 0.05
 TTY_SETTLE_SECONDS = 0.5  # at most, waiting for a TTY's first resize frame before the close
+# The wall seconds between the upgrade and a stream's first frame: on a cluster the apiserver
+# dials the kubelet and the runtime starts the process first. kubectl 1.33 reads frames before
+# it has made its streams (kubernetes/kubernetes#131189, fixed in 1.34): a frame that comes at
+# once is dropped with `Unknown stream id 1, discarding message` on its stderr.
+STREAM_START_SECONDS = 0.03
 
 
 def success() -> dict[str, Any]:
@@ -219,8 +224,15 @@ async def exec_handler(ctx: ApiContext, req: ResourceRequest, request: web.Reque
     return ch.ws
 
 
+async def _established(ch: Channels) -> None:
+    """The apiserver's "connection established" (an empty frame to the lowest open channel),
+    once the process is there to talk to (STREAM_START_SECONDS)."""
+    await asyncio.sleep(STREAM_START_SECONDS)
+    await ch.send(STDOUT, b"")
+
+
 async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: StreamOptions) -> None:
-    await ch.send(STDOUT, b"")  # (the apiserver's "connection established" to the lowest open channel)
+    await _established(ch)  # (the apiserver's "connection established" to the lowest open channel)
     why = running_container(pod, container)
     if why is not None:
         await ch.finish(failure(why))
@@ -341,7 +353,7 @@ async def attach_handler(ctx: ApiContext, req: ResourceRequest, request: web.Req
 
 
 async def _attach(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: StreamOptions) -> None:
-    await ch.send(STDOUT, b"")
+    await _established(ch)
     why = running_container(pod, container)
     if why is not None:
         await ch.finish(failure(why))
