@@ -52,13 +52,25 @@ def _workers(rest: list[str]) -> list[str]:
     return ["-n", str(min((os.cpu_count() or 1) + 1, 4)), "--dist", "loadfile"]
 
 
+def _with_bytecode(py: str) -> dict[str, str]:
+    """The environment for the suite, with the project compiled once beforehand. Why: with
+    PYTHONDONTWRITEBYTECODE set (as on the CI machines), every pytest worker and every
+    `svcflow` process a test starts compiled the whole project again -- collecting took
+    10.7 s per worker instead of 3.9 s. The .pyc files land in the ignored __pycache__/."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.call([py, "-m", "compileall", "-q", "-j", "0", "engine", "tui", "tests", "benchmarks"],
+                    env=env, stdout=subprocess.DEVNULL)
+    return env
+
+
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "run"
     rest = argv[1:]
     py = str(ensure_venv())
     os.chdir(ROOT)
     if cmd == "test":
-        return subprocess.call([py, "-m", "pytest", *_workers(rest), *rest])
+        env = _with_bytecode(py)
+        return subprocess.call([py, "-m", "pytest", *_workers(rest), *rest], env=env)
     if cmd == "run":
         return subprocess.call([py, "-m", "tui.cli", *(rest or ["samples/"])])
     print(f"usage: python3 dev.py run|test [args...] (got {cmd!r})", file=sys.stderr)
