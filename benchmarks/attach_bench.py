@@ -42,7 +42,7 @@ import aiohttp
 
 from benchmarks.generate import Shape, write
 from engine.apply.workspace import cluster_from_paths
-from engine.attach.client import decode_json
+from engine.attach.decoding import decode_json
 from engine.attach.session import AttachOptions
 from engine.attach.source import RESOURCES
 from engine.attach.workspace import AttachWorkspace

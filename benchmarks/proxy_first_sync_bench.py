@@ -29,7 +29,7 @@ import time
 from benchmarks.generate import Shape, has_second_port, is_headless, node_objects, service, service_type
 from engine.cluster.cluster import Cluster
 from engine.cluster.topology import Topology
-from engine.controllers.base import no_cyclic_gc
+from engine.heap import no_cyclic_gc
 from engine.views.panes import proxy_lines
 
 

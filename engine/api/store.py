@@ -461,7 +461,7 @@ class Store:
         A mirror's objects are not compacted (`compact`), as the simulation's are: at
         100,000 pods key-sharing their dicts saves ~110 MB and costs ~1 s of the attach's
         first paint (a quarter of storing the pods), and the first paint is what issue 18
-        holds to 10 s. The mirror shares the pods' repeated parts instead (engine.attach.mirror._slim)."""
+        holds to 10 s. The mirror shares the pods' repeated parts instead (engine.attach.sharing.slim)."""
         i, n = 0, len(objs)
         while i < n:
             kind = objs[i]["kind"]

@@ -15,23 +15,17 @@ Every failure a user can act on becomes an `AttachError` with one line to show.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib.util
-import json
 import logging
 import os
-import re
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable
 
 import aiohttp
 import yaml
 
-from engine.controllers.base import no_cyclic_gc
-
-try:  # (a dependency: the decoder of every list page and watch line)
-    import orjson
-except ImportError:  # pragma: no cover - json reads the same, slower
-    orjson = None  # type: ignore[assignment]
+from engine.attach.decoding import decode_json, without_managed_fields
 
 INSTALL_HINT = "attaching to a cluster needs kubernetes_asyncio: pip install 'svcflow[attach]'"
 #: What a line about a failure the dashboard keeps trying again ends with; the headless
@@ -246,6 +240,8 @@ class ListPage:
     raw: bytes
     metadata: dict
     decoded: dict | None = None
+    #: Its decoding in another process, under way (engine.attach.decoding.PageDecoder.submit).
+    pending: concurrent.futures.Future | None = None
 
     @property
     def continue_token(self) -> str:
@@ -259,51 +255,6 @@ class ListPage:
             self.decoded = decode_json(without_managed_fields(self.raw), page=True) or {}
             self.raw = b""
         return self.decoded
-
-
-#: `,"managedFields":[...]` as Go writes it: the last field of ObjectMeta (so after a comma),
-#: an array of objects whose fieldsV1 nests objects only, so the first `]` outside a string
-#: ends it. (A string cannot hold `,"`: a quote inside one is escaped.) Possessive
-#: quantifiers: runs of plain characters are taken in one step, nothing is retried.
-_MANAGED_FIELDS = re.compile(rb',"managedFields":\[(?:[^"\]]++|"(?:[^"\\]++|\\.)*+")*+\]')
-#: How far into a page to look for managedFields before deciding it has none.
-_MANAGED_FIELDS_PEEK = 65536
-
-
-def without_managed_fields(raw: bytes) -> bytes:
-    """A list page's bytes without its objects' `managedFields`, which the mirror drops
-    (no pane or computation reads them) and which a real API server sends with every object:
-    two or three entries per pod (kube-controller-manager's, the kubelet's, a
-    scheduler's), a third of a pod's bytes. Cut out of the bytes they are never decoded. A
-    page whose first objects have none is left as it is (a server that sends none: the look
-    costs microseconds, not a pass over the page).
-
-    Each array ends at its first `]` outside a string (its entries hold no array): the first
-    `]` after the start, taken when an even number of quotes comes before it (a `]` inside a
-    string has an odd number before it); in doubt (a `]` in a string, an escaped backslash
-    before a quote) the regular expression decides. Two byte searches per object, in C: 600 MB
-    of pods in ~0.3 s, where the expression alone took ~2.5 s."""
-    if raw.find(b'"managedFields":[', 0, _MANAGED_FIELDS_PEEK) < 0:
-        return raw
-    out: list[bytes] = []
-    pos = 0
-    find, count = raw.find, raw.count
-    while True:
-        start = find(b',"managedFields":[', pos)
-        if start < 0:
-            break
-        end = find(b"]", start + 18)
-        if end < 0 or (count(b'"', start, end) - count(b'\\"', start, end)) % 2:
-            m = _MANAGED_FIELDS.match(raw, start)
-            if m is None:  # (not an array of entries: kept)
-                out.append(raw[pos:start + 1])
-                pos = start + 1
-                continue
-            end = m.end() - 1
-        out.append(raw[pos:start])
-        pos = end + 1
-    out.append(raw[pos:])
-    return b"".join(out)
 
 
 def list_meta(raw: bytes) -> dict | None:
@@ -321,40 +272,6 @@ def list_meta(raw: bytes) -> dict | None:
     value = decode_json(head + b"}")
     md = value.get("metadata") if value is not None else None
     return md if isinstance(md, dict) else None
-
-
-def decode_json(raw: bytes, *, page: bool = False) -> dict | None:
-    """A list page's or a watch line's JSON object (None if it is not one).
-
-    The one decoder of what the server sends. orjson (a dependency; the standard library
-    if it is missing): at 10,000 Services the lists are 315 MB of JSON, which the standard library
-    decodes in ~2.9 s of the first paint's 10 and orjson in about half. orjson reads the
-    API server's JSON exactly (Go's encoding of int32/int64 fields and strings; it would read
-    an integer beyond 64 bits as a float, which the Kubernetes API never sends); what it
-    refuses and the standard library accepts (NaN, Infinity) is tried again with `json`.
-    """
-    # (a page's 50,000 new dicts and lists hold no cycle: ~20 % of decoding was collections)
-    # `page`: a list page, frozen once decoded (out of the collector's generations, still freed
-    # by reference counting) as the mirror freezes each page it stores; else the collector's
-    # first young collection once it is back on scanned the page again (~1 s of a 10,000-Service
-    # attach, seen in a profile). Not a watch line: a freeze per event would keep whatever
-    # cyclic garbage the dashboard had pending at that moment for good.
-    with no_cyclic_gc(freeze=lambda: page):
-        if orjson is not None:
-            try:
-                v = orjson.loads(raw)
-            except ValueError:  # (orjson.JSONDecodeError is one)
-                v = _stdlib_json(raw)
-        else:
-            v = _stdlib_json(raw)
-    return v if isinstance(v, dict) else None
-
-
-def _stdlib_json(raw: bytes) -> object:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
 
 
 def _reason(e: BaseException) -> str:

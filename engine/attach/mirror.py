@@ -46,12 +46,13 @@ from engine.api.objects import labels_of, meta
 from engine.api.store import key_of
 from engine.api.wellknown import MANAGED_BY_LABEL, SERVICE_NAME_LABEL
 from engine.attach.reflector import Resource
+from engine.attach.sharing import parts_of, slim
 from engine.attach.source import COREDNS_CONFIGMAP, KUBE_PROXY_CONFIGMAP, RESOURCES
 from engine.cluster.cluster import Cluster
 from engine.cluster.events import STEP_COLLECT, STEP_ENDPOINTS
 from engine.cluster.topology import ClusterConfigError, NodeSpec, ProxyConfig, Topology, build_topology
-from engine.controllers.base import no_cyclic_gc
 from engine.dns.corefile import CoreDNSConfig, CorefileError, read_corefile
+from engine.heap import no_cyclic_gc
 
 ENDPOINTSLICE_CONTROLLER = "endpointslice-controller.k8s.io"
 #: How long an EndpointSlice's step 2 waits for its Service's watch event (which travels on
@@ -182,10 +183,6 @@ def services_shape(topo: Topology, kubernetes: dict | None, kube_dns: dict | Non
     return dns if dns and dns != "None" else None
 
 
-#: Parts of a pod that repeat across the pods of one template (or one second), kept once:
-#: where (metadata, spec or status) and which field (None: the whole part).
-_SHARED_POD_PARTS = (("metadata", "labels"), ("metadata", "ownerReferences"), ("spec", None),
-                     ("status", "conditions"))
 #: The kinds that give the cluster its shape: listed, the mirror is built.
 SHAPE_KINDS = frozenset({"ConfigMap", "Node"})
 #: The kinds the computed kube-proxy and CoreDNS read: listed, they compute (CoreDNS reads
@@ -200,81 +197,6 @@ def _without_nulls(d: dict) -> dict:
     """A KubeProxyConfiguration as kubeadm writes it says `masqueradeBit: null`,
     `localhostNodePorts: null`...: null is "the default", as if the field were absent."""
     return {k: _without_nulls(v) if isinstance(v, dict) else v for k, v in d.items() if v is not None}
-
-
-_ABSENT = object()
-_WALKED = (dict, list)  # (what `_unlike` walks into)
-
-
-def _like(value, last):
-    """`value` with every part equal to `last`'s part replaced by `last`'s instance (`value`
-    itself is never changed: a part that differs is a new dict or list). A pod's spec
-    differs from its sibling's only in a few leaves -- its node, and since admission names
-    each pod's `kube-api-access-xxxxx` volume, that name in its volumes and in every
-    container's mounts -- so one comparison per part finds the rest equal, and only the
-    parts that differ are walked into. (`==` cannot take 1 for 1.0 or True here: the API
-    server encodes each field with its one Go type.)"""
-    return last if value == last else _unlike(value, last)
-
-
-def _unlike(value, last):
-    """`_like` of parts known to differ (not compared again: a container that differs only
-    in its mount's name was compared whole once per level above it)."""
-    if type(value) is dict and type(last) is dict:
-        out = {}
-        for k, v in value.items():
-            w = last.get(k, _ABSENT)
-            out[k] = w if v == w else _unlike(v, w) if type(v) is type(w) and type(v) in _WALKED else v
-        return out
-    if type(value) is list and type(last) is list and len(value) == len(last):
-        return [w if v == w else _unlike(v, w) if type(v) is type(w) and type(v) in _WALKED else v
-                for v, w in zip(value, last)]
-    return value
-
-
-def _slim(obj: dict, recent: dict[tuple[str, str | None], object] | None = None) -> dict:
-    """The object as the mirror keeps it: as the server sent it, less `managedFields`, which
-    no pane or computation reads and which is most of a pod's bytes at 100,000 pods
-    (`kubectl get -o yaml` leaves them out too). A pod's parts that equal the previous
-    pod's (its template's containers and labels, conditions reached in the same second)
-    are that pod's instances (stored objects are never mutated), as the simulation's are.
-
-    `recent` (one per list): each part as the list's previous pod had it. A list comes
-    sorted by namespace and name, so the pods of one ReplicaSet come together and most
-    parts equal the previous pod's: a few comparisons instead of a key the size of the part
-    (`engine.api.store.shared`, which never finds a spec that names its pod's own
-    `kube-api-access-xxxxx` volume: looking for each one took a fifth of a 10,000-Service
-    attach and kept 100,000 keys)."""
-    md = obj.get("metadata")
-    if isinstance(md, dict):
-        md.pop("managedFields", None)
-        if obj.get("kind") == "Pod" and recent is not None:
-            for (where, f), part, v in _pod_parts(obj):
-                last = recent.get((where, f))
-                one = v if last is None else _like(v, last)
-                recent[(where, f)] = one
-                if f is None:
-                    obj[where] = one
-                else:
-                    part[f] = one
-    return obj
-
-
-def _pod_parts(pod: dict):
-    """A pod's `_SHARED_POD_PARTS` it has: ((where, field), the dict holding it, its value)."""
-    for where, f in _SHARED_POD_PARTS:
-        part = pod.get(where)
-        if isinstance(part, dict):
-            v = part if f is None else part.get(f)
-            if v:
-                yield (where, f), part, v
-
-
-def _parts_of(pod: dict | None) -> dict:
-    """`_slim`'s `recent` from a stored pod (its new version shares what did not change)."""
-    if pod is None or pod.get("kind") != "Pod":
-        return {}
-    return {key: v for key, _, v in _pod_parts(pod)}
 
 
 def _selects(resource: Resource, obj: dict) -> bool:
@@ -310,7 +232,6 @@ class Listing:
     # they came (`stored` of them): when the list is whole, the store holds exactly its objects.
     fresh: bool = False
     stored: int = 0
-    recent: dict = field(default_factory=dict)  # (`_slim`'s: the parts of the list's last pod)
 
 
 class Mirror:
@@ -362,7 +283,6 @@ class Mirror:
         lst = self.listing.setdefault((resource.path, resource.field_selector), Listing(kind))
         if first:
             lst.seen = lst.stored = 0
-            lst.recent = {}
             lst.fresh = self.cluster is not None and self.cluster.store.count(kind) == 0
         lst.seen += len(items)
         md = page.get("metadata") or {}
@@ -378,11 +298,9 @@ class Mirror:
         # the collections took three quarters of the list's time), and no collection
         # meanwhile (storing makes no cycle).
         with no_cyclic_gc(freeze=lambda: True):
-            recent = lst.recent
-            for o in items:
+            for o in items:  # (decoded and slimmed as the page came: engine.attach.decoding)
                 o["kind"] = kind
                 o["apiVersion"] = api_version
-                _slim(o, recent)
             if self.cluster is None:
                 self._pages.extend(items)
             else:
@@ -442,14 +360,13 @@ class Mirror:
         for ns, name in gone:
             store.delete(kind, ns, name)
         get, put = store.get, store.put
-        recent: dict = {}
         for o in objects:
             md = meta(o)
             held = get(kind, md.get("namespace") or "", md["name"])
             # (stored as its page came: the same version is the same object)
             if held is None or held["metadata"].get("resourceVersion") != md.get("resourceVersion") \
                     or held["metadata"].get("uid") != md.get("uid"):  # (another cluster's, at the same version)
-                put(_slim(o, _parts_of(held) if held is not None else recent))
+                put(slim(o, parts_of(held)) if held is not None else o)
 
     def event(self, resource: Resource, type_: str, obj: dict) -> None:
         self.events_seen += 1
@@ -662,7 +579,7 @@ class Mirror:
         held = c.store.get(kind, ns, name)
         known = held is not None
         written = _written_at(obj) if kind == "EndpointSlice" else None
-        stored = c.store.put(_slim(obj, _parts_of(held)))
+        stored = c.store.put(slim(obj, parts_of(held)))
         if kind == "Pod" and self.nodes_inferred:
             self._infer_nodes((stored,))
         if kind == "Node" and not known:

@@ -43,6 +43,8 @@ from engine.attach.client import (
     ListPage,
     TooLargeResourceVersion,
 )
+from engine.attach.decoding import PageDecoder
+from engine.attach.sharing import slim
 
 PAGE_SIZE = 500
 WATCH_SECONDS = 300  # timeoutSeconds of each watch (kube-apiserver picks 5-10 min for client-go)
@@ -114,7 +116,8 @@ class Reflector:
                  page_size: int = PAGE_SIZE, watch_seconds: int = WATCH_SECONDS,
                  backoff: Backoff | None = None, on_forbidden: OnForbidden | None = None,
                  gate: asyncio.Semaphore | None = None,
-                 after: Callable[[], Awaitable[None]] | None = None) -> None:
+                 after: Callable[[], Awaitable[None]] | None = None,
+                 decoder: PageDecoder | None = None) -> None:
         self.client = client
         self.resource = resource
         self.sink = sink
@@ -129,6 +132,7 @@ class Reflector:
         self.on_forbidden = on_forbidden
         self.gate = gate  # shared by reflectors whose lists should not all run at once
         self.after = after  # what the first list waits for (the lists that paint, for a quiet kind)
+        self.decoder = decoder or PageDecoder(offload_at=None)  # (shared by an attach's reflectors)
         self.waiting = after is not None  # ... and it has not come yet
         self.listed = asyncio.Event()  # set once the first list is in, or the kind is skipped
         self._stopped = asyncio.Event()
@@ -218,7 +222,7 @@ class Reflector:
                     # later version on later pages, and a watch from that one would miss what
                     # changed while the list paged.
                     rv = str(got.metadata.get("resourceVersion") or "")
-                page = got.decode()
+                page = await self._decoded(got)
                 self.sink.page(r, page, first)
                 first = False
                 for o in page.get("items") or ():
@@ -235,9 +239,24 @@ class Reflector:
         self._report(None)
         self.listed.set()
 
+    async def _decoded(self, got: ListPage) -> dict:
+        """A page's objects as the mirror keeps them (engine.attach.decoding)."""
+        r = self.resource
+        if got.decoded is not None:  # (a page whose head could not be read alone: decoded whole)
+            page = got.decoded
+            for o in page.get("items") or ():
+                if isinstance(o, dict) and isinstance(o.get("metadata"), dict):
+                    o["kind"], o["apiVersion"] = r.kind, r.api_version
+                    slim(o)
+            return page
+        page = await self.decoder.decoded(got.raw, got.pending, r.kind, r.api_version)
+        got.raw, got.pending = b"", None
+        return page
+
     async def _fetch(self, pages: "asyncio.Queue[ListPage | _Failed | None]") -> None:
         """Every page of the list into `pages`, each asked for as soon as the one before it
-        is in (the queue's bound holds the asking back); then None, or the failure."""
+        is in (the queue's bound holds the asking back), its decoding started in the other
+        process when the list is big (`PageDecoder`); then None, or the failure."""
         token = ""
         while True:
             try:
@@ -245,6 +264,11 @@ class Reflector:
             except Exception as e:  # noqa: BLE001 - raised by the list, in the page's place
                 await pages.put(_Failed(e, continued=bool(token)))
                 return
+            remaining = page.metadata.get("remainingItemCount")
+            if isinstance(remaining, int):
+                self.decoder.expect(remaining)
+            if page.decoded is None:
+                page.pending = self.decoder.submit(page.raw, self.resource.kind, self.resource.api_version)
             await pages.put(page)
             token = page.continue_token
             if not token:

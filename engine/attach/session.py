@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from engine.attach.client import UNREACHABLE, AttachError, KubeClient, connect, without_retrying
+from engine.attach.decoding import OFFLOAD_AT, PageDecoder
 from engine.attach.events import EventsQuery, EventsRead, read_events
 from engine.attach.mirror import SHAPE_KINDS, Mirror
 from engine.attach.reflector import Resource
@@ -35,6 +36,9 @@ class AttachOptions:
     page_size: int = 500
     watch_seconds: int = 300
     resources: tuple[Resource, ...] = RESOURCES
+    #: Objects a list must still have to come for its pages to be decoded in another process
+    #: (engine.attach.decoding; None: always here).
+    offload_at: int | None = OFFLOAD_AT
 
 
 @dataclass
@@ -44,6 +48,10 @@ class AttachSession:
     client: KubeClient | None = None
     source: AttachSource | None = None
     events_read: EventsRead = field(default_factory=EventsRead)  # what the last `read_events` found
+    decoder: PageDecoder = field(init=False)  # (where the lists' pages are decoded: engine.attach.decoding)
+
+    def __post_init__(self) -> None:
+        self.decoder = PageDecoder(self.options.offload_at)
 
     @property
     def server(self) -> str:
@@ -53,7 +61,7 @@ class AttachSession:
         o = self.options
         self.client = await connect(o.kubeconfig, o.context)
         self.source = AttachSource(self.client, self.mirror, o.resources, page_size=o.page_size,
-                                   watch_seconds=o.watch_seconds)
+                                   watch_seconds=o.watch_seconds, decoder=self.decoder)
         self.source.start()
 
     async def snapshot(self, compute: bool = True,

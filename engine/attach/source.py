@@ -25,6 +25,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from engine.attach.client import RETRYING, UNREACHABLE, Forbidden, KubeClient
+from engine.attach.decoding import PageDecoder
 from engine.attach.reflector import Reflector, ReflectorSink, Resource
 from engine.kubelet.nodelease import NODE_LEASE_NAMESPACE
 
@@ -127,6 +128,8 @@ class AttachSource:
     _gate: asyncio.Semaphore | None = None
     _tap: _Tap | None = None
     _said: dict[Resource, str | None] = field(default_factory=dict)  # the lines last said, by key
+    #: Where the lists' pages are decoded (a big list's in another process), for every reflector.
+    decoder: PageDecoder = field(default_factory=PageDecoder)
 
     def start(self) -> None:
         """Start every reflector in the running loop."""
@@ -136,7 +139,8 @@ class AttachSource:
             # (a quiet kind, which no pane reads, is listed once the kinds that paint are: its
             # pages would only delay the first full paint)
             self._run(Reflector(self.client, r, tap, page_size=self.page_size, watch_seconds=self.watch_seconds,
-                                on_forbidden=self._fall_back, after=self.panes_synced if r.quiet else None))
+                                on_forbidden=self._fall_back, after=self.panes_synced if r.quiet else None,
+                                decoder=self.decoder))
 
     def start_heartbeat(self) -> None:
         """Probe the server every HEARTBEAT_SECONDS (the dashboard's: a headless command's
@@ -266,7 +270,7 @@ class AttachSource:
         r = scope.resource.in_namespace(namespace)
         assert self._tap is not None
         reflector = Reflector(self.client, r, self._tap, page_size=self.page_size, watch_seconds=self.watch_seconds,
-                              on_forbidden=self._fall_back, gate=self._gate)
+                              on_forbidden=self._fall_back, gate=self._gate, decoder=self.decoder)
         scope.reflectors[namespace] = reflector
         self._in_namespace[r] = scope
         self._run(reflector)
@@ -343,6 +347,7 @@ class AttachSource:
             t.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        self.decoder.close()
 
 
 class _Tap:

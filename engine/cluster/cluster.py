@@ -28,7 +28,7 @@ from engine.cluster.events import FlowSink
 from engine.cluster.recorder import EventRecorder
 from engine.cluster.rng import RandomSource
 from engine.cluster.topology import Machines, Topology, build_topology
-from engine.controllers.base import Controller, no_cyclic_gc
+from engine.controllers.base import Controller
 from engine.controllers.context import ControllerContext
 from engine.controllers.daemonset import DaemonSetController
 from engine.controllers.deployment import DeploymentController
@@ -49,6 +49,7 @@ from engine.controllers.statefulset import StatefulSetController
 from engine.controllers.tainteviction import TaintEvictionController
 from engine.dns.coredns import CoreDNS
 from engine.dns.corefile import CoreDNSConfig
+from engine.heap import no_cyclic_gc
 from engine.kubelet.ipam import PodIPAM
 from engine.kubelet.kubelet import Kubelet
 from engine.kubelet.nodelease import NodeLeases

@@ -39,8 +39,9 @@ from engine.api.objects import labels_of, meta
 from engine.api.wellknown import SERVICE_NAME_LABEL
 from engine.cluster.events import STEP_PROXY
 from engine.cluster.topology import Topology
-from engine.controllers.base import Controller, no_cyclic_gc
+from engine.controllers.base import Controller
 from engine.controllers.context import ControllerContext
+from engine.heap import no_cyclic_gc
 from engine.proxy.config import ProxierConfig, node_proxier_config
 from engine.proxy.iptables.netfilter import TextOnlyNetfilter
 from engine.proxy.iptables.partial import IncrementalProxier

@@ -1,14 +1,20 @@
 """A mirror stores each list page in one call (`Store.put_many`), and its pods' repeated
-parts through the list's memo: the store, its indexes and its watchers end exactly as with one
+parts once per page (engine.attach.sharing, as the page is decoded): the store, its indexes and its watchers end exactly as with one
 `put` per object, and what a pod has in common with the pod before it is that pod's instance
 (its template's containers, though each names its own kube-api-access volume)."""
 from __future__ import annotations
 
+import asyncio
 import copy
+import json
 from datetime import datetime, timezone
 
+import pytest
+
 from engine.api.store import Store
-from engine.attach.mirror import Mirror, _slim
+from engine.attach.decoding import PageDecoder
+from engine.attach.mirror import Mirror
+from engine.attach.sharing import slim
 from engine.attach.source import RESOURCES
 from engine.cluster.clock import SimClock
 
@@ -89,27 +95,45 @@ def test_put_many_ends_as_put_for_each_object():
     assert one.get("Node", "", "n1")["metadata"]["resourceVersion"] == "7"
 
 
-def test_a_list_stores_what_slimming_each_pod_alone_stores_sharing_what_a_pod_has_in_common_with_the_last():
+@pytest.mark.parametrize("offload", [False, True], ids=["decoded here", "decoded in another process"])
+def test_a_list_stores_what_slimming_each_pod_alone_stores_sharing_what_a_pod_has_in_common_with_the_last(offload):
     # Each pod names its own kube-api-access volume (admission's random suffix), and pods
     # land on two nodes: their specs are never equal, their containers' images and ports,
-    # their volumes' sources and their tolerations are.
+    # their volumes' sources and their tolerations are. The pages go the way a list's do:
+    # bytes, decoded (here, or pickled back from the other process a big list uses).
     pods = [_pod("a", f"p{i}", "1", "web" if i < 4 else "db", owner="rs1" if i < 4 else "rs2",
                  port=8080 if i != 2 else 9090, token_volume=f"kube-api-access-{i:05d}", node=f"n{i % 2}")
             for i in range(8)]
-    alone = [_slim(copy.deepcopy(p)) for p in pods]
+    alone = [slim(copy.deepcopy(p)) for p in pods]
     mirror = Mirror()
     for shape in RESOURCES[:3]:  # (the two ConfigMaps and the Nodes: the mirror is built)
         mirror.replace(shape, [])
     mirror.build("test")
     pods_list = next(r for r in RESOURCES if r.kind == "Pod")
-    for first, page in ((True, pods[:5]), (False, pods[5:])):  # (the memo goes on across the list's pages)
-        mirror.page(pods_list, {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "9"},
-                                "items": copy.deepcopy(page)}, first)
+    decoder = PageDecoder(offload_at=0 if offload else None)
+    pages = (pods[:5], pods[5:])
+    try:
+        decoder.expect(len(pods))
+        if offload:
+            decoder._up.result(timeout=60)  # (the other process is up: pages go to it)
+        for first, page in zip((True, False), pages):
+            raw = json.dumps({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "9"},
+                              "items": [{**p, "metadata": {**p["metadata"], "managedFields": [{"manager": "m"}]}}
+                                        for p in page]}).encode()
+            pending = decoder.submit(raw, "Pod", "v1")
+            assert (pending is not None) == offload
+            mirror.page(pods_list, asyncio.run(decoder.decoded(raw, pending, "Pod", "v1")), first)
+    finally:
+        decoder.close()
+    assert decoder.offloaded == (2 if offload else 0)
     stored = mirror.cluster.store.list("Pod", "a")
     assert [p["metadata"]["name"] for p in stored] == [p["metadata"]["name"] for p in alone]
     for got, want in zip(stored, alone):
         assert _plain(got) == _plain(want)
+        assert "managedFields" not in got["metadata"]
     for last, got in zip(stored, stored[1:]):
+        if got["metadata"]["name"] == pages[1][0]["metadata"]["name"]:
+            continue  # (a page shares within itself: a page's first pod is its own)
         c, c0 = got["spec"]["containers"][0], last["spec"]["containers"][0]
         assert c["volumeMounts"][0]["name"] != c0["volumeMounts"][0]["name"]
         assert c["image"] is c0["image"]

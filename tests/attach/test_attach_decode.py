@@ -1,4 +1,4 @@
-"""The attach client's one JSON decoder: orjson (a dependency), the standard library if it
+"""The attach client's one JSON decoder (engine.attach.decoding): orjson (a dependency), the standard library if it
 were missing, the same objects either way."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from engine.attach import client
+from engine.attach import decoding as client
 
 PAGE = {"kind": "PodList", "apiVersion": "v1",
         "metadata": {"resourceVersion": "12345", "continue": "eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ", "remainingItemCount": 7},

@@ -9,6 +9,8 @@ import asyncio
 import aiohttp
 
 from engine.apply.workspace import cluster_from_paths
+from engine.attach.session import AttachOptions
+from engine.attach.workspace import AttachWorkspace
 from engine.cluster.events import STEP_COLLECT, STEP_DNS, STEP_ENDPOINTS, STEP_PROXY
 from engine.views import panes as views
 from engine.views.flowstory import StoryBook
@@ -43,6 +45,33 @@ async def test_the_panes_rows_and_the_computed_rules_equal_the_simulations(proxy
         assert any("limit=500" in path for _, path in proxy.requests)
         assert any("watch=true" in path and "allowWatchBookmarks=true" in path and "resourceVersion=" in path
                    for _, path in proxy.requests)
+    finally:
+        await detach(task)
+
+
+async def test_pages_decoded_in_another_process_make_the_same_mirror(proxy, tmp_path):
+    """A big list's pages are decoded in another process (engine.attach.decoding): here every
+    list is "big" (pages of 3), the process is up before the lists start (as after a big
+    cluster's Services), and the panes, the objects and the rules are the simulation's."""
+    ws = AttachWorkspace(AttachOptions(kubeconfig=str(proxy.kubeconfig(tmp_path)), offload_at=0, page_size=3))
+    await asyncio.wait_for(asyncio.wrap_future(ws.session.decoder.start()), 60)
+    task = asyncio.create_task(ws.follow(lambda _what: None))
+    try:
+        await eventually(lambda: ws.built, what="the first lists")
+        ws.advance(0)
+        mirror, sim = ws.cluster, simulated()
+        sim.clock.advance_to(mirror.now())
+        for ns in ("default", "kube-system", None):
+            for rows in (views.pod_rows, views.service_rows, views.endpoint_rows, views.dns_rows):
+                assert rows(mirror, ns) == rows(sim, ns), (rows.__name__, ns)
+        for kind in ("Pod", "Service", "EndpointSlice", "Node", "Namespace"):
+            got, want = mirror.store.list(kind), sim.store.list(kind)
+            assert [(o["metadata"]["uid"], o["metadata"]["resourceVersion"]) for o in got] == \
+                [(o["metadata"]["uid"], o["metadata"]["resourceVersion"]) for o in want]
+            assert not any("managedFields" in o["metadata"] for o in got)
+        for node in sim.topology.nodes:
+            assert mirror.kube_proxy.full_restore(node.name) == sim.kube_proxy.full_restore(node.name)
+        assert ws.session.decoder.offloaded >= len(sim.store.list("Pod")) // 3  # (every page went there)
     finally:
         await detach(task)
 

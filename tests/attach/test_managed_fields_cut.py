@@ -69,7 +69,7 @@ def test_a_page_without_managed_fields_is_decoded_as_it_came():
 
 def test_objects_with_managed_fields_only_deep_in_a_page_still_lose_them_in_the_mirror():
     # (the cut looks at the page's head only; what it leaves, the mirror drops as it stores)
-    from engine.attach.mirror import _slim
+    from engine.attach.sharing import slim as _slim
     pods = [_pod(i, managed=False) for i in range(400)] + [_pod(400, managed=True)]
     raw = _page(pods)
     page = ListPage(raw, list_meta(raw) or {}).decode()
