@@ -104,7 +104,7 @@ VERB_FLAGS: dict[str, tuple[str, ...]] = {
     "delete": _SELECT + _DRY,
     "scale": ("--replicas=",) + _SELECT + _DRY,
     "label": ("--overwrite",) + _SELECT + _DRY,
-    "rollout": ("--namespace=", "--revision=", "--to-revision=", "--dry-run=client"),
+    "rollout": ("--namespace=", "--revision=", "--to-revision=", "--dry-run=client", "--watch=false", "--timeout="),
     "drain": ("--ignore-daemonsets", "--force", "--delete-emptydir-data") + _DRY,
     "cordon": _DRY, "uncordon": _DRY, "create": _DRY,
     "run": ("--image=", "--namespace=", "--restart=Never", "--command", "--image-pull-policy=") + _DRY,
@@ -845,7 +845,7 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
 
 
 RESTARTABLE = ("Deployment", "DaemonSet", "StatefulSet")
-ROLLOUT_SUBCOMMANDS = ("restart", "history", "undo")
+ROLLOUT_SUBCOMMANDS = ("restart", "history", "undo", "status")
 
 
 
@@ -1031,7 +1031,7 @@ def run_line(cluster: Cluster, line: str) -> Output:
         cmd = f"rollout {sub}"
         if sub not in ROLLOUT_SUBCOMMANDS:
             return Output(stderr=f"error: svcflow does not run `kubectl rollout {sub}` yet (it runs: rollout "
-                                 "restart, history, undo)\n",
+                                 "restart, history, undo, status)\n",
                           code=1)
     if verb == "create" and rest and rest[0] in ("namespace", "ns"):  # (cobra's subcommand names itself)
         cmd = "create namespace"
