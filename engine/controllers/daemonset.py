@@ -14,8 +14,6 @@ revisionHistoryLimit (cleanupHistory).
 """
 from __future__ import annotations
 
-import math
-
 from engine.api.apiserver import ApiError
 from engine.api.naming import pod_template_hash
 from engine.api.objects import (
@@ -34,22 +32,27 @@ from engine.controllers.context import ControllerContext
 from engine.controllers.history import (
     POD_REVISION_LABEL,
     History,
+    equal_revisions,
     new_revision,
+    next_revision,
     patch_data,
     revision_name,
     revision_number,
 )
+from engine.controllers.intstr import scaled_value
 from engine.controllers.scheduler import tolerates_all
 
 
 def max_unavailable(ds: dict, desired: int) -> int:
-    """The rolling update's budget: maxUnavailable as a number, or a percent of the nodes
-    that should run the pod rounded up (GetScaledValueFromIntOrPercent, roundUp)."""
+    """The rolling update's budget (UnavailableCount): maxUnavailable as a number, or a
+    percent of the nodes that should run the pod rounded up."""
     ru = ((ds["spec"].get("updateStrategy") or {}).get("rollingUpdate") or {})
-    v = ru.get("maxUnavailable", 1)
-    if isinstance(v, str) and v.endswith("%") and v[:-1].isdigit():
-        return math.ceil(int(v[:-1]) * desired / 100)
-    return int(v) if isinstance(v, int) or (isinstance(v, str) and v.isdigit()) else 1
+    return scaled_value(ru.get("maxUnavailable", 1), desired, True)
+
+
+class HashCollision(Exception):
+    """snapshot's AlreadyExists with another template's data: collisionCount was bumped, the
+    sync is tried again with the new hash."""
 
 
 class DaemonSetController(Controller):
@@ -75,7 +78,7 @@ class DaemonSetController(Controller):
             return
         try:
             cur, old = self._construct_history(ds)
-        except ApiError:  # (a hash collision, or a namespace being deleted: again later)
+        except (ApiError, HashCollision):  # (a namespace being deleted, or a collision: again later)
             self.add_rate_limited(key)
             return
         hash_ = labels_of(cur).get(POD_REVISION_LABEL, "")
@@ -139,9 +142,9 @@ class DaemonSetController(Controller):
         rollback renumbers it), or snapshotted when there is none."""
         revisions = self.history.owned(ds)
         data = patch_data(ds["spec"].get("template") or {})
-        current = [r for r in revisions if r.get("data") == data]
+        current = equal_revisions(revisions, data)
         old = [r for r in revisions if r.get("data") != data]
-        number = max((revision_number(r) for r in old), default=0) + 1
+        number = next_revision(old)
         if not current:
             return self._snapshot(ds, data, number), old
         cur = current[-1]  # dedupCurHistories: the highest stays, the duplicates go
@@ -160,18 +163,13 @@ class DaemonSetController(Controller):
         labels = {**((tmpl.get("metadata") or {}).get("labels") or {}), POD_REVISION_LABEL: hash_}
         rev = new_revision(ds, labels, data, number, annotations=meta(ds).get("annotations"))
         rev["metadata"]["name"] = revision_name(meta(ds)["name"], hash_)
-        try:
-            return self.history.create_named(rev)
-        except ApiError as e:
-            if e.status.reason != "AlreadyExists":
-                raise
-            exists = self.store.get("ControllerRevision", rev["metadata"]["namespace"], rev["metadata"]["name"])
-            if exists is not None and exists.get("data") == data:
-                return exists
-            new = evolve(ds)
-            new["status"] = {**(ds.get("status") or {}), "collisionCount": int(count or 0) + 1}
-            self.store.update(new, owned=True)
-            raise
+        created = self.history.create_or_match(rev)
+        if created is not None:
+            return created
+        new = evolve(ds)
+        new["status"] = {**(ds.get("status") or {}), "collisionCount": int(count or 0) + 1}
+        self.store.update(new, owned=True)
+        raise HashCollision(f"hash collision: ControllerRevision {rev['metadata']['name']} holds another template")
 
     def _cleanup_history(self, ds: dict, old: list[dict]) -> None:
         """cleanupHistory: beyond revisionHistoryLimit, the oldest revisions no pod carries."""
