@@ -8,8 +8,10 @@ a ControllerRevision `<set>-<hash>` it controls (constructHistory; the hash is
 controller.ComputeHash of the template and collisionCount, the revision's labels the
 template's plus `controller-revision-hash`, its annotations the set's), the current one
 renumbered above the others when a rollback (`kubectl rollout undo`) makes an old template
-current again; each pod carries its revision's hash, and RollingUpdate replaces the pods of
-other revisions at most maxUnavailable at a time. Old revisions no pod uses go beyond
+current again; each pod carries its revision's hash and the set's template generation
+(`pod-template-generation`, from the `deprecated.daemonset.template.generation` annotation the
+API server keeps: engine.api.templategeneration), and RollingUpdate replaces the pods that
+are neither (IsPodUpdated) at most maxUnavailable at a time. Old revisions no pod uses go beyond
 revisionHistoryLimit (cleanupHistory).
 """
 from __future__ import annotations
@@ -27,6 +29,8 @@ from engine.api.objects import (
     pod_is_ready,
     uid_of,
 )
+from engine.api.templategeneration import template_generation
+from engine.api.wellknown import POD_TEMPLATE_GENERATION_LABEL
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
 from engine.controllers.history import (
@@ -41,6 +45,14 @@ from engine.controllers.history import (
 )
 from engine.controllers.intstr import scaled_value
 from engine.controllers.scheduler import tolerates_all
+
+
+def is_pod_updated(pod: dict, hash_: str, generation: int | None) -> bool:
+    """IsPodUpdated: the pod carries the current revision's hash, or the set's template
+    generation (kept for pods made before revisions had hashes)."""
+    labels = labels_of(pod)
+    return (bool(hash_) and labels.get(POD_REVISION_LABEL) == hash_) or \
+        (generation is not None and labels.get(POD_TEMPLATE_GENERATION_LABEL) == str(generation))
 
 
 def max_unavailable(ds: dict, desired: int) -> int:
@@ -82,6 +94,7 @@ class DaemonSetController(Controller):
             self.add_rate_limited(key)
             return
         hash_ = labels_of(cur).get(POD_REVISION_LABEL, "")
+        generation = template_generation(ds)
         tmpl = ds["spec"].get("template") or {}
         tolerations = (tmpl.get("spec") or {}).get("tolerations") or []
         pods = [p for k, pns, pn in self.store.dependents(uid_of(ds))
@@ -96,7 +109,10 @@ class DaemonSetController(Controller):
                 md.pop("creationTimestamp", None)
                 md["generateName"] = f"{name}-"
                 md["namespace"] = ns
-                md.setdefault("labels", {})[POD_REVISION_LABEL] = hash_
+                labels = md.setdefault("labels", {})
+                if generation is not None:  # (CreatePodTemplate)
+                    labels[POD_TEMPLATE_GENERATION_LABEL] = str(generation)
+                labels[POD_REVISION_LABEL] = hash_
                 md["ownerReferences"] = [owner_ref(ds)]
                 pod["spec"]["nodeName"] = meta(node)["name"]
                 try:
@@ -107,7 +123,7 @@ class DaemonSetController(Controller):
                     failed = True
                     continue
                 self.recorder.event(ds, "Normal", "SuccessfulCreate", f"Created pod: {meta(created)['name']}", self.name)
-        self._roll(ds, [p for p in by_node.values()], hash_, len(eligible))
+        self._roll(ds, [p for p in by_node.values()], hash_, generation, len(eligible))
         self._cleanup_history(ds, old)
         if failed:  # syncDaemonSet's error: the key again later (rate-limited, background timers)
             self.add_rate_limited(key)
@@ -119,7 +135,7 @@ class DaemonSetController(Controller):
         status = {
             "currentNumberScheduled": len(active), "desiredNumberScheduled": len(eligible),
             "numberMisscheduled": 0, "numberReady": ready, "numberAvailable": ready,
-            "updatedNumberScheduled": sum(1 for p in active if labels_of(p).get(POD_REVISION_LABEL) == hash_),
+            "updatedNumberScheduled": sum(1 for p in active if is_pod_updated(p, hash_, generation)),
             "observedGeneration": meta(ds).get("generation", 1),
         }
         if len(eligible) - ready:
@@ -186,12 +202,12 @@ class DaemonSetController(Controller):
             self.history.delete(rev)
             to_kill -= 1
 
-    def _roll(self, ds: dict, pods: list[dict], hash_: str, desired: int) -> None:
+    def _roll(self, ds: dict, pods: list[dict], hash_: str, generation: int | None, desired: int) -> None:
         """rollingUpdate (maxSurge 0): old pods that are not ready go at once; ready ones
         while fewer than maxUnavailable nodes lack a ready pod. OnDelete waits for the user."""
         if (ds["spec"].get("updateStrategy") or {}).get("type", "RollingUpdate") != "RollingUpdate":
             return
-        outdated = [p for p in pods if labels_of(p).get(POD_REVISION_LABEL) != hash_]
+        outdated = [p for p in pods if not is_pod_updated(p, hash_, generation)]
         if not outdated:
             return
         unavailable = desired - sum(1 for p in pods if pod_is_ready(p))
