@@ -1099,7 +1099,10 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
             return Output(stderr="error: required resource not specified\n", code=1)
         if cmd == "rollout restart":
             return rollout_restart(cluster, pos, namespace=ns, dry_run=dry)
-        targets, err = _objects_for(cluster, "rollout", pos, ns or "default", select_all=False, selector=None)
+        # (a type alone is each object of it, as the resource builder's ResourceTypeOrNameArgs)
+        targets, err = _objects_for(cluster, "rollout", pos, ns or "default", select_all=True, selector=None)
+        if err is None and not targets and cmd == "rollout status":
+            return Output(stderr=f"No resources found in {ns or 'default'} namespace.\n")
         return err or Output(*rollout.run(cluster, cmd, targets, opts, dry))
     if verb in ("drain", "cordon", "uncordon"):
         if not pos:

@@ -162,3 +162,17 @@ async def test_rollout_status_of_a_daemonset_and_a_statefulset(served, kubectl, 
                                                     '"rollingUpdate":null}}}'))[0] == 0
     assert await same(served, kubectl, "kubectl rollout status sts/web") == (
         1, "", "error: rollout status is only available for RollingUpdate strategy type\n")
+
+
+async def test_a_type_alone_is_each_object_of_it(served, kubectl):
+    code, out, err = await same(served, kubectl, "kubectl rollout status deploy -n kube-system")
+    assert (code, out, err) == (0, 'deployment "coredns" successfully rolled out\n', "")
+    assert await same(served, kubectl, "kubectl rollout status ds -n kube-system") == (
+        0, 'daemon set "kindnet" successfully rolled out\ndaemon set "kube-proxy" successfully rolled out\n', "")
+    assert await same(served, kubectl, "kubectl rollout status sts -n kube-system") == (
+        0, "", "No resources found in kube-system namespace.\n")
+    code, out, _ = await same(served, kubectl, "kubectl rollout history deploy -n kube-system")
+    assert out == "deployment.apps/coredns \nREVISION  CHANGE-CAUSE\n1         <none>\n\n"
+    assert await same(served, kubectl, "kubectl rollout undo deploy -n kube-system") == (
+        1, "", 'error: no rollout history found for deployment "coredns"\n')
+    assert await same(served, kubectl, "kubectl rollout history sts -n kube-system") == (0, "", "")
