@@ -118,7 +118,10 @@ def _rolled_back(kind: str, obj: dict, target: tuple[dict, dict]) -> dict[str, A
         annotations = {k: v for k, v in mine.items() if k in ANNOTATIONS_NOT_COPIED}
         annotations.update({k: v for k, v in (meta(target[0]).get("annotations") or {}).items()
                             if k not in ANNOTATIONS_NOT_COPIED})
-        new["metadata"]["annotations"] = annotations
+        if annotations:
+            new["metadata"]["annotations"] = annotations
+        else:  # (an empty map is no map once stored: Go's omitempty)
+            new["metadata"].pop("annotations", None)
     return new
 
 
