@@ -49,10 +49,15 @@ from engine.controllers.scheduler import tolerates_all
 
 def is_pod_updated(pod: dict, hash_: str, generation: int | None) -> bool:
     """IsPodUpdated: the pod carries the current revision's hash, or the set's template
-    generation (kept for pods made before revisions had hashes)."""
+    generation, which upstream keeps for pods made before revisions had hashes. svcflow reads
+    the generation only on a pod without a hash: where the API server bumps the generation
+    with each new template, a pod of the current generation has the current hash too, so the
+    answer is upstream's; and a manifest that carries a stale generation annotation (one
+    exported with `-o yaml`) cannot keep old pods from rolling."""
     labels = labels_of(pod)
-    return (bool(hash_) and labels.get(POD_REVISION_LABEL) == hash_) or \
-        (generation is not None and labels.get(POD_TEMPLATE_GENERATION_LABEL) == str(generation))
+    if POD_REVISION_LABEL in labels:
+        return bool(hash_) and labels[POD_REVISION_LABEL] == hash_
+    return generation is not None and labels.get(POD_TEMPLATE_GENERATION_LABEL) == str(generation)
 
 
 def max_unavailable(ds: dict, desired: int) -> int:

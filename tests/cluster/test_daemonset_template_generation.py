@@ -73,9 +73,22 @@ def test_the_controller_labels_its_pods_with_the_generation():
     assert status["updatedNumberScheduled"] == len(nodes)
 
 
-def test_a_pod_is_updated_by_its_hash_or_by_the_current_generation():
+def test_a_pod_is_updated_by_its_hash_or_without_one_by_the_current_generation():
     pod = {"metadata": {"labels": {"controller-revision-hash": "abc", "pod-template-generation": "2"}}}
     assert is_pod_updated(pod, "abc", 7)  # (its revision's hash)
-    assert is_pod_updated(pod, "xyz", 2)  # (the set's generation: pods made before hashes)
-    assert not is_pod_updated(pod, "xyz", 3) and not is_pod_updated(pod, "xyz", None)
+    assert not is_pod_updated(pod, "xyz", 2)  # (a stale hash: a new template, rolled)
+    hashless = {"metadata": {"labels": {"pod-template-generation": "2"}}}  # (made before revisions had hashes)
+    assert is_pod_updated(hashless, "xyz", 2)
+    assert not is_pod_updated(hashless, "xyz", 3) and not is_pod_updated(hashless, "xyz", None)
     assert not is_pod_updated({"metadata": {"labels": {}}}, "", None)
+
+
+def test_a_manifest_with_a_stale_generation_still_rolls_its_pods():
+    c = cluster_from_paths([SAMPLES], deterministic=True)[0]
+    apply_yaml(c, AGENT.replace("GEN", "1").replace("IMAGE", "busybox:1.36"))
+    before = {p["metadata"]["name"] for p in c.store.list("Pod", "default") if p["metadata"]["name"].startswith("agent-")}
+    apply_yaml(c, AGENT.replace("GEN", "1").replace("IMAGE", "busybox:1.37"))
+    after = {p["metadata"]["name"] for p in c.store.list("Pod", "default") if p["metadata"]["name"].startswith("agent-")}
+    assert before and after and not after & before
+    assert {p["spec"]["containers"][0]["image"] for p in c.store.list("Pod", "default")
+            if p["metadata"]["name"].startswith("agent-")} == {"busybox:1.37"}
