@@ -32,8 +32,8 @@ from engine.kubectl.printers.get import not_found_message
 from engine.kubectl.printers.tabwriter import render_text
 
 CHANGE_CAUSE = "kubernetes.io/change-cause"
-_HISTORY_KINDS = ("Deployment", "DaemonSet", "StatefulSet")
-_UNDO_KINDS = ("Deployment", "DaemonSet", "StatefulSet")
+#: The kinds with a history viewer and a rollbacker (HistoryViewerFor, RollbackerFor).
+_ROLLOUT_KINDS = ("Deployment", "DaemonSet", "StatefulSet")
 
 
 #: The flags of `rollout`'s subcommands that the others do not have (pflag: unknown flag).
@@ -78,7 +78,7 @@ def history_of(cluster: Cluster, kind: str, obj: dict) -> dict[int, tuple[dict, 
 
 def history(cluster: Cluster, kind: str, qualified: str, obj: dict, revision: int) -> tuple[str, str]:
     """One object's `rollout history` (stdout, error message)."""
-    if kind not in _HISTORY_KINDS:
+    if kind not in _ROLLOUT_KINDS:
         return "", not_implemented(kind, "history viewer")
     revs = history_of(cluster, kind, obj)
     if revision > 0:
@@ -129,7 +129,7 @@ def undo(cluster: Cluster, kind: str, qualified: str, obj: dict, to_revision: in
          dry_run: str) -> tuple[str, str]:
     """One object's `rollout undo` (stdout, error message): DeploymentRollbacker,
     StatefulSetRollbacker, DaemonSetRollbacker."""
-    if kind not in _UNDO_KINDS:
+    if kind not in _ROLLOUT_KINDS:
         return "", not_implemented(kind, "rollbacker")
     if to_revision < 0:
         return "", f"unable to find specified revision {to_revision} in history"
