@@ -1099,8 +1099,14 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
             return Output(stderr="error: required resource not specified\n", code=1)
         if cmd == "rollout restart":
             return rollout_restart(cluster, pos, namespace=ns, dry_run=dry)
-        # (a type alone is each object of it, as the resource builder's ResourceTypeOrNameArgs)
-        targets, err = _objects_for(cluster, "rollout", pos, ns or "default", select_all=True, selector=None)
+        # (a type alone is each object of it -- `deploy,ds` each of both -- as the resource
+        # builder's ResourceTypeOrNameArgs)
+        targets, err = [], None
+        for words in ([[t] for t in pos[0].split(",")] if len(pos) == 1 and "/" not in pos[0] else [pos]):
+            found, err = _objects_for(cluster, "rollout", words, ns or "default", select_all=True, selector=None)
+            if err is not None:
+                break
+            targets += found
         if err is None and not targets and cmd == "rollout status":
             return Output(stderr=f"No resources found in {ns or 'default'} namespace.\n")
         return err or Output(*rollout.run(cluster, cmd, targets, opts, dry))

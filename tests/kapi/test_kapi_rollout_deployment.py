@@ -176,3 +176,6 @@ async def test_a_type_alone_is_each_object_of_it(served, kubectl):
     assert await same(served, kubectl, "kubectl rollout undo deploy -n kube-system") == (
         1, "", 'error: no rollout history found for deployment "coredns"\n')
     assert await same(served, kubectl, "kubectl rollout history sts -n kube-system") == (0, "", "")
+    assert await same(served, kubectl, "kubectl rollout status deploy,ds -n kube-system") == (
+        0, 'deployment "coredns" successfully rolled out\ndaemon set "kindnet" successfully rolled out\n'
+           'daemon set "kube-proxy" successfully rolled out\n', "")
