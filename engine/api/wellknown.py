@@ -16,3 +16,7 @@ NODE_ROLE_LABEL = "kubernetes.io/role"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # apps/v1 (deployment_util.go)
 REVISION = "deployment.kubernetes.io/revision"
+# apps/v1 (types.go): a DaemonSet's template generation, as apps/v1 serves the internal
+# spec.templateGeneration, and the label its controller puts on each pod it makes
+TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
+POD_TEMPLATE_GENERATION_LABEL = "pod-template-generation"

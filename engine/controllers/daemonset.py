@@ -8,13 +8,13 @@ a ControllerRevision `<set>-<hash>` it controls (constructHistory; the hash is
 controller.ComputeHash of the template and collisionCount, the revision's labels the
 template's plus `controller-revision-hash`, its annotations the set's), the current one
 renumbered above the others when a rollback (`kubectl rollout undo`) makes an old template
-current again; each pod carries its revision's hash, and RollingUpdate replaces the pods of
-other revisions at most maxUnavailable at a time. Old revisions no pod uses go beyond
+current again; each pod carries its revision's hash and the set's template generation
+(`pod-template-generation`, from the `deprecated.daemonset.template.generation` annotation the
+API server keeps: engine.api.templategeneration), and RollingUpdate replaces the pods that
+are neither (IsPodUpdated) at most maxUnavailable at a time. Old revisions no pod uses go beyond
 revisionHistoryLimit (cleanupHistory).
 """
 from __future__ import annotations
-
-import math
 
 from engine.api.apiserver import ApiError
 from engine.api.naming import pod_template_hash
@@ -29,27 +29,47 @@ from engine.api.objects import (
     pod_is_ready,
     uid_of,
 )
+from engine.api.templategeneration import template_generation
+from engine.api.wellknown import POD_TEMPLATE_GENERATION_LABEL
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
 from engine.controllers.history import (
     POD_REVISION_LABEL,
     History,
+    equal_revisions,
     new_revision,
+    next_revision,
     patch_data,
     revision_name,
     revision_number,
 )
+from engine.controllers.intstr import scaled_value
 from engine.controllers.scheduler import tolerates_all
 
 
+def is_pod_updated(pod: dict, hash_: str, generation: int | None) -> bool:
+    """IsPodUpdated: the pod carries the current revision's hash, or the set's template
+    generation, which upstream keeps for pods made before revisions had hashes. svcflow reads
+    the generation only on a pod without a hash: where the API server bumps the generation
+    with each new template, a pod of the current generation has the current hash too, so the
+    answer is upstream's; and a manifest that carries a stale generation annotation (one
+    exported with `-o yaml`) cannot keep old pods from rolling."""
+    labels = labels_of(pod)
+    if POD_REVISION_LABEL in labels:
+        return bool(hash_) and labels[POD_REVISION_LABEL] == hash_
+    return generation is not None and labels.get(POD_TEMPLATE_GENERATION_LABEL) == str(generation)
+
+
 def max_unavailable(ds: dict, desired: int) -> int:
-    """The rolling update's budget: maxUnavailable as a number, or a percent of the nodes
-    that should run the pod rounded up (GetScaledValueFromIntOrPercent, roundUp)."""
+    """The rolling update's budget (UnavailableCount): maxUnavailable as a number, or a
+    percent of the nodes that should run the pod rounded up."""
     ru = ((ds["spec"].get("updateStrategy") or {}).get("rollingUpdate") or {})
-    v = ru.get("maxUnavailable", 1)
-    if isinstance(v, str) and v.endswith("%") and v[:-1].isdigit():
-        return math.ceil(int(v[:-1]) * desired / 100)
-    return int(v) if isinstance(v, int) or (isinstance(v, str) and v.isdigit()) else 1
+    return scaled_value(ru.get("maxUnavailable", 1), desired, True)
+
+
+class HashCollision(Exception):
+    """snapshot's AlreadyExists with another template's data: collisionCount was bumped, the
+    sync is tried again with the new hash."""
 
 
 class DaemonSetController(Controller):
@@ -75,10 +95,11 @@ class DaemonSetController(Controller):
             return
         try:
             cur, old = self._construct_history(ds)
-        except ApiError:  # (a hash collision, or a namespace being deleted: again later)
+        except (ApiError, HashCollision):  # (a namespace being deleted, or a collision: again later)
             self.add_rate_limited(key)
             return
         hash_ = labels_of(cur).get(POD_REVISION_LABEL, "")
+        generation = template_generation(ds)
         tmpl = ds["spec"].get("template") or {}
         tolerations = (tmpl.get("spec") or {}).get("tolerations") or []
         pods = [p for k, pns, pn in self.store.dependents(uid_of(ds))
@@ -93,7 +114,10 @@ class DaemonSetController(Controller):
                 md.pop("creationTimestamp", None)
                 md["generateName"] = f"{name}-"
                 md["namespace"] = ns
-                md.setdefault("labels", {})[POD_REVISION_LABEL] = hash_
+                labels = md.setdefault("labels", {})
+                if generation is not None:  # (CreatePodTemplate)
+                    labels[POD_TEMPLATE_GENERATION_LABEL] = str(generation)
+                labels[POD_REVISION_LABEL] = hash_
                 md["ownerReferences"] = [owner_ref(ds)]
                 pod["spec"]["nodeName"] = meta(node)["name"]
                 try:
@@ -104,7 +128,7 @@ class DaemonSetController(Controller):
                     failed = True
                     continue
                 self.recorder.event(ds, "Normal", "SuccessfulCreate", f"Created pod: {meta(created)['name']}", self.name)
-        self._roll(ds, [p for p in by_node.values()], hash_, len(eligible))
+        self._roll(ds, [p for p in by_node.values()], hash_, generation, len(eligible))
         self._cleanup_history(ds, old)
         if failed:  # syncDaemonSet's error: the key again later (rate-limited, background timers)
             self.add_rate_limited(key)
@@ -116,7 +140,7 @@ class DaemonSetController(Controller):
         status = {
             "currentNumberScheduled": len(active), "desiredNumberScheduled": len(eligible),
             "numberMisscheduled": 0, "numberReady": ready, "numberAvailable": ready,
-            "updatedNumberScheduled": sum(1 for p in active if labels_of(p).get(POD_REVISION_LABEL) == hash_),
+            "updatedNumberScheduled": sum(1 for p in active if is_pod_updated(p, hash_, generation)),
             "observedGeneration": meta(ds).get("generation", 1),
         }
         if len(eligible) - ready:
@@ -139,9 +163,9 @@ class DaemonSetController(Controller):
         rollback renumbers it), or snapshotted when there is none."""
         revisions = self.history.owned(ds)
         data = patch_data(ds["spec"].get("template") or {})
-        current = [r for r in revisions if r.get("data") == data]
+        current = equal_revisions(revisions, data)
         old = [r for r in revisions if r.get("data") != data]
-        number = max((revision_number(r) for r in old), default=0) + 1
+        number = next_revision(old)
         if not current:
             return self._snapshot(ds, data, number), old
         cur = current[-1]  # dedupCurHistories: the highest stays, the duplicates go
@@ -160,18 +184,13 @@ class DaemonSetController(Controller):
         labels = {**((tmpl.get("metadata") or {}).get("labels") or {}), POD_REVISION_LABEL: hash_}
         rev = new_revision(ds, labels, data, number, annotations=meta(ds).get("annotations"))
         rev["metadata"]["name"] = revision_name(meta(ds)["name"], hash_)
-        try:
-            return self.history.create_named(rev)
-        except ApiError as e:
-            if e.status.reason != "AlreadyExists":
-                raise
-            exists = self.store.get("ControllerRevision", rev["metadata"]["namespace"], rev["metadata"]["name"])
-            if exists is not None and exists.get("data") == data:
-                return exists
-            new = evolve(ds)
-            new["status"] = {**(ds.get("status") or {}), "collisionCount": int(count or 0) + 1}
-            self.store.update(new, owned=True)
-            raise
+        created = self.history.create_or_match(rev)
+        if created is not None:
+            return created
+        new = evolve(ds)
+        new["status"] = {**(ds.get("status") or {}), "collisionCount": int(count or 0) + 1}
+        self.store.update(new, owned=True)
+        raise HashCollision(f"hash collision: ControllerRevision {rev['metadata']['name']} holds another template")
 
     def _cleanup_history(self, ds: dict, old: list[dict]) -> None:
         """cleanupHistory: beyond revisionHistoryLimit, the oldest revisions no pod carries."""
@@ -188,12 +207,12 @@ class DaemonSetController(Controller):
             self.history.delete(rev)
             to_kill -= 1
 
-    def _roll(self, ds: dict, pods: list[dict], hash_: str, desired: int) -> None:
+    def _roll(self, ds: dict, pods: list[dict], hash_: str, generation: int | None, desired: int) -> None:
         """rollingUpdate (maxSurge 0): old pods that are not ready go at once; ready ones
         while fewer than maxUnavailable nodes lack a ready pod. OnDelete waits for the user."""
         if (ds["spec"].get("updateStrategy") or {}).get("type", "RollingUpdate") != "RollingUpdate":
             return
-        outdated = [p for p in pods if labels_of(p).get(POD_REVISION_LABEL) != hash_]
+        outdated = [p for p in pods if not is_pod_updated(p, hash_, generation)]
         if not outdated:
             return
         unavailable = desired - sum(1 for p in pods if pod_is_ready(p))

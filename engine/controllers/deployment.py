@@ -14,8 +14,6 @@ goes up and the next sync names the new ReplicaSet with the new hash.
 """
 from __future__ import annotations
 
-import math
-
 from engine.api import labels as label_selectors
 from engine.api.naming import pod_template_hash
 from engine.api.objects import clone, controller_uid, is_terminating, labels_of, meta, owner_ref, uid_of
@@ -23,14 +21,8 @@ from engine.api.store import AlreadyExists
 from engine.api.wellknown import LAST_APPLIED, REVISION
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
-
-
-def _resolve(value, total: int, round_up: bool) -> int:
-    if isinstance(value, str) and value.endswith("%"):
-        x = int(value[:-1]) * total / 100
-        return math.ceil(x) if round_up else math.floor(x)
-    return int(value)
-
+from engine.controllers.controllerref import ControllerRefManager
+from engine.controllers.intstr import scaled_value
 
 #: What copyDeploymentAnnotationsToReplicaSet leaves out (annotationsToSkip): kubectl's own,
 #: and the ones the controller keeps per ReplicaSet.
@@ -62,6 +54,7 @@ class DeploymentController(Controller):
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)
         self.api, self.recorder, self.clock, self.flow = ctx.api, ctx.recorder, ctx.clock, ctx.flow
+        self.refs = ControllerRefManager(self.store, ctx.flow, self.name)
         self.store.watch("Deployment", lambda ev: self.enqueue(key_for(ev.obj)))
         self.store.watch("ReplicaSet", self._on_rs)
         # (uid, generation, collisionCount) -> pod-template-hash: the template only
@@ -94,12 +87,12 @@ class DeploymentController(Controller):
             if selector.matches(labels_of(rs)):
                 out.append(rs)
             elif not is_terminating(rs):
-                self._set_controller(rs, None)
+                self.refs.release(rs, d)
         if is_terminating(d):
             return out
         for rs in self._candidates(d, ns):
             if controller_uid(rs) is None and not is_terminating(rs) and selector.matches(labels_of(rs)):
-                out.append(self._set_controller(rs, d))
+                out.append(self.refs.adopt(rs, d))
         return out
 
     def _candidates(self, d: dict, ns: str) -> list[dict]:
@@ -110,22 +103,6 @@ class DeploymentController(Controller):
             k, v = next(iter(match.items()))
             return self.store.by_label("ReplicaSet", ns, k, v)
         return self.store.list("ReplicaSet", ns)
-
-    def _set_controller(self, rs: dict, d: dict | None) -> dict:
-        """Adopt `rs` (a controller reference to `d`) or release it (None), as the
-        ControllerRefManager's patch of ownerReferences does."""
-        new = clone(rs)
-        refs = [r for r in meta(new).get("ownerReferences") or () if not r.get("controller")]
-        if d is not None:
-            refs.append(owner_ref(d))
-        if refs:
-            new["metadata"]["ownerReferences"] = refs
-        else:
-            new["metadata"].pop("ownerReferences", None)
-        out = self.store.update(new)
-        self.flow(self.name, out, "adopted" if d is not None else "released",
-                  f"by deployment {meta(d)['name']}" if d is not None else "its labels no longer match")
-        return out
 
     def reconcile(self, key: str) -> None:
         ns, name = split_key(key)
@@ -180,8 +157,8 @@ class DeploymentController(Controller):
     # -- rollout ------------------------------------------------------------
     def _surge_unavailable(self, d: dict, replicas: int) -> tuple[int, int]:
         ru = (d["spec"].get("strategy") or {}).get("rollingUpdate") or {}
-        surge = _resolve(ru.get("maxSurge", "25%"), replicas, True)
-        unavail = _resolve(ru.get("maxUnavailable", "25%"), replicas, False)
+        surge = scaled_value(ru.get("maxSurge", "25%"), replicas, True)
+        unavail = scaled_value(ru.get("maxUnavailable", "25%"), replicas, False)
         if surge == 0 and unavail == 0:
             unavail = 1
         return surge, unavail

@@ -121,19 +121,23 @@ class History:
             rev = json_copy(revision)
             rev["metadata"]["name"] = revision_name(meta(parent)["name"], hash_)
             rev["metadata"].setdefault("labels", {})[HASH_LABEL] = hash_
-            try:
-                return self.api.create(rev, uid=self._uid()), collision_count
-            except ApiError as e:
-                if e.status.reason != "AlreadyExists":
-                    raise
-            exists = self.store.get(KIND, rev["metadata"]["namespace"], rev["metadata"]["name"])
-            if exists is not None and exists.get("data") == rev["data"]:
-                return exists, collision_count
+            created = self.create_or_match(rev)
+            if created is not None:
+                return created, collision_count
             collision_count += 1
 
-    def create_named(self, revision: dict) -> dict:
-        """A revision whose name the caller chose (the DaemonSet controller's snapshot)."""
-        return self.api.create(revision, uid=self._uid())
+    def create_or_match(self, revision: dict) -> dict | None:
+        """A revision under the name it carries: created, or the one of that name when its
+        data is the same (this template's, made before); None when the name is another
+        template's (a hash collision: the caller's collisionCount goes up)."""
+        try:
+            return self.api.create(revision, uid=self._uid())
+        except ApiError as e:
+            if e.status.reason != "AlreadyExists":
+                raise
+        md = revision["metadata"]
+        exists = self.store.get(KIND, md["namespace"], md["name"])
+        return exists if exists is not None and exists.get("data") == revision["data"] else None
 
     def renumber(self, revision: dict, number: int) -> dict:
         """UpdateControllerRevision: the same revision under a new number (a rollback)."""

@@ -34,11 +34,11 @@ from engine.api.objects import (
     labels_of,
     meta,
     owner_ref,
-    uid_of,
 )
 from engine.api.store import WatchEvent
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
+from engine.controllers.controllerref import ControllerRefManager
 from engine.controllers.replicapods import OwnedPods, ReplicaSetPods
 
 BURST_REPLICAS = 500  # replicaset.BurstReplicas: creations or deletions per sync
@@ -67,6 +67,7 @@ class ReplicaSetController(Controller):
     def __init__(self, ctx: ControllerContext) -> None:
         super().__init__(ctx)
         self.api, self.recorder, self.flow, self.clock = ctx.api, ctx.recorder, ctx.flow, ctx.clock
+        self.refs = ControllerRefManager(self.store, ctx.flow, self.name)
         self.pods = ReplicaSetPods(self.store)  # the informer's view: each ReplicaSet's pods, counted
         self._orphans: dict[str, dict[str, None]] = {}  # namespace -> pods no controller owns (not terminating)
         self.store.watch("ReplicaSet", self._on_rs)
@@ -159,16 +160,8 @@ class ReplicaSetController(Controller):
         the pod left running as an orphan -- and the ReplicaSet makes a new one in its place."""
         for key in list(owned.unmatched):
             p = self.store.get("Pod", *split_key(key))
-            if p is None:
-                continue
-            new = evolve(p)
-            refs = [o for o in meta(p).get("ownerReferences") or [] if o.get("uid") != uid_of(rs)]
-            if refs:
-                new["metadata"]["ownerReferences"] = refs
-            else:
-                new["metadata"].pop("ownerReferences", None)
-            self.store.update(new, owned=True)
-            self.flow(self.name, new, "released", f"labels no longer match {meta(rs)['name']}'s selector")
+            if p is not None:
+                self.refs.release(p, rs)
 
     def _selecting(self, ns: str, pod: dict) -> list[dict]:
         """The ReplicaSets of the namespace whose selector matches the pod's labels."""
@@ -196,11 +189,7 @@ class ReplicaSetController(Controller):
             pod = self.store.get("Pod", *split_key(key))
             if pod is None or controller_uid(pod) or is_terminating(pod) or not selector.matches(labels_of(pod)):
                 continue
-            new = evolve(pod)
-            new["metadata"]["ownerReferences"] = [*(meta(pod).get("ownerReferences") or []),
-                                                  owner_ref(rs)]
-            self.store.update(new, owned=True)
-            self.flow(self.name, new, "adopted", f"labels match {meta(rs)['name']}'s selector")
+            self.refs.adopt(pod, rs)
             adopted = True
         return adopted
 

@@ -53,6 +53,7 @@ from engine.api.store import WatchEvent
 from engine.cluster.clock import parse_time
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
+from engine.controllers.controllerref import ControllerRefManager
 from engine.controllers.history import History, equal_revisions, new_revision, next_revision, patch_data, template_of
 
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"  # apps.StatefulSetPodNameLabel
@@ -87,6 +88,7 @@ class StatefulSetController(Controller):
         super().__init__(ctx)
         self.api, self.recorder, self.clock, self.flow = ctx.api, ctx.recorder, ctx.clock, ctx.flow
         self.history = History(ctx.api, self.store)
+        self.refs = ControllerRefManager(self.store, ctx.flow, self.name)
         self._available_checks: set[tuple[str, str]] = set()  # (key, at) re-syncs already scheduled
         self.store.watch("StatefulSet", self._on_set)
         self.store.watch("Pod", self._on_pod)
@@ -149,7 +151,7 @@ class StatefulSetController(Controller):
             if selector.matches(labels_of(pod)) or is_terminating(pod):
                 out.append(pod)
             else:
-                self._set_controller(pod, None)
+                self.refs.release(pod, sts)
         if is_terminating(sts) or selector.empty():
             return out
         mine = {meta(p)["name"] for p in out}
@@ -161,21 +163,7 @@ class StatefulSetController(Controller):
             if pname in mine or controller_uid(pod) or is_terminating(pod):
                 continue
             if ordinal_of(pname)[0] == meta(sts)["name"] and selector.matches(labels_of(pod)):
-                out.append(self._set_controller(pod, sts))
-        return out
-
-    def _set_controller(self, pod: dict, sts: dict | None) -> dict:
-        new = evolve(pod)
-        refs = [o for o in meta(pod).get("ownerReferences") or [] if not o.get("controller")]
-        if sts is not None:
-            refs.append(owner_ref(sts))
-        if refs:
-            new["metadata"]["ownerReferences"] = refs
-        else:
-            new["metadata"].pop("ownerReferences", None)
-        out = self.store.update(new, owned=True)
-        self.flow(self.name, out, "adopted" if sts is not None else "released",
-                  f"by statefulset {meta(sts)['name']}" if sts is not None else "its labels no longer match")
+                out.append(self.refs.adopt(pod, sts))
         return out
 
     def _revisions_of(self, sts: dict, revisions: list[dict]) -> tuple[dict, dict, int]:

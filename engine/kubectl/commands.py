@@ -27,7 +27,7 @@ from engine.api.validation.messages import aggregate_message
 from engine.api.validation.metadata import validate_labels
 from engine.api.validation.names import is_valid_label_value
 from engine.cluster.cluster import Cluster
-from engine.kubectl import rollout, rootflags, shortnames
+from engine.kubectl import rollout, rootflags, runpod, shortnames
 from engine.kubectl.flagvalues import CSVError, read_as_csv
 from engine.kubectl.printers import custom_columns, encoding, jsonpath, sorting
 from engine.kubectl.printers import describe as describe_printer
@@ -35,7 +35,6 @@ from engine.kubectl.printers import explain as explain_printer
 from engine.kubectl.printers import get as printers
 from engine.kubectl.printers.jsonpath import JSONPathError
 from engine.kubectl.rootflags import GLOBAL_VALUE_FLAGS, global_flags_after_verb  # noqa: F401 - re-exported
-from engine.kubelet.images import is_reference
 
 ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
 
@@ -75,6 +74,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "quiet": ("q", "bool"), "validate": ("", "str"), "prune": ("", "bool"), "api-version": ("", "str"),
     "tail": ("", "int"), "timestamps": ("", "bool"), "previous": ("p", "bool"),
     "label-columns": ("L", "strings"), "cascade": ("", "str"), "rm": ("", "bool"), "command": ("", "bool"),
+    "image-pull-policy": ("", "str"),
 }
 _SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
 #: Flags only some verbs have: the others refuse them as pflag refuses a flag it does not know
@@ -86,6 +86,7 @@ ONLY_FOR_VERBS: dict[str, frozenset[str]] = {
     "output": frozenset({"get", "explain", "delete", "scale", "label", "rollout", "create", "run"}),
     "revision": frozenset({"rollout"}), "to-revision": frozenset({"rollout"}),
     "cascade": frozenset({"delete"}), "rm": frozenset({"run"}), "command": frozenset({"run"}),
+    "image-pull-policy": frozenset({"run"}),
 }
 NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict", "cascade": "background"}
 
@@ -103,10 +104,10 @@ VERB_FLAGS: dict[str, tuple[str, ...]] = {
     "delete": _SELECT + _DRY,
     "scale": ("--replicas=",) + _SELECT + _DRY,
     "label": ("--overwrite",) + _SELECT + _DRY,
-    "rollout": ("--namespace=", "--revision=", "--to-revision=", "--dry-run=client"),
+    "rollout": ("--namespace=", "--revision=", "--to-revision=", "--dry-run=client", "--watch=false", "--timeout="),
     "drain": ("--ignore-daemonsets", "--force", "--delete-emptydir-data") + _DRY,
     "cordon": _DRY, "uncordon": _DRY, "create": _DRY,
-    "run": ("--image=", "--namespace=", "--restart=Never", "--command") + _DRY,
+    "run": ("--image=", "--namespace=", "--restart=Never", "--command", "--image-pull-policy=") + _DRY,
     "apply": ("--filename=", "--recursive") + _DRY,
     "exec": ("--namespace=", "--container=", "--stdin", "--tty"),
     "logs": ("--namespace=", "--container=", "--tail=", "--timestamps", "--previous"),
@@ -844,7 +845,7 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
 
 
 RESTARTABLE = ("Deployment", "DaemonSet", "StatefulSet")
-ROLLOUT_SUBCOMMANDS = ("restart", "history", "undo")
+ROLLOUT_SUBCOMMANDS = ("restart", "history", "undo", "status")
 
 
 
@@ -1030,7 +1031,7 @@ def run_line(cluster: Cluster, line: str) -> Output:
         cmd = f"rollout {sub}"
         if sub not in ROLLOUT_SUBCOMMANDS:
             return Output(stderr=f"error: svcflow does not run `kubectl rollout {sub}` yet (it runs: rollout "
-                                 "restart, history, undo)\n",
+                                 "restart, history, undo, status)\n",
                           code=1)
     if verb == "create" and rest and rest[0] in ("namespace", "ns"):  # (cobra's subcommand names itself)
         cmd = "create namespace"
@@ -1098,7 +1099,16 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
             return Output(stderr="error: required resource not specified\n", code=1)
         if cmd == "rollout restart":
             return rollout_restart(cluster, pos, namespace=ns, dry_run=dry)
-        targets, err = _objects_for(cluster, "rollout", pos, ns or "default", select_all=False, selector=None)
+        # (a type alone is each object of it -- `deploy,ds` each of both -- as the resource
+        # builder's ResourceTypeOrNameArgs)
+        targets, err = [], None
+        for words in ([[t] for t in pos[0].split(",")] if len(pos) == 1 and "/" not in pos[0] else [pos]):
+            found, err = _objects_for(cluster, "rollout", words, ns or "default", select_all=True, selector=None)
+            if err is not None:
+                break
+            targets += found
+        if err is None and not targets and cmd == "rollout status":
+            return Output(stderr=f"No resources found in {ns or 'default'} namespace.\n")
         return err or Output(*rollout.run(cluster, cmd, targets, opts, dry))
     if verb in ("drain", "cordon", "uncordon"):
         if not pos:
@@ -1114,28 +1124,7 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
                                  "See 'kubectl create namespace -h' for help and examples\n", code=1)
         return create_namespace(cluster, pos[1], dry_run=dry)
     if verb == "run":
-        if not pos:
-            return Output(stderr="error: NAME is required for run\nSee 'kubectl run -h' for help and examples\n", code=1)
-        if "image" not in opts:
-            return Output(stderr="error: required flag(s) \"image\" not set\n", code=1)
-        if not opts["image"]:  # (given, empty: run.go's own check)
-            return Output(stderr="error: --image is required\n", code=1)
-        if not is_reference(str(opts["image"])):  # (run.go: reference.ReferenceRegexp, before any request)
-            return Output(stderr=f"error: Invalid image name {go_quote(str(opts['image']))}: invalid reference format\n",
-                          code=1)
-        restart = str(opts.get("restart") or "Always")
-        if restart not in ("Always", "OnFailure", "Never"):
-            return Output(stderr=f"error: invalid restart policy: {restart}\n"
-                                 "See 'kubectl run -h' for help and examples\n", code=1)
-        if opts.get("rm") and not opts.get("stdin"):
-            return Output(stderr="error: --rm should only be used for attached containers\n", code=1)
-        if opts.get("stdin") or opts.get("tty"):
-            # (this prompt is no terminal a container's stdin could be attached to)
-            return Output(stderr="error: svcflow's prompt does not attach to a container: run it with the real "
-                                 "kubectl against the served API (the Terminal's export line), or leave out "
-                                 f"-i/-t/--rm here and read `kubectl logs {pos[0]}`\n", code=1)
-        return run_pod(cluster, pos[0], str(opts["image"]), namespace=ns, dry_run=dry, args=pos[1:],
-                       command=bool(opts.get("command")), restart=restart)
+        return Output(*runpod.run(cluster, pos, opts, ns, dry))
     return Output(stderr=f"error: svcflow does not run `kubectl {' '.join(argv[:2])}` yet\n", code=1)
 
 
@@ -1173,28 +1162,3 @@ def create_namespace(cluster: Cluster, name: str, *, dry_run: str = "none") -> O
     except ApiError as e:
         return Output(stderr=e.message + "\n", code=1)
     return Output(stdout=f"namespace/{name} created{DRY_RUN_SUFFIX[dry_run]}\n")
-
-
-def run_pod(cluster: Cluster, name: str, image: str, *, namespace: str | None = None,
-            dry_run: str = "none", args: list[str] | None = None, command: bool = False,
-            restart: str = "Always") -> Output:
-    """`kubectl run NAME --image=IMAGE [--restart=Never] [--command] [-- ARGS...]`: a bare pod
-    labelled run=NAME; what follows `--` is the container's args (its command with
-    `--command`), as kubectl's generator writes them."""
-
-    ns = namespace or "default"
-    container: dict = {"name": name, "image": image}
-    if args:
-        container["command" if command else "args"] = list(args)
-    spec: dict = {"containers": [container]}
-    if restart != "Always":
-        spec["restartPolicy"] = restart
-    try:
-        if dry_run != "client":
-            cluster.api.create({"apiVersion": "v1", "kind": "Pod",
-                                "metadata": {"name": name, "namespace": ns, "labels": {"run": name}},
-                                "spec": spec},
-                               dry_run=dry_run == "server")
-    except ApiError as e:
-        return Output(stderr=e.message + "\n", code=1)
-    return Output(stdout=f"pod/{name} created{DRY_RUN_SUFFIX[dry_run]}\n")

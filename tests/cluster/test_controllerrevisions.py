@@ -148,8 +148,8 @@ def test_the_prompts_rollout_undo_of_a_statefulset():
     assert sorted(revisions(c).values()) == [2, 3]
     out = kubectl.run_line(c, "kubectl rollout history sts/web")
     assert out.stdout == "statefulset.apps/web \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n"
-    out = kubectl.run_line(c, "kubectl rollout undo deploy/counter")
-    assert out.code == 1 and out.stderr.startswith("error: svcflow does not roll back Deployments yet")
+    out = kubectl.run_line(c, "kubectl rollout undo deploy/counter")  # (one ReplicaSet: nothing to go back to)
+    assert (out.code, out.stderr) == (1, 'error: no rollout history found for deployment "counter"\n')
     out = kubectl.run_line(c, "kubectl rollout history sts/web --revision=-1")
     assert (out.code, out.stderr) == (1, "error: revision must be a positive integer: -1\n")
     # each subcommand has its own flag, as kubectl's (pflag's words for the other's)

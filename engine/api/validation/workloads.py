@@ -59,6 +59,46 @@ def _not_more_than_100(v: Any, path: str) -> list[FieldError]:
     return []
 
 
+def _validate_template_metadata(tmeta: dict, path: str) -> list[FieldError]:
+    """ValidatePodTemplateSpec's metadata part (upstream validates the template's labels at
+    `<path>.labels`, not under metadata)."""
+    out = validate_labels(as_str_map(tmeta.get("labels")), f"{path}.labels")
+    out.extend(validate_annotations(tmeta.get("annotations"), f"{path}.annotations"))
+    return out
+
+
+def _validate_restart_always(tspec: dict, path: str, owner: str) -> list[FieldError]:
+    """What every workload controller's pods need: restartPolicy Always (a pod that ends is
+    the controller's to replace) and no activeDeadlineSeconds."""
+    out: list[FieldError] = []
+    rp = tspec.get("restartPolicy")
+    if rp != "Always":
+        out.append(not_supported(f"{path}.spec.restartPolicy", rp if rp is not None else "", ["Always"]))
+    if tspec.get("activeDeadlineSeconds") is not None:
+        out.append(forbidden(f"{path}.spec.activeDeadlineSeconds", f"activeDeadlineSeconds in {owner} is not Supported"))
+    return out
+
+
+def _validate_template_for_selector(spec: dict, path: str) -> list[FieldError] | None:
+    """LabelSelectorAsSelector then the selector-matches-labels and metadata checks that
+    ValidatePodTemplateSpecForReplicaSet and ...ForStatefulSet share. None when the selector
+    cannot be converted: the caller reports `spec.selector` with its own words (`invalid label
+    selector` for a Deployment or ReplicaSet, nothing for a StatefulSet) and skips the
+    template. A missing selector is labels.Nothing(): never empty, it matches no labels."""
+    tmeta = as_dict(as_dict(spec.get("template")).get("metadata"))
+    tlabels = as_str_map(tmeta.get("labels"))
+    sel = spec.get("selector")
+    m = selector_matches(sel, tlabels)
+    if m is None:
+        return None
+    out: list[FieldError] = []
+    empty = isinstance(sel, dict) and not sel.get("matchLabels") and not sel.get("matchExpressions")
+    if not empty and not m:
+        out.append(invalid(f"{path}.metadata.labels", labels_literal(tlabels), "`selector` does not match template `labels`"))
+    out.extend(_validate_template_metadata(tmeta, path))
+    return out
+
+
 def _validate_template_for_rs(spec: dict, path: str, owner: str) -> list[FieldError]:
     """ValidatePodTemplateSpecForReplicaSet: selector/labels match, template, restartPolicy.
 
@@ -66,27 +106,12 @@ def _validate_template_for_rs(spec: dict, path: str, owner: str) -> list[FieldEr
     selector`` exactly like ValidateDeploymentSpec; a missing selector is labels.Nothing(), so it
     never matches (hence the second cause in D.1's "missing selector" case).
     """
-    tmpl = as_dict(spec.get("template"))
-    tmeta = as_dict(tmpl.get("metadata"))
-    tlabels = as_str_map(tmeta.get("labels"))
-    sel = spec.get("selector")
-    m = selector_matches(sel, tlabels)
-    if m is None:
-        return [invalid("spec.selector", selector_string(as_dict(sel)), "invalid label selector")]
-    out: list[FieldError] = []
-    empty = isinstance(sel, dict) and not sel.get("matchLabels") and not sel.get("matchExpressions")
-    if not empty and not m:
-        out.append(invalid(f"{path}.metadata.labels", labels_literal(tlabels), "`selector` does not match template `labels`"))
-    # ValidatePodTemplateSpec: note upstream validates template labels at "<path>.labels".
-    out.extend(validate_labels(tlabels, f"{path}.labels"))
-    out.extend(validate_annotations(tmeta.get("annotations"), f"{path}.annotations"))
-    tspec = as_dict(tmpl.get("spec"))
+    out = _validate_template_for_selector(spec, path)
+    if out is None:
+        return [invalid("spec.selector", selector_string(as_dict(spec.get("selector"))), "invalid label selector")]
+    tspec = as_dict(as_dict(spec.get("template")).get("spec"))
     out.extend(validate_pod_spec(tspec, f"{path}.spec"))
-    rp = tspec.get("restartPolicy")
-    if rp != "Always":
-        out.append(not_supported(f"{path}.spec.restartPolicy", rp if rp is not None else "", ["Always"]))
-    if tspec.get("activeDeadlineSeconds") is not None:
-        out.append(forbidden(f"{path}.spec.activeDeadlineSeconds", f"activeDeadlineSeconds in {owner} is not Supported"))
+    out.extend(_validate_restart_always(tspec, path, owner))
     return out
 
 
@@ -156,15 +181,10 @@ def validate_daemonset(ds: dict) -> list[FieldError]:
         out.append(invalid("spec.template.metadata.labels", labels_literal(tlabels), "`selector` does not match template `labels`"))
     if isinstance(sel, dict) and not sel.get("matchLabels") and not sel.get("matchExpressions"):
         out.append(invalid("spec.selector", selector_string(sel), "empty selector is invalid for daemonset"))
-    out.extend(validate_labels(tlabels, "spec.template.labels"))
-    out.extend(validate_annotations(tmeta.get("annotations"), "spec.template.annotations"))
+    out.extend(_validate_template_metadata(tmeta, "spec.template"))
     tspec = as_dict(tmpl.get("spec"))
     out.extend(validate_pod_spec(tspec, "spec.template.spec"))
-    rp = tspec.get("restartPolicy")
-    if rp != "Always":
-        out.append(not_supported("spec.template.spec.restartPolicy", rp if rp is not None else "", ["Always"]))
-    if tspec.get("activeDeadlineSeconds") is not None:
-        out.append(forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in DaemonSet is not Supported"))
+    out.extend(_validate_restart_always(tspec, "spec.template", "DaemonSet"))
     out.extend(nonneg(spec.get("minReadySeconds"), "spec.minReadySeconds"))
     us = as_dict(spec.get("updateStrategy"))
     if us.get("type") == "RollingUpdate":
@@ -256,32 +276,16 @@ def validate_statefulset_spec(spec: dict) -> list[FieldError]:
     ordinals = spec.get("ordinals")
     if isinstance(ordinals, dict):
         out.extend(nonneg(ordinals.get("start"), "spec.ordinals.start"))
-    sel = spec.get("selector")
-    if sel is None:
-        out.append(required("spec.selector"))
+    out.extend(_validate_selector_required(spec, "statefulset"))
+    # (ValidatePodTemplateSpecForStatefulSet: the template's pod spec is not validated -- a
+    # TODO upstream -- and an unconvertible selector is reported with no words of its own)
+    template = _validate_template_for_selector(spec, "spec.template")
+    if template is None:
+        out.append(invalid("spec.selector", selector_string(as_dict(spec.get("selector"))), ""))
     else:
-        out.extend(validate_label_selector(sel, "spec.selector"))
-        if isinstance(sel, dict) and not sel.get("matchLabels") and not sel.get("matchExpressions"):
-            out.append(invalid("spec.selector", selector_string(sel), "empty selector is invalid for statefulset"))
-    tmpl = as_dict(spec.get("template"))
-    tmeta = as_dict(tmpl.get("metadata"))
-    tlabels = as_str_map(tmeta.get("labels"))
-    m = selector_matches(sel, tlabels) if sel is not None else False
-    if m is None:
-        out.append(invalid("spec.selector", selector_string(as_dict(sel)), ""))
-    else:
-        empty = not isinstance(sel, dict) or (not sel.get("matchLabels") and not sel.get("matchExpressions"))
-        if not empty and not m:
-            out.append(invalid("spec.template.metadata.labels", labels_literal(tlabels),
-                               "`selector` does not match template `labels`"))
-        out.extend(validate_labels(tlabels, "spec.template.labels"))
-        out.extend(validate_annotations(tmeta.get("annotations"), "spec.template.annotations"))
-    tspec = as_dict(tmpl.get("spec"))
-    rp = tspec.get("restartPolicy")
-    if rp != "Always":
-        out.append(not_supported("spec.template.spec.restartPolicy", rp if rp is not None else "", ["Always"]))
-    if tspec.get("activeDeadlineSeconds") is not None:
-        out.append(forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in StatefulSet is not Supported"))
+        out.extend(template)
+    out.extend(_validate_restart_always(as_dict(as_dict(spec.get("template")).get("spec")), "spec.template",
+                                        "StatefulSet"))
     return out
 
 
