@@ -139,9 +139,13 @@ async def attach(url: str, folder: Path, server_pid: int) -> dict:
 
     def mark(name: str) -> None:
         if name not in results:
+            decoder = ws.session.decoder
             results[name] = {"wall_s": round(time.perf_counter() - t0, 2),
                              "client_cpu_s": round(time.process_time() - cpu0, 2),
-                             "server_cpu_s": round(_cpu_of(server_pid) - scpu0, 2)}
+                             "server_cpu_s": round(_cpu_of(server_pid) - scpu0, 2),
+                             # (the process a big list's pages are decoded in: svcflow's too)
+                             "decoder_cpu_s": round(_cpu_of(decoder.pid), 2) if decoder.pid else 0.0,
+                             "pages_decoded_elsewhere": decoder.offloaded}
     stall = [0.0]
 
     async def heartbeat() -> None:
@@ -266,7 +270,8 @@ def _moment(res: dict, name: str) -> str:
     m = _g(res, "attach", name)
     if not m:
         return "—"
-    return f"{m['wall_s']:.2f} s (client {m['client_cpu_s']:.2f} s CPU, server {m['server_cpu_s']:.2f} s CPU)"
+    decoding = f", decoding {m['decoder_cpu_s']:.2f} s CPU" if m.get("decoder_cpu_s") else ""
+    return f"{m['wall_s']:.2f} s (client {m['client_cpu_s']:.2f} s CPU{decoding}, server {m['server_cpu_s']:.2f} s CPU)"
 
 
 def markdown(by_size: dict[int, dict]) -> str:

@@ -19,6 +19,7 @@ import gc
 import json
 import logging
 import multiprocessing
+import os
 import pickle
 import re
 from concurrent.futures.process import BrokenProcessPool
@@ -137,11 +138,10 @@ def decode_page(raw: bytes, kind: str, api_version: str, *, freeze: bool) -> dic
     return page
 
 
-def _start_worker() -> bool:
+def _start_worker() -> None:
     """The other process's start: its objects hold no cycles (decoded, pickled, let go), so
     its cyclic collector only ever rescanned pages being decoded."""
     gc.disable()
-    return True
 
 
 def _decode_pickled(raw: bytes, kind: str, api_version: str) -> bytes:
@@ -178,11 +178,19 @@ class PageDecoder:
         try:
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
-            self._up = self._pool.submit(_start_worker)
+            self._up = self._pool.submit(os.getpid)  # (done when the process is up: its pid)
         except (OSError, RuntimeError, ValueError) as e:  # (no process can be started here: decode here)
             log.info("svcflow attach: decoding pages in this process (%s)", e)
             self._broken = True
         return self._up
+
+    @property
+    def pid(self) -> int | None:
+        """The other process's pid once it is up (the benchmark reads its CPU time)."""
+        up = self._up
+        if up is None or not up.done() or up.cancelled() or up.exception() is not None:
+            return None
+        return up.result()
 
     def submit(self, raw: bytes, kind: str, api_version: str) -> concurrent.futures.Future | None:
         """The page handed to the other process when it is up; None: decoded here, in its turn."""
