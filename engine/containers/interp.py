@@ -6,6 +6,7 @@ so a container's log gets each line at the simulated time it was printed."""
 from __future__ import annotations
 
 import posixpath
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -178,6 +179,14 @@ class Interpreter:
                     return
             shell.status = 0
             yield from self.list_steps(node.otherwise, stdin)
+        elif node.kind == "subshell":  # a forked shell: its `cd`, variables and `exit` stay in it
+            with forked(shell):
+                try:
+                    yield from self.list_steps(node.branches[0][1], stdin)
+                except ShellExit as e:
+                    shell.status = e.code
+                except _ExpansionAbort as e:
+                    shell.status = e.status
         else:
             yield from self.list_steps(node.branches[0][1], stdin)
 
@@ -291,6 +300,17 @@ class Interpreter:
             if fd == 2:
                 self.output.chunks.append((at, 2, text))
         return inner.text((1,))
+
+
+@contextmanager
+def forked(shell: Shell) -> Iterator[None]:
+    """A child shell (`( ... )`, `sh -c`) starts as a copy of this one: its variables, exports
+    and working directory are put back when it ends, as a forked process's changes die with it."""
+    saved = (dict(shell.variables), set(shell.exported), set(shell.unset), shell.cwd)
+    try:
+        yield
+    finally:
+        shell.variables, shell.exported, shell.unset, shell.cwd = saved
 
 
 class _ExpansionAbort(Exception):

@@ -40,14 +40,16 @@ class ShellSyntaxError(ValueError):
             if self.token is None:
                 return "bash: syntax error: unexpected end of file\n"
             return f"bash: syntax error near unexpected token `{_shown(self.token)}'\n"
+        # ash and dash name an operator or a reserved word, quoted, and any other word "word"
+        # (their tokname(): TWORD comes before TSEMI, the first quoted one)
+        what = "end of file" if self.token is None else "newline" if self.token == "\n" \
+            else f'"{_shown(self.token)}"' if is_operator(self.token) or self.token in COMPOUND | RESERVED else "word"
         if dialect in ("dash", "debian"):  # dash: "sh: 1: Syntax error: ..."
             if self.quote:
                 return "sh: 1: Syntax error: Unterminated quoted string\n"
-            what = "end of file" if self.token is None else f'"{_shown(self.token)}"'
             return f"sh: 1: Syntax error: {what} unexpected\n"
         if self.quote:
             return "sh: syntax error: unterminated quoted string\n"
-        what = "end of file" if self.token is None else f'"{_shown(self.token)}"'
         expecting = f' (expecting "{self.expecting}")' if self.expecting else ""
         return f"sh: syntax error: unexpected {what}{expecting}\n"
 
@@ -76,7 +78,8 @@ class Command:
 @dataclass
 class Compound:
     """`for NAME in WORDS; do BODY; done`, `while`/`until COND; do BODY; done`, `if COND; then
-    BODY; [elif ...;] [else ...;] fi`, `{ BODY; }`: `branches` holds (condition, body) pairs
+    BODY; [elif ...;] [else ...;] fi`, `{ BODY; }` (a group, in this shell) and `( BODY )` (a
+    subshell: what it changes stays in it): `branches` holds (condition, body) pairs
     (for `for`: one, with no condition), `otherwise` an if's else, and its redirections."""
 
     kind: str
@@ -221,9 +224,13 @@ class _Parser:
                 self.i += 1
                 node.otherwise = self.body(frozenset({"fi"}))
             self.expect("fi")
-        else:  # `{ ...; }`
-            node = Compound("group", [([], self.body(frozenset({"}"})))])
-            self.expect("}")
+        else:  # `{ ...; }` or `( ... )`: neither may be empty
+            close = "}" if kind == "{" else ")"
+            body = self.body(frozenset({close}))
+            if not body:
+                raise ShellSyntaxError(self.peek())
+            node = Compound("group" if kind == "{" else "subshell", [([], body)])
+            self.expect(close)
         while (tok := self.peek()) is not None and is_operator(tok) and _redirect_op(tok) in REDIRECTS:
             node.redirects.append(self.redirect(tok))
         return node
@@ -252,7 +259,7 @@ class _Parser:
 
     def command(self) -> "Command | Compound":
         first = self.peek()
-        if first in COMPOUND:
+        if first in COMPOUND or first == "(":
             return self.compound(first)
         if first in RESERVED:
             raise ShellSyntaxError(first)

@@ -21,7 +21,7 @@ from engine.containers import builtins, coreutils, nettools, textutils
 from engine.containers.apk import apk
 from engine.containers.date import date
 from engine.containers.files import ContainerFiles, bin_path
-from engine.containers.interp import Interpreter, Output
+from engine.containers.interp import Interpreter, Output, forked
 from engine.containers.iproute import ip
 from engine.containers.proc import Applet, Proc, ShellExit
 from engine.containers.procps import ProcessTable, ps
@@ -340,16 +340,17 @@ class PodShell:
     def subshell(self, proc: Proc, script: str) -> int:
         """A child shell running `script` (sh -c): its output becomes `proc`'s; its variables,
         `cd` and `exit` stay in it."""
-        saved = (dict(self.variables), set(self.exported), set(self.unset), self.cwd, self.program)
+        program = self.program
         out = Output()
         code: int | None = None
         self.program = proc.name  # (`bash -c` speaks bash, `sh -c` sh)
         try:
-            Interpreter(self, out).run_line(script, proc.stdin)
+            with forked(self):
+                Interpreter(self, out).run_line(script, proc.stdin)
         except ShellExit as e:
             code = e.code
         finally:
-            self.variables, self.exported, self.unset, self.cwd, self.program = saved
+            self.program = program
         proc.pieces += out.chunks
         return self.status if code is None else code
 
