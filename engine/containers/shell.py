@@ -21,6 +21,7 @@ from engine.containers import builtins, coreutils, nettools, textutils
 from engine.containers.apk import apk
 from engine.containers.date import date
 from engine.containers.files import ContainerFiles, bin_path
+from engine.containers.ifconfig import ifconfig
 from engine.containers.interp import Interpreter, Output, forked
 from engine.containers.iproute import ip
 from engine.containers.proc import Applet, Proc, ShellExit
@@ -39,11 +40,11 @@ PROGRAMS: dict[str, Applet] = {**coreutils.APPLETS, **textutils.APPLETS, "tar": 
                                "nc": nettools.nc, "ping": nettools.ping, "dig": nettools.dig, "host": nettools.host, "telnet": nettools.telnet, "redis-cli": nettools.redis_cli,
                                "test": builtins.test, "[": builtins.test, "echo": builtins.echo,
                                "printf": builtins.printf, "true": builtins.true, "false": builtins.false,
-                               "pwd": builtins.pwd, "ps": ps, "date": date, "ip": ip}
+                               "pwd": builtins.pwd, "ps": ps, "date": date, "ip": ip, "ifconfig": ifconfig}
 _COMMON = {"sh", "ls", "cat", "env", "printenv", "hostname", "echo", "pwd", "tar", "grep", "wc", "head", "tail",
            "sort", "cut", "awk", "tr", "uniq", "sleep", "test", "[", "which", "true", "false", "printf", "seq", "date"}
 #: busybox's applets in Alpine's base image (of those svcflow runs), and Debian's base programs.
-ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk", "ps", "ip"})
+ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk", "ps", "ip", "ifconfig"})
 DEBIAN_BASE = frozenset(_COMMON | {"bash"})
 
 #: Debian bookworm's bash (the redis, nginx images' base): what $BASH_VERSION says.
