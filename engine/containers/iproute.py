@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 
+from engine.cluster.topology import Topology
 from engine.containers.proc import Proc
 
 LOOPBACK = ("1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN qlen 1000\n"
@@ -41,12 +42,17 @@ USAGE = ("BusyBox v1.37.0 (2025-01-17 18:12:01 UTC) multi-call binary.\n\n"
 
 
 def pod_network(p: Proc) -> tuple[ipaddress.IPv4Interface, ipaddress.IPv4Address, int, str] | None:
-    """The pod's address with its node's podCIDR prefix, the gateway, the node's end of
-    the veth, the MAC; None while the pod has no IP."""
-    pod = p.shell.pod
+    """The network of the pod `p` runs in (`pod_addresses`)."""
+    return pod_addresses(p.shell.cluster.topology, p.shell.pod)
+
+
+def pod_addresses(topology: Topology, pod: dict) -> tuple[ipaddress.IPv4Interface, ipaddress.IPv4Address, int, str] | None:
+    """The pod's address with its node's podCIDR prefix, the gateway (the node's end of the
+    veth: where the node's own connections to the pod, the kubelet's probes, come from), the
+    node's index of that veth, the MAC; None while the pod has no IP."""
     ip = (pod.get("status") or {}).get("podIP")
     node = (pod.get("spec") or {}).get("nodeName")
-    spec = next((n for n in p.shell.cluster.topology.nodes if n.name == node), None)
+    spec = next((n for n in topology.nodes if n.name == node), None)
     if not ip or spec is None:
         return None
     net = ipaddress.ip_network(spec.pod_cidr, strict=False)

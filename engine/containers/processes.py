@@ -17,6 +17,7 @@ from typing import Callable
 
 from engine.api.objects import meta
 from engine.cluster.cluster import Cluster
+from engine.containers.iproute import pod_addresses
 from engine.containers.mainproc import MainScript, container_running, print_lines, script_of
 from engine.containers.shell import PodShell
 from engine.kubelet.runtime import Exit, main_argv, start_error
@@ -121,6 +122,14 @@ class PodProcesses:
             log.error("svcflow: a probe's command failed in the simulation: %s: %s", type(exc).__name__, exc)
             return 1, ""
         return shell.status, out.text()
+
+    def probed(self, pod: dict, container: str) -> tuple[Workload | None, str]:
+        """What an httpGet/tcpSocket probe of `container` reaches: its running process (the one
+        whose log `kubectl logs` reads: nginx logs the probe's GET), and where the probe comes
+        from as the pod sees it: the node's end of the pod's veth (kindnet's ptp gateway, the
+        podCIDR's first address), not the node's InternalIP."""
+        net = pod_addresses(self.cluster.topology, pod)
+        return self.process(pod, container), str(net[1]) if net is not None else ""
 
     def shell(self, pod: dict, container: str) -> PodShell:
         """The shell of one container; a new pod (another uid) starts with a fresh one. A
