@@ -29,12 +29,13 @@ class ArithError(ValueError):
         super().__init__(why)
         self.expr, self.why, self.token = expr, why, token
 
-    def message(self, dialect: str) -> str:
+    def message(self, dialect: str, prefix: str) -> str:
+        """In `dialect`'s words, after the shell's `prefix` (`bash: `, `bash: line 1: `, `sh: 1: `)."""
         if dialect == "bash":  # expr.c's evalerror: "%s: %s (error token is \"%s\")"
-            return f"bash: {self.expr.lstrip()}: {self.why} (error token is \"{self.token}\")\n"
+            return f"{prefix}{self.expr.lstrip()}: {self.why} (error token is \"{self.token}\")\n"
         if dialect == "dash":
             why = "division by zero" if self.why == "division by 0" else self.why
-            return f"sh: 1: arithmetic expression: {why}: \"{self.expr.strip()}\"\n"
+            return f"{prefix}arithmetic expression: {why}: \"{self.expr.strip()}\"\n"
         return "sh: arithmetic syntax error\n" if self.why != "division by 0" else "sh: divide by zero\n"
 
 

@@ -166,7 +166,7 @@ def sh(p: Proc) -> int:
         data = p.shell.files.read(p.shell.path(p.args[0]))
         if data is None:
             return p.fail(f"can't open '{p.args[0]}': No such file or directory", 2)
-        return p.shell.subshell(p, to_text(data))
+        return p.shell.subshell(p, to_text(data), p.args[0])
     if p.stdin is None:
         p.shell.enter(p.name)  # (an interactive shell in this one: its prompt until its `exit`)
         return 0

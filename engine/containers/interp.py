@@ -196,6 +196,7 @@ class Interpreter:
 
     def command_steps(self, cmd: Command, stdin: str | None, pipe: list[str] | None, *,
                       expanded: bool = False) -> Steps:
+        self.shell.lineno = cmd.line
         words = list(cmd.words) if expanded else [f for w in cmd.words for f in self.expand_fields(w)]
         assigns: dict[str, str] = {}
         while words and _is_assignment(words[0]):
@@ -288,7 +289,7 @@ class Interpreter:
                 # An arithmetic error ends the line, as the shells jump back to their top
                 # level (bash's DISCARD, ash's EXERROR): the command is not run, nor the rest
                 # of the line; a script (`sh -c`) ends with it. Status 1 in bash, 2 in sh.
-                self._emit(("out", 2), e.message(self.shell.dialect))
+                self._emit(("out", 2), e.message(self.shell.dialect, self.shell.error_prefix()))
                 raise _ExpansionAbort(1 if self.shell.dialect == "bash" else 2) from None
         inner = Output()
         sub = Interpreter(self.shell, inner)

@@ -69,10 +69,12 @@ class Redirect:
 
 @dataclass
 class Command:
-    """One simple command: its words (assignments first, as typed) and redirections."""
+    """One simple command: its words (assignments first, as typed) and redirections, and the
+    line of the script it is on (a script's errors name it: `bash: line 2: ...`)."""
 
     words: list[str] = field(default_factory=list)
     redirects: list[Redirect] = field(default_factory=list)
+    line: int = 1
 
 
 @dataclass
@@ -150,6 +152,9 @@ def parse(line: str) -> list[AndOr]:
 class _Parser:
     def __init__(self, toks: list[str]) -> None:
         self.toks, self.i = toks, 0
+        self.lines = [1]  # the line each token is on
+        for tok in toks:
+            self.lines.append(self.lines[-1] + (tok == "\n"))
 
     def peek(self) -> str | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -263,7 +268,7 @@ class _Parser:
             return self.compound(first)
         if first in RESERVED:
             raise ShellSyntaxError(first)
-        cmd = Command()
+        cmd = Command(line=self.lines[self.i])
         if first == "[[":  # bash's (and ash's) conditional: `&&`, `||`, `<`, `>` inside are its own
             while (tok := self.peek()) is not None:
                 cmd.words.append(tok)

@@ -107,6 +107,9 @@ class PodShell:
     program: str = "sh"  # the shell an exec started here (`sh`, `bash`): its prompt and words
     outer: list[str] = field(default_factory=list)  # the shells this one was typed in (`bash` at a `#` prompt)
     main_process: bool = False  # a container's main script (its `sleep` stays in `ps` until the clock gets there)
+    interactive: bool = False  # reading lines typed at its prompt (not a script: `sh -c`, stdin, a file)
+    lineno: int = 1  # the line of the script (or of the typed line) the running command is on
+    argv0: str = ""  # a script file's name as given (`sh /tmp/s.sh`): its errors begin with it
     files: ContainerFiles = field(init=False)
     cwd: str = field(init=False)
     last: Output = field(default_factory=Output)  # what the last typed line printed, with when
@@ -242,6 +245,17 @@ class PodShell:
             return self.cwd
         return dict(self.environment()).get(name, "")
 
+    def error_prefix(self) -> str:
+        """What the shell's own complaints begin with: busybox ash `sh: `; bash `bash: ` at its
+        prompt, `bash: line N: ` in a script (`bash -c`, stdin; a file's name instead of
+        `bash`); dash `sh: N: ` (at its prompt, svcflow says 1 for every line)."""
+        if self.dialect == "ash":
+            return "sh: "
+        name = self.argv0 or ("bash" if self.dialect == "bash" else "sh")
+        if self.dialect == "bash":
+            return f"{name}: " if self.interactive else f"{name}: line {self.lineno}: "
+        return f"{name}: {1 if self.interactive else self.lineno}: "
+
     # -- entry points -----------------------------------------------------------------------------
     def run(self, line: str) -> tuple[str, bool]:
         """One typed line; returns (what the terminal shows, the shell exited)."""
@@ -250,7 +264,7 @@ class PodShell:
             self.last = Output([(0.0, 1, text)])
             return text, False
         out = self.last = Output()
-        self.elapsed = 0.0
+        self.elapsed, self.interactive = 0.0, True
         if self.pid is None or self.pid not in self.pids.running:
             self.pid = self.pids.spawn([self.program])
         try:
@@ -273,7 +287,7 @@ class PodShell:
         `sh -c 'a | b'`, a container's own command): `stdin` is what it reads ("" at once at
         its end). Nothing stays open after it (a one-shot telnet is closed at once)."""
         out = Output()
-        self.status, self.elapsed = 0, 0.0
+        self.status, self.elapsed, self.interactive = 0, 0.0, False
         saved, self.pid = self.pid, None  # (the exec'd program is a new process, not a child of a shell)
         try:
             Interpreter(self, out).run_command(Command(words=list(argv)), stdin, None, expanded=True)
@@ -319,8 +333,8 @@ class PodShell:
         if "/" not in word and name in builtins.BUILTINS:
             return builtins.BUILTINS[name](proc)
         if not self.has(name) or ("/" in word and self.files.read(self.path(word)) is None):
-            proc.err({"bash": f"bash: {word}: " + ("No such file or directory" if "/" in word else "command not found") + "\n",
-                      "dash": f"sh: 1: {word}: not found\n"}.get(self.dialect, f"sh: {word}: not found\n"))
+            proc.err(self.error_prefix() + (f"{word}: not found\n" if self.dialect != "bash" else
+                                            f"{word}: " + ("No such file or directory" if "/" in word else "command not found") + "\n"))
             return 127
         applet = PROGRAMS.get(name)
         own = self.pids.running.get(self.pid) if replace and self.pid is not None else None
@@ -338,20 +352,22 @@ class PodShell:
             else:
                 self.pids.end(pid)
 
-    def subshell(self, proc: Proc, script: str) -> int:
-        """A child shell running `script` (sh -c): its output becomes `proc`'s; its variables,
-        `cd` and `exit` stay in it."""
-        program = self.program
+    def subshell(self, proc: Proc, script: str, name: str = "") -> int:
+        """A child shell running `script` (sh -c, its stdin, the file `name`): its output
+        becomes `proc`'s; its variables, `cd` and `exit` stay in it. It is not interactive:
+        its errors say which line of the script they are on."""
+        saved = (self.program, self.interactive, self.lineno, self.argv0)
         out = Output()
         code: int | None = None
         self.program = proc.name  # (`bash -c` speaks bash, `sh -c` sh)
+        self.interactive, self.argv0 = False, name
         try:
             with forked(self):
                 Interpreter(self, out).run_line(script, proc.stdin)
         except ShellExit as e:
             code = e.code
         finally:
-            self.program = program
+            self.program, self.interactive, self.lineno, self.argv0 = saved
         proc.pieces += out.chunks
         return self.status if code is None else code
 

@@ -1,0 +1,56 @@
+"""A shell's own complaints say where they come from, as bash 5.2 and dash do: typed at
+bash's prompt `bash: foo: command not found`; in a script (`bash -c`, a script on stdin, a
+file) `bash: line N: ...` (a file's name in place of `bash`); dash `sh: N: ...`, the line of
+the script the command is on. busybox ash says neither (`sh: foo: not found`)."""
+from __future__ import annotations
+
+import pytest
+
+from engine.apply.workspace import cluster_from_paths
+from engine.kubectl.session import Session
+from tests.helpers import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    return cluster_from_paths([SAMPLES], deterministic=True)[0]
+
+
+@pytest.fixture()
+def s(cluster) -> Session:
+    return Session(cluster, cwd=SAMPLES.parent)
+
+
+def test_bash_c_names_the_line(s):
+    assert s.feed("kubectl exec deploy/redis -- bash -c 'foo; echo $((1/0))'") == (
+        'bash: line 1: foo: command not found\nbash: line 1: 1/0: division by 0 (error token is "0")\n'
+        "command terminated with exit code 1\n")
+    assert s.feed("kubectl exec deploy/redis -- bash -c 'echo a\ncd /nope\ntype nope\nexit x'") == (
+        "a\nbash: line 2: cd: /nope: No such file or directory\nbash: line 3: type: nope: not found\n"
+        "bash: line 4: exit: x: numeric argument required\ncommand terminated with exit code 2\n")
+
+
+def test_dash_names_the_line_and_busybox_does_not(s):
+    assert s.feed("kubectl exec deploy/redis -- sh -c 'echo a\nfoo\necho $((1/0))'") == (
+        'a\nsh: 2: foo: not found\nsh: 3: arithmetic expression: division by zero: "1/0"\n'
+        "command terminated with exit code 2\n")
+    assert s.feed("kubectl exec deploy/counter -- sh -c 'true\nfoo'") == (
+        "sh: foo: not found\ncommand terminated with exit code 127\n")
+
+
+def test_at_the_prompt_and_in_scripts_typed_there(s):
+    assert s.feed("kubectl exec -it deploy/redis -- bash") == ""
+    assert s.feed("foo") == "bash: foo: command not found\n"
+    assert s.feed("echo $(foo) x; (nope)") == "bash: foo: command not found\nx\nbash: nope: command not found\n"
+    assert s.feed("bash -c 'true\nfoo'; echo $?") == "bash: line 2: foo: command not found\n127\n"
+    assert s.feed("printf 'true\\n\\nfoo\\n' > /tmp/s.sh; bash /tmp/s.sh; sh /tmp/s.sh") == (
+        "/tmp/s.sh: line 3: foo: command not found\n/tmp/s.sh: 3: foo: not found\n")
+    assert s.feed("foo") == "bash: foo: command not found\n"  # (back at the prompt)
+    assert s.feed("exit") == "exit\n"
+
+
+def test_a_main_script_s_errors_in_the_container_s_log(s, cluster):
+    assert s.feed("kubectl run failing --image=python --restart=Never -- bash -c 'echo start\nnope'") == (
+        "pod/failing created\n")
+    cluster.run_for(10)
+    assert s.feed("kubectl logs failing") == "start\nbash: line 2: nope: command not found\n"
