@@ -78,7 +78,8 @@ class Interpreter:
         try:
             script = parse(line)
         except ShellSyntaxError as e:
-            self._emit(("out", 2), e.message(self.shell.dialect))
+            self.shell.lineno = e.line
+            self._emit(("out", 2), e.message(self.shell.dialect, self.shell.error_prefix()))
             self.shell.status = 2
             return
         try:

@@ -31,9 +31,11 @@ class ShellSyntaxError(ValueError):
     def __init__(self, token: str | None, *, quote: bool = False, expecting: str = "") -> None:
         super().__init__(token)
         self.token, self.quote, self.expecting = token, quote, expecting
+        self.line = 1  # the line of the script the parser was on
 
-    def message(self, dialect: str) -> str:
-        """In the words of `dialect`: ash (busybox), dash (Debian's sh, also `debian`), bash."""
+    def message(self, dialect: str, prefix: str = "sh: 1: ") -> str:
+        """In the words of `dialect`: ash (busybox), dash (Debian's sh, also `debian`: after
+        its `prefix`, `sh: N: `), bash (at its prompt)."""
         if dialect == "bash":
             if self.quote:
                 return "bash: unexpected EOF while looking for matching quote\n"
@@ -44,13 +46,13 @@ class ShellSyntaxError(ValueError):
         # (their tokname(): TWORD comes before TSEMI, the first quoted one)
         what = "end of file" if self.token is None else "newline" if self.token == "\n" \
             else f'"{_shown(self.token)}"' if is_operator(self.token) or self.token in COMPOUND | RESERVED else "word"
+        expecting = f' (expecting "{self.expecting}")' if self.expecting else ""  # (both's synexpect)
         if dialect in ("dash", "debian"):  # dash: "sh: 1: Syntax error: ..."
             if self.quote:
-                return "sh: 1: Syntax error: Unterminated quoted string\n"
-            return f"sh: 1: Syntax error: {what} unexpected\n"
+                return f"{prefix}Syntax error: Unterminated quoted string\n"
+            return f"{prefix}Syntax error: {what} unexpected{expecting}\n"
         if self.quote:
             return "sh: syntax error: unterminated quoted string\n"
-        expecting = f' (expecting "{self.expecting}")' if self.expecting else ""
         return f"sh: syntax error: unexpected {what}{expecting}\n"
 
 
@@ -145,8 +147,19 @@ def is_operator(tok: str) -> bool:
 
 
 def parse(line: str) -> list[AndOr]:
-    """The and-or lists of a line (or a whole `sh -c` script), in order."""
-    return _Parser(tokens(line)).script()
+    """The and-or lists of a line (or a whole `sh -c` script), in order; ShellSyntaxError
+    knows the line it met its trouble on."""
+    try:
+        toks = tokens(line)
+    except ShellSyntaxError as e:
+        e.line = line.count("\n") + 1  # (an unterminated quote runs to the end)
+        raise
+    parser = _Parser(toks)
+    try:
+        return parser.script()
+    except ShellSyntaxError as e:
+        e.line = parser.lines[min(parser.i, len(toks))]
+        raise
 
 
 class _Parser:

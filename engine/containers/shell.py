@@ -105,11 +105,14 @@ class PodShell:
     pid: int | None = None  # this shell's own process (an interactive one, while it runs)
     sleeper: int | None = None  # a program this shell waits on while simulated time passes (`sleep 5`)
     program: str = "sh"  # the shell an exec started here (`sh`, `bash`): its prompt and words
-    outer: list[str] = field(default_factory=list)  # the shells this one was typed in (`bash` at a `#` prompt)
+    outer: list[tuple[str, int]] = field(default_factory=list)  # the shells this one was typed in (`bash` at a `#`
+    # prompt), each with the lines it had read
     main_process: bool = False  # a container's main script (its `sleep` stays in `ps` until the clock gets there)
     interactive: bool = False  # reading lines typed at its prompt (not a script: `sh -c`, stdin, a file)
     lineno: int = 1  # the line of the script (or of the typed line) the running command is on
     argv0: str = ""  # a script file's name as given (`sh /tmp/s.sh`): its errors begin with it
+    typed: int = 0  # lines read at this shell's prompt, the current one too (dash counts them)
+    typed_before: int = 0  # ... and before the current one
     files: ContainerFiles = field(init=False)
     cwd: str = field(init=False)
     last: Output = field(default_factory=Output)  # what the last typed line printed, with when
@@ -138,8 +141,8 @@ class PodShell:
 
     def enter(self, program: str) -> None:
         """`bash` (or `sh`) typed at the prompt: a shell in this one, until its `exit`."""
-        self.outer.append(self.program)
-        self.program = program
+        self.outer.append((self.program, self.typed))
+        self.program, self.typed = program, 0
 
     def wait_forever(self) -> None:
         """A program that never ends by itself (`sleep infinity`, `tail -f`): a main script
@@ -248,13 +251,14 @@ class PodShell:
     def error_prefix(self) -> str:
         """What the shell's own complaints begin with: busybox ash `sh: `; bash `bash: ` at its
         prompt, `bash: line N: ` in a script (`bash -c`, stdin; a file's name instead of
-        `bash`); dash `sh: N: ` (at its prompt, svcflow says 1 for every line)."""
+        `bash`); dash `sh: N: `, N the line of the script, or at its prompt of all the lines
+        it has read (its parser's line count goes on from one typed line to the next)."""
         if self.dialect == "ash":
             return "sh: "
         name = self.argv0 or ("bash" if self.dialect == "bash" else "sh")
         if self.dialect == "bash":
             return f"{name}: " if self.interactive else f"{name}: line {self.lineno}: "
-        return f"{name}: {1 if self.interactive else self.lineno}: "
+        return f"{name}: {self.typed_before + self.lineno if self.interactive else self.lineno}: "
 
     # -- entry points -----------------------------------------------------------------------------
     def run(self, line: str) -> tuple[str, bool]:
@@ -265,6 +269,7 @@ class PodShell:
             return text, False
         out = self.last = Output()
         self.elapsed, self.interactive = 0.0, True
+        self.typed_before, self.typed = self.typed, self.typed + line.count("\n") + 1
         if self.pid is None or self.pid not in self.pids.running:
             self.pid = self.pids.spawn([self.program])
         try:
@@ -275,7 +280,7 @@ class PodShell:
                 out.chunks.append((self.elapsed, 2, "exit\n"))  # (interactive bash says it on its way out)
             text = out.text()
             if self.outer:  # the shell typed in this one ended: back to that one
-                self.program = self.outer.pop()
+                self.program, self.typed = self.outer.pop()
                 return text, False
             self.pids.end(self.pid)
             self.pid = None
@@ -311,7 +316,7 @@ class PodShell:
         """An exec'd interactive shell (`sh`, `bash`) starts in this container: a new process,
         in the image's working directory, with none of an earlier exec's shell variables (the
         files written and the packages added stay: they are the container's)."""
-        self.program, self.outer, self.status, self.cwd = program, [], 0, self.workdir
+        self.program, self.outer, self.status, self.cwd, self.typed = program, [], 0, self.workdir, 0
         self.variables, self.exported, self.unset = {}, set(), set()
 
     def start_error(self, argv: list[str]) -> str | None:

@@ -54,3 +54,21 @@ def test_a_main_script_s_errors_in_the_container_s_log(s, cluster):
         "pod/failing created\n")
     cluster.run_for(10)
     assert s.feed("kubectl logs failing") == "start\nbash: line 2: nope: command not found\n"
+
+
+def test_dash_at_its_prompt_counts_the_lines_it_has_read(s):
+    assert s.feed("kubectl exec -it deploy/redis -- sh") == ""
+    assert s.feed("foo") == "sh: 1: foo: not found\n"
+    assert s.feed("true") == ""
+    assert s.feed("bar; ( )") == 'sh: 3: Syntax error: ")" unexpected\n'
+    assert s.feed("echo $((1/0))") == 'sh: 4: arithmetic expression: division by zero: "1/0"\n'
+    assert s.feed("if true") == 'sh: 5: Syntax error: end of file unexpected (expecting "then")\n'
+    # a shell typed in it counts its own; back in this one, the count goes on
+    assert s.feed("sh") == ""
+    assert s.feed("nope") == "sh: 1: nope: not found\n"
+    assert s.feed("exit") == ""
+    assert s.feed("cd /nope") == "sh: 7: cd: can't cd to /nope\n"
+    # a new exec starts a new shell, counting from 1
+    assert s.feed("exit") == ""
+    assert s.feed("kubectl exec -it deploy/redis -- sh") == ""
+    assert s.feed("foo") == "sh: 1: foo: not found\n"

@@ -65,7 +65,7 @@ def test_malformed_subshells_and_groups_in_each_shells_words(cluster):
     assert ash.feed("echo $?") == "2\n"
     dash = _shell(cluster, "deploy/redis")
     assert dash.feed("( )") == 'sh: 1: Syntax error: ")" unexpected\n'
-    assert dash.feed("(echo a) b") == "sh: 1: Syntax error: word unexpected\n"
+    assert dash.feed("(echo a) b") == "sh: 2: Syntax error: word unexpected\n"  # (its second line)
     bash = _shell(cluster, "deploy/redis", "bash")
     assert bash.feed("(cd /tmp && pwd); pwd") == "/tmp\n/data\n"
     assert bash.feed("( )") == "bash: syntax error near unexpected token `)'\n"
