@@ -294,10 +294,13 @@ class Interpreter:
                 raise _ExpansionAbort(1 if self.shell.dialect == "bash" else 2) from None
         inner = Output()
         sub = Interpreter(self.shell, inner)
+        lineno = self.shell.lineno  # (the substitution's commands are on the line of the one around it)
         try:
             sub.run_line(line)
         except ShellExit as e:
             self.shell.status = e.code
+        finally:
+            self.shell.lineno = lineno
         for at, fd, text in inner.chunks:
             if fd == 2:
                 self.output.chunks.append((at, 2, text))

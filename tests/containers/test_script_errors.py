@@ -28,6 +28,8 @@ def test_bash_c_names_the_line(s):
     assert s.feed("kubectl exec deploy/redis -- bash -c 'echo a\ncd /nope\ntype nope\nexit x'") == (
         "a\nbash: line 2: cd: /nope: No such file or directory\nbash: line 3: type: nope: not found\n"
         "bash: line 4: exit: x: numeric argument required\ncommand terminated with exit code 2\n")
+    assert s.feed("kubectl exec deploy/redis -- bash -c 'true\necho $(true) $((1/0))'") == (
+        'bash: line 2: 1/0: division by 0 (error token is "0")\ncommand terminated with exit code 1\n')
 
 
 def test_dash_names_the_line_and_busybox_does_not(s):
