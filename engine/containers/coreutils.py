@@ -161,7 +161,7 @@ def sh(p: Proc) -> int:
         if len(p.args) < 2:
             p.err("sh: -c requires an argument\n")
             return 2
-        return p.shell.subshell(p, p.args[1])
+        return p.shell.subshell(p, p.args[1], command_string=True)
     if p.args:
         data = p.shell.files.read(p.shell.path(p.args[0]))
         if data is None:

@@ -79,7 +79,8 @@ class Interpreter:
             script = parse(line)
         except ShellSyntaxError as e:
             self.shell.lineno = e.line
-            self._emit(("out", 2), e.message(self.shell.dialect, self.shell.error_prefix()))
+            source = None if self.shell.interactive else line.split("\n")[e.line - 1]  # (bash shows it)
+            self._emit(("out", 2), e.message(self.shell.dialect, self.shell.error_prefix(syntax=True), source))
             self.shell.status = 2
             return
         try:

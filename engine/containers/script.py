@@ -33,15 +33,19 @@ class ShellSyntaxError(ValueError):
         self.token, self.quote, self.expecting = token, quote, expecting
         self.line = 1  # the line of the script the parser was on
 
-    def message(self, dialect: str, prefix: str = "sh: 1: ") -> str:
-        """In the words of `dialect`: ash (busybox), dash (Debian's sh, also `debian`: after
-        its `prefix`, `sh: N: `), bash (at its prompt)."""
+    def message(self, dialect: str, prefix: str = "", source: str | None = None) -> str:
+        """In the words of `dialect`, after the shell's `prefix`: ash (busybox), dash (Debian's
+        sh, also `debian`: `sh: N: `), bash (`bash: ` at its prompt, `bash: -c: line N: ` in a
+        -c script, which then shows the line it could not read: `source`)."""
         if dialect == "bash":
+            prefix = prefix or "bash: "
             if self.quote:
-                return "bash: unexpected EOF while looking for matching quote\n"
+                return f"{prefix}unexpected EOF while looking for matching quote\n"
             if self.token is None:
-                return "bash: syntax error: unexpected end of file\n"
-            return f"bash: syntax error near unexpected token `{_shown(self.token)}'\n"
+                return f"{prefix}syntax error: unexpected end of file\n"
+            shown = f"{prefix}`{source}'\n" if source is not None else ""
+            return f"{prefix}syntax error near unexpected token `{_shown(self.token)}'\n{shown}"
+        prefix = prefix or "sh: 1: "
         # ash and dash name an operator or a reserved word, quoted, and any other word "word"
         # (their tokname(): TWORD comes before TSEMI, the first quoted one)
         what = "end of file" if self.token is None else "newline" if self.token == "\n" \

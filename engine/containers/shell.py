@@ -111,6 +111,7 @@ class PodShell:
     interactive: bool = False  # reading lines typed at its prompt (not a script: `sh -c`, stdin, a file)
     lineno: int = 1  # the line of the script (or of the typed line) the running command is on
     argv0: str = ""  # a script file's name as given (`sh /tmp/s.sh`): its errors begin with it
+    command_string: bool = False  # running `bash -c`'s script (its syntax errors say `-c: `)
     typed: int = 0  # lines read at this shell's prompt, the current one too (dash counts them)
     typed_before: int = 0  # ... and before the current one
     files: ContainerFiles = field(init=False)
@@ -248,16 +249,18 @@ class PodShell:
             return self.cwd
         return dict(self.environment()).get(name, "")
 
-    def error_prefix(self) -> str:
+    def error_prefix(self, *, syntax: bool = False) -> str:
         """What the shell's own complaints begin with: busybox ash `sh: `; bash `bash: ` at its
         prompt, `bash: line N: ` in a script (`bash -c`, stdin; a file's name instead of
-        `bash`); dash `sh: N: `, N the line of the script, or at its prompt of all the lines
-        it has read (its parser's line count goes on from one typed line to the next)."""
+        `bash`; a -c script's `syntax` errors `bash: -c: line N: `); dash `sh: N: `, N the
+        line of the script, or at its prompt of all the lines it has read (its parser's line
+        count goes on from one typed line to the next)."""
         if self.dialect == "ash":
             return "sh: "
         name = self.argv0 or ("bash" if self.dialect == "bash" else "sh")
         if self.dialect == "bash":
-            return f"{name}: " if self.interactive else f"{name}: line {self.lineno}: "
+            where = "-c: " if syntax and self.command_string else ""
+            return f"{name}: " if self.interactive else f"{name}: {where}line {self.lineno}: "
         return f"{name}: {self.typed_before + self.lineno if self.interactive else self.lineno}: "
 
     # -- entry points -----------------------------------------------------------------------------
@@ -357,22 +360,22 @@ class PodShell:
             else:
                 self.pids.end(pid)
 
-    def subshell(self, proc: Proc, script: str, name: str = "") -> int:
+    def subshell(self, proc: Proc, script: str, name: str = "", *, command_string: bool = False) -> int:
         """A child shell running `script` (sh -c, its stdin, the file `name`): its output
         becomes `proc`'s; its variables, `cd` and `exit` stay in it. It is not interactive:
         its errors say which line of the script they are on."""
-        saved = (self.program, self.interactive, self.lineno, self.argv0)
+        saved = (self.program, self.interactive, self.lineno, self.argv0, self.command_string)
         out = Output()
         code: int | None = None
         self.program = proc.name  # (`bash -c` speaks bash, `sh -c` sh)
-        self.interactive, self.argv0 = False, name
+        self.interactive, self.argv0, self.command_string = False, name, command_string
         try:
             with forked(self):
                 Interpreter(self, out).run_line(script, proc.stdin)
         except ShellExit as e:
             code = e.code
         finally:
-            self.program, self.interactive, self.lineno, self.argv0 = saved
+            self.program, self.interactive, self.lineno, self.argv0, self.command_string = saved
         proc.pieces += out.chunks
         return self.status if code is None else code
 

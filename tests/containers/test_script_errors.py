@@ -74,3 +74,16 @@ def test_dash_at_its_prompt_counts_the_lines_it_has_read(s):
     assert s.feed("exit") == ""
     assert s.feed("kubectl exec -it deploy/redis -- sh") == ""
     assert s.feed("foo") == "sh: 1: foo: not found\n"
+
+
+def test_bash_c_shows_the_line_it_could_not_read(s):
+    assert s.feed("kubectl exec deploy/redis -- bash -c 'echo a; ( )'") == (
+        "bash: -c: line 1: syntax error near unexpected token `)'\nbash: -c: line 1: `echo a; ( )'\n"
+        "command terminated with exit code 2\n")
+    assert s.feed("kubectl exec deploy/redis -- bash -c 'true\necho (x'") == (
+        "bash: -c: line 2: syntax error near unexpected token `('\nbash: -c: line 2: `echo (x'\n"
+        "command terminated with exit code 2\n")
+    assert s.feed("kubectl exec -it deploy/redis -- bash") == ""
+    assert s.feed("( )") == "bash: syntax error near unexpected token `)'\n"  # (at the prompt: no more)
+    assert s.feed("printf 'true\\n( )\\n' > /tmp/b.sh; bash /tmp/b.sh") == (
+        "/tmp/b.sh: line 2: syntax error near unexpected token `)'\n/tmp/b.sh: line 2: `( )'\n")
