@@ -6,6 +6,7 @@ so a container's log gets each line at the simulated time it was printed."""
 from __future__ import annotations
 
 import posixpath
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -14,6 +15,9 @@ from engine.containers.arith import ArithError, evaluate
 from engine.containers.proc import Proc, Shell, ShellExit, to_bytes, to_text
 from engine.containers.script import AndOr, Command, Compound, Pipeline, Redirect, ShellSyntaxError, parse
 from engine.containers.words import expand, expand_fields
+
+#: `$NAME`, `${NAME}` and the special parameters, in an arithmetic expression
+_PARAMETER = re.compile(r"\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*|[0-9?#$])")
 
 #: how many rounds a `while`/`until` loop runs here before svcflow stops it (a real shell runs
 #: `while true` until Ctrl-C; svcflow answers a line at once)
@@ -285,8 +289,11 @@ class Interpreter:
         """`$(line)`: its stdout; its stderr goes where this shell's does. `$((EXPR))` (the
         body is `(EXPR)`) is arithmetic: its value."""
         if line.startswith("(") and line.endswith(")"):
+            # the shells expand `$NAME` in the expression before reading it (bash's
+            # expand_arith_string): `$((10/$z))` is `10/0` to it, and so in its complaint
+            expr = _PARAMETER.sub(lambda m: self.shell.parameter(m.group(1).strip("{}")), line[1:-1])
             try:
-                return str(evaluate(line[1:-1], self.shell.parameter, self.shell.variables.__setitem__))
+                return str(evaluate(expr, self.shell.parameter, self.shell.variables.__setitem__))
             except ArithError as e:
                 # An arithmetic error ends the line, as the shells jump back to their top
                 # level (bash's DISCARD, ash's EXERROR): the command is not run, nor the rest

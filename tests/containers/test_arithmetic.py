@@ -62,6 +62,9 @@ def test_bash_names_the_token_it_gave_up_at(cluster):
     assert bash.feed("echo $((1 @ 2))") == \
         'bash: 1 @ 2: syntax error: invalid arithmetic operator (error token is "@ 2")\n'
     assert bash.feed("echo $?") == "1\n"
+    # `$NAME` is expanded before the expression is read: the complaint shows its value
+    assert bash.feed("echo $((10/$z))") == 'bash: 10/0: division by 0 (error token is "0")\n'
+    assert bash.feed("echo $((10/$nope))") == 'bash: 10/: syntax error: operand expected (error token is "/")\n'
     # Debian's sh (dash) says it its own way
     sh = _shell(cluster, "deploy/redis", "sh")
     assert sh.feed("echo $((1/0))") == 'sh: 1: arithmetic expression: division by zero: "1/0"\n'
