@@ -12,13 +12,16 @@ APK = {
     "busybox-extras": ("1.37.0-r12", []),
     "redis": ("7.2.9-r0", []),
     "bind-tools": ("9.18.37-r0", ["fstrm", "libuv", "json-c", "libxml2", "bind-libs"]),
+    "net-tools": ("2.10-r3", ["mii-tool"]),
 }
 APK_VERSIONS = {"ca-certificates": "20241121-r1", "brotli-libs": "1.1.0-r2", "c-ares": "1.34.5-r0",
                 "libunistring": "1.3-r0", "libidn2": "2.3.7-r0", "nghttp2-libs": "1.65.0-r0",
                 "libpsl": "0.21.5-r3", "zstd-libs": "1.5.6-r2", "libcurl": "8.12.1-r1", "fstrm": "0.6.1-r4",
-                "libuv": "1.49.2-r0", "json-c": "0.18-r0", "libxml2": "2.13.4-r6", "bind-libs": "9.18.37-r0"}
+                "libuv": "1.49.2-r0", "json-c": "0.18-r0", "libxml2": "2.13.4-r6", "bind-libs": "9.18.37-r0",
+                "mii-tool": "2.10-r3"}
 APK_PROVIDES = {"curl": {"curl"}, "busybox-extras": {"telnet", "telnetd", "ftpget"},
-                "redis": {"redis-cli", "redis-server"}, "bind-tools": {"dig", "host"}}
+                "redis": {"redis-cli", "redis-server"}, "bind-tools": {"dig", "host"},
+                "net-tools": {"ifconfig"}}
 
 
 def apk(p: Proc) -> int:

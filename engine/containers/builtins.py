@@ -13,9 +13,8 @@ def exit_(p: Proc) -> int:
     if not p.args:
         raise ShellExit(p.shell.status)
     if not re.fullmatch(r"-?\d+", p.args[0]):
-        p.err({"bash": f"bash: exit: {p.args[0]}: numeric argument required\n",
-               "dash": f"sh: 1: exit: Illegal number: {p.args[0]}\n"}.get(p.shell.dialect,
-                                                                         f"sh: exit: Illegal number: {p.args[0]}\n"))
+        p.err(p.shell.error_prefix() + (f"exit: {p.args[0]}: numeric argument required\n" if p.shell.dialect == "bash"
+                                        else f"exit: Illegal number: {p.args[0]}\n"))
         raise ShellExit(2)
     raise ShellExit(int(p.args[0]) & 0xFF)
 
@@ -34,10 +33,10 @@ def cd(p: Proc) -> int:
     path = p.shell.path(target)
     if not p.shell.files.is_dir(path):
         if p.shell.dialect == "bash":
-            p.err(f"bash: cd: {target}: No such file or directory\n")
+            p.err(f"{p.shell.error_prefix()}cd: {target}: No such file or directory\n")
             return 1
         p.err(f"sh: cd: can't cd to {target}: No such file or directory\n" if p.shell.distro != "debian"
-              else f"sh: 1: cd: can't cd to {target}\n")
+              else f"{p.shell.error_prefix()}cd: can't cd to {target}\n")
         return 2 if p.shell.distro == "debian" else 1
     p.shell.cwd = path
     return 0
@@ -134,7 +133,7 @@ def test(p: Proc) -> int:
     args = list(p.args)
     if p.name == "[":
         if not args or args[-1] != "]":
-            p.err("sh: [: missing ]\n" if p.shell.distro != "debian" else "sh: 1: [: missing ]\n")
+            p.err(f"{p.shell.error_prefix()}[: missing ]\n")
             return 2
         args = args[:-1]
     try:
@@ -211,7 +210,7 @@ def _bash_type(p: Proc) -> int:
         elif p.shell.has(name):
             p.out(f"{name} is {p.shell.which(name)}\n")
         else:
-            p.err(f"bash: type: {name}: not found\n")
+            p.err(f"{p.shell.error_prefix()}type: {name}: not found\n")
             status = 1
     return status
 
@@ -220,7 +219,7 @@ def double_bracket(p: Proc) -> int:
     """bash's `[[ EXPR ]]` (busybox ash has it too; in Debian's sh, `[[: not found`): test's
     operators, `==` / `!=` matching a glob pattern, `=~` a regular expression, `&&` / `||`."""
     if p.shell.dialect == "dash":
-        p.err("sh: 1: [[: not found\n")
+        p.err(f"{p.shell.error_prefix()}[[: not found\n")
         return 127
     args = list(p.args)
     if not args or args[-1] != "]]":

@@ -161,12 +161,12 @@ def sh(p: Proc) -> int:
         if len(p.args) < 2:
             p.err("sh: -c requires an argument\n")
             return 2
-        return p.shell.subshell(p, p.args[1])
+        return p.shell.subshell(p, p.args[1], command_string=True)
     if p.args:
         data = p.shell.files.read(p.shell.path(p.args[0]))
         if data is None:
             return p.fail(f"can't open '{p.args[0]}': No such file or directory", 2)
-        return p.shell.subshell(p, to_text(data))
+        return p.shell.subshell(p, to_text(data), p.args[0])
     if p.stdin is None:
         p.shell.enter(p.name)  # (an interactive shell in this one: its prompt until its `exit`)
         return 0

@@ -3,13 +3,16 @@ images set no TZ), in busybox's words (Alpine, busybox) or coreutils' (Debian).
 
 Both print `%a %b %e %H:%M:%S %Z %Y` by default (`Sun Jun  1 10:00:00 UTC 2025`); `-u` is
 the same here; `+FORMAT` is strftime's, with `%N` (nanoseconds) and `%s` (epoch seconds);
-`-R` is RFC 2822 and `-I[SPEC]` ISO 8601 (busybox coreutils/date.c). Setting the time is not
-allowed in a container (`-s`: no CAP_SYS_TIME)."""
+`-R` is RFC 2822 and `-I[SPEC]` ISO 8601 (busybox coreutils/date.c). `-d TIME` shows TIME
+instead of now, read as each date reads it (`engine.containers.datespec`). Setting the time is
+not allowed in a container (`-s TIME`: no CAP_SYS_TIME): both say so and show TIME, busybox
+going on as if nothing were wrong (its bb_simple_perror_msg does not exit), coreutils failing."""
 from __future__ import annotations
 
 import re
 from datetime import datetime
 
+from engine.containers.datespec import busybox_time, gnu_time
 from engine.containers.proc import Proc
 
 DEFAULT_FORMAT = "%a %b %e %H:%M:%S %Z %Y"
@@ -35,10 +38,20 @@ def date(p: Proc) -> int:
     now = p.shell.now()
     fmt: str | None = None
     iso: int | None = None
+    when: str | None = None  # -d / -s TIME
+    setting = False
     args = list(p.args)
     while args:
         a = args.pop(0)
-        if a.startswith("+"):
+        if a in ("-d", "--date", "-s", "--set") or a.startswith(("-d", "--date=", "-s", "--set=")):
+            setting = a.startswith(("-s", "--set"))
+            if a in ("-d", "--date", "-s", "--set"):
+                if not args:
+                    return _missing_argument(p, a, debian)
+                when = args.pop(0)
+            else:
+                when = a.partition("=")[2] if a.startswith("--") else a[2:]
+        elif a.startswith("+"):
             fmt = a[1:]
         elif a in ("-u", "--utc", "--universal"):
             continue
@@ -49,8 +62,6 @@ def date(p: Proc) -> int:
             if spec and spec not in _ISO:
                 return p.fail(f"invalid argument '{spec}' for '--iso-8601'" if debian else f"invalid date '{spec}'")
             iso = _ISO.get(spec or "date", 0)
-        elif a in ("-s", "--set") or a.startswith("--set="):
-            return p.fail("cannot set date: Operation not permitted")
         elif a.startswith("-") and a != "-":
             if debian:
                 p.err(f"date: invalid option -- '{a[1:2]}'\nTry 'date --help' for more information.\n")
@@ -59,6 +70,16 @@ def date(p: Proc) -> int:
             return 1
         else:
             return p.fail(f"invalid date '{a}'")
+    status = 0
+    if when is not None:
+        shown = (gnu_time if debian else busybox_time)(when, now)
+        if shown is None:
+            return p.fail(f"invalid date '{when}'")
+        now = shown
+        if setting:  # (no CAP_SYS_TIME in a container)
+            p.err("date: cannot set date: Operation not permitted\n" if debian
+                  else "date: can't set date: Operation not permitted\n")
+            status = 1 if debian else 0
     if iso is not None:
         fmt = "%Y-%m-%dT%H:%M:%S"[:8 + 3 * iso] if iso else "%Y-%m-%d"
         if iso == 4:
@@ -66,7 +87,17 @@ def date(p: Proc) -> int:
         if iso:
             fmt += "+00:00"
     p.out(format_time(now, fmt if fmt is not None else DEFAULT_FORMAT) + "\n")
-    return 0
+    return status
+
+
+def _missing_argument(p: Proc, option: str, debian: bool) -> int:
+    """`date -d` with no TIME, as getopt says it (glibc's for coreutils, musl's for busybox)."""
+    if debian:
+        p.err((f"date: option '{option}' requires an argument\n" if option.startswith("--")
+               else f"date: option requires an argument -- '{option[1]}'\n") + "Try 'date --help' for more information.\n")
+    else:
+        p.err(f"date: option requires an argument: {option.lstrip('-')}\n" + USAGE)
+    return 1
 
 
 USAGE = ("BusyBox v1.37.0 (2025-01-17 18:12:01 UTC) multi-call binary.\n\n"

@@ -6,6 +6,8 @@ so a container's log gets each line at the simulated time it was printed."""
 from __future__ import annotations
 
 import posixpath
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -13,6 +15,9 @@ from engine.containers.arith import ArithError, evaluate
 from engine.containers.proc import Proc, Shell, ShellExit, to_bytes, to_text
 from engine.containers.script import AndOr, Command, Compound, Pipeline, Redirect, ShellSyntaxError, parse
 from engine.containers.words import expand, expand_fields
+
+#: `$NAME`, `${NAME}` and the special parameters, in an arithmetic expression
+_PARAMETER = re.compile(r"\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*|[0-9?#$])")
 
 #: how many rounds a `while`/`until` loop runs here before svcflow stops it (a real shell runs
 #: `while true` until Ctrl-C; svcflow answers a line at once)
@@ -77,7 +82,9 @@ class Interpreter:
         try:
             script = parse(line)
         except ShellSyntaxError as e:
-            self._emit(("out", 2), e.message(self.shell.dialect))
+            self.shell.lineno = e.line
+            source = None if self.shell.interactive else line.split("\n")[e.line - 1]  # (bash shows it)
+            self._emit(("out", 2), e.message(self.shell.dialect, self.shell.error_prefix(syntax=True), source))
             self.shell.status = 2
             return
         try:
@@ -178,6 +185,14 @@ class Interpreter:
                     return
             shell.status = 0
             yield from self.list_steps(node.otherwise, stdin)
+        elif node.kind == "subshell":  # a forked shell: its `cd`, variables and `exit` stay in it
+            with forked(shell):
+                try:
+                    yield from self.list_steps(node.branches[0][1], stdin)
+                except ShellExit as e:
+                    shell.status = e.code
+                except _ExpansionAbort as e:
+                    shell.status = e.status
         else:
             yield from self.list_steps(node.branches[0][1], stdin)
 
@@ -187,6 +202,7 @@ class Interpreter:
 
     def command_steps(self, cmd: Command, stdin: str | None, pipe: list[str] | None, *,
                       expanded: bool = False) -> Steps:
+        self.shell.lineno = cmd.line
         words = list(cmd.words) if expanded else [f for w in cmd.words for f in self.expand_fields(w)]
         assigns: dict[str, str] = {}
         while words and _is_assignment(words[0]):
@@ -273,24 +289,41 @@ class Interpreter:
         """`$(line)`: its stdout; its stderr goes where this shell's does. `$((EXPR))` (the
         body is `(EXPR)`) is arithmetic: its value."""
         if line.startswith("(") and line.endswith(")"):
+            # the shells expand `$NAME` in the expression before reading it (bash's
+            # expand_arith_string): `$((10/$z))` is `10/0` to it, and so in its complaint
+            expr = _PARAMETER.sub(lambda m: self.shell.parameter(m.group(1).strip("{}")), line[1:-1])
             try:
-                return str(evaluate(line[1:-1], self.shell.parameter, self.shell.variables.__setitem__))
+                return str(evaluate(expr, self.shell.parameter, self.shell.variables.__setitem__))
             except ArithError as e:
                 # An arithmetic error ends the line, as the shells jump back to their top
                 # level (bash's DISCARD, ash's EXERROR): the command is not run, nor the rest
                 # of the line; a script (`sh -c`) ends with it. Status 1 in bash, 2 in sh.
-                self._emit(("out", 2), e.message(self.shell.dialect))
+                self._emit(("out", 2), e.message(self.shell.dialect, self.shell.error_prefix()))
                 raise _ExpansionAbort(1 if self.shell.dialect == "bash" else 2) from None
         inner = Output()
         sub = Interpreter(self.shell, inner)
+        lineno = self.shell.lineno  # (the substitution's commands are on the line of the one around it)
         try:
             sub.run_line(line)
         except ShellExit as e:
             self.shell.status = e.code
+        finally:
+            self.shell.lineno = lineno
         for at, fd, text in inner.chunks:
             if fd == 2:
                 self.output.chunks.append((at, 2, text))
         return inner.text((1,))
+
+
+@contextmanager
+def forked(shell: Shell) -> Iterator[None]:
+    """A child shell (`( ... )`, `sh -c`) starts as a copy of this one: its variables, exports
+    and working directory are put back when it ends, as a forked process's changes die with it."""
+    saved = (dict(shell.variables), set(shell.exported), set(shell.unset), shell.cwd)
+    try:
+        yield
+    finally:
+        shell.variables, shell.exported, shell.unset, shell.cwd = saved
 
 
 class _ExpansionAbort(Exception):

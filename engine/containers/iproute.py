@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 
+from engine.cluster.topology import Topology
 from engine.containers.proc import Proc
 
 LOOPBACK = ("1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN qlen 1000\n"
@@ -40,13 +41,18 @@ USAGE = ("BusyBox v1.37.0 (2025-01-17 18:12:01 UTC) multi-call binary.\n\n"
          "ip rule [list] | add|del SELECTOR ACTION\n")
 
 
-def _pod_network(p: Proc) -> tuple[ipaddress.IPv4Interface, ipaddress.IPv4Address, int, str] | None:
-    """The pod's address with its node's podCIDR prefix, the gateway, the node's end of
-    the veth, the MAC; None while the pod has no IP."""
-    pod = p.shell.pod
+def pod_network(p: Proc) -> tuple[ipaddress.IPv4Interface, ipaddress.IPv4Address, int, str] | None:
+    """The network of the pod `p` runs in (`pod_addresses`)."""
+    return pod_addresses(p.shell.cluster.topology, p.shell.pod)
+
+
+def pod_addresses(topology: Topology, pod: dict) -> tuple[ipaddress.IPv4Interface, ipaddress.IPv4Address, int, str] | None:
+    """The pod's address with its node's podCIDR prefix, the gateway (the node's end of the
+    veth: where the node's own connections to the pod, the kubelet's probes, come from), the
+    node's index of that veth, the MAC; None while the pod has no IP."""
     ip = (pod.get("status") or {}).get("podIP")
     node = (pod.get("spec") or {}).get("nodeName")
-    spec = next((n for n in p.shell.cluster.topology.nodes if n.name == node), None)
+    spec = next((n for n in topology.nodes if n.name == node), None)
     if not ip or spec is None:
         return None
     net = ipaddress.ip_network(spec.pod_cidr, strict=False)
@@ -60,7 +66,7 @@ def _pod_network(p: Proc) -> tuple[ipaddress.IPv4Interface, ipaddress.IPv4Addres
     return ipaddress.IPv4Interface(f"{addr}/{net.prefixlen}"), gateway, peer, ":".join(f"{b:02x}" for b in mac)
 
 
-def _link_local(mac: str) -> str:
+def link_local(mac: str) -> str:
     """The eth0's IPv6 link-local address (EUI-64 from the MAC, as the kernel makes it)."""
     b = bytes.fromhex(mac.replace(":", ""))
     eui = bytes([b[0] ^ 0x02]) + b[1:3] + b"\xff\xfe" + b[3:6]
@@ -69,7 +75,7 @@ def _link_local(mac: str) -> str:
 
 def addr_show(p: Proc) -> str:
     out = LOOPBACK + LOOPBACK_V4 + LOOPBACK_V6
-    net = _pod_network(p)
+    net = pod_network(p)
     if net is None:
         return out
     iface, _, peer, mac = net
@@ -78,12 +84,12 @@ def addr_show(p: Proc) -> str:
                   f"    link/ether {mac} brd ff:ff:ff:ff:ff:ff\n"
                   f"    inet {iface.with_prefixlen} brd {iface.network.broadcast_address} scope global eth0\n"
                   "       valid_lft forever preferred_lft forever\n"
-                  f"    inet6 {_link_local(mac)}/64 scope link \n"
+                  f"    inet6 {link_local(mac)}/64 scope link \n"
                   "       valid_lft forever preferred_lft forever\n")
 
 
 def route_show(p: Proc) -> str:
-    net = _pod_network(p)
+    net = pod_network(p)
     if net is None:
         return ""
     iface, gateway, _, _ = net
@@ -94,7 +100,7 @@ def route_show(p: Proc) -> str:
 
 def link_show(p: Proc) -> str:
     out = LOOPBACK
-    net = _pod_network(p)
+    net = pod_network(p)
     if net is not None:
         _, _, peer, mac = net
         out += (f"2: eth0@if{peer}: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500 qdisc noqueue state UP "

@@ -17,6 +17,7 @@ from typing import Callable
 
 from engine.api.objects import meta
 from engine.cluster.cluster import Cluster
+from engine.containers.iproute import pod_addresses
 from engine.containers.mainproc import MainScript, container_running, print_lines, script_of
 from engine.containers.shell import PodShell
 from engine.kubelet.runtime import Exit, main_argv, start_error
@@ -34,6 +35,9 @@ class PodProcesses:
     net: Network
     shells: dict[str, PodShell] = field(default_factory=dict)
     scripts: dict[str, MainScript] = field(default_factory=dict)  # container -> its main script now running
+    # "namespace/name" -> (the uid its shells belong to, their keys): a new shell finds what a
+    # replaced pod of the same name left with one look-up, not a scan of every container's
+    generations: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, cluster: Cluster, net: Network | None = None) -> "PodProcesses":
@@ -119,23 +123,43 @@ class PodProcesses:
             return 1, ""
         return shell.status, out.text()
 
+    def probed(self, pod: dict, container: str) -> tuple[Workload | None, str]:
+        """What an httpGet/tcpSocket probe of `container` reaches: its running process (the one
+        whose log `kubectl logs` reads: nginx logs the probe's GET), and where the probe comes
+        from as the pod sees it: the node's end of the pod's veth (kindnet's ptp gateway, the
+        podCIDR's first address), not the node's InternalIP."""
+        net = pod_addresses(self.cluster.topology, pod)
+        return self.process(pod, container), str(net[1]) if net is not None else ""
+
     def shell(self, pod: dict, container: str) -> PodShell:
         """The shell of one container; a new pod (another uid) starts with a fresh one. A
         container with no main process known yet has its image's as PID 1 (what `ps` shows)."""
-        md = meta(pod)
         key = _key(pod, container)
         sh = self.shells.get(key)
         if sh is None:
-            pod_name, this = f"{md.get('namespace')}/{md.get('name')}/", f"{md.get('namespace')}/{md.get('name')}/{md.get('uid')}/"
-            for k in [k for k in self.shells if k.startswith(pod_name) and not k.startswith(this)]:
-                del self.shells[k]  # the pod was replaced: its filesystem went with it
-            for k in [k for k in self.scripts if k.startswith(pod_name) and not k.startswith(this)]:
-                self.scripts.pop(k).stop()
+            self._generation(pod).add(key)
             sh = self.shells[key] = PodShell(self.cluster, self.net, pod, container=container)
             spec = next((c for c in (pod.get("spec") or {}).get("containers") or [] if c.get("name") == container), {})
             sh.pids.main(main_argv(spec, image_default=True) or image_command(sh.image))
         sh.pod = pod
         return sh
+
+    def _generation(self, pod: dict) -> set[str]:
+        """The keys of this pod's shells; a pod that replaced one of the same name (another
+        uid) first clears what that one left: its filesystem and main scripts went with it."""
+        md = meta(pod)
+        name, uid = f"{md.get('namespace')}/{md.get('name')}", str(md.get("uid"))
+        known = self.generations.get(name)
+        if known is not None and known[0] == uid:
+            return known[1]
+        for key in known[1] if known is not None else ():
+            self.shells.pop(key, None)
+            script = self.scripts.pop(key, None)
+            if script is not None:
+                script.stop()
+        keys: set[str] = set()
+        self.generations[name] = (uid, keys)
+        return keys
 
     def process(self, pod: dict, container: str) -> Workload | None:
         names = container_names(pod)

@@ -31,24 +31,32 @@ class ShellSyntaxError(ValueError):
     def __init__(self, token: str | None, *, quote: bool = False, expecting: str = "") -> None:
         super().__init__(token)
         self.token, self.quote, self.expecting = token, quote, expecting
+        self.line = 1  # the line of the script the parser was on
 
-    def message(self, dialect: str) -> str:
-        """In the words of `dialect`: ash (busybox), dash (Debian's sh, also `debian`), bash."""
+    def message(self, dialect: str, prefix: str = "", source: str | None = None) -> str:
+        """In the words of `dialect`, after the shell's `prefix`: ash (busybox), dash (Debian's
+        sh, also `debian`: `sh: N: `), bash (`bash: ` at its prompt, `bash: -c: line N: ` in a
+        -c script, which then shows the line it could not read: `source`)."""
         if dialect == "bash":
+            prefix = prefix or "bash: "
             if self.quote:
-                return "bash: unexpected EOF while looking for matching quote\n"
+                return f"{prefix}unexpected EOF while looking for matching quote\n"
             if self.token is None:
-                return "bash: syntax error: unexpected end of file\n"
-            return f"bash: syntax error near unexpected token `{_shown(self.token)}'\n"
+                return f"{prefix}syntax error: unexpected end of file\n"
+            shown = f"{prefix}`{source}'\n" if source is not None else ""
+            return f"{prefix}syntax error near unexpected token `{_shown(self.token)}'\n{shown}"
+        prefix = prefix or "sh: 1: "
+        # ash and dash name an operator or a reserved word, quoted, and any other word "word"
+        # (their tokname(): TWORD comes before TSEMI, the first quoted one)
+        what = "end of file" if self.token is None else "newline" if self.token == "\n" \
+            else f'"{_shown(self.token)}"' if is_operator(self.token) or self.token in COMPOUND | RESERVED else "word"
+        expecting = f' (expecting "{self.expecting}")' if self.expecting else ""  # (both's synexpect)
         if dialect in ("dash", "debian"):  # dash: "sh: 1: Syntax error: ..."
             if self.quote:
-                return "sh: 1: Syntax error: Unterminated quoted string\n"
-            what = "end of file" if self.token is None else f'"{_shown(self.token)}"'
-            return f"sh: 1: Syntax error: {what} unexpected\n"
+                return f"{prefix}Syntax error: Unterminated quoted string\n"
+            return f"{prefix}Syntax error: {what} unexpected{expecting}\n"
         if self.quote:
             return "sh: syntax error: unterminated quoted string\n"
-        what = "end of file" if self.token is None else f'"{_shown(self.token)}"'
-        expecting = f' (expecting "{self.expecting}")' if self.expecting else ""
         return f"sh: syntax error: unexpected {what}{expecting}\n"
 
 
@@ -67,16 +75,19 @@ class Redirect:
 
 @dataclass
 class Command:
-    """One simple command: its words (assignments first, as typed) and redirections."""
+    """One simple command: its words (assignments first, as typed) and redirections, and the
+    line of the script it is on (a script's errors name it: `bash: line 2: ...`)."""
 
     words: list[str] = field(default_factory=list)
     redirects: list[Redirect] = field(default_factory=list)
+    line: int = 1
 
 
 @dataclass
 class Compound:
     """`for NAME in WORDS; do BODY; done`, `while`/`until COND; do BODY; done`, `if COND; then
-    BODY; [elif ...;] [else ...;] fi`, `{ BODY; }`: `branches` holds (condition, body) pairs
+    BODY; [elif ...;] [else ...;] fi`, `{ BODY; }` (a group, in this shell) and `( BODY )` (a
+    subshell: what it changes stays in it): `branches` holds (condition, body) pairs
     (for `for`: one, with no condition), `otherwise` an if's else, and its redirections."""
 
     kind: str
@@ -140,13 +151,27 @@ def is_operator(tok: str) -> bool:
 
 
 def parse(line: str) -> list[AndOr]:
-    """The and-or lists of a line (or a whole `sh -c` script), in order."""
-    return _Parser(tokens(line)).script()
+    """The and-or lists of a line (or a whole `sh -c` script), in order; ShellSyntaxError
+    knows the line it met its trouble on."""
+    try:
+        toks = tokens(line)
+    except ShellSyntaxError as e:
+        e.line = line.count("\n") + 1  # (an unterminated quote runs to the end)
+        raise
+    parser = _Parser(toks)
+    try:
+        return parser.script()
+    except ShellSyntaxError as e:
+        e.line = parser.lines[min(parser.i, len(toks))]
+        raise
 
 
 class _Parser:
     def __init__(self, toks: list[str]) -> None:
         self.toks, self.i = toks, 0
+        self.lines = [1]  # the line each token is on
+        for tok in toks:
+            self.lines.append(self.lines[-1] + (tok == "\n"))
 
     def peek(self) -> str | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -221,9 +246,13 @@ class _Parser:
                 self.i += 1
                 node.otherwise = self.body(frozenset({"fi"}))
             self.expect("fi")
-        else:  # `{ ...; }`
-            node = Compound("group", [([], self.body(frozenset({"}"})))])
-            self.expect("}")
+        else:  # `{ ...; }` or `( ... )`: neither may be empty
+            close = "}" if kind == "{" else ")"
+            body = self.body(frozenset({close}))
+            if not body:
+                raise ShellSyntaxError(self.peek())
+            node = Compound("group" if kind == "{" else "subshell", [([], body)])
+            self.expect(close)
         while (tok := self.peek()) is not None and is_operator(tok) and _redirect_op(tok) in REDIRECTS:
             node.redirects.append(self.redirect(tok))
         return node
@@ -252,11 +281,11 @@ class _Parser:
 
     def command(self) -> "Command | Compound":
         first = self.peek()
-        if first in COMPOUND:
+        if first in COMPOUND or first == "(":
             return self.compound(first)
         if first in RESERVED:
             raise ShellSyntaxError(first)
-        cmd = Command()
+        cmd = Command(line=self.lines[self.i])
         if first == "[[":  # bash's (and ash's) conditional: `&&`, `||`, `<`, `>` inside are its own
             while (tok := self.peek()) is not None:
                 cmd.words.append(tok)

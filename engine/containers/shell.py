@@ -21,7 +21,8 @@ from engine.containers import builtins, coreutils, nettools, textutils
 from engine.containers.apk import apk
 from engine.containers.date import date
 from engine.containers.files import ContainerFiles, bin_path
-from engine.containers.interp import Interpreter, Output
+from engine.containers.ifconfig import ifconfig
+from engine.containers.interp import Interpreter, Output, forked
 from engine.containers.iproute import ip
 from engine.containers.proc import Applet, Proc, ShellExit
 from engine.containers.procps import ProcessTable, ps
@@ -39,11 +40,11 @@ PROGRAMS: dict[str, Applet] = {**coreutils.APPLETS, **textutils.APPLETS, "tar": 
                                "nc": nettools.nc, "ping": nettools.ping, "dig": nettools.dig, "host": nettools.host, "telnet": nettools.telnet, "redis-cli": nettools.redis_cli,
                                "test": builtins.test, "[": builtins.test, "echo": builtins.echo,
                                "printf": builtins.printf, "true": builtins.true, "false": builtins.false,
-                               "pwd": builtins.pwd, "ps": ps, "date": date, "ip": ip}
+                               "pwd": builtins.pwd, "ps": ps, "date": date, "ip": ip, "ifconfig": ifconfig}
 _COMMON = {"sh", "ls", "cat", "env", "printenv", "hostname", "echo", "pwd", "tar", "grep", "wc", "head", "tail",
            "sort", "cut", "awk", "tr", "uniq", "sleep", "test", "[", "which", "true", "false", "printf", "seq", "date"}
 #: busybox's applets in Alpine's base image (of those svcflow runs), and Debian's base programs.
-ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk", "ps", "ip"})
+ALPINE_BASE = frozenset(_COMMON | {"ash", "wget", "nslookup", "nc", "ping", "apk", "ps", "ip", "ifconfig"})
 DEBIAN_BASE = frozenset(_COMMON | {"bash"})
 
 #: Debian bookworm's bash (the redis, nginx images' base): what $BASH_VERSION says.
@@ -104,8 +105,15 @@ class PodShell:
     pid: int | None = None  # this shell's own process (an interactive one, while it runs)
     sleeper: int | None = None  # a program this shell waits on while simulated time passes (`sleep 5`)
     program: str = "sh"  # the shell an exec started here (`sh`, `bash`): its prompt and words
-    outer: list[str] = field(default_factory=list)  # the shells this one was typed in (`bash` at a `#` prompt)
+    outer: list[tuple[str, int]] = field(default_factory=list)  # the shells this one was typed in (`bash` at a `#`
+    # prompt), each with the lines it had read
     main_process: bool = False  # a container's main script (its `sleep` stays in `ps` until the clock gets there)
+    interactive: bool = False  # reading lines typed at its prompt (not a script: `sh -c`, stdin, a file)
+    lineno: int = 1  # the line of the script (or of the typed line) the running command is on
+    argv0: str = ""  # a script file's name as given (`sh /tmp/s.sh`): its errors begin with it
+    command_string: bool = False  # running `bash -c`'s script (its syntax errors say `-c: `)
+    typed: int = 0  # lines read at this shell's prompt, the current one too (dash counts them)
+    typed_before: int = 0  # ... and before the current one
     files: ContainerFiles = field(init=False)
     cwd: str = field(init=False)
     last: Output = field(default_factory=Output)  # what the last typed line printed, with when
@@ -134,8 +142,8 @@ class PodShell:
 
     def enter(self, program: str) -> None:
         """`bash` (or `sh`) typed at the prompt: a shell in this one, until its `exit`."""
-        self.outer.append(self.program)
-        self.program = program
+        self.outer.append((self.program, self.typed))
+        self.program, self.typed = program, 0
 
     def wait_forever(self) -> None:
         """A program that never ends by itself (`sleep infinity`, `tail -f`): a main script
@@ -241,6 +249,20 @@ class PodShell:
             return self.cwd
         return dict(self.environment()).get(name, "")
 
+    def error_prefix(self, *, syntax: bool = False) -> str:
+        """What the shell's own complaints begin with: busybox ash `sh: `; bash `bash: ` at its
+        prompt, `bash: line N: ` in a script (`bash -c`, stdin; a file's name instead of
+        `bash`; a -c script's `syntax` errors `bash: -c: line N: `); dash `sh: N: `, N the
+        line of the script, or at its prompt of all the lines it has read (its parser's line
+        count goes on from one typed line to the next)."""
+        if self.dialect == "ash":
+            return "sh: "
+        name = self.argv0 or ("bash" if self.dialect == "bash" else "sh")
+        if self.dialect == "bash":
+            where = "-c: " if syntax and self.command_string else ""
+            return f"{name}: " if self.interactive else f"{name}: {where}line {self.lineno}: "
+        return f"{name}: {self.typed_before + self.lineno if self.interactive else self.lineno}: "
+
     # -- entry points -----------------------------------------------------------------------------
     def run(self, line: str) -> tuple[str, bool]:
         """One typed line; returns (what the terminal shows, the shell exited)."""
@@ -249,7 +271,8 @@ class PodShell:
             self.last = Output([(0.0, 1, text)])
             return text, False
         out = self.last = Output()
-        self.elapsed = 0.0
+        self.elapsed, self.interactive = 0.0, True
+        self.typed_before, self.typed = self.typed, self.typed + line.count("\n") + 1
         if self.pid is None or self.pid not in self.pids.running:
             self.pid = self.pids.spawn([self.program])
         try:
@@ -260,7 +283,7 @@ class PodShell:
                 out.chunks.append((self.elapsed, 2, "exit\n"))  # (interactive bash says it on its way out)
             text = out.text()
             if self.outer:  # the shell typed in this one ended: back to that one
-                self.program = self.outer.pop()
+                self.program, self.typed = self.outer.pop()
                 return text, False
             self.pids.end(self.pid)
             self.pid = None
@@ -272,7 +295,7 @@ class PodShell:
         `sh -c 'a | b'`, a container's own command): `stdin` is what it reads ("" at once at
         its end). Nothing stays open after it (a one-shot telnet is closed at once)."""
         out = Output()
-        self.status, self.elapsed = 0, 0.0
+        self.status, self.elapsed, self.interactive = 0, 0.0, False
         saved, self.pid = self.pid, None  # (the exec'd program is a new process, not a child of a shell)
         try:
             Interpreter(self, out).run_command(Command(words=list(argv)), stdin, None, expanded=True)
@@ -296,7 +319,7 @@ class PodShell:
         """An exec'd interactive shell (`sh`, `bash`) starts in this container: a new process,
         in the image's working directory, with none of an earlier exec's shell variables (the
         files written and the packages added stay: they are the container's)."""
-        self.program, self.outer, self.status, self.cwd = program, [], 0, self.workdir
+        self.program, self.outer, self.status, self.cwd, self.typed = program, [], 0, self.workdir, 0
         self.variables, self.exported, self.unset = {}, set(), set()
 
     def start_error(self, argv: list[str]) -> str | None:
@@ -318,8 +341,8 @@ class PodShell:
         if "/" not in word and name in builtins.BUILTINS:
             return builtins.BUILTINS[name](proc)
         if not self.has(name) or ("/" in word and self.files.read(self.path(word)) is None):
-            proc.err({"bash": f"bash: {word}: " + ("No such file or directory" if "/" in word else "command not found") + "\n",
-                      "dash": f"sh: 1: {word}: not found\n"}.get(self.dialect, f"sh: {word}: not found\n"))
+            proc.err(self.error_prefix() + (f"{word}: not found\n" if self.dialect != "bash" else
+                                            f"{word}: " + ("No such file or directory" if "/" in word else "command not found") + "\n"))
             return 127
         applet = PROGRAMS.get(name)
         own = self.pids.running.get(self.pid) if replace and self.pid is not None else None
@@ -337,19 +360,22 @@ class PodShell:
             else:
                 self.pids.end(pid)
 
-    def subshell(self, proc: Proc, script: str) -> int:
-        """A child shell running `script` (sh -c): its output becomes `proc`'s; its variables,
-        `cd` and `exit` stay in it."""
-        saved = (dict(self.variables), set(self.exported), set(self.unset), self.cwd, self.program)
+    def subshell(self, proc: Proc, script: str, name: str = "", *, command_string: bool = False) -> int:
+        """A child shell running `script` (sh -c, its stdin, the file `name`): its output
+        becomes `proc`'s; its variables, `cd` and `exit` stay in it. It is not interactive:
+        its errors say which line of the script they are on."""
+        saved = (self.program, self.interactive, self.lineno, self.argv0, self.command_string)
         out = Output()
         code: int | None = None
         self.program = proc.name  # (`bash -c` speaks bash, `sh -c` sh)
+        self.interactive, self.argv0, self.command_string = False, name, command_string
         try:
-            Interpreter(self, out).run_line(script, proc.stdin)
+            with forked(self):
+                Interpreter(self, out).run_line(script, proc.stdin)
         except ShellExit as e:
             code = e.code
         finally:
-            self.variables, self.exported, self.unset, self.cwd, self.program = saved
+            self.program, self.interactive, self.lineno, self.argv0, self.command_string = saved
         proc.pieces += out.chunks
         return self.status if code is None else code
 

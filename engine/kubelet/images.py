@@ -15,8 +15,9 @@ ParseNormalizedNamed's checks, in the order they run).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Iterable, Iterator
 
 DEFAULT_DOMAIN = "docker.io"
 _LEGACY_DEFAULT_DOMAIN = "index.docker.io"
@@ -215,7 +216,26 @@ def pull_error(image: str) -> str | None:
             f'failed to resolve reference "{familiar}": {_DENIED}')
 
 
-def same_image(a: str, b: str) -> bool:
-    """Whether two references name one image in containerd's store (`nginx` is
-    docker.io/library/nginx:latest)."""
-    return a == b or normalize_image(a) == normalize_image(b)
+@dataclass
+class ImageCache:
+    """One node's containerd image store: the images it has, by the name containerd gives
+    them (`nginx`, `nginx:latest` and `docker.io/library/nginx` are one image), so asking
+    whether a container's image is there is one set look-up, not a comparison with each."""
+
+    refs: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, images: Iterable[str]) -> "ImageCache":
+        return cls({normalize_image(i) for i in images})
+
+    def add(self, image: str) -> None:
+        self.refs.add(normalize_image(image))
+
+    def __contains__(self, image: object) -> bool:
+        return isinstance(image, str) and normalize_image(image) in self.refs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.refs)
+
+    def __len__(self) -> int:
+        return len(self.refs)

@@ -28,7 +28,7 @@ from engine.cluster.topology import Machines
 from engine.controllers.base import Controller, key_for, split_key
 from engine.controllers.context import ControllerContext
 from engine.kubelet.env import ServiceHistory, container_env
-from engine.kubelet.images import normalize_image
+from engine.kubelet.images import ImageCache, normalize_image
 from engine.kubelet.ipam import PodIPAM
 from engine.kubelet.prober import refused, run_probe, unhealthy
 from engine.kubelet.pulls import Ensured, ImageManager, waiting_state
@@ -131,7 +131,7 @@ class Kubelet(Controller):
         self.api = ctx.api
         self.machines, self.ipam = machines, ipam
         self.pods: dict[str, _PodRuntime] = {}
-        self.image_cache: dict[str, set[str]] = {node: set(have) for node, have in (images or {}).items()}
+        self.image_cache: dict[str, ImageCache] = {node: ImageCache.of(have) for node, have in (images or {}).items()}
         self.image_manager = ImageManager(self._rng("kubelet/imagepull"))
         # node -> pods whose sandbox found no free address, oldest first
         self._waiting_for_ip: dict[str, dict[str, None]] = {}
@@ -276,7 +276,7 @@ class Kubelet(Controller):
         """The image step of starting one container (the image manager's EnsureImageExists):
         its events on the pod, and whether the container can start or waits (and why)."""
         node_name = pod["spec"]["nodeName"]
-        cache = self.image_cache.setdefault(node_name, set())
+        cache = self.image_cache.setdefault(node_name, ImageCache())
         rng = self._rng("kubelet")
 
         def record(type_: str, reason: str, message: str, at: float) -> None:

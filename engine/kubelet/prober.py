@@ -2,9 +2,10 @@
 answer to "does this probe pass, and if not, what does the Unhealthy event say".
 
 - httpGet: nothing listening on the port is `connection refused`; a port that speaks HTTP
-  answers the status the container's process gives that path (engine.workloads: nginx
-  serves `/` and 404s anything else), a pass from 200 to 399, else `HTTP probe failed
-  with statuscode: 404`; a port that listens but speaks no HTTP passes as before.
+  answers the status the container's running process gives that path (engine.workloads:
+  nginx serves `/` and 404s anything else, and logs the GET as it logs any: from the node's
+  end of the pod's veth, User-Agent `kube-probe/1.33`), a pass from 200 to 399, else `HTTP
+  probe failed with statuscode: 404`; a port that listens but speaks no HTTP passes.
 - tcpSocket: a pass when something listens on the port.
 - grpc: likewise, else the gRPC client's timeout.
 - exec: the command runs in the container (the pods' shells, engine.containers, through
@@ -83,11 +84,13 @@ def run_probe(pod: dict, container: dict, probe: dict, now: Callable[[], datetim
     if handler.get("host"):
         return PASS  # (another host: not this container's to judge)
     number = _number(probe_port(container, handler.get("port")))
-    workload = workload_for(pod, container, now)
+    workload, client = runner.probed(pod, str(container.get("name", ""))) if runner is not None else (None, "")
+    if workload is None:  # (no pods' processes: the image's program, answering for itself)
+        workload = workload_for(pod, container, now)
     if number is None or not workload.serves("TCP", number):
         return refused(pod, container, probe)
     if handler is probe.get("httpGet"):
-        status = workload.answer_probe(handler.get("path") or "/", number)
+        status = workload.answer_probe(handler.get("path") or "/", number, client)
         if status is not None and not 200 <= status < 400:
             return ProbeResult(False, f"HTTP probe failed with statuscode: {status}")
     return PASS

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from engine.kubelet.images import invalid_name, pull_error, same_image
+from engine.kubelet.images import ImageCache, invalid_name, pull_error
 
 #: kubelet's image back-off (flowcontrol.NewBackOff(backOffPeriod, MaxImageBackOff)).
 IMAGE_BACKOFF_START, IMAGE_BACKOFF_MAX = 10.0, 300.0
@@ -64,10 +64,10 @@ class ImageManager:
     rng: random.Random
     backoff: dict[str, dict[str, _BackOff]] = field(default_factory=dict)
 
-    def ensure(self, pod_uid: str, container: dict, present: set[str], now: datetime, record: Record,
+    def ensure(self, pod_uid: str, container: dict, present: ImageCache, now: datetime, record: Record,
                pull_seconds: Callable[[str], float]) -> Ensured:
-        """EnsureImageExists for `container` on a node whose containerd has `present`;
-        a successful pull adds the image to `present`. `pull_seconds(image)` is how long
+        """EnsureImageExists for `container` on a node whose containerd has `present` (by
+        containerd's names: one look-up); a successful pull adds the image to `present`. `pull_seconds(image)` is how long
         a pull that succeeds takes (the kubelet's own seeded timing)."""
         image = str(container.get("image", ""))
         policy = container.get("imagePullPolicy") or "IfNotPresent"
@@ -75,7 +75,7 @@ class ImageManager:
         if bad is not None:
             record("Warning", "InspectFailed", bad, 0.0)
             return self._failed(record, INVALID_IMAGE_NAME, bad, image)
-        have = image in present or any(same_image(image, p) for p in present)
+        have = image in present
         if policy != "Always" and have:
             record("Normal", "Pulled", f'Container image "{image}" already present on machine', 0.0)
             return Ensured(image=image)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from engine.api.objects import meta
+from engine.workloads.base import Workload
 
 SHELLS = frozenset({"sh", "ash", "bash"})
 #: Programs that do their work and exit (the shell's one-shot tools and coreutils).
@@ -88,7 +89,8 @@ class MainRunner(Protocol):
     engine.containers.processes): a main process that ends, for its output (to the
     container's log) and how it ended; a main shell script (`sh -c 'while true; ...'`), on
     the cluster's clock, telling `on_exit` when it ends; an exec probe's command, for its exit
-    code and output."""
+    code and output; for a network probe, the container's running process and the address
+    the probe comes from as the pod sees it."""
 
     def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit: ...
 
@@ -96,6 +98,8 @@ class MainRunner(Protocol):
                      on_exit: Callable[[Exit], None]) -> Exit | None: ...
 
     def run_probe(self, pod: dict, container: str, argv: list[str]) -> tuple[int, str]: ...
+
+    def probed(self, pod: dict, container: str) -> tuple[Workload | None, str]: ...
 
 
 def base_image(image: str) -> str:

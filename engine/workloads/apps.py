@@ -127,7 +127,7 @@ class CounterWorkload(Workload):
         self.print(f"{req.method} {req.path} 200 count={reply[1:].strip()}")
         return HttpResponse(200, reply[1:].strip())
 
-    def answer_probe(self, path: str, port: int) -> int | None:
+    def answer_probe(self, path: str, port: int, client: str = "") -> int | None:
         """Every path on 3000 answers 200 (the INCR a probe's GET would make is left out: the
         tutorial's count stays the learner's own)."""
         return 200 if port == 3000 else None

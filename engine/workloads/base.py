@@ -86,13 +86,13 @@ class Workload:
     def stream(self, port: int) -> Stream:
         return SilentStream()
 
-    def answer_probe(self, path: str, port: int) -> int | None:
+    def answer_probe(self, path: str, port: int, client: str = "") -> int | None:
         """The HTTP status a GET of `path` on `port` gets (the kubelet's httpGet probe), None
-        when the port speaks no HTTP. Answered as `http` answers, offline: a probe reaches
-        nothing else and leaves nothing behind."""
-        # (the kubelet probes from the node's own address)
-        host_ip = (self.pod.get("status") or {}).get("hostIP", "")
-        resp = self.http(HttpRequest("GET", path, "", {"User-Agent": "kube-probe/1.33"}, host_ip), _OFFLINE, port)
+        when the port speaks no HTTP. Answered as `http` answers (a server logs it), offline:
+        a probe reaches nothing else. `client` is where it comes from as the pod sees it (the
+        node's end of the pod's veth; the node's address when not given)."""
+        client = client or (self.pod.get("status") or {}).get("hostIP", "")
+        resp = self.http(HttpRequest("GET", path, "", {"User-Agent": "kube-probe/1.33"}, client), _OFFLINE, port)
         return None if resp is None else resp.status
 
 

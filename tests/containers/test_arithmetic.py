@@ -35,7 +35,7 @@ def test_arithmetic_expansion(cluster):
 
 def test_an_arithmetic_error_ends_the_line_in_bash_and_ends_a_script(cluster):
     bash = _shell(cluster, "deploy/redis", "bash")
-    assert bash.feed("echo $((1/0)); echo after") == "bash: 1/0: division by 0\n"
+    assert bash.feed("echo $((1/0)); echo after") == 'bash: 1/0: division by 0 (error token is "0")\n'
     assert bash.feed("echo $?") == "1\n"
     s = Session(cluster, cwd=SAMPLES.parent)
     assert s.feed("kubectl exec deploy/counter -- sh -c 'echo before; echo $((1/0)); echo after'") == \
@@ -48,3 +48,23 @@ def test_a_counting_loop_as_a_main_process(cluster):
                   "'i=0; while true; do i=$((i+1)); echo round $i; sleep 2; done'") == "pod/counting created\n"
     cluster.run_for(7)
     assert s.feed("kubectl logs counting") == "round 1\nround 2\nround 3\nround 4\n"
+
+
+def test_bash_names_the_token_it_gave_up_at(cluster):
+    """bash 5.2's expr.c ends each arithmetic error with `(error token is "...")`: the rest of
+    the expression from the token its reader blames (after a division, the divisor)."""
+    bash = _shell(cluster, "deploy/redis", "bash")
+    assert bash.feed("z=0; echo $((10/z+3))") == 'bash: 10/z+3: division by 0 (error token is "z+3")\n'
+    assert bash.feed("echo $((7 % 0))") == 'bash: 7 % 0: division by 0 (error token is "0")\n'
+    assert bash.feed("echo $((2**-1))") == 'bash: 2**-1: exponent less than 0 (error token is "1")\n'
+    assert bash.feed("echo $((2+))") == 'bash: 2+: syntax error: operand expected (error token is "+")\n'
+    assert bash.feed("echo $((1 2))") == 'bash: 1 2: syntax error in expression (error token is "2")\n'
+    assert bash.feed("echo $((1 @ 2))") == \
+        'bash: 1 @ 2: syntax error: invalid arithmetic operator (error token is "@ 2")\n'
+    assert bash.feed("echo $?") == "1\n"
+    # `$NAME` is expanded before the expression is read: the complaint shows its value
+    assert bash.feed("echo $((10/$z))") == 'bash: 10/0: division by 0 (error token is "0")\n'
+    assert bash.feed("echo $((10/$nope))") == 'bash: 10/: syntax error: operand expected (error token is "/")\n'
+    # Debian's sh (dash) says it its own way
+    sh = _shell(cluster, "deploy/redis", "sh")
+    assert sh.feed("echo $((1/0))") == 'sh: 1: arithmetic expression: division by zero: "1/0"\n'

@@ -62,11 +62,11 @@ def test_sh_in_debian_is_dash_and_bash_typed_in_it_is_bash(cluster):
     s = Session(cluster, cwd=SAMPLES.parent)
     assert s.feed("kubectl exec -it deploy/redis -- sh") == "" and s.prompt == "# "
     assert s.feed("echo -e x") == "-e x\n"
-    assert s.feed("[[ a == a ]]") == "sh: 1: [[: not found\n"
+    assert s.feed("[[ a == a ]]") == "sh: 2: [[: not found\n"  # (dash's second line read)
     assert s.feed("bash") == "" and s.prompt.startswith("root@redis-")
     assert s.feed("foo") == "bash: foo: command not found\n"
     assert s.feed("exit") == "exit\n" and s.prompt == "# "  # back in the sh it was typed in
-    assert s.feed("foo") == "sh: 1: foo: not found\n"
+    assert s.feed("foo") == "sh: 4: foo: not found\n"  # (its fourth: bash read the lines between)
 
 
 def test_alpine_has_no_bash(cluster):
