@@ -15,7 +15,6 @@ next sync is a full one" behaviour, and it is what :mod:`engine.proxy.iptables.s
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -207,12 +206,65 @@ class Netfilter:
         """`apply` in steps (`engine.proxy.steps`): each table's transaction still
         commits at once, after its last step, as iptables-restore's COMMIT does."""
         for txn in txns:
-            # (an operation at a time: a list of them all was 470,000 tuples in one step)
-            ops = itertools.chain(((0, "chain", c, "-") for c in txn.chain_lines),
-                                  ((0, "append", c, s) for c, s in txn.rules),
-                                  ((0, "delete-chain", c, "") for c in txn.deletes),
-                                  ((0, "commit", "", ""),))
-            yield from self._apply_ops(txn.name, ops)
+            yield from self._apply_txn(txn)
+
+    def _apply_txn(self, txn: TableTxn) -> Steps[None]:
+        """One structured transaction: what `_apply_ops` does with its `:chain` lines, then
+        its appends, then its chain deletions and the COMMIT -- the same checks and words,
+        without an operation tuple per rule (a first sync at 10,000 Services appends 350,000
+        rules: the generic loop's dispatch was half of applying them)."""
+        t = self.table(txn.name)
+        builtins = set(t.builtins)
+        chains = t.chains
+        new: dict[str, list[str]] = {}
+        refs = dict(t.refs)
+        policies = dict(t.policies)
+        for c in txn.chain_lines:  # (`:CHAIN - [0:0]`: a user chain is flushed, or made)
+            if c in builtins:
+                continue
+            old = new[c] if c in new else chains.get(c)
+            if old:
+                for r in old:
+                    tg = rule_target(r)
+                    if tg is not None:
+                        refs[tg] = refs.get(tg, 0) - 1
+            new[c] = []
+        n = 0
+        for chain, spec in txn.rules:
+            rules = new.get(chain)
+            if rules is None:
+                if chain not in chains:
+                    raise RestoreError(f"Chain '{chain}' does not exist")
+                rules = new[chain] = list(chains[chain])
+            tg = rule_target(spec)
+            if tg is not None:
+                if tg not in new and tg not in chains and tg not in NON_CHAIN_TARGETS:
+                    raise RestoreError(f"Couldn't load target `{tg}':No such file or directory")
+                refs[tg] = refs.get(tg, 0) + 1
+            rules.append(spec)
+            n += 1
+            if not n % OPS_PER_STEP:
+                yield
+        deleted: set[str] = set()
+        for c in txn.deletes:
+            if c in builtins:
+                raise RestoreError(f"Can't delete built-in chain {c}")
+            if not (c in new or (c in chains and c not in deleted)):
+                raise RestoreError(f"Chain '{c}' does not exist")
+            if new[c] if c in new else chains.get(c):
+                raise RestoreError(f"Directory not empty: chain {c}")
+            if refs.get(c, 0) > 0:
+                raise RestoreError(f"Too many links: chain {c} is still referenced")
+            new.pop(c, None)
+            deleted.add(c)
+        live_refs = {k: v for k, v in refs.items() if v > 0}
+        yield  # (the commit in a step of its own: 110,000 chains at 10,000 Services)
+        for c, rules in new.items():
+            chains[c] = rules
+        for c in deleted:
+            chains.pop(c, None)
+        t.refs = live_refs
+        t.policies = policies
 
     def _check_target(self, t: Table, spec: str, deleted: set[str], new: dict | None = None) -> None:
         tgt = rule_target(spec)
