@@ -8,10 +8,10 @@ import itertools
 
 import pytest
 
+from benchmarks.generate import Shape, write
 from engine.apply.workspace import cluster_from_paths
 from engine.proxy.iptables.netfilter import Netfilter, RestoreError, TableTxn
 from engine.proxy.steps import drain
-from benchmarks.generate import Shape, write
 from tests.helpers import SAMPLES
 
 
