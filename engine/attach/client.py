@@ -15,7 +15,6 @@ Every failure a user can act on becomes an `AttachError` with one line to show.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import importlib.util
 import logging
 import os
@@ -241,7 +240,7 @@ class ListPage:
     metadata: dict
     decoded: dict | None = None
     #: Its decoding in another process, under way (engine.attach.decoding.PageDecoder.submit).
-    pending: concurrent.futures.Future | None = None
+    pending: asyncio.Future | None = None
 
     @property
     def continue_token(self) -> str:

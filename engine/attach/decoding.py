@@ -5,7 +5,7 @@ cutting the managedFields out, decoding the rest and keeping each pod's repeated
 (`engine.attach.sharing`) took ~5 of the ~10.5 CPU seconds this process spent before the
 first full paint, on one core while the machine has more. So once a list says it is big
 (`OFFLOAD_AT` objects still to come), its pages are decoded in one other process
-(`PageDecoder`), each as soon as its bytes are in, while this process stores the pages before
+(`PageDecoder`, running engine/attach/decodeworker.py), each as soon as its bytes are in, while this process stores the pages before
 it and computes kube-proxy's rules: what comes back is the page pickled, its pods' shared
 parts pickled once, which this process loads in a fraction of the decoding's time. Small
 lists, and every watch event, are decoded here; a process that cannot be started or that
@@ -14,15 +14,18 @@ dies leaves the decoding here too, silently (the same objects, a little later).
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import gc
 import json
 import logging
-import multiprocessing
-import os
 import pickle
 import re
-from concurrent.futures.process import BrokenProcessPool
+import struct
+import sys
+from collections import deque
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Linux/macOS: the pipes keep their size
+    fcntl = None  # type: ignore[assignment]
 
 from engine.attach.sharing import slim
 from engine.heap import no_cyclic_gc
@@ -38,6 +41,8 @@ log = logging.getLogger("svcflow.attach")
 #: pages to be decoded in the other process. Below that the process's start (~1 s of its own
 #: CPU, importing this module) is not worth it: a kind cluster's lists never reach it.
 OFFLOAD_AT = 5000
+#: The largest frame a pipe reader may buffer (a page of 500 pods pickled is ~0.5 MB).
+_PIPE_LIMIT = 1 << 26
 
 
 #: `,"managedFields":[...]` as Go writes it: the last field of ObjectMeta (so after a comma),
@@ -138,22 +143,38 @@ def decode_page(raw: bytes, kind: str, api_version: str, *, freeze: bool) -> dic
     return page
 
 
-def _start_worker() -> None:
-    """The other process's start: its objects hold no cycles (decoded, pickled, let go), so
-    its cyclic collector only ever rescanned pages being decoded."""
-    gc.disable()
+#: A frame on the pipes to and from the decoding process: its length, then its bytes.
+FRAME_LENGTH = struct.Struct("!Q")
 
 
-def _decode_pickled(raw: bytes, kind: str, api_version: str) -> bytes:
-    """`decode_page` in the other process, pickled here (the executor's own pickling of the
-    result would be loaded by its thread in the mirror's process, outside `no_cyclic_gc`)."""
-    return pickle.dumps(decode_page(raw, kind, api_version, freeze=False), protocol=pickle.HIGHEST_PROTOCOL)
+def _widen(pipe) -> None:
+    """The pipe's kernel buffer as large as an unprivileged process may make it (Linux's
+    `fs.pipe-max-size`, 1 MiB by default, against 64 KiB): a page's answer (~0.5 MB) goes
+    in one write while the dashboard is busy, instead of the decoding process waiting."""
+    transport = getattr(pipe, "transport", None)
+    info = transport.get_extra_info("pipe") if transport is not None else None
+    size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if info is None or size is None:
+        return
+    try:
+        with open("/proc/sys/fs/pipe-max-size", encoding="ascii") as f:
+            most = int(f.read())
+        fcntl.fcntl(info.fileno(), size, most)
+    except (OSError, ValueError):
+        pass  # (the default buffer: only slower)
 
 
 class PageDecoder:
     """Where an attach's list pages are decoded: here, until a list says it is big
-    (`expect`), then in one other process, started once and shared by every list, pages
-    in the order they are handed over (`submit`); `decoded` gives a page's objects either way.
+    (`expect`), then in one other process (`python -m engine.attach.decodeworker`), started
+    once and shared by every list, pages answered in the order they are handed over
+    (`submit`); `decoded` gives a page's objects either way.
+
+    A plain child process on two pipes, not multiprocessing: it imports this module and
+    nothing of the dashboard (spawn re-imported the program's main module, Textual and all),
+    its stderr goes nowhere and it has a session of its own (the terminal the dashboard draws
+    on is not its), and nothing of the parent's captured stdio is passed to it (Textual's
+    captured stderr made multiprocessing refuse to start: `bad value(s) in fds_to_keep`).
 
     `offload_at`: None never starts the other process (the headless commands' short lists,
     and a reflector made without a decoder)."""
@@ -161,8 +182,11 @@ class PageDecoder:
     def __init__(self, offload_at: int | None = OFFLOAD_AT) -> None:
         self.offload_at = offload_at
         self.offloaded = 0  # pages the other process decoded (the benchmark reports it)
-        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
-        self._up: concurrent.futures.Future | None = None
+        self.pid: int | None = None  # the other process's, once it is up (the benchmark reads its CPU)
+        self._starting: asyncio.Task | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._reading: asyncio.Task | None = None
+        self._waiting: deque[asyncio.Future] = deque()
         self._broken = False
 
     def expect(self, remaining: int) -> None:
@@ -171,58 +195,101 @@ class PageDecoder:
         if self.offload_at is not None and remaining >= self.offload_at:
             self.start()
 
-    def start(self) -> concurrent.futures.Future | None:
-        """Start the other process (once): a future done when it is up, None when it cannot be."""
-        if self._pool is not None or self._broken:
-            return self._up
+    def start(self) -> asyncio.Task:
+        """Start the other process (once, in the running loop): a task done when it is up
+        (or could not be started: then pages stay here)."""
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(self._start())
+        return self._starting
+
+    async def _start(self) -> None:
         try:
-            self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
-            self._up = self._pool.submit(os.getpid)  # (done when the process is up: its pid)
-        except (OSError, RuntimeError, ValueError) as e:  # (no process can be started here: decode here)
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "engine.attach.decodeworker", stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, start_new_session=True,
+                limit=_PIPE_LIMIT)
+            assert proc.stdout is not None
+            hello = await proc.stdout.readexactly(FRAME_LENGTH.size)  # (an empty frame: it is up)
+        except (OSError, ValueError, asyncio.IncompleteReadError) as e:
             log.info("svcflow attach: decoding pages in this process (%s)", e)
             self._broken = True
-        return self._up
-
-    @property
-    def pid(self) -> int | None:
-        """The other process's pid once it is up (the benchmark reads its CPU time)."""
-        up = self._up
-        if up is None or not up.done() or up.cancelled() or up.exception() is not None:
-            return None
-        return up.result()
-
-    def submit(self, raw: bytes, kind: str, api_version: str) -> concurrent.futures.Future | None:
-        """The page handed to the other process when it is up; None: decoded here, in its turn."""
-        up = self._up
-        if self._pool is None or self._broken or up is None or not up.done():
-            return None
-        if up.cancelled() or up.exception() is not None:
+            return
+        if FRAME_LENGTH.unpack(hello)[0] != 0:
             self._broken = True
-            return None
+            proc.kill()
+            return
+        for pipe in (proc.stdin, proc.stdout):
+            _widen(pipe)
+        self._proc, self.pid = proc, proc.pid
+        self._reading = asyncio.ensure_future(self._read(proc))
+
+    async def _read(self, proc: asyncio.subprocess.Process) -> None:
+        """The answers, in the order the pages went, each to its page's future."""
+        assert proc.stdout is not None
         try:
-            return self._pool.submit(_decode_pickled, raw, kind, api_version)
-        except (BrokenProcessPool, RuntimeError):
-            self._broken = True
-            return None
+            while True:
+                (n,) = FRAME_LENGTH.unpack(await proc.stdout.readexactly(FRAME_LENGTH.size))
+                data = await proc.stdout.readexactly(n)
+                if self._waiting:
+                    fut = self._waiting.popleft()
+                    if not fut.done():
+                        fut.set_result(data)
+        except (asyncio.IncompleteReadError, OSError) as e:
+            self._gone(f"the decoding process ended ({e})")
 
-    async def decoded(self, raw: bytes, pending: concurrent.futures.Future | None, kind: str,
-                      api_version: str) -> dict:
+    def _gone(self, why: str) -> None:
+        if not self._broken:
+            log.info("svcflow attach: %s; decoding here", why)
+        self._broken = True
+        while self._waiting:  # (None: not decoded there; an exception nobody awaits would be logged)
+            fut = self._waiting.popleft()
+            if not fut.done():
+                fut.set_result(None)
+
+    async def submit(self, raw: bytes, kind: str, api_version: str) -> asyncio.Future | None:
+        """The page handed to the other process when it is up (None: decoded here, in its
+        turn), once the pipe has taken it: a list's fetching waits on the pipe rather than
+        pile pages up in its write buffer (whose appends copied it whole, ~3 s at 10,000
+        Services)."""
+        proc = self._proc
+        if proc is None or self._broken or proc.stdin is None or proc.stdin.is_closing():
+            return None
+        head = json.dumps([kind, api_version]).encode()
+        fut = asyncio.get_running_loop().create_future()
+        self._waiting.append(fut)
+        try:
+            proc.stdin.write(b"".join((FRAME_LENGTH.pack(len(head)), head, FRAME_LENGTH.pack(len(raw)))))
+            proc.stdin.write(raw)
+            await proc.stdin.drain()
+        except (OSError, RuntimeError) as e:  # (ConnectionResetError, BrokenPipeError: it is gone)
+            self._gone(f"the decoding process took no more pages ({e})")
+        return fut
+
+    async def decoded(self, raw: bytes, pending: asyncio.Future | None, kind: str, api_version: str) -> dict:
         """The page's objects: the other process's answer loaded here, or decoded here."""
-        if pending is not None:
+        data = await pending if pending is not None else None
+        if data is not None:
             try:
-                data = await asyncio.wrap_future(pending)
-            except (BrokenProcessPool, concurrent.futures.CancelledError, OSError, pickle.PickleError) as e:
-                log.info("svcflow attach: the decoding process failed (%s); decoding here", e)
-                self._broken = True
+                with no_cyclic_gc(freeze=lambda: True):
+                    page = pickle.loads(data)
+            except (pickle.UnpicklingError, EOFError, ValueError) as e:
+                self._gone(f"a page from the decoding process could not be read ({e})")
             else:
                 self.offloaded += 1
-                with no_cyclic_gc(freeze=lambda: True):
-                    return pickle.loads(data)
+                return page
         return decode_page(raw, kind, api_version, freeze=True)
 
     def close(self) -> None:
         """Stop the other process (pages it was still decoding are not wanted)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        if self._starting is not None and not self._starting.done():
+            self._starting.cancel()
+        if self._reading is not None:
+            self._reading.cancel()
+        if self._proc is not None and self._proc.returncode is None:
+            try:
+                self._proc.kill()
+            except ProcessLookupError:
+                pass
+        self._proc = None
+        self._broken = True
+        self._gone("closed")

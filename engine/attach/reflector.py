@@ -268,7 +268,7 @@ class Reflector:
             if isinstance(remaining, int):
                 self.decoder.expect(remaining)
             if page.decoded is None:
-                page.pending = self.decoder.submit(page.raw, self.resource.kind, self.resource.api_version)
+                page.pending = await self.decoder.submit(page.raw, self.resource.kind, self.resource.api_version)
             await pages.put(page)
             token = page.continue_token
             if not token:

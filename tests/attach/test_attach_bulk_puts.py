@@ -110,21 +110,25 @@ def test_a_list_stores_what_slimming_each_pod_alone_stores_sharing_what_a_pod_ha
         mirror.replace(shape, [])
     mirror.build("test")
     pods_list = next(r for r in RESOURCES if r.kind == "Pod")
-    decoder = PageDecoder(offload_at=0 if offload else None)
     pages = (pods[:5], pods[5:])
-    try:
-        decoder.expect(len(pods))
-        if offload:
-            decoder._up.result(timeout=60)  # (the other process is up: pages go to it)
-        for first, page in zip((True, False), pages):
-            raw = json.dumps({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "9"},
-                              "items": [{**p, "metadata": {**p["metadata"], "managedFields": [{"manager": "m"}]}}
-                                        for p in page]}).encode()
-            pending = decoder.submit(raw, "Pod", "v1")
-            assert (pending is not None) == offload
-            mirror.page(pods_list, asyncio.run(decoder.decoded(raw, pending, "Pod", "v1")), first)
-    finally:
-        decoder.close()
+
+    async def listed() -> PageDecoder:
+        decoder = PageDecoder(offload_at=0 if offload else None)
+        try:
+            decoder.expect(len(pods))
+            if offload:
+                await asyncio.wait_for(decoder.start(), 60)  # (the other process is up: pages go to it)
+            for first, page in zip((True, False), pages):
+                raw = json.dumps({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "9"},
+                                  "items": [{**p, "metadata": {**p["metadata"], "managedFields": [{"manager": "m"}]}}
+                                            for p in page]}).encode()
+                pending = await decoder.submit(raw, "Pod", "v1")
+                assert (pending is not None) == offload
+                mirror.page(pods_list, await decoder.decoded(raw, pending, "Pod", "v1"), first)
+        finally:
+            decoder.close()
+        return decoder
+    decoder = asyncio.run(listed())
     assert decoder.offloaded == (2 if offload else 0)
     stored = mirror.cluster.store.list("Pod", "a")
     assert [p["metadata"]["name"] for p in stored] == [p["metadata"]["name"] for p in alone]

@@ -54,7 +54,7 @@ async def test_pages_decoded_in_another_process_make_the_same_mirror(proxy, tmp_
     list is "big" (pages of 3), the process is up before the lists start (as after a big
     cluster's Services), and the panes, the objects and the rules are the simulation's."""
     ws = AttachWorkspace(AttachOptions(kubeconfig=str(proxy.kubeconfig(tmp_path)), offload_at=0, page_size=3))
-    await asyncio.wait_for(asyncio.wrap_future(ws.session.decoder.start()), 60)
+    await asyncio.wait_for(ws.session.decoder.start(), 60)
     task = asyncio.create_task(ws.follow(lambda _what: None))
     try:
         await eventually(lambda: ws.built, what="the first lists")

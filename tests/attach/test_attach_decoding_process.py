@@ -1,0 +1,63 @@
+"""The process a big list's pages are decoded in (engine.attach.decoding, decodeworker): the
+same objects as decoding here, nothing of the dashboard's terminal, and a process that dies
+costs nothing but time: its pages are decoded here."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+
+from engine.attach.decoding import PageDecoder, decode_page
+
+
+def _page(i: int) -> bytes:
+    items = [{"metadata": {"name": f"p{i}-{k}", "namespace": "a", "managedFields": [{"manager": "kubelet"}]},
+              "spec": {"nodeName": f"n{k % 3}", "containers": [{"name": "c", "image": "nginx"}]},
+              "status": {"phase": "Running", "podIP": f"10.0.{i}.{k}"}} for k in range(20)]
+    return json.dumps({"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "5"},
+                       "items": items}).encode()
+
+
+async def _decode_all(decoder: PageDecoder, pages: list[bytes]) -> list[dict]:
+    pending = [await decoder.submit(raw, "Pod", "v1") for raw in pages]
+    return [await decoder.decoded(raw, p, "Pod", "v1") for raw, p in zip(pages, pending)]
+
+
+def test_pages_come_back_as_decoding_here_makes_them_from_a_process_of_its_own():
+    pages = [_page(i) for i in range(6)]
+
+    async def run():
+        decoder = PageDecoder(offload_at=100)
+        decoder.expect(99)  # (not big enough: nothing started)
+        assert decoder.pid is None and await decoder.submit(pages[0], "Pod", "v1") is None
+        decoder.expect(100)
+        await asyncio.wait_for(decoder.start(), 60)
+        try:
+            assert decoder.pid is not None and os.getsid(decoder.pid) != os.getsid(0)  # (not the terminal's)
+            return await _decode_all(decoder, pages), decoder.offloaded
+        finally:
+            decoder.close()
+    got, offloaded = asyncio.run(run())
+    assert offloaded == 6
+    assert got == [decode_page(raw, "Pod", "v1", freeze=False) for raw in pages]
+    assert all("managedFields" not in o["metadata"] and o["kind"] == "Pod" for p in got for o in p["items"])
+
+
+def test_a_decoding_process_that_dies_leaves_its_pages_to_be_decoded_here():
+    pages = [_page(i) for i in range(4)]
+
+    async def run():
+        decoder = PageDecoder(offload_at=0)
+        await asyncio.wait_for(decoder.start(), 60)
+        try:
+            first = await _decode_all(decoder, pages[:2])
+            os.kill(decoder.pid, signal.SIGKILL)
+            rest = await _decode_all(decoder, pages[2:])  # (in flight when it died, or after)
+            later = await decoder.submit(pages[0], "Pod", "v1")
+            return first + rest, decoder.offloaded, later
+        finally:
+            decoder.close()
+    got, offloaded, later = asyncio.run(run())
+    assert got == [decode_page(raw, "Pod", "v1", freeze=False) for raw in pages]
+    assert offloaded >= 2 and later is None
