@@ -1,0 +1,126 @@
+"""What a write to a `status` or `finalize` subresource is validated against: each status
+strategy's ValidateUpdate (pkg/apis/apps/validation ValidateXStatusUpdate,
+pkg/apis/core/validation ValidateNamespaceFinalizeUpdate), not the spec's validation (the
+status strategies keep the spec, so it cannot have changed).
+
+The workloads' counts are int32s a controller writes; a negative one, or more ready than
+there are replicas, is refused as kube-apiserver refuses `kubectl patch deploy redis
+--subresource=status -p '{"status":{"replicas":-1}}'`. The metadata of a status write is the
+live object's (ResetObjectMetaForStatus), so ValidateObjectMetaUpdate has nothing to find.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from engine.api.validation.errors import FieldError, invalid
+from engine.api.validation.metadata import nonneg
+from engine.api.validation.names import is_qualified_name
+from engine.api.validation.values import as_dict, is_int
+
+_GREATER = "cannot be greater than status.replicas"
+#: helper.IsStandardFinalizerName: the finalizers that need no domain.
+STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
+
+
+def _count(status: dict, name: str) -> int:
+    """An int32 of the status as Go reads it: absent is 0."""
+    value = status.get(name)
+    return value if is_int(value) else 0
+
+
+def _nonneg(status: dict, names: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[FieldError]:
+    """ValidateNonnegativeField of each count (the pointer ones, `optional`, only when set)."""
+    out: list[FieldError] = []
+    for name in names:
+        out.extend(nonneg(_count(status, name), f"status.{name}"))
+    for name in optional:
+        if status.get(name) is not None:
+            out.extend(nonneg(status[name], f"status.{name}"))
+    return out
+
+
+def _not_above(status: dict, names: tuple[str, ...]) -> list[FieldError]:
+    """Each count no greater than status.replicas."""
+    replicas = _count(status, "replicas")
+    return [invalid(f"status.{n}", _count(status, n), _GREATER) for n in names if _count(status, n) > replicas]
+
+
+def _collision_decremented(status: dict, old_status: dict) -> list[FieldError]:
+    """apivalidation.IsDecremented of status.collisionCount (a pointer: unset after set is too)."""
+    new, old = status.get("collisionCount"), old_status.get("collisionCount")
+    if old is None or not is_int(old) or (is_int(new) and new >= old):
+        return []
+    return [invalid("status.collisionCount", new if is_int(new) else 0, "cannot be decremented")]
+
+
+def _available_above_ready(status: dict) -> list[FieldError]:
+    if _count(status, "availableReplicas") > _count(status, "readyReplicas"):
+        return [invalid("status.availableReplicas", _count(status, "availableReplicas"),
+                        "cannot be greater than readyReplicas")]
+    return []
+
+
+def deployment_status_update(new: dict, old: dict) -> list[FieldError]:
+    """ValidateDeploymentStatusUpdate (ValidateDeploymentStatus, then collisionCount)."""
+    status, old_status = as_dict(new.get("status")), as_dict(old.get("status"))
+    return [*_nonneg(status, ("observedGeneration", "replicas", "updatedReplicas", "readyReplicas",
+                              "availableReplicas", "unavailableReplicas"), ("collisionCount",)),
+            *_not_above(status, ("updatedReplicas", "readyReplicas", "availableReplicas")),
+            *_available_above_ready(status),
+            *_collision_decremented(status, old_status)]
+
+
+def replicaset_status_update(new: dict, old: dict) -> list[FieldError]:
+    """ValidateReplicaSetStatusUpdate (ValidateReplicaSetStatus)."""
+    status = as_dict(new.get("status"))
+    return [*_nonneg(status, ("replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas",
+                              "observedGeneration")),
+            *_not_above(status, ("fullyLabeledReplicas", "readyReplicas", "availableReplicas")),
+            *_available_above_ready(status)]
+
+
+def statefulset_status_update(new: dict, old: dict) -> list[FieldError]:
+    """ValidateStatefulSetStatusUpdate (ValidateStatefulSetStatus, then collisionCount)."""
+    status, old_status = as_dict(new.get("status")), as_dict(old.get("status"))
+    return [*_nonneg(status, ("replicas", "readyReplicas", "currentReplicas", "updatedReplicas"),
+                     ("observedGeneration", "collisionCount")),
+            *_not_above(status, ("readyReplicas", "currentReplicas", "updatedReplicas")),
+            *_collision_decremented(status, old_status)]
+
+
+def daemonset_status_update(new: dict, old: dict) -> list[FieldError]:
+    """ValidateDaemonSetStatusUpdate (validateDaemonSetStatus, then collisionCount)."""
+    status, old_status = as_dict(new.get("status")), as_dict(old.get("status"))
+    return [*_nonneg(status, ("currentNumberScheduled", "numberMisscheduled", "desiredNumberScheduled",
+                              "numberReady", "observedGeneration", "updatedNumberScheduled", "numberAvailable",
+                              "numberUnavailable"), ("collisionCount",)),
+            *_collision_decremented(status, old_status)]
+
+
+STATUS_UPDATE: dict[str, Callable[[dict, dict], list[FieldError]]] = {
+    "Deployment": deployment_status_update,
+    "ReplicaSet": replicaset_status_update,
+    "StatefulSet": statefulset_status_update,
+    "DaemonSet": daemonset_status_update,
+}
+
+
+def status_update_errors(new: dict, old: dict) -> list[FieldError]:
+    """The kind's status strategy's ValidateUpdate; kinds svcflow has none for pass."""
+    check = STATUS_UPDATE.get(new.get("kind", ""))
+    return check(new, old) if check else []
+
+
+def namespace_finalize_errors(new: dict) -> list[FieldError]:
+    """ValidateNamespaceFinalizeUpdate: each of spec.finalizers a qualified name, and one
+    without a `/` one of the standard ones (validateKubeFinalizerName)."""
+    out: list[FieldError] = []
+    spec: Any = as_dict(new.get("spec"))
+    for i, name in enumerate(spec.get("finalizers") or ()):
+        if not isinstance(name, str):
+            continue
+        path = f"spec.finalizers[{i}]"
+        out.extend(invalid(path, name, m) for m in is_qualified_name(name))
+        if "/" not in name and name not in STANDARD_FINALIZERS:
+            out.append(invalid(path, name, "name is neither a standard finalizer name nor is it fully qualified"))
+    return out

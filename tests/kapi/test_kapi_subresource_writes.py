@@ -1,0 +1,116 @@
+"""The `status` and `finalize` subresources write through the one update path (writes.update_object,
+ApiServer.update): validated by the status strategies (ValidateDeploymentStatusUpdate...,
+ValidateNamespaceFinalizeUpdate), and a /finalize that empties a terminating Namespace's
+finalizers deletes it at once, its content left behind (ShouldDeleteNamespaceDuringUpdate: the
+stuck-namespace `kubectl replace --raw /api/v1/namespaces/X/finalize -f -`). Every answer that
+is an object carries the managedFields a GET shows, a collection's DELETE too. The real kubectl
+is the oracle."""
+from __future__ import annotations
+
+import json
+
+from tests.served import served_samples
+
+served = served_samples()
+
+
+async def _json(kubectl, *args: str) -> dict:
+    code, out, err = await kubectl(*args, "-o", "json")
+    assert (code, err) == (0, ""), err
+    return json.loads(out)
+
+
+async def test_a_status_write_is_validated_by_the_status_strategy(kubectl):
+    before = await _json(kubectl, "get", "deploy", "redis")
+    code, out, err = await kubectl("patch", "deploy", "redis", "--subresource=status", "--type=merge",
+                                   "-p", '{"status":{"replicas":-1}}')
+    assert (code, out) == (1, "")
+    assert err == ('The Deployment "redis" is invalid: \n'
+                   "* status.replicas: Invalid value: -1: must be greater than or equal to 0\n"
+                   "* status.updatedReplicas: Invalid value: 1: cannot be greater than status.replicas\n"
+                   "* status.readyReplicas: Invalid value: 1: cannot be greater than status.replicas\n"
+                   "* status.availableReplicas: Invalid value: 1: cannot be greater than status.replicas\n")
+    after = await _json(kubectl, "get", "deploy", "redis")
+    assert after["status"] == before["status"]
+    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+    # (more available than ready: the other of the strategy's cross-checks)
+    code, _, err = await kubectl("patch", "deploy", "redis", "--subresource=status", "--type=merge",
+                                 "-p", '{"status":{"readyReplicas":0}}')
+    assert (code, err) == (1, 'The Deployment "redis" is invalid: status.availableReplicas: Invalid value: 1: '
+                              "cannot be greater than readyReplicas\n")
+
+
+async def test_a_status_write_keeps_the_spec_and_metadata(kubectl):
+    before = await _json(kubectl, "get", "svc", "redis")
+    body = json.dumps({"spec": {"sessionAffinity": "ClientIP"}, "metadata": {"labels": {"new": "label"}},
+                       "status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.9"}]}}})
+    code, out, err = await kubectl("patch", "svc", "redis", "--subresource=status", "--type=merge", "-p", body)
+    assert (code, out, err) == (0, "service/redis patched\n", "")
+    after = await _json(kubectl, "get", "svc", "redis")
+    assert after["spec"] == before["spec"]
+    assert after["metadata"].get("labels") == before["metadata"].get("labels")
+    assert after["status"] == {"loadBalancer": {"ingress": [{"ip": "192.0.2.9"}]}}
+
+
+async def _terminating(kubectl, name: str) -> dict:
+    """A Namespace held Terminating by a ConfigMap's finalizer: the stuck namespace."""
+    assert (await kubectl("create", "ns", name))[0] == 0
+    assert (await kubectl("-n", name, "create", "cm", "hold", "--from-literal=a=b"))[0] == 0
+    assert (await kubectl("-n", name, "patch", "cm", "hold", "--type=merge",
+                          "-p", '{"metadata":{"finalizers":["example.com/hold"]}}'))[0] == 0
+    assert (await kubectl("delete", "ns", name, "--wait=false")) == (0, f'namespace "{name}" deleted\n', "")
+    ns = await _json(kubectl, "get", "ns", name)
+    assert ns["status"]["phase"] == "Terminating"
+    assert ns["spec"] == {"finalizers": ["kubernetes"]}
+    return ns
+
+
+async def test_finalize_with_no_finalizers_left_deletes_a_stuck_namespace_and_leaves_its_content(kubectl,
+                                                                                                  tmp_path):
+    ns = await _terminating(kubectl, "stuck")
+    ns["spec"]["finalizers"] = []
+    ns["status"]["phase"] = "Active"  # (not the finalize strategy's to change)
+    body = tmp_path / "ns.json"
+    body.write_text(json.dumps(ns))
+    code, out, err = await kubectl("replace", "--raw", "/api/v1/namespaces/stuck/finalize", "-f", str(body))
+    assert (code, err) == (0, "")
+    answered = json.loads(out)
+    assert answered["spec"] == {}
+    assert answered["status"]["phase"] == "Terminating"
+    assert answered["metadata"]["resourceVersion"] == ns["metadata"]["resourceVersion"]
+    assert await kubectl("get", "ns", "stuck") == (1, "", 'Error from server (NotFound): namespaces "stuck" '
+                                                          "not found\n")
+    code, out, _ = await kubectl("-n", "stuck", "get", "cm", "hold", "-o", "jsonpath={.metadata.finalizers}")
+    assert (code, out) == (0, '["example.com/hold"]')
+
+
+async def test_finalize_keeps_a_namespace_that_still_has_a_finalizer(kubectl, tmp_path):
+    ns = await _terminating(kubectl, "held")
+    ns["spec"]["finalizers"] = ["example.com/mine"]
+    body = tmp_path / "ns.json"
+    body.write_text(json.dumps(ns))
+    code, out, err = await kubectl("replace", "--raw", "/api/v1/namespaces/held/finalize", "-f", str(body))
+    assert (code, err) == (0, "")
+    after = await _json(kubectl, "get", "ns", "held")
+    assert after["spec"] == {"finalizers": ["example.com/mine"]}
+    assert after["status"]["phase"] == "Terminating"
+    # a finalizer name that is neither standard nor qualified is refused in the validator's words
+    after["spec"]["finalizers"] = ["mine"]
+    body.write_text(json.dumps(after))
+    code, out, err = await kubectl("replace", "--raw", "/api/v1/namespaces/held/finalize", "-f", str(body))
+    assert (code, out) == (1, "")
+    assert err == ('The Namespace "held" is invalid: spec.finalizers[0]: Invalid value: "mine": name is neither '
+                   "a standard finalizer name nor is it fully qualified\n")
+
+
+async def test_a_collections_delete_answers_the_managed_fields_a_get_shows(kubectl, served):
+    assert (await kubectl("run", "lone", "--image=nginx", "--labels=batch=lone"))[0] == 0
+    served.call(lambda: served.cluster.run_for(20))
+    got = await _json(kubectl, "get", "pod", "lone", "--show-managed-fields")
+    managers = {e["manager"] for e in got["metadata"]["managedFields"]}
+    assert "kubelet" in managers
+    code, out, err = await kubectl("delete", "--raw", "/api/v1/namespaces/default/pods?labelSelector=batch%3Dlone")
+    assert (code, err) == (0, "")
+    items = json.loads(out)["items"]
+    assert [i["metadata"]["name"] for i in items] == ["lone"]
+    assert items[0]["metadata"]["managedFields"] == got["metadata"]["managedFields"]
