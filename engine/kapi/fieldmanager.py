@@ -30,13 +30,6 @@ _ABSENT = object()
 #: The cluster's components, whose entries are worked out when an object is served
 #: (engine.kapi.controllerfields), never stored.
 COMPONENTS = frozenset({"kube-controller-manager", "kubelet", "kube-scheduler"})
-#: Never owned (fieldmanager `NewStripMetaManager`).
-_STRIPPED_META = frozenset({"name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation",
-                            "managedFields", "resourceVersion"})
-#: List items that are atomic structs (`+structType=atomic`): owned whole, as `k:{...}: {}`.
-_ATOMIC_ITEMS = frozenset({"ownerReferences"})
-#: Lists a strategic merge patch merges by key but server-side apply owns whole (`+listType=atomic`).
-_ATOMIC_LISTS = frozenset({("status", "hostIPs")})
 #: The struct fields of the kinds' zero values that Go serialises (not `omitempty`, or a
 #: struct value): present before a create, so a create does not own them as a whole.
 _TEMPLATE_SKELETON: dict[str, Any] = {"template": {"metadata": {"creationTimestamp": None},
@@ -107,14 +100,14 @@ def compare(old: Any, new: Any, kind: str) -> Comparison:
             if not rhs or ssa.is_atomic(shape):
                 return
             for k, v in rhs.items():
-                if path == ("f:metadata",) and k in _STRIPPED_META:
+                if path == ("f:metadata",) and k in ssa.STRIPPED_META:
                     continue
                 new_subtree(v, path + (f"f:{k}",), shape + (k,))
-        elif isinstance(rhs, list) and rhs and shape not in _ATOMIC_LISTS and not ssa.is_atomic(shape):
+        elif isinstance(rhs, list) and rhs and shape not in ssa.ATOMIC_LISTS and not ssa.is_atomic(shape):
             keys = ssa.key_fields(kind, shape)
             if keys is None or not all(isinstance(i, dict) for i in rhs):
                 return
-            atomic_items = shape[-1] in _ATOMIC_ITEMS
+            atomic_items = shape[-1] in ssa.ATOMIC_ITEMS
             for i in rhs:
                 p = path + (ssa.item_key(i, keys),)
                 added.add(p)
@@ -127,7 +120,7 @@ def compare(old: Any, new: Any, kind: str) -> Comparison:
             if rhs is not _ABSENT and path:
                 new_subtree(rhs, path, shape)
             return
-        if ssa.is_atomic(shape) or shape in _ATOMIC_LISTS or (_empty(lhs) and _empty(rhs)):
+        if ssa.is_atomic(shape) or shape in ssa.ATOMIC_LISTS or (_empty(lhs) and _empty(rhs)):
             leaf(lhs, rhs, path)
             return
         sides = [v for v in (lhs, rhs) if v is not _ABSENT and v is not None]
@@ -143,7 +136,7 @@ def compare(old: Any, new: Any, kind: str) -> Comparison:
             rmap = {ssa.item_key(i, keys): i for i in (rhs if isinstance(rhs, list) else [])}
             for k in list(lmap) + [k for k in rmap if k not in lmap]:
                 lv, rv, p = lmap.get(k, _ABSENT), rmap.get(k, _ABSENT), path + (k,)
-                if shape[-1:] and shape[-1] in _ATOMIC_ITEMS:
+                if shape[-1:] and shape[-1] in ssa.ATOMIC_ITEMS:
                     leaf(lv, rv, p)
                 else:
                     walk_map({} if lv is _ABSENT else lv, {} if rv is _ABSENT else rv, p, shape)
@@ -155,7 +148,7 @@ def compare(old: Any, new: Any, kind: str) -> Comparison:
         for k in list(lhs) + [k for k in rhs if k not in lhs]:
             if not path and k in ("apiVersion", "kind"):
                 continue
-            if path == ("f:metadata",) and k in _STRIPPED_META:
+            if path == ("f:metadata",) and k in ssa.STRIPPED_META:
                 continue
             lv, rv = lhs.get(k, _ABSENT), rhs.get(k, _ABSENT)
             p = path + (f"f:{k}",)
@@ -232,11 +225,13 @@ def sort_entries(entries: list[dict]) -> list[dict]:
                                           e.get("apiVersion", ""), e.get("subresource", "")))
 
 
-def entry(manager: str, operation: str, api_version: str, time: str, fields: Iterable[Path],
+def entry(manager: str, operation: str, api_version: str, time: str, fields: Iterable[Path] | dict,
           subresource: str = "") -> dict:
-    """A ManagedFieldsEntry, its members in the Go struct's order."""
+    """A ManagedFieldsEntry, its members in the Go struct's order: the one builder of them
+    (Updates here, server-side apply's Apply, the components' served entries). `fields`: a
+    field set, or its fieldsV1 tree already built (a memo's, shared: it is only read)."""
     out = {"manager": manager, "operation": operation, "apiVersion": api_version, "time": time,
-           "fieldsType": "FieldsV1", "fieldsV1": ssa.to_fields_v1(fields)}
+           "fieldsType": "FieldsV1", "fieldsV1": fields if isinstance(fields, dict) else ssa.to_fields_v1(fields)}
     if subresource:
         out["subresource"] = subresource
     return out

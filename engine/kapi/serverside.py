@@ -151,8 +151,8 @@ def allowed_from_last_applied(live: dict, kind: str, api_version: str) -> set[Pa
 
 
 def _entry(ctx: ApiContext, manager: str, api_version: str, fields: set[Path]) -> dict:
-    return {"manager": manager, "operation": "Apply", "apiVersion": api_version, "time": ctx.cluster.now_str(),
-            "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(fields)}
+    """The applier's entry: an Apply (of no subresource) of the fields it applied, now."""
+    return fieldmanager.entry(manager, "Apply", api_version, ctx.cluster.now_str(), fields)
 
 
 async def apply(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:

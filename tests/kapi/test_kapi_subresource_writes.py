@@ -114,3 +114,19 @@ async def test_a_collections_delete_answers_the_managed_fields_a_get_shows(kubec
     items = json.loads(out)["items"]
     assert [i["metadata"]["name"] for i in items] == ["lone"]
     assert items[0]["metadata"]["managedFields"] == got["metadata"]["managedFields"]
+
+
+async def test_an_applied_owner_reference_is_owned_whole(kubectl, tmp_path):
+    """OwnerReference is `+structType=atomic`: server-side apply owns the item by its uid, not
+    its members (the field manager's one table of atomic lists and items, shared by applies)."""
+    uid = (await kubectl("get", "deploy", "redis", "-o", "jsonpath={.metadata.uid}"))[1]
+    manifest = tmp_path / "owned.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owned\n  ownerReferences:\n"
+                        f"  - {{apiVersion: apps/v1, kind: Deployment, name: redis, uid: {uid}}}\ndata: {{a: b}}\n")
+    assert await kubectl("apply", "--server-side", "-f", str(manifest)) == (
+        0, "configmap/owned serverside-applied\n", "")
+    got = await _json(kubectl, "get", "cm", "owned", "--show-managed-fields")
+    [entry] = got["metadata"]["managedFields"]
+    assert (entry["manager"], entry["operation"]) == ("kubectl", "Apply")
+    assert entry["fieldsV1"] == {"f:data": {"f:a": {}},
+                                 "f:metadata": {"f:ownerReferences": {f'k:{{"uid":"{uid}"}}': {}}}}
