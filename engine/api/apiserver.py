@@ -226,15 +226,19 @@ class ApiServer:
             "server was not able to generate a unique name for the object"))
 
     def create(self, manifest: dict, display: str = "", *, applied: bool = False, dry_run: bool = False,
-               managed_fields: list[dict] | None = None, uid: str | None = None) -> dict:
+               managed_fields: list[dict] | None = None, uid: str | None = None,
+               record: Callable[[dict], list[dict]] | None = None) -> dict:
         """A user's create (kubectl create/apply): validation and allocation messages.
         `dry_run` (`?dryRun=All`): every check and allocation runs, nothing is kept; the
         answer is the object as it would be stored (UID and creationTimestamp, no
         resourceVersion), as kube-apiserver's dry-run storage returns it. `managed_fields`:
-        the served API's field manager's record of the write (engine.kapi.fieldmanager).
+        the served API's field manager's record of the write (engine.kapi.fieldmanager), or
+        `record`, which works it out from the object as defaulted here (defaulted once).
         `uid`: one a controller drew from a random purpose of its own (the store's sequence
         stays as it was)."""
         obj = with_defaults(manifest)
+        if record is not None:
+            managed_fields = record(obj)
         prepare_for_create(obj)
         md = obj["metadata"]
         if managed_fields:

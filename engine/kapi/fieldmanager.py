@@ -292,19 +292,25 @@ def _drop_path(obj: Any, path: Path) -> None:
         parent.pop(path[-1], None)
 
 
-def as_field_manager_sees(body: dict) -> dict:
-    """A create's body as the field manager sees it: decoded and defaulted by the scheme,
-    without what admission, the REST layer and the strategy add after it."""
-    out = with_defaults(body)
-    for path in _SET_AFTER_FIELD_MANAGER.get(out.get("kind", ""), ()):
-        if _get_path(body, path) is _ABSENT or _get_path(body, path) is None:
-            _drop_path(out, path)
+def as_field_manager_sees(body: dict, defaulted: dict | None = None) -> dict:
+    """A create's body as the field manager sees it: decoded and defaulted by the scheme
+    (`defaulted`, the API server's; else defaulted here), without what admission, the REST
+    layer and the strategy add after it (a copy only when there is such a field to drop)."""
+    out = with_defaults(body) if defaulted is None else defaulted
+    drop = [p for p in _SET_AFTER_FIELD_MANAGER.get(out.get("kind", ""), ())
+            if _get_path(body, p) is _ABSENT or _get_path(body, p) is None]
+    if drop and out is defaulted:
+        out = json_copy(out)
+    for path in drop:
+        _drop_path(out, path)
     return out
 
 
-def created(body: dict, kind: str, api_version: str, manager: str, time: str) -> list[dict]:
-    """The managedFields of a create by `manager` (its Update against the zero value)."""
-    return updated([], zero_value(kind), as_field_manager_sees(body), kind, api_version, manager, time)
+def created(body: dict, kind: str, api_version: str, manager: str, time: str, defaulted: dict | None = None
+            ) -> list[dict]:
+    """The managedFields of a create by `manager` (its Update against the zero value), worked
+    out on `defaulted` (the API server's defaulting of `body`) when given."""
+    return updated([], zero_value(kind), as_field_manager_sees(body, defaulted), kind, api_version, manager, time)
 
 
 def from_request(new_md: dict, live_md: dict) -> list[dict]:

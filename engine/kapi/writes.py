@@ -174,9 +174,10 @@ async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
             md["name"] = generate_name(md["generateName"], rng)
             if ctx.cluster.store.get(info.kind, md.get("namespace") or "", md["name"]) is None:
                 break
-    owners = fieldmanager.created(obj, info.kind, info.api_version, manager, ctx.cluster.now_str())
+    def record(defaulted: dict) -> list[dict]:
+        return fieldmanager.created(obj, info.kind, info.api_version, manager, ctx.cluster.now_str(), defaulted)
     try:
-        out = ctx.cluster.api.create(obj, dry_run=dry, managed_fields=owners)
+        out = ctx.cluster.api.create(obj, dry_run=dry, record=record)
     except ApiError as e:
         raise from_api_error(e.status, info)
     if not dry:

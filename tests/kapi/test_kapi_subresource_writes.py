@@ -130,3 +130,27 @@ async def test_an_applied_owner_reference_is_owned_whole(kubectl, tmp_path):
     assert (entry["manager"], entry["operation"]) == ("kubectl", "Apply")
     assert entry["fieldsV1"] == {"f:data": {"f:a": {}},
                                  "f:metadata": {"f:ownerReferences": {f'k:{{"uid":"{uid}"}}': {}}}}
+
+
+async def test_each_write_is_defaulted_once(kubectl, served, monkeypatch):
+    """The field manager works on the object the API server defaulted (ApiServer's `record`),
+    not on a copy it defaults again: a create, a patch, a status patch and a scale each
+    default their object once."""
+    from engine.api import defaults
+    calls: list[str] = []
+    real = defaults.set_defaults
+
+    def counting(obj: dict) -> dict:
+        calls.append(obj.get("kind", ""))
+        return real(obj)
+    monkeypatch.setattr(defaults, "set_defaults", counting)
+    writes = [("create", "cm", "once", "--from-literal=a=b"),
+              ("patch", "cm", "once", "--type=merge", "-p", '{"data":{"a":"c"}}'),
+              ("patch", "deploy", "counter", "--subresource=status", "--type=merge", "-p",
+               '{"status":{"observedGeneration":1}}'),
+              ("scale", "deploy", "counter", "--replicas=1")]
+    for args in writes:
+        calls.clear()
+        code, _, err = await kubectl(*args, settle=False)
+        assert (code, err) == (0, "")
+        assert len(calls) == 1, (args, calls)
