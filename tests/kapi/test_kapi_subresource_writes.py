@@ -154,3 +154,12 @@ async def test_each_write_is_defaulted_once(kubectl, served, monkeypatch):
         code, _, err = await kubectl(*args, settle=False)
         assert (code, err) == (0, "")
         assert len(calls) == 1, (args, calls)
+
+
+async def test_a_namespaces_status_phase_follows_its_deletion(kubectl):
+    assert (await kubectl("create", "ns", "phased"))[0] == 0
+    code, out, err = await kubectl("patch", "ns", "phased", "--subresource=status", "--type=merge",
+                                   "-p", '{"status":{"phase":"Terminating"}}')
+    assert (code, out, err) == (1, "", 'The Namespace "phased" is invalid: status.Phase: Invalid value: '
+                                       "\"Terminating\": may only be 'Active' if `deletionTimestamp` is empty\n")
+    assert (await kubectl("get", "ns", "phased", "-o", "jsonpath={.status.phase}"))[1] == "Active"

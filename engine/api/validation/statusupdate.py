@@ -97,7 +97,20 @@ def daemonset_status_update(new: dict, old: dict) -> list[FieldError]:
             *_collision_decremented(status, old_status)]
 
 
+def namespace_status_update(new: dict, old: dict) -> list[FieldError]:
+    """ValidateNamespaceStatusUpdate: the phase follows the deletionTimestamp (its path is
+    upstream's `status.Phase`, capital P)."""
+    phase = as_dict(new.get("status")).get("phase") or ""
+    if not as_dict(new.get("metadata")).get("deletionTimestamp"):
+        if phase != "Active":
+            return [invalid("status.Phase", phase, "may only be 'Active' if `deletionTimestamp` is empty")]
+    elif phase != "Terminating":
+        return [invalid("status.Phase", phase, "may only be 'Terminating' if `deletionTimestamp` is not empty")]
+    return []
+
+
 STATUS_UPDATE: dict[str, Callable[[dict, dict], list[FieldError]]] = {
+    "Namespace": namespace_status_update,
     "Deployment": deployment_status_update,
     "ReplicaSet": replicaset_status_update,
     "StatefulSet": statefulset_status_update,
