@@ -402,16 +402,12 @@ class ApiServer:
         """The strategy's PrepareForUpdate (and the Service REST's beginUpdate): what the write
         may not change comes back from `live`. The resource itself keeps the status, a
         Namespace its spec.finalizers, a Service its allocated ClusterIPs and NodePorts unless
-        the write names others; `status` keeps everything but the status
-        (ResetObjectMetaForStatus: the metadata too); `finalize` keeps only the status."""
+        the write names others; `status` keeps the spec and what else the kind's status
+        strategy keeps (`status_strategy_keeps`); `finalize` keeps only the status."""
         if subresource == "status":
-            out = clone(live)
-            _set_status(out, obj.get("status") if isinstance(obj.get("status"), dict) else None)
-            md = out["metadata"]
-            md.pop("managedFields", None)
-            if obj["metadata"].get("managedFields"):
-                md["managedFields"] = obj["metadata"]["managedFields"]
-            return out
+            for path in status_strategy_keeps(live["kind"]):
+                _keep(obj, live, path)
+            return obj
         _set_status(obj, live.get("status"))
         if subresource == "finalize":
             return obj
@@ -666,6 +662,33 @@ class ApiServer:
             raise _invalid(merged, [errors.FieldError(
                 errors.ErrorType.Invalid, "spec.clusterIPs[0]", errors.GoLiteral(f'[]string{{"{new_ip}"}}'),
                 "may not change once set")], display, "patching")
+
+
+#: What each kind's status strategy keeps from the stored object besides its spec
+#: (PrepareForUpdate: a Deployment's labels, a pod's ownerReferences -- old kubelets corrupted
+#: them); the rest of the metadata a status write may change, as upstream's does.
+_STATUS_KEEPS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Deployment": (("metadata", "labels"),),
+    "Pod": (("metadata", "ownerReferences"),),
+}
+
+
+def status_strategy_keeps(kind: str) -> tuple[tuple[str, ...], ...]:
+    """The fields a write to `kind`'s status subresource cannot change (its strategy's
+    GetResetFields): what the field manager leaves out of the writer's fields too."""
+    return (("spec",), *_STATUS_KEEPS.get(kind, ()))
+
+
+def _keep(obj: dict, live: dict, path: tuple[str, ...]) -> None:
+    """`obj`'s field at `path` (a member of a member) set back to `live`'s, or removed."""
+    parent, old = obj, live
+    for key in path[:-1]:
+        parent = parent.setdefault(key, {})
+        old = old.get(key) or {}
+    if path[-1] in old:
+        parent[path[-1]] = copy.deepcopy(old[path[-1]])
+    else:
+        parent.pop(path[-1], None)
 
 
 def deletes_during_update(live: dict, new: dict) -> bool:

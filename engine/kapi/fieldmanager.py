@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from engine.api.apiserver import status_strategy_keeps
 from engine.api.defaults import with_defaults
 from engine.api.store import json_copy
 from engine.api.validation import errors as field_errors
@@ -198,9 +199,9 @@ def main_resource(path: Path) -> bool:
 
 
 def status_subresource(path: Path) -> bool:
-    """The fields a write of `/status` records: the status, and the metadata the status
-    strategies let through (a Deployment's revision annotation)."""
-    return path[:1] == ("f:status",) or path[:2] == ("f:metadata", "f:annotations")
+    """The fields a write of `/status` records: all but the spec, which the status strategies
+    keep (their GetResetFields; the kind's other kept fields are `updated`'s to leave out)."""
+    return path[:1] != ("f:spec",)
 
 
 def scale_subresource(path: Path) -> bool:
@@ -210,6 +211,15 @@ def scale_subresource(path: Path) -> bool:
 
 SUBRESOURCE_FIELDS: dict[str, Callable[[Path], bool]] = {"": main_resource, "status": status_subresource,
                                                          "scale": scale_subresource}
+
+
+def recorded(kind: str, subresource: str) -> Callable[[Path], bool]:
+    """Which of the fields a write changed are the writer's: those of its subresource, less
+    what the kind's status strategy keeps (a Deployment's labels: GetResetFields)."""
+    if subresource != "status":
+        return SUBRESOURCE_FIELDS.get(subresource, main_resource)
+    reset = tuple(tuple(f"f:{k}" for k in path) for path in status_strategy_keeps(kind))
+    return lambda path: not any(path[:len(r)] == r for r in reset)
 
 
 def identity(e: dict) -> tuple[str, str, str, str]:
@@ -248,7 +258,7 @@ def updated(managers: list[dict], old: Any, new: Any, kind: str, api_version: st
     removed, every other manager loses both, an entry left empty goes, and the writer's time
     is now. A write that changes no field it records leaves `managers` as they are (with
     apiserver's IgnoreManagedFieldsTimestampsTransformer, a no-op stays a no-op)."""
-    keep = SUBRESOURCE_FIELDS.get(subresource, main_resource)
+    keep = recorded(kind, subresource)
     cmp = compare(old, new, kind)
     changed = {p for p in cmp.added | cmp.modified if keep(p)}
     removed = {p for p in cmp.removed if keep(p)}

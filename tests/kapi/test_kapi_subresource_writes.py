@@ -40,16 +40,35 @@ async def test_a_status_write_is_validated_by_the_status_strategy(kubectl):
                               "cannot be greater than readyReplicas\n")
 
 
-async def test_a_status_write_keeps_the_spec_and_metadata(kubectl):
+async def test_a_status_write_keeps_what_the_kinds_status_strategy_keeps(kubectl):
+    """Every status strategy keeps the spec; the metadata is the write's (a Service's labels
+    change), but for what the kind's keeps too (a Deployment's labels, not its annotations:
+    the deployment controller writes its revision annotation with the status)."""
     before = await _json(kubectl, "get", "svc", "redis")
     body = json.dumps({"spec": {"sessionAffinity": "ClientIP"}, "metadata": {"labels": {"new": "label"}},
                        "status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.9"}]}}})
     code, out, err = await kubectl("patch", "svc", "redis", "--subresource=status", "--type=merge", "-p", body)
     assert (code, out, err) == (0, "service/redis patched\n", "")
-    after = await _json(kubectl, "get", "svc", "redis")
+    after = await _json(kubectl, "get", "svc", "redis", "--show-managed-fields")
     assert after["spec"] == before["spec"]
-    assert after["metadata"].get("labels") == before["metadata"].get("labels")
+    assert after["metadata"]["labels"] == {"new": "label"}
     assert after["status"] == {"loadBalancer": {"ingress": [{"ip": "192.0.2.9"}]}}
+    [mine] = [e for e in after["metadata"]["managedFields"] if e.get("subresource") == "status"]
+    assert (mine["manager"], mine["fieldsV1"]) == (
+        "kubectl-patch", {"f:metadata": {"f:labels": {".": {}, "f:new": {}}},
+                          "f:status": {"f:loadBalancer": {"f:ingress": {}}}})
+    labels = (await _json(kubectl, "get", "deploy", "redis"))["metadata"].get("labels")
+    body = json.dumps({"metadata": {"labels": {"app": "other"}, "annotations": {"note": "kept"}}})
+    code, out, err = await kubectl("patch", "deploy", "redis", "--subresource=status", "--type=merge", "-p", body)
+    assert (code, out, err) == (0, "deployment.apps/redis patched\n", "")
+    deploy = await _json(kubectl, "get", "deploy", "redis")
+    assert deploy["metadata"].get("labels") == labels
+    assert deploy["metadata"]["annotations"]["note"] == "kept"
+    # a label no label may be is refused in ValidateObjectMetaUpdate's words
+    code, out, err = await kubectl("patch", "svc", "redis", "--subresource=status", "--type=merge",
+                                   "-p", '{"metadata":{"labels":{"new":"-bad-"}}}')
+    assert (code, out) == (1, "")
+    assert err.startswith('The Service "redis" is invalid: metadata.labels: Invalid value: "-bad-": ')
 
 
 async def _terminating(kubectl, name: str) -> dict:

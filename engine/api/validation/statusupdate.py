@@ -5,17 +5,23 @@ status strategies keep the spec, so it cannot have changed).
 
 The workloads' counts are int32s a controller writes; a negative one, or more ready than
 there are replicas, is refused as kube-apiserver refuses `kubectl patch deploy redis
---subresource=status -p '{"status":{"replicas":-1}}'`. The metadata of a status write is the
-live object's (ResetObjectMetaForStatus), so ValidateObjectMetaUpdate has nothing to find.
+--subresource=status -p '{"status":{"replicas":-1}}'`. A status write may change the metadata
+(the status strategies keep only the spec, and a few a field of it), so ValidateObjectMetaUpdate
+checks its labels, annotations and ownerReferences (`object_meta_update_errors`) first.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from engine.api.validation.errors import FieldError, invalid
-from engine.api.validation.metadata import nonneg
+from engine.api.validation.metadata import (
+    nonneg,
+    validate_annotations,
+    validate_labels,
+    validate_owner_references,
+)
 from engine.api.validation.names import is_qualified_name
-from engine.api.validation.values import as_dict, is_int
+from engine.api.validation.values import as_dict, as_str_map, is_int
 
 _GREATER = "cannot be greater than status.replicas"
 #: helper.IsStandardFinalizerName: the finalizers that need no domain.
@@ -118,10 +124,24 @@ STATUS_UPDATE: dict[str, Callable[[dict, dict], list[FieldError]]] = {
 }
 
 
+def object_meta_update_errors(new: dict) -> list[FieldError]:
+    """ValidateObjectMetaUpdate's checks of what an update may change: labels, annotations,
+    ownerReferences (what it may not change, update_object keeps; new finalizers on an object
+    being deleted are the API server's `_finalizers_frozen`)."""
+    md = as_dict(new.get("metadata"))
+    return [*validate_labels(as_str_map(md.get("labels")), "metadata.labels"),
+            *validate_annotations(md.get("annotations"), "metadata.annotations"),
+            *validate_owner_references(md.get("ownerReferences"), "metadata.ownerReferences")]
+
+
 def status_update_errors(new: dict, old: dict) -> list[FieldError]:
-    """The kind's status strategy's ValidateUpdate; kinds svcflow has none for pass."""
+    """The kind's status strategy's ValidateUpdate: the metadata, then the status (kinds
+    svcflow has no status validator for: the metadata only)."""
     check = STATUS_UPDATE.get(new.get("kind", ""))
-    return check(new, old) if check else []
+    meta_errors = object_meta_update_errors(new)
+    if new.get("kind") == "StatefulSet":  # (ValidateStatefulSetStatusUpdate: the status first)
+        return [*(check(new, old) if check else []), *meta_errors]
+    return [*meta_errors, *(check(new, old) if check else [])]
 
 
 def namespace_finalize_errors(new: dict) -> list[FieldError]:
