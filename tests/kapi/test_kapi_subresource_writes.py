@@ -44,18 +44,19 @@ async def test_a_status_write_keeps_what_the_kinds_status_strategy_keeps(kubectl
     """Every status strategy keeps the spec; the metadata is the write's (a Service's labels
     change), but for what the kind's keeps too (a Deployment's labels, not its annotations:
     the deployment controller writes its revision annotation with the status)."""
-    before = await _json(kubectl, "get", "svc", "redis")
+    assert (await kubectl("create", "service", "loadbalancer", "kept", "--tcp=80"))[0] == 0
+    before = await _json(kubectl, "get", "svc", "kept")
     body = json.dumps({"spec": {"sessionAffinity": "ClientIP"}, "metadata": {"labels": {"new": "label"}},
                        "status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.9"}]}}})
-    code, out, err = await kubectl("patch", "svc", "redis", "--subresource=status", "--type=merge", "-p", body)
-    assert (code, out, err) == (0, "service/redis patched\n", "")
-    after = await _json(kubectl, "get", "svc", "redis", "--show-managed-fields")
+    code, out, err = await kubectl("patch", "svc", "kept", "--subresource=status", "--type=merge", "-p", body)
+    assert (code, out, err) == (0, "service/kept patched\n", "")
+    after = await _json(kubectl, "get", "svc", "kept", "--show-managed-fields")
     assert after["spec"] == before["spec"]
-    assert after["metadata"]["labels"] == {"new": "label"}
-    assert after["status"] == {"loadBalancer": {"ingress": [{"ip": "192.0.2.9"}]}}
+    assert after["metadata"]["labels"] == {"app": "kept", "new": "label"}
+    assert after["status"] == {"loadBalancer": {"ingress": [{"ip": "192.0.2.9", "ipMode": "VIP"}]}}
     [mine] = [e for e in after["metadata"]["managedFields"] if e.get("subresource") == "status"]
     assert (mine["manager"], mine["fieldsV1"]) == (
-        "kubectl-patch", {"f:metadata": {"f:labels": {".": {}, "f:new": {}}},
+        "kubectl-patch", {"f:metadata": {"f:labels": {"f:new": {}}},  # (the labels were there)
                           "f:status": {"f:loadBalancer": {"f:ingress": {}}}})
     labels = (await _json(kubectl, "get", "deploy", "redis"))["metadata"].get("labels")
     body = json.dumps({"metadata": {"labels": {"app": "other"}, "annotations": {"note": "kept"}}})
@@ -65,10 +66,10 @@ async def test_a_status_write_keeps_what_the_kinds_status_strategy_keeps(kubectl
     assert deploy["metadata"].get("labels") == labels
     assert deploy["metadata"]["annotations"]["note"] == "kept"
     # a label no label may be is refused in ValidateObjectMetaUpdate's words
-    code, out, err = await kubectl("patch", "svc", "redis", "--subresource=status", "--type=merge",
+    code, out, err = await kubectl("patch", "svc", "kept", "--subresource=status", "--type=merge",
                                    "-p", '{"metadata":{"labels":{"new":"-bad-"}}}')
     assert (code, out) == (1, "")
-    assert err.startswith('The Service "redis" is invalid: metadata.labels: Invalid value: "-bad-": ')
+    assert err.startswith('The Service "kept" is invalid: metadata.labels: Invalid value: "-bad-": ')
 
 
 async def _terminating(kubectl, name: str) -> dict:
@@ -182,3 +183,17 @@ async def test_a_namespaces_status_phase_follows_its_deletion(kubectl):
     assert (code, out, err) == (1, "", 'The Namespace "phased" is invalid: status.Phase: Invalid value: '
                                        "\"Terminating\": may only be 'Active' if `deletionTimestamp` is empty\n")
     assert (await kubectl("get", "ns", "phased", "-o", "jsonpath={.status.phase}"))[1] == "Active"
+
+
+async def test_a_load_balancers_ingress_is_validated(kubectl):
+    assert (await kubectl("create", "service", "loadbalancer", "ingress", "--tcp=80"))[0] == 0
+    bad = json.dumps({"status": {"loadBalancer": {"ingress": [{"ip": "not-an-ip"}, {"hostname": "10.1.2.3"},
+                                                              {"hostname": "lb.example", "ipMode": "Proxy"}]}}})
+    code, out, err = await kubectl("patch", "svc", "ingress", "--subresource=status", "--type=merge", "-p", bad)
+    assert (code, out) == (1, "")
+    assert err == ('The Service "ingress" is invalid: \n'
+                   '* status.loadBalancer.ingress[0].ip: Invalid value: "not-an-ip": must be a valid IP address, '
+                   "(e.g. 10.9.8.7 or 2001:db8::ffff)\n"
+                   '* status.loadBalancer.ingress[1].hostname: Invalid value: "10.1.2.3": must be a DNS name, not an '
+                   "IP address\n"
+                   "* status.loadBalancer.ingress[2].ipMode: Forbidden: may not be specified when `ip` is not set\n")

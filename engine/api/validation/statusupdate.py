@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from engine.api.validation.errors import FieldError, invalid
+from engine.api.validation.errors import FieldError, forbidden, invalid, not_supported, required
 from engine.api.validation.metadata import (
     nonneg,
     validate_annotations,
     validate_labels,
     validate_owner_references,
 )
-from engine.api.validation.names import is_qualified_name
-from engine.api.validation.values import as_dict, as_str_map, is_int
+from engine.api.validation.names import is_dns1123_subdomain, is_qualified_name, is_valid_ip, parse_ip
+from engine.api.validation.values import as_dict, as_list, as_str_map, is_int
 
 _GREATER = "cannot be greater than status.replicas"
 #: helper.IsStandardFinalizerName: the finalizers that need no domain.
@@ -115,7 +115,39 @@ def namespace_status_update(new: dict, old: dict) -> list[FieldError]:
     return []
 
 
+#: supportedLoadBalancerIPMode, sorted as sets.List prints it.
+LOAD_BALANCER_IP_MODES = ("Proxy", "VIP")
+
+
+def service_status_update(new: dict, old: dict) -> list[FieldError]:
+    """ValidateServiceStatusUpdate's ValidateLoadBalancerStatus: ingress only on a
+    LoadBalancer (AllowServiceLBStatusOnNonLB is locked off since 1.32), each a valid IP with
+    an ipMode (defaulted to VIP), or a DNS name that is not an IP."""
+    ingress = as_list(as_dict(as_dict(new.get("status")).get("loadBalancer")).get("ingress"))
+    if ingress and as_dict(new.get("spec")).get("type") != "LoadBalancer":
+        return [forbidden("status.loadBalancer.ingress", "may only be used when `spec.type` is 'LoadBalancer'")]
+    out: list[FieldError] = []
+    for i, item in enumerate(ingress):
+        at, item = f"status.loadBalancer.ingress[{i}]", as_dict(item)
+        ip, mode, hostname = item.get("ip") or "", item.get("ipMode"), item.get("hostname") or ""
+        if ip:
+            out.extend(is_valid_ip(f"{at}.ip", ip))
+        if mode is None:
+            if ip:
+                out.append(required(f"{at}.ipMode", "must be specified when `ip` is set"))
+        elif not ip:
+            out.append(forbidden(f"{at}.ipMode", "may not be specified when `ip` is not set"))
+        elif mode not in LOAD_BALANCER_IP_MODES:
+            out.append(not_supported(f"{at}.ipMode", mode, LOAD_BALANCER_IP_MODES))
+        if hostname:
+            out.extend(invalid(f"{at}.hostname", hostname, m) for m in is_dns1123_subdomain(hostname))
+            if parse_ip(hostname) is not None:
+                out.append(invalid(f"{at}.hostname", hostname, "must be a DNS name, not an IP address"))
+    return out
+
+
 STATUS_UPDATE: dict[str, Callable[[dict, dict], list[FieldError]]] = {
+    "Service": service_status_update,
     "Namespace": namespace_status_update,
     "Deployment": deployment_status_update,
     "ReplicaSet": replicaset_status_update,
