@@ -197,3 +197,20 @@ async def test_a_load_balancers_ingress_is_validated(kubectl):
                    '* status.loadBalancer.ingress[1].hostname: Invalid value: "10.1.2.3": must be a DNS name, not an '
                    "IP address\n"
                    "* status.loadBalancer.ingress[2].ipMode: Forbidden: may not be specified when `ip` is not set\n")
+
+
+async def test_a_status_write_is_decoded_into_the_kinds_status_type(kubectl):
+    """A status that is not a DeploymentStatus is refused by the decoder, before anything is
+    kept (it was stored, and every later read of the Deployment failed)."""
+    code, out, err = await kubectl("patch", "deploy", "counter", "--subresource=status", "--type=merge",
+                                   "-p", '{"status":"x"}')
+    assert (code, out, err) == (1, "", 'Error from server (BadRequest): Deployment in version "v1" cannot be handled '
+                                       "as a Deployment: json: cannot unmarshal string into Go struct field "
+                                       "Deployment.status of type v1.DeploymentStatus\n")
+    code, out, err = await kubectl("patch", "deploy", "counter", "--subresource=status", "--type=merge",
+                                   "-p", '{"status":{"replicas":"two"}}')
+    assert (code, err) == (1, 'Error from server (BadRequest): Deployment in version "v1" cannot be handled as a '
+                              "Deployment: json: cannot unmarshal string into Go struct field "
+                              "DeploymentStatus.status.replicas of type int32\n")
+    code, out, err = await kubectl("get", "deploy", "counter", "-o", "jsonpath={.status.replicas}")
+    assert (code, out, err) == (0, "1", "")
