@@ -214,3 +214,17 @@ async def test_a_status_write_is_decoded_into_the_kinds_status_type(kubectl):
                               "DeploymentStatus.status.replicas of type int32\n")
     code, out, err = await kubectl("get", "deploy", "counter", "-o", "jsonpath={.status.replicas}")
     assert (code, out, err) == (0, "1", "")
+
+
+async def test_a_finalize_body_is_decoded_into_a_namespace(kubectl, tmp_path):
+    assert (await kubectl("create", "ns", "typed"))[0] == 0
+    body = tmp_path / "ns.json"
+    for spec, err in (('"x"', "Namespace.spec of type v1.NamespaceSpec"),
+                      ('{"finalizers":"x"}', "NamespaceSpec.spec.finalizers of type []v1.FinalizerName"),
+                      ('{"finalizers":[1]}', "NamespaceSpec.spec.finalizers of type v1.FinalizerName")):
+        body.write_text('{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"typed"},"spec":%s}' % spec)
+        kind = "number" if "[1]" in spec else "string"
+        assert await kubectl("replace", "--raw", "/api/v1/namespaces/typed/finalize", "-f", str(body)) == (
+            1, "", 'Error from server (BadRequest): Namespace in version "v1" cannot be handled as a Namespace: '
+                   f"json: cannot unmarshal {kind} into Go struct field {err}\n")
+    assert (await kubectl("get", "ns", "typed", "-o", "jsonpath={.spec.finalizers}"))[1] == '["kubernetes"]'

@@ -241,6 +241,7 @@ def _map(t: Any) -> tuple[str, Any]:
 
 
 _STR, _I32, _I64, _BOOL, _INTSTR, _BYTES = "string", "int32", "int64", "bool", "intstr", "[]uint8"
+_FINALIZER_NAME = "v1.FinalizerName"  # (a named string type: its errors name it)
 # resource.Quantity: its UnmarshalJSON takes a string or a number and says ParseQuantity's own
 # words (`quantities must match the regular expression ...`), not encoding/json's
 _QTY = "resource.Quantity"
@@ -324,14 +325,19 @@ _DECODE_TYPES: dict[tuple[str, str], Any] = {
         "PodStatus", phase=_STR, message=_STR, reason=_STR, hostIP=_STR, podIP=_STR, startTime=_STR, qosClass=_STR,
         nominatedNodeName=_STR, hostIPs=_slice(_struct("HostIP", ip=_STR)), podIPs=_slice(_struct("PodIP", ip=_STR)),
         conditions=_slice(_struct("PodCondition", type=_STR, status=_STR, reason=_STR, message=_STR)))),
-    ("v1", "Namespace"): _struct("Namespace", metadata=_OBJECT_META, status=_struct(
-        "NamespaceStatus", phase=_STR, **_CONDITIONS)),
+    ("v1", "Namespace"): _struct("Namespace", metadata=_OBJECT_META, spec=_struct(
+        "NamespaceSpec", finalizers=_slice(_FINALIZER_NAME)), status=_struct("NamespaceStatus", phase=_STR,
+                                                                            **_CONDITIONS)),
     # what a `scale` subresource write is decoded into (int32 replicas)
     ("autoscaling/v1", "Scale"): _struct("Scale", metadata=_OBJECT_META, spec=_struct("ScaleSpec", replicas=_I32),
                                          status=_struct("ScaleStatus", replicas=_I32, selector=_STR)),
     ("v1", "Node"): _struct("Node", metadata=_OBJECT_META, spec=_struct(
         "NodeSpec", podCIDR=_STR, podCIDRs=_STRS, providerID=_STR, unschedulable=_BOOL,
-        taints=_slice(_struct("Taint", key=_STR, value=_STR, effect=_STR))), status=_struct("NodeStatus")),
+        taints=_slice(_struct("Taint", key=_STR, value=_STR, effect=_STR))), status=_struct(
+        "NodeStatus", capacity=_QTYMAP, allocatable=_QTYMAP, phase=_STR,
+        addresses=_slice(_struct("NodeAddress", type=_STR, address=_STR)),
+        conditions=_slice(_struct("NodeCondition", type=_STR, status=_STR, reason=_STR, message=_STR,
+                                  lastHeartbeatTime=_STR, lastTransitionTime=_STR)))),
     ("v1", "ConfigMap"): _struct("ConfigMap", metadata=_OBJECT_META, data=_STRMAP, immutable=_BOOL,
                                  binaryData=_map(_BYTES)),
     ("v1", "ServiceAccount"): _struct(
@@ -478,7 +484,7 @@ def _decode(v: Any, t: Any, struct: str, stack: list[str], path: str) -> DecodeE
                            f"{'.'.join(stack)} of type {_go_type_name(typ)}", path)
 
     if isinstance(t, str):
-        if t == _STR:
+        if t in (_STR, _FINALIZER_NAME):
             return None if isinstance(v, str) else fail(_json_kind(v), t)
         if t == _BOOL:
             return None if isinstance(v, bool) else fail(_json_kind(v), t)
@@ -569,7 +575,7 @@ def go_base64_error(text: str) -> int | None:
     return None
 
 
-_ZERO = {_STR: "", _I32: 0, _I64: 0, _BOOL: False, _INTSTR: 0}
+_ZERO = {_STR: "", _FINALIZER_NAME: "", _I32: 0, _I64: 0, _BOOL: False, _INTSTR: 0}
 
 
 def decoded(obj: dict, unknown: Sequence[str] | None = None) -> dict:
