@@ -4,10 +4,10 @@ so they answer instead of 404.
 
 GET is the object (or its Table: `kubectl get deploy redis --subresource=status`). PATCH and
 PUT go through the one write path (`writes.update_object`, `ApiServer.update`) with the
-subresource's strategy: a status write takes only the status (PrepareForUpdate keeps the
-spec, and `ResetObjectMetaForStatus` the metadata) and is validated as the kind's
-ValidateXStatusUpdate validates it (`status.replicas: Invalid value: -1: must be greater than
-or equal to 0`). A PUT to `namespaces/NAME/finalize` keeps only the status (the one way
+subresource's strategy: a status write keeps the spec and what else the kind's status
+strategy keeps (a Deployment's labels, a pod's ownerReferences: apiserver.status_strategy_keeps),
+and is validated as the kind's ValidateXStatusUpdate validates it (`status.replicas: Invalid
+value: -1: must be greater than or equal to 0`). A PUT to `namespaces/NAME/finalize` keeps only the status (the one way
 `spec.finalizers` change: the namespace strategy keeps them on an ordinary update); when it
 leaves a terminating Namespace without finalizers, the Namespace is deleted at once
 (ShouldDeleteNamespaceDuringUpdate), its content left behind -- the stuck-namespace
