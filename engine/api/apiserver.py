@@ -26,6 +26,7 @@ from engine.api.strategicpatch import three_way_merge
 from engine.api.validation import decoding, errors, messages, service, validator
 from engine.api.validation.controllerrevision import controller_revision_update_errors
 from engine.api.validation.metadata import selector_go_value
+from engine.api.validation.statusupdate import namespace_finalize_errors, status_update_errors
 from engine.api.validation.workloads import statefulset_update_forbidden
 from engine.api.wellknown import LAST_APPLIED
 
@@ -225,15 +226,19 @@ class ApiServer:
             "server was not able to generate a unique name for the object"))
 
     def create(self, manifest: dict, display: str = "", *, applied: bool = False, dry_run: bool = False,
-               managed_fields: list[dict] | None = None, uid: str | None = None) -> dict:
+               managed_fields: list[dict] | None = None, uid: str | None = None,
+               record: Callable[[dict], list[dict]] | None = None) -> dict:
         """A user's create (kubectl create/apply): validation and allocation messages.
         `dry_run` (`?dryRun=All`): every check and allocation runs, nothing is kept; the
         answer is the object as it would be stored (UID and creationTimestamp, no
         resourceVersion), as kube-apiserver's dry-run storage returns it. `managed_fields`:
-        the served API's field manager's record of the write (engine.kapi.fieldmanager).
+        the served API's field manager's record of the write (engine.kapi.fieldmanager), or
+        `record`, which works it out from the object as defaulted here (defaulted once).
         `uid`: one a controller drew from a random purpose of its own (the store's sequence
         stays as it was)."""
         obj = with_defaults(manifest)
+        if record is not None:
+            managed_fields = record(obj)
         prepare_for_create(obj)
         md = obj["metadata"]
         if managed_fields:
@@ -344,52 +349,91 @@ class ApiServer:
             merged.pop("status", None)
         return merged
 
-    def update(self, live: dict, new: dict, *, verb: str = "updating", display: str = "", dry_run: bool = False) -> dict:
-        """A replace or patch of `live` with `new` (its metadata already carried over by the
-        caller): a Service keeps its allocated ClusterIPs and NodePorts unless `new` names
-        others, then defaulting, validation, immutability, allocation. Returns the stored
-        object (`live` itself when nothing changed); ApiError with kube-apiserver's words."""
-        if live["kind"] == "Service":
-            if not isinstance(new.get("spec"), dict):
-                new["spec"] = {}
-            carry_cluster_ips(new, live)  # (beginUpdate: patchAllocatedValues, normalizeClusterIPs)
-            self._carry_node_ports(live, new)
-            normalize_cluster_ips(new, live)
-            drop_type_dependent_fields(new, live)
-        if live["kind"] == "Namespace" and isinstance(new.get("spec"), dict | None):
-            # (the namespace strategy's PrepareForUpdate: spec.finalizers change only through
-            # the /finalize subresource, so an update keeps the stored ones)
-            new["spec"] = {**(new.get("spec") or {}), "finalizers": list((live.get("spec") or {}).get("finalizers") or [])}
-            if not new["spec"]["finalizers"]:
-                new["spec"].pop("finalizers")
-        new = with_defaults(new)
-        errs = validator.validate(new, node_port_range=self.node_port_range, check_allocation=False, defaulted=True)
-        if live["kind"] in SELECTOR_IMMUTABLE:  # (ValidateDeploymentUpdate: the spec's errors, then this one)
-            errs = [*errs, *_selector_immutable(live, new)]
-        elif live["kind"] == "StatefulSet":  # (ValidateStatefulSetUpdate: its selector is one of the fixed fields)
-            errs = [*errs, *statefulset_update_forbidden(new, live)]
-        elif live["kind"] == "ControllerRevision":  # (ValidateControllerRevisionUpdate: data is immutable)
-            errs = [*errs, *controller_revision_update_errors(new, live)]
-        errs = [*errs, *_finalizers_frozen(live, new)]
+    def update(self, live: dict, new: dict, *, verb: str = "updating", display: str = "", dry_run: bool = False,
+               subresource: str = "", record: Callable[[dict], list[dict]] | None = None) -> dict:
+        """A replace or patch of `live` (or of its `subresource`: "status", "finalize") with
+        `new`, its metadata already carried over by the caller, as the registry's Store.Update
+        runs it: defaulting (once), the field manager's record (`record`: the managedFields of
+        the object as defaulted, before the strategy resets what the write may not change),
+        the strategy's PrepareForUpdate (`_prepared`), its validation, immutability and
+        allocation, then the store -- or the deletion, when the write leaves an object being
+        deleted without finalizers (ShouldDeleteDuringUpdate). Returns the stored object
+        (`live` itself when nothing changed; the written one when it was deleted); ApiError
+        with kube-apiserver's words."""
+        obj = with_defaults(new)
+        if live["kind"] == "Namespace" and isinstance(obj.get("spec"), dict):
+            # (svcflow's namespace defaulter adds the `kubernetes` finalizer a create's
+            # PrepareForCreate adds; an update keeps what the write sent, for the strategy)
+            _set_finalizers(obj, (new.get("spec") or {}).get("finalizers") if isinstance(new.get("spec"), dict)
+                            else None)
+        if record is not None:
+            obj["metadata"].pop("managedFields", None)
+            owners = record(obj)
+            if owners:
+                obj["metadata"]["managedFields"] = owners
+        obj = self._prepared(live, obj, subresource)
+        if subresource == "status":
+            errs = [*status_update_errors(obj, live), *_finalizers_frozen(live, obj)]
+        elif subresource == "finalize":
+            errs = [*validator.validate(obj, node_port_range=self.node_port_range, check_allocation=False,
+                                        defaulted=True), *namespace_finalize_errors(obj), *_finalizers_frozen(live, obj)]
+        else:
+            errs = self._update_errors(live, obj)
         if errs:
-            raise _invalid(new, errs, display, verb)
-        if live["kind"] == "Service":
-            self._check_immutable_service(live, new, display)
-        if new == live:
+            raise _invalid(obj, errs, display, verb)
+        if live["kind"] == "Service" and not subresource:
+            self._check_immutable_service(live, obj, display)
+        if obj == live:
             return live
         if dry_run:  # checked, not kept (a Service's new NodePorts are not allocated: a known gap)
-            return new
-        if live["kind"] == "Service":
-            self._allocate_service(new, live, display, verb)
-        stored = self.store.update(new)
-        md = meta(stored)
-        if md.get("deletionTimestamp") and not md.get("finalizers") and meta(live).get("finalizers") and \
-                int(md.get("deletionGracePeriodSeconds") or 0) == 0:
-            # the last finalizer removed from an object being deleted: it goes now
+            return obj
+        if deletes_during_update(live, obj):
+            # (the registry deletes the object the write emptied of finalizers instead of
+            # storing it, and answers the object as written: a Namespace's content stays)
             if live["kind"] == "Service":
-                self._release_service(stored)
-            self.store.delete(live["kind"], md.get("namespace") or "", md["name"])
-        return stored
+                self._release_service(live)
+            self.store.delete(live["kind"], meta(live).get("namespace") or "", meta(live)["name"])
+            return obj
+        if live["kind"] == "Service" and not subresource:
+            self._allocate_service(obj, live, display, verb)
+        return self.store.update(obj)
+
+    def _prepared(self, live: dict, obj: dict, subresource: str) -> dict:
+        """The strategy's PrepareForUpdate (and the Service REST's beginUpdate): what the write
+        may not change comes back from `live`. The resource itself keeps the status, a
+        Namespace its spec.finalizers, a Service its allocated ClusterIPs and NodePorts unless
+        the write names others; `status` keeps the spec and what else the kind's status
+        strategy keeps (`status_strategy_keeps`); `finalize` keeps only the status."""
+        if subresource == "status":
+            for path in status_strategy_keeps(live["kind"]):
+                _keep(obj, live, path)
+            return obj
+        _set_status(obj, live.get("status"))
+        if subresource == "finalize":
+            return obj
+        if live["kind"] == "Service":
+            if not isinstance(obj.get("spec"), dict):
+                obj["spec"] = {}
+            carry_cluster_ips(obj, live)  # (beginUpdate: patchAllocatedValues, normalizeClusterIPs)
+            self._carry_node_ports(live, obj)
+            normalize_cluster_ips(obj, live)
+            drop_type_dependent_fields(obj, live)
+        if live["kind"] == "Namespace" and isinstance(obj.get("spec"), dict):
+            # (the namespace strategy's PrepareForUpdate: spec.finalizers change only through
+            # the /finalize subresource, so an update keeps the stored ones)
+            _set_finalizers(obj, (live.get("spec") or {}).get("finalizers"))
+        return obj
+
+    def _update_errors(self, live: dict, obj: dict) -> list:
+        """The kind's ValidateUpdate: its validation, then what may not change."""
+        errs = validator.validate(obj, node_port_range=self.node_port_range, check_allocation=False, defaulted=True)
+        if live["kind"] in SELECTOR_IMMUTABLE:  # (ValidateDeploymentUpdate: the spec's errors, then this one)
+            errs = [*errs, *_selector_immutable(live, obj)]
+        elif live["kind"] == "StatefulSet":  # (ValidateStatefulSetUpdate: its selector is one of the fixed fields)
+            errs = [*errs, *statefulset_update_forbidden(obj, live)]
+        elif live["kind"] == "ControllerRevision":  # (ValidateControllerRevisionUpdate: data is immutable)
+            errs = [*errs, *controller_revision_update_errors(obj, live)]
+        return [*errs, *_finalizers_frozen(live, obj)]
 
     # -- delete -------------------------------------------------------------
     def delete_object(self, kind: str, namespace: str, name: str, *, grace: bool = True) -> dict | None:
@@ -618,6 +662,62 @@ class ApiServer:
             raise _invalid(merged, [errors.FieldError(
                 errors.ErrorType.Invalid, "spec.clusterIPs[0]", errors.GoLiteral(f'[]string{{"{new_ip}"}}'),
                 "may not change once set")], display, "patching")
+
+
+#: What each kind's status strategy keeps from the stored object besides its spec
+#: (PrepareForUpdate: a Deployment's labels, a pod's ownerReferences -- old kubelets corrupted
+#: them); the rest of the metadata a status write may change, as upstream's does.
+_STATUS_KEEPS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "Deployment": (("metadata", "labels"),),
+    "Pod": (("metadata", "ownerReferences"),),
+}
+
+
+def status_strategy_keeps(kind: str) -> tuple[tuple[str, ...], ...]:
+    """The fields a write to `kind`'s status subresource cannot change (its strategy's
+    GetResetFields): what the field manager leaves out of the writer's fields too."""
+    return (("spec",), *_STATUS_KEEPS.get(kind, ()))
+
+
+def _keep(obj: dict, live: dict, path: tuple[str, ...]) -> None:
+    """`obj`'s field at `path` (a member of a member) set back to `live`'s, or removed."""
+    parent, old = obj, live
+    for key in path[:-1]:
+        parent = parent.setdefault(key, {})
+        old = old.get(key) or {}
+    if path[-1] in old:
+        parent[path[-1]] = copy.deepcopy(old[path[-1]])
+    else:
+        parent.pop(path[-1], None)
+
+
+def deletes_during_update(live: dict, new: dict) -> bool:
+    """The registry's ShouldDeleteDuringUpdate: a write that leaves an object being deleted
+    (deletionTimestamp set, no grace period left) without finalizers deletes it; a Namespace
+    also needs its spec.finalizers empty (ShouldDeleteNamespaceDuringUpdate: the
+    stuck-namespace `kubectl replace --raw /api/v1/namespaces/X/finalize`)."""
+    old_md = meta(live)
+    if meta(new).get("finalizers") or not old_md.get("deletionTimestamp"):
+        return False
+    if int(old_md.get("deletionGracePeriodSeconds") or 0) != 0:
+        return False
+    return live["kind"] != "Namespace" or not (new.get("spec") or {}).get("finalizers")
+
+
+def _set_status(obj: dict, status: object) -> None:
+    """`obj`'s status replaced by `status` (none: no status member, as Go omits an empty one)."""
+    if status is None:
+        obj.pop("status", None)
+    else:
+        obj["status"] = status
+
+
+def _set_finalizers(ns: dict, finalizers: object) -> None:
+    """A Namespace's spec.finalizers set to `finalizers` (a copy; none or empty: no member)."""
+    if finalizers:
+        ns["spec"]["finalizers"] = list(finalizers)  # type: ignore[call-overload]
+    else:
+        ns["spec"].pop("finalizers", None)
 
 
 def _finalizers_frozen(live: dict, new: dict) -> list:

@@ -267,6 +267,12 @@ def default_service(obj: dict) -> None:
         spec["internalTrafficPolicy"] = "Cluster"
     if typ == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts") is None:
         spec["allocateLoadBalancerNodePorts"] = True
+    if typ == "LoadBalancer":  # (an ingress IP's mode, VIP unless said: LoadBalancerIPMode)
+        status = obj.get("status")
+        lb = status.get("loadBalancer") if isinstance(status, dict) else None
+        for ing in _dicts(lb.get("ingress") if isinstance(lb, dict) else None):
+            if ing.get("ip") and ing.get("ipMode") is None:
+                ing["ipMode"] = "VIP"
     if typ != "ExternalName":
         spec.setdefault("ipFamilyPolicy", "SingleStack")
         spec.setdefault("ipFamilies", ["IPv4"])

@@ -78,22 +78,22 @@ class NamespaceController(Controller):
             return True
         deleted = 0
         for _ in range(1 if grace else 3):  # (at once: also what the deletions recorded)
+            held: dict[str, int] = {}  # finalizer -> objects it holds, counted in the same pass
             for kind in CONTENT_KINDS:
                 for obj in store.list(kind, name):
-                    if grace and meta(obj).get("deletionTimestamp"):
-                        continue  # a pod already terminating
-                    api.delete_object(kind, name, meta(obj)["name"], grace=grace)
-                    deleted += 1
+                    if not (grace and meta(obj).get("deletionTimestamp")):  # (a pod already terminating)
+                        obj_name = meta(obj)["name"]
+                        api.delete_object(kind, name, obj_name, grace=grace)
+                        deleted += 1
+                        obj = store.get(kind, name, obj_name)
+                    if obj is not None:  # (it stays: what holds it)
+                        for f in meta(obj).get("finalizers") or ():
+                            held[f] = held.get(f, 0) + 1
             remaining = {kind: store.count(kind, name) for kind in CONTENT_KINDS}
             remaining = {k: n for k, n in remaining.items() if n}
             if not remaining:
                 break
         if remaining:
-            held: dict[str, int] = {}  # finalizer -> objects it holds
-            for kind in remaining:
-                for obj in store.list(kind, name):
-                    for f in meta(obj).get("finalizers") or []:
-                        held[f] = held.get(f, 0) + 1
             self._set_conditions(ns, remaining, held)
             if deleted:
                 left = ", ".join(f"{KINDS[k].plural}: {n}" for k, n in remaining.items())

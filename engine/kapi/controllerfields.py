@@ -156,7 +156,7 @@ def _pod_entries(pod: dict, memo: "Memo") -> list[dict]:
     key = _made_key(pod)
     if key is not None:
         tree = memo.get(("made", key), lambda: _pod_made_fields(pod))
-        out.append(_entry(CONTROLLER_MANAGER, "v1", created, tree))
+        out.append(fieldmanager.entry(CONTROLLER_MANAGER, "Update", "v1", created, tree))
     conditions = [c for c in status.get("conditions") or () if isinstance(c, dict)]
     unschedulable = [c for c in conditions if c.get("type") == "PodScheduled" and c.get("status") == "False"]
     if unschedulable:
@@ -167,16 +167,8 @@ def _pod_entries(pod: dict, memo: "Memo") -> list[dict]:
     else:
         tree = _with_pod_ips(memo.get(("kubelet", _status_key(status)), lambda: _kubelet_fields(pod)), status)
         if tree:
-            out.append(_entry(KUBELET, "v1", _latest(conditions, "lastTransitionTime") or created, tree, "status"))
-    return out
-
-
-def _entry(manager: str, api_version: str, time: str, tree: dict, subresource: str = "") -> dict:
-    """An Update entry of a fieldsV1 tree already built (a memo's, shared: it is only read)."""
-    out = {"manager": manager, "operation": "Update", "apiVersion": api_version, "time": time,
-           "fieldsType": "FieldsV1", "fieldsV1": tree}
-    if subresource:
-        out["subresource"] = subresource
+            out.append(fieldmanager.entry(KUBELET, "Update", "v1", _latest(conditions, "lastTransitionTime") or created,
+                                          tree, "status"))
     return out
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from engine.api.apiserver import status_strategy_keeps
 from engine.api.defaults import with_defaults
 from engine.api.store import json_copy
 from engine.api.validation import errors as field_errors
@@ -30,13 +31,6 @@ _ABSENT = object()
 #: The cluster's components, whose entries are worked out when an object is served
 #: (engine.kapi.controllerfields), never stored.
 COMPONENTS = frozenset({"kube-controller-manager", "kubelet", "kube-scheduler"})
-#: Never owned (fieldmanager `NewStripMetaManager`).
-_STRIPPED_META = frozenset({"name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation",
-                            "managedFields", "resourceVersion"})
-#: List items that are atomic structs (`+structType=atomic`): owned whole, as `k:{...}: {}`.
-_ATOMIC_ITEMS = frozenset({"ownerReferences"})
-#: Lists a strategic merge patch merges by key but server-side apply owns whole (`+listType=atomic`).
-_ATOMIC_LISTS = frozenset({("status", "hostIPs")})
 #: The struct fields of the kinds' zero values that Go serialises (not `omitempty`, or a
 #: struct value): present before a create, so a create does not own them as a whole.
 _TEMPLATE_SKELETON: dict[str, Any] = {"template": {"metadata": {"creationTimestamp": None},
@@ -107,14 +101,14 @@ def compare(old: Any, new: Any, kind: str) -> Comparison:
             if not rhs or ssa.is_atomic(shape):
                 return
             for k, v in rhs.items():
-                if path == ("f:metadata",) and k in _STRIPPED_META:
+                if path == ("f:metadata",) and k in ssa.STRIPPED_META:
                     continue
                 new_subtree(v, path + (f"f:{k}",), shape + (k,))
-        elif isinstance(rhs, list) and rhs and shape not in _ATOMIC_LISTS and not ssa.is_atomic(shape):
+        elif isinstance(rhs, list) and rhs and shape not in ssa.ATOMIC_LISTS and not ssa.is_atomic(shape):
             keys = ssa.key_fields(kind, shape)
             if keys is None or not all(isinstance(i, dict) for i in rhs):
                 return
-            atomic_items = shape[-1] in _ATOMIC_ITEMS
+            atomic_items = shape[-1] in ssa.ATOMIC_ITEMS
             for i in rhs:
                 p = path + (ssa.item_key(i, keys),)
                 added.add(p)
@@ -127,7 +121,7 @@ def compare(old: Any, new: Any, kind: str) -> Comparison:
             if rhs is not _ABSENT and path:
                 new_subtree(rhs, path, shape)
             return
-        if ssa.is_atomic(shape) or shape in _ATOMIC_LISTS or (_empty(lhs) and _empty(rhs)):
+        if ssa.is_atomic(shape) or shape in ssa.ATOMIC_LISTS or (_empty(lhs) and _empty(rhs)):
             leaf(lhs, rhs, path)
             return
         sides = [v for v in (lhs, rhs) if v is not _ABSENT and v is not None]
@@ -143,7 +137,7 @@ def compare(old: Any, new: Any, kind: str) -> Comparison:
             rmap = {ssa.item_key(i, keys): i for i in (rhs if isinstance(rhs, list) else [])}
             for k in list(lmap) + [k for k in rmap if k not in lmap]:
                 lv, rv, p = lmap.get(k, _ABSENT), rmap.get(k, _ABSENT), path + (k,)
-                if shape[-1:] and shape[-1] in _ATOMIC_ITEMS:
+                if shape[-1:] and shape[-1] in ssa.ATOMIC_ITEMS:
                     leaf(lv, rv, p)
                 else:
                     walk_map({} if lv is _ABSENT else lv, {} if rv is _ABSENT else rv, p, shape)
@@ -155,7 +149,7 @@ def compare(old: Any, new: Any, kind: str) -> Comparison:
         for k in list(lhs) + [k for k in rhs if k not in lhs]:
             if not path and k in ("apiVersion", "kind"):
                 continue
-            if path == ("f:metadata",) and k in _STRIPPED_META:
+            if path == ("f:metadata",) and k in ssa.STRIPPED_META:
                 continue
             lv, rv = lhs.get(k, _ABSENT), rhs.get(k, _ABSENT)
             p = path + (f"f:{k}",)
@@ -205,9 +199,9 @@ def main_resource(path: Path) -> bool:
 
 
 def status_subresource(path: Path) -> bool:
-    """The fields a write of `/status` records: the status, and the metadata the status
-    strategies let through (a Deployment's revision annotation)."""
-    return path[:1] == ("f:status",) or path[:2] == ("f:metadata", "f:annotations")
+    """The fields a write of `/status` records: all but the spec, which the status strategies
+    keep (their GetResetFields; the kind's other kept fields are `updated`'s to leave out)."""
+    return path[:1] != ("f:spec",)
 
 
 def scale_subresource(path: Path) -> bool:
@@ -217,6 +211,15 @@ def scale_subresource(path: Path) -> bool:
 
 SUBRESOURCE_FIELDS: dict[str, Callable[[Path], bool]] = {"": main_resource, "status": status_subresource,
                                                          "scale": scale_subresource}
+
+
+def recorded(kind: str, subresource: str) -> Callable[[Path], bool]:
+    """Which of the fields a write changed are the writer's: those of its subresource, less
+    what the kind's status strategy keeps (a Deployment's labels: GetResetFields)."""
+    if subresource != "status":
+        return SUBRESOURCE_FIELDS.get(subresource, main_resource)
+    reset = tuple(tuple(f"f:{k}" for k in path) for path in status_strategy_keeps(kind))
+    return lambda path: not any(path[:len(r)] == r for r in reset)
 
 
 def identity(e: dict) -> tuple[str, str, str, str]:
@@ -232,11 +235,13 @@ def sort_entries(entries: list[dict]) -> list[dict]:
                                           e.get("apiVersion", ""), e.get("subresource", "")))
 
 
-def entry(manager: str, operation: str, api_version: str, time: str, fields: Iterable[Path],
+def entry(manager: str, operation: str, api_version: str, time: str, fields: Iterable[Path] | dict,
           subresource: str = "") -> dict:
-    """A ManagedFieldsEntry, its members in the Go struct's order."""
+    """A ManagedFieldsEntry, its members in the Go struct's order: the one builder of them
+    (Updates here, server-side apply's Apply, the components' served entries). `fields`: a
+    field set, or its fieldsV1 tree already built (a memo's, shared: it is only read)."""
     out = {"manager": manager, "operation": operation, "apiVersion": api_version, "time": time,
-           "fieldsType": "FieldsV1", "fieldsV1": ssa.to_fields_v1(fields)}
+           "fieldsType": "FieldsV1", "fieldsV1": fields if isinstance(fields, dict) else ssa.to_fields_v1(fields)}
     if subresource:
         out["subresource"] = subresource
     return out
@@ -253,7 +258,7 @@ def updated(managers: list[dict], old: Any, new: Any, kind: str, api_version: st
     removed, every other manager loses both, an entry left empty goes, and the writer's time
     is now. A write that changes no field it records leaves `managers` as they are (with
     apiserver's IgnoreManagedFieldsTimestampsTransformer, a no-op stays a no-op)."""
-    keep = SUBRESOURCE_FIELDS.get(subresource, main_resource)
+    keep = recorded(kind, subresource)
     cmp = compare(old, new, kind)
     changed = {p for p in cmp.added | cmp.modified if keep(p)}
     removed = {p for p in cmp.removed if keep(p)}
@@ -297,19 +302,25 @@ def _drop_path(obj: Any, path: Path) -> None:
         parent.pop(path[-1], None)
 
 
-def as_field_manager_sees(body: dict) -> dict:
-    """A create's body as the field manager sees it: decoded and defaulted by the scheme,
-    without what admission, the REST layer and the strategy add after it."""
-    out = with_defaults(body)
-    for path in _SET_AFTER_FIELD_MANAGER.get(out.get("kind", ""), ()):
-        if _get_path(body, path) is _ABSENT or _get_path(body, path) is None:
-            _drop_path(out, path)
+def as_field_manager_sees(body: dict, defaulted: dict | None = None) -> dict:
+    """A create's body as the field manager sees it: decoded and defaulted by the scheme
+    (`defaulted`, the API server's; else defaulted here), without what admission, the REST
+    layer and the strategy add after it (a copy only when there is such a field to drop)."""
+    out = with_defaults(body) if defaulted is None else defaulted
+    drop = [p for p in _SET_AFTER_FIELD_MANAGER.get(out.get("kind", ""), ())
+            if _get_path(body, p) is _ABSENT or _get_path(body, p) is None]
+    if drop and out is defaulted:
+        out = json_copy(out)
+    for path in drop:
+        _drop_path(out, path)
     return out
 
 
-def created(body: dict, kind: str, api_version: str, manager: str, time: str) -> list[dict]:
-    """The managedFields of a create by `manager` (its Update against the zero value)."""
-    return updated([], zero_value(kind), as_field_manager_sees(body), kind, api_version, manager, time)
+def created(body: dict, kind: str, api_version: str, manager: str, time: str, defaulted: dict | None = None
+            ) -> list[dict]:
+    """The managedFields of a create by `manager` (its Update against the zero value), worked
+    out on `defaulted` (the API server's defaulting of `body`) when given."""
+    return updated([], zero_value(kind), as_field_manager_sees(body, defaulted), kind, api_version, manager, time)
 
 
 def from_request(new_md: dict, live_md: dict) -> list[dict]:

@@ -13,8 +13,13 @@ from engine.kapi import patch as patches
 Path = tuple[str, ...]  # elements: "f:name", 'k:{"name":"x"}'; a field set is a set of Paths
 # Never owned (apiserver `fieldmanager` StripMeta, and status through the main resource).
 STRIPPED = {("f:apiVersion",), ("f:kind",), ("f:status",)}
-_META_STRIPPED = {"name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "selfLink",
-                  "managedFields", "deletionTimestamp", "deletionGracePeriodSeconds"}
+#: The metadata never owned, by any operation (fieldmanager `NewStripMetaManager`).
+STRIPPED_META = frozenset({"name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation",
+                           "managedFields", "resourceVersion"})
+#: List items that are atomic structs (`+structType=atomic`): owned whole, as `k:{...}: {}`.
+ATOMIC_ITEMS = frozenset({"ownerReferences"})
+#: Lists a strategic merge patch merges by key but server-side apply owns whole (`+listType=atomic`).
+ATOMIC_LISTS = frozenset({("status", "hostIPs")})
 # Maps whose keys are data (each key is owned), not fields of a Go struct.
 _FREE_MAPS = {("metadata", "labels"), ("metadata", "annotations"), ("data",), ("binaryData",), ("stringData",),
               ("spec", "template", "metadata", "labels"), ("spec", "template", "metadata", "annotations"),
@@ -65,7 +70,7 @@ def field_set(obj: dict, kind: str) -> set[Path]:
         for k, v in value.items():
             if not path and k in ("apiVersion", "kind", "status"):
                 continue
-            if shape == ("metadata",) and k in _META_STRIPPED:
+            if shape == ("metadata",) and k in STRIPPED_META:
                 continue
             p, s = path + (f"f:{k}",), shape + (k,)
             walk(v, p, s)
@@ -79,12 +84,13 @@ def field_set(obj: dict, kind: str) -> set[Path]:
             walk_map(value, path, shape)
         elif isinstance(value, list):
             keys = key_fields(kind, shape)
-            if keys is None or not all(isinstance(i, dict) for i in value):
+            if keys is None or shape in ATOMIC_LISTS or not all(isinstance(i, dict) for i in value):
                 out.add(path)  # an atomic list
                 return
             for item in value:
                 p = path + (item_key(item, keys),)
-                walk_map(item, p, shape)
+                if shape[-1] not in ATOMIC_ITEMS:
+                    walk_map(item, p, shape)
                 out.add(p)
         else:
             out.add(path)

@@ -20,7 +20,17 @@ from engine.api.objects import labels_of
 from engine.api.store import ADDED
 from engine.kapi import tables
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
-from engine.kapi.responses import dumps, encode_json, json_response, query_bool, query_int, warning_header, warnings_for
+from engine.kapi.responses import (
+    dumps,
+    encode_json,
+    json_response,
+    list_response,
+    object_response,
+    query_bool,
+    query_int,
+    warning_header,
+    warnings_for,
+)
 from engine.kapi.status import StatusError, continue_expired, expired, not_found, too_large_resource_version
 from engine.kapi.watch import Event, Watcher
 
@@ -209,8 +219,8 @@ def list_objects(ctx: ApiContext, order_of: ListOrder, req: ResourceRequest, req
     if remaining is not None:
         md["remainingItemCount"] = remaining
     info = req.info
-    return json_response({"kind": _list_kind(info.kind), "apiVersion": info.api_version, "metadata": md,
-                          "items": [ctx.fields.served(o) for o in items]}, warnings=warnings)
+    return list_response(ctx, req.kind, {"kind": _list_kind(info.kind), "apiVersion": info.api_version,
+                                         "metadata": md, "items": items}, warnings=warnings)
 
 
 def get_object(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
@@ -226,7 +236,7 @@ def get_object(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> w
                                           resource_version=str(ctx.cluster.store.resource_version),
                                           media=table_media), warnings=warnings)
     view = ctx.table.view(req.info)
-    return json_response(ctx.fields.served(obj if view is None else view(obj)), warnings=warnings)
+    return object_response(ctx, req.kind, obj if view is None else view(obj))
 
 
 async def watch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.StreamResponse:

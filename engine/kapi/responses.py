@@ -3,7 +3,7 @@ asked for, and `Warning: 299` headers (apimachinery `pkg/util/net/http.go NewWar
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from aiohttp import web
 
@@ -14,6 +14,9 @@ except ImportError:  # pragma: no cover - a dependency; json does the same, slow
 
 from engine.api.gostrconv import GO_JSON_EXTRA_ESCAPES
 from engine.kapi.status import StatusError
+
+if TYPE_CHECKING:
+    from engine.kapi.context import ApiContext
 
 ENDPOINTS_DEPRECATION = "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"
 
@@ -92,6 +95,22 @@ def json_response(obj: Any, *, status: int = 200, content_type: str = "applicati
     for w in warnings or ():
         resp.headers.add("Warning", warning_header(w))
     return resp
+
+
+def object_response(ctx: "ApiContext", kind: str, obj: dict, *, status: int = 200,
+                    warnings: Iterable[str] = ()) -> web.Response:
+    """An API object answered as kube-apiserver answers it: with the managedFields a GET
+    shows (its stored ones and the cluster components', engine.kapi.controllerfields) and the
+    kind's deprecation warnings before the request's own (`warnings`). Every answer that is
+    an object goes through here, so a write's answer never differs from the next GET's."""
+    return json_response(ctx.fields.served(obj), status=status, warnings=warnings_for(kind) + list(warnings))
+
+
+def list_response(ctx: "ApiContext", kind: str, body: dict, *, warnings: list[str] | None = None) -> web.Response:
+    """A list answered (`body` with its `items` as stored): each item as `object_response`
+    serves it. `warnings`: the request's, the kind's among them."""
+    return json_response({**body, "items": [ctx.fields.served(o) for o in body.get("items") or ()]},
+                         warnings=warnings_for(kind) if warnings is None else warnings)
 
 
 def status_response(err: StatusError, warnings: list[str] | None = None) -> web.Response:

@@ -44,7 +44,7 @@ from engine.kapi.fieldpaths import (  # noqa: F401 (field_set, to/from_fields_v1
     to_fields_v1,
     value_at,
 )
-from engine.kapi.responses import json_response, warnings_for
+from engine.kapi.responses import object_response
 from engine.kapi.status import StatusError, bad_request, from_api_error
 from engine.kapi.writes import decode_body as decode  # (the strict field validation every write gets)
 from engine.kapi.writes import dry_run as dry_run_of
@@ -151,8 +151,8 @@ def allowed_from_last_applied(live: dict, kind: str, api_version: str) -> set[Pa
 
 
 def _entry(ctx: ApiContext, manager: str, api_version: str, fields: set[Path]) -> dict:
-    return {"manager": manager, "operation": "Apply", "apiVersion": api_version, "time": ctx.cluster.now_str(),
-            "fieldsType": "FieldsV1", "fieldsV1": to_fields_v1(fields)}
+    """The applier's entry: an Apply (of no subresource) of the fields it applied, now."""
+    return fieldmanager.entry(manager, "Apply", api_version, ctx.cluster.now_str(), fields)
 
 
 async def apply(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> web.Response:
@@ -214,10 +214,10 @@ async def apply(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
             remove_field(new, path)
     new = merge(new, {k: v for k, v in config.items() if k != "status"}, info.kind)
     if _without_owners(new) == _without_owners(live) and mine is not None and before == applied and not taken:
-        return json_response(ctx.fields.served(live), warnings=warnings_for(info.kind) + warnings)  # nothing changes: no write
+        return object_response(ctx, info.kind, live, warnings=warnings)  # nothing changes: no write
     entries = fieldmanager.sort_entries(kept + [_entry(ctx, manager, info.api_version, applied)])
     out = update_object(ctx, req, live, new, managed_fields=entries, dry_run=dry)
-    return json_response(ctx.fields.served(out), warnings=warnings_for(info.kind) + warnings)
+    return object_response(ctx, info.kind, out, warnings=warnings)
 
 
 def _without_owners(obj: dict) -> dict:
@@ -237,4 +237,4 @@ def _create(ctx: ApiContext, req: ResourceRequest, config: dict, manager: str, a
         raise from_api_error(e.status, info)
     if not dry_run:
         ctx.wrote()
-    return json_response(ctx.fields.served(out), status=201, warnings=warnings_for(info.kind) + warnings)
+    return object_response(ctx, info.kind, out, status=201, warnings=warnings)

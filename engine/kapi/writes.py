@@ -12,7 +12,6 @@ from typing import Any, Callable
 from aiohttp import web
 
 from engine.api.apiserver import ApiError
-from engine.api.defaults import with_defaults
 from engine.api.gostrconv import go_utf8
 from engine.api.naming import generate_name
 from engine.api.store import CLUSTER_SCOPED, json_copy
@@ -23,7 +22,7 @@ from engine.api.validation.messages import cannot_handle_error
 from engine.kapi import fieldmanager
 from engine.kapi import patch as patches
 from engine.kapi.context import ApiContext, ResourceRequest, require_namespace
-from engine.kapi.responses import json_response, success_status, warnings_for
+from engine.kapi.responses import json_response, list_response, object_response, success_status, warnings_for
 from engine.kapi.status import (
     bad_request,
     conflict,
@@ -175,14 +174,15 @@ async def create(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
             md["name"] = generate_name(md["generateName"], rng)
             if ctx.cluster.store.get(info.kind, md.get("namespace") or "", md["name"]) is None:
                 break
-    owners = fieldmanager.created(obj, info.kind, info.api_version, manager, ctx.cluster.now_str())
+    def record(defaulted: dict) -> list[dict]:
+        return fieldmanager.created(obj, info.kind, info.api_version, manager, ctx.cluster.now_str(), defaulted)
     try:
-        out = ctx.cluster.api.create(obj, dry_run=dry, managed_fields=owners)
+        out = ctx.cluster.api.create(obj, dry_run=dry, record=record)
     except ApiError as e:
         raise from_api_error(e.status, info)
     if not dry:
         ctx.wrote()
-    return json_response(ctx.fields.served(out), status=201, warnings=warnings_for(info.kind) + warnings)
+    return object_response(ctx, info.kind, out, status=201, warnings=warnings)
 
 
 def writer(req: ResourceRequest, request: web.Request) -> str:
@@ -200,9 +200,11 @@ def writer(req: ResourceRequest, request: web.Request) -> str:
 def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, verb: str = "patching", *,
                   managed_fields: list[dict] | None = None, dry_run: bool = False, manager: str | None = None,
                   subresource: str = "") -> dict:
-    """Replace `live` by `new` as the REST update path does: the server-owned metadata and the
-    status stay (each strategy's PrepareForUpdate), then defaulting, validation, the Service
-    checks and allocation, then the store. A stale `resourceVersion` is a Conflict.
+    """Replace `live` by `new` as the REST update path does, for the resource or its
+    `subresource` ("status", "scale", "finalize"): the server-owned metadata stays (rest.BeforeUpdate),
+    then `ApiServer.update` (defaulting, the strategy's PrepareForUpdate, validation, the
+    Service checks and allocation, the store, or the deletion a write that empties an object
+    being deleted of its finalizers makes). A stale `resourceVersion` is a Conflict.
     `metadata.managedFields` is the server's: `managed_fields` (server-side apply's), else
     the field manager's record of an Update by `manager` (of `subresource`) over the ones the
     write sent or the live object's, else the live object's."""
@@ -225,19 +227,17 @@ def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, 
             md[f] = live_md[f]
         else:
             md.pop(f, None)
+    record = None
     if managed_fields is None and manager is not None:
-        managed_fields = _updated_owners(ctx, req, live, new, manager, subresource)
+        record = _recorder(ctx, req, live, fieldmanager.from_request(md, live_md), manager, subresource)
     md.pop("managedFields", None)
     owners = managed_fields if managed_fields is not None else live_md.get("managedFields")
     if owners:
         md["managedFields"] = owners
     md["resourceVersion"] = live_md.get("resourceVersion")
-    if "status" in live:
-        new["status"] = live["status"]
-    else:
-        new.pop("status", None)
     try:
-        out = ctx.cluster.api.update(live, new, verb=verb, dry_run=dry_run)
+        out = ctx.cluster.api.update(live, new, verb=verb, dry_run=dry_run,
+                                     subresource="" if subresource == "scale" else subresource, record=record)
     except ApiError as e:
         raise from_api_error(e.status, info)
     if out is not live and not dry_run:
@@ -245,15 +245,15 @@ def update_object(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, 
     return out
 
 
-def _updated_owners(ctx: ApiContext, req: ResourceRequest, live: dict, new: dict, manager: str,
-                    subresource: str) -> list[dict]:
-    """The managedFields after an Update: computed on the object as the field manager sees
-    it (defaulted; its status as the write left it, before the strategy resets it)."""
-    live_md = live["metadata"]
-    base = fieldmanager.from_request(new.get("metadata") or {}, live_md)
-    seen = with_defaults(new)
-    return fieldmanager.updated(base, live, seen, req.kind, req.info.api_version, manager,
-                                ctx.cluster.now_str(), subresource)
+def _recorder(ctx: ApiContext, req: ResourceRequest, live: dict, base: list[dict], manager: str,
+              subresource: str) -> Callable[[dict], list[dict]]:
+    """The field manager's record of an Update by `manager`, over `base` (the managedFields
+    the write sent, or the live object's), worked out on the object as the field manager sees
+    it: defaulted, its status as the write left it (ApiServer.update calls it)."""
+    def record(seen: dict) -> list[dict]:
+        return fieldmanager.updated(base, live, seen, req.kind, req.info.api_version, manager,
+                                    ctx.cluster.now_str(), subresource)
+    return record
 
 
 def _live(ctx: ApiContext, req: ResourceRequest) -> dict:
@@ -270,7 +270,7 @@ async def replace(ctx: ApiContext, req: ResourceRequest, request: web.Request) -
     live = _live(ctx, req)
     obj, warnings = decode_body(req, obj, "replacing")
     out = update_object(ctx, req, live, obj, "replacing", dry_run=dry, manager=manager)
-    return json_response(ctx.fields.served(out), warnings=warnings_for(req.kind) + warnings)
+    return object_response(ctx, req.kind, out, warnings=warnings)
 
 
 PATCH_TYPES = (patches.JSON_PATCH, patches.MERGE, patches.STRATEGIC)
@@ -299,7 +299,7 @@ async def patch(ctx: ApiContext, req: ResourceRequest, request: web.Request) -> 
     patched = _check_kind(req, patched)
     patched, warnings = decode_body(req, patched, "patching")
     out = update_object(ctx, req, live, patched, dry_run=dry, manager=manager)
-    return json_response(ctx.fields.served(out), warnings=warnings_for(req.kind) + warnings)
+    return object_response(ctx, req.kind, out, warnings=warnings)
 
 
 _PROPAGATION = ("Foreground", "Background", "Orphan")
@@ -374,7 +374,7 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
         except ApiError as e:
             raise from_api_error(e.status, info)
         if req.kind in RETURNS_DELETED_OBJECT:
-            return json_response(ctx.fields.served(live), warnings=warnings_for(req.kind))
+            return object_response(ctx, req.kind, live)
         return json_response(success_status(_deleted_details(info, req, live)), warnings=warnings_for(req.kind))
     if _orphans(opts):
         _orphan(ctx, live)
@@ -387,7 +387,7 @@ async def delete(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
         raise not_found(info, req.name or "")
     ctx.wrote()
     if req.kind in RETURNS_DELETED_OBJECT:
-        return json_response(ctx.fields.served(gone), warnings=warnings_for(req.kind))
+        return object_response(ctx, req.kind, gone)
     return json_response(success_status(_deleted_details(info, req, gone)), warnings=warnings_for(req.kind))
 
 
@@ -421,8 +421,8 @@ async def delete_collection(ctx: ApiContext, req: ResourceRequest, request: web.
             ctx.wrote()
         if refused is not None:
             raise from_api_error(refused.status, info)
-    return json_response({"kind": f"{info.kind}List", "apiVersion": info.api_version,
-                          "metadata": {"resourceVersion": rv}, "items": listed}, warnings=warnings_for(req.kind))
+    return list_response(ctx, req.kind, {"kind": f"{info.kind}List", "apiVersion": info.api_version,
+                                         "metadata": {"resourceVersion": rv}, "items": listed})
 
 
 def _deleted_details(info, req: ResourceRequest, obj: dict) -> dict[str, Any]:

@@ -173,12 +173,15 @@ async def test_auth_whoami_and_can_i(served, kubectl, tmp_path):
 async def test_a_status_subresource_writes_only_the_status(served, kubectl):
     code, out, err = await kubectl("get", "deploy", "redis", "--subresource=status", settle=False)
     assert (code, err) == (0, "") and out.startswith("NAME    READY   UP-TO-DATE   AVAILABLE   AGE\nredis   ")
-    code, out, err = await kubectl("patch", "svc", "redis", "--subresource=status", "--type=merge", "-p",
+    # (a LoadBalancer's: an ingress on another type is refused since 1.32)
+    assert (await kubectl("create", "service", "loadbalancer", "front", "--tcp=80"))[0] == 0
+    code, out, err = await kubectl("patch", "svc", "front", "--subresource=status", "--type=merge", "-p",
                                    '{"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.7"}]}},'
-                                   '"spec":{"type":"NodePort"}}', settle=False)
-    assert (code, out, err) == (0, "service/redis patched\n", "")
-    svc = served.call(lambda: served.cluster.store.get("Service", "default", "redis"))
-    assert svc["spec"]["type"] == "ClusterIP" and svc["status"]["loadBalancer"] == {"ingress": [{"ip": "192.0.2.7"}]}
+                                   '"spec":{"sessionAffinity":"ClientIP"}}', settle=False)
+    assert (code, out, err) == (0, "service/front patched\n", "")
+    svc = served.call(lambda: served.cluster.store.get("Service", "default", "front"))
+    assert svc["spec"]["sessionAffinity"] == "None"
+    assert svc["status"]["loadBalancer"] == {"ingress": [{"ip": "192.0.2.7", "ipMode": "VIP"}]}
 
 
 async def test_explain_and_get_of_the_api_only_resources(served, kubectl):

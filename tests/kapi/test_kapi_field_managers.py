@@ -257,18 +257,23 @@ async def test_status_subresource_writes_are_recorded_as_such(served, kubectl):
     want = (await kubectl("get", "svc", "redis"))[1]
     assert await kubectl("get", "svc", "redis", "--subresource=status") == (0, want, "")
     status = json.dumps({"status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.7"}]}}})
+    # (an ingress is a LoadBalancer's only: AllowServiceLBStatusOnNonLB is locked off since 1.32)
     assert await kubectl("patch", "svc", "redis", "--subresource=status", "--type=merge", "-p", status) == (
-        0, "service/redis patched\n", "")
-    owners = _by(await _entries(kubectl, "svc", "redis"))
+        1, "", "The Service \"redis\" is invalid: status.loadBalancer.ingress: Forbidden: may only be used when "
+               "`spec.type` is 'LoadBalancer'\n")
+    assert (await kubectl("create", "service", "loadbalancer", "edge", "--tcp=80"))[0] == 0
+    assert await kubectl("patch", "svc", "edge", "--subresource=status", "--type=merge", "-p", status) == (
+        0, "service/edge patched\n", "")
+    owners = _by(await _entries(kubectl, "svc", "edge"))
     entry = owners[("kubectl-patch", "status")]
     assert (entry["operation"], entry["apiVersion"]) == ("Update", "v1")
     assert entry["fieldsV1"] == {"f:status": {"f:loadBalancer": {"f:ingress": {}}}}  # (ingress: listType=atomic)
-    code, out, _ = await kubectl("get", "svc", "redis", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
-    assert out == "192.0.2.7"
+    code, out, _ = await kubectl("get", "svc", "edge", "-o", "jsonpath={.status.loadBalancer.ingress[0]}")
+    assert json.loads(out) == {"ip": "192.0.2.7", "ipMode": "VIP"}  # (the mode defaulted)
     # the spec is not the status subresource's to change
     spec = json.dumps({"spec": {"sessionAffinity": "ClientIP"}})
-    assert await kubectl("patch", "svc", "redis", "--subresource=status", "--type=merge", "-p", spec) == (
-        0, "service/redis patched (no change)\n", "")
+    assert await kubectl("patch", "svc", "edge", "--subresource=status", "--type=merge", "-p", spec) == (
+        0, "service/edge patched (no change)\n", "")
 
 
 async def test_a_field_manager_is_checked_as_kube_apiserver_checks_it(served, kubectl, tmp_path):

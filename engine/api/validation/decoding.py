@@ -241,6 +241,7 @@ def _map(t: Any) -> tuple[str, Any]:
 
 
 _STR, _I32, _I64, _BOOL, _INTSTR, _BYTES = "string", "int32", "int64", "bool", "intstr", "[]uint8"
+_FINALIZER_NAME = "v1.FinalizerName"  # (a named string type: its errors name it)
 # resource.Quantity: its UnmarshalJSON takes a string or a number and says ParseQuantity's own
 # words (`quantities must match the regular expression ...`), not encoding/json's
 _QTY = "resource.Quantity"
@@ -298,6 +299,24 @@ _NETWORK_POLICY_PORT = _struct("NetworkPolicyPort", protocol=_STR, port=_INTSTR,
 _NETWORK_POLICY_PEER = _struct("NetworkPolicyPeer", podSelector=_LABEL_SELECTOR, namespaceSelector=_LABEL_SELECTOR,
                                ipBlock=_struct("IPBlock", cidr=_STR, **{"except": _STRS}))
 
+# The workloads' statuses (what a write to their `status` subresource is decoded into: its counts
+# are int32s, a string there is refused before it could be stored)
+_CONDITIONS = {"conditions": _slice(_struct("Condition", type=_STR, status=_STR, reason=_STR, message=_STR,
+                                            lastUpdateTime=_STR, lastTransitionTime=_STR))}
+_DEPLOYMENT_STATUS = _struct("DeploymentStatus", observedGeneration=_I64, replicas=_I32, updatedReplicas=_I32,
+                             readyReplicas=_I32, availableReplicas=_I32, unavailableReplicas=_I32,
+                             terminatingReplicas=_I32, collisionCount=_I32, **_CONDITIONS)
+_REPLICASET_STATUS = _struct("ReplicaSetStatus", replicas=_I32, fullyLabeledReplicas=_I32, readyReplicas=_I32,
+                             availableReplicas=_I32, terminatingReplicas=_I32, observedGeneration=_I64,
+                             **_CONDITIONS)
+_STATEFULSET_STATUS = _struct("StatefulSetStatus", observedGeneration=_I64, replicas=_I32, readyReplicas=_I32,
+                              currentReplicas=_I32, updatedReplicas=_I32, currentRevision=_STR, updateRevision=_STR,
+                              collisionCount=_I32, availableReplicas=_I32, **_CONDITIONS)
+_DAEMONSET_STATUS = _struct("DaemonSetStatus", currentNumberScheduled=_I32, numberMisscheduled=_I32,
+                            desiredNumberScheduled=_I32, numberReady=_I32, observedGeneration=_I64,
+                            updatedNumberScheduled=_I32, numberAvailable=_I32, numberUnavailable=_I32,
+                            collisionCount=_I32, **_CONDITIONS)
+
 _DECODE_TYPES: dict[tuple[str, str], Any] = {
     ("v1", "Service"): _struct("Service", metadata=_OBJECT_META, spec=_SERVICE_SPEC, status=_struct(
         "ServiceStatus", loadBalancer=_struct("LoadBalancerStatus", ingress=_slice(_struct(
@@ -306,13 +325,19 @@ _DECODE_TYPES: dict[tuple[str, str], Any] = {
         "PodStatus", phase=_STR, message=_STR, reason=_STR, hostIP=_STR, podIP=_STR, startTime=_STR, qosClass=_STR,
         nominatedNodeName=_STR, hostIPs=_slice(_struct("HostIP", ip=_STR)), podIPs=_slice(_struct("PodIP", ip=_STR)),
         conditions=_slice(_struct("PodCondition", type=_STR, status=_STR, reason=_STR, message=_STR)))),
-    ("v1", "Namespace"): _struct("Namespace", metadata=_OBJECT_META),
+    ("v1", "Namespace"): _struct("Namespace", metadata=_OBJECT_META, spec=_struct(
+        "NamespaceSpec", finalizers=_slice(_FINALIZER_NAME)), status=_struct("NamespaceStatus", phase=_STR,
+                                                                            **_CONDITIONS)),
     # what a `scale` subresource write is decoded into (int32 replicas)
     ("autoscaling/v1", "Scale"): _struct("Scale", metadata=_OBJECT_META, spec=_struct("ScaleSpec", replicas=_I32),
                                          status=_struct("ScaleStatus", replicas=_I32, selector=_STR)),
     ("v1", "Node"): _struct("Node", metadata=_OBJECT_META, spec=_struct(
         "NodeSpec", podCIDR=_STR, podCIDRs=_STRS, providerID=_STR, unschedulable=_BOOL,
-        taints=_slice(_struct("Taint", key=_STR, value=_STR, effect=_STR)))),
+        taints=_slice(_struct("Taint", key=_STR, value=_STR, effect=_STR))), status=_struct(
+        "NodeStatus", capacity=_QTYMAP, allocatable=_QTYMAP, phase=_STR,
+        addresses=_slice(_struct("NodeAddress", type=_STR, address=_STR)),
+        conditions=_slice(_struct("NodeCondition", type=_STR, status=_STR, reason=_STR, message=_STR,
+                                  lastHeartbeatTime=_STR, lastTransitionTime=_STR)))),
     ("v1", "ConfigMap"): _struct("ConfigMap", metadata=_OBJECT_META, data=_STRMAP, immutable=_BOOL,
                                  binaryData=_map(_BYTES)),
     ("v1", "ServiceAccount"): _struct(
@@ -326,13 +351,16 @@ _DECODE_TYPES: dict[tuple[str, str], Any] = {
     ("apps/v1", "Deployment"): _struct("Deployment", metadata=_OBJECT_META, spec=_struct(
         "DeploymentSpec", replicas=_I32, selector=_LABEL_SELECTOR, template=_TEMPLATE,
         strategy=_struct("DeploymentStrategy", type=_STR, rollingUpdate=_struct("RollingUpdateDeployment", **_ROLLING)),
-        minReadySeconds=_I32, revisionHistoryLimit=_I32, paused=_BOOL, progressDeadlineSeconds=_I32)),
+        minReadySeconds=_I32, revisionHistoryLimit=_I32, paused=_BOOL, progressDeadlineSeconds=_I32),
+        status=_DEPLOYMENT_STATUS),
     ("apps/v1", "ReplicaSet"): _struct("ReplicaSet", metadata=_OBJECT_META, spec=_struct(
-        "ReplicaSetSpec", replicas=_I32, minReadySeconds=_I32, selector=_LABEL_SELECTOR, template=_TEMPLATE)),
+        "ReplicaSetSpec", replicas=_I32, minReadySeconds=_I32, selector=_LABEL_SELECTOR, template=_TEMPLATE),
+        status=_REPLICASET_STATUS),
     ("apps/v1", "DaemonSet"): _struct("DaemonSet", metadata=_OBJECT_META, spec=_struct(
         "DaemonSetSpec", selector=_LABEL_SELECTOR, template=_TEMPLATE, minReadySeconds=_I32,
         revisionHistoryLimit=_I32, updateStrategy=_struct(
-            "DaemonSetUpdateStrategy", type=_STR, rollingUpdate=_struct("RollingUpdateDaemonSet", **_ROLLING)))),
+            "DaemonSetUpdateStrategy", type=_STR, rollingUpdate=_struct("RollingUpdateDaemonSet", **_ROLLING))),
+        status=_DAEMONSET_STATUS),
     ("apps/v1", "StatefulSet"): _struct("StatefulSet", metadata=_OBJECT_META, spec=_struct(
         "StatefulSetSpec", replicas=_I32, selector=_LABEL_SELECTOR, template=_TEMPLATE, serviceName=_STR,
         podManagementPolicy=_STR, revisionHistoryLimit=_I32, minReadySeconds=_I32,
@@ -341,7 +369,8 @@ _DECODE_TYPES: dict[tuple[str, str], Any] = {
         persistentVolumeClaimRetentionPolicy=_struct("StatefulSetPersistentVolumeClaimRetentionPolicy",
                                                      whenDeleted=_STR, whenScaled=_STR),
         ordinals=_struct("StatefulSetOrdinals", start=_I32),
-        volumeClaimTemplates=_slice(_struct("PersistentVolumeClaim", metadata=_OBJECT_META)))),
+        volumeClaimTemplates=_slice(_struct("PersistentVolumeClaim", metadata=_OBJECT_META))),
+        status=_STATEFULSET_STATUS),
     ("discovery.k8s.io/v1", "EndpointSlice"): _struct(
         "EndpointSlice", metadata=_OBJECT_META, addressType=_STR,
         endpoints=_slice(_struct("Endpoint", addresses=_STRS, hostname=_STR, nodeName=_STR, zone=_STR,
@@ -455,7 +484,7 @@ def _decode(v: Any, t: Any, struct: str, stack: list[str], path: str) -> DecodeE
                            f"{'.'.join(stack)} of type {_go_type_name(typ)}", path)
 
     if isinstance(t, str):
-        if t == _STR:
+        if t in (_STR, _FINALIZER_NAME):
             return None if isinstance(v, str) else fail(_json_kind(v), t)
         if t == _BOOL:
             return None if isinstance(v, bool) else fail(_json_kind(v), t)
@@ -546,7 +575,7 @@ def go_base64_error(text: str) -> int | None:
     return None
 
 
-_ZERO = {_STR: "", _I32: 0, _I64: 0, _BOOL: False, _INTSTR: 0}
+_ZERO = {_STR: "", _FINALIZER_NAME: "", _I32: 0, _I64: 0, _BOOL: False, _INTSTR: 0}
 
 
 def decoded(obj: dict, unknown: Sequence[str] | None = None) -> dict:
