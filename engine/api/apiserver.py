@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from engine.api import templategeneration
 from engine.api.admission import ServiceAccountAdmission
 from engine.api.allocators import AllocationError
 from engine.api.defaults import with_defaults
@@ -128,6 +129,8 @@ def prepare_for_create(obj: dict) -> None:
         obj["status"] = {"phase": "Active"}
     elif kind in ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"):  # Status = {}; Generation = 1
         obj.pop("status", None)
+    if kind == "DaemonSet":
+        templategeneration.prepare_for_create(obj)
 
 
 
@@ -196,6 +199,8 @@ class ApiServer:
         print). ApiError when admission refuses it (a pod whose ServiceAccount is missing).
         `uid`: one the writer drew from a random purpose of its own (Store.create)."""
         obj = with_defaults(obj)
+        if obj.get("kind") == "DaemonSet":
+            templategeneration.prepare_for_create(obj)
         self._admit(obj)
         return self._store_new(obj, uid)
 
@@ -372,13 +377,17 @@ class ApiServer:
             if owners:
                 obj["metadata"]["managedFields"] = owners
         obj = self._prepared(live, obj, subresource)
+        # (the daemonSetStrategy's PrepareForUpdate numbers a new template; ValidateDaemonSetUpdate
+        # refuses a generation moved by hand)
+        generation_errs = templategeneration.prepare_for_update(obj, live) \
+            if live["kind"] == "DaemonSet" and not subresource else []
         if subresource == "status":
             errs = [*status_update_errors(obj, live), *_finalizers_frozen(live, obj)]
         elif subresource == "finalize":
             errs = [*validator.validate(obj, node_port_range=self.node_port_range, check_allocation=False,
                                         defaulted=True), *namespace_finalize_errors(obj), *_finalizers_frozen(live, obj)]
         else:
-            errs = self._update_errors(live, obj)
+            errs = [*self._update_errors(live, obj), *generation_errs]
         if errs:
             raise _invalid(obj, errs, display, verb)
         if live["kind"] == "Service" and not subresource:
