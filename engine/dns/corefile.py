@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from engine.api.goduration import DurationError, parse_go_duration
 from engine.dns import caddyfile
 from engine.dns.names import fqdn
 from engine.dns.records import KUBEADM_TTL, PLUGIN_DEFAULT_TTL
@@ -513,15 +514,15 @@ def _reload(lines: list[list]) -> float:
         interval = _duration(args[0], "reload")
         if interval < 2:
             raise CorefileError("plugin/reload: interval value must be greater or equal to 2s")
+    if len(args) > 1 and _duration(args[1], "reload") < 1:  # (the jitter: only checked, never simulated)
+        raise CorefileError("plugin/reload: jitter value must be greater or equal to 1s")
     return interval
 
 
 def _duration(text: str, plugin: str) -> float:
-    """Go's time.ParseDuration, for the units a Corefile uses."""
-    m = re.fullmatch(r"((?:\d+(?:\.\d*)?(?:h|m|s|ms))+)", text)
-    if not m:
-        raise CorefileError(f'plugin/{plugin}: time: invalid duration "{text}"')
-    total = 0.0
-    for num, unit in re.findall(r"(\d+(?:\.\d*)?)(h|ms|m|s)", text):
-        total += float(num) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[unit]
-    return total
+    """Go's time.ParseDuration (engine.api.goduration), its error wrapped as CoreDNS's
+    plugin.Error wraps it: `plugin/reload: time: missing unit in duration "5"`."""
+    try:
+        return parse_go_duration(text)
+    except DurationError as e:
+        raise CorefileError(f"plugin/{plugin}: {e}") from None
