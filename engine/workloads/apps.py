@@ -285,6 +285,8 @@ def _program(container: dict) -> tuple[type[Workload], tuple]:
     elif base == "kube-apiserver":
         if run == "kube-apiserver" or prog.argv is None:
             return ApiServerWorkload, ()
+    if not container.get("command") and not container.get("args"):
+        return Workload, ()  # (an image's own default svcflow does not simulate: its declared ports accept)
     return (Workload if entrypoint.listens(prog) else IdleWorkload), ()
 
 
