@@ -23,11 +23,9 @@ from typing import Callable, Protocol
 
 from engine.api.objects import meta
 from engine.workloads.base import Workload
-from engine.workloads.entrypoint import (  # (not tail among ONE_SHOT: `tail -f` keeps a container up)
-    ONE_SHOT,
-    SHELLS,
-    image_base,
-)
+from engine.workloads.entrypoint import ONE_SHOT, SHELLS, image_base, program
+
+# (not tail among ONE_SHOT: `tail -f` keeps a container up)
 
 #: The main process of images whose default command is a shell (busybox's `sh`, alpine's `/bin/sh`).
 SHELL_IMAGES = frozenset({"busybox", "alpine"})
@@ -103,9 +101,12 @@ class MainRunner(Protocol):
 
 
 def main_argv(container: dict, *, image_default: bool = False) -> list[str]:
-    """The container's command and args; with `image_default`, an image whose default command
-    svcflow knows (busybox, alpine: `sh`) fills in when the spec gives neither."""
-    argv = [str(x) for x in (container.get("command") or [])] + [str(x) for x in (container.get("args") or [])]
+    """What the container's command and args run: `command` in place of the image's
+    ENTRYPOINT, `args` in place of its CMD, through the image's docker-entrypoint.sh
+    (engine.workloads.entrypoint: redis's `args: [sleep, "5"]` is a sleep); with
+    `image_default`, an image whose default command svcflow knows (busybox, alpine: `sh`)
+    fills in when the spec gives neither."""
+    argv = list(program(container).argv or ()) if container.get("command") or container.get("args") else []
     if not argv and image_default and image_base(str(container.get("image", ""))) in SHELL_IMAGES:
         return ["sh"]
     return argv
