@@ -6,6 +6,11 @@
   the tutorial's transcript shows (`curl localhost:3000` -> `1`, then `2`).
 - nginx / httpd style web servers on 80 with their default pages.
 - anything else: TCP accepted on the declared containerPorts.
+
+Which of these a container runs is its program, not only its image: a `command` or `args`
+that replaces the image's server (`kubectl run r --image=redis -- sleep 3600`) runs that
+instead (engine.workloads.entrypoint), and a program that opens no socket refuses every
+connection (IdleWorkload).
 """
 from __future__ import annotations
 
@@ -44,6 +49,21 @@ Commercial support is available at
 </html>
 """
 HTTPD_PAGE = "<html><body><h1>It works!</h1></body></html>\n"
+
+
+#: What the nginx image's docker-entrypoint.sh prints before it execs nginx (only when it
+#: starts nginx: `args: [sleep, "5"]` runs its `exec "$@"` at once).
+NGINX_ENTRYPOINT_LINES = (
+    "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
+    "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/",
+    "/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
+    "10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf",
+    "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf",
+    "/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh",
+    "/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
+    "/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
+    "/docker-entrypoint.sh: Configuration complete; ready for start up",
+)
 
 
 def image_name(image: str) -> str:
@@ -165,15 +185,7 @@ class WebWorkload(Workload):
     def _nginx_banner(self, t: datetime, via_entrypoint: bool) -> None:
         """What the official nginx image prints when it starts (docker-entrypoint.sh, then
         nginx's notices: one worker per CPU of the node)."""
-        for line in () if not via_entrypoint else ("/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
-                     "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/",
-                     "/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
-                     "10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf",
-                     "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf",
-                     "/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh",
-                     "/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
-                     "/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
-                     "/docker-entrypoint.sh: Configuration complete; ready for start up"):
+        for line in NGINX_ENTRYPOINT_LINES if via_entrypoint else ():
             self.print(line, t)
         stamp = f"{t:%Y/%m/%d %H:%M:%S}"
         for notice in ('using the "epoll" event method', self.server, "built by gcc 12.2.0 (Debian 12.2.0-14) ",
@@ -268,7 +280,7 @@ def _program(container: dict) -> tuple[type[Workload], tuple]:
     prog = entrypoint.program(container)
     run = prog.name
     if base == "redis" or name.endswith("/redis"):
-        if run == "redis-server" or (prog.argv is None):
+        if run == "redis-server":
             return RedisWorkload, (prog.argv or ("redis-server",),)
     elif name == "ghcr.io/subicura/counter":
         if prog.argv is None:  # (its own default; any command or args replace the app)
