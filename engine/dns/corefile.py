@@ -334,6 +334,8 @@ def load_corefile(text: str) -> Corefile:
                 spec["forward"] = _forward(lines)
             elif name == "reload":
                 reload = _reload(lines)
+            elif name == "health":
+                _health(lines)
             elif name in ("log", "errors", "loadbalance"):
                 spec[name] = True
         lb = bool(spec.get("loadbalance"))
@@ -517,6 +519,30 @@ def _reload(lines: list[list]) -> float:
     if len(args) > 1 and _duration(args[1], "reload") < 1:  # (the jitter: only checked, never simulated)
         raise CorefileError("plugin/reload: jitter value must be greater or equal to 1s")
     return interval
+
+
+def _health(lines: list[list]) -> None:
+    """The health plugin's setup checks (plugin/health/setup.go parse): at most one address,
+    which must have a port, and a block of `lameduck DURATION` only. (Its answers are the
+    health workload's, engine.workloads.apps.)"""
+    head = lines[0]
+    if len(head) > 2:
+        raise CorefileError(f"plugin/health: {_arg_err(head[-1])}")
+    if len(head) == 2:
+        addr = head[1].text
+        host = addr.rsplit("]", 1)[0] if addr.startswith("[") else addr
+        if ":" not in addr.rsplit("]", 1)[-1]:
+            raise CorefileError(f"plugin/health: address {addr}: missing port in address")
+        if not addr.startswith("[") and host.count(":") > 1:
+            raise CorefileError(f"plugin/health: address {addr}: too many colons in address")
+    for line in lines[1:]:
+        if line[0].text != "lameduck" or len(line) != 2:  # (ArgErr names the token read last)
+            raise CorefileError(f"plugin/health: {_arg_err(line[0] if line[0].text != 'lameduck' else line[-1])}")
+        try:
+            parse_go_duration(line[1].text)
+        except DurationError as e:
+            raise CorefileError(f"plugin/health: unable to parse lameduck duration value: '{line[1].text}' : {e}") \
+                from None
 
 
 def _duration(text: str, plugin: str) -> float:

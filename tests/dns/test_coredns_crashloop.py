@@ -6,7 +6,10 @@ fail. Pods already running keep their old Corefile (the `reload` plugin's failed
 restart). Fixing the ConfigMap heals the pods at their next restart."""
 from __future__ import annotations
 
+import pytest
+
 from engine.cluster.cluster import Cluster
+from engine.dns.corefile import CorefileError, load_corefile
 from engine.kubectl.session import Session
 from tests.dns.test_coredns_reload import KUBEADM, coredns_pods, edit, logs
 from tests.helpers import SAMPLES
@@ -78,3 +81,20 @@ def test_a_bad_reload_interval_is_refused_in_gos_words():
     s.cluster.run_for(30)
     for pod in coredns_pods(s):
         assert logs(s, pod) == 'plugin/reload: time: missing unit in duration "5"\n'
+
+
+def test_corefile_durations_are_read_as_go_reads_them():
+    def health(value: str) -> str:
+        return KUBEADM.replace("lameduck 5s", f"lameduck {value}")
+    with pytest.raises(CorefileError, match=r"^plugin/health: unable to parse lameduck duration value: '5' : "
+                                            r'time: missing unit in duration "5"$'):
+        load_corefile(health("5"))
+    with pytest.raises(CorefileError, match=r"^plugin/health: /etc/coredns/Corefile:4 - Error during parsing: Wrong "
+                                            r"argument count or unexpected line ending after 'lamduck'$"):
+        load_corefile(KUBEADM.replace("lameduck 5s", "lamduck 5s"))
+    with pytest.raises(CorefileError, match=r'^plugin/reload: time: unknown unit "d" in duration "1d"$'):
+        load_corefile(KUBEADM.replace("    reload\n", "    reload 1d\n"))
+    with pytest.raises(CorefileError, match=r"^plugin/reload: jitter value must be greater or equal to 1s$"):
+        load_corefile(KUBEADM.replace("    reload\n", "    reload 30s 500ms\n"))
+    assert load_corefile(KUBEADM.replace("    reload\n", "    reload 1m30s\n")).reload == 90.0
+    load_corefile(health("1.5s"))
