@@ -35,3 +35,11 @@ def test_custom_columns_without_headers_prints_rows_only(served):
                                                          output="custom-columns=NAME:.metadata.name"))
     assert code == 0 and out and not out.startswith("NAME")
     assert all(line.startswith(("coredns-", "etcd-", "kindnet-", "kube-")) for line in out.splitlines())
+
+
+@pytest.mark.parametrize("no_headers", [True, False])
+async def test_several_kinds_without_headers_run_together_as_the_real_kubectls(served, kubectl, no_headers):
+    flag = ["--no-headers"] if no_headers else []
+    real = await kubectl("get", "pods,svc", "-n", "kube-system", *flag)
+    ours = served.svcflow(lambda c: commands.get(c, ["pods,svc"], namespace="kube-system", no_headers=no_headers))
+    assert [line.split()[:1] for line in ours[1].splitlines()] == [line.split()[:1] for line in real[1].splitlines()]
