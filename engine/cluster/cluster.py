@@ -140,7 +140,7 @@ class Cluster:
         run += [self.kubelet, self.node_leases, EndpointsController(ctx, services), EndpointSliceController(ctx, services),
                 LoadBalancerController(ctx)]
         self.kube_proxy = KubeProxy(ctx, topo)
-        self.coredns = CoreDNS(ctx, CoreDNSConfig(zone=topo.dns_domain), topo.dns_ip)
+        self.coredns = CoreDNS(ctx, CoreDNSConfig(zone=topo.dns_domain), topo.dns_ip, exited=self.kubelet.main_exited)
         run += [self.kube_proxy, self.coredns, GarbageCollector(ctx)]
         self.namespaces = NamespaceController(ctx)
         self.root_ca = RootCACertPublisher(ctx)

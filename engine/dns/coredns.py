@@ -39,8 +39,8 @@ def is_coredns_pod(pod: dict) -> bool:
                for c in (pod.get("spec") or {}).get("containers") or [] if isinstance(c, dict))
 
 
-def _running_since(pod: dict) -> tuple[int, datetime] | None:
-    """(restart count, start) of the pod's CoreDNS container while it runs."""
+def _running_since(pod: dict) -> tuple[str, datetime] | None:
+    """(container name, start) of the pod's CoreDNS container while it runs."""
     if (pod.get("metadata") or {}).get("deletionTimestamp"):
         return None
     for cs in (pod.get("status") or {}).get("containerStatuses") or []:
@@ -50,8 +50,15 @@ def _running_since(pod: dict) -> tuple[int, datetime] | None:
                 started = datetime.fromisoformat(str(running.get("startedAt", "")).replace("Z", "+00:00"))
             except ValueError:
                 return None
-            return int(cs.get("restartCount") or 0), started
+            return str(cs.get("name", "")), started
     return None
+
+
+#: How the kubelet learns a container's main process ended: (namespace, pod, container,
+#: exit code) -> whether such a container ran (engine.kubelet's Kubelet.main_exited).
+MainExited = Callable[[str, str, str, int], bool]
+#: CoreDNS's exit code when its Corefile is refused at start-up (log.Fatal: os.Exit(1)).
+FATAL_EXIT = 1
 
 
 @dataclass
@@ -107,8 +114,12 @@ class CoreDNS(Controller):
     name = "coredns"
 
     def __init__(self, ctx: ControllerContext, config: CoreDNSConfig, nameserver: str, *,
-                 mirrored: bool = False) -> None:
+                 mirrored: bool = False, exited: MainExited | None = None) -> None:
+        """`exited`: told when a CoreDNS process refuses its Corefile at start-up and exits
+        (the kubelet then terminates the container with Error and restarts it with its
+        back-off: CrashLoopBackOff, Ready false, out of kube-dns's EndpointSlice)."""
         super().__init__(ctx)
+        self.exited = exited
         self.flow = ctx.flow
         self.nameserver = nameserver
         self.config = config
@@ -241,7 +252,7 @@ class CoreDNS(Controller):
         proc = self.procs.get(uid)
         if run is None:
             return
-        _restarts, started = run
+        container, started = run
         if proc is not None and proc.started == started:
             return
         text = self._corefile_text()
@@ -254,6 +265,11 @@ class CoreDNS(Controller):
         self.procs[uid] = proc
         if proc.start(text, self._builder(proc)):
             self._served_by(proc)
+        elif self.exited is not None:  # (log.Fatal: the process ends, the container with it)
+            # told once the kubelet's write of the start is done (its sync of this pod is
+            # over), as its PLEG sees the exit on its next relist
+            exited = self.exited
+            self.clock.call_later(0.0, lambda: exited(ns, name, container, FATAL_EXIT))
 
     @property
     def corefile(self) -> str:

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from engine.api.goduration import DurationError, parse_go_duration
 from engine.dns import caddyfile
 from engine.dns.names import fqdn
 from engine.dns.records import KUBEADM_TTL, PLUGIN_DEFAULT_TTL
@@ -333,6 +334,8 @@ def load_corefile(text: str) -> Corefile:
                 spec["forward"] = _forward(lines)
             elif name == "reload":
                 reload = _reload(lines)
+            elif name == "health":
+                _health(lines)
             elif name in ("log", "errors", "loadbalance"):
                 spec[name] = True
         lb = bool(spec.get("loadbalance"))
@@ -513,15 +516,39 @@ def _reload(lines: list[list]) -> float:
         interval = _duration(args[0], "reload")
         if interval < 2:
             raise CorefileError("plugin/reload: interval value must be greater or equal to 2s")
+    if len(args) > 1 and _duration(args[1], "reload") < 1:  # (the jitter: only checked, never simulated)
+        raise CorefileError("plugin/reload: jitter value must be greater or equal to 1s")
     return interval
 
 
+def _health(lines: list[list]) -> None:
+    """The health plugin's setup checks (plugin/health/setup.go parse): at most one address,
+    which must have a port, and a block of `lameduck DURATION` only. (Its answers are the
+    health workload's, engine.workloads.apps.)"""
+    head = lines[0]
+    if len(head) > 2:
+        raise CorefileError(f"plugin/health: {_arg_err(head[-1])}")
+    if len(head) == 2:
+        addr = head[1].text
+        host = addr.rsplit("]", 1)[0] if addr.startswith("[") else addr
+        if ":" not in addr.rsplit("]", 1)[-1]:
+            raise CorefileError(f"plugin/health: address {addr}: missing port in address")
+        if not addr.startswith("[") and host.count(":") > 1:
+            raise CorefileError(f"plugin/health: address {addr}: too many colons in address")
+    for line in lines[1:]:
+        if line[0].text != "lameduck" or len(line) != 2:  # (ArgErr names the token read last)
+            raise CorefileError(f"plugin/health: {_arg_err(line[0] if line[0].text != 'lameduck' else line[-1])}")
+        try:
+            parse_go_duration(line[1].text)
+        except DurationError as e:
+            raise CorefileError(f"plugin/health: unable to parse lameduck duration value: '{line[1].text}' : {e}") \
+                from None
+
+
 def _duration(text: str, plugin: str) -> float:
-    """Go's time.ParseDuration, for the units a Corefile uses."""
-    m = re.fullmatch(r"((?:\d+(?:\.\d*)?(?:h|m|s|ms))+)", text)
-    if not m:
-        raise CorefileError(f'plugin/{plugin}: time: invalid duration "{text}"')
-    total = 0.0
-    for num, unit in re.findall(r"(\d+(?:\.\d*)?)(h|ms|m|s)", text):
-        total += float(num) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[unit]
-    return total
+    """Go's time.ParseDuration (engine.api.goduration), its error wrapped as CoreDNS's
+    plugin.Error wraps it: `plugin/reload: time: missing unit in duration "5"`."""
+    try:
+        return parse_go_duration(text)
+    except DurationError as e:
+        raise CorefileError(f"plugin/{plugin}: {e}") from None

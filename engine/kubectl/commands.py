@@ -276,12 +276,14 @@ def output_format_error(output: str) -> str | None:
     return None
 
 
-def template_output(output: str, obj: dict) -> str:
+def template_output(output: str, obj: dict, *, no_headers: bool = False) -> str:
     """`-o jsonpath=`, `-o jsonpath-as-json=`, `-o custom-columns=` over the printed object (the
-    object itself, or the List kubectl builds); JSONPathError with kubectl's message."""
+    object itself, or the List kubectl builds); JSONPathError with kubectl's message.
+    `no_headers` (`--no-headers`) drops custom-columns' header line only: kubectl's get hands it
+    to CustomColumnsPrintFlags alone, so a jsonpath template prints the same either way."""
     name, _, template = output.partition("=")
     if name == "custom-columns":
-        return custom_columns.print_custom_columns(custom_columns.parse_spec(template), obj)
+        return custom_columns.print_custom_columns(custom_columns.parse_spec(template), obj, no_headers=no_headers)
     return jsonpath.execute(template, obj, encoding.json_compact, encoding.json_indent,
                             as_json=name == "jsonpath-as-json")
 
@@ -392,7 +394,8 @@ def get(cluster: Cluster, args: list[str], *, namespace: str | None = None, all_
         out.stdout = printers.print_name(everything)
     elif output is not None and output.partition("=")[0] in TEMPLATE_FORMATS:
         try:
-            out.stdout = template_output(output, encoding.as_output_object(everything[0] if single else everything))
+            out.stdout = template_output(output, encoding.as_output_object(everything[0] if single else everything),
+                                         no_headers=no_headers)
         except JSONPathError as e:
             text = str(e)
             out.stderr += f"error: {text}" + ("" if text.endswith("\n") else "\n")

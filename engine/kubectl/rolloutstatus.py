@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.api.goduration import DurationError, parse_go_duration
 from engine.api.gostrconv import go_quote
 from engine.api.objects import meta
 from engine.api.wellknown import REVISION
 from engine.cluster.cluster import Cluster
-from engine.kubectl.goduration import DurationError, parse_go_duration
 
 #: Seconds of the cluster's time svcflow waits for a rollout when kubectl would wait for ever.
 WATCH_CAP = 600.0

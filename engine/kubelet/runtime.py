@@ -23,12 +23,10 @@ from typing import Callable, Protocol
 
 from engine.api.objects import meta
 from engine.workloads.base import Workload
+from engine.workloads.entrypoint import ONE_SHOT, SHELLS, image_base, program
 
-SHELLS = frozenset({"sh", "ash", "bash"})
-#: Programs that do their work and exit (the shell's one-shot tools and coreutils).
-ONE_SHOT = frozenset({"echo", "true", "false", "exit", "nslookup", "dig", "host", "wget", "curl", "cat", "env",
-                      "printenv", "hostname", "ls", "date", "pwd", "id", "whoami", "uname", "apk", "grep", "wc",
-                      "head", "sort", "cut", "awk", "tr", "uniq", "tar", "which", "test", "[", "printf", "seq"})  # (not tail: `tail -f` keeps a container up)
+# (not tail among ONE_SHOT: `tail -f` keeps a container up)
+
 #: The main process of images whose default command is a shell (busybox's `sh`, alpine's `/bin/sh`).
 SHELL_IMAGES = frozenset({"busybox", "alpine"})
 #: kubelet's container restart back-off: 10 s doubling to 5 min (MaxContainerBackOff).
@@ -102,16 +100,14 @@ class MainRunner(Protocol):
     def probed(self, pod: dict, container: str) -> tuple[Workload | None, str]: ...
 
 
-def base_image(image: str) -> str:
-    """`docker.io/library/busybox:1.36` -> `busybox`."""
-    return image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
-
-
 def main_argv(container: dict, *, image_default: bool = False) -> list[str]:
-    """The container's command and args; with `image_default`, an image whose default command
-    svcflow knows (busybox, alpine: `sh`) fills in when the spec gives neither."""
-    argv = [str(x) for x in (container.get("command") or [])] + [str(x) for x in (container.get("args") or [])]
-    if not argv and image_default and base_image(str(container.get("image", ""))) in SHELL_IMAGES:
+    """What the container's command and args run: `command` in place of the image's
+    ENTRYPOINT, `args` in place of its CMD, through the image's docker-entrypoint.sh
+    (engine.workloads.entrypoint: redis's `args: [sleep, "5"]` is a sleep); with
+    `image_default`, an image whose default command svcflow knows (busybox, alpine: `sh`)
+    fills in when the spec gives neither."""
+    argv = list(program(container).argv or ()) if container.get("command") or container.get("args") else []
+    if not argv and image_default and image_base(str(container.get("image", ""))) in SHELL_IMAGES:
         return ["sh"]
     return argv
 

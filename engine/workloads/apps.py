@@ -6,12 +6,18 @@
   the tutorial's transcript shows (`curl localhost:3000` -> `1`, then `2`).
 - nginx / httpd style web servers on 80 with their default pages.
 - anything else: TCP accepted on the declared containerPorts.
+
+Which of these a container runs is its program, not only its image: a `command` or `args`
+that replaces the image's server (`kubectl run r --image=redis -- sleep 3600`) runs that
+instead (engine.workloads.entrypoint), and a program that opens no socket refuses every
+connection (IdleWorkload).
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from engine.cluster.topology import KERNEL_VERSION
+from engine.workloads import entrypoint
 from engine.workloads.base import HttpRequest, HttpResponse, NetContext, SilentStream, Workload
 from engine.workloads.redis import RedisServer
 
@@ -45,6 +51,21 @@ Commercial support is available at
 HTTPD_PAGE = "<html><body><h1>It works!</h1></body></html>\n"
 
 
+#: What the nginx image's docker-entrypoint.sh prints before it execs nginx (only when it
+#: starts nginx: `args: [sleep, "5"]` runs its `exec "$@"` at once).
+NGINX_ENTRYPOINT_LINES = (
+    "/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
+    "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/",
+    "/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
+    "10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf",
+    "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf",
+    "/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh",
+    "/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
+    "/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
+    "/docker-entrypoint.sh: Configuration complete; ready for start up",
+)
+
+
 def image_name(image: str) -> str:
     """`docker.io/library/redis:7` -> `redis`; `ghcr.io/subicura/counter:latest` -> `ghcr.io/subicura/counter`."""
     ref = image.split("@", 1)[0]
@@ -61,14 +82,18 @@ class RedisWorkload(Workload):
     image_kind = "redis"
     handles_sigterm = True
 
-    def __init__(self, pod: dict, now) -> None:
+    def __init__(self, pod: dict, now, argv: tuple[str, ...] = ("redis-server",)) -> None:
+        """`argv`: redis-server's command line (`--port 6380` moves it off 6379; any
+        argument is configuration, so it says "Configuration loaded" instead of warning)."""
         super().__init__(pod, now)
         self.server = RedisServer(now=now)
+        self.argv = argv
+        self.port = _redis_port(argv)
         self._banner(started_at(pod, now))
 
     def _banner(self, t: datetime) -> None:
-        """What the official image's redis-server prints when it starts (no config file,
-        pid 1, the container's clock in UTC)."""
+        """What the official image's redis-server prints when it starts (pid 1, the
+        container's clock in UTC)."""
         def stamp(role: str, ms: int) -> str:
             at = t + timedelta(milliseconds=ms)
             return f"1:{role} {at:%d %b %Y %H:%M:%S}.{at.microsecond // 1000:03d}"
@@ -81,18 +106,30 @@ class RedisWorkload(Workload):
                 ("C", 0, "* oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"),
                 ("C", 0, f"* Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=1, just started"),
                 ("C", 0, "# Warning: no config file specified, using the default config. In order to specify a config "
-                         "file use redis-server /path/to/redis.conf"),
+                         "file use redis-server /path/to/redis.conf" if len(self.argv) == 1 else "* Configuration loaded"),
                 ("M", 1, "* monotonic clock: POSIX clock_gettime"),
-                ("M", 1, "* Running mode=standalone, port=6379."),
+                ("M", 1, f"* Running mode=standalone, port={self.port}."),
                 ("M", 2, "* Server initialized"),
                 ("M", 2, "* Ready to accept connections tcp")):
             self.print(f"{stamp(role, ms)} {line}", t + timedelta(milliseconds=ms))
 
     def ports(self) -> set[tuple[str, int]]:
-        return super().ports() | {("TCP", 6379)}
+        """The one port redis-server binds (a declared containerPort opens nothing)."""
+        return {("TCP", self.port)}
 
     def stream(self, port: int):
         return _RedisStream(self.server)
+
+
+def _redis_port(argv: tuple[str, ...]) -> int:
+    """The port redis-server's command line sets (`--port 6380`, the last one wins); 6379."""
+    port = 6379
+    for i, arg in enumerate(argv[1:], 1):
+        value = arg[len("--port="):] if arg.startswith("--port=") else (
+            argv[i + 1] if arg == "--port" and i + 1 < len(argv) else None)
+        if value is not None and value.isdigit():
+            port = int(value)
+    return port
 
 
 class _RedisStream:
@@ -137,24 +174,18 @@ class WebWorkload(Workload):
     image_kind = "web"
     handles_sigterm = True
 
-    def __init__(self, pod: dict, now, page: str, server: str) -> None:
+    def __init__(self, pod: dict, now, page: str, server: str, via_entrypoint: bool = True) -> None:
+        """`via_entrypoint`: the image's docker-entrypoint.sh started the server (nginx's
+        prints its configuration lines first; a `command: [nginx, ...]` skips them)."""
         super().__init__(pod, now)
         self.page, self.server = page, server
         if server.startswith("nginx/"):
-            self._nginx_banner(started_at(pod, now))
+            self._nginx_banner(started_at(pod, now), via_entrypoint)
 
-    def _nginx_banner(self, t: datetime) -> None:
+    def _nginx_banner(self, t: datetime, via_entrypoint: bool) -> None:
         """What the official nginx image prints when it starts (docker-entrypoint.sh, then
         nginx's notices: one worker per CPU of the node)."""
-        for line in ("/docker-entrypoint.sh: /docker-entrypoint.d/ is not empty, will attempt to perform configuration",
-                     "/docker-entrypoint.sh: Looking for shell scripts in /docker-entrypoint.d/",
-                     "/docker-entrypoint.sh: Launching /docker-entrypoint.d/10-listen-on-ipv6-by-default.sh",
-                     "10-listen-on-ipv6-by-default.sh: info: Getting the checksum of /etc/nginx/conf.d/default.conf",
-                     "10-listen-on-ipv6-by-default.sh: info: Enabled listen on IPv6 in /etc/nginx/conf.d/default.conf",
-                     "/docker-entrypoint.sh: Sourcing /docker-entrypoint.d/15-local-resolvers.envsh",
-                     "/docker-entrypoint.sh: Launching /docker-entrypoint.d/20-envsubst-on-templates.sh",
-                     "/docker-entrypoint.sh: Launching /docker-entrypoint.d/30-tune-worker-processes.sh",
-                     "/docker-entrypoint.sh: Configuration complete; ready for start up"):
+        for line in NGINX_ENTRYPOINT_LINES if via_entrypoint else ():
             self.print(line, t)
         stamp = f"{t:%Y/%m/%d %H:%M:%S}"
         for notice in ('using the "epoll" event method', self.server, "built by gcc 12.2.0 (Debian 12.2.0-14) ",
@@ -232,23 +263,43 @@ class ApiServerWorkload(Workload):
         return HttpResponse(400, "Client sent an HTTP request to an HTTPS server.\n", "Bad Request")
 
 
+class IdleWorkload(Workload):
+    """A program that opens no socket (`sleep 3600`, `sh -c 'sleep 3600'`, where the image's
+    server was replaced by `command` or `args`): every connection to the pod is refused,
+    whatever containerPorts the spec declares."""
+
+    def ports(self) -> set[tuple[str, int]]:
+        return set()
+
+
 def _program(container: dict) -> tuple[type[Workload], tuple]:
-    """What the container's image runs: its workload class and the class's own arguments."""
+    """What the container runs (engine.workloads.entrypoint: the image's ENTRYPOINT and CMD
+    as `command` and `args` override them): its workload class and the class's own arguments."""
     name = image_name(str(container.get("image", "")))
     base = name.rsplit("/", 1)[-1]
+    prog = entrypoint.program(container)
+    run = prog.name
     if base == "redis" or name.endswith("/redis"):
-        return RedisWorkload, ()
-    if name == "ghcr.io/subicura/counter":
-        return CounterWorkload, ()
-    if base in ("nginx", "nginx-unprivileged"):
-        return WebWorkload, (NGINX_PAGE, "nginx/1.27.5")
-    if base == "httpd":
-        return WebWorkload, (HTTPD_PAGE, "Apache/2.4.63")
-    if base == "coredns":
-        return CoreDNSWorkload, ()
-    if base == "kube-apiserver":
-        return ApiServerWorkload, ()
-    return Workload, ()
+        if run == "redis-server":
+            return RedisWorkload, (prog.argv or ("redis-server",),)
+    elif name == "ghcr.io/subicura/counter":
+        if prog.argv is None:  # (its own default; any command or args replace the app)
+            return CounterWorkload, ()
+    elif base in ("nginx", "nginx-unprivileged"):
+        if run in ("nginx", "nginx-debug"):
+            return WebWorkload, (NGINX_PAGE, "nginx/1.27.5", prog.via_entrypoint)
+    elif base == "httpd":
+        if run in ("httpd-foreground", "httpd"):
+            return WebWorkload, (HTTPD_PAGE, "Apache/2.4.63")
+    elif base == "coredns":
+        if run == "coredns":
+            return CoreDNSWorkload, ()
+    elif base == "kube-apiserver":
+        if run == "kube-apiserver" or prog.argv is None:
+            return ApiServerWorkload, ()
+    if not container.get("command") and not container.get("args"):
+        return Workload, ()  # (an image's own default svcflow does not simulate: its declared ports accept)
+    return (Workload if entrypoint.listens(prog) else IdleWorkload), ()
 
 
 def workload_class(container: dict) -> type[Workload]:
@@ -262,4 +313,4 @@ def workload_for(pod: dict, container: dict, now) -> Workload:
     return cls(pod, now, *args)
 
 
-__all__ = ["ApiServerWorkload", "CoreDNSWorkload", "CounterWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_class", "workload_for"]
+__all__ = ["ApiServerWorkload", "CoreDNSWorkload", "CounterWorkload", "IdleWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_class", "workload_for"]

@@ -1,6 +1,7 @@
 """Go's time.ParseDuration, with its error words: what pflag's DurationVar reads a flag
 (`kubectl rollout status --timeout=2m30s`) with, and refuses (`time: missing unit in duration
-"5"`) before the command runs."""
+"5"`) before the command runs; and what CoreDNS reads a Corefile's durations with (`reload
+30s`: engine.dns.corefile). It lives low (engine.api) so both layers share this one parser."""
 from __future__ import annotations
 
 import re
