@@ -26,34 +26,48 @@ MEMOS_KEPT = 2  # the nodes last shown: 50 MB each at 10,000 Services
 
 
 class NormalizedRules(Sequence[str]):
-    """A chain's rules as iptables-save prints them, normalized when first read: the pane
-    shows a screenful of a node's 470,000 lines at a time, so most chains are never
+    """A chain's rules as iptables-save prints them, each normalized when first read: the
+    pane shows a screenful of a node's 470,000 lines at a time, so most rules are never
     normalized at all (doing all of them took the first paint of an attached 10,000-Service
-    cluster several seconds). The rules are copied: the proxier changes its lists later."""
+    cluster several seconds; doing a chain whole when one of its lines was shown took ~1 s
+    for KUBE-SERVICES' 10,000 rules, of which the screen shows 40). The rules are copied:
+    the proxier changes its lists later."""
 
-    __slots__ = ("_prefix", "_rules", "_family", "_lines")
+    __slots__ = ("_prefix", "_rules", "_family", "_lines", "_left", "_n")
 
     def __init__(self, prefix: str, rules, family) -> None:
         self._prefix = prefix
         self._rules = tuple(rules)
         self._family = family
-        self._lines: list[str] | None = None
+        self._n = len(self._rules)
+        self._lines: list[str | None] | None = None  # (each rule's line once read)
+        self._left = self._n  # (rules not read yet: at 0 the rules are let go)
 
-    def _normalized(self) -> list[str]:
-        if self._lines is None:
-            prefix, family = self._prefix, self._family
-            self._lines = [prefix + normalize_rule(r, family) for r in self._rules]
-            self._rules = ()
-        return self._lines
+    def _line(self, i: int) -> str:
+        lines = self._lines
+        if lines is None:
+            lines = self._lines = [None] * self._n
+        line = lines[i]
+        if line is None:
+            line = lines[i] = self._prefix + normalize_rule(self._rules[i], self._family)
+            self._left -= 1
+            if not self._left:
+                self._rules = ()
+        return line
 
     def __len__(self) -> int:
-        return len(self._rules) if self._lines is None else len(self._lines)
+        return self._n
 
     def __getitem__(self, i):
-        return self._normalized()[i]
+        if isinstance(i, slice):
+            return [self._line(j) for j in range(*i.indices(self._n))]
+        j = i + self._n if i < 0 else i
+        if not 0 <= j < self._n:
+            raise IndexError("chain line index out of range")
+        return self._line(j)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._normalized())
+        return (self._line(i) for i in range(self._n))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, (list, tuple, NormalizedRules)):
