@@ -307,7 +307,7 @@ class Mirror:
                 self._tick()
                 self.cluster.store.put_many(items)
                 lst.stored += len(items)
-                if any(_is_config(o) for o in items):
+                if kind == "ConfigMap" and any(_is_config(o) for o in items):
                     self._reconfigure()
                 if kind == "Pod" and self.nodes_inferred:
                     self._infer_nodes(items)
