@@ -21,6 +21,7 @@ import re
 import struct
 import sys
 from collections import deque
+from pathlib import Path
 
 try:
     import fcntl
@@ -147,21 +148,28 @@ def decode_page(raw: bytes, kind: str, api_version: str, *, freeze: bool) -> dic
 FRAME_LENGTH = struct.Struct("!Q")
 
 
-def _widen(pipe) -> None:
+def widen_pipe(fd: int) -> None:
     """The pipe's kernel buffer as large as an unprivileged process may make it (Linux's
     `fs.pipe-max-size`, 1 MiB by default, against 64 KiB): a page's answer (~0.5 MB) goes
-    in one write while the dashboard is busy, instead of the decoding process waiting."""
-    transport = getattr(pipe, "transport", None)
-    info = transport.get_extra_info("pipe") if transport is not None else None
+    in one write while the dashboard is busy, instead of the decoding process waiting.
+    The decoding process widens both its pipes (fd 0 and 1) before it says it is up: the
+    dashboard's end of its stdout is a StreamReader, which shows no file to widen."""
     size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
-    if info is None or size is None:
+    if size is None:
         return
     try:
         with open("/proc/sys/fs/pipe-max-size", encoding="ascii") as f:
             most = int(f.read())
-        fcntl.fcntl(info.fileno(), size, most)
+        fcntl.fcntl(fd, size, most)
     except (OSError, ValueError):
-        pass  # (the default buffer: only slower)
+        pass  # (the default buffer, or not a pipe: only slower)
+
+
+#: The directory this process imported `engine` from: the decoding process is started there,
+#: so that `python -m engine.attach.decodeworker` finds this same `engine` first (`-m` puts
+#: the working directory first on sys.path: a user's own `engine` package, or another svcflow
+#: checkout, in the directory svcflow was started from would be imported instead).
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class PageDecoder:
@@ -207,7 +215,7 @@ class PageDecoder:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "engine.attach.decodeworker", stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, start_new_session=True,
-                limit=_PIPE_LIMIT)
+                cwd=_PACKAGE_ROOT, limit=_PIPE_LIMIT)
             assert proc.stdout is not None
             hello = await proc.stdout.readexactly(FRAME_LENGTH.size)  # (an empty frame: it is up)
         except (OSError, ValueError, asyncio.IncompleteReadError) as e:
@@ -218,8 +226,6 @@ class PageDecoder:
             self._broken = True
             proc.kill()
             return
-        for pipe in (proc.stdin, proc.stdout):
-            _widen(pipe)
         self._proc, self.pid = proc, proc.pid
         self._reading = asyncio.ensure_future(self._read(proc))
 
