@@ -190,9 +190,10 @@ class PageDecoder:
     def __init__(self, offload_at: int | None = OFFLOAD_AT) -> None:
         self.offload_at = offload_at
         self.offloaded = 0  # pages the other process decoded (the benchmark reports it)
-        self.pid: int | None = None  # the other process's, once it is up (the benchmark reads its CPU)
+        self.pid: int | None = None  # the other process's, once started (the benchmark reads its CPU)
         self._starting: asyncio.Task | None = None
-        self._proc: asyncio.subprocess.Process | None = None
+        self._spawned: asyncio.subprocess.Process | None = None  # started, up or not: what close() ends
+        self._proc: asyncio.subprocess.Process | None = None  # up: pages go to it
         self._reading: asyncio.Task | None = None
         self._waiting: deque[asyncio.Future] = deque()
         self._broken = False
@@ -216,17 +217,22 @@ class PageDecoder:
                 sys.executable, "-m", "engine.attach.decodeworker", stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, start_new_session=True,
                 cwd=_PACKAGE_ROOT, limit=_PIPE_LIMIT)
-            assert proc.stdout is not None
-            hello = await proc.stdout.readexactly(FRAME_LENGTH.size)  # (an empty frame: it is up)
-        except (OSError, ValueError, asyncio.IncompleteReadError) as e:
+        except (OSError, ValueError) as e:
             log.info("svcflow attach: decoding pages in this process (%s)", e)
             self._broken = True
             return
-        if FRAME_LENGTH.unpack(hello)[0] != 0:
-            self._broken = True
-            proc.kill()
+        # (known before its hello: a close() meanwhile, which cancels this task, ends it too)
+        self._spawned, self.pid = proc, proc.pid
+        assert proc.stdout is not None
+        try:
+            hello = await proc.stdout.readexactly(FRAME_LENGTH.size)  # (an empty frame: it is up)
+        except (OSError, asyncio.IncompleteReadError) as e:
+            self._gone(f"the decoding process did not start ({e})")
             return
-        self._proc, self.pid = proc, proc.pid
+        if FRAME_LENGTH.unpack(hello)[0] != 0:
+            self._gone("the decoding process said something else than hello")
+            return
+        self._proc = proc
         self._reading = asyncio.ensure_future(self._read(proc))
 
     async def _read(self, proc: asyncio.subprocess.Process) -> None:
@@ -247,6 +253,7 @@ class PageDecoder:
         if not self._broken:
             log.info("svcflow attach: %s; decoding here", why)
         self._broken = True
+        self._kill()  # (one whose answers cannot be read is not left running until close)
         while self._waiting:  # (None: not decoded there; an exception nobody awaits would be logged)
             fut = self._waiting.popleft()
             if not fut.done():
@@ -285,17 +292,36 @@ class PageDecoder:
                 return page
         return decode_page(raw, kind, api_version, freeze=True)
 
+    def _kill(self) -> None:
+        proc = self._spawned
+        if proc is not None and proc.returncode is None:
+            try:
+                proc.kill()
+            except ProcessLookupError:
+                pass
+
     def close(self) -> None:
-        """Stop the other process (pages it was still decoding are not wanted)."""
+        """Stop the other process (pages it was still decoding are not wanted), started or
+        still starting; `aclose` also waits for it to be gone."""
         if self._starting is not None and not self._starting.done():
             self._starting.cancel()
         if self._reading is not None:
             self._reading.cancel()
-        if self._proc is not None and self._proc.returncode is None:
-            try:
-                self._proc.kill()
-            except ProcessLookupError:
-                pass
+        self._kill()
         self._proc = None
         self._broken = True
         self._gone("closed")
+
+    async def aclose(self, timeout: float = 5.0) -> None:
+        """`close`, then wait for the process to be reaped while the loop still runs: else
+        the child watcher finds it ended after `asyncio.run` closed the loop and says so on
+        stderr ("Loop ... that handles pid N is closed"), under the dashboard's last lines
+        or a headless command's answer."""
+        self.close()
+        proc = self._spawned
+        if proc is None:
+            return
+        try:
+            await asyncio.wait_for(proc.wait(), timeout)
+        except asyncio.TimeoutError:  # (killed: only a kernel stuck on it keeps it)
+            pass
