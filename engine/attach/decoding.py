@@ -212,6 +212,8 @@ class PageDecoder:
         return self._starting
 
     async def _start(self) -> None:
+        if self._broken:  # (closed before a list asked for it: nothing is started after the attach stopped)
+            return
         try:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "engine.attach.decodeworker", stdin=asyncio.subprocess.PIPE,

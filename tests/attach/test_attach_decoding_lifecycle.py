@@ -53,6 +53,17 @@ def test_a_close_while_the_process_is_still_starting_ends_it():
     assert not _exists(pid)
 
 
+def test_nothing_is_started_once_closed():
+    """A list's page asking for the process after the attach stopped starts none."""
+    async def run():
+        decoder = PageDecoder(offload_at=0)
+        await decoder.aclose()
+        decoder.expect(10_000)
+        await asyncio.wait_for(decoder.start(), 60)
+        return decoder.pid, await decoder.submit(_page("Pod", 0), "Pod", "v1")
+    assert asyncio.run(run()) == (None, None)
+
+
 def test_a_headless_snapshot_whose_lists_end_before_the_process_is_up_leaves_no_process(served, tmp_path, caplog):
     """`svcflow get ... --kubeconfig` (asyncio.run of a snapshot): a list big enough starts
     the process; lists done before it is up must not leave it running, nor its end reported
