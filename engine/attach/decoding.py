@@ -214,6 +214,9 @@ class PageDecoder:
     async def _start(self) -> None:
         if self._broken:  # (closed before a list asked for it: nothing is started after the attach stopped)
             return
+        if not sys.executable:  # (an embedding interpreter that cannot say where it is: None or "")
+            self._gone("no Python executable to start the decoding process with")
+            return
         try:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "engine.attach.decodeworker", stdin=asyncio.subprocess.PIPE,

@@ -64,6 +64,22 @@ def test_nothing_is_started_once_closed():
     assert asyncio.run(run()) == (None, None)
 
 
+def test_an_interpreter_that_does_not_know_its_executable_decodes_here(monkeypatch):
+    """sys.executable is None or "" in some embedding interpreters: no task failing with a
+    TypeError nobody reads ("Task exception was never retrieved"), the pages decoded here."""
+    monkeypatch.setattr(decoding.sys, "executable", None)
+    raw = _page("Pod", 0)
+
+    async def run():
+        decoder = PageDecoder(offload_at=0)
+        await asyncio.wait_for(decoder.start(), 60)
+        pending = await decoder.submit(raw, "Pod", "v1")
+        page = await decoder.decoded(raw, pending, "Pod", "v1")
+        await decoder.aclose()
+        return decoder.pid, pending, page
+    assert asyncio.run(run()) == (None, None, decode_page(raw, "Pod", "v1", freeze=False))
+
+
 def test_a_headless_snapshot_whose_lists_end_before_the_process_is_up_leaves_no_process(served, tmp_path, caplog):
     """`svcflow get ... --kubeconfig` (asyncio.run of a snapshot): a list big enough starts
     the process; lists done before it is up must not leave it running, nor its end reported
