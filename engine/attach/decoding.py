@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import pickle
 import re
+import signal
 import struct
 import sys
 from collections import deque
@@ -195,6 +197,7 @@ class PageDecoder:
         self._spawned: asyncio.subprocess.Process | None = None  # started, up or not: what close() ends
         self._proc: asyncio.subprocess.Process | None = None  # up: pages go to it
         self._reading: asyncio.Task | None = None
+        self._ended = False  # the process is gone, or was signalled to go
         self._waiting: deque[asyncio.Future] = deque()
         self._broken = False
 
@@ -232,7 +235,7 @@ class PageDecoder:
         try:
             hello = await proc.stdout.readexactly(FRAME_LENGTH.size)  # (an empty frame: it is up)
         except (OSError, asyncio.IncompleteReadError) as e:
-            self._gone(f"the decoding process did not start ({e})")
+            self._gone(f"the decoding process did not start ({e})", ended=True)
             return
         if FRAME_LENGTH.unpack(hello)[0] != 0:
             self._gone("the decoding process said something else than hello")
@@ -252,13 +255,16 @@ class PageDecoder:
                     if not fut.done():
                         fut.set_result(data)
         except (asyncio.IncompleteReadError, OSError) as e:
-            self._gone(f"the decoding process ended ({e})")
+            self._gone(f"the decoding process ended ({e})", ended=True)
 
-    def _gone(self, why: str) -> None:
+    def _gone(self, why: str, ended: bool = False) -> None:
+        """Decode here from now on (`ended`: the process's pipes closed, it is gone: not
+        signalled; else it is ended, not left running until close)."""
         if not self._broken:
             log.info("svcflow attach: %s; decoding here", why)
         self._broken = True
-        self._kill()  # (one whose answers cannot be read is not left running until close)
+        self._ended = self._ended or ended
+        self._kill()
         while self._waiting:  # (None: not decoded there; an exception nobody awaits would be logged)
             fut = self._waiting.popleft()
             if not fut.done():
@@ -280,7 +286,7 @@ class PageDecoder:
             proc.stdin.write(raw)
             await proc.stdin.drain()
         except (OSError, RuntimeError) as e:  # (ConnectionResetError, BrokenPipeError: it is gone)
-            self._gone(f"the decoding process took no more pages ({e})")
+            self._gone(f"the decoding process took no more pages ({e})", ended=True)
         return fut
 
     async def decoded(self, raw: bytes, pending: asyncio.Future | None, kind: str, api_version: str) -> dict:
@@ -298,12 +304,18 @@ class PageDecoder:
         return decode_page(raw, kind, api_version, freeze=True)
 
     def _kill(self) -> None:
+        """SIGKILL, once, unless it ended by itself. By its pid, not `Process.kill()`:
+        Popen's kill first polls, and a process already ended is then reaped here, under
+        the child watcher's thread, which says so on stderr ("Unknown child process pid N,
+        will report returncode 255"; seen killing one whose pipes had just closed)."""
         proc = self._spawned
-        if proc is not None and proc.returncode is None:
-            try:
-                proc.kill()
-            except ProcessLookupError:
-                pass
+        if proc is None or self._ended or proc.returncode is not None:
+            return
+        self._ended = True
+        try:
+            os.kill(proc.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        except ProcessLookupError:
+            pass
 
     def close(self) -> None:
         """Stop the other process (pages it was still decoding are not wanted), started or

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import pickle
+import signal
 
 import pytest
 
@@ -290,3 +291,25 @@ def test_a_list_that_starts_over_with_pages_in_the_process_keeps_each_page_to_it
                         "Pod": [f"pod{i}-{k}" for i in range(3) for k in range(3)]}
     assert asked.count(("Pod", "")) == 2  # (the pods' list started over)
     assert count == (2 + 1 + 3 if offloaded else 0)  # (services 2, pods 1 before the 410, then 3)
+
+
+def test_a_process_that_died_is_not_signalled_nor_reaped_behind_the_child_watcher(caplog):
+    """Its pipes closed: the pages are decoded here and nothing kills it again (Popen's kill
+    polls first, reaping it under the child watcher, which then said "Unknown child process
+    pid N, will report returncode 255" on stderr; a race, so tried a few times)."""
+    raw = _page("Pod", 2)
+
+    async def run():
+        decoder = PageDecoder(offload_at=0)
+        await asyncio.wait_for(decoder.start(), 60)
+        os.kill(decoder.pid, signal.SIGKILL)
+        pending = await decoder.submit(raw, "Pod", "v1")
+        page = await decoder.decoded(raw, pending, "Pod", "v1")
+        await asyncio.sleep(0.02)
+        await decoder.aclose()
+        return page, decoder.pid
+    with caplog.at_level(logging.WARNING, logger="asyncio"):
+        for _ in range(8):
+            page, pid = asyncio.run(run())
+            assert page == decode_page(raw, "Pod", "v1", freeze=False) and not _exists(pid)
+    assert not [r.getMessage() for r in caplog.records if "child process" in r.getMessage()]
