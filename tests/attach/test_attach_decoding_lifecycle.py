@@ -118,10 +118,12 @@ def test_the_dashboard_quitting_ends_the_process_even_when_its_stop_is_cancelled
 
 def test_the_process_starts_from_a_directory_holding_another_engine_package(tmp_path, monkeypatch):
     """`python -m` puts the working directory first: svcflow started inside another checkout
-    (or next to a user's own `engine` package) must still run its own decoder."""
+    (or next to a user's own `engine` package) must still run its own decoder, and run none
+    of that directory's code."""
     other = tmp_path / "engine" / "attach"
     other.mkdir(parents=True)
-    (tmp_path / "engine" / "__init__.py").write_text("")
+    ran = tmp_path / "ran"
+    (tmp_path / "engine" / "__init__.py").write_text(f"open({str(ran)!r}, 'w').close()\n")
     (other / "__init__.py").write_text("")
     (other / "decodeworker.py").write_text("raise SystemExit(3)  # another svcflow, another protocol\n")
     monkeypatch.chdir(tmp_path)
@@ -136,6 +138,7 @@ def test_the_process_starts_from_a_directory_holding_another_engine_package(tmp_
         finally:
             await decoder.aclose()
     page, offloaded = asyncio.run(run())
+    assert not ran.exists()
     assert offloaded == 1
     assert page == decode_page(raw, "Pod", "v1", freeze=False)
 
