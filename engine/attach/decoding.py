@@ -186,8 +186,10 @@ class PageDecoder:
     on is not its), and nothing of the parent's captured stdio is passed to it (Textual's
     captured stderr made multiprocessing refuse to start: `bad value(s) in fds_to_keep`).
 
-    `offload_at`: None never starts the other process (the headless commands' short lists,
-    and a reflector made without a decoder)."""
+    `offload_at`: None never starts the other process (a reflector made without a
+    decoder). The headless commands (`svcflow get ... --kubeconfig`, tui/cli.py's
+    `_attach_options`) keep the default, as the dashboard does: a list that big is decoded
+    there for them too."""
 
     def __init__(self, offload_at: int | None = OFFLOAD_AT) -> None:
         self.offload_at = offload_at
