@@ -316,3 +316,19 @@ def test_a_process_that_died_is_not_signalled_nor_reaped_behind_the_child_watche
             page, pid = asyncio.run(run())
             assert page == decode_page(raw, "Pod", "v1", freeze=False) and not _exists(pid)
     assert not [r.getMessage() for r in caplog.records if "child process" in r.getMessage()]
+
+
+def test_pages_still_in_the_process_when_it_is_closed_are_decoded_here():
+    pages = [_page("Pod", i, n=200) for i in range(6)]
+
+    async def run():
+        decoder = PageDecoder(offload_at=0)
+        await asyncio.wait_for(decoder.start(), 60)
+        pending = [await decoder.submit(raw, "Pod", "v1") for raw in pages]
+        assert all(p is not None for p in pending) and not all(p.done() for p in pending)
+        await decoder.aclose()
+        got = [await decoder.decoded(raw, p, "Pod", "v1") for raw, p in zip(pages, pending)]
+        return got, decoder.pid
+    got, pid = asyncio.run(run())
+    assert got == [decode_page(raw, "Pod", "v1", freeze=False) for raw in pages]
+    assert not _exists(pid)
