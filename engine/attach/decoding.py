@@ -336,7 +336,10 @@ class PageDecoder:
         the child watcher finds it ended after `asyncio.run` closed the loop and says so on
         stderr ("Loop ... that handles pid N is closed"), under the dashboard's last lines
         or a headless command's answer."""
+        starting = self._starting
         self.close()
+        if starting is not None:  # (cancelled while creating the process: asyncio kills and waits for it)
+            await asyncio.gather(starting, return_exceptions=True)
         proc = self._spawned
         if proc is None:
             return

@@ -332,3 +332,33 @@ def test_pages_still_in_the_process_when_it_is_closed_are_decoded_here():
     got, pid = asyncio.run(run())
     assert got == [decode_page(raw, "Pod", "v1", freeze=False) for raw in pages]
     assert not _exists(pid)
+
+
+def _children() -> list[int]:
+    """This process's children (running or zombies)."""
+    out = []
+    for stat in os.listdir("/proc"):
+        if not stat.isdigit():
+            continue
+        try:
+            with open(f"/proc/{stat}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            out.append(int(stat))
+    return out
+
+
+def test_closing_at_any_moment_of_the_start_leaves_no_process():
+    """However far the start got (the process being created, created, saying hello), once
+    `aclose` returns there is no child left, not even one to reap."""
+    async def run(steps: int) -> list[int]:
+        before = set(_children())  # (the served cluster of this module's other tests, say)
+        decoder = PageDecoder(offload_at=0)
+        decoder.start()
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        await decoder.aclose()
+        return sorted(set(_children()) - before)
+    assert [asyncio.run(run(steps)) for steps in range(12)] == [[]] * 12
