@@ -4,8 +4,9 @@
 
 On stdin, one frame per page: its kind and apiVersion (a JSON pair), then its bytes as the
 API server sent them, each frame its length (8 bytes, big-endian) then its bytes. On
-stdout: first an empty frame (it is up), then one frame per page, in order: the page as the
-mirror keeps it (`decode_page`), pickled. It ends when stdin does.
+stdout: first an empty frame (it is up, both pipes widened: `widen_pipe`), then one frame
+per page, in order: the page as the mirror keeps it (`decode_page`), pickled. It ends when
+stdin does.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pickle
 import sys
 from typing import BinaryIO
 
-from engine.attach.decoding import FRAME_LENGTH, decode_page
+from engine.attach.decoding import FRAME_LENGTH, decode_page, widen_pipe
 
 
 def _frame(inp: BinaryIO) -> bytes | None:
@@ -30,6 +31,8 @@ def _frame(inp: BinaryIO) -> bytes | None:
 def main() -> int:
     gc.disable()  # (decoded, pickled, let go: nothing here makes a cycle)
     inp, out = sys.stdin.buffer, sys.stdout.buffer
+    for pipe in (inp, out):  # (before the hello: no page has been written yet)
+        widen_pipe(pipe.fileno())
     out.write(FRAME_LENGTH.pack(0))
     out.flush()
     while True:

@@ -16,11 +16,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import pickle
 import re
+import signal
 import struct
 import sys
 from collections import deque
+from pathlib import Path
 
 try:
     import fcntl
@@ -147,21 +150,28 @@ def decode_page(raw: bytes, kind: str, api_version: str, *, freeze: bool) -> dic
 FRAME_LENGTH = struct.Struct("!Q")
 
 
-def _widen(pipe) -> None:
+def widen_pipe(fd: int) -> None:
     """The pipe's kernel buffer as large as an unprivileged process may make it (Linux's
     `fs.pipe-max-size`, 1 MiB by default, against 64 KiB): a page's answer (~0.5 MB) goes
-    in one write while the dashboard is busy, instead of the decoding process waiting."""
-    transport = getattr(pipe, "transport", None)
-    info = transport.get_extra_info("pipe") if transport is not None else None
+    in one write while the dashboard is busy, instead of the decoding process waiting.
+    The decoding process widens both its pipes (fd 0 and 1) before it says it is up: the
+    dashboard's end of its stdout is a StreamReader, which shows no file to widen."""
     size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
-    if info is None or size is None:
+    if size is None:
         return
     try:
         with open("/proc/sys/fs/pipe-max-size", encoding="ascii") as f:
             most = int(f.read())
-        fcntl.fcntl(info.fileno(), size, most)
+        fcntl.fcntl(fd, size, most)
     except (OSError, ValueError):
-        pass  # (the default buffer: only slower)
+        pass  # (the default buffer, or not a pipe: only slower)
+
+
+#: The directory this process imported `engine` from: the decoding process is started there,
+#: so that `python -m engine.attach.decodeworker` finds this same `engine` first (`-m` puts
+#: the working directory first on sys.path: a user's own `engine` package, or another svcflow
+#: checkout, in the directory svcflow was started from would be imported instead).
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 class PageDecoder:
@@ -176,16 +186,20 @@ class PageDecoder:
     on is not its), and nothing of the parent's captured stdio is passed to it (Textual's
     captured stderr made multiprocessing refuse to start: `bad value(s) in fds_to_keep`).
 
-    `offload_at`: None never starts the other process (the headless commands' short lists,
-    and a reflector made without a decoder)."""
+    `offload_at`: None never starts the other process (a reflector made without a
+    decoder). The headless commands (`svcflow get ... --kubeconfig`, tui/cli.py's
+    `_attach_options`) keep the default, as the dashboard does: a list that big is decoded
+    there for them too."""
 
     def __init__(self, offload_at: int | None = OFFLOAD_AT) -> None:
         self.offload_at = offload_at
         self.offloaded = 0  # pages the other process decoded (the benchmark reports it)
-        self.pid: int | None = None  # the other process's, once it is up (the benchmark reads its CPU)
+        self.pid: int | None = None  # the other process's, once started (the benchmark reads its CPU)
         self._starting: asyncio.Task | None = None
-        self._proc: asyncio.subprocess.Process | None = None
+        self._spawned: asyncio.subprocess.Process | None = None  # started, up or not: what close() ends
+        self._proc: asyncio.subprocess.Process | None = None  # up: pages go to it
         self._reading: asyncio.Task | None = None
+        self._ended = False  # the process is gone, or was signalled to go
         self._waiting: deque[asyncio.Future] = deque()
         self._broken = False
 
@@ -203,24 +217,32 @@ class PageDecoder:
         return self._starting
 
     async def _start(self) -> None:
+        if self._broken:  # (closed before a list asked for it: nothing is started after the attach stopped)
+            return
+        if not sys.executable:  # (an embedding interpreter that cannot say where it is: None or "")
+            self._gone("no Python executable to start the decoding process with")
+            return
         try:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "engine.attach.decodeworker", stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, start_new_session=True,
-                limit=_PIPE_LIMIT)
-            assert proc.stdout is not None
-            hello = await proc.stdout.readexactly(FRAME_LENGTH.size)  # (an empty frame: it is up)
-        except (OSError, ValueError, asyncio.IncompleteReadError) as e:
+                cwd=_PACKAGE_ROOT, limit=_PIPE_LIMIT)
+        except (OSError, ValueError) as e:
             log.info("svcflow attach: decoding pages in this process (%s)", e)
             self._broken = True
             return
-        if FRAME_LENGTH.unpack(hello)[0] != 0:
-            self._broken = True
-            proc.kill()
+        # (known before its hello: a close() meanwhile, which cancels this task, ends it too)
+        self._spawned, self.pid = proc, proc.pid
+        assert proc.stdout is not None
+        try:
+            hello = await proc.stdout.readexactly(FRAME_LENGTH.size)  # (an empty frame: it is up)
+        except (OSError, asyncio.IncompleteReadError) as e:
+            self._gone(f"the decoding process did not start ({e})", ended=True)
             return
-        for pipe in (proc.stdin, proc.stdout):
-            _widen(pipe)
-        self._proc, self.pid = proc, proc.pid
+        if FRAME_LENGTH.unpack(hello)[0] != 0:
+            self._gone("the decoding process said something else than hello")
+            return
+        self._proc = proc
         self._reading = asyncio.ensure_future(self._read(proc))
 
     async def _read(self, proc: asyncio.subprocess.Process) -> None:
@@ -235,12 +257,16 @@ class PageDecoder:
                     if not fut.done():
                         fut.set_result(data)
         except (asyncio.IncompleteReadError, OSError) as e:
-            self._gone(f"the decoding process ended ({e})")
+            self._gone(f"the decoding process ended ({e})", ended=True)
 
-    def _gone(self, why: str) -> None:
+    def _gone(self, why: str, ended: bool = False) -> None:
+        """Decode here from now on (`ended`: the process's pipes closed, it is gone: not
+        signalled; else it is ended, not left running until close)."""
         if not self._broken:
             log.info("svcflow attach: %s; decoding here", why)
         self._broken = True
+        self._ended = self._ended or ended
+        self._kill()
         while self._waiting:  # (None: not decoded there; an exception nobody awaits would be logged)
             fut = self._waiting.popleft()
             if not fut.done():
@@ -262,7 +288,7 @@ class PageDecoder:
             proc.stdin.write(raw)
             await proc.stdin.drain()
         except (OSError, RuntimeError) as e:  # (ConnectionResetError, BrokenPipeError: it is gone)
-            self._gone(f"the decoding process took no more pages ({e})")
+            self._gone(f"the decoding process took no more pages ({e})", ended=True)
         return fut
 
     async def decoded(self, raw: bytes, pending: asyncio.Future | None, kind: str, api_version: str) -> dict:
@@ -279,17 +305,45 @@ class PageDecoder:
                 return page
         return decode_page(raw, kind, api_version, freeze=True)
 
+    def _kill(self) -> None:
+        """SIGKILL, once, unless it ended by itself. By its pid, not `Process.kill()`:
+        Popen's kill first polls, and a process already ended is then reaped here, under
+        the child watcher's thread, which says so on stderr ("Unknown child process pid N,
+        will report returncode 255"; seen killing one whose pipes had just closed)."""
+        proc = self._spawned
+        if proc is None or self._ended or proc.returncode is not None:
+            return
+        self._ended = True
+        try:
+            os.kill(proc.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        except ProcessLookupError:
+            pass
+
     def close(self) -> None:
-        """Stop the other process (pages it was still decoding are not wanted)."""
+        """Stop the other process (pages it was still decoding are not wanted), started or
+        still starting; `aclose` also waits for it to be gone."""
         if self._starting is not None and not self._starting.done():
             self._starting.cancel()
         if self._reading is not None:
             self._reading.cancel()
-        if self._proc is not None and self._proc.returncode is None:
-            try:
-                self._proc.kill()
-            except ProcessLookupError:
-                pass
+        self._kill()
         self._proc = None
         self._broken = True
         self._gone("closed")
+
+    async def aclose(self, timeout: float = 5.0) -> None:
+        """`close`, then wait for the process to be reaped while the loop still runs: else
+        the child watcher finds it ended after `asyncio.run` closed the loop and says so on
+        stderr ("Loop ... that handles pid N is closed"), under the dashboard's last lines
+        or a headless command's answer."""
+        starting = self._starting
+        self.close()
+        if starting is not None:  # (cancelled while creating the process: asyncio kills and waits for it)
+            await asyncio.gather(starting, return_exceptions=True)
+        proc = self._spawned
+        if proc is None:
+            return
+        try:
+            await asyncio.wait_for(proc.wait(), timeout)
+        except asyncio.TimeoutError:  # (killed: only a kernel stuck on it keeps it)
+            pass

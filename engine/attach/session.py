@@ -198,10 +198,14 @@ class AttachSession:
         return [line] if line else []
 
     async def close(self) -> None:
-        if self.source is not None:
-            await self.source.stop()
-        if self.client is not None:
-            await self.client.close()
+        """Stop the reflectors and the decoding process, and close the connections: the
+        client too when stopping is cancelled once more (the dashboard quitting)."""
+        try:
+            if self.source is not None:
+                await self.source.stop()
+        finally:
+            if self.client is not None:
+                await self.client.close()
 
 
 def snapshot(options: AttachOptions) -> Cluster:

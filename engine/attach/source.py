@@ -341,13 +341,18 @@ class AttachSource:
             self.sink.problem(key, line)
 
     async def stop(self) -> None:
+        """Stop every reflector, then the decoding process, even when this is cancelled while
+        the reflectors end (the dashboard's quit cancels its worker, then asyncio.run cancels
+        every task again): else the process outlived the attach, until this one's exit."""
         for r in self.reflectors:
             r.stop()
         for t in self._tasks:
             t.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
-        self.decoder.close()
+        try:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            self._tasks = []
+            await self.decoder.aclose()
 
 
 class _Tap:
