@@ -526,9 +526,19 @@ def _attached_refusals(session, args: argparse.Namespace) -> list[str]:
 
 
 def asyncio_run(coro):
+    """Run a headless attached command. Ctrl+C ends it as it ends kubectl: killed by the
+    signal (the shell's status 130), no traceback -- asyncio.run has cancelled the command
+    and let it close its connections and its decoding process first."""
     import asyncio
+    import os
+    import signal
 
-    return asyncio.run(coro)
+    try:
+        return asyncio.run(coro)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+        raise  # (only where SIGINT cannot end the process)
 
 
 def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -86,6 +86,24 @@ def test_an_unreachable_server_is_one_line(tmp_path):
     assert _one_line(err).startswith(f"svcflow: cannot reach the API server at http://127.0.0.1:{port}")
 
 
+def test_ctrl_c_ends_a_headless_command_as_it_ends_kubectl(tmp_path):
+    """A server that takes the connection and never answers: Ctrl+C ends `svcflow get pods`
+    by the signal (the shell says 130), printing nothing -- no KeyboardInterrupt traceback."""
+    import signal
+    import time
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(8)
+        kc = kubeconfig.write(tmp_path / "kc", f"http://127.0.0.1:{srv.getsockname()[1]}")
+        proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "get", "pods", "--kubeconfig", str(kc)],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        time.sleep(2.5)  # (connected, waiting for the list's answer)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, out, err) == (-signal.SIGINT, b"", b"")
+
+
 def test_a_missing_context_and_a_missing_kubeconfig_are_one_line(tmp_path):
     kc = kubeconfig.write(tmp_path / "kc", "http://127.0.0.1:1")
     code, _, err = run_cli(*["get", "pods", "--kubeconfig", str(kc), "--context", "staging"])
