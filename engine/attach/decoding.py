@@ -203,11 +203,15 @@ class PageDecoder:
         self._waiting: deque[asyncio.Future] = deque()
         self._broken = False
 
-    def expect(self, remaining: int) -> None:
+    def expect(self, remaining: int) -> bool:
         """A list says `remaining` objects are still to come: enough of them, and the other
-        process starts (its start overlaps the pages decoded here meanwhile)."""
+        process starts (its start overlaps the pages decoded here meanwhile). Whether the
+        list is big: only a big list's pages go there (a small list's, or a relist's of a
+        small kind, would wait behind a big list's queued pages)."""
         if self.offload_at is not None and remaining >= self.offload_at:
             self.start()
+            return True
+        return False
 
     def start(self) -> asyncio.Task:
         """Start the other process (once, in the running loop): a task done when it is up

@@ -258,6 +258,7 @@ class Reflector:
         is in (the queue's bound holds the asking back), its decoding started in the other
         process when the list is big (`PageDecoder`); then None, or the failure."""
         token = ""
+        big = False  # (the list said it is big: its pages go to the decoding process)
         while True:
             try:
                 page = await self._ask(token)
@@ -265,9 +266,9 @@ class Reflector:
                 await pages.put(_Failed(e, continued=bool(token)))
                 return
             remaining = page.metadata.get("remainingItemCount")
-            if isinstance(remaining, int):
-                self.decoder.expect(remaining)
-            if page.decoded is None:
+            if not big and isinstance(remaining, int):
+                big = self.decoder.expect(remaining)
+            if big and page.decoded is None:
                 page.pending = await self.decoder.submit(page.raw, self.resource.kind, self.resource.api_version)
             await pages.put(page)
             token = page.continue_token
