@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from engine.api.naming import generate_name
 from engine.api.validation import messages
-from engine.api.wellknown import MIRROR_POD_ANNOTATION
+from engine.api.wellknown import MIRROR_POD_ANNOTATION, SERVICE_ACCOUNT_VOLUME_PREFIX
 
 #: The taints a node gets when its kubelet stops posting status (node lifecycle controller).
 TAINT_NODE_NOT_READY = "node.kubernetes.io/not-ready"
@@ -53,7 +53,6 @@ def default_toleration_seconds(spec: dict) -> None:
 # -- ServiceAccount ---------------------------------------------------------------------------
 DEFAULT_SERVICE_ACCOUNT = "default"
 #: The projected volume's name prefix and where every container finds it.
-SERVICE_ACCOUNT_VOLUME_PREFIX = "kube-api-access-"
 DEFAULT_API_TOKEN_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
 #: serviceaccount.WarnOnlyBoundTokenExpirationSeconds: an hour and 7 s, so the kubelet's
 #: refresh at 80 % comes before the hour legacy clients were promised.

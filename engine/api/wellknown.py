@@ -20,3 +20,7 @@ REVISION = "deployment.kubernetes.io/revision"
 # spec.templateGeneration, and the label its controller puts on each pod it makes
 TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
 POD_TEMPLATE_GENERATION_LABEL = "pod-template-generation"
+
+#: The projected ServiceAccount token volume admission adds to each pod, named with a random
+#: suffix (`kube-api-access-xxxxx`), mounted in every container.
+SERVICE_ACCOUNT_VOLUME_PREFIX = "kube-api-access-"

@@ -9,6 +9,8 @@ Nothing here imports the control plane: the process that decodes big lists' page
 """
 from __future__ import annotations
 
+from engine.api.wellknown import SERVICE_ACCOUNT_VOLUME_PREFIX
+
 #: Parts of a pod that repeat across the pods of one template (or one second), kept once:
 #: where (metadata, spec or status) and which field (None: the whole part).
 SHARED_POD_PARTS = (("metadata", "labels"), ("metadata", "ownerReferences"), ("spec", None),
@@ -43,6 +45,70 @@ def _unlike(value, last):
     return value
 
 
+def _spec_like(spec: dict, last: dict) -> dict | None:
+    """A pod spec equal to its sibling's but for its node and its kube-api-access volume's
+    name, built from the sibling's parts with one comparison (None: more differs).
+
+    Those two leaves are set to the sibling's for the comparison and put back; the result
+    is the sibling's spec with this pod's node, its volume entry and the container mounts
+    of that volume copied with this pod's name -- a few small dicts, where walking the two
+    specs compared each container three times over (`_unlike`)."""
+    if ("nodeName" in spec) != ("nodeName" in last):
+        return None
+    vols, lvols = spec.get("volumes"), last.get("volumes")
+    at = _access_volume(vols)
+    if at is None or at != _access_volume(lvols):
+        return None
+    name, lname = vols[at]["name"], lvols[at]["name"]
+    mounts = [m for f in _CONTAINER_LISTS for c in spec.get(f) or () if type(c) is dict
+              for m in c.get("volumeMounts") or () if type(m) is dict and m.get("name") == name]
+    node = spec.get("nodeName")
+    vols[at]["name"] = lname
+    for m in mounts:
+        m["name"] = lname
+    if "nodeName" in spec:
+        spec["nodeName"] = last["nodeName"]
+    try:
+        if spec != last:
+            return None
+    finally:
+        vols[at]["name"] = name
+        for m in mounts:
+            m["name"] = name
+        if "nodeName" in spec:
+            spec["nodeName"] = node
+    out = dict(last)
+    if "nodeName" in out:
+        out["nodeName"] = node
+    out["volumes"] = [*lvols[:at], {**lvols[at], "name": name}, *lvols[at + 1:]]
+    for f in _CONTAINER_LISTS:
+        if f in out:
+            out[f] = [_remounted(c, lname, name) for c in out[f]]
+    return out
+
+
+_CONTAINER_LISTS = ("initContainers", "containers")
+
+
+def _access_volume(vols) -> int | None:
+    """Where the pod's kube-api-access volume is in its volumes (None: it has none)."""
+    if type(vols) is not list:
+        return None
+    for i, v in enumerate(vols):
+        if type(v) is dict and str(v.get("name") or "").startswith(SERVICE_ACCOUNT_VOLUME_PREFIX):
+            return i
+    return None
+
+
+def _remounted(c, old: str, new: str):
+    """Container `c` (a sibling's) with its mounts of volume `old` naming `new` instead."""
+    mounts = c.get("volumeMounts") if type(c) is dict else None
+    if not mounts or not any(type(m) is dict and m.get("name") == old for m in mounts):
+        return c
+    return {**c, "volumeMounts": [{**m, "name": new} if type(m) is dict and m.get("name") == old else m
+                                  for m in mounts]}
+
+
 def slim(obj: dict, recent: dict[tuple[str, str | None], object] | None = None) -> dict:
     """The object as the mirror keeps it: as the server sent it, less `managedFields`, which
     no pane or computation reads and which is most of a pod's bytes at 100,000 pods
@@ -62,7 +128,12 @@ def slim(obj: dict, recent: dict[tuple[str, str | None], object] | None = None) 
         if obj.get("kind") == "Pod" and recent is not None:
             for (where, f), part, v in _pod_parts(obj):
                 last = recent.get((where, f))
-                one = v if last is None else _like(v, last)
+                if last is None:
+                    one = v
+                elif f is None and type(last) is dict and v != last:  # (a spec: a sibling's but two leaves?)
+                    one = _spec_like(v, last) or _unlike(v, last)
+                else:
+                    one = _like(v, last)
                 recent[(where, f)] = one
                 if f is None:
                     obj[where] = one

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterable
 
-from engine.api.admission import SERVICE_ACCOUNT_VOLUME_PREFIX
+from engine.api.wellknown import SERVICE_ACCOUNT_VOLUME_PREFIX
 from engine.kapi import fieldmanager, fieldpaths
 from engine.kapi.fieldmanager import Path
 
