@@ -76,7 +76,7 @@ class PodProcesses:
             return start_error(argv[0])
         proc = self.process(pod, container)
         if proc is not None and _restarted(pod, container):
-            proc.log.clear()  # a restarted container's log is its own (kubectl logs shows this run's)
+            proc.restarted()  # a restarted container's log is its own; the last run's is `logs --previous`'s
         old = self.scripts.pop(_key(pod, container), None) if script else None
         if old is not None:
             old.stop()  # (the container's previous run: it ended or was killed)
