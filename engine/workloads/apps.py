@@ -4,7 +4,8 @@
 - `ghcr.io/subicura/counter`: the tutorial's Node app on 3000; each GET does INCR
   `count` in the redis at REDIS_HOST:REDIS_PORT and answers the new value as text — as
   the tutorial's transcript shows (`curl localhost:3000` -> `1`, then `2`).
-- nginx / httpd style web servers on 80 with their default pages.
+- nginx / httpd style web servers on 80 with their default pages (nginxinc/nginx-unprivileged,
+  which runs as a user that may not bind below 1024, on 8080: its default.conf's `listen 8080`).
 - anything else: TCP accepted on the declared containerPorts.
 
 Which of these a container runs is its program, not only its image: a `command` or `args`
@@ -48,6 +49,9 @@ Commercial support is available at
 </body>
 </html>
 """
+#: The port each nginx image's default.conf listens on (nginxinc/nginx-unprivileged runs as
+#: uid 101, which may not bind 80: its Dockerfile rewrites `listen 80` to 8080 and EXPOSEs 8080).
+NGINX_LISTEN = {"nginx": 80, "nginx-unprivileged": 8080}
 HTTPD_PAGE = "<html><body><h1>It works!</h1></body></html>\n"
 
 
@@ -174,11 +178,13 @@ class WebWorkload(Workload):
     image_kind = "web"
     handles_sigterm = True
 
-    def __init__(self, pod: dict, now, page: str, server: str, via_entrypoint: bool = True) -> None:
+    def __init__(self, pod: dict, now, page: str, server: str, via_entrypoint: bool = True,
+                 listen: int = 80) -> None:
         """`via_entrypoint`: the image's docker-entrypoint.sh started the server (nginx's
-        prints its configuration lines first; a `command: [nginx, ...]` skips them)."""
+        prints its configuration lines first; a `command: [nginx, ...]` skips them);
+        `listen`: the port its default configuration listens on."""
         super().__init__(pod, now)
-        self.page, self.server = page, server
+        self.page, self.server, self.listen = page, server, listen
         if server.startswith("nginx/"):
             self._nginx_banner(started_at(pod, now), via_entrypoint)
 
@@ -194,7 +200,7 @@ class WebWorkload(Workload):
             self.print(f"{stamp} [notice] 1#1: {notice}", t)
 
     def ports(self) -> set[tuple[str, int]]:
-        return super().ports() | {("TCP", 80)}
+        return super().ports() | {("TCP", self.listen)}
 
     def http(self, req: HttpRequest, net: NetContext, port: int) -> HttpResponse | None:
         if req.path not in ("/", "/index.html"):
@@ -287,7 +293,7 @@ def _program(container: dict) -> tuple[type[Workload], tuple]:
             return CounterWorkload, ()
     elif base in ("nginx", "nginx-unprivileged"):
         if run in ("nginx", "nginx-debug"):
-            return WebWorkload, (NGINX_PAGE, "nginx/1.27.5", prog.via_entrypoint)
+            return WebWorkload, (NGINX_PAGE, "nginx/1.27.5", prog.via_entrypoint, NGINX_LISTEN[base])
     elif base == "httpd":
         if run in ("httpd-foreground", "httpd"):
             return WebWorkload, (HTTPD_PAGE, "Apache/2.4.63")
