@@ -219,7 +219,8 @@ def on_sigterm(container: dict, handles_sigterm: bool, grace: float, ran_for: fl
     seconds); a server that handles it (`handles_sigterm`, the image's own process: nginx,
     redis) shuts down at once and exits 0; any other process has no handler either."""
     argv = main_argv(container, image_default=True)
-    if argv and argv[0].rsplit("/", 1)[-1] in NO_SIGTERM_HANDLER:
+    pid1_server = program(container).server_is_pid1  # (`sh -c 'exec redis-server'`: the server gets it)
+    if argv and argv[0].rsplit("/", 1)[-1] in NO_SIGTERM_HANDLER and not pid1_server:
         fate = container_fate(container)
         if not (fate.runs or fate.interactive) and 0 <= fate.after - ran_for < grace:
             return Stop(max(fate.after - ran_for, 0.0), fate.code)

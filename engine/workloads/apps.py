@@ -284,6 +284,8 @@ def _program(container: dict) -> tuple[type[Workload], tuple]:
     name = image_name(str(container.get("image", "")))
     base = name.rsplit("/", 1)[-1]
     prog = entrypoint.program(container)
+    if prog.server is not None:  # (a script that ends in the image's server: that server runs)
+        prog = entrypoint.Program(prog.server)
     run = prog.name
     if base == "redis" or name.endswith("/redis"):
         if run == "redis-server":
