@@ -12,17 +12,15 @@ once, leaving the script to end (and the container with it, as on a node).
 from __future__ import annotations
 
 from engine.containers.proc import Proc
+from engine.workloads.apps import NGINX_SERVER
 from engine.workloads.entrypoint import stays_in_foreground
-
-#: What `nginx -v` prints (on stderr) for the release the nginx workload serves as.
-NGINX_VERSION = "nginx/1.27.5"
 
 
 def server(p: Proc) -> int:
     """Run one of the image's servers: `nginx -v` / `-V` answer its version; anything else
     starts it (in the foreground: the shell waits on it for ever)."""
     if p.name in ("nginx", "nginx-debug") and p.args[:1] in (["-v"], ["-V"]):
-        p.err(f"nginx version: {NGINX_VERSION}\n")
+        p.err(f"nginx version: {NGINX_SERVER}\n")
         return 0
     if stays_in_foreground([p.name, *p.args]):
         p.shell.wait_forever()

@@ -217,7 +217,8 @@ def on_sigterm(container: dict, handles_sigterm: bool, grace: float, ran_for: fl
     `sleep` (PID 1 without a handler) ignores it and is killed when the `grace` seconds are
     over (137) -- unless it ends by itself first (`sleep 5` that has run for `ran_for`
     seconds); a server that handles it (`handles_sigterm`, the image's own process: nginx,
-    redis) shuts down at once and exits 0; any other process has no handler either."""
+    redis) shuts down at once and exits 0 -- also when a shell exec'd it (`sh -c 'exec
+    redis-server'`: the server is PID 1 then); any other process has no handler either."""
     argv = main_argv(container, image_default=True)
     pid1_server = program(container).server_is_pid1  # (`sh -c 'exec redis-server'`: the server gets it)
     if argv and argv[0].rsplit("/", 1)[-1] in NO_SIGTERM_HANDLER and not pid1_server:

@@ -22,6 +22,8 @@ from engine.workloads import entrypoint
 from engine.workloads.base import HttpRequest, HttpResponse, NetContext, SilentStream, Workload
 from engine.workloads.redis import RedisServer
 
+#: The nginx release the nginx images serve as (their `Server:` header, `nginx -v`).
+NGINX_SERVER = "nginx/1.27.5"
 #: The redis release whose start-up the log shows (RESP replies follow redis 7, engine.workloads.redis).
 REDIS_VERSION = "7.4.5"
 
@@ -295,7 +297,7 @@ def _program(container: dict) -> tuple[type[Workload], tuple]:
             return CounterWorkload, ()
     elif base in ("nginx", "nginx-unprivileged"):
         if run in ("nginx", "nginx-debug"):
-            return WebWorkload, (NGINX_PAGE, "nginx/1.27.5", prog.via_entrypoint, NGINX_LISTEN[base])
+            return WebWorkload, (NGINX_PAGE, NGINX_SERVER, prog.via_entrypoint, NGINX_LISTEN[base])
     elif base == "httpd":
         if run in ("httpd-foreground", "httpd"):
             return WebWorkload, (HTTPD_PAGE, "Apache/2.4.63")
