@@ -83,6 +83,14 @@ class PodProcesses:
         shell.pids.main(argv)
         return shell, proc
 
+    def started_again(self, pod: dict, container: str) -> None:
+        """A container whose process runs on (a server, a shell waiting on its stdin) starts
+        again after its last run ended (a failed liveness probe, a new sandbox): the last
+        run's log is the one `logs --previous` reads, and the server starts afresh."""
+        proc = self.process(pod, container)
+        if proc is not None and _restarted(pod, container):
+            proc.restarted()
+
     def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit:
         """A container's main process that ends (`echo hi`, `nslookup redis`): run in the
         container's shell, its output goes to the container's log (`kubectl logs`, and what

@@ -88,7 +88,8 @@ class MainRunner(Protocol):
     container's log) and how it ended; a main shell script (`sh -c 'while true; ...'`), on
     the cluster's clock, telling `on_exit` when it ends; an exec probe's command, for its exit
     code and output; for a network probe, the container's running process and the address
-    the probe comes from as the pod sees it."""
+    the probe comes from as the pod sees it; and a process that runs on (a server) starting
+    again, for its log (the last run's kept for `logs --previous`) and its fresh start."""
 
     def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit: ...
 
@@ -96,6 +97,8 @@ class MainRunner(Protocol):
                      on_exit: Callable[[Exit], None]) -> Exit | None: ...
 
     def run_probe(self, pod: dict, container: str, argv: list[str]) -> tuple[int, str]: ...
+
+    def started_again(self, pod: dict, container: str) -> None: ...
 
     def probed(self, pod: dict, container: str) -> tuple[Workload | None, str]: ...
 

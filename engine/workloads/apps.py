@@ -97,6 +97,11 @@ class RedisWorkload(Workload):
         self.port = _redis_port(argv)
         self._banner(started_at(pod, now))
 
+    def start_up(self, t: datetime) -> None:
+        """A restarted redis-server: no persistence configured, so an empty dataset, and its banner."""
+        self.server = RedisServer(now=self.now)
+        self._banner(t)
+
     def _banner(self, t: datetime) -> None:
         """What the official image's redis-server prints when it starts (pid 1, the
         container's clock in UTC)."""
@@ -186,9 +191,12 @@ class WebWorkload(Workload):
         prints its configuration lines first; a `command: [nginx, ...]` skips them);
         `listen`: the port its default configuration listens on."""
         super().__init__(pod, now)
-        self.page, self.server, self.listen = page, server, listen
-        if server.startswith("nginx/"):
-            self._nginx_banner(started_at(pod, now), via_entrypoint)
+        self.page, self.server, self.listen, self.via_entrypoint = page, server, listen, via_entrypoint
+        self.start_up(started_at(pod, now))
+
+    def start_up(self, t: datetime) -> None:
+        if self.server.startswith("nginx/"):
+            self._nginx_banner(t, self.via_entrypoint)
 
     def _nginx_banner(self, t: datetime, via_entrypoint: bool) -> None:
         """What the official nginx image prints when it starts (docker-entrypoint.sh, then
@@ -232,6 +240,10 @@ class CoreDNSWorkload(Workload):
     9153. (Its answers are engine.dns's: this is what a probe or a connection finds.)"""
 
     handles_sigterm = True
+
+    def restarted(self) -> None:
+        """Nothing: CoreDNS's log is its process's (engine.dns), which keeps the previous
+        instance's itself when it starts again."""
 
     def ports(self) -> set[tuple[str, int]]:
         return super().ports() | {("UDP", 53), ("TCP", 53), ("TCP", 8080), ("TCP", 8181), ("TCP", 9153)}

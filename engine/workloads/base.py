@@ -78,8 +78,13 @@ class Workload:
                     for e in c.get("env") or [] if "name" in e}
 
     def restarted(self) -> None:
-        """The container starts again: this run's log becomes the previous instance's."""
+        """The container starts again: this run's log becomes the previous instance's, and
+        the new process starts afresh (`start_up`: a server's banner, its empty state)."""
         rotate(self.log, self.previous)
+        self.start_up(self.now())
+
+    def start_up(self, t: datetime) -> None:
+        """What a new instance of the process does as it starts at `t` (nothing, here)."""
 
     def print(self, text: str, at: datetime | None = None) -> None:
         """Write one line to the container's log."""
