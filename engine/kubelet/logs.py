@@ -4,7 +4,9 @@ the dashboard's `:` prompt) alike.
 
 The lines are what a container's simulated process wrote (`engine.workloads`, each stamped
 as the runtime's log file stamps it); this module picks the ones PodLogOptions asks for and
-says, in the kubelet's words, why a container has none to give yet.
+says, in the kubelet's words, why a container has none to give yet. `--previous` reads
+the instance `lastState.terminated` names (the kubelet keeps one previous log per container:
+`Workload.previous`).
 """
 from __future__ import annotations
 

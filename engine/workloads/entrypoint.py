@@ -7,7 +7,9 @@ alone drops the CMD too), so `kubectl run r --image=redis -- sleep 3600` (args) 
 `command: ["sh", "-c", "sleep 3600"]` run no redis-server: no start-up banner, nothing on
 6379. The official images start through a `docker-entrypoint.sh` that runs whatever it is
 given (`exec "$@"`): redis's puts `redis-server` in front of options (`--port 6380`, a
-`.conf` file), nginx's prints its configuration lines only when it starts `nginx`.
+`.conf` file), nginx's prints its configuration lines only when it starts `nginx`. A
+shell script that ends by running one of the image's servers (`sh -c 'exec redis-server
+--port 7000'`) runs that server: it is what listens and logs (`script_server`).
 """
 from __future__ import annotations
 
