@@ -74,7 +74,7 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     lines = select(logged, since=since, tail=tail)
     timestamps = query_bool(q, "timestamps")
     body = render(lines, timestamps).encode("utf-8")
-    if not query_bool(q, "follow"):
+    if not query_bool(q, "follow") or previous:  # (a terminated instance's log is whole: a follow ends)
         if limit is not None:
             body = body[:limit]
         return web.Response(body=body, content_type="text/plain", charset="utf-8")

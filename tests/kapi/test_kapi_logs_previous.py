@@ -83,3 +83,5 @@ async def test_logs_previous_prints_what_the_real_kubectl_prints(served, tmp_pat
     first, now = seen["kubectl logs naps -p"][1], seen["kubectl logs naps"][1]
     assert first.startswith("up at ") and first.endswith("down\n") and now.startswith("up at ") and first != now
     assert seen["kubectl logs naps -p --tail=1"][1] == "down\n"
+    # following the previous instance: its log is whole (it terminated), so the follow ends at once
+    assert await kubectl("logs", "-f", "-p", "naps", timeout=20) == (0, first, "")
