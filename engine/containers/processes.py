@@ -76,12 +76,20 @@ class PodProcesses:
             return start_error(argv[0])
         proc = self.process(pod, container)
         if proc is not None and _restarted(pod, container):
-            proc.log.clear()  # a restarted container's log is its own (kubectl logs shows this run's)
+            proc.restarted()  # a restarted container's log is its own; the last run's is `logs --previous`'s
         old = self.scripts.pop(_key(pod, container), None) if script else None
         if old is not None:
             old.stop()  # (the container's previous run: it ended or was killed)
         shell.pids.main(argv)
         return shell, proc
+
+    def started_again(self, pod: dict, container: str) -> None:
+        """A container whose process runs on (a server, a shell waiting on its stdin) starts
+        again after its last run ended (a failed liveness probe, a new sandbox): the last
+        run's log is the one `logs --previous` reads, and the server starts afresh."""
+        proc = self.process(pod, container)
+        if proc is not None and _restarted(pod, container):
+            proc.restarted()
 
     def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit:
         """A container's main process that ends (`echo hi`, `nslookup redis`): run in the

@@ -27,11 +27,13 @@ from engine.containers.iproute import ip
 from engine.containers.proc import Applet, Proc, ShellExit
 from engine.containers.procps import ProcessTable, ps
 from engine.containers.script import Command
+from engine.containers.servers import APPLETS as SERVER_APPLETS
 from engine.containers.tar import tar
 from engine.kubelet.env import container_env, kernel_hostname, pod_hosts_file, pod_resolv_conf
 from engine.net.network import Network
 from engine.workloads.apps import image_name
 from engine.workloads.base import Stream
+from engine.workloads.entrypoint import image_servers
 from engine.workloads.redis import cli_format, resp_lines
 
 #: Programs by name (a program runs only where the image has it, see `PodShell.has`).
@@ -40,7 +42,8 @@ PROGRAMS: dict[str, Applet] = {**coreutils.APPLETS, **textutils.APPLETS, "tar": 
                                "nc": nettools.nc, "ping": nettools.ping, "dig": nettools.dig, "host": nettools.host, "telnet": nettools.telnet, "redis-cli": nettools.redis_cli,
                                "test": builtins.test, "[": builtins.test, "echo": builtins.echo,
                                "printf": builtins.printf, "true": builtins.true, "false": builtins.false,
-                               "pwd": builtins.pwd, "ps": ps, "date": date, "ip": ip, "ifconfig": ifconfig}
+                               "pwd": builtins.pwd, "ps": ps, "date": date, "ip": ip, "ifconfig": ifconfig,
+                               **SERVER_APPLETS}
 _COMMON = {"sh", "ls", "cat", "env", "printenv", "hostname", "echo", "pwd", "tar", "grep", "wc", "head", "tail",
            "sort", "cut", "awk", "tr", "uniq", "sleep", "test", "[", "which", "true", "false", "printf", "seq", "date"}
 #: busybox's applets in Alpine's base image (of those svcflow runs), and Debian's base programs.
@@ -64,7 +67,7 @@ def _image(image: str) -> str:
 def _distro(image: str) -> str:
     """The base the image is built on: Debian (redis, nginx ...) or Alpine / busybox."""
     base = image.rsplit("/", 1)[-1]
-    return "debian" if base in ("redis", "nginx", "httpd", "postgres", "mysql", "python", "node") else "alpine"
+    return "debian" if base in ("redis", "nginx", "nginx-unprivileged", "httpd", "postgres", "mysql", "python", "node") else "alpine"
 
 
 def reads_stdin(argv: list[str]) -> bool:
@@ -187,7 +190,7 @@ class PodShell:
     def programs(self) -> set[str]:
         base = DEBIAN_BASE | ({"redis-cli"} if self.image.endswith("redis") else set()) \
             if self.distro == "debian" else ALPINE_BASE
-        return set(base) | self.installed
+        return set(base) | self.installed | set(image_servers(self.image))
 
     def has(self, tool: str) -> bool:
         return tool in self.programs()
@@ -195,6 +198,9 @@ class PodShell:
     def which(self, tool: str) -> str:
         """Where `tool` is found on $PATH (`/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:
         /sbin:/bin`): in Debian, /usr/bin comes first and /bin is a link to it."""
+        server = image_servers(self.image).get(tool)
+        if server is not None:
+            return server
         path = bin_path(tool, own_build=self.image.endswith("redis"))
         return "/usr" + path if self.distro == "debian" and path.startswith(("/bin/", "/sbin/")) else path
 

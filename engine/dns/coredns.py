@@ -25,7 +25,7 @@ from engine.dns.records import SERVFAIL, DnsResponse, RecordChange
 from engine.dns.server import Client, Server
 from engine.dns.zone import KubernetesPlugin
 from engine.workloads.apps import image_name
-from engine.workloads.base import LogLine
+from engine.workloads.base import LogLine, rotate
 
 WATCHED = ("Namespace", "Service", "EndpointSlice", "Pod")
 DNS_SERVICE = ("kube-system", "kube-dns")
@@ -143,6 +143,7 @@ class CoreDNS(Controller):
         # The CoreDNS pods' processes (by pod uid), and their logs (a restart starts a new one).
         self.procs: dict[str, CoreDNSProcess] = {}
         self._logs: dict[str, list[LogLine]] = {}
+        self._previous: dict[str, list[LogLine]] = {}  # uid -> its previous instance's log
         self._rng = ctx.rng("coredns")
         self._served_text = ""  # the Corefile text the newest process serves
         self.default_server = self._default_server()
@@ -239,12 +240,17 @@ class CoreDNS(Controller):
         container's simulated process so `kubectl logs` reads it."""
         return self._logs.setdefault(str(meta(pod).get("uid", "")), [])
 
+    def previous_of(self, pod: dict) -> list[LogLine]:
+        """The log of the CoreDNS container's previous instance (`kubectl logs --previous`)."""
+        return self._previous.setdefault(str(meta(pod).get("uid", "")), [])
+
     def _sync_process(self, ns: str, name: str) -> None:
         pod = self.store.get("Pod", ns, name)
         uid = str(meta(pod).get("uid", "")) if pod is not None else ""
         for gone in [u for u, p in self.procs.items() if p.name == f"{ns}/{name}" and u != uid]:
             del self.procs[gone]
             self._logs.pop(gone, None)
+            self._previous.pop(gone, None)
         if pod is None:
             self._forget_plugins()
             return
@@ -259,7 +265,7 @@ class CoreDNS(Controller):
         if text is None:
             return  # (the kubelet could not mount the volume: the container does not start)
         log = self.log_of(pod)
-        log.clear()  # (a restarted container's log is its own)
+        rotate(log, self.previous_of(pod))  # (a restarted container's log is its own; the last run's is kept)
         proc = CoreDNSProcess(uid, f"{ns}/{name}", started, self.clock.now, log,
                               ip=str((pod.get("status") or {}).get("podIP") or ""))
         self.procs[uid] = proc

@@ -21,7 +21,7 @@ from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, r
 from engine.kapi.pods import pick_container
 from engine.kapi.responses import query_bool, query_int
 from engine.kapi.status import StatusError, bad_request, not_found
-from engine.kubelet.logs import not_started, render, select
+from engine.kubelet.logs import not_started, previous_lines, previous_not_found, render, select
 
 # How often a follow looks for new lines and for its pod's end (wall seconds).
 POLL_SECONDS = 0.1
@@ -65,16 +65,16 @@ async def handle(ctx: ApiContext, req: ResourceRequest, request: web.Request) ->
     if limit is not None and limit < 1:
         raise _invalid("limitBytes", limit, "must be greater than 0")
     since = _since(request, ctx.cluster.now())
-    if query_bool(q, "previous"):
-        raise bad_request(f'previous terminated container "{container}" in pod "{meta(pod)["name"]}" not found')
-    refused = not_started(pod, container)
+    previous = query_bool(q, "previous")
+    refused = previous_not_found(pod, container) if previous else not_started(pod, container)
     if refused is not None:
         raise bad_request(refused)
     proc = ctx.pods.process(pod, container)
-    lines = select(list(proc.log) if proc is not None else [], since=since, tail=tail)
+    logged = previous_lines(pod, container, proc) if previous else list(proc.log) if proc is not None else []
+    lines = select(logged, since=since, tail=tail)
     timestamps = query_bool(q, "timestamps")
     body = render(lines, timestamps).encode("utf-8")
-    if not query_bool(q, "follow"):
+    if not query_bool(q, "follow") or previous:  # (a terminated instance's log is whole: a follow ends)
         if limit is not None:
             body = body[:limit]
         return web.Response(body=body, content_type="text/plain", charset="utf-8")

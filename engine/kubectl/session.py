@@ -262,12 +262,13 @@ class Session:
         elif container not in names:
             return Output(stderr=f"error: container {container} is not valid for pod {pod_name}\n", code=1)
         tail = flags.get("tail")
-        refused = (f'previous terminated container "{container}" in pod "{pod_name}" not found'
-                   if flags.get("previous") else kubelet_logs.not_started(pod, container))
+        previous = bool(flags.get("previous"))
+        refused = (kubelet_logs.previous_not_found if previous else kubelet_logs.not_started)(pod, container)
         if refused is not None:
             return Output(stderr=out.stderr + f"Error from server (BadRequest): {refused}\n", code=1)
         proc = self.net.processes(pod)[names.index(container)]
-        lines = kubelet_logs.select(list(proc.log), tail=None if tail is None or tail < 0 else tail)
+        logged = kubelet_logs.previous_lines(pod, container, proc) if previous else list(proc.log)
+        lines = kubelet_logs.select(logged, tail=None if tail is None or tail < 0 else tail)
         out.stdout = kubelet_logs.render(lines, bool(flags.get("timestamps")))
         return out
 

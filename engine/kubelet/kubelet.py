@@ -654,6 +654,8 @@ class Kubelet(Controller):
                     rt.exits = {**(rt.exits or {}), ct["name"]: end}
                 continue
             if fate.runs or fate.interactive:
+                if self.runner is not None:
+                    self.runner.started_again(pod, ct["name"])  # (a restarted server's log begins again)
                 self._watch_liveness(key, pod, rt, ct)
                 continue
             end = self.runner.run_main(pod, ct["name"], main_argv(ct)) if self.runner else Exit(fate.code)

@@ -88,7 +88,8 @@ class MainRunner(Protocol):
     container's log) and how it ended; a main shell script (`sh -c 'while true; ...'`), on
     the cluster's clock, telling `on_exit` when it ends; an exec probe's command, for its exit
     code and output; for a network probe, the container's running process and the address
-    the probe comes from as the pod sees it."""
+    the probe comes from as the pod sees it; and a process that runs on (a server) starting
+    again, for its log (the last run's kept for `logs --previous`) and its fresh start."""
 
     def run_main(self, pod: dict, container: str, argv: list[str]) -> Exit: ...
 
@@ -96,6 +97,8 @@ class MainRunner(Protocol):
                      on_exit: Callable[[Exit], None]) -> Exit | None: ...
 
     def run_probe(self, pod: dict, container: str, argv: list[str]) -> tuple[int, str]: ...
+
+    def started_again(self, pod: dict, container: str) -> None: ...
 
     def probed(self, pod: dict, container: str) -> tuple[Workload | None, str]: ...
 
@@ -217,9 +220,11 @@ def on_sigterm(container: dict, handles_sigterm: bool, grace: float, ran_for: fl
     `sleep` (PID 1 without a handler) ignores it and is killed when the `grace` seconds are
     over (137) -- unless it ends by itself first (`sleep 5` that has run for `ran_for`
     seconds); a server that handles it (`handles_sigterm`, the image's own process: nginx,
-    redis) shuts down at once and exits 0; any other process has no handler either."""
+    redis) shuts down at once and exits 0 -- also when a shell exec'd it (`sh -c 'exec
+    redis-server'`: the server is PID 1 then); any other process has no handler either."""
     argv = main_argv(container, image_default=True)
-    if argv and argv[0].rsplit("/", 1)[-1] in NO_SIGTERM_HANDLER:
+    pid1_server = program(container).server_is_pid1  # (`sh -c 'exec redis-server'`: the server gets it)
+    if argv and argv[0].rsplit("/", 1)[-1] in NO_SIGTERM_HANDLER and not pid1_server:
         fate = container_fate(container)
         if not (fate.runs or fate.interactive) and 0 <= fate.after - ran_for < grace:
             return Stop(max(fate.after - ran_for, 0.0), fate.code)

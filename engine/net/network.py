@@ -147,6 +147,7 @@ class Network:
                 for w, c in zip(procs, pod["spec"].get("containers") or []):
                     if is_coredns_pod({"spec": {"containers": [c]}}):
                         w.log = self.cluster.coredns.log_of(pod)
+                        w.previous = self.cluster.coredns.previous_of(pod)
         return self._procs[uid]
 
     def listener(self, pod: dict, proto: str, port: int) -> Workload | None:

@@ -4,7 +4,8 @@
 - `ghcr.io/subicura/counter`: the tutorial's Node app on 3000; each GET does INCR
   `count` in the redis at REDIS_HOST:REDIS_PORT and answers the new value as text — as
   the tutorial's transcript shows (`curl localhost:3000` -> `1`, then `2`).
-- nginx / httpd style web servers on 80 with their default pages.
+- nginx / httpd style web servers on 80 with their default pages (nginxinc/nginx-unprivileged,
+  which runs as a user that may not bind below 1024, on 8080: its default.conf's `listen 8080`).
 - anything else: TCP accepted on the declared containerPorts.
 
 Which of these a container runs is its program, not only its image: a `command` or `args`
@@ -21,6 +22,8 @@ from engine.workloads import entrypoint
 from engine.workloads.base import HttpRequest, HttpResponse, NetContext, SilentStream, Workload
 from engine.workloads.redis import RedisServer
 
+#: The nginx release the nginx images serve as (their `Server:` header, `nginx -v`).
+NGINX_SERVER = "nginx/1.27.5"
 #: The redis release whose start-up the log shows (RESP replies follow redis 7, engine.workloads.redis).
 REDIS_VERSION = "7.4.5"
 
@@ -48,6 +51,9 @@ Commercial support is available at
 </body>
 </html>
 """
+#: The port each nginx image's default.conf listens on (nginxinc/nginx-unprivileged runs as
+#: uid 101, which may not bind 80: its Dockerfile rewrites `listen 80` to 8080 and EXPOSEs 8080).
+NGINX_LISTEN = {"nginx": 80, "nginx-unprivileged": 8080}
 HTTPD_PAGE = "<html><body><h1>It works!</h1></body></html>\n"
 
 
@@ -90,6 +96,11 @@ class RedisWorkload(Workload):
         self.argv = argv
         self.port = _redis_port(argv)
         self._banner(started_at(pod, now))
+
+    def start_up(self, t: datetime) -> None:
+        """A restarted redis-server: no persistence configured, so an empty dataset, and its banner."""
+        self.server = RedisServer(now=self.now)
+        self._banner(t)
 
     def _banner(self, t: datetime) -> None:
         """What the official image's redis-server prints when it starts (pid 1, the
@@ -174,13 +185,18 @@ class WebWorkload(Workload):
     image_kind = "web"
     handles_sigterm = True
 
-    def __init__(self, pod: dict, now, page: str, server: str, via_entrypoint: bool = True) -> None:
+    def __init__(self, pod: dict, now, page: str, server: str, via_entrypoint: bool = True,
+                 listen: int = 80) -> None:
         """`via_entrypoint`: the image's docker-entrypoint.sh started the server (nginx's
-        prints its configuration lines first; a `command: [nginx, ...]` skips them)."""
+        prints its configuration lines first; a `command: [nginx, ...]` skips them);
+        `listen`: the port its default configuration listens on."""
         super().__init__(pod, now)
-        self.page, self.server = page, server
-        if server.startswith("nginx/"):
-            self._nginx_banner(started_at(pod, now), via_entrypoint)
+        self.page, self.server, self.listen, self.via_entrypoint = page, server, listen, via_entrypoint
+        self.start_up(started_at(pod, now))
+
+    def start_up(self, t: datetime) -> None:
+        if self.server.startswith("nginx/"):
+            self._nginx_banner(t, self.via_entrypoint)
 
     def _nginx_banner(self, t: datetime, via_entrypoint: bool) -> None:
         """What the official nginx image prints when it starts (docker-entrypoint.sh, then
@@ -194,7 +210,7 @@ class WebWorkload(Workload):
             self.print(f"{stamp} [notice] 1#1: {notice}", t)
 
     def ports(self) -> set[tuple[str, int]]:
-        return super().ports() | {("TCP", 80)}
+        return super().ports() | {("TCP", self.listen)}
 
     def http(self, req: HttpRequest, net: NetContext, port: int) -> HttpResponse | None:
         if req.path not in ("/", "/index.html"):
@@ -224,6 +240,10 @@ class CoreDNSWorkload(Workload):
     9153. (Its answers are engine.dns's: this is what a probe or a connection finds.)"""
 
     handles_sigterm = True
+
+    def restarted(self) -> None:
+        """Nothing: CoreDNS's log is its process's (engine.dns), which keeps the previous
+        instance's itself when it starts again."""
 
     def ports(self) -> set[tuple[str, int]]:
         return super().ports() | {("UDP", 53), ("TCP", 53), ("TCP", 8080), ("TCP", 8181), ("TCP", 9153)}
@@ -278,6 +298,8 @@ def _program(container: dict) -> tuple[type[Workload], tuple]:
     name = image_name(str(container.get("image", "")))
     base = name.rsplit("/", 1)[-1]
     prog = entrypoint.program(container)
+    if prog.server is not None:  # (a script that ends in the image's server: that server runs)
+        prog = entrypoint.Program(prog.server)
     run = prog.name
     if base == "redis" or name.endswith("/redis"):
         if run == "redis-server":
@@ -287,7 +309,7 @@ def _program(container: dict) -> tuple[type[Workload], tuple]:
             return CounterWorkload, ()
     elif base in ("nginx", "nginx-unprivileged"):
         if run in ("nginx", "nginx-debug"):
-            return WebWorkload, (NGINX_PAGE, "nginx/1.27.5", prog.via_entrypoint)
+            return WebWorkload, (NGINX_PAGE, NGINX_SERVER, prog.via_entrypoint, NGINX_LISTEN[base])
     elif base == "httpd":
         if run in ("httpd-foreground", "httpd"):
             return WebWorkload, (HTTPD_PAGE, "Apache/2.4.63")

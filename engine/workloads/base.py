@@ -48,6 +48,14 @@ class LogLine:
     text: str
 
 
+def rotate(log: list[LogLine], previous: list[LogLine]) -> None:
+    """A container restarts: the runtime's log file of the run that ended is the one the
+    kubelet keeps (`previous`, the one before it dropped) and the new run's starts empty.
+    In place: whoever holds the lists (a main script printing, CoreDNS's process) keeps them."""
+    previous[:] = log
+    log.clear()
+
+
 class Workload:
     """A process listening on some ports. Subclasses override what they speak; what they
     print goes to `log` (newest last), read by `kubectl logs`."""
@@ -63,8 +71,20 @@ class Workload:
         self.pod = pod
         self.now = now
         self.log: list[LogLine] = []
+        #: The log of the container's previous instance (the kubelet keeps one per
+        #: container: `kubectl logs --previous`), filled when the container restarts.
+        self.previous: list[LogLine] = []
         self.env = {e["name"]: str(e.get("value", "")) for c in pod["spec"].get("containers") or []
                     for e in c.get("env") or [] if "name" in e}
+
+    def restarted(self) -> None:
+        """The container starts again: this run's log becomes the previous instance's, and
+        the new process starts afresh (`start_up`: a server's banner, its empty state)."""
+        rotate(self.log, self.previous)
+        self.start_up(self.now())
+
+    def start_up(self, t: datetime) -> None:
+        """What a new instance of the process does as it starts at `t` (nothing, here)."""
 
     def print(self, text: str, at: datetime | None = None) -> None:
         """Write one line to the container's log."""

@@ -7,7 +7,9 @@ alone drops the CMD too), so `kubectl run r --image=redis -- sleep 3600` (args) 
 `command: ["sh", "-c", "sleep 3600"]` run no redis-server: no start-up banner, nothing on
 6379. The official images start through a `docker-entrypoint.sh` that runs whatever it is
 given (`exec "$@"`): redis's puts `redis-server` in front of options (`--port 6380`, a
-`.conf` file), nginx's prints its configuration lines only when it starts `nginx`.
+`.conf` file), nginx's prints its configuration lines only when it starts `nginx`. A
+shell script that ends by running one of the image's servers (`sh -c 'exec redis-server
+--port 7000'`) runs that server: it is what listens and logs (`script_server`).
 """
 from __future__ import annotations
 
@@ -45,14 +47,46 @@ IMAGE_CONFIGS: dict[str, ImageConfig] = {
 }
 
 
+#: The servers each image installs, where its PATH finds them (its Dockerfile's build:
+#: redis's `make install` into /usr/local/bin, nginx's Debian package in /usr/sbin, httpd's
+#: own build and its foreground wrapper). A shell in the container runs them by name.
+IMAGE_SERVERS: dict[str, dict[str, str]] = {
+    "redis": {"redis-server": "/usr/local/bin/redis-server"},
+    "nginx": {"nginx": "/usr/sbin/nginx", "nginx-debug": "/usr/sbin/nginx-debug"},
+    "nginx-unprivileged": {"nginx": "/usr/sbin/nginx", "nginx-debug": "/usr/sbin/nginx-debug"},
+    "httpd": {"httpd-foreground": "/usr/local/bin/httpd-foreground", "httpd": "/usr/local/apache2/bin/httpd"},
+}
+
+
+def image_servers(image: str) -> dict[str, str]:
+    """The servers `image` has (name -> path); none for an image svcflow does not know."""
+    return IMAGE_SERVERS.get(image_base(image), {})
+
+
+def stays_in_foreground(argv: list[str] | tuple[str, ...]) -> bool:
+    """Whether the server `argv` runs in the foreground: nginx daemonizes unless told
+    `daemon off;` (`-g 'daemon off;'`: a script that runs a bare `nginx` ends at once, its
+    container with it); redis-server and httpd-foreground stay."""
+    name = argv[0].rsplit("/", 1)[-1] if argv else ""
+    if name in ("nginx", "nginx-debug"):
+        return any(a == "-g" and re.search(r"\bdaemon\s+off\s*;", b) for a, b in zip(argv, argv[1:]))
+    return name != "httpd"  # (httpd without -DFOREGROUND forks away too)
+
+
 @dataclass(frozen=True)
 class Program:
     """The process the container runs: its argv once the entrypoint script has exec'd it
     (None: the image's own default, for an image whose config svcflow does not know), and
-    whether the image's entrypoint script ran first (nginx's prints its lines then)."""
+    whether the image's entrypoint script ran first (nginx's prints its lines then).
+    `server`: for a shell script that ends by running one of the image's servers in the
+    foreground (`sh -c 'exec redis-server --port 7000'`), that server's argv (it is what
+    listens and logs); `server_is_pid1` when the shell exec'd it (`exec`, or the script's
+    only command, which sh runs in its own place), so it, not the shell, gets SIGTERM."""
 
     argv: tuple[str, ...] | None
     via_entrypoint: bool = False
+    server: tuple[str, ...] | None = None
+    server_is_pid1: bool = False
 
     @property
     def name(self) -> str:
@@ -90,14 +124,40 @@ def program(container: dict) -> Program:
         if image_base(str(container.get("image", ""))) == "redis" and rest and (
                 rest[0].startswith("-") or rest[0].endswith(".conf")):
             rest = ["redis-server", *rest]  # (redis's script: options are redis-server's)
-        return Program(tuple(rest), via_entrypoint=True)
-    return Program(tuple(argv))
+        argv = rest
+        if not (argv and argv[0].rsplit("/", 1)[-1] in SHELLS):
+            return Program(tuple(rest), via_entrypoint=True)
+    server, pid1 = script_server(argv, str(container.get("image", "")))
+    return Program(tuple(argv), server=server, server_is_pid1=pid1)
+
+
+def script_server(argv: list[str], image: str) -> tuple[tuple[str, ...] | None, bool]:
+    """The image's server a `sh -c SCRIPT` ends by running in the foreground (its last
+    command, `exec` or not, not sent to the background with `&`), and whether the shell
+    exec'd it; (None, False) for any other process."""
+    if not (len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in SHELLS and argv[1] == "-c"):
+        return None, False
+    script = argv[2].rstrip().rstrip(";").rstrip()
+    if script.endswith("&") and not script.endswith("&&"):
+        return None, False
+    commands = script_commands(script)
+    if not commands:
+        return None, False
+    words = commands[-1]
+    pid1 = len(commands) == 1
+    if words[0] == "exec" and len(words) > 1:
+        words, pid1 = words[1:], True
+    servers = image_servers(image)
+    name = words[0].rsplit("/", 1)[-1]
+    if name not in servers or ("/" in words[0] and words[0] != servers[name]) or not stays_in_foreground(words):
+        return None, False
+    return tuple(words), pid1
 
 
 def listens(prog: Program) -> bool:
     """Whether the program may listen on the container's declared ports: not one that opens
     no socket (`sleep`, `echo`), nor a shell script made only of such commands."""
-    if prog.argv is None:
+    if prog.argv is None or prog.server is not None:
         return True
     if prog.name in NO_LISTENER:
         return False
@@ -115,16 +175,25 @@ _CLOSERS = frozenset({"for", "done", "fi", "}"})
 
 def script_commands(script: str) -> list[list[str]]:
     """The words of each simple command of a shell script (split at `;`, `&&`, `||`, `|`,
-    `&` and newlines; the reserved words before a command dropped); a part that does not
-    split (an open quote) is one unknown command."""
+    `&` and newlines outside quotes: `nginx -g 'daemon off;'` is one command; the reserved
+    words before a command dropped); a part that does not split (an open quote) is one
+    unknown command."""
     commands = []
-    for part in re.split(r"\n|;|&&|\|\||\||&", script):
+    for line in script.split("\n"):
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
+        lexer.whitespace_split = True
+        words: list[str] = []
         try:
-            words = shlex.split(part)
+            tokens = list(lexer) + [";"]
         except ValueError:
             return [["?"]]
-        while words and words[0] in _OPENERS:
-            words = words[1:]
-        if words and words[0] not in _CLOSERS:
-            commands.append(words)
+        for token in tokens:
+            if token and set(token) <= set(";&|"):
+                while words and words[0] in _OPENERS:
+                    words = words[1:]
+                if words and words[0] not in _CLOSERS:
+                    commands.append(words)
+                words = []
+            else:
+                words.append(token)
     return commands
