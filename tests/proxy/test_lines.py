@@ -125,3 +125,27 @@ def test_the_proxy_view_finds_the_rule_a_scan_finds_without_scanning_everything(
         assert chunked.first_marked_line() == flat.first_marked_line(), marks
     chunked.set_marks({"KUBE-SVC-X"})
     assert list(lines)[chunked.first_marked_line()] == "-A KUBE-SERVICES -d 10.96.0.9/32 -j KUBE-SVC-X"
+
+
+def test_a_services_rule_is_found_in_the_real_save_text_without_making_its_chains_lines():
+    """kube-proxy's own lines: the rule each Service's chains are first marked on is the line
+    a scan of the saved text finds, and finding it normalizes none of KUBE-SERVICES."""
+    from engine.apply.workspace import cluster_from_paths
+    from tests.helpers import SAMPLES
+    from tui.widgets.text_view import TextView
+
+    c = cluster_from_paths([SAMPLES], deterministic=True)[0]
+    kp, node = c.kube_proxy, c.topology.nodes[-1].name
+    text = list(kp.iptables_save_lines(node))
+    chains = [ln.split(" ")[0][1:] for ln in text if ln.startswith((":KUBE-SVC-", ":KUBE-SEP-"))]
+    assert len(chains) > 4
+    for marks in [{x} for x in chains] + [set(chains[:2]), {"KUBE-SVC-NOPE"}]:
+        kp.save_lines.memos.clear()  # (lines made afresh: none normalized yet)
+        chunked = kp.iptables_save_lines(node)
+        view, flat = TextView(), TextView()
+        view.lines, flat.lines = chunked, text
+        view.set_marks(marks)
+        flat.set_marks(marks)
+        assert view.first_marked_line() == flat.first_marked_line(), marks
+        rules = chunked.chunks[chunked.section_index[("nat", "KUBE-SERVICES")]]
+        assert rules._lines is None or all(x is None for x in rules._lines), marks  # (none made to look)

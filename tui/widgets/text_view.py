@@ -85,13 +85,9 @@ class TextView(ScrollView, can_focus=True):
         ranges = getattr(self.lines, "ranges", None)
         if ranges is not None:
             for start, end in ranges("KUBE-SERVICES"):
-                # One search over the chain's text (11,000 lines at 10,000 Services), not a
-                # Python loop over its lines: the selection follows a filter within a frame.
-                # (str.find per name: a regex alternation of 40-character names is slower.)
-                block = "\n".join(self.lines[start:end])
-                found = [at for at in (block.find(name) for name in self.marks) if at >= 0]
-                if found:
-                    return start + block.count("\n", 0, min(found))
+                found = self.lines.find_first(start, end, self.marks)
+                if found is not None:
+                    return found
             starts = [start for name in self.marks for start, end in ranges(name) if end > start]
             return min(starts) if starts else None
         best_rank: dict[int, int] = {}

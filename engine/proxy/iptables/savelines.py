@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 from engine.proxy.iptables.normalize import normalize_rule
 from engine.proxy.iptables.save import DEFAULT_TABLE_ORDER, IPTABLES_VERSION, save_program
-from engine.proxy.lines import ChunkedLines
+from engine.proxy.lines import ChunkedLines, first_holding
 from engine.proxy.steps import Steps, drain
 
 CHAINS_PER_STEP = 4096  # chains taken between two yields of `warm` (110,000 at 10,000 Services)
@@ -54,6 +54,13 @@ class NormalizedRules(Sequence[str]):
             if not self._left:
                 self._rules = ()
         return line
+
+    def find(self, needles: Sequence[str]) -> int | None:
+        """The first rule holding any of `needles` (names: a Service's, a chain's), looked for
+        in the rules as kube-proxy wrote them where they are not normalized yet: normalizing
+        reorders and respells a rule's matches, never a name in it, so the rule found is the
+        line a search of the saved text finds -- without making 10,000 lines to search."""
+        return first_holding(self._rules if self._rules else self._lines or (), needles)
 
     def __len__(self) -> int:
         return self._n
