@@ -136,13 +136,20 @@ def decode_page(raw: bytes, kind: str, api_version: str, *, freeze: bool) -> dic
     pod's are that pod's instances). `freeze`: what was made lives on in this process (see
     `decode_json`); the other process, whose pages are pickled and let go, does not."""
     with no_cyclic_gc(freeze=lambda: freeze):
-        page = decode_json(without_managed_fields(raw)) or {}
-        recent: dict = {}
-        for o in page.get("items") or ():
-            if isinstance(o, dict) and isinstance(o.get("metadata"), dict):
-                o["kind"] = kind
-                o["apiVersion"] = api_version
-                slim(o, recent)
+        return kept(decode_json(without_managed_fields(raw)) or {}, kind, api_version)
+
+
+def kept(page: dict, kind: str, api_version: str) -> dict:
+    """A decoded page's items as the mirror keeps them, in place: each given the list's kind
+    and apiVersion (a list's items carry neither) and slimmed, sharing a pod's parts with the
+    page's previous pod (`engine.attach.sharing.slim`). The one place a page's items get
+    these: the reflector and the mirror take them as they are."""
+    recent: dict = {}
+    for o in page.get("items") or ():
+        if isinstance(o, dict):
+            o["kind"] = kind
+            o["apiVersion"] = api_version
+            slim(o, recent)
     return page
 
 

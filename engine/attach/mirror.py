@@ -278,7 +278,7 @@ class Mirror:
         until the build, before it), and the progress counts them. `first`: the list's first
         page (a list that starts over counts again); the list is `resource`'s (its path and
         field selector: a kind may be listed per namespace)."""
-        kind, api_version = resource.kind, resource.api_version
+        kind = resource.kind
         items = [o for o in page.get("items") or () if isinstance(o, dict) and isinstance(o.get("metadata"), dict)]
         lst = self.listing.setdefault((resource.path, resource.field_selector), Listing(kind))
         if first:
@@ -298,9 +298,7 @@ class Mirror:
         # the collections took three quarters of the list's time), and no collection
         # meanwhile (storing makes no cycle).
         with no_cyclic_gc(freeze=lambda: True):
-            for o in items:  # (decoded and slimmed as the page came: engine.attach.decoding)
-                o["kind"] = kind
-                o["apiVersion"] = api_version
+            # (the items come with their kind, slimmed: engine.attach.decoding.kept)
             if self.cluster is None:
                 self._pages.extend(items)
             else:

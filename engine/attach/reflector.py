@@ -43,8 +43,7 @@ from engine.attach.client import (
     ListPage,
     TooLargeResourceVersion,
 )
-from engine.attach.decoding import PageDecoder
-from engine.attach.sharing import slim
+from engine.attach.decoding import PageDecoder, kept
 
 PAGE_SIZE = 500
 WATCH_SECONDS = 300  # timeoutSeconds of each watch (kube-apiserver picks 5-10 min for client-go)
@@ -225,11 +224,7 @@ class Reflector:
                 page = await self._decoded(got)
                 self.sink.page(r, page, first)
                 first = False
-                for o in page.get("items") or ():
-                    if isinstance(o, dict):
-                        o["kind"] = r.kind  # (a list's items carry neither)
-                        o["apiVersion"] = r.api_version
-                        items.append(o)
+                items.extend(o for o in page.get("items") or () if isinstance(o, dict))  # (kinds set: `_decoded`)
         finally:
             if not fetching.done():
                 fetching.cancel()  # (stopped, or a page failed: the pages asked ahead are not wanted)
@@ -243,12 +238,7 @@ class Reflector:
         """A page's objects as the mirror keeps them (engine.attach.decoding)."""
         r = self.resource
         if got.decoded is not None:  # (a page whose head could not be read alone: decoded whole)
-            page = got.decoded
-            for o in page.get("items") or ():
-                if isinstance(o, dict) and isinstance(o.get("metadata"), dict):
-                    o["kind"], o["apiVersion"] = r.kind, r.api_version
-                    slim(o)
-            return page
+            return kept(got.decoded, r.kind, r.api_version)
         page = await self.decoder.decoded(got.raw, got.pending, r.kind, r.api_version)
         got.raw, got.pending = b"", None
         return page
