@@ -11,6 +11,7 @@ import yaml
 from engine.apply.workspace import cluster_from_paths
 from engine.cluster.cluster import Cluster
 from engine.kubectl import commands as kubectl
+from engine.kubectl.session import Session
 from tui.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,3 +127,10 @@ def samples_with_counters(replicas: int = 4) -> Cluster:
     assert kubectl.run_line(c, f"kubectl scale deploy counter --replicas={replicas}").code == 0
     c.run_until_idle()
     return c
+
+
+def pod_shell(cluster: Cluster, target: str, program: str = "sh") -> Session:
+    """svcflow's session inside `kubectl exec -it TARGET -- PROGRAM`, as a learner types it."""
+    s = Session(cluster, cwd=SAMPLES.parent)
+    assert s.feed(f"kubectl exec -it {target} -- {program}") == ""
+    return s

@@ -2,26 +2,12 @@
 precedence and integer division, assignments, and the shells' words for what is not a sum."""
 from __future__ import annotations
 
-import pytest
-
-from engine.apply.workspace import cluster_from_paths
 from engine.kubectl.session import Session
-from tests.helpers import SAMPLES
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    return cluster_from_paths([SAMPLES], deterministic=True)[0]
-
-
-def _shell(cluster, target: str, program: str = "sh") -> Session:
-    s = Session(cluster, cwd=SAMPLES.parent)
-    assert s.feed(f"kubectl exec -it {target} -- {program}") == ""
-    return s
+from tests.helpers import SAMPLES, pod_shell
 
 
 def test_arithmetic_expansion(cluster):
-    sh = _shell(cluster, "deploy/counter")
+    sh = pod_shell(cluster, "deploy/counter")
     assert sh.feed("i=0; i=$((i+1)); i=$(($i + 1)); echo $i") == "2\n"
     assert sh.feed("echo $((3*(4+2)/4)) $((-7/2)) $((-7%3)) $((1<2)) $((0x10+010)) $((2**10))") == "4 -3 -1 1 24 1024\n"
     assert sh.feed("echo $((n+=5)) $((n*=2)) $n; echo \"$((n > 5 ? 1 : 0))\"") == "5 10 10\n1\n"
@@ -34,7 +20,7 @@ def test_arithmetic_expansion(cluster):
 
 
 def test_an_arithmetic_error_ends_the_line_in_bash_and_ends_a_script(cluster):
-    bash = _shell(cluster, "deploy/redis", "bash")
+    bash = pod_shell(cluster, "deploy/redis", "bash")
     assert bash.feed("echo $((1/0)); echo after") == 'bash: 1/0: division by 0 (error token is "0")\n'
     assert bash.feed("echo $?") == "1\n"
     s = Session(cluster, cwd=SAMPLES.parent)
@@ -53,7 +39,7 @@ def test_a_counting_loop_as_a_main_process(cluster):
 def test_bash_names_the_token_it_gave_up_at(cluster):
     """bash 5.2's expr.c ends each arithmetic error with `(error token is "...")`: the rest of
     the expression from the token its reader blames (after a division, the divisor)."""
-    bash = _shell(cluster, "deploy/redis", "bash")
+    bash = pod_shell(cluster, "deploy/redis", "bash")
     assert bash.feed("z=0; echo $((10/z+3))") == 'bash: 10/z+3: division by 0 (error token is "z+3")\n'
     assert bash.feed("echo $((7 % 0))") == 'bash: 7 % 0: division by 0 (error token is "0")\n'
     assert bash.feed("echo $((2**-1))") == 'bash: 2**-1: exponent less than 0 (error token is "1")\n'
@@ -66,5 +52,5 @@ def test_bash_names_the_token_it_gave_up_at(cluster):
     assert bash.feed("echo $((10/$z))") == 'bash: 10/0: division by 0 (error token is "0")\n'
     assert bash.feed("echo $((10/$nope))") == 'bash: 10/: syntax error: operand expected (error token is "/")\n'
     # Debian's sh (dash) says it its own way
-    sh = _shell(cluster, "deploy/redis", "sh")
+    sh = pod_shell(cluster, "deploy/redis", "sh")
     assert sh.feed("echo $((1/0))") == 'sh: 1: arithmetic expression: division by zero: "1/0"\n'

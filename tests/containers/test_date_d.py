@@ -5,26 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
-from engine.apply.workspace import cluster_from_paths
-from engine.kubectl.session import Session
-from tests.helpers import SAMPLES
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    return cluster_from_paths([SAMPLES], deterministic=True)[0]
-
-
-def _shell(cluster, target: str, program: str = "sh") -> Session:
-    s = Session(cluster, cwd=SAMPLES.parent)
-    assert s.feed(f"kubectl exec -it {target} -- {program}") == ""
-    return s
+from tests.helpers import pod_shell
 
 
 def test_busybox_reads_its_time_formats(cluster):
-    sh = _shell(cluster, "deploy/counter")
+    sh = pod_shell(cluster, "deploy/counter")
     today = cluster.now().strftime("%a %b %e")
     year = cluster.now().year
     assert sh.feed("date -d @0") == "Thu Jan  1 00:00:00 UTC 1970\n"
@@ -43,7 +28,7 @@ def test_busybox_reads_its_time_formats(cluster):
 
 
 def test_busybox_refuses_what_it_cannot_read(cluster):
-    sh = _shell(cluster, "deploy/counter")
+    sh = pod_shell(cluster, "deploy/counter")
     assert sh.feed("date -d x; echo $?") == "date: invalid date 'x'\n1\n"
     assert sh.feed("date -d yesterday") == "date: invalid date 'yesterday'\n"  # (a GNU form)
     assert sh.feed("date -d 25:00") == "date: invalid date '25:00'\n"
@@ -56,7 +41,7 @@ def test_busybox_refuses_what_it_cannot_read(cluster):
 
 
 def test_coreutils_date_in_debian_s_bash(cluster):
-    bash = _shell(cluster, "deploy/redis", "bash")
+    bash = pod_shell(cluster, "deploy/redis", "bash")
     now = cluster.now()
     assert bash.feed("date -d yesterday") == (now - timedelta(days=1)).strftime("%a %b %e %H:%M:%S UTC %Y\n")
     assert bash.feed("date -d tomorrow +%F") == (now + timedelta(days=1)).strftime("%F\n")

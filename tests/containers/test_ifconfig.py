@@ -14,11 +14,6 @@ from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    return cluster_from_paths([SAMPLES], deterministic=True)[0]
-
-
 @pytest.fixture()
 def sh(cluster) -> Session:
     s = Session(cluster, cwd=SAMPLES.parent)

@@ -6,14 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.apply.workspace import cluster_from_paths
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    return cluster_from_paths([SAMPLES], deterministic=True)[0]
 
 
 @pytest.fixture()

@@ -4,26 +4,12 @@ command's), a group runs in this shell; both keep their output in order and send
 their redirections say."""
 from __future__ import annotations
 
-import pytest
-
-from engine.apply.workspace import cluster_from_paths
 from engine.kubectl.session import Session
-from tests.helpers import SAMPLES
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    return cluster_from_paths([SAMPLES], deterministic=True)[0]
-
-
-def _shell(cluster, target: str, program: str = "sh") -> Session:
-    s = Session(cluster, cwd=SAMPLES.parent)
-    assert s.feed(f"kubectl exec -it {target} -- {program}") == ""
-    return s
+from tests.helpers import SAMPLES, pod_shell
 
 
 def test_what_a_subshell_changes_stays_in_it(cluster):
-    sh = _shell(cluster, "deploy/counter")
+    sh = pod_shell(cluster, "deploy/counter")
     assert sh.feed("(cd /tmp; pwd); pwd") == "/tmp\n/app\n"
     assert sh.prompt == "/app # "
     assert sh.feed("x=1; (x=2; echo $x); echo $x") == "2\n1\n"
@@ -38,7 +24,7 @@ def test_what_a_subshell_changes_stays_in_it(cluster):
 
 
 def test_a_group_runs_in_this_shell(cluster):
-    sh = _shell(cluster, "deploy/counter")
+    sh = pod_shell(cluster, "deploy/counter")
     assert sh.feed("{ cd /tmp; x=7; }; pwd; echo $x") == "/tmp\n7\n"
     assert sh.prompt == "/tmp # "
     assert sh.feed("{ false; }; echo $?") == "1\n"
@@ -48,7 +34,7 @@ def test_a_group_runs_in_this_shell(cluster):
 
 
 def test_output_order_pipes_and_redirections(cluster):
-    sh = _shell(cluster, "deploy/counter")
+    sh = pod_shell(cluster, "deploy/counter")
     assert sh.feed("echo 1; (echo 2; echo 3); echo 4") == "1\n2\n3\n4\n"
     assert sh.feed("(echo a; echo b) | wc -l") == "2\n"
     assert sh.feed("{ echo a; echo b; } | wc -l") == "2\n"
@@ -58,15 +44,15 @@ def test_output_order_pipes_and_redirections(cluster):
 
 
 def test_malformed_subshells_and_groups_in_each_shells_words(cluster):
-    ash = _shell(cluster, "deploy/counter")
+    ash = pod_shell(cluster, "deploy/counter")
     assert ash.feed("( )") == 'sh: syntax error: unexpected ")"\n'
     assert ash.feed("{ }") == 'sh: syntax error: unexpected "}"\n'
     assert ash.feed("(echo a) b") == "sh: syntax error: unexpected word\n"
     assert ash.feed("echo $?") == "2\n"
-    dash = _shell(cluster, "deploy/redis")
+    dash = pod_shell(cluster, "deploy/redis")
     assert dash.feed("( )") == 'sh: 1: Syntax error: ")" unexpected\n'
     assert dash.feed("(echo a) b") == "sh: 2: Syntax error: word unexpected\n"  # (its second line)
-    bash = _shell(cluster, "deploy/redis", "bash")
+    bash = pod_shell(cluster, "deploy/redis", "bash")
     assert bash.feed("(cd /tmp && pwd); pwd") == "/tmp\n/data\n"
     assert bash.feed("( )") == "bash: syntax error near unexpected token `)'\n"
     assert bash.feed("(echo a) b") == "bash: syntax error near unexpected token `b'\n"
