@@ -126,7 +126,7 @@ def test_a_list_stores_what_slimming_each_pod_alone_stores_sharing_what_a_pod_ha
                 assert (pending is not None) == offload
                 mirror.page(pods_list, await decoder.decoded(raw, pending, "Pod", "v1"), first)
         finally:
-            decoder.close()
+            await decoder.aclose()  # (the process reaped while the loop runs)
         return decoder
     decoder = asyncio.run(listed())
     assert decoder.offloaded == (2 if offload else 0)

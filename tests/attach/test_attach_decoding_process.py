@@ -37,7 +37,7 @@ def test_pages_come_back_as_decoding_here_makes_them_from_a_process_of_its_own()
             assert decoder.pid is not None and os.getsid(decoder.pid) != os.getsid(0)  # (not the terminal's)
             return await _decode_all(decoder, pages), decoder.offloaded
         finally:
-            decoder.close()
+            await decoder.aclose()  # (the process reaped while the loop runs)
     got, offloaded = asyncio.run(run())
     assert offloaded == 6
     assert got == [decode_page(raw, "Pod", "v1", freeze=False) for raw in pages]
@@ -57,7 +57,7 @@ def test_a_decoding_process_that_dies_leaves_its_pages_to_be_decoded_here():
             later = await decoder.submit(pages[0], "Pod", "v1")
             return first + rest, decoder.offloaded, later
         finally:
-            decoder.close()
+            await decoder.aclose()  # (the process reaped while the loop runs)
     got, offloaded, later = asyncio.run(run())
     assert got == [decode_page(raw, "Pod", "v1", freeze=False) for raw in pages]
     assert offloaded >= 2 and later is None
