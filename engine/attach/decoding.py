@@ -6,8 +6,8 @@ cutting the managedFields out, decoding the rest and keeping each pod's repeated
 first full paint, on one core while the machine has more. So once a list says it is big
 (`OFFLOAD_AT` objects still to come), its pages are decoded in one other process
 (`PageDecoder`, running engine/attach/decodeworker.py), each as soon as its bytes are in, while this process stores the pages before
-it and computes kube-proxy's rules: what comes back is the page pickled, its pods' shared
-parts pickled once, which this process loads in a fraction of the decoding's time. Small
+it and computes kube-proxy's rules: what comes back is the page marshalled, its pods' shared
+parts written once, which this process loads in a fraction of the decoding's time. Small
 lists, and every watch event, are decoded here; a process that cannot be started or that
 dies leaves the decoding here too, silently (the same objects, a little later).
 """
@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 import os
-import pickle
+import marshal
 import re
 import signal
 import struct
@@ -44,7 +44,14 @@ log = logging.getLogger("svcflow.attach")
 #: pages to be decoded in the other process. Below that the process's start (~1 s of its own
 #: CPU, importing this module) is not worth it: a kind cluster's lists never reach it.
 OFFLOAD_AT = 5000
-#: The largest frame a pipe reader may buffer (a page of 500 pods pickled is ~0.5 MB).
+#: Pages the other process may have in hand (handed over, not answered yet) before the next
+#: one is decoded here instead. It is the slower of the two once this process has stored and
+#: computed what it had (at 10,000 Services, after kube-proxy's first sync: 45 pages a second
+#: there, while this process waited on it); taking a page in its turn then shares the pods'
+#: decoding between the two cores. While this process is busy computing, the other one keeps
+#: up and gets every page. (`ahead=None`: every page of a big list goes there.)
+DECODING_AHEAD = 2
+#: The largest frame a pipe reader may buffer (a page of 500 pods marshalled is ~0.5 MB).
 _PIPE_LIMIT = 1 << 26
 
 
@@ -134,7 +141,7 @@ def decode_page(raw: bytes, kind: str, api_version: str, *, freeze: bool) -> dic
     decoded, each item given the list's kind and apiVersion (a list's items carry neither)
     and slimmed (`engine.attach.sharing.slim`: a pod's parts equal to the page's previous
     pod's are that pod's instances). `freeze`: what was made lives on in this process (see
-    `decode_json`); the other process, whose pages are pickled and let go, does not."""
+    `decode_json`); the other process, whose pages are marshalled and let go, does not."""
     with no_cyclic_gc(freeze=lambda: freeze):
         return kept(decode_json(without_managed_fields(raw)) or {}, kind, api_version)
 
@@ -198,8 +205,9 @@ class PageDecoder:
     `_attach_options`) keep the default, as the dashboard does: a list that big is decoded
     there for them too."""
 
-    def __init__(self, offload_at: int | None = OFFLOAD_AT) -> None:
+    def __init__(self, offload_at: int | None = OFFLOAD_AT, ahead: int | None = DECODING_AHEAD) -> None:
         self.offload_at = offload_at
+        self.ahead = ahead
         self.offloaded = 0  # pages the other process decoded (the benchmark reports it)
         self.pid: int | None = None  # the other process's, once started (the benchmark reads its CPU)
         self._starting: asyncio.Task | None = None
@@ -287,9 +295,11 @@ class PageDecoder:
         """The page handed to the other process when it is up (None: decoded here, in its
         turn), once the pipe has taken it: a list's fetching waits on the pipe rather than
         pile pages up in its write buffer (whose appends copied it whole, ~3 s at 10,000
-        Services)."""
+        Services). With `ahead` pages in its hands already, this one is decoded here."""
         proc = self._proc
         if proc is None or self._broken or proc.stdin is None or proc.stdin.is_closing():
+            return None
+        if self.ahead is not None and len(self._waiting) >= self.ahead:
             return None
         head = json.dumps([kind, api_version]).encode()
         fut = asyncio.get_running_loop().create_future()
@@ -308,8 +318,10 @@ class PageDecoder:
         if data is not None:
             try:
                 with no_cyclic_gc(freeze=lambda: True):
-                    page = pickle.loads(data)
-            except (pickle.UnpicklingError, EOFError, ValueError) as e:
+                    page = marshal.loads(data)
+                if not isinstance(page, dict):
+                    raise ValueError(f"a {type(page).__name__}, not a page")
+            except (EOFError, ValueError, TypeError) as e:
                 self._gone(f"a page from the decoding process could not be read ({e})")
             else:
                 self.offloaded += 1

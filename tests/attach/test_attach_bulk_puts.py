@@ -100,7 +100,7 @@ def test_a_list_stores_what_slimming_each_pod_alone_stores_sharing_what_a_pod_ha
     # Each pod names its own kube-api-access volume (admission's random suffix), and pods
     # land on two nodes: their specs are never equal, their containers' images and ports,
     # their volumes' sources and their tolerations are. The pages go the way a list's do:
-    # bytes, decoded (here, or pickled back from the other process a big list uses).
+    # bytes, decoded (here, or marshalled back from the other process a big list uses).
     pods = [_pod("a", f"p{i}", "1", "web" if i < 4 else "db", owner="rs1" if i < 4 else "rs2",
                  port=8080 if i != 2 else 9090, token_volume=f"kube-api-access-{i:05d}", node=f"n{i % 2}")
             for i in range(8)]

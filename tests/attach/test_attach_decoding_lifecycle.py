@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import os
-import pickle
 import signal
 
 import pytest
@@ -43,7 +42,7 @@ def _page(kind: str, i: int, n: int = 20, pad: int = 0) -> bytes:
 
 def test_a_close_while_the_process_is_still_starting_ends_it():
     async def run():
-        decoder = PageDecoder(offload_at=0)
+        decoder = PageDecoder(offload_at=0, ahead=None)
         decoder.start()
         while decoder.pid is None:  # (started: it has not said it is up yet, it imports for ~0.3 s)
             await asyncio.sleep(0.001)
@@ -57,7 +56,7 @@ def test_a_close_while_the_process_is_still_starting_ends_it():
 def test_nothing_is_started_once_closed():
     """A list's page asking for the process after the attach stopped starts none."""
     async def run():
-        decoder = PageDecoder(offload_at=0)
+        decoder = PageDecoder(offload_at=0, ahead=None)
         await decoder.aclose()
         decoder.expect(10_000)
         await asyncio.wait_for(decoder.start(), 60)
@@ -72,7 +71,7 @@ def test_an_interpreter_that_does_not_know_its_executable_decodes_here(monkeypat
     raw = _page("Pod", 0)
 
     async def run():
-        decoder = PageDecoder(offload_at=0)
+        decoder = PageDecoder(offload_at=0, ahead=None)
         await asyncio.wait_for(decoder.start(), 60)
         pending = await decoder.submit(raw, "Pod", "v1")
         page = await decoder.decoded(raw, pending, "Pod", "v1")
@@ -130,7 +129,7 @@ def test_the_process_starts_from_a_directory_holding_another_engine_package(tmp_
     raw = _page("Pod", 0)
 
     async def run():
-        decoder = PageDecoder(offload_at=0)
+        decoder = PageDecoder(offload_at=0, ahead=None)
         await asyncio.wait_for(decoder.start(), 60)
         try:
             pending = await decoder.submit(raw, "Pod", "v1")
@@ -150,7 +149,7 @@ def test_both_of_the_process_pipes_are_widened():
         most = int(f.read())
 
     async def run():
-        decoder = PageDecoder(offload_at=0)
+        decoder = PageDecoder(offload_at=0, ahead=None)
         await asyncio.wait_for(decoder.start(), 60)
         try:
             sizes = []
@@ -174,7 +173,7 @@ def test_two_lists_handing_pages_over_at_once_each_get_their_own_pages():
              "Pod": [_page("Pod", i, n=4, pad=400_000) for i in range(4)]}
 
     async def run():
-        decoder = PageDecoder(offload_at=0)
+        decoder = PageDecoder(offload_at=0, ahead=None)
         await asyncio.wait_for(decoder.start(), 60)
         order: list[str] = []
 
@@ -203,15 +202,15 @@ def test_an_answer_that_cannot_be_read_is_decoded_here_and_the_process_ends(monk
     raw = _page("Pod", 1)
 
     def unreadable(data):
-        raise pickle.UnpicklingError("truncated")
+        raise EOFError("marshal data too short")
 
     async def run():
-        decoder = PageDecoder(offload_at=0)
+        decoder = PageDecoder(offload_at=0, ahead=None)
         await asyncio.wait_for(decoder.start(), 60)
         try:
             pending = await decoder.submit(raw, "Pod", "v1")
             await asyncio.wait_for(asyncio.shield(pending), 30)
-            monkeypatch.setattr(decoding.pickle, "loads", unreadable)
+            monkeypatch.setattr(decoding.marshal, "loads", unreadable)
             page = await decoder.decoded(raw, pending, "Pod", "v1")
             monkeypatch.undo()
             proc = decoder._spawned
@@ -275,7 +274,7 @@ class _Sink:
 @pytest.mark.parametrize("offloaded", [True, False])
 def test_a_list_that_starts_over_with_pages_in_the_process_keeps_each_page_to_its_list(offloaded):
     async def run():
-        decoder = PageDecoder(offload_at=0 if offloaded else None)
+        decoder = PageDecoder(offload_at=0 if offloaded else None, ahead=None)
         if offloaded:
             await asyncio.wait_for(decoder.start(), 60)
         client, sink = _TwoLists(), _Sink()
@@ -303,7 +302,7 @@ def test_a_process_that_died_is_not_signalled_nor_reaped_behind_the_child_watche
     raw = _page("Pod", 2)
 
     async def run():
-        decoder = PageDecoder(offload_at=0)
+        decoder = PageDecoder(offload_at=0, ahead=None)
         await asyncio.wait_for(decoder.start(), 60)
         os.kill(decoder.pid, signal.SIGKILL)
         pending = await decoder.submit(raw, "Pod", "v1")
@@ -322,7 +321,7 @@ def test_pages_still_in_the_process_when_it_is_closed_are_decoded_here():
     pages = [_page("Pod", i, n=200) for i in range(6)]
 
     async def run():
-        decoder = PageDecoder(offload_at=0)
+        decoder = PageDecoder(offload_at=0, ahead=None)
         await asyncio.wait_for(decoder.start(), 60)
         pending = [await decoder.submit(raw, "Pod", "v1") for raw in pages]
         assert all(p is not None for p in pending) and not all(p.done() for p in pending)
@@ -355,7 +354,7 @@ def test_closing_at_any_moment_of_the_start_leaves_no_process():
     `aclose` returns there is no child left, not even one to reap."""
     async def run(steps: int) -> list[int]:
         before = set(_children())  # (the served cluster of this module's other tests, say)
-        decoder = PageDecoder(offload_at=0)
+        decoder = PageDecoder(offload_at=0, ahead=None)
         decoder.start()
         for _ in range(steps):
             await asyncio.sleep(0)

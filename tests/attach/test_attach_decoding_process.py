@@ -28,7 +28,7 @@ def test_pages_come_back_as_decoding_here_makes_them_from_a_process_of_its_own()
     pages = [_page(i) for i in range(6)]
 
     async def run():
-        decoder = PageDecoder(offload_at=100)
+        decoder = PageDecoder(offload_at=100, ahead=None)
         decoder.expect(99)  # (not big enough: nothing started)
         assert decoder.pid is None and await decoder.submit(pages[0], "Pod", "v1") is None
         decoder.expect(100)
@@ -48,7 +48,7 @@ def test_a_decoding_process_that_dies_leaves_its_pages_to_be_decoded_here():
     pages = [_page(i) for i in range(4)]
 
     async def run():
-        decoder = PageDecoder(offload_at=0)
+        decoder = PageDecoder(offload_at=0, ahead=None)
         await asyncio.wait_for(decoder.start(), 60)
         try:
             first = await _decode_all(decoder, pages[:2])
@@ -61,3 +61,24 @@ def test_a_decoding_process_that_dies_leaves_its_pages_to_be_decoded_here():
     got, offloaded, later = asyncio.run(run())
     assert got == [decode_page(raw, "Pod", "v1", freeze=False) for raw in pages]
     assert offloaded >= 2 and later is None
+
+
+def test_with_two_pages_in_the_process_already_the_next_is_decoded_here_in_its_turn():
+    """The two processes share a big list's decoding: once the other process has two pages
+    in hand, a page that comes meanwhile is decoded here (this process would only wait on the
+    other), and the list still comes out whole, in order, as decoding here makes it."""
+    pages = [_page(i) for i in range(6)]
+
+    async def run():
+        decoder = PageDecoder(offload_at=0)  # (the dashboard's: DECODING_AHEAD)
+        await asyncio.wait_for(decoder.start(), 60)
+        try:
+            pending = [await decoder.submit(raw, "Pod", "v1") for raw in pages]  # (faster than it answers)
+            got = [await decoder.decoded(raw, p, "Pod", "v1") for raw, p in zip(pages, pending)]
+            return pending, got, decoder.offloaded
+        finally:
+            await decoder.aclose()
+    pending, got, offloaded = asyncio.run(run())
+    assert [p is not None for p in pending[:2]] == [True, True]
+    assert None in pending[2:] and offloaded == sum(p is not None for p in pending) < len(pages)
+    assert got == [decode_page(raw, "Pod", "v1", freeze=False) for raw in pages]
