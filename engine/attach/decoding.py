@@ -5,11 +5,13 @@ cutting the managedFields out, decoding the rest and keeping each pod's repeated
 (`engine.attach.sharing`) took ~5 of the ~10.5 CPU seconds this process spent before the
 first full paint, on one core while the machine has more. So once a list says it is big
 (`OFFLOAD_AT` objects still to come), its pages are decoded in one other process
-(`PageDecoder`, running engine/attach/decodeworker.py), each as soon as its bytes are in, while this process stores the pages before
-it and computes kube-proxy's rules: what comes back is the page marshalled, its pods' shared
-parts written once, which this process loads in a fraction of the decoding's time. Small
-lists, and every watch event, are decoded here; a process that cannot be started or that
-dies leaves the decoding here too, silently (the same objects, a little later).
+(`PageDecoder`, running engine/attach/decodeworker.py), each as soon as its bytes are in,
+while this process stores the pages before it and computes kube-proxy's rules: what comes
+back is the page marshalled, its pods' shared parts written once, which this process loads
+in a fraction of the decoding's time. When that process falls behind (`DECODING_AHEAD`),
+a page is decoded here in its turn. Small lists, and every watch event, are decoded here; a
+process that cannot be started or that dies leaves the decoding here too, silently (the
+same objects, a little later).
 """
 from __future__ import annotations
 
