@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import marshal
+import os
 import re
 import signal
 import struct
