@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import re
 from functools import lru_cache
 
 _NO_QUOTE = frozenset("_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -82,8 +83,25 @@ def save_string(value: str) -> str:
     return f' "{out}"'
 
 
+#: One argument of a rule with no backslash in it: runs of plain characters and quoted
+#: parts (a quote left open runs to the end), the quotes themselves dropped.
+_ARG = re.compile(r'(?:[^\s"]+|"[^"]*"?)+')
+
+
 def split_args(spec: str) -> list[str]:
-    """Split a rule the way iptables-restore does: whitespace, double quotes grouping."""
+    """Split a rule the way iptables-restore does: whitespace, double quotes grouping (in
+    them a backslash escapes the next character). A rule with no backslash -- every rule
+    kube-proxy writes -- is split by `str.split` or one regular expression, in C: the `/`
+    filter over a 10,000-Service node's 470,000 rules normalizes every one of them."""
+    if "\\" not in spec:
+        if '"' not in spec:
+            return spec.split()
+        return [a.replace('"', "") for a in _ARG.findall(spec)]
+    return _split_escaped(spec)
+
+
+def _split_escaped(spec: str) -> list[str]:
+    """`split_args` of a rule with backslashes, character by character."""
     args: list[str] = []
     cur: list[str] = []
     quoted = False
@@ -114,6 +132,8 @@ def split_args(spec: str) -> list[str]:
 def _addr(value: str, family: str) -> str:
     """An address match as the kernel stores it: masked, with a prefix length."""
     addr, _, mask = value.partition("/")
+    if mask in ("", "32") and _plain_ipv4(addr):
+        return f"{addr}/32"  # (a host address as kube-proxy writes them: already as stored)
     try:
         ip = ipaddress.ip_address(addr)
     except ValueError:
@@ -129,6 +149,14 @@ def _addr(value: str, family: str) -> str:
                 return value
     net = ipaddress.ip_network(f"{ip}/{bits}", strict=False)
     return f"{net.network_address}/{bits}"
+
+
+def _plain_ipv4(addr: str) -> bool:
+    """A dotted quad as `ipaddress` prints it (no leading zeros): its own canonical form,
+    known without parsing it into an object (half of normalizing a rule took that)."""
+    parts = addr.split(".")
+    return len(parts) == 4 and all(p.isascii() and p.isdigit() and (p == "0" or p[0] != "0") and int(p) <= 255
+                                   for p in parts)
 
 
 def _parse_mark(value: str) -> tuple[int, int | None]:
