@@ -92,6 +92,7 @@ KO = {
     "② {controller} wrote {kind} {name}: {detail}": "② {controller}: {kind} {name} 기록: {detail}",
     "③ kube-proxy on {node} ({mode}): {detail}": "③ {node}의 kube-proxy ({mode}): {detail}",
     "preview: the cluster runs {mode}": "미리보기: 클러스터는 {mode} 사용",
+    "searching {percent}%": "검색 중 {percent}%",
     "kube-proxy not running: its last rules": "kube-proxy 중지됨: 마지막 규칙",
     "kube-proxy not running": "kube-proxy 중지됨",
     "svcflow: the Kubernetes API is served at {url}; to use it with kubectl:":

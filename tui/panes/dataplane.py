@@ -7,6 +7,7 @@ lookups made since the last look.
 from __future__ import annotations
 
 import re
+import time
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -16,6 +17,7 @@ from engine.views import dataplane
 from engine.views import panes as views
 from tui.messages import ClusterChanged
 from tui.panes.base import Pane
+from tui.timers import call_after
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.text_view import TextView, iptables_highlighter
 from tui.widgets.wrapping_log import WrappingLog
@@ -60,6 +62,15 @@ def _stopped(cluster: Cluster, node: str, tr) -> str:
     return " · " + tr("kube-proxy not running: its last rules") if kp is not None and node in kp.stopped else ""
 
 
+#: A `/` filter over more of a node's rules than this reads them a slice at a time
+#: (ProxyPane._grep): GREP_SLICE_SECONDS each, GREP_STEP rules between looks at the clock,
+#: GREP_GAP between slices (keys and repaints go first).
+GREP_AT_ONCE = 20_000
+GREP_SLICE_SECONDS = 0.03
+GREP_STEP = 1_000
+GREP_GAP = 0.001
+
+
 class ProxyPane(Pane):
     """`iptables-save` (or ipvsadm, nft) of the node shown, in the mode shown."""
 
@@ -67,6 +78,7 @@ class ProxyPane(Pane):
 
     def __init__(self) -> None:
         self.view = TextView(iptables_highlighter, id="proxy-view")
+        self._grep_token: object = None  # the running grep's (ProxyPane._grep)
         super().__init__(self.view, id="proxy")
 
     def version(self, event: ClusterChanged) -> object:
@@ -83,11 +95,42 @@ class ProxyPane(Pane):
 
     def show_rules(self, cluster: Cluster, node: str, mode: str, pattern: re.Pattern | None = None) -> None:
         """The node's rules now (the flow's step 3 shows them before it marks the chains);
-        with a `/` filter, the lines it finds, as `iptables-save | grep` would show them."""
+        with a `/` filter, the lines it finds, as `iptables-save | grep` would show them.
+        Over more than GREP_AT_ONCE rules the filter reads them a slice at a time, the
+        dashboard answering keys in between and the lines found so far shown (`_grep`)."""
         lines = views.proxy_lines(cluster, node, mode)
+        self._grep_token = token = object()  # (a grep still running for an older redraw stops)
+        if pattern is None or len(lines) <= GREP_AT_ONCE:
+            found = lines if pattern is None else [line for line in lines if pattern.search(line)]
+            self._show(cluster, node, mode, found, len(lines), pattern)
+            return
+        self._grep(cluster, node, mode, lines, pattern, token, [], 0)
+
+    def _grep(self, cluster: Cluster, node: str, mode: str, lines, pattern: re.Pattern, token: object,
+              found: list[str], start: int) -> None:
+        """Grep the rules from `start` for GREP_SLICE_SECONDS, show what was found, and carry
+        on in a later turn of the loop until the end (each rule is normalized the first
+        time it is read: at 10,000 Services a node's 470,000 rules took seconds, and the
+        screen froze for all of them)."""
+        if self._grep_token is not token or not self.is_attached:
+            return
         total = len(lines)
-        if pattern is not None:
-            lines = [line for line in lines if pattern.search(line)]
+        deadline = time.perf_counter() + GREP_SLICE_SECONDS
+        i = start
+        while i < total:  # (one step at least, whatever the clock says)
+            end = min(total, i + GREP_STEP)
+            found.extend(line for line in lines[i:end] if pattern.search(line))
+            i = end
+            if time.perf_counter() >= deadline:
+                break
+        self._show(cluster, node, mode, found, total, pattern, searched=i)
+        if i < total:
+            call_after(self, GREP_GAP, lambda: self._grep(cluster, node, mode, lines, pattern, token, found, i))
+
+    def _show(self, cluster: Cluster, node: str, mode: str, lines, total: int, pattern: re.Pattern | None,
+              searched: int | None = None) -> None:
+        """The lines in the view and the title counting them (`searched`: how many of the
+        `total` rules a filter still reading them has read)."""
         view = self.view
         fresh = not view.lines
         view.set_lines(lines)
@@ -97,7 +140,11 @@ class ProxyPane(Pane):
         tr = _tr(self)
         shown = node or tr("no node")  # (attached, with no Node readable and no pod naming one)
         count = f"{len(lines)}/{total}" if pattern is not None else f"{total}"
-        self.border_title = Text(f"kube-proxy · {shown} · {mode} ({count} {tr('lines')})"  # names literally
+        if searched is not None and searched < total:
+            count += f" {tr('lines')} · " + tr("searching {percent}%").format(percent=100 * searched // total)
+        else:
+            count += f" {tr('lines')}"
+        self.border_title = Text(f"kube-proxy · {shown} · {mode} ({count})"  # names literally
                                  + _computed(self) + _preview(cluster, mode, tr) + _stopped(cluster, node, tr))
 
     def mark(self, chains: set[str], *, above: int) -> None:
