@@ -28,7 +28,18 @@ _UNITS = {"YEAR": ("year", 1), "MONTH": ("month", 1), "FORTNIGHT": ("day", 14), 
 _SHIFTS = {"TOMORROW": 1, "YESTERDAY": -1, "TODAY": 0, "NOW": 0}
 _ORDINALS = {"LAST": -1, "THIS": 0, "NEXT": 1, "FIRST": 1, "THIRD": 3, "FOURTH": 4, "FIFTH": 5, "SIXTH": 6,
              "SEVENTH": 7, "EIGHTH": 8, "NINTH": 9, "TENTH": 10, "ELEVENTH": 11, "TWELFTH": 12}
-_ZONES = {"GMT": 0, "UT": 0, "UTC": 0, "Z": 0}
+_H = 3600
+#: zone abbreviations, seconds east of UTC (universal, then the common ones of time_zone_table)
+_ZONES = {"GMT": 0, "UT": 0, "UTC": 0, "WET": 0, "CET": _H, "MET": _H, "MEZ": _H, "EET": 2 * _H, "MSK": 3 * _H,
+          "IST": 5 * _H + 1800, "SGT": 8 * _H, "KST": 9 * _H, "JST": 9 * _H, "AST": -4 * _H, "EST": -5 * _H,
+          "CST": -6 * _H, "MST": -7 * _H, "PST": -8 * _H, "AKST": -9 * _H, "HST": -10 * _H, "NZST": 12 * _H}
+#: ... their summer time (tDAYZONE: an hour more)
+_DAYZONES = {"BST": 0, "WEST": 0, "CEST": _H, "MEST": _H, "MESZ": _H, "EEST": 2 * _H, "MSD": 3 * _H, "ADT": -4 * _H,
+             "EDT": -5 * _H, "CDT": -6 * _H, "MDT": -7 * _H, "PDT": -8 * _H, "AKDT": -9 * _H, "NZDT": 12 * _H}
+#: military zones, one letter each (RFC 5322's signs; `J` is local time, `T` the ISO separator)
+_MILITARY = {**{c: (i + 1) * _H for i, c in enumerate("ABCDEFGHI")}, "K": 10 * _H, "L": 11 * _H, "M": 12 * _H,
+             **{c: -(i + 1) * _H for i, c in enumerate("NOPQRS")}, **{c: -(i + 8) * _H for i, c in enumerate("UVWXY")},
+             "Z": 0}
 _MERIDIANS = {"AM": "am", "A.M.": "am", "PM": "pm", "P.M.": "pm"}
 
 
@@ -54,10 +65,8 @@ def _word(word: str) -> Tok | None:
         for name, value in table.items():
             if (name[:3] == w[:3]) if abbrev else name == w:
                 return Tok(kind, value)
-    if w in _ZONES:
-        return Tok("zone", _ZONES[w])
-    if w == "T":
-        return Tok("T")
+    if w in _ZONES or w in _DAYZONES:
+        return Tok("zone", _ZONES[w] if w in _ZONES else _DAYZONES[w] + _H)
     unit = _UNITS.get(w) or (_UNITS.get(w[:-1]) if w.endswith("S") else None)
     if unit is not None:
         return Tok("unit", unit)
@@ -67,6 +76,13 @@ def _word(word: str) -> Tok | None:
         return Tok("ordinal", _ORDINALS[w])
     if w in ("AGO", "HENCE"):
         return Tok("ago", -1 if w == "AGO" else 1)
+    if w in ("T", "J"):
+        return Tok(w)
+    if w in _MILITARY:
+        return Tok("zone", _MILITARY[w])
+    zone = w.replace(".", "")  # (periods dropped, the zones again)
+    if "." in w and (zone in _ZONES or zone in _DAYZONES):
+        return _word(zone)
     return None
 
 
@@ -223,10 +239,14 @@ class _Parser:
             if p.kinds(","):
                 self.take()
             self.seen("day")
-        elif p.kinds("zone"):
-            self.p.zone = int(self.take().value)
+        elif p.kinds("zone") or p.kinds("T"):
+            tok = self.take()
+            self.p.zone = int(tok.value) if tok.kind == "zone" else -7 * _H  # (`T` alone: military T)
             if p.kinds("snum", "unit"):
                 self.relative(self.take(), self.take())
+            self.seen("zone")
+        elif p.kinds("J"):  # (military J: local time)
+            self.take()
             self.seen("zone")
         elif p.kinds("shift"):
             self.p.rel["day"] += int(self.take().value)

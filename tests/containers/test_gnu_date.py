@@ -41,6 +41,10 @@ NOW = datetime(2025, 6, 4, 15, 20, 30, tzinfo=timezone.utc)  # a Wednesday
     ("", datetime(2025, 6, 4, tzinfo=timezone.utc)),  # (empty is "0": today's midnight)
     ("12:00am", datetime(2025, 6, 4, 0, 0, tzinfo=timezone.utc)),
     ("@1700000000", datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)),
+    ("10:00 EST", datetime(2025, 6, 4, 15, 0, tzinfo=timezone.utc)),
+    ("10:00 CEST", datetime(2025, 6, 4, 8, 0, tzinfo=timezone.utc)),
+    ("x", datetime(2025, 6, 4, 11, 0, tzinfo=timezone.utc)),  # (one letter is a military zone: X is UTC-11)
+    ("j", datetime(2025, 6, 4, tzinfo=timezone.utc)),
 ])
 def test_gnu_date_reads_items(text, want):
     assert parse(text, NOW) == want
