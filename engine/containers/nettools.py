@@ -275,7 +275,7 @@ def nc(p: Proc) -> int:
         return 0
     stream = conn.process.stream(port)
     if p.stdin is None:  # the terminal: the connection stays open for the lines typed next
-        p.shell.open_stream(stream, "nc", f"{host}:{port}")
+        p.shell.open_stream(stream)
         p.out(stream.greeting())
         return 0
     p.out(stream.greeting())
@@ -362,7 +362,7 @@ def telnet(p: Proc) -> int:
     stream = conn.process.stream(port)
     p.out(f"Connected to {host}\n" + stream.greeting())
     if p.stdin is None:
-        p.shell.open_stream(stream, "telnet", f"{host}:{port}")
+        p.shell.open_stream(stream)
         return 0
     for line in p.input().splitlines():
         reply, closed = stream.send(line)

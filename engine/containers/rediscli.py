@@ -301,7 +301,7 @@ def redis_cli(p: Proc) -> int:
     if not o.command:  # the REPL (cliConnect(0): it says when it cannot connect, and goes on)
         p.err(cli.connect())
         if p.stdin is None:  # (stdin is the terminal: the shell's next lines are typed to it)
-            p.shell.open_stream(ReplStream(cli), "redis-cli", cli.prompt)
+            p.shell.open_stream(ReplStream(cli))
             return 0
         for line in p.input().splitlines():
             out, err, ended = cli.line(line)

@@ -107,8 +107,6 @@ class PodShell:
     installed: set[str] = field(default_factory=set)
     container: str | None = None  # which of the pod's containers (None: its first)
     stream: Stream | None = None  # an open telnet/nc connection, or redis-cli's REPL (a ReplStream)
-    stream_kind: str = ""
-    stream_host: str = ""
     status: int = 0  # $? of the last line: what an exec's exit code reports
     variables: dict[str, str] = field(default_factory=dict)
     exported: set[str] = field(default_factory=set)
@@ -424,8 +422,10 @@ class PodShell:
         proc.pieces += out.chunks
         return self.status if code is None else code
 
-    def open_stream(self, stream: Stream, kind: str, host: str) -> None:
-        self.stream, self.stream_kind, self.stream_host = stream, kind, host
+    def open_stream(self, stream: Stream) -> None:
+        """A program keeps reading the terminal (telnet, nc, redis-cli's REPL): the lines typed
+        next are its, until it ends."""
+        self.stream = stream
 
     # -- open connections ---------------------------------------------------------------------------
     def _stream_line(self, line: str) -> str:
