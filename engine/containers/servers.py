@@ -32,7 +32,7 @@ def server(p: Proc) -> int:
     if p.shell.main_process:  # (the container's script got to its server: it starts now)
         workload = p.shell.workload()
         if workload is not None:  # (what it writes is the script's stdout: the log, after the script's lines)
-            p.out("".join(line + "\n" for line in workload.script_reached(p.shell.now())))
+            p.out("".join(line + "\n" for line in workload.script_reached(p.shell.now(), p.pid)))
     elif p.name == "redis-server":
         return redis_server(p)
     if stays_in_foreground([p.name, *p.args]):

@@ -313,7 +313,10 @@ def workload_class(container: dict) -> type[Workload]:
 
 def workload_for(pod: dict, container: dict, now) -> Workload:
     cls, args = _program(container)
-    return cls(pod, now, *args)
+    workload = cls(pod, now, *args)
+    if workload.by_script:
+        workload.script_pid1 = entrypoint.program(container).server_is_pid1
+    return workload
 
 
 __all__ = ["ApiServerWorkload", "CoreDNSWorkload", "CounterWorkload", "IdleWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_class", "workload_for"]
