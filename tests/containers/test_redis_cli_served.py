@@ -59,3 +59,16 @@ async def test_the_repl_on_a_tty(served, kubectl):
     finally:
         if term.proc.poll() is None:
             term.proc.kill()
+
+
+async def test_a_second_redis_server_aborts_through_kubectl(served, kubectl):
+    """`kubectl exec redis -- redis-server`: its start-up on stdout, then the bind failure,
+    and kubectl's `command terminated with exit code 1`."""
+    pod = served.pod("default", "redis-")
+    code, out, err = await kubectl("exec", pod, "--", "redis-server")
+    lines = out.splitlines()
+    assert code == 1 and err == "command terminated with exit code 1\n"
+    assert lines[1].endswith("* oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo")
+    assert lines[-2].endswith("# Warning: Could not create server TCP listening socket *:6379: bind: Address already in use")
+    assert lines[-1].endswith("# Failed listening on port 6379 (tcp), aborting.")
+    assert await kubectl("exec", pod, "--", "redis-cli", "ping") == (0, "PONG\n", "")
