@@ -24,7 +24,7 @@ def exec_(p: Proc) -> int:
     the program ends, so does the shell, with its status (`exec sleep infinity` never does)."""
     if not p.args:
         return 0
-    program = Proc(p.shell, p.args[0].rsplit("/", 1)[-1], p.args[1:], p.stdin, p.env, p.pieces)
+    program = Proc(p.shell, p.args[0].rsplit("/", 1)[-1], p.args[1:], p.stdin, p.env, p.pieces, p.tty)
     raise ShellExit(p.shell.call(program, p.args[0], replace=True))
 
 

@@ -7,9 +7,8 @@ ENABLE_DESKTOP, so the strptime forms come first (`%R`, `%T`, `%m.%d-%R`, `%Y.%m
 at midnight (date.c zeroes the hour, minute and second first); mktime() carries an
 overflowing day into the next month (`2025-02-30` is 2 March).
 
-coreutils (Debian's date): parse_datetime's grammar is large; the forms learners type are
-read here: those absolute forms, `@SECONDS`, `now`, `today`, `yesterday`, `tomorrow`, and
-`[+-]N UNIT[s] [ago]` relative to now (`-d '2 hours ago'`, `-d '+1 day'`).
+coreutils (Debian's date): gnulib's parse_datetime grammar (engine.containers.gnudate):
+dates, times, days of the week, relative items (`-d '2 hours ago'`, `next week`, `tomorrow`).
 
 Either way, a TIME that is not one of them is None: date's `invalid date 'TIME'`.
 """
@@ -18,6 +17,8 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import datetime, timedelta, timezone
+
+from engine.containers import gnudate
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 _HM = r"(?P<H>\d{1,2}+):(?P<M>\d{1,2}+)"
@@ -34,8 +35,6 @@ _BUSYBOX_FORMS = [re.compile(p) for p in (
 #: touch -t's digits by how many there are before `.ss`: which fields they are
 _TOUCH_FIELDS = {2: "M", 4: "HM", 6: "dHM", 8: "mdHM", 10: "ymdHM", 12: "mdHM"}  # (12: CCYY first)
 _RANGES = {"H": (0, 23), "M": (0, 59), "S": (0, 61), "m": (1, 12), "d": (1, 31)}
-_UNITS = {"sec": 1, "second": 1, "min": 60, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
-          "fortnight": 14 * 86400}
 
 
 def _build(now: datetime, fields: dict[str, int]) -> datetime | None:
@@ -107,28 +106,6 @@ def _epoch(text: str) -> datetime | None:
         return None
 
 
-_RELATIVE = re.compile(r"(?P<n>[+-]?\s*\d+)?\s*(?P<unit>[a-z]+?)s?(?P<ago>\s+ago)?")
-
-
 def gnu_time(text: str, now: datetime) -> datetime | None:
-    """coreutils' reading of the TIME learners type (see the module's docstring), or None."""
-    words = " ".join(text.lower().split())
-    if words in ("", "now", "today"):
-        return now
-    if words in ("yesterday", "tomorrow"):
-        return now + timedelta(days=-1 if words == "yesterday" else 1)
-    if words.startswith("@"):
-        return _epoch(words[1:])
-    for form in (_HMS, _HM, _YMD + r"[ t]" + _HMS, _YMD + r"[ t]" + _HM, _YMD):
-        m = re.fullmatch(form, words)
-        if m is not None:
-            fields = _strptime_fields(m)
-            return None if fields is None else _build(now, fields)
-    m = _RELATIVE.fullmatch(words)
-    if m is None:
-        return None
-    unit = {"min": "min", "mins": "min", "sec": "sec", "secs": "sec"}.get(m["unit"], m["unit"])
-    if unit not in _UNITS:
-        return None
-    n = int((m["n"] or "1").replace(" ", ""))
-    return now + timedelta(seconds=(-n if m["ago"] else n) * _UNITS[unit])
+    """coreutils' reading of TIME (engine.containers.gnudate), or None."""
+    return gnudate.parse(text, now)

@@ -69,10 +69,12 @@ class Interpreter:
     a loop: a container's main process (`engine.containers.mainproc`) is resumed from there on
     the cluster's clock, so `while true; do echo hi; sleep 5; done` runs for ever, a round at
     a time. A typed line runs them to the end at once (`run_line`), its sleeps added up in
-    `shell.elapsed`; `unbounded` is the main process's: a loop is not stopped at LOOP_LIMIT."""
+    `shell.elapsed`; `unbounded` is the main process's: a loop is not stopped at LOOP_LIMIT.
+    `tty`: this output reaches a terminal (an `exec -t`'s): a command whose stdout is not
+    redirected or piped away from it gets a terminal as its stdout (`Proc.tty`)."""
 
-    def __init__(self, shell: Shell, output: Output, *, unbounded: bool = False) -> None:
-        self.shell, self.output, self.unbounded = shell, output, unbounded
+    def __init__(self, shell: Shell, output: Output, *, unbounded: bool = False, tty: bool = False) -> None:
+        self.shell, self.output, self.unbounded, self.tty = shell, output, unbounded, tty
 
     # -- lists ------------------------------------------------------------------------------
     def run_line(self, line: str, stdin: str | None = None) -> None:
@@ -142,7 +144,7 @@ class Interpreter:
             return
         fds, stdin = opened
         inner = Output()
-        body = Interpreter(self.shell, inner, unbounded=self.unbounded)
+        body = Interpreter(self.shell, inner, unbounded=self.unbounded, tty=self._tty(fds))
         try:
             for step in body.compound_body_steps(node, stdin):
                 self._route(inner.chunks, fds, pipe)
@@ -216,7 +218,7 @@ class Interpreter:
             self.shell.variables.update(assigns)
             self.shell.status = 0
             return
-        proc = Proc(self.shell, words[0].rsplit("/", 1)[-1], words[1:], stdin, assigns)
+        proc = Proc(self.shell, words[0].rsplit("/", 1)[-1], words[1:], stdin, assigns, tty=self._tty(fds))
         before = self.shell.elapsed
         try:
             self.shell.status = self.shell.call(proc, words[0])
@@ -224,6 +226,11 @@ class Interpreter:
             self._route(proc.pieces, fds, pipe)
         if self.shell.elapsed > before:
             yield SLEPT
+
+    def _tty(self, fds: dict[int, Sink]) -> bool:
+        """Whether fd 1 is the terminal: this output is one and fd 1 still goes to it (`>&2`
+        too: an exec -t's stderr is the same terminal)."""
+        return self.tty and fds[1][0] == "out"
 
     def _redirect(self, r: Redirect, fds: dict[int, Sink]) -> str | None:
         """Point `r.fd` where `r` says; ash's complaint when it cannot be."""

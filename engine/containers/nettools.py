@@ -6,8 +6,6 @@ its error number: 6, 7, 28 ...), so `&&`, `||` and `$?` see what they would."""
 from __future__ import annotations
 
 import posixpath
-import re
-import shlex
 from dataclasses import dataclass
 
 from engine.containers.getopt import OptionError, getopt
@@ -19,7 +17,6 @@ from engine.dns.resolver import resolve
 from engine.kubelet.env import pod_resolv_conf
 from engine.net.network import Network
 from engine.workloads.base import HttpRequest, HttpResponse
-from engine.workloads.redis import cli_format
 
 BUSYBOX = "BusyBox v1.37.0 (2025-01-17 18:12:01 UTC) multi-call binary.\n"
 WGET_USAGE = (BUSYBOX + "\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n"
@@ -266,7 +263,7 @@ def nc(p: Proc) -> int:
             p.shell.elapsed += float(wait) if wait and wait.isdigit() and int(wait) < CONNECT_TIMEOUT else CONNECT_TIMEOUT
         refused = t.outcome != "timeout"
         if verbose > 1 or (verbose and not refused):
-            p.err(f"nc: {host} ({dotted}): {_strerror(t)}\n")
+            p.err(f"nc: {host} ({dotted}): {strerror(t)}\n")
         if verbose > 1:
             p.err("sent 0, rcvd 0\n")
         return 1
@@ -278,7 +275,7 @@ def nc(p: Proc) -> int:
         return 0
     stream = conn.process.stream(port)
     if p.stdin is None:  # the terminal: the connection stays open for the lines typed next
-        p.shell.open_stream(stream, "nc", f"{host}:{port}")
+        p.shell.open_stream(stream)
         p.out(stream.greeting())
         return 0
     p.out(stream.greeting())
@@ -361,11 +358,11 @@ def telnet(p: Proc) -> int:
     if not conn.ok:
         if t.outcome == "timeout":
             p.shell.elapsed += CONNECT_TIMEOUT
-        return p.fail(f"can't connect to remote host ({t.resolved_ip}): {_strerror(t)}")
+        return p.fail(f"can't connect to remote host ({t.resolved_ip}): {strerror(t)}")
     stream = conn.process.stream(port)
     p.out(f"Connected to {host}\n" + stream.greeting())
     if p.stdin is None:
-        p.shell.open_stream(stream, "telnet", f"{host}:{port}")
+        p.shell.open_stream(stream)
         return 0
     for line in p.input().splitlines():
         reply, closed = stream.send(line)
@@ -374,45 +371,6 @@ def telnet(p: Proc) -> int:
             p.out("Connection closed by foreign host\n")
             break
     return 0
-
-
-def redis_cli(p: Proc) -> int:
-    host, port, rest, i = "127.0.0.1", 6379, [], 0
-    args = p.args
-    while i < len(args):
-        if args[i] == "-h" and i + 1 < len(args):
-            host, i = args[i + 1], i + 2
-        elif args[i] == "-p" and i + 1 < len(args):
-            port, i = atoi(args[i + 1]), i + 2
-        else:
-            rest.append(args[i])
-            i += 1
-    conn = p.shell.net.connect(p.shell.pod, host, port)
-    t = conn.trace
-    if t.outcome == "unresolved" or not conn.ok:
-        why = "Name or service not known" if t.outcome == "unresolved" else _strerror(t)
-        p.out(f"Could not connect to Redis at {host}:{port}: {why}\n")
-        return 1
-    stream = conn.process.stream(port)
-    greeting = stream.greeting()
-    if not rest:
-        if p.stdin is None:
-            p.shell.open_stream(stream, "redis-cli", f"{host}:{port}")
-            p.out(greeting)
-            return 0
-        for line in p.input().splitlines():
-            reply, _ = stream.send(line)
-            p.out(cli_format(reply) + "\n" if reply else "")
-        return 0
-    reply, _ = stream.send(shlex.join(rest))
-    p.out(cli_format(reply) + "\n")
-    return 0
-
-
-def atoi(s: str) -> int:
-    """C's atoi (redis-cli -p): leading digits, else 0."""
-    m = re.match(r"\s*([+-]?\d+)", s)
-    return int(m.group(1)) if m else 0
 
 
 def _nslookup_answers(stdout: str, name: str) -> tuple[list[str], str, str]:
@@ -526,7 +484,7 @@ def http_get(net: Network, client: dict | None, url: str, *, tool: str,
                                         "not connect to server\n", code=28, timed_out=True)
             return HttpResult(error=f"curl: (7) Failed to connect to {host} port {port} after 0 ms: Could not "
                                     "connect to server\n", code=7)
-        return HttpResult(error=f"wget: can't connect to remote host ({t.resolved_ip}): {_strerror(t)}\n", code=1,
+        return HttpResult(error=f"wget: can't connect to remote host ({t.resolved_ip}): {strerror(t)}\n", code=1,
                           connected_to=head, timed_out=timed_out)
     # (the address the server sees: the client pod's, or the node's a masquerade left)
     peer = conn.source.ip if conn.source is not None else ((client or {}).get("status") or {}).get("podIP", "")
@@ -562,7 +520,7 @@ class _PodNet:
         return send(conn.process.stream(port))
 
 
-def _strerror(trace) -> str:
+def strerror(trace) -> str:
     """What connect(2) failed with, as busybox and redis-cli print it (strerror): a SYN that
     nothing answers times out ("no pod answers at ..." is the trace's own account of it)."""
     return "Connection timed out" if trace.outcome == "timeout" else (trace.error or "Connection refused")

@@ -74,12 +74,19 @@ class Shell(Protocol):
 
     def subshell(self, proc: "Proc", script: str, name: str = "", *, command_string: bool = False) -> int: ...
 
-    def open_stream(self, stream: Any, kind: str, host: str) -> None: ...
+    def open_stream(self, stream: Any) -> None: ...
+
+    main_process: bool
+
+    def workload(self) -> Any: ...
 
 
 @dataclass
 class Proc:
-    """`stdin` is None when the command reads the terminal (nothing piped or redirected in)."""
+    """`stdin` is None when the command reads the terminal (nothing piped or redirected in);
+    `tty`: its stdout is a terminal (isatty(1): an `exec -t`'s, not a pipe, a file or a
+    `$(...)`), which programs such as redis-cli format their output by; `pid`: its process
+    in the container (a server logs it)."""
 
     shell: Shell
     name: str
@@ -87,6 +94,8 @@ class Proc:
     stdin: str | None = None
     env: dict[str, str] = field(default_factory=dict)  # `NAME=value cmd`: for this command only
     pieces: list[tuple[float, int, str]] = field(default_factory=list)  # (seconds slept before, fd, text)
+    tty: bool = False
+    pid: int = 0
 
     def out(self, text: str) -> None:
         if text:

@@ -26,20 +26,21 @@ from engine.containers.interp import Interpreter, Output, forked
 from engine.containers.iproute import ip
 from engine.containers.proc import Applet, Proc, ShellExit
 from engine.containers.procps import ProcessTable, ps
+from engine.containers.rediscli import ReplStream, redis_cli
 from engine.containers.script import Command
 from engine.containers.servers import APPLETS as SERVER_APPLETS
 from engine.containers.tar import tar
 from engine.kubelet.env import container_env, kernel_hostname, pod_hosts_file, pod_resolv_conf
 from engine.net.network import Network
 from engine.workloads.apps import image_name
-from engine.workloads.base import Stream
+from engine.workloads.base import Stream, Workload
 from engine.workloads.entrypoint import image_servers
-from engine.workloads.redis import cli_format, resp_lines
+from engine.workloads.redis import resp_lines
 
 #: Programs by name (a program runs only where the image has it, see `PodShell.has`).
 PROGRAMS: dict[str, Applet] = {**coreutils.APPLETS, **textutils.APPLETS, "tar": tar, "apk": apk,
                                "wget": nettools.wget, "curl": nettools.curl, "nslookup": nettools.nslookup,
-                               "nc": nettools.nc, "ping": nettools.ping, "dig": nettools.dig, "host": nettools.host, "telnet": nettools.telnet, "redis-cli": nettools.redis_cli,
+                               "nc": nettools.nc, "ping": nettools.ping, "dig": nettools.dig, "host": nettools.host, "telnet": nettools.telnet, "redis-cli": redis_cli,
                                "test": builtins.test, "[": builtins.test, "echo": builtins.echo,
                                "printf": builtins.printf, "true": builtins.true, "false": builtins.false,
                                "pwd": builtins.pwd, "ps": ps, "date": date, "ip": ip, "ifconfig": ifconfig,
@@ -56,6 +57,16 @@ BASH_VERSION = "5.2.15(1)-release"
 #: Programs that read their stdin when given no file (so an exec with stdin waits for it).
 _STDIN_READERS = frozenset({"cat", "wc", "grep", "head", "tail", "sort", "cut", "awk", "tr", "uniq", "nc", "telnet",
                             "redis-cli"})
+
+
+#: Programs that talk with a terminal they run on (`kubectl exec -it redis -- redis-cli`: its
+#: REPL; `telnet HOST PORT`): the exec stays with them, the lines typed next are theirs.
+TERMINAL_PROGRAMS = frozenset({"redis-cli", "telnet"})
+
+
+def talks_to_terminal(argv: list[str]) -> bool:
+    """Whether `argv`, exec'd on a terminal (`-it`), reads the lines typed after it."""
+    return bool(argv) and argv[0].rsplit("/", 1)[-1] in TERMINAL_PROGRAMS
 
 
 @functools.lru_cache(maxsize=256)
@@ -95,9 +106,7 @@ class PodShell:
     pod: dict
     installed: set[str] = field(default_factory=set)
     container: str | None = None  # which of the pod's containers (None: its first)
-    stream: Stream | None = None  # an open telnet/nc/redis-cli connection
-    stream_kind: str = ""
-    stream_host: str = ""
+    stream: Stream | None = None  # an open telnet/nc connection, or redis-cli's REPL (a ReplStream)
     status: int = 0  # $? of the last line: what an exec's exit code reports
     variables: dict[str, str] = field(default_factory=dict)
     exported: set[str] = field(default_factory=set)
@@ -112,6 +121,8 @@ class PodShell:
     # prompt), each with the lines it had read
     main_process: bool = False  # a container's main script (its `sleep` stays in `ps` until the clock gets there)
     interactive: bool = False  # reading lines typed at its prompt (not a script: `sh -c`, stdin, a file)
+    tty: bool = False  # its lines are typed at a terminal (`exec -it`): what it runs writes to that terminal
+    attached: bool = False  # an exec'd program (not a shell) reads the terminal: its connection's end is the exec's
     lineno: int = 1  # the line of the script (or of the typed line) the running command is on
     argv0: str = ""  # a script file's name as given (`sh /tmp/s.sh`): its errors begin with it
     command_string: bool = False  # running `bash -c`'s script (its syntax errors say `-c: `)
@@ -179,7 +190,7 @@ class PodShell:
     @property
     def prompt(self) -> str:
         if self.stream is not None:
-            return f"{self.stream_host}> " if self.stream_kind == "redis-cli" else ""
+            return self.stream.prompt if isinstance(self.stream, ReplStream) else ""
         if self.dialect == "bash":  # Debian's PS1 for root: '\u@\h:\w\$ '
             home = "~" + self.cwd[len("/root"):] if self.cwd == "/root" or self.cwd.startswith("/root/") else self.cwd
             return f"root@{kernel_hostname(self.cluster.topology, self.pod).split('.', 1)[0]}:{home}# "
@@ -191,6 +202,13 @@ class PodShell:
         base = DEBIAN_BASE | ({"redis-cli"} if self.image.endswith("redis") else set()) \
             if self.distro == "debian" else ALPINE_BASE
         return set(base) | self.installed | set(image_servers(self.image))
+
+    def workload(self) -> Workload | None:
+        """This container's process as the network sees it (what listens, what its log
+        holds): engine.workloads'."""
+        names = [str(c.get("name")) for c in self.pod["spec"].get("containers") or []]
+        name = self.container if self.container is not None else (names[0] if names else "")
+        return self.net.processes(self.pod)[names.index(name)] if name in names else None
 
     def has(self, tool: str) -> bool:
         return tool in self.programs()
@@ -275,6 +293,9 @@ class PodShell:
         if self.stream is not None:
             text = self._stream_line(line)
             self.last = Output([(0.0, 1, text)])
+            if self.stream is None and self.attached:  # (`quit` in `exec -it redis -- redis-cli`)
+                self.attached, self.status = False, 0
+                return text, True
             return text, False
         out = self.last = Output()
         self.elapsed, self.interactive = 0.0, True
@@ -282,7 +303,7 @@ class PodShell:
         if self.pid is None or self.pid not in self.pids.running:
             self.pid = self.pids.spawn([self.program])
         try:
-            Interpreter(self, out).run_line(line)
+            Interpreter(self, out, tty=self.tty).run_line(line)
         except ShellExit as e:
             self.status = e.code
             if self.dialect == "bash":
@@ -296,21 +317,34 @@ class PodShell:
             return text, True
         return out.text(), False
 
-    def exec(self, argv: list[str], stdin: str | None = "") -> Output:
+    def exec(self, argv: list[str], stdin: str | None = "", *, tty: bool = False) -> Output:
         """A command that is not an interactive shell (`kubectl exec POD -- cat /etc/hosts`,
         `sh -c 'a | b'`, a container's own command): `stdin` is what it reads ("" at once at
-        its end). Nothing stays open after it (a one-shot telnet is closed at once)."""
+        its end; None: the terminal, `talks_to_terminal`); `tty`: its stdout is a terminal
+        (`kubectl exec -it`). Nothing stays open after it (a one-shot telnet is closed at
+        once) unless it reads the terminal: then it is `attached`, the next lines are its."""
         out = Output()
         self.status, self.elapsed, self.interactive = 0, 0.0, False
         saved, self.pid = self.pid, None  # (the exec'd program is a new process, not a child of a shell)
         try:
-            Interpreter(self, out).run_command(Command(words=list(argv)), stdin, None, expanded=True)
+            Interpreter(self, out, tty=tty).run_command(Command(words=list(argv)), stdin, None, expanded=True)
         except ShellExit as e:
             self.status = e.code
         finally:
             self.pid = saved
-        self.stream = None
+        self.attached = stdin is None and self.stream is not None
+        if not self.attached:
+            self.stream = None
         return out
+
+    def hang_up(self) -> bool:
+        """The terminal's input ended or was interrupted (^D, ^C): an open connection closes
+        with it (redis-cli's REPL ends). True when that was the exec'd program: it ended."""
+        self.stream = None
+        ended, self.attached = self.attached, False
+        if ended:
+            self.status = 0
+        return ended
 
     def start(self, argv: list[str]) -> str | None:
         """The runtime execs `argv` in this container: why it cannot (`start_error`), else
@@ -321,11 +355,13 @@ class PodShell:
             self.login(argv[0])
         return refused
 
-    def login(self, program: str) -> None:
+    def login(self, program: str, *, tty: bool = True) -> None:
         """An exec'd interactive shell (`sh`, `bash`) starts in this container: a new process,
         in the image's working directory, with none of an earlier exec's shell variables (the
-        files written and the packages added stay: they are the container's)."""
+        files written and the packages added stay: they are the container's). `tty`: on a
+        terminal (`exec -it`; `-i` alone: a pipe)."""
         self.program, self.outer, self.status, self.cwd, self.typed = program, [], 0, self.workdir, 0
+        self.tty = tty
         self.variables, self.exported, self.unset = {}, set(), set()
 
     def start_error(self, argv: list[str]) -> str | None:
@@ -355,6 +391,7 @@ class PodShell:
         if own is not None:
             own.argv = [word, *proc.args]
         pid = self.pids.spawn([word, *proc.args]) if own is None else None
+        proc.pid = own.pid if own is not None else pid or 0
         before = self.elapsed
         try:
             if applet is None:
@@ -377,7 +414,7 @@ class PodShell:
         self.interactive, self.argv0, self.command_string = False, name, command_string
         try:
             with forked(self):
-                Interpreter(self, out).run_line(script, proc.stdin)
+                Interpreter(self, out, tty=proc.tty).run_line(script, proc.stdin)
         except ShellExit as e:
             code = e.code
         finally:
@@ -385,18 +422,19 @@ class PodShell:
         proc.pieces += out.chunks
         return self.status if code is None else code
 
-    def open_stream(self, stream: Stream, kind: str, host: str) -> None:
-        self.stream, self.stream_kind, self.stream_host = stream, kind, host
+    def open_stream(self, stream: Stream) -> None:
+        """A program keeps reading the terminal (telnet, nc, redis-cli's REPL): the lines typed
+        next are its, until it ends."""
+        self.stream = stream
 
     # -- open connections ---------------------------------------------------------------------------
     def _stream_line(self, line: str) -> str:
         assert self.stream is not None
         reply, closed = self.stream.send(line.rstrip("\r\n"))
-        if self.stream_kind == "redis-cli":
-            text = cli_format(reply) + "\n" if reply else ""
-            if closed or line.strip().lower() in ("quit", "exit"):
+        if isinstance(self.stream, ReplStream):  # (redis-cli: what it printed; closed: it ended)
+            if closed:
                 self.stream = None
-            return text
+            return reply
         text = "".join(p + "\n" for p in resp_lines(reply)) if reply.endswith("\r\n") else reply
         if closed:
             self.stream = None

@@ -27,7 +27,7 @@ from aiohttp import WSMsgType, web
 from engine.api.objects import meta
 from engine.containers.pacing import Pacer
 from engine.containers.proc import to_text
-from engine.containers.shell import PodShell, reads_stdin
+from engine.containers.shell import PodShell, reads_stdin, talks_to_terminal
 from engine.kapi.context import ApiContext, ResourceRequest, SubresourceRoute, require_namespace
 from engine.kapi.pods import completed, pick_container, running_container
 from engine.kapi.responses import marshal_json, query_bool
@@ -159,7 +159,7 @@ class ShellStream:
     def __init__(self, ctx: ApiContext, channels: Channels, shell: PodShell, tty: bool) -> None:
         self.ctx, self.ch, self.shell = ctx, channels, shell
         self.term = Terminal(tty)
-        self.tty = tty
+        self.tty = shell.tty = tty  # (what the shell runs writes to this terminal, or to a pipe)
 
     async def prompt(self) -> None:
         if self.tty and self.shell.prompt:
@@ -190,12 +190,14 @@ class ShellStream:
             for line in got.lines:
                 if await self._line(line):
                     return self.shell.status
-            if got.interrupted:
-                self.shell.stream = None  # ^C ends the open connection (telnet, nc) as on a terminal
+            if got.interrupted:  # ^C ends the open connection (telnet, nc) as on a terminal
+                if self.shell.hang_up():
+                    return self.shell.status  # (it was the exec'd program: redis-cli's REPL)
                 await self.prompt()
             if got.eof:
                 if self.shell.stream is not None:
-                    self.shell.stream = None
+                    if self.shell.hang_up():
+                        return self.shell.status
                     await self.prompt()
                     continue
                 return self.shell.status
@@ -248,10 +250,18 @@ async def _exec(ctx: ApiContext, ch: Channels, pod: dict, container: str, opts: 
         if code is not None:
             await ch.finish(exit_status(argv, code))
         return
-    # (stdin through a TTY to a program that is not a shell is not simulated: it is not waited for)
+    on_terminal = opts.stdin and opts.tty and talks_to_terminal(argv)  # (`-it redis -- redis-cli`: its REPL)
+    # (stdin through a TTY to another program that is not a shell is not simulated: it is not waited for)
     stdin = await _read_stdin(ch) if opts.stdin and not opts.tty and reads_stdin(argv) else b""
     pacer = Pacer(ctx.cluster.clock, ctx.wrote)
-    out = shell.exec(argv, to_text(stdin))
+    out = shell.exec(argv, None if on_terminal else to_text(stdin), tty=opts.tty)
+    if shell.attached:  # (it reads the terminal: the lines typed next are its, until it ends)
+        if out.text():
+            await ch.send(STDOUT, Terminal(True).output(out.text()))
+        code = await ShellStream(ctx, ch, shell, opts.tty).run()
+        if code is not None:
+            await ch.finish(exit_status(argv, code))
+        return
     ctx.wrote()
     term = Terminal(opts.tty)
     frames: list[tuple[float, int, str]] = []

@@ -18,7 +18,7 @@ from engine.apply.workspace import apply_documents
 from engine.cluster.cluster import Cluster
 from engine.containers.nettools import curl_connect_timeout, http_text
 from engine.containers.processes import PodProcesses
-from engine.containers.shell import PodShell
+from engine.containers.shell import PodShell, talks_to_terminal
 from engine.kubectl import commands as kubectl
 from engine.kubectl import dns as dnstools
 from engine.kubectl import rootflags
@@ -285,6 +285,7 @@ class Session:
             return kubectl.usage_error("exec", str(e))
         ns = flags.get("namespace") or ns
         interactive = interactive or bool(flags.get("stdin"))
+        tty = bool(flags.get("tty")) and bool(flags.get("stdin"))  # (kubectl: no TTY without stdin)
         if not targets:
             return Output(stderr="error: expected 'exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...]'\n", code=1)
         pod = kubectl.pod_for(self.cluster, targets[0], ns)
@@ -303,7 +304,7 @@ class Session:
         if cmd in (["sh"], ["/bin/sh"], ["bash"], ["/bin/bash"]) and interactive:
             if cmd[0].endswith("bash") and shell.distro == "alpine":
                 return Output(stderr='error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: exec failed: unable to start container process: exec: "bash": executable file not found in $PATH: unknown\n', code=1)
-            shell.login(cmd[0])
+            shell.login(cmd[0], tty=tty)
             self.shell = shell
             return Output()
         refused = shell.start(cmd)
@@ -311,7 +312,10 @@ class Session:
             return Output(stderr=f"error: {refused}\n", code=1)
         # (a one-shot exec keeps no connection open; stdout and stderr in the order printed, then
         # kubectl's own line for a command that failed, as the real kubectl prints it)
-        out = shell.exec(cmd).text()
+        out = shell.exec(cmd, None if tty and talks_to_terminal(cmd) else "", tty=tty).text()
+        if shell.attached:  # (`kubectl exec -it redis -- redis-cli`: the lines typed next are its)
+            self.shell = shell
+            return Output(stdout=out)
         code = shell.status
         if self.settle and 0 < shell.elapsed < float("inf"):
             self.cluster.run_for(shell.elapsed)  # (the command's sleeps pass on the cluster's clock)

@@ -15,17 +15,16 @@ connection (IdleWorkload).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from engine.cluster.topology import KERNEL_VERSION
 from engine.workloads import entrypoint
 from engine.workloads.base import HttpRequest, HttpResponse, NetContext, SilentStream, Workload
 from engine.workloads.redis import RedisServer
+from engine.workloads.redislog import redis_port, start_lines
 
 #: The nginx release the nginx images serve as (their `Server:` header, `nginx -v`).
 NGINX_SERVER = "nginx/1.27.5"
-#: The redis release whose start-up the log shows (RESP replies follow redis 7, engine.workloads.redis).
-REDIS_VERSION = "7.4.5"
 
 NGINX_PAGE = """<!DOCTYPE html>
 <html>
@@ -88,59 +87,35 @@ class RedisWorkload(Workload):
     image_kind = "redis"
     handles_sigterm = True
 
-    def __init__(self, pod: dict, now, argv: tuple[str, ...] = ("redis-server",)) -> None:
+    def __init__(self, pod: dict, now, argv: tuple[str, ...] = ("redis-server",), by_script: bool = False) -> None:
         """`argv`: redis-server's command line (`--port 6380` moves it off 6379; any
-        argument is configuration, so it says "Configuration loaded" instead of warning)."""
+        argument is configuration, so it says "Configuration loaded" instead of warning).
+        `by_script`: the container's shell script runs it, after its own commands: it logs
+        its start when the script gets there (`script_reached`), not as the container starts."""
         super().__init__(pod, now)
-        self.server = RedisServer(now=now)
-        self.argv = argv
-        self.port = _redis_port(argv)
-        self._banner(started_at(pod, now))
+        self.argv, self.port = argv, redis_port(argv)
+        self.by_script = by_script
+        self.start_up(started_at(pod, now))
 
     def start_up(self, t: datetime) -> None:
-        """A restarted redis-server: no persistence configured, so an empty dataset, and its banner."""
+        """A (re)started redis-server: no persistence configured, so an empty dataset, and its
+        banner (a script's: when the script gets to it)."""
         self.server = RedisServer(now=self.now)
-        self._banner(t)
+        self.reached = not self.by_script
+        if self.reached:
+            self.announce(t)
 
-    def _banner(self, t: datetime) -> None:
-        """What the official image's redis-server prints when it starts (pid 1, the
-        container's clock in UTC)."""
-        def stamp(role: str, ms: int) -> str:
-            at = t + timedelta(milliseconds=ms)
-            return f"1:{role} {at:%d %b %Y %H:%M:%S}.{at.microsecond // 1000:03d}"
-        for role, ms, line in (
-                ("C", 0, "# WARNING Memory overcommit must be enabled! Without it, a background save or replication "
-                         "may fail under low memory condition. Being disabled, it can also cause failures without low "
-                         "memory condition, see https://github.com/jemalloc/jemalloc/issues/1328. To fix this issue add "
-                         "'vm.overcommit_memory = 1' to /etc/sysctl.conf and then reboot or run the command 'sysctl "
-                         "vm.overcommit_memory=1' for this to take effect."),
-                ("C", 0, "* oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo"),
-                ("C", 0, f"* Redis version={REDIS_VERSION}, bits=64, commit=00000000, modified=0, pid=1, just started"),
-                ("C", 0, "# Warning: no config file specified, using the default config. In order to specify a config "
-                         "file use redis-server /path/to/redis.conf" if len(self.argv) == 1 else "* Configuration loaded"),
-                ("M", 1, "* monotonic clock: POSIX clock_gettime"),
-                ("M", 1, f"* Running mode=standalone, port={self.port}."),
-                ("M", 2, "* Server initialized"),
-                ("M", 2, "* Ready to accept connections tcp")):
-            self.print(f"{stamp(role, ms)} {line}", t + timedelta(milliseconds=ms))
+    def start_lines(self, t: datetime, pid: int) -> list[tuple[datetime, str]]:
+        """What the official image's redis-server prints when it starts (the container's
+        clock in UTC)."""
+        return start_lines(self.argv, t, pid)
 
     def ports(self) -> set[tuple[str, int]]:
-        """The one port redis-server binds (a declared containerPort opens nothing)."""
-        return {("TCP", self.port)}
+        """The one port redis-server binds (a declared containerPort opens nothing), once it runs."""
+        return {("TCP", self.port)} if self.reached else set()
 
     def stream(self, port: int):
         return _RedisStream(self.server)
-
-
-def _redis_port(argv: tuple[str, ...]) -> int:
-    """The port redis-server's command line sets (`--port 6380`, the last one wins); 6379."""
-    port = 6379
-    for i, arg in enumerate(argv[1:], 1):
-        value = arg[len("--port="):] if arg.startswith("--port=") else (
-            argv[i + 1] if arg == "--port" and i + 1 < len(argv) else None)
-        if value is not None and value.isdigit():
-            port = int(value)
-    return port
 
 
 class _RedisStream:
@@ -186,31 +161,36 @@ class WebWorkload(Workload):
     handles_sigterm = True
 
     def __init__(self, pod: dict, now, page: str, server: str, via_entrypoint: bool = True,
-                 listen: int = 80) -> None:
+                 listen: int = 80, by_script: bool = False) -> None:
         """`via_entrypoint`: the image's docker-entrypoint.sh started the server (nginx's
         prints its configuration lines first; a `command: [nginx, ...]` skips them);
-        `listen`: the port its default configuration listens on."""
+        `listen`: the port its default configuration listens on; `by_script`: the
+        container's shell script runs it (it starts when the script gets there)."""
         super().__init__(pod, now)
         self.page, self.server, self.listen, self.via_entrypoint = page, server, listen, via_entrypoint
+        self.by_script = by_script
         self.start_up(started_at(pod, now))
 
     def start_up(self, t: datetime) -> None:
-        if self.server.startswith("nginx/"):
-            self._nginx_banner(t, self.via_entrypoint)
+        self.reached = not self.by_script
+        if self.reached:
+            self.announce(t)
 
-    def _nginx_banner(self, t: datetime, via_entrypoint: bool) -> None:
+    def start_lines(self, t: datetime, pid: int) -> list[tuple[datetime, str]]:
         """What the official nginx image prints when it starts (docker-entrypoint.sh, then
-        nginx's notices: one worker per CPU of the node)."""
-        for line in NGINX_ENTRYPOINT_LINES if via_entrypoint else ():
-            self.print(line, t)
+        nginx's notices, its master's PID: one worker per CPU of the node)."""
+        if not self.server.startswith("nginx/"):
+            return []
+        lines = list(NGINX_ENTRYPOINT_LINES) if self.via_entrypoint else []
         stamp = f"{t:%Y/%m/%d %H:%M:%S}"
         for notice in ('using the "epoll" event method', self.server, "built by gcc 12.2.0 (Debian 12.2.0-14) ",
                        f"OS: Linux {KERNEL_VERSION}", "getrlimit(RLIMIT_NOFILE): 1048576:1048576",
                        "start worker processes", "start worker process 29", "start worker process 30"):
-            self.print(f"{stamp} [notice] 1#1: {notice}", t)
+            lines.append(f"{stamp} [notice] {pid}#{pid}: {notice}")
+        return [(t, line) for line in lines]
 
     def ports(self) -> set[tuple[str, int]]:
-        return super().ports() | {("TCP", self.listen)}
+        return super().ports() | {("TCP", self.listen)} if self.reached else set()
 
     def http(self, req: HttpRequest, net: NetContext, port: int) -> HttpResponse | None:
         if req.path not in ("/", "/index.html"):
@@ -298,21 +278,22 @@ def _program(container: dict) -> tuple[type[Workload], tuple]:
     name = image_name(str(container.get("image", "")))
     base = name.rsplit("/", 1)[-1]
     prog = entrypoint.program(container)
-    if prog.server is not None:  # (a script that ends in the image's server: that server runs)
+    by_script = prog.server is not None
+    if by_script:  # (a script that ends in the image's server: that server runs)
         prog = entrypoint.Program(prog.server)
     run = prog.name
     if base == "redis" or name.endswith("/redis"):
         if run == "redis-server":
-            return RedisWorkload, (prog.argv or ("redis-server",),)
+            return RedisWorkload, (prog.argv or ("redis-server",), by_script)
     elif name == "ghcr.io/subicura/counter":
         if prog.argv is None:  # (its own default; any command or args replace the app)
             return CounterWorkload, ()
     elif base in ("nginx", "nginx-unprivileged"):
         if run in ("nginx", "nginx-debug"):
-            return WebWorkload, (NGINX_PAGE, NGINX_SERVER, prog.via_entrypoint, NGINX_LISTEN[base])
+            return WebWorkload, (NGINX_PAGE, NGINX_SERVER, prog.via_entrypoint, NGINX_LISTEN[base], by_script)
     elif base == "httpd":
         if run in ("httpd-foreground", "httpd"):
-            return WebWorkload, (HTTPD_PAGE, "Apache/2.4.63")
+            return WebWorkload, (HTTPD_PAGE, "Apache/2.4.63", True, 80, by_script)
     elif base == "coredns":
         if run == "coredns":
             return CoreDNSWorkload, ()
@@ -332,7 +313,10 @@ def workload_class(container: dict) -> type[Workload]:
 
 def workload_for(pod: dict, container: dict, now) -> Workload:
     cls, args = _program(container)
-    return cls(pod, now, *args)
+    workload = cls(pod, now, *args)
+    if workload.by_script:
+        workload.script_pid1 = entrypoint.program(container).server_is_pid1
+    return workload
 
 
 __all__ = ["ApiServerWorkload", "CoreDNSWorkload", "CounterWorkload", "IdleWorkload", "RedisWorkload", "SilentStream", "WebWorkload", "image_name", "workload_class", "workload_for"]

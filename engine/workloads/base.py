@@ -86,6 +86,33 @@ class Workload:
     def start_up(self, t: datetime) -> None:
         """What a new instance of the process does as it starts at `t` (nothing, here)."""
 
+    #: This server is what the container's shell script ends by running (`sh -c 'echo
+    #: starting; exec redis-server'`): it starts (logs its start-up, listens) when the script
+    #: gets there, after what the script printed first, not as the container starts.
+    by_script = False
+    #: ... in the shell's place (PID 1: `exec`, or as the last command, which sh runs without
+    #: a fork; engine.workloads.entrypoint.Program.server_is_pid1), else as its child.
+    script_pid1 = True
+    reached = True
+
+    def script_reached(self, t: datetime, pid: int) -> list[str]:
+        """The container's script started this server at `t` (as process `pid` when it is
+        the shell's child): the lines it writes as it starts, for the script's own output
+        (after what the script printed)."""
+        if not self.by_script or self.reached:
+            return []
+        self.reached = True
+        return [line for _, line in self.start_lines(t, 1 if self.script_pid1 else pid)]
+
+    def start_lines(self, t: datetime, pid: int) -> list[tuple[datetime, str]]:
+        """(when, line) the server logs as it starts at `t` as process `pid` (nothing, here)."""
+        return []
+
+    def announce(self, t: datetime) -> None:
+        """A server the container runs itself (PID 1) starts: its start-up lines to its log."""
+        for at, line in self.start_lines(t, 1):
+            self.print(line, at)
+
     def print(self, text: str, at: datetime | None = None) -> None:
         """Write one line to the container's log."""
         self.log.append(LogLine(at or self.now(), text))

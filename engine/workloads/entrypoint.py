@@ -80,8 +80,11 @@ class Program:
     whether the image's entrypoint script ran first (nginx's prints its lines then).
     `server`: for a shell script that ends by running one of the image's servers in the
     foreground (`sh -c 'exec redis-server --port 7000'`), that server's argv (it is what
-    listens and logs); `server_is_pid1` when the shell exec'd it (`exec`, or the script's
-    only command, which sh runs in its own place), so it, not the shell, gets SIGTERM."""
+    listens and logs); `server_is_pid1` when the shell exec'd it, so it, not the shell, gets
+    SIGTERM: `exec`, or simply being the script's last command -- dash (the redis and nginx
+    images' sh: main.c `evalstring(minusc, EV_EXIT)`, the last command of the string run
+    without a fork) and bash 5 run it in their own place -- unless the script sets a `trap`
+    (the shell stays to run it)."""
 
     argv: tuple[str, ...] | None
     via_entrypoint: bool = False
@@ -144,7 +147,7 @@ def script_server(argv: list[str], image: str) -> tuple[tuple[str, ...] | None, 
     if not commands:
         return None, False
     words = commands[-1]
-    pid1 = len(commands) == 1
+    pid1 = not any(c[0] == "trap" for c in commands)
     if words[0] == "exec" and len(words) > 1:
         words, pid1 = words[1:], True
     servers = image_servers(image)

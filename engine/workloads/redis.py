@@ -6,7 +6,6 @@ the exact RESP bytes redis 7 writes, so a telnet session shows `:1`, `*1`, `$5`,
 from __future__ import annotations
 
 import fnmatch
-import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
@@ -129,39 +128,102 @@ class RedisServer:
         return error("ERR"), False  # pragma: no cover
 
     def inline(self, line: str) -> tuple[str, bool]:
-        """An inline command as telnet sends it (redis splits it like a shell would)."""
-        try:
-            argv = shlex.split(line)
-        except ValueError:
+        """An inline command as telnet sends it (split as processInlineBuffer splits it:
+        sdssplitargs, `split_args`)."""
+        argv = split_args(line)
+        if argv is None:
             return error("ERR Protocol error: unbalanced quotes in request"), True
         return self.execute(argv)
+
+
+#: what a backslash makes of the letter after it in "double quotes" (any other: itself)
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "a": "\a"}
+_HEX = frozenset("0123456789abcdefABCDEF")
+_SPACE = frozenset(" \t\n\v\f\r")  # C's isspace
+
+
+def split_args(line: str) -> list[str] | None:
+    """sds.c's sdssplitargs: words split at blanks; "double quotes" with `\\n`, `\\xHH` ...
+    escapes, 'single quotes' with only `\\'`; a closing quote must end the word. None for
+    what it refuses (an unbalanced quote, a quote followed by more of the word): the
+    server's `Protocol error: unbalanced quotes`, redis-cli's `Invalid argument(s)`.
+    Both the server's inline commands and redis-cli's typed lines are read this way."""
+    words: list[str] = []
+    i, n = 0, len(line)
+    while True:
+        while i < n and line[i] in _SPACE:
+            i += 1
+        if i >= n:
+            return words
+        word = bytearray()  # (bytes: `\\xc3\\xa9` is one character)
+        quote = ""
+        while True:
+            c = line[i] if i < n else ""
+            if quote == '"':
+                if c == "\\" and line[i + 1:i + 2] == "x" and i + 3 < n and line[i + 2] in _HEX \
+                        and line[i + 3] in _HEX:
+                    word.append(int(line[i + 2:i + 4], 16))
+                    i += 3
+                elif c == "\\" and i + 1 < n:
+                    i += 1
+                    word += _bytes(_ESCAPES.get(line[i], line[i]))
+                elif c == '"':
+                    if i + 1 < n and line[i + 1] not in _SPACE:
+                        return None
+                    i += 1
+                    break
+                elif not c:
+                    return None
+                else:
+                    word += _bytes(c)
+            elif quote == "'":
+                if c == "\\" and line[i + 1:i + 2] == "'":
+                    i += 1
+                    word += b"'"
+                elif c == "'":
+                    if i + 1 < n and line[i + 1] not in _SPACE:
+                        return None
+                    i += 1
+                    break
+                elif not c:
+                    return None
+                else:
+                    word += _bytes(c)
+            elif c in (" ", "\n", "\r", "\t", ""):
+                break
+            elif c in "\"'":
+                quote = c
+            else:
+                word += _bytes(c)
+            i += 1
+        words.append(word.decode("utf-8", "surrogateescape"))
+
+
+_REPR = {v: "\\" + k for k, v in _ESCAPES.items()}
+
+
+def _bytes(s: str) -> bytes:
+    return s.encode("utf-8", "surrogateescape")
+
+
+def quote_arg(s: str) -> str:
+    """sds.c's sdscatrepr: `s` in double quotes, `\\` `"` escaped, control characters as
+    `\\n` `\\r` `\\t` `\\a` `\\b` or `\\xHH`, as do bytes past ASCII (isprint in the C locale):
+    how redis-cli shows a string on a terminal, and what `split_args` reads back."""
+    out = ['"']
+    for ch in s:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch in _REPR:
+            out.append(_REPR[ch])
+        elif " " <= ch <= "~":
+            out.append(ch)
+        else:
+            out.extend(f"\\x{b:02x}" for b in ch.encode("utf-8", "surrogateescape"))
+    out.append('"')
+    return "".join(out)
 
 
 def resp_lines(reply: str) -> list[str]:
     """How a terminal shows raw RESP: one line per CRLF-terminated piece."""
     return [p for p in reply.split(CRLF)][:-1] if reply else []
-
-
-def cli_format(reply: str) -> str:
-    """How `redis-cli` renders a reply: `(integer) 1`, `"2"`, `1) "count"`, `(nil)`, `OK`."""
-    lines = resp_lines(reply)
-    if not lines:
-        return ""
-    head = lines[0]
-    t, rest = head[0], head[1:]
-    if t == "+":
-        return rest
-    if t == "-":
-        return f"(error) {rest}"
-    if t == ":":
-        return f"(integer) {rest}"
-    if t == "$":
-        return "(nil)" if rest == "-1" else f'"{lines[1]}"'
-    if t == "*":
-        n = int(rest)
-        if n == 0:
-            return "(empty array)"
-        items = [lines[2 + 2 * i] for i in range(n)]
-        width = len(str(n))
-        return "\n".join(f"{str(i + 1).rjust(width)}) \"{v}\"" for i, v in enumerate(items))
-    return head

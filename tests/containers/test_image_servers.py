@@ -109,12 +109,16 @@ def test_nginx_unprivileged_listens_on_8080_not_80(session):
 
 
 def test_a_server_the_shell_exec_d_gets_sigterm_itself():
-    """`exec redis-server`: redis is PID 1 and shuts down on SIGTERM (exit 0); a server the
-    script runs after other commands is the shell's child: the shell ignores it (137)."""
+    """`exec redis-server`: redis is PID 1 and shuts down on SIGTERM (exit 0); so it is as the
+    script's last command without `exec` (dash runs a -c string's last command in its own
+    place); a script with a `trap` keeps its shell, whose child the server is: the shell
+    ignores SIGTERM (137)."""
     execd = {"name": "r", "image": "redis", "command": ["sh", "-c", "exec redis-server --port 7000"]}
-    child = {"name": "r", "image": "redis", "command": ["sh", "-c", "echo hi; redis-server --port 7000"]}
+    last = {"name": "r", "image": "redis", "command": ["sh", "-c", "echo hi; redis-server --port 7000"]}
+    child = {"name": "r", "image": "redis", "command": ["sh", "-c", "trap 'echo bye' EXIT; redis-server --port 7000"]}
     assert program(execd).server == ("redis-server", "--port", "7000") and program(execd).server_is_pid1
     assert on_sigterm(execd, True, 30, 5).code == 0
+    assert program(last).server_is_pid1 and on_sigterm(last, True, 30, 5).code == 0
     assert program(child).server is not None and not program(child).server_is_pid1
     assert on_sigterm(child, True, 30, 5).code == 137
 

@@ -56,9 +56,13 @@ def test_redis_cli_and_nslookup_inside_pods(session):
     s.feed("kubectl apply -f counter-app.yml")
     redis = _pod(c, "redis-")["metadata"]["name"]
     assert s.feed(f"kubectl exec {redis} -- redis-cli SET greeting hello") == "OK\n"
-    assert s.feed(f"kubectl exec {redis} -- redis-cli GET greeting") == '"hello"\n'
-    assert s.feed(f"kubectl exec {redis} -- redis-cli INCR greeting") == \
+    # without a TTY redis-cli prints raw replies; `-it` gives its terminal's formatting
+    assert s.feed(f"kubectl exec {redis} -- redis-cli GET greeting") == "hello\n"
+    assert s.feed(f"kubectl exec -it {redis} -- redis-cli GET greeting") == '"hello"\n'
+    assert s.feed(f"kubectl exec -it {redis} -- redis-cli INCR greeting") == \
         "(error) ERR value is not an integer or out of range\n"
+    assert s.feed(f"kubectl exec {redis} -- redis-cli INCR greeting") == \
+        "ERR value is not an integer or out of range\n\n"
     out = s.feed("kubectl exec deploy/counter -- nslookup redis")
     ip = c.get("Service", "default", "redis")["spec"]["clusterIP"]
     assert "Name:\tredis.default.svc.cluster.local\nAddress: " + ip in out
