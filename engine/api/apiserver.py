@@ -329,6 +329,12 @@ class ApiServer:
             raise ApiError(decoding.unknown_fields_error(kind, api_version, display, unknown, verb),
                            field=unknown[0])
 
+    def decode_check(self, manifest: dict, display: str, verb: str) -> dict:
+        """`_decode_check` for a write that is not an apply (`kubectl create -f`): the
+        manifest as decoded, or ApiError with the decoder's refusal."""
+        self._decode_check(manifest, display, verb)
+        return decoding.decoded(manifest, ())
+
     def _apply_merge(self, live: dict, manifest: dict) -> dict:
         """What kubectl's client-side apply asks the live object to become: a three-way
         merge of the last-applied configuration, the manifest and the live object, with the

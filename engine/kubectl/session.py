@@ -20,11 +20,13 @@ from engine.containers.nettools import curl_connect_timeout, http_text
 from engine.containers.processes import PodProcesses
 from engine.containers.shell import PodShell
 from engine.kubectl import commands as kubectl
+from engine.kubectl import create, rootflags, writeprint
 from engine.kubectl import dns as dnstools
-from engine.kubectl import rootflags
 from engine.kubectl.commands import Output
 from engine.kubectl.docker import docker
+from engine.kubectl.printers import encoding
 from engine.kubectl.printers.get import ResourceError, resolve_resource
+from engine.kubectl.printers.gostructs import GoStruct
 from engine.kubelet import logs as kubelet_logs
 from engine.manifests.loader import load_paths
 from engine.net.network import Network
@@ -161,16 +163,26 @@ class Session:
             return self._exec(argv[1:])
         if argv[0] == "logs":
             return self._logs(argv[1:])
+        if argv[0] == "create":  # (`create -f` reads the session's folder)
+            return create.run(self.cluster, argv[1:], cwd=self.cwd)
         return kubectl.run_line(self.cluster, shlex.join(argv))
 
     def _apply(self, args: list[str]) -> Output:
         paths = []
         recursive = False
         dry_flag: str | None = None
+        output: str | None = None
         i = 0
         while i < len(args):
             a = args[i]
-            if a == "--dry-run" or a.startswith("--dry-run="):
+            if a in ("-o", "--output") and i + 1 < len(args):
+                output = args[i + 1]
+                i += 1
+            elif a.startswith("--output="):
+                output = a.split("=", 1)[1]
+            elif a.startswith("-o") and len(a) > 2:
+                output = a[2:].removeprefix("=")
+            elif a == "--dry-run" or a.startswith("--dry-run="):
                 dry_flag = a.partition("=")[2] if "=" in a else kubectl.NO_OPT_DEFAULT["dry-run"]
             elif a in ("-f", "--filename") and i + 1 < len(args):
                 paths.append(args[i + 1])
@@ -189,6 +201,10 @@ class Session:
             dry, warning = kubectl.dry_run_strategy(dry_flag, self.cluster.now())
         except ValueError as e:
             return Output(stderr=f"error: {e}\n", code=1)
+        problem = writeprint.output_error(output)
+        if problem:
+            return Output(stderr=f"error: {problem}" + ("" if problem.endswith("\n") else "\n"), code=1,
+                          warnings=warning)
         if not paths:
             return Output(stderr="error: must specify one of -f and -k\n", code=1, warnings=warning)
         resolved = [p if Path(p).is_absolute() else str(self.cwd / p) for p in paths]
@@ -201,7 +217,8 @@ class Session:
         for d in loaded.documents:
             d.display = str(Path(d.display).relative_to(self.cwd)) if Path(d.display).is_relative_to(self.cwd) else d.display
         report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors, dry_run=dry)
-        return Output(stdout=report.stdout(), stderr=report.stderr(), code=0 if report.ok else 1, warnings=warning)
+        stdout = report.stdout() if not output else applied_output(report, output, dry)
+        return Output(stdout=stdout, stderr=report.stderr(), code=0 if report.ok else 1, warnings=warning)
 
     #: `kubectl logs` flags svcflow's own logs does not run: refused, pointing at the real kubectl.
     LOGS_FLAGS_ELSEWHERE = ("--since", "--since-time", "--limit-bytes", "--all-containers", "--prefix",
@@ -316,6 +333,18 @@ class Session:
         if self.settle and 0 < shell.elapsed < float("inf"):
             self.cluster.run_for(shell.elapsed)  # (the command's sleeps pass on the cluster's clock)
         return Output(stdout=out, stderr=f"command terminated with exit code {code}\n" if code else "", code=code)
+
+
+def applied_output(report, output: str, dry_run: str) -> str:
+    """`kubectl apply -o FORMAT`: `-o name` prints each object as it is applied; any other
+    format prints them once all are (apply.go printObjects: several as one List)."""
+    objs = [r.obj for r in report.results if r.obj is not None]
+    if output == "name" or len(objs) < 2:
+        return writeprint.printed(objs, output, "", dry_run)
+    items = [encoding.as_output_object(o) for o in objs]  # (without their managedFields)
+    # (an UnstructuredList: JSON writes its kind, apiVersion, metadata and items in that order)
+    listed = GoStruct(kind="List", apiVersion="v1", metadata={}, items=items)
+    return writeprint.printed([listed], output, "", dry_run)
 
 
 def run_script(cluster: Cluster, lines: list[str], *, cwd: Path | None = None, echo: bool = True) -> str:
