@@ -690,8 +690,9 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
         else:
             msg = "labeled"
         new = {**obj, "metadata": {**obj["metadata"], "labels": labels}}
-        if labels != before and dry_run == "none":
-            cluster.store.update(new)
+        if labels != before and dry_run == "none":  # (stored as Go's omitempty keeps it: no empty map)
+            cluster.store.update(new if labels else {**obj, "metadata": {
+                k: v for k, v in obj["metadata"].items() if k != "labels"}})
         # (label.go prints info.Object as its labelFunc changed it -- the resourceVersion it was
         # read with -- through a printer made per object: no `---` between them)
         out.stdout += writeprint.printed([new], output, msg, dry_run)

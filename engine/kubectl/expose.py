@@ -98,7 +98,9 @@ def _expose(cluster: Cluster, req: Request) -> Output:
             out.code = 1
             break  # (RunExpose's visitor stops at its first error)
         made_objs.append(made)
-    out.stdout = writeprint.printed(made_objs, req.output, "exposed", req.dry_run)
+    # (ClientForMapping decodes the answer into a corev1.Service: printed as Go marshals it)
+    out.stdout = writeprint.printed([writeprint.go_typed(o) for o in made_objs], req.output, "exposed", req.dry_run,
+                                    typed=True)
     return out
 
 

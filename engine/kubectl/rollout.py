@@ -210,8 +210,8 @@ def run(cluster: Cluster, cmd: str, targets: list[tuple[Any, str, dict | None]],
                                                  opts.get("watch", True) is not False, timeout)
         else:
             text, msg = undo(cluster, info.kind, qualified, obj, int(opts.get("to-revision") or 0), dry_run)
-            if opts.get("output") and not msg:  # (undo.go prints info.Object, as read before the undo)
-                text = writeprint.printed([obj], opts["output"], "", dry_run)
+            if opts.get("output") and not msg:  # (undo.go prints info.Object, as read before the undo: typed)
+                text = writeprint.printed([writeprint.go_typed(obj)], opts["output"], "", dry_run, typed=True)
         stdout += text
         if msg:
             stderr += f"{msg}\n" if msg.startswith("Error from server") else f"error: {msg}\n"

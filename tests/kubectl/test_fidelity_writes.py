@@ -39,3 +39,152 @@ async def _same(kubectl, twin: Session, lines: list[str]) -> None:
         code, out, err = await kubectl(*shlex.split(line)[1:])
         real = as_terminal(out, err)
         assert _masked(twin.feed(line), line) == _masked(real, line), line
+
+
+async def test_the_generators_of_create_print_what_kubectl_prints(kubectl, twin):
+    """`create deployment|service ...|namespace|configmap|serviceaccount`: the object kubectl
+    builds (a client dry run: Go's `creationTimestamp: null`, `resources: {}`, `status: {}`,
+    `-o json` in the struct's order), the API server's answer (defaulted, allocated; not kept
+    for a server dry run), and kubectl's errors, before and after the request."""
+    await _same(kubectl, twin, [
+        "kubectl create deployment web --image=nginx",
+        "kubectl create deployment web --image=nginx",
+        "kubectl create deployment web2 --image=nginx --dry-run=client -o yaml",
+        "kubectl create deployment web2 --image=nginx --replicas=3 --port=80 --dry-run=client -o json",
+        "kubectl create deployment web2 --image=busybox -n kube-system --dry-run=client -o yaml -- sleep 3600",
+        "kubectl create deployment web2 --image=nginx --dry-run=server -o yaml",
+        "kubectl create deploy web3 --image=nginx -o name",
+        "kubectl create deployment web4 --image=nginx --image=redis -o json",
+        "kubectl create deployment web5",
+        "kubectl create deployment",
+        "kubectl create deployment d1 --image=nginx -r x",
+        "kubectl create deployment d1 --image=nginx --replicas=99999999999",
+        "kubectl create deployment Bad --image=nginx",
+        "kubectl create deployment multi --image=nginx --image=redis -- sleep 1",
+        "kubectl create deployment d2 --image=nginx -o yaml --dry-run=bogus",
+        "kubectl create deployment d3 --image=nginx -n nope",
+        "kubectl create deployment web6 --image=nginx -o jsonpath={.spec.replicas}",
+        "kubectl create deployment web6 --image=nginx -o wide",
+        "kubectl create service clusterip web --tcp=80:8080",
+        "kubectl create service clusterip web --tcp=80:8080",
+        "kubectl create service clusterip web2 --tcp=80:8080 --tcp=443 --dry-run=client -o yaml",
+        "kubectl create service nodeport np --tcp=80:http --node-port=30080 -o json",
+        "kubectl create service nodeport np2 --tcp=80 --node-port=31000 --dry-run=server -o yaml",
+        "kubectl create service nodeport np3 --tcp=80 --node-port=99999",
+        "kubectl create service loadbalancer lb --tcp=80 --dry-run=server -o yaml",
+        "kubectl create service externalname ex --external-name=example.com -o yaml",
+        "kubectl create svc clusterip hl --clusterip=None --dry-run=client -o yaml",
+        "kubectl create service clusterip bad --tcp=x:80",
+        "kubectl create service clusterip bad --tcp=80:99999",
+        "kubectl create service nodeport bad --clusterip=None",
+        "kubectl create service clusterip nop",
+        "kubectl create service clusterip s1 --tcp=80:8080 -n nope",
+        "kubectl create namespace team -o yaml",
+        "kubectl create ns team2 --dry-run=client -o yaml",
+        "kubectl create ns team -o name",
+        "kubectl create ns bad_ns",
+        "kubectl create ns default",
+        "kubectl create configmap cfg --from-literal=a=1 --from-literal=b=x,y -o yaml",
+        "kubectl create cm cfg2 --from-literal=bad --dry-run=client -o yaml",
+        "kubectl create configmap cfg3 --dry-run=client -o yaml",
+        "kubectl create configmap c4 --from-literal=a=1 --from-literal=a=2",
+        "kubectl create configmap c5 '--from-literal=bad key=1'",
+        "kubectl create serviceaccount bot -o yaml",
+        "kubectl create sa bot2 --dry-run=client -o json",
+        "kubectl create sa default",
+        "kubectl get deploy,svc,cm,sa,ns -o name",
+    ])
+
+
+async def test_expose_prints_what_kubectl_prints(kubectl, twin):
+    """`kubectl expose`: the selector, ports, protocols and labels taken from the object,
+    `--port/--target-port/--type/--name/--protocol/--selector/--labels/--cluster-ip`, and
+    kubectl's refusals."""
+    await _same(kubectl, twin, [
+        "kubectl expose deploy counter --port 80",
+        "kubectl expose deploy counter --port 80",
+        "kubectl expose deploy redis --name=r2 -o yaml",
+        "kubectl expose deploy redis --name=r3 --port=6380 --target-port=6379 --type=NodePort --dry-run=client -o yaml",
+        "kubectl expose deploy redis --name=r4 --dry-run=server -o json",
+        "kubectl expose svc redis --name=r5 -o yaml",
+        "kubectl expose svc web --name=web-copy -o json",
+        "kubectl expose deploy counter --name=c2",
+        "kubectl expose deploy nope --port 80",
+        "kubectl expose deploy",
+        "kubectl expose",
+        "kubectl expose deploy/redis --name=r6 -o name",
+        "kubectl expose pod -l app=redis",
+        "kubectl expose sts web --port 80",
+        "kubectl expose deploy redis --name=r7 --protocol=UDP --dry-run=client -o yaml",
+        "kubectl expose deploy redis --name=r8 --session-affinity=Bogus",
+        "kubectl expose deploy redis --name=r9 --selector=app=redis,tier=x --labels=a=b --dry-run=client -o yaml",
+        "kubectl expose deploy redis --name=r10 --type=LoadBalancer -o yaml",
+        "kubectl expose deploy redis --name=r11 --port=abc",
+        "kubectl expose deploy redis --name=r12 --cluster-ip=None --dry-run=client -o yaml",
+        "kubectl expose deploy redis --name=r13 --port=6379 --target-port=redis -o yaml",
+        "kubectl run web-pod --image=nginx",
+        "kubectl expose pod web-pod --port 80 -o yaml",
+        "kubectl expose deploy web --port 80 --type=NodePort -o yaml",
+        "kubectl get svc -o name",
+    ])
+
+
+async def test_create_f_and_apply_print_what_kubectl_prints(kubectl, twin):
+    """`create -f` (each object as it is created, the API's refusals named by their file) and
+    `apply -o` (several objects as one List)."""
+    await _same(kubectl, twin, [
+        "kubectl create -f samples/counter-nodeport.yml",
+        "kubectl create -f samples/counter-nodeport.yml --dry-run=client -o yaml",
+        "kubectl create -f samples/counter-app.yml --dry-run=server -o name",
+        "kubectl create -f samples/",
+        "kubectl create -f nope.yml",
+        "kubectl create -f samples/counter-nodeport.yml -o yaml -n kube-system",
+        "kubectl create",
+        "kubectl apply -f samples/ -o name",
+        "kubectl apply -f samples/ -o yaml --dry-run=client",
+        "kubectl apply -f samples/ -o json --dry-run=client",
+        "kubectl apply -f samples/ -o yaml --dry-run=server",
+        "kubectl apply -f samples/counter-nodeport.yml -o yaml",
+        "kubectl apply -f samples/ -o wide",
+    ])
+
+
+async def test_run_scale_label_delete_and_undo_print_what_kubectl_prints(kubectl, twin, tmp_path):
+    """`-o` on the writes svcflow ran before: run's pod (client-built or answered), scale's and
+    rollout undo's object as read before the write, label's as its labelFunc changed it,
+    delete's `-o name` (and its refusal of any other format)."""
+    changed = tmp_path / "counter-nginx.yml"
+    changed.write_text((SAMPLES / "counter-app.yml").read_text().replace("ghcr.io/subicura/counter:latest", "nginx"))
+    await _same(kubectl, twin, [
+        "kubectl run t --image=busybox --dry-run=client -o yaml",
+        "kubectl run t --image=busybox --dry-run=client -o json",
+        "kubectl run t --image=busybox -n kube-system --dry-run=client -o yaml",
+        "kubectl run t --image=busybox --restart=Never --dry-run=server -o yaml",
+        "kubectl run t --image=busybox -o name",
+        "kubectl run t2 --image=nginx -o json -- sleep 10",
+        "kubectl run t4 --image=nginx -o yaml -n kube-system",
+        "kubectl run t6 --image=nginx -o bogus",
+        "kubectl scale deploy/counter --replicas=2 -o name",
+        "kubectl scale deploy/counter --replicas=3 -o yaml",
+        "kubectl scale deploy/counter deploy/redis --replicas=1 -o yaml --dry-run=client",
+        "kubectl scale deploy/counter --replicas=1 -o json --dry-run=server",
+        "kubectl scale deploy/counter --replicas=2 -o jsonpath={.spec.replicas}",
+        "kubectl scale deploy/counter --replicas=1 -o wide",
+        "kubectl label pod -l app=nope x=y",
+        "kubectl label deploy counter x=y -o name",
+        "kubectl label deploy counter x=z --overwrite -o yaml",
+        "kubectl label deploy counter redis x- -o yaml --dry-run=client",
+        # (not `counter redis x-`: redis has no x, and the served API counts that patch's new
+        # managedFields entry as a write -- a resourceVersion -- where the prompt, which records
+        # no managedFields, writes nothing; what the line prints is the same either way)
+        "kubectl label deploy counter x- -o json",
+        "kubectl label deploy -l app=counter y=1 -o name --dry-run=server",
+        "kubectl delete svc counter-np -o name --dry-run=client",
+        "kubectl delete svc counter-np -o yaml --dry-run=server",
+        f"kubectl apply -f {changed} -o name",
+        "kubectl rollout undo deploy/counter -o yaml",
+        "kubectl rollout undo deploy/counter --dry-run=client -o name",
+        "kubectl rollout undo deploy/counter --dry-run=server -o json",
+        "kubectl delete deploy counter -o name",
+        "kubectl get deploy,po,svc -o name",
+    ])
