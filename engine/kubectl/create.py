@@ -50,6 +50,24 @@ SUBCOMMANDS = {"deployment": "deployment", "deploy": "deployment", "service": "s
                "serviceaccount": "serviceaccount", "sa": "serviceaccount"}
 SERVICE_TYPES = {"clusterip": "ClusterIP", "nodeport": "NodePort", "loadbalancer": "LoadBalancer",
                  "externalname": "ExternalName"}
+#: What `kubectl create service` alone writes (cobra's help of a command with subcommands only).
+SERVICE_HELP = """Create a service using a specified subcommand.
+
+Aliases:
+service, svc
+
+Available Commands:
+  clusterip      Create a ClusterIP service
+  externalname   Create an ExternalName service
+  loadbalancer   Create a LoadBalancer service
+  nodeport       Create a NodePort service
+
+Usage:
+  kubectl create service [flags] [options]
+
+Use "kubectl create service <command> --help" for more information about a given command.
+Use "kubectl options" for a list of global command-line options (applies to all commands).
+"""
 #: The flags cobra requires (MarkFlagRequired).
 REQUIRED = {"create deployment": "image", "create service externalname": "external-name"}
 #: The other generators kubectl 1.33 has: said so, not taken for a file-less `create`.
@@ -84,9 +102,15 @@ def run(cluster: Cluster, argv: list[str], *, cwd: Path | None = None) -> Output
     cmd, rest = "create", argv
     if sub == "service":
         kind = argv[1] if len(argv) > 1 else ""
-        if kind not in SERVICE_TYPES:  # (cobra: `create service` alone prints its help)
-            return Output(stderr="error: `kubectl create service` needs its type: clusterip, nodeport, loadbalancer "
-                                 "or externalname\nSee 'kubectl create service -h' for help and examples\n", code=1)
+        if kind not in SERVICE_TYPES:  # (DefaultSubCommandRun: its help, or RequireNoArguments' refusal)
+            try:  # (its own flags are kubectl's global ones)
+                _, words = parse_flags(argv[1:], "create service", {"namespace": ("n", "str")})
+            except UsageError as e:
+                return usage_error("create service", str(e))
+            if words:
+                return Output(stderr=f"error: unknown command {go_quote(' '.join(words))}\n"
+                                     "See 'kubectl create service -h' for help and examples\n", code=1)
+            return Output(stderr=SERVICE_HELP)
         cmd, rest = f"create service {kind}", argv[2:]
     elif sub is not None:
         cmd, rest = f"create {sub}", argv[1:]
@@ -164,7 +188,8 @@ def _container_name(image: str) -> str:
     name = image.split("/")[-1].split(":")[0].split("@")[0]
     if "_" in name or "." in name:  # (sanitizeAndUniquify adds a random suffix: say so, never guess)
         raise ValueError(f"svcflow does not name a container after the image {go_quote(image)} (kubectl adds a "
-                         "random suffix to it); use an image whose name has no '.' or '_'")
+                         "random suffix to it); use an image whose name has no '.' or '_', or the real kubectl "
+                         "against `svcflow serve`")
     return name
 
 

@@ -175,7 +175,10 @@ class Session:
         i = 0
         while i < len(args):
             a = args[i]
-            if a in ("-o", "--output") and i + 1 < len(args):
+            if a in ("-o", "--output"):
+                if i + 1 == len(args):
+                    return kubectl.usage_error("apply", "flag needs an argument: " +
+                                               ("'o' in -o" if a == "-o" else "--output"))
                 output = args[i + 1]
                 i += 1
             elif a.startswith("--output="):

@@ -188,3 +188,50 @@ async def test_run_scale_label_delete_and_undo_print_what_kubectl_prints(kubectl
         "kubectl delete deploy counter -o name",
         "kubectl get deploy,po,svc -o name",
     ])
+
+
+async def test_odd_lines_get_kubectls_own_words(kubectl, twin):
+    """Flags of the wrong type or without a value, missing arguments, bad selectors and ports:
+    each refused as the real kubectl refuses it, before or after its request."""
+    await _same(kubectl, twin, [
+        "kubectl create deployment x --image=nginx --port=abc",
+        "kubectl create deployment x --image=nginx extra",
+        "kubectl create deployment x --image=nginx --bogus",
+        "kubectl create deployment web7 --image=nginx:1.25 -o yaml --dry-run=client",
+        "kubectl create service",
+        "kubectl create svc -n default",
+        "kubectl create svc --tcp=80",
+        "kubectl create service bogus x",
+        "kubectl create service clusterip",
+        "kubectl create -f",
+        "kubectl create cm",
+        "kubectl create ns",
+        "kubectl create ns a b",
+        "kubectl expose deploy redis --name=x1 --port=80 --target-port=",
+        "kubectl expose deploy redis --name=x2 --selector=bad",
+        "kubectl expose deploy redis --name=x3 --selector=a=b=c",
+        "kubectl expose deploy redis --name=x4 --port=80,81 -o yaml --dry-run=client",
+        "kubectl expose deploy redis --name=Bad_Name",
+        "kubectl expose deploy redis --name=x5 --type=Bogus",
+        "kubectl expose deploy redis --name=x6 --external-ip=1.2.3.4 -o yaml --dry-run=client",
+        "kubectl expose deploy redis -x",
+        "kubectl apply -f samples/ -o",
+        "kubectl apply -f samples/ --output",
+        "kubectl apply -f samples/ -ojson --dry-run=client",
+        "kubectl apply -f samples/ --output=name",
+        "kubectl run t --image=nginx -o",
+    ])
+
+
+def test_what_the_prompt_cannot_do_is_said_never_guessed(twin):
+    """A generator's random suffix (an image named `a.b_c`), files of the learner's machine,
+    `--overrides` and the generators svcflow lacks are refused in words that point at the
+    real kubectl; nothing is created."""
+    before = twin.feed("kubectl get deploy,cm,svc -o name")
+    for line, says in (("kubectl create deployment x --image=a.b_c", "adds a random suffix"),
+                       ("kubectl create configmap x --from-file=y", "takes --from-literal only"),
+                       ("kubectl expose deploy redis --overrides={}", "does not take --overrides"),
+                       ("kubectl create secret generic x", "does not run `kubectl create secret`")):
+        out = twin.feed(line)
+        assert out.startswith("error: svcflow") and says in out and "svcflow serve" in out, (line, out)
+    assert twin.feed("kubectl get deploy,cm,svc -o name") == before
