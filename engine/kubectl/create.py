@@ -21,7 +21,7 @@ from engine.api.validation.messages import ClientError, kubectl_error_output
 from engine.api.validation.names import is_config_map_key, is_dns1123_subdomain, is_valid_port_name, is_valid_port_num
 from engine.cluster.cluster import Cluster
 from engine.kubectl import writeprint
-from engine.kubectl.cliflags import Output, UsageError, dry_run_strategy, parse_flags, usage_error
+from engine.kubectl.cliflags import NO_OPT_DEFAULT, Output, UsageError, dry_run_strategy, parse_flags, usage_error
 from engine.manifests.loader import load_paths
 
 #: The flags every generator of `kubectl create` has (PrintFlags, dry run, the apply
@@ -95,25 +95,27 @@ class Request:
 def run(cluster: Cluster, argv: list[str], *, cwd: Path | None = None) -> Output:
     """`kubectl create ARGS...` (what follows `create`); `cwd`: where `-f`'s relative paths
     are (the session's folder)."""
-    sub = SUBCOMMANDS.get(argv[0]) if argv and not argv[0].startswith("-") else None
-    if argv and argv[0] in ELSEWHERE:
-        return Output(stderr=f"error: svcflow does not run `kubectl create {argv[0]}` at this prompt (the real "
+    at = _first_word(argv, FLAGS["create"])
+    sub = SUBCOMMANDS.get(argv[at]) if at is not None else None
+    if at is not None and argv[at] in ELSEWHERE:
+        return Output(stderr=f"error: svcflow does not run `kubectl create {argv[at]}` at this prompt (the real "
                              "kubectl does, against `svcflow serve`)\n", code=1)
     cmd, rest = "create", argv
+    if sub is not None and at is not None:
+        cmd, rest = f"create {sub}", argv[:at] + argv[at + 1:]
     if sub == "service":
-        kind = argv[1] if len(argv) > 1 else ""
+        at = _first_word(rest, {"namespace": ("n", "str")})
+        kind = rest[at] if at is not None else ""
         if kind not in SERVICE_TYPES:  # (DefaultSubCommandRun: its help, or RequireNoArguments' refusal)
             try:  # (its own flags are kubectl's global ones)
-                _, words = parse_flags(argv[1:], "create service", {"namespace": ("n", "str")})
+                _, words = parse_flags(rest, "create service", {"namespace": ("n", "str")})
             except UsageError as e:
                 return usage_error("create service", str(e))
             if words:
                 return Output(stderr=f"error: unknown command {go_quote(' '.join(words))}\n"
                                      "See 'kubectl create service -h' for help and examples\n", code=1)
             return Output(stderr=SERVICE_HELP)
-        cmd, rest = f"create service {kind}", argv[2:]
-    elif sub is not None:
-        cmd, rest = f"create {sub}", argv[1:]
+        cmd, rest = f"create service {kind}", rest[:at] + rest[at + 1:]  # (at: kind was found)
     dash = rest.index("--") if "--" in rest else -1
     try:
         opts, args = parse_flags(rest if dash < 0 else rest[:dash], cmd, FLAGS[cmd])
@@ -142,6 +144,26 @@ def run(cluster: Cluster, argv: list[str], *, cwd: Path | None = None) -> Output
         out = GENERATORS[cmd](cluster, req)
     out.warnings = warning + out.warnings
     return out
+
+
+def _first_word(argv: list[str], table: dict[str, tuple[str, str]]) -> int | None:
+    """Where cobra finds a subcommand's name (its stripFlags): the first argument that is no
+    flag and no flag's value (`create -n x deployment web`: `deployment`)."""
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            return None
+        if not a.startswith("-") or a == "-":
+            return i
+        name = a.lstrip("-").partition("=")[0]
+        if "=" not in a:
+            spec = table.get(name) if a.startswith("--") else next(
+                (t for t in table.values() if t[0] == name[-1:]), None) if len(name) == 1 else None
+            if spec is not None and spec[1] != "bool" and name not in NO_OPT_DEFAULT:
+                i += 1
+        i += 1
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
