@@ -147,8 +147,12 @@ def run(cluster: Cluster, argv: list[str], *, cwd: Path | None = None) -> Output
 
 
 def _first_word(argv: list[str], table: dict[str, tuple[str, str]]) -> int | None:
-    """Where cobra finds a subcommand's name (its stripFlags): the first argument that is no
-    flag and no flag's value (`create -n x deployment web`: `deployment`)."""
+    """Where cobra finds a subcommand's name (its stripFlags, over the flags of the command
+    it is in): the first argument that is no flag and no flag's value. A flag without `=`
+    takes the next argument as its value unless it is one of `table`'s that needs none (a
+    bool, `--dry-run`); an unknown one takes it too (`create -n x deployment web`:
+    `deployment`)."""
+    shorts = {short: name for name, (short, _) in table.items() if short}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -156,11 +160,9 @@ def _first_word(argv: list[str], table: dict[str, tuple[str, str]]) -> int | Non
             return None
         if not a.startswith("-") or a == "-":
             return i
-        name = a.lstrip("-").partition("=")[0]
-        if "=" not in a:
-            spec = table.get(name) if a.startswith("--") else next(
-                (t for t in table.values() if t[0] == name[-1:]), None) if len(name) == 1 else None
-            if spec is not None and spec[1] != "bool" and name not in NO_OPT_DEFAULT:
+        if "=" not in a and (a.startswith("--") or len(a) == 2):
+            name = a[2:] if a.startswith("--") else shorts.get(a[1], "")
+            if not (name in table and (table[name][1] == "bool" or name in NO_OPT_DEFAULT)):
                 i += 1
         i += 1
     return None
