@@ -124,6 +124,9 @@ def run(cluster: Cluster, argv: list[str], *, cwd: Path | None = None) -> Output
     args_at_dash = len(args)  # (cobra's ArgsLenAtDash: NAME is what comes before `--`)
     if dash >= 0:
         args += rest[dash + 1:]
+    if opts.get("save-config"):  # (its annotation is the object as Go encodes it: not written here)
+        return Output(stderr=f"error: svcflow's {cmd} does not take --save-config; the real kubectl does, against "
+                             "`svcflow serve`\n", code=1)
     problem = writeprint.output_error(opts.get("output"))
     required = REQUIRED.get(cmd)
     if required and required not in opts:  # (cobra, before the command runs)
@@ -376,6 +379,12 @@ def _from_files(cluster: Cluster, req: Request, problem: str | None, cwd: Path |
                                           f'{go_quote(_namespace(obj, req))} from {go_quote(display)}: no matches '
                                           f'for kind {go_quote(str(obj.get("kind")))} in version '
                                           f'{go_quote(str(obj.get("apiVersion")))}'))
+            continue
+        own = _namespace(obj, req)
+        if info.namespaced and req.enforce_namespace and own != req.namespace:  # (the builder's visitor)
+            api_errors.append(ClientError(f"the namespace from the provided object {go_quote(own)} does not match "
+                                          f"the namespace {go_quote(req.namespace)}. You must pass "
+                                          f"'--namespace={own}' to perform this operation."))
             continue
         sent = dict(obj)
         if info.namespaced:

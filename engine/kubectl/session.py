@@ -14,6 +14,8 @@ from pathlib import Path
 
 from engine.api.apiserver import ApiError
 from engine.api.gostrconv import go_quote_rune
+from engine.api.kinds import KINDS
+from engine.api.wellknown import LAST_APPLIED
 from engine.apply.workspace import apply_documents
 from engine.cluster.cluster import Cluster
 from engine.containers.nettools import curl_connect_timeout, http_text
@@ -219,6 +221,7 @@ class Session:
             return Output(stderr="error: no objects passed to apply\n", code=1)
         for d in loaded.documents:
             d.display = str(Path(d.display).relative_to(self.cwd)) if Path(d.display).is_relative_to(self.cwd) else d.display
+        warning += "".join(missing_last_applied(self.cluster, d.obj) for d in loaded.kubectl_documents)
         report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors, dry_run=dry)
         stdout = report.stdout() if not output else applied_output(report, output, dry)
         return Output(stdout=stdout, stderr=report.stderr(), code=0 if report.ok else 1, warnings=warning)
@@ -336,6 +339,24 @@ class Session:
         if self.settle and 0 < shell.elapsed < float("inf"):
             self.cluster.run_for(shell.elapsed)  # (the command's sleeps pass on the cluster's clock)
         return Output(stdout=out, stderr=f"command terminated with exit code {code}\n" if code else "", code=code)
+
+
+def missing_last_applied(cluster: Cluster, obj: dict) -> str:
+    """apply.go's warning for an object that exists without the last-applied annotation (one
+    `kubectl create` made): apply patches it in, and says so on stderr first."""
+    info = KINDS.get(obj.get("kind") or "")
+    md = obj.get("metadata")
+    if info is None or info.api_version != obj.get("apiVersion") or not isinstance(md, dict):
+        return ""
+    ns = "" if not info.namespaced else (md.get("namespace") if isinstance(md.get("namespace"), str)
+                                         and md.get("namespace") else "default")
+    live = cluster.store.get(info.kind, ns, md.get("name") if isinstance(md.get("name"), str) else "")
+    if live is None or LAST_APPLIED in (live["metadata"].get("annotations") or {}):
+        return ""
+    return (f"Warning: resource {info.plural}/{live['metadata']['name']} is missing the {LAST_APPLIED} annotation "
+            "which is required by kubectl apply. kubectl apply should only be used on resources created "
+            "declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be "
+            "patched automatically.\n")
 
 
 def applied_output(report, output: str, dry_run: str) -> str:

@@ -241,3 +241,49 @@ def test_what_the_prompt_cannot_do_is_said_never_guessed(twin):
         out = twin.feed(line)
         assert out.startswith("error: svcflow") and says in out and "svcflow serve" in out, (line, out)
     assert twin.feed("kubectl get deploy,cm,svc -o name") == before
+
+
+_IN_KUBE_SYSTEM = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cfg-ns
+  namespace: kube-system
+data:
+  a: "1"
+"""
+_UNKNOWN_THEN_KNOWN = """apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: w
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cm-after
+"""
+
+
+async def test_create_f_of_a_learners_files_and_apply_after_it(kubectl, twin, tmp_path):
+    """`create -f` refuses a file's namespace that -n contradicts (the resource builder's
+    words), reports an unknown kind and still creates the rest, names a port out of range by
+    its file; `apply` of what `create` made warns that the last-applied annotation is missing."""
+    (tmp_path / "ns.yml").write_text(_IN_KUBE_SYSTEM)
+    (tmp_path / "unknown.yml").write_text(_UNKNOWN_THEN_KNOWN)
+    (tmp_path / "bad.yml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: badsvc\nspec:\n  ports:\n"
+                                      "  - port: 80000\n")
+    (tmp_path / "typo.yml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-typo\ndataa:\n  a: b\n")
+    await _same(kubectl, twin, [
+        f"kubectl create -f {tmp_path}/ns.yml -n default",
+        f"kubectl create -f {tmp_path}/ns.yml -o name",
+        f"kubectl create -f {tmp_path}/bad.yml",
+        f"kubectl create -f {tmp_path}/unknown.yml -o name",
+        f"kubectl create -f {tmp_path}/typo.yml",
+        f"kubectl create -f {tmp_path}/ns.yml -f {tmp_path}/bad.yml",
+        f"kubectl apply -f {tmp_path}/ns.yml -o jsonpath={{.metadata.name}}",
+        f"kubectl apply -f {tmp_path}/ns.yml -o name",
+        "kubectl create configmap cm-x",
+        f"kubectl apply -f {tmp_path}/unknown.yml --dry-run=server",
+        f"kubectl apply -f {tmp_path}/unknown.yml",
+        "kubectl expose deploy redis web --port=8080 -o name --dry-run=client",
+        "kubectl get cm -A -o name",
+    ])
