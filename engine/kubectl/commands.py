@@ -881,6 +881,8 @@ def run_line(cluster: Cluster, line: str) -> Output:
         return create.run(cluster, rest)
     if verb == "expose":
         return expose.run(cluster, rest)
+    if verb == "run":  # (its flags are its own too: `run -l` is --labels)
+        return runpod.command(cluster, rest)
     cmd = verb
     if verb == "rollout":
         if not rest or rest[0].startswith("-"):
@@ -924,7 +926,7 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
     check and print as they would, with kubectl's suffix, and change nothing)."""
     ns = opts.get("namespace")
     sel = opts.get("selector")
-    if verb in ("scale", "label", "run") or cmd == "rollout undo":  # (Complete: PrintFlags.ToPrinter)
+    if verb in ("scale", "label") or cmd == "rollout undo":  # (Complete: PrintFlags.ToPrinter)
         problem = writeprint.output_error(opts.get("output"))
         if problem:
             return Output(stderr=f"error: {problem}" + ("" if problem.endswith("\n") else "\n"), code=1)
@@ -982,8 +984,6 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
             return drain(cluster, pos[0], ignore_daemonsets=bool(opts.get("ignore-daemonsets")),
                          force=bool(opts.get("force")), dry_run=dry)
         return cordon(cluster, pos[0], verb == "cordon", dry_run=dry)
-    if verb == "run":
-        return Output(*runpod.run(cluster, pos, opts, ns, dry))
     return Output(stderr=f"error: svcflow does not run `kubectl {' '.join(argv[:2])}` yet\n", code=1)
 
 

@@ -190,8 +190,9 @@ def _protocols_of(kind: str, obj: dict) -> dict[str, list[str]]:
     return out
 
 
-def _parse_labels(spec: str) -> dict[str, str]:
-    """expose.go parseLabels; ValueError with its words."""
+def parse_labels(spec: str) -> dict[str, str]:
+    """expose.go parseLabels (generate.ParseLabels, which run's --labels uses, alike);
+    ValueError with its words."""
     if not spec:
         raise ValueError("no label spec passed")
     out = {}
@@ -222,8 +223,8 @@ def service_for(opts: dict, default_name: str, selector: str, labels: str, port:
     with its words."""
     if not selector:
         raise ValueError("selector must be specified")
-    sel = _parse_labels(selector)
-    svc_labels = _parse_labels(labels) if labels else None
+    sel = parse_labels(selector)
+    svc_labels = parse_labels(labels) if labels else None
     name = opts.get("name") or default_name
     if not name:
         raise ValueError("name must be specified")
