@@ -141,11 +141,11 @@ def _selector_of(kind: str, obj: dict) -> str:
         labels = obj["metadata"].get("labels") or {}
         if not labels:
             raise ValueError("the pod has no labels and cannot be exposed")
-        return _joined(labels)
+        return joined(labels)
     if kind in ("Service", "ReplicationController"):
         if kind == "Service" and spec.get("selector") is None:
             raise ValueError("the service has no pod selector set")
-        return _joined(spec.get("selector") or {})
+        return joined(spec.get("selector") or {})
     selector = spec.get("selector") or {}
     what = "deployment" if kind == "Deployment" else "replicaset"
     if not selector.get("matchLabels"):
@@ -155,10 +155,11 @@ def _selector_of(kind: str, obj: dict) -> str:
                                                                " ".join(e.get("values") or []))
                          for e in selector["matchExpressions"])
         raise ValueError(f'couldn\'t convert expressions - "[{exprs}]" to map-based selector format')
-    return _joined(selector["matchLabels"])
+    return joined(selector["matchLabels"])
 
 
-def _joined(labels: dict) -> str:
+def joined(labels: dict) -> str:
+    """polymorphichelpers.MakeLabels: `k=v,...`."""
     return ",".join(f"{k}={v}" for k, v in labels.items())
 
 

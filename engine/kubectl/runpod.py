@@ -13,9 +13,9 @@ import re
 from engine.api.apiserver import ApiError
 from engine.api.gostrconv import go_quote
 from engine.cluster.cluster import Cluster
-from engine.kubectl import writeprint
+from engine.kubectl import expose, writeprint
 from engine.kubectl.cliflags import Output, UsageError, dry_run_strategy, parse_flags, usage_error
-from engine.kubectl.expose import parse_labels
+from engine.kubectl.create import Request, send
 from engine.kubelet.images import is_reference
 
 RESTART_POLICIES = ("Always", "OnFailure", "Never")
@@ -38,7 +38,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "recursive": ("R", "bool"), "timeout": ("", "str"), "wait": ("", "bool"), "kustomize": ("k", "str"),
 }
 #: What svcflow's run does not do: refused in words, never ignored.
-ELSEWHERE = ("expose", "overrides", "annotations", "privileged", "attach", "save-config")
+ELSEWHERE = ("overrides", "annotations", "privileged", "attach", "save-config")
 #: validation.IsEnvVarName (what parseEnvs takes).
 _ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 
@@ -88,15 +88,34 @@ def run(cluster: Cluster, pos: list[str], opts: dict, namespace: str | None, dry
                     "the served API (the Terminal's export line), or leave out -i/-t/--rm here and read "
                     f"`kubectl logs {pos[0]}`\n"), 1
     name = pos[0]
+    if opts.get("expose") and not opts.get("port"):
+        return "", f"error: --port must be set when exposing a service\n{_USAGE}", 1
     try:
-        labels = parse_labels(opts["labels"]) if opts.get("labels") else {"run": name}
+        labels = expose.parse_labels(opts["labels"]) if opts.get("labels") else {"run": name}
         env = [_env(e) for e in opts.get("env") or ()]
         port = _atoi(opts["port"]) if opts.get("port") else None
     except ValueError as e:
         return "", f"error: {e}\n", 1
     pod = pod_for_run(name, image, args=pos[1:], command=bool(opts.get("command")), restart=restart,
                       image_pull_policy=pull, labels=labels, env=env, port=port)
-    return create_pod(cluster, pod, namespace=namespace, dry_run=dry_run, output=opts.get("output"))
+    output = opts.get("output")
+    created, err = create_pod(cluster, pod, namespace=namespace, dry_run=dry_run)
+    if created is None:
+        return "", err, 1
+    shown = writeprint.printed([created], output, "created", dry_run, typed=True)
+    if not opts.get("expose"):
+        return shown, "", 0
+    # (generateService: the Service the expose generator makes of the pod's labels and port, created
+    # and printed after the pod is created and before it is printed; the printer has written a
+    # document by then, and the YAML printer separates the next one twice)
+    svc = expose.service_for({}, name, expose.joined(labels), expose.joined(labels) if opts.get("labels") else "",
+                             str(port), "", {})
+    req = Request("run", opts, [], dry_run, namespace or "default", bool(namespace))
+    made, svc_err = send(cluster, svc, req)
+    if made is None:
+        return shown, svc_err, 1
+    first = writeprint.printed([writeprint.go_typed(made)], output, "created", dry_run, typed=True)
+    return first + ("---\n---\n" if output == "yaml" else "") + shown, "", 0
 
 
 def _env(spec: str) -> dict:
@@ -135,10 +154,11 @@ def pod_for_run(name: str, image: str, *, args: list[str] | None = None, command
         "spec": {"containers": [container], "dnsPolicy": "ClusterFirst", "restartPolicy": restart}, "status": {}})
 
 
-def create_pod(cluster: Cluster, pod: dict, *, namespace: str | None = None, dry_run: str = "none",
-               output: str | None = None) -> Result:
+def create_pod(cluster: Cluster, pod: dict, *, namespace: str | None = None,
+               dry_run: str = "none") -> tuple[dict | None, str]:
     """createPod's pod, sent (a client dry run sends nothing; a server one is checked and
-    not kept), and printed as `-o` asks: the pod built, or the API server's answer."""
+    not kept): (the pod to print -- the one built, or the API server's answer -- or None;
+    kubectl's error)."""
     shown = pod
     if namespace and dry_run == "client":  # (an explicit -n names it: EnforceNamespace)
         shown["metadata"]["namespace"] = namespace
@@ -148,5 +168,5 @@ def create_pod(cluster: Cluster, pod: dict, *, namespace: str | None = None, dry
                 {**pod, "metadata": {**pod["metadata"], "namespace": namespace or "default"}},
                 dry_run=dry_run == "server"))
     except ApiError as e:
-        return "", e.message + "\n", 1
-    return writeprint.printed([shown], output, "created", dry_run, typed=True), "", 0
+        return None, e.message + "\n"
+    return shown, ""
