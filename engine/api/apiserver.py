@@ -340,11 +340,22 @@ class ApiServer:
             raise ApiError(decoding.unknown_fields_error(kind, api_version, display, unknown, verb),
                            field=unknown[0])
 
-    def decode_check(self, manifest: dict, display: str, verb: str) -> dict:
-        """`_decode_check` for a write that is not an apply (`kubectl create -f`): the
-        manifest as decoded, or ApiError with the decoder's refusal."""
-        self._decode_check(manifest, display, verb)
-        return decoding.decoded(manifest, ())
+    def decode_check(self, manifest: dict, display: str, verb: str,
+                     field_validation: str = "Strict") -> tuple[dict, list[str]]:
+        """`_decode_check` for a write that is not an apply (`kubectl create -f`), with the
+        request's `fieldValidation` (kubectl's --validate): Strict refuses unknown fields,
+        Warn drops them with a warning each, Ignore drops them. (the manifest as decoded, the
+        warnings), or ApiError with the decoder's refusal."""
+        if field_validation == "Strict":
+            self._decode_check(manifest, display, verb)
+            return decoding.decoded(manifest, ()), []
+        bad = decoding.decode_error(manifest)
+        if bad is not None:
+            raise ApiError(messages.cannot_handle_error(manifest["kind"], manifest.get("apiVersion", ""), display,
+                                                        bad.message, verb), field=bad.path)
+        unknown = decoding.strict_unknown_fields(manifest)
+        warnings = [f'unknown field "{f}"' for f in unknown] if field_validation == "Warn" else []
+        return decoding.decoded(manifest, unknown), warnings
 
     def _apply_merge(self, live: dict, manifest: dict) -> dict:
         """What kubectl's client-side apply asks the live object to become: a three-way

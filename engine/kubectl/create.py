@@ -68,6 +68,8 @@ Usage:
 Use "kubectl create service <command> --help" for more information about a given command.
 Use "kubectl options" for a list of global command-line options (applies to all commands).
 """
+#: --validate's values (any case) and the fieldValidation each asks the server for.
+VALIDATION = {"strict": "Strict", "true": "Strict", "warn": "Warn", "ignore": "Ignore", "false": "Ignore"}
 #: The flags cobra requires (MarkFlagRequired).
 REQUIRED = {"create deployment": "image", "create service externalname": "external-name"}
 #: The other generators kubectl 1.33 has: said so, not taken for a file-less `create`.
@@ -86,6 +88,7 @@ class Request:
     dry_run: str
     namespace: str  # -n, else the context's (default)
     enforce_namespace: bool  # -n given: a client dry run's object names it
+    field_validation: str = "Strict"  # --validate: the request's fieldValidation
 
     @property
     def output(self) -> str | None:
@@ -128,6 +131,7 @@ def run(cluster: Cluster, argv: list[str], *, cwd: Path | None = None) -> Output
         return Output(stderr=f"error: svcflow's {cmd} does not take --save-config; the real kubectl does, against "
                              "`svcflow serve`\n", code=1)
     problem = writeprint.output_error(opts.get("output"))
+    validation = VALIDATION.get(str(opts.get("validate", "strict")).lower())
     required = REQUIRED.get(cmd)
     if required and required not in opts:  # (cobra, before the command runs)
         return Output(stderr=f"error: required flag(s) {go_quote(required)} not set\n", code=1)
@@ -138,7 +142,11 @@ def run(cluster: Cluster, argv: list[str], *, cwd: Path | None = None) -> Output
         dry, warning = dry_run_strategy(opts.get("dry-run"), cluster.now())
     except ValueError as e:
         return Output(stderr=f"error: {e}\n", code=1)
-    req = Request(cmd, opts, args, dry, opts.get("namespace") or "default", bool(opts.get("namespace")))
+    if validation is None:  # (GetValidationDirective)
+        return Output(stderr=f"error: invalid - validate option {go_quote(opts['validate'])}; must be one of: "
+                             "strict (or true), warn, ignore (or false)\n", code=1, warnings=warning)
+    req = Request(cmd, opts, args, dry, opts.get("namespace") or "default", bool(opts.get("namespace")),
+                  validation)
     if cmd == "create":
         out = _from_files(cluster, req, problem, cwd)
     elif problem:
@@ -369,6 +377,7 @@ def _from_files(cluster: Cluster, req: Request, problem: str | None, cwd: Path |
     loaded = load_paths(resolved, recursive=bool(req.opts.get("recursive")))
     made: list[dict] = []
     load_errors = [e.detail for e in loaded.errors]
+    warnings = ""
     api_errors = []
     for doc in loaded.kubectl_documents:
         obj = doc.obj
@@ -393,12 +402,14 @@ def _from_files(cluster: Cluster, req: Request, problem: str | None, cwd: Path |
             made.append(sent)
             continue
         try:
-            sent = cluster.api.decode_check(sent, display, "creating")
+            sent, warned = cluster.api.decode_check(sent, display, "creating", req.field_validation)
             made.append(cluster.api.create(sent, display, dry_run=req.dry_run == "server"))
+            warnings += "".join(f"Warning: {w}\n" for w in warned)
         except ApiError as e:
             api_errors.append(e.status)
     text = kubectl_error_output(load_errors, api_errors)
     out = printed(made, req)
+    out.warnings = warnings
     if text:
         out.stderr, out.code = text + "\n", 1
     return out

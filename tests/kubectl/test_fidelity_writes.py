@@ -283,7 +283,9 @@ metadata:
 async def test_create_f_of_a_learners_files_and_apply_after_it(kubectl, twin, tmp_path):
     """`create -f` refuses a file's namespace that -n contradicts (the resource builder's
     words), reports an unknown kind and still creates the rest, names a port out of range by
-    its file; `apply` of what `create` made warns that the last-applied annotation is missing."""
+    its file, and asks the server for the field validation --validate names (an unknown field
+    refused, warned of or dropped); `apply` of what `create` made warns that the last-applied
+    annotation is missing."""
     (tmp_path / "ns.yml").write_text(_IN_KUBE_SYSTEM)
     (tmp_path / "unknown.yml").write_text(_UNKNOWN_THEN_KNOWN)
     (tmp_path / "bad.yml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: badsvc\nspec:\n  ports:\n"
@@ -301,6 +303,13 @@ async def test_create_f_of_a_learners_files_and_apply_after_it(kubectl, twin, tm
         "kubectl create configmap cm-x",
         f"kubectl apply -f {tmp_path}/unknown.yml --dry-run=server",
         f"kubectl apply -f {tmp_path}/unknown.yml",
+        f"kubectl create -f {tmp_path}/typo.yml --validate=false -o yaml",
+        "kubectl delete cm cm-typo",
+        f"kubectl create -f {tmp_path}/typo.yml --validate=warn -o name",
+        f"kubectl create -f {tmp_path}/typo.yml --validate=ignore --dry-run=server -o name",
+        f"kubectl create -f {tmp_path}/typo.yml --validate=bogus",
+        f"kubectl create -f {tmp_path}/typo.yml --validate=true",
+        "kubectl create deployment v1 --image=nginx --validate=false -o name",
         "kubectl expose deploy redis web --port=8080 -o name --dry-run=client",
         "kubectl get cm -A -o name",
     ])
