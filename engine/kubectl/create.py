@@ -14,9 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.api import labels as label_selectors
 from engine.api.apiserver import ApiError
 from engine.api.gostrconv import NumError, go_parse_uint, go_quote
 from engine.api.kinds import CLUSTER_SCOPED, KINDS
+from engine.api.labels import SelectorError
+from engine.api.objects import labels_of
 from engine.api.validation.messages import ClientError, kubectl_error_output
 from engine.api.validation.names import is_config_map_key, is_dns1123_subdomain, is_valid_port_name, is_valid_port_num
 from engine.cluster.cluster import Cluster
@@ -127,8 +130,10 @@ def run(cluster: Cluster, argv: list[str], *, cwd: Path | None = None) -> Output
     args_at_dash = len(args)  # (cobra's ArgsLenAtDash: NAME is what comes before `--`)
     if dash >= 0:
         args += rest[dash + 1:]
-    if opts.get("save-config"):  # (its annotation is the object as Go encodes it: not written here)
-        return Output(stderr=f"error: svcflow's {cmd} does not take --save-config; the real kubectl does, against "
+    # (--save-config's annotation is the object as Go encodes it; the prompt's writes keep no managedFields)
+    refused = next((f for f in ("save-config", "show-managed-fields") if opts.get(f)), None)
+    if refused:
+        return Output(stderr=f"error: svcflow's {cmd} does not take --{refused}; the real kubectl does, against "
                              "`svcflow serve`\n", code=1)
     problem = writeprint.output_error(opts.get("output"))
     validation = VALIDATION.get(str(opts.get("validate", "strict")).lower())
@@ -374,13 +379,22 @@ def _from_files(cluster: Cluster, req: Request, problem: str | None, cwd: Path |
     missing = [p for p, r in zip(paths, resolved) if not Path(r).exists()]
     if missing:
         return Output(stderr=f'error: the path "{missing[0]}" does not exist\n', code=1)
+    try:
+        selector = label_selectors.parse(req.opts.get("selector"))
+    except SelectorError as e:
+        return Output(stderr=f"error: the provided selector {go_quote(req.opts['selector'])} is not valid: {e}\n",
+                      code=1)
     loaded = load_paths(resolved, recursive=bool(req.opts.get("recursive")))
     made: list[dict] = []
     load_errors = [e.detail for e in loaded.errors]
     warnings = ""
+    visited = 0
     api_errors = []
     for doc in loaded.kubectl_documents:
         obj = doc.obj
+        if req.opts.get("selector") and not selector.matches(labels_of(obj)):  # (the builder's -l)
+            continue
+        visited += 1
         display = str(Path(doc.display).relative_to(base)) if Path(doc.display).is_relative_to(base) else doc.display
         info = KINDS.get(obj.get("kind") or "")
         if info is None or info.api_version != obj.get("apiVersion"):
@@ -407,6 +421,8 @@ def _from_files(cluster: Cluster, req: Request, problem: str | None, cwd: Path |
             warnings += "".join(f"Warning: {w}\n" for w in warned)
         except ApiError as e:
             api_errors.append(e.status)
+    if not visited and not load_errors:  # (RunCreate counts the objects it was given)
+        return Output(stderr="error: no objects passed to create\n", code=1)
     text = kubectl_error_output(load_errors, api_errors)
     out = printed(made, req)
     out.warnings = warnings

@@ -44,8 +44,8 @@ def run(cluster: Cluster, argv: list[str]) -> Output:
         opts, args = parse_flags(argv, "expose", FLAGS)
     except UsageError as e:
         return usage_error("expose", str(e))
-    for unsupported in ("filename", "overrides", "save-config"):
-        if unsupported in opts:
+    for unsupported in ("filename", "overrides", "save-config", "record", "show-managed-fields"):
+        if opts.get(unsupported):
             return Output(stderr=f"error: svcflow's expose does not take --{unsupported}; the real kubectl does, "
                                  "against `svcflow serve`\n", code=1)
     try:

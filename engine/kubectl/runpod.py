@@ -38,7 +38,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "recursive": ("R", "bool"), "timeout": ("", "str"), "wait": ("", "bool"), "kustomize": ("k", "str"),
 }
 #: What svcflow's run does not do: refused in words, never ignored.
-ELSEWHERE = ("overrides", "annotations", "privileged", "attach", "save-config")
+ELSEWHERE = ("overrides", "annotations", "privileged", "attach", "save-config", "show-managed-fields")
 #: validation.IsEnvVarName (what parseEnvs takes).
 _ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 
@@ -49,7 +49,7 @@ def command(cluster: Cluster, argv: list[str]) -> Output:
         opts, pos = parse_flags(argv, "run", FLAGS)
     except UsageError as e:
         return usage_error("run", str(e))
-    refused = next((f for f in ELSEWHERE if f in opts), None)
+    refused = next((f for f in ELSEWHERE if opts.get(f)), None)
     if refused is not None:
         return Output(stderr=f"error: svcflow's run does not take --{refused}; the real kubectl does, against "
                              "`svcflow serve`\n", code=1)
