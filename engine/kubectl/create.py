@@ -317,12 +317,16 @@ def service(cluster: Cluster, req: Request) -> Output:
 
 def namespace(cluster: Cluster, req: Request) -> Output:
     """create_namespace.go."""
+    if not req.args[0]:  # (Validate)
+        return Output(stderr="error: name must be specified\n", code=1)
     obj = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": req.args[0]}}
     return _sent(cluster, obj, req)
 
 
 def serviceaccount(cluster: Cluster, req: Request) -> Output:
     """create_serviceaccount.go."""
+    if not req.args[0]:  # (Validate)
+        return Output(stderr="error: name must be specified\n", code=1)
     obj = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": req.args[0]}}
     return _sent(cluster, obj, req, "failed to create serviceaccount")
 
@@ -334,6 +338,8 @@ def configmap(cluster: Cluster, req: Request) -> Output:
         return Output(stderr="error: svcflow's create configmap takes --from-literal only; the real kubectl takes "
                              "the others, against `svcflow serve`\n", code=1)
     name = req.args[0]
+    if not name:  # (Validate)
+        return Output(stderr="error: name must be specified\n", code=1)
     data: dict[str, str] = {}
     for literal in req.opts.get("from-literal") or []:
         key, eq, value = literal.partition("=")

@@ -88,6 +88,8 @@ def run(cluster: Cluster, pos: list[str], opts: dict, namespace: str | None, dry
                     "the served API (the Terminal's export line), or leave out -i/-t/--rm here and read "
                     f"`kubectl logs {pos[0]}`\n"), 1
     name = pos[0]
+    if not name:  # (the generator's ValidateParams)
+        return "", "error: Parameter: name is required\n", 1
     if opts.get("expose") and not opts.get("port"):
         return "", f"error: --port must be set when exposing a service\n{_USAGE}", 1
     try:

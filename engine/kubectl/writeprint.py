@@ -62,9 +62,9 @@ def printed(objs: Sequence[dict], output: str | None, operation: str, dry_run: s
     name, _, template = (output or "").partition("=")
     if not output:
         suffix = DRY_RUN_SUFFIX[dry_run]
-        return "".join(f"{qualified_kind(o)}/{o['metadata']['name']} {operation}{suffix}\n" for o in objs)
+        return "".join(f"{qualified_kind(o)}/{_name(o)} {operation}{suffix}\n" for o in objs)
     if output == "name":
-        return "".join(f"{qualified_kind(o)}/{o['metadata']['name']}\n" for o in objs)
+        return "".join(f"{qualified_kind(o)}/{_name(o)}\n" for o in objs)
     out = []
     for i, o in enumerate(objs):
         if output == "yaml":
@@ -76,6 +76,11 @@ def printed(objs: Sequence[dict], output: str | None, operation: str, dry_run: s
             out.append(jsonpath.execute(template, encoding.as_output_object(o), encoding.json_compact,
                                         encoding.json_indent, as_json=name == "jsonpath-as-json"))
     return "".join(out)
+
+
+def _name(obj: dict) -> str:
+    """The NamePrinter's name of an object: `<unknown>` when it has none."""
+    return str((obj.get("metadata") or {}).get("name") or "<unknown>")
 
 
 #: The kinds' `status` as Go writes an empty one (ServiceStatus holds a LoadBalancerStatus struct).
