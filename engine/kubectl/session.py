@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.api.apiserver import ApiError
-from engine.api.gostrconv import go_quote_rune
+from engine.api.gostrconv import go_quote, go_quote_rune
 from engine.api.kinds import KINDS
+from engine.api.validation.messages import kubectl_error_output
 from engine.api.wellknown import LAST_APPLIED
 from engine.apply.workspace import apply_documents
 from engine.cluster.cluster import Cluster
@@ -174,6 +175,7 @@ class Session:
         recursive = False
         dry_flag: str | None = None
         output: str | None = None
+        namespace: str | None = None  # -n: the objects' namespace where they name none
         i = 0
         while i < len(args):
             a = args[i]
@@ -187,6 +189,16 @@ class Session:
                 output = a.split("=", 1)[1]
             elif a.startswith("-o") and len(a) > 2:
                 output = a[2:].removeprefix("=")
+            elif a in ("-n", "--namespace"):
+                if i + 1 == len(args):
+                    return kubectl.usage_error("apply", "flag needs an argument: " +
+                                               ("'n' in -n" if a == "-n" else "--namespace"))
+                namespace = args[i + 1]
+                i += 1
+            elif a.startswith("--namespace="):
+                namespace = a.split("=", 1)[1]
+            elif a.startswith("-n") and len(a) > 2:
+                namespace = a[2:].removeprefix("=")
             elif a == "--dry-run" or a.startswith("--dry-run="):
                 dry_flag = a.partition("=")[2] if "=" in a else kubectl.NO_OPT_DEFAULT["dry-run"]
             elif a in ("-f", "--filename") and i + 1 < len(args):
@@ -221,10 +233,17 @@ class Session:
             return Output(stderr="error: no objects passed to apply\n", code=1)
         for d in loaded.documents:
             d.display = str(Path(d.display).relative_to(self.cwd)) if Path(d.display).is_relative_to(self.cwd) else d.display
-        warning += "".join(missing_last_applied(self.cluster, d.obj) for d in loaded.kubectl_documents)
-        report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors, dry_run=dry)
+        docs, refused = in_namespace(loaded.kubectl_documents, namespace) if namespace else \
+            (loaded.kubectl_documents, [])
+        warning += "".join(missing_last_applied(self.cluster, d.obj) for d in docs)
+        report = apply_documents(self.cluster, docs, loaded.errors, dry_run=dry)
         stdout = report.stdout() if not output else applied_output(report, output, dry)
-        return Output(stdout=stdout, stderr=report.stderr(), code=0 if report.ok else 1, warnings=warning)
+        stderr = report.stderr()
+        if refused:  # (the builder's errors first, the API's after them)
+            text = kubectl_error_output(refused + [e.load_detail for e in report.errors if e.load_detail is not None],
+                                        [e.status for e in report.errors if e.status is not None])
+            stderr = text + "\n"
+        return Output(stdout=stdout, stderr=stderr, code=0 if report.ok and not refused else 1, warnings=warning)
 
     #: `kubectl logs` flags svcflow's own logs does not run: refused, pointing at the real kubectl.
     LOGS_FLAGS_ELSEWHERE = ("--since", "--since-time", "--limit-bytes", "--all-containers", "--prefix",
@@ -339,6 +358,24 @@ class Session:
         if self.settle and 0 < shell.elapsed < float("inf"):
             self.cluster.run_for(shell.elapsed)  # (the command's sleeps pass on the cluster's clock)
         return Output(stdout=out, stderr=f"command terminated with exit code {code}\n" if code else "", code=code)
+
+
+def in_namespace(docs: list, namespace: str) -> tuple[list, list[str]]:
+    """`apply -n NAMESPACE`: the resource builder's NamespaceParam puts the documents that name
+    no namespace in it; one that names another is refused (its words), the others go on."""
+    kept, refused = [], []
+    for d in docs:
+        info = KINDS.get(d.obj.get("kind") or "")
+        md = d.obj.get("metadata")
+        if info is not None and info.namespaced and isinstance(md, dict):
+            own = md.get("namespace")
+            if isinstance(own, str) and own and own != namespace:
+                refused.append(f"the namespace from the provided object {go_quote(own)} does not match the namespace "
+                               f"{go_quote(namespace)}. You must pass '--namespace={own}' to perform this operation.")
+                continue
+            md["namespace"] = namespace
+        kept.append(d)
+    return kept, refused
 
 
 def missing_last_applied(cluster: Cluster, obj: dict) -> str:

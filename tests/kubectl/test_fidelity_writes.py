@@ -313,7 +313,8 @@ async def test_create_f_of_a_learners_files_and_apply_after_it(kubectl, twin, tm
     words), reports an unknown kind and still creates the rest, names a port out of range by
     its file, and asks the server for the field validation --validate names (an unknown field
     refused, warned of or dropped); `apply` of what `create` made warns that the last-applied
-    annotation is missing."""
+    annotation is missing; `apply -n` puts the objects in that namespace and refuses a file's
+    other one, applying the rest."""
     (tmp_path / "ns.yml").write_text(_IN_KUBE_SYSTEM)
     (tmp_path / "unknown.yml").write_text(_UNKNOWN_THEN_KNOWN)
     (tmp_path / "bad.yml").write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: badsvc\nspec:\n  ports:\n"
@@ -339,5 +340,10 @@ async def test_create_f_of_a_learners_files_and_apply_after_it(kubectl, twin, tm
         f"kubectl create -f {tmp_path}/typo.yml --validate=true",
         "kubectl create deployment v1 --image=nginx --validate=false -o name",
         "kubectl expose deploy redis web --port=8080 -o name --dry-run=client",
+        "kubectl apply -f samples/counter-nodeport.yml -n kube-system -o name",
+        "kubectl -n kube-system apply -f samples/counter-app.yml --dry-run=client -o yaml",
+        f"kubectl apply -f {tmp_path}/ns.yml -f samples/counter-app.yml -n default",
+        "kubectl apply -f samples/counter-app.yml -n kube-system --dry-run=server -o name",
+        "kubectl apply -nkube-system -f samples/counter-app.yml --dry-run=client -o yaml",
         "kubectl get cm -A -o name",
     ])
