@@ -135,7 +135,7 @@ def run(cluster: Cluster, argv: list[str], *, cwd: Path | None = None) -> Output
     if refused:
         return Output(stderr=f"error: svcflow's {cmd} does not take --{refused}; the real kubectl does, against "
                              "`svcflow serve`\n", code=1)
-    problem = writeprint.output_error(opts.get("output"))
+    problem = writeprint.output_error(opts.get("output"), opts.get("template"))
     validation = VALIDATION.get(str(opts.get("validate", "strict")).lower())
     required = REQUIRED.get(cmd)
     if required and required not in opts:  # (cobra, before the command runs)

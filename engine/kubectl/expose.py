@@ -52,7 +52,7 @@ def run(cluster: Cluster, argv: list[str]) -> Output:
         dry, warning = dry_run_strategy(opts.get("dry-run"), cluster.now())
     except ValueError as e:
         return Output(stderr=f"error: {e}\n", code=1)
-    problem = writeprint.output_error(opts.get("output"))
+    problem = writeprint.output_error(opts.get("output"), opts.get("template"))
     if problem:
         return Output(stderr=f"error: {problem}" + ("" if problem.endswith("\n") else "\n"), code=1, warnings=warning)
     req = Request("expose", opts, args, dry, opts.get("namespace") or "default", bool(opts.get("namespace")))

@@ -64,7 +64,7 @@ def run(cluster: Cluster, pos: list[str], opts: dict, namespace: str | None, dry
     """The command with its flags parsed (`pos`: NAME and what follows `--`)."""
     if not pos:
         return "", f"error: NAME is required for run\n{_USAGE}", 1
-    problem = writeprint.output_error(opts.get("output"))
+    problem = writeprint.output_error(opts.get("output"), opts.get("template"))
     if problem:  # (Complete: PrintFlags.ToPrinter)
         return "", f"error: {problem}" + ("" if problem.endswith("\n") else "\n"), 1
     if "image" not in opts:

@@ -31,10 +31,13 @@ PRINTED = ("yaml", "json", "name")
 _JSONPATH = ("jsonpath", "jsonpath-as-json")
 
 
-def output_error(output: str | None) -> str | None:
+def output_error(output: str | None, template: str | None = None) -> str | None:
     """`-o` as PrintFlags.ToPrinter checks it (before any request): kubectl's
     NoCompatiblePrinterError for a format no write prints; a format svcflow does not print
-    is refused in words that point at the real kubectl."""
+    is refused in words that point at the real kubectl. `template` (`--template` without
+    `-o`) is a go-template's, which kubectl prints with it."""
+    if not output and template:
+        output = "go-template"
     if not output:
         return None
     if output in PRINTED:
