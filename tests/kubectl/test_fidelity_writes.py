@@ -276,16 +276,21 @@ async def test_odd_lines_get_kubectls_own_words(kubectl, twin):
 
 def test_what_the_prompt_cannot_do_is_said_never_guessed(twin):
     """A generator's random suffix (an image named `a.b_c`), files of the learner's machine,
-    `--overrides` and the generators svcflow lacks are refused in words that point at the
-    real kubectl; nothing is created."""
-    before = twin.feed("kubectl get deploy,cm,svc -o name")
+    `--overrides`, go-templates and the generators svcflow lacks are refused in words that
+    point at the real kubectl; nothing is created or changed."""
+    before = twin.feed("kubectl get deploy,cm,svc,po -o yaml")
     for line, says in (("kubectl create deployment x --image=a.b_c", "adds a random suffix"),
                        ("kubectl create configmap x --from-file=y", "takes --from-literal only"),
                        ("kubectl expose deploy redis --overrides={}", "does not take --overrides"),
-                       ("kubectl create secret generic x", "does not run `kubectl create secret`")):
+                       ("kubectl create secret generic x", "does not run `kubectl create secret`"),
+                       ("kubectl run x --image=nginx --annotations=a=b", "does not take --annotations"),
+                       ("kubectl create deployment x --image=nginx --template={{.metadata.name}}",
+                        "does not print -o go-template"),
+                       ("kubectl scale deploy/redis --replicas=1 -o go-template={{.metadata.name}}",
+                        "does not print -o go-template")):
         out = twin.feed(line)
         assert out.startswith("error: svcflow") and says in out and "svcflow serve" in out, (line, out)
-    assert twin.feed("kubectl get deploy,cm,svc -o name") == before
+    assert twin.feed("kubectl get deploy,cm,svc,po -o yaml") == before
 
 
 _IN_KUBE_SYSTEM = """apiVersion: v1
