@@ -17,7 +17,7 @@ import pytest
 from engine.apply.workspace import cluster_from_paths
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
-from tests.served import as_terminal, served_samples
+from tests.served import Kubectl, as_terminal, require_kubectl_for_served, served_samples
 
 served = served_samples()
 
@@ -26,6 +26,16 @@ _RANDOM_UID = re.compile(r'(uid: |"uid": ")[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[
 
 def _masked(text: str, line: str) -> str:
     return _RANDOM_UID.sub(r"\1<random>", text) if "--dry-run=server" in line else text
+
+
+@pytest.fixture(scope="module")
+def kubectl(served, tmp_path_factory) -> Kubectl:
+    """The real kubectl with one discovery cache for the module (writes change no API
+    resource), run as the binary the dispatcher picks for the served v1.33.1: the module runs
+    it some 200 times."""
+    k = Kubectl(served, tmp_path_factory.mktemp("kubectl"))
+    k.binary = require_kubectl_for_served()
+    return k
 
 
 @pytest.fixture(scope="module")
