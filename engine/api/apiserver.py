@@ -103,6 +103,17 @@ def _last_applied(manifest: dict) -> str:
     return json.dumps(m, sort_keys=True, separators=(",", ":")) + "\n"
 
 
+def _as_applied(manifest: dict, namespace: str) -> dict:
+    """The new object a client dry run of `kubectl apply` shows: the manifest in its namespace
+    (the resource builder's) with the last-applied annotation kubectl adds before a create."""
+    shown = copy.deepcopy(manifest)
+    md = shown.setdefault("metadata", {})
+    if namespace:
+        md["namespace"] = namespace
+    md.setdefault("annotations", {})[LAST_APPLIED] = _last_applied(shown)
+    return shown
+
+
 IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
 
 # What the server owns on create, whatever the manifest says (rest.BeforeCreate clears the
@@ -302,7 +313,7 @@ class ApiServer:
             suffix = DRY_RUN_SUFFIX[dry_run]
             if dry_run == "client":  # (apply.go computes no patch then: an existing object is "configured")
                 return ApplyResult(line=f"{info.qualified}/{name} {'created' if live is None else 'configured'}"
-                                        f"{suffix}", obj=manifest if live is None else live)
+                                        f"{suffix}", obj=_as_applied(manifest, ns) if live is None else live)
             self._decode_check(manifest, display, "creating" if live is None else "patching")
             manifest = decoding.decoded(manifest, ())  # (_decode_check refused unknown fields)
             if live is None:
@@ -328,6 +339,23 @@ class ApiServer:
         if unknown:
             raise ApiError(decoding.unknown_fields_error(kind, api_version, display, unknown, verb),
                            field=unknown[0])
+
+    def decode_check(self, manifest: dict, display: str, verb: str,
+                     field_validation: str = "Strict") -> tuple[dict, list[str]]:
+        """`_decode_check` for a write that is not an apply (`kubectl create -f`), with the
+        request's `fieldValidation` (kubectl's --validate): Strict refuses unknown fields,
+        Warn drops them with a warning each, Ignore drops them. (the manifest as decoded, the
+        warnings), or ApiError with the decoder's refusal."""
+        if field_validation == "Strict":
+            self._decode_check(manifest, display, verb)
+            return decoding.decoded(manifest, ()), []
+        bad = decoding.decode_error(manifest)
+        if bad is not None:
+            raise ApiError(messages.cannot_handle_error(manifest["kind"], manifest.get("apiVersion", ""), display,
+                                                        bad.message, verb), field=bad.path)
+        unknown = decoding.strict_unknown_fields(manifest)
+        warnings = [f'unknown field "{f}"' for f in unknown] if field_validation == "Warn" else []
+        return decoding.decoded(manifest, unknown), warnings
 
     def _apply_merge(self, live: dict, manifest: dict) -> dict:
         """What kubectl's client-side apply asks the live object to become: a three-way

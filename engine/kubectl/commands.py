@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.api import eventsv1, fields, kinds
 from engine.api import labels as label_selectors
 from engine.api.apionly import EVENTS_V1
 from engine.api.apiserver import DRY_RUN_SUFFIX, ApiError
-from engine.api.gostrconv import NumError, go_parse_bool, go_parse_int, go_quote, go_quote_rune
+from engine.api.gostrconv import go_quote, go_quote_rune
 from engine.api.kinds import CLUSTER_SCOPED
 from engine.api.labels import SelectorError
 from engine.api.objects import labels_of, pod_is_ready
@@ -27,8 +25,18 @@ from engine.api.validation.messages import aggregate_message
 from engine.api.validation.metadata import validate_labels
 from engine.api.validation.names import is_valid_label_value
 from engine.cluster.cluster import Cluster
-from engine.kubectl import rollout, rootflags, runpod, shortnames
-from engine.kubectl.flagvalues import CSVError, read_as_csv
+from engine.kubectl import create, expose, rollout, rootflags, runpod, shortnames, writeprint
+from engine.kubectl.cliflags import (  # noqa: F401 - re-exported (the session and the dashboard use them)
+    FLAGS,
+    NO_OPT_DEFAULT,
+    ONLY_FOR_VERBS,
+    Output,
+    UsageError,
+    dry_run_strategy,
+    invalid_argument,
+    parse_flags,
+    usage_error,
+)
 from engine.kubectl.printers import custom_columns, encoding, jsonpath, sorting
 from engine.kubectl.printers import describe as describe_printer
 from engine.kubectl.printers import explain as explain_printer
@@ -37,59 +45,6 @@ from engine.kubectl.printers.jsonpath import JSONPathError
 from engine.kubectl.rootflags import GLOBAL_VALUE_FLAGS, global_flags_after_verb  # noqa: F401 - re-exported
 
 ENDPOINTS_WARNING = "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n"
-
-
-@dataclass
-class Output:
-    """What a kubectl command wrote, and its exit code."""
-
-    stdout: str = ""
-    stderr: str = ""
-    code: int = 0
-    warnings: str = ""  # printed before stdout, as the API response's Warning headers are
-    objects: list[dict] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------------------------------
-# Flags, parsed as pflag parses them (kubectl's flag library), with its messages
-# ---------------------------------------------------------------------------------------
-
-class UsageError(Exception):
-    """A flag parse error: kubectl's FlagErrorFunc adds `See 'kubectl VERB --help' for usage.`"""
-
-
-# name -> (shorthand, type); type is "str", "bool", "int" (Go int: 64-bit) or "strings" (a
-# StringSlice: each value read as CSV, the values of repeated flags added up)
-FLAGS: dict[str, tuple[str, str]] = {
-    "namespace": ("n", "str"), "all-namespaces": ("A", "bool"), "output": ("o", "str"),
-    "selector": ("l", "str"), "replicas": ("", "int"), "current-replicas": ("", "int"),
-    "image": ("", "str"), "overwrite": ("", "bool"), "all": ("", "bool"),
-    "ignore-daemonsets": ("", "bool"), "force": ("", "bool"), "delete-emptydir-data": ("", "bool"),
-    "grace-period": ("", "int"), "container": ("c", "str"), "recursive": ("R", "bool"),
-    "filename": ("f", "str"), "show-labels": ("", "bool"), "now": ("", "bool"), "wait": ("", "bool"),
-    "ignore-not-found": ("", "bool"), "no-headers": ("", "bool"), "stdin": ("i", "bool"),
-    "tty": ("t", "bool"), "timeout": ("", "str"), "field-selector": ("", "str"), "list": ("", "bool"),
-    "resource-version": ("", "str"), "port": ("", "str"), "restart": ("", "str"), "labels": ("", "str"),
-    "record": ("", "bool"), "revision": ("", "int"), "to-revision": ("", "int"), "dry-run": ("", "str"), "sort-by": ("", "str"), "watch": ("w", "bool"),
-    "quiet": ("q", "bool"), "validate": ("", "str"), "prune": ("", "bool"), "api-version": ("", "str"),
-    "tail": ("", "int"), "timestamps": ("", "bool"), "previous": ("p", "bool"),
-    "label-columns": ("L", "strings"), "cascade": ("", "str"), "rm": ("", "bool"), "command": ("", "bool"),
-    "image-pull-policy": ("", "str"),
-}
-_SHORT = {s: n for n, (s, _) in FLAGS.items() if s}
-#: Flags only some verbs have: the others refuse them as pflag refuses a flag it does not know
-#: (`kubectl describe -L app`: unknown shorthand flag: 'L' in -L).
-_GET_ONLY = frozenset({"get"})
-ONLY_FOR_VERBS: dict[str, frozenset[str]] = {
-    "label-columns": _GET_ONLY, "show-labels": _GET_ONLY, "sort-by": _GET_ONLY, "no-headers": _GET_ONLY,
-    # (describe, drain, cordon, uncordon, logs and exec print no object: they have no -o)
-    "output": frozenset({"get", "explain", "delete", "scale", "label", "rollout", "create", "run"}),
-    "revision": frozenset({"rollout"}), "to-revision": frozenset({"rollout"}),
-    "cascade": frozenset({"delete"}), "rm": frozenset({"run"}), "command": frozenset({"run"}),
-    "image-pull-policy": frozenset({"run"}),
-}
-NO_OPT_DEFAULT = {"dry-run": "unchanged", "validate": "strict", "cascade": "background"}
-
 
 _DRY = ("--dry-run=server", "--dry-run=client", "--dry-run=none")
 _SELECT = ("--all", "--selector=", "--namespace=")
@@ -106,129 +61,14 @@ VERB_FLAGS: dict[str, tuple[str, ...]] = {
     "label": ("--overwrite",) + _SELECT + _DRY,
     "rollout": ("--namespace=", "--revision=", "--to-revision=", "--dry-run=client", "--watch=false", "--timeout="),
     "drain": ("--ignore-daemonsets", "--force", "--delete-emptydir-data") + _DRY,
-    "cordon": _DRY, "uncordon": _DRY, "create": _DRY,
+    "cordon": _DRY, "uncordon": _DRY, "create": ("--filename=", "--output=yaml", "--output=name") + _DRY,
+    "expose": ("--port=", "--target-port=", "--type=", "--name=", "--protocol=", "--output=yaml") + _DRY,
     "run": ("--image=", "--namespace=", "--restart=Never", "--command", "--image-pull-policy=") + _DRY,
     "apply": ("--filename=", "--recursive") + _DRY,
     "exec": ("--namespace=", "--container=", "--stdin", "--tty"),
     "logs": ("--namespace=", "--container=", "--tail=", "--timestamps", "--previous"),
 }
 
-
-
-def dry_run_strategy(value: str | None, now: datetime) -> tuple[str, str]:
-    """cmdutil.GetDryRunStrategy: the `--dry-run` flag's strategy ("none", "client" or
-    "server") and the warning kubectl logs (klog, on stderr) for the deprecated forms: a
-    bare `--dry-run` and a boolean. ValueError carries kubectl's message for anything else."""
-    if value is None:
-        return "none", ""
-    try:
-        b = go_parse_bool(value)
-    except NumError:
-        b = None
-    if b is None:
-        if value == NO_OPT_DEFAULT["dry-run"]:
-            return "client", _klog_warning(now, 703, "--dry-run is deprecated and can be replaced with "
-                                                     "--dry-run=client.")
-        if value in ("client", "server", "none"):
-            return value, ""
-        raise ValueError(f'Invalid dry-run value ({value}). Must be "none", "server", or "client".')
-    return ("client" if b else "none"), _klog_warning(
-        now, 717 if b else 720,
-        f"--dry-run={value} is deprecated (boolean value) and can be replaced with --dry-run={'client' if b else 'none'}.")
-
-
-def _klog_warning(now: datetime, line: int, msg: str) -> str:
-    """A klog warning line as kubectl writes it: `Wmmdd hh:mm:ss.uuuuuu PID file:line] msg`."""
-    return f"W{now:%m%d %H:%M:%S.%f} {os.getpid():>7} helpers.go:{line}] {msg}\n"
-
-
-def invalid_argument(name: str, value: str, problem: Exception) -> str:
-    """pflag's words for a value its flag's type refuses (kubectl adds `error: ` and the usage line)."""
-    short = FLAGS[name][0] if name in FLAGS else ""
-    flag_name = f"-{short}, --{name}" if short else f"--{name}"
-    return f"invalid argument {go_quote(value)} for {go_quote(flag_name)} flag: {problem}"
-
-
-def _set_flag(opts: dict, name: str, value: str) -> None:
-    typ = FLAGS[name][1]
-    if typ in ("int", "bool"):
-        try:
-            opts[name] = go_parse_int(value) if typ == "int" else go_parse_bool(value)
-        except NumError as e:
-            raise UsageError(invalid_argument(name, value, e)) from None
-    elif typ == "strings":
-        try:
-            opts.setdefault(name, []).extend(read_as_csv(value))
-        except CSVError as e:
-            raise UsageError(invalid_argument(name, value, e)) from None
-    else:
-        opts[name] = value
-
-
-def parse_flags(args: list[str], verb: str | None = None) -> tuple[dict, list[str]]:
-    """pflag's parseArgs: `--name=v`, `--name v`, `-n v`, `-nv`, `-Ao wide`, `--`; unknown
-    flags and missing values fail with pflag's own words. With `verb`, a flag of
-    ONLY_FOR_VERBS that verb lacks is unknown too."""
-
-    def known(name: str) -> bool:
-        return name in FLAGS and (verb is None or verb in ONLY_FOR_VERBS.get(name, (verb,)))
-
-    opts: dict = {}
-    pos: list[str] = []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        i += 1
-        if a == "--":
-            pos.extend(args[i:])
-            break
-        if a.startswith("--") and len(a) > 2:
-            name, eq, value = a[2:].partition("=")
-            if not known(name):
-                raise UsageError(f"unknown flag: --{name}")
-            typ = FLAGS[name][1]
-            if eq:
-                _set_flag(opts, name, value)
-            elif typ == "bool":
-                opts[name] = True
-            elif name in NO_OPT_DEFAULT:
-                opts[name] = NO_OPT_DEFAULT[name]
-            elif i < len(args):
-                _set_flag(opts, name, args[i])
-                i += 1
-            else:
-                raise UsageError(f"flag needs an argument: --{name}")
-        elif a.startswith("-") and len(a) > 1:
-            shorts = a[1:]
-            j = 0
-            while j < len(shorts):
-                c = shorts[j]
-                if c not in _SHORT or not known(_SHORT[c]):
-                    raise UsageError(f"unknown shorthand flag: {go_quote_rune(c)} in -{shorts[j:]}")
-                name = _SHORT[c]
-                rest = shorts[j + 1:]
-                if FLAGS[name][1] == "bool":
-                    if rest.startswith("="):
-                        _set_flag(opts, name, rest[1:])
-                        break
-                    opts[name] = True
-                    j += 1
-                    continue
-                if rest:
-                    _set_flag(opts, name, rest[1:] if rest.startswith("=") else rest)
-                elif i < len(args):
-                    _set_flag(opts, name, args[i])
-                    i += 1
-                else:
-                    raise UsageError(f"flag needs an argument: {go_quote_rune(c)} in -{shorts[j:]}")
-                break
-        else:
-            pos.append(a)
-    return opts, pos
-
-
-def usage_error(verb: str, msg: str) -> Output:
-    return Output(stderr=f"error: {msg}\nSee 'kubectl {verb} --help' for usage.\n", code=1)
 
 
 def selector_error(info, selector: str, e: Exception, field_selector: str = "") -> str:
@@ -526,7 +366,8 @@ def cascade_strategy(value: str | None) -> tuple[str, str]:
 
 @shortnames.warns
 def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None, dry_run: str = "none",
-           force: bool = False, grace_period: int | None = None, cascade: str = "background") -> Output:
+           force: bool = False, grace_period: int | None = None, cascade: str = "background",
+           output: str | None = None) -> Output:
     """`kubectl delete TYPE NAME` / `TYPE/NAME`: kubectl v1.33's line names the namespace.
     A dry run finds the objects (and, server-side, runs the API server's refusals) and
     deletes nothing. `--grace-period=0` alone is 1 (delete.go: no accidental immediate
@@ -574,7 +415,8 @@ def delete(cluster: Cluster, args: list[str], *, namespace: str | None = None, d
             continue
         label = f"{info.kind.lower()}.{info.group}" if info.group else info.kind.lower()
         verb = "force deleted" if immediate else "deleted"
-        out.stdout += f'{label} "{name}" {verb}{DRY_RUN_SUFFIX[dry_run]}\n'  # 1.34 adds "from NS namespace"
+        # (delete.go PrintObj: `-o name` is the short form; 1.34 adds "from NS namespace" to the other)
+        out.stdout += f"{label}/{name}\n" if output == "name" else f'{label} "{name}" {verb}{DRY_RUN_SUFFIX[dry_run]}\n'
     return out
 
 
@@ -610,8 +452,11 @@ def _objects_for(cluster: Cluster, verb: str, args: list[str], ns: str, *, selec
 
 @shortnames.warns
 def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, replicas: int | None = None,
-          select_all: bool = False, selector: str | None = None, dry_run: str = "none") -> Output:
-    """`kubectl scale deploy/NAME --replicas=N` -> `deployment.apps/NAME scaled`."""
+          select_all: bool = False, selector: str | None = None, dry_run: str = "none",
+          output: str | None = None) -> Output:
+    """`kubectl scale deploy/NAME --replicas=N` -> `deployment.apps/NAME scaled`. Whatever
+    `-o` prints is the object as the resource builder read it, before the scale (scale.go
+    prints info.Object)."""
     ns = namespace or "default"
     if replicas is None:
         return Output(stderr="error: required flag(s) \"replicas\" not set\n", code=1)
@@ -622,6 +467,7 @@ def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, re
     if err is not None:
         return err
     out = Output()
+    printed: list[dict] = []
     if not targets:
         return Output(stderr="error: no objects passed to scale\n", code=1)
     for info, name, obj in targets:
@@ -641,7 +487,8 @@ def scale(cluster: Cluster, args: list[str], *, namespace: str | None = None, re
             continue
         if dry_run == "none":
             cluster.store.update({**obj, "spec": {**obj["spec"], "replicas": replicas}})
-        out.stdout += f"{info.qualified}/{name} scaled{DRY_RUN_SUFFIX[dry_run]}\n"
+        printed.append(obj)
+    out.stdout = writeprint.printed(printed, output, "scaled", dry_run)
     return out
 
 
@@ -770,7 +617,8 @@ def toggle_readiness(cluster: Cluster, namespace: str, pod_name: str) -> Output:
 
 @shortnames.warns
 def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, overwrite: bool = False,
-          select_all: bool = False, selector: str | None = None, dry_run: str = "none") -> Output:
+          select_all: bool = False, selector: str | None = None, dry_run: str = "none",
+          output: str | None = None) -> Output:
     """`kubectl label TYPE NAME k=v k-` -> `pod/NAME labeled`, checked as label.go checks."""
 
     ns = namespace or "default"
@@ -816,7 +664,7 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
             return out
         labels = dict(obj["metadata"].get("labels") or {})
         for r in remove:
-            if r not in labels:
+            if r not in labels and dry_run != "client":  # (a client dry run's labelFunc says nothing)
                 out.stdout += f"label {go_quote(r)} not found.\n"
         if not overwrite:  # validateNoOverwrites: any existing key, even with the same value
             clash = [f"'{k}' already has a value ({labels[k]}), and --overwrite is false"
@@ -841,9 +689,13 @@ def label(cluster: Cluster, args: list[str], *, namespace: str | None = None, ov
             msg = "unlabeled"  # updateDataChangeMsg compares the JSON lengths
         else:
             msg = "labeled"
-        if labels != before and dry_run == "none":
-            cluster.store.update({**obj, "metadata": {**obj["metadata"], "labels": labels}})
-        out.stdout += f"{info.qualified}/{name} {msg}{DRY_RUN_SUFFIX[dry_run]}\n"
+        new = {**obj, "metadata": {**obj["metadata"], "labels": labels}}
+        if labels != before and dry_run == "none":  # (stored as Go's omitempty keeps it: no empty map)
+            cluster.store.update(new if labels else {**obj, "metadata": {
+                k: v for k, v in obj["metadata"].items() if k != "labels"}})
+        # (label.go prints info.Object as its labelFunc changed it -- the resourceVersion it was
+        # read with -- through a printer made per object: no `---` between them)
+        out.stdout += writeprint.printed([new], output, msg, dry_run)
     return out
 
 
@@ -987,7 +839,7 @@ def get_flag_refusal(opts: dict) -> Output | None:
 
 
 VERBS = ("get", "describe", "explain", "delete", "scale", "label", "rollout", "drain", "cordon", "uncordon", "create",
-         "run")
+         "run", "expose")
 
 
 #: kubectl 1.33's commands (`kubectl --help`): one svcflow does not run here is said so, not
@@ -1025,6 +877,12 @@ def run_line(cluster: Cluster, line: str) -> Output:
                              "against `svcflow serve`)\n", code=1)
     if verb not in VERBS:
         return Output(stderr=f'error: unknown command "{verb}" for "kubectl"\n', code=1)
+    if verb == "create":  # (its subcommands have flags of their own: engine.kubectl.create)
+        return create.run(cluster, rest)
+    if verb == "expose":
+        return expose.run(cluster, rest)
+    if verb == "run":  # (its flags are its own too: `run -l` is --labels)
+        return runpod.command(cluster, rest)
     cmd = verb
     if verb == "rollout":
         if not rest or rest[0].startswith("-"):
@@ -1036,8 +894,6 @@ def run_line(cluster: Cluster, line: str) -> Output:
             return Output(stderr=f"error: svcflow does not run `kubectl rollout {sub}` yet (it runs: rollout "
                                  "restart, history, undo, status)\n",
                           code=1)
-    if verb == "create" and rest and rest[0] in ("namespace", "ns"):  # (cobra's subcommand names itself)
-        cmd = "create namespace"
     if verb == "explain":  # (its own flags have no shorthands: only kubectl's global -n NAMESPACE is one)
         for a in rest:
             if a == "--":
@@ -1070,6 +926,10 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
     check and print as they would, with kubectl's suffix, and change nothing)."""
     ns = opts.get("namespace")
     sel = opts.get("selector")
+    if verb in ("scale", "label") or cmd == "rollout undo":  # (Complete: PrintFlags.ToPrinter)
+        problem = writeprint.output_error(opts.get("output"))
+        if problem:
+            return Output(stderr=f"error: {problem}" + ("" if problem.endswith("\n") else "\n"), code=1)
     if verb == "get":
         refused = get_flag_refusal(opts)
         if refused is not None:
@@ -1084,6 +944,9 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
         return explain(pos, recursive=bool(opts.get("recursive")), api_version=opts.get("api-version"),
                        output=opts.get("output"))
     if verb == "delete":
+        if opts.get("output") not in (None, "name"):  # (Validate)
+            return Output(stderr=f"error: unexpected -o output mode: {opts['output']}. We only support '-o name'\n",
+                          code=1)
         try:
             cascade, cascade_warning = cascade_strategy(opts.get("cascade"))
         except ValueError as e:
@@ -1093,10 +956,10 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
         return out
     if verb == "scale":
         return scale(cluster, pos, namespace=ns, replicas=opts.get("replicas"), select_all=bool(opts.get("all")),
-                     selector=sel, dry_run=dry)
+                     selector=sel, dry_run=dry, output=opts.get("output"))
     if verb == "label":
         return label(cluster, pos, namespace=ns, overwrite=bool(opts.get("overwrite")),
-                     select_all=bool(opts.get("all")), selector=sel, dry_run=dry)
+                     select_all=bool(opts.get("all")), selector=sel, dry_run=dry, output=opts.get("output"))
     if verb == "rollout":
         if not pos:
             return Output(stderr="error: required resource not specified\n", code=1)
@@ -1121,20 +984,14 @@ def _run_verb(cluster: Cluster, verb: str, cmd: str, argv: list[str], opts: dict
             return drain(cluster, pos[0], ignore_daemonsets=bool(opts.get("ignore-daemonsets")),
                          force=bool(opts.get("force")), dry_run=dry)
         return cordon(cluster, pos[0], verb == "cordon", dry_run=dry)
-    if verb == "create" and pos and pos[0] in ("namespace", "ns"):
-        if len(pos) != 2:
-            return Output(stderr=f"error: exactly one NAME is required, got {len(pos) - 1}\n"
-                                 "See 'kubectl create namespace -h' for help and examples\n", code=1)
-        return create_namespace(cluster, pos[1], dry_run=dry)
-    if verb == "run":
-        return Output(*runpod.run(cluster, pos, opts, ns, dry))
     return Output(stderr=f"error: svcflow does not run `kubectl {' '.join(argv[:2])}` yet\n", code=1)
 
 
 def _delete(cluster: Cluster, opts: dict, pos: list[str], ns: str | None, sel: str | None, dry: str,
             cascade: str) -> Output:
     """`kubectl delete` with its flags parsed: by name, selector or --all."""
-    kw = {"force": bool(opts.get("force")), "grace_period": opts.get("grace-period"), "cascade": cascade}
+    kw = {"force": bool(opts.get("force")), "grace_period": opts.get("grace-period"), "cascade": cascade,
+          "output": opts.get("output")}
     if opts.get("all") and sel:
         return Output(stderr="error: cannot set --all and --selector at the same time\n", code=1)
     if len(pos) == 1 and "/" not in pos[0] and (sel or opts.get("all")):
@@ -1152,16 +1009,3 @@ def _delete(cluster: Cluster, opts: dict, pos: list[str], ns: str | None, sel: s
         return Output(stderr="error: resource(s) were provided, but no name, label selector, or --all flag specified\n",
                       code=1)
     return delete(cluster, pos, namespace=ns, dry_run=dry, **kw)
-
-
-def create_namespace(cluster: Cluster, name: str, *, dry_run: str = "none") -> Output:
-    """`kubectl create namespace NAME` (a client dry run sends nothing; a server one is
-    checked by the API server and not kept)."""
-
-    try:
-        if dry_run != "client":
-            cluster.api.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
-                               dry_run=dry_run == "server")
-    except ApiError as e:
-        return Output(stderr=e.message + "\n", code=1)
-    return Output(stdout=f"namespace/{name} created{DRY_RUN_SUFFIX[dry_run]}\n")

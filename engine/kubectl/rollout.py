@@ -26,7 +26,7 @@ from engine.api.wellknown import REVISION
 from engine.cluster.cluster import Cluster
 from engine.controllers.deployment import ANNOTATIONS_NOT_COPIED, template_without_hash
 from engine.controllers.history import revision_number, template_of
-from engine.kubectl import rolloutstatus
+from engine.kubectl import rolloutstatus, writeprint
 from engine.kubectl.printers import describe as describe_printer
 from engine.kubectl.printers.get import not_found_message
 from engine.kubectl.printers.tabwriter import render_text
@@ -210,6 +210,8 @@ def run(cluster: Cluster, cmd: str, targets: list[tuple[Any, str, dict | None]],
                                                  opts.get("watch", True) is not False, timeout)
         else:
             text, msg = undo(cluster, info.kind, qualified, obj, int(opts.get("to-revision") or 0), dry_run)
+            if opts.get("output") and not msg:  # (undo.go prints info.Object, as read before the undo: typed)
+                text = writeprint.printed([writeprint.go_typed(obj)], opts["output"], "", dry_run, typed=True)
         stdout += text
         if msg:
             stderr += f"{msg}\n" if msg.startswith("Error from server") else f"error: {msg}\n"

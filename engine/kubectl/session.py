@@ -13,18 +13,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.api.apiserver import ApiError
-from engine.api.gostrconv import go_quote_rune
+from engine.api.gostrconv import go_quote, go_quote_rune
+from engine.api.kinds import KINDS
+from engine.api.validation.messages import kubectl_error_output
+from engine.api.wellknown import LAST_APPLIED
 from engine.apply.workspace import apply_documents
 from engine.cluster.cluster import Cluster
 from engine.containers.nettools import curl_connect_timeout, http_text
 from engine.containers.processes import PodProcesses
 from engine.containers.shell import PodShell, talks_to_terminal
 from engine.kubectl import commands as kubectl
+from engine.kubectl import create, rootflags, writeprint
 from engine.kubectl import dns as dnstools
-from engine.kubectl import rootflags
 from engine.kubectl.commands import Output
 from engine.kubectl.docker import docker
+from engine.kubectl.printers import encoding
 from engine.kubectl.printers.get import ResourceError, resolve_resource
+from engine.kubectl.printers.gostructs import GoStruct
 from engine.kubelet import logs as kubelet_logs
 from engine.manifests.loader import load_paths
 from engine.net.network import Network
@@ -161,16 +166,40 @@ class Session:
             return self._exec(argv[1:])
         if argv[0] == "logs":
             return self._logs(argv[1:])
+        if argv[0] == "create":  # (`create -f` reads the session's folder)
+            return create.run(self.cluster, argv[1:], cwd=self.cwd)
         return kubectl.run_line(self.cluster, shlex.join(argv))
 
     def _apply(self, args: list[str]) -> Output:
         paths = []
         recursive = False
         dry_flag: str | None = None
+        output: str | None = None
+        namespace: str | None = None  # -n: the objects' namespace where they name none
         i = 0
         while i < len(args):
             a = args[i]
-            if a == "--dry-run" or a.startswith("--dry-run="):
+            if a in ("-o", "--output"):
+                if i + 1 == len(args):
+                    return kubectl.usage_error("apply", "flag needs an argument: " +
+                                               ("'o' in -o" if a == "-o" else "--output"))
+                output = args[i + 1]
+                i += 1
+            elif a.startswith("--output="):
+                output = a.split("=", 1)[1]
+            elif a.startswith("-o") and len(a) > 2:
+                output = a[2:].removeprefix("=")
+            elif a in ("-n", "--namespace"):
+                if i + 1 == len(args):
+                    return kubectl.usage_error("apply", "flag needs an argument: " +
+                                               ("'n' in -n" if a == "-n" else "--namespace"))
+                namespace = args[i + 1]
+                i += 1
+            elif a.startswith("--namespace="):
+                namespace = a.split("=", 1)[1]
+            elif a.startswith("-n") and len(a) > 2:
+                namespace = a[2:].removeprefix("=")
+            elif a == "--dry-run" or a.startswith("--dry-run="):
                 dry_flag = a.partition("=")[2] if "=" in a else kubectl.NO_OPT_DEFAULT["dry-run"]
             elif a in ("-f", "--filename") and i + 1 < len(args):
                 paths.append(args[i + 1])
@@ -189,6 +218,10 @@ class Session:
             dry, warning = kubectl.dry_run_strategy(dry_flag, self.cluster.now())
         except ValueError as e:
             return Output(stderr=f"error: {e}\n", code=1)
+        problem = writeprint.output_error(output)
+        if problem:
+            return Output(stderr=f"error: {problem}" + ("" if problem.endswith("\n") else "\n"), code=1,
+                          warnings=warning)
         if not paths:
             return Output(stderr="error: must specify one of -f and -k\n", code=1, warnings=warning)
         resolved = [p if Path(p).is_absolute() else str(self.cwd / p) for p in paths]
@@ -200,8 +233,17 @@ class Session:
             return Output(stderr="error: no objects passed to apply\n", code=1)
         for d in loaded.documents:
             d.display = str(Path(d.display).relative_to(self.cwd)) if Path(d.display).is_relative_to(self.cwd) else d.display
-        report = apply_documents(self.cluster, loaded.kubectl_documents, loaded.errors, dry_run=dry)
-        return Output(stdout=report.stdout(), stderr=report.stderr(), code=0 if report.ok else 1, warnings=warning)
+        docs, refused = in_namespace(loaded.kubectl_documents, namespace) if namespace else \
+            (loaded.kubectl_documents, [])
+        warning += "".join(missing_last_applied(self.cluster, d.obj) for d in docs)
+        report = apply_documents(self.cluster, docs, loaded.errors, dry_run=dry)
+        stdout = report.stdout() if not output else applied_output(report, output, dry)
+        stderr = report.stderr()
+        if refused:  # (the builder's errors first, the API's after them)
+            text = kubectl_error_output(refused + [e.load_detail for e in report.errors if e.load_detail is not None],
+                                        [e.status for e in report.errors if e.status is not None])
+            stderr = text + "\n"
+        return Output(stdout=stdout, stderr=stderr, code=0 if report.ok and not refused else 1, warnings=warning)
 
     #: `kubectl logs` flags svcflow's own logs does not run: refused, pointing at the real kubectl.
     LOGS_FLAGS_ELSEWHERE = ("--since", "--since-time", "--limit-bytes", "--all-containers", "--prefix",
@@ -320,6 +362,54 @@ class Session:
         if self.settle and 0 < shell.elapsed < float("inf"):
             self.cluster.run_for(shell.elapsed)  # (the command's sleeps pass on the cluster's clock)
         return Output(stdout=out, stderr=f"command terminated with exit code {code}\n" if code else "", code=code)
+
+
+def in_namespace(docs: list, namespace: str) -> tuple[list, list[str]]:
+    """`apply -n NAMESPACE`: the resource builder's NamespaceParam puts the documents that name
+    no namespace in it; one that names another is refused (its words), the others go on."""
+    kept, refused = [], []
+    for d in docs:
+        info = KINDS.get(d.obj.get("kind") or "")
+        md = d.obj.get("metadata")
+        if info is not None and info.namespaced and isinstance(md, dict):
+            own = md.get("namespace")
+            if isinstance(own, str) and own and own != namespace:
+                refused.append(f"the namespace from the provided object {go_quote(own)} does not match the namespace "
+                               f"{go_quote(namespace)}. You must pass '--namespace={own}' to perform this operation.")
+                continue
+            md["namespace"] = namespace
+        kept.append(d)
+    return kept, refused
+
+
+def missing_last_applied(cluster: Cluster, obj: dict) -> str:
+    """apply.go's warning for an object that exists without the last-applied annotation (one
+    `kubectl create` made): apply patches it in, and says so on stderr first."""
+    info = KINDS.get(obj.get("kind") or "")
+    md = obj.get("metadata")
+    if info is None or info.api_version != obj.get("apiVersion") or not isinstance(md, dict):
+        return ""
+    ns = "" if not info.namespaced else (md.get("namespace") if isinstance(md.get("namespace"), str)
+                                         and md.get("namespace") else "default")
+    live = cluster.store.get(info.kind, ns, md.get("name") if isinstance(md.get("name"), str) else "")
+    if live is None or LAST_APPLIED in (live["metadata"].get("annotations") or {}):
+        return ""
+    return (f"Warning: resource {info.plural}/{live['metadata']['name']} is missing the {LAST_APPLIED} annotation "
+            "which is required by kubectl apply. kubectl apply should only be used on resources created "
+            "declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be "
+            "patched automatically.\n")
+
+
+def applied_output(report, output: str, dry_run: str) -> str:
+    """`kubectl apply -o FORMAT`: `-o name` prints each object as it is applied; any other
+    format prints them once all are (apply.go printObjects: several as one List)."""
+    objs = [r.obj for r in report.results if r.obj is not None]
+    if output == "name" or len(objs) < 2:
+        return writeprint.printed(objs, output, "", dry_run)
+    items = [encoding.as_output_object(o) for o in objs]  # (without their managedFields)
+    # (an UnstructuredList: JSON writes its kind, apiVersion, metadata and items in that order)
+    listed = GoStruct(kind="List", apiVersion="v1", metadata={}, items=items)
+    return writeprint.printed([listed], output, "", dry_run)
 
 
 def run_script(cluster: Cluster, lines: list[str], *, cwd: Path | None = None, echo: bool = True) -> str:

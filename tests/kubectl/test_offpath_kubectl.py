@@ -352,8 +352,8 @@ def test_delete_force_grace_period_and_cascade_as_kubectl_1_33(s):
     assert [r["metadata"]["name"] for r in c.store.list("ReplicaSet", "default")
             if r["metadata"]["name"].startswith("redis-")] == rs  # orphaned, not collected
     assert k(s, "kubectl top pods").stderr == "error: Metrics API not available\n"
-    assert k(s, "kubectl expose deploy counter --port 80").stderr.startswith(
-        "error: svcflow does not run `kubectl expose` at this prompt")
+    assert k(s, "kubectl annotate deploy counter a=b").stderr.startswith(
+        "error: svcflow does not run `kubectl annotate` at this prompt")
 
 
 def test_run_takes_args_restart_and_refuses_to_attach(s):

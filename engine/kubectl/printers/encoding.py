@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.api.gostrconv import GO_JSON_EXTRA_ESCAPES, RANGE, NumError, go_json_float, go_parse_int, go_yaml_float
+from engine.kubectl.printers.gostructs import GoStruct
 
 # ---------------------------------------------------------------------------------------
 # -o json / -o yaml
@@ -75,8 +76,8 @@ def _json_value(value: Any, level: int) -> str:
         if not value:
             return "{}"
         pad = "    " * (level + 1)
-        body = ",\n".join(f"{pad}{_json_string(str(k))}: {_json_value(value[k], level + 1)}"
-                          for k in sorted(value, key=lambda k: str(k).encode()))
+        keys = value if isinstance(value, GoStruct) else sorted(value, key=lambda k: str(k).encode())
+        body = ",\n".join(f"{pad}{_json_string(str(k))}: {_json_value(value[k], level + 1)}" for k in keys)
         return "{\n" + body + "\n" + "    " * level + "}"
     if isinstance(value, (list, tuple)):
         if not value:
