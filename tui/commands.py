@@ -27,7 +27,7 @@ from tui.widgets.chrome import StatusLine
 VERBS = ("kubectl", "trace", "dig", "curl", "wget", "telnet", "nslookup", "exit", "generate", "docker",
          "po", "svc", "ep", "dns", "proxy", "events")
 KUBECTL_VERBS = ("get", "describe", "explain", "scale", "delete", "label", "rollout", "exec", "apply", "logs", "drain",
-                 "cordon", "uncordon", "create", "run")
+                 "cordon", "uncordon", "create", "run", "expose")
 KINDS = {"pods": "Pod", "services": "Service", "endpoints": "Endpoints", "endpointslices": "EndpointSlice",
          "deployments": "Deployment", "replicasets": "ReplicaSet", "daemonsets": "DaemonSet",
          "statefulsets": "StatefulSet", "networkpolicies": "NetworkPolicy",
