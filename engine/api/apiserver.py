@@ -123,6 +123,15 @@ SERVER_OWNED_METADATA = ("uid", "resourceVersion", "creationTimestamp", "generat
                          "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "managedFields")
 
 
+#: The workloads' status as their strategies' PrepareForCreate leave it (`Status = {}`), as Go
+#: encodes it: a status struct is never left out, and its int32 fields without omitempty
+#: show their 0 (what `kubectl create -f x -o json` prints before any controller wrote it).
+EMPTY_STATUS = {"Deployment": {}, "ReplicaSet": {"replicas": 0},
+                "DaemonSet": {"currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0,
+                              "numberReady": 0},
+                "StatefulSet": {"replicas": 0, "availableReplicas": 0}}
+
+
 def prepare_for_create(obj: dict) -> None:
     """rest.BeforeCreate and each kind's strategy PrepareForCreate, in place: the metadata the
     server owns is dropped and the status is reset (a manifest's `status.phase: Running` or
@@ -138,8 +147,8 @@ def prepare_for_create(obj: dict) -> None:
         obj["status"] = {"loadBalancer": {}}
     elif kind == "Namespace":  # namespaceStrategy: Status = {Phase: Active}
         obj["status"] = {"phase": "Active"}
-    elif kind in ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet"):  # Status = {}; Generation = 1
-        obj.pop("status", None)
+    elif kind in EMPTY_STATUS:  # Status = {}; Generation = 1
+        obj["status"] = dict(EMPTY_STATUS[kind])
     if kind == "DaemonSet":
         templategeneration.prepare_for_create(obj)
 
