@@ -150,6 +150,10 @@ class Kubectl:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
         env["HOME"] = str(self.cache)  # (nothing of the user's ~/.kube is read)
+        # Go's collector waits until the heap reaches 256 MiB: a kubectl run lives well under a
+        # second and never gets there, so it spends no time collecting (~60 -> ~45 ms CPU a run,
+        # over a thousand runs); what it prints does not depend on when it collects.
+        env["GOGC"], env["GOMEMLIMIT"] = "off", "256MiB"
         return env
 
     async def __call__(self, *args: str, stdin: bytes | None = None, timeout: float = 60,
