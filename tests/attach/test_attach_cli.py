@@ -90,7 +90,6 @@ def test_ctrl_c_ends_a_headless_command_as_it_ends_kubectl(tmp_path):
     """A server that takes the connection and never answers: Ctrl+C ends `svcflow get pods`
     by the signal (the shell says 130), printing nothing -- no KeyboardInterrupt traceback."""
     import signal
-    import time
     with socket.socket() as srv:
         srv.bind(("127.0.0.1", 0))
         srv.listen(8)
@@ -98,9 +97,18 @@ def test_ctrl_c_ends_a_headless_command_as_it_ends_kubectl(tmp_path):
         proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "get", "pods", "--kubeconfig", str(kc)],
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-        time.sleep(2.5)  # (connected, waiting for the list's answer)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        srv.settimeout(30)
+        conn, _ = srv.accept()  # connected ...
+        with conn:
+            conn.settimeout(30)
+            request = b""
+            while b"\r\n\r\n" not in request:  # ... and the list asked for: waiting for its answer
+                chunk = conn.recv(65536)
+                assert chunk, request
+                request += chunk
+            assert request.startswith(b"GET /api/v1/"), request
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=30)
     assert (proc.returncode, out, err) == (-signal.SIGINT, b"", b"")
 
 

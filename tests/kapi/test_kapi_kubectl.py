@@ -1,7 +1,8 @@
 """The oracle: the REAL kubectl against `svcflow serve`'s API, byte for byte against svcflow's own CLI.
 
-Each test runs the `kubectl` on PATH (this project's machines carry a dispatcher that picks
-`kubectl.1.33` from the server's /version) with a fresh `--cache-dir`, against a served
+Each test runs the real kubectl 1.33 (this project's machines carry a dispatcher on PATH that
+picks `kubectl.1.33` from the server's /version: the first test runs it, the others run the binary
+it picks, `tests.served.kubectl_for_served`) with a fresh `--cache-dir`, against a served
 deterministic cluster of samples/, and compares its stdout, stderr and exit code with what
 svcflow's own commands print over the same cluster (reads) or over a twin cluster given the
 same lines (writes). A machine without kubectl fails here, loudly: these tests are the proof
@@ -28,7 +29,8 @@ served = served_samples()
 # Reads: one served cluster for the module (nothing here writes)
 # ---------------------------------------------------------------------------------------------
 
-async def test_the_dispatcher_runs_kubectl_1_33_against_the_served_v1_33_1(kubectl):
+async def test_the_dispatcher_runs_kubectl_1_33_against_the_served_v1_33_1(served, tmp_path):
+    kubectl = Kubectl(served, tmp_path, binary=require_kubectl())  # the `kubectl` on PATH itself
     code, out, err = await kubectl("version")
     assert (code, err) == (0, "")
     assert "Client Version: v1.33." in out and "Server Version: v1.33.1" in out

@@ -118,9 +118,8 @@ def kubectl(served, tmp_path_factory) -> Kubectl:
     """One discovery cache for the module: every test here only reads, and hundreds of
     kubectl runs need not each rediscover the served API. The binary the dispatcher picks for
     the served v1.33.1, run directly (tests/kapi prove the dispatcher picks it)."""
-    k = Kubectl(served, tmp_path_factory.mktemp("kubectl"))
-    k.binary = require_kubectl_for_served()
-    return k
+    require_kubectl_for_served()  # (hundreds of runs: not through the dispatcher, and loudly so)
+    return Kubectl(served, tmp_path_factory.mktemp("kubectl"))
 
 
 @dataclass(frozen=True)
