@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.api.apiserver import ApiError
-from engine.api.gostrconv import go_quote, go_quote_rune
+from engine.api.gostrconv import go_quote
 from engine.api.kinds import KINDS
 from engine.api.validation.messages import kubectl_error_output
 from engine.api.wellknown import LAST_APPLIED
@@ -25,6 +25,7 @@ from engine.containers.shell import PodShell, talks_to_terminal
 from engine.kubectl import commands as kubectl
 from engine.kubectl import create, rootflags, writeprint
 from engine.kubectl import dns as dnstools
+from engine.kubectl.cliflags import UsageError, parse_flags
 from engine.kubectl.commands import Output
 from engine.kubectl.docker import docker
 from engine.kubectl.printers import encoding
@@ -35,6 +36,9 @@ from engine.manifests.loader import load_paths
 from engine.net.network import Network
 
 OUTSIDE_PROMPT = "$ "
+#: `kubectl apply`'s flags as pflag parses them (engine.kubectl.cliflags): -f repeats.
+APPLY_FLAGS = {"filename": ("f", "array"), "recursive": ("R", "bool"), "output": ("o", "str"),
+               "namespace": ("n", "str"), "dry-run": ("", "str")}
 
 
 #: curl's options that take a value (`-m 3`, `--max-time 3`, `-o out`): the value is not a URL.
@@ -171,49 +175,15 @@ class Session:
         return kubectl.run_line(self.cluster, shlex.join(argv))
 
     def _apply(self, args: list[str]) -> Output:
-        paths = []
-        recursive = False
-        dry_flag: str | None = None
-        output: str | None = None
-        namespace: str | None = None  # -n: the objects' namespace where they name none
-        i = 0
-        while i < len(args):
-            a = args[i]
-            if a in ("-o", "--output"):
-                if i + 1 == len(args):
-                    return kubectl.usage_error("apply", "flag needs an argument: " +
-                                               ("'o' in -o" if a == "-o" else "--output"))
-                output = args[i + 1]
-                i += 1
-            elif a.startswith("--output="):
-                output = a.split("=", 1)[1]
-            elif a.startswith("-o") and len(a) > 2:
-                output = a[2:].removeprefix("=")
-            elif a in ("-n", "--namespace"):
-                if i + 1 == len(args):
-                    return kubectl.usage_error("apply", "flag needs an argument: " +
-                                               ("'n' in -n" if a == "-n" else "--namespace"))
-                namespace = args[i + 1]
-                i += 1
-            elif a.startswith("--namespace="):
-                namespace = a.split("=", 1)[1]
-            elif a.startswith("-n") and len(a) > 2:
-                namespace = a[2:].removeprefix("=")
-            elif a == "--dry-run" or a.startswith("--dry-run="):
-                dry_flag = a.partition("=")[2] if "=" in a else kubectl.NO_OPT_DEFAULT["dry-run"]
-            elif a in ("-f", "--filename") and i + 1 < len(args):
-                paths.append(args[i + 1])
-                i += 1
-            elif a.startswith("--filename="):
-                paths.append(a.split("=", 1)[1])
-            elif a.startswith("-f") and len(a) > 2:
-                paths.append(a[2:].lstrip("="))
-            elif a in ("-R", "--recursive", "--recursive=true"):
-                recursive = True
-            elif a.startswith("-") and a not in ("--recursive=false",):
-                return kubectl.usage_error("apply", f"unknown flag: {a.split('=')[0]}" if a.startswith("--")
-                                           else f"unknown shorthand flag: {go_quote_rune(a[1:2])} in {a}")
-            i += 1
+        try:
+            opts, _ = parse_flags(args, "apply", APPLY_FLAGS)
+        except UsageError as e:
+            return kubectl.usage_error("apply", str(e))
+        paths: list[str] = opts.get("filename") or []
+        recursive = bool(opts.get("recursive"))
+        dry_flag: str | None = opts.get("dry-run")
+        output: str | None = opts.get("output")
+        namespace: str | None = opts.get("namespace")  # -n: the objects' namespace where they name none
         try:
             dry, warning = kubectl.dry_run_strategy(dry_flag, self.cluster.now())
         except ValueError as e:
