@@ -75,12 +75,12 @@ def kubectl_for_served(folder: Path) -> str:
     return str(link)
 
 
-def served_samples(*, settle_on_write: bool = False, needs_kubectl: bool = True):
+def served_samples(*, settle_on_write: bool = False, needs_kubectl: bool = True, scope: str = "module"):
     """A test module's `served` fixture (`served = served_samples()`): the samples served
-    from a thread, once for the module; `needs_kubectl` fails the module at once, loudly, on a
-    machine without the real kubectl. The `kubectl` fixture (tests/conftest.py) runs it
-    against this cluster."""
-    @pytest.fixture(scope="module")
+    from a thread, once for the module (`scope="function"`: a fresh cluster for each test that
+    changes it); `needs_kubectl` fails the module at once, loudly, on a machine without the
+    real kubectl. The `kubectl` fixture (tests/conftest.py) runs it against this cluster."""
+    @pytest.fixture(scope=scope)
     def served(tmp_path_factory) -> Iterator[ServedCluster]:
         if needs_kubectl:
             require_kubectl()

@@ -6,17 +6,10 @@ apimachinery's ValidateDeleteOptions words."""
 from __future__ import annotations
 
 import aiohttp
-import pytest
 
-from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster
+from tests.served import Kubectl, served_samples
 
-
-@pytest.fixture
-def served(tmp_path):
-    s = ServedCluster([SAMPLES], tmp_path, settle_on_write=True)
-    yield s
-    s.close()
+served = served_samples(settle_on_write=True, needs_kubectl=False, scope="function")  # (each test changes it)
 
 
 def _owned(served, kind: str, prefix: str) -> dict[str, list[str]]:

@@ -8,15 +8,9 @@ import aiohttp
 import kubernetes
 import pytest
 
-from tests.helpers import SAMPLES
-from tests.served import ServedCluster
+from tests.served import served_samples
 
-
-@pytest.fixture
-def served(tmp_path):
-    s = ServedCluster([SAMPLES], tmp_path, settle_on_write=True)
-    yield s
-    s.close()
+served = served_samples(settle_on_write=True, needs_kubectl=False, scope="function")  # (each test changes it)
 
 
 @pytest.fixture

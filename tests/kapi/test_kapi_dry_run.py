@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from engine.apply.workspace import cluster_from_paths
 from engine.kubectl import commands
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES, WEB_SERVICE
-from tests.served import Kubectl, ServedCluster, as_terminal, require_kubectl
+from tests.served import Kubectl, as_terminal, served_samples
 
-
-@pytest.fixture
-def served(tmp_path):
-    require_kubectl()
-    s = ServedCluster([SAMPLES], tmp_path)
-    yield s
-    s.close()
+served = served_samples(scope="function")  # (each test changes the cluster)
 
 
 async def test_server_dry_runs_answer_and_change_nothing(served, tmp_path):

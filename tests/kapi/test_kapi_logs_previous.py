@@ -6,12 +6,10 @@ never restarted (an ImagePullBackOff one has none either). The real kubectl agai
 serve` and svcflow's own session on a twin cluster print the same bytes."""
 from __future__ import annotations
 
-import pytest
-
 from engine.apply.workspace import cluster_from_paths
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster, require_kubectl
+from tests.served import Kubectl, served_samples
 
 PODS = """\
 apiVersion: v1
@@ -50,12 +48,7 @@ STEPS = [
 ]
 
 
-@pytest.fixture
-def served(tmp_path):
-    require_kubectl()
-    s = ServedCluster([SAMPLES], tmp_path)
-    yield s
-    s.close()
+served = served_samples(scope="function")  # (each test changes the cluster)
 
 
 async def test_logs_previous_prints_what_the_real_kubectl_prints(served, tmp_path):

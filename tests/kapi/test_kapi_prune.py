@@ -3,12 +3,10 @@ read-only (empty) so that the list resolves: the real kubectl against the served
 svcflow's own apply saying what the API server says."""
 from __future__ import annotations
 
-import pytest
-
 from engine.apply.workspace import cluster_from_paths
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster
+from tests.served import Kubectl, served_samples
 
 
 def _svc(name: str) -> str:
@@ -16,11 +14,7 @@ def _svc(name: str) -> str:
             "  selector: {app: counter}\n  ports: [{port: 80}]\n")
 
 
-@pytest.fixture
-def served(tmp_path):
-    s = ServedCluster([SAMPLES], tmp_path, settle_on_write=True)
-    yield s
-    s.close()
+served = served_samples(settle_on_write=True, needs_kubectl=False, scope="function")  # (each test changes it)
 
 
 async def test_apply_prune_with_kubectls_default_allow_list(served, tmp_path):

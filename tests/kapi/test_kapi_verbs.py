@@ -22,15 +22,9 @@ from engine.apply.workspace import cluster_from_paths
 from engine.kubectl import commands
 from engine.kubectl.session import Session
 from tests.helpers import SAMPLES
-from tests.served import Kubectl, ServedCluster, require_kubectl
+from tests.served import Kubectl, ServedCluster, served_samples
 
-
-@pytest.fixture
-def served(tmp_path):
-    require_kubectl()
-    s = ServedCluster([SAMPLES], tmp_path)
-    yield s
-    s.close()
+served = served_samples(scope="function")  # (each test changes the cluster)
 
 
 @pytest.fixture
